@@ -1,0 +1,14 @@
+/** Jest runs TypeScript through swc; PGlite's CJS build needs its dynamic import kept. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j|cj|mj)sx?$': ['@swc/jest', { module: { type: 'commonjs', ignoreDynamic: false } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(kysely|@electric-sql/pglite)/)'],
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_accounts_stores_api_keys';
+
+/**
+ * Every migration, in order. Listed statically (not read from the directory) so the
+ * same list works under tsx, jest and a bundled build. Forward-only: never edit one
+ * that has shipped; add the next file.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_accounts_stores_api_keys': m0001,
+};

@@ -1,0 +1,110 @@
+import type { ApiKeyMode, DbExecutor } from '../db/schema';
+import { displayPrefix, generateApiKey, hashApiKey, hashesEqual } from '../domain/api-key-secret';
+import type { Scope } from '../domain/scopes';
+
+export interface IssuedKey {
+  id: number;
+  /** The whole key: returned once, at creation, and never stored. */
+  key: string;
+  prefix: string;
+  mode: ApiKeyMode;
+  scopes: Scope[];
+  store_id: number | null;
+}
+
+export async function issueApiKey(
+  db: DbExecutor,
+  input: {
+    accountId: number;
+    storeId: number | null;
+    mode: ApiKeyMode;
+    scopes: Scope[];
+    name?: string;
+    rateLimitPerMinute?: number | null;
+    rateLimitBurst?: number | null;
+  },
+): Promise<IssuedKey> {
+  const key = generateApiKey(input.mode);
+  const row = await db
+    .insertInto('api_keys')
+    .values({
+      account_id: input.accountId,
+      store_id: input.storeId,
+      mode: input.mode,
+      name: input.name ?? null,
+      prefix: displayPrefix(key),
+      key_hash: hashApiKey(key),
+      scopes: input.scopes,
+      rate_limit_per_minute: input.rateLimitPerMinute ?? null,
+      rate_limit_burst: input.rateLimitBurst ?? null,
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .returning(['id', 'prefix', 'mode', 'store_id'])
+    .executeTakeFirstOrThrow();
+  return { ...row, key, scopes: input.scopes };
+}
+
+/** Public view of a key: everything but its hash. */
+export const API_KEY_COLUMNS = [
+  'id',
+  'account_id',
+  'store_id',
+  'mode',
+  'name',
+  'prefix',
+  'scopes',
+  'rate_limit_per_minute',
+  'rate_limit_burst',
+  'created_at',
+  'last_used_at',
+  'revoked_at',
+] as const;
+
+export async function listApiKeys(db: DbExecutor, filter: { accountId?: number; storeId?: number }) {
+  let query = db.selectFrom('api_keys').select(API_KEY_COLUMNS).orderBy('id');
+  if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+  if (filter.storeId !== undefined) query = query.where((eb) => eb.or([eb('store_id', '=', filter.storeId!), eb('store_id', 'is', null)]));
+  return query.execute();
+}
+
+/** Revokes a key of the given account; returns false when there is no such key. */
+export async function revokeApiKey(db: DbExecutor, input: { id: number; accountId?: number }): Promise<boolean> {
+  let query = db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', input.id).where('revoked_at', 'is', null);
+  if (input.accountId !== undefined) query = query.where('account_id', '=', input.accountId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export interface AuthenticatedKey {
+  id: number;
+  accountId: number;
+  storeId: number | null;
+  mode: ApiKeyMode;
+  scopes: string[];
+  rateLimitPerMinute: number | null;
+  rateLimitBurst: number | null;
+  lastUsedAt: Date | null;
+}
+
+/** Finds the live (non-revoked) key matching a presented secret. */
+export async function authenticateApiKey(db: DbExecutor, presented: string): Promise<AuthenticatedKey | null> {
+  const hash = hashApiKey(presented);
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'account_id', 'store_id', 'mode', 'scopes', 'key_hash', 'rate_limit_per_minute', 'rate_limit_burst', 'revoked_at', 'last_used_at'])
+    .where('key_hash', '=', hash)
+    .executeTakeFirst();
+  // The index lookup is on the hash; the final comparison is constant-time regardless.
+  if (!row || row.revoked_at !== null || !hashesEqual(row.key_hash, hash)) return null;
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    storeId: row.store_id,
+    mode: row.mode,
+    scopes: row.scopes,
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    rateLimitBurst: row.rate_limit_burst,
+    lastUsedAt: row.last_used_at,
+  };
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { ApiDependencies } from './context';
+import { authenticate } from './middleware/authenticate';
+import { dialect, errorHandler, notFoundRoute } from './middleware/error-handler';
+import { rateLimit } from './middleware/rate-limit';
+import { createRegistry, generateDocument } from './openapi';
+import { DocumentedRouter } from './route';
+import { healthRouter } from './routes/health';
+import { registerApiKeyRoutes } from './routes/v2/api-keys';
+import { registerOpsRoutes } from './routes/v2/ops';
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export function createApp(deps: ApiDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID()}`;
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(express.json({ limit: '1mb' }));
+
+  const registry = createRegistry();
+  const limiter = rateLimit(deps.config.rateLimit);
+  const authenticated = [authenticate(deps.db), limiter];
+
+  app.use(healthRouter(deps));
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(generateDocument(registry, deps.config.api.publicBaseUrl));
+  });
+
+  const v2 = new DocumentedRouter(registry, '/api/v2');
+  registerApiKeyRoutes(v2, deps);
+  registerOpsRoutes(v2, deps);
+  app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
+  app.use('/api/v2', dialect('sellapp'), notFoundRoute());
+
+  app.use(dialect('sell'), notFoundRoute());
+  app.use(errorHandler());
+  return app;
+}

@@ -1,0 +1,13 @@
+import type { Config } from '../config';
+import type { Db } from '../db/schema';
+import type { Logger } from '../logger';
+import type { TemporalClient } from '../temporal/connection';
+
+/** What the API needs from the rest of the process. */
+export interface ApiDependencies {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  temporal: TemporalClient;
+  taskQueue: string;
+}

@@ -1,0 +1,48 @@
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { ApiError, type ErrorDialect, renderError } from '../errors';
+
+export function dialect(name: ErrorDialect): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.errorDialect = name;
+    next();
+  };
+}
+
+/** Errors from body-parser carry a `type`; map the ones a client can cause. */
+function fromBodyParser(error: { type?: string; status?: number; message?: string }): ApiError | null {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new ApiError('invalid_request', 'invalid_json', 'Request body is not valid JSON', { sellappMessage: 'Malformed JSON in request body.' });
+    case 'entity.too.large':
+      return new ApiError('invalid_request', 'payload_too_large', 'Request body is too large', { status: 413 });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError('invalid_request', 'unsupported_encoding', error.message ?? 'Unsupported body encoding', { status: 415 });
+    default:
+      return error.status && error.status >= 400 && error.status < 500
+        ? new ApiError('invalid_request', 'bad_request', error.message ?? 'Bad request', { status: error.status })
+        : null;
+  }
+}
+
+export function notFoundRoute(): RequestHandler {
+  return (req) => {
+    throw new ApiError('not_found', 'route_not_found', `No route ${req.method} ${req.path}`, { sellappMessage: 'Not found.' });
+  };
+}
+
+/** Every error of every route leaves in the envelope; unexpected ones are logged, never shown. */
+export function errorHandler(): ErrorRequestHandler {
+  return (err: unknown, req: Request, res: Response, _next) => {
+    const apiError =
+      err instanceof ApiError
+        ? err
+        : (fromBodyParser(err as { type?: string }) ??
+          new ApiError('internal_error', 'internal_error', 'Something went wrong on our side; retry with backoff'));
+    if (apiError.type === 'internal_error') req.log?.error({ err }, 'unhandled error');
+    const { status, body } = renderError(apiError, (res.locals.errorDialect as ErrorDialect | undefined) ?? 'sell');
+    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(apiError.options.headers ?? {})) res.setHeader(name, value);
+    res.status(status).json(body);
+  };
+}

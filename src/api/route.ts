@@ -1,0 +1,94 @@
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Scope } from '../domain/scopes';
+import { ApiError, permissionDenied, validationFailed } from './errors';
+import { errorBodySchema } from './openapi';
+import type { RequestAuth } from './middleware/authenticate';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteContext<P, Q, B> {
+  req: Request;
+  res: Response;
+  params: P;
+  query: Q;
+  body: B;
+  auth: RequestAuth;
+}
+
+export interface RouteSpec<P, Q, B> {
+  method: Method;
+  /** Express-style path relative to the router's mount point, e.g. `/products/:product`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  /** The scope a key needs; every route under an authenticated router names one. */
+  scope: Scope;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  status?: number;
+  response: z.ZodType;
+  handler: (ctx: RouteContext<P, Q, B>) => Promise<unknown>;
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T> | undefined, value: unknown, location: 'body' | 'query' | 'params'): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw validationFailed(result.error, location);
+  return result.data;
+}
+
+function toOpenApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+}
+
+/**
+ * An Express router whose routes are also written into the OpenAPI registry from the
+ * same zod schemas that validate them, so the document can never drift from the code.
+ */
+export class DocumentedRouter {
+  readonly router = Router();
+
+  constructor(
+    private readonly registry: OpenAPIRegistry,
+    private readonly mountPath: string,
+  ) {}
+
+  route<P = undefined, Q = undefined, B = undefined>(spec: RouteSpec<P, Q, B>): this {
+    const status = spec.status ?? 200;
+    const openapi: RouteConfig = {
+      method: spec.method,
+      path: toOpenApiPath(this.mountPath + spec.path),
+      summary: spec.summary,
+      tags: spec.tags,
+      security: [{ bearerAuth: [] }],
+      description: `Requires scope \`${spec.scope}\`.`,
+      request: {
+        ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
+        ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),
+        ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
+      },
+      responses: {
+        [status]: { description: 'Success', content: { 'application/json': { schema: spec.response } } },
+        default: { description: 'Error', content: { 'application/json': { schema: errorBodySchema } } },
+      },
+    };
+    this.registry.registerPath(openapi);
+
+    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+      const auth = res.locals.auth as RequestAuth | undefined;
+      if (!auth) throw new ApiError('internal_error', 'missing_auth', 'Route reached without authentication');
+      if (!auth.scopes.includes(spec.scope)) {
+        throw permissionDenied('missing_scope', `This API key lacks the ${spec.scope} scope`);
+      }
+      const params = parseOrThrow(spec.params, req.params, 'params');
+      const query = parseOrThrow(spec.query, req.query, 'query');
+      const body = parseOrThrow(spec.body, req.body, 'body');
+      const result = await spec.handler({ req, res, params, query, body, auth });
+      if (!res.headersSent) res.status(status).json(result);
+    });
+    return this;
+  }
+}

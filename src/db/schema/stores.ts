@@ -1,0 +1,16 @@
+import type { Generated } from 'kysely';
+
+export interface StoresTable {
+  id: Generated<number>;
+  account_id: number;
+  slug: string;
+  name: string;
+  timezone: Generated<string>;
+  currency: Generated<string>;
+  /** Overrides of the default API rate limit for every key of this store. */
+  rate_limit_per_minute: number | null;
+  rate_limit_burst: number | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  deleted_at: Date | null;
+}

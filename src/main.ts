@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config';
+import { openDatabase } from './db/connect';
+import { migrateToLatest } from './db/migrate';
+import type { Logger } from './logger';
+import { startApi } from './server';
+import { Shutdown } from './shutdown';
+import { resolveTemporalCli } from './temporal/cli-binary';
+import { connectClient, connectWorker, externalAddress } from './temporal/connection';
+import { startDevServer } from './temporal/dev-server';
+import { installTemporalRuntimeLogger } from './temporal/runtime-logger';
+import { mainTaskQueue } from './temporal/task-queues';
+import { createWorker } from './worker';
+
+type Role = 'all' | 'api' | 'worker';
+
+/**
+ * Starts the parts of Sellflow a role needs. `all` (npm start) also brings up the embedded
+ * infrastructure: a Temporal dev server unless TEMPORAL_ADDRESS is set, and PGlite unless
+ * DATABASE_URL is set. `api` and `worker` use what is already running.
+ */
+export async function run(role: Role, config: Config, logger: Logger): Promise<Shutdown> {
+  const shutdown = new Shutdown(logger);
+  shutdown.onSignals();
+  try {
+    await start(role, config, logger, shutdown);
+  } catch (error) {
+    await shutdown.run();
+    throw error;
+  }
+  return shutdown;
+}
+
+async function start(role: Role, config: Config, logger: Logger, shutdown: Shutdown): Promise<void> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  installTemporalRuntimeLogger(logger);
+  let temporalAddress = externalAddress(config);
+  let uiUrl: string | null = null;
+
+  if (role === 'all' && !config.temporal.address) {
+    const cli = await resolveTemporalCli({
+      configuredPath: config.temporal.cliPath,
+      searchPath: config.temporal.searchPath,
+      onProgress: (line) => logger.info(line),
+    });
+    logger.info({ binary: cli.path, source: cli.source }, 'starting the Temporal dev server');
+    const dev = await startDevServer({
+      binary: cli.path,
+      port: config.temporal.devServer.port,
+      uiPort: config.temporal.devServer.uiPort,
+      dbFile: config.temporal.devServer.dbFile,
+      namespace: config.temporal.namespace,
+      logFile: path.join(config.dataDir, 'temporal.log'),
+    });
+    shutdown.add('temporal dev server', dev.stop);
+    temporalAddress = dev.address;
+    uiUrl = dev.uiUrl;
+  }
+
+  const database = await openDatabase(config, { own: role === 'all' });
+  shutdown.add('database', database.close);
+  const applied = await migrateToLatest(database.db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+
+  const taskQueue = mainTaskQueue(config.temporal.taskQueuePrefix);
+  const summary: Record<string, string> = { database: database.description, temporal: temporalAddress };
+  if (uiUrl) summary.temporalUi = uiUrl;
+
+  if (role === 'all' || role === 'worker') {
+    const connection = await connectWorker(config, temporalAddress);
+    const worker = await createWorker({ config, db: database.db, connection, logger });
+    const running = worker.run();
+    shutdown.add('worker', async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    });
+    running.catch((error: unknown) => {
+      logger.fatal({ err: error }, 'worker stopped unexpectedly');
+      void shutdown.run().then(() => process.exit(1));
+    });
+    summary.taskQueue = taskQueue;
+  }
+
+  if (role === 'all' || role === 'api') {
+    const temporal = await connectClient(config, temporalAddress);
+    shutdown.add('temporal client', temporal.close);
+    const api = await startApi({ config, db: database.db, logger, temporal, taskQueue });
+    shutdown.add('api', api.close);
+    summary.api = api.url;
+    summary.openapi = `${api.url}/api/openapi.json`;
+  }
+
+  logger.info(summary, 'Sellflow is up');
+  const lines = [
+    `Sellflow ${role === 'all' ? 'is up' : `${role} is up`}:`,
+    summary.api && `  API          ${summary.api}   (health: ${summary.api}/health)`,
+    summary.openapi && `  OpenAPI      ${summary.openapi}`,
+    `  Temporal     ${temporalAddress}${role === 'all' && !config.temporal.address ? ' (dev server)' : ''}`,
+    uiUrl && `  Temporal UI  ${uiUrl}`,
+    `  Database     ${database.description}`,
+    summary.taskQueue && `  Worker       task queue ${summary.taskQueue}`,
+    '  Ctrl-C stops everything.',
+  ].filter(Boolean);
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config';
+
+/** TLS and API-key settings shared by the client and the worker connections. */
+function securityOptions(config: Config): Pick<ConnectionOptions, 'tls' | 'apiKey'> {
+  const t = config.temporal;
+  const tls = t.tls
+    ? {
+        ...(t.tlsCertPath && t.tlsKeyPath
+          ? { clientCertPair: { crt: fs.readFileSync(t.tlsCertPath), key: fs.readFileSync(t.tlsKeyPath) } }
+          : {}),
+      }
+    : undefined;
+  return { tls, ...(t.apiKey ? { apiKey: t.apiKey } : {}) };
+}
+
+export interface TemporalClient {
+  client: Client;
+  connection: Connection;
+  address: string;
+  namespace: string;
+  /** Resolves when the frontend answers a health check within the deadline. */
+  health(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectClient(config: Config, address: string): Promise<TemporalClient> {
+  const connection = await Connection.connect({ address, ...securityOptions(config) });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  return {
+    client,
+    connection,
+    address,
+    namespace: config.temporal.namespace,
+    async health(timeoutMs = 2_000) {
+      await connection.withDeadline(Date.now() + timeoutMs, () =>
+        connection.workflowService.describeNamespace({ namespace: config.temporal.namespace }),
+      );
+    },
+    close: () => connection.close(),
+  };
+}
+
+export function connectWorker(config: Config, address: string): Promise<NativeConnection> {
+  return NativeConnection.connect({ address, ...securityOptions(config) } as Parameters<typeof NativeConnection.connect>[0]);
+}
+
+/** Where to find Temporal when this process does not start a dev server itself. */
+export function externalAddress(config: Config): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
+}

@@ -1,0 +1,13 @@
+/**
+ * Workflow ids derive from the business entity, so starting twice for the same entity is
+ * refused by Temporal rather than creating a second workflow.
+ */
+export const workflowIds = {
+  ping: (nonce: string) => `ping-${nonce}`,
+  order: (invoiceId: number | string) => `order-${invoiceId}`,
+  cryptoPayment: (invoiceId: number | string) => `crypto-${invoiceId}`,
+  communityGrant: (grantId: number | string) => `grant-${grantId}`,
+  subscription: (subscriptionId: number | string) => `subscription-${subscriptionId}`,
+  affiliatePayoutCycle: (storeId: number | string, date: string) => `payouts-${storeId}-${date}`,
+  webhookDelivery: (eventId: string, endpointId: number | string) => `webhook-${eventId}-${endpointId}`,
+};

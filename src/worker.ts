@@ -1,0 +1,28 @@
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Config } from './config';
+import type { Db } from './db/schema';
+import type { Logger } from './logger';
+import { mainTaskQueue } from './temporal/task-queues';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export interface WorkerOptions {
+  config: Config;
+  db: Db;
+  connection: NativeConnection;
+  logger: Logger;
+  taskQueue?: string;
+  /** A prebuilt bundle (tests bundle once per run); otherwise the worker bundles workflows/. */
+  workflowBundle?: { codePath: string } | { code: string };
+}
+
+export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.config.temporal.namespace,
+    taskQueue: options.taskQueue ?? mainTaskQueue(options.config.temporal.taskQueuePrefix),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ db: options.db, logger: options.logger }),
+  });
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { type DatabaseHandle, openEmbedded, openPostgres } from '../../src/db/connect';
+import { migrateToLatest } from '../../src/db/migrate';
+
+/**
+ * A fresh, migrated database for one test file: a new database on the Postgres named by
+ * DATABASE_URL when set (as in CI), embedded PGlite in a temp directory otherwise.
+ */
+export async function createTestDatabase(options: { kind?: 'postgres' | 'embedded' } = {}): Promise<DatabaseHandle> {
+  const url = process.env.DATABASE_URL;
+  const kind = options.kind ?? (url ? 'postgres' : 'embedded');
+  const handle = kind === 'postgres' ? await createPostgresDatabase(requireUrl(url)) : await createEmbeddedDatabase();
+  await migrateToLatest(handle.db);
+  return handle;
+}
+
+function requireUrl(url: string | undefined): string {
+  if (!url) throw new Error('DATABASE_URL must be set for a Postgres test database');
+  return url;
+}
+
+async function createPostgresDatabase(adminUrl: string): Promise<DatabaseHandle> {
+  const name = `sellflow_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await openPostgres(url.toString(), 5);
+  return {
+    ...handle,
+    async close() {
+      await handle.close();
+      const dropper = new pg.Client({ connectionString: adminUrl });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}
+
+async function createEmbeddedDatabase(): Promise<DatabaseHandle> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-pglite-'));
+  const handle = await openEmbedded(path.join(dir, 'pglite'), 5, { own: true });
+  return {
+    ...handle,
+    async close() {
+      await handle.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import { createStore } from '../../src/accounts/stores';
+import { createApp } from '../../src/api/app';
+import { type Config, loadConfig } from '../../src/config';
+import type { DatabaseHandle } from '../../src/db/connect';
+import type { Db } from '../../src/db/schema';
+import { createLogger } from '../../src/logger';
+import { connectClient, connectWorker, type TemporalClient } from '../../src/temporal/connection';
+import { createWorker } from '../../src/worker';
+import { createTestDatabase } from './database';
+
+export interface Harness {
+  app: Express;
+  db: Db;
+  database: DatabaseHandle;
+  config: Config;
+  temporal: TemporalClient;
+  taskQueue: string;
+  createStore(slug?: string): Promise<{ id: number; slug: string; accountId: number; live: string; test: string }>;
+  close(): Promise<void>;
+}
+
+export function testTemporalAddress(): string {
+  const address = process.env.SELLFLOW_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('The jest global setup did not start Temporal');
+  return address;
+}
+
+/**
+ * The real thing, wired for one test file: a fresh database, a client of the run's
+ * Temporal dev server, a worker on a task queue of its own (when asked), and the app.
+ */
+export async function startHarness(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+  const database = await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-harness-'));
+  const address = testTemporalAddress();
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SELLFLOW_DATA_DIR: dataDir, TEMPORAL_ADDRESS: address, ...options.env });
+  const logger = createLogger('silent');
+  const temporal = await connectClient(config, address);
+  const taskQueue = `test-${randomUUID()}`;
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let workerConnection: Awaited<ReturnType<typeof connectWorker>> | undefined;
+  if (options.worker) {
+    workerConnection = await connectWorker(config, address);
+    worker = await createWorker({
+      config,
+      db: database.db,
+      connection: workerConnection,
+      logger,
+      taskQueue,
+      workflowBundle: { codePath: process.env.SELLFLOW_TEST_WORKFLOW_BUNDLE! },
+    });
+    running = worker.run();
+  }
+
+  const app = createApp({ config, db: database.db, logger, temporal, taskQueue });
+  let stores = 0;
+  return {
+    app,
+    db: database.db,
+    database,
+    config,
+    temporal,
+    taskQueue,
+    async createStore(slug = `store-${randomUUID().slice(0, 8)}-${++stores}`) {
+      const created = await database.db.transaction().execute((trx) => createStore(trx, { slug }));
+      return { id: created.store.id, slug: created.store.slug, accountId: created.store.account_id, live: created.keys.live.key, test: created.keys.test.key };
+    },
+    async close() {
+      if (worker && running) {
+        worker.shutdown();
+        await running;
+      }
+      await workerConnection?.close();
+      await temporal.close();
+      await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

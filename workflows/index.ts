@@ -1,0 +1,2 @@
+// The worker's workflow bundle: every workflow type is exported from here.
+export { ping } from './ping';
