@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
+import { type z } from 'zod';
 import type { Scope } from '../domain/scopes';
 import { ApiError, permissionDenied, validationFailed } from './errors';
 import { errorBodySchema } from './openapi';

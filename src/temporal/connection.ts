@@ -26,8 +26,14 @@ export interface TemporalClient {
   close(): Promise<void>;
 }
 
+/**
+ * Connects lazily: an API process starts even while Temporal is down, and /health says so
+ * instead of the process crashing.
+ */
 export async function connectClient(config: Config, address: string): Promise<TemporalClient> {
-  const connection = await Connection.connect({ address, ...securityOptions(config) });
+  const connection = Connection.lazy({ address, ...securityOptions(config) });
+  // Health probes report what they see: no retry interceptor, so a down server answers fast.
+  const probe = Connection.lazy({ address, ...securityOptions(config), interceptors: [] });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
     client,
@@ -35,11 +41,13 @@ export async function connectClient(config: Config, address: string): Promise<Te
     address,
     namespace: config.temporal.namespace,
     async health(timeoutMs = 2_000) {
-      await connection.withDeadline(Date.now() + timeoutMs, () =>
-        connection.workflowService.describeNamespace({ namespace: config.temporal.namespace }),
+      await probe.withDeadline(Date.now() + timeoutMs, () =>
+        probe.workflowService.describeNamespace({ namespace: config.temporal.namespace }),
       );
     },
-    close: () => connection.close(),
+    async close() {
+      await Promise.all([connection.close(), probe.close()]);
+    },
   };
 }
 

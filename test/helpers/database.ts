@@ -10,7 +10,12 @@ import { migrateToLatest } from '../../src/db/migrate';
  * A fresh, migrated database for one test file: a new database on the Postgres named by
  * DATABASE_URL when set (as in CI), embedded PGlite in a temp directory otherwise.
  */
-export async function createTestDatabase(options: { kind?: 'postgres' | 'embedded' } = {}): Promise<DatabaseHandle> {
+export interface TestDatabase extends DatabaseHandle {
+  /** How another process reaches it: DATABASE_URL, or SELLFLOW_DATA_DIR for embedded. */
+  env: { DATABASE_URL?: string; SELLFLOW_DATA_DIR?: string };
+}
+
+export async function createTestDatabase(options: { kind?: 'postgres' | 'embedded' } = {}): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   const kind = options.kind ?? (url ? 'postgres' : 'embedded');
   const handle = kind === 'postgres' ? await createPostgresDatabase(requireUrl(url)) : await createEmbeddedDatabase();
@@ -23,7 +28,7 @@ function requireUrl(url: string | undefined): string {
   return url;
 }
 
-async function createPostgresDatabase(adminUrl: string): Promise<DatabaseHandle> {
+async function createPostgresDatabase(adminUrl: string): Promise<TestDatabase> {
   const name = `sellflow_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -34,6 +39,7 @@ async function createPostgresDatabase(adminUrl: string): Promise<DatabaseHandle>
   const handle = await openPostgres(url.toString(), 5);
   return {
     ...handle,
+    env: { DATABASE_URL: url.toString() },
     async close() {
       await handle.close();
       const dropper = new pg.Client({ connectionString: adminUrl });
@@ -44,11 +50,12 @@ async function createPostgresDatabase(adminUrl: string): Promise<DatabaseHandle>
   };
 }
 
-async function createEmbeddedDatabase(): Promise<DatabaseHandle> {
+async function createEmbeddedDatabase(): Promise<TestDatabase> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-pglite-'));
   const handle = await openEmbedded(path.join(dir, 'pglite'), 5, { own: true });
   return {
     ...handle,
+    env: { SELLFLOW_DATA_DIR: dir },
     async close() {
       await handle.close();
       fs.rmSync(dir, { recursive: true, force: true });

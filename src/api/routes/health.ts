@@ -6,9 +6,12 @@ type ComponentState = { status: 'up' } | { status: 'down'; error: string };
 
 async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<ComponentState> {
   let timer: NodeJS.Timeout | undefined;
+  const pending = check();
+  // A check that loses the race may still fail later (e.g. gRPC retries): not unhandled.
+  pending.catch(() => undefined);
   try {
     await Promise.race([
-      check(),
+      pending,
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),

@@ -1,0 +1,50 @@
+import request from 'supertest';
+import { issueApiKey } from '../../src/accounts/api-keys';
+import { type Harness, startHarness } from '../helpers/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+async function hammer(key: string, count: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    statuses.push((await request(h.app).get('/api/v2/api-keys').set('Authorization', `Bearer ${key}`)).status);
+  }
+  return statuses;
+}
+
+describe('rate limiting', () => {
+  it('allows a burst of 60 per key by default, then 429 with Retry-After and when to retry', async () => {
+    const store = await h.createStore();
+    const statuses = await hammer(store.live, 60);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const limited = await request(h.app).get('/api/v2/api-keys').set('Authorization', `Bearer ${store.live}`);
+    expect(limited.status).toBe(429);
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(limited.body.error).toMatchObject({ type: 'rate_limited', code: 'rate_limit_exceeded' });
+    expect(limited.body.retry_after).toBe(retryAfter);
+    expect(Date.parse(limited.body.retry_at)).toBeGreaterThan(Date.now());
+    expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+  });
+
+  it('isolates keys: a noisy key does not starve another key of the same store', async () => {
+    const store = await h.createStore();
+    await hammer(store.live, 61);
+    expect((await request(h.app).get('/api/v2/api-keys').set('Authorization', `Bearer ${store.test}`)).status).toBe(200);
+  });
+
+  it('honours a per-key limit over the store and default limits', async () => {
+    const store = await h.createStore();
+    await h.db.updateTable('stores').set({ rate_limit_per_minute: 1000, rate_limit_burst: 1000 }).where('id', '=', store.id).execute();
+    const tight = await issueApiKey(h.db, { accountId: store.accountId, storeId: store.id, mode: 'live', scopes: ['ops:write'], rateLimitPerMinute: 3, rateLimitBurst: 3 });
+    expect(await hammer(tight.key, 4)).toEqual([200, 200, 200, 429]);
+    // The store's own keys get the store's raised limit.
+    const roomy = await hammer(store.live, 80);
+    expect(roomy.every((s) => s === 200)).toBe(true);
+  });
+});

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('config', () => {
+  it('defaults to embedded infrastructure under .data', () => {
+    const config = loadConfig({});
+    expect(config.api.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.embeddedDir).toBe(path.resolve('.data', 'pglite'));
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.temporal.devServer.dbFile).toBe(path.resolve('.data', 'temporal.sqlite'));
+    expect(config.rateLimit).toEqual({ perMinute: 60, burst: 60 });
+  });
+
+  it('treats empty strings as unset and honours SELLFLOW_DATA_DIR', () => {
+    const config = loadConfig({ DATABASE_URL: '  ', TEMPORAL_ADDRESS: '', SELLFLOW_DATA_DIR: '/tmp/sf' });
+    expect(config.database.url).toBeUndefined();
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.database.embeddedDir).toBe('/tmp/sf/pglite');
+  });
+
+  it('turns on TLS when a Temporal API key is given', () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'k' }).temporal.tls).toBe(true);
+  });
+
+  it('refuses invalid values with every problem named', () => {
+    expect(() => loadConfig({ PORT: 'eighty', RATE_LIMIT_BURST: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty', RATE_LIMIT_BURST: '0' })).toThrow(/PORT[\s\S]*RATE_LIMIT_BURST/);
+  });
+});
