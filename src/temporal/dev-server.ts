@@ -32,15 +32,16 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+/**
+ * A free loopback port below the kernel's ephemeral range (32768+), so a port chosen here
+ * is not handed out meanwhile to some process's outgoing or port-0 socket.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await portIsFree(candidate)) return candidate;
+  }
+  throw new Error('No free port found between 20000 and 32000');
 }
 
 function pidFile(dbFile: string): string {
