@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_accounts_stores_api_keys';
+import * as m0002 from './0002_catalog';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -8,4 +9,5 @@ import * as m0001 from './0001_accounts_stores_api_keys';
  */
 export const migrations: Record<string, Migration> = {
   '0001_accounts_stores_api_keys': m0001,
+  '0002_catalog': m0002,
 };

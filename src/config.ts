@@ -35,6 +35,7 @@ const envSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
   PUBLIC_BASE_URL: optionalString,
   PATH: z.string().default(''),
+  SELLFLOW_SIGNING_SECRET: optionalString,
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -78,6 +79,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         dbFile: path.join(dataDir, 'temporal.sqlite'),
       },
       taskQueuePrefix: e.TEMPORAL_TASK_QUEUE_PREFIX,
+    },
+    storage: {
+      dir: path.join(dataDir, 'files'),
+      /** Signs upload and download URLs; generated once into the data directory when unset. */
+      signingSecret: e.SELLFLOW_SIGNING_SECRET,
+      secretFile: path.join(dataDir, 'signing-secret'),
     },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

@@ -10,6 +10,8 @@ import { DocumentedRouter } from './route';
 import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
 import { registerOpsRoutes } from './routes/v2/ops';
+import { registerProductRoutes } from './routes/v2/products';
+import { registerVariantRoutes } from './routes/v2/variants';
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -44,6 +46,8 @@ export function createApp(deps: ApiDependencies): Express {
   const v2 = new DocumentedRouter(registry, '/api/v2');
   registerApiKeyRoutes(v2, deps);
   registerOpsRoutes(v2, deps);
+  registerProductRoutes(v2, deps);
+  registerVariantRoutes(v2, deps);
   app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
   app.use('/api/v2', dialect('sellapp'), notFoundRoute());
 

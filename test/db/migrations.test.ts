@@ -24,7 +24,8 @@ describe.each(kinds)('migrations on an empty %s database', (kind) => {
   it('is safe when two processes migrate at once', async () => {
     const database = await createTestDatabase({ kind });
     try {
-      await sql`drop table kysely_migration, kysely_migration_lock, ping_runs, api_keys, stores, accounts`.execute(database.db);
+      await sql`drop schema public cascade`.execute(database.db);
+      await sql`create schema public`.execute(database.db);
       const results = await Promise.all([migrateToLatest(database.db), migrateToLatest(database.db)]);
       expect(results.flat().sort()).toEqual(Object.keys(migrations).sort());
     } finally {

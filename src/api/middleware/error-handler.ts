@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { toApiError } from '../domain-errors';
 import { ApiError, type ErrorDialect, renderError } from '../errors';
 
 export function dialect(name: ErrorDialect): RequestHandler {
@@ -35,10 +36,9 @@ export function notFoundRoute(): RequestHandler {
 export function errorHandler(): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next) => {
     const apiError =
-      err instanceof ApiError
-        ? err
-        : (fromBodyParser(err as { type?: string }) ??
-          new ApiError('internal_error', 'internal_error', 'Something went wrong on our side; retry with backoff'));
+      toApiError(err) ??
+      (fromBodyParser(err as { type?: string }) ??
+        new ApiError('internal_error', 'internal_error', 'Something went wrong on our side; retry with backoff'));
     if (apiError.type === 'internal_error') req.log?.error({ err }, 'unhandled error');
     const { status, body } = renderError(apiError, (res.locals.errorDialect as ErrorDialect | undefined) ?? 'sell');
     if (res.headersSent) return;

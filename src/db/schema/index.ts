@@ -1,16 +1,26 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
+import type { ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, UploadsTable, VariantSerialsTable } from './catalog';
+import type { EventsTable } from './events';
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
 
 export type { ApiKeyMode } from './api-keys';
+export type { VariantDeliverableConfig } from './catalog';
 
 export interface Database {
   accounts: AccountsTable;
   stores: StoresTable;
   api_keys: ApiKeysTable;
   ping_runs: PingRunsTable;
+  events: EventsTable;
+  products: ProductsTable;
+  product_variants: ProductVariantsTable;
+  variant_serials: VariantSerialsTable;
+  uploads: UploadsTable;
+  releases: ReleasesTable;
+  release_files: ReleaseFilesTable;
 }
 
 export type Db = Kysely<Database>;

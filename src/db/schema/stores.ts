@@ -10,6 +10,7 @@ export interface StoresTable {
   /** Overrides of the default API rate limit for every key of this store. */
   rate_limit_per_minute: number | null;
   rate_limit_burst: number | null;
+  allow_http_webhooks: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;

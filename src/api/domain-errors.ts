@@ -1,0 +1,12 @@
+import { CatalogConflictError, CatalogNotFoundError, CatalogRuleError, LivemodeForbiddenError } from '../catalog/errors';
+import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from './errors';
+
+/** Domain errors become the API's envelope here, once, for every route. */
+export function toApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (error instanceof CatalogRuleError) return invalidRequest(error.code, error.message, error.param);
+  if (error instanceof CatalogConflictError) return conflict(error.code, error.message, error.param);
+  if (error instanceof CatalogNotFoundError) return notFound(error.resource);
+  if (error instanceof LivemodeForbiddenError) return permissionDenied('livemode_required', error.message);
+  return null;
+}

@@ -1,0 +1,207 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { CatalogActor } from '../../../catalog/actor';
+import { createProduct, requireProduct, trashProduct, updateProduct } from '../../../catalog/products';
+import { loadProductViews, productV2, type ViewContext } from '../../../catalog/views/sellapp';
+import type { DbExecutor } from '../../../db/schema';
+import type { ApiDependencies } from '../../context';
+import { invalidRequest, notFound } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, pageQuery, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+import { queryBoolean } from '../../schemas/common';
+import { productCreateBody, productInputFromV2, productUpdateBody } from '../../schemas/sellapp-catalog';
+import { SearchTranslator, searchBody } from '../../search';
+
+export function actorOf(auth: RequestAuth): CatalogActor {
+  return { storeId: auth.store.id, storeSlug: auth.store.slug, livemode: auth.livemode };
+}
+
+const productView = z
+  .object({ id: z.number(), title: z.string(), slug: z.string(), visibility: z.string(), variants: z.array(z.object({ id: z.number(), title: z.string() })), url: z.string() })
+  .passthrough()
+  .openapi('Product');
+
+const draftQuery = pageQuery.extend({ with_drafts: queryBoolean, only_drafts: queryBoolean });
+const productParams = z.object({ product: z.coerce.number().int().positive() });
+const batchIds = z.object({ resources: z.array(z.number().int().positive()).min(1).max(100) });
+
+const productSearch = new SearchTranslator(
+  { id: 'id', title: 'title', slug: 'slug', visibility: 'visibility', order: 'order', created_at: 'created_at', updated_at: 'updated_at', section_id: 'section_id' },
+  ['title', 'slug', 'description'],
+);
+
+/** A product is a draft (SellApp) until it has a variant, or while the Sell API keeps it DRAFT. */
+const isDraft = sql<boolean>`(products.status = 'DRAFT' or not exists (
+  select 1 from product_variants v where v.product_id = products.id and v.deleted_at is null))`;
+
+export async function renderProducts(db: DbExecutor, ids: number[], storeId: number, ctx: ViewContext) {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('products').selectAll().where('store_id', '=', storeId).where('id', 'in', ids).execute();
+  const views = await loadProductViews(db, ids);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids
+    .map((id) => byId.get(id))
+    .filter((row): row is NonNullable<typeof row> => row !== undefined)
+    .map((row) => productV2(row, views.variantsOf(row.id).map((v) => ({ id: v.id, title: v.title })), ctx));
+}
+
+export function registerProductRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const viewContext = (auth: RequestAuth): ViewContext => ({ storefrontBase: deps.config.api.publicBaseUrl, storeSlug: auth.store.slug });
+
+  async function listPage(auth: RequestAuth, query: z.infer<typeof draftQuery>, path: string, search?: z.infer<typeof searchBody>) {
+    let base = deps.db.selectFrom('products').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
+    if (query.only_drafts) base = base.where(isDraft);
+    else if (!query.with_drafts) base = base.where(sql<boolean>`not ${isDraft}`);
+    const condition = search ? productSearch.where(search) : null;
+    if (condition) base = base.where(condition);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    let ordered = base.select('id');
+    for (const { column, direction } of search ? productSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
+    const ids = (await ordered.orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map((r) => r.id);
+    return toPage(await renderProducts(deps.db, ids, auth.store.id, viewContext(auth)), Number(total), query, path);
+  }
+
+  const url = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+  const one = async (auth: RequestAuth, id: number) => {
+    const [view] = await renderProducts(deps.db, [id], auth.store.id, viewContext(auth));
+    if (!view) throw notFound('Product');
+    return view;
+  };
+
+  router
+    .route({
+      method: 'get',
+      path: '/products',
+      summary: 'List all products',
+      tags: ['Products'],
+      scope: 'products:read',
+      query: draftQuery,
+      response: z.object({ data: z.array(productView) }).passthrough(),
+      handler: ({ auth, query, req }) => listPage(auth, query, url(req)),
+    })
+    .route({
+      method: 'post',
+      path: '/products/search',
+      summary: 'Search products',
+      tags: ['Products'],
+      scope: 'products:read',
+      query: draftQuery,
+      body: searchBody,
+      response: z.object({ data: z.array(productView) }).passthrough(),
+      handler: ({ auth, query, body, req }) => listPage(auth, query, url(req), body),
+    })
+    .route({
+      method: 'post',
+      path: '/products',
+      summary: 'Create a product (a draft until it has a variant)',
+      tags: ['Products'],
+      scope: 'products:write',
+      body: productCreateBody,
+      response: z.object({ data: productView }),
+      handler: async ({ auth, body }) => {
+        const id = await deps.db.transaction().execute((trx) => createProduct(trx, actorOf(auth), { ...productInputFromV2(body), title: body.title }));
+        return { data: await one(auth, id) };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/products/batch',
+      summary: 'Batch create products (all or none)',
+      tags: ['Products'],
+      scope: 'products:write',
+      body: z.object({ resources: z.array(productCreateBody).min(1).max(100) }),
+      response: z.object({ data: z.array(productView) }),
+      handler: async ({ auth, body }) => {
+        const ids = await deps.db.transaction().execute(async (trx) => {
+          const created: number[] = [];
+          for (const resource of body.resources) created.push(await createProduct(trx, actorOf(auth), { ...productInputFromV2(resource), title: resource.title }));
+          return created;
+        });
+        return { data: await renderProducts(deps.db, ids, auth.store.id, viewContext(auth)) };
+      },
+    })
+    .route({
+      method: 'patch',
+      path: '/products/batch',
+      summary: 'Batch update products, keyed by id (all or none)',
+      tags: ['Products'],
+      scope: 'products:write',
+      body: z.object({ resources: z.record(z.string().regex(/^\d+$/, 'a product id'), productUpdateBody) }),
+      response: z.object({ data: z.array(productView) }),
+      handler: async ({ auth, body }) => {
+        const entries = Object.entries(body.resources);
+        if (entries.length === 0 || entries.length > 100) throw invalidRequest('invalid_field', 'Send 1-100 products to update', 'resources');
+        const ids = await deps.db.transaction().execute(async (trx) => {
+          for (const [id, resource] of entries) await updateProduct(trx, actorOf(auth), Number(id), productInputFromV2(resource));
+          return entries.map(([id]) => Number(id));
+        });
+        return { data: await renderProducts(deps.db, ids, auth.store.id, viewContext(auth)) };
+      },
+    })
+    .route({
+      method: 'delete',
+      path: '/products/batch',
+      summary: 'Batch delete products (soft: past orders keep them)',
+      tags: ['Products'],
+      scope: 'products:write',
+      body: batchIds,
+      response: z.object({ data: z.array(productView) }),
+      handler: async ({ auth, body }) => {
+        await deps.db.transaction().execute(async (trx) => {
+          for (const id of body.resources) {
+            await requireProduct(trx, auth.store.id, id);
+            await trashProduct(trx, actorOf(auth), id);
+          }
+        });
+        return { data: await renderProducts(deps.db, body.resources, auth.store.id, viewContext(auth)) };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/products/:product',
+      summary: 'Retrieve a product',
+      tags: ['Products'],
+      scope: 'products:read',
+      params: productParams,
+      query: z.object({ with_drafts: queryBoolean, only_drafts: queryBoolean }),
+      response: z.object({ data: productView }),
+      handler: async ({ auth, params, query }) => {
+        const product = await requireProduct(deps.db, auth.store.id, params.product);
+        if (query.only_drafts) {
+          const draft = await deps.db.selectFrom('products').select(isDraft.as('draft')).where('id', '=', product.id).executeTakeFirstOrThrow();
+          if (!draft.draft) throw notFound('Product');
+        }
+        return { data: await one(auth, product.id) };
+      },
+    })
+    .route({
+      method: 'patch',
+      path: '/products/:product',
+      summary: 'Update a product',
+      tags: ['Products'],
+      scope: 'products:write',
+      params: productParams,
+      body: productUpdateBody,
+      response: z.object({ data: productView }),
+      handler: async ({ auth, params, body }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        await deps.db.transaction().execute((trx) => updateProduct(trx, actorOf(auth), params.product, productInputFromV2(body)));
+        return { data: await one(auth, params.product) };
+      },
+    })
+    .route({
+      method: 'delete',
+      path: '/products/:product',
+      summary: 'Delete a product (soft: past orders keep it)',
+      tags: ['Products'],
+      scope: 'products:write',
+      params: productParams,
+      response: z.object({ data: productView }),
+      handler: async ({ auth, params }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        await deps.db.transaction().execute((trx) => trashProduct(trx, actorOf(auth), params.product));
+        return { data: await one(auth, params.product) };
+      },
+    });
+}

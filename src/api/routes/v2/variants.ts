@@ -1,0 +1,264 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { requireProduct } from '../../../catalog/products';
+import { restockSerials, trashVariant, writeVariant } from '../../../catalog/variants';
+import { serialsForView, variantV2 } from '../../../catalog/views/sellapp';
+import { availableCounts } from '../../../catalog/serial-stock';
+import { laravelTime } from '../../../catalog/views/timestamps';
+import { PARSING_MODES } from '../../../domain/serials';
+import type { ApiDependencies } from '../../context';
+import { invalidRequest, notFound } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, pageQuery, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+import { queryBoolean } from '../../schemas/common';
+import { variantCreateBody, variantInputFromV2, variantUpdateBody } from '../../schemas/sellapp-catalog';
+import { SearchTranslator, searchBody } from '../../search';
+import { actorOf } from './products';
+
+const variantView = z
+  .object({ id: z.number(), product_id: z.number(), title: z.string(), deliverable: z.object({ data: z.record(z.string(), z.unknown()), types: z.array(z.string()) }) })
+  .passthrough()
+  .openapi('ProductVariant');
+
+const productParams = z.object({ product: z.coerce.number().int().positive() });
+const variantParams = productParams.extend({ variant: z.coerce.number().int().positive() });
+const variantSearch = new SearchTranslator(
+  { id: 'id', title: 'title', order: 'order', price: 'price_cents', currency: 'currency', created_at: 'created_at', updated_at: 'updated_at' },
+  ['title', 'description'],
+);
+
+export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  /** Renders variants of one product; serial values only when a single variant is shown. */
+  async function render(auth: RequestAuth, productId: number, ids: number[], withSerials: boolean) {
+    if (ids.length === 0) return [];
+    const product = await requireProduct(deps.db, auth.store.id, productId, { withTrashed: true });
+    const rows = await deps.db.selectFrom('product_variants').selectAll().where('product_id', '=', productId).where('id', 'in', ids).execute();
+    const stock = await availableCounts(deps.db, rows.map((r) => r.id));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const views = [];
+    for (const id of ids) {
+      const row = byId.get(id);
+      if (!row) continue;
+      views.push(variantV2(row, product, stock.get(row.id), withSerials ? await serialsForView(deps.db, row) : undefined));
+    }
+    return views;
+  }
+  const one = async (auth: RequestAuth, productId: number, variantId: number) => {
+    const [view] = await render(auth, productId, [variantId], true);
+    if (!view) throw notFound('Product variant');
+    return view;
+  };
+  const requireVariant = async (auth: RequestAuth, productId: number, variantId: number) => {
+    const row = await deps.db
+      .selectFrom('product_variants')
+      .select('id')
+      .where('id', '=', variantId)
+      .where('product_id', '=', productId)
+      .where('store_id', '=', auth.store.id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw notFound('Product variant');
+  };
+
+  async function listPage(auth: RequestAuth, productId: number, query: z.infer<typeof pageQuery> & { only_drafts?: boolean }, path: string, search?: z.infer<typeof searchBody>) {
+    await requireProduct(deps.db, auth.store.id, productId);
+    let base = deps.db.selectFrom('product_variants').where('product_id', '=', productId).where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
+    // Variants have no draft state of their own: only_drafts lists none.
+    if (query.only_drafts) base = base.where(sql<boolean>`false`);
+    const condition = search ? variantSearch.where(search) : null;
+    if (condition) base = base.where(condition);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    let ordered = base.select('id');
+    for (const { column, direction } of search ? variantSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
+    const ids = (await ordered.orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map((r) => r.id);
+    return toPage(await render(auth, productId, ids, false), Number(total), query, path);
+  }
+  const url = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+  const draftQuery = pageQuery.extend({ with_drafts: queryBoolean, only_drafts: queryBoolean });
+
+  router
+    .route({
+      method: 'get',
+      path: '/products/:product/variants',
+      summary: 'List all product variants',
+      tags: ['Product variants'],
+      scope: 'products:read',
+      params: productParams,
+      query: draftQuery,
+      response: z.object({ data: z.array(variantView) }).passthrough(),
+      handler: ({ auth, params, query, req }) => listPage(auth, params.product, query, url(req)),
+    })
+    .route({
+      method: 'post',
+      path: '/products/:product/variants/search',
+      summary: 'Search product variants',
+      tags: ['Product variants'],
+      scope: 'products:read',
+      params: productParams,
+      query: draftQuery,
+      body: searchBody,
+      response: z.object({ data: z.array(variantView) }).passthrough(),
+      handler: ({ auth, params, query, body, req }) => listPage(auth, params.product, query, url(req), body),
+    })
+    .route({
+      method: 'post',
+      path: '/products/:product/variants',
+      summary: 'Create a product variant with its deliverables',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: productParams,
+      body: variantCreateBody,
+      response: z.object({ data: variantView }),
+      handler: async ({ auth, params, body }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        const id = await deps.db.transaction().execute((trx) => writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(body)));
+        return { data: await one(auth, params.product, id) };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/products/:product/variants/batch',
+      summary: 'Batch create product variants (all or none)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: productParams,
+      body: z.object({ resources: z.array(variantCreateBody).min(1).max(100) }),
+      response: z.object({ data: z.array(variantView) }),
+      handler: async ({ auth, params, body }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        const ids = await deps.db.transaction().execute(async (trx) => {
+          const created: number[] = [];
+          for (const resource of body.resources) created.push(await writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(resource)));
+          return created;
+        });
+        return { data: await render(auth, params.product, ids, true) };
+      },
+    })
+    .route({
+      method: 'patch',
+      path: '/products/:product/variants/batch',
+      summary: 'Batch update product variants, keyed by id (all or none)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: productParams,
+      body: z.object({ resources: z.record(z.string().regex(/^\d+$/, 'a variant id'), variantUpdateBody) }),
+      response: z.object({ data: z.array(variantView) }),
+      handler: async ({ auth, params, body }) => {
+        const entries = Object.entries(body.resources);
+        if (entries.length === 0 || entries.length > 100) throw invalidRequest('invalid_field', 'Send 1-100 variants to update', 'resources');
+        await requireProduct(deps.db, auth.store.id, params.product);
+        await deps.db.transaction().execute(async (trx) => {
+          for (const [id, resource] of entries) await writeVariant(trx, actorOf(auth), { productId: params.product, variantId: Number(id) }, variantInputFromV2(resource));
+        });
+        return { data: await render(auth, params.product, entries.map(([id]) => Number(id)), true) };
+      },
+    })
+    .route({
+      method: 'delete',
+      path: '/products/:product/variants/batch',
+      summary: 'Batch delete product variants (soft)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: productParams,
+      body: z.object({ resources: z.array(z.number().int().positive()).min(1).max(100) }),
+      response: z.object({ data: z.array(variantView) }),
+      handler: async ({ auth, params, body }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        await deps.db.transaction().execute(async (trx) => {
+          for (const id of body.resources) await trashVariant(trx, actorOf(auth), params.product, id);
+        });
+        return { data: await render(auth, params.product, body.resources, false) };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/products/:product/variants/:variant',
+      summary: 'Retrieve a product variant',
+      tags: ['Product variants'],
+      scope: 'products:read',
+      params: variantParams,
+      query: z.object({ with_drafts: queryBoolean, only_drafts: queryBoolean }),
+      response: z.object({ data: variantView }),
+      handler: async ({ auth, params, query }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        await requireVariant(auth, params.product, params.variant);
+        if (query.only_drafts) throw notFound('Product variant');
+        return { data: await one(auth, params.product, params.variant) };
+      },
+    })
+    .route({
+      method: 'patch',
+      path: '/products/:product/variants/:variant',
+      summary: 'Update a product variant (serials sent replace the unsold stock)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: variantParams,
+      body: variantUpdateBody,
+      response: z.object({ data: variantView }),
+      handler: async ({ auth, params, body }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        await deps.db.transaction().execute((trx) =>
+          writeVariant(trx, actorOf(auth), { productId: params.product, variantId: params.variant }, variantInputFromV2(body)),
+        );
+        return { data: await one(auth, params.product, params.variant) };
+      },
+    })
+    .route({
+      method: 'delete',
+      path: '/products/:product/variants/:variant',
+      summary: 'Delete a product variant (soft)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: variantParams,
+      response: z.object({ data: variantView }),
+      handler: async ({ auth, params }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        await deps.db.transaction().execute((trx) => trashVariant(trx, actorOf(auth), params.product, params.variant));
+        const [view] = await render(auth, params.product, [params.variant], false);
+        return { data: view };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/products/:product/variants/:variant/serials',
+      summary: 'List a variant’s serials, sold and unsold',
+      tags: ['Product variants'],
+      scope: 'products:read',
+      params: variantParams,
+      query: pageQuery.extend({ status: z.enum(['AVAILABLE', 'SOLD']).optional() }),
+      response: z.object({ data: z.array(z.object({ id: z.number(), value: z.string(), status: z.string(), sold_at: z.string().nullable() })) }).passthrough(),
+      handler: async ({ auth, params, query, req }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        await requireVariant(auth, params.product, params.variant);
+        let base = deps.db.selectFrom('variant_serials').where('variant_id', '=', params.variant);
+        if (query.status) base = base.where('status', '=', query.status);
+        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+        const rows = await base.select(['id', 'value', 'status', 'sold_at', 'created_at']).orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
+        const data = rows.map((r) => ({ id: Number(r.id), value: r.value, status: r.status, sold_at: laravelTime(r.sold_at), created_at: laravelTime(r.created_at) }));
+        return toPage(data, Number(total), query, url(req));
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/products/:product/variants/:variant/serials',
+      summary: 'Add serial stock (pasted text or a list), optionally removing duplicates',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: variantParams,
+      body: z.object({
+        serials: z.union([z.string().min(1).max(5_000_000), z.array(z.string().max(10_000)).min(1).max(100_000)]),
+        parsingMode: z.enum(PARSING_MODES).optional(),
+        delimiter: z.string().min(1).max(20).optional(),
+        removeDuplicate: z.boolean().optional(),
+      }),
+      status: 201,
+      response: z.object({ data: z.object({ added: z.number(), duplicates_removed: z.number(), stock: z.number() }) }),
+      handler: async ({ auth, params, body }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        await requireVariant(auth, params.product, params.variant);
+        const result = await deps.db.transaction().execute((trx) => restockSerials(trx, actorOf(auth), params.variant, body));
+        return { data: { added: result.added, duplicates_removed: result.duplicatesRemoved, stock: result.stock } };
+      },
+    });
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { normaliseInterval } from '../../domain/billing-interval';
+
+/** Query-string booleans as Laravel accepts them: true/false/1/0. */
+export const queryBoolean = z
+  .enum(['true', 'false', '1', '0'])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+export const idParam = (name: string) => z.object({ [name]: z.coerce.number().int().positive() });
+
+export const billingInterval = z.preprocess(
+  (v) => (typeof v === 'string' ? (normaliseInterval(v) ?? v) : v),
+  z.enum(['DAY', 'WEEK', 'MONTH', 'YEAR']),
+);

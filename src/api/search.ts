@@ -1,0 +1,115 @@
+import { type ExpressionBuilder, type Expression, type SqlBool, sql } from 'kysely';
+import { z } from 'zod';
+import { invalidRequest } from './errors';
+
+/** SellApp's generic search body (every POST …/search except invoices). */
+const filterSchema: z.ZodType<SearchFilter> = z.lazy(() =>
+  z.object({
+    field: z.string().min(1),
+    operator: z.string().default('='),
+    value: z.unknown().optional(),
+    type: z.enum(['and', 'or']).default('and'),
+    nested: z.array(filterSchema).optional(),
+  }),
+);
+
+export interface SearchFilter {
+  field: string;
+  operator: string;
+  value?: unknown;
+  type: 'and' | 'or';
+  nested?: SearchFilter[];
+}
+
+export const searchBody = z
+  .object({
+    filters: z.array(filterSchema).optional(),
+    sort: z.array(z.object({ field: z.string().min(1), direction: z.enum(['asc', 'desc']).default('asc') })).optional(),
+    search: z.object({ value: z.string().nullable().optional(), case_sensitive: z.boolean().optional() }).optional(),
+    includes: z.array(z.object({ relation: z.string() })).optional(),
+  })
+  .openapi('SearchRequest');
+
+export type SearchBody = z.infer<typeof searchBody>;
+
+const OPERATORS: Record<string, string> = {
+  '=': '=',
+  '!=': '<>',
+  '<>': '<>',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+  like: 'like',
+  'not like': 'not like',
+  ilike: 'ilike',
+  in: 'in',
+  'not in': 'not in',
+};
+
+/**
+ * Turns filters, free-text search and sort into SQL over a whitelist of fields: a field or
+ * operator not on the list is a 422 naming it, never an injected identifier.
+ */
+export class SearchTranslator {
+  constructor(
+    private readonly fields: Record<string, string>,
+    private readonly searchable: string[],
+  ) {}
+
+  private column(field: string, param: string): string {
+    const column = this.fields[field];
+    if (!column) throw invalidRequest('invalid_field', `Cannot filter or sort on "${field}"; allowed: ${Object.keys(this.fields).join(', ')}`, param);
+    return column;
+  }
+
+  private condition(filter: SearchFilter, param: string): ReturnType<typeof sql<SqlBool>> {
+    const op = OPERATORS[filter.operator.toLowerCase()];
+    if (!op) throw invalidRequest('invalid_field', `Unknown operator "${filter.operator}"`, `${param}.operator`);
+    const column = sql.ref(this.column(filter.field, `${param}.field`));
+    let own: ReturnType<typeof sql<SqlBool>>;
+    if (op === 'in' || op === 'not in') {
+      const values = Array.isArray(filter.value) ? filter.value : [filter.value];
+      if (values.length === 0) throw invalidRequest('invalid_field', `"${filter.operator}" needs a non-empty list`, `${param}.value`);
+      own = sql<SqlBool>`${column}::text ${sql.raw(op)} (${sql.join(values.map((v) => String(v)))})`;
+    } else if (filter.value === null && (op === '=' || op === '<>')) {
+      own = sql<SqlBool>`${column} ${sql.raw(op === '=' ? 'is null' : 'is not null')}`;
+    } else {
+      own = sql<SqlBool>`${column}::text ${sql.raw(op)} ${String(filter.value)}`;
+      if (typeof filter.value === 'number' && !['like', 'not like', 'ilike'].includes(op)) {
+        own = sql<SqlBool>`${column} ${sql.raw(op)} ${filter.value}`;
+      }
+    }
+    if (!filter.nested?.length) return own;
+    return this.combine([{ ...filter, nested: undefined }, ...filter.nested], param, own);
+  }
+
+  private combine(filters: SearchFilter[], param: string, first?: ReturnType<typeof sql<SqlBool>>): ReturnType<typeof sql<SqlBool>> {
+    let result = first ?? this.condition(filters[0]!, `${param}.0`);
+    filters.slice(1).forEach((filter, i) => {
+      const next = this.condition(filter, `${param}.${i + 1}`);
+      result = filter.type === 'or' ? sql<SqlBool>`(${result} or ${next})` : sql<SqlBool>`(${result} and ${next})`;
+    });
+    return result;
+  }
+
+  /** The WHERE condition of a search body, or null when it filters nothing. */
+  where(body: SearchBody): Expression<SqlBool> | null {
+    const parts: ReturnType<typeof sql<SqlBool>>[] = [];
+    if (body.filters?.length) parts.push(this.combine(body.filters, 'filters'));
+    const text = body.search?.value?.trim();
+    if (text) {
+      const like = body.search?.case_sensitive ? 'like' : 'ilike';
+      const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      parts.push(sql<SqlBool>`(${sql.join(this.searchable.map((c) => sql`${sql.ref(c)}::text ${sql.raw(like)} ${pattern}`), sql` or `)})`);
+    }
+    if (parts.length === 0) return null;
+    return sql<SqlBool>`${sql.join(parts, sql` and `)}`;
+  }
+
+  orderBy(body: SearchBody): { column: string; direction: 'asc' | 'desc' }[] {
+    return (body.sort ?? []).map((s, i) => ({ column: this.column(s.field, `sort.${i}.field`), direction: s.direction }));
+  }
+}
+
+export type { ExpressionBuilder };

@@ -1,0 +1,28 @@
+/**
+ * One event catalogue: the union of both seeds' lists plus the events our workflows need.
+ * Webhook endpoints subscribe to these names.
+ */
+export const EVENT_TYPES = [
+  'order.created',
+  'order.completed',
+  'order.paid',
+  'order.refunded',
+  'order.disputed',
+  'release.published',
+  'subscription.created',
+  'subscription.updated',
+  'subscription.canceled',
+  'product.created',
+  'product.updated',
+  'product.trashed',
+  'variant.created',
+  'variant.updated',
+  'variant.sold_out',
+  'feedback.created',
+  'ticket_message.created',
+  'cash_app.payment_requires_attention',
+  'community.grant_failed',
+  'delivery.needs_attention',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
