@@ -73,7 +73,13 @@ export async function claimSerials(
   trx: DbExecutor,
   input: { variantId: number; quantity: number; claimKey: string },
 ): Promise<string[]> {
-  const already = await trx.selectFrom('variant_serials').select('value').where('claim_key', '=', input.claimKey).orderBy('id').execute();
+  const already = await trx
+    .selectFrom('variant_serials')
+    .select('value')
+    .where('variant_id', '=', input.variantId)
+    .where('claim_key', '=', input.claimKey)
+    .orderBy('id')
+    .execute();
   if (already.length > 0) return already.map((r) => r.value);
   const claimed = await sql<{ value: string }>`
     update variant_serials set status = 'SOLD', claim_key = ${input.claimKey}, sold_at = now()
