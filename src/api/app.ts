@@ -12,6 +12,7 @@ import { registerApiKeyRoutes } from './routes/v2/api-keys';
 import { registerOpsRoutes } from './routes/v2/ops';
 import { registerProductRoutes } from './routes/v2/products';
 import { registerVariantRoutes } from './routes/v2/variants';
+import { registerListingRoutes } from './routes/v1/listings';
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -50,6 +51,16 @@ export function createApp(deps: ApiDependencies): Express {
   registerVariantRoutes(v2, deps);
   app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
   app.use('/api/v2', dialect('sellapp'), notFoundRoute());
+
+  // /api/v1 holds two families: SellApp's listings and the Sell publishing API.
+  const v1 = new DocumentedRouter(registry, '/api/v1');
+  registerListingRoutes(v1, deps);
+  const v1Dialect = (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    res.locals.errorDialect = req.path === '/listings' || req.path.startsWith('/listings/') ? 'sellapp' : 'sell';
+    next();
+  };
+  app.use('/api/v1', v1Dialect, ...authenticated, v1.router);
+  app.use('/api/v1', v1Dialect, notFoundRoute());
 
   app.use(dialect('sell'), notFoundRoute());
   app.use(errorHandler());

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import type { CatalogActor } from '../../../catalog/actor';
+import { createProduct, requireProduct, trashProduct, updateProduct } from '../../../catalog/products';
+import { writeVariant } from '../../../catalog/variants';
+import { listingV1, loadProductViews, serialsForView, type ViewContext } from '../../../catalog/views/sellapp';
+import type { DbExecutor } from '../../../db/schema';
+import type { ApiDependencies } from '../../context';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, pageQuery, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+import { queryBoolean } from '../../schemas/common';
+import { hasVariantFields, listingCreateBody, listingUpdateBody, productInputFromListing, variantInputFromListing } from '../../schemas/sellapp-listing';
+import { actorOf } from '../v2/products';
+
+const listingView = z
+  .object({ id: z.number(), title: z.string(), slug: z.string(), price: z.object({ price: z.string(), currency: z.string() }).nullable(), url: z.string() })
+  .passthrough()
+  .openapi('Listing');
+const listingParams = z.object({ id: z.coerce.number().int().positive() });
+
+async function firstVariantId(db: DbExecutor, productId: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('product_variants')
+    .select('id')
+    .where('product_id', '=', productId)
+    .where('deleted_at', 'is', null)
+    .orderBy('order')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Writes a listing's variant; it is created the first time variant fields arrive. */
+async function writeListingVariant(trx: DbExecutor, actor: CatalogActor, productId: number, body: z.infer<typeof listingUpdateBody>): Promise<void> {
+  if (!hasVariantFields(body)) return;
+  const variantId = await firstVariantId(trx, productId);
+  await writeVariant(trx, actor, { productId, variantId }, { ...variantInputFromListing(body), title: variantId ? undefined : 'Default' });
+}
+
+export function registerListingRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const viewContext = (auth: RequestAuth): ViewContext => ({ storefrontBase: deps.config.api.publicBaseUrl, storeSlug: auth.store.slug });
+
+  async function render(auth: RequestAuth, ids: number[], withSerials: boolean) {
+    if (ids.length === 0) return [];
+    const rows = await deps.db.selectFrom('products').selectAll().where('store_id', '=', auth.store.id).where('id', 'in', ids).execute();
+    const views = await loadProductViews(deps.db, ids);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const out = [];
+    for (const id of ids) {
+      const product = byId.get(id);
+      if (!product) continue;
+      const variant = views.variantsOf(id)[0];
+      const serials = variant && withSerials ? await serialsForView(deps.db, variant) : undefined;
+      out.push(listingV1(product, variant, variant ? views.stockOf(variant.id) : undefined, serials, viewContext(auth)));
+    }
+    return out;
+  }
+  const one = async (auth: RequestAuth, id: number) => (await render(auth, [id], true))[0]!;
+
+  router
+    .route({
+      method: 'get',
+      path: '/listings',
+      summary: 'List all listings',
+      tags: ['Listings (v1)'],
+      scope: 'products:read',
+      query: pageQuery.extend({ with_trashed: queryBoolean, only_trashed: queryBoolean }),
+      response: z.object({ data: z.array(listingView) }).passthrough(),
+      handler: async ({ auth, query, req }) => {
+        let base = deps.db.selectFrom('products').where('store_id', '=', auth.store.id);
+        if (query.only_trashed) base = base.where('deleted_at', 'is not', null);
+        else if (!query.with_trashed) base = base.where('deleted_at', 'is', null);
+        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+        const ids = (await base.select('id').orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map((r) => r.id);
+        return toPage(await render(auth, ids, false), Number(total), query, `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`);
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/listings',
+      summary: 'Create a listing (a product with one variant)',
+      tags: ['Listings (v1)'],
+      scope: 'products:write',
+      body: listingCreateBody,
+      response: z.object({ data: listingView }),
+      handler: async ({ auth, body }) => {
+        const id = await deps.db.transaction().execute(async (trx) => {
+          const productId = await createProduct(trx, actorOf(auth), { ...productInputFromListing(body), title: body.title });
+          await writeListingVariant(trx, actorOf(auth), productId, body);
+          return productId;
+        });
+        return { data: await one(auth, id) };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/listings/:id',
+      summary: 'Retrieve a listing (unwrapped, as SellApp v1 answers)',
+      tags: ['Listings (v1)'],
+      scope: 'products:read',
+      params: listingParams,
+      response: listingView,
+      handler: async ({ auth, params }) => {
+        await requireProduct(deps.db, auth.store.id, params.id);
+        return one(auth, params.id);
+      },
+    })
+    .route({
+      method: 'patch',
+      path: '/listings/:id',
+      summary: 'Update a listing (unwrapped response)',
+      tags: ['Listings (v1)'],
+      scope: 'products:write',
+      params: listingParams,
+      body: listingUpdateBody,
+      response: listingView,
+      handler: async ({ auth, params, body }) => {
+        await requireProduct(deps.db, auth.store.id, params.id);
+        await deps.db.transaction().execute(async (trx) => {
+          await updateProduct(trx, actorOf(auth), params.id, productInputFromListing(body));
+          await writeListingVariant(trx, actorOf(auth), params.id, body);
+        });
+        return one(auth, params.id);
+      },
+    })
+    .route({
+      method: 'delete',
+      path: '/listings/:id',
+      summary: 'Delete a listing (soft: with_trashed still lists it; past orders keep it)',
+      tags: ['Listings (v1)'],
+      scope: 'products:write',
+      params: listingParams,
+      response: listingView,
+      handler: async ({ auth, params }) => {
+        await requireProduct(deps.db, auth.store.id, params.id);
+        await deps.db.transaction().execute((trx) => trashProduct(trx, actorOf(auth), params.id));
+        return one(auth, params.id);
+      },
+    });
+}
