@@ -7,12 +7,16 @@ import { dialect, errorHandler, notFoundRoute } from './middleware/error-handler
 import { rateLimit } from './middleware/rate-limit';
 import { createRegistry, generateDocument } from './openapi';
 import { DocumentedRouter } from './route';
+import { filesRouter } from './routes/files';
 import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
 import { registerOpsRoutes } from './routes/v2/ops';
 import { registerProductRoutes } from './routes/v2/products';
 import { registerVariantRoutes } from './routes/v2/variants';
 import { registerListingRoutes } from './routes/v1/listings';
+import { registerSellProductRoutes } from './routes/v1/sell-products';
+import { registerSellReleaseRoutes } from './routes/v1/sell-releases';
+import { registerUploadRoutes } from './routes/v1/uploads';
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -33,7 +37,9 @@ export function createApp(deps: ApiDependencies): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
-  app.use(express.json({ limit: '1mb' }));
+  // Presigned uploads carry raw bytes: mounted before the JSON body parser.
+  app.use(dialect('sell'), filesRouter(deps.storage, deps.db));
+  app.use(express.json({ limit: '10mb' }));
 
   const registry = createRegistry();
   const limiter = rateLimit(deps.config.rateLimit);
@@ -55,6 +61,9 @@ export function createApp(deps: ApiDependencies): Express {
   // /api/v1 holds two families: SellApp's listings and the Sell publishing API.
   const v1 = new DocumentedRouter(registry, '/api/v1');
   registerListingRoutes(v1, deps);
+  registerSellProductRoutes(v1, deps);
+  registerSellReleaseRoutes(v1, deps);
+  registerUploadRoutes(v1, deps);
   const v1Dialect = (req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.locals.errorDialect = req.path === '/listings' || req.path.startsWith('/listings/') ? 'sellapp' : 'sell';
     next();

@@ -37,6 +37,8 @@ export interface VariantInput {
     licenseKey?: { prefix?: string | null; limit?: number | null; expiresInDays?: number | null } | null;
     /** DOWNLOADABLE: storage keys of uploaded files (POST /api/v1/uploads). */
     files?: string[];
+    /** DOWNLOADABLE: deliver the product's current release instead (Sell publishing API). */
+    fromCurrentRelease?: boolean;
   };
 }
 
@@ -144,7 +146,8 @@ export async function writeVariant(
       throw new CatalogRuleError('missing_field', 'MANUAL (static value) deliverables need a comment: the text or instructions to deliver', `${PARAM}.comment`);
     }
     const files = d.files !== undefined ? await resolveFiles(trx, actor, d.files) : (deliverable.files ?? []);
-    if (types.includes('DOWNLOADABLE') && files.length === 0) {
+    const fromCurrentRelease = d.fromCurrentRelease ?? deliverable.current_release ?? false;
+    if (types.includes('DOWNLOADABLE') && files.length === 0 && !fromCurrentRelease) {
       throw new CatalogRuleError('missing_field', 'DOWNLOADABLE deliverables need at least one uploaded file', `${PARAM}.files`);
     }
     const licenseKey = types.includes('LICENSE_KEY')
@@ -166,6 +169,7 @@ export async function writeVariant(
       stock: d.stock !== undefined ? d.stock : (deliverable.stock ?? null),
       license_key: licenseKey,
       files,
+      ...(fromCurrentRelease ? { current_release: true } : {}),
     };
     if (d.serials !== undefined) {
       if (!types.includes('TEXT')) throw new CatalogRuleError('invalid_field', 'Serials need the TEXT deliverable type', `${PARAM}.serials`);

@@ -25,7 +25,7 @@ describe('GET /health', () => {
     const deadAddress = `127.0.0.1:${await freePort()}`;
     // The client connects lazily, so an API process starts even when Temporal is down.
     const temporal = await connectClient(config, deadAddress);
-    const app = createApp({ config, db: h.db, logger: createLogger('silent'), taskQueue: 'unused', temporal });
+    const app = createApp({ config, db: h.db, logger: createLogger('silent'), taskQueue: 'unused', temporal, storage: h.storage });
     const res = await request(app).get('/health');
     expect(res.status).toBe(503);
     expect(res.body.down).toEqual(['temporal']);
@@ -35,7 +35,7 @@ describe('GET /health', () => {
 
   it('is 503 naming database when the database is gone', async () => {
     const database = await createTestDatabase();
-    const app = createApp({ config: h.config, db: database.db, logger: createLogger('silent'), temporal: h.temporal, taskQueue: 'unused' });
+    const app = createApp({ config: h.config, db: database.db, logger: createLogger('silent'), temporal: h.temporal, taskQueue: 'unused', storage: h.storage });
     await database.close();
     const res = await request(app).get('/health');
     expect(res.status).toBe(503);

@@ -11,6 +11,7 @@ import type { DatabaseHandle } from '../../src/db/connect';
 import type { Db } from '../../src/db/schema';
 import { createLogger } from '../../src/logger';
 import { connectClient, connectWorker, type TemporalClient } from '../../src/temporal/connection';
+import { FileStorage } from '../../src/storage/file-storage';
 import { createWorker } from '../../src/worker';
 import { createTestDatabase } from './database';
 
@@ -21,6 +22,7 @@ export interface Harness {
   config: Config;
   temporal: TemporalClient;
   taskQueue: string;
+  storage: FileStorage;
   createStore(slug?: string): Promise<{ id: number; slug: string; accountId: number; live: string; test: string }>;
   close(): Promise<void>;
 }
@@ -60,7 +62,8 @@ export async function startHarness(options: { worker?: boolean; env?: Record<str
     running = worker.run();
   }
 
-  const app = createApp({ config, db: database.db, logger, temporal, taskQueue });
+  const storage = new FileStorage(config);
+  const app = createApp({ config, db: database.db, logger, temporal, taskQueue, storage });
   let stores = 0;
   return {
     app,
@@ -69,6 +72,7 @@ export async function startHarness(options: { worker?: boolean; env?: Record<str
     config,
     temporal,
     taskQueue,
+    storage,
     async createStore(slug = `store-${randomUUID().slice(0, 8)}-${++stores}`) {
       const created = await database.db.transaction().execute((trx) => createStore(trx, { slug }));
       return { id: created.store.id, slug: created.store.slug, accountId: created.store.account_id, live: created.keys.live.key, test: created.keys.test.key };

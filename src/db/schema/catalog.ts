@@ -47,6 +47,8 @@ export interface VariantDeliverableConfig {
   license_key?: { prefix: string | null; limit: number | null; expires_in_days: number | null } | null;
   /** DOWNLOADABLE: storage keys of the files handed over. */
   files?: { storage_key: string; file_name: string; file_size: number; mime_type: string }[];
+  /** DOWNLOADABLE from the product's current release (Sell products). */
+  current_release?: boolean;
 }
 
 export interface ProductVariantsTable {

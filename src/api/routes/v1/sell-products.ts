@@ -1,0 +1,136 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { archiveSellProduct, patchSellProduct, publishSellProduct, requireByRef, upsertSellProduct } from '../../../catalog/sell-products';
+import { sellProductViews } from '../../../catalog/views/sell';
+import type { ApiDependencies } from '../../context';
+import type { RequestAuth } from '../../middleware/authenticate';
+import type { DocumentedRouter } from '../../route';
+import { sellProductBody, sellProductListQuery } from '../../schemas/sell';
+import { actorOf } from '../v2/products';
+
+export const sellProductView = z
+  .object({
+    id: z.string(),
+    externalId: z.string().nullable(),
+    name: z.string(),
+    priceCents: z.number(),
+    currency: z.string(),
+    productType: z.string(),
+    billingInterval: z.string().nullable(),
+    status: z.enum(['DRAFT', 'PUBLISHED', 'ARCHIVED']),
+  })
+  .passthrough()
+  .openapi('SellProduct');
+
+const refParams = z.object({ ref: z.string().min(1).max(200) });
+
+/** The Sell publishing API's products (/api/v1/products). */
+export function registerSellProductRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const view = async (id: number) => (await sellProductViews(deps.db, [id]))[0]!;
+  const load = (auth: RequestAuth, ref: string) => requireByRef(deps.db, auth.store.id, ref);
+
+  router
+    .route({
+      method: 'get',
+      path: '/products',
+      summary: 'List products (cursor pagination; status and externalId filters)',
+      tags: ['Sell products'],
+      scope: 'products:read',
+      query: sellProductListQuery,
+      response: z.object({ data: z.array(sellProductView), nextCursor: z.string().nullable(), hasMore: z.boolean() }),
+      handler: async ({ auth, query }) => {
+        let base = deps.db.selectFrom('products').select(['id', 'public_id']).where('store_id', '=', auth.store.id);
+        base = query.status ? base.where('status', '=', query.status) : base.where('status', '!=', 'ARCHIVED');
+        if (query.externalId) base = base.where('external_id', '=', query.externalId);
+        if (query.cursor) {
+          const after = await deps.db.selectFrom('products').select('id').where('store_id', '=', auth.store.id).where('public_id', '=', query.cursor).executeTakeFirst();
+          base = base.where('id', '>', after?.id ?? sql.lit(2 ** 31 - 1));
+        }
+        const rows = await base.orderBy('id').limit(query.limit + 1).execute();
+        const page = rows.slice(0, query.limit);
+        const hasMore = rows.length > query.limit;
+        return { data: await sellProductViews(deps.db, page.map((r) => r.id)), nextCursor: hasMore ? page[page.length - 1]!.public_id : null, hasMore };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/products',
+      summary: 'Create a product, or update it when externalId matches (test keys: always DRAFT)',
+      tags: ['Sell products'],
+      scope: 'products:write',
+      body: sellProductBody,
+      status: 201,
+      response: sellProductView,
+      handler: async ({ auth, body, res }) => {
+        const { id, created } = await deps.db.transaction().execute((trx) => upsertSellProduct(trx, actorOf(auth), body));
+        res.status(created ? 201 : 200).json(await view(id));
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/products/:ref',
+      summary: 'Retrieve a product by id or externalId',
+      tags: ['Sell products'],
+      scope: 'products:read',
+      params: refParams,
+      response: sellProductView,
+      handler: async ({ auth, params }) => view((await load(auth, params.ref)).id),
+    })
+    .route({
+      method: 'patch',
+      path: '/products/:ref',
+      summary: 'Partial update: only the fields sent are written',
+      tags: ['Sell products'],
+      scope: 'products:write',
+      params: refParams,
+      body: sellProductBody,
+      response: sellProductView,
+      handler: async ({ auth, params, body }) => {
+        const product = await load(auth, params.ref);
+        await deps.db.transaction().execute((trx) => patchSellProduct(trx, actorOf(auth), product, body));
+        return view(product.id);
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/products/:ref/publish',
+      summary: 'Publish (gates: priceCents > 0; DIGITAL_DOWNLOAD needs a current release with a file; SUBSCRIPTION needs billingInterval)',
+      tags: ['Sell products'],
+      scope: 'products:write',
+      params: refParams,
+      response: sellProductView,
+      handler: async ({ auth, params }) => {
+        const product = await load(auth, params.ref);
+        await deps.db.transaction().execute((trx) => publishSellProduct(trx, actorOf(auth), product));
+        return view(product.id);
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/products/:ref/archive',
+      summary: 'Archive (soft delete; past orders keep the product)',
+      tags: ['Sell products'],
+      scope: 'products:write',
+      params: refParams,
+      response: sellProductView,
+      handler: async ({ auth, params }) => {
+        const product = await load(auth, params.ref);
+        await deps.db.transaction().execute((trx) => archiveSellProduct(trx, actorOf(auth), product));
+        return view(product.id);
+      },
+    })
+    .route({
+      method: 'delete',
+      path: '/products/:ref',
+      summary: 'Soft delete = archive',
+      tags: ['Sell products'],
+      scope: 'products:write',
+      params: refParams,
+      response: sellProductView,
+      handler: async ({ auth, params }) => {
+        const product = await load(auth, params.ref);
+        await deps.db.transaction().execute((trx) => archiveSellProduct(trx, actorOf(auth), product));
+        return view(product.id);
+      },
+    });
+}
