@@ -2,16 +2,14 @@ import { type ExpressionBuilder, type Expression, type SqlBool, sql } from 'kyse
 import { z } from 'zod';
 import { invalidRequest } from './errors';
 
-/** SellApp's generic search body (every POST …/search except invoices). */
-const filterSchema: z.ZodType<SearchFilter> = z.lazy(() =>
-  z.object({
-    field: z.string().min(1),
-    operator: z.string().default('='),
-    value: z.unknown().optional(),
-    type: z.enum(['and', 'or']).default('and'),
-    nested: z.array(filterSchema).optional(),
-  }),
-);
+/** SellApp's generic search body (every POST …/search except invoices); one level of `nested`. */
+const filterLeaf = z.object({
+  field: z.string().min(1),
+  operator: z.string().default('='),
+  value: z.unknown().optional(),
+  type: z.enum(['and', 'or']).default('and'),
+});
+const filterSchema = filterLeaf.extend({ nested: z.array(filterLeaf).optional() }).openapi('SearchFilter');
 
 export interface SearchFilter {
   field: string;

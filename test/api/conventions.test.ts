@@ -110,5 +110,11 @@ describe('OpenAPI', () => {
     expect(res.body.paths['/api/v2/api-keys/{id}'].delete.parameters[0]).toMatchObject({ name: 'id', in: 'path' });
     expect(res.body.paths['/api/v2/ops/ping'].post).toBeDefined();
     expect(res.body.components.schemas.Error).toBeDefined();
+    const variantCreate = res.body.paths['/api/v2/products/{product}/variants'].post.requestBody.content['application/json'].schema;
+    const variantSchema = variantCreate.$ref ? res.body.components.schemas[variantCreate.$ref.split('/').pop()] : variantCreate;
+    expect(variantSchema.required).toEqual(expect.arrayContaining(['title', 'description', 'deliverable', 'pricing', 'payment_methods']));
+    for (const path of ['/api/v1/listings', '/api/v1/products', '/api/v1/products/{ref}/releases/{releaseRef}/files', '/api/v1/uploads', '/api/v2/products/search']) {
+      expect(res.body.paths[path]).toBeDefined();
+    }
   });
 });
