@@ -15,8 +15,8 @@ import { openDatabase } from '../src/db/connect';
 import { migrateToLatest } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
 import { startApi } from '../src/server';
-import { FileStorage } from '../src/storage/file-storage';
-import { resolveTemporalCli } from '../src/temporal/cli-binary';
+import { createObjectStorage } from '../src/storage/create-storage';
+import { resolveTemporalCli } from '../src/tools/go-tools';
 import { connectClient, connectWorker } from '../src/temporal/connection';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const worker = await createWorker({ config, db: database.db, connection: workerConnection, logger, taskQueue });
   const running = worker.run();
   const temporal = await connectClient(config, dev.address);
-  const api = await startApi({ config, db: database.db, logger, temporal, taskQueue, storage: new FileStorage(config) }, await freePort(), '127.0.0.1');
+  const api = await startApi({ config, db: database.db, logger, temporal, taskQueue, storage: createObjectStorage(config) }, await freePort(), '127.0.0.1');
 
   try {
     const created = await database.db.transaction().execute((trx) => createStore(trx, { slug: `bench-${Date.now()}` }));

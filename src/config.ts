@@ -36,6 +36,12 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: optionalString,
   PATH: z.string().default(''),
   SELLFLOW_SIGNING_SECRET: optionalString,
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ENDPOINT: optionalString,
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -85,6 +91,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** Signs upload and download URLs; generated once into the data directory when unset. */
       signingSecret: e.SELLFLOW_SIGNING_SECRET,
       secretFile: path.join(dataDir, 'signing-secret'),
+      s3: e.S3_BUCKET
+        ? {
+            bucket: e.S3_BUCKET,
+            region: e.S3_REGION,
+            endpoint: e.S3_ENDPOINT,
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+            // Custom endpoints (MinIO, R2, fakes) usually need path-style addressing.
+            forcePathStyle: e.S3_FORCE_PATH_STYLE ? e.S3_FORCE_PATH_STYLE === 'true' : e.S3_ENDPOINT !== undefined,
+          }
+        : undefined,
     },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

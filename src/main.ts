@@ -6,8 +6,8 @@ import { migrateToLatest } from './db/migrate';
 import type { Logger } from './logger';
 import { startApi } from './server';
 import { Shutdown } from './shutdown';
-import { FileStorage } from './storage/file-storage';
-import { resolveTemporalCli } from './temporal/cli-binary';
+import { createObjectStorage } from './storage/create-storage';
+import { resolveTemporalCli } from './tools/go-tools';
 import { connectClient, connectWorker, externalAddress } from './temporal/connection';
 import { startDevServer } from './temporal/dev-server';
 import { installTemporalRuntimeLogger } from './temporal/runtime-logger';
@@ -87,7 +87,7 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
   if (role === 'all' || role === 'api') {
     const temporal = await connectClient(config, temporalAddress);
     shutdown.add('temporal client', temporal.close);
-    const api = await startApi({ config, db: database.db, logger, temporal, taskQueue, storage: new FileStorage(config) });
+    const api = await startApi({ config, db: database.db, logger, temporal, taskQueue, storage: createObjectStorage(config) });
     shutdown.add('api', api.close);
     summary.api = api.url;
     summary.openapi = `${api.url}/api/openapi.json`;

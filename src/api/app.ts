@@ -7,6 +7,7 @@ import { dialect, errorHandler, notFoundRoute } from './middleware/error-handler
 import { rateLimit } from './middleware/rate-limit';
 import { createRegistry, generateDocument } from './openapi';
 import { DocumentedRouter } from './route';
+import { LocalObjectStorage } from '../storage/local-storage';
 import { filesRouter } from './routes/files';
 import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
@@ -38,7 +39,7 @@ export function createApp(deps: ApiDependencies): Express {
     }),
   );
   // Presigned uploads carry raw bytes: mounted before the JSON body parser.
-  app.use(dialect('sell'), filesRouter(deps.storage, deps.db));
+  if (deps.storage instanceof LocalObjectStorage) app.use(dialect('sell'), filesRouter(deps.storage, deps.db));
   app.use(express.json({ limit: '10mb' }));
 
   const registry = createRegistry();

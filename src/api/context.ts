@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db/schema';
 import type { Logger } from '../logger';
-import type { FileStorage } from '../storage/file-storage';
+import type { ObjectStorage } from '../storage/object-storage';
 import type { TemporalClient } from '../temporal/connection';
 
 /** What the API needs from the rest of the process. */
@@ -11,5 +11,5 @@ export interface ApiDependencies {
   logger: Logger;
   temporal: TemporalClient;
   taskQueue: string;
-  storage: FileStorage;
+  storage: ObjectStorage;
 }

@@ -1,7 +1,7 @@
 import type { DbExecutor } from '../db/schema';
 import { looksLikePublicId, newPublicId } from '../domain/public-id';
 import { recordEvent } from '../events/record';
-import { isInNamespace, type FileStorage } from '../storage/file-storage';
+import { isInNamespace, type ObjectStorage } from '../storage/object-storage';
 import type { CatalogActor } from './actor';
 import { CatalogNotFoundError, CatalogRuleError } from './errors';
 import { assertTestModeMayChange, type SellProductRow } from './sell-products';
@@ -105,7 +105,7 @@ export interface FileRegistration {
 export async function registerReleaseFile(
   trx: DbExecutor,
   actor: CatalogActor,
-  storage: FileStorage,
+  storage: ObjectStorage,
   product: SellProductRow,
   release: ReleaseRow,
   file: FileRegistration,
@@ -114,7 +114,7 @@ export async function registerReleaseFile(
   if (!isInNamespace(file.storageKey, actor.storeId)) {
     throw new CatalogRuleError('storage_key_outside_namespace', `storageKey must live under sellers/${actor.storeId}/api/`, 'storageKey');
   }
-  const size = storage.store.size(file.storageKey);
+  const size = await storage.objectSize(file.storageKey);
   if (size === null) throw new CatalogRuleError('file_not_uploaded', `Nothing has been uploaded to ${file.storageKey}`, 'storageKey');
   if (size !== file.fileSize) throw new CatalogRuleError('file_size_mismatch', `The uploaded object is ${size} bytes, not ${file.fileSize}`, 'fileSize');
   const existing = await trx.selectFrom('release_files').select('id').where('release_id', '=', release.id).where('storage_key', '=', file.storageKey).executeTakeFirst();

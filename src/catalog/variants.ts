@@ -2,7 +2,7 @@ import type { DbExecutor, VariantDeliverableConfig } from '../db/schema';
 import { type BillingInterval, isWithinOneYear, maxCount } from '../domain/billing-interval';
 import { type ParsingMode, parseSerials, SerialParsingError } from '../domain/serials';
 import { recordEvent } from '../events/record';
-import { isInNamespace } from '../storage/file-storage';
+import { isInNamespace, type ObjectStorage } from '../storage/object-storage';
 import type { CatalogActor } from './actor';
 import { checkTypes, checkWebhookUrl, type DeliverableType } from './deliverable-rules';
 import { CatalogNotFoundError, CatalogRuleError } from './errors';
@@ -44,15 +44,17 @@ export interface VariantInput {
 
 const PARAM = 'deliverable.data';
 
-async function resolveFiles(db: DbExecutor, actor: CatalogActor, keys: string[]): Promise<NonNullable<VariantDeliverableConfig['files']>> {
+async function resolveFiles(db: DbExecutor, actor: CatalogActor, storage: ObjectStorage | undefined, keys: string[]): Promise<NonNullable<VariantDeliverableConfig['files']>> {
+  if (!storage) throw new Error('Resolving deliverable files needs the object storage');
   const files: NonNullable<VariantDeliverableConfig['files']> = [];
   for (const key of keys) {
     if (!isInNamespace(key, actor.storeId)) {
       throw new CatalogRuleError('storage_key_outside_namespace', `Files must be uploaded under sellers/${actor.storeId}/api/`, `${PARAM}.files`);
     }
     const upload = await db.selectFrom('uploads').selectAll().where('storage_key', '=', key).where('store_id', '=', actor.storeId).executeTakeFirst();
-    if (!upload?.uploaded_at) throw new CatalogRuleError('file_not_uploaded', `Nothing has been uploaded to ${key}`, `${PARAM}.files`);
-    files.push({ storage_key: key, file_name: upload.file_name, file_size: Number(upload.content_length), mime_type: upload.content_type });
+    const size = upload ? await storage.objectSize(key) : null;
+    if (!upload || size === null) throw new CatalogRuleError('file_not_uploaded', `Nothing has been uploaded to ${key}`, `${PARAM}.files`);
+    files.push({ storage_key: key, file_name: upload.file_name, file_size: size, mime_type: upload.content_type });
   }
   return files;
 }
@@ -91,6 +93,7 @@ export async function writeVariant(
   actor: CatalogActor,
   target: { productId: number; variantId?: number },
   input: VariantInput,
+  storage?: ObjectStorage,
 ): Promise<number> {
   const store = await trx.selectFrom('stores').select('allow_http_webhooks').where('id', '=', actor.storeId).executeTakeFirstOrThrow();
   const existing = target.variantId
@@ -145,7 +148,7 @@ export async function writeVariant(
     if (types.includes('MANUAL') && !comment) {
       throw new CatalogRuleError('missing_field', 'MANUAL (static value) deliverables need a comment: the text or instructions to deliver', `${PARAM}.comment`);
     }
-    const files = d.files !== undefined ? await resolveFiles(trx, actor, d.files) : (deliverable.files ?? []);
+    const files = d.files !== undefined ? await resolveFiles(trx, actor, storage, d.files) : (deliverable.files ?? []);
     const fromCurrentRelease = d.fromCurrentRelease ?? deliverable.current_release ?? false;
     if (types.includes('DOWNLOADABLE') && files.length === 0 && !fromCurrentRelease) {
       throw new CatalogRuleError('missing_field', 'DOWNLOADABLE deliverables need at least one uploaded file', `${PARAM}.files`);

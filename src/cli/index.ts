@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { run } from '../main';
-import { resolveTemporalCli } from '../temporal/cli-binary';
+import { resolveTemporalCli } from '../tools/go-tools';
 import { connectClient, externalAddress } from '../temporal/connection';
 import { mainTaskQueue } from '../temporal/task-queues';
 import { workflowIds } from '../temporal/workflow-ids';

@@ -216,7 +216,7 @@ describe('uploads and signed URLs', () => {
     expect((await put(url, 'hello')).status).toBe(200);
 
     // An expired URL, signed correctly, is refused as expired.
-    const signed = h.storage.presignUpload(presign.body.key, 'application/zip', 5, Date.now() - 16 * 60_000);
+    const signed = await h.localStorage().presignUpload(presign.body.key, 'application/zip', 5, Date.now() - 16 * 60_000);
     const expired = new URL(signed.url);
     const res = await put(expired);
     expect(res.status).toBe(403);
@@ -238,7 +238,7 @@ describe('uploads and signed URLs', () => {
       .executeTakeFirstOrThrow();
     const files = await downloadableFiles(h.db, variant);
     expect(files).toEqual([{ storageKey: key, fileName: 'app.zip' }]);
-    const link = new URL(h.storage.presignDownload(files[0]!.storageKey, files[0]!.fileName).url);
+    const link = new URL((await h.localStorage().presignDownload(files[0]!.storageKey, files[0]!.fileName)).url);
     const download = await request(h.app).get(link.pathname + link.search).responseType('blob');
     expect(download.status).toBe(200);
     expect(download.headers['content-disposition']).toContain('app.zip');
@@ -248,7 +248,7 @@ describe('uploads and signed URLs', () => {
     expect((await request(h.app).get(tampered.pathname + tampered.search)).status).toBe(403);
     const unsigned = await request(h.app).get(link.pathname);
     expect(unsigned.status).toBe(403);
-    const stale = new URL(h.storage.presignDownload(key, 'app.zip', Date.now() - 2 * 3600_000).url);
+    const stale = new URL((await h.localStorage().presignDownload(key, 'app.zip', Date.now() - 2 * 3600_000)).url);
     expect((await request(h.app).get(stale.pathname + stale.search)).body.error.code).toBe('url_expired');
   });
 });

@@ -7,7 +7,7 @@ import { createStore } from '../../src/accounts/stores';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startApi, type RunningApi } from '../../src/server';
-import { FileStorage } from '../../src/storage/file-storage';
+import { LocalObjectStorage } from '../../src/storage/local-storage';
 import { freePort } from '../../src/temporal/dev-server';
 import { type Harness, startHarness } from '../helpers/harness';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', SELLFLOW_DATA_DIR: h.config.dataDir, PUBLIC_BASE_URL: base });
-  api = await startApi({ config, db: h.db, logger: createLogger('silent'), temporal: h.temporal, taskQueue: h.taskQueue, storage: new FileStorage(config) }, port, '127.0.0.1');
+  api = await startApi({ config, db: h.db, logger: createLogger('silent'), temporal: h.temporal, taskQueue: h.taskQueue, storage: new LocalObjectStorage(config) }, port, '127.0.0.1');
   const created = await h.db.transaction().execute((trx) => createStore(trx, { slug: 'quickstart' }));
   key = created.keys.live.key;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-qs-'));
@@ -93,6 +93,6 @@ describe('Sell publishing API quick start (7 calls, unchanged)', () => {
     expect(products).toHaveLength(1);
     const releases = await h.db.selectFrom('releases').select('id').where('external_id', '=', 'git-tag-v1.0.0').execute();
     expect(releases).toHaveLength(1);
-    expect(fs.readFileSync(h.storage.store.pathOf(second.storageKey)).equals(zip)).toBe(true);
+    expect(fs.readFileSync(h.localStorage().store.pathOf(second.storageKey)).equals(zip)).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { resolveTemporalCli } from '../../src/temporal/cli-binary';
+import { resolveTemporalCli } from '../../src/tools/go-tools';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { WORKFLOWS_PATH } from '../../src/worker';
 

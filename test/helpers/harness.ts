@@ -11,7 +11,9 @@ import type { DatabaseHandle } from '../../src/db/connect';
 import type { Db } from '../../src/db/schema';
 import { createLogger } from '../../src/logger';
 import { connectClient, connectWorker, type TemporalClient } from '../../src/temporal/connection';
-import { FileStorage } from '../../src/storage/file-storage';
+import { createObjectStorage } from '../../src/storage/create-storage';
+import { LocalObjectStorage } from '../../src/storage/local-storage';
+import type { ObjectStorage } from '../../src/storage/object-storage';
 import { createWorker } from '../../src/worker';
 import { createTestDatabase } from './database';
 
@@ -22,7 +24,9 @@ export interface Harness {
   config: Config;
   temporal: TemporalClient;
   taskQueue: string;
-  storage: FileStorage;
+  storage: ObjectStorage;
+  /** The local store, for tests that look at the files themselves. */
+  localStorage(): LocalObjectStorage;
   createStore(slug?: string): Promise<{ id: number; slug: string; accountId: number; live: string; test: string }>;
   close(): Promise<void>;
 }
@@ -62,7 +66,7 @@ export async function startHarness(options: { worker?: boolean; env?: Record<str
     running = worker.run();
   }
 
-  const storage = new FileStorage(config);
+  const storage = createObjectStorage(config);
   const app = createApp({ config, db: database.db, logger, temporal, taskQueue, storage });
   let stores = 0;
   return {
@@ -73,6 +77,10 @@ export async function startHarness(options: { worker?: boolean; env?: Record<str
     temporal,
     taskQueue,
     storage,
+    localStorage() {
+      if (!(storage instanceof LocalObjectStorage)) throw new Error('This harness uses S3 storage');
+      return storage;
+    },
     async createStore(slug = `store-${randomUUID().slice(0, 8)}-${++stores}`) {
       const created = await database.db.transaction().execute((trx) => createStore(trx, { slug }));
       return { id: created.store.id, slug: created.store.slug, accountId: created.store.account_id, live: created.keys.live.key, test: created.keys.test.key };

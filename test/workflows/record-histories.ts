@@ -12,7 +12,7 @@ import { openEmbedded } from '../../src/db/connect';
 import { migrateToLatest } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
 import { installTemporalRuntimeLogger } from '../../src/temporal/runtime-logger';
-import { resolveTemporalCli } from '../../src/temporal/cli-binary';
+import { resolveTemporalCli } from '../../src/tools/go-tools';
 import { connectClient, connectWorker } from '../../src/temporal/connection';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { createWorker } from '../../src/worker';

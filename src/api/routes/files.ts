@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import type { Db } from '../../db/schema';
 import { StorageKeyError } from '../../storage/local-file-store';
-import type { FileStorage } from '../../storage/file-storage';
+import type { LocalObjectStorage } from '../../storage/local-storage';
 import { type SignedGrant, verifyGrant } from '../../storage/signed-url';
 import { ApiError, permissionDenied } from '../errors';
 
@@ -27,7 +27,7 @@ function grantFromQuery(req: Request, method: 'GET' | 'PUT'): { grant: SignedGra
   };
 }
 
-function check(storage: FileStorage, grant: SignedGrant, signature: string): void {
+function check(storage: LocalObjectStorage, grant: SignedGrant, signature: string): void {
   const result = verifyGrant(storage.secret, grant, signature);
   if (!result.ok) {
     throw result.reason === 'expired'
@@ -40,7 +40,7 @@ function check(storage: FileStorage, grant: SignedGrant, signature: string): voi
  * The local store's presigned endpoints: PUT receives an upload, GET serves a download.
  * They authenticate by signature, not API key, like an object store's presigned URLs.
  */
-export function filesRouter(storage: FileStorage, db: Db): Router {
+export function filesRouter(storage: LocalObjectStorage, db: Db): Router {
   const router = Router();
   router.put('/files/*key', async (req, res) => {
     const { grant, signature } = grantFromQuery(req, 'PUT');

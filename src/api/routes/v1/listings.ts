@@ -4,6 +4,7 @@ import { createProduct, requireProduct, trashProduct, updateProduct } from '../.
 import { writeVariant } from '../../../catalog/variants';
 import { listingV1, loadProductViews, serialsForView, type ViewContext } from '../../../catalog/views/sellapp';
 import type { DbExecutor } from '../../../db/schema';
+import type { ObjectStorage } from '../../../storage/object-storage';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage } from '../../pagination';
@@ -32,10 +33,16 @@ async function firstVariantId(db: DbExecutor, productId: number): Promise<number
 }
 
 /** Writes a listing's variant; it is created the first time variant fields arrive. */
-async function writeListingVariant(trx: DbExecutor, actor: CatalogActor, productId: number, body: z.infer<typeof listingUpdateBody>): Promise<void> {
+async function writeListingVariant(
+  trx: DbExecutor,
+  actor: CatalogActor,
+  storage: ObjectStorage,
+  productId: number,
+  body: z.infer<typeof listingUpdateBody>,
+): Promise<void> {
   if (!hasVariantFields(body)) return;
   const variantId = await firstVariantId(trx, productId);
-  await writeVariant(trx, actor, { productId, variantId }, { ...variantInputFromListing(body), title: variantId ? undefined : 'Default' });
+  await writeVariant(trx, actor, { productId, variantId }, { ...variantInputFromListing(body), title: variantId ? undefined : 'Default' }, storage);
 }
 
 export function registerListingRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
@@ -87,7 +94,7 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
       handler: async ({ auth, body }) => {
         const id = await deps.db.transaction().execute(async (trx) => {
           const productId = await createProduct(trx, actorOf(auth), { ...productInputFromListing(body), title: body.title });
-          await writeListingVariant(trx, actorOf(auth), productId, body);
+          await writeListingVariant(trx, actorOf(auth), deps.storage, productId, body);
           return productId;
         });
         return { data: await one(auth, id) };
@@ -119,7 +126,7 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
         await requireProduct(deps.db, auth.store.id, params.id);
         await deps.db.transaction().execute(async (trx) => {
           await updateProduct(trx, actorOf(auth), params.id, productInputFromListing(body));
-          await writeListingVariant(trx, actorOf(auth), params.id, body);
+          await writeListingVariant(trx, actorOf(auth), deps.storage, params.id, body);
         });
         return one(auth, params.id);
       },

@@ -1,6 +1,6 @@
 import { createId } from '@paralleldrive/cuid2';
 import { z } from 'zod';
-import { storeNamespace } from '../../../storage/file-storage';
+import { storeNamespace } from '../../../storage/object-storage';
 import type { ApiDependencies } from '../../context';
 import type { DocumentedRouter } from '../../route';
 import { uploadBody } from '../../schemas/sell';
@@ -23,7 +23,7 @@ export function registerUploadRoutes(router: DocumentedRouter, deps: ApiDependen
     handler: async ({ auth, body }) => {
       const folder = body.folder ? `${body.folder}/` : '';
       const key = `${storeNamespace(auth.store.id)}${folder}${createId()}-${safeFileName(body.fileName)}`;
-      const signed = deps.storage.presignUpload(key, body.contentType, body.contentLength);
+      const signed = await deps.storage.presignUpload(key, body.contentType, body.contentLength);
       await deps.db
         .insertInto('uploads')
         .values({ store_id: auth.store.id, storage_key: key, file_name: body.fileName, content_type: body.contentType, content_length: body.contentLength, expires_at: signed.expiresAt, uploaded_at: null })

@@ -112,7 +112,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: variantView }),
       handler: async ({ auth, params, body }) => {
         await requireProduct(deps.db, auth.store.id, params.product);
-        const id = await deps.db.transaction().execute((trx) => writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(body)));
+        const id = await deps.db.transaction().execute((trx) => writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(body), deps.storage));
         return { data: await one(auth, params.product, id) };
       },
     })
@@ -129,7 +129,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
         await requireProduct(deps.db, auth.store.id, params.product);
         const ids = await deps.db.transaction().execute(async (trx) => {
           const created: number[] = [];
-          for (const resource of body.resources) created.push(await writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(resource)));
+          for (const resource of body.resources) created.push(await writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(resource), deps.storage));
           return created;
         });
         return { data: await render(auth, params.product, ids, true) };
@@ -149,7 +149,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
         if (entries.length === 0 || entries.length > 100) throw invalidRequest('invalid_field', 'Send 1-100 variants to update', 'resources');
         await requireProduct(deps.db, auth.store.id, params.product);
         await deps.db.transaction().execute(async (trx) => {
-          for (const [id, resource] of entries) await writeVariant(trx, actorOf(auth), { productId: params.product, variantId: Number(id) }, variantInputFromV2(resource));
+          for (const [id, resource] of entries) await writeVariant(trx, actorOf(auth), { productId: params.product, variantId: Number(id) }, variantInputFromV2(resource), deps.storage);
         });
         return { data: await render(auth, params.product, entries.map(([id]) => Number(id)), true) };
       },
@@ -199,7 +199,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       handler: async ({ auth, params, body }) => {
         await requireProduct(deps.db, auth.store.id, params.product);
         await deps.db.transaction().execute((trx) =>
-          writeVariant(trx, actorOf(auth), { productId: params.product, variantId: params.variant }, variantInputFromV2(body)),
+          writeVariant(trx, actorOf(auth), { productId: params.product, variantId: params.variant }, variantInputFromV2(body), deps.storage),
         );
         return { data: await one(auth, params.product, params.variant) };
       },

@@ -24,7 +24,7 @@ function onPath(name: string, searchPath: string): string | undefined {
     .find(isExecutable);
 }
 
-export class TemporalCliUnavailableError extends Error {}
+export class GoToolUnavailableError extends Error {}
 
 export interface ResolveOptions {
   configuredPath?: string;
@@ -35,37 +35,42 @@ export interface ResolveOptions {
 }
 
 /**
- * Finds the Temporal CLI: TEMPORAL_CLI_PATH, then `temporal` on PATH, then the cached
+ * Finds a Go-built tool: the configured path, then `name` on PATH, then the cached
  * project-local build, and last builds it with `go install` into `.tools/bin`.
  */
-export async function resolveTemporalCli(options: ResolveOptions): Promise<{ path: string; source: string }> {
+export async function resolveGoTool(tool: { name: string; module: string; configuredVariable: string }, options: ResolveOptions): Promise<{ path: string; source: string }> {
   if (options.configuredPath) {
     if (!isExecutable(options.configuredPath)) {
-      throw new TemporalCliUnavailableError(`TEMPORAL_CLI_PATH=${options.configuredPath} is not an executable file`);
+      throw new GoToolUnavailableError(`${tool.configuredVariable}=${options.configuredPath} is not an executable file`);
     }
-    return { path: options.configuredPath, source: 'TEMPORAL_CLI_PATH' };
+    return { path: options.configuredPath, source: tool.configuredVariable };
   }
-  const fromPath = onPath('temporal', options.searchPath);
+  const fromPath = onPath(tool.name, options.searchPath);
   if (fromPath) return { path: fromPath, source: 'PATH' };
   const toolsBin = options.toolsBin ?? PROJECT_TOOLS_BIN;
-  const cached = path.join(toolsBin, 'temporal');
+  const cached = path.join(toolsBin, tool.name);
   if (isExecutable(cached)) return { path: cached, source: 'cached build' };
-  await buildTemporalCli(toolsBin, options.searchPath, options.onProgress);
+  await goInstall(tool, toolsBin, options.searchPath, options.onProgress);
   return { path: cached, source: 'built now' };
 }
 
-async function buildTemporalCli(toolsBin: string, searchPath: string, onProgress?: (line: string) => void): Promise<void> {
+/** The Temporal CLI: TEMPORAL_CLI_PATH, `temporal` on PATH, `.tools/bin/temporal`, or built now. */
+export function resolveTemporalCli(options: ResolveOptions): Promise<{ path: string; source: string }> {
+  return resolveGoTool({ name: 'temporal', module: TEMPORAL_CLI_MODULE, configuredVariable: 'TEMPORAL_CLI_PATH' }, options);
+}
+
+async function goInstall(tool: { name: string; module: string }, toolsBin: string, searchPath: string, onProgress?: (line: string) => void): Promise<void> {
   const go = onPath('go', searchPath) ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find(isExecutable);
   if (!go) {
-    throw new TemporalCliUnavailableError(
-      'No Temporal CLI found and no Go toolchain to build one: set TEMPORAL_CLI_PATH, put `temporal` on PATH, install Go, or set TEMPORAL_ADDRESS to use an existing cluster',
+    throw new GoToolUnavailableError(
+      `No ${tool.name} binary found and no Go toolchain to build one: install Go, put ${tool.name} on PATH${tool.name === 'temporal' ? ', set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use an existing cluster' : ''}`,
     );
   }
   fs.mkdirSync(toolsBin, { recursive: true });
-  onProgress?.(`building the Temporal CLI: go install ${TEMPORAL_CLI_MODULE} (first run only, a few minutes)`);
+  onProgress?.(`building ${tool.name}: go install ${tool.module} (first run only)`);
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, ['install', '-v', TEMPORAL_CLI_MODULE], {
+    const child = spawn(go, ['install', '-v', tool.module], {
       env: { ...process.env, GOBIN: toolsBin, GOTOOLCHAIN: 'auto', GOFLAGS: '-mod=mod' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -83,8 +88,8 @@ async function buildTemporalCli(toolsBin: string, searchPath: string, onProgress
     child.stderr.on('data', onOutput);
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new TemporalCliUnavailableError(`go install exited with ${code}:\n${tail}`)),
+      code === 0 ? resolve() : reject(new GoToolUnavailableError(`go install exited with ${code}:\n${tail}`)),
     );
   });
-  onProgress?.(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s`);
+  onProgress?.(`${tool.name} built in ${Math.round((Date.now() - started) / 1000)} s`);
 }

@@ -3,20 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import { LocalFileStore } from './local-file-store';
+import { DOWNLOAD_URL_TTL_SECONDS, type ObjectStorage, UPLOAD_URL_TTL_SECONDS } from './object-storage';
 import { type SignedGrant, signGrant } from './signed-url';
 
-export const UPLOAD_URL_TTL_SECONDS = 15 * 60;
-export const DOWNLOAD_URL_TTL_SECONDS = 60 * 60;
-
-/** Every key a store may register lives under its own namespace. */
-export function storeNamespace(storeId: number): string {
-  return `sellers/${storeId}/api/`;
-}
-
-export function isInNamespace(key: string, storeId: number): boolean {
-  const prefix = storeNamespace(storeId);
-  return key.startsWith(prefix) && key.length > prefix.length && !key.split('/').includes('..');
-}
 
 function loadOrCreateSecret(config: Config): string {
   if (config.storage.signingSecret) return config.storage.signingSecret;
@@ -36,7 +25,8 @@ function loadOrCreateSecret(config: Config): string {
 }
 
 /** The local file store plus the presigned URLs that reach it through our own /files route. */
-export class FileStorage {
+export class LocalObjectStorage implements ObjectStorage {
+  readonly kind = 'local' as const;
   readonly store: LocalFileStore;
   readonly secret: string;
 
@@ -57,13 +47,17 @@ export class FileStorage {
     return `${this.baseUrl}/files/${grant.key.split('/').map(encodeURIComponent).join('/')}?${query}`;
   }
 
-  presignUpload(key: string, contentType: string, contentLength: number, now = Date.now()): { url: string; expiresAt: Date } {
+  async presignUpload(key: string, contentType: string, contentLength: number, now = Date.now()): Promise<{ url: string; expiresAt: Date }> {
     const expires = Math.floor(now / 1000) + UPLOAD_URL_TTL_SECONDS;
     return { url: this.url({ method: 'PUT', key, expires, contentType, contentLength }), expiresAt: new Date(expires * 1000) };
   }
 
-  presignDownload(key: string, fileName: string, now = Date.now()): { url: string; expiresAt: Date } {
+  async presignDownload(key: string, fileName: string, now = Date.now()): Promise<{ url: string; expiresAt: Date }> {
     const expires = Math.floor(now / 1000) + DOWNLOAD_URL_TTL_SECONDS;
     return { url: this.url({ method: 'GET', key, expires, fileName }), expiresAt: new Date(expires * 1000) };
+  }
+
+  async objectSize(key: string): Promise<number | null> {
+    return this.store.size(key);
   }
 }
