@@ -142,6 +142,40 @@ describe('v2 product variants', () => {
     expect(retried).toEqual(results[winner]);
   });
 
+  it('lists, searches and runs the batch routes on variants', async () => {
+    const product = await request(h.app).post('/api/v2/products').set('Authorization', `Bearer ${store.live}`).send({ title: 'Batchy', description: 'd', visibility: 'PUBLIC' });
+    const pid = product.body.data.id;
+    const at = (path: string) => `/api/v2/products/${pid}${path}`;
+    const manual = (title: string, price: number) => ({ ...base, title, pricing: { humble: false, price: { price, currency: 'USD' } }, deliverable: { types: ['MANUAL'], data: { comment: title } } });
+    const created = await request(h.app).post(at('/variants/batch')).set('Authorization', `Bearer ${store.live}`).send({ resources: [manual('Small', 500), manual('Large', 1500), manual('Huge', 9000)] });
+    expect(created.status).toBe(200);
+    const [small, large, huge] = created.body.data;
+    expect(created.body.data.map((v: { title: string }) => v.title)).toEqual(['Small', 'Large', 'Huge']);
+
+    const list = await request(h.app).get(at('/variants?limit=2')).set('Authorization', `Bearer ${store.live}`);
+    expect(list.body.data.map((v: { id: number }) => v.id)).toEqual([small.id, large.id]);
+    expect(list.body.meta).toMatchObject({ total: 3, last_page: 2 });
+    expect(list.body.data[0].deliverable.data.serials).toBeUndefined();
+
+    const search = await request(h.app)
+      .post(at('/variants/search'))
+      .set('Authorization', `Bearer ${store.live}`)
+      .send({ filters: [{ field: 'price', operator: '>=', value: 1000 }, { field: 'title', operator: '=', value: 'Small', type: 'or' }], sort: [{ field: 'price', direction: 'desc' }] });
+    expect(search.body.data.map((v: { title: string }) => v.title)).toEqual(['Huge', 'Large', 'Small']);
+    const narrow = await request(h.app).post(at('/variants/search')).set('Authorization', `Bearer ${store.live}`).send({ filters: [{ field: 'price', operator: '<', value: 1000 }] });
+    expect(narrow.body.data.map((v: { title: string }) => v.title)).toEqual(['Small']);
+
+    const updated = await request(h.app).patch(at('/variants/batch')).set('Authorization', `Bearer ${store.live}`).send({ resources: { [small.id]: { title: 'Tiny' }, [huge.id]: { pricing: { humble: true, price: { price: 8000, currency: 'EUR' } } } } });
+    expect(updated.body.data.map((v: { title: string; pricing: { humble: boolean; price: unknown } }) => [v.title, v.pricing.humble, v.pricing.price])).toEqual([
+      ['Tiny', false, { price: '500', currency: 'USD' }],
+      ['Huge', true, { price: '8000', currency: 'EUR' }],
+    ]);
+    const deleted = await request(h.app).delete(at('/variants/batch')).set('Authorization', `Bearer ${store.live}`).send({ resources: [small.id, large.id] });
+    expect(deleted.body.data.every((v: { deleted_at: string | null }) => v.deleted_at !== null)).toBe(true);
+    const left = await request(h.app).get(at('/variants')).set('Authorization', `Bearer ${store.live}`);
+    expect(left.body.data.map((v: { id: number }) => v.id)).toEqual([huge.id]);
+  });
+
   it('deletes softly and keeps variants of other stores out of reach', async () => {
     const created = await call('post', '/variants', { ...base, deliverable: { types: ['MANUAL'], data: { comment: 'hi' } } });
     const other = await h.createStore();
