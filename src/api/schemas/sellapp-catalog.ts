@@ -6,6 +6,8 @@ import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { PARSING_MODES } from '../../domain/serials';
 import { billingInterval } from './common';
 
+type VariantDeliverable = NonNullable<VariantInput['deliverable']>;
+
 export const VISIBILITIES = ['PUBLIC', 'ON_HOLD', 'HIDDEN', 'PRIVATE'] as const;
 
 const url = z.string().url().max(2048);
@@ -110,7 +112,11 @@ export const variantCreateBody = z
 
 export const variantUpdateBody = variantCreateBody.partial().openapi('VariantUpdate');
 
-export function deliverableInput(d: z.infer<typeof deliverable>): NonNullable<VariantInput['deliverable']> {
+/** The deliverable part of a v2 variant or a v1 listing, in the catalog's terms. */
+export function deliverableInput(d: {
+  types: VariantDeliverable['types'];
+  data: Omit<z.infer<typeof deliverable>['data'], 'license_key'> & { license_key?: z.infer<typeof licenseKeyConfig> | null };
+}): VariantDeliverable {
   const files = d.data.files ?? (d.data.file ? [d.data.file] : undefined);
   return {
     types: d.types,

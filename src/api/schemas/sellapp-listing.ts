@@ -4,7 +4,7 @@ import type { VariantInput } from '../../catalog/variants';
 import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { PARSING_MODES } from '../../domain/serials';
 import { billingInterval } from './common';
-import { VISIBILITIES } from './sellapp-catalog';
+import { deliverableInput, VISIBILITIES } from './sellapp-catalog';
 
 /** SellApp v1 listings: a product and its one variant, flattened. */
 const listingDeliverable = z.object({
@@ -89,19 +89,7 @@ export function variantInputFromListing(body: ListingBody): VariantInput {
     paymentMethods: body.payment_methods,
     quantityIncrements: typeof settings.quantity_increments === 'number' ? settings.quantity_increments : undefined,
     discordDataRequired: typeof settings.discord_data_required === 'boolean' ? settings.discord_data_required : undefined,
-    deliverable: d
-      ? {
-          types: d.types,
-          parsingMode: d.data.parsingMode,
-          delimiter: d.data.delimiter,
-          removeDuplicate: d.data.removeDuplicate,
-          serials: d.data.serials,
-          comment: d.data.comment,
-          webhook: d.data.webhook,
-          stock: d.data.stock,
-          files: d.data.files ?? (d.data.file ? [d.data.file] : undefined),
-        }
-      : undefined,
+    deliverable: d ? deliverableInput({ types: d.types, data: { ...d.data, file: d.data.file ?? undefined } }) : undefined,
   };
 }
 

@@ -127,6 +127,11 @@ function deliverableData(variant: Variant, serialStock: number | undefined, seri
   };
 }
 
+/** Variant and v1 views show field types upper-case (TEXT, CHECKBOX), as SellApp does there. */
+function upperCaseFieldTypes(fields: unknown[]) {
+  return (fields as { required: boolean; key: string; type: string; label: string }[]).map((f) => ({ ...f, type: f.type.toUpperCase() }));
+}
+
 function pricing(variant: Variant) {
   return {
     humble: variant.humble,
@@ -165,12 +170,7 @@ export function variantV2(variant: Variant, product: Pick<Product, 'additional_i
     updated_at: laravelTime(variant.updated_at),
     deleted_at: laravelTime(variant.deleted_at),
     product: {
-      additional_information: (product.additional_information as { required: boolean; key: string; type: string; label: string }[]).map((f) => ({
-        required: f.required,
-        key: f.key,
-        type: f.type.toUpperCase(),
-        label: f.label,
-      })),
+      additional_information: upperCaseFieldTypes(product.additional_information).map(({ required, key, type, label }) => ({ required, key, type, label })),
     },
   };
 }
@@ -185,10 +185,7 @@ export function listingV1(product: Product, variant: Variant | undefined, serial
     images: product.images,
     order: product.order,
     visibility: product.visibility,
-    additional_information: (product.additional_information as { required: boolean; key: string; type: string; label: string }[]).map((f) => ({
-      ...f,
-      type: f.type.toUpperCase(),
-    })),
+    additional_information: upperCaseFieldTypes(product.additional_information),
     warranty: product.warranty ?? { preferredUnit: 'HOURS' },
     other_settings: { ...product.other_settings, ...(variant ? otherSettingsVariant(variant) : {}) },
     deleted_at: laravelTime(product.deleted_at),

@@ -28,6 +28,11 @@ const refParams = z.object({ ref: z.string().min(1).max(200) });
 export function registerSellProductRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const view = async (id: number) => (await sellProductViews(deps.db, [id]))[0]!;
   const load = (auth: RequestAuth, ref: string) => requireByRef(deps.db, auth.store.id, ref);
+  const archive = async ({ auth, params }: { auth: RequestAuth; params: z.infer<typeof refParams> }) => {
+    const product = await load(auth, params.ref);
+    await deps.db.transaction().execute((trx) => archiveSellProduct(trx, actorOf(auth), product));
+    return view(product.id);
+  };
 
   router
     .route({
@@ -113,11 +118,7 @@ export function registerSellProductRoutes(router: DocumentedRouter, deps: ApiDep
       scope: 'products:write',
       params: refParams,
       response: sellProductView,
-      handler: async ({ auth, params }) => {
-        const product = await load(auth, params.ref);
-        await deps.db.transaction().execute((trx) => archiveSellProduct(trx, actorOf(auth), product));
-        return view(product.id);
-      },
+      handler: archive,
     })
     .route({
       method: 'delete',
@@ -127,10 +128,6 @@ export function registerSellProductRoutes(router: DocumentedRouter, deps: ApiDep
       scope: 'products:write',
       params: refParams,
       response: sellProductView,
-      handler: async ({ auth, params }) => {
-        const product = await load(auth, params.ref);
-        await deps.db.transaction().execute((trx) => archiveSellProduct(trx, actorOf(auth), product));
-        return view(product.id);
-      },
+      handler: archive,
     });
 }
