@@ -1,16 +1,20 @@
 import type { Db } from '../src/db/schema';
 import type { Logger } from '../src/logger';
+import type { SecretBox } from '../src/security/secret-box';
+import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
 
 export interface ActivityDependencies {
   db: Db;
   logger: Logger;
+  secrets: SecretBox;
 }
 
 /** Every activity the worker registers, built from injected dependencies. */
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createPingActivities(deps),
+    ...createOrderActivities(deps),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_accounts_stores_api_keys';
 import * as m0002 from './0002_catalog';
+import * as m0003 from './0003_orders';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -10,4 +11,5 @@ import * as m0002 from './0002_catalog';
 export const migrations: Record<string, Migration> = {
   '0001_accounts_stores_api_keys': m0001,
   '0002_catalog': m0002,
+  '0003_orders': m0003,
 };

@@ -36,6 +36,7 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: optionalString,
   PATH: z.string().default(''),
   SELLFLOW_SIGNING_SECRET: optionalString,
+  SELLFLOW_ENCRYPTION_KEY: optionalString,
   S3_BUCKET: optionalString,
   S3_REGION: z.string().default('us-east-1'),
   S3_ENDPOINT: optionalString,
@@ -103,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
           }
         : undefined,
     },
+    secrets: { encryptionKey: e.SELLFLOW_ENCRYPTION_KEY, keyFile: path.join(dataDir, 'encryption-key') },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST },

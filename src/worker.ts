@@ -3,6 +3,7 @@ import { createActivities } from '../activities';
 import type { Config } from './config';
 import type { Db } from './db/schema';
 import type { Logger } from './logger';
+import { SecretBox } from './security/secret-box';
 import { mainTaskQueue } from './temporal/task-queues';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -23,6 +24,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.config.temporal.namespace,
     taskQueue: options.taskQueue ?? mainTaskQueue(options.config.temporal.taskQueuePrefix),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: options.db, logger: options.logger }),
+    activities: createActivities({ db: options.db, logger: options.logger, secrets: SecretBox.fromConfig(options.config.secrets) }),
   });
 }

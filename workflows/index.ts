@@ -1,2 +1,3 @@
 // The worker's workflow bundle: every workflow type is exported from here.
 export { ping } from './ping';
+export { order } from './order';

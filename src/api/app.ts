@@ -11,6 +11,7 @@ import { LocalObjectStorage } from '../storage/local-storage';
 import { filesRouter } from './routes/files';
 import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
+import { registerInvoiceRoutes } from './routes/v2/invoices';
 import { registerOpsRoutes } from './routes/v2/ops';
 import { registerProductRoutes } from './routes/v2/products';
 import { registerVariantRoutes } from './routes/v2/variants';
@@ -25,6 +26,8 @@ export function createApp(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Laravel-style arrays in query strings: status[]=PAID&status[]=COMPLETED.
+  app.set('query parser', 'extended');
 
   app.use(
     pinoHttp({
@@ -56,6 +59,7 @@ export function createApp(deps: ApiDependencies): Express {
   registerOpsRoutes(v2, deps);
   registerProductRoutes(v2, deps);
   registerVariantRoutes(v2, deps);
+  registerInvoiceRoutes(v2, deps);
   app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
   app.use('/api/v2', dialect('sellapp'), notFoundRoute());
 

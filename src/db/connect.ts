@@ -55,10 +55,13 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
 
 /**
  * Embedded PGlite under `dir`. The first process to open it owns it and serves it on a
- * loopback port; all access, the owner's included, goes through that socket so
- * transactions from different connections stay isolated.
+ * loopback port; all access, the owner's included, goes through that socket.
+ * Each process uses ONE connection: PGlite is a single session, and the socket's
+ * multiplexer interleaves extended-protocol messages of concurrent connections (one
+ * connection's Parse can replace another's unnamed statement). One connection per process
+ * serialises queries and transactions correctly; Postgres is the choice for concurrency.
  */
-export async function openEmbedded(dir: string, poolSize: number, options: { own?: boolean } = {}): Promise<DatabaseHandle> {
+export async function openEmbedded(dir: string, options: { own?: boolean } = {}): Promise<DatabaseHandle> {
   const lockDir = path.dirname(dir);
   let claim = acquireOrFindOwner(lockDir);
   // A long-lived owner (npm start) waits for a short-lived one (a CLI call) to finish
@@ -70,7 +73,7 @@ export async function openEmbedded(dir: string, poolSize: number, options: { own
   }
   if (!claim.acquired) {
     const port = await waitForOwnerPort(lockDir);
-    const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 2 });
+    const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 1 });
     return fromPool(pool, `embedded PGlite ${dir} (served by pid ${claim.owner.pid} on 127.0.0.1:${port})`, 'embedded');
   }
   let pglite: PGlite | undefined;
@@ -78,11 +81,11 @@ export async function openEmbedded(dir: string, poolSize: number, options: { own
   try {
     fs.mkdirSync(dir, { recursive: true });
     pglite = await PGlite.create(dir);
-    server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: poolSize + 8 });
+    server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 16 });
     await server.start();
     const port = Number(server.getServerConn().split(':').pop());
     publishPort(lockDir, port);
-    const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: poolSize });
+    const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 1 });
     const ownedServer = server;
     const ownedDb = pglite;
     return fromPool(pool, `embedded PGlite ${dir} (serving on 127.0.0.1:${port})`, 'embedded', async () => {
@@ -102,5 +105,5 @@ export async function openEmbedded(dir: string, poolSize: number, options: { own
 export function openDatabase(config: Config, options: { own?: boolean } = {}): Promise<DatabaseHandle> {
   return config.database.url
     ? openPostgres(config.database.url, config.database.poolSize)
-    : openEmbedded(config.database.embeddedDir, config.database.poolSize, options);
+    : openEmbedded(config.database.embeddedDir, options);
 }

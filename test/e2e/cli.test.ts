@@ -45,7 +45,7 @@ describe('sellflow stores create --json', () => {
     expect(relisted.find((k: { id: number }) => k.id === testKey.id).revoked_at).not.toBeNull();
 
     // Straight from the data directory: the hash is there, the key is not.
-    const database = await openEmbedded(path.join(dataDir, 'pglite'), 2, { own: true });
+    const database = await openEmbedded(path.join(dataDir, 'pglite'), { own: true });
     try {
       const rows = await database.db.selectFrom('api_keys').select('key_hash').execute();
       expect(rows.map((r) => r.key_hash)).toContain(hashApiKey(output.keys.live));
@@ -63,7 +63,7 @@ describe('sellflow stores create --json', () => {
   });
 
   it('goes through the process that owns the embedded database instead of opening it twice', async () => {
-    const owner = await openEmbedded(path.join(dataDir, 'pglite'), 3, { own: true });
+    const owner = await openEmbedded(path.join(dataDir, 'pglite'), { own: true });
     try {
       await migrateToLatest(owner.db);
       const result = await runCli(['stores', 'create', '--slug', 'shared', '--json'], env());

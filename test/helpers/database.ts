@@ -52,7 +52,7 @@ async function createPostgresDatabase(adminUrl: string): Promise<TestDatabase> {
 
 async function createEmbeddedDatabase(): Promise<TestDatabase> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-pglite-'));
-  const handle = await openEmbedded(path.join(dir, 'pglite'), 5, { own: true });
+  const handle = await openEmbedded(path.join(dir, 'pglite'), { own: true });
   return {
     ...handle,
     env: { SELLFLOW_DATA_DIR: dir },

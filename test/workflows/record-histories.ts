@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   installTemporalRuntimeLogger(createLogger('warn'));
   const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath });
   const dev = await startDevServer({ binary: cli.path, port: await freePort(), uiPort: null, dbFile: path.join(dir, 't.sqlite'), namespace: 'default', logFile: path.join(dir, 't.log') });
-  const database = await openEmbedded(path.join(dir, 'pglite'), 3, { own: true });
+  const database = await openEmbedded(path.join(dir, 'pglite'), { own: true });
   await migrateToLatest(database.db);
   const connection = await connectWorker(config, dev.address);
   const taskQueue = 'record-histories';

@@ -2,12 +2,14 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
 import type { ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, UploadsTable, VariantSerialsTable } from './catalog';
 import type { EventsTable } from './events';
+import type { DeliveryStepsTable, InvoiceLinesTable, InvoicesTable, LicenseKeysTable } from './orders';
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
 
 export type { ApiKeyMode } from './api-keys';
 export type { VariantDeliverableConfig } from './catalog';
+export type { DeliveryStepKind, DeliveryStepStatus, StatusHistoryEntry } from './orders';
 
 export interface Database {
   accounts: AccountsTable;
@@ -21,6 +23,10 @@ export interface Database {
   uploads: UploadsTable;
   releases: ReleasesTable;
   release_files: ReleaseFilesTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+  delivery_steps: DeliveryStepsTable;
+  license_keys: LicenseKeysTable;
 }
 
 export type Db = Kysely<Database>;

@@ -11,6 +11,8 @@ export interface StoresTable {
   rate_limit_per_minute: number | null;
   rate_limit_burst: number | null;
   allow_http_webhooks: Generated<boolean>;
+  webhook_secret_encrypted: string | null;
+  invoice_ttl_seconds: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;

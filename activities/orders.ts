@@ -1,0 +1,82 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db, DeliveryStepKind } from '../src/db/schema';
+import type { InvoiceStatus } from '../src/domain/invoice-status';
+import { recordEvent } from '../src/events/record';
+import { markStepFailed, planDelivery, resetSteps, runStep, skipSteps, type StepState } from '../src/orders/delivery';
+import { PermanentDeliveryError } from '../src/orders/dynamic-webhook';
+import { transitionInvoice } from '../src/orders/invoice-transitions';
+import type { SecretBox } from '../src/security/secret-box';
+
+export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
+
+/** The order workflow's side effects. Each is idempotent: a retry finds its own work done. */
+export function createOrderActivities(deps: { db: Db; secrets: SecretBox }) {
+  const { db } = deps;
+  return {
+    /** PENDING/REVIEW → PAID, once; reports the status either way (VOIDED means the void won). */
+    async markInvoicePaid(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
+      const result = await db.transaction().execute((trx) =>
+        transitionInvoice(trx, input.invoiceId, 'PAID', { event: 'order.paid', quiet: true, also: { paid_at: new Date() } }),
+      );
+      return { status: result.status };
+    },
+
+    /** The payment window closed: PENDING → VOIDED unless a payment got there first. */
+    async expireInvoice(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
+      const result = await db.transaction().execute((trx) => transitionInvoice(trx, input.invoiceId, 'VOIDED', { quiet: true }));
+      return { status: result.status };
+    },
+
+    async invoiceStatus(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
+      const row = await db.selectFrom('invoices').select('status').where('id', '=', input.invoiceId).executeTakeFirstOrThrow();
+      return { status: row.status as InvoiceStatus };
+    },
+
+    async planDelivery(input: { invoiceId: number }): Promise<StepState[]> {
+      return planDelivery(db, input.invoiceId);
+    },
+
+    async runDeliveryStep(input: { stepId: number }): Promise<void> {
+      try {
+        await runStep(deps, input.stepId);
+      } catch (error) {
+        if (error instanceof PermanentDeliveryError) throw ApplicationFailure.nonRetryable(error.message, PERMANENT_DELIVERY_FAILURE);
+        throw error;
+      }
+    },
+
+    async markStepFailed(input: { stepId: number; reason: string }): Promise<void> {
+      await markStepFailed(db, input.stepId, input.reason);
+    },
+
+    async resetFailedSteps(input: { invoiceId: number; kinds?: DeliveryStepKind[] }): Promise<StepState[]> {
+      return resetSteps(db, input.invoiceId, input.kinds);
+    },
+
+    async skipFailedSteps(input: { invoiceId: number; kinds?: DeliveryStepKind[] }): Promise<StepState[]> {
+      return skipSteps(db, input.invoiceId, input.kinds);
+    },
+
+    /** Flags (or clears) the order for ops, recording delivery.needs_attention when raised. */
+    async setNeedsAttention(input: { invoiceId: number; value: boolean; reason?: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const invoice = await trx.selectFrom('invoices').select(['store_id', 'livemode', 'needs_attention']).where('id', '=', input.invoiceId).forUpdate().executeTakeFirstOrThrow();
+        if (invoice.needs_attention === input.value) return;
+        await trx.updateTable('invoices').set({ needs_attention: input.value, updated_at: new Date() }).where('id', '=', input.invoiceId).execute();
+        if (input.value) {
+          await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: 'delivery.needs_attention', data: { id: input.invoiceId, reason: input.reason ?? null } });
+        }
+      });
+    },
+
+    /** Every line delivered: PAID → COMPLETED with order.completed. */
+    async completeInvoice(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
+      const result = await db.transaction().execute((trx) =>
+        transitionInvoice(trx, input.invoiceId, 'COMPLETED', { event: 'order.completed', quiet: true, also: { completed_at: new Date() } }),
+      );
+      return { status: result.status };
+    },
+  };
+}
+
+export type OrderActivities = ReturnType<typeof createOrderActivities>;

@@ -1,0 +1,236 @@
+import { z } from 'zod';
+import type { Db } from '../../../db/schema';
+import { createInvoice } from '../../../orders/create-invoice';
+import { InvoiceStatusConflictError } from '../../../orders/errors';
+import { transitionInvoice } from '../../../orders/invoice-transitions';
+import { applyInvoiceFilters, type InvoiceFilters } from '../../../orders/invoice-search';
+import { deliverablesView, invoiceViews } from '../../../orders/invoice-view';
+import { OrderWorkflows } from '../../../orders/order-workflow-client';
+import type { ApiDependencies } from '../../context';
+import { ApiError, notFound } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, stepSelection } from '../../schemas/invoices';
+import { actorOf } from './products';
+
+const invoiceView = z
+  .object({ id: z.number(), status: z.object({ status: z.object({ status: z.string() }).passthrough() }).passthrough(), livemode: z.boolean() })
+  .passthrough()
+  .openapi('Invoice');
+const invoiceParams = z.object({ invoice: z.coerce.number().int().positive() });
+
+async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
+  const invoice = await db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'total_cents', 'payment_method', 'livemode']).where('id', '=', id).where('store_id', '=', auth.store.id).executeTakeFirst();
+  if (!invoice) throw notFound('Invoice');
+  return invoice;
+}
+
+export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
+  const one = async (auth: RequestAuth, id: number) => (await invoiceViews(deps.db, auth.store.id, [id]))[0]!;
+
+  async function listPage(auth: RequestAuth, filters: InvoiceFilters & { sort: string }, page: { page: number; limit: number }, path: string) {
+    // Test keys see test invoices, live keys live ones.
+    const base = applyInvoiceFilters(deps.db.selectFrom('invoices').where('store_id', '=', auth.store.id).where('livemode', '=', auth.livemode), filters);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    const ids = (await base.select('id').orderBy('id', filters.sort === 'created_at' ? 'asc' : 'desc').limit(page.limit).offset(offsetOf(page)).execute()).map((r) => r.id);
+    return toPage(await invoiceViews(deps.db, auth.store.id, ids), Number(total), page, path);
+  }
+  const url = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+
+  /** A paid order reaches its workflow; the database transition is the single gate. */
+  async function markPaid(auth: RequestAuth, id: number, source: string) {
+    const invoice = await requireInvoice(deps.db, auth, id);
+    const result = await deps.db.transaction().execute((trx) =>
+      transitionInvoice(trx, id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() }, quiet: invoice.status === 'COMPLETED' }),
+    );
+    // Also when it was already PAID: a signal lost on the first call arrives now; a duplicate is harmless.
+    if (result.status === 'PAID') await workflows.paymentReceived({ ...invoice, status: result.status }, source);
+  }
+
+  router
+    .route({
+      method: 'get',
+      path: '/invoices',
+      summary: 'List invoices (filters as in search; status[] and payment_methods[] as arrays)',
+      tags: ['Invoices'],
+      scope: 'invoices:read',
+      query: invoiceListQuery,
+      response: z.object({ data: z.array(invoiceView) }).passthrough(),
+      handler: ({ auth, query, req }) => listPage(auth, query, query, url(req)),
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/search',
+      summary: 'Search invoices',
+      tags: ['Invoices'],
+      scope: 'invoices:read',
+      query: z.object({ page: invoiceListQuery.shape.page, limit: invoiceListQuery.shape.limit }),
+      body: invoiceSearchBody,
+      response: z.object({ data: z.array(invoiceView) }).passthrough(),
+      handler: ({ auth, query, body, req }) => listPage(auth, body, query, url(req)),
+    })
+    .route({
+      method: 'post',
+      path: '/invoices',
+      summary: 'Create a pending invoice; its order workflow starts at once',
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      body: invoiceCreateBody,
+      response: z.object({ data: invoiceView }),
+      handler: async ({ auth, body }) => {
+        const id = await deps.db.transaction().execute((trx) =>
+          createInvoice(trx, actorOf(auth), {
+            customerEmail: body.customer_email,
+            paymentMethod: body.payment_method,
+            lines: Object.entries(body.product_variants).map(([variantId, line]) => ({
+              variantId: Number(variantId),
+              quantity: line.quantity,
+              additionalInformation: line.additional_information ?? {},
+            })),
+            customerIp: body.customer_ip,
+            coupon: body.coupon,
+            vatId: body.vat_id,
+            country: body.country,
+            affiliate: body.affiliate,
+            extra: body.extra,
+          }),
+        );
+        await workflows.start(await requireInvoice(deps.db, auth, id));
+        return { data: await one(auth, id) };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/invoices/:invoice',
+      summary: 'Retrieve an invoice, with its status history and delivery steps',
+      tags: ['Invoices'],
+      scope: 'invoices:read',
+      params: invoiceParams,
+      response: z.object({ data: invoiceView }),
+      handler: async ({ auth, params }) => {
+        await requireInvoice(deps.db, auth, params.invoice);
+        return { data: await one(auth, params.invoice) };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/checkout',
+      summary: 'Create a checkout session (a zero-total invoice is completed instead)',
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      params: invoiceParams,
+      response: z.object({ message: z.string(), payment_url: z.string().optional(), invoice: invoiceView }),
+      handler: async ({ auth, params }) => {
+        const invoice = await requireInvoice(deps.db, auth, params.invoice);
+        if (invoice.status !== 'PENDING') throw new InvoiceStatusConflictError(invoice.status as never, 'PENDING');
+        if (invoice.total_cents === 0) {
+          await markPaid(auth, invoice.id, 'free');
+          return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: await one(auth, invoice.id) };
+        }
+        throw new ApiError('invalid_request', 'gateway_not_configured', `No ${invoice.payment_method} gateway is configured for this store; the seller can still review and mark the invoice completed`, {
+          param: 'payment_method',
+          status: 422,
+        });
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/invoices/:invoice/deliverables',
+      summary: 'What each line delivered (files as expiring signed links)',
+      tags: ['Invoices'],
+      scope: 'invoices:read',
+      params: invoiceParams,
+      response: z.object({ data: z.array(z.object({ invoice_id: z.number(), product_variant_id: z.number() }).passthrough()) }),
+      handler: async ({ auth, params }) => {
+        await requireInvoice(deps.db, auth, params.invoice);
+        return { data: await deliverablesView(deps.db, deps.storage, params.invoice) };
+      },
+    })
+    .route({
+      method: 'patch',
+      path: '/invoices/:invoice/mark-completed',
+      summary: 'Mark paid by the seller (review of manual methods); delivery follows. Unwrapped response.',
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      params: invoiceParams,
+      response: invoiceView,
+      handler: async ({ auth, params }) => {
+        await markPaid(auth, params.invoice, 'manual');
+        return one(auth, params.invoice);
+      },
+    })
+    .route({
+      method: 'patch',
+      path: '/invoices/:invoice/mark-voided',
+      summary: 'Void an unpaid invoice (ops may also void a paid order stuck in delivery). Unwrapped response.',
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      params: invoiceParams,
+      response: invoiceView,
+      handler: async ({ auth, params }) => {
+        const invoice = await requireInvoice(deps.db, auth, params.invoice);
+        const stuck = await deps.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+        // A paid order is voided only while its delivery is stuck; a delivered one never.
+        if (invoice.status === 'PAID' && !stuck.needs_attention) throw new InvoiceStatusConflictError('PAID', 'VOIDED');
+        const result = await deps.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'VOIDED'));
+        if (result.changed) await workflows.voidRequested({ ...invoice, status: result.status });
+        return one(auth, invoice.id);
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/retry',
+      summary: 'Ops: re-run the failed delivery steps (or only the named step)',
+      tags: ['Invoices'],
+      scope: 'ops:write',
+      params: invoiceParams,
+      body: stepSelection,
+      status: 202,
+      response: z.object({ data: invoiceView }),
+      handler: async ({ auth, params, body }) => {
+        const invoice = await requireInvoice(deps.db, auth, params.invoice);
+        const stuck = await deps.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+        if (!stuck.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
+        await workflows.retry(invoice, body.step ? [body.step] : undefined);
+        return { data: await one(auth, invoice.id) };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/skip',
+      summary: 'Ops: skip the failed delivery steps (or only the named step) and finish the order',
+      tags: ['Invoices'],
+      scope: 'ops:write',
+      params: invoiceParams,
+      body: stepSelection,
+      status: 202,
+      response: z.object({ data: invoiceView }),
+      handler: async ({ auth, params, body }) => {
+        const invoice = await requireInvoice(deps.db, auth, params.invoice);
+        const stuck = await deps.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+        if (!stuck.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
+        await workflows.skip(invoice, body.step ? [body.step] : undefined);
+        return { data: await one(auth, invoice.id) };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/ops/stuck-orders',
+      summary: 'Ops: every order of this store that needs attention (database, and Temporal visibility)',
+      tags: ['Ops'],
+      scope: 'ops:write',
+      response: z.object({ data: z.array(invoiceView), temporal: z.object({ workflow_ids: z.array(z.string()).nullable(), error: z.string().optional() }) }),
+      handler: async ({ auth }) => {
+        const ids = (await deps.db.selectFrom('invoices').select('id').where('store_id', '=', auth.store.id).where('needs_attention', '=', true).orderBy('id').execute()).map((r) => r.id);
+        let temporal: { workflow_ids: string[] | null; error?: string };
+        try {
+          temporal = { workflow_ids: await workflows.stuckWorkflowIds(auth.store.id) };
+        } catch (error) {
+          temporal = { workflow_ids: null, error: error instanceof Error ? error.message : String(error) };
+        }
+        return { data: await invoiceViews(deps.db, auth.store.id, ids), temporal };
+      },
+    });
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { INVOICE_STATUSES } from '../../domain/invoice-status';
+import { PAYMENT_METHODS } from '../../domain/payment-methods';
+import { pageQuery } from '../pagination';
+
+export const invoiceCreateBody = z
+  .object({
+    customer_email: z.string().email().max(255),
+    payment_method: z.enum(PAYMENT_METHODS),
+    product_variants: z.record(
+      z.string().regex(/^\d+$/, 'keys are product variant ids'),
+      z.object({
+        quantity: z.number().int().min(1).max(100_000),
+        additional_information: z.record(z.string(), z.unknown()).optional(),
+        fill_once: z.boolean().optional(),
+      }),
+    ),
+    customer_ip: z.string().max(64).nullable().optional(),
+    coupon: z.string().max(100).optional(),
+    vat_id: z.string().max(50).optional(),
+    country: z.string().max(100).optional(),
+    affiliate: z.string().max(100).nullable().optional(),
+    extra: z.object({ amount: z.number().int().min(0).max(100_000_000), currency: z.string().regex(/^[A-Za-z]{3}$/) }).optional(),
+  })
+  .openapi('InvoiceCreate');
+
+const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+
+const filterFields = {
+  search: z.string().max(200).optional(),
+  search_by: z
+    .enum(['default', 'transaction_id', 'serial_code', 'additional_info', 'product_name', 'discord_data', 'crypto_txid', 'crypto_address', 'coupon_code'])
+    .default('default'),
+  id: z.coerce.string().max(20).optional(),
+  email: z.string().max(255).optional(),
+  transaction_id: z.string().max(200).optional(),
+  serial_code: z.string().max(500).optional(),
+  additional_info: z.string().max(500).optional(),
+  product_name: z.string().max(255).optional(),
+  discord_data: z.string().max(200).optional(),
+  crypto_txid: z.string().max(200).optional(),
+  crypto_address: z.string().max(200).optional(),
+  coupon_code: z.string().max(100).optional(),
+  status: oneOrMany(z.enum(INVOICE_STATUSES)).optional(),
+  payment_methods: oneOrMany(z.enum(PAYMENT_METHODS)).optional(),
+  sort: z.enum(['created_at', '-created_at']).default('-created_at'),
+  needs_attention: z.enum(['true', 'false', '1', '0']).optional(),
+};
+
+export const invoiceListQuery = pageQuery.extend(filterFields);
+export const invoiceSearchBody = z.object(filterFields).openapi('InvoiceSearch');
+
+export const stepSelection = z
+  .object({ step: z.enum(['serials', 'license_keys', 'dynamic', 'downloads', 'manual']).optional() })
+  .openapi('DeliveryStepSelection');
+
+export const replacementBody = z.object({ product_variants: z.union([z.number().int().positive(), z.array(z.number().int().positive()).min(1)]) });

@@ -1,0 +1,87 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+export interface StatusHistoryEntry {
+  status: string;
+  setAt: string;
+  updatedAt: string;
+}
+
+export interface InvoicesTable {
+  id: Generated<number>;
+  store_id: number;
+  livemode: boolean;
+  status: Generated<string>;
+  /** Earlier statuses, oldest first (SellApp's status.history). */
+  status_history: Json<StatusHistoryEntry[]>;
+  status_set_at: Generated<Date>;
+  customer_email: string;
+  customer_ip: string | null;
+  country: string | null;
+  vat_id: string | null;
+  payment_method: string;
+  coupon_code: string | null;
+  affiliate: string | null;
+  currency: string;
+  subtotal_cents: number;
+  method_adjustment_cents: Generated<number>;
+  extra_cents: Generated<number>;
+  total_cents: number;
+  units: number;
+  gateway: Json<Record<string, unknown>>;
+  needs_attention: Generated<boolean>;
+  replacement_of: number | null;
+  expires_at: Date;
+  paid_at: Date | null;
+  completed_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface InvoiceLinesTable {
+  id: Generated<number>;
+  invoice_id: number;
+  store_id: number;
+  product_id: number;
+  variant_id: number;
+  title: string;
+  quantity: number;
+  unit_price_cents: number;
+  bulk_discount_cents: Generated<number>;
+  total_cents: number;
+  additional_information: Json<Record<string, unknown>>;
+  deliverable_types: ColumnType<string[], string[], string[]>;
+}
+
+export type DeliveryStepKind = 'serials' | 'license_keys' | 'dynamic' | 'downloads' | 'manual';
+export type DeliveryStepStatus = 'pending' | 'running' | 'delivered' | 'failed' | 'skipped';
+
+export interface DeliveryStepsTable {
+  id: Generated<number>;
+  invoice_id: number;
+  line_id: number;
+  kind: DeliveryStepKind;
+  status: Generated<DeliveryStepStatus>;
+  attempts: Generated<number>;
+  reason: string | null;
+  /** What was handed over: serials, keys, the seller's message, download names. */
+  result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  updated_at: Generated<Date>;
+}
+
+export interface LicenseKeysTable {
+  id: Generated<number>;
+  store_id: number;
+  key: string;
+  issue_key: string;
+  invoice_id: number;
+  product_id: number;
+  variant_id: number;
+  limit: number | null;
+  active: Generated<boolean>;
+  expires_at: Date | null;
+  subscription_id: number | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}

@@ -1,0 +1,30 @@
+/** SellApp v2's invoice statuses. PAID: the money is in. COMPLETED: every line delivered. */
+export const INVOICE_STATUSES = ['PENDING', 'REVERSED', 'PARTIAL', 'VOIDED', 'REFUNDED', 'PAID', 'COMPLETED', 'DISPUTING', 'REVIEW', 'FAILED'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** The one table of allowed transitions; anything else is refused with the current status. */
+const TRANSITIONS: Record<InvoiceStatus, readonly InvoiceStatus[]> = {
+  PENDING: ['PAID', 'PARTIAL', 'VOIDED', 'REVIEW', 'FAILED'],
+  REVIEW: ['PAID', 'VOIDED'],
+  PARTIAL: ['PAID', 'VOIDED'],
+  PAID: ['COMPLETED', 'REFUNDED', 'DISPUTING', 'VOIDED'],
+  COMPLETED: ['REFUNDED', 'DISPUTING'],
+  DISPUTING: ['COMPLETED', 'REVERSED', 'REFUNDED'],
+  REFUNDED: [],
+  REVERSED: [],
+  VOIDED: [],
+  FAILED: [],
+};
+
+export function canTransition(from: InvoiceStatus, to: InvoiceStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Statuses in which the money has arrived (delivery may run). */
+export function isPaidStatus(status: InvoiceStatus): boolean {
+  return status === 'PAID' || status === 'COMPLETED';
+}
+
+export function isAwaitingPayment(status: InvoiceStatus): boolean {
+  return status === 'PENDING' || status === 'REVIEW' || status === 'PARTIAL';
+}

@@ -1,0 +1,157 @@
+import type { CatalogActor } from '../catalog/actor';
+import { availableCount } from '../catalog/serial-stock';
+import type { DbExecutor } from '../db/schema';
+import { invoiceTotals, quantityProblem } from '../domain/invoice-totals';
+import { recordEvent } from '../events/record';
+import { InvoiceRuleError } from './errors';
+
+export interface InvoiceLineRequest {
+  variantId: number;
+  quantity: number;
+  additionalInformation: Record<string, unknown>;
+}
+
+export interface CreateInvoiceInput {
+  customerEmail: string;
+  paymentMethod: string;
+  lines: InvoiceLineRequest[];
+  customerIp?: string | null;
+  coupon?: string;
+  vatId?: string;
+  country?: string;
+  affiliate?: string | null;
+  extra?: { amount: number; currency: string };
+  replacementOf?: number;
+}
+
+const PURCHASABLE = new Set(['PUBLIC', 'HIDDEN']);
+
+const QUANTITY_MESSAGES = {
+  below_minimum: 'is below the minimum purchase quantity',
+  above_maximum: 'is above the maximum purchase quantity',
+  not_an_increment: 'is not an allowed quantity step',
+} as const;
+
+/**
+ * Creates a PENDING invoice after every rule of the catalogue is checked: the variant is
+ * for sale, accepts the payment method, allows the quantity and has the stock, and the
+ * required checkout questions are answered. Totals come from the pure domain code.
+ */
+export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input: CreateInvoiceInput): Promise<number> {
+  if (input.lines.length === 0) throw new InvoiceRuleError('missing_field', 'An invoice needs at least one product variant', 'product_variants');
+  if (input.coupon) throw new InvoiceRuleError('coupon_not_found', `No coupon "${input.coupon}" in this store`, 'coupon');
+
+  const variantIds = input.lines.map((l) => l.variantId);
+  const rows = await trx
+    .selectFrom('product_variants as v')
+    .innerJoin('products as p', 'p.id', 'v.product_id')
+    .select([
+      'v.id', 'v.product_id', 'v.title', 'v.price_cents', 'v.currency', 'v.humble', 'v.minimum_purchase_quantity', 'v.maximum_purchase_quantity',
+      'v.other_settings', 'v.bulk_discount', 'v.payment_methods', 'v.deliverable_types', 'v.deliverable',
+      'p.title as product_title', 'p.visibility', 'p.status as product_status', 'p.additional_information',
+    ])
+    .where('v.store_id', '=', actor.storeId)
+    .where('v.id', 'in', variantIds)
+    .where('v.deleted_at', 'is', null)
+    .where('p.deleted_at', 'is', null)
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+
+  for (const [i, line] of input.lines.entries()) {
+    const param = `product_variants.${line.variantId}`;
+    const variant = byId.get(line.variantId);
+    if (!variant) throw new InvoiceRuleError('variant_not_found', `No product variant ${line.variantId} for sale in this store`, param);
+    if (!PURCHASABLE.has(variant.visibility) || variant.product_status === 'DRAFT') {
+      throw new InvoiceRuleError('not_for_sale', `"${variant.product_title}" cannot be bought (${variant.product_status === 'DRAFT' ? 'draft' : variant.visibility})`, param);
+    }
+    if (!variant.payment_methods.includes(input.paymentMethod)) {
+      throw new InvoiceRuleError('payment_method_not_accepted', `"${variant.title}" does not accept ${input.paymentMethod}`, 'payment_method');
+    }
+    const problem = quantityProblem(line.quantity, {
+      minimum: variant.minimum_purchase_quantity,
+      maximum: variant.maximum_purchase_quantity,
+      increments: Number(variant.other_settings.quantity_increments ?? 1),
+    });
+    if (problem) throw new InvoiceRuleError(problem, `Quantity ${line.quantity} ${QUANTITY_MESSAGES[problem]} of "${variant.title}"`, `${param}.quantity`);
+    if (variant.deliverable_types.includes('TEXT')) {
+      const stock = await availableCount(trx, variant.id);
+      if (stock < line.quantity) throw new InvoiceRuleError('out_of_stock', `Only ${stock} of "${variant.title}" left`, `${param}.quantity`);
+    } else if (variant.deliverable.stock !== null && variant.deliverable.stock !== undefined && variant.deliverable.stock < line.quantity) {
+      throw new InvoiceRuleError('out_of_stock', `Only ${variant.deliverable.stock} of "${variant.title}" left`, `${param}.quantity`);
+    }
+    for (const field of variant.additional_information as { key: string; label: string; required: boolean }[]) {
+      const answer = line.additionalInformation[field.key];
+      if (field.required && (answer === undefined || answer === null || answer === '')) {
+        throw new InvoiceRuleError('missing_field', `"${field.label}" is required`, `${param}.additional_information.${field.key}`);
+      }
+    }
+    if (i > 0 && variant.currency !== byId.get(input.lines[0]!.variantId)!.currency) {
+      throw new InvoiceRuleError('mixed_currencies', 'All product variants of an invoice must share one currency', param);
+    }
+  }
+
+  const first = byId.get(input.lines[0]!.variantId)!;
+  if (input.extra) {
+    if (!input.lines.some((l) => byId.get(l.variantId)!.humble)) throw new InvoiceRuleError('extra_not_allowed', 'None of these variants is pay-what-you-want', 'extra');
+    if (input.extra.currency.toUpperCase() !== first.currency) throw new InvoiceRuleError('invalid_field', `extra must be in ${first.currency}`, 'extra.currency');
+  }
+  const totals = invoiceTotals({
+    lines: input.lines.map((l) => {
+      const v = byId.get(l.variantId)!;
+      return { unitPriceCents: v.price_cents, quantity: l.quantity, bulkDiscount: v.bulk_discount };
+    }),
+    extraCents: input.extra?.amount ?? 0,
+  });
+
+  const store = await trx.selectFrom('stores').select('invoice_ttl_seconds').where('id', '=', actor.storeId).executeTakeFirstOrThrow();
+  const invoice = await trx
+    .insertInto('invoices')
+    .values({
+      store_id: actor.storeId,
+      livemode: actor.livemode,
+      customer_email: input.customerEmail.toLowerCase(),
+      customer_ip: input.customerIp ?? null,
+      country: input.country ?? null,
+      vat_id: input.vatId ?? null,
+      payment_method: input.paymentMethod,
+      coupon_code: null,
+      affiliate: input.affiliate ?? null,
+      currency: first.currency,
+      subtotal_cents: totals.subtotalCents,
+      method_adjustment_cents: totals.methodAdjustmentCents,
+      extra_cents: totals.extraCents,
+      total_cents: totals.totalCents,
+      units: totals.units,
+      gateway: JSON.stringify({ type: input.paymentMethod, data: {} }),
+      replacement_of: input.replacementOf ?? null,
+      expires_at: new Date(Date.now() + store.invoice_ttl_seconds * 1000),
+      paid_at: null,
+      completed_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+
+  await trx
+    .insertInto('invoice_lines')
+    .values(
+      input.lines.map((l, i) => {
+        const v = byId.get(l.variantId)!;
+        return {
+          invoice_id: invoice.id,
+          store_id: actor.storeId,
+          product_id: v.product_id,
+          variant_id: v.id,
+          title: `${v.product_title} — ${v.title}`,
+          quantity: l.quantity,
+          unit_price_cents: v.price_cents,
+          bulk_discount_cents: totals.lines[i]!.bulkDiscountCents,
+          total_cents: totals.lines[i]!.netCents,
+          additional_information: JSON.stringify(l.additionalInformation),
+          deliverable_types: v.deliverable_types,
+        };
+      }),
+    )
+    .execute();
+  await recordEvent(trx, { storeId: actor.storeId, livemode: actor.livemode, type: 'order.created', data: { id: invoice.id } });
+  return invoice.id;
+}

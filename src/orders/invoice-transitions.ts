@@ -1,0 +1,49 @@
+import { sql } from 'kysely';
+import type { DbExecutor } from '../db/schema';
+import { canTransition, type InvoiceStatus } from '../domain/invoice-status';
+import type { EventType } from '../events/catalog';
+import { recordEvent } from '../events/record';
+import { InvoiceStatusConflictError } from './errors';
+
+export interface TransitionResult {
+  changed: boolean;
+  status: InvoiceStatus;
+}
+
+/**
+ * Moves an invoice to `to` when the table allows it, under a row lock, appending the old
+ * status to the history and recording `event` in the same transaction. Asking for the
+ * status it already has is a no-op (same result, one transition); a forbidden move throws
+ * InvoiceStatusConflictError unless `quiet`, which just reports the current status.
+ */
+export async function transitionInvoice(
+  trx: DbExecutor,
+  invoiceId: number,
+  to: InvoiceStatus,
+  options: { event?: EventType; quiet?: boolean; also?: { paid_at?: Date; completed_at?: Date } } = {},
+): Promise<TransitionResult> {
+  const invoice = await trx.selectFrom('invoices').select(['status', 'status_set_at', 'store_id', 'livemode']).where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+  const current = invoice.status as InvoiceStatus;
+  if (current === to) return { changed: false, status: current };
+  if (!canTransition(current, to)) {
+    if (options.quiet) return { changed: false, status: current };
+    throw new InvoiceStatusConflictError(current, to);
+  }
+  const now = new Date();
+  const previous = { status: current, setAt: invoice.status_set_at.toISOString(), updatedAt: now.toISOString() };
+  await trx
+    .updateTable('invoices')
+    .set({
+      status: to,
+      status_set_at: now,
+      updated_at: now,
+      status_history: sql`status_history || ${JSON.stringify([previous])}::jsonb`,
+      ...options.also,
+    })
+    .where('id', '=', invoiceId)
+    .execute();
+  if (options.event) {
+    await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: options.event, data: { id: invoiceId, status: to } });
+  }
+  return { changed: true, status: to };
+}

@@ -1,0 +1,127 @@
+import { laravelTime } from '../catalog/views/timestamps';
+import type { Db, StatusHistoryEntry } from '../db/schema';
+import type { ObjectStorage } from '../storage/object-storage';
+
+/** SellApp's money block: cents as strings, units = quantity. */
+export function money(cents: number, currency: string, units: number) {
+  return { base: String(cents), currency, units, vat: 0, total: { exclusive: String(cents), inclusive: String(cents) } };
+}
+
+type InvoiceRow = Awaited<ReturnType<typeof loadInvoiceRows>>[number];
+
+export async function loadInvoiceRows(db: Db, storeId: number, ids: number[]) {
+  if (ids.length === 0) return [];
+  return db.selectFrom('invoices').selectAll().where('store_id', '=', storeId).where('id', 'in', ids).execute();
+}
+
+/** The v2 invoice model, plus `livemode` and the delivery steps ops need to see. */
+export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
+  const rows = await loadInvoiceRows(db, storeId, ids);
+  if (rows.length === 0) return [];
+  const lines = await db.selectFrom('invoice_lines').select(['id', 'invoice_id', 'variant_id', 'product_id', 'title', 'quantity']).where('invoice_id', 'in', ids).orderBy('id').execute();
+  const steps = await db.selectFrom('delivery_steps').selectAll().where('invoice_id', 'in', ids).orderBy('id').execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids
+    .map((id) => byId.get(id))
+    .filter((r): r is InvoiceRow => r !== undefined)
+    .map((invoice) => {
+      const history = invoice.status_history as StatusHistoryEntry[];
+      const own = lines.filter((l) => l.invoice_id === invoice.id);
+      return {
+        id: invoice.id,
+        payment: {
+          fee: money(0, invoice.currency, invoice.units),
+          gateway: {
+            data: {
+              total: money(invoice.total_cents, invoice.currency, invoice.units),
+              customer_email: invoice.customer_email,
+              transaction_id: String((invoice.gateway as { data?: { transaction_id?: string } }).data?.transaction_id ?? ''),
+              ...((invoice.gateway as { data?: Record<string, unknown> }).data ?? {}),
+            },
+            type: invoice.payment_method,
+          },
+          subtotal: money(invoice.subtotal_cents - invoice.method_adjustment_cents, invoice.currency, invoice.units),
+          expires_at: laravelTime(invoice.expires_at),
+          full_price: money(invoice.total_cents, invoice.currency, invoice.units),
+          original_amount: money(invoice.subtotal_cents, invoice.currency, invoice.units),
+        },
+        status: {
+          history: history,
+          status: { setAt: laravelTime(invoice.status_set_at), status: invoice.status, updatedAt: laravelTime(invoice.updated_at) },
+        },
+        webhooks: [],
+        feedback: '',
+        created_at: laravelTime(invoice.created_at),
+        updated_at: laravelTime(invoice.updated_at),
+        store_id: invoice.store_id,
+        coupon_id: null,
+        subscription_id: null,
+        customer_information: {
+          id: null,
+          email: invoice.customer_email,
+          country: invoice.country,
+          location: null,
+          ip: invoice.customer_ip,
+          proxied: false,
+          browser_agent: null,
+          vat: { amount: 0, country: invoice.country },
+        },
+        product_variants: own.map((l) => ({ id: l.variant_id, product_id: l.product_id, title: l.title, quantity: l.quantity })),
+        livemode: invoice.livemode,
+        affiliate: invoice.affiliate,
+        replacement_of: invoice.replacement_of,
+        delivery: {
+          needs_attention: invoice.needs_attention,
+          steps: steps
+            .filter((s) => s.invoice_id === invoice.id)
+            .map((s) => ({
+              id: s.id,
+              product_variant_id: own.find((l) => l.id === s.line_id)?.variant_id ?? null,
+              kind: s.kind,
+              status: s.status,
+              attempts: s.attempts,
+              reason: s.reason,
+              updated_at: laravelTime(s.updated_at),
+            })),
+        },
+      };
+    });
+}
+
+/** GET …/deliverables: what each line handed over; files as fresh signed links. */
+export async function deliverablesView(db: Db, storage: ObjectStorage, invoiceId: number) {
+  const lines = await db
+    .selectFrom('invoice_lines as l')
+    .innerJoin('products as p', 'p.id', 'l.product_id')
+    .select(['l.id', 'l.variant_id', 'l.quantity', 'l.additional_information', 'l.deliverable_types', 'p.additional_information as fields'])
+    .where('l.invoice_id', '=', invoiceId)
+    .orderBy('l.id')
+    .execute();
+  const steps = await db.selectFrom('delivery_steps').select(['line_id', 'kind', 'status', 'result']).where('invoice_id', '=', invoiceId).execute();
+  const out = [];
+  for (const line of lines) {
+    const delivered = (kind: string) => steps.find((s) => s.line_id === line.id && s.kind === kind && s.status === 'delivered')?.result ?? null;
+    const files = (delivered('downloads')?.files as { storageKey: string; fileName: string }[] | undefined) ?? [];
+    const links = await Promise.all(files.map(async (f) => (await storage.presignDownload(f.storageKey, f.fileName)).url));
+    const answers = line.additional_information as Record<string, unknown>;
+    out.push({
+      invoice_id: invoiceId,
+      product_variant_id: line.variant_id,
+      deliverable: {
+        types: line.deliverable_types,
+        data: {
+          serials: (delivered('serials')?.serials as string[] | undefined) ?? [],
+          delivered_files: links,
+          dynamic: (delivered('dynamic')?.dynamic as string | undefined) ?? '',
+          manual: (delivered('manual')?.manual as string | undefined) ?? '',
+          license_keys: (delivered('license_keys')?.license_keys as string[] | undefined) ?? [],
+        },
+      },
+      quantity: line.quantity,
+      additional_information: (line.fields as { key: string; type: string; label: string }[])
+        .filter((f) => f.key in answers)
+        .map((f) => ({ key: f.key, type: f.type, label: f.label, value: answers[f.key] })),
+    });
+  }
+  return out;
+}

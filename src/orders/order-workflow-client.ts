@@ -1,0 +1,77 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { NeedsAttentionAttribute, StatusAttribute, StoreIdAttribute } from '../temporal/search-attributes';
+import { workflowIds } from '../temporal/workflow-ids';
+import type { OrderInput, StepKind } from '../../workflows/order-definitions';
+import { paymentReceivedSignal, retryRequestedSignal, skipRequestedSignal, voidRequestedSignal } from '../../workflows/order-definitions';
+
+export interface OrderRef {
+  id: number;
+  store_id: number;
+  expires_at: Date;
+  status: string;
+}
+
+function startOptions(invoice: OrderRef, taskQueue: string) {
+  const args: [OrderInput] = [{ invoiceId: invoice.id, storeId: invoice.store_id, expiresAt: invoice.expires_at.toISOString() }];
+  return {
+    taskQueue,
+    workflowId: workflowIds.order(invoice.id),
+    // An order runs once: a late signal must never start a second delivery.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    args,
+    typedSearchAttributes: [
+      { key: StoreIdAttribute, value: String(invoice.store_id) },
+      { key: StatusAttribute, value: invoice.status },
+      { key: NeedsAttentionAttribute, value: false },
+    ],
+  };
+}
+
+/** A signal for an order whose workflow already ended has nothing left to change. */
+async function ignoreEnded(signalling: Promise<unknown>): Promise<void> {
+  try {
+    await signalling;
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
+/**
+ * The API's side of the order workflow. Signals go through signal-with-start, so an
+ * invoice whose workflow never started (Temporal was briefly down) gets one on first use.
+ */
+export class OrderWorkflows {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  async start(invoice: OrderRef): Promise<void> {
+    await this.client.workflow.start('order', startOptions(invoice, this.taskQueue));
+  }
+
+  async paymentReceived(invoice: OrderRef, source: string): Promise<void> {
+    await ignoreEnded(this.client.workflow.signalWithStart('order', { ...startOptions(invoice, this.taskQueue), signal: paymentReceivedSignal, signalArgs: [{ source }] }));
+  }
+
+  async voidRequested(invoice: OrderRef): Promise<void> {
+    await ignoreEnded(this.client.workflow.signalWithStart('order', { ...startOptions(invoice, this.taskQueue), signal: voidRequestedSignal, signalArgs: [] }));
+  }
+
+  async retry(invoice: OrderRef, kinds?: StepKind[]): Promise<void> {
+    await this.client.workflow.getHandle(workflowIds.order(invoice.id)).signal(retryRequestedSignal, { kinds });
+  }
+
+  async skip(invoice: OrderRef, kinds?: StepKind[]): Promise<void> {
+    await this.client.workflow.getHandle(workflowIds.order(invoice.id)).signal(skipRequestedSignal, { kinds });
+  }
+
+  /** Orders of a store that visibility says need attention (eventually consistent). */
+  async stuckWorkflowIds(storeId: number): Promise<string[]> {
+    const ids: string[] = [];
+    const query = `WorkflowType = 'order' AND ExecutionStatus = 'Running' AND ${StoreIdAttribute.name} = '${storeId}' AND ${NeedsAttentionAttribute.name} = true`;
+    for await (const execution of this.client.workflow.list({ query })) ids.push(execution.workflowId);
+    return ids;
+  }
+}

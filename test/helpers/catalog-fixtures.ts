@@ -1,0 +1,34 @@
+import request from 'supertest';
+import type { Harness } from './harness';
+
+/** Builds catalogue state over the real API, the way a seller would. */
+export async function createVariant(
+  h: Harness,
+  key: string,
+  variant: { deliverable: object; price?: number; payment_methods?: string[]; humble?: boolean; [extra: string]: unknown },
+  product: { title?: string; additional_information?: object[] } = {},
+): Promise<{ productId: number; variantId: number }> {
+  const created = await request(h.app)
+    .post('/api/v2/products')
+    .set('Authorization', `Bearer ${key}`)
+    .send({ title: product.title ?? 'Goods', description: 'd', visibility: 'PUBLIC', additional_information: product.additional_information });
+  if (created.status !== 200) throw new Error(`product: ${JSON.stringify(created.body)}`);
+  const { price, payment_methods, humble, ...rest } = variant;
+  const res = await request(h.app)
+    .post(`/api/v2/products/${created.body.data.id}/variants`)
+    .set('Authorization', `Bearer ${key}`)
+    .send({ title: 'Default', description: 'd', pricing: { humble: humble ?? false, price: { price: price ?? 1000, currency: 'USD' } }, payment_methods: payment_methods ?? ['STRIPE', 'PAYPAL', 'BTC'], ...rest });
+  if (res.status !== 200) throw new Error(`variant: ${JSON.stringify(res.body)}`);
+  return { productId: created.body.data.id, variantId: res.body.data.id };
+}
+
+export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`Timed out; last value: ${JSON.stringify(last).slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 150));
+    last = await probe();
+  }
+  return last;
+}

@@ -1,0 +1,108 @@
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { OrderActivities } from '../activities/orders';
+import {
+  type OrderInput,
+  type OrderOutcome,
+  type OrderState,
+  type StepKind,
+  orderStateQuery,
+  paymentReceivedSignal,
+  retryRequestedSignal,
+  skipRequestedSignal,
+  voidRequestedSignal,
+} from './order-definitions';
+
+const db = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/** Seller endpoints: attempts at 0 s, 2 s and 8 s, 4xx final (non-retryable), 10 s per call. */
+const dynamicDelivery = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 4, maximumAttempts: 3 },
+});
+
+function failureReason(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One invoice from creation to delivered: wait for payment (or void, or expiry), run every
+ * delivery step, and when a step cannot succeed wait for ops to retry or skip it.
+ * The database stays the record; this keeps only what it needs to decide the next step.
+ */
+export async function order(input: OrderInput): Promise<OrderOutcome> {
+  const state: OrderState = { phase: 'awaiting_payment', steps: [] };
+  let paid = false;
+  let voided = false;
+  const retries: { kinds?: StepKind[] }[] = [];
+  const skips: { kinds?: StepKind[] }[] = [];
+  setHandler(paymentReceivedSignal, () => void (paid = true));
+  setHandler(voidRequestedSignal, () => void (voided = true));
+  setHandler(retryRequestedSignal, (request) => void retries.push(request ?? {}));
+  setHandler(skipRequestedSignal, (request) => void skips.push(request ?? {}));
+  setHandler(orderStateQuery, () => state);
+  const setPhase = (phase: OrderState['phase'], status: string) => {
+    state.phase = phase;
+    upsertSearchAttributes({ SellflowStatus: [status], SellflowNeedsAttention: [phase === 'needs_attention'] });
+  };
+
+  const window = Math.max(0, Date.parse(input.expiresAt) - Date.now());
+  const settled = await condition(() => paid || voided, window);
+  if (!settled) {
+    const { status } = await db.expireInvoice({ invoiceId: input.invoiceId });
+    if (status === 'VOIDED') {
+      setPhase('expired', 'VOIDED');
+      return { invoiceId: input.invoiceId, outcome: 'expired' };
+    }
+  } else if (voided && !paid) {
+    setPhase('voided', 'VOIDED');
+    return { invoiceId: input.invoiceId, outcome: 'voided' };
+  }
+
+  // The database decides between a payment and a void that raced: one path wins.
+  const { status } = await db.markInvoicePaid({ invoiceId: input.invoiceId });
+  if (status !== 'PAID' && status !== 'COMPLETED') {
+    setPhase('voided', status);
+    return { invoiceId: input.invoiceId, outcome: 'voided' };
+  }
+  setPhase('delivering', 'PAID');
+  state.steps = await db.planDelivery({ invoiceId: input.invoiceId });
+
+  for (;;) {
+    for (const step of state.steps.filter((s) => s.status === 'pending' || s.status === 'running')) {
+      try {
+        await (step.kind === 'dynamic' ? dynamicDelivery : db).runDeliveryStep({ stepId: step.id });
+        step.status = 'delivered';
+        step.reason = null;
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        step.status = 'failed';
+        step.reason = failureReason(error);
+        await db.markStepFailed({ stepId: step.id, reason: step.reason });
+      }
+    }
+    if (state.steps.every((s) => s.status === 'delivered' || s.status === 'skipped')) break;
+
+    const failed = state.steps.filter((s) => s.status === 'failed');
+    await db.setNeedsAttention({ invoiceId: input.invoiceId, value: true, reason: failed.map((s) => `${s.kind}: ${s.reason}`).join('; ') });
+    setPhase('needs_attention', 'PAID');
+    await condition(() => retries.length > 0 || skips.length > 0 || voided);
+    if (voided) {
+      await db.setNeedsAttention({ invoiceId: input.invoiceId, value: false });
+      setPhase('voided', 'VOIDED');
+      return { invoiceId: input.invoiceId, outcome: 'voided' };
+    }
+    for (const request of skips.splice(0)) state.steps = await db.skipFailedSteps({ invoiceId: input.invoiceId, kinds: request.kinds });
+    for (const request of retries.splice(0)) state.steps = await db.resetFailedSteps({ invoiceId: input.invoiceId, kinds: request.kinds });
+    await db.setNeedsAttention({ invoiceId: input.invoiceId, value: false });
+    setPhase('delivering', 'PAID');
+  }
+
+  const completed = await db.completeInvoice({ invoiceId: input.invoiceId });
+  if (completed.status !== 'COMPLETED') throw ApplicationFailure.nonRetryable(`Invoice ${input.invoiceId} could not complete from ${completed.status}`);
+  setPhase('completed', 'COMPLETED');
+  return { invoiceId: input.invoiceId, outcome: 'completed' };
+}
