@@ -1,0 +1,44 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedDelivery {
+  body: string;
+  signature: string | undefined;
+  idempotencyKey: string | undefined;
+}
+
+/**
+ * A seller's dynamic-delivery endpoint on loopback. It records what it receives and
+ * answers with the next scripted reply; the last reply repeats.
+ */
+export async function startSellerEndpoint(replies: { status: number; body: string; contentType?: string; delayMs?: number }[]) {
+  const received: ReceivedDelivery[] = [];
+  let call = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({ body, signature: req.headers.signature as string | undefined, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
+      const reply = replies[Math.min(call, replies.length - 1)]!;
+      call += 1;
+      setTimeout(() => {
+        res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/plain' });
+        res.end(reply.body);
+      }, reply.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/deliver`,
+    received,
+    /** SellApp's check: hex HMAC-SHA256 of the raw body, compared in constant time. */
+    verify(delivery: ReceivedDelivery, secret: string): boolean {
+      const expected = Buffer.from(createHmac('sha256', secret).update(delivery.body).digest('hex'));
+      const given = Buffer.from(delivery.signature ?? '');
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
