@@ -7,23 +7,111 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createStore } from '../../src/accounts/stores';
+import { createProduct } from '../../src/catalog/products';
+import { restockSerials, writeVariant } from '../../src/catalog/variants';
 import { loadConfig } from '../../src/config';
+import type { Db } from '../../src/db/schema';
+import { createInvoice } from '../../src/orders/create-invoice';
+import { transitionInvoice } from '../../src/orders/invoice-transitions';
+import { type OrderRef, OrderWorkflows } from '../../src/orders/order-workflow-client';
+import { workflowIds } from '../../src/temporal/workflow-ids';
 import { openEmbedded } from '../../src/db/connect';
 import { migrateToLatest } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
 import { installTemporalRuntimeLogger } from '../../src/temporal/runtime-logger';
 import { resolveTemporalCli } from '../../src/tools/go-tools';
-import { connectClient, connectWorker } from '../../src/temporal/connection';
+import { connectClient, connectWorker, type TemporalClient } from '../../src/temporal/connection';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { createWorker } from '../../src/worker';
 
 interface Scenario {
   name: string;
-  workflowType: string;
-  args: unknown[];
+  /** Starts the workflow (and drives it); returns its id. */
+  run(ctx: ScenarioContext): Promise<string>;
 }
 
-const scenarios: Scenario[] = [{ name: 'ping', workflowType: 'ping', args: ['recorded'] }];
+interface ScenarioContext {
+  temporal: TemporalClient;
+  taskQueue: string;
+  db: Db;
+}
+
+/** A store with a variant whose stock runs out after one serial. */
+async function orderFixture(db: Db, slug: string) {
+  const created = await db.transaction().execute((trx) => createStore(trx, { slug }));
+  const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
+  const variantId = await db.transaction().execute(async (trx) => {
+    const productId = await createProduct(trx, actor, { title: 'Recorded' });
+    return writeVariant(trx, actor, { productId }, { priceCents: 100, currency: 'USD', paymentMethods: ['PAYPAL'], deliverable: { types: ['TEXT', 'MANUAL'], serials: 'ONE', comment: 'hi' } });
+  });
+  const invoice = async () => {
+    const id = await db.transaction().execute((trx) => createInvoice(trx, actor, { customerEmail: 'r@e.co', paymentMethod: 'PAYPAL', lines: [{ variantId, quantity: 1, additionalInformation: {} }] }));
+    return db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at']).where('id', '=', id).executeTakeFirstOrThrow();
+  };
+  return { actor, variantId, invoice };
+}
+
+async function pay(ctx: ScenarioContext, workflows: OrderWorkflows, invoice: OrderRef) {
+  await ctx.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'PAID', { also: { paid_at: new Date() } }));
+  await workflows.paymentReceived({ ...invoice, status: 'PAID' }, 'manual');
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'ping',
+    async run(ctx) {
+      await ctx.temporal.client.workflow.execute('ping', { taskQueue: ctx.taskQueue, workflowId: 'ping', args: ['recorded'] });
+      return 'ping';
+    },
+  },
+  {
+    // Paid, one step out of stock, restocked, retried, completed.
+    name: 'order-retried',
+    async run(ctx) {
+      const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
+      const fixture = await orderFixture(ctx.db, 'recorded-retry');
+      const first = await fixture.invoice();
+      const second = await fixture.invoice();
+      await workflows.start(first);
+      await pay(ctx, workflows, first);
+      await ctx.temporal.client.workflow.getHandle(workflowIds.order(first.id)).result();
+      await workflows.start(second);
+      await pay(ctx, workflows, second);
+      for (let i = 0; i < 100; i += 1) {
+        const row = await ctx.db.selectFrom('invoices').select('needs_attention').where('id', '=', second.id).executeTakeFirstOrThrow();
+        if (row.needs_attention) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await ctx.db.transaction().execute((trx) => restockSerials(trx, fixture.actor, fixture.variantId, { serials: 'TWO' }));
+      await workflows.retry(second);
+      await ctx.temporal.client.workflow.getHandle(workflowIds.order(second.id)).result();
+      return workflowIds.order(second.id);
+    },
+  },
+  {
+    name: 'order-voided',
+    async run(ctx) {
+      const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
+      const invoice = await (await orderFixture(ctx.db, 'recorded-void')).invoice();
+      await workflows.start(invoice);
+      await ctx.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'VOIDED'));
+      await workflows.voidRequested(invoice);
+      await ctx.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).result();
+      return workflowIds.order(invoice.id);
+    },
+  },
+  {
+    name: 'order-expired',
+    async run(ctx) {
+      const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
+      const invoice = await (await orderFixture(ctx.db, 'recorded-expiry')).invoice();
+      await workflows.start({ ...invoice, expires_at: new Date(Date.now() + 1000) });
+      await ctx.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).result();
+      return workflowIds.order(invoice.id);
+    },
+  },
+];
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-record-'));
@@ -42,10 +130,10 @@ async function main(): Promise<void> {
   try {
     await worker.runUntil(async () => {
       for (const scenario of scenarios) {
-        const workflowId = `${scenario.name}`;
-        await temporal.client.workflow.execute(scenario.workflowType, { taskQueue, workflowId, args: scenario.args });
+        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db });
         const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
-        fs.writeFileSync(path.join(out, `${scenario.name}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n');
+        // The file name carries the workflow id the replayer needs: <scenario>--<workflowId>.json
+        fs.writeFileSync(path.join(out, `${scenario.name}--${workflowId}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n');
         process.stdout.write(`recorded ${scenario.name} (${history.events?.length ?? 0} events)\n`);
       }
     });

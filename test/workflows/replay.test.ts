@@ -17,7 +17,7 @@ describe('replay of recorded histories', () => {
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-    const workflowId = path.basename(file, '.json');
+    const workflowId = path.basename(file, '.json').split('--').pop()!;
     await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.SELLFLOW_TEST_WORKFLOW_BUNDLE! } }, history, workflowId);
   });
 });
