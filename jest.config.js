@@ -12,5 +12,7 @@ module.exports = {
   setupFiles: ['<rootDir>/test/helpers/setup-runtime.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
+  // A leaked handle must never keep CI waiting: tests clean up, this is the backstop.
+  forceExit: true,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 };

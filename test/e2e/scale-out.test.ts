@@ -12,7 +12,8 @@ import { testTemporalAddress } from '../helpers/harness';
 describe('separate api and worker processes', () => {
   let database: TestDatabase;
   beforeAll(async () => {
-    database = await createTestDatabase();
+    // Several processes on one database: Postgres (DATABASE_URL, else the machine's local server).
+    database = await createTestDatabase({ kind: 'postgres' });
   });
   afterAll(() => database.close());
 

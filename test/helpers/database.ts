@@ -6,9 +6,14 @@ import pg from 'pg';
 import { type DatabaseHandle, openEmbedded, openPostgres } from '../../src/db/connect';
 import { migrateToLatest } from '../../src/db/migrate';
 
+/** The machine's Postgres, for tests that need several processes on one database. */
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+
 /**
  * A fresh, migrated database for one test file: a new database on the Postgres named by
  * DATABASE_URL when set (as in CI), embedded PGlite in a temp directory otherwise.
+ * `kind: 'postgres'` insists on Postgres (DATABASE_URL, else the local server): embedded
+ * PGlite serves one process well, not several writing at once.
  */
 export interface TestDatabase extends DatabaseHandle {
   /** How another process reaches it: DATABASE_URL, or SELLFLOW_DATA_DIR for embedded. */
@@ -18,14 +23,9 @@ export interface TestDatabase extends DatabaseHandle {
 export async function createTestDatabase(options: { kind?: 'postgres' | 'embedded' } = {}): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   const kind = options.kind ?? (url ? 'postgres' : 'embedded');
-  const handle = kind === 'postgres' ? await createPostgresDatabase(requireUrl(url)) : await createEmbeddedDatabase();
+  const handle = kind === 'postgres' ? await createPostgresDatabase(url ?? LOCAL_POSTGRES) : await createEmbeddedDatabase();
   await migrateToLatest(handle.db);
   return handle;
-}
-
-function requireUrl(url: string | undefined): string {
-  if (!url) throw new Error('DATABASE_URL must be set for a Postgres test database');
-  return url;
 }
 
 async function createPostgresDatabase(adminUrl: string): Promise<TestDatabase> {

@@ -7,7 +7,6 @@ import type { Express } from 'express';
 import { createStore } from '../../src/accounts/stores';
 import { createApp } from '../../src/api/app';
 import { type Config, loadConfig } from '../../src/config';
-import type { DatabaseHandle } from '../../src/db/connect';
 import type { Db } from '../../src/db/schema';
 import { createLogger } from '../../src/logger';
 import { connectClient, connectWorker, type TemporalClient } from '../../src/temporal/connection';
@@ -15,12 +14,12 @@ import { createObjectStorage } from '../../src/storage/create-storage';
 import { LocalObjectStorage } from '../../src/storage/local-storage';
 import type { ObjectStorage } from '../../src/storage/object-storage';
 import { createWorker } from '../../src/worker';
-import { createTestDatabase } from './database';
+import { createTestDatabase, type TestDatabase } from './database';
 
 export interface Harness {
   app: Express;
   db: Db;
-  database: DatabaseHandle;
+  database: TestDatabase;
   config: Config;
   temporal: TemporalClient;
   taskQueue: string;
@@ -41,14 +40,16 @@ export function testTemporalAddress(): string {
  * The real thing, wired for one test file: a fresh database, a client of the run's
  * Temporal dev server, a worker on a task queue of its own (when asked), and the app.
  */
-export async function startHarness(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
-  const database = await createTestDatabase();
+export async function startHarness(
+  options: { worker?: boolean; env?: Record<string, string>; taskQueue?: string; database?: 'postgres' } = {},
+): Promise<Harness> {
+  const database = await createTestDatabase({ kind: options.database });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-harness-'));
   const address = testTemporalAddress();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SELLFLOW_DATA_DIR: dataDir, TEMPORAL_ADDRESS: address, ...options.env });
   const logger = createLogger('silent');
   const temporal = await connectClient(config, address);
-  const taskQueue = `test-${randomUUID()}`;
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
