@@ -9,6 +9,7 @@ import { mainTaskQueue } from '../temporal/task-queues';
 import { workflowIds } from '../temporal/workflow-ids';
 import type { PingResult } from '../../workflows/ping';
 import { registerKeyCommands } from './keys';
+import { registerOrderCommands } from './orders';
 import { CliError, printResult } from './output';
 import { registerStoreCommands } from './stores';
 import { withDatabase } from './with-database';
@@ -75,6 +76,7 @@ program
 
 registerStoreCommands(program);
 registerKeyCommands(program);
+registerOrderCommands(program);
 
 async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');

@@ -1,0 +1,121 @@
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { findStoreBySlug } from '../accounts/stores';
+import { loadConfig } from '../config';
+import type { Db, DeliveryStepKind } from '../db/schema';
+import { OrderWorkflows } from '../orders/order-workflow-client';
+import { connectClient, externalAddress } from '../temporal/connection';
+import { mainTaskQueue } from '../temporal/task-queues';
+import { CliError, printResult } from './output';
+import { positiveInt } from './parse';
+import { withDatabase } from './with-database';
+
+const STEP_KINDS: DeliveryStepKind[] = ['serials', 'license_keys', 'dynamic', 'downloads', 'manual'];
+
+async function stuckOrders(db: Db, storeId?: number) {
+  let query = db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'updated_at']).where('needs_attention', '=', true).orderBy('id');
+  if (storeId !== undefined) query = query.where('store_id', '=', storeId);
+  const invoices = await query.execute();
+  const steps = invoices.length
+    ? await db.selectFrom('delivery_steps').select(['invoice_id', 'kind', 'reason', 'attempts']).where('invoice_id', 'in', invoices.map((i) => i.id)).where('status', '=', 'failed').execute()
+    : [];
+  return invoices.map((i) => ({ ...i, failed_steps: steps.filter((s) => s.invoice_id === i.id).map(({ kind, reason, attempts }) => ({ kind, reason, attempts })) }));
+}
+
+async function storeIdOf(db: Db, slug: string | undefined): Promise<number | undefined> {
+  if (!slug) return undefined;
+  const store = await findStoreBySlug(db, slug);
+  if (!store) throw new CliError(`No store with slug "${slug}"`, 'not_found');
+  return store.id;
+}
+
+type Outcome = 'recovered' | 'still_stuck' | 'pending';
+
+/** Where an order stands after a retry: delivered, failed again, or not settled yet. */
+async function outcomeOf(db: Db, invoiceId: number, attemptsBefore: number): Promise<Outcome> {
+  const invoice = await db.selectFrom('invoices').select(['status', 'needs_attention']).where('id', '=', invoiceId).executeTakeFirstOrThrow();
+  if (invoice.status === 'COMPLETED') return 'recovered';
+  const attempts = await db.selectFrom('delivery_steps').select((eb) => eb.fn.max('attempts').as('max')).where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
+  if (invoice.needs_attention && Number(attempts.max ?? 0) > attemptsBefore) return 'still_stuck';
+  return 'pending';
+}
+
+export function registerOrderCommands(program: Command): void {
+  const orders = program.command('orders').description('ops on orders: find and retry stuck deliveries');
+
+  orders
+    .command('stuck')
+    .description('list orders whose delivery needs attention')
+    .option('--store <slug>', 'only this store')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { store?: string; json?: boolean }) => {
+      const rows = await withDatabase(async (db) => stuckOrders(db, await storeIdOf(db, opts.store)));
+      printResult(Boolean(opts.json), { orders: rows }, () =>
+        rows.length === 0
+          ? 'No order needs attention.'
+          : rows.map((o) => `#${o.id}\tstore ${o.store_id}\t${o.status}\t${o.failed_steps.map((s) => `${s.kind}: ${s.reason}`).join('; ')}`).join('\n'),
+      );
+    });
+
+  orders
+    .command('retry [ids...]')
+    .description('re-run the failed delivery steps of orders, then report what recovered')
+    .option('--all-stuck', 'every order that needs attention (with --store: of that store)')
+    .option('--store <slug>', 'with --all-stuck: only this store')
+    .option('--step <kind>', `only this step: ${STEP_KINDS.join(', ')}`)
+    .option('--wait <seconds>', 'how long to wait for the retries to settle', positiveInt, 60)
+    .option('--json', 'print one JSON object')
+    .action(async (ids: string[], opts: { allStuck?: boolean; store?: string; step?: string; wait: number; json?: boolean }) => {
+      if (opts.step && !STEP_KINDS.includes(opts.step as DeliveryStepKind)) throw new CliError(`--step must be one of ${STEP_KINDS.join(', ')}`, 'invalid_argument');
+      if (!opts.allStuck && ids.length === 0) throw new CliError('Name order ids, or pass --all-stuck', 'invalid_argument');
+      const config = loadConfig();
+      const temporal = await connectClient(config, externalAddress(config));
+      const workflows = new OrderWorkflows(temporal.client, mainTaskQueue(config.temporal.taskQueuePrefix));
+      try {
+        const summary = await withDatabase(async (db) => {
+          const stuck = await stuckOrders(db, await storeIdOf(db, opts.store));
+          const wanted = opts.allStuck ? stuck.map((o) => o.id) : ids.map(positiveInt);
+          const result = { recovered: [] as number[], still_stuck: [] as number[], pending: [] as number[], not_stuck: [] as number[] };
+          const started: { id: number; attemptsBefore: number }[] = [];
+          for (const id of wanted) {
+            const order = stuck.find((o) => o.id === id) ?? (await stuckOrders(db)).find((o) => o.id === id);
+            if (!order) {
+              result.not_stuck.push(id);
+              continue;
+            }
+            await workflows.retry(order, opts.step ? [opts.step as DeliveryStepKind] : undefined);
+            started.push({ id, attemptsBefore: Math.max(0, ...order.failed_steps.map((s) => s.attempts)) });
+          }
+          const bar = opts.json || !process.stderr.isTTY ? null : new SingleBar({ format: 'retrying [{bar}] {value}/{total} settled', stream: process.stderr });
+          bar?.start(started.length, 0);
+          const deadline = Date.now() + opts.wait * 1000;
+          let open = [...started];
+          while (open.length > 0 && Date.now() < deadline) {
+            const next: typeof open = [];
+            for (const entry of open) {
+              const outcome = await outcomeOf(db, entry.id, entry.attemptsBefore);
+              if (outcome === 'pending') next.push(entry);
+              else result[outcome].push(entry.id);
+            }
+            open = next;
+            bar?.update(started.length - open.length);
+            if (open.length > 0) await new Promise((r) => setTimeout(r, 250));
+          }
+          bar?.stop();
+          result.pending.push(...open.map((e) => e.id));
+          return result;
+        });
+        printResult(Boolean(opts.json), summary, () =>
+          [
+            `recovered:   ${summary.recovered.join(', ') || '-'}`,
+            `still stuck: ${summary.still_stuck.join(', ') || '-'}`,
+            `not settled: ${summary.pending.join(', ') || '-'}`,
+            `not stuck:   ${summary.not_stuck.join(', ') || '-'}`,
+          ].join('\n'),
+        );
+        if (summary.still_stuck.length + summary.pending.length > 0) process.exitCode = 2;
+      } finally {
+        await temporal.close();
+      }
+    });
+}
