@@ -9,7 +9,6 @@ let humbleVariant: { productId: number; variantId: number };
 beforeAll(async () => {
   h = await startHarness();
   store = await h.createStore();
-  await h.db.updateTable('stores').set({ rate_limit_per_minute: 100_000, rate_limit_burst: 100_000 }).execute();
   serialVariant = await createVariant(
     h,
     store.live,

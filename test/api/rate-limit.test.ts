@@ -4,7 +4,7 @@ import { type Harness, startHarness } from '../helpers/harness';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '60' } });
 });
 afterAll(() => h.close());
 

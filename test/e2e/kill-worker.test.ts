@@ -37,7 +37,7 @@ it('completes every order exactly once when the worker is killed mid-delivery', 
   // The seller is slow, so the kill lands while calls are in flight.
   const seller = await startSellerEndpoint([{ status: 200, body: 'generated-account', delayMs: 400 }]);
   const store = await h.createStore();
-  await h.db.updateTable('stores').set({ rate_limit_per_minute: 100_000, rate_limit_burst: 100_000, allow_http_webhooks: true }).where('id', '=', store.id).execute();
+  await h.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', store.id).execute();
   const serials = Array.from({ length: ORDERS }, (_, i) => `K-${i}`);
   const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
   let worker = startWorker();

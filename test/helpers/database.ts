@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { sql } from 'kysely';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,9 @@ export async function createTestDatabase(options: { kind?: 'postgres' | 'embedde
   const kind = options.kind ?? (url ? 'postgres' : 'embedded');
   const handle = kind === 'postgres' ? await createPostgresDatabase(url ?? LOCAL_POSTGRES) : await createEmbeddedDatabase();
   await migrateToLatest(handle.db);
+  // Workflow ids derive from invoice ids (order-<id>) and every test database starts its
+  // ids at 1, while all test files share one Temporal server: start each file elsewhere.
+  await sql`select setval('invoices_id_seq', ${randomInt(1, 2 ** 30)})`.execute(handle.db);
   return handle;
 }
 

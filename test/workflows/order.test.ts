@@ -8,7 +8,6 @@ let store: Awaited<ReturnType<Harness['createStore']>>;
 beforeAll(async () => {
   h = await startHarness({ worker: true });
   store = await h.createStore();
-  await h.db.updateTable('stores').set({ rate_limit_per_minute: 100_000, rate_limit_burst: 100_000 }).execute();
 });
 afterAll(() => h.close());
 
