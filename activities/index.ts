@@ -1,6 +1,7 @@
 import type { Db } from '../src/db/schema';
 import type { Logger } from '../src/logger';
 import type { SecretBox } from '../src/security/secret-box';
+import { createBaselineActivities } from './baseline';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
 
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createPingActivities(deps),
     ...createOrderActivities(deps),
+    ...createBaselineActivities(),
   };
 }
 

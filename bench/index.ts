@@ -1,48 +1,99 @@
 /**
- * npm run bench: measures the API and the workflow path on this machine and prints the
- * figures. Loopback only. Uses DATABASE_URL when set, embedded PGlite otherwise.
- *   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (20), BENCH_PINGS (200)
+ * npm run bench: the order pipeline and the API on this machine, with a baseline, printed
+ * and written to bench/results/<time>.json. Loopback only.
+ *   BENCH_ORDERS (500), BENCH_CONCURRENCY (25), BENCH_SECONDS (10), BENCH_CONNECTIONS (20)
+ * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
+ * embedded PGlite.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { issueApiKey } from '../src/accounts/api-keys';
 import { createStore } from '../src/accounts/stores';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/connect';
+import { type DatabaseHandle, openEmbedded, openPostgres } from '../src/db/connect';
 import { migrateToLatest } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
 import { startApi } from '../src/server';
 import { createObjectStorage } from '../src/storage/create-storage';
-import { resolveTemporalCli } from '../src/tools/go-tools';
 import { connectClient, connectWorker } from '../src/temporal/connection';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
+import { workflowIds } from '../src/temporal/workflow-ids';
+import { resolveTemporalCli } from '../src/tools/go-tools';
 import { createWorker } from '../src/worker';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
-const pings = Number(process.env.BENCH_PINGS ?? 200);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 25);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const step = (message: string) => process.stdout.write(`• ${message}\n`);
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN);
+  return { p50: at(50), p95: at(95), p99: at(99), max: Math.round(sorted[sorted.length - 1] ?? NaN) };
 }
 
-function step(message: string): void {
-  process.stdout.write(`• ${message}\n`);
+/** Runs `count` jobs, `concurrency` at a time, with a one-line progress counter. */
+async function pool(label: string, count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  const tick = () => process.stdout.write(`\r  ${label}: ${done}/${count}`);
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        await job(i);
+        done += 1;
+        if (done % 10 === 0 || done === count) tick();
+      }
+    }),
+  );
+  process.stdout.write('\n');
+  return (performance.now() - started) / 1000;
+}
+
+async function benchDatabase(dir: string): Promise<DatabaseHandle & { cleanup: () => Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const handle = await openEmbedded(path.join(dir, 'pglite'), { own: true });
+    return { ...handle, cleanup: handle.close };
+  }
+  const name = `sellflow_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const handle = await openPostgres(target.toString(), 20);
+  return {
+    ...handle,
+    cleanup: async () => {
+      await handle.close();
+      const dropper = new pg.Client({ connectionString: url });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
 }
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-bench-'));
-  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
+  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_BURST: '100000000' });
   const logger = createLogger('warn');
   installTemporalRuntimeLogger(logger);
-  step('starting Temporal dev server');
+  step('starting the Temporal dev server');
   const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath, onProgress: step });
   const dev = await startDevServer({ binary: cli.path, port: await freePort(), uiPort: null, dbFile: path.join(dir, 't.sqlite'), namespace: 'default', logFile: path.join(dir, 't.log') });
-  const database = await openDatabase(config, { own: true });
+  const database = await benchDatabase(dir);
   await migrateToLatest(database.db);
   step(`database: ${database.description}`);
 
@@ -55,66 +106,71 @@ async function main(): Promise<void> {
 
   try {
     const created = await database.db.transaction().execute((trx) => createStore(trx, { slug: `bench-${Date.now()}` }));
-    // The benchmark key is granted a limit far above what it can reach.
-    const key = await issueApiKey(database.db, {
-      accountId: created.store.account_id,
-      storeId: created.store.id,
-      mode: 'live',
-      scopes: ['ops:write'],
-      rateLimitPerMinute: 10_000_000,
-      rateLimitBurst: 10_000_000,
-    });
-
-    step(`HTTP: GET /api/v2/api-keys (auth + rate limit + paginated query), ${connections} connections, ${seconds} s`);
-    const http = await autocannon({
-      url: `${api.url}/api/v2/api-keys`,
-      connections,
-      duration: seconds,
-      headers: { authorization: `Bearer ${key.key}` },
-    });
-    const non2xx = http.non2xx + http.errors;
-
-    step(`workflows: ${pings} ping workflows (API → Temporal → worker → database), 20 at a time`);
-    const latencies: number[] = [];
-    const started = Date.now();
-    let next = 0;
-    let done = 0;
-    const runOne = async (): Promise<void> => {
-      while (next < pings) {
-        next += 1;
-        const t0 = performance.now();
-        const res = await fetch(`${api.url}/api/v2/ops/ping`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
-          body: '{"message":"bench"}',
-        });
-        if (res.status !== 200) throw new Error(`ping answered ${res.status}: ${await res.text()}`);
-        latencies.push(performance.now() - t0);
-        done += 1;
-        if (done % 50 === 0) process.stdout.write(`  ${done}/${pings}\n`);
-      }
+    const key = (await issueApiKey(database.db, { accountId: created.store.account_id, storeId: created.store.id, mode: 'live', scopes: ['ops:write', 'products:write', 'products:read', 'invoices:write', 'invoices:read'] })).key;
+    const call = async (method: string, route: string, body?: unknown) => {
+      const res = await fetch(`${api.url}${route}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const json = (await res.json()) as { data?: { id: number }; id?: number };
+      if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${JSON.stringify(json)}`);
+      return json;
     };
-    await Promise.all(Array.from({ length: 20 }, runOne));
-    const elapsed = (Date.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
 
+    const product = await call('POST', '/api/v2/products', { title: 'Bench', description: 'd', visibility: 'PUBLIC' });
+    const serials = Array.from({ length: ORDERS }, (_, i) => `BENCH-${i}`).join('\n');
+    const variant = await call('POST', `/api/v2/products/${product.data!.id}/variants`, {
+      title: 'Key',
+      description: 'd',
+      deliverable: { types: ['TEXT', 'MANUAL'], data: { serials, parsingMode: 'NEW_LINE', comment: 'Thanks!' } },
+      pricing: { humble: false, price: { price: 1000, currency: 'USD' } },
+      payment_methods: ['PAYPAL'],
+    });
+
+    step(`orders: ${ORDERS} × create → paid (mark-completed) → delivered (serial + static text), ${CONCURRENCY} at a time`);
+    const paidToDelivered: number[] = [];
+    const orderSeconds = await pool('orders', ORDERS, CONCURRENCY, async () => {
+      const invoice = await call('POST', '/api/v2/invoices', { customer_email: 'bench@example.com', payment_method: 'PAYPAL', product_variants: { [variant.data!.id]: { quantity: 1 } } });
+      const t0 = performance.now();
+      await call('PATCH', `/api/v2/invoices/${invoice.data!.id}/mark-completed`);
+      const outcome = await temporal.client.workflow.getHandle(workflowIds.order(invoice.data!.id)).result();
+      if (outcome.outcome !== 'completed') throw new Error(`order ${invoice.data!.id} ended ${outcome.outcome}`);
+      paidToDelivered.push(performance.now() - t0);
+    });
+
+    step(`baseline: ${ORDERS} × workflow with one no-op activity, ${CONCURRENCY} at a time`);
+    const baselineLatency: number[] = [];
+    const baselineSeconds = await pool('baseline', ORDERS, CONCURRENCY, async () => {
+      const t0 = performance.now();
+      await temporal.client.workflow.execute('baseline', { taskQueue, workflowId: `baseline-${randomUUID()}` });
+      baselineLatency.push(performance.now() - t0);
+    });
+
+    step(`HTTP: GET /api/v2/invoices (auth, rate limit, paginated query), ${CONNECTIONS} connections, ${SECONDS} s`);
+    const http = await autocannon({ url: `${api.url}/api/v2/invoices`, connections: CONNECTIONS, duration: SECONDS, headers: { authorization: `Bearer ${key}` } });
+
+    const orders = { count: ORDERS, concurrency: CONCURRENCY, orders_per_second: Number((ORDERS / orderSeconds).toFixed(1)), paid_to_delivered_ms: stats(paidToDelivered) };
+    const baseline = { count: ORDERS, concurrency: CONCURRENCY, workflows_per_second: Number((ORDERS / baselineSeconds).toFixed(1)), start_to_result_ms: stats(baselineLatency) };
     const figures = {
+      at: new Date().toISOString(),
       machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
       database: database.kind,
-      http_requests_per_second: Math.round(http.requests.average),
-      http_latency_ms: { p50: http.latency.p50, p99: http.latency.p99, max: http.latency.max },
-      http_non_2xx_or_errors: non2xx,
-      ping_workflows_per_second: Number((pings / elapsed).toFixed(1)),
-      ping_latency_ms: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) },
+      orders,
+      baseline,
+      ratio: {
+        throughput_orders_vs_baseline: Number((orders.orders_per_second / baseline.workflows_per_second).toFixed(2)),
+        p50_latency_orders_vs_baseline: Number((orders.paid_to_delivered_ms.p50 / baseline.start_to_result_ms.p50).toFixed(2)),
+      },
+      http: { requests_per_second: Math.round(http.requests.average), latency_ms: { p50: http.latency.p50, p99: http.latency.p99 }, non_2xx_or_errors: http.non2xx + http.errors },
     };
-    process.stdout.write(`\n${JSON.stringify(figures, null, 2)}\n`);
+    const out = path.join(__dirname, 'results', `${figures.at.replace(/[:.]/g, '-')}.json`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(figures, null, 2) + '\n');
+    process.stdout.write(`\n${JSON.stringify(figures, null, 2)}\nwritten to ${path.relative(process.cwd(), out)}\n`);
   } finally {
     await api.close();
     worker.shutdown();
     await running;
     await workerConnection.close();
     await temporal.close();
-    await database.close();
+    await database.cleanup();
     await dev.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,3 +1,4 @@
 // The worker's workflow bundle: every workflow type is exported from here.
 export { ping } from './ping';
 export { order } from './order';
+export { baseline } from './baseline';
