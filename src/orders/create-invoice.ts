@@ -22,6 +22,8 @@ export interface CreateInvoiceInput {
   affiliate?: string | null;
   extra?: { amount: number; currency: string };
   replacementOf?: number;
+  /** A replacement costs the customer nothing: totals are zero. */
+  free?: boolean;
 }
 
 const PURCHASABLE = new Set(['PUBLIC', 'HIDDEN']);
@@ -102,6 +104,12 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     }),
     extraCents: input.extra?.amount ?? 0,
   });
+  if (input.free) {
+    totals.subtotalCents = 0;
+    totals.totalCents = 0;
+    totals.methodAdjustmentCents = 0;
+    for (const line of totals.lines) line.netCents = 0;
+  }
 
   const store = await trx.selectFrom('stores').select('invoice_ttl_seconds').where('id', '=', actor.storeId).executeTakeFirstOrThrow();
   const invoice = await trx

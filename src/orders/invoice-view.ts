@@ -20,6 +20,7 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
   if (rows.length === 0) return [];
   const lines = await db.selectFrom('invoice_lines').select(['id', 'invoice_id', 'variant_id', 'product_id', 'title', 'quantity']).where('invoice_id', 'in', ids).orderBy('id').execute();
   const steps = await db.selectFrom('delivery_steps').selectAll().where('invoice_id', 'in', ids).orderBy('id').execute();
+  const replacements = await db.selectFrom('invoices').select(['id', 'replacement_of']).where('replacement_of', 'in', ids).orderBy('id').execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
     .map((id) => byId.get(id))
@@ -70,6 +71,7 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
         livemode: invoice.livemode,
         affiliate: invoice.affiliate,
         replacement_of: invoice.replacement_of,
+        replacements: replacements.filter((r) => r.replacement_of === invoice.id).map((r) => r.id),
         delivery: {
           needs_attention: invoice.needs_attention,
           steps: steps

@@ -150,6 +150,25 @@ describe('order workflow', () => {
     expect(refused.body.error).toMatchObject({ code: 'gateway_not_configured', param: 'payment_method' });
   });
 
+  it('issues a replacement: a new free invoice, delivered with a fresh serial, linked both ways', async () => {
+    const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: 'R-1,R-2' } } });
+    const pending = await invoiceFor(variantId);
+    const early = await api('patch', `/invoices/${pending.id}/issue-replacement`, { product_variants: variantId });
+    expect(early.status).toBe(409);
+    await api('patch', `/invoices/${pending.id}/mark-completed`).expect(200);
+    await untilStatus(pending.id, 'COMPLETED');
+    expect((await api('patch', `/invoices/${pending.id}/issue-replacement`, { product_variants: [999_999] })).body.error.code).toBe('not_in_invoice');
+    const replacement = await api('patch', `/invoices/${pending.id}/issue-replacement`, { product_variants: [variantId] });
+    expect(replacement.status).toBe(200);
+    expect(replacement.body).toMatchObject({ replacement_of: pending.id, customer_information: { email: 'buyer@example.com' } });
+    expect(replacement.body.payment.full_price.base).toBe('0');
+    await untilStatus(replacement.body.id, 'COMPLETED');
+    const serials = async (id: number) => (await api('get', `/invoices/${id}/deliverables`)).body.data[0].deliverable.data.serials;
+    expect(await serials(pending.id)).toEqual(['R-1']);
+    expect(await serials(replacement.body.id)).toEqual(['R-2']);
+    expect((await statusOf(pending.id)).replacements).toEqual([replacement.body.id]);
+  });
+
   it('delivers every serial to exactly one order under contention; the rest wait for ops', async () => {
     const serials = Array.from({ length: 40 }, (_, i) => `C-${i}`);
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials } } });

@@ -11,7 +11,7 @@ import { ApiError, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, toPage } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, stepSelection } from '../../schemas/invoices';
+import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
 import { actorOf } from './products';
 
 const invoiceView = z
@@ -177,6 +177,40 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
         const result = await deps.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'VOIDED'));
         if (result.changed) await workflows.voidRequested({ ...invoice, status: result.status });
         return one(auth, invoice.id);
+      },
+    })
+    .route({
+      method: 'patch',
+      path: '/invoices/:invoice/issue-replacement',
+      summary: 'Re-deliver lines of a paid order as a new, immediately paid invoice linked to it. Unwrapped response.',
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      params: invoiceParams,
+      body: replacementBody,
+      response: invoiceView,
+      handler: async ({ auth, params, body }) => {
+        const original = await requireInvoice(deps.db, auth, params.invoice);
+        if (original.status !== 'COMPLETED' && original.status !== 'PAID') throw new InvoiceStatusConflictError(original.status as never, 'COMPLETED');
+        const wanted = Array.isArray(body.product_variants) ? body.product_variants : [body.product_variants];
+        const source = await deps.db.selectFrom('invoices').select(['customer_email', 'customer_ip', 'country']).where('id', '=', original.id).executeTakeFirstOrThrow();
+        const lines = await deps.db.selectFrom('invoice_lines').select(['variant_id', 'quantity', 'additional_information']).where('invoice_id', '=', original.id).execute();
+        const missing = wanted.filter((id) => !lines.some((l) => l.variant_id === id));
+        if (missing.length > 0) throw new ApiError('invalid_request', 'not_in_invoice', `Invoice ${original.id} has no product variant ${missing.join(', ')}`, { param: 'product_variants', fieldErrors: { product_variants: ['not in this invoice'] } });
+        const replacementId = await deps.db.transaction().execute(async (trx) => {
+          const id = await createInvoice(trx, actorOf(auth), {
+            customerEmail: source.customer_email,
+            paymentMethod: original.payment_method,
+            customerIp: source.customer_ip,
+            country: source.country ?? undefined,
+            lines: lines.filter((l) => wanted.includes(l.variant_id)).map((l) => ({ variantId: l.variant_id, quantity: l.quantity, additionalInformation: l.additional_information })),
+            replacementOf: original.id,
+            free: true,
+          });
+          await transitionInvoice(trx, id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } });
+          return id;
+        });
+        await workflows.paymentReceived(await requireInvoice(deps.db, auth, replacementId), 'replacement');
+        return one(auth, replacementId);
       },
     })
     .route({
