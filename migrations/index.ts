@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_accounts_stores_api_keys';
 import * as m0002 from './0002_catalog';
 import * as m0003 from './0003_orders';
+import * as m0004 from './0004_payment_gateways';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0001_accounts_stores_api_keys': m0001,
   '0002_catalog': m0002,
   '0003_orders': m0003,
+  '0004_payment_gateways': m0004,
 };

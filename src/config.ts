@@ -37,6 +37,7 @@ const envSchema = z.object({
   PATH: z.string().default(''),
   SELLFLOW_SIGNING_SECRET: optionalString,
   SELLFLOW_ENCRYPTION_KEY: optionalString,
+  STRIPE_API_BASE: optionalString,
   S3_BUCKET: optionalString,
   S3_REGION: z.string().default('us-east-1'),
   S3_ENDPOINT: optionalString,
@@ -104,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
           }
         : undefined,
     },
+    stripe: { apiBase: e.STRIPE_API_BASE },
     secrets: { encryptionKey: e.SELLFLOW_ENCRYPTION_KEY, keyFile: path.join(dataDir, 'encryption-key') },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

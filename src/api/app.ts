@@ -8,7 +8,11 @@ import { rateLimit } from './middleware/rate-limit';
 import { createRegistry, generateDocument } from './openapi';
 import { DocumentedRouter } from './route';
 import { LocalObjectStorage } from '../storage/local-storage';
+import { StripeGateway } from '../gateways/stripe-gateway';
+import { SecretBox } from '../security/secret-box';
 import { filesRouter } from './routes/files';
+import { stripeWebhookRouter } from './routes/stripe-webhook';
+import { registerPaymentSettingsRoutes } from './routes/v2/payment-settings';
 import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
 import { registerInvoiceRoutes } from './routes/v2/invoices';
@@ -41,8 +45,11 @@ export function createApp(deps: ApiDependencies): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
-  // Presigned uploads carry raw bytes: mounted before the JSON body parser.
+  const secrets = SecretBox.fromConfig(deps.config.secrets);
+  const stripe = new StripeGateway(deps.config.stripe.apiBase);
+  // Presigned uploads and signed webhooks carry raw bytes: mounted before the JSON parser.
   if (deps.storage instanceof LocalObjectStorage) app.use(dialect('sell'), filesRouter(deps.storage, deps.db));
+  app.use(dialect('sell'), stripeWebhookRouter(deps, stripe, secrets));
   app.use(express.json({ limit: '10mb' }));
 
   const registry = createRegistry();
@@ -59,7 +66,8 @@ export function createApp(deps: ApiDependencies): Express {
   registerOpsRoutes(v2, deps);
   registerProductRoutes(v2, deps);
   registerVariantRoutes(v2, deps);
-  registerInvoiceRoutes(v2, deps);
+  registerInvoiceRoutes(v2, deps, { stripe, secrets });
+  registerPaymentSettingsRoutes(v2, deps, secrets);
   app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
   app.use('/api/v2', dialect('sellapp'), notFoundRoute());
 

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
 import type { ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, UploadsTable, VariantSerialsTable } from './catalog';
 import type { EventsTable } from './events';
-import type { DeliveryStepsTable, InvoiceLinesTable, InvoicesTable, LicenseKeysTable } from './orders';
+import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
@@ -27,6 +27,8 @@ export interface Database {
   invoice_lines: InvoiceLinesTable;
   delivery_steps: DeliveryStepsTable;
   license_keys: LicenseKeysTable;
+  payment_gateways: PaymentGatewaysTable;
+  gateway_events: GatewayEventsTable;
 }
 
 export type Db = Kysely<Database>;

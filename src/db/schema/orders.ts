@@ -85,3 +85,23 @@ export interface LicenseKeysTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
+
+export interface PaymentGatewaysTable {
+  id: Generated<number>;
+  store_id: number;
+  method: string;
+  enabled: Generated<boolean>;
+  settings_sealed: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface GatewayEventsTable {
+  id: Generated<number>;
+  provider: string;
+  event_id: string;
+  store_id: number;
+  type: string;
+  invoice_id: number | null;
+  received_at: Generated<Date>;
+}

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { Db } from '../../../db/schema';
+import { gatewaySettings, type StripeSettings } from '../../../gateways/gateway-settings';
+import type { StripeGateway } from '../../../gateways/stripe-gateway';
+import type { SecretBox } from '../../../security/secret-box';
 import { createInvoice } from '../../../orders/create-invoice';
 import { InvoiceStatusConflictError } from '../../../orders/errors';
 import { transitionInvoice } from '../../../orders/invoice-transitions';
@@ -21,12 +24,12 @@ const invoiceView = z
 const invoiceParams = z.object({ invoice: z.coerce.number().int().positive() });
 
 async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
-  const invoice = await db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'total_cents', 'payment_method', 'livemode']).where('id', '=', id).where('store_id', '=', auth.store.id).executeTakeFirst();
+  const invoice = await db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'total_cents', 'payment_method', 'livemode', 'currency', 'customer_email']).where('id', '=', id).where('store_id', '=', auth.store.id).executeTakeFirst();
   if (!invoice) throw notFound('Invoice');
   return invoice;
 }
 
-export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDependencies, gateways: { stripe: StripeGateway; secrets: SecretBox }): void {
   const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
   const one = async (auth: RequestAuth, id: number) => (await invoiceViews(deps.db, auth.store.id, [id]))[0]!;
 
@@ -129,10 +132,32 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
           await markPaid(auth, invoice.id, 'free');
           return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: await one(auth, invoice.id) };
         }
-        throw new ApiError('invalid_request', 'gateway_not_configured', `No ${invoice.payment_method} gateway is configured for this store; the seller can still review and mark the invoice completed`, {
+        const notConfigured = new ApiError('invalid_request', 'gateway_not_configured', `No ${invoice.payment_method} gateway is configured for this store${invoice.livemode ? '' : ' in test mode'}; the seller can still review and mark the invoice completed`, {
           param: 'payment_method',
           status: 422,
         });
+        if (invoice.payment_method !== 'STRIPE') throw notConfigured;
+        const stripe = await gatewaySettings<StripeSettings>(deps.db, gateways.secrets, auth.store.id, 'STRIPE');
+        // Test-mode invoices only ever use the test key: they never reach a live gateway.
+        const key = invoice.livemode ? stripe?.settings.secret_key : stripe?.settings.test_secret_key;
+        if (!stripe?.enabled || !key) throw notConfigured;
+        const base = deps.config.api.publicBaseUrl;
+        const session = await gateways.stripe.createCheckoutSession(key, {
+          invoiceId: invoice.id,
+          storeId: auth.store.id,
+          amountCents: invoice.total_cents,
+          currency: invoice.currency,
+          title: `Invoice #${invoice.id} (${auth.store.slug})`,
+          customerEmail: invoice.customer_email,
+          successUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=success`,
+          cancelUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=cancelled`,
+        });
+        await deps.db
+          .updateTable('invoices')
+          .set({ gateway: JSON.stringify({ type: 'STRIPE', data: { checkout_url: session.url, session_id: session.id } }), updated_at: new Date() })
+          .where('id', '=', invoice.id)
+          .execute();
+        return { message: 'A new payment session has been generated.', payment_url: session.url, invoice: await one(auth, invoice.id) };
       },
     })
     .route({

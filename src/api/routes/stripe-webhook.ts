@@ -1,0 +1,34 @@
+import express, { Router } from 'express';
+import type Stripe from 'stripe';
+import { gatewaySettings, type StripeSettings } from '../../gateways/gateway-settings';
+import type { StripeGateway } from '../../gateways/stripe-gateway';
+import { OrderWorkflows } from '../../orders/order-workflow-client';
+import { applyStripeEvent } from '../../orders/stripe-events';
+import type { SecretBox } from '../../security/secret-box';
+import type { ApiDependencies } from '../context';
+import { ApiError, notFound } from '../errors';
+
+/**
+ * POST /webhooks/stripe/{store}: Stripe's events for one store, verified with that store's
+ * webhook secret over the raw body before anything is read from them.
+ */
+export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway, secrets: SecretBox): Router {
+  const router = Router();
+  const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
+  router.post('/webhooks/stripe/:store', express.raw({ type: '*/*', limit: '1mb' }), async (req, res) => {
+    const store = await deps.db.selectFrom('stores').select(['id']).where('slug', '=', String(req.params.store)).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!store) throw notFound('Store');
+    const gateway = await gatewaySettings<StripeSettings>(deps.db, secrets, store.id, 'STRIPE');
+    if (!gateway?.settings.webhook_secret) throw new ApiError('invalid_request', 'gateway_not_configured', 'Stripe webhooks are not configured for this store');
+    let event: Stripe.Event;
+    try {
+      event = stripe.verifyEvent(req.body as Buffer, req.get('stripe-signature') ?? '', gateway.settings.webhook_secret);
+    } catch {
+      throw new ApiError('invalid_request', 'invalid_signature', 'The Stripe-Signature header does not match this payload', { param: 'Stripe-Signature' });
+    }
+    const outcome = await applyStripeEvent(deps.db, store.id, event);
+    if (outcome.paid) await workflows.paymentReceived(outcome.paid, `stripe:${event.id}`);
+    res.json({ received: true, duplicate: outcome.duplicate, invoice_id: outcome.invoiceId });
+  });
+  return router;
+}

@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import Stripe from 'stripe';
+import request from 'supertest';
+import { freePort } from '../../src/temporal/dev-server';
+import { resolveGoTool } from '../../src/tools/go-tools';
+import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+
+/**
+ * Stripe end to end: the official SDK against stripe-mock for the API calls, and webhook
+ * events signed with the real Stripe scheme, into the running order workflow.
+ */
+const WEBHOOK_SECRET = 'whsec_testsecret123';
+let mock: ChildProcess;
+let h: Harness;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+const signer = new Stripe('sk_test_unused');
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i += 1) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`stripe-mock did not listen on ${port}`);
+}
+
+beforeAll(async () => {
+  const binary = await resolveGoTool(
+    { name: 'stripe-mock', module: 'github.com/stripe/stripe-mock@latest', configuredVariable: 'STRIPE_MOCK_PATH' },
+    { configuredPath: process.env.STRIPE_MOCK_PATH, searchPath: process.env.PATH ?? '' },
+  );
+  const port = await freePort();
+  mock = spawn(binary.path, ['-http-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  await waitForPort(port);
+  h = await startHarness({ worker: true, env: { STRIPE_API_BASE: `http://127.0.0.1:${port}` } });
+  store = await h.createStore();
+}, 300_000);
+afterAll(async () => {
+  await h?.close();
+  mock?.kill();
+});
+
+const api = (method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object, key = store.live) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+
+function webhook(event: object, secret = WEBHOOK_SECRET) {
+  const payload = JSON.stringify(event);
+  const header = signer.webhooks.generateTestHeaderString({ payload, secret });
+  return request(h.app).post(`/webhooks/stripe/${store.slug}`).set('Stripe-Signature', header).set('Content-Type', 'application/json').send(payload);
+}
+
+const sessionCompleted = (id: string, invoiceId: number, paymentIntent: string) => ({
+  id,
+  object: 'event',
+  type: 'checkout.session.completed',
+  livemode: false,
+  data: { object: { id: `cs_${invoiceId}`, object: 'checkout.session', payment_status: 'paid', client_reference_id: String(invoiceId), payment_intent: paymentIntent, metadata: { invoice_id: String(invoiceId) } } },
+});
+
+describe('Stripe gateway', () => {
+  it('stores keys sealed and shows only their last characters', async () => {
+    const bad = await api('put', '/settings/payment-methods/STRIPE', { secret_key: 'pk_live_nope' });
+    expect(bad.status).toBe(422);
+    const saved = await api('put', '/settings/payment-methods/STRIPE', { test_secret_key: 'sk_test_123456789', secret_key: 'sk_live_abcdefgh', webhook_secret: WEBHOOK_SECRET });
+    expect(saved.body.data).toEqual({ method: 'STRIPE', enabled: true, secret_key: '…efgh', test_secret_key: '…6789', webhook_secret: '…t123' });
+    const row = await h.db.selectFrom('payment_gateways').select('settings_sealed').executeTakeFirstOrThrow();
+    expect(row.settings_sealed).not.toContain('sk_test_123456789');
+  });
+
+  it('opens a Checkout Session for the invoice, then a signed checkout.session.completed pays and delivers it once', async () => {
+    const { variantId } = await createVariant(h, store.test, { deliverable: { types: ['TEXT'], data: { serials: 'ST-1,ST-2' } }, price: 1999 });
+    const invoice = (await api('post', '/invoices', { customer_email: 's@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } }, store.test)).body.data;
+    expect(invoice.livemode).toBe(false);
+    const checkout = await api('post', `/invoices/${invoice.id}/checkout`, undefined, store.test);
+    expect(checkout.status).toBe(200);
+    expect(checkout.body.payment_url).toMatch(/^https:\/\//);
+    expect(checkout.body.invoice.payment.gateway.data.checkout_url).toBe(checkout.body.payment_url);
+
+    const event = sessionCompleted('evt_paid_1', invoice.id, 'pi_123');
+    const first = await webhook(event);
+    expect(first.body).toEqual({ received: true, duplicate: false, invoice_id: invoice.id });
+    const done = await waitFor(() => api('get', `/invoices/${invoice.id}`, undefined, store.test).then((r) => r.body.data), (b) => b.status.status.status === 'COMPLETED');
+    expect(done.payment.gateway.data.transaction_id).toBe('pi_123');
+    const again = await webhook(event);
+    expect(again.body.duplicate).toBe(true);
+    const deliverables = await api('get', `/invoices/${invoice.id}/deliverables`, undefined, store.test);
+    expect(deliverables.body.data[0].deliverable.data.serials).toEqual(['ST-1']);
+    const paidEvents = await h.db.selectFrom('events').select('data').where('type', '=', 'order.paid').execute();
+    expect(paidEvents.filter((e) => e.data.id === invoice.id)).toHaveLength(1);
+
+    // A refund, then its redelivery: REFUNDED once, order.refunded once.
+    const refund = { id: 'evt_refund_1', object: 'event', type: 'charge.refunded', livemode: false, data: { object: { id: 'ch_1', object: 'charge', refunded: true, amount_refunded: 1999, payment_intent: 'pi_123', metadata: {} } } };
+    await webhook(refund).expect(200);
+    await webhook(refund).expect(200);
+    const refunded = (await api('get', `/invoices/${invoice.id}`, undefined, store.test)).body.data;
+    expect(refunded.status.status.status).toBe('REFUNDED');
+    const refundEvents = await h.db.selectFrom('events').select('data').where('type', '=', 'order.refunded').execute();
+    expect(refundEvents.filter((e) => e.data.id === invoice.id)).toHaveLength(1);
+  });
+
+  it('marks a dispute', async () => {
+    const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
+    const invoice = (await api('post', '/invoices', { customer_email: 'd@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } })).body.data;
+    await webhook(sessionCompleted('evt_paid_2', invoice.id, 'pi_456')).expect(200);
+    await waitFor(() => api('get', `/invoices/${invoice.id}`).then((r) => r.body.data), (b) => b.status.status.status === 'COMPLETED');
+    await webhook({ id: 'evt_dispute_1', object: 'event', type: 'charge.dispute.created', livemode: true, data: { object: { id: 'dp_1', object: 'dispute', charge: 'ch_2', payment_intent: 'pi_456', metadata: {} } } }).expect(200);
+    expect((await api('get', `/invoices/${invoice.id}`)).body.data.status.status.status).toBe('DISPUTING');
+  });
+
+  it('refuses a bad or missing signature and leaves the invoice alone', async () => {
+    const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
+    const invoice = (await api('post', '/invoices', { customer_email: 'x@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } })).body.data;
+    const forged = await webhook(sessionCompleted('evt_forged', invoice.id, 'pi_x'), 'whsec_wrongsecret');
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.code).toBe('invalid_signature');
+    const unsigned = await request(h.app).post(`/webhooks/stripe/${store.slug}`).set('Content-Type', 'application/json').send(JSON.stringify(sessionCompleted('evt_x', invoice.id, 'pi_x')));
+    expect(unsigned.status).toBe(400);
+    expect((await api('get', `/invoices/${invoice.id}`)).body.data.status.status.status).toBe('PENDING');
+  });
+});
