@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import request from 'supertest';
 import { downloadableFiles } from '../../src/catalog/releases';
 import { freePort } from '../../src/temporal/dev-server';
 import { resolveGoTool } from '../../src/tools/go-tools';
 import { type Harness, startHarness } from '../helpers/harness';
+import { waitForPort } from '../helpers/ports';
 
 /**
  * The S3 driver against gofakes3, a local server speaking the S3 HTTP API (built with
@@ -15,17 +15,6 @@ let fake: ChildProcess;
 let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i += 1) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gofakes3 did not listen on ${port}`);
-}
 
 beforeAll(async () => {
   const binary = await resolveGoTool(
@@ -34,7 +23,7 @@ beforeAll(async () => {
   );
   const port = await freePort();
   fake = spawn(binary.path, ['-backend', 'memory', '-autobucket', '-host', `127.0.0.1:${port}`], { stdio: 'ignore' });
-  await waitForPort(port);
+  await waitForPort(port, 'gofakes3');
   h = await startHarness({
     env: { S3_BUCKET: 'sellflow-test', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_ACCESS_KEY_ID: 'test', S3_SECRET_ACCESS_KEY: 'test-secret' },
   });

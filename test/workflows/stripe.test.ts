@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import Stripe from 'stripe';
 import request from 'supertest';
 import { freePort } from '../../src/temporal/dev-server';
 import { resolveGoTool } from '../../src/tools/go-tools';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
+import { waitForPort } from '../helpers/ports';
 
 /**
  * Stripe end to end: the official SDK against stripe-mock for the API calls, and webhook
@@ -17,17 +17,6 @@ let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 const signer = new Stripe('sk_test_unused');
 
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i += 1) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`stripe-mock did not listen on ${port}`);
-}
 
 beforeAll(async () => {
   const binary = await resolveGoTool(
@@ -36,7 +25,7 @@ beforeAll(async () => {
   );
   const port = await freePort();
   mock = spawn(binary.path, ['-http-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
-  await waitForPort(port);
+  await waitForPort(port, 'stripe-mock');
   h = await startHarness({ worker: true, env: { STRIPE_API_BASE: `http://127.0.0.1:${port}` } });
   store = await h.createStore();
 }, 300_000);

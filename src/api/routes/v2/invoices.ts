@@ -42,6 +42,17 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
   }
   const url = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
 
+  /** Ops retry / skip: only for an order waiting on a failed step. */
+  const opsAction =
+    (action: 'retry' | 'skip') =>
+    async ({ auth, params, body }: { auth: RequestAuth; params: z.infer<typeof invoiceParams>; body: z.infer<typeof stepSelection> }) => {
+      const invoice = await requireInvoice(deps.db, auth, params.invoice);
+      const stuck = await deps.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+      if (!stuck.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
+      await workflows[action](invoice, body.step ? [body.step] : undefined);
+      return { data: await one(auth, invoice.id) };
+    };
+
   /** A paid order reaches its workflow; the database transition is the single gate. */
   async function markPaid(auth: RequestAuth, id: number, source: string) {
     const invoice = await requireInvoice(deps.db, auth, id);
@@ -248,13 +259,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       body: stepSelection,
       status: 202,
       response: z.object({ data: invoiceView }),
-      handler: async ({ auth, params, body }) => {
-        const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        const stuck = await deps.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
-        if (!stuck.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
-        await workflows.retry(invoice, body.step ? [body.step] : undefined);
-        return { data: await one(auth, invoice.id) };
-      },
+      handler: opsAction('retry'),
     })
     .route({
       method: 'post',
@@ -266,13 +271,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       body: stepSelection,
       status: 202,
       response: z.object({ data: invoiceView }),
-      handler: async ({ auth, params, body }) => {
-        const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        const stuck = await deps.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
-        if (!stuck.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
-        await workflows.skip(invoice, body.step ? [body.step] : undefined);
-        return { data: await one(auth, invoice.id) };
-      },
+      handler: opsAction('skip'),
     })
     .route({
       method: 'get',
