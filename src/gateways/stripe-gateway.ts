@@ -26,12 +26,24 @@ export class StripeGateway {
    */
   async createCheckoutSession(
     secretKey: string,
-    input: { invoiceId: number; storeId: number; amountCents: number; currency: string; title: string; customerEmail: string; successUrl: string; cancelUrl: string },
+    input: {
+      invoiceId: number;
+      storeId: number;
+      currency: string;
+      /** What the buyer sees; the amounts add up to the invoice total exactly. */
+      lineItems: { name: string; unitAmountCents: number; quantity: number }[];
+      customerEmail: string;
+      successUrl: string;
+      cancelUrl: string;
+    },
   ): Promise<{ id: string; url: string }> {
     const session = await this.client(secretKey).checkout.sessions.create(
       {
         mode: 'payment',
-        line_items: [{ quantity: 1, price_data: { currency: input.currency.toLowerCase(), unit_amount: input.amountCents, product_data: { name: input.title } } }],
+        line_items: input.lineItems.map((item) => ({
+          quantity: item.quantity,
+          price_data: { currency: input.currency.toLowerCase(), unit_amount: item.unitAmountCents, product_data: { name: item.name } },
+        })),
         customer_email: input.customerEmail,
         client_reference_id: String(input.invoiceId),
         metadata: { invoice_id: String(input.invoiceId), store_id: String(input.storeId) },

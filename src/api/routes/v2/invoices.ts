@@ -153,12 +153,17 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
         const key = invoice.livemode ? stripe?.settings.secret_key : stripe?.settings.test_secret_key;
         if (!stripe?.enabled || !key) throw notConfigured;
         const base = deps.config.api.publicBaseUrl;
+        const lines = await deps.db.selectFrom('invoice_lines').select(['title', 'quantity', 'unit_price_cents', 'total_cents']).where('invoice_id', '=', invoice.id).orderBy('id').execute();
+        // One Stripe line per invoice line when that is exact; with discounts, fees or an
+        // extra, one line for the whole invoice so Stripe charges exactly our total.
+        const exact = lines.every((l) => l.total_cents === l.unit_price_cents * l.quantity) && lines.reduce((sum, l) => sum + l.total_cents, 0) === invoice.total_cents;
         const session = await gateways.stripe.createCheckoutSession(key, {
           invoiceId: invoice.id,
           storeId: auth.store.id,
-          amountCents: invoice.total_cents,
           currency: invoice.currency,
-          title: `Invoice #${invoice.id} (${auth.store.slug})`,
+          lineItems: exact
+            ? lines.map((l) => ({ name: l.title, unitAmountCents: l.unit_price_cents, quantity: l.quantity }))
+            : [{ name: `Invoice #${invoice.id}: ${lines.map((l) => `${l.quantity} × ${l.title}`).join(', ')}`.slice(0, 250), unitAmountCents: invoice.total_cents, quantity: 1 }],
           customerEmail: invoice.customer_email,
           successUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=success`,
           cancelUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=cancelled`,
