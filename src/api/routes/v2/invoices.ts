@@ -138,7 +138,9 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ message: z.string(), payment_url: z.string().optional(), invoice: invoiceView }),
       handler: async ({ auth, params }) => {
         const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        if (invoice.status !== 'PENDING') throw new InvoiceStatusConflictError(invoice.status as never, 'PENDING');
+        if (invoice.status !== 'PENDING') {
+          throw new ApiError('conflict', 'invalid_status', `The invoice is ${invoice.status}: only a PENDING invoice can be checked out`, { param: 'status' });
+        }
         if (invoice.total_cents === 0) {
           await markPaid(auth, invoice.id, 'free');
           return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: await one(auth, invoice.id) };
