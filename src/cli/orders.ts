@@ -75,12 +75,17 @@ export function registerOrderCommands(program: Command): void {
         const summary = await withDatabase(async (db) => {
           const stuck = await stuckOrders(db, await storeIdOf(db, opts.store));
           const wanted = opts.allStuck ? stuck.map((o) => o.id) : ids.map(positiveInt);
-          const result = { recovered: [] as number[], still_stuck: [] as number[], pending: [] as number[], not_stuck: [] as number[] };
+          const result = { recovered: [] as number[], still_stuck: [] as number[], pending: [] as number[], not_stuck: [] as number[], needs_manual_action: [] as number[] };
           const started: { id: number; attemptsBefore: number }[] = [];
           for (const id of wanted) {
             const order = stuck.find((o) => o.id === id) ?? (await stuckOrders(db)).find((o) => o.id === id);
             if (!order) {
               result.not_stuck.push(id);
+              continue;
+            }
+            // Flagged but not waiting on a delivery (e.g. paid after a void): a person decides.
+            if (order.status !== 'PAID') {
+              result.needs_manual_action.push(id);
               continue;
             }
             await workflows.retry(order, opts.step ? [opts.step as DeliveryStepKind] : undefined);
@@ -111,9 +116,10 @@ export function registerOrderCommands(program: Command): void {
             `still stuck: ${summary.still_stuck.join(', ') || '-'}`,
             `not settled: ${summary.pending.join(', ') || '-'}`,
             `not stuck:   ${summary.not_stuck.join(', ') || '-'}`,
+            `needs a person (not PAID): ${summary.needs_manual_action.join(', ') || '-'}`,
           ].join('\n'),
         );
-        if (summary.still_stuck.length + summary.pending.length > 0) process.exitCode = 2;
+        if (summary.still_stuck.length + summary.pending.length + summary.needs_manual_action.length > 0) process.exitCode = 2;
       } finally {
         await temporal.close();
       }

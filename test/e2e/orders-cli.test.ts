@@ -47,7 +47,7 @@ it('lists stuck orders and retries them, reporting what recovered', async () => 
   await api('post', `/products/${productId}/variants/${variantId}/serials`, { serials: 'THIRD' }).expect(201);
   const last = await runCli(['orders', 'retry', String(summary.still_stuck[0]), String(ids[0]), '--json'], env);
   expect(last.code).toBe(0);
-  expect(JSON.parse(last.stdout)).toEqual({ recovered: [summary.still_stuck[0]], still_stuck: [], pending: [], not_stuck: [ids[0]] });
+  expect(JSON.parse(last.stdout)).toEqual({ recovered: [summary.still_stuck[0]], still_stuck: [], pending: [], not_stuck: [ids[0]], needs_manual_action: [] });
   const none = await runCli(['orders', 'stuck', '--store', store.slug, '--json'], env);
   expect(JSON.parse(none.stdout)).toEqual({ orders: [] });
 }, 180_000);

@@ -101,6 +101,22 @@ describe('Stripe gateway', () => {
     expect((await api('get', `/invoices/${invoice.id}`)).body.data.status.status.status).toBe('DISPUTING');
   });
 
+  it('flags money that arrives for a voided invoice instead of delivering it', async () => {
+    const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
+    const invoice = (await api('post', '/invoices', { customer_email: 'late@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } })).body.data;
+    await api('patch', `/invoices/${invoice.id}/mark-voided`).expect(200);
+    const late = await webhook(sessionCompleted('evt_late_1', invoice.id, 'pi_late'));
+    expect(late.body).toMatchObject({ received: true, invoice_id: invoice.id });
+    const after = (await api('get', `/invoices/${invoice.id}`)).body.data;
+    expect(after.status.status.status).toBe('VOIDED');
+    expect(after.delivery.needs_attention).toBe(true);
+    const flagged = await h.db.selectFrom('events').select('data').where('type', '=', 'delivery.needs_attention').execute();
+    expect(flagged.find((e) => e.data.id === invoice.id)?.data.reason).toBe('paid after the invoice was voided');
+    const retry = await api('post', `/invoices/${invoice.id}/retry`, {});
+    expect(retry.status).toBe(409);
+    expect(retry.body.error.code).toBe('needs_manual_action');
+  });
+
   it('refuses a bad or missing signature and leaves the invoice alone', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
     const invoice = (await api('post', '/invoices', { customer_email: 'x@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } })).body.data;

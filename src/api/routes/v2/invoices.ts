@@ -49,6 +49,8 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       const invoice = await requireInvoice(deps.db, auth, params.invoice);
       const stuck = await deps.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
       if (!stuck.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
+      // E.g. money that arrived after a void: no delivery is waiting, a person decides.
+      if (invoice.status !== 'PAID') throw new ApiError('conflict', 'needs_manual_action', `Invoice ${invoice.id} is ${invoice.status}: refund it or mark it completed by hand`, { param: 'status' });
       await workflows[action](invoice, body.step ? [body.step] : undefined);
       return { data: await one(auth, invoice.id) };
     };
