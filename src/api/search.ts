@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Expression, type SqlBool, sql } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
 import { invalidRequest } from './errors';
 
@@ -110,4 +110,3 @@ export class SearchTranslator {
   }
 }
 
-export type { ExpressionBuilder };

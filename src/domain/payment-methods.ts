@@ -40,7 +40,3 @@ export const CRYPTO_PAYMENT_METHODS = [
 
 export const PAYMENT_METHODS = [...FIAT_PAYMENT_METHODS, ...CRYPTO_PAYMENT_METHODS] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-
-export function isCryptoMethod(method: PaymentMethod): boolean {
-  return (CRYPTO_PAYMENT_METHODS as readonly string[]).includes(method);
-}
