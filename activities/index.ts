@@ -4,11 +4,16 @@ import type { SecretBox } from '../src/security/secret-box';
 import { createBaselineActivities } from './baseline';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
+import { createWebhookActivities } from './webhooks';
+import type { Client } from '@temporalio/client';
 
 export interface ActivityDependencies {
   db: Db;
   logger: Logger;
   secrets: SecretBox;
+  /** For activities that start workflows (the outbox relay). */
+  client?: Client;
+  taskQueue?: string;
 }
 
 /** Every activity the worker registers, built from injected dependencies. */
@@ -17,6 +22,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createPingActivities(deps),
     ...createOrderActivities(deps),
     ...createBaselineActivities(),
+    ...createWebhookActivities(deps),
   };
 }
 

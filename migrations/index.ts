@@ -3,6 +3,7 @@ import * as m0001 from './0001_accounts_stores_api_keys';
 import * as m0002 from './0002_catalog';
 import * as m0003 from './0003_orders';
 import * as m0004 from './0004_payment_gateways';
+import * as m0005 from './0005_webhooks';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0002_catalog': m0002,
   '0003_orders': m0003,
   '0004_payment_gateways': m0004,
+  '0005_webhooks': m0005,
 };

@@ -1,3 +1,4 @@
+import { Client, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from './config';
@@ -19,11 +20,20 @@ export interface WorkerOptions {
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
-  return Worker.create({
+  const taskQueue = options.taskQueue ?? mainTaskQueue(options.config.temporal.taskQueuePrefix);
+  const client = new Client({ connection: options.connection, namespace: options.config.temporal.namespace });
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.config.temporal.namespace,
-    taskQueue: options.taskQueue ?? mainTaskQueue(options.config.temporal.taskQueuePrefix),
+    taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: options.db, logger: options.logger, secrets: SecretBox.fromConfig(options.config.secrets) }),
+    activities: createActivities({ db: options.db, logger: options.logger, secrets: SecretBox.fromConfig(options.config.secrets), client, taskQueue }),
   });
+  // The outbox relay runs once per task queue; every worker makes sure it is running.
+  await client.workflow.start('eventDispatcher', {
+    taskQueue,
+    workflowId: `event-dispatcher-${taskQueue}`,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+  return worker;
 }

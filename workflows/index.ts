@@ -2,3 +2,5 @@
 export { ping } from './ping';
 export { order } from './order';
 export { baseline } from './baseline';
+export { webhookDelivery } from './webhook-delivery';
+export { eventDispatcher } from './event-dispatcher';

@@ -13,6 +13,7 @@ import { SecretBox } from '../security/secret-box';
 import { filesRouter } from './routes/files';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
 import { registerPaymentSettingsRoutes } from './routes/v2/payment-settings';
+import { registerWebhookRoutes } from './routes/v2/webhooks';
 import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
 import { registerInvoiceRoutes } from './routes/v2/invoices';
@@ -68,6 +69,7 @@ export function createApp(deps: ApiDependencies): Express {
   registerVariantRoutes(v2, deps);
   registerInvoiceRoutes(v2, deps, { stripe, secrets });
   registerPaymentSettingsRoutes(v2, deps, secrets);
+  registerWebhookRoutes(v2, deps, secrets);
   app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
   app.use('/api/v2', dialect('sellapp'), notFoundRoute());
 

@@ -8,4 +8,34 @@ export interface EventsTable {
   type: string;
   data: ColumnType<Record<string, unknown>, string, string>;
   created_at: Generated<Date>;
+  dispatched_at: Date | null;
+}
+
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  store_id: number;
+  livemode: boolean;
+  url: string;
+  description: string | null;
+  events: ColumnType<string[], string[], string[]>;
+  secret_sealed: string;
+  status: Generated<'active' | 'paused'>;
+  consecutive_failures: Generated<number>;
+  paused_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  deleted_at: Date | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  event_id: string;
+  status: Generated<'pending' | 'succeeded' | 'failed'>;
+  attempts: Generated<number>;
+  response_code: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  last_attempt_at: Date | null;
+  created_at: Generated<Date>;
 }

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
 import type { ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, UploadsTable, VariantSerialsTable } from './catalog';
-import type { EventsTable } from './events';
+import type { EventsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './events';
 import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
@@ -29,6 +29,8 @@ export interface Database {
   license_keys: LicenseKeysTable;
   payment_gateways: PaymentGatewaysTable;
   gateway_events: GatewayEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,0 +1,155 @@
+import { createHmac } from 'node:crypto';
+import request from 'supertest';
+import { createLogger } from '../../src/logger';
+import { connectWorker } from '../../src/temporal/connection';
+import { verifySellSignature } from '../../src/webhooks/signature';
+import { createWorker } from '../../src/worker';
+import { waitFor } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness, testTemporalAddress } from '../helpers/harness';
+import { startWebhookReceiver } from '../fakes/webhook-receiver';
+
+let h: Harness;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+beforeAll(async () => {
+  h = await startHarness({ worker: true });
+  store = await h.createStore();
+});
+afterAll(() => h.close());
+
+const api = (method: 'get' | 'post' | 'patch' | 'delete', path: string, body?: object, key = store.live) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+const newProduct = (key = store.live) => api('post', '/products', { title: `P ${Math.random()}`, description: 'd', visibility: 'PUBLIC' }, key).expect(200);
+const deliveries = (id: number) => api('get', `/webhooks/${id}/deliveries`).then((r) => r.body.data);
+
+describe('outbound webhooks', () => {
+  it('delivers the Sell envelope signed both ways, and logs the delivery', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const created = await api('post', '/webhooks', { url: receiver.url, events: ['product.created'] });
+      expect(created.status).toBe(201);
+      const { id, secret } = created.body.data;
+      expect(secret).toMatch(/^whsec_/);
+      expect((await api('get', `/webhooks/${id}`)).body.data.secret).toBeUndefined();
+      const product = await newProduct();
+      await waitFor(() => Promise.resolve(receiver.received.length), (n) => n >= 1);
+      const [hook] = receiver.received;
+      const envelope = JSON.parse(hook!.body);
+      expect(envelope).toMatchObject({ type: 'product.created', livemode: true, data: { id: product.body.data.id } });
+      expect(envelope.id).toMatch(/^evt_/);
+      expect(hook!.headers['x-sell-event']).toBe('product.created');
+      expect(hook!.headers['x-sell-event-id']).toBe(envelope.id);
+      expect(hook!.headers['content-type']).toBe('application/json');
+      expect(verifySellSignature(hook!.body, String(hook!.headers['x-sell-signature']), secret)).toBe(true);
+      expect(verifySellSignature(hook!.body + ' ', String(hook!.headers['x-sell-signature']), secret)).toBe(false);
+      expect(verifySellSignature(hook!.body, String(hook!.headers['x-sell-signature']), 'whsec_other')).toBe(false);
+      expect(hook!.headers.signature).toBe(createHmac('sha256', secret).update(hook!.body).digest('hex'));
+      const logged = await waitFor(() => deliveries(id), (d) => d[0]?.status === 'succeeded');
+      expect(logged[0]).toMatchObject({ event_id: envelope.id, type: 'product.created', attempts: 1, response_code: 200 });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('keeps test and live apart', async () => {
+    const live = await startWebhookReceiver();
+    const test = await startWebhookReceiver();
+    try {
+      await api('post', '/webhooks', { url: live.url, events: ['product.created'] }).expect(201);
+      await api('post', '/webhooks', { url: test.url, events: ['product.created'] }, store.test).expect(201);
+      expect((await api('get', '/webhooks', undefined, store.test)).body.data.map((e: { url: string }) => e.url)).toEqual([test.url]);
+      await newProduct(store.test);
+      await waitFor(() => Promise.resolve(test.received.length), (n) => n >= 1);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(live.received).toHaveLength(0);
+      expect(JSON.parse(test.received[0]!.body).livemode).toBe(false);
+    } finally {
+      await live.close();
+      await test.close();
+    }
+  });
+
+  it('retries a 5xx at about 0, 2 and 8 s, and never retries a 4xx', async () => {
+    const flaky = await startWebhookReceiver((n) => (n < 3 ? 503 : 200));
+    const refusing = await startWebhookReceiver(() => 400);
+    try {
+      const f = (await api('post', '/webhooks', { url: flaky.url, events: ['product.created'] })).body.data;
+      const r = (await api('post', '/webhooks', { url: refusing.url, events: ['product.created'] })).body.data;
+      await newProduct();
+      const ok = await waitFor(() => deliveries(f.id), (d) => d[0]?.status === 'succeeded', 30_000);
+      expect(ok[0]).toMatchObject({ attempts: 3, response_code: 200 });
+      const gaps = [flaky.received[1]!.at - flaky.received[0]!.at, flaky.received[2]!.at - flaky.received[1]!.at];
+      expect(gaps[0]).toBeGreaterThanOrEqual(1800);
+      expect(gaps[0]).toBeLessThan(4000);
+      expect(gaps[1]).toBeGreaterThanOrEqual(7500);
+      expect(gaps[1]).toBeLessThan(11000);
+      const failed = await waitFor(() => deliveries(r.id), (d) => d[0]?.status === 'failed');
+      expect(failed[0]).toMatchObject({ attempts: 1, response_code: 400 });
+      expect(refusing.received).toHaveLength(1);
+    } finally {
+      await flaky.close();
+      await refusing.close();
+    }
+  }, 60_000);
+
+  it('pauses an endpoint after ten failed deliveries in a row; reactivation and resend work', async () => {
+    let healthy = false;
+    const receiver = await startWebhookReceiver(() => (healthy ? 200 : 410));
+    try {
+      const endpoint = (await api('post', '/webhooks', { url: receiver.url, events: ['product.created'] })).body.data;
+      for (let i = 0; i < 10; i += 1) await newProduct();
+      const paused = await waitFor(() => api('get', `/webhooks/${endpoint.id}`).then((res) => res.body.data), (e) => e.status === 'paused', 30_000);
+      expect(paused.consecutive_failures).toBe(10);
+      await newProduct();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(receiver.received).toHaveLength(10);
+
+      healthy = true;
+      const reactivated = await api('post', `/webhooks/${endpoint.id}/reactivate`);
+      expect(reactivated.body.data).toMatchObject({ status: 'active', consecutive_failures: 0 });
+      const [latestFailed] = await deliveries(endpoint.id);
+      expect((await api('post', `/webhooks/${endpoint.id}/deliveries/${latestFailed.id}/resend`)).status).toBe(202);
+      await waitFor(() => deliveries(endpoint.id), (d) => d.find((x: { id: number }) => x.id === latestFailed.id)?.status === 'succeeded');
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
+
+  it('validates endpoints and keeps other stores out', async () => {
+    expect((await api('post', '/webhooks', { url: 'ftp://x', events: ['product.created'] })).status).toBe(422);
+    expect((await api('post', '/webhooks', { url: 'https://x.example', events: ['order.shipped'] })).body.error.param).toBe('events.0');
+    const mine = (await api('post', '/webhooks', { url: 'https://x.example/h', events: ['order.paid'] })).body.data;
+    const other = await h.createStore();
+    expect((await api('get', `/webhooks/${mine.id}`, undefined, other.live)).status).toBe(404);
+    expect((await api('delete', `/webhooks/${mine.id}`, undefined, other.live)).status).toBe(404);
+  });
+});
+
+describe('outbox durability', () => {
+  it('delivers events recorded while no worker was running, once one starts', async () => {
+    const quiet = await startHarness();
+    const receiver = await startWebhookReceiver();
+    try {
+      const own = await quiet.createStore();
+      const call = (method: 'post', path: string, body: object) => request(quiet.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${own.live}`).send(body);
+      await call('post', '/webhooks', { url: receiver.url, events: ['product.created'] }).expect(201);
+      await call('post', '/products', { title: 'While down', description: 'd', visibility: 'PUBLIC' }).expect(200);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(receiver.received).toHaveLength(0);
+      const connection = await connectWorker(quiet.config, testTemporalAddress());
+      const worker = await createWorker({
+        config: quiet.config,
+        db: quiet.db,
+        connection,
+        logger: createLogger('silent'),
+        taskQueue: quiet.taskQueue,
+        workflowBundle: { codePath: process.env.SELLFLOW_TEST_WORKFLOW_BUNDLE! },
+      });
+      await worker.runUntil(waitFor(() => Promise.resolve(receiver.received.length), (n) => n >= 1, 30_000));
+      await connection.close();
+      expect(JSON.parse(receiver.received[0]!.body).type).toBe('product.created');
+    } finally {
+      await receiver.close();
+      await quiet.close();
+    }
+  });
+});

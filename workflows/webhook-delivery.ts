@@ -1,0 +1,25 @@
+import { ActivityFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { WebhookActivities } from '../activities/webhooks';
+
+/** Attempts at 0 s, 2 s and 8 s; a 4xx is final; 10 s per attempt (15 s with margin). */
+const send = proxyActivities<WebhookActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 4, maximumAttempts: 3 },
+});
+const bookkeeping = proxyLocalActivities<WebhookActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } });
+
+/**
+ * One event to one endpoint. Receivers may see an event twice (a retry after a lost
+ * answer): they dedupe on its id. Ordering across events is not promised.
+ */
+export async function webhookDelivery(input: { deliveryId: number }): Promise<'succeeded' | 'failed'> {
+  try {
+    await send.attemptWebhook(input);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    await bookkeeping.settleWebhook({ deliveryId: input.deliveryId, succeeded: false });
+    return 'failed';
+  }
+  await bookkeeping.settleWebhook({ deliveryId: input.deliveryId, succeeded: true });
+  return 'succeeded';
+}
