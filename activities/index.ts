@@ -11,6 +11,8 @@ export interface ActivityDependencies {
   db: Db;
   logger: Logger;
   secrets: SecretBox;
+  /** Outbound webhooks may target private addresses (WEBHOOKS_ALLOW_PRIVATE_NETWORKS). */
+  allowPrivateNetworks: boolean;
   /** For activities that start workflows (the outbox relay). */
   client?: Client;
   taskQueue?: string;

@@ -10,7 +10,7 @@ import { attemptWebhook, PermanentWebhookError, settleWebhook } from '../src/web
 export const PERMANENT_WEBHOOK_FAILURE = 'PermanentWebhookFailure';
 
 /** Outbound webhooks: the outbox relay and the delivery attempts. */
-export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; client?: Client; taskQueue?: string }) {
+export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean; client?: Client; taskQueue?: string }) {
   return {
     /**
      * Hands undelivered events to `webhookDelivery` workflows, one per event and endpoint.

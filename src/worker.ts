@@ -27,7 +27,14 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.config.temporal.namespace,
     taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: options.db, logger: options.logger, secrets: SecretBox.fromConfig(options.config.secrets), client, taskQueue }),
+    activities: createActivities({
+      db: options.db,
+      logger: options.logger,
+      secrets: SecretBox.fromConfig(options.config.secrets),
+      allowPrivateNetworks: options.config.webhooks.allowPrivateNetworks,
+      client,
+      taskQueue,
+    }),
   });
   // The outbox relay runs once per task queue; every worker makes sure it is running.
   await client.workflow.start('eventDispatcher', {

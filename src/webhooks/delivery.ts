@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/schema';
 import type { SecretBox } from '../security/secret-box';
+import { assertPublicDestination, BlockedDestinationError } from './network-guard';
 import { signWebhook } from './signature';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -14,7 +15,7 @@ export class TransientWebhookError extends Error {}
  * 10 s timeout. 2xx: done. 4xx: permanent. 5xx or no answer: transient (retried).
  * Every attempt's outcome is written to the delivery row.
  */
-export async function attemptWebhook(deps: { db: Db; secrets: SecretBox }, deliveryId: number): Promise<'succeeded' | 'skipped'> {
+export async function attemptWebhook(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean }, deliveryId: number): Promise<'succeeded' | 'skipped'> {
   const row = await deps.db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
@@ -24,6 +25,15 @@ export async function attemptWebhook(deps: { db: Db; secrets: SecretBox }, deliv
     .executeTakeFirstOrThrow();
   if (row.status === 'succeeded' || row.deleted_at) return 'skipped';
   if (row.endpoint_status === 'paused') throw new PermanentWebhookError('The endpoint is paused');
+  // Live endpoints reach only public addresses (checked on every attempt, after DNS).
+  try {
+    await assertPublicDestination(row.url, { allowPrivate: deps.allowPrivateNetworks || !row.livemode });
+  } catch (error) {
+    const reason = error instanceof BlockedDestinationError ? error.message : `Cannot resolve the endpoint: ${error instanceof Error ? error.message : String(error)}`;
+    await deps.db.updateTable('webhook_deliveries').set({ attempts: sql`attempts + 1`, error: reason, last_attempt_at: new Date() }).where('id', '=', deliveryId).execute();
+    if (error instanceof BlockedDestinationError) throw new PermanentWebhookError(reason);
+    throw new TransientWebhookError(reason);
+  }
   const body = JSON.stringify({ id: row.event_id, type: row.type, created: Math.floor(row.created_at.getTime() / 1000), livemode: row.livemode, data: row.data });
   const signatures = signWebhook(deps.secrets.open(row.secret_sealed), body, Math.floor(Date.now() / 1000));
   const started = Date.now();

@@ -8,20 +8,27 @@ export interface ReceivedWebhook {
 }
 
 /** A merchant's webhook receiver on loopback; `answer` decides each reply's status. */
-export async function startWebhookReceiver(answer: (count: number) => number = () => 200) {
+export async function startWebhookReceiver(answer: (count: number) => number = () => 200, delayMs: (count: number) => number = () => 0) {
   const received: ReceivedWebhook[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       received.push({ at: Date.now(), headers: req.headers, body });
-      res.writeHead(answer(received.length)).end();
+      const count = received.length;
+      setTimeout(() => {
+        if (!res.destroyed) res.writeHead(answer(count)).end();
+      }, delayMs(count));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
     received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

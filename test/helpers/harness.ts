@@ -54,6 +54,8 @@ export async function startHarness(
     TEMPORAL_ADDRESS: address,
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_BURST: '1000000',
+    // Test receivers listen on loopback; the network guard has its own test.
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
     ...options.env,
   });
   const logger = createLogger('silent');

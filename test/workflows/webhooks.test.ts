@@ -114,6 +114,20 @@ describe('outbound webhooks', () => {
     }
   }, 60_000);
 
+  it('counts an answer slower than 10 s as a failed attempt and retries it', async () => {
+    const slow = await startWebhookReceiver(() => 200, (n) => (n === 1 ? 12_000 : 0));
+    try {
+      const endpoint = (await api('post', '/webhooks', { url: slow.url, events: ['product.created'] })).body.data;
+      await newProduct();
+      const done = await waitFor(() => deliveries(endpoint.id), (d) => d[0]?.status === 'succeeded', 40_000);
+      expect(done[0]).toMatchObject({ attempts: 2, response_code: 200 });
+      expect(slow.received).toHaveLength(2);
+      expect(slow.received[1]!.at - slow.received[0]!.at).toBeGreaterThanOrEqual(11_500);
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
+
   it('validates endpoints and keeps other stores out', async () => {
     expect((await api('post', '/webhooks', { url: 'ftp://x', events: ['product.created'] })).status).toBe(422);
     expect((await api('post', '/webhooks', { url: 'https://x.example', events: ['order.shipped'] })).body.error.param).toBe('events.0');
@@ -150,6 +164,30 @@ describe('outbox durability', () => {
     } finally {
       await receiver.close();
       await quiet.close();
+    }
+  });
+});
+
+describe('network guard', () => {
+  it('refuses private and loopback receivers for live endpoints unless the operator allows them', async () => {
+    const guarded = await startHarness({ worker: true, env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' } });
+    const receiver = await startWebhookReceiver();
+    try {
+      const own = await guarded.createStore();
+      const call = (method: 'get' | 'post', path: string, body?: object, key = own.live) => request(guarded.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+      const live = (await call('post', '/webhooks', { url: receiver.url.replace('127.0.0.1', 'localhost'), events: ['product.created'] })).body.data;
+      const test = (await call('post', '/webhooks', { url: receiver.url, events: ['product.created'] }, own.test)).body.data;
+      await call('post', '/products', { title: 'Live', description: 'd', visibility: 'PUBLIC' });
+      const refused = await waitFor(() => call('get', `/webhooks/${live.id}/deliveries`).then((r) => r.body.data), (d) => d[0]?.status === 'failed');
+      expect(refused[0].error).toMatch(/resolves to (127\.0\.0\.1|::1) \(loopback\)/);
+      expect(receiver.received).toHaveLength(0);
+      // Test mode may reach a developer's machine.
+      await call('post', '/products', { title: 'Test', description: 'd', visibility: 'PUBLIC' }, own.test);
+      await waitFor(() => call('get', `/webhooks/${test.id}/deliveries`, undefined, own.test).then((r) => r.body.data), (d) => d[0]?.status === 'succeeded');
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.close();
+      await guarded.close();
     }
   });
 });
