@@ -1,6 +1,7 @@
 import type { Db } from '../src/db/schema';
 import type { Logger } from '../src/logger';
 import type { SecretBox } from '../src/security/secret-box';
+import type { NotificationConfig } from '../src/webhooks/notifications';
 import { createBaselineActivities } from './baseline';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
@@ -13,6 +14,7 @@ export interface ActivityDependencies {
   secrets: SecretBox;
   /** Outbound webhooks may target private addresses (WEBHOOKS_ALLOW_PRIVATE_NETWORKS). */
   allowPrivateNetworks: boolean;
+  notifications: NotificationConfig;
   /** For activities that start workflows (the outbox relay). */
   client?: Client;
   taskQueue?: string;

@@ -6,11 +6,12 @@ import type { Db } from '../src/db/schema';
 import type { SecretBox } from '../src/security/secret-box';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import { attemptWebhook, PermanentWebhookError, settleWebhook } from '../src/webhooks/delivery';
+import { describeEvent, type NotificationConfig, type NotificationSettings, PermanentNotificationError, sendNotification } from '../src/webhooks/notifications';
 
 export const PERMANENT_WEBHOOK_FAILURE = 'PermanentWebhookFailure';
 
 /** Outbound webhooks: the outbox relay and the delivery attempts. */
-export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean; client?: Client; taskQueue?: string }) {
+export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean; notifications: NotificationConfig; client?: Client; taskQueue?: string }) {
   return {
     /**
      * Hands undelivered events to `webhookDelivery` workflows, one per event and endpoint.
@@ -40,6 +41,27 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
             .where('deleted_at', 'is', null)
             .where(sql<boolean>`${event.type} = any(events)`)
             .execute();
+          const channels = await trx
+            .selectFrom('notification_channels')
+            .select('id')
+            .where('store_id', '=', event.store_id)
+            .where('livemode', '=', event.livemode)
+            .where('deleted_at', 'is', null)
+            .where(sql<boolean>`${event.type} = any(events)`)
+            .execute();
+          for (const channel of channels) {
+            const delivery = await trx
+              .insertInto('notification_deliveries')
+              .values({ channel_id: channel.id, event_id: event.id, error: null, last_attempt_at: null })
+              .onConflict((oc) => oc.constraint('notification_deliveries_channel_event_uq').doUpdateSet({ channel_id: channel.id }))
+              .returning('id')
+              .executeTakeFirstOrThrow();
+            try {
+              await client.workflow.start('notificationDelivery', { taskQueue, workflowId: `notify-${event.id}-${channel.id}`, args: [{ deliveryId: delivery.id }] });
+            } catch (error) {
+              if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+            }
+          }
           for (const endpoint of endpoints) {
             const delivery = await trx
               .insertInto('webhook_deliveries')
@@ -66,6 +88,37 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
         if (error instanceof PermanentWebhookError) throw ApplicationFailure.nonRetryable(error.message, PERMANENT_WEBHOOK_FAILURE);
         throw error;
       }
+    },
+
+    /** One attempt of a store notification (Discord channel or e-mail). */
+    async attemptNotification(input: { deliveryId: number }): Promise<void> {
+      const row = await deps.db
+        .selectFrom('notification_deliveries as d')
+        .innerJoin('notification_channels as c', 'c.id', 'd.channel_id')
+        .innerJoin('events as e', 'e.id', 'd.event_id')
+        .select(['d.status', 'c.kind', 'c.settings_sealed', 'c.deleted_at', 'e.id', 'e.type', 'e.livemode', 'e.data'])
+        .where('d.id', '=', input.deliveryId)
+        .executeTakeFirstOrThrow();
+      if (row.status === 'succeeded' || row.deleted_at) return;
+      const settings = JSON.parse(deps.secrets.open(row.settings_sealed)) as NotificationSettings;
+      try {
+        await sendNotification(row.kind, settings, describeEvent(row), deps.notifications);
+        await deps.db.updateTable('notification_deliveries').set({ status: 'succeeded', attempts: sql`attempts + 1`, error: null, last_attempt_at: new Date() }).where('id', '=', input.deliveryId).execute();
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const final = error instanceof PermanentNotificationError;
+        await deps.db
+          .updateTable('notification_deliveries')
+          .set({ attempts: sql`attempts + 1`, error: reason, last_attempt_at: new Date(), ...(final ? { status: 'failed' as const } : {}) })
+          .where('id', '=', input.deliveryId)
+          .execute();
+        if (final) throw ApplicationFailure.nonRetryable(reason, PERMANENT_WEBHOOK_FAILURE);
+        throw error;
+      }
+    },
+
+    async markNotificationFailed(input: { deliveryId: number }): Promise<void> {
+      await deps.db.updateTable('notification_deliveries').set({ status: 'failed' }).where('id', '=', input.deliveryId).where('status', '!=', 'succeeded').execute();
     },
 
     async settleWebhook(input: { deliveryId: number; succeeded: boolean }): Promise<void> {

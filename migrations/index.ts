@@ -4,6 +4,7 @@ import * as m0002 from './0002_catalog';
 import * as m0003 from './0003_orders';
 import * as m0004 from './0004_payment_gateways';
 import * as m0005 from './0005_webhooks';
+import * as m0006 from './0006_notifications';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0003_orders': m0003,
   '0004_payment_gateways': m0004,
   '0005_webhooks': m0005,
+  '0006_notifications': m0006,
 };

@@ -32,6 +32,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       logger: options.logger,
       secrets: SecretBox.fromConfig(options.config.secrets),
       allowPrivateNetworks: options.config.webhooks.allowPrivateNetworks,
+      notifications: options.config.notifications,
       client,
       taskQueue,
     }),

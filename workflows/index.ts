@@ -4,3 +4,4 @@ export { order } from './order';
 export { baseline } from './baseline';
 export { webhookDelivery } from './webhook-delivery';
 export { eventDispatcher } from './event-dispatcher';
+export { notificationDelivery } from './notification-delivery';

@@ -13,6 +13,7 @@ import { SecretBox } from '../security/secret-box';
 import { filesRouter } from './routes/files';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
 import { registerPaymentSettingsRoutes } from './routes/v2/payment-settings';
+import { registerNotificationRoutes } from './routes/v2/notifications';
 import { registerWebhookRoutes } from './routes/v2/webhooks';
 import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
@@ -70,6 +71,7 @@ export function createApp(deps: ApiDependencies): Express {
   registerInvoiceRoutes(v2, deps, { stripe, secrets });
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);
+  registerNotificationRoutes(v2, deps, secrets);
   app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
   app.use('/api/v2', dialect('sellapp'), notFoundRoute());
 

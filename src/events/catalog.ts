@@ -23,6 +23,7 @@ export const EVENT_TYPES = [
   'cash_app.payment_requires_attention',
   'community.grant_failed',
   'delivery.needs_attention',
+  'webhook_endpoint.paused',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/schema';
+import { recordEvent } from '../events/record';
 import type { SecretBox } from '../security/secret-box';
 import { assertPublicDestination, BlockedDestinationError } from './network-guard';
 import { signWebhook } from './signature';
@@ -93,10 +94,17 @@ export async function settleWebhook(db: Db, deliveryId: number, succeeded: boole
       .updateTable('webhook_endpoints')
       .set({ consecutive_failures: sql`consecutive_failures + 1`, updated_at: new Date() })
       .where('id', '=', delivery.endpoint_id)
-      .returning(['consecutive_failures', 'status'])
+      .returning(['consecutive_failures', 'status', 'store_id', 'livemode', 'url'])
       .executeTakeFirstOrThrow();
     if (endpoint.status === 'active' && endpoint.consecutive_failures >= PAUSE_AFTER_FAILURES) {
       await trx.updateTable('webhook_endpoints').set({ status: 'paused', paused_at: new Date() }).where('id', '=', delivery.endpoint_id).execute();
+      // The store's notification channels hear about it.
+      await recordEvent(trx, {
+        storeId: endpoint.store_id,
+        livemode: endpoint.livemode,
+        type: 'webhook_endpoint.paused',
+        data: { id: delivery.endpoint_id, url: endpoint.url, consecutive_failures: endpoint.consecutive_failures },
+      });
     }
   });
 }

@@ -99,6 +99,8 @@ describe('outbound webhooks', () => {
       for (let i = 0; i < 10; i += 1) await newProduct();
       const paused = await waitFor(() => api('get', `/webhooks/${endpoint.id}`).then((res) => res.body.data), (e) => e.status === 'paused', 30_000);
       expect(paused.consecutive_failures).toBe(10);
+      const notice = await h.db.selectFrom('events').select('data').where('type', '=', 'webhook_endpoint.paused').execute();
+      expect(notice.map((e) => e.data.id)).toContain(endpoint.id);
       await newProduct();
       await new Promise((r) => setTimeout(r, 1500));
       expect(receiver.received).toHaveLength(10);

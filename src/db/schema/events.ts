@@ -39,3 +39,26 @@ export interface WebhookDeliveriesTable {
   last_attempt_at: Date | null;
   created_at: Generated<Date>;
 }
+
+export interface NotificationChannelsTable {
+  id: Generated<number>;
+  store_id: number;
+  livemode: boolean;
+  kind: 'discord' | 'email';
+  name: string | null;
+  settings_sealed: string;
+  events: ColumnType<string[], string[], string[]>;
+  created_at: Generated<Date>;
+  deleted_at: Date | null;
+}
+
+export interface NotificationDeliveriesTable {
+  id: Generated<number>;
+  channel_id: number;
+  event_id: string;
+  status: Generated<'pending' | 'succeeded' | 'failed'>;
+  attempts: Generated<number>;
+  error: string | null;
+  last_attempt_at: Date | null;
+  created_at: Generated<Date>;
+}

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
 import type { ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, UploadsTable, VariantSerialsTable } from './catalog';
-import type { EventsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './events';
+import type { EventsTable, NotificationChannelsTable, NotificationDeliveriesTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './events';
 import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
@@ -31,6 +31,8 @@ export interface Database {
   gateway_events: GatewayEventsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  notification_channels: NotificationChannelsTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }
 
 export type Db = Kysely<Database>;

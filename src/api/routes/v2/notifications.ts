@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { laravelTime } from '../../../catalog/views/timestamps';
+import { EVENT_TYPES } from '../../../events/catalog';
+import type { SecretBox } from '../../../security/secret-box';
+import { type NotificationSettings, sendNotification } from '../../../webhooks/notifications';
+import type { ApiDependencies } from '../../context';
+import { ApiError, notFound } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import type { DocumentedRouter } from '../../route';
+
+const discordWebhook = z
+  .string()
+  .url()
+  .refine((u) => /^https:\/\/(discord\.com|discordapp\.com|canary\.discord\.com)\/api\/webhooks\/\d+\/[\w-]+$/.test(u), 'a Discord channel webhook URL (https://discord.com/api/webhooks/<id>/<token>)');
+
+const channelBody = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('discord'), name: z.string().max(100).optional(), webhook_url: discordWebhook, events: z.array(z.enum(EVENT_TYPES)).min(1) }),
+  z.object({ kind: z.literal('email'), name: z.string().max(100).optional(), to: z.array(z.string().email()).min(1).max(10), events: z.array(z.enum(EVENT_TYPES)).min(1) }),
+]);
+const channelView = z.object({ id: z.number(), kind: z.string(), events: z.array(z.string()) }).passthrough().openapi('NotificationChannel');
+const channelParams = z.object({ id: z.coerce.number().int().positive() });
+
+/** Store notifications (Discord channels, e-mail), delivered like webhooks. */
+export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
+  const scoped = (auth: RequestAuth) =>
+    deps.db.selectFrom('notification_channels').where('store_id', '=', auth.store.id).where('livemode', '=', auth.livemode).where('deleted_at', 'is', null);
+  const present = (row: { id: number; kind: string; name: string | null; events: string[]; created_at: Date }, settings: NotificationSettings) => ({
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    events: row.events,
+    // The Discord URL carries a token: only its tail is shown.
+    target: row.kind === 'email' ? settings.to : `…${settings.webhook_url?.slice(-6)}`,
+    created_at: laravelTime(row.created_at),
+  });
+  const load = async (auth: RequestAuth, id: number) => {
+    const row = await scoped(auth).select(['id', 'kind', 'name', 'events', 'created_at', 'settings_sealed']).where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('Notification channel');
+    return { row, settings: JSON.parse(secrets.open(row.settings_sealed)) as NotificationSettings };
+  };
+
+  router
+    .route({
+      method: 'post',
+      path: '/notifications',
+      summary: 'Add a Discord or e-mail notification channel for chosen events',
+      tags: ['Notifications'],
+      scope: 'webhooks:write',
+      body: channelBody,
+      status: 201,
+      response: z.object({ data: channelView }),
+      handler: async ({ auth, body }) => {
+        const settings: NotificationSettings = body.kind === 'discord' ? { webhook_url: body.webhook_url } : { to: body.to };
+        const row = await deps.db
+          .insertInto('notification_channels')
+          .values({ store_id: auth.store.id, livemode: auth.livemode, kind: body.kind, name: body.name ?? null, events: body.events, settings_sealed: secrets.seal(JSON.stringify(settings)), deleted_at: null })
+          .returning(['id', 'kind', 'name', 'events', 'created_at'])
+          .executeTakeFirstOrThrow();
+        return { data: present(row, settings) };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/notifications',
+      summary: 'List notification channels',
+      tags: ['Notifications'],
+      scope: 'webhooks:write',
+      response: z.object({ data: z.array(channelView) }),
+      handler: async ({ auth }) => {
+        const rows = await scoped(auth).select(['id', 'kind', 'name', 'events', 'created_at', 'settings_sealed']).orderBy('id').execute();
+        return { data: rows.map((row) => present(row, JSON.parse(secrets.open(row.settings_sealed)) as NotificationSettings)) };
+      },
+    })
+    .route({
+      method: 'delete',
+      path: '/notifications/:id',
+      summary: 'Remove a notification channel',
+      tags: ['Notifications'],
+      scope: 'webhooks:write',
+      params: channelParams,
+      response: z.object({ data: channelView }),
+      handler: async ({ auth, params }) => {
+        const { row, settings } = await load(auth, params.id);
+        await deps.db.updateTable('notification_channels').set({ deleted_at: new Date() }).where('id', '=', params.id).execute();
+        return { data: present(row, settings) };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/notifications/:id/test',
+      summary: 'Send a test notification now',
+      tags: ['Notifications'],
+      scope: 'webhooks:write',
+      params: channelParams,
+      response: z.object({ data: z.object({ sent: z.literal(true) }) }),
+      handler: async ({ auth, params }) => {
+        const { row, settings } = await load(auth, params.id);
+        try {
+          await sendNotification(row.kind, settings, { title: 'Sellflow test notification', lines: [`store: ${auth.store.slug}`, 'If you can read this, the channel works.'] }, deps.config.notifications);
+        } catch (error) {
+          throw new ApiError('invalid_request', 'notification_failed', `The test notification failed: ${error instanceof Error ? error.message : String(error)}`, { status: 502 });
+        }
+        return { data: { sent: true as const } };
+      },
+    });
+}

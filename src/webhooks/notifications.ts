@@ -1,0 +1,56 @@
+import nodemailer from 'nodemailer';
+
+export interface NotificationSettings {
+  /** discord: the channel webhook URL (https://discord.com/api/webhooks/<id>/<token>). */
+  webhook_url?: string;
+  /** email: recipients. */
+  to?: string[];
+}
+
+export interface NotificationConfig {
+  smtpUrl?: string;
+  from: string;
+  discordApiBase: string;
+}
+
+export interface NotificationMessage {
+  title: string;
+  lines: string[];
+}
+
+export class PermanentNotificationError extends Error {}
+
+/** A human line per event, for Discord and e-mail alike. */
+export function describeEvent(event: { id: string; type: string; livemode: boolean; data: Record<string, unknown> }): NotificationMessage {
+  return {
+    title: `${event.livemode ? '' : '[test] '}${event.type}`,
+    lines: [...Object.entries(event.data).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`), `event: ${event.id}`],
+  };
+}
+
+/** Discord webhooks live at discord.com; DISCORD_API_BASE points them elsewhere (tests). */
+function discordUrl(webhookUrl: string, base: string): string {
+  const url = new URL(webhookUrl);
+  return `${base}${url.pathname}${url.search}`;
+}
+
+export async function sendNotification(kind: 'discord' | 'email', settings: NotificationSettings, message: NotificationMessage, config: NotificationConfig): Promise<void> {
+  if (kind === 'discord') {
+    const response = await fetch(discordUrl(settings.webhook_url!, config.discordApiBase), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'Sellflow', embeds: [{ title: message.title, description: message.lines.join('\n').slice(0, 4000) }] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new PermanentNotificationError(`Discord answered ${response.status}`);
+    if (!response.ok) throw new Error(`Discord answered ${response.status}`);
+    return;
+  }
+  if (!config.smtpUrl) throw new PermanentNotificationError('No SMTP server is configured (SMTP_URL)');
+  const transport = nodemailer.createTransport(config.smtpUrl);
+  try {
+    await transport.sendMail({ from: config.from, to: settings.to, subject: message.title, text: message.lines.join('\n') });
+  } finally {
+    transport.close();
+  }
+}
