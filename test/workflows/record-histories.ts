@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createStore } from '../../src/accounts/stores';
@@ -13,6 +15,7 @@ import { restockSerials, writeVariant } from '../../src/catalog/variants';
 import { loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/schema';
 import { createInvoice } from '../../src/orders/create-invoice';
+import { SecretBox } from '../../src/security/secret-box';
 import { transitionInvoice } from '../../src/orders/invoice-transitions';
 import { type OrderRef, OrderWorkflows } from '../../src/orders/order-workflow-client';
 import { workflowIds } from '../../src/temporal/workflow-ids';
@@ -35,6 +38,7 @@ interface ScenarioContext {
   temporal: TemporalClient;
   taskQueue: string;
   db: Db;
+  secrets: SecretBox;
 }
 
 /** A store with a variant whose stock runs out after one serial. */
@@ -57,7 +61,36 @@ async function pay(ctx: ScenarioContext, workflows: OrderWorkflows, invoice: Ord
   await workflows.paymentReceived({ ...invoice, status: 'PAID' }, 'manual');
 }
 
+/** A receiver on loopback answering `status` to every webhook. */
+async function receiver(status: number) {
+  const server = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(status).end()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function webhookScenario(ctx: ScenarioContext, slug: string, status: number): Promise<string> {
+  const target = await receiver(status);
+  try {
+    const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
+    await ctx.db
+      .insertInto('webhook_endpoints')
+      .values({ store_id: created.store.id, livemode: true, url: target.url, description: null, events: ['product.created'], secret_sealed: ctx.secrets.seal('whsec_recorded'), paused_at: null, deleted_at: null })
+      .execute();
+    await ctx.db.transaction().execute((trx) => createProduct(trx, { storeId: created.store.id, storeSlug: slug, livemode: true }, { title: 'Hooked' }));
+    for (let i = 0; i < 100; i += 1) {
+      const delivery = await ctx.db.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id').select(['webhook_deliveries.event_id', 'webhook_deliveries.endpoint_id', 'webhook_deliveries.status']).where('webhook_endpoints.store_id', '=', created.store.id).executeTakeFirst();
+      if (delivery && delivery.status !== 'pending') return workflowIds.webhookDelivery(delivery.event_id, delivery.endpoint_id);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('The webhook was not delivered');
+  } finally {
+    await target.close();
+  }
+}
+
 const scenarios: Scenario[] = [
+  { name: 'webhook-delivered', run: (ctx) => webhookScenario(ctx, 'recorded-hook-ok', 200) },
+  { name: 'webhook-refused', run: (ctx) => webhookScenario(ctx, 'recorded-hook-410', 410) },
   {
     name: 'ping',
     async run(ctx) {
@@ -115,7 +148,7 @@ const scenarios: Scenario[] = [
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-record-'));
-  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn' });
+  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' });
   installTemporalRuntimeLogger(createLogger('warn'));
   const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath });
   const dev = await startDevServer({ binary: cli.path, port: await freePort(), uiPort: null, dbFile: path.join(dir, 't.sqlite'), namespace: 'default', logFile: path.join(dir, 't.log') });
@@ -130,7 +163,7 @@ async function main(): Promise<void> {
   try {
     await worker.runUntil(async () => {
       for (const scenario of scenarios) {
-        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db });
+        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db, secrets: SecretBox.fromConfig(config.secrets) });
         const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
         // The file name carries the workflow id the replayer needs: <scenario>--<workflowId>.json
         fs.writeFileSync(path.join(out, `${scenario.name}--${workflowId}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n');
