@@ -10,7 +10,7 @@ import type { SecretBox } from '../src/security/secret-box';
 export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
 
 /** The order workflow's side effects. Each is idempotent: a retry finds its own work done. */
-export function createOrderActivities(deps: { db: Db; secrets: SecretBox }) {
+export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean }) {
   const { db } = deps;
   return {
     /** PENDING/REVIEW → PAID, once; reports the status either way (VOIDED means the void won). */

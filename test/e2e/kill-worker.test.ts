@@ -29,6 +29,8 @@ function startWorker() {
     TEMPORAL_TASK_QUEUE_PREFIX: prefix,
     SELLFLOW_DATA_DIR: h.config.dataDir,
     SELLFLOW_ENCRYPTION_KEY: 'a'.repeat(64),
+    // The seller's fake listens on loopback.
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
   });
   return { child, up: waitForOutput(child, /worker is up/, 60_000) };
 }

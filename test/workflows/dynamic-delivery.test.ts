@@ -32,6 +32,25 @@ async function paidOrder(webhook: string) {
 const invoice = (id: number) => api('get', `/invoices/${id}`).then((r) => r.body.data);
 
 describe('dynamic (seller webhook) delivery', () => {
+  it('refuses a live seller endpoint on a private address unless the operator allows it', async () => {
+    const guarded = await startHarness({ worker: true, env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' } });
+    const seller = await startSellerEndpoint([{ status: 200, body: 'never' }]);
+    try {
+      const own = await guarded.createStore();
+      await guarded.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', own.id).execute();
+      const { variantId } = await createVariant(guarded, own.live, { deliverable: { types: ['DYNAMIC'], data: { webhook: seller.url } } });
+      const call = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(guarded.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${own.live}`).send(body);
+      const created = await call('post', '/invoices', { customer_email: 'b@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } });
+      await call('patch', `/invoices/${created.body.data.id}/mark-completed`).expect(200);
+      const stuck = await waitFor(() => call('get', `/invoices/${created.body.data.id}`).then((r) => r.body.data), (b) => b.delivery.needs_attention);
+      expect(stuck.delivery.steps[0].reason).toContain('loopback');
+      expect(seller.received).toHaveLength(0);
+    } finally {
+      await seller.close();
+      await guarded.close();
+    }
+  });
+
   it('posts the order signed with the store secret, keeps the reply and the reported stock', async () => {
     const seller = await startSellerEndpoint([{ status: 200, body: JSON.stringify({ message: 'account: neo / trinity', stock: 41 }), contentType: 'application/json' }]);
     try {
