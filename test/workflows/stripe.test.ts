@@ -20,7 +20,7 @@ const signer = new Stripe('sk_test_unused');
 
 beforeAll(async () => {
   const binary = await resolveGoTool(
-    { name: 'stripe-mock', module: 'github.com/stripe/stripe-mock@latest', configuredVariable: 'STRIPE_MOCK_PATH' },
+    { name: 'stripe-mock', module: 'github.com/stripe/stripe-mock@v0.203.0', configuredVariable: 'STRIPE_MOCK_PATH' },
     { configuredPath: process.env.STRIPE_MOCK_PATH, searchPath: process.env.PATH ?? '' },
   );
   const port = await freePort();
