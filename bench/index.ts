@@ -5,16 +5,16 @@
  * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
  * embedded PGlite.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { issueApiKey } from '../src/accounts/api-keys';
 import { createStore } from '../src/accounts/stores';
 import { loadConfig } from '../src/config';
-import { type DatabaseHandle, openEmbedded, openPostgres } from '../src/db/connect';
+import { type DatabaseHandle, openEmbedded } from '../src/db/connect';
+import { openScratchPostgres } from '../src/db/scratch-database';
 import { migrateToLatest } from '../src/db/migrate';
 import { createLogger } from '../src/logger';
 import { startApi } from '../src/server';
@@ -59,30 +59,9 @@ async function pool(label: string, count: number, concurrency: number, job: (i: 
   return (performance.now() - started) / 1000;
 }
 
-async function benchDatabase(dir: string): Promise<DatabaseHandle & { cleanup: () => Promise<void> }> {
+async function benchDatabase(dir: string): Promise<DatabaseHandle> {
   const url = process.env.DATABASE_URL;
-  if (!url) {
-    const handle = await openEmbedded(path.join(dir, 'pglite'), { own: true });
-    return { ...handle, cleanup: handle.close };
-  }
-  const name = `sellflow_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const handle = await openPostgres(target.toString(), 20);
-  return {
-    ...handle,
-    cleanup: async () => {
-      await handle.close();
-      const dropper = new pg.Client({ connectionString: url });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
-    },
-  };
+  return url ? openScratchPostgres(url, 'sellflow_bench', 20) : openEmbedded(path.join(dir, 'pglite'), { own: true });
 }
 
 async function main(): Promise<void> {
@@ -170,7 +149,7 @@ async function main(): Promise<void> {
     await running;
     await workerConnection.close();
     await temporal.close();
-    await database.cleanup();
+    await database.close();
     await dev.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

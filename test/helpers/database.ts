@@ -1,10 +1,10 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { type DatabaseHandle, openEmbedded, openPostgres } from '../../src/db/connect';
+import { type DatabaseHandle, openEmbedded } from '../../src/db/connect';
+import { openScratchPostgres } from '../../src/db/scratch-database';
 import { migrateToLatest } from '../../src/db/migrate';
 
 /** The machine's Postgres, for tests that need several processes on one database. */
@@ -33,25 +33,8 @@ export async function createTestDatabase(options: { kind?: 'postgres' | 'embedde
 }
 
 async function createPostgresDatabase(adminUrl: string): Promise<TestDatabase> {
-  const name = `sellflow_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = await openPostgres(url.toString(), 5);
-  return {
-    ...handle,
-    env: { DATABASE_URL: url.toString() },
-    async close() {
-      await handle.close();
-      const dropper = new pg.Client({ connectionString: adminUrl });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
-    },
-  };
+  const handle = await openScratchPostgres(adminUrl, 'sellflow_test', 5);
+  return { ...handle, env: { DATABASE_URL: handle.url } };
 }
 
 async function createEmbeddedDatabase(): Promise<TestDatabase> {
