@@ -10,6 +10,15 @@ import { describeEvent, type NotificationConfig, type NotificationSettings, Perm
 
 export const PERMANENT_WEBHOOK_FAILURE = 'PermanentWebhookFailure';
 
+/** Starts a delivery workflow once: its id is per event and target, so a rerun is a no-op. */
+async function startOnce(client: Client, type: string, options: { taskQueue: string; workflowId: string; args: [{ deliveryId: number }] }): Promise<void> {
+  try {
+    await client.workflow.start(type, options);
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
 /** Outbound webhooks: the outbox relay and the delivery attempts. */
 export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean; notifications: NotificationConfig; client?: Client; taskQueue?: string }) {
   return {
@@ -56,11 +65,7 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
               .onConflict((oc) => oc.constraint('notification_deliveries_channel_event_uq').doUpdateSet({ channel_id: channel.id }))
               .returning('id')
               .executeTakeFirstOrThrow();
-            try {
-              await client.workflow.start('notificationDelivery', { taskQueue, workflowId: `notify-${event.id}-${channel.id}`, args: [{ deliveryId: delivery.id }] });
-            } catch (error) {
-              if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-            }
+            await startOnce(client, 'notificationDelivery', { taskQueue, workflowId: `notify-${event.id}-${channel.id}`, args: [{ deliveryId: delivery.id }] });
           }
           for (const endpoint of endpoints) {
             const delivery = await trx
@@ -69,11 +74,7 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
               .onConflict((oc) => oc.constraint('webhook_deliveries_endpoint_event_uq').doUpdateSet({ endpoint_id: endpoint.id }))
               .returning('id')
               .executeTakeFirstOrThrow();
-            try {
-              await client.workflow.start('webhookDelivery', { taskQueue, workflowId: workflowIds.webhookDelivery(event.id, endpoint.id), args: [{ deliveryId: delivery.id }] });
-            } catch (error) {
-              if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-            }
+            await startOnce(client, 'webhookDelivery', { taskQueue, workflowId: workflowIds.webhookDelivery(event.id, endpoint.id), args: [{ deliveryId: delivery.id }] });
           }
         }
         if (events.length > 0) await trx.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', events.map((e) => e.id)).execute();

@@ -24,7 +24,7 @@ const invoiceView = z
 const invoiceParams = z.object({ invoice: z.coerce.number().int().positive() });
 
 async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
-  const invoice = await db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'total_cents', 'payment_method', 'livemode', 'currency', 'customer_email']).where('id', '=', id).where('store_id', '=', auth.store.id).executeTakeFirst();
+  const invoice = await db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'total_cents', 'payment_method', 'livemode', 'currency', 'customer_email', 'needs_attention']).where('id', '=', id).where('store_id', '=', auth.store.id).executeTakeFirst();
   if (!invoice) throw notFound('Invoice');
   return invoice;
 }
@@ -47,8 +47,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
     (action: 'retry' | 'skip') =>
     async ({ auth, params, body }: { auth: RequestAuth; params: z.infer<typeof invoiceParams>; body: z.infer<typeof stepSelection> }) => {
       const invoice = await requireInvoice(deps.db, auth, params.invoice);
-      const stuck = await deps.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
-      if (!stuck.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
+      if (!invoice.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
       // E.g. money that arrived after a void: no delivery is waiting, a person decides.
       if (invoice.status !== 'PAID') throw new ApiError('conflict', 'needs_manual_action', `Invoice ${invoice.id} is ${invoice.status}: refund it or mark it completed by hand`, { param: 'status' });
       await workflows[action](invoice, body.step ? [body.step] : undefined);
@@ -216,9 +215,8 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       response: invoiceView,
       handler: async ({ auth, params }) => {
         const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        const stuck = await deps.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
         // A paid order is voided only while its delivery is stuck; a delivered one never.
-        if (invoice.status === 'PAID' && !stuck.needs_attention) throw new InvoiceStatusConflictError('PAID', 'VOIDED');
+        if (invoice.status === 'PAID' && !invoice.needs_attention) throw new InvoiceStatusConflictError('PAID', 'VOIDED');
         const result = await deps.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'VOIDED'));
         if (result.changed) await workflows.voidRequested({ ...invoice, status: result.status });
         return one(auth, invoice.id);
