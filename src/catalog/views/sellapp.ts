@@ -1,4 +1,4 @@
-import type { DbExecutor } from '../../db/schema';
+import type { DbExecutor, VariantDeliverableConfig } from '../../db/schema';
 import { availableCounts, availableSerials } from '../serial-stock';
 import { laravelTime } from './timestamps';
 
@@ -46,16 +46,7 @@ type Variant = {
   payment_methods: string[];
   other_settings: Record<string, unknown>;
   deliverable_types: string[];
-  deliverable: {
-    parsingMode?: string;
-    delimiter?: string | null;
-    removeDuplicate?: boolean;
-    comment?: string | null;
-    webhook?: string | null;
-    stock?: number | null;
-    license_key?: unknown;
-    files?: { storage_key: string; file_name: string }[];
-  };
+  deliverable: VariantDeliverableConfig;
   order: number;
   created_at: Date;
   updated_at: Date;
