@@ -2,9 +2,12 @@ import type { Db } from '../src/db/schema';
 import type { Logger } from '../src/logger';
 import type { SecretBox } from '../src/security/secret-box';
 import type { NotificationConfig } from '../src/webhooks/notifications';
+import type { StripeGateway } from '../src/gateways/stripe-gateway';
 import { createBaselineActivities } from './baseline';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
+import { createReconciliationActivities } from './subscription-reconciliation';
+import { createSubscriptionActivities } from './subscriptions';
 import { createWebhookActivities } from './webhooks';
 import type { Client } from '@temporalio/client';
 
@@ -15,6 +18,8 @@ export interface ActivityDependencies {
   /** Outbound webhooks may target private addresses (WEBHOOKS_ALLOW_PRIVATE_NETWORKS). */
   allowPrivateNetworks: boolean;
   notifications: NotificationConfig;
+  stripe: StripeGateway;
+  subscriptions: { cancelConfirmWindowMs: number; roundsPerRun: number };
   /** For activities that start workflows (the outbox relay). */
   client?: Client;
   taskQueue?: string;
@@ -27,6 +32,8 @@ export function createActivities(deps: ActivityDependencies) {
     ...createOrderActivities(deps),
     ...createBaselineActivities(),
     ...createWebhookActivities(deps),
+    ...createSubscriptionActivities(deps),
+    ...createReconciliationActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import * as m0003 from './0003_orders';
 import * as m0004 from './0004_payment_gateways';
 import * as m0005 from './0005_webhooks';
 import * as m0006 from './0006_notifications';
+import * as m0007 from './0007_subscriptions';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0004_payment_gateways': m0004,
   '0005_webhooks': m0005,
   '0006_notifications': m0006,
+  '0007_subscriptions': m0007,
 };

@@ -48,6 +48,9 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: z.coerce.number().int().min(1).default(3600),
+  SUBSCRIPTION_ROUNDS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(100),
+  SUBSCRIPTION_RECONCILE_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(3),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -110,6 +113,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         : undefined,
     },
     stripe: { apiBase: e.STRIPE_API_BASE },
+    subscriptions: {
+      /** After an immediate cancel, how long to wait for the provider's webhook before asking it. */
+      cancelConfirmWindowMs: e.SUBSCRIPTION_CANCEL_CONFIRM_SECONDS * 1000,
+      /** Rounds (renewals, notices, waits) a subscription workflow run handles before continueAsNew. */
+      roundsPerRun: e.SUBSCRIPTION_ROUNDS_PER_RUN,
+      reconcileHourUtc: e.SUBSCRIPTION_RECONCILE_HOUR_UTC,
+    },
     webhooks: { allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS },
     notifications: { smtpUrl: e.SMTP_URL, from: e.SMTP_FROM, discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, '') },
     secrets: { encryptionKey: e.SELLFLOW_ENCRYPTION_KEY, keyFile: path.join(dataDir, 'encryption-key') },

@@ -4,7 +4,9 @@ import { createActivities } from '../activities';
 import type { Config } from './config';
 import type { Db } from './db/schema';
 import type { Logger } from './logger';
+import { StripeGateway } from './gateways/stripe-gateway';
 import { SecretBox } from './security/secret-box';
+import { ensureReconciliationSchedule } from './subscriptions/reconciliation-schedule';
 import { mainTaskQueue } from './temporal/task-queues';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -33,6 +35,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       secrets: SecretBox.fromConfig(options.config.secrets),
       allowPrivateNetworks: options.config.webhooks.allowPrivateNetworks,
       notifications: options.config.notifications,
+      stripe: new StripeGateway(options.config.stripe.apiBase),
+      subscriptions: options.config.subscriptions,
       client,
       taskQueue,
     }),
@@ -43,5 +47,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     workflowId: `event-dispatcher-${taskQueue}`,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
   });
+  await ensureReconciliationSchedule(client, taskQueue, options.config.subscriptions.reconcileHourUtc);
   return worker;
 }

@@ -5,3 +5,5 @@ export { baseline } from './baseline';
 export { webhookDelivery } from './webhook-delivery';
 export { eventDispatcher } from './event-dispatcher';
 export { notificationDelivery } from './notification-delivery';
+export { subscription } from './subscription';
+export { subscriptionReconciliation } from './subscription-reconciliation';

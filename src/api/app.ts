@@ -19,6 +19,8 @@ import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
 import { registerInvoiceRoutes } from './routes/v2/invoices';
 import { registerOpsRoutes } from './routes/v2/ops';
+import { registerReconciliationRoutes } from './routes/v2/subscription-reconciliations';
+import { registerSubscriptionRoutes } from './routes/v2/subscriptions';
 import { registerProductRoutes } from './routes/v2/products';
 import { registerVariantRoutes } from './routes/v2/variants';
 import { registerListingRoutes } from './routes/v1/listings';
@@ -69,6 +71,8 @@ export function createApp(deps: ApiDependencies): Express {
   registerProductRoutes(v2, deps);
   registerVariantRoutes(v2, deps);
   registerInvoiceRoutes(v2, deps, { stripe, secrets });
+  registerSubscriptionRoutes(v2, deps);
+  registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);
   registerNotificationRoutes(v2, deps, secrets);

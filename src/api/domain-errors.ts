@@ -1,5 +1,6 @@
 import { CatalogConflictError, CatalogNotFoundError, CatalogRuleError, LivemodeForbiddenError } from '../catalog/errors';
 import { InvoiceRuleError, InvoiceStatusConflictError } from '../orders/errors';
+import { SubscriptionConflictError, SubscriptionRuleError } from '../subscriptions/errors';
 import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from './errors';
 
 /** Domain errors become the API's envelope here, once, for every route. */
@@ -10,6 +11,8 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof CatalogNotFoundError) return notFound(error.resource);
   if (error instanceof InvoiceRuleError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof InvoiceStatusConflictError) return conflict('invalid_status', error.message, 'status');
+  if (error instanceof SubscriptionRuleError) return invalidRequest(error.code, error.message, error.param);
+  if (error instanceof SubscriptionConflictError) return conflict(error.code, error.message, 'status');
   if (error instanceof LivemodeForbiddenError) return permissionDenied('livemode_required', error.message);
   return null;
 }

@@ -18,3 +18,13 @@ export function normaliseInterval(raw: string): BillingInterval | null {
   const aliases: Record<string, BillingInterval> = { DAY: 'DAY', DAI: 'DAY', WEEK: 'WEEK', MONTH: 'MONTH', YEAR: 'YEAR' };
   return aliases[upper] ?? null;
 }
+
+/** The end of a period of `count` intervals from `start` (calendar months and years, in UTC). */
+export function addInterval(start: Date, interval: BillingInterval, count: number): Date {
+  const end = new Date(start.getTime());
+  if (interval === 'DAY') end.setUTCDate(end.getUTCDate() + count);
+  else if (interval === 'WEEK') end.setUTCDate(end.getUTCDate() + 7 * count);
+  else if (interval === 'MONTH') end.setUTCMonth(end.getUTCMonth() + count);
+  else end.setUTCFullYear(end.getUTCFullYear() + count);
+  return end;
+}

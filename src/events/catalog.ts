@@ -12,6 +12,8 @@ export const EVENT_TYPES = [
   'subscription.created',
   'subscription.updated',
   'subscription.canceled',
+  'subscription.payment_failed',
+  'subscription.repaired',
   'product.created',
   'product.updated',
   'product.trashed',

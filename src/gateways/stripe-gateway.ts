@@ -1,4 +1,25 @@
 import Stripe from 'stripe';
+import type { BillingInterval } from '../domain/billing-interval';
+
+const STRIPE_INTERVAL = { DAY: 'day', WEEK: 'week', MONTH: 'month', YEAR: 'year' } as const;
+
+/** A Stripe subscription in our terms (periods live on its items since API 2025-03-31). */
+export interface ProviderSubscription {
+  status: string;
+  cancelAtPeriodEnd: boolean;
+  periodStart: Date | null;
+  periodEnd: Date | null;
+}
+
+export function providerSubscriptionOf(subscription: Stripe.Subscription): ProviderSubscription {
+  const item = subscription.items?.data?.[0];
+  return {
+    status: subscription.status,
+    cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    periodStart: item ? new Date(item.current_period_start * 1000) : null,
+    periodEnd: item ? new Date(item.current_period_end * 1000) : null,
+  };
+}
 
 /**
  * Stripe through the official SDK. STRIPE_API_BASE points it at another host (stripe-mock
@@ -35,19 +56,24 @@ export class StripeGateway {
       customerEmail: string;
       successUrl: string;
       cancelUrl: string;
+      /** Set for a subscription: Checkout opens in subscription mode and bills every period. */
+      recurring?: { interval: BillingInterval; intervalCount: number };
     },
   ): Promise<{ id: string; url: string }> {
+    const metadata = { invoice_id: String(input.invoiceId), store_id: String(input.storeId) };
+    const recurring = input.recurring ? { interval: STRIPE_INTERVAL[input.recurring.interval], interval_count: input.recurring.intervalCount } : undefined;
     const session = await this.client(secretKey).checkout.sessions.create(
       {
-        mode: 'payment',
+        mode: recurring ? 'subscription' : 'payment',
         line_items: input.lineItems.map((item) => ({
           quantity: item.quantity,
-          price_data: { currency: input.currency.toLowerCase(), unit_amount: item.unitAmountCents, product_data: { name: item.name } },
+          price_data: { currency: input.currency.toLowerCase(), unit_amount: item.unitAmountCents, product_data: { name: item.name }, ...(recurring ? { recurring } : {}) },
         })),
         customer_email: input.customerEmail,
         client_reference_id: String(input.invoiceId),
-        metadata: { invoice_id: String(input.invoiceId), store_id: String(input.storeId) },
-        payment_intent_data: { metadata: { invoice_id: String(input.invoiceId), store_id: String(input.storeId) } },
+        metadata,
+        // The metadata follows the subscription onto every renewal invoice it bills.
+        ...(recurring ? { subscription_data: { metadata } } : { payment_intent_data: { metadata } }),
         success_url: input.successUrl,
         cancel_url: input.cancelUrl,
       },
@@ -55,6 +81,54 @@ export class StripeGateway {
     );
     if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
     return { id: session.id, url: session.url };
+  }
+
+  /** The subscription as Stripe holds it, or null when Stripe has no such subscription. */
+  async retrieveSubscription(secretKey: string, subscriptionId: string): Promise<ProviderSubscription | null> {
+    try {
+      return providerSubscriptionOf(await this.client(secretKey).subscriptions.retrieve(subscriptionId));
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Schedules (or unschedules) the cancellation at the end of the paid period. */
+  async setCancelAtPeriodEnd(secretKey: string, subscriptionId: string, cancelAtPeriodEnd: boolean, idempotencyKey: string): Promise<ProviderSubscription> {
+    const subscription = await this.client(secretKey).subscriptions.update(subscriptionId, { cancel_at_period_end: cancelAtPeriodEnd }, { idempotencyKey });
+    return providerSubscriptionOf(subscription);
+  }
+
+  /** Ends billing now. Canceling one that Stripe already ended is success, not an error. */
+  async cancelSubscription(secretKey: string, subscriptionId: string, idempotencyKey: string): Promise<void> {
+    try {
+      await this.client(secretKey).subscriptions.cancel(subscriptionId, { prorate: false }, { idempotencyKey });
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && (error.statusCode === 404 || /canceled/i.test(error.message))) return;
+      throw error;
+    }
+  }
+
+  /**
+   * Refunds `amountCents` of one paid Stripe invoice. Its PaymentIntent is looked up through
+   * the invoice's payments when the event did not carry it. The idempotency key makes a
+   * retried refund return the first one.
+   */
+  async refundInvoicePayment(
+    secretKey: string,
+    input: { providerInvoiceId: string; paymentIntentId: string | null; amountCents: number; idempotencyKey: string; metadata: Record<string, string> },
+  ): Promise<{ refundId: string; paymentIntentId: string }> {
+    const stripe = this.client(secretKey);
+    let paymentIntentId = input.paymentIntentId;
+    if (!paymentIntentId) {
+      const payments = await stripe.invoicePayments.list({ invoice: input.providerInvoiceId, limit: 10 });
+      const paid = payments.data.find((p) => p.status === 'paid' && p.payment.payment_intent) ?? payments.data.find((p) => p.payment.payment_intent);
+      const intent = paid?.payment.payment_intent;
+      paymentIntentId = typeof intent === 'string' ? intent : (intent?.id ?? null);
+    }
+    if (!paymentIntentId) throw new Error(`Stripe invoice ${input.providerInvoiceId} has no payment to refund`);
+    const refund = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: input.amountCents, metadata: input.metadata }, { idempotencyKey: input.idempotencyKey });
+    return { refundId: refund.id, paymentIntentId };
   }
 
   /** Verifies the Stripe-Signature header over the raw body (throws when it does not match). */

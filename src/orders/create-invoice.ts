@@ -27,6 +27,8 @@ export interface CreateInvoiceInput {
 }
 
 const PURCHASABLE = new Set(['PUBLIC', 'HIDDEN']);
+/** Gateways that can bill a subscription every period. */
+const SUBSCRIPTION_METHODS = new Set(['STRIPE']);
 
 const QUANTITY_MESSAGES = {
   below_minimum: 'is below the minimum purchase quantity',
@@ -49,7 +51,7 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     .innerJoin('products as p', 'p.id', 'v.product_id')
     .select([
       'v.id', 'v.product_id', 'v.title', 'v.price_cents', 'v.currency', 'v.humble', 'v.minimum_purchase_quantity', 'v.maximum_purchase_quantity',
-      'v.other_settings', 'v.bulk_discount', 'v.payment_methods', 'v.deliverable_types', 'v.deliverable',
+      'v.other_settings', 'v.bulk_discount', 'v.payment_methods', 'v.deliverable_types', 'v.deliverable', 'v.pricing_type',
       'p.title as product_title', 'p.visibility', 'p.status as product_status', 'p.additional_information',
     ])
     .where('v.store_id', '=', actor.storeId)
@@ -89,6 +91,17 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     }
     if (i > 0 && variant.currency !== byId.get(input.lines[0]!.variantId)!.currency) {
       throw new InvoiceRuleError('mixed_currencies', 'All product variants of an invoice must share one currency', param);
+    }
+  }
+
+  // A subscription bills on its own: one variant per invoice, through a gateway that can
+  // charge every period (Stripe; add-ons and bundles are one-time only).
+  const recurring = input.lines.find((l) => byId.get(l.variantId)!.pricing_type === 'SUBSCRIPTION');
+  if (recurring) {
+    const param = `product_variants.${recurring.variantId}`;
+    if (input.lines.length > 1) throw new InvoiceRuleError('subscription_not_alone', 'A subscription must be the only product variant of its invoice', param);
+    if (!SUBSCRIPTION_METHODS.has(input.paymentMethod)) {
+      throw new InvoiceRuleError('payment_method_not_accepted', `Subscriptions are paid with ${[...SUBSCRIPTION_METHODS].join(' or ')}, not ${input.paymentMethod}`, 'payment_method');
     }
   }
 

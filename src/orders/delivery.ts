@@ -57,7 +57,8 @@ async function loadStep(db: Db, stepId: number) {
     .select([
       's.id', 's.kind', 's.status', 's.result', 's.invoice_id', 's.line_id',
       'l.quantity', 'l.variant_id', 'l.product_id', 'l.title', 'l.additional_information', 'l.total_cents',
-      'i.store_id', 'i.livemode', 'i.customer_email', 'i.currency', 'i.payment_method',
+      'i.store_id', 'i.livemode', 'i.customer_email', 'i.currency', 'i.payment_method', 'i.subscription_id',
+      sql<boolean>`coalesce((select entitlements_revoked_at is not null from subscriptions where subscriptions.id = i.subscription_id), false)`.as('subscription_ended'),
       'v.deliverable', 'v.product_id as variant_product_id',
       sql<string>`(select slug from stores where stores.id = i.store_id)`.as('store_slug'),
     ])
@@ -111,8 +112,10 @@ async function deliver(ctx: DeliveryContext, step: LoadedStep): Promise<Record<s
             product_id: step.product_id,
             variant_id: step.variant_id,
             limit: config.limit,
-            expires_at: expiresAt,
-            subscription_id: null,
+            // A subscription that ended before its keys went out hands over spent keys.
+            active: !step.subscription_ended,
+            expires_at: step.subscription_ended ? new Date() : expiresAt,
+            subscription_id: step.subscription_id,
           })
           .onConflict((oc) => oc.column('issue_key').doNothing())
           .execute();

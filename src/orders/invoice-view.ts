@@ -56,7 +56,7 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
         updated_at: laravelTime(invoice.updated_at),
         store_id: invoice.store_id,
         coupon_id: null,
-        subscription_id: null,
+        subscription_id: invoice.subscription_id,
         customer_information: {
           id: null,
           email: invoice.customer_email,

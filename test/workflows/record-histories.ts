@@ -1,7 +1,8 @@
 /**
  * Records workflow histories for the replay test: runs each scenario on a fresh dev server
  * and embedded database, then writes the histories to test/workflows/histories/.
- * Usage: npm run record-histories
+ * Usage: npm run record-histories [-- scenario-name ...]  (names given: only those; keep the
+ * histories of workflows you changed, so the replay test guards the old code paths)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type Stripe from 'stripe';
 import { createStore } from '../../src/accounts/stores';
+import { StripeGateway } from '../../src/gateways/stripe-gateway';
+import { saveGatewaySettings } from '../../src/gateways/gateway-settings';
+import { applyStripeEvent } from '../../src/orders/stripe-events';
+import { requestCancellation } from '../../src/subscriptions/cancel-subscription';
+import { subscriptionChanged } from '../../src/subscriptions/subscription-workflow-client';
+import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { createProduct } from '../../src/catalog/products';
 import { restockSerials, writeVariant } from '../../src/catalog/variants';
 import { loadConfig } from '../../src/config';
@@ -39,6 +47,7 @@ interface ScenarioContext {
   taskQueue: string;
   db: Db;
   secrets: SecretBox;
+  stripe: StripeBilling;
 }
 
 /** A store with a variant whose stock runs out after one serial. */
@@ -88,7 +97,69 @@ async function webhookScenario(ctx: ScenarioContext, slug: string, status: numbe
   }
 }
 
+/** A paid subscription through the Stripe Billing fake, its events applied like the webhook does. */
+async function subscriptionFixture(ctx: ScenarioContext, slug: string, periodSeconds: number) {
+  const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
+  const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
+  await ctx.db.updateTable('stores').set({ subscription_grace_seconds: 1 }).where('id', '=', actor.storeId).execute();
+  await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'STRIPE', true, { secret_key: 'sk_live_recorded', webhook_secret: 'whsec_recorded' });
+  const variantId = await ctx.db.transaction().execute(async (trx) => {
+    const productId = await createProduct(trx, actor, { title: 'Recorded plan' });
+    return writeVariant(trx, actor, { productId }, {
+      priceCents: 500, currency: 'USD', paymentMethods: ['STRIPE'], deliverable: { types: ['LICENSE_KEY'] },
+      pricingType: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' },
+    });
+  });
+  const invoiceId = await ctx.db.transaction().execute((trx) => createInvoice(trx, actor, { customerEmail: 's@e.co', paymentMethod: 'STRIPE', lines: [{ variantId, quantity: 1, additionalInformation: {} }] }));
+  const session = await new StripeGateway(ctx.stripe.url).createCheckoutSession('sk_live_recorded', {
+    invoiceId, storeId: actor.storeId, currency: 'USD', lineItems: [{ name: 'plan', unitAmountCents: 500, quantity: 1 }], customerEmail: 's@e.co',
+    successUrl: 'https://example.com/ok', cancelUrl: 'https://example.com/no', recurring: { interval: 'MONTH', intervalCount: 1 },
+  });
+  const paid = ctx.stripe.completeCheckout(session.id, periodSeconds);
+  const deliver = async (event: Stripe.Event) => {
+    const outcome = await applyStripeEvent(ctx.db, actor.storeId, event);
+    const row = await ctx.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', outcome.subscriptionId!).executeTakeFirstOrThrow();
+    await subscriptionChanged(ctx.temporal.client, ctx.taskQueue, row, event.type);
+    return row;
+  };
+  const row = await deliver(paid.events.checkoutCompleted);
+  await deliver(paid.events.invoicePaid);
+  return { id: row.id, stripeId: paid.subscriptionId, deliver };
+}
+
 const scenarios: Scenario[] = [
+  {
+    // Renewed once, then unpaid: expires after the grace window, revokes, stops Stripe billing.
+    name: 'subscription-renewed-then-expired',
+    async run(ctx) {
+      const sub = await subscriptionFixture(ctx, 'recorded-sub-expiry', 2);
+      const renewal = ctx.stripe.renew(sub.stripeId);
+      await sub.deliver(renewal.events.invoice);
+      await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
+      return workflowIds.subscription(sub.id);
+    },
+  },
+  {
+    // Canceled now with a full refund; Stripe's deletion confirms it.
+    name: 'subscription-canceled-now',
+    async run(ctx) {
+      const sub = await subscriptionFixture(ctx, 'recorded-sub-cancel', 3600);
+      await ctx.db.transaction().execute((trx) => requestCancellation(trx, sub.id, { cancelAtPeriodEnd: false, refundLastPayment: true }));
+      const row = await ctx.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', sub.id).executeTakeFirstOrThrow();
+      await subscriptionChanged(ctx.temporal.client, ctx.taskQueue, row, 'cancel_requested');
+      for (let i = 0; i < 100 && ctx.stripe.subscription(sub.stripeId)!.status !== 'canceled'; i += 1) await new Promise((r) => setTimeout(r, 100));
+      await sub.deliver(ctx.stripe.deletedEvent(sub.stripeId));
+      await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
+      return workflowIds.subscription(sub.id);
+    },
+  },
+  {
+    name: 'subscription-reconciliation',
+    async run(ctx) {
+      await ctx.temporal.client.workflow.execute('subscriptionReconciliation', { taskQueue: ctx.taskQueue, workflowId: 'subscription-reconciliation-recorded', args: [{ trigger: 'recorded' }] });
+      return 'subscription-reconciliation-recorded';
+    },
+  },
   { name: 'webhook-delivered', run: (ctx) => webhookScenario(ctx, 'recorded-hook-ok', 200) },
   { name: 'webhook-refused', run: (ctx) => webhookScenario(ctx, 'recorded-hook-410', 410) },
   {
@@ -148,7 +219,11 @@ const scenarios: Scenario[] = [
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-record-'));
-  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' });
+  const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !scenarios.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`No scenario named ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  const stripe = await startStripeBilling();
+  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', STRIPE_API_BASE: stripe.url, SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: '60' });
   installTemporalRuntimeLogger(createLogger('warn'));
   const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath });
   const dev = await startDevServer({ binary: cli.path, port: await freePort(), uiPort: null, dbFile: path.join(dir, 't.sqlite'), namespace: 'default', logFile: path.join(dir, 't.log') });
@@ -162,8 +237,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(out, { recursive: true });
   try {
     await worker.runUntil(async () => {
-      for (const scenario of scenarios) {
-        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db, secrets: SecretBox.fromConfig(config.secrets) });
+      for (const scenario of scenarios.filter((s) => only.length === 0 || only.includes(s.name))) {
+        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db, secrets: SecretBox.fromConfig(config.secrets), stripe });
         const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
         // The file name carries the workflow id the replayer needs: <scenario>--<workflowId>.json
         fs.writeFileSync(path.join(out, `${scenario.name}--${workflowId}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n');
@@ -175,6 +250,7 @@ async function main(): Promise<void> {
     await connection.close();
     await database.close();
     await dev.stop();
+    await stripe.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

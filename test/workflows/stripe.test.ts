@@ -72,7 +72,7 @@ describe('Stripe gateway', () => {
 
     const event = sessionCompleted('evt_paid_1', invoice.id, 'pi_123');
     const first = await webhook(event);
-    expect(first.body).toEqual({ received: true, duplicate: false, invoice_id: invoice.id });
+    expect(first.body).toEqual({ received: true, duplicate: false, invoice_id: invoice.id, subscription_id: null });
     const done = await waitFor(() => api('get', `/invoices/${invoice.id}`, undefined, store.test).then((r) => r.body.data), (b) => b.status.status.status === 'COMPLETED');
     expect(done.payment.gateway.data.transaction_id).toBe('pi_123');
     const again = await webhook(event);
@@ -90,6 +90,25 @@ describe('Stripe gateway', () => {
     expect(refunded.status.status.status).toBe('REFUNDED');
     const refundEvents = await h.db.selectFrom('events').select('data').where('type', '=', 'order.refunded').execute();
     expect(refundEvents.filter((e) => e.data.id === invoice.id)).toHaveLength(1);
+  });
+
+  it('opens a subscription-mode Checkout Session whose parameters stripe-mock validates against Stripe’s OpenAPI spec', async () => {
+    const { variantId } = await createVariant(h, store.test, {
+      deliverable: { types: ['MANUAL'], data: { comment: 'welcome' } },
+      pricing: { humble: false, price: { price: 900, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 2, interval: 'WEEK' } },
+    });
+    const invoice = (await api('post', '/invoices', { customer_email: 'sub@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } }, store.test)).body.data;
+    const checkout = await api('post', `/invoices/${invoice.id}/checkout`, undefined, store.test);
+    expect(checkout.status).toBe(200);
+    expect(checkout.body.payment_url).toMatch(/^https:\/\//);
+    // A subscription is bought alone, and only through a gateway that bills every period.
+    const { variantId: oneOff } = await createVariant(h, store.test, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
+    const mixed = await api('post', '/invoices', { customer_email: 'sub@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 }, [oneOff]: { quantity: 1 } } }, store.test);
+    expect(mixed.status).toBe(422);
+    expect(mixed.body.error.code).toBe('subscription_not_alone');
+    const paypal = await api('post', '/invoices', { customer_email: 'sub@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } }, store.test);
+    expect(paypal.status).toBe(422);
+    expect(paypal.body.error.param).toBe('payment_method');
   });
 
   it('marks a dispute', async () => {

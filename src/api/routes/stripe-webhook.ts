@@ -5,6 +5,7 @@ import type { StripeGateway } from '../../gateways/stripe-gateway';
 import { OrderWorkflows } from '../../orders/order-workflow-client';
 import { applyStripeEvent } from '../../orders/stripe-events';
 import type { SecretBox } from '../../security/secret-box';
+import { subscriptionChanged } from '../../subscriptions/subscription-workflow-client';
 import type { ApiDependencies } from '../context';
 import { ApiError, notFound } from '../errors';
 
@@ -28,7 +29,11 @@ export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway
     }
     const outcome = await applyStripeEvent(deps.db, store.id, event);
     if (outcome.paid) await workflows.paymentReceived(outcome.paid, `stripe:${event.id}`);
-    res.json({ received: true, duplicate: outcome.duplicate, invoice_id: outcome.invoiceId });
+    if (outcome.subscriptionId) {
+      const subscription = await deps.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', outcome.subscriptionId).executeTakeFirstOrThrow();
+      await subscriptionChanged(deps.temporal.client, deps.taskQueue, subscription, `stripe:${event.type}`);
+    }
+    res.json({ received: true, duplicate: outcome.duplicate, invoice_id: outcome.invoiceId, subscription_id: outcome.subscriptionId });
   });
   return router;
 }

@@ -6,10 +6,12 @@ import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, Invoice
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
+import type { SubscriptionPaymentsTable, SubscriptionReconciliationsTable, SubscriptionRepairsTable, SubscriptionsTable } from './subscriptions';
 
 export type { ApiKeyMode } from './api-keys';
 export type { VariantDeliverableConfig } from './catalog';
 export type { DeliveryStepKind, DeliveryStepStatus, StatusHistoryEntry } from './orders';
+export type { SubscriptionCancelRequest } from './subscriptions';
 
 export interface Database {
   accounts: AccountsTable;
@@ -33,6 +35,10 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   notification_channels: NotificationChannelsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  subscriptions: SubscriptionsTable;
+  subscription_payments: SubscriptionPaymentsTable;
+  subscription_reconciliations: SubscriptionReconciliationsTable;
+  subscription_repairs: SubscriptionRepairsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -32,6 +32,7 @@ export interface InvoicesTable {
   gateway: Json<Record<string, unknown>>;
   needs_attention: Generated<boolean>;
   replacement_of: number | null;
+  subscription_id: Generated<number | null>;
   expires_at: Date;
   paid_at: Date | null;
   completed_at: Date | null;
@@ -103,5 +104,6 @@ export interface GatewayEventsTable {
   store_id: number;
   type: string;
   invoice_id: number | null;
+  subscription_id: Generated<number | null>;
   received_at: Generated<Date>;
 }

@@ -13,6 +13,7 @@ export interface StoresTable {
   allow_http_webhooks: Generated<boolean>;
   webhook_secret_encrypted: string | null;
   invoice_ttl_seconds: Generated<number>;
+  subscription_grace_seconds: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BillingInterval } from '../../../domain/billing-interval';
 import type { Db } from '../../../db/schema';
 import { gatewaySettings, type StripeSettings } from '../../../gateways/gateway-settings';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
@@ -156,7 +157,14 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
         const key = invoice.livemode ? stripe?.settings.secret_key : stripe?.settings.test_secret_key;
         if (!stripe?.enabled || !key) throw notConfigured;
         const base = deps.config.api.publicBaseUrl;
-        const lines = await deps.db.selectFrom('invoice_lines').select(['title', 'quantity', 'unit_price_cents', 'total_cents']).where('invoice_id', '=', invoice.id).orderBy('id').execute();
+        const lines = await deps.db
+          .selectFrom('invoice_lines as l')
+          .innerJoin('product_variants as v', 'v.id', 'l.variant_id')
+          .select(['l.title', 'l.quantity', 'l.unit_price_cents', 'l.total_cents', 'v.pricing_type', 'v.frequency_interval', 'v.frequency_value'])
+          .where('l.invoice_id', '=', invoice.id)
+          .orderBy('l.id')
+          .execute();
+        const subscription = lines.find((l) => l.pricing_type === 'SUBSCRIPTION' && l.frequency_interval);
         // One Stripe line per invoice line when that is exact; with discounts, fees or an
         // extra, one line for the whole invoice so Stripe charges exactly our total.
         const exact = lines.every((l) => l.total_cents === l.unit_price_cents * l.quantity) && lines.reduce((sum, l) => sum + l.total_cents, 0) === invoice.total_cents;
@@ -168,6 +176,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
             ? lines.map((l) => ({ name: l.title, unitAmountCents: l.unit_price_cents, quantity: l.quantity }))
             : [{ name: `Invoice #${invoice.id}: ${lines.map((l) => `${l.quantity} × ${l.title}`).join(', ')}`.slice(0, 250), unitAmountCents: invoice.total_cents, quantity: 1 }],
           customerEmail: invoice.customer_email,
+          recurring: subscription ? { interval: subscription.frequency_interval as BillingInterval, intervalCount: subscription.frequency_value ?? 1 } : undefined,
           successUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=success`,
           cancelUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=cancelled`,
         });

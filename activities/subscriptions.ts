@@ -1,0 +1,145 @@
+import { sql } from 'kysely';
+import type { Db } from '../src/db/schema';
+import { accessEndsAt, nextStep } from '../src/domain/subscription-lifecycle';
+import { recordEvent } from '../src/events/record';
+import type { StripeGateway } from '../src/gateways/stripe-gateway';
+import type { SecretBox } from '../src/security/secret-box';
+import { sendPaymentFailedNotice } from '../src/subscriptions/customer-notices';
+import { stripeSecretKey } from '../src/subscriptions/stripe-key';
+import { applyToSubscription, graceMs, progressOf, settleSubscription } from '../src/subscriptions/subscription-records';
+import type { NotificationConfig } from '../src/webhooks/notifications';
+import type { SubscriptionPlan } from '../workflows/subscription-definitions';
+
+export interface SubscriptionActivityDependencies {
+  db: Db;
+  secrets: SecretBox;
+  stripe: StripeGateway;
+  notifications: NotificationConfig;
+  subscriptions: { cancelConfirmWindowMs: number; roundsPerRun: number };
+}
+
+type Ref = { subscriptionId: number };
+
+/**
+ * The subscription workflow's side effects. Each checks the record first and writes what it
+ * did, and every provider call carries an idempotency key, so a retry never cancels,
+ * refunds or revokes twice.
+ */
+export function createSubscriptionActivities(deps: SubscriptionActivityDependencies) {
+  const { db } = deps;
+  const load = (id: number) => db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const keyFor = (row: { store_id: number; livemode: boolean }) => stripeSecretKey(db, deps.secrets, row.store_id, row.livemode);
+
+  return {
+    async planSubscriptionStep(input: Ref): Promise<SubscriptionPlan> {
+      const row = await load(input.subscriptionId);
+      const step = nextStep(progressOf(row), { graceMs: await graceMs(db, row.store_id), confirmWindowMs: deps.subscriptions.cancelConfirmWindowMs }, new Date());
+      return { status: row.status, step: step.kind, until: step.kind === 'wait' ? step.until.toISOString() : null, roundsPerRun: deps.subscriptions.roundsPerRun };
+    },
+
+    async settleSubscriptionDeadline(input: Ref): Promise<void> {
+      await db.transaction().execute((trx) => settleSubscription(trx, input.subscriptionId));
+    },
+
+    /** Sends the seller's cancellation to the provider: schedule it, or cancel now and refund. */
+    async sendSubscriptionCancellation(input: Ref): Promise<void> {
+      const row = await load(input.subscriptionId);
+      const request = row.cancel_request;
+      if (!request || row.cancel_request_sent_at) return;
+      const key = await keyFor(row);
+      if (request.at_period_end) {
+        await deps.stripe.setCancelAtPeriodEnd(key, row.provider_subscription_id, true, `sellflow-sub-${row.id}-cancel-at-period-end-${request.requested_at}`);
+      } else {
+        // Cancel before refunding: a refund for a subscription that keeps billing is worse.
+        await deps.stripe.cancelSubscription(key, row.provider_subscription_id, `sellflow-sub-${row.id}-cancel`);
+        if (request.refund_cents > 0 && request.refund_payment_id) await refundPayment(row, request.refund_payment_id, request.refund_cents, key);
+      }
+      await db.updateTable('subscriptions').set({ cancel_request_sent_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
+    },
+
+    /** Ends what the subscription gave: its license keys expire now (community grants join here). */
+    async revokeSubscriptionEntitlements(input: Ref): Promise<{ licenseKeys: number }> {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('subscriptions').select(['id', 'invoice_id', 'entitlements_revoked_at']).where('id', '=', input.subscriptionId).forUpdate().executeTakeFirstOrThrow();
+        if (row.entitlements_revoked_at) return { licenseKeys: 0 };
+        const now = new Date();
+        const keys = await trx
+          .updateTable('license_keys')
+          .set({ active: false, expires_at: sql`least(coalesce(expires_at, ${now}), ${now})`, updated_at: now })
+          .where((eb) => eb.or([eb('subscription_id', '=', row.id), eb('invoice_id', '=', row.invoice_id)]))
+          .where('active', '=', true)
+          .executeTakeFirst();
+        await trx.updateTable('subscriptions').set({ entitlements_revoked_at: now, updated_at: now }).where('id', '=', row.id).execute();
+        return { licenseKeys: Number(keys.numUpdatedRows) };
+      });
+    },
+
+    /** An ended subscription must not be billed again (expired while past due, canceled by us). */
+    async endSubscriptionAtProvider(input: Ref): Promise<void> {
+      const row = await load(input.subscriptionId);
+      if (row.provider_ended_at) return;
+      await deps.stripe.cancelSubscription(await keyFor(row), row.provider_subscription_id, `sellflow-sub-${row.id}-end`);
+      await db.updateTable('subscriptions').set({ provider_ended_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
+    },
+
+    /** The provider's webhook never confirmed an immediate cancel: ask it, and resend if needed. */
+    async confirmSubscriptionCancellation(input: Ref): Promise<'confirmed' | 'resend'> {
+      const row = await load(input.subscriptionId);
+      const remote = await deps.stripe.retrieveSubscription(await keyFor(row), row.provider_subscription_id);
+      if (!remote || remote.status === 'canceled' || remote.status === 'incomplete_expired') {
+        await db.transaction().execute((trx) => applyToSubscription(trx, row.id, { kind: 'deleted', at: new Date() }));
+        return 'confirmed';
+      }
+      await db.updateTable('subscriptions').set({ cancel_request_sent_at: null, updated_at: new Date() }).where('id', '=', row.id).execute();
+      return 'resend';
+    },
+
+    /** E-mails the customer once per failure; the store learned from subscription.payment_failed. */
+    async notifySubscriptionPaymentFailed(input: Ref): Promise<{ emailed: boolean }> {
+      const row = await db
+        .selectFrom('subscriptions as s')
+        .innerJoin('stores as st', 'st.id', 's.store_id')
+        .innerJoin('product_variants as v', 'v.id', 's.product_variant_id')
+        .innerJoin('products as p', 'p.id', 'v.product_id')
+        .select(['s.id', 's.store_id', 's.customer_email', 's.current_period_end', 's.cancel_at_period_end', 's.payment_failed_at', 's.payment_failure_notified_at', 'st.name as store_name', 'p.title as product_title', 'v.title as variant_title'])
+        .where('s.id', '=', input.subscriptionId)
+        .executeTakeFirstOrThrow();
+      if (!row.payment_failed_at || (row.payment_failure_notified_at && row.payment_failure_notified_at >= row.payment_failed_at)) return { emailed: false };
+      const emailed = await sendPaymentFailedNotice(deps.notifications, {
+        to: row.customer_email,
+        storeName: row.store_name,
+        productTitle: `${row.product_title} — ${row.variant_title}`,
+        accessEndsAt: accessEndsAt({ currentPeriodEnd: row.current_period_end, cancelAtPeriodEnd: row.cancel_at_period_end }, await graceMs(db, row.store_id)),
+      });
+      await db.updateTable('subscriptions').set({ payment_failure_notified_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
+      return { emailed };
+    },
+  };
+
+  async function refundPayment(row: { id: number; store_id: number; livemode: boolean; invoice_id: number }, paymentId: number, amountCents: number, key: string): Promise<void> {
+    const payment = await db.selectFrom('subscription_payments').selectAll().where('id', '=', paymentId).where('subscription_id', '=', row.id).executeTakeFirstOrThrow();
+    if (payment.provider_refund_id) return;
+    const refund = await deps.stripe.refundInvoicePayment(key, {
+      providerInvoiceId: payment.provider_invoice_id,
+      paymentIntentId: payment.provider_payment_intent_id,
+      amountCents,
+      idempotencyKey: `sellflow-sub-${row.id}-refund-${payment.id}`,
+      metadata: { subscription_id: String(row.id), invoice_id: String(row.invoice_id) },
+    });
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('subscription_payments')
+        .set({ refunded_cents: amountCents, provider_refund_id: refund.refundId, provider_payment_intent_id: refund.paymentIntentId })
+        .where('id', '=', payment.id)
+        .execute();
+      await recordEvent(trx, {
+        storeId: row.store_id,
+        livemode: row.livemode,
+        type: 'order.refunded',
+        data: { id: row.invoice_id, subscription_id: row.id, amount_refunded: amountCents, partial: amountCents < payment.amount_cents },
+      });
+    });
+  }
+}
+
+export type SubscriptionActivities = ReturnType<typeof createSubscriptionActivities>;

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { SUBSCRIPTION_STATUSES } from '../../../domain/subscription-lifecycle';
+import { requestCancellation } from '../../../subscriptions/cancel-subscription';
+import { presentSubscription, SUBSCRIPTION_COLUMNS, subscriptionsOf } from '../../../subscriptions/subscription-view';
+import { subscriptionChanged } from '../../../subscriptions/subscription-workflow-client';
+import type { ApiDependencies } from '../../context';
+import { notFound } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, pageQuery, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+
+const subscriptionParams = z.object({ subscription: z.coerce.number().int().positive() });
+const cancelBody = z
+  .object({
+    cancel_at_period_end: z.boolean(),
+    refund_last_payment: z.boolean().optional(),
+    pro_rated_refund: z.boolean().optional(),
+  })
+  .strict();
+const listQuery = pageQuery.extend({ status: z.enum(SUBSCRIPTION_STATUSES).optional(), customer_email: z.string().email().optional() });
+
+const subscriptionView = z.object({
+  id: z.number(),
+  invoice_id: z.number(),
+  provider: z.string(),
+  subscription_id: z.string(),
+  customer_id: z.string(),
+  customer_email: z.string(),
+  status: z.enum(SUBSCRIPTION_STATUSES),
+  current_period_start: z.string(),
+  current_period_end: z.string(),
+  cancel_at_period_end: z.boolean(),
+  cancellation_in_progress: z.boolean(),
+  store_id: z.number(),
+  product_variant_id: z.number(),
+  ended_at: z.string().nullable(),
+  end_reason: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+const graceBody = z.object({ grace_period_seconds: z.number().int().min(0).max(31 * 86_400) }).strict();
+
+/**
+ * SellApp v2 subscriptions: the seed's cancel route, plus list and retrieve (which the seed
+ * lacks), and the store's grace window after a failed renewal.
+ */
+export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const load = async (auth: RequestAuth, id: number) => {
+    const row = await subscriptionsOf(deps.db, auth.store.id, auth.livemode).select(SUBSCRIPTION_COLUMNS).where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('Subscription');
+    return row;
+  };
+
+  router
+    .route({
+      method: 'get',
+      path: '/subscriptions',
+      summary: 'List subscriptions (newest first; filter by status or customer e-mail)',
+      tags: ['Subscriptions'],
+      scope: 'subscriptions:write',
+      query: listQuery,
+      response: z.object({ data: z.array(subscriptionView) }).passthrough(),
+      handler: async ({ auth, query, req }) => {
+        let scoped = subscriptionsOf(deps.db, auth.store.id, auth.livemode);
+        if (query.status) scoped = scoped.where('status', '=', query.status);
+        if (query.customer_email) scoped = scoped.where('customer_email', '=', query.customer_email.toLowerCase());
+        const { total } = await scoped.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+        const rows = await scoped.select(SUBSCRIPTION_COLUMNS).orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
+        return toPage(rows.map(presentSubscription), Number(total), query, `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`);
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/subscriptions/:subscription',
+      summary: 'Retrieve a subscription',
+      tags: ['Subscriptions'],
+      scope: 'subscriptions:write',
+      params: subscriptionParams,
+      response: z.object({ data: subscriptionView }),
+      handler: async ({ auth, params }) => ({ data: presentSubscription(await load(auth, params.subscription)) }),
+    })
+    .route({
+      method: 'patch',
+      path: '/subscriptions/:subscription/cancel',
+      summary: 'Cancel at period end, or now with an optional full or pro-rated refund of the last payment',
+      tags: ['Subscriptions'],
+      scope: 'subscriptions:write',
+      params: subscriptionParams,
+      body: cancelBody,
+      response: z.object({ data: subscriptionView, message: z.string() }),
+      handler: async ({ auth, params, body }) => {
+        const existing = await load(auth, params.subscription);
+        const outcome = await deps.db.transaction().execute((trx) =>
+          requestCancellation(trx, existing.id, { cancelAtPeriodEnd: body.cancel_at_period_end, refundLastPayment: body.refund_last_payment, proRatedRefund: body.pro_rated_refund }),
+        );
+        const row = await load(auth, existing.id);
+        await subscriptionChanged(deps.temporal.client, deps.taskQueue, row, 'cancel_requested');
+        return { data: presentSubscription(row), message: outcome.message };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/settings/subscriptions',
+      summary: 'How long an unpaid subscription keeps access after its period ends',
+      tags: ['Subscriptions'],
+      scope: 'subscriptions:write',
+      response: z.object({ data: graceBody }),
+      handler: async ({ auth }) => {
+        const store = await deps.db.selectFrom('stores').select('subscription_grace_seconds').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
+        return { data: { grace_period_seconds: store.subscription_grace_seconds } };
+      },
+    })
+    .route({
+      method: 'put',
+      path: '/settings/subscriptions',
+      summary: 'Set the grace window after a failed renewal (0 to 31 days, in seconds)',
+      tags: ['Subscriptions'],
+      scope: 'subscriptions:write',
+      body: graceBody,
+      response: z.object({ data: graceBody }),
+      handler: async ({ auth, body }) => {
+        await deps.db.updateTable('stores').set({ subscription_grace_seconds: body.grace_period_seconds, updated_at: new Date() }).where('id', '=', auth.store.id).execute();
+        return { data: body };
+      },
+    });
+}

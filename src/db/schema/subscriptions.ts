@@ -1,0 +1,76 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { SubscriptionStatus } from '../../domain/subscription-lifecycle';
+
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+/** The seller's cancellation, as asked; the refund amount is fixed when it is asked. */
+export interface SubscriptionCancelRequest {
+  at_period_end: boolean;
+  refund_cents: number;
+  refund_payment_id: number | null;
+  requested_at: string;
+}
+
+export interface SubscriptionsTable {
+  id: Generated<number>;
+  store_id: number;
+  livemode: boolean;
+  invoice_id: number;
+  product_variant_id: number;
+  provider: string;
+  provider_subscription_id: string;
+  provider_customer_id: string | null;
+  customer_email: string;
+  status: SubscriptionStatus;
+  current_period_start: Date;
+  current_period_end: Date;
+  period_confirmed: boolean;
+  cancel_at_period_end: Generated<boolean>;
+  cancellation_in_progress: Generated<boolean>;
+  cancel_request: ColumnType<SubscriptionCancelRequest | null, string | null | undefined, string | null>;
+  cancel_request_sent_at: Date | null;
+  payment_failed_at: Date | null;
+  payment_failure_notified_at: Date | null;
+  ended_at: Date | null;
+  end_reason: string | null;
+  entitlements_revoked_at: Date | null;
+  provider_ended_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SubscriptionPaymentsTable {
+  id: Generated<number>;
+  subscription_id: number;
+  provider_invoice_id: string;
+  provider_payment_intent_id: string | null;
+  amount_cents: number;
+  currency: string;
+  period_start: Date;
+  period_end: Date;
+  paid_at: Date;
+  refunded_cents: Generated<number>;
+  provider_refund_id: string | null;
+}
+
+export interface SubscriptionReconciliationsTable {
+  id: Generated<number>;
+  trigger: string;
+  status: Generated<'running' | 'finished'>;
+  total: Generated<number>;
+  checked: Generated<number>;
+  repaired: Generated<number>;
+  started_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
+export interface SubscriptionRepairsTable {
+  id: Generated<number>;
+  reconciliation_id: number;
+  subscription_id: number;
+  store_id: number;
+  problem: string;
+  action: string;
+  detail: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+}

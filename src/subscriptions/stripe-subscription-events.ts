@@ -1,0 +1,100 @@
+import type Stripe from 'stripe';
+import type { DbExecutor } from '../db/schema';
+import type { ProviderChange } from '../domain/subscription-lifecycle';
+import { providerSubscriptionOf } from '../gateways/stripe-gateway';
+import { applyToSubscription, ensureSubscription, recordSubscriptionPayment, subscriptionByProviderId } from './subscription-records';
+
+const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
+const fromUnix = (seconds: number) => new Date(seconds * 1000);
+
+export interface SubscriptionEventOutcome {
+  subscriptionId: number | null;
+  /** The first payment of a subscription pays its invoice (like checkout.session.completed). */
+  paysInvoiceId: number | null;
+}
+
+/**
+ * Our subscription behind a Stripe subscription id. One we have not seen yet is created
+ * from the invoice named in the metadata Checkout put on it, when that invoice is this store's.
+ */
+async function resolve(trx: DbExecutor, storeId: number, providerSubscriptionId: string | null, customerId: string | null, metadata: Stripe.Metadata | null | undefined) {
+  if (!providerSubscriptionId) return null;
+  const known = await subscriptionByProviderId(trx, storeId, 'stripe', providerSubscriptionId);
+  if (known) return known.id;
+  const invoiceId = metadata?.invoice_id;
+  if (!invoiceId || !/^\d+$/.test(invoiceId) || metadata?.store_id !== String(storeId)) return null;
+  const created = await ensureSubscription(trx, { storeId, invoiceId: Number(invoiceId), provider: 'stripe', providerSubscriptionId, providerCustomerId: customerId });
+  return created?.id ?? null;
+}
+
+function invoicePeriod(invoice: Stripe.Invoice): { start: Date; end: Date } | null {
+  const line = invoice.lines?.data?.find((l) => l.period) ?? null;
+  return line ? { start: fromUnix(line.period.start), end: fromUnix(line.period.end) } : null;
+}
+
+function invoicePaymentIntent(invoice: Stripe.Invoice): string | null {
+  const payment = invoice.payments?.data?.find((p) => p.payment?.payment_intent);
+  return idOf(payment?.payment.payment_intent as string | { id: string } | undefined);
+}
+
+/**
+ * Stripe's subscription events, in our terms. Redeliveries and reordering are safe: the
+ * lifecycle rules only ever move to a later absolute period and never out of an end.
+ */
+export async function applyStripeSubscriptionEvent(trx: DbExecutor, storeId: number, event: Stripe.Event): Promise<SubscriptionEventOutcome> {
+  const none: SubscriptionEventOutcome = { subscriptionId: null, paysInvoiceId: null };
+  switch (event.type) {
+    case 'checkout.session.completed':
+    case 'checkout.session.async_payment_succeeded': {
+      const session = event.data.object;
+      if (session.mode !== 'subscription') return none;
+      const id = await resolve(trx, storeId, idOf(session.subscription), idOf(session.customer), { ...session.metadata, invoice_id: session.client_reference_id ?? session.metadata?.invoice_id ?? '' });
+      return { subscriptionId: id, paysInvoiceId: null };
+    }
+    case 'invoice.paid':
+    case 'invoice.payment_failed': {
+      const invoice = event.data.object;
+      const details = invoice.parent?.subscription_details;
+      const id = await resolve(trx, storeId, idOf(details?.subscription), idOf(invoice.customer), details?.metadata);
+      if (!id) return none;
+      const period = invoicePeriod(invoice);
+      const at = fromUnix(event.created);
+      if (event.type === 'invoice.payment_failed') {
+        await applyToSubscription(trx, id, { kind: 'payment_failed', periodEnd: period?.end ?? null, at });
+        return { subscriptionId: id, paysInvoiceId: null };
+      }
+      if (!period || !invoice.id) return { subscriptionId: id, paysInvoiceId: null };
+      const paidAt = invoice.status_transitions?.paid_at ? fromUnix(invoice.status_transitions.paid_at) : at;
+      await recordSubscriptionPayment(trx, id, {
+        providerInvoiceId: invoice.id,
+        paymentIntentId: invoicePaymentIntent(invoice),
+        amountCents: invoice.amount_paid,
+        currency: invoice.currency,
+        periodStart: period.start,
+        periodEnd: period.end,
+        paidAt,
+      });
+      await applyToSubscription(trx, id, { kind: 'paid', periodStart: period.start, periodEnd: period.end });
+      if (invoice.billing_reason !== 'subscription_create') return { subscriptionId: id, paysInvoiceId: null };
+      const sub = await trx.selectFrom('subscriptions').select('invoice_id').where('id', '=', id).executeTakeFirstOrThrow();
+      return { subscriptionId: id, paysInvoiceId: sub.invoice_id };
+    }
+    case 'customer.subscription.created':
+    case 'customer.subscription.updated':
+    case 'customer.subscription.deleted': {
+      const subscription = event.data.object;
+      const id = await resolve(trx, storeId, subscription.id, idOf(subscription.customer), subscription.metadata);
+      if (!id) return none;
+      const at = fromUnix(event.created);
+      const provider = providerSubscriptionOf(subscription);
+      const change: ProviderChange =
+        event.type === 'customer.subscription.deleted'
+          ? { kind: 'deleted', at }
+          : { kind: 'updated', providerStatus: provider.status, periodStart: provider.periodStart, periodEnd: provider.periodEnd, cancelAtPeriodEnd: provider.cancelAtPeriodEnd, at };
+      await applyToSubscription(trx, id, change);
+      return { subscriptionId: id, paysInvoiceId: null };
+    }
+    default:
+      return none;
+  }
+}

@@ -1,0 +1,244 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- form-encoded bodies are untyped wire data */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import qs from 'qs';
+import Stripe from 'stripe';
+
+/**
+ * A faithful-enough Stripe Billing on loopback for the official SDK: Checkout in
+ * subscription mode, subscriptions (retrieve, update, cancel), invoice payments and refunds,
+ * with form-encoded requests, Stripe's error shape and Idempotency-Key replay. Unlike
+ * stripe-mock it keeps state and records what it was asked, so tests can assert the refund
+ * Stripe received. It also plays Stripe's billing clock: renew(), fail() and recover()
+ * return the events Stripe would send, which tests sign and post to our webhook.
+ */
+export interface RecordedStripeRequest {
+  method: string;
+  path: string;
+  body: Record<string, unknown>;
+  idempotencyKey: string | undefined;
+}
+
+interface FakeSubscription {
+  id: string;
+  customer: string;
+  status: string;
+  cancel_at_period_end: boolean;
+  canceled_at: number | null;
+  metadata: Record<string, string>;
+  periodSeconds: number;
+  current_period_start: number;
+  current_period_end: number;
+  unit_amount: number;
+  currency: string;
+}
+
+interface FakeInvoice {
+  id: string;
+  subscription: string;
+  payment_intent: string;
+  amount_due: number;
+  paid: boolean;
+  period: { start: number; end: number };
+  billing_reason: string;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+export async function startStripeBilling() {
+  const requests: RecordedStripeRequest[] = [];
+  const sessions = new Map<string, Record<string, any>>();
+  const subscriptions = new Map<string, FakeSubscription>();
+  const invoices = new Map<string, FakeInvoice>();
+  const refunds: { id: string; payment_intent: string; amount: number; metadata: Record<string, string> }[] = [];
+  const idempotent = new Map<string, { status: number; body: unknown }>();
+  /** Answer these paths late: the work is done at once, only the reply waits (a lost reply). */
+  const slowReplies = new Map<string, number>();
+  let counter = 0;
+  const nextId = (prefix: string) => `${prefix}_fake${(counter += 1).toString().padStart(6, '0')}`;
+
+  const subscriptionObject = (s: FakeSubscription) => ({
+    id: s.id,
+    object: 'subscription',
+    customer: s.customer,
+    status: s.status,
+    cancel_at_period_end: s.cancel_at_period_end,
+    canceled_at: s.canceled_at,
+    metadata: s.metadata,
+    items: { object: 'list', data: [{ id: `si_${s.id}`, object: 'subscription_item', current_period_start: s.current_period_start, current_period_end: s.current_period_end }] },
+  });
+  const invoiceObject = (i: FakeInvoice) => {
+    const s = subscriptions.get(i.subscription)!;
+    return {
+      id: i.id,
+      object: 'invoice',
+      customer: s.customer,
+      currency: s.currency,
+      amount_due: i.amount_due,
+      amount_paid: i.paid ? i.amount_due : 0,
+      billing_reason: i.billing_reason,
+      status: i.paid ? 'paid' : 'open',
+      status_transitions: { paid_at: i.paid ? now() : null },
+      parent: { type: 'subscription_details', quote_details: null, subscription_details: { subscription: s.id, metadata: s.metadata } },
+      lines: { object: 'list', data: [{ id: `il_${i.id}`, object: 'line_item', amount: i.amount_due, period: i.period }] },
+    };
+  };
+  const event = (type: string, object: unknown): Stripe.Event =>
+    ({ id: nextId('evt'), object: 'event', type, created: now(), livemode: false, api_version: Stripe.API_VERSION, data: { object } }) as unknown as Stripe.Event;
+
+  const error = (status: number, message: string, code = 'resource_missing') => ({ status, body: { error: { type: 'invalid_request_error', code, message } } });
+
+  function handle(method: string, path: string, body: Record<string, any>, query: Record<string, any>): { status: number; body: unknown } {
+    if (method === 'POST' && path === '/v1/checkout/sessions') {
+      const id = nextId('cs_test');
+      const session = { id, object: 'checkout.session', mode: body.mode, url: `https://checkout.stripe.test/c/pay/${id}`, client_reference_id: body.client_reference_id, customer_email: body.customer_email, metadata: body.metadata ?? {}, line_items: body.line_items, subscription_data: body.subscription_data };
+      sessions.set(id, session);
+      return { status: 200, body: session };
+    }
+    const sub = path.match(/^\/v1\/subscriptions\/([^/]+)$/);
+    if (sub) {
+      const s = subscriptions.get(sub[1]!);
+      if (!s) return error(404, `No such subscription: '${sub[1]}'`);
+      if (method === 'GET') return { status: 200, body: subscriptionObject(s) };
+      if (method === 'POST') {
+        if (s.status === 'canceled') return error(400, 'A canceled subscription can only update its cancellation_details and metadata.', 'subscription_canceled');
+        if (body.cancel_at_period_end !== undefined) s.cancel_at_period_end = body.cancel_at_period_end === 'true';
+        return { status: 200, body: subscriptionObject(s) };
+      }
+      if (method === 'DELETE') {
+        if (s.status === 'canceled') return error(400, `No such subscription: '${s.id}' (already canceled)`);
+        s.status = 'canceled';
+        s.canceled_at = now();
+        return { status: 200, body: subscriptionObject(s) };
+      }
+    }
+    if (method === 'GET' && path === '/v1/invoice_payments') {
+      const invoice = invoices.get(String(query.invoice));
+      const data = invoice?.paid
+        ? [{ id: `inpay_${invoice.id}`, object: 'invoice_payment', invoice: invoice.id, status: 'paid', amount_paid: invoice.amount_due, payment: { type: 'payment_intent', payment_intent: invoice.payment_intent } }]
+        : [];
+      return { status: 200, body: { object: 'list', data, has_more: false, url: '/v1/invoice_payments' } };
+    }
+    if (method === 'POST' && path === '/v1/refunds') {
+      const paid = [...invoices.values()].find((i) => i.payment_intent === body.payment_intent && i.paid);
+      if (!paid) return error(404, `No such payment_intent: '${body.payment_intent}'`);
+      const amount = body.amount === undefined ? paid.amount_due : Number(body.amount);
+      const already = refunds.filter((r) => r.payment_intent === body.payment_intent).reduce((sum, r) => sum + r.amount, 0);
+      if (amount + already > paid.amount_due) return error(400, 'Refund amount is greater than unrefunded amount on charge', 'amount_too_large');
+      const refund = { id: nextId('re'), payment_intent: String(body.payment_intent), amount, metadata: body.metadata ?? {} };
+      refunds.push(refund);
+      return { status: 200, body: { ...refund, object: 'refund', status: 'succeeded', currency: 'usd' } };
+    }
+    return error(404, `Unrecognized request URL (${method}: ${path})`, 'unrecognized');
+  }
+
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://stripe.test');
+      const body = qs.parse(raw) as Record<string, any>;
+      const key = req.headers['idempotency-key'] as string | undefined;
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, body, idempotencyKey: key });
+      const replay = key ? idempotent.get(key) : undefined;
+      const result = replay ?? handle(req.method ?? 'GET', url.pathname, body, qs.parse(url.search.slice(1)));
+      if (key && !replay) idempotent.set(key, result);
+      const delay = [...slowReplies].find(([prefix]) => url.pathname.startsWith(prefix))?.[1] ?? 0;
+      setTimeout(() => {
+        if (res.destroyed) return;
+        res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': nextId('req') });
+        res.end(JSON.stringify(result.body));
+      }, delay);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  function bill(s: FakeSubscription, reason: string, paid: boolean): FakeInvoice {
+    const invoice: FakeInvoice = { id: nextId('in'), subscription: s.id, payment_intent: nextId('pi'), amount_due: s.unit_amount, paid, period: { start: s.current_period_start, end: s.current_period_end }, billing_reason: reason };
+    invoices.set(invoice.id, invoice);
+    return invoice;
+  }
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    refunds,
+    subscription: (id: string) => subscriptions.get(id),
+    /** The buyer pays the Checkout Session: Stripe creates the subscription and its first invoice. */
+    completeCheckout(sessionId: string, periodSeconds: number) {
+      const session = sessions.get(sessionId);
+      if (!session) throw new Error(`No session ${sessionId}`);
+      const start = now();
+      const item = session.line_items[0];
+      const s: FakeSubscription = {
+        id: nextId('sub'),
+        customer: nextId('cus'),
+        status: 'active',
+        cancel_at_period_end: false,
+        canceled_at: null,
+        metadata: session.subscription_data?.metadata ?? {},
+        periodSeconds,
+        current_period_start: start,
+        current_period_end: start + periodSeconds,
+        unit_amount: Number(item.price_data.unit_amount) * Number(item.quantity ?? 1),
+        currency: item.price_data.currency,
+      };
+      subscriptions.set(s.id, s);
+      const invoice = bill(s, 'subscription_create', true);
+      const completed = { ...session, status: 'complete', payment_status: 'paid', subscription: s.id, customer: s.customer, invoice: invoice.id, payment_intent: null };
+      return {
+        subscriptionId: s.id,
+        invoiceId: invoice.id,
+        events: {
+          checkoutCompleted: event('checkout.session.completed', completed),
+          created: event('customer.subscription.created', subscriptionObject(s)),
+          invoicePaid: event('invoice.paid', invoiceObject(invoice)),
+        },
+      };
+    },
+    /** The period rolls over and Stripe charges the next one, successfully or not. */
+    renew(subscriptionId: string, outcome: 'paid' | 'failed' = 'paid') {
+      const s = subscriptions.get(subscriptionId)!;
+      s.current_period_start = s.current_period_end;
+      s.current_period_end = s.current_period_start + s.periodSeconds;
+      const invoice = bill(s, 'subscription_cycle', outcome === 'paid');
+      if (outcome === 'failed') s.status = 'past_due';
+      return {
+        invoiceId: invoice.id,
+        events: {
+          updated: event('customer.subscription.updated', subscriptionObject(s)),
+          invoice: event(outcome === 'paid' ? 'invoice.paid' : 'invoice.payment_failed', invoiceObject(invoice)),
+        },
+      };
+    },
+    /** A retry of the open invoice succeeds (the customer updated their card). */
+    recover(subscriptionId: string) {
+      const s = subscriptions.get(subscriptionId)!;
+      const open = [...invoices.values()].filter((i) => i.subscription === s.id && !i.paid).at(-1)!;
+      open.paid = true;
+      s.status = 'active';
+      return { events: { invoicePaid: event('invoice.paid', invoiceObject(open)), updated: event('customer.subscription.updated', subscriptionObject(s)) } };
+    },
+    /** What Stripe sends once a subscription is canceled. */
+    deletedEvent(subscriptionId: string) {
+      return event('customer.subscription.deleted', subscriptionObject(subscriptions.get(subscriptionId)!));
+    },
+    updatedEvent(subscriptionId: string) {
+      return event('customer.subscription.updated', subscriptionObject(subscriptions.get(subscriptionId)!));
+    },
+    /** Replies to requests under `pathPrefix` after `ms` (the request itself takes effect at once). */
+    slowReplies(pathPrefix: string, ms: number) {
+      slowReplies.set(pathPrefix, ms);
+    },
+    /** Changes Stripe's side behind our back (for reconciliation). */
+    mutate(subscriptionId: string, change: Partial<FakeSubscription>) {
+      Object.assign(subscriptions.get(subscriptionId)!, change);
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type StripeBilling = Awaited<ReturnType<typeof startStripeBilling>>;

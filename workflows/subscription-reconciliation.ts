@@ -1,0 +1,22 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { ReconciliationActivities } from '../activities/subscription-reconciliation';
+
+const { openReconciliation, closeReconciliation } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '1 minute' });
+const { reconcileBatch } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+
+const BATCH = 50;
+
+/**
+ * Daily (a Temporal Schedule) or on demand: every subscription with work left is checked
+ * against its workflow and its provider; what disagrees is repaired and reported.
+ */
+export async function subscriptionReconciliation(input: { trigger: string }): Promise<{ reconciliationId: number; checked: number; repaired: number }> {
+  const { reconciliationId } = await openReconciliation(input);
+  let afterId = 0;
+  for (;;) {
+    const batch = await reconcileBatch({ reconciliationId, afterId, limit: BATCH });
+    if (batch.lastId === null) break;
+    afterId = batch.lastId;
+  }
+  return { reconciliationId, ...(await closeReconciliation({ reconciliationId })) };
+}
