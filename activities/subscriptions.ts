@@ -48,10 +48,10 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       if (!request || row.cancel_request_sent_at) return;
       const key = await keyFor(row);
       if (request.at_period_end) {
-        await deps.stripe.setCancelAtPeriodEnd(key, row.provider_subscription_id, true, `sellflow-sub-${row.id}-cancel-at-period-end-${request.requested_at}`);
+        await deps.stripe.setCancelAtPeriodEnd(key, row.provider_subscription_id, true, `sellflow-sub-${row.id}-cancel-at-period-end-${request.requested_at}-${request.attempt ?? 0}`);
       } else {
         // Cancel before refunding: a refund for a subscription that keeps billing is worse.
-        await deps.stripe.cancelSubscription(key, row.provider_subscription_id, `sellflow-sub-${row.id}-cancel`);
+        await deps.stripe.cancelSubscription(key, row.provider_subscription_id, `sellflow-sub-${row.id}-cancel-${request.requested_at}-${request.attempt ?? 0}`);
         if (request.refund_cents > 0 && request.refund_payment_id) await refundPayment(row, request.refund_payment_id, request.refund_cents, key);
       }
       await db.updateTable('subscriptions').set({ cancel_request_sent_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
@@ -90,7 +90,13 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
         await db.transaction().execute((trx) => applyToSubscription(trx, row.id, { kind: 'deleted', at: new Date() }));
         return 'confirmed';
       }
-      await db.updateTable('subscriptions').set({ cancel_request_sent_at: null, updated_at: new Date() }).where('id', '=', row.id).execute();
+      // Ask again under a new idempotency key: Stripe would replay the first answer for the old one.
+      const request = row.cancel_request ? { ...row.cancel_request, attempt: (row.cancel_request.attempt ?? 0) + 1 } : null;
+      await db
+        .updateTable('subscriptions')
+        .set({ cancel_request: request && JSON.stringify(request), cancel_request_sent_at: null, updated_at: new Date() })
+        .where('id', '=', row.id)
+        .execute();
       return 'resend';
     },
 

@@ -185,8 +185,9 @@ describe('subscriptions', () => {
     expect(paymentAfter).toEqual({ refunded_cents: expected, provider_refund_id: refunds[0]!.id });
   });
 
-  it('a failed renewal makes it past due and tells the customer once; paying inside the grace window recovers it', async () => {
+  it('a failed renewal makes it past due and tells the customer and the store once; paying inside the grace window recovers it', async () => {
     await grace(20);
+    await api('post', '/notifications', { kind: 'email', to: ['owner@store.test'], events: ['subscription.payment_failed'] }).expect(201);
     const sub = await subscribe(3);
     const failure = stripe.renew(sub.stripeId, 'failed');
     await webhook(failure.events.invoice);
@@ -196,6 +197,8 @@ describe('subscriptions', () => {
     expect(await eventsOf('subscription.payment_failed', sub.id)).toHaveLength(1);
     const mail = await waitFor(async () => smtp.mails.filter((m) => m.to.includes('buyer@example.com') && /payment failed/.test(m.raw)), (m) => m.length >= 1);
     expect(mail).toHaveLength(1);
+    const storeMail = await waitFor(async () => smtp.mails.filter((m) => m.to.includes('owner@store.test') && m.raw.includes(`id: ${sub.id}`)), (m) => m.length >= 1);
+    expect(storeMail[0]!.raw).toContain('subscription.payment_failed');
     expect((await keysOf(sub.invoiceId))[0]!.active).toBe(true);
 
     const recovery = stripe.recover(sub.stripeId);

@@ -9,6 +9,8 @@ export interface SubscriptionCancelRequest {
   refund_cents: number;
   refund_payment_id: number | null;
   requested_at: string;
+  /** Raised each time the provider is asked again (it never confirmed): a fresh idempotency key. */
+  attempt?: number;
 }
 
 export interface SubscriptionsTable {
