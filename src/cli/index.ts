@@ -12,6 +12,7 @@ import { registerKeyCommands } from './keys';
 import { registerOrderCommands } from './orders';
 import { CliError, printResult } from './output';
 import { registerStoreCommands } from './stores';
+import { registerSubscriptionCommands } from './subscriptions';
 import { withDatabase } from './with-database';
 
 const program = new Command('sellflow')
@@ -77,6 +78,7 @@ program
 registerStoreCommands(program);
 registerKeyCommands(program);
 registerOrderCommands(program);
+registerSubscriptionCommands(program);
 
 async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
