@@ -6,6 +6,7 @@ import * as m0004 from './0004_payment_gateways';
 import * as m0005 from './0005_webhooks';
 import * as m0006 from './0006_notifications';
 import * as m0007 from './0007_subscriptions';
+import * as m0008 from './0008_checkout_rules';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0005_webhooks': m0005,
   '0006_notifications': m0006,
   '0007_subscriptions': m0007,
+  '0008_checkout_rules': m0008,
 };

@@ -48,6 +48,7 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  GEOIP_ASN_DATABASE: optionalString,
   SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: z.coerce.number().int().min(1).default(3600),
   SUBSCRIPTION_ROUNDS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(100),
   SUBSCRIPTION_RECONCILE_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(3),
@@ -113,6 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         : undefined,
     },
     stripe: { apiBase: e.STRIPE_API_BASE },
+    /** A MaxMind-format ASN database for ASN blacklist rules; without one they match nothing. */
+    geoip: { asnDatabase: e.GEOIP_ASN_DATABASE },
     subscriptions: {
       /** After an immediate cancel, how long to wait for the provider's webhook before asking it. */
       cancelConfirmWindowMs: e.SUBSCRIPTION_CANCEL_CONFIRM_SECONDS * 1000,

@@ -19,6 +19,9 @@ import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
 import { registerInvoiceRoutes } from './routes/v2/invoices';
 import { registerOpsRoutes } from './routes/v2/ops';
+import { registerCouponRoutes } from './routes/v1/coupons';
+import { registerBlacklistRoutes } from './routes/v1/blacklists';
+import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
 import { registerReconciliationRoutes } from './routes/v2/subscription-reconciliations';
 import { registerSubscriptionRoutes } from './routes/v2/subscriptions';
 import { registerProductRoutes } from './routes/v2/products';
@@ -70,7 +73,8 @@ export function createApp(deps: ApiDependencies): Express {
   registerOpsRoutes(v2, deps);
   registerProductRoutes(v2, deps);
   registerVariantRoutes(v2, deps);
-  registerInvoiceRoutes(v2, deps, { stripe, secrets });
+  const asn = deps.config.geoip.asnDatabase ? mmdbAsnLookup(deps.config.geoip.asnDatabase) : noAsnLookup;
+  registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
   registerSubscriptionRoutes(v2, deps);
   registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
@@ -79,14 +83,17 @@ export function createApp(deps: ApiDependencies): Express {
   app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
   app.use('/api/v2', dialect('sellapp'), notFoundRoute());
 
-  // /api/v1 holds two families: SellApp's listings and the Sell publishing API.
+  // /api/v1 holds two families: SellApp's v1 resources (listings, coupons, blacklists…) and the Sell publishing API.
   const v1 = new DocumentedRouter(registry, '/api/v1');
   registerListingRoutes(v1, deps);
   registerSellProductRoutes(v1, deps);
   registerSellReleaseRoutes(v1, deps);
   registerUploadRoutes(v1, deps);
+  registerCouponRoutes(v1, deps);
+  registerBlacklistRoutes(v1, deps);
+  // The Sell publishing API owns /products and /uploads; everything else under /api/v1 is SellApp's.
   const v1Dialect = (req: express.Request, res: express.Response, next: express.NextFunction) => {
-    res.locals.errorDialect = req.path === '/listings' || req.path.startsWith('/listings/') ? 'sellapp' : 'sell';
+    res.locals.errorDialect = /^\/(products|uploads)(\/|$)/.test(req.path) ? 'sell' : 'sellapp';
     next();
   };
   app.use('/api/v1', v1Dialect, ...authenticated, v1.router);

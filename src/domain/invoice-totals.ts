@@ -30,10 +30,12 @@ export interface InvoiceTotals {
   lines: LineTotals[];
   /** Sum of the lines after bulk discounts: SellApp's original_amount. */
   subtotalCents: number;
+  /** Taken off by the coupon (see domain/coupons), before the payment method's adjustment. */
+  couponDiscountCents: number;
   /** Discount (>0) or fee (<0) of the payment method. */
   methodAdjustmentCents: number;
   extraCents: number;
-  /** What the buyer pays: subtotal − method discount (or + fee) + extra. */
+  /** What the buyer pays: subtotal − coupon − method discount (or + fee) + extra. */
   totalCents: number;
   units: number;
 }
@@ -57,21 +59,24 @@ export function lineTotals(line: LineInput): LineTotals {
   return { grossCents, bulkDiscountCents, netCents: grossCents - bulkDiscountCents, discountPercentage };
 }
 
-export function invoiceTotals(input: { lines: readonly LineInput[]; method?: MethodAdjustment; extraCents?: number }): InvoiceTotals {
+export function invoiceTotals(input: { lines: readonly LineInput[]; method?: MethodAdjustment; extraCents?: number; couponDiscountCents?: number }): InvoiceTotals {
   const lines = input.lines.map(lineTotals);
   const subtotalCents = lines.reduce((sum, l) => sum + l.netCents, 0);
+  const couponDiscountCents = Math.min(input.couponDiscountCents ?? 0, subtotalCents);
+  const discounted = subtotalCents - couponDiscountCents;
   const method = input.method ?? { percent: 0, fixedCents: 0 };
   const sign = method.percent < 0 || method.fixedCents < 0 ? -1 : 1;
-  const raw = sign * (percentOf(subtotalCents, Math.abs(method.percent)) + Math.abs(method.fixedCents));
+  const raw = sign * (percentOf(discounted, Math.abs(method.percent)) + Math.abs(method.fixedCents));
   // A discount never takes the total below zero.
-  const methodAdjustmentCents = Math.min(raw, subtotalCents);
+  const methodAdjustmentCents = Math.min(raw, discounted);
   const extraCents = input.extraCents ?? 0;
   return {
     lines,
     subtotalCents,
+    couponDiscountCents,
     methodAdjustmentCents,
     extraCents,
-    totalCents: subtotalCents - methodAdjustmentCents + extraCents,
+    totalCents: discounted - methodAdjustmentCents + extraCents,
     units: input.lines.reduce((sum, l) => sum + l.quantity, 0),
   };
 }

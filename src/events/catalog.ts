@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'cash_app.payment_requires_attention',
   'community.grant_failed',
   'delivery.needs_attention',
+  'checkout.blocked',
   'webhook_endpoint.paused',
 ] as const;
 

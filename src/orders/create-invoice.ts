@@ -1,7 +1,8 @@
 import type { CatalogActor } from '../catalog/actor';
 import { availableCount } from '../catalog/serial-stock';
 import type { DbExecutor } from '../db/schema';
-import { invoiceTotals, quantityProblem } from '../domain/invoice-totals';
+import { invoiceTotals, lineTotals, quantityProblem } from '../domain/invoice-totals';
+import { applicableCoupon } from '../coupons/apply-coupon';
 import { recordEvent } from '../events/record';
 import { InvoiceRuleError } from './errors';
 
@@ -43,7 +44,6 @@ const QUANTITY_MESSAGES = {
  */
 export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input: CreateInvoiceInput): Promise<number> {
   if (input.lines.length === 0) throw new InvoiceRuleError('missing_field', 'An invoice needs at least one product variant', 'product_variants');
-  if (input.coupon) throw new InvoiceRuleError('coupon_not_found', `No coupon "${input.coupon}" in this store`, 'coupon');
 
   const variantIds = input.lines.map((l) => l.variantId);
   const rows = await trx
@@ -110,14 +110,16 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     if (!input.lines.some((l) => byId.get(l.variantId)!.humble)) throw new InvoiceRuleError('extra_not_allowed', 'None of these variants is pay-what-you-want', 'extra');
     if (input.extra.currency.toUpperCase() !== first.currency) throw new InvoiceRuleError('invalid_field', `extra must be in ${first.currency}`, 'extra.currency');
   }
-  const totals = invoiceTotals({
-    lines: input.lines.map((l) => {
-      const v = byId.get(l.variantId)!;
-      return { unitPriceCents: v.price_cents, quantity: l.quantity, bulkDiscount: v.bulk_discount };
-    }),
-    extraCents: input.extra?.amount ?? 0,
+  const lineInputs = input.lines.map((l) => {
+    const v = byId.get(l.variantId)!;
+    return { unitPriceCents: v.price_cents, quantity: l.quantity, bulkDiscount: v.bulk_discount };
   });
+  const coupon = input.coupon
+    ? await applicableCoupon(trx, actor.storeId, input.coupon, input.lines.map((l, i) => ({ productId: byId.get(l.variantId)!.product_id, netCents: lineTotals(lineInputs[i]!).netCents })))
+    : null;
+  const totals = invoiceTotals({ lines: lineInputs, extraCents: input.extra?.amount ?? 0, couponDiscountCents: coupon?.discountCents ?? 0 });
   if (input.free) {
+    totals.couponDiscountCents = 0;
     totals.subtotalCents = 0;
     totals.totalCents = 0;
     totals.methodAdjustmentCents = 0;
@@ -135,7 +137,9 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
       country: input.country ?? null,
       vat_id: input.vatId ?? null,
       payment_method: input.paymentMethod,
-      coupon_code: null,
+      coupon_code: coupon?.code ?? null,
+      coupon_id: coupon?.id ?? null,
+      coupon_discount_cents: totals.couponDiscountCents,
       affiliate: input.affiliate ?? null,
       currency: first.currency,
       subtotal_cents: totals.subtotalCents,

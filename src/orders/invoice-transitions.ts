@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
-import { canTransition, type InvoiceStatus } from '../domain/invoice-status';
+import { redeemCoupon } from '../coupons/apply-coupon';
+import { canTransition, type InvoiceStatus, isPaidStatus } from '../domain/invoice-status';
 import type { EventType } from '../events/catalog';
 import { recordEvent } from '../events/record';
 import { InvoiceStatusConflictError } from './errors';
@@ -22,7 +23,12 @@ export async function transitionInvoice(
   to: InvoiceStatus,
   options: { event?: EventType; quiet?: boolean; also?: { paid_at?: Date; completed_at?: Date } } = {},
 ): Promise<TransitionResult> {
-  const invoice = await trx.selectFrom('invoices').select(['status', 'status_set_at', 'store_id', 'livemode']).where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+  const invoice = await trx
+    .selectFrom('invoices')
+    .select(['status', 'status_set_at', 'store_id', 'livemode', 'coupon_id', 'coupon_discount_cents'])
+    .where('id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   const current = invoice.status as InvoiceStatus;
   if (current === to) return { changed: false, status: current };
   if (!canTransition(current, to)) {
@@ -42,6 +48,8 @@ export async function transitionInvoice(
     })
     .where('id', '=', invoiceId)
     .execute();
+  // The money is in: the coupon counts as used, in the same transaction as the status.
+  if (isPaidStatus(to)) await redeemCoupon(trx, { id: invoiceId, coupon_id: invoice.coupon_id, coupon_discount_cents: invoice.coupon_discount_cents });
   if (options.event) {
     await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: options.event, data: { id: invoiceId, status: to } });
   }

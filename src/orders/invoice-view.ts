@@ -41,7 +41,8 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
             },
             type: invoice.payment_method,
           },
-          subtotal: money(invoice.subtotal_cents - invoice.method_adjustment_cents, invoice.currency, invoice.units),
+          subtotal: money(invoice.subtotal_cents - invoice.coupon_discount_cents - invoice.method_adjustment_cents, invoice.currency, invoice.units),
+          coupon: invoice.coupon_id ? { id: invoice.coupon_id, code: invoice.coupon_code, discount: money(invoice.coupon_discount_cents, invoice.currency, invoice.units) } : null,
           expires_at: laravelTime(invoice.expires_at),
           full_price: money(invoice.total_cents, invoice.currency, invoice.units),
           original_amount: money(invoice.subtotal_cents, invoice.currency, invoice.units),
@@ -55,7 +56,7 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
         created_at: laravelTime(invoice.created_at),
         updated_at: laravelTime(invoice.updated_at),
         store_id: invoice.store_id,
-        coupon_id: null,
+        coupon_id: invoice.coupon_id,
         subscription_id: invoice.subscription_id,
         customer_information: {
           id: null,

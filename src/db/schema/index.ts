@@ -6,6 +6,7 @@ import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, Invoice
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
+import type { BlacklistsTable, BlockedCheckoutsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
 import type { SubscriptionPaymentsTable, SubscriptionReconciliationsTable, SubscriptionRepairsTable, SubscriptionsTable } from './subscriptions';
 
 export type { ApiKeyMode } from './api-keys';
@@ -39,6 +40,10 @@ export interface Database {
   subscription_payments: SubscriptionPaymentsTable;
   subscription_reconciliations: SubscriptionReconciliationsTable;
   subscription_repairs: SubscriptionRepairsTable;
+  coupons: CouponsTable;
+  coupon_redemptions: CouponRedemptionsTable;
+  blacklists: BlacklistsTable;
+  blocked_checkouts: BlockedCheckoutsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -33,6 +33,8 @@ export interface InvoicesTable {
   needs_attention: Generated<boolean>;
   replacement_of: number | null;
   subscription_id: Generated<number | null>;
+  coupon_id: Generated<number | null>;
+  coupon_discount_cents: Generated<number>;
   expires_at: Date;
   paid_at: Date | null;
   completed_at: Date | null;

@@ -4,6 +4,8 @@ import type { Db } from '../../../db/schema';
 import { gatewaySettings, type StripeSettings } from '../../../gateways/gateway-settings';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
 import type { SecretBox } from '../../../security/secret-box';
+import type { AsnLookup } from '../../../blacklists/asn-lookup';
+import { screenCustomer } from '../../../blacklists/screen-customer';
 import { createInvoice } from '../../../orders/create-invoice';
 import { InvoiceStatusConflictError } from '../../../orders/errors';
 import { transitionInvoice } from '../../../orders/invoice-transitions';
@@ -30,7 +32,7 @@ async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
   return invoice;
 }
 
-export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDependencies, gateways: { stripe: StripeGateway; secrets: SecretBox }): void {
+export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDependencies, gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup }): void {
   const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
   const one = async (auth: RequestAuth, id: number) => (await invoiceViews(deps.db, auth.store.id, [id]))[0]!;
 
@@ -96,6 +98,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       body: invoiceCreateBody,
       response: z.object({ data: invoiceView }),
       handler: async ({ auth, body }) => {
+        await screenCustomer(deps.db, auth.store.id, auth.livemode, { email: body.customer_email, ip: body.customer_ip ?? null, country: body.country ?? null }, gateways.asn);
         const id = await deps.db.transaction().execute((trx) =>
           createInvoice(trx, actorOf(auth), {
             customerEmail: body.customer_email,

@@ -1,0 +1,153 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { CatalogRuleError } from '../../../catalog/errors';
+import { laravelTime } from '../../../catalog/views/timestamps';
+import type { Selectable } from 'kysely';
+import type { BlacklistsTable } from '../../../db/schema/checkout-rules';
+import { BLACKLIST_TYPES, type BlacklistType, normaliseRule } from '../../../domain/blacklist';
+import type { ApiDependencies } from '../../context';
+import { notFound } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, pageQuery, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+import { SearchTranslator, searchBody } from '../../search';
+
+const ruleCreate = z.object({ type: z.enum(BLACKLIST_TYPES), data: z.string().min(1).max(255), description: z.string().max(1000) }).strict();
+const ruleUpdate = ruleCreate.partial().strict();
+const ruleParams = z.object({ blacklist: z.coerce.number().int().positive() });
+const ruleView = z.object({ id: z.number(), type: z.enum(BLACKLIST_TYPES), data: z.string(), description: z.string(), created_at: z.string(), updated_at: z.string(), store_id: z.number() }).openapi('Blacklist');
+const blockedView = z.object({ id: z.number(), blacklist_id: z.number().nullable(), rule_type: z.string(), rule_data: z.string(), customer_email: z.string(), customer_ip: z.string().nullable(), country: z.string().nullable(), created_at: z.string() });
+
+const ruleSearch = new SearchTranslator({ id: 'id', type: 'type', data: 'data', created_at: 'created_at', updated_at: 'updated_at' }, ['data', 'description']);
+
+function present(row: Selectable<BlacklistsTable>) {
+  return { id: row.id, type: row.type, data: row.data, description: row.description, created_at: laravelTime(row.created_at)!, updated_at: laravelTime(row.updated_at)!, store_id: row.store_id };
+}
+
+function canonical(type: BlacklistType, data: string): string {
+  const result = normaliseRule(type, data);
+  if ('problem' in result) throw new CatalogRuleError('invalid_field', `A ${type} rule needs ${result.problem}`, 'data');
+  return result.data;
+}
+
+/** SellApp's blacklists: rules that refuse a checkout by e-mail, pattern, IP, country or ASN. */
+export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const scoped = (auth: RequestAuth) => deps.db.selectFrom('blacklists').where('store_id', '=', auth.store.id);
+  const load = async (auth: RequestAuth, id: number) => {
+    const row = await scoped(auth).selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('Blacklist');
+    return row;
+  };
+  const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
+    let base = scoped(auth);
+    const condition = search ? ruleSearch.where(search) : null;
+    if (condition) base = base.where(condition);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    let ordered = base.selectAll();
+    for (const { column, direction } of search ? ruleSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
+    const rows = await ordered.orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
+    return toPage(rows.map(present), Number(total), query, path);
+  };
+  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+
+  router
+    .route({
+      method: 'get',
+      path: '/blacklists',
+      summary: 'List blacklist rules',
+      tags: ['Blacklists'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      response: z.object({ data: z.array(ruleView) }).passthrough(),
+      handler: ({ auth, query, req }) => page(auth, query, pathOf(req)),
+    })
+    .route({
+      method: 'post',
+      path: '/blacklists/search',
+      summary: 'Search blacklist rules (filters on id, type, data, dates; text search on data and description)',
+      tags: ['Blacklists'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      body: searchBody,
+      response: z.object({ data: z.array(ruleView) }).passthrough(),
+      handler: ({ auth, query, body, req }) => page(auth, query, pathOf(req), body),
+    })
+    .route({
+      method: 'get',
+      path: '/blacklists/blocked',
+      summary: 'Checkouts the rules refused, newest first',
+      tags: ['Blacklists'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      response: z.object({ data: z.array(blockedView) }).passthrough(),
+      handler: async ({ auth, query, req }) => {
+        const base = deps.db.selectFrom('blocked_checkouts').where('store_id', '=', auth.store.id);
+        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+        const rows = await base.selectAll().orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
+        const items = rows.map(({ store_id: _store, created_at, ...row }) => ({ ...row, created_at: laravelTime(created_at)! }));
+        return toPage(items, Number(total), query, pathOf(req));
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/blacklists',
+      summary: 'Add a rule (ASN AS1234, COUNTRY BE, EMAIL a@b.c, IP 1.3.3.7 or a CIDR range, WILDCARD_EMAIL @yahoo.com)',
+      tags: ['Blacklists'],
+      scope: 'invoices:write',
+      body: ruleCreate,
+      response: z.object({ data: ruleView }),
+      handler: async ({ auth, body }) => {
+        const row = await deps.db
+          .insertInto('blacklists')
+          .values({ store_id: auth.store.id, type: body.type, data: canonical(body.type, body.data), description: body.description })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { data: present(row) };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/blacklists/:blacklist',
+      summary: 'Retrieve a rule',
+      tags: ['Blacklists'],
+      scope: 'invoices:read',
+      params: ruleParams,
+      response: z.object({ data: ruleView }),
+      handler: async ({ auth, params }) => ({ data: present(await load(auth, params.blacklist)) }),
+    })
+    .route({
+      method: 'patch',
+      path: '/blacklists/:blacklist',
+      summary: 'Change a rule',
+      tags: ['Blacklists'],
+      scope: 'invoices:write',
+      params: ruleParams,
+      body: ruleUpdate,
+      response: z.object({ data: ruleView }),
+      handler: async ({ auth, params, body }) => {
+        const current = await load(auth, params.blacklist);
+        const type = body.type ?? current.type;
+        const row = await deps.db
+          .updateTable('blacklists')
+          .set({ type, data: canonical(type, body.data ?? current.data), description: body.description ?? current.description, updated_at: new Date() })
+          .where('id', '=', current.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { data: present(row) };
+      },
+    })
+    .route({
+      method: 'delete',
+      path: '/blacklists/:blacklist',
+      summary: 'Delete a rule (permanent; refusals it caused stay recorded)',
+      tags: ['Blacklists'],
+      scope: 'invoices:write',
+      params: ruleParams,
+      response: z.object({ data: ruleView }),
+      handler: async ({ auth, params }) => {
+        const current = await load(auth, params.blacklist);
+        await deps.db.deleteFrom('blacklists').where('id', '=', current.id).execute();
+        return { data: present(current) };
+      },
+    });
+}

@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import type { DbExecutor } from '../db/schema';
+import { COUPON_PROBLEM_MESSAGES, couponDiscount } from '../domain/coupons';
+import { InvoiceRuleError } from '../orders/errors';
+
+/** Invoices that hold a coupon while they may still be paid: they count against its limit. */
+const HOLDING = ['PENDING', 'REVIEW', 'PARTIAL'];
+
+/**
+ * The coupon a new invoice asked for, checked and priced. The coupon row stays locked until
+ * the invoice is committed, so concurrent checkouts cannot take more than its limit: paid
+ * redemptions plus invoices still waiting for payment count; voided ones give theirs back.
+ */
+export async function applicableCoupon(trx: DbExecutor, storeId: number, code: string, lines: { productId: number; netCents: number }[]) {
+  const coupon = await trx
+    .selectFrom('coupons')
+    .selectAll()
+    .where('store_id', '=', storeId)
+    .where(sql`lower(code)`, '=', code.trim().toLowerCase())
+    .where('deleted_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!coupon) throw new InvoiceRuleError('coupon_not_found', `No coupon "${code}" in this store`, 'coupon');
+  const holding = await trx
+    .selectFrom('invoices')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('coupon_id', '=', coupon.id)
+    .where('status', 'in', HOLDING)
+    .executeTakeFirstOrThrow();
+  const outcome = couponDiscount(
+    {
+      type: coupon.type,
+      discount: coupon.discount,
+      storeWide: coupon.store_wide,
+      productIds: coupon.products,
+      limit: coupon.limit,
+      taken: coupon.uses + Number(holding.count),
+      minimumAmountCents: coupon.minimum_amount_cents,
+      maximumDiscountCents: coupon.maximum_discount_cents,
+      expiresAt: coupon.expires_at,
+    },
+    lines,
+    new Date(),
+  );
+  if ('problem' in outcome) throw new InvoiceRuleError(outcome.problem, `Coupon "${coupon.code}" ${COUPON_PROBLEM_MESSAGES[outcome.problem]}`, 'coupon');
+  return { id: coupon.id, code: coupon.code, discountCents: outcome.discountCents };
+}
+
+/** A paid invoice redeems its coupon exactly once (the redemption row is unique per invoice). */
+export async function redeemCoupon(trx: DbExecutor, invoice: { id: number; coupon_id: number | null; coupon_discount_cents: number }): Promise<void> {
+  if (!invoice.coupon_id) return;
+  const redeemed = await trx
+    .insertInto('coupon_redemptions')
+    .values({ coupon_id: invoice.coupon_id, invoice_id: invoice.id, discount_cents: invoice.coupon_discount_cents })
+    .onConflict((oc) => oc.column('invoice_id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (redeemed) await trx.updateTable('coupons').set({ uses: sql`uses + 1` }).where('id', '=', invoice.coupon_id).execute();
+}

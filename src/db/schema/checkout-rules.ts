@@ -1,0 +1,52 @@
+import type { Generated } from 'kysely';
+import type { BlacklistType } from '../../domain/blacklist';
+import type { CouponType } from '../../domain/coupons';
+
+export interface CouponsTable {
+  id: Generated<number>;
+  store_id: number;
+  code: string;
+  type: CouponType;
+  /** PERCENTAGE: basis points; AMOUNT: cents. */
+  discount: number;
+  store_wide: boolean;
+  products: Generated<number[]>;
+  limit: number | null;
+  uses: Generated<number>;
+  minimum_amount_cents: number | null;
+  maximum_discount_cents: number | null;
+  expires_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  deleted_at: Date | null;
+}
+
+export interface CouponRedemptionsTable {
+  id: Generated<number>;
+  coupon_id: number;
+  invoice_id: number;
+  discount_cents: number;
+  created_at: Generated<Date>;
+}
+
+export interface BlacklistsTable {
+  id: Generated<number>;
+  store_id: number;
+  type: BlacklistType;
+  data: string;
+  description: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface BlockedCheckoutsTable {
+  id: Generated<number>;
+  store_id: number;
+  blacklist_id: number | null;
+  rule_type: string;
+  rule_data: string;
+  customer_email: string;
+  customer_ip: string | null;
+  country: string | null;
+  created_at: Generated<Date>;
+}
