@@ -7,7 +7,7 @@ import { createBaselineActivities } from './baseline';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
 import { createReconciliationActivities } from './subscription-reconciliation';
-import { createSubscriptionActivities } from './subscriptions';
+import { createSubscriptionActivities, type SubscriptionActivityDependencies } from './subscriptions';
 import { createWebhookActivities } from './webhooks';
 import type { Client } from '@temporalio/client';
 
@@ -19,7 +19,7 @@ export interface ActivityDependencies {
   allowPrivateNetworks: boolean;
   notifications: NotificationConfig;
   stripe: StripeGateway;
-  subscriptions: { cancelConfirmWindowMs: number; roundsPerRun: number };
+  subscriptions: SubscriptionActivityDependencies['subscriptions'];
   /** For activities that start workflows (the outbox relay). */
   client?: Client;
   taskQueue?: string;

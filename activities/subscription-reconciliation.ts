@@ -4,14 +4,22 @@ import { sql } from 'kysely';
 import type { Db } from '../src/db/schema';
 import type { StripeGateway } from '../src/gateways/stripe-gateway';
 import type { SecretBox } from '../src/security/secret-box';
-import { reconcileSubscription, recordRepairs } from '../src/subscriptions/reconcile';
+import { type Repair, reconcileSubscription, recordRepairs } from '../src/subscriptions/reconcile';
 
 /** The daily reconciliation's steps: open a run, check subscriptions in batches, close it. */
 export function createReconciliationActivities(deps: { db: Db; secrets: SecretBox; stripe: StripeGateway; client?: Client; taskQueue?: string }) {
   const { db } = deps;
-  // Open subscriptions, and ended ones whose revoke or provider stop has not happened.
+  // Open subscriptions, ended ones with work left, and ones that ended lately (Stripe may still bill them).
   const candidates = () =>
-    db.selectFrom('subscriptions').where((eb) => eb.or([eb('status', 'in', ['ACTIVE', 'PAST_DUE']), eb('entitlements_revoked_at', 'is', null), eb('provider_ended_at', 'is', null)]));
+    db.selectFrom('subscriptions').where((eb) =>
+      eb.or([
+        eb('status', 'in', ['ACTIVE', 'PAST_DUE']),
+        eb('entitlements_revoked_at', 'is', null),
+        eb('provider_ended_at', 'is', null),
+        eb('cancel_request_sent_at', 'is', null).and('cancel_request', 'is not', null),
+        eb('ended_at', '>', sql<Date>`now() - interval '35 days'`),
+      ]),
+    );
 
   return {
     async openReconciliation(input: { trigger: string }): Promise<{ reconciliationId: number }> {
@@ -27,7 +35,16 @@ export function createReconciliationActivities(deps: { db: Db; secrets: SecretBo
       const ids = await candidates().select('id').where('id', '>', input.afterId).orderBy('id').limit(input.limit).execute();
       let repaired = 0;
       for (const { id } of ids) {
-        const repairs = await reconcileSubscription({ db, secrets: deps.secrets, stripe: deps.stripe, client, taskQueue }, id);
+        // A retried batch does not check (or report) a subscription twice in one run.
+        const done = await db.selectFrom('subscription_repairs').select('id').where('reconciliation_id', '=', input.reconciliationId).where('subscription_id', '=', id).executeTakeFirst();
+        if (done) continue;
+        let repairs: Repair[];
+        try {
+          repairs = await reconcileSubscription({ db, secrets: deps.secrets, stripe: deps.stripe, client, taskQueue }, id);
+        } catch (error) {
+          // One broken subscription must not stop the run (or every later one).
+          repairs = [{ problem: 'check_failed', action: 'reported', detail: { reason: error instanceof Error ? error.message : String(error) } }];
+        }
         await recordRepairs(db, input.reconciliationId, id, repairs);
         repaired += repairs.length > 0 ? 1 : 0;
         await db

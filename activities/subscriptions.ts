@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
+import Stripe from 'stripe';
 import type { Db } from '../src/db/schema';
-import { accessEndsAt, nextStep } from '../src/domain/subscription-lifecycle';
+import { accessEndsAt, hasEnded, nextStep } from '../src/domain/subscription-lifecycle';
 import { recordEvent } from '../src/events/record';
-import type { StripeGateway } from '../src/gateways/stripe-gateway';
+import { NoPaymentToRefundError, type ProviderSubscription, type StripeGateway } from '../src/gateways/stripe-gateway';
 import type { SecretBox } from '../src/security/secret-box';
 import { sendPaymentFailedNotice } from '../src/subscriptions/customer-notices';
-import { stripeSecretKey } from '../src/subscriptions/stripe-key';
+import { StripeNotConfiguredError, stripeSecretKey } from '../src/subscriptions/stripe-key';
+import { recordRenewal } from '../src/subscriptions/stripe-subscription-events';
 import { applyToSubscription, graceMs, progressOf, settleSubscription } from '../src/subscriptions/subscription-records';
 import type { NotificationConfig } from '../src/webhooks/notifications';
 import type { SubscriptionPlan } from '../workflows/subscription-definitions';
@@ -15,7 +17,7 @@ export interface SubscriptionActivityDependencies {
   secrets: SecretBox;
   stripe: StripeGateway;
   notifications: NotificationConfig;
-  subscriptions: { cancelConfirmWindowMs: number; roundsPerRun: number };
+  subscriptions: { cancelConfirmWindowMs: number; roundsPerRun: number; renewalCheckMs: number; renewalLeewayMs: number };
 }
 
 type Ref = { subscriptionId: number };
@@ -33,12 +35,14 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
   return {
     async planSubscriptionStep(input: Ref): Promise<SubscriptionPlan> {
       const row = await load(input.subscriptionId);
-      const step = nextStep(progressOf(row), { graceMs: await graceMs(db, row.store_id), confirmWindowMs: deps.subscriptions.cancelConfirmWindowMs }, new Date());
+      const { cancelConfirmWindowMs, renewalCheckMs, renewalLeewayMs } = deps.subscriptions;
+      const timing = { graceMs: await graceMs(db, row.store_id), confirmWindowMs: cancelConfirmWindowMs, renewalCheckMs, renewalLeewayMs };
+      const step = nextStep(progressOf(row), timing, new Date());
       return { status: row.status, step: step.kind, until: step.kind === 'wait' ? step.until.toISOString() : null, roundsPerRun: deps.subscriptions.roundsPerRun };
     },
 
     async settleSubscriptionDeadline(input: Ref): Promise<void> {
-      await db.transaction().execute((trx) => settleSubscription(trx, input.subscriptionId));
+      await db.transaction().execute((trx) => settleSubscription(trx, input.subscriptionId, deps.subscriptions.renewalLeewayMs));
     },
 
     /** Sends the seller's cancellation to the provider: schedule it, or cancel now and refund. */
@@ -47,14 +51,55 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       const request = row.cancel_request;
       if (!request || row.cancel_request_sent_at) return;
       const key = await keyFor(row);
+      const attempt = `${request.requested_at}-${request.attempt ?? 0}`;
       if (request.at_period_end) {
-        await deps.stripe.setCancelAtPeriodEnd(key, row.provider_subscription_id, true, `sellflow-sub-${row.id}-cancel-at-period-end-${request.requested_at}-${request.attempt ?? 0}`);
+        // Ended meanwhile: there is nothing left to schedule.
+        if (!hasEnded(row.status)) await deps.stripe.setCancelAtPeriodEnd(key, row.provider_subscription_id, true, `sellflow-sub-${row.id}-cancel-at-period-end-${attempt}`);
       } else {
         // Cancel before refunding: a refund for a subscription that keeps billing is worse.
-        await deps.stripe.cancelSubscription(key, row.provider_subscription_id, `sellflow-sub-${row.id}-cancel-${request.requested_at}-${request.attempt ?? 0}`);
+        await deps.stripe.cancelSubscription(key, row.provider_subscription_id, `sellflow-sub-${row.id}-cancel-${attempt}`);
+        // Owed even when the subscription ended before this ran.
         if (request.refund_cents > 0 && request.refund_payment_id) await refundPayment(row, request.refund_payment_id, request.refund_cents, key);
       }
-      await db.updateTable('subscriptions').set({ cancel_request_sent_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
+      // Only this request is sent: a newer one recorded meanwhile waits for its own turn.
+      await db
+        .updateTable('subscriptions')
+        .set({ cancel_request_sent_at: new Date(), updated_at: new Date() })
+        .where('id', '=', row.id)
+        .where(sql<string>`cancel_request->>'requested_at'`, '=', request.requested_at)
+        .where(sql<number>`coalesce((cancel_request->>'attempt')::int, 0)`, '=', request.attempt ?? 0)
+        .execute();
+    },
+
+    /**
+     * The deadline passed with no failure reported: Stripe may be renewing right now (it bills
+     * about an hour after the period ends) or its webhook got lost. Ask it, and adopt what it says.
+     */
+    async verifySubscriptionRenewal(input: Ref): Promise<'renewed' | 'failed' | 'canceled' | 'pending' | 'unknown'> {
+      const row = await load(input.subscriptionId);
+      let remote: ProviderSubscription | null | undefined;
+      try {
+        remote = await deps.stripe.retrieveSubscription(await keyFor(row), row.provider_subscription_id);
+      } catch (error) {
+        if (!(error instanceof StripeNotConfiguredError) && !(error instanceof Stripe.errors.StripeError)) throw error;
+        remote = undefined;
+      }
+      return db.transaction().execute(async (trx) => {
+        let outcome: 'renewed' | 'failed' | 'canceled' | 'pending' | 'unknown' = remote ? 'pending' : 'unknown';
+        const at = new Date();
+        if (remote && (remote.status === 'canceled' || remote.status === 'incomplete_expired')) {
+          await applyToSubscription(trx, row.id, { kind: 'deleted', at });
+          outcome = 'canceled';
+        } else if (remote && (remote.status === 'past_due' || remote.status === 'unpaid')) {
+          await applyToSubscription(trx, row.id, { kind: 'updated', providerStatus: remote.status, periodStart: remote.periodStart, periodEnd: remote.periodEnd, cancelAtPeriodEnd: remote.cancelAtPeriodEnd, at });
+          outcome = 'failed';
+        } else if (remote?.latestInvoice?.paid && remote.latestInvoice.renews && remote.latestInvoice.periodEnd && remote.latestInvoice.periodEnd > row.current_period_end) {
+          await recordRenewal(trx, row.id, { ...remote.latestInvoice, paidAt: remote.latestInvoice.paidAt ?? at });
+          outcome = 'renewed';
+        }
+        await trx.updateTable('subscriptions').set({ renewal_checked_at: at }).where('id', '=', row.id).execute();
+        return outcome;
+      });
     },
 
     /** Ends what the subscription gave: its license keys expire now (community grants join here). */
@@ -78,7 +123,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     async endSubscriptionAtProvider(input: Ref): Promise<void> {
       const row = await load(input.subscriptionId);
       if (row.provider_ended_at) return;
-      await deps.stripe.cancelSubscription(await keyFor(row), row.provider_subscription_id, `sellflow-sub-${row.id}-end`);
+      await deps.stripe.cancelSubscription(await keyFor(row), row.provider_subscription_id, `sellflow-sub-${row.id}-end-${row.provider_end_attempt}`);
       await db.updateTable('subscriptions').set({ provider_ended_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
     },
 
@@ -117,7 +162,12 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
         productTitle: `${row.product_title} — ${row.variant_title}`,
         accessEndsAt: accessEndsAt({ currentPeriodEnd: row.current_period_end, cancelAtPeriodEnd: row.cancel_at_period_end }, await graceMs(db, row.store_id)),
       });
-      await db.updateTable('subscriptions').set({ payment_failure_notified_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
+      // Never earlier than the failure it answers, whatever the clocks say: one e-mail per failure.
+      await db
+        .updateTable('subscriptions')
+        .set({ payment_failure_notified_at: sql<Date>`greatest(now(), ${row.payment_failed_at})`, updated_at: new Date() })
+        .where('id', '=', row.id)
+        .execute();
       return { emailed };
     },
   };
@@ -125,13 +175,27 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
   async function refundPayment(row: { id: number; store_id: number; livemode: boolean; invoice_id: number }, paymentId: number, amountCents: number, key: string): Promise<void> {
     const payment = await db.selectFrom('subscription_payments').selectAll().where('id', '=', paymentId).where('subscription_id', '=', row.id).executeTakeFirstOrThrow();
     if (payment.provider_refund_id) return;
-    const refund = await deps.stripe.refundInvoicePayment(key, {
-      providerInvoiceId: payment.provider_invoice_id,
-      paymentIntentId: payment.provider_payment_intent_id,
-      amountCents,
-      idempotencyKey: `sellflow-sub-${row.id}-refund-${payment.id}`,
-      metadata: { subscription_id: String(row.id), invoice_id: String(row.invoice_id) },
-    });
+    let refund: { refundId: string; paymentIntentId: string };
+    try {
+      refund = await deps.stripe.refundInvoicePayment(key, {
+        providerInvoiceId: payment.provider_invoice_id,
+        paymentIntentId: payment.provider_payment_intent_id,
+        amountCents,
+        idempotencyKey: `sellflow-sub-${row.id}-refund-${payment.id}`,
+        metadata: { subscription_id: String(row.id), invoice_id: String(row.invoice_id) },
+      });
+    } catch (error) {
+      // Stripe refused it for good (already refunded in the dashboard, nothing to refund…):
+      // a person settles the money; the cancellation and revoke go on.
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError) && !(error instanceof NoPaymentToRefundError)) throw error;
+      await recordEvent(db, {
+        storeId: row.store_id,
+        livemode: row.livemode,
+        type: 'delivery.needs_attention',
+        data: { id: row.invoice_id, subscription_id: row.id, reason: `refund of ${amountCents} cents refused: ${error.message}` },
+      });
+      return;
+    }
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('subscription_payments')

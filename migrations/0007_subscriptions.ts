@@ -36,6 +36,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('end_reason', 'text')
     .addColumn('entitlements_revoked_at', 'timestamptz')
     .addColumn('provider_ended_at', 'timestamptz')
+    // Raised when the provider must be told again to stop billing (a fresh idempotency key).
+    .addColumn('provider_end_attempt', 'integer', (c) => c.notNull().defaultTo(0))
+    // Stripe's time for the newest customer.subscription.updated applied: older ones are stale.
+    .addColumn('provider_event_at', 'timestamptz')
+    // When an overdue renewal with no failure reported was last checked with the provider.
+    .addColumn('renewal_checked_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint('subscriptions_provider_id_uq', ['provider', 'provider_subscription_id'])

@@ -50,6 +50,8 @@ const envSchema = z.object({
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
   GEOIP_ASN_DATABASE: optionalString,
   SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: z.coerce.number().int().min(1).default(3600),
+  SUBSCRIPTION_RENEWAL_CHECK_SECONDS: z.coerce.number().int().min(1).default(3600),
+  SUBSCRIPTION_RENEWAL_LEEWAY_SECONDS: z.coerce.number().int().min(0).default(86_400),
   SUBSCRIPTION_ROUNDS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(100),
   SUBSCRIPTION_RECONCILE_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(3),
 });
@@ -119,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     subscriptions: {
       /** After an immediate cancel, how long to wait for the provider's webhook before asking it. */
       cancelConfirmWindowMs: e.SUBSCRIPTION_CANCEL_CONFIRM_SECONDS * 1000,
+      /** Past its deadline with no failure reported, a renewal is checked with the provider this often, for up to the leeway. */
+      renewalCheckMs: e.SUBSCRIPTION_RENEWAL_CHECK_SECONDS * 1000,
+      renewalLeewayMs: e.SUBSCRIPTION_RENEWAL_LEEWAY_SECONDS * 1000,
       /** Rounds (renewals, notices, waits) a subscription workflow run handles before continueAsNew. */
       roundsPerRun: e.SUBSCRIPTION_ROUNDS_PER_RUN,
       reconcileHourUtc: e.SUBSCRIPTION_RECONCILE_HOUR_UTC,

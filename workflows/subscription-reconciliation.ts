@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { ReconciliationActivities } from '../activities/subscription-reconciliation';
 
 const { openReconciliation, closeReconciliation } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '1 minute' });
-const { reconcileBatch } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+const { reconcileBatch } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 
 const BATCH = 50;
 

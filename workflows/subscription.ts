@@ -59,6 +59,9 @@ export async function subscription(input: SubscriptionInput): Promise<Subscripti
       case 'settle':
         await record.settleSubscriptionDeadline(ref);
         break;
+      case 'verify_renewal':
+        await provider.verifySubscriptionRenewal(ref);
+        break;
       case 'wait':
         state.waitingUntil = plan.until;
         await condition(() => changes !== seen, Math.max(MIN_WAIT_MS, Date.parse(plan.until!) - Date.now()));

@@ -87,7 +87,8 @@ export class DocumentedRouter {
       const query = parseOrThrow(spec.query, req.query, 'query');
       const body = parseOrThrow(spec.body, req.body, 'body');
       const result = await spec.handler({ req, res, params, query, body, auth });
-      if (!res.headersSent) res.status(status).json(result);
+      // A handler may pick another success status (e.g. 202 for work still under way).
+      if (!res.headersSent) res.status(res.statusCode !== 200 ? res.statusCode : status).json(result);
     });
     return this;
   }

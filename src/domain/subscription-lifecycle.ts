@@ -20,6 +20,10 @@ export interface SubscriptionSnapshot {
   paymentFailedAt: Date | null;
   /** False while the period is our guess (created before the provider stated one). */
   periodConfirmed: boolean;
+  /** When the newest provider update we applied was sent: older ones are stale. */
+  providerEventAt: Date | null;
+  /** A seller's cancellation is recorded but not yet sent: the provider's flag is behind it. */
+  cancelPending: boolean;
 }
 
 export interface SubscriptionPatch {
@@ -30,6 +34,7 @@ export interface SubscriptionPatch {
   cancellationInProgress?: boolean;
   paymentFailedAt?: Date | null;
   periodConfirmed?: boolean;
+  providerEventAt?: Date;
   endedAt?: Date;
   endReason?: EndReason;
   providerEnded?: boolean;
@@ -104,14 +109,15 @@ export function applyProviderChange(s: SubscriptionSnapshot, change: ProviderCha
       if (PROVIDER_ENDED.has(change.providerStatus)) return end(s, change.at);
       // Periods move only with a payment: Stripe advances a subscription's period when it
       // starts billing the next one, before the money is in.
-      const result: LifecycleChange = { patch: {}, events: [] };
+      if (s.providerEventAt && change.at.getTime() < s.providerEventAt.getTime()) return { patch: {}, events: [], ignored: 'stale' };
+      const result: LifecycleChange = { patch: { providerEventAt: change.at }, events: [] };
       if (PROVIDER_UNPAID.has(change.providerStatus)) {
         const failed = fail(s, change.periodEnd, change.at);
         Object.assign(result.patch, failed.patch);
         result.events.push(...failed.events);
       }
-      // An immediate cancellation on its way wins over a scheduled flag flipping back.
-      if (!s.cancellationInProgress && change.cancelAtPeriodEnd !== s.cancelAtPeriodEnd) {
+      // A cancellation of ours on its way wins over the provider's flag until it is sent.
+      if (!s.cancellationInProgress && !s.cancelPending && change.cancelAtPeriodEnd !== s.cancelAtPeriodEnd) {
         result.patch.cancelAtPeriodEnd = change.cancelAtPeriodEnd;
         result.events.push({ type: 'subscription.updated', data: { reason: change.cancelAtPeriodEnd ? 'cancel_scheduled' : 'cancel_unscheduled' } });
       }
@@ -126,10 +132,10 @@ export function accessEndsAt(s: Pick<SubscriptionSnapshot, 'currentPeriodEnd' | 
   return new Date(s.currentPeriodEnd.getTime() + (s.cancelAtPeriodEnd ? 0 : graceMs));
 }
 
-/** The deadline passed: the subscription ends, canceled if the seller asked, expired if unpaid. */
-export function settleAtDeadline(s: SubscriptionSnapshot, graceMs: number, now: Date): LifecycleChange | null {
+/** The deadline (and, for a renewal never reported failed, the leeway) passed: the subscription ends, canceled if the seller asked, expired if unpaid. */
+export function settleAtDeadline(s: SubscriptionSnapshot, timing: Pick<SubscriptionTiming, 'graceMs' | 'renewalLeewayMs'>, now: Date): LifecycleChange | null {
   if (hasEnded(s.status) || s.cancellationInProgress) return null;
-  if (now.getTime() < accessEndsAt(s, graceMs).getTime()) return null;
+  if (now.getTime() < settleDeadline(s, timing).getTime()) return null;
   const endReason: EndReason = s.cancelAtPeriodEnd ? 'canceled_at_period_end' : 'unpaid';
   return {
     patch: { status: s.cancelAtPeriodEnd ? 'CANCELED' : 'EXPIRED', endedAt: now, endReason },
@@ -143,6 +149,8 @@ export interface SubscriptionProgress extends SubscriptionSnapshot {
   paymentFailureNotifiedAt: Date | null;
   entitlementsRevoked: boolean;
   providerEnded: boolean;
+  /** When we last asked the provider about an overdue renewal. */
+  renewalCheckedAt: Date | null;
 }
 
 export type SubscriptionStep =
@@ -152,16 +160,29 @@ export type SubscriptionStep =
   | { kind: 'notify_payment_failed' }
   | { kind: 'confirm_cancellation' }
   | { kind: 'settle' }
-  | { kind: 'wait'; until: Date; then: 'settle' | 'confirm_cancellation' }
+  | { kind: 'verify_renewal' }
+  | { kind: 'wait'; until: Date; then: 'settle' | 'confirm_cancellation' | 'verify_renewal' }
   | { kind: 'finished' };
 
+export interface SubscriptionTiming {
+  graceMs: number;
+  confirmWindowMs: number;
+  /** An overdue renewal with no failure reported: how often to ask the provider, and for how long. */
+  renewalCheckMs: number;
+  renewalLeewayMs: number;
+}
+
 /**
- * The one thing the workflow does next. Ended: revoke, then make sure the provider stops
- * billing. Canceling now: revoke at once, then wait for the provider to confirm.
+ * The one thing the workflow does next. A cancellation the seller asked for is sent first,
+ * even if the subscription ended meanwhile (its refund is still owed). Ended: revoke, then
+ * make sure the provider stops billing. Canceling now: revoke at once, then wait for the
+ * provider to confirm. Past its deadline with no failure reported, a subscription is not
+ * ended on our clock alone: the provider is asked (its renewal may be under way) for up
+ * to the leeway.
  */
-export function nextStep(s: SubscriptionProgress, timing: { graceMs: number; confirmWindowMs: number }, now: Date): SubscriptionStep {
+export function nextStep(s: SubscriptionProgress, timing: SubscriptionTiming, now: Date): SubscriptionStep {
   const ended = hasEnded(s.status);
-  if (s.cancelRequested && !s.cancelRequestSentAt && !ended) return { kind: 'send_cancellation' };
+  if (s.cancelRequested && !s.cancelRequestSentAt) return { kind: 'send_cancellation' };
   if (ended) {
     if (!s.entitlementsRevoked) return { kind: 'revoke' };
     if (!s.providerEnded) return { kind: 'end_at_provider' };
@@ -176,5 +197,15 @@ export function nextStep(s: SubscriptionProgress, timing: { graceMs: number; con
     return { kind: 'notify_payment_failed' };
   }
   const until = accessEndsAt(s, timing.graceMs);
-  return now.getTime() >= until.getTime() ? { kind: 'settle' } : { kind: 'wait', until, then: 'settle' };
+  if (now.getTime() < until.getTime()) return { kind: 'wait', until, then: s.status === 'ACTIVE' && !s.cancelAtPeriodEnd ? 'verify_renewal' : 'settle' };
+  if (s.status !== 'ACTIVE' || s.cancelAtPeriodEnd || now.getTime() >= until.getTime() + timing.renewalLeewayMs) return { kind: 'settle' };
+  if (!s.renewalCheckedAt || s.renewalCheckedAt.getTime() < until.getTime()) return { kind: 'verify_renewal' };
+  const next = new Date(Math.min(s.renewalCheckedAt.getTime() + timing.renewalCheckMs, until.getTime() + timing.renewalLeewayMs));
+  return now.getTime() >= next.getTime() ? { kind: 'verify_renewal' } : { kind: 'wait', until: next, then: 'verify_renewal' };
+}
+
+/** When an unrenewed subscription ends: ACTIVE ones (no failure reported) wait out the renewal leeway too. */
+export function settleDeadline(s: Pick<SubscriptionSnapshot, 'status' | 'currentPeriodEnd' | 'cancelAtPeriodEnd'>, timing: Pick<SubscriptionTiming, 'graceMs' | 'renewalLeewayMs'>): Date {
+  const until = accessEndsAt(s, timing.graceMs);
+  return s.status === 'ACTIVE' && !s.cancelAtPeriodEnd ? new Date(until.getTime() + timing.renewalLeewayMs) : until;
 }

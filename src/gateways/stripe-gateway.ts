@@ -3,21 +3,60 @@ import type { BillingInterval } from '../domain/billing-interval';
 
 const STRIPE_INTERVAL = { DAY: 'day', WEEK: 'week', MONTH: 'month', YEAR: 'year' } as const;
 
+/** A subscription invoice in our terms: what it billed for, and whether it is paid. */
+export interface ProviderInvoice {
+  id: string;
+  paid: boolean;
+  /** Only invoices that start or renew the subscription move its period. */
+  renews: boolean;
+  periodStart: Date | null;
+  periodEnd: Date | null;
+  amountPaidCents: number;
+  currency: string;
+  paidAt: Date | null;
+  paymentIntentId: string | null;
+}
+
 /** A Stripe subscription in our terms (periods live on its items since API 2025-03-31). */
 export interface ProviderSubscription {
   status: string;
   cancelAtPeriodEnd: boolean;
   periodStart: Date | null;
   periodEnd: Date | null;
+  /** Set when retrieved with its latest invoice expanded. */
+  latestInvoice: ProviderInvoice | null;
+}
+
+const fromUnix = (seconds: number) => new Date(seconds * 1000);
+
+export class NoPaymentToRefundError extends Error {}
+
+export function providerInvoiceOf(invoice: Stripe.Invoice): ProviderInvoice {
+  const line = invoice.lines?.data?.find((l) => l.period) ?? null;
+  const payment = invoice.payments?.data?.find((p) => p.payment?.payment_intent);
+  const intent = payment?.payment.payment_intent;
+  return {
+    id: invoice.id ?? '',
+    paid: invoice.status === 'paid',
+    renews: invoice.billing_reason === 'subscription_create' || invoice.billing_reason === 'subscription_cycle',
+    periodStart: line ? fromUnix(line.period.start) : null,
+    periodEnd: line ? fromUnix(line.period.end) : null,
+    amountPaidCents: invoice.amount_paid,
+    currency: invoice.currency,
+    paidAt: invoice.status_transitions?.paid_at ? fromUnix(invoice.status_transitions.paid_at) : null,
+    paymentIntentId: typeof intent === 'string' ? intent : (intent?.id ?? null),
+  };
 }
 
 export function providerSubscriptionOf(subscription: Stripe.Subscription): ProviderSubscription {
   const item = subscription.items?.data?.[0];
+  const latest = subscription.latest_invoice;
   return {
     status: subscription.status,
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
-    periodStart: item ? new Date(item.current_period_start * 1000) : null,
-    periodEnd: item ? new Date(item.current_period_end * 1000) : null,
+    periodStart: item ? fromUnix(item.current_period_start) : null,
+    periodEnd: item ? fromUnix(item.current_period_end) : null,
+    latestInvoice: latest && typeof latest === 'object' ? providerInvoiceOf(latest) : null,
   };
 }
 
@@ -86,7 +125,7 @@ export class StripeGateway {
   /** The subscription as Stripe holds it, or null when Stripe has no such subscription. */
   async retrieveSubscription(secretKey: string, subscriptionId: string): Promise<ProviderSubscription | null> {
     try {
-      return providerSubscriptionOf(await this.client(secretKey).subscriptions.retrieve(subscriptionId));
+      return providerSubscriptionOf(await this.client(secretKey).subscriptions.retrieve(subscriptionId, { expand: ['latest_invoice'] }));
     } catch (error) {
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) return null;
       throw error;
@@ -126,7 +165,7 @@ export class StripeGateway {
       const intent = paid?.payment.payment_intent;
       paymentIntentId = typeof intent === 'string' ? intent : (intent?.id ?? null);
     }
-    if (!paymentIntentId) throw new Error(`Stripe invoice ${input.providerInvoiceId} has no payment to refund`);
+    if (!paymentIntentId) throw new NoPaymentToRefundError(`Stripe invoice ${input.providerInvoiceId} has no payment to refund`);
     const refund = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: input.amountCents, metadata: input.metadata }, { idempotencyKey: input.idempotencyKey });
     return { refundId: refund.id, paymentIntentId };
   }

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { sql } from 'kysely';
 import Stripe from 'stripe';
 import type { Db } from '../db/schema';
 import { hasEnded, type ProviderChange } from '../domain/subscription-lifecycle';
@@ -20,12 +21,14 @@ export interface ReconcileContext {
 }
 
 export interface Repair {
-  problem: 'missing_workflow' | 'provider_canceled' | 'provider_still_billing' | 'provider_past_due' | 'cancel_flag_differs' | 'provider_missing' | 'provider_unreachable';
+  problem: 'missing_workflow' | 'provider_canceled' | 'provider_still_billing' | 'provider_past_due' | 'cancel_flag_differs' | 'cancel_not_sent' | 'provider_missing' | 'provider_unreachable' | 'check_failed';
   action: 'workflow_started' | 'canceled' | 'cancel_at_provider' | 'marked_past_due' | 'adopted_provider_flag' | 'reported';
   detail: Record<string, unknown>;
 }
 
 const PROVIDER_ENDED = new Set(['canceled', 'incomplete_expired']);
+/** A cancellation still unsent after this long was not merely in flight. */
+const STALE_REQUEST_MS = 60_000;
 
 async function workflowRunning(client: Client, subscriptionId: number): Promise<boolean> {
   try {
@@ -80,14 +83,22 @@ export async function reconcileSubscription(ctx: ReconcileContext, subscriptionI
   if (disagreement) {
     repairs.push(disagreement.repair);
     if (disagreement.change) await ctx.db.transaction().execute((trx) => applyToSubscription(trx, row.id, disagreement.change!));
-    if (disagreement.reopenProvider) await ctx.db.updateTable('subscriptions').set({ provider_ended_at: null, updated_at: new Date() }).where('id', '=', row.id).execute();
+    if (disagreement.reopenProvider) {
+      // Told again under a fresh idempotency key: Stripe would replay the first answer.
+      await ctx.db.updateTable('subscriptions').set({ provider_ended_at: null, provider_end_attempt: sql`provider_end_attempt + 1`, updated_at: new Date() }).where('id', '=', row.id).execute();
+    }
     changed = true;
     row = await loadRow(ctx.db, subscriptionId);
   }
-  const workRemains = !hasEnded(row.status) || !row.entitlements_revoked_at || !row.provider_ended_at;
+  const unsentCancel = row.cancel_request !== null && row.cancel_request_sent_at === null;
+  const workRemains = !hasEnded(row.status) || !row.entitlements_revoked_at || !row.provider_ended_at || unsentCancel;
   const running = await workflowRunning(ctx.client, row.id);
   if (workRemains && !running) {
     repairs.push({ problem: 'missing_workflow', action: 'workflow_started', detail: { status: row.status, current_period_end: row.current_period_end.toISOString() } });
+  } else if (unsentCancel && running && row.cancel_request && Date.now() - Date.parse(row.cancel_request.requested_at) > STALE_REQUEST_MS) {
+    // Recorded but never sent (the wake-up after the API's commit was lost): wake it now.
+    repairs.push({ problem: 'cancel_not_sent', action: 'workflow_started', detail: { requested_at: row.cancel_request.requested_at } });
+    changed = true;
   }
   if ((workRemains && !running) || (changed && running)) await subscriptionChanged(ctx.client, ctx.taskQueue, row, 'reconciliation');
   return repairs;

@@ -1,11 +1,12 @@
 import type Stripe from 'stripe';
 import type { DbExecutor } from '../db/schema';
 import type { ProviderChange } from '../domain/subscription-lifecycle';
-import { providerSubscriptionOf } from '../gateways/stripe-gateway';
+import { type ProviderInvoice, providerInvoiceOf, providerSubscriptionOf } from '../gateways/stripe-gateway';
 import { applyToSubscription, ensureSubscription, recordSubscriptionPayment, subscriptionByProviderId } from './subscription-records';
 
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
 const fromUnix = (seconds: number) => new Date(seconds * 1000);
+const PAYABLE = new Set(['active', 'trialing', 'past_due']);
 
 export interface SubscriptionEventOutcome {
   subscriptionId: number | null;
@@ -27,14 +28,19 @@ async function resolve(trx: DbExecutor, storeId: number, providerSubscriptionId:
   return created?.id ?? null;
 }
 
-function invoicePeriod(invoice: Stripe.Invoice): { start: Date; end: Date } | null {
-  const line = invoice.lines?.data?.find((l) => l.period) ?? null;
-  return line ? { start: fromUnix(line.period.start), end: fromUnix(line.period.end) } : null;
-}
-
-function invoicePaymentIntent(invoice: Stripe.Invoice): string | null {
-  const payment = invoice.payments?.data?.find((p) => p.payment?.payment_intent);
-  return idOf(payment?.payment.payment_intent as string | { id: string } | undefined);
+/** A paid renewal: recorded once (for refunds), and the period moves to the one it paid. */
+export async function recordRenewal(trx: DbExecutor, subscriptionId: number, billed: ProviderInvoice & { paidAt: Date }): Promise<void> {
+  if (!billed.periodStart || !billed.periodEnd) return;
+  await recordSubscriptionPayment(trx, subscriptionId, {
+    providerInvoiceId: billed.id,
+    paymentIntentId: billed.paymentIntentId,
+    amountCents: billed.amountPaidCents,
+    currency: billed.currency,
+    periodStart: billed.periodStart,
+    periodEnd: billed.periodEnd,
+    paidAt: billed.paidAt,
+  });
+  await applyToSubscription(trx, subscriptionId, { kind: 'paid', periodStart: billed.periodStart, periodEnd: billed.periodEnd });
 }
 
 /**
@@ -55,26 +61,18 @@ export async function applyStripeSubscriptionEvent(trx: DbExecutor, storeId: num
     case 'invoice.payment_failed': {
       const invoice = event.data.object;
       const details = invoice.parent?.subscription_details;
+      const billed = providerInvoiceOf(invoice);
+      // Prorations and one-off invoices neither renew nor fail a period.
+      if (!billed.renews) return none;
       const id = await resolve(trx, storeId, idOf(details?.subscription), idOf(invoice.customer), details?.metadata);
       if (!id) return none;
-      const period = invoicePeriod(invoice);
       const at = fromUnix(event.created);
       if (event.type === 'invoice.payment_failed') {
-        await applyToSubscription(trx, id, { kind: 'payment_failed', periodEnd: period?.end ?? null, at });
+        await applyToSubscription(trx, id, { kind: 'payment_failed', periodEnd: billed.periodEnd, at });
         return { subscriptionId: id, paysInvoiceId: null };
       }
-      if (!period || !invoice.id) return { subscriptionId: id, paysInvoiceId: null };
-      const paidAt = invoice.status_transitions?.paid_at ? fromUnix(invoice.status_transitions.paid_at) : at;
-      await recordSubscriptionPayment(trx, id, {
-        providerInvoiceId: invoice.id,
-        paymentIntentId: invoicePaymentIntent(invoice),
-        amountCents: invoice.amount_paid,
-        currency: invoice.currency,
-        periodStart: period.start,
-        periodEnd: period.end,
-        paidAt,
-      });
-      await applyToSubscription(trx, id, { kind: 'paid', periodStart: period.start, periodEnd: period.end });
+      if (!billed.periodStart || !billed.periodEnd || !billed.id) return { subscriptionId: id, paysInvoiceId: null };
+      await recordRenewal(trx, id, { ...billed, paidAt: billed.paidAt ?? at });
       if (invoice.billing_reason !== 'subscription_create') return { subscriptionId: id, paysInvoiceId: null };
       const sub = await trx.selectFrom('subscriptions').select('invoice_id').where('id', '=', id).executeTakeFirstOrThrow();
       return { subscriptionId: id, paysInvoiceId: sub.invoice_id };
@@ -83,7 +81,9 @@ export async function applyStripeSubscriptionEvent(trx: DbExecutor, storeId: num
     case 'customer.subscription.updated':
     case 'customer.subscription.deleted': {
       const subscription = event.data.object;
-      const id = await resolve(trx, storeId, subscription.id, idOf(subscription.customer), subscription.metadata);
+      // An incomplete subscription is not paid yet: it is created by its first payment instead.
+      const known = await subscriptionByProviderId(trx, storeId, 'stripe', subscription.id);
+      const id = known ? known.id : PAYABLE.has(subscription.status) ? await resolve(trx, storeId, subscription.id, idOf(subscription.customer), subscription.metadata) : null;
       if (!id) return none;
       const at = fromUnix(event.created);
       const provider = providerSubscriptionOf(subscription);

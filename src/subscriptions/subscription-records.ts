@@ -27,6 +27,8 @@ export function snapshotOf(row: SubscriptionRow): SubscriptionSnapshot {
     cancellationInProgress: row.cancellation_in_progress,
     paymentFailedAt: row.payment_failed_at,
     periodConfirmed: row.period_confirmed,
+    providerEventAt: row.provider_event_at,
+    cancelPending: row.cancel_request !== null && row.cancel_request_sent_at === null,
   };
 }
 
@@ -38,6 +40,7 @@ export function progressOf(row: SubscriptionRow): SubscriptionProgress {
     paymentFailureNotifiedAt: row.payment_failure_notified_at,
     entitlementsRevoked: row.entitlements_revoked_at !== null,
     providerEnded: row.provider_ended_at !== null,
+    renewalCheckedAt: row.renewal_checked_at,
   };
 }
 
@@ -50,6 +53,7 @@ function columnsOf(patch: SubscriptionPatch, now: Date) {
     ...(patch.cancellationInProgress !== undefined && { cancellation_in_progress: patch.cancellationInProgress }),
     ...(patch.paymentFailedAt !== undefined && { payment_failed_at: patch.paymentFailedAt }),
     ...(patch.periodConfirmed !== undefined && { period_confirmed: patch.periodConfirmed }),
+    ...(patch.providerEventAt !== undefined && { provider_event_at: patch.providerEventAt }),
     ...(patch.endedAt !== undefined && { ended_at: patch.endedAt }),
     ...(patch.endReason !== undefined && { end_reason: patch.endReason }),
     ...(patch.providerEnded && { provider_ended_at: now }),
@@ -80,10 +84,10 @@ export async function applyToSubscription(trx: DbExecutor, subscriptionId: numbe
 }
 
 /** The access deadline passed: end the subscription unless news arrived meanwhile. */
-export async function settleSubscription(trx: DbExecutor, subscriptionId: number, now = new Date()): Promise<LifecycleChange | null> {
+export async function settleSubscription(trx: DbExecutor, subscriptionId: number, renewalLeewayMs: number, now = new Date()): Promise<LifecycleChange | null> {
   const row = await lockSubscription(trx, subscriptionId);
   const grace = await graceMs(trx, row.store_id);
-  const result = settleAtDeadline(snapshotOf(row), grace, now);
+  const result = settleAtDeadline(snapshotOf(row), { graceMs: grace, renewalLeewayMs }, now);
   if (result) await write(trx, row, result, now);
   return result;
 }
@@ -108,12 +112,19 @@ export interface NewSubscription {
  * is (Stripe does not order them). Returns null when the invoice bought no subscription.
  */
 export async function ensureSubscription(trx: DbExecutor, input: NewSubscription): Promise<{ id: number; created: boolean } | null> {
-  const existing = await trx
-    .selectFrom('subscriptions')
-    .select('id')
-    .where((eb) => eb.or([eb.and([eb('provider', '=', input.provider), eb('provider_subscription_id', '=', input.providerSubscriptionId)]), eb('invoice_id', '=', input.invoiceId)]))
-    .executeTakeFirst();
-  if (existing) return { id: existing.id, created: false };
+  const known = await subscriptionByProviderId(trx, input.storeId, input.provider, input.providerSubscriptionId);
+  if (known) return { id: known.id, created: false };
+  const forInvoice = await trx.selectFrom('subscriptions').select(['id', 'livemode']).where('invoice_id', '=', input.invoiceId).where('store_id', '=', input.storeId).executeTakeFirst();
+  if (forInvoice) {
+    // A second provider subscription for one invoice (two paid checkouts): a person must stop one.
+    await recordEvent(trx, {
+      storeId: input.storeId,
+      livemode: forInvoice.livemode,
+      type: 'delivery.needs_attention',
+      data: { id: input.invoiceId, subscription_id: forInvoice.id, reason: `a second ${input.provider} subscription (${input.providerSubscriptionId}) was paid for this invoice` },
+    });
+    return null;
+  }
 
   const line = await trx
     .selectFrom('invoice_lines as l')
@@ -151,8 +162,14 @@ export async function ensureSubscription(trx: DbExecutor, input: NewSubscription
       entitlements_revoked_at: null,
       provider_ended_at: null,
     })
+    // Two first events at once: the second finds the first one's row.
+    .onConflict((oc) => oc.doNothing())
     .returning('id')
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!inserted) {
+    const raced = await subscriptionByProviderId(trx, input.storeId, input.provider, input.providerSubscriptionId);
+    return raced ? { id: raced.id, created: false } : null;
+  }
   await trx.updateTable('invoices').set({ subscription_id: inserted.id }).where('id', '=', input.invoiceId).execute();
   // Keys the first order already handed over now end with the subscription.
   await trx.updateTable('license_keys').set({ subscription_id: inserted.id }).where('invoice_id', '=', input.invoiceId).execute();

@@ -78,7 +78,7 @@ it('refunds and revokes each canceled subscription exactly once when the worker 
       expect(new Set(asked.map((r) => r.idempotencyKey)).size).toBe(1);
       const row = (await api('get', `/subscriptions/${sub.id}`).expect(200)).body.data;
       expect(row).toMatchObject({ status: 'CANCELED', cancellation_in_progress: false });
-      const keys = await h.db.selectFrom('license_keys').select('active').where('invoice_id', '=', sub.invoiceId).execute();
+      const keys = await waitFor(() => h.db.selectFrom('license_keys').select('active').where('invoice_id', '=', sub.invoiceId).execute(), (rows) => rows.every((k) => !k.active), 30_000);
       expect(keys.map((k) => k.active)).toEqual([false]);
     }
     // At least one refund was asked twice (before and after the kill) and made once.

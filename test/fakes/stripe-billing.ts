@@ -31,6 +31,7 @@ interface FakeSubscription {
   current_period_end: number;
   unit_amount: number;
   currency: string;
+  latest_invoice: string | null;
 }
 
 interface FakeInvoice {
@@ -57,8 +58,9 @@ export async function startStripeBilling() {
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}_fake${(counter += 1).toString().padStart(6, '0')}`;
 
-  const subscriptionObject = (s: FakeSubscription) => ({
+  const subscriptionObject = (s: FakeSubscription, expand: string[] = []) => ({
     id: s.id,
+    latest_invoice: s.latest_invoice && expand.includes('latest_invoice') ? invoiceObject(invoices.get(s.latest_invoice)!) : s.latest_invoice,
     object: 'subscription',
     customer: s.customer,
     status: s.status,
@@ -99,7 +101,7 @@ export async function startStripeBilling() {
     if (sub) {
       const s = subscriptions.get(sub[1]!);
       if (!s) return error(404, `No such subscription: '${sub[1]}'`);
-      if (method === 'GET') return { status: 200, body: subscriptionObject(s) };
+      if (method === 'GET') return { status: 200, body: subscriptionObject(s, ([] as string[]).concat(query.expand ?? [])) };
       if (method === 'POST') {
         if (s.status === 'canceled') return error(400, 'A canceled subscription can only update its cancellation_details and metadata.', 'subscription_canceled');
         if (body.cancel_at_period_end !== undefined) s.cancel_at_period_end = body.cancel_at_period_end === 'true';
@@ -157,6 +159,7 @@ export async function startStripeBilling() {
   function bill(s: FakeSubscription, reason: string, paid: boolean): FakeInvoice {
     const invoice: FakeInvoice = { id: nextId('in'), subscription: s.id, payment_intent: nextId('pi'), amount_due: s.unit_amount, paid, period: { start: s.current_period_start, end: s.current_period_end }, billing_reason: reason };
     invoices.set(invoice.id, invoice);
+    s.latest_invoice = invoice.id;
     return invoice;
   }
 
@@ -183,6 +186,7 @@ export async function startStripeBilling() {
         current_period_end: start + periodSeconds,
         unit_amount: Number(item.price_data.unit_amount) * Number(item.quantity ?? 1),
         currency: item.price_data.currency,
+        latest_invoice: null,
       };
       subscriptions.set(s.id, s);
       const invoice = bill(s, 'subscription_create', true);

@@ -26,9 +26,11 @@ export async function createTestDatabase(options: { kind?: 'postgres' | 'embedde
   const kind = options.kind ?? (url ? 'postgres' : 'embedded');
   const handle = kind === 'postgres' ? await createPostgresDatabase(url ?? LOCAL_POSTGRES) : await createEmbeddedDatabase();
   await migrateToLatest(handle.db);
-  // Workflow ids derive from invoice ids (order-<id>) and every test database starts its
-  // ids at 1, while all test files share one Temporal server: start each file elsewhere.
-  await sql`select setval('invoices_id_seq', ${randomInt(1, 2 ** 30)})`.execute(handle.db);
+  // Workflow ids derive from row ids (order-<id>, subscription-<id>) and every test database
+  // starts its ids at 1, while all test files share one Temporal server: start each file elsewhere.
+  for (const sequence of ['invoices_id_seq', 'subscriptions_id_seq']) {
+    await sql`select setval(${sequence}, ${randomInt(1, 2 ** 30)})`.execute(handle.db);
+  }
   return handle;
 }
 

@@ -1,7 +1,7 @@
 import { applyProviderChange, nextStep, settleAtDeadline, type SubscriptionProgress, type SubscriptionSnapshot } from '../../src/domain/subscription-lifecycle';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000);
-const active: SubscriptionSnapshot = { status: 'ACTIVE', currentPeriodStart: t(0), currentPeriodEnd: t(100), cancelAtPeriodEnd: false, cancellationInProgress: false, paymentFailedAt: null, periodConfirmed: true };
+const active: SubscriptionSnapshot = { status: 'ACTIVE', currentPeriodStart: t(0), currentPeriodEnd: t(100), cancelAtPeriodEnd: false, cancellationInProgress: false, paymentFailedAt: null, periodConfirmed: true, providerEventAt: null, cancelPending: false };
 
 describe('applyProviderChange', () => {
   it('extends to the paid period, and a redelivery or an older payment changes nothing', () => {
@@ -35,9 +35,15 @@ describe('applyProviderChange', () => {
     expect(recovered.patch).toMatchObject({ status: 'ACTIVE', paymentFailedAt: null, currentPeriodEnd: t(200) });
   });
 
+  it('ignores a provider update older than one applied, and keeps an unsent cancellation of ours', () => {
+    const seen = { ...active, providerEventAt: t(50) };
+    expect(applyProviderChange(seen, { kind: 'updated', providerStatus: 'active', periodStart: t(0), periodEnd: t(100), cancelAtPeriodEnd: true, at: t(40) }).ignored).toBe('stale');
+    expect(applyProviderChange({ ...active, cancelPending: true, cancelAtPeriodEnd: true }, { kind: 'updated', providerStatus: 'active', periodStart: t(0), periodEnd: t(100), cancelAtPeriodEnd: false, at: t(60) }).ignored).toBe('stale');
+  });
+
   it('follows the provider cancel flag unless an immediate cancellation is under way', () => {
     const scheduled = applyProviderChange(active, { kind: 'updated', providerStatus: 'active', periodStart: t(0), periodEnd: t(100), cancelAtPeriodEnd: true, at: t(5) });
-    expect(scheduled.patch).toEqual({ cancelAtPeriodEnd: true });
+    expect(scheduled.patch).toEqual({ cancelAtPeriodEnd: true, providerEventAt: t(5) });
     const inProgress = { ...active, cancellationInProgress: true };
     expect(applyProviderChange(inProgress, { kind: 'updated', providerStatus: 'active', periodStart: t(0), periodEnd: t(100), cancelAtPeriodEnd: true, at: t(5) }).ignored).toBe('stale');
   });
@@ -49,20 +55,37 @@ describe('applyProviderChange', () => {
 });
 
 describe('settleAtDeadline', () => {
-  it('expires unpaid after the grace window, cancels at period end without grace', () => {
-    expect(settleAtDeadline(active, 10_000, t(105))).toBeNull();
-    expect(settleAtDeadline(active, 10_000, t(110))?.patch).toMatchObject({ status: 'EXPIRED', endReason: 'unpaid' });
-    expect(settleAtDeadline({ ...active, cancelAtPeriodEnd: true }, 10_000, t(100))?.patch).toMatchObject({ status: 'CANCELED', endReason: 'canceled_at_period_end' });
+  const timing = { graceMs: 10_000, renewalLeewayMs: 5_000 };
+  it('expires a failed renewal after the grace window, an unreported one after the leeway too, and cancels at period end without grace', () => {
+    const pastDue = { ...active, status: 'PAST_DUE' as const, paymentFailedAt: t(101) };
+    expect(settleAtDeadline(pastDue, timing, t(105))).toBeNull();
+    expect(settleAtDeadline(pastDue, timing, t(110))?.patch).toMatchObject({ status: 'EXPIRED', endReason: 'unpaid' });
+    expect(settleAtDeadline(active, timing, t(110))).toBeNull();
+    expect(settleAtDeadline(active, timing, t(115))?.patch).toMatchObject({ status: 'EXPIRED', endReason: 'unpaid' });
+    expect(settleAtDeadline({ ...active, cancelAtPeriodEnd: true }, timing, t(100))?.patch).toMatchObject({ status: 'CANCELED', endReason: 'canceled_at_period_end' });
   });
 });
 
 describe('nextStep', () => {
-  const progress: SubscriptionProgress = { ...active, cancelRequested: false, cancelRequestSentAt: null, paymentFailureNotifiedAt: null, entitlementsRevoked: false, providerEnded: false };
-  const timing = { graceMs: 10_000, confirmWindowMs: 60_000 };
+  const progress: SubscriptionProgress = { ...active, cancelRequested: false, cancelRequestSentAt: null, paymentFailureNotifiedAt: null, entitlementsRevoked: false, providerEnded: false, renewalCheckedAt: null };
+  const timing = { graceMs: 10_000, confirmWindowMs: 60_000, renewalCheckMs: 2_000, renewalLeewayMs: 5_000 };
 
-  it('waits for the access deadline, then settles', () => {
-    expect(nextStep(progress, timing, t(50))).toEqual({ kind: 'wait', until: t(110), then: 'settle' });
-    expect(nextStep(progress, timing, t(110))).toEqual({ kind: 'settle' });
+  it('past the deadline with no failure reported, asks the provider every check until the leeway is spent, then settles', () => {
+    expect(nextStep(progress, timing, t(50))).toEqual({ kind: 'wait', until: t(110), then: 'verify_renewal' });
+    expect(nextStep(progress, timing, t(110))).toEqual({ kind: 'verify_renewal' });
+    expect(nextStep({ ...progress, renewalCheckedAt: t(110) }, timing, t(111))).toEqual({ kind: 'wait', until: t(112), then: 'verify_renewal' });
+    expect(nextStep({ ...progress, renewalCheckedAt: t(114) }, timing, t(114))).toEqual({ kind: 'wait', until: t(115), then: 'verify_renewal' });
+    expect(nextStep({ ...progress, renewalCheckedAt: t(114) }, timing, t(115))).toEqual({ kind: 'settle' });
+  });
+
+  it('a failed renewal settles at the deadline without asking', () => {
+    const pastDue = { ...progress, status: 'PAST_DUE' as const, paymentFailedAt: t(101), paymentFailureNotifiedAt: t(101) };
+    expect(nextStep(pastDue, timing, t(50))).toEqual({ kind: 'wait', until: t(110), then: 'settle' });
+    expect(nextStep(pastDue, timing, t(110))).toEqual({ kind: 'settle' });
+  });
+
+  it('still sends a cancellation (and its refund) that the provider overtook by ending the subscription', () => {
+    expect(nextStep({ ...progress, status: 'CANCELED', cancelRequested: true }, timing, t(50))).toEqual({ kind: 'send_cancellation' });
   });
 
   it('sends a cancellation first, then revokes now and waits for the provider', () => {
@@ -90,7 +113,7 @@ describe('nextStep', () => {
 describe('provider updates', () => {
   it('do not extend a period on their own: a renewal that later fails still counts as unpaid', () => {
     const advanced = applyProviderChange(active, { kind: 'updated', providerStatus: 'active', periodStart: t(100), periodEnd: t(200), cancelAtPeriodEnd: false, at: t(100) });
-    expect(advanced.patch).toEqual({});
+    expect(advanced.patch).toEqual({ providerEventAt: t(100) });
     const failed = applyProviderChange(active, { kind: 'updated', providerStatus: 'past_due', periodStart: t(100), periodEnd: t(200), cancelAtPeriodEnd: false, at: t(101) });
     expect(failed.patch).toMatchObject({ status: 'PAST_DUE' });
   });

@@ -223,7 +223,7 @@ async function main(): Promise<void> {
   const unknown = only.filter((name) => !scenarios.some((s) => s.name === name));
   if (unknown.length > 0) throw new Error(`No scenario named ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
   const stripe = await startStripeBilling();
-  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', STRIPE_API_BASE: stripe.url, SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: '60' });
+  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', STRIPE_API_BASE: stripe.url, SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: '60', SUBSCRIPTION_RENEWAL_CHECK_SECONDS: '1', SUBSCRIPTION_RENEWAL_LEEWAY_SECONDS: '1' });
   installTemporalRuntimeLogger(createLogger('warn'));
   const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath });
   const dev = await startDevServer({ binary: cli.path, port: await freePort(), uiPort: null, dbFile: path.join(dir, 't.sqlite'), namespace: 'default', logFile: path.join(dir, 't.log') });

@@ -24,7 +24,14 @@ beforeAll(async () => {
   smtp = await startSmtpSink();
   h = await startHarness({
     worker: true,
-    env: { STRIPE_API_BASE: stripe.url, SMTP_URL: smtp.url, SUBSCRIPTION_ROUNDS_PER_RUN: '4', SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: '2' },
+    env: {
+      STRIPE_API_BASE: stripe.url,
+      SMTP_URL: smtp.url,
+      SUBSCRIPTION_ROUNDS_PER_RUN: '4',
+      SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: '2',
+      SUBSCRIPTION_RENEWAL_CHECK_SECONDS: '1',
+      SUBSCRIPTION_RENEWAL_LEEWAY_SECONDS: '3',
+    },
   });
   store = await h.createStore();
   await api('put', '/settings/payment-methods/STRIPE', { test_secret_key: 'sk_test_subscriptions', webhook_secret: WEBHOOK_SECRET }).expect(200);
@@ -102,10 +109,12 @@ describe('subscriptions', () => {
     const state = await h.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).query('subscriptionState');
     expect(state).toMatchObject({ status: 'ACTIVE', step: 'wait' });
 
-    // No fourth renewal: access ends at period end + 2 s grace.
+    // No fourth renewal and none reported failed: after period end + 2 s grace, Stripe is asked
+    // (its renewal might be under way) until the 3 s leeway is spent, then access ends.
     record = await until(sub.id, (s) => s.status === 'EXPIRED', 30_000);
     expect(record.end_reason).toBe('unpaid');
-    expect(Date.parse(record.ended_at as string)).toBeGreaterThanOrEqual(Date.parse(record.current_period_end as string) + 2000);
+    expect(Date.parse(record.ended_at as string)).toBeGreaterThanOrEqual(Date.parse(record.current_period_end as string) + 5000);
+    expect(stripe.requests.filter((r) => r.method === 'GET' && r.path === `/v1/subscriptions/${sub.stripeId}`).length).toBeGreaterThanOrEqual(2);
     await waitFor(() => keysOf(sub.invoiceId), (keys) => keys.every((k) => !k.active));
     expect(await eventsOf('subscription.canceled', sub.id)).toHaveLength(1);
     // Stripe must stop billing it too, and the workflow is done.
@@ -209,6 +218,16 @@ describe('subscriptions', () => {
     expect((await keysOf(sub.invoiceId))[0]!.active).toBe(true);
   });
 
+  it('finds a renewal whose webhook never came by asking Stripe at the deadline', async () => {
+    await grace(1);
+    const sub = await subscribe(3);
+    stripe.renew(sub.stripeId); // paid at Stripe; the events are lost
+    const renewed = await until(sub.id, (s) => s.current_period_end === periodEnd(sub.stripeId), 20_000);
+    expect(renewed.status).toBe('ACTIVE');
+    expect(await h.db.selectFrom('subscription_payments').select('id').where('subscription_id', '=', sub.id).execute()).toHaveLength(2);
+    await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false }).expect(200);
+  });
+
   it('a failed renewal that is never paid expires after the grace window', async () => {
     await grace(2);
     const sub = await subscribe(3);
@@ -253,6 +272,18 @@ describe('subscriptions', () => {
     // The daily schedule exists for this task queue.
     const schedule = await h.temporal.client.schedule.getHandle(`subscription-reconciliation-${h.taskQueue}`).describe();
     expect(schedule.action).toMatchObject({ workflowType: 'subscriptionReconciliation' });
+  });
+
+  it('one store’s signed events cannot touch another store’s subscription', async () => {
+    await grace(60);
+    const victim = await subscribe(3600);
+    const attacker = await h.createStore();
+    await request(h.app).put('/api/v2/settings/payment-methods/STRIPE').set('Authorization', `Bearer ${attacker.live}`).send({ secret_key: 'sk_live_attacker', webhook_secret: 'whsec_attacker' }).expect(200);
+    const forged = stripe.renew(victim.stripeId, 'failed').events.invoice as unknown as { data: { object: { parent: { subscription_details: { subscription: string; metadata: Record<string, string> } } } } };
+    forged.data.object.parent.subscription_details = { subscription: 'sub_forged', metadata: { invoice_id: String(victim.invoiceId), store_id: String(attacker.id) } };
+    const response = await stripeWebhook(h, attacker.slug, 'whsec_attacker')(forged as unknown as Stripe.Event);
+    expect(response.body.subscription_id).toBeNull();
+    expect((await subscription(victim.id)).status).toBe('ACTIVE');
   });
 
   it('lists and retrieves only this store’s subscriptions, and validates the cancel body', async () => {

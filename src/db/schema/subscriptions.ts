@@ -37,6 +37,9 @@ export interface SubscriptionsTable {
   end_reason: string | null;
   entitlements_revoked_at: Date | null;
   provider_ended_at: Date | null;
+  provider_end_attempt: Generated<number>;
+  provider_event_at: Date | null;
+  renewal_checked_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { rowId } from '../../schemas/common';
 import { CatalogRuleError } from '../../../catalog/errors';
 import { laravelTime } from '../../../catalog/views/timestamps';
 import type { Selectable } from 'kysely';
@@ -14,7 +15,7 @@ import { SearchTranslator, searchBody } from '../../search';
 
 const ruleCreate = z.object({ type: z.enum(BLACKLIST_TYPES), data: z.string().min(1).max(255), description: z.string().max(1000) }).strict();
 const ruleUpdate = ruleCreate.partial().strict();
-const ruleParams = z.object({ blacklist: z.coerce.number().int().positive() });
+const ruleParams = z.object({ blacklist: rowId });
 const ruleView = z.object({ id: z.number(), type: z.enum(BLACKLIST_TYPES), data: z.string(), description: z.string(), created_at: z.string(), updated_at: z.string(), store_id: z.number() }).openapi('Blacklist');
 const blockedView = z.object({ id: z.number(), blacklist_id: z.number().nullable(), rule_type: z.string(), rule_data: z.string(), customer_email: z.string(), customer_ip: z.string().nullable(), country: z.string().nullable(), created_at: z.string() });
 

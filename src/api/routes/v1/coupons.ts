@@ -6,7 +6,7 @@ import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { queryBoolean } from '../../schemas/common';
+import { queryBoolean, rowId } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
 
 const money = z.number().min(0).max(1_000_000);
@@ -24,7 +24,7 @@ const couponFields = {
 };
 const couponCreate = z.object(couponFields).strict();
 const couponUpdate = couponCreate.partial().strict();
-const couponParams = z.object({ coupon: z.coerce.number().int().positive() });
+const couponParams = z.object({ coupon: rowId });
 const listQuery = pageQuery.extend({ with_trashed: queryBoolean, only_trashed: queryBoolean });
 const couponView_ = z.object({ id: z.number(), code: z.string(), type: z.enum(COUPON_TYPES), discount: z.string() }).passthrough().openapi('Coupon');
 

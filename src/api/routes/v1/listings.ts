@@ -9,7 +9,7 @@ import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { queryBoolean } from '../../schemas/common';
+import { queryBoolean, rowId } from '../../schemas/common';
 import { hasVariantFields, listingCreateBody, listingUpdateBody, productInputFromListing, variantInputFromListing } from '../../schemas/sellapp-listing';
 import { actorOf } from '../v2/products';
 
@@ -17,7 +17,7 @@ const listingView = z
   .object({ id: z.number(), title: z.string(), slug: z.string(), price: z.object({ price: z.string(), currency: z.string() }).nullable(), url: z.string() })
   .passthrough()
   .openapi('Listing');
-const listingParams = z.object({ id: z.coerce.number().int().positive() });
+const listingParams = z.object({ id: rowId });
 
 async function firstVariantId(db: DbExecutor, productId: number): Promise<number | undefined> {
   const row = await db

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowId } from '../../schemas/common';
 import { API_KEY_COLUMNS, issueApiKey, revokeApiKey } from '../../../accounts/api-keys';
 import { SCOPES } from '../../../domain/scopes';
 import type { ApiDependencies } from '../../context';
@@ -32,7 +33,7 @@ const createKeyBody = z
   })
   .strict();
 
-const keyIdParams = z.object({ id: z.coerce.number().int().positive() });
+const keyIdParams = z.object({ id: rowId });
 
 type KeyRow = {
   id: number;

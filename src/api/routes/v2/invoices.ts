@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowId } from '../../schemas/common';
 import type { BillingInterval } from '../../../domain/billing-interval';
 import type { Db } from '../../../db/schema';
 import { gatewaySettings, type StripeSettings } from '../../../gateways/gateway-settings';
@@ -24,7 +25,7 @@ const invoiceView = z
   .object({ id: z.number(), status: z.object({ status: z.object({ status: z.string() }).passthrough() }).passthrough(), livemode: z.boolean() })
   .passthrough()
   .openapi('Invoice');
-const invoiceParams = z.object({ invoice: z.coerce.number().int().positive() });
+const invoiceParams = z.object({ invoice: rowId });
 
 async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
   const invoice = await db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'total_cents', 'payment_method', 'livemode', 'currency', 'customer_email', 'needs_attention']).where('id', '=', id).where('store_id', '=', auth.store.id).executeTakeFirst();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowId } from '../../schemas/common';
 import { laravelTime } from '../../../catalog/views/timestamps';
 import { EVENT_TYPES } from '../../../events/catalog';
 import type { SecretBox } from '../../../security/secret-box';
@@ -18,7 +19,7 @@ const channelBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('email'), name: z.string().max(100).optional(), to: z.array(z.string().email()).min(1).max(10), events: z.array(z.enum(EVENT_TYPES)).min(1) }),
 ]);
 const channelView = z.object({ id: z.number(), kind: z.string(), events: z.array(z.string()) }).passthrough().openapi('NotificationChannel');
-const channelParams = z.object({ id: z.coerce.number().int().positive() });
+const channelParams = z.object({ id: rowId });
 
 /** Store notifications (Discord channels, e-mail), delivered like webhooks. */
 export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {

@@ -9,7 +9,7 @@ import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { queryBoolean } from '../../schemas/common';
+import { queryBoolean, rowId } from '../../schemas/common';
 import { productCreateBody, productInputFromV2, productUpdateBody } from '../../schemas/sellapp-catalog';
 import { SearchTranslator, searchBody } from '../../search';
 
@@ -23,7 +23,7 @@ const productView = z
   .openapi('Product');
 
 const draftQuery = pageQuery.extend({ with_drafts: queryBoolean, only_drafts: queryBoolean });
-const productParams = z.object({ product: z.coerce.number().int().positive() });
+const productParams = z.object({ product: rowId });
 const batchIds = z.object({ resources: z.array(z.number().int().positive()).min(1).max(100) });
 
 const productSearch = new SearchTranslator(

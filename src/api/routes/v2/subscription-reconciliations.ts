@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { rowId } from '../../schemas/common';
 import type { Db } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
-import { notFound } from '../../errors';
+import { ApiError, notFound } from '../../errors';
+import type { subscriptionReconciliation } from '../../../../workflows/subscription-reconciliation';
 import type { DocumentedRouter } from '../../route';
 
-const runParams = z.object({ reconciliation: z.coerce.number().int().positive() });
+const REPLY_WITHIN_MS = 20_000;
+const runParams = z.object({ reconciliation: rowId });
 const repairView = z.object({ subscription_id: z.number(), problem: z.string(), action: z.string(), detail: z.record(z.string(), z.unknown()), created_at: z.string() });
 const runView = z.object({
   id: z.number(),
@@ -41,18 +44,27 @@ export function registerReconciliationRoutes(router: DocumentedRouter, deps: Api
     .route({
       method: 'post',
       path: '/ops/subscription-reconciliations',
-      summary: 'Run the subscription reconciliation now and wait for its report',
+      summary: 'Run the subscription reconciliation now: 200 with its report when it finishes within 20 s, else 202 with the run to follow',
       tags: ['Ops'],
       scope: 'ops:write',
       response: z.object({ data: runView }),
-      handler: async ({ auth }) => {
-        const result = await deps.temporal.client.workflow.execute('subscriptionReconciliation', {
+      handler: async ({ auth, res }) => {
+        const trigger = `api:key-${auth.keyId}:${randomUUID()}`;
+        const handle = await deps.temporal.client.workflow.start<typeof subscriptionReconciliation>('subscriptionReconciliation', {
           taskQueue: deps.taskQueue,
           workflowId: `subscription-reconciliation-manual-${randomUUID()}`,
-          args: [{ trigger: `api:key-${auth.keyId}` }],
-          workflowExecutionTimeout: '10 minutes',
+          args: [{ trigger }],
+          workflowExecutionTimeout: '1 hour',
         });
-        const run = await runs().where('id', '=', result.reconciliationId).executeTakeFirstOrThrow();
+        const finished = await Promise.race([handle.result(), new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS))]);
+        let run = finished ? await runs().where('id', '=', finished.reconciliationId).executeTakeFirst() : undefined;
+        // Still going: answer with the run (its live progress is at GET …/{id}).
+        for (let i = 0; !run && i < 50; i += 1) {
+          run = await runs().where('trigger', '=', trigger).executeTakeFirst();
+          if (!run) await new Promise((r) => setTimeout(r, 100));
+        }
+        if (!run) throw new ApiError('internal_error', 'reconciliation_not_started', 'The reconciliation did not start; is a worker running?', { status: 503 });
+        if (!finished) res.status(202);
         return { data: (await present(deps.db, auth.store.id, [run]))[0]! };
       },
     })

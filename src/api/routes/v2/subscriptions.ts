@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowId } from '../../schemas/common';
 import { SUBSCRIPTION_STATUSES } from '../../../domain/subscription-lifecycle';
 import { requestCancellation } from '../../../subscriptions/cancel-subscription';
 import { presentSubscription, SUBSCRIPTION_COLUMNS, subscriptionsOf } from '../../../subscriptions/subscription-view';
@@ -9,7 +10,7 @@ import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 
-const subscriptionParams = z.object({ subscription: z.coerce.number().int().positive() });
+const subscriptionParams = z.object({ subscription: rowId });
 const cancelBody = z
   .object({
     cancel_at_period_end: z.boolean(),

@@ -11,7 +11,7 @@ import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { queryBoolean } from '../../schemas/common';
+import { queryBoolean, rowId } from '../../schemas/common';
 import { variantCreateBody, variantInputFromV2, variantUpdateBody } from '../../schemas/sellapp-catalog';
 import { SearchTranslator, searchBody } from '../../search';
 import { actorOf } from './products';
@@ -21,8 +21,8 @@ const variantView = z
   .passthrough()
   .openapi('ProductVariant');
 
-const productParams = z.object({ product: z.coerce.number().int().positive() });
-const variantParams = productParams.extend({ variant: z.coerce.number().int().positive() });
+const productParams = z.object({ product: rowId });
+const variantParams = productParams.extend({ variant: rowId });
 const variantSearch = new SearchTranslator(
   { id: 'id', title: 'title', order: 'order', price: 'price_cents', currency: 'currency', created_at: 'created_at', updated_at: 'updated_at' },
   ['title', 'description'],

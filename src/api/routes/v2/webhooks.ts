@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { rowId } from '../../schemas/common';
 import { laravelTime } from '../../../catalog/views/timestamps';
 import { EVENT_TYPES } from '../../../events/catalog';
 import type { SecretBox } from '../../../security/secret-box';
@@ -22,7 +23,7 @@ const endpointBody = z.object({
   description: z.string().max(500).nullable().optional(),
 });
 const endpointPatch = endpointBody.partial().extend({ status: z.enum(['active', 'paused']).optional() });
-const endpointParams = z.object({ id: z.coerce.number().int().positive() });
+const endpointParams = z.object({ id: rowId });
 const endpointView = z.object({ id: z.number(), url: z.string(), events: z.array(z.string()), status: z.string(), livemode: z.boolean() }).passthrough().openapi('WebhookEndpoint');
 
 type EndpointRow = {
@@ -192,7 +193,7 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       summary: 'Deliver an event to this endpoint again',
       tags: ['Webhooks'],
       scope: 'webhooks:write',
-      params: endpointParams.extend({ deliveryId: z.coerce.number().int().positive() }),
+      params: endpointParams.extend({ deliveryId: rowId }),
       status: 202,
       response: z.object({ data: z.object({ id: z.number(), status: z.string() }).passthrough() }),
       handler: async ({ auth, params }) => {
