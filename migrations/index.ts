@@ -7,6 +7,7 @@ import * as m0005 from './0005_webhooks';
 import * as m0006 from './0006_notifications';
 import * as m0007 from './0007_subscriptions';
 import * as m0008 from './0008_checkout_rules';
+import * as m0009 from './0009_license_instances';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0006_notifications': m0006,
   '0007_subscriptions': m0007,
   '0008_checkout_rules': m0008,
+  '0009_license_instances': m0009,
 };

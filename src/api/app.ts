@@ -24,6 +24,7 @@ import { registerBlacklistRoutes } from './routes/v1/blacklists';
 import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
 import { registerReconciliationRoutes } from './routes/v2/subscription-reconciliations';
 import { registerSubscriptionRoutes } from './routes/v2/subscriptions';
+import { registerLicenseKeyRoutes } from './routes/v2/license-keys';
 import { registerProductRoutes } from './routes/v2/products';
 import { registerVariantRoutes } from './routes/v2/variants';
 import { registerListingRoutes } from './routes/v1/listings';
@@ -76,6 +77,7 @@ export function createApp(deps: ApiDependencies): Express {
   const asn = deps.config.geoip.asnDatabase ? mmdbAsnLookup(deps.config.geoip.asnDatabase) : noAsnLookup;
   registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
   registerSubscriptionRoutes(v2, deps);
+  registerLicenseKeyRoutes(v2, deps);
   registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);

@@ -1,6 +1,7 @@
 import { CatalogConflictError, CatalogNotFoundError, CatalogRuleError, LivemodeForbiddenError } from '../catalog/errors';
 import { InvoiceRuleError, InvoiceStatusConflictError } from '../orders/errors';
 import { BlacklistedCustomerError } from '../blacklists/screen-customer';
+import { LicenseActivationError } from '../licenses/license-keys';
 import { SubscriptionConflictError, SubscriptionRuleError } from '../subscriptions/errors';
 import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from './errors';
 
@@ -15,6 +16,7 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof SubscriptionRuleError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof SubscriptionConflictError) return conflict(error.code, error.message, 'status');
   if (error instanceof BlacklistedCustomerError) return permissionDenied('customer_blacklisted', error.message);
+  if (error instanceof LicenseActivationError) return conflict(error.code, error.message, error.param);
   if (error instanceof LivemodeForbiddenError) return permissionDenied('livemode_required', error.message);
   return null;
 }

@@ -236,6 +236,10 @@ describe('subscriptions', () => {
     const expired = await until(sub.id, (s) => s.status === 'EXPIRED', 30_000);
     expect(expired.end_reason).toBe('unpaid');
     await waitFor(() => keysOf(sub.invoiceId), (keys) => keys.every((k) => !k.active));
+    // The license API shows the key expired with its subscription: it neither activates nor validates.
+    const [key] = await h.db.selectFrom('license_keys').select(['id', 'key']).where('invoice_id', '=', sub.invoiceId).execute();
+    expect((await api('get', `/license-keys/${key!.id}`).expect(200)).body.data).toMatchObject({ status: 'EXPIRED', subscription_id: sub.id });
+    expect((await api('post', '/licenses/activate', { license_key: key!.key, instance_name: 'pc' })).status).toBe(409);
     await waitFor(async () => stripe.subscription(sub.stripeId)!.status, (s) => s === 'canceled');
   });
 

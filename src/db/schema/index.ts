@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
 import type { ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, UploadsTable, VariantSerialsTable } from './catalog';
 import type { EventsTable, NotificationChannelsTable, NotificationDeliveriesTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './events';
-import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
+import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeyInstancesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
@@ -30,6 +30,7 @@ export interface Database {
   invoice_lines: InvoiceLinesTable;
   delivery_steps: DeliveryStepsTable;
   license_keys: LicenseKeysTable;
+  license_key_instances: LicenseKeyInstancesTable;
   payment_gateways: PaymentGatewaysTable;
   gateway_events: GatewayEventsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -89,6 +89,15 @@ export interface LicenseKeysTable {
   updated_at: Generated<Date>;
 }
 
+export interface LicenseKeyInstancesTable {
+  id: string;
+  license_key_id: number;
+  store_id: number;
+  name: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface PaymentGatewaysTable {
   id: Generated<number>;
   store_id: number;

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { activateLicense, instanceView, licenseKeyView, loadLicenseKey, updateLicenseKey, validateLicense } from '../../../licenses/license-keys';
+import type { ApiDependencies } from '../../context';
+import { notFound } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, pageQuery, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+import { rowId } from '../../schemas/common';
+
+const keyParams = z.object({ license_key: rowId });
+const instanceParams = keyParams.extend({ instance: z.string().uuid() });
+const keyView = z.object({ id: z.number(), key: z.string(), status: z.enum(['ACTIVE', 'INACTIVE', 'EXPIRED']) }).passthrough().openapi('LicenseKey');
+const instanceViewSchema = z.object({ id: z.string(), license_key_id: z.number(), name: z.string() }).passthrough().openapi('LicenseKeyInstance');
+const keyChange = z
+  .object({
+    limit: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    expires_at: z.string().datetime({ offset: true }).nullable().optional(),
+    active: z.boolean().nullable().optional(),
+  })
+  .strict();
+const activateBody = z.object({ license_key: z.string().min(1).max(200), instance_name: z.string().min(1).max(255) }).strict();
+const validateBody = z.object({ license_key: z.string().min(1).max(200), instance_id: z.string().max(64).optional() }).strict();
+
+/** SellApp v2 license keys, their activations (instances), and the activate / validate calls apps make. */
+export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+  const instancePage = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, licenseKeyId?: number) => {
+    let base = deps.db.selectFrom('license_key_instances').where('store_id', '=', auth.store.id);
+    if (licenseKeyId !== undefined) base = base.where('license_key_id', '=', licenseKeyId);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    const rows = await base.selectAll().orderBy('created_at').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
+    return toPage(rows.map(instanceView), Number(total), query, path);
+  };
+
+  router
+    .route({
+      method: 'post',
+      path: '/licenses/activate',
+      summary: 'Activate a key for one instance (e.g. a device or e-mail); refused when inactive, expired or at its limit',
+      tags: ['Licenses'],
+      scope: 'invoices:write',
+      body: activateBody,
+      response: z.object({ data: instanceViewSchema }),
+      handler: async ({ auth, body }) => ({ data: instanceView(await deps.db.transaction().execute((trx) => activateLicense(trx, auth.store.id, body.license_key, body.instance_name))) }),
+    })
+    .route({
+      method: 'post',
+      path: '/licenses/validate',
+      summary: 'Check a key and instance pair (valid: false with a reason when it is not)',
+      tags: ['Licenses'],
+      scope: 'invoices:read',
+      body: validateBody,
+      response: z.object({ data: z.object({ valid: z.boolean(), reason: z.string().nullable() }).passthrough() }),
+      handler: async ({ auth, body }) => ({ data: await validateLicense(deps.db, auth.store.id, body.license_key, body.instance_id) }),
+    })
+    .route({
+      method: 'get',
+      path: '/license-keys',
+      summary: 'List license keys',
+      tags: ['Licenses'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      response: z.object({ data: z.array(keyView) }).passthrough(),
+      handler: async ({ auth, query, req }) => {
+        const base = deps.db.selectFrom('license_keys').where('store_id', '=', auth.store.id);
+        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+        const rows = await base.selectAll().orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
+        const now = new Date();
+        return toPage(rows.map((r) => licenseKeyView(r, now)), Number(total), query, pathOf(req));
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/license-key-instances',
+      summary: 'List every activation in the store',
+      tags: ['Licenses'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      response: z.object({ data: z.array(instanceViewSchema) }).passthrough(),
+      handler: ({ auth, query, req }) => instancePage(auth, query, pathOf(req)),
+    })
+    .route({
+      method: 'get',
+      path: '/license-keys/:license_key',
+      summary: 'Retrieve a license key by id',
+      tags: ['Licenses'],
+      scope: 'invoices:read',
+      params: keyParams,
+      response: z.object({ data: keyView }),
+      handler: async ({ auth, params }) => ({ data: licenseKeyView(await loadLicenseKey(deps.db, auth.store.id, params.license_key)) }),
+    })
+    .route({
+      method: 'patch',
+      path: '/license-keys/:license_key',
+      summary: 'Change limit, expiry or active; a lower limit removes the oldest activations',
+      tags: ['Licenses'],
+      scope: 'invoices:write',
+      params: keyParams,
+      body: keyChange,
+      response: z.object({ data: keyView.extend({ instances_count: z.number() }) }),
+      handler: async ({ auth, params, body }) => {
+        const row = await deps.db.transaction().execute((trx) => updateLicenseKey(trx, auth.store.id, params.license_key, body));
+        const { count } = await deps.db.selectFrom('license_key_instances').select((eb) => eb.fn.countAll<number>().as('count')).where('license_key_id', '=', row.id).executeTakeFirstOrThrow();
+        return { data: { ...licenseKeyView(row), instances_count: Number(count) } };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/license-keys/:license_key/instances',
+      summary: 'List the activations of a key',
+      tags: ['Licenses'],
+      scope: 'invoices:read',
+      params: keyParams,
+      query: pageQuery,
+      response: z.object({ data: z.array(instanceViewSchema) }).passthrough(),
+      handler: async ({ auth, params, query, req }) => {
+        await loadLicenseKey(deps.db, auth.store.id, params.license_key);
+        return instancePage(auth, query, pathOf(req), params.license_key);
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/license-keys/:license_key/instances/:instance',
+      summary: 'Retrieve one activation',
+      tags: ['Licenses'],
+      scope: 'invoices:read',
+      params: instanceParams,
+      response: z.object({ data: instanceViewSchema }),
+      handler: async ({ auth, params }) => {
+        const row = await deps.db
+          .selectFrom('license_key_instances')
+          .selectAll()
+          .where('store_id', '=', auth.store.id)
+          .where('license_key_id', '=', params.license_key)
+          .where('id', '=', params.instance)
+          .executeTakeFirst();
+        if (!row) throw notFound('License key instance');
+        return { data: instanceView(row) };
+      },
+    });
+}
