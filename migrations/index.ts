@@ -8,6 +8,7 @@ import * as m0006 from './0006_notifications';
 import * as m0007 from './0007_subscriptions';
 import * as m0008 from './0008_checkout_rules';
 import * as m0009 from './0009_license_instances';
+import * as m0010 from './0010_groups_sections';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0007_subscriptions': m0007,
   '0008_checkout_rules': m0008,
   '0009_license_instances': m0009,
+  '0010_groups_sections': m0010,
 };

@@ -21,6 +21,8 @@ import { registerInvoiceRoutes } from './routes/v2/invoices';
 import { registerOpsRoutes } from './routes/v2/ops';
 import { registerCouponRoutes } from './routes/v1/coupons';
 import { registerBlacklistRoutes } from './routes/v1/blacklists';
+import { registerSectionRoutes } from './routes/v1/sections';
+import { registerGroupRoutes } from './routes/v2/groups';
 import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
 import { registerReconciliationRoutes } from './routes/v2/subscription-reconciliations';
 import { registerSubscriptionRoutes } from './routes/v2/subscriptions';
@@ -78,6 +80,7 @@ export function createApp(deps: ApiDependencies): Express {
   registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
   registerSubscriptionRoutes(v2, deps);
   registerLicenseKeyRoutes(v2, deps);
+  registerGroupRoutes(v2, deps);
   registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);
@@ -93,6 +96,7 @@ export function createApp(deps: ApiDependencies): Express {
   registerUploadRoutes(v1, deps);
   registerCouponRoutes(v1, deps);
   registerBlacklistRoutes(v1, deps);
+  registerSectionRoutes(v1, deps);
   // The Sell publishing API owns /products and /uploads; everything else under /api/v1 is SellApp's.
   const v1Dialect = (req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.locals.errorDialect = /^\/(products|uploads)(\/|$)/.test(req.path) ? 'sell' : 'sellapp';

@@ -128,3 +128,33 @@ export interface ReleaseFilesTable {
   mime_type: string;
   created_at: Generated<Date>;
 }
+
+export interface SectionsTable {
+  id: Generated<number>;
+  store_id: number;
+  title: string;
+  slug: string;
+  hidden: boolean;
+  order: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  store_id: number;
+  title: string;
+  order: number | null;
+  unlisted: boolean;
+  image: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  section_id: number | null;
+  section_order: number | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface GroupProductsTable {
+  group_id: number;
+  product_id: number;
+  order: number;
+}

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
-import type { ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, UploadsTable, VariantSerialsTable } from './catalog';
+import type { GroupProductsTable, GroupsTable, ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, SectionsTable, UploadsTable, VariantSerialsTable } from './catalog';
 import type { EventsTable, NotificationChannelsTable, NotificationDeliveriesTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './events';
 import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeyInstancesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
 import type { ApiKeysTable } from './api-keys';
@@ -31,6 +31,9 @@ export interface Database {
   delivery_steps: DeliveryStepsTable;
   license_keys: LicenseKeysTable;
   license_key_instances: LicenseKeyInstancesTable;
+  sections: SectionsTable;
+  groups: GroupsTable;
+  group_products: GroupProductsTable;
   payment_gateways: PaymentGatewaysTable;
   gateway_events: GatewayEventsTable;
   webhook_endpoints: WebhookEndpointsTable;
