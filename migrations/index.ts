@@ -9,6 +9,7 @@ import * as m0007 from './0007_subscriptions';
 import * as m0008 from './0008_checkout_rules';
 import * as m0009 from './0009_license_instances';
 import * as m0010 from './0010_groups_sections';
+import * as m0011 from './0011_support';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0008_checkout_rules': m0008,
   '0009_license_instances': m0009,
   '0010_groups_sections': m0010,
+  '0011_support': m0011,
 };

@@ -22,6 +22,8 @@ import { registerOpsRoutes } from './routes/v2/ops';
 import { registerCouponRoutes } from './routes/v1/coupons';
 import { registerBlacklistRoutes } from './routes/v1/blacklists';
 import { registerSectionRoutes } from './routes/v1/sections';
+import { registerFeedbackRoutes } from './routes/v1/feedback';
+import { registerTicketRoutes } from './routes/v1/tickets';
 import { registerGroupRoutes } from './routes/v2/groups';
 import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
 import { registerReconciliationRoutes } from './routes/v2/subscription-reconciliations';
@@ -97,6 +99,8 @@ export function createApp(deps: ApiDependencies): Express {
   registerCouponRoutes(v1, deps);
   registerBlacklistRoutes(v1, deps);
   registerSectionRoutes(v1, deps);
+  registerFeedbackRoutes(v1, deps);
+  registerTicketRoutes(v1, deps);
   // The Sell publishing API owns /products and /uploads; everything else under /api/v1 is SellApp's.
   const v1Dialect = (req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.locals.errorDialect = /^\/(products|uploads)(\/|$)/.test(req.path) ? 'sell' : 'sellapp';

@@ -6,6 +6,7 @@ import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, Invoice
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
+import type { FeedbackTable, TicketMessagesTable, TicketsTable } from './support';
 import type { BlacklistsTable, BlockedCheckoutsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
 import type { SubscriptionPaymentsTable, SubscriptionReconciliationsTable, SubscriptionRepairsTable, SubscriptionsTable } from './subscriptions';
 
@@ -34,6 +35,9 @@ export interface Database {
   sections: SectionsTable;
   groups: GroupsTable;
   group_products: GroupProductsTable;
+  feedback: FeedbackTable;
+  tickets: TicketsTable;
+  ticket_messages: TicketMessagesTable;
   payment_gateways: PaymentGatewaysTable;
   gateway_events: GatewayEventsTable;
   webhook_endpoints: WebhookEndpointsTable;

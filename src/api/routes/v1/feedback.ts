@@ -1,0 +1,71 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { feedbackView, leaveFeedback, replyToFeedback, requireFeedback } from '../../../support/feedback';
+import type { ApiDependencies } from '../../context';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, pageQuery, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+import { rowId } from '../../schemas/common';
+import { SearchTranslator, searchBody } from '../../search';
+
+const SENTIMENTS = ['POSITIVE', 'NEUTRAL', 'NEGATIVE'] as const;
+const feedbackParams = z.object({ feedback: rowId });
+const view = z.object({ id: z.number(), feedback: z.enum(SENTIMENTS), rating: z.number(), reply: z.string().nullable() }).passthrough().openapi('Feedback');
+const feedbackSearch = new SearchTranslator(
+  { id: 'id', feedback: 'feedback', rating: 'rating', invoice_id: 'invoice_id', listing_id: 'listing_id', created_at: 'created_at', updated_at: 'updated_at' },
+  ['message', 'reply'],
+);
+
+/** SellApp's feedback (v1 paths): list, search, retrieve, reply; and how a storefront submits a review. */
+export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+  const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
+    let base = deps.db.selectFrom('feedback').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
+    const condition = search ? feedbackSearch.where(search) : null;
+    if (condition) base = base.where(condition);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    let ordered = base.selectAll();
+    for (const { column, direction } of search ? feedbackSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
+    const rows = await ordered.orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
+    return toPage(rows.map(feedbackView), Number(total), query, path);
+  };
+
+  router
+    .route({ method: 'get', path: '/feedback', summary: 'List feedback, newest first', tags: ['Feedback'], scope: 'invoices:read', query: pageQuery, response: z.object({ data: z.array(view) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pathOf(req)) })
+    .route({
+      method: 'post',
+      path: '/feedback/search',
+      summary: 'Search feedback (filters on rating, sentiment, invoice, listing, dates; text search on message and reply)',
+      tags: ['Feedback'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      body: searchBody,
+      response: z.object({ data: z.array(view) }).passthrough(),
+      handler: ({ auth, query, body, req }) => page(auth, query, pathOf(req), body),
+    })
+    .route({
+      method: 'post',
+      path: '/feedback',
+      summary: 'A customer reviews a delivered order (not in the seed: how a storefront submits feedback); once per order',
+      tags: ['Feedback'],
+      scope: 'invoices:write',
+      body: z.object({ invoice_id: rowId, rating: z.number().int().min(1).max(5), message: z.string().max(5000).optional(), feedback: z.enum(SENTIMENTS).optional() }).strict(),
+      status: 201,
+      response: z.object({ data: view }),
+      handler: async ({ auth, body }) => ({
+        data: feedbackView(await deps.db.transaction().execute((trx) => leaveFeedback(trx, auth.store.id, { invoiceId: body.invoice_id, rating: body.rating, message: body.message, feedback: body.feedback }))),
+      }),
+    })
+    .route({ method: 'get', path: '/feedback/:feedback', summary: 'Retrieve feedback', tags: ['Feedback'], scope: 'invoices:read', params: feedbackParams, response: z.object({ data: view }), handler: async ({ auth, params }) => ({ data: feedbackView(await requireFeedback(deps.db, auth.store.id, params.feedback)) }) })
+    .route({
+      method: 'patch',
+      path: '/feedback/:feedback',
+      summary: 'Reply to feedback as the store',
+      tags: ['Feedback'],
+      scope: 'invoices:write',
+      params: feedbackParams,
+      body: z.object({ reply: z.string().min(1).max(5000) }).strict(),
+      response: z.object({ data: view }),
+      handler: async ({ auth, params, body }) => ({ data: feedbackView(await replyToFeedback(deps.db, auth.store.id, params.feedback, body.reply)) }),
+    });
+}

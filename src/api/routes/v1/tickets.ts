@@ -1,0 +1,133 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { addMessage, messageView, openTicket, requireTicket, ticketView } from '../../../support/tickets';
+import type { ApiDependencies } from '../../context';
+import { notFound } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, pageQuery, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+import { rowId } from '../../schemas/common';
+import { SearchTranslator, searchBody } from '../../search';
+
+const ticketParams = z.object({ ticket: rowId });
+const messageParams = ticketParams.extend({ message: rowId });
+const content = z.object({ content: z.string().min(1).max(10_000) }).strict();
+const view = z.object({ id: z.number(), title: z.string(), status: z.enum(['OPEN', 'CLOSED']) }).passthrough().openapi('Ticket');
+const message = z.object({ id: z.number(), author: z.enum(['STORE', 'CUSTOMER']), content: z.string() }).passthrough().openapi('TicketMessage');
+const ticketSearch = new SearchTranslator({ id: 'id', title: 'title', status: 'status', email: 'customer_email', invoice_id: 'invoice_id', created_at: 'created_at', updated_at: 'updated_at' }, ['title', 'customer_email']);
+const messageSearch = new SearchTranslator({ id: 'id', author: 'author', created_at: 'created_at' }, ['content']);
+
+/** SellApp's tickets (v1 paths): list, search, retrieve, messages and the store's replies. */
+export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+  const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
+    let base = deps.db.selectFrom('tickets').where('store_id', '=', auth.store.id);
+    const condition = search ? ticketSearch.where(search) : null;
+    if (condition) base = base.where(condition);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    let ordered = base.selectAll();
+    for (const { column, direction } of search ? ticketSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
+    const rows = await ordered.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
+    return toPage(rows.map(ticketView), Number(total), query, path);
+  };
+  const messagePage = async (auth: RequestAuth, ticketId: number, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
+    await requireTicket(deps.db, auth.store.id, ticketId);
+    let base = deps.db.selectFrom('ticket_messages').where('ticket_id', '=', ticketId);
+    const condition = search ? messageSearch.where(search) : null;
+    if (condition) base = base.where(condition);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    let ordered = base.selectAll();
+    for (const { column, direction } of search ? messageSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
+    const rows = await ordered.orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
+    return toPage(rows.map(messageView), Number(total), query, path);
+  };
+
+  router
+    .route({ method: 'get', path: '/tickets', summary: 'List tickets, most recently active first', tags: ['Tickets'], scope: 'invoices:read', query: pageQuery, response: z.object({ data: z.array(view) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pathOf(req)) })
+    .route({
+      method: 'post',
+      path: '/tickets/search',
+      summary: 'Search tickets (filters on status, email, invoice, dates; text search on title and e-mail)',
+      tags: ['Tickets'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      body: searchBody,
+      response: z.object({ data: z.array(view) }).passthrough(),
+      handler: ({ auth, query, body, req }) => page(auth, query, pathOf(req), body),
+    })
+    .route({
+      method: 'post',
+      path: '/tickets',
+      summary: 'A customer opens a ticket with its first message (not in the seed: how a storefront submits one)',
+      tags: ['Tickets'],
+      scope: 'invoices:write',
+      body: z.object({ title: z.string().min(1).max(255), customer_email: z.string().email(), content: z.string().min(1).max(10_000), invoice_id: rowId.optional() }).strict(),
+      status: 201,
+      response: z.object({ data: view }),
+      handler: async ({ auth, body }) => ({
+        data: ticketView(await deps.db.transaction().execute((trx) => openTicket(trx, auth.store.id, { title: body.title, customerEmail: body.customer_email, content: body.content, invoiceId: body.invoice_id }))),
+      }),
+    })
+    .route({ method: 'get', path: '/tickets/:ticket', summary: 'Retrieve a ticket', tags: ['Tickets'], scope: 'invoices:read', params: ticketParams, response: z.object({ data: view }), handler: async ({ auth, params }) => ({ data: ticketView(await requireTicket(deps.db, auth.store.id, params.ticket)) }) })
+    .route({
+      method: 'get',
+      path: '/tickets/:ticket/messages',
+      summary: 'A ticket’s messages, oldest first',
+      tags: ['Tickets'],
+      scope: 'invoices:read',
+      params: ticketParams,
+      query: pageQuery,
+      response: z.object({ data: z.array(message) }).passthrough(),
+      handler: ({ auth, params, query, req }) => messagePage(auth, params.ticket, query, pathOf(req)),
+    })
+    .route({
+      method: 'post',
+      path: '/tickets/:ticket/messages/search',
+      summary: 'Search a ticket’s messages',
+      tags: ['Tickets'],
+      scope: 'invoices:read',
+      params: ticketParams,
+      query: pageQuery,
+      body: searchBody,
+      response: z.object({ data: z.array(message) }).passthrough(),
+      handler: ({ auth, params, query, body, req }) => messagePage(auth, params.ticket, query, pathOf(req), body),
+    })
+    .route({
+      method: 'post',
+      path: '/tickets/:ticket/messages',
+      summary: 'Reply as the store',
+      tags: ['Tickets'],
+      scope: 'invoices:write',
+      params: ticketParams,
+      body: content,
+      response: z.object({ data: message }),
+      handler: async ({ auth, params, body }) => ({ data: messageView(await deps.db.transaction().execute((trx) => addMessage(trx, auth.store.id, params.ticket, { author: 'STORE', content: body.content }))) }),
+    })
+    .route({
+      method: 'post',
+      path: '/tickets/:ticket/customer-messages',
+      summary: 'The customer writes again (not in the seed: how a storefront relays it)',
+      tags: ['Tickets'],
+      scope: 'invoices:write',
+      params: ticketParams,
+      body: content,
+      status: 201,
+      response: z.object({ data: message }),
+      handler: async ({ auth, params, body }) => ({ data: messageView(await deps.db.transaction().execute((trx) => addMessage(trx, auth.store.id, params.ticket, { author: 'CUSTOMER', content: body.content }))) }),
+    })
+    .route({
+      method: 'get',
+      path: '/tickets/:ticket/messages/:message',
+      summary: 'One message of a ticket',
+      tags: ['Tickets'],
+      scope: 'invoices:read',
+      params: messageParams,
+      response: z.object({ data: message }),
+      handler: async ({ auth, params }) => {
+        await requireTicket(deps.db, auth.store.id, params.ticket);
+        const row = await deps.db.selectFrom('ticket_messages').selectAll().where('ticket_id', '=', params.ticket).where('id', '=', params.message).executeTakeFirst();
+        if (!row) throw notFound('Ticket message');
+        return { data: messageView(row) };
+      },
+    });
+}
