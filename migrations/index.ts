@@ -10,6 +10,7 @@ import * as m0008 from './0008_checkout_rules';
 import * as m0009 from './0009_license_instances';
 import * as m0010 from './0010_groups_sections';
 import * as m0011 from './0011_support';
+import * as m0012 from './0012_charges';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0009_license_instances': m0009,
   '0010_groups_sections': m0010,
   '0011_support': m0011,
+  '0012_charges': m0012,
 };

@@ -25,6 +25,7 @@ import { registerSectionRoutes } from './routes/v1/sections';
 import { registerFeedbackRoutes } from './routes/v1/feedback';
 import { registerTicketRoutes } from './routes/v1/tickets';
 import { registerGroupRoutes } from './routes/v2/groups';
+import { registerChargeRoutes } from './routes/v2/charges';
 import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
 import { registerReconciliationRoutes } from './routes/v2/subscription-reconciliations';
 import { registerSubscriptionRoutes } from './routes/v2/subscriptions';
@@ -83,6 +84,7 @@ export function createApp(deps: ApiDependencies): Express {
   registerSubscriptionRoutes(v2, deps);
   registerLicenseKeyRoutes(v2, deps);
   registerGroupRoutes(v2, deps);
+  registerChargeRoutes(v2, deps, secrets);
   registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);

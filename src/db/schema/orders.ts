@@ -35,6 +35,9 @@ export interface InvoicesTable {
   subscription_id: Generated<number | null>;
   coupon_id: Generated<number | null>;
   coupon_discount_cents: Generated<number>;
+  kind: Generated<'INVOICE' | 'CHARGE'>;
+  /** For a charge: what the seller sent (return/cancel URLs, webhook, reference, metadata…). */
+  charge: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   expires_at: Date;
   paid_at: Date | null;
   completed_at: Date | null;

@@ -28,7 +28,7 @@ const invoiceView = z
 const invoiceParams = z.object({ invoice: rowId });
 
 async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
-  const invoice = await db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'total_cents', 'payment_method', 'livemode', 'currency', 'customer_email', 'needs_attention']).where('id', '=', id).where('store_id', '=', auth.store.id).executeTakeFirst();
+  const invoice = await db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'total_cents', 'payment_method', 'livemode', 'currency', 'customer_email', 'needs_attention']).where('id', '=', id).where('store_id', '=', auth.store.id).where('kind', '=', 'INVOICE').executeTakeFirst();
   if (!invoice) throw notFound('Invoice');
   return invoice;
 }
@@ -39,7 +39,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
 
   async function listPage(auth: RequestAuth, filters: InvoiceFilters & { sort: string }, page: { page: number; limit: number }, path: string) {
     // Test keys see test invoices, live keys live ones.
-    const base = applyInvoiceFilters(deps.db.selectFrom('invoices').where('store_id', '=', auth.store.id).where('livemode', '=', auth.livemode), filters);
+    const base = applyInvoiceFilters(deps.db.selectFrom('invoices').where('store_id', '=', auth.store.id).where('kind', '=', 'INVOICE').where('livemode', '=', auth.livemode), filters);
     const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const ids = (await base.select('id').orderBy('id', filters.sort === 'created_at' ? 'asc' : 'desc').limit(page.limit).offset(offsetOf(page)).execute()).map((r) => r.id);
     return toPage(await invoiceViews(deps.db, auth.store.id, ids), Number(total), page, path);

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { chargeQuery, chargeUrl, chargeView, createCharge, requireCharge } from '../../../charges/charges';
+import { PAYMENT_METHODS } from '../../../domain/payment-methods';
+import { transitionInvoice } from '../../../orders/invoice-transitions';
+import { OrderWorkflows } from '../../../orders/order-workflow-client';
+import { storeWebhookSecret } from '../../../orders/store-webhook-secret';
+import type { SecretBox } from '../../../security/secret-box';
+import type { ApiDependencies } from '../../context';
+import { ApiError, invalidRequest } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import { offsetOf, pageQuery, toPage } from '../../pagination';
+import type { DocumentedRouter } from '../../route';
+import { rowId } from '../../schemas/common';
+
+const chargeCreate = z
+  .object({
+    email: z.string().email(),
+    return_url: z.string().url(),
+    cancel_url: z.string().url().optional(),
+    webhook: z.string().url().optional(),
+    reference: z.string().max(255).optional(),
+    description: z.string().max(5000).optional(),
+    currency: z.string().regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code').optional(),
+    total: z.number().int().min(0).max(100_000_000).optional(),
+    payment_method: z.enum(PAYMENT_METHODS).optional(),
+    payment_methods: z.array(z.enum(PAYMENT_METHODS)).min(1).optional(),
+    use_all_payment_methods: z.boolean().optional(),
+    deliverable: z.record(z.string(), z.unknown()).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    coupon_code: z.string().max(100).optional(),
+  })
+  .strict();
+const chargeParams = z.object({ charge: rowId });
+const chargeIdParams = z.object({ charge_id: rowId });
+const view = z.object({ id: z.number(), url: z.string(), status: z.enum(['PENDING', 'COMPLETED', 'VOIDED']) }).passthrough().openapi('Charge');
+
+/** SellApp v2 charges: payment requests without delivery, on the invoices' payment path. */
+export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
+  const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
+  const urlOf = async (auth: RequestAuth, id: number) => chargeUrl(deps.config.api.publicBaseUrl, await storeWebhookSecret(deps.db, secrets, auth.store.id), id);
+  const pending = async (auth: RequestAuth, id: number) => {
+    const charge = await requireCharge(deps.db, auth.store.id, auth.livemode, id);
+    if (charge.status !== 'PENDING') throw new ApiError('conflict', 'invalid_status', `The charge is ${charge.status}: only a PENDING charge can change`, { param: 'status' });
+    return charge;
+  };
+
+  router
+    .route({
+      method: 'post',
+      path: '/charges',
+      summary: 'Create a charge (a paid request, or a free claim when total is 0); its order workflow waits for payment',
+      tags: ['Charges'],
+      scope: 'invoices:write',
+      body: chargeCreate,
+      response: z.object({ data: view.pick({ id: true, url: true, status: true }) }),
+      handler: async ({ auth, body }) => {
+        const methods = body.use_all_payment_methods ? [...PAYMENT_METHODS] : (body.payment_methods ?? (body.payment_method ? [body.payment_method] : []));
+        if ((body.total ?? 0) > 0 && !body.currency) throw invalidRequest('missing_field', 'A paid charge needs a currency', 'currency');
+        if ((body.total ?? 0) > 0 && methods.length === 0) throw invalidRequest('missing_field', 'A paid charge needs payment_method, payment_methods or use_all_payment_methods', 'payment_methods');
+        const id = await deps.db.transaction().execute((trx) =>
+          createCharge(trx, { id: auth.store.id, livemode: auth.livemode }, {
+            email: body.email,
+            returnUrl: body.return_url,
+            cancelUrl: body.cancel_url,
+            webhook: body.webhook,
+            reference: body.reference,
+            description: body.description,
+            currency: body.currency,
+            totalCents: body.total,
+            paymentMethods: methods.length > 0 ? methods : ['FREE'],
+            deliverable: body.deliverable,
+            metadata: body.metadata,
+            couponCode: body.coupon_code,
+          }),
+        );
+        const charge = await requireCharge(deps.db, auth.store.id, auth.livemode, id);
+        await workflows.start(charge);
+        return { data: { id, url: await urlOf(auth, id), status: 'PENDING' as const } };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/charges',
+      summary: 'List charges, newest first',
+      tags: ['Charges'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      response: z.object({ data: z.array(view) }).passthrough(),
+      handler: async ({ auth, query, req }) => {
+        const base = chargeQuery(deps.db, auth.store.id, auth.livemode);
+        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+        const rows = await base.selectAll().orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
+        const secret = await storeWebhookSecret(deps.db, secrets, auth.store.id);
+        const items = rows.map((row) => chargeView(row, chargeUrl(deps.config.api.publicBaseUrl, secret, row.id)));
+        return toPage(items, Number(total), query, `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`);
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/charges/:charge',
+      summary: 'Retrieve a charge',
+      tags: ['Charges'],
+      scope: 'invoices:read',
+      params: chargeParams,
+      response: z.object({ data: view }),
+      handler: async ({ auth, params }) => ({ data: chargeView(await requireCharge(deps.db, auth.store.id, auth.livemode, params.charge), await urlOf(auth, params.charge)) }),
+    })
+    .route({
+      method: 'put',
+      path: '/charges/:charge_id/completed',
+      summary: 'Mark a pending charge completed (paid or claimed outside Sellflow)',
+      tags: ['Charges'],
+      scope: 'invoices:write',
+      params: chargeIdParams,
+      response: z.object({ message: z.string() }),
+      handler: async ({ auth, params }) => {
+        const charge = await pending(auth, params.charge_id);
+        const result = await deps.db.transaction().execute((trx) => transitionInvoice(trx, charge.id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } }));
+        await workflows.paymentReceived({ ...charge, status: result.status }, 'manual');
+        return { message: 'Charge Completed Successfully' };
+      },
+    })
+    .route({
+      method: 'put',
+      path: '/charges/:charge_id/voided',
+      summary: 'Void a pending charge',
+      tags: ['Charges'],
+      scope: 'invoices:write',
+      params: chargeIdParams,
+      response: z.object({ message: z.string() }),
+      handler: async ({ auth, params }) => {
+        const charge = await pending(auth, params.charge_id);
+        await deps.db.transaction().execute((trx) => transitionInvoice(trx, charge.id, 'VOIDED'));
+        await workflows.voidRequested(charge);
+        return { message: 'Charge Voided Successfully' };
+      },
+    });
+}
