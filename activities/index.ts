@@ -4,6 +4,7 @@ import type { SecretBox } from '../src/security/secret-box';
 import type { NotificationConfig } from '../src/webhooks/notifications';
 import type { StripeGateway } from '../src/gateways/stripe-gateway';
 import { createBaselineActivities } from './baseline';
+import { createChargeActivities } from './charges';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
 import { createReconciliationActivities } from './subscription-reconciliation';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createWebhookActivities(deps),
     ...createSubscriptionActivities(deps),
     ...createReconciliationActivities(deps),
+    ...createChargeActivities(deps),
   };
 }
 

@@ -11,7 +11,7 @@ import { describeEvent, type NotificationConfig, type NotificationSettings, Perm
 export const PERMANENT_WEBHOOK_FAILURE = 'PermanentWebhookFailure';
 
 /** Starts a delivery workflow once: its id is per event and target, so a rerun is a no-op. */
-async function startOnce(client: Client, type: string, options: { taskQueue: string; workflowId: string; args: [{ deliveryId: number }] }): Promise<void> {
+async function startOnce(client: Client, type: string, options: { taskQueue: string; workflowId: string; args: [{ deliveryId: number }] | [{ eventId: string }] }): Promise<void> {
   try {
     await client.workflow.start(type, options);
   } catch (error) {
@@ -33,7 +33,7 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
       return deps.db.transaction().execute(async (trx) => {
         const events = await trx
           .selectFrom('events')
-          .select(['id', 'store_id', 'livemode', 'type'])
+          .select(['id', 'store_id', 'livemode', 'type', 'data'])
           .where('dispatched_at', 'is', null)
           .orderBy('created_at')
           .limit(input.limit)
@@ -41,6 +41,11 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
           .skipLocked()
           .execute();
         for (const event of events) {
+          // A charge with its own webhook URL hears of its status changes too.
+          if (event.type === 'charge.updated') {
+            const charge = await trx.selectFrom('invoices').select(sql<string | null>`charge->>'webhook'`.as('webhook')).where('id', '=', Number(event.data.id)).executeTakeFirst();
+            if (charge?.webhook) await startOnce(client, 'chargeWebhook', { taskQueue, workflowId: `charge-webhook-${event.id}`, args: [{ eventId: event.id }] });
+          }
           const endpoints = await trx
             .selectFrom('webhook_endpoints')
             .select('id')

@@ -7,3 +7,4 @@ export { eventDispatcher } from './event-dispatcher';
 export { notificationDelivery } from './notification-delivery';
 export { subscription } from './subscription';
 export { subscriptionReconciliation } from './subscription-reconciliation';
+export { chargeWebhook } from './charge-webhook';

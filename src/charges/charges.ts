@@ -6,6 +6,7 @@ import { applicableCoupon } from '../coupons/apply-coupon';
 import type { DbExecutor } from '../db/schema';
 import type { InvoicesTable } from '../db/schema/orders';
 import { recordEvent } from '../events/record';
+import { chargeStatus } from './charge-status';
 import { InvoiceRuleError } from '../orders/errors';
 
 export interface ChargeInput {
@@ -23,12 +24,6 @@ export interface ChargeInput {
   couponCode?: string;
 }
 
-/** SellApp shows a charge as PENDING, COMPLETED or VOIDED: paid counts as completed. */
-export function chargeStatus(invoiceStatus: string): 'PENDING' | 'COMPLETED' | 'VOIDED' {
-  if (invoiceStatus === 'PAID' || invoiceStatus === 'COMPLETED') return 'COMPLETED';
-  if (invoiceStatus === 'PENDING' || invoiceStatus === 'REVIEW' || invoiceStatus === 'PARTIAL') return 'PENDING';
-  return 'VOIDED';
-}
 
 /** The page a customer pays (or claims a free charge) on; the signature ties it to the charge. */
 export function chargeUrl(baseUrl: string, storeSecret: string, chargeId: number): string {

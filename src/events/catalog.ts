@@ -26,6 +26,7 @@ export const EVENT_TYPES = [
   'community.grant_failed',
   'delivery.needs_attention',
   'checkout.blocked',
+  'charge.updated',
   'webhook_endpoint.paused',
 ] as const;
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
+import { chargeStatus } from '../charges/charge-status';
 import { redeemCoupon } from '../coupons/apply-coupon';
 import { canTransition, type InvoiceStatus, isPaidStatus } from '../domain/invoice-status';
 import type { EventType } from '../events/catalog';
@@ -25,7 +26,7 @@ export async function transitionInvoice(
 ): Promise<TransitionResult> {
   const invoice = await trx
     .selectFrom('invoices')
-    .select(['status', 'status_set_at', 'store_id', 'livemode', 'coupon_id', 'coupon_discount_cents'])
+    .select(['status', 'status_set_at', 'store_id', 'livemode', 'coupon_id', 'coupon_discount_cents', 'kind'])
     .where('id', '=', invoiceId)
     .forUpdate()
     .executeTakeFirstOrThrow();
@@ -52,6 +53,10 @@ export async function transitionInvoice(
   if (isPaidStatus(to)) await redeemCoupon(trx, { id: invoiceId, coupon_id: invoice.coupon_id, coupon_discount_cents: invoice.coupon_discount_cents });
   if (options.event) {
     await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: options.event, data: { id: invoiceId, status: to } });
+  }
+  // A charge's own status (PENDING / COMPLETED / VOIDED) moved: its seller webhook hears of it.
+  if (invoice.kind === 'CHARGE' && chargeStatus(current) !== chargeStatus(to)) {
+    await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: 'charge.updated', data: { id: invoiceId, status: chargeStatus(to) } });
   }
   return { changed: true, status: to };
 }

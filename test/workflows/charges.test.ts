@@ -1,4 +1,7 @@
 import request from 'supertest';
+import { storeWebhookSecret } from '../../src/orders/store-webhook-secret';
+import { SecretBox } from '../../src/security/secret-box';
+import { startSellerEndpoint } from '../fakes/seller-endpoint';
 import { waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
@@ -42,6 +45,29 @@ describe('charges', () => {
     await request(h.app).post('/api/v1/coupons').set('Authorization', `Bearer ${store.live}`).send({ code: 'HALF', type: 'PERCENTAGE', discount: 50, store_wide: true }).expect(200);
     const discounted = (await api('post', '/charges', { email: 'c@e.co', return_url: 'https://shop.example/r', total: 1000, currency: 'USD', use_all_payment_methods: true, coupon_code: 'half' }).expect(200)).body.data;
     expect(await charge(discounted.id)).toMatchObject({ total: 500, coupon_code: 'HALF' });
+  });
+
+  it('tells the charge’s own webhook of each status change, signed with the store’s secret, once per change', async () => {
+    const seller = await startSellerEndpoint([{ status: 503, body: 'busy' }, { status: 200, body: 'ok' }]);
+    try {
+      const paid = (await api('post', '/charges', { email: 'w@e.co', return_url: 'https://shop.example/r', total: 900, currency: 'USD', payment_method: 'STRIPE', webhook: seller.url, reference: 'ref-1' }).expect(200)).body.data;
+      await api('put', `/charges/${paid.id}/completed`).expect(200);
+      const voided = (await api('post', '/charges', { email: 'w@e.co', return_url: 'https://shop.example/r', webhook: seller.url }).expect(200)).body.data;
+      await api('put', `/charges/${voided.id}/voided`).expect(200);
+      // The first attempt got a 503 and was retried: three POSTs, two changes.
+      await waitFor(() => Promise.resolve(seller.received.length), (n) => n >= 3, 30_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      const bodies = seller.received.map((r) => JSON.parse(r.body) as { event: string; data: { id: number; status: string; reference: string | null } });
+      const secret = await storeWebhookSecret(h.db, SecretBox.fromConfig(h.config.secrets), store.id);
+      expect(seller.received.every((r) => seller.verify(r, secret))).toBe(true);
+      const changes = new Map(bodies.map((b, i) => [`${b.data.id}:${b.data.status}`, seller.received[i]!.idempotencyKey]));
+      expect([...changes.keys()].sort()).toEqual([`${paid.id}:COMPLETED`, `${voided.id}:VOIDED`].sort());
+      expect(bodies.find((b) => b.data.id === paid.id)).toMatchObject({ event: 'charge.updated', data: { reference: 'ref-1' } });
+      // A retry carries the same key as the attempt it repeats.
+      expect(new Set(seller.received.map((r) => r.idempotencyKey)).size).toBe(2);
+    } finally {
+      await seller.close();
+    }
   });
 
   it('refuses bad charges with 422 and keeps stores and modes apart', async () => {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type Stripe from 'stripe';
 import { createStore } from '../../src/accounts/stores';
+import { createCharge } from '../../src/charges/charges';
 import { StripeGateway } from '../../src/gateways/stripe-gateway';
 import { saveGatewaySettings } from '../../src/gateways/gateway-settings';
 import { applyStripeEvent } from '../../src/orders/stripe-events';
@@ -127,7 +128,33 @@ async function subscriptionFixture(ctx: ScenarioContext, slug: string, periodSec
   return { id: row.id, stripeId: paid.subscriptionId, deliver };
 }
 
+/** A charge with its own webhook is paid; the relay hands the change to a chargeWebhook workflow. */
+async function chargeWebhookScenario(ctx: ScenarioContext): Promise<string> {
+  const target = await receiver(200);
+  try {
+    const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug: 'recorded-charge' }));
+    const chargeId = await ctx.db.transaction().execute((trx) =>
+      createCharge(trx, { id: created.store.id, livemode: true }, { email: 'c@e.co', returnUrl: 'https://example.com/r', webhook: target.url, currency: 'USD', totalCents: 100, paymentMethods: ['PAYPAL'] }),
+    );
+    await ctx.db.transaction().execute((trx) => transitionInvoice(trx, chargeId, 'PAID', { also: { paid_at: new Date() } }));
+    const event = await ctx.db.selectFrom('events').select('id').where('type', '=', 'charge.updated').where('store_id', '=', created.store.id).executeTakeFirstOrThrow();
+    const workflowId = `charge-webhook-${event.id}`;
+    for (let i = 0; i < 100; i += 1) {
+      try {
+        await ctx.temporal.client.workflow.getHandle(workflowId).result();
+        return workflowId;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    throw new Error('The charge webhook was not delivered');
+  } finally {
+    await target.close();
+  }
+}
+
 const scenarios: Scenario[] = [
+  { name: 'charge-webhook', run: (ctx) => chargeWebhookScenario(ctx) },
   {
     // Renewed once, then unpaid: expires after the grace window, revokes, stops Stripe billing.
     name: 'subscription-renewed-then-expired',
