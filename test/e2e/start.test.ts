@@ -23,6 +23,8 @@ function exited(child: ReturnType<typeof spawnCli>): Promise<number | null> {
  * survives a restart.
  */
 describe('sellflow start (all-in-one, embedded defaults)', () => {
+  // Two full boots (each may take up to 90 s on a loaded machine) in one test.
+  jest.setTimeout(240_000);
   let dataDir: string;
   beforeAll(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-start-'));
