@@ -73,7 +73,8 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
     const worker = await createWorker({ config, db: database.db, connection, logger });
     const running = worker.run();
     shutdown.add('worker', async () => {
-      worker.shutdown();
+      // The SDK drains the worker on SIGINT/SIGTERM itself; ask only if it has not begun.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
     });
