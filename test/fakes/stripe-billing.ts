@@ -228,9 +228,6 @@ export async function startStripeBilling() {
     deletedEvent(subscriptionId: string) {
       return event('customer.subscription.deleted', subscriptionObject(subscriptions.get(subscriptionId)!));
     },
-    updatedEvent(subscriptionId: string) {
-      return event('customer.subscription.updated', subscriptionObject(subscriptions.get(subscriptionId)!));
-    },
     /** Replies to requests under `pathPrefix` after `ms` (the request itself takes effect at once). */
     slowReplies(pathPrefix: string, ms: number) {
       slowReplies.set(pathPrefix, ms);

@@ -45,5 +45,5 @@ export async function subscribe(
     Boolean,
   );
   await waitFor(() => api('get', `/invoices/${invoice.id}`).then((r) => r.body.data), (b) => b.status.status.status === 'COMPLETED', 60_000);
-  return { invoiceId: invoice.id as number, id: record!.id, stripeId: paid.subscriptionId, stripeInvoiceId: paid.invoiceId };
+  return { invoiceId: invoice.id as number, id: record!.id, stripeId: paid.subscriptionId };
 }

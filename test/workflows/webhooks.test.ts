@@ -97,7 +97,8 @@ describe('outbound webhooks', () => {
     try {
       const endpoint = (await api('post', '/webhooks', { url: receiver.url, events: ['product.created'] })).body.data;
       for (let i = 0; i < 10; i += 1) await newProduct();
-      const paused = await waitFor(() => api('get', `/webhooks/${endpoint.id}`).then((res) => res.body.data), (e) => e.status === 'paused', 30_000);
+      // Ten deliveries through the shared dev server: slow when a heavy test file runs alongside.
+      const paused = await waitFor(() => api('get', `/webhooks/${endpoint.id}`).then((res) => res.body.data), (e) => e.status === 'paused', 75_000);
       expect(paused.consecutive_failures).toBe(10);
       const notice = await h.db.selectFrom('events').select('data').where('type', '=', 'webhook_endpoint.paused').execute();
       expect(notice.map((e) => e.data.id)).toContain(endpoint.id);
@@ -114,7 +115,7 @@ describe('outbound webhooks', () => {
     } finally {
       await receiver.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('counts an answer slower than 10 s as a failed attempt and retries it', async () => {
     const slow = await startWebhookReceiver(() => 200, (n) => (n === 1 ? 12_000 : 0));

@@ -9,7 +9,6 @@ export const queryBoolean = z
 
 /** A row id in a path: beyond Postgres' integer range it is a 422, not a database error. */
 export const rowId = z.coerce.number().int().positive().max(2_147_483_647);
-export const idParam = (name: string) => z.object({ [name]: rowId });
 
 export const billingInterval = z.preprocess(
   (v) => (typeof v === 'string' ? (normaliseInterval(v) ?? v) : v),
