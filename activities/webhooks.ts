@@ -23,14 +23,16 @@ async function startOnce(client: Client, type: string, options: { taskQueue: str
 export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean; notifications: NotificationConfig; client?: Client; taskQueue?: string }) {
   return {
     /**
-     * Hands undelivered events to `webhookDelivery` workflows, one per event and endpoint.
-     * Rows are locked (skip locked) so two relays never split one event; a crash before
-     * the commit leaves the events to the next run, and the workflow id stops a second start.
+     * Hands undelivered events to delivery workflows, one per event and target. A short
+     * transaction picks the events (skip locked) and records their deliveries; the workflows
+     * are started after it commits, so no Temporal call holds a database connection (the
+     * embedded database has only one); then the events are marked dispatched. A crash in
+     * between leaves them to the next round, and the workflow ids make a second start a no-op.
      */
     async dispatchEvents(input: { limit: number }): Promise<number> {
       const { client, taskQueue } = deps;
       if (!client || !taskQueue) throw new Error('dispatchEvents needs a Temporal client');
-      return deps.db.transaction().execute(async (trx) => {
+      const planned = await deps.db.transaction().execute(async (trx) => {
         const events = await trx
           .selectFrom('events')
           .select(['id', 'store_id', 'livemode', 'type', 'data'])
@@ -40,11 +42,12 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
           .forUpdate()
           .skipLocked()
           .execute();
+        const starts: { type: string; workflowId: string; args: [{ deliveryId: number }] | [{ eventId: string }] }[] = [];
         for (const event of events) {
           // A charge with its own webhook URL hears of its status changes too.
           if (event.type === 'charge.updated') {
             const charge = await trx.selectFrom('invoices').select(sql<string | null>`charge->>'webhook'`.as('webhook')).where('id', '=', Number(event.data.id)).executeTakeFirst();
-            if (charge?.webhook) await startOnce(client, 'chargeWebhook', { taskQueue, workflowId: `charge-webhook-${event.id}`, args: [{ eventId: event.id }] });
+            if (charge?.webhook) starts.push({ type: 'chargeWebhook', workflowId: `charge-webhook-${event.id}`, args: [{ eventId: event.id }] });
           }
           const endpoints = await trx
             .selectFrom('webhook_endpoints')
@@ -70,7 +73,7 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
               .onConflict((oc) => oc.constraint('notification_deliveries_channel_event_uq').doUpdateSet({ channel_id: channel.id }))
               .returning('id')
               .executeTakeFirstOrThrow();
-            await startOnce(client, 'notificationDelivery', { taskQueue, workflowId: `notify-${event.id}-${channel.id}`, args: [{ deliveryId: delivery.id }] });
+            starts.push({ type: 'notificationDelivery', workflowId: `notify-${event.id}-${channel.id}`, args: [{ deliveryId: delivery.id }] });
           }
           for (const endpoint of endpoints) {
             const delivery = await trx
@@ -79,12 +82,14 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
               .onConflict((oc) => oc.constraint('webhook_deliveries_endpoint_event_uq').doUpdateSet({ endpoint_id: endpoint.id }))
               .returning('id')
               .executeTakeFirstOrThrow();
-            await startOnce(client, 'webhookDelivery', { taskQueue, workflowId: workflowIds.webhookDelivery(event.id, endpoint.id), args: [{ deliveryId: delivery.id }] });
+            starts.push({ type: 'webhookDelivery', workflowId: workflowIds.webhookDelivery(event.id, endpoint.id), args: [{ deliveryId: delivery.id }] });
           }
         }
-        if (events.length > 0) await trx.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', events.map((e) => e.id)).execute();
-        return events.length;
+        return { eventIds: events.map((e) => e.id), starts };
       });
+      for (const start of planned.starts) await startOnce(client, start.type, { taskQueue, workflowId: start.workflowId, args: start.args });
+      if (planned.eventIds.length > 0) await deps.db.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', planned.eventIds).execute();
+      return planned.eventIds.length;
     },
 
     async attemptWebhook(input: { deliveryId: number }): Promise<void> {
