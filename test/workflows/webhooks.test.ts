@@ -11,7 +11,9 @@ import { startWebhookReceiver } from '../fakes/webhook-receiver';
 let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 beforeAll(async () => {
-  h = await startHarness({ worker: true });
+  // Many deliveries at once, some waiting 10 s on a slow receiver: a connection pool (Postgres),
+  // not the embedded database's single connection, so timings measure the retries, not the queue.
+  h = await startHarness({ worker: true, database: 'postgres' });
   store = await h.createStore();
 });
 afterAll(() => h.close());
