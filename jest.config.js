@@ -11,7 +11,9 @@ module.exports = {
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   setupFiles: ['<rootDir>/test/helpers/setup-runtime.ts'],
   testTimeout: 60_000,
-  maxWorkers: 2,
+  // One test file at a time: files share one Temporal dev server, and several assert timings
+  // (retry gaps, grace windows) that a second heavy file on the same machine would distort.
+  maxWorkers: 1,
   // A leaked handle must never keep CI waiting: tests clean up, this is the backstop.
   forceExit: true,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],

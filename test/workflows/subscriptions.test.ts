@@ -103,10 +103,16 @@ describe('subscriptions', () => {
     expect(payments.map((p) => p.amount_cents)).toEqual([1500, 1500, 1500, 1500]);
 
     // Several rounds per renewal with 4 rounds per run: the workflow has continued as new, state intact.
-    const runs: string[] = [];
-    for await (const execution of h.temporal.client.workflow.list({ query: `WorkflowId = '${workflowIds.subscription(sub.id)}'` })) runs.push(execution.status.name);
+    // Visibility is eventually consistent, and a fresh run answers queries once it has read the record.
+    const listRuns = async () => {
+      const statuses: string[] = [];
+      for await (const execution of h.temporal.client.workflow.list({ query: `WorkflowId = '${workflowIds.subscription(sub.id)}'` })) statuses.push(execution.status.name);
+      return statuses;
+    };
+    const runs = await waitFor(listRuns, (statuses) => statuses.includes('CONTINUED_AS_NEW'));
     expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(1);
-    const state = await h.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).query('subscriptionState');
+    const handle = h.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id));
+    const state = await waitFor(() => handle.query<{ status: string; step: string }>('subscriptionState'), (s) => s.status !== 'unknown');
     expect(state).toMatchObject({ status: 'ACTIVE', step: 'wait' });
 
     // No fourth renewal and none reported failed: after period end + 2 s grace, Stripe is asked
