@@ -40,6 +40,11 @@ function pageWindow(current: number, last: number): number[] {
   return Array.from({ length: Math.max(0, end - start + 1) }, (_, i) => start + i);
 }
 
+/** The absolute URL of the list being paged, for its links. */
+export function pageUrl(publicBaseUrl: string, req: { baseUrl: string; path: string }): string {
+  return `${publicBaseUrl}${req.baseUrl}${req.path}`;
+}
+
 /** Builds the Laravel-style `{data, links, meta}` envelope SellApp clients read. */
 export function toPage<T>(items: T[], total: number, query: PageQuery, path: string): Page<T> {
   const lastPage = Math.max(1, Math.ceil(total / query.limit));

@@ -9,7 +9,7 @@ import { BLACKLIST_TYPES, type BlacklistType, normaliseRule } from '../../../dom
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { SearchTranslator, searchBody } from '../../search';
 
@@ -49,7 +49,6 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
     const rows = await ordered.orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
     return toPage(rows.map(present), Number(total), query, path);
   };
-  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
 
   router
     .route({
@@ -60,7 +59,7 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'invoices:read',
       query: pageQuery,
       response: z.object({ data: z.array(ruleView) }).passthrough(),
-      handler: ({ auth, query, req }) => page(auth, query, pathOf(req)),
+      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
     })
     .route({
       method: 'post',
@@ -71,7 +70,7 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
       query: pageQuery,
       body: searchBody,
       response: z.object({ data: z.array(ruleView) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pathOf(req), body),
+      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'get',
@@ -86,7 +85,7 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
         const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         const rows = await base.selectAll().orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
         const items = rows.map(({ store_id: _store, created_at, ...row }) => ({ ...row, created_at: laravelTime(created_at)! }));
-        return toPage(items, Number(total), query, pathOf(req));
+        return toPage(items, Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
     .route({

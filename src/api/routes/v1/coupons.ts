@@ -4,7 +4,7 @@ import { couponView, createCoupon, deleteCoupon, loadCoupon, updateCoupon } from
 import { COUPON_TYPES } from '../../../domain/coupons';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
@@ -47,7 +47,6 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
     const rows = await ordered.orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
     return toPage(rows.map(couponView), Number(total), query, path);
   };
-  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
 
   router
     .route({
@@ -58,7 +57,7 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       scope: 'products:read',
       query: listQuery,
       response: z.object({ data: z.array(couponView_) }).passthrough(),
-      handler: ({ auth, query, req }) => page(auth, query, pathOf(req)),
+      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
     })
     .route({
       method: 'post',
@@ -69,7 +68,7 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       query: listQuery,
       body: searchBody,
       response: z.object({ data: z.array(couponView_) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pathOf(req), body),
+      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'post',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { feedbackView, leaveFeedback, replyToFeedback, requireFeedback } from '../../../support/feedback';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
@@ -18,7 +18,6 @@ const feedbackSearch = new SearchTranslator(
 
 /** SellApp's feedback (v1 paths): list, search, retrieve, reply; and how a storefront submits a review. */
 export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
   const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
     let base = deps.db.selectFrom('feedback').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
     const condition = search ? feedbackSearch.where(search) : null;
@@ -31,7 +30,7 @@ export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDepend
   };
 
   router
-    .route({ method: 'get', path: '/feedback', summary: 'List feedback, newest first', tags: ['Feedback'], scope: 'invoices:read', query: pageQuery, response: z.object({ data: z.array(view) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pathOf(req)) })
+    .route({ method: 'get', path: '/feedback', summary: 'List feedback, newest first', tags: ['Feedback'], scope: 'invoices:read', query: pageQuery, response: z.object({ data: z.array(view) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)) })
     .route({
       method: 'post',
       path: '/feedback/search',
@@ -41,7 +40,7 @@ export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDepend
       query: pageQuery,
       body: searchBody,
       response: z.object({ data: z.array(view) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pathOf(req), body),
+      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'post',

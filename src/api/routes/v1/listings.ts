@@ -7,7 +7,7 @@ import type { DbExecutor } from '../../../db/schema';
 import type { ObjectStorage } from '../../../storage/object-storage';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId } from '../../schemas/common';
 import { hasVariantFields, listingCreateBody, listingUpdateBody, productInputFromListing, variantInputFromListing } from '../../schemas/sellapp-listing';
@@ -80,7 +80,7 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
         else if (!query.with_trashed) base = base.where('deleted_at', 'is', null);
         const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         const ids = (await base.select('id').orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map((r) => r.id);
-        return toPage(await render(auth, ids, false), Number(total), query, `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`);
+        return toPage(await render(auth, ids, false), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
     .route({

@@ -4,7 +4,7 @@ import { deleteSection, requireSection, sectionViews, writeSection } from '../..
 import type { DbExecutor } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
@@ -17,7 +17,6 @@ const sectionSearch = new SearchTranslator({ id: 'id', title: 'title', slug: 'sl
 
 /** SellApp's sections (v1 paths in its v2 reference): CRUD, search and batch. */
 export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
   const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
     let base = deps.db.selectFrom('sections').where('store_id', '=', auth.store.id);
     const condition = search ? sectionSearch.where(search) : null;
@@ -31,7 +30,7 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
   const views = async (db: DbExecutor, rows: Awaited<ReturnType<typeof requireSection>>[]) => sectionViews(db, rows);
 
   router
-    .route({ method: 'get', path: '/sections', summary: 'List sections', tags: ['Sections'], scope: 'products:read', query: pageQuery, response: z.object({ data: z.array(sectionView) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pathOf(req)) })
+    .route({ method: 'get', path: '/sections', summary: 'List sections', tags: ['Sections'], scope: 'products:read', query: pageQuery, response: z.object({ data: z.array(sectionView) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)) })
     .route({
       method: 'post',
       path: '/sections/search',
@@ -41,7 +40,7 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
       query: pageQuery,
       body: searchBody,
       response: z.object({ data: z.array(sectionView) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pathOf(req), body),
+      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'post',

@@ -4,7 +4,7 @@ import { addMessage, messageView, openTicket, requireTicket, ticketView } from '
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
@@ -19,7 +19,6 @@ const messageSearch = new SearchTranslator({ id: 'id', author: 'author', created
 
 /** SellApp's tickets (v1 paths): list, search, retrieve, messages and the store's replies. */
 export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
   const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
     let base = deps.db.selectFrom('tickets').where('store_id', '=', auth.store.id);
     const condition = search ? ticketSearch.where(search) : null;
@@ -43,7 +42,7 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
   };
 
   router
-    .route({ method: 'get', path: '/tickets', summary: 'List tickets, most recently active first', tags: ['Tickets'], scope: 'invoices:read', query: pageQuery, response: z.object({ data: z.array(view) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pathOf(req)) })
+    .route({ method: 'get', path: '/tickets', summary: 'List tickets, most recently active first', tags: ['Tickets'], scope: 'invoices:read', query: pageQuery, response: z.object({ data: z.array(view) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)) })
     .route({
       method: 'post',
       path: '/tickets/search',
@@ -53,7 +52,7 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       query: pageQuery,
       body: searchBody,
       response: z.object({ data: z.array(view) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pathOf(req), body),
+      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'post',
@@ -78,7 +77,7 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       params: ticketParams,
       query: pageQuery,
       response: z.object({ data: z.array(message) }).passthrough(),
-      handler: ({ auth, params, query, req }) => messagePage(auth, params.ticket, query, pathOf(req)),
+      handler: ({ auth, params, query, req }) => messagePage(auth, params.ticket, query, pageUrl(deps.config.api.publicBaseUrl, req)),
     })
     .route({
       method: 'post',
@@ -90,7 +89,7 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       query: pageQuery,
       body: searchBody,
       response: z.object({ data: z.array(message) }).passthrough(),
-      handler: ({ auth, params, query, body, req }) => messagePage(auth, params.ticket, query, pathOf(req), body),
+      handler: ({ auth, params, query, body, req }) => messagePage(auth, params.ticket, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'post',

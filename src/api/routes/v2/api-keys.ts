@@ -4,7 +4,7 @@ import { API_KEY_COLUMNS, issueApiKey, revokeApiKey } from '../../../accounts/ap
 import { SCOPES } from '../../../domain/scopes';
 import type { ApiDependencies } from '../../context';
 import { notFound, permissionDenied } from '../../errors';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 
 const apiKeySchema = z
@@ -83,7 +83,7 @@ export function registerApiKeyRoutes(router: DocumentedRouter, deps: ApiDependen
           .where((eb) => eb.or([eb('store_id', '=', auth.store.id), eb('store_id', 'is', null)]));
         const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         const rows = await base.select(API_KEY_COLUMNS).orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(rows.map(present), Number(total), query, `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`);
+        return toPage(rows.map(present), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
     .route({

@@ -8,7 +8,7 @@ import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
 import { ApiError, invalidRequest } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 
@@ -92,7 +92,7 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
         const rows = await base.selectAll().orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
         const secret = await storeWebhookSecret(deps.db, secrets, auth.store.id);
         const items = rows.map((row) => chargeView(row, chargeUrl(deps.config.api.publicBaseUrl, secret, row.id)));
-        return toPage(items, Number(total), query, `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`);
+        return toPage(items, Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
     .route({

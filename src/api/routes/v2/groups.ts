@@ -4,7 +4,7 @@ import { attachProducts, detachProducts, groupProductsQuery, groupProductView, g
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
@@ -30,7 +30,6 @@ const groupProductSearch = new SearchTranslator({ id: 'p.id', title: 'p.title', 
 
 /** SellApp v2 groups: CRUD, search, and which products they hold in what order. */
 export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
   const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
     let base = deps.db.selectFrom('groups').where('store_id', '=', auth.store.id);
     const condition = search ? groupSearch.where(search) : null;
@@ -55,7 +54,7 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
   const one = async (auth: RequestAuth, id: number) => (await groupViews(deps.db, [await requireGroup(deps.db, auth.store.id, id)]))[0]!;
 
   router
-    .route({ method: 'get', path: '/groups', summary: 'List groups', tags: ['Groups'], scope: 'products:read', query: pageQuery, response: z.object({ data: z.array(groupView) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pathOf(req)) })
+    .route({ method: 'get', path: '/groups', summary: 'List groups', tags: ['Groups'], scope: 'products:read', query: pageQuery, response: z.object({ data: z.array(groupView) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)) })
     .route({
       method: 'post',
       path: '/groups/search',
@@ -65,7 +64,7 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       query: pageQuery,
       body: searchBody,
       response: z.object({ data: z.array(groupView) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pathOf(req), body),
+      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'post',
@@ -137,7 +136,7 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       params: groupParams,
       query: pageQuery,
       response: z.object({ data: z.array(groupProduct) }).passthrough(),
-      handler: ({ auth, params, query, req }) => productPage(auth, params.group, query, pathOf(req)),
+      handler: ({ auth, params, query, req }) => productPage(auth, params.group, query, pageUrl(deps.config.api.publicBaseUrl, req)),
     })
     .route({
       method: 'post',
@@ -149,7 +148,7 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       query: pageQuery,
       body: searchBody,
       response: z.object({ data: z.array(groupProduct) }).passthrough(),
-      handler: ({ auth, params, query, body, req }) => productPage(auth, params.group, query, pathOf(req), body),
+      handler: ({ auth, params, query, body, req }) => productPage(auth, params.group, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'get',

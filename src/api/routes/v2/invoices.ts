@@ -16,7 +16,7 @@ import { OrderWorkflows } from '../../../orders/order-workflow-client';
 import type { ApiDependencies } from '../../context';
 import { ApiError, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, toPage } from '../../pagination';
+import { offsetOf, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
 import { actorOf } from './products';
@@ -44,7 +44,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
     const ids = (await base.select('id').orderBy('id', filters.sort === 'created_at' ? 'asc' : 'desc').limit(page.limit).offset(offsetOf(page)).execute()).map((r) => r.id);
     return toPage(await invoiceViews(deps.db, auth.store.id, ids), Number(total), page, path);
   }
-  const url = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+  const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
 
   /** Ops retry / skip: only for an order waiting on a failed step. */
   const opsAction =

@@ -3,7 +3,7 @@ import { activateLicense, instanceView, licenseKeyView, loadLicenseKey, updateLi
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 
@@ -23,7 +23,6 @@ const validateBody = z.object({ license_key: z.string().min(1).max(200), instanc
 
 /** SellApp v2 license keys, their activations (instances), and the activate / validate calls apps make. */
 export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const pathOf = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
   const instancePage = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, licenseKeyId?: number) => {
     let base = deps.db.selectFrom('license_key_instances').where('store_id', '=', auth.store.id);
     if (licenseKeyId !== undefined) base = base.where('license_key_id', '=', licenseKeyId);
@@ -66,7 +65,7 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
         const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         const rows = await base.selectAll().orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
         const now = new Date();
-        return toPage(rows.map((r) => licenseKeyView(r, now)), Number(total), query, pathOf(req));
+        return toPage(rows.map((r) => licenseKeyView(r, now)), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
     .route({
@@ -77,7 +76,7 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       scope: 'invoices:read',
       query: pageQuery,
       response: z.object({ data: z.array(instanceViewSchema) }).passthrough(),
-      handler: ({ auth, query, req }) => instancePage(auth, query, pathOf(req)),
+      handler: ({ auth, query, req }) => instancePage(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
     })
     .route({
       method: 'get',
@@ -115,7 +114,7 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       response: z.object({ data: z.array(instanceViewSchema) }).passthrough(),
       handler: async ({ auth, params, query, req }) => {
         await loadLicenseKey(deps.db, auth.store.id, params.license_key);
-        return instancePage(auth, query, pathOf(req), params.license_key);
+        return instancePage(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), params.license_key);
       },
     })
     .route({

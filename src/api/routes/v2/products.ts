@@ -7,7 +7,7 @@ import type { DbExecutor } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
 import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId } from '../../schemas/common';
 import { productCreateBody, productInputFromV2, productUpdateBody } from '../../schemas/sellapp-catalog';
@@ -62,7 +62,7 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
     return toPage(await renderProducts(deps.db, ids, auth.store.id, viewContext(auth)), Number(total), query, path);
   }
 
-  const url = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+  const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
   const one = async (auth: RequestAuth, id: number) => {
     const [view] = await renderProducts(deps.db, [id], auth.store.id, viewContext(auth));
     if (!view) throw notFound('Product');

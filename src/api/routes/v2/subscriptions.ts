@@ -7,7 +7,7 @@ import { subscriptionChanged } from '../../../subscriptions/subscription-workflo
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 
 const subscriptionParams = z.object({ subscription: rowId });
@@ -68,7 +68,7 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
         if (query.customer_email) scoped = scoped.where('customer_email', '=', query.customer_email.toLowerCase());
         const { total } = await scoped.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         const rows = await scoped.select(SUBSCRIPTION_COLUMNS).orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(rows.map(presentSubscription), Number(total), query, `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`);
+        return toPage(rows.map(presentSubscription), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
     .route({

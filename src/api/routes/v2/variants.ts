@@ -9,7 +9,7 @@ import { PARSING_MODES } from '../../../domain/serials';
 import type { ApiDependencies } from '../../context';
 import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId } from '../../schemas/common';
 import { variantCreateBody, variantInputFromV2, variantUpdateBody } from '../../schemas/sellapp-catalog';
@@ -74,7 +74,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
     const ids = (await ordered.orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map((r) => r.id);
     return toPage(await render(auth, productId, ids, false), Number(total), query, path);
   }
-  const url = (req: { baseUrl: string; path: string }) => `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`;
+  const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
   const draftQuery = pageQuery.extend({ with_drafts: queryBoolean, only_drafts: queryBoolean });
 
   router

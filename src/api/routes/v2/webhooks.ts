@@ -8,7 +8,7 @@ import { workflowIds } from '../../../temporal/workflow-ids';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage } from '../../pagination';
+import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 
 const endpointUrl = z
@@ -97,7 +97,7 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       handler: async ({ auth, query, req }) => {
         const { total } = await scoped(auth).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         const rows = await scoped(auth).select(COLUMNS).orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(rows.map(present), Number(total), query, `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`);
+        return toPage(rows.map(present), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
     .route({
@@ -184,7 +184,7 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
           .offset(offsetOf(query))
           .execute();
         const data = rows.map((r) => ({ ...r, last_attempt_at: laravelTime(r.last_attempt_at), created_at: laravelTime(r.created_at) }));
-        return toPage(data, Number(total), query, `${deps.config.api.publicBaseUrl}${req.baseUrl}${req.path}`);
+        return toPage(data, Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
     .route({
