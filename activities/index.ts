@@ -3,6 +3,7 @@ import type { Logger } from '../src/logger';
 import type { SecretBox } from '../src/security/secret-box';
 import type { NotificationConfig } from '../src/webhooks/notifications';
 import type { StripeGateway } from '../src/gateways/stripe-gateway';
+import { createAffiliateActivities } from './affiliates';
 import { createBaselineActivities } from './baseline';
 import { createChargeActivities } from './charges';
 import { createOrderActivities } from './orders';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createSubscriptionActivities(deps),
     ...createReconciliationActivities(deps),
     ...createChargeActivities(deps),
+    ...createAffiliateActivities(deps),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Db } from './db/schema';
 import type { Logger } from './logger';
 import { StripeGateway } from './gateways/stripe-gateway';
 import { SecretBox } from './security/secret-box';
+import { ensurePayoutSchedules } from './affiliates/payout-schedule';
 import { ensureReconciliationSchedule } from './subscriptions/reconciliation-schedule';
 import { mainTaskQueue } from './temporal/task-queues';
 
@@ -48,5 +49,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
   });
   await ensureReconciliationSchedule(client, taskQueue, options.config.subscriptions.reconcileHourUtc);
+  await ensurePayoutSchedules(client, taskQueue, options.db);
   return worker;
 }

@@ -8,3 +8,5 @@ export { notificationDelivery } from './notification-delivery';
 export { subscription } from './subscription';
 export { subscriptionReconciliation } from './subscription-reconciliation';
 export { chargeWebhook } from './charge-webhook';
+export { affiliatePayoutCycle } from './affiliate-payout-cycle';
+export { affiliateInvite } from './affiliate-invite';

@@ -26,6 +26,10 @@ import { registerFeedbackRoutes } from './routes/v1/feedback';
 import { registerTicketRoutes } from './routes/v1/tickets';
 import { registerGroupRoutes } from './routes/v2/groups';
 import { registerChargeRoutes } from './routes/v2/charges';
+import { registerAffiliateRoutes } from './routes/v2/affiliates';
+import { registerAffiliatePayoutRoutes } from './routes/v2/affiliate-payouts';
+import { registerAffiliatePortalRoutes } from './routes/v2/affiliate-portal';
+import { registerAffiliateReferralRoutes } from './routes/v2/affiliate-referrals';
 import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
 import { registerReconciliationRoutes } from './routes/v2/subscription-reconciliations';
 import { registerSubscriptionRoutes } from './routes/v2/subscriptions';
@@ -85,6 +89,11 @@ export function createApp(deps: ApiDependencies): Express {
   registerLicenseKeyRoutes(v2, deps);
   registerGroupRoutes(v2, deps);
   registerChargeRoutes(v2, deps, secrets);
+  // Literal /affiliates/referrals|payouts paths before /affiliates/:affiliate.
+  registerAffiliateReferralRoutes(v2, deps);
+  registerAffiliatePayoutRoutes(v2, deps, secrets);
+  registerAffiliateRoutes(v2, deps, secrets);
+  registerAffiliatePortalRoutes(v2, deps);
   registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);

@@ -1,3 +1,4 @@
+import { AffiliateConflictError, AffiliateNotFoundError, AffiliateRuleError } from '../affiliates/errors';
 import { CatalogConflictError, CatalogNotFoundError, CatalogRuleError, LivemodeForbiddenError } from '../catalog/errors';
 import { InvoiceRuleError, InvoiceStatusConflictError } from '../orders/errors';
 import { BlacklistedCustomerError } from '../blacklists/screen-customer';
@@ -17,6 +18,9 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof SubscriptionConflictError) return conflict(error.code, error.message, 'status');
   if (error instanceof BlacklistedCustomerError) return permissionDenied('customer_blacklisted', error.message);
   if (error instanceof LicenseActivationError) return conflict(error.code, error.message, error.param);
+  if (error instanceof AffiliateRuleError) return invalidRequest(error.code, error.message, error.param);
+  if (error instanceof AffiliateConflictError) return conflict(error.code, error.message, error.param);
+  if (error instanceof AffiliateNotFoundError) return notFound(error.resource);
   if (error instanceof LivemodeForbiddenError) return permissionDenied('livemode_required', error.message);
   return null;
 }

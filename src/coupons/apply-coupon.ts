@@ -43,7 +43,7 @@ export async function applicableCoupon(trx: DbExecutor, storeId: number, code: s
     new Date(),
   );
   if ('problem' in outcome) throw new InvoiceRuleError(outcome.problem, `Coupon "${coupon.code}" ${COUPON_PROBLEM_MESSAGES[outcome.problem]}`, 'coupon');
-  return { id: coupon.id, code: coupon.code, discountCents: outcome.discountCents };
+  return { id: coupon.id, code: coupon.code, discountCents: outcome.discountCents, affiliateId: coupon.affiliate_id };
 }
 
 /** A paid invoice redeems its coupon exactly once (the redemption row is unique per invoice). */

@@ -48,6 +48,8 @@ export function couponView(row: CouponRow) {
     created_at: laravelTime(row.created_at),
     updated_at: laravelTime(row.updated_at),
     store_id: row.store_id,
+    /** Set for an affiliate's coupon (double-sided incentive). */
+    affiliate_id: row.affiliate_id,
     deleted_at: laravelTime(row.deleted_at),
   };
 }

@@ -11,6 +11,7 @@ export const SCOPES = [
   'invoices:write',
   'subscriptions:write',
   'webhooks:write',
+  'affiliates:read',
   'affiliates:write',
   'community:write',
   'ops:write',

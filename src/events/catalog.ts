@@ -28,6 +28,10 @@ export const EVENT_TYPES = [
   'checkout.blocked',
   'charge.updated',
   'webhook_endpoint.paused',
+  'affiliate.applied',
+  'affiliate.invited',
+  'referral.created',
+  'affiliate.payouts_created',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -4,6 +4,7 @@ import type { DbExecutor } from '../db/schema';
 import { invoiceTotals, lineTotals, quantityProblem } from '../domain/invoice-totals';
 import { applicableCoupon } from '../coupons/apply-coupon';
 import { recordEvent } from '../events/record';
+import { attributeInvoice } from '../affiliates/attribute-invoice';
 import { InvoiceRuleError } from './errors';
 
 export interface InvoiceLineRequest {
@@ -21,6 +22,8 @@ export interface CreateInvoiceInput {
   vatId?: string;
   country?: string;
   affiliate?: string | null;
+  /** The storefront's visitor id, to match referral link clicks it reported. */
+  visitorId?: string | null;
   extra?: { amount: number; currency: string };
   replacementOf?: number;
   /** A replacement costs the customer nothing: totals are zero. */
@@ -126,6 +129,10 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     for (const line of totals.lines) line.netCents = 0;
   }
 
+  const attribution = input.free
+    ? null
+    : await attributeInvoice(trx, actor.storeId, { affiliateCode: input.affiliate, visitorId: input.visitorId, customerEmail: input.customerEmail, couponAffiliateId: coupon?.affiliateId ?? null });
+
   const store = await trx.selectFrom('stores').select('invoice_ttl_seconds').where('id', '=', actor.storeId).executeTakeFirstOrThrow();
   const invoice = await trx
     .insertInto('invoices')
@@ -141,6 +148,8 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
       coupon_id: coupon?.id ?? null,
       coupon_discount_cents: totals.couponDiscountCents,
       affiliate: input.affiliate ?? null,
+      affiliate_id: attribution?.affiliateId ?? null,
+      affiliate_source: attribution?.source ?? null,
       currency: first.currency,
       subtotal_cents: totals.subtotalCents,
       method_adjustment_cents: totals.methodAdjustmentCents,

@@ -2,10 +2,13 @@ import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import { chargeStatus } from '../charges/charge-status';
 import { redeemCoupon } from '../coupons/apply-coupon';
+import { recordReferral, restoreReferral, voidReferral } from '../affiliates/referrals';
 import { canTransition, type InvoiceStatus, isPaidStatus } from '../domain/invoice-status';
 import type { EventType } from '../events/catalog';
 import { recordEvent } from '../events/record';
 import { InvoiceStatusConflictError } from './errors';
+
+const AFFILIATE_CLAWBACKS: Partial<Record<InvoiceStatus, string>> = { REFUNDED: 'refunded', REVERSED: 'reversed', DISPUTING: 'disputed', VOIDED: 'voided' };
 
 export interface TransitionResult {
   changed: boolean;
@@ -50,7 +53,15 @@ export async function transitionInvoice(
     .where('id', '=', invoiceId)
     .execute();
   // The money is in: the coupon counts as used, in the same transaction as the status.
-  if (isPaidStatus(to)) await redeemCoupon(trx, { id: invoiceId, coupon_id: invoice.coupon_id, coupon_discount_cents: invoice.coupon_discount_cents });
+  if (isPaidStatus(to)) {
+    await redeemCoupon(trx, { id: invoiceId, coupon_id: invoice.coupon_id, coupon_discount_cents: invoice.coupon_discount_cents });
+    // The affiliate's referral is booked with the money, in the same transaction.
+    await recordReferral(trx, invoiceId, options.also?.paid_at ?? now);
+  }
+  // Money that goes back takes the affiliate's commission with it, unless already paid out.
+  const clawback = AFFILIATE_CLAWBACKS[to];
+  if (clawback) await voidReferral(trx, invoiceId, clawback);
+  if (current === 'DISPUTING' && to === 'COMPLETED') await restoreReferral(trx, invoiceId);
   if (options.event) {
     await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: options.event, data: { id: invoiceId, status: to } });
   }

@@ -28,7 +28,7 @@ export async function createTestDatabase(options: { kind?: 'postgres' | 'embedde
   await migrateToLatest(handle.db);
   // Workflow ids derive from row ids (order-<id>, subscription-<id>) and every test database
   // starts its ids at 1, while all test files share one Temporal server: start each file elsewhere.
-  for (const sequence of ['invoices_id_seq', 'subscriptions_id_seq']) {
+  for (const sequence of ['invoices_id_seq', 'subscriptions_id_seq', 'stores_id_seq', 'affiliates_id_seq']) {
     await sql`select setval(${sequence}, ${randomInt(1, 2 ** 30)})`.execute(handle.db);
   }
   return handle;

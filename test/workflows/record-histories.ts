@@ -187,6 +187,16 @@ const scenarios: Scenario[] = [
       return 'subscription-reconciliation-recorded';
     },
   },
+  {
+    name: 'affiliate-payout-cycle',
+    async run(ctx) {
+      const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug: 'recorded-affiliates' }));
+      const workflowId = `payouts-${created.store.id}-recorded`;
+      // No time given, as a schedule starts it: the run finds its own.
+      await ctx.temporal.client.workflow.execute('affiliatePayoutCycle', { taskQueue: ctx.taskQueue, workflowId, args: [{ storeId: created.store.id, trigger: 'schedule' }] });
+      return workflowId;
+    },
+  },
   { name: 'webhook-delivered', run: (ctx) => webhookScenario(ctx, 'recorded-hook-ok', 200) },
   { name: 'webhook-refused', run: (ctx) => webhookScenario(ctx, 'recorded-hook-410', 410) },
   {

@@ -16,6 +16,8 @@ export interface CouponsTable {
   minimum_amount_cents: number | null;
   maximum_discount_cents: number | null;
   expires_at: Date | null;
+  /** Set for an affiliate's coupon: using it attributes the order to them. */
+  affiliate_id: Generated<number | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;

@@ -1,5 +1,14 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
+import type {
+  AffiliateClicksTable,
+  AffiliatePayoutCyclesTable,
+  AffiliatePayoutsTable,
+  AffiliateProductRatesTable,
+  AffiliateProgramsTable,
+  AffiliateReferralsTable,
+  AffiliatesTable,
+} from './affiliates';
 import type { GroupProductsTable, GroupsTable, ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, SectionsTable, UploadsTable, VariantSerialsTable } from './catalog';
 import type { EventsTable, NotificationChannelsTable, NotificationDeliveriesTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './events';
 import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeyInstancesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
@@ -52,6 +61,13 @@ export interface Database {
   coupon_redemptions: CouponRedemptionsTable;
   blacklists: BlacklistsTable;
   blocked_checkouts: BlockedCheckoutsTable;
+  affiliate_programs: AffiliateProgramsTable;
+  affiliates: AffiliatesTable;
+  affiliate_product_rates: AffiliateProductRatesTable;
+  affiliate_clicks: AffiliateClicksTable;
+  affiliate_payout_cycles: AffiliatePayoutCyclesTable;
+  affiliate_payouts: AffiliatePayoutsTable;
+  affiliate_referrals: AffiliateReferralsTable;
 }
 
 export type Db = Kysely<Database>;

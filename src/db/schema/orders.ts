@@ -23,6 +23,9 @@ export interface InvoicesTable {
   payment_method: string;
   coupon_code: string | null;
   affiliate: string | null;
+  /** The affiliate the order is attributed to, and how (referral link or their coupon). */
+  affiliate_id: Generated<number | null>;
+  affiliate_source: Generated<'LINK' | 'COUPON' | null>;
   currency: string;
   subtotal_cents: number;
   method_adjustment_cents: Generated<number>;

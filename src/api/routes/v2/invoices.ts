@@ -114,6 +114,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
             vatId: body.vat_id,
             country: body.country,
             affiliate: body.affiliate,
+            visitorId: body.visitor_id,
             extra: body.extra,
           }),
         );

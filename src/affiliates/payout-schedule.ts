@@ -1,0 +1,65 @@
+import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Db } from '../db/schema';
+import { PAYOUT_DAYS_OF_MONTH } from '../domain/payout-cycle';
+
+export const payoutScheduleId = (taskQueue: string, storeId: number) => `affiliate-payouts-${taskQueue}-${storeId}`;
+
+/** The cycle's workflow id; a schedule's runs get their start time appended by Temporal. */
+export const payoutCycleWorkflowId = (storeId: number, cycleDate?: string) => (cycleDate ? `payouts-${storeId}-${cycleDate}` : `payouts-${storeId}`);
+
+function spec(timeZone: string) {
+  return { calendars: [{ dayOfMonth: [...PAYOUT_DAYS_OF_MONTH], hour: 0, minute: 0, comment: 'affiliate payouts: 1st and 15th' }], timezone: timeZone };
+}
+
+/**
+ * The store's payout cycle as a Temporal Schedule: midnight on the 1st and 15th in the store's
+ * time zone. Created when the program is enabled; an existing one keeps its paused state and
+ * only follows a time-zone change.
+ */
+export async function ensurePayoutSchedule(client: Client, taskQueue: string, storeId: number, timeZone: string): Promise<void> {
+  const scheduleId = payoutScheduleId(taskQueue, storeId);
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: spec(timeZone),
+      action: { type: 'startWorkflow', workflowType: 'affiliatePayoutCycle', taskQueue, workflowId: payoutCycleWorkflowId(storeId), args: [{ storeId, trigger: 'schedule' }] },
+      // A missed cycle (server down) still runs when it comes back, within a day.
+      policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 day' },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    const handle = client.schedule.getHandle(scheduleId);
+    const current = await handle.describe();
+    if (current.spec.timezone !== timeZone) await handle.update((previous) => ({ ...previous, spec: spec(timeZone) }));
+  }
+}
+
+/** Every worker makes sure each enabled program has its schedule (the API may have failed midway). */
+export async function ensurePayoutSchedules(client: Client, taskQueue: string, db: Db): Promise<void> {
+  const programs = await db
+    .selectFrom('affiliate_programs as p')
+    .innerJoin('stores as s', 's.id', 'p.store_id')
+    .select(['p.store_id', 's.timezone'])
+    .where('p.enabled', '=', true)
+    .where('s.deleted_at', 'is', null)
+    .execute();
+  for (const program of programs) await ensurePayoutSchedule(client, taskQueue, program.store_id, program.timezone);
+}
+
+export async function describePayoutSchedule(client: Client, taskQueue: string, storeId: number) {
+  try {
+    const description = await client.schedule.getHandle(payoutScheduleId(taskQueue, storeId)).describe();
+    return {
+      schedule_id: description.scheduleId,
+      paused: description.state.paused,
+      note: description.state.note ?? null,
+      time_zone: description.spec.timezone ?? 'UTC',
+      days_of_month: [...PAYOUT_DAYS_OF_MONTH],
+      next_runs: description.info.nextActionTimes.slice(0, 4).map((d) => d.toISOString()),
+      recent_runs: description.info.recentActions.map((a) => ({ scheduled_at: a.scheduledAt.toISOString(), workflow_id: a.action.workflow.workflowId })),
+    };
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return null;
+    throw error;
+  }
+}
