@@ -2,7 +2,8 @@ import type { Db } from '../src/db/schema';
 import { sendAffiliateInvite } from '../src/affiliates/invite-mail';
 import type { NotificationConfig } from '../src/webhooks/notifications';
 import { runPayoutCycle, type PayoutCycleReport } from '../src/affiliates/payouts';
-import { cycleDateOf, cycleStart } from '../src/domain/payout-cycle';
+import { ApplicationFailure } from '@temporalio/activity';
+import { cycleDateOf, cycleStart, isTimeZone } from '../src/domain/payout-cycle';
 
 export interface PayoutCycleInput {
   storeId: number;
@@ -32,6 +33,7 @@ export function createAffiliateActivities(deps: { db: Db; notifications: Notific
 
     async runAffiliatePayoutCycle(input: PayoutCycleInput): Promise<PayoutCycleReport> {
       const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', input.storeId).executeTakeFirstOrThrow();
+      if (!isTimeZone(store.timezone)) throw ApplicationFailure.nonRetryable(`Store ${input.storeId} has no valid time zone ("${store.timezone}")`, 'InvalidTimeZone');
       const at = input.at ? new Date(input.at) : new Date();
       const cycleDate = input.cycleDate ?? cycleDateOf(at, store.timezone);
       // A backfilled date pays what was eligible when that cycle should have run.

@@ -35,6 +35,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('commission_value', 'integer', (c) => c.check(sql`commission_value >= 0`))
     // Empty: every product the program lets affiliates promote.
     .addColumn('eligible_products', sql`integer[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+    // sha256 of the invitation link's token: only its holder completes an invited application.
+    .addColumn('invite_token_hash', 'text')
     .addColumn('invited_at', 'timestamptz')
     .addColumn('applied_at', 'timestamptz')
     .addColumn('reviewed_at', 'timestamptz')

@@ -49,6 +49,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
   });
   await ensureReconciliationSchedule(client, taskQueue, options.config.subscriptions.reconcileHourUtc);
-  await ensurePayoutSchedules(client, taskQueue, options.db);
+  await ensurePayoutSchedules(client, taskQueue, options.db, options.logger);
   return worker;
 }

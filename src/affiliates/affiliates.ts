@@ -1,3 +1,4 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import { type AffiliateAction, affiliateStatusAfter } from '../domain/affiliate-status';
@@ -7,12 +8,31 @@ import { AffiliateConflictError, AffiliateNotFoundError, AffiliateRuleError } fr
 import { type CommissionInput, commissionRate, loadProgram } from './program';
 
 export interface ApplicationInput {
+  /** The invitation link's token, to complete an invited application. */
+  invite_token?: string;
   email: string;
   code: string;
   name?: string;
   payout_method: string;
   payout_details: string;
   message?: string;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+function tokenMatches(token: string | undefined, hash: string | null): boolean {
+  if (!token || !hash) return false;
+  return timingSafeEqual(Buffer.from(hashToken(token), 'hex'), Buffer.from(hash, 'hex'));
+}
+
+/** Two requests for the same e-mail or code at once: the loser hears 409, not 500. */
+async function uniqueOrConflict<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new AffiliateConflictError('already_applied', 'This e-mail address or code was just taken by another request', 'email');
+    throw error;
+  }
 }
 
 /** The affiliate code doubles as the referral link's value: short, URL-safe, unique per store. */
@@ -49,6 +69,10 @@ export async function applyToProgram(trx: DbExecutor, box: SecretBox, storeId: n
   const existing = await trx.selectFrom('affiliates').selectAll().where('store_id', '=', storeId).where(sql`lower(email)`, '=', email).forUpdate().executeTakeFirst();
   if (existing?.status === 'REJECTED') throw new AffiliateConflictError('application_rejected', 'This application was rejected; the store can enable it again', 'email');
   if (existing && existing.status !== 'INVITED') throw new AffiliateConflictError('already_applied', 'This e-mail address has already applied to the program', 'email');
+  // An invitation is completed only through its link: nobody else claims the address.
+  if (existing && !tokenMatches(input.invite_token, existing.invite_token_hash)) {
+    throw new AffiliateConflictError('invitation_pending', 'This address was invited: complete the application from the invitation e-mail', 'invite_token');
+  }
   await assertCodeFree(trx, storeId, input.code);
 
   const now = new Date();
@@ -62,25 +86,31 @@ export async function applyToProgram(trx: DbExecutor, box: SecretBox, storeId: n
     message: input.message ?? null,
     applied_at: now,
     reviewed_at: status === 'ACTIVE' ? now : null,
+    invite_token_hash: null,
     updated_at: now,
   } as const;
-  const row = existing
-    ? await trx.updateTable('affiliates').set(columns).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
-    : await trx.insertInto('affiliates').values({ store_id: storeId, email, ...columns }).returningAll().executeTakeFirstOrThrow();
+  const row = await uniqueOrConflict(() =>
+    existing
+      ? trx.updateTable('affiliates').set(columns).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+      : trx.insertInto('affiliates').values({ store_id: storeId, email, ...columns }).returningAll().executeTakeFirstOrThrow(),
+  );
   await recordEvent(trx, { storeId, livemode: true, type: 'affiliate.applied', data: { id: row.id, code: row.code, status: row.status } });
   return row;
 }
 
 /** The seller invites someone by e-mail; they still fill in the application themselves. */
-export async function inviteAffiliate(trx: DbExecutor, storeId: number, emailInput: string): Promise<AffiliateRow> {
+export async function inviteAffiliate(trx: DbExecutor, storeId: number, emailInput: string): Promise<{ row: AffiliateRow; token: string }> {
   const program = await loadProgram(trx, storeId);
   if (!program.enabled) throw new AffiliateConflictError('program_disabled', 'Enable the affiliate program before inviting affiliates');
   const email = emailInput.trim().toLowerCase();
   const existing = await trx.selectFrom('affiliates').select(['id', 'status']).where('store_id', '=', storeId).where(sql`lower(email)`, '=', email).executeTakeFirst();
   if (existing) throw new AffiliateConflictError('already_applied', `${email} is already ${existing.status.toLowerCase()} in this program`, 'email');
-  const row = await trx.insertInto('affiliates').values({ store_id: storeId, email, status: 'INVITED', invited_at: new Date() }).returningAll().executeTakeFirstOrThrow();
+  const token = randomBytes(24).toString('base64url');
+  const row = await uniqueOrConflict(() =>
+    trx.insertInto('affiliates').values({ store_id: storeId, email, status: 'INVITED', invited_at: new Date(), invite_token_hash: hashToken(token) }).returningAll().executeTakeFirstOrThrow(),
+  );
   await recordEvent(trx, { storeId, livemode: true, type: 'affiliate.invited', data: { id: row.id, email } });
-  return row;
+  return { row, token };
 }
 
 export async function reviewAffiliate(trx: DbExecutor, storeId: number, id: number, action: AffiliateAction): Promise<AffiliateRow> {

@@ -36,17 +36,22 @@ export async function attributeInvoice(trx: DbExecutor, storeId: number, hints: 
     .execute();
   const touches: ReferralTouch[] = clicks.map((c) => ({ affiliateId: c.affiliate_id, at: c.clicked_at }));
   if (hints.affiliateCode) {
+    // The link this checkout came through was followed last, whatever was reported before.
     const carried = await activeAffiliateByCode(trx, storeId, hints.affiliateCode);
-    // The code came with this checkout; without a reported click it counts as followed now.
-    if (carried && !touches.some((t) => t.affiliateId === carried.id)) touches.push({ affiliateId: carried.id, at: now });
+    if (carried) touches.push({ affiliateId: carried.id, at: now });
   }
   let couponAffiliateId = hints.couponAffiliateId;
   if (couponAffiliateId !== null) {
     const owner = await trx.selectFrom('affiliates').select('status').where('id', '=', couponAffiliateId).executeTakeFirst();
     if (owner?.status !== 'ACTIVE') couponAffiliateId = null;
   }
-  const attribution = attributeOrder({ touches, now, trackingDays: program.tracking_days, order: program.referrer_order, couponAffiliateId });
-  if (!attribution) return null;
-  const self = await trx.selectFrom('affiliates').select('id').where('id', '=', attribution.affiliateId).where(sql`lower(email)`, '=', email).executeTakeFirst();
-  return self ? null : attribution;
+  // The buyer's own affiliate account earns nothing on this order; another referrer still may.
+  const own = await trx.selectFrom('affiliates').select('id').where('store_id', '=', storeId).where(sql`lower(email)`, '=', email).executeTakeFirst();
+  return attributeOrder({
+    touches: own ? touches.filter((t) => t.affiliateId !== own.id) : touches,
+    now,
+    trackingDays: program.tracking_days,
+    order: program.referrer_order,
+    couponAffiliateId: own && couponAffiliateId === own.id ? null : couponAffiliateId,
+  });
 }

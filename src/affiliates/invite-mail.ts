@@ -8,8 +8,8 @@ export interface AffiliateInvite {
 }
 
 /** Where an invitee completes their application: the store's customer-portal join page. */
-export function applicationUrl(storefrontBase: string, storeSlug: string, email: string): string {
-  return `${storefrontBase}/stores/${storeSlug}/customer-portal/affiliates/join?email=${encodeURIComponent(email)}`;
+export function applicationUrl(storefrontBase: string, storeSlug: string, email: string, inviteToken: string): string {
+  return `${storefrontBase}/stores/${storeSlug}/customer-portal/affiliates/join?email=${encodeURIComponent(email)}&invite=${inviteToken}`;
 }
 
 /** The invitation e-mail. Returns false when no SMTP server is configured (nothing can be sent). */

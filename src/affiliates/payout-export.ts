@@ -2,6 +2,12 @@ import { stringify } from 'csv-stringify/sync';
 import { decimalMoney } from './affiliate-views';
 import { AffiliateRuleError } from './errors';
 
+const PAYPAL_MAX_ROWS = 5000;
+const EMAIL = /^[^\s@",]+@[^\s@",]+\.[^\s@",]+$/;
+
+/** Text an affiliate typed never runs as a spreadsheet formula when the CSV is opened. */
+const inert = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+
 export const PAYOUT_EXPORT_FORMATS = ['paypal', 'generic'] as const;
 export type PayoutExportFormat = (typeof PAYOUT_EXPORT_FORMATS)[number];
 
@@ -31,17 +37,18 @@ export function payoutsCsv(payouts: readonly ExportedPayout[], format: PayoutExp
     if (notPaypal) throw new AffiliateRuleError('invalid_field', `Payout ${notPaypal.id} is paid with ${notPaypal.payoutMethod}, not PayPal; filter on payout_method=PAYPAL`, 'format');
     const currencies = new Set(payouts.map((p) => p.currency));
     if (currencies.size > 1) throw new AffiliateRuleError('mixed_currencies', `PayPal takes one currency per file; these payouts are in ${[...currencies].join(', ')}`, 'currency');
-    const missing = payouts.find((p) => !p.payoutDetails);
-    if (missing) throw new AffiliateRuleError('missing_payout_details', `Payout ${missing.id} has no PayPal recipient`, 'format');
+    const notEmail = payouts.find((p) => !p.payoutDetails || !EMAIL.test(p.payoutDetails));
+    if (notEmail) throw new AffiliateRuleError('invalid_payout_details', `Payout ${notEmail.id}'s PayPal recipient is not an e-mail address; fix the affiliate's payout details`, 'format');
+    if (payouts.length > PAYPAL_MAX_ROWS) throw new AffiliateRuleError('too_many_payouts', `PayPal takes at most ${PAYPAL_MAX_ROWS} payouts per file; filter by affiliate_id`, 'format');
     return stringify(payouts.map((p) => [p.payoutDetails, decimalMoney(p.amountCents), p.currency, `payout-${p.id}`, `Affiliate commission, cycle ${p.cycleDate}`, 'PAYPAL']));
   }
   return stringify(
     payouts.map((p) => ({
       payout_id: p.id,
-      affiliate_code: p.affiliateCode,
+      affiliate_code: p.affiliateCode === null ? null : inert(p.affiliateCode),
       affiliate_email: p.affiliateEmail,
       payout_method: p.payoutMethod,
-      payout_details: p.payoutDetails,
+      payout_details: p.payoutDetails === null ? null : inert(p.payoutDetails),
       amount: decimalMoney(p.amountCents),
       currency: p.currency,
       status: p.status,

@@ -1,5 +1,6 @@
 import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Db } from '../db/schema';
+import type { Logger } from '../logger';
 import { PAYOUT_DAYS_OF_MONTH } from '../domain/payout-cycle';
 
 export const payoutScheduleId = (taskQueue: string, storeId: number) => `affiliate-payouts-${taskQueue}-${storeId}`;
@@ -35,7 +36,7 @@ export async function ensurePayoutSchedule(client: Client, taskQueue: string, st
 }
 
 /** Every worker makes sure each enabled program has its schedule (the API may have failed midway). */
-export async function ensurePayoutSchedules(client: Client, taskQueue: string, db: Db): Promise<void> {
+export async function ensurePayoutSchedules(client: Client, taskQueue: string, db: Db, logger: Logger): Promise<void> {
   const programs = await db
     .selectFrom('affiliate_programs as p')
     .innerJoin('stores as s', 's.id', 'p.store_id')
@@ -43,7 +44,14 @@ export async function ensurePayoutSchedules(client: Client, taskQueue: string, d
     .where('p.enabled', '=', true)
     .where('s.deleted_at', 'is', null)
     .execute();
-  for (const program of programs) await ensurePayoutSchedule(client, taskQueue, program.store_id, program.timezone);
+  for (const program of programs) {
+    // One store's problem (a bad time zone) must not keep the worker, and every order, down.
+    try {
+      await ensurePayoutSchedule(client, taskQueue, program.store_id, program.timezone);
+    } catch (error) {
+      logger.error({ err: error, storeId: program.store_id }, 'could not create the affiliate payout schedule');
+    }
+  }
 }
 
 export async function describePayoutSchedule(client: Client, taskQueue: string, storeId: number) {

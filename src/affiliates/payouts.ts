@@ -122,8 +122,8 @@ export async function cycleReport(db: DbExecutor, storeId: number, cycleDate: st
 }
 
 /** Marks payouts paid (the seller sent the money elsewhere); paying one twice changes nothing. */
-export async function markPayoutsPaid(trx: DbExecutor, storeId: number, ids: number[]): Promise<void> {
-  const found = await trx.selectFrom('affiliate_payouts').select('id').where('store_id', '=', storeId).where('id', 'in', ids).forUpdate().execute();
+export async function markPayoutsPaid(trx: DbExecutor, storeId: number, livemode: boolean, ids: number[]): Promise<void> {
+  const found = await trx.selectFrom('affiliate_payouts').select('id').where('store_id', '=', storeId).where('livemode', '=', livemode).where('id', 'in', ids).forUpdate().execute();
   const missing = ids.filter((id) => !found.some((f) => f.id === id));
   if (missing.length > 0) throw new AffiliateNotFoundError(`Payout ${missing.join(', ')}`);
   await trx.updateTable('affiliate_payouts').set({ status: 'PAID', paid_at: new Date() }).where('id', 'in', ids).where('status', '=', 'DUE').execute();

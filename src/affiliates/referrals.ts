@@ -7,6 +7,9 @@ import { recordEvent } from '../events/record';
 import { AffiliateConflictError, AffiliateNotFoundError } from './errors';
 import { commissionRules, loadProgram } from './program';
 
+/** Coins, and the processors that settle in coins (BTCPay Server, Coinbase Commerce): final money. */
+const CRYPTO_SETTLED = new Set<string>([...CRYPTO_PAYMENT_METHODS, 'BTCPAY', 'COINBASE']);
+
 const timelineEntry = (status: string, at: Date, note?: string) => JSON.stringify([{ status, at: at.toISOString(), ...(note ? { note } : {}) }]);
 
 /**
@@ -38,7 +41,7 @@ export async function recordReferral(trx: DbExecutor, invoiceId: number, paidAt:
   const commission = commissionFor(commissionRules(program, affiliate), paid);
   if (commission.eligiblePaidCents === 0) return;
 
-  const crypto = (CRYPTO_PAYMENT_METHODS as readonly string[]).includes(invoice.payment_method);
+  const crypto = CRYPTO_SETTLED.has(invoice.payment_method);
   const status: ReferralStatus = program.auto_accept_referrals ? 'ACCEPTED' : 'PENDING';
   const timeline = [{ status: 'CREATED', at: paidAt.toISOString() }, ...(status === 'ACCEPTED' ? [{ status: 'ACCEPTED', at: paidAt.toISOString(), note: 'accepted automatically' }] : [])];
   const inserted = await trx
@@ -72,12 +75,36 @@ export async function recordReferral(trx: DbExecutor, invoiceId: number, paidAt:
   }
 }
 
-/** A refund or dispute before the payout takes the commission back; after it, it is noted. */
+/**
+ * Takes a referral out of its payout while that payout is still DUE (the store has not sent
+ * the money): the payout shrinks by the commission, or goes when nothing is left. A PAID
+ * payout cannot be changed: false.
+ */
+async function releaseFromDuePayout(trx: DbExecutor, referral: { id: number; payout_id: number | null; commission_cents: number }): Promise<boolean> {
+  if (referral.payout_id === null) return true;
+  const payout = await trx.selectFrom('affiliate_payouts').select(['id', 'status', 'amount_cents']).where('id', '=', referral.payout_id).forUpdate().executeTakeFirstOrThrow();
+  if (payout.status !== 'DUE') return false;
+  const now = new Date();
+  await trx
+    .updateTable('affiliate_referrals')
+    .set({ payout_id: null, timeline: sql`timeline || ${timelineEntry('NOTE', now, `taken out of payout ${payout.id}`)}::jsonb`, updated_at: now })
+    .where('id', '=', referral.id)
+    .execute();
+  const left = payout.amount_cents - referral.commission_cents;
+  if (left > 0) await trx.updateTable('affiliate_payouts').set({ amount_cents: left }).where('id', '=', payout.id).execute();
+  else await trx.deleteFrom('affiliate_payouts').where('id', '=', payout.id).execute();
+  return true;
+}
+
+/**
+ * Money that goes back (refund, reversal, dispute, void) takes the commission with it, also out
+ * of a payout not sent yet; after a payout was paid it can only be noted.
+ */
 export async function voidReferral(trx: DbExecutor, invoiceId: number, reason: string): Promise<void> {
-  const referral = await trx.selectFrom('affiliate_referrals').select(['id', 'payout_id', 'voided_at']).where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirst();
+  const referral = await trx.selectFrom('affiliate_referrals').select(['id', 'payout_id', 'voided_at', 'commission_cents']).where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirst();
   if (!referral || referral.voided_at) return;
   const now = new Date();
-  if (referral.payout_id !== null) {
+  if (!(await releaseFromDuePayout(trx, referral))) {
     await trx.updateTable('affiliate_referrals').set({ timeline: sql`timeline || ${timelineEntry('NOTE', now, `${reason} after the payout`)}::jsonb`, updated_at: now }).where('id', '=', referral.id).execute();
     return;
   }
@@ -112,9 +139,10 @@ export async function loadReferral(db: DbExecutor, storeId: number, id: number, 
 export async function moveReferral(trx: DbExecutor, storeId: number, id: number, to: ReferralStatus) {
   const referral = await loadReferral(trx, storeId, id, { lock: true });
   if (referral.status === to) return referral;
-  if (referral.payout_id !== null) throw new AffiliateConflictError('referral_paid_out', 'This referral is part of a payout; its status is final', 'status');
   if (!canMoveReferral(referral.status, to)) throw new AffiliateConflictError('invalid_status', `A ${referral.status} referral cannot become ${to}`, 'status');
   if (to === 'ACCEPTED' && referral.voided_at) throw new AffiliateConflictError('referral_voided', `This referral's order was ${referral.void_reason}; it cannot be accepted`, 'status');
+  // Reviewing or rejecting an accepted referral takes it out of a payout the store has not paid.
+  if (!(await releaseFromDuePayout(trx, referral))) throw new AffiliateConflictError('referral_paid_out', 'This referral was paid out; its status is final', 'status');
   const now = new Date();
   return trx
     .updateTable('affiliate_referrals')

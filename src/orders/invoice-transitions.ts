@@ -55,8 +55,9 @@ export async function transitionInvoice(
   // The money is in: the coupon counts as used, in the same transaction as the status.
   if (isPaidStatus(to)) {
     await redeemCoupon(trx, { id: invoiceId, coupon_id: invoice.coupon_id, coupon_discount_cents: invoice.coupon_discount_cents });
-    // The affiliate's referral is booked with the money, in the same transaction.
-    await recordReferral(trx, invoiceId, options.also?.paid_at ?? now);
+    // The affiliate's referral is booked with the money, in the same transaction (not again
+    // when delivery completes or a dispute is won).
+    if (!isPaidStatus(current) && current !== 'DISPUTING') await recordReferral(trx, invoiceId, options.also?.paid_at ?? now);
   }
   // Money that goes back takes the affiliate's commission with it, unless already paid out.
   const clawback = AFFILIATE_CLAWBACKS[to];

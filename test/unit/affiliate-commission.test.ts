@@ -171,16 +171,26 @@ describe('payout CSV', () => {
   });
 
   it('writes the PayPal Payouts upload file: no header, recipient, amount, currency, id, note, wallet', () => {
-    const csv = payoutsCsv([payout({}), payout({ id: 2, payoutDetails: 'bob, "the builder"@example.com', amountCents: 5 })], 'paypal');
+    const csv = payoutsCsv([payout({}), payout({ id: 2, payoutDetails: 'bob.builder@example.com', amountCents: 5 })], 'paypal');
     expect(parse(csv)).toEqual([
       ['alice-paypal@example.com', '12.34', 'USD', 'payout-1', 'Affiliate commission, cycle 2026-03-15', 'PAYPAL'],
-      ['bob, "the builder"@example.com', '0.05', 'USD', 'payout-2', 'Affiliate commission, cycle 2026-03-15', 'PAYPAL'],
+      ['bob.builder@example.com', '0.05', 'USD', 'payout-2', 'Affiliate commission, cycle 2026-03-15', 'PAYPAL'],
     ]);
+    expect(csv.split('\n')[1]).toBe('bob.builder@example.com,0.05,USD,payout-2,"Affiliate commission, cycle 2026-03-15",PAYPAL');
   });
 
   it('refuses a PayPal file with other methods or two currencies', () => {
     expect(() => payoutsCsv([payout({ payoutMethod: 'BTC' })], 'paypal')).toThrow(/not PayPal/);
     expect(() => payoutsCsv([payout({}), payout({ id: 2, currency: 'EUR' })], 'paypal')).toThrow(/one currency/);
+    expect(() => payoutsCsv([payout({ payoutDetails: 'not an e-mail' })], 'paypal')).toThrow(/not an e-mail/);
+  });
+
+  it('quotes what affiliates typed and never lets it run as a spreadsheet formula', () => {
+    const rows = parse(payoutsCsv([payout({ payoutDetails: '=HYPERLINK("http://evil")', affiliateCode: '+cmd' }), payout({ id: 2, payoutDetails: 'IBAN DE89, "Bob"' })], 'generic'), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.affiliate_code, r.payout_details])).toEqual([
+      ["'+cmd", `'=HYPERLINK("http://evil")`],
+      ['alice', 'IBAN DE89, "Bob"'],
+    ]);
   });
 
   it('writes a generic file with a header', () => {

@@ -133,7 +133,13 @@ describe('affiliates', () => {
     expect(mail).toHaveLength(1);
     expect(mail[0]!.raw.replace(/=\r?\n/g, '')).toContain(invited.application_url.replace('@', '%40').split('?')[0]);
     expect((await api(store, 'post', '/affiliates/invites', { email: 'carol@aff.example' })).status).toBe(409);
-    const completed = await join(store, 'carol');
+    // Only the invitation link completes it: the address cannot be claimed by someone else.
+    const stranger = await api(store, 'post', '/affiliates/apply', { email: 'carol@aff.example', code: 'notcarol', payout_method: 'PAYPAL', payout_details: 'thief@evil.example' });
+    expect([stranger.status, stranger.body.error.code]).toEqual([409, 'invitation_pending']);
+    const wrong = await api(store, 'post', '/affiliates/apply', { email: 'carol@aff.example', code: 'notcarol', payout_method: 'PAYPAL', payout_details: 'x', invite_token: 'guess' });
+    expect(wrong.status).toBe(409);
+    const token = new URL(invited.application_url).searchParams.get('invite')!;
+    const completed = await join(store, 'carol', { invite_token: token });
     expect(completed).toMatchObject({ id: invited.id, status: 'PENDING', code: 'carol' });
   });
 
@@ -162,6 +168,17 @@ describe('affiliates', () => {
     const other = await h.createStore();
     expect((await api(other, 'get', `/affiliates/${listed.data[0].id}`)).status).toBe(404);
     expect((await api(other, 'post', `/affiliates/${listed.data[0].id}/disable`)).status).toBe(404);
+    // Test keys see and try things, but never change the program, affiliates or payouts.
+    const asTest = (method: 'post' | 'put', path: string, body: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.test}`).send(body);
+    for (const [method, path, body] of [
+      ['put', '/settings/affiliates', { enabled: false }],
+      ['post', `/affiliates/${listed.data[0].id}/disable`, {}],
+      ['post', '/affiliates/payout-cycles', {}],
+      ['post', '/affiliates/apply', { email: 'test@aff.example', code: 'testy', payout_method: 'PAYPAL', payout_details: 'x' }],
+    ] as const) {
+      const res = await asTest(method, path, body);
+      expect([res.status, res.body.error.code]).toEqual([403, 'livemode_required']);
+    }
     await api(store, 'put', '/settings/affiliates', { enabled: false }).expect(200);
     const closed = await api(store, 'post', '/affiliates/apply', { email: 'late@aff.example', code: 'late', payout_method: 'PAYPAL', payout_details: 'x' });
     expect([closed.status, closed.body.error.code]).toEqual([409, 'program_disabled']);
@@ -229,7 +246,10 @@ describe('referrals', () => {
 
   it('ignores unknown codes and self-referrals', async () => {
     expect(await referralOf(await buy(store, p1.variantId, { affiliate: 'ghost' }))).toBeUndefined();
-    expect(await referralOf(await buy(store, p1.variantId, { affiliate: 'alice', customer_email: 'alice@aff.example' }))).toBeUndefined();
+    // Alice buying with her own coupon or link earns nothing; a link she followed before (bob's) still does.
+    expect(await referralOf(await buy(store, p1.variantId, { coupon: 'ALICE-NEW', affiliate: 'alice', customer_email: 'alice@aff.example' }))).toBeUndefined();
+    await api(store, 'post', '/affiliates/clicks', { affiliate: 'bob', customer_email: 'alice@aff.example' }).expect(200);
+    expect((await referralOf(await buy(store, p1.variantId, { affiliate: 'alice', customer_email: 'alice@aff.example' })))!.affiliate_id).toBe(bob.id);
   });
 
   it('lets the seller review referrals; a rejected one never becomes accepted', async () => {
@@ -332,6 +352,14 @@ describe('payout cycle', () => {
     const notified = await h.db.selectFrom('events').select('data').where('store_id', '=', store.id).where('type', '=', 'affiliate.payouts_created').execute();
     expect(notified.map((e) => e.data)).toEqual([{ cycle_date: first.cycle_date, payouts: 2, total_cents: { USD: 3000 } }]);
 
+    // A refund while the payout is still due takes the commission out of it; a referral in a
+    // due payout can still be rejected, which shrinks it too.
+    await waitFor(() => h.db.selectFrom('invoices').select('status').where('id', '=', invoices.fiat2).executeTakeFirstOrThrow(), (r) => r.status === 'COMPLETED');
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoices.fiat2, 'REFUNDED'));
+    const fiatPayout = () => h.db.selectFrom('affiliate_payouts').select(['id', 'amount_cents']).where('affiliate_id', '=', affiliates.fiat.id).executeTakeFirstOrThrow();
+    expect((await fiatPayout()).amount_cents).toBe(1000);
+    expect((await referralOf(invoices.fiat2))!).toMatchObject({ payout_id: null, void_reason: 'refunded' });
+
     // A missed cycle is backfilled with what was eligible on that date.
     const today = DateTime.utc();
     const missed = (today.day > 15 ? today.set({ day: 15 }) : today.day > 1 ? today.set({ day: 1 }) : today.minus({ months: 1 }).set({ day: 15 })).toISODate()!;
@@ -351,7 +379,7 @@ describe('payout cycle', () => {
     expect(paypal.headers['content-type']).toMatch(/text\/csv/);
     expect(parse(paypal.text)).toEqual(
       expect.arrayContaining([
-        ['fiat-pp@aff.example', '20.00', 'USD', expect.stringMatching(/^payout-\d+$/), expect.any(String), 'PAYPAL'],
+        ['fiat-pp@aff.example', '10.00', 'USD', expect.stringMatching(/^payout-\d+$/), expect.any(String), 'PAYPAL'],
         ['late-pp@aff.example', '10.00', 'USD', expect.stringMatching(/^payout-\d+$/), expect.any(String), 'PAYPAL'],
       ]),
     );
@@ -360,7 +388,7 @@ describe('payout cycle', () => {
     const generic = parse((await api(store, 'get', '/affiliates/payouts/export').expect(200)).text, { columns: true }) as Record<string, string>[];
     expect(generic.map((r) => [r.affiliate_code, r.amount, r.payout_method, r.payout_details]).sort()).toEqual([
       ['crypto', '10.00', 'BTC', 'bc1qexample'],
-      ['fiat', '20.00', 'PAYPAL', 'fiat-pp@aff.example'],
+      ['fiat', '10.00', 'PAYPAL', 'fiat-pp@aff.example'],
       ['late', '10.00', 'PAYPAL', 'late-pp@aff.example'],
     ]);
 
@@ -372,10 +400,14 @@ describe('payout cycle', () => {
     expect(bulk.find((p: { id: number }) => p.id === one).paid_at).toBe(paid.paid_at);
     expect((await api(store, 'post', '/affiliates/payouts/mark-paid', { ids: [one, 2_000_000_000] })).status).toBe(404);
     expect((await api(store, 'get', '/affiliates/payouts?status=DUE').expect(200)).body.data).toEqual([]);
+    // Paid payouts never go into another PayPal file, and their referrals are final.
+    expect((await api(store, 'get', '/affiliates/payouts/export?format=paypal&payout_method=PAYPAL').expect(200)).text).toBe('');
+    const final = await api(store, 'patch', `/affiliates/referrals/${(await referralOf(invoices.fiat))!.id}`, { status: 'REJECTED' });
+    expect([final.status, final.body.error.code]).toEqual([409, 'referral_paid_out']);
     const detail = (await api(store, 'get', `/affiliates/payouts/${Number(generic.find((r) => r.affiliate_code === 'fiat')!.payout_id)}`).expect(200)).body.data;
-    expect(detail).toMatchObject({ calculation: { referrals: 2, total_cents: 2000 }, status: 'PAID' });
+    expect(detail).toMatchObject({ calculation: { referrals: 1, total_cents: 1000 }, status: 'PAID', amount_cents: 1000 });
     const portal = (await api(store, 'get', `/affiliates/${affiliates.fiat.id}/portal`).expect(200)).body.data;
-    expect(portal.earnings.USD).toEqual({ earned_cents: 2000, paid_cents: 2000, unpaid_cents: 0, pending_cents: 0 });
-    expect(portal.recent_payouts).toEqual([expect.objectContaining({ amount: '20.00', status: 'PAID', referrals: 2 })]);
+    expect(portal.earnings.USD).toEqual({ earned_cents: 1000, paid_cents: 1000, unpaid_cents: 0, pending_cents: 0 });
+    expect(portal.recent_payouts).toEqual([expect.objectContaining({ amount: '10.00', status: 'PAID', referrals: 1 })]);
   });
 });

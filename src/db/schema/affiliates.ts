@@ -36,6 +36,7 @@ export interface AffiliatesTable {
   commission_type: CommissionType | null;
   commission_value: number | null;
   eligible_products: ColumnType<number[], number[] | undefined, number[]>;
+  invite_token_hash: string | null;
   invited_at: Date | null;
   applied_at: Date | null;
   reviewed_at: Date | null;

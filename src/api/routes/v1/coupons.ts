@@ -16,7 +16,7 @@ const couponFields = {
   discount: z.number().positive().max(1_000_000),
   store_wide: z.boolean(),
   products: z.array(z.number().int().positive()).min(1).max(1000).optional(),
-  limit: z.number().int().min(1).nullable().optional(),
+  limit: z.number().int().min(1).max(2_147_483_647).nullable().optional(),
   expires_at: z.string().datetime({ offset: true }).nullable().optional(),
   minimum_amount: money.nullable().optional(),
   /** Not in the seed's API (the help centre has it): caps a percentage discount, in major units. */

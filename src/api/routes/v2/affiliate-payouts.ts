@@ -5,7 +5,8 @@ import { cycleReport, markPayoutsPaid } from '../../../affiliates/payouts';
 import { payoutView } from '../../../affiliates/affiliate-views';
 import { PAYOUT_EXPORT_FORMATS, payoutsCsv } from '../../../affiliates/payout-export';
 import { describePayoutSchedule, payoutCycleWorkflowId, payoutScheduleId } from '../../../affiliates/payout-schedule';
-import { cycleDateOf, isCycleDay } from '../../../domain/payout-cycle';
+import { cycleDateOf, isCycleDay, isTimeZone } from '../../../domain/payout-cycle';
+import { requireLiveKey } from '../../live-only';
 import { AffiliateRuleError } from '../../../affiliates/errors';
 import type { SecretBox } from '../../../security/secret-box';
 import type { Db } from '../../../db/schema';
@@ -17,6 +18,7 @@ import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 
 const PAYOUT_STATUSES = ['DUE', 'PAID'] as const;
+const REPLY_WITHIN_MS = 20_000;
 const filters = z.object({ status: z.enum(PAYOUT_STATUSES).optional(), payout_method: z.string().min(1).max(40).optional(), affiliate_id: rowId.optional() });
 const payoutParams = z.object({ payout: rowId });
 const payoutResponse = z.object({ id: z.number(), status: z.enum(PAYOUT_STATUSES), amount: z.string() }).passthrough().openapi('AffiliatePayout');
@@ -44,8 +46,10 @@ const PAYOUT_COLUMNS = ['p.id', 'p.affiliate_id', 'p.livemode', 'p.status', 'p.a
  * cycle: run one now, backfill a missed date, see and pause the store's schedule.
  */
 export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
-  const runCycle = async (auth: RequestAuth, body: { date?: string }): Promise<PayoutCycleReport> => {
+  const runCycle = async (auth: RequestAuth, body: { date?: string }): Promise<PayoutCycleReport | null> => {
+    requireLiveKey(auth, 'run payout cycles');
     const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
+    if (!isTimeZone(store.timezone)) throw new AffiliateRuleError('invalid_time_zone', `The store's time zone "${store.timezone}" is not an IANA zone`, 'timezone');
     const now = new Date();
     const today = cycleDateOf(now, store.timezone);
     if (body.date && body.date > today) throw new AffiliateRuleError('invalid_field', `${body.date} has not come yet in ${store.timezone}`, 'date');
@@ -61,8 +65,10 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       args: [{ storeId: auth.store.id, trigger, cycleDate, at: now.toISOString() }],
     });
-    return (await handle.result()) as PayoutCycleReport;
+    // A cycle is one transaction and normally answers at once; without a worker, say so.
+    return Promise.race([handle.result() as Promise<PayoutCycleReport>, new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS))]);
   };
+  const forMode = (report: PayoutCycleReport, auth: RequestAuth) => ({ ...report, payouts: report.payouts.filter((p) => p.livemode === auth.livemode) });
 
   router
     .route({
@@ -83,13 +89,15 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
     .route({
       method: 'get',
       path: '/affiliates/payouts/export',
-      summary: "CSV of the filtered payouts: format=paypal (PayPal Payouts upload file) or generic (with a header)",
+      summary: 'CSV of the filtered payouts: format=paypal (PayPal Payouts upload file, due payouts only) or generic (with a header)',
       tags: ['Affiliates'],
       scope: 'affiliates:read',
       query: filters.extend({ format: z.enum(PAYOUT_EXPORT_FORMATS).default('generic') }),
       response: z.string(),
       handler: async ({ auth, query, res }) => {
-        const rows = await payoutsOf(deps.db, auth, query)
+        // A PayPal file pays whoever is in it: it only ever holds payouts still due.
+        const filter = query.format === 'paypal' ? { ...query, status: 'DUE' as const } : query;
+        const rows = await payoutsOf(deps.db, auth, filter)
           .select(PAYOUT_COLUMNS)
           .select(['a.code', 'a.email'])
           .select((eb) => eb.selectFrom('affiliate_referrals as r').whereRef('r.payout_id', '=', 'p.id').select((e) => e.fn.countAll<string>().as('n')).as('referrals'))
@@ -125,7 +133,7 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       body: z.object({ ids: z.array(rowId).min(1).max(1000) }).strict(),
       response: z.object({ data: z.array(payoutResponse) }),
       handler: async ({ auth, body }) => {
-        await deps.db.transaction().execute((trx) => markPayoutsPaid(trx, auth.store.id, body.ids));
+        await deps.db.transaction().execute((trx) => markPayoutsPaid(trx, auth.store.id, auth.livemode, body.ids));
         const rows = await payoutsOf(deps.db, auth, {}).select(PAYOUT_COLUMNS).where('p.id', 'in', body.ids).orderBy('p.id').execute();
         return { data: rows.map((r) => payoutView(r, secrets)) };
       },
@@ -163,7 +171,7 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       handler: async ({ auth, params }) => {
         const row = await payoutsOf(deps.db, auth, {}).select('p.id').where('p.id', '=', params.payout).executeTakeFirst();
         if (!row) throw notFound('Payout');
-        await deps.db.transaction().execute((trx) => markPayoutsPaid(trx, auth.store.id, [row.id]));
+        await deps.db.transaction().execute((trx) => markPayoutsPaid(trx, auth.store.id, auth.livemode, [row.id]));
         const paid = await payoutsOf(deps.db, auth, {}).select(PAYOUT_COLUMNS).where('p.id', '=', row.id).executeTakeFirstOrThrow();
         return { data: payoutView(paid, secrets) };
       },
@@ -171,12 +179,17 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
     .route({
       method: 'post',
       path: '/affiliates/payout-cycles',
-      summary: 'Run a payout cycle now (no date), or backfill a missed 1st/15th (date); running one twice creates nothing new',
+      summary: 'Run a payout cycle now (no date), or backfill a missed 1st/15th (date); running one twice creates nothing new; 202 if still running after 20 s',
       tags: ['Affiliates'],
       scope: 'ops:write',
       body: z.object({ date: isoDate.optional() }).strict(),
       response: z.object({ data: cycleResponse }),
-      handler: async ({ auth, body }) => ({ data: await runCycle(auth, body) }),
+      handler: async ({ auth, body, res }) => {
+        const report = await runCycle(auth, body);
+        if (report) return { data: forMode(report, auth) };
+        res.status(202);
+        return { data: { cycle_date: body.date ?? null, created: false, running: true } };
+      },
     })
     .route({
       method: 'get',
@@ -186,7 +199,7 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       scope: 'affiliates:read',
       params: z.object({ date: isoDate }),
       response: z.object({ data: cycleResponse }),
-      handler: async ({ auth, params }) => ({ data: await cycleReport(deps.db, auth.store.id, params.date) }),
+      handler: async ({ auth, params }) => ({ data: forMode(await cycleReport(deps.db, auth.store.id, params.date), auth) }),
     })
     .route({
       method: 'get',
@@ -210,6 +223,7 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       body: z.object({ note: z.string().max(500).optional() }).strict(),
       response: z.object({ data: z.object({ paused: z.boolean() }).passthrough() }),
       handler: async ({ auth, body }) => {
+        requireLiveKey(auth, 'pause payout cycles');
         if (!(await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))) throw notFound('Payout schedule (enable the affiliate program first)');
         await deps.temporal.client.schedule.getHandle(payoutScheduleId(deps.taskQueue, auth.store.id)).pause(body.note ?? 'paused through the API');
         return { data: (await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))! };
@@ -223,6 +237,7 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       scope: 'ops:write',
       response: z.object({ data: z.object({ paused: z.boolean() }).passthrough() }),
       handler: async ({ auth }) => {
+        requireLiveKey(auth, 'resume payout cycles');
         if (!(await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))) throw notFound('Payout schedule (enable the affiliate program first)');
         await deps.temporal.client.schedule.getHandle(payoutScheduleId(deps.taskQueue, auth.store.id)).unpause('resumed through the API');
         return { data: (await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))! };

@@ -8,6 +8,8 @@ import { ensurePayoutSchedule } from '../../../affiliates/payout-schedule';
 import { loadProgram, programView, saveProgram } from '../../../affiliates/program';
 import { couponView, createCoupon, deleteCoupon, updateCoupon } from '../../../coupons/coupons';
 import { AFFILIATE_STATUSES, type AffiliateAction } from '../../../domain/affiliate-status';
+import { isTimeZone } from '../../../domain/payout-cycle';
+import { requireLiveKey } from '../../live-only';
 import { REFERRER_ORDERS } from '../../../domain/attribution';
 import { COMMISSION_TYPES } from '../../../domain/commission';
 import { COUPON_TYPES } from '../../../domain/coupons';
@@ -45,6 +47,8 @@ const application = z
     payout_method: z.string().min(1).max(40),
     payout_details: z.string().min(1).max(500),
     message: z.string().max(2000).optional(),
+    /** From the invitation link: completes an invited application. */
+    invite_token: z.string().min(1).max(100).optional(),
   })
   .strict();
 const settingsBody = z
@@ -63,7 +67,7 @@ const couponBody = z
     discount: z.number().positive().max(1_000_000),
     store_wide: z.boolean(),
     products: z.array(rowId).min(1).max(1000).optional(),
-    limit: z.number().int().min(1).nullable().optional(),
+    limit: z.number().int().min(1).max(2_147_483_647).nullable().optional(),
     expires_at: z.string().datetime({ offset: true }).nullable().optional(),
     minimum_amount: z.number().min(0).max(1_000_000).nullable().optional(),
     maximum_discount: z.number().min(0).max(1_000_000).nullable().optional(),
@@ -95,6 +99,7 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       params: affiliateParams,
       response: z.object({ data: affiliateResponse }),
       handler: async ({ auth, params }) => {
+        requireLiveKey(auth, `${action} affiliates`);
         await deps.db.transaction().execute((trx) => reviewAffiliate(trx, auth.store.id, params.affiliate, action));
         return view(auth, params.affiliate);
       },
@@ -119,11 +124,12 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: programBody,
       response: z.object({ data: programResponse }),
       handler: async ({ auth, body }) => {
+        requireLiveKey(auth, 'change the affiliate program');
+        const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
+        // The payout schedule runs in the store's zone: refuse before saving anything.
+        if (body.enabled && !isTimeZone(store.timezone)) throw new AffiliateRuleError('invalid_time_zone', `The store's time zone "${store.timezone}" is not an IANA zone`, 'timezone');
         const program = await deps.db.transaction().execute((trx) => saveProgram(trx, auth.store.id, body));
-        if (program.enabled) {
-          const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
-          await ensurePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id, store.timezone);
-        }
+        if (program.enabled) await ensurePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id, store.timezone);
         return { data: programView(program) };
       },
     })
@@ -158,6 +164,7 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: application,
       response: z.object({ data: affiliateResponse }),
       handler: async ({ auth, body }) => {
+        requireLiveKey(auth, 'add affiliates');
         const row = await deps.db.transaction().execute((trx) => applyToProgram(trx, secrets, auth.store.id, body));
         return view(auth, row.id);
       },
@@ -171,8 +178,9 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: z.object({ email: z.string().email().max(254) }).strict(),
       response: z.object({ data: affiliateResponse }),
       handler: async ({ auth, body }) => {
-        const row = await deps.db.transaction().execute((trx) => inviteAffiliate(trx, auth.store.id, body.email));
-        const url = applicationUrl(deps.config.api.publicBaseUrl, auth.store.slug, row.email);
+        requireLiveKey(auth, 'invite affiliates');
+        const { row, token } = await deps.db.transaction().execute((trx) => inviteAffiliate(trx, auth.store.id, body.email));
+        const url = applicationUrl(deps.config.api.publicBaseUrl, auth.store.slug, row.email, token);
         await deps.temporal.client.workflow.start('affiliateInvite', {
           taskQueue: deps.taskQueue,
           workflowId: `affiliate-invite-${row.id}`,
@@ -221,6 +229,7 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: settingsBody,
       response: z.object({ data: affiliateResponse }),
       handler: async ({ auth, params, body }) => {
+        requireLiveKey(auth, 'change affiliates');
         await deps.db.transaction().execute((trx) => updateAffiliateSettings(trx, secrets, auth.store.id, params.affiliate, body));
         return view(auth, params.affiliate);
       },
@@ -240,14 +249,16 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       params: affiliateParams,
       body: couponBody,
       response: z.object({ data: z.object({ id: z.number(), code: z.string() }).passthrough() }),
-      handler: async ({ auth, params, body }) =>
-        deps.db.transaction().execute(async (trx) => {
+      handler: async ({ auth, params, body }) => {
+        requireLiveKey(auth, "change an affiliate's coupon");
+        return deps.db.transaction().execute(async (trx) => {
           await loadAffiliate(trx, auth.store.id, params.affiliate, { lock: true });
           const current = await trx.selectFrom('coupons').select('id').where('affiliate_id', '=', params.affiliate).where('deleted_at', 'is', null).executeTakeFirst();
           const row = current ? await updateCoupon(trx, auth.store.id, current.id, body) : await createCoupon(trx, auth.store.id, body);
           const owned = await trx.updateTable('coupons').set({ affiliate_id: params.affiliate }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
           return { data: couponView(owned) };
-        }),
+        });
+      },
     })
     .route({
       method: 'delete',
@@ -257,11 +268,13 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'affiliates:write',
       params: affiliateParams,
       response: z.object({ data: z.object({ id: z.number() }).passthrough().nullable() }),
-      handler: async ({ auth, params }) =>
-        deps.db.transaction().execute(async (trx) => {
+      handler: async ({ auth, params }) => {
+        requireLiveKey(auth, "remove an affiliate's coupon");
+        return deps.db.transaction().execute(async (trx) => {
           await loadAffiliate(trx, auth.store.id, params.affiliate, { lock: true });
           const current = await trx.selectFrom('coupons').select('id').where('affiliate_id', '=', params.affiliate).where('deleted_at', 'is', null).executeTakeFirst();
           return { data: current ? couponView(await deleteCoupon(trx, auth.store.id, current.id)) : null };
-        }),
+        });
+      },
     });
 }
