@@ -1,3 +1,4 @@
+import type { Config } from '../src/config';
 import type { Db } from '../src/db/schema';
 import type { Logger } from '../src/logger';
 import type { SecretBox } from '../src/security/secret-box';
@@ -5,6 +6,7 @@ import type { NotificationConfig } from '../src/webhooks/notifications';
 import type { StripeGateway } from '../src/gateways/stripe-gateway';
 import { createAffiliateActivities } from './affiliates';
 import { createBaselineActivities } from './baseline';
+import { createCryptoPaymentActivities } from './crypto-payments';
 import { createChargeActivities } from './charges';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
@@ -22,6 +24,7 @@ export interface ActivityDependencies {
   notifications: NotificationConfig;
   stripe: StripeGateway;
   subscriptions: SubscriptionActivityDependencies['subscriptions'];
+  crypto: Config['crypto'];
   /** For activities that start workflows (the outbox relay). */
   client?: Client;
   taskQueue?: string;
@@ -38,6 +41,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createReconciliationActivities(deps),
     ...createChargeActivities(deps),
     ...createAffiliateActivities(deps),
+    ...createCryptoPaymentActivities(deps),
   };
 }
 

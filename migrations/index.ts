@@ -12,6 +12,7 @@ import * as m0010 from './0010_groups_sections';
 import * as m0011 from './0011_support';
 import * as m0012 from './0012_charges';
 import * as m0013 from './0013_affiliates';
+import * as m0014 from './0014_crypto_payments';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0011_support': m0011,
   '0012_charges': m0012,
   '0013_affiliates': m0013,
+  '0014_crypto_payments': m0014,
 };

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { type FixedRates, parseFixedRates } from './gateways/crypto/rate-source';
 
 /**
  * The only reader of process.env: everything else receives a typed Config.
@@ -54,7 +55,42 @@ const envSchema = z.object({
   SUBSCRIPTION_RENEWAL_LEEWAY_SECONDS: z.coerce.number().int().min(0).default(86_400),
   SUBSCRIPTION_ROUNDS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(100),
   SUBSCRIPTION_RECONCILE_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(3),
+  CRYPTO_FIXED_RATES: optionalString,
+  CRYPTO_RATES_API_URL: z.string().url().default('https://api.coingecko.com/api/v3'),
+  CRYPTO_BTC_API_URL: z.string().url().default('https://blockstream.info/api'),
+  CRYPTO_LTC_API_URL: z.string().url().default('https://litecoinspace.org/api'),
+  CRYPTO_ETH_RPC_URL: z.string().url().default('https://ethereum-rpc.publicnode.com'),
+  CRYPTO_BNB_RPC_URL: z.string().url().default('https://bsc-rpc.publicnode.com'),
+  CRYPTO_MATIC_RPC_URL: z.string().url().default('https://polygon-bor-rpc.publicnode.com'),
+  CRYPTO_TOKEN_CONTRACTS: optionalString,
+  CRYPTO_CONFIRMATIONS: optionalString,
+  CRYPTO_PAYMENT_WINDOW_SECONDS: z.coerce.number().min(1).max(7 * 86_400).default(3600),
+  CRYPTO_POLL_SECONDS: z.coerce.number().min(0.2).max(3600).default(30),
+  CRYPTO_LATE_WATCH_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
+  CRYPTO_POLLS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(200),
 });
+
+function fixedRates(text: string | undefined): FixedRates | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseFixedRates(text);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  ${(error as Error).message}`);
+  }
+}
+
+function jsonRecord<T>(name: string, text: string | undefined, value: z.ZodType<T>): Record<string, T> {
+  if (text === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: not JSON`);
+  }
+  const parsed = z.record(z.string(), value).safeParse(json);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return Object.fromEntries(Object.entries(parsed.data).map(([k, v]) => [k.toUpperCase(), v]));
+}
 
 export type Config = ReturnType<typeof loadConfig>;
 
@@ -127,6 +163,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** Rounds (renewals, notices, waits) a subscription workflow run handles before continueAsNew. */
       roundsPerRun: e.SUBSCRIPTION_ROUNDS_PER_RUN,
       reconcileHourUtc: e.SUBSCRIPTION_RECONCILE_HOUR_UTC,
+    },
+    crypto: {
+      /** Pinned rates ({"BTC":{"USD":50000}}), for demos and tests; otherwise the rate API. */
+      fixedRates: fixedRates(e.CRYPTO_FIXED_RATES),
+      ratesApiUrl: e.CRYPTO_RATES_API_URL.replace(/\/$/, ''),
+      /** Esplora-style APIs (BTC, LTC) and JSON-RPC nodes (EVM chains). */
+      chainApis: { BTC: e.CRYPTO_BTC_API_URL, LTC: e.CRYPTO_LTC_API_URL, ETH: e.CRYPTO_ETH_RPC_URL, BNB: e.CRYPTO_BNB_RPC_URL, MATIC: e.CRYPTO_MATIC_RPC_URL },
+      /** Overrides of the token contracts by method ({"ETH_USDT":"0x…"}). */
+      tokenContracts: jsonRecord('CRYPTO_TOKEN_CONTRACTS', e.CRYPTO_TOKEN_CONTRACTS, z.string().regex(/^0x[0-9a-fA-F]{40}$/)),
+      /** Overrides of the confirmations required by method ({"BTC":1}). */
+      confirmations: jsonRecord('CRYPTO_CONFIRMATIONS', e.CRYPTO_CONFIRMATIONS, z.number().int().min(0).max(10_000)),
+      paymentWindowMs: Math.round(e.CRYPTO_PAYMENT_WINDOW_SECONDS * 1000),
+      pollMs: Math.round(e.CRYPTO_POLL_SECONDS * 1000),
+      /** After the window closes, how long an address is still watched for late money. */
+      lateWatchMs: e.CRYPTO_LATE_WATCH_SECONDS * 1000,
+      pollsPerRun: e.CRYPTO_POLLS_PER_RUN,
     },
     webhooks: { allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS },
     notifications: { smtpUrl: e.SMTP_URL, from: e.SMTP_FROM, discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, '') },

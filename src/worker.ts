@@ -38,6 +38,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       notifications: options.config.notifications,
       stripe: new StripeGateway(options.config.stripe.apiBase),
       subscriptions: options.config.subscriptions,
+      crypto: options.config.crypto,
       client,
       taskQueue,
     }),

@@ -10,3 +10,4 @@ export { subscriptionReconciliation } from './subscription-reconciliation';
 export { chargeWebhook } from './charge-webhook';
 export { affiliatePayoutCycle } from './affiliate-payout-cycle';
 export { affiliateInvite } from './affiliate-invite';
+export { cryptoPayment } from './crypto-payment';

@@ -19,9 +19,12 @@ import { applyStripeEvent } from '../../src/orders/stripe-events';
 import { requestCancellation } from '../../src/subscriptions/cancel-subscription';
 import { subscriptionChanged } from '../../src/subscriptions/subscription-workflow-client';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
+import { type FakeEsplora, startEsplora } from '../fakes/esplora';
+import { openCryptoPayment } from '../../src/gateways/crypto/open-crypto-payment';
+import { startCryptoPaymentWorkflow } from '../../src/gateways/crypto/crypto-payment-workflow-client';
 import { createProduct } from '../../src/catalog/products';
 import { restockSerials, writeVariant } from '../../src/catalog/variants';
-import { loadConfig } from '../../src/config';
+import { type Config, loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/schema';
 import { createInvoice } from '../../src/orders/create-invoice';
 import { SecretBox } from '../../src/security/secret-box';
@@ -49,7 +52,12 @@ interface ScenarioContext {
   db: Db;
   secrets: SecretBox;
   stripe: StripeBilling;
+  esplora: FakeEsplora;
+  crypto: Config['crypto'];
 }
+
+/** BIP84's test-vector account key: recorded addresses are the BIP's. */
+const RECORDED_ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
 /** A store with a variant whose stock runs out after one serial. */
 async function orderFixture(db: Db, slug: string) {
@@ -197,6 +205,31 @@ const scenarios: Scenario[] = [
       return workflowId;
     },
   },
+  {
+    // Underpaid, topped up, confirmed: PARTIAL on the way, then paid and the order told.
+    name: 'crypto-payment-topped-up',
+    async run(ctx) {
+      const slug = 'recorded-crypto';
+      const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
+      const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
+      await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'BTC', true, { xpub: RECORDED_ZPUB });
+      const variantId = await ctx.db.transaction().execute(async (trx) => {
+        const productId = await createProduct(trx, actor, { title: 'Recorded crypto' });
+        return writeVariant(trx, actor, { productId }, { priceCents: 1000, currency: 'USD', paymentMethods: ['BTC'], deliverable: { types: ['MANUAL'], comment: 'hi' } });
+      });
+      const id = await ctx.db.transaction().execute((trx) => createInvoice(trx, actor, { customerEmail: 'r@e.co', paymentMethod: 'BTC', lines: [{ variantId, quantity: 1, additionalInformation: {} }] }));
+      const invoice = await ctx.db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      await new OrderWorkflows(ctx.temporal.client, ctx.taskQueue).start(invoice);
+      await openCryptoPayment(ctx.db, ctx.secrets, ctx.crypto, invoice);
+      const { address } = await ctx.db.selectFrom('crypto_payments').select('address').where('invoice_id', '=', id).executeTakeFirstOrThrow();
+      await startCryptoPaymentWorkflow(ctx.temporal.client, ctx.taskQueue, ctx.crypto, id);
+      ctx.esplora.pay(address, 5_000, { confirmed: true });
+      await new Promise((r) => setTimeout(r, 1500));
+      ctx.esplora.pay(address, 15_000, { confirmed: true });
+      await ctx.temporal.client.workflow.getHandle(workflowIds.cryptoPayment(id)).result();
+      return workflowIds.cryptoPayment(id);
+    },
+  },
   { name: 'webhook-delivered', run: (ctx) => webhookScenario(ctx, 'recorded-hook-ok', 200) },
   { name: 'webhook-refused', run: (ctx) => webhookScenario(ctx, 'recorded-hook-410', 410) },
   {
@@ -260,7 +293,21 @@ async function main(): Promise<void> {
   const unknown = only.filter((name) => !scenarios.some((s) => s.name === name));
   if (unknown.length > 0) throw new Error(`No scenario named ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
   const stripe = await startStripeBilling();
-  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', STRIPE_API_BASE: stripe.url, SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: '60', SUBSCRIPTION_RENEWAL_CHECK_SECONDS: '1', SUBSCRIPTION_RENEWAL_LEEWAY_SECONDS: '1' });
+  const esplora = await startEsplora();
+  const config = loadConfig({
+    ...process.env,
+    SELLFLOW_DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
+    STRIPE_API_BASE: stripe.url,
+    SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: '60',
+    SUBSCRIPTION_RENEWAL_CHECK_SECONDS: '1',
+    SUBSCRIPTION_RENEWAL_LEEWAY_SECONDS: '1',
+    CRYPTO_BTC_API_URL: esplora.url,
+    CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000}}',
+    CRYPTO_CONFIRMATIONS: '{"BTC":1}',
+    CRYPTO_POLL_SECONDS: '0.5',
+  });
   installTemporalRuntimeLogger(createLogger('warn'));
   const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath });
   const dev = await startDevServer({ binary: cli.path, port: await freePort(), uiPort: null, dbFile: path.join(dir, 't.sqlite'), namespace: 'default', logFile: path.join(dir, 't.log') });
@@ -275,7 +322,7 @@ async function main(): Promise<void> {
   try {
     await worker.runUntil(async () => {
       for (const scenario of scenarios.filter((s) => only.length === 0 || only.includes(s.name))) {
-        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db, secrets: SecretBox.fromConfig(config.secrets), stripe });
+        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db, secrets: SecretBox.fromConfig(config.secrets), stripe, esplora, crypto: config.crypto });
         const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
         // The file name carries the workflow id the replayer needs: <scenario>--<workflowId>.json
         fs.writeFileSync(path.join(out, `${scenario.name}--${workflowId}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n');
@@ -288,6 +335,7 @@ async function main(): Promise<void> {
     await database.close();
     await dev.stop();
     await stripe.close();
+    await esplora.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

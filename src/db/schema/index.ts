@@ -15,6 +15,7 @@ import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, Invoice
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
+import type { CryptoPaymentsTable, CryptoPaymentTxsTable, CryptoWalletsTable } from './crypto';
 import type { FeedbackTable, TicketMessagesTable, TicketsTable } from './support';
 import type { BlacklistsTable, BlockedCheckoutsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
 import type { SubscriptionPaymentsTable, SubscriptionReconciliationsTable, SubscriptionRepairsTable, SubscriptionsTable } from './subscriptions';
@@ -68,6 +69,9 @@ export interface Database {
   affiliate_payout_cycles: AffiliatePayoutCyclesTable;
   affiliate_payouts: AffiliatePayoutsTable;
   affiliate_referrals: AffiliateReferralsTable;
+  crypto_wallets: CryptoWalletsTable;
+  crypto_payments: CryptoPaymentsTable;
+  crypto_payment_txs: CryptoPaymentTxsTable;
 }
 
 export type Db = Kysely<Database>;

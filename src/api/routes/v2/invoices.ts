@@ -13,6 +13,11 @@ import { transitionInvoice } from '../../../orders/invoice-transitions';
 import { applyInvoiceFilters, type InvoiceFilters } from '../../../orders/invoice-search';
 import { deliverablesView, invoiceViews } from '../../../orders/invoice-view';
 import { OrderWorkflows } from '../../../orders/order-workflow-client';
+import { CRYPTO_PAYMENT_METHODS } from '../../../domain/payment-methods';
+import { cryptoGatewayData } from '../../../gateways/crypto/crypto-payment-view';
+import { startCryptoPaymentWorkflow } from '../../../gateways/crypto/crypto-payment-workflow-client';
+import { CryptoCheckoutError, openCryptoPayment } from '../../../gateways/crypto/open-crypto-payment';
+import { WalletSettingsError } from '../../../gateways/crypto/wallet-settings';
 import type { ApiDependencies } from '../../context';
 import { ApiError, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -142,7 +147,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       tags: ['Invoices'],
       scope: 'invoices:write',
       params: invoiceParams,
-      response: z.object({ message: z.string(), payment_url: z.string().optional(), invoice: invoiceView }),
+      response: z.object({ message: z.string(), payment_url: z.string().optional(), crypto: z.object({ address: z.string(), amount: z.string() }).passthrough().optional(), invoice: invoiceView }),
       handler: async ({ auth, params }) => {
         const invoice = await requireInvoice(deps.db, auth, params.invoice);
         if (invoice.status !== 'PENDING') {
@@ -156,6 +161,24 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
           param: 'payment_method',
           status: 422,
         });
+        if ((CRYPTO_PAYMENT_METHODS as readonly string[]).includes(invoice.payment_method)) {
+          if (!invoice.livemode) {
+            throw new ApiError('invalid_request', 'gateway_not_configured', 'Crypto payments have no test mode; the seller can mark a test invoice completed', { param: 'payment_method', status: 422 });
+          }
+          try {
+            await openCryptoPayment(deps.db, gateways.secrets, deps.config.crypto, invoice);
+          } catch (error) {
+            if (error instanceof WalletSettingsError) throw notConfigured;
+            if (error instanceof CryptoCheckoutError) {
+              throw new ApiError(error.retryable ? 'internal_error' : 'invalid_request', error.code, error.message, { param: 'payment_method', status: error.retryable ? 503 : 422 });
+            }
+            throw error;
+          }
+          await startCryptoPaymentWorkflow(deps.temporal.client, deps.taskQueue, deps.config.crypto, invoice.id);
+          const view = await one(auth, invoice.id);
+          const crypto = await cryptoGatewayData(deps.db, invoice.id);
+          return { message: `Pay ${crypto.amount} ${crypto.currency} to ${crypto.address} before ${crypto.expires_at}.`, ...(crypto.payment_uri ? { payment_url: crypto.payment_uri } : {}), crypto, invoice: view };
+        }
         if (invoice.payment_method !== 'STRIPE') throw notConfigured;
         const stripe = await gatewaySettings<StripeSettings>(deps.db, gateways.secrets, auth.store.id, 'STRIPE');
         // Test-mode invoices only ever use the test key: they never reach a live gateway.

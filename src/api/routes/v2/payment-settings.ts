@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { gatewaySettings, saveGatewaySettings, type StripeSettings } from '../../../gateways/gateway-settings';
+import { CRYPTO_COINS, type CryptoMethod, type SupportedCryptoMethod } from '../../../gateways/crypto/coins';
+import { type CryptoWalletSettings, describeWallet, receivingWallet, WalletSettingsError } from '../../../gateways/crypto/wallet-settings';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
-import { ApiError, notFound } from '../../errors';
+import { ApiError, invalidRequest, notFound, validationFailed } from '../../errors';
+import { requireLiveKey } from '../../live-only';
+import type { RequestAuth } from '../../middleware/authenticate';
 import type { DocumentedRouter } from '../../route';
 
 const stripeBody = z
@@ -14,7 +18,20 @@ const stripeBody = z
   })
   .openapi('StripeSettings');
 
-const methodParams = z.object({ method: z.enum(['STRIPE']) });
+/** BTC, LTC: `xpub` (xpub/ypub/zpub, Ltub/Mtub); account-based coins: `address`. */
+const walletBody = z
+  .object({
+    enabled: z.boolean().default(true),
+    xpub: z.string().min(1).max(200).optional(),
+    address: z.string().min(1).max(200).optional(),
+    minimum_withdrawal: z.number().min(0).max(1_000_000_000).nullable().optional(),
+  })
+  .strict()
+  .openapi('CryptoWalletSettings');
+
+const CRYPTO_SETTINGS_METHODS = (Object.keys(CRYPTO_COINS) as CryptoMethod[]).filter((m): m is SupportedCryptoMethod => CRYPTO_COINS[m].supported);
+const methodParams = z.object({ method: z.enum(['STRIPE', ...CRYPTO_SETTINGS_METHODS]) });
+const settingsBody = z.union([stripeBody, walletBody]);
 
 /** Shows which secrets are set, never the secrets: only the last four characters. */
 function describe(settings: StripeSettings, enabled: boolean) {
@@ -22,9 +39,52 @@ function describe(settings: StripeSettings, enabled: boolean) {
   return { method: 'STRIPE', enabled, secret_key: hint(settings.secret_key), test_secret_key: hint(settings.test_secret_key), webhook_secret: hint(settings.webhook_secret) };
 }
 
-/** Payment-method settings; Stripe here, the crypto methods come with the crypto issue. */
+/**
+ * Payment-method settings: Stripe keys, and the crypto wallets payments go to (an extended
+ * public key for BTC/LTC, an address for the others). Keys are checked on save: a private key,
+ * a wrong network or garbage is refused with 422 and never stored.
+ */
 export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
+  const describeMethod = async (auth: RequestAuth, method: string, settings: unknown, enabled: boolean) =>
+    method === 'STRIPE' ? describe(settings as StripeSettings, enabled) : describeWallet(deps.db, auth.store.id, method as SupportedCryptoMethod, settings as CryptoWalletSettings, enabled);
+
+  const saveWallet = async (auth: RequestAuth, method: SupportedCryptoMethod, raw: unknown) => {
+    const parsed = walletBody.safeParse(raw ?? {});
+    if (!parsed.success) throw validationFailed(parsed.error, 'body');
+    const { enabled, ...fields } = parsed.data;
+    const current = (await gatewaySettings<CryptoWalletSettings>(deps.db, secrets, auth.store.id, method))?.settings ?? {};
+    const merged: CryptoWalletSettings = { ...current, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
+    try {
+      const wallet = receivingWallet(method, merged);
+      // Stored normalized: the key as validated, an EVM address checksummed.
+      const settings: CryptoWalletSettings = wallet.key ? { xpub: wallet.key.text, minimum_withdrawal: merged.minimum_withdrawal ?? null } : { address: wallet.address, minimum_withdrawal: merged.minimum_withdrawal ?? null };
+      await saveGatewaySettings(deps.db, secrets, auth.store.id, method, enabled, settings);
+      return describeWallet(deps.db, auth.store.id, method, settings, enabled);
+    } catch (error) {
+      if (error instanceof WalletSettingsError) throw invalidRequest(error.code, error.message, error.param);
+      throw error;
+    }
+  };
+
   router
+    .route({
+      method: 'get',
+      path: '/settings/payment-methods',
+      summary: 'Every configured payment method (secrets masked; wallets with their derivation progress)',
+      tags: ['Settings'],
+      scope: 'ops:write',
+      response: z.object({ data: z.array(z.object({ method: z.string(), enabled: z.boolean() }).passthrough()) }),
+      handler: async ({ auth }) => {
+        const rows = await deps.db.selectFrom('payment_gateways').select('method').where('store_id', '=', auth.store.id).orderBy('method').execute();
+        const data = [];
+        for (const row of rows) {
+          const gateway = await gatewaySettings<unknown>(deps.db, secrets, auth.store.id, row.method);
+          if (gateway) data.push(await describeMethod(auth, row.method, gateway.settings, gateway.enabled));
+        }
+        return { data };
+      },
+    })
+
     .route({
       method: 'put',
       path: '/settings/payment-methods/:method',
@@ -32,9 +92,19 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
       tags: ['Settings'],
       scope: 'ops:write',
       params: methodParams,
-      body: stripeBody,
+      // Documents both shapes; each method's own schema checks the raw body below.
+      body: settingsBody,
       response: z.object({ data: z.object({ method: z.string(), enabled: z.boolean() }).passthrough() }),
-      handler: async ({ auth, body }) => {
+      handler: async ({ auth, params, req }) => {
+        const raw: unknown = req.body;
+        if (params.method !== 'STRIPE') {
+          // Wallets serve live and test invoices alike: only a live key points them somewhere.
+          requireLiveKey(auth, 'change crypto wallets');
+          return { data: await saveWallet(auth, params.method, raw) };
+        }
+        const parsedStripe = stripeBody.safeParse(raw ?? {});
+        if (!parsedStripe.success) throw validationFailed(parsedStripe.error, 'body');
+        const body = parsedStripe.data;
         const current = (await gatewaySettings<StripeSettings>(deps.db, secrets, auth.store.id, 'STRIPE'))?.settings ?? {};
         const { enabled, ...keys } = body;
         const merged: StripeSettings = { ...current, ...Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined)) };
@@ -51,10 +121,10 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
       scope: 'ops:write',
       params: methodParams,
       response: z.object({ data: z.object({ method: z.string(), enabled: z.boolean() }).passthrough() }),
-      handler: async ({ auth }) => {
-        const gateway = await gatewaySettings<StripeSettings>(deps.db, secrets, auth.store.id, 'STRIPE');
+      handler: async ({ auth, params }) => {
+        const gateway = await gatewaySettings<unknown>(deps.db, secrets, auth.store.id, params.method);
         if (!gateway) throw notFound('Payment method settings');
-        return { data: describe(gateway.settings, gateway.enabled) };
+        return { data: await describeMethod(auth, params.method, gateway.settings, gateway.enabled) };
       },
     });
 }

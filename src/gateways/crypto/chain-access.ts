@@ -1,0 +1,60 @@
+import type { Config } from '../../config';
+import type { ChainWatcher } from './chain-observation';
+import { type CryptoMethod, type SupportedCryptoMethod, cryptoCoin, isSupportedCryptoMethod } from './coins';
+import { EsploraWatcher } from './esplora-watcher';
+import { EvmWatcher } from './evm-watcher';
+import { CoinGeckoRateSource, FixedRateSource, type RateSource } from './rate-source';
+
+/** Mainnet token contracts (CRYPTO_TOKEN_CONTRACTS overrides them). */
+const TOKEN_CONTRACTS: Partial<Record<CryptoMethod, string>> = {
+  ETH_USDT: '0xdAC17F958D2ee523a2206206994597C13D831ec7',
+  ETH_USDC: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48',
+  ETH_UNI: '0x1f9840a85d5aF5bf1D1762F925BDADdC4201F984',
+  ETH_SHIB: '0x95aD61b0a150d79219dCF64E1E6Cc01f0B64C4cE',
+  ETH_DAI: '0x6B175474E89094C44Da98b954EedeAC495271d0F',
+  BNB_USDT: '0x55d398326f99059fF775485246999027B3197955',
+  BNB_USDC: '0x8AC76a51cc950d9822D68b83fE1Ad97B32Cd580d',
+};
+
+/** Which node answers for a method: its own chain's, a token its chain's. */
+const CHAIN_API: Partial<Record<CryptoMethod, keyof Config['crypto']['chainApis']>> = {
+  BTC: 'BTC',
+  LTC: 'LTC',
+  ETH: 'ETH',
+  ETH_USDT: 'ETH',
+  ETH_USDC: 'ETH',
+  ETH_UNI: 'ETH',
+  ETH_SHIB: 'ETH',
+  ETH_DAI: 'ETH',
+  BNB: 'BNB',
+  BNB_USDT: 'BNB',
+  BNB_USDC: 'BNB',
+  MATIC: 'MATIC',
+};
+
+export type CryptoSettings = Config['crypto'];
+
+/**
+ * The chain watcher for a method, or null where none is built yet (Tron, Solana, Monero:
+ * their invoices cannot be checked out until one is).
+ */
+export function chainWatcherFor(settings: CryptoSettings, method: CryptoMethod): ChainWatcher | null {
+  const api = CHAIN_API[method];
+  if (!api) return null;
+  const url = settings.chainApis[api];
+  if (method === 'BTC' || method === 'LTC') return new EsploraWatcher({ baseUrl: url });
+  const token = settings.tokenContracts[method] ?? TOKEN_CONTRACTS[method];
+  return new EvmWatcher({ rpcUrl: url, ...(token ? { token } : {}) });
+}
+
+export function requiredConfirmations(settings: CryptoSettings, method: SupportedCryptoMethod): number {
+  return settings.confirmations[method] ?? cryptoCoin(method).confirmations;
+}
+
+export function rateSourceFor(settings: CryptoSettings): RateSource {
+  return settings.fixedRates ? new FixedRateSource(settings.fixedRates) : new CoinGeckoRateSource({ baseUrl: settings.ratesApiUrl });
+}
+
+export function isWatchedMethod(method: string): method is SupportedCryptoMethod {
+  return (Object.keys(CHAIN_API) as string[]).includes(method) && isSupportedCryptoMethod(method as CryptoMethod);
+}

@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/schema';
+import { amountStep, cryptoAmountFor, uniqueAmount } from '../../domain/crypto-amount';
+import type { SecretBox } from '../../security/secret-box';
+import { gatewaySettings } from '../gateway-settings';
+import { chainWatcherFor, type CryptoSettings, isWatchedMethod, rateSourceFor, requiredConfirmations } from './chain-access';
+import { cryptoCoin } from './coins';
+import { refreshInvoiceGateway } from './crypto-payment-view';
+import { deriveReceiveAddress } from './extended-key';
+import { RateSourceError } from './rate-source';
+import { type CryptoWalletSettings, receivingWallet } from './wallet-settings';
+
+/** Blocks scanned again before the head at checkout, in case the customer was quick. */
+const CURSOR_MARGIN_BLOCKS = 5;
+
+export class CryptoCheckoutError extends Error {
+  constructor(
+    readonly code: 'gateway_not_configured' | 'rate_unavailable',
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+const OPEN = ['AWAITING', 'PARTIAL', 'CONFIRMING'] as const;
+
+/**
+ * Opens the crypto payment of a pending invoice: the fiat total is quoted in the coin at the
+ * current rate (fixed for the window), and the invoice gets its own address (derived from the
+ * store's extended key, never reused) or, for account-based coins, the store's address with an
+ * amount no other open invoice to it has. A second checkout returns the same quote.
+ */
+export async function openCryptoPayment(
+  db: Db,
+  box: SecretBox,
+  settings: CryptoSettings,
+  invoice: { id: number; store_id: number; livemode: boolean; payment_method: string; total_cents: number; currency: string; expires_at: Date },
+): Promise<{ created: boolean; expiresAt: Date }> {
+  const existing = await db.selectFrom('crypto_payments').select('expires_at').where('invoice_id', '=', invoice.id).executeTakeFirst();
+  if (existing) return { created: false, expiresAt: existing.expires_at };
+
+  const method = invoice.payment_method;
+  if (!isWatchedMethod(method)) throw new CryptoCheckoutError('gateway_not_configured', `${method} payments cannot be watched yet; the seller can review and mark the invoice completed`);
+  const gateway = await gatewaySettings<CryptoWalletSettings>(db, box, invoice.store_id, method);
+  if (!gateway?.enabled) throw new CryptoCheckoutError('gateway_not_configured', `No ${method} wallet is configured for this store`);
+  const wallet = receivingWallet(method, gateway.settings);
+  const coin = cryptoCoin(method);
+
+  let rate: string;
+  try {
+    rate = await rateSourceFor(settings).rate(coin.rateTicker, invoice.currency);
+  } catch (error) {
+    if (error instanceof RateSourceError) throw new CryptoCheckoutError('rate_unavailable', `No ${coin.rateTicker}/${invoice.currency} rate: ${error.message}`, error.retryable);
+    throw error;
+  }
+  const quoted = cryptoAmountFor(invoice.total_cents, rate, coin.decimals);
+  // Block scanners resume from here; taken before the address is shown to anyone.
+  const start = await chainWatcherFor(settings, method)!.startCursor();
+  const cursor = start ? { nextBlock: Math.max(0, start.nextBlock - CURSOR_MARGIN_BLOCKS) } : null;
+  const now = new Date();
+  const expiresAt = new Date(Math.min(now.getTime() + settings.paymentWindowMs, invoice.expires_at.getTime()));
+
+  const created = await db.transaction().execute(async (trx) => {
+    // The invoice row serializes two checkouts of the same invoice.
+    await trx.selectFrom('invoices').select('id').where('id', '=', invoice.id).forUpdate().executeTakeFirstOrThrow();
+    if (await trx.selectFrom('crypto_payments').select('invoice_id').where('invoice_id', '=', invoice.id).executeTakeFirst()) return false;
+    // One statement takes the wallet's next index (or locks an address wallet's row): concurrent
+    // checkouts queue here, so no index and no open amount is ever handed out twice.
+    const slot = await trx
+      .insertInto('crypto_wallets')
+      .values({ store_id: invoice.store_id, method, wallet_id: wallet.walletId, next_index: 1 })
+      .onConflict((oc) => oc.columns(['store_id', 'method', 'wallet_id']).doUpdateSet({ next_index: sql`crypto_wallets.next_index + 1` }))
+      .returning('next_index')
+      .executeTakeFirstOrThrow();
+    let address: string;
+    let derivationIndex: number | null = null;
+    let requested = quoted;
+    if (wallet.key) {
+      derivationIndex = slot.next_index - 1;
+      address = deriveReceiveAddress(wallet.key, derivationIndex);
+    } else {
+      address = wallet.address!;
+      const open = await trx
+        .selectFrom('crypto_payments')
+        .select('requested_units')
+        .where('store_id', '=', invoice.store_id)
+        .where('method', '=', method)
+        .where('wallet_id', '=', wallet.walletId)
+        // Recently closed ones too: money for them may still arrive and must not match this one.
+        .where((eb) => eb.or([eb('status', 'in', OPEN), eb('late_watch_until', '>', now)]))
+        .execute();
+      requested = uniqueAmount(quoted, open.map((o) => BigInt(o.requested_units)), amountStep(coin.decimals));
+    }
+    await trx
+      .insertInto('crypto_payments')
+      .values({
+        invoice_id: invoice.id,
+        store_id: invoice.store_id,
+        method,
+        wallet_id: wallet.walletId,
+        address,
+        derivation_index: derivationIndex,
+        rate,
+        fiat_cents: invoice.total_cents,
+        fiat_currency: invoice.currency,
+        requested_units: requested.toString(),
+        required_confirmations: requiredConfirmations(settings, method),
+        cursor: cursor ? JSON.stringify(cursor) : null,
+        expires_at: expiresAt,
+        late_watch_until: new Date(expiresAt.getTime() + settings.lateWatchMs),
+      })
+      .execute();
+    await refreshInvoiceGateway(trx, invoice.id);
+    return true;
+  });
+  const row = await db.selectFrom('crypto_payments').select('expires_at').where('invoice_id', '=', invoice.id).executeTakeFirstOrThrow();
+  return { created, expiresAt: row.expires_at };
+}

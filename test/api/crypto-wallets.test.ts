@@ -1,0 +1,116 @@
+import request from 'supertest';
+import { startEvmRpc } from '../fakes/evm-rpc';
+import { createVariant } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+
+/**
+ * Crypto wallet settings and checkout quotes over HTTP (Postgres, for real concurrency): keys
+ * are checked on save, each invoice gets its own derived address, never reused, and invoices
+ * to one account address get amounts that tell them apart.
+ */
+// BIP84 test vector ("abandon … about", m/84'/0'/0'): its first receive address is the BIP's.
+const ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
+const FIRST_ADDRESSES = ['bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu', 'bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g'];
+const XPRV = 'xprv9xpXFhFpqdQK3TmytPBqXtGSwS3DLjojFhTGht8gwAAii8py5X6pxeBnQ6ehJiyJ6nDjWGJfZ95WxByFXVkDxHXrqu53WCRGypk2ttuqncb';
+const ETH_ADDRESS = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
+
+let h: Harness;
+let evm: Awaited<ReturnType<typeof startEvmRpc>>;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+beforeAll(async () => {
+  evm = await startEvmRpc();
+  h = await startHarness({ database: 'postgres', env: { CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":"2500"}}', CRYPTO_ETH_RPC_URL: evm.url, CRYPTO_BTC_API_URL: 'http://127.0.0.1:9/api' } });
+  store = await h.createStore();
+});
+afterAll(async () => {
+  await h.close();
+  await evm.close();
+});
+
+const api = (method: 'get' | 'put' | 'post', path: string, body?: object, key = store.live) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+
+describe('crypto wallet settings', () => {
+  it('refuses private keys, other networks and garbage with 422, never storing them', async () => {
+    const cases: [string, object, string, string][] = [
+      ['BTC', { xpub: XPRV }, 'xpub', 'private_key_not_accepted'],
+      ['BTC', { xpub: 'tpubDC5FSnBiZDMmhiuCmWAYsLwgLYrrT9rAqvTySfuCCrgsWz8wxMXUS9Tb9iVMvcRbvFcAHGkMD5Kx8koh4GquNGNTfohfk7pgjhaPCdXpoba' }, 'xpub', 'wrong_network'],
+      ['LTC', { xpub: ZPUB.replace('zpub', 'xpub') }, 'xpub', 'invalid_extended_key'],
+      ['BTC', { xpub: 'not a key' }, 'xpub', 'invalid_extended_key'],
+      ['BTC', { address: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu' }, 'xpub', 'missing_field'],
+      ['ETH', { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD' }, 'address', 'invalid_address'],
+      ['ETH', { address: '4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318' }, 'address', 'private_key_not_accepted'],
+      ['TRX', { address: ETH_ADDRESS }, 'address', 'invalid_address'],
+    ];
+    for (const [method, body, param, code] of cases) {
+      const res = await api('put', `/settings/payment-methods/${method}`, body);
+      expect([method, res.status, res.body.error?.param, res.body.error?.code]).toEqual([method, 422, param, code]);
+      expect(JSON.stringify(res.body)).not.toContain(XPRV);
+    }
+    expect((await api('get', '/settings/payment-methods/BTC')).status).toBe(404);
+    expect((await api('put', '/settings/payment-methods/DOGE', { address: 'x' })).status).toBe(422);
+    expect((await api('put', '/settings/payment-methods/ADA', { address: 'x' })).status).toBe(422);
+    const fromTestKey = await api('put', '/settings/payment-methods/BTC', { xpub: ZPUB }, store.test);
+    expect([fromTestKey.status, fromTestKey.body.error.code]).toEqual([403, 'livemode_required']);
+  });
+
+  it('saves a zpub and an address, normalized, and lists them', async () => {
+    const btc = (await api('put', '/settings/payment-methods/BTC', { xpub: ` ${ZPUB} `, enabled: true }).expect(200)).body.data;
+    expect(btc).toMatchObject({ method: 'BTC', enabled: true, xpub: ZPUB, scheme: 'p2wpkh', next_index: 0, gap_limit_warning: null });
+    const eth = (await api('put', '/settings/payment-methods/ETH', { address: ETH_ADDRESS.toLowerCase(), minimum_withdrawal: 0.05 }).expect(200)).body.data;
+    expect(eth).toEqual({ method: 'ETH', enabled: true, address: ETH_ADDRESS, minimum_withdrawal: 0.05 });
+    const listed = (await api('get', '/settings/payment-methods').expect(200)).body.data;
+    expect(listed.map((m: { method: string }) => m.method)).toEqual(['BTC', 'ETH']);
+    const sealed = await h.db.selectFrom('payment_gateways').select('settings_sealed').where('store_id', '=', store.id).execute();
+    expect(sealed.every((r) => !r.settings_sealed.includes(ZPUB))).toBe(true);
+  });
+});
+
+describe('crypto checkout quotes', () => {
+  let variantId: number;
+  beforeAll(async () => {
+    ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'SOL'] }));
+  });
+  const invoice = async (method: string) => (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: method, product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id as number;
+
+  it('derives address 0, then 1, …: 200 concurrent checkouts get 200 distinct indices and addresses', async () => {
+    const first = await invoice('BTC');
+    const quoted = (await api('post', `/invoices/${first}/checkout`).expect(200)).body;
+    expect(quoted.crypto).toMatchObject({ address: FIRST_ADDRESSES[0], currency: 'BTC', amount: '0.00020000', amount_units: '20000', status: 'AWAITING', required_confirmations: 2, rate: '50000' });
+    expect(quoted.payment_url).toBe(`bitcoin:${FIRST_ADDRESSES[0]}?amount=0.00020000`);
+    expect(quoted.invoice.payment.gateway.data).toMatchObject({ address: FIRST_ADDRESSES[0], amount: '0.00020000' });
+    // Checking out again returns the same quote and address.
+    expect((await api('post', `/invoices/${first}/checkout`).expect(200)).body.crypto.address).toBe(FIRST_ADDRESSES[0]);
+
+    const ids = [];
+    for (let i = 0; i < 199; i += 1) ids.push(await invoice('BTC'));
+    const answers = await Promise.all(ids.map((id) => api('post', `/invoices/${id}/checkout`)));
+    expect(answers.filter((a) => a.status !== 200).map((a) => a.body)).toEqual([]);
+    const rows = await h.db.selectFrom('crypto_payments').select(['invoice_id', 'derivation_index', 'address']).where('store_id', '=', store.id).where('method', '=', 'BTC').execute();
+    expect(rows).toHaveLength(200);
+    expect(new Set(rows.map((r) => r.address)).size).toBe(200);
+    expect(rows.map((r) => r.derivation_index).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(rows.find((r) => r.derivation_index === 1)!.address).toBe(FIRST_ADDRESSES[1]);
+    const wallet = (await api('get', '/settings/payment-methods/BTC').expect(200)).body.data;
+    expect(wallet).toMatchObject({ next_index: 200, unpaid_streak: 200, gap_limit_warning: expect.stringContaining('gap limit') });
+  });
+
+  it('gives invoices to one account address amounts no other open one has', async () => {
+    const ids = [];
+    for (let i = 0; i < 10; i += 1) ids.push(await invoice('ETH'));
+    const answers = await Promise.all(ids.map((id) => api('post', `/invoices/${id}/checkout`).expect(200)));
+    const amounts = answers.map((a) => a.body.crypto.amount_units as string);
+    expect(new Set(amounts).size).toBe(10);
+    // $10 at $2500: 0.004 ETH, then one step (0.000001 ETH) up per open invoice.
+    expect(amounts.map((a) => BigInt(a)).sort((a, b) => (a < b ? -1 : 1))[0]).toBe(4_000_000_000_000_000n);
+    expect(answers.every((a) => a.body.crypto.address === ETH_ADDRESS)).toBe(true);
+  });
+
+  it('refuses methods with no wallet or no watcher, and test-mode crypto, with 422', async () => {
+    const sol = await invoice('SOL');
+    const res = await api('post', `/invoices/${sol}/checkout`);
+    expect([res.status, res.body.error.code]).toEqual([422, 'gateway_not_configured']);
+    const testInvoice = (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [variantId]: { quantity: 1 } } }, store.test).expect(200)).body.data;
+    const t = await api('post', `/invoices/${testInvoice.id}/checkout`, undefined, store.test);
+    expect([t.status, t.body.error.code]).toEqual([422, 'gateway_not_configured']);
+  });
+});

@@ -1,0 +1,174 @@
+import request from 'supertest';
+import { startEsplora } from '../fakes/esplora';
+import { startEvmRpc } from '../fakes/evm-rpc';
+import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+
+/**
+ * The cryptoPayment workflow on a real worker, against a fake Esplora (BTC) and a fake EVM
+ * JSON-RPC node: exact payment, underpayment topped up, overpayment, expiry, late money, a
+ * reorg before the threshold, and ERC-20 tokens. Windows are seconds long.
+ */
+const ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
+const ETH_ADDRESS = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
+const USDT = '0xdAC17F958D2ee523a2206206994597C13D831ec7';
+const WINDOW_SECONDS = 6;
+
+let h: Harness;
+let esplora: Awaited<ReturnType<typeof startEsplora>>;
+let evm: Awaited<ReturnType<typeof startEvmRpc>>;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+let variantId: number;
+beforeAll(async () => {
+  esplora = await startEsplora();
+  evm = await startEvmRpc();
+  h = await startHarness({
+    worker: true,
+    env: {
+      CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":2500},"USDT":{"USD":1}}',
+      CRYPTO_BTC_API_URL: esplora.url,
+      CRYPTO_ETH_RPC_URL: evm.url,
+      CRYPTO_CONFIRMATIONS: '{"BTC":2,"ETH":3,"ETH_USDT":3}',
+      CRYPTO_PAYMENT_WINDOW_SECONDS: String(WINDOW_SECONDS),
+      CRYPTO_POLL_SECONDS: '0.3',
+      CRYPTO_LATE_WATCH_SECONDS: '6',
+    },
+  });
+  store = await h.createStore();
+  for (const [method, body] of [
+    ['BTC', { xpub: ZPUB }],
+    ['ETH', { address: ETH_ADDRESS }],
+    ['ETH_USDT', { address: ETH_ADDRESS }],
+  ] as const) {
+    await api('put', `/settings/payment-methods/${method}`, body).expect(200);
+  }
+  ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'ETH_USDT'] }));
+});
+afterAll(async () => {
+  await h.close();
+  await esplora.close();
+  await evm.close();
+});
+
+const api = (method: 'get' | 'put' | 'post', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+
+async function checkout(method: string) {
+  const id = (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: method, product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id as number;
+  const crypto = (await api('post', `/invoices/${id}/checkout`).expect(200)).body.crypto as { address: string; amount_units: string };
+  return { id, address: crypto.address, units: BigInt(crypto.amount_units) };
+}
+
+const invoice = async (id: number) => (await api('get', `/invoices/${id}`).expect(200)).body.data;
+const untilStatus = (id: number, statuses: string[], timeoutMs = 20_000) => waitFor(() => invoice(id), (i) => statuses.includes(i.status.status.status), timeoutMs);
+const gateway = async (id: number) => (await invoice(id)).payment.gateway.data;
+const untilGateway = (id: number, done: (g: Record<string, unknown>) => boolean) => waitFor(() => gateway(id), done, 20_000);
+const events = (type: string) => h.db.selectFrom('events').select('data').where('store_id', '=', store.id).where('type', '=', type).execute();
+
+describe('crypto payments (BTC through Esplora)', () => {
+  it('settles an exact payment once it has enough confirmations, and delivers', async () => {
+    const { id, address, units } = await checkout('BTC');
+    expect(units).toBe(20_000n);
+    const txid = esplora.pay(address, 20_000);
+    await untilGateway(id, (g) => g.status === 'CONFIRMING' && g.received_units === '20000');
+    expect((await invoice(id)).status.status.status).toBe('PENDING');
+    esplora.mine(2);
+    const done = await untilStatus(id, ['COMPLETED']);
+    expect(done.payment.gateway.data).toMatchObject({ status: 'PAID', received_units: '20000', confirmations: 2, transactions: [expect.objectContaining({ txid, amount: '0.00020000', confirmations: 2 })] });
+  });
+
+  it('lets an underpayment be topped up: PARTIAL, then PAID', async () => {
+    const { id, address } = await checkout('BTC');
+    esplora.pay(address, 8_000, { confirmed: true });
+    esplora.mine(1);
+    await untilStatus(id, ['PARTIAL']);
+    expect(await gateway(id)).toMatchObject({ status: 'PARTIAL', received_units: '8000' });
+    esplora.pay(address, 12_000, { confirmed: true });
+    esplora.mine(1);
+    await untilStatus(id, ['COMPLETED']);
+    expect(await gateway(id)).toMatchObject({ status: 'PAID', received_units: '20000' });
+  });
+
+  it('records an overpayment', async () => {
+    const { id, address } = await checkout('BTC');
+    esplora.pay(address, 30_000, { confirmed: true });
+    esplora.mine(1);
+    await untilStatus(id, ['COMPLETED']);
+    expect(await gateway(id)).toMatchObject({ status: 'PAID', received_units: '30000', overpaid_units: '10000' });
+  });
+
+  it('does not settle when a reorg drops the confirmations before the threshold', async () => {
+    const { id, address } = await checkout('BTC');
+    const txid = esplora.pay(address, 20_000, { confirmed: true });
+    await untilGateway(id, (g) => g.confirmations === 1);
+    esplora.reorg(txid);
+    await untilGateway(id, (g) => g.confirmations === 0);
+    esplora.mine(1);
+    await untilGateway(id, (g) => g.confirmations === 1);
+    // One confirmation again, threshold 2: still waiting.
+    expect((await invoice(id)).status.status.status).toBe('PENDING');
+    esplora.mine(1);
+    await untilStatus(id, ['COMPLETED']);
+  });
+
+  it('voids an unpaid invoice at expiry and flags money that comes after it for a person', async () => {
+    const { id, address } = await checkout('BTC');
+    await untilStatus(id, ['VOIDED'], (WINDOW_SECONDS + 10) * 1000);
+    expect(await gateway(id)).toMatchObject({ status: 'EXPIRED' });
+    esplora.pay(address, 20_000, { confirmed: true });
+    await untilGateway(id, (g) => g.status === 'LATE_PAYMENT');
+    const row = await h.db.selectFrom('invoices').select(['status', 'needs_attention']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'VOIDED', needs_attention: true });
+    expect((await events('delivery.needs_attention')).map((e) => e.data)).toContainEqual({ id, reason: 'crypto payment received after the invoice expired' });
+  });
+
+  it('voids an invoice still underpaid at expiry and flags what was received', async () => {
+    const { id, address } = await checkout('BTC');
+    esplora.pay(address, 5_000, { confirmed: true });
+    await untilStatus(id, ['PARTIAL']);
+    await untilStatus(id, ['VOIDED'], (WINDOW_SECONDS + 10) * 1000);
+    expect(await gateway(id)).toMatchObject({ status: 'UNDERPAID', received_units: '5000' });
+    expect((await events('delivery.needs_attention')).map((e) => e.data)).toContainEqual({ id, reason: 'crypto payment expired underpaid: 5000 of 20000 smallest BTC units received' });
+  });
+});
+
+describe('crypto and affiliates', () => {
+  it("makes a referral paid in crypto payable at once (crypto money is final)", async () => {
+    await api('put', '/settings/affiliates', { enabled: true, auto_approve: true, commission: { type: 'PERCENTAGE', value: 10 }, payout_methods: ['BTC'] }).expect(200);
+    await api('post', '/affiliates/apply', { email: 'sat@aff.example', code: 'satoshi', payout_method: 'BTC', payout_details: 'bc1qexample' }).expect(200);
+    const id = (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: 'BTC', affiliate: 'satoshi', product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id as number;
+    const { address } = (await api('post', `/invoices/${id}/checkout`).expect(200)).body.crypto;
+    esplora.pay(address, 20_000, { confirmed: true });
+    esplora.mine(1);
+    await untilStatus(id, ['COMPLETED']);
+    const referral = await h.db.selectFrom('affiliate_referrals').selectAll().where('invoice_id', '=', id).executeTakeFirstOrThrow();
+    expect(referral).toMatchObject({ payment_method: 'BTC', commission_cents: 100, status: 'ACCEPTED' });
+    expect(referral.eligible_at).toEqual(referral.purchased_at);
+    expect(referral.calculation).toMatchObject({ paid_with_crypto: true });
+  });
+});
+
+describe('crypto payments (EVM JSON-RPC)', () => {
+  it('matches a native ETH payment by its unique amount, ignoring other amounts to the same address', async () => {
+    const a = await checkout('ETH');
+    const b = await checkout('ETH');
+    expect(a.units).not.toBe(b.units);
+    evm.sendNative(ETH_ADDRESS, a.units);
+    evm.mine(2);
+    await untilStatus(a.id, ['COMPLETED']);
+    expect(await gateway(a.id)).toMatchObject({ status: 'PAID', received_units: a.units.toString() });
+    // b's watcher sees a's transfer to the shared address but not its amount: it waits.
+    expect((await invoice(b.id)).status.status.status).toBe('PENDING');
+    evm.sendNative(ETH_ADDRESS, b.units);
+    evm.mine(2);
+    await untilStatus(b.id, ['COMPLETED']);
+  });
+
+  it('settles an ERC-20 (USDT) transfer', async () => {
+    const { id, units } = await checkout('ETH_USDT');
+    expect(units).toBe(10_000_000n);
+    evm.sendToken(USDT, ETH_ADDRESS, units);
+    evm.mine(2);
+    await untilStatus(id, ['COMPLETED']);
+    expect(await gateway(id)).toMatchObject({ status: 'PAID', currency: 'ETH_USDT', amount: '10.000000' });
+  });
+});

@@ -1,0 +1,14 @@
+import { defineSignal } from '@temporalio/workflow';
+
+export interface CryptoPaymentInput {
+  invoiceId: number;
+  /** The order workflow to tell when the money is in (or the window closed). */
+  orderWorkflowId: string;
+  pollMs: number;
+  pollsPerRun: number;
+  /** Set after the window closed: only late money is watched for. */
+  phase?: 'open' | 'late';
+}
+
+/** A chain notification (a node's webhook, or ops) that new transactions may be there: look now. */
+export const chainActivitySignal = defineSignal<[]>('chainActivity');
