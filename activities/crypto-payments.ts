@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/schema';
 import { ChainWatcherError } from '../src/gateways/crypto/chain-observation';
-import { expireCryptoPayment, flagLateCryptoPayment, type ObservationOutcome, observeCryptoPayment, settleCryptoPayment } from '../src/gateways/crypto/crypto-payment-records';
+import { expireCryptoPayment, flagLateCryptoPayment, type ObservationOutcome, observeCryptoPayment, reportChainTrouble, settleCryptoPayment } from '../src/gateways/crypto/crypto-payment-records';
 
 /** The cryptoPayment workflow's steps: look at the chain, settle, expire, flag late money. */
 export function createCryptoPaymentActivities(deps: { db: Db; crypto: Config['crypto'] }) {
@@ -27,6 +27,11 @@ export function createCryptoPaymentActivities(deps: { db: Db; crypto: Config['cr
 
     async flagLateCryptoPayment(input: { invoiceId: number; reason: string }): Promise<void> {
       await flagLateCryptoPayment(deps.db, input.invoiceId, input.reason);
+    },
+
+    /** The chain cannot be read: the invoice is flagged (once) while watching goes on. */
+    async reportChainTrouble(input: { invoiceId: number; reason: string }): Promise<void> {
+      await reportChainTrouble(deps.db, input.invoiceId, input.reason);
     },
 
     async cryptoPaymentTimes(input: { invoiceId: number }): Promise<{ expiresAt: string; lateWatchUntil: string; status: string }> {

@@ -4,7 +4,7 @@ import type { InvoiceStatus } from '../src/domain/invoice-status';
 import { recordEvent } from '../src/events/record';
 import { markStepFailed, planDelivery, resetSteps, runStep, skipSteps, type StepState } from '../src/orders/delivery';
 import { PermanentDeliveryError } from '../src/orders/dynamic-webhook';
-import { transitionInvoice } from '../src/orders/invoice-transitions';
+import { expireUnpaidInvoice, transitionInvoice } from '../src/orders/invoice-transitions';
 import type { SecretBox } from '../src/security/secret-box';
 
 export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
@@ -23,7 +23,7 @@ export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowP
 
     /** The payment window closed: PENDING → VOIDED unless a payment got there first. */
     async expireInvoice(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
-      const result = await db.transaction().execute((trx) => transitionInvoice(trx, input.invoiceId, 'VOIDED', { quiet: true }));
+      const result = await db.transaction().execute((trx) => expireUnpaidInvoice(trx, input.invoiceId));
       return { status: result.status };
     },
 

@@ -62,6 +62,9 @@ const envSchema = z.object({
   CRYPTO_ETH_RPC_URL: z.string().url().default('https://ethereum-rpc.publicnode.com'),
   CRYPTO_BNB_RPC_URL: z.string().url().default('https://bsc-rpc.publicnode.com'),
   CRYPTO_MATIC_RPC_URL: z.string().url().default('https://polygon-bor-rpc.publicnode.com'),
+  CRYPTO_SOL_RPC_URL: z.string().url().default('https://api.mainnet-beta.solana.com'),
+  CRYPTO_TRX_API_URL: z.string().url().default('https://api.trongrid.io'),
+  CRYPTO_TRX_API_KEY: optionalString,
   CRYPTO_TOKEN_CONTRACTS: optionalString,
   CRYPTO_CONFIRMATIONS: optionalString,
   CRYPTO_PAYMENT_WINDOW_SECONDS: z.coerce.number().min(1).max(7 * 86_400).default(3600),
@@ -169,11 +172,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       fixedRates: fixedRates(e.CRYPTO_FIXED_RATES),
       ratesApiUrl: e.CRYPTO_RATES_API_URL.replace(/\/$/, ''),
       /** Esplora-style APIs (BTC, LTC) and JSON-RPC nodes (EVM chains). */
-      chainApis: { BTC: e.CRYPTO_BTC_API_URL, LTC: e.CRYPTO_LTC_API_URL, ETH: e.CRYPTO_ETH_RPC_URL, BNB: e.CRYPTO_BNB_RPC_URL, MATIC: e.CRYPTO_MATIC_RPC_URL },
+      chainApis: {
+        BTC: e.CRYPTO_BTC_API_URL,
+        LTC: e.CRYPTO_LTC_API_URL,
+        ETH: e.CRYPTO_ETH_RPC_URL,
+        BNB: e.CRYPTO_BNB_RPC_URL,
+        MATIC: e.CRYPTO_MATIC_RPC_URL,
+        SOL: e.CRYPTO_SOL_RPC_URL,
+        TRX: e.CRYPTO_TRX_API_URL,
+      },
+      tronApiKey: e.CRYPTO_TRX_API_KEY,
       /** Overrides of the token contracts by method ({"ETH_USDT":"0x…"}). */
       tokenContracts: jsonRecord('CRYPTO_TOKEN_CONTRACTS', e.CRYPTO_TOKEN_CONTRACTS, z.string().regex(/^0x[0-9a-fA-F]{40}$/)),
       /** Overrides of the confirmations required by method ({"BTC":1}). */
-      confirmations: jsonRecord('CRYPTO_CONFIRMATIONS', e.CRYPTO_CONFIRMATIONS, z.number().int().min(0).max(10_000)),
+      // At least one: a mempool transaction can still be replaced.
+      confirmations: jsonRecord('CRYPTO_CONFIRMATIONS', e.CRYPTO_CONFIRMATIONS, z.number().int().min(1).max(10_000)),
       paymentWindowMs: Math.round(e.CRYPTO_PAYMENT_WINDOW_SECONDS * 1000),
       pollMs: Math.round(e.CRYPTO_POLL_SECONDS * 1000),
       /** After the window closes, how long an address is still watched for late money. */

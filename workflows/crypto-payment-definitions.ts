@@ -8,6 +8,8 @@ export interface CryptoPaymentInput {
   pollsPerRun: number;
   /** Set after the window closed: only late money is watched for. */
   phase?: 'open' | 'late';
+  /** Money paid in time when the window closed (smallest units): more later is flagged. */
+  seenAtExpiry?: string;
 }
 
 /** A chain notification (a node's webhook, or ops) that new transactions may be there: look now. */

@@ -1,17 +1,20 @@
-import { ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { CryptoPaymentActivities } from '../activities/crypto-payments';
 import { chainActivitySignal, type CryptoPaymentInput } from './crypto-payment-definitions';
 import { paymentReceivedSignal, voidRequestedSignal } from './order-definitions';
 
+/** Bookkeeping retries until the database is back: money already seen must be recorded. */
 const db = proxyActivities<CryptoPaymentActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 /** Chain APIs rate-limit and go down: back off up to five minutes, for as long as the window lasts. */
 const chain = proxyActivities<CryptoPaymentActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+
+type ObservationOutcome = Awaited<ReturnType<CryptoPaymentActivities['observeCryptoPayment']>>;
 
 export type CryptoPaymentOutcome = 'paid' | 'expired' | 'late_payment';
 
@@ -39,9 +42,25 @@ export async function cryptoPayment(input: CryptoPaymentInput): Promise<CryptoPa
   const lateWatchUntil = Date.parse(times.lateWatchUntil);
   let phase = input.phase ?? 'open';
 
+  let seenAtExpiry = input.seenAtExpiry === undefined ? null : BigInt(input.seenAtExpiry);
+  let troubleReported = false;
   for (let poll = 0; ; poll += 1) {
-    if (poll >= input.pollsPerRun) await continueAsNew<typeof cryptoPayment>({ ...input, phase });
-    const seen = await chain.observeCryptoPayment({ invoiceId: input.invoiceId });
+    if (poll >= input.pollsPerRun) {
+      await continueAsNew<typeof cryptoPayment>({ ...input, phase, ...(seenAtExpiry === null ? {} : { seenAtExpiry: seenAtExpiry.toString() }) });
+    }
+    if (phase === 'late' && Date.now() >= lateWatchUntil) return 'expired';
+    let seen: ObservationOutcome;
+    try {
+      seen = await chain.observeCryptoPayment({ invoiceId: input.invoiceId });
+    } catch (error) {
+      // A chain API answering nonsense (a misconfigured URL, an unknown error) will not fix
+      // itself soon: a person hears of it once, and watching goes on more slowly.
+      if (!(error instanceof ActivityFailure)) throw error;
+      if (!troubleReported) await db.reportChainTrouble({ invoiceId: input.invoiceId, reason: error.cause?.message ?? error.message });
+      troubleReported = true;
+      await sleep(input.pollMs * 10);
+      continue;
+    }
 
     if (phase === 'open') {
       if (seen.step === 'settle') {
@@ -51,8 +70,9 @@ export async function cryptoPayment(input: CryptoPaymentInput): Promise<CryptoPa
         return 'paid';
       }
       if (seen.step === 'expire') {
-        await db.expireCryptoPayment({ invoiceId: input.invoiceId, status: seen.status === 'UNDERPAID' ? 'UNDERPAID' : 'EXPIRED' });
-        await tellOrder(input.orderWorkflowId, 'void');
+        const { invoiceStatus } = await db.expireCryptoPayment({ invoiceId: input.invoiceId, status: seen.status === 'UNDERPAID' ? 'UNDERPAID' : 'EXPIRED' });
+        if (invoiceStatus === 'VOIDED') await tellOrder(input.orderWorkflowId, 'void');
+        seenAtExpiry = BigInt(seen.seenUnits);
         phase = 'late';
       } else if (Date.now() >= lateWatchUntil) {
         // Paid in time but never confirmed (stuck or dropped): a person decides.
@@ -61,11 +81,11 @@ export async function cryptoPayment(input: CryptoPaymentInput): Promise<CryptoPa
       }
     }
     if (phase === 'late') {
-      if (BigInt(seen.lateUnits) > 0n) {
+      // Money after the window, or on-time money that reappeared (a reorg undone): a person decides.
+      if (BigInt(seen.lateUnits) > 0n || BigInt(seen.seenUnits) > (seenAtExpiry ?? 0n)) {
         await db.flagLateCryptoPayment({ invoiceId: input.invoiceId, reason: 'crypto payment received after the invoice expired' });
         return 'late_payment';
       }
-      if (Date.now() >= lateWatchUntil) return 'expired';
     }
 
     poked = false;

@@ -115,6 +115,22 @@ export async function voidReferral(trx: DbExecutor, invoiceId: number, reason: s
     .execute();
 }
 
+/**
+ * A partial refund leaves the order paid but the commission too high: an accepted referral not
+ * yet paid out goes back to IN_REVIEW (and out of a due payout) for the seller to decide.
+ */
+export async function reviewPartiallyRefundedReferral(trx: DbExecutor, invoiceId: number, refundedCents: number): Promise<void> {
+  const referral = await trx.selectFrom('affiliate_referrals').select(['id', 'status', 'payout_id', 'voided_at', 'commission_cents']).where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirst();
+  if (!referral || referral.voided_at || referral.status !== 'ACCEPTED') return;
+  if (!(await releaseFromDuePayout(trx, referral))) return;
+  const now = new Date();
+  await trx
+    .updateTable('affiliate_referrals')
+    .set({ status: 'IN_REVIEW', timeline: sql`timeline || ${timelineEntry('IN_REVIEW', now, `order partially refunded (${refundedCents} cents)`)}::jsonb`, updated_at: now })
+    .where('id', '=', referral.id)
+    .execute();
+}
+
 /** A dispute the seller won gives the commission back, unless it was voided for another reason. */
 export async function restoreReferral(trx: DbExecutor, invoiceId: number): Promise<void> {
   const now = new Date();

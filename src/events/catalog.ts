@@ -32,6 +32,7 @@ export const EVENT_TYPES = [
   'affiliate.invited',
   'referral.created',
   'affiliate.payouts_created',
+  'crypto.payment_unmatched',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -3,12 +3,23 @@ import type { DbExecutor } from '../db/schema';
 import { chargeStatus } from '../charges/charge-status';
 import { redeemCoupon } from '../coupons/apply-coupon';
 import { recordReferral, restoreReferral, voidReferral } from '../affiliates/referrals';
-import { canTransition, type InvoiceStatus, isPaidStatus } from '../domain/invoice-status';
+import { canTransition, type InvoiceStatus, isAwaitingPayment, isPaidStatus } from '../domain/invoice-status';
 import type { EventType } from '../events/catalog';
 import { recordEvent } from '../events/record';
 import { InvoiceStatusConflictError } from './errors';
 
 const AFFILIATE_CLAWBACKS: Partial<Record<InvoiceStatus, string>> = { REFUNDED: 'refunded', REVERSED: 'reversed', DISPUTING: 'disputed', VOIDED: 'voided' };
+
+/**
+ * A payment window closed: PENDING / PARTIAL / REVIEW → VOIDED. An invoice paid meanwhile (by
+ * any path) is left as it is: PAID → VOIDED is for ops voiding a stuck order, never for a timer.
+ */
+export async function expireUnpaidInvoice(trx: DbExecutor, invoiceId: number): Promise<TransitionResult> {
+  const row = await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+  const status = row.status as InvoiceStatus;
+  if (!isAwaitingPayment(status)) return { changed: false, status };
+  return transitionInvoice(trx, invoiceId, 'VOIDED', { quiet: true });
+}
 
 export interface TransitionResult {
   changed: boolean;

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { reviewPartiallyRefundedReferral } from '../affiliates/referrals';
 import { sql } from 'kysely';
 import type { Db, DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
@@ -85,7 +86,11 @@ export async function applyStripeEvent(db: Db, storeId: number, event: Stripe.Ev
         if (!invoice) break;
         outcome.invoiceId = invoice.id;
         if (charge.refunded) await transitionInvoice(trx, invoice.id, 'REFUNDED', { event: 'order.refunded', quiet: true });
-        else if (!duplicate) await recordEvent(trx, { storeId, livemode: event.livemode, type: 'order.refunded', data: { id: invoice.id, partial: true, amount_refunded: charge.amount_refunded } });
+        else if (!duplicate) {
+          await recordEvent(trx, { storeId, livemode: event.livemode, type: 'order.refunded', data: { id: invoice.id, partial: true, amount_refunded: charge.amount_refunded } });
+          // Part of the money went back: the seller decides what the affiliate keeps.
+          await reviewPartiallyRefundedReferral(trx, invoice.id, charge.amount_refunded);
+        }
         break;
       }
       case 'charge.dispute.created': {

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { startEsplora } from '../fakes/esplora';
 import { startEvmRpc } from '../fakes/evm-rpc';
 import { createVariant } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
@@ -16,15 +17,18 @@ const ETH_ADDRESS = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
 
 let h: Harness;
 let evm: Awaited<ReturnType<typeof startEvmRpc>>;
+let esplora: Awaited<ReturnType<typeof startEsplora>>;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 beforeAll(async () => {
   evm = await startEvmRpc();
-  h = await startHarness({ database: 'postgres', env: { CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":"2500"}}', CRYPTO_ETH_RPC_URL: evm.url, CRYPTO_BTC_API_URL: 'http://127.0.0.1:9/api' } });
+  esplora = await startEsplora();
+  h = await startHarness({ database: 'postgres', env: { CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":"2500"}}', CRYPTO_ETH_RPC_URL: evm.url, CRYPTO_BTC_API_URL: esplora.url } });
   store = await h.createStore();
 });
 afterAll(async () => {
   await h.close();
   await evm.close();
+  await esplora.close();
 });
 
 const api = (method: 'get' | 'put' | 'post', path: string, body?: object, key = store.live) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
@@ -94,6 +98,17 @@ describe('crypto checkout quotes', () => {
     expect(wallet).toMatchObject({ next_index: 200, unpaid_streak: 200, gap_limit_warning: expect.stringContaining('gap limit') });
   });
 
+  it('never gives two stores sharing one wallet the same address', async () => {
+    const other = await h.createStore();
+    await request(h.app).put('/api/v2/settings/payment-methods/BTC').set('Authorization', `Bearer ${other.live}`).send({ xpub: ZPUB }).expect(200);
+    const { variantId: theirs } = await createVariant(h, other.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 1000, payment_methods: ['BTC'] });
+    const id = (await request(h.app).post('/api/v2/invoices').set('Authorization', `Bearer ${other.live}`).send({ customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [theirs]: { quantity: 1 } } }).expect(200)).body.data.id;
+    const quoted = (await request(h.app).post(`/api/v2/invoices/${id}/checkout`).set('Authorization', `Bearer ${other.live}`).expect(200)).body.crypto;
+    const mine = await h.db.selectFrom('crypto_payments').select('address').where('store_id', '=', store.id).execute();
+    expect(mine.map((m) => m.address)).not.toContain(quoted.address);
+    expect(await h.db.selectFrom('crypto_payments').select('derivation_index').where('invoice_id', '=', id).executeTakeFirstOrThrow()).toEqual({ derivation_index: 200 });
+  });
+
   it('gives invoices to one account address amounts no other open one has', async () => {
     const ids = [];
     for (let i = 0; i < 10; i += 1) ids.push(await invoice('ETH'));
@@ -105,7 +120,10 @@ describe('crypto checkout quotes', () => {
     expect(answers.every((a) => a.body.crypto.address === ETH_ADDRESS)).toBe(true);
   });
 
-  it('refuses methods with no wallet or no watcher, and test-mode crypto, with 422', async () => {
+  it('answers 503 while the chain cannot be reached, and refuses methods with no wallet and test-mode crypto with 422', async () => {
+    esplora.failNext(503);
+    const busy = await api('post', `/invoices/${await invoice('BTC')}/checkout`);
+    expect([busy.status, busy.body.error.code]).toEqual([503, 'chain_unavailable']);
     const sol = await invoice('SOL');
     const res = await api('post', `/invoices/${sol}/checkout`);
     expect([res.status, res.body.error.code]).toEqual([422, 'gateway_not_configured']);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { rpcError, startJsonRpcServer } from './json-rpc-server';
+
+export type { RecordedRpcCall, RpcFailure } from './json-rpc-server';
 
 /**
  * An EVM chain behind a node's JSON-RPC on loopback, single and batch requests, in the real
@@ -9,14 +10,6 @@ import type { AddressInfo } from 'node:net';
  * Like Anvil's automine, each send mines a block holding it; mine() adds empty blocks and
  * reorg() takes a transaction back out of its block into the pending pool.
  */
-export interface RecordedRpcCall {
-  method: string;
-  params: unknown[];
-}
-
-/** An HTTP status for the next request, or a JSON-RPC error for the next call (of `method`, if given). */
-export type RpcFailure = { status: number } | { rpcError: { code: number; message: string }; method?: string };
-
 interface FakeLog {
   address: string;
   topics: string[];
@@ -43,23 +36,12 @@ interface FakeBlock {
   txs: FakeTx[];
 }
 
-interface RpcRequest {
-  jsonrpc?: string;
-  id?: number | string | null;
-  method?: string;
-  params?: unknown[];
-}
-
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
 const PAYER = '0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed';
 const hex = (n: number | bigint) => `0x${n.toString(16)}`;
 const word = (n: bigint | string) => (typeof n === 'bigint' ? n.toString(16) : n.replace(/^0x/, '').toLowerCase()).padStart(64, '0');
-const rpcError = (code: number, message: string) => ({ code, message });
 
 export async function startEvmRpc(options: { head?: number; chainId?: number } = {}) {
-  const calls: RecordedRpcCall[] = [];
-  let httpRequests = 0;
-  const failures: RpcFailure[] = [];
   const txs = new Map<string, FakeTx>();
   const blocks: FakeBlock[] = [];
   const pending: FakeTx[] = [];
@@ -186,39 +168,7 @@ export async function startEvmRpc(options: { head?: number; chainId?: number } =
     }
   }
 
-  const reply = (request: RpcRequest) => {
-    const id = request.id ?? null;
-    if (request.jsonrpc !== '2.0' || typeof request.method !== 'string') return { jsonrpc: '2.0', id, error: rpcError(-32600, 'invalid request') };
-    const params = Array.isArray(request.params) ? request.params : [];
-    calls.push({ method: request.method, params });
-    const at = failures.findIndex((f) => 'rpcError' in f && (f.method === undefined || f.method === request.method));
-    const injected = at < 0 ? undefined : failures.splice(at, 1)[0];
-    if (injected && 'rpcError' in injected) return { jsonrpc: '2.0', id, error: injected.rpcError };
-    return { jsonrpc: '2.0', id, ...answer(request.method, params) };
-  };
-
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    req.on('end', () => {
-      httpRequests += 1;
-      const respond = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      const at = failures.findIndex((f) => 'status' in f);
-      const failure = at < 0 ? undefined : failures.splice(at, 1)[0];
-      if (failure && 'status' in failure) return respond(failure.status, { jsonrpc: '2.0', id: null, error: rpcError(-32000, `injected HTTP ${failure.status}`) });
-      if (req.method !== 'POST') return respond(405, { jsonrpc: '2.0', id: null, error: rpcError(-32600, 'POST only') });
-      let body: unknown;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        return respond(200, { jsonrpc: '2.0', id: null, error: rpcError(-32700, 'parse error') });
-      }
-      if (!Array.isArray(body)) return respond(200, reply(body as RpcRequest));
-      if (body.length === 0) return respond(200, { jsonrpc: '2.0', id: null, error: rpcError(-32600, 'empty batch') });
-      return respond(200, (body as RpcRequest[]).map(reply));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const rpc = await startJsonRpcServer(answer);
 
   const sendTokens = (contract: string, transfers: { to: string; amount: bigint }[], opts: { from?: string } = {}) => {
     const from = (opts.from ?? PAYER).toLowerCase();
@@ -234,10 +184,10 @@ export async function startEvmRpc(options: { head?: number; chainId?: number } =
   };
 
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    url: rpc.url,
     /** Every JSON-RPC call, batches flattened, in arrival order. */
-    calls,
-    httpRequests: () => httpRequests,
+    calls: rpc.calls,
+    httpRequests: rpc.httpRequests,
     head,
     /** A plain transfer of `wei` to `to`, mined in a new block; `reverted` mines it as failed. */
     sendNative: (to: string, wei: bigint, opts: { from?: string; reverted?: boolean } = {}) =>
@@ -262,15 +212,8 @@ export async function startEvmRpc(options: { head?: number; chainId?: number } =
       tx.blockNumber = null;
       pending.push(tx);
     },
-    /** Queues a failure: see RpcFailure. */
-    failNext(failure: RpcFailure) {
-      failures.push(failure);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    failNext: rpc.failNext,
+    close: rpc.close,
   };
 }
 

@@ -3,6 +3,8 @@ import { DateTime } from 'luxon';
 import request from 'supertest';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
 import { payoutScheduleId } from '../../src/affiliates/payout-schedule';
+import type Stripe from 'stripe';
+import { applyStripeEvent } from '../../src/orders/stripe-events';
 import { transitionInvoice } from '../../src/orders/invoice-transitions';
 import { startSmtpSink } from '../fakes/smtp-sink';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
@@ -277,6 +279,16 @@ describe('referrals', () => {
     expect((await api(store, 'patch', `/affiliates/referrals/${(await referralOf(refunded))!.id}`, { status: 'ACCEPTED' })).body.error.code).toBe('referral_voided');
     await h.db.transaction().execute((trx) => transitionInvoice(trx, disputed, 'COMPLETED'));
     expect((await referralOf(disputed))!.voided_at).toBeNull();
+  });
+
+  it('sends a partially refunded referral back to review, once however often Stripe reports it', async () => {
+    const invoice = await buy(store, p1.variantId, { affiliate: 'bob' });
+    const partial = { id: `evt_partial_${invoice}`, type: 'charge.refunded', livemode: true, data: { object: { refunded: false, amount_refunded: 500, payment_intent: null, metadata: { invoice_id: String(invoice) } } } } as unknown as Stripe.Event;
+    await applyStripeEvent(h.db, store.id, partial);
+    await applyStripeEvent(h.db, store.id, partial);
+    const referral = (await referralOf(invoice))!;
+    expect(referral.status).toBe('IN_REVIEW');
+    expect(referral.timeline.filter((t) => t.status === 'IN_REVIEW')).toEqual([expect.objectContaining({ note: 'order partially refunded (500 cents)' })]);
   });
 
   it("shows the affiliate their earnings, referrals, payouts and products without any customer data", async () => {

@@ -1,6 +1,10 @@
 import request from 'supertest';
 import { startEsplora } from '../fakes/esplora';
 import { startEvmRpc } from '../fakes/evm-rpc';
+import { startSolanaRpc } from '../fakes/solana-rpc';
+import { startTronGrid, tronAddressFor } from '../fakes/trongrid';
+import { deriveReceiveAddress, parseExtendedPublicKey } from '../../src/gateways/crypto/extended-key';
+import { TRON_USDT_CONTRACT } from '../../src/gateways/crypto/tron-watcher';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
@@ -13,22 +17,30 @@ const ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1AD
 const ETH_ADDRESS = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
 const USDT = '0xdAC17F958D2ee523a2206206994597C13D831ec7';
 const WINDOW_SECONDS = 6;
+const SOL_ADDRESS = '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin';
+const TRON_ADDRESS = tronAddressFor('store wallet');
 
 let h: Harness;
 let esplora: Awaited<ReturnType<typeof startEsplora>>;
 let evm: Awaited<ReturnType<typeof startEvmRpc>>;
+let solana: Awaited<ReturnType<typeof startSolanaRpc>>;
+let tron: Awaited<ReturnType<typeof startTronGrid>>;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 let variantId: number;
 beforeAll(async () => {
   esplora = await startEsplora();
   evm = await startEvmRpc();
+  solana = await startSolanaRpc();
+  tron = await startTronGrid();
   h = await startHarness({
     worker: true,
     env: {
-      CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":2500},"USDT":{"USD":1}}',
+      CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":2500},"USDT":{"USD":1},"SOL":{"USD":200}}',
       CRYPTO_BTC_API_URL: esplora.url,
       CRYPTO_ETH_RPC_URL: evm.url,
-      CRYPTO_CONFIRMATIONS: '{"BTC":2,"ETH":3,"ETH_USDT":3}',
+      CRYPTO_SOL_RPC_URL: solana.url,
+      CRYPTO_TRX_API_URL: tron.url,
+      CRYPTO_CONFIRMATIONS: '{"BTC":2,"ETH":3,"ETH_USDT":3,"SOL":1,"TRX_USDT":2}',
       CRYPTO_PAYMENT_WINDOW_SECONDS: String(WINDOW_SECONDS),
       CRYPTO_POLL_SECONDS: '0.3',
       CRYPTO_LATE_WATCH_SECONDS: '6',
@@ -39,15 +51,19 @@ beforeAll(async () => {
     ['BTC', { xpub: ZPUB }],
     ['ETH', { address: ETH_ADDRESS }],
     ['ETH_USDT', { address: ETH_ADDRESS }],
+    ['SOL', { address: SOL_ADDRESS }],
+    ['TRX_USDT', { address: TRON_ADDRESS }],
   ] as const) {
     await api('put', `/settings/payment-methods/${method}`, body).expect(200);
   }
-  ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'ETH_USDT'] }));
+  ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'ETH_USDT', 'SOL', 'TRX_USDT'] }));
 });
 afterAll(async () => {
   await h.close();
   await esplora.close();
   await evm.close();
+  await solana.close();
+  await tron.close();
 });
 
 const api = (method: 'get' | 'put' | 'post', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
@@ -74,6 +90,22 @@ describe('crypto payments (BTC through Esplora)', () => {
     esplora.mine(2);
     const done = await untilStatus(id, ['COMPLETED']);
     expect(done.payment.gateway.data).toMatchObject({ status: 'PAID', received_units: '20000', confirmations: 2, transactions: [expect.objectContaining({ txid, amount: '0.00020000', confirmations: 2 })] });
+  });
+
+  it('ignores money an address held before it was handed out (a reused account)', async () => {
+    const next = await h.db.selectFrom('crypto_wallets').select('next_index').where('method', '=', 'BTC').executeTakeFirstOrThrow();
+    const upcoming = deriveReceiveAddress(parseExtendedPublicKey('BTC', ZPUB), next.next_index);
+    esplora.pay(upcoming, 50_000, { confirmed: true });
+    esplora.mine(3);
+    const { id, address } = await checkout('BTC');
+    expect(address).toBe(upcoming);
+    await untilGateway(id, (g) => g.status === 'AWAITING');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await gateway(id)).toMatchObject({ status: 'AWAITING', received_units: '0', transactions: [] });
+    esplora.pay(address, 20_000, { confirmed: true });
+    esplora.mine(1);
+    await untilStatus(id, ['COMPLETED']);
+    expect(await gateway(id)).toMatchObject({ received_units: '20000', transactions: [expect.objectContaining({ amount_units: '20000' })] });
   });
 
   it('lets an underpayment be topped up: PARTIAL, then PAID', async () => {
@@ -163,6 +195,19 @@ describe('crypto payments (EVM JSON-RPC)', () => {
     await untilStatus(b.id, ['COMPLETED']);
   });
 
+  it('keeps a transfer that matches no invoice for a person instead of losing it', async () => {
+    const { id, units } = await checkout('ETH');
+    // An exchange took its fee out of the amount: it matches no invoice.
+    const short = units - 123_456n;
+    evm.sendNative(ETH_ADDRESS, short);
+    evm.mine(3);
+    const unmatched = await waitFor(() => events('crypto.payment_unmatched'), (e) => e.length > 0);
+    expect(unmatched.map((e) => e.data)).toEqual([expect.objectContaining({ method: 'ETH', address: ETH_ADDRESS, amount_units: short.toString() })]);
+    expect((await invoice(id)).status.status.status).toBe('PENDING');
+    const kept = await h.db.selectFrom('crypto_unmatched_transfers').selectAll().where('store_id', '=', store.id).execute();
+    expect(kept).toHaveLength(1);
+  });
+
   it('settles an ERC-20 (USDT) transfer', async () => {
     const { id, units } = await checkout('ETH_USDT');
     expect(units).toBe(10_000_000n);
@@ -170,5 +215,27 @@ describe('crypto payments (EVM JSON-RPC)', () => {
     evm.mine(2);
     await untilStatus(id, ['COMPLETED']);
     expect(await gateway(id)).toMatchObject({ status: 'PAID', currency: 'ETH_USDT', amount: '10.000000' });
+  });
+});
+
+describe('crypto payments (Solana JSON-RPC, TronGrid)', () => {
+  it('settles a native SOL payment of the unique amount', async () => {
+    const { id, units } = await checkout('SOL');
+    // $10 at $200: 0.05 SOL, 50 000 000 lamports (plus a unique step if another is open).
+    expect(units >= 50_000_000n).toBe(true);
+    solana.pay(SOL_ADDRESS, units);
+    solana.advance(2);
+    await untilStatus(id, ['COMPLETED']);
+    expect(await gateway(id)).toMatchObject({ status: 'PAID', currency: 'SOL', received_units: units.toString() });
+  });
+
+  it('settles a TRC-20 USDT transfer once it is two blocks deep', async () => {
+    const { id, units } = await checkout('TRX_USDT');
+    expect(units).toBe(10_000_000n);
+    tron.payToken(TRON_USDT_CONTRACT, TRON_ADDRESS, units);
+    await untilGateway(id, (g) => g.status === 'CONFIRMING');
+    tron.mine(2);
+    await untilStatus(id, ['COMPLETED']);
+    expect(await gateway(id)).toMatchObject({ status: 'PAID', currency: 'TRX_USDT', amount: '10.000000' });
   });
 });

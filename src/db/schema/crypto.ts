@@ -5,7 +5,6 @@ import type { CryptoPaymentStatus } from '../../domain/crypto-payment';
 type Units = ColumnType<string, string, string>;
 
 export interface CryptoWalletsTable {
-  store_id: number;
   method: string;
   /** The extended key's id (same key = same addresses), or the receiving address itself. */
   wallet_id: string;
@@ -30,11 +29,23 @@ export interface CryptoPaymentsTable {
   required_confirmations: number;
   status: ColumnType<CryptoPaymentStatus, CryptoPaymentStatus | undefined, CryptoPaymentStatus>;
   cursor: ColumnType<{ nextBlock: number } | null, string | null, string | null>;
+  /** Chain height at checkout (Esplora): older confirmed money is not this invoice's. */
+  start_height: number | null;
   expires_at: Date;
   late_watch_until: Date;
   settled_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+}
+
+export interface CryptoUnmatchedTransfersTable {
+  id: Generated<number>;
+  store_id: number;
+  method: string;
+  address: string;
+  txid: string;
+  amount_units: Units;
+  first_seen_at: Generated<Date>;
 }
 
 export interface CryptoPaymentTxsTable {

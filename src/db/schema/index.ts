@@ -15,7 +15,7 @@ import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, Invoice
 import type { ApiKeysTable } from './api-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
-import type { CryptoPaymentsTable, CryptoPaymentTxsTable, CryptoWalletsTable } from './crypto';
+import type { CryptoPaymentsTable, CryptoPaymentTxsTable, CryptoUnmatchedTransfersTable, CryptoWalletsTable } from './crypto';
 import type { FeedbackTable, TicketMessagesTable, TicketsTable } from './support';
 import type { BlacklistsTable, BlockedCheckoutsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
 import type { SubscriptionPaymentsTable, SubscriptionReconciliationsTable, SubscriptionRepairsTable, SubscriptionsTable } from './subscriptions';
@@ -72,6 +72,7 @@ export interface Database {
   crypto_wallets: CryptoWalletsTable;
   crypto_payments: CryptoPaymentsTable;
   crypto_payment_txs: CryptoPaymentTxsTable;
+  crypto_unmatched_transfers: CryptoUnmatchedTransfersTable;
 }
 
 export type Db = Kysely<Database>;

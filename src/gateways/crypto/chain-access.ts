@@ -4,6 +4,9 @@ import { type CryptoMethod, type SupportedCryptoMethod, cryptoCoin, isSupportedC
 import { EsploraWatcher } from './esplora-watcher';
 import { EvmWatcher } from './evm-watcher';
 import { CoinGeckoRateSource, FixedRateSource, type RateSource } from './rate-source';
+import { SOLANA_USDC_MINT, SOLANA_USDT_MINT, SolanaWatcher } from './solana-watcher';
+import { TRON_USDC_CONTRACT, TRON_USDT_CONTRACT, TronWatcher } from './tron-watcher';
+import { ChainWatcherError, chainRequest, responseText } from './chain-observation';
 
 /** Mainnet token contracts (CRYPTO_TOKEN_CONTRACTS overrides them). */
 const TOKEN_CONTRACTS: Partial<Record<CryptoMethod, string>> = {
@@ -14,6 +17,10 @@ const TOKEN_CONTRACTS: Partial<Record<CryptoMethod, string>> = {
   ETH_DAI: '0x6B175474E89094C44Da98b954EedeAC495271d0F',
   BNB_USDT: '0x55d398326f99059fF775485246999027B3197955',
   BNB_USDC: '0x8AC76a51cc950d9822D68b83fE1Ad97B32Cd580d',
+  SOL_USDT: SOLANA_USDT_MINT,
+  SOL_USDC: SOLANA_USDC_MINT,
+  TRX_USDT: TRON_USDT_CONTRACT,
+  TRX_USDC: TRON_USDC_CONTRACT,
 };
 
 /** Which node answers for a method: its own chain's, a token its chain's. */
@@ -30,13 +37,19 @@ const CHAIN_API: Partial<Record<CryptoMethod, keyof Config['crypto']['chainApis'
   BNB_USDT: 'BNB',
   BNB_USDC: 'BNB',
   MATIC: 'MATIC',
+  SOL: 'SOL',
+  SOL_USDT: 'SOL',
+  SOL_USDC: 'SOL',
+  TRX: 'TRX',
+  TRX_USDT: 'TRX',
+  TRX_USDC: 'TRX',
 };
 
 export type CryptoSettings = Config['crypto'];
 
 /**
- * The chain watcher for a method, or null where none is built yet (Tron, Solana, Monero:
- * their invoices cannot be checked out until one is).
+ * The chain watcher for a method, or null where none is built yet (Monero: finding payments
+ * needs the wallet's private view key and a wallet server; its invoices cannot be checked out).
  */
 export function chainWatcherFor(settings: CryptoSettings, method: CryptoMethod): ChainWatcher | null {
   const api = CHAIN_API[method];
@@ -44,7 +57,21 @@ export function chainWatcherFor(settings: CryptoSettings, method: CryptoMethod):
   const url = settings.chainApis[api];
   if (method === 'BTC' || method === 'LTC') return new EsploraWatcher({ baseUrl: url });
   const token = settings.tokenContracts[method] ?? TOKEN_CONTRACTS[method];
+  if (api === 'SOL') return new SolanaWatcher({ rpcUrl: url, ...(token ? { mint: token } : {}) });
+  if (api === 'TRX') return new TronWatcher({ baseUrl: url, ...(settings.tronApiKey ? { apiKey: settings.tronApiKey } : {}), ...(token ? { contract: token } : {}) });
   return new EvmWatcher({ rpcUrl: url, ...(token ? { token } : {}) });
+}
+
+/**
+ * For address-indexed chains (Esplora), the tip height when an address is handed out: money
+ * confirmed at or below it was there before the invoice and is never its payment.
+ */
+export async function chainStartHeight(settings: CryptoSettings, method: CryptoMethod): Promise<number | null> {
+  if (method !== 'BTC' && method !== 'LTC') return null;
+  const url = `${settings.chainApis[method].replace(/\/+$/, '')}/blocks/tip/height`;
+  const text = (await responseText(await chainRequest(url, { method: 'GET' }, 15_000), url)).trim();
+  if (!/^\d+$/.test(text)) throw new ChainWatcherError(`${url} answered ${text.slice(0, 50)}, not a height`, false);
+  return Number(text);
 }
 
 export function requiredConfirmations(settings: CryptoSettings, method: SupportedCryptoMethod): number {

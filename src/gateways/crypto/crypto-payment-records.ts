@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import type { Db, DbExecutor } from '../../db/schema';
 import { type CryptoPaymentStatus, nextCryptoStep, tallyPayment } from '../../domain/crypto-payment';
 import { recordEvent } from '../../events/record';
-import { transitionInvoice } from '../../orders/invoice-transitions';
+import { expireUnpaidInvoice, transitionInvoice } from '../../orders/invoice-transitions';
 import { chainWatcherFor, type CryptoSettings } from './chain-access';
 import type { PaymentObservation } from './chain-observation';
 import type { CryptoMethod } from './coins';
@@ -9,9 +10,19 @@ import { refreshInvoiceGateway } from './crypto-payment-view';
 
 /**
  * Invoices to a shared account address are told apart by amount: only a transfer of exactly
- * the invoice's amount, not already credited to another invoice, is this invoice's.
+ * the invoice's amount, not already credited to another invoice, is this invoice's. Called
+ * under the wallet's lock, so two invoices never claim one transfer. A transfer whose amount
+ * is no invoice's (an exchange took its fee, a wallet rounded) is kept and flagged, never lost.
  */
-async function matchByAmount(trx: DbExecutor, payment: { invoice_id: number; address: string; method: string; requested_units: string }, observations: PaymentObservation[]) {
+async function matchByAmount(
+  trx: DbExecutor,
+  payment: { invoice_id: number; store_id: number; address: string; method: string; wallet_id: string; requested_units: string },
+  observations: PaymentObservation[],
+  now: Date,
+) {
+  await trx.selectFrom('crypto_wallets').select('next_index').where('method', '=', payment.method).where('wallet_id', '=', payment.wallet_id).forUpdate().executeTakeFirst();
+  if (observations.length === 0) return [];
+  const txids = observations.map((o) => o.txid);
   const claimed = await trx
     .selectFrom('crypto_payment_txs as t')
     .innerJoin('crypto_payments as p', 'p.invoice_id', 't.invoice_id')
@@ -19,18 +30,56 @@ async function matchByAmount(trx: DbExecutor, payment: { invoice_id: number; add
     .where('p.address', '=', payment.address)
     .where('p.method', '=', payment.method)
     .where('p.invoice_id', '<>', payment.invoice_id)
-    .where('t.txid', 'in', observations.length > 0 ? observations.map((o) => o.txid) : [''])
+    .where('t.txid', 'in', txids)
     .execute();
   const taken = new Set(claimed.map((c) => c.txid));
   const wanted = BigInt(payment.requested_units);
-  return observations.filter((o) => o.amount === wanted && !taken.has(o.txid));
+  const mine = observations.filter((o) => o.amount === wanted && !taken.has(o.txid));
+
+  // Amounts some invoice is still waiting (or watching late) for; a paid one wants no more.
+  const amounts = await trx
+    .selectFrom('crypto_payments')
+    .select('requested_units')
+    .where('method', '=', payment.method)
+    .where('address', '=', payment.address)
+    .where((eb) => eb.or([eb('status', 'in', ['AWAITING', 'PARTIAL', 'CONFIRMING']), eb.and([eb('status', 'in', ['EXPIRED', 'UNDERPAID']), eb('late_watch_until', '>', now)])]))
+    .execute();
+  const expected = new Set(amounts.map((a) => a.requested_units));
+  for (const stray of observations.filter((o) => !taken.has(o.txid) && !expected.has(o.amount.toString()))) {
+    const kept = await trx
+      .insertInto('crypto_unmatched_transfers')
+      .values({ store_id: payment.store_id, method: payment.method, address: payment.address, txid: stray.txid, amount_units: stray.amount.toString(), first_seen_at: now })
+      .onConflict((oc) => oc.constraint('crypto_unmatched_transfers_uq').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (kept) {
+      const store = await trx.selectFrom('invoices').select(['livemode']).where('id', '=', payment.invoice_id).executeTakeFirstOrThrow();
+      await recordEvent(trx, {
+        storeId: payment.store_id,
+        livemode: store.livemode,
+        type: 'crypto.payment_unmatched',
+        data: { method: payment.method, address: payment.address, txid: stray.txid, amount_units: stray.amount.toString(), reason: "matches no invoice's amount" },
+      });
+    }
+  }
+  return mine;
 }
 
 export interface ObservationOutcome {
   step: 'settle' | 'wait' | 'expire';
   status: CryptoPaymentStatus;
+  /** Money paid inside the window. */
+  seenUnits: string;
   /** Money first seen after the window closed. */
   lateUnits: string;
+}
+
+/** Blocks scanned again on every poll: a reorg or a node lagging behind can't hide a payment. */
+const RESCAN_BLOCKS = 12;
+
+function nextCursor(previous: { nextBlock: number } | null, next: { nextBlock: number } | null): string | null {
+  if (!next) return null;
+  return JSON.stringify({ nextBlock: Math.max(previous?.nextBlock ?? 0, next.nextBlock - RESCAN_BLOCKS) });
 }
 
 /**
@@ -50,13 +99,27 @@ export async function observeCryptoPayment(db: Db, settings: CryptoSettings, inv
 
   return db.transaction().execute(async (trx) => {
     await trx.selectFrom('crypto_payments').select('invoice_id').where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
-    const observations = payment.derivation_index === null ? await matchByAmount(trx, payment, result.observations) : result.observations;
+    // Money confirmed before the address was handed out (a reused account) is not a payment.
+    const fresh = result.observations.filter((o) => payment.start_height === null || o.blockHeight === null || o.blockHeight > payment.start_height);
+    const observations = payment.derivation_index === null ? await matchByAmount(trx, payment, fresh, now) : fresh;
     const seen = new Set(observations.map((o) => o.txid));
     for (const o of observations) {
+      // When it was paid: the block's time when the chain says (a slow poll must not make an
+      // on-time payment late), else when we first saw it.
+      const paidAt = o.seenAt && Date.parse(o.seenAt) < now.getTime() ? new Date(o.seenAt) : now;
       await trx
         .insertInto('crypto_payment_txs')
-        .values({ invoice_id: invoiceId, txid: o.txid, amount_units: o.amount.toString(), confirmations: o.confirmations, block_height: o.blockHeight, first_seen_at: now })
-        .onConflict((oc) => oc.columns(['invoice_id', 'txid']).doUpdateSet({ amount_units: o.amount.toString(), confirmations: o.confirmations, block_height: o.blockHeight, dropped: false, updated_at: now }))
+        .values({ invoice_id: invoiceId, txid: o.txid, amount_units: o.amount.toString(), confirmations: o.confirmations, block_height: o.blockHeight, first_seen_at: paidAt })
+        .onConflict((oc) =>
+          oc.columns(['invoice_id', 'txid']).doUpdateSet({
+            amount_units: o.amount.toString(),
+            confirmations: o.confirmations,
+            block_height: o.blockHeight,
+            dropped: false,
+            first_seen_at: sql<Date>`least(crypto_payment_txs.first_seen_at, ${paidAt})`,
+            updated_at: now,
+          }),
+        )
         .execute();
     }
     const gone = known.filter((k) => !seen.has(k.txid) && !k.dropped).map((k) => k.txid);
@@ -75,14 +138,14 @@ export async function observeCryptoPayment(db: Db, settings: CryptoSettings, inv
     const status: CryptoPaymentStatus = open && step.kind === 'wait' ? step.status : payment.status;
     await trx
       .updateTable('crypto_payments')
-      .set({ received_units: tally.seen.toString(), confirmed_units: tally.confirmed.toString(), status, cursor: result.cursor ? JSON.stringify(result.cursor) : null, updated_at: now })
+      .set({ received_units: tally.seen.toString(), confirmed_units: tally.confirmed.toString(), status, cursor: nextCursor(payment.cursor, result.cursor), updated_at: now })
       .where('invoice_id', '=', invoiceId)
       .execute();
     // Part of the money is in: SellApp's PARTIAL, which the customer can still top up.
     if (status === 'PARTIAL') await transitionInvoice(trx, invoiceId, 'PARTIAL', { quiet: true });
     await refreshInvoiceGateway(trx, invoiceId);
     // An expiry reports what it will record: EXPIRED, or UNDERPAID when some money came.
-    return { step: step.kind, status: step.kind === 'expire' ? step.status : status, lateUnits: tally.seenLate.toString() };
+    return { step: step.kind, status: step.kind === 'expire' ? step.status : status, seenUnits: tally.seen.toString(), lateUnits: tally.seenLate.toString() };
   });
 }
 
@@ -120,7 +183,8 @@ export async function settleCryptoPayment(db: Db, invoiceId: number): Promise<'p
  */
 export async function expireCryptoPayment(db: Db, invoiceId: number, status: 'EXPIRED' | 'UNDERPAID'): Promise<{ invoiceStatus: string }> {
   return db.transaction().execute(async (trx) => {
-    const result = await transitionInvoice(trx, invoiceId, 'VOIDED', { quiet: true });
+    // Only an invoice still waiting is voided: one the seller marked paid meanwhile stays paid.
+    const result = await expireUnpaidInvoice(trx, invoiceId);
     await trx.updateTable('crypto_payments').set({ status, updated_at: new Date() }).where('invoice_id', '=', invoiceId).where('status', 'in', ['AWAITING', 'PARTIAL', 'CONFIRMING']).execute();
     if (status === 'UNDERPAID') {
       const payment = await trx.selectFrom('crypto_payments').select(['received_units', 'requested_units', 'method']).where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
@@ -129,6 +193,10 @@ export async function expireCryptoPayment(db: Db, invoiceId: number, status: 'EX
     await refreshInvoiceGateway(trx, invoiceId);
     return { invoiceStatus: result.status };
   });
+}
+
+export async function reportChainTrouble(db: Db, invoiceId: number, reason: string): Promise<void> {
+  await db.transaction().execute((trx) => flag(trx, invoiceId, `the chain cannot be watched: ${reason}`));
 }
 
 /** Money that arrived after the window (or never confirmed in time) waits for a person. */

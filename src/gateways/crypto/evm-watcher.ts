@@ -2,15 +2,13 @@ import { z } from 'zod';
 import {
   byBlock,
   ChainWatcherError,
-  chainRequest,
-  decodeBody,
-  responseText,
   type ChainCursor,
   type ChainWatcher,
   type ObservationResult,
   type ObserveOptions,
   type PaymentObservation,
 } from './chain-observation';
+import { JsonRpcClient } from './json-rpc-client';
 
 /** keccak256("Transfer(address,address,uint256)"), the ERC-20 transfer event. */
 export const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
@@ -25,15 +23,6 @@ const quantity = z.string().regex(/^0x[0-9a-fA-F]+$/);
 const toNumber = (hex: string) => Number.parseInt(hex.slice(2), 16);
 const toHex = (n: number) => `0x${n.toString(16)}`;
 const toIso = (unixHex: string) => new Date(toNumber(unixHex) * 1000).toISOString();
-
-const rpcResponse = z.object({
-  id: z.union([z.number(), z.string(), z.null()]),
-  result: z.unknown().optional(),
-  error: z.object({ code: z.number(), message: z.string() }).optional(),
-});
-type RpcResponse = z.infer<typeof rpcResponse>;
-// A node may answer a whole batch with one error object instead of an array.
-const rpcBody = z.union([z.array(rpcResponse), rpcResponse]);
 
 const blockWithTransactions = z
   .object({
@@ -91,16 +80,13 @@ export class EvmWatcher implements ChainWatcher {
   private readonly rpcUrl: string;
   private readonly token: string | null;
   private readonly maxBlocksPerCall: number;
-  private readonly batchSize: number;
-  private readonly timeoutMs: number;
-  private nextId = 1;
+  private readonly rpc: JsonRpcClient;
 
   constructor(options: EvmWatcherOptions) {
     this.rpcUrl = options.rpcUrl;
     this.token = options.token ? evmAddress(options.token) : null;
     this.maxBlocksPerCall = options.maxBlocksPerCall ?? DEFAULT_MAX_BLOCKS_PER_CALL;
-    this.batchSize = Math.max(1, options.batchSize ?? 20);
-    this.timeoutMs = options.timeoutMs ?? 20_000;
+    this.rpc = new JsonRpcClient(options.rpcUrl, { batchSize: Math.max(1, options.batchSize ?? 20), timeoutMs: options.timeoutMs ?? 20_000, retryableCodes: RETRYABLE_RPC_CODES });
   }
 
   /** Scanning starts at the head block itself: a payment can't predate the address, but may land in the block being read. */
@@ -134,13 +120,13 @@ export class EvmWatcher implements ChainWatcher {
   }
 
   private async head(): Promise<number> {
-    const [hex] = await this.call('eth_blockNumber', [[]], quantity);
+    const [hex] = await this.rpc.call('eth_blockNumber', [[]], quantity);
     return toNumber(hex!);
   }
 
   private async nativeTransfers(watched: string, from: number, to: number): Promise<Sighting[]> {
     const heights = Array.from({ length: to - from + 1 }, (_, i) => from + i);
-    const blocks = await this.call(
+    const blocks = await this.rpc.call(
       'eth_getBlockByNumber',
       heights.map((h) => [toHex(h), true]),
       blockWithTransactions,
@@ -159,7 +145,7 @@ export class EvmWatcher implements ChainWatcher {
 
   /** Receipts say where each transaction is now: reorged out (none yet), reverted, or mined. */
   private async recheckNative(candidates: readonly Sighting[]): Promise<Sighting[]> {
-    const receipts = await this.call(
+    const receipts = await this.rpc.call(
       'eth_getTransactionReceipt',
       candidates.map((c) => [c.txid]),
       receipt,
@@ -174,13 +160,13 @@ export class EvmWatcher implements ChainWatcher {
 
   private async tokenTransfers(token: string, watched: string, from: number, to: number): Promise<Sighting[]> {
     const filter = { fromBlock: toHex(from), toBlock: toHex(to), address: token, topics: [TRANSFER_TOPIC, null, paddedTopic(watched)] };
-    const [logs] = await this.call('eth_getLogs', [[filter]], z.array(transferLog));
+    const [logs] = await this.rpc.call('eth_getLogs', [[filter]], z.array(transferLog));
     return sumPerTransaction(logs!.filter((log) => isTransferTo(log, token, watched)));
   }
 
   /** A token payment's amount lives in its logs, so a re-mined transaction is re-read, not assumed. */
   private async recheckToken(token: string, watched: string, known: readonly PaymentObservation[]): Promise<Sighting[]> {
-    const receipts = await this.call(
+    const receipts = await this.rpc.call(
       'eth_getTransactionReceipt',
       known.map((k) => [k.txid]),
       receipt,
@@ -192,30 +178,6 @@ export class EvmWatcher implements ChainWatcher {
       if (!again) return [];
       return [{ ...sightingAt(k, toNumber(r.blockNumber)), amount: again.amount, ...(again.seenAt ? { seenAt: again.seenAt } : {}) }];
     });
-  }
-
-  /** One method over many parameter lists, in batches, answers in request order. */
-  private async call<T>(method: string, paramLists: readonly unknown[][], schema: z.ZodType<T>): Promise<T[]> {
-    const results: T[] = [];
-    for (let start = 0; start < paramLists.length; start += this.batchSize) {
-      const requests = paramLists.slice(start, start + this.batchSize).map((params) => ({ jsonrpc: '2.0', id: this.nextId++, method, params }));
-      const body = JSON.stringify(requests.length === 1 ? requests[0] : requests);
-      const response = await chainRequest(this.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }, this.timeoutMs);
-      const answer = decodeBody(rpcBody, await responseText(response, this.rpcUrl), this.rpcUrl);
-      const byId = new Map<RpcResponse['id'], RpcResponse>((Array.isArray(answer) ? answer : [answer]).map((a) => [a.id, a]));
-      for (const request of requests) {
-        const reply = byId.get(request.id) ?? (Array.isArray(answer) ? undefined : answer);
-        if (!reply) throw new ChainWatcherError(`${this.rpcUrl} left ${method} #${request.id} of a batch unanswered`, true);
-        if (reply.error) {
-          const { code, message } = reply.error;
-          throw new ChainWatcherError(`${method} failed at ${this.rpcUrl}: ${code} ${message}`, RETRYABLE_RPC_CODES.has(code) || (code >= 500 && code < 600));
-        }
-        const parsed = schema.safeParse(reply.result);
-        if (!parsed.success) throw new ChainWatcherError(`${method} at ${this.rpcUrl} answered an unexpected shape: ${parsed.error.message.slice(0, 300)}`, false);
-        results.push(parsed.data);
-      }
-    }
-    return results;
   }
 }
 

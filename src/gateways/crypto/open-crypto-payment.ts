@@ -3,7 +3,8 @@ import type { Db } from '../../db/schema';
 import { amountStep, cryptoAmountFor, uniqueAmount } from '../../domain/crypto-amount';
 import type { SecretBox } from '../../security/secret-box';
 import { gatewaySettings } from '../gateway-settings';
-import { chainWatcherFor, type CryptoSettings, isWatchedMethod, rateSourceFor, requiredConfirmations } from './chain-access';
+import { chainStartHeight, chainWatcherFor, type CryptoSettings, isWatchedMethod, rateSourceFor, requiredConfirmations } from './chain-access';
+import { ChainWatcherError } from './chain-observation';
 import { cryptoCoin } from './coins';
 import { refreshInvoiceGateway } from './crypto-payment-view';
 import { deriveReceiveAddress } from './extended-key';
@@ -15,7 +16,7 @@ const CURSOR_MARGIN_BLOCKS = 5;
 
 export class CryptoCheckoutError extends Error {
   constructor(
-    readonly code: 'gateway_not_configured' | 'rate_unavailable',
+    readonly code: 'gateway_not_configured' | 'rate_unavailable' | 'chain_unavailable' | 'invoice_expiring' | 'invalid_status',
     message: string,
     readonly retryable = false,
   ) {
@@ -24,6 +25,8 @@ export class CryptoCheckoutError extends Error {
 }
 
 const OPEN = ['AWAITING', 'PARTIAL', 'CONFIRMING'] as const;
+/** Shortest quote worth giving; an invoice expiring sooner is refused. */
+const MIN_WINDOW_MS = 10 * 60_000;
 
 /**
  * Opens the crypto payment of a pending invoice: the fiat total is quoted in the coin at the
@@ -55,22 +58,37 @@ export async function openCryptoPayment(
     throw error;
   }
   const quoted = cryptoAmountFor(invoice.total_cents, rate, coin.decimals);
-  // Block scanners resume from here; taken before the address is shown to anyone.
-  const start = await chainWatcherFor(settings, method)!.startCursor();
-  const cursor = start ? { nextBlock: Math.max(0, start.nextBlock - CURSOR_MARGIN_BLOCKS) } : null;
   const now = new Date();
+  // The order voids the invoice at its own expiry: a quote needs time to be paid and confirmed.
+  if (invoice.expires_at.getTime() - now.getTime() < Math.min(settings.paymentWindowMs, MIN_WINDOW_MS)) {
+    throw new CryptoCheckoutError('invoice_expiring', 'This invoice expires too soon to be paid in crypto; create a new one');
+  }
   const expiresAt = new Date(Math.min(now.getTime() + settings.paymentWindowMs, invoice.expires_at.getTime()));
+  // Where watching starts, taken before the address is shown to anyone: block scanners resume
+  // from the cursor, address indexes ignore money confirmed before the start height.
+  let cursor: { nextBlock: number } | null;
+  let startHeight: number | null;
+  try {
+    const start = await chainWatcherFor(settings, method)!.startCursor();
+    cursor = start ? { nextBlock: Math.max(0, start.nextBlock - CURSOR_MARGIN_BLOCKS) } : null;
+    startHeight = await chainStartHeight(settings, method);
+  } catch (error) {
+    if (error instanceof ChainWatcherError) throw new CryptoCheckoutError('chain_unavailable', `The ${method} chain cannot be watched right now: ${error.message}`, true);
+    throw error;
+  }
 
   const created = await db.transaction().execute(async (trx) => {
     // The invoice row serializes two checkouts of the same invoice.
-    await trx.selectFrom('invoices').select('id').where('id', '=', invoice.id).forUpdate().executeTakeFirstOrThrow();
+    const current = await trx.selectFrom('invoices').select('status').where('id', '=', invoice.id).forUpdate().executeTakeFirstOrThrow();
+    if (current.status !== 'PENDING') throw new CryptoCheckoutError('invalid_status', `The invoice is ${current.status}: only a PENDING invoice can be checked out`);
     if (await trx.selectFrom('crypto_payments').select('invoice_id').where('invoice_id', '=', invoice.id).executeTakeFirst()) return false;
-    // One statement takes the wallet's next index (or locks an address wallet's row): concurrent
-    // checkouts queue here, so no index and no open amount is ever handed out twice.
+    // One statement takes the wallet's next index (or locks an address wallet's row), whichever
+    // store uses the wallet: concurrent checkouts queue here, so no index and no open amount is
+    // ever handed out twice.
     const slot = await trx
       .insertInto('crypto_wallets')
-      .values({ store_id: invoice.store_id, method, wallet_id: wallet.walletId, next_index: 1 })
-      .onConflict((oc) => oc.columns(['store_id', 'method', 'wallet_id']).doUpdateSet({ next_index: sql`crypto_wallets.next_index + 1` }))
+      .values({ method, wallet_id: wallet.walletId, next_index: 1 })
+      .onConflict((oc) => oc.columns(['method', 'wallet_id']).doUpdateSet({ next_index: sql`crypto_wallets.next_index + 1` }))
       .returning('next_index')
       .executeTakeFirstOrThrow();
     let address: string;
@@ -84,7 +102,6 @@ export async function openCryptoPayment(
       const open = await trx
         .selectFrom('crypto_payments')
         .select('requested_units')
-        .where('store_id', '=', invoice.store_id)
         .where('method', '=', method)
         .where('wallet_id', '=', wallet.walletId)
         // Recently closed ones too: money for them may still arrive and must not match this one.
@@ -107,6 +124,7 @@ export async function openCryptoPayment(
         requested_units: requested.toString(),
         required_confirmations: requiredConfirmations(settings, method),
         cursor: cursor ? JSON.stringify(cursor) : null,
+        start_height: startHeight,
         expires_at: expiresAt,
         late_watch_until: new Date(expiresAt.getTime() + settings.lateWatchMs),
       })

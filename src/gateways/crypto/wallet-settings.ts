@@ -67,12 +67,11 @@ export async function describeWallet(db: DbExecutor, storeId: number, method: Su
   const wallet = receivingWallet(method, settings);
   const base = { method, enabled, minimum_withdrawal: settings.minimum_withdrawal ?? null };
   if (!wallet.key) return { ...base, address: wallet.address };
-  const row = await db.selectFrom('crypto_wallets').select('next_index').where('store_id', '=', storeId).where('method', '=', method).where('wallet_id', '=', wallet.walletId).executeTakeFirst();
+  const row = await db.selectFrom('crypto_wallets').select('next_index').where('method', '=', method).where('wallet_id', '=', wallet.walletId).executeTakeFirst();
   const nextIndex = row?.next_index ?? 0;
   const lastPaid = await db
     .selectFrom('crypto_payments')
     .select((eb) => eb.fn.max('derivation_index').as('index'))
-    .where('store_id', '=', storeId)
     .where('method', '=', method)
     .where('wallet_id', '=', wallet.walletId)
     .where('received_units', '>', '0')

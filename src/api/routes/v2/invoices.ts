@@ -170,6 +170,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
           } catch (error) {
             if (error instanceof WalletSettingsError) throw notConfigured;
             if (error instanceof CryptoCheckoutError) {
+              if (error.code === 'invalid_status') throw new ApiError('conflict', error.code, error.message, { param: 'status' });
               throw new ApiError(error.retryable ? 'internal_error' : 'invalid_request', error.code, error.message, { param: 'payment_method', status: error.retryable ? 503 : 422 });
             }
             throw error;
