@@ -90,6 +90,17 @@ describe('crypto payments (BTC through Esplora)', () => {
     esplora.mine(2);
     const done = await untilStatus(id, ['COMPLETED']);
     expect(done.payment.gateway.data).toMatchObject({ status: 'PAID', received_units: '20000', confirmations: 2, transactions: [expect.objectContaining({ txid, amount: '0.00020000', confirmations: 2 })] });
+    // Nothing is watched any more: a push about this invoice is refused.
+    await waitFor(() => h.temporal.client.workflow.getHandle(`crypto-${id}`).describe().then((d) => d.status.name), (s) => s === 'COMPLETED');
+    const late = await api('post', `/invoices/${id}/crypto/observe`);
+    expect([late.status, late.body.error.code]).toEqual([409, 'not_watching']);
+  });
+
+  it('accepts a push about a watched invoice and refuses one about an unwatched invoice', async () => {
+    const { id } = await checkout('BTC');
+    expect((await api('post', `/invoices/${id}/crypto/observe`)).status).toBe(202);
+    const other = (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id;
+    expect((await api('post', `/invoices/${other}/crypto/observe`)).status).toBe(409);
   });
 
   it('ignores money an address held before it was handed out (a reused account)', async () => {

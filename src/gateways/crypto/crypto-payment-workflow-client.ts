@@ -1,5 +1,6 @@
-import { type Client, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { type Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { workflowIds } from '../../temporal/workflow-ids';
+import { chainActivitySignal, type CryptoPaymentInput } from '../../../workflows/crypto-payment-definitions';
 import type { CryptoSettings } from './chain-access';
 
 /** Starts (or finds running) the invoice's cryptoPayment workflow. */
@@ -8,6 +9,17 @@ export async function startCryptoPaymentWorkflow(client: Client, taskQueue: stri
     taskQueue,
     workflowId: workflowIds.cryptoPayment(invoiceId),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    args: [{ invoiceId, orderWorkflowId: workflowIds.order(invoiceId), pollMs: settings.pollMs, pollsPerRun: settings.pollsPerRun }],
+    args: [{ invoiceId, orderWorkflowId: workflowIds.order(invoiceId), pollMs: settings.pollMs, pollsPerRun: settings.pollsPerRun } satisfies CryptoPaymentInput],
   });
+}
+
+/** Pushed news of the chain (a node's webhook, the customer's "I have paid"): look now, not at the next poll. */
+export async function pokeCryptoPayment(client: Client, invoiceId: number): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowIds.cryptoPayment(invoiceId)).signal(chainActivitySignal);
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
 }

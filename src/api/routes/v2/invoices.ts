@@ -15,7 +15,7 @@ import { deliverablesView, invoiceViews } from '../../../orders/invoice-view';
 import { OrderWorkflows } from '../../../orders/order-workflow-client';
 import { CRYPTO_PAYMENT_METHODS } from '../../../domain/payment-methods';
 import { cryptoGatewayData } from '../../../gateways/crypto/crypto-payment-view';
-import { startCryptoPaymentWorkflow } from '../../../gateways/crypto/crypto-payment-workflow-client';
+import { pokeCryptoPayment, startCryptoPaymentWorkflow } from '../../../gateways/crypto/crypto-payment-workflow-client';
 import { CryptoCheckoutError, openCryptoPayment } from '../../../gateways/crypto/open-crypto-payment';
 import { WalletSettingsError } from '../../../gateways/crypto/wallet-settings';
 import type { ApiDependencies } from '../../context';
@@ -215,6 +215,22 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
           .where('id', '=', invoice.id)
           .execute();
         return { message: 'A new payment session has been generated.', payment_url: session.url, invoice: await one(auth, invoice.id) };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/crypto/observe',
+      summary: 'Look at the chain for this crypto invoice now (a node webhook, or the customer saying they paid); 202 while it looks',
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      params: invoiceParams,
+      status: 202,
+      response: z.object({ message: z.string() }),
+      handler: async ({ auth, params }) => {
+        await requireInvoice(deps.db, auth, params.invoice);
+        const watching = await pokeCryptoPayment(deps.temporal.client, params.invoice);
+        if (!watching) throw new ApiError('conflict', 'not_watching', 'No crypto payment of this invoice is being watched', { param: 'invoice' });
+        return { message: 'Looking at the chain now.' };
       },
     })
     .route({
