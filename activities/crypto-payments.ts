@@ -1,15 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/schema';
+import type { SecretBox } from '../src/security/secret-box';
 import { ChainWatcherError } from '../src/gateways/crypto/chain-observation';
 import { expireCryptoPayment, flagLateCryptoPayment, type ObservationOutcome, observeCryptoPayment, reportChainTrouble, settleCryptoPayment } from '../src/gateways/crypto/crypto-payment-records';
 
 /** The cryptoPayment workflow's steps: look at the chain, settle, expire, flag late money. */
-export function createCryptoPaymentActivities(deps: { db: Db; crypto: Config['crypto'] }) {
+export function createCryptoPaymentActivities(deps: { db: Db; secrets: SecretBox; crypto: Config['crypto'] }) {
   return {
     async observeCryptoPayment(input: { invoiceId: number }): Promise<ObservationOutcome> {
       try {
-        return await observeCryptoPayment(deps.db, deps.crypto, input.invoiceId);
+        return await observeCryptoPayment(deps.db, deps.secrets, deps.crypto, input.invoiceId);
       } catch (error) {
         // A misconfigured node URL will not fix itself; a busy or down one will.
         if (error instanceof ChainWatcherError && !error.retryable) throw ApplicationFailure.nonRetryable(error.message, 'ChainWatcherError');

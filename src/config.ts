@@ -192,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** After the window closes, how long an address is still watched for late money. */
       lateWatchMs: e.CRYPTO_LATE_WATCH_SECONDS * 1000,
       pollsPerRun: e.CRYPTO_POLLS_PER_RUN,
+      /** Store-supplied wallet servers (Monero) follow the webhooks' rule on private addresses. */
+      allowPrivateWalletRpc: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
     },
     webhooks: { allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS },
     notifications: { smtpUrl: e.SMTP_URL, from: e.SMTP_FROM, discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, '') },

@@ -14,6 +14,7 @@ const ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1AD
 const FIRST_ADDRESSES = ['bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu', 'bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g'];
 const XPRV = 'xprv9xpXFhFpqdQK3TmytPBqXtGSwS3DLjojFhTGht8gwAAii8py5X6pxeBnQ6ehJiyJ6nDjWGJfZ95WxByFXVkDxHXrqu53WCRGypk2ttuqncb';
 const ETH_ADDRESS = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
+const XMR_ADDRESS = '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A';
 
 let h: Harness;
 let evm: Awaited<ReturnType<typeof startEvmRpc>>;
@@ -22,7 +23,7 @@ let store: Awaited<ReturnType<Harness['createStore']>>;
 beforeAll(async () => {
   evm = await startEvmRpc();
   esplora = await startEsplora();
-  h = await startHarness({ database: 'postgres', env: { CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":"2500"}}', CRYPTO_ETH_RPC_URL: evm.url, CRYPTO_BTC_API_URL: esplora.url } });
+  h = await startHarness({ database: 'postgres', env: { CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":"2500"},"XMR":{"USD":250}}', CRYPTO_ETH_RPC_URL: evm.url, CRYPTO_BTC_API_URL: esplora.url, WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' } });
   store = await h.createStore();
 });
 afterAll(async () => {
@@ -44,6 +45,7 @@ describe('crypto wallet settings', () => {
       ['ETH', { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD' }, 'address', 'invalid_address'],
       ['ETH', { address: '4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318' }, 'address', 'private_key_not_accepted'],
       ['TRX', { address: ETH_ADDRESS }, 'address', 'invalid_address'],
+      ['XMR', { address: XMR_ADDRESS }, 'wallet_rpc_url', 'missing_field'],
     ];
     for (const [method, body, param, code] of cases) {
       const res = await api('put', `/settings/payment-methods/${method}`, body);
@@ -72,7 +74,7 @@ describe('crypto wallet settings', () => {
 describe('crypto checkout quotes', () => {
   let variantId: number;
   beforeAll(async () => {
-    ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'SOL'] }));
+    ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'SOL', 'XMR'] }));
   });
   const invoice = async (method: string) => (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: method, product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id as number;
 
@@ -124,6 +126,11 @@ describe('crypto checkout quotes', () => {
     esplora.failNext(503);
     const busy = await api('post', `/invoices/${await invoice('BTC')}/checkout`);
     expect([busy.status, busy.body.error.code]).toEqual([503, 'chain_unavailable']);
+    // A store's wallet server may not point us at our own network.
+    await api('put', '/settings/payment-methods/XMR', { address: XMR_ADDRESS, wallet_rpc_url: 'http://127.0.0.1:18082' }).expect(200);
+    const inside = await api('post', `/invoices/${await invoice('XMR')}/checkout`);
+    expect([inside.status, inside.body.error.code]).toEqual([422, 'chain_unavailable']);
+    expect(inside.body.error.message).toMatch(/private|loopback|not allowed/i);
     const sol = await invoice('SOL');
     const res = await api('post', `/invoices/${sol}/checkout`);
     expect([res.status, res.body.error.code]).toEqual([422, 'gateway_not_configured']);

@@ -25,7 +25,7 @@ export const rpcError = (code: number, message: string) => ({ code, message });
  * A JSON-RPC 2.0 server on loopback as nodes run it: single and batch requests, the spec's
  * error codes for malformed ones, and injectable failures. `answer` is the chain's logic.
  */
-export async function startJsonRpcServer(answer: (method: string, params: unknown[]) => RpcAnswer) {
+export async function startJsonRpcServer(answer: (method: string, params: unknown[], named: Record<string, unknown>) => RpcAnswer) {
   const calls: RecordedRpcCall[] = [];
   const failures: RpcFailure[] = [];
   let httpRequests = 0;
@@ -34,11 +34,13 @@ export async function startJsonRpcServer(answer: (method: string, params: unknow
     const id = request.id ?? null;
     if (request.jsonrpc !== '2.0' || typeof request.method !== 'string') return { jsonrpc: '2.0', id, error: rpcError(-32600, 'Invalid request') };
     const params = Array.isArray(request.params) ? request.params : [];
-    calls.push({ method: request.method, params });
+    // Monero's wallet server takes named parameters.
+    const named = request.params && typeof request.params === 'object' && !Array.isArray(request.params) ? (request.params as Record<string, unknown>) : {};
+    calls.push({ method: request.method, params: Array.isArray(request.params) ? params : [named] });
     const at = failures.findIndex((f) => 'rpcError' in f && (f.method === undefined || f.method === request.method));
     const injected = at < 0 ? undefined : failures.splice(at, 1)[0];
     if (injected && 'rpcError' in injected) return { jsonrpc: '2.0', id, error: injected.rpcError };
-    return { jsonrpc: '2.0', id, ...answer(request.method, params) };
+    return { jsonrpc: '2.0', id, ...answer(request.method, params, named) };
   };
 
   const server = http.createServer((req, res) => {

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { startEsplora } from '../fakes/esplora';
 import { startEvmRpc } from '../fakes/evm-rpc';
+import { startMoneroWalletRpc } from '../fakes/monero-wallet-rpc';
 import { startSolanaRpc } from '../fakes/solana-rpc';
 import { startTronGrid, tronAddressFor } from '../fakes/trongrid';
 import { deriveReceiveAddress, parseExtendedPublicKey } from '../../src/gateways/crypto/extended-key';
@@ -19,12 +20,15 @@ const USDT = '0xdAC17F958D2ee523a2206206994597C13D831ec7';
 const WINDOW_SECONDS = 6;
 const SOL_ADDRESS = '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin';
 const TRON_ADDRESS = tronAddressFor('store wallet');
+// The Monero General Fund's published primary address.
+const XMR_ADDRESS = '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A';
 
 let h: Harness;
 let esplora: Awaited<ReturnType<typeof startEsplora>>;
 let evm: Awaited<ReturnType<typeof startEvmRpc>>;
 let solana: Awaited<ReturnType<typeof startSolanaRpc>>;
 let tron: Awaited<ReturnType<typeof startTronGrid>>;
+let monero: Awaited<ReturnType<typeof startMoneroWalletRpc>>;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 let variantId: number;
 beforeAll(async () => {
@@ -32,15 +36,16 @@ beforeAll(async () => {
   evm = await startEvmRpc();
   solana = await startSolanaRpc();
   tron = await startTronGrid();
+  monero = await startMoneroWalletRpc();
   h = await startHarness({
     worker: true,
     env: {
-      CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":2500},"USDT":{"USD":1},"SOL":{"USD":200}}',
+      CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":2500},"USDT":{"USD":1},"SOL":{"USD":200},"XMR":{"USD":250}}',
       CRYPTO_BTC_API_URL: esplora.url,
       CRYPTO_ETH_RPC_URL: evm.url,
       CRYPTO_SOL_RPC_URL: solana.url,
       CRYPTO_TRX_API_URL: tron.url,
-      CRYPTO_CONFIRMATIONS: '{"BTC":2,"ETH":3,"ETH_USDT":3,"SOL":1,"TRX_USDT":2}',
+      CRYPTO_CONFIRMATIONS: '{"BTC":2,"ETH":3,"ETH_USDT":3,"SOL":1,"TRX_USDT":2,"XMR":3}',
       CRYPTO_PAYMENT_WINDOW_SECONDS: String(WINDOW_SECONDS),
       CRYPTO_POLL_SECONDS: '0.3',
       CRYPTO_LATE_WATCH_SECONDS: '6',
@@ -53,10 +58,11 @@ beforeAll(async () => {
     ['ETH_USDT', { address: ETH_ADDRESS }],
     ['SOL', { address: SOL_ADDRESS }],
     ['TRX_USDT', { address: TRON_ADDRESS }],
+    ['XMR', { address: XMR_ADDRESS, wallet_rpc_url: monero.url }],
   ] as const) {
     await api('put', `/settings/payment-methods/${method}`, body).expect(200);
   }
-  ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'ETH_USDT', 'SOL', 'TRX_USDT'] }));
+  ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'ETH_USDT', 'SOL', 'TRX_USDT', 'XMR'] }));
 });
 afterAll(async () => {
   await h.close();
@@ -64,13 +70,16 @@ afterAll(async () => {
   await evm.close();
   await solana.close();
   await tron.close();
+  await monero.close();
 });
 
 const api = (method: 'get' | 'put' | 'post', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
 
 async function checkout(method: string) {
   const id = (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: method, product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id as number;
-  const crypto = (await api('post', `/invoices/${id}/checkout`).expect(200)).body.crypto as { address: string; amount_units: string };
+  const res = await api('post', `/invoices/${id}/checkout`);
+  if (res.status !== 200) throw new Error(`checkout: ${res.status} ${JSON.stringify(res.body)}`);
+  const crypto = res.body.crypto as { address: string; amount_units: string };
   return { id, address: crypto.address, units: BigInt(crypto.amount_units) };
 }
 
@@ -248,5 +257,23 @@ describe('crypto payments (Solana JSON-RPC, TronGrid)', () => {
     tron.mine(2);
     await untilStatus(id, ['COMPLETED']);
     expect(await gateway(id)).toMatchObject({ status: 'PAID', currency: 'TRX_USDT', amount: '10.000000' });
+  });
+});
+
+describe('crypto payments (Monero through the store wallet server)', () => {
+  it('gives each invoice its own subaddress and settles once the transfer is three blocks deep', async () => {
+    const first = await checkout('XMR');
+    const second = await checkout('XMR');
+    expect(first.address).not.toBe(second.address);
+    const index = (await h.db.selectFrom('crypto_payments').select('derivation_index').where('invoice_id', '=', first.id).executeTakeFirstOrThrow()).derivation_index!;
+    expect(first.address).toBe(monero.subaddressFor(index));
+    // $10 at $250: 0.04 XMR, 40 000 000 000 piconero.
+    expect(first.units).toBe(40_000_000_000n);
+    monero.pay(index, first.units);
+    await untilGateway(first.id, (g) => g.status === 'CONFIRMING' && g.confirmations === 0);
+    monero.mine(3);
+    await untilStatus(first.id, ['COMPLETED']);
+    expect(await gateway(first.id)).toMatchObject({ status: 'PAID', currency: 'XMR', amount: '0.040000000000', received_units: '40000000000' });
+    expect((await invoice(second.id)).status.status.status).toBe('PENDING');
   });
 });

@@ -6,6 +6,7 @@ import { EvmWatcher } from './evm-watcher';
 import { CoinGeckoRateSource, FixedRateSource, type RateSource } from './rate-source';
 import { SOLANA_USDC_MINT, SOLANA_USDT_MINT, SolanaWatcher } from './solana-watcher';
 import { TRON_USDC_CONTRACT, TRON_USDT_CONTRACT, TronWatcher } from './tron-watcher';
+import { MoneroWalletWatcher } from './monero-wallet-watcher';
 import { ChainWatcherError, chainRequest, responseText } from './chain-observation';
 
 /** Mainnet token contracts (CRYPTO_TOKEN_CONTRACTS overrides them). */
@@ -48,10 +49,11 @@ const CHAIN_API: Partial<Record<CryptoMethod, keyof Config['crypto']['chainApis'
 export type CryptoSettings = Config['crypto'];
 
 /**
- * The chain watcher for a method, or null where none is built yet (Monero: finding payments
- * needs the wallet's private view key and a wallet server; its invoices cannot be checked out).
+ * The chain watcher for a method (null for none). Monero's comes from the store's own wallet
+ * server and the invoice's subaddress: only a view key can see Monero payments.
  */
-export function chainWatcherFor(settings: CryptoSettings, method: CryptoMethod): ChainWatcher | null {
+export function chainWatcherFor(settings: CryptoSettings, method: CryptoMethod, monero?: { rpcUrl: string; subaddressIndex: number }): ChainWatcher | null {
+  if (method === 'XMR') return monero ? new MoneroWalletWatcher({ rpcUrl: monero.rpcUrl }, monero.subaddressIndex) : null;
   const api = CHAIN_API[method];
   if (!api) return null;
   const url = settings.chainApis[api];
@@ -83,5 +85,5 @@ export function rateSourceFor(settings: CryptoSettings): RateSource {
 }
 
 export function isWatchedMethod(method: string): method is SupportedCryptoMethod {
-  return (Object.keys(CHAIN_API) as string[]).includes(method) && isSupportedCryptoMethod(method as CryptoMethod);
+  return (method === 'XMR' || (Object.keys(CHAIN_API) as string[]).includes(method)) && isSupportedCryptoMethod(method as CryptoMethod);
 }

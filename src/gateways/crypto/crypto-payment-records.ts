@@ -4,7 +4,11 @@ import { type CryptoPaymentStatus, nextCryptoStep, tallyPayment } from '../../do
 import { recordEvent } from '../../events/record';
 import { expireUnpaidInvoice, transitionInvoice } from '../../orders/invoice-transitions';
 import { chainWatcherFor, type CryptoSettings } from './chain-access';
-import type { PaymentObservation } from './chain-observation';
+import { ChainWatcherError, type PaymentObservation } from './chain-observation';
+import type { SecretBox } from '../../security/secret-box';
+import { gatewaySettings } from '../gateway-settings';
+import type { CryptoWalletSettings } from './wallet-settings';
+import { assertWalletServerReachable } from './monero-wallet-watcher';
 import type { CryptoMethod } from './coins';
 import { refreshInvoiceGateway } from './crypto-payment-view';
 
@@ -87,10 +91,17 @@ function nextCursor(previous: { nextBlock: number } | null, next: { nextBlock: n
  * first saw it), payments the chain no longer reports are marked dropped, and the tally says
  * what to do next. Safe to repeat: it only ever mirrors what the chain says now.
  */
-export async function observeCryptoPayment(db: Db, settings: CryptoSettings, invoiceId: number, now = new Date()): Promise<ObservationOutcome> {
+export async function observeCryptoPayment(db: Db, box: SecretBox, settings: CryptoSettings, invoiceId: number, now = new Date()): Promise<ObservationOutcome> {
   const payment = await db.selectFrom('crypto_payments').selectAll().where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
   const known = await db.selectFrom('crypto_payment_txs').selectAll().where('invoice_id', '=', invoiceId).execute();
-  const watcher = chainWatcherFor(settings, payment.method as CryptoMethod);
+  let monero: { rpcUrl: string; subaddressIndex: number } | undefined;
+  if (payment.method === 'XMR') {
+    const wallet = await gatewaySettings<CryptoWalletSettings>(db, box, payment.store_id, 'XMR');
+    if (!wallet?.settings.wallet_rpc_url || payment.derivation_index === null) throw new ChainWatcherError('The store no longer has a Monero wallet server configured', false);
+    await assertWalletServerReachable(wallet.settings.wallet_rpc_url, settings.allowPrivateWalletRpc);
+    monero = { rpcUrl: wallet.settings.wallet_rpc_url, subaddressIndex: payment.derivation_index };
+  }
+  const watcher = chainWatcherFor(settings, payment.method as CryptoMethod, monero);
   if (!watcher) throw new Error(`No chain watcher for ${payment.method}`);
   const result = await watcher.observe(payment.address, {
     cursor: payment.cursor,

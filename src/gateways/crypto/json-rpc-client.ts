@@ -26,8 +26,8 @@ export class JsonRpcClient {
     private readonly options: JsonRpcClientOptions,
   ) {}
 
-  /** One method over many parameter lists, in batches, answers in request order. */
-  async call<T>(method: string, paramLists: readonly unknown[][], schema: z.ZodType<T>): Promise<T[]> {
+  /** One method over many parameter lists (positional, or named as Monero takes them), in batches, answers in request order. */
+  async call<T>(method: string, paramLists: readonly (unknown[] | Record<string, unknown>)[], schema: z.ZodType<T>): Promise<T[]> {
     const results: T[] = [];
     for (let start = 0; start < paramLists.length; start += this.options.batchSize) {
       const requests = paramLists.slice(start, start + this.options.batchSize).map((params) => ({ jsonrpc: '2.0', id: this.nextId++, method, params }));

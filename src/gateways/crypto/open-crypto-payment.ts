@@ -8,6 +8,7 @@ import { ChainWatcherError } from './chain-observation';
 import { cryptoCoin } from './coins';
 import { refreshInvoiceGateway } from './crypto-payment-view';
 import { deriveReceiveAddress } from './extended-key';
+import { assertWalletServerReachable, createMoneroSubaddress } from './monero-wallet-watcher';
 import { RateSourceError } from './rate-source';
 import { type CryptoWalletSettings, receivingWallet } from './wallet-settings';
 
@@ -66,14 +67,21 @@ export async function openCryptoPayment(
   const expiresAt = new Date(Math.min(now.getTime() + settings.paymentWindowMs, invoice.expires_at.getTime()));
   // Where watching starts, taken before the address is shown to anyone: block scanners resume
   // from the cursor, address indexes ignore money confirmed before the start height.
-  let cursor: { nextBlock: number } | null;
-  let startHeight: number | null;
+  let cursor: { nextBlock: number } | null = null;
+  let startHeight: number | null = null;
+  let subaddress: { address: string; index: number } | null = null;
   try {
-    const start = await chainWatcherFor(settings, method)!.startCursor();
-    cursor = start ? { nextBlock: Math.max(0, start.nextBlock - CURSOR_MARGIN_BLOCKS) } : null;
-    startHeight = await chainStartHeight(settings, method);
+    if (wallet.moneroRpcUrl) {
+      // Monero: the store's wallet hands out the invoice's own subaddress.
+      await assertWalletServerReachable(wallet.moneroRpcUrl, settings.allowPrivateWalletRpc);
+      subaddress = await createMoneroSubaddress({ rpcUrl: wallet.moneroRpcUrl }, `invoice-${invoice.id}`);
+    } else {
+      const start = await chainWatcherFor(settings, method)!.startCursor();
+      cursor = start ? { nextBlock: Math.max(0, start.nextBlock - CURSOR_MARGIN_BLOCKS) } : null;
+      startHeight = await chainStartHeight(settings, method);
+    }
   } catch (error) {
-    if (error instanceof ChainWatcherError) throw new CryptoCheckoutError('chain_unavailable', `The ${method} chain cannot be watched right now: ${error.message}`, true);
+    if (error instanceof ChainWatcherError) throw new CryptoCheckoutError('chain_unavailable', `The ${method} chain cannot be watched right now: ${error.message}`, error.retryable);
     throw error;
   }
 
@@ -97,6 +105,9 @@ export async function openCryptoPayment(
     if (wallet.key) {
       derivationIndex = slot.next_index - 1;
       address = deriveReceiveAddress(wallet.key, derivationIndex);
+    } else if (subaddress) {
+      derivationIndex = subaddress.index;
+      address = subaddress.address;
     } else {
       address = wallet.address!;
       const open = await trx

@@ -11,6 +11,8 @@ export interface CryptoWalletSettings {
   address?: string;
   /** Shown back to the seller; payments go straight to their wallet, so nothing is withheld. */
   minimum_withdrawal?: number | null;
+  /** XMR: the store's monero-wallet-rpc (view-only wallet of `address`), which sees its payments. */
+  wallet_rpc_url?: string;
 }
 
 /** A refused wallet setting: the API answers 422 with `param` and `code`. */
@@ -29,6 +31,8 @@ export interface ReceivingWallet {
   walletId: string;
   key?: ExtendedPublicKey;
   address?: string;
+  /** XMR: invoices get subaddresses from this wallet server. */
+  moneroRpcUrl?: string;
 }
 
 /** Checks what was pasted; a private key, a wrong network or garbage is refused, never stored. */
@@ -44,9 +48,15 @@ export function receivingWallet(method: SupportedCryptoMethod, settings: CryptoW
     }
   }
   if (!settings.address) throw new WalletSettingsError('missing_field', `${method} takes a wallet address`, 'address');
+  let moneroRpcUrl: string | undefined;
+  if (method === 'XMR') {
+    if (!settings.wallet_rpc_url) throw new WalletSettingsError('missing_field', 'XMR takes the URL of your monero-wallet-rpc running a view-only wallet of the address', 'wallet_rpc_url');
+    if (!/^https?:\/\/[^\s]+$/.test(settings.wallet_rpc_url)) throw new WalletSettingsError('invalid_field', 'wallet_rpc_url is an http(s) URL', 'wallet_rpc_url');
+    moneroRpcUrl = settings.wallet_rpc_url;
+  }
   try {
     const parsed = parseAccountAddress(method, settings.address);
-    return { walletId: parsed.address, address: parsed.address };
+    return { walletId: parsed.address, address: parsed.address, ...(moneroRpcUrl ? { moneroRpcUrl } : {}) };
   } catch (error) {
     if (error instanceof AccountAddressError) throw new WalletSettingsError(error.code, error.message, 'address');
     throw error;
@@ -66,7 +76,7 @@ export const GAP_LIMIT = 20;
 export async function describeWallet(db: DbExecutor, storeId: number, method: SupportedCryptoMethod, settings: CryptoWalletSettings, enabled: boolean) {
   const wallet = receivingWallet(method, settings);
   const base = { method, enabled, minimum_withdrawal: settings.minimum_withdrawal ?? null };
-  if (!wallet.key) return { ...base, address: wallet.address };
+  if (!wallet.key) return { ...base, address: wallet.address, ...(wallet.moneroRpcUrl ? { wallet_rpc_url: wallet.moneroRpcUrl } : {}) };
   const row = await db.selectFrom('crypto_wallets').select('next_index').where('method', '=', method).where('wallet_id', '=', wallet.walletId).executeTakeFirst();
   const nextIndex = row?.next_index ?? 0;
   const lastPaid = await db

@@ -25,6 +25,8 @@ const walletBody = z
     xpub: z.string().min(1).max(200).optional(),
     address: z.string().min(1).max(200).optional(),
     minimum_withdrawal: z.number().min(0).max(1_000_000_000).nullable().optional(),
+    /** XMR only: your monero-wallet-rpc with a view-only wallet of the address. */
+    wallet_rpc_url: z.string().url().max(500).optional(),
   })
   .strict()
   .openapi('CryptoWalletSettings');
@@ -57,7 +59,9 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
     try {
       const wallet = receivingWallet(method, merged);
       // Stored normalized: the key as validated, an EVM address checksummed.
-      const settings: CryptoWalletSettings = wallet.key ? { xpub: wallet.key.text, minimum_withdrawal: merged.minimum_withdrawal ?? null } : { address: wallet.address, minimum_withdrawal: merged.minimum_withdrawal ?? null };
+      const settings: CryptoWalletSettings = wallet.key
+        ? { xpub: wallet.key.text, minimum_withdrawal: merged.minimum_withdrawal ?? null }
+        : { address: wallet.address, minimum_withdrawal: merged.minimum_withdrawal ?? null, ...(wallet.moneroRpcUrl ? { wallet_rpc_url: wallet.moneroRpcUrl } : {}) };
       await saveGatewaySettings(deps.db, secrets, auth.store.id, method, enabled, settings);
       return describeWallet(deps.db, auth.store.id, method, settings, enabled);
     } catch (error) {
