@@ -30,7 +30,7 @@ module.exports = tseslint.config(
           })),
           patterns: [
             { group: ['zod', 'kysely', 'pg', '@electric-sql/*', 'express'], message: 'Keep heavy and I/O modules out of workflow code.' },
-            { group: ['../src/*', '!../src/domain/*'], message: 'Workflows may import only domain code and activity types.' },
+            { group: ['../src/*', '!../src/domain'], message: 'Workflows may import only domain code and activity types.' },
           ],
         },
       ],

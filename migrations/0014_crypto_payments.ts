@@ -67,7 +67,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('txid', 'text', (c) => c.notNull())
     .addColumn('amount_units', sql`numeric(78, 0)`, (c) => c.notNull())
     .addColumn('first_seen_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addUniqueConstraint('crypto_unmatched_transfers_uq', ['method', 'address', 'txid'])
+    // Per store: stores sharing one address each hear of a stray transfer to it.
+    .addUniqueConstraint('crypto_unmatched_transfers_uq', ['store_id', 'method', 'address', 'txid'])
     .execute();
 }
 

@@ -10,6 +10,8 @@ export interface CryptoPaymentInput {
   phase?: 'open' | 'late';
   /** Money paid in time when the window closed (smallest units): more later is flagged. */
   seenAtExpiry?: string;
+  /** A person was already told the chain cannot be read. */
+  troubleReported?: boolean;
 }
 
 /** A chain notification (a node's webhook, or ops) that new transactions may be there: look now. */

@@ -8,9 +8,13 @@ const db = proxyActivities<CryptoPaymentActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-/** Chain APIs rate-limit and go down: back off up to five minutes, for as long as the window lasts. */
+/**
+ * Chain APIs rate-limit and go down: back off up to five minutes, for at most half an hour a
+ * look; then the workflow hears of it, tells a person and keeps watching.
+ */
 const chain = proxyActivities<CryptoPaymentActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '30 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
@@ -43,21 +47,24 @@ export async function cryptoPayment(input: CryptoPaymentInput): Promise<CryptoPa
   let phase = input.phase ?? 'open';
 
   let seenAtExpiry = input.seenAtExpiry === undefined ? null : BigInt(input.seenAtExpiry);
-  let troubleReported = false;
+  let troubleReported = input.troubleReported ?? false;
   for (let poll = 0; ; poll += 1) {
     if (poll >= input.pollsPerRun) {
-      await continueAsNew<typeof cryptoPayment>({ ...input, phase, ...(seenAtExpiry === null ? {} : { seenAtExpiry: seenAtExpiry.toString() }) });
+      await continueAsNew<typeof cryptoPayment>({ ...input, phase, troubleReported, ...(seenAtExpiry === null ? {} : { seenAtExpiry: seenAtExpiry.toString() }) });
     }
     if (phase === 'late' && Date.now() >= lateWatchUntil) return 'expired';
+    // Cleared before looking: news pushed while we look brings another look.
+    poked = false;
     let seen: ObservationOutcome;
     try {
       seen = await chain.observeCryptoPayment({ invoiceId: input.invoiceId });
     } catch (error) {
-      // A chain API answering nonsense (a misconfigured URL, an unknown error) will not fix
-      // itself soon: a person hears of it once, and watching goes on more slowly.
+      // A chain API that keeps failing or answers nonsense will not fix itself soon: a person
+      // hears of it once, and watching goes on more slowly until the watch ends.
       if (!(error instanceof ActivityFailure)) throw error;
       if (!troubleReported) await db.reportChainTrouble({ invoiceId: input.invoiceId, reason: error.cause?.message ?? error.message });
       troubleReported = true;
+      if (Date.now() >= lateWatchUntil) return phase === 'late' ? 'expired' : 'late_payment';
       await sleep(input.pollMs * 10);
       continue;
     }
@@ -88,7 +95,6 @@ export async function cryptoPayment(input: CryptoPaymentInput): Promise<CryptoPa
       }
     }
 
-    poked = false;
     await condition(() => poked, input.pollMs);
   }
 }

@@ -11,6 +11,7 @@ import {
   skipRequestedSignal,
   voidRequestedSignal,
 } from './order-definitions';
+import { isAwaitingPayment } from '../src/domain/invoice-status';
 
 const DB_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 } as const;
 
@@ -65,6 +66,15 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
     if (status === 'VOIDED') {
       setPhase('expired', 'VOIDED');
       return { invoiceId: input.invoiceId, outcome: 'expired' };
+    }
+    // Still waiting (a crypto payment made in time is confirming): its workflow settles or
+    // voids the invoice and tells this one. Only money moves the order on.
+    if (patched('order-expiry-waits-for-confirming-crypto') && isAwaitingPayment(status)) {
+      await condition(() => paid || voided);
+      if (voided && !paid) {
+        setPhase('voided', 'VOIDED');
+        return { invoiceId: input.invoiceId, outcome: 'voided' };
+      }
     }
   } else if (voided && !paid) {
     setPhase('voided', 'VOIDED');

@@ -13,11 +13,14 @@ const AFFILIATE_CLAWBACKS: Partial<Record<InvoiceStatus, string>> = { REFUNDED: 
 /**
  * A payment window closed: PENDING / PARTIAL / REVIEW → VOIDED. An invoice paid meanwhile (by
  * any path) is left as it is: PAID → VOIDED is for ops voiding a stuck order, never for a timer.
+ * Nor is one whose crypto payment, made in time, is still gathering confirmations.
  */
 export async function expireUnpaidInvoice(trx: DbExecutor, invoiceId: number): Promise<TransitionResult> {
   const row = await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
   const status = row.status as InvoiceStatus;
   if (!isAwaitingPayment(status)) return { changed: false, status };
+  const crypto = await trx.selectFrom('crypto_payments').select('status').where('invoice_id', '=', invoiceId).executeTakeFirst();
+  if (crypto?.status === 'CONFIRMING') return { changed: false, status };
   return transitionInvoice(trx, invoiceId, 'VOIDED', { quiet: true });
 }
 

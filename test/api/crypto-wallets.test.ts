@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { startEsplora } from '../fakes/esplora';
 import { startEvmRpc } from '../fakes/evm-rpc';
+import { expireUnpaidInvoice } from '../../src/orders/invoice-transitions';
 import { createVariant } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
@@ -109,6 +110,15 @@ describe('crypto checkout quotes', () => {
     const mine = await h.db.selectFrom('crypto_payments').select('address').where('store_id', '=', store.id).execute();
     expect(mine.map((m) => m.address)).not.toContain(quoted.address);
     expect(await h.db.selectFrom('crypto_payments').select('derivation_index').where('invoice_id', '=', id).executeTakeFirstOrThrow()).toEqual({ derivation_index: 200 });
+  });
+
+  it("never lets the invoice's own expiry void a payment made in time that is still confirming", async () => {
+    const id = await invoice('BTC');
+    await api('post', `/invoices/${id}/checkout`).expect(200);
+    await h.db.updateTable('crypto_payments').set({ status: 'CONFIRMING' }).where('invoice_id', '=', id).execute();
+    expect(await h.db.transaction().execute((trx) => expireUnpaidInvoice(trx, id))).toEqual({ changed: false, status: 'PENDING' });
+    await h.db.updateTable('crypto_payments').set({ status: 'AWAITING' }).where('invoice_id', '=', id).execute();
+    expect(await h.db.transaction().execute((trx) => expireUnpaidInvoice(trx, id))).toEqual({ changed: true, status: 'VOIDED' });
   });
 
   it('gives invoices to one account address amounts no other open one has', async () => {

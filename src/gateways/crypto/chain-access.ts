@@ -61,7 +61,8 @@ export function chainWatcherFor(settings: CryptoSettings, method: CryptoMethod, 
   const token = settings.tokenContracts[method] ?? TOKEN_CONTRACTS[method];
   if (api === 'SOL') return new SolanaWatcher({ rpcUrl: url, ...(token ? { mint: token } : {}) });
   if (api === 'TRX') return new TronWatcher({ baseUrl: url, ...(settings.tronApiKey ? { apiKey: settings.tronApiKey } : {}), ...(token ? { contract: token } : {}) });
-  return new EvmWatcher({ rpcUrl: url, ...(token ? { token } : {}) });
+  // 100 blocks a poll: a catch-up after an outage is many short polls, each saving its cursor.
+  return new EvmWatcher({ rpcUrl: url, maxBlocksPerCall: 100, ...(token ? { token } : {}) });
 }
 
 /**

@@ -73,16 +73,19 @@ export const retryableStatus = (status: number): boolean => status === 429 || st
  * fetch() with a deadline, turning network failures and non-2xx answers into
  * ChainWatcherErrors classified for retry.
  */
-export async function chainRequest(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+export async function chainRequest(url: string, init: RequestInit, timeoutMs: number, options: { untrusted?: boolean } = {}): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    // A server a store named (not the operator) is never followed elsewhere.
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), ...(options.untrusted ? { redirect: 'manual' as const } : {}) });
   } catch (error) {
     throw new ChainWatcherError(`${init.method ?? 'GET'} ${url} failed: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
   }
   if (!response.ok) {
     const body = await response.text().catch(() => '');
-    throw new ChainWatcherError(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${body.slice(0, 200)}`, retryableStatus(response.status));
+    // What a store's server answers is not repeated to the store: it may not be theirs to read.
+    const shown = options.untrusted ? '' : `: ${body.slice(0, 200)}`;
+    throw new ChainWatcherError(`${init.method ?? 'GET'} ${url} answered ${response.status}${shown}`, retryableStatus(response.status));
   }
   return response;
 }

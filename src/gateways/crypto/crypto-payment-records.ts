@@ -36,7 +36,9 @@ async function matchByAmount(
     .where('p.invoice_id', '<>', payment.invoice_id)
     .where('t.txid', 'in', txids)
     .execute();
-  const taken = new Set(claimed.map((c) => c.txid));
+  const kept = await trx.selectFrom('crypto_unmatched_transfers').select('txid').where('method', '=', payment.method).where('address', '=', payment.address).where('txid', 'in', txids).execute();
+  // A transfer already kept as matching nothing never pays a later invoice of the same amount.
+  const taken = new Set([...claimed.map((c) => c.txid), ...kept.map((k) => k.txid)]);
   const wanted = BigInt(payment.requested_units);
   const mine = observations.filter((o) => o.amount === wanted && !taken.has(o.txid));
 
@@ -49,7 +51,7 @@ async function matchByAmount(
     .where((eb) => eb.or([eb('status', 'in', ['AWAITING', 'PARTIAL', 'CONFIRMING']), eb.and([eb('status', 'in', ['EXPIRED', 'UNDERPAID']), eb('late_watch_until', '>', now)])]))
     .execute();
   const expected = new Set(amounts.map((a) => a.requested_units));
-  for (const stray of observations.filter((o) => !taken.has(o.txid) && !expected.has(o.amount.toString()))) {
+  for (const stray of observations.filter((o) => !claimed.some((c) => c.txid === o.txid) && !expected.has(o.amount.toString()))) {
     const kept = await trx
       .insertInto('crypto_unmatched_transfers')
       .values({ store_id: payment.store_id, method: payment.method, address: payment.address, txid: stray.txid, amount_units: stray.amount.toString(), first_seen_at: now })
@@ -194,9 +196,10 @@ export async function settleCryptoPayment(db: Db, invoiceId: number): Promise<'p
  */
 export async function expireCryptoPayment(db: Db, invoiceId: number, status: 'EXPIRED' | 'UNDERPAID'): Promise<{ invoiceStatus: string }> {
   return db.transaction().execute(async (trx) => {
-    // Only an invoice still waiting is voided: one the seller marked paid meanwhile stays paid.
-    const result = await expireUnpaidInvoice(trx, invoiceId);
+    // The payment's own status first (no longer CONFIRMING), then the invoice: only one still
+    // waiting is voided; one the seller marked paid meanwhile stays paid.
     await trx.updateTable('crypto_payments').set({ status, updated_at: new Date() }).where('invoice_id', '=', invoiceId).where('status', 'in', ['AWAITING', 'PARTIAL', 'CONFIRMING']).execute();
+    const result = await expireUnpaidInvoice(trx, invoiceId);
     if (status === 'UNDERPAID') {
       const payment = await trx.selectFrom('crypto_payments').select(['received_units', 'requested_units', 'method']).where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
       await flag(trx, invoiceId, `crypto payment expired underpaid: ${payment.received_units} of ${payment.requested_units} smallest ${payment.method} units received`);

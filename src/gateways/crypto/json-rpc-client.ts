@@ -15,9 +15,19 @@ export interface JsonRpcClientOptions {
   timeoutMs: number;
   /** Error codes meaning the node is busy or behind, not the request wrong. */
   retryableCodes: ReadonlySet<number>;
+  /** A store's own server: no redirects, its answers not echoed in errors. */
+  untrusted?: boolean;
 }
 
 /** A JSON-RPC 2.0 endpoint (EVM and Solana nodes), called in batches, every answer checked. */
+function decodeQuietly(text: string, url: string) {
+  try {
+    return decodeBody(rpcBody, text, url);
+  } catch {
+    throw new ChainWatcherError(`${url} did not answer as a JSON-RPC server`, false);
+  }
+}
+
 export class JsonRpcClient {
   private nextId = 1;
 
@@ -32,11 +42,13 @@ export class JsonRpcClient {
     for (let start = 0; start < paramLists.length; start += this.options.batchSize) {
       const requests = paramLists.slice(start, start + this.options.batchSize).map((params) => ({ jsonrpc: '2.0', id: this.nextId++, method, params }));
       const body = JSON.stringify(requests.length === 1 ? requests[0] : requests);
-      const response = await chainRequest(this.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }, this.options.timeoutMs);
-      const answer = decodeBody(rpcBody, await responseText(response, this.rpcUrl), this.rpcUrl);
+      const response = await chainRequest(this.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }, this.options.timeoutMs, { untrusted: this.options.untrusted });
+      const text = await responseText(response, this.rpcUrl);
+      const answer = this.options.untrusted ? decodeQuietly(text, this.rpcUrl) : decodeBody(rpcBody, text, this.rpcUrl);
       const byId = new Map<RpcResponse['id'], RpcResponse>((Array.isArray(answer) ? answer : [answer]).map((a) => [a.id, a]));
       for (const request of requests) {
-        const reply = byId.get(request.id) ?? (Array.isArray(answer) ? undefined : answer);
+        // A node may answer a whole batch with one error (id null); never one result for many.
+        const reply = byId.get(request.id) ?? (!Array.isArray(answer) && answer.error && answer.id === null ? answer : undefined);
         if (!reply) throw new ChainWatcherError(`${this.rpcUrl} left ${method} #${request.id} of a batch unanswered`, true);
         if (reply.error) {
           const { code, message } = reply.error;

@@ -13,8 +13,10 @@ const RETRYABLE_RPC_CODES = new Set<number>([-13, -9]);
 
 const transfer = z.object({
   txid: z.string(),
-  // Piconero amounts pass 2^53 only above 9 000 XMR; checked, never rounded.
-  amount: z.number().int().nonnegative(),
+  // Piconero amounts pass 2^53 only above 9 000 XMR: refused rather than rounded by JSON.
+  amount: z.number().nonnegative().refine(Number.isSafeInteger, 'an amount beyond exact JSON numbers'),
+  /** Non-zero: the payer locked the money until a later block or time; not spendable yet. */
+  unlock_time: z.number().nonnegative().optional(),
   confirmations: z.number().int().nonnegative().optional(),
   height: z.number().int().nonnegative().optional(),
   timestamp: z.number().int().optional(),
@@ -31,7 +33,7 @@ export interface MoneroWalletOptions {
 
 function client(options: MoneroWalletOptions): JsonRpcClient {
   const url = `${options.rpcUrl.replace(/\/+$/, '')}/json_rpc`;
-  return new JsonRpcClient(url, { batchSize: 1, timeoutMs: options.timeoutMs ?? 20_000, retryableCodes: RETRYABLE_RPC_CODES });
+  return new JsonRpcClient(url, { batchSize: 1, timeoutMs: options.timeoutMs ?? 20_000, retryableCodes: RETRYABLE_RPC_CODES, untrusted: true });
 }
 
 /** The store gave this URL: it must not point the server at its own network (unless allowed). */
@@ -74,7 +76,8 @@ export class MoneroWalletWatcher implements ChainWatcher {
       const observation: PaymentObservation = {
         txid: t.txid,
         amount: (seen?.amount ?? 0n) + BigInt(t.amount),
-        confirmations: pooled ? 0 : (t.confirmations ?? 0),
+        // Locked money never counts as confirmed: the watch ends with it flagged for a person.
+        confirmations: pooled || (t.unlock_time ?? 0) > 0 ? 0 : (t.confirmations ?? 0),
         blockHeight: pooled ? null : (t.height ?? null),
         ...(t.timestamp && !pooled ? { seenAt: new Date(t.timestamp * 1000).toISOString() } : {}),
       };
