@@ -60,7 +60,7 @@ export async function describePayoutSchedule(client: Client, taskQueue: string, 
     return {
       schedule_id: description.scheduleId,
       paused: description.state.paused,
-      note: description.state.note ?? null,
+      note: description.state.note || null,
       time_zone: description.spec.timezone ?? 'UTC',
       days_of_month: [...PAYOUT_DAYS_OF_MONTH],
       next_runs: description.info.nextActionTimes.slice(0, 4).map((d) => d.toISOString()),
