@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
+import { hashApiKey, hashesEqual } from '../domain/api-key-secret';
 import { type AffiliateAction, affiliateStatusAfter } from '../domain/affiliate-status';
 import type { SecretBox } from '../security/secret-box';
 import { recordEvent } from '../events/record';
@@ -18,12 +19,8 @@ export interface ApplicationInput {
   message?: string;
 }
 
-const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
-
-function tokenMatches(token: string | undefined, hash: string | null): boolean {
-  if (!token || !hash) return false;
-  return timingSafeEqual(Buffer.from(hashToken(token), 'hex'), Buffer.from(hash, 'hex'));
-}
+// Invite tokens are high-entropy secrets, hashed and compared like API keys.
+const tokenMatches = (token: string | undefined, hash: string | null) => Boolean(token && hash && hashesEqual(hashApiKey(token), hash));
 
 /** Two requests for the same e-mail or code at once: the loser hears 409, not 500. */
 async function uniqueOrConflict<T>(write: () => Promise<T>): Promise<T> {
@@ -107,7 +104,7 @@ export async function inviteAffiliate(trx: DbExecutor, storeId: number, emailInp
   if (existing) throw new AffiliateConflictError('already_applied', `${email} is already ${existing.status.toLowerCase()} in this program`, 'email');
   const token = randomBytes(24).toString('base64url');
   const row = await uniqueOrConflict(() =>
-    trx.insertInto('affiliates').values({ store_id: storeId, email, status: 'INVITED', invited_at: new Date(), invite_token_hash: hashToken(token) }).returningAll().executeTakeFirstOrThrow(),
+    trx.insertInto('affiliates').values({ store_id: storeId, email, status: 'INVITED', invited_at: new Date(), invite_token_hash: hashApiKey(token) }).returningAll().executeTakeFirstOrThrow(),
   );
   await recordEvent(trx, { storeId, livemode: true, type: 'affiliate.invited', data: { id: row.id, email } });
   return { row, token };

@@ -5,8 +5,6 @@ import { PAYOUT_DAYS_OF_MONTH } from '../domain/payout-cycle';
 
 export const payoutScheduleId = (taskQueue: string, storeId: number) => `affiliate-payouts-${taskQueue}-${storeId}`;
 
-/** The cycle's workflow id; a schedule's runs get their start time appended by Temporal. */
-export const payoutCycleWorkflowId = (storeId: number, cycleDate?: string) => (cycleDate ? `payouts-${storeId}-${cycleDate}` : `payouts-${storeId}`);
 
 function spec(timeZone: string) {
   return { calendars: [{ dayOfMonth: [...PAYOUT_DAYS_OF_MONTH], hour: 0, minute: 0, comment: 'affiliate payouts: 1st and 15th' }], timezone: timeZone };
@@ -23,7 +21,8 @@ export async function ensurePayoutSchedule(client: Client, taskQueue: string, st
     await client.schedule.create({
       scheduleId,
       spec: spec(timeZone),
-      action: { type: 'startWorkflow', workflowType: 'affiliatePayoutCycle', taskQueue, workflowId: payoutCycleWorkflowId(storeId), args: [{ storeId, trigger: 'schedule' }] },
+      // Temporal appends each run's scheduled time to the workflow id.
+      action: { type: 'startWorkflow', workflowType: 'affiliatePayoutCycle', taskQueue, workflowId: `payouts-${storeId}`, args: [{ storeId, trigger: 'schedule' }] },
       // A missed cycle (server down) still runs when it comes back, within a day.
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 day' },
     });

@@ -6,24 +6,10 @@ import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
+import { couponCreate, couponUpdate } from '../../schemas/coupons';
 import { queryBoolean, rowId } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
 
-const money = z.number().min(0).max(1_000_000);
-const couponFields = {
-  code: z.string().min(1).max(64),
-  type: z.enum(COUPON_TYPES),
-  discount: z.number().positive().max(1_000_000),
-  store_wide: z.boolean(),
-  products: z.array(z.number().int().positive()).min(1).max(1000).optional(),
-  limit: z.number().int().min(1).max(2_147_483_647).nullable().optional(),
-  expires_at: z.string().datetime({ offset: true }).nullable().optional(),
-  minimum_amount: money.nullable().optional(),
-  /** Not in the seed's API (the help centre has it): caps a percentage discount, in major units. */
-  maximum_discount: money.nullable().optional(),
-};
-const couponCreate = z.object(couponFields).strict();
-const couponUpdate = couponCreate.partial().strict();
 const couponParams = z.object({ coupon: rowId });
 const listQuery = pageQuery.extend({ with_trashed: queryBoolean, only_trashed: queryBoolean });
 const couponView_ = z.object({ id: z.number(), code: z.string(), type: z.enum(COUPON_TYPES), discount: z.string() }).passthrough().openapi('Coupon');

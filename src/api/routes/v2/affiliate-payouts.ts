@@ -4,7 +4,8 @@ import type { PayoutCycleReport } from '../../../affiliates/payouts';
 import { cycleReport, markPayoutsPaid } from '../../../affiliates/payouts';
 import { payoutView } from '../../../affiliates/affiliate-views';
 import { PAYOUT_EXPORT_FORMATS, payoutsCsv } from '../../../affiliates/payout-export';
-import { describePayoutSchedule, payoutCycleWorkflowId, payoutScheduleId } from '../../../affiliates/payout-schedule';
+import { describePayoutSchedule, payoutScheduleId } from '../../../affiliates/payout-schedule';
+import { workflowIds } from '../../../temporal/workflow-ids';
 import { cycleDateOf, isCycleDay, isTimeZone } from '../../../domain/payout-cycle';
 import { requireLiveKey } from '../../live-only';
 import { AffiliateRuleError } from '../../../affiliates/errors';
@@ -58,7 +59,7 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
     const trigger = body.date && body.date !== today ? 'backfill' : 'manual';
     const handle = await deps.temporal.client.workflow.start('affiliatePayoutCycle', {
       taskQueue: deps.taskQueue,
-      workflowId: payoutCycleWorkflowId(auth.store.id, cycleDate),
+      workflowId: workflowIds.affiliatePayoutCycle(auth.store.id, cycleDate),
       // The cycle is idempotent in the database: a request while one runs waits for that run,
       // a later one runs again and just reports what the first created.
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

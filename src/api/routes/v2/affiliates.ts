@@ -12,13 +12,13 @@ import { isTimeZone } from '../../../domain/payout-cycle';
 import { requireLiveKey } from '../../live-only';
 import { REFERRER_ORDERS } from '../../../domain/attribution';
 import { COMMISSION_TYPES } from '../../../domain/commission';
-import { COUPON_TYPES } from '../../../domain/coupons';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, pageUrl, toPage } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
+import { couponCreate } from '../../schemas/coupons';
 
 const commission = z.object({ type: z.enum(COMMISSION_TYPES), value: z.number().min(0).max(1_000_000) }).strict();
 const programBody = z
@@ -59,19 +59,6 @@ const settingsBody = z
     payout_details: z.string().min(1).max(500),
   })
   .partial()
-  .strict();
-const couponBody = z
-  .object({
-    code: z.string().min(1).max(64),
-    type: z.enum(COUPON_TYPES),
-    discount: z.number().positive().max(1_000_000),
-    store_wide: z.boolean(),
-    products: z.array(rowId).min(1).max(1000).optional(),
-    limit: z.number().int().min(1).max(2_147_483_647).nullable().optional(),
-    expires_at: z.string().datetime({ offset: true }).nullable().optional(),
-    minimum_amount: z.number().min(0).max(1_000_000).nullable().optional(),
-    maximum_discount: z.number().min(0).max(1_000_000).nullable().optional(),
-  })
   .strict();
 const clickBody = z
   .object({ affiliate: z.string().min(1).max(64), visitor_id: z.string().min(1).max(100).optional(), customer_email: z.string().email().max(254).optional() })
@@ -247,7 +234,7 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       tags: ['Affiliates'],
       scope: 'affiliates:write',
       params: affiliateParams,
-      body: couponBody,
+      body: couponCreate,
       response: z.object({ data: z.object({ id: z.number(), code: z.string() }).passthrough() }),
       handler: async ({ auth, params, body }) => {
         requireLiveKey(auth, "change an affiliate's coupon");
