@@ -169,6 +169,12 @@ export interface PayoutRow {
   cycle_date: string;
 }
 
+/** A payout's timeline: created, and paid once the store marked it. */
+export const payoutTimeline = (row: { created_at: Date; paid_at: Date | null }) => [
+  { status: 'CREATED', at: row.created_at.toISOString() },
+  ...(row.paid_at ? [{ status: 'PAID', at: row.paid_at.toISOString() }] : []),
+];
+
 export function payoutView(row: PayoutRow, box: SecretBox) {
   return {
     id: row.id,
@@ -181,7 +187,7 @@ export function payoutView(row: PayoutRow, box: SecretBox) {
     payout_method: row.payout_method,
     payout_details: row.payout_details_sealed ? box.open(row.payout_details_sealed) : null,
     cycle_date: row.cycle_date,
-    timeline: [{ status: 'CREATED', at: row.created_at.toISOString() }, ...(row.paid_at ? [{ status: 'PAID', at: row.paid_at.toISOString() }] : [])],
+    timeline: payoutTimeline(row),
     created_at: row.created_at.toISOString(),
     paid_at: row.paid_at?.toISOString() ?? null,
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadAffiliate } from '../../../affiliates/affiliates';
-import { affiliateLink, affiliateReferralView, decimalMoney, earningsOf, type LinkContext } from '../../../affiliates/affiliate-views';
+import { affiliateLink, affiliateReferralView, decimalMoney, earningsOf, type LinkContext, payoutTimeline } from '../../../affiliates/affiliate-views';
 import { commissionRules, loadProgram, rateView } from '../../../affiliates/program';
 import { commissionFor, isPromotable, rateFor } from '../../../domain/commission';
 import type { ApiDependencies } from '../../context';
@@ -39,7 +39,7 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
     payout_method: p.payout_method,
     cycle_date: p.cycle_date,
     referrals: Number(p.referrals),
-    timeline: [{ status: 'CREATED', at: p.created_at.toISOString() }, ...(p.paid_at ? [{ status: 'PAID', at: p.paid_at.toISOString() }] : [])],
+    timeline: payoutTimeline(p),
   });
 
   router
