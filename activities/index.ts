@@ -8,6 +8,7 @@ import { createAffiliateActivities } from './affiliates';
 import { createBaselineActivities } from './baseline';
 import { createCryptoPaymentActivities } from './crypto-payments';
 import { createChargeActivities } from './charges';
+import { createCommunityActivities } from './community';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
 import { createReconciliationActivities } from './subscription-reconciliation';
@@ -25,6 +26,7 @@ export interface ActivityDependencies {
   stripe: StripeGateway;
   subscriptions: SubscriptionActivityDependencies['subscriptions'];
   crypto: Config['crypto'];
+  community: Config['community'];
   /** For activities that start workflows (the outbox relay). */
   client?: Client;
   taskQueue?: string;
@@ -42,6 +44,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createChargeActivities(deps),
     ...createAffiliateActivities(deps),
     ...createCryptoPaymentActivities(deps),
+    ...createCommunityActivities(deps),
   };
 }
 

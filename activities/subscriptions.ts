@@ -1,3 +1,4 @@
+import { requestGrantRevocation } from '../src/community/grant-records';
 import { sql } from 'kysely';
 import Stripe from 'stripe';
 import type { Db } from '../src/db/schema';
@@ -115,6 +116,8 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
           .where('active', '=', true)
           .executeTakeFirst();
         await trx.updateTable('subscriptions').set({ entitlements_revoked_at: now, updated_at: now }).where('id', '=', row.id).execute();
+        // Community access marked "remove on expiry" ends too; the relay tells the grants.
+        await requestGrantRevocation(trx, { invoiceId: row.invoice_id }, 'subscription_ended');
         return { licenseKeys: Number(keys.numUpdatedRows) };
       });
     },

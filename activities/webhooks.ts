@@ -2,6 +2,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { sql } from 'kysely';
+import { CommunityGrantWorkflows } from '../src/community/grant-workflow-client';
+import { pendingRevocationSignals } from '../src/community/grant-records';
+import type { Config } from '../src/config';
 import type { Db } from '../src/db/schema';
 import type { SecretBox } from '../src/security/secret-box';
 import { workflowIds } from '../src/temporal/workflow-ids';
@@ -20,7 +23,15 @@ async function startOnce(client: Client, type: string, options: { taskQueue: str
 }
 
 /** Outbound webhooks: the outbox relay and the delivery attempts. */
-export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean; notifications: NotificationConfig; client?: Client; taskQueue?: string }) {
+export function createWebhookActivities(deps: {
+  db: Db;
+  secrets: SecretBox;
+  allowPrivateNetworks: boolean;
+  notifications: NotificationConfig;
+  community: Config['community'];
+  client?: Client;
+  taskQueue?: string;
+}) {
   return {
     /**
      * Hands undelivered events to delivery workflows, one per event and target. A short
@@ -85,11 +96,16 @@ export function createWebhookActivities(deps: { db: Db; secrets: SecretBox; allo
             starts.push({ type: 'webhookDelivery', workflowId: workflowIds.webhookDelivery(event.id, endpoint.id), args: [{ deliveryId: delivery.id }] });
           }
         }
-        return { eventIds: events.map((e) => e.id), starts };
+        // Community grants whose end was recorded (refund, dispute, subscription end, ops).
+        const revocations = await pendingRevocationSignals(trx, input.limit);
+        return { eventIds: events.map((e) => e.id), starts, revocations };
       });
       for (const start of planned.starts) await startOnce(client, start.type, { taskQueue, workflowId: start.workflowId, args: start.args });
       if (planned.eventIds.length > 0) await deps.db.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', planned.eventIds).execute();
-      return planned.eventIds.length;
+      const grants = new CommunityGrantWorkflows(client, taskQueue, deps.community);
+      for (const grantId of planned.revocations) await grants.revoke(grantId);
+      if (planned.revocations.length > 0) await deps.db.updateTable('community_grants').set({ revoke_signaled_at: new Date() }).where('id', 'in', planned.revocations).execute();
+      return planned.eventIds.length + planned.revocations.length;
     },
 
     async attemptWebhook(input: { deliveryId: number }): Promise<void> {

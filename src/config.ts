@@ -71,6 +71,17 @@ const envSchema = z.object({
   CRYPTO_POLL_SECONDS: z.coerce.number().min(0.2).max(3600).default(30),
   CRYPTO_LATE_WATCH_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
   CRYPTO_POLLS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(200),
+  DISCORD_BOT_TOKEN: optionalString,
+  DISCORD_CLIENT_ID: optionalString,
+  DISCORD_CLIENT_SECRET: optionalString,
+  TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_POLLING: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+  WHATSAPP_API_URL: z.string().url().default('https://graph.facebook.com/v23.0'),
+  COMMUNITY_CHECK_SECONDS: z.coerce.number().min(0.2).max(86_400).default(30),
+  COMMUNITY_CHECK_MAX_SECONDS: z.coerce.number().min(0.2).max(86_400).default(900),
 });
 
 function fixedRates(text: string | undefined): FixedRates | undefined {
@@ -194,6 +205,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       pollsPerRun: e.CRYPTO_POLLS_PER_RUN,
       /** Store-supplied wallet servers (Monero) follow the webhooks' rule on private addresses. */
       allowPrivateWalletRpc: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+    },
+    community: {
+      /** Our official Discord bot and OAuth2 app; a store may bring its own instead. */
+      discord: { apiBase: e.DISCORD_API_BASE.replace(/\/$/, ''), botToken: e.DISCORD_BOT_TOKEN, clientId: e.DISCORD_CLIENT_ID, clientSecret: e.DISCORD_CLIENT_SECRET },
+      /** Our official Telegram bot: updates by getUpdates polling, or the webhook route when a secret is set. */
+      telegram: { apiRoot: e.TELEGRAM_API_ROOT.replace(/\/$/, ''), botToken: e.TELEGRAM_BOT_TOKEN, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET, polling: e.TELEGRAM_POLLING },
+      slack: { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` },
+      whatsapp: { apiBase: e.WHATSAPP_API_URL.replace(/\/$/, '') },
+      /** A waiting grant looks again after this, backing off to the ceiling. */
+      checkMs: Math.round(e.COMMUNITY_CHECK_SECONDS * 1000),
+      checkCeilingMs: Math.round(Math.max(e.COMMUNITY_CHECK_SECONDS, e.COMMUNITY_CHECK_MAX_SECONDS) * 1000),
     },
     webhooks: { allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS },
     notifications: { smtpUrl: e.SMTP_URL, from: e.SMTP_FROM, discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, '') },

@@ -13,6 +13,10 @@ import { startDevServer } from './temporal/dev-server';
 import { installTemporalRuntimeLogger } from './temporal/runtime-logger';
 import { mainTaskQueue } from './temporal/task-queues';
 import { createWorker } from './worker';
+import { Client } from '@temporalio/client';
+import { CommunityGrantWorkflows } from './community/grant-workflow-client';
+import { TelegramUpdatePoller } from './community/telegram-updates';
+import { SecretBox } from './security/secret-box';
 
 type Role = 'all' | 'api' | 'worker';
 
@@ -83,6 +87,14 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
       void shutdown.run().then(() => process.exit(1));
     });
     summary.taskQueue = taskQueue;
+    // Our Telegram bot's updates, when they are not pushed to the webhook route.
+    const telegram = config.community.telegram;
+    if (telegram.botToken && telegram.polling && !telegram.webhookSecret) {
+      const grants = new CommunityGrantWorkflows(new Client({ connection, namespace: config.temporal.namespace }), taskQueue, config.community);
+      const poller = new TelegramUpdatePoller({ db: database.db, secrets: SecretBox.fromConfig(config.secrets), config: config.community }, grants, logger);
+      poller.start();
+      shutdown.add('telegram updates', () => poller.stop());
+    }
   }
 
   if (role === 'all' || role === 'api') {

@@ -39,6 +39,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       stripe: new StripeGateway(options.config.stripe.apiBase),
       subscriptions: options.config.subscriptions,
       crypto: options.config.crypto,
+      community: options.config.community,
       client,
       taskQueue,
     }),

@@ -11,3 +11,4 @@ export { chargeWebhook } from './charge-webhook';
 export { affiliatePayoutCycle } from './affiliate-payout-cycle';
 export { affiliateInvite } from './affiliate-invite';
 export { cryptoPayment } from './crypto-payment';
+export { communityGrant } from './community-grant';

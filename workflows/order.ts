@@ -1,5 +1,19 @@
-import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { CommunityActivities } from '../activities/community';
 import type { OrderActivities } from '../activities/orders';
+import { communityGrant } from './community-grant';
 import {
   type OrderInput,
   type OrderOutcome,
@@ -30,6 +44,28 @@ const dynamicDelivery = proxyActivities<OrderActivities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 4, maximumAttempts: 3 },
 });
+
+const communityBookkeeping = proxyLocalActivities<CommunityActivities>({ startToCloseTimeout: '30 seconds', retry: DB_RETRY });
+
+/**
+ * Community access outlives the order (until the subscription ends, a refund, ops): each
+ * grant is a child that keeps running after this workflow completes.
+ */
+async function startCommunityGrants(input: OrderInput): Promise<void> {
+  const plan = await communityBookkeeping.planCommunityGrants({ invoiceId: input.invoiceId });
+  for (const { grantId, workflowId } of plan.grants) {
+    try {
+      await startChild(communityGrant, {
+        workflowId,
+        args: [{ grantId, checkMs: plan.checkMs, checkCeilingMs: plan.checkCeilingMs }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (error) {
+      // Already running: the revocation relay started it to tell it to end.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+}
 
 function failureReason(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause) return error.cause.message;
@@ -123,5 +159,6 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   const completed = await db.completeInvoice({ invoiceId: input.invoiceId });
   if (completed.status !== 'COMPLETED') throw ApplicationFailure.nonRetryable(`Invoice ${input.invoiceId} could not complete from ${completed.status}`);
   setPhase('completed', 'COMPLETED');
+  if (patched('order-community-grants')) await startCommunityGrants(input);
   return { invoiceId: input.invoiceId, outcome: 'completed' };
 }

@@ -14,6 +14,10 @@ import { filesRouter } from './routes/files';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
 import { registerPaymentSettingsRoutes } from './routes/v2/payment-settings';
 import { registerNotificationRoutes } from './routes/v2/notifications';
+import { registerCommunityRoutes } from './routes/v2/community';
+import { registerCommunityAccessRoutes } from './routes/v2/community-access';
+import { registerInvoiceCommunityRoutes } from './routes/v2/invoice-community';
+import { communityCallbacksRouter } from './routes/community-callbacks';
 import { registerWebhookRoutes } from './routes/v2/webhooks';
 import { healthRouter } from './routes/health';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
@@ -74,6 +78,7 @@ export function createApp(deps: ApiDependencies): Express {
   const authenticated = [authenticate(deps.db), limiter];
 
   app.use(healthRouter(deps));
+  app.use(dialect('sellapp'), communityCallbacksRouter(deps, secrets));
   app.get('/api/openapi.json', (_req, res) => {
     res.json(generateDocument(registry, deps.config.api.publicBaseUrl));
   });
@@ -98,6 +103,9 @@ export function createApp(deps: ApiDependencies): Express {
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);
   registerNotificationRoutes(v2, deps, secrets);
+  registerCommunityRoutes(v2, deps, secrets);
+  registerCommunityAccessRoutes(v2, deps);
+  registerInvoiceCommunityRoutes(v2, deps, secrets);
   app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
   app.use('/api/v2', dialect('sellapp'), notFoundRoute());
 

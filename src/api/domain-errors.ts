@@ -4,7 +4,19 @@ import { InvoiceRuleError, InvoiceStatusConflictError } from '../orders/errors';
 import { BlacklistedCustomerError } from '../blacklists/screen-customer';
 import { LicenseActivationError } from '../licenses/license-keys';
 import { SubscriptionConflictError, SubscriptionRuleError } from '../subscriptions/errors';
+import { CommunityConflictError, CommunityNotFoundError, CommunityRuleError } from '../community/errors';
+import { CommunityPlatformError } from '../community/platform';
 import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from './errors';
+
+/** What a platform said when the API called it (connect, health check, linking). */
+function platformError(error: CommunityPlatformError): ApiError {
+  if (error.kind === 'rate_limited') {
+    const seconds = Math.ceil((error.retryAfterMs ?? 1000) / 1000);
+    return new ApiError('rate_limited', 'platform_rate_limited', `${error.platform} is rate limiting us: ${error.message}`, { headers: { 'Retry-After': String(seconds) }, extra: { retry_after: seconds } });
+  }
+  if (error.kind === 'unavailable') return new ApiError('internal_error', 'platform_unavailable', `${error.platform} could not be reached: ${error.message}`, { status: 502 });
+  return new ApiError('invalid_request', `platform_${error.kind}`, `${error.platform}: ${error.message}`, { status: 422 });
+}
 
 /** Domain errors become the API's envelope here, once, for every route. */
 export function toApiError(error: unknown): ApiError | null {
@@ -21,6 +33,10 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof AffiliateRuleError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof AffiliateConflictError) return conflict(error.code, error.message, error.param);
   if (error instanceof AffiliateNotFoundError) return notFound(error.resource);
+  if (error instanceof CommunityRuleError) return invalidRequest(error.code, error.message, error.param);
+  if (error instanceof CommunityConflictError) return conflict(error.code, error.message, error.param);
+  if (error instanceof CommunityNotFoundError) return notFound(error.resource);
+  if (error instanceof CommunityPlatformError) return platformError(error);
   if (error instanceof LivemodeForbiddenError) return permissionDenied('livemode_required', error.message);
   return null;
 }

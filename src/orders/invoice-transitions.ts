@@ -3,12 +3,16 @@ import type { DbExecutor } from '../db/schema';
 import { chargeStatus } from '../charges/charge-status';
 import { redeemCoupon } from '../coupons/apply-coupon';
 import { recordReferral, restoreReferral, voidReferral } from '../affiliates/referrals';
+import { requestGrantRevocation } from '../community/grant-records';
+import type { RevokeReason } from '../domain/community-grant';
 import { canTransition, type InvoiceStatus, isAwaitingPayment, isPaidStatus } from '../domain/invoice-status';
 import type { EventType } from '../events/catalog';
 import { recordEvent } from '../events/record';
 import { InvoiceStatusConflictError } from './errors';
 
 const AFFILIATE_CLAWBACKS: Partial<Record<InvoiceStatus, string>> = { REFUNDED: 'refunded', REVERSED: 'reversed', DISPUTING: 'disputed', VOIDED: 'voided' };
+/** Community access bought with money that went back ends with it. */
+const GRANT_REVOCATIONS: Partial<Record<InvoiceStatus, RevokeReason>> = { REFUNDED: 'refunded', REVERSED: 'refunded', DISPUTING: 'disputed', VOIDED: 'ops' };
 
 /**
  * A payment window closed: PENDING / PARTIAL / REVIEW → VOIDED. An invoice paid meanwhile (by
@@ -76,6 +80,8 @@ export async function transitionInvoice(
   // Money that goes back takes the affiliate's commission with it, unless already paid out.
   const clawback = AFFILIATE_CLAWBACKS[to];
   if (clawback) await voidReferral(trx, invoiceId, clawback);
+  const revocation = GRANT_REVOCATIONS[to];
+  if (revocation) await requestGrantRevocation(trx, { invoiceId }, revocation);
   if (current === 'DISPUTING' && to === 'COMPLETED') await restoreReferral(trx, invoiceId);
   if (options.event) {
     await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: options.event, data: { id: invoiceId, status: to } });

@@ -1,6 +1,15 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
 import type {
+  CommunityConnectionsTable,
+  CommunityGrantsTable,
+  CommunitySpacesTable,
+  InvoiceCommunityLinksTable,
+  TelegramConnectCodesTable,
+  TelegramUpdateCursorTable,
+  VariantCommunityAccessTable,
+} from './community';
+import type {
   AffiliateClicksTable,
   AffiliatePayoutCyclesTable,
   AffiliatePayoutsTable,
@@ -26,6 +35,13 @@ export type { DeliveryStepKind, DeliveryStepStatus, StatusHistoryEntry } from '.
 export type { SubscriptionCancelRequest } from './subscriptions';
 
 export interface Database {
+  community_connections: CommunityConnectionsTable;
+  community_spaces: CommunitySpacesTable;
+  telegram_connect_codes: TelegramConnectCodesTable;
+  telegram_update_cursor: TelegramUpdateCursorTable;
+  variant_community_access: VariantCommunityAccessTable;
+  invoice_community_links: InvoiceCommunityLinksTable;
+  community_grants: CommunityGrantsTable;
   accounts: AccountsTable;
   stores: StoresTable;
   api_keys: ApiKeysTable;

@@ -14,6 +14,7 @@ export interface StoresTable {
   webhook_secret_encrypted: string | null;
   invoice_ttl_seconds: Generated<number>;
   subscription_grace_seconds: Generated<number>;
+  community_wait_hours: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertRequiredLinks } from '../../../community/customer-links';
 import { rowId } from '../../schemas/common';
 import type { BillingInterval } from '../../../domain/billing-interval';
 import type { Db } from '../../../db/schema';
@@ -153,6 +154,8 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
         if (invoice.status !== 'PENDING') {
           throw new ApiError('conflict', 'invalid_status', `The invoice is ${invoice.status}: only a PENDING invoice can be checked out`, { param: 'status' });
         }
+        // Community access that needs the customer's account refuses payment until it is linked.
+        await assertRequiredLinks(deps.db, invoice.id);
         if (invoice.total_cents === 0) {
           await markPaid(auth, invoice.id, 'free');
           return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: await one(auth, invoice.id) };

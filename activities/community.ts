@@ -1,0 +1,122 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { communityAdapter, type CommunityConfig } from '../src/community/adapters';
+import { grantContext } from '../src/community/grant-context';
+import { planCommunityGrants, setGrantStatus } from '../src/community/grant-records';
+import { CommunityPlatformError, type GrantResult } from '../src/community/platform';
+import type { Db } from '../src/db/schema';
+import type { GrantStatus } from '../src/domain/community-grant';
+import type { SecretBox } from '../src/security/secret-box';
+import { workflowIds } from '../src/temporal/workflow-ids';
+
+export interface GrantAttemptOutcome {
+  status: Exclude<GrantStatus, 'processing' | 'revoked'> | 'revoke';
+  reason: string | null;
+  /** ISO: when a waiting grant stops waiting and needs manual action. */
+  awaitingUntil: string | null;
+}
+
+/**
+ * A platform failure as the activity's failure: rate limits and outages are retried by the
+ * workflow's retry policy, after the platform's retry_after when it gave one; anything else
+ * is final for this attempt.
+ */
+function asActivityFailure(error: CommunityPlatformError): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: error.message,
+    type: `Community_${error.kind}`,
+    nonRetryable: !error.retryable,
+    ...(error.retryAfterMs !== undefined ? { nextRetryDelay: error.retryAfterMs } : {}),
+  });
+}
+
+export function createCommunityActivities(deps: { db: Db; secrets: SecretBox; community: CommunityConfig }) {
+  const { db } = deps;
+
+  return {
+    /** The grants an order's variants sell, and how their workflows pace their checks (worker config). */
+    async planCommunityGrants(input: { invoiceId: number }): Promise<{ grants: { grantId: number; workflowId: string }[]; checkMs: number; checkCeilingMs: number }> {
+      const grantIds = await planCommunityGrants(db, input.invoiceId);
+      return { grants: grantIds.map((grantId) => ({ grantId, workflowId: workflowIds.communityGrant(grantId) })), checkMs: deps.community.checkMs, checkCeilingMs: deps.community.checkCeilingMs };
+    },
+
+    /**
+     * One try at the grant: the platform call, then its result recorded. A waiting grant gets
+     * its deadline on the first wait (or afresh when ops retry); past it, it needs manual action.
+     */
+    async attemptCommunityGrant(input: { grantId: number; freshWindow: boolean }): Promise<GrantAttemptOutcome> {
+      const ctx = await grantContext(db, deps.secrets, input.grantId);
+      const { grant } = ctx;
+      if (grant.revoke_requested_at) return { status: 'revoke', reason: grant.revoke_reason, awaitingUntil: null };
+
+      let result: GrantResult;
+      try {
+        const adapter = communityAdapter(deps.community, deps.secrets, ctx.connection);
+        result = await adapter.grant({ grantId: grant.id, spaceId: ctx.space.external_id, roleIds: grant.role_ids, customer: ctx.customer, inviteUrl: ctx.inviteUrl });
+      } catch (error) {
+        if (!(error instanceof CommunityPlatformError)) throw error;
+        if (error.retryable) throw asActivityFailure(error);
+        if (error.kind !== 'customer_action') {
+          await db.transaction().execute((trx) => setGrantStatus(trx, grant.id, 'needs_manual_action', error.message));
+          return { status: 'needs_manual_action', reason: error.message, awaitingUntil: null };
+        }
+        result = { status: 'awaiting_customer', reason: error.message, inviteUrl: null };
+      }
+
+      if (result.status === 'granted') {
+        const granted = result;
+        await db.transaction().execute((trx) =>
+          setGrantStatus(trx, grant.id, 'granted', null, { member_id: granted.memberId, joined_by_grant: granted.joinedByGrant || grant.joined_by_grant, granted_at: grant.granted_at ?? new Date(), awaiting_until: null }),
+        );
+        return { status: 'granted', reason: null, awaitingUntil: null };
+      }
+
+      const now = new Date();
+      const deadline = input.freshWindow || !grant.awaiting_until ? new Date(now.getTime() + ctx.waitHours * 3_600_000) : grant.awaiting_until;
+      const inviteUrl = result.inviteUrl ?? grant.invite_url;
+      if (now >= deadline) {
+        const reason = `The customer did not complete the step within ${ctx.waitHours} hours: ${result.reason}`;
+        await db.transaction().execute((trx) => setGrantStatus(trx, grant.id, 'needs_manual_action', reason, { invite_url: inviteUrl }));
+        return { status: 'needs_manual_action', reason, awaitingUntil: null };
+      }
+      await db.transaction().execute((trx) => setGrantStatus(trx, grant.id, 'awaiting_customer', result.reason, { invite_url: inviteUrl, awaiting_until: deadline }));
+      return { status: 'awaiting_customer', reason: result.reason, awaitingUntil: deadline.toISOString() };
+    },
+
+    /** Takes the access away (idempotent on every platform), then closes the grant. */
+    async revokeCommunityGrant(input: { grantId: number }): Promise<void> {
+      const ctx = await grantContext(db, deps.secrets, input.grantId);
+      const { grant } = ctx;
+      if (grant.status === 'revoked') return;
+      if (grant.member_id) {
+        try {
+          const adapter = communityAdapter(deps.community, deps.secrets, ctx.connection);
+          await adapter.revoke({
+            grantId: grant.id,
+            spaceId: ctx.space.external_id,
+            roleIds: grant.role_ids,
+            memberId: grant.member_id,
+            removeMember: grant.joined_by_grant,
+            inviteUrl: grant.invite_url,
+          });
+        } catch (error) {
+          if (error instanceof CommunityPlatformError) throw asActivityFailure(error);
+          throw error;
+        }
+      }
+      await db.transaction().execute((trx) => setGrantStatus(trx, grant.id, 'revoked', grant.revoke_reason, { revoked_at: new Date() }));
+    },
+
+    /** The platform kept failing, or the seller's setup is at fault: ops take over. */
+    async holdCommunityGrant(input: { grantId: number; reason: string }): Promise<{ status: 'needs_manual_action'; reason: string }> {
+      await db.transaction().execute((trx) => setGrantStatus(trx, input.grantId, 'needs_manual_action', input.reason));
+      return { status: 'needs_manual_action', reason: input.reason };
+    },
+
+    async communityGrantRevocationRequested(input: { grantId: number }): Promise<boolean> {
+      const row = await db.selectFrom('community_grants').select('revoke_requested_at').where('id', '=', input.grantId).executeTakeFirstOrThrow();
+      return row.revoke_requested_at !== null;
+    },
+  };
+}
+
+export type CommunityActivities = ReturnType<typeof createCommunityActivities>;

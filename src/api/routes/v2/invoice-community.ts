@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { communityLinkSteps, setWhatsAppPhone, startDiscordLink, startTelegramLink, waitingGrants } from '../../../community/customer-links';
+import { CommunityConflictError, CommunityNotFoundError } from '../../../community/errors';
+import { requestGrantRevocation } from '../../../community/grant-records';
+import { invoiceGrants } from '../../../community/grant-view';
+import { CommunityGrantWorkflows } from '../../../community/grant-workflow-client';
+import type { CommunityServices } from '../../../community/spaces';
+import type { SecretBox } from '../../../security/secret-box';
+import type { ApiDependencies } from '../../context';
+import { notFound } from '../../errors';
+import type { RequestAuth } from '../../middleware/authenticate';
+import type { DocumentedRouter } from '../../route';
+import { rowId } from '../../schemas/common';
+
+const invoiceParams = z.object({ invoice: rowId });
+const grantParams = z.object({ invoice: rowId, grant: rowId });
+const grantView = z.object({ id: z.number(), platform: z.string(), status: z.string(), reason: z.string().nullable(), history: z.array(z.object({}).passthrough()) }).passthrough().openapi('CommunityGrant');
+const panelView = z.object({ links: z.array(z.object({ platform: z.string(), required: z.boolean(), linked: z.boolean() }).passthrough()), grants: z.array(grantView) });
+
+/** The path the Discord OAuth2 callback is served on (registered as the app's redirect URL). */
+export const DISCORD_CALLBACK_PATH = '/community/discord/callback';
+
+/**
+ * An invoice's community side: the customer's linking steps at checkout (Discord OAuth2,
+ * Telegram deep link, WhatsApp number), and the grants with their state, for the seller and ops.
+ */
+export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
+  const services: CommunityServices = { db: deps.db, secrets, config: deps.config.community };
+  const grants = new CommunityGrantWorkflows(deps.temporal.client, deps.taskQueue, deps.config.community);
+  const requireInvoice = async (auth: RequestAuth, id: number) => {
+    const invoice = await deps.db.selectFrom('invoices').select(['id', 'store_id', 'status']).where('id', '=', id).where('store_id', '=', auth.store.id).where('livemode', '=', auth.livemode).executeTakeFirst();
+    if (!invoice) throw notFound('Invoice');
+    return invoice;
+  };
+  const requireGrant = async (auth: RequestAuth, invoiceId: number, grantId: number) => {
+    const invoice = await requireInvoice(auth, invoiceId);
+    const grant = await deps.db.selectFrom('community_grants').select(['id', 'status', 'revoked_at', 'revoke_requested_at']).where('id', '=', grantId).where('invoice_id', '=', invoice.id).executeTakeFirst();
+    if (!grant) throw new CommunityNotFoundError('Community grant');
+    return { invoice, grant };
+  };
+  const panel = async (invoiceId: number) => ({ links: await communityLinkSteps(deps.db, invoiceId), grants: await invoiceGrants(deps.db, invoiceId) });
+
+  router
+    .route({
+      method: 'get',
+      path: '/invoices/:invoice/community',
+      summary: 'Community Access: the linking steps (required or optional, done or not) and every grant with its state and history',
+      tags: ['Community'],
+      scope: 'invoices:read',
+      params: invoiceParams,
+      response: z.object({ data: panelView }),
+      handler: async ({ auth, params }) => ({ data: await panel((await requireInvoice(auth, params.invoice)).id) }),
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/community/discord/authorize',
+      summary: "Start the customer's Discord linking: an OAuth2 URL (identify, guilds.join) that returns to our callback",
+      tags: ['Community'],
+      scope: 'invoices:write',
+      params: invoiceParams,
+      response: z.object({ data: z.object({ authorize_url: z.string() }) }),
+      handler: async ({ auth, params }) => {
+        const invoice = await requireInvoice(auth, params.invoice);
+        return { data: await startDiscordLink(services, invoice, `${deps.config.api.publicBaseUrl}${DISCORD_CALLBACK_PATH}`) };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/community/telegram/link',
+      summary: "Start the customer's Telegram linking: a deep link to our bot whose /start binds their account",
+      tags: ['Community'],
+      scope: 'invoices:write',
+      params: invoiceParams,
+      response: z.object({ data: z.object({ link: z.string() }) }),
+      handler: async ({ auth, params }) => ({ data: await startTelegramLink(services, await requireInvoice(auth, params.invoice)) }),
+    })
+    .route({
+      method: 'put',
+      path: '/invoices/:invoice/community/whatsapp',
+      summary: 'The WhatsApp number the customer confirmed: only a join request from it is approved',
+      tags: ['Community'],
+      scope: 'invoices:write',
+      params: invoiceParams,
+      body: z.object({ phone: z.string().min(4).max(32) }),
+      response: z.object({ data: z.object({ phone: z.string() }) }),
+      handler: async ({ auth, params, body }) => {
+        const invoice = await requireInvoice(auth, params.invoice);
+        const phone = await setWhatsAppPhone(deps.db, invoice, body.phone);
+        await grants.customerActed(await waitingGrants(deps.db, invoice.id, 'whatsapp'));
+        return { data: { phone } };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/community/grants/:grant/retry',
+      summary: 'Ops: try a grant again (after fixing the setup, or to give the customer a new waiting window)',
+      tags: ['Community'],
+      scope: 'ops:write',
+      params: grantParams,
+      status: 202,
+      response: z.object({ data: panelView }),
+      handler: async ({ auth, params }) => {
+        const { invoice, grant } = await requireGrant(auth, params.invoice, params.grant);
+        if (grant.revoked_at || grant.revoke_requested_at) throw new CommunityConflictError('grant_revoked', 'This grant was revoked; a revoked grant is not granted again', 'grant');
+        if (!(await grants.retry(grant.id))) throw new CommunityConflictError('grant_not_running', 'This grant has no running workflow to retry', 'grant');
+        return { data: await panel(invoice.id) };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/community/grants/:grant/revoke',
+      summary: 'Ops: take the access away now (kick / remove roles) and end the grant',
+      tags: ['Community'],
+      scope: 'ops:write',
+      params: grantParams,
+      status: 202,
+      response: z.object({ data: panelView }),
+      handler: async ({ auth, params }) => {
+        const { invoice, grant } = await requireGrant(auth, params.invoice, params.grant);
+        await deps.db.transaction().execute((trx) => requestGrantRevocation(trx, { invoiceId: invoice.id, grantId: grant.id }, 'ops'));
+        return { data: await panel(invoice.id) };
+      },
+    });
+}

@@ -1,0 +1,124 @@
+import { sql } from 'kysely';
+import type { Db, DbExecutor } from '../db/schema';
+import type { GrantHistoryEntry, GrantStatus, RevokeReason } from '../domain/community-grant';
+import { revokesGrant } from '../domain/community-grant';
+import { recordEvent } from '../events/record';
+
+/**
+ * The grant rows: planned when an order completes (one per access its variants sell),
+ * moved through their states with a history entry per change, and marked for revocation
+ * in the same transaction as whatever ends them (refund, dispute, subscription end, ops).
+ */
+export async function planCommunityGrants(db: Db, invoiceId: number): Promise<number[]> {
+  return db.transaction().execute(async (trx) => {
+    const invoice = await trx.selectFrom('invoices').select(['id', 'store_id', 'livemode']).where('id', '=', invoiceId).executeTakeFirstOrThrow();
+    const accesses = await trx
+      .selectFrom('invoice_lines as l')
+      .innerJoin('variant_community_access as a', 'a.variant_id', 'l.variant_id')
+      .innerJoin('community_spaces as s', 's.id', 'a.space_id')
+      .select(['a.id', 'a.space_id', 's.platform', 'a.role_ids', 'a.remove_on_expiry'])
+      .where('l.invoice_id', '=', invoiceId)
+      .where('s.deleted_at', 'is', null)
+      .distinct()
+      .execute();
+    for (const access of accesses) {
+      await trx
+        .insertInto('community_grants')
+        .values({
+          store_id: invoice.store_id,
+          livemode: invoice.livemode,
+          invoice_id: invoiceId,
+          access_id: access.id,
+          space_id: access.space_id,
+          platform: access.platform,
+          role_ids: JSON.stringify(access.role_ids),
+          remove_on_expiry: access.remove_on_expiry,
+          history: JSON.stringify([historyEntry('processing', null)]),
+        })
+        .onConflict((oc) => oc.constraint('community_grants_invoice_access_uq').doNothing())
+        .execute();
+    }
+    const grants = await trx.selectFrom('community_grants').select('id').where('invoice_id', '=', invoiceId).orderBy('id').execute();
+    return grants.map((g) => g.id);
+  });
+}
+
+function historyEntry(status: GrantStatus, note: string | null): GrantHistoryEntry {
+  return { at: new Date().toISOString(), status, note };
+}
+
+/**
+ * Moves a grant to `status`; the history gains an entry only when the status or its reason
+ * changed, so a waiting grant checked every few minutes keeps a short history.
+ */
+export async function setGrantStatus(
+  trx: DbExecutor,
+  grantId: number,
+  status: GrantStatus,
+  reason: string | null,
+  also: { member_id?: string; joined_by_grant?: boolean; invite_url?: string | null; awaiting_until?: Date | null; granted_at?: Date; revoked_at?: Date } = {},
+): Promise<void> {
+  const current = await trx.selectFrom('community_grants').select(['status', 'reason', 'store_id', 'livemode', 'invoice_id', 'platform']).where('id', '=', grantId).forUpdate().executeTakeFirstOrThrow();
+  const changed = current.status !== status || current.reason !== reason;
+  await trx
+    .updateTable('community_grants')
+    .set({
+      status,
+      reason,
+      ...also,
+      attempts: sql`attempts + 1`,
+      updated_at: new Date(),
+      ...(changed ? { history: sql`history || ${JSON.stringify([historyEntry(status, reason)])}::jsonb` } : {}),
+    })
+    .where('id', '=', grantId)
+    .execute();
+  if (changed && status === 'needs_manual_action') {
+    await recordEvent(trx, {
+      storeId: current.store_id,
+      livemode: current.livemode,
+      type: 'community.grant_failed',
+      data: { id: grantId, invoice_id: current.invoice_id, platform: current.platform, reason },
+    });
+  }
+}
+
+/**
+ * Records that these grants must end. The workflows hear of it from the outbox relay after
+ * this transaction commits; a grant still waiting for its customer is simply closed.
+ */
+export async function requestGrantRevocation(trx: DbExecutor, where: { invoiceId: number; grantId?: number }, reason: RevokeReason): Promise<number> {
+  let query = trx
+    .selectFrom('community_grants')
+    .select(['id', 'remove_on_expiry'])
+    .where('invoice_id', '=', where.invoiceId)
+    .where('revoke_requested_at', 'is', null)
+    .where('revoked_at', 'is', null);
+  if (where.grantId !== undefined) query = query.where('id', '=', where.grantId);
+  const grants = (await query.forUpdate().execute()).filter((g) => revokesGrant(reason, g));
+  if (grants.length === 0) return 0;
+  await trx
+    .updateTable('community_grants')
+    .set({ revoke_requested_at: new Date(), revoke_reason: reason, updated_at: new Date() })
+    .where(
+      'id',
+      'in',
+      grants.map((g) => g.id),
+    )
+    .execute();
+  return grants.length;
+}
+
+/** Revocations recorded but not yet told to their workflows (the relay's share). */
+export async function pendingRevocationSignals(trx: DbExecutor, limit: number): Promise<number[]> {
+  const rows = await trx
+    .selectFrom('community_grants')
+    .select('id')
+    .where('revoke_requested_at', 'is not', null)
+    .where('revoke_signaled_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,43 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { workflowIds } from '../temporal/workflow-ids';
+import type { CommunityGrantInput } from '../../workflows/community-grant-definitions';
+import { customerActedSignal, grantRetryRequestedSignal, grantRevokeRequestedSignal } from '../../workflows/community-grant-definitions';
+
+/** A grant whose workflow already ended (revoked) has nothing left to hear. */
+async function ignoreEnded(signalling: Promise<unknown>): Promise<boolean> {
+  try {
+    await signalling;
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** The API's, the relay's and the Telegram poller's side of the grant workflows. */
+export class CommunityGrantWorkflows {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly checks: { checkMs: number; checkCeilingMs: number },
+  ) {}
+
+  /**
+   * Through signal-with-start: a grant planned but whose workflow the order has not started yet
+   * (or never will, after a crash) still ends. The order's own start then finds it running.
+   */
+  async revoke(grantId: number): Promise<void> {
+    const args: [CommunityGrantInput] = [{ grantId, ...this.checks }];
+    await this.client.workflow.signalWithStart('communityGrant', { taskQueue: this.taskQueue, workflowId: workflowIds.communityGrant(grantId), args, signal: grantRevokeRequestedSignal, signalArgs: [] });
+  }
+
+  /** false when the grant's workflow has ended (a revoked grant is not retried). */
+  async retry(grantId: number): Promise<boolean> {
+    return ignoreEnded(this.client.workflow.getHandle(workflowIds.communityGrant(grantId)).signal(grantRetryRequestedSignal));
+  }
+
+  async customerActed(grantIds: number[]): Promise<void> {
+    for (const grantId of grantIds) await ignoreEnded(this.client.workflow.getHandle(workflowIds.communityGrant(grantId)).signal(customerActedSignal));
+  }
+}

@@ -1,0 +1,427 @@
+import { PermissionFlagsBits } from 'discord.js';
+import request from 'supertest';
+import { createSubscriptionActivities } from '../../activities/subscriptions';
+import { CommunityGrantWorkflows } from '../../src/community/grant-workflow-client';
+import { TelegramUpdatePoller } from '../../src/community/telegram-updates';
+import { transitionInvoice } from '../../src/orders/invoice-transitions';
+import { createLogger } from '../../src/logger';
+import { SecretBox } from '../../src/security/secret-box';
+import { startDiscord, type FakeDiscord } from '../fakes/discord';
+import { startSlack, type FakeSlack } from '../fakes/slack';
+import { startTelegram, type FakeTelegram } from '../fakes/telegram';
+import { startWhatsApp, type FakeWhatsApp } from '../fakes/whatsapp';
+import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+
+/**
+ * Community access end to end: the API, a real worker running the order and communityGrant
+ * workflows, and the official SDKs against fake Discord, Telegram, Slack and WhatsApp servers.
+ */
+let h: Harness;
+let discord: FakeDiscord;
+let telegram: FakeTelegram;
+let slack: FakeSlack;
+let whatsapp: FakeWhatsApp;
+let poller: TelegramUpdatePoller;
+
+const GUILD = '1200000000000000001';
+const MEMBER_ROLE = '1200000000000000010';
+const VIP_ROLE = '1200000000000000011';
+const BOT_ROLE = '1200000000000000012';
+const STAFF_ROLE = '1200000000000000013';
+const TG_CHAT = -1001234567890;
+const SLACK_CHANNEL = 'C0PAID0001';
+
+beforeAll(async () => {
+  discord = await startDiscord();
+  telegram = await startTelegram({ botUsername: 'SellflowTestBot' });
+  slack = await startSlack();
+  whatsapp = await startWhatsApp();
+  h = await startHarness({
+    worker: true,
+    env: {
+      DISCORD_API_BASE: discord.apiBase,
+      DISCORD_BOT_TOKEN: discord.botToken,
+      DISCORD_CLIENT_ID: discord.clientId,
+      DISCORD_CLIENT_SECRET: discord.clientSecret,
+      TELEGRAM_API_ROOT: telegram.url,
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      SLACK_API_URL: slack.url,
+      WHATSAPP_API_URL: whatsapp.url,
+      COMMUNITY_CHECK_SECONDS: '0.3',
+      COMMUNITY_CHECK_MAX_SECONDS: '1',
+    },
+  });
+  const services = { db: h.db, secrets: SecretBox.fromConfig(h.config.secrets), config: h.config.community };
+  poller = new TelegramUpdatePoller(services, new CommunityGrantWorkflows(h.temporal.client, h.taskQueue, h.config.community), createLogger('silent'));
+});
+afterAll(async () => {
+  await h.close();
+  await Promise.all([discord.close(), telegram.close(), slack.close(), whatsapp.close()]);
+});
+
+type Store = Awaited<ReturnType<Harness['createStore']>>;
+const api = (store: Store, method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, body?: object) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+
+async function ok<T = Record<string, unknown>>(pending: Promise<request.Response> | request.Test, status = 200): Promise<T> {
+  const res = await pending;
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.data as T;
+}
+
+interface GrantView {
+  id: number;
+  status: string;
+  reason: string | null;
+  invite_url: string | null;
+  member_id: string | null;
+  history: { status: string; note: string | null }[];
+  revoke_reason: string | null;
+}
+const grantsOf = async (store: Store, invoiceId: number) => (await ok<{ grants: GrantView[] }>(api(store, 'get', `/invoices/${invoiceId}/community`))).grants;
+const waitForGrant = (store: Store, invoiceId: number, status: string, timeoutMs = 30_000) =>
+  waitFor(
+    () => grantsOf(store, invoiceId),
+    (grants) => grants.length > 0 && grants.every((g) => g.status === status),
+    timeoutMs,
+  ).then((grants) => grants[0]!);
+
+async function sellableVariant(store: Store, title: string, access: object[]) {
+  const { productId, variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'welcome' } } }, { title });
+  await ok(api(store, 'put', `/products/${productId}/variants/${variantId}/community`, { access }));
+  return variantId;
+}
+
+async function order(store: Store, variantId: number, email = 'buyer@shop.example') {
+  const res = await api(store, 'post', '/invoices', { customer_email: email, customer_ip: '198.51.100.23', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } });
+  if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+  return res.body.data.id as number;
+}
+const complete = (store: Store, invoiceId: number) => ok(api(store, 'patch', `/invoices/${invoiceId}/mark-completed`));
+
+describe('Discord', () => {
+  let store: Store;
+  let spaceId: number;
+  beforeAll(async () => {
+    store = await h.createStore();
+    discord.addGuild({
+      id: GUILD,
+      name: 'Trading Floor',
+      everyonePermissions: 0n,
+      botRoleIds: [BOT_ROLE],
+      roles: [
+        { id: MEMBER_ROLE, name: 'Member', position: 2 },
+        { id: VIP_ROLE, name: 'VIP', position: 3 },
+        { id: BOT_ROLE, name: 'Sellflow', position: 5, permissions: PermissionFlagsBits.ManageRoles | PermissionFlagsBits.CreateInstantInvite, managed: true },
+        { id: STAFF_ROLE, name: 'Staff', position: 7 },
+      ],
+    });
+    const connection = await ok<{ account_id: string; bot_mode: string }>(api(store, 'put', '/community/connections/discord', { bot_mode: 'official' }));
+    expect(connection).toMatchObject({ account_id: discord.botUserId, bot_mode: 'official' });
+    const space = await ok<{ id: number; roles: { id: string }[]; health: { status: string } }>(api(store, 'post', '/community/spaces', { platform: 'discord', external_id: GUILD }), 201);
+    expect(space.roles.map((r) => r.id)).toEqual(expect.arrayContaining([MEMBER_ROLE, VIP_ROLE, STAFF_ROLE]));
+    spaceId = space.id;
+  });
+
+  it('keeps a custom bot encrypted and never shows its token', async () => {
+    const other = await h.createStore();
+    const res = await api(other, 'put', '/community/connections/discord', { bot_mode: 'custom', client_id: discord.clientId, client_secret: discord.clientSecret, bot_token: discord.botToken });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).not.toContain(discord.botToken);
+    const row = await h.db.selectFrom('community_connections').select('credentials_sealed').where('store_id', '=', other.id).executeTakeFirstOrThrow();
+    expect(row.credentials_sealed).not.toContain(discord.botToken);
+    const bad = await api(other, 'put', '/community/connections/discord', { bot_mode: 'custom', client_id: discord.clientId, client_secret: discord.clientSecret, bot_token: 'not-the-token' });
+    expect([bad.status, bad.body.error?.code]).toEqual([422, 'platform_not_connected']);
+    expect(JSON.stringify(bad.body)).not.toContain('not-the-token');
+  });
+
+  it('health check reports roles above the bot and the products they affect', async () => {
+    const variantId = await sellableVariant(store, 'Staff pass', [{ space_id: spaceId, role_ids: [MEMBER_ROLE, STAFF_ROLE] }]);
+    const space = await ok<{ health: { status: string; issues: { code: string; roleIds?: string[] }[]; affected_products: { variant_id: number; role_ids: string[] }[] } }>(api(store, 'post', `/community/spaces/${spaceId}/health-check`));
+    expect(space.health.status).toBe('unhealthy');
+    expect(space.health.issues).toEqual([expect.objectContaining({ code: 'role_above_bot', roleIds: [STAFF_ROLE] })]);
+    expect(space.health.affected_products).toEqual([expect.objectContaining({ variant_id: variantId, role_ids: [STAFF_ROLE] })]);
+    // Unknown roles are refused at configuration, with the field named.
+    const res = await api(store, 'put', `/products/${space.health.affected_products[0]!.variant_id}/variants/${variantId}/community`, { access: [{ space_id: spaceId, role_ids: ['1299999999999999999'] }] });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it('refuses checkout until the customer links Discord, then adds them to the guild with the roles', async () => {
+    const variantId = await sellableVariant(store, 'Members', [{ space_id: spaceId, role_ids: [MEMBER_ROLE, VIP_ROLE], linking_required: true }]);
+    const invoiceId = await order(store, variantId);
+    const refused = await api(store, 'post', `/invoices/${invoiceId}/checkout`);
+    expect([refused.status, refused.body.error?.code]).toEqual([422, 'community_link_required']);
+
+    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
+    const authorize = new URL(authorize_url);
+    expect(authorize.searchParams.get('scope')).toBe('identify guilds.join');
+    const code = discord.issueAuthorizationCode({ userId: '1300000000000000001', username: 'alice', scopes: ['identify', 'guilds.join'] });
+    const callback = await request(h.app).get('/community/discord/callback').query({ code, state: authorize.searchParams.get('state') });
+    expect(callback.body).toMatchObject({ linked: true, username: 'alice', invoice_id: invoiceId });
+    // The state is single use.
+    expect((await request(h.app).get('/community/discord/callback').query({ code, state: authorize.searchParams.get('state') })).status).toBe(422);
+    const link = await h.db.selectFrom('invoice_community_links').select('credentials_sealed').where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
+    expect(link.credentials_sealed).not.toMatch(/access_token/);
+
+    await complete(store, invoiceId);
+    const grant = await waitForGrant(store, invoiceId, 'granted');
+    expect(grant.member_id).toBe('1300000000000000001');
+    expect(discord.member(GUILD, '1300000000000000001')).toEqual([MEMBER_ROLE, VIP_ROLE]);
+    expect(grant.history.map((e) => e.status)).toEqual(['processing', 'granted']);
+  });
+
+  it('adds the roles to a customer already in the guild, and takes only the roles back when the subscription ends', async () => {
+    discord.addMember(GUILD, '1300000000000000002', [], 'bob');
+    const variantId = await sellableVariant(store, 'VIP monthly', [{ space_id: spaceId, role_ids: [VIP_ROLE] }]);
+    const invoiceId = await order(store, variantId, 'bob@shop.example');
+    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
+    const code = discord.issueAuthorizationCode({ userId: '1300000000000000002', username: 'bob', scopes: ['identify', 'guilds.join'] });
+    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    await complete(store, invoiceId);
+    await waitForGrant(store, invoiceId, 'granted');
+    expect(discord.member(GUILD, '1300000000000000002')).toEqual([VIP_ROLE]);
+
+    const subscription = await h.db
+      .insertInto('subscriptions')
+      .values({
+        store_id: store.id,
+        livemode: true,
+        invoice_id: invoiceId,
+        product_variant_id: variantId,
+        provider: 'stripe',
+        provider_subscription_id: `sub_community_${invoiceId}`,
+        provider_customer_id: null,
+        customer_email: 'bob@shop.example',
+        status: 'ACTIVE',
+        current_period_start: new Date(Date.now() - 86_400_000),
+        current_period_end: new Date(),
+        period_confirmed: true,
+        cancel_request: null,
+        cancel_request_sent_at: null,
+        payment_failed_at: null,
+        payment_failure_notified_at: null,
+        ended_at: null,
+        end_reason: null,
+        entitlements_revoked_at: null,
+        provider_ended_at: null,
+        provider_event_at: null,
+        renewal_checked_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // What the subscription workflow runs when the subscription expires.
+    const activities = createSubscriptionActivities({ db: h.db } as Parameters<typeof createSubscriptionActivities>[0]);
+    await activities.revokeSubscriptionEntitlements({ subscriptionId: subscription.id });
+    const revoked = await waitForGrant(store, invoiceId, 'revoked');
+    expect(revoked.revoke_reason).toBe('subscription_ended');
+    // Bob was a member before buying: he stays, without the paid role.
+    expect(discord.member(GUILD, '1300000000000000002')).toEqual([]);
+  });
+
+  it('needs manual action when the bot cannot assign a role, and grants on retry once the seller fixes the hierarchy', async () => {
+    const variantId = await sellableVariant(store, 'Staff role', [{ space_id: spaceId, role_ids: [STAFF_ROLE] }]);
+    const invoiceId = await order(store, variantId, 'carol@shop.example');
+    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
+    const code = discord.issueAuthorizationCode({ userId: '1300000000000000003', username: 'carol', scopes: ['identify', 'guilds.join'] });
+    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    await complete(store, invoiceId);
+    const stuck = await waitForGrant(store, invoiceId, 'needs_manual_action');
+    expect(stuck.reason).toMatch(/permission/i);
+    const failed = await h.db.selectFrom('events').select('data').where('store_id', '=', store.id).where('type', '=', 'community.grant_failed').execute();
+    expect(failed.map((e) => e.data.id)).toContain(stuck.id);
+
+    discord.setRolePosition(GUILD, STAFF_ROLE, 4);
+    await ok(api(store, 'post', `/invoices/${invoiceId}/community/grants/${stuck.id}/retry`), 202);
+    await waitForGrant(store, invoiceId, 'granted');
+    expect(discord.member(GUILD, '1300000000000000003')).toEqual([STAFF_ROLE]);
+    discord.setRolePosition(GUILD, STAFF_ROLE, 7);
+  });
+
+  it("waits out Discord's 429 retry_after through the activity retry policy", async () => {
+    const variantId = await sellableVariant(store, 'Rate limited', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
+    const invoiceId = await order(store, variantId, 'dave@shop.example');
+    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
+    const code = discord.issueAuthorizationCode({ userId: '1300000000000000004', username: 'dave', scopes: ['identify', 'guilds.join'] });
+    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    const path = `PUT /guilds/${GUILD}/members/1300000000000000004`;
+    discord.failNext(path, { status: 429, retryAfterSeconds: 2, times: 1 });
+    const before = discord.requests.length;
+    await complete(store, invoiceId);
+    await waitForGrant(store, invoiceId, 'granted');
+    const puts = discord.requests.slice(before).filter((r) => r.method === 'PUT' && r.path === `/guilds/${GUILD}/members/1300000000000000004`) as { at?: number }[];
+    expect(puts).toHaveLength(2);
+    expect(discord.member(GUILD, '1300000000000000004')).toEqual([MEMBER_ROLE]);
+  });
+});
+
+describe('Telegram', () => {
+  let store: Store;
+  let spaceId: number;
+  beforeAll(async () => {
+    store = await h.createStore();
+    telegram.addChat({ id: TG_CHAT, title: 'Paid signals', type: 'supergroup' });
+    const issued = await ok<{ id: number; code: string; bot_username: string }>(api(store, 'post', '/community/telegram/connect-codes'), 201);
+    expect(issued.bot_username).toBe('SellflowTestBot');
+    expect((await ok<{ status: string }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`))).status).toBe('pending');
+    telegram.post(TG_CHAT, `connecting ${issued.code}`);
+    await poller.pollOnce(0);
+    const status = await ok<{ status: string; space_id: number }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`));
+    expect(status.status).toBe('connected');
+    spaceId = status.space_id;
+    const space = await ok<{ name: string; health: { status: string } }>(api(store, 'get', `/community/spaces/${spaceId}`));
+    expect(space).toMatchObject({ name: 'Paid signals', health: { status: 'healthy' } });
+  });
+
+  it('binds the customer through the bot deep link and approves their late join request', async () => {
+    const variantId = await sellableVariant(store, 'Signals', [{ space_id: spaceId }]);
+    const invoiceId = await order(store, variantId);
+    const { link } = await ok<{ link: string }>(api(store, 'post', `/invoices/${invoiceId}/community/telegram/link`));
+    expect(link).toMatch(/^https:\/\/t\.me\/SellflowTestBot\?start=[A-Za-z0-9_-]+$/);
+    telegram.sendStart({ id: 777001, username: 'erin' } as never, new URL(link).searchParams.get('start')!);
+    await poller.pollOnce(0);
+    await complete(store, invoiceId);
+
+    const waiting = await waitForGrant(store, invoiceId, 'awaiting_customer');
+    expect(waiting.invite_url).toMatch(/^https:\/\/t\.me\/\+/);
+    // A stranger using the link is not let in.
+    telegram.requestJoin(TG_CHAT, 777999, waiting.invite_url!);
+    telegram.requestJoin(TG_CHAT, 777001, waiting.invite_url!);
+    await poller.pollOnce(0);
+    await waitForGrant(store, invoiceId, 'granted');
+    expect(telegram.members(TG_CHAT)).toContain(777001);
+    expect(telegram.members(TG_CHAT)).not.toContain(777999);
+
+    // A refund ends the access: banned and unbanned, so a new purchase can join again.
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'REFUNDED'));
+    const revoked = await waitForGrant(store, invoiceId, 'revoked');
+    expect(revoked.revoke_reason).toBe('refunded');
+    expect(telegram.members(TG_CHAT)).not.toContain(777001);
+    expect(telegram.memberStatus(TG_CHAT, 777001)).not.toBe('kicked');
+  });
+
+  it('needs manual action without invite rights, retries after 429, and grants after the seller fixes it', async () => {
+    const variantId = await sellableVariant(store, 'Signals pro', [{ space_id: spaceId }]);
+    const invoiceId = await order(store, variantId, 'frank@shop.example');
+    const { link } = await ok<{ link: string }>(api(store, 'post', `/invoices/${invoiceId}/community/telegram/link`));
+    telegram.sendStart({ id: 777002, username: 'frank' } as never, new URL(link).searchParams.get('start')!);
+    await poller.pollOnce(0);
+    telegram.setBotMembership(TG_CHAT, 'administrator', { can_invite_users: false });
+    await complete(store, invoiceId);
+    const stuck = await waitForGrant(store, invoiceId, 'needs_manual_action');
+    expect(stuck.reason).toMatch(/rights/i);
+    const health = await ok<{ health: { issues: { code: string }[] } }>(api(store, 'post', `/community/spaces/${spaceId}/health-check`));
+    expect(health.health.issues.map((i) => i.code)).toContain('missing_invite_right');
+
+    telegram.setBotMembership(TG_CHAT, 'administrator', { can_invite_users: true });
+    telegram.failNext('getChatMember', { errorCode: 429, retryAfter: 1 });
+    const calls = telegram.callsOf('getChatMember').length;
+    await ok(api(store, 'post', `/invoices/${invoiceId}/community/grants/${stuck.id}/retry`), 202);
+    const waiting = await waitForGrant(store, invoiceId, 'awaiting_customer');
+    expect(telegram.callsOf('getChatMember').length).toBeGreaterThanOrEqual(calls + 2);
+    telegram.requestJoin(TG_CHAT, 777002, waiting.invite_url!);
+    await poller.pollOnce(0);
+    await waitForGrant(store, invoiceId, 'granted');
+  });
+});
+
+describe('Slack', () => {
+  let store: Store;
+  let spaceId: number;
+  beforeAll(async () => {
+    store = await h.createStore();
+    slack.addChannel({ id: SLACK_CHANNEL, name: 'paid-members', isPrivate: true, appIsMember: true });
+    const missingLink = await api(store, 'put', '/community/connections/slack', { token: slack.token });
+    expect([missingLink.status, missingLink.body.error?.param]).toEqual([422, 'invite_url']);
+    await ok(api(store, 'put', '/community/connections/slack', { token: slack.token, invite_url: 'https://join.slack.com/t/shop/shared_invite/zt-abc' }));
+    const space = await ok<{ id: number; name: string }>(api(store, 'post', '/community/spaces', { platform: 'slack', external_id: SLACK_CHANNEL }), 201);
+    expect(space.name).toBe('paid-members');
+    spaceId = space.id;
+  });
+
+  it('waits for the customer to join the workspace, then invites them to the channel', async () => {
+    const variantId = await sellableVariant(store, 'Slack room', [{ space_id: spaceId }]);
+    const invoiceId = await order(store, variantId, 'gina@shop.example');
+    await complete(store, invoiceId);
+    const waiting = await waitForGrant(store, invoiceId, 'awaiting_customer');
+    expect(waiting.invite_url).toBe('https://join.slack.com/t/shop/shared_invite/zt-abc');
+    const userId = slack.joinWorkspace({ email: 'gina@shop.example', name: 'Gina' });
+    const granted = await waitForGrant(store, invoiceId, 'granted');
+    expect(granted.member_id).toBe(userId);
+    expect(slack.channelMembers(SLACK_CHANNEL)).toContain(userId);
+    expect(granted.history.map((e) => e.status)).toEqual(['processing', 'awaiting_customer', 'granted']);
+  });
+
+  it('turns a wait past the store deadline into needs manual action', async () => {
+    const variantId = await sellableVariant(store, 'Slack room 2', [{ space_id: spaceId }]);
+    const invoiceId = await order(store, variantId, 'never-joins@shop.example');
+    await complete(store, invoiceId);
+    const waiting = await waitForGrant(store, invoiceId, 'awaiting_customer');
+    // The store's window (hours) is too long to sit through: move its end to now.
+    await h.db.updateTable('community_grants').set({ awaiting_until: new Date(Date.now() - 1000) }).where('id', '=', waiting.id).execute();
+    const stuck = await waitForGrant(store, invoiceId, 'needs_manual_action');
+    expect(stuck.reason).toMatch(/did not complete the step within 168 hours/);
+  });
+
+  it('needs manual action while the app is not in the channel, and grants on retry after it is added back', async () => {
+    slack.joinWorkspace({ email: 'hank@shop.example', name: 'Hank' });
+    slack.setAppMembership(SLACK_CHANNEL, false);
+    const variantId = await sellableVariant(store, 'Slack room 3', [{ space_id: spaceId }]);
+    const invoiceId = await order(store, variantId, 'hank@shop.example');
+    await complete(store, invoiceId);
+    const stuck = await waitForGrant(store, invoiceId, 'needs_manual_action');
+    const health = await ok<{ health: { issues: { code: string }[] } }>(api(store, 'post', `/community/spaces/${spaceId}/health-check`));
+    // Slack hides a private channel from an app that is not in it.
+    expect(health.health.issues.map((i) => i.code)).toEqual(['channel_not_found']);
+    slack.setAppMembership(SLACK_CHANNEL, true);
+    slack.failNext('conversations.invite', { status: 429, retryAfterSeconds: 1 });
+    await ok(api(store, 'post', `/invoices/${invoiceId}/community/grants/${stuck.id}/retry`), 202);
+    await waitForGrant(store, invoiceId, 'granted');
+    expect(slack.callsTo('conversations.invite').length).toBeGreaterThanOrEqual(2);
+
+    // Ops revoke: kicked from the channel.
+    const granted = (await grantsOf(store, invoiceId))[0]!;
+    await ok(api(store, 'post', `/invoices/${invoiceId}/community/grants/${granted.id}/revoke`), 202);
+    await waitForGrant(store, invoiceId, 'revoked');
+    expect(slack.channelMembers(SLACK_CHANNEL)).not.toContain(granted.member_id);
+  });
+});
+
+describe('WhatsApp', () => {
+  let store: Store;
+  let groupId: string;
+  let spaceId: number;
+  beforeAll(async () => {
+    store = await h.createStore();
+    groupId = whatsapp.addGroup({ subject: 'Paid WhatsApp', approvalRequired: false });
+    await ok(api(store, 'put', '/community/connections/whatsapp', { access_token: whatsapp.accessToken, phone_number_id: whatsapp.phoneNumber.id }));
+    const space = await ok<{ id: number; health: { issues: { code: string }[] } }>(api(store, 'post', '/community/spaces', { platform: 'whatsapp', external_id: groupId }), 201);
+    expect(space.health.issues.map((i) => i.code)).toEqual(['approval_mode_off']);
+    spaceId = space.id;
+  });
+
+  it('approves only the join request from the confirmed number; a different number stays pending', async () => {
+    const variantId = await sellableVariant(store, 'WhatsApp group', [{ space_id: spaceId, linking_required: true }]);
+    const invoiceId = await order(store, variantId);
+    expect((await api(store, 'post', `/invoices/${invoiceId}/checkout`)).body.error?.code).toBe('community_link_required');
+    const bad = await api(store, 'put', `/invoices/${invoiceId}/community/whatsapp`, { phone: '12345' });
+    expect([bad.status, bad.body.error?.param]).toEqual([422, 'phone']);
+    expect((await ok<{ phone: string }>(api(store, 'put', `/invoices/${invoiceId}/community/whatsapp`, { phone: '+1 415 555 0123' }))).phone).toBe('+14155550123');
+    await complete(store, invoiceId);
+    await waitForGrant(store, invoiceId, 'awaiting_customer');
+    whatsapp.requestJoin(groupId, '+14155550999');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await grantsOf(store, invoiceId))[0]!.status).toBe('awaiting_customer');
+    whatsapp.requestJoin(groupId, '+14155550123');
+    await waitForGrant(store, invoiceId, 'granted');
+    expect(whatsapp.participants(groupId)).toEqual(['14155550123']);
+    expect(whatsapp.pendingRequests(groupId)).toEqual(['14155550999']);
+
+    // A dispute takes the access away.
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'DISPUTING'));
+    const revoked = await waitForGrant(store, invoiceId, 'revoked');
+    expect(revoked.revoke_reason).toBe('disputed');
+    expect(whatsapp.participants(groupId)).toEqual([]);
+  });
+});
