@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { communityAdapter, type CommunityConfig } from '../src/community/adapters';
 import { grantContext } from '../src/community/grant-context';
-import { planCommunityGrants, setGrantStatus } from '../src/community/grant-records';
+import { joinedByAnyGrant, otherLiveGrants, planCommunityGrants, setGrantStatus } from '../src/community/grant-records';
 import { CommunityPlatformError, type GrantResult } from '../src/community/platform';
 import type { Db } from '../src/db/schema';
 import type { GrantStatus } from '../src/domain/community-grant';
@@ -82,26 +82,29 @@ export function createCommunityActivities(deps: { db: Db; secrets: SecretBox; co
       return { status: 'awaiting_customer', reason: result.reason, awaitingUntil: deadline.toISOString() };
     },
 
-    /** Takes the access away (idempotent on every platform), then closes the grant. */
+    /**
+     * Takes the access away, then closes the grant. Only what this grant gave goes: a member who
+     * was there before buying stays (Discord loses the grant's roles only), and roles or
+     * membership another live grant of the same customer still pays for are kept.
+     */
     async revokeCommunityGrant(input: { grantId: number }): Promise<void> {
       const ctx = await grantContext(db, deps.secrets, input.grantId);
       const { grant } = ctx;
       if (grant.status === 'revoked') return;
-      if (grant.member_id) {
-        try {
-          const adapter = communityAdapter(deps.community, deps.secrets, ctx.connection);
-          await adapter.revoke({
-            grantId: grant.id,
-            spaceId: ctx.space.external_id,
-            roleIds: grant.role_ids,
-            memberId: grant.member_id,
-            removeMember: grant.joined_by_grant,
-            inviteUrl: grant.invite_url,
-          });
-        } catch (error) {
-          if (error instanceof CommunityPlatformError) throw asActivityFailure(error);
-          throw error;
-        }
+      // Discord roles may have been added before the grant could record its member (a partial
+      // failure, a crash): the linked account is the member then.
+      const memberId = grant.member_id ?? (grant.platform === 'discord' ? ctx.customer.userId : null);
+      const others = memberId ? await otherLiveGrants(db, grant, memberId) : [];
+      const roleIds = grant.role_ids.filter((role) => !others.some((o) => o.role_ids.includes(role)));
+      // The member leaves with the last grant standing, if any of their grants brought them in.
+      const removeMember = others.length === 0 && memberId !== null && (grant.joined_by_grant || (await joinedByAnyGrant(db, grant, memberId)));
+      const acts = memberId !== null && (grant.platform === 'discord' ? roleIds.length > 0 || removeMember : removeMember);
+      try {
+        const adapter = communityAdapter(deps.community, deps.secrets, ctx.connection);
+        if (acts) await adapter.revoke({ grantId: grant.id, spaceId: ctx.space.external_id, roleIds, memberId: memberId!, removeMember, inviteUrl: grant.invite_url });
+      } catch (error) {
+        if (error instanceof CommunityPlatformError) throw asActivityFailure(error);
+        throw error;
       }
       await db.transaction().execute((trx) => setGrantStatus(trx, grant.id, 'revoked', grant.revoke_reason, { revoked_at: new Date() }));
     },

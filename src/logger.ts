@@ -14,6 +14,8 @@ export function createLogger(level: string, format: 'json' | 'pretty' | 'auto' =
       paths: [
         'req.headers.authorization',
         'req.headers.cookie',
+        // Telegram's webhook secret.
+        'req.headers["x-telegram-bot-api-secret-token"]',
         'headers.authorization',
         '*.key',
         '*.secret',

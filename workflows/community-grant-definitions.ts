@@ -8,6 +8,8 @@ export interface CommunityGrantInput {
   checkCeilingMs: number;
   /** Looks already made while waiting, carried across continueAsNew. */
   checks?: number;
+  /** Ops asked for a retry just before continueAsNew: the next attempt gives the customer a new window. */
+  freshWindow?: boolean;
 }
 
 export interface CommunityGrantOutcome {

@@ -51,9 +51,9 @@ export async function communityGrant(input: CommunityGrantInput): Promise<Commun
   setHandler(grantStateQuery, () => state);
 
   let checks = input.checks ?? 0;
-  let freshWindow = false;
+  let freshWindow = input.freshWindow ?? false;
   while (!revoke) {
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof communityGrant>({ ...input, checks });
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof communityGrant>({ ...input, checks, freshWindow });
     retry = false;
     acted = false;
     let outcome;

@@ -63,6 +63,16 @@ export function createApp(deps: ApiDependencies): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      serializers: {
+        // The Discord OAuth2 callback's query is a one-time code and link token: not logged.
+        req: (req: { url?: string; query?: unknown }) => {
+          if (req.url?.startsWith('/community/discord/callback')) {
+            req.url = '/community/discord/callback';
+            req.query = undefined;
+          }
+          return req;
+        },
+      },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );

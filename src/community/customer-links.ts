@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/schema';
 import { discordAdapter, telegramAdapter } from './adapters';
 import { sealCredentials } from './connection-credentials';
-import { CommunityRuleError } from './errors';
+import { CommunityConflictError, CommunityRuleError } from './errors';
 import type { CommunityPlatform } from './platform';
 import { type CommunityServices, loadConnection } from './spaces';
 
@@ -18,7 +18,29 @@ export interface LinkInvoice {
   store_id: number;
 }
 
+/**
+ * Once access is granted to an account, relinking another one would leave the first with the
+ * access and nothing to revoke it by: ops revoke first, then the customer links again.
+ */
+async function assertNotGranted(db: Db, invoiceId: number, platform: CommunityPlatform): Promise<void> {
+  const granted = await db.selectFrom('community_grants').select('id').where('invoice_id', '=', invoiceId).where('platform', '=', platform).where('status', '=', 'granted').executeTakeFirst();
+  if (granted) throw new CommunityConflictError('already_granted', `Access on ${platform} was already granted to the linked account (grant ${granted.id}); it cannot be moved to another account`, 'platform');
+}
+
+/** Spends a pending link's token: one winner when two callbacks race with the same token. */
+async function consumeLinkToken(db: Db, linkId: number, token: string, values: { external_user_id: string; username: string | null; credentials_sealed?: string | null }): Promise<boolean> {
+  const updated = await db
+    .updateTable('invoice_community_links')
+    .set({ ...values, linked_at: new Date(), link_token_hash: null, link_token_expires_at: null })
+    .where('id', '=', linkId)
+    .where('link_token_hash', '=', hashLinkToken(token))
+    .returning('id')
+    .executeTakeFirst();
+  return updated !== undefined;
+}
+
 async function issueLinkToken(db: Db, invoice: LinkInvoice, platform: CommunityPlatform): Promise<string> {
+  await assertNotGranted(db, invoice.id, platform);
   // base64url: what Telegram's /start payload allows, and safe in an OAuth2 state.
   const token = randomBytes(24).toString('base64url');
   const expires = new Date(Date.now() + LINK_TOKEN_TTL_MS);
@@ -55,18 +77,12 @@ export async function completeDiscordLink(services: CommunityServices, state: st
   if (!link) throw new CommunityRuleError('link_expired', 'This Discord link has expired or was already used; start linking again from the checkout', 'state');
   const connection = await loadConnection(services.db, link.store_id, 'discord');
   const authorization = await discordAdapter(services.config, services.secrets, connection).exchangeCode({ code, redirectUri });
-  await services.db
-    .updateTable('invoice_community_links')
-    .set({
-      external_user_id: authorization.userId,
-      username: authorization.username,
-      credentials_sealed: sealCredentials(services.secrets, { access_token: authorization.accessToken, refresh_token: authorization.refreshToken, expires_at: authorization.expiresAt }),
-      linked_at: new Date(),
-      link_token_hash: null,
-      link_token_expires_at: null,
-    })
-    .where('id', '=', link.id)
-    .execute();
+  const consumed = await consumeLinkToken(services.db, link.id, state, {
+    external_user_id: authorization.userId,
+    username: authorization.username,
+    credentials_sealed: sealCredentials(services.secrets, { access_token: authorization.accessToken, refresh_token: authorization.refreshToken, expires_at: authorization.expiresAt }),
+  });
+  if (!consumed) throw new CommunityRuleError('link_expired', 'This Discord link was already used; start linking again from the checkout', 'state');
   return { invoiceId: link.invoice_id, username: authorization.username };
 }
 
@@ -81,18 +97,14 @@ export async function startTelegramLink(services: CommunityServices, invoice: Li
 export async function completeTelegramLink(db: Db, payload: string, user: { userId: string; username: string | null }): Promise<number | null> {
   const link = await linkForToken(db, 'telegram', payload);
   if (!link) return null;
-  await db
-    .updateTable('invoice_community_links')
-    .set({ external_user_id: user.userId, username: user.username, linked_at: new Date(), link_token_hash: null, link_token_expires_at: null })
-    .where('id', '=', link.id)
-    .execute();
-  return link.invoice_id;
+  return (await consumeLinkToken(db, link.id, payload, { external_user_id: user.userId, username: user.username })) ? link.invoice_id : null;
 }
 
 /** WhatsApp: the number the customer will ask to join from, in E.164. */
 export async function setWhatsAppPhone(db: Db, invoice: LinkInvoice, phone: string): Promise<string> {
   const parsed = parsePhoneNumberFromString(phone);
   if (!parsed?.isValid()) throw new CommunityRuleError('invalid_phone', 'Give the WhatsApp number in international format, e.g. +14155550123', 'phone');
+  await assertNotGranted(db, invoice.id, 'whatsapp');
   const e164 = parsed.number;
   const values = { phone: e164, external_user_id: e164, linked_at: new Date() };
   await db

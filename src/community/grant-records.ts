@@ -11,7 +11,13 @@ import { recordEvent } from '../events/record';
  */
 export async function planCommunityGrants(db: Db, invoiceId: number): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
-    const invoice = await trx.selectFrom('invoices').select(['id', 'store_id', 'livemode']).where('id', '=', invoiceId).executeTakeFirstOrThrow();
+    const invoice = await trx.selectFrom('invoices').select(['id', 'store_id', 'livemode', 'status', 'subscription_id']).where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+    // Refunded, disputed or voided between completing and planning (a worker was down): nothing to grant.
+    if (invoice.status !== 'COMPLETED') return [];
+    if (invoice.subscription_id !== null) {
+      const subscription = await trx.selectFrom('subscriptions').select('entitlements_revoked_at').where('id', '=', invoice.subscription_id).executeTakeFirst();
+      if (subscription?.entitlements_revoked_at) return [];
+    }
     const accesses = await trx
       .selectFrom('invoice_lines as l')
       .innerJoin('variant_community_access as a', 'a.variant_id', 'l.variant_id')
@@ -59,6 +65,8 @@ export async function setGrantStatus(
   also: { member_id?: string; joined_by_grant?: boolean; invite_url?: string | null; awaiting_until?: Date | null; granted_at?: Date; revoked_at?: Date } = {},
 ): Promise<void> {
   const current = await trx.selectFrom('community_grants').select(['status', 'reason', 'store_id', 'livemode', 'invoice_id', 'platform']).where('id', '=', grantId).forUpdate().executeTakeFirstOrThrow();
+  // Revoked is final: a late attempt (timed out, still running somewhere) never reopens a grant.
+  if (current.status === 'revoked') return;
   const changed = current.status !== status || current.reason !== reason;
   await trx
     .updateTable('community_grants')
@@ -106,6 +114,25 @@ export async function requestGrantRevocation(trx: DbExecutor, where: { invoiceId
     )
     .execute();
   return grants.length;
+}
+
+/** The customer's other grants to the same space that still stand (another order, another variant). */
+export async function otherLiveGrants(db: Db, grant: { id: number; space_id: number }, memberId: string) {
+  return db
+    .selectFrom('community_grants')
+    .select(['id', 'role_ids'])
+    .where('space_id', '=', grant.space_id)
+    .where('member_id', '=', memberId)
+    .where('id', '!=', grant.id)
+    .where('status', '=', 'granted')
+    .where('revoke_requested_at', 'is', null)
+    .execute();
+}
+
+/** Whether one of the customer's grants to this space added them to it (whose removal may have waited for this one). */
+export async function joinedByAnyGrant(db: Db, grant: { space_id: number }, memberId: string): Promise<boolean> {
+  const row = await db.selectFrom('community_grants').select('id').where('space_id', '=', grant.space_id).where('member_id', '=', memberId).where('joined_by_grant', '=', true).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Revocations recorded but not yet told to their workflows (the relay's share). */

@@ -29,6 +29,20 @@ export async function addSpace(services: CommunityServices, storeId: number, pla
   const connection = await loadConnection(services.db, storeId, platform);
   const existing = await services.db.selectFrom('community_spaces').select('id').where('store_id', '=', storeId).where('platform', '=', platform).where('external_id', '=', externalId).where('deleted_at', 'is', null).executeTakeFirst();
   if (existing) throw new CommunityConflictError('space_exists', `This ${SPACE_KINDS[platform]} is already connected (space ${existing.id})`, 'external_id');
+  // Our official Discord bot serves every store: a guild belongs to the store that added it first.
+  if (connection.bot_mode === 'official') {
+    const claimed = await services.db
+      .selectFrom('community_spaces as s')
+      .innerJoin('community_connections as c', 'c.id', 's.connection_id')
+      .select('s.id')
+      .where('s.platform', '=', platform)
+      .where('s.external_id', '=', externalId)
+      .where('s.deleted_at', 'is', null)
+      .where('c.bot_mode', '=', 'official')
+      .where('s.store_id', '!=', storeId)
+      .executeTakeFirst();
+    if (claimed) throw new CommunityConflictError('space_claimed', `This ${SPACE_KINDS[platform]} is connected to another store; ask support if it is yours`, 'external_id');
+  }
   const check = await communityAdapter(services.config, services.secrets, connection).checkSpace(externalId, []);
   if (check.name === null) throw new CommunityRuleError('space_not_found', `The ${platform} bot cannot see ${SPACE_KINDS[platform]} ${externalId}: ${check.issues.map((i) => i.message).join('; ')}`, 'external_id');
   const space = await services.db

@@ -58,6 +58,24 @@ async function connectChat(services: CommunityServices, update: Extract<Telegram
       .where('expires_at', '>', new Date())
       .executeTakeFirst();
     if (!pending) continue;
+    // Anyone in a group can read and repost a code: only its administrators connect it.
+    if (update.fromUserId !== null && !(await telegramAdapter(services.config).isChatAdmin(update.chatId, update.fromUserId))) {
+      logger.warn({ storeId: pending.store_id, chatId: update.chatId }, 'telegram connect code posted by a non-administrator: ignored');
+      continue;
+    }
+    // Our one bot serves every store: a chat belongs to the store that connected it first.
+    const claimed = await services.db
+      .selectFrom('community_spaces')
+      .select('store_id')
+      .where('platform', '=', 'telegram')
+      .where('external_id', '=', update.chatId)
+      .where('store_id', '!=', pending.store_id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (claimed) {
+      logger.warn({ storeId: pending.store_id, chatId: update.chatId }, 'telegram chat already connected to another store: ignored');
+      continue;
+    }
     const connection = await services.db.selectFrom('community_connections').select('id').where('store_id', '=', pending.store_id).where('platform', '=', 'telegram').executeTakeFirstOrThrow();
     const existing = await services.db
       .selectFrom('community_spaces')

@@ -8,6 +8,7 @@ import { handleTelegramUpdate } from './telegram-connect';
 /** Long-poll wait per getUpdates call, and the pause after a failed one. */
 const POLL_SECONDS = 25;
 const FAILURE_PAUSE_MS = 5_000;
+const MAX_TRIES_PER_UPDATE = 5;
 
 /**
  * Our official bot's updates by getUpdates long polling, for deployments without a public
@@ -16,6 +17,8 @@ const FAILURE_PAUSE_MS = 5_000;
  */
 export class TelegramUpdatePoller {
   private readonly abort = new AbortController();
+  /** Failed handling per update: a poison update is skipped after a few tries, not retried forever. */
+  private readonly failures = new Map<number, number>();
   private running: Promise<void> | null = null;
 
   constructor(
@@ -35,7 +38,16 @@ export class TelegramUpdatePoller {
     const cursor = await this.services.db.selectFrom('telegram_update_cursor').select('next_offset').where('bot', '=', bot).executeTakeFirst();
     const updates = await telegramAdapter(this.services.config).fetchUpdates(Number(cursor?.next_offset ?? 0), timeoutSeconds);
     for (const update of updates) {
-      await handleTelegramUpdate(this.services, this.grants, update, this.logger);
+      try {
+        await handleTelegramUpdate(this.services, this.grants, update, this.logger);
+        this.failures.delete(update.updateId);
+      } catch (error) {
+        const failures = (this.failures.get(update.updateId) ?? 0) + 1;
+        this.failures.set(update.updateId, failures);
+        if (failures < MAX_TRIES_PER_UPDATE) throw error;
+        this.failures.delete(update.updateId);
+        this.logger.error({ err: error, updateId: update.updateId, kind: update.kind }, 'telegram update skipped after repeated failures');
+      }
       await this.services.db
         .insertInto('telegram_update_cursor')
         .values({ bot, next_offset: update.updateId + 1 })

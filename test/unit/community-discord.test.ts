@@ -338,8 +338,8 @@ describe('DiscordAdapter against a fake Discord', () => {
       expect(inspect(error)).not.toContain('wrong-secret-123');
 
       const botOnly = new DiscordAdapter({ apiBase: discord.apiBase, botToken: discord.botToken });
-      expect(() => botOnly.authorizeUrl({ redirectUri: REDIRECT_URI, state: 's' })).toThrow(/clientId and clientSecret/);
-      await expect(botOnly.exchangeCode({ code, redirectUri: REDIRECT_URI })).rejects.toThrow(/clientId and clientSecret/);
+      expect(() => botOnly.authorizeUrl({ redirectUri: REDIRECT_URI, state: 's' })).toThrow(expect.objectContaining({ kind: 'not_connected', message: expect.stringMatching(/client id and secret/) }));
+      await expect(botOnly.exchangeCode({ code, redirectUri: REDIRECT_URI })).rejects.toMatchObject({ kind: 'not_connected' });
     });
   });
 

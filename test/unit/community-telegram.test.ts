@@ -228,8 +228,8 @@ describe('Telegram adapter', () => {
       const updates = await adapter.fetchUpdates(0, 0);
       const base = updates[0]!.updateId;
       expect(updates).toEqual([
-        { kind: 'post', updateId: base, chatId: '-1002222222222', chatTitle: 'Sellflow News', chatType: 'channel', text: 'connect sf-7f3a' },
-        { kind: 'post', updateId: base + 1, chatId: String(VIP_CHAT), chatTitle: 'Sellflow VIP', chatType: 'supergroup', text: 'hello' },
+        { kind: 'post', updateId: base, chatId: '-1002222222222', chatTitle: 'Sellflow News', chatType: 'channel', text: 'connect sf-7f3a', fromUserId: null },
+        { kind: 'post', updateId: base + 1, chatId: String(VIP_CHAT), chatTitle: 'Sellflow VIP', chatType: 'supergroup', text: 'hello', fromUserId: String(STRANGER.id) },
         { kind: 'start', updateId: base + 2, userId: '424242', username: 'alice', payload: 'link-abc' },
         { kind: 'join_request', updateId: base + 3, chatId: String(VIP_CHAT), userId: '424242', inviteUrl: null },
       ]);

@@ -113,7 +113,7 @@ describe('Discord', () => {
       roles: [
         { id: MEMBER_ROLE, name: 'Member', position: 2 },
         { id: VIP_ROLE, name: 'VIP', position: 3 },
-        { id: BOT_ROLE, name: 'Sellflow', position: 5, permissions: PermissionFlagsBits.ManageRoles | PermissionFlagsBits.CreateInstantInvite, managed: true },
+        { id: BOT_ROLE, name: 'Sellflow', position: 5, permissions: PermissionFlagsBits.ManageRoles | PermissionFlagsBits.CreateInstantInvite | PermissionFlagsBits.KickMembers, managed: true },
         { id: STAFF_ROLE, name: 'Staff', position: 7 },
       ],
     });
@@ -239,6 +239,42 @@ describe('Discord', () => {
     discord.setRolePosition(GUILD, STAFF_ROLE, 7);
   });
 
+  it('refuses a guild another store connected through the official bot, and does not list the bot servers', async () => {
+    const other = await h.createStore();
+    await ok(api(other, 'put', '/community/connections/discord', { bot_mode: 'official' }));
+    const claimed = await api(other, 'post', '/community/spaces', { platform: 'discord', external_id: GUILD });
+    expect([claimed.status, claimed.body.error?.code]).toEqual([409, 'space_claimed']);
+    const listed = await api(other, 'get', '/community/connections/discord/available');
+    expect([listed.status, listed.body.error?.code]).toEqual([409, 'shared_bot']);
+    const malformed = await api(other, 'post', '/community/spaces', { platform: 'discord', external_id: '../users/@me' });
+    expect([malformed.status, malformed.body.error?.param]).toEqual([422, 'external_id']);
+  });
+
+  it('keeps the roles and membership another live grant still pays for when one grant is revoked', async () => {
+    const basic = await sellableVariant(store, 'Basic', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
+    const vip = await sellableVariant(store, 'VIP', [{ space_id: spaceId, role_ids: [MEMBER_ROLE, VIP_ROLE] }]);
+    const buy = async (variantId: number) => {
+      const invoiceId = await order(store, variantId, 'ivy@shop.example');
+      const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
+      const code = discord.issueAuthorizationCode({ userId: '1300000000000000005', username: 'ivy', scopes: ['identify', 'guilds.join'] });
+      await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+      await complete(store, invoiceId);
+      return { invoiceId, grant: await waitForGrant(store, invoiceId, 'granted') };
+    };
+    const first = await buy(basic);
+    const second = await buy(vip);
+    await ok(api(store, 'post', `/invoices/${first.invoiceId}/community/grants/${first.grant.id}/revoke`), 202);
+    await waitForGrant(store, first.invoiceId, 'revoked');
+    // The first grant added Ivy to the guild, but the second still pays for it and for Member.
+    expect(discord.member(GUILD, '1300000000000000005')).toEqual([MEMBER_ROLE, VIP_ROLE]);
+    await ok(api(store, 'post', `/invoices/${second.invoiceId}/community/grants/${second.grant.id}/revoke`), 202);
+    await waitForGrant(store, second.invoiceId, 'revoked');
+    expect(discord.member(GUILD, '1300000000000000005')).toBeNull();
+    // A revoked grant is over: retrying it is refused.
+    const retried = await api(store, 'post', `/invoices/${second.invoiceId}/community/grants/${second.grant.id}/retry`);
+    expect([retried.status, retried.body.error?.code]).toEqual([409, 'grant_revoked']);
+  });
+
   it("waits out Discord's 429 retry_after through the activity retry policy", async () => {
     const variantId = await sellableVariant(store, 'Rate limited', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
     const invoiceId = await order(store, variantId, 'dave@shop.example');
@@ -265,7 +301,13 @@ describe('Telegram', () => {
     const issued = await ok<{ id: number; code: string; bot_username: string }>(api(store, 'post', '/community/telegram/connect-codes'), 201);
     expect(issued.bot_username).toBe('SellflowTestBot');
     expect((await ok<{ status: string }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`))).status).toBe('pending');
-    telegram.post(TG_CHAT, `connecting ${issued.code}`);
+    // A member who is not an administrator cannot connect the chat with a code they saw.
+    telegram.addMember(TG_CHAT, 4100, 'member');
+    telegram.post(TG_CHAT, `connecting ${issued.code}`, 4100);
+    await poller.pollOnce(0);
+    expect((await ok<{ status: string }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`))).status).toBe('pending');
+    telegram.addMember(TG_CHAT, 4200, 'administrator');
+    telegram.post(TG_CHAT, `connecting ${issued.code}`, 4200);
     await poller.pollOnce(0);
     const status = await ok<{ status: string; space_id: number }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`));
     expect(status.status).toBe('connected');
@@ -423,5 +465,20 @@ describe('WhatsApp', () => {
     const revoked = await waitForGrant(store, invoiceId, 'revoked');
     expect(revoked.revoke_reason).toBe('disputed');
     expect(whatsapp.participants(groupId)).toEqual([]);
+  });
+
+  it('leaves a member who was in the group before buying when the access ends', async () => {
+    whatsapp.addParticipant(groupId, '+14155550177');
+    const variantId = await sellableVariant(store, 'WhatsApp group 2', [{ space_id: spaceId }]);
+    const invoiceId = await order(store, variantId, 'jo@shop.example');
+    await ok(api(store, 'put', `/invoices/${invoiceId}/community/whatsapp`, { phone: '+14155550177' }));
+    await complete(store, invoiceId);
+    await waitForGrant(store, invoiceId, 'granted');
+    // Moving a granted access to another number is refused.
+    const moved = await api(store, 'put', `/invoices/${invoiceId}/community/whatsapp`, { phone: '+14155550178' });
+    expect([moved.status, moved.body.error?.code]).toEqual([409, 'already_granted']);
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'REFUNDED'));
+    await waitForGrant(store, invoiceId, 'revoked');
+    expect(whatsapp.participants(groupId)).toContain('14155550177');
   });
 });

@@ -20,6 +20,11 @@ import { requestCancellation } from '../../src/subscriptions/cancel-subscription
 import { subscriptionChanged } from '../../src/subscriptions/subscription-workflow-client';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { type FakeEsplora, startEsplora } from '../fakes/esplora';
+import { type FakeSlack, startSlack } from '../fakes/slack';
+import { connectPlatform } from '../../src/community/connections';
+import { requestGrantRevocation } from '../../src/community/grant-records';
+import { addSpace } from '../../src/community/spaces';
+import { setVariantAccess } from '../../src/community/variant-access';
 import { openCryptoPayment } from '../../src/gateways/crypto/open-crypto-payment';
 import { startCryptoPaymentWorkflow } from '../../src/gateways/crypto/crypto-payment-workflow-client';
 import { createProduct } from '../../src/catalog/products';
@@ -53,7 +58,9 @@ interface ScenarioContext {
   secrets: SecretBox;
   stripe: StripeBilling;
   esplora: FakeEsplora;
+  slack: FakeSlack;
   crypto: Config['crypto'];
+  community: Config['community'];
 }
 
 /** BIP84's test-vector account key: recorded addresses are the BIP's. */
@@ -161,7 +168,46 @@ async function chargeWebhookScenario(ctx: ScenarioContext): Promise<string> {
   }
 }
 
+/**
+ * A Slack channel sold by a variant, bought by a customer who joins the workspace late; ops
+ * then revoke the grant. Returns the invoice and its grant.
+ */
+async function slackGrantScenario(ctx: ScenarioContext, slug: string) {
+  const services = { db: ctx.db, secrets: ctx.secrets, config: ctx.community };
+  const fixture = await orderFixture(ctx.db, slug);
+  const channel = `C${slug.replace(/[^a-z]/g, '').toUpperCase().slice(0, 9)}`;
+  ctx.slack.addChannel({ id: channel, name: slug, appIsMember: true });
+  await connectPlatform(services, fixture.actor.storeId, { platform: 'slack', token: ctx.slack.token, invite_url: 'https://join.slack.com/t/recorded/shared_invite/zt-1' });
+  const space = await addSpace(services, fixture.actor.storeId, 'slack', channel);
+  await setVariantAccess(ctx.db, fixture.actor.storeId, fixture.variantId, [{ space_id: space.id, role_ids: [], linking_required: false, remove_on_expiry: true }]);
+  const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
+  const invoice = await fixture.invoice();
+  await workflows.start(invoice);
+  await pay(ctx, workflows, invoice);
+  const grantStatus = async () => (await ctx.db.selectFrom('community_grants').select(['id', 'status']).where('invoice_id', '=', invoice.id).executeTakeFirst()) ?? { id: 0, status: 'none' };
+  const until = async (status: string) => {
+    for (let i = 0; i < 200 && (await grantStatus()).status !== status; i += 1) await new Promise((r) => setTimeout(r, 100));
+    return grantStatus();
+  };
+  await until('awaiting_customer');
+  ctx.slack.joinWorkspace({ email: 'r@e.co', name: 'Recorded' });
+  const grant = await until('granted');
+  await ctx.db.transaction().execute((trx) => requestGrantRevocation(trx, { invoiceId: invoice.id, grantId: grant.id }, 'ops'));
+  await ctx.temporal.client.workflow.getHandle(workflowIds.communityGrant(grant.id)).result();
+  return { invoiceId: invoice.id, grantId: grant.id };
+}
+
 const scenarios: Scenario[] = [
+  {
+    // Waits for the customer to join the workspace, grants, then ops revoke.
+    name: 'community-grant-joined-late-then-revoked',
+    run: async (ctx) => workflowIds.communityGrant((await slackGrantScenario(ctx, 'recorded-grant')).grantId),
+  },
+  {
+    // An order whose variant sells community access: completes after starting its grant.
+    name: 'order-with-community-grant',
+    run: async (ctx) => workflowIds.order((await slackGrantScenario(ctx, 'recorded-order-grant')).invoiceId),
+  },
   { name: 'charge-webhook', run: (ctx) => chargeWebhookScenario(ctx) },
   {
     // Renewed once, then unpaid: expires after the grace window, revokes, stops Stripe billing.
@@ -294,6 +340,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`No scenario named ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
   const stripe = await startStripeBilling();
   const esplora = await startEsplora();
+  const slack = await startSlack();
   const config = loadConfig({
     ...process.env,
     SELLFLOW_DATA_DIR: dir,
@@ -307,6 +354,9 @@ async function main(): Promise<void> {
     CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000}}',
     CRYPTO_CONFIRMATIONS: '{"BTC":1}',
     CRYPTO_POLL_SECONDS: '0.5',
+    SLACK_API_URL: slack.url,
+    COMMUNITY_CHECK_SECONDS: '0.3',
+    COMMUNITY_CHECK_MAX_SECONDS: '1',
   });
   installTemporalRuntimeLogger(createLogger('warn'));
   const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath });
@@ -322,7 +372,7 @@ async function main(): Promise<void> {
   try {
     await worker.runUntil(async () => {
       for (const scenario of scenarios.filter((s) => only.length === 0 || only.includes(s.name))) {
-        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db, secrets: SecretBox.fromConfig(config.secrets), stripe, esplora, crypto: config.crypto });
+        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db, secrets: SecretBox.fromConfig(config.secrets), stripe, esplora, slack, crypto: config.crypto, community: config.community });
         const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
         // The file name carries the workflow id the replayer needs: <scenario>--<workflowId>.json
         fs.writeFileSync(path.join(out, `${scenario.name}--${workflowId}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n');
@@ -336,6 +386,7 @@ async function main(): Promise<void> {
     await dev.stop();
     await stripe.close();
     await esplora.close();
+    await slack.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -140,6 +140,9 @@ export class DiscordAdapter implements CommunityAdapter {
     if (!has(PermissionFlagsBits.ManageRoles)) {
       issues.push({ code: 'missing_manage_roles', message: 'The bot lacks the Manage Roles permission, so it cannot give or take roles.' });
     }
+    if (!has(PermissionFlagsBits.KickMembers)) {
+      issues.push({ code: 'missing_kick_members', message: 'The bot lacks the Kick Members permission: customers it added cannot be removed when their access ends.' });
+    }
     if (!has(PermissionFlagsBits.CreateInstantInvite)) {
       issues.push({ code: 'missing_create_instant_invite', message: 'The bot lacks the Create Invite permission, which Discord requires to add customers to the server.' });
     }
@@ -264,7 +267,7 @@ export class DiscordAdapter implements CommunityAdapter {
   }
 
   #oauthClient(): { clientId: string; clientSecret: string } {
-    if (!this.#clientId || !this.#clientSecret) throw new Error('Discord OAuth2 needs clientId and clientSecret in DiscordAdapter options');
+    if (!this.#clientId || !this.#clientSecret) throw new CommunityPlatformError('discord', 'not_connected', 'Discord OAuth2 is not configured: the bot needs its client id and secret (DISCORD_CLIENT_ID / DISCORD_CLIENT_SECRET, or the custom bot\'s)');
     return { clientId: this.#clientId, clientSecret: this.#clientSecret };
   }
 

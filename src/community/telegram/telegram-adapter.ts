@@ -24,7 +24,8 @@ export interface TelegramAdapterOptions {
 /** One update from getUpdates or the webhook, in our terms. Ids are decimal strings. */
 export type TelegramUpdate =
   /** A text message in a group, supergroup or channel the bot is in (how a seller connects a chat). */
-  | { kind: 'post'; updateId: number; chatId: string; chatTitle: string | null; chatType: 'group' | 'supergroup' | 'channel'; text: string }
+  /** fromUserId: the sender in a group; null for channel posts and anonymous admins (only admins post there). */
+  | { kind: 'post'; updateId: number; chatId: string; chatTitle: string | null; chatType: 'group' | 'supergroup' | 'channel'; text: string; fromUserId: string | null }
   /** `/start <payload>` in the bot's private chat: a customer opening the deep link. Bare /start has payload ''. */
   | { kind: 'start'; updateId: number; userId: string; username: string | null; payload: string }
   /** A user asked to join through a link with creates_join_request; inviteUrl is the link they used. */
@@ -182,6 +183,12 @@ export class TelegramAdapter implements CommunityAdapter {
     await this.call('unbanChatMember', { chat_id, user_id, only_if_banned: true });
   }
 
+  /** Whether the user administers the chat (the creator, or an administrator). */
+  async isChatAdmin(chatId: string, userId: string): Promise<boolean> {
+    const member = await this.memberOrNull(chatIdParam(chatId), this.userIdParam(userId));
+    return member?.status === 'creator' || member?.status === 'administrator';
+  }
+
   async botUsername(): Promise<string> {
     return (await this.getMe()).username;
   }
@@ -326,7 +333,8 @@ export function readTelegramUpdate(raw: unknown): TelegramUpdate {
     return { kind: 'start', updateId, userId, username: textOf(from?.username), payload: start[1] ?? '' };
   }
   if (chat.type === 'group' || chat.type === 'supergroup' || chat.type === 'channel') {
-    return { kind: 'post', updateId, chatId, chatTitle: textOf(chat.title), chatType: chat.type, text };
+    const sender = objectOf(message.sender_chat) ? null : idOf(objectOf(message.from)?.id);
+    return { kind: 'post', updateId, chatId, chatTitle: textOf(chat.title), chatType: chat.type, text, fromUserId: chat.type === 'channel' ? null : sender };
   }
   return other;
 }

@@ -10,6 +10,7 @@ import type { ApiDependencies } from '../../context';
 import { validationFailed } from '../../errors';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
+import { requireLiveKey } from '../../live-only';
 
 const platformParam = z.object({ platform: z.enum(['discord', 'slack', 'whatsapp']) });
 const spaceParams = z.object({ space: rowId });
@@ -71,7 +72,10 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       // Checked per platform in the handler, so a missing field is named as such.
       body: z.record(z.string(), z.unknown()).openapi({ description: 'discord: {bot_mode: official} or {bot_mode: custom, client_id, client_secret, bot_token}; slack: {token, invite_url}; whatsapp: {access_token, phone_number_id}' }),
       response: z.object({ data: connectionResponse }),
-      handler: async ({ auth, params, body }) => ({ data: connectionView(await connectPlatform(services, auth.store.id, connectInput(params.platform, body))) }),
+      handler: async ({ auth, params, body }) => {
+        requireLiveKey(auth, 'change community connections');
+        return { data: connectionView(await connectPlatform(services, auth.store.id, connectInput(params.platform, body))) };
+      },
     })
     .route({
       method: 'get',
@@ -83,6 +87,10 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       response: z.object({ data: z.array(z.object({ id: z.string(), name: z.string() })) }),
       handler: async ({ auth, params }) => {
         const connection = await loadConnection(deps.db, auth.store.id, params.platform);
+        // The official bot is in every store's servers: listing them would show them all.
+        if (connection.bot_mode === 'official' && params.platform === 'discord') {
+          throw new CommunityConflictError('shared_bot', 'The official bot serves many stores, so its servers are not listed; invite it to your server and add the server by id', 'platform');
+        }
         return { data: await communityAdapter(services.config, secrets, connection).listSpaces() };
       },
     })
@@ -94,7 +102,10 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'community:write',
       status: 201,
       response: z.object({ data: z.object({ id: z.number(), code: z.string(), expires_at: z.string(), bot_username: z.string().nullable(), instructions: z.string() }) }),
-      handler: async ({ auth }) => ({ data: await issueConnectCode(services, auth.store.id) }),
+      handler: async ({ auth }) => {
+        requireLiveKey(auth, 'connect community chats');
+        return { data: await issueConnectCode(services, auth.store.id) };
+      },
     })
     .route({
       method: 'get',
@@ -127,10 +138,17 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       summary: 'Add a Discord guild, Slack channel or WhatsApp group the connected bot can see (Telegram chats connect by code)',
       tags: ['Community'],
       scope: 'community:write',
-      body: z.object({ platform: z.enum(['discord', 'slack', 'whatsapp']), external_id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_@.:-]+$/, 'a platform id') }),
+      body: z.discriminatedUnion('platform', [
+        z.object({ platform: z.literal('discord'), external_id: z.string().regex(/^\d{15,21}$/, 'a Discord guild id (a snowflake)') }),
+        z.object({ platform: z.literal('slack'), external_id: z.string().regex(/^[CG][A-Z0-9]{5,20}$/, 'a Slack channel id (C… or G…)') }),
+        z.object({ platform: z.literal('whatsapp'), external_id: z.string().regex(/^\d{5,40}$/, 'a WhatsApp group id (digits)') }),
+      ]),
       status: 201,
       response: z.object({ data: spaceResponse }),
-      handler: async ({ auth, body }) => ({ data: await spaceView(deps.db, await addSpace(services, auth.store.id, body.platform, body.external_id)) }),
+      handler: async ({ auth, body }) => {
+        requireLiveKey(auth, 'add community spaces');
+        return { data: await spaceView(deps.db, await addSpace(services, auth.store.id, body.platform, body.external_id)) };
+      },
     })
     .route({
       method: 'get',
@@ -161,8 +179,15 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       params: spaceParams,
       response: z.object({ data: spaceResponse }),
       handler: async ({ auth, params }) => {
+        requireLiveKey(auth, 'remove community spaces');
         const space = await loadSpace(deps.db, auth.store.id, params.space);
-        const used = await deps.db.selectFrom('variant_community_access').select('variant_id').where('space_id', '=', space.id).executeTakeFirst();
+        const used = await deps.db
+          .selectFrom('variant_community_access as a')
+          .innerJoin('product_variants as v', 'v.id', 'a.variant_id')
+          .select('a.variant_id')
+          .where('a.space_id', '=', space.id)
+          .where('v.deleted_at', 'is', null)
+          .executeTakeFirst();
         if (used) throw new CommunityConflictError('space_in_use', `Variant ${used.variant_id} still grants this space; remove it from the variant's community access first`, 'space');
         await deps.db.updateTable('community_spaces').set({ deleted_at: new Date() }).where('id', '=', space.id).execute();
         return { data: await spaceView(deps.db, space) };
@@ -189,6 +214,7 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       body: z.object({ wait_hours: z.number().int().min(1).max(90 * 24) }),
       response: z.object({ data: z.object({ wait_hours: z.number() }) }),
       handler: async ({ auth, body }) => {
+        requireLiveKey(auth, 'change community settings');
         await deps.db.updateTable('stores').set({ community_wait_hours: body.wait_hours, updated_at: new Date() }).where('id', '=', auth.store.id).execute();
         return { data: { wait_hours: body.wait_hours } };
       },

@@ -93,7 +93,7 @@ export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: A
     .route({
       method: 'post',
       path: '/invoices/:invoice/community/grants/:grant/retry',
-      summary: 'Ops: try a grant again (after fixing the setup, or to give the customer a new waiting window)',
+      summary: 'Ops: try a grant again (after fixing the setup, or to give the customer a new waiting window), or a revocation that failed',
       tags: ['Community'],
       scope: 'ops:write',
       params: grantParams,
@@ -101,7 +101,8 @@ export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: A
       response: z.object({ data: panelView }),
       handler: async ({ auth, params }) => {
         const { invoice, grant } = await requireGrant(auth, params.invoice, params.grant);
-        if (grant.revoked_at || grant.revoke_requested_at) throw new CommunityConflictError('grant_revoked', 'This grant was revoked; a revoked grant is not granted again', 'grant');
+        // A grant being revoked can be retried (its revocation failed); a revoked one is over.
+        if (grant.revoked_at) throw new CommunityConflictError('grant_revoked', 'This grant was revoked; a revoked grant is not granted again', 'grant');
         if (!(await grants.retry(grant.id))) throw new CommunityConflictError('grant_not_running', 'This grant has no running workflow to retry', 'grant');
         return { data: await panel(invoice.id) };
       },
