@@ -17,7 +17,8 @@ import {
  * the grant then needs manual action instead of retrying forever.
  */
 const platform = proxyActivities<CommunityActivities>({
-  startToCloseTimeout: '1 minute',
+  // A few platform calls of at most 15 s each; a worker that died mid-call is noticed after this.
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 

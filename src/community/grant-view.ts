@@ -30,3 +30,15 @@ export async function invoiceGrants(db: Db, invoiceId: number) {
     updated_at: g.updated_at.toISOString(),
   }));
 }
+
+/** Each invoice's grants in brief, for the invoice view: state, reason, what the customer must do. */
+export async function grantSummaries(db: Db, invoiceIds: number[]) {
+  if (invoiceIds.length === 0) return [];
+  return db
+    .selectFrom('community_grants as g')
+    .innerJoin('community_spaces as s', 's.id', 'g.space_id')
+    .select(['g.id', 'g.invoice_id', 'g.platform', 's.name as space_name', 'g.status', 'g.reason', 'g.invite_url', 'g.updated_at'])
+    .where('g.invoice_id', 'in', invoiceIds)
+    .orderBy('g.id')
+    .execute();
+}

@@ -1,3 +1,4 @@
+import { grantSummaries } from '../community/grant-view';
 import { laravelTime } from '../catalog/views/timestamps';
 import type { Db, StatusHistoryEntry } from '../db/schema';
 import type { ObjectStorage } from '../storage/object-storage';
@@ -21,6 +22,7 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
   const lines = await db.selectFrom('invoice_lines').select(['id', 'invoice_id', 'variant_id', 'product_id', 'title', 'quantity']).where('invoice_id', 'in', ids).orderBy('id').execute();
   const steps = await db.selectFrom('delivery_steps').selectAll().where('invoice_id', 'in', ids).orderBy('id').execute();
   const replacements = await db.selectFrom('invoices').select(['id', 'replacement_of']).where('replacement_of', 'in', ids).orderBy('id').execute();
+  const grants = await grantSummaries(db, ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
     .map((id) => byId.get(id))
@@ -87,6 +89,10 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
               updated_at: laravelTime(s.updated_at),
             })),
         },
+        // The Community Access panel in brief; GET …/community has the history and the links.
+        community_access: grants
+          .filter((g) => g.invoice_id === invoice.id)
+          .map((g) => ({ id: g.id, platform: g.platform, space: g.space_name, status: g.status, reason: g.reason, invite_url: g.invite_url, updated_at: laravelTime(g.updated_at) })),
       };
     });
 }

@@ -48,7 +48,18 @@ function startWorker() {
     // The API sealed the customers' Discord tokens with the key in this data directory.
     SELLFLOW_DATA_DIR: h.config.dataDir,
   });
+  // The worker's log, shown when the test fails: a stuck grant says why there.
+  child.stderr?.on('data', (chunk: Buffer) => workerLog.push(chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => workerLog.push(chunk.toString()));
   return { child, up: waitForOutput(child, /worker is up/, 60_000) };
+}
+const workerLog: string[] = [];
+async function explained<T>(waiting: Promise<T>): Promise<T> {
+  try {
+    return await waiting;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- worker log (tail) ---\n${workerLog.join('').slice(-6000)}`, { cause: error });
+  }
 }
 
 it('grants and revokes every community access exactly once when the worker is killed mid-grant', async () => {
@@ -94,12 +105,12 @@ it('grants and revokes every community access exactly once when the worker is ki
 
     worker = startWorker();
     await worker.up;
-    const granted = await waitFor(grants, (rows) => rows.length === ORDERS && rows.every((g) => g.status === 'granted'), 120_000);
+    const granted = await explained(waitFor(grants, (rows) => rows.length === ORDERS && rows.every((g) => g.status === 'granted'), 180_000));
     for (const grant of granted) expect(grant.history.filter((e) => e.status === 'granted')).toHaveLength(1);
     for (const { userId } of orders) expect(discord.member(GUILD, userId)).toEqual([ROLE]);
 
     for (const { invoiceId } of orders) await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'REFUNDED'));
-    const revoked = await waitFor(grants, (rows) => rows.every((g) => g.status === 'revoked'), 120_000);
+    const revoked = await explained(waitFor(grants, (rows) => rows.every((g) => g.status === 'revoked'), 120_000));
     for (const grant of revoked) expect(grant.history.filter((e) => e.status === 'revoked')).toHaveLength(1);
     // Nobody keeps the paid role; no grant failed along the way.
     for (const { userId } of orders) expect(discord.member(GUILD, userId) ?? []).not.toContain(ROLE);
@@ -107,4 +118,4 @@ it('grants and revokes every community access exactly once when the worker is ki
   } finally {
     worker.child.kill('SIGKILL');
   }
-}, 300_000);
+}, 420_000);

@@ -46,6 +46,7 @@ beforeAll(async () => {
       DISCORD_CLIENT_SECRET: discord.clientSecret,
       TELEGRAM_API_ROOT: telegram.url,
       TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_WEBHOOK_SECRET: 'telegram-hook-secret-1',
       SLACK_API_URL: slack.url,
       WHATSAPP_API_URL: whatsapp.url,
       COMMUNITY_CHECK_SECONDS: '0.3',
@@ -99,6 +100,41 @@ async function order(store: Store, variantId: number, email = 'buyer@shop.exampl
   return res.body.data.id as number;
 }
 const complete = (store: Store, invoiceId: number) => ok(api(store, 'patch', `/invoices/${invoiceId}/mark-completed`));
+
+/** A subscription for the invoice, ended the way the subscription workflow ends one. */
+async function expireSubscription(store: Store, invoiceId: number, variantId: number, email: string) {
+  const subscription = await h.db
+    .insertInto('subscriptions')
+    .values({
+      store_id: store.id,
+      livemode: true,
+      invoice_id: invoiceId,
+      product_variant_id: variantId,
+      provider: 'stripe',
+      provider_subscription_id: `sub_community_${invoiceId}`,
+      provider_customer_id: null,
+      customer_email: email,
+      status: 'ACTIVE',
+      current_period_start: new Date(Date.now() - 86_400_000),
+      current_period_end: new Date(),
+      period_confirmed: true,
+      cancel_request: null,
+      cancel_request_sent_at: null,
+      payment_failed_at: null,
+      payment_failure_notified_at: null,
+      ended_at: null,
+      end_reason: null,
+      entitlements_revoked_at: null,
+      provider_ended_at: null,
+      provider_event_at: null,
+      renewal_checked_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  // What the subscription workflow runs when the subscription expires.
+  const activities = createSubscriptionActivities({ db: h.db } as Parameters<typeof createSubscriptionActivities>[0]);
+  await activities.revokeSubscriptionEntitlements({ subscriptionId: subscription.id });
+}
 
 describe('Discord', () => {
   let store: Store;
@@ -170,6 +206,8 @@ describe('Discord', () => {
     expect(grant.member_id).toBe('1300000000000000001');
     expect(discord.member(GUILD, '1300000000000000001')).toEqual([MEMBER_ROLE, VIP_ROLE]);
     expect(grant.history.map((e) => e.status)).toEqual(['processing', 'granted']);
+    const invoice = await ok<{ community_access: unknown[] }>(api(store, 'get', `/invoices/${invoiceId}`));
+    expect(invoice.community_access).toEqual([expect.objectContaining({ id: grant.id, platform: 'discord', space: 'Trading Floor', status: 'granted', reason: null })]);
   });
 
   it('adds the roles to a customer already in the guild, and takes only the roles back when the subscription ends', async () => {
@@ -183,37 +221,7 @@ describe('Discord', () => {
     await waitForGrant(store, invoiceId, 'granted');
     expect(discord.member(GUILD, '1300000000000000002')).toEqual([VIP_ROLE]);
 
-    const subscription = await h.db
-      .insertInto('subscriptions')
-      .values({
-        store_id: store.id,
-        livemode: true,
-        invoice_id: invoiceId,
-        product_variant_id: variantId,
-        provider: 'stripe',
-        provider_subscription_id: `sub_community_${invoiceId}`,
-        provider_customer_id: null,
-        customer_email: 'bob@shop.example',
-        status: 'ACTIVE',
-        current_period_start: new Date(Date.now() - 86_400_000),
-        current_period_end: new Date(),
-        period_confirmed: true,
-        cancel_request: null,
-        cancel_request_sent_at: null,
-        payment_failed_at: null,
-        payment_failure_notified_at: null,
-        ended_at: null,
-        end_reason: null,
-        entitlements_revoked_at: null,
-        provider_ended_at: null,
-        provider_event_at: null,
-        renewal_checked_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    // What the subscription workflow runs when the subscription expires.
-    const activities = createSubscriptionActivities({ db: h.db } as Parameters<typeof createSubscriptionActivities>[0]);
-    await activities.revokeSubscriptionEntitlements({ subscriptionId: subscription.id });
+    await expireSubscription(store, invoiceId, variantId, 'bob@shop.example');
     const revoked = await waitForGrant(store, invoiceId, 'revoked');
     expect(revoked.revoke_reason).toBe('subscription_ended');
     // Bob was a member before buying: he stays, without the paid role.
@@ -237,6 +245,19 @@ describe('Discord', () => {
     await waitForGrant(store, invoiceId, 'granted');
     expect(discord.member(GUILD, '1300000000000000003')).toEqual([STAFF_ROLE]);
     discord.setRolePosition(GUILD, STAFF_ROLE, 7);
+  });
+
+  it('waits for a customer who links Discord only after the order completed', async () => {
+    const variantId = await sellableVariant(store, 'Optional link', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
+    const invoiceId = await order(store, variantId, 'late@shop.example');
+    await complete(store, invoiceId);
+    const waiting = await waitForGrant(store, invoiceId, 'awaiting_customer');
+    expect(waiting.reason).toMatch(/authorize Discord/);
+    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
+    const code = discord.issueAuthorizationCode({ userId: '1300000000000000006', username: 'late', scopes: ['identify', 'guilds.join'] });
+    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    await waitForGrant(store, invoiceId, 'granted');
+    expect(discord.member(GUILD, '1300000000000000006')).toEqual([MEMBER_ROLE]);
   });
 
   it('refuses a guild another store connected through the official bot, and does not list the bot servers', async () => {
@@ -343,6 +364,28 @@ describe('Telegram', () => {
     expect(telegram.memberStatus(TG_CHAT, 777001)).not.toBe('kicked');
   });
 
+  it('takes updates from the webhook route with its secret token, and removes the member when the subscription ends', async () => {
+    const variantId = await sellableVariant(store, 'Signals monthly', [{ space_id: spaceId }]);
+    const invoiceId = await order(store, variantId, 'kim@shop.example');
+    const { link } = await ok<{ link: string }>(api(store, 'post', `/invoices/${invoiceId}/community/telegram/link`));
+    const update = { update_id: 990001, message: { message_id: 1, date: 1_760_000_000, chat: { id: 777003, type: 'private' }, from: { id: 777003, is_bot: false, first_name: 'Kim', username: 'kim' }, text: `/start ${new URL(link).searchParams.get('start')}` } };
+    const wrong = await request(h.app).post('/community/telegram/webhook').set('X-Telegram-Bot-Api-Secret-Token', 'nope').send(update);
+    expect(wrong.status).toBe(401);
+    expect((await request(h.app).post('/community/telegram/webhook').set('X-Telegram-Bot-Api-Secret-Token', 'telegram-hook-secret-1').send({ nonsense: true })).status).toBe(422);
+    await request(h.app).post('/community/telegram/webhook').set('X-Telegram-Bot-Api-Secret-Token', 'telegram-hook-secret-1').send(update).expect(200);
+    expect((await ok<{ links: { platform: string; linked: boolean; username: string | null }[] }>(api(store, 'get', `/invoices/${invoiceId}/community`))).links).toEqual([
+      expect.objectContaining({ platform: 'telegram', linked: true, username: 'kim' }),
+    ]);
+    await complete(store, invoiceId);
+    const waiting = await waitForGrant(store, invoiceId, 'awaiting_customer');
+    telegram.requestJoin(TG_CHAT, 777003, waiting.invite_url!);
+    await poller.pollOnce(0);
+    await waitForGrant(store, invoiceId, 'granted');
+    await expireSubscription(store, invoiceId, variantId, 'kim@shop.example');
+    expect((await waitForGrant(store, invoiceId, 'revoked')).revoke_reason).toBe('subscription_ended');
+    expect(telegram.members(TG_CHAT)).not.toContain(777003);
+  });
+
   it('needs manual action without invite rights, retries after 429, and grants after the seller fixes it', async () => {
     const variantId = await sellableVariant(store, 'Signals pro', [{ space_id: spaceId }]);
     const invoiceId = await order(store, variantId, 'frank@shop.example');
@@ -393,6 +436,26 @@ describe('Slack', () => {
     expect(granted.member_id).toBe(userId);
     expect(slack.channelMembers(SLACK_CHANNEL)).toContain(userId);
     expect(granted.history.map((e) => e.status)).toEqual(['processing', 'awaiting_customer', 'granted']);
+  });
+
+  it('removes the member from the channel when the subscription ends, unless the access outlives it', async () => {
+    const userId = slack.joinWorkspace({ email: 'lee@shop.example', name: 'Lee' });
+    const ending = await sellableVariant(store, 'Slack monthly', [{ space_id: spaceId }]);
+    const invoiceId = await order(store, ending, 'lee@shop.example');
+    await complete(store, invoiceId);
+    await waitForGrant(store, invoiceId, 'granted');
+    await expireSubscription(store, invoiceId, ending, 'lee@shop.example');
+    await waitForGrant(store, invoiceId, 'revoked');
+    expect(slack.channelMembers(SLACK_CHANNEL)).not.toContain(userId);
+
+    const lasting = await sellableVariant(store, 'Slack lifetime', [{ space_id: spaceId, remove_on_expiry: false }]);
+    const kept = await order(store, lasting, 'lee@shop.example');
+    await complete(store, kept);
+    await waitForGrant(store, kept, 'granted');
+    await expireSubscription(store, kept, lasting, 'lee@shop.example');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await grantsOf(store, kept))[0]!.status).toBe('granted');
+    expect(slack.channelMembers(SLACK_CHANNEL)).toContain(userId);
   });
 
   it('turns a wait past the store deadline into needs manual action', async () => {
@@ -465,6 +528,24 @@ describe('WhatsApp', () => {
     const revoked = await waitForGrant(store, invoiceId, 'revoked');
     expect(revoked.revoke_reason).toBe('disputed');
     expect(whatsapp.participants(groupId)).toEqual([]);
+  });
+
+  it('needs manual action when the number may not approve, retries through a rate limit after the fix, and removes the member when the subscription ends', async () => {
+    const variantId = await sellableVariant(store, 'WhatsApp monthly', [{ space_id: spaceId }]);
+    const invoiceId = await order(store, variantId, 'max@shop.example');
+    await ok(api(store, 'put', `/invoices/${invoiceId}/community/whatsapp`, { phone: '+14155550155' }));
+    whatsapp.requestJoin(groupId, '+14155550155');
+    whatsapp.failNext(/join_requests/, { status: 403 });
+    await complete(store, invoiceId);
+    const stuck = await waitForGrant(store, invoiceId, 'needs_manual_action');
+    expect(stuck.reason).toMatch(/join_requests answered 403/);
+    whatsapp.failNext(/join_requests/, { status: 429, retryAfterSeconds: 1 });
+    await ok(api(store, 'post', `/invoices/${invoiceId}/community/grants/${stuck.id}/retry`), 202);
+    await waitForGrant(store, invoiceId, 'granted');
+    expect(whatsapp.participants(groupId)).toContain('14155550155');
+    await expireSubscription(store, invoiceId, variantId, 'max@shop.example');
+    await waitForGrant(store, invoiceId, 'revoked');
+    expect(whatsapp.participants(groupId)).not.toContain('14155550155');
   });
 
   it('leaves a member who was in the group before buying when the access ends', async () => {
