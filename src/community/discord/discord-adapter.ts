@@ -14,6 +14,7 @@ import {
   type RESTGetAPICurrentUserGuildsResult,
   type RESTPostOAuth2AccessTokenResult,
 } from 'discord.js';
+import { redactSecrets } from '../redact-secrets';
 import {
   CommunityPlatformError,
   type CommunityAdapter,
@@ -350,6 +351,6 @@ export class DiscordAdapter implements CommunityAdapter {
   }
 
   #scrub(message: string, secrets: string[]): string {
-    return [this.#botToken, this.#clientSecret ?? '', ...secrets].filter((s) => s.length >= 6).reduce((text, s) => text.split(s).join('[redacted]'), message);
+    return redactSecrets(message, [this.#botToken, this.#clientSecret, ...secrets]);
   }
 }

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../redact-secrets';
 import {
   LogLevel,
   WebAPIHTTPError,
@@ -220,7 +221,6 @@ export class SlackAdapter implements CommunityAdapter {
   }
 
   private error(kind: CommunityFailureKind, message: string, options: { retryAfterMs?: number; platformCode?: string | number } = {}): CommunityPlatformError {
-    const scrubbed = this.token ? message.split(this.token).join('[token]') : message;
-    return new CommunityPlatformError('slack', kind, scrubbed, options);
+    return new CommunityPlatformError('slack', kind, redactSecrets(message, [this.token]), options);
   }
 }

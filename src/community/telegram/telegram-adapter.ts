@@ -1,5 +1,6 @@
 import { Telegram, TelegramError } from 'telegraf';
 import type { ChatMember, Opts, Telegram as TelegramMethods, UserFromGetMe } from 'telegraf/types';
+import { redactSecrets } from '../redact-secrets';
 import {
   CommunityPlatformError,
   type CommunityAdapter,
@@ -291,7 +292,7 @@ export class TelegramAdapter implements CommunityAdapter {
 
   /** The token is part of every URL; fetch errors quote the URL, so strip it wherever it appears. */
   private sanitize(text: string): string {
-    return text.split(this.botToken).join('[token]').replace(/\/bot\d+:[^/\s]+/g, '/bot[token]');
+    return redactSecrets(text, [this.botToken]).replace(/\/bot\d+:[^/\s]+/g, '/bot[token]');
   }
 }
 

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
+import { redactSecrets } from '../redact-secrets';
 import {
   CommunityPlatformError,
   type CommunityAdapter,
@@ -288,8 +289,7 @@ export class WhatsAppAdapter implements CommunityAdapter {
 
   /** Builds the error with the token scrubbed: a Graph message may quote what it was sent. */
   private error(kind: CommunityFailureKind, message: string, options: { retryAfterMs?: number; platformCode?: string | number } = {}): CommunityPlatformError {
-    const safe = this.accessToken ? message.split(this.accessToken).join('[token]') : message;
-    return new CommunityPlatformError('whatsapp', kind, safe, options);
+    return new CommunityPlatformError('whatsapp', kind, redactSecrets(message, [this.accessToken]), options);
   }
 }
 
