@@ -9,7 +9,8 @@ import { WhatsAppAdapter } from './whatsapp/whatsapp-adapter';
 
 export type CommunityConfig = Config['community'];
 
-export interface ConnectionRow {
+/** What an adapter needs of a stored connection. */
+export interface AdapterConnection {
   platform: CommunityPlatform;
   bot_mode: 'official' | 'custom';
   credentials_sealed: string | null;
@@ -20,7 +21,7 @@ function officialMissing(platform: CommunityPlatform, variable: string): Communi
   return new CommunityPlatformError(platform, 'not_connected', `The official ${platform} bot is not configured (${variable})`);
 }
 
-export function discordAdapter(config: CommunityConfig, secrets: SecretBox, connection: ConnectionRow): DiscordAdapter {
+export function discordAdapter(config: CommunityConfig, secrets: SecretBox, connection: AdapterConnection): DiscordAdapter {
   const custom = connection.bot_mode === 'custom' ? openCredentials(secrets, discordCredentials, connection.credentials_sealed) : null;
   if (custom) return new DiscordAdapter({ apiBase: config.discord.apiBase, botToken: custom.bot_token, clientId: custom.client_id, clientSecret: custom.client_secret });
   if (!config.discord.botToken) throw officialMissing('discord', 'DISCORD_BOT_TOKEN');
@@ -33,7 +34,7 @@ export function telegramAdapter(config: CommunityConfig): TelegramAdapter {
 }
 
 /** The adapter that acts for this connection: our official bot, or the store's own credentials. */
-export function communityAdapter(config: CommunityConfig, secrets: SecretBox, connection: ConnectionRow): CommunityAdapter {
+export function communityAdapter(config: CommunityConfig, secrets: SecretBox, connection: AdapterConnection): CommunityAdapter {
   switch (connection.platform) {
     case 'discord':
       return discordAdapter(config, secrets, connection);

@@ -43,10 +43,10 @@ export async function connectPlatform(services: CommunityServices, storeId: numb
     .executeTakeFirstOrThrow();
 }
 
-export type ConnectionRow = Awaited<ReturnType<typeof connectPlatform>>;
+export type StoredConnection = Awaited<ReturnType<typeof connectPlatform>>;
 
 /** Never the credentials: only who we act as. */
-export function connectionView(row: ConnectionRow) {
+export function connectionView(row: StoredConnection) {
   return {
     platform: row.platform,
     bot_mode: row.bot_mode,

@@ -4,8 +4,6 @@
  */
 export type CommunityPlatform = 'discord' | 'telegram' | 'slack' | 'whatsapp';
 
-export const COMMUNITY_PLATFORMS: readonly CommunityPlatform[] = ['discord', 'telegram', 'slack', 'whatsapp'];
-
 /**
  * How a platform failure moves a grant:
  * - rate_limited / unavailable: the activity retries (after retryAfterMs when the platform said);
