@@ -81,7 +81,7 @@ export async function claimSerials(
     .orderBy('id')
     .execute();
   if (already.length > 0) return already.map((r) => r.value);
-  const claimed = await sql<{ value: string }>`
+  const claimed = await sql<{ id: number; value: string }>`
     update variant_serials set status = 'SOLD', claim_key = ${input.claimKey}, sold_at = now()
     where id in (
       select id from variant_serials
@@ -90,9 +90,10 @@ export async function claimSerials(
       limit ${input.quantity}
       for update skip locked
     )
-    returning value`.execute(trx);
+    returning id, value`.execute(trx);
   if (claimed.rows.length < input.quantity) {
     throw new OutOfStockError(input.variantId, input.quantity, claimed.rows.length);
   }
-  return claimed.rows.map((r) => r.value);
+  // RETURNING follows no order: hand serials over in stock order, as a retry (ordered by id) returns them.
+  return claimed.rows.sort((a, b) => a.id - b.id).map((r) => r.value);
 }
