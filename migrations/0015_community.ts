@@ -110,6 +110,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('remove_on_expiry', 'boolean', (c) => c.notNull())
     .addColumn('member_id', 'text')
     .addColumn('joined_by_grant', 'boolean', (c) => c.notNull().defaultTo(false))
+    // Set just before a call that may add the member, cleared once the platform answered it: a
+    // crash in between leaves it, and the grant is then taken to have brought the member in.
+    .addColumn('join_pending_at', 'timestamptz')
     .addColumn('invite_url', 'text')
     .addColumn('awaiting_until', 'timestamptz')
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))

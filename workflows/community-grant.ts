@@ -92,6 +92,8 @@ export async function communityGrant(input: CommunityGrantInput): Promise<Commun
 
   state.status = 'revoking';
   for (;;) {
+    // Cleared before the call: an ops retry that arrives while it fails is not lost.
+    retry = false;
     try {
       await platform.revokeCommunityGrant({ grantId });
       break;
@@ -100,7 +102,6 @@ export async function communityGrant(input: CommunityGrantInput): Promise<Commun
       const held = await bookkeeping.holdCommunityGrant({ grantId, reason: `Revoking failed: ${failureReason(error)}` });
       state.status = held.status;
       state.reason = held.reason;
-      retry = false;
       await condition(() => retry);
       state.status = 'revoking';
     }

@@ -14,11 +14,11 @@ export async function planCommunityGrants(db: Db, invoiceId: number): Promise<nu
     const invoice = await trx.selectFrom('invoices').select(['id', 'store_id', 'livemode', 'status', 'subscription_id']).where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
     // Refunded, disputed or voided between completing and planning (a worker was down): nothing to grant.
     if (invoice.status !== 'COMPLETED') return [];
-    if (invoice.subscription_id !== null) {
-      const subscription = await trx.selectFrom('subscriptions').select('entitlements_revoked_at').where('id', '=', invoice.subscription_id).executeTakeFirst();
-      if (subscription?.entitlements_revoked_at) return [];
-    }
-    const accesses = await trx
+    // Locked: a subscription ending at this moment either sees these grants to revoke, or is seen here.
+    const subscriptionEnded =
+      invoice.subscription_id !== null &&
+      (await trx.selectFrom('subscriptions').select('entitlements_revoked_at').where('id', '=', invoice.subscription_id).forUpdate().executeTakeFirst())?.entitlements_revoked_at != null;
+    const sold = await trx
       .selectFrom('invoice_lines as l')
       .innerJoin('variant_community_access as a', 'a.variant_id', 'l.variant_id')
       .innerJoin('community_spaces as s', 's.id', 'a.space_id')
@@ -27,6 +27,8 @@ export async function planCommunityGrants(db: Db, invoiceId: number): Promise<nu
       .where('s.deleted_at', 'is', null)
       .distinct()
       .execute();
+    // Access that outlives the subscription (remove_on_expiry off) is still owed after it ended.
+    const accesses = subscriptionEnded ? sold.filter((access) => !revokesGrant('subscription_ended', access)) : sold;
     for (const access of accesses) {
       await trx
         .insertInto('community_grants')
@@ -62,7 +64,7 @@ export async function setGrantStatus(
   grantId: number,
   status: GrantStatus,
   reason: string | null,
-  also: { member_id?: string; joined_by_grant?: boolean; invite_url?: string | null; awaiting_until?: Date | null; granted_at?: Date; revoked_at?: Date } = {},
+  also: { member_id?: string; joined_by_grant?: boolean; join_pending_at?: null; invite_url?: string | null; awaiting_until?: Date | null; granted_at?: Date; revoked_at?: Date } = {},
 ): Promise<void> {
   const current = await trx.selectFrom('community_grants').select(['status', 'reason', 'store_id', 'livemode', 'invoice_id', 'platform']).where('id', '=', grantId).forUpdate().executeTakeFirstOrThrow();
   // Revoked is final: a late attempt (timed out, still running somewhere) never reopens a grant.
@@ -127,12 +129,6 @@ export async function otherLiveGrants(db: Db, grant: { id: number; space_id: num
     .where('status', '=', 'granted')
     .where('revoke_requested_at', 'is', null)
     .execute();
-}
-
-/** Whether one of the customer's grants to this space added them to it (whose removal may have waited for this one). */
-export async function joinedByAnyGrant(db: Db, grant: { space_id: number }, memberId: string): Promise<boolean> {
-  const row = await db.selectFrom('community_grants').select('id').where('space_id', '=', grant.space_id).where('member_id', '=', memberId).where('joined_by_grant', '=', true).executeTakeFirst();
-  return row !== undefined;
 }
 
 /** Revocations recorded but not yet told to their workflows (the relay's share). */

@@ -17,11 +17,16 @@ async function ignoreEnded(signalling: Promise<unknown>): Promise<boolean> {
 
 /** The API's, the relay's and the Telegram poller's side of the grant workflows. */
 export class CommunityGrantWorkflows {
+  private readonly checks: { checkMs: number; checkCeilingMs: number };
+
+  /** Callers hand in the whole community config: only the pacing goes on, never its bot tokens into workflow history. */
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly checks: { checkMs: number; checkCeilingMs: number },
-  ) {}
+    pacing: { checkMs: number; checkCeilingMs: number },
+  ) {
+    this.checks = { checkMs: pacing.checkMs, checkCeilingMs: pacing.checkCeilingMs };
+  }
 
   /**
    * Through signal-with-start: a grant planned but whose workflow the order has not started yet

@@ -60,6 +60,13 @@ export interface GrantRequest {
   customer: CustomerIdentity;
   /** An invite link this grant already issued (Telegram, WhatsApp): reuse, never issue twice. */
   inviteUrl: string | null;
+  /**
+   * Called with the member's platform id just before the one call that may add them (Discord's
+   * add-member, Telegram's and WhatsApp's approval, Slack's invite), so that the grant is on
+   * record before access exists; it throws, and nothing is called, when the grant was revoked
+   * in the meantime.
+   */
+  beforeJoin(memberId: string): Promise<void>;
 }
 
 export type GrantResult =
@@ -72,9 +79,11 @@ export interface RevokeRequest {
   grantId: number;
   spaceId: string;
   roleIds: string[];
-  memberId: string;
-  /** Discord: remove the member from the guild too (the grant added them); otherwise only roles. */
+  /** null when the customer never became a member through this grant: only its invite link goes. */
+  memberId: string | null;
+  /** Remove the member from the space (the grant added them); Discord otherwise takes only the roles. */
   removeMember: boolean;
+  /** Telegram: the grant's own invite link, revoked first so nobody joins through it afterwards. */
   inviteUrl: string | null;
 }
 

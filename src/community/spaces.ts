@@ -45,24 +45,36 @@ export async function addSpace(services: CommunityServices, storeId: number, pla
   }
   const check = await communityAdapter(services.config, services.secrets, connection).checkSpace(externalId, []);
   if (check.name === null) throw new CommunityRuleError('space_not_found', `The ${platform} bot cannot see ${SPACE_KINDS[platform]} ${externalId}: ${check.issues.map((i) => i.message).join('; ')}`, 'external_id');
-  const space = await services.db
-    .insertInto('community_spaces')
-    .values({
-      store_id: storeId,
-      connection_id: connection.id,
-      platform,
-      external_id: externalId,
-      name: check.name,
-      kind: SPACE_KINDS[platform],
-      roles: JSON.stringify(check.roles ?? []),
-      health_status: check.issues.length === 0 ? 'healthy' : 'unhealthy',
-      health_issues: JSON.stringify(check.issues),
-      health_checked_at: new Date(),
-      deleted_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const space = await uniqueSpace(platform, () =>
+    services.db
+      .insertInto('community_spaces')
+      .values({
+        store_id: storeId,
+        connection_id: connection.id,
+        platform,
+        external_id: externalId,
+        name: check.name,
+        kind: SPACE_KINDS[platform],
+        roles: JSON.stringify(check.roles ?? []),
+        health_status: check.issues.length === 0 ? 'healthy' : 'unhealthy',
+        health_issues: JSON.stringify(check.issues),
+        health_checked_at: new Date(),
+        deleted_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
   return space;
+}
+
+/** The same guild, channel or group added twice at once: the loser hears 409, not 500. */
+async function uniqueSpace<T>(platform: CommunityPlatform, insert: () => Promise<T>): Promise<T> {
+  try {
+    return await insert();
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new CommunityConflictError('space_exists', `This ${SPACE_KINDS[platform]} was just connected by another request`, 'external_id');
+    throw error;
+  }
 }
 
 /** The seller's setup as the platform sees it now, stored on the space ("Check Health", "Sync Roles"). */

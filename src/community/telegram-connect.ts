@@ -59,7 +59,7 @@ async function connectChat(services: CommunityServices, update: Extract<Telegram
       .executeTakeFirst();
     if (!pending) continue;
     // Anyone in a group can read and repost a code: only its administrators connect it.
-    if (update.fromUserId !== null && !(await telegramAdapter(services.config).isChatAdmin(update.chatId, update.fromUserId))) {
+    if (update.asOtherChat || (update.fromUserId !== null && !(await telegramAdapter(services.config).isChatAdmin(update.chatId, update.fromUserId)))) {
       logger.warn({ storeId: pending.store_id, chatId: update.chatId }, 'telegram connect code posted by a non-administrator: ignored');
       continue;
     }
@@ -85,13 +85,24 @@ async function connectChat(services: CommunityServices, update: Extract<Telegram
       .where('external_id', '=', update.chatId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
+    if (!existing) {
+      // The same post by polling and by webhook at once: one insert wins, the other finds it.
+      await services.db
+        .insertInto('community_spaces')
+        .values({ store_id: pending.store_id, connection_id: connection.id, platform: 'telegram', external_id: update.chatId, name: update.chatTitle, kind: update.chatType, deleted_at: null })
+        .onConflict((oc) => oc.columns(['store_id', 'platform', 'external_id']).where('deleted_at', 'is', null).doNothing())
+        .execute();
+    }
     const spaceId =
       existing?.id ??
       (
         await services.db
-          .insertInto('community_spaces')
-          .values({ store_id: pending.store_id, connection_id: connection.id, platform: 'telegram', external_id: update.chatId, name: update.chatTitle, kind: update.chatType, deleted_at: null })
-          .returning('id')
+          .selectFrom('community_spaces')
+          .select('id')
+          .where('store_id', '=', pending.store_id)
+          .where('platform', '=', 'telegram')
+          .where('external_id', '=', update.chatId)
+          .where('deleted_at', 'is', null)
           .executeTakeFirstOrThrow()
       ).id;
     await services.db.updateTable('telegram_connect_codes').set({ space_id: spaceId }).where('id', '=', pending.id).execute();

@@ -80,6 +80,7 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
   const codes = new Map<string, FakeToken & { redirectUri: string | null }>();
   const requests: RecordedDiscordRequest[] = [];
   const failures: Failure[] = [];
+  const lostReplies: { route: string; times: number }[] = [];
   const secret = (prefix: string) => `${prefix}${randomBytes(15).toString('base64url')}`;
 
   const guildOf = (id: string) => {
@@ -268,6 +269,13 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
       const failure = failures.find((f) => f.times > 0 && f.matches(`${method} ${path.split('?')[0]}`));
       if (failure) failure.times -= 1;
       const reply = failure ? injected(failure) : url === path ? NOT_FOUND : handle(method, path, authorization, typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}, form);
+      const lost = lostReplies.find((l) => l.times > 0 && l.route === `${method} ${path.split('?')[0]}`);
+      if (lost && !failure) {
+        // Done, but the answer never arrives: the connection drops as a dying worker's would.
+        lost.times -= 1;
+        res.socket?.destroy();
+        return;
+      }
       res.writeHead(reply.status, { ...(reply.body === undefined ? {} : { 'content-type': 'application/json' }), ...reply.headers });
       res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
     });
@@ -333,6 +341,10 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
     failNext(route: RegExp | string, failure: { status: number; retryAfterSeconds?: number; times?: number; global?: boolean }) {
       const matches = typeof route === 'string' ? (r: string) => r === route : (r: string) => route.test(r);
       failures.push({ route: String(route), matches, status: failure.status, retryAfterSeconds: failure.retryAfterSeconds ?? 1, global: failure.global ?? false, times: failure.times ?? 1 });
+    },
+    /** The next `times` requests to `route` ('PUT /guilds/1/members/2') take effect, but their connection drops before the reply. */
+    loseReplyNext(route: string, times = 1) {
+      lostReplies.push({ route, times });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -14,6 +14,7 @@ const VIP_ROLE = '1200000000000000012';
 const STAFF_ROLE = '1200000000000000013';
 const BOOSTER_ROLE = '1200000000000000014';
 const CUSTOMER = '1300000000000000001';
+const OTHER_USER = '1300000000000000002';
 const REDIRECT_URI = 'https://shop.example.com/community/discord/callback';
 const BOT_PERMISSIONS = PermissionFlagsBits.ManageRoles | PermissionFlagsBits.CreateInstantInvite | PermissionFlagsBits.KickMembers;
 const NO_PERMISSIONS = 0n;
@@ -56,6 +57,7 @@ describe('DiscordAdapter against a fake Discord', () => {
     roleIds,
     customer: customer(identity),
     inviteUrl: null,
+    beforeJoin: async () => undefined,
   });
   const joinToken = (scopes = ['identify', 'guilds.join']) => discord.issueAccessToken({ userId: CUSTOMER, username: 'alice', scopes });
 
@@ -92,6 +94,18 @@ describe('DiscordAdapter against a fake Discord', () => {
 
       expect(await adapter.grant(request)).toEqual({ status: 'granted', memberId: CUSTOMER, joinedByGrant: false });
       expect(discord.member(GUILD, CUSTOMER)).toEqual([MEMBER_ROLE, VIP_ROLE]);
+    });
+
+    it('records the member just before the call that adds them, and calls nothing when recording refuses', async () => {
+      const recorded: { memberId: string; requestsBefore: number }[] = [];
+      const request = { ...grantRequest({ userId: CUSTOMER, accessToken: joinToken() }), beforeJoin: async (memberId: string) => void recorded.push({ memberId, requestsBefore: discord.requests.length }) };
+      expect(await adapter.grant(request)).toMatchObject({ status: 'granted', joinedByGrant: true });
+      expect(recorded).toEqual([{ memberId: CUSTOMER, requestsBefore: 0 }]);
+
+      const revokedMeanwhile = { ...grantRequest({ userId: OTHER_USER, accessToken: discord.issueAccessToken({ userId: OTHER_USER, username: 'bob', scopes: ['identify', 'guilds.join'] }) }), beforeJoin: () => Promise.reject(new Error('the grant was revoked')) };
+      await expect(adapter.grant(revokedMeanwhile)).rejects.toThrow('the grant was revoked');
+      expect(discord.requests).toHaveLength(1);
+      expect(discord.member(GUILD, OTHER_USER)).toBeNull();
     });
 
     it('without a token, gives roles to a member and waits for an unknown one to authorize', async () => {

@@ -9,7 +9,7 @@ const EMAIL = 'ada@example.com';
 const TOKEN = 'xoxb-1111-2222-SECRETSECRETSECRET';
 
 const customer = (identity: Partial<CustomerIdentity>): CustomerIdentity => ({ userId: null, accessToken: null, email: null, phone: null, ...identity });
-const grantRequest = (identity: Partial<CustomerIdentity>, spaceId = CHANNEL): GrantRequest => ({ grantId: 7, spaceId, roleIds: [], customer: customer(identity), inviteUrl: INVITE_URL });
+const grantRequest = (identity: Partial<CustomerIdentity>, spaceId = CHANNEL): GrantRequest => ({ grantId: 7, spaceId, roleIds: [], customer: customer(identity), inviteUrl: INVITE_URL, beforeJoin: async () => undefined });
 const revokeRequest = (memberId: string, spaceId = CHANNEL): RevokeRequest => ({ grantId: 7, spaceId, roleIds: [], memberId, removeMember: true, inviteUrl: INVITE_URL });
 
 /** What a call rejected with, as a CommunityPlatformError, checked to hold no token. */

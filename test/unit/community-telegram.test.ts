@@ -26,6 +26,7 @@ const grantRequest = (overrides: Partial<GrantRequest> = {}): GrantRequest => ({
   roleIds: [],
   customer: { userId: String(CUSTOMER.id), accessToken: null, email: null, phone: null },
   inviteUrl: null,
+  beforeJoin: async () => undefined,
   ...overrides,
 });
 
@@ -228,8 +229,8 @@ describe('Telegram adapter', () => {
       const updates = await adapter.fetchUpdates(0, 0);
       const base = updates[0]!.updateId;
       expect(updates).toEqual([
-        { kind: 'post', updateId: base, chatId: '-1002222222222', chatTitle: 'Sellflow News', chatType: 'channel', text: 'connect sf-7f3a', fromUserId: null },
-        { kind: 'post', updateId: base + 1, chatId: String(VIP_CHAT), chatTitle: 'Sellflow VIP', chatType: 'supergroup', text: 'hello', fromUserId: String(STRANGER.id) },
+        { kind: 'post', updateId: base, chatId: '-1002222222222', chatTitle: 'Sellflow News', chatType: 'channel', text: 'connect sf-7f3a', fromUserId: null, asOtherChat: false },
+        { kind: 'post', updateId: base + 1, chatId: String(VIP_CHAT), chatTitle: 'Sellflow VIP', chatType: 'supergroup', text: 'hello', fromUserId: String(STRANGER.id), asOtherChat: false },
         { kind: 'start', updateId: base + 2, userId: '424242', username: 'alice', payload: 'link-abc' },
         { kind: 'join_request', updateId: base + 3, chatId: String(VIP_CHAT), userId: '424242', inviteUrl: null },
       ]);
@@ -269,6 +270,11 @@ describe('Telegram adapter', () => {
         inviteUrl: 'https://t.me/+abc',
       });
       expect(readTelegramUpdate({ update_id: 10, my_chat_member: { chat } })).toEqual({ kind: 'other', updateId: 10 });
+      // Posted as the group itself (an anonymous administrator) or as some other chat (anyone's channel).
+      const anonymousAdmin = { update_id: 11, message: { message_id: 2, date: 1, chat, from: { id: 1087968824, is_bot: true }, sender_chat: chat, text: 'sf-code' } };
+      expect(readTelegramUpdate(anonymousAdmin)).toMatchObject({ kind: 'post', fromUserId: null, asOtherChat: false });
+      const asChannel = { update_id: 12, message: { message_id: 3, date: 1, chat, from: { id: 136817688, is_bot: true }, sender_chat: { id: -1009999999999, type: 'channel', title: 'Anyone' }, text: 'sf-code' } };
+      expect(readTelegramUpdate(asChannel)).toMatchObject({ kind: 'post', fromUserId: null, asOtherChat: true });
       expect(() => readTelegramUpdate({ message: {} })).toThrow(TypeError);
       expect(() => readTelegramUpdate('nope')).toThrow(TypeError);
     });

@@ -38,6 +38,7 @@ describe('WhatsApp community adapter', () => {
     roleIds: [],
     customer: { userId: null, accessToken: null, email: null, phone },
     inviteUrl: null,
+    beforeJoin: async () => undefined,
     ...overrides,
   });
   const calls = (method: string, pathEnd: string) => graph.requests.filter((r) => r.method === method && r.path.endsWith(pathEnd));

@@ -1,3 +1,4 @@
+import { randomInt, randomUUID } from 'node:crypto';
 import { PermissionFlagsBits } from 'discord.js';
 import request from 'supertest';
 import { createSubscriptionActivities } from '../../activities/subscriptions';
@@ -134,6 +135,7 @@ async function expireSubscription(store: Store, invoiceId: number, variantId: nu
   // What the subscription workflow runs when the subscription expires.
   const activities = createSubscriptionActivities({ db: h.db } as Parameters<typeof createSubscriptionActivities>[0]);
   await activities.revokeSubscriptionEntitlements({ subscriptionId: subscription.id });
+  return subscription.id;
 }
 
 describe('Discord', () => {
@@ -294,6 +296,49 @@ describe('Discord', () => {
     // A revoked grant is over: retrying it is refused.
     const retried = await api(store, 'post', `/invoices/${second.invoiceId}/community/grants/${second.grant.id}/retry`);
     expect([retried.status, retried.body.error?.code]).toEqual([409, 'grant_revoked']);
+
+    // Ivy comes back on her own, then buys again: that grant found her in the guild, so its end leaves her there.
+    discord.addMember(GUILD, '1300000000000000005', [], 'ivy');
+    const third = await buy(basic);
+    await ok(api(store, 'post', `/invoices/${third.invoiceId}/community/grants/${third.grant.id}/revoke`), 202);
+    await waitForGrant(store, third.invoiceId, 'revoked');
+    expect(discord.member(GUILD, '1300000000000000005')).toEqual([]);
+  });
+
+  it('counts a member added by a call whose answer was lost as brought in by the grant, and removes them on refund', async () => {
+    const erin = '1300000000000000007';
+    const variantId = await sellableVariant(store, 'Lost answer', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
+    const invoiceId = await order(store, variantId, 'erin@shop.example');
+    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
+    const code = discord.issueAuthorizationCode({ userId: erin, username: 'erin', scopes: ['identify', 'guilds.join'] });
+    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    discord.loseReplyNext(`PUT /guilds/${GUILD}/members/${erin}`);
+    const before = discord.requests.length;
+    await complete(store, invoiceId);
+    const grant = await waitForGrant(store, invoiceId, 'granted');
+    // Discord added Erin on the first call; the retry heard she was already a member.
+    expect(discord.requests.slice(before).filter((r) => r.method === 'PUT' && r.path === `/guilds/${GUILD}/members/${erin}`)).toHaveLength(2);
+    expect(await h.db.selectFrom('community_grants').select(['joined_by_grant', 'join_pending_at']).where('id', '=', grant.id).executeTakeFirstOrThrow()).toEqual({ joined_by_grant: true, join_pending_at: null });
+
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'REFUNDED'));
+    expect((await waitForGrant(store, invoiceId, 'revoked')).revoke_reason).toBe('refunded');
+    expect(discord.member(GUILD, erin)).toBeNull();
+  });
+
+  it('plans only the access that outlives a subscription which ended before the order completed', async () => {
+    const outlives = await sellableVariant(store, 'Lifetime lounge', [{ space_id: spaceId, role_ids: [MEMBER_ROLE], remove_on_expiry: false }]);
+    const tied = await sellableVariant(store, 'Monthly lounge', [{ space_id: spaceId, role_ids: [VIP_ROLE] }]);
+    for (const [variantId, planned] of [
+      [outlives, 1],
+      [tied, 0],
+    ] as const) {
+      const invoiceId = await order(store, variantId, 'finn@shop.example');
+      const subscriptionId = await expireSubscription(store, invoiceId, variantId, 'finn@shop.example');
+      await h.db.updateTable('invoices').set({ subscription_id: subscriptionId }).where('id', '=', invoiceId).execute();
+      await complete(store, invoiceId);
+      await h.temporal.client.workflow.getHandle(`order-${invoiceId}`).result();
+      expect(await grantsOf(store, invoiceId)).toHaveLength(planned);
+    }
   });
 
   it("waits out Discord's 429 retry_after through the activity retry policy", async () => {
@@ -313,6 +358,22 @@ describe('Discord', () => {
   });
 });
 
+it('starts a grant workflow for a revocation with its pacing only, never the bot tokens', async () => {
+  // A queue no worker polls: the started workflow is only looked at.
+  const grants = new CommunityGrantWorkflows(h.temporal.client, `no-worker-${randomUUID()}`, h.config.community);
+  const grantId = randomInt(2 ** 30, 2 ** 31 - 1);
+  await grants.revoke(grantId);
+  const handle = h.temporal.client.workflow.getHandle(`grant-${grantId}`);
+  try {
+    const history = await handle.fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const input = JSON.parse(Buffer.from(started!.input!.payloads![0]!.data!).toString());
+    expect(input).toEqual({ grantId, checkMs: 300, checkCeilingMs: 1000 });
+  } finally {
+    await handle.terminate('test over');
+  }
+});
+
 describe('Telegram', () => {
   let store: Store;
   let spaceId: number;
@@ -326,6 +387,10 @@ describe('Telegram', () => {
     telegram.addMember(TG_CHAT, 4100, 'member');
     telegram.post(TG_CHAT, `connecting ${issued.code}`, 4100);
     await poller.pollOnce(0);
+    expect((await ok<{ status: string }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`))).status).toBe('pending');
+    // Nor anyone posting it as their own channel, which hides who they are.
+    const asChannel = { update_id: 990100, message: { message_id: 9, date: 1_760_000_000, chat: { id: TG_CHAT, type: 'supergroup', title: 'Paid signals' }, from: { id: 136817688, is_bot: true, first_name: 'Channel' }, sender_chat: { id: -1009876543210, type: 'channel', title: 'Not the seller' }, text: issued.code } };
+    await request(h.app).post('/community/telegram/webhook').set('X-Telegram-Bot-Api-Secret-Token', 'telegram-hook-secret-1').send(asChannel).expect(200);
     expect((await ok<{ status: string }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`))).status).toBe('pending');
     telegram.addMember(TG_CHAT, 4200, 'administrator');
     telegram.post(TG_CHAT, `connecting ${issued.code}`, 4200);

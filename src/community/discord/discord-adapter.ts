@@ -174,6 +174,7 @@ export class DiscordAdapter implements CommunityAdapter {
     }
     const accessToken = customer.accessToken;
     let joinedByGrant: boolean;
+    await request.beforeJoin(userId);
     try {
       // queueRequest hands back the response itself: 201 (member object) = added now, 204 = already a member.
       const response = await this.#rest.queueRequest({
@@ -196,6 +197,7 @@ export class DiscordAdapter implements CommunityAdapter {
 
   async revoke(request: RevokeRequest): Promise<void> {
     const { spaceId, memberId } = request;
+    if (memberId === null) return;
     for (const roleId of request.roleIds) {
       try {
         await this.#rest.delete(Routes.guildMemberRole(spaceId, memberId, roleId));

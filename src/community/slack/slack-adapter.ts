@@ -149,6 +149,7 @@ export class SlackAdapter implements CommunityAdapter {
       userId = await this.findWorkspaceMember(email);
       if (!userId) return { status: 'awaiting_customer', reason: AWAITING_WORKSPACE_JOIN, inviteUrl: request.inviteUrl };
     }
+    await request.beforeJoin(userId);
     try {
       await this.client.conversations.invite({ channel: request.spaceId, users: userId });
     } catch (error) {
@@ -159,6 +160,7 @@ export class SlackAdapter implements CommunityAdapter {
   }
 
   async revoke(request: RevokeRequest): Promise<void> {
+    if (request.memberId === null || !request.removeMember) return;
     try {
       await this.client.conversations.kick({ channel: request.spaceId, user: request.memberId });
     } catch (error) {

@@ -25,8 +25,11 @@ export interface TelegramAdapterOptions {
 /** One update from getUpdates or the webhook, in our terms. Ids are decimal strings. */
 export type TelegramUpdate =
   /** A text message in a group, supergroup or channel the bot is in (how a seller connects a chat). */
-  /** fromUserId: the sender in a group; null for channel posts and anonymous admins (only admins post there). */
-  | { kind: 'post'; updateId: number; chatId: string; chatTitle: string | null; chatType: 'group' | 'supergroup' | 'channel'; text: string; fromUserId: string | null }
+  /**
+   * fromUserId: the sender in a group; null for channel posts and anonymous admins (only admins post there).
+   * asOtherChat: posted in a group as some other chat (a user's own channel), so nobody can be checked.
+   */
+  | { kind: 'post'; updateId: number; chatId: string; chatTitle: string | null; chatType: 'group' | 'supergroup' | 'channel'; text: string; fromUserId: string | null; asOtherChat: boolean }
   /** `/start <payload>` in the bot's private chat: a customer opening the deep link. Bare /start has payload ''. */
   | { kind: 'start'; updateId: number; userId: string; username: string | null; payload: string }
   /** A user asked to join through a link with creates_join_request; inviteUrl is the link they used. */
@@ -140,6 +143,7 @@ export class TelegramAdapter implements CommunityAdapter {
     // A ban the seller set is theirs to lift; approving or inviting around it would undo it.
     if (member?.status === 'kicked') throw new CommunityPlatformError('telegram', 'invalid_request', `Telegram user ${userId} is banned from chat ${request.spaceId}; an administrator must unban them first`);
 
+    await request.beforeJoin(userId);
     try {
       await this.raw('approveChatJoinRequest', { chat_id, user_id });
       return { status: 'granted', memberId: userId, joinedByGrant: true };
@@ -165,7 +169,6 @@ export class TelegramAdapter implements CommunityAdapter {
 
   async revoke(request: RevokeRequest): Promise<void> {
     const chat_id = chatIdParam(request.spaceId);
-    const user_id = this.userIdParam(request.memberId);
     // The link first, so no join request through it can be approved once access has ended.
     if (request.inviteUrl !== null) {
       try {
@@ -174,6 +177,8 @@ export class TelegramAdapter implements CommunityAdapter {
         if (!(error instanceof TelegramError && error.code === 400 && LINK_ALREADY_DEAD.test(error.description))) throw this.classify('revokeChatInviteLink', error);
       }
     }
+    if (request.memberId === null || !request.removeMember) return;
+    const user_id = this.userIdParam(request.memberId);
     try {
       await this.raw('banChatMember', { chat_id, user_id });
     } catch (error) {
@@ -334,8 +339,11 @@ export function readTelegramUpdate(raw: unknown): TelegramUpdate {
     return { kind: 'start', updateId, userId, username: textOf(from?.username), payload: start[1] ?? '' };
   }
   if (chat.type === 'group' || chat.type === 'supergroup' || chat.type === 'channel') {
-    const sender = objectOf(message.sender_chat) ? null : idOf(objectOf(message.from)?.id);
-    return { kind: 'post', updateId, chatId, chatTitle: textOf(chat.title), chatType: chat.type, text, fromUserId: chat.type === 'channel' ? null : sender };
+    const senderChatId = idOf(objectOf(message.sender_chat)?.id);
+    const sender = senderChatId !== null ? null : idOf(objectOf(message.from)?.id);
+    // As the group itself is an anonymous administrator; as another chat (anyone's own channel) proves nothing.
+    const asOtherChat = chat.type !== 'channel' && senderChatId !== null && senderChatId !== chatId;
+    return { kind: 'post', updateId, chatId, chatTitle: textOf(chat.title), chatType: chat.type, text, fromUserId: chat.type === 'channel' ? null : sender, asOtherChat };
   }
   return other;
 }

@@ -191,6 +191,7 @@ export class WhatsAppAdapter implements CommunityAdapter {
     const pending = await this.joinRequests(request.spaceId);
     const own = pending.find((r) => r.wa_id !== undefined && waIdKey(r.wa_id) === phone.key);
     if (own) {
+      await request.beforeJoin(phone.e164);
       const result = await this.call('POST', `${groupPath}/join_requests`, approveResult, { body: { messaging_product: 'whatsapp', join_requests: [own.join_request_id] } });
       const failed = result.failed_join_requests?.find((f) => f.join_request_id === own.join_request_id);
       if (!failed) return { status: 'granted', memberId: phone.e164, joinedByGrant: true };
@@ -204,6 +205,7 @@ export class WhatsAppAdapter implements CommunityAdapter {
   }
 
   async revoke(request: RevokeRequest): Promise<void> {
+    if (request.memberId === null || !request.removeMember) return;
     const phone = parsePhone(request.memberId);
     if (!phone) throw this.error('invalid_request', `${request.memberId} is not a phone number; cannot remove it from group ${request.spaceId}`);
     let result: z.infer<typeof removeResult>;

@@ -87,6 +87,7 @@ export interface CommunityGrantsTable {
   remove_on_expiry: boolean;
   member_id: string | null;
   joined_by_grant: Generated<boolean>;
+  join_pending_at: Date | null;
   invite_url: string | null;
   awaiting_until: Date | null;
   attempts: Generated<number>;
