@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { sql } from 'kysely';
 import { communityAdapter, type CommunityConfig } from '../src/community/adapters';
+import { DiscordAdapter } from '../src/community/discord/discord-adapter';
+import { currentDiscordAccessToken } from '../src/community/discord/discord-token-renewal';
 import { grantContext } from '../src/community/grant-context';
 import { otherLiveGrants, planCommunityGrants, setGrantStatus } from '../src/community/grant-records';
 import { CommunityPlatformError, type GrantResult } from '../src/community/platform';
@@ -78,11 +80,15 @@ export function createCommunityActivities(deps: { db: Db; secrets: SecretBox; co
       let result: GrantResult;
       try {
         const adapter = communityAdapter(deps.community, deps.secrets, ctx.connection);
+        const customer =
+          adapter instanceof DiscordAdapter && ctx.discordTokens
+            ? { ...ctx.customer, accessToken: await currentDiscordAccessToken(db, deps.secrets, adapter, { invoiceId: grant.invoice_id, tokens: ctx.discordTokens }) }
+            : ctx.customer;
         result = await adapter.grant({
           grantId: grant.id,
           spaceId: ctx.space.external_id,
           roleIds: grant.role_ids,
-          customer: ctx.customer,
+          customer,
           inviteUrl: ctx.inviteUrl,
           beforeJoin: async (memberId) => {
             await recordJoinCall(db, grant.id, memberId);

@@ -41,6 +41,8 @@ export async function grantContext(db: Db, secrets: SecretBox, grantId: number) 
     space,
     connection,
     customer,
+    /** The customer's Discord OAuth2 tokens, for renewing an expired access token. */
+    discordTokens: tokens,
     // Slack customers join through the workspace's invite link; the others get one per grant.
     inviteUrl: grant.platform === 'slack' ? connection.invite_url : grant.invite_url,
     waitHours: invoice.community_wait_hours,

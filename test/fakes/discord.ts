@@ -78,6 +78,7 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
   const guilds = new Map<string, FakeGuild>();
   const tokens = new Map<string, FakeToken>();
   const codes = new Map<string, FakeToken & { redirectUri: string | null }>();
+  const refreshTokens = new Map<string, FakeToken>();
   const requests: RecordedDiscordRequest[] = [];
   const failures: Failure[] = [];
   const lostReplies: { route: string; times: number }[] = [];
@@ -200,13 +201,25 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
   function oauthToken(form: URLSearchParams, basic: string | null): Reply {
     const [id, key] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [form.get('client_id'), form.get('client_secret')];
     if (id !== clientId || key !== clientSecret) return { status: 401, body: { error: 'invalid_client' } };
-    if (form.get('grant_type') !== 'authorization_code') return { status: 400, body: { error: 'unsupported_grant_type' } };
-    const issued = codes.get(form.get('code') ?? '');
-    if (!issued || (issued.redirectUri !== null && issued.redirectUri !== form.get('redirect_uri'))) return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid "code" in request.' } };
-    codes.delete(form.get('code') ?? '');
+    let issued: FakeToken | undefined;
+    if (form.get('grant_type') === 'authorization_code') {
+      const code = codes.get(form.get('code') ?? '');
+      if (!code || (code.redirectUri !== null && code.redirectUri !== form.get('redirect_uri'))) return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid "code" in request.' } };
+      codes.delete(form.get('code') ?? '');
+      issued = code;
+    } else if (form.get('grant_type') === 'refresh_token') {
+      // Refresh tokens rotate: each one is good for one refresh.
+      issued = refreshTokens.get(form.get('refresh_token') ?? '');
+      if (!issued) return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid "refresh_token" in request.' } };
+      refreshTokens.delete(form.get('refresh_token') ?? '');
+    } else {
+      return { status: 400, body: { error: 'unsupported_grant_type' } };
+    }
     const accessToken = secret('at_');
+    const refreshToken = secret('rt_');
     tokens.set(accessToken, { userId: issued.userId, scopes: issued.scopes });
-    return { status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: 604800, refresh_token: secret('rt_'), scope: issued.scopes.join(' ') } };
+    refreshTokens.set(refreshToken, { userId: issued.userId, scopes: issued.scopes });
+    return { status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: 604800, refresh_token: refreshToken, scope: issued.scopes.join(' ') } };
   }
 
   function handle(method: string, path: string, authorization: string, body: Record<string, unknown>, form: URLSearchParams): Reply {
@@ -326,6 +339,10 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
       const code = secret('');
       codes.set(code, { userId: grant.userId, scopes: grant.scopes, redirectUri: grant.redirectUri ?? null });
       return code;
+    },
+    /** The user's access tokens stop working, as Discord's do after 7 days; refresh tokens still do. */
+    expireAccessTokens(userId: string) {
+      for (const [token, owner] of tokens) if (owner.userId === userId) tokens.delete(token);
     },
     /** A customer access token straight away, for grant tests that skip the code exchange. */
     issueAccessToken(grant: { userId: string; username: string; scopes: string[] }) {

@@ -344,6 +344,23 @@ describe('DiscordAdapter against a fake Discord', () => {
       expect(inspect(spent)).not.toContain(discord.clientSecret);
     });
 
+    it('renews an expired access token once with the refresh token, which is then spent', async () => {
+      const code = discord.issueAuthorizationCode({ userId: CUSTOMER, username: 'alice', scopes: ['identify', 'guilds.join'] });
+      const linked = await adapter.exchangeCode({ code, redirectUri: REDIRECT_URI });
+      discord.expireAccessTokens(CUSTOMER);
+      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: linked.accessToken })))).toMatchObject({ kind: 'customer_action' });
+
+      const renewed = await adapter.refreshAuthorization(linked.refreshToken);
+      expect(renewed).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresAt: expect.any(String), scopes: ['identify', 'guilds.join'] });
+      expect(renewed.refreshToken).not.toBe(linked.refreshToken);
+      expect(discord.requests.at(-1)).toMatchObject({ method: 'POST', path: '/oauth2/token', body: { grant_type: 'refresh_token', refresh_token: linked.refreshToken } });
+      expect(await adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: renewed.accessToken }))).toEqual({ status: 'granted', memberId: CUSTOMER, joinedByGrant: true });
+
+      const spent = await failureOf(adapter.refreshAuthorization(linked.refreshToken));
+      expect(spent).toMatchObject({ kind: 'customer_action', options: { platformCode: 'invalid_grant' } });
+      expect(inspect(spent)).not.toContain(linked.refreshToken);
+    });
+
     it('fails with not_connected on a wrong client secret, and plainly without OAuth2 settings', async () => {
       const wrongSecret = new DiscordAdapter({ apiBase: discord.apiBase, botToken: discord.botToken, clientId: discord.clientId, clientSecret: 'wrong-secret-123' });
       const code = discord.issueAuthorizationCode({ userId: CUSTOMER, username: 'alice', scopes: ['identify', 'guilds.join'] });

@@ -325,6 +325,29 @@ describe('Discord', () => {
     expect(discord.member(GUILD, erin)).toBeNull();
   });
 
+  it("renews a customer's expired Discord authorization before adding them", async () => {
+    const gus = '1300000000000000008';
+    const variantId = await sellableVariant(store, 'Renewed token', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
+    const invoiceId = await order(store, variantId, 'gus@shop.example');
+    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
+    const code = discord.issueAuthorizationCode({ userId: gus, username: 'gus', scopes: ['identify', 'guilds.join'] });
+    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    // A week later: Discord no longer takes the access token, and the link says it has expired.
+    const box = SecretBox.fromConfig(h.config.secrets);
+    const sealedLink = () => h.db.selectFrom('invoice_community_links').select('credentials_sealed').where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
+    const linked = JSON.parse(box.open((await sealedLink()).credentials_sealed!));
+    const expired = box.seal(JSON.stringify({ ...linked, expires_at: new Date(Date.now() - 1000).toISOString() }));
+    await h.db.updateTable('invoice_community_links').set({ credentials_sealed: expired }).where('invoice_id', '=', invoiceId).execute();
+    discord.expireAccessTokens(gus);
+
+    await complete(store, invoiceId);
+    await waitForGrant(store, invoiceId, 'granted');
+    expect(discord.member(GUILD, gus)).toEqual([MEMBER_ROLE]);
+    const renewed = JSON.parse(box.open((await sealedLink()).credentials_sealed!));
+    expect(renewed.refresh_token).not.toBe(linked.refresh_token);
+    expect(Date.parse(renewed.expires_at)).toBeGreaterThan(Date.now() + 86_400_000);
+  });
+
   it('plans only the access that outlives a subscription which ended before the order completed', async () => {
     const outlives = await sellableVariant(store, 'Lifetime lounge', [{ space_id: spaceId, role_ids: [MEMBER_ROLE], remove_on_expiry: false }]);
     const tied = await sellableVariant(store, 'Monthly lounge', [{ space_id: spaceId, role_ids: [VIP_ROLE] }]);

@@ -234,20 +234,7 @@ export class DiscordAdapter implements CommunityAdapter {
 
   /** Trades the code Discord redirected back with for the customer's tokens and identity. */
   async exchangeCode(params: { code: string; redirectUri: string }): Promise<DiscordAuthorization> {
-    const { clientId, clientSecret } = this.#oauthClient();
-    const form = new URLSearchParams({ client_id: clientId, client_secret: clientSecret, grant_type: 'authorization_code', code: params.code, redirect_uri: params.redirectUri });
-    const token = await this.#send<RESTPostOAuth2AccessTokenResult>(
-      'exchange the Discord authorization code',
-      () =>
-        this.#rest.post(Routes.oauth2TokenExchange(), {
-          auth: false,
-          passThroughBody: true,
-          body: form.toString(),
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        }),
-      'bot',
-      [params.code],
-    );
+    const token = await this.#token('exchange the Discord authorization code', { grant_type: 'authorization_code', code: params.code, redirect_uri: params.redirectUri }, params.code);
     const scopes = token.scope.split(' ').filter(Boolean);
     if (!scopes.includes(OAuth2Scopes.GuildsJoin)) {
       throw new CommunityPlatformError('discord', 'customer_action', 'The Discord authorization does not include joining servers (guilds.join): the customer must authorize again and allow it.');
@@ -267,6 +254,38 @@ export class DiscordAdapter implements CommunityAdapter {
       expiresAt: new Date(Date.now() + token.expires_in * 1000).toISOString(),
       scopes,
     };
+  }
+
+  /**
+   * A new access token for a customer whose 7-day one ran out (the refresh token rotates: the
+   * one given is spent). An invalid or spent refresh token is the customer's to fix: they authorize again.
+   */
+  async refreshAuthorization(refreshToken: string): Promise<Omit<DiscordAuthorization, 'userId' | 'username'>> {
+    const token = await this.#token('renew the customer’s Discord authorization', { grant_type: 'refresh_token', refresh_token: refreshToken }, refreshToken);
+    return {
+      accessToken: token.access_token,
+      refreshToken: token.refresh_token,
+      expiresAt: new Date(Date.now() + token.expires_in * 1000).toISOString(),
+      scopes: token.scope.split(' ').filter(Boolean),
+    };
+  }
+
+  /** POST /oauth2/token as our application; `secret` (the code or refresh token) is kept out of failures. */
+  async #token(action: string, grant: Record<string, string>, secret: string): Promise<RESTPostOAuth2AccessTokenResult> {
+    const { clientId, clientSecret } = this.#oauthClient();
+    const form = new URLSearchParams({ client_id: clientId, client_secret: clientSecret, ...grant });
+    return this.#send<RESTPostOAuth2AccessTokenResult>(
+      action,
+      () =>
+        this.#rest.post(Routes.oauth2TokenExchange(), {
+          auth: false,
+          passThroughBody: true,
+          body: form.toString(),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        }),
+      'bot',
+      [secret],
+    );
   }
 
   #oauthClient(): { clientId: string; clientSecret: string } {
