@@ -77,34 +77,20 @@ async function connectChat(services: CommunityServices, update: Extract<Telegram
       continue;
     }
     const connection = await services.db.selectFrom('community_connections').select('id').where('store_id', '=', pending.store_id).where('platform', '=', 'telegram').executeTakeFirstOrThrow();
-    const existing = await services.db
+    // Inserted unless already there (a reconnect, or the same post by polling and by webhook at once).
+    await services.db
+      .insertInto('community_spaces')
+      .values({ store_id: pending.store_id, connection_id: connection.id, platform: 'telegram', external_id: update.chatId, name: update.chatTitle, kind: update.chatType, deleted_at: null })
+      .onConflict((oc) => oc.columns(['store_id', 'platform', 'external_id']).where('deleted_at', 'is', null).doNothing())
+      .execute();
+    const { id: spaceId } = await services.db
       .selectFrom('community_spaces')
       .select('id')
       .where('store_id', '=', pending.store_id)
       .where('platform', '=', 'telegram')
       .where('external_id', '=', update.chatId)
       .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!existing) {
-      // The same post by polling and by webhook at once: one insert wins, the other finds it.
-      await services.db
-        .insertInto('community_spaces')
-        .values({ store_id: pending.store_id, connection_id: connection.id, platform: 'telegram', external_id: update.chatId, name: update.chatTitle, kind: update.chatType, deleted_at: null })
-        .onConflict((oc) => oc.columns(['store_id', 'platform', 'external_id']).where('deleted_at', 'is', null).doNothing())
-        .execute();
-    }
-    const spaceId =
-      existing?.id ??
-      (
-        await services.db
-          .selectFrom('community_spaces')
-          .select('id')
-          .where('store_id', '=', pending.store_id)
-          .where('platform', '=', 'telegram')
-          .where('external_id', '=', update.chatId)
-          .where('deleted_at', 'is', null)
-          .executeTakeFirstOrThrow()
-      ).id;
+      .executeTakeFirstOrThrow();
     await services.db.updateTable('telegram_connect_codes').set({ space_id: spaceId }).where('id', '=', pending.id).execute();
     logger.info({ storeId: pending.store_id, spaceId }, 'telegram chat connected');
     try {
