@@ -102,6 +102,13 @@ async function order(store: Store, variantId: number, email = 'buyer@shop.exampl
 }
 const complete = (store: Store, invoiceId: number) => ok(api(store, 'patch', `/invoices/${invoiceId}/mark-completed`));
 
+/** The customer goes through Discord's consent screen from the checkout and comes back linked. */
+async function linkDiscord(store: Store, invoiceId: number, userId: string, username: string) {
+  const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
+  const code = discord.issueAuthorizationCode({ userId, username, scopes: ['identify', 'guilds.join'] });
+  await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+}
+
 /** A subscription for the invoice, ended the way the subscription workflow ends one. */
 async function expireSubscription(store: Store, invoiceId: number, variantId: number, email: string) {
   const subscription = await h.db
@@ -216,9 +223,7 @@ describe('Discord', () => {
     discord.addMember(GUILD, '1300000000000000002', [], 'bob');
     const variantId = await sellableVariant(store, 'VIP monthly', [{ space_id: spaceId, role_ids: [VIP_ROLE] }]);
     const invoiceId = await order(store, variantId, 'bob@shop.example');
-    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
-    const code = discord.issueAuthorizationCode({ userId: '1300000000000000002', username: 'bob', scopes: ['identify', 'guilds.join'] });
-    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    await linkDiscord(store, invoiceId, '1300000000000000002', 'bob');
     await complete(store, invoiceId);
     await waitForGrant(store, invoiceId, 'granted');
     expect(discord.member(GUILD, '1300000000000000002')).toEqual([VIP_ROLE]);
@@ -233,9 +238,7 @@ describe('Discord', () => {
   it('needs manual action when the bot cannot assign a role, and grants on retry once the seller fixes the hierarchy', async () => {
     const variantId = await sellableVariant(store, 'Staff role', [{ space_id: spaceId, role_ids: [STAFF_ROLE] }]);
     const invoiceId = await order(store, variantId, 'carol@shop.example');
-    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
-    const code = discord.issueAuthorizationCode({ userId: '1300000000000000003', username: 'carol', scopes: ['identify', 'guilds.join'] });
-    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    await linkDiscord(store, invoiceId, '1300000000000000003', 'carol');
     await complete(store, invoiceId);
     const stuck = await waitForGrant(store, invoiceId, 'needs_manual_action');
     expect(stuck.reason).toMatch(/permission/i);
@@ -255,9 +258,7 @@ describe('Discord', () => {
     await complete(store, invoiceId);
     const waiting = await waitForGrant(store, invoiceId, 'awaiting_customer');
     expect(waiting.reason).toMatch(/authorize Discord/);
-    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
-    const code = discord.issueAuthorizationCode({ userId: '1300000000000000006', username: 'late', scopes: ['identify', 'guilds.join'] });
-    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    await linkDiscord(store, invoiceId, '1300000000000000006', 'late');
     await waitForGrant(store, invoiceId, 'granted');
     expect(discord.member(GUILD, '1300000000000000006')).toEqual([MEMBER_ROLE]);
   });
@@ -278,9 +279,7 @@ describe('Discord', () => {
     const vip = await sellableVariant(store, 'VIP', [{ space_id: spaceId, role_ids: [MEMBER_ROLE, VIP_ROLE] }]);
     const buy = async (variantId: number) => {
       const invoiceId = await order(store, variantId, 'ivy@shop.example');
-      const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
-      const code = discord.issueAuthorizationCode({ userId: '1300000000000000005', username: 'ivy', scopes: ['identify', 'guilds.join'] });
-      await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+      await linkDiscord(store, invoiceId, '1300000000000000005', 'ivy');
       await complete(store, invoiceId);
       return { invoiceId, grant: await waitForGrant(store, invoiceId, 'granted') };
     };
@@ -309,9 +308,7 @@ describe('Discord', () => {
     const erin = '1300000000000000007';
     const variantId = await sellableVariant(store, 'Lost answer', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
     const invoiceId = await order(store, variantId, 'erin@shop.example');
-    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
-    const code = discord.issueAuthorizationCode({ userId: erin, username: 'erin', scopes: ['identify', 'guilds.join'] });
-    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    await linkDiscord(store, invoiceId, erin, 'erin');
     discord.loseReplyNext(`PUT /guilds/${GUILD}/members/${erin}`);
     const before = discord.requests.length;
     await complete(store, invoiceId);
@@ -329,9 +326,7 @@ describe('Discord', () => {
     const gus = '1300000000000000008';
     const variantId = await sellableVariant(store, 'Renewed token', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
     const invoiceId = await order(store, variantId, 'gus@shop.example');
-    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
-    const code = discord.issueAuthorizationCode({ userId: gus, username: 'gus', scopes: ['identify', 'guilds.join'] });
-    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    await linkDiscord(store, invoiceId, gus, 'gus');
     // A week later: Discord no longer takes the access token, and the link says it has expired.
     const box = SecretBox.fromConfig(h.config.secrets);
     const sealedLink = () => h.db.selectFrom('invoice_community_links').select('credentials_sealed').where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
@@ -367,9 +362,7 @@ describe('Discord', () => {
   it("waits out Discord's 429 retry_after through the activity retry policy", async () => {
     const variantId = await sellableVariant(store, 'Rate limited', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
     const invoiceId = await order(store, variantId, 'dave@shop.example');
-    const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
-    const code = discord.issueAuthorizationCode({ userId: '1300000000000000004', username: 'dave', scopes: ['identify', 'guilds.join'] });
-    await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+    await linkDiscord(store, invoiceId, '1300000000000000004', 'dave');
     const path = `PUT /guilds/${GUILD}/members/1300000000000000004`;
     discord.failNext(path, { status: 429, retryAfterSeconds: 2, times: 1 });
     const before = discord.requests.length;
