@@ -10,8 +10,8 @@ import { type Repair, reconcileSubscription, recordRepairs } from '../src/subscr
 export function createReconciliationActivities(deps: { db: Db; secrets: SecretBox; stripe: StripeGateway; client?: Client; taskQueue?: string }) {
   const { db } = deps;
   // Open subscriptions, ended ones with work left, and ones that ended lately (Stripe may still bill them).
-  const candidates = () =>
-    db.selectFrom('subscriptions').where((eb) =>
+  const candidates = (storeId: number | null) => {
+    const open = db.selectFrom('subscriptions').where((eb) =>
       eb.or([
         eb('status', 'in', ['ACTIVE', 'PAST_DUE']),
         eb('entitlements_revoked_at', 'is', null),
@@ -20,11 +20,21 @@ export function createReconciliationActivities(deps: { db: Db; secrets: SecretBo
         eb('ended_at', '>', sql<Date>`now() - interval '35 days'`),
       ]),
     );
+    return storeId === null ? open : open.where('store_id', '=', storeId);
+  };
+  const storeOf = async (reconciliationId: number) =>
+    (await db.selectFrom('subscription_reconciliations').select('store_id').where('id', '=', reconciliationId).executeTakeFirstOrThrow()).store_id;
 
   return {
-    async openReconciliation(input: { trigger: string }): Promise<{ reconciliationId: number }> {
-      const { total } = await candidates().select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-      const run = await db.insertInto('subscription_reconciliations').values({ trigger: input.trigger, total: Number(total), finished_at: null }).returning('id').executeTakeFirstOrThrow();
+    /** `storeId` confines the run to one store (a store's key asked for it); absent, every store. */
+    async openReconciliation(input: { trigger: string; storeId?: number }): Promise<{ reconciliationId: number }> {
+      const storeId = input.storeId ?? null;
+      const { total } = await candidates(storeId).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+      const run = await db
+        .insertInto('subscription_reconciliations')
+        .values({ trigger: input.trigger, store_id: storeId, total: Number(total), finished_at: null })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       return { reconciliationId: run.id };
     },
 
@@ -32,7 +42,7 @@ export function createReconciliationActivities(deps: { db: Db; secrets: SecretBo
     async reconcileBatch(input: { reconciliationId: number; afterId: number; limit: number }): Promise<{ lastId: number | null; checked: number; repaired: number }> {
       const { client, taskQueue } = deps;
       if (!client || !taskQueue) throw new Error('reconcileBatch needs a Temporal client');
-      const ids = await candidates().select('id').where('id', '>', input.afterId).orderBy('id').limit(input.limit).execute();
+      const ids = await candidates(await storeOf(input.reconciliationId)).select('id').where('id', '>', input.afterId).orderBy('id').limit(input.limit).execute();
       let repaired = 0;
       for (const { id } of ids) {
         // A retried batch does not check (or report) a subscription twice in one run.

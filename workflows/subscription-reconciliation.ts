@@ -8,9 +8,10 @@ const BATCH = 50;
 
 /**
  * Daily (a Temporal Schedule) or on demand: every subscription with work left is checked
- * against its workflow and its provider; what disagrees is repaired and reported.
+ * against its workflow and its provider; what disagrees is repaired and reported. A run
+ * started for one store (`storeId`) checks that store's subscriptions only.
  */
-export async function subscriptionReconciliation(input: { trigger: string }): Promise<{ reconciliationId: number; checked: number; repaired: number }> {
+export async function subscriptionReconciliation(input: { trigger: string; storeId?: number }): Promise<{ reconciliationId: number; checked: number; repaired: number }> {
   const { reconciliationId } = await openReconciliation(input);
   let afterId = 0;
   for (;;) {

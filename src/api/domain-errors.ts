@@ -6,6 +6,7 @@ import { LicenseActivationError } from '../licenses/license-keys';
 import { SubscriptionConflictError, SubscriptionRuleError } from '../subscriptions/errors';
 import { CommunityConflictError, CommunityNotFoundError, CommunityRuleError } from '../community/errors';
 import { CommunityPlatformError } from '../community/platform';
+import { LivemodeViolationError } from '../db/livemode-scope';
 import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from './errors';
 
 /** What a platform said when the API called it (connect, health check, linking). */
@@ -37,6 +38,6 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof CommunityConflictError) return conflict(error.code, error.message, error.param);
   if (error instanceof CommunityNotFoundError) return notFound(error.resource);
   if (error instanceof CommunityPlatformError) return platformError(error);
-  if (error instanceof LivemodeForbiddenError) return permissionDenied('livemode_required', error.message);
+  if (error instanceof LivemodeForbiddenError || error instanceof LivemodeViolationError) return permissionDenied('livemode_required', error.message);
   return null;
 }

@@ -1,12 +1,20 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type Response } from 'express';
 import { type z } from 'zod';
+import { inLivemode } from '../db/livemode-scope';
 import type { Scope } from '../domain/scopes';
 import { ApiError, permissionDenied, validationFailed } from './errors';
 import { errorBodySchema } from './openapi';
 import type { RequestAuth } from './middleware/authenticate';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export type RouteModes = 'both' | 'live-only';
+
+/** GETs and the POST …/search (or …/validate) forms of reads. */
+function isRead(method: Method, path: string): boolean {
+  return method === 'get' || (method === 'post' && /\/(search|validate)$/.test(path));
+}
 
 export interface RouteContext<P, Q, B> {
   req: Request;
@@ -25,6 +33,13 @@ export interface RouteSpec<P, Q, B> {
   tags: string[];
   /** The scope a key needs; every route under an authenticated router names one. */
   scope: Scope;
+  /**
+   * Which keys may call it. Reads default to both modes (each key sees its own mode's
+   * rows); writes default to live keys only, so a new write route is closed to test keys
+   * until it says otherwise. `both` is for writes on rows that belong to one mode
+   * (invoices, webhooks, license keys…), which the mode scope below confines.
+   */
+  modes?: RouteModes;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -58,13 +73,15 @@ export class DocumentedRouter {
 
   route<P = undefined, Q = undefined, B = undefined>(spec: RouteSpec<P, Q, B>): this {
     const status = spec.status ?? 200;
+    const modes: RouteModes = spec.modes ?? (isRead(spec.method, spec.path) ? 'both' : 'live-only');
     const openapi: RouteConfig = {
       method: spec.method,
       path: toOpenApiPath(this.mountPath + spec.path),
       summary: spec.summary,
       tags: spec.tags,
       security: [{ bearerAuth: [] }],
-      description: `Requires scope \`${spec.scope}\`.`,
+      description: `Requires scope \`${spec.scope}\`${modes === 'live-only' ? ' and a live key' : ''}.`,
+      'x-sellflow-modes': modes,
       request: {
         ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),
@@ -83,10 +100,14 @@ export class DocumentedRouter {
       if (!auth.scopes.includes(spec.scope)) {
         throw permissionDenied('missing_scope', `This API key lacks the ${spec.scope} scope`);
       }
+      if (!auth.livemode && modes === 'live-only') {
+        throw permissionDenied('livemode_required', `Test-mode keys cannot call ${spec.method.toUpperCase()} ${this.mountPath}${spec.path}; use a live key`);
+      }
       const params = parseOrThrow(spec.params, req.params, 'params');
       const query = parseOrThrow(spec.query, req.query, 'query');
       const body = parseOrThrow(spec.body, req.body, 'body');
-      const result = await spec.handler({ req, res, params, query, body, auth });
+      // Every query the handler makes sees only rows of the key's mode (src/db/livemode-scope.ts).
+      const result = await inLivemode(auth.livemode, () => spec.handler({ req, res, params, query, body, auth }));
       // A handler may pick another success status (e.g. 202 for work still under way).
       if (!res.headersSent) res.status(res.statusCode !== 200 ? res.statusCode : status).json(result);
     });

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Config } from '../config';
 import type { Database, Db } from './schema';
 import { acquireOrFindOwner, publishPort, releaseLock, waitForOwnerPort } from './embedded-lock';
+import { LivemodeScopePlugin } from './livemode-scope';
 
 // int8 (bigint) counts come back as strings by default; our counts fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -33,7 +34,7 @@ function redactUrl(url: string): string {
 function fromPool(pool: pg.Pool, description: string, kind: DatabaseHandle['kind'], onClose?: () => Promise<void>): DatabaseHandle {
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new LivemodeScopePlugin()] });
   return {
     db,
     description,

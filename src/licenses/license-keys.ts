@@ -81,11 +81,14 @@ export async function activateLicense(trx: DbExecutor, storeId: number, key: str
 export type ValidationReason = 'not_found' | 'inactive' | 'expired' | 'instance_not_found' | null;
 
 /** Valid iff the key exists, is active, has not expired and the instance is one of its activations. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function validateLicense(db: DbExecutor, storeId: number, key: string, instanceId: string | undefined, now = new Date()) {
   const row = await byKey(db, storeId, key).executeTakeFirst();
   if (!row) return { valid: false, reason: 'not_found' as ValidationReason, license_key: null, instance: null };
   const { count } = await db.selectFrom('license_key_instances').select((eb) => eb.fn.countAll<number>().as('count')).where('license_key_id', '=', row.id).executeTakeFirstOrThrow();
-  const instance = instanceId
+  // Instances are named by uuid: any other text names none (and must not reach a uuid column).
+  const instance = instanceId && UUID.test(instanceId)
     ? await db.selectFrom('license_key_instances').selectAll().where('license_key_id', '=', row.id).where('id', '=', instanceId).executeTakeFirst()
     : undefined;
   const reason: ValidationReason = !row.active ? 'inactive' : isExpired(stateOf(row), now) ? 'expired' : !instance ? 'instance_not_found' : null;

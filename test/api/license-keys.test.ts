@@ -41,6 +41,9 @@ describe('license keys', () => {
     expect(valid).toMatchObject({ valid: true, reason: null, license_key: { id: key!.id, instances_count: 2 }, instance: { id: a.id } });
     const stranger = (await api('post', '/licenses/validate', { license_key: key!.key, instance_id: '9ebd3be0-de72-4da7-805e-bc99d1ac1186' }).expect(200)).body.data;
     expect(stranger).toMatchObject({ valid: false, reason: 'instance_not_found' });
+    // Not a uuid at all: no instance either, not a database error.
+    const garbled = (await api('post', '/licenses/validate', { license_key: key!.key, instance_id: 'not-a-uuid' }).expect(200)).body.data;
+    expect(garbled).toMatchObject({ valid: false, reason: 'instance_not_found' });
     expect((await api('post', '/licenses/validate', { license_key: 'NOPE-1' }).expect(200)).body.data).toMatchObject({ valid: false, reason: 'not_found', license_key: null });
     expect((await api('get', `/license-keys/${key!.id}/instances`).expect(200)).body.data.map((i: { name: string }) => i.name)).toEqual(['laptop', 'desktop']);
     expect((await api('get', `/license-keys/${key!.id}/instances/${a.id}`).expect(200)).body.data.name).toBe('laptop');

@@ -75,12 +75,13 @@ describe('v2 product variants', () => {
     }
   });
 
-  it('requires https for live dynamic webhooks unless the store allows http; test keys may use http', async () => {
+  it('requires https for dynamic webhooks unless the store allows http; test keys cannot change the catalogue', async () => {
     const insecure = { ...base, deliverable: { types: ['DYNAMIC'], data: { webhook: 'http://seller.example/deliver' } } };
     const live = await call('post', '/variants', insecure);
     expect(live.status).toBe(422);
     expect(live.body.error).toMatchObject({ code: 'insecure_url', param: 'deliverable.data.webhook' });
-    expect((await call('post', '/variants', insecure, store.test)).status).toBe(200);
+    const byTestKey = await call('post', '/variants', insecure, store.test);
+    expect({ status: byTestKey.status, code: byTestKey.body.error.code }).toEqual({ status: 403, code: 'livemode_required' });
     const secure = await call('post', '/variants', { ...base, deliverable: { types: ['DYNAMIC'], data: { webhook: 'https://seller.example/deliver', stock: 5 } } });
     expect(secure.body.data.deliverable.data).toMatchObject({ webhook: 'https://seller.example/deliver', stock: 5 });
     expect((await call('post', '/variants', { ...base, deliverable: { types: ['DYNAMIC'], data: { webhook: 'not a url' } } })).status).toBe(422);

@@ -62,7 +62,7 @@ describe('Stripe gateway', () => {
   });
 
   it('opens a Checkout Session for the invoice, then a signed checkout.session.completed pays and delivers it once', async () => {
-    const { variantId } = await createVariant(h, store.test, { deliverable: { types: ['TEXT'], data: { serials: 'ST-1,ST-2' } }, price: 1999 });
+    const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: 'ST-1,ST-2' } }, price: 1999 });
     const invoice = (await api('post', '/invoices', { customer_email: 's@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } }, store.test)).body.data;
     expect(invoice.livemode).toBe(false);
     const checkout = await api('post', `/invoices/${invoice.id}/checkout`, undefined, store.test);
@@ -93,7 +93,7 @@ describe('Stripe gateway', () => {
   });
 
   it('opens a subscription-mode Checkout Session whose parameters stripe-mock validates against Stripe’s OpenAPI spec', async () => {
-    const { variantId } = await createVariant(h, store.test, {
+    const { variantId } = await createVariant(h, store.live, {
       deliverable: { types: ['MANUAL'], data: { comment: 'welcome' } },
       pricing: { humble: false, price: { price: 900, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 2, interval: 'WEEK' } },
     });
@@ -102,7 +102,7 @@ describe('Stripe gateway', () => {
     expect(checkout.status).toBe(200);
     expect(checkout.body.payment_url).toMatch(/^https:\/\//);
     // A subscription is bought alone, and only through a gateway that bills every period.
-    const { variantId: oneOff } = await createVariant(h, store.test, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
+    const { variantId: oneOff } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
     const mixed = await api('post', '/invoices', { customer_email: 'sub@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 }, [oneOff]: { quantity: 1 } } }, store.test);
     expect(mixed.status).toBe(422);
     expect(mixed.body.error.code).toBe('subscription_not_alone');

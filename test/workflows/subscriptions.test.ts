@@ -278,6 +278,16 @@ describe('subscriptions', () => {
     expect(again.repairs.filter((r: { subscription_id: number }) => r.subscription_id === lost.id || r.subscription_id === drifted.id)).toEqual([]);
     const listed = (await api('get', '/ops/subscription-reconciliations').expect(200)).body.data;
     expect(listed[0].id).toBe(again.id);
+    expect(run.scope).toBe('store');
+
+    // Another store's key runs over its own store only, and never sees this store's runs.
+    const other = await h.createStore();
+    const asOther = (method: 'get' | 'post', path: string) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${other.live}`);
+    const theirs = (await asOther('post', '/ops/subscription-reconciliations').expect(200)).body.data;
+    expect({ total: theirs.total, checked: theirs.checked, repairs: theirs.repairs, scope: theirs.scope }).toEqual({ total: 0, checked: 0, repairs: [], scope: 'store' });
+    const seen = (await asOther('get', '/ops/subscription-reconciliations').expect(200)).body.data;
+    expect(seen.map((r: { id: number }) => r.id)).toEqual([theirs.id]);
+    expect((await asOther('get', `/ops/subscription-reconciliations/${again.id}`)).status).toBe(404);
 
     // The daily schedule exists for this task queue.
     const schedule = await h.temporal.client.schedule.getHandle(`subscription-reconciliation-${h.taskQueue}`).describe();

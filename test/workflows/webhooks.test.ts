@@ -59,7 +59,8 @@ describe('outbound webhooks', () => {
       await api('post', '/webhooks', { url: live.url, events: ['product.created'] }).expect(201);
       await api('post', '/webhooks', { url: test.url, events: ['product.created'] }, store.test).expect(201);
       expect((await api('get', '/webhooks', undefined, store.test)).body.data.map((e: { url: string }) => e.url)).toEqual([test.url]);
-      await newProduct(store.test);
+      // A test key makes catalogue drafts only through the Sell API; they raise test-mode events.
+      await request(h.app).post('/api/v1/products').set('Authorization', `Bearer ${store.test}`).send({ externalId: 'draft-1', name: 'Draft', priceCents: 100 }).expect(201);
       await waitFor(() => Promise.resolve(test.received.length), (n) => n >= 1);
       await new Promise((r) => setTimeout(r, 1500));
       expect(live.received).toHaveLength(0);

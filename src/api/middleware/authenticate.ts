@@ -9,6 +9,8 @@ export interface RequestAuth {
   accountId: number;
   store: { id: number; slug: string; rateLimitPerMinute: number | null; rateLimitBurst: number | null };
   scopes: string[];
+  /** A key of the whole account (acting on the store X-STORE names) rather than of one store. */
+  accountWide: boolean;
   /** false for sf_test_ keys: they only ever see and make test-mode data. */
   livemode: boolean;
   rateLimitPerMinute: number | null;
@@ -51,6 +53,7 @@ export function authenticate(db: Db) {
       accountId: key.accountId,
       store: { id: store.id, slug: store.slug, rateLimitPerMinute: store.rate_limit_per_minute, rateLimitBurst: store.rate_limit_burst },
       scopes: key.scopes,
+      accountWide: key.storeId === null,
       livemode: key.mode === 'live',
       rateLimitPerMinute: key.rateLimitPerMinute,
       rateLimitBurst: key.rateLimitBurst,

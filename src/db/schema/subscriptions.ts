@@ -61,6 +61,8 @@ export interface SubscriptionPaymentsTable {
 export interface SubscriptionReconciliationsTable {
   id: Generated<number>;
   trigger: string;
+  /** The store a run covers; null for the scheduled run over every store. */
+  store_id: number | null;
   status: Generated<'running' | 'finished'>;
   total: Generated<number>;
   checked: Generated<number>;

@@ -40,6 +40,7 @@ export function registerSellReleaseRoutes(router: DocumentedRouter, deps: ApiDep
       summary: 'Create or upsert a release by externalId (publish: true promotes once a file is registered; markCurrent: true rolls back to it)',
       tags: ['Sell releases'],
       scope: 'releases:write',
+      modes: 'both',
       params: refParams,
       body: releaseBody,
       status: 201,
@@ -56,6 +57,7 @@ export function registerSellReleaseRoutes(router: DocumentedRouter, deps: ApiDep
       summary: 'Publish: stamps publishedAt, becomes current, demotes the previous current release atomically',
       tags: ['Sell releases'],
       scope: 'releases:write',
+      modes: 'both',
       params: releaseParams,
       response: releaseView,
       handler: async ({ auth, params }) => {
@@ -89,6 +91,7 @@ export function registerSellReleaseRoutes(router: DocumentedRouter, deps: ApiDep
       summary: 'Register an uploaded object (storageKey under sellers/<store>/api/) against a release',
       tags: ['Sell releases'],
       scope: 'releases:write',
+      modes: 'both',
       params: releaseParams,
       body: fileBody,
       status: 201,

@@ -18,6 +18,7 @@ export function registerUploadRoutes(router: DocumentedRouter, deps: ApiDependen
     summary: 'Get a presigned PUT URL (valid 15 minutes) for a file to register against a release',
     tags: ['Sell uploads'],
     scope: 'uploads:write',
+    modes: 'both',
     body: uploadBody,
     response: z.object({ url: z.string(), key: z.string(), method: z.literal('PUT'), headers: z.record(z.string(), z.string()), expiresAt: z.string() }).openapi('Upload'),
     handler: async ({ auth, body }) => {

@@ -7,7 +7,6 @@ import { PAYOUT_EXPORT_FORMATS, payoutsCsv } from '../../../affiliates/payout-ex
 import { describePayoutSchedule, payoutScheduleId } from '../../../affiliates/payout-schedule';
 import { workflowIds } from '../../../temporal/workflow-ids';
 import { cycleDateOf, isCycleDay, isTimeZone } from '../../../domain/payout-cycle';
-import { requireLiveKey } from '../../live-only';
 import { AffiliateRuleError } from '../../../affiliates/errors';
 import type { SecretBox } from '../../../security/secret-box';
 import type { Db } from '../../../db/schema';
@@ -48,7 +47,6 @@ const PAYOUT_COLUMNS = ['p.id', 'p.affiliate_id', 'p.livemode', 'p.status', 'p.a
  */
 export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
   const runCycle = async (auth: RequestAuth, body: { date?: string }): Promise<PayoutCycleReport | null> => {
-    requireLiveKey(auth, 'run payout cycles');
     const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
     if (!isTimeZone(store.timezone)) throw new AffiliateRuleError('invalid_time_zone', `The store's time zone "${store.timezone}" is not an IANA zone`, 'timezone');
     const now = new Date();
@@ -131,6 +129,7 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       summary: 'Mark several payouts paid at once (all or none); already paid ones stay as they were',
       tags: ['Affiliates'],
       scope: 'affiliates:write',
+      modes: 'both',
       body: z.object({ ids: z.array(rowId).min(1).max(1000) }).strict(),
       response: z.object({ data: z.array(payoutResponse) }),
       handler: async ({ auth, body }) => {
@@ -166,6 +165,7 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       summary: 'Mark a payout paid',
       tags: ['Affiliates'],
       scope: 'affiliates:write',
+      modes: 'both',
       params: payoutParams,
       body: z.object({ status: z.literal('PAID') }).strict(),
       response: z.object({ data: payoutResponse }),
@@ -224,7 +224,6 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       body: z.object({ note: z.string().max(500).optional() }).strict(),
       response: z.object({ data: z.object({ paused: z.boolean() }).passthrough() }),
       handler: async ({ auth, body }) => {
-        requireLiveKey(auth, 'pause payout cycles');
         if (!(await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))) throw notFound('Payout schedule (enable the affiliate program first)');
         await deps.temporal.client.schedule.getHandle(payoutScheduleId(deps.taskQueue, auth.store.id)).pause(body.note ?? 'paused through the API');
         return { data: (await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))! };
@@ -238,7 +237,6 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       scope: 'ops:write',
       response: z.object({ data: z.object({ paused: z.boolean() }).passthrough() }),
       handler: async ({ auth }) => {
-        requireLiveKey(auth, 'resume payout cycles');
         if (!(await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))) throw notFound('Payout schedule (enable the affiliate program first)');
         await deps.temporal.client.schedule.getHandle(payoutScheduleId(deps.taskQueue, auth.store.id)).unpause('resumed through the API');
         return { data: (await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))! };

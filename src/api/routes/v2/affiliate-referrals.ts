@@ -59,6 +59,7 @@ export function registerAffiliateReferralRoutes(router: DocumentedRouter, deps: 
       summary: 'Accept, review or reject a referral; a rejected one can never be accepted',
       tags: ['Affiliates'],
       scope: 'affiliates:write',
+      modes: 'both',
       params: referralParams,
       body: z.object({ status: z.enum(REFERRAL_STATUSES) }).strict(),
       response: z.object({ data: referralResponse }),

@@ -9,7 +9,6 @@ import { loadProgram, programView, saveProgram } from '../../../affiliates/progr
 import { couponView, createCoupon, deleteCoupon, updateCoupon } from '../../../coupons/coupons';
 import { AFFILIATE_STATUSES, type AffiliateAction } from '../../../domain/affiliate-status';
 import { isTimeZone } from '../../../domain/payout-cycle';
-import { requireLiveKey } from '../../live-only';
 import { REFERRER_ORDERS } from '../../../domain/attribution';
 import { COMMISSION_TYPES } from '../../../domain/commission';
 import type { SecretBox } from '../../../security/secret-box';
@@ -86,7 +85,6 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       params: affiliateParams,
       response: z.object({ data: affiliateResponse }),
       handler: async ({ auth, params }) => {
-        requireLiveKey(auth, `${action} affiliates`);
         await deps.db.transaction().execute((trx) => reviewAffiliate(trx, auth.store.id, params.affiliate, action));
         return view(auth, params.affiliate);
       },
@@ -111,7 +109,6 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: programBody,
       response: z.object({ data: programResponse }),
       handler: async ({ auth, body }) => {
-        requireLiveKey(auth, 'change the affiliate program');
         const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
         // The payout schedule runs in the store's zone: refuse before saving anything.
         if (body.enabled && !isTimeZone(store.timezone)) throw new AffiliateRuleError('invalid_time_zone', `The store's time zone "${store.timezone}" is not an IANA zone`, 'timezone');
@@ -151,7 +148,6 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: application,
       response: z.object({ data: affiliateResponse }),
       handler: async ({ auth, body }) => {
-        requireLiveKey(auth, 'add affiliates');
         const row = await deps.db.transaction().execute((trx) => applyToProgram(trx, secrets, auth.store.id, body));
         return view(auth, row.id);
       },
@@ -165,7 +161,6 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: z.object({ email: z.string().email().max(254) }).strict(),
       response: z.object({ data: affiliateResponse }),
       handler: async ({ auth, body }) => {
-        requireLiveKey(auth, 'invite affiliates');
         const { row, token } = await deps.db.transaction().execute((trx) => inviteAffiliate(trx, auth.store.id, body.email));
         const url = applicationUrl(deps.config.api.publicBaseUrl, auth.store.slug, row.email, token);
         await deps.temporal.client.workflow.start('affiliateInvite', {
@@ -216,7 +211,6 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: settingsBody,
       response: z.object({ data: affiliateResponse }),
       handler: async ({ auth, params, body }) => {
-        requireLiveKey(auth, 'change affiliates');
         await deps.db.transaction().execute((trx) => updateAffiliateSettings(trx, secrets, auth.store.id, params.affiliate, body));
         return view(auth, params.affiliate);
       },
@@ -237,7 +231,6 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: couponCreate,
       response: z.object({ data: z.object({ id: z.number(), code: z.string() }).passthrough() }),
       handler: async ({ auth, params, body }) => {
-        requireLiveKey(auth, "change an affiliate's coupon");
         return deps.db.transaction().execute(async (trx) => {
           await loadAffiliate(trx, auth.store.id, params.affiliate, { lock: true });
           const current = await trx.selectFrom('coupons').select('id').where('affiliate_id', '=', params.affiliate).where('deleted_at', 'is', null).executeTakeFirst();
@@ -256,7 +249,6 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       params: affiliateParams,
       response: z.object({ data: z.object({ id: z.number() }).passthrough().nullable() }),
       handler: async ({ auth, params }) => {
-        requireLiveKey(auth, "remove an affiliate's coupon");
         return deps.db.transaction().execute(async (trx) => {
           await loadAffiliate(trx, auth.store.id, params.affiliate, { lock: true });
           const current = await trx.selectFrom('coupons').select('id').where('affiliate_id', '=', params.affiliate).where('deleted_at', 'is', null).executeTakeFirst();

@@ -92,6 +92,7 @@ export function registerApiKeyRoutes(router: DocumentedRouter, deps: ApiDependen
       summary: 'Create an API key for this store; the key is shown only in this response',
       tags: ['API keys'],
       scope: 'ops:write',
+      modes: 'both',
       body: createKeyBody,
       status: 201,
       response: z.object({ data: apiKeySchema.extend({ key: z.string() }) }),
@@ -119,6 +120,7 @@ export function registerApiKeyRoutes(router: DocumentedRouter, deps: ApiDependen
       summary: 'Revoke an API key; it stops working at once',
       tags: ['API keys'],
       scope: 'ops:write',
+      modes: 'both',
       params: keyIdParams,
       response: z.object({ data: apiKeySchema }),
       handler: async ({ params, auth }) => {

@@ -51,6 +51,7 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       summary: 'Create a charge (a paid request, or a free claim when total is 0); its order workflow waits for payment',
       tags: ['Charges'],
       scope: 'invoices:write',
+      modes: 'both',
       body: chargeCreate,
       response: z.object({ data: view.pick({ id: true, url: true, status: true }) }),
       handler: async ({ auth, body }) => {
@@ -111,6 +112,7 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       summary: 'Mark a pending charge completed (paid or claimed outside Sellflow)',
       tags: ['Charges'],
       scope: 'invoices:write',
+      modes: 'both',
       params: chargeIdParams,
       response: z.object({ message: z.string() }),
       handler: async ({ auth, params }) => {
@@ -126,6 +128,7 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       summary: 'Void a pending charge',
       tags: ['Charges'],
       scope: 'invoices:write',
+      modes: 'both',
       params: chargeIdParams,
       response: z.object({ message: z.string() }),
       handler: async ({ auth, params }) => {

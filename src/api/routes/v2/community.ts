@@ -10,7 +10,6 @@ import type { ApiDependencies } from '../../context';
 import { validationFailed } from '../../errors';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
-import { requireLiveKey } from '../../live-only';
 
 const platformParam = z.object({ platform: z.enum(['discord', 'slack', 'whatsapp']) });
 const spaceParams = z.object({ space: rowId });
@@ -73,7 +72,6 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       body: z.record(z.string(), z.unknown()).openapi({ description: 'discord: {bot_mode: official} or {bot_mode: custom, client_id, client_secret, bot_token}; slack: {token, invite_url}; whatsapp: {access_token, phone_number_id}' }),
       response: z.object({ data: connectionResponse }),
       handler: async ({ auth, params, body }) => {
-        requireLiveKey(auth, 'change community connections');
         return { data: connectionView(await connectPlatform(services, auth.store.id, connectInput(params.platform, body))) };
       },
     })
@@ -103,7 +101,6 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       status: 201,
       response: z.object({ data: z.object({ id: z.number(), code: z.string(), expires_at: z.string(), bot_username: z.string().nullable(), instructions: z.string() }) }),
       handler: async ({ auth }) => {
-        requireLiveKey(auth, 'connect community chats');
         return { data: await issueConnectCode(services, auth.store.id) };
       },
     })
@@ -146,7 +143,6 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       status: 201,
       response: z.object({ data: spaceResponse }),
       handler: async ({ auth, body }) => {
-        requireLiveKey(auth, 'add community spaces');
         return { data: await spaceView(deps.db, await addSpace(services, auth.store.id, body.platform, body.external_id)) };
       },
     })
@@ -179,7 +175,6 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       params: spaceParams,
       response: z.object({ data: spaceResponse }),
       handler: async ({ auth, params }) => {
-        requireLiveKey(auth, 'remove community spaces');
         const space = await loadSpace(deps.db, auth.store.id, params.space);
         const used = await deps.db
           .selectFrom('variant_community_access as a')
@@ -214,7 +209,6 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       body: z.object({ wait_hours: z.number().int().min(1).max(90 * 24) }),
       response: z.object({ data: z.object({ wait_hours: z.number() }) }),
       handler: async ({ auth, body }) => {
-        requireLiveKey(auth, 'change community settings');
         await deps.db.updateTable('stores').set({ community_wait_hours: body.wait_hours, updated_at: new Date() }).where('id', '=', auth.store.id).execute();
         return { data: { wait_hours: body.wait_hours } };
       },

@@ -103,6 +103,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       tags: ['Invoices'],
       scope: 'invoices:write',
       body: invoiceCreateBody,
+      modes: 'both',
       response: z.object({ data: invoiceView }),
       handler: async ({ auth, body }) => {
         await screenCustomer(deps.db, auth.store.id, auth.livemode, { email: body.customer_email, ip: body.customer_ip ?? null, country: body.country ?? null }, gateways.asn);
@@ -148,6 +149,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       tags: ['Invoices'],
       scope: 'invoices:write',
       params: invoiceParams,
+      modes: 'both',
       response: z.object({ message: z.string(), payment_url: z.string().optional(), crypto: z.object({ address: z.string(), amount: z.string() }).passthrough().optional(), invoice: invoiceView }),
       handler: async ({ auth, params }) => {
         const invoice = await requireInvoice(deps.db, auth, params.invoice);
@@ -224,6 +226,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'post',
       path: '/invoices/:invoice/crypto/observe',
       summary: 'Look at the chain for this crypto invoice now (a node webhook, or the customer saying they paid); 202 while it looks',
+      modes: 'both',
       tags: ['Invoices'],
       scope: 'invoices:write',
       params: invoiceParams,
@@ -253,6 +256,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'patch',
       path: '/invoices/:invoice/mark-completed',
       summary: 'Mark paid by the seller (review of manual methods); delivery follows. Unwrapped response.',
+      modes: 'both',
       tags: ['Invoices'],
       scope: 'invoices:write',
       params: invoiceParams,
@@ -266,6 +270,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'patch',
       path: '/invoices/:invoice/mark-voided',
       summary: 'Void an unpaid invoice (ops may also void a paid order stuck in delivery). Unwrapped response.',
+      modes: 'both',
       tags: ['Invoices'],
       scope: 'invoices:write',
       params: invoiceParams,
@@ -283,6 +288,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'patch',
       path: '/invoices/:invoice/issue-replacement',
       summary: 'Re-deliver lines of a paid order as a new, immediately paid invoice linked to it. Unwrapped response.',
+      modes: 'both',
       tags: ['Invoices'],
       scope: 'invoices:write',
       params: invoiceParams,
@@ -317,6 +323,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'post',
       path: '/invoices/:invoice/retry',
       summary: 'Ops: re-run the failed delivery steps (or only the named step)',
+      modes: 'both',
       tags: ['Invoices'],
       scope: 'ops:write',
       params: invoiceParams,
@@ -329,6 +336,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'post',
       path: '/invoices/:invoice/skip',
       summary: 'Ops: skip the failed delivery steps (or only the named step) and finish the order',
+      modes: 'both',
       tags: ['Invoices'],
       scope: 'ops:write',
       params: invoiceParams,

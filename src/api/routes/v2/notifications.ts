@@ -47,6 +47,7 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
       summary: 'Add a Discord or e-mail notification channel for chosen events',
       tags: ['Notifications'],
       scope: 'webhooks:write',
+      modes: 'both',
       body: channelBody,
       status: 201,
       response: z.object({ data: channelView }),
@@ -78,6 +79,7 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
       summary: 'Remove a notification channel',
       tags: ['Notifications'],
       scope: 'webhooks:write',
+      modes: 'both',
       params: channelParams,
       response: z.object({ data: channelView }),
       handler: async ({ auth, params }) => {
@@ -92,6 +94,7 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
       summary: 'Send a test notification now',
       tags: ['Notifications'],
       scope: 'webhooks:write',
+      modes: 'both',
       params: channelParams,
       response: z.object({ data: z.object({ sent: z.literal(true) }) }),
       handler: async ({ auth, params }) => {

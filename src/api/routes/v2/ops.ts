@@ -14,6 +14,7 @@ export function registerOpsRoutes(router: DocumentedRouter, deps: ApiDependencie
     summary: 'Run the ping workflow and wait for its answer',
     tags: ['Ops'],
     scope: 'ops:write',
+    modes: 'both',
     body: pingBody,
     response: z.object({
       data: z.object({ pong: z.literal(true), workflowId: z.string(), message: z.string(), recordedAt: z.string(), databaseTime: z.string() }),

@@ -5,7 +5,6 @@ import { type CryptoWalletSettings, describeWallet, receivingWallet, WalletSetti
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
 import { ApiError, invalidRequest, notFound, validationFailed } from '../../errors';
-import { requireLiveKey } from '../../live-only';
 import type { RequestAuth } from '../../middleware/authenticate';
 import type { DocumentedRouter } from '../../route';
 
@@ -103,7 +102,6 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
         const raw: unknown = req.body;
         if (params.method !== 'STRIPE') {
           // Wallets serve live and test invoices alike: only a live key points them somewhere.
-          requireLiveKey(auth, 'change crypto wallets');
           return { data: await saveWallet(auth, params.method, raw) };
         }
         const parsedStripe = stripeBody.safeParse(raw ?? {});

@@ -5,6 +5,7 @@ import type { Db } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
 import { ApiError, notFound } from '../../errors';
 import type { subscriptionReconciliation } from '../../../../workflows/subscription-reconciliation';
+import type { RequestAuth } from '../../middleware/authenticate';
 import type { DocumentedRouter } from '../../route';
 
 const REPLY_WITHIN_MS = 20_000;
@@ -19,16 +20,21 @@ const runView = z.object({
   repaired: z.number(),
   started_at: z.string(),
   finished_at: z.string().nullable(),
-  /** This store's findings only: a run covers every store. */
+  /** `store` for a run over this store; `all` for the scheduled run over every store (account-wide keys). */
+  scope: z.enum(['store', 'all']),
+  /** This store's findings only. */
   repairs: z.array(repairView),
 });
 
-async function present(db: Db, storeId: number, runs: { id: number; trigger: string; status: 'running' | 'finished'; total: number; checked: number; repaired: number; started_at: Date; finished_at: Date | null }[]) {
+type RunRow = { id: number; trigger: string; store_id: number | null; status: 'running' | 'finished'; total: number; checked: number; repaired: number; started_at: Date; finished_at: Date | null };
+
+async function present(db: Db, storeId: number, runs: RunRow[]) {
   const repairs = runs.length
     ? await db.selectFrom('subscription_repairs').selectAll().where('store_id', '=', storeId).where('reconciliation_id', 'in', runs.map((r) => r.id)).orderBy('id').execute()
     : [];
-  return runs.map((run) => ({
+  return runs.map(({ store_id, ...run }) => ({
     ...run,
+    scope: store_id === null ? ('all' as const) : ('store' as const),
     started_at: run.started_at.toISOString(),
     finished_at: run.finished_at?.toISOString() ?? null,
     repairs: repairs
@@ -37,14 +43,22 @@ async function present(db: Db, storeId: number, runs: { id: number; trigger: str
   }));
 }
 
-/** Ops: the subscription reconciliation's runs (live progress while running) and a run on demand. */
+/**
+ * Ops: the subscription reconciliation's runs (live progress while running) and a run on
+ * demand. A store's key starts and sees runs over its own store; the scheduled run over
+ * every store is seen by account-wide keys only, and then with the acting store's repairs.
+ */
 export function registerReconciliationRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const runs = () => deps.db.selectFrom('subscription_reconciliations').select(['id', 'trigger', 'status', 'total', 'checked', 'repaired', 'started_at', 'finished_at']);
+  const runs = (auth: RequestAuth) =>
+    deps.db
+      .selectFrom('subscription_reconciliations')
+      .select(['id', 'trigger', 'store_id', 'status', 'total', 'checked', 'repaired', 'started_at', 'finished_at'])
+      .where((eb) => (auth.accountWide ? eb.or([eb('store_id', '=', auth.store.id), eb('store_id', 'is', null)]) : eb('store_id', '=', auth.store.id)));
   router
     .route({
       method: 'post',
       path: '/ops/subscription-reconciliations',
-      summary: 'Run the subscription reconciliation now: 200 with its report when it finishes within 20 s, else 202 with the run to follow',
+      summary: "Run the subscription reconciliation over this store's subscriptions now: 200 with its report when it finishes within 20 s, else 202 with the run to follow",
       tags: ['Ops'],
       scope: 'ops:write',
       response: z.object({ data: runView }),
@@ -53,14 +67,14 @@ export function registerReconciliationRoutes(router: DocumentedRouter, deps: Api
         const handle = await deps.temporal.client.workflow.start<typeof subscriptionReconciliation>('subscriptionReconciliation', {
           taskQueue: deps.taskQueue,
           workflowId: `subscription-reconciliation-manual-${randomUUID()}`,
-          args: [{ trigger }],
+          args: [{ trigger, storeId: auth.store.id }],
           workflowExecutionTimeout: '1 hour',
         });
         const finished = await Promise.race([handle.result(), new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS))]);
-        let run = finished ? await runs().where('id', '=', finished.reconciliationId).executeTakeFirst() : undefined;
+        let run = finished ? await runs(auth).where('id', '=', finished.reconciliationId).executeTakeFirst() : undefined;
         // Still going: answer with the run (its live progress is at GET …/{id}).
         for (let i = 0; !run && i < 50; i += 1) {
-          run = await runs().where('trigger', '=', trigger).executeTakeFirst();
+          run = await runs(auth).where('trigger', '=', trigger).executeTakeFirst();
           if (!run) await new Promise((r) => setTimeout(r, 100));
         }
         if (!run) throw new ApiError('internal_error', 'reconciliation_not_started', 'The reconciliation did not start; is a worker running?', { status: 503 });
@@ -75,7 +89,7 @@ export function registerReconciliationRoutes(router: DocumentedRouter, deps: Api
       tags: ['Ops'],
       scope: 'ops:write',
       response: z.object({ data: z.array(runView) }),
-      handler: async ({ auth }) => ({ data: await present(deps.db, auth.store.id, await runs().orderBy('id', 'desc').limit(20).execute()) }),
+      handler: async ({ auth }) => ({ data: await present(deps.db, auth.store.id, await runs(auth).orderBy('id', 'desc').limit(20).execute()) }),
     })
     .route({
       method: 'get',
@@ -86,7 +100,7 @@ export function registerReconciliationRoutes(router: DocumentedRouter, deps: Api
       params: runParams,
       response: z.object({ data: runView }),
       handler: async ({ auth, params }) => {
-        const run = await runs().where('id', '=', params.reconciliation).executeTakeFirst();
+        const run = await runs(auth).where('id', '=', params.reconciliation).executeTakeFirst();
         if (!run) throw notFound('Reconciliation');
         return { data: (await present(deps.db, auth.store.id, [run]))[0]! };
       },

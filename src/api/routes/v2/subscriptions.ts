@@ -87,6 +87,7 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
       summary: 'Cancel at period end, or now with an optional full or pro-rated refund of the last payment',
       tags: ['Subscriptions'],
       scope: 'subscriptions:write',
+      modes: 'both',
       params: subscriptionParams,
       body: cancelBody,
       response: z.object({ data: subscriptionView, message: z.string() }),
