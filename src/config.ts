@@ -34,6 +34,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
+  // Unauthenticated routes (provider webhooks, community callbacks, signed files), per client address.
+  RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_PUBLIC_BURST: z.coerce.number().int().min(1).default(300),
   PUBLIC_BASE_URL: optionalString,
   PATH: z.string().default(''),
   SELLFLOW_SIGNING_SECRET: optionalString,
@@ -222,6 +225,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     secrets: { encryptionKey: e.SELLFLOW_ENCRYPTION_KEY, keyFile: path.join(dataDir, 'encryption-key') },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
-    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST },
+    rateLimit: {
+      perMinute: e.RATE_LIMIT_PER_MINUTE,
+      burst: e.RATE_LIMIT_BURST,
+      publicPerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
+      publicBurst: e.RATE_LIMIT_PUBLIC_BURST,
+    },
   };
 }

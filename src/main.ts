@@ -100,7 +100,8 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
   if (role === 'all' || role === 'api') {
     const temporal = await connectClient(config, temporalAddress);
     shutdown.add('temporal client', temporal.close);
-    const api = await startApi({ config, db: database.db, logger, temporal, taskQueue, storage: createObjectStorage(config) });
+    const rateLimitStore = database.kind === 'postgres' ? ({ kind: 'postgres', pool: database.pool } as const) : ({ kind: 'memory' } as const);
+    const api = await startApi({ config, db: database.db, logger, temporal, taskQueue, storage: createObjectStorage(config), rateLimitStore });
     shutdown.add('api', api.close);
     summary.api = api.url;
     summary.openapi = `${api.url}/api/openapi.json`;

@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { ApiDependencies } from './context';
 import { authenticate } from './middleware/authenticate';
 import { dialect, errorHandler, notFoundRoute } from './middleware/error-handler';
-import { rateLimit } from './middleware/rate-limit';
+import { publicRateLimit, rateLimit } from './middleware/rate-limit';
 import { createRegistry, generateDocument } from './openapi';
 import { DocumentedRouter } from './route';
 import { LocalObjectStorage } from '../storage/local-storage';
@@ -78,13 +78,16 @@ export function createApp(deps: ApiDependencies): Express {
   );
   const secrets = SecretBox.fromConfig(deps.config.secrets);
   const stripe = new StripeGateway(deps.config.stripe.apiBase);
+  const rateLimitStore = deps.rateLimitStore ?? { kind: 'memory' };
+  // No key on these: provider webhooks, platform callbacks and signed file URLs count per client address.
+  app.use(['/webhooks', '/community', '/files'], publicRateLimit(deps.config.rateLimit, rateLimitStore));
   // Presigned uploads and signed webhooks carry raw bytes: mounted before the JSON parser.
   if (deps.storage instanceof LocalObjectStorage) app.use(dialect('sell'), filesRouter(deps.storage, deps.db));
   app.use(dialect('sell'), stripeWebhookRouter(deps, stripe, secrets));
   app.use(express.json({ limit: '10mb' }));
 
   const registry = createRegistry();
-  const limiter = rateLimit(deps.config.rateLimit);
+  const limiter = rateLimit(deps.config.rateLimit, rateLimitStore);
   const authenticated = [authenticate(deps.db), limiter];
 
   app.use(healthRouter(deps));

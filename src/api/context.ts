@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { RateLimitStore } from './middleware/rate-limit';
 import type { Db } from '../db/schema';
 import type { Logger } from '../logger';
 import type { ObjectStorage } from '../storage/object-storage';
@@ -12,4 +13,6 @@ export interface ApiDependencies {
   temporal: TemporalClient;
   taskQueue: string;
   storage: ObjectStorage;
+  /** Shared counters for rate limits (Postgres); absent, each process counts in memory. */
+  rateLimitStore?: RateLimitStore;
 }

@@ -17,6 +17,8 @@ export interface DatabaseHandle {
   /** Where the data lives, for people: never contains a password. */
   description: string;
   kind: 'postgres' | 'embedded';
+  /** The connection pool under `db`, for libraries that speak pg themselves (shared rate limits). */
+  pool: pg.Pool;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ function fromPool(pool: pg.Pool, description: string, kind: DatabaseHandle['kind
     db,
     description,
     kind,
+    pool,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,10 +1,17 @@
 import request from 'supertest';
 import { issueApiKey } from '../../src/accounts/api-keys';
+import { createApp } from '../../src/api/app';
+import { openPostgres } from '../../src/db/connect';
+import { createLogger } from '../../src/logger';
 import { type Harness, startHarness } from '../helpers/harness';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '60' } });
+  // Postgres, as in production: the limits live in the database every API process shares.
+  h = await startHarness({
+    database: 'postgres',
+    env: { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '60', RATE_LIMIT_PUBLIC_PER_MINUTE: '60', RATE_LIMIT_PUBLIC_BURST: '5' },
+  });
 });
 afterAll(() => h.close());
 
@@ -46,5 +53,33 @@ describe('rate limiting', () => {
     // The store's own keys get the store's raised limit.
     const roomy = await hammer(store.live, 80);
     expect(roomy.every((s) => s === 200)).toBe(true);
+  });
+
+  it('holds one limit across API processes: two apps on their own connections share the counters', async () => {
+    const store = await h.createStore();
+    const tight = await issueApiKey(h.db, { accountId: store.accountId, storeId: store.id, mode: 'live', scopes: ['ops:write'], rateLimitPerMinute: 4, rateLimitBurst: 4 });
+    const second = await openPostgres(h.database.env.DATABASE_URL!, 2);
+    try {
+      const other = createApp({ config: h.config, db: second.db, logger: createLogger('silent'), temporal: h.temporal, taskQueue: h.taskQueue, storage: h.storage, rateLimitStore: { kind: 'postgres', pool: second.pool } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        const app = i % 2 === 0 ? h.app : other;
+        statuses.push((await request(app).get('/api/v2/api-keys').set('Authorization', `Bearer ${tight.key}`)).status);
+      }
+      // In memory each process would have allowed 4 (8 in all).
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('limits routes without a key per client address, in the envelope', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) statuses.push((await request(h.app).post('/webhooks/stripe/no-such-store').send('{}')).status);
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 429]);
+    const limited = await request(h.app).get('/files/anything');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(limited.body.error).toMatchObject({ type: 'rate_limited', code: 'rate_limit_exceeded' });
   });
 });

@@ -54,6 +54,8 @@ export async function startHarness(
     TEMPORAL_ADDRESS: address,
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_BURST: '1000000',
+    RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+    RATE_LIMIT_PUBLIC_BURST: '1000000',
     // Test receivers listen on loopback; the network guard has its own test.
     WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
     ...options.env,
@@ -79,7 +81,9 @@ export async function startHarness(
   }
 
   const storage = createObjectStorage(config);
-  const app = createApp({ config, db: database.db, logger, temporal, taskQueue, storage });
+  // On Postgres the limits are shared as in production; embedded, counted in memory.
+  const rateLimitStore = database.kind === 'postgres' ? ({ kind: 'postgres', pool: database.pool } as const) : ({ kind: 'memory' } as const);
+  const app = createApp({ config, db: database.db, logger, temporal, taskQueue, storage, rateLimitStore });
   let stores = 0;
   return {
     app,
