@@ -129,7 +129,8 @@ export function createWebhookActivities(deps: {
       if (row.status === 'succeeded' || row.deleted_at) return;
       const settings = JSON.parse(deps.secrets.open(row.settings_sealed)) as NotificationSettings;
       try {
-        await sendNotification(row.kind, settings, describeEvent(row), deps.notifications);
+        // Notification webhooks pass the same network guard as store webhooks.
+        await sendNotification(row.kind, settings, describeEvent(row), deps.notifications, { allowPrivate: deps.allowPrivateNetworks });
         await deps.db.updateTable('notification_deliveries').set({ status: 'succeeded', attempts: sql`attempts + 1`, error: null, last_attempt_at: new Date() }).where('id', '=', input.deliveryId).execute();
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

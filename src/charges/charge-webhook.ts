@@ -1,8 +1,7 @@
 import type { Db } from '../db/schema';
-import { callDynamicWebhook, PermanentDeliveryError } from '../orders/dynamic-webhook';
+import { callDynamicWebhook } from '../orders/dynamic-webhook';
 import { storeWebhookSecret } from '../orders/store-webhook-secret';
 import type { SecretBox } from '../security/secret-box';
-import { assertPublicDestination, BlockedDestinationError } from '../webhooks/network-guard';
 
 /**
  * Tells a charge's own `webhook` URL that its status changed: `{event: "charge.updated",
@@ -20,16 +19,11 @@ export async function postChargeWebhook(ctx: { db: Db; secrets: SecretBox; allow
     .executeTakeFirstOrThrow();
   const details = (charge.charge ?? {}) as { webhook?: string; reference?: string; metadata?: unknown };
   if (!details.webhook) return 'no_webhook';
-  try {
-    await assertPublicDestination(details.webhook, { allowPrivate: ctx.allowPrivateNetworks || !charge.livemode });
-  } catch (error) {
-    if (error instanceof BlockedDestinationError) throw new PermanentDeliveryError(error.message);
-    throw error;
-  }
   await callDynamicWebhook({
     url: details.webhook,
     secret: await storeWebhookSecret(ctx.db, ctx.secrets, charge.store_id),
     idempotencyKey: event.id,
+    allowPrivate: ctx.allowPrivateNetworks,
     payload: {
       event: 'charge.updated',
       created: event.created_at.toISOString(),

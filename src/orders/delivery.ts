@@ -6,7 +6,6 @@ import { syncSoldOut } from '../catalog/variants';
 import type { Db, DeliveryStepKind, DeliveryStepStatus } from '../db/schema';
 import { generateLicenseKey } from '../domain/license-key';
 import type { SecretBox } from '../security/secret-box';
-import { assertPublicDestination, BlockedDestinationError } from '../webhooks/network-guard';
 import { callDynamicWebhook, PermanentDeliveryError } from './dynamic-webhook';
 import { storeWebhookSecret } from './store-webhook-secret';
 
@@ -44,7 +43,7 @@ export async function listSteps(db: Db, invoiceId: number): Promise<StepState[]>
 export interface DeliveryContext {
   db: Db;
   secrets: SecretBox;
-  /** Live sellers' endpoints may resolve to private addresses (WEBHOOKS_ALLOW_PRIVATE_NETWORKS). */
+  /** Sellers' endpoints may resolve to private addresses (WEBHOOKS_ALLOW_PRIVATE_NETWORKS), in both modes. */
   allowPrivateNetworks: boolean;
 }
 
@@ -132,17 +131,13 @@ async function deliver(ctx: DeliveryContext, step: LoadedStep): Promise<Record<s
     }
     case 'dynamic': {
       if (!step.deliverable.webhook) throw new PermanentDeliveryError('The variant has no dynamic webhook URL');
-      try {
-        await assertPublicDestination(step.deliverable.webhook, { allowPrivate: ctx.allowPrivateNetworks || !step.livemode });
-      } catch (error) {
-        if (error instanceof BlockedDestinationError) throw new PermanentDeliveryError(error.message);
-        throw error;
-      }
       const secret = await storeWebhookSecret(ctx.db, ctx.secrets, step.store_id);
       const reply = await callDynamicWebhook({
         url: step.deliverable.webhook,
         secret,
         idempotencyKey: `${claimKey}/dynamic`,
+        // Test and live mode alike reach only public addresses unless the operator allows private ones.
+        allowPrivate: ctx.allowPrivateNetworks,
         payload: {
           event: 'order.delivery',
           invoice: { id: step.invoice_id, customer_email: step.customer_email, payment_method: step.payment_method, currency: step.currency, livemode: step.livemode },

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { BlockedDestinationError, guardedFetch } from '../webhooks/network-guard';
 
 /** The seller's answer to a dynamic delivery: text for the customer, maybe new stock. */
 export interface DynamicReply {
@@ -15,13 +16,21 @@ export const DYNAMIC_TIMEOUT_MS = 10_000;
  * POSTs the order to the seller's endpoint, signed like SellApp (`signature`: hex
  * HMAC-SHA256 of the raw body with the store's webhook secret) and carrying an
  * Idempotency-Key so a retried call can be recognised. 2xx: plain text or
- * {"message", "stock"}. 4xx: permanent. 5xx, timeout, network: transient.
+ * {"message", "stock"}. 4xx or a non-public address (unless `allowPrivate`): permanent.
+ * 5xx, timeout, network: transient.
  */
-export async function callDynamicWebhook(input: { url: string; secret: string; idempotencyKey: string; payload: unknown }): Promise<DynamicReply> {
+export async function callDynamicWebhook(input: {
+  url: string;
+  secret: string;
+  idempotencyKey: string;
+  payload: unknown;
+  /** WEBHOOKS_ALLOW_PRIVATE_NETWORKS, for test and live endpoints alike. */
+  allowPrivate: boolean;
+}): Promise<DynamicReply> {
   const body = JSON.stringify(input.payload);
   let response: Response;
   try {
-    response = await fetch(input.url, {
+    response = await guardedFetch(input.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -30,10 +39,10 @@ export async function callDynamicWebhook(input: { url: string; secret: string; i
         'idempotency-key': input.idempotencyKey,
       },
       body,
-      redirect: 'manual',
       signal: AbortSignal.timeout(DYNAMIC_TIMEOUT_MS),
-    });
+    }, { allowPrivate: input.allowPrivate });
   } catch (error) {
+    if (error instanceof BlockedDestinationError) throw new PermanentDeliveryError(error.message);
     throw new TransientDeliveryError(`The seller's endpoint did not answer: ${error instanceof Error ? error.message : String(error)}`);
   }
   const text = (await response.text()).slice(0, 100_000);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/schema';
 import { recordEvent } from '../events/record';
 import type { SecretBox } from '../security/secret-box';
-import { assertPublicDestination, BlockedDestinationError } from './network-guard';
+import { BlockedDestinationError, guardedFetch } from './network-guard';
 import { signWebhook } from './signature';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -26,22 +26,15 @@ export async function attemptWebhook(deps: { db: Db; secrets: SecretBox; allowPr
     .executeTakeFirstOrThrow();
   if (row.status === 'succeeded' || row.deleted_at) return 'skipped';
   if (row.endpoint_status === 'paused') throw new PermanentWebhookError('The endpoint is paused');
-  // Live endpoints reach only public addresses (checked on every attempt, after DNS).
-  try {
-    await assertPublicDestination(row.url, { allowPrivate: deps.allowPrivateNetworks || !row.livemode });
-  } catch (error) {
-    const reason = error instanceof BlockedDestinationError ? error.message : `Cannot resolve the endpoint: ${error instanceof Error ? error.message : String(error)}`;
-    await deps.db.updateTable('webhook_deliveries').set({ attempts: sql`attempts + 1`, error: reason, last_attempt_at: new Date() }).where('id', '=', deliveryId).execute();
-    if (error instanceof BlockedDestinationError) throw new PermanentWebhookError(reason);
-    throw new TransientWebhookError(reason);
-  }
   const body = JSON.stringify({ id: row.event_id, type: row.type, created: Math.floor(row.created_at.getTime() / 1000), livemode: row.livemode, data: row.data });
   const signatures = signWebhook(deps.secrets.open(row.secret_sealed), body, Math.floor(Date.now() / 1000));
   const started = Date.now();
   let status: number | null = null;
   let error: string | null = null;
+  let blocked = false;
   try {
-    const response = await fetch(row.url, {
+    // Endpoints of both modes reach only public addresses (checked on the connection itself).
+    const response = await guardedFetch(row.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -52,12 +45,12 @@ export async function attemptWebhook(deps: { db: Db; secrets: SecretBox; allowPr
         signature: signatures.sellapp,
       },
       body,
-      redirect: 'manual',
       signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-    });
+    }, { allowPrivate: deps.allowPrivateNetworks });
     status = response.status;
     await response.arrayBuffer().catch(() => undefined);
   } catch (cause) {
+    blocked = cause instanceof BlockedDestinationError;
     error = cause instanceof Error ? (cause.name === 'TimeoutError' ? `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s` : cause.message) : String(cause);
   }
   const ok = status !== null && status >= 200 && status < 300;
@@ -74,6 +67,7 @@ export async function attemptWebhook(deps: { db: Db; secrets: SecretBox; allowPr
     .where('id', '=', deliveryId)
     .execute();
   if (ok) return 'succeeded';
+  if (blocked) throw new PermanentWebhookError(error!);
   if (status !== null && status >= 400 && status < 500) throw new PermanentWebhookError(`The endpoint answered ${status}`);
   throw new TransientWebhookError(error ?? `The endpoint answered ${status}`);
 }

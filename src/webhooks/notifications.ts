@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { BlockedDestinationError, guardedFetch } from './network-guard';
 
 export interface NotificationSettings {
   /** discord: the channel webhook URL (https://discord.com/api/webhooks/<id>/<token>). */
@@ -34,14 +35,36 @@ function discordUrl(webhookUrl: string, base: string): string {
   return `${base}${url.pathname}${url.search}`;
 }
 
-export async function sendNotification(kind: 'discord' | 'email', settings: NotificationSettings, message: NotificationMessage, config: NotificationConfig): Promise<void> {
+/**
+ * Sends one notification. Discord webhooks go through the network guard like every webhook
+ * (public addresses only unless `guard.allowPrivate`, WEBHOOKS_ALLOW_PRIVATE_NETWORKS); a refused
+ * address is permanent.
+ */
+export async function sendNotification(
+  kind: 'discord' | 'email',
+  settings: NotificationSettings,
+  message: NotificationMessage,
+  config: NotificationConfig,
+  guard: { allowPrivate: boolean },
+): Promise<void> {
   if (kind === 'discord') {
-    const response = await fetch(discordUrl(settings.webhook_url!, config.discordApiBase), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'Sellflow', embeds: [{ title: message.title, description: message.lines.join('\n').slice(0, 4000) }] }),
-      signal: AbortSignal.timeout(10_000),
-    });
+    let response: Response;
+    try {
+      response = await guardedFetch(discordUrl(settings.webhook_url!, config.discordApiBase), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          username: 'Sellflow',
+          embeds: [{ title: message.title, description: message.lines.join('\n').slice(0, 4000) }],
+        }),
+        signal: AbortSignal.timeout(10_000),
+      }, guard);
+    } catch (error) {
+      if (error instanceof BlockedDestinationError) {
+        throw new PermanentNotificationError(`The Discord webhook address is refused: ${error.message}`);
+      }
+      throw error;
+    }
     if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new PermanentNotificationError(`Discord answered ${response.status}`);
     if (!response.ok) throw new Error(`Discord answered ${response.status}`);
     return;

@@ -7,8 +7,12 @@ export interface ReceivedWebhook {
   body: string;
 }
 
-/** A merchant's webhook receiver on loopback; `answer` decides each reply's status. */
-export async function startWebhookReceiver(answer: (count: number) => number = () => 200, delayMs: (count: number) => number = () => 0) {
+/** A merchant's webhook receiver on loopback (127.0.0.1, or ::1); `answer` decides each reply's status. */
+export async function startWebhookReceiver(
+  answer: (count: number) => number = () => 200,
+  delayMs: (count: number) => number = () => 0,
+  host: '127.0.0.1' | '::1' = '127.0.0.1',
+) {
   const received: ReceivedWebhook[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
@@ -21,9 +25,9 @@ export async function startWebhookReceiver(answer: (count: number) => number = (
       }, delayMs(count));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}/hooks`,
     received,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
+// The module object itself (not a copy), so a spy on it is what the network guard calls.
+import undici from 'undici';
+import { recordEvent } from '../../src/events/record';
 import { createLogger } from '../../src/logger';
 import { connectWorker } from '../../src/temporal/connection';
 import { verifySellSignature } from '../../src/webhooks/signature';
@@ -175,24 +178,71 @@ describe('outbox durability', () => {
 });
 
 describe('network guard', () => {
-  it('refuses private and loopback receivers for live endpoints unless the operator allows them', async () => {
+  it('refuses loopback, private and metadata addresses in test mode as in live mode, before any connection', async () => {
+    // Every connection the guard opens goes through this dialler: it counts them and never leaves loopback.
+    const dialled: string[] = [];
+    const realConnector = undici.buildConnector;
+    const built = jest.spyOn(undici, 'buildConnector').mockImplementation((options) => {
+      const real = realConnector(options);
+      return (target, callback) => {
+        dialled.push(target.hostname);
+        if (target.hostname === '127.0.0.1' || target.hostname === '::1') return real(target, callback);
+        callback(new Error(`the test never dials ${target.hostname}`), null);
+      };
+    });
     const guarded = await startHarness({ worker: true, env: { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' } });
     const receiver = await startWebhookReceiver();
+    const receiverV6 = await startWebhookReceiver(undefined, undefined, '::1');
     try {
       const own = await guarded.createStore();
-      const call = (method: 'get' | 'post', path: string, body?: object, key = own.live) => request(guarded.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
-      const live = (await call('post', '/webhooks', { url: receiver.url.replace('127.0.0.1', 'localhost'), events: ['product.created'] })).body.data;
-      const test = (await call('post', '/webhooks', { url: receiver.url, events: ['product.created'] }, own.test)).body.data;
-      await call('post', '/products', { title: 'Live', description: 'd', visibility: 'PUBLIC' });
-      const refused = await waitFor(() => call('get', `/webhooks/${live.id}/deliveries`).then((r) => r.body.data), (d) => d[0]?.status === 'failed');
-      expect(refused[0].error).toMatch(/resolves to (127\.0\.0\.1|::1) \(loopback\)/);
+      const call = (method: 'get' | 'post', path: string, body?: object, key = own.test) =>
+        request(guarded.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+      const port = new URL(receiver.url).port;
+      const refusedOnce = async (urls: Record<string, RegExp>, key: string) => {
+        const endpoints: { url: string; id: number }[] = [];
+        for (const url of Object.keys(urls)) {
+          const created = await call('post', '/webhooks', { url, events: ['product.created'] }, key).expect(201);
+          endpoints.push({ url, id: created.body.data.id });
+        }
+        // The event straight into the outbox: which API writes test keys may make is not this test's subject.
+        await recordEvent(guarded.db, { storeId: own.id, livemode: key === own.live, type: 'product.created', data: { id: 1 } });
+        for (const endpoint of endpoints) {
+          const [delivery] = await waitFor(
+            () => call('get', `/webhooks/${endpoint.id}/deliveries`, undefined, key).then((r) => r.body.data),
+            (d) => d[0]?.status === 'failed',
+          );
+          // Not retried: a refused address is permanent.
+          const seen = { url: endpoint.url, attempts: delivery.attempts, error: delivery.error };
+          expect(seen).toEqual({ url: endpoint.url, attempts: 1, error: expect.stringMatching(urls[endpoint.url]!) });
+        }
+      };
+      // Test mode first: the loopback ones would be answered if the guard let them through.
+      await refusedOnce(
+        {
+          [receiver.url]: /^127\.0\.0\.1 is a loopback address/,
+          [receiver.url.replace('127.0.0.1', 'localhost')]: /^localhost resolves to (127\.0\.0\.1|::1) \(loopback\)/,
+          [receiverV6.url]: /^::1 is a loopback address/,
+        },
+        own.test,
+      );
+      // The guard's connector is the tripwire above: addresses beyond loopback can now be tried safely.
+      expect(built).toHaveBeenCalled();
+      await refusedOnce(
+        {
+          [`http://10.20.30.40:${port}/hooks`]: /^10\.20\.30\.40 is a private address/,
+          'http://169.254.169.254/latest/meta-data/': /^169\.254\.169\.254 is a linkLocal address/,
+          [`http://[::ffff:127.0.0.1]:${port}/hooks`]: /loopback/,
+        },
+        own.test,
+      );
+      await refusedOnce({ [receiver.url.replace('127.0.0.1', 'localhost')]: /loopback/ }, own.live);
       expect(receiver.received).toHaveLength(0);
-      // Test mode may reach a developer's machine.
-      await call('post', '/products', { title: 'Test', description: 'd', visibility: 'PUBLIC' }, own.test);
-      await waitFor(() => call('get', `/webhooks/${test.id}/deliveries`, undefined, own.test).then((r) => r.body.data), (d) => d[0]?.status === 'succeeded');
-      expect(receiver.received).toHaveLength(1);
+      expect(receiverV6.received).toHaveLength(0);
+      expect(dialled).toEqual([]);
     } finally {
+      built.mockRestore();
       await receiver.close();
+      await receiverV6.close();
       await guarded.close();
     }
   });

@@ -53,7 +53,10 @@ export type CryptoSettings = Config['crypto'];
  * server and the invoice's subaddress: only a view key can see Monero payments.
  */
 export function chainWatcherFor(settings: CryptoSettings, method: CryptoMethod, monero?: { rpcUrl: string; subaddressIndex: number }): ChainWatcher | null {
-  if (method === 'XMR') return monero ? new MoneroWalletWatcher({ rpcUrl: monero.rpcUrl }, monero.subaddressIndex) : null;
+  if (method === 'XMR') {
+    if (!monero) return null;
+    return new MoneroWalletWatcher({ rpcUrl: monero.rpcUrl, allowPrivate: settings.allowPrivateWalletRpc }, monero.subaddressIndex);
+  }
   const api = CHAIN_API[method];
   if (!api) return null;
   const url = settings.chainApis[api];

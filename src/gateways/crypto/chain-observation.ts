@@ -1,4 +1,5 @@
 import { type z } from 'zod';
+import { BlockedDestinationError, guardedFetch } from '../../webhooks/network-guard';
 
 /**
  * What a chain watcher reports about an invoice address, whatever the chain: the payments it
@@ -69,16 +70,31 @@ export class ChainWatcherError extends Error {
 /** Rate limits and server faults pass; any other 4xx means the request itself is wrong. */
 export const retryableStatus = (status: number): boolean => status === 429 || status >= 500;
 
+/** A server a store configured (Monero's wallet server): `allowPrivate` is WEBHOOKS_ALLOW_PRIVATE_NETWORKS. */
+export interface UntrustedServer {
+  allowPrivate: boolean;
+}
+
 /**
  * fetch() with a deadline, turning network failures and non-2xx answers into
  * ChainWatcherErrors classified for retry.
  */
-export async function chainRequest(url: string, init: RequestInit, timeoutMs: number, options: { untrusted?: boolean } = {}): Promise<Response> {
+export async function chainRequest(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  options: { untrusted?: UntrustedServer } = {},
+): Promise<Response> {
   let response: Response;
   try {
-    // A server a store named (not the operator) is never followed elsewhere.
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), ...(options.untrusted ? { redirect: 'manual' as const } : {}) });
+    const request = { ...init, signal: AbortSignal.timeout(timeoutMs) };
+    // A server a store named (not the operator) goes through the network guard: public addresses only, never a redirect.
+    const { untrusted } = options;
+    response = untrusted ? await guardedFetch(url, request, { allowPrivate: untrusted.allowPrivate }) : await fetch(url, request);
   } catch (error) {
+    if (error instanceof BlockedDestinationError) {
+      throw new ChainWatcherError(`The server at ${url} is refused: ${error.message}`, false, { cause: error });
+    }
     throw new ChainWatcherError(`${init.method ?? 'GET'} ${url} failed: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
   }
   if (!response.ok) {

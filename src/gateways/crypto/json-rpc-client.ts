@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChainWatcherError, chainRequest, decodeBody, responseText } from './chain-observation';
+import { ChainWatcherError, type UntrustedServer, chainRequest, decodeBody, responseText } from './chain-observation';
 
 const rpcResponse = z.object({
   id: z.union([z.number(), z.string(), z.null()]),
@@ -15,8 +15,8 @@ export interface JsonRpcClientOptions {
   timeoutMs: number;
   /** Error codes meaning the node is busy or behind, not the request wrong. */
   retryableCodes: ReadonlySet<number>;
-  /** A store's own server: no redirects, its answers not echoed in errors. */
-  untrusted?: boolean;
+  /** A store's own server: guarded (public addresses only, no redirects), its answers not echoed in errors. */
+  untrusted?: UntrustedServer;
 }
 
 /** A JSON-RPC 2.0 endpoint (EVM and Solana nodes), called in batches, every answer checked. */

@@ -28,15 +28,25 @@ const createdAddress = z.object({ address: z.string(), address_index: z.number()
 export interface MoneroWalletOptions {
   /** The wallet RPC root, e.g. http://127.0.0.1:18082 (JSON-RPC at /json_rpc). */
   rpcUrl: string;
+  /** WEBHOOKS_ALLOW_PRIVATE_NETWORKS: otherwise every call goes to public addresses only. */
+  allowPrivate: boolean;
   timeoutMs?: number;
 }
 
 function client(options: MoneroWalletOptions): JsonRpcClient {
   const url = `${options.rpcUrl.replace(/\/+$/, '')}/json_rpc`;
-  return new JsonRpcClient(url, { batchSize: 1, timeoutMs: options.timeoutMs ?? 20_000, retryableCodes: RETRYABLE_RPC_CODES, untrusted: true });
+  return new JsonRpcClient(url, {
+    batchSize: 1,
+    timeoutMs: options.timeoutMs ?? 20_000,
+    retryableCodes: RETRYABLE_RPC_CODES,
+    untrusted: { allowPrivate: options.allowPrivate },
+  });
 }
 
-/** The store gave this URL: it must not point the server at its own network (unless allowed). */
+/**
+ * The store gave this URL: it must not point the server at its own network (unless allowed). A
+ * check before the first call; every call is checked again on its connection (guardedFetch).
+ */
 export async function assertWalletServerReachable(rpcUrl: string, allowPrivate: boolean): Promise<void> {
   try {
     await assertPublicDestination(rpcUrl, { allowPrivate });

@@ -74,7 +74,8 @@ export async function openCryptoPayment(
     if (wallet.moneroRpcUrl) {
       // Monero: the store's wallet hands out the invoice's own subaddress.
       await assertWalletServerReachable(wallet.moneroRpcUrl, settings.allowPrivateWalletRpc);
-      subaddress = await createMoneroSubaddress({ rpcUrl: wallet.moneroRpcUrl }, `invoice-${invoice.id}`);
+      const walletServer = { rpcUrl: wallet.moneroRpcUrl, allowPrivate: settings.allowPrivateWalletRpc };
+      subaddress = await createMoneroSubaddress(walletServer, `invoice-${invoice.id}`);
     } else {
       const start = await chainWatcherFor(settings, method)!.startCursor();
       cursor = start ? { nextBlock: Math.max(0, start.nextBlock - CURSOR_MARGIN_BLOCKS) } : null;

@@ -100,7 +100,10 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
       handler: async ({ auth, params }) => {
         const { row, settings } = await load(auth, params.id);
         try {
-          await sendNotification(row.kind, settings, { title: 'Sellflow test notification', lines: [`store: ${auth.store.slug}`, 'If you can read this, the channel works.'] }, deps.config.notifications);
+          const lines = [`store: ${auth.store.slug}`, 'If you can read this, the channel works.'];
+          const message = { title: 'Sellflow test notification', lines };
+          const guard = { allowPrivate: deps.config.webhooks.allowPrivateNetworks };
+          await sendNotification(row.kind, settings, message, deps.config.notifications, guard);
         } catch (error) {
           throw new ApiError('invalid_request', 'notification_failed', `The test notification failed: ${error instanceof Error ? error.message : String(error)}`, { status: 502 });
         }
