@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './api/app';
+import { answerClientErrors } from './api/client-error';
 import type { ApiDependencies } from './api/context';
 
 export interface RunningApi {
@@ -11,6 +12,7 @@ export interface RunningApi {
 
 export async function startApi(deps: ApiDependencies, port = deps.config.api.port, host = deps.config.api.host): Promise<RunningApi> {
   const server = http.createServer(createApp(deps));
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -4,6 +4,8 @@ import { pinoHttp } from 'pino-http';
 import type { ApiDependencies } from './context';
 import { authenticate } from './middleware/authenticate';
 import { dialect, errorHandler, notFoundRoute } from './middleware/error-handler';
+import { inputGuard, jsonBody } from './middleware/input-guard';
+import { idempotency } from './middleware/idempotency';
 import { publicRateLimit, rateLimit } from './middleware/rate-limit';
 import { createRegistry, generateDocument } from './openapi';
 import { DocumentedRouter } from './route';
@@ -76,6 +78,8 @@ export function createApp(deps: ApiDependencies): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
+  // NUL or non-UTF-8 text in the URL or a header is a 400 here, before any route (raw-body ones too).
+  app.use(inputGuard());
   const secrets = SecretBox.fromConfig(deps.config.secrets);
   const stripe = new StripeGateway(deps.config.stripe.apiBase);
   const rateLimitStore = deps.rateLimitStore ?? { kind: 'memory' };
@@ -84,11 +88,11 @@ export function createApp(deps: ApiDependencies): Express {
   // Presigned uploads and signed webhooks carry raw bytes: mounted before the JSON parser.
   if (deps.storage instanceof LocalObjectStorage) app.use(dialect('sell'), filesRouter(deps.storage, deps.db));
   app.use(dialect('sell'), stripeWebhookRouter(deps, stripe, secrets));
-  app.use(express.json({ limit: '10mb' }));
+  app.use(jsonBody({ limit: '10mb' }));
 
   const registry = createRegistry();
   const limiter = rateLimit(deps.config.rateLimit, rateLimitStore);
-  const authenticated = [authenticate(deps.db), limiter];
+  const authenticated = [authenticate(deps.db), limiter, idempotency(deps.db)];
 
   app.use(healthRouter(deps));
   app.use(dialect('sellapp'), communityCallbacksRouter(deps, secrets));

@@ -3,15 +3,32 @@ import type { Db } from '../../db/schema';
 import { StorageKeyError } from '../../storage/local-file-store';
 import type { LocalObjectStorage } from '../../storage/local-storage';
 import { type SignedGrant, verifyGrant } from '../../storage/signed-url';
-import { ApiError, permissionDenied } from '../errors';
+import { ApiError, invalidRequest, permissionDenied } from '../errors';
 
 function keyOf(req: Request): string {
   const parts = (req.params as { key?: string[] }).key ?? [];
   return parts.join('/');
 }
 
+const SIGNED_PARAMS = ['expires', 'content_type', 'content_length', 'filename', 'signature'] as const;
+
+/**
+ * The signed parameters, each given at most once as a plain value: `filename=a&filename=b` or
+ * `filename[a]=b` is a 400, never an array or object passed on as if it were the signed string.
+ */
+function signedParams(req: Request): Partial<Record<(typeof SIGNED_PARAMS)[number], string>> {
+  const params: Partial<Record<(typeof SIGNED_PARAMS)[number], string>> = {};
+  for (const name of SIGNED_PARAMS) {
+    const value: unknown = req.query[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw invalidRequest('repeated_parameter', `${name} must appear once, as a plain value`, name);
+    params[name] = value;
+  }
+  return params;
+}
+
 function grantFromQuery(req: Request, method: 'GET' | 'PUT'): { grant: SignedGrant; signature: string } {
-  const q = req.query as Record<string, string | undefined>;
+  const q = signedParams(req);
   const expires = Number(q.expires);
   if (!Number.isInteger(expires) || !q.signature) throw permissionDenied('invalid_signature', 'This URL is not signed');
   return {

@@ -1,0 +1,117 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import express, { type RequestHandler } from 'express';
+import { ApiError } from '../errors';
+
+/**
+ * The trust boundary for text. Postgres refuses NUL in text and jsonb, and bytes that are not
+ * UTF-8 would reach it as replacement characters: either is a client's mistake, so it is a 400
+ * decided here, once, before any router, instead of a database error deep in some route.
+ */
+
+/** Nesting beyond this is no resource of ours, and deep enough to overflow recursive code downstream. */
+const MAX_JSON_DEPTH = 64;
+
+/** A lone UTF-16 surrogate: what a JSON `\ud800` escape decodes to, with no UTF-8 form. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function rejected(where: string, param: string | null, problem: 'nul' | 'utf8'): ApiError {
+  const message =
+    problem === 'nul'
+      ? `${where} contains a NUL character (\\u0000), which is never accepted`
+      : `${where} is not valid UTF-8 text`;
+  return new ApiError('invalid_request', problem === 'nul' ? 'nul_character' : 'invalid_utf8', message, { param });
+}
+
+/** The request target's bytes with %XX sequences decoded (Node hands the target over as latin1). */
+function decodedTarget(target: string): Buffer {
+  return Buffer.from(
+    target.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  );
+}
+
+function checkTarget(url: string): ApiError | null {
+  const queryAt = url.indexOf('?');
+  const parts: Array<['path' | 'query', string]> = [
+    ['path', queryAt < 0 ? url : url.slice(0, queryAt)],
+    ['query', queryAt < 0 ? '' : url.slice(queryAt + 1)],
+  ];
+  for (const [where, text] of parts) {
+    const bytes = decodedTarget(text);
+    if (bytes.includes(0)) return rejected(`The URL ${where}`, where, 'nul');
+    if (!isUtf8(bytes)) return rejected(`The URL ${where}`, where, 'utf8');
+  }
+  return null;
+}
+
+/** Header values arrive as latin1: their bytes must still be UTF-8, and hold no NUL. */
+function checkHeaders(req: IncomingMessage): ApiError | null {
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    if (value.includes('\u0000')) return rejected(`The ${name} header`, name, 'nul');
+    // eslint-disable-next-line no-control-regex
+    if (/[^\x00-\x7F]/.test(value) && !isUtf8(Buffer.from(value, 'latin1'))) return rejected(`The ${name} header`, name, 'utf8');
+  }
+  return null;
+}
+
+/**
+ * Mounted first: the URL path and query (percent-decoded) and every header. Raw-body routes
+ * (presigned uploads, signed webhooks) get no other check; JSON bodies get `jsonBody` as well.
+ */
+export function inputGuard(): RequestHandler {
+  return (req, _res, next) => {
+    next(checkTarget(req.originalUrl) ?? checkHeaders(req) ?? undefined);
+  };
+}
+
+function fieldPath(path: ReadonlyArray<string | number>): string {
+  return path.length === 0 ? 'body' : path.map(String).join('.');
+}
+
+function badText(text: string): 'nul' | 'utf8' | null {
+  if (text.includes('\u0000')) return 'nul';
+  return LONE_SURROGATE.test(text) ? 'utf8' : null;
+}
+
+/** Walks a parsed body without recursion (a deep body must not overflow the stack here either). */
+function checkParsed(body: unknown): ApiError | null {
+  const stack: Array<{ value: unknown; path: Array<string | number> }> = [{ value: body, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      const problem = badText(value);
+      if (problem) return rejected(`The body field ${fieldPath(path)}`, fieldPath(path), problem);
+    } else if (value !== null && typeof value === 'object') {
+      if (path.length >= MAX_JSON_DEPTH) {
+        const message = `The body nests deeper than ${MAX_JSON_DEPTH} levels`;
+        return new ApiError('invalid_request', 'body_too_deep', message, { param: fieldPath(path) });
+      }
+      for (const [key, item] of Object.entries(value)) {
+        const problem = badText(key);
+        if (problem) return rejected(`A body key under ${fieldPath(path)}`, fieldPath(path), problem);
+        stack.push({ value: item, path: [...path, Array.isArray(value) ? Number(key) : key] });
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * The JSON body parser with the same rule: the raw bytes must be UTF-8 (the parser would
+ * quietly turn bad bytes into U+FFFD), and no string or key may hold NUL or a lone surrogate.
+ */
+export function jsonBody(options: { limit: string }): RequestHandler[] {
+  const parse = express.json({
+    limit: options.limit,
+    verify: (_req, _res, buffer, encoding) => {
+      if ((encoding === 'utf-8' || encoding === 'utf8') && !isUtf8(buffer)) throw rejected('The request body', 'body', 'utf8');
+    },
+  });
+  const check: RequestHandler = (req, _res, next) => {
+    next(req.body === undefined ? undefined : (checkParsed(req.body) ?? undefined));
+  };
+  return [parse, check];
+}
