@@ -45,6 +45,11 @@ const OPERATORS: Record<string, string> = {
   'not in': 'not in',
 };
 
+const LIKE_OPERATORS = new Set(['like', 'not like', 'ilike']);
+const MAX_IN_VALUES = 1000;
+/** The text form of a number as Postgres writes integers, numerics and floats. */
+const NUMERIC_TEXT = '^-?[0-9]+(\\.[0-9]+)?(e[-+]?[0-9]+)?$';
+
 /**
  * Turns filters, free-text search and sort into SQL over a whitelist of fields: a field or
  * operator not on the list is a 422 naming it, never an injected identifier.
@@ -56,27 +61,42 @@ export class SearchTranslator {
   ) {}
 
   private column(field: string, param: string): string {
-    const column = this.fields[field];
+    // Own keys only: "__proto__" or "constructor" must not find Object.prototype's members.
+    const column = Object.hasOwn(this.fields, field) ? this.fields[field] : undefined;
     if (!column) throw invalidRequest('invalid_field', `Cannot filter or sort on "${field}"; allowed: ${Object.keys(this.fields).join(', ')}`, param);
     return column;
   }
 
   private condition(filter: SearchFilter, param: string): ReturnType<typeof sql<SqlBool>> {
-    const op = OPERATORS[filter.operator.toLowerCase()];
+    const operator = filter.operator.toLowerCase();
+    const op = Object.hasOwn(OPERATORS, operator) ? OPERATORS[operator] : undefined;
     if (!op) throw invalidRequest('invalid_field', `Unknown operator "${filter.operator}"`, `${param}.operator`);
     const column = sql.ref(this.column(filter.field, `${param}.field`));
     let own: ReturnType<typeof sql<SqlBool>>;
     if (op === 'in' || op === 'not in') {
       const values = Array.isArray(filter.value) ? filter.value : [filter.value];
       if (values.length === 0) throw invalidRequest('invalid_field', `"${filter.operator}" needs a non-empty list`, `${param}.value`);
+      if (values.length > MAX_IN_VALUES) {
+        throw invalidRequest('invalid_field', `"${filter.operator}" takes at most ${MAX_IN_VALUES} values`, `${param}.value`);
+      }
       own = sql<SqlBool>`${column}::text ${sql.raw(op)} (${sql.join(values.map((v) => String(v)))})`;
     } else if (filter.value === null && (op === '=' || op === '<>')) {
       own = sql<SqlBool>`${column} ${sql.raw(op === '=' ? 'is null' : 'is not null')}`;
+    } else if (LIKE_OPERATORS.has(op)) {
+      const pattern = String(filter.value);
+      // Postgres refuses a pattern whose last backslash escapes nothing.
+      if (/(^|[^\\])(\\\\)*\\$/.test(pattern)) {
+        throw invalidRequest('invalid_field', 'A like pattern cannot end with an unescaped backslash', `${param}.value`);
+      }
+      own = sql<SqlBool>`${column}::text ${sql.raw(op)} ${pattern}`;
+    } else if (typeof filter.value === 'number') {
+      // Numbers compare numerically with the values that are numbers (whatever the column's
+      // type) and match nothing else: a boolean, a timestamp, 1.5 or 1e308 against an integer
+      // column are no cast errors.
+      const numeric = sql`(case when ${column}::text ~ ${NUMERIC_TEXT} then (${column}::text)::numeric end)`;
+      own = sql<SqlBool>`${numeric} ${sql.raw(op)} ${String(filter.value)}::numeric`;
     } else {
       own = sql<SqlBool>`${column}::text ${sql.raw(op)} ${String(filter.value)}`;
-      if (typeof filter.value === 'number' && !['like', 'not like', 'ilike'].includes(op)) {
-        own = sql<SqlBool>`${column} ${sql.raw(op)} ${filter.value}`;
-      }
     }
     if (!filter.nested?.length) return own;
     return this.combine([{ ...filter, nested: undefined }, ...filter.nested], param, own);
