@@ -22,6 +22,7 @@ import type { GroupProductsTable, GroupsTable, ProductsTable, ProductVariantsTab
 import type { EventsTable, NotificationChannelsTable, NotificationDeliveriesTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './events';
 import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeyInstancesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
 import type { ApiKeysTable } from './api-keys';
+import type { IdempotencyKeysTable } from './idempotency-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
 import type { CryptoPaymentsTable, CryptoPaymentTxsTable, CryptoUnmatchedTransfersTable, CryptoWalletsTable } from './crypto';
@@ -45,6 +46,7 @@ export interface Database {
   accounts: AccountsTable;
   stores: StoresTable;
   api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
   ping_runs: PingRunsTable;
   events: EventsTable;
   products: ProductsTable;

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { sql } from 'kysely';
+import type { Db } from '../../db/schema';
+import { ApiError, conflict, invalidRequest } from '../errors';
+import type { RequestAuth } from './authenticate';
+
+/** How long a key's first answer stands (Stripe's 24 h). */
+const KEPT_FOR_MS = 24 * 60 * 60 * 1000;
+/** A first request still unanswered after this is taken as lost (its process died) and may be run again. */
+const ABANDONED_AFTER_MS = 60_000;
+const HEADER = /^[\x21-\x7e]{1,255}$/;
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function requestFingerprint(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${JSON.stringify(body ?? null)}`).digest('hex');
+}
+
+/**
+ * `Idempotency-Key` on every write, as Stripe defines it: per API key, the same key with
+ * the same request answers the first response (status and body) for 24 h; with another
+ * request it is a 422; while the first is still running a second is a 409, so concurrent
+ * retries make one effect. A 5xx is not kept: the client's retry runs again. Stored in
+ * the database, so every API process honours it.
+ */
+export function idempotency(db: Db) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const key = req.get('idempotency-key');
+    if (key === undefined || !WRITES.has(req.method)) return next();
+    if (!HEADER.test(key)) throw invalidRequest('invalid_idempotency_key', 'Idempotency-Key is 1 to 255 printable ASCII characters', 'Idempotency-Key');
+    const auth = res.locals.auth as RequestAuth;
+    const fingerprint = requestFingerprint(req.method, req.baseUrl + req.path, req.body);
+
+    let claimed = await db
+      .insertInto('idempotency_keys')
+      .values({ api_key_id: auth.keyId, key, fingerprint, status: null, response: null })
+      .onConflict((oc) => oc.columns(['api_key_id', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    if (!claimed) {
+      const first = await db.selectFrom('idempotency_keys').selectAll().where('api_key_id', '=', auth.keyId).where('key', '=', key).executeTakeFirst();
+      const now = Date.now();
+      if (!first || now - first.created_at.getTime() > KEPT_FOR_MS) {
+        // Expired (or just removed after a 5xx): this request starts the key afresh.
+        claimed = await db
+          .insertInto('idempotency_keys')
+          .values({ api_key_id: auth.keyId, key, fingerprint, status: null, response: null })
+          .onConflict((oc) =>
+            oc.columns(['api_key_id', 'key']).doUpdateSet({ fingerprint, status: null, response: null, locked_at: sql`now()`, created_at: sql`now()` }).where('idempotency_keys.created_at', '<', new Date(now - KEPT_FOR_MS)),
+          )
+          .returning('key')
+          .executeTakeFirst();
+      } else if (first.fingerprint !== fingerprint) {
+        throw new ApiError('invalid_request', 'idempotency_key_mismatch', 'This Idempotency-Key was used with another request; use a new key for a new request', {
+          status: 422,
+          param: 'Idempotency-Key',
+        });
+      } else if (first.status !== null) {
+        res.setHeader('Idempotent-Replayed', 'true');
+        res.status(first.status).json(first.response);
+        return;
+      } else if (now - first.locked_at.getTime() > ABANDONED_AFTER_MS) {
+        claimed = await db
+          .updateTable('idempotency_keys')
+          .set({ locked_at: sql`now()` })
+          .where('api_key_id', '=', auth.keyId)
+          .where('key', '=', key)
+          .where('status', 'is', null)
+          .where('locked_at', '=', first.locked_at)
+          .returning('key')
+          .executeTakeFirst();
+      }
+      if (!claimed) {
+        res.setHeader('Retry-After', '1');
+        throw conflict('idempotency_key_in_use', 'A request with this Idempotency-Key is still being answered; retry shortly');
+      }
+    }
+
+    const send = res.json.bind(res);
+    res.json = (body: unknown) => {
+      const status = res.statusCode;
+      const settle =
+        status >= 500
+          ? db.deleteFrom('idempotency_keys').where('api_key_id', '=', auth.keyId).where('key', '=', key).execute()
+          : db.updateTable('idempotency_keys').set({ status, response: JSON.stringify(body) }).where('api_key_id', '=', auth.keyId).where('key', '=', key).execute();
+      settle.then(
+        () => send(body),
+        (error: unknown) => {
+          req.log?.error({ err: error }, 'could not record the idempotent answer');
+          send(body);
+        },
+      );
+      return res;
+    };
+    next();
+  };
+}
