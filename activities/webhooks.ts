@@ -6,6 +6,7 @@ import { CommunityGrantWorkflows } from '../src/community/grant-workflow-client'
 import { pendingRevocationSignals } from '../src/community/grant-records';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/schema';
+import { deliverIntents } from '../src/outbox/engine-intents';
 import type { SecretBox } from '../src/security/secret-box';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import { attemptWebhook, PermanentWebhookError, settleWebhook } from '../src/webhooks/delivery';
@@ -29,6 +30,7 @@ export function createWebhookActivities(deps: {
   allowPrivateNetworks: boolean;
   notifications: NotificationConfig;
   community: Config['community'];
+  crypto: Config['crypto'];
   client?: Client;
   taskQueue?: string;
 }) {
@@ -105,7 +107,9 @@ export function createWebhookActivities(deps: {
       const grants = new CommunityGrantWorkflows(client, taskQueue, deps.community);
       for (const grantId of planned.revocations) await grants.revoke(grantId);
       if (planned.revocations.length > 0) await deps.db.updateTable('community_grants').set({ revoke_signaled_at: new Date() }).where('id', 'in', planned.revocations).execute();
-      return planned.eventIds.length + planned.revocations.length;
+      // Starts and signals whose caller died (or lost Temporal) between its commit and its call.
+      const intents = await deliverIntents({ db: deps.db, client, taskQueue, crypto: deps.crypto }, { pending: input.limit });
+      return planned.eventIds.length + planned.revocations.length + intents;
     },
 
     async attemptWebhook(input: { deliveryId: number }): Promise<void> {

@@ -32,6 +32,8 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE_PREFIX: z.string().default('sellflow'),
   LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Crash tests only: named points where the process kills itself (see src/failpoints.ts).
+  SELLFLOW_FAILPOINTS: z.string().default(''),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
   // Unauthenticated routes (provider webhooks, community callbacks, signed files), per client address.
@@ -225,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     secrets: { encryptionKey: e.SELLFLOW_ENCRYPTION_KEY, keyFile: path.join(dataDir, 'encryption-key') },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+    failpoints: e.SELLFLOW_FAILPOINTS.split(',').map((name) => name.trim()).filter(Boolean),
     rateLimit: {
       perMinute: e.RATE_LIMIT_PER_MINUTE,
       burst: e.RATE_LIMIT_BURST,

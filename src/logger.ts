@@ -1,12 +1,21 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-/** Secrets never reach the log: credentials are redacted wherever pino-http or we put them. */
-export function createLogger(level: string, format: 'json' | 'pretty' | 'auto' = 'json', name = 'sellflow'): Logger {
+/**
+ * Secrets never reach the log: credentials are redacted wherever pino-http or we put them
+ * (request URLs lose their signatures and tokens in src/api/log-redaction.ts). `destination`
+ * takes JSON lines elsewhere than stdout (tests read them).
+ */
+export function createLogger(
+  level: string,
+  format: 'json' | 'pretty' | 'auto' = 'json',
+  name = 'sellflow',
+  destination?: DestinationStream,
+): Logger {
   // People at a terminal get readable lines; pipes and log shippers get JSON.
-  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
-  return pino({
+  const pretty = !destination && (format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true));
+  const options: pino.LoggerOptions = {
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } } : {}),
     name,
     level,
@@ -16,6 +25,13 @@ export function createLogger(level: string, format: 'json' | 'pretty' | 'auto' =
         'req.headers.cookie',
         // Telegram's webhook secret.
         'req.headers["x-telegram-bot-api-secret-token"]',
+        // Stripe's webhook signature, and ours should a receiver's request ever be logged.
+        'req.headers["stripe-signature"]',
+        'req.headers["x-sell-signature"]',
+        'req.headers.signature',
+        'req.headers["x-api-key"]',
+        'req.headers["proxy-authorization"]',
+        'res.headers["set-cookie"]',
         'headers.authorization',
         '*.key',
         '*.secret',
@@ -23,5 +39,6 @@ export function createLogger(level: string, format: 'json' | 'pretty' | 'auto' =
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

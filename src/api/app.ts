@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { ApiDependencies } from './context';
+import { redactRequest } from './log-redaction';
 import { authenticate } from './middleware/authenticate';
 import { dialect, errorHandler, notFoundRoute } from './middleware/error-handler';
 import { inputGuard, jsonBody } from './middleware/input-guard';
@@ -66,14 +67,8 @@ export function createApp(deps: ApiDependencies): Express {
         return id;
       },
       serializers: {
-        // The Discord OAuth2 callback's query is a one-time code and link token: not logged.
-        req: (req: { url?: string; query?: unknown }) => {
-          if (req.url?.startsWith('/community/discord/callback')) {
-            req.url = '/community/discord/callback';
-            req.query = undefined;
-          }
-          return req;
-        },
+        // Signed-URL signatures, Discord's OAuth2 code and state, tokens in queries: logged as [redacted].
+        req: redactRequest,
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),

@@ -8,7 +8,7 @@ import { createStore } from '../../src/accounts/stores';
 import { createApp } from '../../src/api/app';
 import { type Config, loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/schema';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { connectClient, connectWorker, type TemporalClient } from '../../src/temporal/connection';
 import { createObjectStorage } from '../../src/storage/create-storage';
 import { LocalObjectStorage } from '../../src/storage/local-storage';
@@ -41,7 +41,7 @@ export function testTemporalAddress(): string {
  * Temporal dev server, a worker on a task queue of its own (when asked), and the app.
  */
 export async function startHarness(
-  options: { worker?: boolean; env?: Record<string, string>; taskQueue?: string; database?: 'postgres' } = {},
+  options: { worker?: boolean; env?: Record<string, string>; taskQueue?: string; database?: 'postgres'; logger?: Logger } = {},
 ): Promise<Harness> {
   const database = await createTestDatabase({ kind: options.database });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-harness-'));
@@ -60,7 +60,8 @@ export async function startHarness(
     WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
     ...options.env,
   });
-  const logger = createLogger('silent');
+  // The app's and the worker's logger (a test that reads the log passes its own).
+  const logger = options.logger ?? createLogger('silent');
   const temporal = await connectClient(config, address);
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
 

@@ -22,6 +22,7 @@ import type { GroupProductsTable, GroupsTable, ProductsTable, ProductVariantsTab
 import type { EventsTable, NotificationChannelsTable, NotificationDeliveriesTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './events';
 import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeyInstancesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
 import type { ApiKeysTable } from './api-keys';
+import type { EngineIntentsTable } from './engine-intents';
 import type { IdempotencyKeysTable } from './idempotency-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
@@ -31,6 +32,7 @@ import type { BlacklistsTable, BlockedCheckoutsTable, CouponRedemptionsTable, Co
 import type { SubscriptionPaymentsTable, SubscriptionReconciliationsTable, SubscriptionRepairsTable, SubscriptionsTable } from './subscriptions';
 
 export type { ApiKeyMode } from './api-keys';
+export type { EngineIntentKind } from './engine-intents';
 export type { VariantDeliverableConfig } from './catalog';
 export type { DeliveryStepKind, DeliveryStepStatus, StatusHistoryEntry } from './orders';
 export type { SubscriptionCancelRequest } from './subscriptions';
@@ -47,6 +49,7 @@ export interface Database {
   stores: StoresTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
+  engine_intents: EngineIntentsTable;
   ping_runs: PingRunsTable;
   events: EventsTable;
   products: ProductsTable;

@@ -25,6 +25,8 @@ import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
+import { failpoint } from '../../../failpoints';
+import { deliverIntents, recordIntent } from '../../../outbox/engine-intents';
 import { actorOf } from './products';
 
 const invoiceView = z
@@ -42,6 +44,7 @@ async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
 export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDependencies, gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup }): void {
   const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
   const one = async (auth: RequestAuth, id: number) => (await invoiceViews(deps.db, auth.store.id, [id]))[0]!;
+  const engine = { db: deps.db, client: deps.temporal.client, taskQueue: deps.taskQueue, crypto: deps.config.crypto };
 
   async function listPage(auth: RequestAuth, filters: InvoiceFilters & { sort: string }, page: { page: number; limit: number }, path: string) {
     // Test keys see test invoices, live keys live ones.
@@ -64,14 +67,20 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       return { data: await one(auth, invoice.id) };
     };
 
-  /** A paid order reaches its workflow; the database transition is the single gate. */
+  /**
+   * A paid order reaches its workflow; the database transition is the single gate. The
+   * signal is owed in the same transaction (engine outbox): a crash after the commit leaves
+   * it to the relay, never a paid order nobody delivers.
+   */
   async function markPaid(auth: RequestAuth, id: number, source: string) {
     const invoice = await requireInvoice(deps.db, auth, id);
-    const result = await deps.db.transaction().execute((trx) =>
-      transitionInvoice(trx, id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() }, quiet: invoice.status === 'COMPLETED' }),
-    );
-    // Also when it was already PAID: a signal lost on the first call arrives now; a duplicate is harmless.
-    if (result.status === 'PAID') await workflows.paymentReceived({ ...invoice, status: result.status }, source);
+    const intent = await deps.db.transaction().execute(async (trx) => {
+      const result = await transitionInvoice(trx, id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() }, quiet: invoice.status === 'COMPLETED' });
+      // Also when it was already PAID: a signal lost on the first call arrives now; a duplicate is harmless.
+      return result.status === 'PAID' ? recordIntent(trx, { kind: 'order.payment_received', subjectId: id, detail: { source } }) : null;
+    });
+    failpoint(deps.config, 'after-paid-commit');
+    if (intent !== null) await deliverIntents(engine, { ids: [intent] });
   }
 
   router

@@ -1,0 +1,67 @@
+/**
+ * What a request log line may say about the URL. Query values that are credentials are
+ * replaced: our signed file URLs' `signature` (and S3's X-Amz-* ones), Discord's OAuth2 `code`
+ * and `state` (a one-time link token), and any token, secret, key or password a client puts
+ * in a query string. Paths carry no secrets (Telegram's webhook secret comes in a header).
+ */
+const SECRET_PARAMS = new Set([
+  'signature',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'code',
+  'state',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'secret',
+  'client_secret',
+  'key',
+  'api_key',
+  'apikey',
+  'password',
+  'invite',
+]);
+
+export const REDACTED = '[redacted]';
+
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/** `signature`, and the extended parser's `signature[]` / `signature[x]` forms of it. */
+function isSecretParam(name: string): boolean {
+  return SECRET_PARAMS.has(decodeName(name).replace(/\[.*$/, '').toLowerCase());
+}
+
+/** The URL with every secret parameter's value replaced; the path and other parameters as sent. */
+export function redactUrl(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const pairs = url
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=', 1)[0]!;
+      return isSecretParam(name) ? `${name}=${REDACTED}` : pair;
+    });
+  return `${url.slice(0, start)}?${pairs.join('&')}`;
+}
+
+/** The parsed query the same way (a copy: the request's own query is left alone). */
+export function redactQuery(query: unknown): unknown {
+  if (!query || typeof query !== 'object') return query;
+  return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, isSecretParam(name) ? REDACTED : value]));
+}
+
+/** pino-http's `req` serializer: runs on every request line and on every `req.log` line. */
+export function redactRequest<T extends { url?: string; query?: unknown }>(req: T): T {
+  if (typeof req.url === 'string') req.url = redactUrl(req.url);
+  if ('query' in req) req.query = redactQuery(req.query);
+  return req;
+}

@@ -1,0 +1,93 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Db, DbExecutor, EngineIntentKind } from '../db/schema';
+import { type CryptoSettings } from '../gateways/crypto/chain-access';
+import { startCryptoPaymentWorkflow } from '../gateways/crypto/crypto-payment-workflow-client';
+import { OrderWorkflows } from '../orders/order-workflow-client';
+import { subscriptionChanged } from '../subscriptions/subscription-workflow-client';
+
+/**
+ * The engine outbox. A change the engine must hear of (an invoice paid, voided, created, a
+ * crypto checkout, a subscription changed) records its intent in the change's own
+ * transaction; after commit the caller delivers it at once, and the relay (the event
+ * dispatcher) delivers whatever is still pending after any crash. Every delivery is
+ * idempotent: workflow ids refuse a second start, and the workflows treat a repeated
+ * signal as the same news.
+ */
+export interface EngineIntent {
+  kind: EngineIntentKind;
+  subjectId: number;
+  detail?: Record<string, string>;
+}
+
+export interface EngineConnection {
+  db: Db;
+  client: Client;
+  taskQueue: string;
+  crypto: CryptoSettings;
+}
+
+/** How long the caller has to deliver an intent itself before the relay takes it over. */
+export const RELAY_AFTER_MS = 2_000;
+
+export async function recordIntent(trx: DbExecutor, intent: EngineIntent): Promise<number> {
+  const row = await trx
+    .insertInto('engine_intents')
+    .values({ kind: intent.kind, subject_id: intent.subjectId, detail: JSON.stringify(intent.detail ?? {}), delivered_at: null, last_error: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId: number, detail: Record<string, string>): Promise<void> {
+  const orders = new OrderWorkflows(engine.client, engine.taskQueue);
+  const invoice = () => engine.db.selectFrom('invoices').select(['id', 'store_id', 'expires_at', 'status']).where('id', '=', subjectId).executeTakeFirstOrThrow();
+  switch (kind) {
+    case 'order.start':
+      try {
+        await orders.start(await invoice());
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      return;
+    case 'order.payment_received':
+      return orders.paymentReceived(await invoice(), detail.source ?? 'outbox');
+    case 'order.void_requested':
+      return orders.voidRequested(await invoice());
+    case 'crypto.start':
+      return startCryptoPaymentWorkflow(engine.client, engine.taskQueue, engine.crypto, subjectId);
+    case 'subscription.changed': {
+      const subscription = await engine.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', subjectId).executeTakeFirstOrThrow();
+      return subscriptionChanged(engine.client, engine.taskQueue, subscription, detail.reason ?? 'outbox');
+    }
+  }
+}
+
+/**
+ * Delivers the named intents, or (for the relay) every intent still pending after
+ * `RELAY_AFTER_MS`. Returns how many were delivered; a failure is recorded on the intent
+ * and left for the next round, never thrown at the caller whose change is committed.
+ */
+export async function deliverIntents(engine: EngineConnection, which: { ids: number[] } | { pending: number }): Promise<number> {
+  let query = engine.db.selectFrom('engine_intents').select(['id', 'kind', 'subject_id', 'detail']).where('delivered_at', 'is', null);
+  query =
+    'ids' in which
+      ? query.where('id', 'in', which.ids.length > 0 ? which.ids : [-1])
+      : query.where('created_at', '<', new Date(Date.now() - RELAY_AFTER_MS)).orderBy('id').limit(which.pending);
+  let delivered = 0;
+  for (const intent of await query.execute()) {
+    try {
+      await send(engine, intent.kind, intent.subject_id, intent.detail);
+      await engine.db.updateTable('engine_intents').set({ delivered_at: new Date(), last_error: null }).where('id', '=', intent.id).execute();
+      delivered += 1;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await engine.db
+        .updateTable('engine_intents')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: reason.slice(0, 500) }))
+        .where('id', '=', intent.id)
+        .execute();
+    }
+  }
+  return delivered;
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { freePort } from '../../src/temporal/dev-server';
+import { mainTaskQueue } from '../../src/temporal/task-queues';
+import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { spawnCli, waitForOutput } from '../helpers/cli';
+import { type Harness, startHarness, testTemporalAddress } from '../helpers/harness';
+
+/**
+ * No paid order left behind (issue 17): a real `sellflow api` process dies by SIGKILL right
+ * after it commits an invoice as PAID and before it tells the order workflow. Nobody
+ * retries; the engine outbox's relay (the worker's event dispatcher) still delivers the
+ * payment, and the order completes with its serial, once.
+ */
+const prefix = `kill-api-${randomUUID()}`;
+let h: Harness;
+
+beforeAll(async () => {
+  // Two processes share the database: Postgres.
+  h = await startHarness({ worker: true, taskQueue: mainTaskQueue(prefix), database: 'postgres' });
+});
+afterAll(() => h.close());
+
+it('delivers an order whose API died between the PAID commit and the signal, without a client retry', async () => {
+  const store = await h.createStore();
+  const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: 'ONLY-ONE' } } });
+  const invoice = (
+    await request(h.app)
+      .post('/api/v2/invoices')
+      .set('Authorization', `Bearer ${store.live}`)
+      .send({ customer_email: 'stranded@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } })
+      .expect(200)
+  ).body.data;
+
+  const port = await freePort();
+  const api = spawnCli(['api'], {
+    ...h.database.env,
+    PORT: String(port),
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_TASK_QUEUE_PREFIX: prefix,
+    SELLFLOW_DATA_DIR: h.config.dataDir,
+    SELLFLOW_FAILPOINTS: 'after-paid-commit',
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => api.once('exit', (_code, signal) => resolve(signal)));
+  try {
+    await waitForOutput(api, /api is up/, 60_000);
+    const call = request(`http://127.0.0.1:${port}`).patch(`/api/v2/invoices/${invoice.id}/mark-completed`).set('Authorization', `Bearer ${store.live}`);
+    await expect(call).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(await exited).toBe('SIGKILL');
+
+    // The commit happened; the signal did not.
+    const paid = await h.db.selectFrom('invoices').select('status').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+    expect(paid.status).toBe('PAID');
+    const owed = await h.db.selectFrom('engine_intents').selectAll().where('subject_id', '=', invoice.id).where('kind', '=', 'order.payment_received').execute();
+    expect(owed).toHaveLength(1);
+
+    const done = await waitFor(
+      () => h.db.selectFrom('invoices').select('status').where('id', '=', invoice.id).executeTakeFirstOrThrow(),
+      (row) => row.status === 'COMPLETED',
+      30_000,
+    );
+    expect(done.status).toBe('COMPLETED');
+    const delivered = await h.db.selectFrom('engine_intents').select('delivered_at').where('id', '=', owed[0]!.id).executeTakeFirstOrThrow();
+    expect(delivered.delivered_at).not.toBeNull();
+    const sold = await h.db.selectFrom('variant_serials').select(['value', 'status']).where('variant_id', '=', variantId).execute();
+    expect(sold).toEqual([{ value: 'ONLY-ONE', status: 'SOLD' }]);
+  } finally {
+    api.kill('SIGKILL');
+  }
+}, 120_000);
