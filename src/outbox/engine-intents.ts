@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Db, DbExecutor, EngineIntentKind } from '../db/schema';
+import type { Db, DbExecutor, DbTransaction, EngineIntentKind } from '../db/schema';
 import { type CryptoSettings } from '../gateways/crypto/chain-access';
 import { startCryptoPaymentWorkflow } from '../gateways/crypto/crypto-payment-workflow-client';
 import { OrderWorkflows } from '../orders/order-workflow-client';
@@ -90,4 +90,19 @@ export async function deliverIntents(engine: EngineConnection, which: { ids: num
     }
   }
   return delivered;
+}
+
+/**
+ * Runs `change` in a transaction that also records what the engine must hear of it, then
+ * tells the engine. The change is the answer; the telling may fall to the relay.
+ */
+export async function commitAndTell<T>(engine: EngineConnection, change: (trx: DbTransaction) => Promise<{ value: T; intents: EngineIntent[] }>): Promise<T> {
+  const { value, ids } = await engine.db.transaction().execute(async (trx) => {
+    const { value, intents } = await change(trx);
+    const ids: number[] = [];
+    for (const intent of intents) ids.push(await recordIntent(trx, intent));
+    return { value, ids };
+  });
+  if (ids.length > 0) await deliverIntents(engine, { ids });
+  return value;
 }

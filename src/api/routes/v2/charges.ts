@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { chargeQuery, chargeUrl, chargeView, createCharge, requireCharge } from '../../../charges/charges';
 import { PAYMENT_METHODS } from '../../../domain/payment-methods';
 import { transitionInvoice } from '../../../orders/invoice-transitions';
-import { OrderWorkflows } from '../../../orders/order-workflow-client';
+import { commitAndTell } from '../../../outbox/engine-intents';
 import { storeWebhookSecret } from '../../../orders/store-webhook-secret';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
+import { engineOf } from '../../engine';
 import { ApiError, invalidRequest } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
@@ -36,7 +37,7 @@ const view = z.object({ id: z.number(), url: z.string(), status: z.enum(['PENDIN
 
 /** SellApp v2 charges: payment requests without delivery, on the invoices' payment path. */
 export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
-  const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
+  const engine = engineOf(deps);
   const urlOf = async (auth: RequestAuth, id: number) => chargeUrl(deps.config.api.publicBaseUrl, await storeWebhookSecret(deps.db, secrets, auth.store.id), id);
   const pending = async (auth: RequestAuth, id: number) => {
     const charge = await requireCharge(deps.db, auth.store.id, auth.livemode, id);
@@ -58,8 +59,8 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
         const methods = body.use_all_payment_methods ? [...PAYMENT_METHODS] : (body.payment_methods ?? (body.payment_method ? [body.payment_method] : []));
         if ((body.total ?? 0) > 0 && !body.currency) throw invalidRequest('missing_field', 'A paid charge needs a currency', 'currency');
         if ((body.total ?? 0) > 0 && methods.length === 0) throw invalidRequest('missing_field', 'A paid charge needs payment_method, payment_methods or use_all_payment_methods', 'payment_methods');
-        const id = await deps.db.transaction().execute((trx) =>
-          createCharge(trx, { id: auth.store.id, livemode: auth.livemode }, {
+        const id = await commitAndTell(engine, async (trx) => {
+          const created = await createCharge(trx, { id: auth.store.id, livemode: auth.livemode }, {
             email: body.email,
             returnUrl: body.return_url,
             cancelUrl: body.cancel_url,
@@ -72,10 +73,9 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
             deliverable: body.deliverable,
             metadata: body.metadata,
             couponCode: body.coupon_code,
-          }),
-        );
-        const charge = await requireCharge(deps.db, auth.store.id, auth.livemode, id);
-        await workflows.start(charge);
+          });
+          return { value: created, intents: [{ kind: 'order.start', subjectId: created }] };
+        });
         return { data: { id, url: await urlOf(auth, id), status: 'PENDING' as const } };
       },
     })
@@ -117,8 +117,10 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       response: z.object({ message: z.string() }),
       handler: async ({ auth, params }) => {
         const charge = await pending(auth, params.charge_id);
-        const result = await deps.db.transaction().execute((trx) => transitionInvoice(trx, charge.id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } }));
-        await workflows.paymentReceived({ ...charge, status: result.status }, 'manual');
+        await commitAndTell(engine, async (trx) => {
+          const result = await transitionInvoice(trx, charge.id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } });
+          return { value: result, intents: result.status === 'PAID' ? [{ kind: 'order.payment_received', subjectId: charge.id, detail: { source: 'manual' } }] : [] };
+        });
         return { message: 'Charge Completed Successfully' };
       },
     })
@@ -133,8 +135,7 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       response: z.object({ message: z.string() }),
       handler: async ({ auth, params }) => {
         const charge = await pending(auth, params.charge_id);
-        await deps.db.transaction().execute((trx) => transitionInvoice(trx, charge.id, 'VOIDED'));
-        await workflows.voidRequested(charge);
+        await commitAndTell(engine, async (trx) => ({ value: await transitionInvoice(trx, charge.id, 'VOIDED'), intents: [{ kind: 'order.void_requested', subjectId: charge.id }] }));
         return { message: 'Charge Voided Successfully' };
       },
     });

@@ -20,13 +20,14 @@ import { pokeCryptoPayment, startCryptoPaymentWorkflow } from '../../../gateways
 import { CryptoCheckoutError, openCryptoPayment } from '../../../gateways/crypto/open-crypto-payment';
 import { WalletSettingsError } from '../../../gateways/crypto/wallet-settings';
 import type { ApiDependencies } from '../../context';
+import { engineOf } from '../../engine';
 import { ApiError, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
 import { failpoint } from '../../../failpoints';
-import { deliverIntents, recordIntent } from '../../../outbox/engine-intents';
+import { commitAndTell, deliverIntents, recordIntent } from '../../../outbox/engine-intents';
+import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
 import { actorOf } from './products';
 
 const invoiceView = z
@@ -43,8 +44,8 @@ async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
 
 export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDependencies, gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup }): void {
   const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
+  const engine = engineOf(deps);
   const one = async (auth: RequestAuth, id: number) => (await invoiceViews(deps.db, auth.store.id, [id]))[0]!;
-  const engine = { db: deps.db, client: deps.temporal.client, taskQueue: deps.taskQueue, crypto: deps.config.crypto };
 
   async function listPage(auth: RequestAuth, filters: InvoiceFilters & { sort: string }, page: { page: number; limit: number }, path: string) {
     // Test keys see test invoices, live keys live ones.
@@ -111,13 +112,13 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       summary: 'Create a pending invoice; its order workflow starts at once',
       tags: ['Invoices'],
       scope: 'invoices:write',
-      body: invoiceCreateBody,
       modes: 'both',
+      body: invoiceCreateBody,
       response: z.object({ data: invoiceView }),
       handler: async ({ auth, body }) => {
         await screenCustomer(deps.db, auth.store.id, auth.livemode, { email: body.customer_email, ip: body.customer_ip ?? null, country: body.country ?? null }, gateways.asn);
-        const id = await deps.db.transaction().execute((trx) =>
-          createInvoice(trx, actorOf(auth), {
+        const id = await commitAndTell(engine, async (trx) => {
+          const created = await createInvoice(trx, actorOf(auth), {
             customerEmail: body.customer_email,
             paymentMethod: body.payment_method,
             lines: Object.entries(body.product_variants).map(([variantId, line]) => ({
@@ -132,9 +133,9 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
             affiliate: body.affiliate,
             visitorId: body.visitor_id,
             extra: body.extra,
-          }),
-        );
-        await workflows.start(await requireInvoice(deps.db, auth, id));
+          });
+          return { value: created, intents: [{ kind: 'order.start', subjectId: created }] };
+        });
         return { data: await one(auth, id) };
       },
     })
@@ -157,8 +158,8 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       summary: 'Create a checkout session (a zero-total invoice is completed instead)',
       tags: ['Invoices'],
       scope: 'invoices:write',
-      params: invoiceParams,
       modes: 'both',
+      params: invoiceParams,
       response: z.object({ message: z.string(), payment_url: z.string().optional(), crypto: z.object({ address: z.string(), amount: z.string() }).passthrough().optional(), invoice: invoiceView }),
       handler: async ({ auth, params }) => {
         const invoice = await requireInvoice(deps.db, auth, params.invoice);
@@ -235,9 +236,9 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'post',
       path: '/invoices/:invoice/crypto/observe',
       summary: 'Look at the chain for this crypto invoice now (a node webhook, or the customer saying they paid); 202 while it looks',
-      modes: 'both',
       tags: ['Invoices'],
       scope: 'invoices:write',
+      modes: 'both',
       params: invoiceParams,
       status: 202,
       response: z.object({ message: z.string() }),
@@ -265,9 +266,9 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'patch',
       path: '/invoices/:invoice/mark-completed',
       summary: 'Mark paid by the seller (review of manual methods); delivery follows. Unwrapped response.',
-      modes: 'both',
       tags: ['Invoices'],
       scope: 'invoices:write',
+      modes: 'both',
       params: invoiceParams,
       response: invoiceView,
       handler: async ({ auth, params }) => {
@@ -279,17 +280,19 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'patch',
       path: '/invoices/:invoice/mark-voided',
       summary: 'Void an unpaid invoice (ops may also void a paid order stuck in delivery). Unwrapped response.',
-      modes: 'both',
       tags: ['Invoices'],
       scope: 'invoices:write',
+      modes: 'both',
       params: invoiceParams,
       response: invoiceView,
       handler: async ({ auth, params }) => {
         const invoice = await requireInvoice(deps.db, auth, params.invoice);
         // A paid order is voided only while its delivery is stuck; a delivered one never.
         if (invoice.status === 'PAID' && !invoice.needs_attention) throw new InvoiceStatusConflictError('PAID', 'VOIDED');
-        const result = await deps.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'VOIDED'));
-        if (result.changed) await workflows.voidRequested({ ...invoice, status: result.status });
+        await commitAndTell(engine, async (trx) => {
+          const result = await transitionInvoice(trx, invoice.id, 'VOIDED');
+          return { value: result, intents: result.changed ? [{ kind: 'order.void_requested', subjectId: invoice.id }] : [] };
+        });
         return one(auth, invoice.id);
       },
     })
@@ -297,9 +300,9 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'patch',
       path: '/invoices/:invoice/issue-replacement',
       summary: 'Re-deliver lines of a paid order as a new, immediately paid invoice linked to it. Unwrapped response.',
-      modes: 'both',
       tags: ['Invoices'],
       scope: 'invoices:write',
+      modes: 'both',
       params: invoiceParams,
       body: replacementBody,
       response: invoiceView,
@@ -311,7 +314,7 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
         const lines = await deps.db.selectFrom('invoice_lines').select(['variant_id', 'quantity', 'additional_information']).where('invoice_id', '=', original.id).execute();
         const missing = wanted.filter((id) => !lines.some((l) => l.variant_id === id));
         if (missing.length > 0) throw new ApiError('invalid_request', 'not_in_invoice', `Invoice ${original.id} has no product variant ${missing.join(', ')}`, { param: 'product_variants', fieldErrors: { product_variants: ['not in this invoice'] } });
-        const replacementId = await deps.db.transaction().execute(async (trx) => {
+        const replacementId = await commitAndTell(engine, async (trx) => {
           const id = await createInvoice(trx, actorOf(auth), {
             customerEmail: source.customer_email,
             paymentMethod: original.payment_method,
@@ -322,9 +325,8 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
             free: true,
           });
           await transitionInvoice(trx, id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } });
-          return id;
+          return { value: id, intents: [{ kind: 'order.payment_received', subjectId: id, detail: { source: 'replacement' } }] };
         });
-        await workflows.paymentReceived(await requireInvoice(deps.db, auth, replacementId), 'replacement');
         return one(auth, replacementId);
       },
     })
@@ -332,9 +334,9 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'post',
       path: '/invoices/:invoice/retry',
       summary: 'Ops: re-run the failed delivery steps (or only the named step)',
-      modes: 'both',
       tags: ['Invoices'],
       scope: 'ops:write',
+      modes: 'both',
       params: invoiceParams,
       body: stepSelection,
       status: 202,
@@ -345,9 +347,9 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       method: 'post',
       path: '/invoices/:invoice/skip',
       summary: 'Ops: skip the failed delivery steps (or only the named step) and finish the order',
-      modes: 'both',
       tags: ['Invoices'],
       scope: 'ops:write',
+      modes: 'both',
       params: invoiceParams,
       body: stepSelection,
       status: 202,

@@ -3,8 +3,9 @@ import { rowId } from '../../schemas/common';
 import { SUBSCRIPTION_STATUSES } from '../../../domain/subscription-lifecycle';
 import { requestCancellation } from '../../../subscriptions/cancel-subscription';
 import { presentSubscription, SUBSCRIPTION_COLUMNS, subscriptionsOf } from '../../../subscriptions/subscription-view';
-import { subscriptionChanged } from '../../../subscriptions/subscription-workflow-client';
+import { commitAndTell } from '../../../outbox/engine-intents';
 import type { ApiDependencies } from '../../context';
+import { engineOf } from '../../engine';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
@@ -47,6 +48,7 @@ const graceBody = z.object({ grace_period_seconds: z.number().int().min(0).max(3
  * lacks), and the store's grace window after a failed renewal.
  */
 export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  const engine = engineOf(deps);
   const load = async (auth: RequestAuth, id: number) => {
     const row = await subscriptionsOf(deps.db, auth.store.id, auth.livemode).select(SUBSCRIPTION_COLUMNS).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('Subscription');
@@ -93,11 +95,11 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
       response: z.object({ data: subscriptionView, message: z.string() }),
       handler: async ({ auth, params, body }) => {
         const existing = await load(auth, params.subscription);
-        const outcome = await deps.db.transaction().execute((trx) =>
-          requestCancellation(trx, existing.id, { cancelAtPeriodEnd: body.cancel_at_period_end, refundLastPayment: body.refund_last_payment, proRatedRefund: body.pro_rated_refund }),
-        );
+        const outcome = await commitAndTell(engine, async (trx) => ({
+          value: await requestCancellation(trx, existing.id, { cancelAtPeriodEnd: body.cancel_at_period_end, refundLastPayment: body.refund_last_payment, proRatedRefund: body.pro_rated_refund }),
+          intents: [{ kind: 'subscription.changed', subjectId: existing.id, detail: { reason: 'cancel_requested' } }],
+        }));
         const row = await load(auth, existing.id);
-        await subscriptionChanged(deps.temporal.client, deps.taskQueue, row, 'cancel_requested');
         return { data: presentSubscription(row), message: outcome.message };
       },
     })
