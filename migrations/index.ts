@@ -14,6 +14,7 @@ import * as m0012 from './0012_charges';
 import * as m0013 from './0013_affiliates';
 import * as m0014 from './0014_crypto_payments';
 import * as m0015 from './0015_community';
+import * as m0016 from './0016_payment_attention';
 import * as m0017 from './0017_store_reconciliations';
 import * as m0018 from './0018_rate_limits';
 import * as m0019 from './0019_idempotency_keys';
@@ -40,6 +41,7 @@ export const migrations: Record<string, Migration> = {
   '0013_affiliates': m0013,
   '0014_crypto_payments': m0014,
   '0015_community': m0015,
+  '0016_payment_attention': m0016,
   '0017_store_reconciliations': m0017,
   '0018_rate_limits': m0018,
   '0019_idempotency_keys': m0019,

@@ -6,6 +6,7 @@ import { LicenseActivationError } from '../licenses/license-keys';
 import { SubscriptionConflictError, SubscriptionRuleError } from '../subscriptions/errors';
 import { CommunityConflictError, CommunityNotFoundError, CommunityRuleError } from '../community/errors';
 import { CommunityPlatformError } from '../community/platform';
+import { GatewayError } from '../gateways/gateway-error';
 import { LivemodeViolationError } from '../db/livemode-scope';
 import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from './errors';
 
@@ -17,6 +18,21 @@ function platformError(error: CommunityPlatformError): ApiError {
   }
   if (error.kind === 'unavailable') return new ApiError('internal_error', 'platform_unavailable', `${error.platform} could not be reached: ${error.message}`, { status: 502 });
   return new ApiError('invalid_request', `platform_${error.kind}`, `${error.platform}: ${error.message}`, { status: 422 });
+}
+
+/**
+ * What a payment gateway said: a refused key is the seller's to fix (422, naming the setting); an
+ * outage or rate limit is a 502 / 503 with Retry-After; never an internal error.
+ */
+function gatewayError(error: GatewayError): ApiError {
+  const code = `gateway_${error.kind}`;
+  if (error.kind === 'misconfigured' || error.kind === 'rejected') {
+    return new ApiError('invalid_request', code, error.message, { param: error.details.setting ?? 'payment_method', status: 422 });
+  }
+  const seconds = error.details.retryAfterSeconds ?? 5;
+  const retry = { headers: { 'Retry-After': String(seconds) }, extra: { retry_after: seconds } };
+  if (error.kind === 'rate_limited') return new ApiError('service_unavailable', code, error.message, retry);
+  return new ApiError('bad_gateway', code, error.message, retry);
 }
 
 /** Domain errors become the API's envelope here, once, for every route. */
@@ -38,6 +54,7 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof CommunityConflictError) return conflict(error.code, error.message, error.param);
   if (error instanceof CommunityNotFoundError) return notFound(error.resource);
   if (error instanceof CommunityPlatformError) return platformError(error);
+  if (error instanceof GatewayError) return gatewayError(error);
   if (error instanceof LivemodeForbiddenError || error instanceof LivemodeViolationError) return permissionDenied('livemode_required', error.message);
   return null;
 }

@@ -9,6 +9,10 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   rate_limited: 429,
   internal_error: 500,
+  /** A provider we depend on (payment gateway) failed or could not be reached: retry later. */
+  bad_gateway: 502,
+  /** A provider we depend on is busy or down for now: retry after Retry-After. */
+  service_unavailable: 503,
 } as const;
 
 export type ErrorType = keyof typeof ERROR_STATUS;

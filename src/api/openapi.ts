@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { ERROR_STATUS, type ErrorType } from './errors';
 
 extendZodWithOpenApi(z);
 
@@ -7,7 +8,7 @@ extendZodWithOpenApi(z);
 export const errorBodySchema = z
   .object({
     error: z.object({
-      type: z.enum(['authentication_required', 'permission_denied', 'not_found', 'conflict', 'invalid_request', 'rate_limited', 'internal_error']),
+      type: z.enum(Object.keys(ERROR_STATUS) as [ErrorType, ...ErrorType[]]),
       code: z.string(),
       message: z.string(),
       param: z.string().nullable(),

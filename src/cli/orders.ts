@@ -13,13 +13,23 @@ import { withDatabase } from './with-database';
 const STEP_KINDS: DeliveryStepKind[] = ['serials', 'license_keys', 'dynamic', 'downloads', 'manual'];
 
 async function stuckOrders(db: Db, storeId?: number) {
-  let query = db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'updated_at']).where('needs_attention', '=', true).orderBy('id');
+  let query = db
+    .selectFrom('invoices')
+    .select(['id', 'store_id', 'status', 'expires_at', 'updated_at', 'attention_reason'])
+    .where('needs_attention', '=', true)
+    .orderBy('id');
   if (storeId !== undefined) query = query.where('store_id', '=', storeId);
   const invoices = await query.execute();
   const steps = invoices.length
     ? await db.selectFrom('delivery_steps').select(['invoice_id', 'kind', 'reason', 'attempts']).where('invoice_id', 'in', invoices.map((i) => i.id)).where('status', '=', 'failed').execute()
     : [];
   return invoices.map((i) => ({ ...i, failed_steps: steps.filter((s) => s.invoice_id === i.id).map(({ kind, reason, attempts }) => ({ kind, reason, attempts })) }));
+}
+
+/** What a person reads: the failed steps, and why else it was flagged (a payment that did not match). */
+function reasonsOf(order: Awaited<ReturnType<typeof stuckOrders>>[number]): string[] {
+  const steps = order.failed_steps.map((s) => `${s.kind}: ${s.reason}`);
+  return order.attention_reason ? [...steps, order.attention_reason] : steps;
 }
 
 async function storeIdOf(db: Db, slug: string | undefined): Promise<number | undefined> {
@@ -45,7 +55,7 @@ export function registerOrderCommands(program: Command): void {
 
   orders
     .command('stuck')
-    .description('list orders whose delivery needs attention')
+    .description('list orders that need attention: failed deliveries, payments that did not match')
     .option('--store <slug>', 'only this store')
     .option('--json', 'print one JSON object')
     .action(async (opts: { store?: string; json?: boolean }) => {
@@ -53,7 +63,7 @@ export function registerOrderCommands(program: Command): void {
       printResult(Boolean(opts.json), { orders: rows }, () =>
         rows.length === 0
           ? 'No order needs attention.'
-          : rows.map((o) => `#${o.id}\tstore ${o.store_id}\t${o.status}\t${o.failed_steps.map((s) => `${s.kind}: ${s.reason}`).join('; ')}`).join('\n'),
+          : rows.map((o) => `#${o.id}\tstore ${o.store_id}\t${o.status}\t${reasonsOf(o).join('; ')}`).join('\n'),
       );
     });
 

@@ -8,6 +8,8 @@ export const EVENT_TYPES = [
   'order.paid',
   'order.refunded',
   'order.disputed',
+  /** Money that did not match its invoice (mode, session, currency, amount, a voided or paid invoice): nothing paid. */
+  'order.payment_mismatch',
   'release.published',
   'subscription.created',
   'subscription.updated',

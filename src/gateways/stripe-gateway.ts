@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { BillingInterval } from '../domain/billing-interval';
+import { GatewayError, type GatewayFailureKind } from './gateway-error';
 
 const STRIPE_INTERVAL = { DAY: 'day', WEEK: 'week', MONTH: 'month', YEAR: 'year' } as const;
 
@@ -30,6 +31,43 @@ export interface ProviderSubscription {
 const fromUnix = (seconds: number) => new Date(seconds * 1000);
 
 export class NoPaymentToRefundError extends Error {}
+
+/** Which store setting holds a secret key: the live or the test one (keys are checked on save). */
+export function stripeKeySetting(secretKey: string): 'secret_key' | 'test_secret_key' {
+  return /^(sk|rk)_test_/.test(secretKey) ? 'test_secret_key' : 'secret_key';
+}
+
+const retryAfter = (error: Stripe.errors.StripeError, fallback: number) => {
+  const seconds = Number(error.headers?.['retry-after']);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(Math.ceil(seconds), 3600) : fallback;
+};
+
+/**
+ * What Stripe's failure means for the seller: their key refused (they fix the named setting),
+ * the request refused, or Stripe down or busy (retry later). Other errors are returned as they are.
+ */
+export function classifyStripeError(error: unknown, setting: 'secret_key' | 'test_secret_key'): unknown {
+  if (!(error instanceof Stripe.errors.StripeError)) return error;
+  const failure = (kind: GatewayFailureKind, message: string, extra: { setting?: string; retryAfterSeconds?: number } = {}) =>
+    new GatewayError('Stripe', kind, message, { providerStatus: error.statusCode, requestId: error.requestId, ...extra });
+  const { errors } = Stripe;
+  if (error instanceof errors.StripeAuthenticationError || error instanceof errors.StripePermissionError) {
+    const mode = setting === 'secret_key' ? 'live' : 'test';
+    const refused = error.statusCode === 403 ? 'lacks a permission this needs' : 'was rejected';
+    const message = `Stripe says the store's ${mode} secret key (STRIPE payment settings, ${setting}) ${refused}; update that key`;
+    return failure('misconfigured', message, { setting });
+  }
+  if (error instanceof errors.StripeRateLimitError) {
+    return failure('rate_limited', 'Stripe is rate limiting this store; retry shortly', { retryAfterSeconds: retryAfter(error, 2) });
+  }
+  if (error instanceof errors.StripeConnectionError || error instanceof errors.StripeAPIError || (error.statusCode ?? 0) >= 500) {
+    return failure('unavailable', 'Stripe could not be reached or failed; retry shortly', { retryAfterSeconds: retryAfter(error, 5) });
+  }
+  if (error instanceof errors.StripeInvalidRequestError || error instanceof errors.StripeIdempotencyError) {
+    return failure('rejected', `Stripe refused the request: ${error.message}`);
+  }
+  return failure('unavailable', `Stripe answered unexpectedly (${error.type}); retry shortly`, { retryAfterSeconds: 5 });
+}
 
 export function providerInvoiceOf(invoice: Stripe.Invoice): ProviderInvoice {
   const line = invoice.lines?.data?.find((l) => l.period) ?? null;
@@ -101,24 +139,36 @@ export class StripeGateway {
   ): Promise<{ id: string; url: string }> {
     const metadata = { invoice_id: String(input.invoiceId), store_id: String(input.storeId) };
     const recurring = input.recurring ? { interval: STRIPE_INTERVAL[input.recurring.interval], interval_count: input.recurring.intervalCount } : undefined;
-    const session = await this.client(secretKey).checkout.sessions.create(
-      {
-        mode: recurring ? 'subscription' : 'payment',
-        line_items: input.lineItems.map((item) => ({
-          quantity: item.quantity,
-          price_data: { currency: input.currency.toLowerCase(), unit_amount: item.unitAmountCents, product_data: { name: item.name }, ...(recurring ? { recurring } : {}) },
-        })),
-        customer_email: input.customerEmail,
-        client_reference_id: String(input.invoiceId),
-        metadata,
-        // The metadata follows the subscription onto every renewal invoice it bills.
-        ...(recurring ? { subscription_data: { metadata } } : { payment_intent_data: { metadata } }),
-        success_url: input.successUrl,
-        cancel_url: input.cancelUrl,
-      },
-      { idempotencyKey: `sellflow-checkout-${input.storeId}-${input.invoiceId}` },
-    );
-    if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
+    let session: Stripe.Checkout.Session;
+    try {
+      session = await this.client(secretKey).checkout.sessions.create(
+        {
+          mode: recurring ? 'subscription' : 'payment',
+          line_items: input.lineItems.map((item) => ({
+            quantity: item.quantity,
+            price_data: {
+              currency: input.currency.toLowerCase(),
+              unit_amount: item.unitAmountCents,
+              product_data: { name: item.name },
+              ...(recurring ? { recurring } : {}),
+            },
+          })),
+          customer_email: input.customerEmail,
+          client_reference_id: String(input.invoiceId),
+          metadata,
+          // The metadata follows the subscription onto every renewal invoice it bills.
+          ...(recurring ? { subscription_data: { metadata } } : { payment_intent_data: { metadata } }),
+          success_url: input.successUrl,
+          cancel_url: input.cancelUrl,
+        },
+        { idempotencyKey: `sellflow-checkout-${input.storeId}-${input.invoiceId}` },
+      );
+    } catch (error) {
+      throw classifyStripeError(error, stripeKeySetting(secretKey));
+    }
+    if (!session.url) {
+      throw new GatewayError('Stripe', 'unavailable', 'Stripe returned a Checkout Session without a URL', { retryAfterSeconds: 5 });
+    }
     return { id: session.id, url: session.url };
   }
 

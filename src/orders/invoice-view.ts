@@ -77,6 +77,8 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
         replacements: replacements.filter((r) => r.replacement_of === invoice.id).map((r) => r.id),
         delivery: {
           needs_attention: invoice.needs_attention,
+          // Why, when no failed step says it (e.g. a payment that did not match this invoice).
+          attention_reason: invoice.needs_attention ? invoice.attention_reason : null,
           steps: steps
             .filter((s) => s.invoice_id === invoice.id)
             .map((s) => ({

@@ -3,9 +3,15 @@ import { reviewPartiallyRefundedReferral } from '../affiliates/referrals';
 import { sql } from 'kysely';
 import type { Db, DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
+import { type ArrivedPayment, matchPayment } from '../domain/payment-match';
 import { recordEvent } from '../events/record';
 import { applyStripeSubscriptionEvent } from '../subscriptions/stripe-subscription-events';
 import { transitionInvoice } from './invoice-transitions';
+import { flagPaymentIssue } from './payment-attention';
+import { checkoutSessionsOf, paidByOf, recordStripePayment, type StripeGatewayRecord } from './stripe-checkout-record';
+
+/** What an event did: kept on its gateway_events row, with the reason when it paid nothing. */
+export type StripeEventResult = 'paid' | 'same_payment' | 'partial' | 'mismatch' | 'refunded' | 'disputed' | 'unmatched' | 'ignored';
 
 export interface StripeEventOutcome {
   duplicate: boolean;
@@ -14,49 +20,243 @@ export interface StripeEventOutcome {
   subscriptionId: number | null;
   /** The invoice to signal as paid (its status is PAID). */
   paid: { id: number; store_id: number; expires_at: Date; status: string } | null;
+  result: StripeEventResult | null;
+  reason: string | null;
 }
 
-async function invoiceByPaymentIntent(db: DbExecutor, storeId: number, paymentIntent: string | null | undefined, metadataId: string | undefined) {
-  if (metadataId && /^\d+$/.test(metadataId)) {
-    const byId = await db.selectFrom('invoices').select(['id', 'store_id', 'expires_at', 'status']).where('id', '=', Number(metadataId)).where('store_id', '=', storeId).executeTakeFirst();
-    if (byId) return byId;
-  }
-  if (!paymentIntent) return undefined;
+const NOTHING = { invoiceId: null, subscriptionId: null, paid: null, result: null, reason: null } as const;
+
+const INVOICE = ['id', 'store_id', 'expires_at', 'status', 'livemode', 'currency', 'total_cents', 'gateway'] as const;
+
+const invoiceById = (db: DbExecutor, storeId: number, id: string | null | undefined) => {
+  if (!id || !/^\d{1,9}$/.test(id)) return undefined;
+  return db.selectFrom('invoices').select(INVOICE).where('id', '=', Number(id)).where('store_id', '=', storeId).executeTakeFirst();
+};
+
+type InvoiceRow = NonNullable<Awaited<ReturnType<typeof invoiceById>>>;
+
+/** The invoice a refund or dispute names (metadata), or whose payment it concerns. */
+async function invoiceOfPayment(db: DbExecutor, storeId: number, paymentIntent: string | null, metadataId: string | undefined) {
+  const named = await invoiceById(db, storeId, metadataId);
+  if (named || !paymentIntent) return named;
   return db
     .selectFrom('invoices')
-    .select(['id', 'store_id', 'expires_at', 'status'])
+    .select(INVOICE)
     .where('store_id', '=', storeId)
     .where(sql<string>`gateway->'data'->>'transaction_id'`, '=', paymentIntent)
     .executeTakeFirst();
 }
 
+/**
+ * The invoice a Checkout Session pays: the one whose checkout created it. The invoice the event
+ * names (client_reference_id, metadata) is only believed when that session is its own; otherwise
+ * it is the invoice to flag, since a buyer can put any id on a payment link.
+ */
+async function invoiceOfSession(
+  db: DbExecutor,
+  storeId: number,
+  session: Stripe.Checkout.Session,
+): Promise<{ invoice: InvoiceRow; ours: boolean } | null> {
+  const named = await invoiceById(db, storeId, session.client_reference_id ?? session.metadata?.invoice_id);
+  if (named && checkoutSessionsOf(named.gateway).includes(session.id)) return { invoice: named, ours: true };
+  const owner = await db
+    .selectFrom('invoices')
+    .select(INVOICE)
+    .where('store_id', '=', storeId)
+    .where(sql<boolean>`gateway->'checkout_sessions' @> ${JSON.stringify([session.id])}::jsonb`)
+    .orderBy('id')
+    .executeTakeFirst();
+  if (owner) return { invoice: owner, ours: true };
+  return named ? { invoice: named, ours: false } : null;
+}
+
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
 
-type InvoiceRef = NonNullable<Awaited<ReturnType<typeof invoiceByPaymentIntent>>>;
+interface Settlement {
+  arrived: ArrivedPayment;
+  /** Shown as the invoice's transaction id once paid. */
+  transactionId: string;
+}
 
-/** The payment for an invoice arrived: PAID once, or flagged when the invoice had been voided. */
-async function payInvoice(trx: DbExecutor, invoice: InvoiceRef, transactionId: string, duplicate: boolean, livemode: boolean): Promise<StripeEventOutcome['paid']> {
-  if (!duplicate) {
-    await trx.updateTable('invoices').set({ gateway: sql`jsonb_set(gateway, '{data,transaction_id}', to_jsonb(${transactionId}::text))` }).where('id', '=', invoice.id).execute();
+/**
+ * Money arrived for an invoice: matched first (mode, our session, currency, amount, status),
+ * under the invoice's row lock. Only a match pays it, once; anything else is flagged for ops.
+ */
+async function settle(trx: DbExecutor, event: Stripe.Event, invoiceId: number, settlement: Settlement, outcome: StripeEventOutcome) {
+  const invoice = await trx.selectFrom('invoices').select(INVOICE).where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+  const { arrived } = settlement;
+  const expected = {
+    livemode: invoice.livemode,
+    currency: invoice.currency,
+    totalCents: invoice.total_cents,
+    status: invoice.status as InvoiceStatus,
+    paidBy: paidByOf(invoice.gateway),
+  };
+  const verdict = matchPayment(expected, arrived);
+  outcome.invoiceId = invoice.id;
+  const issue = {
+    gateway: 'stripe',
+    eventId: event.id,
+    eventType: event.type,
+    livemode: arrived.livemode,
+    reference: arrived.source,
+    amountCents: arrived.amountCents,
+    currency: arrived.currency,
+  };
+  switch (verdict.kind) {
+    case 'pay': {
+      await recordStripePayment(trx, invoice.id, arrived.reference, settlement.transactionId);
+      const result = await transitionInvoice(trx, invoice.id, 'PAID', { event: 'order.paid', quiet: true, also: { paid_at: new Date() } });
+      outcome.result = 'paid';
+      if (result.status === 'PAID') outcome.paid = { ...invoice, status: result.status };
+      return;
+    }
+    case 'same_payment':
+      outcome.result = 'same_payment';
+      // The payment that paid it, reported again: the order hears of it again, harmlessly.
+      if (invoice.status === 'PAID') outcome.paid = invoice;
+      return;
+    case 'partial':
+      await transitionInvoice(trx, invoice.id, 'PARTIAL', { quiet: true });
+      await flagPaymentIssue(trx, invoice.id, { ...issue, code: verdict.code, reason: verdict.reason });
+      outcome.result = 'partial';
+      outcome.reason = verdict.reason;
+      return;
+    case 'mismatch':
+      await flagPaymentIssue(trx, invoice.id, { ...issue, code: verdict.code, reason: verdict.reason });
+      outcome.result = 'mismatch';
+      outcome.reason = verdict.reason;
+      return;
   }
-  const result = await transitionInvoice(trx, invoice.id, 'PAID', { event: 'order.paid', quiet: true, also: { paid_at: new Date() } });
-  if (result.status === 'PAID') return { ...invoice, status: result.status };
-  if (!duplicate && (result.status as InvoiceStatus) === 'VOIDED') {
-    // Money arrived for an invoice that had expired: a person must decide (refund or deliver).
-    await trx.updateTable('invoices').set({ needs_attention: true, updated_at: new Date() }).where('id', '=', invoice.id).execute();
-    await recordEvent(trx, { storeId: invoice.store_id, livemode, type: 'delivery.needs_attention', data: { id: invoice.id, reason: 'paid after the invoice was voided' } });
+}
+
+/** A refund or dispute of a payment that is not this invoice's (other mode, other payment) changes nothing. */
+function foreignPayment(event: Stripe.Event, invoice: InvoiceRow, paymentIntent: string | null): string | null {
+  const mode = (livemode: boolean) => (livemode ? 'live' : 'test');
+  if (event.livemode !== invoice.livemode) {
+    return `a ${mode(event.livemode)}-mode ${event.type} for a ${mode(invoice.livemode)}-mode invoice`;
+  }
+  const paidWith = (invoice.gateway as StripeGatewayRecord).data?.transaction_id;
+  if (paymentIntent && paidWith && paymentIntent !== paidWith) {
+    return `${event.type} concerns ${paymentIntent}, the invoice was paid with ${paidWith}`;
   }
   return null;
 }
 
-async function subscriptionOfEvent(trx: DbExecutor, eventId: string): Promise<number | null> {
-  const row = await trx.selectFrom('gateway_events').select('subscription_id').where('provider', '=', 'stripe').where('event_id', '=', eventId).executeTakeFirst();
-  return row?.subscription_id ?? null;
+/** Checkout, refund and dispute events; says which invoice a Checkout Session matched and paid (or had paid). */
+async function applyInvoiceEvent(trx: DbExecutor, storeId: number, event: Stripe.Event, outcome: StripeEventOutcome) {
+  switch (event.type) {
+    case 'checkout.session.completed':
+    case 'checkout.session.async_payment_succeeded': {
+      const session = event.data.object;
+      if (session.payment_status !== 'paid' && session.payment_status !== 'no_payment_required') {
+        outcome.result = 'ignored';
+        outcome.reason = `payment_status ${session.payment_status}`;
+        return { checkoutInvoiceId: null as number | null };
+      }
+      const found = await invoiceOfSession(trx, storeId, session);
+      if (!found) {
+        outcome.result = 'unmatched';
+        return { checkoutInvoiceId: null };
+      }
+      // A subscription's first payment is also reported by invoice.paid: both are the subscription.
+      const subscription = session.mode === 'subscription' ? idOf(session.subscription) : null;
+      await settle(
+        trx,
+        event,
+        found.invoice.id,
+        {
+          arrived: {
+            livemode: event.livemode,
+            ours: found.ours,
+            reference: subscription ?? session.id,
+            source: `Checkout Session ${session.id}`,
+            currency: session.currency ?? null,
+            amountCents: session.amount_total ?? null,
+          },
+          transactionId: idOf(session.payment_intent) ?? idOf(session.invoice) ?? session.id,
+        },
+        outcome,
+      );
+      const matched = outcome.result === 'paid' || outcome.result === 'same_payment';
+      return { checkoutInvoiceId: matched ? found.invoice.id : null };
+    }
+    case 'charge.refunded': {
+      const charge = event.data.object;
+      const paymentIntent = idOf(charge.payment_intent);
+      const invoice = await invoiceOfPayment(trx, storeId, paymentIntent, charge.metadata?.invoice_id);
+      if (!invoice) break;
+      outcome.invoiceId = invoice.id;
+      const foreign = foreignPayment(event, invoice, paymentIntent);
+      if (foreign) {
+        outcome.result = 'ignored';
+        outcome.reason = foreign;
+        break;
+      }
+      outcome.result = 'refunded';
+      // order.refunded carries the money that went back (Stripe's amount_refunded: all refunds so far).
+      const amount = { amount_refunded: charge.amount_refunded, currency: (charge.currency ?? invoice.currency).toUpperCase() };
+      const refunded = (data: object) =>
+        recordEvent(trx, { storeId, livemode: invoice.livemode, type: 'order.refunded', data: { id: invoice.id, ...data } });
+      if (charge.refunded) {
+        const result = await transitionInvoice(trx, invoice.id, 'REFUNDED', { quiet: true });
+        if (result.changed) await refunded({ status: 'REFUNDED', partial: false, ...amount });
+      } else {
+        await refunded({ partial: true, ...amount });
+        // Part of the money went back: the seller decides what the affiliate keeps.
+        await reviewPartiallyRefundedReferral(trx, invoice.id, charge.amount_refunded);
+      }
+      break;
+    }
+    case 'charge.dispute.created': {
+      const dispute = event.data.object;
+      const paymentIntent = idOf(dispute.payment_intent);
+      const invoice = await invoiceOfPayment(trx, storeId, paymentIntent, dispute.metadata?.invoice_id);
+      if (!invoice) break;
+      outcome.invoiceId = invoice.id;
+      const foreign = foreignPayment(event, invoice, paymentIntent);
+      if (foreign) {
+        outcome.result = 'ignored';
+        outcome.reason = foreign;
+        break;
+      }
+      outcome.result = 'disputed';
+      await transitionInvoice(trx, invoice.id, 'DISPUTING', { event: 'order.disputed', quiet: true });
+      break;
+    }
+    default:
+      break;
+  }
+  return { checkoutInvoiceId: null };
+}
+
+/** A redelivered event changes nothing; a payment it made is signalled again (harmless), its subscription woken. */
+async function redelivered(trx: DbExecutor, eventId: string, outcome: StripeEventOutcome): Promise<StripeEventOutcome> {
+  const row = await trx
+    .selectFrom('gateway_events')
+    .select(['invoice_id', 'subscription_id', 'outcome', 'reason'])
+    .where('provider', '=', 'stripe')
+    .where('event_id', '=', eventId)
+    .executeTakeFirst();
+  if (!row) return outcome;
+  outcome.invoiceId = row.invoice_id;
+  outcome.subscriptionId = row.subscription_id;
+  outcome.result = row.outcome as StripeEventResult | null;
+  outcome.reason = row.reason;
+  if (row.invoice_id !== null && (row.outcome === 'paid' || row.outcome === 'same_payment')) {
+    const invoice = await trx
+      .selectFrom('invoices')
+      .select(['id', 'store_id', 'expires_at', 'status'])
+      .where('id', '=', row.invoice_id)
+      .executeTakeFirst();
+    if (invoice?.status === 'PAID') outcome.paid = invoice;
+  }
+  return outcome;
 }
 
 /**
- * Applies one verified Stripe event, once: the event id is recorded with the change, so a
- * redelivery changes nothing (a payment is still re-signalled, which is harmless).
+ * Applies one verified Stripe event, once: the event id is recorded with the change and what it
+ * did, so a redelivery changes nothing. Every payment is matched to its invoice before it pays.
  */
 export async function applyStripeEvent(db: Db, storeId: number, event: Stripe.Event): Promise<StripeEventOutcome> {
   return db.transaction().execute(async (trx) => {
@@ -66,60 +266,31 @@ export async function applyStripeEvent(db: Db, storeId: number, event: Stripe.Ev
       .onConflict((oc) => oc.constraint('gateway_events_provider_event_uq').doNothing())
       .returning('id')
       .executeTakeFirst();
-    const duplicate = fresh === undefined;
-    const outcome: StripeEventOutcome = { duplicate, invoiceId: null, subscriptionId: null, paid: null };
+    const outcome: StripeEventOutcome = { ...NOTHING, duplicate: !fresh };
+    if (!fresh) return redelivered(trx, event.id, outcome);
 
-    switch (event.type) {
-      case 'checkout.session.completed':
-      case 'checkout.session.async_payment_succeeded': {
-        const session = event.data.object;
-        if (session.payment_status !== 'paid' && session.payment_status !== 'no_payment_required') break;
-        const invoice = await invoiceByPaymentIntent(trx, storeId, null, session.client_reference_id ?? session.metadata?.invoice_id);
-        if (!invoice) break;
-        outcome.invoiceId = invoice.id;
-        outcome.paid = await payInvoice(trx, invoice, idOf(session.payment_intent) ?? idOf(session.invoice) ?? session.id, duplicate, event.livemode);
-        break;
-      }
-      case 'charge.refunded': {
-        const charge = event.data.object;
-        const invoice = await invoiceByPaymentIntent(trx, storeId, idOf(charge.payment_intent), charge.metadata?.invoice_id);
-        if (!invoice) break;
-        outcome.invoiceId = invoice.id;
-        if (charge.refunded) await transitionInvoice(trx, invoice.id, 'REFUNDED', { event: 'order.refunded', quiet: true });
-        else if (!duplicate) {
-          await recordEvent(trx, { storeId, livemode: event.livemode, type: 'order.refunded', data: { id: invoice.id, partial: true, amount_refunded: charge.amount_refunded } });
-          // Part of the money went back: the seller decides what the affiliate keeps.
-          await reviewPartiallyRefundedReferral(trx, invoice.id, charge.amount_refunded);
-        }
-        break;
-      }
-      case 'charge.dispute.created': {
-        const dispute = event.data.object;
-        const invoice = await invoiceByPaymentIntent(trx, storeId, idOf(dispute.payment_intent), dispute.metadata?.invoice_id);
-        if (!invoice) break;
-        outcome.invoiceId = invoice.id;
-        await transitionInvoice(trx, invoice.id, 'DISPUTING', { event: 'order.disputed', quiet: true });
-        break;
-      }
-      default:
-        break;
+    const { checkoutInvoiceId } = await applyInvoiceEvent(trx, storeId, event, outcome);
+    const subscription = await applyStripeSubscriptionEvent(trx, storeId, event, { invoiceId: checkoutInvoiceId });
+    outcome.subscriptionId = subscription.subscriptionId;
+    const pays = subscription.pays;
+    if (pays && !outcome.invoiceId) {
+      // Linked to the invoice through the subscription our checkout created (its metadata).
+      const arrived = {
+        livemode: event.livemode,
+        ours: true,
+        reference: pays.reference,
+        source: `Stripe subscription ${pays.reference}`,
+        currency: pays.currency,
+        amountCents: pays.amountCents,
+      };
+      await settle(trx, event, pays.invoiceId, { arrived, transactionId: pays.transactionId }, outcome);
     }
-    if (!duplicate) {
-      const subscription = await applyStripeSubscriptionEvent(trx, storeId, event);
-      outcome.subscriptionId = subscription.subscriptionId;
-      if (subscription.paysInvoiceId && !outcome.invoiceId) {
-        const invoice = await invoiceByPaymentIntent(trx, storeId, null, String(subscription.paysInvoiceId));
-        if (invoice) {
-          outcome.invoiceId = invoice.id;
-          outcome.paid = await payInvoice(trx, invoice, (event.data.object as Stripe.Invoice).id ?? event.id, duplicate, event.livemode);
-        }
-      }
-    } else {
-      // A redelivery changes nothing, but the subscription's workflow may still be woken.
-      outcome.subscriptionId = await subscriptionOfEvent(trx, event.id);
-    }
-    if (!duplicate && (outcome.invoiceId || outcome.subscriptionId)) {
-      await trx.updateTable('gateway_events').set({ invoice_id: outcome.invoiceId, subscription_id: outcome.subscriptionId }).where('id', '=', fresh!.id).execute();
+    if (outcome.invoiceId || outcome.subscriptionId || outcome.result) {
+      await trx
+        .updateTable('gateway_events')
+        .set({ invoice_id: outcome.invoiceId, subscription_id: outcome.subscriptionId, outcome: outcome.result, reason: outcome.reason })
+        .where('id', '=', fresh.id)
+        .execute();
     }
     return outcome;
   });

@@ -8,10 +8,19 @@ const idOf = (value: string | { id: string } | null | undefined) => (typeof valu
 const fromUnix = (seconds: number) => new Date(seconds * 1000);
 const PAYABLE = new Set(['active', 'trialing', 'past_due']);
 
+/** The first payment of a subscription, which pays its invoice once matched to it (like Checkout's). */
+export interface SubscriptionFirstPayment {
+  invoiceId: number;
+  /** The Stripe subscription: the same payment as the Checkout Session that started it. */
+  reference: string;
+  amountCents: number;
+  currency: string;
+  transactionId: string;
+}
+
 export interface SubscriptionEventOutcome {
   subscriptionId: number | null;
-  /** The first payment of a subscription pays its invoice (like checkout.session.completed). */
-  paysInvoiceId: number | null;
+  pays: SubscriptionFirstPayment | null;
 }
 
 /**
@@ -47,15 +56,24 @@ export async function recordRenewal(trx: DbExecutor, subscriptionId: number, bil
  * Stripe's subscription events, in our terms. Redeliveries and reordering are safe: the
  * lifecycle rules only ever move to a later absolute period and never out of an end.
  */
-export async function applyStripeSubscriptionEvent(trx: DbExecutor, storeId: number, event: Stripe.Event): Promise<SubscriptionEventOutcome> {
-  const none: SubscriptionEventOutcome = { subscriptionId: null, paysInvoiceId: null };
+export async function applyStripeSubscriptionEvent(
+  trx: DbExecutor,
+  storeId: number,
+  event: Stripe.Event,
+  /** For Checkout events: the invoice whose own Checkout Session paid (null when it did not match). */
+  checkout: { invoiceId: number | null } = { invoiceId: null },
+): Promise<SubscriptionEventOutcome> {
+  const none: SubscriptionEventOutcome = { subscriptionId: null, pays: null };
   switch (event.type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded': {
       const session = event.data.object;
-      if (session.mode !== 'subscription') return none;
-      const id = await resolve(trx, storeId, idOf(session.subscription), idOf(session.customer), { ...session.metadata, invoice_id: session.client_reference_id ?? session.metadata?.invoice_id ?? '' });
-      return { subscriptionId: id, paysInvoiceId: null };
+      // Only the session our checkout opened, matched to its invoice, starts a subscription for it:
+      // a client_reference_id is whatever the buyer's link said.
+      if (session.mode !== 'subscription' || checkout.invoiceId === null) return none;
+      const ours = { store_id: String(storeId), invoice_id: String(checkout.invoiceId) };
+      const id = await resolve(trx, storeId, idOf(session.subscription), idOf(session.customer), ours);
+      return { subscriptionId: id, pays: null };
     }
     case 'invoice.paid':
     case 'invoice.payment_failed': {
@@ -69,13 +87,24 @@ export async function applyStripeSubscriptionEvent(trx: DbExecutor, storeId: num
       const at = fromUnix(event.created);
       if (event.type === 'invoice.payment_failed') {
         await applyToSubscription(trx, id, { kind: 'payment_failed', periodEnd: billed.periodEnd, at });
-        return { subscriptionId: id, paysInvoiceId: null };
+        return { subscriptionId: id, pays: null };
       }
-      if (!billed.periodStart || !billed.periodEnd || !billed.id) return { subscriptionId: id, paysInvoiceId: null };
+      if (!billed.periodStart || !billed.periodEnd || !billed.id) return { subscriptionId: id, pays: null };
       await recordRenewal(trx, id, { ...billed, paidAt: billed.paidAt ?? at });
-      if (invoice.billing_reason !== 'subscription_create') return { subscriptionId: id, paysInvoiceId: null };
-      const sub = await trx.selectFrom('subscriptions').select('invoice_id').where('id', '=', id).executeTakeFirstOrThrow();
-      return { subscriptionId: id, paysInvoiceId: sub.invoice_id };
+      if (invoice.billing_reason !== 'subscription_create') return { subscriptionId: id, pays: null };
+      const sub = await trx
+        .selectFrom('subscriptions')
+        .select(['invoice_id', 'provider_subscription_id'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      const pays = {
+        invoiceId: sub.invoice_id,
+        reference: sub.provider_subscription_id,
+        amountCents: billed.amountPaidCents,
+        currency: billed.currency,
+        transactionId: billed.id,
+      };
+      return { subscriptionId: id, pays };
     }
     case 'customer.subscription.created':
     case 'customer.subscription.updated':
@@ -92,7 +121,7 @@ export async function applyStripeSubscriptionEvent(trx: DbExecutor, storeId: num
           ? { kind: 'deleted', at }
           : { kind: 'updated', providerStatus: provider.status, periodStart: provider.periodStart, periodEnd: provider.periodEnd, cancelAtPeriodEnd: provider.cancelAtPeriodEnd, at };
       await applyToSubscription(trx, id, change);
-      return { subscriptionId: id, paysInvoiceId: null };
+      return { subscriptionId: id, pays: null };
     }
     default:
       return none;

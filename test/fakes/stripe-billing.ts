@@ -32,6 +32,7 @@ interface FakeSubscription {
   unit_amount: number;
   currency: string;
   latest_invoice: string | null;
+  livemode: boolean;
 }
 
 interface FakeInvoice {
@@ -46,6 +47,9 @@ interface FakeInvoice {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** A failure to answer with instead of the real thing: an HTTP error, or a dropped connection. */
+export type InjectedFailure = { status: number; body?: unknown; headers?: Record<string, string> } | 'drop';
+
 export async function startStripeBilling() {
   const requests: RecordedStripeRequest[] = [];
   const sessions = new Map<string, Record<string, any>>();
@@ -55,6 +59,7 @@ export async function startStripeBilling() {
   const idempotent = new Map<string, { status: number; body: unknown }>();
   /** Answer these paths late: the work is done at once, only the reply waits (a lost reply). */
   const slowReplies = new Map<string, number>();
+  const failures: { pathPrefix: string; failure: InjectedFailure; left: number }[] = [];
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}_fake${(counter += 1).toString().padStart(6, '0')}`;
 
@@ -85,15 +90,36 @@ export async function startStripeBilling() {
       lines: { object: 'list', data: [{ id: `il_${i.id}`, object: 'line_item', amount: i.amount_due, period: i.period }] },
     };
   };
-  const event = (type: string, object: unknown): Stripe.Event =>
-    ({ id: nextId('evt'), object: 'event', type, created: now(), livemode: false, api_version: Stripe.API_VERSION, data: { object } }) as unknown as Stripe.Event;
+  const event = (type: string, object: unknown, livemode: boolean): Stripe.Event => {
+    const sent = { id: nextId('evt'), object: 'event', type, created: now(), livemode, api_version: Stripe.API_VERSION, data: { object } };
+    return sent as unknown as Stripe.Event;
+  };
 
   const error = (status: number, message: string, code = 'resource_missing') => ({ status, body: { error: { type: 'invalid_request_error', code, message } } });
 
-  function handle(method: string, path: string, body: Record<string, any>, query: Record<string, any>): { status: number; body: unknown } {
+  type Reply = { status: number; body: unknown };
+  function handle(method: string, path: string, body: Record<string, any>, query: Record<string, any>, livemode: boolean): Reply {
     if (method === 'POST' && path === '/v1/checkout/sessions') {
-      const id = nextId('cs_test');
-      const session = { id, object: 'checkout.session', mode: body.mode, url: `https://checkout.stripe.test/c/pay/${id}`, client_reference_id: body.client_reference_id, customer_email: body.customer_email, metadata: body.metadata ?? {}, line_items: body.line_items, subscription_data: body.subscription_data };
+      const id = nextId(livemode ? 'cs_live' : 'cs_test');
+      const items = (body.line_items ?? []) as { quantity?: string; price_data: { unit_amount: string; currency: string } }[];
+      const session = {
+        id,
+        object: 'checkout.session',
+        mode: body.mode,
+        livemode,
+        status: 'open',
+        payment_status: 'unpaid',
+        url: `https://checkout.stripe.test/c/pay/${id}`,
+        client_reference_id: body.client_reference_id,
+        customer_email: body.customer_email,
+        metadata: body.metadata ?? {},
+        // What Checkout will charge: the lines' sum, in their currency.
+        amount_total: items.reduce((sum, item) => sum + Number(item.price_data.unit_amount) * Number(item.quantity ?? 1), 0),
+        currency: items[0]?.price_data.currency ?? null,
+        payment_intent: null,
+        line_items: body.line_items,
+        subscription_data: body.subscription_data,
+      };
       sessions.set(id, session);
       return { status: 200, body: session };
     }
@@ -142,8 +168,19 @@ export async function startStripeBilling() {
       const body = qs.parse(raw) as Record<string, any>;
       const key = req.headers['idempotency-key'] as string | undefined;
       requests.push({ method: req.method ?? 'GET', path: url.pathname, body, idempotencyKey: key });
+      // Injected failures answer before anything happens (and are never replayed by idempotency).
+      const injected = failures.find((f) => f.left > 0 && url.pathname.startsWith(f.pathPrefix));
+      if (injected) {
+        injected.left -= 1;
+        if (injected.failure === 'drop') return void req.socket.destroy();
+        const { status, body: failureBody, headers } = injected.failure;
+        res.writeHead(status, { 'content-type': 'application/json', 'request-id': nextId('req'), ...headers });
+        return void res.end(JSON.stringify(failureBody ?? { error: { type: 'api_error', message: `Injected ${status}` } }));
+      }
+      // The key's mode is the mode of everything it creates.
+      const livemode = /^Bearer (sk|rk)_live_/.test(req.headers.authorization ?? '');
       const replay = key ? idempotent.get(key) : undefined;
-      const result = replay ?? handle(req.method ?? 'GET', url.pathname, body, qs.parse(url.search.slice(1)));
+      const result = replay ?? handle(req.method ?? 'GET', url.pathname, body, qs.parse(url.search.slice(1)), livemode);
       if (key && !replay) idempotent.set(key, result);
       const delay = [...slowReplies].find(([prefix]) => url.pathname.startsWith(prefix))?.[1] ?? 0;
       setTimeout(() => {
@@ -187,6 +224,7 @@ export async function startStripeBilling() {
         unit_amount: Number(item.price_data.unit_amount) * Number(item.quantity ?? 1),
         currency: item.price_data.currency,
         latest_invoice: null,
+        livemode: session.livemode,
       };
       subscriptions.set(s.id, s);
       const invoice = bill(s, 'subscription_create', true);
@@ -195,11 +233,30 @@ export async function startStripeBilling() {
         subscriptionId: s.id,
         invoiceId: invoice.id,
         events: {
-          checkoutCompleted: event('checkout.session.completed', completed),
-          created: event('customer.subscription.created', subscriptionObject(s)),
-          invoicePaid: event('invoice.paid', invoiceObject(invoice)),
+          checkoutCompleted: event('checkout.session.completed', completed, s.livemode),
+          created: event('customer.subscription.created', subscriptionObject(s), s.livemode),
+          invoicePaid: event('invoice.paid', invoiceObject(invoice), s.livemode),
         },
       };
+    },
+    /**
+     * The buyer pays a payment-mode Checkout Session: the checkout.session.completed Stripe sends.
+     * `change` bends what Stripe reports (another amount, currency or mode) to play a mismatch.
+     */
+    payCheckout(sessionId: string, change: { amount_total?: number; currency?: string; livemode?: boolean } = {}) {
+      const session = sessions.get(sessionId);
+      if (!session) throw new Error(`No session ${sessionId}`);
+      const paymentIntent = nextId('pi');
+      const { livemode = session.livemode as boolean, ...fields } = change;
+      const completed = { ...session, status: 'complete', payment_status: 'paid', payment_intent: paymentIntent, livemode, ...fields };
+      return { paymentIntent, event: event('checkout.session.completed', completed, livemode) };
+    },
+    /** Answers the next `times` requests under `pathPrefix` with `failure`. */
+    failRequests(pathPrefix: string, failure: InjectedFailure, times = 1) {
+      failures.push({ pathPrefix, failure, left: times });
+    },
+    clearFailures() {
+      failures.length = 0;
     },
     /** The period rolls over and Stripe charges the next one, successfully or not. */
     renew(subscriptionId: string, outcome: 'paid' | 'failed' = 'paid') {
@@ -211,8 +268,8 @@ export async function startStripeBilling() {
       return {
         invoiceId: invoice.id,
         events: {
-          updated: event('customer.subscription.updated', subscriptionObject(s)),
-          invoice: event(outcome === 'paid' ? 'invoice.paid' : 'invoice.payment_failed', invoiceObject(invoice)),
+          updated: event('customer.subscription.updated', subscriptionObject(s), s.livemode),
+          invoice: event(outcome === 'paid' ? 'invoice.paid' : 'invoice.payment_failed', invoiceObject(invoice), s.livemode),
         },
       };
     },
@@ -222,11 +279,17 @@ export async function startStripeBilling() {
       const open = [...invoices.values()].filter((i) => i.subscription === s.id && !i.paid).at(-1)!;
       open.paid = true;
       s.status = 'active';
-      return { events: { invoicePaid: event('invoice.paid', invoiceObject(open)), updated: event('customer.subscription.updated', subscriptionObject(s)) } };
+      return {
+        events: {
+          invoicePaid: event('invoice.paid', invoiceObject(open), s.livemode),
+          updated: event('customer.subscription.updated', subscriptionObject(s), s.livemode),
+        },
+      };
     },
     /** What Stripe sends once a subscription is canceled. */
     deletedEvent(subscriptionId: string) {
-      return event('customer.subscription.deleted', subscriptionObject(subscriptions.get(subscriptionId)!));
+      const s = subscriptions.get(subscriptionId)!;
+      return event('customer.subscription.deleted', subscriptionObject(s), s.livemode);
     },
     /** Replies to requests under `pathPrefix` after `ms` (the request itself takes effect at once). */
     slowReplies(pathPrefix: string, ms: number) {

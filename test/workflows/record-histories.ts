@@ -16,6 +16,7 @@ import { createCharge } from '../../src/charges/charges';
 import { StripeGateway } from '../../src/gateways/stripe-gateway';
 import { saveGatewaySettings } from '../../src/gateways/gateway-settings';
 import { applyStripeEvent } from '../../src/orders/stripe-events';
+import { recordCheckoutSession } from '../../src/orders/stripe-checkout-record';
 import { requestCancellation } from '../../src/subscriptions/cancel-subscription';
 import { subscriptionChanged } from '../../src/subscriptions/subscription-workflow-client';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
@@ -131,6 +132,8 @@ async function subscriptionFixture(ctx: ScenarioContext, slug: string, periodSec
     invoiceId, storeId: actor.storeId, currency: 'USD', lineItems: [{ name: 'plan', unitAmountCents: 500, quantity: 1 }], customerEmail: 's@e.co',
     successUrl: 'https://example.com/ok', cancelUrl: 'https://example.com/no', recurring: { interval: 'MONTH', intervalCount: 1 },
   });
+  // Recorded as the checkout route does: its events are matched to the invoice by it.
+  await recordCheckoutSession(ctx.db, invoiceId, session);
   const paid = ctx.stripe.completeCheckout(session.id, periodSeconds);
   const deliver = async (event: Stripe.Event) => {
     const outcome = await applyStripeEvent(ctx.db, actor.storeId, event);

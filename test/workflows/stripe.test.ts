@@ -43,13 +43,44 @@ function webhook(event: object, secret = WEBHOOK_SECRET) {
   return request(h.app).post(`/webhooks/stripe/${store.slug}`).set('Stripe-Signature', header).set('Content-Type', 'application/json').send(payload);
 }
 
-const sessionCompleted = (id: string, invoiceId: number, paymentIntent: string) => ({
+interface Paying {
+  id: number;
+  livemode: boolean;
+  /** The Checkout Session our checkout opened for it (stripe-mock answers one fixed id). */
+  sessionId: string;
+  totalCents: number;
+}
+
+/** What Stripe sends once the buyer paid `invoice`'s Checkout Session: its mode, amount and currency. */
+const sessionCompleted = (id: string, invoice: Paying, paymentIntent: string) => ({
   id,
   object: 'event',
   type: 'checkout.session.completed',
-  livemode: false,
-  data: { object: { id: `cs_${invoiceId}`, object: 'checkout.session', payment_status: 'paid', client_reference_id: String(invoiceId), payment_intent: paymentIntent, metadata: { invoice_id: String(invoiceId) } } },
+  livemode: invoice.livemode,
+  created: 1,
+  data: {
+    object: {
+      id: invoice.sessionId,
+      object: 'checkout.session',
+      mode: 'payment',
+      payment_status: 'paid',
+      amount_total: invoice.totalCents,
+      currency: 'usd',
+      client_reference_id: String(invoice.id),
+      payment_intent: paymentIntent,
+      metadata: { invoice_id: String(invoice.id) },
+    },
+  },
 });
+
+/**
+ * Checks the invoice out through its own Checkout Session and says how Stripe will report its
+ * payment. stripe-mock refuses live keys (401), so these are test-mode invoices.
+ */
+async function checkedOut(invoice: { id: number; livemode: boolean }, totalCents: number): Promise<Paying> {
+  const checkout = await api('post', `/invoices/${invoice.id}/checkout`, undefined, invoice.livemode ? store.live : store.test).expect(200);
+  return { id: invoice.id, livemode: invoice.livemode, sessionId: checkout.body.invoice.payment.gateway.data.session_id, totalCents };
+}
 
 describe('Stripe gateway', () => {
   it('stores keys sealed and shows only their last characters', async () => {
@@ -70,9 +101,17 @@ describe('Stripe gateway', () => {
     expect(checkout.body.payment_url).toMatch(/^https:\/\//);
     expect(checkout.body.invoice.payment.gateway.data.checkout_url).toBe(checkout.body.payment_url);
 
-    const event = sessionCompleted('evt_paid_1', invoice.id, 'pi_123');
+    const paying = { id: invoice.id, livemode: false, sessionId: checkout.body.invoice.payment.gateway.data.session_id, totalCents: 1999 };
+    const event = sessionCompleted('evt_paid_1', paying, 'pi_123');
     const first = await webhook(event);
-    expect(first.body).toEqual({ received: true, duplicate: false, invoice_id: invoice.id, subscription_id: null });
+    expect(first.body).toEqual({
+      received: true,
+      duplicate: false,
+      invoice_id: invoice.id,
+      subscription_id: null,
+      outcome: 'paid',
+      reason: null,
+    });
     const done = await waitFor(() => api('get', `/invoices/${invoice.id}`, undefined, store.test).then((r) => r.body.data), (b) => b.status.status.status === 'COMPLETED');
     expect(done.payment.gateway.data.transaction_id).toBe('pi_123');
     const again = await webhook(event);
@@ -83,13 +122,16 @@ describe('Stripe gateway', () => {
     expect(paidEvents.filter((e) => e.data.id === invoice.id)).toHaveLength(1);
 
     // A refund, then its redelivery: REFUNDED once, order.refunded once.
-    const refund = { id: 'evt_refund_1', object: 'event', type: 'charge.refunded', livemode: false, data: { object: { id: 'ch_1', object: 'charge', refunded: true, amount_refunded: 1999, payment_intent: 'pi_123', metadata: {} } } };
+    const charge = { id: 'ch_1', object: 'charge', refunded: true, amount_refunded: 1999, currency: 'usd', payment_intent: 'pi_123' };
+    const refund = { id: 'evt_refund_1', object: 'event', type: 'charge.refunded', livemode: false, created: 1, data: { object: charge } };
     await webhook(refund).expect(200);
     await webhook(refund).expect(200);
     const refunded = (await api('get', `/invoices/${invoice.id}`, undefined, store.test)).body.data;
     expect(refunded.status.status.status).toBe('REFUNDED');
     const refundEvents = await h.db.selectFrom('events').select('data').where('type', '=', 'order.refunded').execute();
-    expect(refundEvents.filter((e) => e.data.id === invoice.id)).toHaveLength(1);
+    expect(refundEvents.filter((e) => e.data.id === invoice.id).map((e) => e.data)).toEqual([
+      { id: invoice.id, status: 'REFUNDED', partial: false, amount_refunded: 1999, currency: 'USD' },
+    ]);
   });
 
   it('opens a subscription-mode Checkout Session whose parameters stripe-mock validates against Stripe’s OpenAPI spec', async () => {
@@ -113,25 +155,32 @@ describe('Stripe gateway', () => {
 
   it('marks a dispute', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
-    const invoice = (await api('post', '/invoices', { customer_email: 'd@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } })).body.data;
-    await webhook(sessionCompleted('evt_paid_2', invoice.id, 'pi_456')).expect(200);
-    await waitFor(() => api('get', `/invoices/${invoice.id}`).then((r) => r.body.data), (b) => b.status.status.status === 'COMPLETED');
-    await webhook({ id: 'evt_dispute_1', object: 'event', type: 'charge.dispute.created', livemode: true, data: { object: { id: 'dp_1', object: 'dispute', charge: 'ch_2', payment_intent: 'pi_456', metadata: {} } } }).expect(200);
-    expect((await api('get', `/invoices/${invoice.id}`)).body.data.status.status.status).toBe('DISPUTING');
+    const body = { customer_email: 'd@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } };
+    const invoice = (await api('post', '/invoices', body, store.test)).body.data;
+    await webhook(sessionCompleted('evt_paid_2', await checkedOut(invoice, 1000), 'pi_456')).expect(200);
+    const view = () => api('get', `/invoices/${invoice.id}`, undefined, store.test).then((r) => r.body.data);
+    await waitFor(view, (b) => b.status.status.status === 'COMPLETED');
+    const dispute = { id: 'dp_1', object: 'dispute', charge: 'ch_2', payment_intent: 'pi_456', metadata: {} };
+    const disputed = { id: 'evt_dispute_1', object: 'event', type: 'charge.dispute.created', livemode: false, data: { object: dispute } };
+    await webhook(disputed).expect(200);
+    expect((await view()).status.status.status).toBe('DISPUTING');
   });
 
   it('flags money that arrives for a voided invoice instead of delivering it', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
-    const invoice = (await api('post', '/invoices', { customer_email: 'late@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } })).body.data;
-    await api('patch', `/invoices/${invoice.id}/mark-voided`).expect(200);
-    const late = await webhook(sessionCompleted('evt_late_1', invoice.id, 'pi_late'));
-    expect(late.body).toMatchObject({ received: true, invoice_id: invoice.id });
-    const after = (await api('get', `/invoices/${invoice.id}`)).body.data;
+    const body = { customer_email: 'late@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } };
+    const invoice = (await api('post', '/invoices', body, store.test)).body.data;
+    const paying = await checkedOut(invoice, 1000);
+    await api('patch', `/invoices/${invoice.id}/mark-voided`, undefined, store.test).expect(200);
+    const late = await webhook(sessionCompleted('evt_late_1', paying, 'pi_late'));
+    expect(late.body).toMatchObject({ received: true, invoice_id: invoice.id, outcome: 'mismatch' });
+    expect(late.body.reason).toBe('paid after the invoice was voided');
+    const after = (await api('get', `/invoices/${invoice.id}`, undefined, store.test)).body.data;
     expect(after.status.status.status).toBe('VOIDED');
     expect(after.delivery.needs_attention).toBe(true);
     const flagged = await h.db.selectFrom('events').select('data').where('type', '=', 'delivery.needs_attention').execute();
     expect(flagged.find((e) => e.data.id === invoice.id)?.data.reason).toBe('paid after the invoice was voided');
-    const retry = await api('post', `/invoices/${invoice.id}/retry`, {});
+    const retry = await api('post', `/invoices/${invoice.id}/retry`, {}, store.test);
     expect(retry.status).toBe(409);
     expect(retry.body.error.code).toBe('needs_manual_action');
   });
@@ -139,10 +188,12 @@ describe('Stripe gateway', () => {
   it('refuses a bad or missing signature and leaves the invoice alone', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
     const invoice = (await api('post', '/invoices', { customer_email: 'x@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } })).body.data;
-    const forged = await webhook(sessionCompleted('evt_forged', invoice.id, 'pi_x'), 'whsec_wrongsecret');
+    const paying = { id: invoice.id, livemode: true, sessionId: 'cs_never_opened', totalCents: 1000 };
+    const forged = await webhook(sessionCompleted('evt_forged', paying, 'pi_x'), 'whsec_wrongsecret');
     expect(forged.status).toBe(400);
     expect(forged.body.error.code).toBe('invalid_signature');
-    const unsigned = await request(h.app).post(`/webhooks/stripe/${store.slug}`).set('Content-Type', 'application/json').send(JSON.stringify(sessionCompleted('evt_x', invoice.id, 'pi_x')));
+    const unsignedBody = JSON.stringify(sessionCompleted('evt_x', paying, 'pi_x'));
+    const unsigned = await request(h.app).post(`/webhooks/stripe/${store.slug}`).set('Content-Type', 'application/json').send(unsignedBody);
     expect(unsigned.status).toBe(400);
     expect((await api('get', `/invoices/${invoice.id}`)).body.data.status.status.status).toBe('PENDING');
   });

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { gatewaySettings, type StripeSettings } from '../../gateways/gateway-settings';
+import { checkStripeEvent } from '../../gateways/stripe-event-shape';
 import type { StripeGateway } from '../../gateways/stripe-gateway';
 import { OrderWorkflows } from '../../orders/order-workflow-client';
 import { applyStripeEvent } from '../../orders/stripe-events';
@@ -21,19 +22,37 @@ export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway
     if (!store) throw notFound('Store');
     const gateway = await gatewaySettings<StripeSettings>(deps.db, secrets, store.id, 'STRIPE');
     if (!gateway?.settings.webhook_secret) throw new ApiError('invalid_request', 'gateway_not_configured', 'Stripe webhooks are not configured for this store');
-    let event: Stripe.Event;
+    let verified: unknown;
     try {
-      event = stripe.verifyEvent(req.body as Buffer, req.get('stripe-signature') ?? '', gateway.settings.webhook_secret);
-    } catch {
+      verified = stripe.verifyEvent(req.body as Buffer, req.get('stripe-signature') ?? '', gateway.settings.webhook_secret);
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) {
+        throw new ApiError('invalid_request', 'invalid_event', 'The signed body is not a JSON Stripe event', { param: 'body' });
+      }
       throw new ApiError('invalid_request', 'invalid_signature', 'The Stripe-Signature header does not match this payload', { param: 'Stripe-Signature' });
     }
+    // Signed is not well-formed: an event we cannot read is refused before anything is stored.
+    const checked = checkStripeEvent(verified);
+    if (!checked.ok) {
+      const message = `Not a Stripe event we can read: ${checked.message}`;
+      throw new ApiError('invalid_request', 'invalid_event', message, { param: checked.param });
+    }
+    const event = checked.event;
     const outcome = await applyStripeEvent(deps.db, store.id, event);
     if (outcome.paid) await workflows.paymentReceived(outcome.paid, `stripe:${event.id}`);
     if (outcome.subscriptionId) {
       const subscription = await deps.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', outcome.subscriptionId).executeTakeFirstOrThrow();
       await subscriptionChanged(deps.temporal.client, deps.taskQueue, subscription, `stripe:${event.type}`);
     }
-    res.json({ received: true, duplicate: outcome.duplicate, invoice_id: outcome.invoiceId, subscription_id: outcome.subscriptionId });
+    res.json({
+      received: true,
+      duplicate: outcome.duplicate,
+      invoice_id: outcome.invoiceId,
+      subscription_id: outcome.subscriptionId,
+      // paid, same_payment, partial, mismatch (kept, flagged for ops), refunded, disputed, unmatched, ignored
+      outcome: outcome.result,
+      reason: outcome.reason,
+    });
   });
   return router;
 }

@@ -34,6 +34,8 @@ export interface InvoicesTable {
   units: number;
   gateway: Json<Record<string, unknown>>;
   needs_attention: Generated<boolean>;
+  /** Why it needs a person when no delivery step says so (e.g. a payment that did not match it). */
+  attention_reason: Generated<string | null>;
   replacement_of: number | null;
   subscription_id: Generated<number | null>;
   coupon_id: Generated<number | null>;
@@ -122,5 +124,8 @@ export interface GatewayEventsTable {
   type: string;
   invoice_id: number | null;
   subscription_id: Generated<number | null>;
+  /** What the event did: paid, mismatch, partial, flagged, ignored… (null: nothing to say). */
+  outcome: Generated<string | null>;
+  reason: Generated<string | null>;
   received_at: Generated<Date>;
 }

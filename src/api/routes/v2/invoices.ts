@@ -14,6 +14,7 @@ import { transitionInvoice } from '../../../orders/invoice-transitions';
 import { applyInvoiceFilters, type InvoiceFilters } from '../../../orders/invoice-search';
 import { deliverablesView, invoiceViews } from '../../../orders/invoice-view';
 import { OrderWorkflows } from '../../../orders/order-workflow-client';
+import { recordCheckoutSession } from '../../../orders/stripe-checkout-record';
 import { CRYPTO_PAYMENT_METHODS } from '../../../domain/payment-methods';
 import { cryptoGatewayData } from '../../../gateways/crypto/crypto-payment-view';
 import { pokeCryptoPayment, startCryptoPaymentWorkflow } from '../../../gateways/crypto/crypto-payment-workflow-client';
@@ -224,11 +225,8 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
           successUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=success`,
           cancelUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=cancelled`,
         });
-        await deps.db
-          .updateTable('invoices')
-          .set({ gateway: JSON.stringify({ type: 'STRIPE', data: { checkout_url: session.url, session_id: session.id } }), updated_at: new Date() })
-          .where('id', '=', invoice.id)
-          .execute();
+        // Its events are matched to this invoice by the session id, never by the id they name.
+        await recordCheckoutSession(deps.db, invoice.id, session);
         return { message: 'A new payment session has been generated.', payment_url: session.url, invoice: await one(auth, invoice.id) };
       },
     })
