@@ -13,6 +13,7 @@ import { startDevServer } from './temporal/dev-server';
 import { installTemporalRuntimeLogger } from './temporal/runtime-logger';
 import { mainTaskQueue } from './temporal/task-queues';
 import { createWorker } from './worker';
+import { waitForDependency } from './wait-for-dependency';
 import { Client } from '@temporalio/client';
 import { CommunityGrantWorkflows } from './community/grant-workflow-client';
 import { TelegramUpdatePoller } from './community/telegram-updates';
@@ -65,6 +66,8 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
 
   const database = await openDatabase(config, { own: role === 'all' });
   shutdown.add('database', database.close);
+  // Started before its database (a deploy, a reboot): wait for it rather than exit.
+  await waitForDependency('the database', () => database.ping(), logger);
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
@@ -73,8 +76,8 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
   if (uiUrl) summary.temporalUi = uiUrl;
 
   if (role === 'all' || role === 'worker') {
-    const connection = await connectWorker(config, temporalAddress);
-    const worker = await createWorker({ config, db: database.db, connection, logger });
+    const connection = await waitForDependency('Temporal', () => connectWorker(config, temporalAddress), logger);
+    const worker = await waitForDependency('Temporal', () => createWorker({ config, db: database.db, connection, logger }), logger);
     const running = worker.run();
     shutdown.add('worker', async () => {
       // The SDK drains the worker on SIGINT/SIGTERM itself; ask only if it has not begun.

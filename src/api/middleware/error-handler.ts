@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { isDatabaseUnavailable } from '../../db/unavailable';
 import { toApiError } from '../domain-errors';
 import { ApiError, type ErrorDialect, renderError } from '../errors';
 
@@ -37,9 +38,16 @@ export function errorHandler(): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next) => {
     const apiError =
       toApiError(err) ??
-      (fromBodyParser(err as { type?: string }) ??
-        new ApiError('internal_error', 'internal_error', 'Something went wrong on our side; retry with backoff'));
+      fromBodyParser(err as { type?: string }) ??
+      (isDatabaseUnavailable(err)
+        ? // Nothing was accepted: the client may retry the same request once the database is back.
+          new ApiError('service_unavailable', 'service_unavailable', 'The database cannot be reached right now; retry after Retry-After', {
+            headers: { 'Retry-After': '5' },
+            extra: { retry_after: 5 },
+          })
+        : new ApiError('internal_error', 'internal_error', 'Something went wrong on our side; retry with backoff'));
     if (apiError.type === 'internal_error') req.log?.error({ err }, 'unhandled error');
+    if (apiError.code === 'service_unavailable') req.log?.warn({ err }, 'database unavailable');
     const { status, body } = renderError(apiError, (res.locals.errorDialect as ErrorDialect | undefined) ?? 'sell');
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(apiError.options.headers ?? {})) res.setHeader(name, value);
