@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { INVOICE_STATUSES } from '../../domain/invoice-status';
 import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { pageQuery } from '../pagination';
+import { rowIdKey, rowIdNumber } from './common';
 
 export const invoiceCreateBody = z
   .object({
     customer_email: z.string().email().max(255),
     payment_method: z.enum(PAYMENT_METHODS),
     product_variants: z.record(
-      z.string().regex(/^\d+$/, 'keys are product variant ids'),
+      rowIdKey('keys are product variant ids'),
       z.object({
         quantity: z.number().int().min(1).max(100_000),
         additional_information: z.record(z.string(), z.unknown()).optional(),
@@ -56,4 +57,4 @@ export const stepSelection = z
   .object({ step: z.enum(['serials', 'license_keys', 'dynamic', 'downloads', 'manual']).optional() })
   .openapi('DeliveryStepSelection');
 
-export const replacementBody = z.object({ product_variants: z.union([z.number().int().positive(), z.array(z.number().int().positive()).min(1)]) });
+export const replacementBody = z.object({ product_variants: z.union([rowIdNumber, z.array(rowIdNumber).min(1)]) });

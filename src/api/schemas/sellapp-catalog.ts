@@ -4,7 +4,7 @@ import type { ProductInput } from '../../catalog/products';
 import type { VariantInput } from '../../catalog/variants';
 import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { PARSING_MODES } from '../../domain/serials';
-import { billingInterval } from './common';
+import { billingInterval, INT_MAX } from './common';
 
 type VariantDeliverable = NonNullable<VariantInput['deliverable']>;
 
@@ -44,7 +44,7 @@ export const productCreateBody = z
     visibility: z.enum(VISIBILITIES),
     slug: z.string().min(1).max(100).optional(),
     type: z.enum(['product', 'bundle']).optional(),
-    section: z.number().int().positive().nullable().optional(),
+    section: z.number().int().positive().max(INT_MAX).nullable().optional(),
     additional_information: z.array(additionalInformationItem).max(50).optional(),
     other_settings: productOtherSettings.optional(),
     delivery_text: z.string().max(5000).nullable().optional(),
@@ -69,14 +69,14 @@ export function productInputFromV2(body: z.infer<typeof productUpdateBody> & { t
 
 const licenseKeyConfig = z.object({
   prefix: z.string().max(20).nullable().optional(),
-  limit: z.number().int().min(1).nullable().optional(),
+  limit: z.number().int().min(1).max(INT_MAX).nullable().optional(),
   expires_in_days: z.number().int().min(1).max(36_500).nullable().optional(),
 });
 
 const deliverable = z.object({
   types: z.array(z.enum(DELIVERABLE_TYPES)).min(1),
   data: z.object({
-    stock: z.number().int().min(0).nullable().optional(),
+    stock: z.number().int().min(0).max(INT_MAX).nullable().optional(),
     serials: z.union([z.array(z.string().max(10_000)).max(100_000), z.string().max(5_000_000)]).optional(),
     removeDuplicate: z.boolean().optional(),
     parsingMode: z.enum(PARSING_MODES).optional(),
@@ -89,11 +89,16 @@ const deliverable = z.object({
   }),
 });
 
+export const bulkDiscountTier = z.object({
+  minimum_purchase_amount: z.number().int().min(1).max(INT_MAX),
+  discount_percentage: z.number().int().min(0).max(100),
+});
+
 const pricing = z.object({
   humble: z.boolean(),
   price: z.object({ price: z.number().int().min(0).max(100_000_000), currency: z.string().regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code') }),
   type: z.enum(['SINGLE_PAYMENT', 'SUBSCRIPTION']).optional(),
-  frequency: z.object({ value: z.number().int().min(1), interval: billingInterval }).optional(),
+  frequency: z.object({ value: z.number().int().min(1).max(INT_MAX), interval: billingInterval }).optional(),
 });
 
 export const variantCreateBody = z
@@ -103,10 +108,12 @@ export const variantCreateBody = z
     deliverable,
     pricing,
     payment_methods: z.array(z.enum(PAYMENT_METHODS)).min(1),
-    minimum_purchase_quantity: z.number().int().min(1).optional(),
-    maximum_purchase_quantity: z.number().int().min(1).nullable().optional(),
-    bulk_discount: z.array(z.object({ minimum_purchase_amount: z.number().int().min(1), discount_percentage: z.number().int().min(0).max(100) })).max(20).optional(),
-    other_settings: z.object({ quantity_increments: z.number().int().min(1).optional(), discord_data_required: z.boolean().optional() }).optional(),
+    minimum_purchase_quantity: z.number().int().min(1).max(INT_MAX).optional(),
+    maximum_purchase_quantity: z.number().int().min(1).max(INT_MAX).nullable().optional(),
+    bulk_discount: z.array(bulkDiscountTier).max(20).optional(),
+    other_settings: z
+      .object({ quantity_increments: z.number().int().min(1).max(INT_MAX).optional(), discord_data_required: z.boolean().optional() })
+      .optional(),
   })
   .openapi('VariantCreate');
 

@@ -3,8 +3,8 @@ import type { ProductInput } from '../../catalog/products';
 import type { VariantInput } from '../../catalog/variants';
 import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { PARSING_MODES } from '../../domain/serials';
-import { billingInterval } from './common';
-import { deliverableInput, VISIBILITIES } from './sellapp-catalog';
+import { billingInterval, INT_MAX, INT_MIN } from './common';
+import { bulkDiscountTier, deliverableInput, VISIBILITIES } from './sellapp-catalog';
 
 /** SellApp v1 listings: a product and its one variant, flattened. */
 const listingDeliverable = z.object({
@@ -19,7 +19,7 @@ const listingDeliverable = z.object({
       file: z.string().nullable().optional(),
       files: z.array(z.string()).max(20).optional(),
       webhook: z.string().max(2048).nullable().optional(),
-      stock: z.number().int().min(0).nullable().optional(),
+      stock: z.number().int().min(0).max(INT_MAX).nullable().optional(),
     })
     .default({}),
   delivery_text: z.string().max(5000).nullable().optional(),
@@ -31,25 +31,29 @@ export const listingCreateBody = z
     description: z.string().max(100_000),
     visibility: z.enum(VISIBILITIES),
     deliverable: listingDeliverable,
-    minimum_purchase_quantity: z.number().int().min(1),
+    minimum_purchase_quantity: z.number().int().min(1).max(INT_MAX),
     price: z.object({ price: z.number().int().min(0).max(100_000_000), currency: z.string().regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code') }),
     payment_methods: z.array(z.enum(PAYMENT_METHODS)).min(1),
     images: z.unknown().optional(),
-    order: z.number().int().optional(),
+    order: z.number().int().min(INT_MIN).max(INT_MAX).optional(),
     additional_information: z
       .array(z.object({ type: z.string(), required: z.boolean(), label: z.string(), key: z.string().optional() }).passthrough())
       .max(50)
       .optional(),
     warranty: z
-      .object({ preferredUnit: z.enum(['MINUTES', 'HOURS', 'DAYS']).optional(), text: z.string().max(5000).nullable().optional(), time: z.number().int().min(0).nullable().optional() })
+      .object({
+        preferredUnit: z.enum(['MINUTES', 'HOURS', 'DAYS']).optional(),
+        text: z.string().max(5000).nullable().optional(),
+        time: z.number().int().min(0).max(INT_MAX).nullable().optional(),
+      })
       .nullable()
       .optional(),
     other_settings: z.record(z.string(), z.unknown()).optional(),
     image: z.unknown().optional(),
-    bulk_discount: z.array(z.object({ minimum_purchase_amount: z.number().int().min(1), discount_percentage: z.number().int().min(0).max(100) })).max(20).nullable().optional(),
-    maximum_purchase_quantity: z.number().int().min(1).nullable().optional(),
+    bulk_discount: z.array(bulkDiscountTier).max(20).nullable().optional(),
+    maximum_purchase_quantity: z.number().int().min(1).max(INT_MAX).nullable().optional(),
     pricing_type: z.enum(['SINGLE_PAYMENT', 'SUBSCRIPTION']).optional(),
-    charge_frequency: z.object({ value: z.number().int().min(1), interval: billingInterval }).optional(),
+    charge_frequency: z.object({ value: z.number().int().min(1).max(INT_MAX), interval: billingInterval }).optional(),
     humble: z.boolean().optional(),
   })
   .openapi('ListingCreate');

@@ -7,7 +7,7 @@ import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { couponCreate, couponUpdate } from '../../schemas/coupons';
-import { queryBoolean, rowId } from '../../schemas/common';
+import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
 
 const couponParams = z.object({ coupon: rowId });
@@ -78,7 +78,7 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       summary: 'Update several coupons at once, keyed by id (all or none)',
       tags: ['Coupons'],
       scope: 'products:write',
-      body: z.object({ resources: z.record(z.string().regex(/^\d+$/), couponUpdate) }).strict(),
+      body: z.object({ resources: z.record(rowIdKey(), couponUpdate) }).strict(),
       response: z.object({ data: z.array(couponView_) }),
       handler: async ({ auth, body }) => ({
         data: await deps.db.transaction().execute(async (trx) => {
@@ -94,7 +94,7 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       summary: 'Delete several coupons at once (all or none)',
       tags: ['Coupons'],
       scope: 'products:write',
-      body: z.object({ resources: z.array(z.number().int().positive()).min(1).max(100) }).strict(),
+      body: z.object({ resources: z.array(rowIdNumber).min(1).max(100) }).strict(),
       response: z.object({ data: z.array(couponView_) }),
       handler: async ({ auth, body }) => ({
         data: await deps.db.transaction().execute(async (trx) => {

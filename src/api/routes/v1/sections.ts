@@ -6,7 +6,7 @@ import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { rowId } from '../../schemas/common';
+import { rowId, rowIdKey } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
 
 const sectionCreate = z.object({ title: z.string().min(1).max(255), hidden: z.boolean(), order: z.number().int().min(0).max(1_000_000).optional() }).strict();
@@ -64,7 +64,7 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
       summary: 'Update several sections, keyed by id (all or none)',
       tags: ['Sections'],
       scope: 'products:write',
-      body: z.object({ resources: z.record(z.string().regex(/^\d{1,10}$/), sectionUpdate) }).strict(),
+      body: z.object({ resources: z.record(rowIdKey(), sectionUpdate) }).strict(),
       response: z.object({ data: z.array(sectionView) }),
       handler: async ({ auth, body }) => ({
         data: await deps.db.transaction().execute(async (trx) => {

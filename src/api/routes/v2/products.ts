@@ -9,7 +9,7 @@ import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { queryBoolean, rowId } from '../../schemas/common';
+import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
 import { productCreateBody, productInputFromV2, productUpdateBody } from '../../schemas/sellapp-catalog';
 import { SearchTranslator, searchBody } from '../../search';
 
@@ -24,7 +24,7 @@ const productView = z
 
 const draftQuery = pageQuery.extend({ with_drafts: queryBoolean, only_drafts: queryBoolean });
 const productParams = z.object({ product: rowId });
-const batchIds = z.object({ resources: z.array(z.number().int().positive()).min(1).max(100) });
+const batchIds = z.object({ resources: z.array(rowIdNumber).min(1).max(100) });
 
 const productSearch = new SearchTranslator(
   { id: 'id', title: 'title', slug: 'slug', visibility: 'visibility', order: 'order', created_at: 'created_at', updated_at: 'updated_at', section_id: 'section_id' },
@@ -127,7 +127,7 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
       summary: 'Batch update products, keyed by id (all or none)',
       tags: ['Products'],
       scope: 'products:write',
-      body: z.object({ resources: z.record(z.string().regex(/^\d+$/, 'a product id'), productUpdateBody) }),
+      body: z.object({ resources: z.record(rowIdKey('a product id'), productUpdateBody) }),
       response: z.object({ data: z.array(productView) }),
       handler: async ({ auth, body }) => {
         const entries = Object.entries(body.resources);

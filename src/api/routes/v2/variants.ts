@@ -11,7 +11,7 @@ import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { queryBoolean, rowId } from '../../schemas/common';
+import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
 import { variantCreateBody, variantInputFromV2, variantUpdateBody } from '../../schemas/sellapp-catalog';
 import { SearchTranslator, searchBody } from '../../search';
 import { actorOf } from './products';
@@ -142,7 +142,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       tags: ['Product variants'],
       scope: 'products:write',
       params: productParams,
-      body: z.object({ resources: z.record(z.string().regex(/^\d+$/, 'a variant id'), variantUpdateBody) }),
+      body: z.object({ resources: z.record(rowIdKey('a variant id'), variantUpdateBody) }),
       response: z.object({ data: z.array(variantView) }),
       handler: async ({ auth, params, body }) => {
         const entries = Object.entries(body.resources);
@@ -161,7 +161,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       tags: ['Product variants'],
       scope: 'products:write',
       params: productParams,
-      body: z.object({ resources: z.array(z.number().int().positive()).min(1).max(100) }),
+      body: z.object({ resources: z.array(rowIdNumber).min(1).max(100) }),
       response: z.object({ data: z.array(variantView) }),
       handler: async ({ auth, params, body }) => {
         await requireProduct(deps.db, auth.store.id, params.product);
