@@ -211,13 +211,25 @@ function stringArb(schema: JsonSchema, words: string[]): fc.Arbitrary<string> {
   );
 }
 
+/**
+ * Numbers in a schema's range, mostly small ones, and its edges: where it sets no bound, the
+ * edges are those of the database's integer and of JavaScript's safe integers, which the
+ * schema allows and the storage behind it may not.
+ */
 function numberArb(schema: JsonSchema, integer: boolean): fc.Arbitrary<number> {
   const lowest = schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + (integer ? 1 : 0.01) : schema.minimum;
   const highest = schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum - (integer ? 1 : 0.01) : schema.maximum;
   const min = Math.max(lowest ?? -1000, -(2 ** 31));
   const max = Math.min(highest ?? Math.max(min + 1000, 100_000), 2 ** 31 - 1);
-  if (integer || min > max) return fc.integer({ min: Math.ceil(Math.min(min, max)), max: Math.floor(Math.max(min, max)) });
-  return fc.oneof(fc.integer({ min: Math.ceil(min), max: Math.floor(max) }), fc.double({ min, max, noNaN: true, noDefaultInfinity: true }));
+  const edges = [
+    ...(lowest === undefined ? [-(2 ** 31), -(2 ** 31) - 1, Number.MIN_SAFE_INTEGER] : [lowest]),
+    ...(highest === undefined ? [2 ** 31 - 1, 2 ** 31, Number.MAX_SAFE_INTEGER] : [highest]),
+  ].filter((edge) => !integer || Number.isInteger(edge));
+  const usual =
+    integer || min > max
+      ? fc.integer({ min: Math.ceil(Math.min(min, max)), max: Math.floor(Math.max(min, max)) })
+      : fc.oneof(fc.integer({ min: Math.ceil(min), max: Math.floor(max) }), fc.double({ min, max, noNaN: true, noDefaultInfinity: true }));
+  return edges.length > 0 ? fc.oneof({ weight: 4, arbitrary: usual }, { weight: 1, arbitrary: fc.constantFrom(...edges) }) : usual;
 }
 
 /** Values that follow a schema (as far as JSON Schema says; business rules are the API's to enforce). */
