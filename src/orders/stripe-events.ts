@@ -5,6 +5,7 @@ import type { Db, DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import { type ArrivedPayment, matchPayment } from '../domain/payment-match';
 import { recordEvent } from '../events/record';
+import { recordIntent } from '../outbox/engine-intents';
 import { applyStripeSubscriptionEvent } from '../subscriptions/stripe-subscription-events';
 import { transitionInvoice } from './invoice-transitions';
 import { flagPaymentIssue } from './payment-attention';
@@ -20,6 +21,8 @@ export interface StripeEventOutcome {
   subscriptionId: number | null;
   /** The invoice to signal as paid (its status is PAID). */
   paid: { id: number; store_id: number; expires_at: Date; status: string } | null;
+  /** Engine intents recorded with the event, for the caller to deliver after commit. */
+  intents: number[];
   result: StripeEventResult | null;
   reason: string | null;
 }
@@ -266,8 +269,8 @@ export async function applyStripeEvent(db: Db, storeId: number, event: Stripe.Ev
       .onConflict((oc) => oc.constraint('gateway_events_provider_event_uq').doNothing())
       .returning('id')
       .executeTakeFirst();
-    const outcome: StripeEventOutcome = { ...NOTHING, duplicate: !fresh };
-    if (!fresh) return redelivered(trx, event.id, outcome);
+    const outcome: StripeEventOutcome = { ...NOTHING, intents: [], duplicate: !fresh };
+    if (!fresh) return oweEngine(trx, event, await redelivered(trx, event.id, outcome));
 
     const { checkoutInvoiceId } = await applyInvoiceEvent(trx, storeId, event, outcome);
     const subscription = await applyStripeSubscriptionEvent(trx, storeId, event, { invoiceId: checkoutInvoiceId });
@@ -292,6 +295,20 @@ export async function applyStripeEvent(db: Db, storeId: number, event: Stripe.Ev
         .where('id', '=', fresh.id)
         .execute();
     }
-    return outcome;
+    return oweEngine(trx, event, outcome);
   });
+}
+
+/**
+ * What the engine must hear of this event, owed in its own transaction (engine outbox). A
+ * redelivery owes it again: the workflows take the same news twice as once.
+ */
+async function oweEngine(trx: DbExecutor, event: Stripe.Event, outcome: StripeEventOutcome): Promise<StripeEventOutcome> {
+  if (outcome.paid) {
+    outcome.intents.push(await recordIntent(trx, { kind: 'order.payment_received', subjectId: outcome.paid.id, detail: { source: `stripe:${event.id}` } }));
+  }
+  if (outcome.subscriptionId) {
+    outcome.intents.push(await recordIntent(trx, { kind: 'subscription.changed', subjectId: outcome.subscriptionId, detail: { reason: `stripe:${event.type}` } }));
+  }
+  return outcome;
 }

@@ -34,7 +34,7 @@ beforeAll(async () => {
     },
   });
   store = await h.createStore();
-  await api('put', '/settings/payment-methods/STRIPE', { test_secret_key: 'sk_test_subscriptions', webhook_secret: WEBHOOK_SECRET }).expect(200);
+  await api('put', '/settings/payment-methods/STRIPE', { secret_key: 'sk_live_subscriptions', webhook_secret: WEBHOOK_SECRET }).expect(200);
 }, 300_000);
 afterAll(async () => {
   await h?.close();
@@ -43,7 +43,8 @@ afterAll(async () => {
 });
 
 function api(method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object) {
-  return request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.test}`).send(body);
+  // Live keys: settings and subscription changes are live-only writes.
+  return request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
 }
 
 const webhook = (event: Stripe.Event) => stripeWebhook(h, store.slug, WEBHOOK_SECRET)(event);
@@ -64,7 +65,7 @@ const eventsOf = async (type: string, subscriptionId: number) =>
 const keysOf = (invoiceId: number) => h.db.selectFrom('license_keys').select(['active', 'expires_at', 'subscription_id']).where('invoice_id', '=', invoiceId).execute();
 const periodEnd = (stripeSubscription: string) => new Date(stripe.subscription(stripeSubscription)!.current_period_end * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
-const subscribe = (periodSeconds: number, order?: EventName[]) => subscribeThrough(h, store.test, stripe, webhook, periodSeconds, order);
+const subscribe = (periodSeconds: number, order?: EventName[]) => subscribeThrough(h, store.live, stripe, webhook, periodSeconds, order);
 
 describe('subscriptions', () => {
   it('opens Checkout in subscription mode with the variant’s interval and metadata that follows every renewal', async () => {

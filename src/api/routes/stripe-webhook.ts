@@ -3,11 +3,11 @@ import Stripe from 'stripe';
 import { gatewaySettings, type StripeSettings } from '../../gateways/gateway-settings';
 import { checkStripeEvent } from '../../gateways/stripe-event-shape';
 import type { StripeGateway } from '../../gateways/stripe-gateway';
-import { OrderWorkflows } from '../../orders/order-workflow-client';
 import { applyStripeEvent } from '../../orders/stripe-events';
 import type { SecretBox } from '../../security/secret-box';
-import { subscriptionChanged } from '../../subscriptions/subscription-workflow-client';
+import { deliverIntents } from '../../outbox/engine-intents';
 import type { ApiDependencies } from '../context';
+import { engineOf } from '../engine';
 import { ApiError, notFound } from '../errors';
 
 /**
@@ -16,7 +16,6 @@ import { ApiError, notFound } from '../errors';
  */
 export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway, secrets: SecretBox): Router {
   const router = Router();
-  const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
   router.post('/webhooks/stripe/:store', express.raw({ type: '*/*', limit: '1mb' }), async (req, res) => {
     const store = await deps.db.selectFrom('stores').select(['id']).where('slug', '=', String(req.params.store)).where('deleted_at', 'is', null).executeTakeFirst();
     if (!store) throw notFound('Store');
@@ -39,11 +38,7 @@ export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway
     }
     const event = checked.event;
     const outcome = await applyStripeEvent(deps.db, store.id, event);
-    if (outcome.paid) await workflows.paymentReceived(outcome.paid, `stripe:${event.id}`);
-    if (outcome.subscriptionId) {
-      const subscription = await deps.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', outcome.subscriptionId).executeTakeFirstOrThrow();
-      await subscriptionChanged(deps.temporal.client, deps.taskQueue, subscription, `stripe:${event.type}`);
-    }
+    await deliverIntents(engineOf(deps), { ids: outcome.intents });
     res.json({
       received: true,
       duplicate: outcome.duplicate,
