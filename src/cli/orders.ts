@@ -4,6 +4,7 @@ import { findStoreBySlug } from '../accounts/stores';
 import { loadConfig } from '../config';
 import type { Db, DeliveryStepKind } from '../db/schema';
 import { OrderWorkflows } from '../orders/order-workflow-client';
+import { deliverIntents, describeUnheard, unheardOrders } from '../outbox/engine-intents';
 import { connectClient, externalAddress } from '../temporal/connection';
 import { mainTaskQueue } from '../temporal/task-queues';
 import { CliError, printResult } from './output';
@@ -12,24 +13,30 @@ import { withDatabase } from './with-database';
 
 const STEP_KINDS: DeliveryStepKind[] = ['serials', 'license_keys', 'dynamic', 'downloads', 'manual'];
 
+/** Orders flagged for attention, and orders with news the engine has not heard (a crash between commit and signal). */
 async function stuckOrders(db: Db, storeId?: number) {
+  const unheard = await unheardOrders(db, storeId);
   let query = db
     .selectFrom('invoices')
     .select(['id', 'store_id', 'status', 'expires_at', 'updated_at', 'attention_reason'])
-    .where('needs_attention', '=', true)
+    .where((eb) => eb.or([eb('needs_attention', '=', true), eb('id', 'in', [-1, ...unheard.map((u) => u.invoice_id)])]))
     .orderBy('id');
   if (storeId !== undefined) query = query.where('store_id', '=', storeId);
   const invoices = await query.execute();
   const steps = invoices.length
     ? await db.selectFrom('delivery_steps').select(['invoice_id', 'kind', 'reason', 'attempts']).where('invoice_id', 'in', invoices.map((i) => i.id)).where('status', '=', 'failed').execute()
     : [];
-  return invoices.map((i) => ({ ...i, failed_steps: steps.filter((s) => s.invoice_id === i.id).map(({ kind, reason, attempts }) => ({ kind, reason, attempts })) }));
+  return invoices.map((i) => ({
+    ...i,
+    failed_steps: steps.filter((s) => s.invoice_id === i.id).map(({ kind, reason, attempts }) => ({ kind, reason, attempts })),
+    unheard: unheard.filter((u) => u.invoice_id === i.id),
+  }));
 }
 
-/** What a person reads: the failed steps, and why else it was flagged (a payment that did not match). */
+/** What a person reads: the failed steps, why else it was flagged (a payment that did not match), news the engine missed. */
 function reasonsOf(order: Awaited<ReturnType<typeof stuckOrders>>[number]): string[] {
   const steps = order.failed_steps.map((s) => `${s.kind}: ${s.reason}`);
-  return order.attention_reason ? [...steps, order.attention_reason] : steps;
+  return [...steps, ...(order.attention_reason ? [order.attention_reason] : []), ...order.unheard.map(describeUnheard)];
 }
 
 async function storeIdOf(db: Db, slug: string | undefined): Promise<number | undefined> {
@@ -83,6 +90,7 @@ export function registerOrderCommands(program: Command): void {
       const workflows = new OrderWorkflows(temporal.client, mainTaskQueue(config.temporal.taskQueuePrefix));
       try {
         const summary = await withDatabase(async (db) => {
+          const engine = { db, client: temporal.client, taskQueue: mainTaskQueue(config.temporal.taskQueuePrefix), crypto: config.crypto };
           const stuck = await stuckOrders(db, await storeIdOf(db, opts.store));
           const wanted = opts.allStuck ? stuck.map((o) => o.id) : ids.map(positiveInt);
           const result = { recovered: [] as number[], still_stuck: [] as number[], pending: [] as number[], not_stuck: [] as number[], needs_manual_action: [] as number[] };
@@ -91,6 +99,12 @@ export function registerOrderCommands(program: Command): void {
             const order = stuck.find((o) => o.id === id) ?? (await stuckOrders(db)).find((o) => o.id === id);
             if (!order) {
               result.not_stuck.push(id);
+              continue;
+            }
+            // The engine never heard of it: telling it now is the repair (the relay keeps trying too).
+            if (order.unheard.length > 0) {
+              await deliverIntents(engine, { ids: order.unheard.map((u) => u.id) });
+              started.push({ id, attemptsBefore: Math.max(0, ...order.failed_steps.map((s) => s.attempts)) });
               continue;
             }
             // Flagged but not waiting on a delivery (e.g. paid after a void): a person decides.

@@ -106,3 +106,34 @@ export async function commitAndTell<T>(engine: EngineConnection, change: (trx: D
   if (ids.length > 0) await deliverIntents(engine, { ids });
   return value;
 }
+
+/** An intent the relay could not deliver either: shown to ops as an order the engine has not heard of. */
+export const UNHEARD_AFTER_MS = 10_000;
+
+export interface UnheardIntent {
+  id: number;
+  invoice_id: number;
+  kind: EngineIntentKind;
+  since: Date;
+  attempts: number;
+  last_error: string | null;
+}
+
+/** Orders with news the engine has still not heard after `UNHEARD_AFTER_MS` (oldest first). */
+export async function unheardOrders(db: Db, storeId?: number): Promise<UnheardIntent[]> {
+  let query = db
+    .selectFrom('engine_intents as e')
+    .innerJoin('invoices as i', 'i.id', 'e.subject_id')
+    .select(['e.id', 'e.subject_id as invoice_id', 'e.kind', 'e.created_at as since', 'e.attempts', 'e.last_error'])
+    .where('e.kind', 'in', ['order.start', 'order.payment_received', 'order.void_requested', 'crypto.start'])
+    .where('e.delivered_at', 'is', null)
+    .where('e.created_at', '<', new Date(Date.now() - UNHEARD_AFTER_MS))
+    .orderBy('e.id');
+  if (storeId !== undefined) query = query.where('i.store_id', '=', storeId);
+  return query.execute();
+}
+
+export function describeUnheard(intent: UnheardIntent): string {
+  const tries = intent.attempts > 0 ? ` after ${intent.attempts} tries${intent.last_error ? ` (${intent.last_error})` : ''}` : '';
+  return `the engine has not heard ${intent.kind} since ${intent.since.toISOString()}${tries}`;
+}

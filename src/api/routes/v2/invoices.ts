@@ -27,7 +27,7 @@ import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { failpoint } from '../../../failpoints';
-import { commitAndTell, deliverIntents, recordIntent } from '../../../outbox/engine-intents';
+import { commitAndTell, deliverIntents, describeUnheard, recordIntent, unheardOrders } from '../../../outbox/engine-intents';
 import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
 import { actorOf } from './products';
 
@@ -62,6 +62,12 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
     (action: 'retry' | 'skip') =>
     async ({ auth, params, body }: { auth: RequestAuth; params: z.infer<typeof invoiceParams>; body: z.infer<typeof stepSelection> }) => {
       const invoice = await requireInvoice(deps.db, auth, params.invoice);
+      // News the engine never heard (a crash, Temporal away): telling it now is the retry.
+      const unheard = (await unheardOrders(deps.db, auth.store.id)).filter((u) => u.invoice_id === invoice.id);
+      if (action === 'retry' && unheard.length > 0) {
+        await deliverIntents(engine, { ids: unheard.map((u) => u.id) });
+        return { data: await one(auth, invoice.id) };
+      }
       if (!invoice.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
       // E.g. money that arrived after a void: no delivery is waiting, a person decides.
       if (invoice.status !== 'PAID') throw new ApiError('conflict', 'needs_manual_action', `Invoice ${invoice.id} is ${invoice.status}: refund it or mark it completed by hand`, { param: 'status' });
@@ -360,16 +366,24 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       summary: 'Ops: every order of this store that needs attention (database, and Temporal visibility)',
       tags: ['Ops'],
       scope: 'ops:write',
-      response: z.object({ data: z.array(invoiceView), temporal: z.object({ workflow_ids: z.array(z.string()).nullable(), error: z.string().optional() }) }),
+      response: z.object({
+        data: z.array(invoiceView),
+        /** Orders with news the engine has not heard after 10 s (the relay is retrying): why, and since when. */
+        unheard: z.array(z.object({ invoice_id: z.number(), kind: z.string(), since: z.string(), attempts: z.number(), reason: z.string() })),
+        temporal: z.object({ workflow_ids: z.array(z.string()).nullable(), error: z.string().optional() }),
+      }),
       handler: async ({ auth }) => {
-        const ids = (await deps.db.selectFrom('invoices').select('id').where('store_id', '=', auth.store.id).where('needs_attention', '=', true).orderBy('id').execute()).map((r) => r.id);
+        const flagged = (await deps.db.selectFrom('invoices').select('id').where('store_id', '=', auth.store.id).where('needs_attention', '=', true).orderBy('id').execute()).map((r) => r.id);
+        const unheard = await unheardOrders(deps.db, auth.store.id);
+        const ids = [...new Set([...flagged, ...unheard.map((u) => u.invoice_id)])].sort((a, b) => a - b);
         let temporal: { workflow_ids: string[] | null; error?: string };
         try {
           temporal = { workflow_ids: await workflows.stuckWorkflowIds(auth.store.id) };
         } catch (error) {
           temporal = { workflow_ids: null, error: error instanceof Error ? error.message : String(error) };
         }
-        return { data: await invoiceViews(deps.db, auth.store.id, ids), temporal };
+        const unheardView = unheard.map((u) => ({ invoice_id: u.invoice_id, kind: u.kind, since: u.since.toISOString(), attempts: u.attempts, reason: describeUnheard(u) }));
+        return { data: await invoiceViews(deps.db, auth.store.id, ids), unheard: unheardView, temporal };
       },
     });
 }
