@@ -32,7 +32,8 @@ const NOTHING = { invoiceId: null, subscriptionId: null, paid: null, result: nul
 const INVOICE = ['id', 'store_id', 'expires_at', 'status', 'livemode', 'currency', 'total_cents', 'gateway'] as const;
 
 const invoiceById = (db: DbExecutor, storeId: number, id: string | null | undefined) => {
-  if (!id || !/^\d{1,9}$/.test(id)) return undefined;
+  // Invoice ids are int4: anything else names no invoice (and must not reach the query).
+  if (!id || !/^\d{1,10}$/.test(id) || Number(id) > 2_147_483_647) return undefined;
   return db.selectFrom('invoices').select(INVOICE).where('id', '=', Number(id)).where('store_id', '=', storeId).executeTakeFirst();
 };
 

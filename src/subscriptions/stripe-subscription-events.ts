@@ -32,7 +32,9 @@ async function resolve(trx: DbExecutor, storeId: number, providerSubscriptionId:
   const known = await subscriptionByProviderId(trx, storeId, 'stripe', providerSubscriptionId);
   if (known) return known.id;
   const invoiceId = metadata?.invoice_id;
-  if (!invoiceId || !/^\d+$/.test(invoiceId) || metadata?.store_id !== String(storeId)) return null;
+  // Invoice ids are int4: anything else names no invoice (and must not reach the query).
+  const validId = invoiceId !== undefined && /^\d{1,10}$/.test(invoiceId) && Number(invoiceId) <= 2_147_483_647;
+  if (!validId || metadata?.store_id !== String(storeId)) return null;
   const created = await ensureSubscription(trx, { storeId, invoiceId: Number(invoiceId), provider: 'stripe', providerSubscriptionId, providerCustomerId: customerId });
   return created?.id ?? null;
 }

@@ -262,6 +262,20 @@ describe('signed Stripe events we cannot read', () => {
     expect(await kept()).toBe(before);
   });
 
+  it('an invoice id beyond the database integer names no invoice: kept as unmatched, never a 500', async () => {
+    const id = eventId();
+    const metadata = { invoice_id: '99999999999', store_id: String(store.id) };
+    const huge = { ...session, id: 'cs_live_huge', client_reference_id: '2147483648', metadata };
+    const response = await webhook({ ...base, id, data: { object: huge } });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ invoice_id: null, outcome: 'unmatched' });
+    // A subscription Stripe says is active, carrying that id in its metadata.
+    const subscription = { id: 'sub_huge', status: 'active', customer: 'cus_1', cancel_at_period_end: false, metadata };
+    const created = await webhook({ ...base, id: eventId(), type: 'customer.subscription.created', data: { object: subscription } });
+    expect(created.status).toBe(200);
+    expect(created.body.subscription_id).toBeNull();
+  });
+
   it('an event type we do not act on is accepted and kept', async () => {
     const id = eventId();
     const payout = { id: 'po_1', amount: 'any' };
