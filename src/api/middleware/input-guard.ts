@@ -76,27 +76,45 @@ function badText(text: string): 'nul' | 'utf8' | null {
   return LONE_SURROGATE.test(text) ? 'utf8' : null;
 }
 
-/** Walks a parsed body without recursion (a deep body must not overflow the stack here either). */
-function checkParsed(body: unknown): ApiError | null {
-  const stack: Array<{ value: unknown; path: Array<string | number> }> = [{ value: body, path: [] }];
+export interface UnsafeText {
+  /** Where: a dotted path, `body` for the value itself. */
+  param: string;
+  problem: 'nul' | 'utf8' | 'depth';
+  /** The problem is in a key under `param`, not in a value. */
+  inKey: boolean;
+}
+
+/**
+ * Where a parsed JSON value holds text Postgres cannot take (NUL, a lone surrogate) or nests
+ * deeper than any resource; null when it is clean. Walks without recursion, so a deep value
+ * cannot overflow the stack here either. Also for bodies read raw (signed webhooks), once verified.
+ */
+export function findUnsafeText(root: unknown): UnsafeText | null {
+  const stack: Array<{ value: unknown; path: Array<string | number> }> = [{ value: root, path: [] }];
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
       const problem = badText(value);
-      if (problem) return rejected(`The body field ${fieldPath(path)}`, fieldPath(path), problem);
+      if (problem) return { param: fieldPath(path), problem, inKey: false };
     } else if (value !== null && typeof value === 'object') {
-      if (path.length >= MAX_JSON_DEPTH) {
-        const message = `The body nests deeper than ${MAX_JSON_DEPTH} levels`;
-        return new ApiError('invalid_request', 'body_too_deep', message, { param: fieldPath(path) });
-      }
+      if (path.length >= MAX_JSON_DEPTH) return { param: fieldPath(path), problem: 'depth', inKey: false };
       for (const [key, item] of Object.entries(value)) {
         const problem = badText(key);
-        if (problem) return rejected(`A body key under ${fieldPath(path)}`, fieldPath(path), problem);
+        if (problem) return { param: fieldPath(path), problem, inKey: true };
         stack.push({ value: item, path: [...path, Array.isArray(value) ? Number(key) : key] });
       }
     }
   }
   return null;
+}
+
+function checkParsed(body: unknown): ApiError | null {
+  const found = findUnsafeText(body);
+  if (!found) return null;
+  if (found.problem === 'depth') {
+    return new ApiError('invalid_request', 'body_too_deep', `The body nests deeper than ${MAX_JSON_DEPTH} levels`, { param: found.param });
+  }
+  return rejected(found.inKey ? `A body key under ${found.param}` : `The body field ${found.param}`, found.param, found.problem);
 }
 
 /**
