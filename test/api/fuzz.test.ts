@@ -352,8 +352,8 @@ function stripeWebhookRequest(): fc.Arbitrary<FuzzRequest> {
     return {
       op,
       url: `/webhooks/stripe/${encodeComponent(slug.text)}`,
-      // A's signature opens nothing of B's: B's route must refuse it.
-      usesB: slug.b,
+      // A's signature opens nothing of B's: B's route must refuse it (B's own secret, with 'other-secret', is B's event).
+      usesB: slug.b && signing !== 'other-secret',
       auth: 'none' as const,
       body: { kind: 'raw' as const, bytes: Buffer.from(payload) },
       headers: signing === 'none' ? {} : { 'Stripe-Signature': header },
