@@ -4,22 +4,32 @@ import type { Config } from './config';
 import { openDatabase } from './db/connect';
 import { migrateToLatest } from './db/migrate';
 import type { Logger } from './logger';
-import { startApi } from './server';
 import { Shutdown } from './shutdown';
-import { createObjectStorage } from './storage/create-storage';
 import { resolveTemporalCli } from './tools/go-tools';
 import { connectClient, connectWorker, externalAddress } from './temporal/connection';
 import { startDevServer } from './temporal/dev-server';
 import { installTemporalRuntimeLogger } from './temporal/runtime-logger';
 import { mainTaskQueue } from './temporal/task-queues';
-import { createWorker } from './worker';
 import { waitForDependency } from './wait-for-dependency';
+import { workflowBundle } from './temporal/workflow-bundle';
 import { Client } from '@temporalio/client';
-import { CommunityGrantWorkflows } from './community/grant-workflow-client';
-import { TelegramUpdatePoller } from './community/telegram-updates';
+import type * as GrantClientModule from './community/grant-workflow-client';
+import type * as TelegramUpdatesModule from './community/telegram-updates';
+import type * as ServerModule from './server';
+import type * as StorageModule from './storage/create-storage';
+import type * as WorkerModule from './worker';
 import { SecretBox } from './security/secret-box';
 
 type Role = 'all' | 'api' | 'worker';
+
+/**
+ * A module of this project loaded when a role needs it, not at start. `require`, not
+ * `import()`: the sources run through tsx's CommonJS hook, which `import()` bypasses.
+ */
+function load<T>(specifier: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(specifier) as T;
+}
 
 /**
  * Starts the parts of Sellflow a role needs. `all` (npm start) also brings up the embedded
@@ -76,8 +86,13 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
   if (uiUrl) summary.temporalUi = uiUrl;
 
   if (role === 'all' || role === 'worker') {
+    // Each role loads only its own code: a worker never pays for the API's routes, nor the API for the activities.
+    const { createWorker } = load<typeof WorkerModule>('./worker');
+    const { CommunityGrantWorkflows } = load<typeof GrantClientModule>('./community/grant-workflow-client');
+    const { TelegramUpdatePoller } = load<typeof TelegramUpdatesModule>('./community/telegram-updates');
     const connection = await waitForDependency('Temporal', () => connectWorker(config, temporalAddress), logger);
-    const worker = await waitForDependency('Temporal', () => createWorker({ config, db: database.db, connection, logger }), logger);
+    const { codePath } = await workflowBundle(logger);
+    const worker = await waitForDependency('Temporal', () => createWorker({ config, db: database.db, connection, logger, workflowBundle: { codePath } }), logger);
     const running = worker.run();
     shutdown.add('worker', async () => {
       // The SDK drains the worker on SIGINT/SIGTERM itself; ask only if it has not begun.
@@ -101,6 +116,8 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
   }
 
   if (role === 'all' || role === 'api') {
+    const { startApi } = load<typeof ServerModule>('./server');
+    const { createObjectStorage } = load<typeof StorageModule>('./storage/create-storage');
     const temporal = await connectClient(config, temporalAddress);
     shutdown.add('temporal client', temporal.close);
     const rateLimitStore = database.kind === 'postgres' ? ({ kind: 'postgres', pool: database.pool } as const) : ({ kind: 'memory' } as const);

@@ -6,6 +6,7 @@ import { run } from '../main';
 import { resolveTemporalCli } from '../tools/go-tools';
 import { connectClient, externalAddress } from '../temporal/connection';
 import { mainTaskQueue } from '../temporal/task-queues';
+import { workflowBundle } from '../temporal/workflow-bundle';
 import { workflowIds } from '../temporal/workflow-ids';
 import type { PingResult } from '../../workflows/ping';
 import { registerKeyCommands } from './keys';
@@ -30,6 +31,15 @@ function serve(role: 'all' | 'api' | 'worker') {
 program.command('start').description('everything in one process: Temporal dev server, database, worker and API').action(serve('all'));
 program.command('api').description('the HTTP API only (external Temporal and database)').action(serve('api'));
 program.command('worker').description('the Temporal worker only (external Temporal and database)').action(serve('worker'));
+
+program
+  .command('build')
+  .description('build the workflow bundle workers load (once per change of the workflow sources)')
+  .option('--json', 'print one JSON object')
+  .action(async (opts: { json?: boolean }) => {
+    const bundle = await workflowBundle(undefined, { rebuild: true });
+    printResult(Boolean(opts.json), { bundle: bundle.codePath, digest: bundle.digest }, () => `Workflow bundle ${bundle.codePath} (sources ${bundle.digest.slice(0, 12)})`);
+  });
 
 program
   .command('migrate')

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config';
@@ -84,6 +84,8 @@ export async function openEmbedded(dir: string, options: { own?: boolean } = {})
   let server: PGLiteSocketServer | undefined;
   try {
     fs.mkdirSync(dir, { recursive: true });
+    // Loaded only here: a process on Postgres never pays for the embedded engine at start.
+    const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
     pglite = await PGlite.create(dir);
     server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 16 });
     await server.start();
