@@ -59,8 +59,12 @@ async function columnsFor(db: DbExecutor, storeId: number, merged: Required<Pick
   const p = (field: string) => `${param}${field}`;
   const code = merged.code.trim();
   if (!/^[\w-]{1,64}$/.test(code)) throw new CatalogRuleError('invalid_field', 'A coupon code is 1-64 letters, digits, dashes or underscores', p('code'));
-  if (merged.type === 'PERCENTAGE' && (merged.discount <= 0 || merged.discount > 100)) throw new CatalogRuleError('invalid_field', 'A percentage discount is more than 0 and at most 100', p('discount'));
-  if (merged.type === 'AMOUNT' && merged.discount <= 0) throw new CatalogRuleError('invalid_field', 'An amount discount is more than 0', p('discount'));
+  // Stored in hundredths: what rounds to 0 (0.001) is no discount, however positive it was sent.
+  const discount = toCents(merged.discount);
+  if (merged.type === 'PERCENTAGE' && (discount <= 0 || merged.discount > 100)) {
+    throw new CatalogRuleError('invalid_field', 'A percentage discount is at least 0.01 and at most 100', p('discount'));
+  }
+  if (merged.type === 'AMOUNT' && discount <= 0) throw new CatalogRuleError('invalid_field', 'An amount discount is at least 0.01', p('discount'));
   const products = merged.products ?? [];
   if (!merged.store_wide) {
     if (products.length === 0) throw new CatalogRuleError('missing_field', 'A coupon that is not store-wide names at least one product', p('products'));
@@ -71,7 +75,7 @@ async function columnsFor(db: DbExecutor, storeId: number, merged: Required<Pick
   return {
     code,
     type: merged.type,
-    discount: toCents(merged.discount),
+    discount,
     store_wide: merged.store_wide,
     products: sql<number[]>`${sql.val([...new Set(products)])}::integer[]`,
     limit: merged.limit ?? null,
