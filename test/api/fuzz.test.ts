@@ -677,6 +677,17 @@ describe('trust-boundary regressions', () => {
     }
   });
 
+  it('refuses a coupon discount that rounds to nothing in hundredths with 422, not the database check', async () => {
+    for (const [type, discount] of [['AMOUNT', 0.001], ['PERCENTAGE', 0.004]] as const) {
+      const res = await api('post', '/api/v1/coupons').send({ code: `TINY${type}`, type, discount, store_wide: true });
+      expect(res.status).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'invalid_field', param: 'discount' });
+    }
+    const cent = await api('post', '/api/v1/coupons').send({ code: 'ONECENT', type: 'AMOUNT', discount: 0.01, store_wide: true });
+    expect(cent.status).toBe(200);
+    expect(cent.body.data.discount).toBe('0.01');
+  });
+
   describe('search filters', () => {
     const search = (filters: object[]) => api('post', '/api/v1/sections/search').send({ filters });
 

@@ -217,13 +217,15 @@ function stringArb(schema: JsonSchema, words: string[]): fc.Arbitrary<string> {
  * schema allows and the storage behind it may not.
  */
 function numberArb(schema: JsonSchema, integer: boolean): fc.Arbitrary<number> {
-  const lowest = schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + (integer ? 1 : 0.01) : schema.minimum;
-  const highest = schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum - (integer ? 1 : 0.01) : schema.maximum;
+  const lowest = schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + (integer ? 1 : 1e-9) : schema.minimum;
+  const highest = schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum - (integer ? 1 : 1e-9) : schema.maximum;
   const min = Math.max(lowest ?? -1000, -(2 ** 31));
   const max = Math.min(highest ?? Math.max(min + 1000, 100_000), 2 ** 31 - 1);
   const edges = [
     ...(lowest === undefined ? [-(2 ** 31), -(2 ** 31) - 1, Number.MIN_SAFE_INTEGER] : [lowest]),
     ...(highest === undefined ? [2 ** 31 - 1, 2 ** 31, Number.MAX_SAFE_INTEGER] : [highest]),
+    // Fractions finer than cents, just inside the range: what rounds to a bound (or past it) when stored.
+    ...(integer ? [] : [min + 0.001, min + 0.004, max - 0.001].filter((edge) => edge > min && edge < max)),
   ].filter((edge) => !integer || Number.isInteger(edge));
   const usual =
     integer || min > max
