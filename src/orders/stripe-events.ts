@@ -135,6 +135,18 @@ async function settle(trx: DbExecutor, event: Stripe.Event, invoiceId: number, s
 }
 
 /** A refund or dispute of a payment that is not this invoice's (other mode, other payment) changes nothing. */
+/** The invoice a refund or dispute is about, when it is ours and of the event's mode; otherwise why not goes on the outcome. */
+async function paidInvoiceOf(trx: DbExecutor, storeId: number, event: Stripe.Event, paymentIntent: string | null, metadataId: string | undefined, outcome: StripeEventOutcome) {
+  const invoice = await invoiceOfPayment(trx, storeId, paymentIntent, metadataId);
+  if (!invoice) return null;
+  outcome.invoiceId = invoice.id;
+  const foreign = foreignPayment(event, invoice, paymentIntent);
+  if (!foreign) return invoice;
+  outcome.result = 'ignored';
+  outcome.reason = foreign;
+  return null;
+}
+
 function foreignPayment(event: Stripe.Event, invoice: InvoiceRow, paymentIntent: string | null): string | null {
   const mode = (livemode: boolean) => (livemode ? 'live' : 'test');
   if (event.livemode !== invoice.livemode) {
@@ -187,16 +199,8 @@ async function applyInvoiceEvent(trx: DbExecutor, storeId: number, event: Stripe
     }
     case 'charge.refunded': {
       const charge = event.data.object;
-      const paymentIntent = idOf(charge.payment_intent);
-      const invoice = await invoiceOfPayment(trx, storeId, paymentIntent, charge.metadata?.invoice_id);
+      const invoice = await paidInvoiceOf(trx, storeId, event, idOf(charge.payment_intent), charge.metadata?.invoice_id, outcome);
       if (!invoice) break;
-      outcome.invoiceId = invoice.id;
-      const foreign = foreignPayment(event, invoice, paymentIntent);
-      if (foreign) {
-        outcome.result = 'ignored';
-        outcome.reason = foreign;
-        break;
-      }
       outcome.result = 'refunded';
       // order.refunded carries the money that went back (Stripe's amount_refunded: all refunds so far).
       const amount = { amount_refunded: charge.amount_refunded, currency: (charge.currency ?? invoice.currency).toUpperCase() };
@@ -214,16 +218,8 @@ async function applyInvoiceEvent(trx: DbExecutor, storeId: number, event: Stripe
     }
     case 'charge.dispute.created': {
       const dispute = event.data.object;
-      const paymentIntent = idOf(dispute.payment_intent);
-      const invoice = await invoiceOfPayment(trx, storeId, paymentIntent, dispute.metadata?.invoice_id);
+      const invoice = await paidInvoiceOf(trx, storeId, event, idOf(dispute.payment_intent), dispute.metadata?.invoice_id, outcome);
       if (!invoice) break;
-      outcome.invoiceId = invoice.id;
-      const foreign = foreignPayment(event, invoice, paymentIntent);
-      if (foreign) {
-        outcome.result = 'ignored';
-        outcome.reason = foreign;
-        break;
-      }
       outcome.result = 'disputed';
       await transitionInvoice(trx, invoice.id, 'DISPUTING', { event: 'order.disputed', quiet: true });
       break;
