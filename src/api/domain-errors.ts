@@ -16,7 +16,9 @@ function platformError(error: CommunityPlatformError): ApiError {
     const seconds = Math.ceil((error.retryAfterMs ?? 1000) / 1000);
     return new ApiError('rate_limited', 'platform_rate_limited', `${error.platform} is rate limiting us: ${error.message}`, { headers: { 'Retry-After': String(seconds) }, extra: { retry_after: seconds } });
   }
-  if (error.kind === 'unavailable') return new ApiError('internal_error', 'platform_unavailable', `${error.platform} could not be reached: ${error.message}`, { status: 502 });
+  if (error.kind === 'unavailable') {
+    return new ApiError('bad_gateway', 'platform_unavailable', `${error.platform} could not be reached: ${error.message}`, { headers: { 'Retry-After': '10' }, extra: { retry_after: 10 } });
+  }
   return new ApiError('invalid_request', `platform_${error.kind}`, `${error.platform}: ${error.message}`, { status: 422 });
 }
 

@@ -135,7 +135,8 @@ describe('crypto checkout quotes', () => {
   it('answers 503 while the chain cannot be reached, and refuses methods with no wallet and test-mode crypto with 422', async () => {
     esplora.failNext(503);
     const busy = await api('post', `/invoices/${await invoice('BTC')}/checkout`);
-    expect([busy.status, busy.body.error.code]).toEqual([503, 'chain_unavailable']);
+    expect([busy.status, busy.body.error.code, busy.body.error.type]).toEqual([503, 'chain_unavailable', 'service_unavailable']);
+    expect(busy.headers['retry-after']).toBe('30');
     // A store's wallet server may not point us at our own network.
     await api('put', '/settings/payment-methods/XMR', { address: XMR_ADDRESS, wallet_rpc_url: 'http://127.0.0.1:18082' }).expect(200);
     const inside = await api('post', `/invoices/${await invoice('XMR')}/checkout`);

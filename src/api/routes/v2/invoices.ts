@@ -193,7 +193,8 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
             if (error instanceof WalletSettingsError) throw notConfigured;
             if (error instanceof CryptoCheckoutError) {
               if (error.code === 'invalid_status') throw new ApiError('conflict', error.code, error.message, { param: 'status' });
-              throw new ApiError(error.retryable ? 'internal_error' : 'invalid_request', error.code, error.message, { param: 'payment_method', status: error.retryable ? 503 : 422 });
+              if (error.retryable) throw new ApiError('service_unavailable', error.code, error.message, { param: 'payment_method', headers: { 'Retry-After': '30' }, extra: { retry_after: 30 } });
+              throw new ApiError('invalid_request', error.code, error.message, { param: 'payment_method', status: 422 });
             }
             throw error;
           }

@@ -77,7 +77,7 @@ export function registerReconciliationRoutes(router: DocumentedRouter, deps: Api
           run = await runs(auth).where('trigger', '=', trigger).executeTakeFirst();
           if (!run) await new Promise((r) => setTimeout(r, 100));
         }
-        if (!run) throw new ApiError('internal_error', 'reconciliation_not_started', 'The reconciliation did not start; is a worker running?', { status: 503 });
+        if (!run) throw new ApiError('service_unavailable', 'reconciliation_not_started', 'The reconciliation did not start; is a worker running?', { headers: { 'Retry-After': '30' } });
         if (!finished) res.status(202);
         return { data: (await present(deps.db, auth.store.id, [run]))[0]! };
       },
