@@ -105,7 +105,8 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
           const guard = { allowPrivate: deps.config.webhooks.allowPrivateNetworks };
           await sendNotification(row.kind, settings, message, deps.config.notifications, guard);
         } catch (error) {
-          throw new ApiError('invalid_request', 'notification_failed', `The test notification failed: ${error instanceof Error ? error.message : String(error)}`, { status: 502 });
+          // The channel's server (SMTP, Discord) refused or could not be reached: a bad gateway, as the status says.
+          throw new ApiError('bad_gateway', 'notification_failed', `The test notification failed: ${error instanceof Error ? error.message : String(error)}`);
         }
         return { data: { sent: true as const } };
       },
