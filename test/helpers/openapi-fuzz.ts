@@ -200,6 +200,8 @@ function stringArb(schema: JsonSchema, words: string[]): fc.Arbitrary<string> {
       // A pattern JavaScript cannot read: plain strings then.
     }
   }
+  // The longest string the schema takes (within reason): storage narrower than the schema shows.
+  const longest = schema.maxLength !== undefined && schema.maxLength > maxLength ? ['x'.repeat(Math.min(schema.maxLength, 10_000))] : [];
   const fitting = (list: string[]) => list.filter((word) => word.length >= minLength && word.length <= (schema.maxLength ?? Infinity));
   const own = fitting(words);
   const sql = fitting(SQL_WORDS);
@@ -208,6 +210,7 @@ function stringArb(schema: JsonSchema, words: string[]): fc.Arbitrary<string> {
     { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength, maxLength }) },
     { weight: own.length > 0 ? 3 : 0, arbitrary: own.length > 0 ? fc.constantFrom(...own) : fc.constant('') },
     { weight: sql.length > 0 ? 1 : 0, arbitrary: sql.length > 0 ? fc.constantFrom(...sql) : fc.constant('') },
+    { weight: longest.length > 0 ? 1 : 0, arbitrary: fc.constantFrom('', ...longest) },
   );
 }
 
