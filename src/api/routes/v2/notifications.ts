@@ -106,7 +106,8 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
           await sendNotification(row.kind, settings, message, deps.config.notifications, guard);
         } catch (error) {
           // The channel's server (SMTP, Discord) refused or could not be reached: a bad gateway, as the status says.
-          throw new ApiError('bad_gateway', 'notification_failed', `The test notification failed: ${error instanceof Error ? error.message : String(error)}`);
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new ApiError('bad_gateway', 'notification_failed', `The test notification failed: ${reason}`);
         }
         return { data: { sent: true as const } };
       },
