@@ -26,19 +26,25 @@ export function createAffiliateActivities(deps: { db: Db; notifications: Notific
         .where('a.id', '=', input.affiliateId)
         .executeTakeFirstOrThrow();
       if (affiliate.status !== 'INVITED') return 'already_applied';
-      const sent = await sendAffiliateInvite(deps.notifications, { to: affiliate.email, storeName: affiliate.name, applicationUrl: input.applicationUrl });
+      const sent = await sendAffiliateInvite(deps.notifications, {
+        to: affiliate.email,
+        storeName: affiliate.name,
+        applicationUrl: input.applicationUrl,
+      });
       return sent ? 'sent' : 'no_smtp';
     },
 
-
     async runAffiliatePayoutCycle(input: PayoutCycleInput): Promise<PayoutCycleReport> {
       const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', input.storeId).executeTakeFirstOrThrow();
-      if (!isTimeZone(store.timezone)) throw ApplicationFailure.nonRetryable(`Store ${input.storeId} has no valid time zone ("${store.timezone}")`, 'InvalidTimeZone');
+      if (!isTimeZone(store.timezone))
+        throw ApplicationFailure.nonRetryable(`Store ${input.storeId} has no valid time zone ("${store.timezone}")`, 'InvalidTimeZone');
       const at = input.at ? new Date(input.at) : new Date();
       const cycleDate = input.cycleDate ?? cycleDateOf(at, store.timezone);
       // A backfilled date pays what was eligible when that cycle should have run.
       const cutoff = input.trigger === 'backfill' ? cycleStart(cycleDate, store.timezone) : at;
-      return deps.db.transaction().execute((trx) => runPayoutCycle(trx, { storeId: input.storeId, cycleDate, cutoff, trigger: input.trigger }));
+      return deps.db
+        .transaction()
+        .execute((trx) => runPayoutCycle(trx, { storeId: input.storeId, cycleDate, cutoff, trigger: input.trigger }));
     },
   };
 }

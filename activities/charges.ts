@@ -18,8 +18,17 @@ export function createChargeActivities(deps: { db: Db; secrets: SecretBox; allow
     },
 
     async chargeWebhookFailed(input: { eventId: string; reason: string }): Promise<void> {
-      const event = await deps.db.selectFrom('events').select(['store_id', 'livemode', 'data']).where('id', '=', input.eventId).executeTakeFirstOrThrow();
-      await recordEvent(deps.db, { storeId: event.store_id, livemode: event.livemode, type: 'delivery.needs_attention', data: { id: event.data.id, reason: `charge webhook failed: ${input.reason}` } });
+      const event = await deps.db
+        .selectFrom('events')
+        .select(['store_id', 'livemode', 'data'])
+        .where('id', '=', input.eventId)
+        .executeTakeFirstOrThrow();
+      await recordEvent(deps.db, {
+        storeId: event.store_id,
+        livemode: event.livemode,
+        type: 'delivery.needs_attention',
+        data: { id: event.data.id, reason: `charge webhook failed: ${input.reason}` },
+      });
     },
   };
 }

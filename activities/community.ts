@@ -59,9 +59,15 @@ export function createCommunityActivities(deps: { db: Db; secrets: SecretBox; co
 
   return {
     /** The grants an order's variants sell, and how their workflows pace their checks (worker config). */
-    async planCommunityGrants(input: { invoiceId: number }): Promise<{ grants: { grantId: number; workflowId: string }[]; checkMs: number; checkCeilingMs: number }> {
+    async planCommunityGrants(input: {
+      invoiceId: number;
+    }): Promise<{ grants: { grantId: number; workflowId: string }[]; checkMs: number; checkCeilingMs: number }> {
       const grantIds = await planCommunityGrants(db, input.invoiceId);
-      return { grants: grantIds.map((grantId) => ({ grantId, workflowId: workflowIds.communityGrant(grantId) })), checkMs: deps.community.checkMs, checkCeilingMs: deps.community.checkCeilingMs };
+      return {
+        grants: grantIds.map((grantId) => ({ grantId, workflowId: workflowIds.communityGrant(grantId) })),
+        checkMs: deps.community.checkMs,
+        checkCeilingMs: deps.community.checkCeilingMs,
+      };
     },
 
     /**
@@ -82,7 +88,13 @@ export function createCommunityActivities(deps: { db: Db; secrets: SecretBox; co
         const adapter = communityAdapter(deps.community, deps.secrets, ctx.connection);
         const customer =
           adapter instanceof DiscordAdapter && ctx.discordTokens
-            ? { ...ctx.customer, accessToken: await currentDiscordAccessToken(db, deps.secrets, adapter, { invoiceId: grant.invoice_id, tokens: ctx.discordTokens }) }
+            ? {
+                ...ctx.customer,
+                accessToken: await currentDiscordAccessToken(db, deps.secrets, adapter, {
+                  invoiceId: grant.invoice_id,
+                  tokens: ctx.discordTokens,
+                }),
+              }
             : ctx.customer;
         result = await adapter.grant({
           grantId: grant.id,
@@ -112,21 +124,32 @@ export function createCommunityActivities(deps: { db: Db; secrets: SecretBox; co
         const granted = result;
         const joinedByGrant = granted.joinedByGrant || grant.joined_by_grant || earlierJoinUnanswered;
         await db.transaction().execute((trx) =>
-          setGrantStatus(trx, grant.id, 'granted', null, { member_id: granted.memberId, joined_by_grant: joinedByGrant, join_pending_at: null, granted_at: grant.granted_at ?? new Date(), awaiting_until: null }),
+          setGrantStatus(trx, grant.id, 'granted', null, {
+            member_id: granted.memberId,
+            joined_by_grant: joinedByGrant,
+            join_pending_at: null,
+            granted_at: grant.granted_at ?? new Date(),
+            awaiting_until: null,
+          }),
         );
         return { status: 'granted', reason: null, awaitingUntil: null };
       }
       if (joinCalled && !earlierJoinUnanswered) await clearJoinCall(db, grant.id);
 
       const now = new Date();
-      const deadline = input.freshWindow || !grant.awaiting_until ? new Date(now.getTime() + ctx.waitHours * 3_600_000) : grant.awaiting_until;
+      const deadline =
+        input.freshWindow || !grant.awaiting_until ? new Date(now.getTime() + ctx.waitHours * 3_600_000) : grant.awaiting_until;
       const inviteUrl = result.inviteUrl ?? grant.invite_url;
       if (now >= deadline) {
         const reason = `The customer did not complete the step within ${ctx.waitHours} hours: ${result.reason}`;
         await db.transaction().execute((trx) => setGrantStatus(trx, grant.id, 'needs_manual_action', reason, { invite_url: inviteUrl }));
         return { status: 'needs_manual_action', reason, awaitingUntil: null };
       }
-      await db.transaction().execute((trx) => setGrantStatus(trx, grant.id, 'awaiting_customer', result.reason, { invite_url: inviteUrl, awaiting_until: deadline }));
+      await db
+        .transaction()
+        .execute((trx) =>
+          setGrantStatus(trx, grant.id, 'awaiting_customer', result.reason, { invite_url: inviteUrl, awaiting_until: deadline }),
+        );
       return { status: 'awaiting_customer', reason: result.reason, awaitingUntil: deadline.toISOString() };
     },
 
@@ -143,7 +166,8 @@ export function createCommunityActivities(deps: { db: Db; secrets: SecretBox; co
       // failure, a crash): the linked account is the member then.
       const memberId = grant.member_id ?? (grant.platform === 'discord' ? ctx.customer.userId : null);
       const others = memberId ? await otherLiveGrants(db, grant, memberId) : [];
-      const roleIds = memberId && grant.platform === 'discord' ? grant.role_ids.filter((role) => !others.some((o) => o.role_ids.includes(role))) : [];
+      const roleIds =
+        memberId && grant.platform === 'discord' ? grant.role_ids.filter((role) => !others.some((o) => o.role_ids.includes(role))) : [];
       // An unanswered add-member call counts as having brought them in: access never outlives the money.
       const broughtIn = memberId !== null && (grant.joined_by_grant || grant.join_pending_at !== null);
       // The member leaves with the last grant standing; until then the membership is the others' to end.
@@ -151,13 +175,30 @@ export function createCommunityActivities(deps: { db: Db; secrets: SecretBox; co
       const acts = roleIds.length > 0 || removeMember || (grant.platform === 'telegram' && grant.invite_url !== null);
       try {
         const adapter = communityAdapter(deps.community, deps.secrets, ctx.connection);
-        if (acts) await adapter.revoke({ grantId: grant.id, spaceId: ctx.space.external_id, roleIds, memberId, removeMember, inviteUrl: grant.invite_url });
+        if (acts)
+          await adapter.revoke({
+            grantId: grant.id,
+            spaceId: ctx.space.external_id,
+            roleIds,
+            memberId,
+            removeMember,
+            inviteUrl: grant.invite_url,
+          });
       } catch (error) {
         if (error instanceof CommunityPlatformError) throw asActivityFailure(error);
         throw error;
       }
       await db.transaction().execute(async (trx) => {
-        if (broughtIn && others.length > 0) await trx.updateTable('community_grants').set({ joined_by_grant: true }).where('id', 'in', others.map((o) => o.id)).execute();
+        if (broughtIn && others.length > 0)
+          await trx
+            .updateTable('community_grants')
+            .set({ joined_by_grant: true })
+            .where(
+              'id',
+              'in',
+              others.map((o) => o.id),
+            )
+            .execute();
         await setGrantStatus(trx, grant.id, 'revoked', grant.revoke_reason, { revoked_at: new Date(), join_pending_at: null });
       });
     },
@@ -169,7 +210,11 @@ export function createCommunityActivities(deps: { db: Db; secrets: SecretBox; co
     },
 
     async communityGrantRevocationRequested(input: { grantId: number }): Promise<boolean> {
-      const row = await db.selectFrom('community_grants').select('revoke_requested_at').where('id', '=', input.grantId).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('community_grants')
+        .select('revoke_requested_at')
+        .where('id', '=', input.grantId)
+        .executeTakeFirstOrThrow();
       return row.revoke_requested_at !== null;
     },
   };

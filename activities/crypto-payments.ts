@@ -3,7 +3,14 @@ import type { Config } from '../src/config';
 import type { Db } from '../src/db/schema';
 import type { SecretBox } from '../src/security/secret-box';
 import { ChainWatcherError } from '../src/gateways/crypto/chain-observation';
-import { expireCryptoPayment, flagLateCryptoPayment, type ObservationOutcome, observeCryptoPayment, reportChainTrouble, settleCryptoPayment } from '../src/gateways/crypto/crypto-payment-records';
+import {
+  expireCryptoPayment,
+  flagLateCryptoPayment,
+  type ObservationOutcome,
+  observeCryptoPayment,
+  reportChainTrouble,
+  settleCryptoPayment,
+} from '../src/gateways/crypto/crypto-payment-records';
 
 /** The cryptoPayment workflow's steps: look at the chain, settle, expire, flag late money. */
 export function createCryptoPaymentActivities(deps: { db: Db; secrets: SecretBox; crypto: Config['crypto'] }) {
@@ -13,7 +20,8 @@ export function createCryptoPaymentActivities(deps: { db: Db; secrets: SecretBox
         return await observeCryptoPayment(deps.db, deps.secrets, deps.crypto, input.invoiceId);
       } catch (error) {
         // A misconfigured node URL will not fix itself; a busy or down one will.
-        if (error instanceof ChainWatcherError && !error.retryable) throw ApplicationFailure.nonRetryable(error.message, 'ChainWatcherError');
+        if (error instanceof ChainWatcherError && !error.retryable)
+          throw ApplicationFailure.nonRetryable(error.message, 'ChainWatcherError');
         throw error;
       }
     },
@@ -36,7 +44,11 @@ export function createCryptoPaymentActivities(deps: { db: Db; secrets: SecretBox
     },
 
     async cryptoPaymentTimes(input: { invoiceId: number }): Promise<{ expiresAt: string; lateWatchUntil: string; status: string }> {
-      const row = await deps.db.selectFrom('crypto_payments').select(['expires_at', 'late_watch_until', 'status']).where('invoice_id', '=', input.invoiceId).executeTakeFirstOrThrow();
+      const row = await deps.db
+        .selectFrom('crypto_payments')
+        .select(['expires_at', 'late_watch_until', 'status'])
+        .where('invoice_id', '=', input.invoiceId)
+        .executeTakeFirstOrThrow();
       return { expiresAt: row.expires_at.toISOString(), lateWatchUntil: row.late_watch_until.toISOString(), status: row.status };
     },
   };

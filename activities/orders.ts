@@ -15,9 +15,11 @@ export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowP
   return {
     /** PENDING/REVIEW → PAID, once; reports the status either way (VOIDED means the void won). */
     async markInvoicePaid(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
-      const result = await db.transaction().execute((trx) =>
-        transitionInvoice(trx, input.invoiceId, 'PAID', { event: 'order.paid', quiet: true, also: { paid_at: new Date() } }),
-      );
+      const result = await db
+        .transaction()
+        .execute((trx) =>
+          transitionInvoice(trx, input.invoiceId, 'PAID', { event: 'order.paid', quiet: true, also: { paid_at: new Date() } }),
+        );
       return { status: result.status };
     },
 
@@ -60,11 +62,25 @@ export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowP
     /** Flags (or clears) the order for ops, recording delivery.needs_attention when raised. */
     async setNeedsAttention(input: { invoiceId: number; value: boolean; reason?: string }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        const invoice = await trx.selectFrom('invoices').select(['store_id', 'livemode', 'needs_attention']).where('id', '=', input.invoiceId).forUpdate().executeTakeFirstOrThrow();
+        const invoice = await trx
+          .selectFrom('invoices')
+          .select(['store_id', 'livemode', 'needs_attention'])
+          .where('id', '=', input.invoiceId)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
         if (invoice.needs_attention === input.value) return;
-        await trx.updateTable('invoices').set({ needs_attention: input.value, updated_at: new Date() }).where('id', '=', input.invoiceId).execute();
+        await trx
+          .updateTable('invoices')
+          .set({ needs_attention: input.value, updated_at: new Date() })
+          .where('id', '=', input.invoiceId)
+          .execute();
         if (input.value) {
-          await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: 'delivery.needs_attention', data: { id: input.invoiceId, reason: input.reason ?? null } });
+          await recordEvent(trx, {
+            storeId: invoice.store_id,
+            livemode: invoice.livemode,
+            type: 'delivery.needs_attention',
+            data: { id: input.invoiceId, reason: input.reason ?? null },
+          });
         }
       });
     },
@@ -72,7 +88,11 @@ export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowP
     /** Every line delivered: PAID → COMPLETED with order.completed. */
     async completeInvoice(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
       const result = await db.transaction().execute((trx) =>
-        transitionInvoice(trx, input.invoiceId, 'COMPLETED', { event: 'order.completed', quiet: true, also: { completed_at: new Date() } }),
+        transitionInvoice(trx, input.invoiceId, 'COMPLETED', {
+          event: 'order.completed',
+          quiet: true,
+          also: { completed_at: new Date() },
+        }),
       );
       return { status: result.status };
     },

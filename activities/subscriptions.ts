@@ -39,7 +39,12 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       const { cancelConfirmWindowMs, renewalCheckMs, renewalLeewayMs } = deps.subscriptions;
       const timing = { graceMs: await graceMs(db, row.store_id), confirmWindowMs: cancelConfirmWindowMs, renewalCheckMs, renewalLeewayMs };
       const step = nextStep(progressOf(row), timing, new Date());
-      return { status: row.status, step: step.kind, until: step.kind === 'wait' ? step.until.toISOString() : null, roundsPerRun: deps.subscriptions.roundsPerRun };
+      return {
+        status: row.status,
+        step: step.kind,
+        until: step.kind === 'wait' ? step.until.toISOString() : null,
+        roundsPerRun: deps.subscriptions.roundsPerRun,
+      };
     },
 
     async settleSubscriptionDeadline(input: Ref): Promise<void> {
@@ -55,12 +60,19 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       const attempt = `${request.requested_at}-${request.attempt ?? 0}`;
       if (request.at_period_end) {
         // Ended meanwhile: there is nothing left to schedule.
-        if (!hasEnded(row.status)) await deps.stripe.setCancelAtPeriodEnd(key, row.provider_subscription_id, true, `sellflow-sub-${row.id}-cancel-at-period-end-${attempt}`);
+        if (!hasEnded(row.status))
+          await deps.stripe.setCancelAtPeriodEnd(
+            key,
+            row.provider_subscription_id,
+            true,
+            `sellflow-sub-${row.id}-cancel-at-period-end-${attempt}`,
+          );
       } else {
         // Cancel before refunding: a refund for a subscription that keeps billing is worse.
         await deps.stripe.cancelSubscription(key, row.provider_subscription_id, `sellflow-sub-${row.id}-cancel-${attempt}`);
         // Owed even when the subscription ended before this ran.
-        if (request.refund_cents > 0 && request.refund_payment_id) await refundPayment(row, request.refund_payment_id, request.refund_cents, key);
+        if (request.refund_cents > 0 && request.refund_payment_id)
+          await refundPayment(row, request.refund_payment_id, request.refund_cents, key);
       }
       // Only this request is sent: a newer one recorded meanwhile waits for its own turn.
       await db
@@ -92,9 +104,21 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
           await applyToSubscription(trx, row.id, { kind: 'deleted', at });
           outcome = 'canceled';
         } else if (remote && (remote.status === 'past_due' || remote.status === 'unpaid')) {
-          await applyToSubscription(trx, row.id, { kind: 'updated', providerStatus: remote.status, periodStart: remote.periodStart, periodEnd: remote.periodEnd, cancelAtPeriodEnd: remote.cancelAtPeriodEnd, at });
+          await applyToSubscription(trx, row.id, {
+            kind: 'updated',
+            providerStatus: remote.status,
+            periodStart: remote.periodStart,
+            periodEnd: remote.periodEnd,
+            cancelAtPeriodEnd: remote.cancelAtPeriodEnd,
+            at,
+          });
           outcome = 'failed';
-        } else if (remote?.latestInvoice?.paid && remote.latestInvoice.renews && remote.latestInvoice.periodEnd && remote.latestInvoice.periodEnd > row.current_period_end) {
+        } else if (
+          remote?.latestInvoice?.paid &&
+          remote.latestInvoice.renews &&
+          remote.latestInvoice.periodEnd &&
+          remote.latestInvoice.periodEnd > row.current_period_end
+        ) {
           await recordRenewal(trx, row.id, { ...remote.latestInvoice, paidAt: remote.latestInvoice.paidAt ?? at });
           outcome = 'renewed';
         }
@@ -106,7 +130,12 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     /** Ends what the subscription gave: its license keys expire now (community grants join here). */
     async revokeSubscriptionEntitlements(input: Ref): Promise<{ licenseKeys: number }> {
       return db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('subscriptions').select(['id', 'invoice_id', 'entitlements_revoked_at']).where('id', '=', input.subscriptionId).forUpdate().executeTakeFirstOrThrow();
+        const row = await trx
+          .selectFrom('subscriptions')
+          .select(['id', 'invoice_id', 'entitlements_revoked_at'])
+          .where('id', '=', input.subscriptionId)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
         if (row.entitlements_revoked_at) return { licenseKeys: 0 };
         const now = new Date();
         const keys = await trx
@@ -126,8 +155,16 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     async endSubscriptionAtProvider(input: Ref): Promise<void> {
       const row = await load(input.subscriptionId);
       if (row.provider_ended_at) return;
-      await deps.stripe.cancelSubscription(await keyFor(row), row.provider_subscription_id, `sellflow-sub-${row.id}-end-${row.provider_end_attempt}`);
-      await db.updateTable('subscriptions').set({ provider_ended_at: new Date(), updated_at: new Date() }).where('id', '=', row.id).execute();
+      await deps.stripe.cancelSubscription(
+        await keyFor(row),
+        row.provider_subscription_id,
+        `sellflow-sub-${row.id}-end-${row.provider_end_attempt}`,
+      );
+      await db
+        .updateTable('subscriptions')
+        .set({ provider_ended_at: new Date(), updated_at: new Date() })
+        .where('id', '=', row.id)
+        .execute();
     },
 
     /** The provider's webhook never confirmed an immediate cancel: ask it, and resend if needed. */
@@ -155,15 +192,30 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
         .innerJoin('stores as st', 'st.id', 's.store_id')
         .innerJoin('product_variants as v', 'v.id', 's.product_variant_id')
         .innerJoin('products as p', 'p.id', 'v.product_id')
-        .select(['s.id', 's.store_id', 's.customer_email', 's.current_period_end', 's.cancel_at_period_end', 's.payment_failed_at', 's.payment_failure_notified_at', 'st.name as store_name', 'p.title as product_title', 'v.title as variant_title'])
+        .select([
+          's.id',
+          's.store_id',
+          's.customer_email',
+          's.current_period_end',
+          's.cancel_at_period_end',
+          's.payment_failed_at',
+          's.payment_failure_notified_at',
+          'st.name as store_name',
+          'p.title as product_title',
+          'v.title as variant_title',
+        ])
         .where('s.id', '=', input.subscriptionId)
         .executeTakeFirstOrThrow();
-      if (!row.payment_failed_at || (row.payment_failure_notified_at && row.payment_failure_notified_at >= row.payment_failed_at)) return { emailed: false };
+      if (!row.payment_failed_at || (row.payment_failure_notified_at && row.payment_failure_notified_at >= row.payment_failed_at))
+        return { emailed: false };
       const emailed = await sendPaymentFailedNotice(deps.notifications, {
         to: row.customer_email,
         storeName: row.store_name,
         productTitle: `${row.product_title} — ${row.variant_title}`,
-        accessEndsAt: accessEndsAt({ currentPeriodEnd: row.current_period_end, cancelAtPeriodEnd: row.cancel_at_period_end }, await graceMs(db, row.store_id)),
+        accessEndsAt: accessEndsAt(
+          { currentPeriodEnd: row.current_period_end, cancelAtPeriodEnd: row.cancel_at_period_end },
+          await graceMs(db, row.store_id),
+        ),
       });
       // Never earlier than the failure it answers, whatever the clocks say: one e-mail per failure.
       await db
@@ -175,8 +227,18 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     },
   };
 
-  async function refundPayment(row: { id: number; store_id: number; livemode: boolean; invoice_id: number }, paymentId: number, amountCents: number, key: string): Promise<void> {
-    const payment = await db.selectFrom('subscription_payments').selectAll().where('id', '=', paymentId).where('subscription_id', '=', row.id).executeTakeFirstOrThrow();
+  async function refundPayment(
+    row: { id: number; store_id: number; livemode: boolean; invoice_id: number },
+    paymentId: number,
+    amountCents: number,
+    key: string,
+  ): Promise<void> {
+    const payment = await db
+      .selectFrom('subscription_payments')
+      .selectAll()
+      .where('id', '=', paymentId)
+      .where('subscription_id', '=', row.id)
+      .executeTakeFirstOrThrow();
     if (payment.provider_refund_id) return;
     let refund: { refundId: string; paymentIntentId: string };
     try {

@@ -10,12 +10,22 @@ import { deliverIntents } from '../src/outbox/engine-intents';
 import type { SecretBox } from '../src/security/secret-box';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import { attemptWebhook, PermanentWebhookError, settleWebhook } from '../src/webhooks/delivery';
-import { describeEvent, type NotificationConfig, type NotificationSettings, PermanentNotificationError, sendNotification } from '../src/webhooks/notifications';
+import {
+  describeEvent,
+  type NotificationConfig,
+  type NotificationSettings,
+  PermanentNotificationError,
+  sendNotification,
+} from '../src/webhooks/notifications';
 
 export const PERMANENT_WEBHOOK_FAILURE = 'PermanentWebhookFailure';
 
 /** Starts a delivery workflow once: its id is per event and target, so a rerun is a no-op. */
-async function startOnce(client: Client, type: string, options: { taskQueue: string; workflowId: string; args: [{ deliveryId: number }] | [{ eventId: string }] }): Promise<void> {
+async function startOnce(
+  client: Client,
+  type: string,
+  options: { taskQueue: string; workflowId: string; args: [{ deliveryId: number }] | [{ eventId: string }] },
+): Promise<void> {
   try {
     await client.workflow.start(type, options);
   } catch (error) {
@@ -59,8 +69,13 @@ export function createWebhookActivities(deps: {
         for (const event of events) {
           // A charge with its own webhook URL hears of its status changes too.
           if (event.type === 'charge.updated') {
-            const charge = await trx.selectFrom('invoices').select(sql<string | null>`charge->>'webhook'`.as('webhook')).where('id', '=', Number(event.data.id)).executeTakeFirst();
-            if (charge?.webhook) starts.push({ type: 'chargeWebhook', workflowId: `charge-webhook-${event.id}`, args: [{ eventId: event.id }] });
+            const charge = await trx
+              .selectFrom('invoices')
+              .select(sql<string | null>`charge->>'webhook'`.as('webhook'))
+              .where('id', '=', Number(event.data.id))
+              .executeTakeFirst();
+            if (charge?.webhook)
+              starts.push({ type: 'chargeWebhook', workflowId: `charge-webhook-${event.id}`, args: [{ eventId: event.id }] });
           }
           const endpoints = await trx
             .selectFrom('webhook_endpoints')
@@ -86,27 +101,49 @@ export function createWebhookActivities(deps: {
               .onConflict((oc) => oc.constraint('notification_deliveries_channel_event_uq').doUpdateSet({ channel_id: channel.id }))
               .returning('id')
               .executeTakeFirstOrThrow();
-            starts.push({ type: 'notificationDelivery', workflowId: `notify-${event.id}-${channel.id}`, args: [{ deliveryId: delivery.id }] });
+            starts.push({
+              type: 'notificationDelivery',
+              workflowId: `notify-${event.id}-${channel.id}`,
+              args: [{ deliveryId: delivery.id }],
+            });
           }
           for (const endpoint of endpoints) {
             const delivery = await trx
               .insertInto('webhook_deliveries')
-              .values({ endpoint_id: endpoint.id, event_id: event.id, response_code: null, duration_ms: null, error: null, last_attempt_at: null })
+              .values({
+                endpoint_id: endpoint.id,
+                event_id: event.id,
+                response_code: null,
+                duration_ms: null,
+                error: null,
+                last_attempt_at: null,
+              })
               .onConflict((oc) => oc.constraint('webhook_deliveries_endpoint_event_uq').doUpdateSet({ endpoint_id: endpoint.id }))
               .returning('id')
               .executeTakeFirstOrThrow();
-            starts.push({ type: 'webhookDelivery', workflowId: workflowIds.webhookDelivery(event.id, endpoint.id), args: [{ deliveryId: delivery.id }] });
+            starts.push({
+              type: 'webhookDelivery',
+              workflowId: workflowIds.webhookDelivery(event.id, endpoint.id),
+              args: [{ deliveryId: delivery.id }],
+            });
           }
         }
         // Community grants whose end was recorded (refund, dispute, subscription end, ops).
         const revocations = await pendingRevocationSignals(trx, input.limit);
         return { eventIds: events.map((e) => e.id), starts, revocations };
       });
-      for (const start of planned.starts) await startOnce(client, start.type, { taskQueue, workflowId: start.workflowId, args: start.args });
-      if (planned.eventIds.length > 0) await deps.db.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', planned.eventIds).execute();
+      for (const start of planned.starts)
+        await startOnce(client, start.type, { taskQueue, workflowId: start.workflowId, args: start.args });
+      if (planned.eventIds.length > 0)
+        await deps.db.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', planned.eventIds).execute();
       const grants = new CommunityGrantWorkflows(client, taskQueue, deps.community);
       for (const grantId of planned.revocations) await grants.revoke(grantId);
-      if (planned.revocations.length > 0) await deps.db.updateTable('community_grants').set({ revoke_signaled_at: new Date() }).where('id', 'in', planned.revocations).execute();
+      if (planned.revocations.length > 0)
+        await deps.db
+          .updateTable('community_grants')
+          .set({ revoke_signaled_at: new Date() })
+          .where('id', 'in', planned.revocations)
+          .execute();
       // Starts and signals whose caller died (or lost Temporal) between its commit and its call.
       const intents = await deliverIntents({ db: deps.db, client, taskQueue, crypto: deps.crypto }, { pending: input.limit });
       return planned.eventIds.length + planned.revocations.length + intents;
@@ -135,7 +172,11 @@ export function createWebhookActivities(deps: {
       try {
         // Notification webhooks pass the same network guard as store webhooks.
         await sendNotification(row.kind, settings, describeEvent(row), deps.notifications, { allowPrivate: deps.allowPrivateNetworks });
-        await deps.db.updateTable('notification_deliveries').set({ status: 'succeeded', attempts: sql`attempts + 1`, error: null, last_attempt_at: new Date() }).where('id', '=', input.deliveryId).execute();
+        await deps.db
+          .updateTable('notification_deliveries')
+          .set({ status: 'succeeded', attempts: sql`attempts + 1`, error: null, last_attempt_at: new Date() })
+          .where('id', '=', input.deliveryId)
+          .execute();
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         const final = error instanceof PermanentNotificationError;
@@ -150,7 +191,12 @@ export function createWebhookActivities(deps: {
     },
 
     async markNotificationFailed(input: { deliveryId: number }): Promise<void> {
-      await deps.db.updateTable('notification_deliveries').set({ status: 'failed' }).where('id', '=', input.deliveryId).where('status', '!=', 'succeeded').execute();
+      await deps.db
+        .updateTable('notification_deliveries')
+        .set({ status: 'failed' })
+        .where('id', '=', input.deliveryId)
+        .where('status', '!=', 'succeeded')
+        .execute();
     },
 
     async settleWebhook(input: { deliveryId: number; succeeded: boolean }): Promise<void> {

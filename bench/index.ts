@@ -66,12 +66,30 @@ async function benchDatabase(dir: string): Promise<DatabaseHandle> {
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-bench-'));
-  const config = loadConfig({ ...process.env, SELLFLOW_DATA_DIR: dir, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_BURST: '100000000' });
+  const config = loadConfig({
+    ...process.env,
+    SELLFLOW_DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    RATE_LIMIT_BURST: '100000000',
+  });
   const logger = createLogger('warn');
   installTemporalRuntimeLogger(logger);
   step('starting the Temporal dev server');
-  const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath, onProgress: step });
-  const dev = await startDevServer({ binary: cli.path, port: await freePort(), uiPort: null, dbFile: path.join(dir, 't.sqlite'), namespace: 'default', logFile: path.join(dir, 't.log') });
+  const cli = await resolveTemporalCli({
+    configuredPath: config.temporal.cliPath,
+    searchPath: config.temporal.searchPath,
+    onProgress: step,
+  });
+  const dev = await startDevServer({
+    binary: cli.path,
+    port: await freePort(),
+    uiPort: null,
+    dbFile: path.join(dir, 't.sqlite'),
+    namespace: 'default',
+    logFile: path.join(dir, 't.log'),
+  });
   const database = await benchDatabase(dir);
   await migrateToLatest(database.db);
   step(`database: ${database.description}`);
@@ -81,13 +99,28 @@ async function main(): Promise<void> {
   const worker = await createWorker({ config, db: database.db, connection: workerConnection, logger, taskQueue });
   const running = worker.run();
   const temporal = await connectClient(config, dev.address);
-  const api = await startApi({ config, db: database.db, logger, temporal, taskQueue, storage: createObjectStorage(config) }, await freePort(), '127.0.0.1');
+  const api = await startApi(
+    { config, db: database.db, logger, temporal, taskQueue, storage: createObjectStorage(config) },
+    await freePort(),
+    '127.0.0.1',
+  );
 
   try {
     const created = await database.db.transaction().execute((trx) => createStore(trx, { slug: `bench-${Date.now()}` }));
-    const key = (await issueApiKey(database.db, { accountId: created.store.account_id, storeId: created.store.id, mode: 'live', scopes: ['ops:write', 'products:write', 'products:read', 'invoices:write', 'invoices:read'] })).key;
+    const key = (
+      await issueApiKey(database.db, {
+        accountId: created.store.account_id,
+        storeId: created.store.id,
+        mode: 'live',
+        scopes: ['ops:write', 'products:write', 'products:read', 'invoices:write', 'invoices:read'],
+      })
+    ).key;
     const call = async (method: string, route: string, body?: unknown) => {
-      const res = await fetch(`${api.url}${route}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${api.url}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const json = (await res.json()) as { data?: { id: number }; id?: number };
       if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${JSON.stringify(json)}`);
       return json;
@@ -106,7 +139,11 @@ async function main(): Promise<void> {
     step(`orders: ${ORDERS} × create → paid (mark-completed) → delivered (serial + static text), ${CONCURRENCY} at a time`);
     const paidToDelivered: number[] = [];
     const orderSeconds = await pool('orders', ORDERS, CONCURRENCY, async () => {
-      const invoice = await call('POST', '/api/v2/invoices', { customer_email: 'bench@example.com', payment_method: 'PAYPAL', product_variants: { [variant.data!.id]: { quantity: 1 } } });
+      const invoice = await call('POST', '/api/v2/invoices', {
+        customer_email: 'bench@example.com',
+        payment_method: 'PAYPAL',
+        product_variants: { [variant.data!.id]: { quantity: 1 } },
+      });
       const t0 = performance.now();
       await call('PATCH', `/api/v2/invoices/${invoice.data!.id}/mark-completed`);
       const outcome = await temporal.client.workflow.getHandle(workflowIds.order(invoice.data!.id)).result();
@@ -123,10 +160,25 @@ async function main(): Promise<void> {
     });
 
     step(`HTTP: GET /api/v2/invoices (auth, rate limit, paginated query), ${CONNECTIONS} connections, ${SECONDS} s`);
-    const http = await autocannon({ url: `${api.url}/api/v2/invoices`, connections: CONNECTIONS, duration: SECONDS, headers: { authorization: `Bearer ${key}` } });
+    const http = await autocannon({
+      url: `${api.url}/api/v2/invoices`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      headers: { authorization: `Bearer ${key}` },
+    });
 
-    const orders = { count: ORDERS, concurrency: CONCURRENCY, orders_per_second: Number((ORDERS / orderSeconds).toFixed(1)), paid_to_delivered_ms: stats(paidToDelivered) };
-    const baseline = { count: ORDERS, concurrency: CONCURRENCY, workflows_per_second: Number((ORDERS / baselineSeconds).toFixed(1)), start_to_result_ms: stats(baselineLatency) };
+    const orders = {
+      count: ORDERS,
+      concurrency: CONCURRENCY,
+      orders_per_second: Number((ORDERS / orderSeconds).toFixed(1)),
+      paid_to_delivered_ms: stats(paidToDelivered),
+    };
+    const baseline = {
+      count: ORDERS,
+      concurrency: CONCURRENCY,
+      workflows_per_second: Number((ORDERS / baselineSeconds).toFixed(1)),
+      start_to_result_ms: stats(baselineLatency),
+    };
     const figures = {
       at: new Date().toISOString(),
       machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
@@ -137,7 +189,11 @@ async function main(): Promise<void> {
         throughput_orders_vs_baseline: Number((orders.orders_per_second / baseline.workflows_per_second).toFixed(2)),
         p50_latency_orders_vs_baseline: Number((orders.paid_to_delivered_ms.p50 / baseline.start_to_result_ms.p50).toFixed(2)),
       },
-      http: { requests_per_second: Math.round(http.requests.average), latency_ms: { p50: http.latency.p50, p99: http.latency.p99 }, non_2xx_or_errors: http.non2xx + http.errors },
+      http: {
+        requests_per_second: Math.round(http.requests.average),
+        latency_ms: { p50: http.latency.p50, p99: http.latency.p99 },
+        non_2xx_or_errors: http.non2xx + http.errors,
+      },
     };
     const out = path.join(__dirname, 'results', `${figures.at.replace(/[:.]/g, '-')}.json`);
     fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -1,9 +1,11 @@
 import { type Kysely, sql } from 'kysely';
 
-
 export async function up(db: Kysely<unknown>): Promise<void> {
   // Live-mode dynamic webhooks must be https unless the store opts out.
-  await db.schema.alterTable('stores').addColumn('allow_http_webhooks', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+  await db.schema
+    .alterTable('stores')
+    .addColumn('allow_http_webhooks', 'boolean', (c) => c.notNull().defaultTo(false))
+    .execute();
   await db.schema
     .createTable('events')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -45,7 +47,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('deleted_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('products_store_external_id_uq').on('products').columns(['store_id', 'external_id']).unique().where(sql.ref('external_id'), 'is not', null).execute();
+  await db.schema
+    .createIndex('products_store_external_id_uq')
+    .on('products')
+    .columns(['store_id', 'external_id'])
+    .unique()
+    .where(sql.ref('external_id'), 'is not', null)
+    .execute();
   await db.schema.createIndex('products_store_slug_uq').on('products').columns(['store_id', 'slug']).unique().execute();
   await db.schema.createIndex('products_store_id_idx').on('products').columns(['store_id', 'id']).execute();
 
@@ -84,7 +92,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('store_id', 'integer', (c) => c.notNull().references('stores.id'))
     .addColumn('variant_id', 'integer', (c) => c.notNull().references('product_variants.id'))
     .addColumn('value', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('AVAILABLE').check(sql`status in ('AVAILABLE', 'SOLD')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('AVAILABLE')
+        .check(sql`status in ('AVAILABLE', 'SOLD')`),
+    )
     .addColumn('claim_key', 'text')
     .addColumn('sold_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -119,9 +132,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('releases_product_external_id_uq').on('releases').columns(['product_id', 'external_id']).unique().where(sql.ref('external_id'), 'is not', null).execute();
+  await db.schema
+    .createIndex('releases_product_external_id_uq')
+    .on('releases')
+    .columns(['product_id', 'external_id'])
+    .unique()
+    .where(sql.ref('external_id'), 'is not', null)
+    .execute();
   // At most one current release per product: promoting one must demote the other in the same transaction.
-  await db.schema.createIndex('releases_one_current_uq').on('releases').column('product_id').unique().where(sql.ref('is_current'), '=', true).execute();
+  await db.schema
+    .createIndex('releases_one_current_uq')
+    .on('releases')
+    .column('product_id')
+    .unique()
+    .where(sql.ref('is_current'), '=', true)
+    .execute();
 
   await db.schema
     .createTable('release_files')

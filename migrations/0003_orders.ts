@@ -39,7 +39,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('invoices_store_created_idx').on('invoices').columns(['store_id', 'id']).execute();
-  await db.schema.createIndex('invoices_store_attention_idx').on('invoices').columns(['store_id', 'needs_attention']).where(sql.ref('needs_attention'), '=', true).execute();
+  await db.schema
+    .createIndex('invoices_store_attention_idx')
+    .on('invoices')
+    .columns(['store_id', 'needs_attention'])
+    .where(sql.ref('needs_attention'), '=', true)
+    .execute();
 
   await db.schema
     .createTable('invoice_lines')

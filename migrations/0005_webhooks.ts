@@ -3,7 +3,12 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   // Events not yet handed to delivery: the outbox relay's work list.
   await db.schema.alterTable('events').addColumn('dispatched_at', 'timestamptz').execute();
-  await db.schema.createIndex('events_undispatched_idx').on('events').column('created_at').where(sql.ref('dispatched_at'), 'is', null).execute();
+  await db.schema
+    .createIndex('events_undispatched_idx')
+    .on('events')
+    .column('created_at')
+    .where(sql.ref('dispatched_at'), 'is', null)
+    .execute();
 
   await db.schema
     .createTable('webhook_endpoints')

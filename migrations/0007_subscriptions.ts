@@ -47,7 +47,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('subscriptions_provider_id_uq', ['provider', 'provider_subscription_id'])
     .execute();
   await db.schema.createIndex('subscriptions_store_idx').on('subscriptions').columns(['store_id', 'id']).execute();
-  await db.schema.createIndex('subscriptions_open_idx').on('subscriptions').column('status').where(sql.ref('entitlements_revoked_at'), 'is', null).execute();
+  await db.schema
+    .createIndex('subscriptions_open_idx')
+    .on('subscriptions')
+    .column('status')
+    .where(sql.ref('entitlements_revoked_at'), 'is', null)
+    .execute();
 
   // One row per provider invoice paid: the unique id makes a redelivered renewal a no-op.
   await db.schema
@@ -89,7 +94,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('detail', 'jsonb', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('subscription_repairs_store_idx').on('subscription_repairs').columns(['store_id', 'reconciliation_id']).execute();
+  await db.schema
+    .createIndex('subscription_repairs_store_idx')
+    .on('subscription_repairs')
+    .columns(['store_id', 'reconciliation_id'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -25,7 +25,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'serial', (c) => c.primaryKey())
     .addColumn('store_id', 'integer', (c) => c.notNull().references('stores.id'))
     .addColumn('title', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('OPEN').check(sql`status in ('OPEN', 'CLOSED')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('OPEN')
+        .check(sql`status in ('OPEN', 'CLOSED')`),
+    )
     .addColumn('customer_id', 'uuid', (c) => c.notNull())
     .addColumn('customer_email', 'text', (c) => c.notNull())
     .addColumn('invoice_id', 'integer', (c) => c.references('invoices.id'))

@@ -4,7 +4,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // A charge is a lightweight invoice: same payment path and order workflow, no lines to deliver.
   await db.schema
     .alterTable('invoices')
-    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('INVOICE').check(sql`kind in ('INVOICE', 'CHARGE')`))
+    .addColumn('kind', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('INVOICE')
+        .check(sql`kind in ('INVOICE', 'CHARGE')`),
+    )
     .addColumn('charge', 'jsonb')
     .execute();
   await db.schema.createIndex('invoices_store_kind_idx').on('invoices').columns(['store_id', 'kind', 'id']).execute();

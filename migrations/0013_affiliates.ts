@@ -8,11 +8,36 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('enabled', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('auto_approve', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('auto_accept_referrals', 'boolean', (c) => c.notNull().defaultTo(true))
-    .addColumn('commission_type', 'text', (c) => c.notNull().defaultTo('PERCENTAGE').check(sql`commission_type in ('PERCENTAGE', 'AMOUNT')`))
-    .addColumn('commission_value', 'integer', (c) => c.notNull().defaultTo(1000).check(sql`commission_value >= 0`))
-    .addColumn('minimum_payout_cents', 'integer', (c) => c.notNull().defaultTo(0).check(sql`minimum_payout_cents >= 0`))
-    .addColumn('tracking_days', 'integer', (c) => c.notNull().defaultTo(30).check(sql`tracking_days between 1 and 365`))
-    .addColumn('referrer_order', 'text', (c) => c.notNull().defaultTo('LAST').check(sql`referrer_order in ('FIRST', 'LAST')`))
+    .addColumn('commission_type', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('PERCENTAGE')
+        .check(sql`commission_type in ('PERCENTAGE', 'AMOUNT')`),
+    )
+    .addColumn('commission_value', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(1000)
+        .check(sql`commission_value >= 0`),
+    )
+    .addColumn('minimum_payout_cents', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`minimum_payout_cents >= 0`),
+    )
+    .addColumn('tracking_days', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(30)
+        .check(sql`tracking_days between 1 and 365`),
+    )
+    .addColumn('referrer_order', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('LAST')
+        .check(sql`referrer_order in ('FIRST', 'LAST')`),
+    )
     .addColumn('payout_methods', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{PAYPAL}'`))
     .addColumn('custom_products', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -68,11 +93,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('customer_email', 'text')
     .addColumn('clicked_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('affiliate_clicks_visitor_idx').on('affiliate_clicks').columns(['store_id', 'visitor_id', 'clicked_at']).execute();
-  await db.schema.createIndex('affiliate_clicks_email_idx').on('affiliate_clicks').columns(['store_id', 'customer_email', 'clicked_at']).execute();
+  await db.schema
+    .createIndex('affiliate_clicks_visitor_idx')
+    .on('affiliate_clicks')
+    .columns(['store_id', 'visitor_id', 'clicked_at'])
+    .execute();
+  await db.schema
+    .createIndex('affiliate_clicks_email_idx')
+    .on('affiliate_clicks')
+    .columns(['store_id', 'customer_email', 'clicked_at'])
+    .execute();
 
-  await db.schema.alterTable('coupons').addColumn('affiliate_id', 'integer', (c) => c.references('affiliates.id')).execute();
-  await sql`create unique index coupons_affiliate_uq on coupons (affiliate_id) where affiliate_id is not null and deleted_at is null`.execute(db);
+  await db.schema
+    .alterTable('coupons')
+    .addColumn('affiliate_id', 'integer', (c) => c.references('affiliates.id'))
+    .execute();
+  await sql`create unique index coupons_affiliate_uq on coupons (affiliate_id) where affiliate_id is not null and deleted_at is null`.execute(
+    db,
+  );
   await db.schema
     .alterTable('invoices')
     .addColumn('affiliate_id', 'integer', (c) => c.references('affiliates.id'))
@@ -98,7 +136,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('affiliate_id', 'integer', (c) => c.notNull().references('affiliates.id'))
     .addColumn('cycle_id', 'integer', (c) => c.notNull().references('affiliate_payout_cycles.id'))
     .addColumn('livemode', 'boolean', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('DUE').check(sql`status in ('DUE', 'PAID')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('DUE')
+        .check(sql`status in ('DUE', 'PAID')`),
+    )
     .addColumn('amount_cents', 'integer', (c) => c.notNull().check(sql`amount_cents > 0`))
     .addColumn('currency', 'text', (c) => c.notNull())
     .addColumn('payout_method', 'text')
@@ -133,7 +176,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('affiliate_referrals_payable_idx').on('affiliate_referrals').columns(['store_id', 'status', 'payout_id', 'eligible_at']).execute();
+  await db.schema
+    .createIndex('affiliate_referrals_payable_idx')
+    .on('affiliate_referrals')
+    .columns(['store_id', 'status', 'payout_id', 'eligible_at'])
+    .execute();
   await db.schema.createIndex('affiliate_referrals_affiliate_idx').on('affiliate_referrals').columns(['affiliate_id', 'id']).execute();
 }
 

@@ -39,7 +39,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   // A derived address is never handed out twice, whichever store derives it.
-  await sql`create unique index crypto_payments_derived_uq on crypto_payments (method, address) where derivation_index is not null`.execute(db);
+  await sql`create unique index crypto_payments_derived_uq on crypto_payments (method, address) where derivation_index is not null`.execute(
+    db,
+  );
   await db.schema.createIndex('crypto_payments_wallet_idx').on('crypto_payments').columns(['method', 'wallet_id', 'status']).execute();
 
   await db.schema

@@ -2,7 +2,10 @@ import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // How long a grant waits for the customer (join, link) before it needs manual action.
-  await db.schema.alterTable('stores').addColumn('community_wait_hours', 'integer', (c) => c.notNull().defaultTo(168)).execute();
+  await db.schema
+    .alterTable('stores')
+    .addColumn('community_wait_hours', 'integer', (c) => c.notNull().defaultTo(168))
+    .execute();
 
   // One connection per platform per store: the bot / app / number we act as.
   await db.schema
@@ -11,7 +14,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('store_id', 'integer', (c) => c.notNull().references('stores.id'))
     .addColumn('platform', 'text', (c) => c.notNull().check(sql`platform in ('discord', 'telegram', 'slack', 'whatsapp')`))
     // Discord: our official bot, or the store's own (credentials below).
-    .addColumn('bot_mode', 'text', (c) => c.notNull().defaultTo('official').check(sql`bot_mode in ('official', 'custom')`))
+    .addColumn('bot_mode', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('official')
+        .check(sql`bot_mode in ('official', 'custom')`),
+    )
     // Tokens and client secrets, as one JSON object sealed with the store SecretBox.
     .addColumn('credentials_sealed', 'text')
     .addColumn('account_id', 'text')
@@ -40,7 +48,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('deleted_at', 'timestamptz')
     .execute();
-  await sql`create unique index community_spaces_live_uq on community_spaces (store_id, platform, external_id) where deleted_at is null`.execute(db);
+  await sql`create unique index community_spaces_live_uq on community_spaces (store_id, platform, external_id) where deleted_at is null`.execute(
+    db,
+  );
 
   // Telegram's connect flow: a code we issue, posted by the seller in the chat the bot is in.
   await db.schema
@@ -129,7 +139,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('community_grants_store_status_idx').on('community_grants').columns(['store_id', 'status']).execute();
   // The outbox relay's scan for revocations still to be told to their workflows.
-  await sql`create index community_grants_revoke_outbox_idx on community_grants (id) where revoke_requested_at is not null and revoke_signaled_at is null`.execute(db);
+  await sql`create index community_grants_revoke_outbox_idx on community_grants (id) where revoke_requested_at is not null and revoke_signaled_at is null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

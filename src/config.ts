@@ -23,7 +23,10 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_API_KEY: optionalString,
-  TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  TEMPORAL_TLS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   TEMPORAL_TLS_CERT_PATH: optionalString,
   TEMPORAL_TLS_KEY_PATH: optionalString,
   TEMPORAL_CLI_PATH: optionalString,
@@ -47,7 +50,10 @@ const envSchema = z.object({
   SMTP_URL: optionalString,
   SMTP_FROM: z.string().default('Sellflow <no-reply@sellflow.local>'),
   DISCORD_API_BASE: z.string().url().default('https://discord.com'),
-  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   S3_BUCKET: optionalString,
   S3_REGION: z.string().default('us-east-1'),
   S3_ENDPOINT: optionalString,
@@ -72,9 +78,18 @@ const envSchema = z.object({
   CRYPTO_TRX_API_KEY: optionalString,
   CRYPTO_TOKEN_CONTRACTS: optionalString,
   CRYPTO_CONFIRMATIONS: optionalString,
-  CRYPTO_PAYMENT_WINDOW_SECONDS: z.coerce.number().min(1).max(7 * 86_400).default(3600),
+  CRYPTO_PAYMENT_WINDOW_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .max(7 * 86_400)
+    .default(3600),
   CRYPTO_POLL_SECONDS: z.coerce.number().min(0.2).max(3600).default(30),
-  CRYPTO_LATE_WATCH_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
+  CRYPTO_LATE_WATCH_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .default(86_400),
   CRYPTO_POLLS_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(200),
   DISCORD_BOT_TOKEN: optionalString,
   DISCORD_CLIENT_ID: optionalString,
@@ -82,7 +97,10 @@ const envSchema = z.object({
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_WEBHOOK_SECRET: optionalString,
-  TELEGRAM_POLLING: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  TELEGRAM_POLLING: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
   WHATSAPP_API_URL: z.string().url().default('https://graph.facebook.com/v23.0'),
   COMMUNITY_CHECK_SECONDS: z.coerce.number().min(0.2).max(86_400).default(30),
@@ -107,7 +125,10 @@ function jsonRecord<T>(name: string, text: string | undefined, value: z.ZodType<
     throw new ConfigError(`Invalid configuration:\n  ${name}: not JSON`);
   }
   const parsed = z.record(z.string(), value).safeParse(json);
-  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new ConfigError(
+      `Invalid configuration:\n  ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return Object.fromEntries(Object.entries(parsed.data).map(([k, v]) => [k.toUpperCase(), v]));
 }
 
@@ -213,9 +234,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     community: {
       /** Our official Discord bot and OAuth2 app; a store may bring its own instead. */
-      discord: { apiBase: e.DISCORD_API_BASE.replace(/\/$/, ''), botToken: e.DISCORD_BOT_TOKEN, clientId: e.DISCORD_CLIENT_ID, clientSecret: e.DISCORD_CLIENT_SECRET },
+      discord: {
+        apiBase: e.DISCORD_API_BASE.replace(/\/$/, ''),
+        botToken: e.DISCORD_BOT_TOKEN,
+        clientId: e.DISCORD_CLIENT_ID,
+        clientSecret: e.DISCORD_CLIENT_SECRET,
+      },
       /** Our official Telegram bot: updates by getUpdates polling, or the webhook route when a secret is set. */
-      telegram: { apiRoot: e.TELEGRAM_API_ROOT.replace(/\/$/, ''), botToken: e.TELEGRAM_BOT_TOKEN, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET, polling: e.TELEGRAM_POLLING },
+      telegram: {
+        apiRoot: e.TELEGRAM_API_ROOT.replace(/\/$/, ''),
+        botToken: e.TELEGRAM_BOT_TOKEN,
+        webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+        polling: e.TELEGRAM_POLLING,
+      },
       slack: { apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/` },
       whatsapp: { apiBase: e.WHATSAPP_API_URL.replace(/\/$/, '') },
       /** A waiting grant looks again after this, backing off to the ceiling. */
@@ -227,7 +258,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     secrets: { encryptionKey: e.SELLFLOW_ENCRYPTION_KEY, keyFile: path.join(dataDir, 'encryption-key') },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
-    failpoints: e.SELLFLOW_FAILPOINTS.split(',').map((name) => name.trim()).filter(Boolean),
+    failpoints: e.SELLFLOW_FAILPOINTS.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
     rateLimit: {
       perMinute: e.RATE_LIMIT_PER_MINUTE,
       burst: e.RATE_LIMIT_BURST,

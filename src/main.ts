@@ -92,7 +92,11 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
     const { TelegramUpdatePoller } = load<typeof TelegramUpdatesModule>('./community/telegram-updates');
     const connection = await waitForDependency('Temporal', () => connectWorker(config, temporalAddress), logger);
     const { codePath } = await workflowBundle(logger);
-    const worker = await waitForDependency('Temporal', () => createWorker({ config, db: database.db, connection, logger, workflowBundle: { codePath } }), logger);
+    const worker = await waitForDependency(
+      'Temporal',
+      () => createWorker({ config, db: database.db, connection, logger, workflowBundle: { codePath } }),
+      logger,
+    );
     const running = worker.run();
     shutdown.add('worker', async () => {
       // The SDK drains the worker on SIGINT/SIGTERM itself; ask only if it has not begun.
@@ -108,8 +112,16 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
     // Our Telegram bot's updates, when they are not pushed to the webhook route.
     const telegram = config.community.telegram;
     if (telegram.botToken && telegram.polling && !telegram.webhookSecret) {
-      const grants = new CommunityGrantWorkflows(new Client({ connection, namespace: config.temporal.namespace }), taskQueue, config.community);
-      const poller = new TelegramUpdatePoller({ db: database.db, secrets: SecretBox.fromConfig(config.secrets), config: config.community }, grants, logger);
+      const grants = new CommunityGrantWorkflows(
+        new Client({ connection, namespace: config.temporal.namespace }),
+        taskQueue,
+        config.community,
+      );
+      const poller = new TelegramUpdatePoller(
+        { db: database.db, secrets: SecretBox.fromConfig(config.secrets), config: config.community },
+        grants,
+        logger,
+      );
       poller.start();
       shutdown.add('telegram updates', () => poller.stop());
     }
@@ -120,8 +132,17 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
     const { createObjectStorage } = load<typeof StorageModule>('./storage/create-storage');
     const temporal = await connectClient(config, temporalAddress);
     shutdown.add('temporal client', temporal.close);
-    const rateLimitStore = database.kind === 'postgres' ? ({ kind: 'postgres', pool: database.pool } as const) : ({ kind: 'memory' } as const);
-    const api = await startApi({ config, db: database.db, logger, temporal, taskQueue, storage: createObjectStorage(config), rateLimitStore });
+    const rateLimitStore =
+      database.kind === 'postgres' ? ({ kind: 'postgres', pool: database.pool } as const) : ({ kind: 'memory' } as const);
+    const api = await startApi({
+      config,
+      db: database.db,
+      logger,
+      temporal,
+      taskQueue,
+      storage: createObjectStorage(config),
+      rateLimitStore,
+    });
     shutdown.add('api', api.close);
     summary.api = api.url;
     summary.openapi = `${api.url}/api/openapi.json`;

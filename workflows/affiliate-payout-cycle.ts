@@ -1,7 +1,10 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AffiliateActivities, PayoutCycleInput } from '../activities/affiliates';
 
-const { runAffiliatePayoutCycle } = proxyActivities<AffiliateActivities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 10 } });
+const { runAffiliatePayoutCycle } = proxyActivities<AffiliateActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 10 },
+});
 
 /**
  * One affiliate payout cycle of a store (a Temporal Schedule on the 1st and 15th, or ops on

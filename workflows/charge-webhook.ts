@@ -2,7 +2,10 @@ import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { ChargeActivities } from '../activities/charges';
 
 /** The seller's endpoint: attempts at 0 s, 2 s and 8 s; a 4xx is final. */
-const send = proxyActivities<ChargeActivities>({ startToCloseTimeout: '15 seconds', retry: { initialInterval: '2 seconds', backoffCoefficient: 4, maximumAttempts: 3 } });
+const send = proxyActivities<ChargeActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 4, maximumAttempts: 3 },
+});
 const record = proxyActivities<ChargeActivities>({ startToCloseTimeout: '30 seconds' });
 
 /** One charge status change to the charge's own webhook URL; a final failure is flagged for ops. */

@@ -1,4 +1,12 @@
-import { ActivityFailure, condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { CommunityActivities } from '../activities/community';
 import { nextCheckDelayMs } from '../src/domain/community-grant';
 import {

@@ -1,4 +1,13 @@
-import { ActivityFailure, ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import type { CryptoPaymentActivities } from '../activities/crypto-payments';
 import { chainActivitySignal, type CryptoPaymentInput } from './crypto-payment-definitions';
 import { paymentReceivedSignal, voidRequestedSignal } from './order-definitions';
@@ -50,7 +59,12 @@ export async function cryptoPayment(input: CryptoPaymentInput): Promise<CryptoPa
   let troubleReported = input.troubleReported ?? false;
   for (let poll = 0; ; poll += 1) {
     if (poll >= input.pollsPerRun) {
-      await continueAsNew<typeof cryptoPayment>({ ...input, phase, troubleReported, ...(seenAtExpiry === null ? {} : { seenAtExpiry: seenAtExpiry.toString() }) });
+      await continueAsNew<typeof cryptoPayment>({
+        ...input,
+        phase,
+        troubleReported,
+        ...(seenAtExpiry === null ? {} : { seenAtExpiry: seenAtExpiry.toString() }),
+      });
     }
     if (phase === 'late' && Date.now() >= lateWatchUntil) return 'expired';
     // Cleared before looking: news pushed while we look brings another look.
@@ -77,7 +91,10 @@ export async function cryptoPayment(input: CryptoPaymentInput): Promise<CryptoPa
         return 'paid';
       }
       if (seen.step === 'expire') {
-        const { invoiceStatus } = await db.expireCryptoPayment({ invoiceId: input.invoiceId, status: seen.status === 'UNDERPAID' ? 'UNDERPAID' : 'EXPIRED' });
+        const { invoiceStatus } = await db.expireCryptoPayment({
+          invoiceId: input.invoiceId,
+          status: seen.status === 'UNDERPAID' ? 'UNDERPAID' : 'EXPIRED',
+        });
         if (invoiceStatus === 'VOIDED') await tellOrder(input.orderWorkflowId, 'void');
         seenAtExpiry = BigInt(seen.seenUnits);
         phase = 'late';

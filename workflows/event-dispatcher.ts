@@ -1,7 +1,10 @@
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhooks';
 
-const { dispatchEvents } = proxyActivities<WebhookActivities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '10 seconds' } });
+const { dispatchEvents } = proxyActivities<WebhookActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumInterval: '10 seconds' },
+});
 
 /**
  * The outbox relay: hands recorded events to delivery workflows, polling once a second

@@ -27,7 +27,12 @@ import {
 } from './order-definitions';
 import { isAwaitingPayment } from '../src/domain/invoice-status';
 
-const DB_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 } as const;
+const DB_RETRY = {
+  initialInterval: '500 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 10,
+} as const;
 
 const remoteDb = proxyActivities<OrderActivities>({ startToCloseTimeout: '30 seconds', retry: DB_RETRY });
 
@@ -157,7 +162,8 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   }
 
   const completed = await db.completeInvoice({ invoiceId: input.invoiceId });
-  if (completed.status !== 'COMPLETED') throw ApplicationFailure.nonRetryable(`Invoice ${input.invoiceId} could not complete from ${completed.status}`);
+  if (completed.status !== 'COMPLETED')
+    throw ApplicationFailure.nonRetryable(`Invoice ${input.invoiceId} could not complete from ${completed.status}`);
   setPhase('completed', 'COMPLETED');
   if (patched('order-community-grants')) await startCommunityGrants(input);
   return { invoiceId: input.invoiceId, outcome: 'completed' };

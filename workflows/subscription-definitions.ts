@@ -6,7 +6,16 @@ export interface SubscriptionInput {
   storeId: number;
 }
 
-export type SubscriptionStepKind = 'send_cancellation' | 'revoke' | 'end_at_provider' | 'notify_payment_failed' | 'confirm_cancellation' | 'settle' | 'verify_renewal' | 'wait' | 'finished';
+export type SubscriptionStepKind =
+  | 'send_cancellation'
+  | 'revoke'
+  | 'end_at_provider'
+  | 'notify_payment_failed'
+  | 'confirm_cancellation'
+  | 'settle'
+  | 'verify_renewal'
+  | 'wait'
+  | 'finished';
 
 /** What the record says to do next (decided by domain/subscription-lifecycle.nextStep). */
 export interface SubscriptionPlan {

@@ -2,7 +2,11 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { ReconciliationActivities } from '../activities/subscription-reconciliation';
 
 const { openReconciliation, closeReconciliation } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '1 minute' });
-const { reconcileBatch } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+const { reconcileBatch } = proxyActivities<ReconciliationActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 5 },
+});
 
 const BATCH = 50;
 
@@ -11,7 +15,10 @@ const BATCH = 50;
  * against its workflow and its provider; what disagrees is repaired and reported. A run
  * started for one store (`storeId`) checks that store's subscriptions only.
  */
-export async function subscriptionReconciliation(input: { trigger: string; storeId?: number }): Promise<{ reconciliationId: number; checked: number; repaired: number }> {
+export async function subscriptionReconciliation(input: {
+  trigger: string;
+  storeId?: number;
+}): Promise<{ reconciliationId: number; checked: number; repaired: number }> {
   const { reconciliationId } = await openReconciliation(input);
   let afterId = 0;
   for (;;) {

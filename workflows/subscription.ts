@@ -1,6 +1,20 @@
-import { condition, continueAsNew, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { SubscriptionActivities } from '../activities/subscriptions';
-import { type SubscriptionInput, type SubscriptionOutcome, type SubscriptionState, subscriptionChangedSignal, subscriptionStateQuery } from './subscription-definitions';
+import {
+  type SubscriptionInput,
+  type SubscriptionOutcome,
+  type SubscriptionState,
+  subscriptionChangedSignal,
+  subscriptionStateQuery,
+} from './subscription-definitions';
 
 const DB_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
 

@@ -92,7 +92,18 @@ export async function authenticateApiKey(db: DbExecutor, presented: string): Pro
   const hash = hashApiKey(presented);
   const row = await db
     .selectFrom('api_keys')
-    .select(['id', 'account_id', 'store_id', 'mode', 'scopes', 'key_hash', 'rate_limit_per_minute', 'rate_limit_burst', 'revoked_at', 'last_used_at'])
+    .select([
+      'id',
+      'account_id',
+      'store_id',
+      'mode',
+      'scopes',
+      'key_hash',
+      'rate_limit_per_minute',
+      'rate_limit_burst',
+      'revoked_at',
+      'last_used_at',
+    ])
     .where('key_hash', '=', hash)
     .executeTakeFirst();
   // The index lookup is on the hash; the final comparison is constant-time regardless.

@@ -28,11 +28,24 @@ export async function createStore(
 
   const accountId =
     input.accountId ??
-    (await trx.insertInto('accounts').values({ name: input.name ?? input.slug }).returning('id').executeTakeFirstOrThrow()).id;
+    (
+      await trx
+        .insertInto('accounts')
+        .values({ name: input.name ?? input.slug })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
 
   const store = await trx
     .insertInto('stores')
-    .values({ account_id: accountId, slug: input.slug, name: input.name ?? input.slug, rate_limit_burst: null, rate_limit_per_minute: null, deleted_at: null })
+    .values({
+      account_id: accountId,
+      slug: input.slug,
+      name: input.name ?? input.slug,
+      rate_limit_burst: null,
+      rate_limit_per_minute: null,
+      deleted_at: null,
+    })
     .returning(['id', 'slug', 'name', 'account_id'])
     .executeTakeFirstOrThrow();
 

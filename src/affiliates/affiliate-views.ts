@@ -7,7 +7,8 @@ import type { AffiliateRow } from './affiliates';
 import { rateView } from './program';
 
 /** 1234 → "12.34": the seeds show money as decimal strings. */
-export const decimalMoney = (cents: number) => `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
+export const decimalMoney = (cents: number) =>
+  `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
 
 export interface Earnings {
   /** Accepted commissions, paid out or not. */
@@ -57,10 +58,16 @@ export interface LinkContext {
   storeSlug: string;
 }
 
-export const affiliateLink = (ctx: LinkContext, code: string | null) => (code ? `${ctx.storefrontBase}/stores/${ctx.storeSlug}?affiliate=${encodeURIComponent(code)}` : null);
+export const affiliateLink = (ctx: LinkContext, code: string | null) =>
+  code ? `${ctx.storefrontBase}/stores/${ctx.storeSlug}?affiliate=${encodeURIComponent(code)}` : null;
 
 async function affiliateCoupon(db: DbExecutor, affiliateId: number) {
-  const coupon = await db.selectFrom('coupons').selectAll().where('affiliate_id', '=', affiliateId).where('deleted_at', 'is', null).executeTakeFirst();
+  const coupon = await db
+    .selectFrom('coupons')
+    .selectAll()
+    .where('affiliate_id', '=', affiliateId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   return coupon ? couponView(coupon) : null;
 }
 
@@ -81,7 +88,8 @@ export async function affiliateView(db: Db, box: SecretBox, row: AffiliateRow, c
     message: row.message,
     payout_method: row.payout_method,
     payout_details: row.payout_details_sealed ? box.open(row.payout_details_sealed) : null,
-    commission: row.commission_type && row.commission_value !== null ? rateView({ type: row.commission_type, value: row.commission_value }) : null,
+    commission:
+      row.commission_type && row.commission_value !== null ? rateView({ type: row.commission_type, value: row.commission_value }) : null,
     eligible_products: row.eligible_products,
     link: affiliateLink(ctx, row.code),
     coupon: await affiliateCoupon(db, row.id),

@@ -27,7 +27,8 @@ async function uniqueOrConflict<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new AffiliateConflictError('already_applied', 'This e-mail address or code was just taken by another request', 'email');
+    if ((error as { code?: string }).code === '23505')
+      throw new AffiliateConflictError('already_applied', 'This e-mail address or code was just taken by another request', 'email');
     throw error;
   }
 }
@@ -46,7 +47,12 @@ export async function loadAffiliate(db: DbExecutor, storeId: number, id: number,
 export type AffiliateRow = Awaited<ReturnType<typeof loadAffiliate>>;
 
 async function assertCodeFree(db: DbExecutor, storeId: number, code: string) {
-  const taken = await db.selectFrom('affiliates').select('id').where('store_id', '=', storeId).where(sql`lower(code)`, '=', code.toLowerCase()).executeTakeFirst();
+  const taken = await db
+    .selectFrom('affiliates')
+    .select('id')
+    .where('store_id', '=', storeId)
+    .where(sql`lower(code)`, '=', code.toLowerCase())
+    .executeTakeFirst();
   if (taken) throw new AffiliateRuleError('code_taken', `The affiliate code "${code}" is taken`, 'code');
 }
 
@@ -58,17 +64,34 @@ async function assertCodeFree(db: DbExecutor, storeId: number, code: string) {
 export async function applyToProgram(trx: DbExecutor, box: SecretBox, storeId: number, input: ApplicationInput): Promise<AffiliateRow> {
   const program = await loadProgram(trx, storeId);
   if (!program.enabled) throw new AffiliateConflictError('program_disabled', 'This store has no affiliate program running');
-  if (!CODE.test(input.code)) throw new AffiliateRuleError('invalid_field', 'An affiliate code is 3-32 letters, digits, dashes or underscores', 'code');
+  if (!CODE.test(input.code))
+    throw new AffiliateRuleError('invalid_field', 'An affiliate code is 3-32 letters, digits, dashes or underscores', 'code');
   if (!program.payout_methods.includes(input.payout_method)) {
-    throw new AffiliateRuleError('payout_method_not_offered', `This store pays affiliates with ${program.payout_methods.join(', ')}`, 'payout_method');
+    throw new AffiliateRuleError(
+      'payout_method_not_offered',
+      `This store pays affiliates with ${program.payout_methods.join(', ')}`,
+      'payout_method',
+    );
   }
   const email = input.email.trim().toLowerCase();
-  const existing = await trx.selectFrom('affiliates').selectAll().where('store_id', '=', storeId).where(sql`lower(email)`, '=', email).forUpdate().executeTakeFirst();
-  if (existing?.status === 'REJECTED') throw new AffiliateConflictError('application_rejected', 'This application was rejected; the store can enable it again', 'email');
-  if (existing && existing.status !== 'INVITED') throw new AffiliateConflictError('already_applied', 'This e-mail address has already applied to the program', 'email');
+  const existing = await trx
+    .selectFrom('affiliates')
+    .selectAll()
+    .where('store_id', '=', storeId)
+    .where(sql`lower(email)`, '=', email)
+    .forUpdate()
+    .executeTakeFirst();
+  if (existing?.status === 'REJECTED')
+    throw new AffiliateConflictError('application_rejected', 'This application was rejected; the store can enable it again', 'email');
+  if (existing && existing.status !== 'INVITED')
+    throw new AffiliateConflictError('already_applied', 'This e-mail address has already applied to the program', 'email');
   // An invitation is completed only through its link: nobody else claims the address.
   if (existing && !tokenMatches(input.invite_token, existing.invite_token_hash)) {
-    throw new AffiliateConflictError('invitation_pending', 'This address was invited: complete the application from the invitation e-mail', 'invite_token');
+    throw new AffiliateConflictError(
+      'invitation_pending',
+      'This address was invited: complete the application from the invitation e-mail',
+      'invite_token',
+    );
   }
   await assertCodeFree(trx, storeId, input.code);
 
@@ -89,7 +112,11 @@ export async function applyToProgram(trx: DbExecutor, box: SecretBox, storeId: n
   const row = await uniqueOrConflict(() =>
     existing
       ? trx.updateTable('affiliates').set(columns).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
-      : trx.insertInto('affiliates').values({ store_id: storeId, email, ...columns }).returningAll().executeTakeFirstOrThrow(),
+      : trx
+          .insertInto('affiliates')
+          .values({ store_id: storeId, email, ...columns })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
   );
   await recordEvent(trx, { storeId, livemode: true, type: 'affiliate.applied', data: { id: row.id, code: row.code, status: row.status } });
   return row;
@@ -100,11 +127,21 @@ export async function inviteAffiliate(trx: DbExecutor, storeId: number, emailInp
   const program = await loadProgram(trx, storeId);
   if (!program.enabled) throw new AffiliateConflictError('program_disabled', 'Enable the affiliate program before inviting affiliates');
   const email = emailInput.trim().toLowerCase();
-  const existing = await trx.selectFrom('affiliates').select(['id', 'status']).where('store_id', '=', storeId).where(sql`lower(email)`, '=', email).executeTakeFirst();
-  if (existing) throw new AffiliateConflictError('already_applied', `${email} is already ${existing.status.toLowerCase()} in this program`, 'email');
+  const existing = await trx
+    .selectFrom('affiliates')
+    .select(['id', 'status'])
+    .where('store_id', '=', storeId)
+    .where(sql`lower(email)`, '=', email)
+    .executeTakeFirst();
+  if (existing)
+    throw new AffiliateConflictError('already_applied', `${email} is already ${existing.status.toLowerCase()} in this program`, 'email');
   const token = randomBytes(24).toString('base64url');
   const row = await uniqueOrConflict(() =>
-    trx.insertInto('affiliates').values({ store_id: storeId, email, status: 'INVITED', invited_at: new Date(), invite_token_hash: hashApiKey(token) }).returningAll().executeTakeFirstOrThrow(),
+    trx
+      .insertInto('affiliates')
+      .values({ store_id: storeId, email, status: 'INVITED', invited_at: new Date(), invite_token_hash: hashApiKey(token) })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
   );
   await recordEvent(trx, { storeId, livemode: true, type: 'affiliate.invited', data: { id: row.id, email } });
   return { row, token };
@@ -137,7 +174,13 @@ export interface AffiliateSettingsInput {
 }
 
 /** The seller's custom rate and products for one affiliate, or new payout details. */
-export async function updateAffiliateSettings(trx: DbExecutor, box: SecretBox, storeId: number, id: number, input: AffiliateSettingsInput): Promise<AffiliateRow> {
+export async function updateAffiliateSettings(
+  trx: DbExecutor,
+  box: SecretBox,
+  storeId: number,
+  id: number,
+  input: AffiliateSettingsInput,
+): Promise<AffiliateRow> {
   const affiliate = await loadAffiliate(trx, storeId, id, { lock: true });
   const change: Record<string, unknown> = { updated_at: new Date() };
   if (input.commission !== undefined) {
@@ -148,16 +191,27 @@ export async function updateAffiliateSettings(trx: DbExecutor, box: SecretBox, s
   if (input.eligible_products) {
     const ids = [...new Set(input.eligible_products)];
     if (ids.length > 0) {
-      const found = await trx.selectFrom('products').select('id').where('store_id', '=', storeId).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+      const found = await trx
+        .selectFrom('products')
+        .select('id')
+        .where('store_id', '=', storeId)
+        .where('id', 'in', ids)
+        .where('deleted_at', 'is', null)
+        .execute();
       const missing = ids.filter((p) => !found.some((f) => f.id === p));
-      if (missing.length > 0) throw new AffiliateRuleError('invalid_field', `No product ${missing.join(', ')} in this store`, 'eligible_products');
+      if (missing.length > 0)
+        throw new AffiliateRuleError('invalid_field', `No product ${missing.join(', ')} in this store`, 'eligible_products');
     }
     change.eligible_products = sql`${sql.val(ids)}::integer[]`;
   }
   if (input.payout_method !== undefined) {
     const program = await loadProgram(trx, storeId);
     if (!program.payout_methods.includes(input.payout_method)) {
-      throw new AffiliateRuleError('payout_method_not_offered', `This store pays affiliates with ${program.payout_methods.join(', ')}`, 'payout_method');
+      throw new AffiliateRuleError(
+        'payout_method_not_offered',
+        `This store pays affiliates with ${program.payout_methods.join(', ')}`,
+        'payout_method',
+      );
     }
     change.payout_method = input.payout_method;
   }

@@ -19,7 +19,12 @@ export interface InvoiceReferralHints {
  * customer followed inside the tracking window. A code that is unknown or not active is
  * ignored (an old link must not block a checkout), and nobody earns on their own purchase.
  */
-export async function attributeInvoice(trx: DbExecutor, storeId: number, hints: InvoiceReferralHints, now = new Date()): Promise<Attribution | null> {
+export async function attributeInvoice(
+  trx: DbExecutor,
+  storeId: number,
+  hints: InvoiceReferralHints,
+  now = new Date(),
+): Promise<Attribution | null> {
   const program = await loadProgram(trx, storeId);
   if (!program.enabled) return null;
   const email = hints.customerEmail.trim().toLowerCase();
@@ -46,7 +51,12 @@ export async function attributeInvoice(trx: DbExecutor, storeId: number, hints: 
     if (owner?.status !== 'ACTIVE') couponAffiliateId = null;
   }
   // The buyer's own affiliate account earns nothing on this order; another referrer still may.
-  const own = await trx.selectFrom('affiliates').select('id').where('store_id', '=', storeId).where(sql`lower(email)`, '=', email).executeTakeFirst();
+  const own = await trx
+    .selectFrom('affiliates')
+    .select('id')
+    .where('store_id', '=', storeId)
+    .where(sql`lower(email)`, '=', email)
+    .executeTakeFirst();
   return attributeOrder({
     touches: own ? touches.filter((t) => t.affiliateId !== own.id) : touches,
     now,

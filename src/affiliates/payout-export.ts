@@ -34,13 +34,42 @@ export interface ExportedPayout {
 export function payoutsCsv(payouts: readonly ExportedPayout[], format: PayoutExportFormat): string {
   if (format === 'paypal') {
     const notPaypal = payouts.find((p) => p.payoutMethod !== 'PAYPAL');
-    if (notPaypal) throw new AffiliateRuleError('invalid_field', `Payout ${notPaypal.id} is paid with ${notPaypal.payoutMethod}, not PayPal; filter on payout_method=PAYPAL`, 'format');
+    if (notPaypal)
+      throw new AffiliateRuleError(
+        'invalid_field',
+        `Payout ${notPaypal.id} is paid with ${notPaypal.payoutMethod}, not PayPal; filter on payout_method=PAYPAL`,
+        'format',
+      );
     const currencies = new Set(payouts.map((p) => p.currency));
-    if (currencies.size > 1) throw new AffiliateRuleError('mixed_currencies', `PayPal takes one currency per file; these payouts are in ${[...currencies].join(', ')}`, 'currency');
+    if (currencies.size > 1)
+      throw new AffiliateRuleError(
+        'mixed_currencies',
+        `PayPal takes one currency per file; these payouts are in ${[...currencies].join(', ')}`,
+        'currency',
+      );
     const notEmail = payouts.find((p) => !p.payoutDetails || !EMAIL.test(p.payoutDetails));
-    if (notEmail) throw new AffiliateRuleError('invalid_payout_details', `Payout ${notEmail.id}'s PayPal recipient is not an e-mail address; fix the affiliate's payout details`, 'format');
-    if (payouts.length > PAYPAL_MAX_ROWS) throw new AffiliateRuleError('too_many_payouts', `PayPal takes at most ${PAYPAL_MAX_ROWS} payouts per file; filter by affiliate_id`, 'format');
-    return stringify(payouts.map((p) => [p.payoutDetails, decimalMoney(p.amountCents), p.currency, `payout-${p.id}`, `Affiliate commission, cycle ${p.cycleDate}`, 'PAYPAL']));
+    if (notEmail)
+      throw new AffiliateRuleError(
+        'invalid_payout_details',
+        `Payout ${notEmail.id}'s PayPal recipient is not an e-mail address; fix the affiliate's payout details`,
+        'format',
+      );
+    if (payouts.length > PAYPAL_MAX_ROWS)
+      throw new AffiliateRuleError(
+        'too_many_payouts',
+        `PayPal takes at most ${PAYPAL_MAX_ROWS} payouts per file; filter by affiliate_id`,
+        'format',
+      );
+    return stringify(
+      payouts.map((p) => [
+        p.payoutDetails,
+        decimalMoney(p.amountCents),
+        p.currency,
+        `payout-${p.id}`,
+        `Affiliate commission, cycle ${p.cycleDate}`,
+        'PAYPAL',
+      ]),
+    );
   }
   return stringify(
     payouts.map((p) => ({
@@ -57,6 +86,22 @@ export function payoutsCsv(payouts: readonly ExportedPayout[], format: PayoutExp
       created_at: p.createdAt.toISOString(),
       paid_at: p.paidAt?.toISOString() ?? '',
     })),
-    { header: true, columns: ['payout_id', 'affiliate_code', 'affiliate_email', 'payout_method', 'payout_details', 'amount', 'currency', 'status', 'referrals', 'cycle_date', 'created_at', 'paid_at'] },
+    {
+      header: true,
+      columns: [
+        'payout_id',
+        'affiliate_code',
+        'affiliate_email',
+        'payout_method',
+        'payout_details',
+        'amount',
+        'currency',
+        'status',
+        'referrals',
+        'cycle_date',
+        'created_at',
+        'paid_at',
+      ],
+    },
   );
 }

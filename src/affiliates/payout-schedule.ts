@@ -5,9 +5,11 @@ import { PAYOUT_DAYS_OF_MONTH } from '../domain/payout-cycle';
 
 export const payoutScheduleId = (taskQueue: string, storeId: number) => `affiliate-payouts-${taskQueue}-${storeId}`;
 
-
 function spec(timeZone: string) {
-  return { calendars: [{ dayOfMonth: [...PAYOUT_DAYS_OF_MONTH], hour: 0, minute: 0, comment: 'affiliate payouts: 1st and 15th' }], timezone: timeZone };
+  return {
+    calendars: [{ dayOfMonth: [...PAYOUT_DAYS_OF_MONTH], hour: 0, minute: 0, comment: 'affiliate payouts: 1st and 15th' }],
+    timezone: timeZone,
+  };
 }
 
 /**
@@ -22,7 +24,13 @@ export async function ensurePayoutSchedule(client: Client, taskQueue: string, st
       scheduleId,
       spec: spec(timeZone),
       // Temporal appends each run's scheduled time to the workflow id.
-      action: { type: 'startWorkflow', workflowType: 'affiliatePayoutCycle', taskQueue, workflowId: `payouts-${storeId}`, args: [{ storeId, trigger: 'schedule' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'affiliatePayoutCycle',
+        taskQueue,
+        workflowId: `payouts-${storeId}`,
+        args: [{ storeId, trigger: 'schedule' }],
+      },
       // A missed cycle (server down) still runs when it comes back, within a day.
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 day' },
     });
@@ -63,7 +71,10 @@ export async function describePayoutSchedule(client: Client, taskQueue: string, 
       time_zone: description.spec.timezone ?? 'UTC',
       days_of_month: [...PAYOUT_DAYS_OF_MONTH],
       next_runs: description.info.nextActionTimes.slice(0, 4).map((d) => d.toISOString()),
-      recent_runs: description.info.recentActions.map((a) => ({ scheduled_at: a.scheduledAt.toISOString(), workflow_id: a.action.workflow.workflowId })),
+      recent_runs: description.info.recentActions.map((a) => ({
+        scheduled_at: a.scheduledAt.toISOString(),
+        workflow_id: a.action.workflow.workflowId,
+      })),
     };
   } catch (error) {
     if (error instanceof ScheduleNotFoundError) return null;

@@ -33,7 +33,13 @@ export interface PayoutCycleReport {
 export async function runPayoutCycle(trx: DbExecutor, request: PayoutCycleRequest): Promise<PayoutCycleReport> {
   const claimed = await trx
     .insertInto('affiliate_payout_cycles')
-    .values({ store_id: request.storeId, cycle_date: request.cycleDate, cutoff: request.cutoff, trigger: request.trigger, payouts_created: 0 })
+    .values({
+      store_id: request.storeId,
+      cycle_date: request.cycleDate,
+      cutoff: request.cutoff,
+      trigger: request.trigger,
+      payouts_created: 0,
+    })
     .onConflict((oc) => oc.constraint('affiliate_payout_cycles_uq').doNothing())
     .returning('id')
     .executeTakeFirst();
@@ -55,13 +61,23 @@ export async function runPayoutCycle(trx: DbExecutor, request: PayoutCycleReques
     .forUpdate()
     .execute();
   const planned = planPayouts(
-    payable.map((r) => ({ id: r.id, affiliateId: r.affiliate_id, livemode: r.livemode, currency: r.currency, commissionCents: r.commission_cents })),
+    payable.map((r) => ({
+      id: r.id,
+      affiliateId: r.affiliate_id,
+      livemode: r.livemode,
+      currency: r.currency,
+      commissionCents: r.commission_cents,
+    })),
     program.minimum_payout_cents,
   );
 
   const at = new Date();
   for (const payout of planned) {
-    const affiliate = await trx.selectFrom('affiliates').select(['payout_method', 'payout_details_sealed']).where('id', '=', payout.affiliateId).executeTakeFirstOrThrow();
+    const affiliate = await trx
+      .selectFrom('affiliates')
+      .select(['payout_method', 'payout_details_sealed'])
+      .where('id', '=', payout.affiliateId)
+      .executeTakeFirstOrThrow();
     const row = await trx
       .insertInto('affiliate_payouts')
       .values({
@@ -102,12 +118,23 @@ export async function runPayoutCycle(trx: DbExecutor, request: PayoutCycleReques
 }
 
 export async function cycleReport(db: DbExecutor, storeId: number, cycleDate: string, created = false): Promise<PayoutCycleReport> {
-  const cycle = await db.selectFrom('affiliate_payout_cycles').selectAll().where('store_id', '=', storeId).where('cycle_date', '=', cycleDate).executeTakeFirst();
+  const cycle = await db
+    .selectFrom('affiliate_payout_cycles')
+    .selectAll()
+    .where('store_id', '=', storeId)
+    .where('cycle_date', '=', cycleDate)
+    .executeTakeFirst();
   if (!cycle) throw new AffiliateNotFoundError('Payout cycle');
   const payouts = await db
     .selectFrom('affiliate_payouts as p')
     .select(['p.id', 'p.affiliate_id', 'p.amount_cents', 'p.currency', 'p.livemode'])
-    .select((eb) => eb.selectFrom('affiliate_referrals as r').whereRef('r.payout_id', '=', 'p.id').select((e) => e.fn.countAll<number>().as('n')).as('referrals'))
+    .select((eb) =>
+      eb
+        .selectFrom('affiliate_referrals as r')
+        .whereRef('r.payout_id', '=', 'p.id')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('referrals'),
+    )
     .where('p.cycle_id', '=', cycle.id)
     .orderBy('p.id')
     .execute();
@@ -123,8 +150,20 @@ export async function cycleReport(db: DbExecutor, storeId: number, cycleDate: st
 
 /** Marks payouts paid (the seller sent the money elsewhere); paying one twice changes nothing. */
 export async function markPayoutsPaid(trx: DbExecutor, storeId: number, livemode: boolean, ids: number[]): Promise<void> {
-  const found = await trx.selectFrom('affiliate_payouts').select('id').where('store_id', '=', storeId).where('livemode', '=', livemode).where('id', 'in', ids).forUpdate().execute();
+  const found = await trx
+    .selectFrom('affiliate_payouts')
+    .select('id')
+    .where('store_id', '=', storeId)
+    .where('livemode', '=', livemode)
+    .where('id', 'in', ids)
+    .forUpdate()
+    .execute();
   const missing = ids.filter((id) => !found.some((f) => f.id === id));
   if (missing.length > 0) throw new AffiliateNotFoundError(`Payout ${missing.join(', ')}`);
-  await trx.updateTable('affiliate_payouts').set({ status: 'PAID', paid_at: new Date() }).where('id', 'in', ids).where('status', '=', 'DUE').execute();
+  await trx
+    .updateTable('affiliate_payouts')
+    .set({ status: 'PAID', paid_at: new Date() })
+    .where('id', 'in', ids)
+    .where('status', '=', 'DUE')
+    .execute();
 }

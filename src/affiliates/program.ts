@@ -54,8 +54,10 @@ export async function loadProgram(db: DbExecutor, storeId: number, options: { lo
 /** Percent → basis points, dollars → cents; at most two decimals, never negative. */
 export function commissionRate(input: CommissionInput, param: string): CommissionRate {
   const value = toHundredths(input.value);
-  if (value === null || value < 0) throw new AffiliateRuleError('invalid_field', 'A commission is a non-negative number with at most two decimals', `${param}.value`);
-  if (input.type === 'PERCENTAGE' && value > 10_000) throw new AffiliateRuleError('invalid_field', 'A percentage commission is at most 100', `${param}.value`);
+  if (value === null || value < 0)
+    throw new AffiliateRuleError('invalid_field', 'A commission is a non-negative number with at most two decimals', `${param}.value`);
+  if (input.type === 'PERCENTAGE' && value > 10_000)
+    throw new AffiliateRuleError('invalid_field', 'A percentage commission is at most 100', `${param}.value`);
   return { type: input.type, value };
 }
 
@@ -65,11 +67,18 @@ export function rateView(rate: CommissionRate) {
 
 export async function saveProgram(trx: DbExecutor, storeId: number, input: ProgramInput): Promise<Program> {
   const current = await loadProgram(trx, storeId, { lock: true });
-  const commission = input.commission ? commissionRate(input.commission, 'commission') : { type: current.commission_type, value: current.commission_value };
+  const commission = input.commission
+    ? commissionRate(input.commission, 'commission')
+    : { type: current.commission_type, value: current.commission_value };
   let minimum = current.minimum_payout_cents;
   if (input.minimum_payout !== undefined) {
     const cents = toHundredths(input.minimum_payout);
-    if (cents === null || cents < 0) throw new AffiliateRuleError('invalid_field', 'The minimum payout is a non-negative amount with at most two decimals', 'minimum_payout');
+    if (cents === null || cents < 0)
+      throw new AffiliateRuleError(
+        'invalid_field',
+        'The minimum payout is a non-negative amount with at most two decimals',
+        'minimum_payout',
+      );
     minimum = cents;
   }
   const payoutMethods = input.payout_methods ?? current.payout_methods;
@@ -79,11 +88,20 @@ export async function saveProgram(trx: DbExecutor, storeId: number, input: Progr
   const customProducts = input.custom_products ?? current.custom_products;
 
   if (input.products) {
-    const rates = input.products.map((p, i) => ({ productId: p.product_id, rate: commissionRate(p.commission, `products.${i}.commission`) }));
+    const rates = input.products.map((p, i) => ({
+      productId: p.product_id,
+      rate: commissionRate(p.commission, `products.${i}.commission`),
+    }));
     const ids = [...new Set(rates.map((r) => r.productId))];
     if (ids.length !== rates.length) throw new AffiliateRuleError('invalid_field', 'A product is listed twice', 'products');
     if (ids.length > 0) {
-      const found = await trx.selectFrom('products').select('id').where('store_id', '=', storeId).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+      const found = await trx
+        .selectFrom('products')
+        .select('id')
+        .where('store_id', '=', storeId)
+        .where('id', 'in', ids)
+        .where('deleted_at', 'is', null)
+        .execute();
       const missing = ids.filter((id) => !found.some((f) => f.id === id));
       if (missing.length > 0) throw new AffiliateRuleError('invalid_field', `No product ${missing.join(', ')} in this store`, 'products');
     }
@@ -91,7 +109,9 @@ export async function saveProgram(trx: DbExecutor, storeId: number, input: Progr
     if (rates.length > 0) {
       await trx
         .insertInto('affiliate_product_rates')
-        .values(rates.map((r) => ({ store_id: storeId, product_id: r.productId, commission_type: r.rate.type, commission_value: r.rate.value })))
+        .values(
+          rates.map((r) => ({ store_id: storeId, product_id: r.productId, commission_type: r.rate.type, commission_value: r.rate.value })),
+        )
         .execute();
     }
   }
@@ -137,12 +157,18 @@ export function programView(program: Program) {
 }
 
 /** The commission rules for one affiliate of this program. */
-export function commissionRules(program: Program, affiliate: { commission_type: CommissionType | null; commission_value: number | null; eligible_products: number[] }): CommissionRules {
+export function commissionRules(
+  program: Program,
+  affiliate: { commission_type: CommissionType | null; commission_value: number | null; eligible_products: number[] },
+): CommissionRules {
   return {
     storeDefault: { type: program.commission_type, value: program.commission_value },
     productRates: program.productRates,
     customProductsOnly: program.custom_products,
-    affiliateRate: affiliate.commission_type && affiliate.commission_value !== null ? { type: affiliate.commission_type, value: affiliate.commission_value } : null,
+    affiliateRate:
+      affiliate.commission_type && affiliate.commission_value !== null
+        ? { type: affiliate.commission_type, value: affiliate.commission_value }
+        : null,
     affiliateProducts: affiliate.eligible_products,
   };
 }

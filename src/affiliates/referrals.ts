@@ -10,7 +10,8 @@ import { commissionRules, loadProgram } from './program';
 /** Coins, and the processors that settle in coins (BTCPay Server, Coinbase Commerce): final money. */
 const CRYPTO_SETTLED = new Set<string>([...CRYPTO_PAYMENT_METHODS, 'BTCPAY', 'COINBASE']);
 
-const timelineEntry = (status: string, at: Date, note?: string) => JSON.stringify([{ status, at: at.toISOString(), ...(note ? { note } : {}) }]);
+const timelineEntry = (status: string, at: Date, note?: string) =>
+  JSON.stringify([{ status, at: at.toISOString(), ...(note ? { note } : {}) }]);
 
 /**
  * A paid invoice credited to an affiliate becomes a referral, once per invoice however often
@@ -20,7 +21,17 @@ const timelineEntry = (status: string, at: Date, note?: string) => JSON.stringif
 export async function recordReferral(trx: DbExecutor, invoiceId: number, paidAt: Date): Promise<void> {
   const invoice = await trx
     .selectFrom('invoices')
-    .select(['id', 'store_id', 'livemode', 'affiliate_id', 'affiliate_source', 'coupon_id', 'coupon_discount_cents', 'payment_method', 'currency'])
+    .select([
+      'id',
+      'store_id',
+      'livemode',
+      'affiliate_id',
+      'affiliate_source',
+      'coupon_id',
+      'coupon_discount_cents',
+      'payment_method',
+      'currency',
+    ])
     .where('id', '=', invoiceId)
     .executeTakeFirstOrThrow();
   if (invoice.affiliate_id === null) return;
@@ -31,8 +42,15 @@ export async function recordReferral(trx: DbExecutor, invoiceId: number, paidAt:
   // Switched off between checkout and payment: nobody earns.
   if (!program.enabled || affiliate.status !== 'ACTIVE') return;
 
-  const lines = await trx.selectFrom('invoice_lines').select(['product_id', 'total_cents']).where('invoice_id', '=', invoiceId).orderBy('id').execute();
-  const coupon = invoice.coupon_id ? await trx.selectFrom('coupons').select(['store_wide', 'products']).where('id', '=', invoice.coupon_id).executeTakeFirst() : undefined;
+  const lines = await trx
+    .selectFrom('invoice_lines')
+    .select(['product_id', 'total_cents'])
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('id')
+    .execute();
+  const coupon = invoice.coupon_id
+    ? await trx.selectFrom('coupons').select(['store_wide', 'products']).where('id', '=', invoice.coupon_id).executeTakeFirst()
+    : undefined;
   const paid = paidPerLine(
     lines.map((l) => ({ productId: l.product_id, totalCents: l.total_cents })),
     invoice.coupon_discount_cents,
@@ -43,7 +61,10 @@ export async function recordReferral(trx: DbExecutor, invoiceId: number, paidAt:
 
   const crypto = CRYPTO_SETTLED.has(invoice.payment_method);
   const status: ReferralStatus = program.auto_accept_referrals ? 'ACCEPTED' : 'PENDING';
-  const timeline = [{ status: 'CREATED', at: paidAt.toISOString() }, ...(status === 'ACCEPTED' ? [{ status: 'ACCEPTED', at: paidAt.toISOString(), note: 'accepted automatically' }] : [])];
+  const timeline = [
+    { status: 'CREATED', at: paidAt.toISOString() },
+    ...(status === 'ACCEPTED' ? [{ status: 'ACCEPTED', at: paidAt.toISOString(), note: 'accepted automatically' }] : []),
+  ];
   const inserted = await trx
     .insertInto('affiliate_referrals')
     .values({
@@ -80,14 +101,26 @@ export async function recordReferral(trx: DbExecutor, invoiceId: number, paidAt:
  * the money): the payout shrinks by the commission, or goes when nothing is left. A PAID
  * payout cannot be changed: false.
  */
-async function releaseFromDuePayout(trx: DbExecutor, referral: { id: number; payout_id: number | null; commission_cents: number }): Promise<boolean> {
+async function releaseFromDuePayout(
+  trx: DbExecutor,
+  referral: { id: number; payout_id: number | null; commission_cents: number },
+): Promise<boolean> {
   if (referral.payout_id === null) return true;
-  const payout = await trx.selectFrom('affiliate_payouts').select(['id', 'status', 'amount_cents']).where('id', '=', referral.payout_id).forUpdate().executeTakeFirstOrThrow();
+  const payout = await trx
+    .selectFrom('affiliate_payouts')
+    .select(['id', 'status', 'amount_cents'])
+    .where('id', '=', referral.payout_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   if (payout.status !== 'DUE') return false;
   const now = new Date();
   await trx
     .updateTable('affiliate_referrals')
-    .set({ payout_id: null, timeline: sql`timeline || ${timelineEntry('NOTE', now, `taken out of payout ${payout.id}`)}::jsonb`, updated_at: now })
+    .set({
+      payout_id: null,
+      timeline: sql`timeline || ${timelineEntry('NOTE', now, `taken out of payout ${payout.id}`)}::jsonb`,
+      updated_at: now,
+    })
     .where('id', '=', referral.id)
     .execute();
   const left = payout.amount_cents - referral.commission_cents;
@@ -101,16 +134,30 @@ async function releaseFromDuePayout(trx: DbExecutor, referral: { id: number; pay
  * of a payout not sent yet; after a payout was paid it can only be noted.
  */
 export async function voidReferral(trx: DbExecutor, invoiceId: number, reason: string): Promise<void> {
-  const referral = await trx.selectFrom('affiliate_referrals').select(['id', 'payout_id', 'voided_at', 'commission_cents']).where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirst();
+  const referral = await trx
+    .selectFrom('affiliate_referrals')
+    .select(['id', 'payout_id', 'voided_at', 'commission_cents'])
+    .where('invoice_id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!referral || referral.voided_at) return;
   const now = new Date();
   if (!(await releaseFromDuePayout(trx, referral))) {
-    await trx.updateTable('affiliate_referrals').set({ timeline: sql`timeline || ${timelineEntry('NOTE', now, `${reason} after the payout`)}::jsonb`, updated_at: now }).where('id', '=', referral.id).execute();
+    await trx
+      .updateTable('affiliate_referrals')
+      .set({ timeline: sql`timeline || ${timelineEntry('NOTE', now, `${reason} after the payout`)}::jsonb`, updated_at: now })
+      .where('id', '=', referral.id)
+      .execute();
     return;
   }
   await trx
     .updateTable('affiliate_referrals')
-    .set({ voided_at: now, void_reason: reason, timeline: sql`timeline || ${timelineEntry('VOIDED', now, reason)}::jsonb`, updated_at: now })
+    .set({
+      voided_at: now,
+      void_reason: reason,
+      timeline: sql`timeline || ${timelineEntry('VOIDED', now, reason)}::jsonb`,
+      updated_at: now,
+    })
     .where('id', '=', referral.id)
     .execute();
 }
@@ -120,13 +167,22 @@ export async function voidReferral(trx: DbExecutor, invoiceId: number, reason: s
  * yet paid out goes back to IN_REVIEW (and out of a due payout) for the seller to decide.
  */
 export async function reviewPartiallyRefundedReferral(trx: DbExecutor, invoiceId: number, refundedCents: number): Promise<void> {
-  const referral = await trx.selectFrom('affiliate_referrals').select(['id', 'status', 'payout_id', 'voided_at', 'commission_cents']).where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirst();
+  const referral = await trx
+    .selectFrom('affiliate_referrals')
+    .select(['id', 'status', 'payout_id', 'voided_at', 'commission_cents'])
+    .where('invoice_id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!referral || referral.voided_at || referral.status !== 'ACCEPTED') return;
   if (!(await releaseFromDuePayout(trx, referral))) return;
   const now = new Date();
   await trx
     .updateTable('affiliate_referrals')
-    .set({ status: 'IN_REVIEW', timeline: sql`timeline || ${timelineEntry('IN_REVIEW', now, `order partially refunded (${refundedCents} cents)`)}::jsonb`, updated_at: now })
+    .set({
+      status: 'IN_REVIEW',
+      timeline: sql`timeline || ${timelineEntry('IN_REVIEW', now, `order partially refunded (${refundedCents} cents)`)}::jsonb`,
+      updated_at: now,
+    })
     .where('id', '=', referral.id)
     .execute();
 }
@@ -136,7 +192,12 @@ export async function restoreReferral(trx: DbExecutor, invoiceId: number): Promi
   const now = new Date();
   await trx
     .updateTable('affiliate_referrals')
-    .set({ voided_at: null, void_reason: null, timeline: sql`timeline || ${timelineEntry('RESTORED', now, 'dispute won')}::jsonb`, updated_at: now })
+    .set({
+      voided_at: null,
+      void_reason: null,
+      timeline: sql`timeline || ${timelineEntry('RESTORED', now, 'dispute won')}::jsonb`,
+      updated_at: now,
+    })
     .where('invoice_id', '=', invoiceId)
     .where('void_reason', '=', 'disputed')
     .where('payout_id', 'is', null)
@@ -155,10 +216,17 @@ export async function loadReferral(db: DbExecutor, storeId: number, id: number, 
 export async function moveReferral(trx: DbExecutor, storeId: number, id: number, to: ReferralStatus) {
   const referral = await loadReferral(trx, storeId, id, { lock: true });
   if (referral.status === to) return referral;
-  if (!canMoveReferral(referral.status, to)) throw new AffiliateConflictError('invalid_status', `A ${referral.status} referral cannot become ${to}`, 'status');
-  if (to === 'ACCEPTED' && referral.voided_at) throw new AffiliateConflictError('referral_voided', `This referral's order was ${referral.void_reason}; it cannot be accepted`, 'status');
+  if (!canMoveReferral(referral.status, to))
+    throw new AffiliateConflictError('invalid_status', `A ${referral.status} referral cannot become ${to}`, 'status');
+  if (to === 'ACCEPTED' && referral.voided_at)
+    throw new AffiliateConflictError(
+      'referral_voided',
+      `This referral's order was ${referral.void_reason}; it cannot be accepted`,
+      'status',
+    );
   // Reviewing or rejecting an accepted referral takes it out of a payout the store has not paid.
-  if (!(await releaseFromDuePayout(trx, referral))) throw new AffiliateConflictError('referral_paid_out', 'This referral was paid out; its status is final', 'status');
+  if (!(await releaseFromDuePayout(trx, referral)))
+    throw new AffiliateConflictError('referral_paid_out', 'This referral was paid out; its status is final', 'status');
   const now = new Date();
   return trx
     .updateTable('affiliate_referrals')

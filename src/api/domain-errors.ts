@@ -14,10 +14,16 @@ import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from '
 function platformError(error: CommunityPlatformError): ApiError {
   if (error.kind === 'rate_limited') {
     const seconds = Math.ceil((error.retryAfterMs ?? 1000) / 1000);
-    return new ApiError('rate_limited', 'platform_rate_limited', `${error.platform} is rate limiting us: ${error.message}`, { headers: { 'Retry-After': String(seconds) }, extra: { retry_after: seconds } });
+    return new ApiError('rate_limited', 'platform_rate_limited', `${error.platform} is rate limiting us: ${error.message}`, {
+      headers: { 'Retry-After': String(seconds) },
+      extra: { retry_after: seconds },
+    });
   }
   if (error.kind === 'unavailable') {
-    return new ApiError('bad_gateway', 'platform_unavailable', `${error.platform} could not be reached: ${error.message}`, { headers: { 'Retry-After': '10' }, extra: { retry_after: 10 } });
+    return new ApiError('bad_gateway', 'platform_unavailable', `${error.platform} could not be reached: ${error.message}`, {
+      headers: { 'Retry-After': '10' },
+      extra: { retry_after: 10 },
+    });
   }
   return new ApiError('invalid_request', `platform_${error.kind}`, `${error.platform}: ${error.message}`, { status: 422 });
 }
@@ -57,6 +63,7 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof CommunityNotFoundError) return notFound(error.resource);
   if (error instanceof CommunityPlatformError) return platformError(error);
   if (error instanceof GatewayError) return gatewayError(error);
-  if (error instanceof LivemodeForbiddenError || error instanceof LivemodeViolationError) return permissionDenied('livemode_required', error.message);
+  if (error instanceof LivemodeForbiddenError || error instanceof LivemodeViolationError)
+    return permissionDenied('livemode_required', error.message);
   return null;
 }

@@ -20,7 +20,11 @@ export const errorBodySchema = z
 
 export function createRegistry(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'sf_live_… or sf_test_… API key' });
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'sf_live_… or sf_test_… API key',
+  });
   registry.register('Error', errorBodySchema);
   return registry;
 }

@@ -101,7 +101,10 @@ export class DocumentedRouter {
         throw permissionDenied('missing_scope', `This API key lacks the ${spec.scope} scope`);
       }
       if (!auth.livemode && modes === 'live-only') {
-        throw permissionDenied('livemode_required', `Test-mode keys cannot call ${spec.method.toUpperCase()} ${this.mountPath}${spec.path}; use a live key`);
+        throw permissionDenied(
+          'livemode_required',
+          `Test-mode keys cannot call ${spec.method.toUpperCase()} ${this.mountPath}${spec.path}; use a live key`,
+        );
       }
       const params = parseOrThrow(spec.params, req.params, 'params');
       const query = parseOrThrow(spec.query, req.query, 'query');

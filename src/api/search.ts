@@ -63,7 +63,8 @@ export class SearchTranslator {
   private column(field: string, param: string): string {
     // Own keys only: "__proto__" or "constructor" must not find Object.prototype's members.
     const column = Object.hasOwn(this.fields, field) ? this.fields[field] : undefined;
-    if (!column) throw invalidRequest('invalid_field', `Cannot filter or sort on "${field}"; allowed: ${Object.keys(this.fields).join(', ')}`, param);
+    if (!column)
+      throw invalidRequest('invalid_field', `Cannot filter or sort on "${field}"; allowed: ${Object.keys(this.fields).join(', ')}`, param);
     return column;
   }
 
@@ -119,7 +120,12 @@ export class SearchTranslator {
     if (text) {
       const like = body.search?.case_sensitive ? 'like' : 'ilike';
       const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      parts.push(sql<SqlBool>`(${sql.join(this.searchable.map((c) => sql`${sql.ref(c)}::text ${sql.raw(like)} ${pattern}`), sql` or `)})`);
+      parts.push(
+        sql<SqlBool>`(${sql.join(
+          this.searchable.map((c) => sql`${sql.ref(c)}::text ${sql.raw(like)} ${pattern}`),
+          sql` or `,
+        )})`,
+      );
     }
     if (parts.length === 0) return null;
     return sql<SqlBool>`${sql.join(parts, sql` and `)}`;
@@ -129,4 +135,3 @@ export class SearchTranslator {
     return (body.sort ?? []).map((s, i) => ({ column: this.column(s.field, `sort.${i}.field`), direction: s.direction }));
   }
 }
-

@@ -17,7 +17,13 @@ export class BlacklistedCustomerError extends Error {
  * recorded (blocked_checkouts + checkout.blocked event) in its own write, since the
  * invoice transaction it stops will roll back.
  */
-export async function screenCustomer(db: DbExecutor, storeId: number, livemode: boolean, input: Omit<Customer, 'asn'>, asn: AsnLookup): Promise<void> {
+export async function screenCustomer(
+  db: DbExecutor,
+  storeId: number,
+  livemode: boolean,
+  input: Omit<Customer, 'asn'>,
+  asn: AsnLookup,
+): Promise<void> {
   const rules = await db.selectFrom('blacklists').select(['id', 'type', 'data']).where('store_id', '=', storeId).orderBy('id').execute();
   if (rules.length === 0) return;
   const customer: Customer = { ...input, asn: rules.some((r) => r.type === 'ASN') && input.ip ? await asn.asnOf(input.ip) : null };
@@ -25,8 +31,21 @@ export async function screenCustomer(db: DbExecutor, storeId: number, livemode: 
   if (!hit) return;
   await db
     .insertInto('blocked_checkouts')
-    .values({ store_id: storeId, blacklist_id: hit.id, rule_type: hit.type, rule_data: hit.data, customer_email: customer.email.toLowerCase(), customer_ip: customer.ip, country: customer.country })
+    .values({
+      store_id: storeId,
+      blacklist_id: hit.id,
+      rule_type: hit.type,
+      rule_data: hit.data,
+      customer_email: customer.email.toLowerCase(),
+      customer_ip: customer.ip,
+      country: customer.country,
+    })
     .execute();
-  await recordEvent(db, { storeId, livemode, type: 'checkout.blocked', data: { blacklist_id: hit.id, rule_type: hit.type, customer_email: customer.email.toLowerCase() } });
+  await recordEvent(db, {
+    storeId,
+    livemode,
+    type: 'checkout.blocked',
+    data: { blacklist_id: hit.id, rule_type: hit.type, customer_email: customer.email.toLowerCase() },
+  });
   throw new BlacklistedCustomerError(hit.id, hit.type);
 }

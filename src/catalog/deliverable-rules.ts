@@ -20,7 +20,8 @@ export function checkWebhookUrl(raw: string, options: { livemode: boolean; allow
   if (url.protocol === 'http:' && options.livemode && !options.allowHttp) {
     throw new CatalogRuleError('insecure_url', 'The dynamic webhook must use https in live mode (the store can allow http)', options.param);
   }
-  if (url.username || url.password) throw new CatalogRuleError('invalid_url', 'The dynamic webhook URL must not carry credentials', options.param);
+  if (url.username || url.password)
+    throw new CatalogRuleError('invalid_url', 'The dynamic webhook URL must not carry credentials', options.param);
   return url.toString();
 }
 

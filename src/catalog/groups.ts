@@ -39,7 +39,15 @@ export async function writeGroup(db: DbExecutor, storeId: number, input: GroupIn
   if (id === undefined) {
     return db
       .insertInto('groups')
-      .values({ store_id: storeId, title: input.title!, unlisted: input.unlisted!, order: input.order ?? null, image: null, section_id: input.section_id ?? null, section_order: input.section_order ?? null })
+      .values({
+        store_id: storeId,
+        title: input.title!,
+        unlisted: input.unlisted!,
+        order: input.order ?? null,
+        image: null,
+        section_id: input.section_id ?? null,
+        section_order: input.section_order ?? null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
@@ -63,21 +71,40 @@ export async function writeGroup(db: DbExecutor, storeId: number, input: GroupIn
 export async function attachProducts(db: DbExecutor, storeId: number, groupId: number, productIds: number[]): Promise<number[]> {
   await requireGroup(db, storeId, groupId, true);
   const unique = [...new Set(productIds)];
-  const found = await db.selectFrom('products').select('id').where('store_id', '=', storeId).where('id', 'in', unique).where('deleted_at', 'is', null).execute();
+  const found = await db
+    .selectFrom('products')
+    .select('id')
+    .where('store_id', '=', storeId)
+    .where('id', 'in', unique)
+    .where('deleted_at', 'is', null)
+    .execute();
   const missing = unique.filter((id) => !found.some((f) => f.id === id));
   if (missing.length > 0) throw new CatalogRuleError('invalid_field', `No product ${missing.join(', ')} in this store`, 'resources');
-  const { last } = await db.selectFrom('group_products').select((eb) => eb.fn.max('order').as('last')).where('group_id', '=', groupId).executeTakeFirstOrThrow();
+  const { last } = await db
+    .selectFrom('group_products')
+    .select((eb) => eb.fn.max('order').as('last'))
+    .where('group_id', '=', groupId)
+    .executeTakeFirstOrThrow();
   let order = Number(last ?? 0);
   for (const productId of unique) {
     order += 1;
-    await db.insertInto('group_products').values({ group_id: groupId, product_id: productId, order }).onConflict((oc) => oc.columns(['group_id', 'product_id']).doNothing()).execute();
+    await db
+      .insertInto('group_products')
+      .values({ group_id: groupId, product_id: productId, order })
+      .onConflict((oc) => oc.columns(['group_id', 'product_id']).doNothing())
+      .execute();
   }
   return unique;
 }
 
 export async function detachProducts(db: DbExecutor, storeId: number, groupId: number, productIds: number[]): Promise<number[]> {
   await requireGroup(db, storeId, groupId, true);
-  const removed = await db.deleteFrom('group_products').where('group_id', '=', groupId).where('product_id', 'in', [...new Set(productIds)]).returning('product_id').execute();
+  const removed = await db
+    .deleteFrom('group_products')
+    .where('group_id', '=', groupId)
+    .where('product_id', 'in', [...new Set(productIds)])
+    .returning('product_id')
+    .execute();
   return removed.map((r) => r.product_id);
 }
 
@@ -94,7 +121,10 @@ async function linkedProducts(db: DbExecutor, groupIds: number[]) {
 }
 
 export async function groupViews(db: DbExecutor, rows: Selectable<GroupsTable>[]) {
-  const products = await linkedProducts(db, rows.map((r) => r.id));
+  const products = await linkedProducts(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((row) => {
     const own = products.filter((p) => p.group_id === row.id);
     return {
@@ -123,9 +153,23 @@ export function groupProductsQuery(db: DbExecutor, storeId: number, groupId: num
     .where('p.store_id', '=', storeId)
     .where('p.deleted_at', 'is', null)
     .select([
-      'p.id', 'p.title', 'p.description', 'p.slug', 'p.visibility', 'p.created_at', 'p.updated_at', 'gp.order', 'gp.group_id',
-      sql<string | null>`(select min(v.price_cents)::text from product_variants v where v.product_id = p.id and v.deleted_at is null)`.as('price'),
-      sql<string | null>`(select v.currency from product_variants v where v.product_id = p.id and v.deleted_at is null order by v.price_cents limit 1)`.as('currency'),
+      'p.id',
+      'p.title',
+      'p.description',
+      'p.slug',
+      'p.visibility',
+      'p.created_at',
+      'p.updated_at',
+      'gp.order',
+      'gp.group_id',
+      sql<string | null>`(select min(v.price_cents)::text from product_variants v where v.product_id = p.id and v.deleted_at is null)`.as(
+        'price',
+      ),
+      sql<
+        string | null
+      >`(select v.currency from product_variants v where v.product_id = p.id and v.deleted_at is null order by v.price_cents limit 1)`.as(
+        'currency',
+      ),
     ]);
 }
 
@@ -151,7 +195,11 @@ export interface SectionInput {
 
 export async function writeSection(db: DbExecutor, storeId: number, input: SectionInput, id?: number) {
   if (id === undefined) {
-    return db.insertInto('sections').values({ store_id: storeId, title: input.title!, slug: slugify(input.title!), hidden: input.hidden!, order: input.order ?? 0 }).returningAll().executeTakeFirstOrThrow();
+    return db
+      .insertInto('sections')
+      .values({ store_id: storeId, title: input.title!, slug: slugify(input.title!), hidden: input.hidden!, order: input.order ?? 0 })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
   await requireSection(db, storeId, id);
   return db
@@ -177,10 +225,21 @@ export async function deleteSection(db: DbExecutor, storeId: number, id: number)
 
 export async function sectionViews(db: DbExecutor, rows: Selectable<SectionsTable>[]) {
   const ids = rows.map((r) => r.id);
-  const groups = ids.length ? await db.selectFrom('groups').selectAll().where('section_id', 'in', ids).orderBy('section_order').orderBy('id').execute() : [];
-  const groupProducts = await linkedProducts(db, groups.map((g) => g.id));
+  const groups = ids.length
+    ? await db.selectFrom('groups').selectAll().where('section_id', 'in', ids).orderBy('section_order').orderBy('id').execute()
+    : [];
+  const groupProducts = await linkedProducts(
+    db,
+    groups.map((g) => g.id),
+  );
   const products = ids.length
-    ? await db.selectFrom('products').select(['id', 'title', 'description', 'section_id']).where('section_id', 'in', ids).where('deleted_at', 'is', null).orderBy('id').execute()
+    ? await db
+        .selectFrom('products')
+        .select(['id', 'title', 'description', 'section_id'])
+        .where('section_id', 'in', ids)
+        .where('deleted_at', 'is', null)
+        .orderBy('id')
+        .execute()
     : [];
   return rows.map((row) => {
     const ownGroups = groups.filter((g) => g.section_id === row.id);
@@ -199,7 +258,9 @@ export async function sectionViews(db: DbExecutor, rows: Selectable<SectionsTabl
       groups: ownGroups.map((g) => ({
         id: g.id,
         title: g.title,
-        group_products: groupProducts.filter((p) => p.group_id === g.id).map((p) => ({ id: p.id, title: p.title, description: p.description })),
+        group_products: groupProducts
+          .filter((p) => p.group_id === g.id)
+          .map((p) => ({ id: p.id, title: p.title, description: p.description })),
       })),
       products: ownProducts.map((p) => ({ id: p.id, title: p.title, description: p.description })),
     };

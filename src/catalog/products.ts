@@ -49,7 +49,8 @@ async function slugTaken(db: DbExecutor, storeId: number, slug: string, exceptId
 async function chooseSlug(db: DbExecutor, storeId: number, input: { slug?: string; title: string }, exceptId?: number): Promise<string> {
   if (input.slug !== undefined) {
     const slug = slugify(input.slug);
-    if (await slugTaken(db, storeId, slug, exceptId)) throw new CatalogConflictError('duplicate_slug', `Slug "${slug}" is already used by another product`, 'slug');
+    if (await slugTaken(db, storeId, slug, exceptId))
+      throw new CatalogConflictError('duplicate_slug', `Slug "${slug}" is already used by another product`, 'slug');
     return slug;
   }
   const base = slugify(input.title);
@@ -61,7 +62,12 @@ async function chooseSlug(db: DbExecutor, storeId: number, input: { slug?: strin
 
 export async function createProduct(trx: DbExecutor, actor: CatalogActor, input: ProductInput & { title: string }): Promise<number> {
   if (input.externalId) {
-    const clash = await trx.selectFrom('products').select('id').where('store_id', '=', actor.storeId).where('external_id', '=', input.externalId).executeTakeFirst();
+    const clash = await trx
+      .selectFrom('products')
+      .select('id')
+      .where('store_id', '=', actor.storeId)
+      .where('external_id', '=', input.externalId)
+      .executeTakeFirst();
     if (clash) throw new CatalogConflictError('duplicate_external_id', `externalId "${input.externalId}" is already used`, 'externalId');
   }
   const next = await trx
@@ -106,7 +112,13 @@ export async function createProduct(trx: DbExecutor, actor: CatalogActor, input:
 export async function updateProduct(trx: DbExecutor, actor: CatalogActor, productId: number, input: ProductInput): Promise<void> {
   const product = await requireProduct(trx, actor.storeId, productId, { withTrashed: true });
   if (input.externalId && input.externalId !== product.external_id) {
-    const clash = await trx.selectFrom('products').select('id').where('store_id', '=', actor.storeId).where('external_id', '=', input.externalId).where('id', '!=', productId).executeTakeFirst();
+    const clash = await trx
+      .selectFrom('products')
+      .select('id')
+      .where('store_id', '=', actor.storeId)
+      .where('external_id', '=', input.externalId)
+      .where('id', '!=', productId)
+      .executeTakeFirst();
     if (clash) throw new CatalogConflictError('duplicate_external_id', `externalId "${input.externalId}" is already used`, 'externalId');
   }
   const set: Record<string, unknown> = { updated_at: new Date() };
@@ -117,7 +129,8 @@ export async function updateProduct(trx: DbExecutor, actor: CatalogActor, produc
   if (input.sectionId !== undefined) set.section_id = input.sectionId;
   if (input.order !== undefined) set.order = input.order;
   if (input.deliveryText !== undefined) set.delivery_text = input.deliveryText;
-  if (input.additionalInformation !== undefined) set.additional_information = JSON.stringify(normaliseAdditionalInformation(input.additionalInformation));
+  if (input.additionalInformation !== undefined)
+    set.additional_information = JSON.stringify(normaliseAdditionalInformation(input.additionalInformation));
   if (input.otherSettings !== undefined) set.other_settings = JSON.stringify({ ...product.other_settings, ...input.otherSettings });
   if (input.warranty !== undefined) set.warranty = input.warranty === null ? null : JSON.stringify(input.warranty);
   if (input.images !== undefined) set.images = JSON.stringify(input.images);

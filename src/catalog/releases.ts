@@ -24,7 +24,11 @@ export async function requireRelease(db: DbExecutor, productId: number, ref: str
 }
 
 async function fileCount(db: DbExecutor, releaseId: number): Promise<number> {
-  const row = await db.selectFrom('release_files').select((eb) => eb.fn.countAll<number>().as('n')).where('release_id', '=', releaseId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('release_files')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('release_id', '=', releaseId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -39,7 +43,13 @@ export async function promoteRelease(trx: DbExecutor, actor: CatalogActor, produ
   }
   // Lock the product row so two promotions of the same product run one after the other.
   await trx.selectFrom('products').select('id').where('id', '=', product.id).forUpdate().executeTakeFirst();
-  await trx.updateTable('releases').set({ is_current: false, updated_at: new Date() }).where('product_id', '=', product.id).where('is_current', '=', true).where('id', '!=', release.id).execute();
+  await trx
+    .updateTable('releases')
+    .set({ is_current: false, updated_at: new Date() })
+    .where('product_id', '=', product.id)
+    .where('is_current', '=', true)
+    .where('id', '!=', release.id)
+    .execute();
   const now = new Date();
   await trx
     .updateTable('releases')
@@ -62,9 +72,21 @@ export interface ReleaseInput {
 }
 
 /** Create or update by externalId (per product). `publish` promotes once a file is there. */
-export async function upsertRelease(trx: DbExecutor, actor: CatalogActor, product: SellProductRow, input: ReleaseInput): Promise<{ id: number; created: boolean }> {
+export async function upsertRelease(
+  trx: DbExecutor,
+  actor: CatalogActor,
+  product: SellProductRow,
+  input: ReleaseInput,
+): Promise<{ id: number; created: boolean }> {
   assertTestModeMayChange(actor, product);
-  let release = input.externalId ? await trx.selectFrom('releases').selectAll().where('product_id', '=', product.id).where('external_id', '=', input.externalId).executeTakeFirst() : undefined;
+  let release = input.externalId
+    ? await trx
+        .selectFrom('releases')
+        .selectAll()
+        .where('product_id', '=', product.id)
+        .where('external_id', '=', input.externalId)
+        .executeTakeFirst()
+    : undefined;
   const created = !release;
   if (release) {
     if (input.version !== undefined && input.version !== release.version) {
@@ -75,7 +97,14 @@ export async function upsertRelease(trx: DbExecutor, actor: CatalogActor, produc
     const id = (
       await trx
         .insertInto('releases')
-        .values({ public_id: newPublicId(), store_id: actor.storeId, product_id: product.id, external_id: input.externalId ?? null, version: input.version, published_at: null })
+        .values({
+          public_id: newPublicId(),
+          store_id: actor.storeId,
+          product_id: product.id,
+          external_id: input.externalId ?? null,
+          version: input.version,
+          published_at: null,
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
@@ -116,17 +145,35 @@ export async function registerReleaseFile(
   }
   const size = await storage.objectSize(file.storageKey);
   if (size === null) throw new CatalogRuleError('file_not_uploaded', `Nothing has been uploaded to ${file.storageKey}`, 'storageKey');
-  if (size !== file.fileSize) throw new CatalogRuleError('file_size_mismatch', `The uploaded object is ${size} bytes, not ${file.fileSize}`, 'fileSize');
-  const existing = await trx.selectFrom('release_files').select('id').where('release_id', '=', release.id).where('storage_key', '=', file.storageKey).executeTakeFirst();
+  if (size !== file.fileSize)
+    throw new CatalogRuleError('file_size_mismatch', `The uploaded object is ${size} bytes, not ${file.fileSize}`, 'fileSize');
+  const existing = await trx
+    .selectFrom('release_files')
+    .select('id')
+    .where('release_id', '=', release.id)
+    .where('storage_key', '=', file.storageKey)
+    .executeTakeFirst();
   let id: number;
   if (existing) {
-    await trx.updateTable('release_files').set({ file_name: file.fileName, file_size: file.fileSize, mime_type: file.mimeType }).where('id', '=', existing.id).execute();
+    await trx
+      .updateTable('release_files')
+      .set({ file_name: file.fileName, file_size: file.fileSize, mime_type: file.mimeType })
+      .where('id', '=', existing.id)
+      .execute();
     id = existing.id;
   } else {
     id = (
       await trx
         .insertInto('release_files')
-        .values({ public_id: newPublicId(), store_id: actor.storeId, release_id: release.id, storage_key: file.storageKey, file_name: file.fileName, file_size: file.fileSize, mime_type: file.mimeType })
+        .values({
+          public_id: newPublicId(),
+          store_id: actor.storeId,
+          release_id: release.id,
+          storage_key: file.storageKey,
+          file_name: file.fileName,
+          file_size: file.fileSize,
+          mime_type: file.mimeType,
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
@@ -139,8 +186,12 @@ export async function registerReleaseFile(
  * The files a DOWNLOADABLE variant hands over: its own uploads, or its product's current
  * release. Orders turn these into expiring signed links, never public paths.
  */
-export async function downloadableFiles(db: DbExecutor, variant: { product_id: number; deliverable: { files?: { storage_key: string; file_name: string }[]; current_release?: boolean } }) {
-  if (!variant.deliverable.current_release) return (variant.deliverable.files ?? []).map((f) => ({ storageKey: f.storage_key, fileName: f.file_name }));
+export async function downloadableFiles(
+  db: DbExecutor,
+  variant: { product_id: number; deliverable: { files?: { storage_key: string; file_name: string }[]; current_release?: boolean } },
+) {
+  if (!variant.deliverable.current_release)
+    return (variant.deliverable.files ?? []).map((f) => ({ storageKey: f.storage_key, fileName: f.file_name }));
   const rows = await db
     .selectFrom('release_files')
     .innerJoin('releases', 'releases.id', 'release_files.release_id')

@@ -50,7 +50,14 @@ export function assertTestModeMayChange(actor: CatalogActor, product: { status: 
 }
 
 async function variantOf(db: DbExecutor, productId: number) {
-  return db.selectFrom('product_variants').selectAll().where('product_id', '=', productId).where('deleted_at', 'is', null).orderBy('order').orderBy('id').executeTakeFirst();
+  return db
+    .selectFrom('product_variants')
+    .selectAll()
+    .where('product_id', '=', productId)
+    .where('deleted_at', 'is', null)
+    .orderBy('order')
+    .orderBy('id')
+    .executeTakeFirst();
 }
 
 function variantFields(input: SellProductInput, productType: SellProductType, billingInterval: BillingInterval | null) {
@@ -68,8 +75,14 @@ function variantFields(input: SellProductInput, productType: SellProductType, bi
 }
 
 /** Create, or update when the externalId is known (idempotent upsert). */
-export async function upsertSellProduct(trx: DbExecutor, actor: CatalogActor, input: SellProductInput): Promise<{ id: number; created: boolean }> {
-  const existing = input.externalId ? await findByRef(trx, actor.storeId, input.externalId).then((p) => (p?.external_id === input.externalId ? p : undefined)) : undefined;
+export async function upsertSellProduct(
+  trx: DbExecutor,
+  actor: CatalogActor,
+  input: SellProductInput,
+): Promise<{ id: number; created: boolean }> {
+  const existing = input.externalId
+    ? await findByRef(trx, actor.storeId, input.externalId).then((p) => (p?.external_id === input.externalId ? p : undefined))
+    : undefined;
   if (existing) {
     await patchSellProduct(trx, actor, existing, input);
     return { id: existing.id, created: false };
@@ -86,16 +99,26 @@ export async function upsertSellProduct(trx: DbExecutor, actor: CatalogActor, in
     productType,
     billingInterval,
   });
-  await writeVariant(trx, actor, { productId: id }, {
-    title: 'Default',
-    paymentMethods: ['STRIPE'],
-    ...variantFields({ ...input, priceCents: input.priceCents ?? 0, currency: input.currency ?? 'USD' }, productType, billingInterval),
-  });
+  await writeVariant(
+    trx,
+    actor,
+    { productId: id },
+    {
+      title: 'Default',
+      paymentMethods: ['STRIPE'],
+      ...variantFields({ ...input, priceCents: input.priceCents ?? 0, currency: input.currency ?? 'USD' }, productType, billingInterval),
+    },
+  );
   return { id, created: true };
 }
 
 /** Partial update: only the fields sent are written. */
-export async function patchSellProduct(trx: DbExecutor, actor: CatalogActor, product: SellProductRow, input: SellProductInput): Promise<void> {
+export async function patchSellProduct(
+  trx: DbExecutor,
+  actor: CatalogActor,
+  product: SellProductRow,
+  input: SellProductInput,
+): Promise<void> {
   assertTestModeMayChange(actor, product);
   await updateProduct(trx, actor, product.id, {
     title: input.name,
@@ -106,12 +129,18 @@ export async function patchSellProduct(trx: DbExecutor, actor: CatalogActor, pro
     billingInterval: input.billingInterval,
   });
   const productType = (input.productType ?? product.product_type ?? 'DIGITAL_DOWNLOAD') as SellProductType;
-  const billingInterval = input.billingInterval !== undefined ? input.billingInterval : (product.billing_interval as BillingInterval | null);
+  const billingInterval =
+    input.billingInterval !== undefined ? input.billingInterval : (product.billing_interval as BillingInterval | null);
   const variant = await variantOf(trx, product.id);
   const typeChanged = input.productType !== undefined || input.billingInterval !== undefined;
   if (variant && (input.priceCents !== undefined || input.currency !== undefined || typeChanged)) {
     const fields = variantFields(input, productType, billingInterval);
-    await writeVariant(trx, actor, { productId: product.id, variantId: variant.id }, typeChanged ? fields : { priceCents: fields.priceCents, currency: fields.currency });
+    await writeVariant(
+      trx,
+      actor,
+      { productId: product.id, variantId: variant.id },
+      typeChanged ? fields : { priceCents: fields.priceCents, currency: fields.currency },
+    );
   }
 }
 

@@ -26,7 +26,13 @@ export async function availableCounts(db: DbExecutor, variantIds: number[]): Pro
 }
 
 export async function availableSerials(db: DbExecutor, variantId: number): Promise<string[]> {
-  const rows = await db.selectFrom('variant_serials').select('value').where('variant_id', '=', variantId).where('status', '=', 'AVAILABLE').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('variant_serials')
+    .select('value')
+    .where('variant_id', '=', variantId)
+    .where('status', '=', 'AVAILABLE')
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.value);
 }
 
@@ -42,13 +48,20 @@ export async function appendSerials(db: DbExecutor, input: { storeId: number; va
   for (let i = 0; i < input.serials.length; i += 1000) {
     await db
       .insertInto('variant_serials')
-      .values(input.serials.slice(i, i + 1000).map((value) => ({ store_id: input.storeId, variant_id: input.variantId, value, claim_key: null, sold_at: null })))
+      .values(
+        input.serials
+          .slice(i, i + 1000)
+          .map((value) => ({ store_id: input.storeId, variant_id: input.variantId, value, claim_key: null, sold_at: null })),
+      )
       .execute();
   }
 }
 
 /** The seller's list is the new unsold stock: unsold rows are replaced, sold ones stay as history. */
-export async function replaceAvailableSerials(db: DbExecutor, input: { storeId: number; variantId: number; serials: string[] }): Promise<void> {
+export async function replaceAvailableSerials(
+  db: DbExecutor,
+  input: { storeId: number; variantId: number; serials: string[] },
+): Promise<void> {
   await db.deleteFrom('variant_serials').where('variant_id', '=', input.variantId).where('status', '=', 'AVAILABLE').execute();
   await appendSerials(db, input);
 }
@@ -69,10 +82,7 @@ export class OutOfStockError extends Error {
  * `for update skip locked` keeps concurrent orders from ever taking the same row.
  * Run inside a transaction; all or nothing.
  */
-export async function claimSerials(
-  trx: DbExecutor,
-  input: { variantId: number; quantity: number; claimKey: string },
-): Promise<string[]> {
+export async function claimSerials(trx: DbExecutor, input: { variantId: number; quantity: number; claimKey: string }): Promise<string[]> {
   const already = await trx
     .selectFrom('variant_serials')
     .select('value')

@@ -44,14 +44,28 @@ export interface VariantInput {
 
 const PARAM = 'deliverable.data';
 
-async function resolveFiles(db: DbExecutor, actor: CatalogActor, storage: ObjectStorage | undefined, keys: string[]): Promise<NonNullable<VariantDeliverableConfig['files']>> {
+async function resolveFiles(
+  db: DbExecutor,
+  actor: CatalogActor,
+  storage: ObjectStorage | undefined,
+  keys: string[],
+): Promise<NonNullable<VariantDeliverableConfig['files']>> {
   if (!storage) throw new Error('Resolving deliverable files needs the object storage');
   const files: NonNullable<VariantDeliverableConfig['files']> = [];
   for (const key of keys) {
     if (!isInNamespace(key, actor.storeId)) {
-      throw new CatalogRuleError('storage_key_outside_namespace', `Files must be uploaded under sellers/${actor.storeId}/api/`, `${PARAM}.files`);
+      throw new CatalogRuleError(
+        'storage_key_outside_namespace',
+        `Files must be uploaded under sellers/${actor.storeId}/api/`,
+        `${PARAM}.files`,
+      );
     }
-    const upload = await db.selectFrom('uploads').selectAll().where('storage_key', '=', key).where('store_id', '=', actor.storeId).executeTakeFirst();
+    const upload = await db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('storage_key', '=', key)
+      .where('store_id', '=', actor.storeId)
+      .executeTakeFirst();
     const size = upload ? await storage.objectSize(key) : null;
     if (!upload || size === null) throw new CatalogRuleError('file_not_uploaded', `Nothing has been uploaded to ${key}`, `${PARAM}.files`);
     files.push({ storage_key: key, file_name: upload.file_name, file_size: size, mime_type: upload.content_type });
@@ -64,7 +78,8 @@ function checkPricing(input: VariantInput, merged: { pricingType: string; freque
     throw new CatalogRuleError('invalid_field', 'Price must be a whole number of cents, 0 or more', 'pricing.price.price');
   }
   if (merged.pricingType === 'SUBSCRIPTION') {
-    if (!merged.frequency) throw new CatalogRuleError('missing_field', 'Subscription variants need a charge frequency', 'pricing.frequency');
+    if (!merged.frequency)
+      throw new CatalogRuleError('missing_field', 'Subscription variants need a charge frequency', 'pricing.frequency');
     if (!isWithinOneYear(merged.frequency.value, merged.frequency.interval)) {
       throw new CatalogRuleError(
         'invalid_field',
@@ -80,7 +95,8 @@ function checkQuantities(min: number, max: number | null, increments: number): v
   if (max !== null && max < min) {
     throw new CatalogRuleError('invalid_field', 'The maximum purchase quantity cannot be below the minimum', 'maximum_purchase_quantity');
   }
-  if (increments < 1) throw new CatalogRuleError('invalid_field', 'quantity_increments is at least 1', 'other_settings.quantity_increments');
+  if (increments < 1)
+    throw new CatalogRuleError('invalid_field', 'quantity_increments is at least 1', 'other_settings.quantity_increments');
 }
 
 /**
@@ -118,7 +134,10 @@ export async function writeVariant(
   checkPricing(input, { pricingType, frequency });
   const min = input.minimumPurchaseQuantity ?? existing?.minimum_purchase_quantity ?? 1;
   const max = input.maximumPurchaseQuantity !== undefined ? input.maximumPurchaseQuantity : (existing?.maximum_purchase_quantity ?? null);
-  const otherSettings = { quantity_increments: 1, discord_data_required: false, ...(existing?.other_settings ?? {}) } as Record<string, unknown>;
+  const otherSettings = { quantity_increments: 1, discord_data_required: false, ...(existing?.other_settings ?? {}) } as Record<
+    string,
+    unknown
+  >;
   if (input.quantityIncrements !== undefined) otherSettings.quantity_increments = input.quantityIncrements;
   if (input.discordDataRequired !== undefined) otherSettings.discord_data_required = input.discordDataRequired;
   checkQuantities(min, max, Number(otherSettings.quantity_increments));
@@ -126,7 +145,11 @@ export async function writeVariant(
     throw new CatalogRuleError('missing_field', 'A variant needs at least one payment method', 'payment_methods');
   }
   if (input.bulkDiscount?.some((d) => d.discount_percentage < 0 || d.discount_percentage > 100 || d.minimum_purchase_amount < 1)) {
-    throw new CatalogRuleError('invalid_field', 'Bulk discounts need a quantity of at least 1 and a percentage from 0 to 100', 'bulk_discount');
+    throw new CatalogRuleError(
+      'invalid_field',
+      'Bulk discounts need a quantity of at least 1 and a percentage from 0 to 100',
+      'bulk_discount',
+    );
   }
 
   let deliverable: VariantDeliverableConfig = existing?.deliverable ?? {};
@@ -139,14 +162,19 @@ export async function writeVariant(
     const parsingMode = d.parsingMode ?? (deliverable.parsingMode as ParsingMode | undefined) ?? 'COMMA';
     const delimiter = d.delimiter !== undefined ? d.delimiter : (deliverable.delimiter ?? null);
     const removeDuplicate = d.removeDuplicate ?? deliverable.removeDuplicate ?? false;
-    if (parsingMode === 'CUSTOM' && !delimiter) throw new CatalogRuleError('missing_field', 'parsingMode CUSTOM needs a delimiter', `${PARAM}.delimiter`);
+    if (parsingMode === 'CUSTOM' && !delimiter)
+      throw new CatalogRuleError('missing_field', 'parsingMode CUSTOM needs a delimiter', `${PARAM}.delimiter`);
     const webhook = d.webhook !== undefined ? d.webhook : (deliverable.webhook ?? null);
     if (types.includes('DYNAMIC')) {
       if (!webhook) throw new CatalogRuleError('missing_field', 'DYNAMIC deliverables need a webhook URL', `${PARAM}.webhook`);
     }
     const comment = d.comment !== undefined ? d.comment : (deliverable.comment ?? null);
     if (types.includes('MANUAL') && !comment) {
-      throw new CatalogRuleError('missing_field', 'MANUAL (static value) deliverables need a comment: the text or instructions to deliver', `${PARAM}.comment`);
+      throw new CatalogRuleError(
+        'missing_field',
+        'MANUAL (static value) deliverables need a comment: the text or instructions to deliver',
+        `${PARAM}.comment`,
+      );
     }
     const files = d.files !== undefined ? await resolveFiles(trx, actor, storage, d.files) : (deliverable.files ?? []);
     const fromCurrentRelease = d.fromCurrentRelease ?? deliverable.current_release ?? false;
@@ -157,28 +185,41 @@ export async function writeVariant(
       ? {
           prefix: d.licenseKey?.prefix ?? deliverable.license_key?.prefix ?? null,
           limit: d.licenseKey?.limit !== undefined ? d.licenseKey.limit : (deliverable.license_key?.limit ?? null),
-          expires_in_days: d.licenseKey?.expiresInDays !== undefined ? d.licenseKey.expiresInDays : (deliverable.license_key?.expires_in_days ?? null),
+          expires_in_days:
+            d.licenseKey?.expiresInDays !== undefined ? d.licenseKey.expiresInDays : (deliverable.license_key?.expires_in_days ?? null),
         }
       : null;
     if (licenseKey?.prefix && !/^[A-Za-z0-9_-]{1,20}$/.test(licenseKey.prefix)) {
-      throw new CatalogRuleError('invalid_field', 'A license key prefix is 1-20 letters, digits, dashes or underscores', `${PARAM}.license_key.prefix`);
+      throw new CatalogRuleError(
+        'invalid_field',
+        'A license key prefix is 1-20 letters, digits, dashes or underscores',
+        `${PARAM}.license_key.prefix`,
+      );
     }
     deliverable = {
       parsingMode,
       delimiter,
       removeDuplicate,
       comment,
-      webhook: webhook ? checkWebhookUrl(webhook, { livemode: actor.livemode, allowHttp: store.allow_http_webhooks, param: `${PARAM}.webhook` }) : null,
+      webhook: webhook
+        ? checkWebhookUrl(webhook, { livemode: actor.livemode, allowHttp: store.allow_http_webhooks, param: `${PARAM}.webhook` })
+        : null,
       stock: d.stock !== undefined ? d.stock : (deliverable.stock ?? null),
       license_key: licenseKey,
       files,
       ...(fromCurrentRelease ? { current_release: true } : {}),
     };
     if (d.serials !== undefined) {
-      if (!types.includes('TEXT')) throw new CatalogRuleError('invalid_field', 'Serials need the TEXT deliverable type', `${PARAM}.serials`);
+      if (!types.includes('TEXT'))
+        throw new CatalogRuleError('invalid_field', 'Serials need the TEXT deliverable type', `${PARAM}.serials`);
       try {
         const sold = existing ? await knownSerials(trx, existing.id, 'SOLD') : new Set<string>();
-        newSerials = parseSerials(d.serials, { mode: parsingMode, delimiter: delimiter ?? undefined, removeDuplicates: removeDuplicate, existing: sold }).serials;
+        newSerials = parseSerials(d.serials, {
+          mode: parsingMode,
+          delimiter: delimiter ?? undefined,
+          removeDuplicates: removeDuplicate,
+          existing: sold,
+        }).serials;
       } catch (error) {
         if (error instanceof SerialParsingError) throw new CatalogRuleError('invalid_field', error.message, `${PARAM}.serials`);
         throw error;
@@ -207,7 +248,8 @@ export async function writeVariant(
     deliverable: JSON.stringify(deliverable),
     updated_at: new Date(),
   };
-  if (values.payment_methods.length === 0) throw new CatalogRuleError('missing_field', 'A variant needs at least one payment method', 'payment_methods');
+  if (values.payment_methods.length === 0)
+    throw new CatalogRuleError('missing_field', 'A variant needs at least one payment method', 'payment_methods');
 
   let variantId: number;
   if (existing) {
@@ -256,7 +298,8 @@ export async function restockSerials(
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (!variant) throw new CatalogNotFoundError('Product variant');
-  if (!variant.deliverable_types.includes('TEXT')) throw new CatalogRuleError('invalid_field', 'This variant does not deliver serials (TEXT)', 'serials');
+  if (!variant.deliverable_types.includes('TEXT'))
+    throw new CatalogRuleError('invalid_field', 'This variant does not deliver serials (TEXT)', 'serials');
   const mode = input.parsingMode ?? (variant.deliverable.parsingMode as ParsingMode | undefined) ?? 'NEW_LINE';
   const removeDuplicates = input.removeDuplicate ?? variant.deliverable.removeDuplicate ?? false;
   let parsed;
@@ -281,12 +324,21 @@ export async function restockSerials(
  * transition to zero (restocking re-arms it).
  */
 export async function syncSoldOut(trx: DbExecutor, actor: CatalogActor, variantId: number): Promise<void> {
-  const variant = await trx.selectFrom('product_variants').select(['product_id', 'sold_out', 'deliverable_types']).where('id', '=', variantId).executeTakeFirstOrThrow();
+  const variant = await trx
+    .selectFrom('product_variants')
+    .select(['product_id', 'sold_out', 'deliverable_types'])
+    .where('id', '=', variantId)
+    .executeTakeFirstOrThrow();
   const soldOut = variant.deliverable_types.includes('TEXT') && (await availableCount(trx, variantId)) === 0;
   if (soldOut === variant.sold_out) return;
   await trx.updateTable('product_variants').set({ sold_out: soldOut }).where('id', '=', variantId).execute();
   if (soldOut) {
-    await recordEvent(trx, { storeId: actor.storeId, livemode: actor.livemode, type: 'variant.sold_out', data: { id: variantId, product_id: variant.product_id } });
+    await recordEvent(trx, {
+      storeId: actor.storeId,
+      livemode: actor.livemode,
+      type: 'variant.sold_out',
+      data: { id: variantId, product_id: variant.product_id },
+    });
   }
 }
 
@@ -300,5 +352,10 @@ export async function trashVariant(trx: DbExecutor, actor: CatalogActor, product
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new CatalogNotFoundError('Product variant');
-  await recordEvent(trx, { storeId: actor.storeId, livemode: actor.livemode, type: 'variant.updated', data: { id: variantId, product_id: productId, deleted: true } });
+  await recordEvent(trx, {
+    storeId: actor.storeId,
+    livemode: actor.livemode,
+    type: 'variant.updated',
+    data: { id: variantId, product_id: productId, deleted: true },
+  });
 }

@@ -8,7 +8,10 @@ import type { SecretBox } from '../security/secret-box';
  * data: {id, status, …}}`, signed like dynamic deliveries (`signature` = hex HMAC-SHA256 of
  * the body with the store's webhook secret), with the event id as Idempotency-Key.
  */
-export async function postChargeWebhook(ctx: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean }, eventId: string): Promise<'sent' | 'no_webhook'> {
+export async function postChargeWebhook(
+  ctx: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean },
+  eventId: string,
+): Promise<'sent' | 'no_webhook'> {
   const event = await ctx.db.selectFrom('events').select(['id', 'data', 'created_at']).where('id', '=', eventId).executeTakeFirstOrThrow();
   const chargeId = Number(event.data.id);
   const charge = await ctx.db

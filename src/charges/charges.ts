@@ -24,7 +24,6 @@ export interface ChargeInput {
   couponCode?: string;
 }
 
-
 /** The page a customer pays (or claims a free charge) on; the signature ties it to the charge. */
 export function chargeUrl(baseUrl: string, storeSecret: string, chargeId: number): string {
   const signature = createHmac('sha256', storeSecret).update(`charge:${chargeId}`).digest('hex');
@@ -58,7 +57,14 @@ export function chargeView(row: ChargeRow, url: string) {
 }
 
 export async function requireCharge(db: DbExecutor, storeId: number, livemode: boolean, id: number) {
-  const row = await db.selectFrom('invoices').selectAll().where('id', '=', id).where('store_id', '=', storeId).where('kind', '=', 'CHARGE').where('livemode', '=', livemode).executeTakeFirst();
+  const row = await db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('id', '=', id)
+    .where('store_id', '=', storeId)
+    .where('kind', '=', 'CHARGE')
+    .where('livemode', '=', livemode)
+    .executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Charge');
   return row;
 }
@@ -72,7 +78,11 @@ export async function createCharge(trx: DbExecutor, store: { id: number; livemod
   if (total > 0 && !input.currency) throw new InvoiceRuleError('missing_field', 'A paid charge needs a currency', 'currency');
   const coupon = input.couponCode ? await applicableCoupon(trx, store.id, input.couponCode, [{ productId: 0, netCents: total }]) : null;
   const discount = coupon?.discountCents ?? 0;
-  const settings = await trx.selectFrom('stores').select(['invoice_ttl_seconds', 'currency']).where('id', '=', store.id).executeTakeFirstOrThrow();
+  const settings = await trx
+    .selectFrom('stores')
+    .select(['invoice_ttl_seconds', 'currency'])
+    .where('id', '=', store.id)
+    .executeTakeFirstOrThrow();
   const row = await trx
     .insertInto('invoices')
     .values({

@@ -38,7 +38,11 @@ program
   .option('--json', 'print one JSON object')
   .action(async (opts: { json?: boolean }) => {
     const bundle = await workflowBundle(undefined, { rebuild: true });
-    printResult(Boolean(opts.json), { bundle: bundle.codePath, digest: bundle.digest }, () => `Workflow bundle ${bundle.codePath} (sources ${bundle.digest.slice(0, 12)})`);
+    printResult(
+      Boolean(opts.json),
+      { bundle: bundle.codePath, digest: bundle.digest },
+      () => `Workflow bundle ${bundle.codePath} (sources ${bundle.digest.slice(0, 12)})`,
+    );
   });
 
 program

@@ -6,7 +6,6 @@ import { CliError, printResult } from './output';
 import { positiveInt } from './parse';
 import { withDatabase } from './with-database';
 
-
 export function registerKeyCommands(program: Command): void {
   const keys = program.command('keys').description('create, list and revoke API keys');
 
@@ -22,7 +21,16 @@ export function registerKeyCommands(program: Command): void {
     .option('--burst <n>', 'requests allowed at once for this key', positiveInt)
     .option('--json', 'print one JSON object')
     .action(
-      async (opts: { store: string; mode: string; scopes?: string; accountWide?: boolean; name?: string; rateLimit?: number; burst?: number; json?: boolean }) => {
+      async (opts: {
+        store: string;
+        mode: string;
+        scopes?: string;
+        accountWide?: boolean;
+        name?: string;
+        rateLimit?: number;
+        burst?: number;
+        json?: boolean;
+      }) => {
         if (opts.mode !== 'live' && opts.mode !== 'test') throw new CliError('--mode must be live or test', 'invalid_mode');
         const mode = opts.mode;
         const parsed = opts.scopes === undefined ? { scopes: [...SCOPES], unknown: [] } : parseScopes(opts.scopes);
@@ -41,7 +49,11 @@ export function registerKeyCommands(program: Command): void {
             rateLimitBurst: opts.burst ?? opts.rateLimit ?? null,
           });
         });
-        printResult(Boolean(opts.json), { key: issued }, () => `Key ${issued.id} (${issued.mode}): ${issued.key}\nShown once; only its hash is stored.`);
+        printResult(
+          Boolean(opts.json),
+          { key: issued },
+          () => `Key ${issued.id} (${issued.mode}): ${issued.key}\nShown once; only its hash is stored.`,
+        );
       },
     );
 
@@ -57,9 +69,7 @@ export function registerKeyCommands(program: Command): void {
         return listApiKeys(db, { accountId: store.account_id, storeId: store.id });
       });
       printResult(Boolean(opts.json), { keys: rows }, () =>
-        rows
-          .map((k) => `${k.id}\t${k.prefix}…\t${k.mode}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.scopes.join(',')}`)
-          .join('\n'),
+        rows.map((k) => `${k.id}\t${k.prefix}…\t${k.mode}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.scopes.join(',')}`).join('\n'),
       );
     });
 

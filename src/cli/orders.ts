@@ -24,7 +24,16 @@ async function stuckOrders(db: Db, storeId?: number) {
   if (storeId !== undefined) query = query.where('store_id', '=', storeId);
   const invoices = await query.execute();
   const steps = invoices.length
-    ? await db.selectFrom('delivery_steps').select(['invoice_id', 'kind', 'reason', 'attempts']).where('invoice_id', 'in', invoices.map((i) => i.id)).where('status', '=', 'failed').execute()
+    ? await db
+        .selectFrom('delivery_steps')
+        .select(['invoice_id', 'kind', 'reason', 'attempts'])
+        .where(
+          'invoice_id',
+          'in',
+          invoices.map((i) => i.id),
+        )
+        .where('status', '=', 'failed')
+        .execute()
     : [];
   return invoices.map((i) => ({
     ...i,
@@ -50,9 +59,17 @@ type Outcome = 'recovered' | 'still_stuck' | 'pending';
 
 /** Where an order stands after a retry: delivered, failed again, or not settled yet. */
 async function outcomeOf(db: Db, invoiceId: number, attemptsBefore: number): Promise<Outcome> {
-  const invoice = await db.selectFrom('invoices').select(['status', 'needs_attention']).where('id', '=', invoiceId).executeTakeFirstOrThrow();
+  const invoice = await db
+    .selectFrom('invoices')
+    .select(['status', 'needs_attention'])
+    .where('id', '=', invoiceId)
+    .executeTakeFirstOrThrow();
   if (invoice.status === 'COMPLETED') return 'recovered';
-  const attempts = await db.selectFrom('delivery_steps').select((eb) => eb.fn.max('attempts').as('max')).where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
+  const attempts = await db
+    .selectFrom('delivery_steps')
+    .select((eb) => eb.fn.max('attempts').as('max'))
+    .where('invoice_id', '=', invoiceId)
+    .executeTakeFirstOrThrow();
   if (invoice.needs_attention && Number(attempts.max ?? 0) > attemptsBefore) return 'still_stuck';
   return 'pending';
 }
@@ -83,7 +100,8 @@ export function registerOrderCommands(program: Command): void {
     .option('--wait <seconds>', 'how long to wait for the retries to settle', positiveInt, 60)
     .option('--json', 'print one JSON object')
     .action(async (ids: string[], opts: { allStuck?: boolean; store?: string; step?: string; wait: number; json?: boolean }) => {
-      if (opts.step && !STEP_KINDS.includes(opts.step as DeliveryStepKind)) throw new CliError(`--step must be one of ${STEP_KINDS.join(', ')}`, 'invalid_argument');
+      if (opts.step && !STEP_KINDS.includes(opts.step as DeliveryStepKind))
+        throw new CliError(`--step must be one of ${STEP_KINDS.join(', ')}`, 'invalid_argument');
       if (!opts.allStuck && ids.length === 0) throw new CliError('Name order ids, or pass --all-stuck', 'invalid_argument');
       const config = loadConfig();
       const temporal = await connectClient(config, externalAddress(config));
@@ -93,7 +111,13 @@ export function registerOrderCommands(program: Command): void {
           const engine = { db, client: temporal.client, taskQueue: mainTaskQueue(config.temporal.taskQueuePrefix), crypto: config.crypto };
           const stuck = await stuckOrders(db, await storeIdOf(db, opts.store));
           const wanted = opts.allStuck ? stuck.map((o) => o.id) : ids.map(positiveInt);
-          const result = { recovered: [] as number[], still_stuck: [] as number[], pending: [] as number[], not_stuck: [] as number[], needs_manual_action: [] as number[] };
+          const result = {
+            recovered: [] as number[],
+            still_stuck: [] as number[],
+            pending: [] as number[],
+            not_stuck: [] as number[],
+            needs_manual_action: [] as number[],
+          };
           const started: { id: number; attemptsBefore: number }[] = [];
           for (const id of wanted) {
             const order = stuck.find((o) => o.id === id) ?? (await stuckOrders(db)).find((o) => o.id === id);
@@ -115,7 +139,10 @@ export function registerOrderCommands(program: Command): void {
             await workflows.retry(order, opts.step ? [opts.step as DeliveryStepKind] : undefined);
             started.push({ id, attemptsBefore: Math.max(0, ...order.failed_steps.map((s) => s.attempts)) });
           }
-          const bar = opts.json || !process.stderr.isTTY ? null : new SingleBar({ format: 'retrying [{bar}] {value}/{total} settled', stream: process.stderr });
+          const bar =
+            opts.json || !process.stderr.isTTY
+              ? null
+              : new SingleBar({ format: 'retrying [{bar}] {value}/{total} settled', stream: process.stderr });
           bar?.start(started.length, 0);
           const deadline = Date.now() + opts.wait * 1000;
           let open = [...started];

@@ -5,7 +5,6 @@ import { CliError, printResult } from './output';
 import { positiveInt } from './parse';
 import { withDatabase } from './with-database';
 
-
 export function registerStoreCommands(program: Command): void {
   const stores = program.command('stores').description('create and list stores');
 
@@ -75,6 +74,10 @@ export function registerStoreCommands(program: Command): void {
           .returning(['id', 'slug', 'rate_limit_per_minute', 'rate_limit_burst'])
           .executeTakeFirstOrThrow();
       });
-      printResult(Boolean(opts.json), { store }, () => `Store ${store.slug}: ${store.rate_limit_per_minute}/min, burst ${store.rate_limit_burst}`);
+      printResult(
+        Boolean(opts.json),
+        { store },
+        () => `Store ${store.slug}: ${store.rate_limit_per_minute}/min, burst ${store.rate_limit_burst}`,
+      );
     });
 }

@@ -11,7 +11,9 @@ import type { subscriptionReconciliation } from '../../workflows/subscription-re
 import { withDatabase } from './with-database';
 
 export function registerSubscriptionCommands(program: Command): void {
-  const subscriptions = program.command('subscriptions').description('ops on subscriptions: list them, reconcile them with their workflows and Stripe');
+  const subscriptions = program
+    .command('subscriptions')
+    .description('ops on subscriptions: list them, reconcile them with their workflows and Stripe');
 
   subscriptions
     .command('list')
@@ -20,9 +22,22 @@ export function registerSubscriptionCommands(program: Command): void {
     .option('--status <status>', `only this status: ${SUBSCRIPTION_STATUSES.join(', ')}`)
     .option('--json', 'print one JSON object')
     .action(async (opts: { store?: string; status?: string; json?: boolean }) => {
-      if (opts.status && !SUBSCRIPTION_STATUSES.includes(opts.status as SubscriptionStatus)) throw new CliError(`--status must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, 'invalid_argument');
+      if (opts.status && !SUBSCRIPTION_STATUSES.includes(opts.status as SubscriptionStatus))
+        throw new CliError(`--status must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, 'invalid_argument');
       const rows = await withDatabase(async (db) => {
-        let query = db.selectFrom('subscriptions').select(['id', 'store_id', 'livemode', 'status', 'customer_email', 'provider_subscription_id', 'current_period_end', 'cancel_at_period_end', 'cancellation_in_progress']);
+        let query = db
+          .selectFrom('subscriptions')
+          .select([
+            'id',
+            'store_id',
+            'livemode',
+            'status',
+            'customer_email',
+            'provider_subscription_id',
+            'current_period_end',
+            'cancel_at_period_end',
+            'cancellation_in_progress',
+          ]);
         if (opts.store) {
           const store = await findStoreBySlug(db, opts.store);
           if (!store) throw new CliError(`No store with slug "${opts.store}"`, 'not_found');
@@ -34,7 +49,12 @@ export function registerSubscriptionCommands(program: Command): void {
       printResult(Boolean(opts.json), { subscriptions: rows }, () =>
         rows.length === 0
           ? 'No subscriptions.'
-          : rows.map((s) => `#${s.id}\tstore ${s.store_id}\t${s.status}${s.cancel_at_period_end ? ' (cancels at period end)' : ''}\tuntil ${s.current_period_end.toISOString()}\t${s.customer_email}`).join('\n'),
+          : rows
+              .map(
+                (s) =>
+                  `#${s.id}\tstore ${s.store_id}\t${s.status}${s.cancel_at_period_end ? ' (cancels at period end)' : ''}\tuntil ${s.current_period_end.toISOString()}\t${s.customer_email}`,
+              )
+              .join('\n'),
       );
     });
 
@@ -54,11 +74,18 @@ export function registerSubscriptionCommands(program: Command): void {
           workflowExecutionTimeout: '1 hour',
         });
         const report = await withDatabase(async (db) => {
-          const bar = opts.json || !process.stderr.isTTY ? null : new SingleBar({ format: 'reconciling [{bar}] {value}/{total} subscriptions', stream: process.stderr });
+          const bar =
+            opts.json || !process.stderr.isTTY
+              ? null
+              : new SingleBar({ format: 'reconciling [{bar}] {value}/{total} subscriptions', stream: process.stderr });
           let finished = false;
           const result = handle.result().finally(() => (finished = true));
           while (!finished) {
-            const run = await db.selectFrom('subscription_reconciliations').select(['total', 'checked']).where('trigger', '=', trigger).executeTakeFirst();
+            const run = await db
+              .selectFrom('subscription_reconciliations')
+              .select(['total', 'checked'])
+              .where('trigger', '=', trigger)
+              .executeTakeFirst();
             if (run && bar) {
               if (!bar.isActive) bar.start(run.total, run.checked);
               bar.update(run.checked);

@@ -23,9 +23,20 @@ function officialMissing(platform: CommunityPlatform, variable: string): Communi
 
 export function discordAdapter(config: CommunityConfig, secrets: SecretBox, connection: AdapterConnection): DiscordAdapter {
   const custom = connection.bot_mode === 'custom' ? openCredentials(secrets, discordCredentials, connection.credentials_sealed) : null;
-  if (custom) return new DiscordAdapter({ apiBase: config.discord.apiBase, botToken: custom.bot_token, clientId: custom.client_id, clientSecret: custom.client_secret });
+  if (custom)
+    return new DiscordAdapter({
+      apiBase: config.discord.apiBase,
+      botToken: custom.bot_token,
+      clientId: custom.client_id,
+      clientSecret: custom.client_secret,
+    });
   if (!config.discord.botToken) throw officialMissing('discord', 'DISCORD_BOT_TOKEN');
-  return new DiscordAdapter({ apiBase: config.discord.apiBase, botToken: config.discord.botToken, clientId: config.discord.clientId, clientSecret: config.discord.clientSecret });
+  return new DiscordAdapter({
+    apiBase: config.discord.apiBase,
+    botToken: config.discord.botToken,
+    clientId: config.discord.clientId,
+    clientSecret: config.discord.clientSecret,
+  });
 }
 
 export function telegramAdapter(config: CommunityConfig): TelegramAdapter {
@@ -48,7 +59,11 @@ export function communityAdapter(config: CommunityConfig, secrets: SecretBox, co
     case 'whatsapp': {
       const whatsapp = openCredentials(secrets, whatsappCredentials, connection.credentials_sealed);
       if (!whatsapp) throw new CommunityPlatformError('whatsapp', 'not_connected', 'The WhatsApp number has no access token');
-      return new WhatsAppAdapter({ apiBase: config.whatsapp.apiBase, accessToken: whatsapp.access_token, phoneNumberId: whatsapp.phone_number_id });
+      return new WhatsAppAdapter({
+        apiBase: config.whatsapp.apiBase,
+        accessToken: whatsapp.access_token,
+        phoneNumberId: whatsapp.phone_number_id,
+      });
     }
   }
 }

@@ -13,7 +13,9 @@ export type ConnectInput =
 function sealedFor(services: CommunityServices, input: ConnectInput): string | null {
   switch (input.platform) {
     case 'discord':
-      return input.bot_mode === 'custom' ? sealCredentials(services.secrets, { bot_token: input.bot_token, client_id: input.client_id, client_secret: input.client_secret }) : null;
+      return input.bot_mode === 'custom'
+        ? sealCredentials(services.secrets, { bot_token: input.bot_token, client_id: input.client_id, client_secret: input.client_secret })
+        : null;
     case 'slack':
       return sealCredentials(services.secrets, { token: input.token });
     case 'whatsapp':
@@ -34,7 +36,13 @@ export async function connectPlatform(services: CommunityServices, storeId: numb
     credentials_sealed: sealedFor(services, input),
   };
   const account = await communityAdapter(services.config, services.secrets, row).checkConnection();
-  const values = { ...row, account_id: account.accountId, account_name: account.accountName, invite_url: input.platform === 'slack' ? input.invite_url : null, updated_at: new Date() };
+  const values = {
+    ...row,
+    account_id: account.accountId,
+    account_name: account.accountName,
+    invite_url: input.platform === 'slack' ? input.invite_url : null,
+    updated_at: new Date(),
+  };
   return services.db
     .insertInto('community_connections')
     .values({ store_id: storeId, ...values })

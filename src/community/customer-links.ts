@@ -23,12 +23,28 @@ export interface LinkInvoice {
  * access and nothing to revoke it by: ops revoke first, then the customer links again.
  */
 async function assertNotGranted(db: Db, invoiceId: number, platform: CommunityPlatform): Promise<void> {
-  const granted = await db.selectFrom('community_grants').select('id').where('invoice_id', '=', invoiceId).where('platform', '=', platform).where('status', '=', 'granted').executeTakeFirst();
-  if (granted) throw new CommunityConflictError('already_granted', `Access on ${platform} was already granted to the linked account (grant ${granted.id}); it cannot be moved to another account`, 'platform');
+  const granted = await db
+    .selectFrom('community_grants')
+    .select('id')
+    .where('invoice_id', '=', invoiceId)
+    .where('platform', '=', platform)
+    .where('status', '=', 'granted')
+    .executeTakeFirst();
+  if (granted)
+    throw new CommunityConflictError(
+      'already_granted',
+      `Access on ${platform} was already granted to the linked account (grant ${granted.id}); it cannot be moved to another account`,
+      'platform',
+    );
 }
 
 /** Spends a pending link's token: one winner when two callbacks race with the same token. */
-async function consumeLinkToken(db: Db, linkId: number, token: string, values: { external_user_id: string; username: string | null; credentials_sealed?: string | null }): Promise<boolean> {
+async function consumeLinkToken(
+  db: Db,
+  linkId: number,
+  token: string,
+  values: { external_user_id: string; username: string | null; credentials_sealed?: string | null },
+): Promise<boolean> {
   const updated = await db
     .updateTable('invoice_community_links')
     .set({ ...values, linked_at: new Date(), link_token_hash: null, link_token_expires_at: null })
@@ -46,8 +62,16 @@ async function issueLinkToken(db: Db, invoice: LinkInvoice, platform: CommunityP
   const expires = new Date(Date.now() + LINK_TOKEN_TTL_MS);
   await db
     .insertInto('invoice_community_links')
-    .values({ store_id: invoice.store_id, invoice_id: invoice.id, platform, link_token_hash: hashLinkToken(token), link_token_expires_at: expires })
-    .onConflict((oc) => oc.constraint('invoice_community_links_uq').doUpdateSet({ link_token_hash: hashLinkToken(token), link_token_expires_at: expires }))
+    .values({
+      store_id: invoice.store_id,
+      invoice_id: invoice.id,
+      platform,
+      link_token_hash: hashLinkToken(token),
+      link_token_expires_at: expires,
+    })
+    .onConflict((oc) =>
+      oc.constraint('invoice_community_links_uq').doUpdateSet({ link_token_hash: hashLinkToken(token), link_token_expires_at: expires }),
+    )
     .execute();
   return token;
 }
@@ -64,7 +88,11 @@ export async function linkForToken(db: Db, platform: CommunityPlatform, token: s
 }
 
 /** Discord OAuth2 (identify + guilds.join) through the store's bot application. */
-export async function startDiscordLink(services: CommunityServices, invoice: LinkInvoice, redirectUri: string): Promise<{ authorize_url: string }> {
+export async function startDiscordLink(
+  services: CommunityServices,
+  invoice: LinkInvoice,
+  redirectUri: string,
+): Promise<{ authorize_url: string }> {
   const connection = await loadConnection(services.db, invoice.store_id, 'discord');
   const adapter = discordAdapter(services.config, services.secrets, connection);
   const state = await issueLinkToken(services.db, invoice, 'discord');
@@ -72,17 +100,32 @@ export async function startDiscordLink(services: CommunityServices, invoice: Lin
 }
 
 /** The OAuth2 callback: the code becomes the customer's Discord id and a guilds.join token, sealed. */
-export async function completeDiscordLink(services: CommunityServices, state: string, code: string, redirectUri: string): Promise<{ invoiceId: number; username: string }> {
+export async function completeDiscordLink(
+  services: CommunityServices,
+  state: string,
+  code: string,
+  redirectUri: string,
+): Promise<{ invoiceId: number; username: string }> {
   const link = await linkForToken(services.db, 'discord', state);
-  if (!link) throw new CommunityRuleError('link_expired', 'This Discord link has expired or was already used; start linking again from the checkout', 'state');
+  if (!link)
+    throw new CommunityRuleError(
+      'link_expired',
+      'This Discord link has expired or was already used; start linking again from the checkout',
+      'state',
+    );
   const connection = await loadConnection(services.db, link.store_id, 'discord');
   const authorization = await discordAdapter(services.config, services.secrets, connection).exchangeCode({ code, redirectUri });
   const consumed = await consumeLinkToken(services.db, link.id, state, {
     external_user_id: authorization.userId,
     username: authorization.username,
-    credentials_sealed: sealCredentials(services.secrets, { access_token: authorization.accessToken, refresh_token: authorization.refreshToken, expires_at: authorization.expiresAt }),
+    credentials_sealed: sealCredentials(services.secrets, {
+      access_token: authorization.accessToken,
+      refresh_token: authorization.refreshToken,
+      expires_at: authorization.expiresAt,
+    }),
   });
-  if (!consumed) throw new CommunityRuleError('link_expired', 'This Discord link was already used; start linking again from the checkout', 'state');
+  if (!consumed)
+    throw new CommunityRuleError('link_expired', 'This Discord link was already used; start linking again from the checkout', 'state');
   return { invoiceId: link.invoice_id, username: authorization.username };
 }
 
@@ -94,16 +137,23 @@ export async function startTelegramLink(services: CommunityServices, invoice: Li
 }
 
 /** The bot saw /start <payload>: that Telegram user is the invoice's customer. */
-export async function completeTelegramLink(db: Db, payload: string, user: { userId: string; username: string | null }): Promise<number | null> {
+export async function completeTelegramLink(
+  db: Db,
+  payload: string,
+  user: { userId: string; username: string | null },
+): Promise<number | null> {
   const link = await linkForToken(db, 'telegram', payload);
   if (!link) return null;
-  return (await consumeLinkToken(db, link.id, payload, { external_user_id: user.userId, username: user.username })) ? link.invoice_id : null;
+  return (await consumeLinkToken(db, link.id, payload, { external_user_id: user.userId, username: user.username }))
+    ? link.invoice_id
+    : null;
 }
 
 /** WhatsApp: the number the customer will ask to join from, in E.164. */
 export async function setWhatsAppPhone(db: Db, invoice: LinkInvoice, phone: string): Promise<string> {
   const parsed = parsePhoneNumberFromString(phone);
-  if (!parsed?.isValid()) throw new CommunityRuleError('invalid_phone', 'Give the WhatsApp number in international format, e.g. +14155550123', 'phone');
+  if (!parsed?.isValid())
+    throw new CommunityRuleError('invalid_phone', 'Give the WhatsApp number in international format, e.g. +14155550123', 'phone');
   await assertNotGranted(db, invoice.id, 'whatsapp');
   const e164 = parsed.number;
   const values = { phone: e164, external_user_id: e164, linked_at: new Date() };
@@ -125,18 +175,28 @@ export async function communityLinkSteps(db: Db, invoiceId: number) {
     .innerJoin('product_variants as v', 'v.id', 'l.variant_id')
     .innerJoin('variant_community_access as a', 'a.variant_id', 'l.variant_id')
     .innerJoin('community_spaces as s', 's.id', 'a.space_id')
-    .select(['s.platform', 'a.linking_required', sql<boolean>`coalesce((v.other_settings->>'discord_data_required')::boolean, false)`.as('discord_data_required')])
+    .select([
+      's.platform',
+      'a.linking_required',
+      sql<boolean>`coalesce((v.other_settings->>'discord_data_required')::boolean, false)`.as('discord_data_required'),
+    ])
     .where('l.invoice_id', '=', invoiceId)
     .where('s.deleted_at', 'is', null)
     .execute();
-  const links = await db.selectFrom('invoice_community_links').select(['platform', 'username', 'phone', 'linked_at']).where('invoice_id', '=', invoiceId).execute();
+  const links = await db
+    .selectFrom('invoice_community_links')
+    .select(['platform', 'username', 'phone', 'linked_at'])
+    .where('invoice_id', '=', invoiceId)
+    .execute();
   const platforms = [...new Set(accesses.map((a) => a.platform))].filter((p) => p !== 'slack');
   return platforms.map((platform) => {
     const link = links.find((l) => l.platform === platform && l.linked_at);
     return {
       platform,
       // SellApp's variant flag discord_data_required means the same as linking_required for Discord.
-      required: accesses.some((a) => a.platform === platform && (a.linking_required || (platform === 'discord' && a.discord_data_required))),
+      required: accesses.some(
+        (a) => a.platform === platform && (a.linking_required || (platform === 'discord' && a.discord_data_required)),
+      ),
       linked: Boolean(link),
       username: link?.username ?? null,
       phone: link?.phone ?? null,
@@ -162,6 +222,12 @@ export async function assertRequiredLinks(db: Db, invoiceId: number): Promise<vo
 
 /** Grants of this invoice on this platform that are waiting: the customer just acted. */
 export async function waitingGrants(db: Db, invoiceId: number, platform: CommunityPlatform): Promise<number[]> {
-  const rows = await db.selectFrom('community_grants').select('id').where('invoice_id', '=', invoiceId).where('platform', '=', platform).where('status', 'in', ['awaiting_customer', 'processing']).execute();
+  const rows = await db
+    .selectFrom('community_grants')
+    .select('id')
+    .where('invoice_id', '=', invoiceId)
+    .where('platform', '=', platform)
+    .where('status', 'in', ['awaiting_customer', 'processing'])
+    .execute();
   return rows.map((r) => r.id);
 }

@@ -14,8 +14,16 @@ export const discordLinkTokens = z.object({ access_token: z.string(), refresh_to
  */
 export async function grantContext(db: Db, secrets: SecretBox, grantId: number) {
   const grant = await db.selectFrom('community_grants').selectAll().where('id', '=', grantId).executeTakeFirstOrThrow();
-  const space = await db.selectFrom('community_spaces').select(['external_id', 'connection_id', 'name']).where('id', '=', grant.space_id).executeTakeFirstOrThrow();
-  const connection = await db.selectFrom('community_connections').select(['platform', 'bot_mode', 'credentials_sealed', 'invite_url']).where('id', '=', space.connection_id).executeTakeFirstOrThrow();
+  const space = await db
+    .selectFrom('community_spaces')
+    .select(['external_id', 'connection_id', 'name'])
+    .where('id', '=', grant.space_id)
+    .executeTakeFirstOrThrow();
+  const connection = await db
+    .selectFrom('community_connections')
+    .select(['platform', 'bot_mode', 'credentials_sealed', 'invite_url'])
+    .where('id', '=', space.connection_id)
+    .executeTakeFirstOrThrow();
   const invoice = await db
     .selectFrom('invoices')
     .innerJoin('stores', 'stores.id', 'invoices.store_id')

@@ -11,13 +11,25 @@ import { recordEvent } from '../events/record';
  */
 export async function planCommunityGrants(db: Db, invoiceId: number): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
-    const invoice = await trx.selectFrom('invoices').select(['id', 'store_id', 'livemode', 'status', 'subscription_id']).where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+    const invoice = await trx
+      .selectFrom('invoices')
+      .select(['id', 'store_id', 'livemode', 'status', 'subscription_id'])
+      .where('id', '=', invoiceId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     // Refunded, disputed or voided between completing and planning (a worker was down): nothing to grant.
     if (invoice.status !== 'COMPLETED') return [];
     // Locked: a subscription ending at this moment either sees these grants to revoke, or is seen here.
     const subscriptionEnded =
       invoice.subscription_id !== null &&
-      (await trx.selectFrom('subscriptions').select('entitlements_revoked_at').where('id', '=', invoice.subscription_id).forUpdate().executeTakeFirst())?.entitlements_revoked_at != null;
+      (
+        await trx
+          .selectFrom('subscriptions')
+          .select('entitlements_revoked_at')
+          .where('id', '=', invoice.subscription_id)
+          .forUpdate()
+          .executeTakeFirst()
+      )?.entitlements_revoked_at != null;
     const sold = await trx
       .selectFrom('invoice_lines as l')
       .innerJoin('variant_community_access as a', 'a.variant_id', 'l.variant_id')
@@ -64,9 +76,22 @@ export async function setGrantStatus(
   grantId: number,
   status: GrantStatus,
   reason: string | null,
-  also: { member_id?: string; joined_by_grant?: boolean; join_pending_at?: null; invite_url?: string | null; awaiting_until?: Date | null; granted_at?: Date; revoked_at?: Date } = {},
+  also: {
+    member_id?: string;
+    joined_by_grant?: boolean;
+    join_pending_at?: null;
+    invite_url?: string | null;
+    awaiting_until?: Date | null;
+    granted_at?: Date;
+    revoked_at?: Date;
+  } = {},
 ): Promise<void> {
-  const current = await trx.selectFrom('community_grants').select(['status', 'reason', 'store_id', 'livemode', 'invoice_id', 'platform']).where('id', '=', grantId).forUpdate().executeTakeFirstOrThrow();
+  const current = await trx
+    .selectFrom('community_grants')
+    .select(['status', 'reason', 'store_id', 'livemode', 'invoice_id', 'platform'])
+    .where('id', '=', grantId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   // Revoked is final: a late attempt (timed out, still running somewhere) never reopens a grant.
   if (current.status === 'revoked') return;
   const changed = current.status !== status || current.reason !== reason;
@@ -96,7 +121,11 @@ export async function setGrantStatus(
  * Records that these grants must end. The workflows hear of it from the outbox relay after
  * this transaction commits; a grant still waiting for its customer is simply closed.
  */
-export async function requestGrantRevocation(trx: DbExecutor, where: { invoiceId: number; grantId?: number }, reason: RevokeReason): Promise<number> {
+export async function requestGrantRevocation(
+  trx: DbExecutor,
+  where: { invoiceId: number; grantId?: number },
+  reason: RevokeReason,
+): Promise<number> {
   let query = trx
     .selectFrom('community_grants')
     .select(['id', 'remove_on_expiry'])

@@ -34,7 +34,13 @@ export class CommunityGrantWorkflows {
    */
   async revoke(grantId: number): Promise<void> {
     const args: [CommunityGrantInput] = [{ grantId, ...this.checks }];
-    await this.client.workflow.signalWithStart('communityGrant', { taskQueue: this.taskQueue, workflowId: workflowIds.communityGrant(grantId), args, signal: grantRevokeRequestedSignal, signalArgs: [] });
+    await this.client.workflow.signalWithStart('communityGrant', {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.communityGrant(grantId),
+      args,
+      signal: grantRevokeRequestedSignal,
+      signalArgs: [],
+    });
   }
 
   /** false when the grant's workflow has ended (a revoked grant is not retried). */
@@ -43,6 +49,7 @@ export class CommunityGrantWorkflows {
   }
 
   async customerActed(grantIds: number[]): Promise<void> {
-    for (const grantId of grantIds) await ignoreEnded(this.client.workflow.getHandle(workflowIds.communityGrant(grantId)).signal(customerActedSignal));
+    for (const grantId of grantIds)
+      await ignoreEnded(this.client.workflow.getHandle(workflowIds.communityGrant(grantId)).signal(customerActedSignal));
   }
 }

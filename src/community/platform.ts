@@ -12,12 +12,7 @@ export type CommunityPlatform = 'discord' | 'telegram' | 'slack' | 'whatsapp';
  * - customer_action: the customer must (re)link or join; the grant waits for them.
  */
 export type CommunityFailureKind =
-  | 'rate_limited'
-  | 'unavailable'
-  | 'missing_permission'
-  | 'not_connected'
-  | 'invalid_request'
-  | 'customer_action';
+  'rate_limited' | 'unavailable' | 'missing_permission' | 'not_connected' | 'invalid_request' | 'customer_action';
 
 export class CommunityPlatformError extends Error {
   constructor(

@@ -5,5 +5,7 @@
  * would garble the message.
  */
 export function redactSecrets(message: string, secrets: readonly (string | null | undefined)[]): string {
-  return secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6).reduce((text, secret) => text.split(secret).join('[token]'), message);
+  return secrets
+    .filter((s): s is string => typeof s === 'string' && s.length >= 6)
+    .reduce((text, secret) => text.split(secret).join('[token]'), message);
 }

@@ -13,22 +13,55 @@ export interface CommunityServices {
 const SPACE_KINDS: Record<CommunityPlatform, string> = { discord: 'guild', telegram: 'chat', slack: 'channel', whatsapp: 'group' };
 
 export async function loadConnection(db: Db, storeId: number, platform: CommunityPlatform) {
-  const connection = await db.selectFrom('community_connections').selectAll().where('store_id', '=', storeId).where('platform', '=', platform).executeTakeFirst();
-  if (!connection) throw new CommunityRuleError('platform_not_connected', `Connect ${platform} first (PUT /community/connections/${platform})`, 'platform');
+  const connection = await db
+    .selectFrom('community_connections')
+    .selectAll()
+    .where('store_id', '=', storeId)
+    .where('platform', '=', platform)
+    .executeTakeFirst();
+  if (!connection)
+    throw new CommunityRuleError(
+      'platform_not_connected',
+      `Connect ${platform} first (PUT /community/connections/${platform})`,
+      'platform',
+    );
   return connection;
 }
 
 export async function loadSpace(db: Db, storeId: number, spaceId: number) {
-  const space = await db.selectFrom('community_spaces').selectAll().where('id', '=', spaceId).where('store_id', '=', storeId).where('deleted_at', 'is', null).executeTakeFirst();
+  const space = await db
+    .selectFrom('community_spaces')
+    .selectAll()
+    .where('id', '=', spaceId)
+    .where('store_id', '=', storeId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   if (!space) throw new CommunityNotFoundError('Community space');
   return space;
 }
 
 /** The guild, channel or group joins the store's spaces once the bot can see it; Telegram chats come from the code flow. */
-export async function addSpace(services: CommunityServices, storeId: number, platform: Exclude<CommunityPlatform, 'telegram'>, externalId: string) {
+export async function addSpace(
+  services: CommunityServices,
+  storeId: number,
+  platform: Exclude<CommunityPlatform, 'telegram'>,
+  externalId: string,
+) {
   const connection = await loadConnection(services.db, storeId, platform);
-  const existing = await services.db.selectFrom('community_spaces').select('id').where('store_id', '=', storeId).where('platform', '=', platform).where('external_id', '=', externalId).where('deleted_at', 'is', null).executeTakeFirst();
-  if (existing) throw new CommunityConflictError('space_exists', `This ${SPACE_KINDS[platform]} is already connected (space ${existing.id})`, 'external_id');
+  const existing = await services.db
+    .selectFrom('community_spaces')
+    .select('id')
+    .where('store_id', '=', storeId)
+    .where('platform', '=', platform)
+    .where('external_id', '=', externalId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (existing)
+    throw new CommunityConflictError(
+      'space_exists',
+      `This ${SPACE_KINDS[platform]} is already connected (space ${existing.id})`,
+      'external_id',
+    );
   // Our official Discord bot serves every store: a guild belongs to the store that added it first.
   if (connection.bot_mode === 'official') {
     const claimed = await services.db
@@ -41,10 +74,20 @@ export async function addSpace(services: CommunityServices, storeId: number, pla
       .where('c.bot_mode', '=', 'official')
       .where('s.store_id', '!=', storeId)
       .executeTakeFirst();
-    if (claimed) throw new CommunityConflictError('space_claimed', `This ${SPACE_KINDS[platform]} is connected to another store; ask support if it is yours`, 'external_id');
+    if (claimed)
+      throw new CommunityConflictError(
+        'space_claimed',
+        `This ${SPACE_KINDS[platform]} is connected to another store; ask support if it is yours`,
+        'external_id',
+      );
   }
   const check = await communityAdapter(services.config, services.secrets, connection).checkSpace(externalId, []);
-  if (check.name === null) throw new CommunityRuleError('space_not_found', `The ${platform} bot cannot see ${SPACE_KINDS[platform]} ${externalId}: ${check.issues.map((i) => i.message).join('; ')}`, 'external_id');
+  if (check.name === null)
+    throw new CommunityRuleError(
+      'space_not_found',
+      `The ${platform} bot cannot see ${SPACE_KINDS[platform]} ${externalId}: ${check.issues.map((i) => i.message).join('; ')}`,
+      'external_id',
+    );
   const space = await uniqueSpace(platform, () =>
     services.db
       .insertInto('community_spaces')
@@ -72,7 +115,12 @@ async function uniqueSpace<T>(platform: CommunityPlatform, insert: () => Promise
   try {
     return await insert();
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new CommunityConflictError('space_exists', `This ${SPACE_KINDS[platform]} was just connected by another request`, 'external_id');
+    if ((error as { code?: string }).code === '23505')
+      throw new CommunityConflictError(
+        'space_exists',
+        `This ${SPACE_KINDS[platform]} was just connected by another request`,
+        'external_id',
+      );
     throw error;
   }
 }
@@ -80,11 +128,19 @@ async function uniqueSpace<T>(platform: CommunityPlatform, insert: () => Promise
 /** The seller's setup as the platform sees it now, stored on the space ("Check Health", "Sync Roles"). */
 export async function checkSpaceHealth(services: CommunityServices, storeId: number, spaceId: number) {
   const space = await loadSpace(services.db, storeId, spaceId);
-  const connection = await services.db.selectFrom('community_connections').selectAll().where('id', '=', space.connection_id).executeTakeFirstOrThrow();
+  const connection = await services.db
+    .selectFrom('community_connections')
+    .selectAll()
+    .where('id', '=', space.connection_id)
+    .executeTakeFirstOrThrow();
   const accesses = await services.db.selectFrom('variant_community_access').select('role_ids').where('space_id', '=', space.id).execute();
   const rolesInUse = [...new Set(accesses.flatMap((a) => a.role_ids))];
   const issues: HealthIssue[] = [];
-  if (space.platform === 'slack' && !connection.invite_url) issues.push({ code: 'invite_link_missing', message: 'Add the workspace invite link: customers join the workspace with it before channel access' });
+  if (space.platform === 'slack' && !connection.invite_url)
+    issues.push({
+      code: 'invite_link_missing',
+      message: 'Add the workspace invite link: customers join the workspace with it before channel access',
+    });
   let roles = space.roles;
   let name = space.name;
   try {
@@ -99,7 +155,13 @@ export async function checkSpaceHealth(services: CommunityServices, storeId: num
   }
   return services.db
     .updateTable('community_spaces')
-    .set({ name, roles: JSON.stringify(roles), health_status: issues.length === 0 ? 'healthy' : 'unhealthy', health_issues: JSON.stringify(issues), health_checked_at: new Date() })
+    .set({
+      name,
+      roles: JSON.stringify(roles),
+      health_status: issues.length === 0 ? 'healthy' : 'unhealthy',
+      health_issues: JSON.stringify(issues),
+      health_checked_at: new Date(),
+    })
     .where('id', '=', space.id)
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -42,7 +42,12 @@ export async function issueConnectCode(services: CommunityServices, storeId: num
 
 /** The live status of a code: pending until the bot sees it, then the chat it connected. */
 export async function connectCodeStatus(db: Db, storeId: number, codeId: number) {
-  const row = await db.selectFrom('telegram_connect_codes').selectAll().where('id', '=', codeId).where('store_id', '=', storeId).executeTakeFirst();
+  const row = await db
+    .selectFrom('telegram_connect_codes')
+    .selectAll()
+    .where('id', '=', codeId)
+    .where('store_id', '=', storeId)
+    .executeTakeFirst();
   if (!row) throw new CommunityNotFoundError('Telegram connect code');
   const status = row.space_id !== null ? 'connected' : row.expires_at <= new Date() ? 'expired' : 'pending';
   return { id: row.id, status, space_id: row.space_id, expires_at: row.expires_at.toISOString() };
@@ -59,7 +64,10 @@ async function connectChat(services: CommunityServices, update: Extract<Telegram
       .executeTakeFirst();
     if (!pending) continue;
     // Anyone in a group can read and repost a code: only its administrators connect it.
-    if (update.asOtherChat || (update.fromUserId !== null && !(await telegramAdapter(services.config).isChatAdmin(update.chatId, update.fromUserId)))) {
+    if (
+      update.asOtherChat ||
+      (update.fromUserId !== null && !(await telegramAdapter(services.config).isChatAdmin(update.chatId, update.fromUserId)))
+    ) {
       logger.warn({ storeId: pending.store_id, chatId: update.chatId }, 'telegram connect code posted by a non-administrator: ignored');
       continue;
     }
@@ -76,11 +84,24 @@ async function connectChat(services: CommunityServices, update: Extract<Telegram
       logger.warn({ storeId: pending.store_id, chatId: update.chatId }, 'telegram chat already connected to another store: ignored');
       continue;
     }
-    const connection = await services.db.selectFrom('community_connections').select('id').where('store_id', '=', pending.store_id).where('platform', '=', 'telegram').executeTakeFirstOrThrow();
+    const connection = await services.db
+      .selectFrom('community_connections')
+      .select('id')
+      .where('store_id', '=', pending.store_id)
+      .where('platform', '=', 'telegram')
+      .executeTakeFirstOrThrow();
     // Inserted unless already there (a reconnect, or the same post by polling and by webhook at once).
     await services.db
       .insertInto('community_spaces')
-      .values({ store_id: pending.store_id, connection_id: connection.id, platform: 'telegram', external_id: update.chatId, name: update.chatTitle, kind: update.chatType, deleted_at: null })
+      .values({
+        store_id: pending.store_id,
+        connection_id: connection.id,
+        platform: 'telegram',
+        external_id: update.chatId,
+        name: update.chatTitle,
+        kind: update.chatType,
+        deleted_at: null,
+      })
       .onConflict((oc) => oc.columns(['store_id', 'platform', 'external_id']).where('deleted_at', 'is', null).doNothing())
       .execute();
     const { id: spaceId } = await services.db
@@ -106,14 +127,22 @@ async function connectChat(services: CommunityServices, update: Extract<Telegram
  * One update from our bot, by polling or webhook: a connect code posted in a chat, a customer's
  * /start from the checkout's deep link, or a join request a waiting grant can now approve.
  */
-export async function handleTelegramUpdate(services: CommunityServices, grants: CommunityGrantWorkflows, update: TelegramUpdate, logger: Logger): Promise<void> {
+export async function handleTelegramUpdate(
+  services: CommunityServices,
+  grants: CommunityGrantWorkflows,
+  update: TelegramUpdate,
+  logger: Logger,
+): Promise<void> {
   if (update.kind === 'post') return connectChat(services, update, logger);
   if (update.kind === 'start') {
     const invoiceId = await completeTelegramLink(services.db, update.payload, { userId: update.userId, username: update.username });
     if (invoiceId === null) return;
     await grants.customerActed(await waitingGrants(services.db, invoiceId, 'telegram'));
     try {
-      await telegramAdapter(services.config).sendMessage(update.userId, 'Your Telegram account is linked to your order. You will get access once it is complete.');
+      await telegramAdapter(services.config).sendMessage(
+        update.userId,
+        'Your Telegram account is linked to your order. You will get access once it is complete.',
+      );
     } catch (error) {
       logger.warn({ err: error }, 'telegram link confirmation not sent');
     }
@@ -123,7 +152,9 @@ export async function handleTelegramUpdate(services: CommunityServices, grants: 
     const rows = await services.db
       .selectFrom('community_grants as g')
       .innerJoin('community_spaces as s', 's.id', 'g.space_id')
-      .innerJoin('invoice_community_links as l', (join) => join.onRef('l.invoice_id', '=', 'g.invoice_id').on('l.platform', '=', 'telegram'))
+      .innerJoin('invoice_community_links as l', (join) =>
+        join.onRef('l.invoice_id', '=', 'g.invoice_id').on('l.platform', '=', 'telegram'),
+      )
       .select('g.id')
       .where('s.platform', '=', 'telegram')
       .where('s.external_id', '=', update.chatId)

@@ -35,7 +35,11 @@ export class TelegramUpdatePoller {
   /** Fetches and handles one batch; returns how many updates it handled. */
   async pollOnce(timeoutSeconds = POLL_SECONDS): Promise<number> {
     const bot = this.botId();
-    const cursor = await this.services.db.selectFrom('telegram_update_cursor').select('next_offset').where('bot', '=', bot).executeTakeFirst();
+    const cursor = await this.services.db
+      .selectFrom('telegram_update_cursor')
+      .select('next_offset')
+      .where('bot', '=', bot)
+      .executeTakeFirst();
     const updates = await telegramAdapter(this.services.config).fetchUpdates(Number(cursor?.next_offset ?? 0), timeoutSeconds);
     for (const update of updates) {
       try {

@@ -42,12 +42,16 @@ export async function applicableCoupon(trx: DbExecutor, storeId: number, code: s
     lines,
     new Date(),
   );
-  if ('problem' in outcome) throw new InvoiceRuleError(outcome.problem, `Coupon "${coupon.code}" ${COUPON_PROBLEM_MESSAGES[outcome.problem]}`, 'coupon');
+  if ('problem' in outcome)
+    throw new InvoiceRuleError(outcome.problem, `Coupon "${coupon.code}" ${COUPON_PROBLEM_MESSAGES[outcome.problem]}`, 'coupon');
   return { id: coupon.id, code: coupon.code, discountCents: outcome.discountCents, affiliateId: coupon.affiliate_id };
 }
 
 /** A paid invoice redeems its coupon exactly once (the redemption row is unique per invoice). */
-export async function redeemCoupon(trx: DbExecutor, invoice: { id: number; coupon_id: number | null; coupon_discount_cents: number }): Promise<void> {
+export async function redeemCoupon(
+  trx: DbExecutor,
+  invoice: { id: number; coupon_id: number | null; coupon_discount_cents: number },
+): Promise<void> {
   if (!invoice.coupon_id) return;
   const redeemed = await trx
     .insertInto('coupon_redemptions')
@@ -55,5 +59,10 @@ export async function redeemCoupon(trx: DbExecutor, invoice: { id: number; coupo
     .onConflict((oc) => oc.column('invoice_id').doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (redeemed) await trx.updateTable('coupons').set({ uses: sql`uses + 1` }).where('id', '=', invoice.coupon_id).execute();
+  if (redeemed)
+    await trx
+      .updateTable('coupons')
+      .set({ uses: sql`uses + 1` })
+      .where('id', '=', invoice.coupon_id)
+      .execute();
 }

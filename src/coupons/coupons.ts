@@ -55,20 +55,34 @@ export function couponView(row: CouponRow) {
 }
 
 /** Checks the merged coupon (what is stored plus the change) and returns its columns. */
-async function columnsFor(db: DbExecutor, storeId: number, merged: Required<Pick<CouponInput, 'code' | 'type' | 'discount' | 'store_wide'>> & CouponInput, param = '') {
+async function columnsFor(
+  db: DbExecutor,
+  storeId: number,
+  merged: Required<Pick<CouponInput, 'code' | 'type' | 'discount' | 'store_wide'>> & CouponInput,
+  param = '',
+) {
   const p = (field: string) => `${param}${field}`;
   const code = merged.code.trim();
-  if (!/^[\w-]{1,64}$/.test(code)) throw new CatalogRuleError('invalid_field', 'A coupon code is 1-64 letters, digits, dashes or underscores', p('code'));
+  if (!/^[\w-]{1,64}$/.test(code))
+    throw new CatalogRuleError('invalid_field', 'A coupon code is 1-64 letters, digits, dashes or underscores', p('code'));
   // Stored in hundredths: what rounds to 0 (0.001) is no discount, however positive it was sent.
   const discount = toCents(merged.discount);
   if (merged.type === 'PERCENTAGE' && (discount <= 0 || merged.discount > 100)) {
     throw new CatalogRuleError('invalid_field', 'A percentage discount is at least 0.01 and at most 100', p('discount'));
   }
-  if (merged.type === 'AMOUNT' && discount <= 0) throw new CatalogRuleError('invalid_field', 'An amount discount is at least 0.01', p('discount'));
+  if (merged.type === 'AMOUNT' && discount <= 0)
+    throw new CatalogRuleError('invalid_field', 'An amount discount is at least 0.01', p('discount'));
   const products = merged.products ?? [];
   if (!merged.store_wide) {
-    if (products.length === 0) throw new CatalogRuleError('missing_field', 'A coupon that is not store-wide names at least one product', p('products'));
-    const found = await db.selectFrom('products').select('id').where('store_id', '=', storeId).where('id', 'in', products).where('deleted_at', 'is', null).execute();
+    if (products.length === 0)
+      throw new CatalogRuleError('missing_field', 'A coupon that is not store-wide names at least one product', p('products'));
+    const found = await db
+      .selectFrom('products')
+      .select('id')
+      .where('store_id', '=', storeId)
+      .where('id', 'in', products)
+      .where('deleted_at', 'is', null)
+      .execute();
     const missing = products.filter((id) => !found.some((f) => f.id === id));
     if (missing.length > 0) throw new CatalogRuleError('invalid_field', `No product ${missing.join(', ')} in this store`, p('products'));
   }
@@ -81,20 +95,36 @@ async function columnsFor(db: DbExecutor, storeId: number, merged: Required<Pick
     limit: merged.limit ?? null,
     expires_at: merged.expires_at ? new Date(merged.expires_at) : null,
     minimum_amount_cents: merged.minimum_amount === undefined || merged.minimum_amount === null ? null : toCents(merged.minimum_amount),
-    maximum_discount_cents: merged.maximum_discount === undefined || merged.maximum_discount === null ? null : toCents(merged.maximum_discount),
+    maximum_discount_cents:
+      merged.maximum_discount === undefined || merged.maximum_discount === null ? null : toCents(merged.maximum_discount),
   };
 }
 
 async function assertCodeFree(db: DbExecutor, storeId: number, code: string, exceptId: number | null, param: string) {
-  let query = db.selectFrom('coupons').select('id').where('store_id', '=', storeId).where(sql`lower(code)`, '=', code.trim().toLowerCase()).where('deleted_at', 'is', null);
+  let query = db
+    .selectFrom('coupons')
+    .select('id')
+    .where('store_id', '=', storeId)
+    .where(sql`lower(code)`, '=', code.trim().toLowerCase())
+    .where('deleted_at', 'is', null);
   if (exceptId !== null) query = query.where('id', '<>', exceptId);
-  if (await query.executeTakeFirst()) throw new CatalogRuleError('code_taken', `The code "${code}" is already used by another coupon`, param);
+  if (await query.executeTakeFirst())
+    throw new CatalogRuleError('code_taken', `The code "${code}" is already used by another coupon`, param);
 }
 
-export async function createCoupon(db: DbExecutor, storeId: number, input: CouponInput & Required<Pick<CouponInput, 'code' | 'type' | 'discount' | 'store_wide'>>, param = '') {
+export async function createCoupon(
+  db: DbExecutor,
+  storeId: number,
+  input: CouponInput & Required<Pick<CouponInput, 'code' | 'type' | 'discount' | 'store_wide'>>,
+  param = '',
+) {
   const columns = await columnsFor(db, storeId, input, param);
   await assertCodeFree(db, storeId, columns.code, null, `${param}code`);
-  const row = await db.insertInto('coupons').values({ store_id: storeId, ...columns, deleted_at: null }).returningAll().executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('coupons')
+    .values({ store_id: storeId, ...columns, deleted_at: null })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return row;
 }
 
@@ -108,18 +138,38 @@ export async function updateCoupon(db: DbExecutor, storeId: number, id: number, 
     products: change.products ?? current.products,
     limit: change.limit === undefined ? current.limit : change.limit,
     expires_at: change.expires_at === undefined ? current.expires_at?.toISOString() : change.expires_at,
-    minimum_amount: change.minimum_amount === undefined ? (current.minimum_amount_cents === null ? null : current.minimum_amount_cents / 100) : change.minimum_amount,
-    maximum_discount: change.maximum_discount === undefined ? (current.maximum_discount_cents === null ? null : current.maximum_discount_cents / 100) : change.maximum_discount,
+    minimum_amount:
+      change.minimum_amount === undefined
+        ? current.minimum_amount_cents === null
+          ? null
+          : current.minimum_amount_cents / 100
+        : change.minimum_amount,
+    maximum_discount:
+      change.maximum_discount === undefined
+        ? current.maximum_discount_cents === null
+          ? null
+          : current.maximum_discount_cents / 100
+        : change.maximum_discount,
   };
   const columns = await columnsFor(db, storeId, merged, param);
   await assertCodeFree(db, storeId, columns.code, id, `${param}code`);
-  return db.updateTable('coupons').set({ ...columns, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return db
+    .updateTable('coupons')
+    .set({ ...columns, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** Soft delete: invoices that used the coupon keep pointing at it; its code is free again. */
 export async function deleteCoupon(db: DbExecutor, storeId: number, id: number) {
   await loadCoupon(db, storeId, id, { lock: true });
-  return db.updateTable('coupons').set({ deleted_at: new Date(), updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return db
+    .updateTable('coupons')
+    .set({ deleted_at: new Date(), updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export { loadCoupon };

@@ -192,7 +192,8 @@ class LivemodeTransformer extends OperationNodeTransformer {
     const target = inner.into ? tableOf(inner.into) : null;
     const rule = target ? MODE_RULES[target.table] : undefined;
     if (!target || !inner.columns || !inner.values) return inner;
-    const column = rule?.kind === 'column' || rule?.kind === 'catalogWrites' ? 'livemode' : rule?.kind === 'keyMode' && !this.livemode ? 'mode' : null;
+    const column =
+      rule?.kind === 'column' || rule?.kind === 'catalogWrites' ? 'livemode' : rule?.kind === 'keyMode' && !this.livemode ? 'mode' : null;
     const index = column ? inner.columns.findIndex((c: ColumnNode) => c.column.name === column) : -1;
     if (index < 0 || !('values' in inner.values)) return inner;
     const expected = column === 'mode' ? 'test' : this.livemode;
@@ -203,7 +204,9 @@ class LivemodeTransformer extends OperationNodeTransformer {
           ? (row.values[index] as ValueNode).value
           : expected;
       if (value !== expected) {
-        throw new LivemodeViolationError(`A ${this.livemode ? 'live' : 'test'}-mode request cannot write ${target.table} of the other mode`);
+        throw new LivemodeViolationError(
+          `A ${this.livemode ? 'live' : 'test'}-mode request cannot write ${target.table} of the other mode`,
+        );
       }
     }
     return inner;

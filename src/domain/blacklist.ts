@@ -22,7 +22,9 @@ export function normaliseRule(type: BlacklistType, data: string): { data: string
       return /^[^@\s]+@[^@\s]+$/.test(value) ? { data: value.toLowerCase() } : { problem: 'an e-mail address, e.g. rick@astley.com' };
     case 'WILDCARD_EMAIL':
       // "@yahoo.com", "*@yahoo.com" or any pattern with * wildcards.
-      return value.includes('@') || value.includes('*') ? { data: value.toLowerCase() } : { problem: 'an e-mail pattern, e.g. @yahoo.com or *spam*@*' };
+      return value.includes('@') || value.includes('*')
+        ? { data: value.toLowerCase() }
+        : { problem: 'an e-mail pattern, e.g. @yahoo.com or *spam*@*' };
     case 'IP':
       if (ipaddr.isValid(value)) return { data: ipaddr.process(value).toString() };
       try {
@@ -41,7 +43,10 @@ export function normaliseRule(type: BlacklistType, data: string): { data: string
 }
 
 function wildcard(pattern: string): RegExp {
-  const body = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   // "@yahoo.com" means any address ending so.
   return new RegExp(pattern.includes('*') ? `^${body}$` : `${body}$`, 'i');
 }
@@ -52,7 +57,9 @@ function ipMatches(rule: string, ip: string): boolean {
   if (!rule.includes('/')) return address.toString() === rule;
   const [range, bits] = ipaddr.parseCIDR(rule);
   if (address.kind() !== range.kind()) return false;
-  return address.kind() === 'ipv4' ? (address as ipaddr.IPv4).match(range as ipaddr.IPv4, bits) : (address as ipaddr.IPv6).match(range as ipaddr.IPv6, bits);
+  return address.kind() === 'ipv4'
+    ? (address as ipaddr.IPv4).match(range as ipaddr.IPv4, bits)
+    : (address as ipaddr.IPv6).match(range as ipaddr.IPv6, bits);
 }
 
 export function matches(rule: { type: BlacklistType; data: string }, customer: Customer): boolean {

@@ -94,7 +94,11 @@ export function commissionFor(rules: CommissionRules, lines: readonly Commission
  * Spreads an invoice-level discount over the lines it covered, in proportion to their price,
  * so each line's paid amount is exact and the parts add up to the discount (largest remainder).
  */
-export function paidPerLine(lines: readonly { productId: number; totalCents: number }[], discountCents: number, coveredProductIds: readonly number[] | null): CommissionLine[] {
+export function paidPerLine(
+  lines: readonly { productId: number; totalCents: number }[],
+  discountCents: number,
+  coveredProductIds: readonly number[] | null,
+): CommissionLine[] {
   const covered = lines.map((l) => coveredProductIds === null || coveredProductIds.includes(l.productId));
   const base = lines.reduce((sum, l, i) => sum + (covered[i] ? l.totalCents : 0), 0);
   const discount = Math.min(Math.max(discountCents, 0), base);

@@ -26,7 +26,12 @@ export interface CryptoTally {
   seenLate: bigint;
 }
 
-export function tallyPayment(payments: readonly ObservedPayment[], requested: bigint, requiredConfirmations: number, expiresAt: Date): CryptoTally {
+export function tallyPayment(
+  payments: readonly ObservedPayment[],
+  requested: bigint,
+  requiredConfirmations: number,
+  expiresAt: Date,
+): CryptoTally {
   const tally: CryptoTally = { requested, seen: 0n, confirmed: 0n, seenLate: 0n };
   for (const p of payments) {
     if (p.dropped) continue;
@@ -51,7 +56,8 @@ export type CryptoStep =
  * payment made in time, and otherwise expire.
  */
 export function nextCryptoStep(tally: CryptoTally, now: Date, expiresAt: Date): CryptoStep {
-  if (tally.confirmed >= tally.requested) return { kind: 'settle', overpaid: tally.seen > tally.requested ? tally.seen - tally.requested : 0n };
+  if (tally.confirmed >= tally.requested)
+    return { kind: 'settle', overpaid: tally.seen > tally.requested ? tally.seen - tally.requested : 0n };
   if (tally.seen >= tally.requested) return { kind: 'wait', status: 'CONFIRMING' };
   if (now.getTime() < expiresAt.getTime()) return { kind: 'wait', status: tally.seen === 0n ? 'AWAITING' : 'PARTIAL' };
   return { kind: 'expire', status: tally.seen === 0n ? 'EXPIRED' : 'UNDERPAID' };

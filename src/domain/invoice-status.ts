@@ -1,5 +1,16 @@
 /** SellApp v2's invoice statuses. PAID: the money is in. COMPLETED: every line delivered. */
-export const INVOICE_STATUSES = ['PENDING', 'REVERSED', 'PARTIAL', 'VOIDED', 'REFUNDED', 'PAID', 'COMPLETED', 'DISPUTING', 'REVIEW', 'FAILED'] as const;
+export const INVOICE_STATUSES = [
+  'PENDING',
+  'REVERSED',
+  'PARTIAL',
+  'VOIDED',
+  'REFUNDED',
+  'PAID',
+  'COMPLETED',
+  'DISPUTING',
+  'REVIEW',
+  'FAILED',
+] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
 /** The one table of allowed transitions; anything else is refused with the current status. */

@@ -59,7 +59,12 @@ export function lineTotals(line: LineInput): LineTotals {
   return { grossCents, bulkDiscountCents, netCents: grossCents - bulkDiscountCents, discountPercentage };
 }
 
-export function invoiceTotals(input: { lines: readonly LineInput[]; method?: MethodAdjustment; extraCents?: number; couponDiscountCents?: number }): InvoiceTotals {
+export function invoiceTotals(input: {
+  lines: readonly LineInput[];
+  method?: MethodAdjustment;
+  extraCents?: number;
+  couponDiscountCents?: number;
+}): InvoiceTotals {
   const lines = input.lines.map(lineTotals);
   const subtotalCents = lines.reduce((sum, l) => sum + l.netCents, 0);
   const couponDiscountCents = Math.min(input.couponDiscountCents ?? 0, subtotalCents);
@@ -87,7 +92,10 @@ export type QuantityProblem = 'below_minimum' | 'above_maximum' | 'not_an_increm
  * Allowed quantities start at the minimum and go up in steps of `increments` (SellApp:
  * increments 2 from 1 allows 1, 3, 5 …), up to the maximum when there is one.
  */
-export function quantityProblem(quantity: number, rules: { minimum: number; maximum: number | null; increments: number }): QuantityProblem | null {
+export function quantityProblem(
+  quantity: number,
+  rules: { minimum: number; maximum: number | null; increments: number },
+): QuantityProblem | null {
   if (quantity < rules.minimum) return 'below_minimum';
   if (rules.maximum !== null && quantity > rules.maximum) return 'above_maximum';
   if ((quantity - rules.minimum) % Math.max(1, rules.increments) !== 0) return 'not_an_increment';

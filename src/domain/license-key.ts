@@ -17,7 +17,8 @@ export interface LicenseState {
   limit: number | null;
 }
 
-export const isExpired = (key: Pick<LicenseState, 'expiresAt'>, now: Date): boolean => key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime();
+export const isExpired = (key: Pick<LicenseState, 'expiresAt'>, now: Date): boolean =>
+  key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime();
 
 /** Expiry shows over the active flag: a revoked subscription key reads EXPIRED. */
 export function licenseStatus(key: LicenseState, now: Date): LicenseStatus {

@@ -33,14 +33,7 @@ export interface ArrivedPayment {
 }
 
 export type MismatchCode =
-  | 'mode'
-  | 'foreign_session'
-  | 'currency'
-  | 'amount'
-  | 'underpaid'
-  | 'invoice_voided'
-  | 'already_paid'
-  | 'not_payable';
+  'mode' | 'foreign_session' | 'currency' | 'amount' | 'underpaid' | 'invoice_voided' | 'already_paid' | 'not_payable';
 
 export type PaymentVerdict =
   | { kind: 'pay' }

@@ -52,10 +52,18 @@ export function planPayouts(referrals: readonly PayableReferral[], minimumCents:
   const groups = new Map<string, PlannedPayout>();
   for (const r of referrals) {
     const key = `${r.affiliateId}:${r.livemode}:${r.currency}`;
-    const group = groups.get(key) ?? { affiliateId: r.affiliateId, livemode: r.livemode, currency: r.currency, amountCents: 0, referralIds: [] };
+    const group = groups.get(key) ?? {
+      affiliateId: r.affiliateId,
+      livemode: r.livemode,
+      currency: r.currency,
+      amountCents: 0,
+      referralIds: [],
+    };
     group.amountCents += r.commissionCents;
     group.referralIds.push(r.id);
     groups.set(key, group);
   }
-  return [...groups.values()].filter((p) => p.amountCents > 0 && p.amountCents >= minimumCents).sort((a, b) => a.affiliateId - b.affiliateId || Number(b.livemode) - Number(a.livemode));
+  return [...groups.values()]
+    .filter((p) => p.amountCents > 0 && p.amountCents >= minimumCents)
+    .sort((a, b) => a.affiliateId - b.affiliateId || Number(b.livemode) - Number(a.livemode));
 }

@@ -65,22 +65,44 @@ function extend(s: SubscriptionSnapshot, periodStart: Date, periodEnd: Date): Li
   // A period we guessed gives way to the first one the provider states, even a shorter one.
   if (periodEnd.getTime() > s.currentPeriodEnd.getTime() || !s.periodConfirmed) {
     return {
-      patch: { status: 'ACTIVE', currentPeriodStart: periodStart, currentPeriodEnd: periodEnd, paymentFailedAt: null, periodConfirmed: true },
-      events: [{ type: 'subscription.updated', data: { reason: s.periodConfirmed ? 'renewed' : 'period_confirmed', current_period_start: iso(periodStart), current_period_end: iso(periodEnd) } }],
+      patch: {
+        status: 'ACTIVE',
+        currentPeriodStart: periodStart,
+        currentPeriodEnd: periodEnd,
+        paymentFailedAt: null,
+        periodConfirmed: true,
+      },
+      events: [
+        {
+          type: 'subscription.updated',
+          data: {
+            reason: s.periodConfirmed ? 'renewed' : 'period_confirmed',
+            current_period_start: iso(periodStart),
+            current_period_end: iso(periodEnd),
+          },
+        },
+      ],
     };
   }
   // The current period's payment went through after a failure: access is back to normal.
   if (s.status === 'PAST_DUE' && periodEnd.getTime() === s.currentPeriodEnd.getTime()) {
-    return { patch: { status: 'ACTIVE', paymentFailedAt: null }, events: [{ type: 'subscription.updated', data: { reason: 'payment_recovered' } }] };
+    return {
+      patch: { status: 'ACTIVE', paymentFailedAt: null },
+      events: [{ type: 'subscription.updated', data: { reason: 'payment_recovered' } }],
+    };
   }
   return null;
 }
 
 function fail(s: SubscriptionSnapshot, periodEnd: Date | null, at: Date): LifecycleChange {
   // A failure for a period we already hold paid is old news.
-  if (periodEnd && periodEnd.getTime() <= s.currentPeriodEnd.getTime() && s.status === 'ACTIVE') return { patch: {}, events: [], ignored: 'stale' };
+  if (periodEnd && periodEnd.getTime() <= s.currentPeriodEnd.getTime() && s.status === 'ACTIVE')
+    return { patch: {}, events: [], ignored: 'stale' };
   if (s.status === 'PAST_DUE') return { patch: {}, events: [], ignored: 'already_past_due' };
-  return { patch: { status: 'PAST_DUE', paymentFailedAt: at }, events: [{ type: 'subscription.payment_failed', data: { failed_at: iso(at), current_period_end: iso(s.currentPeriodEnd) } }] };
+  return {
+    patch: { status: 'PAST_DUE', paymentFailedAt: at },
+    events: [{ type: 'subscription.payment_failed', data: { failed_at: iso(at), current_period_end: iso(s.currentPeriodEnd) } }],
+  };
 }
 
 function end(s: SubscriptionSnapshot, at: Date): LifecycleChange {
@@ -119,7 +141,10 @@ export function applyProviderChange(s: SubscriptionSnapshot, change: ProviderCha
       // A cancellation of ours on its way wins over the provider's flag until it is sent.
       if (!s.cancellationInProgress && !s.cancelPending && change.cancelAtPeriodEnd !== s.cancelAtPeriodEnd) {
         result.patch.cancelAtPeriodEnd = change.cancelAtPeriodEnd;
-        result.events.push({ type: 'subscription.updated', data: { reason: change.cancelAtPeriodEnd ? 'cancel_scheduled' : 'cancel_unscheduled' } });
+        result.events.push({
+          type: 'subscription.updated',
+          data: { reason: change.cancelAtPeriodEnd ? 'cancel_scheduled' : 'cancel_unscheduled' },
+        });
       }
       if (result.events.length === 0) result.ignored = 'stale';
       return result;
@@ -133,7 +158,11 @@ export function accessEndsAt(s: Pick<SubscriptionSnapshot, 'currentPeriodEnd' | 
 }
 
 /** The deadline (and, for a renewal never reported failed, the leeway) passed: the subscription ends, canceled if the seller asked, expired if unpaid. */
-export function settleAtDeadline(s: SubscriptionSnapshot, timing: Pick<SubscriptionTiming, 'graceMs' | 'renewalLeewayMs'>, now: Date): LifecycleChange | null {
+export function settleAtDeadline(
+  s: SubscriptionSnapshot,
+  timing: Pick<SubscriptionTiming, 'graceMs' | 'renewalLeewayMs'>,
+  now: Date,
+): LifecycleChange | null {
   if (hasEnded(s.status) || s.cancellationInProgress) return null;
   if (now.getTime() < settleDeadline(s, timing).getTime()) return null;
   const endReason: EndReason = s.cancelAtPeriodEnd ? 'canceled_at_period_end' : 'unpaid';
@@ -197,7 +226,8 @@ export function nextStep(s: SubscriptionProgress, timing: SubscriptionTiming, no
     return { kind: 'notify_payment_failed' };
   }
   const until = accessEndsAt(s, timing.graceMs);
-  if (now.getTime() < until.getTime()) return { kind: 'wait', until, then: s.status === 'ACTIVE' && !s.cancelAtPeriodEnd ? 'verify_renewal' : 'settle' };
+  if (now.getTime() < until.getTime())
+    return { kind: 'wait', until, then: s.status === 'ACTIVE' && !s.cancelAtPeriodEnd ? 'verify_renewal' : 'settle' };
   if (s.status !== 'ACTIVE' || s.cancelAtPeriodEnd || now.getTime() >= until.getTime() + timing.renewalLeewayMs) return { kind: 'settle' };
   if (!s.renewalCheckedAt || s.renewalCheckedAt.getTime() < until.getTime()) return { kind: 'verify_renewal' };
   const next = new Date(Math.min(s.renewalCheckedAt.getTime() + timing.renewalCheckMs, until.getTime() + timing.renewalLeewayMs));
@@ -205,7 +235,10 @@ export function nextStep(s: SubscriptionProgress, timing: SubscriptionTiming, no
 }
 
 /** When an unrenewed subscription ends: ACTIVE ones (no failure reported) wait out the renewal leeway too. */
-export function settleDeadline(s: Pick<SubscriptionSnapshot, 'status' | 'currentPeriodEnd' | 'cancelAtPeriodEnd'>, timing: Pick<SubscriptionTiming, 'graceMs' | 'renewalLeewayMs'>): Date {
+export function settleDeadline(
+  s: Pick<SubscriptionSnapshot, 'status' | 'currentPeriodEnd' | 'cancelAtPeriodEnd'>,
+  timing: Pick<SubscriptionTiming, 'graceMs' | 'renewalLeewayMs'>,
+): Date {
   const until = accessEndsAt(s, timing.graceMs);
   return s.status === 'ACTIVE' && !s.cancelAtPeriodEnd ? new Date(until.getTime() + timing.renewalLeewayMs) : until;
 }

@@ -11,16 +11,35 @@ export interface StripeSettings {
 }
 
 /** A store's settings for one payment method, read back from their sealed form. */
-export async function gatewaySettings<T>(db: DbExecutor, box: SecretBox, storeId: number, method: string): Promise<{ enabled: boolean; settings: T } | null> {
-  const row = await db.selectFrom('payment_gateways').select(['enabled', 'settings_sealed']).where('store_id', '=', storeId).where('method', '=', method).executeTakeFirst();
+export async function gatewaySettings<T>(
+  db: DbExecutor,
+  box: SecretBox,
+  storeId: number,
+  method: string,
+): Promise<{ enabled: boolean; settings: T } | null> {
+  const row = await db
+    .selectFrom('payment_gateways')
+    .select(['enabled', 'settings_sealed'])
+    .where('store_id', '=', storeId)
+    .where('method', '=', method)
+    .executeTakeFirst();
   return row ? { enabled: row.enabled, settings: JSON.parse(box.open(row.settings_sealed)) as T } : null;
 }
 
-export async function saveGatewaySettings(db: DbExecutor, box: SecretBox, storeId: number, method: string, enabled: boolean, settings: object): Promise<void> {
+export async function saveGatewaySettings(
+  db: DbExecutor,
+  box: SecretBox,
+  storeId: number,
+  method: string,
+  enabled: boolean,
+  settings: object,
+): Promise<void> {
   const sealed = box.seal(JSON.stringify(settings));
   await db
     .insertInto('payment_gateways')
     .values({ store_id: storeId, method, enabled, settings_sealed: sealed })
-    .onConflict((oc) => oc.constraint('payment_gateways_store_method_uq').doUpdateSet({ enabled, settings_sealed: sealed, updated_at: new Date() }))
+    .onConflict((oc) =>
+      oc.constraint('payment_gateways_store_method_uq').doUpdateSet({ enabled, settings_sealed: sealed, updated_at: new Date() }),
+    )
     .execute();
 }

@@ -108,7 +108,11 @@ export class StripeGateway {
   constructor(apiBase?: string) {
     if (apiBase) {
       const url = new URL(apiBase);
-      this.hostOptions = { host: url.hostname, port: Number(url.port || (url.protocol === 'http:' ? 80 : 443)), protocol: url.protocol === 'http:' ? 'http' : 'https' };
+      this.hostOptions = {
+        host: url.hostname,
+        port: Number(url.port || (url.protocol === 'http:' ? 80 : 443)),
+        protocol: url.protocol === 'http:' ? 'http' : 'https',
+      };
     } else {
       this.hostOptions = {};
     }
@@ -138,7 +142,9 @@ export class StripeGateway {
     },
   ): Promise<{ id: string; url: string }> {
     const metadata = { invoice_id: String(input.invoiceId), store_id: String(input.storeId) };
-    const recurring = input.recurring ? { interval: STRIPE_INTERVAL[input.recurring.interval], interval_count: input.recurring.intervalCount } : undefined;
+    const recurring = input.recurring
+      ? { interval: STRIPE_INTERVAL[input.recurring.interval], interval_count: input.recurring.intervalCount }
+      : undefined;
     let session: Stripe.Checkout.Session;
     try {
       session = await this.client(secretKey).checkout.sessions.create(
@@ -183,8 +189,17 @@ export class StripeGateway {
   }
 
   /** Schedules (or unschedules) the cancellation at the end of the paid period. */
-  async setCancelAtPeriodEnd(secretKey: string, subscriptionId: string, cancelAtPeriodEnd: boolean, idempotencyKey: string): Promise<ProviderSubscription> {
-    const subscription = await this.client(secretKey).subscriptions.update(subscriptionId, { cancel_at_period_end: cancelAtPeriodEnd }, { idempotencyKey });
+  async setCancelAtPeriodEnd(
+    secretKey: string,
+    subscriptionId: string,
+    cancelAtPeriodEnd: boolean,
+    idempotencyKey: string,
+  ): Promise<ProviderSubscription> {
+    const subscription = await this.client(secretKey).subscriptions.update(
+      subscriptionId,
+      { cancel_at_period_end: cancelAtPeriodEnd },
+      { idempotencyKey },
+    );
     return providerSubscriptionOf(subscription);
   }
 
@@ -205,18 +220,28 @@ export class StripeGateway {
    */
   async refundInvoicePayment(
     secretKey: string,
-    input: { providerInvoiceId: string; paymentIntentId: string | null; amountCents: number; idempotencyKey: string; metadata: Record<string, string> },
+    input: {
+      providerInvoiceId: string;
+      paymentIntentId: string | null;
+      amountCents: number;
+      idempotencyKey: string;
+      metadata: Record<string, string>;
+    },
   ): Promise<{ refundId: string; paymentIntentId: string }> {
     const stripe = this.client(secretKey);
     let paymentIntentId = input.paymentIntentId;
     if (!paymentIntentId) {
       const payments = await stripe.invoicePayments.list({ invoice: input.providerInvoiceId, limit: 10 });
-      const paid = payments.data.find((p) => p.status === 'paid' && p.payment.payment_intent) ?? payments.data.find((p) => p.payment.payment_intent);
+      const paid =
+        payments.data.find((p) => p.status === 'paid' && p.payment.payment_intent) ?? payments.data.find((p) => p.payment.payment_intent);
       const intent = paid?.payment.payment_intent;
       paymentIntentId = typeof intent === 'string' ? intent : (intent?.id ?? null);
     }
     if (!paymentIntentId) throw new NoPaymentToRefundError(`Stripe invoice ${input.providerInvoiceId} has no payment to refund`);
-    const refund = await stripe.refunds.create({ payment_intent: paymentIntentId, amount: input.amountCents, metadata: input.metadata }, { idempotencyKey: input.idempotencyKey });
+    const refund = await stripe.refunds.create(
+      { payment_intent: paymentIntentId, amount: input.amountCents, metadata: input.metadata },
+      { idempotencyKey: input.idempotencyKey },
+    );
     return { refundId: refund.id, paymentIntentId };
   }
 

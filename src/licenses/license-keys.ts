@@ -22,7 +22,11 @@ export class LicenseActivationError extends Error {
   }
 }
 
-const stateOf = (row: Pick<Selectable<LicenseKeysTable>, 'active' | 'expires_at' | 'limit'>) => ({ active: row.active, expiresAt: row.expires_at, limit: row.limit });
+const stateOf = (row: Pick<Selectable<LicenseKeysTable>, 'active' | 'expires_at' | 'limit'>) => ({
+  active: row.active,
+  expiresAt: row.expires_at,
+  limit: row.limit,
+});
 
 /** SellApp's license key model (active and is_expired as 0/1, as the seed shows them). */
 export function licenseKeyView(row: Selectable<LicenseKeysTable>, now = new Date()) {
@@ -47,7 +51,14 @@ export function licenseKeyView(row: Selectable<LicenseKeysTable>, now = new Date
 }
 
 export function instanceView(row: Selectable<LicenseKeyInstancesTable>) {
-  return { id: row.id, license_key_id: row.license_key_id, name: row.name, store_id: row.store_id, created_at: laravelTime(row.created_at), updated_at: laravelTime(row.updated_at) };
+  return {
+    id: row.id,
+    license_key_id: row.license_key_id,
+    name: row.name,
+    store_id: row.store_id,
+    created_at: laravelTime(row.created_at),
+    updated_at: laravelTime(row.updated_at),
+  };
 }
 
 export async function loadLicenseKey(db: DbExecutor, storeId: number, id: number, lock = false) {
@@ -58,7 +69,8 @@ export async function loadLicenseKey(db: DbExecutor, storeId: number, id: number
   return row;
 }
 
-const byKey = (db: DbExecutor, storeId: number, key: string) => db.selectFrom('license_keys').selectAll().where('store_id', '=', storeId).where('key', '=', key.trim());
+const byKey = (db: DbExecutor, storeId: number, key: string) =>
+  db.selectFrom('license_keys').selectAll().where('store_id', '=', storeId).where('key', '=', key.trim());
 
 /**
  * One more activation of a key. The key row is locked while its instances are counted, so
@@ -69,13 +81,26 @@ export async function activateLicense(trx: DbExecutor, storeId: number, key: str
   const row = await byKey(trx, storeId, key).forUpdate().executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('License key');
   const name = instanceName.trim();
-  const existing = await trx.selectFrom('license_key_instances').selectAll().where('license_key_id', '=', row.id).where('name', '=', name).executeTakeFirst();
-  const { count } = await trx.selectFrom('license_key_instances').select((eb) => eb.fn.countAll<number>().as('count')).where('license_key_id', '=', row.id).executeTakeFirstOrThrow();
+  const existing = await trx
+    .selectFrom('license_key_instances')
+    .selectAll()
+    .where('license_key_id', '=', row.id)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  const { count } = await trx
+    .selectFrom('license_key_instances')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('license_key_id', '=', row.id)
+    .executeTakeFirstOrThrow();
   // A known instance still needs a usable key, but not a free slot.
   const problem = activationProblem(stateOf(row), existing ? 0 : Number(count), now);
   if (problem) throw new LicenseActivationError(problem, problem === 'license_limit_reached' ? 'instance_name' : 'license_key');
   if (existing) return existing;
-  return trx.insertInto('license_key_instances').values({ id: randomUUID(), license_key_id: row.id, store_id: storeId, name }).returningAll().executeTakeFirstOrThrow();
+  return trx
+    .insertInto('license_key_instances')
+    .values({ id: randomUUID(), license_key_id: row.id, store_id: storeId, name })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export type ValidationReason = 'not_found' | 'inactive' | 'expired' | 'instance_not_found' | null;
@@ -86,13 +111,34 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function validateLicense(db: DbExecutor, storeId: number, key: string, instanceId: string | undefined, now = new Date()) {
   const row = await byKey(db, storeId, key).executeTakeFirst();
   if (!row) return { valid: false, reason: 'not_found' as ValidationReason, license_key: null, instance: null };
-  const { count } = await db.selectFrom('license_key_instances').select((eb) => eb.fn.countAll<number>().as('count')).where('license_key_id', '=', row.id).executeTakeFirstOrThrow();
+  const { count } = await db
+    .selectFrom('license_key_instances')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('license_key_id', '=', row.id)
+    .executeTakeFirstOrThrow();
   // Instances are named by uuid: any other text names none (and must not reach a uuid column).
-  const instance = instanceId && UUID.test(instanceId)
-    ? await db.selectFrom('license_key_instances').selectAll().where('license_key_id', '=', row.id).where('id', '=', instanceId).executeTakeFirst()
-    : undefined;
-  const reason: ValidationReason = !row.active ? 'inactive' : isExpired(stateOf(row), now) ? 'expired' : !instance ? 'instance_not_found' : null;
-  return { valid: reason === null, reason, license_key: { ...licenseKeyView(row, now), instances_count: Number(count) }, instance: instance ? instanceView(instance) : null };
+  const instance =
+    instanceId && UUID.test(instanceId)
+      ? await db
+          .selectFrom('license_key_instances')
+          .selectAll()
+          .where('license_key_id', '=', row.id)
+          .where('id', '=', instanceId)
+          .executeTakeFirst()
+      : undefined;
+  const reason: ValidationReason = !row.active
+    ? 'inactive'
+    : isExpired(stateOf(row), now)
+      ? 'expired'
+      : !instance
+        ? 'instance_not_found'
+        : null;
+  return {
+    valid: reason === null,
+    reason,
+    license_key: { ...licenseKeyView(row, now), instances_count: Number(count) },
+    instance: instance ? instanceView(instance) : null,
+  };
 }
 
 export interface LicenseKeyChange {
@@ -118,9 +164,21 @@ export async function updateLicenseKey(trx: DbExecutor, storeId: number, id: num
     .returningAll()
     .executeTakeFirstOrThrow();
   if (limit !== null) {
-    const keep = await trx.selectFrom('license_key_instances').select('id').where('license_key_id', '=', row.id).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    const keep = await trx
+      .selectFrom('license_key_instances')
+      .select('id')
+      .where('license_key_id', '=', row.id)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     let removal = trx.deleteFrom('license_key_instances').where('license_key_id', '=', row.id);
-    if (keep.length > 0) removal = removal.where('id', 'not in', keep.map((k) => k.id));
+    if (keep.length > 0)
+      removal = removal.where(
+        'id',
+        'not in',
+        keep.map((k) => k.id),
+      );
     await removal.execute();
   }
   return updated;

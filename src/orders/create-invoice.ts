@@ -46,16 +46,32 @@ const QUANTITY_MESSAGES = {
  * required checkout questions are answered. Totals come from the pure domain code.
  */
 export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input: CreateInvoiceInput): Promise<number> {
-  if (input.lines.length === 0) throw new InvoiceRuleError('missing_field', 'An invoice needs at least one product variant', 'product_variants');
+  if (input.lines.length === 0)
+    throw new InvoiceRuleError('missing_field', 'An invoice needs at least one product variant', 'product_variants');
 
   const variantIds = input.lines.map((l) => l.variantId);
   const rows = await trx
     .selectFrom('product_variants as v')
     .innerJoin('products as p', 'p.id', 'v.product_id')
     .select([
-      'v.id', 'v.product_id', 'v.title', 'v.price_cents', 'v.currency', 'v.humble', 'v.minimum_purchase_quantity', 'v.maximum_purchase_quantity',
-      'v.other_settings', 'v.bulk_discount', 'v.payment_methods', 'v.deliverable_types', 'v.deliverable', 'v.pricing_type',
-      'p.title as product_title', 'p.visibility', 'p.status as product_status', 'p.additional_information',
+      'v.id',
+      'v.product_id',
+      'v.title',
+      'v.price_cents',
+      'v.currency',
+      'v.humble',
+      'v.minimum_purchase_quantity',
+      'v.maximum_purchase_quantity',
+      'v.other_settings',
+      'v.bulk_discount',
+      'v.payment_methods',
+      'v.deliverable_types',
+      'v.deliverable',
+      'v.pricing_type',
+      'p.title as product_title',
+      'p.visibility',
+      'p.status as product_status',
+      'p.additional_information',
     ])
     .where('v.store_id', '=', actor.storeId)
     .where('v.id', 'in', variantIds)
@@ -69,20 +85,34 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     const variant = byId.get(line.variantId);
     if (!variant) throw new InvoiceRuleError('variant_not_found', `No product variant ${line.variantId} for sale in this store`, param);
     if (!PURCHASABLE.has(variant.visibility) || variant.product_status === 'DRAFT') {
-      throw new InvoiceRuleError('not_for_sale', `"${variant.product_title}" cannot be bought (${variant.product_status === 'DRAFT' ? 'draft' : variant.visibility})`, param);
+      throw new InvoiceRuleError(
+        'not_for_sale',
+        `"${variant.product_title}" cannot be bought (${variant.product_status === 'DRAFT' ? 'draft' : variant.visibility})`,
+        param,
+      );
     }
     if (!variant.payment_methods.includes(input.paymentMethod)) {
-      throw new InvoiceRuleError('payment_method_not_accepted', `"${variant.title}" does not accept ${input.paymentMethod}`, 'payment_method');
+      throw new InvoiceRuleError(
+        'payment_method_not_accepted',
+        `"${variant.title}" does not accept ${input.paymentMethod}`,
+        'payment_method',
+      );
     }
     const problem = quantityProblem(line.quantity, {
       minimum: variant.minimum_purchase_quantity,
       maximum: variant.maximum_purchase_quantity,
       increments: Number(variant.other_settings.quantity_increments ?? 1),
     });
-    if (problem) throw new InvoiceRuleError(problem, `Quantity ${line.quantity} ${QUANTITY_MESSAGES[problem]} of "${variant.title}"`, `${param}.quantity`);
+    if (problem)
+      throw new InvoiceRuleError(
+        problem,
+        `Quantity ${line.quantity} ${QUANTITY_MESSAGES[problem]} of "${variant.title}"`,
+        `${param}.quantity`,
+      );
     if (variant.deliverable_types.includes('TEXT')) {
       const stock = await availableCount(trx, variant.id);
-      if (stock < line.quantity) throw new InvoiceRuleError('out_of_stock', `Only ${stock} of "${variant.title}" left`, `${param}.quantity`);
+      if (stock < line.quantity)
+        throw new InvoiceRuleError('out_of_stock', `Only ${stock} of "${variant.title}" left`, `${param}.quantity`);
     } else if (variant.deliverable.stock !== null && variant.deliverable.stock !== undefined && variant.deliverable.stock < line.quantity) {
       throw new InvoiceRuleError('out_of_stock', `Only ${variant.deliverable.stock} of "${variant.title}" left`, `${param}.quantity`);
     }
@@ -102,25 +132,41 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
   const recurring = input.lines.find((l) => byId.get(l.variantId)!.pricing_type === 'SUBSCRIPTION');
   if (recurring) {
     const param = `product_variants.${recurring.variantId}`;
-    if (input.lines.length > 1) throw new InvoiceRuleError('subscription_not_alone', 'A subscription must be the only product variant of its invoice', param);
+    if (input.lines.length > 1)
+      throw new InvoiceRuleError('subscription_not_alone', 'A subscription must be the only product variant of its invoice', param);
     if (!SUBSCRIPTION_METHODS.has(input.paymentMethod)) {
-      throw new InvoiceRuleError('payment_method_not_accepted', `Subscriptions are paid with ${[...SUBSCRIPTION_METHODS].join(' or ')}, not ${input.paymentMethod}`, 'payment_method');
+      throw new InvoiceRuleError(
+        'payment_method_not_accepted',
+        `Subscriptions are paid with ${[...SUBSCRIPTION_METHODS].join(' or ')}, not ${input.paymentMethod}`,
+        'payment_method',
+      );
     }
   }
 
   const first = byId.get(input.lines[0]!.variantId)!;
   if (input.extra) {
-    if (!input.lines.some((l) => byId.get(l.variantId)!.humble)) throw new InvoiceRuleError('extra_not_allowed', 'None of these variants is pay-what-you-want', 'extra');
-    if (input.extra.currency.toUpperCase() !== first.currency) throw new InvoiceRuleError('invalid_field', `extra must be in ${first.currency}`, 'extra.currency');
+    if (!input.lines.some((l) => byId.get(l.variantId)!.humble))
+      throw new InvoiceRuleError('extra_not_allowed', 'None of these variants is pay-what-you-want', 'extra');
+    if (input.extra.currency.toUpperCase() !== first.currency)
+      throw new InvoiceRuleError('invalid_field', `extra must be in ${first.currency}`, 'extra.currency');
   }
   const lineInputs = input.lines.map((l) => {
     const v = byId.get(l.variantId)!;
     return { unitPriceCents: v.price_cents, quantity: l.quantity, bulkDiscount: v.bulk_discount };
   });
   const coupon = input.coupon
-    ? await applicableCoupon(trx, actor.storeId, input.coupon, input.lines.map((l, i) => ({ productId: byId.get(l.variantId)!.product_id, netCents: lineTotals(lineInputs[i]!).netCents })))
+    ? await applicableCoupon(
+        trx,
+        actor.storeId,
+        input.coupon,
+        input.lines.map((l, i) => ({ productId: byId.get(l.variantId)!.product_id, netCents: lineTotals(lineInputs[i]!).netCents })),
+      )
     : null;
-  const totals = invoiceTotals({ lines: lineInputs, extraCents: input.extra?.amount ?? 0, couponDiscountCents: coupon?.discountCents ?? 0 });
+  const totals = invoiceTotals({
+    lines: lineInputs,
+    extraCents: input.extra?.amount ?? 0,
+    couponDiscountCents: coupon?.discountCents ?? 0,
+  });
   if (input.free) {
     totals.couponDiscountCents = 0;
     totals.subtotalCents = 0;
@@ -131,7 +177,12 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
 
   const attribution = input.free
     ? null
-    : await attributeInvoice(trx, actor.storeId, { affiliateCode: input.affiliate, visitorId: input.visitorId, customerEmail: input.customerEmail, couponAffiliateId: coupon?.affiliateId ?? null });
+    : await attributeInvoice(trx, actor.storeId, {
+        affiliateCode: input.affiliate,
+        visitorId: input.visitorId,
+        customerEmail: input.customerEmail,
+        couponAffiliateId: coupon?.affiliateId ?? null,
+      });
 
   const store = await trx.selectFrom('stores').select('invoice_ttl_seconds').where('id', '=', actor.storeId).executeTakeFirstOrThrow();
   const invoice = await trx

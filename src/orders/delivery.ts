@@ -26,18 +26,34 @@ export interface StepState {
 
 /** One step per line and deliverable type; creating them twice finds the first ones. */
 export async function planDelivery(db: Db, invoiceId: number): Promise<StepState[]> {
-  const lines = await db.selectFrom('invoice_lines').select(['id', 'deliverable_types']).where('invoice_id', '=', invoiceId).orderBy('id').execute();
+  const lines = await db
+    .selectFrom('invoice_lines')
+    .select(['id', 'deliverable_types'])
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('id')
+    .execute();
   const wanted = lines.flatMap((line) =>
-    line.deliverable_types.filter((t) => KIND_OF_TYPE[t]).map((t) => ({ invoice_id: invoiceId, line_id: line.id, kind: KIND_OF_TYPE[t]!, reason: null, result: null })),
+    line.deliverable_types
+      .filter((t) => KIND_OF_TYPE[t])
+      .map((t) => ({ invoice_id: invoiceId, line_id: line.id, kind: KIND_OF_TYPE[t]!, reason: null, result: null })),
   );
   if (wanted.length > 0) {
-    await db.insertInto('delivery_steps').values(wanted).onConflict((oc) => oc.constraint('delivery_steps_line_kind_uq').doNothing()).execute();
+    await db
+      .insertInto('delivery_steps')
+      .values(wanted)
+      .onConflict((oc) => oc.constraint('delivery_steps_line_kind_uq').doNothing())
+      .execute();
   }
   return listSteps(db, invoiceId);
 }
 
 export async function listSteps(db: Db, invoiceId: number): Promise<StepState[]> {
-  return db.selectFrom('delivery_steps').select(['id', 'kind', 'status', 'reason']).where('invoice_id', '=', invoiceId).orderBy('id').execute();
+  return db
+    .selectFrom('delivery_steps')
+    .select(['id', 'kind', 'status', 'reason'])
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('id')
+    .execute();
 }
 
 export interface DeliveryContext {
@@ -54,11 +70,29 @@ async function loadStep(db: Db, stepId: number) {
     .innerJoin('invoices as i', 'i.id', 's.invoice_id')
     .innerJoin('product_variants as v', 'v.id', 'l.variant_id')
     .select([
-      's.id', 's.kind', 's.status', 's.result', 's.invoice_id', 's.line_id',
-      'l.quantity', 'l.variant_id', 'l.product_id', 'l.title', 'l.additional_information', 'l.total_cents',
-      'i.store_id', 'i.livemode', 'i.customer_email', 'i.currency', 'i.payment_method', 'i.subscription_id',
-      sql<boolean>`coalesce((select entitlements_revoked_at is not null from subscriptions where subscriptions.id = i.subscription_id), false)`.as('subscription_ended'),
-      'v.deliverable', 'v.product_id as variant_product_id',
+      's.id',
+      's.kind',
+      's.status',
+      's.result',
+      's.invoice_id',
+      's.line_id',
+      'l.quantity',
+      'l.variant_id',
+      'l.product_id',
+      'l.title',
+      'l.additional_information',
+      'l.total_cents',
+      'i.store_id',
+      'i.livemode',
+      'i.customer_email',
+      'i.currency',
+      'i.payment_method',
+      'i.subscription_id',
+      sql<boolean>`coalesce((select entitlements_revoked_at is not null from subscriptions where subscriptions.id = i.subscription_id), false)`.as(
+        'subscription_ended',
+      ),
+      'v.deliverable',
+      'v.product_id as variant_product_id',
       sql<string>`(select slug from stores where stores.id = i.store_id)`.as('store_slug'),
     ])
     .where('s.id', '=', stepId)
@@ -72,12 +106,23 @@ type LoadedStep = Awaited<ReturnType<typeof loadStep>>;
  * retried activity never hands over (or claims, or calls) twice. Permanent problems throw
  * PermanentDeliveryError; anything else may be retried.
  */
-export async function runStep(ctx: DeliveryContext, stepId: number): Promise<{ status: DeliveryStepStatus; result: Record<string, unknown> | null }> {
+export async function runStep(
+  ctx: DeliveryContext,
+  stepId: number,
+): Promise<{ status: DeliveryStepStatus; result: Record<string, unknown> | null }> {
   const step = await loadStep(ctx.db, stepId);
   if (step.status === 'delivered' || step.status === 'skipped') return { status: step.status, result: step.result };
-  await ctx.db.updateTable('delivery_steps').set({ status: 'running', attempts: sql`attempts + 1`, updated_at: new Date() }).where('id', '=', stepId).execute();
+  await ctx.db
+    .updateTable('delivery_steps')
+    .set({ status: 'running', attempts: sql`attempts + 1`, updated_at: new Date() })
+    .where('id', '=', stepId)
+    .execute();
   const result = await deliver(ctx, step);
-  await ctx.db.updateTable('delivery_steps').set({ status: 'delivered', reason: null, result: JSON.stringify(result), updated_at: new Date() }).where('id', '=', stepId).execute();
+  await ctx.db
+    .updateTable('delivery_steps')
+    .set({ status: 'delivered', reason: null, result: JSON.stringify(result), updated_at: new Date() })
+    .where('id', '=', stepId)
+    .execute();
   return { status: 'delivered', result };
 }
 
@@ -94,7 +139,8 @@ async function deliver(ctx: DeliveryContext, step: LoadedStep): Promise<Record<s
         });
         return { serials };
       } catch (error) {
-        if (error instanceof OutOfStockError) throw new PermanentDeliveryError(`Out of stock: ${error.available} serial(s) left, ${error.requested} needed`);
+        if (error instanceof OutOfStockError)
+          throw new PermanentDeliveryError(`Out of stock: ${error.available} serial(s) left, ${error.requested} needed`);
         throw error;
       }
     case 'license_keys': {
@@ -119,7 +165,12 @@ async function deliver(ctx: DeliveryContext, step: LoadedStep): Promise<Record<s
           .onConflict((oc) => oc.column('issue_key').doNothing())
           .execute();
       }
-      const keys = await ctx.db.selectFrom('license_keys').select('key').where('issue_key', 'like', `${claimKey}/unit-%`).orderBy('id').execute();
+      const keys = await ctx.db
+        .selectFrom('license_keys')
+        .select('key')
+        .where('issue_key', 'like', `${claimKey}/unit-%`)
+        .orderBy('id')
+        .execute();
       return { license_keys: keys.map((k) => k.key) };
     }
     case 'manual':
@@ -140,8 +191,20 @@ async function deliver(ctx: DeliveryContext, step: LoadedStep): Promise<Record<s
         allowPrivate: ctx.allowPrivateNetworks,
         payload: {
           event: 'order.delivery',
-          invoice: { id: step.invoice_id, customer_email: step.customer_email, payment_method: step.payment_method, currency: step.currency, livemode: step.livemode },
-          product_variant: { id: step.variant_id, product_id: step.product_id, title: step.title, quantity: step.quantity, total: String(step.total_cents) },
+          invoice: {
+            id: step.invoice_id,
+            customer_email: step.customer_email,
+            payment_method: step.payment_method,
+            currency: step.currency,
+            livemode: step.livemode,
+          },
+          product_variant: {
+            id: step.variant_id,
+            product_id: step.product_id,
+            title: step.title,
+            quantity: step.quantity,
+            total: String(step.total_cents),
+          },
           additional_information: step.additional_information,
         },
       });
@@ -158,19 +221,32 @@ async function deliver(ctx: DeliveryContext, step: LoadedStep): Promise<Record<s
 }
 
 export async function markStepFailed(db: Db, stepId: number, reason: string): Promise<void> {
-  await db.updateTable('delivery_steps').set({ status: 'failed', reason: reason.slice(0, 1000), updated_at: new Date() }).where('id', '=', stepId).where('status', '!=', 'delivered').execute();
+  await db
+    .updateTable('delivery_steps')
+    .set({ status: 'failed', reason: reason.slice(0, 1000), updated_at: new Date() })
+    .where('id', '=', stepId)
+    .where('status', '!=', 'delivered')
+    .execute();
 }
 
 /** Ops retry: failed steps (or the named ones) go back to pending. */
 export async function resetSteps(db: Db, invoiceId: number, kinds?: DeliveryStepKind[]): Promise<StepState[]> {
-  let query = db.updateTable('delivery_steps').set({ status: 'pending', reason: null, updated_at: new Date() }).where('invoice_id', '=', invoiceId).where('status', '=', 'failed');
+  let query = db
+    .updateTable('delivery_steps')
+    .set({ status: 'pending', reason: null, updated_at: new Date() })
+    .where('invoice_id', '=', invoiceId)
+    .where('status', '=', 'failed');
   if (kinds?.length) query = query.where('kind', 'in', kinds);
   await query.execute();
   return listSteps(db, invoiceId);
 }
 
 export async function skipSteps(db: Db, invoiceId: number, kinds?: DeliveryStepKind[]): Promise<StepState[]> {
-  let query = db.updateTable('delivery_steps').set({ status: 'skipped', updated_at: new Date() }).where('invoice_id', '=', invoiceId).where('status', '=', 'failed');
+  let query = db
+    .updateTable('delivery_steps')
+    .set({ status: 'skipped', updated_at: new Date() })
+    .where('invoice_id', '=', invoiceId)
+    .where('status', '=', 'failed');
   if (kinds?.length) query = query.where('kind', 'in', kinds);
   await query.execute();
   return listSteps(db, invoiceId);

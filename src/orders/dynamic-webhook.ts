@@ -30,24 +30,29 @@ export async function callDynamicWebhook(input: {
   const body = JSON.stringify(input.payload);
   let response: Response;
   try {
-    response = await guardedFetch(input.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Sellflow-Delivery/1.0',
-        signature: createHmac('sha256', input.secret).update(body).digest('hex'),
-        'idempotency-key': input.idempotencyKey,
+    response = await guardedFetch(
+      input.url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Sellflow-Delivery/1.0',
+          signature: createHmac('sha256', input.secret).update(body).digest('hex'),
+          'idempotency-key': input.idempotencyKey,
+        },
+        body,
+        signal: AbortSignal.timeout(DYNAMIC_TIMEOUT_MS),
       },
-      body,
-      signal: AbortSignal.timeout(DYNAMIC_TIMEOUT_MS),
-    }, { allowPrivate: input.allowPrivate });
+      { allowPrivate: input.allowPrivate },
+    );
   } catch (error) {
     if (error instanceof BlockedDestinationError) throw new PermanentDeliveryError(error.message);
     throw new TransientDeliveryError(`The seller's endpoint did not answer: ${error instanceof Error ? error.message : String(error)}`);
   }
   const text = (await response.text()).slice(0, 100_000);
   if (response.status >= 500) throw new TransientDeliveryError(`The seller's endpoint answered ${response.status}`);
-  if (response.status < 200 || response.status >= 300) throw new PermanentDeliveryError(`The seller's endpoint answered ${response.status}: ${text.slice(0, 200)}`);
+  if (response.status < 200 || response.status >= 300)
+    throw new PermanentDeliveryError(`The seller's endpoint answered ${response.status}: ${text.slice(0, 200)}`);
   const contentType = response.headers.get('content-type') ?? '';
   if (contentType.includes('json') || text.trim().startsWith('{')) {
     try {

@@ -5,7 +5,16 @@ type InvoiceQuery = SelectQueryBuilder<Database, 'invoices', object>;
 
 export interface InvoiceFilters {
   search?: string;
-  search_by: 'default' | 'transaction_id' | 'serial_code' | 'additional_info' | 'product_name' | 'discord_data' | 'crypto_txid' | 'crypto_address' | 'coupon_code';
+  search_by:
+    | 'default'
+    | 'transaction_id'
+    | 'serial_code'
+    | 'additional_info'
+    | 'product_name'
+    | 'discord_data'
+    | 'crypto_txid'
+    | 'crypto_address'
+    | 'coupon_code';
   id?: string;
   email?: string;
   transaction_id?: string;
@@ -70,7 +79,9 @@ export function applyInvoiceFilters(query: InvoiceQuery, f: InvoiceFilters): Inv
         q = q.where('coupon_code', '=', s);
         break;
       default:
-        q = q.where((eb) => eb.or([eb('customer_email', 'ilike', contains(s)), eb(sql<string>`invoices.id::text`, '=', s), byLine('title', s)]));
+        q = q.where((eb) =>
+          eb.or([eb('customer_email', 'ilike', contains(s)), eb(sql<string>`invoices.id::text`, '=', s), byLine('title', s)]),
+        );
     }
   }
   return q;

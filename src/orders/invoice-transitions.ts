@@ -10,9 +10,19 @@ import type { EventType } from '../events/catalog';
 import { recordEvent } from '../events/record';
 import { InvoiceStatusConflictError } from './errors';
 
-const AFFILIATE_CLAWBACKS: Partial<Record<InvoiceStatus, string>> = { REFUNDED: 'refunded', REVERSED: 'reversed', DISPUTING: 'disputed', VOIDED: 'voided' };
+const AFFILIATE_CLAWBACKS: Partial<Record<InvoiceStatus, string>> = {
+  REFUNDED: 'refunded',
+  REVERSED: 'reversed',
+  DISPUTING: 'disputed',
+  VOIDED: 'voided',
+};
 /** Community access bought with money that went back ends with it. */
-const GRANT_REVOCATIONS: Partial<Record<InvoiceStatus, RevokeReason>> = { REFUNDED: 'refunded', REVERSED: 'refunded', DISPUTING: 'disputed', VOIDED: 'ops' };
+const GRANT_REVOCATIONS: Partial<Record<InvoiceStatus, RevokeReason>> = {
+  REFUNDED: 'refunded',
+  REVERSED: 'refunded',
+  DISPUTING: 'disputed',
+  VOIDED: 'ops',
+};
 
 /**
  * A payment window closed: PENDING / PARTIAL / REVIEW → VOIDED. An invoice paid meanwhile (by
@@ -84,11 +94,21 @@ export async function transitionInvoice(
   if (revocation) await requestGrantRevocation(trx, { invoiceId }, revocation);
   if (current === 'DISPUTING' && to === 'COMPLETED') await restoreReferral(trx, invoiceId);
   if (options.event) {
-    await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: options.event, data: { id: invoiceId, status: to } });
+    await recordEvent(trx, {
+      storeId: invoice.store_id,
+      livemode: invoice.livemode,
+      type: options.event,
+      data: { id: invoiceId, status: to },
+    });
   }
   // A charge's own status (PENDING / COMPLETED / VOIDED) moved: its seller webhook hears of it.
   if (invoice.kind === 'CHARGE' && chargeStatus(current) !== chargeStatus(to)) {
-    await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: 'charge.updated', data: { id: invoiceId, status: chargeStatus(to) } });
+    await recordEvent(trx, {
+      storeId: invoice.store_id,
+      livemode: invoice.livemode,
+      type: 'charge.updated',
+      data: { id: invoiceId, status: chargeStatus(to) },
+    });
   }
   return { changed: true, status: to };
 }

@@ -19,9 +19,19 @@ export async function loadInvoiceRows(db: Db, storeId: number, ids: number[]) {
 export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
   const rows = await loadInvoiceRows(db, storeId, ids);
   if (rows.length === 0) return [];
-  const lines = await db.selectFrom('invoice_lines').select(['id', 'invoice_id', 'variant_id', 'product_id', 'title', 'quantity']).where('invoice_id', 'in', ids).orderBy('id').execute();
+  const lines = await db
+    .selectFrom('invoice_lines')
+    .select(['id', 'invoice_id', 'variant_id', 'product_id', 'title', 'quantity'])
+    .where('invoice_id', 'in', ids)
+    .orderBy('id')
+    .execute();
   const steps = await db.selectFrom('delivery_steps').selectAll().where('invoice_id', 'in', ids).orderBy('id').execute();
-  const replacements = await db.selectFrom('invoices').select(['id', 'replacement_of']).where('replacement_of', 'in', ids).orderBy('id').execute();
+  const replacements = await db
+    .selectFrom('invoices')
+    .select(['id', 'replacement_of'])
+    .where('replacement_of', 'in', ids)
+    .orderBy('id')
+    .execute();
   const grants = await grantSummaries(db, ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
@@ -43,8 +53,18 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
             },
             type: invoice.payment_method,
           },
-          subtotal: money(invoice.subtotal_cents - invoice.coupon_discount_cents - invoice.method_adjustment_cents, invoice.currency, invoice.units),
-          coupon: invoice.coupon_id ? { id: invoice.coupon_id, code: invoice.coupon_code, discount: money(invoice.coupon_discount_cents, invoice.currency, invoice.units) } : null,
+          subtotal: money(
+            invoice.subtotal_cents - invoice.coupon_discount_cents - invoice.method_adjustment_cents,
+            invoice.currency,
+            invoice.units,
+          ),
+          coupon: invoice.coupon_id
+            ? {
+                id: invoice.coupon_id,
+                code: invoice.coupon_code,
+                discount: money(invoice.coupon_discount_cents, invoice.currency, invoice.units),
+              }
+            : null,
           expires_at: laravelTime(invoice.expires_at),
           full_price: money(invoice.total_cents, invoice.currency, invoice.units),
           original_amount: money(invoice.subtotal_cents, invoice.currency, invoice.units),
@@ -94,7 +114,15 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
         // The Community Access panel in brief; GET …/community has the history and the links.
         community_access: grants
           .filter((g) => g.invoice_id === invoice.id)
-          .map((g) => ({ id: g.id, platform: g.platform, space: g.space_name, status: g.status, reason: g.reason, invite_url: g.invite_url, updated_at: laravelTime(g.updated_at) })),
+          .map((g) => ({
+            id: g.id,
+            platform: g.platform,
+            space: g.space_name,
+            status: g.status,
+            reason: g.reason,
+            invite_url: g.invite_url,
+            updated_at: laravelTime(g.updated_at),
+          })),
       };
     });
 }
@@ -108,10 +136,15 @@ export async function deliverablesView(db: Db, storage: ObjectStorage, invoiceId
     .where('l.invoice_id', '=', invoiceId)
     .orderBy('l.id')
     .execute();
-  const steps = await db.selectFrom('delivery_steps').select(['line_id', 'kind', 'status', 'result']).where('invoice_id', '=', invoiceId).execute();
+  const steps = await db
+    .selectFrom('delivery_steps')
+    .select(['line_id', 'kind', 'status', 'result'])
+    .where('invoice_id', '=', invoiceId)
+    .execute();
   const out = [];
   for (const line of lines) {
-    const delivered = (kind: string) => steps.find((s) => s.line_id === line.id && s.kind === kind && s.status === 'delivered')?.result ?? null;
+    const delivered = (kind: string) =>
+      steps.find((s) => s.line_id === line.id && s.kind === kind && s.status === 'delivered')?.result ?? null;
     const files = (delivered('downloads')?.files as { storageKey: string; fileName: string }[] | undefined) ?? [];
     const links = await Promise.all(files.map(async (f) => (await storage.presignDownload(f.storageKey, f.fileName)).url));
     const answers = line.additional_information as Record<string, unknown>;

@@ -52,11 +52,23 @@ export class OrderWorkflows {
   }
 
   async paymentReceived(invoice: OrderRef, source: string): Promise<void> {
-    await ignoreEnded(this.client.workflow.signalWithStart('order', { ...startOptions(invoice, this.taskQueue), signal: paymentReceivedSignal, signalArgs: [{ source }] }));
+    await ignoreEnded(
+      this.client.workflow.signalWithStart('order', {
+        ...startOptions(invoice, this.taskQueue),
+        signal: paymentReceivedSignal,
+        signalArgs: [{ source }],
+      }),
+    );
   }
 
   async voidRequested(invoice: OrderRef): Promise<void> {
-    await ignoreEnded(this.client.workflow.signalWithStart('order', { ...startOptions(invoice, this.taskQueue), signal: voidRequestedSignal, signalArgs: [] }));
+    await ignoreEnded(
+      this.client.workflow.signalWithStart('order', {
+        ...startOptions(invoice, this.taskQueue),
+        signal: voidRequestedSignal,
+        signalArgs: [],
+      }),
+    );
   }
 
   async retry(invoice: OrderRef, kinds?: StepKind[]): Promise<void> {

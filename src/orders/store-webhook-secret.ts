@@ -8,7 +8,12 @@ export async function storeWebhookSecret(db: DbExecutor, box: SecretBox, storeId
   if (row.webhook_secret_encrypted) return box.open(row.webhook_secret_encrypted);
   const secret = `whsec_${randomBytes(24).toString('hex')}`;
   // Two first uses at once: the first write wins and both read it back.
-  await db.updateTable('stores').set({ webhook_secret_encrypted: box.seal(secret) }).where('id', '=', storeId).where('webhook_secret_encrypted', 'is', null).execute();
+  await db
+    .updateTable('stores')
+    .set({ webhook_secret_encrypted: box.seal(secret) })
+    .where('id', '=', storeId)
+    .where('webhook_secret_encrypted', 'is', null)
+    .execute();
   const stored = await db.selectFrom('stores').select('webhook_secret_encrypted').where('id', '=', storeId).executeTakeFirstOrThrow();
   return box.open(stored.webhook_secret_encrypted!);
 }

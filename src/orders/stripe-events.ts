@@ -136,7 +136,14 @@ async function settle(trx: DbExecutor, event: Stripe.Event, invoiceId: number, s
 
 /** A refund or dispute of a payment that is not this invoice's (other mode, other payment) changes nothing. */
 /** The invoice a refund or dispute is about, when it is ours and of the event's mode; otherwise why not goes on the outcome. */
-async function paidInvoiceOf(trx: DbExecutor, storeId: number, event: Stripe.Event, paymentIntent: string | null, metadataId: string | undefined, outcome: StripeEventOutcome) {
+async function paidInvoiceOf(
+  trx: DbExecutor,
+  storeId: number,
+  event: Stripe.Event,
+  paymentIntent: string | null,
+  metadataId: string | undefined,
+  outcome: StripeEventOutcome,
+) {
   const invoice = await invoiceOfPayment(trx, storeId, paymentIntent, metadataId);
   if (!invoice) return null;
   outcome.invoiceId = invoice.id;
@@ -302,10 +309,18 @@ export async function applyStripeEvent(db: Db, storeId: number, event: Stripe.Ev
  */
 async function oweEngine(trx: DbExecutor, event: Stripe.Event, outcome: StripeEventOutcome): Promise<StripeEventOutcome> {
   if (outcome.paid) {
-    outcome.intents.push(await recordIntent(trx, { kind: 'order.payment_received', subjectId: outcome.paid.id, detail: { source: `stripe:${event.id}` } }));
+    outcome.intents.push(
+      await recordIntent(trx, { kind: 'order.payment_received', subjectId: outcome.paid.id, detail: { source: `stripe:${event.id}` } }),
+    );
   }
   if (outcome.subscriptionId) {
-    outcome.intents.push(await recordIntent(trx, { kind: 'subscription.changed', subjectId: outcome.subscriptionId, detail: { reason: `stripe:${event.type}` } }));
+    outcome.intents.push(
+      await recordIntent(trx, {
+        kind: 'subscription.changed',
+        subjectId: outcome.subscriptionId,
+        detail: { reason: `stripe:${event.type}` },
+      }),
+    );
   }
   return outcome;
 }

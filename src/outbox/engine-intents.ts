@@ -33,7 +33,13 @@ export const RELAY_AFTER_MS = 2_000;
 export async function recordIntent(trx: DbExecutor, intent: EngineIntent): Promise<number> {
   const row = await trx
     .insertInto('engine_intents')
-    .values({ kind: intent.kind, subject_id: intent.subjectId, detail: JSON.stringify(intent.detail ?? {}), delivered_at: null, last_error: null })
+    .values({
+      kind: intent.kind,
+      subject_id: intent.subjectId,
+      detail: JSON.stringify(intent.detail ?? {}),
+      delivered_at: null,
+      last_error: null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -41,7 +47,12 @@ export async function recordIntent(trx: DbExecutor, intent: EngineIntent): Promi
 
 async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId: number, detail: Record<string, string>): Promise<void> {
   const orders = new OrderWorkflows(engine.client, engine.taskQueue);
-  const invoice = () => engine.db.selectFrom('invoices').select(['id', 'store_id', 'expires_at', 'status']).where('id', '=', subjectId).executeTakeFirstOrThrow();
+  const invoice = () =>
+    engine.db
+      .selectFrom('invoices')
+      .select(['id', 'store_id', 'expires_at', 'status'])
+      .where('id', '=', subjectId)
+      .executeTakeFirstOrThrow();
   switch (kind) {
     case 'order.start':
       try {
@@ -57,7 +68,11 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
     case 'crypto.start':
       return startCryptoPaymentWorkflow(engine.client, engine.taskQueue, engine.crypto, subjectId);
     case 'subscription.changed': {
-      const subscription = await engine.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', subjectId).executeTakeFirstOrThrow();
+      const subscription = await engine.db
+        .selectFrom('subscriptions')
+        .select(['id', 'store_id', 'status'])
+        .where('id', '=', subjectId)
+        .executeTakeFirstOrThrow();
       return subscriptionChanged(engine.client, engine.taskQueue, subscription, detail.reason ?? 'outbox');
     }
   }
@@ -73,12 +88,19 @@ export async function deliverIntents(engine: EngineConnection, which: { ids: num
   query =
     'ids' in which
       ? query.where('id', 'in', which.ids.length > 0 ? which.ids : [-1])
-      : query.where('created_at', '<', new Date(Date.now() - RELAY_AFTER_MS)).orderBy('id').limit(which.pending);
+      : query
+          .where('created_at', '<', new Date(Date.now() - RELAY_AFTER_MS))
+          .orderBy('id')
+          .limit(which.pending);
   let delivered = 0;
   for (const intent of await query.execute()) {
     try {
       await send(engine, intent.kind, intent.subject_id, intent.detail);
-      await engine.db.updateTable('engine_intents').set({ delivered_at: new Date(), last_error: null }).where('id', '=', intent.id).execute();
+      await engine.db
+        .updateTable('engine_intents')
+        .set({ delivered_at: new Date(), last_error: null })
+        .where('id', '=', intent.id)
+        .execute();
       delivered += 1;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -96,7 +118,10 @@ export async function deliverIntents(engine: EngineConnection, which: { ids: num
  * Runs `change` in a transaction that also records what the engine must hear of it, then
  * tells the engine. The change is the answer; the telling may fall to the relay.
  */
-export async function commitAndTell<T>(engine: EngineConnection, change: (trx: DbTransaction) => Promise<{ value: T; intents: EngineIntent[] }>): Promise<T> {
+export async function commitAndTell<T>(
+  engine: EngineConnection,
+  change: (trx: DbTransaction) => Promise<{ value: T; intents: EngineIntent[] }>,
+): Promise<T> {
   const { value, ids } = await engine.db.transaction().execute(async (trx) => {
     const { value, intents } = await change(trx);
     const ids: number[] = [];

@@ -6,7 +6,6 @@ import { LocalFileStore } from './local-file-store';
 import { DOWNLOAD_URL_TTL_SECONDS, type ObjectStorage, UPLOAD_URL_TTL_SECONDS } from './object-storage';
 import { type SignedGrant, signGrant } from './signed-url';
 
-
 function loadOrCreateSecret(config: Config): string {
   if (config.storage.signingSecret) return config.storage.signingSecret;
   try {
@@ -47,7 +46,12 @@ export class LocalObjectStorage implements ObjectStorage {
     return `${this.baseUrl}/files/${grant.key.split('/').map(encodeURIComponent).join('/')}?${query}`;
   }
 
-  async presignUpload(key: string, contentType: string, contentLength: number, now = Date.now()): Promise<{ url: string; expiresAt: Date }> {
+  async presignUpload(
+    key: string,
+    contentType: string,
+    contentLength: number,
+    now = Date.now(),
+  ): Promise<{ url: string; expiresAt: Date }> {
     const expires = Math.floor(now / 1000) + UPLOAD_URL_TTL_SECONDS;
     return { url: this.url({ method: 'PUT', key, expires, contentType, contentLength }), expiresAt: new Date(expires * 1000) };
   }

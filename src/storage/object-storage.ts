@@ -20,5 +20,7 @@ export function storeNamespace(storeId: number): string {
 
 export function isInNamespace(key: string, storeId: number): boolean {
   const prefix = storeNamespace(storeId);
-  return key.startsWith(prefix) && key.length > prefix.length && !key.split('/').some((part) => part === '..' || part === '.' || part === '');
+  return (
+    key.startsWith(prefix) && key.length > prefix.length && !key.split('/').some((part) => part === '..' || part === '.' || part === '')
+  );
 }

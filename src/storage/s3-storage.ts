@@ -28,7 +28,12 @@ export class S3ObjectStorage implements ObjectStorage {
   }
 
   async presignUpload(key: string, contentType: string, contentLength: number, now = Date.now()) {
-    const command = new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, ContentType: contentType, ContentLength: contentLength });
+    const command = new PutObjectCommand({
+      Bucket: this.settings.bucket,
+      Key: key,
+      ContentType: contentType,
+      ContentLength: contentLength,
+    });
     const url = await getSignedUrl(this.client, command, { expiresIn: UPLOAD_URL_TTL_SECONDS, signingDate: new Date(now) });
     return { url, expiresAt: new Date(now + UPLOAD_URL_TTL_SECONDS * 1000) };
   }

@@ -21,7 +21,16 @@ export interface ReconcileContext {
 }
 
 export interface Repair {
-  problem: 'missing_workflow' | 'provider_canceled' | 'provider_still_billing' | 'provider_past_due' | 'cancel_flag_differs' | 'cancel_not_sent' | 'provider_missing' | 'provider_unreachable' | 'check_failed';
+  problem:
+    | 'missing_workflow'
+    | 'provider_canceled'
+    | 'provider_still_billing'
+    | 'provider_past_due'
+    | 'cancel_flag_differs'
+    | 'cancel_not_sent'
+    | 'provider_missing'
+    | 'provider_unreachable'
+    | 'check_failed';
   action: 'workflow_started' | 'canceled' | 'cancel_at_provider' | 'marked_past_due' | 'adopted_provider_flag' | 'reported';
   detail: Record<string, unknown>;
 }
@@ -48,16 +57,32 @@ function compare(row: Row, remote: ProviderSubscription): { repair: Repair; chan
   const ended = hasEnded(row.status);
   const at = new Date();
   const detail = { provider_status: remote.status, our_status: row.status };
-  if (!ended && PROVIDER_ENDED.has(remote.status)) return { repair: { problem: 'provider_canceled', action: 'canceled', detail }, change: { kind: 'deleted', at } };
+  if (!ended && PROVIDER_ENDED.has(remote.status))
+    return { repair: { problem: 'provider_canceled', action: 'canceled', detail }, change: { kind: 'deleted', at } };
   if (ended && !PROVIDER_ENDED.has(remote.status) && row.provider_ended_at) {
     return { repair: { problem: 'provider_still_billing', action: 'cancel_at_provider', detail }, reopenProvider: true };
   }
   if (ended) return null;
-  const updated: ProviderChange = { kind: 'updated', providerStatus: remote.status, periodStart: remote.periodStart, periodEnd: remote.periodEnd, cancelAtPeriodEnd: remote.cancelAtPeriodEnd, at };
-  if ((remote.status === 'past_due' || remote.status === 'unpaid') && row.status === 'ACTIVE') return { repair: { problem: 'provider_past_due', action: 'marked_past_due', detail }, change: updated };
+  const updated: ProviderChange = {
+    kind: 'updated',
+    providerStatus: remote.status,
+    periodStart: remote.periodStart,
+    periodEnd: remote.periodEnd,
+    cancelAtPeriodEnd: remote.cancelAtPeriodEnd,
+    at,
+  };
+  if ((remote.status === 'past_due' || remote.status === 'unpaid') && row.status === 'ACTIVE')
+    return { repair: { problem: 'provider_past_due', action: 'marked_past_due', detail }, change: updated };
   // A cancellation we have not sent yet is ours to send, not a disagreement.
   if (remote.cancelAtPeriodEnd !== row.cancel_at_period_end && !row.cancel_request && !row.cancellation_in_progress) {
-    return { repair: { problem: 'cancel_flag_differs', action: 'adopted_provider_flag', detail: { ...detail, provider_cancel_at_period_end: remote.cancelAtPeriodEnd } }, change: updated };
+    return {
+      repair: {
+        problem: 'cancel_flag_differs',
+        action: 'adopted_provider_flag',
+        detail: { ...detail, provider_cancel_at_period_end: remote.cancelAtPeriodEnd },
+      },
+      change: updated,
+    };
   }
   return null;
 }
@@ -72,8 +97,12 @@ export async function reconcileSubscription(ctx: ReconcileContext, subscriptionI
   let row = await loadRow(ctx.db, subscriptionId);
   let remote: ProviderSubscription | null = null;
   try {
-    remote = await ctx.stripe.retrieveSubscription(await stripeSecretKey(ctx.db, ctx.secrets, row.store_id, row.livemode), row.provider_subscription_id);
-    if (!remote) repairs.push({ problem: 'provider_missing', action: 'reported', detail: { provider_subscription_id: row.provider_subscription_id } });
+    remote = await ctx.stripe.retrieveSubscription(
+      await stripeSecretKey(ctx.db, ctx.secrets, row.store_id, row.livemode),
+      row.provider_subscription_id,
+    );
+    if (!remote)
+      repairs.push({ problem: 'provider_missing', action: 'reported', detail: { provider_subscription_id: row.provider_subscription_id } });
   } catch (error) {
     if (!(error instanceof StripeNotConfiguredError) && !(error instanceof Stripe.errors.StripeError)) throw error;
     repairs.push({ problem: 'provider_unreachable', action: 'reported', detail: { reason: error.message } });
@@ -85,7 +114,11 @@ export async function reconcileSubscription(ctx: ReconcileContext, subscriptionI
     if (disagreement.change) await ctx.db.transaction().execute((trx) => applyToSubscription(trx, row.id, disagreement.change!));
     if (disagreement.reopenProvider) {
       // Told again under a fresh idempotency key: Stripe would replay the first answer.
-      await ctx.db.updateTable('subscriptions').set({ provider_ended_at: null, provider_end_attempt: sql`provider_end_attempt + 1`, updated_at: new Date() }).where('id', '=', row.id).execute();
+      await ctx.db
+        .updateTable('subscriptions')
+        .set({ provider_ended_at: null, provider_end_attempt: sql`provider_end_attempt + 1`, updated_at: new Date() })
+        .where('id', '=', row.id)
+        .execute();
     }
     changed = true;
     row = await loadRow(ctx.db, subscriptionId);
@@ -94,7 +127,11 @@ export async function reconcileSubscription(ctx: ReconcileContext, subscriptionI
   const workRemains = !hasEnded(row.status) || !row.entitlements_revoked_at || !row.provider_ended_at || unsentCancel;
   const running = await workflowRunning(ctx.client, row.id);
   if (workRemains && !running) {
-    repairs.push({ problem: 'missing_workflow', action: 'workflow_started', detail: { status: row.status, current_period_end: row.current_period_end.toISOString() } });
+    repairs.push({
+      problem: 'missing_workflow',
+      action: 'workflow_started',
+      detail: { status: row.status, current_period_end: row.current_period_end.toISOString() },
+    });
   } else if (unsentCancel && running && row.cancel_request && Date.now() - Date.parse(row.cancel_request.requested_at) > STALE_REQUEST_MS) {
     // Recorded but never sent (the wake-up after the API's commit was lost): wake it now.
     repairs.push({ problem: 'cancel_not_sent', action: 'workflow_started', detail: { requested_at: row.cancel_request.requested_at } });
@@ -108,13 +145,29 @@ export async function reconcileSubscription(ctx: ReconcileContext, subscriptionI
 export async function recordRepairs(db: Db, reconciliationId: number, subscriptionId: number, repairs: Repair[]): Promise<void> {
   if (repairs.length === 0) return;
   await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('subscriptions').select(['id', 'store_id', 'livemode', 'invoice_id']).where('id', '=', subscriptionId).executeTakeFirstOrThrow();
+    const row = await trx
+      .selectFrom('subscriptions')
+      .select(['id', 'store_id', 'livemode', 'invoice_id'])
+      .where('id', '=', subscriptionId)
+      .executeTakeFirstOrThrow();
     for (const repair of repairs) {
       await trx
         .insertInto('subscription_repairs')
-        .values({ reconciliation_id: reconciliationId, subscription_id: row.id, store_id: row.store_id, problem: repair.problem, action: repair.action, detail: JSON.stringify(repair.detail) })
+        .values({
+          reconciliation_id: reconciliationId,
+          subscription_id: row.id,
+          store_id: row.store_id,
+          problem: repair.problem,
+          action: repair.action,
+          detail: JSON.stringify(repair.detail),
+        })
         .execute();
-      await recordEvent(trx, { storeId: row.store_id, livemode: row.livemode, type: 'subscription.repaired', data: { id: row.id, invoice_id: row.invoice_id, problem: repair.problem, action: repair.action, ...repair.detail } });
+      await recordEvent(trx, {
+        storeId: row.store_id,
+        livemode: row.livemode,
+        type: 'subscription.repaired',
+        data: { id: row.id, invoice_id: row.invoice_id, problem: repair.problem, action: repair.action, ...repair.detail },
+      });
     }
   });
 }

@@ -27,7 +27,13 @@ export interface SubscriptionEventOutcome {
  * Our subscription behind a Stripe subscription id. One we have not seen yet is created
  * from the invoice named in the metadata Checkout put on it, when that invoice is this store's.
  */
-async function resolve(trx: DbExecutor, storeId: number, providerSubscriptionId: string | null, customerId: string | null, metadata: Stripe.Metadata | null | undefined) {
+async function resolve(
+  trx: DbExecutor,
+  storeId: number,
+  providerSubscriptionId: string | null,
+  customerId: string | null,
+  metadata: Stripe.Metadata | null | undefined,
+) {
   if (!providerSubscriptionId) return null;
   const known = await subscriptionByProviderId(trx, storeId, 'stripe', providerSubscriptionId);
   if (known) return known.id;
@@ -35,7 +41,13 @@ async function resolve(trx: DbExecutor, storeId: number, providerSubscriptionId:
   // Invoice ids are int4: anything else names no invoice (and must not reach the query).
   const validId = invoiceId !== undefined && /^\d{1,10}$/.test(invoiceId) && Number(invoiceId) <= 2_147_483_647;
   if (!validId || metadata?.store_id !== String(storeId)) return null;
-  const created = await ensureSubscription(trx, { storeId, invoiceId: Number(invoiceId), provider: 'stripe', providerSubscriptionId, providerCustomerId: customerId });
+  const created = await ensureSubscription(trx, {
+    storeId,
+    invoiceId: Number(invoiceId),
+    provider: 'stripe',
+    providerSubscriptionId,
+    providerCustomerId: customerId,
+  });
   return created?.id ?? null;
 }
 
@@ -114,14 +126,25 @@ export async function applyStripeSubscriptionEvent(
       const subscription = event.data.object;
       // An incomplete subscription is not paid yet: it is created by its first payment instead.
       const known = await subscriptionByProviderId(trx, storeId, 'stripe', subscription.id);
-      const id = known ? known.id : PAYABLE.has(subscription.status) ? await resolve(trx, storeId, subscription.id, idOf(subscription.customer), subscription.metadata) : null;
+      const id = known
+        ? known.id
+        : PAYABLE.has(subscription.status)
+          ? await resolve(trx, storeId, subscription.id, idOf(subscription.customer), subscription.metadata)
+          : null;
       if (!id) return none;
       const at = fromUnix(event.created);
       const provider = providerSubscriptionOf(subscription);
       const change: ProviderChange =
         event.type === 'customer.subscription.deleted'
           ? { kind: 'deleted', at }
-          : { kind: 'updated', providerStatus: provider.status, periodStart: provider.periodStart, periodEnd: provider.periodEnd, cancelAtPeriodEnd: provider.cancelAtPeriodEnd, at };
+          : {
+              kind: 'updated',
+              providerStatus: provider.status,
+              periodStart: provider.periodStart,
+              periodEnd: provider.periodEnd,
+              cancelAtPeriodEnd: provider.cancelAtPeriodEnd,
+              at,
+            };
       await applyToSubscription(trx, id, change);
       return { subscriptionId: id, pays: null };
     }

@@ -67,24 +67,44 @@ async function write(trx: DbExecutor, row: SubscriptionRow, change: LifecycleCha
     await trx.updateTable('subscriptions').set(columnsOf(change.patch, now)).where('id', '=', row.id).execute();
   }
   for (const event of change.events) {
-    await recordEvent(trx, { storeId: row.store_id, livemode: row.livemode, type: event.type, data: { id: row.id, invoice_id: row.invoice_id, ...event.data } });
+    await recordEvent(trx, {
+      storeId: row.store_id,
+      livemode: row.livemode,
+      type: event.type,
+      data: { id: row.id, invoice_id: row.invoice_id, ...event.data },
+    });
   }
 }
 
 /** Applies what the provider said, under the row lock. */
-export async function applyToSubscription(trx: DbExecutor, subscriptionId: number, change: ProviderChange, now = new Date()): Promise<LifecycleChange> {
+export async function applyToSubscription(
+  trx: DbExecutor,
+  subscriptionId: number,
+  change: ProviderChange,
+  now = new Date(),
+): Promise<LifecycleChange> {
   const row = await lockSubscription(trx, subscriptionId);
   const result = applyProviderChange(snapshotOf(row), change);
   await write(trx, row, result, now);
   if (result.ignored === 'paid_after_end') {
     // Money for a subscription that has ended: a person decides whether to refund it.
-    await recordEvent(trx, { storeId: row.store_id, livemode: row.livemode, type: 'delivery.needs_attention', data: { id: row.invoice_id, subscription_id: row.id, reason: 'subscription paid after it ended' } });
+    await recordEvent(trx, {
+      storeId: row.store_id,
+      livemode: row.livemode,
+      type: 'delivery.needs_attention',
+      data: { id: row.invoice_id, subscription_id: row.id, reason: 'subscription paid after it ended' },
+    });
   }
   return result;
 }
 
 /** The access deadline passed: end the subscription unless news arrived meanwhile. */
-export async function settleSubscription(trx: DbExecutor, subscriptionId: number, renewalLeewayMs: number, now = new Date()): Promise<LifecycleChange | null> {
+export async function settleSubscription(
+  trx: DbExecutor,
+  subscriptionId: number,
+  renewalLeewayMs: number,
+  now = new Date(),
+): Promise<LifecycleChange | null> {
   const row = await lockSubscription(trx, subscriptionId);
   const grace = await graceMs(trx, row.store_id);
   const result = settleAtDeadline(snapshotOf(row), { graceMs: grace, renewalLeewayMs }, now);
@@ -114,14 +134,23 @@ export interface NewSubscription {
 export async function ensureSubscription(trx: DbExecutor, input: NewSubscription): Promise<{ id: number; created: boolean } | null> {
   const known = await subscriptionByProviderId(trx, input.storeId, input.provider, input.providerSubscriptionId);
   if (known) return { id: known.id, created: false };
-  const forInvoice = await trx.selectFrom('subscriptions').select(['id', 'livemode']).where('invoice_id', '=', input.invoiceId).where('store_id', '=', input.storeId).executeTakeFirst();
+  const forInvoice = await trx
+    .selectFrom('subscriptions')
+    .select(['id', 'livemode'])
+    .where('invoice_id', '=', input.invoiceId)
+    .where('store_id', '=', input.storeId)
+    .executeTakeFirst();
   if (forInvoice) {
     // A second provider subscription for one invoice (two paid checkouts): a person must stop one.
     await recordEvent(trx, {
       storeId: input.storeId,
       livemode: forInvoice.livemode,
       type: 'delivery.needs_attention',
-      data: { id: input.invoiceId, subscription_id: forInvoice.id, reason: `a second ${input.provider} subscription (${input.providerSubscriptionId}) was paid for this invoice` },
+      data: {
+        id: input.invoiceId,
+        subscription_id: forInvoice.id,
+        reason: `a second ${input.provider} subscription (${input.providerSubscriptionId}) was paid for this invoice`,
+      },
     });
     return null;
   }
@@ -138,7 +167,10 @@ export async function ensureSubscription(trx: DbExecutor, input: NewSubscription
     .executeTakeFirst();
   if (!line || !line.frequency_interval) return null;
   const now = new Date();
-  const period = input.period ?? { start: now, end: addInterval(now, line.frequency_interval as BillingInterval, line.frequency_value ?? 1) };
+  const period = input.period ?? {
+    start: now,
+    end: addInterval(now, line.frequency_interval as BillingInterval, line.frequency_value ?? 1),
+  };
   const inserted = await trx
     .insertInto('subscriptions')
     .values({
@@ -177,7 +209,12 @@ export async function ensureSubscription(trx: DbExecutor, input: NewSubscription
     storeId: input.storeId,
     livemode: line.livemode,
     type: 'subscription.created',
-    data: { id: inserted.id, invoice_id: input.invoiceId, current_period_start: period.start.toISOString(), current_period_end: period.end.toISOString() },
+    data: {
+      id: inserted.id,
+      invoice_id: input.invoiceId,
+      current_period_start: period.start.toISOString(),
+      current_period_end: period.end.toISOString(),
+    },
   });
   return { id: inserted.id, created: true };
 }
@@ -207,7 +244,11 @@ export async function recordSubscriptionPayment(trx: DbExecutor, subscriptionId:
       paid_at: payment.paidAt,
       provider_refund_id: null,
     })
-    .onConflict((oc) => oc.constraint('subscription_payments_invoice_uq').doUpdateSet({ provider_payment_intent_id: sql`coalesce(subscription_payments.provider_payment_intent_id, excluded.provider_payment_intent_id)` }))
+    .onConflict((oc) =>
+      oc.constraint('subscription_payments_invoice_uq').doUpdateSet({
+        provider_payment_intent_id: sql`coalesce(subscription_payments.provider_payment_intent_id, excluded.provider_payment_intent_id)`,
+      }),
+    )
     .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
     .executeTakeFirstOrThrow();
   return row.inserted;

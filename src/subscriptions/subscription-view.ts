@@ -4,9 +4,23 @@ import type { DbExecutor } from '../db/schema';
 import type { SubscriptionsTable } from '../db/schema/subscriptions';
 
 const COLUMNS = [
-  'id', 'invoice_id', 'provider', 'provider_subscription_id', 'provider_customer_id', 'customer_email', 'status',
-  'current_period_start', 'current_period_end', 'cancel_at_period_end', 'cancellation_in_progress', 'store_id',
-  'product_variant_id', 'ended_at', 'end_reason', 'created_at', 'updated_at',
+  'id',
+  'invoice_id',
+  'provider',
+  'provider_subscription_id',
+  'provider_customer_id',
+  'customer_email',
+  'status',
+  'current_period_start',
+  'current_period_end',
+  'cancel_at_period_end',
+  'cancellation_in_progress',
+  'store_id',
+  'product_variant_id',
+  'ended_at',
+  'end_reason',
+  'created_at',
+  'updated_at',
 ] as const;
 
 export function subscriptionsOf(db: DbExecutor, storeId: number, livemode: boolean) {

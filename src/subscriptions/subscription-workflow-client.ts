@@ -8,7 +8,12 @@ import { type SubscriptionInput, subscriptionChangedSignal } from '../../workflo
  * (first payment, or a workflow lost to an outage). Starting one for a subscription that
  * has already ended is harmless: it finds its work done and finishes.
  */
-export async function subscriptionChanged(client: Client, taskQueue: string, subscription: { id: number; store_id: number; status: string }, reason: string): Promise<void> {
+export async function subscriptionChanged(
+  client: Client,
+  taskQueue: string,
+  subscription: { id: number; store_id: number; status: string },
+  reason: string,
+): Promise<void> {
   const args: [SubscriptionInput] = [{ subscriptionId: subscription.id, storeId: subscription.store_id }];
   await client.workflow.signalWithStart('subscription', {
     taskQueue,

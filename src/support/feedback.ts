@@ -29,17 +29,42 @@ export function feedbackView(row: Selectable<FeedbackTable>) {
 }
 
 export async function requireFeedback(db: DbExecutor, storeId: number, id: number) {
-  const row = await db.selectFrom('feedback').selectAll().where('store_id', '=', storeId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  const row = await db
+    .selectFrom('feedback')
+    .selectAll()
+    .where('store_id', '=', storeId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Feedback');
   return row;
 }
 
 /** A customer reviews a delivered order, once; the store hears of it (feedback.created). */
-export async function leaveFeedback(trx: DbExecutor, storeId: number, input: { invoiceId: number; rating: number; message?: string; feedback?: Sentiment }) {
-  const invoice = await trx.selectFrom('invoices').select(['id', 'status', 'livemode']).where('id', '=', input.invoiceId).where('store_id', '=', storeId).executeTakeFirst();
+export async function leaveFeedback(
+  trx: DbExecutor,
+  storeId: number,
+  input: { invoiceId: number; rating: number; message?: string; feedback?: Sentiment },
+) {
+  const invoice = await trx
+    .selectFrom('invoices')
+    .select(['id', 'status', 'livemode'])
+    .where('id', '=', input.invoiceId)
+    .where('store_id', '=', storeId)
+    .executeTakeFirst();
   if (!invoice) throw new CatalogRuleError('invalid_field', `No invoice ${input.invoiceId} in this store`, 'invoice_id');
-  if (invoice.status !== 'COMPLETED') throw new CatalogRuleError('invalid_status', `Only a delivered (COMPLETED) order can be reviewed; this one is ${invoice.status}`, 'invoice_id');
-  const line = await trx.selectFrom('invoice_lines').select('product_id').where('invoice_id', '=', invoice.id).orderBy('id').executeTakeFirst();
+  if (invoice.status !== 'COMPLETED')
+    throw new CatalogRuleError(
+      'invalid_status',
+      `Only a delivered (COMPLETED) order can be reviewed; this one is ${invoice.status}`,
+      'invoice_id',
+    );
+  const line = await trx
+    .selectFrom('invoice_lines')
+    .select('product_id')
+    .where('invoice_id', '=', invoice.id)
+    .orderBy('id')
+    .executeTakeFirst();
   const row = await trx
     .insertInto('feedback')
     .values({
@@ -57,7 +82,12 @@ export async function leaveFeedback(trx: DbExecutor, storeId: number, input: { i
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new CatalogConflictError('feedback_exists', 'This order has already been reviewed', 'invoice_id');
-  await recordEvent(trx, { storeId, livemode: invoice.livemode, type: 'feedback.created', data: { id: row.id, invoice_id: invoice.id, rating: row.rating, feedback: row.feedback } });
+  await recordEvent(trx, {
+    storeId,
+    livemode: invoice.livemode,
+    type: 'feedback.created',
+    data: { id: row.id, invoice_id: invoice.id, rating: row.rating, feedback: row.feedback },
+  });
   return row;
 }
 

@@ -22,7 +22,15 @@ export function ticketView(row: Selectable<TicketsTable>) {
 }
 
 export function messageView(row: Selectable<TicketMessagesTable>) {
-  return { id: row.id, author: row.author, sender: row.sender, content: row.content, created_at: laravelTime(row.created_at), updated_at: laravelTime(row.updated_at), ticket_id: row.ticket_id };
+  return {
+    id: row.id,
+    author: row.author,
+    sender: row.sender,
+    content: row.content,
+    created_at: laravelTime(row.created_at),
+    updated_at: laravelTime(row.updated_at),
+    ticket_id: row.ticket_id,
+  };
 }
 
 export async function requireTicket(db: DbExecutor, storeId: number, id: number) {
@@ -38,31 +46,72 @@ async function livemodeOf(db: DbExecutor, ticket: { invoice_id: number | null })
 }
 
 /** Adds a message; the store hears of it (ticket_message.created) and the ticket moves up. */
-export async function addMessage(trx: DbExecutor, storeId: number, ticketId: number, message: { author: 'STORE' | 'CUSTOMER'; content: string }) {
+export async function addMessage(
+  trx: DbExecutor,
+  storeId: number,
+  ticketId: number,
+  message: { author: 'STORE' | 'CUSTOMER'; content: string },
+) {
   const ticket = await requireTicket(trx, storeId, ticketId);
-  if (ticket.status === 'CLOSED' && message.author === 'CUSTOMER') throw new CatalogRuleError('ticket_closed', 'The ticket is closed', 'ticket');
+  if (ticket.status === 'CLOSED' && message.author === 'CUSTOMER')
+    throw new CatalogRuleError('ticket_closed', 'The ticket is closed', 'ticket');
   const row = await trx
     .insertInto('ticket_messages')
-    .values({ ticket_id: ticket.id, author: message.author, sender: message.author === 'CUSTOMER' ? ticket.customer_email : null, content: message.content })
+    .values({
+      ticket_id: ticket.id,
+      author: message.author,
+      sender: message.author === 'CUSTOMER' ? ticket.customer_email : null,
+      content: message.content,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await trx.updateTable('tickets').set({ updated_at: sql`now()` }).where('id', '=', ticket.id).execute();
-  await recordEvent(trx, { storeId, livemode: await livemodeOf(trx, ticket), type: 'ticket_message.created', data: { id: row.id, ticket_id: ticket.id, author: row.author } });
+  await trx
+    .updateTable('tickets')
+    .set({ updated_at: sql`now()` })
+    .where('id', '=', ticket.id)
+    .execute();
+  await recordEvent(trx, {
+    storeId,
+    livemode: await livemodeOf(trx, ticket),
+    type: 'ticket_message.created',
+    data: { id: row.id, ticket_id: ticket.id, author: row.author },
+  });
   return row;
 }
 
 /** A customer opens a ticket (optionally about one of their orders) with its first message. */
-export async function openTicket(trx: DbExecutor, storeId: number, input: { title: string; customerEmail: string; content: string; invoiceId?: number }) {
+export async function openTicket(
+  trx: DbExecutor,
+  storeId: number,
+  input: { title: string; customerEmail: string; content: string; invoiceId?: number },
+) {
   if (input.invoiceId !== undefined) {
-    const invoice = await trx.selectFrom('invoices').select(['id', 'customer_email']).where('id', '=', input.invoiceId).where('store_id', '=', storeId).executeTakeFirst();
+    const invoice = await trx
+      .selectFrom('invoices')
+      .select(['id', 'customer_email'])
+      .where('id', '=', input.invoiceId)
+      .where('store_id', '=', storeId)
+      .executeTakeFirst();
     if (!invoice) throw new CatalogRuleError('invalid_field', `No invoice ${input.invoiceId} in this store`, 'invoice_id');
   }
   const email = input.customerEmail.toLowerCase();
   // The same customer keeps one id across their tickets.
-  const known = await trx.selectFrom('tickets').select('customer_id').where('store_id', '=', storeId).where('customer_email', '=', email).executeTakeFirst();
+  const known = await trx
+    .selectFrom('tickets')
+    .select('customer_id')
+    .where('store_id', '=', storeId)
+    .where('customer_email', '=', email)
+    .executeTakeFirst();
   const ticket = await trx
     .insertInto('tickets')
-    .values({ store_id: storeId, title: input.title, customer_id: known?.customer_id ?? randomUUID(), customer_email: email, invoice_id: input.invoiceId ?? null, read_by: JSON.stringify([]) })
+    .values({
+      store_id: storeId,
+      title: input.title,
+      customer_id: known?.customer_id ?? randomUUID(),
+      customer_email: email,
+      invoice_id: input.invoiceId ?? null,
+      read_by: JSON.stringify([]),
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   await addMessage(trx, storeId, ticket.id, { author: 'CUSTOMER', content: input.content });

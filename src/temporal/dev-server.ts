@@ -95,7 +95,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   stopOrphan(options.dbFile);
   for (const port of [options.port, options.uiPort]) {
     if (port !== null && !(await portIsFree(port))) {
-      throw new Error(`Port ${port} is in use: another Temporal server? Set TEMPORAL_ADDRESS to use it, or TEMPORAL_DEV_PORT / TEMPORAL_UI_PORT to move ours`);
+      throw new Error(
+        `Port ${port} is in use: another Temporal server? Set TEMPORAL_ADDRESS to use it, or TEMPORAL_DEV_PORT / TEMPORAL_UI_PORT to move ours`,
+      );
     }
   }
   const args = [

@@ -51,7 +51,14 @@ export async function workflowBundle(logger?: Logger, options: { rebuild?: boole
   }
   logger?.info({ file: BUNDLE_FILE }, 'building the workflow bundle (workflow sources changed)');
   const { bundleWorkflowCode } = await import('@temporalio/worker');
-  const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => logger?.error(m) };
+  const quiet = {
+    log: () => undefined,
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (m: string) => logger?.error(m),
+  };
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet });
   fs.mkdirSync(BUNDLE_DIR, { recursive: true });
   // Written aside and renamed: two workers starting together never read half a bundle.

@@ -38,7 +38,10 @@ export interface ResolveOptions {
  * Finds a Go-built tool: the configured path, then `name` on PATH, then the cached
  * project-local build, and last builds it with `go install` into `.tools/bin`.
  */
-export async function resolveGoTool(tool: { name: string; module: string; configuredVariable: string }, options: ResolveOptions): Promise<{ path: string; source: string }> {
+export async function resolveGoTool(
+  tool: { name: string; module: string; configuredVariable: string },
+  options: ResolveOptions,
+): Promise<{ path: string; source: string }> {
   if (options.configuredPath) {
     if (!isExecutable(options.configuredPath)) {
       throw new GoToolUnavailableError(`${tool.configuredVariable}=${options.configuredPath} is not an executable file`);
@@ -59,7 +62,12 @@ export function resolveTemporalCli(options: ResolveOptions): Promise<{ path: str
   return resolveGoTool({ name: 'temporal', module: TEMPORAL_CLI_MODULE, configuredVariable: 'TEMPORAL_CLI_PATH' }, options);
 }
 
-async function goInstall(tool: { name: string; module: string }, toolsBin: string, searchPath: string, onProgress?: (line: string) => void): Promise<void> {
+async function goInstall(
+  tool: { name: string; module: string },
+  toolsBin: string,
+  searchPath: string,
+  onProgress?: (line: string) => void,
+): Promise<void> {
   const go = onPath('go', searchPath) ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find(isExecutable);
   if (!go) {
     throw new GoToolUnavailableError(
@@ -87,9 +95,7 @@ async function goInstall(tool: { name: string; module: string }, toolsBin: strin
     child.stdout.on('data', onOutput);
     child.stderr.on('data', onOutput);
     child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new GoToolUnavailableError(`go install exited with ${code}:\n${tail}`)),
-    );
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new GoToolUnavailableError(`go install exited with ${code}:\n${tail}`))));
   });
   onProgress?.(`${tool.name} built in ${Math.round((Date.now() - started) / 1000)} s`);
 }

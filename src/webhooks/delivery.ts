@@ -16,17 +16,38 @@ export class TransientWebhookError extends Error {}
  * 10 s timeout. 2xx: done. 4xx: permanent. 5xx or no answer: transient (retried).
  * Every attempt's outcome is written to the delivery row.
  */
-export async function attemptWebhook(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean }, deliveryId: number): Promise<'succeeded' | 'skipped'> {
+export async function attemptWebhook(
+  deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean },
+  deliveryId: number,
+): Promise<'succeeded' | 'skipped'> {
   const row = await deps.db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
     .innerJoin('events as ev', 'ev.id', 'd.event_id')
-    .select(['d.id', 'd.status', 'e.url', 'e.secret_sealed', 'e.status as endpoint_status', 'e.deleted_at', 'ev.id as event_id', 'ev.type', 'ev.livemode', 'ev.data', 'ev.created_at'])
+    .select([
+      'd.id',
+      'd.status',
+      'e.url',
+      'e.secret_sealed',
+      'e.status as endpoint_status',
+      'e.deleted_at',
+      'ev.id as event_id',
+      'ev.type',
+      'ev.livemode',
+      'ev.data',
+      'ev.created_at',
+    ])
     .where('d.id', '=', deliveryId)
     .executeTakeFirstOrThrow();
   if (row.status === 'succeeded' || row.deleted_at) return 'skipped';
   if (row.endpoint_status === 'paused') throw new PermanentWebhookError('The endpoint is paused');
-  const body = JSON.stringify({ id: row.event_id, type: row.type, created: Math.floor(row.created_at.getTime() / 1000), livemode: row.livemode, data: row.data });
+  const body = JSON.stringify({
+    id: row.event_id,
+    type: row.type,
+    created: Math.floor(row.created_at.getTime() / 1000),
+    livemode: row.livemode,
+    data: row.data,
+  });
   const signatures = signWebhook(deps.secrets.open(row.secret_sealed), body, Math.floor(Date.now() / 1000));
   const started = Date.now();
   let status: number | null = null;
@@ -34,24 +55,33 @@ export async function attemptWebhook(deps: { db: Db; secrets: SecretBox; allowPr
   let blocked = false;
   try {
     // Endpoints of both modes reach only public addresses (checked on the connection itself).
-    const response = await guardedFetch(row.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Sellflow-Webhooks/1.0',
-        'x-sell-event': row.type,
-        'x-sell-event-id': row.event_id,
-        'x-sell-signature': signatures.sell,
-        signature: signatures.sellapp,
+    const response = await guardedFetch(
+      row.url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Sellflow-Webhooks/1.0',
+          'x-sell-event': row.type,
+          'x-sell-event-id': row.event_id,
+          'x-sell-signature': signatures.sell,
+          signature: signatures.sellapp,
+        },
+        body,
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       },
-      body,
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-    }, { allowPrivate: deps.allowPrivateNetworks });
+      { allowPrivate: deps.allowPrivateNetworks },
+    );
     status = response.status;
     await response.arrayBuffer().catch(() => undefined);
   } catch (cause) {
     blocked = cause instanceof BlockedDestinationError;
-    error = cause instanceof Error ? (cause.name === 'TimeoutError' ? `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s` : cause.message) : String(cause);
+    error =
+      cause instanceof Error
+        ? cause.name === 'TimeoutError'
+          ? `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`
+          : cause.message
+        : String(cause);
   }
   const ok = status !== null && status >= 200 && status < 300;
   await deps.db
@@ -78,12 +108,21 @@ export async function attemptWebhook(deps: { db: Db; secrets: SecretBox; allowPr
  */
 export async function settleWebhook(db: Db, deliveryId: number, succeeded: boolean): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const delivery = await trx.selectFrom('webhook_deliveries').select(['endpoint_id']).where('id', '=', deliveryId).executeTakeFirstOrThrow();
+    const delivery = await trx
+      .selectFrom('webhook_deliveries')
+      .select(['endpoint_id'])
+      .where('id', '=', deliveryId)
+      .executeTakeFirstOrThrow();
     if (succeeded) {
       await trx.updateTable('webhook_endpoints').set({ consecutive_failures: 0 }).where('id', '=', delivery.endpoint_id).execute();
       return;
     }
-    await trx.updateTable('webhook_deliveries').set({ status: 'failed' }).where('id', '=', deliveryId).where('status', '!=', 'succeeded').execute();
+    await trx
+      .updateTable('webhook_deliveries')
+      .set({ status: 'failed' })
+      .where('id', '=', deliveryId)
+      .where('status', '!=', 'succeeded')
+      .execute();
     const endpoint = await trx
       .updateTable('webhook_endpoints')
       .set({ consecutive_failures: sql`consecutive_failures + 1`, updated_at: new Date() })
@@ -91,7 +130,11 @@ export async function settleWebhook(db: Db, deliveryId: number, succeeded: boole
       .returning(['consecutive_failures', 'status', 'store_id', 'livemode', 'url'])
       .executeTakeFirstOrThrow();
     if (endpoint.status === 'active' && endpoint.consecutive_failures >= PAUSE_AFTER_FAILURES) {
-      await trx.updateTable('webhook_endpoints').set({ status: 'paused', paused_at: new Date() }).where('id', '=', delivery.endpoint_id).execute();
+      await trx
+        .updateTable('webhook_endpoints')
+        .set({ status: 'paused', paused_at: new Date() })
+        .where('id', '=', delivery.endpoint_id)
+        .execute();
       // The store's notification channels hear about it.
       await recordEvent(trx, {
         storeId: endpoint.store_id,

@@ -25,7 +25,10 @@ export class PermanentNotificationError extends Error {}
 export function describeEvent(event: { id: string; type: string; livemode: boolean; data: Record<string, unknown> }): NotificationMessage {
   return {
     title: `${event.livemode ? '' : '[test] '}${event.type}`,
-    lines: [...Object.entries(event.data).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`), `event: ${event.id}`],
+    lines: [
+      ...Object.entries(event.data).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`),
+      `event: ${event.id}`,
+    ],
   };
 }
 
@@ -50,22 +53,27 @@ export async function sendNotification(
   if (kind === 'discord') {
     let response: Response;
     try {
-      response = await guardedFetch(discordUrl(settings.webhook_url!, config.discordApiBase), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          username: 'Sellflow',
-          embeds: [{ title: message.title, description: message.lines.join('\n').slice(0, 4000) }],
-        }),
-        signal: AbortSignal.timeout(10_000),
-      }, guard);
+      response = await guardedFetch(
+        discordUrl(settings.webhook_url!, config.discordApiBase),
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            username: 'Sellflow',
+            embeds: [{ title: message.title, description: message.lines.join('\n').slice(0, 4000) }],
+          }),
+          signal: AbortSignal.timeout(10_000),
+        },
+        guard,
+      );
     } catch (error) {
       if (error instanceof BlockedDestinationError) {
         throw new PermanentNotificationError(`The Discord webhook address is refused: ${error.message}`);
       }
       throw error;
     }
-    if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new PermanentNotificationError(`Discord answered ${response.status}`);
+    if (response.status >= 400 && response.status < 500 && response.status !== 429)
+      throw new PermanentNotificationError(`Discord answered ${response.status}`);
     if (!response.ok) throw new Error(`Discord answered ${response.status}`);
     return;
   }

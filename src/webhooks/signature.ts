@@ -28,7 +28,12 @@ function equalHex(a: string, b: string): boolean {
  *     res.sendStatus(200);
  *   });
  */
-export function verifySellSignature(rawBody: string, header: string, secret: string, options: { toleranceSeconds?: number; now?: number } = {}): boolean {
+export function verifySellSignature(
+  rawBody: string,
+  header: string,
+  secret: string,
+  options: { toleranceSeconds?: number; now?: number } = {},
+): boolean {
   const parts = Object.fromEntries(header.split(',').map((part) => part.split('=', 2) as [string, string]));
   const t = Number(parts.t);
   if (!Number.isInteger(t) || typeof parts.v1 !== 'string') return false;

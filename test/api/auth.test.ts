@@ -105,10 +105,16 @@ describe('key management over HTTP', () => {
     expect(JSON.stringify(listed.body)).not.toContain(created.body.data.key);
 
     const narrow = await issueApiKey(h.db, { accountId: store.accountId, storeId: store.id, mode: 'test', scopes: ['ops:write'] });
-    const escalate = await request(h.app).post('/api/v2/api-keys').set(bearer(narrow.key)).send({ mode: 'test', scopes: ['products:write'] });
+    const escalate = await request(h.app)
+      .post('/api/v2/api-keys')
+      .set(bearer(narrow.key))
+      .send({ mode: 'test', scopes: ['products:write'] });
     expect(escalate.status).toBe(403);
     expect(escalate.body.error.code).toBe('scope_escalation');
-    const live = await request(h.app).post('/api/v2/api-keys').set(bearer(narrow.key)).send({ mode: 'live', scopes: ['ops:write'] });
+    const live = await request(h.app)
+      .post('/api/v2/api-keys')
+      .set(bearer(narrow.key))
+      .send({ mode: 'live', scopes: ['ops:write'] });
     expect(live.status).toBe(403);
     expect(live.body.error.code).toBe('livemode_escalation');
   });

@@ -52,7 +52,12 @@ describe('blacklists', () => {
     await v1('post', '/blacklists', { type: 'WILDCARD_EMAIL', data: '@spam.test', description: 'throwaway domain' }).expect(200);
     await v1('post', '/blacklists', { type: 'IP', data: '203.0.113.0/24', description: 'fraud range' }).expect(200);
     await v1('post', '/blacklists', { type: 'COUNTRY', data: 'ZZ', description: 'not served' }).expect(200);
-    for (const customer of [{ customer_email: 'rick@astley.com' }, { customer_email: 'x@SPAM.test' }, { customer_ip: '203.0.113.77' }, { country: 'zz' }]) {
+    for (const customer of [
+      { customer_email: 'rick@astley.com' },
+      { customer_email: 'x@SPAM.test' },
+      { customer_ip: '203.0.113.77' },
+      { country: 'zz' },
+    ]) {
       const res = await buy(customer);
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('customer_blacklisted');
@@ -63,7 +68,12 @@ describe('blacklists', () => {
     const blocked = (await v1('get', '/blacklists/blocked').expect(200)).body;
     expect(blocked.meta.total).toBe(4);
     expect(blocked.data.map((b: { rule_type: string }) => b.rule_type).sort()).toEqual(['COUNTRY', 'EMAIL', 'IP', 'WILDCARD_EMAIL']);
-    const events = await h.db.selectFrom('events').select('data').where('type', '=', 'checkout.blocked').where('store_id', '=', store.id).execute();
+    const events = await h.db
+      .selectFrom('events')
+      .select('data')
+      .where('type', '=', 'checkout.blocked')
+      .where('store_id', '=', store.id)
+      .execute();
     expect(events).toHaveLength(4);
   });
 

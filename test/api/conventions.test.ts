@@ -27,7 +27,10 @@ describe('API conventions', () => {
   });
 
   it('rejects unknown fields rather than ignoring them', async () => {
-    const res = await request(h.app).post('/api/v2/api-keys').set('Authorization', `Bearer ${key}`).send({ scopes: ['ops:write'], admin: true });
+    const res = await request(h.app)
+      .post('/api/v2/api-keys')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ scopes: ['ops:write'], admin: true });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('invalid_field');
   });
@@ -70,7 +73,11 @@ describe('pagination', () => {
   it('pages SellApp style with links and meta', async () => {
     const store = await h.createStore();
     for (let i = 0; i < 4; i += 1) {
-      await request(h.app).post('/api/v2/api-keys').set('Authorization', `Bearer ${store.live}`).send({ scopes: ['ops:write'] }).expect(201);
+      await request(h.app)
+        .post('/api/v2/api-keys')
+        .set('Authorization', `Bearer ${store.live}`)
+        .send({ scopes: ['ops:write'] })
+        .expect(201);
     }
     // 2 default keys + 4 = 6 keys; pages of 4.
     const first = await request(h.app).get('/api/v2/api-keys?limit=4').set('Authorization', `Bearer ${store.live}`);
@@ -79,7 +86,9 @@ describe('pagination', () => {
     expect(first.body.meta).toMatchObject({ current_page: 1, from: 1, to: 4, last_page: 2, per_page: 4, total: 6 });
     expect(first.body.links.prev).toBeNull();
     expect(first.body.links.next).toContain('page=2');
-    const second = await request(h.app).get(first.body.links.next.replace(/^https?:\/\/[^/]+/, '')).set('Authorization', `Bearer ${store.live}`);
+    const second = await request(h.app)
+      .get(first.body.links.next.replace(/^https?:\/\/[^/]+/, ''))
+      .set('Authorization', `Bearer ${store.live}`);
     expect(second.body.data).toHaveLength(2);
     expect(second.body.meta).toMatchObject({ current_page: 2, from: 5, to: 6 });
     const ids = [...first.body.data, ...second.body.data].map((k: { id: number }) => k.id);
@@ -113,7 +122,13 @@ describe('OpenAPI', () => {
     const variantCreate = res.body.paths['/api/v2/products/{product}/variants'].post.requestBody.content['application/json'].schema;
     const variantSchema = variantCreate.$ref ? res.body.components.schemas[variantCreate.$ref.split('/').pop()] : variantCreate;
     expect(variantSchema.required).toEqual(expect.arrayContaining(['title', 'description', 'deliverable', 'pricing', 'payment_methods']));
-    for (const path of ['/api/v1/listings', '/api/v1/products', '/api/v1/products/{ref}/releases/{releaseRef}/files', '/api/v1/uploads', '/api/v2/products/search']) {
+    for (const path of [
+      '/api/v1/listings',
+      '/api/v1/products',
+      '/api/v1/products/{ref}/releases/{releaseRef}/files',
+      '/api/v1/uploads',
+      '/api/v2/products/search',
+    ]) {
       expect(res.body.paths[path]).toBeDefined();
     }
   });

@@ -13,14 +13,30 @@ afterAll(() => h.close());
 
 const v1 = (method: 'get' | 'post' | 'patch' | 'delete', path: string, body?: object, key = store.live) =>
   request(h.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${key}`).send(body);
-const v2 = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+const v2 = (method: 'get' | 'post' | 'patch', path: string, body?: object) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
 const buy = (variantId: number, coupon?: string, quantity = 1) =>
-  v2('post', '/invoices', { customer_email: 'c@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity } }, ...(coupon ? { coupon } : {}) });
+  v2('post', '/invoices', {
+    customer_email: 'c@e.co',
+    payment_method: 'PAYPAL',
+    product_variants: { [variantId]: { quantity } },
+    ...(coupon ? { coupon } : {}),
+  });
 
 describe('coupons API', () => {
   it('creates, retrieves, updates, lists, searches and soft-deletes', async () => {
     const created = await v1('post', '/coupons', { code: 'BONANZA', type: 'PERCENTAGE', discount: 80, store_wide: true }).expect(200);
-    expect(created.body.data).toMatchObject({ code: 'BONANZA', type: 'PERCENTAGE', discount: '80', store_wide: true, products: [], limit: null, uses: 0, store_id: store.id, deleted_at: null });
+    expect(created.body.data).toMatchObject({
+      code: 'BONANZA',
+      type: 'PERCENTAGE',
+      discount: '80',
+      store_wide: true,
+      products: [],
+      limit: null,
+      uses: 0,
+      store_id: store.id,
+      deleted_at: null,
+    });
     const id = created.body.data.id;
     expect((await v1('get', `/coupons/${id}`).expect(200)).body.data.code).toBe('BONANZA');
     const updated = await v1('patch', `/coupons/${id}`, { type: 'AMOUNT', discount: 5.5, minimum_amount: 20, limit: 10 }).expect(200);
@@ -57,14 +73,31 @@ describe('coupons API', () => {
   });
 
   it('batch-creates all or none, batch-updates by id, batch-deletes', async () => {
-    const failed = await v1('post', '/coupons/batch', { resources: [{ code: 'B-OK', type: 'AMOUNT', discount: 1, store_wide: true }, { code: 'B-BAD', type: 'PERCENTAGE', discount: 101, store_wide: true }] });
+    const failed = await v1('post', '/coupons/batch', {
+      resources: [
+        { code: 'B-OK', type: 'AMOUNT', discount: 1, store_wide: true },
+        { code: 'B-BAD', type: 'PERCENTAGE', discount: 101, store_wide: true },
+      ],
+    });
     expect(failed.status).toBe(422);
     expect(failed.body.error.param).toBe('resources.1.discount');
     expect((await v1('post', '/coupons/search', { filters: [{ field: 'code', operator: '=', value: 'B-OK' }] })).body.data).toHaveLength(0);
-    const made = (await v1('post', '/coupons/batch', { resources: [{ code: 'B-1', type: 'AMOUNT', discount: 1, store_wide: true }, { code: 'B-2', type: 'AMOUNT', discount: 2, store_wide: true }] }).expect(200)).body.data;
+    const made = (
+      await v1('post', '/coupons/batch', {
+        resources: [
+          { code: 'B-1', type: 'AMOUNT', discount: 1, store_wide: true },
+          { code: 'B-2', type: 'AMOUNT', discount: 2, store_wide: true },
+        ],
+      }).expect(200)
+    ).body.data;
     expect(made.map((c: { code: string }) => c.code)).toEqual(['B-1', 'B-2']);
-    const patched = (await v1('patch', '/coupons/batch', { resources: { [made[0].id]: { discount: 3 }, [made[1].id]: { limit: 5 } } }).expect(200)).body.data;
-    expect(patched.map((c: { discount: string; limit: number | null }) => [c.discount, c.limit])).toEqual([['3', null], ['2', 5]]);
+    const patched = (
+      await v1('patch', '/coupons/batch', { resources: { [made[0].id]: { discount: 3 }, [made[1].id]: { limit: 5 } } }).expect(200)
+    ).body.data;
+    expect(patched.map((c: { discount: string; limit: number | null }) => [c.discount, c.limit])).toEqual([
+      ['3', null],
+      ['2', 5],
+    ]);
     const deleted = (await v1('delete', '/coupons/batch', { resources: [made[0].id, made[1].id] }).expect(200)).body.data;
     expect(deleted.every((c: { deleted_at: string | null }) => c.deleted_at !== null)).toBe(true);
   });
@@ -75,7 +108,10 @@ describe('coupons API', () => {
     expect((await v1('get', `/coupons/${mine.id}`, undefined, other.live)).status).toBe(404);
     expect((await v1('patch', `/coupons/${mine.id}`, { discount: 2 }, other.live)).status).toBe(404);
     const { variantId } = await createVariant(h, other.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
-    const res = await request(h.app).post('/api/v2/invoices').set('Authorization', `Bearer ${other.live}`).send({ customer_email: 'c@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } }, coupon: 'MINE' });
+    const res = await request(h.app)
+      .post('/api/v2/invoices')
+      .set('Authorization', `Bearer ${other.live}`)
+      .send({ customer_email: 'c@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } }, coupon: 'MINE' });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('coupon_not_found');
   });
@@ -87,7 +123,9 @@ describe('coupons at checkout', () => {
     const b = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'b' } }, price: 1000 });
     await v1('post', '/coupons', { code: 'TENOFF', type: 'PERCENTAGE', discount: 10, store_wide: true }).expect(200);
     await v1('post', '/coupons', { code: 'ONLY-B', type: 'AMOUNT', discount: 3, store_wide: false, products: [b.productId] }).expect(200);
-    await v1('post', '/coupons', { code: 'OLD', type: 'AMOUNT', discount: 3, store_wide: true, expires_at: '2020-01-01T00:00:00Z' }).expect(200);
+    await v1('post', '/coupons', { code: 'OLD', type: 'AMOUNT', discount: 3, store_wide: true, expires_at: '2020-01-01T00:00:00Z' }).expect(
+      200,
+    );
     await v1('post', '/coupons', { code: 'BIGSPEND', type: 'AMOUNT', discount: 3, store_wide: true, minimum_amount: 50 }).expect(200);
 
     const ten = (await buy(a.variantId, 'tenoff', 2).expect(200)).body.data;
@@ -98,7 +136,12 @@ describe('coupons at checkout', () => {
     expect(ten.coupon_id).toEqual(expect.any(Number));
     const onlyB = (await buy(b.variantId, 'ONLY-B').expect(200)).body.data;
     expect(onlyB.payment.full_price.total.exclusive).toBe('700');
-    for (const [variantId, code, problem] of [[a.variantId, 'ONLY-B', 'coupon_not_applicable'], [a.variantId, 'OLD', 'coupon_expired'], [a.variantId, 'BIGSPEND', 'coupon_minimum_not_met'], [a.variantId, 'NOPE', 'coupon_not_found']] as const) {
+    for (const [variantId, code, problem] of [
+      [a.variantId, 'ONLY-B', 'coupon_not_applicable'],
+      [a.variantId, 'OLD', 'coupon_expired'],
+      [a.variantId, 'BIGSPEND', 'coupon_minimum_not_met'],
+      [a.variantId, 'NOPE', 'coupon_not_found'],
+    ] as const) {
       const res = await buy(variantId, code);
       expect(res.status).toBe(422);
       expect(res.body.error).toMatchObject({ code: problem, param: 'coupon' });
@@ -107,7 +150,8 @@ describe('coupons at checkout', () => {
 
   it('counts a use once per paid order; an abandoned invoice gives its use back', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
-    const coupon = (await v1('post', '/coupons', { code: 'ONCE', type: 'AMOUNT', discount: 1, store_wide: true, limit: 1 }).expect(200)).body.data;
+    const coupon = (await v1('post', '/coupons', { code: 'ONCE', type: 'AMOUNT', discount: 1, store_wide: true, limit: 1 }).expect(200))
+      .body.data;
     const first = (await buy(variantId, 'ONCE').expect(200)).body.data;
     expect((await buy(variantId, 'ONCE')).body.error.code).toBe('coupon_limit_reached');
     await v2('patch', `/invoices/${first.id}/mark-voided`).expect(200);
@@ -122,7 +166,9 @@ describe('coupons at checkout', () => {
 
   it('never lets concurrent checkouts take more uses than the limit', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
-    const coupon = (await v1('post', '/coupons', { code: 'RUSH', type: 'PERCENTAGE', discount: 50, store_wide: true, limit: 3 }).expect(200)).body.data;
+    const coupon = (
+      await v1('post', '/coupons', { code: 'RUSH', type: 'PERCENTAGE', discount: 50, store_wide: true, limit: 3 }).expect(200)
+    ).body.data;
     const results = await Promise.all(Array.from({ length: 12 }, () => buy(variantId, 'RUSH')));
     const won = results.filter((r) => r.status === 200);
     expect(won).toHaveLength(3);

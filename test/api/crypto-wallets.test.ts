@@ -24,7 +24,15 @@ let store: Awaited<ReturnType<Harness['createStore']>>;
 beforeAll(async () => {
   evm = await startEvmRpc();
   esplora = await startEsplora();
-  h = await startHarness({ database: 'postgres', env: { CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":"2500"},"XMR":{"USD":250}}', CRYPTO_ETH_RPC_URL: evm.url, CRYPTO_BTC_API_URL: esplora.url, WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' } });
+  h = await startHarness({
+    database: 'postgres',
+    env: {
+      CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000},"ETH":{"USD":"2500"},"XMR":{"USD":250}}',
+      CRYPTO_ETH_RPC_URL: evm.url,
+      CRYPTO_BTC_API_URL: esplora.url,
+      WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false',
+    },
+  });
   store = await h.createStore();
 });
 afterAll(async () => {
@@ -33,13 +41,19 @@ afterAll(async () => {
   await esplora.close();
 });
 
-const api = (method: 'get' | 'put' | 'post', path: string, body?: object, key = store.live) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+const api = (method: 'get' | 'put' | 'post', path: string, body?: object, key = store.live) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
 
 describe('crypto wallet settings', () => {
   it('refuses private keys, other networks and garbage with 422, never storing them', async () => {
     const cases: [string, object, string, string][] = [
       ['BTC', { xpub: XPRV }, 'xpub', 'private_key_not_accepted'],
-      ['BTC', { xpub: 'tpubDC5FSnBiZDMmhiuCmWAYsLwgLYrrT9rAqvTySfuCCrgsWz8wxMXUS9Tb9iVMvcRbvFcAHGkMD5Kx8koh4GquNGNTfohfk7pgjhaPCdXpoba' }, 'xpub', 'wrong_network'],
+      [
+        'BTC',
+        { xpub: 'tpubDC5FSnBiZDMmhiuCmWAYsLwgLYrrT9rAqvTySfuCCrgsWz8wxMXUS9Tb9iVMvcRbvFcAHGkMD5Kx8koh4GquNGNTfohfk7pgjhaPCdXpoba' },
+        'xpub',
+        'wrong_network',
+      ],
       ['LTC', { xpub: ZPUB.replace('zpub', 'xpub') }, 'xpub', 'invalid_extended_key'],
       ['BTC', { xpub: 'not a key' }, 'xpub', 'invalid_extended_key'],
       ['BTC', { address: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu' }, 'xpub', 'missing_field'],
@@ -63,7 +77,9 @@ describe('crypto wallet settings', () => {
   it('saves a zpub and an address, normalized, and lists them', async () => {
     const btc = (await api('put', '/settings/payment-methods/BTC', { xpub: ` ${ZPUB} `, enabled: true }).expect(200)).body.data;
     expect(btc).toMatchObject({ method: 'BTC', enabled: true, xpub: ZPUB, scheme: 'p2wpkh', next_index: 0, gap_limit_warning: null });
-    const eth = (await api('put', '/settings/payment-methods/ETH', { address: ETH_ADDRESS.toLowerCase(), minimum_withdrawal: 0.05 }).expect(200)).body.data;
+    const eth = (
+      await api('put', '/settings/payment-methods/ETH', { address: ETH_ADDRESS.toLowerCase(), minimum_withdrawal: 0.05 }).expect(200)
+    ).body.data;
     expect(eth).toEqual({ method: 'ETH', enabled: true, address: ETH_ADDRESS, minimum_withdrawal: 0.05 });
     const listed = (await api('get', '/settings/payment-methods').expect(200)).body.data;
     expect(listed.map((m: { method: string }) => m.method)).toEqual(['BTC', 'ETH']);
@@ -75,14 +91,33 @@ describe('crypto wallet settings', () => {
 describe('crypto checkout quotes', () => {
   let variantId: number;
   beforeAll(async () => {
-    ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'SOL', 'XMR'] }));
+    ({ variantId } = await createVariant(h, store.live, {
+      deliverable: { types: ['MANUAL'], data: { comment: 'x' } },
+      price: 1000,
+      payment_methods: ['BTC', 'ETH', 'SOL', 'XMR'],
+    }));
   });
-  const invoice = async (method: string) => (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: method, product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id as number;
+  const invoice = async (method: string) =>
+    (
+      await api('post', '/invoices', {
+        customer_email: 'c@e.co',
+        payment_method: method,
+        product_variants: { [variantId]: { quantity: 1 } },
+      }).expect(200)
+    ).body.data.id as number;
 
   it('derives address 0, then 1, …: 200 concurrent checkouts get 200 distinct indices and addresses', async () => {
     const first = await invoice('BTC');
     const quoted = (await api('post', `/invoices/${first}/checkout`).expect(200)).body;
-    expect(quoted.crypto).toMatchObject({ address: FIRST_ADDRESSES[0], currency: 'BTC', amount: '0.00020000', amount_units: '20000', status: 'AWAITING', required_confirmations: 2, rate: '50000' });
+    expect(quoted.crypto).toMatchObject({
+      address: FIRST_ADDRESSES[0],
+      currency: 'BTC',
+      amount: '0.00020000',
+      amount_units: '20000',
+      status: 'AWAITING',
+      required_confirmations: 2,
+      rate: '50000',
+    });
     expect(quoted.payment_url).toBe(`bitcoin:${FIRST_ADDRESSES[0]}?amount=0.00020000`);
     expect(quoted.invoice.payment.gateway.data).toMatchObject({ address: FIRST_ADDRESSES[0], amount: '0.00020000' });
     // Checking out again returns the same quote and address.
@@ -92,7 +127,12 @@ describe('crypto checkout quotes', () => {
     for (let i = 0; i < 199; i += 1) ids.push(await invoice('BTC'));
     const answers = await Promise.all(ids.map((id) => api('post', `/invoices/${id}/checkout`)));
     expect(answers.filter((a) => a.status !== 200).map((a) => a.body)).toEqual([]);
-    const rows = await h.db.selectFrom('crypto_payments').select(['invoice_id', 'derivation_index', 'address']).where('store_id', '=', store.id).where('method', '=', 'BTC').execute();
+    const rows = await h.db
+      .selectFrom('crypto_payments')
+      .select(['invoice_id', 'derivation_index', 'address'])
+      .where('store_id', '=', store.id)
+      .where('method', '=', 'BTC')
+      .execute();
     expect(rows).toHaveLength(200);
     expect(new Set(rows.map((r) => r.address)).size).toBe(200);
     expect(rows.map((r) => r.derivation_index).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 200 }, (_, i) => i));
@@ -103,13 +143,30 @@ describe('crypto checkout quotes', () => {
 
   it('never gives two stores sharing one wallet the same address', async () => {
     const other = await h.createStore();
-    await request(h.app).put('/api/v2/settings/payment-methods/BTC').set('Authorization', `Bearer ${other.live}`).send({ xpub: ZPUB }).expect(200);
-    const { variantId: theirs } = await createVariant(h, other.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 1000, payment_methods: ['BTC'] });
-    const id = (await request(h.app).post('/api/v2/invoices').set('Authorization', `Bearer ${other.live}`).send({ customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [theirs]: { quantity: 1 } } }).expect(200)).body.data.id;
-    const quoted = (await request(h.app).post(`/api/v2/invoices/${id}/checkout`).set('Authorization', `Bearer ${other.live}`).expect(200)).body.crypto;
+    await request(h.app)
+      .put('/api/v2/settings/payment-methods/BTC')
+      .set('Authorization', `Bearer ${other.live}`)
+      .send({ xpub: ZPUB })
+      .expect(200);
+    const { variantId: theirs } = await createVariant(h, other.live, {
+      deliverable: { types: ['MANUAL'], data: { comment: 'x' } },
+      price: 1000,
+      payment_methods: ['BTC'],
+    });
+    const id = (
+      await request(h.app)
+        .post('/api/v2/invoices')
+        .set('Authorization', `Bearer ${other.live}`)
+        .send({ customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [theirs]: { quantity: 1 } } })
+        .expect(200)
+    ).body.data.id;
+    const quoted = (await request(h.app).post(`/api/v2/invoices/${id}/checkout`).set('Authorization', `Bearer ${other.live}`).expect(200))
+      .body.crypto;
     const mine = await h.db.selectFrom('crypto_payments').select('address').where('store_id', '=', store.id).execute();
     expect(mine.map((m) => m.address)).not.toContain(quoted.address);
-    expect(await h.db.selectFrom('crypto_payments').select('derivation_index').where('invoice_id', '=', id).executeTakeFirstOrThrow()).toEqual({ derivation_index: 200 });
+    expect(
+      await h.db.selectFrom('crypto_payments').select('derivation_index').where('invoice_id', '=', id).executeTakeFirstOrThrow(),
+    ).toEqual({ derivation_index: 200 });
   });
 
   it("never lets the invoice's own expiry void a payment made in time that is still confirming", async () => {
@@ -145,7 +202,14 @@ describe('crypto checkout quotes', () => {
     const sol = await invoice('SOL');
     const res = await api('post', `/invoices/${sol}/checkout`);
     expect([res.status, res.body.error.code]).toEqual([422, 'gateway_not_configured']);
-    const testInvoice = (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [variantId]: { quantity: 1 } } }, store.test).expect(200)).body.data;
+    const testInvoice = (
+      await api(
+        'post',
+        '/invoices',
+        { customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [variantId]: { quantity: 1 } } },
+        store.test,
+      ).expect(200)
+    ).body.data;
     const t = await api('post', `/invoices/${testInvoice.id}/checkout`, undefined, store.test);
     expect([t.status, t.body.error.code]).toEqual([422, 'gateway_not_configured']);
   });

@@ -35,7 +35,14 @@ describe('GET /health', () => {
 
   it('is 503 naming database when the database is gone', async () => {
     const database = await createTestDatabase();
-    const app = createApp({ config: h.config, db: database.db, logger: createLogger('silent'), temporal: h.temporal, taskQueue: 'unused', storage: h.storage });
+    const app = createApp({
+      config: h.config,
+      db: database.db,
+      logger: createLogger('silent'),
+      temporal: h.temporal,
+      taskQueue: 'unused',
+      storage: h.storage,
+    });
     await database.close();
     const res = await request(app).get('/health');
     expect(res.status).toBe(503);

@@ -18,7 +18,8 @@ afterAll(() => h.close());
 const order = (email: string) => ({ customer_email: email, payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } });
 const createInvoice = (key: string, idempotencyKey: string, body: object) =>
   request(h.app).post('/api/v2/invoices').set('Authorization', `Bearer ${key}`).set('Idempotency-Key', idempotencyKey).send(body);
-const invoicesOf = async (email: string) => (await h.db.selectFrom('invoices').select('id').where('customer_email', '=', email).execute()).length;
+const invoicesOf = async (email: string) =>
+  (await h.db.selectFrom('invoices').select('id').where('customer_email', '=', email).execute()).length;
 
 describe('Idempotency-Key', () => {
   it('answers a retried create with the first response and creates one invoice', async () => {
@@ -55,7 +56,12 @@ describe('Idempotency-Key', () => {
   });
 
   it('keeps keys per API key, replays errors below 500, and forgets a key after 24 h', async () => {
-    const other = await issueApiKey(h.db, { accountId: store.accountId, storeId: store.id, mode: 'live', scopes: ['invoices:write', 'invoices:read'] });
+    const other = await issueApiKey(h.db, {
+      accountId: store.accountId,
+      storeId: store.id,
+      mode: 'live',
+      scopes: ['invoices:write', 'invoices:read'],
+    });
     await createInvoice(store.live, 'shared-name', order('a@e.co')).expect(200);
     await createInvoice(other.key, 'shared-name', order('b@e.co')).expect(200);
     expect(await invoicesOf('b@e.co')).toBe(1);
@@ -66,19 +72,36 @@ describe('Idempotency-Key', () => {
     const replayed = await createInvoice(store.live, 'invalid-1', invalid);
     expect({ status: replayed.status, replayed: replayed.headers['idempotent-replayed'] }).toEqual({ status: 422, replayed: 'true' });
 
-    await h.db.updateTable('idempotency_keys').set({ created_at: new Date(Date.now() - 25 * 3600_000) }).where('key', '=', 'reuse-1').execute();
+    await h.db
+      .updateTable('idempotency_keys')
+      .set({ created_at: new Date(Date.now() - 25 * 3600_000) })
+      .where('key', '=', 'reuse-1')
+      .execute();
     await createInvoice(store.live, 'reuse-1', order('later@e.co')).expect(200);
     expect(await invoicesOf('later@e.co')).toBe(1);
   });
 
   it('takes over a key whose first request never finished (its process died before answering)', async () => {
-    const key = await h.db.selectFrom('api_keys').select('id').where('store_id', '=', store.id).where('mode', '=', 'live').orderBy('id').executeTakeFirstOrThrow();
+    const key = await h.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('store_id', '=', store.id)
+      .where('mode', '=', 'live')
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
     const body = order('orphan@e.co');
     const fingerprint = requestFingerprint('POST', '/api/v2/invoices', body);
-    await h.db.insertInto('idempotency_keys').values({ api_key_id: key.id, key: 'orphan-1', fingerprint, status: null, response: null }).execute();
+    await h.db
+      .insertInto('idempotency_keys')
+      .values({ api_key_id: key.id, key: 'orphan-1', fingerprint, status: null, response: null })
+      .execute();
     // Still fresh: the first may be running, so a retry waits.
     expect((await createInvoice(store.live, 'orphan-1', body)).status).toBe(409);
-    await h.db.updateTable('idempotency_keys').set({ locked_at: new Date(Date.now() - 120_000) }).where('key', '=', 'orphan-1').execute();
+    await h.db
+      .updateTable('idempotency_keys')
+      .set({ locked_at: new Date(Date.now() - 120_000) })
+      .where('key', '=', 'orphan-1')
+      .execute();
     const taken = await createInvoice(store.live, 'orphan-1', body);
     expect(taken.status).toBe(200);
     expect(await invoicesOf('orphan@e.co')).toBe(1);

@@ -48,8 +48,12 @@ let productId: number;
 let variantId: number;
 const worlds = {} as Record<Mode, World>;
 
-const call = (key: string, method: Method, path: string, body?: unknown) =>
-  request(h.app)[method](path).set('Authorization', `Bearer ${key}`).send(body as object);
+const call = (key: string, method: Method, path: string, body?: unknown) => {
+  const agent = request(h.app);
+  return agent[method](path)
+    .set('Authorization', `Bearer ${key}`)
+    .send(body as object);
+};
 
 async function seedWorld(mode: Mode): Promise<World> {
   const key = mode === 'live' ? store.live : store.test;
@@ -61,27 +65,68 @@ async function seedWorld(mode: Mode): Promise<World> {
   }).expect(200);
   const invoiceId = invoice.body.data.id as number;
   const webhook = await call(key, 'post', '/api/v2/webhooks', { url: `https://${marker}.example/hook`, events: [QUIET_EVENT] }).expect(201);
-  const notification = await call(key, 'post', '/api/v2/notifications', { kind: 'email', name: marker, to: [`${marker}@example.com`], events: [QUIET_EVENT] });
+  const notification = await call(key, 'post', '/api/v2/notifications', {
+    kind: 'email',
+    name: marker,
+    to: [`${marker}@example.com`],
+    events: [QUIET_EVENT],
+  });
   expect(notification.status).toBe(201);
   const licenseKey = `${marker}-LICENSE`;
   const license = await h.db
     .insertInto('license_keys')
-    .values({ store_id: store.id, key: licenseKey, issue_key: `${marker}-issue`, invoice_id: invoiceId, product_id: productId, variant_id: variantId, limit: 3, expires_at: null, subscription_id: null })
+    .values({
+      store_id: store.id,
+      key: licenseKey,
+      issue_key: `${marker}-issue`,
+      invoice_id: invoiceId,
+      product_id: productId,
+      variant_id: variantId,
+      limit: 3,
+      expires_at: null,
+      subscription_id: null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const instanceId = randomUUID();
-  await h.db.insertInto('license_key_instances').values({ id: instanceId, license_key_id: license.id, store_id: store.id, name: marker }).execute();
+  await h.db
+    .insertInto('license_key_instances')
+    .values({ id: instanceId, license_key_id: license.id, store_id: store.id, name: marker })
+    .execute();
   const ticket = await h.db
     .insertInto('tickets')
-    .values({ store_id: store.id, title: `${marker} ticket`, customer_id: randomUUID(), customer_email: `${marker}@example.com`, invoice_id: invoiceId, read_by: JSON.stringify([]) })
+    .values({
+      store_id: store.id,
+      title: `${marker} ticket`,
+      customer_id: randomUUID(),
+      customer_email: `${marker}@example.com`,
+      invoice_id: invoiceId,
+      read_by: JSON.stringify([]),
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const feedback = await h.db
     .insertInto('feedback')
-    .values({ store_id: store.id, invoice_id: invoiceId, listing_id: null, feedback: 'POSITIVE', rating: 5, message: marker, reply: null, metadata: JSON.stringify({}), deleted_at: null })
+    .values({
+      store_id: store.id,
+      invoice_id: invoiceId,
+      listing_id: null,
+      feedback: 'POSITIVE',
+      rating: 5,
+      message: marker,
+      reply: null,
+      metadata: JSON.stringify({}),
+      deleted_at: null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const keyRow = await h.db.selectFrom('api_keys').select('id').where('store_id', '=', store.id).where('mode', '=', mode).orderBy('id').executeTakeFirstOrThrow();
+  const keyRow = await h.db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('store_id', '=', store.id)
+    .where('mode', '=', mode)
+    .orderBy('id')
+    .executeTakeFirstOrThrow();
   return {
     key,
     keyId: keyRow.id,
@@ -169,7 +214,17 @@ const MODE_OF: Record<string, (live: boolean) => RawBuilder<unknown>> = {
   products: () => sql`true`,
   product_variants: () => sql`true`,
 };
-const SHARED_TABLES = ['coupons', 'sections', 'groups', 'group_products', 'blacklists', 'variant_serials', 'payment_gateways', 'affiliate_programs', 'affiliates'];
+const SHARED_TABLES = [
+  'coupons',
+  'sections',
+  'groups',
+  'group_products',
+  'blacklists',
+  'variant_serials',
+  'payment_gateways',
+  'affiliate_programs',
+  'affiliates',
+];
 
 /** Every row of one world, and every shared row, as it stands. */
 async function snapshot(of: Mode): Promise<Record<string, unknown[]>> {
@@ -187,7 +242,12 @@ async function snapshot(of: Mode): Promise<Record<string, unknown[]>> {
 async function quiet(): Promise<void> {
   // The seeding's own events reach the dispatcher first, so that nothing moves under the walk.
   await waitFor(
-    () => h.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('dispatched_at', 'is', null).executeTakeFirstOrThrow(),
+    () =>
+      h.db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('dispatched_at', 'is', null)
+        .executeTakeFirstOrThrow(),
     (r) => Number(r.n) === 0,
   );
 }
@@ -195,7 +255,9 @@ async function quiet(): Promise<void> {
 beforeAll(async () => {
   h = await startHarness({ worker: true });
   store = await h.createStore();
-  ({ productId, variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: 'S-1,S-2,S-3,S-4' } } }));
+  ({ productId, variantId } = await createVariant(h, store.live, {
+    deliverable: { types: ['TEXT'], data: { serials: 'S-1,S-2,S-3,S-4' } },
+  }));
   worlds.live = await seedWorld('live');
   worlds.test = await seedWorld('test');
   await quiet();
@@ -229,9 +291,11 @@ async function walk(from: Mode): Promise<{ calls: number; refused: number; notFo
       const where = `${from} key: ${method.toUpperCase()} ${url} → ${res.status}`;
       const text = JSON.stringify(res.body ?? res.text);
       if (res.status >= 500) problems.push(`${where}: server error ${text.slice(0, 200)}`);
-      if (text.includes(other.marker)) problems.push(`${where}: shows the ${from === 'live' ? 'test' : 'live'} world: ${text.slice(0, 300)}`);
+      if (text.includes(other.marker))
+        problems.push(`${where}: shows the ${from === 'live' ? 'test' : 'live'} world: ${text.slice(0, 300)}`);
       if (from === 'test' && operation['x-sellflow-modes'] === 'live-only') {
-        if (res.status !== 403 || res.body?.error?.code !== 'livemode_required') problems.push(`${where}: a live-only route answered a test key`);
+        if (res.status !== 403 || res.body?.error?.code !== 'livemode_required')
+          problems.push(`${where}: a live-only route answered a test key`);
         else figures.refused += 1;
         continue;
       }

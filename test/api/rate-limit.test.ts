@@ -48,7 +48,14 @@ describe('rate limiting', () => {
   it('honours a per-key limit over the store and default limits', async () => {
     const store = await h.createStore();
     await h.db.updateTable('stores').set({ rate_limit_per_minute: 1000, rate_limit_burst: 1000 }).where('id', '=', store.id).execute();
-    const tight = await issueApiKey(h.db, { accountId: store.accountId, storeId: store.id, mode: 'live', scopes: ['ops:write'], rateLimitPerMinute: 3, rateLimitBurst: 3 });
+    const tight = await issueApiKey(h.db, {
+      accountId: store.accountId,
+      storeId: store.id,
+      mode: 'live',
+      scopes: ['ops:write'],
+      rateLimitPerMinute: 3,
+      rateLimitBurst: 3,
+    });
     expect(await hammer(tight.key, 4)).toEqual([200, 200, 200, 429]);
     // The store's own keys get the store's raised limit.
     const roomy = await hammer(store.live, 80);
@@ -57,10 +64,25 @@ describe('rate limiting', () => {
 
   it('holds one limit across API processes: two apps on their own connections share the counters', async () => {
     const store = await h.createStore();
-    const tight = await issueApiKey(h.db, { accountId: store.accountId, storeId: store.id, mode: 'live', scopes: ['ops:write'], rateLimitPerMinute: 4, rateLimitBurst: 4 });
+    const tight = await issueApiKey(h.db, {
+      accountId: store.accountId,
+      storeId: store.id,
+      mode: 'live',
+      scopes: ['ops:write'],
+      rateLimitPerMinute: 4,
+      rateLimitBurst: 4,
+    });
     const second = await openPostgres(h.database.env.DATABASE_URL!, 2);
     try {
-      const other = createApp({ config: h.config, db: second.db, logger: createLogger('silent'), temporal: h.temporal, taskQueue: h.taskQueue, storage: h.storage, rateLimitStore: { kind: 'postgres', pool: second.pool } });
+      const other = createApp({
+        config: h.config,
+        db: second.db,
+        logger: createLogger('silent'),
+        temporal: h.temporal,
+        taskQueue: h.taskQueue,
+        storage: h.storage,
+        rateLimitStore: { kind: 'postgres', pool: second.pool },
+      });
       const statuses: number[] = [];
       for (let i = 0; i < 6; i += 1) {
         const app = i % 2 === 0 ? h.app : other;

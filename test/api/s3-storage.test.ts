@@ -15,7 +15,6 @@ let fake: ChildProcess;
 let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 
-
 beforeAll(async () => {
   const binary = await resolveGoTool(
     { name: 'gofakes3', module: 'github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0', configuredVariable: 'GOFAKES3_PATH' },
@@ -25,7 +24,12 @@ beforeAll(async () => {
   fake = spawn(binary.path, ['-backend', 'memory', '-autobucket', '-host', `127.0.0.1:${port}`], { stdio: 'ignore' });
   await waitForPort(port, 'gofakes3');
   h = await startHarness({
-    env: { S3_BUCKET: 'sellflow-test', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_ACCESS_KEY_ID: 'test', S3_SECRET_ACCESS_KEY: 'test-secret' },
+    env: {
+      S3_BUCKET: 'sellflow-test',
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      S3_ACCESS_KEY_ID: 'test',
+      S3_SECRET_ACCESS_KEY: 'test-secret',
+    },
   });
   store = await h.createStore();
 }, 300_000);
@@ -34,10 +38,15 @@ afterAll(async () => {
   fake?.kill();
 });
 
-const call = (method: 'get' | 'post', path: string, body?: object) => request(h.app)[method](path).set('Authorization', `Bearer ${store.live}`).send(body);
+const call = (method: 'get' | 'post', path: string, body?: object) =>
+  request(h.app)[method](path).set('Authorization', `Bearer ${store.live}`).send(body);
 
 async function uploadToBucket(content: string): Promise<string> {
-  const presign = await call('post', '/api/v1/uploads', { fileName: 'build.zip', contentType: 'application/zip', contentLength: Buffer.byteLength(content) });
+  const presign = await call('post', '/api/v1/uploads', {
+    fileName: 'build.zip',
+    contentType: 'application/zip',
+    contentLength: Buffer.byteLength(content),
+  });
   expect(presign.status).toBe(200);
   expect(presign.body.url).toContain('X-Amz-Signature=');
   expect(presign.body.url).toContain('X-Amz-Expires=900');
@@ -52,11 +61,26 @@ describe('S3-compatible storage', () => {
     await call('post', '/api/v1/products', { externalId: 's3-app', name: 'S3 App', priceCents: 100 }).expect(201);
     await call('post', '/api/v1/products/s3-app/releases', { version: '1', externalId: 'v1' }).expect(201);
     const key = await uploadToBucket('bucket bytes');
-    const wrongSize = await call('post', '/api/v1/products/s3-app/releases/v1/files', { storageKey: key, fileName: 'build.zip', fileSize: 99, mimeType: 'application/zip' });
+    const wrongSize = await call('post', '/api/v1/products/s3-app/releases/v1/files', {
+      storageKey: key,
+      fileName: 'build.zip',
+      fileSize: 99,
+      mimeType: 'application/zip',
+    });
     expect(wrongSize.body.error.code).toBe('file_size_mismatch');
-    const missing = await call('post', '/api/v1/products/s3-app/releases/v1/files', { storageKey: `sellers/${store.id}/api/absent.zip`, fileName: 'a', fileSize: 1, mimeType: 'application/zip' });
+    const missing = await call('post', '/api/v1/products/s3-app/releases/v1/files', {
+      storageKey: `sellers/${store.id}/api/absent.zip`,
+      fileName: 'a',
+      fileSize: 1,
+      mimeType: 'application/zip',
+    });
     expect(missing.body.error.code).toBe('file_not_uploaded');
-    await call('post', '/api/v1/products/s3-app/releases/v1/files', { storageKey: key, fileName: 'build.zip', fileSize: 12, mimeType: 'application/zip' }).expect(201);
+    await call('post', '/api/v1/products/s3-app/releases/v1/files', {
+      storageKey: key,
+      fileName: 'build.zip',
+      fileSize: 12,
+      mimeType: 'application/zip',
+    }).expect(201);
     await call('post', '/api/v1/products/s3-app/releases/v1/publish').expect(200);
 
     const variant = await h.db

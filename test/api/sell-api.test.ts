@@ -19,7 +19,11 @@ async function upload(content = 'zip-bytes', key = store.live, contentType = 'ap
   const presign = await call('post', '/uploads', { fileName: 'app.zip', contentType, contentLength: Buffer.byteLength(content) }, key);
   expect(presign.status).toBe(200);
   const url = new URL(presign.body.url);
-  await request(h.app).put(url.pathname + url.search).set('Content-Type', contentType).send(content).expect(200);
+  await request(h.app)
+    .put(url.pathname + url.search)
+    .set('Content-Type', contentType)
+    .send(content)
+    .expect(200);
   return presign.body.key;
 }
 
@@ -27,7 +31,12 @@ async function releasedProduct(externalId: string) {
   await call('post', '/products', { externalId, name: externalId, priceCents: 500 }).expect(201);
   await call('post', `/products/${externalId}/releases`, { version: '1.0.0', externalId: 'v1' }).expect(201);
   const storageKey = await upload();
-  await call('post', `/products/${externalId}/releases/v1/files`, { storageKey, fileName: 'app.zip', fileSize: 9, mimeType: 'application/zip' }).expect(201);
+  await call('post', `/products/${externalId}/releases/v1/files`, {
+    storageKey,
+    fileName: 'app.zip',
+    fileSize: 9,
+    mimeType: 'application/zip',
+  }).expect(201);
   await call('post', `/products/${externalId}/releases/v1/publish`).expect(200);
   return storageKey;
 }
@@ -36,7 +45,14 @@ describe('Sell products', () => {
   it('upserts by externalId: same externalId twice gives one row, updated', async () => {
     const first = await call('post', '/products', { externalId: 'upsert-me', name: 'One', priceCents: 100 });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ externalId: 'upsert-me', name: 'One', priceCents: 100, currency: 'USD', status: 'DRAFT', productType: 'DIGITAL_DOWNLOAD' });
+    expect(first.body).toMatchObject({
+      externalId: 'upsert-me',
+      name: 'One',
+      priceCents: 100,
+      currency: 'USD',
+      status: 'DRAFT',
+      productType: 'DIGITAL_DOWNLOAD',
+    });
     expect(first.body.id).toMatch(/^[a-z][a-z0-9]{23}$/);
     const second = await call('post', '/products', { externalId: 'upsert-me', name: 'Two' });
     expect(second.status).toBe(200);
@@ -62,7 +78,12 @@ describe('Sell products', () => {
     await call('post', '/products', { externalId: 'sub', name: 'Sub', priceCents: 900, productType: 'SUBSCRIPTION' });
     const sub = await call('post', '/products/sub/publish');
     expect(sub.status).toBe(400);
-    expect(sub.body.error).toEqual({ type: 'invalid_request', code: 'missing_field', message: 'Subscription products require a billingInterval', param: 'billingInterval' });
+    expect(sub.body.error).toEqual({
+      type: 'invalid_request',
+      code: 'missing_field',
+      message: 'Subscription products require a billingInterval',
+      param: 'billingInterval',
+    });
     await call('patch', '/products/sub', { billingInterval: 'month' }).expect(200);
     const published = await call('post', '/products/sub/publish');
     expect(published.body).toMatchObject({ status: 'PUBLISHED', billingInterval: 'MONTH' });
@@ -146,17 +167,39 @@ describe('Sell releases and files', () => {
     await releasedProduct('versions');
     await call('post', '/products/versions/releases', { version: '2.0.0', externalId: 'v2', publish: true }).expect(201);
     let releases = (await call('get', '/products/versions/releases')).body.data;
-    expect(releases.map((r: { externalId: string; isCurrent: boolean }) => [r.externalId, r.isCurrent])).toEqual([['v1', true], ['v2', false]]);
+    expect(releases.map((r: { externalId: string; isCurrent: boolean }) => [r.externalId, r.isCurrent])).toEqual([
+      ['v1', true],
+      ['v2', false],
+    ]);
     const key = await upload('v2 bytes');
-    await call('post', '/products/versions/releases/v2/files', { storageKey: key, fileName: 'app.zip', fileSize: 8, mimeType: 'application/zip' }).expect(201);
+    await call('post', '/products/versions/releases/v2/files', {
+      storageKey: key,
+      fileName: 'app.zip',
+      fileSize: 8,
+      mimeType: 'application/zip',
+    }).expect(201);
     releases = (await call('get', '/products/versions/releases')).body.data;
-    expect(releases.map((r: { externalId: string; isCurrent: boolean }) => [r.externalId, r.isCurrent])).toEqual([['v1', false], ['v2', true]]);
+    expect(releases.map((r: { externalId: string; isCurrent: boolean }) => [r.externalId, r.isCurrent])).toEqual([
+      ['v1', false],
+      ['v2', true],
+    ]);
     const rollback = await call('post', '/products/versions/releases', { externalId: 'v1', markCurrent: true });
     expect(rollback.status).toBe(200);
     expect(rollback.body.isCurrent).toBe(true);
-    const current = await h.db.selectFrom('releases').innerJoin('products', 'products.id', 'releases.product_id').select('releases.external_id').where('products.external_id', '=', 'versions').where('is_current', '=', true).execute();
+    const current = await h.db
+      .selectFrom('releases')
+      .innerJoin('products', 'products.id', 'releases.product_id')
+      .select('releases.external_id')
+      .where('products.external_id', '=', 'versions')
+      .where('is_current', '=', true)
+      .execute();
     expect(current).toEqual([{ external_id: 'v1' }]);
-    const events = await h.db.selectFrom('events').select('data').where('type', '=', 'release.published').where('store_id', '=', store.id).execute();
+    const events = await h.db
+      .selectFrom('events')
+      .select('data')
+      .where('type', '=', 'release.published')
+      .where('store_id', '=', store.id)
+      .execute();
     expect(events.filter((e) => e.data.externalId === 'v2')).toHaveLength(1);
   });
 
@@ -191,13 +234,22 @@ describe('Sell releases and files', () => {
 
 describe('uploads and signed URLs', () => {
   it('presigns a 15-minute PUT and refuses tampered, expired or mismatched uploads', async () => {
-    const presign = await call('post', '/uploads', { fileName: 'my app (final).zip', contentType: 'application/zip', contentLength: 5, folder: 'builds/nightly' });
+    const presign = await call('post', '/uploads', {
+      fileName: 'my app (final).zip',
+      contentType: 'application/zip',
+      contentLength: 5,
+      folder: 'builds/nightly',
+    });
     expect(presign.body.key).toMatch(new RegExp(`^sellers/${store.id}/api/builds/nightly/[a-z0-9]+-my-app-final-.zip$`));
     const ttl = Date.parse(presign.body.expiresAt) - Date.now();
     expect(ttl).toBeGreaterThan(14 * 60_000);
     expect(ttl).toBeLessThanOrEqual(15 * 60_000);
     const url = new URL(presign.body.url);
-    const put = (target: URL, body = 'hello', type = 'application/zip') => request(h.app).put(target.pathname + target.search).set('Content-Type', type).send(body);
+    const put = (target: URL, body = 'hello', type = 'application/zip') =>
+      request(h.app)
+        .put(target.pathname + target.search)
+        .set('Content-Type', type)
+        .send(body);
 
     const otherKey = new URL(url);
     otherKey.pathname = otherKey.pathname.replace(/[^/]+$/, 'evil.zip');
@@ -221,8 +273,13 @@ describe('uploads and signed URLs', () => {
   });
 
   it('needs uploads:write and validates the request in the Sell envelope', async () => {
-    expect((await call('post', '/uploads', { fileName: 'a', contentType: 'zip', contentLength: 0 })).body.error.type).toBe('invalid_request');
-    expect((await call('post', '/uploads', { fileName: 'a', contentType: 'application/zip', contentLength: 1, folder: '../x' })).body.error.param).toBe('folder');
+    expect((await call('post', '/uploads', { fileName: 'a', contentType: 'zip', contentLength: 0 })).body.error.type).toBe(
+      'invalid_request',
+    );
+    expect(
+      (await call('post', '/uploads', { fileName: 'a', contentType: 'application/zip', contentLength: 1, folder: '../x' })).body.error
+        .param,
+    ).toBe('folder');
   });
 
   it('hands the current release’s files to a DIGITAL_DOWNLOAD order through expiring signed links', async () => {
@@ -236,7 +293,9 @@ describe('uploads and signed URLs', () => {
     const files = await downloadableFiles(h.db, variant);
     expect(files).toEqual([{ storageKey: key, fileName: 'app.zip' }]);
     const link = new URL((await h.localStorage().presignDownload(files[0]!.storageKey, files[0]!.fileName)).url);
-    const download = await request(h.app).get(link.pathname + link.search).responseType('blob');
+    const download = await request(h.app)
+      .get(link.pathname + link.search)
+      .responseType('blob');
     expect(download.status).toBe(200);
     expect(download.headers['content-disposition']).toContain('app.zip');
     expect(Buffer.from(download.body).toString()).toBe('zip-bytes');

@@ -18,9 +18,16 @@ afterAll(() => h.close());
 
 it('lists an order the engine has not heard of in ops/stuck-orders, and an ops retry delivers the news', async () => {
   const store = await h.createStore();
-  const api = (method: 'get' | 'post', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+  const api = (method: 'get' | 'post', path: string, body?: object) =>
+    request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
   const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
-  const invoice = (await api('post', '/invoices', { customer_email: 'unheard@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data;
+  const invoice = (
+    await api('post', '/invoices', {
+      customer_email: 'unheard@e.co',
+      payment_method: 'PAYPAL',
+      product_variants: { [variantId]: { quantity: 1 } },
+    }).expect(200)
+  ).body.data;
 
   // The API's crash, replayed by hand: PAID and the owed signal committed, the signal never sent.
   const intentId = await h.db.transaction().execute(async (trx) => {
@@ -28,16 +35,30 @@ it('lists an order the engine has not heard of in ops/stuck-orders, and an ops r
     return recordIntent(trx, { kind: 'order.payment_received', subjectId: invoice.id, detail: { source: 'test' } });
   });
   expect((await api('get', '/ops/stuck-orders').expect(200)).body.unheard).toEqual([]);
-  await h.db.updateTable('engine_intents').set({ created_at: new Date(Date.now() - 60_000), attempts: 3, last_error: 'Temporal unreachable' }).where('id', '=', intentId).execute();
+  await h.db
+    .updateTable('engine_intents')
+    .set({ created_at: new Date(Date.now() - 60_000), attempts: 3, last_error: 'Temporal unreachable' })
+    .where('id', '=', intentId)
+    .execute();
 
   const stuck = (await api('get', '/ops/stuck-orders').expect(200)).body;
   expect(stuck.data.map((o: { id: number }) => o.id)).toEqual([invoice.id]);
   expect(stuck.unheard).toEqual([
-    { invoice_id: invoice.id, kind: 'order.payment_received', since: expect.any(String), attempts: 3, reason: expect.stringMatching(/^the engine has not heard order\.payment_received since .* after 3 tries \(Temporal unreachable\)$/) },
+    {
+      invoice_id: invoice.id,
+      kind: 'order.payment_received',
+      since: expect.any(String),
+      attempts: 3,
+      reason: expect.stringMatching(/^the engine has not heard order\.payment_received since .* after 3 tries \(Temporal unreachable\)$/),
+    },
   ]);
 
   await api('post', `/invoices/${invoice.id}/retry`, {}).expect(202);
-  const intent = await h.db.selectFrom('engine_intents').select(['delivered_at', 'last_error']).where('id', '=', intentId).executeTakeFirstOrThrow();
+  const intent = await h.db
+    .selectFrom('engine_intents')
+    .select(['delivered_at', 'last_error'])
+    .where('id', '=', intentId)
+    .executeTakeFirstOrThrow();
   expect(intent).toEqual({ delivered_at: expect.any(Date), last_error: null });
   // The order's workflow has the payment now.
   const history = await h.temporal.client.workflow.getHandle(`order-${invoice.id}`).fetchHistory();

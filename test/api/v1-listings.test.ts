@@ -29,17 +29,46 @@ describe('SellApp v1 listings', () => {
     expect(created.status).toBe(200);
     const listing = created.body.data;
     expect(Object.keys(listing)).toEqual([
-      'id', 'title', 'slug', 'description', 'images', 'order', 'visibility', 'additional_information', 'warranty', 'other_settings',
-      'deleted_at', 'created_at', 'updated_at', 'store_id', 'category_id', 'section_id', 'section_order', 'is_discoverable', 'image',
-      'bulk_discount', 'deliverable', 'minimum_purchase_quantity', 'maximum_purchase_quantity', 'price', 'pricing_type', 'charge_frequency',
-      'humble', 'payment_methods', 'url',
+      'id',
+      'title',
+      'slug',
+      'description',
+      'images',
+      'order',
+      'visibility',
+      'additional_information',
+      'warranty',
+      'other_settings',
+      'deleted_at',
+      'created_at',
+      'updated_at',
+      'store_id',
+      'category_id',
+      'section_id',
+      'section_order',
+      'is_discoverable',
+      'image',
+      'bulk_discount',
+      'deliverable',
+      'minimum_purchase_quantity',
+      'maximum_purchase_quantity',
+      'price',
+      'pricing_type',
+      'charge_frequency',
+      'humble',
+      'payment_methods',
+      'url',
     ]);
     expect(listing).toMatchObject({
       slug: 'this-will-make-me-rich',
       warranty: { preferredUnit: 'HOURS' },
       other_settings: { quantity_increments: 1, discord_data_required: false },
       is_discoverable: 1,
-      deliverable: { data: { removeDuplicate: false, parsingMode: 'COMMA', stock: 3, serials: ['1', '2', '3'] }, types: ['TEXT'], delivery_text: null },
+      deliverable: {
+        data: { removeDuplicate: false, parsingMode: 'COMMA', stock: 3, serials: ['1', '2', '3'] },
+        types: ['TEXT'],
+        delivery_text: null,
+      },
       price: { price: '1000', currency: 'USD' },
       pricing_type: 'SINGLE_PAYMENT',
       charge_frequency: { value: 1, interval: 'MONTH' },
@@ -79,9 +108,17 @@ describe('SellApp v1 listings', () => {
       deliverable: { types: ['MANUAL'], data: { comment: 'Welcome aboard' }, delivery_text: 'Thanks!' },
     });
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ pricing_type: 'SUBSCRIPTION', charge_frequency: { value: 1, interval: 'YEAR' }, warranty: { preferredUnit: 'DAYS', time: 259200 } });
+    expect(res.body.data).toMatchObject({
+      pricing_type: 'SUBSCRIPTION',
+      charge_frequency: { value: 1, interval: 'YEAR' },
+      warranty: { preferredUnit: 'DAYS', time: 259200 },
+    });
     expect(res.body.data.deliverable.delivery_text).toBe('Thanks!');
-    const twoYears = await call('post', '/listings', { ...seedCreate, pricing_type: 'SUBSCRIPTION', charge_frequency: { value: 2, interval: 'YEAR' } });
+    const twoYears = await call('post', '/listings', {
+      ...seedCreate,
+      pricing_type: 'SUBSCRIPTION',
+      charge_frequency: { value: 2, interval: 'YEAR' },
+    });
     expect(twoYears.status).toBe(422);
   });
 

@@ -47,13 +47,49 @@ describe('v2 products', () => {
     expect(created.status).toBe(200);
     const p = created.body.data;
     expect(Object.keys(p)).toEqual([
-      'id', 'title', 'slug', 'description', 'images', 'order', 'visibility', 'delivery_text', 'additional_information', 'other_settings',
-      'deleted_at', 'created_at', 'updated_at', 'store_id', 'category_id', 'section_id', 'section_order', 'is_discoverable', 'variants', 'url',
+      'id',
+      'title',
+      'slug',
+      'description',
+      'images',
+      'order',
+      'visibility',
+      'delivery_text',
+      'additional_information',
+      'other_settings',
+      'deleted_at',
+      'created_at',
+      'updated_at',
+      'store_id',
+      'category_id',
+      'section_id',
+      'section_order',
+      'is_discoverable',
+      'variants',
+      'url',
     ]);
-    expect(p).toMatchObject({ title: 'Immortality Elixir', slug: 'immortality-elixir', visibility: 'PUBLIC', is_discoverable: 1, variants: [], store_id: store.id });
-    expect(p.additional_information[0]).toEqual({ required: true, key: '5ebae238c0afae7f4a4b96b30ff6f34c', type: 'checkbox', label: 'I agree to handing over my soul' });
+    expect(p).toMatchObject({
+      title: 'Immortality Elixir',
+      slug: 'immortality-elixir',
+      visibility: 'PUBLIC',
+      is_discoverable: 1,
+      variants: [],
+      store_id: store.id,
+    });
+    expect(p.additional_information[0]).toEqual({
+      required: true,
+      key: '5ebae238c0afae7f4a4b96b30ff6f34c',
+      type: 'checkbox',
+      label: 'I agree to handing over my soul',
+    });
     expect(p.additional_information[1]).toMatchObject({ key: 'soul_transfer_email', placeholder: 'your.soul@example.com' });
-    expect(p.other_settings).toEqual({ faq: [{ question: 'Forever?', answer: 'Yes' }], video_url: 'https://www.youtube.com/watch?v=x', redirect_url: null, product_title: null, product_description: null });
+    expect(p.other_settings).toEqual({
+      faq: [{ question: 'Forever?', answer: 'Yes' }],
+      video_url: 'https://www.youtube.com/watch?v=x',
+      redirect_url: null,
+      product_title: null,
+      product_description: null,
+    });
     expect(p.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(p.url).toMatch(new RegExp(`/stores/${store.slug}/product/immortality-elixir$`));
 
@@ -73,7 +109,12 @@ describe('v2 products', () => {
     expect(res.status).toBe(422);
     expect(res.body.message).toBe('The given data was invalid.');
     expect(Object.keys(res.body.errors).sort()).toEqual(['description', 'visibility']);
-    const reserved = await api().post('/api/v2/products', { title: 'x', description: 'd', visibility: 'PUBLIC', additional_information: [{ type: 'text', required: true, label: 'customer_email' }] });
+    const reserved = await api().post('/api/v2/products', {
+      title: 'x',
+      description: 'd',
+      visibility: 'PUBLIC',
+      additional_information: [{ type: 'text', required: true, label: 'customer_email' }],
+    });
     expect(reserved.status).toBe(422);
     expect(reserved.body.error.param).toBe('additional_information.0.label');
   });
@@ -96,21 +137,33 @@ describe('v2 products', () => {
     expect(deleted.status).toBe(200);
     expect(deleted.body.data.deleted_at).not.toBeNull();
     expect((await api().get(`/api/v2/products/${product.id}`)).status).toBe(404);
-    expect((await h.db.selectFrom('products').select('id').where('id', '=', product.id).execute())).toHaveLength(1);
-    const events = await h.db.selectFrom('events').select(['type', 'data']).where('store_id', '=', store.id).orderBy('created_at').execute();
+    expect(await h.db.selectFrom('products').select('id').where('id', '=', product.id).execute()).toHaveLength(1);
+    const events = await h.db
+      .selectFrom('events')
+      .select(['type', 'data'])
+      .where('store_id', '=', store.id)
+      .orderBy('created_at')
+      .execute();
     const mine = events.filter((e) => e.data.id === product.id || e.data.product_id === product.id).map((e) => e.type);
     expect(mine).toEqual(expect.arrayContaining(['product.created', 'product.updated', 'product.trashed', 'variant.created']));
   });
 
   it('runs the batch routes all-or-none', async () => {
-    const created = await api().post('/api/v2/products/batch', { resources: [
-      { title: 'Batch A', description: 'd', visibility: 'PUBLIC', type: 'product' },
-      { title: 'Batch B', description: 'd', visibility: 'HIDDEN' },
-    ] });
+    const created = await api().post('/api/v2/products/batch', {
+      resources: [
+        { title: 'Batch A', description: 'd', visibility: 'PUBLIC', type: 'product' },
+        { title: 'Batch B', description: 'd', visibility: 'HIDDEN' },
+      ],
+    });
     expect(created.status).toBe(200);
     const [a, b] = created.body.data;
-    const updated = await api().patch('/api/v2/products/batch', { resources: { [a.id]: { title: 'Batch A2' }, [b.id]: { visibility: 'PRIVATE' } } });
-    expect(updated.body.data.map((p: { title: string; visibility: string }) => [p.title, p.visibility])).toEqual([['Batch A2', 'PUBLIC'], ['Batch B', 'PRIVATE']]);
+    const updated = await api().patch('/api/v2/products/batch', {
+      resources: { [a.id]: { title: 'Batch A2' }, [b.id]: { visibility: 'PRIVATE' } },
+    });
+    expect(updated.body.data.map((p: { title: string; visibility: string }) => [p.title, p.visibility])).toEqual([
+      ['Batch A2', 'PUBLIC'],
+      ['Batch B', 'PRIVATE'],
+    ]);
     const failing = await api().patch('/api/v2/products/batch', { resources: { [a.id]: { title: 'Never' }, '999999': { title: 'x' } } });
     expect(failing.status).toBe(404);
     expect((await api().get(`/api/v2/products/${a.id}`)).body.data.title).toBe('Batch A2');

@@ -8,7 +8,10 @@ let productId: number;
 beforeAll(async () => {
   h = await startHarness();
   store = await h.createStore();
-  const product = await request(h.app).post('/api/v2/products').set('Authorization', `Bearer ${store.live}`).send({ title: 'Keys', description: 'd', visibility: 'PUBLIC' });
+  const product = await request(h.app)
+    .post('/api/v2/products')
+    .set('Authorization', `Bearer ${store.live}`)
+    .send({ title: 'Keys', description: 'd', visibility: 'PUBLIC' });
   productId = product.body.data.id;
 });
 afterAll(() => h.close());
@@ -34,14 +37,33 @@ describe('v2 product variants', () => {
     expect(res.status).toBe(200);
     const v = res.body.data;
     expect(Object.keys(v)).toEqual([
-      'id', 'product_id', 'title', 'description', 'deliverable', 'pricing', 'minimum_purchase_quantity', 'maximum_purchase_quantity',
-      'bulk_discount', 'payment_methods', 'other_settings', 'order', 'created_at', 'updated_at', 'deleted_at', 'product',
+      'id',
+      'product_id',
+      'title',
+      'description',
+      'deliverable',
+      'pricing',
+      'minimum_purchase_quantity',
+      'maximum_purchase_quantity',
+      'bulk_discount',
+      'payment_methods',
+      'other_settings',
+      'order',
+      'created_at',
+      'updated_at',
+      'deleted_at',
+      'product',
     ]);
     expect(v.deliverable).toEqual({
       data: { removeDuplicate: false, parsingMode: 'COMMA', stock: 3, comment: 'Thanks!', serials: ['1', '2', '3'] },
       types: ['TEXT', 'MANUAL'],
     });
-    expect(v.pricing).toEqual({ humble: false, frequency: { value: 1, interval: 'MONTH' }, type: 'SINGLE_PAYMENT', price: { price: '1999', currency: 'USD' } });
+    expect(v.pricing).toEqual({
+      humble: false,
+      frequency: { value: 1, interval: 'MONTH' },
+      type: 'SINGLE_PAYMENT',
+      price: { price: '1999', currency: 'USD' },
+    });
     expect(v.bulk_discount).toEqual([{ discount_percentage: 10, minimum_purchase_amount: 10 }]);
     expect(v.other_settings).toEqual({ quantity_increments: 2, discord_data_required: false });
   });
@@ -54,7 +76,10 @@ describe('v2 product variants', () => {
     ['CUSTOM', 'a|b||c|a', '|', true, ['a', 'b', 'c']],
     ['CUSTOM', 'k1;;k2;;k1', ';;', false, ['k1', 'k2', 'k1']],
   ])('splits pasted serials by %s (%j, delimiter %s, dedupe %s)', async (parsingMode, serials, delimiter, removeDuplicate, expected) => {
-    const res = await call('post', '/variants', { ...base, deliverable: { types: ['TEXT'], data: { serials, parsingMode, delimiter, removeDuplicate } } });
+    const res = await call('post', '/variants', {
+      ...base,
+      deliverable: { types: ['TEXT'], data: { serials, parsingMode, delimiter, removeDuplicate } },
+    });
     expect(res.status).toBe(200);
     expect(res.body.data.deliverable.data.serials).toEqual(expected);
     expect(res.body.data.deliverable.data.stock).toBe(expected.length);
@@ -82,9 +107,14 @@ describe('v2 product variants', () => {
     expect(live.body.error).toMatchObject({ code: 'insecure_url', param: 'deliverable.data.webhook' });
     const byTestKey = await call('post', '/variants', insecure, store.test);
     expect({ status: byTestKey.status, code: byTestKey.body.error.code }).toEqual({ status: 403, code: 'livemode_required' });
-    const secure = await call('post', '/variants', { ...base, deliverable: { types: ['DYNAMIC'], data: { webhook: 'https://seller.example/deliver', stock: 5 } } });
+    const secure = await call('post', '/variants', {
+      ...base,
+      deliverable: { types: ['DYNAMIC'], data: { webhook: 'https://seller.example/deliver', stock: 5 } },
+    });
     expect(secure.body.data.deliverable.data).toMatchObject({ webhook: 'https://seller.example/deliver', stock: 5 });
-    expect((await call('post', '/variants', { ...base, deliverable: { types: ['DYNAMIC'], data: { webhook: 'not a url' } } })).status).toBe(422);
+    expect((await call('post', '/variants', { ...base, deliverable: { types: ['DYNAMIC'], data: { webhook: 'not a url' } } })).status).toBe(
+      422,
+    );
     await h.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', store.id).execute();
     expect((await call('post', '/variants', insecure)).status).toBe(200);
     await h.db.updateTable('stores').set({ allow_http_webhooks: false }).where('id', '=', store.id).execute();
@@ -94,18 +124,28 @@ describe('v2 product variants', () => {
     const res = await call('post', '/variants', {
       ...base,
       pricing: { ...base.pricing, type: 'SUBSCRIPTION', frequency: { value: 3, interval: 'months' } },
-      deliverable: { types: ['LICENSE_KEY', 'MANUAL'], data: { comment: 'Welcome', license_key: { prefix: 'PRO', limit: 3, expires_in_days: 30 } } },
+      deliverable: {
+        types: ['LICENSE_KEY', 'MANUAL'],
+        data: { comment: 'Welcome', license_key: { prefix: 'PRO', limit: 3, expires_in_days: 30 } },
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body.data.pricing).toMatchObject({ type: 'SUBSCRIPTION', frequency: { value: 3, interval: 'MONTH' } });
     expect(res.body.data.deliverable.data.license_key).toEqual({ prefix: 'PRO', limit: 3, expires_in_days: 30 });
-    const tooLong = await call('post', '/variants', { ...base, pricing: { ...base.pricing, type: 'SUBSCRIPTION', frequency: { value: 13, interval: 'MONTH' } }, deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
+    const tooLong = await call('post', '/variants', {
+      ...base,
+      pricing: { ...base.pricing, type: 'SUBSCRIPTION', frequency: { value: 13, interval: 'MONTH' } },
+      deliverable: { types: ['MANUAL'], data: { comment: 'x' } },
+    });
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.error.param).toBe('pricing.frequency.value');
   });
 
   it('replaces unsold stock on update, keeps sold serials, restocks, lists sold/unsold and records sold_out once', async () => {
-    const created = await call('post', '/variants', { ...base, deliverable: { types: ['TEXT'], data: { serials: ['A', 'B'], removeDuplicate: true } } });
+    const created = await call('post', '/variants', {
+      ...base,
+      deliverable: { types: ['TEXT'], data: { serials: ['A', 'B'], removeDuplicate: true } },
+    });
     const id = created.body.data.id;
     await h.db.transaction().execute((trx) => claimSerials(trx, { variantId: id, quantity: 1, claimKey: 'order-1/line-1' }));
     const updated = await call('patch', `/variants/${id}`, { deliverable: { types: ['TEXT'], data: { serials: 'A,C,D' } } });
@@ -121,7 +161,12 @@ describe('v2 product variants', () => {
 
     await h.db.transaction().execute((trx) => claimSerials(trx, { variantId: id, quantity: 3, claimKey: 'order-2/line-1' }));
     await call('patch', `/variants/${id}`, { title: 'Sold out now' });
-    const soldOut = await h.db.selectFrom('events').select('data').where('type', '=', 'variant.sold_out').where('store_id', '=', store.id).execute();
+    const soldOut = await h.db
+      .selectFrom('events')
+      .select('data')
+      .where('type', '=', 'variant.sold_out')
+      .where('store_id', '=', store.id)
+      .execute();
     expect(soldOut.filter((e) => e.data.id === id)).toHaveLength(1);
     expect((await call('get', `/variants/${id}`)).body.data.deliverable.data.stock).toBe(0);
   });
@@ -131,7 +176,10 @@ describe('v2 product variants', () => {
     const created = await call('post', '/variants', { ...base, deliverable: { types: ['TEXT'], data: { serials } } });
     const id = created.body.data.id;
     const attempts = Array.from({ length: 40 }, (_, i) =>
-      h.db.transaction().execute((trx) => claimSerials(trx, { variantId: id, quantity: 1, claimKey: `concurrent-${i}/line-1` })).catch((e: unknown) => e),
+      h.db
+        .transaction()
+        .execute((trx) => claimSerials(trx, { variantId: id, quantity: 1, claimKey: `concurrent-${i}/line-1` }))
+        .catch((e: unknown) => e),
     );
     const results = await Promise.all(attempts);
     const won = results.filter((r): r is string[] => Array.isArray(r)).flat();
@@ -139,16 +187,29 @@ describe('v2 product variants', () => {
     expect(new Set(won)).toEqual(new Set(serials));
     expect(results.filter((r) => r instanceof OutOfStockError)).toHaveLength(10);
     const winner = results.findIndex((r) => Array.isArray(r));
-    const retried = await h.db.transaction().execute((trx) => claimSerials(trx, { variantId: id, quantity: 1, claimKey: `concurrent-${winner}/line-1` }));
+    const retried = await h.db
+      .transaction()
+      .execute((trx) => claimSerials(trx, { variantId: id, quantity: 1, claimKey: `concurrent-${winner}/line-1` }));
     expect(retried).toEqual(results[winner]);
   });
 
   it('lists, searches and runs the batch routes on variants', async () => {
-    const product = await request(h.app).post('/api/v2/products').set('Authorization', `Bearer ${store.live}`).send({ title: 'Batchy', description: 'd', visibility: 'PUBLIC' });
+    const product = await request(h.app)
+      .post('/api/v2/products')
+      .set('Authorization', `Bearer ${store.live}`)
+      .send({ title: 'Batchy', description: 'd', visibility: 'PUBLIC' });
     const pid = product.body.data.id;
     const at = (path: string) => `/api/v2/products/${pid}${path}`;
-    const manual = (title: string, price: number) => ({ ...base, title, pricing: { humble: false, price: { price, currency: 'USD' } }, deliverable: { types: ['MANUAL'], data: { comment: title } } });
-    const created = await request(h.app).post(at('/variants/batch')).set('Authorization', `Bearer ${store.live}`).send({ resources: [manual('Small', 500), manual('Large', 1500), manual('Huge', 9000)] });
+    const manual = (title: string, price: number) => ({
+      ...base,
+      title,
+      pricing: { humble: false, price: { price, currency: 'USD' } },
+      deliverable: { types: ['MANUAL'], data: { comment: title } },
+    });
+    const created = await request(h.app)
+      .post(at('/variants/batch'))
+      .set('Authorization', `Bearer ${store.live}`)
+      .send({ resources: [manual('Small', 500), manual('Large', 1500), manual('Huge', 9000)] });
     expect(created.status).toBe(200);
     const [small, large, huge] = created.body.data;
     expect(created.body.data.map((v: { title: string }) => v.title)).toEqual(['Small', 'Large', 'Huge']);
@@ -161,17 +222,40 @@ describe('v2 product variants', () => {
     const search = await request(h.app)
       .post(at('/variants/search'))
       .set('Authorization', `Bearer ${store.live}`)
-      .send({ filters: [{ field: 'price', operator: '>=', value: 1000 }, { field: 'title', operator: '=', value: 'Small', type: 'or' }], sort: [{ field: 'price', direction: 'desc' }] });
+      .send({
+        filters: [
+          { field: 'price', operator: '>=', value: 1000 },
+          { field: 'title', operator: '=', value: 'Small', type: 'or' },
+        ],
+        sort: [{ field: 'price', direction: 'desc' }],
+      });
     expect(search.body.data.map((v: { title: string }) => v.title)).toEqual(['Huge', 'Large', 'Small']);
-    const narrow = await request(h.app).post(at('/variants/search')).set('Authorization', `Bearer ${store.live}`).send({ filters: [{ field: 'price', operator: '<', value: 1000 }] });
+    const narrow = await request(h.app)
+      .post(at('/variants/search'))
+      .set('Authorization', `Bearer ${store.live}`)
+      .send({ filters: [{ field: 'price', operator: '<', value: 1000 }] });
     expect(narrow.body.data.map((v: { title: string }) => v.title)).toEqual(['Small']);
 
-    const updated = await request(h.app).patch(at('/variants/batch')).set('Authorization', `Bearer ${store.live}`).send({ resources: { [small.id]: { title: 'Tiny' }, [huge.id]: { pricing: { humble: true, price: { price: 8000, currency: 'EUR' } } } } });
-    expect(updated.body.data.map((v: { title: string; pricing: { humble: boolean; price: unknown } }) => [v.title, v.pricing.humble, v.pricing.price])).toEqual([
+    const updated = await request(h.app)
+      .patch(at('/variants/batch'))
+      .set('Authorization', `Bearer ${store.live}`)
+      .send({
+        resources: { [small.id]: { title: 'Tiny' }, [huge.id]: { pricing: { humble: true, price: { price: 8000, currency: 'EUR' } } } },
+      });
+    expect(
+      updated.body.data.map((v: { title: string; pricing: { humble: boolean; price: unknown } }) => [
+        v.title,
+        v.pricing.humble,
+        v.pricing.price,
+      ]),
+    ).toEqual([
       ['Tiny', false, { price: '500', currency: 'USD' }],
       ['Huge', true, { price: '8000', currency: 'EUR' }],
     ]);
-    const deleted = await request(h.app).delete(at('/variants/batch')).set('Authorization', `Bearer ${store.live}`).send({ resources: [small.id, large.id] });
+    const deleted = await request(h.app)
+      .delete(at('/variants/batch'))
+      .set('Authorization', `Bearer ${store.live}`)
+      .send({ resources: [small.id, large.id] });
     expect(deleted.body.data.every((v: { deleted_at: string | null }) => v.deleted_at !== null)).toBe(true);
     const left = await request(h.app).get(at('/variants')).set('Authorization', `Bearer ${store.live}`);
     expect(left.body.data.map((v: { id: number }) => v.id)).toEqual([huge.id]);

@@ -76,11 +76,22 @@ afterAll(async () => {
 });
 
 /** What a careful client does: the same Idempotency-Key until an answer that is not an outage. */
-async function untilAnswered(key: string, method: 'post' | 'patch', url: string, idempotencyKey: string, body?: object): Promise<request.Response> {
+async function untilAnswered(
+  key: string,
+  method: 'post' | 'patch',
+  url: string,
+  idempotencyKey: string,
+  body?: object,
+): Promise<request.Response> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
-      const res = await request(`http://127.0.0.1:${apiPort}`)[method](url).set('Authorization', `Bearer ${key}`).set('Idempotency-Key', idempotencyKey).timeout(15_000).send(body);
+      const api = request(`http://127.0.0.1:${apiPort}`);
+      const res = await api[method](url)
+        .set('Authorization', `Bearer ${key}`)
+        .set('Idempotency-Key', idempotencyKey)
+        .timeout(15_000)
+        .send(body);
       if (res.status < 500 && res.status !== 409) return res;
     } catch {
       // The API is down or the connection was cut: retry.
@@ -97,7 +108,11 @@ it(`completes ${ORDERS} paid orders exactly once while the worker, the API, Temp
   expect(created.code).toBe(0);
   const key = JSON.parse(created.stdout).keys.live as string;
   const serials = Array.from({ length: ORDERS }, (_, i) => `CHAOS-${i}`);
-  const product = await untilAnswered(key, 'post', '/api/v2/products', 'product-1', { title: 'Chaos', description: 'd', visibility: 'PUBLIC' });
+  const product = await untilAnswered(key, 'post', '/api/v2/products', 'product-1', {
+    title: 'Chaos',
+    description: 'd',
+    visibility: 'PUBLIC',
+  });
   const variant = await untilAnswered(key, 'post', `/api/v2/products/${product.body.data.id}/variants`, 'variant-1', {
     title: 'Default',
     description: 'd',
@@ -135,7 +150,11 @@ it(`completes ${ORDERS} paid orders exactly once while the worker, the API, Temp
   const started = Date.now();
   const invoiceIds: number[] = [];
   for (let i = 0; i < ORDERS; i += 1) {
-    const invoice = await untilAnswered(key, 'post', '/api/v2/invoices', `invoice-${i}`, { customer_email: `c${i}@e.co`, payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } });
+    const invoice = await untilAnswered(key, 'post', '/api/v2/invoices', `invoice-${i}`, {
+      customer_email: `c${i}@e.co`,
+      payment_method: 'PAYPAL',
+      product_variants: { [variantId]: { quantity: 1 } },
+    });
     expect(invoice.status).toBe(200);
     invoiceIds.push(invoice.body.data.id);
     const paid = await untilAnswered(key, 'patch', `/api/v2/invoices/${invoice.body.data.id}/mark-completed`, `paid-${i}`);
@@ -154,14 +173,29 @@ it(`completes ${ORDERS} paid orders exactly once while the worker, the API, Temp
       if (stranded.length > 0) await new Promise((r) => setTimeout(r, 500));
     }
     const recoveredMs = Date.now() - acknowledged;
-    const invoices = await audit.query<{ n: number }>(`select count(*)::int as n from invoices where store_id = (select id from stores where slug = 'chaos')`);
-    const sold = await audit.query<{ value: string; n: number }>(`select value, count(*)::int as n from variant_serials where variant_id = $1 and status = 'SOLD' group by value`, [variantId]);
+    const invoices = await audit.query<{ n: number }>(
+      `select count(*)::int as n from invoices where store_id = (select id from stores where slug = 'chaos')`,
+    );
+    const sold = await audit.query<{ value: string; n: number }>(
+      `select value, count(*)::int as n from variant_serials where variant_id = $1 and status = 'SOLD' group by value`,
+      [variantId],
+    );
     const delivered = await audit.query<{ invoice_id: number; serials: string }>(
       `select invoice_id, result->>'serials' as serials from delivery_steps where invoice_id = any($1) and status = 'delivered'`,
       [invoiceIds],
     );
-    const paidEvents = await audit.query<{ id: string; n: number }>(`select data->>'id' as id, count(*)::int as n from events where type = 'order.paid' group by 1`);
-    const figures = { orders: ORDERS, kills, lost: ORDERS - invoiceIds.length, doubled: invoices.rows[0]!.n - ORDERS, stranded: stranded.length, recovered_ms: recoveredMs, run_ms: acknowledged - started };
+    const paidEvents = await audit.query<{ id: string; n: number }>(
+      `select data->>'id' as id, count(*)::int as n from events where type = 'order.paid' group by 1`,
+    );
+    const figures = {
+      orders: ORDERS,
+      kills,
+      lost: ORDERS - invoiceIds.length,
+      doubled: invoices.rows[0]!.n - ORDERS,
+      stranded: stranded.length,
+      recovered_ms: recoveredMs,
+      run_ms: acknowledged - started,
+    };
     process.stdout.write(`chaos: ${JSON.stringify(figures)}\n`);
 
     expect(stranded).toEqual([]);

@@ -44,14 +44,21 @@ it('delivers an order whose API died between the PAID commit and the signal, wit
   const exited = new Promise<NodeJS.Signals | null>((resolve) => api.once('exit', (_code, signal) => resolve(signal)));
   try {
     await waitForOutput(api, /api is up/, 60_000);
-    const call = request(`http://127.0.0.1:${port}`).patch(`/api/v2/invoices/${invoice.id}/mark-completed`).set('Authorization', `Bearer ${store.live}`);
+    const call = request(`http://127.0.0.1:${port}`)
+      .patch(`/api/v2/invoices/${invoice.id}/mark-completed`)
+      .set('Authorization', `Bearer ${store.live}`);
     await expect(call).rejects.toThrow(/socket hang up|ECONNRESET/);
     expect(await exited).toBe('SIGKILL');
 
     // The commit happened; the signal did not.
     const paid = await h.db.selectFrom('invoices').select('status').where('id', '=', invoice.id).executeTakeFirstOrThrow();
     expect(paid.status).toBe('PAID');
-    const owed = await h.db.selectFrom('engine_intents').selectAll().where('subject_id', '=', invoice.id).where('kind', '=', 'order.payment_received').execute();
+    const owed = await h.db
+      .selectFrom('engine_intents')
+      .selectAll()
+      .where('subject_id', '=', invoice.id)
+      .where('kind', '=', 'order.payment_received')
+      .execute();
     expect(owed).toHaveLength(1);
 
     const done = await waitFor(
@@ -60,7 +67,11 @@ it('delivers an order whose API died between the PAID commit and the signal, wit
       30_000,
     );
     expect(done.status).toBe('COMPLETED');
-    const delivered = await h.db.selectFrom('engine_intents').select('delivered_at').where('id', '=', owed[0]!.id).executeTakeFirstOrThrow();
+    const delivered = await h.db
+      .selectFrom('engine_intents')
+      .select('delivered_at')
+      .where('id', '=', owed[0]!.id)
+      .executeTakeFirstOrThrow();
     expect(delivered.delivered_at).not.toBeNull();
     const sold = await h.db.selectFrom('variant_serials').select(['value', 'status']).where('variant_id', '=', variantId).execute();
     expect(sold).toEqual([{ value: 'ONLY-ONE', status: 'SOLD' }]);

@@ -64,7 +64,8 @@ async function explained<T>(waiting: Promise<T>): Promise<T> {
 
 it('grants and revokes every community access exactly once when the worker is killed mid-grant', async () => {
   const store = await h.createStore();
-  const api = (method: 'get' | 'post' | 'put' | 'patch', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+  const api = (method: 'get' | 'post' | 'put' | 'patch', path: string, body?: object) =>
+    request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
   discord.addGuild({
     id: GUILD,
     name: 'Kill test',
@@ -72,28 +73,48 @@ it('grants and revokes every community access exactly once when the worker is ki
     botRoleIds: [BOT_ROLE],
     roles: [
       { id: ROLE, name: 'Paid', position: 1 },
-      { id: BOT_ROLE, name: 'Sellflow', position: 5, permissions: PermissionFlagsBits.ManageRoles | PermissionFlagsBits.CreateInstantInvite | PermissionFlagsBits.KickMembers, managed: true },
+      {
+        id: BOT_ROLE,
+        name: 'Sellflow',
+        position: 5,
+        permissions: PermissionFlagsBits.ManageRoles | PermissionFlagsBits.CreateInstantInvite | PermissionFlagsBits.KickMembers,
+        managed: true,
+      },
     ],
   });
   let worker = startWorker();
   try {
     await api('put', '/community/connections/discord', { bot_mode: 'official' }).expect(200);
-    const spaceId = (await api('post', '/community/spaces', { platform: 'discord', external_id: GUILD }).expect(201)).body.data.id as number;
-    const { productId, variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } } });
-    await api('put', `/products/${productId}/variants/${variantId}/community`, { access: [{ space_id: spaceId, role_ids: [ROLE], linking_required: true }] }).expect(200);
+    const spaceId = (await api('post', '/community/spaces', { platform: 'discord', external_id: GUILD }).expect(201)).body.data
+      .id as number;
+    const { productId, variantId } = await createVariant(h, store.live, {
+      deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } },
+    });
+    await api('put', `/products/${productId}/variants/${variantId}/community`, {
+      access: [{ space_id: spaceId, role_ids: [ROLE], linking_required: true }],
+    }).expect(200);
     await worker.up;
 
     const orders: { invoiceId: number; userId: string }[] = [];
     for (let i = 0; i < ORDERS; i += 1) {
-      const invoiceId = (await api('post', '/invoices', { customer_email: `k${i}@e.co`, payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id as number;
+      const invoiceId = (
+        await api('post', '/invoices', {
+          customer_email: `k${i}@e.co`,
+          payment_method: 'PAYPAL',
+          product_variants: { [variantId]: { quantity: 1 } },
+        }).expect(200)
+      ).body.data.id as number;
       const userId = `15000000000000000${String(i).padStart(2, '0')}`;
-      const state = new URL((await api('post', `/invoices/${invoiceId}/community/discord/authorize`).expect(200)).body.data.authorize_url).searchParams.get('state');
+      const state = new URL(
+        (await api('post', `/invoices/${invoiceId}/community/discord/authorize`).expect(200)).body.data.authorize_url,
+      ).searchParams.get('state');
       const code = discord.issueAuthorizationCode({ userId, username: `k${i}`, scopes: ['identify', 'guilds.join'] });
       await request(h.app).get('/community/discord/callback').query({ code, state }).expect(200);
       orders.push({ invoiceId, userId });
     }
     // Half the customers are rate limited on their first join: their grants are mid-retry at the kill.
-    for (const { userId } of orders.slice(ORDERS / 2)) discord.failNext(`PUT /guilds/${GUILD}/members/${userId}`, { status: 429, retryAfterSeconds: 3, times: 1 });
+    for (const { userId } of orders.slice(ORDERS / 2))
+      discord.failNext(`PUT /guilds/${GUILD}/members/${userId}`, { status: 429, retryAfterSeconds: 3, times: 1 });
     for (const { invoiceId } of orders) await api('patch', `/invoices/${invoiceId}/mark-completed`).expect(200);
     const ids = orders.map((o) => o.invoiceId);
     const grants = () => h.db.selectFrom('community_grants').select(['id', 'status', 'history']).where('invoice_id', 'in', ids).execute();
@@ -105,7 +126,9 @@ it('grants and revokes every community access exactly once when the worker is ki
 
     worker = startWorker();
     await worker.up;
-    const granted = await explained(waitFor(grants, (rows) => rows.length === ORDERS && rows.every((g) => g.status === 'granted'), 180_000));
+    const granted = await explained(
+      waitFor(grants, (rows) => rows.length === ORDERS && rows.every((g) => g.status === 'granted'), 180_000),
+    );
     for (const grant of granted) expect(grant.history.filter((e) => e.status === 'granted')).toHaveLength(1);
     for (const { userId } of orders) expect(discord.member(GUILD, userId)).toEqual([ROLE]);
 
@@ -114,7 +137,9 @@ it('grants and revokes every community access exactly once when the worker is ki
     for (const grant of revoked) expect(grant.history.filter((e) => e.status === 'revoked')).toHaveLength(1);
     // Nobody keeps the paid role; no grant failed along the way.
     for (const { userId } of orders) expect(discord.member(GUILD, userId) ?? []).not.toContain(ROLE);
-    expect(await h.db.selectFrom('events').select('id').where('store_id', '=', store.id).where('type', '=', 'community.grant_failed').execute()).toHaveLength(0);
+    expect(
+      await h.db.selectFrom('events').select('id').where('store_id', '=', store.id).where('type', '=', 'community.grant_failed').execute(),
+    ).toHaveLength(0);
   } finally {
     worker.child.kill('SIGKILL');
   }

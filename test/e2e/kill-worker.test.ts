@@ -41,20 +41,38 @@ it('completes every order exactly once when the worker is killed mid-delivery', 
   const store = await h.createStore();
   await h.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', store.id).execute();
   const serials = Array.from({ length: ORDERS }, (_, i) => `K-${i}`);
-  const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+  const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) =>
+    request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
   let worker = startWorker();
   try {
-    const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT', 'DYNAMIC'], data: { serials, webhook: seller.url } } });
+    const { variantId } = await createVariant(h, store.live, {
+      deliverable: { types: ['TEXT', 'DYNAMIC'], data: { serials, webhook: seller.url } },
+    });
     await worker.up;
     const invoices = await Promise.all(
-      Array.from({ length: ORDERS }, () => api('post', '/invoices', { customer_email: 'k@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } }).then((r) => r.body.data.id as number)),
+      Array.from({ length: ORDERS }, () =>
+        api('post', '/invoices', {
+          customer_email: 'k@e.co',
+          payment_method: 'PAYPAL',
+          product_variants: { [variantId]: { quantity: 1 } },
+        }).then((r) => r.body.data.id as number),
+      ),
     );
     await Promise.all(invoices.map((id) => api('patch', `/invoices/${id}/mark-completed`).expect(200)));
-    await waitFor(() => Promise.resolve(seller.received.length), (n) => n >= 3, 30_000);
+    await waitFor(
+      () => Promise.resolve(seller.received.length),
+      (n) => n >= 3,
+      30_000,
+    );
     worker.child.kill('SIGKILL');
     await new Promise((resolve) => worker.child.once('exit', resolve));
     // The kill landed mid-delivery: some orders were not complete yet.
-    const completedAtKill = await h.db.selectFrom('invoices').select('id').where('id', 'in', invoices).where('status', '=', 'COMPLETED').execute();
+    const completedAtKill = await h.db
+      .selectFrom('invoices')
+      .select('id')
+      .where('id', 'in', invoices)
+      .where('status', '=', 'COMPLETED')
+      .execute();
     expect(completedAtKill.length).toBeLessThan(ORDERS);
 
     worker = startWorker();
@@ -66,7 +84,9 @@ it('completes every order exactly once when the worker is killed mid-delivery', 
     );
     expect(finished).toHaveLength(ORDERS);
 
-    const deliverables = await Promise.all(invoices.map((id) => api('get', `/invoices/${id}/deliverables`).then((r) => r.body.data[0].deliverable.data)));
+    const deliverables = await Promise.all(
+      invoices.map((id) => api('get', `/invoices/${id}/deliverables`).then((r) => r.body.data[0].deliverable.data)),
+    );
     const handedOut = deliverables.flatMap((d) => d.serials);
     expect(handedOut).toHaveLength(ORDERS);
     expect(new Set(handedOut)).toEqual(new Set(serials));

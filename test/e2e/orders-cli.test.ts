@@ -16,17 +16,34 @@ afterAll(() => h.close());
 
 it('lists stuck orders and retries them, reporting what recovered', async () => {
   const store = await h.createStore();
-  const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+  const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) =>
+    request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
   const { productId, variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: 'FIRST' } } });
   const ids: number[] = [];
   for (let i = 0; i < 3; i += 1) {
-    ids.push((await api('post', '/invoices', { customer_email: 'o@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } })).body.data.id);
+    ids.push(
+      (
+        await api('post', '/invoices', {
+          customer_email: 'o@e.co',
+          payment_method: 'PAYPAL',
+          product_variants: { [variantId]: { quantity: 1 } },
+        })
+      ).body.data.id,
+    );
   }
   for (const id of ids) {
     await api('patch', `/invoices/${id}/mark-completed`).expect(200);
-    await waitFor(() => api('get', `/invoices/${id}`).then((r) => r.body.data), (b) => b.status.status.status === 'COMPLETED' || b.delivery.needs_attention);
+    await waitFor(
+      () => api('get', `/invoices/${id}`).then((r) => r.body.data),
+      (b) => b.status.status.status === 'COMPLETED' || b.delivery.needs_attention,
+    );
   }
-  const env = { ...h.database.env, TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_TASK_QUEUE_PREFIX: prefix, SELLFLOW_DATA_DIR: h.config.dataDir };
+  const env = {
+    ...h.database.env,
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_TASK_QUEUE_PREFIX: prefix,
+    SELLFLOW_DATA_DIR: h.config.dataDir,
+  };
 
   const stuck = await runCli(['orders', 'stuck', '--store', store.slug, '--json'], env);
   expect(stuck.code).toBe(0);
@@ -47,7 +64,13 @@ it('lists stuck orders and retries them, reporting what recovered', async () => 
   await api('post', `/products/${productId}/variants/${variantId}/serials`, { serials: 'THIRD' }).expect(201);
   const last = await runCli(['orders', 'retry', String(summary.still_stuck[0]), String(ids[0]), '--json'], env);
   expect(last.code).toBe(0);
-  expect(JSON.parse(last.stdout)).toEqual({ recovered: [summary.still_stuck[0]], still_stuck: [], pending: [], not_stuck: [ids[0]], needs_manual_action: [] });
+  expect(JSON.parse(last.stdout)).toEqual({
+    recovered: [summary.still_stuck[0]],
+    still_stuck: [],
+    pending: [],
+    not_stuck: [ids[0]],
+    needs_manual_action: [],
+  });
   const none = await runCli(['orders', 'stuck', '--store', store.slug, '--json'], env);
   expect(JSON.parse(none.stdout)).toEqual({ orders: [] });
 }, 180_000);

@@ -79,7 +79,11 @@ it('an API waits for Postgres, then answers 503 with Retry-After while it is dow
     expect({ status: health.status, down: health.body.down }).toEqual({ status: 503, down: ['database'] });
 
     await database.open();
-    await waitFor(() => keys().then((r) => r.status), (status) => status === 200, 30_000);
+    await waitFor(
+      () => keys().then((r) => r.status),
+      (status) => status === 200,
+      30_000,
+    );
   } finally {
     api.kill('SIGKILL');
   }

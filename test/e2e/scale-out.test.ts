@@ -38,12 +38,18 @@ describe('separate api and worker processes', () => {
       expect(res.status).toBe(200);
       const body = (await res.json()) as { data: { workflowId: string } };
       expect(body.data).toMatchObject({ pong: true, message: 'across processes' });
-      const row = await database.db.selectFrom('ping_runs').select('message').where('workflow_id', '=', body.data.workflowId).executeTakeFirst();
+      const row = await database.db
+        .selectFrom('ping_runs')
+        .select('message')
+        .where('workflow_id', '=', body.data.workflowId)
+        .executeTakeFirst();
       expect(row).toEqual({ message: 'across processes' });
     } finally {
       api.kill('SIGTERM');
       worker.kill('SIGTERM');
-      await Promise.all([api, worker].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+      await Promise.all(
+        [api, worker].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))),
+      );
     }
     expect(api.exitCode).toBe(0);
     expect(worker.exitCode).toBe(0);

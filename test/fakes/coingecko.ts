@@ -20,7 +20,9 @@ export async function startCoinGecko(prices: Record<string, Record<string, strin
     requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers });
     const failure = failures.shift();
     if (failure !== undefined) {
-      res.writeHead(failure, { 'content-type': 'application/json' }).end(JSON.stringify({ status: { error_code: failure, error_message: `injected ${failure}` } }));
+      res
+        .writeHead(failure, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: { error_code: failure, error_message: `injected ${failure}` } }));
       return;
     }
     if (url.pathname !== '/api/v3/simple/price') {

@@ -59,7 +59,14 @@ interface Reply {
 
 const ALL_PERMISSIONS = Object.values(PermissionFlagsBits).reduce((all, flag) => all | flag, 0n);
 /** What Discord gives @everyone in a new server: view, chat, invite and the like. */
-const DEFAULT_EVERYONE = PermissionFlagsBits.CreateInstantInvite | PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.AddReactions | PermissionFlagsBits.Connect | PermissionFlagsBits.Speak;
+const DEFAULT_EVERYONE =
+  PermissionFlagsBits.CreateInstantInvite |
+  PermissionFlagsBits.ViewChannel |
+  PermissionFlagsBits.SendMessages |
+  PermissionFlagsBits.ReadMessageHistory |
+  PermissionFlagsBits.AddReactions |
+  PermissionFlagsBits.Connect |
+  PermissionFlagsBits.Speak;
 const error = (status: number, code: number, message: string): Reply => ({ status, body: { message, code } });
 const UNAUTHORIZED = error(401, 0, '401: Unauthorized');
 const NOT_FOUND = error(404, 0, '404: Not Found');
@@ -74,7 +81,9 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
   const clientId = options.clientId ?? '1100000000000000999';
   const clientSecret = options.clientSecret ?? 'fake-client-secret-5d1e8c0f';
   const botUserId = clientId;
-  const users = new Map<string, { id: string; username: string; bot?: boolean }>([[botUserId, { id: botUserId, username: 'Sellflow', bot: true }]]);
+  const users = new Map<string, { id: string; username: string; bot?: boolean }>([
+    [botUserId, { id: botUserId, username: 'Sellflow', bot: true }],
+  ]);
   const guilds = new Map<string, FakeGuild>();
   const tokens = new Map<string, FakeToken>();
   const codes = new Map<string, FakeToken & { redirectUri: string | null }>();
@@ -89,20 +98,33 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
     if (!guild) throw new Error(`no guild ${id}`);
     return guild;
   };
-  const highestPosition = (guild: FakeGuild, userId: string) => Math.max(0, ...(guild.members.get(userId)?.roles ?? []).map((id) => guild.roles.get(id)?.position ?? 0));
+  const highestPosition = (guild: FakeGuild, userId: string) =>
+    Math.max(0, ...(guild.members.get(userId)?.roles ?? []).map((id) => guild.roles.get(id)?.position ?? 0));
   const botPermissions = (guild: FakeGuild) => {
     if (guild.ownerId === botUserId) return ALL_PERMISSIONS;
-    const held = [guild.id, ...(guild.members.get(botUserId)?.roles ?? [])].reduce((all, id) => all | (guild.roles.get(id)?.permissions ?? 0n), 0n);
+    const held = [guild.id, ...(guild.members.get(botUserId)?.roles ?? [])].reduce(
+      (all, id) => all | (guild.roles.get(id)?.permissions ?? 0n),
+      0n,
+    );
     return held & PermissionFlagsBits.Administrator ? ALL_PERMISSIONS : held;
   };
   const botHas = (guild: FakeGuild, flag: bigint) => (botPermissions(guild) & flag) === flag;
   /** Discord's rule: MANAGE_ROLES, and only roles strictly below the bot's highest (the owner is exempt). */
   const canAssign = (guild: FakeGuild, role: FakeRole) =>
-    !role.managed && (guild.ownerId === botUserId || (botHas(guild, PermissionFlagsBits.ManageRoles) && role.position < highestPosition(guild, botUserId)));
+    !role.managed &&
+    (guild.ownerId === botUserId || (botHas(guild, PermissionFlagsBits.ManageRoles) && role.position < highestPosition(guild, botUserId)));
 
   const userJson = (id: string) => {
     const user = users.get(id) ?? { id, username: `user${id.slice(-4)}` };
-    return { id, username: user.username, discriminator: '0', global_name: user.bot ? null : user.username, avatar: null, public_flags: 0, ...(user.bot ? { bot: true } : {}) };
+    return {
+      id,
+      username: user.username,
+      discriminator: '0',
+      global_name: user.bot ? null : user.username,
+      avatar: null,
+      public_flags: 0,
+      ...(user.bot ? { bot: true } : {}),
+    };
   };
   const roleJson = (role: FakeRole) => ({
     id: role.id,
@@ -177,7 +199,12 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
     if (method === 'GET') return member ? { status: 200, body: memberJson(userId, member) } : UNKNOWN_MEMBER;
     if (method === 'DELETE') {
       if (!member) return UNKNOWN_MEMBER;
-      if (!botHas(guild, PermissionFlagsBits.KickMembers) || userId === guild.ownerId || highestPosition(guild, userId) >= highestPosition(guild, botUserId)) return MISSING_PERMISSIONS;
+      if (
+        !botHas(guild, PermissionFlagsBits.KickMembers) ||
+        userId === guild.ownerId ||
+        highestPosition(guild, userId) >= highestPosition(guild, botUserId)
+      )
+        return MISSING_PERMISSIONS;
       guild.members.delete(userId);
       return { status: 204 };
     }
@@ -204,7 +231,8 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
     let issued: FakeToken | undefined;
     if (form.get('grant_type') === 'authorization_code') {
       const code = codes.get(form.get('code') ?? '');
-      if (!code || (code.redirectUri !== null && code.redirectUri !== form.get('redirect_uri'))) return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid "code" in request.' } };
+      if (!code || (code.redirectUri !== null && code.redirectUri !== form.get('redirect_uri')))
+        return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid "code" in request.' } };
       codes.delete(form.get('code') ?? '');
       issued = code;
     } else if (form.get('grant_type') === 'refresh_token') {
@@ -219,15 +247,26 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
     const refreshToken = secret('rt_');
     tokens.set(accessToken, { userId: issued.userId, scopes: issued.scopes });
     refreshTokens.set(refreshToken, { userId: issued.userId, scopes: issued.scopes });
-    return { status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: 604800, refresh_token: refreshToken, scope: issued.scopes.join(' ') } };
+    return {
+      status: 200,
+      body: {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: 604800,
+        refresh_token: refreshToken,
+        scope: issued.scopes.join(' '),
+      },
+    };
   }
 
   function handle(method: string, path: string, authorization: string, body: Record<string, unknown>, form: URLSearchParams): Reply {
-    if (method === 'POST' && path === '/oauth2/token') return oauthToken(form, authorization.startsWith('Basic ') ? authorization.slice(6) : null);
+    if (method === 'POST' && path === '/oauth2/token')
+      return oauthToken(form, authorization.startsWith('Basic ') ? authorization.slice(6) : null);
     const bearer = authorization.startsWith('Bearer ') ? tokens.get(authorization.slice(7)) : undefined;
     const bot = authorization === `Bot ${botToken}`;
     if (method === 'GET' && path === '/users/@me') {
-      if (bearer?.scopes.includes('identify')) return { status: 200, body: { ...userJson(bearer.userId), flags: 0, locale: 'en-US', mfa_enabled: false, premium_type: 0 } };
+      if (bearer?.scopes.includes('identify'))
+        return { status: 200, body: { ...userJson(bearer.userId), flags: 0, locale: 'en-US', mfa_enabled: false, premium_type: 0 } };
       return bot ? { status: 200, body: { ...userJson(botUserId), flags: 0, verified: true, mfa_enabled: false } } : UNAUTHORIZED;
     }
     if (!bot) return UNAUTHORIZED;
@@ -240,7 +279,15 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
           .filter((g) => g.members.has(botUserId) && BigInt(g.id) > after)
           .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
           .slice(0, Number(query.get('limit') ?? 200))
-          .map((g) => ({ id: g.id, name: g.name, icon: null, banner: null, owner: g.ownerId === botUserId, permissions: botPermissions(g).toString(), features: [] })),
+          .map((g) => ({
+            id: g.id,
+            name: g.name,
+            icon: null,
+            banner: null,
+            owner: g.ownerId === botUserId,
+            permissions: botPermissions(g).toString(),
+            features: [],
+          })),
       };
     }
     const guildPath = path.match(/^\/guilds\/(\d+)(\/.*)?$/);
@@ -250,7 +297,8 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
   }
 
   function injected(failure: Failure): Reply {
-    if (failure.status !== 429) return { status: failure.status, body: { message: `${failure.status}: ${http.STATUS_CODES[failure.status] ?? 'Error'}`, code: 0 } };
+    if (failure.status !== 429)
+      return { status: failure.status, body: { message: `${failure.status}: ${http.STATUS_CODES[failure.status] ?? 'Error'}`, code: 0 } };
     const seconds = failure.retryAfterSeconds;
     const headers: Record<string, string> = {
       // Discord rounds the header up to whole seconds; the body keeps the float.
@@ -278,10 +326,19 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
       const body: unknown = isForm ? Object.fromEntries(form) : raw ? JSON.parse(raw) : undefined;
       const url = req.url ?? '/';
       const path = url.startsWith('/api/v10/') ? url.slice('/api/v10'.length) : url;
-      requests.push({ method, path: path.split('?')[0]!, body, auth: authorization.startsWith('Bot ') ? 'bot' : authorization.startsWith('Bearer ') ? 'bearer' : 'none' });
+      requests.push({
+        method,
+        path: path.split('?')[0]!,
+        body,
+        auth: authorization.startsWith('Bot ') ? 'bot' : authorization.startsWith('Bearer ') ? 'bearer' : 'none',
+      });
       const failure = failures.find((f) => f.times > 0 && f.matches(`${method} ${path.split('?')[0]}`));
       if (failure) failure.times -= 1;
-      const reply = failure ? injected(failure) : url === path ? NOT_FOUND : handle(method, path, authorization, typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}, form);
+      const reply = failure
+        ? injected(failure)
+        : url === path
+          ? NOT_FOUND
+          : handle(method, path, authorization, typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}, form);
       const lost = lostReplies.find((l) => l.times > 0 && l.route === `${method} ${path.split('?')[0]}`);
       if (lost && !failure) {
         // Done, but the answer never arrives: the connection drops as a dying worker's would.
@@ -304,12 +361,32 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
     clientSecret,
     requests,
     /** A guild with @everyone (id = guild id, position 0) plus `roles`; the bot is in it with botRoleIds unless botInGuild is false. */
-    addGuild(guild: { id: string; name: string; roles?: FakeRoleInput[]; botRoleIds?: string[]; botInGuild?: boolean; everyonePermissions?: bigint; ownerId?: string }) {
-      const everyone: FakeRole = { id: guild.id, name: '@everyone', position: 0, permissions: guild.everyonePermissions ?? DEFAULT_EVERYONE, managed: false };
+    addGuild(guild: {
+      id: string;
+      name: string;
+      roles?: FakeRoleInput[];
+      botRoleIds?: string[];
+      botInGuild?: boolean;
+      everyonePermissions?: bigint;
+      ownerId?: string;
+    }) {
+      const everyone: FakeRole = {
+        id: guild.id,
+        name: '@everyone',
+        position: 0,
+        permissions: guild.everyonePermissions ?? DEFAULT_EVERYONE,
+        managed: false,
+      };
       const roles = [everyone, ...(guild.roles ?? []).map((r) => ({ permissions: 0n, managed: false, ...r }))];
       const members = new Map<string, FakeMember>();
       if (guild.botInGuild !== false) members.set(botUserId, { roles: guild.botRoleIds ?? [], joinedAt: new Date().toISOString() });
-      guilds.set(guild.id, { id: guild.id, name: guild.name, ownerId: guild.ownerId ?? '1100000000000000555', roles: new Map(roles.map((r) => [r.id, r])), members });
+      guilds.set(guild.id, {
+        id: guild.id,
+        name: guild.name,
+        ownerId: guild.ownerId ?? '1100000000000000555',
+        roles: new Map(roles.map((r) => [r.id, r])),
+        members,
+      });
     },
     setRolePosition(guildId: string, roleId: string, position: number) {
       guildOf(guildId).roles.get(roleId)!.position = position;
@@ -357,7 +434,14 @@ export async function startDiscord(options: { botToken?: string; clientId?: stri
      */
     failNext(route: RegExp | string, failure: { status: number; retryAfterSeconds?: number; times?: number; global?: boolean }) {
       const matches = typeof route === 'string' ? (r: string) => r === route : (r: string) => route.test(r);
-      failures.push({ route: String(route), matches, status: failure.status, retryAfterSeconds: failure.retryAfterSeconds ?? 1, global: failure.global ?? false, times: failure.times ?? 1 });
+      failures.push({
+        route: String(route),
+        matches,
+        status: failure.status,
+        retryAfterSeconds: failure.retryAfterSeconds ?? 1,
+        global: failure.global ?? false,
+        times: failure.times ?? 1,
+      });
     },
     /** The next `times` requests to `route` ('PUT /guilds/1/members/2') take effect, but their connection drops before the reply. */
     loseReplyNext(route: string, times = 1) {

@@ -49,12 +49,31 @@ export async function startEsplora(options: { tipHeight?: number } = {}) {
     txid: tx.txid,
     version: 2,
     locktime: 0,
-    vin: [{ txid: hash(`funding ${tx.txid}`), vout: 0, prevout: { scriptpubkey_address: 'bc1qpayerpayerpayerpayerpayerpayerpayerpay', value: tx.outputs.reduce((s, o) => s + o.value, 0) + 1_000 }, is_coinbase: false, sequence: 4294967293 }],
-    vout: tx.outputs.map((o) => ({ scriptpubkey: `0014${hash(o.address).slice(0, 40)}`, scriptpubkey_type: 'v0_p2wpkh', scriptpubkey_address: o.address, value: o.value })),
+    vin: [
+      {
+        txid: hash(`funding ${tx.txid}`),
+        vout: 0,
+        prevout: {
+          scriptpubkey_address: 'bc1qpayerpayerpayerpayerpayerpayerpayerpay',
+          value: tx.outputs.reduce((s, o) => s + o.value, 0) + 1_000,
+        },
+        is_coinbase: false,
+        sequence: 4294967293,
+      },
+    ],
+    vout: tx.outputs.map((o) => ({
+      scriptpubkey: `0014${hash(o.address).slice(0, 40)}`,
+      scriptpubkey_type: 'v0_p2wpkh',
+      scriptpubkey_address: o.address,
+      value: o.value,
+    })),
     size: 222,
     weight: 561,
     fee: 1_000,
-    status: tx.height === null ? { confirmed: false } : { confirmed: true, block_height: tx.height, block_hash: blockHash(tx.height), block_time: blockTime(tx.height) },
+    status:
+      tx.height === null
+        ? { confirmed: false }
+        : { confirmed: true, block_height: tx.height, block_hash: blockHash(tx.height), block_time: blockTime(tx.height) },
   });
 
   /** Newest first: mempool, then by height, then by arrival. */
@@ -70,7 +89,8 @@ export async function startEsplora(options: { tipHeight?: number } = {}) {
     if (history) {
       const all = historyOf(decodeURIComponent(history[1]!));
       const confirmed = all.filter((tx) => tx.height !== null);
-      if (!history[2]) return json([...all.filter((tx) => tx.height === null).slice(0, MEMPOOL_LIMIT), ...confirmed.slice(0, CHAIN_PAGE)].map(txJson));
+      if (!history[2])
+        return json([...all.filter((tx) => tx.height === null).slice(0, MEMPOOL_LIMIT), ...confirmed.slice(0, CHAIN_PAGE)].map(txJson));
       const after = history[3] ? confirmed.findIndex((tx) => tx.txid === history[3]) : -1;
       // Esplora answers an unknown last_seen_txid with an empty page.
       if (history[3] && after < 0) return json([]);
@@ -84,7 +104,12 @@ export async function startEsplora(options: { tipHeight?: number } = {}) {
     requests.push({ method: req.method ?? 'GET', path });
     const at = failures.findIndex((f) => f.path === undefined || f.path === path);
     const failure = at < 0 ? undefined : failures.splice(at, 1)[0]!.status;
-    const result = failure !== undefined ? { status: failure, body: `injected ${failure}`, type: 'text/plain' } : req.method === 'GET' ? handle(path) : { status: 405, body: 'Method Not Allowed', type: 'text/plain' };
+    const result =
+      failure !== undefined
+        ? { status: failure, body: `injected ${failure}`, type: 'text/plain' }
+        : req.method === 'GET'
+          ? handle(path)
+          : { status: 405, body: 'Method Not Allowed', type: 'text/plain' };
     res.writeHead(result.status, { 'content-type': result.type }).end(result.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

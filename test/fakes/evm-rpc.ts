@@ -50,7 +50,13 @@ export async function startEvmRpc(options: { head?: number; chainId?: number } =
 
   const addBlock = (included: FakeTx[]) => {
     const number = blocks.length;
-    const block: FakeBlock = { number, hash: digest(`block ${number} ${(counter += 1)}`), parentHash: blocks[number - 1]?.hash ?? `0x${'0'.repeat(64)}`, timestamp: 1_700_000_000 + number * 12, txs: included };
+    const block: FakeBlock = {
+      number,
+      hash: digest(`block ${number} ${(counter += 1)}`),
+      parentHash: blocks[number - 1]?.hash ?? `0x${'0'.repeat(64)}`,
+      timestamp: 1_700_000_000 + number * 12,
+      txs: included,
+    };
     for (const tx of included) tx.blockNumber = number;
     blocks.push(block);
     return block;
@@ -74,7 +80,14 @@ export async function startEvmRpc(options: { head?: number; chainId?: number } =
     if (tx.blockNumber === null || tx.reverted) return [];
     const block = blocks[tx.blockNumber]!;
     const before = block.txs.slice(0, block.txs.indexOf(tx)).reduce((n, t) => n + (t.reverted ? 0 : t.logs.length), 0);
-    return tx.logs.map((log, i) => ({ ...log, ...location(tx), blockTimestamp: hex(block.timestamp), transactionHash: tx.hash, logIndex: hex(before + i), removed: false }));
+    return tx.logs.map((log, i) => ({
+      ...log,
+      ...location(tx),
+      blockTimestamp: hex(block.timestamp),
+      transactionHash: tx.hash,
+      logIndex: hex(before + i),
+      removed: false,
+    }));
   };
   const txJson = (tx: FakeTx) => ({
     type: '0x2',
@@ -129,7 +142,9 @@ export async function startEvmRpc(options: { head?: number; chainId?: number } =
     return typeof tag === 'string' && /^0x[0-9a-f]+$/i.test(tag) ? Number.parseInt(tag.slice(2), 16) : null;
   };
   const topicMatches = (wanted: unknown, actual: string | undefined) =>
-    wanted === null || wanted === undefined || (actual !== undefined && (Array.isArray(wanted) ? wanted : [wanted]).some((w) => typeof w === 'string' && w.toLowerCase() === actual));
+    wanted === null ||
+    wanted === undefined ||
+    (actual !== undefined && (Array.isArray(wanted) ? wanted : [wanted]).some((w) => typeof w === 'string' && w.toLowerCase() === actual));
 
   function answer(method: string, params: unknown[]): { result: unknown } | { error: { code: number; message: string } } {
     switch (method) {
@@ -156,11 +171,18 @@ export async function startEvmRpc(options: { head?: number; chainId?: number } =
         const from = blockNumberOf(filter.fromBlock ?? 'latest');
         const to = blockNumberOf(filter.toBlock ?? 'latest');
         if (from === null || to === null) return { error: rpcError(-32602, 'invalid block range') };
-        const addresses = filter.address === undefined ? null : (Array.isArray(filter.address) ? filter.address : [filter.address]).map((a) => a.toLowerCase());
+        const addresses =
+          filter.address === undefined
+            ? null
+            : (Array.isArray(filter.address) ? filter.address : [filter.address]).map((a) => a.toLowerCase());
         const logs = blocks
           .slice(from, Math.min(to, head()) + 1)
           .flatMap((block) => block.txs.flatMap(logsOf))
-          .filter((log) => (addresses === null || addresses.includes(log.address)) && (filter.topics ?? []).every((wanted, i) => topicMatches(wanted, log.topics[i])));
+          .filter(
+            (log) =>
+              (addresses === null || addresses.includes(log.address)) &&
+              (filter.topics ?? []).every((wanted, i) => topicMatches(wanted, log.topics[i])),
+          );
         return { result: logs };
       }
       default:
@@ -179,7 +201,11 @@ export async function startEvmRpc(options: { head?: number; chainId?: number } =
       // transfer(address,uint256) for one transfer; a batch payout contract's call otherwise.
       input: transfers.length === 1 ? `0xa9059cbb${word(transfers[0]!.to)}${word(transfers[0]!.amount)}` : `0x${'ab'.repeat(4)}`,
       reverted: false,
-      logs: transfers.map((t) => ({ address: contract.toLowerCase(), topics: [TRANSFER_TOPIC, `0x${word(from)}`, `0x${word(t.to)}`], data: `0x${word(t.amount)}` })),
+      logs: transfers.map((t) => ({
+        address: contract.toLowerCase(),
+        topics: [TRANSFER_TOPIC, `0x${word(from)}`, `0x${word(t.to)}`],
+        data: `0x${word(t.amount)}`,
+      })),
     });
   };
 
@@ -191,7 +217,14 @@ export async function startEvmRpc(options: { head?: number; chainId?: number } =
     head,
     /** A plain transfer of `wei` to `to`, mined in a new block; `reverted` mines it as failed. */
     sendNative: (to: string, wei: bigint, opts: { from?: string; reverted?: boolean } = {}) =>
-      send({ from: (opts.from ?? PAYER).toLowerCase(), to: to.toLowerCase(), value: wei, input: '0x', reverted: opts.reverted ?? false, logs: [] }),
+      send({
+        from: (opts.from ?? PAYER).toLowerCase(),
+        to: to.toLowerCase(),
+        value: wei,
+        input: '0x',
+        reverted: opts.reverted ?? false,
+        logs: [],
+      }),
     /** An ERC-20 transfer(to, amount) call on `contract`, mined in a new block with its Transfer log. */
     sendToken: (contract: string, to: string, amount: bigint, opts: { from?: string } = {}) => sendTokens(contract, [{ to, amount }], opts),
     /** One transaction emitting several Transfer events (a batch payout). */

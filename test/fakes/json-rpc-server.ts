@@ -32,10 +32,14 @@ export async function startJsonRpcServer(answer: (method: string, params: unknow
 
   const reply = (request: RpcRequest) => {
     const id = request.id ?? null;
-    if (request.jsonrpc !== '2.0' || typeof request.method !== 'string') return { jsonrpc: '2.0', id, error: rpcError(-32600, 'Invalid request') };
+    if (request.jsonrpc !== '2.0' || typeof request.method !== 'string')
+      return { jsonrpc: '2.0', id, error: rpcError(-32600, 'Invalid request') };
     const params = Array.isArray(request.params) ? request.params : [];
     // Monero's wallet server takes named parameters.
-    const named = request.params && typeof request.params === 'object' && !Array.isArray(request.params) ? (request.params as Record<string, unknown>) : {};
+    const named =
+      request.params && typeof request.params === 'object' && !Array.isArray(request.params)
+        ? (request.params as Record<string, unknown>)
+        : {};
     calls.push({ method: request.method, params: Array.isArray(request.params) ? params : [named] });
     const at = failures.findIndex((f) => 'rpcError' in f && (f.method === undefined || f.method === request.method));
     const injected = at < 0 ? undefined : failures.splice(at, 1)[0];
@@ -48,10 +52,12 @@ export async function startJsonRpcServer(answer: (method: string, params: unknow
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
     req.on('end', () => {
       httpRequests += 1;
-      const respond = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const respond = (status: number, body: unknown) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       const at = failures.findIndex((f) => 'status' in f);
       const failure = at < 0 ? undefined : failures.splice(at, 1)[0];
-      if (failure && 'status' in failure) return respond(failure.status, { jsonrpc: '2.0', id: null, error: rpcError(-32000, `injected HTTP ${failure.status}`) });
+      if (failure && 'status' in failure)
+        return respond(failure.status, { jsonrpc: '2.0', id: null, error: rpcError(-32000, `injected HTTP ${failure.status}`) });
       if (req.method !== 'POST') return respond(405, { jsonrpc: '2.0', id: null, error: rpcError(-32600, 'POST only') });
       let body: unknown;
       try {

@@ -41,7 +41,9 @@ export async function startMoneroWalletRpc(options: { height?: number } = {}) {
         if (params.account_index !== 0) return { error: rpcError(-2, 'account index is out of bound') };
         labels.push(String(params.label ?? ''));
         const index = labels.length - 1;
-        return { result: { address: subaddressFor(index), address_index: index, address_indices: [index], addresses: [subaddressFor(index)] } };
+        return {
+          result: { address: subaddressFor(index), address_index: index, address_indices: [index], addresses: [subaddressFor(index)] },
+        };
       }
       case 'get_transfers': {
         const indices = Array.isArray(params.subaddr_indices) ? (params.subaddr_indices as number[]) : null;
@@ -64,8 +66,16 @@ export async function startMoneroWalletRpc(options: { height?: number } = {}) {
     subaddressFor,
     /** A transfer of `piconero` to subaddress `index`, into the pool (or mined at once). */
     pay(index: number, piconero: bigint, opts: { mined?: boolean } = {}) {
-      const txid = createHash('sha256').update(`xmr ${(counter += 1)}`).digest('hex');
-      transfers.push({ txid, amount: piconero, minor: index, height: opts.mined ? (height += 1) : null, timestamp: Math.floor(Date.now() / 1000) });
+      const txid = createHash('sha256')
+        .update(`xmr ${(counter += 1)}`)
+        .digest('hex');
+      transfers.push({
+        txid,
+        amount: piconero,
+        minor: index,
+        height: opts.mined ? (height += 1) : null,
+        timestamp: Math.floor(Date.now() / 1000),
+      });
       return txid;
     },
     /** Mines n blocks; the first takes the pool. */

@@ -19,7 +19,11 @@ export async function startSellerEndpoint(replies: { status: number; body: strin
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      received.push({ body, signature: req.headers.signature as string | undefined, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
+      received.push({
+        body,
+        signature: req.headers.signature as string | undefined,
+        idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+      });
       const reply = replies[Math.min(call, replies.length - 1)]!;
       call += 1;
       setTimeout(() => {

@@ -68,22 +68,46 @@ export async function startSlack(options: { token?: string; team?: { id: string;
   function handle(method: string, p: Record<string, string>): Reply {
     switch (method) {
       case 'auth.test':
-        return ok({ url: `https://${team.name.toLowerCase().replace(/\W+/g, '-')}.slack.com/`, team: team.name, user: 'sellflow', team_id: team.id, user_id: APP_USER_ID, bot_id: 'B0APPBOT01', is_enterprise_install: false });
+        return ok({
+          url: `https://${team.name.toLowerCase().replace(/\W+/g, '-')}.slack.com/`,
+          team: team.name,
+          user: 'sellflow',
+          team_id: team.id,
+          user_id: APP_USER_ID,
+          bot_id: 'B0APPBOT01',
+          is_enterprise_install: false,
+        });
       case 'users.lookupByEmail': {
         const user = usersByEmail.get((p.email ?? '').toLowerCase());
         if (!user) return fail('users_not_found');
-        return ok({ user: { id: user.id, team_id: team.id, name: user.name, real_name: user.name, deleted: false, is_bot: false, profile: { email: user.email, real_name: user.name } } });
+        return ok({
+          user: {
+            id: user.id,
+            team_id: team.id,
+            name: user.name,
+            real_name: user.name,
+            deleted: false,
+            is_bot: false,
+            profile: { email: user.email, real_name: user.name },
+          },
+        });
       }
       case 'users.conversations': {
         const types = (p.types ?? 'public_channel').split(',');
         const listed = [...channels.values()].filter(
-          (c) => c.appIsMember && types.includes(c.isPrivate ? 'private_channel' : 'public_channel') && !(c.isArchived && p.exclude_archived === 'true'),
+          (c) =>
+            c.appIsMember &&
+            types.includes(c.isPrivate ? 'private_channel' : 'public_channel') &&
+            !(c.isArchived && p.exclude_archived === 'true'),
         );
         const offset = p.cursor ? Number(/^offset:(\d+)$/.exec(Buffer.from(p.cursor, 'base64').toString())?.[1] ?? NaN) : 0;
         if (Number.isNaN(offset)) return fail('invalid_cursor');
         const limit = Math.min(Number(p.limit ?? 100) || 100, options.maxPageSize ?? 1000);
         const end = offset + limit;
-        return ok({ channels: listed.slice(offset, end).map(channelJson), response_metadata: { next_cursor: end < listed.length ? Buffer.from(`offset:${end}`).toString('base64') : '' } });
+        return ok({
+          channels: listed.slice(offset, end).map(channelJson),
+          response_metadata: { next_cursor: end < listed.length ? Buffer.from(`offset:${end}`).toString('base64') : '' },
+        });
       }
       case 'conversations.info': {
         const channel = visibleChannel(p.channel);
@@ -132,7 +156,8 @@ export async function startSlack(options: { token?: string; team?: { id: string;
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const send = ({ status, body, headers }: Reply) => res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+      const send = ({ status, body, headers }: Reply) =>
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
       const method = /^\/api\/([\w.]+)$/.exec(new URL(req.url ?? '/', 'http://slack.test').pathname)?.[1];
       if (req.method !== 'POST' || !method) return send({ status: 404, body: { ok: false, error: 'unknown_method' } });
       const parsed = parseParams(Buffer.concat(chunks).toString('utf8'), req.headers['content-type'] ?? '');
@@ -144,7 +169,11 @@ export async function startSlack(options: { token?: string; team?: { id: string;
       if (failure) {
         failure.times -= 1;
         const headers = failure.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(failure.retryAfterSeconds) };
-        return send({ status: failure.status, body: { ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' }, headers });
+        return send({
+          status: failure.status,
+          body: { ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' },
+          headers,
+        });
       }
       const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? bodyToken;
       if (!presented) return send(fail('not_authed'));
@@ -185,7 +214,12 @@ export async function startSlack(options: { token?: string; team?: { id: string;
     /** The next `times` calls of `method` answer HTTP `status` (429 by default, with Retry-After when given). */
     failNext(method: string, failure: { status?: number; retryAfterSeconds?: number; times?: number } = {}) {
       const status = failure.status ?? 429;
-      failures.push({ method, status, times: failure.times ?? 1, retryAfterSeconds: failure.retryAfterSeconds ?? (status === 429 ? 1 : undefined) });
+      failures.push({
+        method,
+        status,
+        times: failure.times ?? 1,
+        retryAfterSeconds: failure.retryAfterSeconds ?? (status === 429 ? 1 : undefined),
+      });
     },
     close: () =>
       new Promise<void>((resolve) => {

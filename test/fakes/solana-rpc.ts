@@ -65,15 +65,38 @@ export async function startSolanaRpc(options: { slot?: number } = {}) {
   const ataOf = (owner: string, mint: string) => key(`ata ${owner} ${mint}`);
 
   const status = (tx: FakeTx) => (tx.slot <= finalizedSlot ? 'finalized' : 'confirmed');
-  const commitmentOf = (config: unknown) => (config && typeof config === 'object' && 'commitment' in config ? String(config.commitment) : 'finalized');
-  const uiAmount = (amount: bigint) => ({ amount: amount.toString(), decimals: TOKEN_DECIMALS, uiAmount: Number(amount) / 10 ** TOKEN_DECIMALS, uiAmountString: (Number(amount) / 10 ** TOKEN_DECIMALS).toString() });
-  const tokenBalanceJson = (b: TokenBalance) => ({ accountIndex: b.accountIndex, mint: b.mint, owner: b.owner, programId: TOKEN_PROGRAM, uiTokenAmount: uiAmount(b.amount) });
+  const commitmentOf = (config: unknown) =>
+    config && typeof config === 'object' && 'commitment' in config ? String(config.commitment) : 'finalized';
+  const uiAmount = (amount: bigint) => ({
+    amount: amount.toString(),
+    decimals: TOKEN_DECIMALS,
+    uiAmount: Number(amount) / 10 ** TOKEN_DECIMALS,
+    uiAmountString: (Number(amount) / 10 ** TOKEN_DECIMALS).toString(),
+  });
+  const tokenBalanceJson = (b: TokenBalance) => ({
+    accountIndex: b.accountIndex,
+    mint: b.mint,
+    owner: b.owner,
+    programId: TOKEN_PROGRAM,
+    uiTokenAmount: uiAmount(b.amount),
+  });
 
   /** A new slot holding one transaction; balances move unless it fails (then only the fee is taken). */
   const record = (build: (tx: FakeTx) => void, failed: boolean) => {
     seq += 1;
     slot += 1;
-    const tx: FakeTx = { signature: bs58.encode(createHash('sha512').update(`tx ${seq}`).digest()), slot, seq, keys: [], preBalances: [], postBalances: [], preTokenBalances: [], postTokenBalances: [], instructions: [], err: null };
+    const tx: FakeTx = {
+      signature: bs58.encode(createHash('sha512').update(`tx ${seq}`).digest()),
+      slot,
+      seq,
+      keys: [],
+      preBalances: [],
+      postBalances: [],
+      preTokenBalances: [],
+      postTokenBalances: [],
+      instructions: [],
+      err: null,
+    };
     build(tx);
     if (failed) {
       tx.err = { InstructionError: [0, { Custom: 1 }] };
@@ -97,7 +120,14 @@ export async function startSolanaRpc(options: { slot?: number } = {}) {
       ];
       tx.preBalances = [balanceOf(from), balanceOf(to), 1n];
       tx.postBalances = [balanceOf(from) - amount - FEE, balanceOf(to) + amount, 1n];
-      tx.instructions = [{ parsed: { info: { destination: to, lamports: Number(amount), source: from }, type: 'transfer' }, program: 'system', programId: SYSTEM_PROGRAM, stackHeight: null }];
+      tx.instructions = [
+        {
+          parsed: { info: { destination: to, lamports: Number(amount), source: from }, type: 'transfer' },
+          program: 'system',
+          programId: SYSTEM_PROGRAM,
+          stackHeight: null,
+        },
+      ];
     }, opts.failed ?? false);
 
   /** transferChecked from the payer's token account to the owner's associated account, creating it if need be. */
@@ -124,22 +154,41 @@ export async function startSolanaRpc(options: { slot?: number } = {}) {
           : []),
       ];
       tx.preBalances = tx.keys.map((k) => (k.pubkey === destination && creating ? 0n : balanceOf(k.pubkey)));
-      tx.postBalances = tx.preBalances.map((b, i) => (i === 0 ? b - FEE - (creating ? TOKEN_ACCOUNT_RENT : 0n) : tx.keys[i]!.pubkey === destination && creating ? TOKEN_ACCOUNT_RENT : b));
+      tx.postBalances = tx.preBalances.map((b, i) =>
+        i === 0 ? b - FEE - (creating ? TOKEN_ACCOUNT_RENT : 0n) : tx.keys[i]!.pubkey === destination && creating ? TOKEN_ACCOUNT_RENT : b,
+      );
       const sourceBalance = tokenAccounts.get(source)!.amount;
       const destinationBalance = tokenAccounts.get(destination)!.amount;
-      tx.preTokenBalances = [{ accountIndex: 1, mint, owner: PAYER, amount: sourceBalance }, ...(creating ? [] : [{ accountIndex: 2, mint, owner, amount: destinationBalance }])];
+      tx.preTokenBalances = [
+        { accountIndex: 1, mint, owner: PAYER, amount: sourceBalance },
+        ...(creating ? [] : [{ accountIndex: 2, mint, owner, amount: destinationBalance }]),
+      ];
       tx.postTokenBalances = [
         { accountIndex: 1, mint, owner: PAYER, amount: sourceBalance - amount },
         { accountIndex: 2, mint, owner, amount: destinationBalance + amount },
       ];
-      tx.instructions = [{ parsed: { info: { authority: PAYER, destination, mint, source, tokenAmount: uiAmount(amount) }, type: 'transferChecked' }, program: 'spl-token', programId: TOKEN_PROGRAM, stackHeight: null }];
+      tx.instructions = [
+        {
+          parsed: { info: { authority: PAYER, destination, mint, source, tokenAmount: uiAmount(amount) }, type: 'transferChecked' },
+          program: 'spl-token',
+          programId: TOKEN_PROGRAM,
+          stackHeight: null,
+        },
+      ];
     }, opts.failed ?? false);
     // A failed transaction creates nothing either.
     if (opts.failed && creating) tokenAccounts.delete(destination);
     return signature;
   };
 
-  const signatureJson = (tx: FakeTx) => ({ signature: tx.signature, slot: tx.slot, err: tx.err, memo: null, blockTime: blockTime(tx.slot), confirmationStatus: status(tx) });
+  const signatureJson = (tx: FakeTx) => ({
+    signature: tx.signature,
+    slot: tx.slot,
+    err: tx.err,
+    memo: null,
+    blockTime: blockTime(tx.slot),
+    confirmationStatus: status(tx),
+  });
   const transactionJson = (tx: FakeTx) => ({
     blockTime: blockTime(tx.slot),
     slot: tx.slot,
@@ -158,7 +207,11 @@ export async function startSolanaRpc(options: { slot?: number } = {}) {
       status: tx.err === null ? { Ok: null } : { Err: tx.err },
     },
     transaction: {
-      message: { accountKeys: tx.keys.map((k) => ({ ...k, source: 'transaction' })), instructions: tx.instructions, recentBlockhash: key(`blockhash ${tx.slot - 1}`) },
+      message: {
+        accountKeys: tx.keys.map((k) => ({ ...k, source: 'transaction' })),
+        instructions: tx.instructions,
+        recentBlockhash: key(`blockhash ${tx.slot - 1}`),
+      },
       signatures: [tx.signature],
     },
   });
@@ -183,7 +236,9 @@ export async function startSolanaRpc(options: { slot?: number } = {}) {
         const limit = typeof c.limit === 'number' ? c.limit : MAX_SIGNATURES;
         if (limit > MAX_SIGNATURES) return { error: rpcError(-32602, 'Invalid limit; max 1000') };
         const visible = c.commitment === 'confirmed' ? () => true : (tx: FakeTx) => tx.slot <= finalizedSlot;
-        let history = [...txs.values()].filter((tx) => visible(tx) && tx.keys.some((k) => k.pubkey === address)).sort((a, b) => b.slot - a.slot || b.seq - a.seq);
+        let history = [...txs.values()]
+          .filter((tx) => visible(tx) && tx.keys.some((k) => k.pubkey === address))
+          .sort((a, b) => b.slot - a.slot || b.seq - a.seq);
         if (typeof c.before === 'string') history = history.slice(history.findIndex((tx) => tx.signature === c.before) + 1);
         if (typeof c.until === 'string') {
           const stop = history.findIndex((tx) => tx.signature === c.until);
@@ -206,7 +261,13 @@ export async function startSolanaRpc(options: { slot?: number } = {}) {
           const tx = txs.get(String(s));
           if (!tx || (!history && slot - tx.slot > STATUS_CACHE_SLOTS)) return null;
           const rooted = tx.slot <= finalizedSlot;
-          return { slot: tx.slot, confirmations: rooted ? null : slot - tx.slot, err: tx.err, status: tx.err === null ? { Ok: null } : { Err: tx.err }, confirmationStatus: status(tx) };
+          return {
+            slot: tx.slot,
+            confirmations: rooted ? null : slot - tx.slot,
+            err: tx.err,
+            status: tx.err === null ? { Ok: null } : { Err: tx.err },
+            confirmationStatus: status(tx),
+          };
         });
         return { result: { context: { apiVersion: '2.1.21', slot }, value } };
       }
@@ -219,7 +280,14 @@ export async function startSolanaRpc(options: { slot?: number } = {}) {
           .map(([pubkey, a]) => ({
             pubkey,
             account: {
-              data: { parsed: { info: { isNative: false, mint: a.mint, owner: a.owner, state: 'initialized', tokenAmount: uiAmount(a.amount) }, type: 'account' }, program: 'spl-token', space: 165 },
+              data: {
+                parsed: {
+                  info: { isNative: false, mint: a.mint, owner: a.owner, state: 'initialized', tokenAmount: uiAmount(a.amount) },
+                  type: 'account',
+                },
+                program: 'spl-token',
+                space: 165,
+              },
               executable: false,
               lamports: Number(TOKEN_ACCOUNT_RENT),
               owner: TOKEN_PROGRAM,

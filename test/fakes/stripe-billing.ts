@@ -65,14 +65,25 @@ export async function startStripeBilling() {
 
   const subscriptionObject = (s: FakeSubscription, expand: string[] = []) => ({
     id: s.id,
-    latest_invoice: s.latest_invoice && expand.includes('latest_invoice') ? invoiceObject(invoices.get(s.latest_invoice)!) : s.latest_invoice,
+    latest_invoice:
+      s.latest_invoice && expand.includes('latest_invoice') ? invoiceObject(invoices.get(s.latest_invoice)!) : s.latest_invoice,
     object: 'subscription',
     customer: s.customer,
     status: s.status,
     cancel_at_period_end: s.cancel_at_period_end,
     canceled_at: s.canceled_at,
     metadata: s.metadata,
-    items: { object: 'list', data: [{ id: `si_${s.id}`, object: 'subscription_item', current_period_start: s.current_period_start, current_period_end: s.current_period_end }] },
+    items: {
+      object: 'list',
+      data: [
+        {
+          id: `si_${s.id}`,
+          object: 'subscription_item',
+          current_period_start: s.current_period_start,
+          current_period_end: s.current_period_end,
+        },
+      ],
+    },
   });
   const invoiceObject = (i: FakeInvoice) => {
     const s = subscriptions.get(i.subscription)!;
@@ -95,7 +106,10 @@ export async function startStripeBilling() {
     return sent as unknown as Stripe.Event;
   };
 
-  const error = (status: number, message: string, code = 'resource_missing') => ({ status, body: { error: { type: 'invalid_request_error', code, message } } });
+  const error = (status: number, message: string, code = 'resource_missing') => ({
+    status,
+    body: { error: { type: 'invalid_request_error', code, message } },
+  });
 
   type Reply = { status: number; body: unknown };
   function handle(method: string, path: string, body: Record<string, any>, query: Record<string, any>, livemode: boolean): Reply {
@@ -129,7 +143,8 @@ export async function startStripeBilling() {
       if (!s) return error(404, `No such subscription: '${sub[1]}'`);
       if (method === 'GET') return { status: 200, body: subscriptionObject(s, ([] as string[]).concat(query.expand ?? [])) };
       if (method === 'POST') {
-        if (s.status === 'canceled') return error(400, 'A canceled subscription can only update its cancellation_details and metadata.', 'subscription_canceled');
+        if (s.status === 'canceled')
+          return error(400, 'A canceled subscription can only update its cancellation_details and metadata.', 'subscription_canceled');
         if (body.cancel_at_period_end !== undefined) s.cancel_at_period_end = body.cancel_at_period_end === 'true';
         return { status: 200, body: subscriptionObject(s) };
       }
@@ -143,7 +158,16 @@ export async function startStripeBilling() {
     if (method === 'GET' && path === '/v1/invoice_payments') {
       const invoice = invoices.get(String(query.invoice));
       const data = invoice?.paid
-        ? [{ id: `inpay_${invoice.id}`, object: 'invoice_payment', invoice: invoice.id, status: 'paid', amount_paid: invoice.amount_due, payment: { type: 'payment_intent', payment_intent: invoice.payment_intent } }]
+        ? [
+            {
+              id: `inpay_${invoice.id}`,
+              object: 'invoice_payment',
+              invoice: invoice.id,
+              status: 'paid',
+              amount_paid: invoice.amount_due,
+              payment: { type: 'payment_intent', payment_intent: invoice.payment_intent },
+            },
+          ]
         : [];
       return { status: 200, body: { object: 'list', data, has_more: false, url: '/v1/invoice_payments' } };
     }
@@ -152,7 +176,8 @@ export async function startStripeBilling() {
       if (!paid) return error(404, `No such payment_intent: '${body.payment_intent}'`);
       const amount = body.amount === undefined ? paid.amount_due : Number(body.amount);
       const already = refunds.filter((r) => r.payment_intent === body.payment_intent).reduce((sum, r) => sum + r.amount, 0);
-      if (amount + already > paid.amount_due) return error(400, 'Refund amount is greater than unrefunded amount on charge', 'amount_too_large');
+      if (amount + already > paid.amount_due)
+        return error(400, 'Refund amount is greater than unrefunded amount on charge', 'amount_too_large');
       const refund = { id: nextId('re'), payment_intent: String(body.payment_intent), amount, metadata: body.metadata ?? {} };
       refunds.push(refund);
       return { status: 200, body: { ...refund, object: 'refund', status: 'succeeded', currency: 'usd' } };
@@ -194,7 +219,15 @@ export async function startStripeBilling() {
   const { port } = server.address() as AddressInfo;
 
   function bill(s: FakeSubscription, reason: string, paid: boolean): FakeInvoice {
-    const invoice: FakeInvoice = { id: nextId('in'), subscription: s.id, payment_intent: nextId('pi'), amount_due: s.unit_amount, paid, period: { start: s.current_period_start, end: s.current_period_end }, billing_reason: reason };
+    const invoice: FakeInvoice = {
+      id: nextId('in'),
+      subscription: s.id,
+      payment_intent: nextId('pi'),
+      amount_due: s.unit_amount,
+      paid,
+      period: { start: s.current_period_start, end: s.current_period_end },
+      billing_reason: reason,
+    };
     invoices.set(invoice.id, invoice);
     s.latest_invoice = invoice.id;
     return invoice;
@@ -228,7 +261,15 @@ export async function startStripeBilling() {
       };
       subscriptions.set(s.id, s);
       const invoice = bill(s, 'subscription_create', true);
-      const completed = { ...session, status: 'complete', payment_status: 'paid', subscription: s.id, customer: s.customer, invoice: invoice.id, payment_intent: null };
+      const completed = {
+        ...session,
+        status: 'complete',
+        payment_status: 'paid',
+        subscription: s.id,
+        customer: s.customer,
+        invoice: invoice.id,
+        payment_intent: null,
+      };
       return {
         subscriptionId: s.id,
         invoiceId: invoice.id,

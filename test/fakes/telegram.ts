@@ -72,13 +72,24 @@ class ApiError extends Error {
 }
 
 const bad = (description: string) => new ApiError(400, `Bad Request: ${description}`);
-const num = (value: unknown) => (typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN);
+const num = (value: unknown) =>
+  typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
 const bool = (value: unknown) => value === true || value === 'true';
-const STATUS_TEXT: Record<number, string> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const STATUS_TEXT: Record<number, string> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 export async function startTelegram(options: { token?: string; botId?: number; botUsername?: string } = {}) {
   const token = options.token ?? '7000000001:AAFakeTelegramBotTokenForSellflowTests';
-  const bot: FakeTelegramUser = { id: options.botId ?? 7_000_000_001, is_bot: true, first_name: 'Sellflow Test', username: options.botUsername ?? 'sellflow_test_bot' };
+  const bot: FakeTelegramUser = {
+    id: options.botId ?? 7_000_000_001,
+    is_bot: true,
+    first_name: 'Sellflow Test',
+    username: options.botUsername ?? 'sellflow_test_bot',
+  };
   const calls: RecordedTelegramCall[] = [];
   const failures: Failure[] = [];
   const chats = new Map<number, FakeChat>();
@@ -90,7 +101,7 @@ export async function startTelegram(options: { token?: string; botId?: number; b
   const waiting = new Set<() => void>();
   const now = () => Math.floor(Date.now() / 1000);
 
-  const userOf = (user: number | Partial<FakeTelegramUser> & { id: number }): FakeTelegramUser => {
+  const userOf = (user: number | (Partial<FakeTelegramUser> & { id: number })): FakeTelegramUser => {
     const id = typeof user === 'number' ? user : user.id;
     const known = users.get(id) ?? { id, is_bot: false, first_name: `User ${id}` };
     const merged = typeof user === 'number' ? known : { ...known, ...user };
@@ -125,13 +136,37 @@ export async function startTelegram(options: { token?: string; botId?: number; b
     if (userId === bot.id) {
       const { status, rights } = chat.bot;
       if (status !== 'administrator') return { user: bot, status };
-      return { user: bot, status, can_be_edited: false, is_anonymous: false, can_manage_chat: true, can_delete_messages: false, can_manage_video_chats: false, can_promote_members: false, can_change_info: false, ...rights };
+      return {
+        user: bot,
+        status,
+        can_be_edited: false,
+        is_anonymous: false,
+        can_manage_chat: true,
+        can_delete_messages: false,
+        can_manage_video_chats: false,
+        can_promote_members: false,
+        can_change_info: false,
+        ...rights,
+      };
     }
     const user = users.get(userId);
     if (!user) throw bad('user not found');
     const status = chat.members.get(userId) ?? 'left';
     if (status === 'kicked') return { user, status, until_date: 0 };
-    if (status === 'administrator') return { user, status, can_be_edited: false, is_anonymous: false, can_manage_chat: true, can_delete_messages: true, can_manage_video_chats: true, can_restrict_members: true, can_promote_members: false, can_change_info: true, can_invite_users: true };
+    if (status === 'administrator')
+      return {
+        user,
+        status,
+        can_be_edited: false,
+        is_anonymous: false,
+        can_manage_chat: true,
+        can_delete_messages: true,
+        can_manage_video_chats: true,
+        can_restrict_members: true,
+        can_promote_members: false,
+        can_change_info: true,
+        can_invite_users: true,
+      };
     if (status === 'creator') return { user, status, is_anonymous: false };
     return { user, status };
   }
@@ -148,7 +183,10 @@ export async function startTelegram(options: { token?: string; botId?: number; b
     // An offset confirms every update below it; a negative one keeps only the last -offset.
     if (offset > 0) updates = updates.filter((u) => u.update_id >= offset);
     else if (offset < 0) updates = updates.slice(offset);
-    const deliverable = () => updates.filter((u) => allowedUpdates === null || Object.keys(u).some((key) => key !== 'update_id' && allowedUpdates!.includes(key))).slice(0, limit);
+    const deliverable = () =>
+      updates
+        .filter((u) => allowedUpdates === null || Object.keys(u).some((key) => key !== 'update_id' && allowedUpdates!.includes(key)))
+        .slice(0, limit);
     if (deliverable().length === 0 && timeout > 0) {
       await new Promise<void>((resolve) => {
         const wake = () => {
@@ -177,8 +215,15 @@ export async function startTelegram(options: { token?: string; botId?: number; b
         const name = typeof params.name === 'string' ? params.name : undefined;
         if (name !== undefined && name.length > 32) throw bad('invite link name is too long');
         const createsJoinRequest = bool(params.creates_join_request);
-        if (createsJoinRequest && params.member_limit !== undefined) throw bad("member limit can't be specified for links requiring administrator approval");
-        const link: InviteLink = { invite_link: `https://t.me/+${randomBytes(12).toString('base64url')}`, creates_join_request: createsJoinRequest, is_revoked: false, ...(name === undefined ? {} : { name }), ...(params.member_limit === undefined ? {} : { member_limit: num(params.member_limit) }) };
+        if (createsJoinRequest && params.member_limit !== undefined)
+          throw bad("member limit can't be specified for links requiring administrator approval");
+        const link: InviteLink = {
+          invite_link: `https://t.me/+${randomBytes(12).toString('base64url')}`,
+          creates_join_request: createsJoinRequest,
+          is_revoked: false,
+          ...(name === undefined ? {} : { name }),
+          ...(params.member_limit === undefined ? {} : { member_limit: num(params.member_limit) }),
+        };
         chat.links.set(link.invite_link, link);
         return linkJson(link);
       }
@@ -224,7 +269,9 @@ export async function startTelegram(options: { token?: string; botId?: number; b
       case 'sendMessage': {
         const chatId = num(params.chat_id);
         const user = chatId > 0 ? users.get(chatId) : undefined;
-        const chat = user ? { id: user.id, type: 'private', first_name: user.first_name, ...(user.username ? { username: user.username } : {}) } : chatJson(chatFor(params));
+        const chat = user
+          ? { id: user.id, type: 'private', first_name: user.first_name, ...(user.username ? { username: user.username } : {}) }
+          : chatJson(chatFor(params));
         if (typeof params.text !== 'string' || params.text.trim() === '') throw bad('message text is empty');
         return { message_id: nextMessageId++, date: now(), chat, from: bot, text: params.text };
       }
@@ -246,7 +293,8 @@ export async function startTelegram(options: { token?: string; botId?: number; b
   }
 
   const server = http.createServer((req, res) => {
-    const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const reply = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const url = new URL(req.url ?? '/', 'http://telegram.test');
     const route = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
     void readParams(req, url)
@@ -262,14 +310,29 @@ export async function startTelegram(options: { token?: string; botId?: number; b
           if (failure.times <= 0) failures.splice(at, 1);
           if (failure.body !== undefined) return res.writeHead(failure.errorCode, { 'content-type': 'text/html' }).end(failure.body);
           const retryAfter = failure.retryAfter ?? 1;
-          if (failure.errorCode === 429) return reply(429, { ok: false, error_code: 429, description: failure.description ?? `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } });
-          return reply(failure.errorCode, { ok: false, error_code: failure.errorCode, description: failure.description ?? STATUS_TEXT[failure.errorCode] ?? 'Bad Request: injected failure' });
+          if (failure.errorCode === 429)
+            return reply(429, {
+              ok: false,
+              error_code: 429,
+              description: failure.description ?? `Too Many Requests: retry after ${retryAfter}`,
+              parameters: { retry_after: retryAfter },
+            });
+          return reply(failure.errorCode, {
+            ok: false,
+            error_code: failure.errorCode,
+            description: failure.description ?? STATUS_TEXT[failure.errorCode] ?? 'Bad Request: injected failure',
+          });
         }
         try {
           reply(200, { ok: true, result: await handle(method, params) });
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
-          reply(error.errorCode, { ok: false, error_code: error.errorCode, description: error.description, ...(error.parameters ? { parameters: error.parameters } : {}) });
+          reply(error.errorCode, {
+            ok: false,
+            error_code: error.errorCode,
+            description: error.description,
+            ...(error.parameters ? { parameters: error.parameters } : {}),
+          });
         }
       })
       .catch((error: unknown) => {
@@ -289,7 +352,13 @@ export async function startTelegram(options: { token?: string; botId?: number; b
     /** A group, supergroup or channel; the bot is an administrator with the invite and ban rights unless `bot` says otherwise. */
     addChat(chat: { id: number; title: string; type: ChatType }, botMembership: { status?: BotStatus; rights?: Partial<BotRights> } = {}) {
       const rights = { can_invite_users: true, can_restrict_members: true, ...botMembership.rights };
-      chats.set(chat.id, { ...chat, bot: { status: botMembership.status ?? 'administrator', rights }, members: new Map(), joinRequests: new Map(), links: new Map() });
+      chats.set(chat.id, {
+        ...chat,
+        bot: { status: botMembership.status ?? 'administrator', rights },
+        members: new Map(),
+        joinRequests: new Map(),
+        links: new Map(),
+      });
       return chat.id;
     },
     setBotMembership(chatId: number, status: BotStatus, rights: Partial<BotRights> = {}) {
@@ -309,9 +378,18 @@ export async function startTelegram(options: { token?: string; botId?: number; b
       const chat = chats.get(chatId)!;
       const requester = userOf(user);
       const link = inviteUrl === undefined ? undefined : chat.links.get(inviteUrl);
-      if (inviteUrl !== undefined && (!link || link.is_revoked || !link.creates_join_request)) throw new Error(`${inviteUrl} is not a live join-request link of chat ${chatId}`);
+      if (inviteUrl !== undefined && (!link || link.is_revoked || !link.creates_join_request))
+        throw new Error(`${inviteUrl} is not a live join-request link of chat ${chatId}`);
       chat.joinRequests.set(requester.id, inviteUrl ?? null);
-      queue({ chat_join_request: { chat: chatJson(chat), from: requester, user_chat_id: requester.id, date: now(), ...(link ? { invite_link: linkJson(link) } : {}) } });
+      queue({
+        chat_join_request: {
+          chat: chatJson(chat),
+          from: requester,
+          user_chat_id: requester.id,
+          date: now(),
+          ...(link ? { invite_link: linkJson(link) } : {}),
+        },
+      });
     },
     /** A text message in a group (from `fromUser`), or a post in a channel. */
     post(chatId: number, text: string, fromUser: number | FakeTelegramUser = 1) {
@@ -324,7 +402,16 @@ export async function startTelegram(options: { token?: string; botId?: number; b
     sendStart(user: number | FakeTelegramUser, payload: string) {
       const from = userOf(user);
       const text = payload ? `/start ${payload}` : '/start';
-      queue({ message: { message_id: nextMessageId++, date: now(), chat: { id: from.id, type: 'private', first_name: from.first_name, ...(from.username ? { username: from.username } : {}) }, from, text, entities: [{ offset: 0, length: 6, type: 'bot_command' }] } });
+      queue({
+        message: {
+          message_id: nextMessageId++,
+          date: now(),
+          chat: { id: from.id, type: 'private', first_name: from.first_name, ...(from.username ? { username: from.username } : {}) },
+          from,
+          text,
+          entities: [{ offset: 0, length: 6, type: 'bot_command' }],
+        },
+      });
     },
     /** Queues any raw update body, e.g. { my_chat_member: ... }. */
     queueUpdate: (body: Record<string, unknown>) => queue(body),

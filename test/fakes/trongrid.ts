@@ -69,9 +69,22 @@ export async function startTronGrid(options: { head?: number } = {}) {
   const rawData = (tx: FakeTx) => ({
     contract: [
       tx.contract === null
-        ? { parameter: { value: { amount: Number(tx.amount), owner_address: tx.from, to_address: toHex(tx.to) }, type_url: 'type.googleapis.com/protocol.TransferContract' }, type: 'TransferContract' }
+        ? {
+            parameter: {
+              value: { amount: Number(tx.amount), owner_address: tx.from, to_address: toHex(tx.to) },
+              type_url: 'type.googleapis.com/protocol.TransferContract',
+            },
+            type: 'TransferContract',
+          }
         : {
-            parameter: { value: { data: `a9059cbb${word(toHex(tx.to).slice(2))}${word(tx.amount.toString(16))}`, owner_address: tx.from, contract_address: toHex(tx.contract) }, type_url: 'type.googleapis.com/protocol.TriggerSmartContract' },
+            parameter: {
+              value: {
+                data: `a9059cbb${word(toHex(tx.to).slice(2))}${word(tx.amount.toString(16))}`,
+                owner_address: tx.from,
+                contract_address: toHex(tx.contract),
+              },
+              type_url: 'type.googleapis.com/protocol.TriggerSmartContract',
+            },
             type: 'TriggerSmartContract',
           },
     ],
@@ -107,7 +120,13 @@ export async function startTronGrid(options: { head?: number } = {}) {
   });
   const infoJson = (tx: FakeTx) =>
     tx.contract === null
-      ? { id: tx.txID, blockNumber: tx.blockNumber, blockTimeStamp: timestampOf(tx.blockNumber), contractResult: [''], receipt: { net_usage: 268 } }
+      ? {
+          id: tx.txID,
+          blockNumber: tx.blockNumber,
+          blockTimeStamp: timestampOf(tx.blockNumber),
+          contractResult: [''],
+          receipt: { net_usage: 268 },
+        }
       : {
           id: tx.txID,
           fee: 13_844_850,
@@ -117,7 +136,19 @@ export async function startTronGrid(options: { head?: number } = {}) {
           contract_address: toHex(tx.contract),
           receipt: { energy_fee: 13_499_850, energy_usage_total: 64_285, net_fee: 345_000, result: tx.result },
           ...(tx.result === 'SUCCESS'
-            ? { log: [{ address: toHex(tx.contract).slice(2), topics: ['ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef', word(tx.from.slice(2)), word(toHex(tx.to).slice(2))], data: word(tx.amount.toString(16)) }] }
+            ? {
+                log: [
+                  {
+                    address: toHex(tx.contract).slice(2),
+                    topics: [
+                      'ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef',
+                      word(tx.from.slice(2)),
+                      word(toHex(tx.to).slice(2)),
+                    ],
+                    data: word(tx.amount.toString(16)),
+                  },
+                ],
+              }
             : { result: 'FAILED', resMessage: Buffer.from('Not enough energy').toString('hex') }),
         };
 
@@ -128,7 +159,8 @@ export async function startTronGrid(options: { head?: number } = {}) {
   function listing(all: FakeTx[], query: Record<string, string>, path: string, render: (tx: FakeTx) => unknown): Reply {
     const limit = query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return fail(400, `limit must be between 1 and ${MAX_LIMIT}`);
-    if (query.only_confirmed === 'true' && query.only_unconfirmed === 'true') return fail(400, 'only_confirmed and only_unconfirmed cannot both be true');
+    if (query.only_confirmed === 'true' && query.only_unconfirmed === 'true')
+      return fail(400, 'only_confirmed and only_unconfirmed cannot both be true');
     const min = Number(query.min_timestamp ?? 0);
     const max = query.max_timestamp === undefined ? Infinity : Number(query.max_timestamp);
     const matching = all
@@ -143,7 +175,15 @@ export async function startTronGrid(options: { head?: number } = {}) {
     const next = new URLSearchParams({ ...query, fingerprint });
     return {
       status: 200,
-      body: { data: data.map(render), success: true, meta: { at: Date.now(), ...(more ? { fingerprint, links: { next: `https://api.trongrid.io${path}?${next}` } } : {}), page_size: data.length } },
+      body: {
+        data: data.map(render),
+        success: true,
+        meta: {
+          at: Date.now(),
+          ...(more ? { fingerprint, links: { next: `https://api.trongrid.io${path}?${next}` } } : {}),
+          page_size: data.length,
+        },
+      },
     };
   }
 
@@ -159,7 +199,20 @@ export async function startTronGrid(options: { head?: number } = {}) {
     if (path === '/wallet/getnowblock') {
       return {
         status: 200,
-        body: { blockID: blockId(head), block_header: { raw_data: { number: head, txTrieRoot: sha(`trie ${head}`).toString('hex'), witness_address: toHex(tronAddressFor('witness')), parentHash: blockId(head - 1), version: 30, timestamp: timestampOf(head) }, witness_signature: sha(`ws ${head}`).toString('hex') } },
+        body: {
+          blockID: blockId(head),
+          block_header: {
+            raw_data: {
+              number: head,
+              txTrieRoot: sha(`trie ${head}`).toString('hex'),
+              witness_address: toHex(tronAddressFor('witness')),
+              parentHash: blockId(head - 1),
+              version: 30,
+              timestamp: timestampOf(head),
+            },
+            witness_signature: sha(`ws ${head}`).toString('hex'),
+          },
+        },
       };
     }
     if (path === '/wallet/gettransactioninfobyid') {
@@ -172,12 +225,20 @@ export async function startTronGrid(options: { head?: number } = {}) {
     if (account && method === 'GET') {
       const address = accountOf(decodeURIComponent(account[1]!));
       if (!address) return fail(400, `Invalid address provided: ${account[1]}`);
-      const involved = (tx: FakeTx) => (query.only_to === 'true' ? tx.to === address : query.only_from === 'true' ? toBase58(tx.from) === address : tx.to === address || toBase58(tx.from) === address);
+      const involved = (tx: FakeTx) =>
+        query.only_to === 'true'
+          ? tx.to === address
+          : query.only_from === 'true'
+            ? toBase58(tx.from) === address
+            : tx.to === address || toBase58(tx.from) === address;
       if (account[2]) {
         const contract = query.contract_address === undefined ? null : accountOf(query.contract_address);
-        if (query.contract_address !== undefined && !contract) return fail(400, `Invalid contract_address provided: ${query.contract_address}`);
+        if (query.contract_address !== undefined && !contract)
+          return fail(400, `Invalid contract_address provided: ${query.contract_address}`);
         // Only successful calls emit the Transfer event this index is built from.
-        const transfers = [...txs.values()].filter((tx) => tx.contract !== null && tx.result === 'SUCCESS' && (contract === null || tx.contract === contract) && involved(tx));
+        const transfers = [...txs.values()].filter(
+          (tx) => tx.contract !== null && tx.result === 'SUCCESS' && (contract === null || tx.contract === contract) && involved(tx),
+        );
         return listing(transfers, query, path, trc20Json);
       }
       // The account index lists token transfers to the address too, as contract calls.
@@ -197,10 +258,19 @@ export async function startTronGrid(options: { head?: number } = {}) {
       } catch {
         body = raw;
       }
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body });
+      requests.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        body,
+      });
       const at = failures.findIndex((f) => f.path === undefined || f.path === url.pathname);
       const failure = at < 0 ? undefined : failures.splice(at, 1)[0]!.status;
-      const result = failure !== undefined ? fail(failure, `injected ${failure}`) : handle(req.method ?? 'GET', url.pathname, Object.fromEntries(url.searchParams), body);
+      const result =
+        failure !== undefined
+          ? fail(failure, `injected ${failure}`)
+          : handle(req.method ?? 'GET', url.pathname, Object.fromEntries(url.searchParams), body);
       res.writeHead(result.status, { 'content-type': 'application/json' }).end(JSON.stringify(result.body));
     });
   });
@@ -214,7 +284,8 @@ export async function startTronGrid(options: { head?: number } = {}) {
     /** A block's timestamp (ms), as getnowblock and the listings give it. */
     blockTimestamp: timestampOf,
     /** A TRX transfer of `sun` to `to` (base58), in a new block. */
-    pay: (to: string, sun: bigint, opts: { from?: string } = {}) => send({ from: toHex(opts.from ?? PAYER), to, amount: sun, contract: null, result: 'SUCCESS' }),
+    pay: (to: string, sun: bigint, opts: { from?: string } = {}) =>
+      send({ from: toHex(opts.from ?? PAYER), to, amount: sun, contract: null, result: 'SUCCESS' }),
     /** A TRC-20 transfer(to, amount) on `contract`, in a new block; `failed` runs it out of energy (no Transfer event). */
     payToken: (contract: string, to: string, amount: bigint, opts: { failed?: boolean } = {}) =>
       send({ from: toHex(PAYER), to, amount, contract, result: opts.failed ? 'OUT_OF_ENERGY' : 'SUCCESS' }),

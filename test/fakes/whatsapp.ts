@@ -72,9 +72,15 @@ const parseBody = (raw: string): unknown => {
 };
 const defaultCode = (status: number) => (status === 429 ? 4 : status === 401 ? 190 : status === 403 ? 200 : status >= 500 ? 2 : 100);
 
-export async function startWhatsApp(options: { accessToken?: string; phoneNumber?: { id?: string; display?: string; verifiedName?: string }; pageSize?: number } = {}) {
+export async function startWhatsApp(
+  options: { accessToken?: string; phoneNumber?: { id?: string; display?: string; verifiedName?: string }; pageSize?: number } = {},
+) {
   const accessToken = options.accessToken ?? `EAAG${randomBytes(24).toString('hex')}`;
-  const phone = { id: options.phoneNumber?.id ?? '106540352242922', display: options.phoneNumber?.display ?? '+1 555-0100', verifiedName: options.phoneNumber?.verifiedName ?? 'Sellflow Test Store' };
+  const phone = {
+    id: options.phoneNumber?.id ?? '106540352242922',
+    display: options.phoneNumber?.display ?? '+1 555-0100',
+    verifiedName: options.phoneNumber?.verifiedName ?? 'Sellflow Test Store',
+  };
   /** Graph pages at min(limit, this); small here so tests can exercise paging. */
   const pageSize = options.pageSize ?? 25;
   const requests: RecordedGraphRequest[] = [];
@@ -84,7 +90,12 @@ export async function startWhatsApp(options: { accessToken?: string; phoneNumber
 
   type Reply = { status: number; body: unknown; headers?: Record<string, string> };
   const ok = (body: unknown): Reply => ({ status: 200, body });
-  const graphError = (status: number, code: number, message: string, extra: { type?: string; subcode?: number; headers?: Record<string, string> } = {}): Reply => ({
+  const graphError = (
+    status: number,
+    code: number,
+    message: string,
+    extra: { type?: string; subcode?: number; headers?: Record<string, string> } = {},
+  ): Reply => ({
     status,
     headers: extra.headers,
     body: {
@@ -99,7 +110,12 @@ export async function startWhatsApp(options: { accessToken?: string; phoneNumber
     },
   });
   const missing = (id: string) =>
-    graphError(400, 100, `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`, { subcode: 33 });
+    graphError(
+      400,
+      100,
+      `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+      { subcode: 33 },
+    );
   const notAdmin = () => graphError(403, 200, '(#200) The business phone number is not an admin of this group');
 
   /** Graph cursor paging: `after` is where the next page starts; `next` only when there is one. */
@@ -114,15 +130,21 @@ export async function startWhatsApp(options: { accessToken?: string; phoneNumber
   }
 
   function route(method: string, path: string, query: Record<string, string>, body: unknown): Reply {
-    const [id, edge, ...rest] = path.slice(VERSION.length + 1).split('/').map(decodeURIComponent);
+    const [id, edge, ...rest] = path
+      .slice(VERSION.length + 1)
+      .split('/')
+      .map(decodeURIComponent);
     if (!id || rest.length > 0) return graphError(400, 100, 'Unknown path components');
     const fields = (query.fields ?? '').split(',').filter(Boolean);
-    const pick = (all: Record<string, unknown>) => Object.fromEntries(Object.entries(all).filter(([k]) => k === 'id' || fields.includes(k)));
+    const pick = (all: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(all).filter(([k]) => k === 'id' || fields.includes(k)));
     const bodyOf = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-    if ((method === 'POST' || method === 'DELETE') && bodyOf.messaging_product !== 'whatsapp') return graphError(400, 100, '(#100) The parameter messaging_product is required.');
+    if ((method === 'POST' || method === 'DELETE') && bodyOf.messaging_product !== 'whatsapp')
+      return graphError(400, 100, '(#100) The parameter messaging_product is required.');
 
     if (id === phone.id) {
-      if (method === 'GET' && edge === undefined) return ok(pick({ id: phone.id, display_phone_number: phone.display, verified_name: phone.verifiedName }));
+      if (method === 'GET' && edge === undefined)
+        return ok(pick({ id: phone.id, display_phone_number: phone.display, verified_name: phone.verifiedName }));
       if (method === 'GET' && edge === 'groups') {
         const { items, paging } = page([...groups.values()], path, query);
         return ok({ data: { groups: items.map((g) => ({ id: g.id, subject: g.subject, created_at: String(g.createdAt) })) }, paging });
@@ -161,22 +183,49 @@ export async function startWhatsApp(options: { accessToken?: string; phoneNumber
       for (const requestId of ids) {
         const at = group.joinRequests.findIndex((r) => r.id === requestId);
         if (at < 0) {
-          failed.push({ join_request_id: requestId, errors: [{ code: 131213, title: 'Group join request does not exist', message: 'Group join request does not exist', error_data: { details: `No pending join request ${requestId}` } }] });
+          failed.push({
+            join_request_id: requestId,
+            errors: [
+              {
+                code: 131213,
+                title: 'Group join request does not exist',
+                message: 'Group join request does not exist',
+                error_data: { details: `No pending join request ${requestId}` },
+              },
+            ],
+          });
           continue;
         }
         const [request] = group.joinRequests.splice(at, 1);
         if (method === 'POST') group.participants.push(request!.waId);
         done.push(requestId);
       }
-      return ok({ messaging_product: 'whatsapp', [method === 'POST' ? 'approved_join_requests' : 'rejected_join_requests']: done, failed_join_requests: failed });
+      return ok({
+        messaging_product: 'whatsapp',
+        [method === 'POST' ? 'approved_join_requests' : 'rejected_join_requests']: done,
+        failed_join_requests: failed,
+      });
     }
     if (edge === 'participants' && method === 'DELETE') {
-      const users = Array.isArray(bodyOf.participants) ? bodyOf.participants.map((p: { user?: unknown }) => digits(String(p?.user ?? ''))) : [];
+      const users = Array.isArray(bodyOf.participants)
+        ? bodyOf.participants.map((p: { user?: unknown }) => digits(String(p?.user ?? '')))
+        : [];
       if (users.length === 0) return graphError(400, 100, '(#100) The parameter participants is required.');
       const absent = users.filter((u) => !group.participants.includes(u));
-      if (absent.length === users.length) return graphError(400, 131212, 'Participant is not a part of the group', { type: 'OAuthException' });
+      if (absent.length === users.length)
+        return graphError(400, 131212, 'Participant is not a part of the group', { type: 'OAuthException' });
       group.participants = group.participants.filter((p) => !users.includes(p));
-      return ok({ success: true, ...(absent.length ? { failed_participants: absent.map((user) => ({ user, errors: [{ code: 131212, title: 'Participant is not a part of the group' }] })) } : {}) });
+      return ok({
+        success: true,
+        ...(absent.length
+          ? {
+              failed_participants: absent.map((user) => ({
+                user,
+                errors: [{ code: 131212, title: 'Participant is not a part of the group' }],
+              })),
+            }
+          : {}),
+      });
     }
     return graphError(400, 100, 'Unknown path components');
   }
@@ -197,8 +246,14 @@ export async function startWhatsApp(options: { accessToken?: string; phoneNumber
       if (failure) {
         failure.times -= 1;
         if (failure.times <= 0) failures.splice(failures.indexOf(failure), 1);
-        const headers = { ...failure.headers, ...(failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) }) };
-        reply = graphError(failure.status, failure.code, failure.message ?? `Injected failure ${failure.code}`, { subcode: failure.subcode, headers });
+        const headers = {
+          ...failure.headers,
+          ...(failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) }),
+        };
+        reply = graphError(failure.status, failure.code, failure.message ?? `Injected failure ${failure.code}`, {
+          subcode: failure.subcode,
+          headers,
+        });
       } else if (req.headers.authorization !== `Bearer ${accessToken}`) {
         reply = graphError(401, 190, 'Invalid OAuth access token - Cannot parse access token', { type: 'OAuthException' });
       } else if (!parsedUrl.pathname.startsWith(`${VERSION}/`)) {

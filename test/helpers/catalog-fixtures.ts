@@ -11,13 +11,24 @@ export async function createVariant(
   const created = await request(h.app)
     .post('/api/v2/products')
     .set('Authorization', `Bearer ${key}`)
-    .send({ title: product.title ?? 'Goods', description: 'd', visibility: 'PUBLIC', additional_information: product.additional_information });
+    .send({
+      title: product.title ?? 'Goods',
+      description: 'd',
+      visibility: 'PUBLIC',
+      additional_information: product.additional_information,
+    });
   if (created.status !== 200) throw new Error(`product: ${JSON.stringify(created.body)}`);
   const { price, payment_methods, humble, ...rest } = variant;
   const res = await request(h.app)
     .post(`/api/v2/products/${created.body.data.id}/variants`)
     .set('Authorization', `Bearer ${key}`)
-    .send({ title: 'Default', description: 'd', pricing: { humble: humble ?? false, price: { price: price ?? 1000, currency: 'USD' } }, payment_methods: payment_methods ?? ['STRIPE', 'PAYPAL', 'BTC'], ...rest });
+    .send({
+      title: 'Default',
+      description: 'd',
+      pricing: { humble: humble ?? false, price: { price: price ?? 1000, currency: 'USD' } },
+      payment_methods: payment_methods ?? ['STRIPE', 'PAYPAL', 'BTC'],
+      ...rest,
+    });
   if (res.status !== 200) throw new Error(`variant: ${JSON.stringify(res.body)}`);
   return { productId: created.body.data.id, variantId: res.body.data.id };
 }

@@ -29,7 +29,9 @@ export async function createTestDatabase(options: { kind?: 'postgres' | 'embedde
   // Workflow ids derive from row ids (order-<id>, grant-<id>, subscription-<id>) and every test
   // database starts its ids at 1, while all test files share one Temporal server: a grant-1 still
   // running from an earlier file would swallow this file's grant 1. Start every sequence elsewhere.
-  const sequences = await sql<{ name: string }>`select c.relname as name from pg_class c where c.relkind = 'S' and pg_table_is_visible(c.oid)`.execute(handle.db);
+  const sequences = await sql<{
+    name: string;
+  }>`select c.relname as name from pg_class c where c.relkind = 'S' and pg_table_is_visible(c.oid)`.execute(handle.db);
   for (const { name } of sequences.rows) {
     await sql`select setval(${name}::regclass, ${randomInt(1, 2 ** 30)})`.execute(handle.db);
   }

@@ -83,7 +83,8 @@ export async function startHarness(
 
   const storage = createObjectStorage(config);
   // On Postgres the limits are shared as in production; embedded, counted in memory.
-  const rateLimitStore = database.kind === 'postgres' ? ({ kind: 'postgres', pool: database.pool } as const) : ({ kind: 'memory' } as const);
+  const rateLimitStore =
+    database.kind === 'postgres' ? ({ kind: 'postgres', pool: database.pool } as const) : ({ kind: 'memory' } as const);
   const app = createApp({ config, db: database.db, logger, temporal, taskQueue, storage, rateLimitStore });
   let stores = 0;
   return {
@@ -100,7 +101,13 @@ export async function startHarness(
     },
     async createStore(slug = `store-${randomUUID().slice(0, 8)}-${++stores}`) {
       const created = await database.db.transaction().execute((trx) => createStore(trx, { slug }));
-      return { id: created.store.id, slug: created.store.slug, accountId: created.store.account_id, live: created.keys.live.key, test: created.keys.test.key };
+      return {
+        id: created.store.id,
+        slug: created.store.slug,
+        accountId: created.store.account_id,
+        live: created.keys.live.key,
+        test: created.keys.test.key,
+      };
     },
     async close() {
       if (worker && running) {

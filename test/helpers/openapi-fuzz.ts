@@ -377,7 +377,7 @@ export function encodeComponent(text: string): string {
 export type QueryShape = 'plain' | 'repeated' | 'bracketed' | 'array';
 
 export function queryPart(name: string, value: unknown, shape: QueryShape): string {
-  const text = (v: unknown) => encodeComponent(typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+  const text = (v: unknown) => encodeComponent(typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
   const key = encodeComponent(name);
   if (Array.isArray(value)) return value.map((item) => `${key}[]=${text(item)}`).join('&') || `${key}[]=`;
   switch (shape) {

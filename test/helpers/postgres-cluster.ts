@@ -28,9 +28,15 @@ export async function ownPostgres(port: number): Promise<OwnPostgres> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellflow-pg-'));
   const data = path.join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
-  const user = asRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
+  const user = asRoot
+    ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) }
+    : {};
   if (asRoot) fs.chownSync(dir, user.uid!, user.gid!);
-  execFileSync(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], { ...user, stdio: 'ignore', cwd: dir });
+  execFileSync(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], {
+    ...user,
+    stdio: 'ignore',
+    cwd: dir,
+  });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let server: ChildProcess | null = null;
 
@@ -53,7 +59,11 @@ export async function ownPostgres(port: number): Promise<OwnPostgres> {
   const start = async () => {
     // After a SIGKILL the old backends notice their postmaster's death and leave; until then a new one refuses to start.
     for (let attempt = 0; ; attempt += 1) {
-      server = spawn(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { ...user, stdio: 'ignore', cwd: dir });
+      server = spawn(
+        path.join(bin, 'postgres'),
+        ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+        { ...user, stdio: 'ignore', cwd: dir },
+      );
       const exited = new Promise<boolean>((resolve) => server!.once('exit', () => resolve(true)));
       const up = ready().then(() => false);
       if (!(await Promise.race([exited, up]))) return;

@@ -11,7 +11,12 @@ export function stripeWebhook(h: Harness, storeSlug: string, secret: string) {
   return (event: Stripe.Event) => {
     const payload = JSON.stringify(event);
     const header = signer.webhooks.generateTestHeaderString({ payload, secret });
-    return request(h.app).post(`/webhooks/stripe/${storeSlug}`).set('Stripe-Signature', header).set('Content-Type', 'application/json').send(payload).expect(200);
+    return request(h.app)
+      .post(`/webhooks/stripe/${storeSlug}`)
+      .set('Stripe-Signature', header)
+      .set('Content-Type', 'application/json')
+      .send(payload)
+      .expect(200);
   };
 }
 
@@ -30,20 +35,34 @@ export async function subscribe(
   periodSeconds: number,
   order: EventName[] = ['checkoutCompleted', 'created', 'invoicePaid'],
 ) {
-  const api = (method: 'get' | 'post', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+  const api = (method: 'get' | 'post', path: string, body?: object) =>
+    request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
   const { variantId } = await createVariant(h, key, {
     deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'SUB', limit: 1, expires_in_days: null } } },
     price: 1500,
     pricing: { humble: false, price: { price: 1500, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' } },
   });
-  const invoice = (await api('post', '/invoices', { customer_email: 'buyer@example.com', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data;
+  const invoice = (
+    await api('post', '/invoices', {
+      customer_email: 'buyer@example.com',
+      payment_method: 'STRIPE',
+      product_variants: { [variantId]: { quantity: 1 } },
+    }).expect(200)
+  ).body.data;
   const checkout = await api('post', `/invoices/${invoice.id}/checkout`).expect(200);
   const paid = stripe.completeCheckout(checkout.body.invoice.payment.gateway.data.session_id as string, periodSeconds);
   for (const name of order) await webhook(paid.events[name]);
   const record = await waitFor(
-    () => api('get', `/subscriptions?customer_email=buyer@example.com&limit=100`).then((r) => (r.body.data as { id: number; invoice_id: number }[]).find((s) => s.invoice_id === invoice.id)),
+    () =>
+      api('get', `/subscriptions?customer_email=buyer@example.com&limit=100`).then((r) =>
+        (r.body.data as { id: number; invoice_id: number }[]).find((s) => s.invoice_id === invoice.id),
+      ),
     Boolean,
   );
-  await waitFor(() => api('get', `/invoices/${invoice.id}`).then((r) => r.body.data), (b) => b.status.status.status === 'COMPLETED', 60_000);
+  await waitFor(
+    () => api('get', `/invoices/${invoice.id}`).then((r) => r.body.data),
+    (b) => b.status.status.status === 'COMPLETED',
+    60_000,
+  );
   return { invoiceId: invoice.id as number, id: record!.id, stripeId: paid.subscriptionId };
 }

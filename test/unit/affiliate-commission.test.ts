@@ -21,44 +21,98 @@ describe('commission', () => {
     expect(rateFor(rules(), 7)).toEqual({ source: 'STORE', rate: { type: 'PERCENTAGE', value: 1000 } });
     expect(rateFor(rules({ productRates }), 7).source).toBe('PRODUCT');
     expect(rateFor(rules({ productRates }), 8).source).toBe('STORE');
-    expect(rateFor(rules({ productRates, affiliateRate: { type: 'AMOUNT', value: 300 } }), 7)).toEqual({ source: 'AFFILIATE', rate: { type: 'AMOUNT', value: 300 } });
+    expect(rateFor(rules({ productRates, affiliateRate: { type: 'AMOUNT', value: 300 } }), 7)).toEqual({
+      source: 'AFFILIATE',
+      rate: { type: 'AMOUNT', value: 300 },
+    });
   });
 
   it('rounds a percentage down once, on the total, in integer cents', () => {
     // 12.5 % of 999 + 12.5 % of 999 = 249.75 → 249 (per-line rounding would give 248).
-    expect(commissionFor(rules({ storeDefault: { type: 'PERCENTAGE', value: 1250 } }), [{ productId: 1, paidCents: 999 }, { productId: 2, paidCents: 999 }]).commissionCents).toBe(249);
+    expect(
+      commissionFor(rules({ storeDefault: { type: 'PERCENTAGE', value: 1250 } }), [
+        { productId: 1, paidCents: 999 },
+        { productId: 2, paidCents: 999 },
+      ]).commissionCents,
+    ).toBe(249);
     expect(commissionFor(rules(), [{ productId: 1, paidCents: 1 }]).commissionCents).toBe(0);
-    expect(commissionFor(rules({ storeDefault: { type: 'PERCENTAGE', value: 10_000 } }), [{ productId: 1, paidCents: 1234 }]).commissionCents).toBe(1234);
+    expect(
+      commissionFor(rules({ storeDefault: { type: 'PERCENTAGE', value: 10_000 } }), [{ productId: 1, paidCents: 1234 }]).commissionCents,
+    ).toBe(1234);
   });
 
   it('pays a store or affiliate amount once per referral, a product amount once per line, never more than was paid', () => {
     const amount = rules({ storeDefault: { type: 'AMOUNT', value: 500 } });
-    expect(commissionFor(amount, [{ productId: 1, paidCents: 2000 }, { productId: 2, paidCents: 2000 }]).commissionCents).toBe(500);
+    expect(
+      commissionFor(amount, [
+        { productId: 1, paidCents: 2000 },
+        { productId: 2, paidCents: 2000 },
+      ]).commissionCents,
+    ).toBe(500);
     expect(commissionFor(amount, [{ productId: 1, paidCents: 300 }]).commissionCents).toBe(300);
     const perProduct = rules({ productRates: new Map([[1, { type: 'AMOUNT' as const, value: 200 }]]) });
     // Product 1 pays 2.00 on its line, product 2 the store's 10 % of 1000.
-    expect(commissionFor(perProduct, [{ productId: 1, paidCents: 5000 }, { productId: 2, paidCents: 1000 }]).commissionCents).toBe(300);
+    expect(
+      commissionFor(perProduct, [
+        { productId: 1, paidCents: 5000 },
+        { productId: 2, paidCents: 1000 },
+      ]).commissionCents,
+    ).toBe(300);
   });
 
   it('earns only on promotable products: custom products, then the affiliate list', () => {
     const custom = rules({ customProductsOnly: true, productRates: new Map([[1, { type: 'PERCENTAGE' as const, value: 2000 }]]) });
-    const result = commissionFor(custom, [{ productId: 1, paidCents: 1000 }, { productId: 2, paidCents: 5000 }]);
+    const result = commissionFor(custom, [
+      { productId: 1, paidCents: 1000 },
+      { productId: 2, paidCents: 5000 },
+    ]);
     expect(result).toMatchObject({ commissionCents: 200, eligiblePaidCents: 1000 });
     expect(result.lines.map((l) => l.eligible)).toEqual([true, false]);
-    expect(commissionFor(rules({ affiliateProducts: [2] }), [{ productId: 1, paidCents: 1000 }, { productId: 2, paidCents: 500 }]).commissionCents).toBe(50);
+    expect(
+      commissionFor(rules({ affiliateProducts: [2] }), [
+        { productId: 1, paidCents: 1000 },
+        { productId: 2, paidCents: 500 },
+      ]).commissionCents,
+    ).toBe(50);
     expect(commissionFor(rules({ affiliateProducts: [3] }), [{ productId: 1, paidCents: 1000 }]).eligiblePaidCents).toBe(0);
   });
 
   it('spreads an invoice discount over the lines it covered, exactly', () => {
-    expect(paidPerLine([{ productId: 1, totalCents: 1000 }, { productId: 2, totalCents: 2000 }], 100, null)).toEqual([
+    expect(
+      paidPerLine(
+        [
+          { productId: 1, totalCents: 1000 },
+          { productId: 2, totalCents: 2000 },
+        ],
+        100,
+        null,
+      ),
+    ).toEqual([
       { productId: 1, paidCents: 967 },
       { productId: 2, paidCents: 1933 },
     ]);
-    expect(paidPerLine([{ productId: 1, totalCents: 1000 }, { productId: 2, totalCents: 2000 }], 500, [2])).toEqual([
+    expect(
+      paidPerLine(
+        [
+          { productId: 1, totalCents: 1000 },
+          { productId: 2, totalCents: 2000 },
+        ],
+        500,
+        [2],
+      ),
+    ).toEqual([
       { productId: 1, paidCents: 1000 },
       { productId: 2, paidCents: 1500 },
     ]);
-    const parts = paidPerLine([{ productId: 1, totalCents: 333 }, { productId: 2, totalCents: 333 }, { productId: 3, totalCents: 334 }], 100, null);
+    const parts = paidPerLine(
+      [
+        { productId: 1, totalCents: 333 },
+        { productId: 2, totalCents: 333 },
+        { productId: 3, totalCents: 334 },
+      ],
+      100,
+      null,
+    );
     expect(1000 - parts.reduce((s, p) => s + p.paidCents, 0)).toBe(100);
   });
 
@@ -86,8 +140,14 @@ describe('attribution', () => {
   ];
 
   it('credits the first or the last referrer inside the window', () => {
-    expect(attributeOrder({ touches, now, trackingDays: 30, order: 'FIRST', couponAffiliateId: null })).toEqual({ affiliateId: 1, source: 'LINK' });
-    expect(attributeOrder({ touches, now, trackingDays: 30, order: 'LAST', couponAffiliateId: null })).toEqual({ affiliateId: 2, source: 'LINK' });
+    expect(attributeOrder({ touches, now, trackingDays: 30, order: 'FIRST', couponAffiliateId: null })).toEqual({
+      affiliateId: 1,
+      source: 'LINK',
+    });
+    expect(attributeOrder({ touches, now, trackingDays: 30, order: 'LAST', couponAffiliateId: null })).toEqual({
+      affiliateId: 2,
+      source: 'LINK',
+    });
     // The 40-day-old click only counts with a longer window.
     expect(attributeOrder({ touches, now, trackingDays: 60, order: 'FIRST', couponAffiliateId: null })?.affiliateId).toBe(3);
   });
@@ -98,7 +158,10 @@ describe('attribution', () => {
   });
 
   it("lets the affiliate's coupon win over any link", () => {
-    expect(attributeOrder({ touches, now, trackingDays: 30, order: 'LAST', couponAffiliateId: 9 })).toEqual({ affiliateId: 9, source: 'COUPON' });
+    expect(attributeOrder({ touches, now, trackingDays: 30, order: 'LAST', couponAffiliateId: 9 })).toEqual({
+      affiliateId: 9,
+      source: 'COUPON',
+    });
   });
 });
 
@@ -186,7 +249,16 @@ describe('payout CSV', () => {
   });
 
   it('quotes what affiliates typed and never lets it run as a spreadsheet formula', () => {
-    const rows = parse(payoutsCsv([payout({ payoutDetails: '=HYPERLINK("http://evil")', affiliateCode: '+cmd' }), payout({ id: 2, payoutDetails: 'IBAN DE89, "Bob"' })], 'generic'), { columns: true }) as Record<string, string>[];
+    const rows = parse(
+      payoutsCsv(
+        [
+          payout({ payoutDetails: '=HYPERLINK("http://evil")', affiliateCode: '+cmd' }),
+          payout({ id: 2, payoutDetails: 'IBAN DE89, "Bob"' }),
+        ],
+        'generic',
+      ),
+      { columns: true },
+    ) as Record<string, string>[];
     expect(rows.map((r) => [r.affiliate_code, r.payout_details])).toEqual([
       ["'+cmd", `'=HYPERLINK("http://evil")`],
       ['alice', 'IBAN DE89, "Bob"'],

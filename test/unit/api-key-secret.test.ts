@@ -35,6 +35,9 @@ describe('API key secrets', () => {
 
 describe('scope lists', () => {
   it('keeps known scopes once and reports unknown ones', () => {
-    expect(parseScopes(' products:read, products:read ,ops:write,bogus ,')).toEqual({ scopes: ['products:read', 'ops:write'], unknown: ['bogus'] });
+    expect(parseScopes(' products:read, products:read ,ops:write,bogus ,')).toEqual({
+      scopes: ['products:read', 'ops:write'],
+      unknown: ['bogus'],
+    });
   });
 });

@@ -7,7 +7,10 @@ import { isInNamespace } from '../../src/storage/object-storage';
 describe('serial parsing', () => {
   it('splits lists of pasted texts too, and dedupes against existing stock', () => {
     expect(parseSerials(['a,b', 'c'], { mode: 'COMMA', removeDuplicates: false }).serials).toEqual(['a', 'b', 'c']);
-    expect(parseSerials('a\nb\nc', { mode: 'NEW_LINE', removeDuplicates: true, existing: new Set(['b']) })).toEqual({ serials: ['a', 'c'], duplicatesRemoved: 1 });
+    expect(parseSerials('a\nb\nc', { mode: 'NEW_LINE', removeDuplicates: true, existing: new Set(['b']) })).toEqual({
+      serials: ['a', 'c'],
+      duplicatesRemoved: 1,
+    });
     expect(parseSerials('  \n , ', { mode: 'COMMA', removeDuplicates: false }).serials).toEqual([]);
     expect(() => parseSerials('a', { mode: 'CUSTOM', removeDuplicates: false })).toThrow(SerialParsingError);
   });
@@ -20,12 +23,30 @@ describe('serial parsing', () => {
 
 describe('billing intervals', () => {
   it('allow at most one year', () => {
-    expect([isWithinOneYear(365, 'DAY'), isWithinOneYear(366, 'DAY'), isWithinOneYear(52, 'WEEK'), isWithinOneYear(53, 'WEEK')]).toEqual([true, false, true, false]);
-    expect([isWithinOneYear(12, 'MONTH'), isWithinOneYear(13, 'MONTH'), isWithinOneYear(1, 'YEAR'), isWithinOneYear(2, 'YEAR'), isWithinOneYear(0, 'DAY')]).toEqual([true, false, true, false, false]);
+    expect([isWithinOneYear(365, 'DAY'), isWithinOneYear(366, 'DAY'), isWithinOneYear(52, 'WEEK'), isWithinOneYear(53, 'WEEK')]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect([
+      isWithinOneYear(12, 'MONTH'),
+      isWithinOneYear(13, 'MONTH'),
+      isWithinOneYear(1, 'YEAR'),
+      isWithinOneYear(2, 'YEAR'),
+      isWithinOneYear(0, 'DAY'),
+    ]).toEqual([true, false, true, false, false]);
   });
 
   it('read the usual spellings', () => {
-    expect(['month', 'MONTHLY', 'weeks', 'daily', 'Year', 'yearly'].map(normaliseInterval)).toEqual(['MONTH', 'MONTH', 'WEEK', 'DAY', 'YEAR', 'YEAR']);
+    expect(['month', 'MONTHLY', 'weeks', 'daily', 'Year', 'yearly'].map(normaliseInterval)).toEqual([
+      'MONTH',
+      'MONTH',
+      'WEEK',
+      'DAY',
+      'YEAR',
+      'YEAR',
+    ]);
     expect(normaliseInterval('fortnight')).toBeNull();
   });
 });
@@ -39,7 +60,13 @@ describe('slugs', () => {
 });
 
 describe('signed URLs and namespaces', () => {
-  const grant = { method: 'PUT' as const, key: 'sellers/1/api/a.zip', expires: 2_000_000_000, contentType: 'application/zip', contentLength: 5 };
+  const grant = {
+    method: 'PUT' as const,
+    key: 'sellers/1/api/a.zip',
+    expires: 2_000_000_000,
+    contentType: 'application/zip',
+    contentLength: 5,
+  };
   it('verify only the exact grant, until it expires', () => {
     const signature = signGrant('secret', grant);
     expect(verifyGrant('secret', grant, signature, 0)).toEqual({ ok: true });

@@ -37,7 +37,9 @@ describe('Esplora watcher (BTC, LTC)', () => {
     const txid = chain.pay(BTC_ADDRESS, 150_000, { confirmed: true });
     const result = await watcher.observe(BTC_ADDRESS);
     expect(result.cursor).toBeNull();
-    expect(result.observations).toEqual([{ txid, amount: 150_000n, confirmations: 1, blockHeight: chain.tipHeight(), seenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
+    expect(result.observations).toEqual([
+      { txid, amount: 150_000n, confirmations: 1, blockHeight: chain.tipHeight(), seenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+    ]);
     expect(await watcher.startCursor()).toBeNull();
   });
 
@@ -119,7 +121,10 @@ describe('Esplora watcher (BTC, LTC)', () => {
     }
     // The tip request fails after the history succeeded: still classified.
     chain.failNext(502, '/api/blocks/tip/height');
-    await expect(watcher.observe(BTC_ADDRESS)).rejects.toMatchObject({ retryable: true, message: expect.stringContaining('/blocks/tip/height') });
+    await expect(watcher.observe(BTC_ADDRESS)).rejects.toMatchObject({
+      retryable: true,
+      message: expect.stringContaining('/blocks/tip/height'),
+    });
   });
 
   it('treats an unreachable API as retryable', async () => {
@@ -138,7 +143,8 @@ describe('EVM watcher (ETH, BNB, MATIC)', () => {
   });
   afterEach(() => chain.close());
 
-  const blocksRequested = () => chain.calls.filter((c) => c.method === 'eth_getBlockByNumber').map((c) => Number.parseInt(String(c.params[0]).slice(2), 16));
+  const blocksRequested = () =>
+    chain.calls.filter((c) => c.method === 'eth_getBlockByNumber').map((c) => Number.parseInt(String(c.params[0]).slice(2), 16));
 
   it('finds native payments to the address, whatever its case, and nothing else', async () => {
     const watcher = new EvmWatcher({ rpcUrl: chain.url });
@@ -156,7 +162,13 @@ describe('EVM watcher (ETH, BNB, MATIC)', () => {
 
     const result = await watcher.observe(ETH_ADDRESS, { cursor });
     expect(result.observations).toEqual([
-      { txid: paid, amount: 10n ** 18n, confirmations: chain.head() - paidAt + 1, blockHeight: paidAt, seenAt: expect.stringMatching(/^\d{4}-/) },
+      {
+        txid: paid,
+        amount: 10n ** 18n,
+        confirmations: chain.head() - paidAt + 1,
+        blockHeight: paidAt,
+        seenAt: expect.stringMatching(/^\d{4}-/),
+      },
       { txid: second, amount: 2n * 10n ** 17n, confirmations: 3, blockHeight: secondAt, seenAt: expect.any(String) },
     ]);
     expect(result.cursor).toEqual({ nextBlock: chain.head() + 1 });
@@ -184,7 +196,10 @@ describe('EVM watcher (ETH, BNB, MATIC)', () => {
     ]);
     expect(observations[0]!.seenAt).toMatch(/^\d{4}-/);
     const logQuery = chain.calls.find((c) => c.method === 'eth_getLogs');
-    expect(logQuery?.params[0]).toMatchObject({ address: USDT.toLowerCase(), topics: [expect.stringMatching(/^0xddf252ad/), null, `0x000000000000000000000000${ETH_ADDRESS.slice(2).toLowerCase()}`] });
+    expect(logQuery?.params[0]).toMatchObject({
+      address: USDT.toLowerCase(),
+      topics: [expect.stringMatching(/^0xddf252ad/), null, `0x000000000000000000000000${ETH_ADDRESS.slice(2).toLowerCase()}`],
+    });
   });
 
   it('resumes from its cursor without rescanning, rechecking known payments by receipt', async () => {
@@ -284,7 +299,10 @@ describe('EVM watcher (ETH, BNB, MATIC)', () => {
     }
     // One failed call inside a batch fails the whole observation.
     chain.failNext({ method: 'eth_getBlockByNumber', rpcError: { code: -32005, message: 'request rate exceeded' } });
-    await expect(watcher.observe(ETH_ADDRESS, { cursor })).rejects.toMatchObject({ retryable: true, message: expect.stringContaining('eth_getBlockByNumber') });
+    await expect(watcher.observe(ETH_ADDRESS, { cursor })).rejects.toMatchObject({
+      retryable: true,
+      message: expect.stringContaining('eth_getBlockByNumber'),
+    });
     expect((await watcher.observe(ETH_ADDRESS, { cursor })).observations).toEqual([]);
   });
 
@@ -297,14 +315,22 @@ describe('EVM watcher (ETH, BNB, MATIC)', () => {
 
 describe('Rate sources', () => {
   it('reads CoinGecko simple prices as decimal strings, exponents expanded', async () => {
-    const gecko = await startCoinGecko({ bitcoin: { usd: '50000.12', eur: '46000' }, 'shiba-inu': { usd: '1.23e-5' }, tether: { usd: '1.0' } });
+    const gecko = await startCoinGecko({
+      bitcoin: { usd: '50000.12', eur: '46000' },
+      'shiba-inu': { usd: '1.23e-5' },
+      tether: { usd: '1.0' },
+    });
     try {
       const rates = new CoinGeckoRateSource({ baseUrl: gecko.url, headers: { 'x-cg-demo-api-key': 'demo-key' } });
       expect(await rates.rate('BTC', 'USD')).toBe('50000.12');
       expect(await rates.rate('btc', 'eur')).toBe('46000');
       expect(await rates.rate('SHIB', 'USD')).toBe('0.0000123');
       expect(await rates.rate('USDT', 'USD')).toBe('1');
-      expect(gecko.requests[0]).toMatchObject({ path: '/api/v3/simple/price', query: { ids: 'bitcoin', vs_currencies: 'usd' }, headers: { 'x-cg-demo-api-key': 'demo-key' } });
+      expect(gecko.requests[0]).toMatchObject({
+        path: '/api/v3/simple/price',
+        query: { ids: 'bitcoin', vs_currencies: 'usd' },
+        headers: { 'x-cg-demo-api-key': 'demo-key' },
+      });
     } finally {
       await gecko.close();
     }
@@ -315,7 +341,10 @@ describe('Rate sources', () => {
     try {
       const rates = new CoinGeckoRateSource({ baseUrl: gecko.url });
       await expect(rates.rate('BTC', 'JPY')).rejects.toThrow('CoinGecko has no JPY rate for BTC (bitcoin)');
-      await expect(rates.rate('ETH', 'USD')).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('no USD rate for ETH') });
+      await expect(rates.rate('ETH', 'USD')).rejects.toMatchObject({
+        retryable: false,
+        message: expect.stringContaining('no USD rate for ETH'),
+      });
       await expect(rates.rate('DOGE', 'USD')).rejects.toThrow(/No CoinGecko id for DOGE/);
       gecko.failNext(429);
       const limited = await failureOf(rates.rate('BTC', 'USD'));

@@ -2,7 +2,17 @@ import { matches, normaliseRule } from '../../src/domain/blacklist';
 import { type CouponRule, couponDiscount } from '../../src/domain/coupons';
 
 const now = new Date('2026-06-01T00:00:00Z');
-const rule: CouponRule = { type: 'PERCENTAGE', discount: 1000, storeWide: true, productIds: [], limit: null, taken: 0, minimumAmountCents: null, maximumDiscountCents: null, expiresAt: null };
+const rule: CouponRule = {
+  type: 'PERCENTAGE',
+  discount: 1000,
+  storeWide: true,
+  productIds: [],
+  limit: null,
+  taken: 0,
+  minimumAmountCents: null,
+  maximumDiscountCents: null,
+  expiresAt: null,
+};
 const lines = [
   { productId: 1, netCents: 1999 },
   { productId: 2, netCents: 500 },
@@ -12,7 +22,9 @@ describe('couponDiscount', () => {
   it('takes a percentage of the covered lines, half-up, and a fixed amount at most what they cost', () => {
     expect(couponDiscount(rule, lines, now)).toEqual({ discountCents: 250 });
     expect(couponDiscount({ ...rule, storeWide: false, productIds: [2] }, lines, now)).toEqual({ discountCents: 50 });
-    expect(couponDiscount({ ...rule, type: 'AMOUNT', discount: 700, storeWide: false, productIds: [2] }, lines, now)).toEqual({ discountCents: 500 });
+    expect(couponDiscount({ ...rule, type: 'AMOUNT', discount: 700, storeWide: false, productIds: [2] }, lines, now)).toEqual({
+      discountCents: 500,
+    });
     expect(couponDiscount({ ...rule, discount: 1250 }, [{ productId: 1, netCents: 1000 }], now)).toEqual({ discountCents: 125 });
   });
   it('caps a percentage at the maximum discount', () => {

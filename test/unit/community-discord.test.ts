@@ -30,7 +30,10 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 /** A seller's server: the bot's role sits at 5, the roles products grant below it, Staff above it. */
-function addShopGuild(discord: FakeDiscord, overrides: { botPermissions?: bigint; everyonePermissions?: bigint; botInGuild?: boolean } = {}) {
+function addShopGuild(
+  discord: FakeDiscord,
+  overrides: { botPermissions?: bigint; everyonePermissions?: bigint; botInGuild?: boolean } = {},
+) {
   discord.addGuild({
     id: GUILD,
     name: 'Trading Floor',
@@ -50,7 +53,13 @@ function addShopGuild(discord: FakeDiscord, overrides: { botPermissions?: bigint
 describe('DiscordAdapter against a fake Discord', () => {
   let discord: FakeDiscord;
   let adapter: DiscordAdapter;
-  const customer = (identity: Partial<CustomerIdentity>): CustomerIdentity => ({ userId: null, accessToken: null, email: null, phone: null, ...identity });
+  const customer = (identity: Partial<CustomerIdentity>): CustomerIdentity => ({
+    userId: null,
+    accessToken: null,
+    email: null,
+    phone: null,
+    ...identity,
+  });
   const grantRequest = (identity: Partial<CustomerIdentity>, roleIds = [MEMBER_ROLE, VIP_ROLE]): GrantRequest => ({
     grantId: 41,
     spaceId: GUILD,
@@ -63,7 +72,12 @@ describe('DiscordAdapter against a fake Discord', () => {
 
   beforeEach(async () => {
     discord = await startDiscord();
-    adapter = new DiscordAdapter({ apiBase: discord.apiBase, botToken: discord.botToken, clientId: discord.clientId, clientSecret: discord.clientSecret });
+    adapter = new DiscordAdapter({
+      apiBase: discord.apiBase,
+      botToken: discord.botToken,
+      clientId: discord.clientId,
+      clientSecret: discord.clientSecret,
+    });
     addShopGuild(discord);
   });
   afterEach(() => discord.close());
@@ -76,7 +90,12 @@ describe('DiscordAdapter against a fake Discord', () => {
       expect(result).toEqual({ status: 'granted', memberId: CUSTOMER, joinedByGrant: true });
       expect(discord.member(GUILD, CUSTOMER)).toEqual([MEMBER_ROLE, VIP_ROLE]);
       expect(discord.requests).toEqual([
-        { method: 'PUT', path: `/guilds/${GUILD}/members/${CUSTOMER}`, body: { access_token: accessToken, roles: [MEMBER_ROLE, VIP_ROLE] }, auth: 'bot' },
+        {
+          method: 'PUT',
+          path: `/guilds/${GUILD}/members/${CUSTOMER}`,
+          body: { access_token: accessToken, roles: [MEMBER_ROLE, VIP_ROLE] },
+          auth: 'bot',
+        },
       ]);
     });
 
@@ -98,11 +117,20 @@ describe('DiscordAdapter against a fake Discord', () => {
 
     it('records the member just before the call that adds them, and calls nothing when recording refuses', async () => {
       const recorded: { memberId: string; requestsBefore: number }[] = [];
-      const request = { ...grantRequest({ userId: CUSTOMER, accessToken: joinToken() }), beforeJoin: async (memberId: string) => void recorded.push({ memberId, requestsBefore: discord.requests.length }) };
+      const request = {
+        ...grantRequest({ userId: CUSTOMER, accessToken: joinToken() }),
+        beforeJoin: async (memberId: string) => void recorded.push({ memberId, requestsBefore: discord.requests.length }),
+      };
       expect(await adapter.grant(request)).toMatchObject({ status: 'granted', joinedByGrant: true });
       expect(recorded).toEqual([{ memberId: CUSTOMER, requestsBefore: 0 }]);
 
-      const revokedMeanwhile = { ...grantRequest({ userId: OTHER_USER, accessToken: discord.issueAccessToken({ userId: OTHER_USER, username: 'bob', scopes: ['identify', 'guilds.join'] }) }), beforeJoin: () => Promise.reject(new Error('the grant was revoked')) };
+      const revokedMeanwhile = {
+        ...grantRequest({
+          userId: OTHER_USER,
+          accessToken: discord.issueAccessToken({ userId: OTHER_USER, username: 'bob', scopes: ['identify', 'guilds.join'] }),
+        }),
+        beforeJoin: () => Promise.reject(new Error('the grant was revoked')),
+      };
       await expect(adapter.grant(revokedMeanwhile)).rejects.toThrow('the grant was revoked');
       expect(discord.requests).toHaveLength(1);
       expect(discord.member(GUILD, OTHER_USER)).toBeNull();
@@ -115,7 +143,11 @@ describe('DiscordAdapter against a fake Discord', () => {
       expect(discord.member(GUILD, CUSTOMER)).toBeNull();
 
       discord.addMember(GUILD, CUSTOMER);
-      expect(await adapter.grant(grantRequest({ userId: CUSTOMER }))).toEqual({ status: 'granted', memberId: CUSTOMER, joinedByGrant: false });
+      expect(await adapter.grant(grantRequest({ userId: CUSTOMER }))).toEqual({
+        status: 'granted',
+        memberId: CUSTOMER,
+        joinedByGrant: false,
+      });
       expect(discord.member(GUILD, CUSTOMER)).toEqual([MEMBER_ROLE, VIP_ROLE]);
     });
 
@@ -127,7 +159,9 @@ describe('DiscordAdapter against a fake Discord', () => {
 
       // Same rule for a member who is already in: the role the bot may give lands, Staff does not.
       discord.addMember(GUILD, CUSTOMER);
-      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER }, [MEMBER_ROLE, STAFF_ROLE])))).toMatchObject({ kind: 'missing_permission' });
+      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER }, [MEMBER_ROLE, STAFF_ROLE])))).toMatchObject({
+        kind: 'missing_permission',
+      });
       expect(discord.member(GUILD, CUSTOMER)).toEqual([MEMBER_ROLE]);
     });
 
@@ -138,7 +172,10 @@ describe('DiscordAdapter against a fake Discord', () => {
 
       discord.addMember(GUILD, CUSTOMER);
       discord.deleteRole(GUILD, VIP_ROLE);
-      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER })))).toMatchObject({ kind: 'invalid_request', options: { platformCode: 10011 } });
+      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER })))).toMatchObject({
+        kind: 'invalid_request',
+        options: { platformCode: 10011 },
+      });
     });
 
     it('asks the customer to act when their token lacks guilds.join, unless they are already in', async () => {
@@ -148,13 +185,19 @@ describe('DiscordAdapter against a fake Discord', () => {
       expect((error as Error).message).not.toContain(identifyOnly);
 
       discord.addMember(GUILD, CUSTOMER);
-      expect(await adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: identifyOnly }))).toEqual({ status: 'granted', memberId: CUSTOMER, joinedByGrant: false });
+      expect(await adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: identifyOnly }))).toEqual({
+        status: 'granted',
+        memberId: CUSTOMER,
+        joinedByGrant: false,
+      });
       expect(discord.member(GUILD, CUSTOMER)).toEqual([MEMBER_ROLE, VIP_ROLE]);
     });
 
     it('fails with missing_permission when the bot cannot create invites (Discord requires it to add members)', async () => {
       discord.setRolePermissions(GUILD, BOT_ROLE, PermissionFlagsBits.ManageRoles);
-      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: joinToken() })))).toMatchObject({ kind: 'missing_permission' });
+      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: joinToken() })))).toMatchObject({
+        kind: 'missing_permission',
+      });
     });
   });
 
@@ -173,17 +216,28 @@ describe('DiscordAdapter against a fake Discord', () => {
 
     it('reports a global rate limit the same way', async () => {
       discord.failNext(`GET /users/@me`, { status: 429, retryAfterSeconds: 2, global: true });
-      expect(await failureOf(adapter.checkConnection())).toMatchObject({ kind: 'rate_limited', retryAfterMs: 2_000, message: expect.stringContaining('global') });
+      expect(await failureOf(adapter.checkConnection())).toMatchObject({
+        kind: 'rate_limited',
+        retryAfterMs: 2_000,
+        message: expect.stringContaining('global'),
+      });
     });
 
     it('turns 5xx and an unreachable API into unavailable, one attempt each', async () => {
       discord.addMember(GUILD, CUSTOMER);
       discord.failNext(`PUT /guilds/${GUILD}/members/${CUSTOMER}/roles/${MEMBER_ROLE}`, { status: 502 });
-      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER })))).toMatchObject({ kind: 'unavailable', retryable: true, options: { platformCode: 502 } });
+      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER })))).toMatchObject({
+        kind: 'unavailable',
+        retryable: true,
+        options: { platformCode: 502 },
+      });
       expect(discord.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
 
       const unreachable = new DiscordAdapter({ apiBase: 'http://127.0.0.1:9', botToken: discord.botToken, timeoutMs: 2_000 });
-      expect(await failureOf(unreachable.checkConnection())).toMatchObject({ kind: 'unavailable', options: { platformCode: 'ECONNREFUSED' } });
+      expect(await failureOf(unreachable.checkConnection())).toMatchObject({
+        kind: 'unavailable',
+        options: { platformCode: 'ECONNREFUSED' },
+      });
 
       // An API that accepts the connection and never answers: the adapter's timeout, no SDK retry.
       let attempts = 0;
@@ -192,8 +246,15 @@ describe('DiscordAdapter against a fake Discord', () => {
       });
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       try {
-        const hanging = new DiscordAdapter({ apiBase: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, botToken: discord.botToken, timeoutMs: 200 });
-        expect(await failureOf(hanging.checkConnection())).toMatchObject({ kind: 'unavailable', message: expect.stringContaining('200 ms') });
+        const hanging = new DiscordAdapter({
+          apiBase: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+          botToken: discord.botToken,
+          timeoutMs: 200,
+        });
+        expect(await failureOf(hanging.checkConnection())).toMatchObject({
+          kind: 'unavailable',
+          message: expect.stringContaining('200 ms'),
+        });
         expect(attempts).toBe(1);
       } finally {
         silent.closeAllConnections();
@@ -203,7 +264,14 @@ describe('DiscordAdapter against a fake Discord', () => {
   });
 
   describe('revoke', () => {
-    const revokeRequest = (removeMember: boolean, roleIds = [MEMBER_ROLE, VIP_ROLE]) => ({ grantId: 41, spaceId: GUILD, roleIds, memberId: CUSTOMER, removeMember, inviteUrl: null });
+    const revokeRequest = (removeMember: boolean, roleIds = [MEMBER_ROLE, VIP_ROLE]) => ({
+      grantId: 41,
+      spaceId: GUILD,
+      roleIds,
+      memberId: CUSTOMER,
+      removeMember,
+      inviteUrl: null,
+    });
 
     it('removes only the granted roles when the customer was already a member', async () => {
       discord.addMember(GUILD, CUSTOMER, [MEMBER_ROLE, VIP_ROLE, BOOSTER_ROLE]);
@@ -285,7 +353,10 @@ describe('DiscordAdapter against a fake Discord', () => {
 
     it('reports missing Manage Roles and Create Invite, which Administrator implies', async () => {
       discord.setRolePermissions(GUILD, BOT_ROLE, PermissionFlagsBits.KickMembers);
-      expect((await adapter.checkSpace(GUILD, [])).issues.map((i) => i.code)).toEqual(['missing_manage_roles', 'missing_create_instant_invite']);
+      expect((await adapter.checkSpace(GUILD, [])).issues.map((i) => i.code)).toEqual([
+        'missing_manage_roles',
+        'missing_create_instant_invite',
+      ]);
 
       // @everyone's permissions count for the bot too.
       discord.setRolePermissions(GUILD, GUILD, PermissionFlagsBits.CreateInstantInvite);
@@ -298,7 +369,10 @@ describe('DiscordAdapter against a fake Discord', () => {
 
     it('reports bot_not_in_guild for a server the bot cannot see', async () => {
       discord.addGuild({ id: OTHER_GUILD, name: 'Elsewhere', botInGuild: false });
-      expect(await adapter.checkSpace(OTHER_GUILD, [MEMBER_ROLE])).toEqual({ name: null, issues: [{ code: 'bot_not_in_guild', message: expect.any(String) }] });
+      expect(await adapter.checkSpace(OTHER_GUILD, [MEMBER_ROLE])).toEqual({
+        name: null,
+        issues: [{ code: 'bot_not_in_guild', message: expect.any(String) }],
+      });
       expect(await adapter.checkSpace('1200000000000000404', [])).toMatchObject({ name: null, issues: [{ code: 'bot_not_in_guild' }] });
     });
   });
@@ -313,17 +387,35 @@ describe('DiscordAdapter against a fake Discord', () => {
     });
 
     it('exchanges a code for tokens and the customer, whose token then adds them to the server', async () => {
-      const code = discord.issueAuthorizationCode({ userId: CUSTOMER, username: 'alice', scopes: ['identify', 'guilds.join'], redirectUri: REDIRECT_URI });
+      const code = discord.issueAuthorizationCode({
+        userId: CUSTOMER,
+        username: 'alice',
+        scopes: ['identify', 'guilds.join'],
+        redirectUri: REDIRECT_URI,
+      });
       const before = Date.now();
       const linked = await adapter.exchangeCode({ code, redirectUri: REDIRECT_URI });
 
-      expect(linked).toEqual({ userId: CUSTOMER, username: 'alice', accessToken: expect.any(String), refreshToken: expect.any(String), expiresAt: expect.any(String), scopes: ['identify', 'guilds.join'] });
+      expect(linked).toEqual({
+        userId: CUSTOMER,
+        username: 'alice',
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresAt: expect.any(String),
+        scopes: ['identify', 'guilds.join'],
+      });
       expect(Date.parse(linked.expiresAt) - before).toBeGreaterThanOrEqual(604_800_000 - 1_000);
       const [exchange, me] = discord.requests;
       expect(exchange).toEqual({
         method: 'POST',
         path: '/oauth2/token',
-        body: { client_id: discord.clientId, client_secret: discord.clientSecret, grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI },
+        body: {
+          client_id: discord.clientId,
+          client_secret: discord.clientSecret,
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT_URI,
+        },
         auth: 'none',
       });
       expect(me).toMatchObject({ method: 'GET', path: '/users/@me', auth: 'bearer' });
@@ -334,7 +426,10 @@ describe('DiscordAdapter against a fake Discord', () => {
 
     it('asks the customer to authorize again for a missing guilds.join scope or a spent code', async () => {
       const identifyOnly = discord.issueAuthorizationCode({ userId: CUSTOMER, username: 'alice', scopes: ['identify'] });
-      expect(await failureOf(adapter.exchangeCode({ code: identifyOnly, redirectUri: REDIRECT_URI }))).toMatchObject({ kind: 'customer_action', message: expect.stringContaining('guilds.join') });
+      expect(await failureOf(adapter.exchangeCode({ code: identifyOnly, redirectUri: REDIRECT_URI }))).toMatchObject({
+        kind: 'customer_action',
+        message: expect.stringContaining('guilds.join'),
+      });
 
       const code = discord.issueAuthorizationCode({ userId: CUSTOMER, username: 'alice', scopes: ['identify', 'guilds.join'] });
       await adapter.exchangeCode({ code, redirectUri: REDIRECT_URI });
@@ -348,13 +443,28 @@ describe('DiscordAdapter against a fake Discord', () => {
       const code = discord.issueAuthorizationCode({ userId: CUSTOMER, username: 'alice', scopes: ['identify', 'guilds.join'] });
       const linked = await adapter.exchangeCode({ code, redirectUri: REDIRECT_URI });
       discord.expireAccessTokens(CUSTOMER);
-      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: linked.accessToken })))).toMatchObject({ kind: 'customer_action' });
+      expect(await failureOf(adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: linked.accessToken })))).toMatchObject({
+        kind: 'customer_action',
+      });
 
       const renewed = await adapter.refreshAuthorization(linked.refreshToken);
-      expect(renewed).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresAt: expect.any(String), scopes: ['identify', 'guilds.join'] });
+      expect(renewed).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresAt: expect.any(String),
+        scopes: ['identify', 'guilds.join'],
+      });
       expect(renewed.refreshToken).not.toBe(linked.refreshToken);
-      expect(discord.requests.at(-1)).toMatchObject({ method: 'POST', path: '/oauth2/token', body: { grant_type: 'refresh_token', refresh_token: linked.refreshToken } });
-      expect(await adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: renewed.accessToken }))).toEqual({ status: 'granted', memberId: CUSTOMER, joinedByGrant: true });
+      expect(discord.requests.at(-1)).toMatchObject({
+        method: 'POST',
+        path: '/oauth2/token',
+        body: { grant_type: 'refresh_token', refresh_token: linked.refreshToken },
+      });
+      expect(await adapter.grant(grantRequest({ userId: CUSTOMER, accessToken: renewed.accessToken }))).toEqual({
+        status: 'granted',
+        memberId: CUSTOMER,
+        joinedByGrant: true,
+      });
 
       const spent = await failureOf(adapter.refreshAuthorization(linked.refreshToken));
       expect(spent).toMatchObject({ kind: 'customer_action', options: { platformCode: 'invalid_grant' } });
@@ -362,14 +472,21 @@ describe('DiscordAdapter against a fake Discord', () => {
     });
 
     it('fails with not_connected on a wrong client secret, and plainly without OAuth2 settings', async () => {
-      const wrongSecret = new DiscordAdapter({ apiBase: discord.apiBase, botToken: discord.botToken, clientId: discord.clientId, clientSecret: 'wrong-secret-123' });
+      const wrongSecret = new DiscordAdapter({
+        apiBase: discord.apiBase,
+        botToken: discord.botToken,
+        clientId: discord.clientId,
+        clientSecret: 'wrong-secret-123',
+      });
       const code = discord.issueAuthorizationCode({ userId: CUSTOMER, username: 'alice', scopes: ['identify', 'guilds.join'] });
       const error = await failureOf(wrongSecret.exchangeCode({ code, redirectUri: REDIRECT_URI }));
       expect(error).toMatchObject({ kind: 'not_connected', options: { platformCode: 'invalid_client' } });
       expect(inspect(error)).not.toContain('wrong-secret-123');
 
       const botOnly = new DiscordAdapter({ apiBase: discord.apiBase, botToken: discord.botToken });
-      expect(() => botOnly.authorizeUrl({ redirectUri: REDIRECT_URI, state: 's' })).toThrow(expect.objectContaining({ kind: 'not_connected', message: expect.stringMatching(/client id and secret/) }));
+      expect(() => botOnly.authorizeUrl({ redirectUri: REDIRECT_URI, state: 's' })).toThrow(
+        expect.objectContaining({ kind: 'not_connected', message: expect.stringMatching(/client id and secret/) }),
+      );
       await expect(botOnly.exchangeCode({ code, redirectUri: REDIRECT_URI })).rejects.toMatchObject({ kind: 'not_connected' });
     });
   });

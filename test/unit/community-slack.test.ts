@@ -8,9 +8,29 @@ const EMAIL = 'ada@example.com';
 // Distinctive, so any leak into an error is easy to spot.
 const TOKEN = 'xoxb-1111-2222-SECRETSECRETSECRET';
 
-const customer = (identity: Partial<CustomerIdentity>): CustomerIdentity => ({ userId: null, accessToken: null, email: null, phone: null, ...identity });
-const grantRequest = (identity: Partial<CustomerIdentity>, spaceId = CHANNEL): GrantRequest => ({ grantId: 7, spaceId, roleIds: [], customer: customer(identity), inviteUrl: INVITE_URL, beforeJoin: async () => undefined });
-const revokeRequest = (memberId: string, spaceId = CHANNEL): RevokeRequest => ({ grantId: 7, spaceId, roleIds: [], memberId, removeMember: true, inviteUrl: INVITE_URL });
+const customer = (identity: Partial<CustomerIdentity>): CustomerIdentity => ({
+  userId: null,
+  accessToken: null,
+  email: null,
+  phone: null,
+  ...identity,
+});
+const grantRequest = (identity: Partial<CustomerIdentity>, spaceId = CHANNEL): GrantRequest => ({
+  grantId: 7,
+  spaceId,
+  roleIds: [],
+  customer: customer(identity),
+  inviteUrl: INVITE_URL,
+  beforeJoin: async () => undefined,
+});
+const revokeRequest = (memberId: string, spaceId = CHANNEL): RevokeRequest => ({
+  grantId: 7,
+  spaceId,
+  roleIds: [],
+  memberId,
+  removeMember: true,
+  inviteUrl: INVITE_URL,
+});
 
 /** What a call rejected with, as a CommunityPlatformError, checked to hold no token. */
 async function failureOf(promise: Promise<unknown>): Promise<CommunityPlatformError> {
@@ -43,7 +63,11 @@ describe('Slack adapter', () => {
 
   it('waits for a customer who has not joined the workspace, with the invite link', async () => {
     const result = await adapter.grant(grantRequest({ email: EMAIL }));
-    expect(result).toEqual({ status: 'awaiting_customer', reason: 'Waiting for the customer to join the Slack workspace with the invite link', inviteUrl: INVITE_URL });
+    expect(result).toEqual({
+      status: 'awaiting_customer',
+      reason: 'Waiting for the customer to join the Slack workspace with the invite link',
+      inviteUrl: INVITE_URL,
+    });
     expect(slack.callsTo('users.lookupByEmail')).toEqual([{ method: 'users.lookupByEmail', params: { email: EMAIL } }]);
     expect(slack.callsTo('conversations.invite')).toEqual([]);
   });
@@ -58,9 +82,15 @@ describe('Slack adapter', () => {
     expect((await adapter.grant(grantRequest({ email: EMAIL }))).status).toBe('awaiting_customer');
     const userId = slack.joinWorkspace({ email: 'Ada@Example.com', name: 'Ada' });
 
-    await expect(adapter.grant(grantRequest({ email: EMAIL }))).resolves.toEqual({ status: 'granted', memberId: userId, joinedByGrant: true });
+    await expect(adapter.grant(grantRequest({ email: EMAIL }))).resolves.toEqual({
+      status: 'granted',
+      memberId: userId,
+      joinedByGrant: true,
+    });
     expect(slack.channelMembers(CHANNEL)).toEqual([userId]);
-    expect(slack.callsTo('conversations.invite')).toEqual([{ method: 'conversations.invite', params: { channel: CHANNEL, users: userId } }]);
+    expect(slack.callsTo('conversations.invite')).toEqual([
+      { method: 'conversations.invite', params: { channel: CHANNEL, users: userId } },
+    ]);
 
     // The activity may run again after a crash: already_in_channel is success, not joined by this grant.
     await expect(adapter.grant(grantRequest({ userId }))).resolves.toEqual({ status: 'granted', memberId: userId, joinedByGrant: false });
@@ -79,8 +109,14 @@ describe('Slack adapter', () => {
     const userId = slack.joinWorkspace({ email: EMAIL, name: 'Ada' });
     slack.addChannel({ id: 'G0HIDDEN01', name: 'vip', isPrivate: true, appIsMember: false });
     slack.addChannel({ id: 'C0OLD00001', name: 'old', isArchived: true });
-    expect(await failureOf(adapter.grant(grantRequest({ userId }, 'G0HIDDEN01')))).toMatchObject({ kind: 'not_connected', options: { platformCode: 'channel_not_found' } });
-    expect(await failureOf(adapter.grant(grantRequest({ userId }, 'C0OLD00001')))).toMatchObject({ kind: 'not_connected', options: { platformCode: 'is_archived' } });
+    expect(await failureOf(adapter.grant(grantRequest({ userId }, 'G0HIDDEN01')))).toMatchObject({
+      kind: 'not_connected',
+      options: { platformCode: 'channel_not_found' },
+    });
+    expect(await failureOf(adapter.grant(grantRequest({ userId }, 'C0OLD00001')))).toMatchObject({
+      kind: 'not_connected',
+      options: { platformCode: 'is_archived' },
+    });
   });
 
   it('turns a 429 into rate_limited with Retry-After, without the SDK retrying or sleeping', async () => {
@@ -183,7 +219,10 @@ describe('Slack adapter', () => {
       });
       return (await response.json()) as Record<string, unknown>;
     };
-    await expect(post({ channel: CHANNEL }, `Bearer ${TOKEN}`)).resolves.toMatchObject({ ok: true, channel: { id: CHANNEL, is_member: true } });
+    await expect(post({ channel: CHANNEL }, `Bearer ${TOKEN}`)).resolves.toMatchObject({
+      ok: true,
+      channel: { id: CHANNEL, is_member: true },
+    });
     await expect(post({ channel: CHANNEL })).resolves.toEqual({ ok: false, error: 'not_authed' });
   });
 });

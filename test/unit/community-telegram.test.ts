@@ -55,7 +55,11 @@ describe('Telegram adapter', () => {
   describe('grant', () => {
     it('waits for the customer to link Telegram before calling Telegram at all', async () => {
       const result = await adapter.grant(grantRequest({ customer: { userId: null, accessToken: null, email: null, phone: null } }));
-      expect(result).toEqual({ status: 'awaiting_customer', reason: 'The customer must link Telegram by opening the bot link', inviteUrl: null });
+      expect(result).toEqual({
+        status: 'awaiting_customer',
+        reason: 'The customer must link Telegram by opening the bot link',
+        inviteUrl: null,
+      });
       expect(telegram.calls).toEqual([]);
     });
 
@@ -69,9 +73,21 @@ describe('Telegram adapter', () => {
     it('issues one join-request invite link and reuses it on the next attempt', async () => {
       telegram.sendStart(CUSTOMER, 'link-abc');
       const first = await adapter.grant(grantRequest());
-      expect(first).toEqual({ status: 'awaiting_customer', reason: 'Waiting for the customer to request to join with the invite link', inviteUrl: expect.stringMatching(/^https:\/\/t\.me\/\+/) });
-      expect(telegram.callsOf('createChatInviteLink').map((c) => c.params)).toEqual([{ chat_id: VIP_CHAT, name: 'grant 17', creates_join_request: true }]);
-      expect(telegram.inviteLinks(VIP_CHAT)).toEqual([expect.objectContaining({ invite_link: first.status === 'awaiting_customer' ? first.inviteUrl : '', creates_join_request: true, is_revoked: false })]);
+      expect(first).toEqual({
+        status: 'awaiting_customer',
+        reason: 'Waiting for the customer to request to join with the invite link',
+        inviteUrl: expect.stringMatching(/^https:\/\/t\.me\/\+/),
+      });
+      expect(telegram.callsOf('createChatInviteLink').map((c) => c.params)).toEqual([
+        { chat_id: VIP_CHAT, name: 'grant 17', creates_join_request: true },
+      ]);
+      expect(telegram.inviteLinks(VIP_CHAT)).toEqual([
+        expect.objectContaining({
+          invite_link: first.status === 'awaiting_customer' ? first.inviteUrl : '',
+          creates_join_request: true,
+          is_revoked: false,
+        }),
+      ]);
 
       const inviteUrl = first.status === 'awaiting_customer' ? first.inviteUrl : null;
       const second = await adapter.grant(grantRequest({ inviteUrl }));
@@ -85,13 +101,21 @@ describe('Telegram adapter', () => {
       const inviteUrl = waiting.status === 'awaiting_customer' ? waiting.inviteUrl : null;
       telegram.requestJoin(VIP_CHAT, CUSTOMER, inviteUrl!);
 
-      expect(await adapter.grant(grantRequest({ inviteUrl }))).toEqual({ status: 'granted', memberId: String(CUSTOMER.id), joinedByGrant: true });
+      expect(await adapter.grant(grantRequest({ inviteUrl }))).toEqual({
+        status: 'granted',
+        memberId: String(CUSTOMER.id),
+        joinedByGrant: true,
+      });
       expect(telegram.members(VIP_CHAT)).toEqual([CUSTOMER.id]);
       expect(telegram.pendingJoinRequests(VIP_CHAT)).toEqual([]);
       expect(telegram.callsOf('createChatInviteLink')).toHaveLength(1);
 
       // Retried after a lost reply: already in, so granted but not joined by this call.
-      expect(await adapter.grant(grantRequest({ inviteUrl }))).toEqual({ status: 'granted', memberId: String(CUSTOMER.id), joinedByGrant: false });
+      expect(await adapter.grant(grantRequest({ inviteUrl }))).toEqual({
+        status: 'granted',
+        memberId: String(CUSTOMER.id),
+        joinedByGrant: false,
+      });
     });
 
     it("never approves someone else's join request through the customer's link", async () => {
@@ -115,10 +139,18 @@ describe('Telegram adapter', () => {
     it('needs the seller to fix a bot without the invite right or without admin', async () => {
       telegram.setBotMembership(VIP_CHAT, 'administrator', { can_restrict_members: true });
       const noInviteRight = await failureOf(adapter.grant(grantRequest()));
-      expect(noInviteRight).toMatchObject({ kind: 'missing_permission', retryable: false, options: { platformCode: 400 }, message: expect.stringContaining('not enough rights') });
+      expect(noInviteRight).toMatchObject({
+        kind: 'missing_permission',
+        retryable: false,
+        options: { platformCode: 400 },
+        message: expect.stringContaining('not enough rights'),
+      });
 
       telegram.setBotMembership(VIP_CHAT, 'member');
-      expect(await failureOf(adapter.grant(grantRequest()))).toMatchObject({ kind: 'missing_permission', message: expect.stringContaining('CHAT_ADMIN_REQUIRED') });
+      expect(await failureOf(adapter.grant(grantRequest()))).toMatchObject({
+        kind: 'missing_permission',
+        message: expect.stringContaining('CHAT_ADMIN_REQUIRED'),
+      });
       expect(telegram.inviteLinks(VIP_CHAT)).toEqual([]);
     });
 
@@ -134,10 +166,18 @@ describe('Telegram adapter', () => {
       expect(await failureOf(adapter.grant(grantRequest()))).toMatchObject({ kind: 'unavailable', retryable: true });
 
       telegram.setBotMembership(VIP_CHAT, 'kicked');
-      expect(await failureOf(adapter.grant(grantRequest()))).toMatchObject({ kind: 'not_connected', message: expect.stringContaining('bot was kicked') });
+      expect(await failureOf(adapter.grant(grantRequest()))).toMatchObject({
+        kind: 'not_connected',
+        message: expect.stringContaining('bot was kicked'),
+      });
 
-      expect(await failureOf(adapter.grant(grantRequest({ spaceId: '-1009999999999' })))).toMatchObject({ kind: 'not_connected', message: expect.stringContaining('chat not found') });
-      expect(await failureOf(adapter.grant(grantRequest({ customer: { userId: 'alice', accessToken: null, email: null, phone: null } })))).toMatchObject({ kind: 'invalid_request' });
+      expect(await failureOf(adapter.grant(grantRequest({ spaceId: '-1009999999999' })))).toMatchObject({
+        kind: 'not_connected',
+        message: expect.stringContaining('chat not found'),
+      });
+      expect(
+        await failureOf(adapter.grant(grantRequest({ customer: { userId: 'alice', accessToken: null, email: null, phone: null } }))),
+      ).toMatchObject({ kind: 'invalid_request' });
     });
   });
 
@@ -164,7 +204,10 @@ describe('Telegram adapter', () => {
       const regrant = await adapter.grant(grantRequest({ grantId: 18 }));
       const newUrl = regrant.status === 'awaiting_customer' ? regrant.inviteUrl : null;
       telegram.requestJoin(VIP_CHAT, CUSTOMER, newUrl!);
-      expect(await adapter.grant(grantRequest({ grantId: 18, inviteUrl: newUrl }))).toMatchObject({ status: 'granted', joinedByGrant: true });
+      expect(await adapter.grant(grantRequest({ grantId: 18, inviteUrl: newUrl }))).toMatchObject({
+        status: 'granted',
+        joinedByGrant: true,
+      });
     });
 
     it('treats a user Telegram does not know as already gone', async () => {
@@ -175,7 +218,10 @@ describe('Telegram adapter', () => {
     it('needs the ban right', async () => {
       telegram.addMember(VIP_CHAT, CUSTOMER);
       telegram.setBotMembership(VIP_CHAT, 'administrator', { can_invite_users: true });
-      expect(await failureOf(adapter.revoke(revokeRequest()))).toMatchObject({ kind: 'missing_permission', message: expect.stringContaining('restrict/unrestrict') });
+      expect(await failureOf(adapter.revoke(revokeRequest()))).toMatchObject({
+        kind: 'missing_permission',
+        message: expect.stringContaining('restrict/unrestrict'),
+      });
       expect(telegram.members(VIP_CHAT)).toEqual([CUSTOMER.id]);
     });
   });
@@ -195,14 +241,20 @@ describe('Telegram adapter', () => {
       expect((await adapter.checkSpace(String(VIP_CHAT), [])).issues.map((i) => i.code)).toEqual(['missing_invite_right']);
 
       telegram.setBotMembership(VIP_CHAT, 'administrator', {});
-      expect((await adapter.checkSpace(String(VIP_CHAT), [])).issues.map((i) => i.code)).toEqual(['missing_invite_right', 'missing_ban_right']);
+      expect((await adapter.checkSpace(String(VIP_CHAT), [])).issues.map((i) => i.code)).toEqual([
+        'missing_invite_right',
+        'missing_ban_right',
+      ]);
 
       telegram.setBotMembership(VIP_CHAT, 'member');
       expect(await adapter.checkSpace(String(VIP_CHAT), [])).toMatchObject({ name: 'Sellflow VIP', issues: [{ code: 'bot_not_admin' }] });
 
       telegram.setBotMembership(VIP_CHAT, 'kicked');
       expect(await adapter.checkSpace(String(VIP_CHAT), [])).toMatchObject({ name: null, issues: [{ code: 'chat_not_found' }] });
-      expect(await adapter.checkSpace('-1009999999999', [])).toMatchObject({ name: null, issues: [{ code: 'chat_not_found', message: expect.stringContaining('chat not found') }] });
+      expect(await adapter.checkSpace('-1009999999999', [])).toMatchObject({
+        name: null,
+        issues: [{ code: 'chat_not_found', message: expect.stringContaining('chat not found') }],
+      });
 
       // A rate limit is not a finding about the chat.
       telegram.failNext('getChat', { errorCode: 429, retryAfter: 3 });
@@ -229,12 +281,34 @@ describe('Telegram adapter', () => {
       const updates = await adapter.fetchUpdates(0, 0);
       const base = updates[0]!.updateId;
       expect(updates).toEqual([
-        { kind: 'post', updateId: base, chatId: '-1002222222222', chatTitle: 'Sellflow News', chatType: 'channel', text: 'connect sf-7f3a', fromUserId: null, asOtherChat: false },
-        { kind: 'post', updateId: base + 1, chatId: String(VIP_CHAT), chatTitle: 'Sellflow VIP', chatType: 'supergroup', text: 'hello', fromUserId: String(STRANGER.id), asOtherChat: false },
+        {
+          kind: 'post',
+          updateId: base,
+          chatId: '-1002222222222',
+          chatTitle: 'Sellflow News',
+          chatType: 'channel',
+          text: 'connect sf-7f3a',
+          fromUserId: null,
+          asOtherChat: false,
+        },
+        {
+          kind: 'post',
+          updateId: base + 1,
+          chatId: String(VIP_CHAT),
+          chatTitle: 'Sellflow VIP',
+          chatType: 'supergroup',
+          text: 'hello',
+          fromUserId: String(STRANGER.id),
+          asOtherChat: false,
+        },
         { kind: 'start', updateId: base + 2, userId: '424242', username: 'alice', payload: 'link-abc' },
         { kind: 'join_request', updateId: base + 3, chatId: String(VIP_CHAT), userId: '424242', inviteUrl: null },
       ]);
-      expect(telegram.callsOf('getUpdates')[0]!.params).toMatchObject({ offset: 0, timeout: 0, allowed_updates: ['message', 'channel_post', 'chat_join_request', 'my_chat_member', 'chat_member'] });
+      expect(telegram.callsOf('getUpdates')[0]!.params).toMatchObject({
+        offset: 0,
+        timeout: 0,
+        allowed_updates: ['message', 'channel_post', 'chat_join_request', 'my_chat_member', 'chat_member'],
+      });
 
       // Unconfirmed updates come again; an offset past them confirms them for good.
       expect(await adapter.fetchUpdates(base + 2, 0)).toHaveLength(2);
@@ -252,17 +326,52 @@ describe('Telegram adapter', () => {
 
     it('normalises raw updates, as the webhook receives them', () => {
       const chat = { id: -1001234567890, type: 'supergroup', title: 'VIP' };
-      expect(readTelegramUpdate({ update_id: 5, message: { message_id: 1, date: 1, chat: { id: 42, type: 'private', first_name: 'A' }, from: { id: 42, is_bot: false, first_name: 'A' }, text: '/start' } })).toEqual({
+      expect(
+        readTelegramUpdate({
+          update_id: 5,
+          message: {
+            message_id: 1,
+            date: 1,
+            chat: { id: 42, type: 'private', first_name: 'A' },
+            from: { id: 42, is_bot: false, first_name: 'A' },
+            text: '/start',
+          },
+        }),
+      ).toEqual({
         kind: 'start',
         updateId: 5,
         userId: '42',
         username: null,
         payload: '',
       });
-      expect(readTelegramUpdate({ update_id: 6, message: { message_id: 1, date: 1, chat: { id: 42, type: 'private' }, from: { id: 42 }, text: '/start@sellflow_test_bot abc' } })).toMatchObject({ kind: 'start', payload: 'abc' });
-      expect(readTelegramUpdate({ update_id: 7, message: { message_id: 1, date: 1, chat: { id: 42, type: 'private' }, from: { id: 42 }, text: 'hi there' } })).toEqual({ kind: 'other', updateId: 7 });
-      expect(readTelegramUpdate({ update_id: 8, message: { message_id: 1, date: 1, chat, from: { id: 42 }, photo: [] } })).toEqual({ kind: 'other', updateId: 8 });
-      expect(readTelegramUpdate({ update_id: 9, chat_join_request: { chat, from: { id: 42 }, user_chat_id: 42, date: 1, invite_link: { invite_link: 'https://t.me/+abc', creates_join_request: true } } })).toEqual({
+      expect(
+        readTelegramUpdate({
+          update_id: 6,
+          message: { message_id: 1, date: 1, chat: { id: 42, type: 'private' }, from: { id: 42 }, text: '/start@sellflow_test_bot abc' },
+        }),
+      ).toMatchObject({ kind: 'start', payload: 'abc' });
+      expect(
+        readTelegramUpdate({
+          update_id: 7,
+          message: { message_id: 1, date: 1, chat: { id: 42, type: 'private' }, from: { id: 42 }, text: 'hi there' },
+        }),
+      ).toEqual({ kind: 'other', updateId: 7 });
+      expect(readTelegramUpdate({ update_id: 8, message: { message_id: 1, date: 1, chat, from: { id: 42 }, photo: [] } })).toEqual({
+        kind: 'other',
+        updateId: 8,
+      });
+      expect(
+        readTelegramUpdate({
+          update_id: 9,
+          chat_join_request: {
+            chat,
+            from: { id: 42 },
+            user_chat_id: 42,
+            date: 1,
+            invite_link: { invite_link: 'https://t.me/+abc', creates_join_request: true },
+          },
+        }),
+      ).toEqual({
         kind: 'join_request',
         updateId: 9,
         chatId: '-1001234567890',
@@ -271,9 +380,22 @@ describe('Telegram adapter', () => {
       });
       expect(readTelegramUpdate({ update_id: 10, my_chat_member: { chat } })).toEqual({ kind: 'other', updateId: 10 });
       // Posted as the group itself (an anonymous administrator) or as some other chat (anyone's channel).
-      const anonymousAdmin = { update_id: 11, message: { message_id: 2, date: 1, chat, from: { id: 1087968824, is_bot: true }, sender_chat: chat, text: 'sf-code' } };
+      const anonymousAdmin = {
+        update_id: 11,
+        message: { message_id: 2, date: 1, chat, from: { id: 1087968824, is_bot: true }, sender_chat: chat, text: 'sf-code' },
+      };
       expect(readTelegramUpdate(anonymousAdmin)).toMatchObject({ kind: 'post', fromUserId: null, asOtherChat: false });
-      const asChannel = { update_id: 12, message: { message_id: 3, date: 1, chat, from: { id: 136817688, is_bot: true }, sender_chat: { id: -1009999999999, type: 'channel', title: 'Anyone' }, text: 'sf-code' } };
+      const asChannel = {
+        update_id: 12,
+        message: {
+          message_id: 3,
+          date: 1,
+          chat,
+          from: { id: 136817688, is_bot: true },
+          sender_chat: { id: -1009999999999, type: 'channel', title: 'Anyone' },
+          text: 'sf-code',
+        },
+      };
       expect(readTelegramUpdate(asChannel)).toMatchObject({ kind: 'post', fromUserId: null, asOtherChat: true });
       expect(() => readTelegramUpdate({ message: {} })).toThrow(TypeError);
       expect(() => readTelegramUpdate('nope')).toThrow(TypeError);

@@ -45,7 +45,12 @@ describe('WhatsApp community adapter', () => {
 
   beforeEach(async () => {
     graph = await startWhatsApp();
-    adapter = new WhatsAppAdapter({ apiBase: graph.url, accessToken: graph.accessToken, phoneNumberId: graph.phoneNumber.id, timeoutMs: 2_000 });
+    adapter = new WhatsAppAdapter({
+      apiBase: graph.url,
+      accessToken: graph.accessToken,
+      phoneNumberId: graph.phoneNumber.id,
+      timeoutMs: 2_000,
+    });
     groupId = graph.addGroup({ subject: 'Pro Traders' });
   });
   afterEach(() => graph.close());
@@ -55,13 +60,21 @@ describe('WhatsApp community adapter', () => {
 
   describe('grant', () => {
     it('waits for a customer without a confirmed phone, asking the platform nothing', async () => {
-      expect(await adapter.grant(grantFor(null))).toEqual({ status: 'awaiting_customer', reason: 'The customer must confirm a WhatsApp phone number', inviteUrl: null });
+      expect(await adapter.grant(grantFor(null))).toEqual({
+        status: 'awaiting_customer',
+        reason: 'The customer must confirm a WhatsApp phone number',
+        inviteUrl: null,
+      });
       expect(graph.requests).toEqual([]);
     });
 
     it('hands out the invite link while the customer has not asked to join', async () => {
       const result = await adapter.grant(grantFor(CUSTOMER));
-      expect(result).toEqual({ status: 'awaiting_customer', reason: `Waiting for the customer to request to join from ${CUSTOMER}`, inviteUrl: graph.inviteLink(groupId) });
+      expect(result).toEqual({
+        status: 'awaiting_customer',
+        reason: `Waiting for the customer to request to join from ${CUSTOMER}`,
+        inviteUrl: graph.inviteLink(groupId),
+      });
       expect(calls('GET', '/invite_link')).toHaveLength(1);
       expect(graph.requests.every((r) => r.method === 'GET')).toBe(true);
     });
@@ -112,7 +125,11 @@ describe('WhatsApp community adapter', () => {
 
     it("matches a Mexican mobile's wa_id, which keeps the legacy 1 after the country code", async () => {
       graph.requestJoin(groupId, '+5215512345678');
-      expect(await adapter.grant(grantFor('+52 55 1234 5678'))).toEqual({ status: 'granted', memberId: '+525512345678', joinedByGrant: true });
+      expect(await adapter.grant(grantFor('+52 55 1234 5678'))).toEqual({
+        status: 'granted',
+        memberId: '+525512345678',
+        joinedByGrant: true,
+      });
       expect(graph.participants(groupId)).toEqual(['5215512345678']);
     });
 
@@ -126,13 +143,27 @@ describe('WhatsApp community adapter', () => {
       graph.requestJoin(groupId, CUSTOMER);
       graph.failNext(/\/join_requests$/, { status: 429, code: 130429, retryAfterSeconds: 30 });
       const error = await failure(adapter.grant(grantFor(CUSTOMER)));
-      expect(error).toMatchObject({ platform: 'whatsapp', kind: 'rate_limited', retryAfterMs: 30_000, retryable: true, options: { platformCode: 130429 } });
+      expect(error).toMatchObject({
+        platform: 'whatsapp',
+        kind: 'rate_limited',
+        retryAfterMs: 30_000,
+        retryable: true,
+        options: { platformCode: 130429 },
+      });
       expect(calls('GET', '/join_requests')).toHaveLength(1);
       expect(graph.pendingRequests(groupId)).toEqual([CUSTOMER_WA_ID]);
     });
 
     it('falls back to the business use case header, then to a minute, when Graph sends no Retry-After', async () => {
-      graph.failNext(/\/invite_link$/, { status: 400, code: 80007, headers: { 'x-business-use-case-usage': JSON.stringify({ '1234': [{ type: 'whatsapp_business_management', call_count: 100, estimated_time_to_regain_access: 3 }] }) } });
+      graph.failNext(/\/invite_link$/, {
+        status: 400,
+        code: 80007,
+        headers: {
+          'x-business-use-case-usage': JSON.stringify({
+            '1234': [{ type: 'whatsapp_business_management', call_count: 100, estimated_time_to_regain_access: 3 }],
+          }),
+        },
+      });
       expect(await failure(adapter.grant(grantFor(CUSTOMER)))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 180_000 });
 
       graph.failNext(/\/invite_link$/, { status: 400, code: 4 });
@@ -142,7 +173,12 @@ describe('WhatsApp community adapter', () => {
 
     it('needs the seller when approving is refused for lack of permission', async () => {
       graph.requestJoin(groupId, CUSTOMER);
-      graph.failNext(/\/join_requests$/, { status: 403, code: 200, method: 'POST', message: '(#200) Requires whatsapp_business_management permission' });
+      graph.failNext(/\/join_requests$/, {
+        status: 403,
+        code: 200,
+        method: 'POST',
+        message: '(#200) Requires whatsapp_business_management permission',
+      });
       const error = await failure(adapter.grant(grantFor(CUSTOMER)));
       expect(error).toMatchObject({ kind: 'missing_permission', retryable: false, options: { platformCode: 200 } });
       expect(error.message).toContain('whatsapp_business_management');
@@ -150,7 +186,10 @@ describe('WhatsApp community adapter', () => {
     });
 
     it('treats an unknown group as not connected and a server fault as retryable', async () => {
-      expect(await failure(adapter.grant(grantFor(CUSTOMER, { spaceId: '120363999999999999' })))).toMatchObject({ kind: 'not_connected', options: { platformCode: 100 } });
+      expect(await failure(adapter.grant(grantFor(CUSTOMER, { spaceId: '120363999999999999' })))).toMatchObject({
+        kind: 'not_connected',
+        options: { platformCode: 100 },
+      });
 
       graph.failNext(/./, { status: 503 });
       expect(await failure(adapter.grant(grantFor(CUSTOMER)))).toMatchObject({ kind: 'unavailable', retryable: true });
@@ -173,7 +212,9 @@ describe('WhatsApp community adapter', () => {
       graph.addParticipant(groupId, STRANGER);
       await adapter.revoke(revokeOf(CUSTOMER));
       expect(graph.participants(groupId)).toEqual(['447700900123']);
-      expect(calls('DELETE', '/participants').map((r) => r.body)).toEqual([{ messaging_product: 'whatsapp', participants: [{ user: CUSTOMER_WA_ID }] }]);
+      expect(calls('DELETE', '/participants').map((r) => r.body)).toEqual([
+        { messaging_product: 'whatsapp', participants: [{ user: CUSTOMER_WA_ID }] },
+      ]);
 
       await expect(adapter.revoke(revokeOf(CUSTOMER))).resolves.toBeUndefined();
       expect(calls('DELETE', '/participants')).toHaveLength(2);
@@ -190,13 +231,22 @@ describe('WhatsApp community adapter', () => {
 
   describe('setup checks', () => {
     it('names the connected number', async () => {
-      expect(await adapter.checkConnection()).toEqual({ accountId: graph.phoneNumber.id, accountName: 'Sellflow Test Store (+1 555-0100)' });
-      expect(graph.requests[0]).toMatchObject({ method: 'GET', path: `/v23.0/${graph.phoneNumber.id}`, query: { fields: 'display_phone_number,verified_name' } });
+      expect(await adapter.checkConnection()).toEqual({
+        accountId: graph.phoneNumber.id,
+        accountName: 'Sellflow Test Store (+1 555-0100)',
+      });
+      expect(graph.requests[0]).toMatchObject({
+        method: 'GET',
+        path: `/v23.0/${graph.phoneNumber.id}`,
+        query: { fields: 'display_phone_number,verified_name' },
+      });
     });
 
     it('is not connected with a bad token, and never says the token', async () => {
       const wrongToken = `${graph.accessToken}x`;
-      const error = await failure(new WhatsAppAdapter({ apiBase: graph.url, accessToken: wrongToken, phoneNumberId: graph.phoneNumber.id }).checkConnection());
+      const error = await failure(
+        new WhatsAppAdapter({ apiBase: graph.url, accessToken: wrongToken, phoneNumberId: graph.phoneNumber.id }).checkConnection(),
+      );
       expect(error).toMatchObject({ kind: 'not_connected', options: { platformCode: 190 } });
       expect(error.message).not.toContain(wrongToken);
 
@@ -218,7 +268,12 @@ describe('WhatsApp community adapter', () => {
       const silent = http.createServer(() => undefined);
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       try {
-        const slow = new WhatsAppAdapter({ apiBase: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v23.0`, accessToken: graph.accessToken, phoneNumberId: '1', timeoutMs: 200 });
+        const slow = new WhatsAppAdapter({
+          apiBase: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v23.0`,
+          accessToken: graph.accessToken,
+          phoneNumberId: '1',
+          timeoutMs: 200,
+        });
         const error = await failure(slow.listSpaces());
         expect(error).toMatchObject({ kind: 'unavailable', retryable: true });
         expect(error.message).toContain('timed out after 200 ms');
@@ -261,7 +316,9 @@ describe('WhatsApp community adapter', () => {
     });
 
     it('does not hide a broken token behind a space issue', async () => {
-      const error = await failure(new WhatsAppAdapter({ apiBase: graph.url, accessToken: 'EAAGnope', phoneNumberId: graph.phoneNumber.id }).checkSpace(groupId, []));
+      const error = await failure(
+        new WhatsAppAdapter({ apiBase: graph.url, accessToken: 'EAAGnope', phoneNumberId: graph.phoneNumber.id }).checkSpace(groupId, []),
+      );
       expect(error).toMatchObject({ kind: 'not_connected', options: { platformCode: 190 } });
     });
   });

@@ -1,7 +1,14 @@
 import bs58 from 'bs58';
 import bs58check from 'bs58check';
 import { AccountAddressError, parseAccountAddress, type AccountAddressErrorCode } from '../../src/gateways/crypto/account-address';
-import { CRYPTO_COINS, isAccountMethod, isExtendedKeyMethod, isSupportedCryptoMethod, type AccountMethod, type CryptoMethod } from '../../src/gateways/crypto/coins';
+import {
+  CRYPTO_COINS,
+  isAccountMethod,
+  isExtendedKeyMethod,
+  isSupportedCryptoMethod,
+  type AccountMethod,
+  type CryptoMethod,
+} from '../../src/gateways/crypto/coins';
 
 function expectRefused(method: AccountMethod, text: string, code: AccountAddressErrorCode): AccountAddressError {
   let refused: unknown;
@@ -51,7 +58,14 @@ describe('EVM addresses (ETH, BNB, MATIC and their tokens)', () => {
   });
 
   it('refuses malformed addresses and the zero address, naming the coin', () => {
-    for (const text of ['5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe', '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAedd', '0xZZAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '', '0x5aAeb 6053F3E94C9b9A09f33669435E7Ef1BeAed']) {
+    for (const text of [
+      '5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+      '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe',
+      '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAedd',
+      '0xZZAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+      '',
+      '0x5aAeb 6053F3E94C9b9A09f33669435E7Ef1BeAed',
+    ]) {
       expect(expectRefused('ETH_USDT', text, 'invalid_address').message).toMatch(/Ethereum receiving address for ETH_USDT/);
     }
     expectRefused('ETH', `0x${'0'.repeat(40)}`, 'invalid_address');
@@ -63,7 +77,11 @@ describe('EVM addresses (ETH, BNB, MATIC and their tokens)', () => {
       const error = expectRefused('ETH', text, 'private_key_not_accepted');
       expect(error.message).not.toContain(secret.slice(0, 12));
     }
-    expectRefused('BNB', 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about', 'private_key_not_accepted');
+    expectRefused(
+      'BNB',
+      'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
+      'private_key_not_accepted',
+    );
   });
 });
 
@@ -80,7 +98,13 @@ describe('Tron addresses', () => {
   it('refuses a typo, a wrong prefix, the hex form and other coins’ addresses', () => {
     const typo = USDT_CONTRACT.replace('TR7N', 'TR7M');
     const bitcoinPrefixed = bs58check.encode(Uint8Array.from([0x00, ...bs58check.decode(USDT_CONTRACT).slice(1)]));
-    for (const text of [typo, bitcoinPrefixed, '41a614f803b6fd780986a42c78ec9c7f77e6ded13c', '1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabA', EIP55_VECTORS[4] ?? '']) {
+    for (const text of [
+      typo,
+      bitcoinPrefixed,
+      '41a614f803b6fd780986a42c78ec9c7f77e6ded13c',
+      '1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabA',
+      EIP55_VECTORS[4] ?? '',
+    ]) {
       expectRefused('TRX_USDC', text, 'invalid_address');
     }
   });
@@ -99,7 +123,13 @@ describe('Solana addresses', () => {
   });
 
   it('refuses wrong lengths and non-base58 characters', () => {
-    for (const text of [USDC_MINT.slice(0, 36), `${USDC_MINT}${USDC_MINT.slice(0, 8)}`, USDC_MINT.replace('E', '0'), USDC_MINT.replace('E', 'l'), EIP55_VECTORS[4] ?? '']) {
+    for (const text of [
+      USDC_MINT.slice(0, 36),
+      `${USDC_MINT}${USDC_MINT.slice(0, 8)}`,
+      USDC_MINT.replace('E', '0'),
+      USDC_MINT.replace('E', 'l'),
+      EIP55_VECTORS[4] ?? '',
+    ]) {
       expectRefused('SOL_USDC', text, 'invalid_address');
     }
   });

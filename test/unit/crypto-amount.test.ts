@@ -53,7 +53,14 @@ describe('formatSmallestUnits and parseSmallestUnits', () => {
   });
 
   it('parses what it formats, and shorter fractions', () => {
-    for (const [amount, decimals] of [[30_000n, 8], [1n, 18], [81_300_813_008_130_081_300_814n, 18], [0n, 12], [-7n, 6], [99n, 0]] as const) {
+    for (const [amount, decimals] of [
+      [30_000n, 8],
+      [1n, 18],
+      [81_300_813_008_130_081_300_814n, 18],
+      [0n, 12],
+      [-7n, 6],
+      [99n, 0],
+    ] as const) {
       expect(parseSmallestUnits(formatSmallestUnits(amount, decimals), decimals)).toBe(amount);
     }
     expect(parseSmallestUnits('0.0003', 8)).toBe(30_000n);

@@ -3,7 +3,12 @@ import { mnemonicToSeedSync } from 'bip39';
 import { address } from 'bitcoinjs-lib';
 import bs58check from 'bs58check';
 import * as ecc from 'tiny-secp256k1';
-import { deriveReceiveAddress, ExtendedKeyError, parseExtendedPublicKey, type ExtendedKeyErrorCode } from '../../src/gateways/crypto/extended-key';
+import {
+  deriveReceiveAddress,
+  ExtendedKeyError,
+  parseExtendedPublicKey,
+  type ExtendedKeyErrorCode,
+} from '../../src/gateways/crypto/extended-key';
 
 /*
  * Vectors. All are for the mnemonic "abandon ×11 about" (no passphrase).
@@ -62,12 +67,20 @@ describe('published vectors', () => {
 
   it('BIP44 xpub derives 1… P2PKH addresses', () => {
     expect(parseExtendedPublicKey('BTC', BTC_XPUB)).toMatchObject({ coin: 'BTC', scheme: 'p2pkh', prefix: 'xpub', depth: 3 });
-    expect(addresses('BTC', BTC_XPUB)).toEqual(['1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabA', '1Ak8PffB2meyfYnbXZR9EGfLfFZVpzJvQP', '1MNF5RSaabFwcbtJirJwKnDytsXXEsVsNb']);
+    expect(addresses('BTC', BTC_XPUB)).toEqual([
+      '1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabA',
+      '1Ak8PffB2meyfYnbXZR9EGfLfFZVpzJvQP',
+      '1MNF5RSaabFwcbtJirJwKnDytsXXEsVsNb',
+    ]);
   });
 
   it('BIP49 ypub derives 3… P2SH-P2WPKH addresses', () => {
     expect(parseExtendedPublicKey('BTC', BTC_YPUB)).toMatchObject({ scheme: 'p2sh-p2wpkh', prefix: 'ypub' });
-    expect(addresses('BTC', BTC_YPUB)).toEqual(['37VucYSaXLCAsxYyAPfbSi9eh4iEcbShgf', '3LtMnn87fqUeHBUG414p9CWwnoV6E2pNKS', '3B4cvWGR8X6Xs8nvTxVUoMJV77E4f7oaia']);
+    expect(addresses('BTC', BTC_YPUB)).toEqual([
+      '37VucYSaXLCAsxYyAPfbSi9eh4iEcbShgf',
+      '3LtMnn87fqUeHBUG414p9CWwnoV6E2pNKS',
+      '3B4cvWGR8X6Xs8nvTxVUoMJV77E4f7oaia',
+    ]);
   });
 
   it('BIP84 zpub derives the bc1q… P2WPKH addresses of the BIP', () => {
@@ -81,9 +94,21 @@ describe('published vectors', () => {
     expect(parseExtendedPublicKey('LTC', LTC_LTUB)).toMatchObject({ coin: 'LTC', scheme: 'p2pkh', prefix: 'Ltub' });
     expect(parseExtendedPublicKey('LTC', LTC_MTUB)).toMatchObject({ coin: 'LTC', scheme: 'p2sh-p2wpkh', prefix: 'Mtub' });
     expect(parseExtendedPublicKey('LTC', LTC_ZPUB)).toMatchObject({ coin: 'LTC', scheme: 'p2wpkh', prefix: 'zpub' });
-    expect(addresses('LTC', LTC_LTUB)).toEqual(['LUWPbpM43E2p7ZSh8cyTBEkvpHmr3cB8Ez', 'Ldatw8ZjgMGNUo5HMN6RgCrjmh7q494Si3', 'LX4YojYdeBk3TtUcryCcgAqYxjicKfK7AD']);
-    expect(addresses('LTC', LTC_MTUB)).toEqual(['M7wtsL7wSHDBJVMWWhtQfTMSYYkyooAAXM', 'M92zAbFXY2J7NJXdFpJTe3a5PrsyZQhKZK', 'MJfELhwt9S6Sr9hadHGsnTELZzFUVjMrFc']);
-    expect(addresses('LTC', LTC_ZPUB)).toEqual(['ltc1qjmxnz78nmc8nq77wuxh25n2es7rzm5c2rkk4wh', 'ltc1qwlezpr3890hcp6vva9twqh27mr6edadreqvhnn', 'ltc1qc6aucuznvhh9uvux246x24vf9y9ncfk729m92s']);
+    expect(addresses('LTC', LTC_LTUB)).toEqual([
+      'LUWPbpM43E2p7ZSh8cyTBEkvpHmr3cB8Ez',
+      'Ldatw8ZjgMGNUo5HMN6RgCrjmh7q494Si3',
+      'LX4YojYdeBk3TtUcryCcgAqYxjicKfK7AD',
+    ]);
+    expect(addresses('LTC', LTC_MTUB)).toEqual([
+      'M7wtsL7wSHDBJVMWWhtQfTMSYYkyooAAXM',
+      'M92zAbFXY2J7NJXdFpJTe3a5PrsyZQhKZK',
+      'MJfELhwt9S6Sr9hadHGsnTELZzFUVjMrFc',
+    ]);
+    expect(addresses('LTC', LTC_ZPUB)).toEqual([
+      'ltc1qjmxnz78nmc8nq77wuxh25n2es7rzm5c2rkk4wh',
+      'ltc1qwlezpr3890hcp6vva9twqh27mr6edadreqvhnn',
+      'ltc1qc6aucuznvhh9uvux246x24vf9y9ncfk729m92s',
+    ]);
   });
 
   it('the published keys are the ones the mnemonic derives', () => {
@@ -174,7 +199,16 @@ describe('parseExtendedPublicKey', () => {
   it('refuses a bad checksum, garbage, an address and an empty field', () => {
     const lastChar = BTC_ZPUB.slice(-1);
     const badChecksum = `${BTC_ZPUB.slice(0, -1)}${lastChar === 's' ? 't' : 's'}`;
-    for (const text of [badChecksum, 'not a key', 'zpub', '', '   ', `${BTC_ZPUB}0`, '1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabA', 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu']) {
+    for (const text of [
+      badChecksum,
+      'not a key',
+      'zpub',
+      '',
+      '   ',
+      `${BTC_ZPUB}0`,
+      '1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabA',
+      'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu',
+    ]) {
       expectRefused(() => parseExtendedPublicKey('BTC', text), 'invalid_extended_key');
     }
   });
@@ -188,7 +222,14 @@ describe('parseExtendedPublicKey', () => {
 
 describe('deriveReceiveAddress', () => {
   it('gives distinct addresses for indices 0, 1, 2', () => {
-    for (const [coin, text] of [['BTC', BTC_XPUB], ['BTC', BTC_YPUB], ['BTC', BTC_ZPUB], ['LTC', LTC_LTUB], ['LTC', LTC_MTUB], ['LTC', LTC_ZPUB]] as const) {
+    for (const [coin, text] of [
+      ['BTC', BTC_XPUB],
+      ['BTC', BTC_YPUB],
+      ['BTC', BTC_ZPUB],
+      ['LTC', LTC_LTUB],
+      ['LTC', LTC_MTUB],
+      ['LTC', LTC_ZPUB],
+    ] as const) {
       const key = parseExtendedPublicKey(coin, text);
       expect(new Set([0, 1, 2].map((index) => deriveReceiveAddress(key, index))).size).toBe(3);
     }

@@ -8,7 +8,12 @@ describe('error envelope', () => {
   it('renders the Sell envelope with 400 for validation on Sell routes', () => {
     const { status, body } = renderError(validation, 'sell');
     expect(status).toBe(400);
-    expect(body.error).toEqual({ type: 'invalid_request', code: 'missing_field', message: expect.stringContaining('billingInterval'), param: 'billingInterval' });
+    expect(body.error).toEqual({
+      type: 'invalid_request',
+      code: 'missing_field',
+      message: expect.stringContaining('billingInterval'),
+      param: 'billingInterval',
+    });
     expect(body.errors).toBeUndefined();
   });
 

@@ -46,7 +46,13 @@ describe('Solana watcher (SOL, SPL tokens)', () => {
 
     const result = await watcher.observe(SOL_OWNER, { cursor });
     expect(result.observations).toEqual([
-      { txid: first, amount: 1_500_000_000n, confirmations: chain.slot() - firstSlot + 1, blockHeight: firstSlot, seenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+      {
+        txid: first,
+        amount: 1_500_000_000n,
+        confirmations: chain.slot() - firstSlot + 1,
+        blockHeight: firstSlot,
+        seenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
       { txid: second, amount: 1_500_000_000n, confirmations: 4, blockHeight: secondSlot, seenAt: expect.any(String) },
     ]);
     expect(result.cursor).toEqual({ nextBlock: chain.slot() + 1 });
@@ -109,7 +115,11 @@ describe('Solana watcher (SOL, SPL tokens)', () => {
       [created, 25_000_000n, 6],
       [topUp, 25_000_000n, 1],
     ]);
-    expect(callsOf('getTokenAccountsByOwner').at(-1)!.params).toEqual([SOL_OWNER, { mint: SOLANA_USDC_MINT }, { encoding: 'jsonParsed', commitment: 'confirmed' }]);
+    expect(callsOf('getTokenAccountsByOwner').at(-1)!.params).toEqual([
+      SOL_OWNER,
+      { mint: SOLANA_USDC_MINT },
+      { encoding: 'jsonParsed', commitment: 'confirmed' },
+    ]);
     expect(listedAccounts()).toEqual([chain.tokenAccountOf(SOL_OWNER, SOLANA_USDC_MINT)]);
   });
 
@@ -157,7 +167,11 @@ describe('Solana watcher (SOL, SPL tokens)', () => {
     expect(observations.map((o) => o.txid)).toEqual(paid);
     expect(observations.reduce((sum, o) => sum + o.amount, 0n)).toBe(7_021n);
     // Newest first: 6,5,4 then 3,2,1 then 0 and the two older ones, where paging stops.
-    expect(callsOf('getSignaturesForAddress').map((c) => (c.params[1] as { before?: string }).before)).toEqual([undefined, paid[4], paid[1]]);
+    expect(callsOf('getSignaturesForAddress').map((c) => (c.params[1] as { before?: string }).before)).toEqual([
+      undefined,
+      paid[4],
+      paid[1],
+    ]);
     expect(callsOf('getTransaction')).toHaveLength(7);
     // 1 slot, 3 pages, 7 transactions in batches of 4.
     expect(chain.httpRequests() - requestsBefore).toBe(1 + 3 + 2);
@@ -200,7 +214,9 @@ describe('Solana watcher (SOL, SPL tokens)', () => {
   it('refuses to list without a cursor or for a malformed address', async () => {
     const watcher = new SolanaWatcher({ rpcUrl: chain.url });
     await expect(watcher.observe(SOL_OWNER)).rejects.toMatchObject({ name: 'ChainWatcherError', retryable: false });
-    await expect(watcher.observe('0x52908400098527886E0F7030069857D2E4169EE7', { cursor: { nextBlock: 1 } })).rejects.toMatchObject({ retryable: false });
+    await expect(watcher.observe('0x52908400098527886E0F7030069857D2E4169EE7', { cursor: { nextBlock: 1 } })).rejects.toMatchObject({
+      retryable: false,
+    });
     expect(() => new SolanaWatcher({ rpcUrl: chain.url, mint: 'not-a-mint' })).toThrow(ChainWatcherError);
   });
 });
@@ -212,7 +228,8 @@ describe('Tron watcher (TRX, TRC-20 tokens)', () => {
   });
   afterEach(() => grid.close());
 
-  const infoLookups = () => grid.requests.filter((r) => r.path === '/wallet/gettransactioninfobyid').map((r) => (r.body as { value: string }).value);
+  const infoLookups = () =>
+    grid.requests.filter((r) => r.path === '/wallet/gettransactioninfobyid').map((r) => (r.body as { value: string }).value);
   const blockTime = (block: number) => grid.blockTimestamp(block);
 
   it('reports each TRX payment to the address separately, with its exact amount, and nothing else', async () => {
@@ -232,15 +249,32 @@ describe('Tron watcher (TRX, TRC-20 tokens)', () => {
 
     const result = await watcher.observe(TRX_ADDRESS, { cursor });
     expect(result.observations).toEqual([
-      { txid: first, amount: 25_000_000n, confirmations: grid.head() - firstBlock + 1, blockHeight: firstBlock, seenAt: new Date(blockTime(firstBlock)).toISOString() },
-      { txid: second, amount: 25_000_000n, confirmations: 3, blockHeight: secondBlock, seenAt: new Date(blockTime(secondBlock)).toISOString() },
+      {
+        txid: first,
+        amount: 25_000_000n,
+        confirmations: grid.head() - firstBlock + 1,
+        blockHeight: firstBlock,
+        seenAt: new Date(blockTime(firstBlock)).toISOString(),
+      },
+      {
+        txid: second,
+        amount: 25_000_000n,
+        confirmations: 3,
+        blockHeight: secondBlock,
+        seenAt: new Date(blockTime(secondBlock)).toISOString(),
+      },
     ]);
     // The head is 21 s past the start, within the 60 s looked back: the window can't move yet.
     expect(result.cursor).toEqual(cursor);
     // Native listings carry their block: nothing to look up.
     expect(infoLookups()).toEqual([]);
     const listing = grid.requests.find((r) => r.path === `/v1/accounts/${TRX_ADDRESS}/transactions`)!;
-    expect(listing.query).toMatchObject({ only_to: 'true', only_confirmed: 'false', limit: '200', min_timestamp: String(cursor.nextBlock) });
+    expect(listing.query).toMatchObject({
+      only_to: 'true',
+      only_confirmed: 'false',
+      limit: '200',
+      min_timestamp: String(cursor.nextBlock),
+    });
     expect(grid.requests.every((r) => r.headers['tron-pro-api-key'] === 'grid-key')).toBe(true);
   });
 
@@ -262,7 +296,12 @@ describe('Tron watcher (TRX, TRC-20 tokens)', () => {
       { txid: again, amount: 12_500_000n, confirmations: 1, blockHeight: grid.head(), seenAt: expect.any(String) },
     ]);
     const listing = grid.requests.find((r) => r.path === `/v1/accounts/${TRX_ADDRESS}/transactions/trc20`)!;
-    expect(listing.query).toMatchObject({ only_to: 'true', contract_address: TRON_USDT_CONTRACT, limit: '200', min_timestamp: String(cursor.nextBlock) });
+    expect(listing.query).toMatchObject({
+      only_to: 'true',
+      contract_address: TRON_USDT_CONTRACT,
+      limit: '200',
+      min_timestamp: String(cursor.nextBlock),
+    });
     expect(infoLookups()).toEqual([again, paid]);
   });
 
@@ -324,7 +363,11 @@ describe('Tron watcher (TRX, TRC-20 tokens)', () => {
     const listings = grid.requests.filter((r) => r.path.startsWith('/v1/'));
     expect(listings).toHaveLength(3);
     expect(listings[0]!.query.fingerprint).toBeUndefined();
-    expect(listings.slice(1).every((r) => r.query.fingerprint !== undefined && r.query.limit === '2' && r.query.min_timestamp === String(start.nextBlock))).toBe(true);
+    expect(
+      listings
+        .slice(1)
+        .every((r) => r.query.fingerprint !== undefined && r.query.limit === '2' && r.query.min_timestamp === String(start.nextBlock)),
+    ).toBe(true);
   });
 
   it('says whether an API failure is worth retrying', async () => {
@@ -345,7 +388,10 @@ describe('Tron watcher (TRX, TRC-20 tokens)', () => {
       expect(error).toMatchObject({ retryable, message: expect.stringContaining(String(status)) });
     }
     grid.failNext(502, `/v1/accounts/${TRX_ADDRESS}/transactions`);
-    await expect(watcher.observe(TRX_ADDRESS, { cursor })).rejects.toMatchObject({ retryable: true, message: expect.stringContaining('/transactions') });
+    await expect(watcher.observe(TRX_ADDRESS, { cursor })).rejects.toMatchObject({
+      retryable: true,
+      message: expect.stringContaining('/transactions'),
+    });
     expect((await watcher.observe(TRX_ADDRESS, { cursor })).observations).toHaveLength(1);
   });
 
@@ -353,7 +399,9 @@ describe('Tron watcher (TRX, TRC-20 tokens)', () => {
     const watcher = new TronWatcher({ baseUrl: grid.url });
     await expect(watcher.observe(TRX_ADDRESS)).rejects.toMatchObject({ name: 'ChainWatcherError', retryable: false });
     // One character off: the checksum catches it.
-    await expect(watcher.observe('TJmmqjb1DK9TTZbQXzRQ2AuA94z4gKAPFj', { cursor: { nextBlock: 0 } })).rejects.toMatchObject({ retryable: false });
+    await expect(watcher.observe('TJmmqjb1DK9TTZbQXzRQ2AuA94z4gKAPFj', { cursor: { nextBlock: 0 } })).rejects.toMatchObject({
+      retryable: false,
+    });
     expect(() => new TronWatcher({ baseUrl: grid.url, contract: '0xdAC17F958D2ee523a2206206994597C13D831ec7' })).toThrow(ChainWatcherError);
   });
 });

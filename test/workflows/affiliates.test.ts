@@ -33,20 +33,33 @@ const api = (store: Store, method: 'get' | 'post' | 'put' | 'patch' | 'delete', 
 const program = { enabled: true, auto_approve: true, commission: { type: 'PERCENTAGE', value: 10 }, payout_methods: ['PAYPAL', 'BTC'] };
 
 async function join(store: Store, code: string, extra: object = {}) {
-  const res = await api(store, 'post', '/affiliates/apply', { email: `${code}@aff.example`, code, payout_method: 'PAYPAL', payout_details: `${code}-pp@aff.example`, ...extra });
+  const res = await api(store, 'post', '/affiliates/apply', {
+    email: `${code}@aff.example`,
+    code,
+    payout_method: 'PAYPAL',
+    payout_details: `${code}-pp@aff.example`,
+    ...extra,
+  });
   if (res.status !== 200) throw new Error(JSON.stringify(res.body));
   return res.body.data as { id: number; code: string; status: string };
 }
 
 async function buy(store: Store, variantId: number, fields: object = {}) {
-  const res = await api(store, 'post', '/invoices', { customer_email: 'buyer@shop.example', customer_ip: '198.51.100.23', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } }, ...fields });
+  const res = await api(store, 'post', '/invoices', {
+    customer_email: 'buyer@shop.example',
+    customer_ip: '198.51.100.23',
+    payment_method: 'PAYPAL',
+    product_variants: { [variantId]: { quantity: 1 } },
+    ...fields,
+  });
   if (res.status !== 200) throw new Error(JSON.stringify(res.body));
   const id = res.body.data.id as number;
   await api(store, 'patch', `/invoices/${id}/mark-completed`).expect(200);
   return id;
 }
 
-const referralOf = (invoiceId: number) => h.db.selectFrom('affiliate_referrals').selectAll().where('invoice_id', '=', invoiceId).executeTakeFirst();
+const referralOf = (invoiceId: number) =>
+  h.db.selectFrom('affiliate_referrals').selectAll().where('invoice_id', '=', invoiceId).executeTakeFirst();
 const manual = { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } } };
 
 describe('affiliate program settings and the payout schedule', () => {
@@ -56,7 +69,11 @@ describe('affiliate program settings and the payout schedule', () => {
   });
 
   it('refuses bad settings with 422 and the field named', async () => {
-    expect((await api(store, 'get', '/settings/affiliates').expect(200)).body.data).toMatchObject({ enabled: false, commission: { type: 'PERCENTAGE', value: '10' }, referrer_order: 'LAST' });
+    expect((await api(store, 'get', '/settings/affiliates').expect(200)).body.data).toMatchObject({
+      enabled: false,
+      commission: { type: 'PERCENTAGE', value: '10' },
+      referrer_order: 'LAST',
+    });
     const cases: [object, string][] = [
       [{ commission: { type: 'PERCENTAGE', value: 150 } }, 'commission.value'],
       [{ commission: { type: 'AMOUNT', value: 1.005 } }, 'commission.value'],
@@ -76,16 +93,37 @@ describe('affiliate program settings and the payout schedule', () => {
 
   it('creates the store schedule on enabling: midnight on the 1st and 15th in the store time zone; ops can pause it', async () => {
     await h.db.updateTable('stores').set({ timezone: 'Asia/Tokyo' }).where('id', '=', store.id).execute();
-    const saved = (await api(store, 'put', '/settings/affiliates', { ...program, minimum_payout: 12.5, tracking_days: 7, referrer_order: 'FIRST' }).expect(200)).body.data;
-    expect(saved).toMatchObject({ enabled: true, minimum_payout: '12.5', tracking_days: 7, referrer_order: 'FIRST', payout_methods: ['PAYPAL', 'BTC'] });
+    const saved = (
+      await api(store, 'put', '/settings/affiliates', {
+        ...program,
+        minimum_payout: 12.5,
+        tracking_days: 7,
+        referrer_order: 'FIRST',
+      }).expect(200)
+    ).body.data;
+    expect(saved).toMatchObject({
+      enabled: true,
+      minimum_payout: '12.5',
+      tracking_days: 7,
+      referrer_order: 'FIRST',
+      payout_methods: ['PAYPAL', 'BTC'],
+    });
     const schedule = (await api(store, 'get', '/affiliates/payout-schedule').expect(200)).body.data;
-    expect(schedule).toMatchObject({ schedule_id: payoutScheduleId(h.taskQueue, store.id), paused: false, time_zone: 'Asia/Tokyo', days_of_month: [1, 15] });
+    expect(schedule).toMatchObject({
+      schedule_id: payoutScheduleId(h.taskQueue, store.id),
+      paused: false,
+      time_zone: 'Asia/Tokyo',
+      days_of_month: [1, 15],
+    });
     expect(schedule.next_runs.length).toBeGreaterThanOrEqual(2);
     for (const run of schedule.next_runs as string[]) {
       const local = DateTime.fromISO(run, { zone: 'Asia/Tokyo' });
       expect([local.day, local.hour, local.minute]).toEqual([local.day === 1 ? 1 : 15, 0, 0]);
     }
-    expect((await api(store, 'post', '/affiliates/payout-schedule/pause', { note: 'audit' }).expect(200)).body.data).toMatchObject({ paused: true, note: 'audit' });
+    expect((await api(store, 'post', '/affiliates/payout-schedule/pause', { note: 'audit' }).expect(200)).body.data).toMatchObject({
+      paused: true,
+      note: 'audit',
+    });
     expect((await api(store, 'post', '/affiliates/payout-schedule/unpause').expect(200)).body.data.paused).toBe(false);
   });
 
@@ -103,7 +141,15 @@ describe('affiliate program settings and the payout schedule', () => {
     );
     expect(cycle).toMatchObject({ trigger: 'schedule', payouts_created: 1, cycle_date: DateTime.now().setZone('Asia/Tokyo').toISODate() });
     const payouts = (await api(store, 'get', '/affiliates/payouts').expect(200)).body.data;
-    expect(payouts).toEqual([expect.objectContaining({ amount: '20.00', amount_cents: 2000, status: 'DUE', payout_method: 'PAYPAL', payout_details: 'sched-pp@aff.example' })]);
+    expect(payouts).toEqual([
+      expect.objectContaining({
+        amount: '20.00',
+        amount_cents: 2000,
+        status: 'DUE',
+        payout_method: 'PAYPAL',
+        payout_details: 'sched-pp@aff.example',
+      }),
+    ]);
   });
 });
 
@@ -120,7 +166,12 @@ describe('affiliates', () => {
     expect((await api(store, 'post', `/affiliates/${alice.id}/approve`).expect(200)).body.data.status).toBe('ACTIVE');
     const bob = await join(store, 'bob');
     expect((await api(store, 'post', `/affiliates/${bob.id}/reject`).expect(200)).body.data.status).toBe('REJECTED');
-    const again = await api(store, 'post', '/affiliates/apply', { email: 'BOB@aff.example', code: 'bob2', payout_method: 'PAYPAL', payout_details: 'x' });
+    const again = await api(store, 'post', '/affiliates/apply', {
+      email: 'BOB@aff.example',
+      code: 'bob2',
+      payout_method: 'PAYPAL',
+      payout_details: 'x',
+    });
     expect([again.status, again.body.error.code]).toEqual([409, 'application_rejected']);
     expect((await api(store, 'post', `/affiliates/${bob.id}/approve`)).status).toBe(409);
     expect((await api(store, 'post', `/affiliates/${bob.id}/enable`).expect(200)).body.data.status).toBe('ACTIVE');
@@ -130,15 +181,35 @@ describe('affiliates', () => {
 
   it('invites by e-mail; the invitee completes the application', async () => {
     const invited = (await api(store, 'post', '/affiliates/invites', { email: 'Carol@Aff.example' }).expect(200)).body.data;
-    expect(invited).toMatchObject({ status: 'INVITED', email: 'carol@aff.example', code: null, link: null, application_url: expect.stringContaining('/customer-portal/affiliates/join?email=carol%40aff.example') });
-    const mail = await waitFor(() => Promise.resolve(smtp.mails.filter((m) => m.to.includes('carol@aff.example'))), (m) => m.length > 0);
+    expect(invited).toMatchObject({
+      status: 'INVITED',
+      email: 'carol@aff.example',
+      code: null,
+      link: null,
+      application_url: expect.stringContaining('/customer-portal/affiliates/join?email=carol%40aff.example'),
+    });
+    const mail = await waitFor(
+      () => Promise.resolve(smtp.mails.filter((m) => m.to.includes('carol@aff.example'))),
+      (m) => m.length > 0,
+    );
     expect(mail).toHaveLength(1);
     expect(mail[0]!.raw.replace(/=\r?\n/g, '')).toContain(invited.application_url.replace('@', '%40').split('?')[0]);
     expect((await api(store, 'post', '/affiliates/invites', { email: 'carol@aff.example' })).status).toBe(409);
     // Only the invitation link completes it: the address cannot be claimed by someone else.
-    const stranger = await api(store, 'post', '/affiliates/apply', { email: 'carol@aff.example', code: 'notcarol', payout_method: 'PAYPAL', payout_details: 'thief@evil.example' });
+    const stranger = await api(store, 'post', '/affiliates/apply', {
+      email: 'carol@aff.example',
+      code: 'notcarol',
+      payout_method: 'PAYPAL',
+      payout_details: 'thief@evil.example',
+    });
     expect([stranger.status, stranger.body.error.code]).toEqual([409, 'invitation_pending']);
-    const wrong = await api(store, 'post', '/affiliates/apply', { email: 'carol@aff.example', code: 'notcarol', payout_method: 'PAYPAL', payout_details: 'x', invite_token: 'guess' });
+    const wrong = await api(store, 'post', '/affiliates/apply', {
+      email: 'carol@aff.example',
+      code: 'notcarol',
+      payout_method: 'PAYPAL',
+      payout_details: 'x',
+      invite_token: 'guess',
+    });
     expect(wrong.status).toBe(409);
     const token = new URL(invited.application_url).searchParams.get('invite')!;
     const completed = await join(store, 'carol', { invite_token: token });
@@ -162,7 +233,12 @@ describe('affiliates', () => {
   });
 
   it('keeps payout details sealed at rest and other stores out', async () => {
-    const row = await h.db.selectFrom('affiliates').select('payout_details_sealed').where('code', '=', 'alice').where('store_id', '=', store.id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('affiliates')
+      .select('payout_details_sealed')
+      .where('code', '=', 'alice')
+      .where('store_id', '=', store.id)
+      .executeTakeFirstOrThrow();
     expect(row.payout_details_sealed).not.toContain('alice-pp');
     const listed = (await api(store, 'get', '/affiliates?status=ACTIVE&search=ali').expect(200)).body;
     expect(listed.data.map((a: { code: string }) => a.code)).toEqual(['alice']);
@@ -171,7 +247,8 @@ describe('affiliates', () => {
     expect((await api(other, 'get', `/affiliates/${listed.data[0].id}`)).status).toBe(404);
     expect((await api(other, 'post', `/affiliates/${listed.data[0].id}/disable`)).status).toBe(404);
     // Test keys see and try things, but never change the program, affiliates or payouts.
-    const asTest = (method: 'post' | 'put', path: string, body: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.test}`).send(body);
+    const asTest = (method: 'post' | 'put', path: string, body: object) =>
+      request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.test}`).send(body);
     for (const [method, path, body] of [
       ['put', '/settings/affiliates', { enabled: false }],
       ['post', `/affiliates/${listed.data[0].id}/disable`, {}],
@@ -182,7 +259,12 @@ describe('affiliates', () => {
       expect([res.status, res.body.error.code]).toEqual([403, 'livemode_required']);
     }
     await api(store, 'put', '/settings/affiliates', { enabled: false }).expect(200);
-    const closed = await api(store, 'post', '/affiliates/apply', { email: 'late@aff.example', code: 'late', payout_method: 'PAYPAL', payout_details: 'x' });
+    const closed = await api(store, 'post', '/affiliates/apply', {
+      email: 'late@aff.example',
+      code: 'late',
+      payout_method: 'PAYPAL',
+      payout_details: 'x',
+    });
     expect([closed.status, closed.body.error.code]).toEqual([409, 'program_disabled']);
   });
 });
@@ -197,7 +279,10 @@ describe('referrals', () => {
     store = await h.createStore();
     p1 = await createVariant(h, store.live, { ...manual, price: 2000 });
     p2 = await createVariant(h, store.live, { ...manual, price: 1000 });
-    await api(store, 'put', '/settings/affiliates', { ...program, products: [{ product_id: p2.productId, commission: { type: 'AMOUNT', value: 3 } }] }).expect(200);
+    await api(store, 'put', '/settings/affiliates', {
+      ...program,
+      products: [{ product_id: p2.productId, commission: { type: 'AMOUNT', value: 3 } }],
+    }).expect(200);
     alice = await join(store, 'alice');
     bob = await join(store, 'bob');
     await api(store, 'patch', `/affiliates/${bob.id}`, { commission: { type: 'PERCENTAGE', value: 20 } }).expect(200);
@@ -207,7 +292,13 @@ describe('referrals', () => {
     const storeRate = await buy(store, p1.variantId, { affiliate: 'alice' });
     const productRate = await buy(store, p2.variantId, { affiliate: 'ALICE' });
     const affiliateRate = await buy(store, p2.variantId, { affiliate: 'bob' });
-    expect((await referralOf(storeRate))!).toMatchObject({ affiliate_id: alice.id, commission_cents: 200, status: 'ACCEPTED', source: 'LINK', paid_amount_cents: 2000 });
+    expect((await referralOf(storeRate))!).toMatchObject({
+      affiliate_id: alice.id,
+      commission_cents: 200,
+      status: 'ACCEPTED',
+      source: 'LINK',
+      paid_amount_cents: 2000,
+    });
     expect((await referralOf(productRate))!.commission_cents).toBe(300);
     expect((await referralOf(affiliateRate))!).toMatchObject({ affiliate_id: bob.id, commission_cents: 200 });
     // Fiat waits 30 days; a second "paid" report changes nothing.
@@ -221,13 +312,37 @@ describe('referrals', () => {
   });
 
   it("credits the affiliate's coupon, on the discounted price, over a link", async () => {
-    const coupon = await api(store, 'put', `/affiliates/${alice.id}/coupon`, { code: 'ALICE25', type: 'PERCENTAGE', discount: 25, store_wide: true }).expect(200);
+    const coupon = await api(store, 'put', `/affiliates/${alice.id}/coupon`, {
+      code: 'ALICE25',
+      type: 'PERCENTAGE',
+      discount: 25,
+      store_wide: true,
+    }).expect(200);
     expect(coupon.body.data).toMatchObject({ code: 'ALICE25', affiliate_id: alice.id });
     const invoice = await buy(store, p1.variantId, { coupon: 'alice25', affiliate: 'bob' });
-    expect((await referralOf(invoice))!).toMatchObject({ affiliate_id: alice.id, source: 'COUPON', paid_amount_cents: 1500, commission_cents: 150 });
+    expect((await referralOf(invoice))!).toMatchObject({
+      affiliate_id: alice.id,
+      source: 'COUPON',
+      paid_amount_cents: 1500,
+      commission_cents: 150,
+    });
     // Changing a leaked code keeps the coupon the affiliate's.
-    await api(store, 'put', `/affiliates/${alice.id}/coupon`, { code: 'ALICE-NEW', type: 'PERCENTAGE', discount: 25, store_wide: true }).expect(200);
-    expect((await api(store, 'post', '/invoices', { customer_email: 'c@e.co', payment_method: 'PAYPAL', product_variants: { [p1.variantId]: { quantity: 1 } }, coupon: 'ALICE25' })).status).toBe(422);
+    await api(store, 'put', `/affiliates/${alice.id}/coupon`, {
+      code: 'ALICE-NEW',
+      type: 'PERCENTAGE',
+      discount: 25,
+      store_wide: true,
+    }).expect(200);
+    expect(
+      (
+        await api(store, 'post', '/invoices', {
+          customer_email: 'c@e.co',
+          payment_method: 'PAYPAL',
+          product_variants: { [p1.variantId]: { quantity: 1 } },
+          coupon: 'ALICE25',
+        })
+      ).status,
+    ).toBe(422);
     expect((await api(store, 'get', `/affiliates/${alice.id}`).expect(200)).body.data.coupon.code).toBe('ALICE-NEW');
   });
 
@@ -239,7 +354,11 @@ describe('referrals', () => {
     expect((await referralOf(await buy(store, p1.variantId, { visitor_id: 'v-1' })))!.affiliate_id).toBe(alice.id);
     // Clicks older than the window no longer count.
     await api(store, 'post', '/affiliates/clicks', { affiliate: 'alice', customer_email: 'old@shop.example' }).expect(200);
-    await h.db.updateTable('affiliate_clicks').set({ clicked_at: new Date(Date.now() - 31 * 86_400_000) }).where('customer_email', '=', 'old@shop.example').execute();
+    await h.db
+      .updateTable('affiliate_clicks')
+      .set({ clicked_at: new Date(Date.now() - 31 * 86_400_000) })
+      .where('customer_email', '=', 'old@shop.example')
+      .execute();
     expect(await referralOf(await buy(store, p1.variantId, { customer_email: 'old@shop.example' }))).toBeUndefined();
     const bad = await api(store, 'post', '/affiliates/clicks', { affiliate: 'nobody', visitor_id: 'v' });
     expect([bad.status, bad.body.error.code]).toEqual([422, 'affiliate_not_found']);
@@ -249,16 +368,24 @@ describe('referrals', () => {
   it('ignores unknown codes and self-referrals', async () => {
     expect(await referralOf(await buy(store, p1.variantId, { affiliate: 'ghost' }))).toBeUndefined();
     // Alice buying with her own coupon or link earns nothing; a link she followed before (bob's) still does.
-    expect(await referralOf(await buy(store, p1.variantId, { coupon: 'ALICE-NEW', affiliate: 'alice', customer_email: 'alice@aff.example' }))).toBeUndefined();
+    expect(
+      await referralOf(await buy(store, p1.variantId, { coupon: 'ALICE-NEW', affiliate: 'alice', customer_email: 'alice@aff.example' })),
+    ).toBeUndefined();
     await api(store, 'post', '/affiliates/clicks', { affiliate: 'bob', customer_email: 'alice@aff.example' }).expect(200);
-    expect((await referralOf(await buy(store, p1.variantId, { affiliate: 'alice', customer_email: 'alice@aff.example' })))!.affiliate_id).toBe(bob.id);
+    expect(
+      (await referralOf(await buy(store, p1.variantId, { affiliate: 'alice', customer_email: 'alice@aff.example' })))!.affiliate_id,
+    ).toBe(bob.id);
   });
 
   it('lets the seller review referrals; a rejected one never becomes accepted', async () => {
     const invoice = await buy(store, p1.variantId, { affiliate: 'bob' });
     const { id } = (await referralOf(invoice))!;
-    expect((await api(store, 'patch', `/affiliates/referrals/${id}`, { status: 'IN_REVIEW' }).expect(200)).body.data.status).toBe('IN_REVIEW');
-    expect((await api(store, 'patch', `/affiliates/referrals/${id}`, { status: 'REJECTED' }).expect(200)).body.data.status).toBe('REJECTED');
+    expect((await api(store, 'patch', `/affiliates/referrals/${id}`, { status: 'IN_REVIEW' }).expect(200)).body.data.status).toBe(
+      'IN_REVIEW',
+    );
+    expect((await api(store, 'patch', `/affiliates/referrals/${id}`, { status: 'REJECTED' }).expect(200)).body.data.status).toBe(
+      'REJECTED',
+    );
     const accept = await api(store, 'patch', `/affiliates/referrals/${id}`, { status: 'ACCEPTED' });
     expect([accept.status, accept.body.error.code]).toEqual([409, 'invalid_status']);
     const detail = (await api(store, 'get', `/affiliates/referrals/${id}`).expect(200)).body.data;
@@ -269,29 +396,41 @@ describe('referrals', () => {
   it('voids the commission when the order is refunded or disputed, and restores it when the dispute is won', async () => {
     const refunded = await buy(store, p1.variantId, { affiliate: 'bob' });
     const disputed = await buy(store, p1.variantId, { affiliate: 'bob' });
-    await waitFor(() => h.db.selectFrom('invoices').select('status').where('id', 'in', [refunded, disputed]).execute(), (rows) => rows.every((r) => r.status === 'COMPLETED'));
+    await waitFor(
+      () => h.db.selectFrom('invoices').select('status').where('id', 'in', [refunded, disputed]).execute(),
+      (rows) => rows.every((r) => r.status === 'COMPLETED'),
+    );
     await h.db.transaction().execute((trx) => transitionInvoice(trx, refunded, 'REFUNDED'));
     await h.db.transaction().execute((trx) => transitionInvoice(trx, disputed, 'DISPUTING'));
     expect((await referralOf(refunded))!).toMatchObject({ void_reason: 'refunded' });
     expect((await referralOf(disputed))!.void_reason).toBe('disputed');
     const accept = await api(store, 'patch', `/affiliates/referrals/${(await referralOf(refunded))!.id}`, { status: 'IN_REVIEW' });
     expect(accept.status).toBe(200);
-    expect((await api(store, 'patch', `/affiliates/referrals/${(await referralOf(refunded))!.id}`, { status: 'ACCEPTED' })).body.error.code).toBe('referral_voided');
+    expect(
+      (await api(store, 'patch', `/affiliates/referrals/${(await referralOf(refunded))!.id}`, { status: 'ACCEPTED' })).body.error.code,
+    ).toBe('referral_voided');
     await h.db.transaction().execute((trx) => transitionInvoice(trx, disputed, 'COMPLETED'));
     expect((await referralOf(disputed))!.voided_at).toBeNull();
   });
 
   it('sends a partially refunded referral back to review, once however often Stripe reports it', async () => {
     const invoice = await buy(store, p1.variantId, { affiliate: 'bob' });
-    const partial = { id: `evt_partial_${invoice}`, type: 'charge.refunded', livemode: true, data: { object: { refunded: false, amount_refunded: 500, payment_intent: null, metadata: { invoice_id: String(invoice) } } } } as unknown as Stripe.Event;
+    const partial = {
+      id: `evt_partial_${invoice}`,
+      type: 'charge.refunded',
+      livemode: true,
+      data: { object: { refunded: false, amount_refunded: 500, payment_intent: null, metadata: { invoice_id: String(invoice) } } },
+    } as unknown as Stripe.Event;
     await applyStripeEvent(h.db, store.id, partial);
     await applyStripeEvent(h.db, store.id, partial);
     const referral = (await referralOf(invoice))!;
     expect(referral.status).toBe('IN_REVIEW');
-    expect(referral.timeline.filter((t) => t.status === 'IN_REVIEW')).toEqual([expect.objectContaining({ note: 'order partially refunded (500 cents)' })]);
+    expect(referral.timeline.filter((t) => t.status === 'IN_REVIEW')).toEqual([
+      expect.objectContaining({ note: 'order partially refunded (500 cents)' }),
+    ]);
   });
 
-  it("shows the affiliate their earnings, referrals, payouts and products without any customer data", async () => {
+  it('shows the affiliate their earnings, referrals, payouts and products without any customer data', async () => {
     const portal = await api(store, 'get', `/affiliates/${alice.id}/portal`).expect(200);
     const referrals = await api(store, 'get', `/affiliates/${alice.id}/portal/referrals?limit=100`).expect(200);
     const products = (await api(store, 'get', `/affiliates/${alice.id}/portal/products`).expect(200)).body.data;
@@ -300,7 +439,11 @@ describe('referrals', () => {
       expect(body).not.toContain('198.51.100.23');
       expect(body).not.toContain('invoice');
     }
-    expect(portal.body.data).toMatchObject({ code: 'alice', link: expect.stringContaining('?affiliate=alice'), coupon: { code: 'ALICE-NEW' } });
+    expect(portal.body.data).toMatchObject({
+      code: 'alice',
+      link: expect.stringContaining('?affiliate=alice'),
+      coupon: { code: 'ALICE-NEW' },
+    });
     const accepted = await h.db
       .selectFrom('affiliate_referrals')
       .select((eb) => eb.fn.sum<string>('commission_cents').as('cents'))
@@ -308,11 +451,21 @@ describe('referrals', () => {
       .where('status', '=', 'ACCEPTED')
       .where('voided_at', 'is', null)
       .executeTakeFirstOrThrow();
-    expect(portal.body.data.earnings.USD).toEqual({ earned_cents: Number(accepted.cents), paid_cents: 0, unpaid_cents: Number(accepted.cents), pending_cents: 0 });
+    expect(portal.body.data.earnings.USD).toEqual({
+      earned_cents: Number(accepted.cents),
+      paid_cents: 0,
+      unpaid_cents: Number(accepted.cents),
+      pending_cents: 0,
+    });
     expect(referrals.body.data.length).toBe(portal.body.data.referral_count);
     expect(products).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ product_id: p1.productId, price: '20.00', commission: { type: 'PERCENTAGE', value: '10' }, commission_per_sale: '2.00' }),
+        expect.objectContaining({
+          product_id: p1.productId,
+          price: '20.00',
+          commission: { type: 'PERCENTAGE', value: '10' },
+          commission_per_sale: '2.00',
+        }),
         expect.objectContaining({ product_id: p2.productId, commission: { type: 'AMOUNT', value: '3' }, commission_per_sale: '3.00' }),
       ]),
     );
@@ -332,7 +485,8 @@ describe('payout cycle', () => {
     const codes = ['fiat', 'crypto', 'small', 'waiting', 'refund', 'off', 'review', 'late'] as const;
     const affiliates = {} as Record<(typeof codes)[number], { id: number }>;
     const invoices = {} as Record<(typeof codes)[number] | 'fiat2', number>;
-    for (const code of codes) affiliates[code] = await join(store, code, code === 'crypto' ? { payout_method: 'BTC', payout_details: 'bc1qexample' } : {});
+    for (const code of codes)
+      affiliates[code] = await join(store, code, code === 'crypto' ? { payout_method: 'BTC', payout_details: 'bc1qexample' } : {});
     const old = new Date(Date.now() - 40 * 86_400_000);
     invoices.fiat = await buy(store, variantId, { affiliate: 'fiat' }); // 10.00, eligible after backdating
     invoices.fiat2 = await buy(store, variantId, { affiliate: 'fiat' });
@@ -342,45 +496,83 @@ describe('payout cycle', () => {
     invoices.refund = await buy(store, variantId, { affiliate: 'refund', payment_method: 'BTC' });
     invoices.off = await buy(store, variantId, { affiliate: 'off', payment_method: 'BTC' });
     invoices.review = await buy(store, variantId, { affiliate: 'review', payment_method: 'BTC' });
-    await h.db.updateTable('affiliate_referrals').set({ purchased_at: old, eligible_at: new Date(old.getTime() + 30 * 86_400_000) }).where('invoice_id', 'in', [invoices.fiat, invoices.fiat2]).execute();
-    await waitFor(() => h.db.selectFrom('invoices').select('status').where('id', '=', invoices.refund).executeTakeFirstOrThrow(), (r) => r.status === 'COMPLETED');
+    await h.db
+      .updateTable('affiliate_referrals')
+      .set({ purchased_at: old, eligible_at: new Date(old.getTime() + 30 * 86_400_000) })
+      .where('invoice_id', 'in', [invoices.fiat, invoices.fiat2])
+      .execute();
+    await waitFor(
+      () => h.db.selectFrom('invoices').select('status').where('id', '=', invoices.refund).executeTakeFirstOrThrow(),
+      (r) => r.status === 'COMPLETED',
+    );
     await h.db.transaction().execute((trx) => transitionInvoice(trx, invoices.refund, 'REFUNDED'));
     await api(store, 'post', `/affiliates/${affiliates.off.id}/disable`).expect(200);
     await api(store, 'patch', `/affiliates/referrals/${(await referralOf(invoices.review))!.id}`, { status: 'IN_REVIEW' }).expect(200);
 
     const first = (await api(store, 'post', '/affiliates/payout-cycles', {}).expect(200)).body.data;
     expect(first).toMatchObject({ created: true, trigger: 'manual' });
-    const byAffiliate = Object.fromEntries(first.payouts.map((p: { affiliate_id: number; amount_cents: number; referrals: number }) => [p.affiliate_id, [p.amount_cents, p.referrals]]));
+    const byAffiliate = Object.fromEntries(
+      first.payouts.map((p: { affiliate_id: number; amount_cents: number; referrals: number }) => [
+        p.affiliate_id,
+        [p.amount_cents, p.referrals],
+      ]),
+    );
     expect(byAffiliate).toEqual({ [affiliates.fiat.id]: [2000, 2], [affiliates.crypto.id]: [1000, 1] });
 
     // Twice, even concurrently through the workflow and straight at the database: nothing new.
     const [again, direct] = await Promise.all([
       api(store, 'post', '/affiliates/payout-cycles', {}).expect(200),
-      h.db.transaction().execute((trx) => runPayoutCycle(trx, { storeId: store.id, cycleDate: first.cycle_date, cutoff: new Date(), trigger: 'manual' })),
+      h.db
+        .transaction()
+        .execute((trx) => runPayoutCycle(trx, { storeId: store.id, cycleDate: first.cycle_date, cutoff: new Date(), trigger: 'manual' })),
     ]);
     expect(again.body.data).toMatchObject({ created: false, cycle_id: first.cycle_id, payouts: first.payouts });
     expect(direct).toMatchObject({ created: false, payouts: first.payouts });
     expect(await h.db.selectFrom('affiliate_payouts').select('id').where('store_id', '=', store.id).execute()).toHaveLength(2);
-    const notified = await h.db.selectFrom('events').select('data').where('store_id', '=', store.id).where('type', '=', 'affiliate.payouts_created').execute();
+    const notified = await h.db
+      .selectFrom('events')
+      .select('data')
+      .where('store_id', '=', store.id)
+      .where('type', '=', 'affiliate.payouts_created')
+      .execute();
     expect(notified.map((e) => e.data)).toEqual([{ cycle_date: first.cycle_date, payouts: 2, total_cents: { USD: 3000 } }]);
 
     // A refund while the payout is still due takes the commission out of it; a referral in a
     // due payout can still be rejected, which shrinks it too.
-    await waitFor(() => h.db.selectFrom('invoices').select('status').where('id', '=', invoices.fiat2).executeTakeFirstOrThrow(), (r) => r.status === 'COMPLETED');
+    await waitFor(
+      () => h.db.selectFrom('invoices').select('status').where('id', '=', invoices.fiat2).executeTakeFirstOrThrow(),
+      (r) => r.status === 'COMPLETED',
+    );
     await h.db.transaction().execute((trx) => transitionInvoice(trx, invoices.fiat2, 'REFUNDED'));
-    const fiatPayout = () => h.db.selectFrom('affiliate_payouts').select(['id', 'amount_cents']).where('affiliate_id', '=', affiliates.fiat.id).executeTakeFirstOrThrow();
+    const fiatPayout = () =>
+      h.db
+        .selectFrom('affiliate_payouts')
+        .select(['id', 'amount_cents'])
+        .where('affiliate_id', '=', affiliates.fiat.id)
+        .executeTakeFirstOrThrow();
     expect((await fiatPayout()).amount_cents).toBe(1000);
     expect((await referralOf(invoices.fiat2))!).toMatchObject({ payout_id: null, void_reason: 'refunded' });
 
     // A missed cycle is backfilled with what was eligible on that date.
     const today = DateTime.utc();
-    const missed = (today.day > 15 ? today.set({ day: 15 }) : today.day > 1 ? today.set({ day: 1 }) : today.minus({ months: 1 }).set({ day: 15 })).toISODate()!;
+    const missed = (
+      today.day > 15 ? today.set({ day: 15 }) : today.day > 1 ? today.set({ day: 1 }) : today.minus({ months: 1 }).set({ day: 15 })
+    ).toISODate()!;
     invoices.late = await buy(store, variantId, { affiliate: 'late' });
-    await h.db.updateTable('affiliate_referrals').set({ eligible_at: DateTime.fromISO(missed, { zone: 'utc' }).minus({ hours: 1 }).toJSDate() }).where('invoice_id', '=', invoices.late).execute();
+    await h.db
+      .updateTable('affiliate_referrals')
+      .set({ eligible_at: DateTime.fromISO(missed, { zone: 'utc' }).minus({ hours: 1 }).toJSDate() })
+      .where('invoice_id', '=', invoices.late)
+      .execute();
     const backfill = (await api(store, 'post', '/affiliates/payout-cycles', { date: missed }).expect(200)).body.data;
     expect(backfill).toMatchObject({ created: true, trigger: 'backfill', cycle_date: missed, cutoff: `${missed}T00:00:00.000Z` });
     expect(backfill.payouts).toEqual([expect.objectContaining({ affiliate_id: affiliates.late.id, amount_cents: 1000 })]);
-    const notCycleDay = await api(store, 'post', '/affiliates/payout-cycles', { date: today.minus({ days: today.day === 2 ? 3 : 1 }).set({ day: 2 }).toISODate() });
+    const notCycleDay = await api(store, 'post', '/affiliates/payout-cycles', {
+      date: today
+        .minus({ days: today.day === 2 ? 3 : 1 })
+        .set({ day: 2 })
+        .toISODate(),
+    });
     expect([notCycleDay.status, notCycleDay.body.error.code]).toEqual([422, 'not_a_cycle_day']);
     expect((await api(store, 'post', '/affiliates/payout-cycles', { date: today.plus({ days: 20 }).toISODate() })).status).toBe(422);
 
@@ -397,7 +589,10 @@ describe('payout cycle', () => {
     );
     const mixed = await api(store, 'get', '/affiliates/payouts/export?format=paypal');
     expect([mixed.status, mixed.body.error?.param]).toEqual([422, 'format']);
-    const generic = parse((await api(store, 'get', '/affiliates/payouts/export').expect(200)).text, { columns: true }) as Record<string, string>[];
+    const generic = parse((await api(store, 'get', '/affiliates/payouts/export').expect(200)).text, { columns: true }) as Record<
+      string,
+      string
+    >[];
     expect(generic.map((r) => [r.affiliate_code, r.amount, r.payout_method, r.payout_details]).sort()).toEqual([
       ['crypto', '10.00', 'BTC', 'bc1qexample'],
       ['fiat', '10.00', 'PAYPAL', 'fiat-pp@aff.example'],
@@ -416,7 +611,9 @@ describe('payout cycle', () => {
     expect((await api(store, 'get', '/affiliates/payouts/export?format=paypal&payout_method=PAYPAL').expect(200)).text).toBe('');
     const final = await api(store, 'patch', `/affiliates/referrals/${(await referralOf(invoices.fiat))!.id}`, { status: 'REJECTED' });
     expect([final.status, final.body.error.code]).toEqual([409, 'referral_paid_out']);
-    const detail = (await api(store, 'get', `/affiliates/payouts/${Number(generic.find((r) => r.affiliate_code === 'fiat')!.payout_id)}`).expect(200)).body.data;
+    const detail = (
+      await api(store, 'get', `/affiliates/payouts/${Number(generic.find((r) => r.affiliate_code === 'fiat')!.payout_id)}`).expect(200)
+    ).body.data;
     expect(detail).toMatchObject({ calculation: { referrals: 1, total_cents: 1000 }, status: 'PAID', amount_cents: 1000 });
     const portal = (await api(store, 'get', `/affiliates/${affiliates.fiat.id}/portal`).expect(200)).body.data;
     expect(portal.earnings.USD).toEqual({ earned_cents: 1000, paid_cents: 1000, unpaid_cents: 0, pending_cents: 0 });

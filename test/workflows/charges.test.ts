@@ -14,18 +14,44 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const api = (method: 'get' | 'post' | 'put', path: string, body?: object, key = store.live) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+const api = (method: 'get' | 'post' | 'put', path: string, body?: object, key = store.live) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
 const charge = async (id: number) => (await api('get', `/charges/${id}`).expect(200)).body.data;
 
 describe('charges', () => {
   it('creates a paid charge with a pay URL; marking it completed runs it through the order workflow to COMPLETED', async () => {
-    const created = await api('post', '/charges', { email: 'Payer@E.co', return_url: 'https://shop.example/thanks', total: 2500, currency: 'eur', payment_methods: ['STRIPE', 'PAYPAL'], reference: 'job-42', metadata: { job: 42 } }).expect(200);
-    expect(created.body.data).toEqual({ id: expect.any(Number), url: expect.stringMatching(/\/store\/charges\/select\/\d+\?signature=[0-9a-f]{64}$/), status: 'PENDING' });
+    const created = await api('post', '/charges', {
+      email: 'Payer@E.co',
+      return_url: 'https://shop.example/thanks',
+      total: 2500,
+      currency: 'eur',
+      payment_methods: ['STRIPE', 'PAYPAL'],
+      reference: 'job-42',
+      metadata: { job: 42 },
+    }).expect(200);
+    expect(created.body.data).toEqual({
+      id: expect.any(Number),
+      url: expect.stringMatching(/\/store\/charges\/select\/\d+\?signature=[0-9a-f]{64}$/),
+      status: 'PENDING',
+    });
     const id = created.body.data.id;
-    expect(await charge(id)).toMatchObject({ id, status: 'PENDING', email: 'payer@e.co', total: 2500, currency: 'EUR', reference: 'job-42', return_url: 'https://shop.example/thanks', payment_methods: ['STRIPE', 'PAYPAL'], metadata: { job: 42 } });
+    expect(await charge(id)).toMatchObject({
+      id,
+      status: 'PENDING',
+      email: 'payer@e.co',
+      total: 2500,
+      currency: 'EUR',
+      reference: 'job-42',
+      return_url: 'https://shop.example/thanks',
+      payment_methods: ['STRIPE', 'PAYPAL'],
+      metadata: { job: 42 },
+    });
     expect((await api('put', `/charges/${id}/completed`).expect(200)).body).toEqual({ message: 'Charge Completed Successfully' });
     // The workflow finishes it (nothing to deliver): the invoice behind it reaches COMPLETED.
-    await waitFor(() => h.db.selectFrom('invoices').select('status').where('id', '=', id).executeTakeFirstOrThrow(), (r) => r.status === 'COMPLETED');
+    await waitFor(
+      () => h.db.selectFrom('invoices').select('status').where('id', '=', id).executeTakeFirstOrThrow(),
+      (r) => r.status === 'COMPLETED',
+    );
     expect((await charge(id)).status).toBe('COMPLETED');
     const again = await api('put', `/charges/${id}/voided`);
     expect(again.status).toBe(409);
@@ -42,22 +68,56 @@ describe('charges', () => {
     expect((await charge(free.id)).status).toBe('VOIDED');
     expect((await api('put', `/charges/${free.id}/completed`)).status).toBe(409);
 
-    await request(h.app).post('/api/v1/coupons').set('Authorization', `Bearer ${store.live}`).send({ code: 'HALF', type: 'PERCENTAGE', discount: 50, store_wide: true }).expect(200);
-    const discounted = (await api('post', '/charges', { email: 'c@e.co', return_url: 'https://shop.example/r', total: 1000, currency: 'USD', use_all_payment_methods: true, coupon_code: 'half' }).expect(200)).body.data;
+    await request(h.app)
+      .post('/api/v1/coupons')
+      .set('Authorization', `Bearer ${store.live}`)
+      .send({ code: 'HALF', type: 'PERCENTAGE', discount: 50, store_wide: true })
+      .expect(200);
+    const discounted = (
+      await api('post', '/charges', {
+        email: 'c@e.co',
+        return_url: 'https://shop.example/r',
+        total: 1000,
+        currency: 'USD',
+        use_all_payment_methods: true,
+        coupon_code: 'half',
+      }).expect(200)
+    ).body.data;
     expect(await charge(discounted.id)).toMatchObject({ total: 500, coupon_code: 'HALF' });
   });
 
   it('tells the charge’s own webhook of each status change, signed with the store’s secret, once per change', async () => {
-    const seller = await startSellerEndpoint([{ status: 503, body: 'busy' }, { status: 200, body: 'ok' }]);
+    const seller = await startSellerEndpoint([
+      { status: 503, body: 'busy' },
+      { status: 200, body: 'ok' },
+    ]);
     try {
-      const paid = (await api('post', '/charges', { email: 'w@e.co', return_url: 'https://shop.example/r', total: 900, currency: 'USD', payment_method: 'STRIPE', webhook: seller.url, reference: 'ref-1' }).expect(200)).body.data;
+      const paid = (
+        await api('post', '/charges', {
+          email: 'w@e.co',
+          return_url: 'https://shop.example/r',
+          total: 900,
+          currency: 'USD',
+          payment_method: 'STRIPE',
+          webhook: seller.url,
+          reference: 'ref-1',
+        }).expect(200)
+      ).body.data;
       await api('put', `/charges/${paid.id}/completed`).expect(200);
-      const voided = (await api('post', '/charges', { email: 'w@e.co', return_url: 'https://shop.example/r', webhook: seller.url }).expect(200)).body.data;
+      const voided = (
+        await api('post', '/charges', { email: 'w@e.co', return_url: 'https://shop.example/r', webhook: seller.url }).expect(200)
+      ).body.data;
       await api('put', `/charges/${voided.id}/voided`).expect(200);
       // The first attempt got a 503 and was retried: three POSTs, two changes.
-      await waitFor(() => Promise.resolve(seller.received.length), (n) => n >= 3, 30_000);
+      await waitFor(
+        () => Promise.resolve(seller.received.length),
+        (n) => n >= 3,
+        30_000,
+      );
       await new Promise((r) => setTimeout(r, 1000));
-      const bodies = seller.received.map((r) => JSON.parse(r.body) as { event: string; data: { id: number; status: string; reference: string | null } });
+      const bodies = seller.received.map(
+        (r) => JSON.parse(r.body) as { event: string; data: { id: number; status: string; reference: string | null } },
+      );
       const secret = await storeWebhookSecret(h.db, SecretBox.fromConfig(h.config.secrets), store.id);
       expect(seller.received.every((r) => seller.verify(r, secret))).toBe(true);
       const changes = new Map(bodies.map((b, i) => [`${b.data.id}:${b.data.status}`, seller.received[i]!.idempotencyKey]));

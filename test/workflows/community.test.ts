@@ -55,7 +55,11 @@ beforeAll(async () => {
     },
   });
   const services = { db: h.db, secrets: SecretBox.fromConfig(h.config.secrets), config: h.config.community };
-  poller = new TelegramUpdatePoller(services, new CommunityGrantWorkflows(h.temporal.client, h.taskQueue, h.config.community), createLogger('silent'));
+  poller = new TelegramUpdatePoller(
+    services,
+    new CommunityGrantWorkflows(h.temporal.client, h.taskQueue, h.config.community),
+    createLogger('silent'),
+  );
 });
 afterAll(async () => {
   await h.close();
@@ -81,7 +85,8 @@ interface GrantView {
   history: { status: string; note: string | null }[];
   revoke_reason: string | null;
 }
-const grantsOf = async (store: Store, invoiceId: number) => (await ok<{ grants: GrantView[] }>(api(store, 'get', `/invoices/${invoiceId}/community`))).grants;
+const grantsOf = async (store: Store, invoiceId: number) =>
+  (await ok<{ grants: GrantView[] }>(api(store, 'get', `/invoices/${invoiceId}/community`))).grants;
 const waitForGrant = (store: Store, invoiceId: number, status: string, timeoutMs = 30_000) =>
   waitFor(
     () => grantsOf(store, invoiceId),
@@ -90,13 +95,23 @@ const waitForGrant = (store: Store, invoiceId: number, status: string, timeoutMs
   ).then((grants) => grants[0]!);
 
 async function sellableVariant(store: Store, title: string, access: object[]) {
-  const { productId, variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'welcome' } } }, { title });
+  const { productId, variantId } = await createVariant(
+    h,
+    store.live,
+    { deliverable: { types: ['MANUAL'], data: { comment: 'welcome' } } },
+    { title },
+  );
   await ok(api(store, 'put', `/products/${productId}/variants/${variantId}/community`, { access }));
   return variantId;
 }
 
 async function order(store: Store, variantId: number, email = 'buyer@shop.example') {
-  const res = await api(store, 'post', '/invoices', { customer_email: email, customer_ip: '198.51.100.23', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } });
+  const res = await api(store, 'post', '/invoices', {
+    customer_email: email,
+    customer_ip: '198.51.100.23',
+    payment_method: 'PAYPAL',
+    product_variants: { [variantId]: { quantity: 1 } },
+  });
   if (res.status !== 200) throw new Error(JSON.stringify(res.body));
   return res.body.data.id as number;
 }
@@ -106,7 +121,10 @@ const complete = (store: Store, invoiceId: number) => ok(api(store, 'patch', `/i
 async function linkDiscord(store: Store, invoiceId: number, userId: string, username: string) {
   const { authorize_url } = await ok<{ authorize_url: string }>(api(store, 'post', `/invoices/${invoiceId}/community/discord/authorize`));
   const code = discord.issueAuthorizationCode({ userId, username, scopes: ['identify', 'guilds.join'] });
-  await request(h.app).get('/community/discord/callback').query({ code, state: new URL(authorize_url).searchParams.get('state') }).expect(200);
+  await request(h.app)
+    .get('/community/discord/callback')
+    .query({ code, state: new URL(authorize_url).searchParams.get('state') })
+    .expect(200);
 }
 
 /** A subscription for the invoice, ended the way the subscription workflow ends one. */
@@ -158,43 +176,78 @@ describe('Discord', () => {
       roles: [
         { id: MEMBER_ROLE, name: 'Member', position: 2 },
         { id: VIP_ROLE, name: 'VIP', position: 3 },
-        { id: BOT_ROLE, name: 'Sellflow', position: 5, permissions: PermissionFlagsBits.ManageRoles | PermissionFlagsBits.CreateInstantInvite | PermissionFlagsBits.KickMembers, managed: true },
+        {
+          id: BOT_ROLE,
+          name: 'Sellflow',
+          position: 5,
+          permissions: PermissionFlagsBits.ManageRoles | PermissionFlagsBits.CreateInstantInvite | PermissionFlagsBits.KickMembers,
+          managed: true,
+        },
         { id: STAFF_ROLE, name: 'Staff', position: 7 },
       ],
     });
-    const connection = await ok<{ account_id: string; bot_mode: string }>(api(store, 'put', '/community/connections/discord', { bot_mode: 'official' }));
+    const connection = await ok<{ account_id: string; bot_mode: string }>(
+      api(store, 'put', '/community/connections/discord', { bot_mode: 'official' }),
+    );
     expect(connection).toMatchObject({ account_id: discord.botUserId, bot_mode: 'official' });
-    const space = await ok<{ id: number; roles: { id: string }[]; health: { status: string } }>(api(store, 'post', '/community/spaces', { platform: 'discord', external_id: GUILD }), 201);
+    const space = await ok<{ id: number; roles: { id: string }[]; health: { status: string } }>(
+      api(store, 'post', '/community/spaces', { platform: 'discord', external_id: GUILD }),
+      201,
+    );
     expect(space.roles.map((r) => r.id)).toEqual(expect.arrayContaining([MEMBER_ROLE, VIP_ROLE, STAFF_ROLE]));
     spaceId = space.id;
   });
 
   it('keeps a custom bot encrypted and never shows its token', async () => {
     const other = await h.createStore();
-    const res = await api(other, 'put', '/community/connections/discord', { bot_mode: 'custom', client_id: discord.clientId, client_secret: discord.clientSecret, bot_token: discord.botToken });
+    const res = await api(other, 'put', '/community/connections/discord', {
+      bot_mode: 'custom',
+      client_id: discord.clientId,
+      client_secret: discord.clientSecret,
+      bot_token: discord.botToken,
+    });
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body)).not.toContain(discord.botToken);
-    const row = await h.db.selectFrom('community_connections').select('credentials_sealed').where('store_id', '=', other.id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('community_connections')
+      .select('credentials_sealed')
+      .where('store_id', '=', other.id)
+      .executeTakeFirstOrThrow();
     expect(row.credentials_sealed).not.toContain(discord.botToken);
-    const bad = await api(other, 'put', '/community/connections/discord', { bot_mode: 'custom', client_id: discord.clientId, client_secret: discord.clientSecret, bot_token: 'not-the-token' });
+    const bad = await api(other, 'put', '/community/connections/discord', {
+      bot_mode: 'custom',
+      client_id: discord.clientId,
+      client_secret: discord.clientSecret,
+      bot_token: 'not-the-token',
+    });
     expect([bad.status, bad.body.error?.code]).toEqual([422, 'platform_not_connected']);
     expect(JSON.stringify(bad.body)).not.toContain('not-the-token');
   });
 
   it('health check reports roles above the bot and the products they affect', async () => {
     const variantId = await sellableVariant(store, 'Staff pass', [{ space_id: spaceId, role_ids: [MEMBER_ROLE, STAFF_ROLE] }]);
-    const space = await ok<{ health: { status: string; issues: { code: string; roleIds?: string[] }[]; affected_products: { variant_id: number; role_ids: string[] }[] } }>(api(store, 'post', `/community/spaces/${spaceId}/health-check`));
+    const space = await ok<{
+      health: {
+        status: string;
+        issues: { code: string; roleIds?: string[] }[];
+        affected_products: { variant_id: number; role_ids: string[] }[];
+      };
+    }>(api(store, 'post', `/community/spaces/${spaceId}/health-check`));
     expect(space.health.status).toBe('unhealthy');
     expect(space.health.issues).toEqual([expect.objectContaining({ code: 'role_above_bot', roleIds: [STAFF_ROLE] })]);
     expect(space.health.affected_products).toEqual([expect.objectContaining({ variant_id: variantId, role_ids: [STAFF_ROLE] })]);
     // Unknown roles are refused at configuration, with the field named.
-    const res = await api(store, 'put', `/products/${space.health.affected_products[0]!.variant_id}/variants/${variantId}/community`, { access: [{ space_id: spaceId, role_ids: ['1299999999999999999'] }] });
+    const res = await api(store, 'put', `/products/${space.health.affected_products[0]!.variant_id}/variants/${variantId}/community`, {
+      access: [{ space_id: spaceId, role_ids: ['1299999999999999999'] }],
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });
 
   it('refuses checkout until the customer links Discord, then adds them to the guild with the roles', async () => {
-    const variantId = await sellableVariant(store, 'Members', [{ space_id: spaceId, role_ids: [MEMBER_ROLE, VIP_ROLE], linking_required: true }]);
+    const variantId = await sellableVariant(store, 'Members', [
+      { space_id: spaceId, role_ids: [MEMBER_ROLE, VIP_ROLE], linking_required: true },
+    ]);
     const invoiceId = await order(store, variantId);
     const refused = await api(store, 'post', `/invoices/${invoiceId}/checkout`);
     expect([refused.status, refused.body.error?.code]).toEqual([422, 'community_link_required']);
@@ -203,11 +256,23 @@ describe('Discord', () => {
     const authorize = new URL(authorize_url);
     expect(authorize.searchParams.get('scope')).toBe('identify guilds.join');
     const code = discord.issueAuthorizationCode({ userId: '1300000000000000001', username: 'alice', scopes: ['identify', 'guilds.join'] });
-    const callback = await request(h.app).get('/community/discord/callback').query({ code, state: authorize.searchParams.get('state') });
+    const callback = await request(h.app)
+      .get('/community/discord/callback')
+      .query({ code, state: authorize.searchParams.get('state') });
     expect(callback.body).toMatchObject({ linked: true, username: 'alice', invoice_id: invoiceId });
     // The state is single use.
-    expect((await request(h.app).get('/community/discord/callback').query({ code, state: authorize.searchParams.get('state') })).status).toBe(422);
-    const link = await h.db.selectFrom('invoice_community_links').select('credentials_sealed').where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
+    expect(
+      (
+        await request(h.app)
+          .get('/community/discord/callback')
+          .query({ code, state: authorize.searchParams.get('state') })
+      ).status,
+    ).toBe(422);
+    const link = await h.db
+      .selectFrom('invoice_community_links')
+      .select('credentials_sealed')
+      .where('invoice_id', '=', invoiceId)
+      .executeTakeFirstOrThrow();
     expect(link.credentials_sealed).not.toMatch(/access_token/);
 
     await complete(store, invoiceId);
@@ -216,7 +281,9 @@ describe('Discord', () => {
     expect(discord.member(GUILD, '1300000000000000001')).toEqual([MEMBER_ROLE, VIP_ROLE]);
     expect(grant.history.map((e) => e.status)).toEqual(['processing', 'granted']);
     const invoice = await ok<{ community_access: unknown[] }>(api(store, 'get', `/invoices/${invoiceId}`));
-    expect(invoice.community_access).toEqual([expect.objectContaining({ id: grant.id, platform: 'discord', space: 'Trading Floor', status: 'granted', reason: null })]);
+    expect(invoice.community_access).toEqual([
+      expect.objectContaining({ id: grant.id, platform: 'discord', space: 'Trading Floor', status: 'granted', reason: null }),
+    ]);
   });
 
   it('adds the roles to a customer already in the guild, and takes only the roles back when the subscription ends', async () => {
@@ -242,7 +309,12 @@ describe('Discord', () => {
     await complete(store, invoiceId);
     const stuck = await waitForGrant(store, invoiceId, 'needs_manual_action');
     expect(stuck.reason).toMatch(/permission/i);
-    const failed = await h.db.selectFrom('events').select('data').where('store_id', '=', store.id).where('type', '=', 'community.grant_failed').execute();
+    const failed = await h.db
+      .selectFrom('events')
+      .select('data')
+      .where('store_id', '=', store.id)
+      .where('type', '=', 'community.grant_failed')
+      .execute();
     expect(failed.map((e) => e.data.id)).toContain(stuck.id);
 
     discord.setRolePosition(GUILD, STAFF_ROLE, 4);
@@ -314,8 +386,16 @@ describe('Discord', () => {
     await complete(store, invoiceId);
     const grant = await waitForGrant(store, invoiceId, 'granted');
     // Discord added Erin on the first call; the retry heard she was already a member.
-    expect(discord.requests.slice(before).filter((r) => r.method === 'PUT' && r.path === `/guilds/${GUILD}/members/${erin}`)).toHaveLength(2);
-    expect(await h.db.selectFrom('community_grants').select(['joined_by_grant', 'join_pending_at']).where('id', '=', grant.id).executeTakeFirstOrThrow()).toEqual({ joined_by_grant: true, join_pending_at: null });
+    expect(discord.requests.slice(before).filter((r) => r.method === 'PUT' && r.path === `/guilds/${GUILD}/members/${erin}`)).toHaveLength(
+      2,
+    );
+    expect(
+      await h.db
+        .selectFrom('community_grants')
+        .select(['joined_by_grant', 'join_pending_at'])
+        .where('id', '=', grant.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ joined_by_grant: true, join_pending_at: null });
 
     await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'REFUNDED'));
     expect((await waitForGrant(store, invoiceId, 'revoked')).revoke_reason).toBe('refunded');
@@ -329,7 +409,8 @@ describe('Discord', () => {
     await linkDiscord(store, invoiceId, gus, 'gus');
     // A week later: Discord no longer takes the access token, and the link says it has expired.
     const box = SecretBox.fromConfig(h.config.secrets);
-    const sealedLink = () => h.db.selectFrom('invoice_community_links').select('credentials_sealed').where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
+    const sealedLink = () =>
+      h.db.selectFrom('invoice_community_links').select('credentials_sealed').where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
     const linked = JSON.parse(box.open((await sealedLink()).credentials_sealed!));
     const expired = box.seal(JSON.stringify({ ...linked, expires_at: new Date(Date.now() - 1000).toISOString() }));
     await h.db.updateTable('invoice_community_links').set({ credentials_sealed: expired }).where('invoice_id', '=', invoiceId).execute();
@@ -344,7 +425,9 @@ describe('Discord', () => {
   });
 
   it('plans only the access that outlives a subscription which ended before the order completed', async () => {
-    const outlives = await sellableVariant(store, 'Lifetime lounge', [{ space_id: spaceId, role_ids: [MEMBER_ROLE], remove_on_expiry: false }]);
+    const outlives = await sellableVariant(store, 'Lifetime lounge', [
+      { space_id: spaceId, role_ids: [MEMBER_ROLE], remove_on_expiry: false },
+    ]);
     const tied = await sellableVariant(store, 'Monthly lounge', [{ space_id: spaceId, role_ids: [VIP_ROLE] }]);
     for (const [variantId, planned] of [
       [outlives, 1],
@@ -368,7 +451,9 @@ describe('Discord', () => {
     const before = discord.requests.length;
     await complete(store, invoiceId);
     await waitForGrant(store, invoiceId, 'granted');
-    const puts = discord.requests.slice(before).filter((r) => r.method === 'PUT' && r.path === `/guilds/${GUILD}/members/1300000000000000004`) as { at?: number }[];
+    const puts = discord.requests
+      .slice(before)
+      .filter((r) => r.method === 'PUT' && r.path === `/guilds/${GUILD}/members/1300000000000000004`) as { at?: number }[];
     expect(puts).toHaveLength(2);
     expect(discord.member(GUILD, '1300000000000000004')).toEqual([MEMBER_ROLE]);
   });
@@ -396,7 +481,10 @@ describe('Telegram', () => {
   beforeAll(async () => {
     store = await h.createStore();
     telegram.addChat({ id: TG_CHAT, title: 'Paid signals', type: 'supergroup' });
-    const issued = await ok<{ id: number; code: string; bot_username: string }>(api(store, 'post', '/community/telegram/connect-codes'), 201);
+    const issued = await ok<{ id: number; code: string; bot_username: string }>(
+      api(store, 'post', '/community/telegram/connect-codes'),
+      201,
+    );
     expect(issued.bot_username).toBe('SellflowTestBot');
     expect((await ok<{ status: string }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`))).status).toBe('pending');
     // A member who is not an administrator cannot connect the chat with a code they saw.
@@ -405,8 +493,22 @@ describe('Telegram', () => {
     await poller.pollOnce(0);
     expect((await ok<{ status: string }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`))).status).toBe('pending');
     // Nor anyone posting it as their own channel, which hides who they are.
-    const asChannel = { update_id: 990100, message: { message_id: 9, date: 1_760_000_000, chat: { id: TG_CHAT, type: 'supergroup', title: 'Paid signals' }, from: { id: 136817688, is_bot: true, first_name: 'Channel' }, sender_chat: { id: -1009876543210, type: 'channel', title: 'Not the seller' }, text: issued.code } };
-    await request(h.app).post('/community/telegram/webhook').set('X-Telegram-Bot-Api-Secret-Token', 'telegram-hook-secret-1').send(asChannel).expect(200);
+    const asChannel = {
+      update_id: 990100,
+      message: {
+        message_id: 9,
+        date: 1_760_000_000,
+        chat: { id: TG_CHAT, type: 'supergroup', title: 'Paid signals' },
+        from: { id: 136817688, is_bot: true, first_name: 'Channel' },
+        sender_chat: { id: -1009876543210, type: 'channel', title: 'Not the seller' },
+        text: issued.code,
+      },
+    };
+    await request(h.app)
+      .post('/community/telegram/webhook')
+      .set('X-Telegram-Bot-Api-Secret-Token', 'telegram-hook-secret-1')
+      .send(asChannel)
+      .expect(200);
     expect((await ok<{ status: string }>(api(store, 'get', `/community/telegram/connect-codes/${issued.id}`))).status).toBe('pending');
     telegram.addMember(TG_CHAT, 4200, 'administrator');
     telegram.post(TG_CHAT, `connecting ${issued.code}`, 4200);
@@ -449,14 +551,38 @@ describe('Telegram', () => {
     const variantId = await sellableVariant(store, 'Signals monthly', [{ space_id: spaceId }]);
     const invoiceId = await order(store, variantId, 'kim@shop.example');
     const { link } = await ok<{ link: string }>(api(store, 'post', `/invoices/${invoiceId}/community/telegram/link`));
-    const update = { update_id: 990001, message: { message_id: 1, date: 1_760_000_000, chat: { id: 777003, type: 'private' }, from: { id: 777003, is_bot: false, first_name: 'Kim', username: 'kim' }, text: `/start ${new URL(link).searchParams.get('start')}` } };
+    const update = {
+      update_id: 990001,
+      message: {
+        message_id: 1,
+        date: 1_760_000_000,
+        chat: { id: 777003, type: 'private' },
+        from: { id: 777003, is_bot: false, first_name: 'Kim', username: 'kim' },
+        text: `/start ${new URL(link).searchParams.get('start')}`,
+      },
+    };
     const wrong = await request(h.app).post('/community/telegram/webhook').set('X-Telegram-Bot-Api-Secret-Token', 'nope').send(update);
     expect(wrong.status).toBe(401);
-    expect((await request(h.app).post('/community/telegram/webhook').set('X-Telegram-Bot-Api-Secret-Token', 'telegram-hook-secret-1').send({ nonsense: true })).status).toBe(422);
-    await request(h.app).post('/community/telegram/webhook').set('X-Telegram-Bot-Api-Secret-Token', 'telegram-hook-secret-1').send(update).expect(200);
-    expect((await ok<{ links: { platform: string; linked: boolean; username: string | null }[] }>(api(store, 'get', `/invoices/${invoiceId}/community`))).links).toEqual([
-      expect.objectContaining({ platform: 'telegram', linked: true, username: 'kim' }),
-    ]);
+    expect(
+      (
+        await request(h.app)
+          .post('/community/telegram/webhook')
+          .set('X-Telegram-Bot-Api-Secret-Token', 'telegram-hook-secret-1')
+          .send({ nonsense: true })
+      ).status,
+    ).toBe(422);
+    await request(h.app)
+      .post('/community/telegram/webhook')
+      .set('X-Telegram-Bot-Api-Secret-Token', 'telegram-hook-secret-1')
+      .send(update)
+      .expect(200);
+    expect(
+      (
+        await ok<{ links: { platform: string; linked: boolean; username: string | null }[] }>(
+          api(store, 'get', `/invoices/${invoiceId}/community`),
+        )
+      ).links,
+    ).toEqual([expect.objectContaining({ platform: 'telegram', linked: true, username: 'kim' })]);
     await complete(store, invoiceId);
     const waiting = await waitForGrant(store, invoiceId, 'awaiting_customer');
     telegram.requestJoin(TG_CHAT, 777003, waiting.invite_url!);
@@ -500,8 +626,16 @@ describe('Slack', () => {
     slack.addChannel({ id: SLACK_CHANNEL, name: 'paid-members', isPrivate: true, appIsMember: true });
     const missingLink = await api(store, 'put', '/community/connections/slack', { token: slack.token });
     expect([missingLink.status, missingLink.body.error?.param]).toEqual([422, 'invite_url']);
-    await ok(api(store, 'put', '/community/connections/slack', { token: slack.token, invite_url: 'https://join.slack.com/t/shop/shared_invite/zt-abc' }));
-    const space = await ok<{ id: number; name: string }>(api(store, 'post', '/community/spaces', { platform: 'slack', external_id: SLACK_CHANNEL }), 201);
+    await ok(
+      api(store, 'put', '/community/connections/slack', {
+        token: slack.token,
+        invite_url: 'https://join.slack.com/t/shop/shared_invite/zt-abc',
+      }),
+    );
+    const space = await ok<{ id: number; name: string }>(
+      api(store, 'post', '/community/spaces', { platform: 'slack', external_id: SLACK_CHANNEL }),
+      201,
+    );
     expect(space.name).toBe('paid-members');
     spaceId = space.id;
   });
@@ -545,7 +679,11 @@ describe('Slack', () => {
     await complete(store, invoiceId);
     const waiting = await waitForGrant(store, invoiceId, 'awaiting_customer');
     // The store's window (hours) is too long to sit through: move its end to now.
-    await h.db.updateTable('community_grants').set({ awaiting_until: new Date(Date.now() - 1000) }).where('id', '=', waiting.id).execute();
+    await h.db
+      .updateTable('community_grants')
+      .set({ awaiting_until: new Date(Date.now() - 1000) })
+      .where('id', '=', waiting.id)
+      .execute();
     const stuck = await waitForGrant(store, invoiceId, 'needs_manual_action');
     expect(stuck.reason).toMatch(/did not complete the step within 168 hours/);
   });
@@ -581,8 +719,16 @@ describe('WhatsApp', () => {
   beforeAll(async () => {
     store = await h.createStore();
     groupId = whatsapp.addGroup({ subject: 'Paid WhatsApp', approvalRequired: false });
-    await ok(api(store, 'put', '/community/connections/whatsapp', { access_token: whatsapp.accessToken, phone_number_id: whatsapp.phoneNumber.id }));
-    const space = await ok<{ id: number; health: { issues: { code: string }[] } }>(api(store, 'post', '/community/spaces', { platform: 'whatsapp', external_id: groupId }), 201);
+    await ok(
+      api(store, 'put', '/community/connections/whatsapp', {
+        access_token: whatsapp.accessToken,
+        phone_number_id: whatsapp.phoneNumber.id,
+      }),
+    );
+    const space = await ok<{ id: number; health: { issues: { code: string }[] } }>(
+      api(store, 'post', '/community/spaces', { platform: 'whatsapp', external_id: groupId }),
+      201,
+    );
     expect(space.health.issues.map((i) => i.code)).toEqual(['approval_mode_off']);
     spaceId = space.id;
   });
@@ -593,7 +739,9 @@ describe('WhatsApp', () => {
     expect((await api(store, 'post', `/invoices/${invoiceId}/checkout`)).body.error?.code).toBe('community_link_required');
     const bad = await api(store, 'put', `/invoices/${invoiceId}/community/whatsapp`, { phone: '12345' });
     expect([bad.status, bad.body.error?.param]).toEqual([422, 'phone']);
-    expect((await ok<{ phone: string }>(api(store, 'put', `/invoices/${invoiceId}/community/whatsapp`, { phone: '+1 415 555 0123' }))).phone).toBe('+14155550123');
+    expect(
+      (await ok<{ phone: string }>(api(store, 'put', `/invoices/${invoiceId}/community/whatsapp`, { phone: '+1 415 555 0123' }))).phone,
+    ).toBe('+14155550123');
     await complete(store, invoiceId);
     await waitForGrant(store, invoiceId, 'awaiting_customer');
     whatsapp.requestJoin(groupId, '+14155550999');

@@ -63,7 +63,11 @@ beforeAll(async () => {
   ] as const) {
     await api('put', `/settings/payment-methods/${method}`, body).expect(200);
   }
-  ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, price: 1000, payment_methods: ['BTC', 'ETH', 'ETH_USDT', 'SOL', 'TRX_USDT', 'XMR'] }));
+  ({ variantId } = await createVariant(h, store.live, {
+    deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } },
+    price: 1000,
+    payment_methods: ['BTC', 'ETH', 'ETH_USDT', 'SOL', 'TRX_USDT', 'XMR'],
+  }));
 });
 afterAll(async () => {
   await h.close();
@@ -74,10 +78,17 @@ afterAll(async () => {
   await monero.close();
 });
 
-const api = (method: 'get' | 'put' | 'post', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+const api = (method: 'get' | 'put' | 'post', path: string, body?: object) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
 
 async function checkout(method: string) {
-  const id = (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: method, product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id as number;
+  const id = (
+    await api('post', '/invoices', {
+      customer_email: 'c@e.co',
+      payment_method: method,
+      product_variants: { [variantId]: { quantity: 1 } },
+    }).expect(200)
+  ).body.data.id as number;
   const res = await api('post', `/invoices/${id}/checkout`);
   if (res.status !== 200) throw new Error(`checkout: ${res.status} ${JSON.stringify(res.body)}`);
   const crypto = res.body.crypto as { address: string; amount_units: string };
@@ -85,10 +96,16 @@ async function checkout(method: string) {
 }
 
 const invoice = async (id: number) => (await api('get', `/invoices/${id}`).expect(200)).body.data;
-const untilStatus = (id: number, statuses: string[], timeoutMs = 20_000) => waitFor(() => invoice(id), (i) => statuses.includes(i.status.status.status), timeoutMs);
+const untilStatus = (id: number, statuses: string[], timeoutMs = 20_000) =>
+  waitFor(
+    () => invoice(id),
+    (i) => statuses.includes(i.status.status.status),
+    timeoutMs,
+  );
 const gateway = async (id: number) => (await invoice(id)).payment.gateway.data;
 const untilGateway = (id: number, done: (g: Record<string, unknown>) => boolean) => waitFor(() => gateway(id), done, 20_000);
-const events = (type: string) => h.db.selectFrom('events').select('data').where('store_id', '=', store.id).where('type', '=', type).execute();
+const events = (type: string) =>
+  h.db.selectFrom('events').select('data').where('store_id', '=', store.id).where('type', '=', type).execute();
 
 describe('crypto payments (BTC through Esplora)', () => {
   it('settles an exact payment once it has enough confirmations, and delivers', async () => {
@@ -99,9 +116,21 @@ describe('crypto payments (BTC through Esplora)', () => {
     expect((await invoice(id)).status.status.status).toBe('PENDING');
     esplora.mine(2);
     const done = await untilStatus(id, ['COMPLETED']);
-    expect(done.payment.gateway.data).toMatchObject({ status: 'PAID', received_units: '20000', confirmations: 2, transactions: [expect.objectContaining({ txid, amount: '0.00020000', confirmations: 2 })] });
+    expect(done.payment.gateway.data).toMatchObject({
+      status: 'PAID',
+      received_units: '20000',
+      confirmations: 2,
+      transactions: [expect.objectContaining({ txid, amount: '0.00020000', confirmations: 2 })],
+    });
     // Nothing is watched any more: a push about this invoice is refused.
-    await waitFor(() => h.temporal.client.workflow.getHandle(`crypto-${id}`).describe().then((d) => d.status.name), (s) => s === 'COMPLETED');
+    await waitFor(
+      () =>
+        h.temporal.client.workflow
+          .getHandle(`crypto-${id}`)
+          .describe()
+          .then((d) => d.status.name),
+      (s) => s === 'COMPLETED',
+    );
     const late = await api('post', `/invoices/${id}/crypto/observe`);
     expect([late.status, late.body.error.code]).toEqual([409, 'not_watching']);
   });
@@ -109,7 +138,13 @@ describe('crypto payments (BTC through Esplora)', () => {
   it('accepts a push about a watched invoice and refuses one about an unwatched invoice', async () => {
     const { id } = await checkout('BTC');
     expect((await api('post', `/invoices/${id}/crypto/observe`)).status).toBe(202);
-    const other = (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id;
+    const other = (
+      await api('post', '/invoices', {
+        customer_email: 'c@e.co',
+        payment_method: 'BTC',
+        product_variants: { [variantId]: { quantity: 1 } },
+      }).expect(200)
+    ).body.data.id;
     expect((await api('post', `/invoices/${other}/crypto/observe`)).status).toBe(409);
   });
 
@@ -128,7 +163,10 @@ describe('crypto payments (BTC through Esplora)', () => {
     esplora.pay(address, 20_000, { confirmed: true });
     esplora.mine(1);
     await untilStatus(id, ['COMPLETED']);
-    expect(await gateway(id)).toMatchObject({ received_units: '20000', transactions: [expect.objectContaining({ amount_units: '20000' })] });
+    expect(await gateway(id)).toMatchObject({
+      received_units: '20000',
+      transactions: [expect.objectContaining({ amount_units: '20000' })],
+    });
   });
 
   it('lets an underpayment be topped up: PARTIAL, then PAID', async () => {
@@ -173,7 +211,10 @@ describe('crypto payments (BTC through Esplora)', () => {
     await untilGateway(id, (g) => g.status === 'LATE_PAYMENT');
     const row = await h.db.selectFrom('invoices').select(['status', 'needs_attention']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'VOIDED', needs_attention: true });
-    expect((await events('delivery.needs_attention')).map((e) => e.data)).toContainEqual({ id, reason: 'crypto payment received after the invoice expired' });
+    expect((await events('delivery.needs_attention')).map((e) => e.data)).toContainEqual({
+      id,
+      reason: 'crypto payment received after the invoice expired',
+    });
   });
 
   it('voids an invoice still underpaid at expiry and flags what was received', async () => {
@@ -182,15 +223,35 @@ describe('crypto payments (BTC through Esplora)', () => {
     await untilStatus(id, ['PARTIAL']);
     await untilStatus(id, ['VOIDED'], (WINDOW_SECONDS + 10) * 1000);
     expect(await gateway(id)).toMatchObject({ status: 'UNDERPAID', received_units: '5000' });
-    expect((await events('delivery.needs_attention')).map((e) => e.data)).toContainEqual({ id, reason: 'crypto payment expired underpaid: 5000 of 20000 smallest BTC units received' });
+    expect((await events('delivery.needs_attention')).map((e) => e.data)).toContainEqual({
+      id,
+      reason: 'crypto payment expired underpaid: 5000 of 20000 smallest BTC units received',
+    });
   });
 });
 
 describe('crypto and affiliates', () => {
-  it("makes a referral paid in crypto payable at once (crypto money is final)", async () => {
-    await api('put', '/settings/affiliates', { enabled: true, auto_approve: true, commission: { type: 'PERCENTAGE', value: 10 }, payout_methods: ['BTC'] }).expect(200);
-    await api('post', '/affiliates/apply', { email: 'sat@aff.example', code: 'satoshi', payout_method: 'BTC', payout_details: 'bc1qexample' }).expect(200);
-    const id = (await api('post', '/invoices', { customer_email: 'c@e.co', payment_method: 'BTC', affiliate: 'satoshi', product_variants: { [variantId]: { quantity: 1 } } }).expect(200)).body.data.id as number;
+  it('makes a referral paid in crypto payable at once (crypto money is final)', async () => {
+    await api('put', '/settings/affiliates', {
+      enabled: true,
+      auto_approve: true,
+      commission: { type: 'PERCENTAGE', value: 10 },
+      payout_methods: ['BTC'],
+    }).expect(200);
+    await api('post', '/affiliates/apply', {
+      email: 'sat@aff.example',
+      code: 'satoshi',
+      payout_method: 'BTC',
+      payout_details: 'bc1qexample',
+    }).expect(200);
+    const id = (
+      await api('post', '/invoices', {
+        customer_email: 'c@e.co',
+        payment_method: 'BTC',
+        affiliate: 'satoshi',
+        product_variants: { [variantId]: { quantity: 1 } },
+      }).expect(200)
+    ).body.data.id as number;
     const { address } = (await api('post', `/invoices/${id}/checkout`).expect(200)).body.crypto;
     esplora.pay(address, 20_000, { confirmed: true });
     esplora.mine(1);
@@ -225,8 +286,13 @@ describe('crypto payments (EVM JSON-RPC)', () => {
     const short = units - 123_456n;
     evm.sendNative(ETH_ADDRESS, short);
     evm.mine(3);
-    const unmatched = await waitFor(() => events('crypto.payment_unmatched'), (e) => e.length > 0);
-    expect(unmatched.map((e) => e.data)).toEqual([expect.objectContaining({ method: 'ETH', address: ETH_ADDRESS, amount_units: short.toString() })]);
+    const unmatched = await waitFor(
+      () => events('crypto.payment_unmatched'),
+      (e) => e.length > 0,
+    );
+    expect(unmatched.map((e) => e.data)).toEqual([
+      expect.objectContaining({ method: 'ETH', address: ETH_ADDRESS, amount_units: short.toString() }),
+    ]);
     expect((await invoice(id)).status.status.status).toBe('PENDING');
     const kept = await h.db.selectFrom('crypto_unmatched_transfers').selectAll().where('store_id', '=', store.id).execute();
     expect(kept).toHaveLength(1);
@@ -269,7 +335,9 @@ describe('crypto payments (Monero through the store wallet server)', () => {
     const first = await checkout('XMR');
     const second = await checkout('XMR');
     expect(first.address).not.toBe(second.address);
-    const index = (await h.db.selectFrom('crypto_payments').select('derivation_index').where('invoice_id', '=', first.id).executeTakeFirstOrThrow()).derivation_index!;
+    const index = (
+      await h.db.selectFrom('crypto_payments').select('derivation_index').where('invoice_id', '=', first.id).executeTakeFirstOrThrow()
+    ).derivation_index!;
     expect(first.address).toBe(monero.subaddressFor(index));
     // $10 at $250: 0.04 XMR, 40 000 000 000 piconero.
     expect(first.units).toBe(40_000_000_000n);
@@ -277,7 +345,12 @@ describe('crypto payments (Monero through the store wallet server)', () => {
     await untilGateway(first.id, (g) => g.status === 'CONFIRMING' && g.confirmations === 0);
     monero.mine(3);
     await untilStatus(first.id, ['COMPLETED']);
-    expect(await gateway(first.id)).toMatchObject({ status: 'PAID', currency: 'XMR', amount: '0.040000000000', received_units: '40000000000' });
+    expect(await gateway(first.id)).toMatchObject({
+      status: 'PAID',
+      currency: 'XMR',
+      amount: '0.040000000000',
+      received_units: '40000000000',
+    });
     expect((await invoice(second.id)).status.status.status).toBe('PENDING');
   });
 });

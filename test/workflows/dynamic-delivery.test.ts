@@ -39,10 +39,18 @@ describe('dynamic (seller webhook) delivery', () => {
       const own = await guarded.createStore();
       await guarded.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', own.id).execute();
       const { variantId } = await createVariant(guarded, own.live, { deliverable: { types: ['DYNAMIC'], data: { webhook: seller.url } } });
-      const call = (method: 'get' | 'post' | 'patch', path: string, body?: object) => request(guarded.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${own.live}`).send(body);
-      const created = await call('post', '/invoices', { customer_email: 'b@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } });
+      const call = (method: 'get' | 'post' | 'patch', path: string, body?: object) =>
+        request(guarded.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${own.live}`).send(body);
+      const created = await call('post', '/invoices', {
+        customer_email: 'b@e.co',
+        payment_method: 'PAYPAL',
+        product_variants: { [variantId]: { quantity: 1 } },
+      });
       await call('patch', `/invoices/${created.body.data.id}/mark-completed`).expect(200);
-      const stuck = await waitFor(() => call('get', `/invoices/${created.body.data.id}`).then((r) => r.body.data), (b) => b.delivery.needs_attention);
+      const stuck = await waitFor(
+        () => call('get', `/invoices/${created.body.data.id}`).then((r) => r.body.data),
+        (b) => b.delivery.needs_attention,
+      );
       expect(stuck.delivery.steps[0].reason).toContain('loopback');
       expect(seller.received).toHaveLength(0);
     } finally {
@@ -52,17 +60,26 @@ describe('dynamic (seller webhook) delivery', () => {
   });
 
   it('posts the order signed with the store secret, keeps the reply and the reported stock', async () => {
-    const seller = await startSellerEndpoint([{ status: 200, body: JSON.stringify({ message: 'account: neo / trinity', stock: 41 }), contentType: 'application/json' }]);
+    const seller = await startSellerEndpoint([
+      { status: 200, body: JSON.stringify({ message: 'account: neo / trinity', stock: 41 }), contentType: 'application/json' },
+    ]);
     try {
       const { invoiceId, variantId } = await paidOrder(seller.url);
-      await waitFor(() => invoice(invoiceId), (b) => b.status.status.status === 'COMPLETED');
+      await waitFor(
+        () => invoice(invoiceId),
+        (b) => b.status.status.status === 'COMPLETED',
+      );
       expect(seller.received).toHaveLength(1);
       const [delivery] = seller.received;
       const secret = await storeWebhookSecret(h.db, SecretBox.fromConfig(h.config.secrets), store.id);
       expect(seller.verify(delivery!, secret)).toBe(true);
       expect(seller.verify({ ...delivery!, body: delivery!.body + ' ' }, secret)).toBe(false);
       expect(delivery!.idempotencyKey).toMatch(new RegExp(`^invoice-${invoiceId}/line-\\d+/dynamic$`));
-      expect(JSON.parse(delivery!.body)).toMatchObject({ event: 'order.delivery', invoice: { id: invoiceId, customer_email: 'buyer@example.com' }, product_variant: { id: variantId, quantity: 1 } });
+      expect(JSON.parse(delivery!.body)).toMatchObject({
+        event: 'order.delivery',
+        invoice: { id: invoiceId, customer_email: 'buyer@example.com' },
+        product_variant: { id: variantId, quantity: 1 },
+      });
       const deliverables = await api('get', `/invoices/${invoiceId}/deliverables`);
       expect(deliverables.body.data[0].deliverable.data.dynamic).toBe('account: neo / trinity');
       const variant = await h.db.selectFrom('product_variants').select('deliverable').where('id', '=', variantId).executeTakeFirstOrThrow();
@@ -76,12 +93,22 @@ describe('dynamic (seller webhook) delivery', () => {
   });
 
   it('retries a 5xx with backoff and takes a plain-text reply', async () => {
-    const seller = await startSellerEndpoint([{ status: 503, body: 'busy' }, { status: 200, body: 'LICENSE-XYZ' }]);
+    const seller = await startSellerEndpoint([
+      { status: 503, body: 'busy' },
+      { status: 200, body: 'LICENSE-XYZ' },
+    ]);
     try {
       const { invoiceId } = await paidOrder(seller.url);
-      const done = await waitFor(() => invoice(invoiceId), (b) => b.status.status.status === 'COMPLETED', 30_000);
+      const done = await waitFor(
+        () => invoice(invoiceId),
+        (b) => b.status.status.status === 'COMPLETED',
+        30_000,
+      );
       expect(done.delivery.steps[0]).toMatchObject({ kind: 'dynamic', status: 'delivered', attempts: 2 });
-      expect(seller.received.map((r) => r.idempotencyKey)).toEqual([seller.received[0]!.idempotencyKey, seller.received[0]!.idempotencyKey]);
+      expect(seller.received.map((r) => r.idempotencyKey)).toEqual([
+        seller.received[0]!.idempotencyKey,
+        seller.received[0]!.idempotencyKey,
+      ]);
       expect((await api('get', `/invoices/${invoiceId}/deliverables`)).body.data[0].deliverable.data.dynamic).toBe('LICENSE-XYZ');
     } finally {
       await seller.close();
@@ -92,7 +119,10 @@ describe('dynamic (seller webhook) delivery', () => {
     const seller = await startSellerEndpoint([{ status: 404, body: 'no such product' }]);
     try {
       const { invoiceId } = await paidOrder(seller.url);
-      const stuck = await waitFor(() => invoice(invoiceId), (b) => b.delivery.needs_attention);
+      const stuck = await waitFor(
+        () => invoice(invoiceId),
+        (b) => b.delivery.needs_attention,
+      );
       expect(stuck.delivery.steps[0]).toMatchObject({ kind: 'dynamic', status: 'failed', attempts: 1 });
       expect(stuck.delivery.steps[0].reason).toContain('404');
       await new Promise((r) => setTimeout(r, 2500));

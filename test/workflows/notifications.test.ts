@@ -17,7 +17,11 @@ async function startFakeDiscord() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posts, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    posts,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 let h: Harness;
@@ -36,16 +40,24 @@ afterAll(async () => {
   await smtp.close();
 });
 
-const api = (method: 'get' | 'post' | 'delete', path: string, body?: object) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+const api = (method: 'get' | 'post' | 'delete', path: string, body?: object) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
 
 describe('store notifications', () => {
   it('sends subscribed events to a Discord channel and by e-mail', async () => {
-    const hook = await api('post', '/notifications', { kind: 'discord', webhook_url: 'https://discord.com/api/webhooks/123/abc-TOKEN', events: ['product.created'] });
+    const hook = await api('post', '/notifications', {
+      kind: 'discord',
+      webhook_url: 'https://discord.com/api/webhooks/123/abc-TOKEN',
+      events: ['product.created'],
+    });
     expect(hook.status).toBe(201);
     expect(hook.body.data.target).toBe('…-TOKEN');
     await api('post', '/notifications', { kind: 'email', to: ['owner@shop.test'], events: ['product.created'] }).expect(201);
     const product = await api('post', '/products', { title: 'Notify me', description: 'd', visibility: 'PUBLIC' });
-    await waitFor(() => Promise.resolve(discord.posts.length + smtp.mails.length), (n) => n >= 2);
+    await waitFor(
+      () => Promise.resolve(discord.posts.length + smtp.mails.length),
+      (n) => n >= 2,
+    );
     expect(discord.posts[0]!.path).toBe('/api/webhooks/123/abc-TOKEN');
     expect(discord.posts[0]!.body.embeds![0]!.title).toBe('product.created');
     expect(discord.posts[0]!.body.embeds![0]!.description).toContain(`id: ${product.body.data.id}`);
@@ -59,7 +71,17 @@ describe('store notifications', () => {
     expect((await api('post', `/notifications/${channel.id}/test`)).body).toEqual({ data: { sent: true } });
     expect(smtp.mails.length).toBe(before + 1);
     expect(smtp.mails.at(-1)!.raw).toContain('Sellflow test notification');
-    expect((await api('post', '/notifications', { kind: 'discord', webhook_url: 'https://evil.example/api/webhooks/1/x', events: ['order.paid'] })).status).toBe(422);
-    expect((await api('post', '/notifications', { kind: 'email', to: ['not an address'], events: ['order.paid'] })).body.error.param).toBe('to.0');
+    expect(
+      (
+        await api('post', '/notifications', {
+          kind: 'discord',
+          webhook_url: 'https://evil.example/api/webhooks/1/x',
+          events: ['order.paid'],
+        })
+      ).status,
+    ).toBe(422);
+    expect((await api('post', '/notifications', { kind: 'email', to: ['not an address'], events: ['order.paid'] })).body.error.param).toBe(
+      'to.0',
+    );
   });
 });

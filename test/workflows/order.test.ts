@@ -15,13 +15,21 @@ const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) =>
   request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
 
 async function invoiceFor(variantId: number, quantity = 1, extra: object = {}) {
-  const res = await api('post', '/invoices', { customer_email: 'Buyer@Example.com', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity } }, ...extra });
+  const res = await api('post', '/invoices', {
+    customer_email: 'Buyer@Example.com',
+    payment_method: 'PAYPAL',
+    product_variants: { [variantId]: { quantity } },
+    ...extra,
+  });
   if (res.status !== 200) throw new Error(JSON.stringify(res.body));
   return res.body.data;
 }
 
 const statusOf = async (id: number) => (await api('get', `/invoices/${id}`)).body.data;
-const untilStatus = (id: number, status: string | ((b: { status: { status: { status: string } }; delivery: { needs_attention: boolean } }) => boolean)) =>
+const untilStatus = (
+  id: number,
+  status: string | ((b: { status: { status: { status: string } }; delivery: { needs_attention: boolean } }) => boolean),
+) =>
   waitFor(
     () => statusOf(id),
     (b) => (typeof status === 'string' ? b.status.status.status === status : status(b)),
@@ -30,7 +38,10 @@ const untilStatus = (id: number, status: string | ((b: { status: { status: { sta
 describe('order workflow', () => {
   it('delivers serials, license keys and static text after manual completion, then completes', async () => {
     const { variantId } = await createVariant(h, store.live, {
-      deliverable: { types: ['TEXT', 'LICENSE_KEY', 'MANUAL'], data: { serials: 'S-1,S-2,S-3', comment: 'Welcome!', license_key: { prefix: 'PRO', limit: 2, expires_in_days: 30 } } },
+      deliverable: {
+        types: ['TEXT', 'LICENSE_KEY', 'MANUAL'],
+        data: { serials: 'S-1,S-2,S-3', comment: 'Welcome!', license_key: { prefix: 'PRO', limit: 2, expires_in_days: 30 } },
+      },
       price: 1500,
       bulk_discount: [{ minimum_purchase_amount: 2, discount_percentage: 10 }],
     });
@@ -58,7 +69,11 @@ describe('order workflow', () => {
     expect(line.deliverable.data.license_keys[0]).toMatch(/^PRO-[A-Z2-9]{5}-[A-Z2-9]{5}-[A-Z2-9]{5}-[A-Z2-9]{5}$/);
     expect(line.deliverable.data.manual).toBe('Welcome!');
     const events = await h.db.selectFrom('events').select(['type', 'data']).where('store_id', '=', store.id).execute();
-    expect(events.filter((e) => e.type.startsWith('order.') && e.data.id === invoice.id).map((e) => e.type)).toEqual(['order.created', 'order.paid', 'order.completed']);
+    expect(events.filter((e) => e.type.startsWith('order.') && e.data.id === invoice.id).map((e) => e.type)).toEqual([
+      'order.created',
+      'order.paid',
+      'order.completed',
+    ]);
     const result = await h.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).result();
     expect(result).toEqual({ invoiceId: invoice.id, outcome: 'completed' });
 
@@ -110,7 +125,11 @@ describe('order workflow', () => {
     expect(failed.reason).toContain('Out of stock');
     const listed = await api('get', '/ops/stuck-orders');
     expect(listed.body.data.map((i: { id: number }) => i.id)).toContain(second.id);
-    const visible = await waitFor(() => api('get', '/ops/stuck-orders'), (r) => (r.body.temporal.workflow_ids ?? []).includes(workflowIds.order(second.id)), 20_000);
+    const visible = await waitFor(
+      () => api('get', '/ops/stuck-orders'),
+      (r) => (r.body.temporal.workflow_ids ?? []).includes(workflowIds.order(second.id)),
+      20_000,
+    );
     expect(visible.body.temporal.workflow_ids).toContain(workflowIds.order(second.id));
 
     await api('post', `/products/${productId}/variants/${variantId}/serials`, { serials: 'RESTOCKED' }).expect(201);
@@ -118,14 +137,19 @@ describe('order workflow', () => {
     expect(retry.status).toBe(202);
     const done = await untilStatus(second.id, 'COMPLETED');
     expect(done.delivery.needs_attention).toBe(false);
-    expect(done.delivery.steps.map((s: { kind: string; attempts: number }) => [s.kind, s.attempts])).toEqual([['serials', 2], ['manual', 1]]);
+    expect(done.delivery.steps.map((s: { kind: string; attempts: number }) => [s.kind, s.attempts])).toEqual([
+      ['serials', 2],
+      ['manual', 1],
+    ]);
     const deliverables = await api('get', `/invoices/${second.id}/deliverables`);
     expect(deliverables.body.data[0].deliverable.data.serials).toEqual(['RESTOCKED']);
     expect((await api('post', `/invoices/${second.id}/retry`, {})).status).toBe(409);
   });
 
   it('lets ops skip a failed step to finish the order', async () => {
-    const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT', 'MANUAL'], data: { serials: 'A', comment: 'hi' } } });
+    const { variantId } = await createVariant(h, store.live, {
+      deliverable: { types: ['TEXT', 'MANUAL'], data: { serials: 'A', comment: 'hi' } },
+    });
     const a = await invoiceFor(variantId);
     const b = await invoiceFor(variantId);
     await api('patch', `/invoices/${a.id}/mark-completed`);
@@ -134,7 +158,10 @@ describe('order workflow', () => {
     await untilStatus(b.id, (x) => x.delivery.needs_attention);
     expect((await api('post', `/invoices/${b.id}/skip`, { step: 'serials' })).status).toBe(202);
     const done = await untilStatus(b.id, 'COMPLETED');
-    expect(done.delivery.steps.map((s: { kind: string; status: string }) => [s.kind, s.status])).toEqual([['serials', 'skipped'], ['manual', 'delivered']]);
+    expect(done.delivery.steps.map((s: { kind: string; status: string }) => [s.kind, s.status])).toEqual([
+      ['serials', 'skipped'],
+      ['manual', 'delivered'],
+    ]);
   });
 
   it('completes a zero-total invoice at checkout, and refuses checkout without a gateway', async () => {
@@ -157,7 +184,9 @@ describe('order workflow', () => {
     expect(early.status).toBe(409);
     await api('patch', `/invoices/${pending.id}/mark-completed`).expect(200);
     await untilStatus(pending.id, 'COMPLETED');
-    expect((await api('patch', `/invoices/${pending.id}/issue-replacement`, { product_variants: [999_999] })).body.error.code).toBe('not_in_invoice');
+    expect((await api('patch', `/invoices/${pending.id}/issue-replacement`, { product_variants: [999_999] })).body.error.code).toBe(
+      'not_in_invoice',
+    );
     const replacement = await api('patch', `/invoices/${pending.id}/issue-replacement`, { product_variants: [variantId] });
     expect(replacement.status).toBe(200);
     expect(replacement.body).toMatchObject({ replacement_of: pending.id, customer_information: { email: 'buyer@example.com' } });
@@ -184,7 +213,9 @@ describe('order workflow', () => {
     const stuck = settled.filter((b) => b.delivery.needs_attention);
     expect(stuck).toHaveLength(100);
     expect(stuck.every((b) => b.delivery.steps[0].reason.startsWith('Out of stock'))).toBe(true);
-    const delivered = (await Promise.all(completed.map((b) => api('get', `/invoices/${b.id}/deliverables`)))).flatMap((r) => r.body.data[0].deliverable.data.serials);
+    const delivered = (await Promise.all(completed.map((b) => api('get', `/invoices/${b.id}/deliverables`)))).flatMap(
+      (r) => r.body.data[0].deliverable.data.serials,
+    );
     expect(delivered).toHaveLength(200);
     expect(new Set(delivered)).toEqual(new Set(serials));
   }, 240_000);
@@ -203,7 +234,12 @@ describe('order workflow', () => {
     expect((await api('get', `/invoices/${invoice.id}/deliverables`)).body.data[0].deliverable.data.serials).toEqual(['D-1']);
     const paid = await h.db.selectFrom('events').select('data').where('type', '=', 'order.paid').execute();
     expect(paid.filter((e) => e.data.id === invoice.id)).toHaveLength(1);
-    const claimed = await h.db.selectFrom('variant_serials').select('value').where('variant_id', '=', variantId).where('status', '=', 'SOLD').execute();
+    const claimed = await h.db
+      .selectFrom('variant_serials')
+      .select('value')
+      .where('variant_id', '=', variantId)
+      .where('status', '=', 'SOLD')
+      .execute();
     expect(claimed).toEqual([{ value: 'D-1' }]);
   });
 });

@@ -73,10 +73,26 @@ async function orderFixture(db: Db, slug: string) {
   const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
   const variantId = await db.transaction().execute(async (trx) => {
     const productId = await createProduct(trx, actor, { title: 'Recorded' });
-    return writeVariant(trx, actor, { productId }, { priceCents: 100, currency: 'USD', paymentMethods: ['PAYPAL'], deliverable: { types: ['TEXT', 'MANUAL'], serials: 'ONE', comment: 'hi' } });
+    return writeVariant(
+      trx,
+      actor,
+      { productId },
+      {
+        priceCents: 100,
+        currency: 'USD',
+        paymentMethods: ['PAYPAL'],
+        deliverable: { types: ['TEXT', 'MANUAL'], serials: 'ONE', comment: 'hi' },
+      },
+    );
   });
   const invoice = async () => {
-    const id = await db.transaction().execute((trx) => createInvoice(trx, actor, { customerEmail: 'r@e.co', paymentMethod: 'PAYPAL', lines: [{ variantId, quantity: 1, additionalInformation: {} }] }));
+    const id = await db.transaction().execute((trx) =>
+      createInvoice(trx, actor, {
+        customerEmail: 'r@e.co',
+        paymentMethod: 'PAYPAL',
+        lines: [{ variantId, quantity: 1, additionalInformation: {} }],
+      }),
+    );
     return db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at']).where('id', '=', id).executeTakeFirstOrThrow();
   };
   return { actor, variantId, invoice };
@@ -91,7 +107,10 @@ async function pay(ctx: ScenarioContext, workflows: OrderWorkflows, invoice: Ord
 async function receiver(status: number) {
   const server = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(status).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 async function webhookScenario(ctx: ScenarioContext, slug: string, status: number): Promise<string> {
@@ -100,11 +119,27 @@ async function webhookScenario(ctx: ScenarioContext, slug: string, status: numbe
     const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
     await ctx.db
       .insertInto('webhook_endpoints')
-      .values({ store_id: created.store.id, livemode: true, url: target.url, description: null, events: ['product.created'], secret_sealed: ctx.secrets.seal('whsec_recorded'), paused_at: null, deleted_at: null })
+      .values({
+        store_id: created.store.id,
+        livemode: true,
+        url: target.url,
+        description: null,
+        events: ['product.created'],
+        secret_sealed: ctx.secrets.seal('whsec_recorded'),
+        paused_at: null,
+        deleted_at: null,
+      })
       .execute();
-    await ctx.db.transaction().execute((trx) => createProduct(trx, { storeId: created.store.id, storeSlug: slug, livemode: true }, { title: 'Hooked' }));
+    await ctx.db
+      .transaction()
+      .execute((trx) => createProduct(trx, { storeId: created.store.id, storeSlug: slug, livemode: true }, { title: 'Hooked' }));
     for (let i = 0; i < 100; i += 1) {
-      const delivery = await ctx.db.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id').select(['webhook_deliveries.event_id', 'webhook_deliveries.endpoint_id', 'webhook_deliveries.status']).where('webhook_endpoints.store_id', '=', created.store.id).executeTakeFirst();
+      const delivery = await ctx.db
+        .selectFrom('webhook_deliveries')
+        .innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
+        .select(['webhook_deliveries.event_id', 'webhook_deliveries.endpoint_id', 'webhook_deliveries.status'])
+        .where('webhook_endpoints.store_id', '=', created.store.id)
+        .executeTakeFirst();
       if (delivery && delivery.status !== 'pending') return workflowIds.webhookDelivery(delivery.event_id, delivery.endpoint_id);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -119,25 +154,53 @@ async function subscriptionFixture(ctx: ScenarioContext, slug: string, periodSec
   const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
   const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
   await ctx.db.updateTable('stores').set({ subscription_grace_seconds: 1 }).where('id', '=', actor.storeId).execute();
-  await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'STRIPE', true, { secret_key: 'sk_live_recorded', webhook_secret: 'whsec_recorded' });
+  await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'STRIPE', true, {
+    secret_key: 'sk_live_recorded',
+    webhook_secret: 'whsec_recorded',
+  });
   const variantId = await ctx.db.transaction().execute(async (trx) => {
     const productId = await createProduct(trx, actor, { title: 'Recorded plan' });
-    return writeVariant(trx, actor, { productId }, {
-      priceCents: 500, currency: 'USD', paymentMethods: ['STRIPE'], deliverable: { types: ['LICENSE_KEY'] },
-      pricingType: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' },
-    });
+    return writeVariant(
+      trx,
+      actor,
+      { productId },
+      {
+        priceCents: 500,
+        currency: 'USD',
+        paymentMethods: ['STRIPE'],
+        deliverable: { types: ['LICENSE_KEY'] },
+        pricingType: 'SUBSCRIPTION',
+        frequency: { value: 1, interval: 'MONTH' },
+      },
+    );
   });
-  const invoiceId = await ctx.db.transaction().execute((trx) => createInvoice(trx, actor, { customerEmail: 's@e.co', paymentMethod: 'STRIPE', lines: [{ variantId, quantity: 1, additionalInformation: {} }] }));
+  const invoiceId = await ctx.db.transaction().execute((trx) =>
+    createInvoice(trx, actor, {
+      customerEmail: 's@e.co',
+      paymentMethod: 'STRIPE',
+      lines: [{ variantId, quantity: 1, additionalInformation: {} }],
+    }),
+  );
   const session = await new StripeGateway(ctx.stripe.url).createCheckoutSession('sk_live_recorded', {
-    invoiceId, storeId: actor.storeId, currency: 'USD', lineItems: [{ name: 'plan', unitAmountCents: 500, quantity: 1 }], customerEmail: 's@e.co',
-    successUrl: 'https://example.com/ok', cancelUrl: 'https://example.com/no', recurring: { interval: 'MONTH', intervalCount: 1 },
+    invoiceId,
+    storeId: actor.storeId,
+    currency: 'USD',
+    lineItems: [{ name: 'plan', unitAmountCents: 500, quantity: 1 }],
+    customerEmail: 's@e.co',
+    successUrl: 'https://example.com/ok',
+    cancelUrl: 'https://example.com/no',
+    recurring: { interval: 'MONTH', intervalCount: 1 },
   });
   // Recorded as the checkout route does: its events are matched to the invoice by it.
   await recordCheckoutSession(ctx.db, invoiceId, session);
   const paid = ctx.stripe.completeCheckout(session.id, periodSeconds);
   const deliver = async (event: Stripe.Event) => {
     const outcome = await applyStripeEvent(ctx.db, actor.storeId, event);
-    const row = await ctx.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', outcome.subscriptionId!).executeTakeFirstOrThrow();
+    const row = await ctx.db
+      .selectFrom('subscriptions')
+      .select(['id', 'store_id', 'status'])
+      .where('id', '=', outcome.subscriptionId!)
+      .executeTakeFirstOrThrow();
     await subscriptionChanged(ctx.temporal.client, ctx.taskQueue, row, event.type);
     return row;
   };
@@ -152,10 +215,26 @@ async function chargeWebhookScenario(ctx: ScenarioContext): Promise<string> {
   try {
     const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug: 'recorded-charge' }));
     const chargeId = await ctx.db.transaction().execute((trx) =>
-      createCharge(trx, { id: created.store.id, livemode: true }, { email: 'c@e.co', returnUrl: 'https://example.com/r', webhook: target.url, currency: 'USD', totalCents: 100, paymentMethods: ['PAYPAL'] }),
+      createCharge(
+        trx,
+        { id: created.store.id, livemode: true },
+        {
+          email: 'c@e.co',
+          returnUrl: 'https://example.com/r',
+          webhook: target.url,
+          currency: 'USD',
+          totalCents: 100,
+          paymentMethods: ['PAYPAL'],
+        },
+      ),
     );
     await ctx.db.transaction().execute((trx) => transitionInvoice(trx, chargeId, 'PAID', { also: { paid_at: new Date() } }));
-    const event = await ctx.db.selectFrom('events').select('id').where('type', '=', 'charge.updated').where('store_id', '=', created.store.id).executeTakeFirstOrThrow();
+    const event = await ctx.db
+      .selectFrom('events')
+      .select('id')
+      .where('type', '=', 'charge.updated')
+      .where('store_id', '=', created.store.id)
+      .executeTakeFirstOrThrow();
     const workflowId = `charge-webhook-${event.id}`;
     for (let i = 0; i < 100; i += 1) {
       try {
@@ -178,16 +257,29 @@ async function chargeWebhookScenario(ctx: ScenarioContext): Promise<string> {
 async function slackGrantScenario(ctx: ScenarioContext, slug: string) {
   const services = { db: ctx.db, secrets: ctx.secrets, config: ctx.community };
   const fixture = await orderFixture(ctx.db, slug);
-  const channel = `C${slug.replace(/[^a-z]/g, '').toUpperCase().slice(0, 9)}`;
+  const channel = `C${slug
+    .replace(/[^a-z]/g, '')
+    .toUpperCase()
+    .slice(0, 9)}`;
   ctx.slack.addChannel({ id: channel, name: slug, appIsMember: true });
-  await connectPlatform(services, fixture.actor.storeId, { platform: 'slack', token: ctx.slack.token, invite_url: 'https://join.slack.com/t/recorded/shared_invite/zt-1' });
+  await connectPlatform(services, fixture.actor.storeId, {
+    platform: 'slack',
+    token: ctx.slack.token,
+    invite_url: 'https://join.slack.com/t/recorded/shared_invite/zt-1',
+  });
   const space = await addSpace(services, fixture.actor.storeId, 'slack', channel);
-  await setVariantAccess(ctx.db, fixture.actor.storeId, fixture.variantId, [{ space_id: space.id, role_ids: [], linking_required: false, remove_on_expiry: true }]);
+  await setVariantAccess(ctx.db, fixture.actor.storeId, fixture.variantId, [
+    { space_id: space.id, role_ids: [], linking_required: false, remove_on_expiry: true },
+  ]);
   const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
   const invoice = await fixture.invoice();
   await workflows.start(invoice);
   await pay(ctx, workflows, invoice);
-  const grantStatus = async () => (await ctx.db.selectFrom('community_grants').select(['id', 'status']).where('invoice_id', '=', invoice.id).executeTakeFirst()) ?? { id: 0, status: 'none' };
+  const grantStatus = async () =>
+    (await ctx.db.selectFrom('community_grants').select(['id', 'status']).where('invoice_id', '=', invoice.id).executeTakeFirst()) ?? {
+      id: 0,
+      status: 'none',
+    };
   const until = async (status: string) => {
     for (let i = 0; i < 200 && (await grantStatus()).status !== status; i += 1) await new Promise((r) => setTimeout(r, 100));
     return grantStatus();
@@ -229,9 +321,14 @@ const scenarios: Scenario[] = [
     async run(ctx) {
       const sub = await subscriptionFixture(ctx, 'recorded-sub-cancel', 3600);
       await ctx.db.transaction().execute((trx) => requestCancellation(trx, sub.id, { cancelAtPeriodEnd: false, refundLastPayment: true }));
-      const row = await ctx.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', sub.id).executeTakeFirstOrThrow();
+      const row = await ctx.db
+        .selectFrom('subscriptions')
+        .select(['id', 'store_id', 'status'])
+        .where('id', '=', sub.id)
+        .executeTakeFirstOrThrow();
       await subscriptionChanged(ctx.temporal.client, ctx.taskQueue, row, 'cancel_requested');
-      for (let i = 0; i < 100 && ctx.stripe.subscription(sub.stripeId)!.status !== 'canceled'; i += 1) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && ctx.stripe.subscription(sub.stripeId)!.status !== 'canceled'; i += 1)
+        await new Promise((r) => setTimeout(r, 100));
       await sub.deliver(ctx.stripe.deletedEvent(sub.stripeId));
       await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
       return workflowIds.subscription(sub.id);
@@ -240,7 +337,11 @@ const scenarios: Scenario[] = [
   {
     name: 'subscription-reconciliation',
     async run(ctx) {
-      await ctx.temporal.client.workflow.execute('subscriptionReconciliation', { taskQueue: ctx.taskQueue, workflowId: 'subscription-reconciliation-recorded', args: [{ trigger: 'recorded' }] });
+      await ctx.temporal.client.workflow.execute('subscriptionReconciliation', {
+        taskQueue: ctx.taskQueue,
+        workflowId: 'subscription-reconciliation-recorded',
+        args: [{ trigger: 'recorded' }],
+      });
       return 'subscription-reconciliation-recorded';
     },
   },
@@ -250,7 +351,11 @@ const scenarios: Scenario[] = [
       const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug: 'recorded-affiliates' }));
       const workflowId = `payouts-${created.store.id}-recorded`;
       // No time given, as a schedule starts it: the run finds its own.
-      await ctx.temporal.client.workflow.execute('affiliatePayoutCycle', { taskQueue: ctx.taskQueue, workflowId, args: [{ storeId: created.store.id, trigger: 'schedule' }] });
+      await ctx.temporal.client.workflow.execute('affiliatePayoutCycle', {
+        taskQueue: ctx.taskQueue,
+        workflowId,
+        args: [{ storeId: created.store.id, trigger: 'schedule' }],
+      });
       return workflowId;
     },
   },
@@ -264,13 +369,28 @@ const scenarios: Scenario[] = [
       await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'BTC', true, { xpub: RECORDED_ZPUB });
       const variantId = await ctx.db.transaction().execute(async (trx) => {
         const productId = await createProduct(trx, actor, { title: 'Recorded crypto' });
-        return writeVariant(trx, actor, { productId }, { priceCents: 1000, currency: 'USD', paymentMethods: ['BTC'], deliverable: { types: ['MANUAL'], comment: 'hi' } });
+        return writeVariant(
+          trx,
+          actor,
+          { productId },
+          { priceCents: 1000, currency: 'USD', paymentMethods: ['BTC'], deliverable: { types: ['MANUAL'], comment: 'hi' } },
+        );
       });
-      const id = await ctx.db.transaction().execute((trx) => createInvoice(trx, actor, { customerEmail: 'r@e.co', paymentMethod: 'BTC', lines: [{ variantId, quantity: 1, additionalInformation: {} }] }));
+      const id = await ctx.db.transaction().execute((trx) =>
+        createInvoice(trx, actor, {
+          customerEmail: 'r@e.co',
+          paymentMethod: 'BTC',
+          lines: [{ variantId, quantity: 1, additionalInformation: {} }],
+        }),
+      );
       const invoice = await ctx.db.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       await new OrderWorkflows(ctx.temporal.client, ctx.taskQueue).start(invoice);
       await openCryptoPayment(ctx.db, ctx.secrets, ctx.crypto, invoice);
-      const { address } = await ctx.db.selectFrom('crypto_payments').select('address').where('invoice_id', '=', id).executeTakeFirstOrThrow();
+      const { address } = await ctx.db
+        .selectFrom('crypto_payments')
+        .select('address')
+        .where('invoice_id', '=', id)
+        .executeTakeFirstOrThrow();
       await startCryptoPaymentWorkflow(ctx.temporal.client, ctx.taskQueue, ctx.crypto, id);
       ctx.esplora.pay(address, 5_000, { confirmed: true });
       await new Promise((r) => setTimeout(r, 1500));
@@ -363,7 +483,14 @@ async function main(): Promise<void> {
   });
   installTemporalRuntimeLogger(createLogger('warn'));
   const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath });
-  const dev = await startDevServer({ binary: cli.path, port: await freePort(), uiPort: null, dbFile: path.join(dir, 't.sqlite'), namespace: 'default', logFile: path.join(dir, 't.log') });
+  const dev = await startDevServer({
+    binary: cli.path,
+    port: await freePort(),
+    uiPort: null,
+    dbFile: path.join(dir, 't.sqlite'),
+    namespace: 'default',
+    logFile: path.join(dir, 't.log'),
+  });
   const database = await openEmbedded(path.join(dir, 'pglite'), { own: true });
   await migrateToLatest(database.db);
   const connection = await connectWorker(config, dev.address);
@@ -375,10 +502,23 @@ async function main(): Promise<void> {
   try {
     await worker.runUntil(async () => {
       for (const scenario of scenarios.filter((s) => only.length === 0 || only.includes(s.name))) {
-        const workflowId = await scenario.run({ temporal, taskQueue, db: database.db, secrets: SecretBox.fromConfig(config.secrets), stripe, esplora, slack, crypto: config.crypto, community: config.community });
+        const workflowId = await scenario.run({
+          temporal,
+          taskQueue,
+          db: database.db,
+          secrets: SecretBox.fromConfig(config.secrets),
+          stripe,
+          esplora,
+          slack,
+          crypto: config.crypto,
+          community: config.community,
+        });
         const history = await temporal.client.workflow.getHandle(workflowId).fetchHistory();
         // The file name carries the workflow id the replayer needs: <scenario>--<workflowId>.json
-        fs.writeFileSync(path.join(out, `${scenario.name}--${workflowId}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n');
+        fs.writeFileSync(
+          path.join(out, `${scenario.name}--${workflowId}.json`),
+          JSON.stringify(JSON.parse(historyToJSON(history)), null, 2) + '\n',
+        );
         process.stdout.write(`recorded ${scenario.name} (${history.events?.length ?? 0} events)\n`);
       }
     });

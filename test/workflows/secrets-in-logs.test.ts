@@ -74,7 +74,11 @@ describe('the log of a full run', () => {
       .expect(200);
     secrets.uploadSignature = signatureOf(presign.body.url);
     const upload = new URL(presign.body.url);
-    await request(h.app).put(upload.pathname + upload.search).set('Content-Type', 'application/zip').send('zip-bytes').expect(200);
+    await request(h.app)
+      .put(upload.pathname + upload.search)
+      .set('Content-Type', 'application/zip')
+      .send('zip-bytes')
+      .expect(200);
     const deliverable = { types: ['DOWNLOADABLE'], data: { files: [presign.body.key] } };
     const { variantId } = await createVariant(h, store.live, { deliverable });
     const order = { customer_email: 'buyer@example.com', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } };
@@ -87,11 +91,17 @@ describe('the log of a full run', () => {
     );
     const downloadUrl = new URL(delivered[0].deliverable.data.delivered_files[0]);
     secrets.downloadSignature = signatureOf(downloadUrl.href);
-    const download = await request(h.app).get(downloadUrl.pathname + downloadUrl.search).responseType('blob').expect(200);
+    const download = await request(h.app)
+      .get(downloadUrl.pathname + downloadUrl.search)
+      .responseType('blob')
+      .expect(200);
     expect(Buffer.from(download.body).toString()).toBe('zip-bytes');
 
     // What went out to the endpoint was signed: those signatures stay out of the log too.
-    const [hook] = await waitFor(() => Promise.resolve(receiver.received), (r) => r.length >= 1);
+    const [hook] = await waitFor(
+      () => Promise.resolve(receiver.received),
+      (r) => r.length >= 1,
+    );
     secrets.sentSellSignature = String(hook!.headers['x-sell-signature']).replace(/^t=\d+,v1=/, '');
     secrets.sentSignature = String(hook!.headers.signature);
 

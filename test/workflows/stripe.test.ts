@@ -17,7 +17,6 @@ let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 const signer = new Stripe('sk_test_unused');
 
-
 beforeAll(async () => {
   const binary = await resolveGoTool(
     { name: 'stripe-mock', module: 'github.com/stripe/stripe-mock@v0.203.0', configuredVariable: 'STRIPE_MOCK_PATH' },
@@ -40,7 +39,11 @@ const api = (method: 'get' | 'post' | 'patch' | 'put', path: string, body?: obje
 function webhook(event: object, secret = WEBHOOK_SECRET) {
   const payload = JSON.stringify(event);
   const header = signer.webhooks.generateTestHeaderString({ payload, secret });
-  return request(h.app).post(`/webhooks/stripe/${store.slug}`).set('Stripe-Signature', header).set('Content-Type', 'application/json').send(payload);
+  return request(h.app)
+    .post(`/webhooks/stripe/${store.slug}`)
+    .set('Stripe-Signature', header)
+    .set('Content-Type', 'application/json')
+    .send(payload);
 }
 
 interface Paying {
@@ -86,15 +89,35 @@ describe('Stripe gateway', () => {
   it('stores keys sealed and shows only their last characters', async () => {
     const bad = await api('put', '/settings/payment-methods/STRIPE', { secret_key: 'pk_live_nope' });
     expect(bad.status).toBe(422);
-    const saved = await api('put', '/settings/payment-methods/STRIPE', { test_secret_key: 'sk_test_123456789', secret_key: 'sk_live_abcdefgh', webhook_secret: WEBHOOK_SECRET });
-    expect(saved.body.data).toEqual({ method: 'STRIPE', enabled: true, secret_key: '…efgh', test_secret_key: '…6789', webhook_secret: '…t123' });
+    const saved = await api('put', '/settings/payment-methods/STRIPE', {
+      test_secret_key: 'sk_test_123456789',
+      secret_key: 'sk_live_abcdefgh',
+      webhook_secret: WEBHOOK_SECRET,
+    });
+    expect(saved.body.data).toEqual({
+      method: 'STRIPE',
+      enabled: true,
+      secret_key: '…efgh',
+      test_secret_key: '…6789',
+      webhook_secret: '…t123',
+    });
     const row = await h.db.selectFrom('payment_gateways').select('settings_sealed').executeTakeFirstOrThrow();
     expect(row.settings_sealed).not.toContain('sk_test_123456789');
   });
 
   it('opens a Checkout Session for the invoice, then a signed checkout.session.completed pays and delivers it once', async () => {
-    const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: 'ST-1,ST-2' } }, price: 1999 });
-    const invoice = (await api('post', '/invoices', { customer_email: 's@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } }, store.test)).body.data;
+    const { variantId } = await createVariant(h, store.live, {
+      deliverable: { types: ['TEXT'], data: { serials: 'ST-1,ST-2' } },
+      price: 1999,
+    });
+    const invoice = (
+      await api(
+        'post',
+        '/invoices',
+        { customer_email: 's@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } },
+        store.test,
+      )
+    ).body.data;
     expect(invoice.livemode).toBe(false);
     const checkout = await api('post', `/invoices/${invoice.id}/checkout`, undefined, store.test);
     expect(checkout.status).toBe(200);
@@ -112,7 +135,10 @@ describe('Stripe gateway', () => {
       outcome: 'paid',
       reason: null,
     });
-    const done = await waitFor(() => api('get', `/invoices/${invoice.id}`, undefined, store.test).then((r) => r.body.data), (b) => b.status.status.status === 'COMPLETED');
+    const done = await waitFor(
+      () => api('get', `/invoices/${invoice.id}`, undefined, store.test).then((r) => r.body.data),
+      (b) => b.status.status.status === 'COMPLETED',
+    );
     expect(done.payment.gateway.data.transaction_id).toBe('pi_123');
     const again = await webhook(event);
     expect(again.body.duplicate).toBe(true);
@@ -139,16 +165,37 @@ describe('Stripe gateway', () => {
       deliverable: { types: ['MANUAL'], data: { comment: 'welcome' } },
       pricing: { humble: false, price: { price: 900, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 2, interval: 'WEEK' } },
     });
-    const invoice = (await api('post', '/invoices', { customer_email: 'sub@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } }, store.test)).body.data;
+    const invoice = (
+      await api(
+        'post',
+        '/invoices',
+        { customer_email: 'sub@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } },
+        store.test,
+      )
+    ).body.data;
     const checkout = await api('post', `/invoices/${invoice.id}/checkout`, undefined, store.test);
     expect(checkout.status).toBe(200);
     expect(checkout.body.payment_url).toMatch(/^https:\/\//);
     // A subscription is bought alone, and only through a gateway that bills every period.
     const { variantId: oneOff } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
-    const mixed = await api('post', '/invoices', { customer_email: 'sub@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 }, [oneOff]: { quantity: 1 } } }, store.test);
+    const mixed = await api(
+      'post',
+      '/invoices',
+      {
+        customer_email: 'sub@e.co',
+        payment_method: 'STRIPE',
+        product_variants: { [variantId]: { quantity: 1 }, [oneOff]: { quantity: 1 } },
+      },
+      store.test,
+    );
     expect(mixed.status).toBe(422);
     expect(mixed.body.error.code).toBe('subscription_not_alone');
-    const paypal = await api('post', '/invoices', { customer_email: 'sub@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } }, store.test);
+    const paypal = await api(
+      'post',
+      '/invoices',
+      { customer_email: 'sub@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } },
+      store.test,
+    );
     expect(paypal.status).toBe(422);
     expect(paypal.body.error.param).toBe('payment_method');
   });
@@ -187,7 +234,13 @@ describe('Stripe gateway', () => {
 
   it('refuses a bad or missing signature and leaves the invoice alone', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
-    const invoice = (await api('post', '/invoices', { customer_email: 'x@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } })).body.data;
+    const invoice = (
+      await api('post', '/invoices', {
+        customer_email: 'x@e.co',
+        payment_method: 'STRIPE',
+        product_variants: { [variantId]: { quantity: 1 } },
+      })
+    ).body.data;
     const paying = { id: invoice.id, livemode: true, sessionId: 'cs_never_opened', totalCents: 1000 };
     const forged = await webhook(sessionCompleted('evt_forged', paying, 'pi_x'), 'whsec_wrongsecret');
     expect(forged.status).toBe(400);

@@ -61,9 +61,13 @@ interface SubscriptionBody {
 const subscription = async (id: number): Promise<SubscriptionBody> => (await api('get', `/subscriptions/${id}`).expect(200)).body.data;
 const until = (id: number, done: (s: SubscriptionBody) => boolean, timeoutMs = 30_000) => waitFor(() => subscription(id), done, timeoutMs);
 const eventsOf = async (type: string, subscriptionId: number) =>
-  (await h.db.selectFrom('events').select('data').where('type', '=', type).where('store_id', '=', store.id).execute()).filter((e) => e.data.id === subscriptionId);
-const keysOf = (invoiceId: number) => h.db.selectFrom('license_keys').select(['active', 'expires_at', 'subscription_id']).where('invoice_id', '=', invoiceId).execute();
-const periodEnd = (stripeSubscription: string) => new Date(stripe.subscription(stripeSubscription)!.current_period_end * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  (await h.db.selectFrom('events').select('data').where('type', '=', type).where('store_id', '=', store.id).execute()).filter(
+    (e) => e.data.id === subscriptionId,
+  );
+const keysOf = (invoiceId: number) =>
+  h.db.selectFrom('license_keys').select(['active', 'expires_at', 'subscription_id']).where('invoice_id', '=', invoiceId).execute();
+const periodEnd = (stripeSubscription: string) =>
+  new Date(stripe.subscription(stripeSubscription)!.current_period_end * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 const subscribe = (periodSeconds: number, order?: EventName[]) => subscribeThrough(h, store.live, stripe, webhook, periodSeconds, order);
 
@@ -85,7 +89,14 @@ describe('subscriptions', () => {
     // The first invoice is paid before Stripe tells us about the checkout: either creates the record.
     const sub = await subscribe(6, ['invoicePaid', 'checkoutCompleted', 'created']);
     let record = await subscription(sub.id);
-    expect(record).toMatchObject({ status: 'ACTIVE', provider: 'stripe', subscription_id: sub.stripeId, customer_email: 'buyer@example.com', cancel_at_period_end: false, cancellation_in_progress: false });
+    expect(record).toMatchObject({
+      status: 'ACTIVE',
+      provider: 'stripe',
+      subscription_id: sub.stripeId,
+      customer_email: 'buyer@example.com',
+      cancel_at_period_end: false,
+      cancellation_in_progress: false,
+    });
     expect(record.current_period_end).toBe(periodEnd(sub.stripeId));
     expect((await keysOf(sub.invoiceId))[0]).toMatchObject({ active: true, subscription_id: sub.id });
     expect((await api('get', `/invoices/${sub.invoiceId}`)).body.data.subscription_id).toBe(sub.id);
@@ -107,13 +118,17 @@ describe('subscriptions', () => {
     // Visibility is eventually consistent, and a fresh run answers queries once it has read the record.
     const listRuns = async () => {
       const statuses: string[] = [];
-      for await (const execution of h.temporal.client.workflow.list({ query: `WorkflowId = '${workflowIds.subscription(sub.id)}'` })) statuses.push(execution.status.name);
+      for await (const execution of h.temporal.client.workflow.list({ query: `WorkflowId = '${workflowIds.subscription(sub.id)}'` }))
+        statuses.push(execution.status.name);
       return statuses;
     };
     const runs = await waitFor(listRuns, (statuses) => statuses.includes('CONTINUED_AS_NEW'));
     expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(1);
     const handle = h.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id));
-    const state = await waitFor(() => handle.query<{ status: string; step: string }>('subscriptionState'), (s) => s.status !== 'unknown');
+    const state = await waitFor(
+      () => handle.query<{ status: string; step: string }>('subscriptionState'),
+      (s) => s.status !== 'unknown',
+    );
     expect(state).toMatchObject({ status: 'ACTIVE', step: 'wait' });
 
     // No fourth renewal and none reported failed: after period end + 2 s grace, Stripe is asked
@@ -121,12 +136,27 @@ describe('subscriptions', () => {
     record = await until(sub.id, (s) => s.status === 'EXPIRED', 30_000);
     expect(record.end_reason).toBe('unpaid');
     expect(Date.parse(record.ended_at as string)).toBeGreaterThanOrEqual(Date.parse(record.current_period_end as string) + 5000);
-    expect(stripe.requests.filter((r) => r.method === 'GET' && r.path === `/v1/subscriptions/${sub.stripeId}`).length).toBeGreaterThanOrEqual(1);
-    await waitFor(() => keysOf(sub.invoiceId), (keys) => keys.every((k) => !k.active));
+    expect(
+      stripe.requests.filter((r) => r.method === 'GET' && r.path === `/v1/subscriptions/${sub.stripeId}`).length,
+    ).toBeGreaterThanOrEqual(1);
+    await waitFor(
+      () => keysOf(sub.invoiceId),
+      (keys) => keys.every((k) => !k.active),
+    );
     expect(await eventsOf('subscription.canceled', sub.id)).toHaveLength(1);
     // Stripe must stop billing it too, and the workflow is done.
-    await waitFor(async () => stripe.subscription(sub.stripeId)!.status, (s) => s === 'canceled');
-    await waitFor(() => h.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).describe().then((d) => d.status.name), (s) => s === 'COMPLETED');
+    await waitFor(
+      async () => stripe.subscription(sub.stripeId)!.status,
+      (s) => s === 'canceled',
+    );
+    await waitFor(
+      () =>
+        h.temporal.client.workflow
+          .getHandle(workflowIds.subscription(sub.id))
+          .describe()
+          .then((d) => d.status.name),
+      (s) => s === 'COMPLETED',
+    );
 
     // A late renewal never resurrects it; it is flagged for a person instead.
     const late = stripe.renew(sub.stripeId);
@@ -152,7 +182,10 @@ describe('subscriptions', () => {
     const ended = await until(sub.id, (s) => s.status === 'CANCELED');
     expect(ended.end_reason).toBe('canceled_at_period_end');
     expect(Date.parse(ended.ended_at as string)).toBeLessThan(Date.parse(ended.current_period_end as string) + 60_000);
-    await waitFor(() => keysOf(sub.invoiceId), (keys) => keys.every((k) => !k.active));
+    await waitFor(
+      () => keysOf(sub.invoiceId),
+      (keys) => keys.every((k) => !k.active),
+    );
     await webhook(stripe.deletedEvent(sub.stripeId));
     expect(await eventsOf('subscription.canceled', sub.id)).toHaveLength(1);
     expect((await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false })).status).toBe(409);
@@ -161,13 +194,27 @@ describe('subscriptions', () => {
   it('cancels now with a full refund: revokes at once, refunds exactly once, and the webhook confirms', async () => {
     await grace(60);
     const sub = await subscribe(3600);
-    const response = await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false, refund_last_payment: true }).expect(200);
+    const response = await api('patch', `/subscriptions/${sub.id}/cancel`, {
+      cancel_at_period_end: false,
+      refund_last_payment: true,
+    }).expect(200);
     expect(response.body.data).toMatchObject({ status: 'ACTIVE', cancellation_in_progress: true });
-    expect((await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false })).body.error.code).toBe('cancellation_in_progress');
+    expect((await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false })).body.error.code).toBe(
+      'cancellation_in_progress',
+    );
 
-    await waitFor(async () => stripe.subscription(sub.stripeId)!.status, (s) => s === 'canceled');
-    await waitFor(() => keysOf(sub.invoiceId), (keys) => keys.every((k) => !k.active));
-    await waitFor(async () => stripe.refunds.filter((r) => r.metadata.subscription_id === String(sub.id)), (r) => r.length === 1);
+    await waitFor(
+      async () => stripe.subscription(sub.stripeId)!.status,
+      (s) => s === 'canceled',
+    );
+    await waitFor(
+      () => keysOf(sub.invoiceId),
+      (keys) => keys.every((k) => !k.active),
+    );
+    await waitFor(
+      async () => stripe.refunds.filter((r) => r.metadata.subscription_id === String(sub.id)),
+      (r) => r.length === 1,
+    );
     expect(stripe.refunds.filter((r) => r.metadata.subscription_id === String(sub.id)).map((r) => r.amount)).toEqual([1500]);
 
     await webhook(stripe.deletedEvent(sub.stripeId));
@@ -185,19 +232,34 @@ describe('subscriptions', () => {
     await grace(60);
     const sub = await subscribe(1000);
     await new Promise((r) => setTimeout(r, 1500));
-    await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false, refund_last_payment: true, pro_rated_refund: true }).expect(200);
+    await api('patch', `/subscriptions/${sub.id}/cancel`, {
+      cancel_at_period_end: false,
+      refund_last_payment: true,
+      pro_rated_refund: true,
+    }).expect(200);
     const row = await h.db.selectFrom('subscriptions').select('cancel_request').where('id', '=', sub.id).executeTakeFirstOrThrow();
-    const payment = await h.db.selectFrom('subscription_payments').selectAll().where('subscription_id', '=', sub.id).executeTakeFirstOrThrow();
+    const payment = await h.db
+      .selectFrom('subscription_payments')
+      .selectAll()
+      .where('subscription_id', '=', sub.id)
+      .executeTakeFirstOrThrow();
     const expected = proratedRefundCents(1500, payment.period_start, payment.period_end, new Date(row.cancel_request!.requested_at));
     expect(expected).toBeLessThan(1500);
     expect(expected).toBeGreaterThan(1400);
 
-    const refunds = await waitFor(async () => stripe.refunds.filter((r) => r.metadata.subscription_id === String(sub.id)), (r) => r.length === 1);
+    const refunds = await waitFor(
+      async () => stripe.refunds.filter((r) => r.metadata.subscription_id === String(sub.id)),
+      (r) => r.length === 1,
+    );
     expect(refunds[0]!.amount).toBe(expected);
     // No customer.subscription.deleted is sent: after the 2 s window the workflow asks Stripe.
     const ended = await until(sub.id, (s) => s.status === 'CANCELED', 20_000);
     expect(ended.cancellation_in_progress).toBe(false);
-    const paymentAfter = await h.db.selectFrom('subscription_payments').select(['refunded_cents', 'provider_refund_id']).where('id', '=', payment.id).executeTakeFirstOrThrow();
+    const paymentAfter = await h.db
+      .selectFrom('subscription_payments')
+      .select(['refunded_cents', 'provider_refund_id'])
+      .where('id', '=', payment.id)
+      .executeTakeFirstOrThrow();
     expect(paymentAfter).toEqual({ refunded_cents: expected, provider_refund_id: refunds[0]!.id });
   });
 
@@ -211,9 +273,15 @@ describe('subscriptions', () => {
     await webhook(failure.events.invoice);
     await until(sub.id, (s) => s.status === 'PAST_DUE');
     expect(await eventsOf('subscription.payment_failed', sub.id)).toHaveLength(1);
-    const mail = await waitFor(async () => smtp.mails.filter((m) => m.to.includes('buyer@example.com') && /payment failed/.test(m.raw)), (m) => m.length >= 1);
+    const mail = await waitFor(
+      async () => smtp.mails.filter((m) => m.to.includes('buyer@example.com') && /payment failed/.test(m.raw)),
+      (m) => m.length >= 1,
+    );
     expect(mail).toHaveLength(1);
-    const storeMail = await waitFor(async () => smtp.mails.filter((m) => m.to.includes('owner@store.test') && m.raw.includes(`id: ${sub.id}`)), (m) => m.length >= 1);
+    const storeMail = await waitFor(
+      async () => smtp.mails.filter((m) => m.to.includes('owner@store.test') && m.raw.includes(`id: ${sub.id}`)),
+      (m) => m.length >= 1,
+    );
     expect(storeMail[0]!.raw).toContain('subscription.payment_failed');
     expect((await keysOf(sub.invoiceId))[0]!.active).toBe(true);
 
@@ -242,12 +310,21 @@ describe('subscriptions', () => {
     await until(sub.id, (s) => s.status === 'PAST_DUE');
     const expired = await until(sub.id, (s) => s.status === 'EXPIRED', 30_000);
     expect(expired.end_reason).toBe('unpaid');
-    await waitFor(() => keysOf(sub.invoiceId), (keys) => keys.every((k) => !k.active));
+    await waitFor(
+      () => keysOf(sub.invoiceId),
+      (keys) => keys.every((k) => !k.active),
+    );
     // The license API shows the key expired with its subscription: it neither activates nor validates.
     const [key] = await h.db.selectFrom('license_keys').select(['id', 'key']).where('invoice_id', '=', sub.invoiceId).execute();
-    expect((await api('get', `/license-keys/${key!.id}`).expect(200)).body.data).toMatchObject({ status: 'EXPIRED', subscription_id: sub.id });
+    expect((await api('get', `/license-keys/${key!.id}`).expect(200)).body.data).toMatchObject({
+      status: 'EXPIRED',
+      subscription_id: sub.id,
+    });
     expect((await api('post', '/licenses/activate', { license_key: key!.key, instance_name: 'pc' })).status).toBe(409);
-    await waitFor(async () => stripe.subscription(sub.stripeId)!.status, (s) => s === 'canceled');
+    await waitFor(
+      async () => stripe.subscription(sub.stripeId)!.status,
+      (s) => s === 'canceled',
+    );
   });
 
   it('reconciliation restarts a lost workflow, adopts a cancellation Stripe made, and reports both', async () => {
@@ -267,25 +344,44 @@ describe('subscriptions', () => {
         expect.objectContaining({ subscription_id: drifted.id, problem: 'provider_canceled', action: 'canceled' }),
       ]),
     );
-    await waitFor(() => handle.describe().then((d) => d.status.name), (s) => s === 'RUNNING');
+    await waitFor(
+      () => handle.describe().then((d) => d.status.name),
+      (s) => s === 'RUNNING',
+    );
     const canceled = await until(drifted.id, (s) => s.status === 'CANCELED');
     expect(canceled.end_reason).toBe('canceled_by_provider');
-    await waitFor(() => keysOf(drifted.invoiceId), (keys) => keys.every((k) => !k.active));
-    const repaired = await h.db.selectFrom('events').select('data').where('type', '=', 'subscription.repaired').where('store_id', '=', store.id).execute();
+    await waitFor(
+      () => keysOf(drifted.invoiceId),
+      (keys) => keys.every((k) => !k.active),
+    );
+    const repaired = await h.db
+      .selectFrom('events')
+      .select('data')
+      .where('type', '=', 'subscription.repaired')
+      .where('store_id', '=', store.id)
+      .execute();
     expect(repaired.map((e) => e.data.problem)).toEqual(expect.arrayContaining(['missing_workflow', 'provider_canceled']));
 
     // Run again: nothing left to repair for these two.
     const again = (await api('post', '/ops/subscription-reconciliations').expect(200)).body.data;
-    expect(again.repairs.filter((r: { subscription_id: number }) => r.subscription_id === lost.id || r.subscription_id === drifted.id)).toEqual([]);
+    expect(
+      again.repairs.filter((r: { subscription_id: number }) => r.subscription_id === lost.id || r.subscription_id === drifted.id),
+    ).toEqual([]);
     const listed = (await api('get', '/ops/subscription-reconciliations').expect(200)).body.data;
     expect(listed[0].id).toBe(again.id);
     expect(run.scope).toBe('store');
 
     // Another store's key runs over its own store only, and never sees this store's runs.
     const other = await h.createStore();
-    const asOther = (method: 'get' | 'post', path: string) => request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${other.live}`);
+    const asOther = (method: 'get' | 'post', path: string) =>
+      request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${other.live}`);
     const theirs = (await asOther('post', '/ops/subscription-reconciliations').expect(200)).body.data;
-    expect({ total: theirs.total, checked: theirs.checked, repairs: theirs.repairs, scope: theirs.scope }).toEqual({ total: 0, checked: 0, repairs: [], scope: 'store' });
+    expect({ total: theirs.total, checked: theirs.checked, repairs: theirs.repairs, scope: theirs.scope }).toEqual({
+      total: 0,
+      checked: 0,
+      repairs: [],
+      scope: 'store',
+    });
     const seen = (await asOther('get', '/ops/subscription-reconciliations').expect(200)).body.data;
     expect(seen.map((r: { id: number }) => r.id)).toEqual([theirs.id]);
     expect((await asOther('get', `/ops/subscription-reconciliations/${again.id}`)).status).toBe(404);
@@ -299,9 +395,18 @@ describe('subscriptions', () => {
     await grace(60);
     const victim = await subscribe(3600);
     const attacker = await h.createStore();
-    await request(h.app).put('/api/v2/settings/payment-methods/STRIPE').set('Authorization', `Bearer ${attacker.live}`).send({ secret_key: 'sk_live_attacker', webhook_secret: 'whsec_attacker' }).expect(200);
-    const forged = stripe.renew(victim.stripeId, 'failed').events.invoice as unknown as { data: { object: { parent: { subscription_details: { subscription: string; metadata: Record<string, string> } } } } };
-    forged.data.object.parent.subscription_details = { subscription: 'sub_forged', metadata: { invoice_id: String(victim.invoiceId), store_id: String(attacker.id) } };
+    await request(h.app)
+      .put('/api/v2/settings/payment-methods/STRIPE')
+      .set('Authorization', `Bearer ${attacker.live}`)
+      .send({ secret_key: 'sk_live_attacker', webhook_secret: 'whsec_attacker' })
+      .expect(200);
+    const forged = stripe.renew(victim.stripeId, 'failed').events.invoice as unknown as {
+      data: { object: { parent: { subscription_details: { subscription: string; metadata: Record<string, string> } } } };
+    };
+    forged.data.object.parent.subscription_details = {
+      subscription: 'sub_forged',
+      metadata: { invoice_id: String(victim.invoiceId), store_id: String(attacker.id) },
+    };
     const response = await stripeWebhook(h, attacker.slug, 'whsec_attacker')(forged as unknown as Stripe.Event);
     expect(response.body.subscription_id).toBeNull();
     expect((await subscription(victim.id)).status).toBe('ACTIVE');

@@ -23,7 +23,8 @@ afterAll(() => h.close());
 
 const api = (method: 'get' | 'post' | 'patch' | 'delete', path: string, body?: object, key = store.live) =>
   request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
-const newProduct = (key = store.live) => api('post', '/products', { title: `P ${Math.random()}`, description: 'd', visibility: 'PUBLIC' }, key).expect(200);
+const newProduct = (key = store.live) =>
+  api('post', '/products', { title: `P ${Math.random()}`, description: 'd', visibility: 'PUBLIC' }, key).expect(200);
 const deliveries = (id: number) => api('get', `/webhooks/${id}/deliveries`).then((r) => r.body.data);
 
 describe('outbound webhooks', () => {
@@ -36,7 +37,10 @@ describe('outbound webhooks', () => {
       expect(secret).toMatch(/^whsec_/);
       expect((await api('get', `/webhooks/${id}`)).body.data.secret).toBeUndefined();
       const product = await newProduct();
-      await waitFor(() => Promise.resolve(receiver.received.length), (n) => n >= 1);
+      await waitFor(
+        () => Promise.resolve(receiver.received.length),
+        (n) => n >= 1,
+      );
       const [hook] = receiver.received;
       const envelope = JSON.parse(hook!.body);
       expect(envelope).toMatchObject({ type: 'product.created', livemode: true, data: { id: product.body.data.id } });
@@ -48,7 +52,10 @@ describe('outbound webhooks', () => {
       expect(verifySellSignature(hook!.body + ' ', String(hook!.headers['x-sell-signature']), secret)).toBe(false);
       expect(verifySellSignature(hook!.body, String(hook!.headers['x-sell-signature']), 'whsec_other')).toBe(false);
       expect(hook!.headers.signature).toBe(createHmac('sha256', secret).update(hook!.body).digest('hex'));
-      const logged = await waitFor(() => deliveries(id), (d) => d[0]?.status === 'succeeded');
+      const logged = await waitFor(
+        () => deliveries(id),
+        (d) => d[0]?.status === 'succeeded',
+      );
       expect(logged[0]).toMatchObject({ event_id: envelope.id, type: 'product.created', attempts: 1, response_code: 200 });
     } finally {
       await receiver.close();
@@ -63,8 +70,15 @@ describe('outbound webhooks', () => {
       await api('post', '/webhooks', { url: test.url, events: ['product.created'] }, store.test).expect(201);
       expect((await api('get', '/webhooks', undefined, store.test)).body.data.map((e: { url: string }) => e.url)).toEqual([test.url]);
       // A test key makes catalogue drafts only through the Sell API; they raise test-mode events.
-      await request(h.app).post('/api/v1/products').set('Authorization', `Bearer ${store.test}`).send({ externalId: 'draft-1', name: 'Draft', priceCents: 100 }).expect(201);
-      await waitFor(() => Promise.resolve(test.received.length), (n) => n >= 1);
+      await request(h.app)
+        .post('/api/v1/products')
+        .set('Authorization', `Bearer ${store.test}`)
+        .send({ externalId: 'draft-1', name: 'Draft', priceCents: 100 })
+        .expect(201);
+      await waitFor(
+        () => Promise.resolve(test.received.length),
+        (n) => n >= 1,
+      );
       await new Promise((r) => setTimeout(r, 1500));
       expect(live.received).toHaveLength(0);
       expect(JSON.parse(test.received[0]!.body).livemode).toBe(false);
@@ -81,14 +95,21 @@ describe('outbound webhooks', () => {
       const f = (await api('post', '/webhooks', { url: flaky.url, events: ['product.created'] })).body.data;
       const r = (await api('post', '/webhooks', { url: refusing.url, events: ['product.created'] })).body.data;
       await newProduct();
-      const ok = await waitFor(() => deliveries(f.id), (d) => d[0]?.status === 'succeeded', 30_000);
+      const ok = await waitFor(
+        () => deliveries(f.id),
+        (d) => d[0]?.status === 'succeeded',
+        30_000,
+      );
       expect(ok[0]).toMatchObject({ attempts: 3, response_code: 200 });
       const gaps = [flaky.received[1]!.at - flaky.received[0]!.at, flaky.received[2]!.at - flaky.received[1]!.at];
       expect(gaps[0]).toBeGreaterThanOrEqual(1800);
       expect(gaps[0]).toBeLessThan(4000);
       expect(gaps[1]).toBeGreaterThanOrEqual(7500);
       expect(gaps[1]).toBeLessThan(11000);
-      const failed = await waitFor(() => deliveries(r.id), (d) => d[0]?.status === 'failed');
+      const failed = await waitFor(
+        () => deliveries(r.id),
+        (d) => d[0]?.status === 'failed',
+      );
       expect(failed[0]).toMatchObject({ attempts: 1, response_code: 400 });
       expect(refusing.received).toHaveLength(1);
     } finally {
@@ -104,7 +125,11 @@ describe('outbound webhooks', () => {
       const endpoint = (await api('post', '/webhooks', { url: receiver.url, events: ['product.created'] })).body.data;
       for (let i = 0; i < 10; i += 1) await newProduct();
       // Ten deliveries through the shared dev server: slow when a heavy test file runs alongside.
-      const paused = await waitFor(() => api('get', `/webhooks/${endpoint.id}`).then((res) => res.body.data), (e) => e.status === 'paused', 75_000);
+      const paused = await waitFor(
+        () => api('get', `/webhooks/${endpoint.id}`).then((res) => res.body.data),
+        (e) => e.status === 'paused',
+        75_000,
+      );
       expect(paused.consecutive_failures).toBe(10);
       const notice = await h.db.selectFrom('events').select('data').where('type', '=', 'webhook_endpoint.paused').execute();
       expect(notice.map((e) => e.data.id)).toContain(endpoint.id);
@@ -117,18 +142,28 @@ describe('outbound webhooks', () => {
       expect(reactivated.body.data).toMatchObject({ status: 'active', consecutive_failures: 0 });
       const [latestFailed] = await deliveries(endpoint.id);
       expect((await api('post', `/webhooks/${endpoint.id}/deliveries/${latestFailed.id}/resend`)).status).toBe(202);
-      await waitFor(() => deliveries(endpoint.id), (d) => d.find((x: { id: number }) => x.id === latestFailed.id)?.status === 'succeeded');
+      await waitFor(
+        () => deliveries(endpoint.id),
+        (d) => d.find((x: { id: number }) => x.id === latestFailed.id)?.status === 'succeeded',
+      );
     } finally {
       await receiver.close();
     }
   }, 120_000);
 
   it('counts an answer slower than 10 s as a failed attempt and retries it', async () => {
-    const slow = await startWebhookReceiver(() => 200, (n) => (n === 1 ? 12_000 : 0));
+    const slow = await startWebhookReceiver(
+      () => 200,
+      (n) => (n === 1 ? 12_000 : 0),
+    );
     try {
       const endpoint = (await api('post', '/webhooks', { url: slow.url, events: ['product.created'] })).body.data;
       await newProduct();
-      const done = await waitFor(() => deliveries(endpoint.id), (d) => d[0]?.status === 'succeeded', 40_000);
+      const done = await waitFor(
+        () => deliveries(endpoint.id),
+        (d) => d[0]?.status === 'succeeded',
+        40_000,
+      );
       expect(done[0]).toMatchObject({ attempts: 2, response_code: 200 });
       expect(slow.received).toHaveLength(2);
       expect(slow.received[1]!.at - slow.received[0]!.at).toBeGreaterThanOrEqual(11_500);
@@ -153,7 +188,8 @@ describe('outbox durability', () => {
     const receiver = await startWebhookReceiver();
     try {
       const own = await quiet.createStore();
-      const call = (method: 'post', path: string, body: object) => request(quiet.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${own.live}`).send(body);
+      const call = (method: 'post', path: string, body: object) =>
+        request(quiet.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${own.live}`).send(body);
       await call('post', '/webhooks', { url: receiver.url, events: ['product.created'] }).expect(201);
       await call('post', '/products', { title: 'While down', description: 'd', visibility: 'PUBLIC' }).expect(200);
       await new Promise((r) => setTimeout(r, 1000));
@@ -167,7 +203,13 @@ describe('outbox durability', () => {
         taskQueue: quiet.taskQueue,
         workflowBundle: { codePath: process.env.SELLFLOW_TEST_WORKFLOW_BUNDLE! },
       });
-      await worker.runUntil(waitFor(() => Promise.resolve(receiver.received.length), (n) => n >= 1, 30_000));
+      await worker.runUntil(
+        waitFor(
+          () => Promise.resolve(receiver.received.length),
+          (n) => n >= 1,
+          30_000,
+        ),
+      );
       await connection.close();
       expect(JSON.parse(receiver.received[0]!.body).type).toBe('product.created');
     } finally {

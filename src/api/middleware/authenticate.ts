@@ -61,7 +61,11 @@ export function authenticate(db: Db) {
 
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       // Bookkeeping only: a failure here must not fail the request.
-      db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', key.id).execute().catch(() => undefined);
+      db.updateTable('api_keys')
+        .set({ last_used_at: new Date() })
+        .where('id', '=', key.id)
+        .execute()
+        .catch(() => undefined);
     }
     next();
   };

@@ -14,7 +14,9 @@ export function dialect(name: ErrorDialect): RequestHandler {
 function fromBodyParser(error: { type?: string; status?: number; message?: string }): ApiError | null {
   switch (error.type) {
     case 'entity.parse.failed':
-      return new ApiError('invalid_request', 'invalid_json', 'Request body is not valid JSON', { sellappMessage: 'Malformed JSON in request body.' });
+      return new ApiError('invalid_request', 'invalid_json', 'Request body is not valid JSON', {
+        sellappMessage: 'Malformed JSON in request body.',
+      });
     case 'entity.too.large':
       return new ApiError('invalid_request', 'payload_too_large', 'Request body is too large', { status: 413 });
     case 'encoding.unsupported':

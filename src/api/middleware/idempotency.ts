@@ -13,7 +13,9 @@ const HEADER = /^[\x21-\x7e]{1,255}$/;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path}\n${JSON.stringify(body ?? null)}`)
+    .digest('hex');
 }
 
 /**
@@ -27,7 +29,8 @@ export function idempotency(db: Db) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('idempotency-key');
     if (key === undefined || !WRITES.has(req.method)) return next();
-    if (!HEADER.test(key)) throw invalidRequest('invalid_idempotency_key', 'Idempotency-Key is 1 to 255 printable ASCII characters', 'Idempotency-Key');
+    if (!HEADER.test(key))
+      throw invalidRequest('invalid_idempotency_key', 'Idempotency-Key is 1 to 255 printable ASCII characters', 'Idempotency-Key');
     const auth = res.locals.auth as RequestAuth;
     const fingerprint = requestFingerprint(req.method, req.baseUrl + req.path, req.body);
 
@@ -38,7 +41,12 @@ export function idempotency(db: Db) {
       .returning('key')
       .executeTakeFirst();
     if (!claimed) {
-      const first = await db.selectFrom('idempotency_keys').selectAll().where('api_key_id', '=', auth.keyId).where('key', '=', key).executeTakeFirst();
+      const first = await db
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('api_key_id', '=', auth.keyId)
+        .where('key', '=', key)
+        .executeTakeFirst();
       const now = Date.now();
       if (!first || now - first.created_at.getTime() > KEPT_FOR_MS) {
         // Expired (or just removed after a 5xx): this request starts the key afresh.
@@ -46,15 +54,23 @@ export function idempotency(db: Db) {
           .insertInto('idempotency_keys')
           .values({ api_key_id: auth.keyId, key, fingerprint, status: null, response: null })
           .onConflict((oc) =>
-            oc.columns(['api_key_id', 'key']).doUpdateSet({ fingerprint, status: null, response: null, locked_at: sql`now()`, created_at: sql`now()` }).where('idempotency_keys.created_at', '<', new Date(now - KEPT_FOR_MS)),
+            oc
+              .columns(['api_key_id', 'key'])
+              .doUpdateSet({ fingerprint, status: null, response: null, locked_at: sql`now()`, created_at: sql`now()` })
+              .where('idempotency_keys.created_at', '<', new Date(now - KEPT_FOR_MS)),
           )
           .returning('key')
           .executeTakeFirst();
       } else if (first.fingerprint !== fingerprint) {
-        throw new ApiError('invalid_request', 'idempotency_key_mismatch', 'This Idempotency-Key was used with another request; use a new key for a new request', {
-          status: 422,
-          param: 'Idempotency-Key',
-        });
+        throw new ApiError(
+          'invalid_request',
+          'idempotency_key_mismatch',
+          'This Idempotency-Key was used with another request; use a new key for a new request',
+          {
+            status: 422,
+            param: 'Idempotency-Key',
+          },
+        );
       } else if (first.status !== null) {
         res.setHeader('Idempotent-Replayed', 'true');
         res.status(first.status).json(first.response);
@@ -82,7 +98,12 @@ export function idempotency(db: Db) {
       const settle =
         status >= 500
           ? db.deleteFrom('idempotency_keys').where('api_key_id', '=', auth.keyId).where('key', '=', key).execute()
-          : db.updateTable('idempotency_keys').set({ status, response: JSON.stringify(body) }).where('api_key_id', '=', auth.keyId).where('key', '=', key).execute();
+          : db
+              .updateTable('idempotency_keys')
+              .set({ status, response: JSON.stringify(body) })
+              .where('api_key_id', '=', auth.keyId)
+              .where('key', '=', key)
+              .execute();
       settle.then(
         () => send(body),
         (error: unknown) => {

@@ -17,9 +17,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 function rejected(where: string, param: string | null, problem: 'nul' | 'utf8'): ApiError {
   const message =
-    problem === 'nul'
-      ? `${where} contains a NUL character (\\u0000), which is never accepted`
-      : `${where} is not valid UTF-8 text`;
+    problem === 'nul' ? `${where} contains a NUL character (\\u0000), which is never accepted` : `${where} is not valid UTF-8 text`;
   return new ApiError('invalid_request', problem === 'nul' ? 'nul_character' : 'invalid_utf8', message, { param });
 }
 

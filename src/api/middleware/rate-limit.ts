@@ -31,7 +31,13 @@ function limiterFactory(store: RateLimitStore, prefix: string) {
       limiter =
         store.kind === 'postgres'
           ? // While the database cannot answer, each process counts alone rather than refusing everyone.
-            new RateLimiterPostgres({ ...options, storeClient: store.pool, tableName: 'rate_limits', tableCreated: true, insuranceLimiter: new RateLimiterMemory(options) })
+            new RateLimiterPostgres({
+              ...options,
+              storeClient: store.pool,
+              tableName: 'rate_limits',
+              tableCreated: true,
+              insuranceLimiter: new RateLimiterMemory(options),
+            })
           : new RateLimiterMemory(options);
       limiters.set(id, limiter);
     }
@@ -51,11 +57,16 @@ async function consume(limiter: RateLimiterAbstract, key: string, perMinute: num
     const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
     const retryAt = new Date(Date.now() + rejection.msBeforeNext).toISOString();
     res.setHeader('X-RateLimit-Remaining', '0');
-    throw new ApiError('rate_limited', 'rate_limit_exceeded', `Rate limit of ${perMinute} requests per minute (burst ${burst}) exceeded; retry after ${retryAfter} s (${retryAt})`, {
-      headers: { 'Retry-After': String(retryAfter) },
-      extra: { retry_after: retryAfter, retry_at: retryAt },
-      sellappMessage: 'Too Many Attempts.',
-    });
+    throw new ApiError(
+      'rate_limited',
+      'rate_limit_exceeded',
+      `Rate limit of ${perMinute} requests per minute (burst ${burst}) exceeded; retry after ${retryAfter} s (${retryAt})`,
+      {
+        headers: { 'Retry-After': String(retryAfter) },
+        extra: { retry_after: retryAfter, retry_at: retryAt },
+        sellappMessage: 'Too Many Attempts.',
+      },
+    );
   }
 }
 
@@ -74,6 +85,13 @@ export function rateLimit(defaults: RateLimitDefaults, store: RateLimitStore) {
 export function publicRateLimit(defaults: RateLimitDefaults, store: RateLimitStore) {
   const limiter = limiterFactory(store, 'ip')(defaults.publicPerMinute, defaults.publicBurst);
   return async (req: Request, res: Response, next: NextFunction) => {
-    await consume(limiter, `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`, defaults.publicPerMinute, defaults.publicBurst, res, next);
+    await consume(
+      limiter,
+      `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`,
+      defaults.publicPerMinute,
+      defaults.publicBurst,
+      res,
+      next,
+    );
   };
 }

@@ -28,8 +28,14 @@ export function communityCallbacksRouter(deps: ApiDependencies, secrets: SecretB
 
   router.get(DISCORD_CALLBACK_PATH, async (req, res) => {
     const { code, state, error } = req.query;
-    if (typeof error === 'string') throw invalidRequest('authorization_denied', 'The customer did not authorize Discord; they can start linking again from the checkout', 'error');
-    if (typeof code !== 'string' || typeof state !== 'string' || code.length > 200 || state.length > 100) throw invalidRequest('invalid_callback', 'code and state are required', 'code');
+    if (typeof error === 'string')
+      throw invalidRequest(
+        'authorization_denied',
+        'The customer did not authorize Discord; they can start linking again from the checkout',
+        'error',
+      );
+    if (typeof code !== 'string' || typeof state !== 'string' || code.length > 200 || state.length > 100)
+      throw invalidRequest('invalid_callback', 'code and state are required', 'code');
     const linked = await completeDiscordLink(services, state, code, `${deps.config.api.publicBaseUrl}${DISCORD_CALLBACK_PATH}`);
     await grants.customerActed(await waitingGrants(deps.db, linked.invoiceId, 'discord'));
     res.json({ linked: true, platform: 'discord', username: linked.username, invoice_id: linked.invoiceId });
@@ -38,7 +44,8 @@ export function communityCallbacksRouter(deps: ApiDependencies, secrets: SecretB
   router.post('/community/telegram/webhook', async (req, res) => {
     const expected = deps.config.community.telegram.webhookSecret;
     if (!expected) throw new ApiError('not_found', 'resource_missing', 'Telegram webhooks are not enabled (TELEGRAM_WEBHOOK_SECRET)');
-    if (!sameSecret(req.get('x-telegram-bot-api-secret-token') ?? '', expected)) throw new ApiError('authentication_required', 'invalid_secret_token', 'X-Telegram-Bot-Api-Secret-Token does not match');
+    if (!sameSecret(req.get('x-telegram-bot-api-secret-token') ?? '', expected))
+      throw new ApiError('authentication_required', 'invalid_secret_token', 'X-Telegram-Bot-Api-Secret-Token does not match');
     let update;
     try {
       update = readTelegramUpdate(req.body);

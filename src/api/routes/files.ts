@@ -64,7 +64,9 @@ export function filesRouter(storage: LocalObjectStorage, db: Db): Router {
     check(storage, grant, signature);
     const contentType = (req.get('content-type') ?? '').split(';')[0]!.trim();
     if (grant.contentType !== undefined && contentType !== grant.contentType) {
-      throw new ApiError('invalid_request', 'content_type_mismatch', `Content-Type must be ${grant.contentType}`, { param: 'Content-Type' });
+      throw new ApiError('invalid_request', 'content_type_mismatch', `Content-Type must be ${grant.contentType}`, {
+        param: 'Content-Type',
+      });
     }
     const declared = grant.contentLength ?? Number.MAX_SAFE_INTEGER;
     let written: number;

@@ -17,10 +17,16 @@ import { ApiError, notFound } from '../errors';
 export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway, secrets: SecretBox): Router {
   const router = Router();
   router.post('/webhooks/stripe/:store', express.raw({ type: '*/*', limit: '1mb' }), async (req, res) => {
-    const store = await deps.db.selectFrom('stores').select(['id']).where('slug', '=', String(req.params.store)).where('deleted_at', 'is', null).executeTakeFirst();
+    const store = await deps.db
+      .selectFrom('stores')
+      .select(['id'])
+      .where('slug', '=', String(req.params.store))
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!store) throw notFound('Store');
     const gateway = await gatewaySettings<StripeSettings>(deps.db, secrets, store.id, 'STRIPE');
-    if (!gateway?.settings.webhook_secret) throw new ApiError('invalid_request', 'gateway_not_configured', 'Stripe webhooks are not configured for this store');
+    if (!gateway?.settings.webhook_secret)
+      throw new ApiError('invalid_request', 'gateway_not_configured', 'Stripe webhooks are not configured for this store');
     let verified: unknown;
     try {
       verified = stripe.verifyEvent(req.body as Buffer, req.get('stripe-signature') ?? '', gateway.settings.webhook_secret);
@@ -28,7 +34,9 @@ export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway
       if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) {
         throw new ApiError('invalid_request', 'invalid_event', 'The signed body is not a JSON Stripe event', { param: 'body' });
       }
-      throw new ApiError('invalid_request', 'invalid_signature', 'The Stripe-Signature header does not match this payload', { param: 'Stripe-Signature' });
+      throw new ApiError('invalid_request', 'invalid_signature', 'The Stripe-Signature header does not match this payload', {
+        param: 'Stripe-Signature',
+      });
     }
     // Signed is not well-formed: an event we cannot read is refused before anything is stored.
     const checked = checkStripeEvent(verified);

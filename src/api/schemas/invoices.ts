@@ -27,12 +27,23 @@ export const invoiceCreateBody = z
   })
   .openapi('InvoiceCreate');
 
-const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+const oneOrMany = <T extends z.ZodTypeAny>(item: T) =>
+  z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
 
 const filterFields = {
   search: z.string().max(200).optional(),
   search_by: z
-    .enum(['default', 'transaction_id', 'serial_code', 'additional_info', 'product_name', 'discord_data', 'crypto_txid', 'crypto_address', 'coupon_code'])
+    .enum([
+      'default',
+      'transaction_id',
+      'serial_code',
+      'additional_info',
+      'product_name',
+      'discord_data',
+      'crypto_txid',
+      'crypto_address',
+      'coupon_code',
+    ])
     .default('default'),
   id: z.coerce.string().max(20).optional(),
   email: z.string().max(255).optional(),

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { SELL_PRODUCT_TYPES } from '../../catalog/sell-products';
 import { billingInterval } from './common';
 
-const externalId = z.string().min(1).max(200).regex(/^[A-Za-z0-9._:@\-/]+$/, 'letters, digits and . _ : @ - / only');
+const externalId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._:@\-/]+$/, 'letters, digits and . _ : @ - / only');
 
 export const sellProductBody = z
   .object({
@@ -11,7 +15,11 @@ export const sellProductBody = z
     description: z.string().max(100_000).optional(),
     slug: z.string().min(1).max(100).optional(),
     priceCents: z.number().int().min(0).max(100_000_000).optional(),
-    currency: z.string().regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code').transform((c) => c.toUpperCase()).optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code')
+      .transform((c) => c.toUpperCase())
+      .optional(),
     productType: z.enum(SELL_PRODUCT_TYPES).optional(),
     billingInterval: billingInterval.nullable().optional(),
   })
@@ -37,7 +45,11 @@ export const fileBody = z
   .object({
     storageKey: z.string().min(1).max(1024),
     fileName: z.string().min(1).max(255),
-    fileSize: z.number().int().min(0).max(50 * 2 ** 30),
+    fileSize: z
+      .number()
+      .int()
+      .min(0)
+      .max(50 * 2 ** 30),
     mimeType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as application/zip'),
   })
   .openapi('ReleaseFileInput');
@@ -46,7 +58,11 @@ export const uploadBody = z
   .object({
     fileName: z.string().min(1).max(255),
     contentType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as application/zip'),
-    contentLength: z.number().int().min(1).max(5 * 2 ** 30),
+    contentLength: z
+      .number()
+      .int()
+      .min(1)
+      .max(5 * 2 ** 30),
     folder: z
       .string()
       .max(200)

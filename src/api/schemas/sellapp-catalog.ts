@@ -96,7 +96,10 @@ export const bulkDiscountTier = z.object({
 
 const pricing = z.object({
   humble: z.boolean(),
-  price: z.object({ price: z.number().int().min(0).max(100_000_000), currency: z.string().regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code') }),
+  price: z.object({
+    price: z.number().int().min(0).max(100_000_000),
+    currency: z.string().regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code'),
+  }),
   type: z.enum(['SINGLE_PAYMENT', 'SUBSCRIPTION']).optional(),
   frequency: z.object({ value: z.number().int().min(1).max(INT_MAX), interval: billingInterval }).optional(),
 });
@@ -138,7 +141,11 @@ export function deliverableInput(d: {
     licenseKey:
       d.data.license_key === undefined
         ? undefined
-        : d.data.license_key && { prefix: d.data.license_key.prefix, limit: d.data.license_key.limit, expiresInDays: d.data.license_key.expires_in_days },
+        : d.data.license_key && {
+            prefix: d.data.license_key.prefix,
+            limit: d.data.license_key.limit,
+            expiresInDays: d.data.license_key.expires_in_days,
+          },
   };
 }
 

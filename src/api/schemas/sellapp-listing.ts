@@ -32,7 +32,10 @@ export const listingCreateBody = z
     visibility: z.enum(VISIBILITIES),
     deliverable: listingDeliverable,
     minimum_purchase_quantity: z.number().int().min(1).max(INT_MAX),
-    price: z.object({ price: z.number().int().min(0).max(100_000_000), currency: z.string().regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code') }),
+    price: z.object({
+      price: z.number().int().min(0).max(100_000_000),
+      currency: z.string().regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code'),
+    }),
     payment_methods: z.array(z.enum(PAYMENT_METHODS)).min(1),
     images: z.unknown().optional(),
     order: z.number().int().min(INT_MIN).max(INT_MAX).optional(),
@@ -64,7 +67,9 @@ type ListingBody = z.infer<typeof listingUpdateBody>;
 const VARIANT_SETTINGS = ['quantity_increments', 'discord_data_required'];
 
 export function productInputFromListing(body: ListingBody): ProductInput {
-  const otherSettings = body.other_settings ? Object.fromEntries(Object.entries(body.other_settings).filter(([k]) => !VARIANT_SETTINGS.includes(k))) : undefined;
+  const otherSettings = body.other_settings
+    ? Object.fromEntries(Object.entries(body.other_settings).filter(([k]) => !VARIANT_SETTINGS.includes(k)))
+    : undefined;
   return {
     title: body.title,
     description: body.description,

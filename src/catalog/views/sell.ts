@@ -14,7 +14,12 @@ export async function sellProductViews(db: DbExecutor, productIds: number[]) {
     .orderBy('order')
     .orderBy('id')
     .execute();
-  const current = await db.selectFrom('releases').select(['product_id', 'public_id', 'version']).where('product_id', 'in', productIds).where('is_current', '=', true).execute();
+  const current = await db
+    .selectFrom('releases')
+    .select(['product_id', 'public_id', 'version'])
+    .where('product_id', 'in', productIds)
+    .where('is_current', '=', true)
+    .execute();
   const byId = new Map(products.map((p) => [p.id, p]));
   return productIds
     .map((id) => byId.get(id))
@@ -64,6 +69,20 @@ export async function releaseViews(db: DbExecutor, releaseIds: number[]) {
     }));
 }
 
-export function fileView(f: { public_id: string; storage_key: string; file_name: string; file_size: number; mime_type: string; created_at: Date }) {
-  return { id: f.public_id, storageKey: f.storage_key, fileName: f.file_name, fileSize: Number(f.file_size), mimeType: f.mime_type, createdAt: isoTime(f.created_at) };
+export function fileView(f: {
+  public_id: string;
+  storage_key: string;
+  file_name: string;
+  file_size: number;
+  mime_type: string;
+  created_at: Date;
+}) {
+  return {
+    id: f.public_id,
+    storageKey: f.storage_key,
+    fileName: f.file_name,
+    fileSize: Number(f.file_size),
+    mimeType: f.mime_type,
+    createdAt: isoTime(f.created_at),
+  };
 }

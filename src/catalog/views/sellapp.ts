@@ -133,7 +133,10 @@ function pricing(variant: Variant) {
 }
 
 function bulkDiscount(variant: Variant) {
-  return variant.bulk_discount.map((d) => ({ discount_percentage: d.discount_percentage, minimum_purchase_amount: d.minimum_purchase_amount }));
+  return variant.bulk_discount.map((d) => ({
+    discount_percentage: d.discount_percentage,
+    minimum_purchase_amount: d.minimum_purchase_amount,
+  }));
 }
 
 function otherSettingsVariant(variant: Variant) {
@@ -143,7 +146,12 @@ function otherSettingsVariant(variant: Variant) {
   };
 }
 
-export function variantV2(variant: Variant, product: Pick<Product, 'additional_information'>, serialStock: number | undefined, serials?: string[]) {
+export function variantV2(
+  variant: Variant,
+  product: Pick<Product, 'additional_information'>,
+  serialStock: number | undefined,
+  serials?: string[],
+) {
   return {
     id: variant.id,
     product_id: variant.product_id,
@@ -161,13 +169,24 @@ export function variantV2(variant: Variant, product: Pick<Product, 'additional_i
     updated_at: laravelTime(variant.updated_at),
     deleted_at: laravelTime(variant.deleted_at),
     product: {
-      additional_information: upperCaseFieldTypes(product.additional_information).map(({ required, key, type, label }) => ({ required, key, type, label })),
+      additional_information: upperCaseFieldTypes(product.additional_information).map(({ required, key, type, label }) => ({
+        required,
+        key,
+        type,
+        label,
+      })),
     },
   };
 }
 
 /** A v1 listing: the product and its first variant, flattened. */
-export function listingV1(product: Product, variant: Variant | undefined, serialStock: number | undefined, serials: string[] | undefined, ctx: ViewContext) {
+export function listingV1(
+  product: Product,
+  variant: Variant | undefined,
+  serialStock: number | undefined,
+  serials: string[] | undefined,
+  ctx: ViewContext,
+) {
   return {
     id: product.id,
     title: product.title,
@@ -210,7 +229,14 @@ export async function loadProductViews(db: DbExecutor, productIds: number[]) {
   const variants =
     productIds.length === 0
       ? []
-      : await db.selectFrom('product_variants').selectAll().where('product_id', 'in', productIds).where('deleted_at', 'is', null).orderBy('order').orderBy('id').execute();
+      : await db
+          .selectFrom('product_variants')
+          .selectAll()
+          .where('product_id', 'in', productIds)
+          .where('deleted_at', 'is', null)
+          .orderBy('order')
+          .orderBy('id')
+          .execute();
   const stock = await availableCounts(
     db,
     variants.filter((v) => v.deliverable_types.includes('TEXT')).map((v) => v.id),

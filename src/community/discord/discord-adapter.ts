@@ -100,9 +100,11 @@ export class DiscordAdapter implements CommunityAdapter {
 
   async listSpaces(): Promise<SpaceSummary[]> {
     const spaces: SpaceSummary[] = [];
-    for (let after = '0'; ; ) {
+    for (let after = '0'; ;) {
       const query = new URLSearchParams({ limit: String(GUILD_PAGE), after });
-      const page = await this.#send<RESTGetAPICurrentUserGuildsResult>('list the bot’s servers', () => this.#rest.get(Routes.userGuilds(), { query }));
+      const page = await this.#send<RESTGetAPICurrentUserGuildsResult>('list the bot’s servers', () =>
+        this.#rest.get(Routes.userGuilds(), { query }),
+      );
       spaces.push(...page.map((guild) => ({ id: guild.id, name: guild.name })));
       if (page.length < GUILD_PAGE) return spaces;
       after = page[page.length - 1]!.id;
@@ -118,7 +120,8 @@ export class DiscordAdapter implements CommunityAdapter {
     try {
       guild = (await this.#rest.get(Routes.guild(spaceId))) as APIGuild;
     } catch (error) {
-      if (hasCode(error, RESTJSONErrorCodes.MissingAccess) || hasCode(error, RESTJSONErrorCodes.UnknownGuild)) return { name: null, issues: [notInGuild] };
+      if (hasCode(error, RESTJSONErrorCodes.MissingAccess) || hasCode(error, RESTJSONErrorCodes.UnknownGuild))
+        return { name: null, issues: [notInGuild] };
       throw this.#failure(error, 'read the server');
     }
     const roles: SpaceRole[] = guild.roles
@@ -142,23 +145,41 @@ export class DiscordAdapter implements CommunityAdapter {
       issues.push({ code: 'missing_manage_roles', message: 'The bot lacks the Manage Roles permission, so it cannot give or take roles.' });
     }
     if (!has(PermissionFlagsBits.KickMembers)) {
-      issues.push({ code: 'missing_kick_members', message: 'The bot lacks the Kick Members permission: customers it added cannot be removed when their access ends.' });
+      issues.push({
+        code: 'missing_kick_members',
+        message: 'The bot lacks the Kick Members permission: customers it added cannot be removed when their access ends.',
+      });
     }
     if (!has(PermissionFlagsBits.CreateInstantInvite)) {
-      issues.push({ code: 'missing_create_instant_invite', message: 'The bot lacks the Create Invite permission, which Discord requires to add customers to the server.' });
+      issues.push({
+        code: 'missing_create_instant_invite',
+        message: 'The bot lacks the Create Invite permission, which Discord requires to add customers to the server.',
+      });
     }
     const missing = inUse.filter((id) => !byId.has(id));
     if (missing.length > 0) {
-      issues.push({ code: 'role_missing', message: `${missing.length} role(s) that products grant no longer exist in the server: sync roles and update those products.`, roleIds: missing });
+      issues.push({
+        code: 'role_missing',
+        message: `${missing.length} role(s) that products grant no longer exist in the server: sync roles and update those products.`,
+        roleIds: missing,
+      });
     }
     const managed = inUse.filter((id) => byId.get(id)?.managed === true);
     if (managed.length > 0) {
-      issues.push({ code: 'managed_role', message: `${nameOf(managed)} belong(s) to an integration and cannot be assigned by the bot.`, roleIds: managed });
+      issues.push({
+        code: 'managed_role',
+        message: `${nameOf(managed)} belong(s) to an integration and cannot be assigned by the bot.`,
+        roleIds: managed,
+      });
     }
     // Discord lets a bot assign only roles strictly below its own highest role; only the owner is exempt.
     const above = isOwner ? [] : inUse.filter((id) => (byId.get(id)?.position ?? -1) >= botTop);
     if (above.length > 0) {
-      issues.push({ code: 'role_above_bot', message: `Move the bot’s role above ${nameOf(above)} in Server Settings → Roles: a bot can only assign roles below its highest role.`, roleIds: above });
+      issues.push({
+        code: 'role_above_bot',
+        message: `Move the bot’s role above ${nameOf(above)} in Server Settings → Roles: a bot can only assign roles below its highest role.`,
+        roleIds: above,
+      });
     }
     return { name: guild.name, issues, roles };
   }
@@ -234,10 +255,18 @@ export class DiscordAdapter implements CommunityAdapter {
 
   /** Trades the code Discord redirected back with for the customer's tokens and identity. */
   async exchangeCode(params: { code: string; redirectUri: string }): Promise<DiscordAuthorization> {
-    const token = await this.#token('exchange the Discord authorization code', { grant_type: 'authorization_code', code: params.code, redirect_uri: params.redirectUri }, params.code);
+    const token = await this.#token(
+      'exchange the Discord authorization code',
+      { grant_type: 'authorization_code', code: params.code, redirect_uri: params.redirectUri },
+      params.code,
+    );
     const scopes = token.scope.split(' ').filter(Boolean);
     if (!scopes.includes(OAuth2Scopes.GuildsJoin)) {
-      throw new CommunityPlatformError('discord', 'customer_action', 'The Discord authorization does not include joining servers (guilds.join): the customer must authorize again and allow it.');
+      throw new CommunityPlatformError(
+        'discord',
+        'customer_action',
+        'The Discord authorization does not include joining servers (guilds.join): the customer must authorize again and allow it.',
+      );
     }
     const user = await this.#send<APIUser>(
       'read the customer’s Discord account',
@@ -261,7 +290,11 @@ export class DiscordAdapter implements CommunityAdapter {
    * one given is spent). An invalid or spent refresh token is the customer's to fix: they authorize again.
    */
   async refreshAuthorization(refreshToken: string): Promise<Omit<DiscordAuthorization, 'userId' | 'username'>> {
-    const token = await this.#token('renew the customer’s Discord authorization', { grant_type: 'refresh_token', refresh_token: refreshToken }, refreshToken);
+    const token = await this.#token(
+      'renew the customer’s Discord authorization',
+      { grant_type: 'refresh_token', refresh_token: refreshToken },
+      refreshToken,
+    );
     return {
       accessToken: token.access_token,
       refreshToken: token.refresh_token,
@@ -289,7 +322,12 @@ export class DiscordAdapter implements CommunityAdapter {
   }
 
   #oauthClient(): { clientId: string; clientSecret: string } {
-    if (!this.#clientId || !this.#clientSecret) throw new CommunityPlatformError('discord', 'not_connected', 'Discord OAuth2 is not configured: the bot needs its client id and secret (DISCORD_CLIENT_ID / DISCORD_CLIENT_SECRET, or the custom bot\'s)');
+    if (!this.#clientId || !this.#clientSecret)
+      throw new CommunityPlatformError(
+        'discord',
+        'not_connected',
+        "Discord OAuth2 is not configured: the bot needs its client id and secret (DISCORD_CLIENT_ID / DISCORD_CLIENT_SECRET, or the custom bot's)",
+      );
     return { clientId: this.#clientId, clientSecret: this.#clientSecret };
   }
 
@@ -332,7 +370,10 @@ export class DiscordAdapter implements CommunityAdapter {
     if (error instanceof CommunityPlatformError) return error;
     if (error instanceof RateLimitError) {
       const retryAfterMs = error.retryAfter > 0 ? error.retryAfter : error.timeToReset;
-      return fail('rate_limited', `rate limited (${error.global ? 'global' : error.scope} limit), retry in ${retryAfterMs} ms`, { retryAfterMs, platformCode: 429 });
+      return fail('rate_limited', `rate limited (${error.global ? 'global' : error.scope} limit), retry in ${retryAfterMs} ms`, {
+        retryAfterMs,
+        platformCode: 429,
+      });
     }
     if (error instanceof HTTPError) return fail('unavailable', `Discord answered HTTP ${error.status}`, { platformCode: error.status });
     if (error instanceof DiscordAPIError) {
@@ -341,7 +382,13 @@ export class DiscordAdapter implements CommunityAdapter {
       if (error.status === 401) {
         // The SDK forgets its token after a 401; put it back so a later attempt reports the same failure.
         this.#rest.setToken(this.#botToken);
-        return fail(audience === 'customer' ? 'customer_action' : 'not_connected', audience === 'customer' ? `the customer's Discord authorization is no longer valid: ${detail}` : `the bot token was rejected: ${detail}`, options);
+        return fail(
+          audience === 'customer' ? 'customer_action' : 'not_connected',
+          audience === 'customer'
+            ? `the customer's Discord authorization is no longer valid: ${detail}`
+            : `the bot token was rejected: ${detail}`,
+          options,
+        );
       }
       switch (error.code) {
         case RESTJSONErrorCodes.MissingPermissions:
@@ -353,7 +400,11 @@ export class DiscordAdapter implements CommunityAdapter {
           return fail('invalid_request', `the role does not exist in the server: ${detail}`, options);
         case RESTJSONErrorCodes.InvalidOAuth2AccessToken:
         case 'invalid_grant':
-          return fail('customer_action', `the customer's Discord authorization is invalid or expired, they must authorize again: ${detail}`, options);
+          return fail(
+            'customer_action',
+            `the customer's Discord authorization is invalid or expired, they must authorize again: ${detail}`,
+            options,
+          );
         case RESTJSONErrorCodes.MaximumNumberOfGuildsReached:
           return fail('customer_action', `the customer is in the most servers Discord allows and must leave one: ${detail}`, options);
         case RESTJSONErrorCodes.UnknownMember:

@@ -34,7 +34,13 @@ export async function currentDiscordAccessToken(
   }
   await db
     .updateTable('invoice_community_links')
-    .set({ credentials_sealed: sealCredentials(secrets, { access_token: renewed.accessToken, refresh_token: renewed.refreshToken, expires_at: renewed.expiresAt }) })
+    .set({
+      credentials_sealed: sealCredentials(secrets, {
+        access_token: renewed.accessToken,
+        refresh_token: renewed.refreshToken,
+        expires_at: renewed.expiresAt,
+      }),
+    })
     .where('invoice_id', '=', link.invoiceId)
     .where('platform', '=', 'discord')
     .execute();

@@ -117,7 +117,12 @@ export class SlackAdapter implements CommunityAdapter {
     let cursor: string | undefined;
     do {
       const page = await this.call('users.conversations', () =>
-        this.client.users.conversations({ types: 'public_channel,private_channel', exclude_archived: true, limit: CHANNEL_PAGE_SIZE, cursor }),
+        this.client.users.conversations({
+          types: 'public_channel,private_channel',
+          exclude_archived: true,
+          limit: CHANNEL_PAGE_SIZE,
+          cursor,
+        }),
       );
       for (const channel of page.channels ?? []) if (channel.id) spaces.push({ id: channel.id, name: channel.name ?? channel.id });
       cursor = page.response_metadata?.next_cursor || undefined;
@@ -131,12 +136,21 @@ export class SlackAdapter implements CommunityAdapter {
       if (slackCode(error) === 'channel_not_found') return null;
       throw this.failure('conversations.info', error);
     });
-    if (!info) return { name: null, issues: [{ code: 'channel_not_found', message: `Slack channel ${spaceId} not found: ${HINTS.channel_not_found}.` }] };
+    if (!info)
+      return {
+        name: null,
+        issues: [{ code: 'channel_not_found', message: `Slack channel ${spaceId} not found: ${HINTS.channel_not_found}.` }],
+      };
     const channel = info.channel;
     const label = channel?.name ? `#${channel.name}` : spaceId;
     const issues: HealthIssue[] = [];
-    if (channel?.is_archived) issues.push({ code: 'channel_archived', message: `${label} is archived: unarchive it or choose another channel.` });
-    if (channel?.is_member === false) issues.push({ code: 'app_not_in_channel', message: `The app is not a member of ${label}: add it to the channel so it can invite customers.` });
+    if (channel?.is_archived)
+      issues.push({ code: 'channel_archived', message: `${label} is archived: unarchive it or choose another channel.` });
+    if (channel?.is_member === false)
+      issues.push({
+        code: 'app_not_in_channel',
+        message: `The app is not a member of ${label}: add it to the channel so it can invite customers.`,
+      });
     return { name: channel?.name ?? null, issues };
   }
 
@@ -184,7 +198,9 @@ export class SlackAdapter implements CommunityAdapter {
   private async requireAppInChannel(channelId: string): Promise<void> {
     const info = await this.call('conversations.info', () => this.client.conversations.info({ channel: channelId }));
     if (info.channel?.is_member === false) {
-      throw this.error('missing_permission', `Slack conversations.kick failed: not_in_channel (${HINTS.not_in_channel} ${channelId})`, { platformCode: 'not_in_channel' });
+      throw this.error('missing_permission', `Slack conversations.kick failed: not_in_channel (${HINTS.not_in_channel} ${channelId})`, {
+        platformCode: 'not_in_channel',
+      });
     }
   }
 
@@ -200,7 +216,9 @@ export class SlackAdapter implements CommunityAdapter {
   private failure(method: string, error: unknown): CommunityPlatformError {
     if (error instanceof CommunityPlatformError) return error;
     if (error instanceof WebAPIRateLimitedError) {
-      return this.error('rate_limited', `Slack rate-limited ${method}: retry after ${error.retryAfter}s`, { retryAfterMs: error.retryAfter * 1000 });
+      return this.error('rate_limited', `Slack rate-limited ${method}: retry after ${error.retryAfter}s`, {
+        retryAfterMs: error.retryAfter * 1000,
+      });
     }
     if (error instanceof WebAPIPlatformError) {
       const code = error.data.error;
@@ -222,7 +240,11 @@ export class SlackAdapter implements CommunityAdapter {
     return this.error('unavailable', `Slack ${method} request failed: ${reason}`);
   }
 
-  private error(kind: CommunityFailureKind, message: string, options: { retryAfterMs?: number; platformCode?: string | number } = {}): CommunityPlatformError {
+  private error(
+    kind: CommunityFailureKind,
+    message: string,
+    options: { retryAfterMs?: number; platformCode?: string | number } = {},
+  ): CommunityPlatformError {
     return new CommunityPlatformError('slack', kind, redactSecrets(message, [this.token]), options);
   }
 }

@@ -29,7 +29,16 @@ export type TelegramUpdate =
    * fromUserId: the sender in a group; null for channel posts and anonymous admins (only admins post there).
    * asOtherChat: posted in a group as some other chat (a user's own channel), so nobody can be checked.
    */
-  | { kind: 'post'; updateId: number; chatId: string; chatTitle: string | null; chatType: 'group' | 'supergroup' | 'channel'; text: string; fromUserId: string | null; asOtherChat: boolean }
+  | {
+      kind: 'post';
+      updateId: number;
+      chatId: string;
+      chatTitle: string | null;
+      chatType: 'group' | 'supergroup' | 'channel';
+      text: string;
+      fromUserId: string | null;
+      asOtherChat: boolean;
+    }
   /** `/start <payload>` in the bot's private chat: a customer opening the deep link. Bare /start has payload ''. */
   | { kind: 'start'; updateId: number; userId: string; username: string | null; payload: string }
   /** A user asked to join through a link with creates_join_request; inviteUrl is the link they used. */
@@ -118,16 +127,35 @@ export class TelegramAdapter implements CommunityAdapter {
       // Unknown chat, or one the bot was removed from: a finding, not a failure of the check.
       const gone = error instanceof TelegramError && ((error.code === 400 && CHAT_GONE.test(error.description)) || error.code === 403);
       if (!gone) throw this.classify('getChat', error);
-      return { name: null, issues: [{ code: 'chat_not_found', message: `The bot cannot see chat ${spaceId} (${this.sanitize(error.description)}): add the bot to the chat as an administrator.` }] };
+      return {
+        name: null,
+        issues: [
+          {
+            code: 'chat_not_found',
+            message: `The bot cannot see chat ${spaceId} (${this.sanitize(error.description)}): add the bot to the chat as an administrator.`,
+          },
+        ],
+      };
     }
     const me = await this.getMe();
     const bot = await this.call('getChatMember', { chat_id, user_id: me.id });
     const issues: HealthIssue[] = [];
     if (bot.status === 'administrator') {
-      if (!bot.can_invite_users) issues.push({ code: 'missing_invite_right', message: 'The bot needs the "Invite users via link" admin right to create invite links and approve join requests.' });
-      if (!bot.can_restrict_members) issues.push({ code: 'missing_ban_right', message: 'The bot needs the "Ban users" admin right to remove customers when access ends.' });
+      if (!bot.can_invite_users)
+        issues.push({
+          code: 'missing_invite_right',
+          message: 'The bot needs the "Invite users via link" admin right to create invite links and approve join requests.',
+        });
+      if (!bot.can_restrict_members)
+        issues.push({
+          code: 'missing_ban_right',
+          message: 'The bot needs the "Ban users" admin right to remove customers when access ends.',
+        });
     } else if (bot.status !== 'creator') {
-      issues.push({ code: 'bot_not_admin', message: `The bot is ${bot.status} in the chat, not an administrator: promote it with the invite and ban rights.` });
+      issues.push({
+        code: 'bot_not_admin',
+        message: `The bot is ${bot.status} in the chat, not an administrator: promote it with the invite and ban rights.`,
+      });
     }
     return { name, issues };
   }
@@ -141,7 +169,12 @@ export class TelegramAdapter implements CommunityAdapter {
     const member = await this.memberOrNull(chat_id, user_id);
     if (member && isMember(member)) return { status: 'granted', memberId: userId, joinedByGrant: false };
     // A ban the seller set is theirs to lift; approving or inviting around it would undo it.
-    if (member?.status === 'kicked') throw new CommunityPlatformError('telegram', 'invalid_request', `Telegram user ${userId} is banned from chat ${request.spaceId}; an administrator must unban them first`);
+    if (member?.status === 'kicked')
+      throw new CommunityPlatformError(
+        'telegram',
+        'invalid_request',
+        `Telegram user ${userId} is banned from chat ${request.spaceId}; an administrator must unban them first`,
+      );
 
     await request.beforeJoin(userId);
     try {
@@ -174,7 +207,8 @@ export class TelegramAdapter implements CommunityAdapter {
       try {
         await this.raw('revokeChatInviteLink', { chat_id, invite_link: request.inviteUrl });
       } catch (error) {
-        if (!(error instanceof TelegramError && error.code === 400 && LINK_ALREADY_DEAD.test(error.description))) throw this.classify('revokeChatInviteLink', error);
+        if (!(error instanceof TelegramError && error.code === 400 && LINK_ALREADY_DEAD.test(error.description)))
+          throw this.classify('revokeChatInviteLink', error);
       }
     }
     if (request.memberId === null || !request.removeMember) return;
@@ -201,7 +235,8 @@ export class TelegramAdapter implements CommunityAdapter {
 
   /** The link a customer opens to link their Telegram account: the bot receives `/start <payload>`. */
   async deepLink(payload: string): Promise<string> {
-    if (!START_PAYLOAD.test(payload)) throw new CommunityPlatformError('telegram', 'invalid_request', 'A start payload is 1-64 characters of A-Z, a-z, 0-9, _ and -');
+    if (!START_PAYLOAD.test(payload))
+      throw new CommunityPlatformError('telegram', 'invalid_request', 'A start payload is 1-64 characters of A-Z, a-z, 0-9, _ and -');
     return `https://t.me/${await this.botUsername()}?start=${payload}`;
   }
 
@@ -243,12 +278,17 @@ export class TelegramAdapter implements CommunityAdapter {
   }
 
   private userIdParam(userId: string): number {
-    if (!/^\d{1,16}$/.test(userId)) throw new CommunityPlatformError('telegram', 'invalid_request', `${JSON.stringify(userId.slice(0, 40))} is not a Telegram user id`);
+    if (!/^\d{1,16}$/.test(userId))
+      throw new CommunityPlatformError('telegram', 'invalid_request', `${JSON.stringify(userId.slice(0, 40))} is not a Telegram user id`);
     return Number(userId);
   }
 
   /** One Bot API call with a deadline; every failure classified. */
-  private async call<M extends keyof TelegramMethods>(method: M, payload: Opts<M>, timeoutMs = this.timeoutMs): Promise<ReturnType<TelegramMethods[M]>> {
+  private async call<M extends keyof TelegramMethods>(
+    method: M,
+    payload: Opts<M>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<ReturnType<TelegramMethods[M]>> {
     try {
       return await this.raw(method, payload, timeoutMs);
     } catch (error) {
@@ -260,7 +300,11 @@ export class TelegramAdapter implements CommunityAdapter {
    * The same, but Telegram's own refusals pass through as TelegramError for the caller to read
    * (some mean "already done"); network failures are already classified.
    */
-  private async raw<M extends keyof TelegramMethods>(method: M, payload: Opts<M>, timeoutMs = this.timeoutMs): Promise<ReturnType<TelegramMethods[M]>> {
+  private async raw<M extends keyof TelegramMethods>(
+    method: M,
+    payload: Opts<M>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<ReturnType<TelegramMethods[M]>> {
     try {
       return await this.telegram.callApi(method, payload, { signal: deadline(timeoutMs) });
     } catch (error) {
@@ -272,12 +316,14 @@ export class TelegramAdapter implements CommunityAdapter {
   private classify(method: string, error: unknown): CommunityPlatformError {
     if (error instanceof CommunityPlatformError) return error;
     if (!(error instanceof TelegramError)) {
-      const reason = error instanceof Error && error.name === 'AbortError' ? 'timed out' : error instanceof Error ? error.message : String(error);
+      const reason =
+        error instanceof Error && error.name === 'AbortError' ? 'timed out' : error instanceof Error ? error.message : String(error);
       return new CommunityPlatformError('telegram', 'unavailable', this.sanitize(`Telegram ${method} failed: ${reason}`));
     }
     const code = error.code;
     const message = this.sanitize(`Telegram ${method}: ${error.description}`);
-    const failure = (kind: CommunityFailureKind, extra: { retryAfterMs?: number } = {}) => new CommunityPlatformError('telegram', kind, message, { platformCode: code, ...extra });
+    const failure = (kind: CommunityFailureKind, extra: { retryAfterMs?: number } = {}) =>
+      new CommunityPlatformError('telegram', kind, message, { platformCode: code, ...extra });
     if (code === 429) {
       const retryAfter = error.parameters?.retry_after;
       return failure('rate_limited', retryAfter === undefined ? {} : { retryAfterMs: retryAfter * 1000 });
@@ -290,7 +336,9 @@ export class TelegramAdapter implements CommunityAdapter {
     if (MISSING_RIGHTS.test(error.description)) return failure('missing_permission');
     if (CHAT_GONE.test(error.description)) {
       const migratedTo = error.parameters?.migrate_to_chat_id;
-      return migratedTo === undefined ? failure('not_connected') : new CommunityPlatformError('telegram', 'not_connected', `${message}; the chat is now ${migratedTo}`, { platformCode: code });
+      return migratedTo === undefined
+        ? failure('not_connected')
+        : new CommunityPlatformError('telegram', 'not_connected', `${message}; the chat is now ${migratedTo}`, { platformCode: code });
     }
     return failure('invalid_request');
   }
@@ -302,8 +350,14 @@ export class TelegramAdapter implements CommunityAdapter {
 }
 
 type Json = Record<string, unknown>;
-const objectOf = (value: unknown): Json | null => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : null);
-const idOf = (value: unknown): string | null => (typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : typeof value === 'string' && /^-?\d+$/.test(value) ? value : null);
+const objectOf = (value: unknown): Json | null =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : null;
+const idOf = (value: unknown): string | null =>
+  typeof value === 'number' && Number.isSafeInteger(value)
+    ? String(value)
+    : typeof value === 'string' && /^-?\d+$/.test(value)
+      ? value
+      : null;
 const textOf = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /**
@@ -313,7 +367,8 @@ const textOf = (value: unknown): string | null => (typeof value === 'string' ? v
 export function readTelegramUpdate(raw: unknown): TelegramUpdate {
   const update = objectOf(raw);
   const updateId = update?.update_id;
-  if (!update || typeof updateId !== 'number' || !Number.isSafeInteger(updateId)) throw new TypeError('Not a Telegram update: update_id is missing');
+  if (!update || typeof updateId !== 'number' || !Number.isSafeInteger(updateId))
+    throw new TypeError('Not a Telegram update: update_id is missing');
   const other = { kind: 'other', updateId } as const;
 
   const joinRequest = objectOf(update.chat_join_request);
@@ -343,7 +398,16 @@ export function readTelegramUpdate(raw: unknown): TelegramUpdate {
     const sender = senderChatId !== null ? null : idOf(objectOf(message.from)?.id);
     // As the group itself is an anonymous administrator; as another chat (anyone's own channel) proves nothing.
     const asOtherChat = chat.type !== 'channel' && senderChatId !== null && senderChatId !== chatId;
-    return { kind: 'post', updateId, chatId, chatTitle: textOf(chat.title), chatType: chat.type, text, fromUserId: chat.type === 'channel' ? null : sender, asOtherChat };
+    return {
+      kind: 'post',
+      updateId,
+      chatId,
+      chatTitle: textOf(chat.title),
+      chatType: chat.type,
+      text,
+      fromUserId: chat.type === 'channel' ? null : sender,
+      asOtherChat,
+    };
   }
   return other;
 }

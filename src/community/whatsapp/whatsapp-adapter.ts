@@ -84,12 +84,16 @@ const joinRequestsPage = z.object({
   paging,
 });
 
-const failedItem = z.object({ errors: z.array(z.object({ code: z.number().optional(), message: z.string().optional(), title: z.string().optional() })).optional() });
+const failedItem = z.object({
+  errors: z.array(z.object({ code: z.number().optional(), message: z.string().optional(), title: z.string().optional() })).optional(),
+});
 const approveResult = z.object({
   approved_join_requests: z.array(z.string()).optional(),
   failed_join_requests: z.array(failedItem.extend({ join_request_id: z.string() })).optional(),
 });
-const removeResult = z.object({ failed_participants: z.array(failedItem.extend({ user: z.string().optional(), wa_id: z.string().optional() })).optional() });
+const removeResult = z.object({
+  failed_participants: z.array(failedItem.extend({ user: z.string().optional(), wa_id: z.string().optional() })).optional(),
+});
 
 const inviteLink = z.object({ invite_link: z.string() });
 
@@ -132,8 +136,13 @@ export class WhatsAppAdapter implements CommunityAdapter {
   }
 
   async checkConnection(): Promise<ConnectionCheck> {
-    const node = await this.call('GET', `/${encodeURIComponent(this.phoneNumberId)}`, phoneNumberNode, { query: { fields: 'display_phone_number,verified_name' } });
-    const name = node.verified_name && node.display_phone_number ? `${node.verified_name} (${node.display_phone_number})` : (node.verified_name ?? node.display_phone_number ?? this.phoneNumberId);
+    const node = await this.call('GET', `/${encodeURIComponent(this.phoneNumberId)}`, phoneNumberNode, {
+      query: { fields: 'display_phone_number,verified_name' },
+    });
+    const name =
+      node.verified_name && node.display_phone_number
+        ? `${node.verified_name} (${node.display_phone_number})`
+        : (node.verified_name ?? node.display_phone_number ?? this.phoneNumberId);
     return { accountId: this.phoneNumberId, accountName: name };
   }
 
@@ -141,7 +150,9 @@ export class WhatsAppAdapter implements CommunityAdapter {
     const spaces: SpaceSummary[] = [];
     let after: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const result = await this.call('GET', `/${encodeURIComponent(this.phoneNumberId)}/groups`, activeGroupsPage, { query: { limit: '100', ...(after ? { after } : {}) } });
+      const result = await this.call('GET', `/${encodeURIComponent(this.phoneNumberId)}/groups`, activeGroupsPage, {
+        query: { limit: '100', ...(after ? { after } : {}) },
+      });
       const groups = Array.isArray(result.data) ? result.data : result.data.groups;
       spaces.push(...groups.map((g) => ({ id: g.id, name: g.subject ?? g.id })));
       after = nextCursor(result.paging);
@@ -156,7 +167,16 @@ export class WhatsAppAdapter implements CommunityAdapter {
     try {
       info = await this.groupInfo(groupId, 'subject,join_approval_mode,suspended');
     } catch (error) {
-      if (isGroupMissing(error)) return { name: null, issues: [{ code: 'group_not_found', message: `Our WhatsApp number is not in a group with id ${groupId}: it was deleted, or created by another number` }] };
+      if (isGroupMissing(error))
+        return {
+          name: null,
+          issues: [
+            {
+              code: 'group_not_found',
+              message: `Our WhatsApp number is not in a group with id ${groupId}: it was deleted, or created by another number`,
+            },
+          ],
+        };
       throw error;
     }
     const issues: HealthIssue[] = [];
@@ -168,18 +188,30 @@ export class WhatsAppAdapter implements CommunityAdapter {
       await this.call('GET', `/${encodeURIComponent(groupId)}/join_requests`, joinRequestsPage, { query: { limit: '1' } });
     } catch (error) {
       if (!(error instanceof CommunityPlatformError && error.kind === 'missing_permission')) throw error;
-      issues.push({ code: 'not_admin', message: 'Our WhatsApp number is not an admin of this group, so it cannot approve join requests or remove members' });
+      issues.push({
+        code: 'not_admin',
+        message: 'Our WhatsApp number is not an admin of this group, so it cannot approve join requests or remove members',
+      });
     }
     if (info.join_approval_mode !== 'approval_required') {
-      issues.push({ code: 'approval_mode_off', message: 'Anyone with the invite link joins without approval; turn on "Approve new participants" so only buyers get in' });
+      issues.push({
+        code: 'approval_mode_off',
+        message: 'Anyone with the invite link joins without approval; turn on "Approve new participants" so only buyers get in',
+      });
     }
     return { name: info.subject ?? null, issues };
   }
 
   async grant(request: GrantRequest): Promise<GrantResult> {
-    if (request.customer.phone === null) return { status: 'awaiting_customer', reason: 'The customer must confirm a WhatsApp phone number', inviteUrl: null };
+    if (request.customer.phone === null)
+      return { status: 'awaiting_customer', reason: 'The customer must confirm a WhatsApp phone number', inviteUrl: null };
     const phone = parsePhone(request.customer.phone);
-    if (!phone) return { status: 'awaiting_customer', reason: 'The customer must confirm a WhatsApp phone number (the one given is not a phone number)', inviteUrl: null };
+    if (!phone)
+      return {
+        status: 'awaiting_customer',
+        reason: 'The customer must confirm a WhatsApp phone number (the one given is not a phone number)',
+        inviteUrl: null,
+      };
     const groupPath = `/${encodeURIComponent(request.spaceId)}`;
 
     const info = await this.groupInfo(request.spaceId, 'participants');
@@ -192,12 +224,20 @@ export class WhatsAppAdapter implements CommunityAdapter {
     const own = pending.find((r) => r.wa_id !== undefined && waIdKey(r.wa_id) === phone.key);
     if (own) {
       await request.beforeJoin(phone.e164);
-      const result = await this.call('POST', `${groupPath}/join_requests`, approveResult, { body: { messaging_product: 'whatsapp', join_requests: [own.join_request_id] } });
+      const result = await this.call('POST', `${groupPath}/join_requests`, approveResult, {
+        body: { messaging_product: 'whatsapp', join_requests: [own.join_request_id] },
+      });
       const failed = result.failed_join_requests?.find((f) => f.join_request_id === own.join_request_id);
       if (!failed) return { status: 'granted', memberId: phone.e164, joinedByGrant: true };
       const code = failed.errors?.[0]?.code;
       // Withdrawn between listing and approving: the customer has to ask again.
-      if (code !== JOIN_REQUEST_GONE) throw this.classify(undefined, { code, message: failed.errors?.[0]?.message ?? failed.errors?.[0]?.title }, 'POST join_requests', null);
+      if (code !== JOIN_REQUEST_GONE)
+        throw this.classify(
+          undefined,
+          { code, message: failed.errors?.[0]?.message ?? failed.errors?.[0]?.title },
+          'POST join_requests',
+          null,
+        );
     }
 
     const inviteUrl = request.inviteUrl ?? (await this.call('GET', `${groupPath}/invite_link`, inviteLink)).invite_link;
@@ -207,7 +247,8 @@ export class WhatsAppAdapter implements CommunityAdapter {
   async revoke(request: RevokeRequest): Promise<void> {
     if (request.memberId === null || !request.removeMember) return;
     const phone = parsePhone(request.memberId);
-    if (!phone) throw this.error('invalid_request', `${request.memberId} is not a phone number; cannot remove it from group ${request.spaceId}`);
+    if (!phone)
+      throw this.error('invalid_request', `${request.memberId} is not a phone number; cannot remove it from group ${request.spaceId}`);
     let result: z.infer<typeof removeResult>;
     try {
       result = await this.call('DELETE', `/${encodeURIComponent(request.spaceId)}/participants`, removeResult, {
@@ -219,7 +260,8 @@ export class WhatsAppAdapter implements CommunityAdapter {
     }
     const failed = result.failed_participants?.[0];
     const code = failed?.errors?.[0]?.code;
-    if (failed && code !== PARTICIPANT_NOT_IN_GROUP) throw this.classify(undefined, { code, message: failed.errors?.[0]?.message }, 'DELETE participants', null);
+    if (failed && code !== PARTICIPANT_NOT_IN_GROUP)
+      throw this.classify(undefined, { code, message: failed.errors?.[0]?.message }, 'DELETE participants', null);
   }
 
   private groupInfo(groupId: string, fields: string) {
@@ -230,7 +272,9 @@ export class WhatsAppAdapter implements CommunityAdapter {
     const requests: z.infer<typeof joinRequestsPage>['data'] = [];
     let after: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const result = await this.call('GET', `/${encodeURIComponent(groupId)}/join_requests`, joinRequestsPage, { query: after ? { after } : {} });
+      const result = await this.call('GET', `/${encodeURIComponent(groupId)}/join_requests`, joinRequestsPage, {
+        query: after ? { after } : {},
+      });
       requests.push(...result.data);
       after = nextCursor(result.paging);
       if (!after) return requests;
@@ -239,14 +283,22 @@ export class WhatsAppAdapter implements CommunityAdapter {
   }
 
   /** One Graph call: the token in the header (never the URL, so no message can carry it), a deadline, errors classified. */
-  private async call<T extends z.ZodType>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: T, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<z.output<T>> {
+  private async call<T extends z.ZodType>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    schema: T,
+    options: { query?: Record<string, string>; body?: unknown } = {},
+  ): Promise<z.output<T>> {
     const query = new URLSearchParams(options.query ?? {}).toString();
     const what = `${method} ${path}`;
     let response: Response;
     try {
       response = await fetch(`${this.apiBase}${path}${query ? `?${query}` : ''}`, {
         method,
-        headers: { authorization: `Bearer ${this.accessToken}`, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.accessToken}`,
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -254,7 +306,10 @@ export class WhatsAppAdapter implements CommunityAdapter {
       // AbortSignal.timeout rejects with a DOMException, which is not always instanceof Error.
       const name = typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
       const timedOut = name === 'TimeoutError' || name === 'AbortError';
-      throw this.error('unavailable', `WhatsApp ${what} ${timedOut ? `timed out after ${this.timeoutMs} ms` : `failed: ${error instanceof Error ? error.message : String(error)}`}`);
+      throw this.error(
+        'unavailable',
+        `WhatsApp ${what} ${timedOut ? `timed out after ${this.timeoutMs} ms` : `failed: ${error instanceof Error ? error.message : String(error)}`}`,
+      );
     }
     const text = await response.text().catch(() => '');
     let json: unknown = undefined;
@@ -265,11 +320,17 @@ export class WhatsAppAdapter implements CommunityAdapter {
     }
     if (!response.ok) {
       const parsed = graphError.safeParse(json);
-      throw this.classify(response.status, parsed.success ? parsed.data.error : { message: text.slice(0, 200) || response.statusText }, what, response.headers);
+      throw this.classify(
+        response.status,
+        parsed.success ? parsed.data.error : { message: text.slice(0, 200) || response.statusText },
+        what,
+        response.headers,
+      );
     }
     const parsed = schema.safeParse(json);
     // A 2xx we cannot read is a platform fault (or a change on its side), not something the seller can fix.
-    if (!parsed.success) throw this.error('unavailable', `WhatsApp ${what} answered ${response.status} with an unexpected body: ${text.slice(0, 200)}`);
+    if (!parsed.success)
+      throw this.error('unavailable', `WhatsApp ${what} answered ${response.status} with an unexpected body: ${text.slice(0, 200)}`);
     return parsed.data;
   }
 
@@ -278,19 +339,28 @@ export class WhatsAppAdapter implements CommunityAdapter {
     const detail = `WhatsApp ${what}${status === undefined ? '' : ` answered ${status}`}: ${error.message ?? 'no message'}${code === undefined ? '' : ` (code ${code}${subcode === undefined ? '' : `/${subcode}`})`}`;
     const platformCode = code ?? status;
     const fail = (kind: CommunityFailureKind, retryAfterMs?: number) =>
-      this.error(kind, detail, { ...(platformCode === undefined ? {} : { platformCode }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+      this.error(kind, detail, {
+        ...(platformCode === undefined ? {} : { platformCode }),
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
 
     if (status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) return fail('rate_limited', retryAfterMs(headers));
     if (status === 401 || (code !== undefined && TOKEN_CODES.has(code))) return fail('not_connected');
-    if (code === 10 || code === GROUPS_NOT_ELIGIBLE || (code !== undefined && code >= 200 && code <= 299)) return fail('missing_permission');
+    if (code === 10 || code === GROUPS_NOT_ELIGIBLE || (code !== undefined && code >= 200 && code <= 299))
+      return fail('missing_permission');
     if (status === 404 || code === GROUP_UNKNOWN || (code === 100 && subcode === OBJECT_MISSING_SUBCODE)) return fail('not_connected');
     // 1 / 2: Graph's "unknown error" and "service temporarily unavailable"; 131000 / 133004: Cloud API's.
-    if ((status !== undefined && status >= 500) || error.is_transient || code === 1 || code === 2 || code === 131000 || code === 133004) return fail('unavailable');
+    if ((status !== undefined && status >= 500) || error.is_transient || code === 1 || code === 2 || code === 131000 || code === 133004)
+      return fail('unavailable');
     return fail('invalid_request');
   }
 
   /** Builds the error with the token scrubbed: a Graph message may quote what it was sent. */
-  private error(kind: CommunityFailureKind, message: string, options: { retryAfterMs?: number; platformCode?: string | number } = {}): CommunityPlatformError {
+  private error(
+    kind: CommunityFailureKind,
+    message: string,
+    options: { retryAfterMs?: number; platformCode?: string | number } = {},
+  ): CommunityPlatformError {
     return new CommunityPlatformError('whatsapp', kind, redactSecrets(message, [this.accessToken]), options);
   }
 }
@@ -299,7 +369,9 @@ const nextCursor = (page: z.infer<typeof paging>): string | undefined => (page?.
 
 /** classify() made unknown groups not_connected; these codes tell them from a bad token. */
 const isGroupMissing = (error: unknown) =>
-  error instanceof CommunityPlatformError && error.kind === 'not_connected' && [GROUP_UNKNOWN, 100, 404].includes(Number(error.options.platformCode));
+  error instanceof CommunityPlatformError &&
+  error.kind === 'not_connected' &&
+  [GROUP_UNKNOWN, 100, 404].includes(Number(error.options.platformCode));
 
 /**
  * Retry-After when sent; otherwise the business use case header's estimated_time_to_regain_access

@@ -26,7 +26,11 @@ export interface CommunitySpacesTable {
   name: string | null;
   kind: string;
   roles: Json<SpaceRole[]>;
-  health_status: ColumnType<'unknown' | 'healthy' | 'unhealthy', 'unknown' | 'healthy' | 'unhealthy' | undefined, 'unknown' | 'healthy' | 'unhealthy'>;
+  health_status: ColumnType<
+    'unknown' | 'healthy' | 'unhealthy',
+    'unknown' | 'healthy' | 'unhealthy' | undefined,
+    'unknown' | 'healthy' | 'unhealthy'
+  >;
   health_issues: Json<HealthIssue[]>;
   health_checked_at: Date | null;
   created_at: Generated<Date>;

@@ -18,9 +18,33 @@ import type {
   AffiliateReferralsTable,
   AffiliatesTable,
 } from './affiliates';
-import type { GroupProductsTable, GroupsTable, ProductsTable, ProductVariantsTable, ReleaseFilesTable, ReleasesTable, SectionsTable, UploadsTable, VariantSerialsTable } from './catalog';
-import type { EventsTable, NotificationChannelsTable, NotificationDeliveriesTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './events';
-import type { DeliveryStepsTable, GatewayEventsTable, InvoiceLinesTable, InvoicesTable, LicenseKeyInstancesTable, LicenseKeysTable, PaymentGatewaysTable } from './orders';
+import type {
+  GroupProductsTable,
+  GroupsTable,
+  ProductsTable,
+  ProductVariantsTable,
+  ReleaseFilesTable,
+  ReleasesTable,
+  SectionsTable,
+  UploadsTable,
+  VariantSerialsTable,
+} from './catalog';
+import type {
+  EventsTable,
+  NotificationChannelsTable,
+  NotificationDeliveriesTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+} from './events';
+import type {
+  DeliveryStepsTable,
+  GatewayEventsTable,
+  InvoiceLinesTable,
+  InvoicesTable,
+  LicenseKeyInstancesTable,
+  LicenseKeysTable,
+  PaymentGatewaysTable,
+} from './orders';
 import type { ApiKeysTable } from './api-keys';
 import type { EngineIntentsTable } from './engine-intents';
 import type { IdempotencyKeysTable } from './idempotency-keys';
@@ -29,7 +53,12 @@ import type { StoresTable } from './stores';
 import type { CryptoPaymentsTable, CryptoPaymentTxsTable, CryptoUnmatchedTransfersTable, CryptoWalletsTable } from './crypto';
 import type { FeedbackTable, TicketMessagesTable, TicketsTable } from './support';
 import type { BlacklistsTable, BlockedCheckoutsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
-import type { SubscriptionPaymentsTable, SubscriptionReconciliationsTable, SubscriptionRepairsTable, SubscriptionsTable } from './subscriptions';
+import type {
+  SubscriptionPaymentsTable,
+  SubscriptionReconciliationsTable,
+  SubscriptionRepairsTable,
+  SubscriptionsTable,
+} from './subscriptions';
 
 export type { ApiKeyMode } from './api-keys';
 export type { EngineIntentKind } from './engine-intents';

@@ -49,10 +49,12 @@ export function parseAccountAddress(method: AccountMethod, text: string): Accoun
   const trimmed = text.trim();
   if (trimmed === '') throw fail('invalid_address', 'No address given.');
   if (/\s/.test(trimmed)) {
-    if (looksLikeRecoveryPhrase(trimmed)) throw fail('private_key_not_accepted', 'That looks like a recovery phrase, which controls the funds: never share it.');
+    if (looksLikeRecoveryPhrase(trimmed))
+      throw fail('private_key_not_accepted', 'That looks like a recovery phrase, which controls the funds: never share it.');
     throw fail('invalid_address', 'An address has no spaces.');
   }
-  if (HEX_SECRET.test(trimmed)) throw fail('private_key_not_accepted', 'That looks like a private key, which controls the funds: never share it.');
+  if (HEX_SECRET.test(trimmed))
+    throw fail('private_key_not_accepted', 'That looks like a private key, which controls the funds: never share it.');
 
   switch (chain) {
     case 'ethereum':
@@ -76,7 +78,8 @@ function evmAddress(text: string, fail: Fail): string {
   const hex = text.slice(2);
   const checksummed = toChecksumAddress(hex.toLowerCase());
   const hasChecksum = hex !== hex.toLowerCase() && hex !== hex.toUpperCase();
-  if (hasChecksum && checksummed !== text) throw fail('invalid_address', 'That address fails its checksum: a character was probably mistyped.');
+  if (hasChecksum && checksummed !== text)
+    throw fail('invalid_address', 'That address fails its checksum: a character was probably mistyped.');
   if (/^0+$/.test(hex)) throw fail('invalid_address', 'That is the zero address; funds sent there are lost.');
   return checksummed;
 }
@@ -99,13 +102,15 @@ function tronAddress(text: string, fail: Fail): string {
   } catch {
     throw fail('invalid_address', 'That is not a valid Tron address (wrong characters or a typo).');
   }
-  if (payload.length !== 21 || payload[0] !== TRON_ADDRESS_PREFIX) throw fail('invalid_address', 'That is not a Tron address (they start with T).');
+  if (payload.length !== 21 || payload[0] !== TRON_ADDRESS_PREFIX)
+    throw fail('invalid_address', 'That is not a Tron address (they start with T).');
   return text;
 }
 
 /** A Solana address is an ed25519 public key: 32 bytes, base58. */
 function solanaAddress(text: string, fail: Fail): string {
-  if (/^\[[\d,\s]+\]$/.test(text)) throw fail('private_key_not_accepted', 'That is a keypair file, which controls the funds: never share it.');
+  if (/^\[[\d,\s]+\]$/.test(text))
+    throw fail('private_key_not_accepted', 'That is a keypair file, which controls the funds: never share it.');
   let bytes: Uint8Array;
   try {
     bytes = bs58.decode(text);
@@ -113,7 +118,8 @@ function solanaAddress(text: string, fail: Fail): string {
     throw fail('invalid_address', 'That is not a valid Solana address (wrong characters).');
   }
   // A base58 64-byte value is how Phantom and solana-keygen export a secret key.
-  if (bytes.length === 64) throw fail('private_key_not_accepted', 'That looks like a private key, which controls the funds: never share it.');
+  if (bytes.length === 64)
+    throw fail('private_key_not_accepted', 'That looks like a private key, which controls the funds: never share it.');
   if (bytes.length !== 32) throw fail('invalid_address', 'That is not a valid Solana address (wrong length).');
   return text;
 }
@@ -131,7 +137,10 @@ function moneroAddress(text: string, fail: Fail): string {
   const lead = text.charAt(0);
   if (text.length === 95 && (lead === '4' || lead === '8')) return text;
   if (text.length === 106 && lead === '4') {
-    throw fail('invalid_address', "That is an integrated address (it carries a payment ID); give the wallet's primary address or a subaddress.");
+    throw fail(
+      'invalid_address',
+      "That is an integrated address (it carries a payment ID); give the wallet's primary address or a subaddress.",
+    );
   }
   if ((text.length === 95 || text.length === 106) && '579AB'.includes(lead)) {
     throw fail('wrong_network', 'That is a Monero testnet or stagenet address; it cannot receive real XMR.');

@@ -52,7 +52,11 @@ export type CryptoSettings = Config['crypto'];
  * The chain watcher for a method (null for none). Monero's comes from the store's own wallet
  * server and the invoice's subaddress: only a view key can see Monero payments.
  */
-export function chainWatcherFor(settings: CryptoSettings, method: CryptoMethod, monero?: { rpcUrl: string; subaddressIndex: number }): ChainWatcher | null {
+export function chainWatcherFor(
+  settings: CryptoSettings,
+  method: CryptoMethod,
+  monero?: { rpcUrl: string; subaddressIndex: number },
+): ChainWatcher | null {
   if (method === 'XMR') {
     if (!monero) return null;
     return new MoneroWalletWatcher({ rpcUrl: monero.rpcUrl, allowPrivate: settings.allowPrivateWalletRpc }, monero.subaddressIndex);
@@ -63,7 +67,12 @@ export function chainWatcherFor(settings: CryptoSettings, method: CryptoMethod, 
   if (method === 'BTC' || method === 'LTC') return new EsploraWatcher({ baseUrl: url });
   const token = settings.tokenContracts[method] ?? TOKEN_CONTRACTS[method];
   if (api === 'SOL') return new SolanaWatcher({ rpcUrl: url, ...(token ? { mint: token } : {}) });
-  if (api === 'TRX') return new TronWatcher({ baseUrl: url, ...(settings.tronApiKey ? { apiKey: settings.tronApiKey } : {}), ...(token ? { contract: token } : {}) });
+  if (api === 'TRX')
+    return new TronWatcher({
+      baseUrl: url,
+      ...(settings.tronApiKey ? { apiKey: settings.tronApiKey } : {}),
+      ...(token ? { contract: token } : {}),
+    });
   // 100 blocks a poll: a catch-up after an outage is many short polls, each saving its cursor.
   return new EvmWatcher({ rpcUrl: url, maxBlocksPerCall: 100, ...(token ? { token } : {}) });
 }

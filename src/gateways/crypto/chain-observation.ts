@@ -95,7 +95,9 @@ export async function chainRequest(
     if (error instanceof BlockedDestinationError) {
       throw new ChainWatcherError(`The server at ${url} is refused: ${error.message}`, false, { cause: error });
     }
-    throw new ChainWatcherError(`${init.method ?? 'GET'} ${url} failed: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
+    throw new ChainWatcherError(`${init.method ?? 'GET'} ${url} failed: ${error instanceof Error ? error.message : String(error)}`, true, {
+      cause: error,
+    });
   }
   if (!response.ok) {
     const body = await response.text().catch(() => '');

@@ -48,7 +48,14 @@ export type CryptoCoin = SupportedCryptoCoin | UnsupportedCryptoCoin;
  *   spendable anyway.
  */
 const BTC = { supported: true, chain: 'bitcoin', wallet: 'extended_public_key', decimals: 8, rateTicker: 'BTC', confirmations: 2 } as const;
-const LTC = { supported: true, chain: 'litecoin', wallet: 'extended_public_key', decimals: 8, rateTicker: 'LTC', confirmations: 6 } as const;
+const LTC = {
+  supported: true,
+  chain: 'litecoin',
+  wallet: 'extended_public_key',
+  decimals: 8,
+  rateTicker: 'LTC',
+  confirmations: 6,
+} as const;
 const ethereum = { supported: true, chain: 'ethereum', wallet: 'address', confirmations: 12 } as const;
 const bsc = { supported: true, chain: 'bsc', wallet: 'address', confirmations: 15 } as const;
 const tron = { supported: true, chain: 'tron', wallet: 'address', confirmations: 19 } as const;

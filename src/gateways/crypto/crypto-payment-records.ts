@@ -24,7 +24,13 @@ async function matchByAmount(
   observations: PaymentObservation[],
   now: Date,
 ) {
-  await trx.selectFrom('crypto_wallets').select('next_index').where('method', '=', payment.method).where('wallet_id', '=', payment.wallet_id).forUpdate().executeTakeFirst();
+  await trx
+    .selectFrom('crypto_wallets')
+    .select('next_index')
+    .where('method', '=', payment.method)
+    .where('wallet_id', '=', payment.wallet_id)
+    .forUpdate()
+    .executeTakeFirst();
   if (observations.length === 0) return [];
   const txids = observations.map((o) => o.txid);
   const claimed = await trx
@@ -36,7 +42,13 @@ async function matchByAmount(
     .where('p.invoice_id', '<>', payment.invoice_id)
     .where('t.txid', 'in', txids)
     .execute();
-  const kept = await trx.selectFrom('crypto_unmatched_transfers').select('txid').where('method', '=', payment.method).where('address', '=', payment.address).where('txid', 'in', txids).execute();
+  const kept = await trx
+    .selectFrom('crypto_unmatched_transfers')
+    .select('txid')
+    .where('method', '=', payment.method)
+    .where('address', '=', payment.address)
+    .where('txid', 'in', txids)
+    .execute();
   // A transfer already kept as matching nothing never pays a later invoice of the same amount.
   const taken = new Set([...claimed.map((c) => c.txid), ...kept.map((k) => k.txid)]);
   const wanted = BigInt(payment.requested_units);
@@ -48,13 +60,25 @@ async function matchByAmount(
     .select('requested_units')
     .where('method', '=', payment.method)
     .where('address', '=', payment.address)
-    .where((eb) => eb.or([eb('status', 'in', ['AWAITING', 'PARTIAL', 'CONFIRMING']), eb.and([eb('status', 'in', ['EXPIRED', 'UNDERPAID']), eb('late_watch_until', '>', now)])]))
+    .where((eb) =>
+      eb.or([
+        eb('status', 'in', ['AWAITING', 'PARTIAL', 'CONFIRMING']),
+        eb.and([eb('status', 'in', ['EXPIRED', 'UNDERPAID']), eb('late_watch_until', '>', now)]),
+      ]),
+    )
     .execute();
   const expected = new Set(amounts.map((a) => a.requested_units));
   for (const stray of observations.filter((o) => !claimed.some((c) => c.txid === o.txid) && !expected.has(o.amount.toString()))) {
     const kept = await trx
       .insertInto('crypto_unmatched_transfers')
-      .values({ store_id: payment.store_id, method: payment.method, address: payment.address, txid: stray.txid, amount_units: stray.amount.toString(), first_seen_at: now })
+      .values({
+        store_id: payment.store_id,
+        method: payment.method,
+        address: payment.address,
+        txid: stray.txid,
+        amount_units: stray.amount.toString(),
+        first_seen_at: now,
+      })
       .onConflict((oc) => oc.constraint('crypto_unmatched_transfers_uq').doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -64,7 +88,13 @@ async function matchByAmount(
         storeId: payment.store_id,
         livemode: store.livemode,
         type: 'crypto.payment_unmatched',
-        data: { method: payment.method, address: payment.address, txid: stray.txid, amount_units: stray.amount.toString(), reason: "matches no invoice's amount" },
+        data: {
+          method: payment.method,
+          address: payment.address,
+          txid: stray.txid,
+          amount_units: stray.amount.toString(),
+          reason: "matches no invoice's amount",
+        },
       });
     }
   }
@@ -93,13 +123,20 @@ function nextCursor(previous: { nextBlock: number } | null, next: { nextBlock: n
  * first saw it), payments the chain no longer reports are marked dropped, and the tally says
  * what to do next. Safe to repeat: it only ever mirrors what the chain says now.
  */
-export async function observeCryptoPayment(db: Db, box: SecretBox, settings: CryptoSettings, invoiceId: number, now = new Date()): Promise<ObservationOutcome> {
+export async function observeCryptoPayment(
+  db: Db,
+  box: SecretBox,
+  settings: CryptoSettings,
+  invoiceId: number,
+  now = new Date(),
+): Promise<ObservationOutcome> {
   const payment = await db.selectFrom('crypto_payments').selectAll().where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
   const known = await db.selectFrom('crypto_payment_txs').selectAll().where('invoice_id', '=', invoiceId).execute();
   let monero: { rpcUrl: string; subaddressIndex: number } | undefined;
   if (payment.method === 'XMR') {
     const wallet = await gatewaySettings<CryptoWalletSettings>(db, box, payment.store_id, 'XMR');
-    if (!wallet?.settings.wallet_rpc_url || payment.derivation_index === null) throw new ChainWatcherError('The store no longer has a Monero wallet server configured', false);
+    if (!wallet?.settings.wallet_rpc_url || payment.derivation_index === null)
+      throw new ChainWatcherError('The store no longer has a Monero wallet server configured', false);
     await assertWalletServerReachable(wallet.settings.wallet_rpc_url, settings.allowPrivateWalletRpc);
     monero = { rpcUrl: wallet.settings.wallet_rpc_url, subaddressIndex: payment.derivation_index };
   }
@@ -107,13 +144,17 @@ export async function observeCryptoPayment(db: Db, box: SecretBox, settings: Cry
   if (!watcher) throw new Error(`No chain watcher for ${payment.method}`);
   const result = await watcher.observe(payment.address, {
     cursor: payment.cursor,
-    known: known.filter((k) => !k.dropped).map((k) => ({ txid: k.txid, amount: BigInt(k.amount_units), confirmations: k.confirmations, blockHeight: k.block_height })),
+    known: known
+      .filter((k) => !k.dropped)
+      .map((k) => ({ txid: k.txid, amount: BigInt(k.amount_units), confirmations: k.confirmations, blockHeight: k.block_height })),
   });
 
   return db.transaction().execute(async (trx) => {
     await trx.selectFrom('crypto_payments').select('invoice_id').where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
     // Money confirmed before the address was handed out (a reused account) is not a payment.
-    const fresh = result.observations.filter((o) => payment.start_height === null || o.blockHeight === null || o.blockHeight > payment.start_height);
+    const fresh = result.observations.filter(
+      (o) => payment.start_height === null || o.blockHeight === null || o.blockHeight > payment.start_height,
+    );
     const observations = payment.derivation_index === null ? await matchByAmount(trx, payment, fresh, now) : fresh;
     const seen = new Set(observations.map((o) => o.txid));
     for (const o of observations) {
@@ -122,7 +163,14 @@ export async function observeCryptoPayment(db: Db, box: SecretBox, settings: Cry
       const paidAt = o.seenAt && Date.parse(o.seenAt) < now.getTime() ? new Date(o.seenAt) : now;
       await trx
         .insertInto('crypto_payment_txs')
-        .values({ invoice_id: invoiceId, txid: o.txid, amount_units: o.amount.toString(), confirmations: o.confirmations, block_height: o.blockHeight, first_seen_at: paidAt })
+        .values({
+          invoice_id: invoiceId,
+          txid: o.txid,
+          amount_units: o.amount.toString(),
+          confirmations: o.confirmations,
+          block_height: o.blockHeight,
+          first_seen_at: paidAt,
+        })
         .onConflict((oc) =>
           oc.columns(['invoice_id', 'txid']).doUpdateSet({
             amount_units: o.amount.toString(),
@@ -136,11 +184,22 @@ export async function observeCryptoPayment(db: Db, box: SecretBox, settings: Cry
         .execute();
     }
     const gone = known.filter((k) => !seen.has(k.txid) && !k.dropped).map((k) => k.txid);
-    if (gone.length > 0) await trx.updateTable('crypto_payment_txs').set({ dropped: true, updated_at: now }).where('invoice_id', '=', invoiceId).where('txid', 'in', gone).execute();
+    if (gone.length > 0)
+      await trx
+        .updateTable('crypto_payment_txs')
+        .set({ dropped: true, updated_at: now })
+        .where('invoice_id', '=', invoiceId)
+        .where('txid', 'in', gone)
+        .execute();
 
     const txs = await trx.selectFrom('crypto_payment_txs').selectAll().where('invoice_id', '=', invoiceId).execute();
     const tally = tallyPayment(
-      txs.map((t) => ({ amount: BigInt(t.amount_units), confirmations: t.confirmations, firstSeenAt: t.first_seen_at, dropped: t.dropped })),
+      txs.map((t) => ({
+        amount: BigInt(t.amount_units),
+        confirmations: t.confirmations,
+        firstSeenAt: t.first_seen_at,
+        dropped: t.dropped,
+      })),
       BigInt(payment.requested_units),
       payment.required_confirmations,
       payment.expires_at,
@@ -151,21 +210,43 @@ export async function observeCryptoPayment(db: Db, box: SecretBox, settings: Cry
     const status: CryptoPaymentStatus = open && step.kind === 'wait' ? step.status : payment.status;
     await trx
       .updateTable('crypto_payments')
-      .set({ received_units: tally.seen.toString(), confirmed_units: tally.confirmed.toString(), status, cursor: nextCursor(payment.cursor, result.cursor), updated_at: now })
+      .set({
+        received_units: tally.seen.toString(),
+        confirmed_units: tally.confirmed.toString(),
+        status,
+        cursor: nextCursor(payment.cursor, result.cursor),
+        updated_at: now,
+      })
       .where('invoice_id', '=', invoiceId)
       .execute();
     // Part of the money is in: SellApp's PARTIAL, which the customer can still top up.
     if (status === 'PARTIAL') await transitionInvoice(trx, invoiceId, 'PARTIAL', { quiet: true });
     await refreshInvoiceGateway(trx, invoiceId);
     // An expiry reports what it will record: EXPIRED, or UNDERPAID when some money came.
-    return { step: step.kind, status: step.kind === 'expire' ? step.status : status, seenUnits: tally.seen.toString(), lateUnits: tally.seenLate.toString() };
+    return {
+      step: step.kind,
+      status: step.kind === 'expire' ? step.status : status,
+      seenUnits: tally.seen.toString(),
+      lateUnits: tally.seenLate.toString(),
+    };
   });
 }
 
 async function flag(trx: DbExecutor, invoiceId: number, reason: string): Promise<void> {
-  const invoice = await trx.selectFrom('invoices').select(['store_id', 'livemode', 'needs_attention']).where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
-  if (!invoice.needs_attention) await trx.updateTable('invoices').set({ needs_attention: true, updated_at: new Date() }).where('id', '=', invoiceId).execute();
-  await recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: 'delivery.needs_attention', data: { id: invoiceId, reason } });
+  const invoice = await trx
+    .selectFrom('invoices')
+    .select(['store_id', 'livemode', 'needs_attention'])
+    .where('id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (!invoice.needs_attention)
+    await trx.updateTable('invoices').set({ needs_attention: true, updated_at: new Date() }).where('id', '=', invoiceId).execute();
+  await recordEvent(trx, {
+    storeId: invoice.store_id,
+    livemode: invoice.livemode,
+    type: 'delivery.needs_attention',
+    data: { id: invoiceId, reason },
+  });
 }
 
 /**
@@ -174,7 +255,12 @@ async function flag(trx: DbExecutor, invoiceId: number, reason: string): Promise
  */
 export async function settleCryptoPayment(db: Db, invoiceId: number): Promise<'paid' | 'flagged'> {
   return db.transaction().execute(async (trx) => {
-    const payment = await trx.selectFrom('crypto_payments').select(['status', 'received_units', 'requested_units']).where('invoice_id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+    const payment = await trx
+      .selectFrom('crypto_payments')
+      .select(['status', 'received_units', 'requested_units'])
+      .where('invoice_id', '=', invoiceId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     if (payment.status === 'PAID') return 'paid';
     if (payment.status === 'LATE_PAYMENT') return 'flagged';
     const result = await transitionInvoice(trx, invoiceId, 'PAID', { event: 'order.paid', quiet: true, also: { paid_at: new Date() } });
@@ -198,11 +284,24 @@ export async function expireCryptoPayment(db: Db, invoiceId: number, status: 'EX
   return db.transaction().execute(async (trx) => {
     // The payment's own status first (no longer CONFIRMING), then the invoice: only one still
     // waiting is voided; one the seller marked paid meanwhile stays paid.
-    await trx.updateTable('crypto_payments').set({ status, updated_at: new Date() }).where('invoice_id', '=', invoiceId).where('status', 'in', ['AWAITING', 'PARTIAL', 'CONFIRMING']).execute();
+    await trx
+      .updateTable('crypto_payments')
+      .set({ status, updated_at: new Date() })
+      .where('invoice_id', '=', invoiceId)
+      .where('status', 'in', ['AWAITING', 'PARTIAL', 'CONFIRMING'])
+      .execute();
     const result = await expireUnpaidInvoice(trx, invoiceId);
     if (status === 'UNDERPAID') {
-      const payment = await trx.selectFrom('crypto_payments').select(['received_units', 'requested_units', 'method']).where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
-      await flag(trx, invoiceId, `crypto payment expired underpaid: ${payment.received_units} of ${payment.requested_units} smallest ${payment.method} units received`);
+      const payment = await trx
+        .selectFrom('crypto_payments')
+        .select(['received_units', 'requested_units', 'method'])
+        .where('invoice_id', '=', invoiceId)
+        .executeTakeFirstOrThrow();
+      await flag(
+        trx,
+        invoiceId,
+        `crypto payment expired underpaid: ${payment.received_units} of ${payment.requested_units} smallest ${payment.method} units received`,
+      );
     }
     await refreshInvoiceGateway(trx, invoiceId);
     return { invoiceStatus: result.status };
@@ -216,7 +315,11 @@ export async function reportChainTrouble(db: Db, invoiceId: number, reason: stri
 /** Money that arrived after the window (or never confirmed in time) waits for a person. */
 export async function flagLateCryptoPayment(db: Db, invoiceId: number, reason: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('crypto_payments').set({ status: 'LATE_PAYMENT', updated_at: new Date() }).where('invoice_id', '=', invoiceId).execute();
+    await trx
+      .updateTable('crypto_payments')
+      .set({ status: 'LATE_PAYMENT', updated_at: new Date() })
+      .where('invoice_id', '=', invoiceId)
+      .execute();
     await flag(trx, invoiceId, reason);
     await refreshInvoiceGateway(trx, invoiceId);
   });

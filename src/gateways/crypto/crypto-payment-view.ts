@@ -10,7 +10,13 @@ const URI_SCHEMES: Partial<Record<SupportedCryptoMethod, string>> = { BTC: 'bitc
  */
 export async function cryptoGatewayData(db: DbExecutor, invoiceId: number) {
   const payment = await db.selectFrom('crypto_payments').selectAll().where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
-  const txs = await db.selectFrom('crypto_payment_txs').selectAll().where('invoice_id', '=', invoiceId).orderBy('first_seen_at').orderBy('txid').execute();
+  const txs = await db
+    .selectFrom('crypto_payment_txs')
+    .selectAll()
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('first_seen_at')
+    .orderBy('txid')
+    .execute();
   const method = payment.method as SupportedCryptoMethod;
   const { decimals } = cryptoCoin(method);
   const amount = formatSmallestUnits(BigInt(payment.requested_units), decimals);
@@ -24,7 +30,10 @@ export async function cryptoGatewayData(db: DbExecutor, invoiceId: number) {
     received: formatSmallestUnits(BigInt(payment.received_units), decimals),
     received_units: payment.received_units,
     confirmed_units: payment.confirmed_units,
-    overpaid_units: BigInt(payment.received_units) > BigInt(payment.requested_units) ? (BigInt(payment.received_units) - BigInt(payment.requested_units)).toString() : '0',
+    overpaid_units:
+      BigInt(payment.received_units) > BigInt(payment.requested_units)
+        ? (BigInt(payment.received_units) - BigInt(payment.requested_units)).toString()
+        : '0',
     confirmations: live.length === 0 ? 0 : Math.min(...live.map((t) => t.confirmations)),
     required_confirmations: payment.required_confirmations,
     status: payment.status,
@@ -47,5 +56,9 @@ export async function cryptoGatewayData(db: DbExecutor, invoiceId: number) {
 export async function refreshInvoiceGateway(db: DbExecutor, invoiceId: number): Promise<void> {
   const row = await db.selectFrom('crypto_payments').select('method').where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
   const data = await cryptoGatewayData(db, invoiceId);
-  await db.updateTable('invoices').set({ gateway: JSON.stringify({ type: row.method, data }), updated_at: new Date() }).where('id', '=', invoiceId).execute();
+  await db
+    .updateTable('invoices')
+    .set({ gateway: JSON.stringify({ type: row.method, data }), updated_at: new Date() })
+    .where('id', '=', invoiceId)
+    .execute();
 }

@@ -4,12 +4,24 @@ import { chainActivitySignal, type CryptoPaymentInput } from '../../../workflows
 import type { CryptoSettings } from './chain-access';
 
 /** Starts (or finds running) the invoice's cryptoPayment workflow. */
-export async function startCryptoPaymentWorkflow(client: Client, taskQueue: string, settings: CryptoSettings, invoiceId: number): Promise<void> {
+export async function startCryptoPaymentWorkflow(
+  client: Client,
+  taskQueue: string,
+  settings: CryptoSettings,
+  invoiceId: number,
+): Promise<void> {
   await client.workflow.start('cryptoPayment', {
     taskQueue,
     workflowId: workflowIds.cryptoPayment(invoiceId),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    args: [{ invoiceId, orderWorkflowId: workflowIds.order(invoiceId), pollMs: settings.pollMs, pollsPerRun: settings.pollsPerRun } satisfies CryptoPaymentInput],
+    args: [
+      {
+        invoiceId,
+        orderWorkflowId: workflowIds.order(invoiceId),
+        pollMs: settings.pollMs,
+        pollsPerRun: settings.pollsPerRun,
+      } satisfies CryptoPaymentInput,
+    ],
   });
 }
 

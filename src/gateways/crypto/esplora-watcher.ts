@@ -74,7 +74,11 @@ export class EsploraWatcher implements ChainWatcher {
     const tip = await this.tipHeight();
     const observations: PaymentObservation[] = [];
     for (const tx of txs.values()) {
-      const amount = tx.vout.reduce((sum, out) => (out.scriptpubkey_address !== undefined && canonicalAddress(out.scriptpubkey_address) === watched ? sum + BigInt(out.value) : sum), 0n);
+      const amount = tx.vout.reduce(
+        (sum, out) =>
+          out.scriptpubkey_address !== undefined && canonicalAddress(out.scriptpubkey_address) === watched ? sum + BigInt(out.value) : sum,
+        0n,
+      );
       // Transactions that only spend from the address are history, not payments.
       if (amount === 0n) continue;
       const height = tx.status.confirmed ? (tx.status.block_height ?? null) : null;
@@ -101,10 +105,15 @@ export class EsploraWatcher implements ChainWatcher {
     add(page);
     let confirmed = page.filter((tx) => tx.status.confirmed);
     for (let pages = 1; confirmed.length >= CONFIRMED_PAGE_SIZE; pages += 1) {
-      if (pages >= this.maxPages) throw new ChainWatcherError(`${address} has more than ${pages * CONFIRMED_PAGE_SIZE} confirmed transactions; not an invoice address`, false);
+      if (pages >= this.maxPages)
+        throw new ChainWatcherError(
+          `${address} has more than ${pages * CONFIRMED_PAGE_SIZE} confirmed transactions; not an invoice address`,
+          false,
+        );
       const lastSeen = confirmed[confirmed.length - 1]!.txid;
       page = await this.get(`${path}/chain/${lastSeen}`, esploraTxs);
-      if (page.some((tx) => tx.txid === lastSeen)) throw new ChainWatcherError(`${this.baseUrl} repeated ${lastSeen} when paging past it`, false);
+      if (page.some((tx) => tx.txid === lastSeen))
+        throw new ChainWatcherError(`${this.baseUrl} repeated ${lastSeen} when paging past it`, false);
       add(page);
       confirmed = page.filter((tx) => tx.status.confirmed);
     }

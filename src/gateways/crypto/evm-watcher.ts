@@ -86,7 +86,11 @@ export class EvmWatcher implements ChainWatcher {
     this.rpcUrl = options.rpcUrl;
     this.token = options.token ? evmAddress(options.token) : null;
     this.maxBlocksPerCall = options.maxBlocksPerCall ?? DEFAULT_MAX_BLOCKS_PER_CALL;
-    this.rpc = new JsonRpcClient(options.rpcUrl, { batchSize: Math.max(1, options.batchSize ?? 20), timeoutMs: options.timeoutMs ?? 20_000, retryableCodes: RETRYABLE_RPC_CODES });
+    this.rpc = new JsonRpcClient(options.rpcUrl, {
+      batchSize: Math.max(1, options.batchSize ?? 20),
+      timeoutMs: options.timeoutMs ?? 20_000,
+      retryableCodes: RETRYABLE_RPC_CODES,
+    });
   }
 
   /** Scanning starts at the head block itself: a payment can't predate the address, but may land in the block being read. */
@@ -95,7 +99,8 @@ export class EvmWatcher implements ChainWatcher {
   }
 
   async observe(address: string, opts: ObserveOptions = {}): Promise<ObservationResult> {
-    if (!opts.cursor) throw new ChainWatcherError('EvmWatcher.observe needs a cursor: startCursor() at invoice creation, then the previous result', false);
+    if (!opts.cursor)
+      throw new ChainWatcherError('EvmWatcher.observe needs a cursor: startCursor() at invoice creation, then the previous result', false);
     const watched = evmAddress(address);
     const head = await this.head();
     const from = opts.cursor.nextBlock;
@@ -105,7 +110,14 @@ export class EvmWatcher implements ChainWatcher {
     if (this.token) {
       const found = from <= to ? await this.tokenTransfers(this.token, watched, from, to) : [];
       const seen = new Set(found.map((s) => s.txid));
-      sightings = [...(await this.recheckToken(this.token, watched, (opts.known ?? []).filter((k) => !seen.has(k.txid)))), ...found];
+      sightings = [
+        ...(await this.recheckToken(
+          this.token,
+          watched,
+          (opts.known ?? []).filter((k) => !seen.has(k.txid)),
+        )),
+        ...found,
+      ];
     } else {
       const found = from <= to ? await this.nativeTransfers(watched, from, to) : [];
       const seen = new Set(found.map((s) => s.txid));
@@ -137,7 +149,8 @@ export class EvmWatcher implements ChainWatcher {
       if (!block) throw new ChainWatcherError(`${this.rpcUrl} has no block ${heights[i]} yet`, true);
       for (const tx of block.transactions) {
         const amount = BigInt(tx.value);
-        if (tx.to?.toLowerCase() === watched && amount > 0n) sightings.push({ txid: tx.hash, amount, blockHeight: toNumber(block.number), seenAt: toIso(block.timestamp) });
+        if (tx.to?.toLowerCase() === watched && amount > 0n)
+          sightings.push({ txid: tx.hash, amount, blockHeight: toNumber(block.number), seenAt: toIso(block.timestamp) });
       }
     });
     return sightings;

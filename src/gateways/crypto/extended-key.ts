@@ -147,7 +147,10 @@ function decode(coin: ExtendedKeyMethod, text: string): { key: ExtendedPublicKey
   if (trimmed === '') throw new ExtendedKeyError('invalid_extended_key', `No key given. ${expected}`);
   if (/\s/.test(trimmed)) {
     if (looksLikeRecoveryPhrase(trimmed)) {
-      throw new ExtendedKeyError('private_key_not_accepted', `That looks like a recovery phrase, which controls the funds: never share it. ${expected}`);
+      throw new ExtendedKeyError(
+        'private_key_not_accepted',
+        `That looks like a recovery phrase, which controls the funds: never share it. ${expected}`,
+      );
     }
     throw new ExtendedKeyError('invalid_extended_key', `An extended public key has no spaces. ${expected}`);
   }
@@ -172,31 +175,48 @@ function decode(coin: ExtendedKeyMethod, text: string): { key: ExtendedPublicKey
   const privatePrefix = PRIVATE_VERSIONS.get(version);
   if (privatePrefix) throw privateKeyError(privatePrefix, expected);
   const testnetPrefix = TESTNET_VERSIONS.get(version);
-  if (testnetPrefix) throw new ExtendedKeyError('wrong_network', `That is a testnet key (${testnetPrefix}); it cannot receive real ${COIN_NAMES[coin]}. ${expected}`);
+  if (testnetPrefix)
+    throw new ExtendedKeyError(
+      'wrong_network',
+      `That is a testnet key (${testnetPrefix}); it cannot receive real ${COIN_NAMES[coin]}. ${expected}`,
+    );
   const multisigPrefix = MULTISIG_VERSIONS.get(version);
-  if (multisigPrefix) throw new ExtendedKeyError('unsupported_key_type', `Multisig keys (${multisigPrefix}) are not supported. ${expected}`);
+  if (multisigPrefix)
+    throw new ExtendedKeyError('unsupported_key_type', `Multisig keys (${multisigPrefix}) are not supported. ${expected}`);
   const accepted = ACCEPTED_VERSIONS.get(version);
   if (!accepted) {
     if (payload[KEY_DATA_OFFSET] === 0) {
-      throw new ExtendedKeyError('private_key_not_accepted', `That is an extended private key, which controls the funds: never share it. ${expected}`);
+      throw new ExtendedKeyError(
+        'private_key_not_accepted',
+        `That is an extended private key, which controls the funds: never share it. ${expected}`,
+      );
     }
     throw new ExtendedKeyError('unsupported_key_type', `That kind of extended key is not supported. ${expected}`);
   }
   if (!accepted.coins.includes(coin)) {
     const owner = accepted.coins[0] ?? coin;
-    throw new ExtendedKeyError('wrong_network', `That is a ${COIN_NAMES[owner]} key (${accepted.prefix}), not a ${COIN_NAMES[coin]} one. ${expected}`);
+    throw new ExtendedKeyError(
+      'wrong_network',
+      `That is a ${COIN_NAMES[owner]} key (${accepted.prefix}), not a ${COIN_NAMES[coin]} one. ${expected}`,
+    );
   }
 
   let node: BIP32Interface;
   try {
     node = bip32.fromBase58(trimmed, { ...ADDRESS_NETWORKS[coin], bip32: { public: version, private: accepted.privateVersion } });
   } catch {
-    throw new ExtendedKeyError('invalid_extended_key', `That extended key is damaged (its key data is not a valid public key). ${expected}`);
+    throw new ExtendedKeyError(
+      'invalid_extended_key',
+      `That extended key is damaged (its key data is not a valid public key). ${expected}`,
+    );
   }
   // A public version with private key data cannot come from a real wallet; bip32 refuses it
   // above, this is the backstop against ever holding a private key.
   if (!node.isNeutered()) {
-    throw new ExtendedKeyError('private_key_not_accepted', `That is an extended private key, which controls the funds: never share it. ${expected}`);
+    throw new ExtendedKeyError(
+      'private_key_not_accepted',
+      `That is an extended private key, which controls the funds: never share it. ${expected}`,
+    );
   }
 
   const keyId = createHash('sha256').update(`${coin}:${accepted.scheme}:`).update(node.chainCode).update(node.publicKey).digest('hex');
@@ -213,7 +233,10 @@ function decode(coin: ExtendedKeyMethod, text: string): { key: ExtendedPublicKey
 }
 
 function privateKeyError(prefix: string, expected: string): ExtendedKeyError {
-  return new ExtendedKeyError('private_key_not_accepted', `That is an extended private key (${prefix}), which controls the funds: never share it. ${expected}`);
+  return new ExtendedKeyError(
+    'private_key_not_accepted',
+    `That is an extended private key (${prefix}), which controls the funds: never share it. ${expected}`,
+  );
 }
 
 /** 12–24 lowercase words is a BIP39 (or Electrum) seed, not a key typed with stray spaces. */

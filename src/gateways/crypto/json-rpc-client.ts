@@ -40,9 +40,16 @@ export class JsonRpcClient {
   async call<T>(method: string, paramLists: readonly (unknown[] | Record<string, unknown>)[], schema: z.ZodType<T>): Promise<T[]> {
     const results: T[] = [];
     for (let start = 0; start < paramLists.length; start += this.options.batchSize) {
-      const requests = paramLists.slice(start, start + this.options.batchSize).map((params) => ({ jsonrpc: '2.0', id: this.nextId++, method, params }));
+      const requests = paramLists
+        .slice(start, start + this.options.batchSize)
+        .map((params) => ({ jsonrpc: '2.0', id: this.nextId++, method, params }));
       const body = JSON.stringify(requests.length === 1 ? requests[0] : requests);
-      const response = await chainRequest(this.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }, this.options.timeoutMs, { untrusted: this.options.untrusted });
+      const response = await chainRequest(
+        this.rpcUrl,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body },
+        this.options.timeoutMs,
+        { untrusted: this.options.untrusted },
+      );
       const text = await responseText(response, this.rpcUrl);
       const answer = this.options.untrusted ? decodeQuietly(text, this.rpcUrl) : decodeBody(rpcBody, text, this.rpcUrl);
       const byId = new Map<RpcResponse['id'], RpcResponse>((Array.isArray(answer) ? answer : [answer]).map((a) => [a.id, a]));
@@ -52,10 +59,17 @@ export class JsonRpcClient {
         if (!reply) throw new ChainWatcherError(`${this.rpcUrl} left ${method} #${request.id} of a batch unanswered`, true);
         if (reply.error) {
           const { code, message } = reply.error;
-          throw new ChainWatcherError(`${method} failed at ${this.rpcUrl}: ${code} ${message}`, this.options.retryableCodes.has(code) || (code >= 500 && code < 600));
+          throw new ChainWatcherError(
+            `${method} failed at ${this.rpcUrl}: ${code} ${message}`,
+            this.options.retryableCodes.has(code) || (code >= 500 && code < 600),
+          );
         }
         const parsed = schema.safeParse(reply.result);
-        if (!parsed.success) throw new ChainWatcherError(`${method} at ${this.rpcUrl} answered an unexpected shape: ${parsed.error.message.slice(0, 300)}`, false);
+        if (!parsed.success)
+          throw new ChainWatcherError(
+            `${method} at ${this.rpcUrl} answered an unexpected shape: ${parsed.error.message.slice(0, 300)}`,
+            false,
+          );
         results.push(parsed.data);
       }
     }

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { BlockedDestinationError, assertPublicDestination } from '../../webhooks/network-guard';
-import { type ChainCursor, ChainWatcherError, type ChainWatcher, type ObservationResult, type PaymentObservation, byBlock } from './chain-observation';
+import {
+  type ChainCursor,
+  ChainWatcherError,
+  type ChainWatcher,
+  type ObservationResult,
+  type PaymentObservation,
+  byBlock,
+} from './chain-observation';
 import { JsonRpcClient } from './json-rpc-client';
 
 /**
@@ -78,7 +85,11 @@ export class MoneroWalletWatcher implements ChainWatcher {
   }
 
   async observe(): Promise<ObservationResult> {
-    const [listed] = await this.rpc.call('get_transfers', [{ in: true, pool: true, account_index: 0, subaddr_indices: [this.subaddressIndex] }], transfers);
+    const [listed] = await this.rpc.call(
+      'get_transfers',
+      [{ in: true, pool: true, account_index: 0, subaddr_indices: [this.subaddressIndex] }],
+      transfers,
+    );
     const byTx = new Map<string, PaymentObservation>();
     const add = (t: z.infer<typeof transfer>, pooled: boolean) => {
       if (t.subaddr_index.major !== 0 || t.subaddr_index.minor !== this.subaddressIndex) return;

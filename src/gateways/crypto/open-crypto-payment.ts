@@ -3,7 +3,14 @@ import type { Db } from '../../db/schema';
 import { amountStep, cryptoAmountFor, uniqueAmount } from '../../domain/crypto-amount';
 import type { SecretBox } from '../../security/secret-box';
 import { gatewaySettings } from '../gateway-settings';
-import { chainStartHeight, chainWatcherFor, type CryptoSettings, isWatchedMethod, rateSourceFor, requiredConfirmations } from './chain-access';
+import {
+  chainStartHeight,
+  chainWatcherFor,
+  type CryptoSettings,
+  isWatchedMethod,
+  rateSourceFor,
+  requiredConfirmations,
+} from './chain-access';
 import { ChainWatcherError } from './chain-observation';
 import { cryptoCoin } from './coins';
 import { refreshInvoiceGateway } from './crypto-payment-view';
@@ -39,13 +46,25 @@ export async function openCryptoPayment(
   db: Db,
   box: SecretBox,
   settings: CryptoSettings,
-  invoice: { id: number; store_id: number; livemode: boolean; payment_method: string; total_cents: number; currency: string; expires_at: Date },
+  invoice: {
+    id: number;
+    store_id: number;
+    livemode: boolean;
+    payment_method: string;
+    total_cents: number;
+    currency: string;
+    expires_at: Date;
+  },
 ): Promise<{ created: boolean; expiresAt: Date }> {
   const existing = await db.selectFrom('crypto_payments').select('expires_at').where('invoice_id', '=', invoice.id).executeTakeFirst();
   if (existing) return { created: false, expiresAt: existing.expires_at };
 
   const method = invoice.payment_method;
-  if (!isWatchedMethod(method)) throw new CryptoCheckoutError('gateway_not_configured', `${method} payments cannot be watched yet; the seller can review and mark the invoice completed`);
+  if (!isWatchedMethod(method))
+    throw new CryptoCheckoutError(
+      'gateway_not_configured',
+      `${method} payments cannot be watched yet; the seller can review and mark the invoice completed`,
+    );
   const gateway = await gatewaySettings<CryptoWalletSettings>(db, box, invoice.store_id, method);
   if (!gateway?.enabled) throw new CryptoCheckoutError('gateway_not_configured', `No ${method} wallet is configured for this store`);
   const wallet = receivingWallet(method, gateway.settings);
@@ -55,7 +74,12 @@ export async function openCryptoPayment(
   try {
     rate = await rateSourceFor(settings).rate(coin.rateTicker, invoice.currency);
   } catch (error) {
-    if (error instanceof RateSourceError) throw new CryptoCheckoutError('rate_unavailable', `No ${coin.rateTicker}/${invoice.currency} rate: ${error.message}`, error.retryable);
+    if (error instanceof RateSourceError)
+      throw new CryptoCheckoutError(
+        'rate_unavailable',
+        `No ${coin.rateTicker}/${invoice.currency} rate: ${error.message}`,
+        error.retryable,
+      );
     throw error;
   }
   const quoted = cryptoAmountFor(invoice.total_cents, rate, coin.decimals);
@@ -82,14 +106,20 @@ export async function openCryptoPayment(
       startHeight = await chainStartHeight(settings, method);
     }
   } catch (error) {
-    if (error instanceof ChainWatcherError) throw new CryptoCheckoutError('chain_unavailable', `The ${method} chain cannot be watched right now: ${error.message}`, error.retryable);
+    if (error instanceof ChainWatcherError)
+      throw new CryptoCheckoutError(
+        'chain_unavailable',
+        `The ${method} chain cannot be watched right now: ${error.message}`,
+        error.retryable,
+      );
     throw error;
   }
 
   const created = await db.transaction().execute(async (trx) => {
     // The invoice row serializes two checkouts of the same invoice.
     const current = await trx.selectFrom('invoices').select('status').where('id', '=', invoice.id).forUpdate().executeTakeFirstOrThrow();
-    if (current.status !== 'PENDING') throw new CryptoCheckoutError('invalid_status', `The invoice is ${current.status}: only a PENDING invoice can be checked out`);
+    if (current.status !== 'PENDING')
+      throw new CryptoCheckoutError('invalid_status', `The invoice is ${current.status}: only a PENDING invoice can be checked out`);
     if (await trx.selectFrom('crypto_payments').select('invoice_id').where('invoice_id', '=', invoice.id).executeTakeFirst()) return false;
     // One statement takes the wallet's next index (or locks an address wallet's row), whichever
     // store uses the wallet: concurrent checkouts queue here, so no index and no open amount is
@@ -119,7 +149,11 @@ export async function openCryptoPayment(
         // Recently closed ones too: money for them may still arrive and must not match this one.
         .where((eb) => eb.or([eb('status', 'in', OPEN), eb('late_watch_until', '>', now)]))
         .execute();
-      requested = uniqueAmount(quoted, open.map((o) => BigInt(o.requested_units)), amountStep(coin.decimals));
+      requested = uniqueAmount(
+        quoted,
+        open.map((o) => BigInt(o.requested_units)),
+        amountStep(coin.decimals),
+      );
     }
     await trx
       .insertInto('crypto_payments')

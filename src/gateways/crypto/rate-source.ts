@@ -79,7 +79,8 @@ export class CoinGeckoRateSource implements RateSource {
     if (!price.success) throw new RateSourceError(`${url} answered an unexpected shape`, false);
     const value = price.data[id]?.[vs];
     // CoinGecko leaves out what it doesn't price rather than failing.
-    if (typeof value !== 'number' || !(value > 0)) throw new RateSourceError(`CoinGecko has no ${fiat.toUpperCase()} rate for ${ticker.toUpperCase()} (${id})`, false);
+    if (typeof value !== 'number' || !(value > 0))
+      throw new RateSourceError(`CoinGecko has no ${fiat.toUpperCase()} rate for ${ticker.toUpperCase()} (${id})`, false);
     return decimalString(value);
   }
 
@@ -87,12 +88,19 @@ export class CoinGeckoRateSource implements RateSource {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { headers: { accept: 'application/json', ...this.options.headers }, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+      response = await fetch(url, {
+        headers: { accept: 'application/json', ...this.options.headers },
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
       text = await response.text();
     } catch (error) {
       throw new RateSourceError(`GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
     }
-    if (!response.ok) throw new RateSourceError(`GET ${url} answered ${response.status}: ${text.slice(0, 200)}`, response.status === 429 || response.status >= 500);
+    if (!response.ok)
+      throw new RateSourceError(
+        `GET ${url} answered ${response.status}: ${text.slice(0, 200)}`,
+        response.status === 429 || response.status >= 500,
+      );
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -110,7 +118,9 @@ export const fixedRatesSchema = z
     Object.fromEntries(
       Object.entries(rates).map(([ticker, byFiat]) => [
         ticker.toUpperCase(),
-        Object.fromEntries(Object.entries(byFiat).map(([fiat, rate]) => [fiat.toUpperCase(), typeof rate === 'number' ? decimalString(rate) : rate])),
+        Object.fromEntries(
+          Object.entries(byFiat).map(([fiat, rate]) => [fiat.toUpperCase(), typeof rate === 'number' ? decimalString(rate) : rate]),
+        ),
       ]),
     ),
   );
@@ -142,7 +152,8 @@ export class FixedRateSource implements RateSource {
 
   async rate(ticker: string, fiat: string): Promise<string> {
     const rate = this.rates[ticker.toUpperCase()]?.[fiat.toUpperCase()];
-    if (rate === undefined) throw new RateSourceError(`${this.source} has no ${fiat.toUpperCase()} rate for ${ticker.toUpperCase()}`, false);
+    if (rate === undefined)
+      throw new RateSourceError(`${this.source} has no ${fiat.toUpperCase()} rate for ${ticker.toUpperCase()}`, false);
     return rate;
   }
 }

@@ -126,7 +126,11 @@ export class SolanaWatcher implements ChainWatcher {
     this.mint = options.mint ? solanaAddress(options.mint, 'mint') : null;
     this.pageSize = Math.min(MAX_SIGNATURE_PAGE, Math.max(1, options.pageSize ?? 100));
     this.maxPages = options.maxPages ?? 20;
-    this.rpc = new JsonRpcClient(options.rpcUrl, { batchSize: Math.max(1, options.batchSize ?? 10), timeoutMs: options.timeoutMs ?? 20_000, retryableCodes: RETRYABLE_RPC_CODES });
+    this.rpc = new JsonRpcClient(options.rpcUrl, {
+      batchSize: Math.max(1, options.batchSize ?? 10),
+      timeoutMs: options.timeoutMs ?? 20_000,
+      retryableCodes: RETRYABLE_RPC_CODES,
+    });
   }
 
   /** Listing starts at the confirmed slot itself: a payment can't predate the address. */
@@ -135,7 +139,11 @@ export class SolanaWatcher implements ChainWatcher {
   }
 
   async observe(address: string, opts: ObserveOptions = {}): Promise<ObservationResult> {
-    if (!opts.cursor) throw new ChainWatcherError('SolanaWatcher.observe needs a cursor: startCursor() at invoice creation, then the previous result', false);
+    if (!opts.cursor)
+      throw new ChainWatcherError(
+        'SolanaWatcher.observe needs a cursor: startCursor() at invoice creation, then the previous result',
+        false,
+      );
     const owner = solanaAddress(address, 'address');
     const from = opts.cursor.nextBlock;
     // Read before listing: every listing below must reflect at least this slot.
@@ -159,7 +167,11 @@ export class SolanaWatcher implements ChainWatcher {
   }
 
   private async tokenAccountsOf(owner: string, mint: string): Promise<string[]> {
-    const [found] = await this.rpc.call('getTokenAccountsByOwner', [[owner, { mint }, { encoding: 'jsonParsed', commitment: 'confirmed' }]], tokenAccounts);
+    const [found] = await this.rpc.call(
+      'getTokenAccountsByOwner',
+      [[owner, { mint }, { encoding: 'jsonParsed', commitment: 'confirmed' }]],
+      tokenAccounts,
+    );
     return found!.value.map((a) => a.pubkey);
   }
 
@@ -168,7 +180,11 @@ export class SolanaWatcher implements ChainWatcher {
     const found: SignatureInfo[] = [];
     let before: string | undefined;
     for (let pages = 0; ; pages += 1) {
-      if (pages >= this.maxPages) throw new ChainWatcherError(`${account} has more than ${pages * this.pageSize} transactions since slot ${from}; not a receiving address`, false);
+      if (pages >= this.maxPages)
+        throw new ChainWatcherError(
+          `${account} has more than ${pages * this.pageSize} transactions since slot ${from}; not a receiving address`,
+          false,
+        );
       const config = { limit: this.pageSize, commitment: 'confirmed', minContextSlot: head, ...(before ? { before } : {}) };
       const [page] = await this.rpc.call('getSignaturesForAddress', [[account, config]], z.array(signatureInfo));
       const recent = page!.filter((info) => info.slot >= from);
@@ -193,7 +209,15 @@ export class SolanaWatcher implements ChainWatcher {
       if (failed(tx.meta.err)) return [];
       const amount = this.mint ? tokensReceived(tx, this.mint, owner, accounts) : lamportsReceived(tx, owner, info.signature);
       if (amount <= 0n) return [];
-      return [{ txid: info.signature, amount, slot: tx.slot, finalized: info.confirmationStatus === 'finalized', blockTime: tx.blockTime ?? info.blockTime }];
+      return [
+        {
+          txid: info.signature,
+          amount,
+          slot: tx.slot,
+          finalized: info.confirmationStatus === 'finalized',
+          blockTime: tx.blockTime ?? info.blockTime,
+        },
+      ];
     });
   }
 
@@ -205,13 +229,25 @@ export class SolanaWatcher implements ChainWatcher {
       const signatures = unlisted.slice(start, start + MAX_STATUS_BATCH).map((k) => k.txid);
       // searchTransactionHistory: without it only the last ~150 slots' statuses are answered.
       const [answer] = await this.rpc.call('getSignatureStatuses', [[signatures, { searchTransactionHistory: true }]], signatureStatuses);
-      if (answer!.value.length !== signatures.length) throw new ChainWatcherError(`${this.rpcUrl} answered ${answer!.value.length} statuses for ${signatures.length} signatures`, true);
+      if (answer!.value.length !== signatures.length)
+        throw new ChainWatcherError(`${this.rpcUrl} answered ${answer!.value.length} statuses for ${signatures.length} signatures`, true);
       statuses.push(...answer!.value);
     }
     const byTxid = new Map(unlisted.map((k, i) => [k.txid, statuses[i]]));
     return known.flatMap((k): Sighting[] => {
       const info = listed.get(k.txid);
-      if (info) return failed(info.err) ? [] : [{ txid: k.txid, amount: k.amount, slot: info.slot, finalized: info.confirmationStatus === 'finalized', blockTime: info.blockTime }];
+      if (info)
+        return failed(info.err)
+          ? []
+          : [
+              {
+                txid: k.txid,
+                amount: k.amount,
+                slot: info.slot,
+                finalized: info.confirmationStatus === 'finalized',
+                blockTime: info.blockTime,
+              },
+            ];
       const status = byTxid.get(k.txid);
       if (!status) return [{ txid: k.txid, amount: k.amount, slot: null, finalized: false }];
       if (failed(status.err)) return [];
@@ -239,16 +275,19 @@ function lamportsReceived(tx: ParsedTransaction, owner: string, signature: strin
   const post = tx.meta!.postBalances[index];
   if (pre === undefined || post === undefined) throw new ChainWatcherError(`${signature} has no balance for account #${index}`, false);
   // Balances arrive as JSON numbers: past 2^53 lamports (9M SOL) the difference would be off.
-  if (!Number.isSafeInteger(pre) || !Number.isSafeInteger(post)) throw new ChainWatcherError(`${owner} holds too many lamports to read ${signature} exactly`, false);
+  if (!Number.isSafeInteger(pre) || !Number.isSafeInteger(post))
+    throw new ChainWatcherError(`${owner} holds too many lamports to read ${signature} exactly`, false);
   return BigInt(post) - BigInt(pre);
 }
 
 /** The owner's holding of the mint after the transaction minus before, over all its token accounts. */
 function tokensReceived(tx: ParsedTransaction, mint: string, owner: string, accounts: ReadonlySet<string>): bigint {
   const keys = tx.transaction.message.accountKeys;
-  const ours = (b: TokenBalance) => b.mint === mint && (b.owner !== undefined ? b.owner === owner : accounts.has(keys[b.accountIndex]?.pubkey ?? ''));
+  const ours = (b: TokenBalance) =>
+    b.mint === mint && (b.owner !== undefined ? b.owner === owner : accounts.has(keys[b.accountIndex]?.pubkey ?? ''));
   // A token account created by this very transaction has no pre-balance entry: it held 0.
-  const holding = (balances: readonly TokenBalance[] | null | undefined) => (balances ?? []).filter(ours).reduce((sum, b) => sum + BigInt(b.uiTokenAmount.amount), 0n);
+  const holding = (balances: readonly TokenBalance[] | null | undefined) =>
+    (balances ?? []).filter(ours).reduce((sum, b) => sum + BigInt(b.uiTokenAmount.amount), 0n);
   return holding(tx.meta!.postTokenBalances) - holding(tx.meta!.preTokenBalances);
 }
 

@@ -42,7 +42,9 @@ const accountTransaction = z.union([
     blockNumber: z.number().int().nonnegative().optional(),
     block_timestamp: z.number().int(),
     ret: z.array(z.object({ contractRet: z.string().optional() })).optional(),
-    raw_data: z.object({ contract: z.array(z.object({ type: z.string(), parameter: z.object({ value: z.record(z.string(), z.unknown()) }) })) }),
+    raw_data: z.object({
+      contract: z.array(z.object({ type: z.string(), parameter: z.object({ value: z.record(z.string(), z.unknown()) }) })),
+    }),
   }),
   // Internal transactions (TRX moved by a contract) have their own shape; asked not to be listed, skipped if they are.
   z.object({ internal_tx_id: z.string() }),
@@ -59,7 +61,9 @@ const trc20Transfer = z.object({
   token_info: z.object({ address: z.string() }),
 });
 
-const nowBlock = z.object({ block_header: z.object({ raw_data: z.object({ number: z.number().int().nonnegative(), timestamp: z.number().int() }) }) });
+const nowBlock = z.object({
+  block_header: z.object({ raw_data: z.object({ number: z.number().int().nonnegative(), timestamp: z.number().int() }) }),
+});
 
 /** `{}` when the node doesn't know the transaction (not in a block, or on a dropped fork). */
 const transactionInfo = z.object({
@@ -121,7 +125,11 @@ export class TronWatcher implements ChainWatcher {
 
   constructor(options: TronWatcherOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.headers = { accept: 'application/json', 'content-type': 'application/json', ...(options.apiKey ? { 'TRON-PRO-API-KEY': options.apiKey } : {}) };
+    this.headers = {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      ...(options.apiKey ? { 'TRON-PRO-API-KEY': options.apiKey } : {}),
+    };
     this.contract = options.contract ? tronAddress(options.contract).base58 : null;
     this.rescanMs = options.rescanMs ?? DEFAULT_RESCAN_MS;
     this.pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, options.pageSize ?? MAX_PAGE_SIZE));
@@ -135,13 +143,16 @@ export class TronWatcher implements ChainWatcher {
   }
 
   async observe(address: string, opts: ObserveOptions = {}): Promise<ObservationResult> {
-    if (!opts.cursor) throw new ChainWatcherError('TronWatcher.observe needs a cursor: startCursor() at invoice creation, then the previous result', false);
+    if (!opts.cursor)
+      throw new ChainWatcherError('TronWatcher.observe needs a cursor: startCursor() at invoice creation, then the previous result', false);
     const watched = tronAddress(address);
     const from = opts.cursor.nextBlock;
     // Read before listing, so the next call's window starts no later than anything listed now could have missed.
     const head = await this.head();
 
-    const listed = this.contract ? await this.tokenTransfers(watched.base58, this.contract, from) : await this.nativeTransfers(watched, from);
+    const listed = this.contract
+      ? await this.tokenTransfers(watched.base58, this.contract, from)
+      : await this.nativeTransfers(watched, from);
     const known = (opts.known ?? []).filter((k) => !listed.has(k.txid));
     const candidates = [...listed.values(), ...known.map((k): Sighting => ({ txid: k.txid, amount: k.amount, blockHeight: null }))];
 
@@ -165,7 +176,11 @@ export class TronWatcher implements ChainWatcher {
   }
 
   private async nativeTransfers(watched: TronAddress, from: number): Promise<Map<string, Sighting>> {
-    const items = await this.list(`/v1/accounts/${watched.base58}/transactions`, { only_to: 'true', only_confirmed: 'false', search_internal: 'false', min_timestamp: String(from) }, accountTransaction);
+    const items = await this.list(
+      `/v1/accounts/${watched.base58}/transactions`,
+      { only_to: 'true', only_confirmed: 'false', search_internal: 'false', min_timestamp: String(from) },
+      accountTransaction,
+    );
     const found = new Map<string, Sighting>();
     for (const item of items) {
       if (!('txID' in item)) continue;
@@ -174,22 +189,36 @@ export class TronWatcher implements ChainWatcher {
       for (const contract of item.raw_data.contract) {
         if (contract.type !== 'TransferContract') continue;
         const value = transferValue.safeParse(contract.parameter.value);
-        if (!value.success) throw new ChainWatcherError(`${this.baseUrl} listed ${item.txID} with an unexpected TransferContract: ${value.error.message.slice(0, 200)}`, false);
+        if (!value.success)
+          throw new ChainWatcherError(
+            `${this.baseUrl} listed ${item.txID} with an unexpected TransferContract: ${value.error.message.slice(0, 200)}`,
+            false,
+          );
         if (value.data.to_address.toLowerCase() === watched.hex) amount += BigInt(value.data.amount);
       }
-      if (amount > 0n) found.set(item.txID, { txid: item.txID, amount, blockHeight: item.blockNumber ?? null, blockTimestamp: item.block_timestamp });
+      if (amount > 0n)
+        found.set(item.txID, { txid: item.txID, amount, blockHeight: item.blockNumber ?? null, blockTimestamp: item.block_timestamp });
     }
     return found;
   }
 
   /** Transfer events to the address; one transaction can carry several (batch payouts), summed. */
   private async tokenTransfers(watched: string, contract: string, from: number): Promise<Map<string, Sighting>> {
-    const items = await this.list(`/v1/accounts/${watched}/transactions/trc20`, { only_to: 'true', only_confirmed: 'false', contract_address: contract, min_timestamp: String(from) }, trc20Transfer);
+    const items = await this.list(
+      `/v1/accounts/${watched}/transactions/trc20`,
+      { only_to: 'true', only_confirmed: 'false', contract_address: contract, min_timestamp: String(from) },
+      trc20Transfer,
+    );
     const found = new Map<string, Sighting>();
     for (const item of items) {
       if (item.type !== 'Transfer' || item.to !== watched || item.token_info.address !== contract) continue;
       const prior = found.get(item.transaction_id);
-      found.set(item.transaction_id, { txid: item.transaction_id, amount: (prior?.amount ?? 0n) + BigInt(item.value), blockHeight: null, blockTimestamp: item.block_timestamp });
+      found.set(item.transaction_id, {
+        txid: item.transaction_id,
+        amount: (prior?.amount ?? 0n) + BigInt(item.value),
+        blockHeight: null,
+        blockTimestamp: item.block_timestamp,
+      });
     }
     return new Map([...found].filter(([, s]) => s.amount > 0n));
   }
@@ -207,7 +236,11 @@ export class TronWatcher implements ChainWatcher {
     const items: T[] = [];
     let fingerprint: string | undefined;
     for (let pages = 0; ; pages += 1) {
-      if (pages >= this.maxPages) throw new ChainWatcherError(`${path} has more than ${pages * this.pageSize} transactions in the window; not a receiving address`, false);
+      if (pages >= this.maxPages)
+        throw new ChainWatcherError(
+          `${path} has more than ${pages * this.pageSize} transactions in the window; not a receiving address`,
+          false,
+        );
       const params = new URLSearchParams({ ...query, limit: String(this.pageSize), ...(fingerprint ? { fingerprint } : {}) });
       const url = `${this.baseUrl}${path}?${params}`;
       const response = await chainRequest(url, { headers: this.headers }, this.timeoutMs);

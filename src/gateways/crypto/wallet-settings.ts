@@ -38,7 +38,8 @@ export interface ReceivingWallet {
 /** Checks what was pasted; a private key, a wrong network or garbage is refused, never stored. */
 export function receivingWallet(method: SupportedCryptoMethod, settings: CryptoWalletSettings): ReceivingWallet {
   if (isExtendedKeyMethod(method)) {
-    if (!settings.xpub) throw new WalletSettingsError('missing_field', `${method} takes an extended public key (xpub, ypub or zpub)`, 'xpub');
+    if (!settings.xpub)
+      throw new WalletSettingsError('missing_field', `${method} takes an extended public key (xpub, ypub or zpub)`, 'xpub');
     try {
       const key = parseExtendedPublicKey(method, settings.xpub);
       return { walletId: key.keyId, key };
@@ -50,8 +51,14 @@ export function receivingWallet(method: SupportedCryptoMethod, settings: CryptoW
   if (!settings.address) throw new WalletSettingsError('missing_field', `${method} takes a wallet address`, 'address');
   let moneroRpcUrl: string | undefined;
   if (method === 'XMR') {
-    if (!settings.wallet_rpc_url) throw new WalletSettingsError('missing_field', 'XMR takes the URL of your monero-wallet-rpc running a view-only wallet of the address', 'wallet_rpc_url');
-    if (!/^https?:\/\/[^\s]+$/.test(settings.wallet_rpc_url)) throw new WalletSettingsError('invalid_field', 'wallet_rpc_url is an http(s) URL', 'wallet_rpc_url');
+    if (!settings.wallet_rpc_url)
+      throw new WalletSettingsError(
+        'missing_field',
+        'XMR takes the URL of your monero-wallet-rpc running a view-only wallet of the address',
+        'wallet_rpc_url',
+      );
+    if (!/^https?:\/\/[^\s]+$/.test(settings.wallet_rpc_url))
+      throw new WalletSettingsError('invalid_field', 'wallet_rpc_url is an http(s) URL', 'wallet_rpc_url');
     moneroRpcUrl = settings.wallet_rpc_url;
   }
   try {
@@ -73,11 +80,22 @@ export const GAP_LIMIT = 20;
  * (Electrum: wallet.change_gap_limit). We never reuse an address to stay under it: a late
  * payment to an old invoice would be credited to a new one.
  */
-export async function describeWallet(db: DbExecutor, storeId: number, method: SupportedCryptoMethod, settings: CryptoWalletSettings, enabled: boolean) {
+export async function describeWallet(
+  db: DbExecutor,
+  storeId: number,
+  method: SupportedCryptoMethod,
+  settings: CryptoWalletSettings,
+  enabled: boolean,
+) {
   const wallet = receivingWallet(method, settings);
   const base = { method, enabled, minimum_withdrawal: settings.minimum_withdrawal ?? null };
   if (!wallet.key) return { ...base, address: wallet.address, ...(wallet.moneroRpcUrl ? { wallet_rpc_url: wallet.moneroRpcUrl } : {}) };
-  const row = await db.selectFrom('crypto_wallets').select('next_index').where('method', '=', method).where('wallet_id', '=', wallet.walletId).executeTakeFirst();
+  const row = await db
+    .selectFrom('crypto_wallets')
+    .select('next_index')
+    .where('method', '=', method)
+    .where('wallet_id', '=', wallet.walletId)
+    .executeTakeFirst();
   const nextIndex = row?.next_index ?? 0;
   const lastPaid = await db
     .selectFrom('crypto_payments')

@@ -13,16 +13,48 @@ import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { SearchTranslator, searchBody } from '../../search';
 
-const ruleCreate = z.object({ type: z.enum(BLACKLIST_TYPES), data: z.string().min(1).max(255), description: z.string().max(1000) }).strict();
+const ruleCreate = z
+  .object({ type: z.enum(BLACKLIST_TYPES), data: z.string().min(1).max(255), description: z.string().max(1000) })
+  .strict();
 const ruleUpdate = ruleCreate.partial().strict();
 const ruleParams = z.object({ blacklist: rowId });
-const ruleView = z.object({ id: z.number(), type: z.enum(BLACKLIST_TYPES), data: z.string(), description: z.string(), created_at: z.string(), updated_at: z.string(), store_id: z.number() }).openapi('Blacklist');
-const blockedView = z.object({ id: z.number(), blacklist_id: z.number().nullable(), rule_type: z.string(), rule_data: z.string(), customer_email: z.string(), customer_ip: z.string().nullable(), country: z.string().nullable(), created_at: z.string() });
+const ruleView = z
+  .object({
+    id: z.number(),
+    type: z.enum(BLACKLIST_TYPES),
+    data: z.string(),
+    description: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    store_id: z.number(),
+  })
+  .openapi('Blacklist');
+const blockedView = z.object({
+  id: z.number(),
+  blacklist_id: z.number().nullable(),
+  rule_type: z.string(),
+  rule_data: z.string(),
+  customer_email: z.string(),
+  customer_ip: z.string().nullable(),
+  country: z.string().nullable(),
+  created_at: z.string(),
+});
 
-const ruleSearch = new SearchTranslator({ id: 'id', type: 'type', data: 'data', created_at: 'created_at', updated_at: 'updated_at' }, ['data', 'description']);
+const ruleSearch = new SearchTranslator({ id: 'id', type: 'type', data: 'data', created_at: 'created_at', updated_at: 'updated_at' }, [
+  'data',
+  'description',
+]);
 
 function present(row: Selectable<BlacklistsTable>) {
-  return { id: row.id, type: row.type, data: row.data, description: row.description, created_at: laravelTime(row.created_at)!, updated_at: laravelTime(row.updated_at)!, store_id: row.store_id };
+  return {
+    id: row.id,
+    type: row.type,
+    data: row.data,
+    description: row.description,
+    created_at: laravelTime(row.created_at)!,
+    updated_at: laravelTime(row.updated_at)!,
+    store_id: row.store_id,
+  };
 }
 
 function canonical(type: BlacklistType, data: string): string {
@@ -129,7 +161,12 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
         const type = body.type ?? current.type;
         const row = await deps.db
           .updateTable('blacklists')
-          .set({ type, data: canonical(type, body.data ?? current.data), description: body.description ?? current.description, updated_at: new Date() })
+          .set({
+            type,
+            data: canonical(type, body.data ?? current.data),
+            description: body.description ?? current.description,
+            updated_at: new Date(),
+          })
           .where('id', '=', current.id)
           .returningAll()
           .executeTakeFirstOrThrow();

@@ -12,10 +12,23 @@ import { SearchTranslator, searchBody } from '../../search';
 
 const couponParams = z.object({ coupon: rowId });
 const listQuery = pageQuery.extend({ with_trashed: queryBoolean, only_trashed: queryBoolean });
-const couponView_ = z.object({ id: z.number(), code: z.string(), type: z.enum(COUPON_TYPES), discount: z.string() }).passthrough().openapi('Coupon');
+const couponView_ = z
+  .object({ id: z.number(), code: z.string(), type: z.enum(COUPON_TYPES), discount: z.string() })
+  .passthrough()
+  .openapi('Coupon');
 
 const couponSearch = new SearchTranslator(
-  { id: 'id', code: 'code', type: 'type', store_wide: 'store_wide', limit: 'limit', uses: 'uses', expires_at: 'expires_at', created_at: 'created_at', updated_at: 'updated_at' },
+  {
+    id: 'id',
+    code: 'code',
+    type: 'type',
+    store_wide: 'store_wide',
+    limit: 'limit',
+    uses: 'uses',
+    expires_at: 'expires_at',
+    created_at: 'created_at',
+    updated_at: 'updated_at',
+  },
   ['code'],
 );
 
@@ -67,7 +80,8 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       handler: async ({ auth, body }) => ({
         data: await deps.db.transaction().execute(async (trx) => {
           const rows = [];
-          for (const [i, resource] of body.resources.entries()) rows.push(couponView(await createCoupon(trx, auth.store.id, resource, `resources.${i}.`)));
+          for (const [i, resource] of body.resources.entries())
+            rows.push(couponView(await createCoupon(trx, auth.store.id, resource, `resources.${i}.`)));
           return rows;
         }),
       }),
@@ -83,7 +97,8 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       handler: async ({ auth, body }) => ({
         data: await deps.db.transaction().execute(async (trx) => {
           const rows = [];
-          for (const [id, change] of Object.entries(body.resources)) rows.push(couponView(await updateCoupon(trx, auth.store.id, Number(id), change, `resources.${id}.`)));
+          for (const [id, change] of Object.entries(body.resources))
+            rows.push(couponView(await updateCoupon(trx, auth.store.id, Number(id), change, `resources.${id}.`)));
           return rows;
         }),
       }),
@@ -112,7 +127,9 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       scope: 'products:write',
       body: couponCreate,
       response: z.object({ data: couponView_ }),
-      handler: async ({ auth, body }) => ({ data: couponView(await deps.db.transaction().execute((trx) => createCoupon(trx, auth.store.id, body))) }),
+      handler: async ({ auth, body }) => ({
+        data: couponView(await deps.db.transaction().execute((trx) => createCoupon(trx, auth.store.id, body))),
+      }),
     })
     .route({
       method: 'get',
@@ -122,7 +139,9 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       scope: 'products:read',
       params: couponParams,
       response: z.object({ data: couponView_ }),
-      handler: async ({ auth, params }) => ({ data: couponView(await loadCoupon(deps.db, auth.store.id, params.coupon, { withTrashed: true })) }),
+      handler: async ({ auth, params }) => ({
+        data: couponView(await loadCoupon(deps.db, auth.store.id, params.coupon, { withTrashed: true })),
+      }),
     })
     .route({
       method: 'patch',
@@ -133,7 +152,9 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       params: couponParams,
       body: couponUpdate,
       response: z.object({ data: couponView_ }),
-      handler: async ({ auth, params, body }) => ({ data: couponView(await deps.db.transaction().execute((trx) => updateCoupon(trx, auth.store.id, params.coupon, body))) }),
+      handler: async ({ auth, params, body }) => ({
+        data: couponView(await deps.db.transaction().execute((trx) => updateCoupon(trx, auth.store.id, params.coupon, body))),
+      }),
     })
     .route({
       method: 'delete',
@@ -143,6 +164,8 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       scope: 'products:write',
       params: couponParams,
       response: z.object({ data: couponView_ }),
-      handler: async ({ auth, params }) => ({ data: couponView(await deps.db.transaction().execute((trx) => deleteCoupon(trx, auth.store.id, params.coupon))) }),
+      handler: async ({ auth, params }) => ({
+        data: couponView(await deps.db.transaction().execute((trx) => deleteCoupon(trx, auth.store.id, params.coupon))),
+      }),
     });
 }

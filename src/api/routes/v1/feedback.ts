@@ -10,9 +10,20 @@ import { SearchTranslator, searchBody } from '../../search';
 
 const SENTIMENTS = ['POSITIVE', 'NEUTRAL', 'NEGATIVE'] as const;
 const feedbackParams = z.object({ feedback: rowId });
-const view = z.object({ id: z.number(), feedback: z.enum(SENTIMENTS), rating: z.number(), reply: z.string().nullable() }).passthrough().openapi('Feedback');
+const view = z
+  .object({ id: z.number(), feedback: z.enum(SENTIMENTS), rating: z.number(), reply: z.string().nullable() })
+  .passthrough()
+  .openapi('Feedback');
 const feedbackSearch = new SearchTranslator(
-  { id: 'id', feedback: 'feedback', rating: 'rating', invoice_id: 'invoice_id', listing_id: 'listing_id', created_at: 'created_at', updated_at: 'updated_at' },
+  {
+    id: 'id',
+    feedback: 'feedback',
+    rating: 'rating',
+    invoice_id: 'invoice_id',
+    listing_id: 'listing_id',
+    created_at: 'created_at',
+    updated_at: 'updated_at',
+  },
   ['message', 'reply'],
 );
 
@@ -30,7 +41,16 @@ export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDepend
   };
 
   router
-    .route({ method: 'get', path: '/feedback', summary: 'List feedback, newest first', tags: ['Feedback'], scope: 'invoices:read', query: pageQuery, response: z.object({ data: z.array(view) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)) })
+    .route({
+      method: 'get',
+      path: '/feedback',
+      summary: 'List feedback, newest first',
+      tags: ['Feedback'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      response: z.object({ data: z.array(view) }).passthrough(),
+      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
+    })
     .route({
       method: 'post',
       path: '/feedback/search',
@@ -49,14 +69,39 @@ export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDepend
       tags: ['Feedback'],
       scope: 'invoices:write',
       modes: 'both',
-      body: z.object({ invoice_id: rowId, rating: z.number().int().min(1).max(5), message: z.string().max(5000).optional(), feedback: z.enum(SENTIMENTS).optional() }).strict(),
+      body: z
+        .object({
+          invoice_id: rowId,
+          rating: z.number().int().min(1).max(5),
+          message: z.string().max(5000).optional(),
+          feedback: z.enum(SENTIMENTS).optional(),
+        })
+        .strict(),
       status: 201,
       response: z.object({ data: view }),
       handler: async ({ auth, body }) => ({
-        data: feedbackView(await deps.db.transaction().execute((trx) => leaveFeedback(trx, auth.store.id, { invoiceId: body.invoice_id, rating: body.rating, message: body.message, feedback: body.feedback }))),
+        data: feedbackView(
+          await deps.db.transaction().execute((trx) =>
+            leaveFeedback(trx, auth.store.id, {
+              invoiceId: body.invoice_id,
+              rating: body.rating,
+              message: body.message,
+              feedback: body.feedback,
+            }),
+          ),
+        ),
       }),
     })
-    .route({ method: 'get', path: '/feedback/:feedback', summary: 'Retrieve feedback', tags: ['Feedback'], scope: 'invoices:read', params: feedbackParams, response: z.object({ data: view }), handler: async ({ auth, params }) => ({ data: feedbackView(await requireFeedback(deps.db, auth.store.id, params.feedback)) }) })
+    .route({
+      method: 'get',
+      path: '/feedback/:feedback',
+      summary: 'Retrieve feedback',
+      tags: ['Feedback'],
+      scope: 'invoices:read',
+      params: feedbackParams,
+      response: z.object({ data: view }),
+      handler: async ({ auth, params }) => ({ data: feedbackView(await requireFeedback(deps.db, auth.store.id, params.feedback)) }),
+    })
     .route({
       method: 'patch',
       path: '/feedback/:feedback',
@@ -67,6 +112,8 @@ export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDepend
       params: feedbackParams,
       body: z.object({ reply: z.string().min(1).max(5000) }).strict(),
       response: z.object({ data: view }),
-      handler: async ({ auth, params, body }) => ({ data: feedbackView(await replyToFeedback(deps.db, auth.store.id, params.feedback, body.reply)) }),
+      handler: async ({ auth, params, body }) => ({
+        data: feedbackView(await replyToFeedback(deps.db, auth.store.id, params.feedback, body.reply)),
+      }),
     });
 }

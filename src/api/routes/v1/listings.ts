@@ -10,11 +10,23 @@ import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId } from '../../schemas/common';
-import { hasVariantFields, listingCreateBody, listingUpdateBody, productInputFromListing, variantInputFromListing } from '../../schemas/sellapp-listing';
+import {
+  hasVariantFields,
+  listingCreateBody,
+  listingUpdateBody,
+  productInputFromListing,
+  variantInputFromListing,
+} from '../../schemas/sellapp-listing';
 import { actorOf } from '../v2/products';
 
 const listingView = z
-  .object({ id: z.number(), title: z.string(), slug: z.string(), price: z.object({ price: z.string(), currency: z.string() }).nullable(), url: z.string() })
+  .object({
+    id: z.number(),
+    title: z.string(),
+    slug: z.string(),
+    price: z.object({ price: z.string(), currency: z.string() }).nullable(),
+    url: z.string(),
+  })
   .passthrough()
   .openapi('Listing');
 const listingParams = z.object({ id: rowId });
@@ -42,7 +54,13 @@ async function writeListingVariant(
 ): Promise<void> {
   if (!hasVariantFields(body)) return;
   const variantId = await firstVariantId(trx, productId);
-  await writeVariant(trx, actor, { productId, variantId }, { ...variantInputFromListing(body), title: variantId ? undefined : 'Default' }, storage);
+  await writeVariant(
+    trx,
+    actor,
+    { productId, variantId },
+    { ...variantInputFromListing(body), title: variantId ? undefined : 'Default' },
+    storage,
+  );
 }
 
 export function registerListingRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
@@ -79,7 +97,9 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
         if (query.only_trashed) base = base.where('deleted_at', 'is not', null);
         else if (!query.with_trashed) base = base.where('deleted_at', 'is', null);
         const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const ids = (await base.select('id').orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map((r) => r.id);
+        const ids = (await base.select('id').orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map(
+          (r) => r.id,
+        );
         return toPage(await render(auth, ids, false), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })

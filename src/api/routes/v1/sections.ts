@@ -9,11 +9,16 @@ import type { DocumentedRouter } from '../../route';
 import { rowId, rowIdKey } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
 
-const sectionCreate = z.object({ title: z.string().min(1).max(255), hidden: z.boolean(), order: z.number().int().min(0).max(1_000_000).optional() }).strict();
+const sectionCreate = z
+  .object({ title: z.string().min(1).max(255), hidden: z.boolean(), order: z.number().int().min(0).max(1_000_000).optional() })
+  .strict();
 const sectionUpdate = sectionCreate.partial().strict();
 const sectionParams = z.object({ section: rowId });
 const sectionView = z.object({ id: z.number(), title: z.string(), slug: z.string(), hidden: z.boolean() }).passthrough().openapi('Section');
-const sectionSearch = new SearchTranslator({ id: 'id', title: 'title', slug: 'slug', hidden: 'hidden', order: 'order', created_at: 'created_at', updated_at: 'updated_at' }, ['title', 'slug']);
+const sectionSearch = new SearchTranslator(
+  { id: 'id', title: 'title', slug: 'slug', hidden: 'hidden', order: 'order', created_at: 'created_at', updated_at: 'updated_at' },
+  ['title', 'slug'],
+);
 
 /** SellApp's sections (v1 paths in its v2 reference): CRUD, search and batch. */
 export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
@@ -30,7 +35,16 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
   const views = async (db: DbExecutor, rows: Awaited<ReturnType<typeof requireSection>>[]) => sectionViews(db, rows);
 
   router
-    .route({ method: 'get', path: '/sections', summary: 'List sections', tags: ['Sections'], scope: 'products:read', query: pageQuery, response: z.object({ data: z.array(sectionView) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)) })
+    .route({
+      method: 'get',
+      path: '/sections',
+      summary: 'List sections',
+      tags: ['Sections'],
+      scope: 'products:read',
+      query: pageQuery,
+      response: z.object({ data: z.array(sectionView) }).passthrough(),
+      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
+    })
     .route({
       method: 'post',
       path: '/sections/search',
@@ -109,7 +123,9 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
       scope: 'products:read',
       params: sectionParams,
       response: z.object({ data: sectionView }),
-      handler: async ({ auth, params }) => ({ data: (await views(deps.db, [await requireSection(deps.db, auth.store.id, params.section)]))[0]! }),
+      handler: async ({ auth, params }) => ({
+        data: (await views(deps.db, [await requireSection(deps.db, auth.store.id, params.section)]))[0]!,
+      }),
     })
     .route({
       method: 'patch',
@@ -120,7 +136,9 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
       params: sectionParams,
       body: sectionUpdate,
       response: z.object({ data: sectionView }),
-      handler: async ({ auth, params, body }) => ({ data: (await views(deps.db, [await writeSection(deps.db, auth.store.id, body, params.section)]))[0]! }),
+      handler: async ({ auth, params, body }) => ({
+        data: (await views(deps.db, [await writeSection(deps.db, auth.store.id, body, params.section)]))[0]!,
+      }),
     })
     .route({
       method: 'delete',

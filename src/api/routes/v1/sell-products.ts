@@ -48,13 +48,28 @@ export function registerSellProductRoutes(router: DocumentedRouter, deps: ApiDep
         base = query.status ? base.where('status', '=', query.status) : base.where('status', '!=', 'ARCHIVED');
         if (query.externalId) base = base.where('external_id', '=', query.externalId);
         if (query.cursor) {
-          const after = await deps.db.selectFrom('products').select('id').where('store_id', '=', auth.store.id).where('public_id', '=', query.cursor).executeTakeFirst();
+          const after = await deps.db
+            .selectFrom('products')
+            .select('id')
+            .where('store_id', '=', auth.store.id)
+            .where('public_id', '=', query.cursor)
+            .executeTakeFirst();
           base = base.where('id', '>', after?.id ?? sql.lit(2 ** 31 - 1));
         }
-        const rows = await base.orderBy('id').limit(query.limit + 1).execute();
+        const rows = await base
+          .orderBy('id')
+          .limit(query.limit + 1)
+          .execute();
         const page = rows.slice(0, query.limit);
         const hasMore = rows.length > query.limit;
-        return { data: await sellProductViews(deps.db, page.map((r) => r.id)), nextCursor: hasMore ? page[page.length - 1]!.public_id : null, hasMore };
+        return {
+          data: await sellProductViews(
+            deps.db,
+            page.map((r) => r.id),
+          ),
+          nextCursor: hasMore ? page[page.length - 1]!.public_id : null,
+          hasMore,
+        };
       },
     })
     .route({

@@ -8,10 +8,20 @@ import { fileBody, releaseBody } from '../../schemas/sell';
 import { actorOf } from '../v2/products';
 
 const releaseView = z
-  .object({ id: z.string(), externalId: z.string().nullable(), version: z.string(), isCurrent: z.boolean(), publishedAt: z.string().nullable(), files: z.array(z.unknown()) })
+  .object({
+    id: z.string(),
+    externalId: z.string().nullable(),
+    version: z.string(),
+    isCurrent: z.boolean(),
+    publishedAt: z.string().nullable(),
+    files: z.array(z.unknown()),
+  })
   .passthrough()
   .openapi('Release');
-const fileViewSchema = z.object({ id: z.string(), storageKey: z.string(), fileName: z.string(), fileSize: z.number(), mimeType: z.string() }).passthrough().openapi('ReleaseFile');
+const fileViewSchema = z
+  .object({ id: z.string(), storageKey: z.string(), fileName: z.string(), fileSize: z.number(), mimeType: z.string() })
+  .passthrough()
+  .openapi('ReleaseFile');
 const refParams = z.object({ ref: z.string().min(1).max(200) });
 const releaseParams = refParams.extend({ releaseRef: z.string().min(1).max(200) });
 
@@ -30,14 +40,17 @@ export function registerSellReleaseRoutes(router: DocumentedRouter, deps: ApiDep
       response: z.object({ data: z.array(releaseView) }),
       handler: async ({ auth, params }) => {
         const product = await requireByRef(deps.db, auth.store.id, params.ref);
-        const ids = (await deps.db.selectFrom('releases').select('id').where('product_id', '=', product.id).orderBy('id').execute()).map((r) => r.id);
+        const ids = (await deps.db.selectFrom('releases').select('id').where('product_id', '=', product.id).orderBy('id').execute()).map(
+          (r) => r.id,
+        );
         return { data: await releaseViews(deps.db, ids) };
       },
     })
     .route({
       method: 'post',
       path: '/products/:ref/releases',
-      summary: 'Create or upsert a release by externalId (publish: true promotes once a file is registered; markCurrent: true rolls back to it)',
+      summary:
+        'Create or upsert a release by externalId (publish: true promotes once a file is registered; markCurrent: true rolls back to it)',
       tags: ['Sell releases'],
       scope: 'releases:write',
       modes: 'both',
@@ -99,7 +112,9 @@ export function registerSellReleaseRoutes(router: DocumentedRouter, deps: ApiDep
       handler: async ({ auth, params, body, res }) => {
         const product = await requireByRef(deps.db, auth.store.id, params.ref);
         const release = await requireRelease(deps.db, product.id, params.releaseRef);
-        const { id, created } = await deps.db.transaction().execute((trx) => registerReleaseFile(trx, actorOf(auth), deps.storage, product, release, body));
+        const { id, created } = await deps.db
+          .transaction()
+          .execute((trx) => registerReleaseFile(trx, actorOf(auth), deps.storage, product, release, body));
         const row = await deps.db.selectFrom('release_files').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
         res.status(created ? 201 : 200).json(fileView(row));
       },

@@ -12,9 +12,26 @@ import { SearchTranslator, searchBody } from '../../search';
 const ticketParams = z.object({ ticket: rowId });
 const messageParams = ticketParams.extend({ message: rowId });
 const content = z.object({ content: z.string().min(1).max(10_000) }).strict();
-const view = z.object({ id: z.number(), title: z.string(), status: z.enum(['OPEN', 'CLOSED']) }).passthrough().openapi('Ticket');
-const message = z.object({ id: z.number(), author: z.enum(['STORE', 'CUSTOMER']), content: z.string() }).passthrough().openapi('TicketMessage');
-const ticketSearch = new SearchTranslator({ id: 'id', title: 'title', status: 'status', email: 'customer_email', invoice_id: 'invoice_id', created_at: 'created_at', updated_at: 'updated_at' }, ['title', 'customer_email']);
+const view = z
+  .object({ id: z.number(), title: z.string(), status: z.enum(['OPEN', 'CLOSED']) })
+  .passthrough()
+  .openapi('Ticket');
+const message = z
+  .object({ id: z.number(), author: z.enum(['STORE', 'CUSTOMER']), content: z.string() })
+  .passthrough()
+  .openapi('TicketMessage');
+const ticketSearch = new SearchTranslator(
+  {
+    id: 'id',
+    title: 'title',
+    status: 'status',
+    email: 'customer_email',
+    invoice_id: 'invoice_id',
+    created_at: 'created_at',
+    updated_at: 'updated_at',
+  },
+  ['title', 'customer_email'],
+);
 const messageSearch = new SearchTranslator({ id: 'id', author: 'author', created_at: 'created_at' }, ['content']);
 
 /** SellApp's tickets (v1 paths): list, search, retrieve, messages and the store's replies. */
@@ -29,7 +46,13 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
     const rows = await ordered.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
     return toPage(rows.map(ticketView), Number(total), query, path);
   };
-  const messagePage = async (auth: RequestAuth, ticketId: number, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
+  const messagePage = async (
+    auth: RequestAuth,
+    ticketId: number,
+    query: z.infer<typeof pageQuery>,
+    path: string,
+    search?: z.infer<typeof searchBody>,
+  ) => {
     await requireTicket(deps.db, auth.store.id, ticketId);
     let base = deps.db.selectFrom('ticket_messages').where('ticket_id', '=', ticketId);
     const condition = search ? messageSearch.where(search) : null;
@@ -42,7 +65,16 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
   };
 
   router
-    .route({ method: 'get', path: '/tickets', summary: 'List tickets, most recently active first', tags: ['Tickets'], scope: 'invoices:read', query: pageQuery, response: z.object({ data: z.array(view) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)) })
+    .route({
+      method: 'get',
+      path: '/tickets',
+      summary: 'List tickets, most recently active first',
+      tags: ['Tickets'],
+      scope: 'invoices:read',
+      query: pageQuery,
+      response: z.object({ data: z.array(view) }).passthrough(),
+      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
+    })
     .route({
       method: 'post',
       path: '/tickets/search',
@@ -61,14 +93,39 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       tags: ['Tickets'],
       scope: 'invoices:write',
       modes: 'both',
-      body: z.object({ title: z.string().min(1).max(255), customer_email: z.string().email(), content: z.string().min(1).max(10_000), invoice_id: rowId.optional() }).strict(),
+      body: z
+        .object({
+          title: z.string().min(1).max(255),
+          customer_email: z.string().email(),
+          content: z.string().min(1).max(10_000),
+          invoice_id: rowId.optional(),
+        })
+        .strict(),
       status: 201,
       response: z.object({ data: view }),
       handler: async ({ auth, body }) => ({
-        data: ticketView(await deps.db.transaction().execute((trx) => openTicket(trx, auth.store.id, { title: body.title, customerEmail: body.customer_email, content: body.content, invoiceId: body.invoice_id }))),
+        data: ticketView(
+          await deps.db.transaction().execute((trx) =>
+            openTicket(trx, auth.store.id, {
+              title: body.title,
+              customerEmail: body.customer_email,
+              content: body.content,
+              invoiceId: body.invoice_id,
+            }),
+          ),
+        ),
       }),
     })
-    .route({ method: 'get', path: '/tickets/:ticket', summary: 'Retrieve a ticket', tags: ['Tickets'], scope: 'invoices:read', params: ticketParams, response: z.object({ data: view }), handler: async ({ auth, params }) => ({ data: ticketView(await requireTicket(deps.db, auth.store.id, params.ticket)) }) })
+    .route({
+      method: 'get',
+      path: '/tickets/:ticket',
+      summary: 'Retrieve a ticket',
+      tags: ['Tickets'],
+      scope: 'invoices:read',
+      params: ticketParams,
+      response: z.object({ data: view }),
+      handler: async ({ auth, params }) => ({ data: ticketView(await requireTicket(deps.db, auth.store.id, params.ticket)) }),
+    })
     .route({
       method: 'get',
       path: '/tickets/:ticket/messages',
@@ -90,7 +147,8 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       query: pageQuery,
       body: searchBody,
       response: z.object({ data: z.array(message) }).passthrough(),
-      handler: ({ auth, params, query, body, req }) => messagePage(auth, params.ticket, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
+      handler: ({ auth, params, query, body, req }) =>
+        messagePage(auth, params.ticket, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'post',
@@ -102,7 +160,13 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       params: ticketParams,
       body: content,
       response: z.object({ data: message }),
-      handler: async ({ auth, params, body }) => ({ data: messageView(await deps.db.transaction().execute((trx) => addMessage(trx, auth.store.id, params.ticket, { author: 'STORE', content: body.content }))) }),
+      handler: async ({ auth, params, body }) => ({
+        data: messageView(
+          await deps.db
+            .transaction()
+            .execute((trx) => addMessage(trx, auth.store.id, params.ticket, { author: 'STORE', content: body.content })),
+        ),
+      }),
     })
     .route({
       method: 'post',
@@ -115,7 +179,13 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       body: content,
       status: 201,
       response: z.object({ data: message }),
-      handler: async ({ auth, params, body }) => ({ data: messageView(await deps.db.transaction().execute((trx) => addMessage(trx, auth.store.id, params.ticket, { author: 'CUSTOMER', content: body.content }))) }),
+      handler: async ({ auth, params, body }) => ({
+        data: messageView(
+          await deps.db
+            .transaction()
+            .execute((trx) => addMessage(trx, auth.store.id, params.ticket, { author: 'CUSTOMER', content: body.content })),
+        ),
+      }),
     })
     .route({
       method: 'get',
@@ -127,7 +197,12 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       response: z.object({ data: message }),
       handler: async ({ auth, params }) => {
         await requireTicket(deps.db, auth.store.id, params.ticket);
-        const row = await deps.db.selectFrom('ticket_messages').selectAll().where('ticket_id', '=', params.ticket).where('id', '=', params.message).executeTakeFirst();
+        const row = await deps.db
+          .selectFrom('ticket_messages')
+          .selectAll()
+          .where('ticket_id', '=', params.ticket)
+          .where('id', '=', params.message)
+          .executeTakeFirst();
         if (!row) throw notFound('Ticket message');
         return { data: messageView(row) };
       },

@@ -19,9 +19,16 @@ import { rowId } from '../../schemas/common';
 
 const PAYOUT_STATUSES = ['DUE', 'PAID'] as const;
 const REPLY_WITHIN_MS = 20_000;
-const filters = z.object({ status: z.enum(PAYOUT_STATUSES).optional(), payout_method: z.string().min(1).max(40).optional(), affiliate_id: rowId.optional() });
+const filters = z.object({
+  status: z.enum(PAYOUT_STATUSES).optional(),
+  payout_method: z.string().min(1).max(40).optional(),
+  affiliate_id: rowId.optional(),
+});
 const payoutParams = z.object({ payout: rowId });
-const payoutResponse = z.object({ id: z.number(), status: z.enum(PAYOUT_STATUSES), amount: z.string() }).passthrough().openapi('AffiliatePayout');
+const payoutResponse = z
+  .object({ id: z.number(), status: z.enum(PAYOUT_STATUSES), amount: z.string() })
+  .passthrough()
+  .openapi('AffiliatePayout');
 const cycleResponse = z.object({ cycle_date: z.string(), created: z.boolean() }).passthrough().openapi('AffiliatePayoutCycle');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
@@ -39,7 +46,19 @@ export function payoutsOf(db: Db, auth: RequestAuth, filter: z.infer<typeof filt
   return base;
 }
 
-const PAYOUT_COLUMNS = ['p.id', 'p.affiliate_id', 'p.livemode', 'p.status', 'p.amount_cents', 'p.currency', 'p.payout_method', 'p.payout_details_sealed', 'p.created_at', 'p.paid_at', 'c.cycle_date'] as const;
+const PAYOUT_COLUMNS = [
+  'p.id',
+  'p.affiliate_id',
+  'p.livemode',
+  'p.status',
+  'p.amount_cents',
+  'p.currency',
+  'p.payout_method',
+  'p.payout_details_sealed',
+  'p.created_at',
+  'p.paid_at',
+  'c.cycle_date',
+] as const;
 
 /**
  * Payouts (Due / Paid, by payout method), their CSV export, marking them paid, and the payout
@@ -48,11 +67,14 @@ const PAYOUT_COLUMNS = ['p.id', 'p.affiliate_id', 'p.livemode', 'p.status', 'p.a
 export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
   const runCycle = async (auth: RequestAuth, body: { date?: string }): Promise<PayoutCycleReport | null> => {
     const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
-    if (!isTimeZone(store.timezone)) throw new AffiliateRuleError('invalid_time_zone', `The store's time zone "${store.timezone}" is not an IANA zone`, 'timezone');
+    if (!isTimeZone(store.timezone))
+      throw new AffiliateRuleError('invalid_time_zone', `The store's time zone "${store.timezone}" is not an IANA zone`, 'timezone');
     const now = new Date();
     const today = cycleDateOf(now, store.timezone);
-    if (body.date && body.date > today) throw new AffiliateRuleError('invalid_field', `${body.date} has not come yet in ${store.timezone}`, 'date');
-    if (body.date && body.date !== today && !isCycleDay(body.date)) throw new AffiliateRuleError('not_a_cycle_day', 'A backfilled cycle is a 1st or 15th of the month', 'date');
+    if (body.date && body.date > today)
+      throw new AffiliateRuleError('invalid_field', `${body.date} has not come yet in ${store.timezone}`, 'date');
+    if (body.date && body.date !== today && !isCycleDay(body.date))
+      throw new AffiliateRuleError('not_a_cycle_day', 'A backfilled cycle is a 1st or 15th of the month', 'date');
     const cycleDate = body.date ?? today;
     const trigger = body.date && body.date !== today ? 'backfill' : 'manual';
     const handle = await deps.temporal.client.workflow.start('affiliatePayoutCycle', {
@@ -65,9 +87,15 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       args: [{ storeId: auth.store.id, trigger, cycleDate, at: now.toISOString() }],
     });
     // A cycle is one transaction and normally answers at once; without a worker, say so.
-    return Promise.race([handle.result() as Promise<PayoutCycleReport>, new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS))]);
+    return Promise.race([
+      handle.result() as Promise<PayoutCycleReport>,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS)),
+    ]);
   };
-  const forMode = (report: PayoutCycleReport, auth: RequestAuth) => ({ ...report, payouts: report.payouts.filter((p) => p.livemode === auth.livemode) });
+  const forMode = (report: PayoutCycleReport, auth: RequestAuth) => ({
+    ...report,
+    payouts: report.payouts.filter((p) => p.livemode === auth.livemode),
+  });
 
   router
     .route({
@@ -82,7 +110,12 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
         const base = payoutsOf(deps.db, auth, query);
         const { total } = await base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
         const rows = await base.select(PAYOUT_COLUMNS).orderBy('p.id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(rows.map((r) => payoutView(r, secrets)), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
+        return toPage(
+          rows.map((r) => payoutView(r, secrets)),
+          Number(total),
+          query,
+          pageUrl(deps.config.api.publicBaseUrl, req),
+        );
       },
     })
     .route({
@@ -99,7 +132,13 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
         const rows = await payoutsOf(deps.db, auth, filter)
           .select(PAYOUT_COLUMNS)
           .select(['a.code', 'a.email'])
-          .select((eb) => eb.selectFrom('affiliate_referrals as r').whereRef('r.payout_id', '=', 'p.id').select((e) => e.fn.countAll<string>().as('n')).as('referrals'))
+          .select((eb) =>
+            eb
+              .selectFrom('affiliate_referrals as r')
+              .whereRef('r.payout_id', '=', 'p.id')
+              .select((e) => e.fn.countAll<string>().as('n'))
+              .as('referrals'),
+          )
           .orderBy('p.id')
           .execute();
         const csv = payoutsCsv(
@@ -149,11 +188,20 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       handler: async ({ auth, params }) => {
         const row = await payoutsOf(deps.db, auth, {}).select(PAYOUT_COLUMNS).where('p.id', '=', params.payout).executeTakeFirst();
         if (!row) throw notFound('Payout');
-        const referrals = await deps.db.selectFrom('affiliate_referrals').select(['id', 'commission_cents', 'purchased_at']).where('payout_id', '=', row.id).orderBy('id').execute();
+        const referrals = await deps.db
+          .selectFrom('affiliate_referrals')
+          .select(['id', 'commission_cents', 'purchased_at'])
+          .where('payout_id', '=', row.id)
+          .orderBy('id')
+          .execute();
         return {
           data: {
             ...payoutView(row, secrets),
-            referrals: referrals.map((r) => ({ id: r.id, commission_cents: r.commission_cents, purchased_at: r.purchased_at.toISOString() })),
+            referrals: referrals.map((r) => ({
+              id: r.id,
+              commission_cents: r.commission_cents,
+              purchased_at: r.purchased_at.toISOString(),
+            })),
             calculation: { referrals: referrals.length, total_cents: referrals.reduce((sum, r) => sum + r.commission_cents, 0) },
           },
         };
@@ -180,7 +228,8 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
     .route({
       method: 'post',
       path: '/affiliates/payout-cycles',
-      summary: 'Run a payout cycle now (no date), or backfill a missed 1st/15th (date); running one twice creates nothing new; 202 if still running after 20 s',
+      summary:
+        'Run a payout cycle now (no date), or backfill a missed 1st/15th (date); running one twice creates nothing new; 202 if still running after 20 s',
       tags: ['Affiliates'],
       scope: 'ops:write',
       body: z.object({ date: isoDate.optional() }).strict(),
@@ -224,8 +273,11 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       body: z.object({ note: z.string().max(500).optional() }).strict(),
       response: z.object({ data: z.object({ paused: z.boolean() }).passthrough() }),
       handler: async ({ auth, body }) => {
-        if (!(await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))) throw notFound('Payout schedule (enable the affiliate program first)');
-        await deps.temporal.client.schedule.getHandle(payoutScheduleId(deps.taskQueue, auth.store.id)).pause(body.note ?? 'paused through the API');
+        if (!(await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id)))
+          throw notFound('Payout schedule (enable the affiliate program first)');
+        await deps.temporal.client.schedule
+          .getHandle(payoutScheduleId(deps.taskQueue, auth.store.id))
+          .pause(body.note ?? 'paused through the API');
         return { data: (await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))! };
       },
     })
@@ -237,7 +289,8 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       scope: 'ops:write',
       response: z.object({ data: z.object({ paused: z.boolean() }).passthrough() }),
       handler: async ({ auth }) => {
-        if (!(await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))) throw notFound('Payout schedule (enable the affiliate program first)');
+        if (!(await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id)))
+          throw notFound('Payout schedule (enable the affiliate program first)');
         await deps.temporal.client.schedule.getHandle(payoutScheduleId(deps.taskQueue, auth.store.id)).unpause('resumed through the API');
         return { data: (await describePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id))! };
       },

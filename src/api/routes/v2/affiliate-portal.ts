@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { loadAffiliate } from '../../../affiliates/affiliates';
-import { affiliateLink, affiliateReferralView, decimalMoney, earningsOf, type LinkContext, payoutTimeline } from '../../../affiliates/affiliate-views';
+import {
+  affiliateLink,
+  affiliateReferralView,
+  decimalMoney,
+  earningsOf,
+  type LinkContext,
+  payoutTimeline,
+} from '../../../affiliates/affiliate-views';
 import { commissionRules, loadProgram, rateView } from '../../../affiliates/program';
 import { commissionFor, isPromotable, rateFor } from '../../../domain/commission';
 import type { ApiDependencies } from '../../context';
@@ -20,13 +27,23 @@ const portalResponse = z.object({ data: z.object({}).passthrough() });
 export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const links = (auth: RequestAuth): LinkContext => ({ storefrontBase: deps.config.api.publicBaseUrl, storeSlug: auth.store.slug });
   const referralsOf = (auth: RequestAuth, affiliateId: number) =>
-    deps.db.selectFrom('affiliate_referrals').where('affiliate_id', '=', affiliateId).where('store_id', '=', auth.store.id).where('livemode', '=', auth.livemode);
+    deps.db
+      .selectFrom('affiliate_referrals')
+      .where('affiliate_id', '=', affiliateId)
+      .where('store_id', '=', auth.store.id)
+      .where('livemode', '=', auth.livemode);
   const payoutsOf = (auth: RequestAuth, affiliateId: number) =>
     deps.db
       .selectFrom('affiliate_payouts as p')
       .innerJoin('affiliate_payout_cycles as c', 'c.id', 'p.cycle_id')
       .select(['p.id', 'p.status', 'p.amount_cents', 'p.currency', 'p.payout_method', 'p.created_at', 'p.paid_at', 'c.cycle_date'])
-      .select((eb) => eb.selectFrom('affiliate_referrals as r').whereRef('r.payout_id', '=', 'p.id').select((e) => e.fn.countAll<string>().as('n')).as('referrals'))
+      .select((eb) =>
+        eb
+          .selectFrom('affiliate_referrals as r')
+          .whereRef('r.payout_id', '=', 'p.id')
+          .select((e) => e.fn.countAll<string>().as('n'))
+          .as('referrals'),
+      )
       .where('p.affiliate_id', '=', affiliateId)
       .where('p.livemode', '=', auth.livemode);
   type PortalPayout = Awaited<ReturnType<ReturnType<typeof payoutsOf>['execute']>>[number];
@@ -53,17 +70,31 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
       response: portalResponse,
       handler: async ({ auth, params }) => {
         const affiliate = await loadAffiliate(deps.db, auth.store.id, params.affiliate);
-        const count = await referralsOf(auth, affiliate.id).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+        const count = await referralsOf(auth, affiliate.id)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow();
         const recent = await referralsOf(auth, affiliate.id).selectAll().orderBy('id', 'desc').limit(5).execute();
         const payouts = await payoutsOf(auth, affiliate.id).orderBy('p.id', 'desc').limit(5).execute();
-        const coupon = await deps.db.selectFrom('coupons').select(['code', 'type', 'discount', 'store_wide', 'products', 'expires_at']).where('affiliate_id', '=', affiliate.id).where('deleted_at', 'is', null).executeTakeFirst();
+        const coupon = await deps.db
+          .selectFrom('coupons')
+          .select(['code', 'type', 'discount', 'store_wide', 'products', 'expires_at'])
+          .where('affiliate_id', '=', affiliate.id)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst();
         return {
           data: {
             code: affiliate.code,
             status: affiliate.status,
             link: affiliateLink(links(auth), affiliate.code),
             coupon: coupon
-              ? { code: coupon.code, type: coupon.type, discount: String(coupon.discount / 100), store_wide: coupon.store_wide, products: coupon.products, expires_at: coupon.expires_at?.toISOString() ?? null }
+              ? {
+                  code: coupon.code,
+                  type: coupon.type,
+                  discount: String(coupon.discount / 100),
+                  store_wide: coupon.store_wide,
+                  products: coupon.products,
+                  expires_at: coupon.expires_at?.toISOString() ?? null,
+                }
               : null,
             earnings: await earningsOf(deps.db, affiliate.id, auth.livemode),
             referral_count: Number(count.n),
@@ -84,8 +115,15 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
       response: z.object({ data: z.array(z.object({}).passthrough()) }).passthrough(),
       handler: async ({ auth, params, query, req }) => {
         const affiliate = await loadAffiliate(deps.db, auth.store.id, params.affiliate);
-        const { n } = await referralsOf(auth, affiliate.id).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-        const rows = await referralsOf(auth, affiliate.id).selectAll().orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
+        const { n } = await referralsOf(auth, affiliate.id)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow();
+        const rows = await referralsOf(auth, affiliate.id)
+          .selectAll()
+          .orderBy('id', 'desc')
+          .limit(query.limit)
+          .offset(offsetOf(query))
+          .execute();
         return toPage(rows.map(affiliateReferralView), Number(n), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
@@ -124,7 +162,15 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
         const variants = await deps.db
           .selectFrom('product_variants as v')
           .innerJoin('products as p', 'p.id', 'v.product_id')
-          .select(['p.id as product_id', 'p.title as product_title', 'p.slug', 'v.id as variant_id', 'v.title as variant_title', 'v.price_cents', 'v.currency'])
+          .select([
+            'p.id as product_id',
+            'p.title as product_title',
+            'p.slug',
+            'v.id as variant_id',
+            'v.title as variant_title',
+            'v.price_cents',
+            'v.currency',
+          ])
           .where('p.store_id', '=', auth.store.id)
           .where('p.visibility', '=', 'PUBLIC')
           .where('p.deleted_at', 'is', null)
@@ -144,8 +190,12 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
               price: decimalMoney(v.price_cents),
               currency: v.currency,
               commission: rateView(rateFor(rules, v.product_id).rate),
-              commission_per_sale: decimalMoney(commissionFor(rules, [{ productId: v.product_id, paidCents: v.price_cents }]).commissionCents),
-              link: affiliate.code ? `${ctx.storefrontBase}/stores/${ctx.storeSlug}/product/${v.slug}?affiliate=${encodeURIComponent(affiliate.code)}` : null,
+              commission_per_sale: decimalMoney(
+                commissionFor(rules, [{ productId: v.product_id, paidCents: v.price_cents }]).commissionCents,
+              ),
+              link: affiliate.code
+                ? `${ctx.storefrontBase}/stores/${ctx.storeSlug}/product/${v.slug}?affiliate=${encodeURIComponent(affiliate.code)}`
+                : null,
             })),
         };
       },

@@ -15,7 +15,10 @@ const listQuery = pageQuery.extend({
   payout_id: rowId.optional(),
   voided: queryBoolean,
 });
-const referralResponse = z.object({ id: z.number(), status: z.enum(REFERRAL_STATUSES), commission: z.string() }).passthrough().openapi('Referral');
+const referralResponse = z
+  .object({ id: z.number(), status: z.enum(REFERRAL_STATUSES), commission: z.string() })
+  .passthrough()
+  .openapi('Referral');
 
 /** Referrals: the orders credited to affiliates, their commission, and the seller's review. */
 export function registerAffiliateReferralRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
@@ -66,7 +69,9 @@ export function registerAffiliateReferralRoutes(router: DocumentedRouter, deps: 
       handler: async ({ auth, params, body }) => {
         const row = await loadReferral(deps.db, auth.store.id, params.referral);
         if (row.livemode !== auth.livemode) throw notFound('Referral');
-        return { data: referralView(await deps.db.transaction().execute((trx) => moveReferral(trx, auth.store.id, params.referral, body.status))) };
+        return {
+          data: referralView(await deps.db.transaction().execute((trx) => moveReferral(trx, auth.store.id, params.referral, body.status))),
+        };
       },
     });
 }

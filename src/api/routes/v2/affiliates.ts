@@ -1,6 +1,13 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
-import { activeAffiliateByCode, applyToProgram, inviteAffiliate, loadAffiliate, reviewAffiliate, updateAffiliateSettings } from '../../../affiliates/affiliates';
+import {
+  activeAffiliateByCode,
+  applyToProgram,
+  inviteAffiliate,
+  loadAffiliate,
+  reviewAffiliate,
+  updateAffiliateSettings,
+} from '../../../affiliates/affiliates';
 import { affiliateView, type LinkContext } from '../../../affiliates/affiliate-views';
 import { AffiliateRuleError } from '../../../affiliates/errors';
 import { applicationUrl } from '../../../affiliates/invite-mail';
@@ -60,12 +67,19 @@ const settingsBody = z
   .partial()
   .strict();
 const clickBody = z
-  .object({ affiliate: z.string().min(1).max(64), visitor_id: z.string().min(1).max(100).optional(), customer_email: z.string().email().max(254).optional() })
+  .object({
+    affiliate: z.string().min(1).max(64),
+    visitor_id: z.string().min(1).max(100).optional(),
+    customer_email: z.string().email().max(254).optional(),
+  })
   .strict()
   .refine((b) => b.visitor_id || b.customer_email, { message: 'Give visitor_id or customer_email', path: ['visitor_id'] });
 const affiliateParams = z.object({ affiliate: rowId });
 const listQuery = pageQuery.extend({ status: z.enum(AFFILIATE_STATUSES).optional(), search: z.string().max(200).optional() });
-const affiliateResponse = z.object({ id: z.number(), code: z.string().nullable(), status: z.enum(AFFILIATE_STATUSES) }).passthrough().openapi('Affiliate');
+const affiliateResponse = z
+  .object({ id: z.number(), code: z.string().nullable(), status: z.enum(AFFILIATE_STATUSES) })
+  .passthrough()
+  .openapi('Affiliate');
 
 /**
  * The affiliate program (not in the seeds' API; their dashboard, in the same style): program
@@ -74,7 +88,9 @@ const affiliateResponse = z.object({ id: z.number(), code: z.string().nullable()
  */
 export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
   const links = (auth: RequestAuth): LinkContext => ({ storefrontBase: deps.config.api.publicBaseUrl, storeSlug: auth.store.slug });
-  const view = async (auth: RequestAuth, id: number) => ({ data: await affiliateView(deps.db, secrets, await loadAffiliate(deps.db, auth.store.id, id), links(auth), auth.livemode) });
+  const view = async (auth: RequestAuth, id: number) => ({
+    data: await affiliateView(deps.db, secrets, await loadAffiliate(deps.db, auth.store.id, id), links(auth), auth.livemode),
+  });
   const review = (action: AffiliateAction, summary: string) =>
     router.route({
       method: 'post',
@@ -103,7 +119,8 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
     .route({
       method: 'put',
       path: '/settings/affiliates',
-      summary: 'Set the program: on/off, approval, commission (percent or amount), minimum payout, tracking days, referrer order, payout methods, custom products',
+      summary:
+        'Set the program: on/off, approval, commission (percent or amount), minimum payout, tracking days, referrer order, payout methods, custom products',
       tags: ['Affiliates'],
       scope: 'affiliates:write',
       body: programBody,
@@ -111,7 +128,8 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       handler: async ({ auth, body }) => {
         const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
         // The payout schedule runs in the store's zone: refuse before saving anything.
-        if (body.enabled && !isTimeZone(store.timezone)) throw new AffiliateRuleError('invalid_time_zone', `The store's time zone "${store.timezone}" is not an IANA zone`, 'timezone');
+        if (body.enabled && !isTimeZone(store.timezone))
+          throw new AffiliateRuleError('invalid_time_zone', `The store's time zone "${store.timezone}" is not an IANA zone`, 'timezone');
         const program = await deps.db.transaction().execute((trx) => saveProgram(trx, auth.store.id, body));
         if (program.enabled) await ensurePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id, store.timezone);
         return { data: programView(program) };
@@ -182,10 +200,16 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       response: z.object({ data: z.object({ id: z.number(), affiliate_id: z.number(), clicked_at: z.string() }) }),
       handler: async ({ auth, body }) => {
         const affiliate = await activeAffiliateByCode(deps.db, auth.store.id, body.affiliate);
-        if (!affiliate) throw new AffiliateRuleError('affiliate_not_found', `No active affiliate with code "${body.affiliate}"`, 'affiliate');
+        if (!affiliate)
+          throw new AffiliateRuleError('affiliate_not_found', `No active affiliate with code "${body.affiliate}"`, 'affiliate');
         const row = await deps.db
           .insertInto('affiliate_clicks')
-          .values({ store_id: auth.store.id, affiliate_id: affiliate.id, visitor_id: body.visitor_id ?? null, customer_email: body.customer_email?.toLowerCase() ?? null })
+          .values({
+            store_id: auth.store.id,
+            affiliate_id: affiliate.id,
+            visitor_id: body.visitor_id ?? null,
+            customer_email: body.customer_email?.toLowerCase() ?? null,
+          })
           .returning(['id', 'affiliate_id', 'clicked_at'])
           .executeTakeFirstOrThrow();
         return { data: { ...row, clicked_at: row.clicked_at.toISOString() } };
@@ -233,9 +257,19 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       handler: async ({ auth, params, body }) => {
         return deps.db.transaction().execute(async (trx) => {
           await loadAffiliate(trx, auth.store.id, params.affiliate, { lock: true });
-          const current = await trx.selectFrom('coupons').select('id').where('affiliate_id', '=', params.affiliate).where('deleted_at', 'is', null).executeTakeFirst();
+          const current = await trx
+            .selectFrom('coupons')
+            .select('id')
+            .where('affiliate_id', '=', params.affiliate)
+            .where('deleted_at', 'is', null)
+            .executeTakeFirst();
           const row = current ? await updateCoupon(trx, auth.store.id, current.id, body) : await createCoupon(trx, auth.store.id, body);
-          const owned = await trx.updateTable('coupons').set({ affiliate_id: params.affiliate }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+          const owned = await trx
+            .updateTable('coupons')
+            .set({ affiliate_id: params.affiliate })
+            .where('id', '=', row.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
           return { data: couponView(owned) };
         });
       },
@@ -251,7 +285,12 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       handler: async ({ auth, params }) => {
         return deps.db.transaction().execute(async (trx) => {
           await loadAffiliate(trx, auth.store.id, params.affiliate, { lock: true });
-          const current = await trx.selectFrom('coupons').select('id').where('affiliate_id', '=', params.affiliate).where('deleted_at', 'is', null).executeTakeFirst();
+          const current = await trx
+            .selectFrom('coupons')
+            .select('id')
+            .where('affiliate_id', '=', params.affiliate)
+            .where('deleted_at', 'is', null)
+            .executeTakeFirst();
           return { data: current ? couponView(await deleteCoupon(trx, auth.store.id, current.id)) : null };
         });
       },

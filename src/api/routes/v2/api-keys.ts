@@ -99,8 +99,10 @@ export function registerApiKeyRoutes(router: DocumentedRouter, deps: ApiDependen
       handler: async ({ body, auth }) => {
         // A key can hand out at most what it has: no escalation of scopes or of mode.
         const beyond = body.scopes.filter((scope) => !auth.scopes.includes(scope));
-        if (beyond.length > 0) throw permissionDenied('scope_escalation', `This API key cannot grant scopes it lacks: ${beyond.join(', ')}`);
-        if (!auth.livemode && body.mode === 'live') throw permissionDenied('livemode_escalation', 'A test-mode key cannot create live keys');
+        if (beyond.length > 0)
+          throw permissionDenied('scope_escalation', `This API key cannot grant scopes it lacks: ${beyond.join(', ')}`);
+        if (!auth.livemode && body.mode === 'live')
+          throw permissionDenied('livemode_escalation', 'A test-mode key cannot create live keys');
         const issued = await issueApiKey(deps.db, {
           accountId: auth.accountId,
           storeId: auth.store.id,

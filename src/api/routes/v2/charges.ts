@@ -21,7 +21,10 @@ const chargeCreate = z
     webhook: z.string().url().optional(),
     reference: z.string().max(255).optional(),
     description: z.string().max(5000).optional(),
-    currency: z.string().regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code').optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code')
+      .optional(),
     total: z.number().int().min(0).max(100_000_000).optional(),
     payment_method: z.enum(PAYMENT_METHODS).optional(),
     payment_methods: z.array(z.enum(PAYMENT_METHODS)).min(1).optional(),
@@ -33,15 +36,22 @@ const chargeCreate = z
   .strict();
 const chargeParams = z.object({ charge: rowId });
 const chargeIdParams = z.object({ charge_id: rowId });
-const view = z.object({ id: z.number(), url: z.string(), status: z.enum(['PENDING', 'COMPLETED', 'VOIDED']) }).passthrough().openapi('Charge');
+const view = z
+  .object({ id: z.number(), url: z.string(), status: z.enum(['PENDING', 'COMPLETED', 'VOIDED']) })
+  .passthrough()
+  .openapi('Charge');
 
 /** SellApp v2 charges: payment requests without delivery, on the invoices' payment path. */
 export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
   const engine = engineOf(deps);
-  const urlOf = async (auth: RequestAuth, id: number) => chargeUrl(deps.config.api.publicBaseUrl, await storeWebhookSecret(deps.db, secrets, auth.store.id), id);
+  const urlOf = async (auth: RequestAuth, id: number) =>
+    chargeUrl(deps.config.api.publicBaseUrl, await storeWebhookSecret(deps.db, secrets, auth.store.id), id);
   const pending = async (auth: RequestAuth, id: number) => {
     const charge = await requireCharge(deps.db, auth.store.id, auth.livemode, id);
-    if (charge.status !== 'PENDING') throw new ApiError('conflict', 'invalid_status', `The charge is ${charge.status}: only a PENDING charge can change`, { param: 'status' });
+    if (charge.status !== 'PENDING')
+      throw new ApiError('conflict', 'invalid_status', `The charge is ${charge.status}: only a PENDING charge can change`, {
+        param: 'status',
+      });
     return charge;
   };
 
@@ -56,24 +66,35 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       body: chargeCreate,
       response: z.object({ data: view.pick({ id: true, url: true, status: true }) }),
       handler: async ({ auth, body }) => {
-        const methods = body.use_all_payment_methods ? [...PAYMENT_METHODS] : (body.payment_methods ?? (body.payment_method ? [body.payment_method] : []));
+        const methods = body.use_all_payment_methods
+          ? [...PAYMENT_METHODS]
+          : (body.payment_methods ?? (body.payment_method ? [body.payment_method] : []));
         if ((body.total ?? 0) > 0 && !body.currency) throw invalidRequest('missing_field', 'A paid charge needs a currency', 'currency');
-        if ((body.total ?? 0) > 0 && methods.length === 0) throw invalidRequest('missing_field', 'A paid charge needs payment_method, payment_methods or use_all_payment_methods', 'payment_methods');
+        if ((body.total ?? 0) > 0 && methods.length === 0)
+          throw invalidRequest(
+            'missing_field',
+            'A paid charge needs payment_method, payment_methods or use_all_payment_methods',
+            'payment_methods',
+          );
         const id = await commitAndTell(engine, async (trx) => {
-          const created = await createCharge(trx, { id: auth.store.id, livemode: auth.livemode }, {
-            email: body.email,
-            returnUrl: body.return_url,
-            cancelUrl: body.cancel_url,
-            webhook: body.webhook,
-            reference: body.reference,
-            description: body.description,
-            currency: body.currency,
-            totalCents: body.total,
-            paymentMethods: methods.length > 0 ? methods : ['FREE'],
-            deliverable: body.deliverable,
-            metadata: body.metadata,
-            couponCode: body.coupon_code,
-          });
+          const created = await createCharge(
+            trx,
+            { id: auth.store.id, livemode: auth.livemode },
+            {
+              email: body.email,
+              returnUrl: body.return_url,
+              cancelUrl: body.cancel_url,
+              webhook: body.webhook,
+              reference: body.reference,
+              description: body.description,
+              currency: body.currency,
+              totalCents: body.total,
+              paymentMethods: methods.length > 0 ? methods : ['FREE'],
+              deliverable: body.deliverable,
+              metadata: body.metadata,
+              couponCode: body.coupon_code,
+            },
+          );
           return { value: created, intents: [{ kind: 'order.start', subjectId: created }] };
         });
         return { data: { id, url: await urlOf(auth, id), status: 'PENDING' as const } };
@@ -104,7 +125,9 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       scope: 'invoices:read',
       params: chargeParams,
       response: z.object({ data: view }),
-      handler: async ({ auth, params }) => ({ data: chargeView(await requireCharge(deps.db, auth.store.id, auth.livemode, params.charge), await urlOf(auth, params.charge)) }),
+      handler: async ({ auth, params }) => ({
+        data: chargeView(await requireCharge(deps.db, auth.store.id, auth.livemode, params.charge), await urlOf(auth, params.charge)),
+      }),
     })
     .route({
       method: 'put',
@@ -119,7 +142,11 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
         const charge = await pending(auth, params.charge_id);
         await commitAndTell(engine, async (trx) => {
           const result = await transitionInvoice(trx, charge.id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } });
-          return { value: result, intents: result.status === 'PAID' ? [{ kind: 'order.payment_received', subjectId: charge.id, detail: { source: 'manual' } }] : [] };
+          return {
+            value: result,
+            intents:
+              result.status === 'PAID' ? [{ kind: 'order.payment_received', subjectId: charge.id, detail: { source: 'manual' } }] : [],
+          };
         });
         return { message: 'Charge Completed Successfully' };
       },
@@ -135,7 +162,10 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       response: z.object({ message: z.string() }),
       handler: async ({ auth, params }) => {
         const charge = await pending(auth, params.charge_id);
-        await commitAndTell(engine, async (trx) => ({ value: await transitionInvoice(trx, charge.id, 'VOIDED'), intents: [{ kind: 'order.void_requested', subjectId: charge.id }] }));
+        await commitAndTell(engine, async (trx) => ({
+          value: await transitionInvoice(trx, charge.id, 'VOIDED'),
+          intents: [{ kind: 'order.void_requested', subjectId: charge.id }],
+        }));
         return { message: 'Charge Voided Successfully' };
       },
     });

@@ -9,7 +9,14 @@ import { rowId } from '../../schemas/common';
 
 const variantParams = z.object({ product: rowId, variant: rowId });
 const accessView = z
-  .object({ id: z.number(), space_id: z.number(), platform: z.string(), role_ids: z.array(z.string()), linking_required: z.boolean(), remove_on_expiry: z.boolean() })
+  .object({
+    id: z.number(),
+    space_id: z.number(),
+    platform: z.string(),
+    role_ids: z.array(z.string()),
+    linking_required: z.boolean(),
+    remove_on_expiry: z.boolean(),
+  })
   .passthrough()
   .openapi('VariantCommunityAccess');
 const accessBody = z.object({
@@ -17,7 +24,10 @@ const accessBody = z.object({
     .array(
       z.object({
         space_id: rowId,
-        role_ids: z.array(z.string().regex(/^\d{1,20}$/, 'a Discord role id')).max(25).default([]),
+        role_ids: z
+          .array(z.string().regex(/^\d{1,20}$/, 'a Discord role id'))
+          .max(25)
+          .default([]),
         linking_required: z.boolean().default(false),
         remove_on_expiry: z.boolean().default(true),
       }),
@@ -29,7 +39,14 @@ const accessBody = z.object({
 export function registerCommunityAccessRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const requireVariant = async (auth: RequestAuth, productId: number, variantId: number) => {
     await requireProduct(deps.db, auth.store.id, productId);
-    const row = await deps.db.selectFrom('product_variants').select('id').where('id', '=', variantId).where('product_id', '=', productId).where('store_id', '=', auth.store.id).where('deleted_at', 'is', null).executeTakeFirst();
+    const row = await deps.db
+      .selectFrom('product_variants')
+      .select('id')
+      .where('id', '=', variantId)
+      .where('product_id', '=', productId)
+      .where('store_id', '=', auth.store.id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!row) throw new CommunityNotFoundError('Product variant');
     return row.id;
   };
@@ -43,17 +60,22 @@ export function registerCommunityAccessRoutes(router: DocumentedRouter, deps: Ap
       scope: 'products:read',
       params: variantParams,
       response: z.object({ data: z.array(accessView) }),
-      handler: async ({ auth, params }) => ({ data: await variantAccess(deps.db, await requireVariant(auth, params.product, params.variant)) }),
+      handler: async ({ auth, params }) => ({
+        data: await variantAccess(deps.db, await requireVariant(auth, params.product, params.variant)),
+      }),
     })
     .route({
       method: 'put',
       path: '/products/:product/variants/:variant/community',
-      summary: 'Replace what the variant grants: Discord roles in a guild, a Telegram chat, a Slack channel, a WhatsApp group; linking required at checkout; removal on subscription expiry (default on)',
+      summary:
+        'Replace what the variant grants: Discord roles in a guild, a Telegram chat, a Slack channel, a WhatsApp group; linking required at checkout; removal on subscription expiry (default on)',
       tags: ['Community'],
       scope: 'community:write',
       params: variantParams,
       body: accessBody,
       response: z.object({ data: z.array(accessView) }),
-      handler: async ({ auth, params, body }) => ({ data: await setVariantAccess(deps.db, auth.store.id, await requireVariant(auth, params.product, params.variant), body.access) }),
+      handler: async ({ auth, params, body }) => ({
+        data: await setVariantAccess(deps.db, auth.store.id, await requireVariant(auth, params.product, params.variant), body.access),
+      }),
     });
 }

@@ -19,7 +19,10 @@ const slackInviteUrl = z
   .refine((u) => u.startsWith('https://'), 'an https:// workspace invite link (https://join.slack.com/t/…)');
 
 const connectBodies = {
-  discord: z.discriminatedUnion('bot_mode', [z.object({ bot_mode: z.literal('official') }).strict(), discordCredentials.extend({ bot_mode: z.literal('custom') }).strict()]),
+  discord: z.discriminatedUnion('bot_mode', [
+    z.object({ bot_mode: z.literal('official') }).strict(),
+    discordCredentials.extend({ bot_mode: z.literal('custom') }).strict(),
+  ]),
   slack: slackCredentials.extend({ invite_url: slackInviteUrl }).strict(),
   whatsapp: whatsappCredentials.strict(),
 };
@@ -41,8 +44,14 @@ function connectInput(platform: 'discord' | 'slack' | 'whatsapp', body: unknown)
   return { platform, ...parsed.data };
 }
 
-const connectionResponse = z.object({ platform: z.string(), bot_mode: z.string(), account_id: z.string().nullable(), account_name: z.string().nullable() }).passthrough().openapi('CommunityConnection');
-const spaceResponse = z.object({ id: z.number(), platform: z.string(), external_id: z.string(), health: z.object({ status: z.string() }).passthrough() }).passthrough().openapi('CommunitySpace');
+const connectionResponse = z
+  .object({ platform: z.string(), bot_mode: z.string(), account_id: z.string().nullable(), account_name: z.string().nullable() })
+  .passthrough()
+  .openapi('CommunityConnection');
+const spaceResponse = z
+  .object({ id: z.number(), platform: z.string(), external_id: z.string(), health: z.object({ status: z.string() }).passthrough() })
+  .passthrough()
+  .openapi('CommunitySpace');
 
 /**
  * Community settings: the platforms a store connects (encrypted credentials, checked before
@@ -64,12 +73,16 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
     .route({
       method: 'put',
       path: '/community/connections/:platform',
-      summary: 'Connect Discord (official or custom bot), Slack (token + workspace invite link) or WhatsApp (Cloud API number); the credentials are checked, then kept encrypted',
+      summary:
+        'Connect Discord (official or custom bot), Slack (token + workspace invite link) or WhatsApp (Cloud API number); the credentials are checked, then kept encrypted',
       tags: ['Community'],
       scope: 'community:write',
       params: platformParam,
       // Checked per platform in the handler, so a missing field is named as such.
-      body: z.record(z.string(), z.unknown()).openapi({ description: 'discord: {bot_mode: official} or {bot_mode: custom, client_id, client_secret, bot_token}; slack: {token, invite_url}; whatsapp: {access_token, phone_number_id}' }),
+      body: z.record(z.string(), z.unknown()).openapi({
+        description:
+          'discord: {bot_mode: official} or {bot_mode: custom, client_id, client_secret, bot_token}; slack: {token, invite_url}; whatsapp: {access_token, phone_number_id}',
+      }),
       response: z.object({ data: connectionResponse }),
       handler: async ({ auth, params, body }) => {
         return { data: connectionView(await connectPlatform(services, auth.store.id, connectInput(params.platform, body))) };
@@ -87,7 +100,11 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
         const connection = await loadConnection(deps.db, auth.store.id, params.platform);
         // The official bot is in every store's servers: listing them would show them all.
         if (connection.bot_mode === 'official' && params.platform === 'discord') {
-          throw new CommunityConflictError('shared_bot', 'The official bot serves many stores, so its servers are not listed; invite it to your server and add the server by id', 'platform');
+          throw new CommunityConflictError(
+            'shared_bot',
+            'The official bot serves many stores, so its servers are not listed; invite it to your server and add the server by id',
+            'platform',
+          );
         }
         return { data: await communityAdapter(services.config, secrets, connection).listSpaces() };
       },
@@ -99,7 +116,15 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       tags: ['Community'],
       scope: 'community:write',
       status: 201,
-      response: z.object({ data: z.object({ id: z.number(), code: z.string(), expires_at: z.string(), bot_username: z.string().nullable(), instructions: z.string() }) }),
+      response: z.object({
+        data: z.object({
+          id: z.number(),
+          code: z.string(),
+          expires_at: z.string(),
+          bot_username: z.string().nullable(),
+          instructions: z.string(),
+        }),
+      }),
       handler: async ({ auth }) => {
         return { data: await issueConnectCode(services, auth.store.id) };
       },
@@ -111,7 +136,9 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       tags: ['Community'],
       scope: 'community:write',
       params: z.object({ code: rowId }),
-      response: z.object({ data: z.object({ id: z.number(), status: z.string(), space_id: z.number().nullable(), expires_at: z.string() }) }),
+      response: z.object({
+        data: z.object({ id: z.number(), status: z.string(), space_id: z.number().nullable(), expires_at: z.string() }),
+      }),
       handler: async ({ auth, params }) => ({ data: await connectCodeStatus(deps.db, auth.store.id, params.code) }),
     })
     .route({
@@ -164,7 +191,9 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'community:write',
       params: spaceParams,
       response: z.object({ data: spaceResponse }),
-      handler: async ({ auth, params }) => ({ data: await spaceView(deps.db, await checkSpaceHealth(services, auth.store.id, params.space)) }),
+      handler: async ({ auth, params }) => ({
+        data: await spaceView(deps.db, await checkSpaceHealth(services, auth.store.id, params.space)),
+      }),
     })
     .route({
       method: 'delete',
@@ -183,7 +212,12 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
           .where('a.space_id', '=', space.id)
           .where('v.deleted_at', 'is', null)
           .executeTakeFirst();
-        if (used) throw new CommunityConflictError('space_in_use', `Variant ${used.variant_id} still grants this space; remove it from the variant's community access first`, 'space');
+        if (used)
+          throw new CommunityConflictError(
+            'space_in_use',
+            `Variant ${used.variant_id} still grants this space; remove it from the variant's community access first`,
+            'space',
+          );
         await deps.db.updateTable('community_spaces').set({ deleted_at: new Date() }).where('id', '=', space.id).execute();
         return { data: await spaceView(deps.db, space) };
       },
@@ -191,12 +225,16 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
     .route({
       method: 'get',
       path: '/community/settings',
-      summary: "How long a grant waits for the customer (join, link) before it needs manual action",
+      summary: 'How long a grant waits for the customer (join, link) before it needs manual action',
       tags: ['Community'],
       scope: 'community:write',
       response: z.object({ data: z.object({ wait_hours: z.number() }) }),
       handler: async ({ auth }) => {
-        const store = await deps.db.selectFrom('stores').select('community_wait_hours').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
+        const store = await deps.db
+          .selectFrom('stores')
+          .select('community_wait_hours')
+          .where('id', '=', auth.store.id)
+          .executeTakeFirstOrThrow();
         return { data: { wait_hours: store.community_wait_hours } };
       },
     })
@@ -206,10 +244,20 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       summary: 'Set how long grants wait for the customer (1 hour to 90 days; default 7 days)',
       tags: ['Community'],
       scope: 'community:write',
-      body: z.object({ wait_hours: z.number().int().min(1).max(90 * 24) }),
+      body: z.object({
+        wait_hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(90 * 24),
+      }),
       response: z.object({ data: z.object({ wait_hours: z.number() }) }),
       handler: async ({ auth, body }) => {
-        await deps.db.updateTable('stores').set({ community_wait_hours: body.wait_hours, updated_at: new Date() }).where('id', '=', auth.store.id).execute();
+        await deps.db
+          .updateTable('stores')
+          .set({ community_wait_hours: body.wait_hours, updated_at: new Date() })
+          .where('id', '=', auth.store.id)
+          .execute();
         return { data: { wait_hours: body.wait_hours } };
       },
     });

@@ -1,6 +1,14 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { attachProducts, detachProducts, groupProductsQuery, groupProductView, groupViews, requireGroup, writeGroup } from '../../../catalog/groups';
+import {
+  attachProducts,
+  detachProducts,
+  groupProductsQuery,
+  groupProductView,
+  groupViews,
+  requireGroup,
+  writeGroup,
+} from '../../../catalog/groups';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -23,10 +31,27 @@ const groupParams = z.object({ group: rowId });
 const groupProductParams = groupParams.extend({ product: rowId });
 const productIds = z.object({ resources: z.array(rowId).min(1).max(500) }).strict();
 const groupView = z.object({ id: z.number(), title: z.string(), products_linked: z.number() }).passthrough().openapi('Group');
-const groupProduct = z.object({ id: z.number(), pivot: z.object({ group_id: z.number(), listing_id: z.number(), order: z.number() }) }).passthrough().openapi('GroupProduct');
+const groupProduct = z
+  .object({ id: z.number(), pivot: z.object({ group_id: z.number(), listing_id: z.number(), order: z.number() }) })
+  .passthrough()
+  .openapi('GroupProduct');
 
-const groupSearch = new SearchTranslator({ id: 'id', title: 'title', order: 'order', unlisted: 'unlisted', section_id: 'section_id', created_at: 'created_at', updated_at: 'updated_at' }, ['title']);
-const groupProductSearch = new SearchTranslator({ id: 'p.id', title: 'p.title', slug: 'p.slug', order: 'gp.order', created_at: 'p.created_at' }, ['p.title', 'p.description']);
+const groupSearch = new SearchTranslator(
+  {
+    id: 'id',
+    title: 'title',
+    order: 'order',
+    unlisted: 'unlisted',
+    section_id: 'section_id',
+    created_at: 'created_at',
+    updated_at: 'updated_at',
+  },
+  ['title'],
+);
+const groupProductSearch = new SearchTranslator(
+  { id: 'p.id', title: 'p.title', slug: 'p.slug', order: 'gp.order', created_at: 'p.created_at' },
+  ['p.title', 'p.description'],
+);
 
 /** SellApp v2 groups: CRUD, search, and which products they hold in what order. */
 export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
@@ -37,24 +62,48 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
     const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     let ordered = base.selectAll();
     for (const { column, direction } of search ? groupSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const rows = await ordered.orderBy(sql`"order" asc nulls last`).orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
+    const rows = await ordered
+      .orderBy(sql`"order" asc nulls last`)
+      .orderBy('id')
+      .limit(query.limit)
+      .offset(offsetOf(query))
+      .execute();
     return toPage(await groupViews(deps.db, rows), Number(total), query, path);
   };
-  const productPage = async (auth: RequestAuth, groupId: number, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
+  const productPage = async (
+    auth: RequestAuth,
+    groupId: number,
+    query: z.infer<typeof pageQuery>,
+    path: string,
+    search?: z.infer<typeof searchBody>,
+  ) => {
     await requireGroup(deps.db, auth.store.id, groupId);
     let base = groupProductsQuery(deps.db, auth.store.id, groupId);
     const condition = search ? groupProductSearch.where(search) : null;
     if (condition) base = base.where(condition);
-    const { total } = await deps.db.selectFrom(base.as('listed')).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    const { total } = await deps.db
+      .selectFrom(base.as('listed'))
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow();
     let ordered = base;
-    for (const { column, direction } of search ? groupProductSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
+    for (const { column, direction } of search ? groupProductSearch.orderBy(search) : [])
+      ordered = ordered.orderBy(sql.ref(column), direction);
     const rows = await ordered.orderBy('gp.order').limit(query.limit).offset(offsetOf(query)).execute();
     return toPage(rows.map(groupProductView), Number(total), query, path);
   };
   const one = async (auth: RequestAuth, id: number) => (await groupViews(deps.db, [await requireGroup(deps.db, auth.store.id, id)]))[0]!;
 
   router
-    .route({ method: 'get', path: '/groups', summary: 'List groups', tags: ['Groups'], scope: 'products:read', query: pageQuery, response: z.object({ data: z.array(groupView) }).passthrough(), handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)) })
+    .route({
+      method: 'get',
+      path: '/groups',
+      summary: 'List groups',
+      tags: ['Groups'],
+      scope: 'products:read',
+      query: pageQuery,
+      response: z.object({ data: z.array(groupView) }).passthrough(),
+      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
+    })
     .route({
       method: 'post',
       path: '/groups/search',
@@ -76,7 +125,16 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       response: z.object({ data: groupView }),
       handler: async ({ auth, body }) => ({ data: await one(auth, (await writeGroup(deps.db, auth.store.id, body)).id) }),
     })
-    .route({ method: 'get', path: '/groups/:group', summary: 'Retrieve a group', tags: ['Groups'], scope: 'products:read', params: groupParams, response: z.object({ data: groupView }), handler: async ({ auth, params }) => ({ data: await one(auth, params.group) }) })
+    .route({
+      method: 'get',
+      path: '/groups/:group',
+      summary: 'Retrieve a group',
+      tags: ['Groups'],
+      scope: 'products:read',
+      params: groupParams,
+      response: z.object({ data: groupView }),
+      handler: async ({ auth, params }) => ({ data: await one(auth, params.group) }),
+    })
     .route({
       method: 'patch',
       path: '/groups/:group',
@@ -114,7 +172,9 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       params: groupParams,
       body: productIds,
       response: z.object({ attached: z.array(z.number()) }),
-      handler: async ({ auth, params, body }) => ({ attached: await deps.db.transaction().execute((trx) => attachProducts(trx, auth.store.id, params.group, body.resources)) }),
+      handler: async ({ auth, params, body }) => ({
+        attached: await deps.db.transaction().execute((trx) => attachProducts(trx, auth.store.id, params.group, body.resources)),
+      }),
     })
     .route({
       method: 'delete',
@@ -125,7 +185,9 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       params: groupParams,
       body: productIds,
       response: z.object({ detached: z.array(z.number()) }),
-      handler: async ({ auth, params, body }) => ({ detached: await deps.db.transaction().execute((trx) => detachProducts(trx, auth.store.id, params.group, body.resources)) }),
+      handler: async ({ auth, params, body }) => ({
+        detached: await deps.db.transaction().execute((trx) => detachProducts(trx, auth.store.id, params.group, body.resources)),
+      }),
     })
     .route({
       method: 'get',
@@ -148,7 +210,8 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       query: pageQuery,
       body: searchBody,
       response: z.object({ data: z.array(groupProduct) }).passthrough(),
-      handler: ({ auth, params, query, body, req }) => productPage(auth, params.group, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
+      handler: ({ auth, params, query, body, req }) =>
+        productPage(auth, params.group, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
     .route({
       method: 'get',

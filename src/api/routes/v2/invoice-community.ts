@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { communityLinkSteps, setWhatsAppPhone, startDiscordLink, startTelegramLink, waitingGrants } from '../../../community/customer-links';
+import {
+  communityLinkSteps,
+  setWhatsAppPhone,
+  startDiscordLink,
+  startTelegramLink,
+  waitingGrants,
+} from '../../../community/customer-links';
 import { CommunityConflictError, CommunityNotFoundError } from '../../../community/errors';
 import { requestGrantRevocation } from '../../../community/grant-records';
 import { invoiceGrants } from '../../../community/grant-view';
@@ -14,8 +20,20 @@ import { rowId } from '../../schemas/common';
 
 const invoiceParams = z.object({ invoice: rowId });
 const grantParams = z.object({ invoice: rowId, grant: rowId });
-const grantView = z.object({ id: z.number(), platform: z.string(), status: z.string(), reason: z.string().nullable(), history: z.array(z.object({}).passthrough()) }).passthrough().openapi('CommunityGrant');
-const panelView = z.object({ links: z.array(z.object({ platform: z.string(), required: z.boolean(), linked: z.boolean() }).passthrough()), grants: z.array(grantView) });
+const grantView = z
+  .object({
+    id: z.number(),
+    platform: z.string(),
+    status: z.string(),
+    reason: z.string().nullable(),
+    history: z.array(z.object({}).passthrough()),
+  })
+  .passthrough()
+  .openapi('CommunityGrant');
+const panelView = z.object({
+  links: z.array(z.object({ platform: z.string(), required: z.boolean(), linked: z.boolean() }).passthrough()),
+  grants: z.array(grantView),
+});
 
 /** The path the Discord OAuth2 callback is served on (registered as the app's redirect URL). */
 export const DISCORD_CALLBACK_PATH = '/community/discord/callback';
@@ -28,17 +46,31 @@ export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: A
   const services: CommunityServices = { db: deps.db, secrets, config: deps.config.community };
   const grants = new CommunityGrantWorkflows(deps.temporal.client, deps.taskQueue, deps.config.community);
   const requireInvoice = async (auth: RequestAuth, id: number) => {
-    const invoice = await deps.db.selectFrom('invoices').select(['id', 'store_id', 'status']).where('id', '=', id).where('store_id', '=', auth.store.id).where('livemode', '=', auth.livemode).executeTakeFirst();
+    const invoice = await deps.db
+      .selectFrom('invoices')
+      .select(['id', 'store_id', 'status'])
+      .where('id', '=', id)
+      .where('store_id', '=', auth.store.id)
+      .where('livemode', '=', auth.livemode)
+      .executeTakeFirst();
     if (!invoice) throw notFound('Invoice');
     return invoice;
   };
   const requireGrant = async (auth: RequestAuth, invoiceId: number, grantId: number) => {
     const invoice = await requireInvoice(auth, invoiceId);
-    const grant = await deps.db.selectFrom('community_grants').select(['id', 'status', 'revoked_at', 'revoke_requested_at']).where('id', '=', grantId).where('invoice_id', '=', invoice.id).executeTakeFirst();
+    const grant = await deps.db
+      .selectFrom('community_grants')
+      .select(['id', 'status', 'revoked_at', 'revoke_requested_at'])
+      .where('id', '=', grantId)
+      .where('invoice_id', '=', invoice.id)
+      .executeTakeFirst();
     if (!grant) throw new CommunityNotFoundError('Community grant');
     return { invoice, grant };
   };
-  const panel = async (invoiceId: number) => ({ links: await communityLinkSteps(deps.db, invoiceId), grants: await invoiceGrants(deps.db, invoiceId) });
+  const panel = async (invoiceId: number) => ({
+    links: await communityLinkSteps(deps.db, invoiceId),
+    grants: await invoiceGrants(deps.db, invoiceId),
+  });
 
   router
     .route({
@@ -106,8 +138,10 @@ export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: A
       handler: async ({ auth, params }) => {
         const { invoice, grant } = await requireGrant(auth, params.invoice, params.grant);
         // A grant being revoked can be retried (its revocation failed); a revoked one is over.
-        if (grant.revoked_at) throw new CommunityConflictError('grant_revoked', 'This grant was revoked; a revoked grant is not granted again', 'grant');
-        if (!(await grants.retry(grant.id))) throw new CommunityConflictError('grant_not_running', 'This grant has no running workflow to retry', 'grant');
+        if (grant.revoked_at)
+          throw new CommunityConflictError('grant_revoked', 'This grant was revoked; a revoked grant is not granted again', 'grant');
+        if (!(await grants.retry(grant.id)))
+          throw new CommunityConflictError('grant_not_running', 'This grant has no running workflow to retry', 'grant');
         return { data: await panel(invoice.id) };
       },
     })

@@ -32,27 +32,71 @@ import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody
 import { actorOf } from './products';
 
 const invoiceView = z
-  .object({ id: z.number(), status: z.object({ status: z.object({ status: z.string() }).passthrough() }).passthrough(), livemode: z.boolean() })
+  .object({
+    id: z.number(),
+    status: z.object({ status: z.object({ status: z.string() }).passthrough() }).passthrough(),
+    livemode: z.boolean(),
+  })
   .passthrough()
   .openapi('Invoice');
 const invoiceParams = z.object({ invoice: rowId });
 
 async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
-  const invoice = await db.selectFrom('invoices').select(['id', 'store_id', 'status', 'expires_at', 'total_cents', 'payment_method', 'livemode', 'currency', 'customer_email', 'needs_attention']).where('id', '=', id).where('store_id', '=', auth.store.id).where('kind', '=', 'INVOICE').executeTakeFirst();
+  const invoice = await db
+    .selectFrom('invoices')
+    .select([
+      'id',
+      'store_id',
+      'status',
+      'expires_at',
+      'total_cents',
+      'payment_method',
+      'livemode',
+      'currency',
+      'customer_email',
+      'needs_attention',
+    ])
+    .where('id', '=', id)
+    .where('store_id', '=', auth.store.id)
+    .where('kind', '=', 'INVOICE')
+    .executeTakeFirst();
   if (!invoice) throw notFound('Invoice');
   return invoice;
 }
 
-export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDependencies, gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup }): void {
+export function registerInvoiceRoutes(
+  router: DocumentedRouter,
+  deps: ApiDependencies,
+  gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup },
+): void {
   const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
   const engine = engineOf(deps);
   const one = async (auth: RequestAuth, id: number) => (await invoiceViews(deps.db, auth.store.id, [id]))[0]!;
 
-  async function listPage(auth: RequestAuth, filters: InvoiceFilters & { sort: string }, page: { page: number; limit: number }, path: string) {
+  async function listPage(
+    auth: RequestAuth,
+    filters: InvoiceFilters & { sort: string },
+    page: { page: number; limit: number },
+    path: string,
+  ) {
     // Test keys see test invoices, live keys live ones.
-    const base = applyInvoiceFilters(deps.db.selectFrom('invoices').where('store_id', '=', auth.store.id).where('kind', '=', 'INVOICE').where('livemode', '=', auth.livemode), filters);
+    const base = applyInvoiceFilters(
+      deps.db
+        .selectFrom('invoices')
+        .where('store_id', '=', auth.store.id)
+        .where('kind', '=', 'INVOICE')
+        .where('livemode', '=', auth.livemode),
+      filters,
+    );
     const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    const ids = (await base.select('id').orderBy('id', filters.sort === 'created_at' ? 'asc' : 'desc').limit(page.limit).offset(offsetOf(page)).execute()).map((r) => r.id);
+    const ids = (
+      await base
+        .select('id')
+        .orderBy('id', filters.sort === 'created_at' ? 'asc' : 'desc')
+        .limit(page.limit)
+        .offset(offsetOf(page))
+        .execute()
+    ).map((r) => r.id);
     return toPage(await invoiceViews(deps.db, auth.store.id, ids), Number(total), page, path);
   }
   const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
@@ -68,9 +112,16 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
         await deliverIntents(engine, { ids: unheard.map((u) => u.id) });
         return { data: await one(auth, invoice.id) };
       }
-      if (!invoice.needs_attention) throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
+      if (!invoice.needs_attention)
+        throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
       // E.g. money that arrived after a void: no delivery is waiting, a person decides.
-      if (invoice.status !== 'PAID') throw new ApiError('conflict', 'needs_manual_action', `Invoice ${invoice.id} is ${invoice.status}: refund it or mark it completed by hand`, { param: 'status' });
+      if (invoice.status !== 'PAID')
+        throw new ApiError(
+          'conflict',
+          'needs_manual_action',
+          `Invoice ${invoice.id} is ${invoice.status}: refund it or mark it completed by hand`,
+          { param: 'status' },
+        );
       await workflows[action](invoice, body.step ? [body.step] : undefined);
       return { data: await one(auth, invoice.id) };
     };
@@ -83,7 +134,11 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
   async function markPaid(auth: RequestAuth, id: number, source: string) {
     const invoice = await requireInvoice(deps.db, auth, id);
     const intent = await deps.db.transaction().execute(async (trx) => {
-      const result = await transitionInvoice(trx, id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() }, quiet: invoice.status === 'COMPLETED' });
+      const result = await transitionInvoice(trx, id, 'PAID', {
+        event: 'order.paid',
+        also: { paid_at: new Date() },
+        quiet: invoice.status === 'COMPLETED',
+      });
       // Also when it was already PAID: a signal lost on the first call arrives now; a duplicate is harmless.
       return result.status === 'PAID' ? recordIntent(trx, { kind: 'order.payment_received', subjectId: id, detail: { source } }) : null;
     });
@@ -123,7 +178,13 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       body: invoiceCreateBody,
       response: z.object({ data: invoiceView }),
       handler: async ({ auth, body }) => {
-        await screenCustomer(deps.db, auth.store.id, auth.livemode, { email: body.customer_email, ip: body.customer_ip ?? null, country: body.country ?? null }, gateways.asn);
+        await screenCustomer(
+          deps.db,
+          auth.store.id,
+          auth.livemode,
+          { email: body.customer_email, ip: body.customer_ip ?? null, country: body.country ?? null },
+          gateways.asn,
+        );
         const id = await commitAndTell(engine, async (trx) => {
           const created = await createInvoice(trx, actorOf(auth), {
             customerEmail: body.customer_email,
@@ -167,11 +228,18 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       scope: 'invoices:write',
       modes: 'both',
       params: invoiceParams,
-      response: z.object({ message: z.string(), payment_url: z.string().optional(), crypto: z.object({ address: z.string(), amount: z.string() }).passthrough().optional(), invoice: invoiceView }),
+      response: z.object({
+        message: z.string(),
+        payment_url: z.string().optional(),
+        crypto: z.object({ address: z.string(), amount: z.string() }).passthrough().optional(),
+        invoice: invoiceView,
+      }),
       handler: async ({ auth, params }) => {
         const invoice = await requireInvoice(deps.db, auth, params.invoice);
         if (invoice.status !== 'PENDING') {
-          throw new ApiError('conflict', 'invalid_status', `The invoice is ${invoice.status}: only a PENDING invoice can be checked out`, { param: 'status' });
+          throw new ApiError('conflict', 'invalid_status', `The invoice is ${invoice.status}: only a PENDING invoice can be checked out`, {
+            param: 'status',
+          });
         }
         // Community access that needs the customer's account refuses payment until it is linked.
         await assertRequiredLinks(deps.db, invoice.id);
@@ -179,13 +247,23 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
           await markPaid(auth, invoice.id, 'free');
           return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: await one(auth, invoice.id) };
         }
-        const notConfigured = new ApiError('invalid_request', 'gateway_not_configured', `No ${invoice.payment_method} gateway is configured for this store${invoice.livemode ? '' : ' in test mode'}; the seller can still review and mark the invoice completed`, {
-          param: 'payment_method',
-          status: 422,
-        });
+        const notConfigured = new ApiError(
+          'invalid_request',
+          'gateway_not_configured',
+          `No ${invoice.payment_method} gateway is configured for this store${invoice.livemode ? '' : ' in test mode'}; the seller can still review and mark the invoice completed`,
+          {
+            param: 'payment_method',
+            status: 422,
+          },
+        );
         if ((CRYPTO_PAYMENT_METHODS as readonly string[]).includes(invoice.payment_method)) {
           if (!invoice.livemode) {
-            throw new ApiError('invalid_request', 'gateway_not_configured', 'Crypto payments have no test mode; the seller can mark a test invoice completed', { param: 'payment_method', status: 422 });
+            throw new ApiError(
+              'invalid_request',
+              'gateway_not_configured',
+              'Crypto payments have no test mode; the seller can mark a test invoice completed',
+              { param: 'payment_method', status: 422 },
+            );
           }
           try {
             await openCryptoPayment(deps.db, gateways.secrets, deps.config.crypto, invoice);
@@ -193,7 +271,12 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
             if (error instanceof WalletSettingsError) throw notConfigured;
             if (error instanceof CryptoCheckoutError) {
               if (error.code === 'invalid_status') throw new ApiError('conflict', error.code, error.message, { param: 'status' });
-              if (error.retryable) throw new ApiError('service_unavailable', error.code, error.message, { param: 'payment_method', headers: { 'Retry-After': '30' }, extra: { retry_after: 30 } });
+              if (error.retryable)
+                throw new ApiError('service_unavailable', error.code, error.message, {
+                  param: 'payment_method',
+                  headers: { 'Retry-After': '30' },
+                  extra: { retry_after: 30 },
+                });
               throw new ApiError('invalid_request', error.code, error.message, { param: 'payment_method', status: 422 });
             }
             throw error;
@@ -201,7 +284,12 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
           await startCryptoPaymentWorkflow(deps.temporal.client, deps.taskQueue, deps.config.crypto, invoice.id);
           const view = await one(auth, invoice.id);
           const crypto = await cryptoGatewayData(deps.db, invoice.id);
-          return { message: `Pay ${crypto.amount} ${crypto.currency} to ${crypto.address} before ${crypto.expires_at}.`, ...(crypto.payment_uri ? { payment_url: crypto.payment_uri } : {}), crypto, invoice: view };
+          return {
+            message: `Pay ${crypto.amount} ${crypto.currency} to ${crypto.address} before ${crypto.expires_at}.`,
+            ...(crypto.payment_uri ? { payment_url: crypto.payment_uri } : {}),
+            crypto,
+            invoice: view,
+          };
         }
         if (invoice.payment_method !== 'STRIPE') throw notConfigured;
         const stripe = await gatewaySettings<StripeSettings>(deps.db, gateways.secrets, auth.store.id, 'STRIPE');
@@ -212,23 +300,41 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
         const lines = await deps.db
           .selectFrom('invoice_lines as l')
           .innerJoin('product_variants as v', 'v.id', 'l.variant_id')
-          .select(['l.title', 'l.quantity', 'l.unit_price_cents', 'l.total_cents', 'v.pricing_type', 'v.frequency_interval', 'v.frequency_value'])
+          .select([
+            'l.title',
+            'l.quantity',
+            'l.unit_price_cents',
+            'l.total_cents',
+            'v.pricing_type',
+            'v.frequency_interval',
+            'v.frequency_value',
+          ])
           .where('l.invoice_id', '=', invoice.id)
           .orderBy('l.id')
           .execute();
         const subscription = lines.find((l) => l.pricing_type === 'SUBSCRIPTION' && l.frequency_interval);
         // One Stripe line per invoice line when that is exact; with discounts, fees or an
         // extra, one line for the whole invoice so Stripe charges exactly our total.
-        const exact = lines.every((l) => l.total_cents === l.unit_price_cents * l.quantity) && lines.reduce((sum, l) => sum + l.total_cents, 0) === invoice.total_cents;
+        const exact =
+          lines.every((l) => l.total_cents === l.unit_price_cents * l.quantity) &&
+          lines.reduce((sum, l) => sum + l.total_cents, 0) === invoice.total_cents;
         const session = await gateways.stripe.createCheckoutSession(key, {
           invoiceId: invoice.id,
           storeId: auth.store.id,
           currency: invoice.currency,
           lineItems: exact
             ? lines.map((l) => ({ name: l.title, unitAmountCents: l.unit_price_cents, quantity: l.quantity }))
-            : [{ name: `Invoice #${invoice.id}: ${lines.map((l) => `${l.quantity} × ${l.title}`).join(', ')}`.slice(0, 250), unitAmountCents: invoice.total_cents, quantity: 1 }],
+            : [
+                {
+                  name: `Invoice #${invoice.id}: ${lines.map((l) => `${l.quantity} × ${l.title}`).join(', ')}`.slice(0, 250),
+                  unitAmountCents: invoice.total_cents,
+                  quantity: 1,
+                },
+              ],
           customerEmail: invoice.customer_email,
-          recurring: subscription ? { interval: subscription.frequency_interval as BillingInterval, intervalCount: subscription.frequency_value ?? 1 } : undefined,
+          recurring: subscription
+            ? { interval: subscription.frequency_interval as BillingInterval, intervalCount: subscription.frequency_value ?? 1 }
+            : undefined,
           successUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=success`,
           cancelUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=cancelled`,
         });
@@ -250,7 +356,8 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       handler: async ({ auth, params }) => {
         await requireInvoice(deps.db, auth, params.invoice);
         const watching = await pokeCryptoPayment(deps.temporal.client, params.invoice);
-        if (!watching) throw new ApiError('conflict', 'not_watching', 'No crypto payment of this invoice is being watched', { param: 'invoice' });
+        if (!watching)
+          throw new ApiError('conflict', 'not_watching', 'No crypto payment of this invoice is being watched', { param: 'invoice' });
         return { message: 'Looking at the chain now.' };
       },
     })
@@ -313,19 +420,34 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       response: invoiceView,
       handler: async ({ auth, params, body }) => {
         const original = await requireInvoice(deps.db, auth, params.invoice);
-        if (original.status !== 'COMPLETED' && original.status !== 'PAID') throw new InvoiceStatusConflictError(original.status as never, 'COMPLETED');
+        if (original.status !== 'COMPLETED' && original.status !== 'PAID')
+          throw new InvoiceStatusConflictError(original.status as never, 'COMPLETED');
         const wanted = Array.isArray(body.product_variants) ? body.product_variants : [body.product_variants];
-        const source = await deps.db.selectFrom('invoices').select(['customer_email', 'customer_ip', 'country']).where('id', '=', original.id).executeTakeFirstOrThrow();
-        const lines = await deps.db.selectFrom('invoice_lines').select(['variant_id', 'quantity', 'additional_information']).where('invoice_id', '=', original.id).execute();
+        const source = await deps.db
+          .selectFrom('invoices')
+          .select(['customer_email', 'customer_ip', 'country'])
+          .where('id', '=', original.id)
+          .executeTakeFirstOrThrow();
+        const lines = await deps.db
+          .selectFrom('invoice_lines')
+          .select(['variant_id', 'quantity', 'additional_information'])
+          .where('invoice_id', '=', original.id)
+          .execute();
         const missing = wanted.filter((id) => !lines.some((l) => l.variant_id === id));
-        if (missing.length > 0) throw new ApiError('invalid_request', 'not_in_invoice', `Invoice ${original.id} has no product variant ${missing.join(', ')}`, { param: 'product_variants', fieldErrors: { product_variants: ['not in this invoice'] } });
+        if (missing.length > 0)
+          throw new ApiError('invalid_request', 'not_in_invoice', `Invoice ${original.id} has no product variant ${missing.join(', ')}`, {
+            param: 'product_variants',
+            fieldErrors: { product_variants: ['not in this invoice'] },
+          });
         const replacementId = await commitAndTell(engine, async (trx) => {
           const id = await createInvoice(trx, actorOf(auth), {
             customerEmail: source.customer_email,
             paymentMethod: original.payment_method,
             customerIp: source.customer_ip,
             country: source.country ?? undefined,
-            lines: lines.filter((l) => wanted.includes(l.variant_id)).map((l) => ({ variantId: l.variant_id, quantity: l.quantity, additionalInformation: l.additional_information })),
+            lines: lines
+              .filter((l) => wanted.includes(l.variant_id))
+              .map((l) => ({ variantId: l.variant_id, quantity: l.quantity, additionalInformation: l.additional_information })),
             replacementOf: original.id,
             free: true,
           });
@@ -370,11 +492,21 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({
         data: z.array(invoiceView),
         /** Orders with news the engine has not heard after 10 s (the relay is retrying): why, and since when. */
-        unheard: z.array(z.object({ invoice_id: z.number(), kind: z.string(), since: z.string(), attempts: z.number(), reason: z.string() })),
+        unheard: z.array(
+          z.object({ invoice_id: z.number(), kind: z.string(), since: z.string(), attempts: z.number(), reason: z.string() }),
+        ),
         temporal: z.object({ workflow_ids: z.array(z.string()).nullable(), error: z.string().optional() }),
       }),
       handler: async ({ auth }) => {
-        const flagged = (await deps.db.selectFrom('invoices').select('id').where('store_id', '=', auth.store.id).where('needs_attention', '=', true).orderBy('id').execute()).map((r) => r.id);
+        const flagged = (
+          await deps.db
+            .selectFrom('invoices')
+            .select('id')
+            .where('store_id', '=', auth.store.id)
+            .where('needs_attention', '=', true)
+            .orderBy('id')
+            .execute()
+        ).map((r) => r.id);
         const unheard = await unheardOrders(deps.db, auth.store.id);
         const ids = [...new Set([...flagged, ...unheard.map((u) => u.invoice_id)])].sort((a, b) => a - b);
         let temporal: { workflow_ids: string[] | null; error?: string };
@@ -383,7 +515,13 @@ export function registerInvoiceRoutes(router: DocumentedRouter, deps: ApiDepende
         } catch (error) {
           temporal = { workflow_ids: null, error: error instanceof Error ? error.message : String(error) };
         }
-        const unheardView = unheard.map((u) => ({ invoice_id: u.invoice_id, kind: u.kind, since: u.since.toISOString(), attempts: u.attempts, reason: describeUnheard(u) }));
+        const unheardView = unheard.map((u) => ({
+          invoice_id: u.invoice_id,
+          kind: u.kind,
+          since: u.since.toISOString(),
+          attempts: u.attempts,
+          reason: describeUnheard(u),
+        }));
         return { data: await invoiceViews(deps.db, auth.store.id, ids), unheard: unheardView, temporal };
       },
     });

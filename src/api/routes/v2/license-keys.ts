@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { activateLicense, instanceView, licenseKeyView, loadLicenseKey, updateLicenseKey, validateLicense } from '../../../licenses/license-keys';
+import {
+  activateLicense,
+  instanceView,
+  licenseKeyView,
+  loadLicenseKey,
+  updateLicenseKey,
+  validateLicense,
+} from '../../../licenses/license-keys';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -9,8 +16,14 @@ import { rowId } from '../../schemas/common';
 
 const keyParams = z.object({ license_key: rowId });
 const instanceParams = keyParams.extend({ instance: z.string().uuid() });
-const keyView = z.object({ id: z.number(), key: z.string(), status: z.enum(['ACTIVE', 'INACTIVE', 'EXPIRED']) }).passthrough().openapi('LicenseKey');
-const instanceViewSchema = z.object({ id: z.string(), license_key_id: z.number(), name: z.string() }).passthrough().openapi('LicenseKeyInstance');
+const keyView = z
+  .object({ id: z.number(), key: z.string(), status: z.enum(['ACTIVE', 'INACTIVE', 'EXPIRED']) })
+  .passthrough()
+  .openapi('LicenseKey');
+const instanceViewSchema = z
+  .object({ id: z.string(), license_key_id: z.number(), name: z.string() })
+  .passthrough()
+  .openapi('LicenseKeyInstance');
 const keyChange = z
   .object({
     limit: z.number().int().min(1).max(1_000_000).nullable().optional(),
@@ -41,7 +54,11 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       modes: 'both',
       body: activateBody,
       response: z.object({ data: instanceViewSchema }),
-      handler: async ({ auth, body }) => ({ data: instanceView(await deps.db.transaction().execute((trx) => activateLicense(trx, auth.store.id, body.license_key, body.instance_name))) }),
+      handler: async ({ auth, body }) => ({
+        data: instanceView(
+          await deps.db.transaction().execute((trx) => activateLicense(trx, auth.store.id, body.license_key, body.instance_name)),
+        ),
+      }),
     })
     .route({
       method: 'post',
@@ -66,7 +83,12 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
         const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         const rows = await base.selectAll().orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
         const now = new Date();
-        return toPage(rows.map((r) => licenseKeyView(r, now)), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
+        return toPage(
+          rows.map((r) => licenseKeyView(r, now)),
+          Number(total),
+          query,
+          pageUrl(deps.config.api.publicBaseUrl, req),
+        );
       },
     })
     .route({
@@ -101,7 +123,11 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       response: z.object({ data: keyView.extend({ instances_count: z.number() }) }),
       handler: async ({ auth, params, body }) => {
         const row = await deps.db.transaction().execute((trx) => updateLicenseKey(trx, auth.store.id, params.license_key, body));
-        const { count } = await deps.db.selectFrom('license_key_instances').select((eb) => eb.fn.countAll<number>().as('count')).where('license_key_id', '=', row.id).executeTakeFirstOrThrow();
+        const { count } = await deps.db
+          .selectFrom('license_key_instances')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .where('license_key_id', '=', row.id)
+          .executeTakeFirstOrThrow();
         return { data: { ...licenseKeyView(row), instances_count: Number(count) } };
       },
     })

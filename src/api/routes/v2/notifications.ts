@@ -12,20 +12,43 @@ import type { DocumentedRouter } from '../../route';
 const discordWebhook = z
   .string()
   .url()
-  .refine((u) => /^https:\/\/(discord\.com|discordapp\.com|canary\.discord\.com)\/api\/webhooks\/\d+\/[\w-]+$/.test(u), 'a Discord channel webhook URL (https://discord.com/api/webhooks/<id>/<token>)');
+  .refine(
+    (u) => /^https:\/\/(discord\.com|discordapp\.com|canary\.discord\.com)\/api\/webhooks\/\d+\/[\w-]+$/.test(u),
+    'a Discord channel webhook URL (https://discord.com/api/webhooks/<id>/<token>)',
+  );
 
 const channelBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('discord'), name: z.string().max(100).optional(), webhook_url: discordWebhook, events: z.array(z.enum(EVENT_TYPES)).min(1) }),
-  z.object({ kind: z.literal('email'), name: z.string().max(100).optional(), to: z.array(z.string().email()).min(1).max(10), events: z.array(z.enum(EVENT_TYPES)).min(1) }),
+  z.object({
+    kind: z.literal('discord'),
+    name: z.string().max(100).optional(),
+    webhook_url: discordWebhook,
+    events: z.array(z.enum(EVENT_TYPES)).min(1),
+  }),
+  z.object({
+    kind: z.literal('email'),
+    name: z.string().max(100).optional(),
+    to: z.array(z.string().email()).min(1).max(10),
+    events: z.array(z.enum(EVENT_TYPES)).min(1),
+  }),
 ]);
-const channelView = z.object({ id: z.number(), kind: z.string(), events: z.array(z.string()) }).passthrough().openapi('NotificationChannel');
+const channelView = z
+  .object({ id: z.number(), kind: z.string(), events: z.array(z.string()) })
+  .passthrough()
+  .openapi('NotificationChannel');
 const channelParams = z.object({ id: rowId });
 
 /** Store notifications (Discord channels, e-mail), delivered like webhooks. */
 export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
   const scoped = (auth: RequestAuth) =>
-    deps.db.selectFrom('notification_channels').where('store_id', '=', auth.store.id).where('livemode', '=', auth.livemode).where('deleted_at', 'is', null);
-  const present = (row: { id: number; kind: string; name: string | null; events: string[]; created_at: Date }, settings: NotificationSettings) => ({
+    deps.db
+      .selectFrom('notification_channels')
+      .where('store_id', '=', auth.store.id)
+      .where('livemode', '=', auth.livemode)
+      .where('deleted_at', 'is', null);
+  const present = (
+    row: { id: number; kind: string; name: string | null; events: string[]; created_at: Date },
+    settings: NotificationSettings,
+  ) => ({
     id: row.id,
     kind: row.kind,
     name: row.name,
@@ -35,7 +58,10 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
     created_at: laravelTime(row.created_at),
   });
   const load = async (auth: RequestAuth, id: number) => {
-    const row = await scoped(auth).select(['id', 'kind', 'name', 'events', 'created_at', 'settings_sealed']).where('id', '=', id).executeTakeFirst();
+    const row = await scoped(auth)
+      .select(['id', 'kind', 'name', 'events', 'created_at', 'settings_sealed'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw notFound('Notification channel');
     return { row, settings: JSON.parse(secrets.open(row.settings_sealed)) as NotificationSettings };
   };
@@ -55,7 +81,15 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
         const settings: NotificationSettings = body.kind === 'discord' ? { webhook_url: body.webhook_url } : { to: body.to };
         const row = await deps.db
           .insertInto('notification_channels')
-          .values({ store_id: auth.store.id, livemode: auth.livemode, kind: body.kind, name: body.name ?? null, events: body.events, settings_sealed: secrets.seal(JSON.stringify(settings)), deleted_at: null })
+          .values({
+            store_id: auth.store.id,
+            livemode: auth.livemode,
+            kind: body.kind,
+            name: body.name ?? null,
+            events: body.events,
+            settings_sealed: secrets.seal(JSON.stringify(settings)),
+            deleted_at: null,
+          })
           .returning(['id', 'kind', 'name', 'events', 'created_at'])
           .executeTakeFirstOrThrow();
         return { data: present(row, settings) };

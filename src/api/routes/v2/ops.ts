@@ -17,7 +17,13 @@ export function registerOpsRoutes(router: DocumentedRouter, deps: ApiDependencie
     modes: 'both',
     body: pingBody,
     response: z.object({
-      data: z.object({ pong: z.literal(true), workflowId: z.string(), message: z.string(), recordedAt: z.string(), databaseTime: z.string() }),
+      data: z.object({
+        pong: z.literal(true),
+        workflowId: z.string(),
+        message: z.string(),
+        recordedAt: z.string(),
+        databaseTime: z.string(),
+      }),
     }),
     handler: async ({ body }) => {
       const result = await deps.temporal.client.workflow.execute('ping', {

@@ -11,9 +11,18 @@ import type { DocumentedRouter } from '../../route';
 const stripeBody = z
   .object({
     enabled: z.boolean().default(true),
-    secret_key: z.string().regex(/^(sk|rk)_live_[A-Za-z0-9]+$/, 'a live secret key (sk_live_… or rk_live_…)').optional(),
-    test_secret_key: z.string().regex(/^(sk|rk)_test_[A-Za-z0-9]+$/, 'a test secret key (sk_test_… or rk_test_…)').optional(),
-    webhook_secret: z.string().regex(/^whsec_[A-Za-z0-9]+$/, 'a webhook signing secret (whsec_…)').optional(),
+    secret_key: z
+      .string()
+      .regex(/^(sk|rk)_live_[A-Za-z0-9]+$/, 'a live secret key (sk_live_… or rk_live_…)')
+      .optional(),
+    test_secret_key: z
+      .string()
+      .regex(/^(sk|rk)_test_[A-Za-z0-9]+$/, 'a test secret key (sk_test_… or rk_test_…)')
+      .optional(),
+    webhook_secret: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9]+$/, 'a webhook signing secret (whsec_…)')
+      .optional(),
   })
   .openapi('StripeSettings');
 
@@ -30,14 +39,22 @@ const walletBody = z
   .strict()
   .openapi('CryptoWalletSettings');
 
-const CRYPTO_SETTINGS_METHODS = (Object.keys(CRYPTO_COINS) as CryptoMethod[]).filter((m): m is SupportedCryptoMethod => CRYPTO_COINS[m].supported);
+const CRYPTO_SETTINGS_METHODS = (Object.keys(CRYPTO_COINS) as CryptoMethod[]).filter(
+  (m): m is SupportedCryptoMethod => CRYPTO_COINS[m].supported,
+);
 const methodParams = z.object({ method: z.enum(['STRIPE', ...CRYPTO_SETTINGS_METHODS]) });
 const settingsBody = z.union([stripeBody, walletBody]);
 
 /** Shows which secrets are set, never the secrets: only the last four characters. */
 function describe(settings: StripeSettings, enabled: boolean) {
   const hint = (value?: string) => (value ? `…${value.slice(-4)}` : null);
-  return { method: 'STRIPE', enabled, secret_key: hint(settings.secret_key), test_secret_key: hint(settings.test_secret_key), webhook_secret: hint(settings.webhook_secret) };
+  return {
+    method: 'STRIPE',
+    enabled,
+    secret_key: hint(settings.secret_key),
+    test_secret_key: hint(settings.test_secret_key),
+    webhook_secret: hint(settings.webhook_secret),
+  };
 }
 
 /**
@@ -47,7 +64,9 @@ function describe(settings: StripeSettings, enabled: boolean) {
  */
 export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
   const describeMethod = async (auth: RequestAuth, method: string, settings: unknown, enabled: boolean) =>
-    method === 'STRIPE' ? describe(settings as StripeSettings, enabled) : describeWallet(deps.db, auth.store.id, method as SupportedCryptoMethod, settings as CryptoWalletSettings, enabled);
+    method === 'STRIPE'
+      ? describe(settings as StripeSettings, enabled)
+      : describeWallet(deps.db, auth.store.id, method as SupportedCryptoMethod, settings as CryptoWalletSettings, enabled);
 
   const saveWallet = async (auth: RequestAuth, method: SupportedCryptoMethod, raw: unknown) => {
     const parsed = walletBody.safeParse(raw ?? {});
@@ -60,7 +79,11 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
       // Stored normalized: the key as validated, an EVM address checksummed.
       const settings: CryptoWalletSettings = wallet.key
         ? { xpub: wallet.key.text, minimum_withdrawal: merged.minimum_withdrawal ?? null }
-        : { address: wallet.address, minimum_withdrawal: merged.minimum_withdrawal ?? null, ...(wallet.moneroRpcUrl ? { wallet_rpc_url: wallet.moneroRpcUrl } : {}) };
+        : {
+            address: wallet.address,
+            minimum_withdrawal: merged.minimum_withdrawal ?? null,
+            ...(wallet.moneroRpcUrl ? { wallet_rpc_url: wallet.moneroRpcUrl } : {}),
+          };
       await saveGatewaySettings(deps.db, secrets, auth.store.id, method, enabled, settings);
       return describeWallet(deps.db, auth.store.id, method, settings, enabled);
     } catch (error) {
@@ -78,7 +101,12 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
       scope: 'ops:write',
       response: z.object({ data: z.array(z.object({ method: z.string(), enabled: z.boolean() }).passthrough()) }),
       handler: async ({ auth }) => {
-        const rows = await deps.db.selectFrom('payment_gateways').select('method').where('store_id', '=', auth.store.id).orderBy('method').execute();
+        const rows = await deps.db
+          .selectFrom('payment_gateways')
+          .select('method')
+          .where('store_id', '=', auth.store.id)
+          .orderBy('method')
+          .execute();
         const data = [];
         for (const row of rows) {
           const gateway = await gatewaySettings<unknown>(deps.db, secrets, auth.store.id, row.method);
@@ -110,7 +138,11 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
         const current = (await gatewaySettings<StripeSettings>(deps.db, secrets, auth.store.id, 'STRIPE'))?.settings ?? {};
         const { enabled, ...keys } = body;
         const merged: StripeSettings = { ...current, ...Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined)) };
-        if (!merged.secret_key && !merged.test_secret_key) throw new ApiError('invalid_request', 'missing_field', 'Set secret_key or test_secret_key', { param: 'secret_key', fieldErrors: { secret_key: ['required'] } });
+        if (!merged.secret_key && !merged.test_secret_key)
+          throw new ApiError('invalid_request', 'missing_field', 'Set secret_key or test_secret_key', {
+            param: 'secret_key',
+            fieldErrors: { secret_key: ['required'] },
+          });
         await saveGatewaySettings(deps.db, secrets, auth.store.id, 'STRIPE', enabled, merged);
         return { data: describe(merged, enabled) };
       },

@@ -18,7 +18,14 @@ export function actorOf(auth: RequestAuth): CatalogActor {
 }
 
 const productView = z
-  .object({ id: z.number(), title: z.string(), slug: z.string(), visibility: z.string(), variants: z.array(z.object({ id: z.number(), title: z.string() })), url: z.string() })
+  .object({
+    id: z.number(),
+    title: z.string(),
+    slug: z.string(),
+    visibility: z.string(),
+    variants: z.array(z.object({ id: z.number(), title: z.string() })),
+    url: z.string(),
+  })
   .passthrough()
   .openapi('Product');
 
@@ -27,7 +34,16 @@ const productParams = z.object({ product: rowId });
 const batchIds = z.object({ resources: z.array(rowIdNumber).min(1).max(100) });
 
 const productSearch = new SearchTranslator(
-  { id: 'id', title: 'title', slug: 'slug', visibility: 'visibility', order: 'order', created_at: 'created_at', updated_at: 'updated_at', section_id: 'section_id' },
+  {
+    id: 'id',
+    title: 'title',
+    slug: 'slug',
+    visibility: 'visibility',
+    order: 'order',
+    created_at: 'created_at',
+    updated_at: 'updated_at',
+    section_id: 'section_id',
+  },
   ['title', 'slug', 'description'],
 );
 
@@ -43,7 +59,13 @@ export async function renderProducts(db: DbExecutor, ids: number[], storeId: num
   return ids
     .map((id) => byId.get(id))
     .filter((row): row is NonNullable<typeof row> => row !== undefined)
-    .map((row) => productV2(row, views.variantsOf(row.id).map((v) => ({ id: v.id, title: v.title })), ctx));
+    .map((row) =>
+      productV2(
+        row,
+        views.variantsOf(row.id).map((v) => ({ id: v.id, title: v.title })),
+        ctx,
+      ),
+    );
 }
 
 export function registerProductRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
@@ -100,7 +122,9 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
       body: productCreateBody,
       response: z.object({ data: productView }),
       handler: async ({ auth, body }) => {
-        const id = await deps.db.transaction().execute((trx) => createProduct(trx, actorOf(auth), { ...productInputFromV2(body), title: body.title }));
+        const id = await deps.db
+          .transaction()
+          .execute((trx) => createProduct(trx, actorOf(auth), { ...productInputFromV2(body), title: body.title }));
         return { data: await one(auth, id) };
       },
     })
@@ -115,7 +139,8 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
       handler: async ({ auth, body }) => {
         const ids = await deps.db.transaction().execute(async (trx) => {
           const created: number[] = [];
-          for (const resource of body.resources) created.push(await createProduct(trx, actorOf(auth), { ...productInputFromV2(resource), title: resource.title }));
+          for (const resource of body.resources)
+            created.push(await createProduct(trx, actorOf(auth), { ...productInputFromV2(resource), title: resource.title }));
           return created;
         });
         return { data: await renderProducts(deps.db, ids, auth.store.id, viewContext(auth)) };
@@ -131,7 +156,8 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: z.array(productView) }),
       handler: async ({ auth, body }) => {
         const entries = Object.entries(body.resources);
-        if (entries.length === 0 || entries.length > 100) throw invalidRequest('invalid_field', 'Send 1-100 products to update', 'resources');
+        if (entries.length === 0 || entries.length > 100)
+          throw invalidRequest('invalid_field', 'Send 1-100 products to update', 'resources');
         const ids = await deps.db.transaction().execute(async (trx) => {
           for (const [id, resource] of entries) await updateProduct(trx, actorOf(auth), Number(id), productInputFromV2(resource));
           return entries.map(([id]) => Number(id));
@@ -169,7 +195,11 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
       handler: async ({ auth, params, query }) => {
         const product = await requireProduct(deps.db, auth.store.id, params.product);
         if (query.only_drafts) {
-          const draft = await deps.db.selectFrom('products').select(isDraft.as('draft')).where('id', '=', product.id).executeTakeFirstOrThrow();
+          const draft = await deps.db
+            .selectFrom('products')
+            .select(isDraft.as('draft'))
+            .where('id', '=', product.id)
+            .executeTakeFirstOrThrow();
           if (!draft.draft) throw notFound('Product');
         }
         return { data: await one(auth, product.id) };

@@ -10,7 +10,13 @@ import type { DocumentedRouter } from '../../route';
 
 const REPLY_WITHIN_MS = 20_000;
 const runParams = z.object({ reconciliation: rowId });
-const repairView = z.object({ subscription_id: z.number(), problem: z.string(), action: z.string(), detail: z.record(z.string(), z.unknown()), created_at: z.string() });
+const repairView = z.object({
+  subscription_id: z.number(),
+  problem: z.string(),
+  action: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
 const runView = z.object({
   id: z.number(),
   trigger: z.string(),
@@ -26,11 +32,31 @@ const runView = z.object({
   repairs: z.array(repairView),
 });
 
-type RunRow = { id: number; trigger: string; store_id: number | null; status: 'running' | 'finished'; total: number; checked: number; repaired: number; started_at: Date; finished_at: Date | null };
+type RunRow = {
+  id: number;
+  trigger: string;
+  store_id: number | null;
+  status: 'running' | 'finished';
+  total: number;
+  checked: number;
+  repaired: number;
+  started_at: Date;
+  finished_at: Date | null;
+};
 
 async function present(db: Db, storeId: number, runs: RunRow[]) {
   const repairs = runs.length
-    ? await db.selectFrom('subscription_repairs').selectAll().where('store_id', '=', storeId).where('reconciliation_id', 'in', runs.map((r) => r.id)).orderBy('id').execute()
+    ? await db
+        .selectFrom('subscription_repairs')
+        .selectAll()
+        .where('store_id', '=', storeId)
+        .where(
+          'reconciliation_id',
+          'in',
+          runs.map((r) => r.id),
+        )
+        .orderBy('id')
+        .execute()
     : [];
   return runs.map(({ store_id, ...run }) => ({
     ...run,
@@ -39,7 +65,13 @@ async function present(db: Db, storeId: number, runs: RunRow[]) {
     finished_at: run.finished_at?.toISOString() ?? null,
     repairs: repairs
       .filter((r) => r.reconciliation_id === run.id)
-      .map((r) => ({ subscription_id: r.subscription_id, problem: r.problem, action: r.action, detail: r.detail, created_at: r.created_at.toISOString() })),
+      .map((r) => ({
+        subscription_id: r.subscription_id,
+        problem: r.problem,
+        action: r.action,
+        detail: r.detail,
+        created_at: r.created_at.toISOString(),
+      })),
   }));
 }
 
@@ -53,12 +85,15 @@ export function registerReconciliationRoutes(router: DocumentedRouter, deps: Api
     deps.db
       .selectFrom('subscription_reconciliations')
       .select(['id', 'trigger', 'store_id', 'status', 'total', 'checked', 'repaired', 'started_at', 'finished_at'])
-      .where((eb) => (auth.accountWide ? eb.or([eb('store_id', '=', auth.store.id), eb('store_id', 'is', null)]) : eb('store_id', '=', auth.store.id)));
+      .where((eb) =>
+        auth.accountWide ? eb.or([eb('store_id', '=', auth.store.id), eb('store_id', 'is', null)]) : eb('store_id', '=', auth.store.id),
+      );
   router
     .route({
       method: 'post',
       path: '/ops/subscription-reconciliations',
-      summary: "Run the subscription reconciliation over this store's subscriptions now: 200 with its report when it finishes within 20 s, else 202 with the run to follow",
+      summary:
+        "Run the subscription reconciliation over this store's subscriptions now: 200 with its report when it finishes within 20 s, else 202 with the run to follow",
       tags: ['Ops'],
       scope: 'ops:write',
       response: z.object({ data: runView }),
@@ -70,14 +105,23 @@ export function registerReconciliationRoutes(router: DocumentedRouter, deps: Api
           args: [{ trigger, storeId: auth.store.id }],
           workflowExecutionTimeout: '1 hour',
         });
-        const finished = await Promise.race([handle.result(), new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS))]);
+        const finished = await Promise.race([
+          handle.result(),
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS)),
+        ]);
         let run = finished ? await runs(auth).where('id', '=', finished.reconciliationId).executeTakeFirst() : undefined;
         // Still going: answer with the run (its live progress is at GET …/{id}).
         for (let i = 0; !run && i < 50; i += 1) {
           run = await runs(auth).where('trigger', '=', trigger).executeTakeFirst();
           if (!run) await new Promise((r) => setTimeout(r, 100));
         }
-        if (!run) throw new ApiError('service_unavailable', 'reconciliation_not_started', 'The reconciliation did not start; is a worker running?', { headers: { 'Retry-After': '30' } });
+        if (!run)
+          throw new ApiError(
+            'service_unavailable',
+            'reconciliation_not_started',
+            'The reconciliation did not start; is a worker running?',
+            { headers: { 'Retry-After': '30' } },
+          );
         if (!finished) res.status(202);
         return { data: (await present(deps.db, auth.store.id, [run]))[0]! };
       },
@@ -89,7 +133,9 @@ export function registerReconciliationRoutes(router: DocumentedRouter, deps: Api
       tags: ['Ops'],
       scope: 'ops:write',
       response: z.object({ data: z.array(runView) }),
-      handler: async ({ auth }) => ({ data: await present(deps.db, auth.store.id, await runs(auth).orderBy('id', 'desc').limit(20).execute()) }),
+      handler: async ({ auth }) => ({
+        data: await present(deps.db, auth.store.id, await runs(auth).orderBy('id', 'desc').limit(20).execute()),
+      }),
     })
     .route({
       method: 'get',

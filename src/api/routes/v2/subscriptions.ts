@@ -41,7 +41,15 @@ const subscriptionView = z.object({
   updated_at: z.string(),
 });
 
-const graceBody = z.object({ grace_period_seconds: z.number().int().min(0).max(31 * 86_400) }).strict();
+const graceBody = z
+  .object({
+    grace_period_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(31 * 86_400),
+  })
+  .strict();
 
 /**
  * SellApp v2 subscriptions: the seed's cancel route, plus list and retrieve (which the seed
@@ -50,7 +58,10 @@ const graceBody = z.object({ grace_period_seconds: z.number().int().min(0).max(3
 export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const engine = engineOf(deps);
   const load = async (auth: RequestAuth, id: number) => {
-    const row = await subscriptionsOf(deps.db, auth.store.id, auth.livemode).select(SUBSCRIPTION_COLUMNS).where('id', '=', id).executeTakeFirst();
+    const row = await subscriptionsOf(deps.db, auth.store.id, auth.livemode)
+      .select(SUBSCRIPTION_COLUMNS)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw notFound('Subscription');
     return row;
   };
@@ -96,7 +107,11 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
       handler: async ({ auth, params, body }) => {
         const existing = await load(auth, params.subscription);
         const outcome = await commitAndTell(engine, async (trx) => ({
-          value: await requestCancellation(trx, existing.id, { cancelAtPeriodEnd: body.cancel_at_period_end, refundLastPayment: body.refund_last_payment, proRatedRefund: body.pro_rated_refund }),
+          value: await requestCancellation(trx, existing.id, {
+            cancelAtPeriodEnd: body.cancel_at_period_end,
+            refundLastPayment: body.refund_last_payment,
+            proRatedRefund: body.pro_rated_refund,
+          }),
           intents: [{ kind: 'subscription.changed', subjectId: existing.id, detail: { reason: 'cancel_requested' } }],
         }));
         const row = await load(auth, existing.id);
@@ -111,7 +126,11 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
       scope: 'subscriptions:write',
       response: z.object({ data: graceBody }),
       handler: async ({ auth }) => {
-        const store = await deps.db.selectFrom('stores').select('subscription_grace_seconds').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
+        const store = await deps.db
+          .selectFrom('stores')
+          .select('subscription_grace_seconds')
+          .where('id', '=', auth.store.id)
+          .executeTakeFirstOrThrow();
         return { data: { grace_period_seconds: store.subscription_grace_seconds } };
       },
     })
@@ -124,7 +143,11 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
       body: graceBody,
       response: z.object({ data: graceBody }),
       handler: async ({ auth, body }) => {
-        await deps.db.updateTable('stores').set({ subscription_grace_seconds: body.grace_period_seconds, updated_at: new Date() }).where('id', '=', auth.store.id).execute();
+        await deps.db
+          .updateTable('stores')
+          .set({ subscription_grace_seconds: body.grace_period_seconds, updated_at: new Date() })
+          .where('id', '=', auth.store.id)
+          .execute();
         return { data: body };
       },
     });

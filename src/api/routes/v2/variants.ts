@@ -17,14 +17,27 @@ import { SearchTranslator, searchBody } from '../../search';
 import { actorOf } from './products';
 
 const variantView = z
-  .object({ id: z.number(), product_id: z.number(), title: z.string(), deliverable: z.object({ data: z.record(z.string(), z.unknown()), types: z.array(z.string()) }) })
+  .object({
+    id: z.number(),
+    product_id: z.number(),
+    title: z.string(),
+    deliverable: z.object({ data: z.record(z.string(), z.unknown()), types: z.array(z.string()) }),
+  })
   .passthrough()
   .openapi('ProductVariant');
 
 const productParams = z.object({ product: rowId });
 const variantParams = productParams.extend({ variant: rowId });
 const variantSearch = new SearchTranslator(
-  { id: 'id', title: 'title', order: 'order', price: 'price_cents', currency: 'currency', created_at: 'created_at', updated_at: 'updated_at' },
+  {
+    id: 'id',
+    title: 'title',
+    order: 'order',
+    price: 'price_cents',
+    currency: 'currency',
+    created_at: 'created_at',
+    updated_at: 'updated_at',
+  },
   ['title', 'description'],
 );
 
@@ -33,8 +46,16 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
   async function render(auth: RequestAuth, productId: number, ids: number[], withSerials: boolean) {
     if (ids.length === 0) return [];
     const product = await requireProduct(deps.db, auth.store.id, productId, { withTrashed: true });
-    const rows = await deps.db.selectFrom('product_variants').selectAll().where('product_id', '=', productId).where('id', 'in', ids).execute();
-    const stock = await availableCounts(deps.db, rows.map((r) => r.id));
+    const rows = await deps.db
+      .selectFrom('product_variants')
+      .selectAll()
+      .where('product_id', '=', productId)
+      .where('id', 'in', ids)
+      .execute();
+    const stock = await availableCounts(
+      deps.db,
+      rows.map((r) => r.id),
+    );
     const byId = new Map(rows.map((r) => [r.id, r]));
     const views = [];
     for (const id of ids) {
@@ -61,9 +82,19 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
     if (!row) throw notFound('Product variant');
   };
 
-  async function listPage(auth: RequestAuth, productId: number, query: z.infer<typeof pageQuery> & { only_drafts?: boolean }, path: string, search?: z.infer<typeof searchBody>) {
+  async function listPage(
+    auth: RequestAuth,
+    productId: number,
+    query: z.infer<typeof pageQuery> & { only_drafts?: boolean },
+    path: string,
+    search?: z.infer<typeof searchBody>,
+  ) {
     await requireProduct(deps.db, auth.store.id, productId);
-    let base = deps.db.selectFrom('product_variants').where('product_id', '=', productId).where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
+    let base = deps.db
+      .selectFrom('product_variants')
+      .where('product_id', '=', productId)
+      .where('store_id', '=', auth.store.id)
+      .where('deleted_at', 'is', null);
     // Variants have no draft state of their own: only_drafts lists none.
     if (query.only_drafts) base = base.where(sql<boolean>`false`);
     const condition = search ? variantSearch.where(search) : null;
@@ -112,7 +143,9 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: variantView }),
       handler: async ({ auth, params, body }) => {
         await requireProduct(deps.db, auth.store.id, params.product);
-        const id = await deps.db.transaction().execute((trx) => writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(body), deps.storage));
+        const id = await deps.db
+          .transaction()
+          .execute((trx) => writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(body), deps.storage));
         return { data: await one(auth, params.product, id) };
       },
     })
@@ -129,7 +162,8 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
         await requireProduct(deps.db, auth.store.id, params.product);
         const ids = await deps.db.transaction().execute(async (trx) => {
           const created: number[] = [];
-          for (const resource of body.resources) created.push(await writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(resource), deps.storage));
+          for (const resource of body.resources)
+            created.push(await writeVariant(trx, actorOf(auth), { productId: params.product }, variantInputFromV2(resource), deps.storage));
           return created;
         });
         return { data: await render(auth, params.product, ids, true) };
@@ -146,12 +180,27 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: z.array(variantView) }),
       handler: async ({ auth, params, body }) => {
         const entries = Object.entries(body.resources);
-        if (entries.length === 0 || entries.length > 100) throw invalidRequest('invalid_field', 'Send 1-100 variants to update', 'resources');
+        if (entries.length === 0 || entries.length > 100)
+          throw invalidRequest('invalid_field', 'Send 1-100 variants to update', 'resources');
         await requireProduct(deps.db, auth.store.id, params.product);
         await deps.db.transaction().execute(async (trx) => {
-          for (const [id, resource] of entries) await writeVariant(trx, actorOf(auth), { productId: params.product, variantId: Number(id) }, variantInputFromV2(resource), deps.storage);
+          for (const [id, resource] of entries)
+            await writeVariant(
+              trx,
+              actorOf(auth),
+              { productId: params.product, variantId: Number(id) },
+              variantInputFromV2(resource),
+              deps.storage,
+            );
         });
-        return { data: await render(auth, params.product, entries.map(([id]) => Number(id)), true) };
+        return {
+          data: await render(
+            auth,
+            params.product,
+            entries.map(([id]) => Number(id)),
+            true,
+          ),
+        };
       },
     })
     .route({
@@ -198,9 +247,17 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: variantView }),
       handler: async ({ auth, params, body }) => {
         await requireProduct(deps.db, auth.store.id, params.product);
-        await deps.db.transaction().execute((trx) =>
-          writeVariant(trx, actorOf(auth), { productId: params.product, variantId: params.variant }, variantInputFromV2(body), deps.storage),
-        );
+        await deps.db
+          .transaction()
+          .execute((trx) =>
+            writeVariant(
+              trx,
+              actorOf(auth),
+              { productId: params.product, variantId: params.variant },
+              variantInputFromV2(body),
+              deps.storage,
+            ),
+          );
         return { data: await one(auth, params.product, params.variant) };
       },
     })
@@ -227,15 +284,28 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       scope: 'products:read',
       params: variantParams,
       query: pageQuery.extend({ status: z.enum(['AVAILABLE', 'SOLD']).optional() }),
-      response: z.object({ data: z.array(z.object({ id: z.number(), value: z.string(), status: z.string(), sold_at: z.string().nullable() })) }).passthrough(),
+      response: z
+        .object({ data: z.array(z.object({ id: z.number(), value: z.string(), status: z.string(), sold_at: z.string().nullable() })) })
+        .passthrough(),
       handler: async ({ auth, params, query, req }) => {
         await requireProduct(deps.db, auth.store.id, params.product);
         await requireVariant(auth, params.product, params.variant);
         let base = deps.db.selectFrom('variant_serials').where('variant_id', '=', params.variant);
         if (query.status) base = base.where('status', '=', query.status);
         const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const rows = await base.select(['id', 'value', 'status', 'sold_at', 'created_at']).orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-        const data = rows.map((r) => ({ id: Number(r.id), value: r.value, status: r.status, sold_at: laravelTime(r.sold_at), created_at: laravelTime(r.created_at) }));
+        const rows = await base
+          .select(['id', 'value', 'status', 'sold_at', 'created_at'])
+          .orderBy('id')
+          .limit(query.limit)
+          .offset(offsetOf(query))
+          .execute();
+        const data = rows.map((r) => ({
+          id: Number(r.id),
+          value: r.value,
+          status: r.status,
+          sold_at: laravelTime(r.sold_at),
+          created_at: laravelTime(r.created_at),
+        }));
         return toPage(data, Number(total), query, url(req));
       },
     })

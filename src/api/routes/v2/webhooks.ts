@@ -24,7 +24,10 @@ const endpointBody = z.object({
 });
 const endpointPatch = endpointBody.partial().extend({ status: z.enum(['active', 'paused']).optional() });
 const endpointParams = z.object({ id: rowId });
-const endpointView = z.object({ id: z.number(), url: z.string(), events: z.array(z.string()), status: z.string(), livemode: z.boolean() }).passthrough().openapi('WebhookEndpoint');
+const endpointView = z
+  .object({ id: z.number(), url: z.string(), events: z.array(z.string()), status: z.string(), livemode: z.boolean() })
+  .passthrough()
+  .openapi('WebhookEndpoint');
 
 type EndpointRow = {
   id: number;
@@ -54,12 +57,27 @@ function present(row: EndpointRow) {
   };
 }
 
-const COLUMNS = ['id', 'url', 'description', 'events', 'status', 'livemode', 'consecutive_failures', 'paused_at', 'created_at', 'updated_at'] as const;
+const COLUMNS = [
+  'id',
+  'url',
+  'description',
+  'events',
+  'status',
+  'livemode',
+  'consecutive_failures',
+  'paused_at',
+  'created_at',
+  'updated_at',
+] as const;
 
 /** Webhook endpoints of the current store and mode: test keys see test endpoints only. */
 export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
   const scoped = (auth: RequestAuth) =>
-    deps.db.selectFrom('webhook_endpoints').where('store_id', '=', auth.store.id).where('livemode', '=', auth.livemode).where('deleted_at', 'is', null);
+    deps.db
+      .selectFrom('webhook_endpoints')
+      .where('store_id', '=', auth.store.id)
+      .where('livemode', '=', auth.livemode)
+      .where('deleted_at', 'is', null);
   const load = async (auth: RequestAuth, id: number) => {
     const row = await scoped(auth).select(COLUMNS).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('Webhook endpoint');
@@ -81,7 +99,16 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
         const secret = `whsec_${randomBytes(24).toString('hex')}`;
         const row = await deps.db
           .insertInto('webhook_endpoints')
-          .values({ store_id: auth.store.id, livemode: auth.livemode, url: body.url, description: body.description ?? null, events: body.events, secret_sealed: secrets.seal(secret), paused_at: null, deleted_at: null })
+          .values({
+            store_id: auth.store.id,
+            livemode: auth.livemode,
+            url: body.url,
+            description: body.description ?? null,
+            events: body.events,
+            secret_sealed: secrets.seal(secret),
+            paused_at: null,
+            deleted_at: null,
+          })
           .returning(COLUMNS)
           .executeTakeFirstOrThrow();
         return { data: { ...present(row), secret } };
@@ -96,7 +123,9 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       query: pageQuery,
       response: z.object({ data: z.array(endpointView) }).passthrough(),
       handler: async ({ auth, query, req }) => {
-        const { total } = await scoped(auth).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+        const { total } = await scoped(auth)
+          .select((eb) => eb.fn.countAll<number>().as('total'))
+          .executeTakeFirstOrThrow();
         const rows = await scoped(auth).select(COLUMNS).orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
         return toPage(rows.map(present), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
@@ -164,7 +193,11 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: endpointView }),
       handler: async ({ auth, params }) => {
         await load(auth, params.id);
-        await deps.db.updateTable('webhook_endpoints').set({ status: 'active', paused_at: null, consecutive_failures: 0, updated_at: new Date() }).where('id', '=', params.id).execute();
+        await deps.db
+          .updateTable('webhook_endpoints')
+          .set({ status: 'active', paused_at: null, consecutive_failures: 0, updated_at: new Date() })
+          .where('id', '=', params.id)
+          .execute();
         return { data: present(await load(auth, params.id)) };
       },
     })
@@ -176,13 +209,29 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       scope: 'webhooks:write',
       params: endpointParams,
       query: pageQuery,
-      response: z.object({ data: z.array(z.object({ id: z.number(), event_id: z.string(), status: z.string() }).passthrough()) }).passthrough(),
+      response: z
+        .object({ data: z.array(z.object({ id: z.number(), event_id: z.string(), status: z.string() }).passthrough()) })
+        .passthrough(),
       handler: async ({ auth, params, query, req }) => {
         await load(auth, params.id);
-        const base = deps.db.selectFrom('webhook_deliveries as d').innerJoin('events as e', 'e.id', 'd.event_id').where('d.endpoint_id', '=', params.id);
+        const base = deps.db
+          .selectFrom('webhook_deliveries as d')
+          .innerJoin('events as e', 'e.id', 'd.event_id')
+          .where('d.endpoint_id', '=', params.id);
         const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         const rows = await base
-          .select(['d.id', 'd.event_id', 'e.type', 'd.status', 'd.attempts', 'd.response_code', 'd.duration_ms', 'd.error', 'd.last_attempt_at', 'd.created_at'])
+          .select([
+            'd.id',
+            'd.event_id',
+            'e.type',
+            'd.status',
+            'd.attempts',
+            'd.response_code',
+            'd.duration_ms',
+            'd.error',
+            'd.last_attempt_at',
+            'd.created_at',
+          ])
           .orderBy('d.id', 'desc')
           .limit(query.limit)
           .offset(offsetOf(query))
@@ -203,7 +252,12 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: z.object({ id: z.number(), status: z.string() }).passthrough() }),
       handler: async ({ auth, params }) => {
         await load(auth, params.id);
-        const delivery = await deps.db.selectFrom('webhook_deliveries').select(['id', 'event_id']).where('id', '=', params.deliveryId).where('endpoint_id', '=', params.id).executeTakeFirst();
+        const delivery = await deps.db
+          .selectFrom('webhook_deliveries')
+          .select(['id', 'event_id'])
+          .where('id', '=', params.deliveryId)
+          .where('endpoint_id', '=', params.id)
+          .executeTakeFirst();
         if (!delivery) throw notFound('Delivery');
         await deps.db.updateTable('webhook_deliveries').set({ status: 'pending', error: null }).where('id', '=', delivery.id).execute();
         await deps.temporal.client.workflow.start('webhookDelivery', {
