@@ -243,6 +243,13 @@ describe('signed Stripe events we cannot read', () => {
       }),
       'data.object.items.data',
     ],
+    ['a NUL in its type', JSON.stringify({ ...base, id: 'evt_bad_13', type: 'a\u0000b', data: { object: {} } }), 'type'],
+    ['a NUL in a session id', withSession('evt_bad_14', { id: 'cs_\u0000' }), 'data.object.id'],
+    [
+      'a lone surrogate in client_reference_id',
+      withSession('evt_bad_15', { client_reference_id: '\ud800' }),
+      'data.object.client_reference_id',
+    ],
     ['a number', '42', 'event'],
     ['null', 'null', 'event'],
     ['a list', '[]', 'event'],

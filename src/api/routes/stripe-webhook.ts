@@ -9,6 +9,7 @@ import { deliverIntents } from '../../outbox/engine-intents';
 import type { ApiDependencies } from '../context';
 import { engineOf } from '../engine';
 import { ApiError, notFound } from '../errors';
+import { findUnsafeText } from '../middleware/input-guard';
 
 /**
  * POST /webhooks/stripe/{store}: Stripe's events for one store, verified with that store's
@@ -39,6 +40,16 @@ export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway
       });
     }
     // Signed is not well-formed: an event we cannot read is refused before anything is stored.
+    // Text Postgres cannot store (NUL, a lone surrogate) makes it no event we can keep either.
+    const unsafe = findUnsafeText(verified);
+    if (unsafe) {
+      throw new ApiError(
+        'invalid_request',
+        'invalid_event',
+        `Not a Stripe event we can read: ${unsafe.param} holds text that cannot be stored`,
+        { param: unsafe.param },
+      );
+    }
     const checked = checkStripeEvent(verified);
     if (!checked.ok) {
       const message = `Not a Stripe event we can read: ${checked.message}`;
