@@ -9,7 +9,7 @@ describe('config', () => {
     expect(config.database.embeddedDir).toBe(path.resolve('.data', 'pglite'));
     expect(config.temporal.address).toBeUndefined();
     expect(config.temporal.devServer.dbFile).toBe(path.resolve('.data', 'temporal.sqlite'));
-    expect(config.rateLimit).toEqual({ perMinute: 60, burst: 60 });
+    expect(config.rateLimit).toEqual({ perMinute: 60, burst: 60, publicPerMinute: 600, publicBurst: 300 });
   });
 
   it('treats empty strings as unset and honours SELLFLOW_DATA_DIR', () => {
