@@ -18,6 +18,7 @@ import { deriveReceiveAddress } from './extended-key';
 import { assertWalletServerReachable, createMoneroSubaddress } from './monero-wallet-watcher';
 import { RateSourceError } from './rate-source';
 import { type CryptoWalletSettings, receivingWallet } from './wallet-settings';
+import { recordIntent } from '../../outbox/engine-intents';
 
 /** Blocks scanned again before the head at checkout, in case the customer was quick. */
 const CURSOR_MARGIN_BLOCKS = 5;
@@ -176,6 +177,8 @@ export async function openCryptoPayment(
       })
       .execute();
     await refreshInvoiceGateway(trx, invoice.id);
+    // The payment's watcher is owed with the payment (engine outbox): a crash before it starts leaves it to the relay.
+    await recordIntent(trx, { kind: 'crypto.start', subjectId: invoice.id });
     return true;
   });
   const row = await db.selectFrom('crypto_payments').select('expires_at').where('invoice_id', '=', invoice.id).executeTakeFirstOrThrow();
