@@ -10,6 +10,7 @@ import { connectClient, connectWorker, externalAddress } from './temporal/connec
 import { startDevServer } from './temporal/dev-server';
 import { installTemporalRuntimeLogger } from './temporal/runtime-logger';
 import { mainTaskQueue } from './temporal/task-queues';
+import { rateLimitStoreFor } from './api/middleware/rate-limit';
 import { waitForDependency } from './wait-for-dependency';
 import { workflowBundle } from './temporal/workflow-bundle';
 import { Client } from '@temporalio/client';
@@ -132,8 +133,6 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
     const { createObjectStorage } = load<typeof StorageModule>('./storage/create-storage');
     const temporal = await connectClient(config, temporalAddress);
     shutdown.add('temporal client', temporal.close);
-    const rateLimitStore =
-      database.kind === 'postgres' ? ({ kind: 'postgres', pool: database.pool } as const) : ({ kind: 'memory' } as const);
     const api = await startApi({
       config,
       db: database.db,
@@ -141,7 +140,7 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
       temporal,
       taskQueue,
       storage: createObjectStorage(config),
-      rateLimitStore,
+      rateLimitStore: rateLimitStoreFor(database),
     });
     shutdown.add('api', api.close);
     summary.api = api.url;

@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Db, DbExecutor, DbTransaction, EngineIntentKind } from '../db/schema';
 import { type CryptoSettings } from '../gateways/crypto/chain-access';
 import { startCryptoPaymentWorkflow } from '../gateways/crypto/crypto-payment-workflow-client';
+import { failpoint } from '../failpoints';
 import { OrderWorkflows } from '../orders/order-workflow-client';
 import { subscriptionChanged } from '../subscriptions/subscription-workflow-client';
 
@@ -25,6 +26,8 @@ export interface EngineConnection {
   client: Client;
   taskQueue: string;
   crypto: CryptoSettings;
+  /** Crash tests only (SELLFLOW_FAILPOINTS). */
+  failpoints?: readonly string[];
 }
 
 /** How long the caller has to deliver an intent itself before the relay takes it over. */
@@ -84,10 +87,11 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
  * and left for the next round, never thrown at the caller whose change is committed.
  */
 export async function deliverIntents(engine: EngineConnection, which: { ids: number[] } | { pending: number }): Promise<number> {
+  if ('ids' in which && which.ids.length === 0) return 0;
   let query = engine.db.selectFrom('engine_intents').select(['id', 'kind', 'subject_id', 'detail']).where('delivered_at', 'is', null);
   query =
     'ids' in which
-      ? query.where('id', 'in', which.ids.length > 0 ? which.ids : [-1])
+      ? query.where('id', 'in', which.ids)
       : query
           .where('created_at', '<', new Date(Date.now() - RELAY_AFTER_MS))
           .orderBy('id')
@@ -128,7 +132,9 @@ export async function commitAndTell<T>(
     for (const intent of intents) ids.push(await recordIntent(trx, intent));
     return { value, ids };
   });
-  if (ids.length > 0) await deliverIntents(engine, { ids });
+  // Between the commit and the telling: where a crash test kills the process (nothing is lost).
+  if (ids.length > 0) failpoint({ failpoints: engine.failpoints ?? [] }, 'after-intent-commit');
+  await deliverIntents(engine, { ids });
   return value;
 }
 

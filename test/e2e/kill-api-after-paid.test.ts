@@ -39,7 +39,7 @@ it('delivers an order whose API died between the PAID commit and the signal, wit
     TEMPORAL_ADDRESS: testTemporalAddress(),
     TEMPORAL_TASK_QUEUE_PREFIX: prefix,
     SELLFLOW_DATA_DIR: h.config.dataDir,
-    SELLFLOW_FAILPOINTS: 'after-paid-commit',
+    SELLFLOW_FAILPOINTS: 'after-intent-commit',
   });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => api.once('exit', (_code, signal) => resolve(signal)));
   try {

@@ -6,6 +6,7 @@ import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createStore } from '../../src/accounts/stores';
 import { createApp } from '../../src/api/app';
+import { rateLimitStoreFor } from '../../src/api/middleware/rate-limit';
 import { type Config, loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/schema';
 import { createLogger, type Logger } from '../../src/logger';
@@ -83,9 +84,7 @@ export async function startHarness(
 
   const storage = createObjectStorage(config);
   // On Postgres the limits are shared as in production; embedded, counted in memory.
-  const rateLimitStore =
-    database.kind === 'postgres' ? ({ kind: 'postgres', pool: database.pool } as const) : ({ kind: 'memory' } as const);
-  const app = createApp({ config, db: database.db, logger, temporal, taskQueue, storage, rateLimitStore });
+  const app = createApp({ config, db: database.db, logger, temporal, taskQueue, storage, rateLimitStore: rateLimitStoreFor(database) });
   let stores = 0;
   return {
     app,

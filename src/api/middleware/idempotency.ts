@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { sql } from 'kysely';
 import type { Db } from '../../db/schema';
-import { ApiError, conflict, invalidRequest } from '../errors';
+import { ApiError, invalidRequest } from '../errors';
 import type { RequestAuth } from './authenticate';
 
 /** How long a key's first answer stands (Stripe's 24 h). */
@@ -87,8 +87,14 @@ export function idempotency(db: Db) {
           .executeTakeFirst();
       }
       if (!claimed) {
-        res.setHeader('Retry-After', '1');
-        throw conflict('idempotency_key_in_use', 'A request with this Idempotency-Key is still being answered; retry shortly');
+        throw new ApiError(
+          'conflict',
+          'idempotency_key_in_use',
+          'A request with this Idempotency-Key is still being answered; retry shortly',
+          {
+            headers: { 'Retry-After': '1' },
+          },
+        );
       }
     }
 

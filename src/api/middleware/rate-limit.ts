@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type pg from 'pg';
+import type { DatabaseHandle } from '../../db/connect';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError } from '../errors';
 import type { RequestAuth } from './authenticate';
@@ -16,6 +17,10 @@ export interface RateLimitDefaults {
  * table), so N processes still allow one limit; embedded mode has one process, so memory.
  */
 export type RateLimitStore = { kind: 'memory' } | { kind: 'postgres'; pool: pg.Pool };
+
+export function rateLimitStoreFor(database: Pick<DatabaseHandle, 'kind' | 'pool'>): RateLimitStore {
+  return database.kind === 'postgres' ? { kind: 'postgres', pool: database.pool } : { kind: 'memory' };
+}
 
 /**
  * `burst` requests at once, refilled at `perMinute`: a fixed window of `burst` points lasting

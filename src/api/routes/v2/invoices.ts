@@ -26,8 +26,7 @@ import { ApiError, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { failpoint } from '../../../failpoints';
-import { commitAndTell, deliverIntents, describeUnheard, recordIntent, unheardOrders } from '../../../outbox/engine-intents';
+import { commitAndTell, deliverIntents, describeUnheard, unheardOrders } from '../../../outbox/engine-intents';
 import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
 import { actorOf } from './products';
 
@@ -133,17 +132,16 @@ export function registerInvoiceRoutes(
    */
   async function markPaid(auth: RequestAuth, id: number, source: string) {
     const invoice = await requireInvoice(deps.db, auth, id);
-    const intent = await deps.db.transaction().execute(async (trx) => {
+    await commitAndTell(engine, async (trx) => {
       const result = await transitionInvoice(trx, id, 'PAID', {
         event: 'order.paid',
         also: { paid_at: new Date() },
         quiet: invoice.status === 'COMPLETED',
       });
       // Also when it was already PAID: a signal lost on the first call arrives now; a duplicate is harmless.
-      return result.status === 'PAID' ? recordIntent(trx, { kind: 'order.payment_received', subjectId: id, detail: { source } }) : null;
+      const paid = result.status === 'PAID';
+      return { value: result, intents: paid ? [{ kind: 'order.payment_received' as const, subjectId: id, detail: { source } }] : [] };
     });
-    failpoint(deps.config, 'after-paid-commit');
-    if (intent !== null) await deliverIntents(engine, { ids: [intent] });
   }
 
   router
