@@ -12,7 +12,7 @@ export interface RunningApi {
 
 export async function startApi(deps: ApiDependencies, port = deps.config.api.port, host = deps.config.api.host): Promise<RunningApi> {
   const server = http.createServer(createApp(deps));
-  answerClientErrors(server);
+  answerClientErrors(server, deps.config.api.publicBaseUrl);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -48,7 +48,8 @@ import { registerSellProductRoutes } from './routes/v1/sell-products';
 import { registerSellReleaseRoutes } from './routes/v1/sell-releases';
 import { registerUploadRoutes } from './routes/v1/uploads';
 
-const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+// The official SDKs decode `request_id` as a uuid: an incoming id is kept only when it is one.
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createApp(deps: ApiDependencies): Express {
   const app = express();
@@ -62,7 +63,7 @@ export function createApp(deps: ApiDependencies): Express {
       logger: deps.logger,
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID()}`;
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming.toLowerCase() : randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
       },
@@ -141,6 +142,6 @@ export function createApp(deps: ApiDependencies): Express {
   app.use('/api/v1', v1Dialect, notFoundRoute());
 
   app.use(dialect('sell'), notFoundRoute());
-  app.use(errorHandler());
+  app.use(errorHandler(deps.config.api.publicBaseUrl));
   return app;
 }

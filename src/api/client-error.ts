@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError, renderError } from './errors';
+import { ApiError, errorDocsUrl, renderError } from './errors';
 
 /** What Node's own HTTP parser refused, as the API would have said it. */
 function describe(code: string | undefined): ApiError {
@@ -21,12 +22,14 @@ function describe(code: string | undefined): ApiError {
  * never reach Express; they get the error envelope written to the socket, when nothing has
  * been written on it yet (as Node's own handler does), and the connection is closed.
  */
-export function answerClientErrors(server: Server): void {
+export function answerClientErrors(server: Server, publicBaseUrl: string): void {
+  const docsUrl = errorDocsUrl(publicBaseUrl);
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex & { bytesWritten?: number }) => {
     if (error.code !== 'ECONNRESET' && socket.writable && !socket.bytesWritten) {
-      const { status, body } = renderError(describe(error.code), 'sell');
+      const requestId = randomUUID();
+      const { status, body } = renderError(describe(error.code), 'sell', { requestId, docsUrl });
       const json = JSON.stringify(body);
-      const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n`;
+      const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nX-Request-Id: ${requestId}\r\n`;
       // Destroyed once the answer is flushed: the connection's parser state is beyond repair.
       socket.end(`${head}Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`, () => socket.destroy());
       return;

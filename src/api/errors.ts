@@ -18,9 +18,9 @@ export const ERROR_STATUS = {
 export type ErrorType = keyof typeof ERROR_STATUS;
 
 /**
- * Which seed's conventions a route family follows. Both get the Sell envelope; SellApp
- * routes (/api/v2, /api/v1/listings) also get its 422 for validation and its
- * `message` / `errors` fields.
+ * Which seed's conventions a route family follows. Both get the same body; SellApp routes
+ * (/api/v2, SellApp's /api/v1) answer validation with 422 and SellApp's fixed `message` wording,
+ * the Sell publishing API with 400 and the detailed message.
  */
 export type ErrorDialect = 'sell' | 'sellapp';
 
@@ -85,21 +85,75 @@ export function validationFailed(error: z.ZodError, location: 'body' | 'query' |
   });
 }
 
+/** The official SellApp spec's error `type` enum, which its SDKs decode. */
+export const SPEC_ERROR_TYPES = [
+  'invalid_request_error',
+  'authentication_error',
+  'authorization_error',
+  'not_found_error',
+  'conflict_error',
+  'validation_error',
+  'rate_limit_error',
+  'api_error',
+] as const;
+export type SpecErrorType = (typeof SPEC_ERROR_TYPES)[number];
+
+const SPEC_TYPE: Record<ErrorType, SpecErrorType> = {
+  authentication_required: 'authentication_error',
+  permission_denied: 'authorization_error',
+  not_found: 'not_found_error',
+  conflict: 'conflict_error',
+  invalid_request: 'invalid_request_error',
+  rate_limited: 'rate_limit_error',
+  internal_error: 'api_error',
+  bad_gateway: 'api_error',
+  service_unavailable: 'api_error',
+};
+
+/** Where the error codes are described: the OpenAPI document's error schema. */
+export function errorDocsUrl(publicBaseUrl: string): string {
+  return `${publicBaseUrl.replace(/\/$/, '')}/api/openapi.json#/components/schemas/Error`;
+}
+
+/**
+ * Both generations read the same body: the official spec's top-level fields (`type`, `code`,
+ * `message`, `status`, `param`, `request_id`, `docs_url`, `errors`) and, beside them, the Sell
+ * seed's nested `error` object.
+ */
 export interface ErrorBody {
-  error: { type: ErrorType; code: string; message: string; param: string | null };
+  type: SpecErrorType;
+  code: string;
   message: string;
+  status: number;
+  param: string | null;
+  request_id: string;
+  docs_url: string;
   errors?: Record<string, string[]>;
+  error: { type: ErrorType; code: string; message: string; param: string | null };
   [extra: string]: unknown;
 }
 
-export function renderError(error: ApiError, dialect: ErrorDialect): { status: number; body: ErrorBody } {
+export interface ErrorContext {
+  /** The response's X-Request-Id (a uuid). */
+  requestId: string;
+  docsUrl: string;
+}
+
+export function renderError(error: ApiError, dialect: ErrorDialect, context: ErrorContext): { status: number; body: ErrorBody } {
   const isValidation = error.type === 'invalid_request' && error.options.fieldErrors !== undefined;
   const status = dialect === 'sellapp' && isValidation && error.status === 400 ? 422 : error.status;
+  const param = error.options.param ?? null;
   const body: ErrorBody = {
     ...error.options.extra,
-    error: { type: error.type, code: error.code, message: error.message, param: error.options.param ?? null },
+    type: isValidation ? 'validation_error' : SPEC_TYPE[error.type],
+    code: error.code,
     message: dialect === 'sellapp' ? (error.options.sellappMessage ?? error.message) : error.message,
+    status,
+    param,
+    request_id: context.requestId,
+    docs_url: context.docsUrl,
+    error: { type: error.type, code: error.code, message: error.message, param },
   };
-  if (dialect === 'sellapp' && error.options.fieldErrors) body.errors = error.options.fieldErrors;
+  if (error.options.fieldErrors) body.errors = error.options.fieldErrors;
   return { status, body };
 }

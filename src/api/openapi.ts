@@ -1,20 +1,26 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { ERROR_STATUS, type ErrorType } from './errors';
+import { ERROR_STATUS, SPEC_ERROR_TYPES, type ErrorType } from './errors';
 
 extendZodWithOpenApi(z);
 
-/** The error envelope every route may answer with, described once. */
+/** The error body every route may answer with, described once: SellApp's fields and the Sell seed's `error`. */
 export const errorBodySchema = z
   .object({
+    type: z.enum(SPEC_ERROR_TYPES),
+    code: z.string(),
+    message: z.string(),
+    status: z.number().int().min(400).max(599),
+    param: z.string().nullable(),
+    request_id: z.uuid(),
+    docs_url: z.url(),
+    errors: z.record(z.string(), z.array(z.string())).optional().openapi({ description: 'Field → messages, on validation failures.' }),
     error: z.object({
       type: z.enum(Object.keys(ERROR_STATUS) as [ErrorType, ...ErrorType[]]),
       code: z.string(),
       message: z.string(),
       param: z.string().nullable(),
     }),
-    message: z.string(),
-    errors: z.record(z.string(), z.array(z.string())).optional(),
   })
   .openapi('Error');
 

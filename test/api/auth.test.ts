@@ -16,8 +16,14 @@ describe('authentication', () => {
     const res = await request(h.app).get('/api/v2/api-keys');
     expect(res.status).toBe(401);
     expect(res.body).toEqual({
-      error: { type: 'authentication_required', code: 'invalid_api_key', message: 'Missing API key', param: null },
+      type: 'authentication_error',
+      code: 'invalid_api_key',
       message: 'Unauthenticated.',
+      status: 401,
+      param: null,
+      request_id: res.headers['x-request-id'],
+      docs_url: expect.stringMatching(/^http/),
+      error: { type: 'authentication_required', code: 'invalid_api_key', message: 'Missing API key', param: null },
     });
   });
 

@@ -63,7 +63,7 @@ beforeAll(async () => {
   // Stripe's API is a closed port here: nothing the fuzzer does reaches the network.
   h = await startHarness({ worker: true, env: { STRIPE_API_BASE: 'http://127.0.0.1:9' } });
   server = http.createServer(h.app);
-  answerClientErrors(server);
+  answerClientErrors(server, h.config.api.publicBaseUrl);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   a = await h.createStore();

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { isDatabaseUnavailable } from '../../db/unavailable';
 import { toApiError } from '../domain-errors';
-import { ApiError, type ErrorDialect, renderError } from '../errors';
+import { ApiError, type ErrorDialect, errorDocsUrl, renderError } from '../errors';
 
 export function dialect(name: ErrorDialect): RequestHandler {
   return (_req, res, next) => {
@@ -36,7 +36,8 @@ export function notFoundRoute(): RequestHandler {
 }
 
 /** Every error of every route leaves in the envelope; unexpected ones are logged, never shown. */
-export function errorHandler(): ErrorRequestHandler {
+export function errorHandler(publicBaseUrl: string): ErrorRequestHandler {
+  const docsUrl = errorDocsUrl(publicBaseUrl);
   return (err: unknown, req: Request, res: Response, _next) => {
     const apiError =
       toApiError(err) ??
@@ -50,7 +51,10 @@ export function errorHandler(): ErrorRequestHandler {
         : new ApiError('internal_error', 'internal_error', 'Something went wrong on our side; retry with backoff'));
     if (apiError.type === 'internal_error') req.log?.error({ err }, 'unhandled error');
     if (apiError.code === 'service_unavailable') req.log?.warn({ err }, 'database unavailable');
-    const { status, body } = renderError(apiError, (res.locals.errorDialect as ErrorDialect | undefined) ?? 'sell');
+    const { status, body } = renderError(apiError, (res.locals.errorDialect as ErrorDialect | undefined) ?? 'sell', {
+      requestId: String(res.getHeader('X-Request-Id') ?? req.id),
+      docsUrl,
+    });
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(apiError.options.headers ?? {})) res.setHeader(name, value);
     res.status(status).json(body);
