@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db, DeliveryStepKind } from '../src/db/schema';
 import type { InvoiceStatus } from '../src/domain/invoice-status';
 import { recordEvent } from '../src/events/record';
@@ -40,7 +40,7 @@ export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowP
 
     async runDeliveryStep(input: { stepId: number }): Promise<void> {
       try {
-        await runStep(deps, input.stepId);
+        await runStep({ ...deps, cancelled: Context.current().cancellationSignal }, input.stepId);
       } catch (error) {
         if (error instanceof PermanentDeliveryError) throw ApplicationFailure.nonRetryable(error.message, PERMANENT_DELIVERY_FAILURE);
         throw error;

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { sql } from 'kysely';
@@ -151,7 +151,7 @@ export function createWebhookActivities(deps: {
 
     async attemptWebhook(input: { deliveryId: number }): Promise<void> {
       try {
-        await attemptWebhook(deps, input.deliveryId);
+        await attemptWebhook({ ...deps, cancelled: Context.current().cancellationSignal }, input.deliveryId);
       } catch (error) {
         if (error instanceof PermanentWebhookError) throw ApplicationFailure.nonRetryable(error.message, PERMANENT_WEBHOOK_FAILURE);
         throw error;

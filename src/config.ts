@@ -33,6 +33,7 @@ const envSchema = z.object({
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_TASK_QUEUE_PREFIX: z.string().default('sellflow'),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Crash tests only: named points where the process kills itself (see src/failpoints.ts).
@@ -173,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         dbFile: path.join(dataDir, 'temporal.sqlite'),
       },
       taskQueuePrefix: e.TEMPORAL_TASK_QUEUE_PREFIX,
+      /** On SIGTERM, how long in-flight activities may run to completion before they are cancelled and retried elsewhere. */
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
     },
     storage: {
       dir: path.join(dataDir, 'files'),

@@ -30,6 +30,11 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.config.temporal.namespace,
     taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // A deploy's SIGTERM lets a slow delivery finish instead of cutting it mid-call (and the
+    // seller's endpoint seeing it twice); past the grace the attempt is cancelled and retried
+    // elsewhere, and a little later the worker gives up waiting so the process can exit.
+    shutdownGraceTime: options.config.temporal.shutdownGraceMs,
+    shutdownForceTime: options.config.temporal.shutdownGraceMs + 10_000,
     activities: createActivities({
       db: options.db,
       logger: options.logger,

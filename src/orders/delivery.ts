@@ -61,6 +61,8 @@ export interface DeliveryContext {
   secrets: SecretBox;
   /** Sellers' endpoints may resolve to private addresses (WEBHOOKS_ALLOW_PRIVATE_NETWORKS), in both modes. */
   allowPrivateNetworks: boolean;
+  /** The activity's cancellation (a worker shutting down past its grace): an outbound call stops and the step is retried elsewhere. */
+  cancelled?: AbortSignal;
 }
 
 async function loadStep(db: Db, stepId: number) {
@@ -189,6 +191,7 @@ async function deliver(ctx: DeliveryContext, step: LoadedStep): Promise<Record<s
         idempotencyKey: `${claimKey}/dynamic`,
         // Test and live mode alike reach only public addresses unless the operator allows private ones.
         allowPrivate: ctx.allowPrivateNetworks,
+        cancelled: ctx.cancelled,
         payload: {
           event: 'order.delivery',
           invoice: {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { BlockedDestinationError, guardedFetch } from '../webhooks/network-guard';
+import { BlockedDestinationError, guardedFetch, withCancellation } from '../webhooks/network-guard';
 
 /** The seller's answer to a dynamic delivery: text for the customer, maybe new stock. */
 export interface DynamicReply {
@@ -26,6 +26,7 @@ export async function callDynamicWebhook(input: {
   payload: unknown;
   /** WEBHOOKS_ALLOW_PRIVATE_NETWORKS, for test and live endpoints alike. */
   allowPrivate: boolean;
+  cancelled?: AbortSignal;
 }): Promise<DynamicReply> {
   const body = JSON.stringify(input.payload);
   let response: Response;
@@ -41,7 +42,7 @@ export async function callDynamicWebhook(input: {
           'idempotency-key': input.idempotencyKey,
         },
         body,
-        signal: AbortSignal.timeout(DYNAMIC_TIMEOUT_MS),
+        signal: withCancellation(AbortSignal.timeout(DYNAMIC_TIMEOUT_MS), input.cancelled),
       },
       { allowPrivate: input.allowPrivate },
     );

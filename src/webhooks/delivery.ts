@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/schema';
 import { recordEvent } from '../events/record';
 import type { SecretBox } from '../security/secret-box';
-import { BlockedDestinationError, guardedFetch } from './network-guard';
+import { BlockedDestinationError, guardedFetch, withCancellation } from './network-guard';
 import { signWebhook } from './signature';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -17,7 +17,7 @@ export class TransientWebhookError extends Error {}
  * Every attempt's outcome is written to the delivery row.
  */
 export async function attemptWebhook(
-  deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean },
+  deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean; cancelled?: AbortSignal },
   deliveryId: number,
 ): Promise<'succeeded' | 'skipped'> {
   const row = await deps.db
@@ -68,7 +68,7 @@ export async function attemptWebhook(
           signature: signatures.sellapp,
         },
         body,
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+        signal: withCancellation(AbortSignal.timeout(WEBHOOK_TIMEOUT_MS), deps.cancelled),
       },
       { allowPrivate: deps.allowPrivateNetworks },
     );

@@ -97,6 +97,11 @@ export interface GuardedFetchOptions {
   dispatcher?: Dispatcher;
 }
 
+/** A call's own timeout, cut short too when the activity making it is cancelled. */
+export function withCancellation(timeout: AbortSignal, cancelled: AbortSignal | undefined): AbortSignal {
+  return cancelled ? AbortSignal.any([timeout, cancelled]) : timeout;
+}
+
 /**
  * The one way to call a URL a store configured (webhook endpoints, dynamic deliveries, charge
  * webhooks, Monero wallet servers, notification webhooks): only http(s), never a redirect
