@@ -1,8 +1,7 @@
-// Lint rules that guard Temporal's guarantees: no floating promises anywhere, and no
-// Node built-ins (non-deterministic I/O) in workflow code.
+// Lint rules that guard Temporal's guarantees and the house's floors: no floating promises
+// anywhere, workflow code limited to deterministic imports, the domain kept pure.
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
-const { builtinModules } = require('node:module');
 
 module.exports = tseslint.config(
   { ignores: ['node_modules/', '.data/', '.tools/', 'dist/', 'coverage/'] },
@@ -19,18 +18,21 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Workflow code runs in Temporal's deterministic sandbox: it may use the SDK, the
+    // contracts it shares with clients, pure domain rules and other workflow files, and sees
+    // activities only through their types (proxyActivities).
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)].map((name) => ({
-            name,
-            message: 'Workflow code must be deterministic: no Node built-ins.',
-          })),
           patterns: [
-            { group: ['zod', 'kysely', 'pg', '@electric-sql/*', 'express'], message: 'Keep heavy and I/O modules out of workflow code.' },
-            { group: ['../src/*', '!../src/domain'], message: 'Workflows may import only domain code and activity types.' },
+            {
+              regex: '^(?!@temporalio/(workflow|common)$|\\./|\\.\\./src/domain/|\\.\\./src/temporal/contracts/|\\.\\./activities/)',
+              message:
+                'Workflows import only @temporalio/workflow, @temporalio/common, src/temporal/contracts, src/domain and other workflows.',
+            },
+            { group: ['../activities/*'], allowTypeImports: true, message: 'Workflows see activities through their types only.' },
           ],
         },
       ],

@@ -1,18 +1,10 @@
 import type { Db } from '../src/db/schema';
 import { sendAffiliateInvite } from '../src/affiliates/invite-mail';
 import type { NotificationConfig } from '../src/webhooks/notifications';
-import { runPayoutCycle, type PayoutCycleReport } from '../src/affiliates/payouts';
+import { runPayoutCycle } from '../src/affiliates/payouts';
+import type { PayoutCycleInput, PayoutCycleReport } from '../src/temporal/contracts/affiliates';
 import { ApplicationFailure } from '@temporalio/activity';
 import { cycleDateOf, cycleStart, isTimeZone } from '../src/domain/payout-cycle';
-
-export interface PayoutCycleInput {
-  storeId: number;
-  trigger: 'schedule' | 'manual' | 'backfill';
-  /** Set for manual and backfill runs; a scheduled run derives it from its scheduled time. */
-  cycleDate?: string;
-  /** When the run counts from: the schedule's time, or the moment ops asked. */
-  at?: string;
-}
 
 /** The payout cycle's one step (everything in one transaction, so a retry is harmless) and invitations. */
 export function createAffiliateActivities(deps: { db: Db; notifications: NotificationConfig }) {

@@ -1,12 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../src/db/schema';
-
-export interface PingRecord {
-  workflowId: string;
-  message: string;
-  recordedAt: string;
-  databaseTime: string;
-}
+import type { PingRecord } from '../src/temporal/contracts/ping';
 
 /**
  * Records that a ping went worker → server → database. The workflow's id is the

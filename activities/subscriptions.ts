@@ -11,7 +11,7 @@ import { StripeNotConfiguredError, stripeSecretKey } from '../src/subscriptions/
 import { recordRenewal } from '../src/subscriptions/stripe-subscription-events';
 import { applyToSubscription, graceMs, progressOf, settleSubscription } from '../src/subscriptions/subscription-records';
 import type { NotificationConfig } from '../src/webhooks/notifications';
-import type { SubscriptionPlan } from '../workflows/subscription-definitions';
+import type { SubscriptionPlan } from '../src/temporal/contracts/subscription';
 
 export interface SubscriptionActivityDependencies {
   db: Db;

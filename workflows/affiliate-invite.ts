@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { AffiliateActivities } from '../activities/affiliates';
+import type { AffiliateInviteInput } from '../src/temporal/contracts/affiliates';
 
 const { mailAffiliateInvite } = proxyActivities<AffiliateActivities>({
   startToCloseTimeout: '1 minute',
@@ -8,6 +9,6 @@ const { mailAffiliateInvite } = proxyActivities<AffiliateActivities>({
 });
 
 /** The invitation e-mail to a would-be affiliate, sent durably after the seller's request. */
-export async function affiliateInvite(input: { affiliateId: number; applicationUrl: string }): Promise<string> {
+export async function affiliateInvite(input: AffiliateInviteInput): Promise<string> {
   return mailAffiliateInvite(input);
 }

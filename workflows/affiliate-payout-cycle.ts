@@ -1,5 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { AffiliateActivities, PayoutCycleInput } from '../activities/affiliates';
+import type { AffiliateActivities } from '../activities/affiliates';
+import type { PayoutCycleInput, PayoutCycleReport } from '../src/temporal/contracts/affiliates';
 
 const { runAffiliatePayoutCycle } = proxyActivities<AffiliateActivities>({
   startToCloseTimeout: '5 minutes',
@@ -11,7 +12,7 @@ const { runAffiliatePayoutCycle } = proxyActivities<AffiliateActivities>({
  * demand). A scheduled run counts from its scheduled time, not from when it started, so a
  * run delayed by an outage or backfilled through the schedule pays the same referrals.
  */
-export async function affiliatePayoutCycle(input: PayoutCycleInput) {
+export async function affiliatePayoutCycle(input: PayoutCycleInput): Promise<PayoutCycleReport> {
   let at = input.at;
   if (!at) {
     const scheduled = workflowInfo().searchAttributes['TemporalScheduledStartTime'];

@@ -17,7 +17,7 @@ import {
   grantRetryRequestedSignal,
   grantRevokeRequestedSignal,
   grantStateQuery,
-} from './community-grant-definitions';
+} from '../src/temporal/contracts/community-grant';
 
 /**
  * Platform calls: transient failures and rate limits retry here, a 429's retry_after arriving

@@ -9,8 +9,8 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { CryptoPaymentActivities } from '../activities/crypto-payments';
-import { chainActivitySignal, type CryptoPaymentInput } from './crypto-payment-definitions';
-import { paymentReceivedSignal, voidRequestedSignal } from './order-definitions';
+import { chainActivitySignal, type CryptoPaymentInput, type CryptoPaymentOutcome } from '../src/temporal/contracts/crypto-payment';
+import { paymentReceivedSignal, voidRequestedSignal } from '../src/temporal/contracts/order';
 
 /** Bookkeeping retries until the database is back: money already seen must be recorded. */
 const db = proxyActivities<CryptoPaymentActivities>({
@@ -28,8 +28,6 @@ const chain = proxyActivities<CryptoPaymentActivities>({
 });
 
 type ObservationOutcome = Awaited<ReturnType<CryptoPaymentActivities['observeCryptoPayment']>>;
-
-export type CryptoPaymentOutcome = 'paid' | 'expired' | 'late_payment';
 
 async function tellOrder(workflowId: string, what: 'paid' | 'void'): Promise<void> {
   try {

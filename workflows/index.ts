@@ -1,4 +1,7 @@
 // The worker's workflow bundle: every workflow type is exported from here.
+import type { WorkflowSignatures } from '../src/temporal/contracts/workflows';
+import type * as registered from './index';
+
 export { ping } from './ping';
 export { order } from './order';
 export { baseline } from './baseline';
@@ -12,3 +15,7 @@ export { affiliatePayoutCycle } from './affiliate-payout-cycle';
 export { affiliateInvite } from './affiliate-invite';
 export { cryptoPayment } from './crypto-payment';
 export { communityGrant } from './community-grant';
+
+/** Fails to typecheck when a registered workflow no longer answers to its contract (or one is missing). */
+type Answers<Registered extends WorkflowSignatures> = Registered;
+export type RegisteredWorkflows = Answers<typeof registered>;

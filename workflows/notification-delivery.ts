@@ -1,5 +1,6 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhooks';
+import type { DeliveryInput } from '../src/temporal/contracts/webhooks';
 
 /** Same rhythm as webhooks: attempts at 0 s, 2 s and 8 s; a refusal (4xx) is final. */
 const send = proxyActivities<WebhookActivities>({
@@ -8,7 +9,7 @@ const send = proxyActivities<WebhookActivities>({
 });
 
 /** One store event to one notification channel (Discord or e-mail). */
-export async function notificationDelivery(input: { deliveryId: number }): Promise<'succeeded' | 'failed'> {
+export async function notificationDelivery(input: DeliveryInput): Promise<'succeeded' | 'failed'> {
   try {
     await send.attemptNotification(input);
     return 'succeeded';

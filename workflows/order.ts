@@ -24,7 +24,7 @@ import {
   retryRequestedSignal,
   skipRequestedSignal,
   voidRequestedSignal,
-} from './order-definitions';
+} from '../src/temporal/contracts/order';
 import { isAwaitingPayment } from '../src/domain/invoice-status';
 
 const DB_RETRY = {

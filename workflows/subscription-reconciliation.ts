@@ -1,5 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ReconciliationActivities } from '../activities/subscription-reconciliation';
+import type {
+  SubscriptionReconciliationInput,
+  SubscriptionReconciliationOutcome,
+} from '../src/temporal/contracts/subscription-reconciliation';
 
 const { openReconciliation, closeReconciliation } = proxyActivities<ReconciliationActivities>({ startToCloseTimeout: '1 minute' });
 const { reconcileBatch } = proxyActivities<ReconciliationActivities>({
@@ -15,10 +19,7 @@ const BATCH = 50;
  * against its workflow and its provider; what disagrees is repaired and reported. A run
  * started for one store (`storeId`) checks that store's subscriptions only.
  */
-export async function subscriptionReconciliation(input: {
-  trigger: string;
-  storeId?: number;
-}): Promise<{ reconciliationId: number; checked: number; repaired: number }> {
+export async function subscriptionReconciliation(input: SubscriptionReconciliationInput): Promise<SubscriptionReconciliationOutcome> {
   const { reconciliationId } = await openReconciliation(input);
   let afterId = 0;
   for (;;) {

@@ -14,7 +14,7 @@ import {
   type SubscriptionState,
   subscriptionChangedSignal,
   subscriptionStateQuery,
-} from './subscription-definitions';
+} from '../src/temporal/contracts/subscription';
 
 const DB_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
 

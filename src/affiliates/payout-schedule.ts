@@ -2,6 +2,7 @@ import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOve
 import type { Db } from '../db/schema';
 import type { Logger } from '../logger';
 import { PAYOUT_DAYS_OF_MONTH } from '../domain/payout-cycle';
+import type { WorkflowName, WorkflowSignatures } from '../temporal/contracts/workflows';
 
 export const payoutScheduleId = (taskQueue: string, storeId: number) => `affiliate-payouts-${taskQueue}-${storeId}`;
 
@@ -20,13 +21,13 @@ function spec(timeZone: string) {
 export async function ensurePayoutSchedule(client: Client, taskQueue: string, storeId: number, timeZone: string): Promise<void> {
   const scheduleId = payoutScheduleId(taskQueue, storeId);
   try {
-    await client.schedule.create({
+    await client.schedule.create<WorkflowSignatures['affiliatePayoutCycle']>({
       scheduleId,
       spec: spec(timeZone),
       // Temporal appends each run's scheduled time to the workflow id.
       action: {
         type: 'startWorkflow',
-        workflowType: 'affiliatePayoutCycle',
+        workflowType: 'affiliatePayoutCycle' satisfies WorkflowName,
         taskQueue,
         workflowId: `payouts-${storeId}`,
         args: [{ storeId, trigger: 'schedule' }],

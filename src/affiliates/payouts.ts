@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import { planPayouts } from '../domain/payout-cycle';
 import { recordEvent } from '../events/record';
+import type { PayoutCycleReport } from '../temporal/contracts/affiliates';
 import { AffiliateNotFoundError } from './errors';
 import { loadProgram } from './program';
 
@@ -12,16 +13,6 @@ export interface PayoutCycleRequest {
   /** Referrals eligible by this instant are paid. */
   cutoff: Date;
   trigger: 'schedule' | 'manual' | 'backfill';
-}
-
-export interface PayoutCycleReport {
-  cycle_id: number;
-  cycle_date: string;
-  cutoff: string;
-  trigger: string;
-  /** False when this cycle had already run: nothing new was created. */
-  created: boolean;
-  payouts: { id: number; affiliate_id: number; amount_cents: number; currency: string; livemode: boolean; referrals: number }[];
 }
 
 /**

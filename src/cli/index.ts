@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
@@ -7,8 +6,7 @@ import { resolveTemporalCli } from '../tools/go-tools';
 import { connectClient, externalAddress } from '../temporal/connection';
 import { mainTaskQueue } from '../temporal/task-queues';
 import { workflowBundle } from '../temporal/workflow-bundle';
-import { workflowIds } from '../temporal/workflow-ids';
-import type { PingResult } from '../../workflows/ping';
+import { ping } from '../temporal/ping-workflow-client';
 import { registerKeyCommands } from './keys';
 import { registerOrderCommands } from './orders';
 import { CliError, printResult } from './output';
@@ -63,12 +61,7 @@ program
     const config = loadConfig();
     const temporal = await connectClient(config, externalAddress(config));
     try {
-      const result: PingResult = await temporal.client.workflow.execute('ping', {
-        taskQueue: mainTaskQueue(config.temporal.taskQueuePrefix),
-        workflowId: workflowIds.ping(randomUUID()),
-        args: ['ping from the CLI'],
-        workflowExecutionTimeout: '30 seconds',
-      });
+      const result = await ping(temporal.client, mainTaskQueue(config.temporal.taskQueuePrefix), 'ping from the CLI');
       printResult(Boolean(opts.json), result, () => `pong from ${result.workflowId} (database time ${result.databaseTime})`);
     } finally {
       await temporal.close();

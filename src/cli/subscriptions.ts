@@ -6,8 +6,8 @@ import { loadConfig } from '../config';
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../domain/subscription-lifecycle';
 import { connectClient, externalAddress } from '../temporal/connection';
 import { mainTaskQueue } from '../temporal/task-queues';
+import { startReconciliation } from '../subscriptions/reconciliation-workflow-client';
 import { CliError, printResult } from './output';
-import type { subscriptionReconciliation } from '../../workflows/subscription-reconciliation';
 import { withDatabase } from './with-database';
 
 export function registerSubscriptionCommands(program: Command): void {
@@ -67,12 +67,7 @@ export function registerSubscriptionCommands(program: Command): void {
       const temporal = await connectClient(config, externalAddress(config));
       const trigger = `cli:${randomUUID()}`;
       try {
-        const handle = await temporal.client.workflow.start<typeof subscriptionReconciliation>('subscriptionReconciliation', {
-          taskQueue: mainTaskQueue(config.temporal.taskQueuePrefix),
-          workflowId: `subscription-reconciliation-manual-${randomUUID()}`,
-          args: [{ trigger }],
-          workflowExecutionTimeout: '1 hour',
-        });
+        const handle = await startReconciliation(temporal.client, mainTaskQueue(config.temporal.taskQueuePrefix), { trigger });
         const report = await withDatabase(async (db) => {
           const bar =
             opts.json || !process.stderr.isTTY

@@ -1,8 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { workflowIds } from '../temporal/workflow-ids';
-import type { CommunityGrantInput } from '../../workflows/community-grant-definitions';
-import { customerActedSignal, grantRetryRequestedSignal, grantRevokeRequestedSignal } from '../../workflows/community-grant-definitions';
+import { signalWithStartWorkflow } from '../temporal/workflow-client';
+import {
+  type CommunityGrantInput,
+  customerActedSignal,
+  grantRetryRequestedSignal,
+  grantRevokeRequestedSignal,
+} from '../temporal/contracts/community-grant';
 
 /** A grant whose workflow already ended (revoked) has nothing left to hear. */
 async function ignoreEnded(signalling: Promise<unknown>): Promise<boolean> {
@@ -34,7 +39,7 @@ export class CommunityGrantWorkflows {
    */
   async revoke(grantId: number): Promise<void> {
     const args: [CommunityGrantInput] = [{ grantId, ...this.checks }];
-    await this.client.workflow.signalWithStart('communityGrant', {
+    await signalWithStartWorkflow(this.client, 'communityGrant', {
       taskQueue: this.taskQueue,
       workflowId: workflowIds.communityGrant(grantId),
       args,

@@ -2,8 +2,15 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { NeedsAttentionAttribute, StatusAttribute, StoreIdAttribute } from '../temporal/search-attributes';
 import { workflowIds } from '../temporal/workflow-ids';
-import type { OrderInput, StepKind } from '../../workflows/order-definitions';
-import { paymentReceivedSignal, retryRequestedSignal, skipRequestedSignal, voidRequestedSignal } from '../../workflows/order-definitions';
+import { signalWithStartWorkflow, startWorkflow } from '../temporal/workflow-client';
+import {
+  type OrderInput,
+  paymentReceivedSignal,
+  retryRequestedSignal,
+  skipRequestedSignal,
+  type StepKind,
+  voidRequestedSignal,
+} from '../temporal/contracts/order';
 
 export interface OrderRef {
   id: number;
@@ -48,12 +55,12 @@ export class OrderWorkflows {
   ) {}
 
   async start(invoice: OrderRef): Promise<void> {
-    await this.client.workflow.start('order', startOptions(invoice, this.taskQueue));
+    await startWorkflow(this.client, 'order', startOptions(invoice, this.taskQueue));
   }
 
   async paymentReceived(invoice: OrderRef, source: string): Promise<void> {
     await ignoreEnded(
-      this.client.workflow.signalWithStart('order', {
+      signalWithStartWorkflow(this.client, 'order', {
         ...startOptions(invoice, this.taskQueue),
         signal: paymentReceivedSignal,
         signalArgs: [{ source }],
@@ -63,7 +70,7 @@ export class OrderWorkflows {
 
   async voidRequested(invoice: OrderRef): Promise<void> {
     await ignoreEnded(
-      this.client.workflow.signalWithStart('order', {
+      signalWithStartWorkflow(this.client, 'order', {
         ...startOptions(invoice, this.taskQueue),
         signal: voidRequestedSignal,
         signalArgs: [],

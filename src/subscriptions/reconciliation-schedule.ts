@@ -1,4 +1,5 @@
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { WorkflowName, WorkflowSignatures } from '../temporal/contracts/workflows';
 
 export const reconciliationScheduleId = (taskQueue: string) => `subscription-reconciliation-${taskQueue}`;
 
@@ -8,10 +9,15 @@ export const reconciliationScheduleId = (taskQueue: string) => `subscription-rec
  */
 export async function ensureReconciliationSchedule(client: Client, taskQueue: string, hourUtc: number): Promise<void> {
   try {
-    await client.schedule.create({
+    await client.schedule.create<WorkflowSignatures['subscriptionReconciliation']>({
       scheduleId: reconciliationScheduleId(taskQueue),
       spec: { calendars: [{ hour: hourUtc, minute: 0 }] },
-      action: { type: 'startWorkflow', workflowType: 'subscriptionReconciliation', taskQueue, args: [{ trigger: 'schedule' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'subscriptionReconciliation' satisfies WorkflowName,
+        taskQueue,
+        args: [{ trigger: 'schedule' }],
+      },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
     });
   } catch (error) {

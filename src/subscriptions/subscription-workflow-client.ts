@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { StatusAttribute, StoreIdAttribute } from '../temporal/search-attributes';
 import { workflowIds } from '../temporal/workflow-ids';
-import { type SubscriptionInput, subscriptionChangedSignal } from '../../workflows/subscription-definitions';
+import { signalWithStartWorkflow } from '../temporal/workflow-client';
+import { type SubscriptionInput, subscriptionChangedSignal } from '../temporal/contracts/subscription';
 
 /**
  * Wakes a subscription's workflow after its record changed, starting it when none runs
@@ -15,7 +16,7 @@ export async function subscriptionChanged(
   reason: string,
 ): Promise<void> {
   const args: [SubscriptionInput] = [{ subscriptionId: subscription.id, storeId: subscription.store_id }];
-  await client.workflow.signalWithStart('subscription', {
+  await signalWithStartWorkflow(client, 'subscription', {
     taskQueue,
     workflowId: workflowIds.subscription(subscription.id),
     args,

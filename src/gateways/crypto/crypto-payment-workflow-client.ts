@@ -1,6 +1,7 @@
 import { type Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { workflowIds } from '../../temporal/workflow-ids';
-import { chainActivitySignal, type CryptoPaymentInput } from '../../../workflows/crypto-payment-definitions';
+import { startWorkflow } from '../../temporal/workflow-client';
+import { chainActivitySignal, type CryptoPaymentInput } from '../../temporal/contracts/crypto-payment';
 import type { CryptoSettings } from './chain-access';
 
 /** Starts (or finds running) the invoice's cryptoPayment workflow. */
@@ -10,7 +11,7 @@ export async function startCryptoPaymentWorkflow(
   settings: CryptoSettings,
   invoiceId: number,
 ): Promise<void> {
-  await client.workflow.start('cryptoPayment', {
+  await startWorkflow(client, 'cryptoPayment', {
     taskQueue,
     workflowId: workflowIds.cryptoPayment(invoiceId),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

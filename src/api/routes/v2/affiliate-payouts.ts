@@ -1,11 +1,10 @@
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
-import type { PayoutCycleReport } from '../../../affiliates/payouts';
+import { startPayoutCycle } from '../../../affiliates/affiliate-workflow-client';
 import { cycleReport, markPayoutsPaid } from '../../../affiliates/payouts';
 import { payoutView } from '../../../affiliates/affiliate-views';
 import { PAYOUT_EXPORT_FORMATS, payoutsCsv } from '../../../affiliates/payout-export';
 import { describePayoutSchedule, payoutScheduleId } from '../../../affiliates/payout-schedule';
-import { workflowIds } from '../../../temporal/workflow-ids';
+import type { PayoutCycleReport } from '../../../temporal/contracts/affiliates';
 import { cycleDateOf, isCycleDay, isTimeZone } from '../../../domain/payout-cycle';
 import { AffiliateRuleError } from '../../../affiliates/errors';
 import type { SecretBox } from '../../../security/secret-box';
@@ -77,20 +76,14 @@ export function registerAffiliatePayoutRoutes(router: DocumentedRouter, deps: Ap
       throw new AffiliateRuleError('not_a_cycle_day', 'A backfilled cycle is a 1st or 15th of the month', 'date');
     const cycleDate = body.date ?? today;
     const trigger = body.date && body.date !== today ? 'backfill' : 'manual';
-    const handle = await deps.temporal.client.workflow.start('affiliatePayoutCycle', {
-      taskQueue: deps.taskQueue,
-      workflowId: workflowIds.affiliatePayoutCycle(auth.store.id, cycleDate),
-      // The cycle is idempotent in the database: a request while one runs waits for that run,
-      // a later one runs again and just reports what the first created.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      args: [{ storeId: auth.store.id, trigger, cycleDate, at: now.toISOString() }],
+    const handle = await startPayoutCycle(deps.temporal.client, deps.taskQueue, {
+      storeId: auth.store.id,
+      trigger,
+      cycleDate,
+      at: now.toISOString(),
     });
     // A cycle is one transaction and normally answers at once; without a worker, say so.
-    return Promise.race([
-      handle.result() as Promise<PayoutCycleReport>,
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS)),
-    ]);
+    return Promise.race([handle.result(), new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS))]);
   };
   const forMode = (report: PayoutCycleReport, auth: RequestAuth) => ({
     ...report,

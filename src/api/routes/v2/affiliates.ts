@@ -1,4 +1,3 @@
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
 import {
   activeAffiliateByCode,
@@ -10,6 +9,7 @@ import {
 } from '../../../affiliates/affiliates';
 import { affiliateView, type LinkContext } from '../../../affiliates/affiliate-views';
 import { AffiliateRuleError } from '../../../affiliates/errors';
+import { startAffiliateInvite } from '../../../affiliates/affiliate-workflow-client';
 import { applicationUrl } from '../../../affiliates/invite-mail';
 import { ensurePayoutSchedule } from '../../../affiliates/payout-schedule';
 import { loadProgram, programView, saveProgram } from '../../../affiliates/program';
@@ -181,12 +181,7 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       handler: async ({ auth, body }) => {
         const { row, token } = await deps.db.transaction().execute((trx) => inviteAffiliate(trx, auth.store.id, body.email));
         const url = applicationUrl(deps.config.api.publicBaseUrl, auth.store.slug, row.email, token);
-        await deps.temporal.client.workflow.start('affiliateInvite', {
-          taskQueue: deps.taskQueue,
-          workflowId: `affiliate-invite-${row.id}`,
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          args: [{ affiliateId: row.id, applicationUrl: url }],
-        });
+        await startAffiliateInvite(deps.temporal.client, deps.taskQueue, row.id, url);
         return { data: { ...(await view(auth, row.id)).data, application_url: url } };
       },
     })

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { workflowIds } from '../../../temporal/workflow-ids';
+import { ping } from '../../../temporal/ping-workflow-client';
 import type { ApiDependencies } from '../../context';
 import type { DocumentedRouter } from '../../route';
 
@@ -26,13 +25,7 @@ export function registerOpsRoutes(router: DocumentedRouter, deps: ApiDependencie
       }),
     }),
     handler: async ({ body }) => {
-      const result = await deps.temporal.client.workflow.execute('ping', {
-        taskQueue: deps.taskQueue,
-        workflowId: workflowIds.ping(randomUUID()),
-        args: [body.message],
-        workflowExecutionTimeout: '30 seconds',
-      });
-      return { data: result };
+      return { data: await ping(deps.temporal.client, deps.taskQueue, body.message) };
     },
   });
 }

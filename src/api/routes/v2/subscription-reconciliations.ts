@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { rowId } from '../../schemas/common';
 import type { Db } from '../../../db/schema';
+import { startReconciliation } from '../../../subscriptions/reconciliation-workflow-client';
 import type { ApiDependencies } from '../../context';
 import { ApiError, notFound } from '../../errors';
-import type { subscriptionReconciliation } from '../../../../workflows/subscription-reconciliation';
 import type { RequestAuth } from '../../middleware/authenticate';
 import type { DocumentedRouter } from '../../route';
 
@@ -99,12 +99,7 @@ export function registerReconciliationRoutes(router: DocumentedRouter, deps: Api
       response: z.object({ data: runView }),
       handler: async ({ auth, res }) => {
         const trigger = `api:key-${auth.keyId}:${randomUUID()}`;
-        const handle = await deps.temporal.client.workflow.start<typeof subscriptionReconciliation>('subscriptionReconciliation', {
-          taskQueue: deps.taskQueue,
-          workflowId: `subscription-reconciliation-manual-${randomUUID()}`,
-          args: [{ trigger, storeId: auth.store.id }],
-          workflowExecutionTimeout: '1 hour',
-        });
+        const handle = await startReconciliation(deps.temporal.client, deps.taskQueue, { trigger, storeId: auth.store.id });
         const finished = await Promise.race([
           handle.result(),
           new Promise<null>((resolve) => setTimeout(() => resolve(null), REPLY_WITHIN_MS)),

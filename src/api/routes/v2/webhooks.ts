@@ -5,6 +5,7 @@ import { laravelTime } from '../../../catalog/views/timestamps';
 import { EVENT_TYPES } from '../../../events/catalog';
 import type { SecretBox } from '../../../security/secret-box';
 import { workflowIds } from '../../../temporal/workflow-ids';
+import { startDeliveryOnce } from '../../../webhooks/delivery-workflow-client';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -260,8 +261,8 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
           .executeTakeFirst();
         if (!delivery) throw notFound('Delivery');
         await deps.db.updateTable('webhook_deliveries').set({ status: 'pending', error: null }).where('id', '=', delivery.id).execute();
-        await deps.temporal.client.workflow.start('webhookDelivery', {
-          taskQueue: deps.taskQueue,
+        await startDeliveryOnce(deps.temporal.client, deps.taskQueue, {
+          type: 'webhookDelivery',
           workflowId: `${workflowIds.webhookDelivery(delivery.event_id, params.id)}-resend-${Date.now()}`,
           args: [{ deliveryId: delivery.id }],
         });

@@ -15,6 +15,8 @@ export interface OrderOutcome {
   outcome: 'completed' | 'voided' | 'expired';
 }
 
+export type OrderWorkflow = (input: OrderInput) => Promise<OrderOutcome>;
+
 export interface OrderState {
   phase: 'awaiting_payment' | 'delivering' | 'needs_attention' | 'completed' | 'voided' | 'expired';
   steps: { id: number; kind: StepKind; status: string; reason: string | null }[];

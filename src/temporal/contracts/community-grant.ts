@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { GrantStatus } from '../src/domain/community-grant';
+import type { GrantStatus } from '../../domain/community-grant';
 
 export interface CommunityGrantInput {
   grantId: number;
@@ -16,6 +16,8 @@ export interface CommunityGrantOutcome {
   grantId: number;
   outcome: 'revoked';
 }
+
+export type CommunityGrantWorkflow = (input: CommunityGrantInput) => Promise<CommunityGrantOutcome>;
 
 export interface CommunityGrantState {
   status: GrantStatus | 'revoking';

@@ -14,5 +14,9 @@ export interface CryptoPaymentInput {
   troubleReported?: boolean;
 }
 
+export type CryptoPaymentOutcome = 'paid' | 'expired' | 'late_payment';
+
+export type CryptoPaymentWorkflow = (input: CryptoPaymentInput) => Promise<CryptoPaymentOutcome>;
+
 /** A chain notification (a node's webhook, or ops) that new transactions may be there: look now. */
 export const chainActivitySignal = defineSignal<[]>('chainActivity');

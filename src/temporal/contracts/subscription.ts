@@ -40,6 +40,8 @@ export interface SubscriptionOutcome {
   status: string;
 }
 
+export type SubscriptionWorkflow = (input: SubscriptionInput) => Promise<SubscriptionOutcome>;
+
 /** Our record changed (renewal, failure, cancel, provider news): read it again. */
 export const subscriptionChangedSignal = defineSignal<[{ reason: string }]>('subscriptionChanged');
 export const subscriptionStateQuery = defineQuery<SubscriptionState>('subscriptionState');
