@@ -24,16 +24,16 @@ const invoicesOf = async (email: string) =>
 describe('Idempotency-Key', () => {
   it('answers a retried create with the first response and creates one invoice', async () => {
     const first = await createInvoice(store.live, 'retry-1', order('retry@e.co'));
-    expect(first.status).toBe(200);
+    expect(first.status).toBe(201);
     const again = await createInvoice(store.live, 'retry-1', order('retry@e.co'));
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);
     expect(await invoicesOf('retry@e.co')).toBe(1);
   });
 
   it('refuses the same key with another body (422) and makes nothing', async () => {
-    await createInvoice(store.live, 'reuse-1', order('first@e.co')).expect(200);
+    await createInvoice(store.live, 'reuse-1', order('first@e.co')).expect(201);
     const other = await createInvoice(store.live, 'reuse-1', order('second@e.co'));
     expect(other.status).toBe(422);
     expect(other.body.error).toMatchObject({ code: 'idempotency_key_mismatch', param: 'Idempotency-Key' });
@@ -43,16 +43,16 @@ describe('Idempotency-Key', () => {
   it('lets concurrent requests with one key make one effect', async () => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => createInvoice(store.live, 'burst-1', order('burst@e.co'))));
     const statuses = answers.map((a) => a.status);
-    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
-    expect(statuses).toContain(200);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    expect(statuses).toContain(201);
     for (const refused of answers.filter((a) => a.status === 409)) {
       expect(refused.body.error.code).toBe('idempotency_key_in_use');
       expect(refused.headers['retry-after']).toBe('1');
     }
     expect(await invoicesOf('burst@e.co')).toBe(1);
     // Once answered, every retry gets that answer.
-    const settled = await createInvoice(store.live, 'burst-1', order('burst@e.co')).expect(200);
-    expect(settled.body.data.id).toBe(answers.find((a) => a.status === 200)!.body.data.id);
+    const settled = await createInvoice(store.live, 'burst-1', order('burst@e.co')).expect(201);
+    expect(settled.body.data.id).toBe(answers.find((a) => a.status === 201)!.body.data.id);
   });
 
   it('keeps keys per API key, replays errors below 500, and forgets a key after 24 h', async () => {
@@ -62,8 +62,8 @@ describe('Idempotency-Key', () => {
       mode: 'live',
       scopes: ['invoices:write', 'invoices:read'],
     });
-    await createInvoice(store.live, 'shared-name', order('a@e.co')).expect(200);
-    await createInvoice(other.key, 'shared-name', order('b@e.co')).expect(200);
+    await createInvoice(store.live, 'shared-name', order('a@e.co')).expect(201);
+    await createInvoice(other.key, 'shared-name', order('b@e.co')).expect(201);
     expect(await invoicesOf('b@e.co')).toBe(1);
 
     const invalid = { ...order('c@e.co'), payment_method: 'NOT_A_METHOD' };
@@ -77,7 +77,7 @@ describe('Idempotency-Key', () => {
       .set({ created_at: new Date(Date.now() - 25 * 3600_000) })
       .where('key', '=', 'reuse-1')
       .execute();
-    await createInvoice(store.live, 'reuse-1', order('later@e.co')).expect(200);
+    await createInvoice(store.live, 'reuse-1', order('later@e.co')).expect(201);
     expect(await invoicesOf('later@e.co')).toBe(1);
   });
 
@@ -99,11 +99,12 @@ describe('Idempotency-Key', () => {
     expect((await createInvoice(store.live, 'orphan-1', body)).status).toBe(409);
     await h.db
       .updateTable('idempotency_keys')
-      .set({ locked_at: new Date(Date.now() - 120_000) })
+      // Unrenewed for 10 s: its process is gone (a live first request renews its claim every 2 s).
+      .set({ locked_at: new Date(Date.now() - 10_000) })
       .where('key', '=', 'orphan-1')
       .execute();
     const taken = await createInvoice(store.live, 'orphan-1', body);
-    expect(taken.status).toBe(200);
+    expect(taken.status).toBe(201);
     expect(await invoicesOf('orphan@e.co')).toBe(1);
     expect((await createInvoice(store.live, 'orphan-1', body)).body).toEqual(taken.body);
   });

@@ -87,6 +87,7 @@ async function untilAnswered(
   body?: object,
 ): Promise<request.Response> {
   const deadline = Date.now() + 120_000;
+  let last: string;
   for (;;) {
     try {
       const api = request(`http://127.0.0.1:${apiPort}`);
@@ -96,10 +97,12 @@ async function untilAnswered(
         .timeout(15_000)
         .send(body);
       if (res.status < 500 && res.status !== 409) return res;
-    } catch {
+      last = `${res.status} ${JSON.stringify(res.body)}`;
+    } catch (error) {
       // The API is down or the connection was cut: retry.
+      last = String(error);
     }
-    if (Date.now() > deadline) throw new Error(`No answer for ${method} ${url}`);
+    if (Date.now() > deadline) throw new Error(`No answer for ${method} ${url}; last: ${last}`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -167,7 +170,7 @@ it(
           payment_method: 'PAYPAL',
           product_variants: { [variantId]: { quantity: 1 } },
         });
-        expect(invoice.status).toBe(200);
+        expect(invoice.status).toBe(201);
         invoiceIds.push(invoice.body.data.id);
         const paid = await untilAnswered(key, 'patch', `/api/v2/invoices/${invoice.body.data.id}/mark-completed`, `paid-${i}`);
         expect(paid.status).toBe(200);

@@ -7,8 +7,13 @@ import type { RequestAuth } from './authenticate';
 
 /** How long a key's first answer stands (Stripe's 24 h). */
 const KEPT_FOR_MS = 24 * 60 * 60 * 1000;
-/** A first request still unanswered after this is taken as lost (its process died) and may be run again. */
-const ABANDONED_AFTER_MS = 60_000;
+/**
+ * A first request still running renews its claim this often; one not renewed for the
+ * longer time is taken as lost (its process died) and may be run again. Short, so a client
+ * retrying after an API crash waits seconds, not a minute.
+ */
+const RENEW_EVERY_MS = 2_000;
+const ABANDONED_AFTER_MS = 8_000;
 const HEADER = /^[\x21-\x7e]{1,255}$/;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -98,8 +103,19 @@ export function idempotency(db: Db) {
       }
     }
 
+    const renewal = setInterval(() => {
+      db.updateTable('idempotency_keys')
+        .set({ locked_at: sql`now()` })
+        .where('api_key_id', '=', auth.keyId)
+        .where('key', '=', key)
+        .where('status', 'is', null)
+        .execute()
+        .catch(() => undefined); // a missed renewal only shortens the claim
+    }, RENEW_EVERY_MS);
+    res.once('close', () => clearInterval(renewal));
     const send = res.json.bind(res);
     res.json = (body: unknown) => {
+      clearInterval(renewal);
       const status = res.statusCode;
       const settle =
         status >= 500
