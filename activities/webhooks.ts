@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { sql } from 'kysely';
+import pLimit from 'p-limit';
 import { CommunityGrantWorkflows } from '../src/community/grant-workflow-client';
 import { pendingRevocationSignals } from '../src/community/grant-records';
 import type { Config } from '../src/config';
@@ -10,6 +11,8 @@ import { deliverIntents } from '../src/outbox/engine-intents';
 import type { SecretBox } from '../src/security/secret-box';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import { attemptWebhook, PermanentWebhookError, settleWebhook } from '../src/webhooks/delivery';
+import { attemptFirst } from '../src/webhooks/first-attempt';
+import type { DeliveryInput } from '../src/temporal/contracts/webhooks';
 import {
   describeEvent,
   type NotificationConfig,
@@ -19,12 +22,14 @@ import {
 } from '../src/webhooks/notifications';
 
 export const PERMANENT_WEBHOOK_FAILURE = 'PermanentWebhookFailure';
+/** Workflow starts the relay has in flight at once: one at a time, a backlog drains at the server's round-trip rate. */
+const WORKFLOW_STARTS_AT_ONCE = 16;
 
 /** Starts a delivery workflow once: its id is per event and target, so a rerun is a no-op. */
 async function startOnce(
   client: Client,
   type: string,
-  options: { taskQueue: string; workflowId: string; args: [{ deliveryId: number }] | [{ eventId: string }] },
+  options: { taskQueue: string; workflowId: string; args: [DeliveryInput] | [{ eventId: string }] },
 ): Promise<void> {
   try {
     await client.workflow.start(type, options);
@@ -46,11 +51,13 @@ export function createWebhookActivities(deps: {
 }) {
   return {
     /**
-     * Hands undelivered events to delivery workflows, one per event and target. A short
-     * transaction picks the events (skip locked) and records their deliveries; the workflows
-     * are started after it commits, so no Temporal call holds a database connection (the
-     * embedded database has only one); then the events are marked dispatched. A crash in
-     * between leaves them to the next round, and the workflow ids make a second start a no-op.
+     * Hands undelivered events to their targets. A short transaction picks the events (skip
+     * locked) and records their deliveries; after it commits (no Temporal or HTTP call holds
+     * a database connection: the embedded database has only one) each new webhook delivery
+     * gets its first attempt right here, and delivery workflows are started only for what
+     * needs retries, notifications and charge webhooks; then the events are marked
+     * dispatched. A crash in between leaves them to the next round, which skips deliveries
+     * already made, and the workflow ids make a second start a no-op.
      */
     async dispatchEvents(input: { limit: number }): Promise<number> {
       const { client, taskQueue } = deps;
@@ -65,7 +72,8 @@ export function createWebhookActivities(deps: {
           .forUpdate()
           .skipLocked()
           .execute();
-        const starts: { type: string; workflowId: string; args: [{ deliveryId: number }] | [{ eventId: string }] }[] = [];
+        const starts: { type: string; workflowId: string; args: [DeliveryInput] | [{ eventId: string }] }[] = [];
+        const webhooks: { deliveryId: number; workflowId: string; attempted: boolean }[] = [];
         for (const event of events) {
           // A charge with its own webhook URL hears of its status changes too.
           if (event.type === 'charge.updated') {
@@ -119,21 +127,39 @@ export function createWebhookActivities(deps: {
                 last_attempt_at: null,
               })
               .onConflict((oc) => oc.constraint('webhook_deliveries_endpoint_event_uq').doUpdateSet({ endpoint_id: endpoint.id }))
-              .returning('id')
+              .returning(['id', 'attempts'])
               .executeTakeFirstOrThrow();
-            starts.push({
-              type: 'webhookDelivery',
+            webhooks.push({
+              deliveryId: delivery.id,
               workflowId: workflowIds.webhookDelivery(event.id, endpoint.id),
-              args: [{ deliveryId: delivery.id }],
+              // Tried by a round that died before marking its events: its workflow (if any) owns it.
+              attempted: delivery.attempts > 0,
             });
           }
         }
         // Community grants whose end was recorded (refund, dispute, subscription end, ops).
         const revocations = await pendingRevocationSignals(trx, input.limit);
-        return { eventIds: events.map((e) => e.id), starts, revocations };
+        return { eventIds: events.map((e) => e.id), starts, webhooks, revocations };
       });
-      for (const start of planned.starts)
-        await startOnce(client, start.type, { taskQueue, workflowId: start.workflowId, args: start.args });
+      const first = await attemptFirst(
+        { ...deps, cancelled: Context.current().cancellationSignal },
+        planned.webhooks.filter((w) => !w.attempted).map((w) => w.deliveryId),
+      );
+      const settled = new Set(first.settled);
+      const untried = new Set(first.untried);
+      for (const webhook of planned.webhooks)
+        if (!settled.has(webhook.deliveryId))
+          planned.starts.push({
+            type: 'webhookDelivery',
+            workflowId: webhook.workflowId,
+            args: [{ deliveryId: webhook.deliveryId, ...(untried.has(webhook.deliveryId) ? {} : { afterFailedAttempt: true }) }],
+          });
+      const starting = pLimit(WORKFLOW_STARTS_AT_ONCE);
+      await Promise.all(
+        planned.starts.map((start) =>
+          starting(() => startOnce(client, start.type, { taskQueue, workflowId: start.workflowId, args: start.args })),
+        ),
+      );
       if (planned.eventIds.length > 0)
         await deps.db.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', planned.eventIds).execute();
       const grants = new CommunityGrantWorkflows(client, taskQueue, deps.community);
