@@ -46,23 +46,3 @@ export async function applicableCoupon(trx: DbExecutor, storeId: number, code: s
     throw new InvoiceRuleError(outcome.problem, `Coupon "${coupon.code}" ${COUPON_PROBLEM_MESSAGES[outcome.problem]}`, 'coupon');
   return { id: coupon.id, code: coupon.code, discountCents: outcome.discountCents, affiliateId: coupon.affiliate_id };
 }
-
-/** A paid invoice redeems its coupon exactly once (the redemption row is unique per invoice). */
-export async function redeemCoupon(
-  trx: DbExecutor,
-  invoice: { id: number; coupon_id: number | null; coupon_discount_cents: number },
-): Promise<void> {
-  if (!invoice.coupon_id) return;
-  const redeemed = await trx
-    .insertInto('coupon_redemptions')
-    .values({ coupon_id: invoice.coupon_id, invoice_id: invoice.id, discount_cents: invoice.coupon_discount_cents })
-    .onConflict((oc) => oc.column('invoice_id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (redeemed)
-    await trx
-      .updateTable('coupons')
-      .set({ uses: sql`uses + 1` })
-      .where('id', '=', invoice.coupon_id)
-      .execute();
-}

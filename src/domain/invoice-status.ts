@@ -36,6 +36,14 @@ export function isPaidStatus(status: InvoiceStatus): boolean {
   return status === 'PAID' || status === 'COMPLETED';
 }
 
+/** Statuses that undo a sale: the money went back or is contested, or the order was voided. */
+export const SALE_UNDOING_STATUSES = ['REFUNDED', 'REVERSED', 'DISPUTING', 'VOIDED'] as const;
+export type SaleUndoingStatus = (typeof SALE_UNDOING_STATUSES)[number];
+
+export function undoesSale(status: InvoiceStatus): status is SaleUndoingStatus {
+  return (SALE_UNDOING_STATUSES as readonly InvoiceStatus[]).includes(status);
+}
+
 export function isAwaitingPayment(status: InvoiceStatus): boolean {
   return status === 'PENDING' || status === 'REVIEW' || status === 'PARTIAL';
 }

@@ -1,28 +1,11 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import { chargeStatus } from '../charges/charge-status';
-import { redeemCoupon } from '../coupons/apply-coupon';
-import { recordReferral, restoreReferral, voidReferral } from '../affiliates/referrals';
-import { requestGrantRevocation } from '../community/grant-records';
-import type { RevokeReason } from '../domain/community-grant';
-import { canTransition, type InvoiceStatus, isAwaitingPayment, isPaidStatus } from '../domain/invoice-status';
+import { canTransition, type InvoiceStatus, isAwaitingPayment } from '../domain/invoice-status';
 import type { EventType } from '../events/catalog';
 import { recordEvent } from '../events/record';
 import { InvoiceStatusConflictError } from './errors';
-
-const AFFILIATE_CLAWBACKS: Partial<Record<InvoiceStatus, string>> = {
-  REFUNDED: 'refunded',
-  REVERSED: 'reversed',
-  DISPUTING: 'disputed',
-  VOIDED: 'voided',
-};
-/** Community access bought with money that went back ends with it. */
-const GRANT_REVOCATIONS: Partial<Record<InvoiceStatus, RevokeReason>> = {
-  REFUNDED: 'refunded',
-  REVERSED: 'refunded',
-  DISPUTING: 'disputed',
-  VOIDED: 'ops',
-};
+import { runTransitionConsequences } from './transition-consequences';
 
 /**
  * A payment window closed: PENDING / PARTIAL / REVIEW → VOIDED. An invoice paid meanwhile (by
@@ -45,7 +28,8 @@ export interface TransitionResult {
 
 /**
  * Moves an invoice to `to` when the table allows it, under a row lock, appending the old
- * status to the history and recording `event` in the same transaction. Asking for the
+ * status to the history; what the move sets off (transition-consequences.ts) and `event`
+ * are recorded in the same transaction. Asking for the
  * status it already has is a no-op (same result, one transition); a forbidden move throws
  * InvoiceStatusConflictError unless `quiet`, which just reports the current status.
  */
@@ -80,19 +64,13 @@ export async function transitionInvoice(
     })
     .where('id', '=', invoiceId)
     .execute();
-  // The money is in: the coupon counts as used, in the same transaction as the status.
-  if (isPaidStatus(to)) {
-    await redeemCoupon(trx, { id: invoiceId, coupon_id: invoice.coupon_id, coupon_discount_cents: invoice.coupon_discount_cents });
-    // The affiliate's referral is booked with the money, in the same transaction (not again
-    // when delivery completes or a dispute is won).
-    if (!isPaidStatus(current) && current !== 'DISPUTING') await recordReferral(trx, invoiceId, options.also?.paid_at ?? now);
-  }
-  // Money that goes back takes the affiliate's commission with it, unless already paid out.
-  const clawback = AFFILIATE_CLAWBACKS[to];
-  if (clawback) await voidReferral(trx, invoiceId, clawback);
-  const revocation = GRANT_REVOCATIONS[to];
-  if (revocation) await requestGrantRevocation(trx, { invoiceId }, revocation);
-  if (current === 'DISPUTING' && to === 'COMPLETED') await restoreReferral(trx, invoiceId);
+  await runTransitionConsequences({
+    trx,
+    invoice: { id: invoiceId, coupon_id: invoice.coupon_id, coupon_discount_cents: invoice.coupon_discount_cents },
+    from: current,
+    to,
+    paidAt: options.also?.paid_at ?? now,
+  });
   if (options.event) {
     await recordEvent(trx, {
       storeId: invoice.store_id,

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { reviewPartiallyRefundedReferral } from '../affiliates/referrals';
+import { reviewPartiallyRefundedReferral } from '../affiliates/referral-clawback';
 import { sql } from 'kysely';
 import type { Db, DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';

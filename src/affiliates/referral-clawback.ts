@@ -1,0 +1,88 @@
+import { sql } from 'kysely';
+import type { DbExecutor } from '../db/schema';
+import type { SaleUndoingStatus } from '../domain/invoice-status';
+import { releaseFromDuePayout, timelineEntry } from './referrals';
+
+/** The reason a clawed-back referral shows, by what undid the sale. */
+const CLAWBACK_REASONS: Record<SaleUndoingStatus, string> = {
+  REFUNDED: 'refunded',
+  REVERSED: 'reversed',
+  DISPUTING: 'disputed',
+  VOIDED: 'voided',
+};
+
+/**
+ * Money that goes back (refund, reversal, dispute, void) takes the commission with it, also out
+ * of a payout not sent yet; after a payout was paid it can only be noted.
+ */
+export async function clawBackReferral(trx: DbExecutor, invoiceId: number, undoneBy: SaleUndoingStatus): Promise<void> {
+  const reason = CLAWBACK_REASONS[undoneBy];
+  const referral = await trx
+    .selectFrom('affiliate_referrals')
+    .select(['id', 'payout_id', 'voided_at', 'commission_cents'])
+    .where('invoice_id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!referral || referral.voided_at) return;
+  const now = new Date();
+  if (!(await releaseFromDuePayout(trx, referral))) {
+    await trx
+      .updateTable('affiliate_referrals')
+      .set({ timeline: sql`timeline || ${timelineEntry('NOTE', now, `${reason} after the payout`)}::jsonb`, updated_at: now })
+      .where('id', '=', referral.id)
+      .execute();
+    return;
+  }
+  await trx
+    .updateTable('affiliate_referrals')
+    .set({
+      voided_at: now,
+      void_reason: reason,
+      timeline: sql`timeline || ${timelineEntry('VOIDED', now, reason)}::jsonb`,
+      updated_at: now,
+    })
+    .where('id', '=', referral.id)
+    .execute();
+}
+
+/**
+ * A partial refund leaves the order paid but the commission too high: an accepted referral not
+ * yet paid out goes back to IN_REVIEW (and out of a due payout) for the seller to decide.
+ */
+export async function reviewPartiallyRefundedReferral(trx: DbExecutor, invoiceId: number, refundedCents: number): Promise<void> {
+  const referral = await trx
+    .selectFrom('affiliate_referrals')
+    .select(['id', 'status', 'payout_id', 'voided_at', 'commission_cents'])
+    .where('invoice_id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!referral || referral.voided_at || referral.status !== 'ACCEPTED') return;
+  if (!(await releaseFromDuePayout(trx, referral))) return;
+  const now = new Date();
+  await trx
+    .updateTable('affiliate_referrals')
+    .set({
+      status: 'IN_REVIEW',
+      timeline: sql`timeline || ${timelineEntry('IN_REVIEW', now, `order partially refunded (${refundedCents} cents)`)}::jsonb`,
+      updated_at: now,
+    })
+    .where('id', '=', referral.id)
+    .execute();
+}
+
+/** A dispute the seller won gives the commission back, unless it was voided for another reason. */
+export async function restoreReferral(trx: DbExecutor, invoiceId: number): Promise<void> {
+  const now = new Date();
+  await trx
+    .updateTable('affiliate_referrals')
+    .set({
+      voided_at: null,
+      void_reason: null,
+      timeline: sql`timeline || ${timelineEntry('RESTORED', now, 'dispute won')}::jsonb`,
+      updated_at: now,
+    })
+    .where('invoice_id', '=', invoiceId)
+    .where('void_reason', '=', 'disputed')
+    .where('payout_id', 'is', null)
+    .execute();
+}

@@ -1,0 +1,50 @@
+import { bookReferral } from '../affiliates/book-referral';
+import { clawBackReferral, restoreReferral } from '../affiliates/referral-clawback';
+import { revokeGrantsOfUndoneSale } from '../community/revoke-on-undone-sale';
+import { redeemCoupon } from '../coupons/redeem-on-paid';
+import type { DbExecutor } from '../db/schema';
+import { type InvoiceStatus, isPaidStatus, type SaleUndoingStatus, undoesSale } from '../domain/invoice-status';
+
+/** One invoice status change, seen from inside the transaction that makes it. */
+export interface Transition {
+  trx: DbExecutor;
+  invoice: { id: number; coupon_id: number | null; coupon_discount_cents: number };
+  from: InvoiceStatus;
+  to: InvoiceStatus;
+  /** When the money came in (the transition's paid_at, else now). */
+  paidAt: Date;
+}
+
+type SaleUndone = Transition & { to: SaleUndoingStatus };
+type Consequence = (transition: Transition) => Promise<void>;
+
+const moneyIn = (t: Transition) => isPaidStatus(t.to);
+/** Not again when delivery completes or a dispute is won. */
+const firstPayment = (t: Transition) => moneyIn(t) && !isPaidStatus(t.from) && t.from !== 'DISPUTING';
+const saleUndone = (t: Transition): t is SaleUndone => undoesSale(t.to);
+const disputeWon = (t: Transition) => t.from === 'DISPUTING' && t.to === 'COMPLETED';
+
+function on<T extends Transition>(when: (t: Transition) => t is T, run: (t: T) => Promise<unknown>): Consequence;
+function on(when: (t: Transition) => boolean, run: (t: Transition) => Promise<unknown>): Consequence;
+function on(when: (t: Transition) => boolean, run: (t: Transition) => Promise<unknown>): Consequence {
+  return async (t) => {
+    if (when(t)) await run(t);
+  };
+}
+
+/**
+ * Everything an invoice status change sets off besides the status and its event, in the order
+ * it runs. Each runs in the transition's own transaction, so it happens exactly when the status
+ * changes and never twice; what a workflow must hear of goes through an outbox from there.
+ */
+const CONSEQUENCES: Record<string, Consequence> = {
+  'coupon redeemed': on(moneyIn, ({ trx, invoice }) => redeemCoupon(trx, invoice)),
+  'referral booked': on(firstPayment, ({ trx, invoice, paidAt }) => bookReferral(trx, invoice.id, paidAt)),
+  'referral clawed back': on(saleUndone, ({ trx, invoice, to }) => clawBackReferral(trx, invoice.id, to)),
+  'community access revoked': on(saleUndone, ({ trx, invoice, to }) => revokeGrantsOfUndoneSale(trx, invoice.id, to)),
+  'referral restored': on(disputeWon, ({ trx, invoice }) => restoreReferral(trx, invoice.id)),
+};
+
+export async function runTransitionConsequences(transition: Transition): Promise<void> {
+  for (const consequence of Object.values(CONSEQUENCES)) await consequence(transition);
+}
