@@ -1,12 +1,15 @@
 /**
  * npm run bench: the order pipeline and the API on this machine, with a baseline, printed
  * and written to bench/results/<time>.json. Loopback only.
- *   BENCH_ORDERS (500), BENCH_CONCURRENCY (25), BENCH_SECONDS (10), BENCH_CONNECTIONS (20)
+ *   BENCH_ORDERS (500), BENCH_CONCURRENCY (25), BENCH_SECONDS (10), BENCH_CONNECTIONS (20),
+ *   BENCH_WEBHOOKS (1000: a backlog of events the relay hands to a loopback endpoint)
  * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
  * embedded PGlite.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -16,6 +19,7 @@ import { loadConfig } from '../src/config';
 import { type DatabaseHandle, openEmbedded } from '../src/db/connect';
 import { openScratchPostgres } from '../src/db/scratch-database';
 import { migrateToLatest } from '../src/db/migrate';
+import { recordEvent } from '../src/events/record';
 import { createLogger } from '../src/logger';
 import { startApi } from '../src/server';
 import { createObjectStorage } from '../src/storage/create-storage';
@@ -30,6 +34,7 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 25);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 1000);
 
 const step = (message: string) => process.stdout.write(`• ${message}\n`);
 
@@ -59,6 +64,45 @@ async function pool(label: string, count: number, concurrency: number, job: (i: 
   return (performance.now() - started) / 1000;
 }
 
+/**
+ * Records `WEBHOOKS` events at once (the outbox a burst of orders, or an outage, leaves
+ * behind) and times the relay until the endpoint has acknowledged every one.
+ */
+async function drainWebhookBacklog(
+  database: DatabaseHandle,
+  storeId: number,
+  createEndpoint: (body: unknown) => Promise<unknown>,
+): Promise<{ deliveries: number; seconds: number; per_second: number }> {
+  const backlog = new Set<string>();
+  const received = new Set<string>();
+  const receiver = http.createServer((req, res) => {
+    // Only the backlog's own events count (the orders above left some of theirs too).
+    const eventId = String(req.headers['x-sell-event-id']);
+    if (backlog.has(eventId)) received.add(eventId);
+    req.resume().on('end', () => res.writeHead(200).end());
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const { port } = receiver.address() as AddressInfo;
+  try {
+    await database.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', storeId).execute();
+    await createEndpoint({ url: `http://127.0.0.1:${port}/hook`, events: ['order.completed'] });
+    const started = performance.now();
+    await database.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < WEBHOOKS; i += 1)
+        backlog.add(await recordEvent(trx, { storeId, livemode: true, type: 'order.completed', data: { id: i } }));
+    });
+    while (received.size < WEBHOOKS) {
+      process.stdout.write(`\r  delivered: ${received.size}/${WEBHOOKS}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    process.stdout.write(`\r  delivered: ${received.size}/${WEBHOOKS}\n`);
+    const seconds = (performance.now() - started) / 1000;
+    return { deliveries: WEBHOOKS, seconds: Number(seconds.toFixed(1)), per_second: Number((WEBHOOKS / seconds).toFixed(1)) };
+  } finally {
+    receiver.close();
+  }
+}
+
 async function benchDatabase(dir: string): Promise<DatabaseHandle> {
   const url = process.env.DATABASE_URL;
   return url ? openScratchPostgres(url, 'sellflow_bench', 20) : openEmbedded(path.join(dir, 'pglite'), { own: true });
@@ -73,6 +117,8 @@ async function main(): Promise<void> {
     LOG_FORMAT: 'json',
     RATE_LIMIT_PER_MINUTE: '100000000',
     RATE_LIMIT_BURST: '100000000',
+    // The webhook receiver listens on loopback.
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
   });
   const logger = createLogger('warn');
   installTemporalRuntimeLogger(logger);
@@ -112,7 +158,7 @@ async function main(): Promise<void> {
         accountId: created.store.account_id,
         storeId: created.store.id,
         mode: 'live',
-        scopes: ['ops:write', 'products:write', 'products:read', 'invoices:write', 'invoices:read'],
+        scopes: ['ops:write', 'products:write', 'products:read', 'invoices:write', 'invoices:read', 'webhooks:write'],
       })
     ).key;
     const call = async (method: string, route: string, body?: unknown) => {
@@ -167,6 +213,9 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${key}` },
     });
 
+    step(`relay: a backlog of ${WEBHOOKS} events drained to one webhook endpoint on loopback`);
+    const relay = await drainWebhookBacklog(database, created.store.id, (body) => call('POST', '/api/v2/webhooks', body));
+
     const orders = {
       count: ORDERS,
       concurrency: CONCURRENCY,
@@ -189,6 +238,7 @@ async function main(): Promise<void> {
         throughput_orders_vs_baseline: Number((orders.orders_per_second / baseline.workflows_per_second).toFixed(2)),
         p50_latency_orders_vs_baseline: Number((orders.paid_to_delivered_ms.p50 / baseline.start_to_result_ms.p50).toFixed(2)),
       },
+      relay,
       http: {
         requests_per_second: Math.round(http.requests.average),
         latency_ms: { p50: http.latency.p50, p99: http.latency.p99 },
