@@ -4,7 +4,7 @@ import { findStoreBySlug } from '../accounts/stores';
 import { loadConfig } from '../config';
 import type { Db, DeliveryStepKind } from '../db/schema';
 import { OrderWorkflows } from '../orders/order-workflow-client';
-import { deliverIntents, describeUnheard, unheardOrders } from '../outbox/engine-intents';
+import { deliverIntents, describeUnheard, engineConnection, unheardOrders } from '../outbox/engine-intents';
 import { connectClient, externalAddress } from '../temporal/connection';
 import { mainTaskQueue } from '../temporal/task-queues';
 import { CliError, printResult } from './output';
@@ -108,7 +108,7 @@ export function registerOrderCommands(program: Command): void {
       const workflows = new OrderWorkflows(temporal.client, mainTaskQueue(config.temporal.taskQueuePrefix));
       try {
         const summary = await withDatabase(async (db) => {
-          const engine = { db, client: temporal.client, taskQueue: mainTaskQueue(config.temporal.taskQueuePrefix), crypto: config.crypto };
+          const engine = engineConnection(db, temporal.client, config);
           const stuck = await stuckOrders(db, await storeIdOf(db, opts.store));
           const wanted = opts.allStuck ? stuck.map((o) => o.id) : ids.map(positiveInt);
           const result = {

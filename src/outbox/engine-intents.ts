@@ -1,11 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Config } from '../config';
 import type { Db, DbExecutor, DbTransaction, EngineIntentKind } from '../db/schema';
 import { type CryptoSettings } from '../gateways/crypto/chain-access';
 import { startCryptoPaymentWorkflow } from '../gateways/crypto/crypto-payment-workflow-client';
 import { failpoint } from '../failpoints';
 import { OrderWorkflows } from '../orders/order-workflow-client';
 import { subscriptionChanged } from '../subscriptions/subscription-workflow-client';
+import { mainTaskQueue } from '../temporal/task-queues';
 
 /**
  * The engine outbox. A change the engine must hear of (an invoice paid, voided, created, a
@@ -28,6 +30,16 @@ export interface EngineConnection {
   crypto: CryptoSettings;
   /** Crash tests only (SELLFLOW_FAILPOINTS). */
   failpoints?: readonly string[];
+}
+
+/** The connection a process with the whole config (API, CLI) uses; the task queue is the config's unless given. */
+export function engineConnection(
+  db: Db,
+  client: Client,
+  config: Pick<Config, 'crypto' | 'failpoints' | 'temporal'>,
+  taskQueue = mainTaskQueue(config.temporal.taskQueuePrefix),
+): EngineConnection {
+  return { db, client, taskQueue, crypto: config.crypto, failpoints: config.failpoints };
 }
 
 /** How long the caller has to deliver an intent itself before the relay takes it over. */
