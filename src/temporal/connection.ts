@@ -19,6 +19,8 @@ function securityOptions(config: Config): Pick<ConnectionOptions, 'tls' | 'apiKe
 export interface TemporalClient {
   client: Client;
   connection: Connection;
+  /** For health checks: no retry interceptor, so a down server answers fast. */
+  probe: Connection;
   address: string;
   namespace: string;
   /** Resolves when the frontend answers a health check within the deadline. */
@@ -38,6 +40,7 @@ export async function connectClient(config: Config, address: string): Promise<Te
   return {
     client,
     connection,
+    probe,
     address,
     namespace: config.temporal.namespace,
     async health(timeoutMs = 2_000) {

@@ -76,7 +76,9 @@ it('an API waits for Postgres, then answers 503 with Retry-After while it is dow
     expect(refused.headers['retry-after']).toBe('5');
     expect(refused.body.error).toMatchObject({ type: 'service_unavailable', code: 'service_unavailable' });
     const health = await request(base).get('/health');
-    expect({ status: health.status, down: health.body.down }).toEqual({ status: 503, down: ['database'] });
+    expect(health.status).toBe(503);
+    // No worker polls this test's queue either; the database is what this test took away.
+    expect(health.body.down).toContain('database');
 
     await database.open();
     await waitFor(
