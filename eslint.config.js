@@ -18,6 +18,25 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The domain is pure business rules (workflows use it): no Node built-ins, no database, no
+    // randomness, nothing from the rest of src; only calendar and address arithmetic libraries.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./|luxon$|ipaddr\\.js$)',
+              message:
+                'src/domain is pure: it imports only other domain files, luxon and ipaddr.js (I/O and randomness belong outside it).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: it may use the SDK, the
     // contracts it shares with clients, pure domain rules and other workflow files, and sees
     // activities only through their types (proxyActivities).

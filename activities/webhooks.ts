@@ -1,6 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { sql } from 'kysely';
 import pLimit from 'p-limit';
 import { CommunityGrantWorkflows } from '../src/community/grant-workflow-client';
@@ -12,7 +11,7 @@ import type { SecretBox } from '../src/security/secret-box';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import { attemptWebhook, PermanentWebhookError, settleWebhook } from '../src/webhooks/delivery';
 import { attemptFirst } from '../src/webhooks/first-attempt';
-import type { DeliveryInput } from '../src/temporal/contracts/webhooks';
+import { type DeliveryStart, startDeliveryOnce } from '../src/webhooks/delivery-workflow-client';
 import {
   describeEvent,
   type NotificationConfig,
@@ -24,19 +23,6 @@ import {
 export const PERMANENT_WEBHOOK_FAILURE = 'PermanentWebhookFailure';
 /** Workflow starts the relay has in flight at once: one at a time, a backlog drains at the server's round-trip rate. */
 const WORKFLOW_STARTS_AT_ONCE = 16;
-
-/** Starts a delivery workflow once: its id is per event and target, so a rerun is a no-op. */
-async function startOnce(
-  client: Client,
-  type: string,
-  options: { taskQueue: string; workflowId: string; args: [DeliveryInput] | [{ eventId: string }] },
-): Promise<void> {
-  try {
-    await client.workflow.start(type, options);
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
-}
 
 /** Outbound webhooks: the outbox relay and the delivery attempts. */
 export function createWebhookActivities(deps: {
@@ -72,7 +58,7 @@ export function createWebhookActivities(deps: {
           .forUpdate()
           .skipLocked()
           .execute();
-        const starts: { type: string; workflowId: string; args: [DeliveryInput] | [{ eventId: string }] }[] = [];
+        const starts: DeliveryStart[] = [];
         const webhooks: { deliveryId: number; workflowId: string; attempted: boolean }[] = [];
         for (const event of events) {
           // A charge with its own webhook URL hears of its status changes too.
@@ -155,11 +141,7 @@ export function createWebhookActivities(deps: {
             args: [{ deliveryId: webhook.deliveryId, ...(untried.has(webhook.deliveryId) ? {} : { afterFailedAttempt: true }) }],
           });
       const starting = pLimit(WORKFLOW_STARTS_AT_ONCE);
-      await Promise.all(
-        planned.starts.map((start) =>
-          starting(() => startOnce(client, start.type, { taskQueue, workflowId: start.workflowId, args: start.args })),
-        ),
-      );
+      await Promise.all(planned.starts.map((start) => starting(() => startDeliveryOnce(client, taskQueue, start))));
       if (planned.eventIds.length > 0)
         await deps.db.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', planned.eventIds).execute();
       const grants = new CommunityGrantWorkflows(client, taskQueue, deps.community);

@@ -9,6 +9,7 @@ import { SecretBox } from './security/secret-box';
 import { ensurePayoutSchedules } from './affiliates/payout-schedule';
 import { ensureReconciliationSchedule } from './subscriptions/reconciliation-schedule';
 import { mainTaskQueue } from './temporal/task-queues';
+import { startWorkflow } from './temporal/workflow-client';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -50,7 +51,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     }),
   });
   // The outbox relay runs once per task queue; every worker makes sure it is running.
-  await client.workflow.start('eventDispatcher', {
+  await startWorkflow(client, 'eventDispatcher', {
     taskQueue,
     workflowId: `event-dispatcher-${taskQueue}`,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -1,5 +1,6 @@
 import type { ApiKeyMode, DbExecutor } from '../db/schema';
-import { displayPrefix, generateApiKey, hashApiKey, hashesEqual } from '../domain/api-key-secret';
+import { displayPrefix } from '../domain/api-key-secret';
+import { generateApiKey, hashApiKey, hashesEqual } from '../security/api-key-secret';
 import type { Scope } from '../domain/scopes';
 
 export interface IssuedKey {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
-import { hashApiKey, hashesEqual } from '../domain/api-key-secret';
+import { hashApiKey, hashesEqual } from '../security/api-key-secret';
 import { type AffiliateAction, affiliateStatusAfter } from '../domain/affiliate-status';
 import type { SecretBox } from '../security/secret-box';
 import { recordEvent } from '../events/record';

@@ -1,5 +1,5 @@
 import type { DbExecutor } from '../db/schema';
-import { newPublicId } from '../domain/public-id';
+import { newPublicId } from './new-public-id';
 import { slugify } from '../domain/slug';
 import { recordEvent } from '../events/record';
 import type { CatalogActor } from './actor';

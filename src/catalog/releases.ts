@@ -1,5 +1,6 @@
 import type { DbExecutor } from '../db/schema';
-import { looksLikePublicId, newPublicId } from '../domain/public-id';
+import { looksLikePublicId } from '../domain/public-id';
+import { newPublicId } from './new-public-id';
 import { recordEvent } from '../events/record';
 import { isInNamespace, type ObjectStorage } from '../storage/object-storage';
 import type { CatalogActor } from './actor';

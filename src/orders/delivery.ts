@@ -4,7 +4,7 @@ import { downloadableFiles } from '../catalog/releases';
 import { claimSerials, OutOfStockError } from '../catalog/serial-stock';
 import { syncSoldOut } from '../catalog/variants';
 import type { Db, DeliveryStepKind, DeliveryStepStatus } from '../db/schema';
-import { generateLicenseKey } from '../domain/license-key';
+import { generateLicenseKey } from '../licenses/new-license-key';
 import type { SecretBox } from '../security/secret-box';
 import { callDynamicWebhook, PermanentDeliveryError } from './dynamic-webhook';
 import { storeWebhookSecret } from './store-webhook-secret';

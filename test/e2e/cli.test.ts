@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openEmbedded } from '../../src/db/connect';
 import { migrateToLatest } from '../../src/db/migrate';
-import { hashApiKey } from '../../src/domain/api-key-secret';
+import { hashApiKey } from '../../src/security/api-key-secret';
 import { runCli } from '../helpers/cli';
 
 /** The CLI against embedded PGlite: alone, and while another process owns the data directory. */

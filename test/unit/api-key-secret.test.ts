@@ -1,4 +1,5 @@
-import { displayPrefix, generateApiKey, hashApiKey, hashesEqual, keyMode, looksLikeApiKey } from '../../src/domain/api-key-secret';
+import { displayPrefix, keyMode, looksLikeApiKey } from '../../src/domain/api-key-secret';
+import { generateApiKey, hashApiKey, hashesEqual } from '../../src/security/api-key-secret';
 import { parseScopes } from '../../src/domain/scopes';
 
 describe('API key secrets', () => {
