@@ -79,6 +79,13 @@ export async function affiliateView(db: Db, box: SecretBox, row: AffiliateRow, c
     .where('affiliate_id', '=', row.id)
     .where('livemode', '=', livemode)
     .executeTakeFirstOrThrow();
+  const payoutCount = await db
+    .selectFrom('affiliate_payouts')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('affiliate_id', '=', row.id)
+    .where('livemode', '=', livemode)
+    .executeTakeFirstOrThrow();
+  const earnings = await earningsOf(db, row.id, livemode);
   return {
     id: row.id,
     code: row.code,
@@ -94,7 +101,13 @@ export async function affiliateView(db: Db, box: SecretBox, row: AffiliateRow, c
     link: affiliateLink(ctx, row.code),
     coupon: await affiliateCoupon(db, row.id),
     referral_count: Number(referralCount.n),
-    earnings: await earningsOf(db, row.id, livemode),
+    earnings,
+    // The official model's names for the same facts.
+    profile: { name: row.name, message: row.message },
+    balances: earnings,
+    referrals_count: Number(referralCount.n),
+    payouts_count: Number(payoutCount.n),
+    application_submitted_at: laravelTime(row.applied_at),
     invited_at: laravelTime(row.invited_at),
     applied_at: laravelTime(row.applied_at),
     reviewed_at: laravelTime(row.reviewed_at),

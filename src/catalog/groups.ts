@@ -3,6 +3,7 @@ import type { DbExecutor } from '../db/schema';
 import type { GroupsTable, SectionsTable } from '../db/schema/catalog';
 import { slugify } from '../domain/slug';
 import { CatalogNotFoundError, CatalogRuleError } from './errors';
+import { otherSettingsV2 } from './views/sellapp';
 import { laravelTime } from './views/timestamps';
 
 /** Groups (storefront collections of products) and sections (collections of groups). */
@@ -130,7 +131,8 @@ export async function groupViews(db: DbExecutor, rows: Selectable<GroupsTable>[]
     return {
       id: row.id,
       title: row.title,
-      order: row.order,
+      // The official models want an integer: an unplaced group sorts first.
+      order: row.order ?? 0,
       image: row.image,
       unlisted: row.unlisted,
       created_at: laravelTime(row.created_at),
@@ -139,7 +141,8 @@ export async function groupViews(db: DbExecutor, rows: Selectable<GroupsTable>[]
       section_id: row.section_id,
       section_order: row.section_order,
       products_linked: own.length,
-      products: own.map((p) => ({ id: p.id, title: p.title, description: p.description })),
+      // The official model types these ids as strings.
+      products: own.map((p) => ({ id: String(p.id), title: p.title, description: p.description })),
     };
   });
 }
@@ -157,7 +160,17 @@ export function groupProductsQuery(db: DbExecutor, storeId: number, groupId: num
       'p.title',
       'p.description',
       'p.slug',
+      'p.images',
+      'p.order as product_order',
       'p.visibility',
+      'p.delivery_text',
+      'p.additional_information',
+      'p.other_settings',
+      'p.deleted_at',
+      'p.store_id',
+      'p.section_id',
+      'p.section_order',
+      'p.is_discoverable',
       'p.created_at',
       'p.updated_at',
       'gp.order',
@@ -173,17 +186,29 @@ export function groupProductsQuery(db: DbExecutor, storeId: number, groupId: num
     ]);
 }
 
+/** The official "product within group" model: the product's fields, its place (pivot) and its lowest price. */
 export function groupProductView(row: Awaited<ReturnType<ReturnType<typeof groupProductsQuery>['execute']>>[number]) {
   return {
     id: row.id,
     title: row.title,
-    description: row.description,
     slug: row.slug,
+    description: row.description,
+    images: row.images,
+    order: row.product_order,
     visibility: row.visibility,
+    delivery_text: row.delivery_text ?? '',
+    // This model types the checkout fields as strings: each is its JSON.
+    additional_information: (row.additional_information as unknown[]).map((field) => JSON.stringify(field)),
+    other_settings: otherSettingsV2(row.other_settings),
+    deleted_at: laravelTime(row.deleted_at),
     created_at: laravelTime(row.created_at),
     updated_at: laravelTime(row.updated_at),
+    store_id: row.store_id,
+    section_id: row.section_id,
+    section_order: row.section_order,
+    is_discoverable: row.is_discoverable,
     pivot: { group_id: row.group_id, listing_id: row.id, order: row.order },
-    default_price: row.price === null ? null : { price: row.price, currency: row.currency },
+    default_price: { price: row.price, currency: row.currency },
   };
 }
 

@@ -38,6 +38,8 @@ export function chargeView(row: ChargeRow, url: string) {
     id: row.id,
     url,
     status: chargeStatus(row.status),
+    // The official model's: Sellflow has no custom payment methods.
+    custom_payment_method_id: null,
     email: row.customer_email,
     reference: (details.reference as string | undefined) ?? null,
     currency: row.currency,

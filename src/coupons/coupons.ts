@@ -44,6 +44,10 @@ export function couponView(row: CouponRow) {
     products: row.store_wide ? [] : row.products,
     minimum_amount: row.minimum_amount_cents === null ? null : decimal(row.minimum_amount_cents),
     maximum_discount: row.maximum_discount_cents === null ? null : decimal(row.maximum_discount_cents),
+    // The official model's name for the cap; `maximum_discount` stays for the clients that read it.
+    maximum_discount_amount: row.maximum_discount_cents === null ? null : decimal(row.maximum_discount_cents),
+    // Coupons apply to whole products: none is limited to single variants.
+    product_variants: [] as number[],
     expires_at: laravelTime(row.expires_at),
     created_at: laravelTime(row.created_at),
     updated_at: laravelTime(row.updated_at),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { customerNumber } from '../orders/customer-number';
 import { laravelTime } from '../catalog/views/timestamps';
 import { CatalogNotFoundError, CatalogRuleError } from '../catalog/errors';
 import type { DbExecutor } from '../db/schema';
@@ -28,26 +29,40 @@ const stateOf = (row: Pick<Selectable<LicenseKeysTable>, 'active' | 'expires_at'
   limit: row.limit,
 });
 
-/** SellApp's license key model (active and is_expired as 0/1, as the seed shows them). */
-export function licenseKeyView(row: Selectable<LicenseKeysTable>, now = new Date()) {
+/**
+ * The official license key model: `active` 0/1 and `is_expired` a boolean; `limit` an integer,
+ * 0 for no limit; `customer_id` the buyer's customer number.
+ */
+export function licenseKeyView(row: Selectable<LicenseKeysTable>, customerId: number, now = new Date()) {
   return {
     id: row.id,
     key: row.key,
-    limit: row.limit,
+    limit: row.limit ?? 0,
     active: row.active ? 1 : 0,
     status: licenseStatus(stateOf(row), now),
     expires_at: laravelTime(row.expires_at),
-    is_expired: isExpired(stateOf(row), now) ? 1 : 0,
+    is_expired: isExpired(stateOf(row), now),
     store_id: row.store_id,
     order_id: row.invoice_id,
     invoice_id: row.invoice_id,
     product_id: row.product_id,
     variant_id: row.variant_id,
-    customer_id: null,
+    customer_id: customerId,
     subscription_id: row.subscription_id,
     created_at: laravelTime(row.created_at),
     updated_at: laravelTime(row.updated_at),
   };
+}
+
+/** The views of keys, each with the customer number of the order that delivered it. */
+export async function licenseKeyViews(db: DbExecutor, rows: Selectable<LicenseKeysTable>[], now = new Date()) {
+  const invoiceIds = [...new Set(rows.map((r) => r.invoice_id))];
+  const buyers =
+    invoiceIds.length === 0
+      ? []
+      : await db.selectFrom('invoices').select(['id', 'store_id', 'customer_email']).where('id', 'in', invoiceIds).execute();
+  const customerOf = new Map(buyers.map((b) => [b.id, customerNumber(b.store_id, b.customer_email)]));
+  return rows.map((row) => licenseKeyView(row, customerOf.get(row.invoice_id) ?? 0, now));
 }
 
 export function instanceView(row: Selectable<LicenseKeyInstancesTable>) {
@@ -136,7 +151,7 @@ export async function validateLicense(db: DbExecutor, storeId: number, key: stri
   return {
     valid: reason === null,
     reason,
-    license_key: { ...licenseKeyView(row, now), instances_count: Number(count) },
+    license_key: { ...(await licenseKeyViews(db, [row], now))[0]!, instances_count: Number(count) },
     instance: instance ? instanceView(instance) : null,
   };
 }

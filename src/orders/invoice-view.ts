@@ -1,4 +1,5 @@
 import { grantSummaries } from '../community/grant-view';
+import { customerNumber } from './customer-number';
 import { laravelTime } from '../catalog/views/timestamps';
 import type { Db, StatusHistoryEntry } from '../db/schema';
 import type { ObjectStorage } from '../storage/object-storage';
@@ -6,6 +7,11 @@ import type { ObjectStorage } from '../storage/object-storage';
 /** SellApp's money block: cents as strings, units = quantity. */
 export function money(cents: number, currency: string, units: number) {
   return { base: String(cents), currency, units, vat: 0, total: { exclusive: String(cents), inclusive: String(cents) } };
+}
+
+function checkoutUrlOf(gateway: unknown): string | null {
+  const url = (gateway as { data?: { checkout_url?: unknown } } | null)?.data?.checkout_url;
+  return typeof url === 'string' ? url : null;
 }
 
 type InvoiceRow = Awaited<ReturnType<typeof loadInvoiceRows>>[number];
@@ -80,15 +86,20 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
         store_id: invoice.store_id,
         coupon_id: invoice.coupon_id,
         subscription_id: invoice.subscription_id,
+        // The checkout URL its last checkout opened (null until one is), as the official create model has it.
+        checkout: checkoutUrlOf(invoice.gateway),
+        // The official models want strings and objects here: what Sellflow does not know is '' or {}.
         customer_information: {
-          id: null,
+          id: customerNumber(invoice.store_id, invoice.customer_email),
           email: invoice.customer_email,
           country: invoice.country,
-          location: null,
-          ip: invoice.customer_ip,
+          location: '',
+          ip: invoice.customer_ip ?? '',
           proxied: false,
-          browser_agent: null,
-          vat: { amount: 0, country: invoice.country },
+          browser_agent: '',
+          vat: { amount: '0', country: invoice.country },
+          discord_data: {},
+          billing_details: {},
         },
         product_variants: own.map((l) => ({ id: l.variant_id, product_id: l.product_id, title: l.title, quantity: l.quantity })),
         livemode: invoice.livemode,

@@ -1,3 +1,4 @@
+import { customerNumber } from '../orders/customer-number';
 import { laravelTime } from '../catalog/views/timestamps';
 import type { Selectable } from 'kysely';
 import type { DbExecutor } from '../db/schema';
@@ -37,6 +38,10 @@ export function presentSubscription(row: SubscriptionRow) {
     provider: row.provider,
     subscription_id: row.provider_subscription_id,
     customer_id: row.provider_customer_id ?? '',
+    // The official model's names: subscription_id / customer_id above are its deprecated ones.
+    provider_subscription_id: row.provider_subscription_id,
+    provider_customer_id: row.provider_customer_id,
+    customer: { id: customerNumber(row.store_id, row.customer_email), email: row.customer_email },
     customer_email: row.customer_email,
     status: row.status,
     current_period_start: laravelTime(row.current_period_start)!,

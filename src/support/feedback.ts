@@ -24,7 +24,7 @@ export function feedbackView(row: Selectable<FeedbackTable>) {
     metadata: row.metadata,
     message: row.message,
     reply: row.reply,
-    is_automatic: row.is_automatic ? 1 : 0,
+    is_automatic: row.is_automatic,
   };
 }
 

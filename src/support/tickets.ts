@@ -1,22 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
+import { customerNumber } from '../orders/customer-number';
 import { laravelTime } from '../catalog/views/timestamps';
 import { CatalogNotFoundError, CatalogRuleError } from '../catalog/errors';
 import type { DbExecutor } from '../db/schema';
 import type { TicketMessagesTable, TicketsTable } from '../db/schema/support';
 import { recordEvent } from '../events/record';
 
+/**
+ * The official ticket model: the customer's id is their customer number, `reference` the ids of
+ * the orders it is about (as strings), `read_by` how many of the store's people have read it.
+ */
 export function ticketView(row: Selectable<TicketsTable>) {
   return {
     id: row.id,
     title: row.title,
     status: row.status,
-    customer: { id: row.customer_id, email: row.customer_email },
-    reference: row.invoice_id ? { id: row.invoice_id, type: 'App\\Models\\Invoice' } : [],
+    customer: { id: customerNumber(row.store_id, row.customer_email), email: row.customer_email },
+    reference: row.invoice_id ? [String(row.invoice_id)] : [],
+    invoice_id: row.invoice_id,
     created_at: laravelTime(row.created_at),
     updated_at: laravelTime(row.updated_at),
     store_id: row.store_id,
-    read_by: row.read_by,
+    read_by: row.read_by.length,
     archived: row.archived ? 1 : 0,
   };
 }

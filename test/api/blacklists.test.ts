@@ -62,7 +62,7 @@ describe('blacklists', () => {
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('customer_blacklisted');
     }
-    expect((await buy({ customer_ip: '198.51.100.1', country: 'BE' })).status).toBe(200);
+    expect((await buy({ customer_ip: '198.51.100.1', country: 'BE' })).status).toBe(201);
     const invoices = await h.db.selectFrom('invoices').select('customer_email').where('store_id', '=', store.id).execute();
     expect(invoices.map((i) => i.customer_email)).toEqual(['ok@example.com']);
     const blocked = (await v1('get', '/blacklists/blocked').expect(200)).body;

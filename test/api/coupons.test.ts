@@ -25,7 +25,7 @@ const buy = (variantId: number, coupon?: string, quantity = 1) =>
 
 describe('coupons API', () => {
   it('creates, retrieves, updates, lists, searches and soft-deletes', async () => {
-    const created = await v1('post', '/coupons', { code: 'BONANZA', type: 'PERCENTAGE', discount: 80, store_wide: true }).expect(200);
+    const created = await v1('post', '/coupons', { code: 'BONANZA', type: 'PERCENTAGE', discount: 80, store_wide: true }).expect(201);
     expect(created.body.data).toMatchObject({
       code: 'BONANZA',
       type: 'PERCENTAGE',
@@ -48,7 +48,7 @@ describe('coupons API', () => {
     expect((await v1('get', '/coupons').expect(200)).body.data.map((c: { id: number }) => c.id)).not.toContain(id);
     expect((await v1('get', '/coupons?only_trashed=true').expect(200)).body.data.map((c: { id: number }) => c.id)).toContain(id);
     // The code is free again once its coupon is deleted.
-    await v1('post', '/coupons', { code: 'bonanza', type: 'PERCENTAGE', discount: 10, store_wide: true }).expect(200);
+    await v1('post', '/coupons', { code: 'bonanza', type: 'PERCENTAGE', discount: 10, store_wide: true }).expect(201);
   });
 
   it('refuses bad coupons with 422 and the field named', async () => {
@@ -66,7 +66,7 @@ describe('coupons API', () => {
       expect(res.body.errors?.[param] ?? res.body.error.param).toBeTruthy();
       expect(res.body.error.param).toBe(param);
     }
-    await v1('post', '/coupons', { code: 'TWICE', type: 'AMOUNT', discount: 1, store_wide: true }).expect(200);
+    await v1('post', '/coupons', { code: 'TWICE', type: 'AMOUNT', discount: 1, store_wide: true }).expect(201);
     const dup = await v1('post', '/coupons', { code: 'twice', type: 'AMOUNT', discount: 1, store_wide: true });
     expect(dup.status).toBe(422);
     expect(dup.body.error.code).toBe('code_taken');
@@ -104,7 +104,7 @@ describe('coupons API', () => {
 
   it('keeps stores apart', async () => {
     const other = await h.createStore();
-    const mine = (await v1('post', '/coupons', { code: 'MINE', type: 'AMOUNT', discount: 1, store_wide: true }).expect(200)).body.data;
+    const mine = (await v1('post', '/coupons', { code: 'MINE', type: 'AMOUNT', discount: 1, store_wide: true }).expect(201)).body.data;
     expect((await v1('get', `/coupons/${mine.id}`, undefined, other.live)).status).toBe(404);
     expect((await v1('patch', `/coupons/${mine.id}`, { discount: 2 }, other.live)).status).toBe(404);
     const { variantId } = await createVariant(h, other.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
@@ -121,20 +121,20 @@ describe('coupons at checkout', () => {
   it('takes percentages and amounts off the covered products, before the payment method, and refuses what does not apply', async () => {
     const a = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'a' } }, price: 2000 });
     const b = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'b' } }, price: 1000 });
-    await v1('post', '/coupons', { code: 'TENOFF', type: 'PERCENTAGE', discount: 10, store_wide: true }).expect(200);
-    await v1('post', '/coupons', { code: 'ONLY-B', type: 'AMOUNT', discount: 3, store_wide: false, products: [b.productId] }).expect(200);
+    await v1('post', '/coupons', { code: 'TENOFF', type: 'PERCENTAGE', discount: 10, store_wide: true }).expect(201);
+    await v1('post', '/coupons', { code: 'ONLY-B', type: 'AMOUNT', discount: 3, store_wide: false, products: [b.productId] }).expect(201);
     await v1('post', '/coupons', { code: 'OLD', type: 'AMOUNT', discount: 3, store_wide: true, expires_at: '2020-01-01T00:00:00Z' }).expect(
-      200,
+      201,
     );
-    await v1('post', '/coupons', { code: 'BIGSPEND', type: 'AMOUNT', discount: 3, store_wide: true, minimum_amount: 50 }).expect(200);
+    await v1('post', '/coupons', { code: 'BIGSPEND', type: 'AMOUNT', discount: 3, store_wide: true, minimum_amount: 50 }).expect(201);
 
-    const ten = (await buy(a.variantId, 'tenoff', 2).expect(200)).body.data;
+    const ten = (await buy(a.variantId, 'tenoff', 2).expect(201)).body.data;
     expect(ten.payment.full_price.total.exclusive).toBe('3600');
     expect(ten.payment.coupon).toMatchObject({ code: 'TENOFF' });
     expect(ten.payment.coupon.discount.total.exclusive).toBe('400');
     expect(ten.payment.original_amount.total.exclusive).toBe('4000');
     expect(ten.coupon_id).toEqual(expect.any(Number));
-    const onlyB = (await buy(b.variantId, 'ONLY-B').expect(200)).body.data;
+    const onlyB = (await buy(b.variantId, 'ONLY-B').expect(201)).body.data;
     expect(onlyB.payment.full_price.total.exclusive).toBe('700');
     for (const [variantId, code, problem] of [
       [a.variantId, 'ONLY-B', 'coupon_not_applicable'],
@@ -150,12 +150,12 @@ describe('coupons at checkout', () => {
 
   it('counts a use once per paid order; an abandoned invoice gives its use back', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
-    const coupon = (await v1('post', '/coupons', { code: 'ONCE', type: 'AMOUNT', discount: 1, store_wide: true, limit: 1 }).expect(200))
+    const coupon = (await v1('post', '/coupons', { code: 'ONCE', type: 'AMOUNT', discount: 1, store_wide: true, limit: 1 }).expect(201))
       .body.data;
-    const first = (await buy(variantId, 'ONCE').expect(200)).body.data;
+    const first = (await buy(variantId, 'ONCE').expect(201)).body.data;
     expect((await buy(variantId, 'ONCE')).body.error.code).toBe('coupon_limit_reached');
     await v2('patch', `/invoices/${first.id}/mark-voided`).expect(200);
-    const second = (await buy(variantId, 'ONCE').expect(200)).body.data;
+    const second = (await buy(variantId, 'ONCE').expect(201)).body.data;
     await v2('patch', `/invoices/${second.id}/mark-completed`).expect(200);
     await v2('patch', `/invoices/${second.id}/mark-completed`);
     expect((await v1('get', `/coupons/${coupon.id}`)).body.data.uses).toBe(1);
@@ -167,10 +167,10 @@ describe('coupons at checkout', () => {
   it('never lets concurrent checkouts take more uses than the limit', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
     const coupon = (
-      await v1('post', '/coupons', { code: 'RUSH', type: 'PERCENTAGE', discount: 50, store_wide: true, limit: 3 }).expect(200)
+      await v1('post', '/coupons', { code: 'RUSH', type: 'PERCENTAGE', discount: 50, store_wide: true, limit: 3 }).expect(201)
     ).body.data;
     const results = await Promise.all(Array.from({ length: 12 }, () => buy(variantId, 'RUSH')));
-    const won = results.filter((r) => r.status === 200);
+    const won = results.filter((r) => r.status === 201);
     expect(won).toHaveLength(3);
     expect(results.filter((r) => r.status === 422).every((r) => r.body.error.code === 'coupon_limit_reached')).toBe(true);
     await Promise.all(won.map((r) => v2('patch', `/invoices/${r.body.data.id}/mark-completed`).expect(200)));

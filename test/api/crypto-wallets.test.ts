@@ -103,7 +103,7 @@ describe('crypto checkout quotes', () => {
         customer_email: 'c@e.co',
         payment_method: method,
         product_variants: { [variantId]: { quantity: 1 } },
-      }).expect(200)
+      }).expect(201)
     ).body.data.id as number;
 
   it('derives address 0, then 1, …: 200 concurrent checkouts get 200 distinct indices and addresses', async () => {
@@ -158,7 +158,7 @@ describe('crypto checkout quotes', () => {
         .post('/api/v2/invoices')
         .set('Authorization', `Bearer ${other.live}`)
         .send({ customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [theirs]: { quantity: 1 } } })
-        .expect(200)
+        .expect(201)
     ).body.data.id;
     const quoted = (await request(h.app).post(`/api/v2/invoices/${id}/checkout`).set('Authorization', `Bearer ${other.live}`).expect(200))
       .body.crypto;
@@ -208,7 +208,7 @@ describe('crypto checkout quotes', () => {
         '/invoices',
         { customer_email: 'c@e.co', payment_method: 'BTC', product_variants: { [variantId]: { quantity: 1 } } },
         store.test,
-      ).expect(200)
+      ).expect(201)
     ).body.data;
     const t = await api('post', `/invoices/${testInvoice.id}/checkout`, undefined, store.test);
     expect([t.status, t.body.error.code]).toEqual([422, 'gateway_not_configured']);

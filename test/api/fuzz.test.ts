@@ -597,7 +597,7 @@ describe('trust-boundary regressions', () => {
     expect(surrogate.body.error).toMatchObject({ code: 'invalid_utf8', param: 'title' });
     // Well-formed non-ASCII text is taken as it is.
     const fine = await product({ title: 'Café 😀' });
-    expect(fine.status).toBe(200);
+    expect(fine.status).toBe(201);
     expect(fine.body.data.title).toBe('Café 😀');
   });
 
@@ -688,7 +688,7 @@ describe('trust-boundary regressions', () => {
       expect(res.body.error).toMatchObject({ code: 'invalid_field', param: 'discount' });
     }
     const cent = await api('post', '/api/v1/coupons').send({ code: 'ONECENT', type: 'AMOUNT', discount: 0.01, store_wide: true });
-    expect(cent.status).toBe(200);
+    expect(cent.status).toBe(201);
     expect(cent.body.data.discount).toBe('0.01');
   });
 
@@ -708,7 +708,7 @@ describe('trust-boundary regressions', () => {
     });
 
     it('compares numbers with any column without a database error, numerically where the values are numbers', async () => {
-      const id = (await api('post', '/api/v1/sections').send({ title: 'numbers', hidden: false }).expect(200)).body.data.id as number;
+      const id = (await api('post', '/api/v1/sections').send({ title: 'numbers', hidden: false }).expect(201)).body.data.id as number;
       for (const filter of [
         { field: 'created_at', operator: '>', value: 5 },
         { field: 'hidden', operator: '=', value: 5 },

@@ -28,7 +28,7 @@ describe('groups', () => {
       { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 300 },
       { title: 'Beta' },
     );
-    const group = (await call('v2', 'post', '/groups', { title: 'Bundles', unlisted: false, order: 2 }).expect(200)).body.data;
+    const group = (await call('v2', 'post', '/groups', { title: 'Bundles', unlisted: false, order: 2 }).expect(201)).body.data;
     expect(group).toMatchObject({
       title: 'Bundles',
       unlisted: false,
@@ -53,7 +53,7 @@ describe('groups', () => {
     });
     expect((await call('v2', 'get', `/groups/${group.id}`).expect(200)).body.data).toMatchObject({
       products_linked: 2,
-      products: [{ id: second.productId }, { id: first.productId }],
+      products: [{ id: String(second.productId) }, { id: String(first.productId) }],
     });
     const searched = (await call('v2', 'post', `/groups/${group.id}/products/search`, { search: { value: 'alph' } }).expect(200)).body.data;
     expect(searched.map((p: { id: number }) => p.id)).toEqual([first.productId]);
@@ -77,7 +77,7 @@ describe('groups', () => {
 
   it('validates input and keeps stores apart', async () => {
     expect((await call('v2', 'post', '/groups', { title: 'No flag' })).status).toBe(422);
-    const group = (await call('v2', 'post', '/groups', { title: 'Mine', unlisted: false }).expect(200)).body.data;
+    const group = (await call('v2', 'post', '/groups', { title: 'Mine', unlisted: false }).expect(201)).body.data;
     const foreign = await createVariant(h, (await h.createStore()).live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
     const refused = await call('v2', 'post', `/groups/${group.id}/products/attach`, { resources: [foreign.productId] });
     expect(refused.status).toBe(422);
@@ -95,7 +95,7 @@ describe('groups', () => {
 
 describe('sections', () => {
   it('creates with a slug, places groups in it, batch-creates/updates/deletes, and deletes permanently', async () => {
-    const section = (await call('v1', 'post', '/sections', { title: 'Top Picks', hidden: false }).expect(200)).body.data;
+    const section = (await call('v1', 'post', '/sections', { title: 'Top Picks', hidden: false }).expect(201)).body.data;
     expect(section).toMatchObject({
       title: 'Top Picks',
       slug: 'top-picks',
@@ -111,7 +111,7 @@ describe('sections', () => {
       { title: 'Gamma' },
     );
     const group = (
-      await call('v2', 'post', '/groups', { title: 'In section', unlisted: false, section_id: section.id, section_order: 1 }).expect(200)
+      await call('v2', 'post', '/groups', { title: 'In section', unlisted: false, section_id: section.id, section_order: 1 }).expect(201)
     ).body.data;
     await call('v2', 'post', `/groups/${group.id}/products/attach`, { resources: [productId] }).expect(200);
     const shown = (await call('v1', 'get', `/sections/${section.id}`).expect(200)).body.data;

@@ -45,7 +45,7 @@ describe('POST /api/v2/invoices', () => {
       country: 'BE',
       customer_ip: '1.3.3.7',
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     const invoice = res.body.data;
     // 3 × 9.99 = 29.97, 15 % off = 4.4955 → 4.50, total 25.47.
     expect(invoice.payment.original_amount).toEqual({
@@ -130,7 +130,7 @@ describe('POST /api/v2/invoices', () => {
       product_variants: { [humbleVariant.variantId]: { quantity: 1 } },
       extra: { amount: 250, currency: 'usd' },
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     expect(res.body.data.payment.full_price.base).toBe('750');
     expect(res.body.data.payment.original_amount.base).toBe('500');
   });

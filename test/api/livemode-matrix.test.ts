@@ -62,7 +62,7 @@ async function seedWorld(mode: Mode): Promise<World> {
     customer_email: `${marker}@example.com`,
     payment_method: 'STRIPE',
     product_variants: { [variantId]: { quantity: 1 } },
-  }).expect(200);
+  }).expect(201);
   const invoiceId = invoice.body.data.id as number;
   const webhook = await call(key, 'post', '/api/v2/webhooks', { url: `https://${marker}.example/hook`, events: [QUIET_EVENT] }).expect(201);
   const notification = await call(key, 'post', '/api/v2/notifications', {

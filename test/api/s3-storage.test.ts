@@ -106,7 +106,7 @@ describe('S3-compatible storage', () => {
       pricing: { humble: false, price: { price: 500, currency: 'USD' } },
       payment_methods: ['STRIPE'],
     });
-    expect(variant.status).toBe(200);
+    expect(variant.status).toBe(201);
     expect(variant.body.data.deliverable.data.files).toEqual([{ key, file_name: 'build.zip' }]);
   });
 });

@@ -53,7 +53,7 @@ async function newInvoice(priceCents: number, key = store.live): Promise<number>
   const deliverable = { types: ['MANUAL'], data: { comment: 'thanks' } };
   const { variantId } = await createVariant(h, store.live, { deliverable, price: priceCents });
   const body = { customer_email: 'buyer@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } };
-  const created = await api('post', '/invoices', body, key).expect(200);
+  const created = await api('post', '/invoices', body, key).expect(201);
   return created.body.data.id;
 }
 

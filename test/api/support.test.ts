@@ -25,7 +25,7 @@ async function deliveredOrder(): Promise<number> {
       customer_email: 'fan@e.co',
       payment_method: 'PAYPAL',
       product_variants: { [variantId]: { quantity: 1 } },
-    }).expect(200)
+    }).expect(201)
   ).body.data;
   await v2('patch', `/invoices/${invoice.id}/mark-completed`).expect(200);
   await waitFor(
@@ -46,7 +46,7 @@ describe('feedback', () => {
       store_id: store.id,
       message: 'Instant delivery',
       reply: null,
-      is_automatic: 0,
+      is_automatic: false,
     });
     const again = await v1('post', '/feedback', { invoice_id: invoiceId, rating: 1 });
     expect(again.status).toBe(409);
@@ -73,7 +73,7 @@ describe('feedback', () => {
         customer_email: 'p@e.co',
         payment_method: 'PAYPAL',
         product_variants: { [variantId]: { quantity: 1 } },
-      }).expect(200)
+      }).expect(201)
     ).body.data;
     expect((await v1('post', '/feedback', { invoice_id: pending.id, rating: 3 })).body.error.code).toBe('invalid_status');
     expect((await v1('post', '/feedback', { invoice_id: pending.id, rating: 6 })).status).toBe(422);
@@ -98,11 +98,12 @@ describe('tickets', () => {
       title: 'Key not working',
       status: 'OPEN',
       customer: { email: 'fan@e.co' },
-      reference: { id: invoiceId, type: 'App\\Models\\Invoice' },
+      reference: [String(invoiceId)],
+      invoice_id: invoiceId,
       archived: 0,
       store_id: store.id,
     });
-    const reply = (await v1('post', `/tickets/${ticket.id}/messages`, { content: 'Try this one' }).expect(200)).body.data;
+    const reply = (await v1('post', `/tickets/${ticket.id}/messages`, { content: 'Try this one' }).expect(201)).body.data;
     expect(reply).toMatchObject({ author: 'STORE', sender: null, content: 'Try this one', ticket_id: ticket.id });
     await v1('post', `/tickets/${ticket.id}/customer-messages`, { content: 'Works, thanks' }).expect(201);
     const thread = (await v1('get', `/tickets/${ticket.id}/messages`).expect(200)).body.data;

@@ -26,7 +26,7 @@ it('lists an order the engine has not heard of in ops/stuck-orders, and an ops r
       customer_email: 'unheard@e.co',
       payment_method: 'PAYPAL',
       product_variants: { [variantId]: { quantity: 1 } },
-    }).expect(200)
+    }).expect(201)
   ).body.data;
 
   // The API's crash, replayed by hand: PAID and the owed signal committed, the signal never sent.

@@ -27,8 +27,8 @@ const variantBody = (overrides: Record<string, unknown> = {}) => ({
 });
 
 async function productWithVariant(title = 'Elixir') {
-  const product = await api().post('/api/v2/products', { title, description: 'd', visibility: 'PUBLIC' }).expect(200);
-  const variant = await api().post(`/api/v2/products/${product.body.data.id}/variants`, variantBody()).expect(200);
+  const product = await api().post('/api/v2/products', { title, description: 'd', visibility: 'PUBLIC' }).expect(201);
+  const variant = await api().post(`/api/v2/products/${product.body.data.id}/variants`, variantBody()).expect(201);
   return { product: product.body.data, variant: variant.body.data };
 }
 
@@ -44,7 +44,7 @@ describe('v2 products', () => {
       ],
       other_settings: { faq: [{ question: 'Forever?', answer: 'Yes' }], video_url: 'https://www.youtube.com/watch?v=x' },
     });
-    expect(created.status).toBe(200);
+    expect(created.status).toBe(201);
     const p = created.body.data;
     expect(Object.keys(p)).toEqual([
       'id',
@@ -72,7 +72,7 @@ describe('v2 products', () => {
       title: 'Immortality Elixir',
       slug: 'immortality-elixir',
       visibility: 'PUBLIC',
-      is_discoverable: 1,
+      is_discoverable: true,
       variants: [],
       store_id: store.id,
     });
@@ -86,9 +86,9 @@ describe('v2 products', () => {
     expect(p.other_settings).toEqual({
       faq: [{ question: 'Forever?', answer: 'Yes' }],
       video_url: 'https://www.youtube.com/watch?v=x',
-      redirect_url: null,
-      product_title: null,
-      product_description: null,
+      redirect_url: '',
+      product_title: '',
+      product_description: '',
     });
     expect(p.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(p.url).toMatch(new RegExp(`/stores/${store.slug}/product/immortality-elixir$`));
@@ -97,7 +97,7 @@ describe('v2 products', () => {
     expect(await ids()).not.toContain(p.id);
     expect(await ids('?with_drafts=true')).toContain(p.id);
     expect(await ids('?only_drafts=1')).toContain(p.id);
-    await api().post(`/api/v2/products/${p.id}/variants`, variantBody()).expect(200);
+    await api().post(`/api/v2/products/${p.id}/variants`, variantBody()).expect(201);
     expect(await ids()).toContain(p.id);
     expect(await ids('?only_drafts=true')).not.toContain(p.id);
     const again = await api().get(`/api/v2/products/${p.id}`);

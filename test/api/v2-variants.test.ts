@@ -34,7 +34,7 @@ describe('v2 product variants', () => {
       bulk_discount: [{ minimum_purchase_amount: 10, discount_percentage: 10 }],
       other_settings: { quantity_increments: 2 },
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     const v = res.body.data;
     expect(Object.keys(v)).toEqual([
       'id',
@@ -80,7 +80,7 @@ describe('v2 product variants', () => {
       ...base,
       deliverable: { types: ['TEXT'], data: { serials, parsingMode, delimiter, removeDuplicate } },
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     expect(res.body.data.deliverable.data.serials).toEqual(expected);
     expect(res.body.data.deliverable.data.stock).toBe(expected.length);
   });
@@ -116,7 +116,7 @@ describe('v2 product variants', () => {
       422,
     );
     await h.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', store.id).execute();
-    expect((await call('post', '/variants', insecure)).status).toBe(200);
+    expect((await call('post', '/variants', insecure)).status).toBe(201);
     await h.db.updateTable('stores').set({ allow_http_webhooks: false }).where('id', '=', store.id).execute();
   });
 
@@ -129,7 +129,7 @@ describe('v2 product variants', () => {
         data: { comment: 'Welcome', license_key: { prefix: 'PRO', limit: 3, expires_in_days: 30 } },
       },
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     expect(res.body.data.pricing).toMatchObject({ type: 'SUBSCRIPTION', frequency: { value: 3, interval: 'MONTH' } });
     expect(res.body.data.deliverable.data.license_key).toEqual({ prefix: 'PRO', limit: 3, expires_in_days: 30 });
     const tooLong = await call('post', '/variants', {

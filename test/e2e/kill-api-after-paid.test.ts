@@ -29,7 +29,7 @@ it('delivers an order whose API died between the PAID commit and the signal, wit
       .post('/api/v2/invoices')
       .set('Authorization', `Bearer ${store.live}`)
       .send({ customer_email: 'stranded@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } })
-      .expect(200)
+      .expect(201)
   ).body.data;
 
   const port = await freePort();

@@ -102,7 +102,7 @@ it('grants and revokes every community access exactly once when the worker is ki
           customer_email: `k${i}@e.co`,
           payment_method: 'PAYPAL',
           product_variants: { [variantId]: { quantity: 1 } },
-        }).expect(200)
+        }).expect(201)
       ).body.data.id as number;
       const userId = `15000000000000000${String(i).padStart(2, '0')}`;
       const state = new URL(

@@ -64,7 +64,7 @@ it('settles every crypto invoice exactly once when the worker is killed mid-sett
           customer_email: 'k@e.co',
           payment_method: 'BTC',
           product_variants: { [variantId]: { quantity: 1 } },
-        }).expect(200)
+        }).expect(201)
       ).body.data.id as number;
       invoices.push({ id, address: (await api('post', `/invoices/${id}/checkout`).expect(200)).body.crypto.address });
     }

@@ -41,7 +41,7 @@ it('mismatched Stripe payments leave the invoice unpaid and flagged; its own pay
   const deliverable = { types: ['TEXT'], data: { serials: 'SERIAL-1,SERIAL-2' } };
   const { variantId } = await createVariant(h, store.live, { deliverable, price: 2500 });
   const order = { customer_email: 'buyer@e.co', payment_method: 'STRIPE', product_variants: { [variantId]: { quantity: 1 } } };
-  const invoiceId: number = (await api('post', '/invoices', order).expect(200)).body.data.id;
+  const invoiceId: number = (await api('post', '/invoices', order).expect(201)).body.data.id;
   const checkout = await api('post', `/invoices/${invoiceId}/checkout`).expect(200);
   const sessionId: string = checkout.body.invoice.payment.gateway.data.session_id;
   const invoice = async () => (await api('get', `/invoices/${invoiceId}`).expect(200)).body.data;

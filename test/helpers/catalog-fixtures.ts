@@ -17,7 +17,7 @@ export async function createVariant(
       visibility: 'PUBLIC',
       additional_information: product.additional_information,
     });
-  if (created.status !== 200) throw new Error(`product: ${JSON.stringify(created.body)}`);
+  if (created.status !== 201) throw new Error(`product: ${JSON.stringify(created.body)}`);
   const { price, payment_methods, humble, ...rest } = variant;
   const res = await request(h.app)
     .post(`/api/v2/products/${created.body.data.id}/variants`)
@@ -29,7 +29,7 @@ export async function createVariant(
       payment_methods: payment_methods ?? ['STRIPE', 'PAYPAL', 'BTC'],
       ...rest,
     });
-  if (res.status !== 200) throw new Error(`variant: ${JSON.stringify(res.body)}`);
+  if (res.status !== 201) throw new Error(`variant: ${JSON.stringify(res.body)}`);
   return { productId: created.body.data.id, variantId: res.body.data.id };
 }
 

@@ -47,7 +47,7 @@ export async function subscribe(
       customer_email: 'buyer@example.com',
       payment_method: 'STRIPE',
       product_variants: { [variantId]: { quantity: 1 } },
-    }).expect(200)
+    }).expect(201)
   ).body.data;
   const checkout = await api('post', `/invoices/${invoice.id}/checkout`).expect(200);
   const paid = stripe.completeCheckout(checkout.body.invoice.payment.gateway.data.session_id as string, periodSeconds);

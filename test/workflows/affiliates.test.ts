@@ -52,7 +52,7 @@ async function buy(store: Store, variantId: number, fields: object = {}) {
     product_variants: { [variantId]: { quantity: 1 } },
     ...fields,
   });
-  if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
   const id = res.body.data.id as number;
   await api(store, 'patch', `/invoices/${id}/mark-completed`).expect(200);
   return id;

@@ -28,11 +28,12 @@ describe('charges', () => {
       payment_methods: ['STRIPE', 'PAYPAL'],
       reference: 'job-42',
       metadata: { job: 42 },
-    }).expect(200);
+    }).expect(201);
     expect(created.body.data).toEqual({
       id: expect.any(Number),
       url: expect.stringMatching(/\/store\/charges\/select\/\d+\?signature=[0-9a-f]{64}$/),
       status: 'PENDING',
+      custom_payment_method_id: null,
     });
     const id = created.body.data.id;
     expect(await charge(id)).toMatchObject({
@@ -62,7 +63,7 @@ describe('charges', () => {
   });
 
   it('voids a pending charge once; a free charge needs no payment method; a store-wide coupon applies', async () => {
-    const free = (await api('post', '/charges', { email: 'f@e.co', return_url: 'https://shop.example/r' }).expect(200)).body.data;
+    const free = (await api('post', '/charges', { email: 'f@e.co', return_url: 'https://shop.example/r' }).expect(201)).body.data;
     expect((await charge(free.id)).total).toBe(0);
     expect((await api('put', `/charges/${free.id}/voided`).expect(200)).body).toEqual({ message: 'Charge Voided Successfully' });
     expect((await charge(free.id)).status).toBe('VOIDED');
@@ -72,7 +73,7 @@ describe('charges', () => {
       .post('/api/v1/coupons')
       .set('Authorization', `Bearer ${store.live}`)
       .send({ code: 'HALF', type: 'PERCENTAGE', discount: 50, store_wide: true })
-      .expect(200);
+      .expect(201);
     const discounted = (
       await api('post', '/charges', {
         email: 'c@e.co',
@@ -81,7 +82,7 @@ describe('charges', () => {
         currency: 'USD',
         use_all_payment_methods: true,
         coupon_code: 'half',
-      }).expect(200)
+      }).expect(201)
     ).body.data;
     expect(await charge(discounted.id)).toMatchObject({ total: 500, coupon_code: 'HALF' });
   });
@@ -101,11 +102,11 @@ describe('charges', () => {
           payment_method: 'STRIPE',
           webhook: seller.url,
           reference: 'ref-1',
-        }).expect(200)
+        }).expect(201)
       ).body.data;
       await api('put', `/charges/${paid.id}/completed`).expect(200);
       const voided = (
-        await api('post', '/charges', { email: 'w@e.co', return_url: 'https://shop.example/r', webhook: seller.url }).expect(200)
+        await api('post', '/charges', { email: 'w@e.co', return_url: 'https://shop.example/r', webhook: seller.url }).expect(201)
       ).body.data;
       await api('put', `/charges/${voided.id}/voided`).expect(200);
       // The first attempt got a 503 and was retried: three POSTs, two changes.
@@ -142,7 +143,7 @@ describe('charges', () => {
       expect(res.status).toBe(422);
       expect(res.body.error.param).toBe(param);
     }
-    const mine = (await api('post', '/charges', { email: 'a@e.co', return_url: 'https://x.example' }).expect(200)).body.data;
+    const mine = (await api('post', '/charges', { email: 'a@e.co', return_url: 'https://x.example' }).expect(201)).body.data;
     const other = await h.createStore();
     expect((await api('get', `/charges/${mine.id}`, undefined, other.live)).status).toBe(404);
     expect((await api('put', `/charges/${mine.id}/completed`, undefined, other.live)).status).toBe(404);

@@ -112,7 +112,7 @@ async function order(store: Store, variantId: number, email = 'buyer@shop.exampl
     payment_method: 'PAYPAL',
     product_variants: { [variantId]: { quantity: 1 } },
   });
-  if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
   return res.body.data.id as number;
 }
 const complete = (store: Store, invoiceId: number) => ok(api(store, 'patch', `/invoices/${invoiceId}/mark-completed`));

@@ -87,7 +87,7 @@ async function checkout(method: string) {
       customer_email: 'c@e.co',
       payment_method: method,
       product_variants: { [variantId]: { quantity: 1 } },
-    }).expect(200)
+    }).expect(201)
   ).body.data.id as number;
   const res = await api('post', `/invoices/${id}/checkout`);
   if (res.status !== 200) throw new Error(`checkout: ${res.status} ${JSON.stringify(res.body)}`);
@@ -143,7 +143,7 @@ describe('crypto payments (BTC through Esplora)', () => {
         customer_email: 'c@e.co',
         payment_method: 'BTC',
         product_variants: { [variantId]: { quantity: 1 } },
-      }).expect(200)
+      }).expect(201)
     ).body.data.id;
     expect((await api('post', `/invoices/${other}/crypto/observe`)).status).toBe(409);
   });
@@ -250,7 +250,7 @@ describe('crypto and affiliates', () => {
         payment_method: 'BTC',
         affiliate: 'satoshi',
         product_variants: { [variantId]: { quantity: 1 } },
-      }).expect(200)
+      }).expect(201)
     ).body.data.id as number;
     const { address } = (await api('post', `/invoices/${id}/checkout`).expect(200)).body.crypto;
     esplora.pay(address, 20_000, { confirmed: true });

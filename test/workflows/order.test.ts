@@ -21,7 +21,7 @@ async function invoiceFor(variantId: number, quantity = 1, extra: object = {}) {
     product_variants: { [variantId]: { quantity } },
     ...extra,
   });
-  if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
   return res.body.data;
 }
 

@@ -83,7 +83,7 @@ describe('the log of a full run', () => {
     const { variantId } = await createVariant(h, store.live, { deliverable });
     const order = { customer_email: 'buyer@example.com', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } };
     const invoice = await v2('post', '/invoices', order);
-    expect(invoice.status).toBe(200);
+    expect(invoice.status).toBe(201);
     await v2('patch', `/invoices/${invoice.body.data.id}/mark-completed`).expect(200);
     const delivered = await waitFor(
       () => v2('get', `/invoices/${invoice.body.data.id}/deliverables`).then((r) => r.body.data),

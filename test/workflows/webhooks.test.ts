@@ -24,7 +24,7 @@ afterAll(() => h.close());
 const api = (method: 'get' | 'post' | 'patch' | 'delete', path: string, body?: object, key = store.live) =>
   request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
 const newProduct = (key = store.live) =>
-  api('post', '/products', { title: `P ${Math.random()}`, description: 'd', visibility: 'PUBLIC' }, key).expect(200);
+  api('post', '/products', { title: `P ${Math.random()}`, description: 'd', visibility: 'PUBLIC' }, key).expect(201);
 const deliveries = (id: number) => api('get', `/webhooks/${id}/deliveries`).then((r) => r.body.data);
 
 describe('outbound webhooks', () => {
@@ -191,7 +191,7 @@ describe('outbox durability', () => {
       const call = (method: 'post', path: string, body: object) =>
         request(quiet.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${own.live}`).send(body);
       await call('post', '/webhooks', { url: receiver.url, events: ['product.created'] }).expect(201);
-      await call('post', '/products', { title: 'While down', description: 'd', visibility: 'PUBLIC' }).expect(200);
+      await call('post', '/products', { title: 'While down', description: 'd', visibility: 'PUBLIC' }).expect(201);
       await new Promise((r) => setTimeout(r, 1000));
       expect(receiver.received).toHaveLength(0);
       const connection = await connectWorker(quiet.config, testTemporalAddress());

@@ -68,4 +68,14 @@ export const stepSelection = z
   .object({ step: z.enum(['serials', 'license_keys', 'dynamic', 'downloads', 'manual']).optional() })
   .openapi('DeliveryStepSelection');
 
-export const replacementBody = z.object({ product_variants: z.union([rowIdNumber, z.array(rowIdNumber).min(1)]) });
+/** The variants to re-deliver: an id, a list of ids, or (as the official SDKs send it) a map keyed by variant id. */
+export const replacementBody = z.object({
+  product_variants: z.union([
+    rowIdNumber.transform((id) => [id]),
+    z.array(rowIdNumber).min(1),
+    z
+      .record(rowIdKey('a product variant id'), z.unknown())
+      .refine((map) => Object.keys(map).length > 0, 'name at least one product variant')
+      .transform((map) => Object.keys(map).map(Number)),
+  ]),
+});

@@ -62,13 +62,15 @@ export function productUrl(ctx: ViewContext, slug: string): string {
   return `${ctx.storefrontBase}/stores/${ctx.storeSlug}/product/${slug}`;
 }
 
-function otherSettingsV2(settings: Record<string, unknown>) {
+/** The official SDKs decode these as strings: an unset one is '' (the seed showed null). */
+export function otherSettingsV2(settings: Record<string, unknown>) {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
   return {
     faq: settings.faq ?? [],
-    video_url: settings.video_url ?? null,
-    redirect_url: settings.redirect_url ?? null,
-    product_title: settings.product_title ?? null,
-    product_description: settings.product_description ?? null,
+    video_url: text(settings.video_url),
+    redirect_url: text(settings.redirect_url),
+    product_title: text(settings.product_title),
+    product_description: text(settings.product_description),
   };
 }
 
@@ -91,7 +93,7 @@ export function productV2(product: Product, variants: { id: number; title: strin
     category_id: product.category_id,
     section_id: product.section_id,
     section_order: product.section_order,
-    is_discoverable: product.is_discoverable ? 1 : 0,
+    is_discoverable: product.is_discoverable,
     variants,
     url: productUrl(ctx, product.slug),
   };

@@ -126,6 +126,7 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       tags: ['Coupons'],
       scope: 'products:write',
       body: couponCreate,
+      status: 201,
       response: z.object({ data: couponView_ }),
       handler: async ({ auth, body }) => ({
         data: couponView(await deps.db.transaction().execute((trx) => createCoupon(trx, auth.store.id, body))),

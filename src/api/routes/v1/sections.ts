@@ -112,6 +112,7 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
       tags: ['Sections'],
       scope: 'products:write',
       body: sectionCreate,
+      status: 201,
       response: z.object({ data: sectionView }),
       handler: async ({ auth, body }) => ({ data: (await views(deps.db, [await writeSection(deps.db, auth.store.id, body)]))[0]! }),
     })

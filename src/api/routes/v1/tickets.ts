@@ -159,6 +159,7 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       modes: 'both',
       params: ticketParams,
       body: content,
+      status: 201,
       response: z.object({ data: message }),
       handler: async ({ auth, params, body }) => ({
         data: messageView(

@@ -17,10 +17,10 @@ const chargeCreate = z
   .object({
     email: z.string().email(),
     return_url: z.string().url(),
-    cancel_url: z.string().url().optional(),
-    webhook: z.string().url().optional(),
-    reference: z.string().max(255).optional(),
-    description: z.string().max(5000).optional(),
+    cancel_url: z.string().url().nullable().optional(),
+    webhook: z.string().url().nullable().optional(),
+    reference: z.string().max(255).nullable().optional(),
+    description: z.string().max(5000).nullable().optional(),
     currency: z
       .string()
       .regex(/^[A-Za-z]{3}$/, 'a 3-letter ISO currency code')
@@ -31,13 +31,13 @@ const chargeCreate = z
     use_all_payment_methods: z.boolean().optional(),
     deliverable: z.record(z.string(), z.unknown()).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
-    coupon_code: z.string().max(100).optional(),
+    coupon_code: z.string().max(100).nullable().optional(),
   })
   .strict();
 const chargeParams = z.object({ charge: rowId });
 const chargeIdParams = z.object({ charge_id: rowId });
 const view = z
-  .object({ id: z.number(), url: z.string(), status: z.enum(['PENDING', 'COMPLETED', 'VOIDED']) })
+  .object({ id: z.number(), url: z.string(), status: z.enum(['PENDING', 'COMPLETED', 'VOIDED']), custom_payment_method_id: z.null() })
   .passthrough()
   .openapi('Charge');
 
@@ -64,7 +64,8 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       scope: 'invoices:write',
       modes: 'both',
       body: chargeCreate,
-      response: z.object({ data: view.pick({ id: true, url: true, status: true }) }),
+      status: 201,
+      response: z.object({ data: view.pick({ id: true, url: true, status: true, custom_payment_method_id: true }) }),
       handler: async ({ auth, body }) => {
         const methods = body.use_all_payment_methods
           ? [...PAYMENT_METHODS]
@@ -83,21 +84,21 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
             {
               email: body.email,
               returnUrl: body.return_url,
-              cancelUrl: body.cancel_url,
-              webhook: body.webhook,
-              reference: body.reference,
-              description: body.description,
+              cancelUrl: body.cancel_url ?? undefined,
+              webhook: body.webhook ?? undefined,
+              reference: body.reference ?? undefined,
+              description: body.description ?? undefined,
               currency: body.currency,
               totalCents: body.total,
               paymentMethods: methods.length > 0 ? methods : ['FREE'],
               deliverable: body.deliverable,
               metadata: body.metadata,
-              couponCode: body.coupon_code,
+              couponCode: body.coupon_code ?? undefined,
             },
           );
           return { value: created, intents: [{ kind: 'order.start', subjectId: created }] };
         });
-        return { data: { id, url: await urlOf(auth, id), status: 'PENDING' as const } };
+        return { data: { id, url: await urlOf(auth, id), status: 'PENDING' as const, custom_payment_method_id: null } };
       },
     })
     .route({

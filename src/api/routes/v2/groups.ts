@@ -122,6 +122,7 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       tags: ['Groups'],
       scope: 'products:write',
       body: groupCreate,
+      status: 201,
       response: z.object({ data: groupView }),
       handler: async ({ auth, body }) => ({ data: await one(auth, (await writeGroup(deps.db, auth.store.id, body)).id) }),
     })

@@ -174,6 +174,7 @@ export function registerInvoiceRoutes(
       scope: 'invoices:write',
       modes: 'both',
       body: invoiceCreateBody,
+      status: 201,
       response: z.object({ data: invoiceView }),
       handler: async ({ auth, body }) => {
         await screenCustomer(
@@ -420,7 +421,7 @@ export function registerInvoiceRoutes(
         const original = await requireInvoice(deps.db, auth, params.invoice);
         if (original.status !== 'COMPLETED' && original.status !== 'PAID')
           throw new InvoiceStatusConflictError(original.status as never, 'COMPLETED');
-        const wanted = Array.isArray(body.product_variants) ? body.product_variants : [body.product_variants];
+        const wanted = body.product_variants;
         const source = await deps.db
           .selectFrom('invoices')
           .select(['customer_email', 'customer_ip', 'country'])

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   activateLicense,
   instanceView,
-  licenseKeyView,
+  licenseKeyViews,
   loadLicenseKey,
   updateLicenseKey,
   validateLicense,
@@ -82,13 +82,7 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
         const base = deps.db.selectFrom('license_keys').where('store_id', '=', auth.store.id);
         const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
         const rows = await base.selectAll().orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-        const now = new Date();
-        return toPage(
-          rows.map((r) => licenseKeyView(r, now)),
-          Number(total),
-          query,
-          pageUrl(deps.config.api.publicBaseUrl, req),
-        );
+        return toPage(await licenseKeyViews(deps.db, rows), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
       },
     })
     .route({
@@ -109,7 +103,9 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       scope: 'invoices:read',
       params: keyParams,
       response: z.object({ data: keyView }),
-      handler: async ({ auth, params }) => ({ data: licenseKeyView(await loadLicenseKey(deps.db, auth.store.id, params.license_key)) }),
+      handler: async ({ auth, params }) => ({
+        data: (await licenseKeyViews(deps.db, [await loadLicenseKey(deps.db, auth.store.id, params.license_key)]))[0],
+      }),
     })
     .route({
       method: 'patch',
@@ -128,7 +124,7 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
           .select((eb) => eb.fn.countAll<number>().as('count'))
           .where('license_key_id', '=', row.id)
           .executeTakeFirstOrThrow();
-        return { data: { ...licenseKeyView(row), instances_count: Number(count) } };
+        return { data: { ...(await licenseKeyViews(deps.db, [row]))[0]!, instances_count: Number(count) } };
       },
     })
     .route({

@@ -120,6 +120,7 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
       tags: ['Products'],
       scope: 'products:write',
       body: productCreateBody,
+      status: 201,
       response: z.object({ data: productView }),
       handler: async ({ auth, body }) => {
         const id = await deps.db

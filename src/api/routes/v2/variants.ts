@@ -140,6 +140,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       scope: 'products:write',
       params: productParams,
       body: variantCreateBody,
+      status: 201,
       response: z.object({ data: variantView }),
       handler: async ({ auth, params, body }) => {
         await requireProduct(deps.db, auth.store.id, params.product);
@@ -321,13 +322,20 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
         parsingMode: z.enum(PARSING_MODES).optional(),
         delimiter: z.string().min(1).max(20).optional(),
         removeDuplicate: z.boolean().optional(),
+        /** The official SDKs' name for removeDuplicate. */
+        remove_duplicates: z.boolean().optional(),
       }),
       status: 201,
       response: z.object({ data: z.object({ added: z.number(), duplicates_removed: z.number(), stock: z.number() }) }),
       handler: async ({ auth, params, body }) => {
         await requireProduct(deps.db, auth.store.id, params.product);
         await requireVariant(auth, params.product, params.variant);
-        const result = await deps.db.transaction().execute((trx) => restockSerials(trx, actorOf(auth), params.variant, body));
+        const result = await deps.db.transaction().execute((trx) =>
+          restockSerials(trx, actorOf(auth), params.variant, {
+            ...body,
+            removeDuplicate: body.removeDuplicate ?? body.remove_duplicates,
+          }),
+        );
         return { data: { added: result.added, duplicates_removed: result.duplicatesRemoved, stock: result.stock } };
       },
     });

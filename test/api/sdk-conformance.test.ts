@@ -1,0 +1,685 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { z } from 'zod';
+import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
+import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+import { stripeWebhook, subscribe } from '../helpers/subscription-fixtures';
+import * as m from '../fixtures/sellapp-official/models';
+
+/**
+ * The official SellApp SDKs decode what we answer: every routed operation of
+ * test/fixtures/sellapp-official/operations.txt (the spec's operations in Sellflow's scope) is
+ * called with the body the SDK sends, and its response must have the spec's status and validate
+ * against the operation's official response model (test/fixtures/sellapp-official/models.ts).
+ */
+const STRIPE_WEBHOOK_SECRET = 'whsec_sdkconformance';
+let stripe: StripeBilling;
+let h: Harness;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+
+/** What the cases below share: rows made once, through the API, as a seller would. */
+const s = {} as {
+  productId: number;
+  variantId: number;
+  licenseVariantId: number;
+  /** A TEXT variant, whose stock is serials. */
+  serials: { productId: number; variantId: number };
+  invoiceId: number;
+  licenseKeyId: number;
+  licenseKey: string;
+  instanceId: string;
+  groupId: number;
+  couponId: number;
+  blacklistId: number;
+  sectionId: number;
+  ticketId: number;
+  messageId: number;
+  feedbackId: number;
+  chargeId: number;
+  affiliateId: number;
+  subscriptionId: number;
+  /** A row the current case made to consume. */
+  doomed: number;
+};
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+function send(method: Method, url: string, body?: unknown) {
+  const call = request(h.app)[method](`/api${url}`).set('Authorization', `Bearer ${store.live}`);
+  return body === undefined ? call : call.send(body as object);
+}
+
+/** The request models the SDKs validate before sending (what they can send, not all they may). */
+const sdkRequest = {
+  createProduct: z.object({ title: z.string(), description: z.string(), visibility: z.string() }).loose(),
+  createInvoice: z
+    .object({
+      customer_email: z.email(),
+      payment_method: z.string(),
+      product_variants: z.record(z.string(), z.object({ quantity: z.number().int() }).loose()),
+    })
+    .loose(),
+  createGroup: z
+    .object({
+      title: z.string(),
+      unlisted: z.boolean(),
+      order: z.number().int().nullable().optional(),
+      product_ids: z.array(z.number().int()).optional(),
+    })
+    .loose(),
+  createCoupon: z
+    .object({
+      code: z.string(),
+      type: z.enum(['PERCENTAGE', 'AMOUNT']),
+      discount: z.union([z.number(), z.string()]),
+      store_wide: z.boolean(),
+      products: z.array(z.number().int()).optional(),
+      product_variants: z.array(z.number().int()).optional(),
+    })
+    .loose(),
+  createBlacklist: z.object({ type: z.string(), data: z.string(), description: z.string() }).loose(),
+  activate: z.object({ license_key: z.string(), instance_name: z.string() }).loose(),
+  validate: z.object({ license_key: z.string(), instance_id: z.string().optional() }).loose(),
+  createCharge: z
+    .object({ email: z.email(), return_url: z.url(), currency: z.string().length(3).optional(), total: z.number().int().optional() })
+    .loose(),
+  replyToFeedback: z.object({ reply: z.string() }).loose(),
+  cancelSubscription: z.object({ cancel_at_period_end: z.boolean(), refund_last_payment: z.boolean().optional() }).loose(),
+  appendSerials: z.object({ serials: z.array(z.string()), remove_duplicates: z.boolean().optional() }).loose(),
+  issueReplacement: z.object({ product_variants: z.record(z.string(), z.unknown()) }).loose(),
+};
+
+type Params = Record<string, string | number>;
+
+interface Case {
+  /** As in operations.txt: `METHOD /v2/path/{param}`; the call fills the path from `params`. */
+  op: string;
+  status: number;
+  response: z.ZodType;
+  /** The path's parameters, making any row the call consumes first. */
+  params?: () => Params | Promise<Params>;
+  body?: () => unknown;
+  /** The SDK's request model the body must satisfy. */
+  request?: z.ZodType;
+}
+
+async function freshProduct(title: string) {
+  return (await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } } }, { title })).productId;
+}
+const manualVariant = () => createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
+const variantBody = (title: string) => ({
+  title,
+  description: 'd',
+  deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } },
+  pricing: { humble: false, price: { price: 500, currency: 'USD' } },
+  payment_methods: ['PAYPAL'],
+});
+const created = async (url: string, body: object) => (await send('post', url, body)).body.data.id as number;
+
+const product = () => ({ product: s.productId });
+const variant = () => ({ product: s.productId, variant: s.variantId });
+const items = <T extends z.ZodType>(item: T) => m.obj({ data: z.array(item) });
+
+const cases: Case[] = [
+  // Products and variants
+  { op: 'GET /v2/products', status: 200, response: m.openPage(m.product) },
+  {
+    op: 'POST /v2/products',
+    status: 201,
+    response: m.one(m.product),
+    body: () => ({ title: 'Created', description: 'd', visibility: 'PUBLIC' }),
+    request: sdkRequest.createProduct,
+  },
+  { op: 'GET /v2/products/{product}', status: 200, response: m.one(m.product), params: product },
+  { op: 'PATCH /v2/products/{product}', status: 200, response: m.one(m.product), params: product, body: () => ({ title: 'Renamed' }) },
+  {
+    op: 'DELETE /v2/products/{product}',
+    status: 200,
+    response: m.one(m.product),
+    params: async () => ({ product: await freshProduct('Doomed') }),
+  },
+  { op: 'POST /v2/products/search', status: 200, response: m.openPage(m.product), body: () => ({}) },
+  {
+    op: 'POST /v2/products/batch',
+    status: 200,
+    response: items(m.product),
+    body: () => ({ resources: [{ title: 'Batch', description: 'd', visibility: 'PUBLIC' }] }),
+  },
+  {
+    op: 'PATCH /v2/products/batch',
+    status: 200,
+    response: items(m.product),
+    body: () => ({ resources: { [s.productId]: { title: 'Batched' } } }),
+  },
+  {
+    op: 'DELETE /v2/products/batch',
+    status: 200,
+    response: items(m.product),
+    params: async () => {
+      s.doomed = await freshProduct('Batch doomed');
+      return {};
+    },
+    body: () => ({ resources: [s.doomed] }),
+  },
+  { op: 'GET /v2/products/{product}/variants', status: 200, response: m.openPage(m.variant), params: product },
+  {
+    op: 'POST /v2/products/{product}/variants',
+    status: 201,
+    response: m.one(m.variant),
+    params: product,
+    body: () => variantBody('Second'),
+  },
+  { op: 'GET /v2/products/{product}/variants/{variant}', status: 200, response: m.one(m.variant), params: variant },
+  {
+    op: 'PATCH /v2/products/{product}/variants/{variant}',
+    status: 200,
+    response: m.one(m.variant),
+    params: variant,
+    body: () => ({ title: 'Renamed' }),
+  },
+  {
+    op: 'DELETE /v2/products/{product}/variants/{variant}',
+    status: 200,
+    response: m.one(m.variant),
+    params: async () => {
+      const made = await manualVariant();
+      return { product: made.productId, variant: made.variantId };
+    },
+  },
+  { op: 'POST /v2/products/{product}/variants/search', status: 200, response: m.openPage(m.variant), params: product, body: () => ({}) },
+  {
+    op: 'POST /v2/products/{product}/variants/batch',
+    status: 200,
+    response: items(m.variant),
+    params: product,
+    body: () => ({ resources: [variantBody('Batch')] }),
+  },
+  {
+    op: 'PATCH /v2/products/{product}/variants/batch',
+    status: 200,
+    response: items(m.variant),
+    params: product,
+    body: () => ({ resources: { [s.variantId]: { title: 'Batched' } } }),
+  },
+  {
+    op: 'DELETE /v2/products/{product}/variants/batch',
+    status: 200,
+    response: items(m.variant),
+    params: async () => {
+      const made = await manualVariant();
+      s.doomed = made.variantId;
+      return { product: made.productId };
+    },
+    body: () => ({ resources: [s.doomed] }),
+  },
+  { op: 'GET /v2/products/{product}/variants/{variant}/serials', status: 200, response: m.page(m.anyObject), params: variant },
+  {
+    op: 'POST /v2/products/{product}/variants/{variant}/serials',
+    status: 201,
+    response: m.one(m.anyObject),
+    params: () => ({ product: s.serials.productId, variant: s.serials.variantId }),
+    body: () => ({ serials: ['S-1', 'S-2', 'S-2'], remove_duplicates: true }),
+    request: sdkRequest.appendSerials,
+  },
+
+  // Groups
+  { op: 'GET /v2/groups', status: 200, response: m.openPage(m.group) },
+  {
+    op: 'POST /v2/groups',
+    status: 201,
+    response: m.one(m.group),
+    body: () => ({ title: 'Created', unlisted: false, order: 1 }),
+    request: sdkRequest.createGroup,
+  },
+  { op: 'GET /v2/groups/{group}', status: 200, response: m.one(m.group), params: () => ({ group: s.groupId }) },
+  {
+    op: 'PATCH /v2/groups/{group}',
+    status: 200,
+    response: m.one(m.group),
+    params: () => ({ group: s.groupId }),
+    body: () => ({ title: 'Renamed' }),
+  },
+  {
+    op: 'DELETE /v2/groups/{group}',
+    status: 200,
+    response: m.one(m.group),
+    params: async () => ({ group: await created('/v2/groups', { title: 'Doomed', unlisted: true }) }),
+  },
+  { op: 'POST /v2/groups/search', status: 200, response: m.openPage(m.group), body: () => ({}) },
+  {
+    op: 'POST /v2/groups/{group}/products/attach',
+    status: 200,
+    response: m.anyObject,
+    params: () => ({ group: s.groupId }),
+    body: () => ({ resources: [s.productId] }),
+  },
+  {
+    op: 'DELETE /v2/groups/{group}/products/detach',
+    status: 200,
+    response: m.anyObject,
+    params: async () => {
+      s.doomed = await freshProduct('Detached');
+      await send('post', `/v2/groups/${s.groupId}/products/attach`, { resources: [s.doomed] });
+      return { group: s.groupId };
+    },
+    body: () => ({ resources: [s.doomed] }),
+  },
+  { op: 'GET /v2/groups/{group}/products', status: 200, response: m.openPage(m.groupProduct), params: () => ({ group: s.groupId }) },
+  {
+    op: 'POST /v2/groups/{group}/products/search',
+    status: 200,
+    response: m.openPage(m.groupProduct),
+    params: () => ({ group: s.groupId }),
+    body: () => ({}),
+  },
+  {
+    op: 'GET /v2/groups/{group}/products/{product}',
+    status: 200,
+    response: m.one(m.groupProduct),
+    params: () => ({ group: s.groupId, product: s.productId }),
+  },
+
+  // Invoices
+  { op: 'GET /v2/invoices', status: 200, response: m.openPage(m.invoice) },
+  {
+    op: 'POST /v2/invoices',
+    status: 201,
+    response: m.one(m.createdInvoice),
+    body: () => ({ customer_email: 'sdk@e.co', payment_method: 'PAYPAL', product_variants: { [s.variantId]: { quantity: 1 } } }),
+    request: sdkRequest.createInvoice,
+  },
+  { op: 'POST /v2/invoices/search', status: 200, response: m.openPage(m.invoice), body: () => ({}) },
+  { op: 'GET /v2/invoices/{invoice}', status: 200, response: m.one(m.invoice), params: () => ({ invoice: s.invoiceId }) },
+  { op: 'GET /v2/invoices/{invoice}/deliverables', status: 200, response: items(m.anyObject), params: () => ({ invoice: s.invoiceId }) },
+  {
+    op: 'POST /v2/invoices/{invoice}/checkout',
+    status: 200,
+    response: m.obj({ message: m.str, payment_url: m.str.optional(), invoice: m.invoice }),
+    params: async () => ({ invoice: await pendingInvoice({ price: 0 }) }),
+  },
+  {
+    op: 'PATCH /v2/invoices/{invoice}/mark-completed',
+    status: 200,
+    response: m.invoice,
+    params: async () => ({ invoice: await pendingInvoice() }),
+  },
+  {
+    op: 'PATCH /v2/invoices/{invoice}/mark-voided',
+    status: 200,
+    response: m.invoice,
+    params: async () => ({ invoice: await pendingInvoice() }),
+  },
+  {
+    op: 'PATCH /v2/invoices/{invoice}/issue-replacement',
+    status: 200,
+    response: m.invoice,
+    params: () => ({ invoice: s.invoiceId }),
+    body: () => ({ product_variants: { [s.licenseVariantId]: { quantity: 1 } } }),
+    request: sdkRequest.issueReplacement,
+  },
+
+  // Licenses
+  {
+    op: 'POST /v2/licenses/activate',
+    status: 200,
+    response: m.one(m.licenseInstance),
+    body: () => ({ license_key: s.licenseKey, instance_name: 'laptop' }),
+    request: sdkRequest.activate,
+  },
+  {
+    op: 'POST /v2/licenses/validate',
+    status: 200,
+    response: m.one(m.licenseValidation),
+    body: () => ({ license_key: s.licenseKey, instance_id: s.instanceId }),
+    request: sdkRequest.validate,
+  },
+  { op: 'GET /v2/license-keys', status: 200, response: m.openPage(m.licenseKey) },
+  { op: 'GET /v2/license-keys/{license_key}', status: 200, response: m.one(m.licenseKey), params: () => ({ license_key: s.licenseKeyId }) },
+  {
+    op: 'PATCH /v2/license-keys/{license_key}',
+    status: 200,
+    response: m.one(m.licenseKey),
+    params: () => ({ license_key: s.licenseKeyId }),
+    body: () => ({ limit: 5 }),
+  },
+  {
+    op: 'GET /v2/license-keys/{license_key}/instances',
+    status: 200,
+    response: m.openPage(m.licenseInstance),
+    params: () => ({ license_key: s.licenseKeyId }),
+  },
+  {
+    op: 'GET /v2/license-keys/{license_key}/instances/{instance}',
+    status: 200,
+    response: m.one(m.licenseInstance),
+    params: () => ({ license_key: s.licenseKeyId, instance: s.instanceId }),
+  },
+  { op: 'GET /v2/license-key-instances', status: 200, response: m.openPage(m.licenseInstance) },
+
+  // Charges
+  { op: 'GET /v2/charges', status: 200, response: m.page(m.chargeSummary) },
+  {
+    op: 'POST /v2/charges',
+    status: 201,
+    response: m.one(m.chargeSummary),
+    body: () => ({
+      email: 'payer@e.co',
+      return_url: 'https://shop.example/thanks',
+      currency: 'USD',
+      total: 1500,
+      payment_method: 'PAYPAL',
+    }),
+    request: sdkRequest.createCharge,
+  },
+  { op: 'GET /v2/charges/{charge}', status: 200, response: m.one(m.chargeSummary), params: () => ({ charge: s.chargeId }) },
+  {
+    op: 'PUT /v2/charges/{charge_id}/completed',
+    status: 200,
+    response: m.message,
+    params: async () => ({ charge_id: await pendingCharge() }),
+  },
+  {
+    op: 'PUT /v2/charges/{charge_id}/voided',
+    status: 200,
+    response: m.message,
+    params: async () => ({ charge_id: await pendingCharge() }),
+  },
+
+  // Subscriptions and affiliates
+  { op: 'GET /v2/subscriptions', status: 200, response: m.openPage(m.subscription) },
+  {
+    op: 'GET /v2/subscriptions/{productSubscription}',
+    status: 200,
+    response: m.one(m.subscription),
+    params: () => ({ productSubscription: s.subscriptionId }),
+  },
+  {
+    op: 'PATCH /v2/subscriptions/{subscription}/cancel',
+    status: 200,
+    response: m.obj({ data: m.anyObject, message: m.str }),
+    params: () => ({ subscription: s.subscriptionId }),
+    body: () => ({ cancel_at_period_end: true }),
+    request: sdkRequest.cancelSubscription,
+  },
+  { op: 'GET /v2/affiliates', status: 200, response: m.openPage(m.affiliate) },
+  { op: 'GET /v2/affiliates/{affiliate}', status: 200, response: m.one(m.affiliate), params: () => ({ affiliate: s.affiliateId }) },
+
+  // SellApp v1: blacklists, coupons, feedback, sections, tickets
+  { op: 'GET /v1/blacklists', status: 200, response: m.page(m.blacklist) },
+  {
+    op: 'POST /v1/blacklists',
+    status: 200,
+    response: m.one(m.blacklist),
+    body: () => ({ type: 'EMAIL', data: 'fraud@e.co', description: 'chargebacks' }),
+    request: sdkRequest.createBlacklist,
+  },
+  { op: 'GET /v1/blacklists/{blacklist}', status: 200, response: m.one(m.blacklist), params: () => ({ blacklist: s.blacklistId }) },
+  {
+    op: 'PATCH /v1/blacklists/{blacklist}',
+    status: 200,
+    response: m.one(m.blacklist),
+    params: () => ({ blacklist: s.blacklistId }),
+    body: () => ({ description: 'still' }),
+  },
+  {
+    op: 'DELETE /v1/blacklists/{blacklist}',
+    status: 200,
+    response: m.one(m.blacklist),
+    params: async () => ({ blacklist: await created('/v1/blacklists', { type: 'IP', data: '203.0.113.9', description: 'x' }) }),
+  },
+  { op: 'GET /v1/coupons', status: 200, response: m.openPage(m.coupon) },
+  {
+    op: 'POST /v1/coupons',
+    status: 201,
+    response: m.one(m.coupon),
+    body: () => ({
+      code: 'SDK10',
+      type: 'PERCENTAGE',
+      discount: '10',
+      store_wide: false,
+      products: [s.productId],
+      product_variants: [],
+    }),
+    request: sdkRequest.createCoupon,
+  },
+  { op: 'GET /v1/coupons/{coupon}', status: 200, response: m.one(m.coupon), params: () => ({ coupon: s.couponId }) },
+  {
+    op: 'PATCH /v1/coupons/{coupon}',
+    status: 200,
+    response: m.one(m.coupon),
+    params: () => ({ coupon: s.couponId }),
+    body: () => ({ discount: 15 }),
+  },
+  {
+    op: 'DELETE /v1/coupons/{coupon}',
+    status: 200,
+    response: m.one(m.coupon),
+    params: async () => ({ coupon: await created('/v1/coupons', { code: 'GONE', type: 'AMOUNT', discount: 1, store_wide: true }) }),
+  },
+  { op: 'POST /v1/coupons/search', status: 200, response: m.openPage(m.coupon), body: () => ({}) },
+  {
+    op: 'POST /v1/coupons/batch',
+    status: 200,
+    response: items(m.coupon),
+    body: () => ({ resources: [{ code: 'BATCH1', type: 'PERCENTAGE', discount: 5, store_wide: true }] }),
+  },
+  {
+    op: 'PATCH /v1/coupons/batch',
+    status: 200,
+    response: items(m.coupon),
+    body: () => ({ resources: { [s.couponId]: { discount: 20 } } }),
+  },
+  {
+    op: 'DELETE /v1/coupons/batch',
+    status: 200,
+    response: items(m.coupon),
+    params: async () => {
+      s.doomed = await created('/v1/coupons', { code: 'BATCHGONE', type: 'AMOUNT', discount: 1, store_wide: true });
+      return {};
+    },
+    body: () => ({ resources: [s.doomed] }),
+  },
+  { op: 'GET /v1/feedback', status: 200, response: m.openPage(m.feedback) },
+  { op: 'GET /v1/feedback/{feedback}', status: 200, response: m.one(m.feedback), params: () => ({ feedback: s.feedbackId }) },
+  {
+    op: 'PATCH /v1/feedback/{feedback}',
+    status: 200,
+    response: m.one(m.feedback),
+    params: () => ({ feedback: s.feedbackId }),
+    body: () => ({ reply: 'Thank you!' }),
+    request: sdkRequest.replyToFeedback,
+  },
+  { op: 'POST /v1/feedback/search', status: 200, response: m.openPage(m.feedback), body: () => ({}) },
+  { op: 'GET /v1/sections', status: 200, response: m.openPage(m.section) },
+  { op: 'POST /v1/sections', status: 201, response: m.one(m.section), body: () => ({ title: 'Created', hidden: false }) },
+  { op: 'GET /v1/sections/{section}', status: 200, response: m.one(m.section), params: () => ({ section: s.sectionId }) },
+  {
+    op: 'PATCH /v1/sections/{section}',
+    status: 200,
+    response: m.one(m.section),
+    params: () => ({ section: s.sectionId }),
+    body: () => ({ title: 'Renamed' }),
+  },
+  {
+    op: 'DELETE /v1/sections/{section}',
+    status: 200,
+    response: m.one(m.section),
+    params: async () => ({ section: await created('/v1/sections', { title: 'Doomed', hidden: true }) }),
+  },
+  { op: 'POST /v1/sections/search', status: 200, response: m.openPage(m.section), body: () => ({}) },
+  {
+    op: 'POST /v1/sections/batch',
+    status: 200,
+    response: items(m.section),
+    body: () => ({ resources: [{ title: 'Batch', hidden: false }] }),
+  },
+  {
+    op: 'PATCH /v1/sections/batch',
+    status: 200,
+    response: items(m.section),
+    body: () => ({ resources: { [s.sectionId]: { title: 'Batched' } } }),
+  },
+  {
+    op: 'DELETE /v1/sections/batch',
+    status: 200,
+    response: items(m.section),
+    params: async () => {
+      s.doomed = await created('/v1/sections', { title: 'Gone', hidden: true });
+      return {};
+    },
+    body: () => ({ resources: [s.doomed] }),
+  },
+  { op: 'GET /v1/tickets', status: 200, response: m.openPage(m.ticket) },
+  { op: 'GET /v1/tickets/{ticket}', status: 200, response: m.one(m.ticket), params: () => ({ ticket: s.ticketId }) },
+  { op: 'GET /v1/tickets/{ticket}/messages', status: 200, response: m.openPage(m.ticketMessage), params: () => ({ ticket: s.ticketId }) },
+  {
+    op: 'POST /v1/tickets/{ticket}/messages',
+    status: 201,
+    response: m.one(m.ticketMessage),
+    params: () => ({ ticket: s.ticketId }),
+    body: () => ({ content: 'We are on it.' }),
+  },
+  {
+    op: 'GET /v1/tickets/{ticket}/messages/{message}',
+    status: 200,
+    response: m.one(m.ticketMessage),
+    params: () => ({ ticket: s.ticketId, message: s.messageId }),
+  },
+  { op: 'POST /v1/tickets/search', status: 200, response: m.openPage(m.ticket), body: () => ({}) },
+  {
+    op: 'POST /v1/tickets/{ticket}/messages/search',
+    status: 200,
+    response: m.openPage(m.ticketMessage),
+    params: () => ({ ticket: s.ticketId }),
+    body: () => ({}),
+  },
+];
+
+/** A PENDING invoice of one unit of the shared variant (or of a new one at `price`). */
+async function pendingInvoice(variant: { price?: number } = {}) {
+  const variantId =
+    variant.price === undefined
+      ? s.variantId
+      : (await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: variant.price }))
+          .variantId;
+  const res = await send('post', '/v2/invoices', {
+    customer_email: 'p@e.co',
+    payment_method: 'PAYPAL',
+    product_variants: { [variantId]: { quantity: 1 } },
+  });
+  if (res.status >= 300) throw new Error(JSON.stringify(res.body));
+  return res.body.data.id as number;
+}
+
+async function pendingCharge() {
+  const res = await send('post', '/v2/charges', {
+    email: 'c@e.co',
+    return_url: 'https://shop.example/r',
+    currency: 'USD',
+    total: 900,
+    payment_method: 'PAYPAL',
+  });
+  if (res.status >= 300) throw new Error(JSON.stringify(res.body));
+  return res.body.data.id as number;
+}
+
+beforeAll(async () => {
+  stripe = await startStripeBilling();
+  h = await startHarness({ worker: true, env: { STRIPE_API_BASE: stripe.url } });
+  store = await h.createStore();
+  ({ productId: s.productId, variantId: s.variantId } = await createVariant(h, store.live, {
+    deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } },
+    payment_methods: ['PAYPAL'],
+  }));
+  s.serials = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: ['S-0'], parsingMode: 'NEW_LINE' } } });
+  s.licenseVariantId = (
+    await createVariant(h, store.live, {
+      deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'SDK', limit: 3, expires_in_days: null } } },
+      payment_methods: ['PAYPAL'],
+    })
+  ).variantId;
+  const invoice = await send('post', '/v2/invoices', {
+    customer_email: 'buyer@e.co',
+    payment_method: 'PAYPAL',
+    product_variants: { [s.licenseVariantId]: { quantity: 1 } },
+  });
+  s.invoiceId = invoice.body.data.id;
+  await send('patch', `/v2/invoices/${s.invoiceId}/mark-completed`);
+  await waitFor(
+    () => send('get', `/v2/invoices/${s.invoiceId}`).then((r) => r.body.data),
+    (b) => b.status.status.status === 'COMPLETED',
+  );
+  const key = await h.db.selectFrom('license_keys').select(['id', 'key']).where('invoice_id', '=', s.invoiceId).executeTakeFirstOrThrow();
+  s.licenseKeyId = key.id;
+  s.licenseKey = key.key;
+  s.instanceId = (await send('post', '/v2/licenses/activate', { license_key: key.key, instance_name: 'desktop' })).body.data.id;
+  s.groupId = (await send('post', '/v2/groups', { title: 'Shared', unlisted: false })).body.data.id;
+  await send('post', `/v2/groups/${s.groupId}/products/attach`, { resources: [s.productId] });
+  s.couponId = (await send('post', '/v1/coupons', { code: 'SHARED', type: 'PERCENTAGE', discount: 10, store_wide: true })).body.data.id;
+  s.blacklistId = (await send('post', '/v1/blacklists', { type: 'EMAIL', data: 'shared@e.co', description: 'x' })).body.data.id;
+  s.sectionId = (await send('post', '/v1/sections', { title: 'Shared', hidden: false })).body.data.id;
+  const ticket = await send('post', '/v1/tickets', {
+    title: 'Where is my key?',
+    customer_email: 'buyer@e.co',
+    content: 'Help',
+    invoice_id: s.invoiceId,
+  });
+  s.ticketId = ticket.body.data.id;
+  s.messageId = (await send('get', `/v1/tickets/${s.ticketId}/messages`)).body.data[0].id;
+  s.feedbackId = (await send('post', '/v1/feedback', { invoice_id: s.invoiceId, rating: 5, message: 'Fast' })).body.data.id;
+  s.chargeId = await pendingCharge();
+  await send('put', '/v2/settings/affiliates', {
+    enabled: true,
+    auto_approve: true,
+    commission: { type: 'PERCENTAGE', value: 10 },
+    payout_methods: ['PAYPAL'],
+  });
+  s.affiliateId = (
+    await send('post', '/v2/affiliates/apply', {
+      email: 'aff@e.co',
+      code: 'sdkaff',
+      payout_method: 'PAYPAL',
+      payout_details: 'aff-pp@e.co',
+    })
+  ).body.data.id;
+  await send('put', '/v2/settings/payment-methods/STRIPE', { secret_key: 'sk_live_sdk', webhook_secret: STRIPE_WEBHOOK_SECRET });
+  s.subscriptionId = (await subscribe(h, store.live, stripe, stripeWebhook(h, store.slug, STRIPE_WEBHOOK_SECRET), 3600)).id;
+}, 180_000);
+afterAll(async () => {
+  const decoded = results.filter((r) => r.ok).length;
+  console.log(`SDK conformance: ${results.length} operations exercised, ${decoded} answer the spec's status and decode`);
+  await h?.close();
+  await stripe?.close();
+});
+
+const results: { op: string; ok: boolean }[] = [];
+
+/** `METHOD /path` of every operation operations.txt marks as routed by Sellflow. */
+function routedOperations(): string[] {
+  const text = readFileSync(path.join(__dirname, '../fixtures/sellapp-official/operations.txt'), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('x '))
+    .map((line) => line.replace(/^x\s+\S+(\s+\(v1\))?\s+/, '').trim());
+}
+
+describe('official SDK conformance', () => {
+  it('exercises every operation operations.txt marks as routed', () => {
+    const exercised = new Set(cases.map((c) => c.op));
+    expect(routedOperations().filter((op) => !exercised.has(op))).toEqual([]);
+  });
+
+  it.each(cases.map((c) => [c.op, c] as const))('%s answers what the SDK decodes', async (_op, c) => {
+    const [method, template] = c.op.split(' ') as [string, string];
+    const params = (await c.params?.()) ?? {};
+    const url = template.replace(/\{(\w+)\}/g, (_all, name: string) => String(params[name]));
+    const body = c.body?.();
+    if (c.request) expect(c.request.safeParse(body).error?.issues ?? []).toEqual([]);
+    const res = await send(method.toLowerCase() as Method, url, body);
+    const decoded = c.response.safeParse(res.body);
+    results.push({ op: c.op, ok: res.status === c.status && decoded.success });
+    const issues = (decoded.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect({ status: res.status, issues }).toEqual({ status: c.status, issues: [] });
+  });
+});
