@@ -1,6 +1,6 @@
 import { AffiliateConflictError, AffiliateNotFoundError, AffiliateRuleError } from '../affiliates/errors';
 import { CatalogConflictError, CatalogNotFoundError, CatalogRuleError, LivemodeForbiddenError } from '../catalog/errors';
-import { InvoiceRuleError, InvoiceStatusConflictError } from '../orders/errors';
+import { CheckoutError, InvoiceRuleError, InvoiceStatusConflictError } from '../orders/errors';
 import { BlacklistedCustomerError } from '../blacklists/screen-customer';
 import { LicenseActivationError } from '../licenses/license-keys';
 import { SubscriptionConflictError, SubscriptionRuleError } from '../subscriptions/errors';
@@ -43,6 +43,18 @@ function gatewayError(error: GatewayError): ApiError {
   return new ApiError('bad_gateway', code, error.message, retry);
 }
 
+/** A checkout refused: 409 for the invoice's status, 422 for the gateway, 503 with Retry-After while a rate or chain is away. */
+function checkoutError(error: CheckoutError): ApiError {
+  if (error.kind === 'conflict') return conflict(error.code, error.message, error.param);
+  if (error.kind === 'unavailable')
+    return new ApiError('service_unavailable', error.code, error.message, {
+      param: error.param,
+      headers: { 'Retry-After': '30' },
+      extra: { retry_after: 30 },
+    });
+  return new ApiError('invalid_request', error.code, error.message, { param: error.param, status: 422 });
+}
+
 /** Domain errors become the API's envelope here, once, for every route. */
 export function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
@@ -51,6 +63,7 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof CatalogNotFoundError) return notFound(error.resource);
   if (error instanceof InvoiceRuleError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof InvoiceStatusConflictError) return conflict('invalid_status', error.message, 'status');
+  if (error instanceof CheckoutError) return checkoutError(error);
   if (error instanceof SubscriptionRuleError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof SubscriptionConflictError) return conflict(error.code, error.message, 'status');
   if (error instanceof BlacklistedCustomerError) return permissionDenied('customer_blacklisted', error.message);

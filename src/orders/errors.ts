@@ -20,3 +20,18 @@ export class InvoiceRuleError extends Error {
     super(message);
   }
 }
+
+/**
+ * A checkout that cannot go ahead: the invoice is not payable (`conflict`), no gateway can take
+ * it (`unprocessable`), or a rate source or chain is away for now (`unavailable`, try again).
+ */
+export class CheckoutError extends Error {
+  constructor(
+    readonly kind: 'conflict' | 'unprocessable' | 'unavailable',
+    readonly code: string,
+    message: string,
+    readonly param: 'status' | 'payment_method',
+  ) {
+    super(message);
+  }
+}

@@ -41,7 +41,8 @@ const MIN_WINDOW_MS = 10 * 60_000;
  * Opens the crypto payment of a pending invoice: the fiat total is quoted in the coin at the
  * current rate (fixed for the window), and the invoice gets its own address (derived from the
  * store's extended key, never reused) or, for account-based coins, the store's address with an
- * amount no other open invoice to it has. A second checkout returns the same quote.
+ * amount no other open invoice to it has. A second checkout returns the same quote. Answers the
+ * engine intent that owes the payment's watcher workflow, or null when the payment was open already.
  */
 export async function openCryptoPayment(
   db: Db,
@@ -56,9 +57,9 @@ export async function openCryptoPayment(
     currency: string;
     expires_at: Date;
   },
-): Promise<{ created: boolean; expiresAt: Date }> {
-  const existing = await db.selectFrom('crypto_payments').select('expires_at').where('invoice_id', '=', invoice.id).executeTakeFirst();
-  if (existing) return { created: false, expiresAt: existing.expires_at };
+): Promise<number | null> {
+  const existing = await db.selectFrom('crypto_payments').select('invoice_id').where('invoice_id', '=', invoice.id).executeTakeFirst();
+  if (existing) return null;
 
   const method = invoice.payment_method;
   if (!isWatchedMethod(method))
@@ -116,12 +117,12 @@ export async function openCryptoPayment(
     throw error;
   }
 
-  const created = await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     // The invoice row serializes two checkouts of the same invoice.
     const current = await trx.selectFrom('invoices').select('status').where('id', '=', invoice.id).forUpdate().executeTakeFirstOrThrow();
     if (current.status !== 'PENDING')
       throw new CryptoCheckoutError('invalid_status', `The invoice is ${current.status}: only a PENDING invoice can be checked out`);
-    if (await trx.selectFrom('crypto_payments').select('invoice_id').where('invoice_id', '=', invoice.id).executeTakeFirst()) return false;
+    if (await trx.selectFrom('crypto_payments').select('invoice_id').where('invoice_id', '=', invoice.id).executeTakeFirst()) return null;
     // One statement takes the wallet's next index (or locks an address wallet's row), whichever
     // store uses the wallet: concurrent checkouts queue here, so no index and no open amount is
     // ever handed out twice.
@@ -178,9 +179,6 @@ export async function openCryptoPayment(
       .execute();
     await refreshInvoiceGateway(trx, invoice.id);
     // The payment's watcher is owed with the payment (engine outbox): a crash before it starts leaves it to the relay.
-    await recordIntent(trx, { kind: 'crypto.start', subjectId: invoice.id });
-    return true;
+    return recordIntent(trx, { kind: 'crypto.start', subjectId: invoice.id });
   });
-  const row = await db.selectFrom('crypto_payments').select('expires_at').where('invoice_id', '=', invoice.id).executeTakeFirstOrThrow();
-  return { created, expiresAt: row.expires_at };
 }

@@ -1,25 +1,19 @@
 import { z } from 'zod';
-import { assertRequiredLinks } from '../../../community/customer-links';
 import { rowId } from '../../schemas/common';
-import type { BillingInterval } from '../../../domain/billing-interval';
 import type { Db } from '../../../db/schema';
-import { gatewaySettings, type StripeSettings } from '../../../gateways/gateway-settings';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
 import type { SecretBox } from '../../../security/secret-box';
 import type { AsnLookup } from '../../../blacklists/asn-lookup';
 import { screenCustomer } from '../../../blacklists/screen-customer';
+import { checkout } from '../../../orders/checkout';
 import { createInvoice } from '../../../orders/create-invoice';
 import { InvoiceStatusConflictError } from '../../../orders/errors';
 import { transitionInvoice } from '../../../orders/invoice-transitions';
+import { markInvoicePaid } from '../../../orders/mark-paid';
 import { applyInvoiceFilters, type InvoiceFilters } from '../../../orders/invoice-search';
 import { deliverablesView, invoiceViews } from '../../../orders/invoice-view';
 import { OrderWorkflows } from '../../../orders/order-workflow-client';
-import { recordCheckoutSession } from '../../../orders/stripe-checkout-record';
-import { CRYPTO_PAYMENT_METHODS } from '../../../domain/payment-methods';
-import { cryptoGatewayData } from '../../../gateways/crypto/crypto-payment-view';
-import { pokeCryptoPayment, startCryptoPaymentWorkflow } from '../../../gateways/crypto/crypto-payment-workflow-client';
-import { CryptoCheckoutError, openCryptoPayment } from '../../../gateways/crypto/open-crypto-payment';
-import { WalletSettingsError } from '../../../gateways/crypto/wallet-settings';
+import { pokeCryptoPayment } from '../../../gateways/crypto/crypto-payment-workflow-client';
 import type { ApiDependencies } from '../../context';
 import { engineOf } from '../../engine';
 import { ApiError, notFound } from '../../errors';
@@ -125,25 +119,6 @@ export function registerInvoiceRoutes(
       return { data: await one(auth, invoice.id) };
     };
 
-  /**
-   * A paid order reaches its workflow; the database transition is the single gate. The
-   * signal is owed in the same transaction (engine outbox): a crash after the commit leaves
-   * it to the relay, never a paid order nobody delivers.
-   */
-  async function markPaid(auth: RequestAuth, id: number, source: string) {
-    const invoice = await requireInvoice(deps.db, auth, id);
-    await commitAndTell(engine, async (trx) => {
-      const result = await transitionInvoice(trx, id, 'PAID', {
-        event: 'order.paid',
-        also: { paid_at: new Date() },
-        quiet: invoice.status === 'COMPLETED',
-      });
-      // Also when it was already PAID: a signal lost on the first call arrives now; a duplicate is harmless.
-      const paid = result.status === 'PAID';
-      return { value: result, intents: paid ? [{ kind: 'order.payment_received' as const, subjectId: id, detail: { source } }] : [] };
-    });
-  }
-
   router
     .route({
       method: 'get',
@@ -235,111 +210,22 @@ export function registerInvoiceRoutes(
       }),
       handler: async ({ auth, params }) => {
         const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        if (invoice.status !== 'PENDING') {
-          throw new ApiError('conflict', 'invalid_status', `The invoice is ${invoice.status}: only a PENDING invoice can be checked out`, {
-            param: 'status',
-          });
-        }
-        // Community access that needs the customer's account refuses payment until it is linked.
-        await assertRequiredLinks(deps.db, invoice.id);
-        if (invoice.total_cents === 0) {
-          await markPaid(auth, invoice.id, 'free');
-          return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: await one(auth, invoice.id) };
-        }
-        const notConfigured = new ApiError(
-          'invalid_request',
-          'gateway_not_configured',
-          `No ${invoice.payment_method} gateway is configured for this store${invoice.livemode ? '' : ' in test mode'}; the seller can still review and mark the invoice completed`,
-          {
-            param: 'payment_method',
-            status: 422,
-          },
+        const outcome = await checkout(
+          { engine, stripe: gateways.stripe, secrets: gateways.secrets, publicBaseUrl: deps.config.api.publicBaseUrl },
+          auth.store,
+          invoice,
         );
-        if ((CRYPTO_PAYMENT_METHODS as readonly string[]).includes(invoice.payment_method)) {
-          if (!invoice.livemode) {
-            throw new ApiError(
-              'invalid_request',
-              'gateway_not_configured',
-              'Crypto payments have no test mode; the seller can mark a test invoice completed',
-              { param: 'payment_method', status: 422 },
-            );
-          }
-          try {
-            await openCryptoPayment(deps.db, gateways.secrets, deps.config.crypto, invoice);
-          } catch (error) {
-            if (error instanceof WalletSettingsError) throw notConfigured;
-            if (error instanceof CryptoCheckoutError) {
-              if (error.code === 'invalid_status') throw new ApiError('conflict', error.code, error.message, { param: 'status' });
-              if (error.retryable)
-                throw new ApiError('service_unavailable', error.code, error.message, {
-                  param: 'payment_method',
-                  headers: { 'Retry-After': '30' },
-                  extra: { retry_after: 30 },
-                });
-              throw new ApiError('invalid_request', error.code, error.message, { param: 'payment_method', status: 422 });
-            }
-            throw error;
-          }
-          await startCryptoPaymentWorkflow(deps.temporal.client, deps.taskQueue, deps.config.crypto, invoice.id);
-          const view = await one(auth, invoice.id);
-          const crypto = await cryptoGatewayData(deps.db, invoice.id);
-          return {
-            message: `Pay ${crypto.amount} ${crypto.currency} to ${crypto.address} before ${crypto.expires_at}.`,
-            ...(crypto.payment_uri ? { payment_url: crypto.payment_uri } : {}),
-            crypto,
-            invoice: view,
-          };
-        }
-        if (invoice.payment_method !== 'STRIPE') throw notConfigured;
-        const stripe = await gatewaySettings<StripeSettings>(deps.db, gateways.secrets, auth.store.id, 'STRIPE');
-        // Test-mode invoices only ever use the test key: they never reach a live gateway.
-        const key = invoice.livemode ? stripe?.settings.secret_key : stripe?.settings.test_secret_key;
-        if (!stripe?.enabled || !key) throw notConfigured;
-        const base = deps.config.api.publicBaseUrl;
-        const lines = await deps.db
-          .selectFrom('invoice_lines as l')
-          .innerJoin('product_variants as v', 'v.id', 'l.variant_id')
-          .select([
-            'l.title',
-            'l.quantity',
-            'l.unit_price_cents',
-            'l.total_cents',
-            'v.pricing_type',
-            'v.frequency_interval',
-            'v.frequency_value',
-          ])
-          .where('l.invoice_id', '=', invoice.id)
-          .orderBy('l.id')
-          .execute();
-        const subscription = lines.find((l) => l.pricing_type === 'SUBSCRIPTION' && l.frequency_interval);
-        // One Stripe line per invoice line when that is exact; with discounts, fees or an
-        // extra, one line for the whole invoice so Stripe charges exactly our total.
-        const exact =
-          lines.every((l) => l.total_cents === l.unit_price_cents * l.quantity) &&
-          lines.reduce((sum, l) => sum + l.total_cents, 0) === invoice.total_cents;
-        const session = await gateways.stripe.createCheckoutSession(key, {
-          invoiceId: invoice.id,
-          storeId: auth.store.id,
-          currency: invoice.currency,
-          lineItems: exact
-            ? lines.map((l) => ({ name: l.title, unitAmountCents: l.unit_price_cents, quantity: l.quantity }))
-            : [
-                {
-                  name: `Invoice #${invoice.id}: ${lines.map((l) => `${l.quantity} × ${l.title}`).join(', ')}`.slice(0, 250),
-                  unitAmountCents: invoice.total_cents,
-                  quantity: 1,
-                },
-              ],
-          customerEmail: invoice.customer_email,
-          recurring: subscription
-            ? { interval: subscription.frequency_interval as BillingInterval, intervalCount: subscription.frequency_value ?? 1 }
-            : undefined,
-          successUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=success`,
-          cancelUrl: `${base}/stores/${auth.store.slug}/invoices/${invoice.id}?checkout=cancelled`,
-        });
-        // Its events are matched to this invoice by the session id, never by the id they name.
-        await recordCheckoutSession(deps.db, invoice.id, session);
-        return { message: 'A new payment session has been generated.', payment_url: session.url, invoice: await one(auth, invoice.id) };
+        const view = await one(auth, invoice.id);
+        if (outcome.kind === 'free') return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: view };
+        if (outcome.kind === 'stripe')
+          return { message: 'A new payment session has been generated.', payment_url: outcome.paymentUrl, invoice: view };
+        const { crypto } = outcome;
+        return {
+          message: `Pay ${crypto.amount} ${crypto.currency} to ${crypto.address} before ${crypto.expires_at}.`,
+          ...(crypto.payment_uri ? { payment_url: crypto.payment_uri } : {}),
+          crypto,
+          invoice: view,
+        };
       },
     })
     .route({
@@ -383,7 +269,7 @@ export function registerInvoiceRoutes(
       params: invoiceParams,
       response: invoiceView,
       handler: async ({ auth, params }) => {
-        await markPaid(auth, params.invoice, 'manual');
+        await markInvoicePaid(engine, await requireInvoice(deps.db, auth, params.invoice), 'manual');
         return one(auth, params.invoice);
       },
     })
