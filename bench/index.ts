@@ -26,6 +26,7 @@ import { createObjectStorage } from '../src/storage/create-storage';
 import { connectClient, connectWorker } from '../src/temporal/connection';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
+import { executeWorkflow } from '../src/temporal/workflow-client';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import { resolveTemporalCli } from '../src/tools/go-tools';
 import { createWorker } from '../src/worker';
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
     const baselineLatency: number[] = [];
     const baselineSeconds = await pool('baseline', ORDERS, CONCURRENCY, async () => {
       const t0 = performance.now();
-      await temporal.client.workflow.execute('baseline', { taskQueue, workflowId: `baseline-${randomUUID()}` });
+      await executeWorkflow(temporal.client, 'baseline', { taskQueue, workflowId: `baseline-${randomUUID()}` });
       baselineLatency.push(performance.now() - t0);
     });
 
