@@ -44,6 +44,10 @@ const envSchema = z.object({
   RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PUBLIC_BURST: z.coerce.number().int().min(1).default(300),
   PUBLIC_BASE_URL: optionalString,
+  // Unset: a worker-only process serves no metrics (the API serves them on its own port).
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  // The Temporal Web UI the console links each order's workflow to (the dev server's UI when unset).
+  TEMPORAL_UI_URL: optionalString,
   PATH: z.string().default(''),
   SELLFLOW_SIGNING_SECRET: optionalString,
   SELLFLOW_ENCRYPTION_KEY: optionalString,
@@ -153,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       port: e.PORT,
       publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
     },
+    metrics: { port: e.METRICS_PORT },
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,
@@ -174,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         dbFile: path.join(dataDir, 'temporal.sqlite'),
       },
       taskQueuePrefix: e.TEMPORAL_TASK_QUEUE_PREFIX,
+      uiUrl: e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
       /** On SIGTERM, how long in-flight activities may run to completion before they are cancelled and retried elsewhere. */
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
     },

@@ -7,7 +7,9 @@ import type { Logger } from './logger';
 import { Shutdown } from './shutdown';
 import { resolveTemporalCli } from './tools/go-tools';
 import { connectClient, connectWorker, externalAddress } from './temporal/connection';
-import { startDevServer } from './temporal/dev-server';
+import { freePort, startDevServer } from './temporal/dev-server';
+import { appendTemporalSdkMetrics } from './observability/metrics';
+import { startMetricsServer } from './observability/metrics-server';
 import { installTemporalRuntimeLogger } from './temporal/runtime-logger';
 import { mainTaskQueue } from './temporal/task-queues';
 import { rateLimitStoreFor } from './api/middleware/rate-limit';
@@ -51,7 +53,10 @@ export async function run(role: Role, config: Config, logger: Logger): Promise<S
 
 async function start(role: Role, config: Config, logger: Logger, shutdown: Shutdown): Promise<void> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  installTemporalRuntimeLogger(logger);
+  // A worker's SDK serves its own metrics on a loopback port; our /metrics appends them.
+  const sdkMetrics = role === 'api' ? undefined : `127.0.0.1:${await freePort()}`;
+  installTemporalRuntimeLogger(logger, undefined, { metricsBindAddress: sdkMetrics });
+  if (sdkMetrics) appendTemporalSdkMetrics(`http://${sdkMetrics}/metrics`);
   let temporalAddress = externalAddress(config);
   let uiUrl: string | null = null;
 
@@ -110,6 +115,11 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
       void shutdown.run().then(() => process.exit(1));
     });
     summary.taskQueue = taskQueue;
+    if (config.metrics.port !== undefined) {
+      const metrics = await startMetricsServer(config.metrics.port, config.api.host);
+      shutdown.add('metrics', metrics.close);
+      summary.metrics = metrics.url;
+    }
     // Our Telegram bot's updates, when they are not pushed to the webhook route.
     const telegram = config.community.telegram;
     if (telegram.botToken && telegram.polling && !telegram.webhookSecret) {
@@ -156,6 +166,7 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
     uiUrl && `  Temporal UI  ${uiUrl}`,
     `  Database     ${database.description}`,
     summary.taskQueue && `  Worker       task queue ${summary.taskQueue}`,
+    summary.metrics && `  Metrics      ${summary.metrics}`,
     '  Ctrl-C stops everything.',
   ].filter(Boolean);
   process.stdout.write(lines.join('\n') + '\n');

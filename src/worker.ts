@@ -9,6 +9,7 @@ import { SecretBox } from './security/secret-box';
 import { ensurePayoutSchedules } from './affiliates/payout-schedule';
 import { ensureReconciliationSchedule } from './subscriptions/reconciliation-schedule';
 import { mainTaskQueue } from './temporal/task-queues';
+import { activityMetricsInterceptor } from './observability/activity-metrics';
 import { startWorkflow } from './temporal/workflow-client';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -36,6 +37,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     // elsewhere, and a little later the worker gives up waiting so the process can exit.
     shutdownGraceTime: options.config.temporal.shutdownGraceMs,
     shutdownForceTime: options.config.temporal.shutdownGraceMs + 10_000,
+    interceptors: { activity: [activityMetricsInterceptor] },
     activities: createActivities({
       db: options.db,
       logger: options.logger,

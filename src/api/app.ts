@@ -23,6 +23,7 @@ import { registerInvoiceCommunityRoutes } from './routes/v2/invoice-community';
 import { communityCallbacksRouter } from './routes/community-callbacks';
 import { registerWebhookRoutes } from './routes/v2/webhooks';
 import { healthRouter } from './routes/health';
+import { httpMetrics, metricsRouter } from '../observability/http-metrics';
 import { registerApiKeyRoutes } from './routes/v2/api-keys';
 import { registerInvoiceRoutes } from './routes/v2/invoices';
 import { registerOpsRoutes } from './routes/v2/ops';
@@ -74,7 +75,7 @@ export function createApp(deps: ApiDependencies): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
-  // NUL or non-UTF-8 text in the URL or a header is a 400 here, before any route (raw-body ones too).
+  app.use(httpMetrics());
   app.use(inputGuard());
   const secrets = SecretBox.fromConfig(deps.config.secrets);
   const stripe = new StripeGateway(deps.config.stripe.apiBase);
@@ -91,6 +92,7 @@ export function createApp(deps: ApiDependencies): Express {
   const authenticated = [authenticate(deps.db), limiter, idempotency(deps.db)];
 
   app.use(healthRouter(deps));
+  app.use(metricsRouter(deps.db));
   app.use(dialect('sellapp'), communityCallbacksRouter(deps, secrets));
   app.get('/api/openapi.json', (_req, res) => {
     res.json(generateDocument(registry, deps.config.api.publicBaseUrl));

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import type { BillingInterval } from '../domain/billing-interval';
 import { GatewayError, type GatewayFailureKind } from './gateway-error';
+import { recordGatewayCall } from '../observability/metrics';
 
 const STRIPE_INTERVAL = { DAY: 'day', WEEK: 'week', MONTH: 'month', YEAR: 'year' } as const;
 
@@ -119,7 +120,9 @@ export class StripeGateway {
   }
 
   client(secretKey: string): Stripe {
-    return new Stripe(secretKey, { ...this.hostOptions, maxNetworkRetries: 2, telemetry: false, timeout: 20_000 });
+    const stripe = new Stripe(secretKey, { ...this.hostOptions, maxNetworkRetries: 2, telemetry: false, timeout: 20_000 });
+    stripe.on('response', (answer: Stripe.ResponseEvent) => recordGatewayCall('stripe', answer.status ?? null, answer.elapsed / 1000));
+    return stripe;
   }
 
   /**

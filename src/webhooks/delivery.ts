@@ -4,6 +4,7 @@ import { recordEvent } from '../events/record';
 import type { SecretBox } from '../security/secret-box';
 import { BlockedDestinationError, guardedFetch, withCancellation } from './network-guard';
 import { signWebhook } from './signature';
+import { recordWebhookAttempt } from '../observability/metrics';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const PAUSE_AFTER_FAILURES = 10;
@@ -83,6 +84,7 @@ export async function attemptWebhook(
           : cause.message
         : String(cause);
   }
+  recordWebhookAttempt(status, blocked, (Date.now() - started) / 1000);
   const ok = status !== null && status >= 200 && status < 300;
   await deps.db
     .updateTable('webhook_deliveries')

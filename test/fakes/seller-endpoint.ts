@@ -10,7 +10,8 @@ export interface ReceivedDelivery {
 
 /**
  * A seller's dynamic-delivery endpoint on loopback. It records what it receives and
- * answers with the next scripted reply; the last reply repeats.
+ * answers with the next scripted reply; the last reply repeats. A test changes `replies` to
+ * fix (or break) the endpoint.
  */
 export async function startSellerEndpoint(replies: { status: number; body: string; contentType?: string; delayMs?: number }[]) {
   const received: ReceivedDelivery[] = [];
@@ -37,6 +38,7 @@ export async function startSellerEndpoint(replies: { status: number; body: strin
   return {
     url: `http://127.0.0.1:${port}/deliver`,
     received,
+    replies,
     /** SellApp's check: hex HMAC-SHA256 of the raw body, compared in constant time. */
     verify(delivery: ReceivedDelivery, secret: string): boolean {
       const expected = Buffer.from(createHmac('sha256', secret).update(delivery.body).digest('hex'));

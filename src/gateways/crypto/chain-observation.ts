@@ -1,5 +1,6 @@
 import { type z } from 'zod';
 import { BlockedDestinationError, guardedFetch } from '../../webhooks/network-guard';
+import { recordGatewayCall } from '../../observability/metrics';
 
 /**
  * What a chain watcher reports about an invoice address, whatever the chain: the payments it
@@ -86,12 +87,15 @@ export async function chainRequest(
   options: { untrusted?: UntrustedServer } = {},
 ): Promise<Response> {
   let response: Response;
+  const started = Date.now();
   try {
     const request = { ...init, signal: AbortSignal.timeout(timeoutMs) };
     // A server a store named (not the operator) goes through the network guard: public addresses only, never a redirect.
     const { untrusted } = options;
     response = untrusted ? await guardedFetch(url, request, { allowPrivate: untrusted.allowPrivate }) : await fetch(url, request);
+    recordGatewayCall('chain', response.status, (Date.now() - started) / 1000);
   } catch (error) {
+    recordGatewayCall('chain', null, (Date.now() - started) / 1000);
     if (error instanceof BlockedDestinationError) {
       throw new ChainWatcherError(`The server at ${url} is refused: ${error.message}`, false, { cause: error });
     }
