@@ -45,6 +45,25 @@ describe('API conventions', () => {
     expect(res.body.error).toMatchObject({ type: 'invalid_request', code: 'invalid_json' });
   });
 
+  it('takes a JSON null body as no body (seed-era clients send it with DELETE); other bare values are refused', async () => {
+    const created = await request(h.app)
+      .post('/api/v2/api-keys')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ scopes: ['ops:write'] });
+    const deleted = await request(h.app)
+      .delete(`/api/v2/api-keys/${created.body.data.id}`)
+      .set('Authorization', `Bearer ${key}`)
+      .set('Content-Type', 'application/json')
+      .send('null');
+    expect(deleted.status).toBe(200);
+    const bare = await request(h.app)
+      .post('/api/v2/api-keys')
+      .set('Authorization', `Bearer ${key}`)
+      .set('Content-Type', 'application/json')
+      .send('42');
+    expect([bare.status, bare.body.error.code]).toEqual([400, 'invalid_json']);
+  });
+
   it('answers unknown routes with 404 in the envelope, inside and outside /api', async () => {
     for (const path of ['/nothing-here', '/api/v1/nothing', '/api/v2/nothing']) {
       const res = await request(h.app).get(path).set('Authorization', `Bearer ${key}`);

@@ -122,11 +122,22 @@ function checkParsed(body: unknown): ApiError | null {
 export function jsonBody(options: { limit: string }): RequestHandler[] {
   const parse = express.json({
     limit: options.limit,
+    // Not strict, so a body of JSON `null` parses: the seed-era clients send it with DELETE.
+    strict: false,
     verify: (_req, _res, buffer, encoding) => {
       if ((encoding === 'utf-8' || encoding === 'utf8') && !isUtf8(buffer)) throw rejected('The request body', 'body', 'utf8');
     },
   });
   const check: RequestHandler = (req, _res, next) => {
+    // `null` is no body at all; any other bare value is not a request body (as strict parsing said).
+    if (req.body === null) req.body = undefined;
+    if (req.body !== undefined && typeof req.body !== 'object')
+      return next(
+        new ApiError('invalid_request', 'invalid_json', 'The request body must be a JSON object or array', {
+          param: 'body',
+          sellappMessage: 'Malformed JSON in request body.',
+        }),
+      );
     next(req.body === undefined ? undefined : (checkParsed(req.body) ?? undefined));
   };
   return [parse, check];
