@@ -42,6 +42,9 @@ export function engineConnection(
   return { db, client, taskQueue, crypto: config.crypto, failpoints: config.failpoints };
 }
 
+/** How long one telling may take before it is left to the relay's next round. */
+const TELL_DEADLINE_MS = 5_000;
+
 /** How long the caller has to deliver an intent itself before the relay takes it over. */
 export const RELAY_AFTER_MS = 2_000;
 
@@ -111,7 +114,8 @@ export async function deliverIntents(engine: EngineConnection, which: { ids: num
   let delivered = 0;
   for (const intent of await query.execute()) {
     try {
-      await send(engine, intent.kind, intent.subject_id, intent.detail);
+      // Bounded: a request must not hang on a Temporal that is away (the relay will tell it later).
+      await engine.client.withDeadline(Date.now() + TELL_DEADLINE_MS, () => send(engine, intent.kind, intent.subject_id, intent.detail));
       await engine.db
         .updateTable('engine_intents')
         .set({ delivered_at: new Date(), last_error: null })

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import request from 'supertest';
 import { issueApiKey } from '../../src/accounts/api-keys';
 import { requestFingerprint } from '../../src/api/middleware/idempotency';
@@ -100,7 +101,8 @@ describe('Idempotency-Key', () => {
     await h.db
       .updateTable('idempotency_keys')
       // Unrenewed for 10 s: its process is gone (a live first request renews its claim every 2 s).
-      .set({ locked_at: new Date(Date.now() - 10_000) })
+      // Set by the database itself, at its microsecond precision, as a real claim is.
+      .set({ locked_at: sql<Date>`now() - interval '10 seconds'` })
       .where('key', '=', 'orphan-1')
       .execute();
     const taken = await createInvoice(store.live, 'orphan-1', body);

@@ -80,14 +80,15 @@ export function idempotency(db: Db) {
         res.setHeader('Idempotent-Replayed', 'true');
         res.status(first.status).json(first.response);
         return;
-      } else if (now - first.locked_at.getTime() > ABANDONED_AFTER_MS) {
+      } else {
+        // Compared in the database, at its own (microsecond) precision: one takeover wins.
         claimed = await db
           .updateTable('idempotency_keys')
           .set({ locked_at: sql`now()` })
           .where('api_key_id', '=', auth.keyId)
           .where('key', '=', key)
           .where('status', 'is', null)
-          .where('locked_at', '=', first.locked_at)
+          .where('locked_at', '<', sql<Date>`now() - make_interval(secs => ${ABANDONED_AFTER_MS / 1000})`)
           .returning('key')
           .executeTakeFirst();
       }
