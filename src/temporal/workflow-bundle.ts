@@ -4,8 +4,11 @@ import path from 'node:path';
 import type { Logger } from '../logger';
 
 const ROOT = path.resolve(__dirname, '../..');
-/** What the bundle is made of: the workflows, the pure domain code they import, and the SDK's version. */
-const SOURCES = ['workflows', 'src/domain'];
+/**
+ * What the bundle is made of: the workflows, what lint lets them import (the contracts they share
+ * with clients, the pure domain code), and the SDK's version.
+ */
+const SOURCES = ['workflows', 'src/temporal/contracts', 'src/domain'];
 const LOCKFILE = path.join(ROOT, 'package-lock.json');
 export const BUNDLE_DIR = path.join(ROOT, 'dist');
 const BUNDLE_FILE = path.join(BUNDLE_DIR, 'workflow-bundle.js');
