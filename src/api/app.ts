@@ -9,45 +9,19 @@ import { inputGuard, jsonBody } from './middleware/input-guard';
 import { idempotency } from './middleware/idempotency';
 import { publicRateLimit, rateLimit } from './middleware/rate-limit';
 import { createRegistry, generateDocument } from './openapi';
-import { DocumentedRouter } from './route';
+import { mountFamilies } from './families/family';
+import { sellFamily } from './families/sell';
+import { sellappFamily } from './families/sellapp';
+import { sellappV1Family } from './families/sellapp-v1';
 import { LocalObjectStorage } from '../storage/local-storage';
 import { StripeGateway } from '../gateways/stripe-gateway';
 import { SecretBox } from '../security/secret-box';
 import { filesRouter } from './routes/files';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
-import { registerPaymentSettingsRoutes } from './routes/v2/payment-settings';
-import { registerNotificationRoutes } from './routes/v2/notifications';
-import { registerCommunityRoutes } from './routes/v2/community';
-import { registerCommunityAccessRoutes } from './routes/v2/community-access';
-import { registerInvoiceCommunityRoutes } from './routes/v2/invoice-community';
 import { communityCallbacksRouter } from './routes/community-callbacks';
-import { registerWebhookRoutes } from './routes/v2/webhooks';
 import { healthRouter } from './routes/health';
 import { httpMetrics, metricsRouter } from '../observability/http-metrics';
-import { registerApiKeyRoutes } from './routes/v2/api-keys';
-import { registerInvoiceRoutes } from './routes/v2/invoices';
-import { registerOpsRoutes } from './routes/v2/ops';
-import { registerCouponRoutes } from './routes/v1/coupons';
-import { registerBlacklistRoutes } from './routes/v1/blacklists';
-import { registerSectionRoutes } from './routes/v1/sections';
-import { registerFeedbackRoutes } from './routes/v1/feedback';
-import { registerTicketRoutes } from './routes/v1/tickets';
-import { registerGroupRoutes } from './routes/v2/groups';
-import { registerChargeRoutes } from './routes/v2/charges';
-import { registerAffiliateRoutes } from './routes/v2/affiliates';
-import { registerAffiliatePayoutRoutes } from './routes/v2/affiliate-payouts';
-import { registerAffiliatePortalRoutes } from './routes/v2/affiliate-portal';
-import { registerAffiliateReferralRoutes } from './routes/v2/affiliate-referrals';
 import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
-import { registerReconciliationRoutes } from './routes/v2/subscription-reconciliations';
-import { registerSubscriptionRoutes } from './routes/v2/subscriptions';
-import { registerLicenseKeyRoutes } from './routes/v2/license-keys';
-import { registerProductRoutes } from './routes/v2/products';
-import { registerVariantRoutes } from './routes/v2/variants';
-import { registerListingRoutes } from './routes/v1/listings';
-import { registerSellProductRoutes } from './routes/v1/sell-products';
-import { registerSellReleaseRoutes } from './routes/v1/sell-releases';
-import { registerUploadRoutes } from './routes/v1/uploads';
 
 // The official SDKs decode `request_id` as a uuid: an incoming id is kept only when it is one.
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -98,50 +72,14 @@ export function createApp(deps: ApiDependencies): Express {
     res.json(generateDocument(registry, deps.config.api.publicBaseUrl));
   });
 
-  const v2 = new DocumentedRouter(registry, '/api/v2');
-  registerApiKeyRoutes(v2, deps);
-  registerOpsRoutes(v2, deps);
-  registerProductRoutes(v2, deps);
-  registerVariantRoutes(v2, deps);
   const asn = deps.config.geoip.asnDatabase ? mmdbAsnLookup(deps.config.geoip.asnDatabase) : noAsnLookup;
-  registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
-  registerSubscriptionRoutes(v2, deps);
-  registerLicenseKeyRoutes(v2, deps);
-  registerGroupRoutes(v2, deps);
-  registerChargeRoutes(v2, deps, secrets);
-  // Literal /affiliates/referrals|payouts paths before /affiliates/:affiliate.
-  registerAffiliateReferralRoutes(v2, deps);
-  registerAffiliatePayoutRoutes(v2, deps, secrets);
-  registerAffiliateRoutes(v2, deps, secrets);
-  registerAffiliatePortalRoutes(v2, deps);
-  registerReconciliationRoutes(v2, deps);
-  registerPaymentSettingsRoutes(v2, deps, secrets);
-  registerWebhookRoutes(v2, deps, secrets);
-  registerNotificationRoutes(v2, deps, secrets);
-  registerCommunityRoutes(v2, deps, secrets);
-  registerCommunityAccessRoutes(v2, deps);
-  registerInvoiceCommunityRoutes(v2, deps, secrets);
-  app.use('/api/v2', dialect('sellapp'), ...authenticated, v2.router);
-  app.use('/api/v2', dialect('sellapp'), notFoundRoute());
-
-  // /api/v1 holds two families: SellApp's v1 resources (listings, coupons, blacklists…) and the Sell publishing API.
-  const v1 = new DocumentedRouter(registry, '/api/v1');
-  registerListingRoutes(v1, deps);
-  registerSellProductRoutes(v1, deps);
-  registerSellReleaseRoutes(v1, deps);
-  registerUploadRoutes(v1, deps);
-  registerCouponRoutes(v1, deps);
-  registerBlacklistRoutes(v1, deps);
-  registerSectionRoutes(v1, deps);
-  registerFeedbackRoutes(v1, deps);
-  registerTicketRoutes(v1, deps);
-  // The Sell publishing API owns /products and /uploads; everything else under /api/v1 is SellApp's.
-  const v1Dialect = (req: express.Request, res: express.Response, next: express.NextFunction) => {
-    res.locals.errorDialect = /^\/(products|uploads)(\/|$)/.test(req.path) ? 'sell' : 'sellapp';
-    next();
-  };
-  app.use('/api/v1', v1Dialect, ...authenticated, v1.router);
-  app.use('/api/v1', v1Dialect, notFoundRoute());
+  // Each family's routes answer in its own error dialect; what none answers under /api is SellApp's 404.
+  mountFamilies(
+    app,
+    [sellappFamily(registry, deps, { stripe, secrets, asn }), sellappV1Family(registry, deps), sellFamily(registry, deps)],
+    authenticated,
+    'sellapp',
+  );
 
   app.use(dialect('sell'), notFoundRoute());
   app.use(errorHandler(deps.config.api.publicBaseUrl));

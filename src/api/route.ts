@@ -65,13 +65,20 @@ function toOpenApiPath(path: string): string {
  */
 export class DocumentedRouter {
   readonly router = Router();
+  private readonly firstSegments = new Set<string>();
 
   constructor(
     private readonly registry: OpenAPIRegistry,
-    private readonly mountPath: string,
+    readonly mountPath: string,
   ) {}
 
+  /** The paths this router answers under, one per first segment (`/api/v1/products`…). */
+  ownedPaths(): string[] {
+    return [...this.firstSegments].map((segment) => `${this.mountPath}/${segment}`);
+  }
+
   route<P = undefined, Q = undefined, B = undefined>(spec: RouteSpec<P, Q, B>): this {
+    this.firstSegments.add(spec.path.split('/')[1]!);
     const status = spec.status ?? 200;
     const modes: RouteModes = spec.modes ?? (isRead(spec.method, spec.path) ? 'both' : 'live-only');
     const openapi: RouteConfig = {

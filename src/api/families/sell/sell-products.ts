@@ -6,7 +6,7 @@ import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import type { DocumentedRouter } from '../../route';
 import { sellProductBody, sellProductListQuery } from '../../schemas/sell';
-import { actorOf } from '../v2/products';
+import { actorOf } from '../../routes/v2/products';
 
 export const sellProductView = z
   .object({

@@ -5,7 +5,7 @@ import { fileView, releaseViews } from '../../../catalog/views/sell';
 import type { ApiDependencies } from '../../context';
 import type { DocumentedRouter } from '../../route';
 import { fileBody, releaseBody } from '../../schemas/sell';
-import { actorOf } from '../v2/products';
+import { actorOf } from '../../routes/v2/products';
 
 const releaseView = z
   .object({

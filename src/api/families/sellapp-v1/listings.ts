@@ -17,7 +17,7 @@ import {
   productInputFromListing,
   variantInputFromListing,
 } from '../../schemas/sellapp-listing';
-import { actorOf } from '../v2/products';
+import { actorOf } from '../../routes/v2/products';
 
 const listingView = z
   .object({

@@ -1,0 +1,77 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { AsnLookup } from '../../../blacklists/asn-lookup';
+import type { StripeGateway } from '../../../gateways/stripe-gateway';
+import type { SecretBox } from '../../../security/secret-box';
+import type { ApiDependencies } from '../../context';
+import { DocumentedRouter } from '../../route';
+import { registerAffiliatePayoutRoutes } from '../../routes/v2/affiliate-payouts';
+import { registerAffiliatePortalRoutes } from '../../routes/v2/affiliate-portal';
+import { registerAffiliateReferralRoutes } from '../../routes/v2/affiliate-referrals';
+import { registerAffiliateRoutes } from '../../routes/v2/affiliates';
+import { registerApiKeyRoutes } from '../../routes/v2/api-keys';
+import { registerChargeRoutes } from '../../routes/v2/charges';
+import { registerCommunityRoutes } from '../../routes/v2/community';
+import { registerCommunityAccessRoutes } from '../../routes/v2/community-access';
+import { registerGroupRoutes } from '../../routes/v2/groups';
+import { registerInvoiceCommunityRoutes } from '../../routes/v2/invoice-community';
+import { registerInvoiceRoutes } from '../../routes/v2/invoices';
+import { registerLicenseKeyRoutes } from '../../routes/v2/license-keys';
+import { registerNotificationRoutes } from '../../routes/v2/notifications';
+import { registerOpsRoutes } from '../../routes/v2/ops';
+import { registerPaymentSettingsRoutes } from '../../routes/v2/payment-settings';
+import { registerProductRoutes } from '../../routes/v2/products';
+import { registerReconciliationRoutes } from '../../routes/v2/subscription-reconciliations';
+import { registerSubscriptionRoutes } from '../../routes/v2/subscriptions';
+import { registerVariantRoutes } from '../../routes/v2/variants';
+import { registerWebhookRoutes } from '../../routes/v2/webhooks';
+import type { ApiFamily } from '../family';
+import { registerBlacklistRoutes } from './blacklists';
+import { registerCouponRoutes } from './coupons';
+import { registerFeedbackRoutes } from './feedback';
+import { registerSectionRoutes } from './sections';
+import { registerTicketRoutes } from './tickets';
+
+export interface SellAppGateways {
+  stripe: StripeGateway;
+  secrets: SecretBox;
+  asn: AsnLookup;
+}
+
+/**
+ * SellApp's current API (spec 2026-08-30), the one its official SDKs call: everything under
+ * /api/v2, and the resources the spec still serves under /api/v1 (blacklists, coupons, feedback,
+ * sections, tickets). Its error dialect: 422 and SellApp's wording for validation.
+ */
+export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, gateways: SellAppGateways): ApiFamily {
+  const { stripe, secrets, asn } = gateways;
+  const v2 = new DocumentedRouter(registry, '/api/v2');
+  registerApiKeyRoutes(v2, deps);
+  registerOpsRoutes(v2, deps);
+  registerProductRoutes(v2, deps);
+  registerVariantRoutes(v2, deps);
+  registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
+  registerSubscriptionRoutes(v2, deps);
+  registerLicenseKeyRoutes(v2, deps);
+  registerGroupRoutes(v2, deps);
+  registerChargeRoutes(v2, deps, secrets);
+  // Literal /affiliates/referrals|payouts paths before /affiliates/:affiliate.
+  registerAffiliateReferralRoutes(v2, deps);
+  registerAffiliatePayoutRoutes(v2, deps, secrets);
+  registerAffiliateRoutes(v2, deps, secrets);
+  registerAffiliatePortalRoutes(v2, deps);
+  registerReconciliationRoutes(v2, deps);
+  registerPaymentSettingsRoutes(v2, deps, secrets);
+  registerWebhookRoutes(v2, deps, secrets);
+  registerNotificationRoutes(v2, deps, secrets);
+  registerCommunityRoutes(v2, deps, secrets);
+  registerCommunityAccessRoutes(v2, deps);
+  registerInvoiceCommunityRoutes(v2, deps, secrets);
+
+  const v1 = new DocumentedRouter(registry, '/api/v1');
+  registerCouponRoutes(v1, deps);
+  registerBlacklistRoutes(v1, deps);
+  registerSectionRoutes(v1, deps);
+  registerFeedbackRoutes(v1, deps);
+  registerTicketRoutes(v1, deps);
+  return { name: 'SellApp', dialect: 'sellapp', routers: [v2, v1] };
+}
