@@ -18,6 +18,19 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Clients meet workflows through src/temporal/contracts; only the worker names the
+    // workflows folder (by path, for the bundle).
+    files: ['src/**/*.ts', 'activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '^(\\.\\./)+workflows(/|$)', message: 'Import the contract from src/temporal/contracts, not the workflow.' }],
+        },
+      ],
+    },
+  },
+  {
     // The domain is pure business rules (workflows use it): no Node built-ins, no database, no
     // randomness, nothing from the rest of src; only calendar and address arithmetic libraries.
     files: ['src/domain/**/*.ts'],
