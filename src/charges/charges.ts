@@ -8,6 +8,7 @@ import type { InvoicesTable } from '../db/schema/orders';
 import { recordEvent } from '../events/record';
 import { chargeStatus } from './charge-status';
 import { InvoiceRuleError } from '../orders/errors';
+import { invoiceCreatedBy } from '../orders/request-key';
 
 export interface ChargeInput {
   email: string;
@@ -22,6 +23,8 @@ export interface ChargeInput {
   deliverable?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   couponCode?: string;
+  /** The creating request's Idempotency-Key (requestKeyOf): a retry gets the same charge. */
+  requestKey?: string;
 }
 
 /** The page a customer pays (or claims a free charge) on; the signature ties it to the charge. */
@@ -76,6 +79,8 @@ export async function requireCharge(db: DbExecutor, storeId: number, livemode: b
  * same order workflow, expires the same way, and completes with nothing to deliver.
  */
 export async function createCharge(trx: DbExecutor, store: { id: number; livemode: boolean }, input: ChargeInput): Promise<number> {
+  const existing = await invoiceCreatedBy(trx, store.id, input.requestKey);
+  if (existing !== null) return existing;
   const total = input.totalCents ?? 0;
   if (total > 0 && !input.currency) throw new InvoiceRuleError('missing_field', 'A paid charge needs a currency', 'currency');
   const coupon = input.couponCode ? await applicableCoupon(trx, store.id, input.couponCode, [{ productId: 0, netCents: total }]) : null;
@@ -106,6 +111,7 @@ export async function createCharge(trx: DbExecutor, store: { id: number; livemod
       units: 1,
       gateway: JSON.stringify({ type: input.paymentMethods[0], data: {} }),
       replacement_of: null,
+      request_key: input.requestKey ?? null,
       expires_at: new Date(Date.now() + settings.invoice_ttl_seconds * 1000),
       paid_at: null,
       completed_at: null,

@@ -6,6 +6,7 @@ import { applicableCoupon } from '../coupons/apply-coupon';
 import { recordEvent } from '../events/record';
 import { attributeInvoice } from '../affiliates/attribute-invoice';
 import { InvoiceRuleError } from './errors';
+import { invoiceCreatedBy } from './request-key';
 
 export interface InvoiceLineRequest {
   variantId: number;
@@ -28,6 +29,8 @@ export interface CreateInvoiceInput {
   replacementOf?: number;
   /** A replacement costs the customer nothing: totals are zero. */
   free?: boolean;
+  /** The creating request's Idempotency-Key (requestKeyOf): a retry gets the same invoice. */
+  requestKey?: string;
 }
 
 const PURCHASABLE = new Set(['PUBLIC', 'HIDDEN']);
@@ -46,6 +49,8 @@ const QUANTITY_MESSAGES = {
  * required checkout questions are answered. Totals come from the pure domain code.
  */
 export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input: CreateInvoiceInput): Promise<number> {
+  const existing = await invoiceCreatedBy(trx, actor.storeId, input.requestKey);
+  if (existing !== null) return existing;
   if (input.lines.length === 0)
     throw new InvoiceRuleError('missing_field', 'An invoice needs at least one product variant', 'product_variants');
 
@@ -209,6 +214,7 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
       units: totals.units,
       gateway: JSON.stringify({ type: input.paymentMethod, data: {} }),
       replacement_of: input.replacementOf ?? null,
+      request_key: input.requestKey ?? null,
       expires_at: new Date(Date.now() + store.invoice_ttl_seconds * 1000),
       paid_at: null,
       completed_at: null,

@@ -111,6 +111,20 @@ describe('Idempotency-Key', () => {
     expect((await createInvoice(store.live, 'orphan-1', body)).body).toEqual(taken.body);
   });
 
+  it('finds the invoice a lost answer created instead of making a second one', async () => {
+    const first = await createInvoice(store.live, 'lost-1', order('lost@e.co')).expect(201);
+    // What a 5xx on the way out (after the commit) leaves: the key released, its answer unsaved.
+    await h.db
+      .updateTable('idempotency_keys')
+      .set({ status: null, response: null, locked_at: new Date(0) })
+      .where('key', '=', 'lost-1')
+      .execute();
+    const retried = await createInvoice(store.live, 'lost-1', order('lost@e.co')).expect(201);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(retried.body.data.id).toBe(first.body.data.id);
+    expect(await invoicesOf('lost@e.co')).toBe(1);
+  });
+
   it('refuses a malformed key', async () => {
     const res = await createInvoice(store.live, 'x'.repeat(300), order('long@e.co'));
     expect(res.status).toBe(422);

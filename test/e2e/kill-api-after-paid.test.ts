@@ -79,3 +79,47 @@ it('delivers an order whose API died between the PAID commit and the signal, wit
     api.kill('SIGKILL');
   }
 }, 120_000);
+
+it('answers a create retried after the API died past its commit with that invoice, not a second one', async () => {
+  const store = await h.createStore();
+  const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } } });
+  const body = { customer_email: 'lost-answer@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } };
+  const port = await freePort();
+  const api = spawnCli(['api'], {
+    ...h.database.env,
+    PORT: String(port),
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_TASK_QUEUE_PREFIX: prefix,
+    SELLFLOW_DATA_DIR: h.config.dataDir,
+    SELLFLOW_FAILPOINTS: 'after-intent-commit',
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => api.once('exit', (_code, signal) => resolve(signal)));
+  try {
+    await waitForOutput(api, /api is up/, 60_000);
+    const call = request(`http://127.0.0.1:${port}`)
+      .post('/api/v2/invoices')
+      .set('Authorization', `Bearer ${store.live}`)
+      .set('Idempotency-Key', 'lost-answer-1')
+      .send(body);
+    await expect(call).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(await exited).toBe('SIGKILL');
+    const committed = await h.db.selectFrom('invoices').select('id').where('customer_email', '=', 'lost-answer@e.co').execute();
+    expect(committed).toHaveLength(1);
+
+    // The dead process no longer renews its claim; once it lapses the client's retry runs again.
+    const retry = async () =>
+      request(h.app)
+        .post('/api/v2/invoices')
+        .set('Authorization', `Bearer ${store.live}`)
+        .set('Idempotency-Key', 'lost-answer-1')
+        .send(body);
+    let answered = await retry();
+    for (const deadline = Date.now() + 30_000; answered.status === 409 && Date.now() < deadline; answered = await retry())
+      await new Promise((r) => setTimeout(r, 1000));
+    expect(answered.status).toBe(201);
+    expect(answered.body.data.id).toBe(committed[0]!.id);
+    expect(await h.db.selectFrom('invoices').select('id').where('customer_email', '=', 'lost-answer@e.co').execute()).toHaveLength(1);
+  } finally {
+    api.kill('SIGKILL');
+  }
+}, 120_000);

@@ -17,6 +17,14 @@ const ABANDONED_AFTER_MS = 8_000;
 const HEADER = /^[\x21-\x7e]{1,255}$/;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * The claimed Idempotency-Key of this request, scoped to its API key, for a create to commit
+ * with what it creates (see src/orders/request-key.ts); undefined without the header.
+ */
+export function requestKeyOf(res: Response): string | undefined {
+  return res.locals.requestKey as string | undefined;
+}
+
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   return createHash('sha256')
     .update(`${method} ${path}\n${JSON.stringify(body ?? null)}`)
@@ -27,8 +35,9 @@ export function requestFingerprint(method: string, path: string, body: unknown):
  * `Idempotency-Key` on every write, as Stripe defines it: per API key, the same key with
  * the same request answers the first response (status and body) for 24 h; with another
  * request it is a 422; while the first is still running a second is a 409, so concurrent
- * retries make one effect. A 5xx is not kept: the client's retry runs again. Stored in
- * the database, so every API process honours it.
+ * retries make one effect. A 5xx is not kept: the client's retry runs again (a create it
+ * made is found again by its request key). Stored in the database, so every API process
+ * honours it.
  */
 export function idempotency(db: Db) {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -43,7 +52,7 @@ export function idempotency(db: Db) {
       .insertInto('idempotency_keys')
       .values({ api_key_id: auth.keyId, key, fingerprint, status: null, response: null })
       .onConflict((oc) => oc.columns(['api_key_id', 'key']).doNothing())
-      .returning('key')
+      .returning(['key', 'created_at'])
       .executeTakeFirst();
     if (!claimed) {
       const first = await db
@@ -54,7 +63,7 @@ export function idempotency(db: Db) {
         .executeTakeFirst();
       const now = Date.now();
       if (!first || now - first.created_at.getTime() > KEPT_FOR_MS) {
-        // Expired (or just removed after a 5xx): this request starts the key afresh.
+        // Expired: this request starts the key afresh.
         claimed = await db
           .insertInto('idempotency_keys')
           .values({ api_key_id: auth.keyId, key, fingerprint, status: null, response: null })
@@ -64,7 +73,7 @@ export function idempotency(db: Db) {
               .doUpdateSet({ fingerprint, status: null, response: null, locked_at: sql`now()`, created_at: sql`now()` })
               .where('idempotency_keys.created_at', '<', new Date(now - KEPT_FOR_MS)),
           )
-          .returning('key')
+          .returning(['key', 'created_at'])
           .executeTakeFirst();
       } else if (first.fingerprint !== fingerprint) {
         throw new ApiError(
@@ -89,7 +98,7 @@ export function idempotency(db: Db) {
           .where('key', '=', key)
           .where('status', 'is', null)
           .where('locked_at', '<', sql<Date>`now() - make_interval(secs => ${ABANDONED_AFTER_MS / 1000})`)
-          .returning('key')
+          .returning(['key', 'created_at'])
           .executeTakeFirst();
       }
       if (!claimed) {
@@ -104,6 +113,8 @@ export function idempotency(db: Db) {
       }
     }
 
+    // The key's generation (its claim's first time) tells a reuse after 24 h from a retry.
+    res.locals.requestKey = `${auth.keyId}:${key}:${claimed.created_at.getTime()}`;
     const renewal = setInterval(() => {
       db.updateTable('idempotency_keys')
         .set({ locked_at: sql`now()` })
@@ -120,7 +131,14 @@ export function idempotency(db: Db) {
       const status = res.statusCode;
       const settle =
         status >= 500
-          ? db.deleteFrom('idempotency_keys').where('api_key_id', '=', auth.keyId).where('key', '=', key).execute()
+          ? // Released, not forgotten: the retry claims it at once and keeps its generation, so a
+            // create that committed before the 5xx is found again (src/orders/request-key.ts).
+            db
+              .updateTable('idempotency_keys')
+              .set({ locked_at: new Date(0) })
+              .where('api_key_id', '=', auth.keyId)
+              .where('key', '=', key)
+              .execute()
           : db
               .updateTable('idempotency_keys')
               .set({ status, response: JSON.stringify(body) })

@@ -37,6 +37,8 @@ export interface InvoicesTable {
   /** Why it needs a person when no delivery step says so (e.g. a payment that did not match it). */
   attention_reason: Generated<string | null>;
   replacement_of: number | null;
+  /** `<api key id>:<Idempotency-Key>` of the creating request (see migration 0021). */
+  request_key: Generated<string | null>;
   subscription_id: Generated<number | null>;
   coupon_id: Generated<number | null>;
   coupon_discount_cents: Generated<number>;

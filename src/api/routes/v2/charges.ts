@@ -12,6 +12,7 @@ import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
+import { requestKeyOf } from '../../middleware/idempotency';
 
 const chargeCreate = z
   .object({
@@ -66,7 +67,7 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       body: chargeCreate,
       status: 201,
       response: z.object({ data: view.pick({ id: true, url: true, status: true, custom_payment_method_id: true }) }),
-      handler: async ({ auth, body }) => {
+      handler: async ({ auth, body, res }) => {
         const methods = body.use_all_payment_methods
           ? [...PAYMENT_METHODS]
           : (body.payment_methods ?? (body.payment_method ? [body.payment_method] : []));
@@ -94,6 +95,7 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
               deliverable: body.deliverable,
               metadata: body.metadata,
               couponCode: body.coupon_code ?? undefined,
+              requestKey: requestKeyOf(res),
             },
           );
           return { value: created, intents: [{ kind: 'order.start', subjectId: created }] };

@@ -18,7 +18,9 @@ import type { ApiDependencies } from '../../context';
 import { engineOf } from '../../engine';
 import { ApiError, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
+import { requestKeyOf } from '../../middleware/idempotency';
 import { offsetOf, toPage, pageUrl } from '../../pagination';
+import { invoiceCreatedBy } from '../../../orders/request-key';
 import type { DocumentedRouter } from '../../route';
 import { commitAndTell, deliverIntents, describeUnheard, unheardOrders } from '../../../outbox/engine-intents';
 import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
@@ -151,7 +153,7 @@ export function registerInvoiceRoutes(
       body: invoiceCreateBody,
       status: 201,
       response: z.object({ data: invoiceView }),
-      handler: async ({ auth, body }) => {
+      handler: async ({ auth, body, res }) => {
         await screenCustomer(
           deps.db,
           auth.store.id,
@@ -175,6 +177,7 @@ export function registerInvoiceRoutes(
             affiliate: body.affiliate,
             visitorId: body.visitor_id,
             extra: body.extra,
+            requestKey: requestKeyOf(res),
           });
           return { value: created, intents: [{ kind: 'order.start', subjectId: created }] };
         });
@@ -303,7 +306,7 @@ export function registerInvoiceRoutes(
       params: invoiceParams,
       body: replacementBody,
       response: invoiceView,
-      handler: async ({ auth, params, body }) => {
+      handler: async ({ auth, params, body, res }) => {
         const original = await requireInvoice(deps.db, auth, params.invoice);
         if (original.status !== 'COMPLETED' && original.status !== 'PAID')
           throw new InvoiceStatusConflictError(original.status as never, 'COMPLETED');
@@ -325,6 +328,9 @@ export function registerInvoiceRoutes(
             fieldErrors: { product_variants: ['not in this invoice'] },
           });
         const replacementId = await commitAndTell(engine, async (trx) => {
+          // This request made it already (its answer was lost): the same replacement, paid once.
+          const made = await invoiceCreatedBy(trx, auth.store.id, requestKeyOf(res));
+          if (made !== null) return { value: made, intents: [] };
           const id = await createInvoice(trx, actorOf(auth), {
             customerEmail: source.customer_email,
             paymentMethod: original.payment_method,
@@ -335,6 +341,7 @@ export function registerInvoiceRoutes(
               .map((l) => ({ variantId: l.variant_id, quantity: l.quantity, additionalInformation: l.additional_information })),
             replacementOf: original.id,
             free: true,
+            requestKey: requestKeyOf(res),
           });
           await transitionInvoice(trx, id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } });
           return { value: id, intents: [{ kind: 'order.payment_received', subjectId: id, detail: { source: 'replacement' } }] };
