@@ -21,6 +21,7 @@ import { stripeWebhookRouter } from './routes/stripe-webhook';
 import { communityCallbacksRouter } from './routes/community-callbacks';
 import { healthRouter } from './routes/health';
 import { httpMetrics, metricsRouter } from '../observability/http-metrics';
+import { consoleRouter } from '../console/router';
 import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
 
 // The official SDKs decode `request_id` as a uuid: an incoming id is kept only when it is one.
@@ -67,6 +68,7 @@ export function createApp(deps: ApiDependencies): Express {
 
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps.db));
+  app.use('/console', consoleRouter(deps));
   app.use(dialect('sellapp'), communityCallbacksRouter(deps, secrets));
   app.get('/api/openapi.json', (_req, res) => {
     res.json(generateDocument(registry, deps.config.api.publicBaseUrl));

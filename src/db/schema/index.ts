@@ -47,6 +47,7 @@ import type {
 } from './orders';
 import type { ApiKeysTable } from './api-keys';
 import type { EngineIntentsTable } from './engine-intents';
+import type { ConsoleSessionsTable, OpsAuditLogTable } from './console';
 import type { IdempotencyKeysTable } from './idempotency-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
@@ -79,6 +80,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   engine_intents: EngineIntentsTable;
+  console_sessions: ConsoleSessionsTable;
+  ops_audit_log: OpsAuditLogTable;
   ping_runs: PingRunsTable;
   events: EventsTable;
   products: ProductsTable;

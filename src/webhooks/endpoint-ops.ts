@@ -1,0 +1,38 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/schema';
+import { workflowIds } from '../temporal/workflow-ids';
+import { startDeliveryOnce } from './delivery-workflow-client';
+
+/** Resumes a paused endpoint of the store and resets its failure count; false when the store has no such endpoint. */
+export async function reactivateEndpoint(db: Db, storeId: number, endpointId: number): Promise<boolean> {
+  const updated = await db
+    .updateTable('webhook_endpoints')
+    .set({ status: 'active', paused_at: null, consecutive_failures: 0, updated_at: new Date() })
+    .where('id', '=', endpointId)
+    .where('store_id', '=', storeId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/**
+ * Delivers an event to an endpoint of the store again, in a workflow of its own (the first
+ * delivery's workflow id is taken); false when the store has no such delivery.
+ */
+export async function resendDelivery(db: Db, client: Client, taskQueue: string, storeId: number, deliveryId: number): Promise<boolean> {
+  const delivery = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
+    .select(['d.id', 'd.event_id', 'd.endpoint_id'])
+    .where('d.id', '=', deliveryId)
+    .where('w.store_id', '=', storeId)
+    .executeTakeFirst();
+  if (!delivery) return false;
+  await db.updateTable('webhook_deliveries').set({ status: 'pending', error: null }).where('id', '=', delivery.id).execute();
+  await startDeliveryOnce(client, taskQueue, {
+    type: 'webhookDelivery',
+    workflowId: `${workflowIds.webhookDelivery(delivery.event_id, delivery.endpoint_id)}-resend-${Date.now()}`,
+    args: [{ deliveryId: delivery.id }],
+  });
+  return true;
+}
