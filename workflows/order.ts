@@ -81,6 +81,8 @@ function failureReason(error: unknown): string {
  * One invoice from creation to delivered: wait for payment (or void, or expiry), run every
  * delivery step, and when a step cannot succeed wait for ops to retry or skip it.
  * The database stays the record; this keeps only what it needs to decide the next step.
+ * What each status change sets off in the database besides (coupon, referral, community
+ * access) is one table: src/orders/transition-consequences.ts.
  */
 export async function order(input: OrderInput): Promise<OrderOutcome> {
   // Orders started before local activities keep replaying their remote ones.
