@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { rowId } from '../../schemas/common';
 import { CatalogRuleError } from '../../../catalog/errors';
@@ -11,6 +10,7 @@ import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
+import { pagedSearch } from '../../paged-search';
 import { SearchTranslator, searchBody } from '../../search';
 
 const ruleCreate = z
@@ -71,16 +71,17 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
     if (!row) throw notFound('Blacklist');
     return row;
   };
-  const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
-    let base = scoped(auth);
-    const condition = search ? ruleSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    let ordered = base.selectAll();
-    for (const { column, direction } of search ? ruleSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const rows = await ordered.orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-    return toPage(rows.map(present), Number(total), query, path);
-  };
+  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
+    pagedSearch({
+      from: scoped(auth),
+      rows: (q) => q.selectAll(),
+      search,
+      translator: ruleSearch,
+      order: [['id', 'asc']],
+      page: query,
+      path,
+      view: (rows) => rows.map(present),
+    });
 
   router
     .route({

@@ -1,13 +1,13 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { couponView, createCoupon, deleteCoupon, loadCoupon, updateCoupon } from '../../../coupons/coupons';
 import { COUPON_TYPES } from '../../../domain/coupons';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { couponCreate, couponUpdate } from '../../schemas/coupons';
 import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
+import { pagedSearch } from '../../paged-search';
 import { SearchTranslator, searchBody } from '../../search';
 
 const couponParams = z.object({ coupon: rowId });
@@ -34,17 +34,20 @@ const couponSearch = new SearchTranslator(
 
 /** SellApp's coupons (v1 paths in its v2 reference): CRUD, search and batch. */
 export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const page = async (auth: RequestAuth, query: z.infer<typeof listQuery>, path: string, search?: z.infer<typeof searchBody>) => {
-    let base = deps.db.selectFrom('coupons').where('store_id', '=', auth.store.id);
-    if (query.only_trashed) base = base.where('deleted_at', 'is not', null);
-    else if (!query.with_trashed) base = base.where('deleted_at', 'is', null);
-    const condition = search ? couponSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    let ordered = base.selectAll();
-    for (const { column, direction } of search ? couponSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const rows = await ordered.orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-    return toPage(rows.map(couponView), Number(total), query, path);
+  const page = (auth: RequestAuth, query: z.infer<typeof listQuery>, path: string, search?: z.infer<typeof searchBody>) => {
+    let from = deps.db.selectFrom('coupons').where('store_id', '=', auth.store.id);
+    if (query.only_trashed) from = from.where('deleted_at', 'is not', null);
+    else if (!query.with_trashed) from = from.where('deleted_at', 'is', null);
+    return pagedSearch({
+      from,
+      rows: (q) => q.selectAll(),
+      search,
+      translator: couponSearch,
+      order: [['id', 'asc']],
+      page: query,
+      path,
+      view: (rows) => rows.map(couponView),
+    });
   };
 
   router

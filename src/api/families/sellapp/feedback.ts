@@ -1,11 +1,11 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { feedbackView, leaveFeedback, replyToFeedback, requireFeedback } from '../../../support/feedback';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
+import { pagedSearch } from '../../paged-search';
 import { SearchTranslator, searchBody } from '../../search';
 
 const SENTIMENTS = ['POSITIVE', 'NEUTRAL', 'NEGATIVE'] as const;
@@ -29,16 +29,17 @@ const feedbackSearch = new SearchTranslator(
 
 /** SellApp's feedback (v1 paths): list, search, retrieve, reply; and how a storefront submits a review. */
 export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
-    let base = deps.db.selectFrom('feedback').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
-    const condition = search ? feedbackSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    let ordered = base.selectAll();
-    for (const { column, direction } of search ? feedbackSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const rows = await ordered.orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
-    return toPage(rows.map(feedbackView), Number(total), query, path);
-  };
+  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
+    pagedSearch({
+      from: deps.db.selectFrom('feedback').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null),
+      rows: (q) => q.selectAll(),
+      search,
+      translator: feedbackSearch,
+      order: [['id', 'desc']],
+      page: query,
+      path,
+      view: (rows) => rows.map(feedbackView),
+    });
 
   router
     .route({

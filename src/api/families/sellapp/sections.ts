@@ -1,12 +1,12 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { deleteSection, requireSection, sectionViews, writeSection } from '../../../catalog/groups';
 import type { DbExecutor } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId, rowIdKey } from '../../schemas/common';
+import { pagedSearch } from '../../paged-search';
 import { SearchTranslator, searchBody } from '../../search';
 
 const sectionCreate = z
@@ -22,16 +22,20 @@ const sectionSearch = new SearchTranslator(
 
 /** SellApp's sections (v1 paths in its v2 reference): CRUD, search and batch. */
 export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
-    let base = deps.db.selectFrom('sections').where('store_id', '=', auth.store.id);
-    const condition = search ? sectionSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    let ordered = base.selectAll();
-    for (const { column, direction } of search ? sectionSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const rows = await ordered.orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-    return toPage(await sectionViews(deps.db, rows), Number(total), query, path);
-  };
+  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
+    pagedSearch({
+      from: deps.db.selectFrom('sections').where('store_id', '=', auth.store.id),
+      rows: (q) => q.selectAll(),
+      search,
+      translator: sectionSearch,
+      order: [
+        ['order', 'asc'],
+        ['id', 'asc'],
+      ],
+      page: query,
+      path,
+      view: (rows) => sectionViews(deps.db, rows),
+    });
   const views = async (db: DbExecutor, rows: Awaited<ReturnType<typeof requireSection>>[]) => sectionViews(db, rows);
 
   router

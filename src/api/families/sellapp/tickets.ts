@@ -1,12 +1,12 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { addMessage, messageView, openTicket, requireTicket, ticketView } from '../../../support/tickets';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
+import { pagedSearch } from '../../paged-search';
 import { SearchTranslator, searchBody } from '../../search';
 
 const ticketParams = z.object({ ticket: rowId });
@@ -36,16 +36,20 @@ const messageSearch = new SearchTranslator({ id: 'id', author: 'author', created
 
 /** SellApp's tickets (v1 paths): list, search, retrieve, messages and the store's replies. */
 export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
-    let base = deps.db.selectFrom('tickets').where('store_id', '=', auth.store.id);
-    const condition = search ? ticketSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    let ordered = base.selectAll();
-    for (const { column, direction } of search ? ticketSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const rows = await ordered.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
-    return toPage(rows.map(ticketView), Number(total), query, path);
-  };
+  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
+    pagedSearch({
+      from: deps.db.selectFrom('tickets').where('store_id', '=', auth.store.id),
+      rows: (q) => q.selectAll(),
+      search,
+      translator: ticketSearch,
+      order: [
+        ['updated_at', 'desc'],
+        ['id', 'desc'],
+      ],
+      page: query,
+      path,
+      view: (rows) => rows.map(ticketView),
+    });
   const messagePage = async (
     auth: RequestAuth,
     ticketId: number,
@@ -54,14 +58,16 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
     search?: z.infer<typeof searchBody>,
   ) => {
     await requireTicket(deps.db, auth.store.id, ticketId);
-    let base = deps.db.selectFrom('ticket_messages').where('ticket_id', '=', ticketId);
-    const condition = search ? messageSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    let ordered = base.selectAll();
-    for (const { column, direction } of search ? messageSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const rows = await ordered.orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-    return toPage(rows.map(messageView), Number(total), query, path);
+    return pagedSearch({
+      from: deps.db.selectFrom('ticket_messages').where('ticket_id', '=', ticketId),
+      rows: (q) => q.selectAll(),
+      search,
+      translator: messageSearch,
+      order: [['id', 'asc']],
+      page: query,
+      path,
+      view: (rows) => rows.map(messageView),
+    });
   };
 
   router

@@ -13,6 +13,7 @@ import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
@@ -55,21 +56,20 @@ const groupProductSearch = new SearchTranslator(
 
 /** SellApp v2 groups: CRUD, search, and which products they hold in what order. */
 export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const page = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) => {
-    let base = deps.db.selectFrom('groups').where('store_id', '=', auth.store.id);
-    const condition = search ? groupSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    let ordered = base.selectAll();
-    for (const { column, direction } of search ? groupSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const rows = await ordered
-      .orderBy(sql`"order" asc nulls last`)
-      .orderBy('id')
-      .limit(query.limit)
-      .offset(offsetOf(query))
-      .execute();
-    return toPage(await groupViews(deps.db, rows), Number(total), query, path);
-  };
+  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
+    pagedSearch({
+      from: deps.db.selectFrom('groups').where('store_id', '=', auth.store.id),
+      rows: (q) => q.selectAll(),
+      search,
+      translator: groupSearch,
+      order: [
+        ['order', 'asc', 'nulls last'],
+        ['id', 'asc'],
+      ],
+      page: query,
+      path,
+      view: (rows) => groupViews(deps.db, rows),
+    });
   const productPage = async (
     auth: RequestAuth,
     groupId: number,

@@ -10,7 +10,8 @@ import {
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 
@@ -36,12 +37,20 @@ const validateBody = z.object({ license_key: z.string().min(1).max(200), instanc
 
 /** SellApp v2 license keys, their activations (instances), and the activate / validate calls apps make. */
 export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const instancePage = async (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, licenseKeyId?: number) => {
-    let base = deps.db.selectFrom('license_key_instances').where('store_id', '=', auth.store.id);
-    if (licenseKeyId !== undefined) base = base.where('license_key_id', '=', licenseKeyId);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    const rows = await base.selectAll().orderBy('created_at').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-    return toPage(rows.map(instanceView), Number(total), query, path);
+  const instancePage = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, licenseKeyId?: number) => {
+    let from = deps.db.selectFrom('license_key_instances').where('store_id', '=', auth.store.id);
+    if (licenseKeyId !== undefined) from = from.where('license_key_id', '=', licenseKeyId);
+    return pagedSearch({
+      from,
+      rows: (q) => q.selectAll(),
+      order: [
+        ['created_at', 'asc'],
+        ['id', 'asc'],
+      ],
+      page: query,
+      path,
+      view: (rows) => rows.map(instanceView),
+    });
   };
 
   router
@@ -78,12 +87,15 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       scope: 'invoices:read',
       query: pageQuery,
       response: z.object({ data: z.array(keyView) }).passthrough(),
-      handler: async ({ auth, query, req }) => {
-        const base = deps.db.selectFrom('license_keys').where('store_id', '=', auth.store.id);
-        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const rows = await base.selectAll().orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(await licenseKeyViews(deps.db, rows), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
-      },
+      handler: ({ auth, query, req }) =>
+        pagedSearch({
+          from: deps.db.selectFrom('license_keys').where('store_id', '=', auth.store.id),
+          rows: (q) => q.selectAll(),
+          order: [['id', 'asc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) => licenseKeyViews(deps.db, rows),
+        }),
     })
     .route({
       method: 'get',

@@ -7,7 +7,8 @@ import type { DbExecutor } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
 import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
 import { productCreateBody, productInputFromV2, productUpdateBody } from '../../schemas/sellapp-catalog';
@@ -71,17 +72,29 @@ export async function renderProducts(db: DbExecutor, ids: number[], storeId: num
 export function registerProductRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const viewContext = (auth: RequestAuth): ViewContext => ({ storefrontBase: deps.config.api.publicBaseUrl, storeSlug: auth.store.slug });
 
-  async function listPage(auth: RequestAuth, query: z.infer<typeof draftQuery>, path: string, search?: z.infer<typeof searchBody>) {
-    let base = deps.db.selectFrom('products').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
-    if (query.only_drafts) base = base.where(isDraft);
-    else if (!query.with_drafts) base = base.where(sql<boolean>`not ${isDraft}`);
-    const condition = search ? productSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    let ordered = base.select('id');
-    for (const { column, direction } of search ? productSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const ids = (await ordered.orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map((r) => r.id);
-    return toPage(await renderProducts(deps.db, ids, auth.store.id, viewContext(auth)), Number(total), query, path);
+  function listPage(auth: RequestAuth, query: z.infer<typeof draftQuery>, path: string, search?: z.infer<typeof searchBody>) {
+    let from = deps.db.selectFrom('products').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
+    if (query.only_drafts) from = from.where(isDraft);
+    else if (!query.with_drafts) from = from.where(sql<boolean>`not ${isDraft}`);
+    return pagedSearch({
+      from,
+      rows: (q) => q.select('id'),
+      search,
+      translator: productSearch,
+      order: [
+        ['order', 'asc'],
+        ['id', 'asc'],
+      ],
+      page: query,
+      path,
+      view: (rows) =>
+        renderProducts(
+          deps.db,
+          rows.map((r) => r.id),
+          auth.store.id,
+          viewContext(auth),
+        ),
+    });
   }
 
   const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);

@@ -10,6 +10,7 @@ import type { ApiDependencies } from '../../context';
 import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
 import { variantCreateBody, variantInputFromV2, variantUpdateBody } from '../../schemas/sellapp-catalog';
@@ -90,20 +91,32 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
     search?: z.infer<typeof searchBody>,
   ) {
     await requireProduct(deps.db, auth.store.id, productId);
-    let base = deps.db
+    let from = deps.db
       .selectFrom('product_variants')
       .where('product_id', '=', productId)
       .where('store_id', '=', auth.store.id)
       .where('deleted_at', 'is', null);
     // Variants have no draft state of their own: only_drafts lists none.
-    if (query.only_drafts) base = base.where(sql<boolean>`false`);
-    const condition = search ? variantSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    let ordered = base.select('id');
-    for (const { column, direction } of search ? variantSearch.orderBy(search) : []) ordered = ordered.orderBy(sql.ref(column), direction);
-    const ids = (await ordered.orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map((r) => r.id);
-    return toPage(await render(auth, productId, ids, false), Number(total), query, path);
+    if (query.only_drafts) from = from.where(sql<boolean>`false`);
+    return pagedSearch({
+      from,
+      rows: (q) => q.select('id'),
+      search,
+      translator: variantSearch,
+      order: [
+        ['order', 'asc'],
+        ['id', 'asc'],
+      ],
+      page: query,
+      path,
+      view: (rows) =>
+        render(
+          auth,
+          productId,
+          rows.map((r) => r.id),
+          false,
+        ),
+    });
   }
   const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
   const draftQuery = pageQuery.extend({ with_drafts: queryBoolean, only_drafts: queryBoolean });
