@@ -6,7 +6,7 @@ import { applicableCoupon } from '../coupons/apply-coupon';
 import type { DbExecutor } from '../db/schema';
 import type { InvoicesTable } from '../db/schema/orders';
 import { recordEvent } from '../events/record';
-import { chargeStatus } from './charge-status';
+import { chargeStatus } from '../domain/charge-status';
 import { InvoiceRuleError } from '../orders/errors';
 import { invoiceCreatedBy } from '../orders/request-key';
 

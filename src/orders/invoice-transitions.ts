@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
-import { chargeStatus } from '../charges/charge-status';
+import { chargeStatus } from '../domain/charge-status';
 import { canTransition, type InvoiceStatus, isAwaitingPayment } from '../domain/invoice-status';
 import type { EventType } from '../events/catalog';
 import { recordEvent } from '../events/record';
