@@ -26,7 +26,8 @@ export interface RouteContext<P, Q, B> {
 }
 
 export interface RouteSpec<P, Q, B> {
-  method: Method;
+  /** Several methods for one operation the spec serves under each (PUT and PATCH updates). */
+  method: Method | readonly Method[];
   /** Express-style path relative to the router's mount point, e.g. `/products/:product`. */
   path: string;
   summary: string;
@@ -78,11 +79,16 @@ export class DocumentedRouter {
   }
 
   route<P = undefined, Q = undefined, B = undefined>(spec: RouteSpec<P, Q, B>): this {
+    if (typeof spec.method !== 'string') {
+      for (const method of spec.method) this.route({ ...spec, method });
+      return this;
+    }
+    const method = spec.method;
     this.firstSegments.add(spec.path.split('/')[1]!);
     const status = spec.status ?? 200;
-    const modes: RouteModes = spec.modes ?? (isRead(spec.method, spec.path) ? 'both' : 'live-only');
+    const modes: RouteModes = spec.modes ?? (isRead(method, spec.path) ? 'both' : 'live-only');
     const openapi: RouteConfig = {
-      method: spec.method,
+      method,
       path: toOpenApiPath(this.mountPath + spec.path),
       summary: spec.summary,
       tags: spec.tags,
@@ -101,7 +107,7 @@ export class DocumentedRouter {
     };
     this.registry.registerPath(openapi);
 
-    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+    this.router[method](spec.path, async (req: Request, res: Response) => {
       const auth = res.locals.auth as RequestAuth | undefined;
       if (!auth) throw new ApiError('internal_error', 'missing_auth', 'Route reached without authentication');
       if (!auth.scopes.includes(spec.scope)) {
@@ -110,7 +116,7 @@ export class DocumentedRouter {
       if (!auth.livemode && modes === 'live-only') {
         throw permissionDenied(
           'livemode_required',
-          `Test-mode keys cannot call ${spec.method.toUpperCase()} ${this.mountPath}${spec.path}; use a live key`,
+          `Test-mode keys cannot call ${method.toUpperCase()} ${this.mountPath}${spec.path}; use a live key`,
         );
       }
       const params = parseOrThrow(spec.params, req.params, 'params');

@@ -115,6 +115,9 @@ const variantBody = (title: string) => ({
   pricing: { humble: false, price: { price: 500, currency: 'USD' } },
   payment_methods: ['PAYPAL'],
 });
+let coupons = 0;
+/** Coupon codes are unique per store: each case's coupon gets its own. */
+const couponCode = (prefix: string) => `${prefix}${(coupons += 1)}`;
 const created = async (url: string, body: object) => (await send('post', url, body)).body.data.id as number;
 
 const product = () => ({ product: s.productId });
@@ -434,7 +437,7 @@ const cases: Case[] = [
     status: 201,
     response: m.one(m.coupon),
     body: () => ({
-      code: 'SDK10',
+      code: couponCode('SDK'),
       type: 'PERCENTAGE',
       discount: '10',
       store_wide: false,
@@ -455,14 +458,16 @@ const cases: Case[] = [
     op: 'DELETE /v1/coupons/{coupon}',
     status: 200,
     response: m.one(m.coupon),
-    params: async () => ({ coupon: await created('/v1/coupons', { code: 'GONE', type: 'AMOUNT', discount: 1, store_wide: true }) }),
+    params: async () => ({
+      coupon: await created('/v1/coupons', { code: couponCode('GONE'), type: 'AMOUNT', discount: 1, store_wide: true }),
+    }),
   },
   { op: 'POST /v1/coupons/search', status: 200, response: m.openPage(m.coupon), body: () => ({}) },
   {
     op: 'POST /v1/coupons/batch',
     status: 200,
     response: items(m.coupon),
-    body: () => ({ resources: [{ code: 'BATCH1', type: 'PERCENTAGE', discount: 5, store_wide: true }] }),
+    body: () => ({ resources: [{ code: couponCode('BATCH'), type: 'PERCENTAGE', discount: 5, store_wide: true }] }),
   },
   {
     op: 'PATCH /v1/coupons/batch',
@@ -475,7 +480,7 @@ const cases: Case[] = [
     status: 200,
     response: items(m.coupon),
     params: async () => {
-      s.doomed = await created('/v1/coupons', { code: 'BATCHGONE', type: 'AMOUNT', discount: 1, store_wide: true });
+      s.doomed = await created('/v1/coupons', { code: couponCode('BATCHGONE'), type: 'AMOUNT', discount: 1, store_wide: true });
       return {};
     },
     body: () => ({ resources: [s.doomed] }),
@@ -555,6 +560,37 @@ const cases: Case[] = [
     body: () => ({}),
   },
 ];
+
+// The spec's v2 forms of blacklists, coupons and sections serve the same data as v1: the same cases under /v2.
+cases.push(
+  ...cases.filter((c) => /^\w+ \/v1\/(blacklists|coupons|sections)/.test(c.op)).map((c) => ({ ...c, op: c.op.replace(' /v1/', ' /v2/') })),
+);
+// Their updates as PUT too.
+for (const version of ['v1', 'v2']) {
+  cases.push(
+    {
+      op: `PUT /${version}/coupons/{coupon}`,
+      status: 200,
+      response: m.one(m.coupon),
+      params: () => ({ coupon: s.couponId }),
+      body: () => ({ discount: 12 }),
+    },
+    {
+      op: `PUT /${version}/sections/{section}`,
+      status: 200,
+      response: m.one(m.section),
+      params: () => ({ section: s.sectionId }),
+      body: () => ({ title: 'Put' }),
+    },
+  );
+}
+cases.push({
+  op: 'PUT /v2/blacklists/{blacklist}',
+  status: 200,
+  response: m.one(m.blacklist),
+  params: () => ({ blacklist: s.blacklistId }),
+  body: () => ({ description: 'put' }),
+});
 
 /** A PENDING invoice of one unit of the shared variant (or of a new one at `price`). */
 async function pendingInvoice(variant: { price?: number } = {}) {

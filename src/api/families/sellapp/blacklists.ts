@@ -149,7 +149,8 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
       handler: async ({ auth, params }) => ({ data: present(await load(auth, params.blacklist)) }),
     })
     .route({
-      method: 'patch',
+      // The spec serves the update as PUT too (v1 coupons and sections, v2 all three).
+      method: ['put', 'patch'],
       path: '/blacklists/:blacklist',
       summary: 'Change a rule',
       tags: ['Blacklists'],

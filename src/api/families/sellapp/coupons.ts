@@ -148,7 +148,8 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
       }),
     })
     .route({
-      method: 'patch',
+      // The spec serves the update as PUT too (v1 coupons and sections, v2 all three).
+      method: ['put', 'patch'],
       path: '/coupons/:coupon',
       summary: 'Update a coupon',
       tags: ['Coupons'],

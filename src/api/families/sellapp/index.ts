@@ -66,6 +66,10 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerCommunityRoutes(v2, deps, secrets);
   registerCommunityAccessRoutes(v2, deps);
   registerInvoiceCommunityRoutes(v2, deps, secrets);
+  // The spec's v2 forms of resources it also serves under /v1: the same routes over the same data.
+  registerCouponRoutes(v2, deps);
+  registerBlacklistRoutes(v2, deps);
+  registerSectionRoutes(v2, deps);
 
   const v1 = new DocumentedRouter(registry, '/api/v1');
   registerCouponRoutes(v1, deps);

@@ -133,7 +133,8 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
       }),
     })
     .route({
-      method: 'patch',
+      // The spec serves the update as PUT too (v1 coupons and sections, v2 all three).
+      method: ['put', 'patch'],
       path: '/sections/:section',
       summary: 'Update a section',
       tags: ['Sections'],
