@@ -7,6 +7,7 @@ import { connectClient, externalAddress } from '../temporal/connection';
 import { mainTaskQueue } from '../temporal/task-queues';
 import { workflowBundle } from '../temporal/workflow-bundle';
 import { ping } from '../temporal/ping-workflow-client';
+import { registerClusterCommands } from './cluster';
 import { registerKeyCommands } from './keys';
 import { registerOrderCommands } from './orders';
 import { CliError, printResult } from './output';
@@ -83,6 +84,7 @@ program
   });
 
 registerStoreCommands(program);
+registerClusterCommands(program);
 registerKeyCommands(program);
 registerOrderCommands(program);
 registerSubscriptionCommands(program);

@@ -26,6 +26,11 @@ function onPath(name: string, searchPath: string): string | undefined {
 
 export class GoToolUnavailableError extends Error {}
 
+/** The `go` command: on PATH, or where Go's installers put it. */
+export function goToolchain(searchPath: string): string | undefined {
+  return onPath('go', searchPath) ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find(isExecutable);
+}
+
 export interface ResolveOptions {
   configuredPath?: string;
   searchPath: string;
@@ -38,10 +43,15 @@ export interface ResolveOptions {
  * Finds a Go-built tool: the configured path, then `name` on PATH, then the cached
  * project-local build, and last builds it with `go install` into `.tools/bin`.
  */
-export async function resolveGoTool(
-  tool: { name: string; module: string; configuredVariable: string },
-  options: ResolveOptions,
-): Promise<{ path: string; source: string }> {
+export interface GoTool {
+  name: string;
+  module: string;
+  configuredVariable: string;
+  /** The file `go install` writes when it differs from `name` (the server's is a bare `server`). */
+  binary?: string;
+}
+
+export async function resolveGoTool(tool: GoTool, options: ResolveOptions): Promise<{ path: string; source: string }> {
   if (options.configuredPath) {
     if (!isExecutable(options.configuredPath)) {
       throw new GoToolUnavailableError(`${tool.configuredVariable}=${options.configuredPath} is not an executable file`);
@@ -62,13 +72,8 @@ export function resolveTemporalCli(options: ResolveOptions): Promise<{ path: str
   return resolveGoTool({ name: 'temporal', module: TEMPORAL_CLI_MODULE, configuredVariable: 'TEMPORAL_CLI_PATH' }, options);
 }
 
-async function goInstall(
-  tool: { name: string; module: string },
-  toolsBin: string,
-  searchPath: string,
-  onProgress?: (line: string) => void,
-): Promise<void> {
-  const go = onPath('go', searchPath) ?? ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find(isExecutable);
+async function goInstall(tool: GoTool, toolsBin: string, searchPath: string, onProgress?: (line: string) => void): Promise<void> {
+  const go = goToolchain(searchPath);
   if (!go) {
     throw new GoToolUnavailableError(
       `No ${tool.name} binary found and no Go toolchain to build one: install Go, put ${tool.name} on PATH${tool.name === 'temporal' ? ', set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use an existing cluster' : ''}`,
@@ -97,5 +102,6 @@ async function goInstall(
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new GoToolUnavailableError(`go install exited with ${code}:\n${tail}`))));
   });
+  if (tool.binary && tool.binary !== tool.name) fs.renameSync(path.join(toolsBin, tool.binary), path.join(toolsBin, tool.name));
   onProgress?.(`${tool.name} built in ${Math.round((Date.now() - started) / 1000)} s`);
 }
