@@ -32,8 +32,8 @@ export interface RouteSpec<P, Q, B> {
   path: string;
   summary: string;
   tags: string[];
-  /** The scope a key needs; every route under an authenticated router names one. */
-  scope: Scope;
+  /** The scope a key needs; every route under an authenticated router names one ('none': what any key may read of itself). */
+  scope: Scope | 'none';
   /**
    * Which keys may call it. Reads default to both modes (each key sees its own mode's
    * rows); writes default to live keys only, so a new write route is closed to test keys
@@ -93,7 +93,7 @@ export class DocumentedRouter {
       summary: spec.summary,
       tags: spec.tags,
       security: [{ bearerAuth: [] }],
-      description: `Requires scope \`${spec.scope}\`${modes === 'live-only' ? ' and a live key' : ''}.`,
+      description: `${spec.scope === 'none' ? 'Any key' : `Requires scope \`${spec.scope}\``}${modes === 'live-only' ? ' and a live key' : ''}.`,
       'x-sellflow-modes': modes,
       request: {
         ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
@@ -110,7 +110,7 @@ export class DocumentedRouter {
     this.router[method](spec.path, async (req: Request, res: Response) => {
       const auth = res.locals.auth as RequestAuth | undefined;
       if (!auth) throw new ApiError('internal_error', 'missing_auth', 'Route reached without authentication');
-      if (!auth.scopes.includes(spec.scope)) {
+      if (spec.scope !== 'none' && !auth.scopes.includes(spec.scope)) {
         throw permissionDenied('missing_scope', `This API key lacks the ${spec.scope} scope`);
       }
       if (!auth.livemode && modes === 'live-only') {

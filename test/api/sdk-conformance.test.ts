@@ -389,6 +389,12 @@ const cases: Case[] = [
     params: async () => ({ charge_id: await pendingCharge() }),
   },
 
+  // Who the key is
+  { op: 'GET /v2/me', status: 200, response: m.one(m.account) },
+  { op: 'GET /v2/stores', status: 200, response: m.obj({ data: z.array(m.storeSummary) }) },
+  { op: 'GET /v2/stores/{store}', status: 200, response: m.one(m.storeSummary), params: () => ({ store: store.slug }) },
+  { op: 'GET /v2/permissions', status: 200, response: m.one(m.keyPermissions) },
+
   // Subscriptions and affiliates
   { op: 'GET /v2/subscriptions', status: 200, response: m.openPage(m.subscription) },
   {

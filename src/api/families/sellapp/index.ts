@@ -25,6 +25,7 @@ import { registerSubscriptionRoutes } from '../../routes/v2/subscriptions';
 import { registerVariantRoutes } from '../../routes/v2/variants';
 import { registerWebhookRoutes } from '../../routes/v2/webhooks';
 import type { ApiFamily } from '../family';
+import { registerAccountRoutes } from './account';
 import { registerBlacklistRoutes } from './blacklists';
 import { registerCouponRoutes } from './coupons';
 import { registerFeedbackRoutes } from './feedback';
@@ -45,6 +46,7 @@ export interface SellAppGateways {
 export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, gateways: SellAppGateways): ApiFamily {
   const { stripe, secrets, asn } = gateways;
   const v2 = new DocumentedRouter(registry, '/api/v2');
+  registerAccountRoutes(v2, deps);
   registerApiKeyRoutes(v2, deps);
   registerOpsRoutes(v2, deps);
   registerProductRoutes(v2, deps);
