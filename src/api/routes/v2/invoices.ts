@@ -22,7 +22,8 @@ import { requestKeyOf } from '../../middleware/idempotency';
 import { offsetOf, toPage, pageUrl } from '../../pagination';
 import { invoiceCreatedBy } from '../../../orders/request-key';
 import type { DocumentedRouter } from '../../route';
-import { commitAndTell, deliverIntents, describeUnheard, unheardOrders } from '../../../outbox/engine-intents';
+import { commitAndTell, describeUnheard, unheardOrders } from '../../../outbox/engine-intents';
+import { retryOrSkipSteps, voidOrder } from '../../../orders/order-ops';
 import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
 import { actorOf } from './products';
 
@@ -101,23 +102,11 @@ export function registerInvoiceRoutes(
     (action: 'retry' | 'skip') =>
     async ({ auth, params, body }: { auth: RequestAuth; params: z.infer<typeof invoiceParams>; body: z.infer<typeof stepSelection> }) => {
       const invoice = await requireInvoice(deps.db, auth, params.invoice);
-      // News the engine never heard (a crash, Temporal away): telling it now is the retry.
-      const unheard = (await unheardOrders(deps.db, auth.store.id)).filter((u) => u.invoice_id === invoice.id);
-      if (action === 'retry' && unheard.length > 0) {
-        await deliverIntents(engine, { ids: unheard.map((u) => u.id) });
-        return { data: await one(auth, invoice.id) };
+      const outcome = await retryOrSkipSteps(engine, action, invoice, body.step ? [body.step] : undefined);
+      if ('refused' in outcome) {
+        const param = outcome.refused === 'needs_manual_action' ? { param: 'status' } : {};
+        throw new ApiError('conflict', outcome.refused, outcome.message, param);
       }
-      if (!invoice.needs_attention)
-        throw new ApiError('conflict', 'not_stuck', `Invoice ${invoice.id} has no failed delivery step (status ${invoice.status})`);
-      // E.g. money that arrived after a void: no delivery is waiting, a person decides.
-      if (invoice.status !== 'PAID')
-        throw new ApiError(
-          'conflict',
-          'needs_manual_action',
-          `Invoice ${invoice.id} is ${invoice.status}: refund it or mark it completed by hand`,
-          { param: 'status' },
-        );
-      await workflows[action](invoice, body.step ? [body.step] : undefined);
       return { data: await one(auth, invoice.id) };
     };
 
@@ -286,14 +275,8 @@ export function registerInvoiceRoutes(
       params: invoiceParams,
       response: invoiceView,
       handler: async ({ auth, params }) => {
-        const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        // A paid order is voided only while its delivery is stuck; a delivered one never.
-        if (invoice.status === 'PAID' && !invoice.needs_attention) throw new InvoiceStatusConflictError('PAID', 'VOIDED');
-        await commitAndTell(engine, async (trx) => {
-          const result = await transitionInvoice(trx, invoice.id, 'VOIDED');
-          return { value: result, intents: result.changed ? [{ kind: 'order.void_requested', subjectId: invoice.id }] : [] };
-        });
-        return one(auth, invoice.id);
+        await voidOrder(engine, await requireInvoice(deps.db, auth, params.invoice));
+        return one(auth, params.invoice);
       },
     })
     .route({

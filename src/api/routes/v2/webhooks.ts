@@ -4,8 +4,7 @@ import { rowId } from '../../schemas/common';
 import { laravelTime } from '../../../catalog/views/timestamps';
 import { EVENT_TYPES } from '../../../events/catalog';
 import type { SecretBox } from '../../../security/secret-box';
-import { workflowIds } from '../../../temporal/workflow-ids';
-import { startDeliveryOnce } from '../../../webhooks/delivery-workflow-client';
+import { reactivateEndpoint, resendDelivery } from '../../../webhooks/endpoint-ops';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -194,11 +193,7 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: endpointView }),
       handler: async ({ auth, params }) => {
         await load(auth, params.id);
-        await deps.db
-          .updateTable('webhook_endpoints')
-          .set({ status: 'active', paused_at: null, consecutive_failures: 0, updated_at: new Date() })
-          .where('id', '=', params.id)
-          .execute();
+        await reactivateEndpoint(deps.db, auth.store.id, params.id);
         return { data: present(await load(auth, params.id)) };
       },
     })
@@ -255,17 +250,12 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
         await load(auth, params.id);
         const delivery = await deps.db
           .selectFrom('webhook_deliveries')
-          .select(['id', 'event_id'])
+          .select('id')
           .where('id', '=', params.deliveryId)
           .where('endpoint_id', '=', params.id)
           .executeTakeFirst();
-        if (!delivery) throw notFound('Delivery');
-        await deps.db.updateTable('webhook_deliveries').set({ status: 'pending', error: null }).where('id', '=', delivery.id).execute();
-        await startDeliveryOnce(deps.temporal.client, deps.taskQueue, {
-          type: 'webhookDelivery',
-          workflowId: `${workflowIds.webhookDelivery(delivery.event_id, params.id)}-resend-${Date.now()}`,
-          args: [{ deliveryId: delivery.id }],
-        });
+        if (!delivery || !(await resendDelivery(deps.db, deps.temporal.client, deps.taskQueue, auth.store.id, delivery.id)))
+          throw notFound('Delivery');
         return { data: { id: delivery.id, status: 'pending' } };
       },
     });
