@@ -2,7 +2,8 @@
  * npm run bench: the order pipeline and the API on this machine, with a baseline, printed
  * and written to bench/results/<time>.json. Loopback only.
  *   BENCH_ORDERS (500), BENCH_CONCURRENCY (25), BENCH_SECONDS (10), BENCH_CONNECTIONS (20),
- *   BENCH_WEBHOOKS (1000: a backlog of events the relay hands to a loopback endpoint)
+ *   BENCH_WEBHOOKS (1000: a backlog of events the relay hands to a loopback endpoint),
+ *   BENCH_ENGINE (dev: the dev server; full: Temporal's full server on the DATABASE_URL Postgres)
  * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
  * embedded PGlite.
  */
@@ -13,9 +14,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { issueApiKey } from '../src/accounts/api-keys';
 import { createStore } from '../src/accounts/stores';
-import { loadConfig } from '../src/config';
+import { type Config, loadConfig } from '../src/config';
 import { type DatabaseHandle, openEmbedded } from '../src/db/connect';
 import { openScratchPostgres } from '../src/db/scratch-database';
 import { migrateToLatest } from '../src/db/migrate';
@@ -25,6 +27,7 @@ import { startApi } from '../src/server';
 import { createObjectStorage } from '../src/storage/create-storage';
 import { connectClient, connectWorker } from '../src/temporal/connection';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
+import { resolveClusterTools, startCluster, TEMPORAL_SERVER_VERSION } from '../src/temporal/cluster';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
 import { executeWorkflow } from '../src/temporal/workflow-client';
 import { workflowIds } from '../src/temporal/workflow-ids';
@@ -36,6 +39,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 25);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 1000);
+const ENGINE = process.env.BENCH_ENGINE === 'full' ? 'full' : 'dev';
 
 const step = (message: string) => process.stdout.write(`• ${message}\n`);
 
@@ -104,6 +108,52 @@ async function drainWebhookBacklog(
   }
 }
 
+/** BENCH_ENGINE=dev (default): the CLI's dev server (SQLite); full: Temporal's server on the DATABASE_URL Postgres. */
+async function startEngine(config: Config, dir: string): Promise<{ address: string; name: string; stop: () => Promise<void> }> {
+  if (ENGINE === 'full') {
+    const adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) throw new Error('BENCH_ENGINE=full runs Temporal on Postgres: set DATABASE_URL');
+    step("starting Temporal's full server on Postgres");
+    const prefix = `temporal_bench_${randomUUID().slice(0, 8)}`;
+    const tools = await resolveClusterTools({ searchPath: config.temporal.searchPath, onProgress: step });
+    const cluster = await startCluster(tools, {
+      databaseUrl: adminUrl,
+      databasePrefix: prefix,
+      port: await freePort(),
+      namespace: 'default',
+      dir: path.join(dir, 'cluster'),
+      onProgress: step,
+    });
+    return {
+      address: cluster.address,
+      name: `temporal-server ${TEMPORAL_SERVER_VERSION} on Postgres`,
+      stop: async () => {
+        await cluster.stop();
+        const admin = new pg.Client({ connectionString: adminUrl });
+        await admin.connect();
+        for (const name of [prefix, `${prefix}_visibility`])
+          await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+        await admin.end();
+      },
+    };
+  }
+  step('starting the Temporal dev server');
+  const cli = await resolveTemporalCli({
+    configuredPath: config.temporal.cliPath,
+    searchPath: config.temporal.searchPath,
+    onProgress: step,
+  });
+  const dev = await startDevServer({
+    binary: cli.path,
+    port: await freePort(),
+    uiPort: null,
+    dbFile: path.join(dir, 't.sqlite'),
+    namespace: 'default',
+    logFile: path.join(dir, 't.log'),
+  });
+  return { address: dev.address, name: 'temporal dev server (CLI v1.5.1, SQLite)', stop: dev.stop };
+}
+
 async function benchDatabase(dir: string): Promise<DatabaseHandle> {
   const url = process.env.DATABASE_URL;
   return url ? openScratchPostgres(url, 'sellflow_bench', 20) : openEmbedded(path.join(dir, 'pglite'), { own: true });
@@ -123,20 +173,7 @@ async function main(): Promise<void> {
   });
   const logger = createLogger('warn');
   installTemporalRuntimeLogger(logger);
-  step('starting the Temporal dev server');
-  const cli = await resolveTemporalCli({
-    configuredPath: config.temporal.cliPath,
-    searchPath: config.temporal.searchPath,
-    onProgress: step,
-  });
-  const dev = await startDevServer({
-    binary: cli.path,
-    port: await freePort(),
-    uiPort: null,
-    dbFile: path.join(dir, 't.sqlite'),
-    namespace: 'default',
-    logFile: path.join(dir, 't.log'),
-  });
+  const dev = await startEngine(config, dir);
   const database = await benchDatabase(dir);
   await migrateToLatest(database.db);
   step(`database: ${database.description}`);
@@ -232,6 +269,7 @@ async function main(): Promise<void> {
     const figures = {
       at: new Date().toISOString(),
       machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+      engine: dev.name,
       database: database.kind,
       orders,
       baseline,
@@ -246,7 +284,7 @@ async function main(): Promise<void> {
         non_2xx_or_errors: http.non2xx + http.errors,
       },
     };
-    const out = path.join(__dirname, 'results', `${figures.at.replace(/[:.]/g, '-')}.json`);
+    const out = path.join(__dirname, 'results', `${figures.at.replace(/[:.]/g, '-')}-${ENGINE}.json`);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, JSON.stringify(figures, null, 2) + '\n');
     process.stdout.write(`\n${JSON.stringify(figures, null, 2)}\nwritten to ${path.relative(process.cwd(), out)}\n`);
