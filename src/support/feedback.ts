@@ -28,6 +28,22 @@ export function feedbackView(row: Selectable<FeedbackTable>) {
   };
 }
 
+/** The spec's v2 feedback model: v1's, with the sentiment, the order and the product it is about. */
+export async function feedbackViewsV2(db: DbExecutor, rows: Selectable<FeedbackTable>[]) {
+  const productIds = [...new Set(rows.map((r) => r.listing_id).filter((id): id is number => id !== null))];
+  const products =
+    productIds.length === 0 ? [] : await db.selectFrom('products').select(['id', 'title']).where('id', 'in', productIds).execute();
+  return rows.map((row) => ({
+    ...feedbackView(row),
+    metadata: row.metadata ?? {},
+    product_id: row.listing_id,
+    order_id: row.invoice_id,
+    sentiment: row.feedback,
+    variant_id: null,
+    product_title: products.find((p) => p.id === row.listing_id)?.title ?? null,
+  }));
+}
+
 export async function requireFeedback(db: DbExecutor, storeId: number, id: number) {
   const row = await db
     .selectFrom('feedback')

@@ -27,6 +27,34 @@ export function ticketView(row: Selectable<TicketsTable>) {
   };
 }
 
+/** The spec's v2 ticket model: the order as an object reference, read state, the order id and the message count. */
+export async function ticketViewsV2(db: DbExecutor, rows: Selectable<TicketsTable>[]) {
+  const counts =
+    rows.length === 0
+      ? []
+      : await db
+          .selectFrom('ticket_messages')
+          .select(['ticket_id', sql<string>`count(*)`.as('n')])
+          .where(
+            'ticket_id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .groupBy('ticket_id')
+          .execute();
+  return rows.map((row) => {
+    const { reference: _reference, read_by: readBy, ...common } = ticketView(row);
+    return {
+      ...common,
+      reference: row.invoice_id ? { type: 'order', id: row.invoice_id } : {},
+      read_status: { read: readBy > 0, read_by: readBy },
+      order_id: row.invoice_id,
+      reason: null,
+      message_count: Number(counts.find((c) => c.ticket_id === row.id)?.n ?? 0),
+    };
+  });
+}
+
 export function messageView(row: Selectable<TicketMessagesTable>) {
   return {
     id: row.id,

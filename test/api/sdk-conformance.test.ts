@@ -571,6 +571,21 @@ const cases: Case[] = [
 cases.push(
   ...cases.filter((c) => /^\w+ \/v1\/(blacklists|coupons|sections)/.test(c.op)).map((c) => ({ ...c, op: c.op.replace(' /v1/', ' /v2/') })),
 );
+// Tickets and feedback under /v2 answer the spec's v2 models (messages keep theirs).
+const v2Models: Record<string, z.ZodType> = {
+  'GET /v2/tickets': m.openPage(m.ticketV2),
+  'POST /v2/tickets/search': m.openPage(m.ticketV2),
+  'GET /v2/tickets/{ticket}': m.one(m.ticketV2),
+  'GET /v2/feedback': m.openPage(m.feedbackV2),
+  'POST /v2/feedback/search': m.openPage(m.feedbackV2),
+  'GET /v2/feedback/{feedback}': m.one(m.feedbackV2),
+  'PATCH /v2/feedback/{feedback}': m.one(m.feedbackV2),
+};
+for (const c of cases.filter((c) => /^\w+ \/v1\/(tickets|feedback)/.test(c.op))) {
+  const op = c.op.replace(' /v1/', ' /v2/');
+  cases.push({ ...c, op, response: v2Models[op] ?? c.response });
+}
+cases.push({ ...cases.find((c) => c.op === 'PATCH /v2/feedback/{feedback}')!, op: 'PUT /v2/feedback/{feedback}' });
 // Their updates as PUT too.
 for (const version of ['v1', 'v2']) {
   cases.push(

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { Selectable } from 'kysely';
+import type { DbExecutor } from '../../../db/schema';
+import type { FeedbackTable } from '../../../db/schema/support';
 import { feedbackView, leaveFeedback, replyToFeedback, requireFeedback } from '../../../support/feedback';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -28,7 +31,13 @@ const feedbackSearch = new SearchTranslator(
 );
 
 /** SellApp's feedback (v1 paths): list, search, retrieve, reply; and how a storefront submits a review. */
-export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+export function registerFeedbackRoutes(
+  router: DocumentedRouter,
+  deps: ApiDependencies,
+  // The v2 paths answer the spec's v2 model.
+  views: (db: DbExecutor, rows: Selectable<FeedbackTable>[]) => unknown[] | Promise<unknown[]> = (_db, rows) => rows.map(feedbackView),
+): void {
+  const one = async (row: Selectable<FeedbackTable>) => (await views(deps.db, [row]))[0];
   const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
     pagedSearch({
       from: deps.db.selectFrom('feedback').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null),
@@ -38,7 +47,7 @@ export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDepend
       order: [['id', 'desc']],
       page: query,
       path,
-      view: (rows) => rows.map(feedbackView),
+      view: (rows) => views(deps.db, rows),
     });
 
   router
@@ -81,7 +90,7 @@ export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDepend
       status: 201,
       response: z.object({ data: view }),
       handler: async ({ auth, body }) => ({
-        data: feedbackView(
+        data: await one(
           await deps.db.transaction().execute((trx) =>
             leaveFeedback(trx, auth.store.id, {
               invoiceId: body.invoice_id,
@@ -101,10 +110,11 @@ export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDepend
       scope: 'invoices:read',
       params: feedbackParams,
       response: z.object({ data: view }),
-      handler: async ({ auth, params }) => ({ data: feedbackView(await requireFeedback(deps.db, auth.store.id, params.feedback)) }),
+      handler: async ({ auth, params }) => ({ data: await one(await requireFeedback(deps.db, auth.store.id, params.feedback)) }),
     })
     .route({
-      method: 'patch',
+      // The spec's v2 serves the reply as PUT too.
+      method: ['put', 'patch'],
       path: '/feedback/:feedback',
       summary: 'Reply to feedback as the store',
       tags: ['Feedback'],
@@ -114,7 +124,7 @@ export function registerFeedbackRoutes(router: DocumentedRouter, deps: ApiDepend
       body: z.object({ reply: z.string().min(1).max(5000) }).strict(),
       response: z.object({ data: view }),
       handler: async ({ auth, params, body }) => ({
-        data: feedbackView(await replyToFeedback(deps.db, auth.store.id, params.feedback, body.reply)),
+        data: await one(await replyToFeedback(deps.db, auth.store.id, params.feedback, body.reply)),
       }),
     });
 }

@@ -24,6 +24,8 @@ import { registerReconciliationRoutes } from '../../routes/v2/subscription-recon
 import { registerSubscriptionRoutes } from '../../routes/v2/subscriptions';
 import { registerVariantRoutes } from '../../routes/v2/variants';
 import { registerWebhookRoutes } from '../../routes/v2/webhooks';
+import { feedbackViewsV2 } from '../../../support/feedback';
+import { ticketViewsV2 } from '../../../support/tickets';
 import type { ApiFamily } from '../family';
 import { registerAccountRoutes } from './account';
 import { registerBlacklistRoutes } from './blacklists';
@@ -68,10 +70,12 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerCommunityRoutes(v2, deps, secrets);
   registerCommunityAccessRoutes(v2, deps);
   registerInvoiceCommunityRoutes(v2, deps, secrets);
-  // The spec's v2 forms of resources it also serves under /v1: the same routes over the same data.
+  // The spec's v2 forms of resources it also serves under /v1: the same routes over the same data (tickets and feedback in their v2 model).
   registerCouponRoutes(v2, deps);
   registerBlacklistRoutes(v2, deps);
   registerSectionRoutes(v2, deps);
+  registerTicketRoutes(v2, deps, ticketViewsV2);
+  registerFeedbackRoutes(v2, deps, feedbackViewsV2);
 
   const v1 = new DocumentedRouter(registry, '/api/v1');
   registerCouponRoutes(v1, deps);

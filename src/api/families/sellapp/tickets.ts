@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { Selectable } from 'kysely';
+import type { DbExecutor } from '../../../db/schema';
+import type { TicketsTable } from '../../../db/schema/support';
 import { addMessage, messageView, openTicket, requireTicket, ticketView } from '../../../support/tickets';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
@@ -35,7 +38,13 @@ const ticketSearch = new SearchTranslator(
 const messageSearch = new SearchTranslator({ id: 'id', author: 'author', created_at: 'created_at' }, ['content']);
 
 /** SellApp's tickets (v1 paths): list, search, retrieve, messages and the store's replies. */
-export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+export function registerTicketRoutes(
+  router: DocumentedRouter,
+  deps: ApiDependencies,
+  // The v2 paths answer the spec's v2 model.
+  views: (db: DbExecutor, rows: Selectable<TicketsTable>[]) => unknown[] | Promise<unknown[]> = (_db, rows) => rows.map(ticketView),
+): void {
+  const one = async (row: Selectable<TicketsTable>) => (await views(deps.db, [row]))[0];
   const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
     pagedSearch({
       from: deps.db.selectFrom('tickets').where('store_id', '=', auth.store.id),
@@ -48,7 +57,7 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       ],
       page: query,
       path,
-      view: (rows) => rows.map(ticketView),
+      view: (rows) => views(deps.db, rows),
     });
   const messagePage = async (
     auth: RequestAuth,
@@ -110,7 +119,7 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       status: 201,
       response: z.object({ data: view }),
       handler: async ({ auth, body }) => ({
-        data: ticketView(
+        data: await one(
           await deps.db.transaction().execute((trx) =>
             openTicket(trx, auth.store.id, {
               title: body.title,
@@ -130,7 +139,7 @@ export function registerTicketRoutes(router: DocumentedRouter, deps: ApiDependen
       scope: 'invoices:read',
       params: ticketParams,
       response: z.object({ data: view }),
-      handler: async ({ auth, params }) => ({ data: ticketView(await requireTicket(deps.db, auth.store.id, params.ticket)) }),
+      handler: async ({ auth, params }) => ({ data: await one(await requireTicket(deps.db, auth.store.id, params.ticket)) }),
     })
     .route({
       method: 'get',
