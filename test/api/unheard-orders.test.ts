@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-it('lists an order the engine has not heard of in ops/stuck-orders, and an ops retry delivers the news', async () => {
+it('lists an order the engine has not heard of in ops/stuck-orders and the console, and an ops retry delivers the news', async () => {
   const store = await h.createStore();
   const api = (method: 'get' | 'post', path: string, body?: object) =>
     request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
@@ -52,6 +52,13 @@ it('lists an order the engine has not heard of in ops/stuck-orders, and an ops r
       reason: expect.stringMatching(/^the engine has not heard order\.payment_received since .* after 3 tries \(Temporal unreachable\)$/),
     },
   ]);
+
+  // The ops console's needs-attention list shows it too, with the same reason.
+  const browser = request.agent(h.app);
+  await browser.post('/console/sign-in').type('form').send({ api_key: store.live }).expect(303);
+  const attention = (await browser.get('/console').expect(200)).text;
+  expect(attention).toContain(`href="/console/orders/${invoice.id}"`);
+  expect(attention).toMatch(/the engine has not heard order\.payment_received/);
 
   await api('post', `/invoices/${invoice.id}/retry`, {}).expect(202);
   const intent = await h.db
