@@ -9,6 +9,7 @@ import { InvoiceStatusConflictError } from '../orders/errors';
 import { retryOrSkipSteps, voidOrder } from '../orders/order-ops';
 import { reactivateEndpoint, resendDelivery } from '../webhooks/endpoint-ops';
 import { ATTENTION_KINDS, needsAttention, PAGE_SIZE } from './attention';
+import { bulkProgress, startBulkRetry } from './bulk-retry';
 import { type ActionOutcome, audited } from './audit';
 import { orderPage } from './order-page';
 import { type ConsoleSession, csrfMatches, SESSION_COOKIE, SESSION_HOURS, sessionOf, signIn, signOut } from './sessions';
@@ -134,6 +135,20 @@ export function consoleRouter(deps: ApiDependencies): Router {
       pages: Math.max(1, Math.ceil(list.total / PAGE_SIZE)),
     };
     render(res, req.get('hx-request') ? 'attention-rows' : 'attention', data);
+  });
+
+  router.post('/bulk-retry', async (req, res) => {
+    const why = reason.safeParse(req.body?.reason);
+    if (!why.success) return render(res, 'error', { title: 'Not done', message: why.error.issues[0]!.message }, 422);
+    const run = await startBulkRetry(engine, sessionOfRes(res), why.data, deps.logger);
+    res.redirect(303, `/console/bulk/${run.runId}?total=${run.total}`);
+  });
+
+  router.get('/bulk/:runId', async (req, res) => {
+    const runId = z.string().uuid().parse(req.params.runId);
+    const total = z.coerce.number().int().min(0).catch(0).parse(req.query.total);
+    const progress = await bulkProgress(engine, sessionOfRes(res).store.id, runId);
+    render(res, req.get('hx-request') ? 'bulk-rows' : 'bulk', { ...progress, runId, total });
   });
 
   router.get('/orders/:id', async (req, res) => {

@@ -189,6 +189,32 @@ describe('console actions', () => {
     expect(audit).toEqual([expect.objectContaining({ subject_id: endpointId, reason: 'receiver is back', outcome: 'ok' })]);
   });
 
+  it('retries every stuck order in bulk with one reason, and shows the run settle', async () => {
+    const first = await stuckOrder();
+    const second = await stuckOrder();
+    for (const { seller } of [first, second]) seller.replies.splice(0, 1, { status: 200, body: 'KEY' });
+    const { agent, csrf } = await signedIn();
+    const started = await agent.post('/console/bulk-retry').type('form').send({ _csrf: csrf, reason: 'endpoints are back' });
+    expect(started.status).toBe(303);
+    expect(started.headers.location).toMatch(/^\/console\/bulk\/[0-9a-f-]{36}\?total=2$/);
+    const page = await waitFor(
+      () => agent.get(started.headers.location!).then((r) => r.text),
+      (text) => text.includes('2 of 2 settled: 2 delivered'),
+    );
+    expect(page).toContain(`/console/orders/${first.id}`);
+    const audit = await h.db
+      .selectFrom('ops_audit_log')
+      .select(['invoice_id', 'reason', 'outcome'])
+      .where('detail', 'like', 'bulk %')
+      .execute();
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        { invoice_id: first.id, reason: 'endpoints are back', outcome: 'ok' },
+        { invoice_id: second.id, reason: 'endpoints are back', outcome: 'ok' },
+      ]),
+    );
+  });
+
   it('serves htmx and Pico CSS from node_modules', async () => {
     expect((await request(h.app).get('/console/assets/htmx.min.js')).status).toBe(200);
     const css = await request(h.app).get('/console/assets/pico.min.css');
