@@ -118,6 +118,23 @@ export async function activateLicense(trx: DbExecutor, storeId: number, key: str
     .executeTakeFirstOrThrow();
 }
 
+/** Frees the slot an instance held: its activation is removed, so the key can be activated elsewhere. */
+export async function deactivateLicense(trx: DbExecutor, storeId: number, key: string, instanceId: string) {
+  const row = await byKey(trx, storeId, key).forUpdate().executeTakeFirst();
+  if (!row) throw new CatalogNotFoundError('License key');
+  // Instances are named by uuid: any other text names none (and must not reach a uuid column).
+  const removed = UUID.test(instanceId)
+    ? await trx
+        .deleteFrom('license_key_instances')
+        .where('license_key_id', '=', row.id)
+        .where('id', '=', instanceId)
+        .returning('id')
+        .executeTakeFirst()
+    : undefined;
+  if (!removed) throw new CatalogNotFoundError('License key instance');
+  return { deactivated: true, instance_id: removed.id };
+}
+
 export type ValidationReason = 'not_found' | 'inactive' | 'expired' | 'instance_not_found' | null;
 
 /** Valid iff the key exists, is active, has not expired and the instance is one of its activations. */

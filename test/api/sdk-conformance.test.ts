@@ -42,6 +42,7 @@ const s = {} as {
   subscriptionId: number;
   /** A row the current case made to consume. */
   doomed: number;
+  doomedInstance: string;
 };
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -80,6 +81,7 @@ const sdkRequest = {
     .loose(),
   createBlacklist: z.object({ type: z.string(), data: z.string(), description: z.string() }).loose(),
   activate: z.object({ license_key: z.string(), instance_name: z.string() }).loose(),
+  deactivate: z.object({ license_key: z.string(), instance_id: z.string() }).loose(),
   validate: z.object({ license_key: z.string(), instance_id: z.string().optional() }).loose(),
   createCharge: z
     .object({ email: z.email(), return_url: z.url(), currency: z.string().length(3).optional(), total: z.number().int().optional() })
@@ -336,6 +338,19 @@ const cases: Case[] = [
     response: m.one(m.licenseValidation),
     body: () => ({ license_key: s.licenseKey, instance_id: s.instanceId }),
     request: sdkRequest.validate,
+  },
+  {
+    op: 'POST /v2/licenses/deactivate',
+    status: 200,
+    response: m.one(m.obj({ deactivated: m.bool, instance_id: m.str })),
+    params: async () => {
+      s.doomedInstance = (
+        await send('post', '/v2/licenses/activate', { license_key: s.licenseKey, instance_name: 'old phone' })
+      ).body.data.id;
+      return {};
+    },
+    body: () => ({ license_key: s.licenseKey, instance_id: s.doomedInstance }),
+    request: sdkRequest.deactivate,
   },
   { op: 'GET /v2/license-keys', status: 200, response: m.openPage(m.licenseKey) },
   { op: 'GET /v2/license-keys/{license_key}', status: 200, response: m.one(m.licenseKey), params: () => ({ license_key: s.licenseKeyId }) },

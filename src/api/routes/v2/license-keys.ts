@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   activateLicense,
+  deactivateLicense,
   instanceView,
   licenseKeyViews,
   loadLicenseKey,
@@ -33,6 +34,7 @@ const keyChange = z
   })
   .strict();
 const activateBody = z.object({ license_key: z.string().min(1).max(200), instance_name: z.string().min(1).max(255) }).strict();
+const deactivateBody = z.object({ license_key: z.string().min(1).max(200), instance_id: z.string().min(1).max(64) }).strict();
 const validateBody = z.object({ license_key: z.string().min(1).max(200), instance_id: z.string().max(64).optional() }).strict();
 
 /** SellApp v2 license keys, their activations (instances), and the activate / validate calls apps make. */
@@ -67,6 +69,19 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
         data: instanceView(
           await deps.db.transaction().execute((trx) => activateLicense(trx, auth.store.id, body.license_key, body.instance_name)),
         ),
+      }),
+    })
+    .route({
+      method: 'post',
+      path: '/licenses/deactivate',
+      summary: 'Release the slot an instance held (e.g. a device uninstalled)',
+      tags: ['Licenses'],
+      scope: 'invoices:write',
+      modes: 'both',
+      body: deactivateBody,
+      response: z.object({ data: z.object({ deactivated: z.boolean(), instance_id: z.string() }) }),
+      handler: async ({ auth, body }) => ({
+        data: await deps.db.transaction().execute((trx) => deactivateLicense(trx, auth.store.id, body.license_key, body.instance_id)),
       }),
     })
     .route({
