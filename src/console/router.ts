@@ -5,6 +5,8 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import { z } from 'zod';
 import type { ApiDependencies } from '../api/context';
 import { engineOf } from '../api/engine';
+import { requestGrantRevocation } from '../community/grant-records';
+import { CommunityGrantWorkflows } from '../community/grant-workflow-client';
 import { InvoiceStatusConflictError } from '../orders/errors';
 import { retryOrSkipSteps, voidOrder } from '../orders/order-ops';
 import { reactivateEndpoint, resendDelivery } from '../webhooks/endpoint-ops';
@@ -205,6 +207,38 @@ export function consoleRouter(deps: ApiDependencies): Router {
       },
     );
     await afterAction(res, invoice.id, outcome);
+  });
+
+  const grants = new CommunityGrantWorkflows(deps.temporal.client, deps.taskQueue, deps.config.community);
+  router.post('/grants', async (req, res) => {
+    const session = sessionOfRes(res);
+    const action = z.enum(['retry', 'revoke']).parse(req.body?.grant_action);
+    const grant = await deps.db
+      .selectFrom('community_grants')
+      .select(['id', 'invoice_id', 'revoked_at'])
+      .where('id', '=', id.parse(req.body?.grant_id))
+      .where('store_id', '=', session.store.id)
+      .executeTakeFirst();
+    if (!grant) return render(res, 'error', { title: 'No such grant', message: 'This store has no grant with that number.' }, 404);
+    const why = reason.safeParse(req.body?.reason);
+    if (!why.success) return afterAction(res, grant.invoice_id, { invalid: why.error.issues[0]!.message });
+    const outcome = await audited(
+      deps.db,
+      session,
+      { subjectType: 'grant', subjectId: grant.id, invoiceId: grant.invoice_id, action: `${action} grant`, reason: why.data },
+      async (): Promise<ActionOutcome> => {
+        if (action === 'revoke') {
+          await deps.db
+            .transaction()
+            .execute((trx) => requestGrantRevocation(trx, { invoiceId: grant.invoice_id, grantId: grant.id }, 'ops'));
+          return { ok: true };
+        }
+        // As the API: a grant being revoked can be retried (its revocation failed); a revoked one is over.
+        if (grant.revoked_at) return { ok: false, message: 'This grant was revoked; a revoked grant is not granted again' };
+        return (await grants.retry(grant.id)) ? { ok: true } : { ok: false, message: 'This grant has no running workflow to retry' };
+      },
+    );
+    await afterAction(res, grant.invoice_id, outcome);
   });
 
   router.post('/webhooks/:id/reactivate', async (req, res) => {

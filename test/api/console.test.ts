@@ -215,6 +215,16 @@ describe('console actions', () => {
     );
   });
 
+  it("refuses a grant action on a grant that is not the store's, before recording anything", async () => {
+    const { agent, csrf } = await signedIn();
+    const res = await agent
+      .post('/console/grants')
+      .type('form')
+      .send({ _csrf: csrf, grant_id: '999999', grant_action: 'revoke', reason: 'abuse' });
+    expect(res.status).toBe(404);
+    expect(await h.db.selectFrom('ops_audit_log').select('id').where('subject_type', '=', 'grant').execute()).toEqual([]);
+  });
+
   it('serves htmx and Pico CSS from node_modules', async () => {
     expect((await request(h.app).get('/console/assets/htmx.min.js')).status).toBe(200);
     const css = await request(h.app).get('/console/assets/pico.min.css');
