@@ -3,7 +3,8 @@
  * and written to bench/results/<time>.json. Loopback only.
  *   BENCH_ORDERS (500), BENCH_CONCURRENCY (25), BENCH_SECONDS (10), BENCH_CONNECTIONS (20),
  *   BENCH_WEBHOOKS (1000: a backlog of events the relay hands to a loopback endpoint),
- *   BENCH_ENGINE (dev: the dev server; full: Temporal's full server on the DATABASE_URL Postgres)
+ *   BENCH_ENGINE (dev: the dev server; full: Temporal's full server on the DATABASE_URL Postgres),
+ *   BENCH_IDLE_SECONDS (30: how long the idle engine's actions are counted)
  * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
  * embedded PGlite.
  */
@@ -28,6 +29,7 @@ import { createObjectStorage } from '../src/storage/create-storage';
 import { connectClient, connectWorker } from '../src/temporal/connection';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { resolveClusterTools, startCluster, TEMPORAL_SERVER_VERSION } from '../src/temporal/cluster';
+import { actionsPer, idleActionsPerHour } from './engine-actions';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
 import { executeWorkflow } from '../src/temporal/workflow-client';
 import { workflowIds } from '../src/temporal/workflow-ids';
@@ -40,6 +42,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 1000);
 const ENGINE = process.env.BENCH_ENGINE === 'full' ? 'full' : 'dev';
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 
 const step = (message: string) => process.stdout.write(`• ${message}\n`);
 
@@ -211,7 +214,7 @@ async function main(): Promise<void> {
     };
 
     const product = await call('POST', '/api/v2/products', { title: 'Bench', description: 'd', visibility: 'PUBLIC' });
-    const serials = Array.from({ length: ORDERS }, (_, i) => `BENCH-${i}`).join('\n');
+    const serials = Array.from({ length: ORDERS + 10 }, (_, i) => `BENCH-${i}`).join('\n');
     const variant = await call('POST', `/api/v2/products/${product.data!.id}/variants`, {
       title: 'Key',
       description: 'd',
@@ -222,6 +225,7 @@ async function main(): Promise<void> {
 
     step(`orders: ${ORDERS} × create → paid (mark-completed) → delivered (serial + static text), ${CONCURRENCY} at a time`);
     const paidToDelivered: number[] = [];
+    const paidIds: number[] = [];
     const orderSeconds = await pool('orders', ORDERS, CONCURRENCY, async () => {
       const invoice = await call('POST', '/api/v2/invoices', {
         customer_email: 'bench@example.com',
@@ -229,6 +233,7 @@ async function main(): Promise<void> {
         product_variants: { [variant.data!.id]: { quantity: 1 } },
       });
       const t0 = performance.now();
+      paidIds.push(invoice.data!.id);
       await call('PATCH', `/api/v2/invoices/${invoice.data!.id}/mark-completed`);
       const outcome = await temporal.client.workflow.getHandle(workflowIds.order(invoice.data!.id)).result();
       if (outcome.outcome !== 'completed') throw new Error(`order ${invoice.data!.id} ended ${outcome.outcome}`);
@@ -242,6 +247,24 @@ async function main(): Promise<void> {
       await executeWorkflow(temporal.client, 'baseline', { taskQueue, workflowId: `baseline-${randomUUID()}` });
       baselineLatency.push(performance.now() - t0);
     });
+
+    step('engine actions: per paid order, per unpaid invoice while it waits, and idle');
+    const unpaidIds: number[] = [];
+    for (let i = 0; i < 10; i += 1)
+      unpaidIds.push(
+        (
+          await call('POST', '/api/v2/invoices', {
+            customer_email: 'abandoned@example.com',
+            payment_method: 'PAYPAL',
+            product_variants: { [variant.data!.id]: { quantity: 1 } },
+          })
+        ).data!.id,
+      );
+    const actions = {
+      per_paid_order: await actionsPer(temporal.client, paidIds.slice(0, 20).map(workflowIds.order)),
+      per_unpaid_invoice: await actionsPer(temporal.client, unpaidIds.map(workflowIds.order)),
+      idle: await idleActionsPerHour(temporal.client, taskQueue, IDLE_SECONDS),
+    };
 
     step(`HTTP: GET /api/v2/invoices (auth, rate limit, paginated query), ${CONNECTIONS} connections, ${SECONDS} s`);
     const http = await autocannon({
@@ -278,6 +301,7 @@ async function main(): Promise<void> {
         p50_latency_orders_vs_baseline: Number((orders.paid_to_delivered_ms.p50 / baseline.start_to_result_ms.p50).toFixed(2)),
       },
       relay,
+      actions,
       http: {
         requests_per_second: Math.round(http.requests.average),
         latency_ms: { p50: http.latency.p50, p99: http.latency.p99 },
