@@ -78,7 +78,11 @@ export function createApp(deps: ApiDependencies): Express {
   // Each family's routes answer in its own error dialect; what none answers under /api is SellApp's 404.
   mountFamilies(
     app,
-    [sellappFamily(registry, deps, { stripe, secrets, asn }), sellappV1Family(registry, deps), sellFamily(registry, deps)],
+    [
+      sellappFamily(registry, deps, { stripe, secrets, asn }),
+      sellappV1Family(registry, deps, { stripe, secrets, asn }),
+      sellFamily(registry, deps),
+    ],
     authenticated,
     'sellapp',
   );

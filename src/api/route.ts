@@ -7,7 +7,7 @@ import { ApiError, permissionDenied, validationFailed } from './errors';
 import { errorBodySchema } from './openapi';
 import type { RequestAuth } from './middleware/authenticate';
 
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export type RouteModes = 'both' | 'live-only';
 
@@ -71,6 +71,8 @@ export class DocumentedRouter {
   constructor(
     private readonly registry: OpenAPIRegistry,
     readonly mountPath: string,
+    /** Which of the routes registered here to serve (all by default): for a family that re-serves a few of another's. */
+    private readonly serves: (method: Method, path: string) => boolean = () => true,
   ) {}
 
   /** The paths this router answers under, one per first segment (`/api/v1/products`…). */
@@ -84,6 +86,7 @@ export class DocumentedRouter {
       return this;
     }
     const method = spec.method;
+    if (!this.serves(method, spec.path)) return this;
     this.firstSegments.add(spec.path.split('/')[1]!);
     const status = spec.status ?? 200;
     const modes: RouteModes = spec.modes ?? (isRead(method, spec.path) ? 'both' : 'live-only');
