@@ -46,7 +46,7 @@ async function paidDynamicOrder(sellerUrl: string): Promise<{ invoiceId: number;
     customer_email: 'grace@e.co',
     payment_method: 'PAYPAL',
     product_variants: { [variantId]: { quantity: 1 } },
-  }).expect(200);
+  }).expect(201);
   const invoiceId = created.body.data.id as number;
   await api('patch', `/invoices/${invoiceId}/mark-completed`).expect(200);
   return { invoiceId, api };
