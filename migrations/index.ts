@@ -19,8 +19,8 @@ import * as m0017 from './0017_store_reconciliations';
 import * as m0018 from './0018_rate_limits';
 import * as m0019 from './0019_idempotency_keys';
 import * as m0020 from './0020_engine_intents';
-import * as m0023 from './0023_ops_console';
 import * as m0021 from './0021_invoice_request_keys';
+import * as m0023 from './0023_ops_console';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -48,6 +48,6 @@ export const migrations: Record<string, Migration> = {
   '0018_rate_limits': m0018,
   '0019_idempotency_keys': m0019,
   '0020_engine_intents': m0020,
-  '0023_ops_console': m0023,
   '0021_invoice_request_keys': m0021,
+  '0023_ops_console': m0023,
 };
