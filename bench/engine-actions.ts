@@ -54,6 +54,8 @@ export async function idleActionsPerHour(
     }
     return total;
   };
+  // What was just started settles first: only the quiet engine is counted.
+  await new Promise((r) => setTimeout(r, 3_000));
   const before = await count();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const after = await count();

@@ -4,7 +4,9 @@
  *   BENCH_ORDERS (500), BENCH_CONCURRENCY (25), BENCH_SECONDS (10), BENCH_CONNECTIONS (20),
  *   BENCH_WEBHOOKS (1000: a backlog of events the relay hands to a loopback endpoint),
  *   BENCH_ENGINE (dev: the dev server; full: Temporal's full server on the DATABASE_URL Postgres),
- *   BENCH_IDLE_SECONDS (30: how long the idle engine's actions are counted)
+ *   BENCH_IDLE_SECONDS (30: how long the idle engine's actions are counted),
+ *   BENCH_OPEN_SECONDS (10: each open-loop phase: orders at 50% and 80% of the measured max,
+ *   invoice creation at BENCH_CREATE_RATE, 200/s; latency from the scheduled arrival)
  * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
  * embedded PGlite.
  */
@@ -30,6 +32,7 @@ import { connectClient, connectWorker } from '../src/temporal/connection';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { resolveClusterTools, startCluster, TEMPORAL_SERVER_VERSION } from '../src/temporal/cluster';
 import { actionsPer, idleActionsPerHour } from './engine-actions';
+import { openLoop } from './open-loop';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
 import { executeWorkflow } from '../src/temporal/workflow-client';
 import { workflowIds } from '../src/temporal/workflow-ids';
@@ -43,6 +46,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 1000);
 const ENGINE = process.env.BENCH_ENGINE === 'full' ? 'full' : 'dev';
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 10);
+const CREATE_RATE = Number(process.env.BENCH_CREATE_RATE ?? 200);
 
 const step = (message: string) => process.stdout.write(`• ${message}\n`);
 
@@ -266,6 +271,39 @@ async function main(): Promise<void> {
       idle: await idleActionsPerHour(temporal.client, taskQueue, IDLE_SECONDS),
     };
 
+    // Open loop on a variant with unlimited stock (static text), so no arrival fails for want of a serial.
+    const unlimited = await call('POST', `/api/v2/products/${product.data!.id}/variants`, {
+      title: 'Text',
+      description: 'd',
+      deliverable: { types: ['MANUAL'], data: { comment: 'Thanks!' } },
+      pricing: { humble: false, price: { price: 1000, currency: 'USD' } },
+      payment_methods: ['PAYPAL'],
+    });
+    const newInvoice = () =>
+      call('POST', '/api/v2/invoices', {
+        customer_email: 'open-loop@example.com',
+        payment_method: 'PAYPAL',
+        product_variants: { [unlimited.data!.id]: { quantity: 1 } },
+      });
+    const maxOrdersPerSecond = ORDERS / orderSeconds;
+    const openLoops: Record<string, unknown> = {};
+    for (const share of [0.5, 0.8]) {
+      const rate = Number((maxOrdersPerSecond * share).toFixed(2));
+      step(`open loop: orders arriving at ${rate}/s (${share * 100}% of the max) for ${OPEN_SECONDS} s`);
+      const run = await openLoop(`orders at ${share * 100}%`, rate, OPEN_SECONDS, async () => {
+        const invoice = await newInvoice();
+        await call('PATCH', `/api/v2/invoices/${invoice.data!.id}/mark-completed`);
+        const outcome = await temporal.client.workflow.getHandle(workflowIds.order(invoice.data!.id)).result();
+        if (outcome.outcome !== 'completed') throw new Error(`order ${invoice.data!.id} ended ${outcome.outcome}`);
+      });
+      openLoops[`orders_at_${share * 100}_percent`] = { ...run, latencies: undefined, arrival_to_delivered_ms: stats(run.latencies) };
+    }
+    step(`open loop: invoice creation at ${CREATE_RATE}/s for ${OPEN_SECONDS} s`);
+    const creates = await openLoop('invoice creates', CREATE_RATE, OPEN_SECONDS, async () => {
+      await newInvoice();
+    });
+    openLoops.invoice_create = { ...creates, latencies: undefined, arrival_to_answer_ms: stats(creates.latencies) };
+
     step(`HTTP: GET /api/v2/invoices (auth, rate limit, paginated query), ${CONNECTIONS} connections, ${SECONDS} s`);
     const http = await autocannon({
       url: `${api.url}/api/v2/invoices`,
@@ -300,6 +338,7 @@ async function main(): Promise<void> {
         throughput_orders_vs_baseline: Number((orders.orders_per_second / baseline.workflows_per_second).toFixed(2)),
         p50_latency_orders_vs_baseline: Number((orders.paid_to_delivered_ms.p50 / baseline.start_to_result_ms.p50).toFixed(2)),
       },
+      open_loop: openLoops,
       relay,
       actions,
       http: {
