@@ -69,21 +69,26 @@ function stop(child: ChildProcess): void {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
+/** A paid order whose dynamic delivery is on the wire when the worker gets SIGTERM; resolves once the worker exits. */
+async function sigtermDuringDelivery(worker: ReturnType<typeof startWorker>, seller: { url: string; received: unknown[] }) {
+  await worker.up;
+  const { invoiceId, api } = await paidDynamicOrder(seller.url);
+  await waitFor(
+    () => Promise.resolve(seller.received.length),
+    (n) => n === 1,
+    30_000,
+  );
+  const signalledAt = Date.now();
+  worker.child.kill('SIGTERM');
+  return { invoiceId, api, exit: await worker.exit, signalledAt };
+}
+
 it('lets an in-flight delivery finish on SIGTERM: the seller is called once and the worker exits cleanly', async () => {
   const seller = await startSellerEndpoint([{ status: 200, body: 'slow-account', delayMs: 4000 }]);
   const first = startWorker(30);
   let second: ReturnType<typeof startWorker> | undefined;
   try {
-    await first.up;
-    const { invoiceId, api } = await paidDynamicOrder(seller.url);
-    await waitFor(
-      () => Promise.resolve(seller.received.length),
-      (n) => n === 1,
-      30_000,
-    );
-    const signalledAt = Date.now();
-    first.child.kill('SIGTERM');
-    const exit = await first.exit;
+    const { invoiceId, api, exit, signalledAt } = await sigtermDuringDelivery(first, seller);
     expect(exit.code).toBe(0);
     // It waited for the seller's answer (4 s after the call) rather than cutting it off.
     expect(exit.at - signalledAt).toBeGreaterThan(2500);
@@ -116,16 +121,7 @@ it('hands a delivery slower than the grace over to the next worker, under the sa
   const first = startWorker(1);
   let second: ReturnType<typeof startWorker> | undefined;
   try {
-    await first.up;
-    const { invoiceId, api } = await paidDynamicOrder(seller.url);
-    await waitFor(
-      () => Promise.resolve(seller.received.length),
-      (n) => n === 1,
-      30_000,
-    );
-    const signalledAt = Date.now();
-    first.child.kill('SIGTERM');
-    const exit = await first.exit;
+    const { invoiceId, api, exit, signalledAt } = await sigtermDuringDelivery(first, seller);
     expect(exit.code).toBe(0);
     // Cut off after the 1 s grace, long before the seller's 20 s answer.
     expect(exit.at - signalledAt).toBeLessThan(10_000);

@@ -21,6 +21,22 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** A real `sellflow api` that SIGKILLs itself right after its next commit that owes the engine news. */
+async function apiThatDiesAfterCommit() {
+  const port = await freePort();
+  const api = spawnCli(['api'], {
+    ...h.database.env,
+    PORT: String(port),
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_TASK_QUEUE_PREFIX: prefix,
+    SELLFLOW_DATA_DIR: h.config.dataDir,
+    SELLFLOW_FAILPOINTS: 'after-intent-commit',
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => api.once('exit', (_code, signal) => resolve(signal)));
+  await waitForOutput(api, /api is up/, 60_000);
+  return { api, port, exited };
+}
+
 it('delivers an order whose API died between the PAID commit and the signal, without a client retry', async () => {
   const store = await h.createStore();
   const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: 'ONLY-ONE' } } });
@@ -32,18 +48,8 @@ it('delivers an order whose API died between the PAID commit and the signal, wit
       .expect(201)
   ).body.data;
 
-  const port = await freePort();
-  const api = spawnCli(['api'], {
-    ...h.database.env,
-    PORT: String(port),
-    TEMPORAL_ADDRESS: testTemporalAddress(),
-    TEMPORAL_TASK_QUEUE_PREFIX: prefix,
-    SELLFLOW_DATA_DIR: h.config.dataDir,
-    SELLFLOW_FAILPOINTS: 'after-intent-commit',
-  });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => api.once('exit', (_code, signal) => resolve(signal)));
+  const { api, port, exited } = await apiThatDiesAfterCommit();
   try {
-    await waitForOutput(api, /api is up/, 60_000);
     const call = request(`http://127.0.0.1:${port}`)
       .patch(`/api/v2/invoices/${invoice.id}/mark-completed`)
       .set('Authorization', `Bearer ${store.live}`);
@@ -84,18 +90,8 @@ it('answers a create retried after the API died past its commit with that invoic
   const store = await h.createStore();
   const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } } });
   const body = { customer_email: 'lost-answer@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } };
-  const port = await freePort();
-  const api = spawnCli(['api'], {
-    ...h.database.env,
-    PORT: String(port),
-    TEMPORAL_ADDRESS: testTemporalAddress(),
-    TEMPORAL_TASK_QUEUE_PREFIX: prefix,
-    SELLFLOW_DATA_DIR: h.config.dataDir,
-    SELLFLOW_FAILPOINTS: 'after-intent-commit',
-  });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => api.once('exit', (_code, signal) => resolve(signal)));
+  const { api, port, exited } = await apiThatDiesAfterCommit();
   try {
-    await waitForOutput(api, /api is up/, 60_000);
     const call = request(`http://127.0.0.1:${port}`)
       .post('/api/v2/invoices')
       .set('Authorization', `Bearer ${store.live}`)
