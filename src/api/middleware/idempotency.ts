@@ -14,6 +14,7 @@ const KEPT_FOR_MS = 24 * 60 * 60 * 1000;
  */
 const RENEW_EVERY_MS = 2_000;
 const ABANDONED_AFTER_MS = 8_000;
+const MAX_RENEWAL_MS = 5 * 60_000;
 const HEADER = /^[\x21-\x7e]{1,255}$/;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -124,10 +125,14 @@ export function idempotency(db: Db) {
         .execute()
         .catch(() => undefined); // a missed renewal only shortens the claim
     }, RENEW_EVERY_MS);
-    res.once('close', () => clearInterval(renewal));
+    // A client that hung up does not stop the request: its claim holds until the answer is
+    // written (the json hook below), or for at most five minutes should the handler never answer.
+    const stopRenewing = () => clearInterval(renewal);
+    res.once('finish', stopRenewing);
+    setTimeout(stopRenewing, MAX_RENEWAL_MS).unref();
     const send = res.json.bind(res);
     res.json = (body: unknown) => {
-      clearInterval(renewal);
+      stopRenewing();
       const status = res.statusCode;
       const settle =
         status >= 500
