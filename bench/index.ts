@@ -11,6 +11,7 @@
  * embedded PGlite.
  */
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +36,7 @@ import { actionsPer, idleActionsPerHour } from './engine-actions';
 import { openLoop } from './open-loop';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
 import { executeWorkflow } from '../src/temporal/workflow-client';
+import { mainTaskQueue } from '../src/temporal/task-queues';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import { resolveTemporalCli } from '../src/tools/go-tools';
 import { createWorker } from '../src/worker';
@@ -162,7 +164,31 @@ async function startEngine(config: Config, dir: string): Promise<{ address: stri
   return { address: dev.address, name: 'temporal dev server (CLI v1.5.1, SQLite)', stop: dev.stop };
 }
 
-async function benchDatabase(dir: string): Promise<DatabaseHandle> {
+/** A real `sellflow worker` beside the bench's own, resolved once it polls. */
+async function startWorkerProcess(env: Record<string, string>): Promise<{ stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [path.resolve(__dirname, '..', 'bin', 'sellflow.js'), 'worker'], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('worker is up')) resolve();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    void exited.then(() => reject(new Error(`the second worker exited before it was up:\n${seen.slice(-2000)}`)));
+  });
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function benchDatabase(dir: string): Promise<DatabaseHandle & { url?: string }> {
   const url = process.env.DATABASE_URL;
   return url ? openScratchPostgres(url, 'sellflow_bench', 20) : openEmbedded(path.join(dir, 'pglite'), { own: true });
 }
@@ -186,7 +212,8 @@ async function main(): Promise<void> {
   await migrateToLatest(database.db);
   step(`database: ${database.description}`);
 
-  const taskQueue = `bench-${randomUUID()}`;
+  const taskQueuePrefix = `bench-${randomUUID()}`;
+  const taskQueue = mainTaskQueue(taskQueuePrefix);
   const workerConnection = await connectWorker(config, dev.address);
   const worker = await createWorker({ config, db: database.db, connection: workerConnection, logger, taskQueue });
   const running = worker.run();
@@ -219,7 +246,8 @@ async function main(): Promise<void> {
     };
 
     const product = await call('POST', '/api/v2/products', { title: 'Bench', description: 'd', visibility: 'PUBLIC' });
-    const serials = Array.from({ length: ORDERS + 10 }, (_, i) => `BENCH-${i}`).join('\n');
+    // Enough for the one-worker run, the two-worker run and the unpaid invoices.
+    const serials = Array.from({ length: 2 * ORDERS + 10 }, (_, i) => `BENCH-${i}`).join('\n');
     const variant = await call('POST', `/api/v2/products/${product.data!.id}/variants`, {
       title: 'Key',
       description: 'd',
@@ -231,7 +259,7 @@ async function main(): Promise<void> {
     step(`orders: ${ORDERS} × create → paid (mark-completed) → delivered (serial + static text), ${CONCURRENCY} at a time`);
     const paidToDelivered: number[] = [];
     const paidIds: number[] = [];
-    const orderSeconds = await pool('orders', ORDERS, CONCURRENCY, async () => {
+    const placePaidOrder = async () => {
       const invoice = await call('POST', '/api/v2/invoices', {
         customer_email: 'bench@example.com',
         payment_method: 'PAYPAL',
@@ -243,7 +271,8 @@ async function main(): Promise<void> {
       const outcome = await temporal.client.workflow.getHandle(workflowIds.order(invoice.data!.id)).result();
       if (outcome.outcome !== 'completed') throw new Error(`order ${invoice.data!.id} ended ${outcome.outcome}`);
       paidToDelivered.push(performance.now() - t0);
-    });
+    };
+    const orderSeconds = await pool('orders', ORDERS, CONCURRENCY, placePaidOrder);
 
     step(`baseline: ${ORDERS} × workflow with one no-op activity, ${CONCURRENCY} at a time`);
     const baselineLatency: number[] = [];
@@ -252,6 +281,23 @@ async function main(): Promise<void> {
       await executeWorkflow(temporal.client, 'baseline', { taskQueue, workflowId: `baseline-${randomUUID()}` });
       baselineLatency.push(performance.now() - t0);
     });
+
+    // A second worker process on the same task queue (it needs the database over the network: Postgres).
+    let twoWorkersPerSecond: number | null = null;
+    if (database.url) {
+      step(`orders with a second \`sellflow worker\` process: ${ORDERS} more`);
+      const second = await startWorkerProcess({
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: dev.address,
+        TEMPORAL_TASK_QUEUE_PREFIX: taskQueuePrefix,
+        SELLFLOW_DATA_DIR: path.join(dir, 'second-worker'),
+      });
+      try {
+        twoWorkersPerSecond = Number((ORDERS / (await pool('orders, 2 workers', ORDERS, CONCURRENCY, placePaidOrder))).toFixed(1));
+      } finally {
+        await second.stop();
+      }
+    }
 
     step('engine actions: per paid order, per unpaid invoice while it waits, and idle');
     const unpaidIds: number[] = [];
@@ -334,6 +380,10 @@ async function main(): Promise<void> {
       database: database.kind,
       orders,
       baseline,
+      workers: {
+        one_process_orders_per_second: Number((ORDERS / orderSeconds).toFixed(1)),
+        two_processes_orders_per_second: twoWorkersPerSecond,
+      },
       ratio: {
         throughput_orders_vs_baseline: Number((orders.orders_per_second / baseline.workflows_per_second).toFixed(2)),
         p50_latency_orders_vs_baseline: Number((orders.paid_to_delivered_ms.p50 / baseline.start_to_result_ms.p50).toFixed(2)),
