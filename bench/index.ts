@@ -11,7 +11,6 @@
  * embedded PGlite.
  */
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +31,7 @@ import { createObjectStorage } from '../src/storage/create-storage';
 import { connectClient, connectWorker } from '../src/temporal/connection';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { resolveClusterTools, startCluster, TEMPORAL_SERVER_VERSION } from '../src/temporal/cluster';
+import { spawnCli, waitForOutput } from '../test/helpers/cli';
 import { actionsPer, idleActionsPerHour } from './engine-actions';
 import { openLoop } from './open-loop';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
@@ -166,20 +166,9 @@ async function startEngine(config: Config, dir: string): Promise<{ address: stri
 
 /** A real `sellflow worker` beside the bench's own, resolved once it polls. */
 async function startWorkerProcess(env: Record<string, string>): Promise<{ stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '..', 'bin', 'sellflow.js'), 'worker'], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(['worker'], { ...env, WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('worker is up')) resolve();
-    });
-    child.stderr.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-    void exited.then(() => reject(new Error(`the second worker exited before it was up:\n${seen.slice(-2000)}`)));
-  });
+  await waitForOutput(child, /worker is up/, 90_000);
   return {
     stop: async () => {
       child.kill('SIGTERM');

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { createStore } from '../../src/accounts/stores';
 import { freePort } from '../../src/temporal/dev-server';
 import { resolveClusterTools, type RunningCluster, startCluster } from '../../src/temporal/cluster';
+import { waitFor } from '../helpers/catalog-fixtures';
 import { spawnCli, waitForOutput } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
@@ -88,19 +89,12 @@ it('runs orders once across two workers and two APIs on the full server', async 
     }),
   );
 
-  const deadline = Date.now() + 120_000;
-  let pending = invoices;
-  while (pending.length > 0 && Date.now() < deadline) {
-    const rows = await database.db
-      .selectFrom('invoices')
-      .select('id')
-      .where('id', 'in', invoices)
-      .where('status', '!=', 'COMPLETED')
-      .execute();
-    pending = rows.map((r) => r.id);
-    if (pending.length > 0) await new Promise((r) => setTimeout(r, 500));
-  }
-  expect(pending).toEqual([]);
+  const unfinished = await waitFor(
+    () => database.db.selectFrom('invoices').select('id').where('id', 'in', invoices).where('status', '!=', 'COMPLETED').execute(),
+    (rows) => rows.length === 0,
+    120_000,
+  );
+  expect(unfinished).toEqual([]);
   const sold = await database.db
     .selectFrom('variant_serials')
     .select(['value', 'status'])
