@@ -10,6 +10,7 @@ const optionalString = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const optionalUrl = optionalString.refine((value) => value === undefined || URL.canParse(value), 'must be an http(s) URL');
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 
@@ -48,6 +49,9 @@ const envSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   // The Temporal Web UI the console links each order's workflow to (the dev server's UI when unset).
   TEMPORAL_UI_URL: optionalString,
+  // Set: traces go there over OTLP/HTTP (protobuf); unset: no tracing at all (the SDK is not even loaded).
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
   PATH: z.string().default(''),
   SELLFLOW_SIGNING_SECRET: optionalString,
   SELLFLOW_ENCRYPTION_KEY: optionalString,
@@ -158,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
     },
     metrics: { port: e.METRICS_PORT },
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT },
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,

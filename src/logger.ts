@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
@@ -19,6 +20,12 @@ export function createLogger(
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } } : {}),
     name,
     level,
+    // A line written inside a traced request or activity names its trace (beside pino-http's request id),
+    // so a trace found in the tracing backend leads to its logs and back. Untraced, there is no active span.
+    mixin() {
+      const span = trace.getSpanContext(context.active());
+      return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
+    },
     redact: {
       paths: [
         'req.headers.authorization',

@@ -20,6 +20,7 @@ import type * as GrantClientModule from './community/grant-workflow-client';
 import type * as TelegramUpdatesModule from './community/telegram-updates';
 import type * as ServerModule from './server';
 import type * as StorageModule from './storage/create-storage';
+import type * as TracingModule from './observability/tracing';
 import type * as WorkerModule from './worker';
 import { SecretBox } from './security/secret-box';
 
@@ -53,6 +54,12 @@ export async function run(role: Role, config: Config, logger: Logger): Promise<S
 
 async function start(role: Role, config: Config, logger: Logger, shutdown: Shutdown): Promise<void> {
   fs.mkdirSync(config.dataDir, { recursive: true });
+  // Before the API's modules load, so node:http is instrumented; without an endpoint the SDK is never loaded.
+  const tracing = config.tracing.otlpEndpoint
+    ? load<typeof TracingModule>('./observability/tracing').startTracing({ serviceName: `sellflow-${role}` })
+    : undefined;
+  // Added first, so closed last: the spans of everything stopping before it are still sent.
+  if (tracing) shutdown.add('tracing', tracing.shutdown);
   // A worker's SDK serves its own metrics on a loopback port; our /metrics appends them.
   const sdkMetrics = role === 'api' ? undefined : `127.0.0.1:${await freePort()}`;
   installTemporalRuntimeLogger(logger, undefined, { metricsBindAddress: sdkMetrics });
@@ -97,10 +104,10 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
     const { CommunityGrantWorkflows } = load<typeof GrantClientModule>('./community/grant-workflow-client');
     const { TelegramUpdatePoller } = load<typeof TelegramUpdatesModule>('./community/telegram-updates');
     const connection = await waitForDependency('Temporal', () => connectWorker(config, temporalAddress), logger);
-    const { codePath } = await workflowBundle(logger);
+    const { codePath } = await workflowBundle(logger, { tracing: Boolean(tracing) });
     const worker = await waitForDependency(
       'Temporal',
-      () => createWorker({ config, db: database.db, connection, logger, workflowBundle: { codePath } }),
+      () => createWorker({ config, db: database.db, connection, logger, workflowBundle: { codePath }, tracing }),
       logger,
     );
     const running = worker.run();
@@ -141,7 +148,7 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
   if (role === 'all' || role === 'api') {
     const { startApi } = load<typeof ServerModule>('./server');
     const { createObjectStorage } = load<typeof StorageModule>('./storage/create-storage');
-    const temporal = await connectClient(config, temporalAddress);
+    const temporal = await connectClient(config, temporalAddress, { workflowInterceptors: tracing?.workflowClientInterceptors });
     shutdown.add('temporal client', temporal.close);
     const api = await startApi({
       config,
@@ -167,6 +174,7 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
     `  Database     ${database.description}`,
     summary.taskQueue && `  Worker       task queue ${summary.taskQueue}`,
     summary.metrics && `  Metrics      ${summary.metrics}`,
+    config.tracing.otlpEndpoint && `  Traces       OTLP to ${config.tracing.otlpEndpoint}`,
     '  Ctrl-C stops everything.',
   ].filter(Boolean);
   process.stdout.write(lines.join('\n') + '\n');

@@ -11,6 +11,7 @@ import { ensureReconciliationSchedule } from './subscriptions/reconciliation-sch
 import { mainTaskQueue } from './temporal/task-queues';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
 import { startWorkflow } from './temporal/workflow-client';
+import type { Tracing } from './observability/tracing';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -22,11 +23,18 @@ export interface WorkerOptions {
   taskQueue?: string;
   /** A prebuilt bundle (tests bundle once per run); otherwise the worker bundles workflows/. */
   workflowBundle?: { codePath: string } | { code: string };
+  /** Set when the process traces; the bundle must then be the traced one (workflowBundle's `tracing`). */
+  tracing?: Tracing;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
   const taskQueue = options.taskQueue ?? mainTaskQueue(options.config.temporal.taskQueuePrefix);
-  const client = new Client({ connection: options.connection, namespace: options.config.temporal.namespace });
+  const tracing = options.tracing;
+  const client = new Client({
+    connection: options.connection,
+    namespace: options.config.temporal.namespace,
+    ...(tracing ? { interceptors: { workflow: tracing.workflowClientInterceptors } } : {}),
+  });
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.config.temporal.namespace,
@@ -37,7 +45,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     // elsewhere, and a little later the worker gives up waiting so the process can exit.
     shutdownGraceTime: options.config.temporal.shutdownGraceMs,
     shutdownForceTime: options.config.temporal.shutdownGraceMs + 10_000,
-    interceptors: { activity: [activityMetricsInterceptor] },
+    interceptors: { activity: [activityMetricsInterceptor, ...(tracing?.activityInterceptors ?? [])] },
+    ...(tracing ? { sinks: tracing.sinks } : {}),
     activities: createActivities({
       db: options.db,
       logger: options.logger,

@@ -36,7 +36,8 @@ program
   .description('build the workflow bundle workers load (once per change of the workflow sources)')
   .option('--json', 'print one JSON object')
   .action(async (opts: { json?: boolean }) => {
-    const bundle = await workflowBundle(undefined, { rebuild: true });
+    // The bundle a worker with this environment loads: the traced one when an OTLP endpoint is set.
+    const bundle = await workflowBundle(undefined, { rebuild: true, tracing: Boolean(loadConfig().tracing.otlpEndpoint) });
     printResult(
       Boolean(opts.json),
       { bundle: bundle.codePath, digest: bundle.digest },

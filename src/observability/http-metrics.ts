@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { type RequestHandler, Router } from 'express';
 import type { Db } from '../db/schema';
 import { httpRequestDuration, httpRequests, renderMetrics, registry } from './metrics';
@@ -16,6 +17,9 @@ export function httpMetrics(): RequestHandler {
       };
       httpRequests.inc(labels);
       end(labels);
+      // The traced request's server span is named by its route too (the response's listeners run in its context).
+      if (labels.route !== 'unmatched')
+        trace.getActiveSpan()?.updateName(`${req.method} ${labels.route}`).setAttribute('http.route', labels.route);
     });
     next();
   };

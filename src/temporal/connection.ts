@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions, type WorkflowClientInterceptor } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 
@@ -32,11 +32,17 @@ export interface TemporalClient {
  * Connects lazily: an API process starts even while Temporal is down, and /health says so
  * instead of the process crashing.
  */
-export async function connectClient(config: Config, address: string): Promise<TemporalClient> {
+export async function connectClient(
+  config: Config,
+  address: string,
+  options: { workflowInterceptors?: WorkflowClientInterceptor[] } = {},
+): Promise<TemporalClient> {
   const connection = Connection.lazy({ address, ...securityOptions(config) });
   // Health probes report what they see: no retry interceptor, so a down server answers fast.
   const probe = Connection.lazy({ address, ...securityOptions(config), interceptors: [] });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  // With tracing on, a workflow started by a request carries the request's trace.
+  const interceptors = options.workflowInterceptors ? { interceptors: { workflow: options.workflowInterceptors } } : {};
+  const client = new Client({ connection, namespace: config.temporal.namespace, ...interceptors });
   return {
     client,
     connection,

@@ -11,8 +11,8 @@ const ROOT = path.resolve(__dirname, '../..');
 const SOURCES = ['workflows', 'src/temporal/contracts', 'src/domain'];
 const LOCKFILE = path.join(ROOT, 'package-lock.json');
 export const BUNDLE_DIR = path.join(ROOT, 'dist');
-const BUNDLE_FILE = path.join(BUNDLE_DIR, 'workflow-bundle.js');
-const MANIFEST_FILE = path.join(BUNDLE_DIR, 'workflow-bundle.json');
+/** Where a traced bundle takes its workflow interceptors from (its spans leave the sandbox through the `exporter` sink). */
+const TRACING_INTERCEPTORS = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -46,13 +46,17 @@ export interface BuiltBundle {
  * change) and loaded by every later start: a restarted worker polls in seconds instead of
  * re-running webpack. The digest check means a stale bundle is never loaded.
  */
-export async function workflowBundle(logger?: Logger, options: { rebuild?: boolean } = {}): Promise<BuiltBundle> {
+export async function workflowBundle(logger?: Logger, options: { rebuild?: boolean; tracing?: boolean } = {}): Promise<BuiltBundle> {
   const digest = workflowSourceDigest();
-  if (!options.rebuild && fs.existsSync(BUNDLE_FILE) && fs.existsSync(MANIFEST_FILE)) {
-    const manifest = JSON.parse(fs.readFileSync(MANIFEST_FILE, 'utf8')) as { digest?: string };
-    if (manifest.digest === digest) return { codePath: BUNDLE_FILE, digest, built: false };
+  // A traced worker's bundle has OpenTelemetry's workflow interceptors; an untraced one has none of that code.
+  const name = options.tracing ? 'workflow-bundle-traced' : 'workflow-bundle';
+  const bundleFile = path.join(BUNDLE_DIR, `${name}.js`);
+  const manifestFile = path.join(BUNDLE_DIR, `${name}.json`);
+  if (!options.rebuild && fs.existsSync(bundleFile) && fs.existsSync(manifestFile)) {
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { digest?: string };
+    if (manifest.digest === digest) return { codePath: bundleFile, digest, built: false };
   }
-  logger?.info({ file: BUNDLE_FILE }, 'building the workflow bundle (workflow sources changed)');
+  logger?.info({ file: bundleFile }, 'building the workflow bundle (workflow sources changed)');
   const { bundleWorkflowCode } = await import('@temporalio/worker');
   const quiet = {
     log: () => undefined,
@@ -62,13 +66,17 @@ export async function workflowBundle(logger?: Logger, options: { rebuild?: boole
     warn: () => undefined,
     error: (m: string) => logger?.error(m),
   };
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: options.tracing ? [TRACING_INTERCEPTORS] : [],
+    logger: quiet,
+  });
   fs.mkdirSync(BUNDLE_DIR, { recursive: true });
   // Written aside and renamed: two workers starting together never read half a bundle.
   const suffix = `.${process.pid}.tmp`;
-  fs.writeFileSync(BUNDLE_FILE + suffix, code);
-  fs.renameSync(BUNDLE_FILE + suffix, BUNDLE_FILE);
-  fs.writeFileSync(MANIFEST_FILE + suffix, JSON.stringify({ digest, built_at: new Date().toISOString() }));
-  fs.renameSync(MANIFEST_FILE + suffix, MANIFEST_FILE);
-  return { codePath: BUNDLE_FILE, digest, built: true };
+  fs.writeFileSync(bundleFile + suffix, code);
+  fs.renameSync(bundleFile + suffix, bundleFile);
+  fs.writeFileSync(manifestFile + suffix, JSON.stringify({ digest, built_at: new Date().toISOString() }));
+  fs.renameSync(manifestFile + suffix, manifestFile);
+  return { codePath: bundleFile, digest, built: true };
 }

@@ -6,6 +6,8 @@ export interface ReceivedDelivery {
   body: string;
   signature: string | undefined;
   idempotencyKey: string | undefined;
+  /** W3C trace context, when the caller traces. */
+  traceparent: string | undefined;
 }
 
 /**
@@ -24,6 +26,7 @@ export async function startSellerEndpoint(replies: { status: number; body: strin
         body,
         signature: req.headers.signature as string | undefined,
         idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+        traceparent: req.headers.traceparent as string | undefined,
       });
       const reply = replies[Math.min(call, replies.length - 1)]!;
       call += 1;
