@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Db, DeliveryStepKind } from '../src/db/schema';
 import type { InvoiceStatus } from '../src/domain/invoice-status';
 import { recordEvent } from '../src/events/record';
@@ -20,6 +20,7 @@ export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowP
         .execute((trx) =>
           transitionInvoice(trx, input.invoiceId, 'PAID', { event: 'order.paid', quiet: true, also: { paid_at: new Date() } }),
         );
+      log.info('invoice marked paid', { invoiceId: input.invoiceId, status: result.status });
       return { status: result.status };
     },
 
@@ -42,6 +43,8 @@ export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowP
       try {
         await runStep({ ...deps, cancelled: Context.current().cancellationSignal }, input.stepId);
       } catch (error) {
+        // The step's order is the workflow's (workflowId order-<invoice id>, in this line's meta).
+        log.warn('delivery step attempt failed', { stepId: input.stepId, error: error instanceof Error ? error.message : String(error) });
         if (error instanceof PermanentDeliveryError) throw ApplicationFailure.nonRetryable(error.message, PERMANENT_DELIVERY_FAILURE);
         throw error;
       }
@@ -94,6 +97,7 @@ export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowP
           also: { completed_at: new Date() },
         }),
       );
+      log.info('invoice completed', { invoiceId: input.invoiceId, status: result.status });
       return { status: result.status };
     },
   };

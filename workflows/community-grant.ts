@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   condition,
   continueAsNew,
+  log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -75,6 +76,8 @@ export async function communityGrant(input: CommunityGrantInput): Promise<Commun
     freshWindow = false;
     state.status = outcome.status === 'revoke' ? 'revoking' : outcome.status;
     state.reason = outcome.reason;
+    if (outcome.status === 'needs_manual_action') log.warn('community grant needs manual action', { grantId, reason: outcome.reason });
+    else log.info('community grant attempted', { grantId, status: outcome.status });
     if (outcome.status === 'revoke') break;
 
     if (outcome.status === 'granted') {
@@ -110,11 +113,13 @@ export async function communityGrant(input: CommunityGrantInput): Promise<Commun
       const held = await bookkeeping.holdCommunityGrant({ grantId, reason: `Revoking failed: ${failureReason(error)}` });
       state.status = held.status;
       state.reason = held.reason;
+      log.warn('community grant revocation failed', { grantId, reason: held.reason });
       await condition(() => retry);
       state.status = 'revoking';
     }
   }
   state.status = 'revoked';
   state.reason = null;
+  log.info('community grant revoked', { grantId });
   return { grantId, outcome: 'revoked' };
 }

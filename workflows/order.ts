@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  log,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -106,6 +107,7 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   const settled = await condition(() => paid || voided, window);
   if (!settled) {
     const { status } = await db.expireInvoice({ invoiceId: input.invoiceId });
+    log.info('payment window closed', { invoiceId: input.invoiceId, status });
     if (status === 'VOIDED') {
       setPhase('expired', 'VOIDED');
       return { invoiceId: input.invoiceId, outcome: 'expired' };
@@ -120,6 +122,7 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
       }
     }
   } else if (voided && !paid) {
+    log.info('order voided before payment', { invoiceId: input.invoiceId });
     setPhase('voided', 'VOIDED');
     return { invoiceId: input.invoiceId, outcome: 'voided' };
   }
@@ -127,11 +130,13 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   // The database decides between a payment and a void that raced: one path wins.
   const { status } = await db.markInvoicePaid({ invoiceId: input.invoiceId });
   if (status !== 'PAID' && status !== 'COMPLETED') {
+    log.info('payment lost to a void', { invoiceId: input.invoiceId, status });
     setPhase('voided', status);
     return { invoiceId: input.invoiceId, outcome: 'voided' };
   }
   setPhase('delivering', 'PAID');
   state.steps = await db.planDelivery({ invoiceId: input.invoiceId });
+  log.info('order paid; delivering', { invoiceId: input.invoiceId, steps: state.steps.map((s) => s.kind) });
 
   for (;;) {
     for (const step of state.steps.filter((s) => s.status === 'pending' || s.status === 'running')) {
@@ -139,10 +144,12 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
         await (step.kind === 'dynamic' ? dynamicDelivery : remoteDb).runDeliveryStep({ stepId: step.id });
         step.status = 'delivered';
         step.reason = null;
+        log.info('delivery step delivered', { invoiceId: input.invoiceId, stepId: step.id, kind: step.kind });
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         step.status = 'failed';
         step.reason = failureReason(error);
+        log.warn('delivery step failed', { invoiceId: input.invoiceId, stepId: step.id, kind: step.kind, reason: step.reason });
         await db.markStepFailed({ stepId: step.id, reason: step.reason });
       }
     }
@@ -151,7 +158,9 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
     const failed = state.steps.filter((s) => s.status === 'failed');
     await db.setNeedsAttention({ invoiceId: input.invoiceId, value: true, reason: failed.map((s) => `${s.kind}: ${s.reason}`).join('; ') });
     setPhase('needs_attention', 'PAID');
+    log.warn('order needs attention', { invoiceId: input.invoiceId, failed: failed.map((s) => s.kind) });
     await condition(() => retries.length > 0 || skips.length > 0 || voided);
+    log.info('ops acted on the order', { invoiceId: input.invoiceId, retries: retries.length, skips: skips.length, voided });
     if (voided) {
       await db.setNeedsAttention({ invoiceId: input.invoiceId, value: false });
       setPhase('voided', 'VOIDED');
@@ -167,6 +176,7 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   if (completed.status !== 'COMPLETED')
     throw ApplicationFailure.nonRetryable(`Invoice ${input.invoiceId} could not complete from ${completed.status}`);
   setPhase('completed', 'COMPLETED');
+  log.info('order completed', { invoiceId: input.invoiceId });
   if (patched('order-community-grants')) await startCommunityGrants(input);
   return { invoiceId: input.invoiceId, outcome: 'completed' };
 }

@@ -121,12 +121,34 @@ it('traces an order from the API call to the outbound webhook in one trace', asy
     expect(seller.received[0]!.traceparent).toMatch(new RegExp(`^00-${traceId}-`));
     expect(receiver.contentTypes).toEqual(new Set(['application/x-protobuf']));
 
-    // The request's log line names its trace beside its request id.
-    const lines = logs
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { req?: { id?: string }; trace_id?: string; msg?: string });
+    // The request's log line names its trace beside its request id; the worker's lines say what the
+    // workflow and its activities did (the SDK's replay-safe loggers), with the invoice and the trace.
+    type Line = { req?: { id?: string }; trace_id?: string; msg?: string; sdkComponent?: string };
+    const parsed = () =>
+      logs
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Line);
+    const invoiceId = invoice.body.data.id;
+    const lines = await waitFor(
+      async () => parsed(),
+      (all) => all.some((l) => l.msg === 'order completed'),
+      10_000,
+    );
     expect(lines.find((l) => l.req?.id === invoice.requestId)).toEqual(expect.objectContaining({ trace_id: traceId }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'order completed',
+        sdkComponent: 'workflow',
+        workflowId: `order-${invoiceId}`,
+        invoiceId,
+        trace_id: traceId,
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'invoice marked paid', sdkComponent: 'activity', invoiceId, trace_id: traceId }),
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'delivery step delivered', invoiceId, kind: 'dynamic' }));
   } finally {
     await seller.close();
     await receiver.close();
