@@ -38,3 +38,38 @@ export const EVENT_TYPES = [
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/** What each event says happened, as GET /v2/webhook-event-types lists them (all at version 1). */
+export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
+  'order.created': 'An invoice was created.',
+  'order.completed': 'An invoice was paid and its goods delivered.',
+  'order.paid': 'An invoice was paid.',
+  'order.refunded': 'An invoice was refunded.',
+  'order.disputed': 'A payment of an invoice was disputed.',
+  'order.payment_mismatch': 'Money arrived that did not match its invoice; nothing was paid.',
+  'release.published': 'A release of a product was published.',
+  'subscription.created': 'A subscription started.',
+  'subscription.updated': 'A subscription changed (status, period, plan).',
+  'subscription.canceled': 'A subscription was cancelled.',
+  'subscription.payment_failed': 'A renewal payment of a subscription failed.',
+  'subscription.repaired': 'A subscription was brought back in line with its provider.',
+  'product.created': 'A product was created.',
+  'product.updated': 'A product was changed.',
+  'product.trashed': 'A product was deleted.',
+  'variant.created': 'A variant was created.',
+  'variant.updated': 'A variant was changed.',
+  'variant.sold_out': 'A variant ran out of stock.',
+  'feedback.created': 'A customer left feedback.',
+  'ticket_message.created': 'A message was added to a support ticket.',
+  'cash_app.payment_requires_attention': 'A Cash App payment needs the seller to look at it.',
+  'community.grant_failed': 'A community role or invite could not be granted.',
+  'delivery.needs_attention': 'A delivery step failed and waits for the seller.',
+  'checkout.blocked': 'A checkout was refused (blacklist, rules).',
+  'charge.updated': 'A charge changed status.',
+  'webhook_endpoint.paused': 'A webhook endpoint was paused after repeated failures.',
+  'affiliate.applied': 'Someone applied to the affiliate program.',
+  'affiliate.invited': 'An affiliate was invited.',
+  'referral.created': 'An affiliate referred a sale.',
+  'affiliate.payouts_created': 'Affiliate payouts were created.',
+  'crypto.payment_unmatched': 'A crypto payment matched no invoice.',
+};

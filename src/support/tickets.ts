@@ -151,3 +151,20 @@ export async function openTicket(
   await addMessage(trx, storeId, ticket.id, { author: 'CUSTOMER', content: input.content });
   return ticket;
 }
+
+/** The store closes or reopens a ticket, or archives it. */
+export async function updateTicket(
+  db: DbExecutor,
+  storeId: number,
+  id: number,
+  change: { status?: 'OPEN' | 'CLOSED'; archived?: boolean },
+) {
+  await requireTicket(db, storeId, id);
+  return db
+    .updateTable('tickets')
+    .set({ ...change, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where('store_id', '=', storeId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

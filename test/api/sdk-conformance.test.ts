@@ -6,6 +6,7 @@ import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing'
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 import { stripeWebhook, subscribe } from '../helpers/subscription-fixtures';
+import { startWebhookReceiver } from '../fakes/webhook-receiver';
 import * as m from '../fixtures/sellapp-official/models';
 
 /**
@@ -18,6 +19,7 @@ const STRIPE_WEBHOOK_SECRET = 'whsec_sdkconformance';
 let stripe: StripeBilling;
 let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
 /** What the cases below share: rows made once, through the API, as a seller would. */
 const s = {} as {
@@ -40,6 +42,9 @@ const s = {} as {
   chargeId: number;
   affiliateId: number;
   subscriptionId: number;
+  /** A webhook channel subscribed to product.created, and a delivery to it. */
+  channelId: string;
+  deliveryId: string;
   /** A row the current case made to consume. */
   doomed: number;
   doomedInstance: string;
@@ -90,6 +95,9 @@ const sdkRequest = {
   cancelSubscription: z.object({ cancel_at_period_end: z.boolean(), refund_last_payment: z.boolean().optional() }).loose(),
   appendSerials: z.object({ serials: z.array(z.string()), remove_duplicates: z.boolean().optional() }).loose(),
   issueReplacement: z.object({ product_variants: z.record(z.string(), z.unknown()) }).loose(),
+  createWebhookChannel: z
+    .object({ name: z.string().max(100).nullable().optional(), url: z.url().max(2048), allowed_notifications: z.array(z.string()) })
+    .loose(),
 };
 
 type Params = Record<string, string | number>;
@@ -429,6 +437,82 @@ const cases: Case[] = [
   { op: 'GET /v2/affiliates', status: 200, response: m.openPage(m.affiliate) },
   { op: 'GET /v2/affiliates/{affiliate}', status: 200, response: m.one(m.affiliate), params: () => ({ affiliate: s.affiliateId }) },
 
+  // Webhook channels, deliveries and events
+  { op: 'GET /v2/webhook-channels', status: 200, response: m.page(m.webhookChannel) },
+  {
+    op: 'POST /v2/webhook-channels',
+    status: 201,
+    response: m.one(m.webhookChannel),
+    body: () => ({ name: 'Orders', url: `${receiver.url}/orders`, allowed_notifications: ['order.completed', 'subscription.cancelled'] }),
+    request: sdkRequest.createWebhookChannel,
+  },
+  {
+    op: 'POST /v2/webhook-channels/search',
+    status: 200,
+    response: m.page(m.webhookChannel),
+    body: () => ({ search: { value: 'hooks' }, event: 'product.created', page: 1, limit: 10 }),
+  },
+  {
+    op: 'PUT /v2/webhook-channels/signing-secret',
+    status: 200,
+    response: m.one(m.obj({ signing_secret_configured: m.bool })),
+    body: () => ({ signing_secret: 'whsec_rotated_by_the_seller_0123456789abcdef' }),
+  },
+  {
+    op: 'GET /v2/webhook-channels/{webhookChannel}',
+    status: 200,
+    response: m.one(m.webhookChannel),
+    params: () => ({ webhookChannel: s.channelId }),
+  },
+  {
+    op: 'PUT /v2/webhook-channels/{webhookChannel}',
+    status: 200,
+    response: m.one(m.webhookChannel),
+    params: () => ({ webhookChannel: s.channelId }),
+    body: () => ({ name: 'Catalogue', url: `${receiver.url}/catalogue`, allowed_notifications: ['product.created', 'product.updated'] }),
+    request: sdkRequest.createWebhookChannel,
+  },
+  {
+    op: 'PATCH /v2/webhook-channels/{webhookChannel}',
+    status: 200,
+    response: m.one(m.webhookChannel),
+    params: () => ({ webhookChannel: s.channelId }),
+    body: () => ({ name: null }),
+  },
+  {
+    op: 'DELETE /v2/webhook-channels/{webhookChannel}',
+    status: 200,
+    response: m.one(m.webhookChannel),
+    params: async () => ({
+      webhookChannel: (await send('post', '/v2/webhook-channels', { url: `${receiver.url}/gone`, allowed_notifications: ['order.paid'] }))
+        .body.data.id as string,
+    }),
+  },
+  {
+    op: 'POST /v2/webhook-channels/{webhookChannel}/test',
+    status: 200,
+    // The receiver answers 200: the test delivery succeeded.
+    response: m.one(m.obj({ channel_id: m.str, event: m.str, status: z.literal('succeeded') })),
+    params: () => ({ webhookChannel: s.channelId }),
+    body: () => ({ event: 'product.created' }),
+  },
+  { op: 'GET /v2/webhook-event-types', status: 200, response: m.webhookEventTypes },
+  { op: 'GET /v2/events', status: 200, response: m.integrationEvents },
+  { op: 'GET /v2/webhook-deliveries', status: 200, response: m.page(m.webhookDelivery) },
+  {
+    op: 'GET /v2/webhook-deliveries/{delivery}',
+    status: 200,
+    response: m.one(m.webhookDelivery),
+    params: () => ({ delivery: s.deliveryId }),
+  },
+  {
+    op: 'POST /v2/webhook-deliveries/{delivery}/replay',
+    status: 201,
+    response: m.one(m.webhookDelivery),
+    params: () => ({ delivery: s.deliveryId }),
+    body: () => ({}),
+  },
+
   // SellApp v1: blacklists, coupons, feedback, sections, tickets
   { op: 'GET /v1/blacklists', status: 200, response: m.page(m.blacklist) },
   {
@@ -658,6 +742,7 @@ async function pendingCharge() {
 
 beforeAll(async () => {
   stripe = await startStripeBilling();
+  receiver = await startWebhookReceiver();
   h = await startHarness({ worker: true, env: { STRIPE_API_BASE: stripe.url } });
   store = await h.createStore();
   ({ productId: s.productId, variantId: s.variantId } = await createVariant(h, store.live, {
@@ -717,12 +802,25 @@ beforeAll(async () => {
   ).body.data.id;
   await send('put', '/v2/settings/payment-methods/STRIPE', { secret_key: 'sk_live_sdk', webhook_secret: STRIPE_WEBHOOK_SECRET });
   s.subscriptionId = (await subscribe(h, store.live, stripe, stripeWebhook(h, store.slug, STRIPE_WEBHOOK_SECRET), 3600)).id;
+  s.channelId = (
+    await send('post', '/v2/webhook-channels', {
+      name: 'Catalogue',
+      url: `${receiver.url}/hooks`,
+      allowed_notifications: ['product.created'],
+    })
+  ).body.data.id;
+  await freshProduct('Announced');
+  s.deliveryId = await waitFor(
+    () => send('get', '/v2/webhook-deliveries').then((r) => r.body.data[0]?.id as string | undefined),
+    (id) => id !== undefined,
+  ).then((id) => id!);
 }, 180_000);
 afterAll(async () => {
   const decoded = results.filter((r) => r.ok).length;
   console.log(`SDK conformance: ${results.length} operations exercised, ${decoded} answer the spec's status and decode`);
   await h?.close();
   await stripe?.close();
+  await receiver?.close();
 });
 
 const results: { op: string; ok: boolean }[] = [];

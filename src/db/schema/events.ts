@@ -27,6 +27,14 @@ export interface WebhookEndpointsTable {
   deleted_at: Date | null;
 }
 
+/** The store-wide signing secret of SellApp's webhook channels, one a mode. */
+export interface WebhookSigningSecretsTable {
+  store_id: number;
+  livemode: boolean;
+  secret_sealed: string;
+  rotated_at: Generated<Date>;
+}
+
 export interface WebhookDeliveriesTable {
   id: Generated<number>;
   endpoint_id: number;

@@ -35,6 +35,7 @@ import type {
   NotificationDeliveriesTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
+  WebhookSigningSecretsTable,
 } from './events';
 import type {
   DeliveryStepsTable,
@@ -104,6 +105,7 @@ export interface Database {
   payment_gateways: PaymentGatewaysTable;
   gateway_events: GatewayEventsTable;
   webhook_endpoints: WebhookEndpointsTable;
+  webhook_signing_secrets: WebhookSigningSecretsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   notification_channels: NotificationChannelsTable;
   notification_deliveries: NotificationDeliveriesTable;

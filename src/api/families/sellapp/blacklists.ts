@@ -10,8 +10,8 @@ import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { pagedSearch } from '../../paged-search';
-import { SearchTranslator, searchBody } from '../../search';
+import { SearchTranslator } from '../../search';
+import { registerListAndSearch } from './resource-routes';
 
 const ruleCreate = z
   .object({ type: z.enum(BLACKLIST_TYPES), data: z.string().min(1).max(255), description: z.string().max(1000) })
@@ -71,40 +71,23 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
     if (!row) throw notFound('Blacklist');
     return row;
   };
-  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
-    pagedSearch({
-      from: scoped(auth),
-      rows: (q) => q.selectAll(),
-      search,
-      translator: ruleSearch,
-      order: [['id', 'asc']],
-      page: query,
-      path,
-      view: (rows) => rows.map(present),
-    });
+  registerListAndSearch(router, deps, {
+    path: '/blacklists',
+    noun: 'blacklists',
+    tags: ['Blacklists'],
+    item: ruleView,
+    scope: 'invoices:read',
+    query: pageQuery,
+    listSummary: 'List blacklist rules',
+    searchSummary: 'Search blacklist rules (filters on id, type, data, dates; text search on data and description)',
+    from: scoped,
+    rows: (q) => q.selectAll(),
+    translator: ruleSearch,
+    order: [['id', 'asc']],
+    view: (rows) => rows.map(present),
+  });
 
   router
-    .route({
-      method: 'get',
-      path: '/blacklists',
-      summary: 'List blacklist rules',
-      tags: ['Blacklists'],
-      scope: 'invoices:read',
-      query: pageQuery,
-      response: z.object({ data: z.array(ruleView) }).passthrough(),
-      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
-    })
-    .route({
-      method: 'post',
-      path: '/blacklists/search',
-      summary: 'Search blacklist rules (filters on id, type, data, dates; text search on data and description)',
-      tags: ['Blacklists'],
-      scope: 'invoices:read',
-      query: pageQuery,
-      body: searchBody,
-      response: z.object({ data: z.array(ruleView) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
-    })
     .route({
       method: 'get',
       path: '/blacklists/blocked',

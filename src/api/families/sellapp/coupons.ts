@@ -2,13 +2,12 @@ import { z } from 'zod';
 import { couponView, createCoupon, deleteCoupon, loadCoupon, updateCoupon } from '../../../coupons/coupons';
 import { COUPON_TYPES } from '../../../domain/coupons';
 import type { ApiDependencies } from '../../context';
-import type { RequestAuth } from '../../middleware/authenticate';
-import { pageQuery, pageUrl } from '../../pagination';
+import { pageQuery } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { couponCreate, couponUpdate } from '../../schemas/coupons';
-import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
-import { pagedSearch } from '../../paged-search';
-import { SearchTranslator, searchBody } from '../../search';
+import { queryBoolean, rowId } from '../../schemas/common';
+import { SearchTranslator } from '../../search';
+import { registerBatchRoutes, registerListAndSearch } from './resource-routes';
 
 const couponParams = z.object({ coupon: rowId });
 const listQuery = pageQuery.extend({ with_trashed: queryBoolean, only_trashed: queryBoolean });
@@ -34,94 +33,38 @@ const couponSearch = new SearchTranslator(
 
 /** SellApp's coupons (v1 paths in its v2 reference): CRUD, search and batch. */
 export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const page = (auth: RequestAuth, query: z.infer<typeof listQuery>, path: string, search?: z.infer<typeof searchBody>) => {
-    let from = deps.db.selectFrom('coupons').where('store_id', '=', auth.store.id);
-    if (query.only_trashed) from = from.where('deleted_at', 'is not', null);
-    else if (!query.with_trashed) from = from.where('deleted_at', 'is', null);
-    return pagedSearch({
-      from,
-      rows: (q) => q.selectAll(),
-      search,
-      translator: couponSearch,
-      order: [['id', 'asc']],
-      page: query,
-      path,
-      view: (rows) => rows.map(couponView),
-    });
-  };
+  const common = { path: '/coupons', noun: 'coupons', tags: ['Coupons'], item: couponView_ };
+  registerListAndSearch(router, deps, {
+    ...common,
+    scope: 'products:read',
+    query: listQuery,
+    listSummary: 'List coupons (with_trashed / only_trashed for deleted ones)',
+    searchSummary: 'Search coupons (filters on id, code, type, store_wide, limit, uses, dates; text search on code)',
+    from: (auth, query) => {
+      const coupons = deps.db.selectFrom('coupons').where('store_id', '=', auth.store.id);
+      if (query.only_trashed) return coupons.where('deleted_at', 'is not', null);
+      return query.with_trashed ? coupons : coupons.where('deleted_at', 'is', null);
+    },
+    rows: (q) => q.selectAll(),
+    translator: couponSearch,
+    order: [['id', 'asc']],
+    view: (rows) => rows.map(couponView),
+  });
+  registerBatchRoutes(router, deps.db, {
+    ...common,
+    scope: 'products:write',
+    create: couponCreate,
+    update: couponUpdate,
+    created: async (trx, storeId, resource, field) => couponView(await createCoupon(trx, storeId, resource, field)),
+    updated: async (trx, storeId, id, change, field) => couponView(await updateCoupon(trx, storeId, id, change, field)),
+    deleted: async (trx, storeId, ids) => {
+      const views = [];
+      for (const id of ids) views.push(couponView(await deleteCoupon(trx, storeId, id)));
+      return views;
+    },
+  });
 
   router
-    .route({
-      method: 'get',
-      path: '/coupons',
-      summary: 'List coupons (with_trashed / only_trashed for deleted ones)',
-      tags: ['Coupons'],
-      scope: 'products:read',
-      query: listQuery,
-      response: z.object({ data: z.array(couponView_) }).passthrough(),
-      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
-    })
-    .route({
-      method: 'post',
-      path: '/coupons/search',
-      summary: 'Search coupons (filters on id, code, type, store_wide, limit, uses, dates; text search on code)',
-      tags: ['Coupons'],
-      scope: 'products:read',
-      query: listQuery,
-      body: searchBody,
-      response: z.object({ data: z.array(couponView_) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
-    })
-    .route({
-      method: 'post',
-      path: '/coupons/batch',
-      summary: 'Create several coupons at once (all or none)',
-      tags: ['Coupons'],
-      scope: 'products:write',
-      body: z.object({ resources: z.array(couponCreate).min(1).max(100) }).strict(),
-      response: z.object({ data: z.array(couponView_) }),
-      handler: async ({ auth, body }) => ({
-        data: await deps.db.transaction().execute(async (trx) => {
-          const rows = [];
-          for (const [i, resource] of body.resources.entries())
-            rows.push(couponView(await createCoupon(trx, auth.store.id, resource, `resources.${i}.`)));
-          return rows;
-        }),
-      }),
-    })
-    .route({
-      method: 'patch',
-      path: '/coupons/batch',
-      summary: 'Update several coupons at once, keyed by id (all or none)',
-      tags: ['Coupons'],
-      scope: 'products:write',
-      body: z.object({ resources: z.record(rowIdKey(), couponUpdate) }).strict(),
-      response: z.object({ data: z.array(couponView_) }),
-      handler: async ({ auth, body }) => ({
-        data: await deps.db.transaction().execute(async (trx) => {
-          const rows = [];
-          for (const [id, change] of Object.entries(body.resources))
-            rows.push(couponView(await updateCoupon(trx, auth.store.id, Number(id), change, `resources.${id}.`)));
-          return rows;
-        }),
-      }),
-    })
-    .route({
-      method: 'delete',
-      path: '/coupons/batch',
-      summary: 'Delete several coupons at once (all or none)',
-      tags: ['Coupons'],
-      scope: 'products:write',
-      body: z.object({ resources: z.array(rowIdNumber).min(1).max(100) }).strict(),
-      response: z.object({ data: z.array(couponView_) }),
-      handler: async ({ auth, body }) => ({
-        data: await deps.db.transaction().execute(async (trx) => {
-          const rows = [];
-          for (const id of body.resources) rows.push(couponView(await deleteCoupon(trx, auth.store.id, id)));
-          return rows;
-        }),
-      }),
-    })
     .route({
       method: 'post',
       path: '/coupons',

@@ -4,12 +4,11 @@ import type { DbExecutor } from '../../../db/schema';
 import type { FeedbackTable } from '../../../db/schema/support';
 import { feedbackView, leaveFeedback, replyToFeedback, requireFeedback } from '../../../support/feedback';
 import type { ApiDependencies } from '../../context';
-import type { RequestAuth } from '../../middleware/authenticate';
-import { pageQuery, pageUrl } from '../../pagination';
+import { pageQuery } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
-import { pagedSearch } from '../../paged-search';
-import { SearchTranslator, searchBody } from '../../search';
+import { SearchTranslator } from '../../search';
+import { registerListAndSearch } from './resource-routes';
 
 const SENTIMENTS = ['POSITIVE', 'NEUTRAL', 'NEGATIVE'] as const;
 const feedbackParams = z.object({ feedback: rowId });
@@ -38,40 +37,23 @@ export function registerFeedbackRoutes(
   views: (db: DbExecutor, rows: Selectable<FeedbackTable>[]) => unknown[] | Promise<unknown[]> = (_db, rows) => rows.map(feedbackView),
 ): void {
   const one = async (row: Selectable<FeedbackTable>) => (await views(deps.db, [row]))[0];
-  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
-    pagedSearch({
-      from: deps.db.selectFrom('feedback').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null),
-      rows: (q) => q.selectAll(),
-      search,
-      translator: feedbackSearch,
-      order: [['id', 'desc']],
-      page: query,
-      path,
-      view: (rows) => views(deps.db, rows),
-    });
+  registerListAndSearch(router, deps, {
+    path: '/feedback',
+    noun: 'feedback',
+    tags: ['Feedback'],
+    item: view,
+    scope: 'invoices:read',
+    query: pageQuery,
+    listSummary: 'List feedback, newest first',
+    searchSummary: 'Search feedback (filters on rating, sentiment, invoice, listing, dates; text search on message and reply)',
+    from: (auth) => deps.db.selectFrom('feedback').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null),
+    rows: (q) => q.selectAll(),
+    translator: feedbackSearch,
+    order: [['id', 'desc']],
+    view: (rows) => views(deps.db, rows),
+  });
 
   router
-    .route({
-      method: 'get',
-      path: '/feedback',
-      summary: 'List feedback, newest first',
-      tags: ['Feedback'],
-      scope: 'invoices:read',
-      query: pageQuery,
-      response: z.object({ data: z.array(view) }).passthrough(),
-      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
-    })
-    .route({
-      method: 'post',
-      path: '/feedback/search',
-      summary: 'Search feedback (filters on rating, sentiment, invoice, listing, dates; text search on message and reply)',
-      tags: ['Feedback'],
-      scope: 'invoices:read',
-      query: pageQuery,
-      body: searchBody,
-      response: z.object({ data: z.array(view) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
-    })
     .route({
       method: 'post',
       path: '/feedback',
@@ -89,18 +71,10 @@ export function registerFeedbackRoutes(
         .strict(),
       status: 201,
       response: z.object({ data: view }),
-      handler: async ({ auth, body }) => ({
-        data: await one(
-          await deps.db.transaction().execute((trx) =>
-            leaveFeedback(trx, auth.store.id, {
-              invoiceId: body.invoice_id,
-              rating: body.rating,
-              message: body.message,
-              feedback: body.feedback,
-            }),
-          ),
-        ),
-      }),
+      handler: async ({ auth, body: { invoice_id: invoiceId, ...review } }) => {
+        const row = await deps.db.transaction().execute((trx) => leaveFeedback(trx, auth.store.id, { ...review, invoiceId }));
+        return { data: await one(row) };
+      },
     })
     .route({
       method: 'get',

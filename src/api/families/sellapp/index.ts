@@ -33,6 +33,8 @@ import { registerCouponRoutes } from './coupons';
 import { registerFeedbackRoutes } from './feedback';
 import { registerSectionRoutes } from './sections';
 import { registerTicketRoutes } from './tickets';
+import { registerWebhookChannelRoutes } from './webhook-channels';
+import { registerWebhookEventRoutes } from './webhook-events';
 
 export interface SellAppGateways {
   stripe: StripeGateway;
@@ -66,6 +68,8 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);
+  registerWebhookChannelRoutes(v2, deps, secrets);
+  registerWebhookEventRoutes(v2, deps);
   registerNotificationRoutes(v2, deps, secrets);
   registerCommunityRoutes(v2, deps, secrets);
   registerCommunityAccessRoutes(v2, deps);

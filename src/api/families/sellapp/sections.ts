@@ -2,12 +2,11 @@ import { z } from 'zod';
 import { deleteSection, requireSection, sectionViews, writeSection } from '../../../catalog/groups';
 import type { DbExecutor } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
-import type { RequestAuth } from '../../middleware/authenticate';
-import { pageQuery, pageUrl } from '../../pagination';
+import { pageQuery } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
-import { rowId, rowIdKey } from '../../schemas/common';
-import { pagedSearch } from '../../paged-search';
-import { SearchTranslator, searchBody } from '../../search';
+import { rowId } from '../../schemas/common';
+import { SearchTranslator } from '../../search';
+import { registerBatchRoutes, registerListAndSearch } from './resource-routes';
 
 const sectionCreate = z
   .object({ title: z.string().min(1).max(255), hidden: z.boolean(), order: z.number().int().min(0).max(1_000_000).optional() })
@@ -22,93 +21,41 @@ const sectionSearch = new SearchTranslator(
 
 /** SellApp's sections (v1 paths in its v2 reference): CRUD, search and batch. */
 export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
-    pagedSearch({
-      from: deps.db.selectFrom('sections').where('store_id', '=', auth.store.id),
-      rows: (q) => q.selectAll(),
-      search,
-      translator: sectionSearch,
-      order: [
-        ['order', 'asc'],
-        ['id', 'asc'],
-      ],
-      page: query,
-      path,
-      view: (rows) => sectionViews(deps.db, rows),
-    });
   const views = async (db: DbExecutor, rows: Awaited<ReturnType<typeof requireSection>>[]) => sectionViews(db, rows);
+  const common = { path: '/sections', noun: 'sections', tags: ['Sections'], item: sectionView };
+  registerListAndSearch(router, deps, {
+    ...common,
+    scope: 'products:read',
+    query: pageQuery,
+    listSummary: 'List sections',
+    searchSummary: 'Search sections',
+    from: (auth) => deps.db.selectFrom('sections').where('store_id', '=', auth.store.id),
+    rows: (q) => q.selectAll(),
+    translator: sectionSearch,
+    order: [
+      ['order', 'asc'],
+      ['id', 'asc'],
+    ],
+    view: (rows) => sectionViews(deps.db, rows),
+  });
+  const viewOf = async (db: DbExecutor, row: Awaited<ReturnType<typeof requireSection>>) => (await views(db, [row]))[0]!;
+  registerBatchRoutes(router, deps.db, {
+    ...common,
+    scope: 'products:write',
+    create: sectionCreate,
+    update: sectionUpdate,
+    created: async (trx, storeId, resource) => viewOf(trx, await writeSection(trx, storeId, resource)),
+    updated: async (trx, storeId, id, change) => viewOf(trx, await writeSection(trx, storeId, change, id)),
+    deleted: async (trx, storeId, ids) => {
+      // Their views while their groups and products are still linked.
+      const gone = [];
+      for (const id of ids) gone.push(await viewOf(trx, await requireSection(trx, storeId, id)));
+      for (const id of ids) await deleteSection(trx, storeId, id);
+      return gone;
+    },
+  });
 
   router
-    .route({
-      method: 'get',
-      path: '/sections',
-      summary: 'List sections',
-      tags: ['Sections'],
-      scope: 'products:read',
-      query: pageQuery,
-      response: z.object({ data: z.array(sectionView) }).passthrough(),
-      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
-    })
-    .route({
-      method: 'post',
-      path: '/sections/search',
-      summary: 'Search sections',
-      tags: ['Sections'],
-      scope: 'products:read',
-      query: pageQuery,
-      body: searchBody,
-      response: z.object({ data: z.array(sectionView) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
-    })
-    .route({
-      method: 'post',
-      path: '/sections/batch',
-      summary: 'Create several sections (all or none)',
-      tags: ['Sections'],
-      scope: 'products:write',
-      body: z.object({ resources: z.array(sectionCreate).min(1).max(100) }).strict(),
-      response: z.object({ data: z.array(sectionView) }),
-      handler: async ({ auth, body }) => ({
-        data: await deps.db.transaction().execute(async (trx) => {
-          const rows = [];
-          for (const resource of body.resources) rows.push(await writeSection(trx, auth.store.id, resource));
-          return views(trx, rows);
-        }),
-      }),
-    })
-    .route({
-      method: 'patch',
-      path: '/sections/batch',
-      summary: 'Update several sections, keyed by id (all or none)',
-      tags: ['Sections'],
-      scope: 'products:write',
-      body: z.object({ resources: z.record(rowIdKey(), sectionUpdate) }).strict(),
-      response: z.object({ data: z.array(sectionView) }),
-      handler: async ({ auth, body }) => ({
-        data: await deps.db.transaction().execute(async (trx) => {
-          const rows = [];
-          for (const [id, change] of Object.entries(body.resources)) rows.push(await writeSection(trx, auth.store.id, change, Number(id)));
-          return views(trx, rows);
-        }),
-      }),
-    })
-    .route({
-      method: 'delete',
-      path: '/sections/batch',
-      summary: 'Delete several sections (all or none)',
-      tags: ['Sections'],
-      scope: 'products:write',
-      body: z.object({ resources: z.array(rowId).min(1).max(100) }).strict(),
-      response: z.object({ data: z.array(sectionView) }),
-      handler: async ({ auth, body }) => ({
-        data: await deps.db.transaction().execute(async (trx) => {
-          const rows = [];
-          for (const id of body.resources) rows.push((await views(trx, [await requireSection(trx, auth.store.id, id)]))[0]!);
-          for (const id of body.resources) await deleteSection(trx, auth.store.id, id);
-          return rows;
-        }),
-      }),
-    })
     .route({
       method: 'post',
       path: '/sections',

@@ -2,15 +2,16 @@ import { z } from 'zod';
 import type { Selectable } from 'kysely';
 import type { DbExecutor } from '../../../db/schema';
 import type { TicketsTable } from '../../../db/schema/support';
-import { addMessage, messageView, openTicket, requireTicket, ticketView } from '../../../support/tickets';
+import { addMessage, messageView, openTicket, requireTicket, ticketView, updateTicket } from '../../../support/tickets';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { pageQuery, pageUrl } from '../../pagination';
-import type { DocumentedRouter } from '../../route';
+import type { DocumentedRouter, RouteContext } from '../../route';
 import { rowId } from '../../schemas/common';
 import { pagedSearch } from '../../paged-search';
 import { SearchTranslator, searchBody } from '../../search';
+import { registerListAndSearch } from './resource-routes';
 
 const ticketParams = z.object({ ticket: rowId });
 const messageParams = ticketParams.extend({ message: rowId });
@@ -45,20 +46,25 @@ export function registerTicketRoutes(
   views: (db: DbExecutor, rows: Selectable<TicketsTable>[]) => unknown[] | Promise<unknown[]> = (_db, rows) => rows.map(ticketView),
 ): void {
   const one = async (row: Selectable<TicketsTable>) => (await views(deps.db, [row]))[0];
-  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
-    pagedSearch({
-      from: deps.db.selectFrom('tickets').where('store_id', '=', auth.store.id),
-      rows: (q) => q.selectAll(),
-      search,
-      translator: ticketSearch,
-      order: [
-        ['updated_at', 'desc'],
-        ['id', 'desc'],
-      ],
-      page: query,
-      path,
-      view: (rows) => views(deps.db, rows),
-    });
+  registerListAndSearch(router, deps, {
+    path: '/tickets',
+    noun: 'tickets',
+    tags: ['Tickets'],
+    item: view,
+    scope: 'invoices:read',
+    query: pageQuery,
+    listSummary: 'List tickets, most recently active first',
+    searchSummary: 'Search tickets (filters on status, email, invoice, dates; text search on title and e-mail)',
+    from: (auth) => deps.db.selectFrom('tickets').where('store_id', '=', auth.store.id),
+    rows: (q) => q.selectAll(),
+    translator: ticketSearch,
+    order: [
+      ['updated_at', 'desc'],
+      ['id', 'desc'],
+    ],
+    view: (rows) => views(deps.db, rows),
+  });
+
   const messagePage = async (
     auth: RequestAuth,
     ticketId: number,
@@ -78,29 +84,26 @@ export function registerTicketRoutes(
       view: (rows) => rows.map(messageView),
     });
   };
+  /** A message added to a ticket, by the store (its reply) or the customer. */
+  const postMessage = (author: 'STORE' | 'CUSTOMER', path: string, summary: string) => ({
+    method: 'post' as const,
+    path,
+    summary,
+    tags: ['Tickets'],
+    scope: 'invoices:write' as const,
+    modes: 'both' as const,
+    params: ticketParams,
+    body: content,
+    status: 201,
+    response: z.object({ data: message }),
+    handler: async ({ auth, params, body }: RouteContext<z.infer<typeof ticketParams>, undefined, z.infer<typeof content>>) => ({
+      data: messageView(
+        await deps.db.transaction().execute((trx) => addMessage(trx, auth.store.id, params.ticket, { author, content: body.content })),
+      ),
+    }),
+  });
 
   router
-    .route({
-      method: 'get',
-      path: '/tickets',
-      summary: 'List tickets, most recently active first',
-      tags: ['Tickets'],
-      scope: 'invoices:read',
-      query: pageQuery,
-      response: z.object({ data: z.array(view) }).passthrough(),
-      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
-    })
-    .route({
-      method: 'post',
-      path: '/tickets/search',
-      summary: 'Search tickets (filters on status, email, invoice, dates; text search on title and e-mail)',
-      tags: ['Tickets'],
-      scope: 'invoices:read',
-      query: pageQuery,
-      body: searchBody,
-      response: z.object({ data: z.array(view) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
-    })
     .route({
       method: 'post',
       path: '/tickets',
@@ -118,18 +121,10 @@ export function registerTicketRoutes(
         .strict(),
       status: 201,
       response: z.object({ data: view }),
-      handler: async ({ auth, body }) => ({
-        data: await one(
-          await deps.db.transaction().execute((trx) =>
-            openTicket(trx, auth.store.id, {
-              title: body.title,
-              customerEmail: body.customer_email,
-              content: body.content,
-              invoiceId: body.invoice_id,
-            }),
-          ),
-        ),
-      }),
+      handler: async ({ auth, body: { customer_email: customerEmail, invoice_id: invoiceId, ...ticket } }) => {
+        const row = await deps.db.transaction().execute((trx) => openTicket(trx, auth.store.id, { ...ticket, customerEmail, invoiceId }));
+        return { data: await one(row) };
+      },
     })
     .route({
       method: 'get',
@@ -140,6 +135,18 @@ export function registerTicketRoutes(
       params: ticketParams,
       response: z.object({ data: view }),
       handler: async ({ auth, params }) => ({ data: await one(await requireTicket(deps.db, auth.store.id, params.ticket)) }),
+    })
+    .route({
+      method: 'patch',
+      path: '/tickets/:ticket',
+      summary: 'Close or reopen a ticket, or archive it',
+      tags: ['Tickets'],
+      scope: 'invoices:write',
+      modes: 'both',
+      params: ticketParams,
+      body: z.object({ status: z.enum(['OPEN', 'CLOSED']).optional(), archived: z.boolean().optional() }).strict(),
+      response: z.object({ data: view }),
+      handler: async ({ auth, params, body }) => ({ data: await one(await updateTicket(deps.db, auth.store.id, params.ticket, body)) }),
     })
     .route({
       method: 'get',
@@ -165,44 +172,14 @@ export function registerTicketRoutes(
       handler: ({ auth, params, query, body, req }) =>
         messagePage(auth, params.ticket, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
     })
-    .route({
-      method: 'post',
-      path: '/tickets/:ticket/messages',
-      summary: 'Reply as the store',
-      tags: ['Tickets'],
-      scope: 'invoices:write',
-      modes: 'both',
-      params: ticketParams,
-      body: content,
-      status: 201,
-      response: z.object({ data: message }),
-      handler: async ({ auth, params, body }) => ({
-        data: messageView(
-          await deps.db
-            .transaction()
-            .execute((trx) => addMessage(trx, auth.store.id, params.ticket, { author: 'STORE', content: body.content })),
-        ),
-      }),
-    })
-    .route({
-      method: 'post',
-      path: '/tickets/:ticket/customer-messages',
-      summary: 'The customer writes again (not in the seed: how a storefront relays it)',
-      tags: ['Tickets'],
-      scope: 'invoices:write',
-      modes: 'both',
-      params: ticketParams,
-      body: content,
-      status: 201,
-      response: z.object({ data: message }),
-      handler: async ({ auth, params, body }) => ({
-        data: messageView(
-          await deps.db
-            .transaction()
-            .execute((trx) => addMessage(trx, auth.store.id, params.ticket, { author: 'CUSTOMER', content: body.content })),
-        ),
-      }),
-    })
+    .route(postMessage('STORE', '/tickets/:ticket/messages', 'Reply as the store'))
+    .route(
+      postMessage(
+        'CUSTOMER',
+        '/tickets/:ticket/customer-messages',
+        'The customer writes again (not in the seed: how a storefront relays it)',
+      ),
+    )
     .route({
       method: 'get',
       path: '/tickets/:ticket/messages/:message',
