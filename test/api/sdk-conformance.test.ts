@@ -685,6 +685,14 @@ for (const c of cases.filter((c) => /^\w+ \/v1\/(tickets|feedback)/.test(c.op)))
   cases.push({ ...c, op, response: v2Models[op] ?? c.response });
 }
 cases.push({ ...cases.find((c) => c.op === 'PATCH /v2/feedback/{feedback}')!, op: 'PUT /v2/feedback/{feedback}' });
+cases.push({
+  op: 'PATCH /v2/tickets/{ticket}',
+  status: 200,
+  response: m.one(m.ticketV2),
+  params: () => ({ ticket: s.ticketId }),
+  body: () => ({ status: 'OPEN', archived: false }),
+  request: z.object({ status: z.enum(['OPEN', 'CLOSED']).optional(), archived: z.boolean().optional() }).loose(),
+});
 // Their updates as PUT too.
 for (const version of ['v1', 'v2']) {
   cases.push(

@@ -129,6 +129,18 @@ describe('tickets', () => {
     expect(messageEvents.map((e) => e.data.author)).toEqual(['CUSTOMER', 'STORE', 'CUSTOMER']);
   });
 
+  it('closes, archives and reopens a ticket (PATCH /v2/tickets/:ticket); a closed ticket takes no customer message', async () => {
+    const ticket = (await v1('post', '/tickets', { title: 'Refund?', customer_email: 'c@e.co', content: 'Please' }).expect(201)).body.data;
+    const closed = (await v2('patch', `/tickets/${ticket.id}`, { status: 'CLOSED', archived: true }).expect(200)).body.data;
+    expect(closed).toMatchObject({ id: ticket.id, status: 'CLOSED', archived: 1, message_count: 1 });
+    expect((await v1('post', `/tickets/${ticket.id}/customer-messages`, { content: 'Hello?' })).status).toBe(422);
+    expect((await v2('patch', `/tickets/${ticket.id}`, { status: 'OPEN' }).expect(200)).body.data).toMatchObject({
+      status: 'OPEN',
+      archived: 1,
+    });
+    expect((await v2('patch', `/tickets/${ticket.id}`, { status: 'PENDING' })).status).toBe(422);
+  });
+
   it('validates input and keeps stores apart', async () => {
     const ticket = (await v1('post', '/tickets', { title: 'Hello', customer_email: 'a@e.co', content: 'Hi' }).expect(201)).body.data;
     expect((await v1('post', `/tickets/${ticket.id}/messages`, { content: '' })).status).toBe(422);
