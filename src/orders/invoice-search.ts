@@ -1,5 +1,5 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database, Db } from '../db/schema';
 
 type InvoiceQuery = SelectQueryBuilder<Database, 'invoices', object>;
 
@@ -45,7 +45,7 @@ function byGateway(value: string) {
 }
 
 /** SellApp's invoice filters (list query or search body) as one WHERE. */
-export function applyInvoiceFilters(query: InvoiceQuery, f: InvoiceFilters): InvoiceQuery {
+function applyInvoiceFilters(query: InvoiceQuery, f: InvoiceFilters): InvoiceQuery {
   let q = query;
   if (f.id) q = q.where(sql<boolean>`invoices.id::text = ${f.id}`);
   if (f.email) q = q.where('customer_email', 'ilike', contains(f.email.toLowerCase()));
@@ -85,4 +85,12 @@ export function applyInvoiceFilters(query: InvoiceQuery, f: InvoiceFilters): Inv
     }
   }
   return q;
+}
+
+/** A store's invoices of one mode (never its charges) that match the filters, nothing selected yet: what a list or search pages through. */
+export function invoicesMatching(db: Db, storeId: number, livemode: boolean, filters: InvoiceFilters): InvoiceQuery {
+  return applyInvoiceFilters(
+    db.selectFrom('invoices').where('store_id', '=', storeId).where('kind', '=', 'INVOICE').where('livemode', '=', livemode),
+    filters,
+  );
 }

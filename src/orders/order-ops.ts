@@ -1,5 +1,5 @@
 import type { StepKind } from '../temporal/contracts/order';
-import { commitAndTell, deliverIntents, type EngineConnection, unheardOrders } from '../outbox/engine-intents';
+import { commitAndTell, deliverIntents, type EngineConnection, type UnheardIntent, unheardOrders } from '../outbox/engine-intents';
 import { InvoiceStatusConflictError } from './errors';
 import { transitionInvoice } from './invoice-transitions';
 import { OrderWorkflows, type OrderRef } from './order-workflow-client';
@@ -50,4 +50,34 @@ export async function voidOrder(engine: EngineConnection, invoice: StuckOrderRef
     const result = await transitionInvoice(trx, invoice.id, 'VOIDED');
     return { value: result, intents: result.changed ? [{ kind: 'order.void_requested', subjectId: invoice.id }] : [] };
   });
+}
+
+/** What ops sees of a store's orders that need attention: flagged, unheard by the engine, and what Temporal's visibility says. */
+export interface StuckOrders {
+  /** Flagged and unheard orders together, oldest first. */
+  ids: number[];
+  unheard: UnheardIntent[];
+  /** The workflows visibility lists as stuck; null with the error while Temporal cannot answer. */
+  temporal: { workflow_ids: string[] | null; error?: string };
+}
+
+export async function stuckOrders(engine: EngineConnection, storeId: number): Promise<StuckOrders> {
+  const flagged = (
+    await engine.db
+      .selectFrom('invoices')
+      .select('id')
+      .where('store_id', '=', storeId)
+      .where('needs_attention', '=', true)
+      .orderBy('id')
+      .execute()
+  ).map((r) => r.id);
+  const unheard = await unheardOrders(engine.db, storeId);
+  const ids = [...new Set([...flagged, ...unheard.map((u) => u.invoice_id)])].sort((a, b) => a - b);
+  let temporal: StuckOrders['temporal'];
+  try {
+    temporal = { workflow_ids: await new OrderWorkflows(engine.client, engine.taskQueue).stuckWorkflowIds(storeId) };
+  } catch (error) {
+    temporal = { workflow_ids: null, error: error instanceof Error ? error.message : String(error) };
+  }
+  return { ids, unheard, temporal };
 }

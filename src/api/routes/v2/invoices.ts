@@ -7,23 +7,22 @@ import type { AsnLookup } from '../../../blacklists/asn-lookup';
 import { screenCustomer } from '../../../blacklists/screen-customer';
 import { checkout } from '../../../orders/checkout';
 import { createInvoice } from '../../../orders/create-invoice';
-import { InvoiceStatusConflictError } from '../../../orders/errors';
-import { transitionInvoice } from '../../../orders/invoice-transitions';
 import { markInvoicePaid } from '../../../orders/mark-paid';
-import { applyInvoiceFilters, type InvoiceFilters } from '../../../orders/invoice-search';
+import { invoicesMatching, type InvoiceFilters } from '../../../orders/invoice-search';
+import { findStoreInvoice } from '../../../orders/store-invoice';
+import { issueReplacement } from '../../../orders/issue-replacement';
 import { deliverablesView, invoiceViews } from '../../../orders/invoice-view';
-import { OrderWorkflows } from '../../../orders/order-workflow-client';
 import { pokeCryptoPayment } from '../../../gateways/crypto/crypto-payment-workflow-client';
 import type { ApiDependencies } from '../../context';
 import { engineOf } from '../../engine';
 import { ApiError, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { requestKeyOf } from '../../middleware/idempotency';
-import { offsetOf, toPage, pageUrl } from '../../pagination';
-import { invoiceCreatedBy } from '../../../orders/request-key';
+import { pageUrl, type PageQuery } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
-import { commitAndTell, describeUnheard, unheardOrders } from '../../../outbox/engine-intents';
-import { retryOrSkipSteps, voidOrder } from '../../../orders/order-ops';
+import { commitAndTell, describeUnheard } from '../../../outbox/engine-intents';
+import { retryOrSkipSteps, stuckOrders, voidOrder } from '../../../orders/order-ops';
 import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
 import { actorOf } from './products';
 
@@ -38,24 +37,7 @@ const invoiceView = z
 const invoiceParams = z.object({ invoice: rowId });
 
 async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
-  const invoice = await db
-    .selectFrom('invoices')
-    .select([
-      'id',
-      'store_id',
-      'status',
-      'expires_at',
-      'total_cents',
-      'payment_method',
-      'livemode',
-      'currency',
-      'customer_email',
-      'needs_attention',
-    ])
-    .where('id', '=', id)
-    .where('store_id', '=', auth.store.id)
-    .where('kind', '=', 'INVOICE')
-    .executeTakeFirst();
+  const invoice = await findStoreInvoice(db, auth.store.id, id);
   if (!invoice) throw notFound('Invoice');
   return invoice;
 }
@@ -65,36 +47,24 @@ export function registerInvoiceRoutes(
   deps: ApiDependencies,
   gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup },
 ): void {
-  const workflows = new OrderWorkflows(deps.temporal.client, deps.taskQueue);
   const engine = engineOf(deps);
   const one = async (auth: RequestAuth, id: number) => (await invoiceViews(deps.db, auth.store.id, [id]))[0]!;
 
-  async function listPage(
-    auth: RequestAuth,
-    filters: InvoiceFilters & { sort: string },
-    page: { page: number; limit: number },
-    path: string,
-  ) {
-    // Test keys see test invoices, live keys live ones.
-    const base = applyInvoiceFilters(
-      deps.db
-        .selectFrom('invoices')
-        .where('store_id', '=', auth.store.id)
-        .where('kind', '=', 'INVOICE')
-        .where('livemode', '=', auth.livemode),
-      filters,
-    );
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    const ids = (
-      await base
-        .select('id')
-        .orderBy('id', filters.sort === 'created_at' ? 'asc' : 'desc')
-        .limit(page.limit)
-        .offset(offsetOf(page))
-        .execute()
-    ).map((r) => r.id);
-    return toPage(await invoiceViews(deps.db, auth.store.id, ids), Number(total), page, path);
-  }
+  // Test keys see test invoices, live keys live ones.
+  const listPage = (auth: RequestAuth, filters: InvoiceFilters & { sort: string }, page: PageQuery, path: string) =>
+    pagedSearch({
+      from: invoicesMatching(deps.db, auth.store.id, auth.livemode, filters),
+      rows: (q) => q.select('id'),
+      order: [['id', filters.sort === 'created_at' ? 'asc' : 'desc']],
+      page,
+      path,
+      view: (rows) =>
+        invoiceViews(
+          deps.db,
+          auth.store.id,
+          rows.map((r) => r.id),
+        ),
+    });
   const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
 
   /** Ops retry / skip: only for an order waiting on a failed step. */
@@ -291,44 +261,7 @@ export function registerInvoiceRoutes(
       response: invoiceView,
       handler: async ({ auth, params, body, res }) => {
         const original = await requireInvoice(deps.db, auth, params.invoice);
-        if (original.status !== 'COMPLETED' && original.status !== 'PAID')
-          throw new InvoiceStatusConflictError(original.status as never, 'COMPLETED');
-        const wanted = body.product_variants;
-        const source = await deps.db
-          .selectFrom('invoices')
-          .select(['customer_email', 'customer_ip', 'country'])
-          .where('id', '=', original.id)
-          .executeTakeFirstOrThrow();
-        const lines = await deps.db
-          .selectFrom('invoice_lines')
-          .select(['variant_id', 'quantity', 'additional_information'])
-          .where('invoice_id', '=', original.id)
-          .execute();
-        const missing = wanted.filter((id) => !lines.some((l) => l.variant_id === id));
-        if (missing.length > 0)
-          throw new ApiError('invalid_request', 'not_in_invoice', `Invoice ${original.id} has no product variant ${missing.join(', ')}`, {
-            param: 'product_variants',
-            fieldErrors: { product_variants: ['not in this invoice'] },
-          });
-        const replacementId = await commitAndTell(engine, async (trx) => {
-          // This request made it already (its answer was lost): the same replacement, paid once.
-          const made = await invoiceCreatedBy(trx, auth.store.id, requestKeyOf(res));
-          if (made !== null) return { value: made, intents: [] };
-          const id = await createInvoice(trx, actorOf(auth), {
-            customerEmail: source.customer_email,
-            paymentMethod: original.payment_method,
-            customerIp: source.customer_ip,
-            country: source.country ?? undefined,
-            lines: lines
-              .filter((l) => wanted.includes(l.variant_id))
-              .map((l) => ({ variantId: l.variant_id, quantity: l.quantity, additionalInformation: l.additional_information })),
-            replacementOf: original.id,
-            free: true,
-            requestKey: requestKeyOf(res),
-          });
-          await transitionInvoice(trx, id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } });
-          return { value: id, intents: [{ kind: 'order.payment_received', subjectId: id, detail: { source: 'replacement' } }] };
-        });
+        const replacementId = await issueReplacement(engine, actorOf(auth), original, body.product_variants, requestKeyOf(res));
         return one(auth, replacementId);
       },
     })
@@ -373,23 +306,7 @@ export function registerInvoiceRoutes(
         temporal: z.object({ workflow_ids: z.array(z.string()).nullable(), error: z.string().optional() }),
       }),
       handler: async ({ auth }) => {
-        const flagged = (
-          await deps.db
-            .selectFrom('invoices')
-            .select('id')
-            .where('store_id', '=', auth.store.id)
-            .where('needs_attention', '=', true)
-            .orderBy('id')
-            .execute()
-        ).map((r) => r.id);
-        const unheard = await unheardOrders(deps.db, auth.store.id);
-        const ids = [...new Set([...flagged, ...unheard.map((u) => u.invoice_id)])].sort((a, b) => a - b);
-        let temporal: { workflow_ids: string[] | null; error?: string };
-        try {
-          temporal = { workflow_ids: await workflows.stuckWorkflowIds(auth.store.id) };
-        } catch (error) {
-          temporal = { workflow_ids: null, error: error instanceof Error ? error.message : String(error) };
-        }
+        const { ids, unheard, temporal } = await stuckOrders(engine, auth.store.id);
         const unheardView = unheard.map((u) => ({
           invoice_id: u.invoice_id,
           kind: u.kind,
