@@ -17,15 +17,23 @@ export async function reactivateEndpoint(db: Db, storeId: number, endpointId: nu
 
 /**
  * Delivers an event to an endpoint of the store again, in a workflow of its own (the first
- * delivery's workflow id is taken); false when the store has no such delivery.
+ * delivery's workflow id is taken); false when the store (or the endpoint, when named) has no such delivery.
  */
-export async function resendDelivery(db: Db, client: Client, taskQueue: string, storeId: number, deliveryId: number): Promise<boolean> {
+export async function resendDelivery(
+  db: Db,
+  client: Client,
+  taskQueue: string,
+  storeId: number,
+  deliveryId: number,
+  endpointId?: number,
+): Promise<boolean> {
   const delivery = await db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
     .select(['d.id', 'd.event_id', 'd.endpoint_id'])
     .where('d.id', '=', deliveryId)
     .where('w.store_id', '=', storeId)
+    .$if(endpointId !== undefined, (q) => q.where('d.endpoint_id', '=', endpointId!))
     .executeTakeFirst();
   if (!delivery) return false;
   await db.updateTable('webhook_deliveries').set({ status: 'pending', error: null }).where('id', '=', delivery.id).execute();

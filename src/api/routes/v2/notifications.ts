@@ -4,6 +4,7 @@ import { laravelTime } from '../../../catalog/views/timestamps';
 import { EVENT_TYPES } from '../../../events/catalog';
 import type { SecretBox } from '../../../security/secret-box';
 import { type NotificationSettings, sendNotification } from '../../../webhooks/notifications';
+import { addChannel, findChannel, listChannels, removeChannel } from '../../../webhooks/notification-channels';
 import type { ApiDependencies } from '../../context';
 import { ApiError, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -39,12 +40,6 @@ const channelParams = z.object({ id: rowId });
 
 /** Store notifications (Discord channels, e-mail), delivered like webhooks. */
 export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
-  const scoped = (auth: RequestAuth) =>
-    deps.db
-      .selectFrom('notification_channels')
-      .where('store_id', '=', auth.store.id)
-      .where('livemode', '=', auth.livemode)
-      .where('deleted_at', 'is', null);
   const present = (
     row: { id: number; kind: string; name: string | null; events: string[]; created_at: Date },
     settings: NotificationSettings,
@@ -58,12 +53,9 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
     created_at: laravelTime(row.created_at),
   });
   const load = async (auth: RequestAuth, id: number) => {
-    const row = await scoped(auth)
-      .select(['id', 'kind', 'name', 'events', 'created_at', 'settings_sealed'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw notFound('Notification channel');
-    return { row, settings: JSON.parse(secrets.open(row.settings_sealed)) as NotificationSettings };
+    const channel = await findChannel(deps.db, secrets, auth.store.id, auth.livemode, id);
+    if (!channel) throw notFound('Notification channel');
+    return channel;
   };
 
   router
@@ -79,19 +71,7 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
       response: z.object({ data: channelView }),
       handler: async ({ auth, body }) => {
         const settings: NotificationSettings = body.kind === 'discord' ? { webhook_url: body.webhook_url } : { to: body.to };
-        const row = await deps.db
-          .insertInto('notification_channels')
-          .values({
-            store_id: auth.store.id,
-            livemode: auth.livemode,
-            kind: body.kind,
-            name: body.name ?? null,
-            events: body.events,
-            settings_sealed: secrets.seal(JSON.stringify(settings)),
-            deleted_at: null,
-          })
-          .returning(['id', 'kind', 'name', 'events', 'created_at'])
-          .executeTakeFirstOrThrow();
+        const { row } = await addChannel(deps.db, secrets, auth.store.id, auth.livemode, { ...body, settings });
         return { data: present(row, settings) };
       },
     })
@@ -103,8 +83,8 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
       scope: 'webhooks:write',
       response: z.object({ data: z.array(channelView) }),
       handler: async ({ auth }) => {
-        const rows = await scoped(auth).select(['id', 'kind', 'name', 'events', 'created_at', 'settings_sealed']).orderBy('id').execute();
-        return { data: rows.map((row) => present(row, JSON.parse(secrets.open(row.settings_sealed)) as NotificationSettings)) };
+        const channels = await listChannels(deps.db, secrets, auth.store.id, auth.livemode);
+        return { data: channels.map(({ row, settings }) => present(row, settings)) };
       },
     })
     .route({
@@ -118,7 +98,7 @@ export function registerNotificationRoutes(router: DocumentedRouter, deps: ApiDe
       response: z.object({ data: channelView }),
       handler: async ({ auth, params }) => {
         const { row, settings } = await load(auth, params.id);
-        await deps.db.updateTable('notification_channels').set({ deleted_at: new Date() }).where('id', '=', params.id).execute();
+        await removeChannel(deps.db, params.id);
         return { data: present(row, settings) };
       },
     })

@@ -1,14 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { rowId } from '../../schemas/common';
 import { laravelTime } from '../../../catalog/views/timestamps';
 import { EVENT_TYPES } from '../../../events/catalog';
 import type { SecretBox } from '../../../security/secret-box';
 import { reactivateEndpoint, resendDelivery } from '../../../webhooks/endpoint-ops';
+import {
+  addEndpoint,
+  changeEndpoint,
+  DELIVERY_COLUMNS,
+  ENDPOINT_COLUMNS,
+  endpointDeliveries,
+  findEndpoint,
+  removeEndpoint,
+  storeEndpoints,
+} from '../../../webhooks/endpoints';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 
 const endpointUrl = z
@@ -57,32 +67,14 @@ function present(row: EndpointRow) {
   };
 }
 
-const COLUMNS = [
-  'id',
-  'url',
-  'description',
-  'events',
-  'status',
-  'livemode',
-  'consecutive_failures',
-  'paused_at',
-  'created_at',
-  'updated_at',
-] as const;
-
 /** Webhook endpoints of the current store and mode: test keys see test endpoints only. */
 export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
-  const scoped = (auth: RequestAuth) =>
-    deps.db
-      .selectFrom('webhook_endpoints')
-      .where('store_id', '=', auth.store.id)
-      .where('livemode', '=', auth.livemode)
-      .where('deleted_at', 'is', null);
   const load = async (auth: RequestAuth, id: number) => {
-    const row = await scoped(auth).select(COLUMNS).where('id', '=', id).executeTakeFirst();
+    const row = await findEndpoint(deps.db, auth.store.id, auth.livemode, id);
     if (!row) throw notFound('Webhook endpoint');
     return row;
   };
+  const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
 
   router
     .route({
@@ -96,21 +88,7 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       status: 201,
       response: z.object({ data: endpointView.extend({ secret: z.string() }) }),
       handler: async ({ auth, body }) => {
-        const secret = `whsec_${randomBytes(24).toString('hex')}`;
-        const row = await deps.db
-          .insertInto('webhook_endpoints')
-          .values({
-            store_id: auth.store.id,
-            livemode: auth.livemode,
-            url: body.url,
-            description: body.description ?? null,
-            events: body.events,
-            secret_sealed: secrets.seal(secret),
-            paused_at: null,
-            deleted_at: null,
-          })
-          .returning(COLUMNS)
-          .executeTakeFirstOrThrow();
+        const { row, secret } = await addEndpoint(deps.db, secrets, auth.store.id, auth.livemode, body);
         return { data: { ...present(row), secret } };
       },
     })
@@ -122,13 +100,15 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       scope: 'webhooks:write',
       query: pageQuery,
       response: z.object({ data: z.array(endpointView) }).passthrough(),
-      handler: async ({ auth, query, req }) => {
-        const { total } = await scoped(auth)
-          .select((eb) => eb.fn.countAll<number>().as('total'))
-          .executeTakeFirstOrThrow();
-        const rows = await scoped(auth).select(COLUMNS).orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(rows.map(present), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
-      },
+      handler: ({ auth, query, req }) =>
+        pagedSearch({
+          from: storeEndpoints(deps.db, auth.store.id, auth.livemode),
+          rows: (q) => q.select(ENDPOINT_COLUMNS),
+          order: [['id', 'asc']],
+          page: query,
+          path: url(req),
+          view: (rows) => rows.map(present),
+        }),
     })
     .route({
       method: 'get',
@@ -152,18 +132,7 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: endpointView }),
       handler: async ({ auth, params, body }) => {
         await load(auth, params.id);
-        await deps.db
-          .updateTable('webhook_endpoints')
-          .set({
-            ...(body.url !== undefined ? { url: body.url } : {}),
-            ...(body.events !== undefined ? { events: body.events } : {}),
-            ...(body.description !== undefined ? { description: body.description } : {}),
-            ...(body.status === 'paused' ? { status: 'paused' as const, paused_at: new Date() } : {}),
-            ...(body.status === 'active' ? { status: 'active' as const, paused_at: null, consecutive_failures: 0 } : {}),
-            updated_at: new Date(),
-          })
-          .where('id', '=', params.id)
-          .execute();
+        await changeEndpoint(deps.db, params.id, body);
         return { data: present(await load(auth, params.id)) };
       },
     })
@@ -178,7 +147,7 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: endpointView }),
       handler: async ({ auth, params }) => {
         const row = await load(auth, params.id);
-        await deps.db.updateTable('webhook_endpoints').set({ deleted_at: new Date() }).where('id', '=', params.id).execute();
+        await removeEndpoint(deps.db, params.id);
         return { data: present(row) };
       },
     })
@@ -210,30 +179,15 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
         .passthrough(),
       handler: async ({ auth, params, query, req }) => {
         await load(auth, params.id);
-        const base = deps.db
-          .selectFrom('webhook_deliveries as d')
-          .innerJoin('events as e', 'e.id', 'd.event_id')
-          .where('d.endpoint_id', '=', params.id);
-        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const rows = await base
-          .select([
-            'd.id',
-            'd.event_id',
-            'e.type',
-            'd.status',
-            'd.attempts',
-            'd.response_code',
-            'd.duration_ms',
-            'd.error',
-            'd.last_attempt_at',
-            'd.created_at',
-          ])
-          .orderBy('d.id', 'desc')
-          .limit(query.limit)
-          .offset(offsetOf(query))
-          .execute();
-        const data = rows.map((r) => ({ ...r, last_attempt_at: laravelTime(r.last_attempt_at), created_at: laravelTime(r.created_at) }));
-        return toPage(data, Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
+        return pagedSearch({
+          from: endpointDeliveries(deps.db, params.id),
+          rows: (q) => q.select(DELIVERY_COLUMNS),
+          order: [['d.id', 'desc']],
+          page: query,
+          path: url(req),
+          view: (rows) =>
+            rows.map((r) => ({ ...r, last_attempt_at: laravelTime(r.last_attempt_at), created_at: laravelTime(r.created_at) })),
+        });
       },
     })
     .route({
@@ -248,15 +202,9 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: z.object({ id: z.number(), status: z.string() }).passthrough() }),
       handler: async ({ auth, params }) => {
         await load(auth, params.id);
-        const delivery = await deps.db
-          .selectFrom('webhook_deliveries')
-          .select('id')
-          .where('id', '=', params.deliveryId)
-          .where('endpoint_id', '=', params.id)
-          .executeTakeFirst();
-        if (!delivery || !(await resendDelivery(deps.db, deps.temporal.client, deps.taskQueue, auth.store.id, delivery.id)))
+        if (!(await resendDelivery(deps.db, deps.temporal.client, deps.taskQueue, auth.store.id, params.deliveryId, params.id)))
           throw notFound('Delivery');
-        return { data: { id: delivery.id, status: 'pending' } };
+        return { data: { id: params.deliveryId, status: 'pending' } };
       },
     });
 }
