@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import { hashApiKey, hashesEqual } from '../security/api-key-secret';
-import { type AffiliateAction, affiliateStatusAfter } from '../domain/affiliate-status';
+import { type AffiliateAction, type AffiliateStatus, affiliateStatusAfter } from '../domain/affiliate-status';
 import type { SecretBox } from '../security/secret-box';
 import { recordEvent } from '../events/record';
 import { AffiliateConflictError, AffiliateNotFoundError, AffiliateRuleError } from './errors';
@@ -231,4 +231,15 @@ export async function activeAffiliateByCode(db: DbExecutor, storeId: number, cod
     .where(sql`lower(code)`, '=', code.trim().toLowerCase())
     .where('status', '=', 'ACTIVE')
     .executeTakeFirst();
+}
+
+/** A store's affiliates, by status and a search of code, e-mail or name; nothing selected yet. */
+export function affiliatesMatching(db: DbExecutor, storeId: number, filter: { status?: AffiliateStatus; search?: string }) {
+  let base = db.selectFrom('affiliates').where('store_id', '=', storeId);
+  if (filter.status) base = base.where('status', '=', filter.status);
+  if (filter.search) {
+    const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    base = base.where((eb) => eb.or([eb('code', 'ilike', like), eb('email', 'ilike', like), eb('name', 'ilike', like)]));
+  }
+  return base;
 }

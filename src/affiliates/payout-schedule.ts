@@ -82,3 +82,17 @@ export async function describePayoutSchedule(client: Client, taskQueue: string, 
     throw error;
   }
 }
+
+/** Pauses or resumes the store's payout schedule; false when the store has none (the program was never enabled). */
+export async function setPayoutSchedulePaused(
+  client: Client,
+  taskQueue: string,
+  storeId: number,
+  paused: boolean,
+  note: string,
+): Promise<boolean> {
+  if (!(await describePayoutSchedule(client, taskQueue, storeId))) return false;
+  const handle = client.schedule.getHandle(payoutScheduleId(taskQueue, storeId));
+  await (paused ? handle.pause(note) : handle.unpause(note));
+  return true;
+}

@@ -70,3 +70,20 @@ export async function moveReferral(trx: DbExecutor, storeId: number, id: number,
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+export interface ReferralFilter {
+  status?: ReferralStatus;
+  affiliate_id?: number;
+  payout_id?: number;
+  voided?: boolean;
+}
+
+/** A store's referrals of one mode, filtered as the referrals dashboard does; nothing selected yet. */
+export function storeReferrals(db: DbExecutor, storeId: number, livemode: boolean, filter: ReferralFilter) {
+  let base = db.selectFrom('affiliate_referrals').where('store_id', '=', storeId).where('livemode', '=', livemode);
+  if (filter.status) base = base.where('status', '=', filter.status);
+  if (filter.affiliate_id) base = base.where('affiliate_id', '=', filter.affiliate_id);
+  if (filter.payout_id) base = base.where('payout_id', '=', filter.payout_id);
+  if (filter.voided !== undefined) base = base.where('voided_at', filter.voided ? 'is not' : 'is', null);
+  return base;
+}

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { loadAffiliate } from '../../../affiliates/affiliates';
+import { affiliateCoupon } from '../../../affiliates/affiliate-coupon';
+import { PORTAL_PAYOUT_COLUMNS, portalPayouts, portalRecent, portalReferrals, publicVariants } from '../../../affiliates/affiliate-portal';
+import { referralCount } from '../../../affiliates/store-payouts';
 import {
   affiliateLink,
   affiliateReferralView,
@@ -12,7 +15,8 @@ import { commissionRules, loadProgram, rateView } from '../../../affiliates/prog
 import { commissionFor, isPromotable, rateFor } from '../../../domain/commission';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, pageUrl, toPage } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 
@@ -26,27 +30,7 @@ const portalResponse = z.object({ data: z.object({}).passthrough() });
  */
 export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const links = (auth: RequestAuth): LinkContext => ({ storefrontBase: deps.config.api.publicBaseUrl, storeSlug: auth.store.slug });
-  const referralsOf = (auth: RequestAuth, affiliateId: number) =>
-    deps.db
-      .selectFrom('affiliate_referrals')
-      .where('affiliate_id', '=', affiliateId)
-      .where('store_id', '=', auth.store.id)
-      .where('livemode', '=', auth.livemode);
-  const payoutsOf = (auth: RequestAuth, affiliateId: number) =>
-    deps.db
-      .selectFrom('affiliate_payouts as p')
-      .innerJoin('affiliate_payout_cycles as c', 'c.id', 'p.cycle_id')
-      .select(['p.id', 'p.status', 'p.amount_cents', 'p.currency', 'p.payout_method', 'p.created_at', 'p.paid_at', 'c.cycle_date'])
-      .select((eb) =>
-        eb
-          .selectFrom('affiliate_referrals as r')
-          .whereRef('r.payout_id', '=', 'p.id')
-          .select((e) => e.fn.countAll<string>().as('n'))
-          .as('referrals'),
-      )
-      .where('p.affiliate_id', '=', affiliateId)
-      .where('p.livemode', '=', auth.livemode);
-  type PortalPayout = Awaited<ReturnType<ReturnType<typeof payoutsOf>['execute']>>[number];
+  type PortalPayout = Awaited<ReturnType<typeof portalRecent>>['payouts'][number];
   const payoutView = (p: PortalPayout) => ({
     id: p.id,
     status: p.status,
@@ -70,17 +54,8 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
       response: portalResponse,
       handler: async ({ auth, params }) => {
         const affiliate = await loadAffiliate(deps.db, auth.store.id, params.affiliate);
-        const count = await referralsOf(auth, affiliate.id)
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .executeTakeFirstOrThrow();
-        const recent = await referralsOf(auth, affiliate.id).selectAll().orderBy('id', 'desc').limit(5).execute();
-        const payouts = await payoutsOf(auth, affiliate.id).orderBy('p.id', 'desc').limit(5).execute();
-        const coupon = await deps.db
-          .selectFrom('coupons')
-          .select(['code', 'type', 'discount', 'store_wide', 'products', 'expires_at'])
-          .where('affiliate_id', '=', affiliate.id)
-          .where('deleted_at', 'is', null)
-          .executeTakeFirst();
+        const recent = await portalRecent(deps.db, auth.store.id, auth.livemode, affiliate.id);
+        const coupon = await affiliateCoupon(deps.db, affiliate.id);
         return {
           data: {
             code: affiliate.code,
@@ -97,9 +72,9 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
                 }
               : null,
             earnings: await earningsOf(deps.db, affiliate.id, auth.livemode),
-            referral_count: Number(count.n),
-            recent_referrals: recent.map(affiliateReferralView),
-            recent_payouts: payouts.map(payoutView),
+            referral_count: recent.referralCount,
+            recent_referrals: recent.referrals.map(affiliateReferralView),
+            recent_payouts: recent.payouts.map(payoutView),
           },
         };
       },
@@ -115,16 +90,14 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
       response: z.object({ data: z.array(z.object({}).passthrough()) }).passthrough(),
       handler: async ({ auth, params, query, req }) => {
         const affiliate = await loadAffiliate(deps.db, auth.store.id, params.affiliate);
-        const { n } = await referralsOf(auth, affiliate.id)
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .executeTakeFirstOrThrow();
-        const rows = await referralsOf(auth, affiliate.id)
-          .selectAll()
-          .orderBy('id', 'desc')
-          .limit(query.limit)
-          .offset(offsetOf(query))
-          .execute();
-        return toPage(rows.map(affiliateReferralView), Number(n), query, pageUrl(deps.config.api.publicBaseUrl, req));
+        return pagedSearch({
+          from: portalReferrals(deps.db, auth.store.id, auth.livemode, affiliate.id),
+          rows: (q) => q.selectAll(),
+          order: [['id', 'desc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) => rows.map(affiliateReferralView),
+        });
       },
     })
     .route({
@@ -138,14 +111,14 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
       response: z.object({ data: z.array(z.object({}).passthrough()) }).passthrough(),
       handler: async ({ auth, params, query, req }) => {
         const affiliate = await loadAffiliate(deps.db, auth.store.id, params.affiliate);
-        const { n } = await deps.db
-          .selectFrom('affiliate_payouts')
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('affiliate_id', '=', affiliate.id)
-          .where('livemode', '=', auth.livemode)
-          .executeTakeFirstOrThrow();
-        const rows = await payoutsOf(auth, affiliate.id).orderBy('p.id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(rows.map(payoutView), Number(n), query, pageUrl(deps.config.api.publicBaseUrl, req));
+        return pagedSearch({
+          from: portalPayouts(deps.db, auth.livemode, affiliate.id),
+          rows: (q) => q.select(PORTAL_PAYOUT_COLUMNS).select(referralCount),
+          order: [['p.id', 'desc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) => rows.map(payoutView),
+        });
       },
     })
     .route({
@@ -159,25 +132,7 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
       handler: async ({ auth, params }) => {
         const affiliate = await loadAffiliate(deps.db, auth.store.id, params.affiliate);
         const rules = commissionRules(await loadProgram(deps.db, auth.store.id), affiliate);
-        const variants = await deps.db
-          .selectFrom('product_variants as v')
-          .innerJoin('products as p', 'p.id', 'v.product_id')
-          .select([
-            'p.id as product_id',
-            'p.title as product_title',
-            'p.slug',
-            'v.id as variant_id',
-            'v.title as variant_title',
-            'v.price_cents',
-            'v.currency',
-          ])
-          .where('p.store_id', '=', auth.store.id)
-          .where('p.visibility', '=', 'PUBLIC')
-          .where('p.deleted_at', 'is', null)
-          .where('v.deleted_at', 'is', null)
-          .orderBy('p.id')
-          .orderBy('v.id')
-          .execute();
+        const variants = await publicVariants(deps.db, auth.store.id);
         const ctx = links(auth);
         return {
           data: variants

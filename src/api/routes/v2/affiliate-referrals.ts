@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { referralView } from '../../../affiliates/affiliate-views';
-import { loadReferral, moveReferral } from '../../../affiliates/referrals';
+import { loadReferral, moveReferral, storeReferrals } from '../../../affiliates/referrals';
 import { REFERRAL_STATUSES } from '../../../domain/referral-status';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
-import { offsetOf, pageQuery, pageUrl, toPage } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId } from '../../schemas/common';
 
@@ -31,16 +32,15 @@ export function registerAffiliateReferralRoutes(router: DocumentedRouter, deps: 
       scope: 'affiliates:read',
       query: listQuery,
       response: z.object({ data: z.array(referralResponse) }).passthrough(),
-      handler: async ({ auth, query, req }) => {
-        let base = deps.db.selectFrom('affiliate_referrals').where('store_id', '=', auth.store.id).where('livemode', '=', auth.livemode);
-        if (query.status) base = base.where('status', '=', query.status);
-        if (query.affiliate_id) base = base.where('affiliate_id', '=', query.affiliate_id);
-        if (query.payout_id) base = base.where('payout_id', '=', query.payout_id);
-        if (query.voided !== undefined) base = base.where('voided_at', query.voided ? 'is not' : 'is', null);
-        const { total } = await base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
-        const rows = await base.selectAll().orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(rows.map(referralView), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
-      },
+      handler: ({ auth, query, req }) =>
+        pagedSearch({
+          from: storeReferrals(deps.db, auth.store.id, auth.livemode, query),
+          rows: (q) => q.selectAll(),
+          order: [['id', 'desc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) => rows.map(referralView),
+        }),
     })
     .route({
       method: 'get',

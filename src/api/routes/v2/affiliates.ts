@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  activeAffiliateByCode,
+  affiliatesMatching,
   applyToProgram,
   inviteAffiliate,
   loadAffiliate,
@@ -8,20 +8,22 @@ import {
   updateAffiliateSettings,
 } from '../../../affiliates/affiliates';
 import { affiliateView, type LinkContext } from '../../../affiliates/affiliate-views';
-import { AffiliateRuleError } from '../../../affiliates/errors';
 import { startAffiliateInvite } from '../../../affiliates/affiliate-workflow-client';
 import { applicationUrl } from '../../../affiliates/invite-mail';
-import { ensurePayoutSchedule } from '../../../affiliates/payout-schedule';
-import { loadProgram, programView, saveProgram } from '../../../affiliates/program';
-import { couponView, createCoupon, deleteCoupon, updateCoupon } from '../../../coupons/coupons';
+import { loadProgram, programView } from '../../../affiliates/program';
+import { configureProgram } from '../../../affiliates/program-setup';
+import { recordClick } from '../../../affiliates/clicks';
+import { removeAffiliateCoupon, setAffiliateCoupon } from '../../../affiliates/affiliate-coupon';
+import { couponView } from '../../../coupons/coupons';
 import { AFFILIATE_STATUSES, type AffiliateAction } from '../../../domain/affiliate-status';
-import { isTimeZone } from '../../../domain/payout-cycle';
 import { REFERRER_ORDERS } from '../../../domain/attribution';
 import { COMMISSION_TYPES } from '../../../domain/commission';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
+import { engineOf } from '../../engine';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, pageUrl, toPage } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
 import { couponCreate } from '../../schemas/coupons';
@@ -126,12 +128,7 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: programBody,
       response: z.object({ data: programResponse }),
       handler: async ({ auth, body }) => {
-        const store = await deps.db.selectFrom('stores').select('timezone').where('id', '=', auth.store.id).executeTakeFirstOrThrow();
-        // The payout schedule runs in the store's zone: refuse before saving anything.
-        if (body.enabled && !isTimeZone(store.timezone))
-          throw new AffiliateRuleError('invalid_time_zone', `The store's time zone "${store.timezone}" is not an IANA zone`, 'timezone');
-        const program = await deps.db.transaction().execute((trx) => saveProgram(trx, auth.store.id, body));
-        if (program.enabled) await ensurePayoutSchedule(deps.temporal.client, deps.taskQueue, auth.store.id, store.timezone);
+        const program = await configureProgram(engineOf(deps), auth.store.id, body);
         return { data: programView(program) };
       },
     })
@@ -143,19 +140,19 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'affiliates:read',
       query: listQuery,
       response: z.object({ data: z.array(affiliateResponse) }).passthrough(),
-      handler: async ({ auth, query, req }) => {
-        let base = deps.db.selectFrom('affiliates').where('store_id', '=', auth.store.id);
-        if (query.status) base = base.where('status', '=', query.status);
-        if (query.search) {
-          const like = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-          base = base.where((eb) => eb.or([eb('code', 'ilike', like), eb('email', 'ilike', like), eb('name', 'ilike', like)]));
-        }
-        const { total } = await base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
-        const rows = await base.selectAll().orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
-        const items = [];
-        for (const row of rows) items.push(await affiliateView(deps.db, secrets, row, links(auth), auth.livemode));
-        return toPage(items, Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
-      },
+      handler: ({ auth, query, req }) =>
+        pagedSearch({
+          from: affiliatesMatching(deps.db, auth.store.id, query),
+          rows: (q) => q.selectAll(),
+          order: [['id', 'desc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: async (rows) => {
+            const items = [];
+            for (const row of rows) items.push(await affiliateView(deps.db, secrets, row, links(auth), auth.livemode));
+            return items;
+          },
+        }),
     })
     .route({
       method: 'post',
@@ -194,19 +191,7 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: clickBody,
       response: z.object({ data: z.object({ id: z.number(), affiliate_id: z.number(), clicked_at: z.string() }) }),
       handler: async ({ auth, body }) => {
-        const affiliate = await activeAffiliateByCode(deps.db, auth.store.id, body.affiliate);
-        if (!affiliate)
-          throw new AffiliateRuleError('affiliate_not_found', `No active affiliate with code "${body.affiliate}"`, 'affiliate');
-        const row = await deps.db
-          .insertInto('affiliate_clicks')
-          .values({
-            store_id: auth.store.id,
-            affiliate_id: affiliate.id,
-            visitor_id: body.visitor_id ?? null,
-            customer_email: body.customer_email?.toLowerCase() ?? null,
-          })
-          .returning(['id', 'affiliate_id', 'clicked_at'])
-          .executeTakeFirstOrThrow();
+        const row = await recordClick(deps.db, auth.store.id, body);
         return { data: { ...row, clicked_at: row.clicked_at.toISOString() } };
       },
     })
@@ -250,23 +235,7 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: couponCreate,
       response: z.object({ data: z.object({ id: z.number(), code: z.string() }).passthrough() }),
       handler: async ({ auth, params, body }) => {
-        return deps.db.transaction().execute(async (trx) => {
-          await loadAffiliate(trx, auth.store.id, params.affiliate, { lock: true });
-          const current = await trx
-            .selectFrom('coupons')
-            .select('id')
-            .where('affiliate_id', '=', params.affiliate)
-            .where('deleted_at', 'is', null)
-            .executeTakeFirst();
-          const row = current ? await updateCoupon(trx, auth.store.id, current.id, body) : await createCoupon(trx, auth.store.id, body);
-          const owned = await trx
-            .updateTable('coupons')
-            .set({ affiliate_id: params.affiliate })
-            .where('id', '=', row.id)
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          return { data: couponView(owned) };
-        });
+        return { data: couponView(await setAffiliateCoupon(deps.db, auth.store.id, params.affiliate, body)) };
       },
     })
     .route({
@@ -278,16 +247,8 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       params: affiliateParams,
       response: z.object({ data: z.object({ id: z.number() }).passthrough().nullable() }),
       handler: async ({ auth, params }) => {
-        return deps.db.transaction().execute(async (trx) => {
-          await loadAffiliate(trx, auth.store.id, params.affiliate, { lock: true });
-          const current = await trx
-            .selectFrom('coupons')
-            .select('id')
-            .where('affiliate_id', '=', params.affiliate)
-            .where('deleted_at', 'is', null)
-            .executeTakeFirst();
-          return { data: current ? couponView(await deleteCoupon(trx, auth.store.id, current.id)) : null };
-        });
+        const removed = await removeAffiliateCoupon(deps.db, auth.store.id, params.affiliate);
+        return { data: removed ? couponView(removed) : null };
       },
     });
 }
