@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requireProduct } from '../../../catalog/products';
+import { findLiveVariant } from '../../../catalog/variant-list';
 import { CommunityNotFoundError } from '../../../community/errors';
 import { setVariantAccess, variantAccess } from '../../../community/variant-access';
 import type { ApiDependencies } from '../../context';
@@ -39,14 +40,7 @@ const accessBody = z.object({
 export function registerCommunityAccessRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const requireVariant = async (auth: RequestAuth, productId: number, variantId: number) => {
     await requireProduct(deps.db, auth.store.id, productId);
-    const row = await deps.db
-      .selectFrom('product_variants')
-      .select('id')
-      .where('id', '=', variantId)
-      .where('product_id', '=', productId)
-      .where('store_id', '=', auth.store.id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    const row = await findLiveVariant(deps.db, auth.store.id, productId, variantId);
     if (!row) throw new CommunityNotFoundError('Product variant');
     return row.id;
   };

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { CatalogActor } from '../../../catalog/actor';
 import { createProduct, requireProduct, trashProduct, updateProduct } from '../../../catalog/products';
+import { isDraftProduct, productsByIds, storeProducts } from '../../../catalog/product-list';
 import { loadProductViews, productV2, type ViewContext } from '../../../catalog/views/sellapp';
 import type { DbExecutor } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
@@ -48,13 +48,9 @@ const productSearch = new SearchTranslator(
   ['title', 'slug', 'description'],
 );
 
-/** A product is a draft (SellApp) until it has a variant, or while the Sell API keeps it DRAFT. */
-const isDraft = sql<boolean>`(products.status = 'DRAFT' or not exists (
-  select 1 from product_variants v where v.product_id = products.id and v.deleted_at is null))`;
-
 export async function renderProducts(db: DbExecutor, ids: number[], storeId: number, ctx: ViewContext) {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('products').selectAll().where('store_id', '=', storeId).where('id', 'in', ids).execute();
+  const rows = await productsByIds(db, storeId, ids);
   const views = await loadProductViews(db, ids);
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids
@@ -73,11 +69,8 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
   const viewContext = (auth: RequestAuth): ViewContext => ({ storefrontBase: deps.config.api.publicBaseUrl, storeSlug: auth.store.slug });
 
   function listPage(auth: RequestAuth, query: z.infer<typeof draftQuery>, path: string, search?: z.infer<typeof searchBody>) {
-    let from = deps.db.selectFrom('products').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
-    if (query.only_drafts) from = from.where(isDraft);
-    else if (!query.with_drafts) from = from.where(sql<boolean>`not ${isDraft}`);
     return pagedSearch({
-      from,
+      from: storeProducts(deps.db, auth.store.id, query),
       rows: (q) => q.select('id'),
       search,
       translator: productSearch,
@@ -208,14 +201,7 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
       response: z.object({ data: productView }),
       handler: async ({ auth, params, query }) => {
         const product = await requireProduct(deps.db, auth.store.id, params.product);
-        if (query.only_drafts) {
-          const draft = await deps.db
-            .selectFrom('products')
-            .select(isDraft.as('draft'))
-            .where('id', '=', product.id)
-            .executeTakeFirstOrThrow();
-          if (!draft.draft) throw notFound('Product');
-        }
+        if (query.only_drafts && !(await isDraftProduct(deps.db, product.id))) throw notFound('Product');
         return { data: await one(auth, product.id) };
       },
     })

@@ -4,12 +4,13 @@ import { requireProduct } from '../../../catalog/products';
 import { restockSerials, trashVariant, writeVariant } from '../../../catalog/variants';
 import { serialsForView, variantV2 } from '../../../catalog/views/sellapp';
 import { availableCounts } from '../../../catalog/serial-stock';
+import { findLiveVariant, productVariants, variantSerials, variantsByIds } from '../../../catalog/variant-list';
 import { laravelTime } from '../../../catalog/views/timestamps';
 import { PARSING_MODES } from '../../../domain/serials';
 import type { ApiDependencies } from '../../context';
 import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
@@ -47,12 +48,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
   async function render(auth: RequestAuth, productId: number, ids: number[], withSerials: boolean) {
     if (ids.length === 0) return [];
     const product = await requireProduct(deps.db, auth.store.id, productId, { withTrashed: true });
-    const rows = await deps.db
-      .selectFrom('product_variants')
-      .selectAll()
-      .where('product_id', '=', productId)
-      .where('id', 'in', ids)
-      .execute();
+    const rows = await variantsByIds(deps.db, productId, ids);
     const stock = await availableCounts(
       deps.db,
       rows.map((r) => r.id),
@@ -72,15 +68,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
     return view;
   };
   const requireVariant = async (auth: RequestAuth, productId: number, variantId: number) => {
-    const row = await deps.db
-      .selectFrom('product_variants')
-      .select('id')
-      .where('id', '=', variantId)
-      .where('product_id', '=', productId)
-      .where('store_id', '=', auth.store.id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!row) throw notFound('Product variant');
+    if (!(await findLiveVariant(deps.db, auth.store.id, productId, variantId))) throw notFound('Product variant');
   };
 
   async function listPage(
@@ -91,11 +79,7 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
     search?: z.infer<typeof searchBody>,
   ) {
     await requireProduct(deps.db, auth.store.id, productId);
-    let from = deps.db
-      .selectFrom('product_variants')
-      .where('product_id', '=', productId)
-      .where('store_id', '=', auth.store.id)
-      .where('deleted_at', 'is', null);
+    let from = productVariants(deps.db, auth.store.id, productId);
     // Variants have no draft state of their own: only_drafts lists none.
     if (query.only_drafts) from = from.where(sql<boolean>`false`);
     return pagedSearch({
@@ -304,23 +288,21 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       handler: async ({ auth, params, query, req }) => {
         await requireProduct(deps.db, auth.store.id, params.product);
         await requireVariant(auth, params.product, params.variant);
-        let base = deps.db.selectFrom('variant_serials').where('variant_id', '=', params.variant);
-        if (query.status) base = base.where('status', '=', query.status);
-        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const rows = await base
-          .select(['id', 'value', 'status', 'sold_at', 'created_at'])
-          .orderBy('id')
-          .limit(query.limit)
-          .offset(offsetOf(query))
-          .execute();
-        const data = rows.map((r) => ({
-          id: Number(r.id),
-          value: r.value,
-          status: r.status,
-          sold_at: laravelTime(r.sold_at),
-          created_at: laravelTime(r.created_at),
-        }));
-        return toPage(data, Number(total), query, url(req));
+        return pagedSearch({
+          from: variantSerials(deps.db, params.variant, query.status),
+          rows: (q) => q.select(['id', 'value', 'status', 'sold_at', 'created_at']),
+          order: [['id', 'asc']],
+          page: query,
+          path: url(req),
+          view: (rows) =>
+            rows.map((r) => ({
+              id: Number(r.id),
+              value: r.value,
+              status: r.status,
+              sold_at: laravelTime(r.sold_at),
+              created_at: laravelTime(r.created_at),
+            })),
+        });
       },
     })
     .route({
