@@ -97,7 +97,7 @@ export function createWebhookActivities(deps: {
               .executeTakeFirstOrThrow();
             starts.push({
               type: 'notificationDelivery',
-              workflowId: `notify-${event.id}-${channel.id}`,
+              workflowId: workflowIds.notificationDelivery(event.id, channel.id),
               args: [{ deliveryId: delivery.id }],
             });
           }

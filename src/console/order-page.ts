@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/schema';
+import { orderEventIds } from '../events/of-order';
 import { describeUnheard, unheardOrders } from '../outbox/engine-intents';
 import { workflowIds } from '../temporal/workflow-ids';
 import { auditOfOrder } from './audit';
@@ -34,7 +34,7 @@ export async function orderPage(db: Db, storeId: number, invoiceId: number, temp
     .where('kind', '=', 'INVOICE')
     .executeTakeFirst();
   if (!invoice) return null;
-  const [steps, payments, crypto, grants, webhooks, unheard, audit] = await Promise.all([
+  const [steps, payments, crypto, grants, webhooks, notifications, unheard, audit] = await Promise.all([
     db
       .selectFrom('delivery_steps as d')
       .innerJoin('invoice_lines as l', 'l.id', 'd.line_id')
@@ -76,10 +76,17 @@ export async function orderPage(db: Db, storeId: number, invoiceId: number, temp
         'wd.error',
         'wd.last_attempt_at',
       ])
-      .where('e.store_id', '=', storeId)
-      .where(sql<string>`e.data->>'id'`, '=', String(invoiceId))
-      .where('e.type', 'like', 'order.%')
+      .where('e.id', 'in', orderEventIds(db, storeId, invoiceId))
       .orderBy('wd.id')
+      .execute(),
+    // And each notification channel's (Discord, e-mail).
+    db
+      .selectFrom('notification_deliveries as nd')
+      .innerJoin('events as e', 'e.id', 'nd.event_id')
+      .innerJoin('notification_channels as c', 'c.id', 'nd.channel_id')
+      .select(['nd.id', 'e.type', 'c.kind', 'c.name', 'nd.status', 'nd.attempts', 'nd.error', 'nd.last_attempt_at'])
+      .where('e.id', 'in', orderEventIds(db, storeId, invoiceId))
+      .orderBy('nd.id')
       .execute(),
     unheardOrders(db, storeId).then((all) => all.filter((u) => u.invoice_id === invoiceId).map(describeUnheard)),
     auditOfOrder(db, storeId, invoiceId),
@@ -92,6 +99,7 @@ export async function orderPage(db: Db, storeId: number, invoiceId: number, temp
     crypto,
     grants,
     webhooks,
+    notifications,
     unheard,
     audit,
     workflowUrl: `${temporalUi.url}/namespaces/${encodeURIComponent(temporalUi.namespace)}/workflows/${encodeURIComponent(workflowId)}`,

@@ -9,7 +9,7 @@ import { requestGrantRevocation } from '../community/grant-records';
 import { CommunityGrantWorkflows } from '../community/grant-workflow-client';
 import { InvoiceStatusConflictError } from '../orders/errors';
 import { retryOrSkipSteps, voidOrder } from '../orders/order-ops';
-import { reactivateEndpoint, resendDelivery } from '../webhooks/endpoint-ops';
+import { reactivateEndpoint, resendDelivery, resendOrderNotifications } from '../webhooks/endpoint-ops';
 import { ATTENTION_KINDS, needsAttention, PAGE_SIZE } from './attention';
 import { bulkProgress, startBulkRetry } from './bulk-retry';
 import { type ActionOutcome, audited } from './audit';
@@ -20,7 +20,7 @@ import { ago } from './time';
 const STEP_KINDS = ['serials', 'license_keys', 'dynamic', 'downloads', 'manual'] as const;
 const reason = z.string().trim().min(3, 'Say why, in a few words').max(500);
 const orderAction = z.object({
-  action: z.enum(['retry', 'skip', 'void']),
+  action: z.enum(['retry', 'skip', 'void', 'resend_notifications']),
   step: z
     .enum(STEP_KINDS)
     .or(z.literal('').transform(() => undefined))
@@ -189,7 +189,7 @@ export function consoleRouter(deps: ApiDependencies): Router {
         subjectType: 'order',
         subjectId: invoice.id,
         invoiceId: invoice.id,
-        action: step ? `${action} ${step}` : action,
+        action: action === 'resend_notifications' ? 'resend notifications' : step ? `${action} ${step}` : action,
         reason: form.data.reason,
       },
       async () => {
@@ -201,6 +201,10 @@ export function consoleRouter(deps: ApiDependencies): Router {
             throw error;
           }
           return { ok: true };
+        }
+        if (action === 'resend_notifications') {
+          const sent = await resendOrderNotifications(deps.db, deps.temporal.client, deps.taskQueue, session.store.id, invoice.id);
+          return sent > 0 ? { ok: true } : { ok: false, message: 'No notification channel was told about this order' };
         }
         const done = await retryOrSkipSteps(engine, action, invoice, step ? [step] : undefined);
         return 'refused' in done ? { ok: false, message: done.message } : { ok: true };

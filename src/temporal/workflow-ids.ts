@@ -10,4 +10,5 @@ export const workflowIds = {
   subscription: (subscriptionId: number | string) => `subscription-${subscriptionId}`,
   affiliatePayoutCycle: (storeId: number | string, date: string) => `payouts-${storeId}-${date}`,
   webhookDelivery: (eventId: string, endpointId: number | string) => `webhook-${eventId}-${endpointId}`,
+  notificationDelivery: (eventId: string, channelId: number | string) => `notify-${eventId}-${channelId}`,
 };

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/schema';
+import { orderEventIds } from '../events/of-order';
 import { workflowIds } from '../temporal/workflow-ids';
 import { startDeliveryOnce } from './delivery-workflow-client';
 
@@ -37,10 +38,47 @@ export async function resendDelivery(
     .executeTakeFirst();
   if (!delivery) return false;
   await db.updateTable('webhook_deliveries').set({ status: 'pending', error: null }).where('id', '=', delivery.id).execute();
-  await startDeliveryOnce(client, taskQueue, {
-    type: 'webhookDelivery',
-    workflowId: `${workflowIds.webhookDelivery(delivery.event_id, delivery.endpoint_id)}-resend-${Date.now()}`,
-    args: [{ deliveryId: delivery.id }],
-  });
+  await startAgain(client, taskQueue, 'webhookDelivery', workflowIds.webhookDelivery(delivery.event_id, delivery.endpoint_id), delivery.id);
   return true;
+}
+
+/**
+ * Sends the store's notifications (Discord, e-mail) about an order again, each in a workflow of
+ * its own, delivered ones too (ops resend what a person says they never got); how many.
+ */
+export async function resendOrderNotifications(
+  db: Db,
+  client: Client,
+  taskQueue: string,
+  storeId: number,
+  invoiceId: number,
+): Promise<number> {
+  const deliveries = await db
+    .selectFrom('notification_deliveries')
+    .select(['id', 'event_id', 'channel_id'])
+    .where('event_id', 'in', orderEventIds(db, storeId, invoiceId))
+    .orderBy('id')
+    .execute();
+  for (const delivery of deliveries) {
+    await db.updateTable('notification_deliveries').set({ status: 'pending', error: null }).where('id', '=', delivery.id).execute();
+    await startAgain(
+      client,
+      taskQueue,
+      'notificationDelivery',
+      workflowIds.notificationDelivery(delivery.event_id, delivery.channel_id),
+      delivery.id,
+    );
+  }
+  return deliveries.length;
+}
+
+/** A delivery's workflow again: the first one's id is taken, so this one's says it is a resend. */
+function startAgain(
+  client: Client,
+  taskQueue: string,
+  type: 'webhookDelivery' | 'notificationDelivery',
+  firstId: string,
+  deliveryId: number,
+) {
+  return startDeliveryOnce(client, taskQueue, { type, workflowId: `${firstId}-resend-${Date.now()}`, args: [{ deliveryId }] });
 }

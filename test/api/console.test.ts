@@ -3,18 +3,22 @@ import { issueApiKey } from '../../src/accounts/api-keys';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 import { startSellerEndpoint } from '../fakes/seller-endpoint';
+import { startSmtpSink } from '../fakes/smtp-sink';
 
 let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 const sellers: Awaited<ReturnType<typeof startSellerEndpoint>>[] = [];
 beforeAll(async () => {
-  h = await startHarness({ worker: true });
+  smtp = await startSmtpSink();
+  h = await startHarness({ worker: true, env: { SMTP_URL: smtp.url, SMTP_FROM: 'shop@sellflow.test' } });
   store = await h.createStore();
   await h.db.updateTable('stores').set({ allow_http_webhooks: true }).execute();
 });
 afterAll(async () => {
   await Promise.all(sellers.map((s) => s.close()));
   await h.close();
+  await smtp.close();
 });
 
 const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) =>
@@ -30,20 +34,23 @@ async function signedIn() {
   return { agent, csrf, cookie: res.headers['set-cookie']![0]! };
 }
 
-/** An order whose seller endpoint answered 404: stuck until ops act; `seller` can be fixed. */
-async function stuckOrder() {
-  const seller = await startSellerEndpoint([{ status: 404, body: 'no such product' }]);
-  sellers.push(seller);
-  const { variantId } = await createVariant(h, store.live, {
-    deliverable: { types: ['DYNAMIC'], data: { webhook: seller.url, stock: 5 } },
-  });
+/** One unit of a new variant with this deliverable, ordered and paid; its id. */
+async function paidOrder(deliverable: object): Promise<number> {
+  const { variantId } = await createVariant(h, store.live, { deliverable });
   const created = await api('post', '/invoices', {
     customer_email: 'buyer@example.com',
     payment_method: 'PAYPAL',
     product_variants: { [variantId]: { quantity: 1 } },
   });
-  const id = created.body.data.id as number;
-  await api('patch', `/invoices/${id}/mark-completed`).expect(200);
+  await api('patch', `/invoices/${created.body.data.id}/mark-completed`).expect(200);
+  return created.body.data.id as number;
+}
+
+/** An order whose seller endpoint answered 404: stuck until ops act; `seller` can be fixed. */
+async function stuckOrder() {
+  const seller = await startSellerEndpoint([{ status: 404, body: 'no such product' }]);
+  sellers.push(seller);
+  const id = await paidOrder({ types: ['DYNAMIC'], data: { webhook: seller.url, stock: 5 } });
   await waitFor(
     () => api('get', `/invoices/${id}`).then((r) => r.body.data),
     (b) => b.delivery.needs_attention,
@@ -165,6 +172,38 @@ describe('console actions', () => {
     expect(refused.text).toContain('has no failed delivery step');
     const audit = await h.db.selectFrom('ops_audit_log').select(['outcome']).where('invoice_id', '=', id).execute();
     expect(audit[0]!.outcome).toMatch(/^refused: Invoice \d+ has no failed delivery step/);
+  });
+
+  it("re-sends an order's notifications with a reason, and lists them on its page", async () => {
+    await api('post', '/notifications', { kind: 'email', to: ['owner@shop.test'], events: ['order.completed'] }).expect(201);
+    const id = await paidOrder({ types: ['TEXT'], data: { serials: ['N-1'] } });
+    const mentions = () => smtp.mails.filter((m) => new RegExp(`^id: ${id}\\r?$`, 'm').test(m.raw)).length;
+    await waitFor(
+      async () => mentions(),
+      (n) => n === 1,
+    );
+
+    const { agent, csrf } = await signedIn();
+    const page = await agent.get(`/console/orders/${id}`);
+    expect(page.text).toMatch(/<td>order\.completed<\/td><td>email<\/td><td>succeeded<\/td><td>1<\/td>/);
+    const acted = await agent
+      .post(`/console/orders/${id}/actions`)
+      .type('form')
+      .send({ _csrf: csrf, action: 'resend_notifications', reason: 'owner says the mail never came' });
+    expect(acted.status).toBe(303);
+    await waitFor(
+      async () => mentions(),
+      (n) => n === 2,
+    );
+    const audit = await h.db.selectFrom('ops_audit_log').selectAll().where('invoice_id', '=', id).execute();
+    expect(audit).toEqual([
+      expect.objectContaining({ action: 'resend notifications', reason: 'owner says the mail never came', outcome: 'ok' }),
+    ]);
+    const after = await waitFor(
+      () => agent.get(`/console/orders/${id}`).then((r) => r.text),
+      (text) => text.includes('<td>succeeded</td><td>2</td>'),
+    );
+    expect(after).toContain('owner says the mail never came');
   });
 
   it('reactivates a paused webhook endpoint with a reason', async () => {
