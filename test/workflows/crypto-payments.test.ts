@@ -209,8 +209,12 @@ describe('crypto payments (BTC through Esplora)', () => {
     expect(await gateway(id)).toMatchObject({ status: 'EXPIRED' });
     esplora.pay(address, 20_000, { confirmed: true });
     await untilGateway(id, (g) => g.status === 'LATE_PAYMENT');
-    const row = await h.db.selectFrom('invoices').select(['status', 'needs_attention']).where('id', '=', id).executeTakeFirstOrThrow();
-    expect(row).toEqual({ status: 'VOIDED', needs_attention: true });
+    const row = await h.db
+      .selectFrom('invoices')
+      .select(['status', 'needs_attention', 'attention_reason'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'VOIDED', needs_attention: true, attention_reason: 'crypto payment received after the invoice expired' });
     expect((await events('delivery.needs_attention')).map((e) => e.data)).toContainEqual({
       id,
       reason: 'crypto payment received after the invoice expired',

@@ -235,12 +235,16 @@ export async function observeCryptoPayment(
 async function flag(trx: DbExecutor, invoiceId: number, reason: string): Promise<void> {
   const invoice = await trx
     .selectFrom('invoices')
-    .select(['store_id', 'livemode', 'needs_attention'])
+    .select(['store_id', 'livemode'])
     .where('id', '=', invoiceId)
     .forUpdate()
     .executeTakeFirstOrThrow();
-  if (!invoice.needs_attention)
-    await trx.updateTable('invoices').set({ needs_attention: true, updated_at: new Date() }).where('id', '=', invoiceId).execute();
+  // The reason stays on the invoice too: the console and /ops/stuck-orders say why (short, late, over).
+  await trx
+    .updateTable('invoices')
+    .set({ needs_attention: true, attention_reason: reason, updated_at: new Date() })
+    .where('id', '=', invoiceId)
+    .execute();
   await recordEvent(trx, {
     storeId: invoice.store_id,
     livemode: invoice.livemode,
