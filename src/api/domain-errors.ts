@@ -7,6 +7,7 @@ import { SubscriptionConflictError, SubscriptionRuleError } from '../subscriptio
 import { CommunityConflictError, CommunityNotFoundError, CommunityRuleError } from '../community/errors';
 import { CommunityPlatformError } from '../community/platform';
 import { GatewayError } from '../gateways/gateway-error';
+import { WalletSettingsError } from '../gateways/crypto/wallet-settings';
 import { LivemodeViolationError } from '../db/livemode-scope';
 import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from './errors';
 
@@ -76,6 +77,7 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof CommunityNotFoundError) return notFound(error.resource);
   if (error instanceof CommunityPlatformError) return platformError(error);
   if (error instanceof GatewayError) return gatewayError(error);
+  if (error instanceof WalletSettingsError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof LivemodeForbiddenError || error instanceof LivemodeViolationError)
     return permissionDenied('livemode_required', error.message);
   return null;

@@ -5,9 +5,7 @@ import type { Db, DbExecutor } from '../db/schema';
 import type { WebhookEndpointsTable } from '../db/schema/events';
 import { EVENT_TYPES } from '../events/catalog';
 import type { SecretBox } from '../security/secret-box';
-import { WEBHOOK_TIMEOUT_MS } from './delivery';
-import { guardedFetch } from './network-guard';
-import { signWebhook } from './signature';
+import { postSignedEvent, WEBHOOK_TIMEOUT_MS } from './delivery';
 
 /**
  * SellApp's webhook channels: the store's webhook endpoints under the spec's model (a string id,
@@ -189,33 +187,25 @@ export async function sendTestWebhook(
   const type = normalizeEvents([event])[0]!;
   if (!row.events.includes(type)) throw new CatalogRuleError('event_not_allowed', `The channel does not subscribe to ${event}`, 'event');
   const sealed = await deps.db.selectFrom('webhook_endpoints').select('secret_sealed').where('id', '=', row.id).executeTakeFirstOrThrow();
+  const eventId = `evt_test_${randomBytes(8).toString('hex')}`;
   const body = JSON.stringify({
-    id: `evt_test_${randomBytes(8).toString('hex')}`,
+    id: eventId,
     type,
     created: Math.floor(Date.now() / 1000),
     livemode: scope.livemode,
     test: true,
     data: {},
   });
-  const signatures = signWebhook(deps.secrets.open(sealed.secret_sealed), body, Math.floor(Date.now() / 1000));
   let status: number | null = null;
   try {
-    const response = await guardedFetch(
-      row.url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Sellflow-Webhooks/1.0',
-          'x-sell-event': type,
-          'x-sell-signature': signatures.sell,
-          signature: signatures.sellapp,
-        },
-        body,
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      },
-      { allowPrivate: deps.allowPrivateNetworks },
-    );
+    const response = await postSignedEvent(row.url, {
+      type,
+      eventId,
+      body,
+      secret: deps.secrets.open(sealed.secret_sealed),
+      allowPrivate: deps.allowPrivateNetworks,
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    });
     status = response.status;
     await response.arrayBuffer().catch(() => undefined);
   } catch {

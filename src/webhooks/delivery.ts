@@ -13,6 +13,34 @@ export class PermanentWebhookError extends Error {}
 export class TransientWebhookError extends Error {}
 
 /**
+ * POSTs an event's envelope to a store's URL with both signatures (ours and SellApp's); endpoints
+ * of both modes reach only public addresses (checked on the connection itself) unless allowed.
+ */
+export function postSignedEvent(
+  url: string,
+  event: { type: string; eventId: string; body: string; secret: string; allowPrivate: boolean; signal: AbortSignal },
+): Promise<Response> {
+  const signatures = signWebhook(event.secret, event.body, Math.floor(Date.now() / 1000));
+  return guardedFetch(
+    url,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Sellflow-Webhooks/1.0',
+        'x-sell-event': event.type,
+        'x-sell-event-id': event.eventId,
+        'x-sell-signature': signatures.sell,
+        signature: signatures.sellapp,
+      },
+      body: event.body,
+      signal: event.signal,
+    },
+    { allowPrivate: event.allowPrivate },
+  );
+}
+
+/**
  * One attempt to deliver one event to one endpoint: the Sell envelope, both signatures,
  * 10 s timeout. 2xx: done. 4xx: permanent. 5xx or no answer: transient (retried).
  * Every attempt's outcome is written to the delivery row.
@@ -49,30 +77,19 @@ export async function attemptWebhook(
     livemode: row.livemode,
     data: row.data,
   });
-  const signatures = signWebhook(deps.secrets.open(row.secret_sealed), body, Math.floor(Date.now() / 1000));
   const started = Date.now();
   let status: number | null = null;
   let error: string | null = null;
   let blocked = false;
   try {
-    // Endpoints of both modes reach only public addresses (checked on the connection itself).
-    const response = await guardedFetch(
-      row.url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Sellflow-Webhooks/1.0',
-          'x-sell-event': row.type,
-          'x-sell-event-id': row.event_id,
-          'x-sell-signature': signatures.sell,
-          signature: signatures.sellapp,
-        },
-        body,
-        signal: withCancellation(AbortSignal.timeout(WEBHOOK_TIMEOUT_MS), deps.cancelled),
-      },
-      { allowPrivate: deps.allowPrivateNetworks },
-    );
+    const response = await postSignedEvent(row.url, {
+      type: row.type,
+      eventId: row.event_id,
+      body,
+      secret: deps.secrets.open(row.secret_sealed),
+      allowPrivate: deps.allowPrivateNetworks,
+      signal: withCancellation(AbortSignal.timeout(WEBHOOK_TIMEOUT_MS), deps.cancelled),
+    });
     status = response.status;
     await response.arrayBuffer().catch(() => undefined);
   } catch (cause) {

@@ -8,6 +8,9 @@ export interface NotificationSettings {
   to?: string[];
 }
 
+/** A Discord channel webhook URL (https://discord.com/api/webhooks/<id>/<token>). */
+export const DISCORD_WEBHOOK_URL = /^https:\/\/(discord\.com|discordapp\.com|canary\.discord\.com)\/api\/webhooks\/\d+\/[\w-]+$/;
+
 export interface NotificationConfig {
   smtpUrl?: string;
   from: string;

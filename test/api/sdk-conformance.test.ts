@@ -45,6 +45,7 @@ const s = {} as {
   /** A webhook channel subscribed to product.created, and a delivery to it. */
   channelId: string;
   deliveryId: string;
+  notificationChannelId: string;
   /** A row the current case made to consume. */
   doomed: number;
   doomedInstance: string;
@@ -95,6 +96,7 @@ const sdkRequest = {
   cancelSubscription: z.object({ cancel_at_period_end: z.boolean(), refund_last_payment: z.boolean().optional() }).loose(),
   appendSerials: z.object({ serials: z.array(z.string()), remove_duplicates: z.boolean().optional() }).loose(),
   issueReplacement: z.object({ product_variants: z.record(z.string(), z.unknown()) }).loose(),
+  notificationChannel: z.object({ channel: z.object({}).loose() }).loose(),
   createWebhookChannel: z
     .object({ name: z.string().max(100).nullable().optional(), url: z.url().max(2048), allowed_notifications: z.array(z.string()) })
     .loose(),
@@ -436,6 +438,78 @@ const cases: Case[] = [
   },
   { op: 'GET /v2/affiliates', status: 200, response: m.openPage(m.affiliate) },
   { op: 'GET /v2/affiliates/{affiliate}', status: 200, response: m.one(m.affiliate), params: () => ({ affiliate: s.affiliateId }) },
+
+  // Store notification channels and payment methods
+  { op: 'GET /v2/store/notification-channels', status: 200, response: m.obj({ data: z.array(m.notificationChannel) }) },
+  {
+    op: 'POST /v2/store/notification-channels',
+    status: 201,
+    response: m.one(m.notificationChannel),
+    body: () => ({ channel: { type: 'email', email: 'ops@shop.example', allowed_notifications: ['order.completed'] } }),
+    request: sdkRequest.notificationChannel,
+  },
+  {
+    op: 'GET /v2/store/notification-channels/{notificationChannel}',
+    status: 200,
+    response: m.one(m.notificationChannel),
+    params: () => ({ notificationChannel: s.notificationChannelId }),
+  },
+  {
+    op: 'PUT /v2/store/notification-channels/{notificationChannel}',
+    status: 200,
+    response: m.one(m.notificationChannel),
+    params: () => ({ notificationChannel: s.notificationChannelId }),
+    body: () => ({
+      channel: {
+        type: 'discord',
+        channel: '#sales',
+        webhook: 'https://discord.com/api/webhooks/123/abc-DEF',
+        allowed_notifications: ['order.paid'],
+      },
+    }),
+    request: sdkRequest.notificationChannel,
+  },
+  {
+    op: 'PATCH /v2/store/notification-channels/{notificationChannel}',
+    status: 200,
+    response: m.one(m.notificationChannel),
+    params: () => ({ notificationChannel: s.notificationChannelId }),
+    body: () => ({ channel: { allowed_notifications: ['order.paid', 'order.refunded'] } }),
+    request: sdkRequest.notificationChannel,
+  },
+  {
+    op: 'DELETE /v2/store/notification-channels/{notificationChannel}',
+    status: 200,
+    response: m.one(m.notificationChannel),
+    params: async () => ({
+      notificationChannel: (
+        await send('post', '/v2/store/notification-channels', {
+          channel: { type: 'email', email: 'x@e.co', allowed_notifications: ['order.paid'] },
+        })
+      ).body.data.id as string,
+    }),
+  },
+  { op: 'GET /v2/payment-methods', status: 200, response: m.obj({ data: z.array(m.paymentMethodStatus) }) },
+  {
+    op: 'GET /v2/payment-methods/{paymentMethod}',
+    status: 200,
+    response: m.one(m.paymentMethodStatus),
+    params: () => ({ paymentMethod: 'STRIPE' }),
+  },
+  {
+    op: 'PATCH /v2/payment-methods/{paymentMethod}',
+    status: 200,
+    response: m.one(m.paymentMethodStatus),
+    params: () => ({ paymentMethod: 'STRIPE' }),
+    body: () => ({ enabled: true }),
+  },
+  {
+    op: 'PUT /v2/payment-methods/{paymentMethod}/configuration',
+    status: 200,
+    response: m.one(m.paymentMethodStatus),
+    params: () => ({ paymentMethod: 'ETH' }),
+    body: () => ({ address: '0x52908400098527886E0F7030069857D2E4169EE7', min_withdraw_amount: '0.01' }),
+  },
 
   // Webhook channels, deliveries and events
   { op: 'GET /v2/webhook-channels', status: 200, response: m.page(m.webhookChannel) },
@@ -818,6 +892,11 @@ beforeAll(async () => {
     })
   ).body.data.id;
   await freshProduct('Announced');
+  s.notificationChannelId = (
+    await send('post', '/v2/store/notification-channels', {
+      channel: { type: 'email', email: 'n@e.co', allowed_notifications: ['order.paid'] },
+    })
+  ).body.data.id;
   s.deliveryId = await waitFor(
     () => send('get', '/v2/webhook-deliveries').then((r) => r.body.data[0]?.id as string | undefined),
     (id) => id !== undefined,

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { gatewaySettings, saveGatewaySettings, type StripeSettings } from '../../../gateways/gateway-settings';
 import { CRYPTO_COINS, type CryptoMethod, type SupportedCryptoMethod } from '../../../gateways/crypto/coins';
-import { type CryptoWalletSettings, describeWallet, receivingWallet, WalletSettingsError } from '../../../gateways/crypto/wallet-settings';
+import { type CryptoWalletSettings, describeWallet } from '../../../gateways/crypto/wallet-settings';
+import { configureWallet } from '../../../gateways/payment-method-setup';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
-import { ApiError, invalidRequest, notFound, validationFailed } from '../../errors';
+import { ApiError, notFound, validationFailed } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import type { DocumentedRouter } from '../../route';
 
@@ -72,24 +73,8 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
     const parsed = walletBody.safeParse(raw ?? {});
     if (!parsed.success) throw validationFailed(parsed.error, 'body');
     const { enabled, ...fields } = parsed.data;
-    const current = (await gatewaySettings<CryptoWalletSettings>(deps.db, secrets, auth.store.id, method))?.settings ?? {};
-    const merged: CryptoWalletSettings = { ...current, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
-    try {
-      const wallet = receivingWallet(method, merged);
-      // Stored normalized: the key as validated, an EVM address checksummed.
-      const settings: CryptoWalletSettings = wallet.key
-        ? { xpub: wallet.key.text, minimum_withdrawal: merged.minimum_withdrawal ?? null }
-        : {
-            address: wallet.address,
-            minimum_withdrawal: merged.minimum_withdrawal ?? null,
-            ...(wallet.moneroRpcUrl ? { wallet_rpc_url: wallet.moneroRpcUrl } : {}),
-          };
-      await saveGatewaySettings(deps.db, secrets, auth.store.id, method, enabled, settings);
-      return describeWallet(deps.db, auth.store.id, method, settings, enabled);
-    } catch (error) {
-      if (error instanceof WalletSettingsError) throw invalidRequest(error.code, error.message, error.param);
-      throw error;
-    }
+    const settings = await configureWallet(deps.db, secrets, auth.store.id, method, fields, enabled);
+    return describeWallet(deps.db, auth.store.id, method, settings, enabled);
   };
 
   router

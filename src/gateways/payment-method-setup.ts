@@ -1,0 +1,138 @@
+import { CatalogNotFoundError, CatalogRuleError } from '../catalog/errors';
+import type { DbExecutor } from '../db/schema';
+import type { SecretBox } from '../security/secret-box';
+import { CRYPTO_COINS, type CryptoMethod, type SupportedCryptoMethod, isExtendedKeyMethod } from './crypto/coins';
+import { type CryptoWalletSettings, receivingWallet } from './crypto/wallet-settings';
+import { gatewaySettings, saveGatewaySettings, type StripeSettings } from './gateway-settings';
+
+/**
+ * The payment methods a store sets up through the API, as SellApp's payment-methods resource
+ * shows them: Stripe (its keys) and the crypto wallets payments go to. What is set up is checked
+ * before it is stored; secrets are sealed and never shown.
+ */
+
+export const SETUP_CRYPTO_METHODS = (Object.keys(CRYPTO_COINS) as CryptoMethod[]).filter(
+  (m): m is SupportedCryptoMethod => CRYPTO_COINS[m].supported,
+);
+export const SETUP_METHODS = ['STRIPE', ...SETUP_CRYPTO_METHODS] as const;
+export type SetupMethod = (typeof SETUP_METHODS)[number];
+
+/** Merges the given wallet fields over the stored ones, checks the wallet and stores it normalized. */
+export async function configureWallet(
+  db: DbExecutor,
+  secrets: SecretBox,
+  storeId: number,
+  method: SupportedCryptoMethod,
+  fields: CryptoWalletSettings,
+  enabled: boolean,
+): Promise<CryptoWalletSettings> {
+  const current = (await gatewaySettings<CryptoWalletSettings>(db, secrets, storeId, method))?.settings ?? {};
+  const merged: CryptoWalletSettings = { ...current, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
+  // Throws WalletSettingsError (422 naming the field) for a private key, a wrong network or garbage.
+  const wallet = receivingWallet(method, merged);
+  const settings: CryptoWalletSettings = wallet.key
+    ? { xpub: wallet.key.text, minimum_withdrawal: merged.minimum_withdrawal ?? null }
+    : {
+        address: wallet.address,
+        minimum_withdrawal: merged.minimum_withdrawal ?? null,
+        ...(wallet.moneroRpcUrl ? { wallet_rpc_url: wallet.moneroRpcUrl } : {}),
+      };
+  await saveGatewaySettings(db, secrets, storeId, method, enabled, settings);
+  return settings;
+}
+
+/** SellApp's configuration body for the methods Sellflow sets up: Stripe's secret key, a wallet's address or extended key. */
+export interface MethodConfiguration {
+  api_key?: string;
+  webhook_secret?: string;
+  address?: string;
+  min_withdraw_amount?: number | string | null;
+  wallet_rpc_url?: string;
+}
+
+export async function configurePaymentMethod(
+  db: DbExecutor,
+  secrets: SecretBox,
+  storeId: number,
+  method: SetupMethod,
+  input: MethodConfiguration,
+): Promise<void> {
+  const stored = await gatewaySettings<unknown>(db, secrets, storeId, method);
+  const enabled = stored?.enabled ?? true;
+  if (method !== 'STRIPE') {
+    if (!input.address) throw new CatalogRuleError('missing_field', 'address is required', 'address');
+    const minimum =
+      input.min_withdraw_amount === undefined || input.min_withdraw_amount === null ? null : Number(input.min_withdraw_amount);
+    if (minimum !== null && !(minimum >= 0))
+      throw new CatalogRuleError('invalid_field', 'min_withdraw_amount is a number ≥ 0', 'min_withdraw_amount');
+    const wallet = isExtendedKeyMethod(method) ? { xpub: input.address } : { address: input.address, wallet_rpc_url: input.wallet_rpc_url };
+    await configureWallet(db, secrets, storeId, method, { ...wallet, minimum_withdrawal: minimum }, enabled);
+    return;
+  }
+  const key = input.api_key ?? '';
+  const mode = /^(sk|rk)_live_[A-Za-z0-9]+$/.test(key) ? 'secret_key' : /^(sk|rk)_test_[A-Za-z0-9]+$/.test(key) ? 'test_secret_key' : null;
+  if (!mode) throw new CatalogRuleError('invalid_field', 'api_key is a Stripe secret key (sk_live_…, sk_test_…, rk_…)', 'api_key');
+  if (input.webhook_secret !== undefined && !/^whsec_[A-Za-z0-9]+$/.test(input.webhook_secret))
+    throw new CatalogRuleError('invalid_field', 'webhook_secret is a Stripe webhook signing secret (whsec_…)', 'webhook_secret');
+  const current = (stored?.settings ?? {}) as StripeSettings;
+  const settings: StripeSettings = { ...current, [mode]: key, ...(input.webhook_secret ? { webhook_secret: input.webhook_secret } : {}) };
+  await saveGatewaySettings(db, secrets, storeId, 'STRIPE', enabled, settings);
+}
+
+/** Turns a set-up method on or off at checkout; one not set up cannot be turned on. */
+export async function enablePaymentMethod(db: DbExecutor, storeId: number, method: SetupMethod, enabled: boolean): Promise<void> {
+  const updated = await db
+    .updateTable('payment_gateways')
+    .set({ enabled, updated_at: new Date() })
+    .where('store_id', '=', storeId)
+    .where('method', '=', method)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0 && enabled)
+    throw new CatalogRuleError('payment_method_not_connected', `Set up ${method} (PUT …/configuration) before enabling it`, 'enabled');
+}
+
+function requiredInput(method: SetupMethod) {
+  const field = (name: string, required: boolean, secret: boolean, type = 'string') => ({ name, type, required, secret });
+  if (method === 'STRIPE') return [field('api_key', true, true), field('webhook_secret', false, true)];
+  return [
+    field('address', true, false),
+    field('min_withdraw_amount', false, false, 'number'),
+    ...(method === 'XMR' ? [field('wallet_rpc_url', true, false)] : []),
+  ];
+}
+
+/** The spec's payment-method status: set up or not, on or off, what setting it up takes; never a secret. */
+export async function paymentMethodStatus(db: DbExecutor, storeId: number, method: SetupMethod, apiBaseUrl: string) {
+  const row = await db
+    .selectFrom('payment_gateways')
+    .select('enabled')
+    .where('store_id', '=', storeId)
+    .where('method', '=', method)
+    .executeTakeFirst();
+  const crypto = method !== 'STRIPE';
+  const url = `${apiBaseUrl}/v2/payment-methods/${method}`;
+  return {
+    id: method,
+    name: crypto ? method.replace('_', ' ') : 'Stripe',
+    description: crypto
+      ? `Payments straight to your ${CRYPTO_COINS[method].chain} wallet (${isExtendedKeyMethod(method) ? 'an extended public key' : 'one address'})`
+      : 'Cards and wallets through your Stripe account (your secret key)',
+    category: crypto ? 'crypto' : 'processor',
+    connection_type: crypto ? 'wallet' : 'api_keys',
+    status: !row ? 'disconnected' : row.enabled ? 'enabled' : 'configured',
+    enabled: row?.enabled ?? false,
+    health_status: row ? 'healthy' : 'disconnected',
+    configuration_supported: true,
+    required_input: requiredInput(method),
+    connect_url: null,
+    configuration_url: `${url}/configuration`,
+    status_url: url,
+    actionable_error: row ? null : `Not set up: PUT ${url}/configuration`,
+  };
+}
+
+export function requireSetupMethod(id: string): SetupMethod {
+  const method = SETUP_METHODS.find((m) => m === id.toUpperCase());
+  if (!method) throw new CatalogNotFoundError('Payment method');
+  return method;
+}
