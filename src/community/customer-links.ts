@@ -231,3 +231,14 @@ export async function waitingGrants(db: Db, invoiceId: number, platform: Communi
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** The store's invoice or charge of one mode whose customer links accounts; undefined when there is none. */
+export function findLinkInvoice(db: Db, storeId: number, livemode: boolean, id: number) {
+  return db
+    .selectFrom('invoices')
+    .select(['id', 'store_id', 'status'])
+    .where('id', '=', id)
+    .where('store_id', '=', storeId)
+    .where('livemode', '=', livemode)
+    .executeTakeFirst();
+}

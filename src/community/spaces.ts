@@ -214,3 +214,30 @@ export async function spaceView(db: Db, space: SpaceRow) {
     created_at: space.created_at.toISOString(),
   };
 }
+
+/** The store's spaces (not removed), of one platform or all, oldest first. */
+export function listSpaces(db: Db, storeId: number, platform?: CommunityPlatform) {
+  let rows = db.selectFrom('community_spaces').selectAll().where('store_id', '=', storeId).where('deleted_at', 'is', null);
+  if (platform) rows = rows.where('platform', '=', platform);
+  return rows.orderBy('id').execute();
+}
+
+/** Stops selling a space, refused while a live variant still grants it; grants already made keep running. */
+export async function removeSpace(db: Db, storeId: number, spaceId: number): Promise<SpaceRow> {
+  const space = await loadSpace(db, storeId, spaceId);
+  const used = await db
+    .selectFrom('variant_community_access as a')
+    .innerJoin('product_variants as v', 'v.id', 'a.variant_id')
+    .select('a.variant_id')
+    .where('a.space_id', '=', space.id)
+    .where('v.deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (used)
+    throw new CommunityConflictError(
+      'space_in_use',
+      `Variant ${used.variant_id} still grants this space; remove it from the variant's community access first`,
+      'space',
+    );
+  await db.updateTable('community_spaces').set({ deleted_at: new Date() }).where('id', '=', space.id).execute();
+  return space;
+}

@@ -2,8 +2,18 @@ import { z } from 'zod';
 import { communityAdapter } from '../../../community/adapters';
 import { type ConnectInput, connectionView, connectPlatform, listConnections } from '../../../community/connections';
 import { discordCredentials, slackCredentials, whatsappCredentials } from '../../../community/connection-credentials';
+import {
+  addSpace,
+  checkSpaceHealth,
+  type CommunityServices,
+  listSpaces,
+  loadConnection,
+  loadSpace,
+  removeSpace,
+  spaceView,
+} from '../../../community/spaces';
+import { communityWaitHours, setCommunityWaitHours } from '../../../community/wait-setting';
 import { CommunityConflictError } from '../../../community/errors';
-import { addSpace, checkSpaceHealth, type CommunityServices, loadConnection, loadSpace, spaceView } from '../../../community/spaces';
 import { connectCodeStatus, issueConnectCode } from '../../../community/telegram-connect';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
@@ -150,9 +160,7 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       query: z.object({ platform: z.enum(['discord', 'telegram', 'slack', 'whatsapp']).optional() }),
       response: z.object({ data: z.array(spaceResponse) }),
       handler: async ({ auth, query }) => {
-        let rows = deps.db.selectFrom('community_spaces').selectAll().where('store_id', '=', auth.store.id).where('deleted_at', 'is', null);
-        if (query.platform) rows = rows.where('platform', '=', query.platform);
-        const spaces = await rows.orderBy('id').execute();
+        const spaces = await listSpaces(deps.db, auth.store.id, query.platform);
         return { data: await Promise.all(spaces.map((s) => spaceView(deps.db, s))) };
       },
     })
@@ -204,21 +212,7 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       params: spaceParams,
       response: z.object({ data: spaceResponse }),
       handler: async ({ auth, params }) => {
-        const space = await loadSpace(deps.db, auth.store.id, params.space);
-        const used = await deps.db
-          .selectFrom('variant_community_access as a')
-          .innerJoin('product_variants as v', 'v.id', 'a.variant_id')
-          .select('a.variant_id')
-          .where('a.space_id', '=', space.id)
-          .where('v.deleted_at', 'is', null)
-          .executeTakeFirst();
-        if (used)
-          throw new CommunityConflictError(
-            'space_in_use',
-            `Variant ${used.variant_id} still grants this space; remove it from the variant's community access first`,
-            'space',
-          );
-        await deps.db.updateTable('community_spaces').set({ deleted_at: new Date() }).where('id', '=', space.id).execute();
+        const space = await removeSpace(deps.db, auth.store.id, params.space);
         return { data: await spaceView(deps.db, space) };
       },
     })
@@ -230,12 +224,7 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'community:write',
       response: z.object({ data: z.object({ wait_hours: z.number() }) }),
       handler: async ({ auth }) => {
-        const store = await deps.db
-          .selectFrom('stores')
-          .select('community_wait_hours')
-          .where('id', '=', auth.store.id)
-          .executeTakeFirstOrThrow();
-        return { data: { wait_hours: store.community_wait_hours } };
+        return { data: { wait_hours: await communityWaitHours(deps.db, auth.store.id) } };
       },
     })
     .route({
@@ -253,11 +242,7 @@ export function registerCommunityRoutes(router: DocumentedRouter, deps: ApiDepen
       }),
       response: z.object({ data: z.object({ wait_hours: z.number() }) }),
       handler: async ({ auth, body }) => {
-        await deps.db
-          .updateTable('stores')
-          .set({ community_wait_hours: body.wait_hours, updated_at: new Date() })
-          .where('id', '=', auth.store.id)
-          .execute();
+        await setCommunityWaitHours(deps.db, auth.store.id, body.wait_hours);
         return { data: { wait_hours: body.wait_hours } };
       },
     });

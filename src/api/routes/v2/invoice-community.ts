@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import {
   communityLinkSteps,
+  findLinkInvoice,
   setWhatsAppPhone,
   startDiscordLink,
   startTelegramLink,
   waitingGrants,
 } from '../../../community/customer-links';
-import { CommunityConflictError, CommunityNotFoundError } from '../../../community/errors';
-import { requestGrantRevocation } from '../../../community/grant-records';
+import { retryGrant, revokeGrant } from '../../../community/grant-ops';
 import { invoiceGrants } from '../../../community/grant-view';
 import { CommunityGrantWorkflows } from '../../../community/grant-workflow-client';
 import type { CommunityServices } from '../../../community/spaces';
@@ -46,26 +46,9 @@ export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: A
   const services: CommunityServices = { db: deps.db, secrets, config: deps.config.community };
   const grants = new CommunityGrantWorkflows(deps.temporal.client, deps.taskQueue, deps.config.community);
   const requireInvoice = async (auth: RequestAuth, id: number) => {
-    const invoice = await deps.db
-      .selectFrom('invoices')
-      .select(['id', 'store_id', 'status'])
-      .where('id', '=', id)
-      .where('store_id', '=', auth.store.id)
-      .where('livemode', '=', auth.livemode)
-      .executeTakeFirst();
+    const invoice = await findLinkInvoice(deps.db, auth.store.id, auth.livemode, id);
     if (!invoice) throw notFound('Invoice');
     return invoice;
-  };
-  const requireGrant = async (auth: RequestAuth, invoiceId: number, grantId: number) => {
-    const invoice = await requireInvoice(auth, invoiceId);
-    const grant = await deps.db
-      .selectFrom('community_grants')
-      .select(['id', 'status', 'revoked_at', 'revoke_requested_at'])
-      .where('id', '=', grantId)
-      .where('invoice_id', '=', invoice.id)
-      .executeTakeFirst();
-    if (!grant) throw new CommunityNotFoundError('Community grant');
-    return { invoice, grant };
   };
   const panel = async (invoiceId: number) => ({
     links: await communityLinkSteps(deps.db, invoiceId),
@@ -136,12 +119,8 @@ export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: A
       status: 202,
       response: z.object({ data: panelView }),
       handler: async ({ auth, params }) => {
-        const { invoice, grant } = await requireGrant(auth, params.invoice, params.grant);
-        // A grant being revoked can be retried (its revocation failed); a revoked one is over.
-        if (grant.revoked_at)
-          throw new CommunityConflictError('grant_revoked', 'This grant was revoked; a revoked grant is not granted again', 'grant');
-        if (!(await grants.retry(grant.id)))
-          throw new CommunityConflictError('grant_not_running', 'This grant has no running workflow to retry', 'grant');
+        const invoice = await requireInvoice(auth, params.invoice);
+        await retryGrant(deps.db, grants, invoice.id, params.grant);
         return { data: await panel(invoice.id) };
       },
     })
@@ -156,8 +135,8 @@ export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: A
       status: 202,
       response: z.object({ data: panelView }),
       handler: async ({ auth, params }) => {
-        const { invoice, grant } = await requireGrant(auth, params.invoice, params.grant);
-        await deps.db.transaction().execute((trx) => requestGrantRevocation(trx, { invoiceId: invoice.id, grantId: grant.id }, 'ops'));
+        const invoice = await requireInvoice(auth, params.invoice);
+        await revokeGrant(deps.db, invoice.id, params.grant);
         return { data: await panel(invoice.id) };
       },
     });
