@@ -120,3 +120,16 @@ export async function authenticateApiKey(db: DbExecutor, presented: string): Pro
     lastUsedAt: row.last_used_at,
   };
 }
+
+/** The keys that can act on a store: its own and the account-wide ones (revoked ones too); nothing selected yet. */
+export function keysOfStore(db: DbExecutor, accountId: number, storeId: number) {
+  return db
+    .selectFrom('api_keys')
+    .where('account_id', '=', accountId)
+    .where((eb) => eb.or([eb('store_id', '=', storeId), eb('store_id', 'is', null)]));
+}
+
+/** One of the keys that can act on the store, as the public view shows it; undefined when there is none. */
+export function findStoreKey(db: DbExecutor, accountId: number, storeId: number, id: number) {
+  return keysOfStore(db, accountId, storeId).select(API_KEY_COLUMNS).where('id', '=', id).executeTakeFirst();
+}

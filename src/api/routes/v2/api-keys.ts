@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { rowId } from '../../schemas/common';
-import { API_KEY_COLUMNS, issueApiKey, revokeApiKey } from '../../../accounts/api-keys';
+import { API_KEY_COLUMNS, findStoreKey, issueApiKey, keysOfStore, revokeApiKey } from '../../../accounts/api-keys';
 import { SCOPES } from '../../../domain/scopes';
 import type { ApiDependencies } from '../../context';
 import { notFound, permissionDenied } from '../../errors';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 
 const apiKeySchema = z
@@ -76,15 +77,15 @@ export function registerApiKeyRoutes(router: DocumentedRouter, deps: ApiDependen
       scope: 'ops:write',
       query: pageQuery,
       response: z.object({ data: z.array(apiKeySchema) }).passthrough(),
-      handler: async ({ query, auth, req }) => {
-        const base = deps.db
-          .selectFrom('api_keys')
-          .where('account_id', '=', auth.accountId)
-          .where((eb) => eb.or([eb('store_id', '=', auth.store.id), eb('store_id', 'is', null)]));
-        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const rows = await base.select(API_KEY_COLUMNS).orderBy('id').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(rows.map(present), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
-      },
+      handler: ({ query, auth, req }) =>
+        pagedSearch({
+          from: keysOfStore(deps.db, auth.accountId, auth.store.id),
+          rows: (q) => q.select(API_KEY_COLUMNS),
+          order: [['id', 'asc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) => rows.map(present),
+        }),
     })
     .route({
       method: 'post',
@@ -112,8 +113,8 @@ export function registerApiKeyRoutes(router: DocumentedRouter, deps: ApiDependen
           rateLimitPerMinute: body.rate_limit_per_minute,
           rateLimitBurst: body.rate_limit_burst,
         });
-        const row = await deps.db.selectFrom('api_keys').select(API_KEY_COLUMNS).where('id', '=', issued.id).executeTakeFirstOrThrow();
-        return { data: { ...present(row), key: issued.key } };
+        const row = await findStoreKey(deps.db, auth.accountId, auth.store.id, issued.id);
+        return { data: { ...present(row!), key: issued.key } };
       },
     })
     .route({
@@ -126,17 +127,10 @@ export function registerApiKeyRoutes(router: DocumentedRouter, deps: ApiDependen
       params: keyIdParams,
       response: z.object({ data: apiKeySchema }),
       handler: async ({ params, auth }) => {
-        const visible = await deps.db
-          .selectFrom('api_keys')
-          .select('id')
-          .where('id', '=', params.id)
-          .where('account_id', '=', auth.accountId)
-          .where((eb) => eb.or([eb('store_id', '=', auth.store.id), eb('store_id', 'is', null)]))
-          .executeTakeFirst();
-        if (!visible) throw notFound('API key');
+        if (!(await findStoreKey(deps.db, auth.accountId, auth.store.id, params.id))) throw notFound('API key');
         await revokeApiKey(deps.db, { id: params.id, accountId: auth.accountId });
-        const row = await deps.db.selectFrom('api_keys').select(API_KEY_COLUMNS).where('id', '=', params.id).executeTakeFirstOrThrow();
-        return { data: present(row) };
+        const row = await findStoreKey(deps.db, auth.accountId, auth.store.id, params.id);
+        return { data: present(row!) };
       },
     });
 }
