@@ -8,6 +8,7 @@ import {
   updateLicenseKey,
   validateLicense,
 } from '../../../licenses/license-keys';
+import { findInstance, instanceCount, storeInstances, storeLicenseKeys } from '../../../licenses/license-lists';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -39,11 +40,9 @@ const validateBody = z.object({ license_key: z.string().min(1).max(200), instanc
 
 /** SellApp v2 license keys, their activations (instances), and the activate / validate calls apps make. */
 export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const instancePage = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, licenseKeyId?: number) => {
-    let from = deps.db.selectFrom('license_key_instances').where('store_id', '=', auth.store.id);
-    if (licenseKeyId !== undefined) from = from.where('license_key_id', '=', licenseKeyId);
-    return pagedSearch({
-      from,
+  const instancePage = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, licenseKeyId?: number) =>
+    pagedSearch({
+      from: storeInstances(deps.db, auth.store.id, licenseKeyId),
       rows: (q) => q.selectAll(),
       order: [
         ['created_at', 'asc'],
@@ -53,7 +52,6 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       path,
       view: (rows) => rows.map(instanceView),
     });
-  };
 
   router
     .route({
@@ -104,7 +102,7 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       response: z.object({ data: z.array(keyView) }).passthrough(),
       handler: ({ auth, query, req }) =>
         pagedSearch({
-          from: deps.db.selectFrom('license_keys').where('store_id', '=', auth.store.id),
+          from: storeLicenseKeys(deps.db, auth.store.id),
           rows: (q) => q.selectAll(),
           order: [['id', 'asc']],
           page: query,
@@ -146,12 +144,7 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       response: z.object({ data: keyView.extend({ instances_count: z.number() }) }),
       handler: async ({ auth, params, body }) => {
         const row = await deps.db.transaction().execute((trx) => updateLicenseKey(trx, auth.store.id, params.license_key, body));
-        const { count } = await deps.db
-          .selectFrom('license_key_instances')
-          .select((eb) => eb.fn.countAll<number>().as('count'))
-          .where('license_key_id', '=', row.id)
-          .executeTakeFirstOrThrow();
-        return { data: { ...(await licenseKeyViews(deps.db, [row]))[0]!, instances_count: Number(count) } };
+        return { data: { ...(await licenseKeyViews(deps.db, [row]))[0]!, instances_count: await instanceCount(deps.db, row.id) } };
       },
     })
     .route({
@@ -177,13 +170,7 @@ export function registerLicenseKeyRoutes(router: DocumentedRouter, deps: ApiDepe
       params: instanceParams,
       response: z.object({ data: instanceViewSchema }),
       handler: async ({ auth, params }) => {
-        const row = await deps.db
-          .selectFrom('license_key_instances')
-          .selectAll()
-          .where('store_id', '=', auth.store.id)
-          .where('license_key_id', '=', params.license_key)
-          .where('id', '=', params.instance)
-          .executeTakeFirst();
+        const row = await findInstance(deps.db, auth.store.id, params.license_key, params.instance);
         if (!row) throw notFound('License key instance');
         return { data: instanceView(row) };
       },
