@@ -147,46 +147,54 @@ export async function groupViews(db: DbExecutor, rows: Selectable<GroupsTable>[]
   });
 }
 
-/** A product as listed in a group: its fields, its place (pivot) and its lowest price. */
-export function groupProductsQuery(db: DbExecutor, storeId: number, groupId: number) {
+/** The live products of a group, joined to their place in it (`gp`); nothing selected yet. */
+export function groupProducts(db: DbExecutor, storeId: number, groupId: number) {
   return db
     .selectFrom('group_products as gp')
     .innerJoin('products as p', 'p.id', 'gp.product_id')
     .where('gp.group_id', '=', groupId)
     .where('p.store_id', '=', storeId)
-    .where('p.deleted_at', 'is', null)
-    .select([
-      'p.id',
-      'p.title',
-      'p.description',
-      'p.slug',
-      'p.images',
-      'p.order as product_order',
-      'p.visibility',
-      'p.delivery_text',
-      'p.additional_information',
-      'p.other_settings',
-      'p.deleted_at',
-      'p.store_id',
-      'p.section_id',
-      'p.section_order',
-      'p.is_discoverable',
-      'p.created_at',
-      'p.updated_at',
-      'gp.order',
-      'gp.group_id',
-      sql<string | null>`(select min(v.price_cents)::text from product_variants v where v.product_id = p.id and v.deleted_at is null)`.as(
-        'price',
-      ),
-      sql<
-        string | null
-      >`(select v.currency from product_variants v where v.product_id = p.id and v.deleted_at is null order by v.price_cents limit 1)`.as(
-        'currency',
-      ),
-    ]);
+    .where('p.deleted_at', 'is', null);
+}
+
+/** A product as listed in a group: its fields, its place (pivot) and its lowest price. */
+export function groupProductColumns(query: ReturnType<typeof groupProducts>) {
+  return query.select([
+    'p.id',
+    'p.title',
+    'p.description',
+    'p.slug',
+    'p.images',
+    'p.order as product_order',
+    'p.visibility',
+    'p.delivery_text',
+    'p.additional_information',
+    'p.other_settings',
+    'p.deleted_at',
+    'p.store_id',
+    'p.section_id',
+    'p.section_order',
+    'p.is_discoverable',
+    'p.created_at',
+    'p.updated_at',
+    'gp.order',
+    'gp.group_id',
+    sql<string | null>`(select min(v.price_cents)::text from product_variants v where v.product_id = p.id and v.deleted_at is null)`.as(
+      'price',
+    ),
+    sql<
+      string | null
+    >`(select v.currency from product_variants v where v.product_id = p.id and v.deleted_at is null order by v.price_cents limit 1)`.as(
+      'currency',
+    ),
+  ]);
 }
 
 /** The official "product within group" model: the product's fields, its place (pivot) and its lowest price. */
+export function groupProductsQuery(db: DbExecutor, storeId: number, groupId: number) {
+  return groupProductColumns(groupProducts(db, storeId, groupId));
+}
+
 export function groupProductView(row: Awaited<ReturnType<ReturnType<typeof groupProductsQuery>['execute']>>[number]) {
   return {
     id: row.id,
@@ -238,6 +246,16 @@ export async function writeSection(db: DbExecutor, storeId: number, input: Secti
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** A store's groups; nothing selected yet. */
+export function storeGroups(db: DbExecutor, storeId: number) {
+  return db.selectFrom('groups').where('store_id', '=', storeId);
+}
+
+/** Permanent; the group's products stay in the catalog. */
+export async function deleteGroup(db: DbExecutor, storeId: number, id: number): Promise<void> {
+  await db.deleteFrom('groups').where('id', '=', id).where('store_id', '=', storeId).execute();
 }
 
 /** Permanent, as the seed documents; its groups and products stay, outside any section. */

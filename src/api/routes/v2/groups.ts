@@ -1,9 +1,12 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import {
   attachProducts,
   detachProducts,
+  deleteGroup,
+  groupProductColumns,
+  groupProducts,
   groupProductsQuery,
+  storeGroups,
   groupProductView,
   groupViews,
   requireGroup,
@@ -12,7 +15,7 @@ import {
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pageQuery, pageUrl } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
@@ -58,7 +61,7 @@ const groupProductSearch = new SearchTranslator(
 export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
     pagedSearch({
-      from: deps.db.selectFrom('groups').where('store_id', '=', auth.store.id),
+      from: storeGroups(deps.db, auth.store.id),
       rows: (q) => q.selectAll(),
       search,
       translator: groupSearch,
@@ -78,18 +81,16 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
     search?: z.infer<typeof searchBody>,
   ) => {
     await requireGroup(deps.db, auth.store.id, groupId);
-    let base = groupProductsQuery(deps.db, auth.store.id, groupId);
-    const condition = search ? groupProductSearch.where(search) : null;
-    if (condition) base = base.where(condition);
-    const { total } = await deps.db
-      .selectFrom(base.as('listed'))
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .executeTakeFirstOrThrow();
-    let ordered = base;
-    for (const { column, direction } of search ? groupProductSearch.orderBy(search) : [])
-      ordered = ordered.orderBy(sql.ref(column), direction);
-    const rows = await ordered.orderBy('gp.order').limit(query.limit).offset(offsetOf(query)).execute();
-    return toPage(rows.map(groupProductView), Number(total), query, path);
+    return pagedSearch({
+      from: groupProducts(deps.db, auth.store.id, groupId),
+      rows: groupProductColumns,
+      search,
+      translator: groupProductSearch,
+      order: [['gp.order', 'asc']],
+      page: query,
+      path,
+      view: (rows) => rows.map(groupProductView),
+    });
   };
   const one = async (auth: RequestAuth, id: number) => (await groupViews(deps.db, [await requireGroup(deps.db, auth.store.id, id)]))[0]!;
 
@@ -160,7 +161,7 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       response: z.object({ data: groupView }),
       handler: async ({ auth, params }) => {
         const view = await one(auth, params.group);
-        await deps.db.deleteFrom('groups').where('id', '=', params.group).where('store_id', '=', auth.store.id).execute();
+        await deleteGroup(deps.db, auth.store.id, params.group);
         return { data: view };
       },
     })
