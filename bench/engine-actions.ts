@@ -25,6 +25,12 @@ export function billableActions(events: HistoryEvent[]): number {
   ).length;
 }
 
+/** The actions one workflow's current run has taken so far. */
+export async function actionsSoFar(client: Client, workflowId: string): Promise<number> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return billableActions(history.events ?? []);
+}
+
 /** Actions per workflow over the given ids: mean and max. */
 export async function actionsPer(client: Client, workflowIds: string[]): Promise<{ workflows: number; mean: number; max: number }> {
   const counts: number[] = [];

@@ -32,7 +32,7 @@ import { connectClient, connectWorker } from '../src/temporal/connection';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { resolveClusterTools, startCluster, TEMPORAL_SERVER_VERSION } from '../src/temporal/cluster';
 import { spawnCli, waitForOutput } from '../test/helpers/cli';
-import { actionsPer, idleActionsPerHour } from './engine-actions';
+import { actionsPer, actionsSoFar, idleActionsPerHour } from './engine-actions';
 import { openLoop } from './open-loop';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
 import { executeWorkflow } from '../src/temporal/workflow-client';
@@ -288,21 +288,44 @@ async function main(): Promise<void> {
       }
     }
 
-    step('engine actions: per paid order, per unpaid invoice while it waits, and idle');
+    step('engine actions: per paid order, per unpaid invoice from creation to expiry, and idle');
+    // An unpaid invoice has no workflow: what it costs is its share of the relay's rounds
+    // (waking for it, voiding it at expiry). Ten invoices expiring 2 s after creation.
+    const relayId = workflowIds.eventDispatcher(taskQueue);
+    const relayBefore = await actionsSoFar(temporal.client, relayId);
     const unpaidIds: number[] = [];
-    for (let i = 0; i < 10; i += 1)
-      unpaidIds.push(
-        (
-          await call('POST', '/api/v2/invoices', {
-            customer_email: 'abandoned@example.com',
-            payment_method: 'PAYPAL',
-            product_variants: { [variant.data!.id]: { quantity: 1 } },
-          })
-        ).data!.id,
-      );
+    for (let i = 0; i < 10; i += 1) {
+      const created = await call('POST', '/api/v2/invoices', {
+        customer_email: 'abandoned@example.com',
+        payment_method: 'PAYPAL',
+        product_variants: { [variant.data!.id]: { quantity: 1 } },
+      });
+      unpaidIds.push(created.data!.id);
+      await database.db
+        .updateTable('invoices')
+        .set({ expires_at: new Date(Date.now() + 2_000) })
+        .where('id', '=', created.data!.id)
+        .execute();
+    }
+    for (const started = Date.now(); Date.now() - started < 60_000; await new Promise((r) => setTimeout(r, 200))) {
+      const open = await database.db
+        .selectFrom('invoices')
+        .select('id')
+        .where('id', 'in', unpaidIds)
+        .where('status', '!=', 'VOIDED')
+        .execute();
+      if (open.length === 0) break;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    const unpaidWorkflows = (
+      await Promise.allSettled(unpaidIds.map((id) => temporal.client.workflow.getHandle(workflowIds.order(id)).describe()))
+    ).filter((r) => r.status === 'fulfilled').length;
     const actions = {
       per_paid_order: await actionsPer(temporal.client, paidIds.slice(0, 20).map(workflowIds.order)),
-      per_unpaid_invoice: await actionsPer(temporal.client, unpaidIds.map(workflowIds.order)),
+      per_unpaid_invoice: {
+        order_workflows: unpaidWorkflows,
+        relay_share: Number((((await actionsSoFar(temporal.client, relayId)) - relayBefore) / unpaidIds.length).toFixed(1)),
+      },
       idle: await idleActionsPerHour(temporal.client, taskQueue, IDLE_SECONDS),
     };
 

@@ -22,6 +22,7 @@ import * as m0020 from './0020_engine_intents';
 import * as m0021 from './0021_invoice_request_keys';
 import * as m0023 from './0023_ops_console';
 import * as m0024 from './0024_webhook_signing_secrets';
+import * as m0025 from './0025_relay_wakeups';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '0021_invoice_request_keys': m0021,
   '0023_ops_console': m0023,
   '0024_webhook_signing_secrets': m0024,
+  '0025_relay_wakeups': m0025,
 };

@@ -12,6 +12,8 @@ import { mainTaskQueue } from './temporal/task-queues';
 import { activityMetricsInterceptor } from './observability/activity-metrics';
 import { startWorkflow } from './temporal/workflow-client';
 import type { Tracing } from './observability/tracing';
+import { workflowIds } from './temporal/workflow-ids';
+import { startRelayWatcher } from './outbox/relay-watcher';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -64,10 +66,26 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   // The outbox relay runs once per task queue; every worker makes sure it is running.
   await startWorkflow(client, 'eventDispatcher', {
     taskQueue,
-    workflowId: `event-dispatcher-${taskQueue}`,
+    workflowId: workflowIds.eventDispatcher(taskQueue),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
   });
   await ensureReconciliationSchedule(client, taskQueue, options.config.subscriptions.reconcileHourUtc);
   await ensurePayoutSchedules(client, taskQueue, options.db, options.logger);
+  // The relay sleeps between news; this worker wakes it while it runs (and stops with it).
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    const watcher = startRelayWatcher({
+      db: options.db,
+      databaseUrl: options.config.database.url,
+      client,
+      taskQueue,
+      logger: options.logger,
+    });
+    try {
+      return await run();
+    } finally {
+      await watcher.stop();
+    }
+  };
   return worker;
 }

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { NeedsAttentionAttribute, StatusAttribute, StoreIdAttribute } from '../temporal/search-attributes';
 import { workflowIds } from '../temporal/workflow-ids';
@@ -45,8 +45,8 @@ async function ignoreEnded(signalling: Promise<unknown>): Promise<void> {
 }
 
 /**
- * The API's side of the order workflow. Signals go through signal-with-start, so an
- * invoice whose workflow never started (Temporal was briefly down) gets one on first use.
+ * The API's side of the order workflow. An order's workflow starts with its payment
+ * (signal-with-start) or its crypto checkout; an unpaid invoice has none.
  */
 export class OrderWorkflows {
   constructor(
@@ -68,14 +68,17 @@ export class OrderWorkflows {
     );
   }
 
+  /**
+   * The database has voided the invoice; a running order (paid, crypto confirming, or started
+   * before unpaid invoices went without one) hears it. An invoice never paid has no workflow,
+   * and none is started just to end.
+   */
   async voidRequested(invoice: OrderRef): Promise<void> {
-    await ignoreEnded(
-      signalWithStartWorkflow(this.client, 'order', {
-        ...startOptions(invoice, this.taskQueue),
-        signal: voidRequestedSignal,
-        signalArgs: [],
-      }),
-    );
+    try {
+      await this.client.workflow.getHandle(workflowIds.order(invoice.id)).signal(voidRequestedSignal);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
   }
 
   async retry(invoice: OrderRef, kinds?: StepKind[]): Promise<void> {

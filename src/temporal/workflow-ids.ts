@@ -11,4 +11,5 @@ export const workflowIds = {
   affiliatePayoutCycle: (storeId: number | string, date: string) => `payouts-${storeId}-${date}`,
   webhookDelivery: (eventId: string, endpointId: number | string) => `webhook-${eventId}-${endpointId}`,
   notificationDelivery: (eventId: string, channelId: number | string) => `notify-${eventId}-${channelId}`,
+  eventDispatcher: (taskQueue: string) => `event-dispatcher-${taskQueue}`,
 };

@@ -59,6 +59,8 @@ export async function startHarness(
     RATE_LIMIT_PUBLIC_BURST: '1000000',
     // Test receivers listen on loopback; the network guard has its own test.
     WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
+    // The worker's relay watcher LISTENs on its own connection to the test's database.
+    ...(database.env.DATABASE_URL ? { DATABASE_URL: database.env.DATABASE_URL } : {}),
     ...options.env,
   });
   // The app's and the worker's logger (a test that reads the log passes its own).

@@ -1,4 +1,6 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import request from 'supertest';
+import { OrderWorkflows } from '../../src/orders/order-workflow-client';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
@@ -49,8 +51,10 @@ describe('order workflow', () => {
     expect(invoice.status.status.status).toBe('PENDING');
     expect(invoice.payment.original_amount).toMatchObject({ base: '2700', units: 2 });
     expect(invoice.livemode).toBe(true);
-    const described = await h.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).describe();
-    expect(described.status.name).toBe('RUNNING');
+    // Unpaid, it has no workflow: its payment starts one.
+    await expect(h.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
 
     const completed = await api('patch', `/invoices/${invoice.id}/mark-completed`);
     expect(completed.status).toBe(200);
@@ -95,18 +99,23 @@ describe('order workflow', () => {
     expect(late.status).toBe(409);
     expect(late.body.error).toMatchObject({ type: 'conflict', code: 'invalid_status' });
     expect(late.body.error.message).toContain('VOIDED');
-    const result = await h.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).result();
-    expect(result.outcome).toBe('voided');
+    // Never paid: no workflow was started just to end.
+    await expect(h.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
   });
 
-  it('expires an unpaid invoice at expires_at', async () => {
+  it('expires an unpaid invoice at expires_at: the sleeping relay wakes for it, no order workflow runs', async () => {
     await h.db.updateTable('stores').set({ invoice_ttl_seconds: 2 }).where('id', '=', store.id).execute();
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
     const invoice = await invoiceFor(variantId);
     await h.db.updateTable('stores').set({ invoice_ttl_seconds: 86_400 }).where('id', '=', store.id).execute();
-    const result = await h.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).result();
-    expect(result.outcome).toBe('expired');
-    expect((await statusOf(invoice.id)).status.status.status).toBe('VOIDED');
+    await untilStatus(invoice.id, 'VOIDED');
+    await expect(h.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
+    // Paying after the window is refused (the database closed it).
+    expect((await api('patch', `/invoices/${invoice.id}/mark-completed`)).status).toBe(409);
   });
 
   it('waits for ops when a step cannot succeed, and a retry re-runs only the failed step', async () => {
@@ -234,9 +243,12 @@ describe('order workflow', () => {
   it('shrugs off duplicate and out-of-order payment signals', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: 'D-1,D-2,D-3' } } });
     const invoice = await invoiceFor(variantId);
+    const orders = new OrderWorkflows(h.temporal.client, h.taskQueue);
+    const ref = { id: invoice.id, store_id: store.id, expires_at: new Date(Date.now() + 3_600_000), status: 'PENDING' };
     const handle = h.temporal.client.workflow.getHandle(workflowIds.order(invoice.id));
     // Three payment signals (gateway, retry, manual) and the manual completion: one delivery.
-    await handle.signal('paymentReceived', { source: 'early-duplicate' });
+    // The first starts the order (an unpaid invoice has no workflow), as a gateway's would.
+    await orders.paymentReceived(ref, 'early-duplicate');
     await Promise.all([api('patch', `/invoices/${invoice.id}/mark-completed`), api('patch', `/invoices/${invoice.id}/mark-completed`)]);
     await handle.signal('paymentReceived', { source: 'late-duplicate' });
     await untilStatus(invoice.id, 'COMPLETED');

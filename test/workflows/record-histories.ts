@@ -13,6 +13,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type Stripe from 'stripe';
 import { createStore } from '../../src/accounts/stores';
 import { createCharge } from '../../src/charges/charges';
+import { recordEvent } from '../../src/events/record';
 import { StripeGateway } from '../../src/gateways/stripe-gateway';
 import { saveGatewaySettings } from '../../src/gateways/gateway-settings';
 import { applyStripeEvent } from '../../src/orders/stripe-events';
@@ -452,6 +453,51 @@ const scenarios: Scenario[] = [
       await workflows.start({ ...invoice, expires_at: new Date(Date.now() + 1000) });
       await ctx.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).result();
       return workflowIds.order(invoice.id);
+    },
+  },
+  {
+    // Recorded with the relay that polled once a second (before 'relay-waits-for-news'): its runs must still replay.
+    name: 'event-dispatcher-polling-before-news',
+    async run(ctx) {
+      await recordEvent(ctx.db, {
+        storeId: (await orderFixture(ctx.db, 'recorded-polling')).actor.storeId,
+        livemode: true,
+        type: 'product.created',
+        data: { id: 1 },
+      });
+      await new Promise((r) => setTimeout(r, 3_000));
+      return workflowIds.eventDispatcher(ctx.taskQueue);
+    },
+  },
+  {
+    // The relay asleep, woken by news (an event and an unpaid invoice expiring), asleep again.
+    name: 'event-dispatcher-woken-by-news',
+    async run(ctx) {
+      const relayAsleep = async () => {
+        for (let waited = 0; waited < 30_000; waited += 100) {
+          const row = await ctx.db.selectFrom('relay_state').select('sleeping').where('task_queue', '=', ctx.taskQueue).executeTakeFirst();
+          const pending = await ctx.db.selectFrom('events').select('id').where('dispatched_at', 'is', null).executeTakeFirst();
+          if (row?.sleeping && !pending) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error('the relay never slept');
+      };
+      const fixture = await orderFixture(ctx.db, 'recorded-relay');
+      await relayAsleep();
+      const invoice = await fixture.invoice();
+      await ctx.db
+        .updateTable('invoices')
+        .set({ expires_at: new Date(Date.now() + 1000) })
+        .where('id', '=', invoice.id)
+        .execute();
+      await recordEvent(ctx.db, { storeId: invoice.store_id, livemode: true, type: 'product.created', data: { id: 1 } });
+      for (let waited = 0; waited < 30_000; waited += 100) {
+        const row = await ctx.db.selectFrom('invoices').select('status').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+        if (row.status === 'VOIDED') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await relayAsleep();
+      return workflowIds.eventDispatcher(ctx.taskQueue);
     },
   },
 ];

@@ -14,3 +14,11 @@ export interface EngineIntentsTable {
   attempts: Generated<number>;
   last_error: string | null;
 }
+
+/** Whether a task queue's outbox relay sleeps, and until when (see src/outbox/relay-wakeups.ts). */
+export interface RelayStateTable {
+  task_queue: string;
+  sleeping: Generated<boolean>;
+  wake_at: Date | null;
+  updated_at: Generated<Date>;
+}

@@ -47,7 +47,7 @@ import type {
   PaymentGatewaysTable,
 } from './orders';
 import type { ApiKeysTable } from './api-keys';
-import type { EngineIntentsTable } from './engine-intents';
+import type { EngineIntentsTable, RelayStateTable } from './engine-intents';
 import type { ConsoleSessionsTable, OpsAuditLogTable } from './console';
 import type { IdempotencyKeysTable } from './idempotency-keys';
 import type { PingRunsTable } from './ping-runs';
@@ -81,6 +81,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   engine_intents: EngineIntentsTable;
+  relay_state: RelayStateTable;
   console_sessions: ConsoleSessionsTable;
   ops_audit_log: OpsAuditLogTable;
   ping_runs: PingRunsTable;

@@ -78,8 +78,9 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
             'A paid charge needs payment_method, payment_methods or use_all_payment_methods',
             'payment_methods',
           );
-        const id = await commitAndTell(engine, async (trx) => {
-          const created = await createCharge(
+        // Like an invoice: its payment (or claim) starts the order; the relay expires it unpaid.
+        const id = await deps.db.transaction().execute((trx) =>
+          createCharge(
             trx,
             { id: auth.store.id, livemode: auth.livemode },
             {
@@ -97,9 +98,8 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
               couponCode: body.coupon_code ?? undefined,
               requestKey: requestKeyOf(res),
             },
-          );
-          return { value: created, intents: [{ kind: 'order.start', subjectId: created }] };
-        });
+          ),
+        );
         return { data: { id, url: await urlOf(auth, id), status: 'PENDING' as const, custom_payment_method_id: null } };
       },
     })

@@ -120,8 +120,10 @@ export function registerInvoiceRoutes(
           { email: body.customer_email, ip: body.customer_ip ?? null, country: body.country ?? null },
           gateways.asn,
         );
-        const id = await commitAndTell(engine, async (trx) => {
-          const created = await createInvoice(trx, actorOf(auth), {
+        // No workflow yet: an unpaid invoice costs the engine nothing. Its payment starts the order
+        // (signal-with-start, through the outbox), and the relay closes its window when it expires.
+        const id = await deps.db.transaction().execute((trx) =>
+          createInvoice(trx, actorOf(auth), {
             customerEmail: body.customer_email,
             paymentMethod: body.payment_method,
             lines: Object.entries(body.product_variants).map(([variantId, line]) => ({
@@ -137,9 +139,8 @@ export function registerInvoiceRoutes(
             visitorId: body.visitor_id,
             extra: body.extra,
             requestKey: requestKeyOf(res),
-          });
-          return { value: created, intents: [{ kind: 'order.start', subjectId: created }] };
-        });
+          }),
+        );
         return { data: await one(auth, id) };
       },
     })

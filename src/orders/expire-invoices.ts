@@ -1,0 +1,31 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/schema';
+import { expireUnpaidInvoice } from './invoice-transitions';
+
+/**
+ * Unpaid invoices whose window the relay closes: an unpaid invoice has no workflow of its own
+ * (it costs the engine nothing), so its expiry is swept. Those with a crypto payment
+ * confirming are left to their crypto workflow, as expireUnpaidInvoice would leave them.
+ */
+export function awaitingExpiry() {
+  return sql<boolean>`invoices.status in ('PENDING', 'REVIEW', 'PARTIAL')
+    and not exists (select 1 from crypto_payments c where c.invoice_id = invoices.id and c.status = 'CONFIRMING')`;
+}
+
+/** Voids up to `limit` invoices past their window, each in its own transaction; returns how many it voided. */
+export async function expireDueInvoices(db: Db, limit: number): Promise<number> {
+  const due = await db
+    .selectFrom('invoices')
+    .select('id')
+    .where(awaitingExpiry())
+    .where('expires_at', '<=', new Date())
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+  let voided = 0;
+  for (const { id } of due) {
+    const result = await db.transaction().execute((trx) => expireUnpaidInvoice(trx, id));
+    if (result.changed) voided += 1;
+  }
+  return voided;
+}
