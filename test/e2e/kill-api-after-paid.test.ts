@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** A real `sellflow api` that SIGKILLs itself right after its next commit that owes the engine news. */
-async function apiThatDiesAfterCommit() {
+async function apiThatDiesAfterCommit(failpoint: 'after-intent-commit' | 'after-invoice-commit' = 'after-intent-commit') {
   const port = await freePort();
   const api = spawnCli(['api'], {
     ...h.database.env,
@@ -30,7 +30,7 @@ async function apiThatDiesAfterCommit() {
     TEMPORAL_ADDRESS: testTemporalAddress(),
     TEMPORAL_TASK_QUEUE_PREFIX: prefix,
     SELLFLOW_DATA_DIR: h.config.dataDir,
-    SELLFLOW_FAILPOINTS: 'after-intent-commit',
+    SELLFLOW_FAILPOINTS: failpoint,
   });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => api.once('exit', (_code, signal) => resolve(signal)));
   await waitForOutput(api, /api is up/, 60_000);
@@ -90,7 +90,7 @@ it('answers a create retried after the API died past its commit with that invoic
   const store = await h.createStore();
   const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } } });
   const body = { customer_email: 'lost-answer@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } };
-  const { api, port, exited } = await apiThatDiesAfterCommit();
+  const { api, port, exited } = await apiThatDiesAfterCommit('after-invoice-commit');
   try {
     const call = request(`http://127.0.0.1:${port}`)
       .post('/api/v2/invoices')

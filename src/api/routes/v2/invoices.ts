@@ -23,6 +23,7 @@ import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { commitAndTell, describeUnheard } from '../../../outbox/engine-intents';
 import { retryOrSkipSteps, stuckOrders, voidOrder } from '../../../orders/order-ops';
+import { failpoint } from '../../../failpoints';
 import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
 import { actorOf } from './products';
 
@@ -141,6 +142,8 @@ export function registerInvoiceRoutes(
             requestKey: requestKeyOf(res),
           }),
         );
+        // Where a crash test kills the API with the invoice committed and its answer not sent.
+        failpoint(deps.config, 'after-invoice-commit');
         return { data: await one(auth, id) };
       },
     })
