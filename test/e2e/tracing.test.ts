@@ -72,16 +72,19 @@ it('traces an order from the API call to the outbound webhook in one trace', asy
     });
     expect(variant.status).toBe(201);
 
-    // The caller's own trace: the order's spans must join it.
-    const traceId = randomBytes(16).toString('hex');
-    const invoice = await call(
-      'POST',
-      '/invoices',
-      { customer_email: 't@e.co', payment_method: 'PAYPAL', product_variants: { [variant.body.data.id]: { quantity: 1 } } },
-      { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-    );
+    const invoice = await call('POST', '/invoices', {
+      customer_email: 't@e.co',
+      payment_method: 'PAYPAL',
+      product_variants: { [variant.body.data.id]: { quantity: 1 } },
+    });
     expect(invoice.status).toBe(201);
-    expect((await call('PATCH', `/invoices/${invoice.body.data.id}/mark-completed`)).status).toBe(200);
+    // The caller's own trace: the payment starts the order (an unpaid invoice has no workflow), and
+    // the order's spans must join the payment's trace.
+    const traceId = randomBytes(16).toString('hex');
+    const paid = await call('PATCH', `/invoices/${invoice.body.data.id}/mark-completed`, undefined, {
+      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+    });
+    expect(paid.status).toBe(200);
     await waitFor(
       async () => seller.received.length,
       (n) => n > 0,
@@ -97,8 +100,8 @@ it('traces an order from the API call to the outbound webhook in one trace', asy
     const names = spansOfTrace.map((s) => s.name);
     expect(names).toEqual(
       expect.arrayContaining([
-        'POST /api/v2/invoices',
-        'StartWorkflow:order',
+        'PATCH /api/v2/invoices/:invoice/mark-completed',
+        'SignalWithStartWorkflow:order',
         'RunWorkflow:order',
         'StartActivity:runDeliveryStep',
         'RunActivity:runDeliveryStep',
@@ -107,7 +110,7 @@ it('traces an order from the API call to the outbound webhook in one trace', asy
     // Every span of the trace hangs off another one in it, up to the caller's: one tree, not fragments.
     const ids = new Set(spansOfTrace.map((s) => s.spanId));
     expect(spansOfTrace.filter((s) => !ids.has(s.parentSpanId ?? ''))).toEqual([
-      expect.objectContaining({ name: 'POST /api/v2/invoices' }),
+      expect.objectContaining({ name: 'PATCH /api/v2/invoices/:invoice/mark-completed' }),
     ]);
     // The outbound call (guardedFetch, undici) is a client span of the activity's, and the seller sees the trace.
     const delivery = spansOfTrace.find((s) => s.name === 'RunActivity:runDeliveryStep')!;
@@ -135,7 +138,7 @@ it('traces an order from the API call to the outbound webhook in one trace', asy
       (all) => all.some((l) => l.msg === 'order completed'),
       10_000,
     );
-    expect(lines.find((l) => l.req?.id === invoice.requestId)).toEqual(expect.objectContaining({ trace_id: traceId }));
+    expect(lines.find((l) => l.req?.id === paid.requestId)).toEqual(expect.objectContaining({ trace_id: traceId }));
     expect(lines).toContainEqual(
       expect.objectContaining({
         msg: 'order completed',

@@ -21,7 +21,7 @@ import { requestKeyOf } from '../../middleware/idempotency';
 import { pageUrl, type PageQuery } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
-import { commitAndTell, describeUnheard } from '../../../outbox/engine-intents';
+import { describeUnheard } from '../../../outbox/engine-intents';
 import { retryOrSkipSteps, stuckOrders, voidOrder } from '../../../orders/order-ops';
 import { failpoint } from '../../../failpoints';
 import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
