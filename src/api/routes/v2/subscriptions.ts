@@ -4,6 +4,7 @@ import { SUBSCRIPTION_STATUSES } from '../../../domain/subscription-lifecycle';
 import { requestCancellation } from '../../../subscriptions/cancel-subscription';
 import { presentSubscription, SUBSCRIPTION_COLUMNS, subscriptionsOf } from '../../../subscriptions/subscription-view';
 import { commitAndTell } from '../../../outbox/engine-intents';
+import { setSubscriptionGraceSeconds, subscriptionGraceSeconds } from '../../../subscriptions/grace-setting';
 import type { ApiDependencies } from '../../context';
 import { engineOf } from '../../engine';
 import { notFound } from '../../errors';
@@ -126,12 +127,7 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
       scope: 'subscriptions:write',
       response: z.object({ data: graceBody }),
       handler: async ({ auth }) => {
-        const store = await deps.db
-          .selectFrom('stores')
-          .select('subscription_grace_seconds')
-          .where('id', '=', auth.store.id)
-          .executeTakeFirstOrThrow();
-        return { data: { grace_period_seconds: store.subscription_grace_seconds } };
+        return { data: { grace_period_seconds: await subscriptionGraceSeconds(deps.db, auth.store.id) } };
       },
     })
     .route({
@@ -143,11 +139,7 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
       body: graceBody,
       response: z.object({ data: graceBody }),
       handler: async ({ auth, body }) => {
-        await deps.db
-          .updateTable('stores')
-          .set({ subscription_grace_seconds: body.grace_period_seconds, updated_at: new Date() })
-          .where('id', '=', auth.store.id)
-          .execute();
+        await setSubscriptionGraceSeconds(deps.db, auth.store.id, body.grace_period_seconds);
         return { data: body };
       },
     });
