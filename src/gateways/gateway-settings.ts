@@ -43,3 +43,9 @@ export async function saveGatewaySettings(
     )
     .execute();
 }
+
+/** The payment methods a store has configured, by name. */
+export async function configuredMethods(db: DbExecutor, storeId: number): Promise<string[]> {
+  const rows = await db.selectFrom('payment_gateways').select('method').where('store_id', '=', storeId).orderBy('method').execute();
+  return rows.map((r) => r.method);
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gatewaySettings, saveGatewaySettings, type StripeSettings } from '../../../gateways/gateway-settings';
+import { configuredMethods, gatewaySettings, saveGatewaySettings, type StripeSettings } from '../../../gateways/gateway-settings';
 import { CRYPTO_COINS, type CryptoMethod, type SupportedCryptoMethod } from '../../../gateways/crypto/coins';
 import { type CryptoWalletSettings, describeWallet } from '../../../gateways/crypto/wallet-settings';
 import { configureWallet } from '../../../gateways/payment-method-setup';
@@ -86,16 +86,10 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
       scope: 'ops:write',
       response: z.object({ data: z.array(z.object({ method: z.string(), enabled: z.boolean() }).passthrough()) }),
       handler: async ({ auth }) => {
-        const rows = await deps.db
-          .selectFrom('payment_gateways')
-          .select('method')
-          .where('store_id', '=', auth.store.id)
-          .orderBy('method')
-          .execute();
         const data = [];
-        for (const row of rows) {
-          const gateway = await gatewaySettings<unknown>(deps.db, secrets, auth.store.id, row.method);
-          if (gateway) data.push(await describeMethod(auth, row.method, gateway.settings, gateway.enabled));
+        for (const method of await configuredMethods(deps.db, auth.store.id)) {
+          const gateway = await gatewaySettings<unknown>(deps.db, secrets, auth.store.id, method);
+          if (gateway) data.push(await describeMethod(auth, method, gateway.settings, gateway.enabled));
         }
         return { data };
       },
