@@ -309,3 +309,42 @@ export async function sectionViews(db: DbExecutor, rows: Selectable<SectionsTabl
     };
   });
 }
+
+/** The store's sections in the order given (each id's place in the list); every id must be the store's. */
+export async function reorderSections(db: DbExecutor, storeId: number, ids: number[]) {
+  const rows = [];
+  for (const [order, id] of ids.entries()) {
+    await requireSection(db, storeId, id);
+    rows.push(
+      await db.updateTable('sections').set({ order, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+    );
+  }
+  return rows;
+}
+
+/**
+ * A section's products or groups become exactly the ones given, in that order; those it held
+ * and no longer lists leave it. Every id must be the store's.
+ */
+export async function replaceSectionMembers(
+  db: DbExecutor,
+  storeId: number,
+  sectionId: number,
+  table: 'products' | 'groups',
+  ids: number[],
+) {
+  const section = await requireSection(db, storeId, sectionId);
+  const found = ids.length ? await db.selectFrom(table).select('id').where('store_id', '=', storeId).where('id', 'in', ids).execute() : [];
+  const missing = ids.find((id) => !found.some((row) => row.id === id));
+  if (missing !== undefined)
+    throw new CatalogRuleError('invalid_field', `No ${table === 'products' ? 'product' : 'group'} ${missing} in this store`, 'resources');
+  await db
+    .updateTable(table)
+    .set({ section_id: null, section_order: null })
+    .where('store_id', '=', storeId)
+    .where('section_id', '=', sectionId)
+    .execute();
+  for (const [order, id] of ids.entries())
+    await db.updateTable(table).set({ section_id: sectionId, section_order: order }).where('id', '=', id).execute();
+  return section;
+}

@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const call = (version: 'v1' | 'v2', method: 'get' | 'post' | 'patch' | 'delete', path: string, body?: object, key = store.live) =>
+const call = (version: 'v1' | 'v2', method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, body?: object, key = store.live) =>
   request(h.app)[method](`/api/${version}${path}`).set('Authorization', `Bearer ${key}`).send(body);
 
 describe('groups', () => {
@@ -152,5 +152,37 @@ describe('sections', () => {
     expect((await call('v2', 'get', `/groups/${group.id}`).expect(200)).body.data.section_id).toBeNull();
     const other = await h.createStore();
     expect((await call('v1', 'get', '/sections', undefined, other.live)).body.data).toEqual([]);
+  });
+
+  it('puts sections in order and makes a section hold exactly the products and groups given', async () => {
+    const a = (await call('v2', 'post', '/sections', { title: 'Order A', hidden: false }).expect(201)).body.data;
+    const b = (await call('v2', 'post', '/sections', { title: 'Order B', hidden: false }).expect(201)).body.data;
+    const ordered = (await call('v2', 'put', '/sections/order', { resources: [b.id, a.id] }).expect(200)).body.data;
+    expect(ordered.map((x: { id: number; order: number }) => [x.id, x.order])).toEqual([
+      [b.id, 0],
+      [a.id, 1],
+    ]);
+    const { productId: p1 } = await createVariant(
+      h,
+      store.live,
+      { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } },
+      { title: 'P1' },
+    );
+    const { productId: p2 } = await createVariant(
+      h,
+      store.live,
+      { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } },
+      { title: 'P2' },
+    );
+    await call('v1', 'put', `/sections/${a.id}/products`, { resources: [p2, p1] }).expect(200);
+    const held = (await call('v1', 'put', `/sections/${a.id}/products`, { resources: [p1] }).expect(200)).body.data;
+    expect(held.products.map((p: { id: number }) => p.id)).toEqual([p1]);
+    expect(held.products_linked).toBe(1);
+    const group = (await call('v2', 'post', '/groups', { title: 'Held', unlisted: false }).expect(201)).body.data;
+    expect((await call('v2', 'put', `/sections/${a.id}/groups`, { resources: [group.id] }).expect(200)).body.data.groups_linked).toBe(1);
+    expect((await call('v2', 'get', `/groups/${group.id}`).expect(200)).body.data).toMatchObject({ section_id: a.id, section_order: 0 });
+    const other = await h.createStore();
+    expect((await call('v2', 'put', `/sections/${a.id}/products`, { resources: [p1] }, other.live)).status).toBe(404);
+    expect((await call('v2', 'put', `/sections/${a.id}/products`, { resources: [999999] })).status).toBe(422);
   });
 });

@@ -97,6 +97,7 @@ const sdkRequest = {
   appendSerials: z.object({ serials: z.array(z.string()), remove_duplicates: z.boolean().optional() }).loose(),
   issueReplacement: z.object({ product_variants: z.record(z.string(), z.unknown()) }).loose(),
   notificationChannel: z.object({ channel: z.object({}).loose() }).loose(),
+  sectionMembers: z.object({ resources: z.array(z.number().int()) }).loose(),
   createWebhookChannel: z
     .object({ name: z.string().max(100).nullable().optional(), url: z.url().max(2048), allowed_notifications: z.array(z.string()) })
     .loose(),
@@ -783,6 +784,34 @@ for (const version of ['v1', 'v2']) {
       response: m.one(m.section),
       params: () => ({ section: s.sectionId }),
       body: () => ({ title: 'Put' }),
+    },
+  );
+}
+// The sections' order, products and groups, under both versions.
+for (const version of ['v1', 'v2']) {
+  cases.push(
+    {
+      op: `PUT /${version}/sections/order`,
+      status: 200,
+      response: items(m.section),
+      body: () => ({ resources: [s.sectionId] }),
+      request: sdkRequest.sectionMembers,
+    },
+    {
+      op: `PUT /${version}/sections/{section}/products`,
+      status: 200,
+      response: m.one(m.section),
+      params: () => ({ section: s.sectionId }),
+      body: () => ({ resources: [s.productId] }),
+      request: sdkRequest.sectionMembers,
+    },
+    {
+      op: `PUT /${version}/sections/{section}/groups`,
+      status: 200,
+      response: m.one(m.section),
+      params: () => ({ section: s.sectionId }),
+      body: () => ({ resources: [s.groupId] }),
+      request: sdkRequest.sectionMembers,
     },
   );
 }

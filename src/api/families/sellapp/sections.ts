@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { deleteSection, requireSection, sectionViews, writeSection } from '../../../catalog/groups';
+import { deleteSection, reorderSections, replaceSectionMembers, requireSection, sectionViews, writeSection } from '../../../catalog/groups';
 import type { DbExecutor } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
 import { pageQuery } from '../../pagination';
-import type { DocumentedRouter } from '../../route';
-import { rowId } from '../../schemas/common';
+import type { DocumentedRouter, RouteContext } from '../../route';
+import { rowId, rowIdNumber } from '../../schemas/common';
 import { SearchTranslator } from '../../search';
 import { registerBatchRoutes, registerListAndSearch } from './resource-routes';
 
@@ -13,6 +13,7 @@ const sectionCreate = z
   .strict();
 const sectionUpdate = sectionCreate.partial().strict();
 const sectionParams = z.object({ section: rowId });
+const members = z.object({ resources: z.array(rowIdNumber).max(1000) }).strict();
 const sectionView = z.object({ id: z.number(), title: z.string(), slug: z.string(), hidden: z.boolean() }).passthrough().openapi('Section');
 const sectionSearch = new SearchTranslator(
   { id: 'id', title: 'title', slug: 'slug', hidden: 'hidden', order: 'order', created_at: 'created_at', updated_at: 'updated_at' },
@@ -22,6 +23,23 @@ const sectionSearch = new SearchTranslator(
 /** SellApp's sections (v1 paths in its v2 reference): CRUD, search and batch. */
 export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const views = async (db: DbExecutor, rows: Awaited<ReturnType<typeof requireSection>>[]) => sectionViews(db, rows);
+  /** PUT /sections/:section/products|groups: the section holds exactly these, in this order. */
+  const replaceMembers = (table: 'products' | 'groups') => ({
+    method: 'put' as const,
+    path: `/sections/:section/${table}`,
+    summary: `Make the section's ${table} exactly these, in this order`,
+    tags: ['Sections'],
+    scope: 'products:write' as const,
+    params: sectionParams,
+    body: members,
+    response: z.object({ data: sectionView }),
+    handler: async ({ auth, params, body }: RouteContext<z.infer<typeof sectionParams>, undefined, z.infer<typeof members>>) => ({
+      data: await deps.db.transaction().execute(async (trx) => {
+        const section = await replaceSectionMembers(trx, auth.store.id, params.section, table, body.resources);
+        return (await views(trx, [section]))[0]!;
+      }),
+    }),
+  });
   const common = { path: '/sections', noun: 'sections', tags: ['Sections'], item: sectionView };
   registerListAndSearch(router, deps, {
     ...common,
@@ -56,6 +74,20 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
   });
 
   router
+    .route({
+      method: 'put',
+      path: '/sections/order',
+      summary: 'Put the sections in this order (each id’s place in the list)',
+      tags: ['Sections'],
+      scope: 'products:write',
+      body: members,
+      response: z.object({ data: z.array(sectionView) }),
+      handler: async ({ auth, body }) => ({
+        data: await deps.db.transaction().execute(async (trx) => views(trx, await reorderSections(trx, auth.store.id, body.resources))),
+      }),
+    })
+    .route(replaceMembers('products'))
+    .route(replaceMembers('groups'))
     .route({
       method: 'post',
       path: '/sections',
