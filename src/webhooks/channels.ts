@@ -34,6 +34,11 @@ export function normalizeEvents(names: string[]): string[] {
   return [...new Set(names.map((name) => SPEC_SPELLINGS[name] ?? name))];
 }
 
+/** A row id the spec sends as a string; null when it cannot be one of ours (an integer column). */
+export function rowIdOf(id: string): number | null {
+  return /^\d{1,10}$/.test(id) && Number(id) <= 2_147_483_647 ? Number(id) : null;
+}
+
 export interface ChannelScope {
   storeId: number;
   livemode: boolean;
@@ -84,7 +89,8 @@ export function channelView(row: ChannelRow) {
 }
 
 export async function loadChannel(db: Db, scope: ChannelScope, id: string): Promise<ChannelRow> {
-  const row = /^\d{1,9}$/.test(id) ? await selectChannel(channelsOf(db, scope)).where('id', '=', Number(id)).executeTakeFirst() : undefined;
+  const rowId = rowIdOf(id);
+  const row = rowId === null ? undefined : await selectChannel(channelsOf(db, scope)).where('id', '=', rowId).executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Webhook channel');
   return row;
 }

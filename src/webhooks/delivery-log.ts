@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { CatalogNotFoundError } from '../catalog/errors';
 import type { Db } from '../db/schema';
 import { resendDelivery } from './endpoint-ops';
-import type { ChannelScope } from './channels';
+import { type ChannelScope, rowIdOf } from './channels';
 
 /**
  * SellApp's webhook deliveries: every delivery to the store's endpoints of one mode, with the
@@ -37,9 +37,8 @@ export function deliveryView(row: DeliveryRow) {
 }
 
 export async function loadDelivery(db: Db, scope: ChannelScope, id: string): Promise<DeliveryRow> {
-  const row = /^\d{1,9}$/.test(id)
-    ? await selectDelivery(deliveriesOf(db, scope)).where('d.id', '=', Number(id)).executeTakeFirst()
-    : undefined;
+  const rowId = rowIdOf(id);
+  const row = rowId === null ? undefined : await selectDelivery(deliveriesOf(db, scope)).where('d.id', '=', rowId).executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Webhook delivery');
   return row;
 }

@@ -2,7 +2,7 @@ import { CatalogNotFoundError, CatalogRuleError } from '../catalog/errors';
 import type { Db } from '../db/schema';
 import type { SecretBox } from '../security/secret-box';
 import type { ChannelScope } from './channels';
-import { normalizeEvents } from './channels';
+import { normalizeEvents, rowIdOf } from './channels';
 import type { NotificationSettings } from './notifications';
 
 /**
@@ -56,7 +56,8 @@ export function listNotificationChannels(db: Db, scope: ChannelScope): Promise<C
 }
 
 export async function loadNotificationChannel(db: Db, scope: ChannelScope, id: string): Promise<ChannelRow> {
-  const row = /^\d{1,9}$/.test(id) ? await channelsOf(db, scope).where('id', '=', Number(id)).executeTakeFirst() : undefined;
+  const rowId = rowIdOf(id);
+  const row = rowId === null ? undefined : await channelsOf(db, scope).where('id', '=', rowId).executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Notification channel');
   return row;
 }
