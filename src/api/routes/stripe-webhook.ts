@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import Stripe from 'stripe';
+import { findStoreBySlug } from '../../accounts/stores';
 import { gatewaySettings, type StripeSettings } from '../../gateways/gateway-settings';
 import { checkStripeEvent } from '../../gateways/stripe-event-shape';
 import type { StripeGateway } from '../../gateways/stripe-gateway';
@@ -18,12 +19,7 @@ import { findUnsafeText } from '../middleware/input-guard';
 export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway, secrets: SecretBox): Router {
   const router = Router();
   router.post('/webhooks/stripe/:store', express.raw({ type: '*/*', limit: '1mb' }), async (req, res) => {
-    const store = await deps.db
-      .selectFrom('stores')
-      .select(['id'])
-      .where('slug', '=', String(req.params.store))
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    const store = await findStoreBySlug(deps.db, String(req.params.store));
     if (!store) throw notFound('Store');
     const gateway = await gatewaySettings<StripeSettings>(deps.db, secrets, store.id, 'STRIPE');
     if (!gateway?.settings.webhook_secret)
