@@ -32,6 +32,7 @@ import { connectClient, connectWorker } from '../src/temporal/connection';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { resolveClusterTools, startCluster, TEMPORAL_SERVER_VERSION } from '../src/temporal/cluster';
 import { spawnCli, waitForOutput } from '../test/helpers/cli';
+import { waitFor } from '../test/helpers/catalog-fixtures';
 import { actionsPer, actionsSoFar, idleActionsPerHour } from './engine-actions';
 import { openLoop } from './open-loop';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
@@ -307,15 +308,11 @@ async function main(): Promise<void> {
         .where('id', '=', created.data!.id)
         .execute();
     }
-    for (const started = Date.now(); Date.now() - started < 60_000; await new Promise((r) => setTimeout(r, 200))) {
-      const open = await database.db
-        .selectFrom('invoices')
-        .select('id')
-        .where('id', 'in', unpaidIds)
-        .where('status', '!=', 'VOIDED')
-        .execute();
-      if (open.length === 0) break;
-    }
+    await waitFor(
+      () => database.db.selectFrom('invoices').select('id').where('id', 'in', unpaidIds).where('status', '!=', 'VOIDED').execute(),
+      (open) => open.length === 0,
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 1_000));
     const unpaidWorkflows = (
       await Promise.allSettled(unpaidIds.map((id) => temporal.client.workflow.getHandle(workflowIds.order(id)).describe()))

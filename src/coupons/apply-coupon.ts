@@ -1,10 +1,8 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import { COUPON_PROBLEM_MESSAGES, couponDiscount } from '../domain/coupons';
+import { AWAITING_PAYMENT_STATUSES } from '../domain/invoice-status';
 import { InvoiceRuleError } from '../orders/errors';
-
-/** Invoices that hold a coupon while they may still be paid: they count against its limit. */
-const HOLDING = ['PENDING', 'REVIEW', 'PARTIAL'];
 
 /**
  * The coupon a new invoice asked for, checked and priced. The coupon row stays locked until
@@ -21,11 +19,12 @@ export async function applicableCoupon(trx: DbExecutor, storeId: number, code: s
     .forUpdate()
     .executeTakeFirst();
   if (!coupon) throw new InvoiceRuleError('coupon_not_found', `No coupon "${code}" in this store`, 'coupon');
+  // Invoices that hold the coupon while they may still be paid count against its limit.
   const holding = await trx
     .selectFrom('invoices')
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .where('coupon_id', '=', coupon.id)
-    .where('status', 'in', HOLDING)
+    .where('status', 'in', AWAITING_PAYMENT_STATUSES)
     .executeTakeFirstOrThrow();
   const outcome = couponDiscount(
     {

@@ -44,6 +44,9 @@ export function undoesSale(status: InvoiceStatus): status is SaleUndoingStatus {
   return (SALE_UNDOING_STATUSES as readonly InvoiceStatus[]).includes(status);
 }
 
+/** Statuses in which an invoice still waits for its money (and its window can close). */
+export const AWAITING_PAYMENT_STATUSES = ['PENDING', 'REVIEW', 'PARTIAL'] as const;
+
 export function isAwaitingPayment(status: InvoiceStatus): boolean {
-  return status === 'PENDING' || status === 'REVIEW' || status === 'PARTIAL';
+  return (AWAITING_PAYMENT_STATUSES as readonly InvoiceStatus[]).includes(status);
 }

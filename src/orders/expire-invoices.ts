@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/schema';
+import { AWAITING_PAYMENT_STATUSES } from '../domain/invoice-status';
 import { expireUnpaidInvoice } from './invoice-transitions';
 
 /**
@@ -8,7 +9,7 @@ import { expireUnpaidInvoice } from './invoice-transitions';
  * confirming are left to their crypto workflow, as expireUnpaidInvoice would leave them.
  */
 export function awaitingExpiry() {
-  return sql<boolean>`invoices.status in ('PENDING', 'REVIEW', 'PARTIAL')
+  return sql<boolean>`invoices.status in (${sql.join(AWAITING_PAYMENT_STATUSES)})
     and not exists (select 1 from crypto_payments c where c.invoice_id = invoices.id and c.status = 'CONFIRMING')`;
 }
 

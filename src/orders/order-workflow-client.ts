@@ -35,7 +35,7 @@ function startOptions(invoice: OrderRef, taskQueue: string) {
   };
 }
 
-/** A signal for an order whose workflow already ended has nothing left to change. */
+/** A start, or a signal-with-start, for an order already started (or ended) has nothing left to change. */
 async function ignoreEnded(signalling: Promise<unknown>): Promise<void> {
   try {
     await signalling;
@@ -54,8 +54,9 @@ export class OrderWorkflows {
     private readonly taskQueue: string,
   ) {}
 
+  /** Starts the order once: an order already started (or ended) is left as it is. */
   async start(invoice: OrderRef): Promise<void> {
-    await startWorkflow(this.client, 'order', startOptions(invoice, this.taskQueue));
+    await ignoreEnded(startWorkflow(this.client, 'order', startOptions(invoice, this.taskQueue)));
   }
 
   async paymentReceived(invoice: OrderRef, source: string): Promise<void> {

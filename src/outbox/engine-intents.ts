@@ -1,11 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Config } from '../config';
 import type { Db, DbExecutor, DbTransaction, EngineIntentKind } from '../db/schema';
 import { type CryptoSettings } from '../gateways/crypto/chain-access';
 import { startCryptoPaymentWorkflow } from '../gateways/crypto/crypto-payment-workflow-client';
 import { failpoint } from '../failpoints';
-import { OrderWorkflows, type OrderRef } from '../orders/order-workflow-client';
+import { OrderWorkflows } from '../orders/order-workflow-client';
 import { subscriptionChanged } from '../subscriptions/subscription-workflow-client';
 import { mainTaskQueue } from '../temporal/task-queues';
 
@@ -63,14 +62,6 @@ export async function recordIntent(trx: DbExecutor, intent: EngineIntent): Promi
   return row.id;
 }
 
-async function startOrder(orders: OrderWorkflows, invoice: OrderRef): Promise<void> {
-  try {
-    await orders.start(invoice);
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
-}
-
 async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId: number, detail: Record<string, string>): Promise<void> {
   const orders = new OrderWorkflows(engine.client, engine.taskQueue);
   const invoice = () =>
@@ -82,7 +73,7 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
   switch (kind) {
     // Recorded before unpaid invoices went without a workflow; still delivered when owed.
     case 'order.start':
-      return startOrder(orders, await invoice());
+      return orders.start(await invoice());
     case 'order.payment_received':
       return orders.paymentReceived(await invoice(), detail.source ?? 'outbox');
     case 'order.void_requested':
@@ -90,7 +81,7 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
     case 'crypto.start':
       // A crypto checkout starts its order too: the chain watcher tells it of the money, and
       // its window stays open while a payment made in time confirms.
-      await startOrder(orders, await invoice());
+      await orders.start(await invoice());
       return startCryptoPaymentWorkflow(engine.client, engine.taskQueue, engine.crypto, subjectId);
     case 'subscription.changed': {
       const subscription = await engine.db

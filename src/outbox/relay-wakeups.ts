@@ -37,8 +37,7 @@ export async function relayGoesToSleep(db: Db, taskQueue: string, wakeAt: Date):
     .values({ task_queue: taskQueue, sleeping: true, wake_at: wakeAt, updated_at: new Date() })
     .onConflict((oc) => oc.column('task_queue').doUpdateSet({ sleeping: true, wake_at: wakeAt, updated_at: new Date() }))
     .execute();
-  const awake = await wakeIfOwed(db, taskQueue);
-  return awake;
+  return wakeIfOwed(db, taskQueue);
 }
 
 /** Claims the wake-up (sleeping → awake) when the relay sleeps through owed work; true for the one caller that must signal it. */
