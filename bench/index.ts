@@ -19,6 +19,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { issueApiKey } from '../src/accounts/api-keys';
+import { rateLimitStoreFor } from '../src/api/middleware/rate-limit';
 import { createStore } from '../src/accounts/stores';
 import { type Config, loadConfig } from '../src/config';
 import { type DatabaseHandle, openEmbedded } from '../src/db/connect';
@@ -208,8 +209,10 @@ async function main(): Promise<void> {
   const worker = await createWorker({ config, db: database.db, connection: workerConnection, logger, taskQueue });
   const running = worker.run();
   const temporal = await connectClient(config, dev.address);
+  // Rate limits counted where production counts them (Postgres when the bench runs on it).
+  const rateLimitStore = rateLimitStoreFor(database);
   const api = await startApi(
-    { config, db: database.db, logger, temporal, taskQueue, storage: createObjectStorage(config) },
+    { config, db: database.db, logger, temporal, taskQueue, storage: createObjectStorage(config), rateLimitStore },
     await freePort(),
     '127.0.0.1',
   );
@@ -416,6 +419,7 @@ async function main(): Promise<void> {
     await running;
     await workerConnection.close();
     await temporal.close();
+    await rateLimitStore.close();
     await database.close();
     await dev.stop();
     fs.rmSync(dir, { recursive: true, force: true });

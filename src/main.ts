@@ -150,6 +150,8 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
     const { createObjectStorage } = load<typeof StorageModule>('./storage/create-storage');
     const temporal = await connectClient(config, temporalAddress, { workflowInterceptors: tracing?.workflowClientInterceptors });
     shutdown.add('temporal client', temporal.close);
+    const rateLimitStore = rateLimitStoreFor(database);
+    shutdown.add('rate limit counters', rateLimitStore.close);
     const api = await startApi({
       config,
       db: database.db,
@@ -157,7 +159,7 @@ async function start(role: Role, config: Config, logger: Logger, shutdown: Shutd
       temporal,
       taskQueue,
       storage: createObjectStorage(config),
-      rateLimitStore: rateLimitStoreFor(database),
+      rateLimitStore,
     });
     shutdown.add('api', api.close);
     summary.api = api.url;

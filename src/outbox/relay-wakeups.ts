@@ -8,11 +8,18 @@ import { RELAY_AFTER_MS } from './engine-intents';
  * round it writes that it sleeps and until when (the next intent or invoice expiry coming
  * due, or the sweep ceiling), and a worker that hears of news (Postgres NOTIFY, or a cheap
  * database tick on the embedded engine) flips `sleeping` back and signals it. The flip is one
- * conditional UPDATE, so of several workers exactly one signals, and only when needed.
+ * conditional UPDATE, so of several workers exactly one signals, and only when needed. Writers
+ * notify only while a relay sleeps (a NOTIFY serialises commits database-wide).
  */
 
 /** The longest the relay sleeps without news: the sweep for whatever no worker told it (a lost NOTIFY, a worker killed mid-wake). */
 export const RELAY_SWEEP_MS = 5 * 60_000;
+
+/**
+ * The advisory lock every outbox writer holds shared to the end of its transaction (the news
+ * triggers of migration 0026, which notify only while a relay sleeps).
+ */
+export const RELAY_SLEEP_LOCK = 5_311_207_026;
 
 const RELAY_AFTER = sql.lit(`${RELAY_AFTER_MS} milliseconds`);
 
@@ -37,6 +44,9 @@ export async function relayGoesToSleep(db: Db, taskQueue: string, wakeAt: Date):
     .values({ task_queue: taskQueue, sleeping: true, wake_at: wakeAt, updated_at: new Date() })
     .onConflict((oc) => oc.column('task_queue').doUpdateSet({ sleeping: true, wake_at: wakeAt, updated_at: new Date() }))
     .execute();
+  // Writers that looked at relay_state before it said "sleeping" told no one: wait them out
+  // (each holds the shared lock to its end), so the look below sees what they wrote.
+  await db.transaction().execute((trx) => sql`select pg_advisory_xact_lock(${RELAY_SLEEP_LOCK})`.execute(trx));
   return wakeIfOwed(db, taskQueue);
 }
 

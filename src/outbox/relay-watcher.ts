@@ -28,7 +28,7 @@ const EMBEDDED_TICK_MS = 500;
 const INTENT_RECHECK_MS = 1_000;
 
 /**
- * The worker's ear for the outbox: on news (a NOTIFY from the triggers of migration 0025, or
+ * The worker's ear for the outbox: on news (a NOTIFY from the outbox triggers (migrations 0025, 0026), or
  * the embedded engine's tick) it asks the database whether the relay sleeps through owed
  * work, and when this worker claimed the wake-up, signals the relay. The check reads state,
  * not messages, so news missed while a connection was down is found by the next look; and

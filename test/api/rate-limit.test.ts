@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { issueApiKey } from '../../src/accounts/api-keys';
 import { createApp } from '../../src/api/app';
+import { rateLimitStoreFor } from '../../src/api/middleware/rate-limit';
 import { openPostgres } from '../../src/db/connect';
 import { createLogger } from '../../src/logger';
 import { type Harness, startHarness } from '../helpers/harness';
@@ -73,6 +74,7 @@ describe('rate limiting', () => {
       rateLimitBurst: 4,
     });
     const second = await openPostgres(h.database.env.DATABASE_URL!, 2);
+    const counters = rateLimitStoreFor(second);
     try {
       const other = createApp({
         config: h.config,
@@ -81,7 +83,7 @@ describe('rate limiting', () => {
         temporal: h.temporal,
         taskQueue: h.taskQueue,
         storage: h.storage,
-        rateLimitStore: { kind: 'postgres', pool: second.pool },
+        rateLimitStore: counters,
       });
       const statuses: number[] = [];
       for (let i = 0; i < 6; i += 1) {
@@ -90,7 +92,12 @@ describe('rate limiting', () => {
       }
       // In memory each process would have allowed 4 (8 in all).
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+      // Counters commit without waiting for the WAL flush, so one busy key does not queue on it.
+      if (counters.kind !== 'postgres') throw new Error('expected Postgres counters');
+      expect((await counters.pool.query('show synchronous_commit')).rows[0]).toEqual({ synchronous_commit: 'off' });
+      expect((await second.pool.query('show synchronous_commit')).rows[0]).toEqual({ synchronous_commit: 'on' });
     } finally {
+      await counters.close();
       await second.close();
     }
   });

@@ -86,7 +86,8 @@ export async function startHarness(
 
   const storage = createObjectStorage(config);
   // On Postgres the limits are shared as in production; embedded, counted in memory.
-  const app = createApp({ config, db: database.db, logger, temporal, taskQueue, storage, rateLimitStore: rateLimitStoreFor(database) });
+  const rateLimitStore = rateLimitStoreFor(database);
+  const app = createApp({ config, db: database.db, logger, temporal, taskQueue, storage, rateLimitStore });
   let stores = 0;
   return {
     app,
@@ -117,6 +118,7 @@ export async function startHarness(
       }
       await workerConnection?.close();
       await temporal.close();
+      await rateLimitStore.close();
       await database.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
