@@ -98,6 +98,39 @@ export async function attachProducts(db: DbExecutor, storeId: number, groupId: n
   return unique;
 }
 
+/**
+ * The group holds exactly these products, in this order (the spec's PUT …/products): others
+ * leave it. Every id must be a live, published product of this store, or nothing changes.
+ */
+export async function replaceGroupProducts(db: DbExecutor, storeId: number, groupId: number, productIds: number[]): Promise<void> {
+  await requireGroup(db, storeId, groupId, true);
+  if (new Set(productIds).size !== productIds.length)
+    throw new CatalogRuleError('invalid_field', 'Product ids must not repeat', 'product_ids');
+  if (productIds.length > 0) {
+    const found = await db
+      .selectFrom('products')
+      .select('id')
+      .where('store_id', '=', storeId)
+      .where('id', 'in', productIds)
+      .where('deleted_at', 'is', null)
+      .where('status', '!=', 'DRAFT')
+      .execute();
+    const missing = productIds.filter((id) => !found.some((f) => f.id === id));
+    if (missing.length > 0)
+      throw new CatalogRuleError('invalid_field', `No published product ${missing.join(', ')} in this store`, 'product_ids');
+  }
+  let leaving = db.deleteFrom('group_products').where('group_id', '=', groupId);
+  if (productIds.length > 0) leaving = leaving.where('product_id', 'not in', productIds);
+  await leaving.execute();
+  for (const [index, productId] of productIds.entries()) {
+    await db
+      .insertInto('group_products')
+      .values({ group_id: groupId, product_id: productId, order: index + 1 })
+      .onConflict((oc) => oc.columns(['group_id', 'product_id']).doUpdateSet({ order: index + 1 }))
+      .execute();
+  }
+}
+
 export async function detachProducts(db: DbExecutor, storeId: number, groupId: number, productIds: number[]): Promise<number[]> {
   await requireGroup(db, storeId, groupId, true);
   const removed = await db

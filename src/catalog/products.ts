@@ -5,6 +5,7 @@ import { recordEvent } from '../events/record';
 import type { CatalogActor } from './actor';
 import { normaliseAdditionalInformation } from './additional-information';
 import { CatalogConflictError, CatalogNotFoundError } from './errors';
+import { checkSnapshot } from './snapshot';
 
 export interface ProductInput {
   title?: string;
@@ -23,6 +24,8 @@ export interface ProductInput {
   status?: 'DRAFT' | 'PUBLISHED' | 'ARCHIVED';
   productType?: string | null;
   billingInterval?: string | null;
+  /** The `updated_at` the client last read: a later change refuses the write (see snapshot.ts). */
+  expectedUpdatedAt?: string;
 }
 
 export type ProductRow = Awaited<ReturnType<typeof findProduct>>;
@@ -110,6 +113,7 @@ export async function createProduct(trx: DbExecutor, actor: CatalogActor, input:
 
 /** Partial update: only the fields present in `input` are written. */
 export async function updateProduct(trx: DbExecutor, actor: CatalogActor, productId: number, input: ProductInput): Promise<void> {
+  await checkSnapshot(trx, { table: 'products', id: productId, storeId: actor.storeId, resource: 'Product' }, input.expectedUpdatedAt);
   const product = await requireProduct(trx, actor.storeId, productId, { withTrashed: true });
   if (input.externalId && input.externalId !== product.external_id) {
     const clash = await trx

@@ -6,6 +6,7 @@ import { isInNamespace, type ObjectStorage } from '../storage/object-storage';
 import type { CatalogActor } from './actor';
 import { checkTypes, checkWebhookUrl, type DeliverableType } from './deliverable-rules';
 import { CatalogNotFoundError, CatalogRuleError } from './errors';
+import { checkSnapshot } from './snapshot';
 import { appendSerials, availableCount, knownSerials, replaceAvailableSerials } from './serial-stock';
 
 /** A variant as the API layers hand it over: every field optional on update. */
@@ -24,6 +25,8 @@ export interface VariantInput {
   quantityIncrements?: number;
   discordDataRequired?: boolean;
   visibility?: string;
+  /** The `updated_at` the client last read: a later change refuses the write (see snapshot.ts). */
+  expectedUpdatedAt?: string;
   deliverable?: {
     types: DeliverableType[];
     parsingMode?: ParsingMode;
@@ -111,6 +114,13 @@ export async function writeVariant(
   input: VariantInput,
   storage?: ObjectStorage,
 ): Promise<number> {
+  if (target.variantId) {
+    await checkSnapshot(
+      trx,
+      { table: 'product_variants', id: target.variantId, storeId: actor.storeId, resource: 'Product variant' },
+      input.expectedUpdatedAt,
+    );
+  }
   const store = await trx.selectFrom('stores').select('allow_http_webhooks').where('id', '=', actor.storeId).executeTakeFirstOrThrow();
   const existing = target.variantId
     ? await trx

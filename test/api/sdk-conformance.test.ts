@@ -98,6 +98,31 @@ const sdkRequest = {
   issueReplacement: z.object({ product_variants: z.record(z.string(), z.unknown()) }).loose(),
   notificationChannel: z.object({ channel: z.object({}).loose() }).loose(),
   sectionMembers: z.object({ resources: z.array(z.number().int()) }).loose(),
+  replaceProduct: z
+    .object({ title: z.string().optional(), description: z.string().optional(), expected_updated_at: z.string().optional() })
+    .loose(),
+  replaceVariant: z
+    .object({ title: z.string().optional(), description: z.string().optional(), expected_updated_at: z.string().optional() })
+    .loose(),
+  replacePricing: z
+    .object({
+      pricing: z.object({ type: z.string(), price: z.object({}).loose(), humble: z.boolean() }).loose(),
+      payment_methods: z.array(z.string()),
+      bulk_discount: z.array(z.object({}).loose()).optional(),
+      expected_updated_at: z.string().optional(),
+    })
+    .loose(),
+  updatePricing: z.object({ pricing: z.object({}).loose().optional(), payment_methods: z.array(z.string()).optional() }).loose(),
+  importSerials: z
+    .object({
+      file: z.string(),
+      parsing_mode: z.enum(['COMMA', 'NEW_LINE', 'SPACE', 'CUSTOM']),
+      custom_delimiter: z.string().nullable().optional(),
+      remove_duplicates: z.boolean().optional(),
+      mode: z.enum(['append', 'replace']).optional(),
+    })
+    .loose(),
+  syncGroupProducts: z.object({ product_ids: z.array(z.number().int()) }).loose(),
   createWebhookChannel: z
     .object({ name: z.string().max(100).nullable().optional(), url: z.url().max(2048), allowed_notifications: z.array(z.string()) })
     .loose(),
@@ -150,6 +175,14 @@ const cases: Case[] = [
   { op: 'GET /v2/products/{product}', status: 200, response: m.one(m.product), params: product },
   { op: 'PATCH /v2/products/{product}', status: 200, response: m.one(m.product), params: product, body: () => ({ title: 'Renamed' }) },
   {
+    op: 'PUT /v2/products/{product}',
+    status: 200,
+    response: m.one(m.product),
+    params: product,
+    body: () => ({ title: 'Replaced', description: 'd', visibility: 'PUBLIC' }),
+    request: sdkRequest.replaceProduct,
+  },
+  {
     op: 'DELETE /v2/products/{product}',
     status: 200,
     response: m.one(m.product),
@@ -195,6 +228,33 @@ const cases: Case[] = [
     body: () => ({ title: 'Renamed' }),
   },
   {
+    op: 'PUT /v2/products/{product}/variants/{variant}',
+    status: 200,
+    response: m.one(m.variant),
+    params: variant,
+    body: () => ({ title: 'Replaced', description: 'd' }),
+    request: sdkRequest.replaceVariant,
+  },
+  {
+    op: 'PUT /v2/products/{product}/variants/{variant}/pricing',
+    status: 200,
+    response: m.one(m.variant),
+    params: variant,
+    body: () => ({
+      pricing: { type: 'SINGLE_PAYMENT', price: { price: 700, currency: 'USD' }, humble: false },
+      payment_methods: ['PAYPAL'],
+    }),
+    request: sdkRequest.replacePricing,
+  },
+  {
+    op: 'PATCH /v2/products/{product}/variants/{variant}/pricing',
+    status: 200,
+    response: m.one(m.variant),
+    params: variant,
+    body: () => ({ pricing: { price: { price: 800, currency: 'USD' } } }),
+    request: sdkRequest.updatePricing,
+  },
+  {
     op: 'DELETE /v2/products/{product}/variants/{variant}',
     status: 200,
     response: m.one(m.variant),
@@ -237,6 +297,32 @@ const cases: Case[] = [
     params: () => ({ product: s.serials.productId, variant: s.serials.variantId }),
     body: () => ({ serials: ['S-1', 'S-2', 'S-2'], remove_duplicates: true }),
     request: sdkRequest.appendSerials,
+  },
+  {
+    op: 'PUT /v2/products/{product}/variants/{variant}/serials',
+    status: 200,
+    response: m.one(m.serialInventoryReplaced),
+    params: () => ({ product: s.serials.productId, variant: s.serials.variantId }),
+    body: () => ({ serials: ['R-1', 'R-2', 'R-2'], remove_duplicates: true }),
+    request: sdkRequest.appendSerials,
+  },
+  {
+    op: 'POST /v2/products/{product}/variants/{variant}/serials/import',
+    status: 202,
+    response: m.one(m.serialImportQueued),
+    params: () => ({ product: s.serials.productId, variant: s.serials.variantId }),
+    body: () => ({ file: 'I-1\nI-2\n', parsing_mode: 'NEW_LINE', remove_duplicates: true }),
+    request: sdkRequest.importSerials,
+  },
+  {
+    op: 'DELETE /v2/products/{product}/variants/{variant}/serials/{serial}',
+    status: 200,
+    response: m.one(m.serialInventoryEntry),
+    params: async () => {
+      const path = `/v2/products/${s.serials.productId}/variants/${s.serials.variantId}/serials?status=AVAILABLE`;
+      const serial = (await send('get', path)).body.data[0].id as number;
+      return { product: s.serials.productId, variant: s.serials.variantId, serial };
+    },
   },
 
   // Groups
@@ -282,6 +368,14 @@ const cases: Case[] = [
     body: () => ({ resources: [s.doomed] }),
   },
   { op: 'GET /v2/groups/{group}/products', status: 200, response: m.openPage(m.groupProduct), params: () => ({ group: s.groupId }) },
+  {
+    op: 'PUT /v2/groups/{group}/products',
+    status: 200,
+    response: m.one(m.group),
+    params: () => ({ group: s.groupId }),
+    body: () => ({ product_ids: [s.productId] }),
+    request: sdkRequest.syncGroupProducts,
+  },
   {
     op: 'POST /v2/groups/{group}/products/search',
     status: 200,

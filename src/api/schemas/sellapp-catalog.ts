@@ -51,7 +51,12 @@ export const productCreateBody = z
   })
   .openapi('ProductCreate');
 
-export const productUpdateBody = productCreateBody.omit({ type: true }).partial().openapi('ProductUpdate');
+/** PATCH, and the spec's PUT (its ReplaceProduct request has every field optional too). */
+export const productUpdateBody = productCreateBody
+  .omit({ type: true })
+  .partial()
+  .extend({ expected_updated_at: z.string().max(64).optional() })
+  .openapi('ProductUpdate');
 
 export function productInputFromV2(body: z.infer<typeof productUpdateBody> & { type?: 'product' | 'bundle' }): ProductInput {
   return {
@@ -64,6 +69,7 @@ export function productInputFromV2(body: z.infer<typeof productUpdateBody> & { t
     additionalInformation: body.additional_information,
     otherSettings: body.other_settings,
     deliveryText: body.delivery_text,
+    expectedUpdatedAt: body.expected_updated_at,
   };
 }
 
@@ -120,7 +126,11 @@ export const variantCreateBody = z
   })
   .openapi('VariantCreate');
 
-export const variantUpdateBody = variantCreateBody.partial().openapi('VariantUpdate');
+/** PATCH, and the spec's PUT (its ReplaceProductVariantWithPut request has every field optional too). */
+export const variantUpdateBody = variantCreateBody
+  .partial()
+  .extend({ expected_updated_at: z.string().max(64).optional() })
+  .openapi('VariantUpdate');
 
 /** The deliverable part of a v2 variant or a v1 listing, in the catalog's terms. */
 export function deliverableInput(d: {
@@ -165,5 +175,57 @@ export function variantInputFromV2(body: z.infer<typeof variantUpdateBody>): Var
     quantityIncrements: body.other_settings?.quantity_increments,
     discordDataRequired: body.other_settings?.discord_data_required,
     deliverable: body.deliverable ? deliverableInput(body.deliverable) : undefined,
+    expectedUpdatedAt: body.expected_updated_at,
+  };
+}
+
+/** Not stored by Sellflow yet: a client may send it empty (null / []), not with a value. */
+const notSupported = (what: string) =>
+  z.unknown().refine((v) => v === undefined || v === null || (Array.isArray(v) && v.length === 0), `${what} is not supported yet`);
+
+const pricingFields = {
+  type: z.enum(['SINGLE_PAYMENT', 'SUBSCRIPTION']),
+  price: pricing.shape.price,
+  compare_at_price: notSupported('compare_at_price').optional(),
+  humble: z.boolean(),
+  frequency: z.object({ value: z.number().int().min(1).max(INT_MAX), interval: billingInterval }).optional(),
+};
+const pricingExtras = {
+  custom_payment_method_ids: notSupported('custom_payment_method_ids on a variant').optional(),
+  bulk_discount: z.array(bulkDiscountTier).max(20).optional(),
+  expected_updated_at: z.string().max(64).optional(),
+};
+
+/** PUT …/pricing (ReplaceProductVariantPricing): the whole pricing; what is left out is reset. */
+export const pricingReplaceBody = z
+  .object({ pricing: z.object(pricingFields), payment_methods: z.array(z.enum(PAYMENT_METHODS)), ...pricingExtras })
+  .openapi('VariantPricingReplace');
+/** PATCH …/pricing (UpdateProductVariantPricing): what is left out keeps its value. */
+export const pricingUpdateBody = z
+  .object({
+    pricing: z.object(pricingFields).partial().optional(),
+    payment_methods: z.array(z.enum(PAYMENT_METHODS)).optional(),
+    ...pricingExtras,
+  })
+  .openapi('VariantPricingUpdate');
+
+export function pricingInput(
+  body: z.infer<typeof pricingUpdateBody>,
+  semantics: 'replace' | 'update',
+): Pick<
+  VariantInput,
+  'priceCents' | 'currency' | 'humble' | 'pricingType' | 'frequency' | 'paymentMethods' | 'bulkDiscount' | 'expectedUpdatedAt'
+> {
+  const replace = semantics === 'replace';
+  return {
+    priceCents: body.pricing?.price?.price,
+    currency: body.pricing?.price?.currency,
+    humble: body.pricing?.humble,
+    pricingType: body.pricing?.type,
+    // A replacement without a frequency (or a one-time price) has none; an update keeps the stored one.
+    frequency: replace ? (body.pricing?.type === 'SUBSCRIPTION' ? (body.pricing.frequency ?? null) : null) : body.pricing?.frequency,
+    paymentMethods: body.payment_methods,
+    bulkDiscount: replace ? (body.bulk_discount ?? []) : body.bulk_discount,
+    expectedUpdatedAt: body.expected_updated_at,
   };
 }

@@ -9,6 +9,7 @@ import {
   storeGroups,
   groupProductView,
   groupViews,
+  replaceGroupProducts,
   requireGroup,
   writeGroup,
 } from '../../../catalog/groups';
@@ -18,7 +19,7 @@ import type { RequestAuth } from '../../middleware/authenticate';
 import { pageQuery, pageUrl } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
-import { rowId } from '../../schemas/common';
+import { rowId, rowIdNumber } from '../../schemas/common';
 import { SearchTranslator, searchBody } from '../../search';
 
 const groupFields = {
@@ -190,6 +191,20 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
       handler: async ({ auth, params, body }) => ({
         detached: await deps.db.transaction().execute((trx) => detachProducts(trx, auth.store.id, params.group, body.resources)),
       }),
+    })
+    .route({
+      method: 'put',
+      path: '/groups/:group/products',
+      summary: 'Set the group’s products: exactly these, in this order',
+      tags: ['Groups'],
+      scope: 'products:write',
+      params: groupParams,
+      body: z.object({ product_ids: z.array(rowIdNumber).max(500) }),
+      response: z.object({ data: groupView }),
+      handler: async ({ auth, params, body }) => {
+        await deps.db.transaction().execute((trx) => replaceGroupProducts(trx, auth.store.id, params.group, body.product_ids));
+        return { data: await one(auth, params.group) };
+      },
     })
     .route({
       method: 'get',

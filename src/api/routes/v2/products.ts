@@ -206,9 +206,10 @@ export function registerProductRoutes(router: DocumentedRouter, deps: ApiDepende
       },
     })
     .route({
-      method: 'patch',
+      // The spec's PUT (ReplaceProduct) has every field optional as PATCH does: both write the fields sent.
+      method: ['put', 'patch'],
       path: '/products/:product',
-      summary: 'Update a product',
+      summary: 'Update a product (expected_updated_at refuses a stale write)',
       tags: ['Products'],
       scope: 'products:write',
       params: productParams,

@@ -1,7 +1,9 @@
+import { createId } from '@paralleldrive/cuid2';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { requireProduct } from '../../../catalog/products';
-import { restockSerials, trashVariant, writeVariant } from '../../../catalog/variants';
+import { restockSerials, trashVariant, type VariantInput, writeVariant } from '../../../catalog/variants';
+import { deleteUnsoldSerial, writeSerialInventory } from '../../../catalog/serial-inventory';
 import { serialsForView, variantV2 } from '../../../catalog/views/sellapp';
 import { availableCounts } from '../../../catalog/serial-stock';
 import { findLiveVariant, productVariants, variantSerials, variantsByIds } from '../../../catalog/variant-list';
@@ -14,7 +16,14 @@ import { pageQuery, pageUrl } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
-import { variantCreateBody, variantInputFromV2, variantUpdateBody } from '../../schemas/sellapp-catalog';
+import {
+  pricingInput,
+  pricingReplaceBody,
+  pricingUpdateBody,
+  variantCreateBody,
+  variantInputFromV2,
+  variantUpdateBody,
+} from '../../schemas/sellapp-catalog';
 import { SearchTranslator, searchBody } from '../../search';
 import { actorOf } from './products';
 
@@ -29,6 +38,19 @@ const variantView = z
   .openapi('ProductVariant');
 
 const productParams = z.object({ product: rowId });
+/** The SDK sends this as multipart form fields; Sellflow takes the same fields as JSON, `file` the text itself. */
+const serialImportBody = z
+  .object({
+    file: z.string().min(1).max(9_000_000),
+    parsing_mode: z.enum(PARSING_MODES),
+    custom_delimiter: z.string().min(1).max(20).nullable().optional(),
+    remove_duplicates: z.boolean().optional(),
+    mode: z.enum(['append', 'replace']).optional(),
+  })
+  .refine((b) => b.parsing_mode !== 'CUSTOM' || !!b.custom_delimiter, {
+    message: 'parsing_mode CUSTOM needs a custom_delimiter',
+    path: ['custom_delimiter'],
+  });
 const variantParams = productParams.extend({ variant: rowId });
 const variantSearch = new SearchTranslator(
   {
@@ -70,6 +92,14 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
   const requireVariant = async (auth: RequestAuth, productId: number, variantId: number) => {
     if (!(await findLiveVariant(deps.db, auth.store.id, productId, variantId))) throw notFound('Product variant');
   };
+
+  async function writePricing(auth: RequestAuth, params: { product: number; variant: number }, input: VariantInput) {
+    await requireProduct(deps.db, auth.store.id, params.product);
+    await deps.db
+      .transaction()
+      .execute((trx) => writeVariant(trx, actorOf(auth), { productId: params.product, variantId: params.variant }, input, deps.storage));
+    return { data: await one(auth, params.product, params.variant) };
+  }
 
   async function listPage(
     auth: RequestAuth,
@@ -235,9 +265,10 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       },
     })
     .route({
-      method: 'patch',
+      // The spec's PUT (ReplaceProductVariantWithPut) has every field optional as PATCH does.
+      method: ['put', 'patch'],
       path: '/products/:product/variants/:variant',
-      summary: 'Update a product variant (serials sent replace the unsold stock)',
+      summary: 'Update a product variant (serials sent replace the unsold stock; expected_updated_at refuses a stale write)',
       tags: ['Product variants'],
       scope: 'products:write',
       params: variantParams,
@@ -258,6 +289,28 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
           );
         return { data: await one(auth, params.product, params.variant) };
       },
+    })
+    .route({
+      method: 'put',
+      path: '/products/:product/variants/:variant/pricing',
+      summary: 'Replace a variant’s pricing and payment methods (bulk discounts and frequency not sent are cleared)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: variantParams,
+      body: pricingReplaceBody,
+      response: z.object({ data: variantView }),
+      handler: ({ auth, params, body }) => writePricing(auth, params, pricingInput(body, 'replace')),
+    })
+    .route({
+      method: 'patch',
+      path: '/products/:product/variants/:variant/pricing',
+      summary: 'Update a variant’s pricing and payment methods (what is not sent is kept)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: variantParams,
+      body: pricingUpdateBody,
+      response: z.object({ data: variantView }),
+      handler: ({ auth, params, body }) => writePricing(auth, params, pricingInput(body, 'update')),
     })
     .route({
       method: 'delete',
@@ -332,6 +385,79 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
           }),
         );
         return { data: { added: result.added, duplicates_removed: result.duplicatesRemoved, stock: result.stock } };
+      },
+    })
+    .route({
+      method: 'put',
+      path: '/products/:product/variants/:variant/serials',
+      summary: 'Replace the unsold serial stock (sold serials stay; duplicates and sold values are dropped by default)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: variantParams,
+      body: z.object({ serials: z.array(z.string().max(10_000)).max(100_000), remove_duplicates: z.boolean().optional() }),
+      response: z.object({ data: z.object({ previous_count: z.number(), current_count: z.number(), submitted_count: z.number() }) }),
+      handler: async ({ auth, params, body }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        const result = await deps.db.transaction().execute((trx) =>
+          writeSerialInventory(trx, actorOf(auth), params.variant, {
+            serials: body.serials,
+            removeDuplicates: body.remove_duplicates ?? true,
+            semantics: 'replace',
+          }),
+        );
+        return {
+          data: { previous_count: result.previousCount, current_count: result.currentCount, submitted_count: result.submittedCount },
+        };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/products/:product/variants/:variant/serials/import',
+      summary: 'Import serial stock from a text file’s contents (append, or replace the unsold stock)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: variantParams,
+      body: serialImportBody,
+      status: 202,
+      response: z.object({ data: z.object({ status: z.string(), tracker_id: z.string() }).passthrough() }),
+      handler: async ({ auth, params, body }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        const result = await deps.db.transaction().execute((trx) =>
+          writeSerialInventory(trx, actorOf(auth), params.variant, {
+            serials: body.file,
+            mode: body.parsing_mode,
+            delimiter: body.custom_delimiter ?? undefined,
+            removeDuplicates: body.remove_duplicates ?? true,
+            semantics: body.mode === 'replace' ? 'replace' : 'append',
+          }),
+        );
+        // Imported at once, inside the request: the tracker is born finished.
+        return {
+          data: {
+            status: 'completed',
+            tracker_id: createId(),
+            previous_count: result.previousCount,
+            current_count: result.currentCount,
+            submitted_count: result.submittedCount,
+            duplicates_removed: result.duplicatesRemoved,
+          },
+        };
+      },
+    })
+    .route({
+      method: 'delete',
+      path: '/products/:product/variants/:variant/serials/:serial',
+      summary: 'Delete one unsold serial (a sold one is the order’s record: 409)',
+      tags: ['Product variants'],
+      scope: 'products:write',
+      params: variantParams.extend({ serial: rowId }),
+      response: z.object({ data: z.object({ id: z.string(), serial: z.string(), created_at: z.string(), updated_at: z.string() }) }),
+      handler: async ({ auth, params }) => {
+        await requireProduct(deps.db, auth.store.id, params.product);
+        const removed = await deps.db.transaction().execute((trx) => deleteUnsoldSerial(trx, actorOf(auth), params.variant, params.serial));
+        const at = laravelTime(removed.createdAt)!;
+        // The spec's serial ids are strings; ours are the row ids the list shows.
+        return { data: { id: String(removed.id), serial: removed.value, created_at: at, updated_at: at } };
       },
     });
 }
