@@ -3,6 +3,11 @@
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
+const noWorkflowImports = {
+  regex: '^(\\.\\./)+workflows(/|$)',
+  message: 'Import the contract from src/temporal/contracts, not the workflow.',
+};
+
 module.exports = tseslint.config(
   { ignores: ['node_modules/', '.data/', '.tools/', 'dist/', 'coverage/'] },
   js.configs.recommended,
@@ -25,7 +30,37 @@ module.exports = tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ regex: '^(\\.\\./)+workflows(/|$)', message: 'Import the contract from src/temporal/contracts, not the workflow.' }],
+          patterns: [noWorkflowImports],
+        },
+      ],
+    },
+  },
+  {
+    // Routes and middleware hold no query: they call a named service or lookup under
+    // src/<domain>/ (lists: a builder from the domain, paged by src/api/paged-search.ts, which
+    // with the search translator is all of src/api that writes SQL).
+    files: ['src/api/**/*.ts'],
+    ignores: ['src/api/paged-search.ts', 'src/api/search.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto)$/]',
+          message: 'No queries under src/api: call a named service or lookup in src/<domain>/ (see docs/architecture.md).',
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'kysely',
+              importNames: ['sql'],
+              message: 'No SQL under src/api: the query belongs to a service or lookup in src/<domain>/.',
+            },
+          ],
+          patterns: [noWorkflowImports],
         },
       ],
     },

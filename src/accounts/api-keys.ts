@@ -133,3 +133,8 @@ export function keysOfStore(db: DbExecutor, accountId: number, storeId: number) 
 export function findStoreKey(db: DbExecutor, accountId: number, storeId: number, id: number) {
   return keysOfStore(db, accountId, storeId).select(API_KEY_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
+
+/** Stamps a key's last use (bookkeeping for the seller's key list). */
+export async function markApiKeyUsed(db: DbExecutor, id: number): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', id).execute();
+}

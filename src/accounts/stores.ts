@@ -67,3 +67,36 @@ export async function listStores(db: DbExecutor) {
     .orderBy('id')
     .execute();
 }
+
+/**
+ * The stores a key may act on: the one it is bound to, or (storeId null) all of its account's;
+ * nothing selected yet.
+ */
+export function storesOfKey(db: DbExecutor, key: { accountId: number; storeId: number | null }) {
+  const stores = db.selectFrom('stores').where('account_id', '=', key.accountId).where('deleted_at', 'is', null);
+  return key.storeId === null ? stores : stores.where('id', '=', key.storeId);
+}
+
+/** The store a request acts on: the one named by slug, else the key's first; undefined when it may act on none. */
+export function storeForKey(db: DbExecutor, key: { accountId: number; storeId: number | null }, slug?: string) {
+  const stores = storesOfKey(db, key).select(['id', 'slug', 'rate_limit_per_minute', 'rate_limit_burst']);
+  return (slug ? stores.where('slug', '=', slug) : stores).orderBy('id').limit(1).executeTakeFirst();
+}
+
+export function findAccount(db: DbExecutor, id: number) {
+  return db.selectFrom('accounts').select(['id', 'name']).where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** The stores a key may act on, as the account routes show them, by id. */
+export function listStoresOfKey(db: DbExecutor, key: { accountId: number; storeId: number | null }) {
+  return storesOfKey(db, key).select(['id', 'slug', 'name']).orderBy('id').execute();
+}
+
+/** One store a key may act on, named by id or slug; undefined when it reaches none of that name. */
+export function findStoreOfKey(db: DbExecutor, key: { accountId: number; storeId: number | null }, ref: string) {
+  const byId = /^\d{1,10}$/.test(ref) ? Number(ref) : null;
+  return storesOfKey(db, key)
+    .select(['id', 'slug', 'name'])
+    .where((eb) => (byId === null ? eb('slug', '=', ref) : eb.or([eb('id', '=', byId), eb('slug', '=', ref)])))
+    .executeTakeFirst();
+}

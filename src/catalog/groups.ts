@@ -23,8 +23,13 @@ export async function requireGroup(db: DbExecutor, storeId: number, id: number, 
   return row;
 }
 
+/** A store's sections; nothing selected yet. */
+export function storeSections(db: DbExecutor, storeId: number) {
+  return db.selectFrom('sections').where('store_id', '=', storeId);
+}
+
 export async function requireSection(db: DbExecutor, storeId: number, id: number) {
-  const row = await db.selectFrom('sections').selectAll().where('store_id', '=', storeId).where('id', '=', id).executeTakeFirst();
+  const row = await storeSections(db, storeId).selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Section');
   return row;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbExecutor } from '../db/schema';
+import { type TrashedFilter, trashedWanted } from '../domain/trashed';
 
 /** A product is a draft (SellApp) until it has a variant, or while the Sell API keeps it DRAFT. */
 const isDraft = sql<boolean>`(products.status = 'DRAFT' or not exists (
@@ -16,6 +17,13 @@ export function storeProducts(db: Db, storeId: number, drafts: DraftFilter) {
   const from = db.selectFrom('products').where('store_id', '=', storeId).where('deleted_at', 'is', null);
   if (drafts.only_drafts) return from.where(isDraft);
   return drafts.with_drafts ? from : from.where(sql<boolean>`not ${isDraft}`);
+}
+
+/** A store's products, trashed ones left out unless asked for (with them, or only them); nothing selected yet. */
+export function storeProductsWithTrash(db: Db, storeId: number, trashed: TrashedFilter) {
+  const from = db.selectFrom('products').where('store_id', '=', storeId);
+  const wanted = trashedWanted(trashed);
+  return wanted === 'all' ? from : from.where('deleted_at', wanted === 'trashed' ? 'is not' : 'is', null);
 }
 
 export async function isDraftProduct(db: Db, productId: number): Promise<boolean> {

@@ -24,6 +24,21 @@ export async function requireRelease(db: DbExecutor, productId: number, ref: str
   return release;
 }
 
+/** A product's release ids, oldest first. */
+export async function releaseIdsOf(db: DbExecutor, productId: number): Promise<number[]> {
+  const rows = await db.selectFrom('releases').select('id').where('product_id', '=', productId).orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** A release's files, in the order they were registered. */
+export function releaseFiles(db: DbExecutor, releaseId: number) {
+  return db.selectFrom('release_files').selectAll().where('release_id', '=', releaseId).orderBy('id').execute();
+}
+
+export function getReleaseFile(db: DbExecutor, id: number) {
+  return db.selectFrom('release_files').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
 async function fileCount(db: DbExecutor, releaseId: number): Promise<number> {
   const row = await db
     .selectFrom('release_files')

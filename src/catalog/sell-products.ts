@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import type { BillingInterval } from '../domain/billing-interval';
 import { looksLikePublicId } from '../domain/public-id';
@@ -40,6 +41,41 @@ export async function requireByRef(db: DbExecutor, storeId: number, ref: string)
   const product = await findByRef(db, storeId, ref);
   if (!product) throw new CatalogNotFoundError('Product');
   return product;
+}
+
+export interface SellProductListQuery {
+  status?: 'DRAFT' | 'PUBLISHED' | 'ARCHIVED';
+  externalId?: string;
+  /** The id of the last product of the page before. */
+  cursor?: string;
+  limit: number;
+}
+
+/**
+ * One page of the Sell API's cursor list: the store's products (archived ones only when asked
+ * by status), after the cursor's product, by id.
+ */
+export async function listSellProducts(db: DbExecutor, storeId: number, query: SellProductListQuery) {
+  let base = db.selectFrom('products').select(['id', 'public_id']).where('store_id', '=', storeId);
+  base = query.status ? base.where('status', '=', query.status) : base.where('status', '!=', 'ARCHIVED');
+  if (query.externalId) base = base.where('external_id', '=', query.externalId);
+  if (query.cursor) {
+    const after = await db
+      .selectFrom('products')
+      .select('id')
+      .where('store_id', '=', storeId)
+      .where('public_id', '=', query.cursor)
+      .executeTakeFirst();
+    // An unknown cursor is past the end: an empty page.
+    base = base.where('id', '>', after?.id ?? sql.lit(2 ** 31 - 1));
+  }
+  const rows = await base
+    .orderBy('id')
+    .limit(query.limit + 1)
+    .execute();
+  const page = rows.slice(0, query.limit);
+  const hasMore = rows.length > query.limit;
+  return { ids: page.map((r) => r.id), nextCursor: hasMore ? page[page.length - 1]!.public_id : null, hasMore };
 }
 
 /** Test-mode keys work in a sandbox: they never change what live customers can buy. */

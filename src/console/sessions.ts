@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { authenticateApiKey } from '../accounts/api-keys';
+import { storeForKey } from '../accounts/stores';
 import type { Db } from '../db/schema';
 import { looksLikeApiKey } from '../domain/api-key-secret';
 
@@ -40,9 +41,7 @@ export async function signIn(db: Db, presented: string): Promise<{ token: string
   const key = looksLikeApiKey(presented.trim()) ? await authenticateApiKey(db, presented.trim()) : null;
   if (!key) return { refused: 'That key is not valid, or it was revoked.' };
   if (!key.scopes.includes('ops:write')) return { refused: 'That key lacks the ops:write scope.' };
-  let stores = db.selectFrom('stores').select('id').where('account_id', '=', key.accountId).where('deleted_at', 'is', null);
-  if (key.storeId !== null) stores = stores.where('id', '=', key.storeId);
-  const store = await stores.orderBy('id').limit(1).executeTakeFirst();
+  const store = await storeForKey(db, key);
   if (!store) return { refused: 'That key has no store to act on.' };
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + SESSION_HOURS * 3_600_000);

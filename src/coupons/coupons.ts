@@ -3,6 +3,7 @@ import { laravelTime } from '../catalog/views/timestamps';
 import { CatalogNotFoundError, CatalogRuleError } from '../catalog/errors';
 import type { DbExecutor } from '../db/schema';
 import type { CouponType } from '../domain/coupons';
+import { type TrashedFilter, trashedWanted } from '../domain/trashed';
 
 /** What the API sends, in its units: percent, or major currency units ("dollars"). */
 export interface CouponInput {
@@ -174,6 +175,13 @@ export async function deleteCoupon(db: DbExecutor, storeId: number, id: number) 
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** A store's coupons, deleted ones as the filter says; nothing selected yet. */
+export function storeCoupons(db: DbExecutor, storeId: number, trashed: TrashedFilter) {
+  const coupons = db.selectFrom('coupons').where('store_id', '=', storeId);
+  const wanted = trashedWanted(trashed);
+  return wanted === 'all' ? coupons : coupons.where('deleted_at', wanted === 'trashed' ? 'is not' : 'is', null);
 }
 
 export { loadCoupon };

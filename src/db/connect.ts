@@ -113,3 +113,8 @@ export function openDatabase(config: Config, options: { own?: boolean } = {}): P
     ? openPostgres(config.database.url, config.database.poolSize)
     : openEmbedded(config.database.embeddedDir, options);
 }
+
+/** The database answers a query (the health check's probe). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -44,14 +44,13 @@ export async function feedbackViewsV2(db: DbExecutor, rows: Selectable<FeedbackT
   }));
 }
 
+/** A store's feedback (not deleted); nothing selected yet. */
+export function storeFeedback(db: DbExecutor, storeId: number) {
+  return db.selectFrom('feedback').where('store_id', '=', storeId).where('deleted_at', 'is', null);
+}
+
 export async function requireFeedback(db: DbExecutor, storeId: number, id: number) {
-  const row = await db
-    .selectFrom('feedback')
-    .selectAll()
-    .where('store_id', '=', storeId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  const row = await storeFeedback(db, storeId).selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Feedback');
   return row;
 }

@@ -67,9 +67,27 @@ export function messageView(row: Selectable<TicketMessagesTable>) {
   };
 }
 
+/** A store's tickets; nothing selected yet. */
+export function storeTickets(db: DbExecutor, storeId: number) {
+  return db.selectFrom('tickets').where('store_id', '=', storeId);
+}
+
 export async function requireTicket(db: DbExecutor, storeId: number, id: number) {
-  const row = await db.selectFrom('tickets').selectAll().where('store_id', '=', storeId).where('id', '=', id).executeTakeFirst();
+  const row = await storeTickets(db, storeId).selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Ticket');
+  return row;
+}
+
+/** A ticket's messages; nothing selected yet (the caller has checked the ticket is the store's). */
+export function ticketMessages(db: DbExecutor, ticketId: number) {
+  return db.selectFrom('ticket_messages').where('ticket_id', '=', ticketId);
+}
+
+/** One message of the store's ticket. */
+export async function requireTicketMessage(db: DbExecutor, storeId: number, ticketId: number, id: number) {
+  await requireTicket(db, storeId, ticketId);
+  const row = await ticketMessages(db, ticketId).selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new CatalogNotFoundError('Ticket message');
   return row;
 }
 

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { authenticateApiKey } from '../../accounts/api-keys';
+import { authenticateApiKey, markApiKeyUsed } from '../../accounts/api-keys';
+import { storeForKey } from '../../accounts/stores';
 import type { Db } from '../../db/schema';
 import { looksLikeApiKey } from '../../domain/api-key-secret';
 import { permissionDenied, unauthenticated } from '../errors';
@@ -34,14 +35,7 @@ export function authenticate(db: Db) {
     if (!key) throw unauthenticated('Invalid or revoked API key');
 
     const requestedSlug = req.get('x-store')?.trim() || undefined;
-    let storeQuery = db
-      .selectFrom('stores')
-      .select(['id', 'slug', 'rate_limit_per_minute', 'rate_limit_burst'])
-      .where('account_id', '=', key.accountId)
-      .where('deleted_at', 'is', null);
-    if (key.storeId !== null) storeQuery = storeQuery.where('id', '=', key.storeId);
-    if (requestedSlug) storeQuery = storeQuery.where('slug', '=', requestedSlug);
-    const store = await storeQuery.orderBy('id').limit(1).executeTakeFirst();
+    const store = await storeForKey(db, key, requestedSlug);
     if (!store) {
       throw requestedSlug
         ? permissionDenied('store_not_accessible', `This API key cannot act on store "${requestedSlug}"`)
@@ -61,11 +55,7 @@ export function authenticate(db: Db) {
 
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       // Bookkeeping only: a failure here must not fail the request.
-      db.updateTable('api_keys')
-        .set({ last_used_at: new Date() })
-        .where('id', '=', key.id)
-        .execute()
-        .catch(() => undefined);
+      markApiKeyUsed(db, key.id).catch(() => undefined);
     }
     next();
   };

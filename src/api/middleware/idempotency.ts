@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { sql } from 'kysely';
+import {
+  claimIdempotencyKey,
+  findIdempotencyKey,
+  reclaimExpiredIdempotencyKey,
+  recordIdempotentAnswer,
+  releaseIdempotencyClaim,
+  renewIdempotencyClaim,
+  takeOverAbandonedIdempotencyKey,
+} from '../../accounts/idempotency-keys';
 import type { Db } from '../../db/schema';
 import { ApiError, invalidRequest } from '../errors';
 import type { RequestAuth } from './authenticate';
@@ -49,33 +57,15 @@ export function idempotency(db: Db) {
     const auth = res.locals.auth as RequestAuth;
     const fingerprint = requestFingerprint(req.method, req.baseUrl + req.path, req.body);
 
-    let claimed = await db
-      .insertInto('idempotency_keys')
-      .values({ api_key_id: auth.keyId, key, fingerprint, status: null, response: null })
-      .onConflict((oc) => oc.columns(['api_key_id', 'key']).doNothing())
-      .returning(['key', 'created_at'])
-      .executeTakeFirst();
+    const claim = { apiKeyId: auth.keyId, key };
+
+    let claimed = await claimIdempotencyKey(db, claim, fingerprint);
     if (!claimed) {
-      const first = await db
-        .selectFrom('idempotency_keys')
-        .selectAll()
-        .where('api_key_id', '=', auth.keyId)
-        .where('key', '=', key)
-        .executeTakeFirst();
+      const first = await findIdempotencyKey(db, claim);
       const now = Date.now();
       if (!first || now - first.created_at.getTime() > KEPT_FOR_MS) {
         // Expired: this request starts the key afresh.
-        claimed = await db
-          .insertInto('idempotency_keys')
-          .values({ api_key_id: auth.keyId, key, fingerprint, status: null, response: null })
-          .onConflict((oc) =>
-            oc
-              .columns(['api_key_id', 'key'])
-              .doUpdateSet({ fingerprint, status: null, response: null, locked_at: sql`now()`, created_at: sql`now()` })
-              .where('idempotency_keys.created_at', '<', new Date(now - KEPT_FOR_MS)),
-          )
-          .returning(['key', 'created_at'])
-          .executeTakeFirst();
+        claimed = await reclaimExpiredIdempotencyKey(db, claim, fingerprint, new Date(now - KEPT_FOR_MS));
       } else if (first.fingerprint !== fingerprint) {
         throw new ApiError(
           'invalid_request',
@@ -91,16 +81,7 @@ export function idempotency(db: Db) {
         res.status(first.status).json(first.response);
         return;
       } else {
-        // Compared in the database, at its own (microsecond) precision: one takeover wins.
-        claimed = await db
-          .updateTable('idempotency_keys')
-          .set({ locked_at: sql`now()` })
-          .where('api_key_id', '=', auth.keyId)
-          .where('key', '=', key)
-          .where('status', 'is', null)
-          .where('locked_at', '<', sql<Date>`now() - make_interval(secs => ${ABANDONED_AFTER_MS / 1000})`)
-          .returning(['key', 'created_at'])
-          .executeTakeFirst();
+        claimed = await takeOverAbandonedIdempotencyKey(db, claim, ABANDONED_AFTER_MS);
       }
       if (!claimed) {
         throw new ApiError(
@@ -117,13 +98,7 @@ export function idempotency(db: Db) {
     // The key's generation (its claim's first time) tells a reuse after 24 h from a retry.
     res.locals.requestKey = `${auth.keyId}:${key}:${claimed.created_at.getTime()}`;
     const renewal = setInterval(() => {
-      db.updateTable('idempotency_keys')
-        .set({ locked_at: sql`now()` })
-        .where('api_key_id', '=', auth.keyId)
-        .where('key', '=', key)
-        .where('status', 'is', null)
-        .execute()
-        .catch(() => undefined); // a missed renewal only shortens the claim
+      renewIdempotencyClaim(db, claim).catch(() => undefined); // a missed renewal only shortens the claim
     }, RENEW_EVERY_MS);
     // A client that hung up does not stop the request: its claim holds until the answer is
     // written (the json hook below), or for at most five minutes should the handler never answer.
@@ -138,18 +113,8 @@ export function idempotency(db: Db) {
         status >= 500
           ? // Released, not forgotten: the retry claims it at once and keeps its generation, so a
             // create that committed before the 5xx is found again (src/orders/request-key.ts).
-            db
-              .updateTable('idempotency_keys')
-              .set({ locked_at: new Date(0) })
-              .where('api_key_id', '=', auth.keyId)
-              .where('key', '=', key)
-              .execute()
-          : db
-              .updateTable('idempotency_keys')
-              .set({ status, response: JSON.stringify(body) })
-              .where('api_key_id', '=', auth.keyId)
-              .where('key', '=', key)
-              .execute();
+            releaseIdempotencyClaim(db, claim)
+          : recordIdempotentAnswer(db, claim, status, body);
       settle.then(
         () => send(body),
         (error: unknown) => {

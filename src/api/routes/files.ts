@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { markUploaded } from '../../catalog/uploads';
 import type { Db } from '../../db/schema';
 import { StorageKeyError } from '../../storage/local-file-store';
 import type { LocalObjectStorage } from '../../storage/local-storage';
@@ -79,7 +80,7 @@ export function filesRouter(storage: LocalObjectStorage, db: Db): Router {
     if (grant.contentLength !== undefined && written !== grant.contentLength) {
       throw new ApiError('invalid_request', 'content_length_mismatch', `Expected ${grant.contentLength} bytes, received ${written}`);
     }
-    await db.updateTable('uploads').set({ uploaded_at: new Date() }).where('storage_key', '=', grant.key).execute();
+    await markUploaded(db, grant.key);
     res.status(200).end();
   });
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
+import { pingDatabase } from '../../db/connect';
 import type { ApiDependencies } from '../context';
 import { describePollers, type TaskQueuePollers } from '../../observability/task-queue-pollers';
 
@@ -45,7 +45,7 @@ export function healthRouter(deps: ApiDependencies): Router {
   router.get('/health', async (_req, res) => {
     const taskQueues = [deps.taskQueue];
     const [database, temporal, pollers] = await Promise.all([
-      probe(() => sql`select 1`.execute(deps.db), 2_000),
+      probe(() => pingDatabase(deps.db), 2_000),
       probe(() => deps.temporal.health(2_000), 2_500),
       probe(() => Promise.all(taskQueues.map((q) => describePollers(deps.temporal, q))), 2_500),
     ]);

@@ -1,6 +1,12 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { archiveSellProduct, patchSellProduct, publishSellProduct, requireByRef, upsertSellProduct } from '../../../catalog/sell-products';
+import {
+  archiveSellProduct,
+  listSellProducts,
+  patchSellProduct,
+  publishSellProduct,
+  requireByRef,
+  upsertSellProduct,
+} from '../../../catalog/sell-products';
 import { sellProductViews } from '../../../catalog/views/sell';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -44,32 +50,8 @@ export function registerSellProductRoutes(router: DocumentedRouter, deps: ApiDep
       query: sellProductListQuery,
       response: z.object({ data: z.array(sellProductView), nextCursor: z.string().nullable(), hasMore: z.boolean() }),
       handler: async ({ auth, query }) => {
-        let base = deps.db.selectFrom('products').select(['id', 'public_id']).where('store_id', '=', auth.store.id);
-        base = query.status ? base.where('status', '=', query.status) : base.where('status', '!=', 'ARCHIVED');
-        if (query.externalId) base = base.where('external_id', '=', query.externalId);
-        if (query.cursor) {
-          const after = await deps.db
-            .selectFrom('products')
-            .select('id')
-            .where('store_id', '=', auth.store.id)
-            .where('public_id', '=', query.cursor)
-            .executeTakeFirst();
-          base = base.where('id', '>', after?.id ?? sql.lit(2 ** 31 - 1));
-        }
-        const rows = await base
-          .orderBy('id')
-          .limit(query.limit + 1)
-          .execute();
-        const page = rows.slice(0, query.limit);
-        const hasMore = rows.length > query.limit;
-        return {
-          data: await sellProductViews(
-            deps.db,
-            page.map((r) => r.id),
-          ),
-          nextCursor: hasMore ? page[page.length - 1]!.public_id : null,
-          hasMore,
-        };
+        const { ids, nextCursor, hasMore } = await listSellProducts(deps.db, auth.store.id, query);
+        return { data: await sellProductViews(deps.db, ids), nextCursor, hasMore };
       },
     })
     .route({

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { promoteRelease, registerReleaseFile, requireRelease, upsertRelease } from '../../../catalog/releases';
+import {
+  getReleaseFile,
+  promoteRelease,
+  registerReleaseFile,
+  releaseFiles,
+  releaseIdsOf,
+  requireRelease,
+  upsertRelease,
+} from '../../../catalog/releases';
 import { assertTestModeMayChange, requireByRef } from '../../../catalog/sell-products';
 import { fileView, releaseViews } from '../../../catalog/views/sell';
 import type { ApiDependencies } from '../../context';
@@ -40,10 +48,7 @@ export function registerSellReleaseRoutes(router: DocumentedRouter, deps: ApiDep
       response: z.object({ data: z.array(releaseView) }),
       handler: async ({ auth, params }) => {
         const product = await requireByRef(deps.db, auth.store.id, params.ref);
-        const ids = (await deps.db.selectFrom('releases').select('id').where('product_id', '=', product.id).orderBy('id').execute()).map(
-          (r) => r.id,
-        );
-        return { data: await releaseViews(deps.db, ids) };
+        return { data: await releaseViews(deps.db, await releaseIdsOf(deps.db, product.id)) };
       },
     })
     .route({
@@ -94,8 +99,7 @@ export function registerSellReleaseRoutes(router: DocumentedRouter, deps: ApiDep
       handler: async ({ auth, params }) => {
         const product = await requireByRef(deps.db, auth.store.id, params.ref);
         const release = await requireRelease(deps.db, product.id, params.releaseRef);
-        const files = await deps.db.selectFrom('release_files').selectAll().where('release_id', '=', release.id).orderBy('id').execute();
-        return { data: files.map(fileView) };
+        return { data: (await releaseFiles(deps.db, release.id)).map(fileView) };
       },
     })
     .route({
@@ -115,8 +119,7 @@ export function registerSellReleaseRoutes(router: DocumentedRouter, deps: ApiDep
         const { id, created } = await deps.db
           .transaction()
           .execute((trx) => registerReleaseFile(trx, actorOf(auth), deps.storage, product, release, body));
-        const row = await deps.db.selectFrom('release_files').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-        res.status(created ? 201 : 200).json(fileView(row));
+        res.status(created ? 201 : 200).json(fileView(await getReleaseFile(deps.db, id)));
       },
     });
 }

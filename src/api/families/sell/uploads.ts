@@ -1,17 +1,8 @@
-import { createId } from '@paralleldrive/cuid2';
 import { z } from 'zod';
-import { storeNamespace } from '../../../storage/object-storage';
+import { startUpload } from '../../../catalog/uploads';
 import type { ApiDependencies } from '../../context';
 import type { DocumentedRouter } from '../../route';
 import { uploadBody } from '../../schemas/sell';
-
-function safeFileName(name: string): string {
-  const cleaned = name
-    .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/^[-.]+/, '')
-    .slice(-120);
-  return cleaned || 'file';
-}
 
 /** POST /api/v1/uploads: a 15-minute presigned PUT URL and the key to register afterwards. */
 export function registerUploadRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
@@ -33,27 +24,13 @@ export function registerUploadRoutes(router: DocumentedRouter, deps: ApiDependen
       })
       .openapi('Upload'),
     handler: async ({ auth, body }) => {
-      const folder = body.folder ? `${body.folder}/` : '';
-      const key = `${storeNamespace(auth.store.id)}${folder}${createId()}-${safeFileName(body.fileName)}`;
-      const signed = await deps.storage.presignUpload(key, body.contentType, body.contentLength);
-      await deps.db
-        .insertInto('uploads')
-        .values({
-          store_id: auth.store.id,
-          storage_key: key,
-          file_name: body.fileName,
-          content_type: body.contentType,
-          content_length: body.contentLength,
-          expires_at: signed.expiresAt,
-          uploaded_at: null,
-        })
-        .execute();
+      const { key, url, expiresAt } = await startUpload(deps.db, deps.storage, auth.store.id, body);
       return {
-        url: signed.url,
+        url,
         key,
         method: 'PUT' as const,
         headers: { 'Content-Type': body.contentType },
-        expiresAt: signed.expiresAt.toISOString(),
+        expiresAt: expiresAt.toISOString(),
       };
     },
   });

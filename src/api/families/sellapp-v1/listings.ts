@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import type { CatalogActor } from '../../../catalog/actor';
 import { createProduct, requireProduct, trashProduct, updateProduct } from '../../../catalog/products';
+import { productsByIds, storeProductsWithTrash } from '../../../catalog/product-list';
+import { firstVariantId } from '../../../catalog/variant-list';
 import { writeVariant } from '../../../catalog/variants';
 import { listingV1, loadProductViews, serialsForView, type ViewContext } from '../../../catalog/views/sellapp';
 import type { DbExecutor } from '../../../db/schema';
 import type { ObjectStorage } from '../../../storage/object-storage';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
+import { pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId } from '../../schemas/common';
 import {
@@ -30,19 +33,6 @@ const listingView = z
   .passthrough()
   .openapi('Listing');
 const listingParams = z.object({ id: rowId });
-
-async function firstVariantId(db: DbExecutor, productId: number): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('product_variants')
-    .select('id')
-    .where('product_id', '=', productId)
-    .where('deleted_at', 'is', null)
-    .orderBy('order')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.id;
-}
 
 /** Writes a listing's variant; it is created the first time variant fields arrive. */
 async function writeListingVariant(
@@ -68,7 +58,7 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
 
   async function render(auth: RequestAuth, ids: number[], withSerials: boolean) {
     if (ids.length === 0) return [];
-    const rows = await deps.db.selectFrom('products').selectAll().where('store_id', '=', auth.store.id).where('id', 'in', ids).execute();
+    const rows = await productsByIds(deps.db, auth.store.id, ids);
     const views = await loadProductViews(deps.db, ids);
     const byId = new Map(rows.map((r) => [r.id, r]));
     const out = [];
@@ -92,16 +82,23 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
       scope: 'products:read',
       query: pageQuery.extend({ with_trashed: queryBoolean, only_trashed: queryBoolean }),
       response: z.object({ data: z.array(listingView) }).passthrough(),
-      handler: async ({ auth, query, req }) => {
-        let base = deps.db.selectFrom('products').where('store_id', '=', auth.store.id);
-        if (query.only_trashed) base = base.where('deleted_at', 'is not', null);
-        else if (!query.with_trashed) base = base.where('deleted_at', 'is', null);
-        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const ids = (await base.select('id').orderBy('order').orderBy('id').limit(query.limit).offset(offsetOf(query)).execute()).map(
-          (r) => r.id,
-        );
-        return toPage(await render(auth, ids, false), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
-      },
+      handler: ({ auth, query, req }) =>
+        pagedSearch({
+          from: storeProductsWithTrash(deps.db, auth.store.id, query),
+          rows: (q) => q.select('id'),
+          order: [
+            ['order', 'asc'],
+            ['id', 'asc'],
+          ],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) =>
+            render(
+              auth,
+              rows.map((r) => r.id),
+              false,
+            ),
+        }),
     })
     .route({
       method: 'post',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findAccount, findStoreOfKey, listStoresOfKey } from '../../../accounts/stores';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -13,10 +14,7 @@ const storeParams = z.object({ store: z.string().min(1).max(100) });
  * id or slug, and the key's permissions (its scopes).
  */
 export function registerAccountRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const reachable = (auth: RequestAuth) => {
-    const stores = deps.db.selectFrom('stores').select(['id', 'slug', 'name']).where('account_id', '=', auth.accountId);
-    return auth.accountWide ? stores : stores.where('id', '=', auth.store.id);
-  };
+  const keyOf = (auth: RequestAuth) => ({ accountId: auth.accountId, storeId: auth.accountWide ? null : auth.store.id });
   const present = (row: { id: number; slug: string; name: string }) => ({ id: String(row.id), slug: row.slug, name: row.name });
 
   router
@@ -30,11 +28,7 @@ export function registerAccountRoutes(router: DocumentedRouter, deps: ApiDepende
         data: z.object({ id: z.string(), username: z.string().nullable(), email: z.string(), credential_type: z.literal('sanctum') }),
       }),
       handler: async ({ auth }) => {
-        const account = await deps.db
-          .selectFrom('accounts')
-          .select(['id', 'name'])
-          .where('id', '=', auth.accountId)
-          .executeTakeFirstOrThrow();
+        const account = await findAccount(deps.db, auth.accountId);
         return { data: { id: String(account.id), username: account.name, email: '', credential_type: 'sanctum' as const } };
       },
     })
@@ -45,7 +39,7 @@ export function registerAccountRoutes(router: DocumentedRouter, deps: ApiDepende
       tags: ['Account'],
       scope: 'none',
       response: z.object({ data: z.array(storeView) }),
-      handler: async ({ auth }) => ({ data: (await reachable(auth).orderBy('id').execute()).map(present) }),
+      handler: async ({ auth }) => ({ data: (await listStoresOfKey(deps.db, keyOf(auth))).map(present) }),
     })
     .route({
       method: 'get',
@@ -56,10 +50,7 @@ export function registerAccountRoutes(router: DocumentedRouter, deps: ApiDepende
       params: storeParams,
       response: z.object({ data: storeView }),
       handler: async ({ auth, params }) => {
-        const byId = /^\d{1,10}$/.test(params.store) ? Number(params.store) : null;
-        const row = await reachable(auth)
-          .where((eb) => (byId === null ? eb('slug', '=', params.store) : eb.or([eb('id', '=', byId), eb('slug', '=', params.store)])))
-          .executeTakeFirst();
+        const row = await findStoreOfKey(deps.db, keyOf(auth), params.store);
         if (!row) throw notFound('Store');
         return { data: present(row) };
       },

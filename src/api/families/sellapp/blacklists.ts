@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import { rowId } from '../../schemas/common';
-import { CatalogRuleError } from '../../../catalog/errors';
+import {
+  addBlacklistRule,
+  changeBlacklistRule,
+  deleteBlacklistRule,
+  requireBlacklistRule,
+  storeBlacklists,
+  storeBlockedCheckouts,
+} from '../../../blacklists/rules';
 import { laravelTime } from '../../../catalog/views/timestamps';
 import type { Selectable } from 'kysely';
 import type { BlacklistsTable } from '../../../db/schema/checkout-rules';
-import { BLACKLIST_TYPES, type BlacklistType, normaliseRule } from '../../../domain/blacklist';
+import { BLACKLIST_TYPES } from '../../../domain/blacklist';
 import type { ApiDependencies } from '../../context';
-import { notFound } from '../../errors';
-import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
+import { pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { SearchTranslator } from '../../search';
 import { registerListAndSearch } from './resource-routes';
@@ -57,20 +63,8 @@ function present(row: Selectable<BlacklistsTable>) {
   };
 }
 
-function canonical(type: BlacklistType, data: string): string {
-  const result = normaliseRule(type, data);
-  if ('problem' in result) throw new CatalogRuleError('invalid_field', `A ${type} rule needs ${result.problem}`, 'data');
-  return result.data;
-}
-
 /** SellApp's blacklists: rules that refuse a checkout by e-mail, pattern, IP, country or ASN. */
 export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const scoped = (auth: RequestAuth) => deps.db.selectFrom('blacklists').where('store_id', '=', auth.store.id);
-  const load = async (auth: RequestAuth, id: number) => {
-    const row = await scoped(auth).selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound('Blacklist');
-    return row;
-  };
   registerListAndSearch(router, deps, {
     path: '/blacklists',
     noun: 'blacklists',
@@ -80,7 +74,7 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
     query: pageQuery,
     listSummary: 'List blacklist rules',
     searchSummary: 'Search blacklist rules (filters on id, type, data, dates; text search on data and description)',
-    from: scoped,
+    from: (auth) => storeBlacklists(deps.db, auth.store.id),
     rows: (q) => q.selectAll(),
     translator: ruleSearch,
     order: [['id', 'asc']],
@@ -96,13 +90,15 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'invoices:read',
       query: pageQuery,
       response: z.object({ data: z.array(blockedView) }).passthrough(),
-      handler: async ({ auth, query, req }) => {
-        const base = deps.db.selectFrom('blocked_checkouts').where('store_id', '=', auth.store.id);
-        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const rows = await base.selectAll().orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
-        const items = rows.map(({ store_id: _store, created_at, ...row }) => ({ ...row, created_at: laravelTime(created_at)! }));
-        return toPage(items, Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
-      },
+      handler: ({ auth, query, req }) =>
+        pagedSearch({
+          from: storeBlockedCheckouts(deps.db, auth.store.id),
+          rows: (q) => q.selectAll(),
+          order: [['id', 'desc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) => rows.map(({ store_id: _store, created_at, ...row }) => ({ ...row, created_at: laravelTime(created_at)! })),
+        }),
     })
     .route({
       method: 'post',
@@ -112,14 +108,7 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'invoices:write',
       body: ruleCreate,
       response: z.object({ data: ruleView }),
-      handler: async ({ auth, body }) => {
-        const row = await deps.db
-          .insertInto('blacklists')
-          .values({ store_id: auth.store.id, type: body.type, data: canonical(body.type, body.data), description: body.description })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return { data: present(row) };
-      },
+      handler: async ({ auth, body }) => ({ data: present(await addBlacklistRule(deps.db, auth.store.id, body)) }),
     })
     .route({
       method: 'get',
@@ -129,7 +118,7 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'invoices:read',
       params: ruleParams,
       response: z.object({ data: ruleView }),
-      handler: async ({ auth, params }) => ({ data: present(await load(auth, params.blacklist)) }),
+      handler: async ({ auth, params }) => ({ data: present(await requireBlacklistRule(deps.db, auth.store.id, params.blacklist)) }),
     })
     .route({
       // The spec serves the update as PUT too (v1 coupons and sections, v2 all three).
@@ -141,22 +130,9 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
       params: ruleParams,
       body: ruleUpdate,
       response: z.object({ data: ruleView }),
-      handler: async ({ auth, params, body }) => {
-        const current = await load(auth, params.blacklist);
-        const type = body.type ?? current.type;
-        const row = await deps.db
-          .updateTable('blacklists')
-          .set({
-            type,
-            data: canonical(type, body.data ?? current.data),
-            description: body.description ?? current.description,
-            updated_at: new Date(),
-          })
-          .where('id', '=', current.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return { data: present(row) };
-      },
+      handler: async ({ auth, params, body }) => ({
+        data: present(await changeBlacklistRule(deps.db, auth.store.id, params.blacklist, body)),
+      }),
     })
     .route({
       method: 'delete',
@@ -166,10 +142,6 @@ export function registerBlacklistRoutes(router: DocumentedRouter, deps: ApiDepen
       scope: 'invoices:write',
       params: ruleParams,
       response: z.object({ data: ruleView }),
-      handler: async ({ auth, params }) => {
-        const current = await load(auth, params.blacklist);
-        await deps.db.deleteFrom('blacklists').where('id', '=', current.id).execute();
-        return { data: present(current) };
-      },
+      handler: async ({ auth, params }) => ({ data: present(await deleteBlacklistRule(deps.db, auth.store.id, params.blacklist)) }),
     });
 }

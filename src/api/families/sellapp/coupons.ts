@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { couponView, createCoupon, deleteCoupon, loadCoupon, updateCoupon } from '../../../coupons/coupons';
+import { couponView, createCoupon, deleteCoupon, loadCoupon, storeCoupons, updateCoupon } from '../../../coupons/coupons';
 import { COUPON_TYPES } from '../../../domain/coupons';
 import type { ApiDependencies } from '../../context';
 import { pageQuery } from '../../pagination';
@@ -40,11 +40,7 @@ export function registerCouponRoutes(router: DocumentedRouter, deps: ApiDependen
     query: listQuery,
     listSummary: 'List coupons (with_trashed / only_trashed for deleted ones)',
     searchSummary: 'Search coupons (filters on id, code, type, store_wide, limit, uses, dates; text search on code)',
-    from: (auth, query) => {
-      const coupons = deps.db.selectFrom('coupons').where('store_id', '=', auth.store.id);
-      if (query.only_trashed) return coupons.where('deleted_at', 'is not', null);
-      return query.with_trashed ? coupons : coupons.where('deleted_at', 'is', null);
-    },
+    from: (auth, query) => storeCoupons(deps.db, auth.store.id, query),
     rows: (q) => q.selectAll(),
     translator: couponSearch,
     order: [['id', 'asc']],

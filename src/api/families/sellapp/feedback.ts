@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Selectable } from 'kysely';
 import type { DbExecutor } from '../../../db/schema';
 import type { FeedbackTable } from '../../../db/schema/support';
-import { feedbackView, leaveFeedback, replyToFeedback, requireFeedback } from '../../../support/feedback';
+import { feedbackView, leaveFeedback, replyToFeedback, requireFeedback, storeFeedback } from '../../../support/feedback';
 import type { ApiDependencies } from '../../context';
 import { pageQuery } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
@@ -46,7 +46,7 @@ export function registerFeedbackRoutes(
     query: pageQuery,
     listSummary: 'List feedback, newest first',
     searchSummary: 'Search feedback (filters on rating, sentiment, invoice, listing, dates; text search on message and reply)',
-    from: (auth) => deps.db.selectFrom('feedback').where('store_id', '=', auth.store.id).where('deleted_at', 'is', null),
+    from: (auth) => storeFeedback(deps.db, auth.store.id),
     rows: (q) => q.selectAll(),
     translator: feedbackSearch,
     order: [['id', 'desc']],

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { deleteSection, reorderSections, replaceSectionMembers, requireSection, sectionViews, writeSection } from '../../../catalog/groups';
+import {
+  deleteSection,
+  reorderSections,
+  replaceSectionMembers,
+  requireSection,
+  sectionViews,
+  storeSections,
+  writeSection,
+} from '../../../catalog/groups';
 import type { DbExecutor } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
 import { pageQuery } from '../../pagination';
@@ -47,7 +55,7 @@ export function registerSectionRoutes(router: DocumentedRouter, deps: ApiDepende
     query: pageQuery,
     listSummary: 'List sections',
     searchSummary: 'Search sections',
-    from: (auth) => deps.db.selectFrom('sections').where('store_id', '=', auth.store.id),
+    from: (auth) => storeSections(deps.db, auth.store.id),
     rows: (q) => q.selectAll(),
     translator: sectionSearch,
     order: [

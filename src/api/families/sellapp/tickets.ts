@@ -2,9 +2,18 @@ import { z } from 'zod';
 import type { Selectable } from 'kysely';
 import type { DbExecutor } from '../../../db/schema';
 import type { TicketsTable } from '../../../db/schema/support';
-import { addMessage, messageView, openTicket, requireTicket, ticketView, updateTicket } from '../../../support/tickets';
+import {
+  addMessage,
+  messageView,
+  openTicket,
+  requireTicket,
+  requireTicketMessage,
+  storeTickets,
+  ticketMessages,
+  ticketView,
+  updateTicket,
+} from '../../../support/tickets';
 import type { ApiDependencies } from '../../context';
-import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter, RouteContext } from '../../route';
@@ -55,7 +64,7 @@ export function registerTicketRoutes(
     query: pageQuery,
     listSummary: 'List tickets, most recently active first',
     searchSummary: 'Search tickets (filters on status, email, invoice, dates; text search on title and e-mail)',
-    from: (auth) => deps.db.selectFrom('tickets').where('store_id', '=', auth.store.id),
+    from: (auth) => storeTickets(deps.db, auth.store.id),
     rows: (q) => q.selectAll(),
     translator: ticketSearch,
     order: [
@@ -74,7 +83,7 @@ export function registerTicketRoutes(
   ) => {
     await requireTicket(deps.db, auth.store.id, ticketId);
     return pagedSearch({
-      from: deps.db.selectFrom('ticket_messages').where('ticket_id', '=', ticketId),
+      from: ticketMessages(deps.db, ticketId),
       rows: (q) => q.selectAll(),
       search,
       translator: messageSearch,
@@ -188,16 +197,8 @@ export function registerTicketRoutes(
       scope: 'invoices:read',
       params: messageParams,
       response: z.object({ data: message }),
-      handler: async ({ auth, params }) => {
-        await requireTicket(deps.db, auth.store.id, params.ticket);
-        const row = await deps.db
-          .selectFrom('ticket_messages')
-          .selectAll()
-          .where('ticket_id', '=', params.ticket)
-          .where('id', '=', params.message)
-          .executeTakeFirst();
-        if (!row) throw notFound('Ticket message');
-        return { data: messageView(row) };
-      },
+      handler: async ({ auth, params }) => ({
+        data: messageView(await requireTicketMessage(deps.db, auth.store.id, params.ticket, params.message)),
+      }),
     });
 }

@@ -1,5 +1,4 @@
 import { createId } from '@paralleldrive/cuid2';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { requireProduct } from '../../../catalog/products';
 import { restockSerials, trashVariant, type VariantInput, writeVariant } from '../../../catalog/variants';
@@ -109,11 +108,8 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
     search?: z.infer<typeof searchBody>,
   ) {
     await requireProduct(deps.db, auth.store.id, productId);
-    let from = productVariants(deps.db, auth.store.id, productId);
-    // Variants have no draft state of their own: only_drafts lists none.
-    if (query.only_drafts) from = from.where(sql<boolean>`false`);
     return pagedSearch({
-      from,
+      from: productVariants(deps.db, auth.store.id, productId, query),
       rows: (q) => q.select('id'),
       search,
       translator: variantSearch,
