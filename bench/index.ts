@@ -6,7 +6,8 @@
  *   BENCH_ENGINE (dev: the dev server; full: Temporal's full server on the DATABASE_URL Postgres),
  *   BENCH_IDLE_SECONDS (30: how long the idle engine's actions are counted),
  *   BENCH_OPEN_SECONDS (10: each open-loop phase: orders at 50% and 80% of the measured max,
- *   invoice creation at BENCH_CREATE_RATE, 200/s; latency from the scheduled arrival)
+ *   invoice creation at BENCH_CREATE_RATE, 200/s; latency from the scheduled arrival),
+ *   BENCH_TUNING_ORDERS (min(BENCH_ORDERS, 100): closed-loop orders under each worker setting of WORKER_TUNINGS)
  * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
  * embedded PGlite.
  */
@@ -52,6 +53,16 @@ const ENGINE = process.env.BENCH_ENGINE === 'full' ? 'full' : 'dev';
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 10);
 const CREATE_RATE = Number(process.env.BENCH_CREATE_RATE ?? 200);
+const TUNING_ORDERS = Number(process.env.BENCH_TUNING_ORDERS ?? Math.min(ORDERS, 100));
+
+/** Worker settings measured against the SDK's defaults (40 workflow tasks and 100 activities at once, 10 + 10 pollers, a sticky cache sized from the heap). */
+const WORKER_TUNINGS: Record<string, Partial<Config['temporal']['tuning']>> = {
+  sdk_defaults: {},
+  two_pollers_each: { maxConcurrentWorkflowTaskPolls: 2, maxConcurrentActivityTaskPolls: 2 },
+  twenty_pollers_each: { maxConcurrentWorkflowTaskPolls: 20, maxConcurrentActivityTaskPolls: 20 },
+  ten_activities_at_once: { maxConcurrentActivityTaskExecutions: 10 },
+  no_sticky_cache: { maxCachedWorkflows: 0 },
+};
 
 const step = (message: string) => process.stdout.write(`• ${message}\n`);
 
@@ -206,8 +217,8 @@ async function main(): Promise<void> {
   const taskQueuePrefix = `bench-${randomUUID()}`;
   const taskQueue = mainTaskQueue(taskQueuePrefix);
   const workerConnection = await connectWorker(config, dev.address);
-  const worker = await createWorker({ config, db: database.db, connection: workerConnection, logger, taskQueue });
-  const running = worker.run();
+  let worker = await createWorker({ config, db: database.db, connection: workerConnection, logger, taskQueue });
+  let running = worker.run();
   const temporal = await connectClient(config, dev.address);
   // Rate limits counted where production counts them (Postgres when the bench runs on it).
   const rateLimitStore = rateLimitStoreFor(database);
@@ -239,8 +250,11 @@ async function main(): Promise<void> {
     };
 
     const product = await call('POST', '/api/v2/products', { title: 'Bench', description: 'd', visibility: 'PUBLIC' });
-    // Enough for the one-worker run, the two-worker run and the unpaid invoices.
-    const serials = Array.from({ length: 2 * ORDERS + 10 }, (_, i) => `BENCH-${i}`).join('\n');
+    // Enough for the one-worker run, the two-worker run, the tuning runs and the unpaid invoices.
+    const serials = Array.from(
+      { length: 2 * ORDERS + Object.keys(WORKER_TUNINGS).length * TUNING_ORDERS + 10 },
+      (_, i) => `BENCH-${i}`,
+    ).join('\n');
     const variant = await call('POST', `/api/v2/products/${product.data!.id}/variants`, {
       title: 'Key',
       description: 'd',
@@ -252,7 +266,7 @@ async function main(): Promise<void> {
     step(`orders: ${ORDERS} × create → paid (mark-completed) → delivered (serial + static text), ${CONCURRENCY} at a time`);
     const paidToDelivered: number[] = [];
     const paidIds: number[] = [];
-    const placePaidOrder = async () => {
+    const placePaidOrder = async (latencies = paidToDelivered) => {
       const invoice = await call('POST', '/api/v2/invoices', {
         customer_email: 'bench@example.com',
         payment_method: 'PAYPAL',
@@ -263,9 +277,9 @@ async function main(): Promise<void> {
       await call('PATCH', `/api/v2/invoices/${invoice.data!.id}/mark-completed`);
       const outcome = await temporal.client.workflow.getHandle(workflowIds.order(invoice.data!.id)).result();
       if (outcome.outcome !== 'completed') throw new Error(`order ${invoice.data!.id} ended ${outcome.outcome}`);
-      paidToDelivered.push(performance.now() - t0);
+      latencies.push(performance.now() - t0);
     };
-    const orderSeconds = await pool('orders', ORDERS, CONCURRENCY, placePaidOrder);
+    const orderSeconds = await pool('orders', ORDERS, CONCURRENCY, () => placePaidOrder());
 
     step(`baseline: ${ORDERS} × workflow with one no-op activity, ${CONCURRENCY} at a time`);
     const baselineLatency: number[] = [];
@@ -286,7 +300,7 @@ async function main(): Promise<void> {
         SELLFLOW_DATA_DIR: path.join(dir, 'second-worker'),
       });
       try {
-        twoWorkersPerSecond = Number((ORDERS / (await pool('orders, 2 workers', ORDERS, CONCURRENCY, placePaidOrder))).toFixed(1));
+        twoWorkersPerSecond = Number((ORDERS / (await pool('orders, 2 workers', ORDERS, CONCURRENCY, () => placePaidOrder()))).toFixed(1));
       } finally {
         await second.stop();
       }
@@ -373,6 +387,19 @@ async function main(): Promise<void> {
     step(`relay: a backlog of ${WEBHOOKS} events drained to one webhook endpoint on loopback`);
     const relay = await drainWebhookBacklog(database, created.store.id, (body) => call('POST', '/api/v2/webhooks', body));
 
+    step(`worker tuning: ${TUNING_ORDERS} orders, ${CONCURRENCY} at a time, under each of ${Object.keys(WORKER_TUNINGS).join(', ')}`);
+    const tuning: Record<string, unknown> = {};
+    for (const [name, settings] of Object.entries(WORKER_TUNINGS)) {
+      worker.shutdown();
+      await running;
+      const tuned = { ...config, temporal: { ...config.temporal, tuning: { ...config.temporal.tuning, ...settings } } };
+      worker = await createWorker({ config: tuned, db: database.db, connection: workerConnection, logger, taskQueue });
+      running = worker.run();
+      const latencies: number[] = [];
+      const seconds = await pool(name, TUNING_ORDERS, CONCURRENCY, () => placePaidOrder(latencies));
+      tuning[name] = { settings, orders_per_second: Number((TUNING_ORDERS / seconds).toFixed(1)), paid_to_delivered_ms: stats(latencies) };
+    }
+
     const orders = {
       count: ORDERS,
       concurrency: CONCURRENCY,
@@ -395,6 +422,7 @@ async function main(): Promise<void> {
       workers: {
         one_process_orders_per_second: Number((ORDERS / orderSeconds).toFixed(1)),
         two_processes_orders_per_second: twoWorkersPerSecond,
+        tuning,
       },
       ratio: {
         throughput_orders_vs_baseline: Number((orders.orders_per_second / baseline.workflows_per_second).toFixed(2)),

@@ -47,6 +47,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     // elsewhere, and a little later the worker gives up waiting so the process can exit.
     shutdownGraceTime: options.config.temporal.shutdownGraceMs,
     shutdownForceTime: options.config.temporal.shutdownGraceMs + 10_000,
+    ...definedOnly(options.config.temporal.tuning),
     interceptors: { activity: [activityMetricsInterceptor, ...(tracing?.activityInterceptors ?? [])] },
     ...(tracing ? { sinks: tracing.sinks } : {}),
     activities: createActivities({
@@ -88,4 +89,9 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     }
   };
   return worker;
+}
+
+/** The tuning options that are set: an explicit undefined must not override the SDK's defaults. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
