@@ -24,6 +24,7 @@ import * as m0023 from './0023_ops_console';
 import * as m0024 from './0024_webhook_signing_secrets';
 import * as m0025 from './0025_relay_wakeups';
 import * as m0026 from './0026_quiet_outbox_news';
+import * as m0027 from './0027_checkout_protection';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '0024_webhook_signing_secrets': m0024,
   '0025_relay_wakeups': m0025,
   '0026_quiet_outbox_news': m0026,
+  '0027_checkout_protection': m0027,
 };

@@ -1,6 +1,7 @@
 import { AffiliateConflictError, AffiliateNotFoundError, AffiliateRuleError } from '../affiliates/errors';
 import { CatalogConflictError, CatalogNotFoundError, CatalogRuleError, LivemodeForbiddenError } from '../catalog/errors';
 import { CheckoutError, InvoiceRuleError, InvoiceStatusConflictError } from '../orders/errors';
+import { CheckoutAttemptsExceededError } from '../orders/checkout-attempts';
 import { BlacklistedCustomerError } from '../blacklists/screen-customer';
 import { LicenseActivationError } from '../licenses/license-keys';
 import { SubscriptionConflictError, SubscriptionRuleError } from '../subscriptions/errors';
@@ -56,6 +57,16 @@ function checkoutError(error: CheckoutError): ApiError {
   return new ApiError('invalid_request', error.code, error.message, { param: error.param, status: 422 });
 }
 
+/** Over one of the store's checkout attempt limits: 429 with when to try again. */
+function attemptsExceeded(error: CheckoutAttemptsExceededError): ApiError {
+  const seconds = error.retryAfterSeconds;
+  return new ApiError('rate_limited', 'checkout_attempts_exceeded', error.message, {
+    headers: { 'Retry-After': String(seconds) },
+    extra: { retry_after: seconds, retry_at: new Date(Date.now() + seconds * 1000).toISOString() },
+    sellappMessage: 'Too Many Attempts.',
+  });
+}
+
 /** Domain errors become the API's envelope here, once, for every route. */
 export function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
@@ -67,6 +78,7 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof CheckoutError) return checkoutError(error);
   if (error instanceof SubscriptionRuleError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof SubscriptionConflictError) return conflict(error.code, error.message, 'status');
+  if (error instanceof CheckoutAttemptsExceededError) return attemptsExceeded(error);
   if (error instanceof BlacklistedCustomerError) return permissionDenied('customer_blacklisted', error.message);
   if (error instanceof LicenseActivationError) return conflict(error.code, error.message, error.param);
   if (error instanceof AffiliateRuleError) return invalidRequest(error.code, error.message, error.param);

@@ -31,9 +31,15 @@ export interface CreateInvoiceInput {
   free?: boolean;
   /** The creating request's Idempotency-Key (requestKeyOf): a retry gets the same invoice. */
   requestKey?: string;
+  /** sha256 of the token a fast-checkout buyer follows the order by. */
+  statusTokenHash?: string;
 }
 
 const PURCHASABLE = new Set(['PUBLIC', 'HIDDEN']);
+
+/** Whether buyers may buy a product: public or hidden (link only), and not a draft. */
+export const isPurchasable = (product: { visibility: string; status: string }) =>
+  PURCHASABLE.has(product.visibility) && product.status !== 'DRAFT';
 /** Gateways that can bill a subscription every period. */
 const SUBSCRIPTION_METHODS = new Set(['STRIPE']);
 
@@ -43,14 +49,20 @@ const QUANTITY_MESSAGES = {
   not_an_increment: 'is not an allowed quantity step',
 } as const;
 
+/** What pricing an invoice needs: its lines, and the payment method once the buyer chose one. */
+export type PriceInvoiceInput = Pick<CreateInvoiceInput, 'lines' | 'coupon' | 'extra'> & {
+  paymentMethod?: string;
+  /** A quote before the buyer answered: required checkout questions are not asked for yet. */
+  quote?: boolean;
+};
+
 /**
- * Creates a PENDING invoice after every rule of the catalogue is checked: the variant is
- * for sale, accepts the payment method, allows the quantity and has the stock, and the
- * required checkout questions are answered. Totals come from the pure domain code.
+ * Checks every rule of the catalogue for these lines (the variant is for sale, accepts the
+ * payment method, allows the quantity and has the stock, the required checkout questions are
+ * answered) and prices them: what a new invoice is made of, and what a buyer is quoted before
+ * choosing how to pay. Throws InvoiceRuleError naming the field at fault.
  */
-export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input: CreateInvoiceInput): Promise<number> {
-  const existing = await invoiceCreatedBy(trx, actor.storeId, input.requestKey);
-  if (existing !== null) return existing;
+export async function priceInvoice(trx: DbExecutor, actor: CatalogActor, input: PriceInvoiceInput) {
   if (input.lines.length === 0)
     throw new InvoiceRuleError('missing_field', 'An invoice needs at least one product variant', 'product_variants');
 
@@ -89,14 +101,14 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     const param = `product_variants.${line.variantId}`;
     const variant = byId.get(line.variantId);
     if (!variant) throw new InvoiceRuleError('variant_not_found', `No product variant ${line.variantId} for sale in this store`, param);
-    if (!PURCHASABLE.has(variant.visibility) || variant.product_status === 'DRAFT') {
+    if (!isPurchasable({ visibility: variant.visibility, status: variant.product_status })) {
       throw new InvoiceRuleError(
         'not_for_sale',
         `"${variant.product_title}" cannot be bought (${variant.product_status === 'DRAFT' ? 'draft' : variant.visibility})`,
         param,
       );
     }
-    if (!variant.payment_methods.includes(input.paymentMethod)) {
+    if (input.paymentMethod !== undefined && !variant.payment_methods.includes(input.paymentMethod)) {
       throw new InvoiceRuleError(
         'payment_method_not_accepted',
         `"${variant.title}" does not accept ${input.paymentMethod}`,
@@ -123,7 +135,7 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     }
     for (const field of variant.additional_information as { key: string; label: string; required: boolean }[]) {
       const answer = line.additionalInformation[field.key];
-      if (field.required && (answer === undefined || answer === null || answer === '')) {
+      if (field.required && !input.quote && (answer === undefined || answer === null || answer === '')) {
         throw new InvoiceRuleError('missing_field', `"${field.label}" is required`, `${param}.additional_information.${field.key}`);
       }
     }
@@ -139,7 +151,7 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     const param = `product_variants.${recurring.variantId}`;
     if (input.lines.length > 1)
       throw new InvoiceRuleError('subscription_not_alone', 'A subscription must be the only product variant of its invoice', param);
-    if (!SUBSCRIPTION_METHODS.has(input.paymentMethod)) {
+    if (input.paymentMethod !== undefined && !SUBSCRIPTION_METHODS.has(input.paymentMethod)) {
       throw new InvoiceRuleError(
         'payment_method_not_accepted',
         `Subscriptions are paid with ${[...SUBSCRIPTION_METHODS].join(' or ')}, not ${input.paymentMethod}`,
@@ -172,6 +184,18 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     extraCents: input.extra?.amount ?? 0,
     couponDiscountCents: coupon?.discountCents ?? 0,
   });
+  return { byId, first, coupon, totals };
+}
+
+/**
+ * Creates a PENDING invoice after every rule of the catalogue is checked: the variant is
+ * for sale, accepts the payment method, allows the quantity and has the stock, and the
+ * required checkout questions are answered. Totals come from the pure domain code.
+ */
+export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input: CreateInvoiceInput): Promise<number> {
+  const existing = await invoiceCreatedBy(trx, actor.storeId, input.requestKey);
+  if (existing !== null) return existing;
+  const { byId, first, coupon, totals } = await priceInvoice(trx, actor, input);
   if (input.free) {
     totals.couponDiscountCents = 0;
     totals.subtotalCents = 0;
@@ -215,6 +239,7 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
       gateway: JSON.stringify({ type: input.paymentMethod, data: {} }),
       replacement_of: input.replacementOf ?? null,
       request_key: input.requestKey ?? null,
+      status_token_hash: input.statusTokenHash ?? null,
       expires_at: new Date(Date.now() + store.invoice_ttl_seconds * 1000),
       paid_at: null,
       completed_at: null,

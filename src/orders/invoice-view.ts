@@ -1,5 +1,6 @@
 import { grantSummaries } from '../community/grant-view';
 import { customerNumber } from './customer-number';
+import { postPurchaseRedirects } from './post-purchase-redirect';
 import { laravelTime } from '../catalog/views/timestamps';
 import type { Db, StatusHistoryEntry } from '../db/schema';
 import type { ObjectStorage } from '../storage/object-storage';
@@ -39,6 +40,7 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
     .orderBy('id')
     .execute();
   const grants = await grantSummaries(db, ids);
+  const redirects = await postPurchaseRedirects(db, rows);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
     .map((id) => byId.get(id))
@@ -105,6 +107,8 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
         livemode: invoice.livemode,
         affiliate: invoice.affiliate,
         replacement_of: invoice.replacement_of,
+        // The product's post-purchase redirect, filled in for this order once it is completed.
+        redirect_url: redirects.get(invoice.id) ?? null,
         replacements: replacements.filter((r) => r.replacement_of === invoice.id).map((r) => r.id),
         delivery: {
           needs_attention: invoice.needs_attention,

@@ -1,5 +1,6 @@
 import { bookReferral } from '../affiliates/book-referral';
 import { clawBackReferral, restoreReferral } from '../affiliates/referral-clawback';
+import { blacklistDisputingCustomer } from '../blacklists/blacklist-on-dispute';
 import { revokeGrantsOfUndoneSale } from '../community/revoke-on-undone-sale';
 import { redeemCoupon } from '../coupons/redeem-on-paid';
 import type { DbExecutor } from '../db/schema';
@@ -23,6 +24,7 @@ const moneyIn = (t: Transition) => isPaidStatus(t.to);
 const firstPayment = (t: Transition) => moneyIn(t) && !isPaidStatus(t.from) && t.from !== 'DISPUTING';
 const saleUndone = (t: Transition): t is SaleUndone => undoesSale(t.to);
 const disputeWon = (t: Transition) => t.from === 'DISPUTING' && t.to === 'COMPLETED';
+const disputeOpened = (t: Transition) => t.to === 'DISPUTING';
 
 function on<T extends Transition>(when: (t: Transition) => t is T, run: (t: T) => Promise<unknown>): Consequence;
 function on(when: (t: Transition) => boolean, run: (t: Transition) => Promise<unknown>): Consequence;
@@ -43,6 +45,7 @@ const CONSEQUENCES: Record<string, Consequence> = {
   'referral clawed back': on(saleUndone, ({ trx, invoice, to }) => clawBackReferral(trx, invoice.id, to)),
   'community access revoked': on(saleUndone, ({ trx, invoice, to }) => revokeGrantsOfUndoneSale(trx, invoice.id, to)),
   'referral restored': on(disputeWon, ({ trx, invoice }) => restoreReferral(trx, invoice.id)),
+  'customer blacklisted on dispute': on(disputeOpened, ({ trx, invoice }) => blacklistDisputingCustomer(trx, invoice.id)),
 };
 
 export async function runTransitionConsequences(transition: Transition): Promise<void> {

@@ -23,6 +23,8 @@ export const invoiceCreateBody = z
     affiliate: z.string().max(100).nullable().optional(),
     /** Not in the seed: the storefront's visitor id, matching the referral clicks it reported. */
     visitor_id: z.string().min(1).max(100).nullable().optional(),
+    /** Not in the seed: the buyer's checkout session fingerprint, for the store's fingerprint attempt limit. */
+    checkout_fingerprint: z.string().min(1).max(200).nullable().optional(),
     extra: z.object({ amount: z.number().int().min(0).max(100_000_000), currency: z.string().regex(/^[A-Za-z]{3}$/) }).optional(),
   })
   .openapi('InvoiceCreate');

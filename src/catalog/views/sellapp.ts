@@ -100,7 +100,7 @@ export function productV2(product: Product, variants: { id: number; title: strin
 }
 
 /** `stock`: unsold serials for TEXT, the seller's figure otherwise, null for unlimited. */
-function stockOf(variant: Variant, serialStock: number | undefined): number | null {
+export function stockOf(variant: Pick<Variant, 'deliverable_types' | 'deliverable'>, serialStock: number | undefined): number | null {
   if (variant.deliverable_types.includes('TEXT')) return serialStock ?? 0;
   return variant.deliverable.stock ?? null;
 }
@@ -134,7 +134,7 @@ function pricing(variant: Variant) {
   };
 }
 
-function bulkDiscount(variant: Variant) {
+export function bulkDiscount(variant: Pick<Variant, 'bulk_discount'>) {
   return variant.bulk_discount.map((d) => ({
     discount_percentage: d.discount_percentage,
     minimum_purchase_amount: d.minimum_purchase_amount,

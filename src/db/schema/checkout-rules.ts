@@ -52,3 +52,15 @@ export interface BlockedCheckoutsTable {
   country: string | null;
   created_at: Generated<Date>;
 }
+
+export type CheckoutAttemptScope = 'ip_email' | 'ip' | 'email' | 'fingerprint';
+
+export interface CheckoutAttemptsTable {
+  store_id: number;
+  scope: CheckoutAttemptScope;
+  /** sha256 of the counted value: the counters keep no e-mail or address. */
+  key_hash: string;
+  window_started_at: Date;
+  attempts: number;
+  blocked_until: Date | null;
+}

@@ -54,7 +54,7 @@ import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
 import type { CryptoPaymentsTable, CryptoPaymentTxsTable, CryptoUnmatchedTransfersTable, CryptoWalletsTable } from './crypto';
 import type { FeedbackTable, TicketMessagesTable, TicketsTable } from './support';
-import type { BlacklistsTable, BlockedCheckoutsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
+import type { BlacklistsTable, BlockedCheckoutsTable, CheckoutAttemptsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
 import type {
   SubscriptionPaymentsTable,
   SubscriptionReconciliationsTable,
@@ -118,6 +118,7 @@ export interface Database {
   coupon_redemptions: CouponRedemptionsTable;
   blacklists: BlacklistsTable;
   blocked_checkouts: BlockedCheckoutsTable;
+  checkout_attempts: CheckoutAttemptsTable;
   affiliate_programs: AffiliateProgramsTable;
   affiliates: AffiliatesTable;
   affiliate_product_rates: AffiliateProductRatesTable;

@@ -39,6 +39,8 @@ export interface InvoicesTable {
   replacement_of: number | null;
   /** `<api key id>:<Idempotency-Key>` of the creating request (see migration 0021). */
   request_key: Generated<string | null>;
+  /** sha256 of the fast-checkout buyer's order token (GET …/orders/{token}). */
+  status_token_hash: Generated<string | null>;
   subscription_id: Generated<number | null>;
   coupon_id: Generated<number | null>;
   coupon_discount_cents: Generated<number>;

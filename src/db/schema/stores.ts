@@ -15,6 +15,17 @@ export interface StoresTable {
   invoice_ttl_seconds: Generated<number>;
   subscription_grace_seconds: Generated<number>;
   community_wait_hours: Generated<number>;
+  /** Sites whose pages may call fast checkout (CORS); '*' is any site, none is no browser. */
+  checkout_allowed_origins: Generated<string[]>;
+  /** A dispute on an order adds the customer's e-mail and IP to the blacklist. */
+  blacklist_on_dispute: Generated<boolean>;
+  /** Invoice-creation attempts allowed per hour per key; null = that limit is off. */
+  checkout_limit_ip_email: Generated<number | null>;
+  checkout_limit_ip: Generated<number | null>;
+  checkout_limit_email: Generated<number | null>;
+  checkout_limit_fingerprint: Generated<number | null>;
+  /** How long a client that went over a limit waits; null = until its hour is over. */
+  checkout_limit_window_seconds: Generated<number | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;

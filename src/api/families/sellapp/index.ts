@@ -10,6 +10,7 @@ import { registerAffiliateReferralRoutes } from '../../routes/v2/affiliate-refer
 import { registerAffiliateRoutes } from '../../routes/v2/affiliates';
 import { registerApiKeyRoutes } from '../../routes/v2/api-keys';
 import { registerChargeRoutes } from '../../routes/v2/charges';
+import { registerCheckoutSettingsRoutes } from '../../routes/v2/checkout-settings';
 import { registerCommunityRoutes } from '../../routes/v2/community';
 import { registerCommunityAccessRoutes } from '../../routes/v2/community-access';
 import { registerGroupRoutes } from '../../routes/v2/groups';
@@ -69,6 +70,7 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerAffiliatePortalRoutes(v2, deps);
   registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
+  registerCheckoutSettingsRoutes(v2, deps);
   registerPaymentMethodRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);
   registerWebhookChannelRoutes(v2, deps, secrets);

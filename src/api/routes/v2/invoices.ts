@@ -4,9 +4,8 @@ import type { Db } from '../../../db/schema';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
 import type { SecretBox } from '../../../security/secret-box';
 import type { AsnLookup } from '../../../blacklists/asn-lookup';
-import { screenCustomer } from '../../../blacklists/screen-customer';
 import { checkout } from '../../../orders/checkout';
-import { createInvoice } from '../../../orders/create-invoice';
+import { placeInvoice } from '../../../orders/place-invoice';
 import { markInvoicePaid } from '../../../orders/mark-paid';
 import { invoicesMatching, type InvoiceFilters } from '../../../orders/invoice-search';
 import { findStoreInvoice } from '../../../orders/store-invoice';
@@ -114,17 +113,11 @@ export function registerInvoiceRoutes(
       status: 201,
       response: z.object({ data: invoiceView }),
       handler: async ({ auth, body, res }) => {
-        await screenCustomer(
+        // Its payment starts the order (signal-with-start, through the outbox); the relay closes its window when it expires.
+        const id = await placeInvoice(
           deps.db,
-          auth.store.id,
-          auth.livemode,
-          { email: body.customer_email, ip: body.customer_ip ?? null, country: body.country ?? null },
-          gateways.asn,
-        );
-        // No workflow yet: an unpaid invoice costs the engine nothing. Its payment starts the order
-        // (signal-with-start, through the outbox), and the relay closes its window when it expires.
-        const id = await deps.db.transaction().execute((trx) =>
-          createInvoice(trx, actorOf(auth), {
+          actorOf(auth),
+          {
             customerEmail: body.customer_email,
             paymentMethod: body.payment_method,
             lines: Object.entries(body.product_variants).map(([variantId, line]) => ({
@@ -133,6 +126,7 @@ export function registerInvoiceRoutes(
               additionalInformation: line.additional_information ?? {},
             })),
             customerIp: body.customer_ip,
+            fingerprint: body.checkout_fingerprint,
             coupon: body.coupon,
             vatId: body.vat_id,
             country: body.country,
@@ -140,7 +134,8 @@ export function registerInvoiceRoutes(
             visitorId: body.visitor_id,
             extra: body.extra,
             requestKey: requestKeyOf(res),
-          }),
+          },
+          gateways.asn,
         );
         // Where a crash test kills the API with the invoice committed and its answer not sent.
         failpoint(deps.config, 'after-invoice-commit');

@@ -1,0 +1,30 @@
+import type { AsnLookup } from '../blacklists/asn-lookup';
+import { screenCustomer } from '../blacklists/screen-customer';
+import type { CatalogActor } from '../catalog/actor';
+import type { Db } from '../db/schema';
+import { countCheckoutAttempt } from './checkout-attempts';
+import { createInvoice, type CreateInvoiceInput } from './create-invoice';
+
+export interface PlaceInvoiceInput extends CreateInvoiceInput {
+  /** The buyer's checkout session fingerprint, counted by the store's fingerprint limit. */
+  fingerprint?: string | null;
+}
+
+/**
+ * The one way a buyer's invoice is made, whoever asks (a key, fast checkout, the hosted page):
+ * the attempt is counted against the store's limits, the customer screened against its
+ * blacklist (both kept even when the invoice is refused), then the invoice created with every
+ * rule of the catalogue. No workflow yet: an unpaid invoice costs the engine nothing.
+ */
+export async function placeInvoice(db: Db, actor: CatalogActor, input: PlaceInvoiceInput, asn: AsnLookup): Promise<number> {
+  const { fingerprint, ...invoice } = input;
+  await countCheckoutAttempt(db, actor.storeId, { email: invoice.customerEmail, ip: invoice.customerIp, fingerprint });
+  await screenCustomer(
+    db,
+    actor.storeId,
+    actor.livemode,
+    { email: invoice.customerEmail, ip: invoice.customerIp ?? null, country: invoice.country ?? null },
+    asn,
+  );
+  return db.transaction().execute((trx) => createInvoice(trx, actor, invoice));
+}
