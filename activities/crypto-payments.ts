@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/schema';
 import type { SecretBox } from '../src/security/secret-box';
+import type { CryptoAcceptance } from '../src/temporal/contracts/crypto-payment';
 import { ChainWatcherError } from '../src/gateways/crypto/chain-observation';
 import {
   expireCryptoPayment,
@@ -15,9 +16,9 @@ import {
 /** The cryptoPayment workflow's steps: look at the chain, settle, expire, flag late money. */
 export function createCryptoPaymentActivities(deps: { db: Db; secrets: SecretBox; crypto: Config['crypto'] }) {
   return {
-    async observeCryptoPayment(input: { invoiceId: number }): Promise<ObservationOutcome> {
+    async observeCryptoPayment(input: { invoiceId: number; acceptance?: CryptoAcceptance }): Promise<ObservationOutcome> {
       try {
-        return await observeCryptoPayment(deps.db, deps.secrets, deps.crypto, input.invoiceId);
+        return await observeCryptoPayment(deps.db, deps.secrets, deps.crypto, input.invoiceId, input.acceptance);
       } catch (error) {
         // A misconfigured node URL will not fix itself; a busy or down one will.
         if (error instanceof ChainWatcherError && !error.retryable)

@@ -93,6 +93,7 @@ const envSchema = z.object({
   CRYPTO_TRX_API_KEY: optionalString,
   CRYPTO_TOKEN_CONTRACTS: optionalString,
   CRYPTO_CONFIRMATIONS: optionalString,
+  CRYPTO_UNDERPAID_PERCENTAGE: z.coerce.number().min(0).max(50).default(0),
   CRYPTO_PAYMENT_WINDOW_SECONDS: z.coerce
     .number()
     .min(1)
@@ -251,6 +252,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** Overrides of the confirmations required by method ({"BTC":1}). */
       // At least one: a mempool transaction can still be replaced.
       confirmations: jsonRecord('CRYPTO_CONFIRMATIONS', e.CRYPTO_CONFIRMATIONS, z.number().int().min(1).max(10_000)),
+      /** The tolerated underpayment of a store that set none (basis points of the quote). */
+      underpaidToleranceBp: Math.round(e.CRYPTO_UNDERPAID_PERCENTAGE * 100),
       paymentWindowMs: Math.round(e.CRYPTO_PAYMENT_WINDOW_SECONDS * 1000),
       pollMs: Math.round(e.CRYPTO_POLL_SECONDS * 1000),
       /** After the window closes, how long an address is still watched for late money. */

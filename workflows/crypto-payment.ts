@@ -69,7 +69,11 @@ export async function cryptoPayment(input: CryptoPaymentInput): Promise<CryptoPa
     poked = false;
     let seen: ObservationOutcome;
     try {
-      seen = await chain.observeCryptoPayment({ invoiceId: input.invoiceId });
+      // The same activity as before, with the checkout's settings as an argument: no new command.
+      seen = await chain.observeCryptoPayment({
+        invoiceId: input.invoiceId,
+        ...(input.acceptance ? { acceptance: input.acceptance } : {}),
+      });
     } catch (error) {
       // A chain API that keeps failing or answers nonsense will not fix itself soon: a person
       // hears of it once, and watching goes on more slowly until the watch ends.

@@ -50,15 +50,32 @@ export type CryptoStep =
   | { kind: 'wait'; status: 'AWAITING' | 'PARTIAL' | 'CONFIRMING' }
   | { kind: 'expire'; status: 'EXPIRED' | 'UNDERPAID' };
 
+/** Largest tolerated underpayment: 10,000 basis points would accept nothing at all. */
+export const MAX_UNDERPAID_TOLERANCE_BP = 5_000;
+
+/**
+ * The least that counts as paid: the quote less the store's tolerated shortfall (basis points),
+ * rounded in the seller's favour (the shortfall down, never the amount asked).
+ */
+export function acceptedUnits(requested: bigint, underpaidToleranceBp: number): bigint {
+  const bp = BigInt(Math.min(Math.max(0, Math.trunc(underpaidToleranceBp)), MAX_UNDERPAID_TOLERANCE_BP));
+  return requested - (requested * bp) / 10_000n;
+}
+
+/** A percentage as given by a seller (0–50, two decimals at most) in basis points. */
+export function percentageToBasisPoints(percentage: number): number {
+  return Math.round(percentage * 100);
+}
+
 /**
  * Settle once what was paid in time is confirmed deeply enough; until the window closes, wait
  * (a partial payment can be topped up); after it, keep waiting only for the confirmations of a
  * payment made in time, and otherwise expire.
  */
-export function nextCryptoStep(tally: CryptoTally, now: Date, expiresAt: Date): CryptoStep {
-  if (tally.confirmed >= tally.requested)
-    return { kind: 'settle', overpaid: tally.seen > tally.requested ? tally.seen - tally.requested : 0n };
-  if (tally.seen >= tally.requested) return { kind: 'wait', status: 'CONFIRMING' };
+export function nextCryptoStep(tally: CryptoTally, now: Date, expiresAt: Date, underpaidToleranceBp = 0): CryptoStep {
+  const enough = acceptedUnits(tally.requested, underpaidToleranceBp);
+  if (tally.confirmed >= enough) return { kind: 'settle', overpaid: tally.seen > tally.requested ? tally.seen - tally.requested : 0n };
+  if (tally.seen >= enough) return { kind: 'wait', status: 'CONFIRMING' };
   if (now.getTime() < expiresAt.getTime()) return { kind: 'wait', status: tally.seen === 0n ? 'AWAITING' : 'PARTIAL' };
   return { kind: 'expire', status: tally.seen === 0n ? 'EXPIRED' : 'UNDERPAID' };
 }

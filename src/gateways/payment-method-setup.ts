@@ -2,7 +2,7 @@ import { CatalogNotFoundError, CatalogRuleError } from '../catalog/errors';
 import type { DbExecutor } from '../db/schema';
 import type { SecretBox } from '../security/secret-box';
 import { CRYPTO_COINS, type CryptoMethod, type SupportedCryptoMethod, isExtendedKeyMethod } from './crypto/coins';
-import { type CryptoWalletSettings, receivingWallet } from './crypto/wallet-settings';
+import { assertCheckoutSettings, checkoutSettingsOf, type CryptoWalletSettings, receivingWallet } from './crypto/wallet-settings';
 import { gatewaySettings, saveGatewaySettings, type StripeSettings } from './gateway-settings';
 
 /**
@@ -30,12 +30,14 @@ export async function configureWallet(
   const merged: CryptoWalletSettings = { ...current, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
   // Throws WalletSettingsError (422 naming the field) for a private key, a wrong network or garbage.
   const wallet = receivingWallet(method, merged);
+  assertCheckoutSettings(merged);
   const settings: CryptoWalletSettings = wallet.key
-    ? { xpub: wallet.key.text, minimum_withdrawal: merged.minimum_withdrawal ?? null }
+    ? { xpub: wallet.key.text, minimum_withdrawal: merged.minimum_withdrawal ?? null, ...checkoutSettingsOf(merged) }
     : {
         address: wallet.address,
         minimum_withdrawal: merged.minimum_withdrawal ?? null,
         ...(wallet.moneroRpcUrl ? { wallet_rpc_url: wallet.moneroRpcUrl } : {}),
+        ...checkoutSettingsOf(merged),
       };
   await saveGatewaySettings(db, secrets, storeId, method, enabled, settings);
   return settings;
@@ -48,6 +50,9 @@ export interface MethodConfiguration {
   address?: string;
   min_withdraw_amount?: number | string | null;
   wallet_rpc_url?: string;
+  /** Crypto checkout settings (SellApp's Underpaid Percentage and Minimum Confirmations). */
+  underpaid_percentage?: number | null;
+  minimum_confirmations?: number | null;
 }
 
 export async function configurePaymentMethod(
@@ -66,7 +71,8 @@ export async function configurePaymentMethod(
     if (minimum !== null && !(minimum >= 0))
       throw new CatalogRuleError('invalid_field', 'min_withdraw_amount is a number ≥ 0', 'min_withdraw_amount');
     const wallet = isExtendedKeyMethod(method) ? { xpub: input.address } : { address: input.address, wallet_rpc_url: input.wallet_rpc_url };
-    await configureWallet(db, secrets, storeId, method, { ...wallet, minimum_withdrawal: minimum }, enabled);
+    const checkout = { underpaid_percentage: input.underpaid_percentage, minimum_confirmations: input.minimum_confirmations };
+    await configureWallet(db, secrets, storeId, method, { ...wallet, minimum_withdrawal: minimum, ...checkout }, enabled);
     return;
   }
   const key = input.api_key ?? '';
@@ -97,6 +103,8 @@ function requiredInput(method: SetupMethod) {
   return [
     field('address', true, false),
     field('min_withdraw_amount', false, false, 'number'),
+    field('underpaid_percentage', false, false, 'number'),
+    field('minimum_confirmations', false, false, 'integer'),
     ...(method === 'XMR' ? [field('wallet_rpc_url', true, false)] : []),
   ];
 }

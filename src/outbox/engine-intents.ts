@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Db, DbExecutor, DbTransaction, EngineIntentKind } from '../db/schema';
 import { type CryptoSettings } from '../gateways/crypto/chain-access';
 import { startCryptoPaymentWorkflow } from '../gateways/crypto/crypto-payment-workflow-client';
+import { cryptoAcceptanceOf } from '../gateways/crypto/crypto-payment-records';
 import { failpoint } from '../failpoints';
 import { OrderWorkflows } from '../orders/order-workflow-client';
 import { subscriptionChanged } from '../subscriptions/subscription-workflow-client';
@@ -82,7 +83,14 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
       // A crypto checkout starts its order too: the chain watcher tells it of the money, and
       // its window stays open while a payment made in time confirms.
       await orders.start(await invoice());
-      return startCryptoPaymentWorkflow(engine.client, engine.taskQueue, engine.crypto, subjectId);
+      // The store's settings as the checkout fixed them travel in the watcher's input.
+      return startCryptoPaymentWorkflow(
+        engine.client,
+        engine.taskQueue,
+        engine.crypto,
+        subjectId,
+        await cryptoAcceptanceOf(engine.db, subjectId),
+      );
     case 'subscription.changed': {
       const subscription = await engine.db
         .selectFrom('subscriptions')

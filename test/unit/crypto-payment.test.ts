@@ -1,4 +1,4 @@
-import { nextCryptoStep, tallyPayment } from '../../src/domain/crypto-payment';
+import { acceptedUnits, nextCryptoStep, percentageToBasisPoints, tallyPayment } from '../../src/domain/crypto-payment';
 
 const expiresAt = new Date('2026-05-01T12:00:00Z');
 const before = new Date('2026-05-01T11:00:00Z');
@@ -65,5 +65,33 @@ describe('crypto payment progress', () => {
       kind: 'wait',
       status: 'CONFIRMING',
     });
+  });
+});
+
+describe('tolerated underpayment', () => {
+  const expiresAt = new Date('2030-01-01T01:00:00Z');
+  const before = new Date('2030-01-01T00:30:00Z');
+  const tx = (amount: bigint, confirmations: number) => ({ amount, confirmations, firstSeenAt: before, dropped: false });
+
+  it('settles a shortfall within the tolerance and waits on one beyond it', () => {
+    expect(acceptedUnits(20_000n, 300)).toBe(19_400n);
+    expect(nextCryptoStep(tallyPayment([tx(19_600n, 2)], 20_000n, 2, expiresAt), before, expiresAt, 300)).toEqual({
+      kind: 'settle',
+      overpaid: 0n,
+    });
+    expect(nextCryptoStep(tallyPayment([tx(19_600n, 2)], 20_000n, 2, expiresAt), before, expiresAt, 0)).toEqual({
+      kind: 'wait',
+      status: 'PARTIAL',
+    });
+    expect(nextCryptoStep(tallyPayment([tx(19_399n, 9)], 20_000n, 2, expiresAt), before, expiresAt, 300)).toEqual({
+      kind: 'wait',
+      status: 'PARTIAL',
+    });
+  });
+
+  it('rounds the shortfall down and never tolerates more than half', () => {
+    expect(acceptedUnits(999n, 100)).toBe(990n);
+    expect(acceptedUnits(1_000n, 9_000)).toBe(500n);
+    expect(percentageToBasisPoints(2.5)).toBe(250);
   });
 });

@@ -234,6 +234,91 @@ describe('crypto payments (BTC through Esplora)', () => {
   });
 });
 
+describe('crypto checkout settings per store (underpaid percentage, minimum confirmations)', () => {
+  async function storeWith(configuration: object) {
+    const other = await h.createStore();
+    const call = (method: 'put' | 'post', path: string, body?: object) =>
+      request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${other.live}`).send(body);
+    // The official path: the wallet and its checkout settings in one configuration.
+    const configured = await call('put', '/payment-methods/BTC/configuration', { address: ZPUB, ...configuration });
+    expect(configured.status).toBe(200);
+    const { variantId: otherVariant } = await createVariant(h, other.live, {
+      deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } },
+      price: 1000,
+      payment_methods: ['BTC'],
+    });
+    const pay = async () => {
+      const id = (
+        await call('post', '/invoices', {
+          customer_email: 'c@e.co',
+          payment_method: 'BTC',
+          product_variants: { [otherVariant]: { quantity: 1 } },
+        }).expect(201)
+      ).body.data.id as number;
+      const res = await call('post', `/invoices/${id}/checkout`).expect(200);
+      return { id, address: res.body.crypto.address as string, gateway: res.body.crypto as Record<string, unknown> };
+    };
+    const read = async (id: number) =>
+      (await request(h.app).get(`/api/v2/invoices/${id}`).set('Authorization', `Bearer ${other.live}`).expect(200)).body.data;
+    return { other, call, pay, read };
+  }
+
+  it('settles a 2 % underpayment for a store tolerating 3 %, after its own minimum confirmations', async () => {
+    const s = await storeWith({ underpaid_percentage: 3, minimum_confirmations: 3 });
+    const { id, address, gateway: quote } = await s.pay();
+    expect(quote).toMatchObject({ amount_units: '20000', accepted_units: '19400', underpaid_percentage: 3, required_confirmations: 3 });
+    esplora.pay(address, 19_600, { confirmed: true });
+    esplora.mine(1);
+    // Two confirmations would do under the server's default (2); this store asked for three.
+    await waitFor(
+      () => s.read(id),
+      (i) => i.payment.gateway.data.confirmations >= 2,
+      20_000,
+    );
+    expect((await s.read(id)).status.status.status).toBe('PENDING');
+    esplora.mine(1);
+    const done = await waitFor(
+      () => s.read(id),
+      (i) => i.status.status.status === 'COMPLETED',
+      20_000,
+    );
+    expect(done.payment.gateway.data).toMatchObject({ status: 'PAID', received_units: '19600', confirmations: 3 });
+  });
+
+  it('leaves the same 2 % underpayment PARTIAL for a store tolerating none', async () => {
+    const s = await storeWith({ underpaid_percentage: 0, minimum_confirmations: 1 });
+    const { id, address } = await s.pay();
+    esplora.pay(address, 19_600, { confirmed: true });
+    esplora.mine(2);
+    const partial = await waitFor(
+      () => s.read(id),
+      (i) => i.status.status.status === 'PARTIAL',
+      20_000,
+    );
+    expect(partial.payment.gateway.data).toMatchObject({ status: 'PARTIAL', accepted_units: '20000', received_units: '19600' });
+    // The top-up settles it at one confirmation, this store's minimum.
+    esplora.pay(address, 400, { confirmed: true });
+    await waitFor(
+      () => s.read(id),
+      (i) => i.status.status.status === 'COMPLETED',
+      20_000,
+    );
+  });
+
+  it('refuses settings out of range, and shows what is set', async () => {
+    const s = await storeWith({});
+    const tooMuch = await s.call('put', '/payment-methods/BTC/configuration', { address: ZPUB, underpaid_percentage: 60 });
+    expect([tooMuch.status, tooMuch.body.error.param]).toEqual([422, 'underpaid_percentage']);
+    const none = await s.call('put', '/settings/payment-methods/BTC', { xpub: ZPUB, minimum_confirmations: 0 });
+    expect([none.status, none.body.error.param]).toEqual([422, 'minimum_confirmations']);
+    const saved = await s.call('put', '/settings/payment-methods/BTC', { xpub: ZPUB, underpaid_percentage: 2.5, minimum_confirmations: 4 });
+    expect(saved.status).toBe(200);
+    expect(saved.body.data).toMatchObject({ underpaid_percentage: 2.5, minimum_confirmations: 4 });
+    const { gateway } = await s.pay();
+    expect(gateway).toMatchObject({ accepted_units: '19500', required_confirmations: 4 });
+  });
+});
+
 describe('crypto and affiliates', () => {
   it('makes a referral paid in crypto payable at once (crypto money is final)', async () => {
     await api('put', '/settings/affiliates', {

@@ -29,6 +29,7 @@ import { addSpace } from '../../src/community/spaces';
 import { setVariantAccess } from '../../src/community/variant-access';
 import { openCryptoPayment } from '../../src/gateways/crypto/open-crypto-payment';
 import { startCryptoPaymentWorkflow } from '../../src/gateways/crypto/crypto-payment-workflow-client';
+import { cryptoAcceptanceOf } from '../../src/gateways/crypto/crypto-payment-records';
 import { createProduct } from '../../src/catalog/products';
 import { restockSerials, writeVariant } from '../../src/catalog/variants';
 import { type Config, loadConfig } from '../../src/config';
@@ -392,7 +393,7 @@ const scenarios: Scenario[] = [
         .select('address')
         .where('invoice_id', '=', id)
         .executeTakeFirstOrThrow();
-      await startCryptoPaymentWorkflow(ctx.temporal.client, ctx.taskQueue, ctx.crypto, id);
+      await startCryptoPaymentWorkflow(ctx.temporal.client, ctx.taskQueue, ctx.crypto, id, await cryptoAcceptanceOf(ctx.db, id));
       ctx.esplora.pay(address, 5_000, { confirmed: true });
       await new Promise((r) => setTimeout(r, 1500));
       ctx.esplora.pay(address, 15_000, { confirmed: true });

@@ -27,6 +27,8 @@ export interface CryptoPaymentsTable {
   received_units: ColumnType<string, string | undefined, string>;
   confirmed_units: ColumnType<string, string | undefined, string>;
   required_confirmations: number;
+  /** Shortfall accepted as paid, in basis points of requested_units (the store's setting at checkout). */
+  underpaid_tolerance_bp: ColumnType<number, number | undefined, number>;
   status: ColumnType<CryptoPaymentStatus, CryptoPaymentStatus | undefined, CryptoPaymentStatus>;
   cursor: ColumnType<{ nextBlock: number } | null, string | null, string | null>;
   /** Chain height at checkout (Esplora): older confirmed money is not this invoice's. */

@@ -11,6 +11,7 @@ import type { CryptoWalletSettings } from './wallet-settings';
 import { assertWalletServerReachable } from './monero-wallet-watcher';
 import type { CryptoMethod } from './coins';
 import { refreshInvoiceGateway } from './crypto-payment-view';
+import type { CryptoAcceptance } from '../../temporal/contracts/crypto-payment';
 
 /**
  * Invoices to a shared account address are told apart by amount: only a transfer of exactly
@@ -101,6 +102,20 @@ async function matchByAmount(
   return mine;
 }
 
+/** The settings a payment was opened with, as its row keeps them. */
+export function paymentAcceptance(payment: { required_confirmations: number; underpaid_tolerance_bp: number }): CryptoAcceptance {
+  return { requiredConfirmations: payment.required_confirmations, underpaidToleranceBp: payment.underpaid_tolerance_bp };
+}
+
+export async function cryptoAcceptanceOf(db: DbExecutor, invoiceId: number): Promise<CryptoAcceptance> {
+  const payment = await db
+    .selectFrom('crypto_payments')
+    .select(['required_confirmations', 'underpaid_tolerance_bp'])
+    .where('invoice_id', '=', invoiceId)
+    .executeTakeFirstOrThrow();
+  return paymentAcceptance(payment);
+}
+
 export interface ObservationOutcome {
   step: 'settle' | 'wait' | 'expire';
   status: CryptoPaymentStatus;
@@ -128,9 +143,12 @@ export async function observeCryptoPayment(
   box: SecretBox,
   settings: CryptoSettings,
   invoiceId: number,
+  acceptance?: CryptoAcceptance,
   now = new Date(),
 ): Promise<ObservationOutcome> {
   const payment = await db.selectFrom('crypto_payments').selectAll().where('invoice_id', '=', invoiceId).executeTakeFirstOrThrow();
+  // The workflow carries the checkout's settings; a run from before it did reads them from the payment.
+  const { requiredConfirmations, underpaidToleranceBp } = acceptance ?? paymentAcceptance(payment);
   const known = await db.selectFrom('crypto_payment_txs').selectAll().where('invoice_id', '=', invoiceId).execute();
   let monero: { rpcUrl: string; subaddressIndex: number } | undefined;
   if (payment.method === 'XMR') {
@@ -201,10 +219,10 @@ export async function observeCryptoPayment(
         dropped: t.dropped,
       })),
       BigInt(payment.requested_units),
-      payment.required_confirmations,
+      requiredConfirmations,
       payment.expires_at,
     );
-    const step = nextCryptoStep(tally, now, payment.expires_at);
+    const step = nextCryptoStep(tally, now, payment.expires_at, underpaidToleranceBp);
     // A finished payment keeps its status; only its amounts and transactions follow the chain.
     const open = payment.status === 'AWAITING' || payment.status === 'PARTIAL' || payment.status === 'CONFIRMING';
     const status: CryptoPaymentStatus = open && step.kind === 'wait' ? step.status : payment.status;

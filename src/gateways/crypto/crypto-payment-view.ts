@@ -1,5 +1,6 @@
 import type { DbExecutor } from '../../db/schema';
 import { formatSmallestUnits } from '../../domain/crypto-amount';
+import { acceptedUnits } from '../../domain/crypto-payment';
 import { type SupportedCryptoMethod, cryptoCoin } from './coins';
 
 const URI_SCHEMES: Partial<Record<SupportedCryptoMethod, string>> = { BTC: 'bitcoin', LTC: 'litecoin' };
@@ -36,6 +37,9 @@ export async function cryptoGatewayData(db: DbExecutor, invoiceId: number) {
         : '0',
     confirmations: live.length === 0 ? 0 : Math.min(...live.map((t) => t.confirmations)),
     required_confirmations: payment.required_confirmations,
+    /** The least that settles the invoice: the amount less the store's tolerated underpayment. */
+    accepted_units: acceptedUnits(BigInt(payment.requested_units), payment.underpaid_tolerance_bp).toString(),
+    underpaid_percentage: payment.underpaid_tolerance_bp / 100,
     status: payment.status,
     rate: payment.rate,
     fiat_currency: payment.fiat_currency,

@@ -1,7 +1,7 @@
 import { type Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { workflowIds } from '../../temporal/workflow-ids';
 import { startWorkflow } from '../../temporal/workflow-client';
-import { chainActivitySignal, type CryptoPaymentInput } from '../../temporal/contracts/crypto-payment';
+import { chainActivitySignal, type CryptoAcceptance, type CryptoPaymentInput } from '../../temporal/contracts/crypto-payment';
 import type { CryptoSettings } from './chain-access';
 
 /** Starts (or finds running) the invoice's cryptoPayment workflow. */
@@ -10,6 +10,7 @@ export async function startCryptoPaymentWorkflow(
   taskQueue: string,
   settings: CryptoSettings,
   invoiceId: number,
+  acceptance: CryptoAcceptance,
 ): Promise<void> {
   await startWorkflow(client, 'cryptoPayment', {
     taskQueue,
@@ -21,6 +22,7 @@ export async function startCryptoPaymentWorkflow(
         orderWorkflowId: workflowIds.order(invoiceId),
         pollMs: settings.pollMs,
         pollsPerRun: settings.pollsPerRun,
+        acceptance,
       } satisfies CryptoPaymentInput,
     ],
   });

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/schema';
 import { amountStep, cryptoAmountFor, uniqueAmount } from '../../domain/crypto-amount';
+import { percentageToBasisPoints } from '../../domain/crypto-payment';
 import type { SecretBox } from '../../security/secret-box';
 import { gatewaySettings } from '../gateway-settings';
 import {
@@ -170,7 +171,12 @@ export async function openCryptoPayment(
         fiat_cents: invoice.total_cents,
         fiat_currency: invoice.currency,
         requested_units: requested.toString(),
-        required_confirmations: requiredConfirmations(settings, method),
+        // The store's crypto checkout settings now, the server's defaults where it set none.
+        required_confirmations: gateway.settings.minimum_confirmations ?? requiredConfirmations(settings, method),
+        underpaid_tolerance_bp:
+          gateway.settings.underpaid_percentage === undefined || gateway.settings.underpaid_percentage === null
+            ? settings.underpaidToleranceBp
+            : percentageToBasisPoints(gateway.settings.underpaid_percentage),
         cursor: cursor ? JSON.stringify(cursor) : null,
         start_height: startHeight,
         expires_at: expiresAt,

@@ -13,6 +13,37 @@ export interface CryptoWalletSettings {
   minimum_withdrawal?: number | null;
   /** XMR: the store's monero-wallet-rpc (view-only wallet of `address`), which sees its payments. */
   wallet_rpc_url?: string;
+  /** Crypto checkout settings: shortfall (0–50 %) still accepted as paid; null: the server's default. */
+  underpaid_percentage?: number | null;
+  /** Confirmations before the order moves on; null: the server's default for the coin. */
+  minimum_confirmations?: number | null;
+}
+
+/** The checkout settings a wallet's record carries besides where the money goes. */
+export function checkoutSettingsOf(settings: CryptoWalletSettings) {
+  return { underpaid_percentage: settings.underpaid_percentage ?? null, minimum_confirmations: settings.minimum_confirmations ?? null };
+}
+
+/** Refuses checkout settings out of range (the API answers 422 naming the field). */
+export function assertCheckoutSettings(settings: CryptoWalletSettings): void {
+  const pct = settings.underpaid_percentage;
+  if (pct !== undefined && pct !== null && !(Number.isFinite(pct) && pct >= 0 && pct <= 50 && Math.round(pct * 100) === pct * 100))
+    throw new WalletSettingsError(
+      'invalid_field',
+      'underpaid_percentage is a percentage from 0 to 50 with two decimals at most',
+      'underpaid_percentage',
+    );
+  const confirmations = settings.minimum_confirmations;
+  if (
+    confirmations !== undefined &&
+    confirmations !== null &&
+    !(Number.isInteger(confirmations) && confirmations >= 1 && confirmations <= 10_000)
+  )
+    throw new WalletSettingsError(
+      'invalid_field',
+      'minimum_confirmations is a whole number from 1 to 10000 (a mempool transaction can still be replaced)',
+      'minimum_confirmations',
+    );
 }
 
 /** A refused wallet setting: the API answers 422 with `param` and `code`. */
@@ -88,7 +119,7 @@ export async function describeWallet(
   enabled: boolean,
 ) {
   const wallet = receivingWallet(method, settings);
-  const base = { method, enabled, minimum_withdrawal: settings.minimum_withdrawal ?? null };
+  const base = { method, enabled, minimum_withdrawal: settings.minimum_withdrawal ?? null, ...checkoutSettingsOf(settings) };
   if (!wallet.key) return { ...base, address: wallet.address, ...(wallet.moneroRpcUrl ? { wallet_rpc_url: wallet.moneroRpcUrl } : {}) };
   const row = await db
     .selectFrom('crypto_wallets')

@@ -9,6 +9,7 @@ import {
 } from '../../../gateways/payment-method-setup';
 import type { ApiDependencies } from '../../context';
 import type { DocumentedRouter } from '../../route';
+import { cryptoCheckoutFields } from '../../schemas/crypto-checkout';
 
 const status = z
   .object({
@@ -82,7 +83,8 @@ export function registerPaymentMethodRoutes(router: DocumentedRouter, deps: ApiD
       ...common,
       method: 'put',
       path: '/payment-methods/:paymentMethod/configuration',
-      summary: 'Check and save a method’s setup: Stripe’s secret key (api_key), a wallet’s address or extended public key',
+      summary:
+        'Check and save a method’s setup: Stripe’s secret key (api_key), a wallet’s address or extended public key and its crypto checkout settings',
       params,
       body: z
         .object({
@@ -94,6 +96,7 @@ export function registerPaymentMethodRoutes(router: DocumentedRouter, deps: ApiD
             .nullable()
             .optional(),
           wallet_rpc_url: z.url().max(500).optional(),
+          ...cryptoCheckoutFields,
         })
         .strict(),
       response: one,

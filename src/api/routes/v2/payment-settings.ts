@@ -3,6 +3,7 @@ import { configuredMethods, gatewaySettings, saveGatewaySettings, type StripeSet
 import { CRYPTO_COINS, type CryptoMethod, type SupportedCryptoMethod } from '../../../gateways/crypto/coins';
 import { type CryptoWalletSettings, describeWallet } from '../../../gateways/crypto/wallet-settings';
 import { configureWallet } from '../../../gateways/payment-method-setup';
+import { cryptoCheckoutFields } from '../../schemas/crypto-checkout';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
 import { ApiError, notFound, validationFailed } from '../../errors';
@@ -36,6 +37,7 @@ const walletBody = z
     minimum_withdrawal: z.number().min(0).max(1_000_000_000).nullable().optional(),
     /** XMR only: your monero-wallet-rpc with a view-only wallet of the address. */
     wallet_rpc_url: z.string().url().max(500).optional(),
+    ...cryptoCheckoutFields,
   })
   .strict()
   .openapi('CryptoWalletSettings');
