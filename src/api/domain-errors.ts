@@ -10,6 +10,7 @@ import { CommunityPlatformError } from '../community/platform';
 import { GatewayError } from '../gateways/gateway-error';
 import { WalletSettingsError } from '../gateways/crypto/wallet-settings';
 import { LivemodeViolationError } from '../db/livemode-scope';
+import { CustomerConflictError, CustomerNotFoundError, CustomerRuleError } from '../customers/errors';
 import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from './errors';
 
 /** What a platform said when the API called it (connect, health check, linking). */
@@ -89,6 +90,9 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof CommunityNotFoundError) return notFound(error.resource);
   if (error instanceof CommunityPlatformError) return platformError(error);
   if (error instanceof GatewayError) return gatewayError(error);
+  if (error instanceof CustomerRuleError) return invalidRequest(error.code, error.message, error.param);
+  if (error instanceof CustomerConflictError) return conflict(error.code, error.message, error.param);
+  if (error instanceof CustomerNotFoundError) return notFound(error.resource);
   if (error instanceof WalletSettingsError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof LivemodeForbiddenError || error instanceof LivemodeViolationError)
     return permissionDenied('livemode_required', error.message);

@@ -9,6 +9,7 @@ import { recordEvent } from '../events/record';
 import { chargeStatus } from '../domain/charge-status';
 import { InvoiceRuleError } from '../orders/errors';
 import { invoiceCreatedBy } from '../orders/request-key';
+import { customerForEmail } from '../customers/customers';
 
 export interface ChargeInput {
   email: string;
@@ -97,6 +98,7 @@ export async function createCharge(trx: DbExecutor, store: { id: number; livemod
       livemode: store.livemode,
       kind: 'CHARGE',
       customer_email: input.email.toLowerCase(),
+      customer_id: await customerForEmail(trx, { storeId: store.id, livemode: store.livemode }, input.email),
       customer_ip: null,
       country: null,
       vat_id: null,

@@ -57,6 +57,8 @@ const MODE_RULES: Record<string, ModeRule> = {
   affiliate_referrals: { kind: 'column' },
   community_grants: { kind: 'column' },
   events: { kind: 'column' },
+  customers: { kind: 'column' },
+  customer_sessions: { kind: 'column' },
   api_keys: { kind: 'keyMode' },
   invoice_lines: { kind: 'parent', column: 'invoice_id', parent: 'invoices' },
   delivery_steps: { kind: 'parent', column: 'invoice_id', parent: 'invoices' },

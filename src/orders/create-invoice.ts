@@ -5,6 +5,7 @@ import { invoiceTotals, lineTotals, quantityProblem } from '../domain/invoice-to
 import { applicableCoupon } from '../coupons/apply-coupon';
 import { recordEvent } from '../events/record';
 import { attributeInvoice } from '../affiliates/attribute-invoice';
+import { customerForEmail } from '../customers/customers';
 import { InvoiceRuleError } from './errors';
 import { invoiceCreatedBy } from './request-key';
 
@@ -214,12 +215,14 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
       });
 
   const store = await trx.selectFrom('stores').select('invoice_ttl_seconds').where('id', '=', actor.storeId).executeTakeFirstOrThrow();
+  const customerId = await customerForEmail(trx, { storeId: actor.storeId, livemode: actor.livemode }, input.customerEmail);
   const invoice = await trx
     .insertInto('invoices')
     .values({
       store_id: actor.storeId,
       livemode: actor.livemode,
       customer_email: input.customerEmail.toLowerCase(),
+      customer_id: customerId,
       customer_ip: input.customerIp ?? null,
       country: input.country ?? null,
       vat_id: input.vatId ?? null,

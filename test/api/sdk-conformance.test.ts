@@ -42,6 +42,8 @@ const s = {} as {
   chargeId: number;
   affiliateId: number;
   subscriptionId: number;
+  /** The customer buyer@e.co's first order made, given the external id crm_buyer. */
+  customerId: number;
   /** A webhook channel subscribed to product.created, and a delivery to it. */
   channelId: string;
   deliveryId: string;
@@ -123,6 +125,16 @@ const sdkRequest = {
     })
     .loose(),
   syncGroupProducts: z.object({ product_ids: z.array(z.number().int()) }).loose(),
+  createCustomer: z
+    .object({
+      external_id: z.string().optional(),
+      email: z.string(),
+      name: z.string().nullable().optional(),
+      locale: z.string().nullable().optional(),
+      metadata: z.record(z.string(), z.unknown()).optional(),
+    })
+    .loose(),
+  upsertCustomer: z.object({ email: z.string(), name: z.string().nullable().optional() }).loose(),
   createWebhookChannel: z
     .object({ name: z.string().max(100).nullable().optional(), url: z.url().max(2048), allowed_notifications: z.array(z.string()) })
     .loose(),
@@ -323,6 +335,64 @@ const cases: Case[] = [
       const serial = (await send('get', path)).body.data[0].id as number;
       return { product: s.serials.productId, variant: s.serials.variantId, serial };
     },
+  },
+
+  // Customers
+  { op: 'GET /v2/customers', status: 200, response: m.page(m.customer) },
+  {
+    op: 'POST /v2/customers',
+    status: 201,
+    response: m.one(m.customer),
+    body: () => ({
+      email: `maya${(coupons += 1)}@e.co`,
+      external_id: `crm_maya_${coupons}`,
+      name: 'Maya Chen',
+      locale: 'en-GB',
+      metadata: { plan: 'standard', seats: 3 },
+    }),
+    request: sdkRequest.createCustomer,
+  },
+  {
+    op: 'POST /v2/customers/search',
+    status: 200,
+    response: m.page(m.customer),
+    body: () => ({ filters: [{ field: 'email', operator: '=', value: 'buyer@e.co' }], sort: [{ field: 'created_at', direction: 'desc' }] }),
+  },
+  { op: 'GET /v2/customers/{customer}', status: 200, response: m.one(m.customer), params: () => ({ customer: s.customerId }) },
+  {
+    op: 'PATCH /v2/customers/{customer}',
+    status: 200,
+    response: m.one(m.customer),
+    params: () => ({ customer: s.customerId }),
+    body: () => ({ locale: 'en-US' }),
+  },
+  { op: 'GET /v2/customers/external/{externalId}', status: 200, response: m.one(m.customer), params: () => ({ externalId: 'crm_buyer' }) },
+  {
+    op: 'PUT /v2/customers/external/{externalId}',
+    status: 200,
+    response: m.one(m.customer),
+    params: () => ({ externalId: 'crm_buyer' }),
+    body: () => ({ email: 'buyer@e.co', name: 'Buyer' }),
+    request: sdkRequest.upsertCustomer,
+  },
+  {
+    op: 'PATCH /v2/customers/external/{externalId}',
+    status: 200,
+    response: m.one(m.customer),
+    params: () => ({ externalId: 'crm_buyer' }),
+    body: () => ({ locale: 'en-GB' }),
+  },
+  {
+    op: 'GET /v2/customers/{customer}/entitlements',
+    status: 200,
+    response: items(m.entitlement),
+    params: () => ({ customer: s.customerId }),
+  },
+  {
+    op: 'GET /v2/customers/external/{externalId}/entitlements',
+    status: 200,
+    response: items(m.entitlement),
+    params: () => ({ externalId: 'crm_buyer' }),
   },
 
   // Groups
@@ -974,6 +1044,9 @@ beforeAll(async () => {
   );
   const key = await h.db.selectFrom('license_keys').select(['id', 'key']).where('invoice_id', '=', s.invoiceId).executeTakeFirstOrThrow();
   s.licenseKeyId = key.id;
+  const buyer = await send('post', '/v2/customers/search', { filters: [{ field: 'email', value: 'buyer@e.co' }] });
+  s.customerId = buyer.body.data[0].id;
+  await send('patch', `/v2/customers/${s.customerId}`, { external_id: 'crm_buyer' });
   s.licenseKey = key.key;
   s.instanceId = (await send('post', '/v2/licenses/activate', { license_key: key.key, instance_name: 'desktop' })).body.data.id;
   s.groupId = (await send('post', '/v2/groups', { title: 'Shared', unlisted: false })).body.data.id;

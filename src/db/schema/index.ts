@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AccountsTable } from './accounts';
+import type { CustomerSessionsTable, CustomersTable } from './customers';
 import type {
   CommunityConnectionsTable,
   CommunityGrantsTable,
@@ -93,6 +94,8 @@ export interface Database {
   releases: ReleasesTable;
   release_files: ReleaseFilesTable;
   invoices: InvoicesTable;
+  customers: CustomersTable;
+  customer_sessions: CustomerSessionsTable;
   invoice_lines: InvoiceLinesTable;
   delivery_steps: DeliveryStepsTable;
   license_keys: LicenseKeysTable;

@@ -17,6 +17,8 @@ export interface InvoicesTable {
   status_history: Json<StatusHistoryEntry[]>;
   status_set_at: Generated<Date>;
   customer_email: string;
+  /** The store's customer this invoice belongs to (by e-mail); null only for rows written outside the services. */
+  customer_id: Generated<number | null>;
   customer_ip: string | null;
   country: string | null;
   vat_id: string | null;

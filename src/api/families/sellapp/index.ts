@@ -13,6 +13,7 @@ import { registerChargeRoutes } from '../../routes/v2/charges';
 import { registerCheckoutSettingsRoutes } from '../../routes/v2/checkout-settings';
 import { registerCommunityRoutes } from '../../routes/v2/community';
 import { registerCommunityAccessRoutes } from '../../routes/v2/community-access';
+import { registerCustomerRoutes } from '../../routes/v2/customers';
 import { registerGroupRoutes } from '../../routes/v2/groups';
 import { registerInvoiceCommunityRoutes } from '../../routes/v2/invoice-community';
 import { registerInvoiceRoutes } from '../../routes/v2/invoices';
@@ -60,6 +61,7 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerVariantRoutes(v2, deps);
   registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
   registerSubscriptionRoutes(v2, deps);
+  registerCustomerRoutes(v2, deps);
   registerLicenseKeyRoutes(v2, deps);
   registerGroupRoutes(v2, deps);
   registerChargeRoutes(v2, deps, secrets);
