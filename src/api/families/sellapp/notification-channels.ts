@@ -8,7 +8,7 @@ import {
   loadNotificationChannel,
   notificationChannelView,
   updateNotificationChannel,
-} from '../../../webhooks/store-notification-channels';
+} from '../../../webhooks/notification-channels';
 import { DISCORD_WEBHOOK_URL } from '../../../webhooks/notifications';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
