@@ -20,6 +20,7 @@ import { filesRouter } from './routes/files';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
 import { communityCallbacksRouter } from './routes/community-callbacks';
 import { healthRouter } from './routes/health';
+import { fastCheckoutRouter } from './routes/fast-checkout';
 import { httpMetrics, metricsRouter } from '../observability/http-metrics';
 import { consoleRouter } from '../console/router';
 import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
@@ -75,6 +76,8 @@ export function createApp(deps: ApiDependencies): Express {
   });
 
   const asn = deps.config.geoip.asnDatabase ? mmdbAsnLookup(deps.config.geoip.asnDatabase) : noAsnLookup;
+  // The storefront embed's checkout: no key, so before the families' authenticated /api/v2.
+  app.use('/api/v2/fast-checkout', dialect('embed'), fastCheckoutRouter(deps, { stripe, secrets, asn }, rateLimitStore));
   // Each family's routes answer in its own error dialect; what none answers under /api is SellApp's 404.
   mountFamilies(
     app,

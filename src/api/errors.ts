@@ -20,9 +20,10 @@ export type ErrorType = keyof typeof ERROR_STATUS;
 /**
  * Which seed's conventions a route family follows. Both get the same body; SellApp routes
  * (/api/v2, SellApp's /api/v1) answer validation with 422 and SellApp's fixed `message` wording,
- * the Sell publishing API with 400 and the detailed message.
+ * the Sell publishing API with 400 and the detailed message. `embed` (fast checkout) is SellApp's,
+ * with `errors` always there for the embed to show beside its fields (empty when no field is at fault).
  */
-export type ErrorDialect = 'sell' | 'sellapp';
+export type ErrorDialect = 'sell' | 'sellapp' | 'embed';
 
 export interface ApiErrorOptions {
   param?: string | null;
@@ -141,13 +142,13 @@ export interface ErrorContext {
 
 export function renderError(error: ApiError, dialect: ErrorDialect, context: ErrorContext): { status: number; body: ErrorBody } {
   const isValidation = error.type === 'invalid_request' && error.options.fieldErrors !== undefined;
-  const status = dialect === 'sellapp' && isValidation && error.status === 400 ? 422 : error.status;
+  const status = dialect !== 'sell' && isValidation && error.status === 400 ? 422 : error.status;
   const param = error.options.param ?? null;
   const body: ErrorBody = {
     ...error.options.extra,
     type: isValidation ? 'validation_error' : SPEC_TYPE[error.type],
     code: error.code,
-    message: dialect === 'sellapp' ? (error.options.sellappMessage ?? error.message) : error.message,
+    message: dialect !== 'sell' ? (error.options.sellappMessage ?? error.message) : error.message,
     status,
     param,
     request_id: context.requestId,
@@ -155,5 +156,6 @@ export function renderError(error: ApiError, dialect: ErrorDialect, context: Err
     error: { type: error.type, code: error.code, message: error.message, param },
   };
   if (error.options.fieldErrors) body.errors = error.options.fieldErrors;
+  else if (dialect === 'embed') body.errors = param ? { [param]: [error.message] } : {};
   return { status, body };
 }

@@ -1,0 +1,172 @@
+import { type Request, type Response, Router } from 'express';
+import type { z } from 'zod';
+import type { AsnLookup } from '../../blacklists/asn-lookup';
+import type { StripeGateway } from '../../gateways/stripe-gateway';
+import {
+  type FastCheckoutPrefill,
+  type FastCheckoutStore,
+  fastCheckoutOrder,
+  fastCheckoutProduct,
+  findFastCheckoutStore,
+  placeFastCheckout,
+  quoteFastCheckout,
+} from '../../orders/fast-checkout';
+import type { SecretBox } from '../../security/secret-box';
+import type { ApiDependencies } from '../context';
+import { engineOf } from '../engine';
+import { notFound, validationFailed } from '../errors';
+import { storeCors } from '../middleware/cors';
+import { notFoundRoute } from '../middleware/error-handler';
+import { publicRateLimit, type RateLimitStore } from '../middleware/rate-limit';
+import {
+  fastCheckoutOrderBody,
+  fastCheckoutOrderParams,
+  fastCheckoutProductParams,
+  fastCheckoutProductQuery,
+  fastCheckoutQuoteQuery,
+  fastCheckoutVariantParams,
+} from '../schemas/fast-checkout';
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, location: 'body' | 'query' | 'params'): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw validationFailed(result.error, location);
+  return result.data;
+}
+
+/** `additional-[key]=value` pre-fills, by key. */
+function additionalPrefill(query: Request['query']): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(query)
+      .filter((entry): entry is [string, string] => entry[0].startsWith('additional-') && typeof entry[1] === 'string')
+      .map(([name, value]) => [name.slice('additional-'.length), value]),
+  );
+}
+
+function prefillOf(query: z.infer<typeof fastCheckoutProductQuery>, req: Request): FastCheckoutPrefill {
+  return {
+    email: query.email,
+    coupon: query.coupon,
+    paymentMethod: query.payment_method,
+    quantity: query.quantity,
+    variant: query.variant,
+    affiliate: query.affiliate ?? query.aff,
+    additional: additionalPrefill(req.query),
+  };
+}
+
+/**
+ * Fast checkout for storefront embeds, without a key: CORS for the store's listed sites, limited
+ * per client address, answering in the embed's error shape (`{message, errors}`, 422 / 403 / 429).
+ */
+export function fastCheckoutRouter(
+  deps: ApiDependencies,
+  gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup },
+  rateLimitStore: RateLimitStore,
+): Router {
+  const router = Router();
+  const checkoutDeps = {
+    db: deps.db,
+    engine: engineOf(deps),
+    stripe: gateways.stripe,
+    secrets: gateways.secrets,
+    publicBaseUrl: deps.config.api.publicBaseUrl,
+    asn: gateways.asn,
+  };
+  const storeOf = (res: Response) => res.locals.fastCheckoutStore as FastCheckoutStore;
+
+  router.all(
+    '/:store/*rest',
+    storeCors(async (req) => {
+      const store = await findFastCheckoutStore(deps.db, String(req.params.store));
+      if (store) (req.res as Response).locals.fastCheckoutStore = store;
+      return store?.allowedOrigins ?? null;
+    }),
+    publicRateLimit(deps.config.rateLimit, rateLimitStore),
+    (_req, res, next) => {
+      if (!res.locals.fastCheckoutStore) throw notFound('Store');
+      next();
+    },
+  );
+
+  router.get('/:store/orders/:token', async (req, res) => {
+    const params = parse(fastCheckoutOrderParams, req.params, 'params');
+    res.json({ data: await fastCheckoutOrder(deps.db, storeOf(res).id, params.token) });
+  });
+
+  router.get('/:store/:product', async (req, res) => {
+    const params = parse(fastCheckoutProductParams, req.params, 'params');
+    const query = parse(fastCheckoutProductQuery, req.query, 'query');
+    const view = await fastCheckoutProduct(deps.db, storeOf(res), params.product, {
+      withoutVariants: query.withoutVariants,
+      prefill: prefillOf(query, req),
+    });
+    res.json({ data: view });
+  });
+
+  router.get('/:store/:product/:variant', async (req, res) => {
+    const params = parse(fastCheckoutVariantParams, req.params, 'params');
+    const query = parse(fastCheckoutQuoteQuery, req.query, 'query');
+    const quote = await quoteFastCheckout(deps.db, storeOf(res), params.product, params.variant, {
+      quantity: query.quantity,
+      coupon: query.coupon,
+      extraCents: query.extra,
+      paymentMethod: query.payment_method,
+    });
+    res.json({ data: quote });
+  });
+
+  router.post('/:store/:product/:variant', async (req, res) => {
+    const params = parse(fastCheckoutVariantParams, req.params, 'params');
+    const prefill = prefillOf(parse(fastCheckoutProductQuery, req.query, 'query'), req);
+    const raw = (req.body ?? {}) as Record<string, unknown>;
+    // What the page's pre-fill carried, unless the buyer's form says otherwise.
+    const body = parse(
+      fastCheckoutOrderBody,
+      {
+        customer_email: prefill.email,
+        payment_method: prefill.paymentMethod,
+        quantity: prefill.quantity,
+        coupon: prefill.coupon,
+        affiliate: prefill.affiliate,
+        ...raw,
+        additional_information: { ...prefill.additional, ...((raw.additional_information as object | undefined) ?? {}) },
+      },
+      'body',
+    );
+    const store = storeOf(res);
+    const placed = await placeFastCheckout(checkoutDeps, store, params.product, params.variant, {
+      customerEmail: body.customer_email,
+      paymentMethod: body.payment_method,
+      quantity: body.quantity,
+      coupon: body.coupon,
+      extraCents: body.extra,
+      additionalInformation: body.additional_information,
+      vatId: body.vat_id,
+      country: body.country,
+      affiliate: body.affiliate,
+      customerIp: req.ip ?? null,
+      fingerprint: body.fingerprint,
+    });
+    const order = {
+      id: placed.invoiceId,
+      token: placed.token,
+      status_url: `${deps.config.api.publicBaseUrl.replace(/\/$/, '')}/api/v2/fast-checkout/${store.id}/orders/${placed.token}`,
+    };
+    const { outcome } = placed;
+    res.status(201);
+    if (outcome.kind === 'free')
+      return void res.json({ message: 'Nothing to pay: your order is being delivered.', payment_url: null, order });
+    if (outcome.kind === 'stripe')
+      return void res.json({ message: 'A new payment session has been generated.', payment_url: outcome.paymentUrl, order });
+    const { crypto } = outcome;
+    res.json({
+      message: `Pay ${crypto.amount} ${crypto.currency} to ${crypto.address} before ${crypto.expires_at}.`,
+      payment_url: crypto.payment_uri ?? null,
+      crypto,
+      order,
+    });
+  });
+
+  router.use(notFoundRoute());
+  return router;
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { PAYMENT_METHODS } from '../../domain/payment-methods';
+import { queryBoolean, rowId } from './common';
+
+/** A pay-what-you-want amount as the buyer types it, in the variant's currency (2.50), into cents. */
+const extraAmount = z
+  .union([z.number().min(0).max(1_000_000), z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'an amount such as 2.50')])
+  .transform((value, ctx) => {
+    const cents = Math.round(Number(value) * 100);
+    if (Math.abs(Number(value) * 100 - cents) > 1e-6) {
+      ctx.addIssue({ code: 'custom', message: 'at most two decimals' });
+      return z.NEVER;
+    }
+    return cents;
+  });
+
+const quantity = z.coerce.number().int().min(1).max(100_000);
+
+export const fastCheckoutStoreParams = z.object({ store: z.string().min(1).max(100) });
+export const fastCheckoutProductParams = fastCheckoutStoreParams.extend({ product: z.string().min(1).max(200) });
+export const fastCheckoutVariantParams = fastCheckoutProductParams.extend({ variant: rowId });
+export const fastCheckoutOrderParams = fastCheckoutStoreParams.extend({
+  token: z.string().regex(/^fco_[A-Za-z0-9_-]{32}$/, 'an order token'),
+});
+
+/** The seed's pre-fill parameters (and `withoutVariants`); `additional-[key]` ones are read beside these. */
+export const fastCheckoutProductQuery = z.object({
+  withoutVariants: queryBoolean,
+  email: z.string().max(255).optional(),
+  coupon: z.string().max(100).optional(),
+  payment_method: z.string().max(50).optional(),
+  quantity: z.string().max(10).optional(),
+  variant: z.string().max(20).optional(),
+  affiliate: z.string().max(100).optional(),
+  aff: z.string().max(100).optional(),
+});
+
+export const fastCheckoutQuoteQuery = z.object({
+  coupon: z.string().max(100).optional(),
+  quantity: quantity.default(1),
+  extra: extraAmount.optional(),
+  payment_method: z.enum(PAYMENT_METHODS).optional(),
+});
+
+/** Laravel's `accepted`. */
+const accepted = z
+  .union([z.boolean(), z.literal(1), z.enum(['true', '1', 'on', 'yes'])])
+  .refine((v) => v !== false, 'must be accepted')
+  .optional();
+
+/** The embed's order; e-mail, payment method, quantity, coupon and affiliate may come from the pre-fill instead. */
+export const fastCheckoutOrderBody = z.object({
+  customer_email: z.string().email().max(255),
+  payment_method: z.enum(PAYMENT_METHODS),
+  quantity: quantity.default(1),
+  coupon: z.string().max(100).optional(),
+  extra: extraAmount.optional(),
+  additional_information: z.record(z.string().max(100), z.unknown()).default({}),
+  vat_id: z.string().max(50).optional(),
+  country: z.string().max(100).optional(),
+  terms_of_service: accepted,
+  affiliate: z.string().max(100).nullable().optional(),
+  /** The buyer's checkout session fingerprint, for the store's fingerprint attempt limit. */
+  fingerprint: z.string().min(1).max(200).optional(),
+});

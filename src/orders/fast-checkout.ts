@@ -1,0 +1,284 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AsnLookup } from '../blacklists/asn-lookup';
+import type { CatalogActor } from '../catalog/actor';
+import { CatalogNotFoundError } from '../catalog/errors';
+import { availableCounts } from '../catalog/serial-stock';
+import { bulkDiscount, stockOf } from '../catalog/views/sellapp';
+import type { Db } from '../db/schema';
+import { PAYMENT_METHODS } from '../domain/payment-methods';
+import { checkout, type CheckoutDependencies, type CheckoutOutcome } from './checkout';
+import { isPurchasable, priceInvoice } from './create-invoice';
+import { placeInvoice } from './place-invoice';
+import { postPurchaseRedirects } from './post-purchase-redirect';
+import { findStoreInvoice } from './store-invoice';
+
+/**
+ * Fast checkout: what a seller's storefront embed asks without a key. The buyer sees the
+ * product and a quote, then buys through the same path as a key-created invoice (attempt
+ * limits, blacklist, every catalogue rule, affiliate attribution, the gateway's checkout), in
+ * live mode. The buyer follows the order by a token only they hold.
+ */
+export interface FastCheckoutStore {
+  id: number;
+  slug: string;
+  name: string;
+  allowedOrigins: string[];
+}
+
+/** A store by its id (what the embed's data-sell-store carries) or its slug; null when there is none. */
+export async function findFastCheckoutStore(db: Db, ref: string): Promise<FastCheckoutStore | null> {
+  const byId = /^\d{1,10}$/.test(ref) && Number(ref) <= 2_147_483_647;
+  const row = await db
+    .selectFrom('stores')
+    .select(['id', 'slug', 'name', 'checkout_allowed_origins'])
+    .where(byId ? 'id' : 'slug', '=', byId ? Number(ref) : ref)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row ? { id: row.id, slug: row.slug, name: row.name, allowedOrigins: row.checkout_allowed_origins } : null;
+}
+
+const liveActor = (store: FastCheckoutStore): CatalogActor => ({ storeId: store.id, storeSlug: store.slug, livemode: true });
+
+/** A product buyers may buy, by id or slug. */
+async function purchasableProduct(db: Db, storeId: number, ref: string) {
+  const byId = /^\d{1,10}$/.test(ref) && Number(ref) <= 2_147_483_647;
+  const product = await db
+    .selectFrom('products')
+    .select(['id', 'title', 'slug', 'description', 'images', 'visibility', 'status', 'additional_information'])
+    .where('store_id', '=', storeId)
+    .where(byId ? 'id' : 'slug', '=', byId ? Number(ref) : ref)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!product || !isPurchasable(product)) throw new CatalogNotFoundError('Product');
+  return product;
+}
+
+async function purchasableVariants(db: Db, productId: number) {
+  const variants = await db
+    .selectFrom('product_variants')
+    .selectAll()
+    .where('product_id', '=', productId)
+    .where('deleted_at', 'is', null)
+    .orderBy('order')
+    .orderBy('id')
+    .execute();
+  const stock = await availableCounts(
+    db,
+    variants.filter((v) => v.deliverable_types.includes('TEXT')).map((v) => v.id),
+  );
+  // What a buyer sees of a variant: never its deliverable.
+  return variants.map((v) => ({
+    id: v.id,
+    title: v.title,
+    description: v.description,
+    price: { price: String(v.price_cents), currency: v.currency },
+    humble: v.humble,
+    pricing_type: v.pricing_type,
+    minimum_purchase_quantity: v.minimum_purchase_quantity,
+    maximum_purchase_quantity: v.maximum_purchase_quantity,
+    quantity_increments: Number(v.other_settings.quantity_increments ?? 1),
+    bulk_discount: bulkDiscount(v),
+    payment_methods: v.payment_methods,
+    stock: stockOf(v, stock.get(v.id)),
+  }));
+}
+
+/** The seed's pre-fill parameters, as the page or button carried them (unchecked). */
+export interface FastCheckoutPrefill {
+  email?: string;
+  coupon?: string;
+  paymentMethod?: string;
+  quantity?: string;
+  variant?: string;
+  affiliate?: string;
+  /** `additional-[key]` values by key. */
+  additional: Record<string, string>;
+}
+
+/** Embed values are JSON when they parse as JSON (booleans, numbers, lists), text otherwise. */
+function prefillValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * The pre-fill the checkout opens with. What does not fit the product (an unknown variant or
+ * field, a quantity that is no number) is left out rather than refused: an old link must still
+ * open the checkout.
+ */
+function checkedPrefill(prefill: FastCheckoutPrefill, variantIds: number[], fieldKeys: string[]) {
+  const quantity = prefill.quantity !== undefined && /^\d{1,6}$/.test(prefill.quantity) ? Number(prefill.quantity) : null;
+  const variant = prefill.variant !== undefined && variantIds.includes(Number(prefill.variant)) ? Number(prefill.variant) : null;
+  const method = (PAYMENT_METHODS as readonly string[]).includes(prefill.paymentMethod ?? '') ? prefill.paymentMethod! : null;
+  return {
+    variant_id: variant,
+    quantity: quantity !== null && quantity > 0 ? quantity : null,
+    coupon: prefill.coupon?.trim() || null,
+    email: prefill.email && /^[^@\s]+@[^@\s]+$/.test(prefill.email) ? prefill.email : null,
+    payment_method: method,
+    affiliate: prefill.affiliate?.trim() || null,
+    additional_information: Object.fromEntries(
+      Object.entries(prefill.additional)
+        .filter(([key]) => fieldKeys.includes(key))
+        .map(([key, raw]) => [key, prefillValue(raw)]),
+    ),
+  };
+}
+
+/** The product as the embed shows it, its variants (unless left out) and the checked pre-fill. */
+export async function fastCheckoutProduct(
+  db: Db,
+  store: FastCheckoutStore,
+  productRef: string,
+  options: { withoutVariants: boolean; prefill: FastCheckoutPrefill },
+) {
+  const product = await purchasableProduct(db, store.id, productRef);
+  const variants = await purchasableVariants(db, product.id);
+  const fields = product.additional_information as { key: string }[];
+  return {
+    store: { id: store.id, slug: store.slug, name: store.name },
+    product: {
+      id: product.id,
+      title: product.title,
+      slug: product.slug,
+      description: product.description,
+      images: product.images,
+      additional_information: product.additional_information,
+    },
+    ...(options.withoutVariants ? {} : { variants }),
+    prefill: checkedPrefill(
+      options.prefill,
+      variants.map((v) => v.id),
+      fields.map((f) => f.key),
+    ),
+  };
+}
+
+export interface FastCheckoutQuoteInput {
+  quantity: number;
+  coupon?: string;
+  /** Pay-what-you-want top-up, in cents of the variant's currency. */
+  extraCents?: number;
+  paymentMethod?: string;
+}
+
+/** What the variant costs at this quantity, with this coupon and extra: priced by the invoice's own rules. */
+async function quote(db: Db, store: FastCheckoutStore, productRef: string, variantId: number, input: FastCheckoutQuoteInput) {
+  const product = await purchasableProduct(db, store.id, productRef);
+  const variant = (await purchasableVariants(db, product.id)).find((v) => v.id === variantId);
+  if (!variant) throw new CatalogNotFoundError('Variant');
+  const priced = await db.transaction().execute((trx) =>
+    priceInvoice(trx, liveActor(store), {
+      lines: [{ variantId, quantity: input.quantity, additionalInformation: {} }],
+      coupon: input.coupon,
+      extra: input.extraCents !== undefined ? { amount: input.extraCents, currency: variant.price.currency } : undefined,
+      paymentMethod: input.paymentMethod,
+      quote: true,
+    }),
+  );
+  return { product, variant, priced };
+}
+
+export async function quoteFastCheckout(
+  db: Db,
+  store: FastCheckoutStore,
+  productRef: string,
+  variantId: number,
+  input: FastCheckoutQuoteInput,
+) {
+  const { product, variant, priced } = await quote(db, store, productRef, variantId, input);
+  const { totals, coupon } = priced;
+  const cents = (value: number) => String(value);
+  return {
+    product: { id: product.id, title: product.title, additional_information: product.additional_information },
+    variant,
+    quantity: input.quantity,
+    currency: variant.price.currency,
+    subtotal: cents(totals.subtotalCents),
+    bulk_discount: cents(totals.lines[0]!.bulkDiscountCents),
+    coupon: coupon ? { code: coupon.code, discount: cents(totals.couponDiscountCents) } : null,
+    extra: cents(totals.extraCents),
+    total: cents(totals.totalCents),
+  };
+}
+
+export interface FastCheckoutOrderInput extends FastCheckoutQuoteInput {
+  customerEmail: string;
+  paymentMethod: string;
+  additionalInformation: Record<string, unknown>;
+  vatId?: string;
+  country?: string;
+  affiliate?: string | null;
+  customerIp: string | null;
+  fingerprint?: string | null;
+}
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Buys: the invoice is placed exactly as a key would place it (one path: attempts, blacklist,
+ * rules, attribution), then its payment opened with the gateway. Answers the order token the
+ * buyer follows the order by (only its hash is kept) and the gateway's outcome.
+ */
+export async function placeFastCheckout(
+  deps: CheckoutDependencies & { db: Db; asn: AsnLookup },
+  store: FastCheckoutStore,
+  productRef: string,
+  variantId: number,
+  input: FastCheckoutOrderInput,
+): Promise<{ invoiceId: number; token: string; outcome: CheckoutOutcome }> {
+  const product = await purchasableProduct(deps.db, store.id, productRef);
+  const variant = await deps.db
+    .selectFrom('product_variants')
+    .select(['id', 'currency'])
+    .where('id', '=', variantId)
+    .where('product_id', '=', product.id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!variant) throw new CatalogNotFoundError('Variant');
+  const token = `fco_${randomBytes(24).toString('base64url')}`;
+  const invoiceId = await placeInvoice(
+    deps.db,
+    liveActor(store),
+    {
+      customerEmail: input.customerEmail,
+      paymentMethod: input.paymentMethod,
+      lines: [{ variantId, quantity: input.quantity, additionalInformation: input.additionalInformation }],
+      customerIp: input.customerIp,
+      fingerprint: input.fingerprint,
+      coupon: input.coupon,
+      vatId: input.vatId,
+      country: input.country,
+      affiliate: input.affiliate,
+      extra: input.extraCents !== undefined ? { amount: input.extraCents, currency: variant.currency } : undefined,
+      statusTokenHash: tokenHash(token),
+    },
+    deps.asn,
+  );
+  const invoice = (await findStoreInvoice(deps.db, store.id, invoiceId))!;
+  const outcome = await checkout(deps, store, invoice);
+  return { invoiceId, token, outcome };
+}
+
+/** The order a fast-checkout buyer holds the token of: its status, and where to go once it is completed. */
+export async function fastCheckoutOrder(db: Db, storeId: number, token: string) {
+  const invoice = await db
+    .selectFrom('invoices')
+    .select(['id', 'status', 'customer_email', 'payment_method', 'gateway'])
+    .where('store_id', '=', storeId)
+    .where('status_token_hash', '=', tokenHash(token))
+    .executeTakeFirst();
+  if (!invoice) throw new CatalogNotFoundError('Order');
+  const redirect = (await postPurchaseRedirects(db, [invoice])).get(invoice.id) ?? null;
+  const checkoutUrl = (invoice.gateway as { data?: { checkout_url?: unknown } }).data?.checkout_url;
+  return {
+    order_id: invoice.id,
+    status: invoice.status,
+    completed: invoice.status === 'COMPLETED',
+    payment_url: invoice.status === 'PENDING' && typeof checkoutUrl === 'string' ? checkoutUrl : null,
+    redirect_url: redirect,
+  };
+}
