@@ -2,8 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AsnLookup } from '../blacklists/asn-lookup';
 import type { CatalogActor } from '../catalog/actor';
 import { CatalogNotFoundError } from '../catalog/errors';
-import { availableCounts } from '../catalog/serial-stock';
-import { bulkDiscount, stockOf } from '../catalog/views/sellapp';
+import { bulkDiscount, loadProductViews, stockOf } from '../catalog/views/sellapp';
 import type { Db } from '../db/schema';
 import { PAYMENT_METHODS } from '../domain/payment-methods';
 import { checkout, type CheckoutDependencies, type CheckoutOutcome } from './checkout';
@@ -54,18 +53,8 @@ async function purchasableProduct(db: Db, storeId: number, ref: string) {
 }
 
 async function purchasableVariants(db: Db, productId: number) {
-  const variants = await db
-    .selectFrom('product_variants')
-    .selectAll()
-    .where('product_id', '=', productId)
-    .where('deleted_at', 'is', null)
-    .orderBy('order')
-    .orderBy('id')
-    .execute();
-  const stock = await availableCounts(
-    db,
-    variants.filter((v) => v.deliverable_types.includes('TEXT')).map((v) => v.id),
-  );
+  const { variantsOf, stockOf: serialStockOf } = await loadProductViews(db, [productId]);
+  const variants = variantsOf(productId);
   // What a buyer sees of a variant: never its deliverable.
   return variants.map((v) => ({
     id: v.id,
@@ -79,7 +68,7 @@ async function purchasableVariants(db: Db, productId: number) {
     quantity_increments: Number(v.other_settings.quantity_increments ?? 1),
     bulk_discount: bulkDiscount(v),
     payment_methods: v.payment_methods,
-    stock: stockOf(v, stock.get(v.id)),
+    stock: stockOf(v, serialStockOf(v.id)),
   }));
 }
 
