@@ -6,11 +6,20 @@ import { markStepFailed, planDelivery, resetSteps, runStep, skipSteps, type Step
 import { PermanentDeliveryError } from '../src/orders/dynamic-webhook';
 import { expireUnpaidInvoice, transitionInvoice } from '../src/orders/invoice-transitions';
 import type { SecretBox } from '../src/security/secret-box';
+import type { Client } from '@temporalio/client';
+import { sendFulfillmentNotices } from '../src/orders/fulfillment-notices';
+import type { FulfillmentNoticeRequest } from '../src/temporal/contracts/order';
 
 export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
 
 /** The order workflow's side effects. Each is idempotent: a retry finds its own work done. */
-export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowPrivateNetworks: boolean }) {
+export function createOrderActivities(deps: {
+  db: Db;
+  secrets: SecretBox;
+  allowPrivateNetworks: boolean;
+  client?: Client;
+  taskQueue?: string;
+}) {
   const { db } = deps;
   return {
     /** PENDING/REVIEW → PAID, once; reports the status either way (VOIDED means the void won). */
@@ -54,12 +63,19 @@ export function createOrderActivities(deps: { db: Db; secrets: SecretBox; allowP
       await markStepFailed(db, input.stepId, input.reason);
     },
 
-    async resetFailedSteps(input: { invoiceId: number; kinds?: DeliveryStepKind[] }): Promise<StepState[]> {
-      return resetSteps(db, input.invoiceId, input.kinds);
+    async resetFailedSteps(input: { invoiceId: number; kinds?: DeliveryStepKind[]; stepIds?: number[] }): Promise<StepState[]> {
+      return resetSteps(db, input.invoiceId, input.kinds, input.stepIds);
     },
 
-    async skipFailedSteps(input: { invoiceId: number; kinds?: DeliveryStepKind[] }): Promise<StepState[]> {
-      return skipSteps(db, input.invoiceId, input.kinds);
+    async skipFailedSteps(input: { invoiceId: number; kinds?: DeliveryStepKind[]; stepIds?: number[] }): Promise<StepState[]> {
+      return skipSteps(db, input.invoiceId, input.kinds, input.stepIds);
+    },
+
+    /** The fulfillment-notifications Update: the order's notices again, once per `resendKey`. */
+    async sendFulfillmentNotices(input: { invoiceId: number; resendKey: string } & FulfillmentNoticeRequest): Promise<{ sent: number }> {
+      if (!deps.client || !deps.taskQueue) throw ApplicationFailure.nonRetryable('This worker has no Temporal client to send notices with');
+      const sent = await sendFulfillmentNotices({ db, client: deps.client, taskQueue: deps.taskQueue }, input.invoiceId, input);
+      return { sent };
     },
 
     /** Flags (or clears) the order for ops, recording delivery.needs_attention when raised. */

@@ -1,5 +1,6 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   condition,
   log,
@@ -10,19 +11,27 @@ import {
   setHandler,
   startChild,
   upsertSearchAttributes,
+  uuid4,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CommunityActivities } from '../activities/community';
 import type { OrderActivities } from '../activities/orders';
 import { communityGrant } from './community-grant';
 import {
+  FULFILLMENT_REFUSED,
+  type FulfillmentNoticeRequest,
+  type FulfillmentRefusal,
   type OrderInput,
   type OrderOutcome,
   type OrderState,
-  type StepKind,
+  type StepSelection,
   orderStateQuery,
   paymentReceivedSignal,
+  retryDynamicDeliveryUpdate,
+  retryFulfillmentUpdate,
   retryRequestedSignal,
+  sendFulfillmentNoticesUpdate,
+  skipFulfillmentUpdate,
   skipRequestedSignal,
   voidRequestedSignal,
 } from '../src/temporal/contracts/order';
@@ -73,6 +82,11 @@ async function startCommunityGrants(input: OrderInput): Promise<void> {
   }
 }
 
+/** A validator's refusal: the Update is rejected (and never enters the history), the caller reads why. */
+function refuse(refusal: FulfillmentRefusal, message: string): never {
+  throw ApplicationFailure.create({ type: FULFILLMENT_REFUSED, message, details: [refusal], nonRetryable: true });
+}
+
 function failureReason(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause) return error.cause.message;
   return error instanceof Error ? error.message : String(error);
@@ -91,13 +105,66 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   const state: OrderState = { phase: 'awaiting_payment', steps: [] };
   let paid = false;
   let voided = false;
-  const retries: { kinds?: StepKind[] }[] = [];
-  const skips: { kinds?: StepKind[] }[] = [];
+  /** True only while the order waits for ops on a failed step: the one time a retry or skip is taken. */
+  let awaitingOps = false;
+  const retries: StepSelection[] = [];
+  const skips: StepSelection[] = [];
   setHandler(paymentReceivedSignal, () => void (paid = true));
   setHandler(voidRequestedSignal, () => void (voided = true));
   setHandler(retryRequestedSignal, (request) => void retries.push(request ?? {}));
   setHandler(skipRequestedSignal, (request) => void skips.push(request ?? {}));
   setHandler(orderStateQuery, () => state);
+
+  // Fulfillment actions are Updates: the validator decides from the workflow's own state (not a
+  // database read that a running delivery could outdate), and a refusal says why.
+  const failedSteps = (selection: StepSelection) =>
+    state.steps.filter(
+      (s) =>
+        s.status === 'failed' &&
+        (!selection.kinds?.length || selection.kinds.includes(s.kind)) &&
+        (!selection.stepIds?.length || selection.stepIds.includes(s.id)),
+    );
+  const refuseUnlessRunning = () => {
+    if (voided || state.phase === 'voided' || state.phase === 'expired') refuse('voided', `Invoice ${input.invoiceId} is voided`);
+    if (state.phase === 'awaiting_payment') refuse('not_paid', `Invoice ${input.invoiceId} is not paid yet`);
+    if (state.phase === 'completed') refuse('already_delivered', `Invoice ${input.invoiceId} has no failed delivery step: it is delivered`);
+  };
+  const validateStepAction = (selection: StepSelection) => {
+    refuseUnlessRunning();
+    for (const id of selection.stepIds ?? []) {
+      const step = state.steps.find((s) => s.id === id);
+      if (!step) refuse('no_such_step', `Invoice ${input.invoiceId} has no delivery step ${id}`);
+      if (step.status === 'delivered') refuse('already_delivered', `Delivery step ${id} is already delivered`);
+    }
+    if (!awaitingOps) refuse('delivery_running', `Invoice ${input.invoiceId} has no failed delivery step: it is delivering`);
+    if (failedSteps(selection).length === 0)
+      refuse('nothing_failed', `Invoice ${input.invoiceId} has no failed ${selection.kinds?.join(' or ') ?? 'delivery'} step`);
+  };
+  const takeStepAction = (queue: StepSelection[], selection: StepSelection, status: 'pending' | 'skipped') => {
+    const selected = failedSteps(selection);
+    // Seen at once by the next validator and query; the loop then makes it so in the database.
+    for (const step of selected) step.status = status;
+    awaitingOps = false;
+    queue.push(selection);
+    return { steps: selected.length };
+  };
+  setHandler(retryFulfillmentUpdate, (selection) => takeStepAction(retries, selection, 'pending'), { validator: validateStepAction });
+  setHandler(skipFulfillmentUpdate, (selection) => takeStepAction(skips, selection, 'skipped'), { validator: validateStepAction });
+  setHandler(retryDynamicDeliveryUpdate, ({ stepId }) => takeStepAction(retries, { stepIds: [stepId] }, 'pending'), {
+    validator: ({ stepId }) => {
+      const step = state.steps.find((s) => s.id === stepId);
+      if (step && step.kind !== 'dynamic') refuse('no_such_step', `Delivery step ${stepId} is not a dynamic delivery`);
+      validateStepAction({ stepIds: [stepId] });
+    },
+  });
+  setHandler(
+    sendFulfillmentNoticesUpdate,
+    async (request) => {
+      const { sent } = await remoteDb.sendFulfillmentNotices({ invoiceId: input.invoiceId, resendKey: uuid4(), ...request });
+      return { notificationsSent: sent };
+    },
+    { validator: (_request: FulfillmentNoticeRequest) => refuseUnlessRunning() },
+  );
   const setPhase = (phase: OrderState['phase'], status: string) => {
     state.phase = phase;
     upsertSearchAttributes({ SellflowStatus: [status], SellflowNeedsAttention: [phase === 'needs_attention'] });
@@ -156,18 +223,21 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
     if (state.steps.every((s) => s.status === 'delivered' || s.status === 'skipped')) break;
 
     const failed = state.steps.filter((s) => s.status === 'failed');
+    // Open to ops before the flag is raised: whoever sees the flag finds the order taking a retry.
+    awaitingOps = true;
     await db.setNeedsAttention({ invoiceId: input.invoiceId, value: true, reason: failed.map((s) => `${s.kind}: ${s.reason}`).join('; ') });
     setPhase('needs_attention', 'PAID');
     log.warn('order needs attention', { invoiceId: input.invoiceId, failed: failed.map((s) => s.kind) });
     await condition(() => retries.length > 0 || skips.length > 0 || voided);
+    awaitingOps = false;
     log.info('ops acted on the order', { invoiceId: input.invoiceId, retries: retries.length, skips: skips.length, voided });
     if (voided) {
       await db.setNeedsAttention({ invoiceId: input.invoiceId, value: false });
       setPhase('voided', 'VOIDED');
       return { invoiceId: input.invoiceId, outcome: 'voided' };
     }
-    for (const request of skips.splice(0)) state.steps = await db.skipFailedSteps({ invoiceId: input.invoiceId, kinds: request.kinds });
-    for (const request of retries.splice(0)) state.steps = await db.resetFailedSteps({ invoiceId: input.invoiceId, kinds: request.kinds });
+    for (const request of skips.splice(0)) state.steps = await db.skipFailedSteps({ invoiceId: input.invoiceId, ...request });
+    for (const request of retries.splice(0)) state.steps = await db.resetFailedSteps({ invoiceId: input.invoiceId, ...request });
     await db.setNeedsAttention({ invoiceId: input.invoiceId, value: false });
     setPhase('delivering', 'PAID');
   }
@@ -178,5 +248,7 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   setPhase('completed', 'COMPLETED');
   log.info('order completed', { invoiceId: input.invoiceId });
   if (patched('order-community-grants')) await startCommunityGrants(input);
+  // A notices resend still sending finishes before the order closes (a wait, no command).
+  await condition(allHandlersFinished);
   return { invoiceId: input.invoiceId, outcome: 'completed' };
 }

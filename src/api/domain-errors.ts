@@ -1,6 +1,12 @@
 import { AffiliateConflictError, AffiliateNotFoundError, AffiliateRuleError } from '../affiliates/errors';
 import { CatalogConflictError, CatalogNotFoundError, CatalogRuleError, LivemodeForbiddenError } from '../catalog/errors';
-import { CheckoutError, InvoiceRuleError, InvoiceStatusConflictError } from '../orders/errors';
+import {
+  CheckoutError,
+  FulfillmentRefusedError,
+  InvoiceRuleError,
+  InvoiceStatusChangedError,
+  InvoiceStatusConflictError,
+} from '../orders/errors';
 import { CheckoutAttemptsExceededError } from '../orders/checkout-attempts';
 import { BlacklistedCustomerError } from '../blacklists/screen-customer';
 import { LicenseActivationError } from '../licenses/license-keys';
@@ -77,6 +83,11 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof InvoiceRuleError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof InvoiceStatusConflictError) return conflict('invalid_status', error.message, 'status');
   if (error instanceof CheckoutError) return checkoutError(error);
+  if (error instanceof InvoiceStatusChangedError) return conflict('status_changed', error.message, 'expected_status');
+  if (error instanceof FulfillmentRefusedError)
+    return error.unprocessable
+      ? new ApiError('invalid_request', error.refusal, error.message, { param: error.param, status: 422 })
+      : conflict(error.refusal, error.message, error.param);
   if (error instanceof SubscriptionRuleError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof SubscriptionConflictError) return conflict(error.code, error.message, 'status');
   if (error instanceof CheckoutAttemptsExceededError) return attemptsExceeded(error);

@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { findStoreBySlug } from '../accounts/stores';
 import { loadConfig } from '../config';
 import type { Db, DeliveryStepKind } from '../db/schema';
-import { OrderWorkflows } from '../orders/order-workflow-client';
-import { deliverIntents, describeUnheard, engineConnection, unheardOrders } from '../outbox/engine-intents';
+import { FulfillmentRefusedError } from '../orders/errors';
+import { retryFulfillment } from '../orders/order-ops';
+import { describeUnheard, engineConnection, unheardOrders } from '../outbox/engine-intents';
 import { connectClient, externalAddress } from '../temporal/connection';
-import { mainTaskQueue } from '../temporal/task-queues';
 import { CliError, printResult } from './output';
 import { positiveInt } from './parse';
 import { withDatabase } from './with-database';
@@ -105,7 +105,6 @@ export function registerOrderCommands(program: Command): void {
       if (!opts.allStuck && ids.length === 0) throw new CliError('Name order ids, or pass --all-stuck', 'invalid_argument');
       const config = loadConfig();
       const temporal = await connectClient(config, externalAddress(config));
-      const workflows = new OrderWorkflows(temporal.client, mainTaskQueue(config.temporal.taskQueuePrefix));
       try {
         const summary = await withDatabase(async (db) => {
           const engine = engineConnection(db, temporal.client, config);
@@ -120,24 +119,18 @@ export function registerOrderCommands(program: Command): void {
           };
           const started: { id: number; attemptsBefore: number }[] = [];
           for (const id of wanted) {
-            const order = stuck.find((o) => o.id === id) ?? (await stuckOrders(db)).find((o) => o.id === id);
-            if (!order) {
-              result.not_stuck.push(id);
+            const order = stuck.find((o) => o.id === id);
+            // The order decides (an Update its workflow validates), as the API and the console ask it;
+            // an order whose news the engine never heard is told now (the relay keeps trying too).
+            try {
+              await retryFulfillment(engine, id, order?.store_id, opts.step ? { kinds: [opts.step as DeliveryStepKind] } : {});
+            } catch (error) {
+              if (!(error instanceof FulfillmentRefusedError)) throw error;
+              // Flagged but not waiting on a delivery (e.g. paid after a void): a person decides.
+              result[error.refusal === 'needs_manual_action' ? 'needs_manual_action' : 'not_stuck'].push(id);
               continue;
             }
-            // The engine never heard of it: telling it now is the repair (the relay keeps trying too).
-            if (order.unheard.length > 0) {
-              await deliverIntents(engine, { ids: order.unheard.map((u) => u.id) });
-              started.push({ id, attemptsBefore: Math.max(0, ...order.failed_steps.map((s) => s.attempts)) });
-              continue;
-            }
-            // Flagged but not waiting on a delivery (e.g. paid after a void): a person decides.
-            if (order.status !== 'PAID') {
-              result.needs_manual_action.push(id);
-              continue;
-            }
-            await workflows.retry(order, opts.step ? [opts.step as DeliveryStepKind] : undefined);
-            started.push({ id, attemptsBefore: Math.max(0, ...order.failed_steps.map((s) => s.attempts)) });
+            started.push({ id, attemptsBefore: Math.max(0, ...(order?.failed_steps.map((s) => s.attempts) ?? [])) });
           }
           const bar =
             opts.json || !process.stderr.isTTY

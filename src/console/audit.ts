@@ -1,5 +1,6 @@
 import type { Db } from '../db/schema';
 import type { OpsAuditLogTable } from '../db/schema/console';
+import { FulfillmentRefusedError, InvoiceStatusConflictError } from '../orders/errors';
 import type { ConsoleSession } from './sessions';
 
 export interface AuditedAction {
@@ -13,6 +14,19 @@ export interface AuditedAction {
 
 /** What an action answers: `ok`, or why it did nothing (a refusal a person reads). */
 export type ActionOutcome = { ok: true } | { ok: false; message: string };
+
+/** An order action whose refusal (the order's own, e.g. its workflow's validator) is shown, not thrown; an outcome it answers stands. */
+export async function refusalShown(action: () => Promise<unknown>): Promise<ActionOutcome> {
+  try {
+    const done = await action();
+    if (typeof done === 'object' && done !== null && 'ok' in done) return done as ActionOutcome;
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof FulfillmentRefusedError || error instanceof InvoiceStatusConflictError)
+      return { ok: false, message: error.message };
+    throw error;
+  }
+}
 
 /**
  * Runs an ops action and records who took it, when, on what, why and what came of it,

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineConnection } from '../outbox/engine-intents';
 import { unheardOrders } from '../outbox/engine-intents';
-import { retryOrSkipSteps } from '../orders/order-ops';
+import { retryFulfillment } from '../orders/order-ops';
 import type { Logger } from '../logger';
-import { audited } from './audit';
+import { audited, refusalShown } from './audit';
 import type { ConsoleSession } from './sessions';
 
 /** At most this many orders per bulk retry: a bigger backlog is a few clicks, not one long request. */
@@ -36,21 +36,11 @@ export async function startBulkRetry(
   const runId = randomUUID();
   void (async () => {
     for (const id of ids) {
-      const invoice =
-        flagged.find((o) => o.id === id) ??
-        (await engine.db
-          .selectFrom('invoices')
-          .select(['id', 'store_id', 'status', 'expires_at', 'needs_attention'])
-          .where('id', '=', id)
-          .executeTakeFirstOrThrow());
       await audited(
         engine.db,
         session,
         { subjectType: 'order', subjectId: id, invoiceId: id, action: 'retry', reason, detail: `bulk ${runId}` },
-        async () => {
-          const done = await retryOrSkipSteps(engine, 'retry', invoice);
-          return 'refused' in done ? { ok: false, message: done.message } : { ok: true };
-        },
+        () => refusalShown(() => retryFulfillment(engine, id, session.store.id)),
       ).catch((error: unknown) => logger.error({ err: error, invoiceId: id }, 'bulk retry of an order failed'));
     }
   })();

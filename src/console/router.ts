@@ -7,12 +7,11 @@ import type { ApiDependencies } from '../api/context';
 import { engineOf } from '../api/engine';
 import { requestGrantRevocation } from '../community/grant-records';
 import { CommunityGrantWorkflows } from '../community/grant-workflow-client';
-import { InvoiceStatusConflictError } from '../orders/errors';
-import { retryOrSkipSteps, voidOrder } from '../orders/order-ops';
-import { reactivateEndpoint, resendDelivery, resendOrderNotifications } from '../webhooks/endpoint-ops';
+import { resendFulfillmentNotices, retryFulfillment, skipFulfillment, voidOrder } from '../orders/order-ops';
+import { reactivateEndpoint, resendDelivery } from '../webhooks/endpoint-ops';
 import { ATTENTION_KINDS, needsAttention, PAGE_SIZE } from './attention';
 import { bulkProgress, startBulkRetry } from './bulk-retry';
-import { type ActionOutcome, audited } from './audit';
+import { type ActionOutcome, audited, refusalShown } from './audit';
 import { orderPage } from './order-page';
 import { type ConsoleSession, csrfMatches, SESSION_COOKIE, SESSION_HOURS, sessionOf, signIn, signOut } from './sessions';
 import { ago } from './time';
@@ -192,23 +191,18 @@ export function consoleRouter(deps: ApiDependencies): Router {
         action: action === 'resend_notifications' ? 'resend notifications' : step ? `${action} ${step}` : action,
         reason: form.data.reason,
       },
-      async () => {
-        if (action === 'void') {
-          try {
-            await voidOrder(engine, invoice);
-          } catch (error) {
-            if (error instanceof InvoiceStatusConflictError) return { ok: false, message: error.message };
-            throw error;
+      () =>
+        refusalShown(async () => {
+          const selection = step ? { kinds: [step] } : {};
+          if (action === 'void') return voidOrder(engine, invoice);
+          // Through the order's workflow (an Update): a delivered order's notices go out from here.
+          if (action === 'resend_notifications') {
+            const sent = await resendFulfillmentNotices(engine, invoice.id);
+            return sent > 0 ? { ok: true } : { ok: false, message: 'No notification channel was told about this order' };
           }
-          return { ok: true };
-        }
-        if (action === 'resend_notifications') {
-          const sent = await resendOrderNotifications(deps.db, deps.temporal.client, deps.taskQueue, session.store.id, invoice.id);
-          return sent > 0 ? { ok: true } : { ok: false, message: 'No notification channel was told about this order' };
-        }
-        const done = await retryOrSkipSteps(engine, action, invoice, step ? [step] : undefined);
-        return 'refused' in done ? { ok: false, message: done.message } : { ok: true };
-      },
+          if (action === 'retry') return retryFulfillment(engine, invoice.id, invoice.store_id, selection);
+          return skipFulfillment(engine, invoice.id, selection);
+        }),
     );
     await afterAction(res, invoice.id, outcome);
   });

@@ -232,25 +232,27 @@ export async function markStepFailed(db: Db, stepId: number, reason: string): Pr
     .execute();
 }
 
-/** Ops retry: failed steps (or the named ones) go back to pending. */
-export async function resetSteps(db: Db, invoiceId: number, kinds?: DeliveryStepKind[]): Promise<StepState[]> {
+/** Ops retry: failed steps (or those of the kinds, or with the ids, named) go back to pending. */
+export async function resetSteps(db: Db, invoiceId: number, kinds?: DeliveryStepKind[], stepIds?: number[]): Promise<StepState[]> {
   let query = db
     .updateTable('delivery_steps')
     .set({ status: 'pending', reason: null, updated_at: new Date() })
     .where('invoice_id', '=', invoiceId)
     .where('status', '=', 'failed');
   if (kinds?.length) query = query.where('kind', 'in', kinds);
+  if (stepIds?.length) query = query.where('id', 'in', stepIds);
   await query.execute();
   return listSteps(db, invoiceId);
 }
 
-export async function skipSteps(db: Db, invoiceId: number, kinds?: DeliveryStepKind[]): Promise<StepState[]> {
+export async function skipSteps(db: Db, invoiceId: number, kinds?: DeliveryStepKind[], stepIds?: number[]): Promise<StepState[]> {
   let query = db
     .updateTable('delivery_steps')
     .set({ status: 'skipped', updated_at: new Date() })
     .where('invoice_id', '=', invoiceId)
     .where('status', '=', 'failed');
   if (kinds?.length) query = query.where('kind', 'in', kinds);
+  if (stepIds?.length) query = query.where('id', 'in', stepIds);
   await query.execute();
   return listSteps(db, invoiceId);
 }

@@ -1,4 +1,5 @@
 import type { InvoiceStatus } from '../domain/invoice-status';
+import type { FulfillmentRefusal } from '../temporal/contracts/order';
 
 /** A transition the status table does not allow; the API answers 409 naming the status. */
 export class InvoiceStatusConflictError extends Error {
@@ -33,5 +34,33 @@ export class CheckoutError extends Error {
     readonly param: 'status' | 'payment_method',
   ) {
     super(message);
+  }
+}
+
+/**
+ * The order (its workflow, or its record once the workflow is over) refused a fulfillment action:
+ * 422 when the request names what the order does not have, 409 otherwise.
+ */
+export class FulfillmentRefusedError extends Error {
+  constructor(
+    readonly refusal: FulfillmentRefusal,
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+
+  get unprocessable(): boolean {
+    return this.refusal === 'no_such_step' || this.refusal === 'no_such_line';
+  }
+}
+
+/** The caller's `expected_status` is not the invoice's status any more: someone changed it first. */
+export class InvoiceStatusChangedError extends Error {
+  constructor(
+    readonly current: InvoiceStatus,
+    readonly expected: InvoiceStatus,
+  ) {
+    super(`The invoice is ${current}, not ${expected} as expected`);
   }
 }

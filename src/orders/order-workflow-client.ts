@@ -1,16 +1,16 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { NeedsAttentionAttribute, StatusAttribute, StoreIdAttribute } from '../temporal/search-attributes';
 import { workflowIds } from '../temporal/workflow-ids';
 import { signalWithStartWorkflow, startWorkflow } from '../temporal/workflow-client';
 import {
+  FULFILLMENT_REFUSED,
+  type FulfillmentRefusal,
   type OrderInput,
   paymentReceivedSignal,
-  retryRequestedSignal,
-  skipRequestedSignal,
-  type StepKind,
   voidRequestedSignal,
 } from '../temporal/contracts/order';
+import { FulfillmentRefusedError } from './errors';
 
 export interface OrderRef {
   id: number;
@@ -82,12 +82,25 @@ export class OrderWorkflows {
     }
   }
 
-  async retry(invoice: OrderRef, kinds?: StepKind[]): Promise<void> {
-    await this.client.workflow.getHandle(workflowIds.order(invoice.id)).signal(retryRequestedSignal, { kinds });
-  }
-
-  async skip(invoice: OrderRef, kinds?: StepKind[]): Promise<void> {
-    await this.client.workflow.getHandle(workflowIds.order(invoice.id)).signal(skipRequestedSignal, { kinds });
+  /**
+   * A fulfillment Update, decided by the running order itself: its answer, a
+   * FulfillmentRefusedError when its validator says no, or null when no order workflow runs
+   * (never started, or already over) to ask.
+   */
+  async fulfillment<Ret, Args extends [unknown]>(
+    invoice: { id: number },
+    update: UpdateDefinition<Ret, Args>,
+    ...args: Args
+  ): Promise<Ret | null> {
+    try {
+      return await this.client.workflow.getHandle(workflowIds.order(invoice.id)).executeUpdate(update, { args });
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === FULFILLMENT_REFUSED)
+        throw new FulfillmentRefusedError(cause.details?.[0] as FulfillmentRefusal, cause.message);
+      throw error;
+    }
   }
 
   /** Orders of a store that visibility says need attention (eventually consistent). */

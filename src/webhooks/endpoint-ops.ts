@@ -44,7 +44,8 @@ export async function resendDelivery(
 
 /**
  * Sends the store's notifications (Discord, e-mail) about an order again, each in a workflow of
- * its own, delivered ones too (ops resend what a person says they never got); how many.
+ * its own, delivered ones too (ops resend what a person says they never got); how many. The same
+ * `resendKey` (an activity's retry) starts no second copy.
  */
 export async function resendOrderNotifications(
   db: Db,
@@ -52,6 +53,7 @@ export async function resendOrderNotifications(
   taskQueue: string,
   storeId: number,
   invoiceId: number,
+  resendKey: string = String(Date.now()),
 ): Promise<number> {
   const deliveries = await db
     .selectFrom('notification_deliveries')
@@ -67,6 +69,7 @@ export async function resendOrderNotifications(
       'notificationDelivery',
       workflowIds.notificationDelivery(delivery.event_id, delivery.channel_id),
       delivery.id,
+      resendKey,
     );
   }
   return deliveries.length;
@@ -79,6 +82,7 @@ function startAgain(
   type: 'webhookDelivery' | 'notificationDelivery',
   firstId: string,
   deliveryId: number,
+  resendKey: string = String(Date.now()),
 ) {
-  return startDeliveryOnce(client, taskQueue, { type, workflowId: `${firstId}-resend-${Date.now()}`, args: [{ deliveryId }] });
+  return startDeliveryOnce(client, taskQueue, { type, workflowId: `${firstId}-resend-${resendKey}`, args: [{ deliveryId }] });
 }

@@ -7,6 +7,7 @@ import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 import { stripeWebhook, subscribe } from '../helpers/subscription-fixtures';
 import { startWebhookReceiver } from '../fakes/webhook-receiver';
+import { startSellerEndpoint } from '../fakes/seller-endpoint';
 import * as m from '../fixtures/sellapp-official/models';
 
 /**
@@ -48,6 +49,8 @@ const s = {} as {
   channelId: string;
   deliveryId: string;
   notificationChannelId: string;
+  /** The failed dynamic step of the order stuckOrder() made last. */
+  stuckStepId: number;
   /** A row the current case made to consume. */
   doomed: number;
   doomedInstance: string;
@@ -489,6 +492,34 @@ const cases: Case[] = [
     status: 200,
     response: m.invoice,
     params: async () => ({ invoice: await pendingInvoice() }),
+  },
+  {
+    op: 'PATCH /v2/invoices/{invoice}/status',
+    status: 200,
+    response: m.invoice,
+    params: async () => ({ invoice: await pendingInvoice() }),
+    body: () => ({ status: 'COMPLETED', expected_status: 'PENDING' }),
+  },
+  {
+    op: 'POST /v2/invoices/{invoice}/fulfillment-retries',
+    status: 200,
+    response: m.fulfillmentRetry,
+    params: async () => ({ invoice: await stuckOrder() }),
+    body: () => ({}),
+  },
+  {
+    op: 'POST /v2/invoices/{invoice}/dynamic-delivery-retries',
+    status: 200,
+    response: m.dynamicDeliveryRetry,
+    params: async () => ({ invoice: await stuckOrder() }),
+    body: () => ({ delivered_product_id: s.stuckStepId }),
+  },
+  {
+    op: 'POST /v2/invoices/{invoice}/fulfillment-notifications',
+    status: 200,
+    response: m.fulfillmentNotifications,
+    params: () => ({ invoice: s.invoiceId }),
+    body: () => ({}),
   },
   {
     op: 'PATCH /v2/invoices/{invoice}/issue-replacement',
@@ -1001,6 +1032,31 @@ async function pendingInvoice(variant: { price?: number } = {}) {
   });
   if (res.status >= 300) throw new Error(JSON.stringify(res.body));
   return res.body.data.id as number;
+}
+
+/** A seller endpoint that refuses every dynamic delivery, for orders that wait on ops. */
+let refusingSeller: Awaited<ReturnType<typeof startSellerEndpoint>> | undefined;
+afterAll(() => refusingSeller?.close());
+
+/** A paid order waiting on ops: its one dynamic step failed (s.stuckStepId). */
+async function stuckOrder() {
+  refusingSeller ??= await startSellerEndpoint([{ status: 400, body: 'not today' }]);
+  await h.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', store.id).execute();
+  const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['DYNAMIC'], data: { webhook: refusingSeller.url } } });
+  const res = await send('post', '/v2/invoices', {
+    customer_email: 'stuck@e.co',
+    payment_method: 'PAYPAL',
+    product_variants: { [variantId]: { quantity: 1 } },
+  });
+  if (res.status >= 300) throw new Error(JSON.stringify(res.body));
+  const id = res.body.data.id as number;
+  await send('patch', `/v2/invoices/${id}/mark-completed`);
+  const stuck = await waitFor(
+    () => send('get', `/v2/invoices/${id}`).then((r) => r.body.data),
+    (b) => b.delivery.needs_attention,
+  );
+  s.stuckStepId = stuck.delivery.steps[0].id;
+  return id;
 }
 
 async function pendingCharge() {

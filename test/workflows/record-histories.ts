@@ -39,6 +39,7 @@ import { SecretBox } from '../../src/security/secret-box';
 import { transitionInvoice } from '../../src/orders/invoice-transitions';
 import { type OrderRef, OrderWorkflows } from '../../src/orders/order-workflow-client';
 import { workflowIds } from '../../src/temporal/workflow-ids';
+import { retryFulfillmentUpdate } from '../../src/temporal/contracts/order';
 import { openEmbedded } from '../../src/db/connect';
 import { migrateToLatest } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
@@ -411,7 +412,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    // Paid, one step out of stock, restocked, retried, completed.
+    // Paid, one step out of stock, restocked, retried (the fulfillment Update; order-retried-by-signal
+    // has the signal it replaced), completed.
     name: 'order-retried',
     async run(ctx) {
       const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
@@ -429,7 +431,7 @@ const scenarios: Scenario[] = [
         await new Promise((r) => setTimeout(r, 100));
       }
       await ctx.db.transaction().execute((trx) => restockSerials(trx, fixture.actor, fixture.variantId, { serials: 'TWO' }));
-      await workflows.retry(second);
+      await workflows.fulfillment(second, retryFulfillmentUpdate, {});
       await ctx.temporal.client.workflow.getHandle(workflowIds.order(second.id)).result();
       return workflowIds.order(second.id);
     },

@@ -70,6 +70,41 @@ export const stepSelection = z
   .object({ step: z.enum(['serials', 'license_keys', 'dynamic', 'downloads', 'manual']).optional() })
   .openapi('DeliveryStepSelection');
 
+/** POST …/fulfillment-retries: the official body (a replacement delivery e-mail) and Sellflow's step kinds. */
+export const fulfillmentRetryBody = z
+  .object({
+    email: z.email().max(254).nullable().optional(),
+    steps: z
+      .array(z.enum(['serials', 'license_keys', 'dynamic', 'downloads', 'manual']))
+      .min(1)
+      .optional(),
+  })
+  .openapi('FulfillmentRetry');
+
+/** POST …/dynamic-delivery-retries: the delivered product is the dynamic delivery step (its id in `delivery.steps`). */
+export const dynamicDeliveryRetryBody = z.object({ delivered_product_id: rowIdNumber }).openapi('DynamicDeliveryRetry');
+
+/** POST …/fulfillment-notifications. */
+export const fulfillmentNotificationsBody = z
+  .object({
+    email: z.email().max(254).nullable().optional(),
+    product_variant_ids: z
+      .array(rowIdNumber)
+      .min(1)
+      .refine((ids) => new Set(ids).size === ids.length, 'name each product variant once')
+      .nullable()
+      .optional(),
+  })
+  .openapi('FulfillmentNotifications');
+
+/** PATCH …/status. */
+export const statusChangeBody = z
+  .object({
+    status: z.enum(['COMPLETED', 'VOIDED', 'REVIEW', 'DISPUTING']),
+    expected_status: z.enum(INVOICE_STATUSES).nullable().optional(),
+  })
+  .openapi('InvoiceStatusChange');
+
 /** The variants to re-deliver: an id, a list of ids, or (as the official SDKs send it) a map keyed by variant id. */
 export const replacementBody = z.object({
   product_variants: z.union([

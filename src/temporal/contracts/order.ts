@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** The order workflow's messages, shared by the API and the workflow. */
 export type StepKind = 'serials' | 'license_keys' | 'dynamic' | 'downloads' | 'manual';
@@ -24,8 +24,56 @@ export interface OrderState {
 
 export const paymentReceivedSignal = defineSignal<[{ source: string }]>('paymentReceived');
 export const voidRequestedSignal = defineSignal<[]>('voidRequested');
-/** Ops: re-run failed steps (all, or only the kinds named). */
+/** Ops (before the fulfillment Updates): re-run failed steps (all, or only the kinds named). Kept for histories that carry it. */
 export const retryRequestedSignal = defineSignal<[{ kinds?: StepKind[] }]>('retryRequested');
-/** Ops: give up on failed steps (all, or only the kinds named) and finish the order. */
+/** Ops (before the fulfillment Updates): give up on failed steps and finish the order. Kept for histories that carry it. */
 export const skipRequestedSignal = defineSignal<[{ kinds?: StepKind[] }]>('skipRequested');
 export const orderStateQuery = defineQuery<OrderState>('orderState');
+
+/**
+ * Why the order refused a fulfillment action. The API answers 422 for a request naming what the
+ * order does not have (`no_such_step`, `no_such_line`), 409 for the rest.
+ */
+export type FulfillmentRefusal =
+  | 'not_paid'
+  | 'delivery_running'
+  | 'nothing_failed'
+  | 'no_such_step'
+  | 'no_such_line'
+  | 'already_delivered'
+  | 'voided'
+  | 'needs_manual_action';
+
+/** The ApplicationFailure type a validator rejects an Update with; its first detail is the FulfillmentRefusal. */
+export const FULFILLMENT_REFUSED = 'FulfillmentRefused';
+
+/** Which failed steps an action is about: all of them, the kinds named, or the steps named by id. */
+export interface StepSelection {
+  kinds?: StepKind[];
+  stepIds?: number[];
+}
+
+/** The workflow accepted: this many failed steps go back to pending (retry) or are given up (skip). */
+export interface StepActionAccepted {
+  steps: number;
+}
+
+export interface FulfillmentNoticeRequest {
+  /** Send the buyer's notice to this address instead of the invoice's. */
+  email?: string;
+  /** Only these lines' variants (all lines when absent). */
+  productVariantIds?: number[];
+}
+
+export interface FulfillmentNoticeSent {
+  notificationsSent: number;
+}
+
+/** Ops and the API: re-run the failed steps (validated: the order must be waiting on one). */
+export const retryFulfillmentUpdate = defineUpdate<StepActionAccepted, [StepSelection]>('retryFulfillment');
+/** Ops: give up on the failed steps and finish the order. */
+export const skipFulfillmentUpdate = defineUpdate<StepActionAccepted, [StepSelection]>('skipFulfillment');
+/** The API: re-run one failed dynamic (seller webhook) step. */
+export const retryDynamicDeliveryUpdate = defineUpdate<StepActionAccepted, [{ stepId: number }]>('retryDynamicDelivery');
+/** Re-send the order's notifications and delivery notice (one activity: sendFulfillmentNotices). */
+export const sendFulfillmentNoticesUpdate = defineUpdate<FulfillmentNoticeSent, [FulfillmentNoticeRequest]>('sendFulfillmentNotices');

@@ -21,9 +21,27 @@ import { pageUrl, type PageQuery } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { describeUnheard } from '../../../outbox/engine-intents';
-import { retryOrSkipSteps, stuckOrders, voidOrder } from '../../../orders/order-ops';
+import {
+  resendFulfillmentNotices,
+  retryDynamicDelivery,
+  retryFulfillment,
+  skipFulfillment,
+  stuckOrders,
+  voidOrder,
+} from '../../../orders/order-ops';
+import { updateInvoiceStatus } from '../../../orders/update-status';
 import { failpoint } from '../../../failpoints';
-import { invoiceCreateBody, invoiceListQuery, invoiceSearchBody, replacementBody, stepSelection } from '../../schemas/invoices';
+import {
+  dynamicDeliveryRetryBody,
+  fulfillmentNotificationsBody,
+  fulfillmentRetryBody,
+  invoiceCreateBody,
+  invoiceListQuery,
+  invoiceSearchBody,
+  replacementBody,
+  statusChangeBody,
+  stepSelection,
+} from '../../schemas/invoices';
 import { actorOf } from './products';
 
 const invoiceView = z
@@ -67,16 +85,14 @@ export function registerInvoiceRoutes(
     });
   const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
 
-  /** Ops retry / skip: only for an order waiting on a failed step. */
+  /** Ops retry / skip: the order's workflow takes it only while it waits on a failed step (a 409 says why not). */
   const opsAction =
     (action: 'retry' | 'skip') =>
     async ({ auth, params, body }: { auth: RequestAuth; params: z.infer<typeof invoiceParams>; body: z.infer<typeof stepSelection> }) => {
       const invoice = await requireInvoice(deps.db, auth, params.invoice);
-      const outcome = await retryOrSkipSteps(engine, action, invoice, body.step ? [body.step] : undefined);
-      if ('refused' in outcome) {
-        const param = outcome.refused === 'needs_manual_action' ? { param: 'status' } : {};
-        throw new ApiError('conflict', outcome.refused, outcome.message, param);
-      }
+      const selection = body.step ? { kinds: [body.step] } : {};
+      if (action === 'retry') await retryFulfillment(engine, invoice.id, auth.store.id, selection);
+      else await skipFulfillment(engine, invoice.id, selection);
       return { data: await one(auth, invoice.id) };
     };
 
@@ -262,6 +278,83 @@ export function registerInvoiceRoutes(
         const original = await requireInvoice(deps.db, auth, params.invoice);
         const replacementId = await issueReplacement(engine, actorOf(auth), original, body.product_variants, requestKeyOf(res));
         return one(auth, replacementId);
+      },
+    })
+    .route({
+      method: 'patch',
+      path: '/invoices/:invoice/status',
+      summary: 'Set the status by hand (COMPLETED, VOIDED, REVIEW, DISPUTING), optionally only from expected_status. Unwrapped response.',
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      modes: 'both',
+      params: invoiceParams,
+      body: statusChangeBody,
+      response: invoiceView,
+      handler: async ({ auth, params, body }) => {
+        const invoice = await requireInvoice(deps.db, auth, params.invoice);
+        await updateInvoiceStatus(engine, invoice, body.status, body.expected_status);
+        return one(auth, params.invoice);
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/fulfillment-retries',
+      summary: "Retry the failed delivery steps (or only `steps`): the order's workflow decides, 409 with why when nothing waits",
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      modes: 'both',
+      params: invoiceParams,
+      body: fulfillmentRetryBody,
+      response: z.object({ data: z.object({ effects_reset: z.number() }) }),
+      handler: async ({ auth, params, body }) => {
+        const invoice = await requireInvoice(deps.db, auth, params.invoice);
+        if (body.email)
+          throw new ApiError(
+            'invalid_request',
+            'unsupported_parameter',
+            "A replacement delivery e-mail is not supported; the delivery goes to the invoice's e-mail",
+            {
+              param: 'email',
+              status: 422,
+            },
+          );
+        const accepted = await retryFulfillment(engine, invoice.id, auth.store.id, body.steps ? { kinds: body.steps } : {});
+        return { data: { effects_reset: accepted.steps } };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/dynamic-delivery-retries',
+      summary: 'Retry one failed dynamic delivery (delivered_product_id: its step id in delivery.steps)',
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      modes: 'both',
+      params: invoiceParams,
+      body: dynamicDeliveryRetryBody,
+      response: z.object({ data: z.object({ queued: z.boolean() }) }),
+      handler: async ({ auth, params, body }) => {
+        const invoice = await requireInvoice(deps.db, auth, params.invoice);
+        await retryDynamicDelivery(engine, invoice.id, body.delivered_product_id);
+        return { data: { queued: true } };
+      },
+    })
+    .route({
+      method: 'post',
+      path: '/invoices/:invoice/fulfillment-notifications',
+      summary: "Send the order's notifications and delivery notice again (paid or delivered orders)",
+      tags: ['Invoices'],
+      scope: 'invoices:write',
+      modes: 'both',
+      params: invoiceParams,
+      body: fulfillmentNotificationsBody,
+      response: z.object({ data: z.object({ notifications_sent: z.number() }) }),
+      handler: async ({ auth, params, body }) => {
+        const invoice = await requireInvoice(deps.db, auth, params.invoice);
+        const sent = await resendFulfillmentNotices(engine, invoice.id, {
+          ...(body.email ? { email: body.email } : {}),
+          ...(body.product_variant_ids ? { productVariantIds: body.product_variant_ids } : {}),
+        });
+        return { data: { notifications_sent: sent } };
       },
     })
     .route({
