@@ -2,8 +2,9 @@ import type { DbExecutor, VariantDeliverableConfig } from '../db/schema';
 import { type BillingInterval, isWithinOneYear, maxCount } from '../domain/billing-interval';
 import { type ParsingMode, parseSerials, SerialParsingError } from '../domain/serials';
 import { recordEvent } from '../events/record';
-import { isInNamespace, type ObjectStorage } from '../storage/object-storage';
+import type { ObjectStorage } from '../storage/object-storage';
 import type { CatalogActor } from './actor';
+import { resolveUploadedFiles, syncFileRows } from './deliverable-files';
 import { checkTypes, checkWebhookUrl, type DeliverableType } from './deliverable-rules';
 import { CatalogNotFoundError, CatalogRuleError } from './errors';
 import { checkSnapshot } from './snapshot';
@@ -46,35 +47,6 @@ export interface VariantInput {
 }
 
 const PARAM = 'deliverable.data';
-
-async function resolveFiles(
-  db: DbExecutor,
-  actor: CatalogActor,
-  storage: ObjectStorage | undefined,
-  keys: string[],
-): Promise<NonNullable<VariantDeliverableConfig['files']>> {
-  if (!storage) throw new Error('Resolving deliverable files needs the object storage');
-  const files: NonNullable<VariantDeliverableConfig['files']> = [];
-  for (const key of keys) {
-    if (!isInNamespace(key, actor.storeId)) {
-      throw new CatalogRuleError(
-        'storage_key_outside_namespace',
-        `Files must be uploaded under sellers/${actor.storeId}/api/`,
-        `${PARAM}.files`,
-      );
-    }
-    const upload = await db
-      .selectFrom('uploads')
-      .selectAll()
-      .where('storage_key', '=', key)
-      .where('store_id', '=', actor.storeId)
-      .executeTakeFirst();
-    const size = upload ? await storage.objectSize(key) : null;
-    if (!upload || size === null) throw new CatalogRuleError('file_not_uploaded', `Nothing has been uploaded to ${key}`, `${PARAM}.files`);
-    files.push({ storage_key: key, file_name: upload.file_name, file_size: size, mime_type: upload.content_type });
-  }
-  return files;
-}
 
 function checkPricing(input: VariantInput, merged: { pricingType: string; frequency: VariantInput['frequency'] }): void {
   if (input.priceCents !== undefined && (!Number.isInteger(input.priceCents) || input.priceCents < 0)) {
@@ -186,7 +158,8 @@ export async function writeVariant(
         `${PARAM}.comment`,
       );
     }
-    const files = d.files !== undefined ? await resolveFiles(trx, actor, storage, d.files) : (deliverable.files ?? []);
+    const files =
+      d.files !== undefined ? await resolveUploadedFiles(trx, actor, storage, d.files, `${PARAM}.files`) : (deliverable.files ?? []);
     const fromCurrentRelease = d.fromCurrentRelease ?? deliverable.current_release ?? false;
     if (types.includes('DOWNLOADABLE') && files.length === 0 && !fromCurrentRelease) {
       throw new CatalogRuleError('missing_field', 'DOWNLOADABLE deliverables need at least one uploaded file', `${PARAM}.files`);
@@ -277,6 +250,9 @@ export async function writeVariant(
       .returning('id')
       .executeTakeFirstOrThrow();
     variantId = row.id;
+  }
+  if (input.deliverable?.files !== undefined) {
+    await syncFileRows(trx, { storeId: actor.storeId, variantId, productId: target.productId }, deliverable.files ?? []);
   }
   if (newSerials !== undefined) {
     if (existing) await replaceAvailableSerials(trx, { storeId: actor.storeId, variantId, serials: newSerials });

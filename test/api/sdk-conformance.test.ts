@@ -3,7 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
-import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { createVariant, uploadFile, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 import { stripeWebhook, subscribe } from '../helpers/subscription-fixtures';
 import { startWebhookReceiver } from '../fakes/webhook-receiver';
@@ -27,6 +27,8 @@ const s = {} as {
   productId: number;
   variantId: number;
   licenseVariantId: number;
+  /** A DOWNLOADABLE variant: its first file and a folder, and an upload not yet one of its files. */
+  downloads: { productId: number; variantId: number; fileId: number; folderId: number; spareKey: string };
   /** A TEXT variant, whose stock is serials. */
   serials: { productId: number; variantId: number };
   invoiceId: number;
@@ -127,6 +129,20 @@ const sdkRequest = {
       mode: z.enum(['append', 'replace']).optional(),
     })
     .loose(),
+  replaceDeliverable: z
+    .object({ types: z.array(z.string()), expected_updated_at: z.string().optional(), data: z.object({}).loose() })
+    .loose(),
+  fileSettings: z
+    .object({
+      custom_name: z.string().nullable().optional(),
+      folder_id: z.number().int().nullable().optional(),
+      watermark: z.boolean().optional(),
+      limit_to_purchase_ip: z.boolean().optional(),
+    })
+    .loose(),
+  createFolder: z
+    .object({ name: z.string(), description: z.string().nullable().optional(), parent_id: z.number().int().nullable().optional() })
+    .loose(),
   syncGroupProducts: z.object({ product_ids: z.array(z.number().int()) }).loose(),
   createCustomer: z
     .object({
@@ -174,6 +190,9 @@ const couponCode = (prefix: string) => `${prefix}${(coupons += 1)}`;
 const created = async (url: string, body: object) => (await send('post', url, body)).body.data.id as number;
 
 const product = () => ({ product: s.productId });
+const downloads = () => ({ product: s.downloads.productId, variant: s.downloads.variantId });
+const downloadFile = () => ({ ...downloads(), file: s.downloads.fileId });
+const downloadFolder = () => ({ ...downloads(), folder: s.downloads.folderId });
 const variant = () => ({ product: s.productId, variant: s.variantId });
 const items = <T extends z.ZodType>(item: T) => m.obj({ data: z.array(item) });
 
@@ -396,6 +415,107 @@ const cases: Case[] = [
     status: 200,
     response: items(m.entitlement),
     params: () => ({ externalId: 'crm_buyer' }),
+  },
+
+  // Variant deliverable: configuration, files and folders (s.downloads: a DOWNLOADABLE variant with one file)
+  { op: 'GET /v2/products/{product}/variants/{variant}/deliverable', status: 200, response: m.one(m.deliverableSettings), params: variant },
+  {
+    op: 'PUT /v2/products/{product}/variants/{variant}/deliverable',
+    status: 200,
+    response: m.one(m.deliverableSettings),
+    params: variant,
+    body: () => ({ types: ['MANUAL'], data: { comment: 'Thanks again' } }),
+    request: sdkRequest.replaceDeliverable,
+  },
+  {
+    op: 'GET /v2/products/{product}/variants/{variant}/deliverable/files',
+    status: 200,
+    response: m.page(m.deliverableFile),
+    params: downloads,
+  },
+  {
+    op: 'POST /v2/products/{product}/variants/{variant}/deliverable/files',
+    status: 201,
+    response: m.one(m.deliverableFile),
+    params: downloads,
+    body: () => ({ key: s.downloads.spareKey, folder_id: null }),
+  },
+  {
+    op: 'GET /v2/products/{product}/variants/{variant}/deliverable/files/{file}',
+    status: 200,
+    response: m.one(m.deliverableFile),
+    params: downloadFile,
+  },
+  {
+    op: 'PUT /v2/products/{product}/variants/{variant}/deliverable/files/{file}',
+    status: 200,
+    response: m.one(m.deliverableFile),
+    params: downloadFile,
+    body: () => ({ custom_name: 'Guide.pdf', folder_id: s.downloads.folderId }),
+    request: sdkRequest.fileSettings,
+  },
+  {
+    op: 'PATCH /v2/products/{product}/variants/{variant}/deliverable/files/{file}',
+    status: 200,
+    response: m.one(m.deliverableFile),
+    params: downloadFile,
+    body: () => ({ custom_name: 'Handbook.pdf' }),
+    request: sdkRequest.fileSettings,
+  },
+  {
+    op: 'DELETE /v2/products/{product}/variants/{variant}/deliverable/files/{file}',
+    status: 200,
+    response: m.one(m.deliverableFile),
+    params: async () => {
+      const listed = await send('get', `/v2/products/${s.downloads.productId}/variants/${s.downloads.variantId}/deliverable/files`);
+      const spare = (listed.body.data as { id: number }[]).find((f) => f.id !== s.downloads.fileId)!;
+      return { ...downloads(), file: spare.id };
+    },
+  },
+  {
+    op: 'GET /v2/products/{product}/variants/{variant}/deliverable/folders',
+    status: 200,
+    response: m.page(m.deliverableFolder),
+    params: downloads,
+  },
+  {
+    op: 'POST /v2/products/{product}/variants/{variant}/deliverable/folders',
+    status: 201,
+    response: m.one(m.deliverableFolder),
+    params: downloads,
+    body: () => ({ name: 'Extras', description: null, parent_id: null }),
+    request: sdkRequest.createFolder,
+  },
+  {
+    op: 'GET /v2/products/{product}/variants/{variant}/deliverable/folders/{folder}',
+    status: 200,
+    response: m.one(m.deliverableFolder),
+    params: downloadFolder,
+  },
+  {
+    op: 'PUT /v2/products/{product}/variants/{variant}/deliverable/folders/{folder}',
+    status: 200,
+    response: m.one(m.deliverableFolder),
+    params: downloadFolder,
+    body: () => ({ name: 'Docs', sort_order: 1 }),
+  },
+  {
+    op: 'PATCH /v2/products/{product}/variants/{variant}/deliverable/folders/{folder}',
+    status: 200,
+    response: m.one(m.deliverableFolder),
+    params: downloadFolder,
+    body: () => ({ description: 'Manuals' }),
+  },
+  {
+    op: 'DELETE /v2/products/{product}/variants/{variant}/deliverable/folders/{folder}',
+    status: 200,
+    response: m.one(m.deliverableFolder),
+    params: async () => {
+      const id = await created(`/v2/products/${s.downloads.productId}/variants/${s.downloads.variantId}/deliverable/folders`, {
+        name: 'Doomed',
+      });
+      return { ...downloads(), folder: id };
+    },
   },
 
   // Groups
@@ -1080,6 +1200,17 @@ beforeAll(async () => {
     deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } },
     payment_methods: ['PAYPAL'],
   }));
+  {
+    const firstKey = await uploadFile(h, store.live, 'guide.pdf');
+    const made = await createVariant(h, store.live, { deliverable: { types: ['DOWNLOADABLE'], data: { files: [firstKey] } } });
+    const base = `/v2/products/${made.productId}/variants/${made.variantId}/deliverable`;
+    s.downloads = {
+      ...made,
+      fileId: (await send('get', `${base}/files`)).body.data[0].id,
+      folderId: await created(`${base}/folders`, { name: 'Manuals' }),
+      spareKey: await uploadFile(h, store.live, 'extra.zip', 'zip-bytes', 'application/zip'),
+    };
+  }
   s.serials = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: ['S-0'], parsingMode: 'NEW_LINE' } } });
   s.licenseVariantId = (
     await createVariant(h, store.live, {

@@ -43,3 +43,19 @@ export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => bo
   }
   return last;
 }
+
+/** Uploads bytes through a presigned URL (POST /api/v1/uploads), as a client would; returns the storage key. */
+export async function uploadFile(h: Harness, key: string, fileName = 'guide.pdf', content = 'pdf-bytes', contentType = 'application/pdf') {
+  const presign = await request(h.app)
+    .post('/api/v1/uploads')
+    .set('Authorization', `Bearer ${key}`)
+    .send({ fileName, contentType, contentLength: Buffer.byteLength(content) });
+  if (presign.status !== 200) throw new Error(`upload: ${JSON.stringify(presign.body)}`);
+  const url = new URL(presign.body.url);
+  const put = await request(h.app)
+    .put(url.pathname + url.search)
+    .set('Content-Type', contentType)
+    .send(content);
+  if (put.status !== 200) throw new Error(`upload PUT: ${put.status}`);
+  return presign.body.key as string;
+}

@@ -78,6 +78,34 @@ export interface ProductVariantsTable {
   deleted_at: Date | null;
 }
 
+/** A managed file of a variant's downloadable deliverable: an uploaded object of the store. */
+export interface VariantDeliverableFilesTable {
+  id: Generated<number>;
+  store_id: number;
+  variant_id: number;
+  product_id: number;
+  storage_key: string;
+  file_name: string;
+  mime_type: string;
+  size: string | number;
+  custom_name: string | null;
+  folder_id: number | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface VariantDeliverableFoldersTable {
+  id: Generated<number>;
+  store_id: number;
+  variant_id: number;
+  name: string;
+  description: string | null;
+  parent_id: number | null;
+  sort_order: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface VariantSerialsTable {
   id: Generated<string>;
   store_id: number;

@@ -28,6 +28,8 @@ import type {
   ReleasesTable,
   SectionsTable,
   UploadsTable,
+  VariantDeliverableFilesTable,
+  VariantDeliverableFoldersTable,
   VariantSerialsTable,
 } from './catalog';
 import type {
@@ -90,6 +92,8 @@ export interface Database {
   products: ProductsTable;
   product_variants: ProductVariantsTable;
   variant_serials: VariantSerialsTable;
+  variant_deliverable_files: VariantDeliverableFilesTable;
+  variant_deliverable_folders: VariantDeliverableFoldersTable;
   uploads: UploadsTable;
   releases: ReleasesTable;
   release_files: ReleaseFilesTable;

@@ -24,6 +24,7 @@ import { registerPaymentSettingsRoutes } from '../../routes/v2/payment-settings'
 import { registerProductRoutes } from '../../routes/v2/products';
 import { registerReconciliationRoutes } from '../../routes/v2/subscription-reconciliations';
 import { registerSubscriptionRoutes } from '../../routes/v2/subscriptions';
+import { registerVariantDeliverableRoutes } from '../../routes/v2/variant-deliverables';
 import { registerVariantRoutes } from '../../routes/v2/variants';
 import { registerWebhookRoutes } from '../../routes/v2/webhooks';
 import { feedbackViewsV2 } from '../../../support/feedback';
@@ -59,6 +60,7 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerOpsRoutes(v2, deps);
   registerProductRoutes(v2, deps);
   registerVariantRoutes(v2, deps);
+  registerVariantDeliverableRoutes(v2, deps);
   registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
   registerSubscriptionRoutes(v2, deps);
   registerCustomerRoutes(v2, deps);
