@@ -4,6 +4,8 @@ import { pinoHttp } from 'pino-http';
 import type { ApiDependencies } from './context';
 import { redactRequest } from './log-redaction';
 import { authenticate } from './middleware/authenticate';
+import { authenticateCustomer } from './middleware/authenticate-customer';
+import { customerPortalRouter } from './routes/customer-portal';
 import { dialect, errorHandler, notFoundRoute } from './middleware/error-handler';
 import { inputGuard, jsonBody } from './middleware/input-guard';
 import { idempotency } from './middleware/idempotency';
@@ -78,6 +80,10 @@ export function createApp(deps: ApiDependencies): Express {
   const asn = deps.config.geoip.asnDatabase ? mmdbAsnLookup(deps.config.geoip.asnDatabase) : noAsnLookup;
   // The storefront embed's checkout: no key, so before the families' authenticated /api/v2.
   app.use('/api/v2/fast-checkout', dialect('embed'), fastCheckoutRouter(deps, { stripe, secrets, asn }, rateLimitStore));
+  // The customer portal is its own trust zone, mounted before /api/v2: customer session tokens only.
+  const portal = customerPortalRouter(registry, deps);
+  app.use(portal.mountPath, dialect('sellapp'), authenticateCustomer(deps.db), limiter, portal.router, notFoundRoute());
+
   // Each family's routes answer in its own error dialect; what none answers under /api is SellApp's 404.
   mountFamilies(
     app,

@@ -7,6 +7,13 @@ export function looksLikeApiKey(candidate: string): boolean {
   return KEY_PATTERN.test(candidate);
 }
 
+const SESSION_TOKEN_PATTERN = /^sf_cs_[A-Za-z0-9]{40}$/;
+
+/** A customer session token: the customer portal's credential, never an API key. */
+export function looksLikeCustomerSessionToken(candidate: string): boolean {
+  return SESSION_TOKEN_PATTERN.test(candidate);
+}
+
 export function keyMode(key: string): KeyMode {
   return key.startsWith('sf_test_') ? 'test' : 'live';
 }

@@ -19,6 +19,11 @@ export function generateApiKey(mode: KeyMode): string {
   return `sf_${mode}_${randomBase62(32)}`;
 }
 
+/** A customer session's bearer token (`sf_cs_` + 40 base62): shown once, kept as its hash like an API key. */
+export function generateCustomerSessionToken(): string {
+  return `sf_cs_${randomBase62(40)}`;
+}
+
 /** Keys are high-entropy, so a plain SHA-256 is a safe at-rest form and lets us index on it. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');

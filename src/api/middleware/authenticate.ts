@@ -16,6 +16,8 @@ export interface RequestAuth {
   livemode: boolean;
   rateLimitPerMinute: number | null;
   rateLimitBurst: number | null;
+  /** Set only in the customer portal: the customer a session token opened it for (no API key, no scopes). */
+  customer?: { id: number; sessionId: number };
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;

@@ -92,7 +92,9 @@ export function rateLimit(defaults: RateLimitDefaults, store: RateLimitStore) {
     const auth = res.locals.auth as RequestAuth;
     const perMinute = auth.rateLimitPerMinute ?? auth.store.rateLimitPerMinute ?? defaults.perMinute;
     const burst = auth.rateLimitBurst ?? auth.store.rateLimitBurst ?? defaults.burst;
-    await consume(limiterFor(perMinute, burst), `key:${auth.keyId}`, perMinute, burst, res, next);
+    // A customer session counts on its own, never against the seller's key.
+    const key = auth.customer ? `customer-session:${auth.customer.sessionId}` : `key:${auth.keyId}`;
+    await consume(limiterFor(perMinute, burst), key, perMinute, burst, res, next);
   };
 }
 

@@ -14,6 +14,7 @@ import { registerCheckoutSettingsRoutes } from '../../routes/v2/checkout-setting
 import { registerCommunityRoutes } from '../../routes/v2/community';
 import { registerCommunityAccessRoutes } from '../../routes/v2/community-access';
 import { registerCustomerRoutes } from '../../routes/v2/customers';
+import { registerCustomerSessionRoutes } from '../../routes/v2/customer-sessions';
 import { registerGroupRoutes } from '../../routes/v2/groups';
 import { registerInvoiceCommunityRoutes } from '../../routes/v2/invoice-community';
 import { registerInvoiceRoutes } from '../../routes/v2/invoices';
@@ -64,6 +65,7 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
   registerSubscriptionRoutes(v2, deps);
   registerCustomerRoutes(v2, deps);
+  registerCustomerSessionRoutes(v2, deps);
   registerLicenseKeyRoutes(v2, deps);
   registerGroupRoutes(v2, deps);
   registerChargeRoutes(v2, deps, secrets);

@@ -1,0 +1,130 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { findCustomer, updateCustomer, customerProfile } from '../../customers/customers';
+import { customerEntitlements } from '../../customers/entitlements';
+import {
+  customerOrders,
+  portalOrder,
+  portalOrderViews,
+  portalSubscription,
+  portalSubscriptionCapabilities,
+  portalSubscriptions,
+} from '../../customers/portal';
+import type { ApiDependencies } from '../context';
+import type { RequestAuth } from '../middleware/authenticate';
+import { pagedSearch } from '../paged-search';
+import { pageQuery, pageUrl } from '../pagination';
+import { DocumentedRouter } from '../route';
+import { rowId } from '../schemas/common';
+import { customerMetadata, customerProfileView, entitlementView } from '../schemas/customers';
+
+const profileBody = z.object({
+  email: z.email().max(255).optional(),
+  name: z.string().max(255).nullable().optional(),
+  locale: z
+    .string()
+    .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag')
+    .max(35)
+    .nullable()
+    .optional(),
+  metadata: customerMetadata.optional(),
+});
+const anyData = z.object({ data: z.unknown() }).passthrough();
+
+/** The customer portal (/api/v2/customer-portal): one customer's own profile, orders, subscriptions and entitlements. */
+export function customerPortalRouter(registry: OpenAPIRegistry, deps: ApiDependencies): DocumentedRouter {
+  const router = new DocumentedRouter(registry, '/api/v2/customer-portal');
+  const scope = (auth: RequestAuth) => ({ storeId: auth.store.id, livemode: auth.livemode });
+  const me = (auth: RequestAuth) => findCustomer(deps.db, scope(auth), auth.customer!.id);
+  const common = { tags: ['Customer portal'], scope: 'none' as const, modes: 'both' as const };
+  router
+    .route({
+      ...common,
+      method: 'get',
+      path: '/me',
+      summary: 'The signed-in customer',
+      response: z.object({ data: customerProfileView }),
+      handler: async ({ auth }) => ({ data: customerProfile(await me(auth)) }),
+    })
+    .route({
+      ...common,
+      method: 'patch',
+      path: '/me',
+      summary: 'Update the signed-in customer (e-mail, name, locale, metadata)',
+      body: profileBody,
+      response: z.object({ data: customerProfileView }),
+      handler: async ({ auth, body }) => {
+        const row = await deps.db.transaction().execute(async (trx) => updateCustomer(trx, scope(auth), await me(auth), body));
+        return { data: customerProfile(row) };
+      },
+    })
+    .route({
+      ...common,
+      method: 'get',
+      path: '/orders',
+      summary: 'The customer’s orders',
+      query: pageQuery,
+      response: anyData,
+      handler: async ({ auth, query, req }) => {
+        const customer = await me(auth);
+        return pagedSearch({
+          from: customerOrders(deps.db, customer),
+          rows: (q) => q.select('id'),
+          order: [['id', 'desc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) =>
+            portalOrderViews(
+              deps.db,
+              rows.map((r) => r.id),
+            ),
+        });
+      },
+    })
+    .route({
+      ...common,
+      method: 'get',
+      path: '/orders/:order',
+      summary: 'One of the customer’s orders (another customer’s is a 404)',
+      params: z.object({ order: rowId }),
+      response: anyData,
+      handler: async ({ auth, params }) => ({ data: await portalOrder(deps.db, await me(auth), params.order) }),
+    })
+    .route({
+      ...common,
+      method: 'get',
+      path: '/subscriptions',
+      summary: 'The customer’s subscriptions',
+      response: anyData,
+      handler: async ({ auth }) => ({ data: await portalSubscriptions(deps.db, await me(auth)) }),
+    })
+    .route({
+      ...common,
+      method: 'get',
+      path: '/subscriptions/:subscription',
+      summary: 'One of the customer’s subscriptions',
+      params: z.object({ subscription: rowId }),
+      response: anyData,
+      handler: async ({ auth, params }) => ({ data: await portalSubscription(deps.db, await me(auth), params.subscription) }),
+    })
+    .route({
+      ...common,
+      method: 'get',
+      path: '/subscriptions/:subscription/capabilities',
+      summary: 'Which lifecycle actions the subscription’s state allows now, and why not',
+      params: z.object({ subscription: rowId }),
+      response: anyData,
+      handler: async ({ auth, params }) => ({
+        data: await portalSubscriptionCapabilities(deps.db, await me(auth), params.subscription),
+      }),
+    })
+    .route({
+      ...common,
+      method: 'get',
+      path: '/entitlements',
+      summary: 'What the customer holds now',
+      response: z.object({ data: z.array(entitlementView) }),
+      handler: async ({ auth }) => ({ data: await customerEntitlements(deps.db, await me(auth)) }),
+    });
+  return router;
+}
