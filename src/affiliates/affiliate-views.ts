@@ -86,6 +86,8 @@ export async function affiliateView(db: Db, box: SecretBox, row: AffiliateRow, c
     .where('livemode', '=', livemode)
     .executeTakeFirstOrThrow();
   const earnings = await earningsOf(db, row.id, livemode);
+  const { currency } = await db.selectFrom('stores').select('currency').where('id', '=', row.store_id).executeTakeFirstOrThrow();
+  const inStoreCurrency = earnings[currency];
   return {
     id: row.id,
     code: row.code,
@@ -104,7 +106,13 @@ export async function affiliateView(db: Db, box: SecretBox, row: AffiliateRow, c
     earnings,
     // The official model's names for the same facts.
     profile: { name: row.name, message: row.message },
-    balances: earnings,
+    // The official model's balances are one currency's cents: the store's (per currency: earnings).
+    balances: {
+      available_usd_cents: Math.max(0, inStoreCurrency?.unpaid_cents ?? 0),
+      pending_usd_cents: inStoreCurrency?.pending_cents ?? 0,
+      paid_usd_cents: inStoreCurrency?.paid_cents ?? 0,
+      currency,
+    },
     referrals_count: Number(referralCount.n),
     payouts_count: Number(payoutCount.n),
     application_submitted_at: laravelTime(row.applied_at),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { runPayoutCycle } from '../../src/affiliates/payouts';
 import path from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
@@ -44,6 +45,11 @@ const s = {} as {
   feedbackId: number;
   chargeId: number;
   affiliateId: number;
+  /** A referral in a payout, another outside any, a referral-link visit, the payout. */
+  referralId: number;
+  freeReferralId: number;
+  sessionId: number;
+  payoutId: number;
   subscriptionId: number;
   /** The customer buyer@e.co's first order made, given the external id crm_buyer. */
   customerId: number;
@@ -154,6 +160,29 @@ const sdkRequest = {
     })
     .loose(),
   upsertCustomer: z.object({ email: z.string(), name: z.string().nullable().optional() }).loose(),
+  replaceAffiliateProgram: z
+    .object({
+      enabled: z.boolean(),
+      settings: z
+        .object({
+          auto_approve_affiliates: z.boolean(),
+          minimum_payout: z.string(),
+          commission: z.object({ type: z.enum(['percentage', 'fixed']), amount: z.string() }).loose(),
+          referrer_type: z.enum(['first_referrer', 'last_referrer']),
+          tracking_length: z.number().int().min(1).max(90),
+          subscription_commission: z.boolean(),
+          enabled_specific_products: z.boolean(),
+          payout_methods: z.array(z.string()).min(1),
+          enable_hub: z.boolean(),
+        })
+        .loose(),
+      products: z.array(z.object({ id: z.number().int(), enabled: z.boolean(), commission: z.object({}).loose().optional() }).loose()),
+    })
+    .loose(),
+  inviteAffiliate: z.object({ email: z.email().max(255) }).loose(),
+  affiliateStatus: z.object({ status: z.enum(['active', 'disabled', 'rejected']) }).loose(),
+  referralStatus: z.object({ status: z.enum(['accepted', 'in_review', 'rejected']) }).loose(),
+  payoutStatus: z.object({ status: z.enum(['due', 'paid']) }).loose(),
   createWebhookChannel: z
     .object({ name: z.string().max(100).nullable().optional(), url: z.url().max(2048), allowed_notifications: z.array(z.string()) })
     .loose(),
@@ -754,6 +783,76 @@ const cases: Case[] = [
   },
   { op: 'GET /v2/affiliates', status: 200, response: m.openPage(m.affiliate) },
   { op: 'GET /v2/affiliates/{affiliate}', status: 200, response: m.one(m.affiliate), params: () => ({ affiliate: s.affiliateId }) },
+  {
+    op: 'PATCH /v2/affiliates/{affiliate}/status',
+    status: 200,
+    response: m.one(m.affiliate),
+    params: async () => ({ affiliate: await applicant('sdkoff') }),
+    body: () => ({ status: 'disabled' }),
+    request: sdkRequest.affiliateStatus,
+  },
+  { op: 'GET /v2/affiliate-program', status: 200, response: m.one(m.affiliateProgram) },
+  {
+    op: 'PUT /v2/affiliate-program',
+    status: 200,
+    response: m.one(m.affiliateProgram),
+    body: () => ({
+      enabled: true,
+      settings: {
+        auto_approve_affiliates: true,
+        minimum_payout: '0',
+        commission: { type: 'percentage', amount: '10' },
+        referrer_type: 'last_referrer',
+        tracking_length: 30,
+        subscription_commission: false,
+        enabled_specific_products: false,
+        payout_methods: ['PAYPAL'],
+        enable_hub: true,
+      },
+      products: [{ id: s.variantId, enabled: true, commission: { type: 'percentage', percentage: '15' } }],
+    }),
+    request: sdkRequest.replaceAffiliateProgram,
+  },
+  { op: 'GET /v2/affiliate-invitations', status: 200, response: m.page(m.affiliateInvitation) },
+  {
+    op: 'POST /v2/affiliate-invitations',
+    status: 201,
+    response: m.one(m.affiliateInvitation),
+    body: () => ({ email: 'invitee@e.co' }),
+    request: sdkRequest.inviteAffiliate,
+  },
+  { op: 'GET /v2/affiliate-referrals', status: 200, response: m.page(m.affiliateReferral) },
+  {
+    op: 'GET /v2/affiliate-referrals/{referral}',
+    status: 200,
+    response: m.one(m.affiliateReferral),
+    params: () => ({ referral: s.referralId }),
+  },
+  {
+    op: 'PATCH /v2/affiliate-referrals/{referral}/status',
+    status: 200,
+    response: m.one(m.affiliateReferral),
+    params: () => ({ referral: s.freeReferralId }),
+    body: () => ({ status: 'in_review' }),
+    request: sdkRequest.referralStatus,
+  },
+  { op: 'GET /v2/affiliate-referral-sessions', status: 200, response: m.page(m.affiliateReferralSession) },
+  {
+    op: 'GET /v2/affiliate-referral-sessions/{referralSession}',
+    status: 200,
+    response: m.one(m.affiliateReferralSession),
+    params: () => ({ referralSession: s.sessionId }),
+  },
+  { op: 'GET /v2/affiliate-payouts', status: 200, response: m.page(m.affiliatePayout) },
+  { op: 'GET /v2/affiliate-payouts/{payout}', status: 200, response: m.one(m.affiliatePayout), params: () => ({ payout: s.payoutId }) },
+  {
+    op: 'PATCH /v2/affiliate-payouts/{payout}/status',
+    status: 200,
+    response: m.one(m.affiliatePayout),
+    params: () => ({ payout: s.payoutId }),
+    body: () => ({ status: 'paid' }),
+    request: sdkRequest.payoutStatus,
+  },
 
   // Store notification channels and payment methods
   { op: 'GET /v2/store/notification-channels', status: 200, response: m.obj({ data: z.array(m.notificationChannel) }) },
@@ -1179,6 +1278,35 @@ async function stuckOrder() {
   return id;
 }
 
+/** An active affiliate of the shared program (auto-approved), by code. */
+async function applicant(code: string) {
+  const res = await send('post', '/v2/affiliates/apply', {
+    email: `${code}@e.co`,
+    code,
+    payout_method: 'PAYPAL',
+    payout_details: `${code}-pp@e.co`,
+  });
+  if (res.status >= 300) throw new Error(JSON.stringify(res.body));
+  return res.body.data.id as number;
+}
+
+/** A paid invoice the shared affiliate referred: its referral's id. */
+async function referredSale() {
+  const res = await send('post', '/v2/invoices', {
+    customer_email: 'referred@e.co',
+    payment_method: 'PAYPAL',
+    product_variants: { [s.variantId]: { quantity: 1 } },
+    affiliate: 'sdkaff',
+  });
+  if (res.status >= 300) throw new Error(JSON.stringify(res.body));
+  await send('patch', `/v2/invoices/${res.body.data.id}/mark-completed`);
+  const referral = await waitFor(
+    () => h.db.selectFrom('affiliate_referrals').select('id').where('invoice_id', '=', res.body.data.id).executeTakeFirst(),
+    (r) => r !== undefined,
+  );
+  return referral!.id;
+}
+
 async function pendingCharge() {
   const res = await send('post', '/v2/charges', {
     email: 'c@e.co',
@@ -1265,6 +1393,19 @@ beforeAll(async () => {
       payout_details: 'aff-pp@e.co',
     })
   ).body.data.id;
+  // A referral paid out in a cycle (made eligible by backdating its fiat hold), another not in any payout, a link visit.
+  s.referralId = await referredSale();
+  await h.db
+    .updateTable('affiliate_referrals')
+    .set({ eligible_at: new Date(Date.now() - 1000) })
+    .where('id', '=', s.referralId)
+    .execute();
+  const cycle = await h.db
+    .transaction()
+    .execute((trx) => runPayoutCycle(trx, { storeId: store.id, cycleDate: '2026-01-01', cutoff: new Date(), trigger: 'manual' }));
+  s.payoutId = cycle.payouts[0]!.id;
+  s.freeReferralId = await referredSale();
+  s.sessionId = (await send('post', '/v2/affiliates/clicks', { affiliate: 'sdkaff', visitor_id: 'visitor-1' })).body.data.id;
   await send('put', '/v2/settings/payment-methods/STRIPE', { secret_key: 'sk_live_sdk', webhook_secret: STRIPE_WEBHOOK_SECRET });
   s.subscriptionId = (await subscribe(h, store.live, stripe, stripeWebhook(h, store.slug, STRIPE_WEBHOOK_SECRET), 3600)).id;
   s.channelId = (

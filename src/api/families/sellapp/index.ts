@@ -32,6 +32,7 @@ import { feedbackViewsV2 } from '../../../support/feedback';
 import { ticketViewsV2 } from '../../../support/tickets';
 import type { ApiFamily } from '../family';
 import { registerAccountRoutes } from './account';
+import { registerAffiliateProgramRoutes } from './affiliate-program';
 import { registerBlacklistRoutes } from './blacklists';
 import { registerCouponRoutes } from './coupons';
 import { registerFeedbackRoutes } from './feedback';
@@ -74,6 +75,7 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerAffiliatePayoutRoutes(v2, deps, secrets);
   registerAffiliateRoutes(v2, deps, secrets);
   registerAffiliatePortalRoutes(v2, deps);
+  registerAffiliateProgramRoutes(v2, deps, secrets);
   registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerCheckoutSettingsRoutes(v2, deps);

@@ -2,14 +2,12 @@ import { z } from 'zod';
 import {
   affiliatesMatching,
   applyToProgram,
-  inviteAffiliate,
   loadAffiliate,
   reviewAffiliate,
   updateAffiliateSettings,
 } from '../../../affiliates/affiliates';
 import { affiliateView, type LinkContext } from '../../../affiliates/affiliate-views';
-import { startAffiliateInvite } from '../../../affiliates/affiliate-workflow-client';
-import { applicationUrl } from '../../../affiliates/invite-mail';
+import { inviteByEmail } from '../../../affiliates/affiliate-workflow-client';
 import { loadProgram, programView } from '../../../affiliates/program';
 import { configureProgram } from '../../../affiliates/program-setup';
 import { recordClick } from '../../../affiliates/clicks';
@@ -89,6 +87,7 @@ const affiliateResponse = z
  * referral-link clicks the storefront reports.
  */
 export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
+  const invites = { db: deps.db, client: deps.temporal.client, taskQueue: deps.taskQueue, storefrontBase: deps.config.api.publicBaseUrl };
   const links = (auth: RequestAuth): LinkContext => ({ storefrontBase: deps.config.api.publicBaseUrl, storeSlug: auth.store.slug });
   const view = async (auth: RequestAuth, id: number) => ({
     data: await affiliateView(deps.db, secrets, await loadAffiliate(deps.db, auth.store.id, id), links(auth), auth.livemode),
@@ -176,10 +175,8 @@ export function registerAffiliateRoutes(router: DocumentedRouter, deps: ApiDepen
       body: z.object({ email: z.string().email().max(254) }).strict(),
       response: z.object({ data: affiliateResponse }),
       handler: async ({ auth, body }) => {
-        const { row, token } = await deps.db.transaction().execute((trx) => inviteAffiliate(trx, auth.store.id, body.email));
-        const url = applicationUrl(deps.config.api.publicBaseUrl, auth.store.slug, row.email, token);
-        await startAffiliateInvite(deps.temporal.client, deps.taskQueue, row.id, url);
-        return { data: { ...(await view(auth, row.id)).data, application_url: url } };
+        const { row, applicationUrl } = await inviteByEmail(invites, auth.store, body.email);
+        return { data: { ...(await view(auth, row.id)).data, application_url: applicationUrl } };
       },
     })
     .route({
