@@ -28,6 +28,7 @@ import * as m0027 from './0027_checkout_protection';
 import * as m0028 from './0028_crypto_checkout_settings';
 import * as m0029 from './0029_customers';
 import * as m0030 from './0030_variant_deliverable_files';
+import * as m0031 from './0031_custom_payment_methods';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -64,4 +65,5 @@ export const migrations: Record<string, Migration> = {
   '0028_crypto_checkout_settings': m0028,
   '0029_customers': m0029,
   '0030_variant_deliverable_files': m0030,
+  '0031_custom_payment_methods': m0031,
 };

@@ -144,3 +144,17 @@ export function requireSetupMethod(id: string): SetupMethod {
   if (!method) throw new CatalogNotFoundError('Payment method');
   return method;
 }
+
+/**
+ * POST /v2/payment-methods/{method}/connect hands a seller to a provider's OAuth consent (SellApp's
+ * Stripe Connect). Nothing here connects that way: Stripe takes its API keys and wallets their
+ * addresses through …/configuration, so every known method answers 422 saying so.
+ */
+export function paymentConnectionHandoff(method: SetupMethod): never {
+  const how = method === 'STRIPE' ? 'its secret key (api_key)' : 'its wallet address or extended public key (address)';
+  throw new CatalogRuleError(
+    'connection_not_supported',
+    `${method} has no connection handoff here: set it up with ${how} through PUT /v2/payment-methods/${method}/configuration`,
+    'paymentMethod',
+  );
+}

@@ -925,6 +925,52 @@ const cases: Case[] = [
     params: () => ({ paymentMethod: 'ETH' }),
     body: () => ({ address: '0x52908400098527886E0F7030069857D2E4169EE7', min_withdraw_amount: '0.01' }),
   },
+  {
+    // Stripe takes its keys and wallets their addresses: no method here connects by OAuth.
+    op: 'POST /v2/payment-methods/{paymentMethod}/connect',
+    status: 422,
+    response: m.validationErrorResponse,
+    params: () => ({ paymentMethod: 'STRIPE' }),
+  },
+  { op: 'GET /v2/payment-methods/custom', status: 200, response: m.obj({ data: z.array(m.customPaymentMethod) }) },
+  {
+    op: 'POST /v2/payment-methods/custom',
+    status: 201,
+    response: m.one(m.customPaymentMethod),
+    body: () => ({
+      type: 'instructions',
+      name: 'Manual payment',
+      instructions: 'Contact Launch Lab before sending a payment.',
+      enabled: false,
+      modifier: { percentage: '-2.50', fixed: '-1.00' },
+    }),
+  },
+  {
+    op: 'GET /v2/payment-methods/custom/{customPaymentMethod}',
+    status: 200,
+    response: m.one(m.customPaymentMethod),
+    params: async () => ({ customPaymentMethod: await customMethod() }),
+  },
+  {
+    op: 'PUT /v2/payment-methods/custom/{customPaymentMethod}',
+    status: 200,
+    response: m.one(m.customPaymentMethod),
+    params: async () => ({ customPaymentMethod: await customMethod() }),
+    body: () => ({ type: 'redirect', name: 'Pay on our site', redirect_url: 'https://pay.example/{invoice_id}?amount={price}' }),
+  },
+  {
+    op: 'PATCH /v2/payment-methods/custom/{customPaymentMethod}',
+    status: 200,
+    response: m.one(m.customPaymentMethod),
+    params: async () => ({ customPaymentMethod: await customMethod() }),
+    body: () => ({ enabled: false, modifier: null }),
+  },
+  {
+    op: 'DELETE /v2/payment-methods/custom/{customPaymentMethod}',
+    status: 200,
+    response: m.one(m.customPaymentMethod),
+    params: async () => ({ customPaymentMethod: await customMethod() }),
+  },
 
   // Webhook channels, deliveries and events
   { op: 'GET /v2/webhook-channels', status: 200, response: m.page(m.webhookChannel) },
@@ -1433,6 +1479,12 @@ afterAll(async () => {
   await stripe?.close();
   await receiver?.close();
 });
+
+/** A fresh instruction-based custom payment method of the store. */
+async function customMethod(): Promise<string> {
+  const res = await send('post', '/v2/payment-methods/custom', { type: 'instructions', name: 'Bank transfer', steps: ['Send the amount'] });
+  return res.body.data.id as string;
+}
 
 const results: { op: string; ok: boolean }[] = [];
 

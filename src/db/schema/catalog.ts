@@ -67,6 +67,8 @@ export interface ProductVariantsTable {
   maximum_purchase_quantity: number | null;
   bulk_discount: Json<{ minimum_purchase_amount: number; discount_percentage: number }[]>;
   payment_methods: ColumnType<string[], string[], string[]>;
+  /** The store's custom methods this variant takes (with CUSTOM_PAYMENT_METHOD in payment_methods). */
+  custom_payment_method_ids: ColumnType<string[], string[] | undefined, string[]>;
   other_settings: Json<Record<string, unknown>>;
   visibility: Generated<string>;
   deliverable_types: ColumnType<string[], string[], string[]>;

@@ -55,6 +55,7 @@ import type { ConsoleSessionsTable, OpsAuditLogTable } from './console';
 import type { IdempotencyKeysTable } from './idempotency-keys';
 import type { PingRunsTable } from './ping-runs';
 import type { StoresTable } from './stores';
+import type { CustomPaymentMethodsTable, InvoicePaymentProofsTable } from './custom-payments';
 import type { CryptoPaymentsTable, CryptoPaymentTxsTable, CryptoUnmatchedTransfersTable, CryptoWalletsTable } from './crypto';
 import type { FeedbackTable, TicketMessagesTable, TicketsTable } from './support';
 import type { BlacklistsTable, BlockedCheckoutsTable, CheckoutAttemptsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
@@ -134,6 +135,8 @@ export interface Database {
   affiliate_payouts: AffiliatePayoutsTable;
   affiliate_referrals: AffiliateReferralsTable;
   crypto_wallets: CryptoWalletsTable;
+  custom_payment_methods: CustomPaymentMethodsTable;
+  invoice_payment_proofs: InvoicePaymentProofsTable;
   crypto_payments: CryptoPaymentsTable;
   crypto_payment_txs: CryptoPaymentTxsTable;
   crypto_unmatched_transfers: CryptoUnmatchedTransfersTable;

@@ -23,6 +23,8 @@ export interface InvoicesTable {
   country: string | null;
   vat_id: string | null;
   payment_method: string;
+  /** CUSTOM_PAYMENT_METHOD invoices: which of the store's custom methods. */
+  custom_payment_method_id: ColumnType<string | null, string | null | undefined, string | null>;
   coupon_code: string | null;
   affiliate: string | null;
   /** The affiliate the order is attributed to, and how (referral link or their coupon). */

@@ -3,6 +3,7 @@ import type { SecretBox } from '../../../security/secret-box';
 import {
   configurePaymentMethod,
   enablePaymentMethod,
+  paymentConnectionHandoff,
   paymentMethodStatus,
   requireSetupMethod,
   SETUP_METHODS,
@@ -10,6 +11,7 @@ import {
 import type { ApiDependencies } from '../../context';
 import type { DocumentedRouter } from '../../route';
 import { cryptoCheckoutFields } from '../../schemas/crypto-checkout';
+import { registerCustomPaymentMethodRoutes } from './custom-payment-methods';
 
 const status = z
   .object({
@@ -40,6 +42,7 @@ const params = z.object({ paymentMethod: z.string().min(1).max(32) });
 export function registerPaymentMethodRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
   const apiBase = `${deps.config.api.publicBaseUrl}/api`;
   const common = { tags: ['Payment methods'], scope: 'ops:write' as const };
+  registerCustomPaymentMethodRoutes(router, deps);
 
   router
     .route({
@@ -78,6 +81,17 @@ export function registerPaymentMethodRoutes(router: DocumentedRouter, deps: ApiD
         await enablePaymentMethod(deps.db, auth.store.id, method, body.enabled);
         return { data: await paymentMethodStatus(deps.db, auth.store.id, method, apiBase) };
       },
+    })
+    .route({
+      ...common,
+      method: 'post',
+      path: '/payment-methods/:paymentMethod/connect',
+      summary: 'A provider connection handoff (OAuth): none of the methods here connects that way, so this answers 422',
+      params,
+      response: z.object({
+        data: z.object({ payment_method: z.string(), connect_url: z.string(), status_url: z.string(), expires_at: z.string() }),
+      }),
+      handler: ({ params }) => paymentConnectionHandoff(requireSetupMethod(params.paymentMethod)),
     })
     .route({
       ...common,

@@ -1,0 +1,44 @@
+/**
+ * A store's custom payment methods, without I/O: what a redirect URL may name and how it is
+ * filled, and what an instruction method may show.
+ */
+export const CUSTOM_METHOD_TYPES = ['instructions', 'redirect'] as const;
+export type CustomMethodType = (typeof CUSTOM_METHOD_TYPES)[number];
+
+/** The invoices' payment_method for every custom method; custom_payment_method_id says which. */
+export const CUSTOM_PAYMENT_METHOD = 'CUSTOM_PAYMENT_METHOD';
+
+export const MAX_CHECKOUT_STEPS = 3;
+
+/** The variables a redirect URL may carry (SellApp's list). */
+export const REDIRECT_VARIABLES = [
+  'id',
+  'invoice_id',
+  'customer_email',
+  'currency',
+  'price',
+  'price_usd',
+  'product_name',
+  'quantity',
+] as const;
+export type RedirectVariable = (typeof REDIRECT_VARIABLES)[number];
+
+/** `{name}` placeholders in a URL that are not ours: a typo the seller should hear of on save. */
+export function unknownRedirectVariables(template: string): string[] {
+  const names = [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!);
+  return names.filter((n) => !(REDIRECT_VARIABLES as readonly string[]).includes(n));
+}
+
+/** The redirect URL with every variable filled, each value URL-encoded (an email's `+` and `@` survive). */
+export function fillRedirectUrl(template: string, values: Record<RedirectVariable, string>): string {
+  return template.replace(/\{([a-z_]+)\}/g, (whole, name: string) =>
+    (REDIRECT_VARIABLES as readonly string[]).includes(name) ? encodeURIComponent(values[name as RedirectVariable]) : whole,
+  );
+}
+
+/** Minor units as a decimal amount ("1999" → "19.99"), as the redirect variables show prices. */
+export function majorUnits(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
