@@ -80,7 +80,15 @@ describe('crypto wallet settings', () => {
     const eth = (
       await api('put', '/settings/payment-methods/ETH', { address: ETH_ADDRESS.toLowerCase(), minimum_withdrawal: 0.05 }).expect(200)
     ).body.data;
-    expect(eth).toEqual({ method: 'ETH', enabled: true, address: ETH_ADDRESS, minimum_withdrawal: 0.05 });
+    // The checkout settings not sent stay null: the server-wide defaults apply.
+    expect(eth).toEqual({
+      method: 'ETH',
+      enabled: true,
+      address: ETH_ADDRESS,
+      minimum_withdrawal: 0.05,
+      underpaid_percentage: null,
+      minimum_confirmations: null,
+    });
     const listed = (await api('get', '/settings/payment-methods').expect(200)).body.data;
     expect(listed.map((m: { method: string }) => m.method)).toEqual(['BTC', 'ETH']);
     const sealed = await h.db.selectFrom('payment_gateways').select('settings_sealed').where('store_id', '=', store.id).execute();
