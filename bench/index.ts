@@ -181,7 +181,13 @@ async function startEngine(config: Config, dir: string): Promise<{ address: stri
 async function startWorkerProcess(env: Record<string, string>): Promise<{ stop: () => Promise<void> }> {
   const child = spawnCli(['worker'], { ...env, WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForOutput(child, /worker is up/, 90_000);
+  try {
+    await waitForOutput(child, /worker is up/, 90_000);
+  } catch (error) {
+    // A worker that never came up must not outlive the bench (one left behind here grew to 16 GB).
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     stop: async () => {
       child.kill('SIGTERM');
