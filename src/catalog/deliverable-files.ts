@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Db, DbExecutor, VariantDeliverableConfig } from '../db/schema';
+import type { DbExecutor, VariantDeliverableConfig } from '../db/schema';
 import type { VariantDeliverableFilesTable, VariantDeliverableFoldersTable } from '../db/schema/catalog';
 import { isInNamespace, type ObjectStorage } from '../storage/object-storage';
 import type { CatalogActor } from './actor';
@@ -46,35 +46,23 @@ export async function resolveUploadedFiles(
 }
 
 /** A variant's files, nothing selected yet (for paged lists). */
-export function variantFiles(db: Db, target: Target) {
+export function variantFiles(db: DbExecutor, target: Target) {
   return db.selectFrom('variant_deliverable_files').where('store_id', '=', target.storeId).where('variant_id', '=', target.variantId);
 }
 
 /** A variant's folders, nothing selected yet (for paged lists). */
-export function variantFolders(db: Db, target: Target) {
+export function variantFolders(db: DbExecutor, target: Target) {
   return db.selectFrom('variant_deliverable_folders').where('store_id', '=', target.storeId).where('variant_id', '=', target.variantId);
 }
 
 export async function requireFile(db: DbExecutor, target: Target, fileId: number): Promise<FileRow> {
-  const row = await db
-    .selectFrom('variant_deliverable_files')
-    .selectAll()
-    .where('id', '=', fileId)
-    .where('store_id', '=', target.storeId)
-    .where('variant_id', '=', target.variantId)
-    .executeTakeFirst();
+  const row = await variantFiles(db, target).selectAll().where('id', '=', fileId).executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Deliverable file');
   return row;
 }
 
 export async function requireFolder(db: DbExecutor, target: Target, folderId: number): Promise<FolderRow> {
-  const row = await db
-    .selectFrom('variant_deliverable_folders')
-    .selectAll()
-    .where('id', '=', folderId)
-    .where('store_id', '=', target.storeId)
-    .where('variant_id', '=', target.variantId)
-    .executeTakeFirst();
+  const row = await variantFolders(db, target).selectAll().where('id', '=', folderId).executeTakeFirst();
   if (!row) throw new CatalogNotFoundError('Deliverable folder');
   return row;
 }
