@@ -38,3 +38,21 @@ export async function pagedSearch<DB, TB extends keyof DB, Row, Item>(spec: Page
   const rows = await ordered.limit(spec.page.limit).offset(offsetOf(spec.page)).execute();
   return toPage(await spec.view(rows), Number(total), spec.page, spec.path);
 }
+
+/**
+ * One page of a catalog list (products, variants, listings): in the seller's order, each row
+ * rendered from its id by the catalog's own view.
+ */
+export function pagedInSellerOrder<DB, TB extends keyof DB, Item>(
+  spec: Omit<PagedSearch<DB, TB, { id: number }, Item>, 'rows' | 'order' | 'view'> & { render: (ids: number[]) => Promise<Item[]> },
+): Promise<Page<Item>> {
+  return pagedSearch({
+    ...spec,
+    rows: (query) => query.select(sql.ref('id').as('id')).$castTo<{ id: number }>(),
+    order: [
+      ['order', 'asc'],
+      ['id', 'asc'],
+    ],
+    view: (rows) => spec.render(rows.map((row) => row.id)),
+  });
+}

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { inIdOrder } from '../db/in-id-order';
 import type { Db, DbExecutor } from '../db/schema';
 import { type TrashedFilter, trashedWanted } from '../domain/trashed';
 
@@ -31,7 +32,7 @@ export async function isDraftProduct(db: Db, productId: number): Promise<boolean
   return row.draft;
 }
 
-/** The store's products of these ids (trashed ones too), in no order. */
-export function productsByIds(db: DbExecutor, storeId: number, ids: number[]) {
-  return db.selectFrom('products').selectAll().where('store_id', '=', storeId).where('id', 'in', ids).execute();
+/** The store's products of these ids (trashed ones too), in the order of the ids. */
+export async function productsByIds(db: DbExecutor, storeId: number, ids: number[]) {
+  return inIdOrder(ids, await db.selectFrom('products').selectAll().where('store_id', '=', storeId).where('id', 'in', ids).execute());
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { inIdOrder } from '../db/in-id-order';
 import type { Db, DbExecutor } from '../db/schema';
 import type { DraftFilter } from './product-list';
 
@@ -41,9 +42,12 @@ export async function firstVariantId(db: DbExecutor, productId: number): Promise
   return row?.id;
 }
 
-/** A product's variants of these ids (trashed ones too), in no order. */
-export function variantsByIds(db: DbExecutor, productId: number, ids: number[]) {
-  return db.selectFrom('product_variants').selectAll().where('product_id', '=', productId).where('id', 'in', ids).execute();
+/** A product's variants of these ids (trashed ones too), in the order of the ids. */
+export async function variantsByIds(db: DbExecutor, productId: number, ids: number[]) {
+  return inIdOrder(
+    ids,
+    await db.selectFrom('product_variants').selectAll().where('product_id', '=', productId).where('id', 'in', ids).execute(),
+  );
 }
 
 /** A variant's serials, sold and unsold, or of one status; nothing selected yet. */

@@ -1,3 +1,4 @@
+import { inIdOrder } from '../../db/in-id-order';
 import type { DbExecutor } from '../../db/schema';
 import { isoTime } from './timestamps';
 
@@ -20,53 +21,45 @@ export async function sellProductViews(db: DbExecutor, productIds: number[]) {
     .where('product_id', 'in', productIds)
     .where('is_current', '=', true)
     .execute();
-  const byId = new Map(products.map((p) => [p.id, p]));
-  return productIds
-    .map((id) => byId.get(id))
-    .filter((p): p is NonNullable<typeof p> => p !== undefined)
-    .map((p) => {
-      const variant = variants.find((v) => v.product_id === p.id);
-      const release = current.find((r) => r.product_id === p.id);
-      return {
-        id: p.public_id,
-        externalId: p.external_id,
-        name: p.title,
-        description: p.description,
-        slug: p.slug,
-        priceCents: variant?.price_cents ?? 0,
-        currency: variant?.currency ?? 'USD',
-        productType: p.product_type ?? 'DIGITAL_DOWNLOAD',
-        billingInterval: p.billing_interval,
-        status: p.status,
-        livemode: p.livemode,
-        currentRelease: release ? { id: release.public_id, version: release.version } : null,
-        publishedAt: isoTime(p.published_at),
-        archivedAt: isoTime(p.deleted_at),
-        createdAt: isoTime(p.created_at),
-        updatedAt: isoTime(p.updated_at),
-      };
-    });
+  return inIdOrder(productIds, products).map((p) => {
+    const variant = variants.find((v) => v.product_id === p.id);
+    const release = current.find((r) => r.product_id === p.id);
+    return {
+      id: p.public_id,
+      externalId: p.external_id,
+      name: p.title,
+      description: p.description,
+      slug: p.slug,
+      priceCents: variant?.price_cents ?? 0,
+      currency: variant?.currency ?? 'USD',
+      productType: p.product_type ?? 'DIGITAL_DOWNLOAD',
+      billingInterval: p.billing_interval,
+      status: p.status,
+      livemode: p.livemode,
+      currentRelease: release ? { id: release.public_id, version: release.version } : null,
+      publishedAt: isoTime(p.published_at),
+      archivedAt: isoTime(p.deleted_at),
+      createdAt: isoTime(p.created_at),
+      updatedAt: isoTime(p.updated_at),
+    };
+  });
 }
 
 export async function releaseViews(db: DbExecutor, releaseIds: number[]) {
   if (releaseIds.length === 0) return [];
   const releases = await db.selectFrom('releases').selectAll().where('id', 'in', releaseIds).execute();
   const files = await db.selectFrom('release_files').selectAll().where('release_id', 'in', releaseIds).orderBy('id').execute();
-  const byId = new Map(releases.map((r) => [r.id, r]));
-  return releaseIds
-    .map((id) => byId.get(id))
-    .filter((r): r is NonNullable<typeof r> => r !== undefined)
-    .map((r) => ({
-      id: r.public_id,
-      externalId: r.external_id,
-      version: r.version,
-      isCurrent: r.is_current,
-      publishRequested: r.publish_requested,
-      publishedAt: isoTime(r.published_at),
-      files: files.filter((f) => f.release_id === r.id).map(fileView),
-      createdAt: isoTime(r.created_at),
-      updatedAt: isoTime(r.updated_at),
-    }));
+  return inIdOrder(releaseIds, releases).map((r) => ({
+    id: r.public_id,
+    externalId: r.external_id,
+    version: r.version,
+    isCurrent: r.is_current,
+    publishRequested: r.publish_requested,
+    publishedAt: isoTime(r.published_at),
+    files: files.filter((f) => f.release_id === r.id).map(fileView),
+    createdAt: isoTime(r.created_at),
+    updatedAt: isoTime(r.updated_at),
+  }));
 }
 
 export function fileView(f: {

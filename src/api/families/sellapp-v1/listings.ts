@@ -9,7 +9,7 @@ import type { DbExecutor } from '../../../db/schema';
 import type { ObjectStorage } from '../../../storage/object-storage';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { pagedSearch } from '../../paged-search';
+import { pagedInSellerOrder } from '../../paged-search';
 import { pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId } from '../../schemas/common';
@@ -60,12 +60,9 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
     if (ids.length === 0) return [];
     const rows = await productsByIds(deps.db, auth.store.id, ids);
     const views = await loadProductViews(deps.db, ids);
-    const byId = new Map(rows.map((r) => [r.id, r]));
     const out = [];
-    for (const id of ids) {
-      const product = byId.get(id);
-      if (!product) continue;
-      const variant = views.variantsOf(id)[0];
+    for (const product of rows) {
+      const variant = views.variantsOf(product.id)[0];
       const serials = variant && withSerials ? await serialsForView(deps.db, variant) : undefined;
       out.push(listingV1(product, variant, variant ? views.stockOf(variant.id) : undefined, serials, viewContext(auth)));
     }
@@ -83,21 +80,11 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
       query: pageQuery.extend({ with_trashed: queryBoolean, only_trashed: queryBoolean }),
       response: z.object({ data: z.array(listingView) }).passthrough(),
       handler: ({ auth, query, req }) =>
-        pagedSearch({
+        pagedInSellerOrder({
           from: storeProductsWithTrash(deps.db, auth.store.id, query),
-          rows: (q) => q.select('id'),
-          order: [
-            ['order', 'asc'],
-            ['id', 'asc'],
-          ],
           page: query,
           path: pageUrl(deps.config.api.publicBaseUrl, req),
-          view: (rows) =>
-            render(
-              auth,
-              rows.map((r) => r.id),
-              false,
-            ),
+          render: (ids) => render(auth, ids, false),
         }),
     })
     .route({

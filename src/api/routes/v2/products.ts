@@ -8,7 +8,7 @@ import type { ApiDependencies } from '../../context';
 import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { pageQuery, pageUrl } from '../../pagination';
-import { pagedSearch } from '../../paged-search';
+import { pagedInSellerOrder } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
 import { productCreateBody, productInputFromV2, productUpdateBody } from '../../schemas/sellapp-catalog';
@@ -52,43 +52,27 @@ export async function renderProducts(db: DbExecutor, ids: number[], storeId: num
   if (ids.length === 0) return [];
   const rows = await productsByIds(db, storeId, ids);
   const views = await loadProductViews(db, ids);
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids
-    .map((id) => byId.get(id))
-    .filter((row): row is NonNullable<typeof row> => row !== undefined)
-    .map((row) =>
-      productV2(
-        row,
-        views.variantsOf(row.id).map((v) => ({ id: v.id, title: v.title })),
-        ctx,
-      ),
-    );
+  return rows.map((row) =>
+    productV2(
+      row,
+      views.variantsOf(row.id).map((v) => ({ id: v.id, title: v.title })),
+      ctx,
+    ),
+  );
 }
 
 export function registerProductRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const viewContext = (auth: RequestAuth): ViewContext => ({ storefrontBase: deps.config.api.publicBaseUrl, storeSlug: auth.store.slug });
 
-  function listPage(auth: RequestAuth, query: z.infer<typeof draftQuery>, path: string, search?: z.infer<typeof searchBody>) {
-    return pagedSearch({
+  const listPage = (auth: RequestAuth, query: z.infer<typeof draftQuery>, path: string, search?: z.infer<typeof searchBody>) =>
+    pagedInSellerOrder({
       from: storeProducts(deps.db, auth.store.id, query),
-      rows: (q) => q.select('id'),
       search,
       translator: productSearch,
-      order: [
-        ['order', 'asc'],
-        ['id', 'asc'],
-      ],
       page: query,
       path,
-      view: (rows) =>
-        renderProducts(
-          deps.db,
-          rows.map((r) => r.id),
-          auth.store.id,
-          viewContext(auth),
-        ),
+      render: (ids) => renderProducts(deps.db, ids, auth.store.id, viewContext(auth)),
     });
-  }
 
   const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
   const one = async (auth: RequestAuth, id: number) => {

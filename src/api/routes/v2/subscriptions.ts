@@ -9,7 +9,8 @@ import type { ApiDependencies } from '../../context';
 import { engineOf } from '../../engine';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
+import { pagedSearch } from '../../paged-search';
+import { pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 
 const subscriptionParams = z.object({ subscription: rowId });
@@ -76,13 +77,18 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
       scope: 'subscriptions:write',
       query: listQuery,
       response: z.object({ data: z.array(subscriptionView) }).passthrough(),
-      handler: async ({ auth, query, req }) => {
-        let scoped = subscriptionsOf(deps.db, auth.store.id, auth.livemode);
-        if (query.status) scoped = scoped.where('status', '=', query.status);
-        if (query.customer_email) scoped = scoped.where('customer_email', '=', query.customer_email.toLowerCase());
-        const { total } = await scoped.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const rows = await scoped.select(SUBSCRIPTION_COLUMNS).orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
-        return toPage(rows.map(presentSubscription), Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
+      handler: ({ auth, query, req }) => {
+        let from = subscriptionsOf(deps.db, auth.store.id, auth.livemode);
+        if (query.status) from = from.where('status', '=', query.status);
+        if (query.customer_email) from = from.where('customer_email', '=', query.customer_email.toLowerCase());
+        return pagedSearch({
+          from,
+          rows: (q) => q.select(SUBSCRIPTION_COLUMNS),
+          order: [['id', 'desc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) => rows.map(presentSubscription),
+        });
       },
     })
     .route({

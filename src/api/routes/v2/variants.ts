@@ -12,7 +12,7 @@ import type { ApiDependencies } from '../../context';
 import { invalidRequest, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { pageQuery, pageUrl } from '../../pagination';
-import { pagedSearch } from '../../paged-search';
+import { pagedInSellerOrder, pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { queryBoolean, rowId, rowIdKey, rowIdNumber } from '../../schemas/common';
 import {
@@ -74,11 +74,8 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
       deps.db,
       rows.map((r) => r.id),
     );
-    const byId = new Map(rows.map((r) => [r.id, r]));
     const views = [];
-    for (const id of ids) {
-      const row = byId.get(id);
-      if (!row) continue;
+    for (const row of rows) {
       views.push(variantV2(row, product, stock.get(row.id), withSerials ? await serialsForView(deps.db, row) : undefined));
     }
     return views;
@@ -108,24 +105,13 @@ export function registerVariantRoutes(router: DocumentedRouter, deps: ApiDepende
     search?: z.infer<typeof searchBody>,
   ) {
     await requireProduct(deps.db, auth.store.id, productId);
-    return pagedSearch({
+    return pagedInSellerOrder({
       from: productVariants(deps.db, auth.store.id, productId, query),
-      rows: (q) => q.select('id'),
       search,
       translator: variantSearch,
-      order: [
-        ['order', 'asc'],
-        ['id', 'asc'],
-      ],
       page: query,
       path,
-      view: (rows) =>
-        render(
-          auth,
-          productId,
-          rows.map((r) => r.id),
-          false,
-        ),
+      render: (ids) => render(auth, productId, ids, false),
     });
   }
   const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
