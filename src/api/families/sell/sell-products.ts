@@ -5,12 +5,15 @@ import {
   patchSellProduct,
   publishSellProduct,
   requireByRef,
+  type SellProductRow,
   upsertSellProduct,
 } from '../../../catalog/sell-products';
+import type { CatalogActor } from '../../../catalog/actor';
 import { sellProductViews } from '../../../catalog/views/sell';
+import type { DbExecutor } from '../../../db/schema';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import type { DocumentedRouter } from '../../route';
+import type { DocumentedRouter, RouteContext } from '../../route';
 import { sellProductBody, sellProductListQuery } from '../../schemas/sell';
 import { actorOf } from '../../routes/v2/products';
 
@@ -34,11 +37,22 @@ const refParams = z.object({ ref: z.string().min(1).max(200) });
 export function registerSellProductRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const view = async (id: number) => (await sellProductViews(deps.db, [id]))[0]!;
   const load = (auth: RequestAuth, ref: string) => requireByRef(deps.db, auth.store.id, ref);
-  const archive = async ({ auth, params }: { auth: RequestAuth; params: z.infer<typeof refParams> }) => {
-    const product = await load(auth, params.ref);
-    await deps.db.transaction().execute((trx) => archiveSellProduct(trx, actorOf(auth), product));
-    return view(product.id);
+  /** The writes on one product, by id or externalId: each answers with the product as it now is. */
+  const write = {
+    tags: ['Sell products'],
+    scope: 'products:write' as const,
+    modes: 'both' as const,
+    params: refParams,
+    response: sellProductView,
   };
+  const writeOne =
+    <B>(change: (trx: DbExecutor, actor: CatalogActor, product: SellProductRow, body: B) => Promise<unknown>) =>
+    async ({ auth, params, body }: RouteContext<z.infer<typeof refParams>, undefined, B>) => {
+      const product = await load(auth, params.ref);
+      await deps.db.transaction().execute((trx) => change(trx, actorOf(auth), product, body));
+      return view(product.id);
+    };
+  const archive = writeOne(archiveSellProduct);
 
   router
     .route({
@@ -80,56 +94,26 @@ export function registerSellProductRoutes(router: DocumentedRouter, deps: ApiDep
       handler: async ({ auth, params }) => view((await load(auth, params.ref)).id),
     })
     .route({
+      ...write,
       method: 'patch',
       path: '/products/:ref',
       summary: 'Partial update: only the fields sent are written',
-      tags: ['Sell products'],
-      scope: 'products:write',
-      modes: 'both',
-      params: refParams,
       body: sellProductBody,
-      response: sellProductView,
-      handler: async ({ auth, params, body }) => {
-        const product = await load(auth, params.ref);
-        await deps.db.transaction().execute((trx) => patchSellProduct(trx, actorOf(auth), product, body));
-        return view(product.id);
-      },
+      handler: writeOne(patchSellProduct),
     })
     .route({
+      ...write,
       method: 'post',
       path: '/products/:ref/publish',
       summary: 'Publish (gates: priceCents > 0; DIGITAL_DOWNLOAD needs a current release with a file; SUBSCRIPTION needs billingInterval)',
-      tags: ['Sell products'],
-      scope: 'products:write',
-      modes: 'both',
-      params: refParams,
-      response: sellProductView,
-      handler: async ({ auth, params }) => {
-        const product = await load(auth, params.ref);
-        await deps.db.transaction().execute((trx) => publishSellProduct(trx, actorOf(auth), product));
-        return view(product.id);
-      },
+      handler: writeOne(publishSellProduct),
     })
     .route({
+      ...write,
       method: 'post',
       path: '/products/:ref/archive',
       summary: 'Archive (soft delete; past orders keep the product)',
-      tags: ['Sell products'],
-      scope: 'products:write',
-      modes: 'both',
-      params: refParams,
-      response: sellProductView,
       handler: archive,
     })
-    .route({
-      method: 'delete',
-      path: '/products/:ref',
-      summary: 'Soft delete = archive',
-      tags: ['Sell products'],
-      scope: 'products:write',
-      modes: 'both',
-      params: refParams,
-      response: sellProductView,
-      handler: archive,
-    });
+    .route({ ...write, method: 'delete', path: '/products/:ref', summary: 'Soft delete = archive', handler: archive });
 }

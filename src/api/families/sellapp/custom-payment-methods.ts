@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   createCustomMethod,
+  type CustomMethodInput,
   customMethodView,
   deleteCustomMethod,
   findCustomMethod,
@@ -9,7 +10,7 @@ import {
 } from '../../../gateways/custom-payment-methods';
 import { CUSTOM_METHOD_TYPES } from '../../../domain/custom-payment-method';
 import type { ApiDependencies } from '../../context';
-import type { DocumentedRouter } from '../../route';
+import type { DocumentedRouter, RouteContext } from '../../route';
 
 const decimal = z
   .union([z.number(), z.string().max(20)])
@@ -62,6 +63,13 @@ const params = z.object({ customPaymentMethod: z.string().min(1).max(64) });
  */
 export function registerCustomPaymentMethodRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const common = { tags: ['Payment methods'], scope: 'ops:write' as const };
+  const member = { ...common, path: '/payment-methods/custom/:customPaymentMethod', params, response: one };
+  /** PUT and PATCH are one write: the mode says whether what is omitted goes back to its default or stays. */
+  const change =
+    (mode: 'replace' | 'update') =>
+    async ({ auth, params, body }: RouteContext<{ customPaymentMethod: string }, undefined, CustomMethodInput>) => ({
+      data: customMethodView(await updateCustomMethod(deps.db, auth.store.id, params.customPaymentMethod, body, mode)),
+    });
   router
     .route({
       ...common,
@@ -82,47 +90,31 @@ export function registerCustomPaymentMethodRoutes(router: DocumentedRouter, deps
       handler: async ({ auth, body }) => ({ data: customMethodView(await createCustomMethod(deps.db, auth.store.id, body)) }),
     })
     .route({
-      ...common,
+      ...member,
       method: 'get',
-      path: '/payment-methods/custom/:customPaymentMethod',
       summary: 'One custom payment method',
-      params,
-      response: one,
       handler: async ({ auth, params }) => ({
         data: customMethodView(await findCustomMethod(deps.db, auth.store.id, params.customPaymentMethod)),
       }),
     })
     .route({
-      ...common,
+      ...member,
       method: 'put',
-      path: '/payment-methods/custom/:customPaymentMethod',
       summary: 'Replace a custom payment method (what is omitted goes back to its default)',
-      params,
       body: createBody,
-      response: one,
-      handler: async ({ auth, params, body }) => ({
-        data: customMethodView(await updateCustomMethod(deps.db, auth.store.id, params.customPaymentMethod, body, 'replace')),
-      }),
+      handler: change('replace'),
     })
     .route({
-      ...common,
+      ...member,
       method: 'patch',
-      path: '/payment-methods/custom/:customPaymentMethod',
       summary: 'Change fields of a custom payment method (modifier: null or {} clears it)',
-      params,
       body: updateBody,
-      response: one,
-      handler: async ({ auth, params, body }) => ({
-        data: customMethodView(await updateCustomMethod(deps.db, auth.store.id, params.customPaymentMethod, body, 'update')),
-      }),
+      handler: change('update'),
     })
     .route({
-      ...common,
+      ...member,
       method: 'delete',
-      path: '/payment-methods/custom/:customPaymentMethod',
       summary: 'Delete a custom payment method: variants stop offering it; invoices keep naming it',
-      params,
-      response: one,
       handler: async ({ auth, params }) => ({
         data: customMethodView(await deleteCustomMethod(deps.db, auth.store.id, params.customPaymentMethod)),
       }),

@@ -2,15 +2,17 @@ import { z } from 'zod';
 import { chargeQuery, chargeUrl, chargeView, createCharge, requireCharge } from '../../../charges/charges';
 import { PAYMENT_METHODS } from '../../../domain/payment-methods';
 import { transitionInvoice } from '../../../orders/invoice-transitions';
-import { commitAndTell } from '../../../outbox/engine-intents';
+import { commitAndTell, type EngineIntent } from '../../../outbox/engine-intents';
 import { storeWebhookSecret } from '../../../orders/store-webhook-secret';
+import type { DbTransaction } from '../../../db/schema';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
 import { engineOf } from '../../engine';
 import { ApiError, invalidRequest } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { offsetOf, pageQuery, toPage, pageUrl } from '../../pagination';
-import type { DocumentedRouter } from '../../route';
+import { pagedSearch } from '../../paged-search';
+import { pageQuery, pageUrl } from '../../pagination';
+import type { DocumentedRouter, RouteContext } from '../../route';
 import { rowId } from '../../schemas/common';
 import { requestKeyOf } from '../../middleware/idempotency';
 
@@ -55,6 +57,22 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       });
     return charge;
   };
+  /** Completing and voiding: a PENDING charge moves as an invoice does, and the engine hears of it. */
+  const settling = {
+    method: 'put' as const,
+    tags: ['Charges'],
+    scope: 'invoices:write' as const,
+    modes: 'both' as const,
+    params: chargeIdParams,
+    response: z.object({ message: z.string() }),
+  };
+  const settle =
+    (message: string, move: (trx: DbTransaction, chargeId: number) => Promise<{ value: unknown; intents: EngineIntent[] }>) =>
+    async ({ auth, params }: RouteContext<z.infer<typeof chargeIdParams>, undefined, undefined>) => {
+      const charge = await pending(auth, params.charge_id);
+      await commitAndTell(engine, (trx) => move(trx, charge.id));
+      return { message };
+    };
 
   router
     .route({
@@ -112,12 +130,15 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       query: pageQuery,
       response: z.object({ data: z.array(view) }).passthrough(),
       handler: async ({ auth, query, req }) => {
-        const base = chargeQuery(deps.db, auth.store.id, auth.livemode);
-        const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-        const rows = await base.selectAll().orderBy('id', 'desc').limit(query.limit).offset(offsetOf(query)).execute();
         const secret = await storeWebhookSecret(deps.db, secrets, auth.store.id);
-        const items = rows.map((row) => chargeView(row, chargeUrl(deps.config.api.publicBaseUrl, secret, row.id)));
-        return toPage(items, Number(total), query, pageUrl(deps.config.api.publicBaseUrl, req));
+        return pagedSearch({
+          from: chargeQuery(deps.db, auth.store.id, auth.livemode),
+          rows: (q) => q.selectAll(),
+          order: [['id', 'desc']],
+          page: query,
+          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          view: (rows) => rows.map((row) => chargeView(row, chargeUrl(deps.config.api.publicBaseUrl, secret, row.id))),
+        });
       },
     })
     .route({
@@ -133,43 +154,24 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       }),
     })
     .route({
-      method: 'put',
+      ...settling,
       path: '/charges/:charge_id/completed',
       summary: 'Mark a pending charge completed (paid or claimed outside Sellflow)',
-      tags: ['Charges'],
-      scope: 'invoices:write',
-      modes: 'both',
-      params: chargeIdParams,
-      response: z.object({ message: z.string() }),
-      handler: async ({ auth, params }) => {
-        const charge = await pending(auth, params.charge_id);
-        await commitAndTell(engine, async (trx) => {
-          const result = await transitionInvoice(trx, charge.id, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } });
-          return {
-            value: result,
-            intents:
-              result.status === 'PAID' ? [{ kind: 'order.payment_received', subjectId: charge.id, detail: { source: 'manual' } }] : [],
-          };
-        });
-        return { message: 'Charge Completed Successfully' };
-      },
+      handler: settle('Charge Completed Successfully', async (trx, chargeId) => {
+        const result = await transitionInvoice(trx, chargeId, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } });
+        return {
+          value: result,
+          intents: result.status === 'PAID' ? [{ kind: 'order.payment_received', subjectId: chargeId, detail: { source: 'manual' } }] : [],
+        };
+      }),
     })
     .route({
-      method: 'put',
+      ...settling,
       path: '/charges/:charge_id/voided',
       summary: 'Void a pending charge',
-      tags: ['Charges'],
-      scope: 'invoices:write',
-      modes: 'both',
-      params: chargeIdParams,
-      response: z.object({ message: z.string() }),
-      handler: async ({ auth, params }) => {
-        const charge = await pending(auth, params.charge_id);
-        await commitAndTell(engine, async (trx) => ({
-          value: await transitionInvoice(trx, charge.id, 'VOIDED'),
-          intents: [{ kind: 'order.void_requested', subjectId: charge.id }],
-        }));
-        return { message: 'Charge Voided Successfully' };
-      },
+      handler: settle('Charge Voided Successfully', async (trx, chargeId) => ({
+        value: await transitionInvoice(trx, chargeId, 'VOIDED'),
+        intents: [{ kind: 'order.void_requested', subjectId: chargeId }],
+      })),
     });
 }
