@@ -86,26 +86,36 @@ export interface AuthenticatedKey {
   rateLimitPerMinute: number | null;
   rateLimitBurst: number | null;
   lastUsedAt: Date | null;
+  /** The store a store-bound key acts on, unless it was deleted; null for account-wide keys. */
+  boundStore: { id: number; slug: string; rate_limit_per_minute: number | null; rate_limit_burst: number | null } | null;
 }
 
 /** Finds the live (non-revoked) key matching a presented secret. */
 export async function authenticateApiKey(db: DbExecutor, presented: string): Promise<AuthenticatedKey | null> {
   const hash = hashApiKey(presented);
+  // The bound store comes with the key: most requests need nothing else to know where they act.
   const row = await db
-    .selectFrom('api_keys')
+    .selectFrom('api_keys as k')
+    .leftJoin('stores as s', (join) =>
+      join.onRef('s.id', '=', 'k.store_id').onRef('s.account_id', '=', 'k.account_id').on('s.deleted_at', 'is', null),
+    )
     .select([
-      'id',
-      'account_id',
-      'store_id',
-      'mode',
-      'scopes',
-      'key_hash',
-      'rate_limit_per_minute',
-      'rate_limit_burst',
-      'revoked_at',
-      'last_used_at',
+      'k.id',
+      'k.account_id',
+      'k.store_id',
+      'k.mode',
+      'k.scopes',
+      'k.key_hash',
+      'k.rate_limit_per_minute',
+      'k.rate_limit_burst',
+      'k.revoked_at',
+      'k.last_used_at',
+      's.id as bound_store_id',
+      's.slug as bound_store_slug',
+      's.rate_limit_per_minute as bound_store_rate_limit_per_minute',
+      's.rate_limit_burst as bound_store_rate_limit_burst',
     ])
-    .where('key_hash', '=', hash)
+    .where('k.key_hash', '=', hash)
     .executeTakeFirst();
   // The index lookup is on the hash; the final comparison is constant-time regardless.
   if (!row || row.revoked_at !== null || !hashesEqual(row.key_hash, hash)) return null;
@@ -118,6 +128,15 @@ export async function authenticateApiKey(db: DbExecutor, presented: string): Pro
     rateLimitPerMinute: row.rate_limit_per_minute,
     rateLimitBurst: row.rate_limit_burst,
     lastUsedAt: row.last_used_at,
+    boundStore:
+      row.bound_store_id === null
+        ? null
+        : {
+            id: row.bound_store_id,
+            slug: row.bound_store_slug!,
+            rate_limit_per_minute: row.bound_store_rate_limit_per_minute,
+            rate_limit_burst: row.bound_store_rate_limit_burst,
+          },
   };
 }
 

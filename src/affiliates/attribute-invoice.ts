@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import { type Attribution, attributeOrder, type ReferralTouch } from '../domain/attribution';
 import { activeAffiliateByCode } from './affiliates';
-import { loadProgram } from './program';
+import { attributionSettings } from './program';
 
 export interface InvoiceReferralHints {
   /** The referral code the storefront carried (`?affiliate=` / `data-sell-affiliate`). */
@@ -25,7 +25,7 @@ export async function attributeInvoice(
   hints: InvoiceReferralHints,
   now = new Date(),
 ): Promise<Attribution | null> {
-  const program = await loadProgram(trx, storeId);
+  const program = await attributionSettings(trx, storeId);
   if (!program.enabled) return null;
   const email = hints.customerEmail.trim().toLowerCase();
   const since = new Date(now.getTime() - program.tracking_days * 86_400_000);

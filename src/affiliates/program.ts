@@ -51,6 +51,22 @@ export async function loadProgram(db: DbExecutor, storeId: number, options: { lo
   return { ...row, payout_methods: row.payout_methods, updated_at: row.updated_at, productRates };
 }
 
+/**
+ * What attributing an order needs of the program, in one read: every invoice asks, and most
+ * stores run no program (its commission rates are read only when a referral is booked).
+ */
+export async function attributionSettings(
+  db: DbExecutor,
+  storeId: number,
+): Promise<Pick<Program, 'enabled' | 'tracking_days' | 'referrer_order'>> {
+  const row = await db
+    .selectFrom('affiliate_programs')
+    .select(['enabled', 'tracking_days', 'referrer_order'])
+    .where('store_id', '=', storeId)
+    .executeTakeFirst();
+  return row ?? { enabled: DEFAULTS.enabled, tracking_days: DEFAULTS.tracking_days, referrer_order: DEFAULTS.referrer_order };
+}
+
 /** Percent → basis points, dollars → cents; at most two decimals, never negative. */
 export function commissionRate(input: CommissionInput, param: string): CommissionRate {
   const value = toHundredths(input.value);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import type { CheckoutAttemptScope } from '../db/schema/checkout-rules';
-import { checkoutSettings } from './checkout-settings';
+import type { CheckoutAttemptLimits } from './checkout-settings';
 
 export class CheckoutAttemptsExceededError extends Error {
   constructor(
@@ -62,11 +62,15 @@ async function countAttempt(
 
 /**
  * Counts an invoice-creation attempt against every limit the store set (per IP + e-mail pair,
- * per IP, per e-mail, per checkout fingerprint) and refuses it when one is exceeded, naming the
+ * per IP, per e-mail, per checkout fingerprint: `limits`, the store's) and refuses it when one is exceeded, naming the
  * longest wait. Runs in its own statements: a refused or failed checkout still counted.
  */
-export async function countCheckoutAttempt(db: DbExecutor, storeId: number, client: CheckoutClient): Promise<void> {
-  const { limits } = await checkoutSettings(db, storeId);
+export async function countCheckoutAttempt(
+  db: DbExecutor,
+  storeId: number,
+  client: CheckoutClient,
+  limits: CheckoutAttemptLimits,
+): Promise<void> {
   const email = client.email.trim().toLowerCase();
   const ip = client.ip?.trim() || null;
   const fingerprint = client.fingerprint?.trim() || null;

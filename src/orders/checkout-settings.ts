@@ -23,8 +23,8 @@ export interface CheckoutSettingsChange {
   limits?: Partial<CheckoutAttemptLimits>;
 }
 
-export async function checkoutSettings(db: DbExecutor, storeId: number): Promise<CheckoutSettings> {
-  const row = await db
+const settingsOf = (db: DbExecutor, storeId: number) =>
+  db
     .selectFrom('stores')
     .select([
       'checkout_allowed_origins',
@@ -35,8 +35,24 @@ export async function checkoutSettings(db: DbExecutor, storeId: number): Promise
       'checkout_limit_fingerprint',
       'checkout_limit_window_seconds',
     ])
-    .where('id', '=', storeId)
+    .where('id', '=', storeId);
+
+export async function checkoutSettings(db: DbExecutor, storeId: number): Promise<CheckoutSettings> {
+  return settingsView(await settingsOf(db, storeId).executeTakeFirstOrThrow());
+}
+
+/**
+ * What placing an invoice checks before it is made, in one read: the store's settings, and
+ * whether it has a blacklist at all (most have none, and their buyers need no screening).
+ */
+export async function checkoutScreen(db: DbExecutor, storeId: number): Promise<CheckoutSettings & { hasBlacklist: boolean }> {
+  const row = await settingsOf(db, storeId)
+    .select((eb) => eb.exists(eb.selectFrom('blacklists').select('id').where('blacklists.store_id', '=', storeId)).as('has_blacklist'))
     .executeTakeFirstOrThrow();
+  return { ...settingsView(row), hasBlacklist: Boolean(row.has_blacklist) };
+}
+
+function settingsView(row: Awaited<ReturnType<ReturnType<typeof settingsOf>['executeTakeFirstOrThrow']>>): CheckoutSettings {
   return {
     allowedOrigins: row.checkout_allowed_origins,
     blacklistOnDispute: row.blacklist_on_dispute,

@@ -26,21 +26,19 @@ export async function loadInvoiceRows(db: Db, storeId: number, ids: number[]) {
 export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
   const rows = await loadInvoiceRows(db, storeId, ids);
   if (rows.length === 0) return [];
-  const lines = await db
-    .selectFrom('invoice_lines')
-    .select(['id', 'invoice_id', 'variant_id', 'product_id', 'title', 'quantity'])
-    .where('invoice_id', 'in', ids)
-    .orderBy('id')
-    .execute();
-  const steps = await db.selectFrom('delivery_steps').selectAll().where('invoice_id', 'in', ids).orderBy('id').execute();
-  const replacements = await db
-    .selectFrom('invoices')
-    .select(['id', 'replacement_of'])
-    .where('replacement_of', 'in', ids)
-    .orderBy('id')
-    .execute();
-  const grants = await grantSummaries(db, ids);
-  const redirects = await postPurchaseRedirects(db, rows);
+  // Independent reads, at once on the pool: a view costs one round trip after the invoices, not five.
+  const [lines, steps, replacements, grants, redirects] = await Promise.all([
+    db
+      .selectFrom('invoice_lines')
+      .select(['id', 'invoice_id', 'variant_id', 'product_id', 'title', 'quantity'])
+      .where('invoice_id', 'in', ids)
+      .orderBy('id')
+      .execute(),
+    db.selectFrom('delivery_steps').selectAll().where('invoice_id', 'in', ids).orderBy('id').execute(),
+    db.selectFrom('invoices').select(['id', 'replacement_of']).where('replacement_of', 'in', ids).orderBy('id').execute(),
+    grantSummaries(db, ids),
+    postPurchaseRedirects(db, rows),
+  ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
     .map((id) => byId.get(id))

@@ -3,6 +3,7 @@ import { screenCustomer } from '../blacklists/screen-customer';
 import type { CatalogActor } from '../catalog/actor';
 import type { Db } from '../db/schema';
 import { countCheckoutAttempt } from './checkout-attempts';
+import { checkoutScreen } from './checkout-settings';
 import { createInvoice, type CreateInvoiceInput } from './create-invoice';
 
 export interface PlaceInvoiceInput extends CreateInvoiceInput {
@@ -18,13 +19,16 @@ export interface PlaceInvoiceInput extends CreateInvoiceInput {
  */
 export async function placeInvoice(db: Db, actor: CatalogActor, input: PlaceInvoiceInput, asn: AsnLookup): Promise<number> {
   const { fingerprint, ...invoice } = input;
-  await countCheckoutAttempt(db, actor.storeId, { email: invoice.customerEmail, ip: invoice.customerIp, fingerprint });
-  await screenCustomer(
-    db,
-    actor.storeId,
-    actor.livemode,
-    { email: invoice.customerEmail, ip: invoice.customerIp ?? null, country: invoice.country ?? null },
-    asn,
-  );
+  const screen = await checkoutScreen(db, actor.storeId);
+  await countCheckoutAttempt(db, actor.storeId, { email: invoice.customerEmail, ip: invoice.customerIp, fingerprint }, screen.limits);
+  if (screen.hasBlacklist) {
+    await screenCustomer(
+      db,
+      actor.storeId,
+      actor.livemode,
+      { email: invoice.customerEmail, ip: invoice.customerIp ?? null, country: invoice.country ?? null },
+      asn,
+    );
+  }
   return db.transaction().execute((trx) => createInvoice(trx, actor, invoice));
 }

@@ -37,7 +37,8 @@ export function authenticate(db: Db) {
     if (!key) throw unauthenticated('Invalid or revoked API key');
 
     const requestedSlug = req.get('x-store')?.trim() || undefined;
-    const store = await storeForKey(db, key, requestedSlug);
+    const bound = key.boundStore;
+    const store = bound && (!requestedSlug || requestedSlug === bound.slug) ? bound : await storeForKey(db, key, requestedSlug);
     if (!store) {
       throw requestedSlug
         ? permissionDenied('store_not_accessible', `This API key cannot act on store "${requestedSlug}"`)
