@@ -43,6 +43,13 @@ const OPERATORS: Record<string, string> = {
   ilike: 'ilike',
   in: 'in',
   'not in': 'not in',
+  // The spellings of the newer searches (orders, line items); `contains` is a case-insensitive substring.
+  eq: '=',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+  contains: 'contains',
 };
 
 const LIKE_OPERATORS = new Set(['like', 'not like', 'ilike']);
@@ -83,6 +90,9 @@ export class SearchTranslator {
       own = sql<SqlBool>`${column}::text ${sql.raw(op)} (${sql.join(values.map((v) => String(v)))})`;
     } else if (filter.value === null && (op === '=' || op === '<>')) {
       own = sql<SqlBool>`${column} ${sql.raw(op === '=' ? 'is null' : 'is not null')}`;
+    } else if (op === 'contains') {
+      const pattern = `%${String(filter.value).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      own = sql<SqlBool>`${column}::text ilike ${pattern}`;
     } else if (LIKE_OPERATORS.has(op)) {
       const pattern = String(filter.value);
       // Postgres refuses a pattern whose last backslash escapes nothing.

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/schema';
 import { EVENT_DESCRIPTIONS, EVENT_TYPES } from './catalog';
+import { orderEventIds } from './of-order';
 
 /** SellApp's integration events: the store's event log of one mode, newest first, paged by cursor. */
 
@@ -27,12 +28,14 @@ function eventView(row: { id: string; type: string; store_id: number; data: Reco
   };
 }
 
-export async function listEvents(db: Db, scope: { storeId: number; livemode: boolean }, page: EventPage) {
+/** The log, or (`about.orderId`) only the events of one order: the order's timeline of events. */
+export async function listEvents(db: Db, scope: { storeId: number; livemode: boolean }, page: EventPage, about: { orderId?: number } = {}) {
   let query = db
     .selectFrom('events')
     .select(['id', 'type', 'store_id', 'data', 'created_at'])
     .where('store_id', '=', scope.storeId)
     .where('livemode', '=', scope.livemode);
+  if (about.orderId !== undefined) query = query.where('id', 'in', orderEventIds(db, scope.storeId, about.orderId));
   if (page.after) {
     const cursor = db.selectFrom('events').select(['created_at', 'id']).where('id', '=', page.after).where('store_id', '=', scope.storeId);
     query = query.where(sql<boolean>`(created_at, id) < (${cursor})`);

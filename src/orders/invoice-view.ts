@@ -161,8 +161,12 @@ export async function deliverablesView(db: Db, storage: ObjectStorage, invoiceId
     const files = (delivered('downloads')?.files as { storageKey: string; fileName: string }[] | undefined) ?? [];
     const links = await Promise.all(files.map(async (f) => (await storage.presignDownload(f.storageKey, f.fileName)).url));
     const answers = line.additional_information as Record<string, unknown>;
+    const own = steps.filter((s) => s.line_id === line.id);
     out.push({
       invoice_id: invoiceId,
+      line_id: line.id,
+      // Every step of the line handed over (or skipped by ops).
+      delivered: own.length > 0 && own.every((s) => s.status === 'delivered' || s.status === 'skipped'),
       product_variant_id: line.variant_id,
       deliverable: {
         types: line.deliverable_types,

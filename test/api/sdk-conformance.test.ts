@@ -183,6 +183,22 @@ const sdkRequest = {
   affiliateStatus: z.object({ status: z.enum(['active', 'disabled', 'rejected']) }).loose(),
   referralStatus: z.object({ status: z.enum(['accepted', 'in_review', 'rejected']) }).loose(),
   payoutStatus: z.object({ status: z.enum(['due', 'paid']) }).loose(),
+  orderSearch: z
+    .object({
+      filters: z
+        .array(z.object({ field: z.string(), operator: z.enum(['eq', 'contains', 'in']), value: z.unknown() }).strict())
+        .max(25)
+        .optional(),
+      sort: z
+        .array(z.object({ field: z.literal('created_at'), direction: z.enum(['asc', 'desc']) }).strict())
+        .max(1)
+        .optional(),
+      pagination: z
+        .object({ page: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(100).optional() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
   createWebhookChannel: z
     .object({ name: z.string().max(100).nullable().optional(), url: z.url().max(2048), allowed_notifications: z.array(z.string()) })
     .loose(),
@@ -677,6 +693,103 @@ const cases: Case[] = [
     params: () => ({ invoice: s.invoiceId }),
     body: () => ({ product_variants: { [s.licenseVariantId]: { quantity: 1 } } }),
     request: sdkRequest.issueReplacement,
+  },
+
+  // Orders and line items: the same invoices, in the spec's order model
+  { op: 'GET /v2/orders', status: 200, response: m.page(m.order) },
+  {
+    op: 'POST /v2/orders',
+    status: 201,
+    response: m.one(m.orderWithCheckout),
+    body: () => ({ customer_email: 'order@e.co', payment_method: 'PAYPAL', product_variants: { [s.variantId]: { quantity: 1 } } }),
+    request: sdkRequest.createInvoice,
+  },
+  {
+    op: 'POST /v2/orders/search',
+    status: 200,
+    response: m.page(m.order),
+    body: () => ({
+      filters: [{ field: 'status', operator: 'in', value: ['COMPLETED'] }],
+      sort: [{ field: 'created_at', direction: 'desc' }],
+      pagination: { page: 1, limit: 25 },
+    }),
+    request: sdkRequest.orderSearch,
+  },
+  { op: 'GET /v2/orders/{order}', status: 200, response: m.one(m.order), params: () => ({ order: s.invoiceId }) },
+  {
+    op: 'PATCH /v2/orders/{order}/status',
+    status: 200,
+    response: m.one(m.order),
+    params: async () => ({ order: await pendingInvoice() }),
+    body: () => ({ status: 'COMPLETED', expected_status: 'PENDING' }),
+  },
+  {
+    op: 'POST /v2/orders/{order}/checkout',
+    status: 200,
+    response: m.orderCheckout,
+    params: async () => ({ order: await pendingInvoice({ price: 0 }) }),
+    body: () => ({}),
+  },
+  {
+    op: 'POST /v2/orders/{order}/replacements',
+    status: 200,
+    response: m.one(m.order),
+    params: () => ({ order: s.invoiceId }),
+    body: () => ({ product_variants: [s.licenseVariantId] }),
+  },
+  {
+    op: 'POST /v2/orders/{order}/fulfillment-retries',
+    status: 200,
+    response: m.orderFulfillmentRetry,
+    params: async () => ({ order: await stuckOrder() }),
+    body: () => ({}),
+  },
+  {
+    op: 'POST /v2/orders/{order}/dynamic-delivery-retries',
+    status: 202,
+    response: m.orderDynamicDeliveryRetry,
+    params: async () => ({ order: await stuckOrder() }),
+    body: () => ({ delivered_product_id: s.stuckStepId }),
+  },
+  {
+    op: 'POST /v2/orders/{order}/fulfillment-notifications',
+    status: 200,
+    response: m.orderFulfillmentNotifications,
+    params: () => ({ order: s.invoiceId }),
+    body: () => ({}),
+  },
+  { op: 'GET /v2/orders/{order}/deliverables', status: 200, response: items(m.orderDeliverable), params: () => ({ order: s.invoiceId }) },
+  { op: 'GET /v2/orders/{order}/events', status: 200, response: m.orderEvents, params: () => ({ order: s.invoiceId }) },
+  { op: 'GET /v2/orders/{order}/line-items', status: 200, response: m.page(m.lineItem), params: () => ({ order: s.invoiceId }) },
+  {
+    op: 'GET /v2/orders/{order}/line-items/{lineItem}',
+    status: 200,
+    response: m.one(m.lineItem),
+    params: async () => ({ order: s.invoiceId, lineItem: await firstLineItem(s.invoiceId) }),
+  },
+  {
+    op: 'POST /v2/orders/{order}/line-items/search',
+    status: 200,
+    response: m.page(m.lineItem),
+    params: () => ({ order: s.invoiceId }),
+    body: () => ({ filters: [{ field: 'quantity', operator: 'gte', value: 1 }], sort: [{ field: 'total', direction: 'desc' }] }),
+  },
+  { op: 'GET /v2/line-items', status: 200, response: m.page(m.lineItem) },
+  {
+    op: 'GET /v2/line-items/{lineItem}',
+    status: 200,
+    response: m.one(m.lineItem),
+    params: async () => ({ lineItem: await firstLineItem(s.invoiceId) }),
+  },
+  {
+    op: 'POST /v2/line-items/search',
+    status: 200,
+    response: m.page(m.lineItem),
+    body: () => ({
+      filters: [{ field: 'status', operator: 'eq', value: 'COMPLETED' }],
+      sort: [{ field: 'created_at', direction: 'desc' }],
+      pagination: { page: 1, limit: 10 },
+    }),
   },
 
   // Licenses
@@ -1297,6 +1410,11 @@ async function pendingInvoice(variant: { price?: number } = {}) {
   });
   if (res.status >= 300) throw new Error(JSON.stringify(res.body));
   return res.body.data.id as number;
+}
+
+/** The id of an order's first line item, as the order model lists it. */
+async function firstLineItem(order: number) {
+  return (await send('get', `/v2/orders/${order}`)).body.data.line_items[0].id as number;
 }
 
 /** A seller endpoint that refuses every dynamic delivery, for orders that wait on ops. */

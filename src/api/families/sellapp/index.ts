@@ -18,9 +18,11 @@ import { registerCustomerSessionRoutes } from '../../routes/v2/customer-sessions
 import { registerGroupRoutes } from '../../routes/v2/groups';
 import { registerInvoiceCommunityRoutes } from '../../routes/v2/invoice-community';
 import { registerInvoiceRoutes } from '../../routes/v2/invoices';
+import { registerLineItemRoutes } from '../../routes/v2/line-items';
 import { registerLicenseKeyRoutes } from '../../routes/v2/license-keys';
 import { registerNotificationRoutes } from '../../routes/v2/notifications';
 import { registerOpsRoutes } from '../../routes/v2/ops';
+import { registerOrderRoutes } from '../../routes/v2/orders';
 import { registerPaymentSettingsRoutes } from '../../routes/v2/payment-settings';
 import { registerProductRoutes } from '../../routes/v2/products';
 import { registerReconciliationRoutes } from '../../routes/v2/subscription-reconciliations';
@@ -64,6 +66,9 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerVariantRoutes(v2, deps);
   registerVariantDeliverableRoutes(v2, deps);
   registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
+  // The same invoices as the spec's orders and line items.
+  registerOrderRoutes(v2, deps, { stripe, secrets, asn });
+  registerLineItemRoutes(v2, deps);
   registerSubscriptionRoutes(v2, deps);
   registerCustomerRoutes(v2, deps);
   registerCustomerSessionRoutes(v2, deps);

@@ -1,35 +1,20 @@
 import { z } from 'zod';
 import { rowId } from '../../schemas/common';
-import type { Db } from '../../../db/schema';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
 import type { SecretBox } from '../../../security/secret-box';
 import type { AsnLookup } from '../../../blacklists/asn-lookup';
-import { checkout } from '../../../orders/checkout';
-import { placeInvoice } from '../../../orders/place-invoice';
 import { markInvoicePaid } from '../../../orders/mark-paid';
 import { invoicesMatching, type InvoiceFilters } from '../../../orders/invoice-search';
-import { findStoreInvoice } from '../../../orders/store-invoice';
-import { issueReplacement } from '../../../orders/issue-replacement';
 import { deliverablesView, invoiceViews } from '../../../orders/invoice-view';
 import { pokeCryptoPayment } from '../../../gateways/crypto/crypto-payment-workflow-client';
 import type { ApiDependencies } from '../../context';
-import { engineOf } from '../../engine';
-import { ApiError, notFound } from '../../errors';
+import { ApiError } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { requestKeyOf } from '../../middleware/idempotency';
 import { pageUrl, type PageQuery } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
 import { describeUnheard } from '../../../outbox/engine-intents';
-import {
-  resendFulfillmentNotices,
-  retryDynamicDelivery,
-  retryFulfillment,
-  skipFulfillment,
-  stuckOrders,
-  voidOrder,
-} from '../../../orders/order-ops';
-import { updateInvoiceStatus } from '../../../orders/update-status';
+import { retryFulfillment, skipFulfillment, stuckOrders, voidOrder } from '../../../orders/order-ops';
 import { failpoint } from '../../../failpoints';
 import {
   dynamicDeliveryRetryBody,
@@ -42,7 +27,7 @@ import {
   statusChangeBody,
   stepSelection,
 } from '../../schemas/invoices';
-import { actorOf } from './products';
+import { orderActions } from './order-actions';
 
 const invoiceView = z
   .object({
@@ -54,18 +39,13 @@ const invoiceView = z
   .openapi('Invoice');
 const invoiceParams = z.object({ invoice: rowId });
 
-async function requireInvoice(db: Db, auth: RequestAuth, id: number) {
-  const invoice = await findStoreInvoice(db, auth.store.id, id);
-  if (!invoice) throw notFound('Invoice');
-  return invoice;
-}
-
 export function registerInvoiceRoutes(
   router: DocumentedRouter,
   deps: ApiDependencies,
   gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup },
 ): void {
-  const engine = engineOf(deps);
+  const actions = orderActions(deps, gateways);
+  const { engine } = actions;
   const one = async (auth: RequestAuth, id: number) => (await invoiceViews(deps.db, auth.store.id, [id]))[0]!;
 
   // Test keys see test invoices, live keys live ones.
@@ -89,7 +69,7 @@ export function registerInvoiceRoutes(
   const opsAction =
     (action: 'retry' | 'skip') =>
     async ({ auth, params, body }: { auth: RequestAuth; params: z.infer<typeof invoiceParams>; body: z.infer<typeof stepSelection> }) => {
-      const invoice = await requireInvoice(deps.db, auth, params.invoice);
+      const invoice = await actions.find(auth, params.invoice);
       const selection = body.step ? { kinds: [body.step] } : {};
       if (action === 'retry') await retryFulfillment(engine, invoice.id, auth.store.id, selection);
       else await skipFulfillment(engine, invoice.id, selection);
@@ -130,29 +110,7 @@ export function registerInvoiceRoutes(
       response: z.object({ data: invoiceView }),
       handler: async ({ auth, body, res }) => {
         // Its payment starts the order (signal-with-start, through the outbox); the relay closes its window when it expires.
-        const id = await placeInvoice(
-          deps.db,
-          actorOf(auth),
-          {
-            customerEmail: body.customer_email,
-            paymentMethod: body.payment_method,
-            lines: Object.entries(body.product_variants).map(([variantId, line]) => ({
-              variantId: Number(variantId),
-              quantity: line.quantity,
-              additionalInformation: line.additional_information ?? {},
-            })),
-            customerIp: body.customer_ip,
-            fingerprint: body.checkout_fingerprint,
-            coupon: body.coupon,
-            vatId: body.vat_id,
-            country: body.country,
-            affiliate: body.affiliate,
-            visitorId: body.visitor_id,
-            extra: body.extra,
-            requestKey: requestKeyOf(res),
-          },
-          gateways.asn,
-        );
+        const id = await actions.create(auth, body, res);
         // Where a crash test kills the API with the invoice committed and its answer not sent.
         failpoint(deps.config, 'after-invoice-commit');
         return { data: await one(auth, id) };
@@ -167,7 +125,7 @@ export function registerInvoiceRoutes(
       params: invoiceParams,
       response: z.object({ data: invoiceView }),
       handler: async ({ auth, params }) => {
-        await requireInvoice(deps.db, auth, params.invoice);
+        await actions.find(auth, params.invoice);
         return { data: await one(auth, params.invoice) };
       },
     })
@@ -186,13 +144,8 @@ export function registerInvoiceRoutes(
         invoice: invoiceView,
       }),
       handler: async ({ auth, params }) => {
-        const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        const outcome = await checkout(
-          { engine, stripe: gateways.stripe, secrets: gateways.secrets, publicBaseUrl: deps.config.api.publicBaseUrl },
-          auth.store,
-          invoice,
-        );
-        const view = await one(auth, invoice.id);
+        const outcome = await actions.checkout(auth, params.invoice);
+        const view = await one(auth, params.invoice);
         if (outcome.kind === 'free') return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: view };
         if (outcome.kind === 'stripe')
           return { message: 'A new payment session has been generated.', payment_url: outcome.paymentUrl, invoice: view };
@@ -216,7 +169,7 @@ export function registerInvoiceRoutes(
       status: 202,
       response: z.object({ message: z.string() }),
       handler: async ({ auth, params }) => {
-        await requireInvoice(deps.db, auth, params.invoice);
+        await actions.find(auth, params.invoice);
         const watching = await pokeCryptoPayment(deps.temporal.client, params.invoice);
         if (!watching)
           throw new ApiError('conflict', 'not_watching', 'No crypto payment of this invoice is being watched', { param: 'invoice' });
@@ -232,7 +185,7 @@ export function registerInvoiceRoutes(
       params: invoiceParams,
       response: z.object({ data: z.array(z.object({ invoice_id: z.number(), product_variant_id: z.number() }).passthrough()) }),
       handler: async ({ auth, params }) => {
-        await requireInvoice(deps.db, auth, params.invoice);
+        await actions.find(auth, params.invoice);
         return { data: await deliverablesView(deps.db, deps.storage, params.invoice) };
       },
     })
@@ -246,7 +199,7 @@ export function registerInvoiceRoutes(
       params: invoiceParams,
       response: invoiceView,
       handler: async ({ auth, params }) => {
-        await markInvoicePaid(engine, await requireInvoice(deps.db, auth, params.invoice), 'manual');
+        await markInvoicePaid(engine, await actions.find(auth, params.invoice), 'manual');
         return one(auth, params.invoice);
       },
     })
@@ -260,7 +213,7 @@ export function registerInvoiceRoutes(
       params: invoiceParams,
       response: invoiceView,
       handler: async ({ auth, params }) => {
-        await voidOrder(engine, await requireInvoice(deps.db, auth, params.invoice));
+        await voidOrder(engine, await actions.find(auth, params.invoice));
         return one(auth, params.invoice);
       },
     })
@@ -275,9 +228,7 @@ export function registerInvoiceRoutes(
       body: replacementBody,
       response: invoiceView,
       handler: async ({ auth, params, body, res }) => {
-        const original = await requireInvoice(deps.db, auth, params.invoice);
-        const replacementId = await issueReplacement(engine, actorOf(auth), original, body.product_variants, requestKeyOf(res));
-        return one(auth, replacementId);
+        return one(auth, await actions.replace(auth, params.invoice, body.product_variants, res));
       },
     })
     .route({
@@ -291,8 +242,7 @@ export function registerInvoiceRoutes(
       body: statusChangeBody,
       response: invoiceView,
       handler: async ({ auth, params, body }) => {
-        const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        await updateInvoiceStatus(engine, invoice, body.status, body.expected_status);
+        await actions.setStatus(auth, params.invoice, body);
         return one(auth, params.invoice);
       },
     })
@@ -306,21 +256,9 @@ export function registerInvoiceRoutes(
       params: invoiceParams,
       body: fulfillmentRetryBody,
       response: z.object({ data: z.object({ effects_reset: z.number() }) }),
-      handler: async ({ auth, params, body }) => {
-        const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        if (body.email)
-          throw new ApiError(
-            'invalid_request',
-            'unsupported_parameter',
-            "A replacement delivery e-mail is not supported; the delivery goes to the invoice's e-mail",
-            {
-              param: 'email',
-              status: 422,
-            },
-          );
-        const accepted = await retryFulfillment(engine, invoice.id, auth.store.id, body.steps ? { kinds: body.steps } : {});
-        return { data: { effects_reset: accepted.steps } };
-      },
+      handler: async ({ auth, params, body }) => ({
+        data: { effects_reset: await actions.retryFulfillment(auth, params.invoice, body) },
+      }),
     })
     .route({
       method: 'post',
@@ -333,8 +271,7 @@ export function registerInvoiceRoutes(
       body: dynamicDeliveryRetryBody,
       response: z.object({ data: z.object({ queued: z.boolean() }) }),
       handler: async ({ auth, params, body }) => {
-        const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        await retryDynamicDelivery(engine, invoice.id, body.delivered_product_id);
+        await actions.retryDynamicDelivery(auth, params.invoice, body.delivered_product_id);
         return { data: { queued: true } };
       },
     })
@@ -348,14 +285,9 @@ export function registerInvoiceRoutes(
       params: invoiceParams,
       body: fulfillmentNotificationsBody,
       response: z.object({ data: z.object({ notifications_sent: z.number() }) }),
-      handler: async ({ auth, params, body }) => {
-        const invoice = await requireInvoice(deps.db, auth, params.invoice);
-        const sent = await resendFulfillmentNotices(engine, invoice.id, {
-          ...(body.email ? { email: body.email } : {}),
-          ...(body.product_variant_ids ? { productVariantIds: body.product_variant_ids } : {}),
-        });
-        return { data: { notifications_sent: sent } };
-      },
+      handler: async ({ auth, params, body }) => ({
+        data: { notifications_sent: await actions.resendNotices(auth, params.invoice, body) },
+      }),
     })
     .route({
       method: 'post',
