@@ -4,6 +4,7 @@ import { subscriptionCapabilities } from '../domain/subscription-capabilities';
 import type { SubscriptionStatus } from '../domain/subscription-lifecycle';
 import { type CustomerRow, customerProfile } from './customers';
 import { CustomerNotFoundError } from './errors';
+import { titledLines } from '../orders/titled-lines';
 
 /**
  * What a customer sees of their own store account in the portal: their orders and
@@ -20,23 +21,7 @@ export async function portalOrderViews(db: DbExecutor, ids: number[]) {
     .select(['id', 'status', 'currency', 'subtotal_cents', 'total_cents', 'created_at', 'updated_at'])
     .where('id', 'in', ids)
     .execute();
-  const lines = await db
-    .selectFrom('invoice_lines as l')
-    .leftJoin('products as p', 'p.id', 'l.product_id')
-    .leftJoin('product_variants as v', 'v.id', 'l.variant_id')
-    .select([
-      'l.id',
-      'l.invoice_id',
-      'l.product_id',
-      'l.variant_id',
-      'l.quantity',
-      'l.title',
-      'p.title as product_title',
-      'v.title as variant_title',
-    ])
-    .where('l.invoice_id', 'in', ids)
-    .orderBy('l.id')
-    .execute();
+  const lines = await titledLines(db).where('l.invoice_id', 'in', ids).orderBy('l.id').execute();
   const byId = new Map(orders.map((o) => [o.id, o]));
   return ids.map((id) => {
     const order = byId.get(id)!;

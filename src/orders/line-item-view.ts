@@ -1,6 +1,7 @@
 import { laravelTime } from '../catalog/views/timestamps';
 import type { Db } from '../db/schema';
 import { usdCents } from './order-view';
+import { titledLines } from './titled-lines';
 
 /**
  * SellApp's line item: one line of an invoice (`invoice_lines`), the product-level record of a
@@ -41,24 +42,11 @@ const decimal = (cents: number) => (cents / 100).toFixed(2);
 /** The spec's line item for each id (in the order asked; ids not found are left out). */
 export async function lineItemViews(db: Db, ids: number[]) {
   if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('invoice_lines as l')
+  const rows = await titledLines(db)
     .innerJoin('invoices as i', 'i.id', 'l.invoice_id')
-    .leftJoin('products as p', 'p.id', 'l.product_id')
-    .leftJoin('product_variants as v', 'v.id', 'l.variant_id')
     .leftJoin('subscriptions as s', 's.id', 'i.subscription_id')
     .select([
-      'l.id',
-      'l.invoice_id',
-      'l.product_id',
-      'l.variant_id',
-      'l.title',
-      'l.quantity',
-      'l.unit_price_cents',
-      'l.total_cents',
       'l.deliverable_types',
-      'p.title as product_title',
-      'v.title as variant_title',
       'i.status',
       'i.payment_method',
       'i.customer_id',

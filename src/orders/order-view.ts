@@ -2,6 +2,7 @@ import { laravelTime } from '../catalog/views/timestamps';
 import type { Db, StatusHistoryEntry } from '../db/schema';
 import type { ObjectStorage } from '../storage/object-storage';
 import { deliverablesView, loadInvoiceRows } from './invoice-view';
+import { titledLines } from './titled-lines';
 
 /**
  * SellApp's Order: the same invoice row, read another way. An order is an invoice (same id,
@@ -57,25 +58,7 @@ export interface OrderViewOptions {
 export async function orderViews(db: Db, storeId: number, ids: number[], options: OrderViewOptions = {}) {
   const rows = await loadInvoiceRows(db, storeId, ids);
   if (rows.length === 0) return [];
-  const lines = await db
-    .selectFrom('invoice_lines as l')
-    .leftJoin('products as p', 'p.id', 'l.product_id')
-    .leftJoin('product_variants as v', 'v.id', 'l.variant_id')
-    .select([
-      'l.id',
-      'l.invoice_id',
-      'l.product_id',
-      'l.variant_id',
-      'l.title',
-      'l.quantity',
-      'l.unit_price_cents',
-      'l.total_cents',
-      'p.title as product_title',
-      'v.title as variant_title',
-    ])
-    .where('l.invoice_id', 'in', ids)
-    .orderBy('l.id')
-    .execute();
+  const lines = await titledLines(db).where('l.invoice_id', 'in', ids).orderBy('l.id').execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
     .map((id) => byId.get(id))
