@@ -6,14 +6,15 @@ import type { Scope } from '../../../domain/scopes';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { type PagedSearch, pagedSearch } from '../../paged-search';
-import { type PageQuery, pageUrl } from '../../pagination';
+import { type Page, type PageQuery, pageQuery, pageUrl } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId, rowIdKey } from '../../schemas/common';
 import { type SearchBody, type SearchTranslator, searchBody } from '../../search';
 
 /**
  * The routes SellApp's resources share, built once: a list and its `POST …/search` over the same
- * page, and the all-or-none batch create / update / delete.
+ * page, the all-or-none batch create / update / delete, and a collection's own list / create /
+ * retrieve / replace / update / delete.
  */
 
 interface Resource {
@@ -130,4 +131,83 @@ export function registerBatchRoutes<C, U>(router: DocumentedRouter, db: Db, spec
         data: await db.transaction().execute((trx) => spec.deleted(trx, auth.store.id, body.resources)),
       }),
     });
+}
+
+export interface CollectionResource<P, M extends P, C, U> {
+  /** The collection's path, e.g. `/products/:product/variants/:variant/deliverable/files`. */
+  path: string;
+  /** The member's path parameter, e.g. `file`. */
+  member: string;
+  tags: string[];
+  read: Scope;
+  write: Scope;
+  params: z.ZodType<P>;
+  memberParams: z.ZodType<M>;
+  item: z.ZodType;
+  summaries: { list: string; create: string; retrieve: string; replace: string; update: string; delete: string };
+  /** One page of the caller's own members (after any check on the parents), through pagedSearch with `at`'s page and URL. */
+  list: (auth: RequestAuth, params: P, at: { page: PageQuery; path: string }) => Promise<Page<unknown>>;
+  create: { body: z.ZodType<C>; write: (auth: RequestAuth, params: P, body: C) => Promise<unknown> };
+  retrieve: (auth: RequestAuth, params: M) => Promise<unknown>;
+  /** PUT replaces (what is not sent is reset), PATCH updates (what is not sent is kept). */
+  change: { body: z.ZodType<U>; write: (auth: RequestAuth, params: M, body: U, semantics: 'replace' | 'update') => Promise<unknown> };
+  remove: (auth: RequestAuth, params: M) => Promise<unknown>;
+}
+
+/** A collection's routes: each callback answers with the member's view, which goes out as `{data}`. */
+export function registerCollectionRoutes<P, M extends P, C, U>(
+  router: DocumentedRouter,
+  deps: ApiDependencies,
+  spec: CollectionResource<P, M, C, U>,
+): void {
+  const one = z.object({ data: spec.item });
+  const member = { tags: spec.tags, path: `${spec.path}/:${spec.member}`, params: spec.memberParams, response: one };
+  router
+    .route({
+      method: 'get',
+      path: spec.path,
+      summary: spec.summaries.list,
+      tags: spec.tags,
+      scope: spec.read,
+      params: spec.params,
+      query: pageQuery,
+      response: z.object({ data: z.array(spec.item) }).passthrough(),
+      handler: ({ auth, params, query, req }) =>
+        spec.list(auth, params, { page: query, path: pageUrl(deps.config.api.publicBaseUrl, req) }),
+    })
+    .route({
+      method: 'post',
+      path: spec.path,
+      summary: spec.summaries.create,
+      tags: spec.tags,
+      scope: spec.write,
+      params: spec.params,
+      body: spec.create.body,
+      status: 201,
+      response: one,
+      handler: async ({ auth, params, body }) => ({ data: await spec.create.write(auth, params, body) }),
+    })
+    .route({
+      ...member,
+      method: 'get',
+      summary: spec.summaries.retrieve,
+      scope: spec.read,
+      handler: async ({ auth, params }) => ({ data: await spec.retrieve(auth, params) }),
+    });
+  for (const semantics of ['replace', 'update'] as const)
+    router.route({
+      ...member,
+      method: semantics === 'replace' ? 'put' : 'patch',
+      summary: spec.summaries[semantics],
+      scope: spec.write,
+      body: spec.change.body,
+      handler: async ({ auth, params, body }) => ({ data: await spec.change.write(auth, params, body, semantics) }),
+    });
+  router.route({
+    ...member,
+    method: 'delete',
+    summary: spec.summaries.delete,
+    scope: spec.write,
+    handler: async ({ auth, params }) => ({ data: await spec.remove(auth, params) }),
+  });
 }

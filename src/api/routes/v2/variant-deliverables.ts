@@ -20,9 +20,9 @@ import { findLiveVariant } from '../../../catalog/variant-list';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { pageQuery, pageUrl } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
 import type { DocumentedRouter } from '../../route';
+import { registerCollectionRoutes } from '../../families/sellapp/resource-routes';
 import { INT_MAX, rowId, rowIdNumber } from '../../schemas/common';
 import { actorOf } from './products';
 
@@ -98,7 +98,7 @@ export function registerVariantDeliverableRoutes(router: DocumentedRouter, deps:
   const settings = async (auth: RequestAuth, params: z.infer<typeof variantParams>) => ({
     data: deliverableSettingsView(await variantDeliverable(deps.db, auth.store.id, params.product, params.variant)),
   });
-  const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
+  const variantKey = (params: z.infer<typeof variantParams>) => ({ productId: params.product, variantId: params.variant });
   const tags = ['Variant deliverables'];
 
   router
@@ -126,195 +126,122 @@ export function registerVariantDeliverableRoutes(router: DocumentedRouter, deps:
         await deps.db
           .transaction()
           .execute((trx) =>
-            replaceDeliverableSettings(
-              trx,
-              actorOf(auth),
-              { productId: params.product, variantId: params.variant },
-              { types: body.types, expectedUpdatedAt: body.expected_updated_at, ...body.data },
-            ),
+            replaceDeliverableSettings(trx, actorOf(auth), variantKey(params), {
+              types: body.types,
+              expectedUpdatedAt: body.expected_updated_at,
+              ...body.data,
+            }),
           );
         return settings(auth, params);
       },
-    })
-    .route({
-      method: 'get',
-      path: `${base}/files`,
-      summary: 'List the deliverable’s files (storage keys are never shown)',
-      tags,
-      scope: 'products:read',
-      params: variantParams,
-      query: pageQuery,
-      response: z.object({ data: z.array(fileModel) }).passthrough(),
-      handler: async ({ auth, params, query, req }) =>
-        pagedSearch({
-          from: variantFiles(deps.db, await variantOf(auth, params)),
-          rows: (q) => q.selectAll(),
-          order: [['id', 'asc']],
-          page: query,
-          path: url(req),
-          view: (rows) => rows.map(fileView),
-        }),
-    })
-    .route({
-      method: 'post',
-      path: `${base}/files`,
-      summary: 'Add an uploaded file (the key POST /api/v1/uploads gave) to the deliverable',
-      tags,
-      scope: 'products:write',
-      params: variantParams,
-      body: fileCreate,
-      status: 201,
-      response: z.object({ data: fileModel }),
-      handler: async ({ auth, params, body }) => {
-        const at = await variantOf(auth, params);
-        const id = await deps.db.transaction().execute((trx) =>
-          addDeliverableFile(
-            trx,
-            actorOf(auth),
-            deps.storage,
-            { productId: params.product, variantId: params.variant },
-            {
-              key: body.key,
-              ...fileInput(body),
-            },
-          ),
-        );
-        return { data: fileView(await requireFile(deps.db, at, id)) };
-      },
-    })
-    .route({
-      method: 'get',
-      path: `${base}/files/:file`,
-      summary: 'Retrieve a deliverable file',
-      tags,
-      scope: 'products:read',
-      params: fileParams,
-      response: z.object({ data: fileModel }),
-      handler: async ({ auth, params }) => ({ data: fileView(await requireFile(deps.db, await variantOf(auth, params), params.file)) }),
     });
-  for (const [method, semantics] of [
-    ['put', 'replace'],
-    ['patch', 'update'],
-  ] as const) {
-    router.route({
-      method,
-      path: `${base}/files/:file`,
-      summary: semantics === 'replace' ? 'Replace a file’s settings (name and folder not sent are cleared)' : 'Update a file’s settings',
-      tags,
-      scope: 'products:write',
-      params: fileParams,
+  registerCollectionRoutes(router, deps, {
+    path: `${base}/files`,
+    member: 'file',
+    tags,
+    read: 'products:read',
+    write: 'products:write',
+    params: variantParams,
+    memberParams: fileParams,
+    item: fileModel,
+    summaries: {
+      list: 'List the deliverable’s files (storage keys are never shown)',
+      create: 'Add an uploaded file (the key POST /api/v1/uploads gave) to the deliverable',
+      retrieve: 'Retrieve a deliverable file',
+      replace: 'Replace a file’s settings (name and folder not sent are cleared)',
+      update: 'Update a file’s settings',
+      delete: 'Remove a file from the deliverable (a DOWNLOADABLE variant keeps at least one)',
+    },
+    list: async (auth, params, at) =>
+      pagedSearch({
+        from: variantFiles(deps.db, await variantOf(auth, params)),
+        rows: (q) => q.selectAll(),
+        order: [['id', 'asc']],
+        ...at,
+        view: (rows) => rows.map(fileView),
+      }),
+    create: {
+      body: fileCreate,
+      write: async (auth, params, body) => {
+        const at = await variantOf(auth, params);
+        const id = await deps.db
+          .transaction()
+          .execute((trx) =>
+            addDeliverableFile(trx, actorOf(auth), deps.storage, variantKey(params), { key: body.key, ...fileInput(body) }),
+          );
+        return fileView(await requireFile(deps.db, at, id));
+      },
+    },
+    retrieve: async (auth, params) => fileView(await requireFile(deps.db, await variantOf(auth, params), params.file)),
+    change: {
       body: fileSettings,
-      response: z.object({ data: fileModel }),
-      handler: async ({ auth, params, body }) => {
+      write: async (auth, params, body, semantics) => {
         const at = await variantOf(auth, params);
         await deps.db
           .transaction()
           .execute((trx) => updateDeliverableFile(trx, actorOf(auth), params.variant, params.file, fileInput(body), semantics));
-        return { data: fileView(await requireFile(deps.db, at, params.file)) };
+        return fileView(await requireFile(deps.db, at, params.file));
       },
-    });
-  }
-  router
-    .route({
-      method: 'delete',
-      path: `${base}/files/:file`,
-      summary: 'Remove a file from the deliverable (a DOWNLOADABLE variant keeps at least one)',
-      tags,
-      scope: 'products:write',
-      params: fileParams,
-      response: z.object({ data: fileModel }),
-      handler: async ({ auth, params }) => {
-        await variantOf(auth, params);
-        const row = await deps.db.transaction().execute((trx) => removeDeliverableFile(trx, actorOf(auth), params.variant, params.file));
-        return { data: fileView(row) };
-      },
-    })
-    .route({
-      method: 'get',
-      path: `${base}/folders`,
-      summary: 'List the deliverable’s folders',
-      tags,
-      scope: 'products:read',
-      params: variantParams,
-      query: pageQuery,
-      response: z.object({ data: z.array(folderModel) }).passthrough(),
-      handler: async ({ auth, params, query, req }) =>
-        pagedSearch({
-          from: variantFolders(deps.db, await variantOf(auth, params)),
-          rows: (q) => q.selectAll(),
-          order: [
-            ['sort_order', 'asc'],
-            ['id', 'asc'],
-          ],
-          page: query,
-          path: url(req),
-          view: (rows) => rows.map(folderView),
-        }),
-    })
-    .route({
-      method: 'post',
-      path: `${base}/folders`,
-      summary: 'Create a folder for the deliverable’s files',
-      tags,
-      scope: 'products:write',
-      params: variantParams,
+    },
+    remove: async (auth, params) => {
+      await variantOf(auth, params);
+      return fileView(await deps.db.transaction().execute((trx) => removeDeliverableFile(trx, actorOf(auth), params.variant, params.file)));
+    },
+  });
+  registerCollectionRoutes(router, deps, {
+    path: `${base}/folders`,
+    member: 'folder',
+    tags,
+    read: 'products:read',
+    write: 'products:write',
+    params: variantParams,
+    memberParams: folderParams,
+    item: folderModel,
+    summaries: {
+      list: 'List the deliverable’s folders',
+      create: 'Create a folder for the deliverable’s files',
+      retrieve: 'Retrieve a deliverable folder',
+      replace: 'Replace a folder’s settings (what is not sent is reset)',
+      update: 'Update a folder’s settings',
+      delete: 'Delete a folder (its files and sub-folders move to the top level)',
+    },
+    list: async (auth, params, at) =>
+      pagedSearch({
+        from: variantFolders(deps.db, await variantOf(auth, params)),
+        rows: (q) => q.selectAll(),
+        order: [
+          ['sort_order', 'asc'],
+          ['id', 'asc'],
+        ],
+        ...at,
+        view: (rows) => rows.map(folderView),
+      }),
+    create: {
       body: folderCreate,
-      status: 201,
-      response: z.object({ data: folderModel }),
-      handler: async ({ auth, params, body }) => {
+      write: async (auth, params, body) => {
         const at = await variantOf(auth, params);
         const id = await deps.db
           .transaction()
           .execute((trx) => createDeliverableFolder(trx, actorOf(auth), params.variant, { ...folderInput(body), name: body.name }));
-        return { data: folderView(await requireFolder(deps.db, at, id)) };
+        return folderView(await requireFolder(deps.db, at, id));
       },
-    })
-    .route({
-      method: 'get',
-      path: `${base}/folders/:folder`,
-      summary: 'Retrieve a deliverable folder',
-      tags,
-      scope: 'products:read',
-      params: folderParams,
-      response: z.object({ data: folderModel }),
-      handler: async ({ auth, params }) => ({
-        data: folderView(await requireFolder(deps.db, await variantOf(auth, params), params.folder)),
-      }),
-    });
-  for (const [method, semantics] of [
-    ['put', 'replace'],
-    ['patch', 'update'],
-  ] as const) {
-    router.route({
-      method,
-      path: `${base}/folders/:folder`,
-      summary: semantics === 'replace' ? 'Replace a folder’s settings (what is not sent is reset)' : 'Update a folder’s settings',
-      tags,
-      scope: 'products:write',
-      params: folderParams,
+    },
+    retrieve: async (auth, params) => folderView(await requireFolder(deps.db, await variantOf(auth, params), params.folder)),
+    change: {
       body: folderUpdate,
-      response: z.object({ data: folderModel }),
-      handler: async ({ auth, params, body }) => {
+      write: async (auth, params, body, semantics) => {
         const at = await variantOf(auth, params);
         await deps.db
           .transaction()
           .execute((trx) => updateDeliverableFolder(trx, actorOf(auth), params.variant, params.folder, folderInput(body), semantics));
-        return { data: folderView(await requireFolder(deps.db, at, params.folder)) };
+        return folderView(await requireFolder(deps.db, at, params.folder));
       },
-    });
-  }
-  router.route({
-    method: 'delete',
-    path: `${base}/folders/:folder`,
-    summary: 'Delete a folder (its files and sub-folders move to the top level)',
-    tags,
-    scope: 'products:write',
-    params: folderParams,
-    response: z.object({ data: folderModel }),
-    handler: async ({ auth, params }) => {
+    },
+    remove: async (auth, params) => {
       await variantOf(auth, params);
-      const row = await deps.db.transaction().execute((trx) => removeDeliverableFolder(trx, actorOf(auth), params.variant, params.folder));
-      return { data: folderView(row) };
+      return folderView(
+        await deps.db.transaction().execute((trx) => removeDeliverableFolder(trx, actorOf(auth), params.variant, params.folder)),
+      );
     },
   });
 }
