@@ -6,7 +6,8 @@
  *   BENCH_ENGINE (dev: the dev server; full: Temporal's full server on the DATABASE_URL Postgres),
  *   BENCH_IDLE_SECONDS (30: how long the idle engine's actions are counted),
  *   BENCH_OPEN_SECONDS (10: each open-loop phase: orders at 50% and 80% of the measured max,
- *   invoice creation at BENCH_CREATE_RATE, 200/s; latency from the scheduled arrival),
+ *   invoice creation at BENCH_CREATE_RATE, 200/s, against the bench's own API and, on Postgres, a
+ *   separate `sellflow api` process; latency from the scheduled arrival),
  *   BENCH_TUNING_ORDERS (min(BENCH_ORDERS, 100): closed-loop orders under each worker setting of WORKER_TUNINGS)
  * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
  * embedded PGlite.
@@ -196,6 +197,26 @@ async function startWorkerProcess(env: Record<string, string>): Promise<{ stop: 
   };
 }
 
+/** A real `sellflow api` process on a free loopback port, resolved once it answers. */
+async function startApiProcess(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawnCli(['api'], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitForOutput(child, /api is up/, 90_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 async function benchDatabase(dir: string): Promise<DatabaseHandle & { url?: string }> {
   const url = process.env.DATABASE_URL;
   return url ? openScratchPostgres(url, 'sellflow_bench', 20) : openEmbedded(path.join(dir, 'pglite'), { own: true });
@@ -357,12 +378,12 @@ async function main(): Promise<void> {
       pricing: { humble: false, price: { price: 1000, currency: 'USD' } },
       payment_methods: ['PAYPAL'],
     });
-    const newInvoice = () =>
-      call('POST', '/api/v2/invoices', {
-        customer_email: 'open-loop@example.com',
-        payment_method: 'PAYPAL',
-        product_variants: { [unlimited.data!.id]: { quantity: 1 } },
-      });
+    const createBody = {
+      customer_email: 'open-loop@example.com',
+      payment_method: 'PAYPAL',
+      product_variants: { [unlimited.data!.id]: { quantity: 1 } },
+    };
+    const newInvoice = () => call('POST', '/api/v2/invoices', createBody);
     const maxOrdersPerSecond = ORDERS / orderSeconds;
     const openLoops: Record<string, unknown> = {};
     for (const share of [0.5, 0.8]) {
@@ -376,11 +397,42 @@ async function main(): Promise<void> {
       });
       openLoops[`orders_at_${share * 100}_percent`] = { ...run, latencies: undefined, arrival_to_delivered_ms: stats(run.latencies) };
     }
-    step(`open loop: invoice creation at ${CREATE_RATE}/s for ${OPEN_SECONDS} s`);
+    step(`open loop: invoice creation at ${CREATE_RATE}/s for ${OPEN_SECONDS} s (the API in the bench's process, beside the worker)`);
     const creates = await openLoop('invoice creates', CREATE_RATE, OPEN_SECONDS, async () => {
       await newInvoice();
     });
     openLoops.invoice_create = { ...creates, latencies: undefined, arrival_to_answer_ms: stats(creates.latencies) };
+    // As a deployment that scales out runs it: `sellflow api` in its own process, so the API
+    // has an event loop (and a core) of its own instead of sharing the worker's.
+    if (database.url) {
+      const apiProcess = await startApiProcess({
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: dev.address,
+        TEMPORAL_TASK_QUEUE_PREFIX: taskQueuePrefix,
+        SELLFLOW_DATA_DIR: path.join(dir, 'api-process'),
+        RATE_LIMIT_PER_MINUTE: '100000000',
+        RATE_LIMIT_BURST: '100000000',
+        LOG_LEVEL: 'warn',
+      });
+      try {
+        step(`open loop: invoice creation at ${CREATE_RATE}/s for ${OPEN_SECONDS} s against a separate \`sellflow api\` process`);
+        const create = async () => {
+          const res = await fetch(`${apiProcess.url}/api/v2/invoices`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify(createBody),
+          });
+          await res.arrayBuffer();
+          if (res.status !== 201) throw new Error(`POST /api/v2/invoices answered ${res.status}`);
+        };
+        // Warm, as the bench's own API is by now: compiled code paths and an open connection pool.
+        await pool('warm-up', 50, 5, create);
+        const separate = await openLoop('invoice creates, own API process', CREATE_RATE, OPEN_SECONDS, create);
+        openLoops.invoice_create_own_api_process = { ...separate, latencies: undefined, arrival_to_answer_ms: stats(separate.latencies) };
+      } finally {
+        await apiProcess.stop();
+      }
+    }
 
     step(`HTTP: GET /api/v2/invoices (auth, rate limit, paginated query), ${CONNECTIONS} connections, ${SECONDS} s`);
     const http = await autocannon({
