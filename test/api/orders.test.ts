@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import request from 'supertest';
 import { startSellerEndpoint } from '../fakes/seller-endpoint';
+import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
@@ -14,9 +15,11 @@ let other: Awaited<ReturnType<Harness['createStore']>>;
 let manual: { productId: number; variantId: number };
 let second: { productId: number; variantId: number };
 let seller: Awaited<ReturnType<typeof startSellerEndpoint>>;
+let stripe: StripeBilling;
 
 beforeAll(async () => {
-  h = await startHarness({ worker: true });
+  stripe = await startStripeBilling();
+  h = await startHarness({ worker: true, env: { STRIPE_API_BASE: stripe.url } });
   store = await h.createStore();
   other = await h.createStore();
   manual = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, price: 700 });
@@ -27,9 +30,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await seller?.close();
   await h?.close();
+  await stripe?.close();
 });
 
-type Method = 'get' | 'post' | 'patch';
+type Method = 'get' | 'post' | 'put' | 'patch';
 const call = (method: Method, url: string, body?: object, key = store.live) => {
   const req = request(h.app)[method](`/api${url}`).set('Authorization', `Bearer ${key}`);
   return body === undefined ? req : req.send(body);
@@ -71,6 +75,16 @@ describe('one order, one invoice', () => {
     expect(order.payment).toMatchObject({ method: 'PAYPAL', has_checkout_url: false, checkout_url: null });
     // A plain read hands no checkout link over.
     expect((await orderOf(order.id)).payment).not.toHaveProperty('checkout_url');
+  });
+
+  it('a create retried with its Idempotency-Key is the same order', async () => {
+    const body = { customer_email: 'retry@e.co', payment_method: 'PAYPAL', product_variants: { [manual.variantId]: { quantity: 1 } } };
+    const first = await call('post', '/v2/orders').set('Idempotency-Key', 'order-retry-1').send(body);
+    const again = await call('post', '/v2/orders').set('Idempotency-Key', 'order-retry-1').send(body);
+    expect(first.status).toBe(201);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    const rows = await h.db.selectFrom('invoices').select('id').where('customer_email', '=', 'retry@e.co').execute();
+    expect(rows).toHaveLength(1);
   });
 
   it('an invoice created at /v2/invoices is an order, and a paid one completes through the same workflow', async () => {
@@ -283,6 +297,12 @@ describe('fulfillment actions go through the order workflow, as the invoice rout
     });
     expect(again.status).toBe(202);
     expect(again.body.meta).toEqual({ queued: true });
+    // Both retries were Updates the order's own workflow accepted, as the invoice routes' are.
+    const history = await h.temporal.client.workflow.getHandle(`order-${stuck.id}`).fetchHistory();
+    const accepted = history.events
+      ?.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name)
+      .filter((name) => name !== undefined);
+    expect(accepted).toEqual(['retryFulfillment', 'retryDynamicDelivery']);
 
     const deliverables = await call('get', `/v2/orders/${stuck.id}/deliverables`);
     expect(deliverables.body.data).toEqual([
@@ -309,6 +329,27 @@ describe('fulfillment actions go through the order workflow, as the invoice rout
     expect(replaced.body.data.replacement_of).toBe(order.id);
     expect((await call('get', `/v2/invoices/${order.id}`)).body.data.replacements).toEqual([replaced.body.data.id]);
     expect((await call('post', `/v2/orders/${order.id}/replacements`, { product_variants: [second.variantId] })).status).toBe(422);
+
+    await call('put', '/v2/settings/payment-methods/STRIPE', { secret_key: 'sk_live_orders', webhook_secret: 'whsec_orders' }).expect(200);
+    const card = await createVariant(h, store.live, {
+      deliverable: { types: ['MANUAL'], data: { comment: 'card' } },
+      payment_methods: ['STRIPE'],
+    });
+    const cardOrder = (
+      await call('post', '/v2/orders', {
+        customer_email: 'card@e.co',
+        payment_method: 'STRIPE',
+        product_variants: { [card.variantId]: { quantity: 1 } },
+      })
+    ).body.data;
+    const session = await call('post', `/v2/orders/${cardOrder.id}/checkout`, {});
+    expect(session.status).toBe(201);
+    expect(session.body.data.payment).toMatchObject({ has_checkout_url: true, checkout_url: expect.stringMatching(/^https?:\/\//) });
+    // The link is the invoice's; a plain read of the order says there is one without handing it over.
+    expect((await call('get', `/v2/invoices/${cardOrder.id}`)).body.data.checkout).toBe(session.body.data.payment.checkout_url);
+    const read = (await orderOf(cardOrder.id)).payment;
+    expect(read.has_checkout_url).toBe(true);
+    expect(read).not.toHaveProperty('checkout_url');
 
     const free = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'free' } }, price: 0 });
     const freeOrder = await newOrder('free@e.co', { [free.variantId]: 1 });
