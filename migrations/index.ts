@@ -29,6 +29,7 @@ import * as m0028 from './0028_crypto_checkout_settings';
 import * as m0029 from './0029_customers';
 import * as m0030 from './0030_variant_deliverable_files';
 import * as m0031 from './0031_custom_payment_methods';
+import * as m0032 from './0032_official_settings_and_payouts';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -66,4 +67,5 @@ export const migrations: Record<string, Migration> = {
   '0029_customers': m0029,
   '0030_variant_deliverable_files': m0030,
   '0031_custom_payment_methods': m0031,
+  '0032_official_settings_and_payouts': m0032,
 };

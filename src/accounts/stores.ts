@@ -23,9 +23,6 @@ export async function createStore(
   trx: DbExecutor,
   input: { slug: string; name?: string; accountId?: number; scopes?: Scope[] },
 ): Promise<CreatedStore> {
-  const taken = await trx.selectFrom('stores').select('id').where('slug', '=', input.slug).executeTakeFirst();
-  if (taken) throw new StoreSlugTakenError(input.slug);
-
   const accountId =
     input.accountId ??
     (
@@ -36,23 +33,35 @@ export async function createStore(
         .executeTakeFirstOrThrow()
     ).id;
 
-  const store = await trx
-    .insertInto('stores')
-    .values({
-      account_id: accountId,
-      slug: input.slug,
-      name: input.name ?? input.slug,
-      rate_limit_burst: null,
-      rate_limit_per_minute: null,
-      deleted_at: null,
-    })
-    .returning(['id', 'slug', 'name', 'account_id'])
-    .executeTakeFirstOrThrow();
+  const store = await addStore(trx, { accountId, slug: input.slug, name: input.name ?? input.slug });
 
   const scopes = input.scopes ?? [...SCOPES];
   const live = await issueApiKey(trx, { accountId, storeId: store.id, mode: 'live', scopes, name: 'default live key' });
   const test = await issueApiKey(trx, { accountId, storeId: store.id, mode: 'test', scopes, name: 'default test key' });
   return { store, keys: { live, test } };
+}
+
+export type StoreVisibility = 'PUBLIC' | 'HIDDEN' | 'PRIVATE';
+
+/** A store row of an account, nothing else (no keys: the account's own key acts on it through X-STORE). */
+export async function addStore(trx: DbExecutor, input: { accountId: number; slug: string; name: string; visibility?: StoreVisibility }) {
+  const store = await trx
+    .insertInto('stores')
+    .values({
+      account_id: input.accountId,
+      slug: input.slug,
+      name: input.name,
+      visibility: input.visibility ?? 'PUBLIC',
+      rate_limit_burst: null,
+      rate_limit_per_minute: null,
+      deleted_at: null,
+    })
+    // Slugs are unique across deleted stores too; a concurrent taker loses here, not with a 500.
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .returning(['id', 'slug', 'name', 'account_id', 'visibility'])
+    .executeTakeFirst();
+  if (!store) throw new StoreSlugTakenError(input.slug);
+  return store;
 }
 
 export async function findStoreBySlug(db: DbExecutor, slug: string) {

@@ -16,7 +16,7 @@ export function portalReferrals(db: Db, storeId: number, livemode: boolean, affi
 export function portalPayouts(db: Db, livemode: boolean, affiliateId: number) {
   return db
     .selectFrom('affiliate_payouts as p')
-    .innerJoin('affiliate_payout_cycles as c', 'c.id', 'p.cycle_id')
+    .leftJoin('affiliate_payout_cycles as c', 'c.id', 'p.cycle_id')
     .where('p.affiliate_id', '=', affiliateId)
     .where('p.livemode', '=', livemode);
 }

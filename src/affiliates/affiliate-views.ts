@@ -195,7 +195,8 @@ export interface PayoutRow {
   payout_details_sealed: string | null;
   created_at: Date;
   paid_at: Date | null;
-  cycle_date: string;
+  /** Null for a payout asked for one affiliate, outside any cycle. */
+  cycle_date: string | null;
 }
 
 /** A payout's timeline: created, and paid once the store marked it. */

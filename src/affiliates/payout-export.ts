@@ -21,7 +21,7 @@ export interface ExportedPayout {
   currency: string;
   status: string;
   referrals: number;
-  cycleDate: string;
+  cycleDate: string | null;
   createdAt: Date;
   paidAt: Date | null;
 }
@@ -66,7 +66,7 @@ export function payoutsCsv(payouts: readonly ExportedPayout[], format: PayoutExp
         decimalMoney(p.amountCents),
         p.currency,
         `payout-${p.id}`,
-        `Affiliate commission, cycle ${p.cycleDate}`,
+        p.cycleDate ? `Affiliate commission, cycle ${p.cycleDate}` : `Affiliate commission, payout ${p.id}`,
         'PAYPAL',
       ]),
     );

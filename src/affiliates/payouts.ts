@@ -1,8 +1,6 @@
-import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
-import { planPayouts } from '../domain/payout-cycle';
-import { recordEvent } from '../events/record';
 import type { PayoutCycleReport } from '../temporal/contracts/affiliates';
+import { announcePayouts, bookPayouts } from './book-payouts';
 import { AffiliateNotFoundError } from './errors';
 import { loadProgram } from './program';
 
@@ -37,74 +35,14 @@ export async function runPayoutCycle(trx: DbExecutor, request: PayoutCycleReques
   if (!claimed) return cycleReport(trx, request.storeId, request.cycleDate);
 
   const program = await loadProgram(trx, request.storeId);
-  const payable = await trx
-    .selectFrom('affiliate_referrals as r')
-    .innerJoin('affiliates as a', 'a.id', 'r.affiliate_id')
-    .select(['r.id', 'r.affiliate_id', 'r.livemode', 'r.currency', 'r.commission_cents'])
-    .where('r.store_id', '=', request.storeId)
-    .where('r.status', '=', 'ACCEPTED')
-    .where('r.payout_id', 'is', null)
-    .where('r.voided_at', 'is', null)
-    .where('r.eligible_at', '<=', request.cutoff)
-    // A disabled affiliate's balance waits until they are enabled again.
-    .where('a.status', '=', 'ACTIVE')
-    .orderBy('r.id')
-    .forUpdate()
-    .execute();
-  const planned = planPayouts(
-    payable.map((r) => ({
-      id: r.id,
-      affiliateId: r.affiliate_id,
-      livemode: r.livemode,
-      currency: r.currency,
-      commissionCents: r.commission_cents,
-    })),
-    program.minimum_payout_cents,
-  );
-
-  const at = new Date();
-  for (const payout of planned) {
-    const affiliate = await trx
-      .selectFrom('affiliates')
-      .select(['payout_method', 'payout_details_sealed'])
-      .where('id', '=', payout.affiliateId)
-      .executeTakeFirstOrThrow();
-    const row = await trx
-      .insertInto('affiliate_payouts')
-      .values({
-        store_id: request.storeId,
-        affiliate_id: payout.affiliateId,
-        cycle_id: claimed.id,
-        livemode: payout.livemode,
-        amount_cents: payout.amountCents,
-        currency: payout.currency,
-        // The details at payout time: a later change applies to later payouts.
-        payout_method: affiliate.payout_method,
-        payout_details_sealed: affiliate.payout_details_sealed,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const entry = JSON.stringify([{ status: 'PAYOUT', at: at.toISOString(), note: `payout ${row.id}` }]);
-    await trx
-      .updateTable('affiliate_referrals')
-      .set({ payout_id: row.id, timeline: sql`timeline || ${entry}::jsonb`, updated_at: at })
-      .where('id', 'in', payout.referralIds)
-      .execute();
-  }
-  await trx.updateTable('affiliate_payout_cycles').set({ payouts_created: planned.length }).where('id', '=', claimed.id).execute();
-
-  for (const livemode of [true, false]) {
-    const mine = planned.filter((p) => p.livemode === livemode);
-    if (mine.length === 0) continue;
-    const totals: Record<string, number> = {};
-    for (const p of mine) totals[p.currency] = (totals[p.currency] ?? 0) + p.amountCents;
-    await recordEvent(trx, {
-      storeId: request.storeId,
-      livemode,
-      type: 'affiliate.payouts_created',
-      data: { cycle_date: request.cycleDate, payouts: mine.length, total_cents: totals },
-    });
-  }
+  const booked = await bookPayouts(trx, {
+    storeId: request.storeId,
+    cycleId: claimed.id,
+    cutoff: request.cutoff,
+    minimumCents: program.minimum_payout_cents,
+  });
+  await trx.updateTable('affiliate_payout_cycles').set({ payouts_created: booked.length }).where('id', '=', claimed.id).execute();
+  await announcePayouts(trx, request.storeId, booked, { cycle_date: request.cycleDate });
   return cycleReport(trx, request.storeId, request.cycleDate, true);
 }
 

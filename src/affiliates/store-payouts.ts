@@ -37,7 +37,7 @@ export const referralCount = (eb: ExpressionBuilder<Database & { p: AffiliatePay
 export function storePayouts(db: Db, storeId: number, livemode: boolean, filter: PayoutFilter) {
   let base = db
     .selectFrom('affiliate_payouts as p')
-    .innerJoin('affiliate_payout_cycles as c', 'c.id', 'p.cycle_id')
+    .leftJoin('affiliate_payout_cycles as c', 'c.id', 'p.cycle_id')
     .innerJoin('affiliates as a', 'a.id', 'p.affiliate_id')
     .where('p.store_id', '=', storeId)
     .where('p.livemode', '=', livemode);

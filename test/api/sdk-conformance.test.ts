@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { issueApiKey } from '../../src/accounts/api-keys';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
 import path from 'node:path';
 import request from 'supertest';
@@ -59,14 +60,20 @@ const s = {} as {
   notificationChannelId: string;
   /** The failed dynamic step of the order stuckOrder() made last. */
   stuckStepId: number;
+  /** An account-wide key of the store's account (creates stores). */
+  accountKey: string;
+  /** A customer-portal session of the subscriber (buyer@example.com). */
+  portalToken: string;
+  /** A referral of the SDK affiliate that is due and in no payout (POST …/payouts books it). */
+  dueReferralId: number;
   /** A row the current case made to consume. */
   doomed: number;
   doomedInstance: string;
 };
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-function send(method: Method, url: string, body?: unknown) {
-  const call = request(h.app)[method](`/api${url}`).set('Authorization', `Bearer ${store.live}`);
+function send(method: Method, url: string, body?: unknown, token = store.live) {
+  const call = request(h.app)[method](`/api${url}`).set('Authorization', `Bearer ${token}`);
   return body === undefined ? call : call.send(body as object);
 }
 
@@ -199,6 +206,19 @@ const sdkRequest = {
         .optional(),
     })
     .strict(),
+  createStore: z.object({ name: z.string(), slug: z.string(), visibility: z.enum(['PUBLIC', 'HIDDEN', 'PRIVATE']).optional() }).loose(),
+  replaceGeneralSettings: z
+    .object({ name: z.string(), visibility: z.string(), timezone: z.string(), currency: z.string(), dark_mode: z.string().nullish() })
+    .loose(),
+  updateGeneralSettings: z
+    .object({
+      name: z.string().optional(),
+      visibility: z.string().optional(),
+      timezone: z.string().optional(),
+      currency: z.string().optional(),
+      dark_mode: z.string().nullish(),
+    })
+    .loose(),
   createWebhookChannel: z
     .object({ name: z.string().max(100).nullable().optional(), url: z.url().max(2048), allowed_notifications: z.array(z.string()) })
     .loose(),
@@ -216,6 +236,8 @@ interface Case {
   body?: () => unknown;
   /** The SDK's request model the body must satisfy. */
   request?: z.ZodType;
+  /** The bearer the call presents when not the store's live key (an account-wide key, a customer session). */
+  token?: () => string;
 }
 
 async function freshProduct(title: string) {
@@ -877,6 +899,75 @@ const cases: Case[] = [
   { op: 'GET /v2/stores', status: 200, response: m.obj({ data: z.array(m.storeSummary) }) },
   { op: 'GET /v2/stores/{store}', status: 200, response: m.one(m.storeSummary), params: () => ({ store: store.slug }) },
   { op: 'GET /v2/permissions', status: 200, response: m.one(m.keyPermissions) },
+  {
+    op: 'POST /v2/stores',
+    status: 201,
+    response: m.one(m.createdStore),
+    body: () => ({ name: 'Second shop', slug: `Second-${(coupons += 1)}`, visibility: 'HIDDEN' }),
+    request: sdkRequest.createStore,
+    token: () => s.accountKey,
+  },
+  { op: 'GET /v2/store/settings', status: 200, response: m.one(m.storeSettings) },
+  {
+    op: 'PUT /v2/store/settings/general',
+    status: 200,
+    response: m.one(m.storeSettings),
+    body: () => ({ name: 'SDK shop', visibility: 'PUBLIC', timezone: 'UTC', currency: 'USD', dark_mode: 'dark' }),
+    request: sdkRequest.replaceGeneralSettings,
+  },
+  {
+    op: 'PATCH /v2/store/settings/general',
+    status: 200,
+    response: m.one(m.storeSettings),
+    body: () => ({ name: 'SDK shop renamed' }),
+    request: sdkRequest.updateGeneralSettings,
+  },
+
+  // Customer sessions and the customer portal (the subscriber's session)
+  {
+    op: 'POST /v2/customer-sessions',
+    status: 201,
+    response: m.one(m.customerSession),
+    body: () => ({ customer_id: s.customerId }),
+  },
+  {
+    op: 'DELETE /v2/customer-sessions/{session}',
+    status: 200,
+    response: m.revokedSession,
+    params: async () => ({ session: (await send('post', '/v2/customer-sessions', { customer_id: s.customerId })).body.data.id as string }),
+  },
+  { op: 'GET /v2/customer-portal/me', status: 200, response: m.one(m.customerProfile), token: () => s.portalToken },
+  {
+    op: 'PATCH /v2/customer-portal/me',
+    status: 200,
+    response: m.one(m.customerProfile),
+    body: () => ({ name: 'Sub Scriber', locale: 'en-GB' }),
+    token: () => s.portalToken,
+  },
+  { op: 'GET /v2/customer-portal/orders', status: 200, response: items(m.portalOrder), token: () => s.portalToken },
+  {
+    op: 'GET /v2/customer-portal/orders/{order}',
+    status: 200,
+    response: m.one(m.portalOrder),
+    params: async () => ({ order: (await send('get', '/v2/customer-portal/orders', undefined, s.portalToken)).body.data[0].id as number }),
+    token: () => s.portalToken,
+  },
+  { op: 'GET /v2/customer-portal/subscriptions', status: 200, response: items(m.portalSubscription), token: () => s.portalToken },
+  {
+    op: 'GET /v2/customer-portal/subscriptions/{subscription}',
+    status: 200,
+    response: m.one(m.portalSubscription),
+    params: () => ({ subscription: s.subscriptionId }),
+    token: () => s.portalToken,
+  },
+  {
+    op: 'GET /v2/customer-portal/subscriptions/{subscription}/capabilities',
+    status: 200,
+    response: m.one(m.subscriptionCapabilities),
+    params: () => ({ subscription: s.subscriptionId }),
+    token: () => s.portalToken,
+  },
+  { op: 'GET /v2/customer-portal/entitlements', status: 200, response: items(m.entitlement), token: () => s.portalToken },
 
   // Subscriptions and affiliates
   { op: 'GET /v2/subscriptions', status: 200, response: m.openPage(m.subscription) },
@@ -958,6 +1049,12 @@ const cases: Case[] = [
   },
   { op: 'GET /v2/affiliate-payouts', status: 200, response: m.page(m.affiliatePayout) },
   { op: 'GET /v2/affiliate-payouts/{payout}', status: 200, response: m.one(m.affiliatePayout), params: () => ({ payout: s.payoutId }) },
+  {
+    op: 'POST /v2/affiliates/{affiliate}/payouts',
+    status: 200,
+    response: m.one(m.affiliatePayout),
+    params: () => ({ affiliate: s.affiliateId }),
+  },
   {
     op: 'PATCH /v2/affiliate-payouts/{payout}/status',
     status: 200,
@@ -1569,9 +1666,18 @@ beforeAll(async () => {
     .execute((trx) => runPayoutCycle(trx, { storeId: store.id, cycleDate: '2026-01-01', cutoff: new Date(), trigger: 'manual' }));
   s.payoutId = cycle.payouts[0]!.id;
   s.freeReferralId = await referredSale();
+  s.dueReferralId = await referredSale();
+  await h.db
+    .updateTable('affiliate_referrals')
+    .set({ eligible_at: new Date(Date.now() - 1000) })
+    .where('id', '=', s.dueReferralId)
+    .execute();
+  s.accountKey = (await issueApiKey(h.db, { accountId: store.accountId, storeId: null, mode: 'live', scopes: ['ops:write'] })).key;
   s.sessionId = (await send('post', '/v2/affiliates/clicks', { affiliate: 'sdkaff', visitor_id: 'visitor-1' })).body.data.id;
   await send('put', '/v2/settings/payment-methods/STRIPE', { secret_key: 'sk_live_sdk', webhook_secret: STRIPE_WEBHOOK_SECRET });
   s.subscriptionId = (await subscribe(h, store.live, stripe, stripeWebhook(h, store.slug, STRIPE_WEBHOOK_SECRET), 3600)).id;
+  const subscriber = await send('post', '/v2/customers/search', { filters: [{ field: 'email', value: 'buyer@example.com' }] });
+  s.portalToken = (await send('post', '/v2/customer-sessions', { customer_id: subscriber.body.data[0].id })).body.data.token;
   s.channelId = (
     await send('post', '/v2/webhook-channels', {
       name: 'Catalogue',
@@ -1647,7 +1753,7 @@ async function check(c: Case) {
   const url = template.replace(/\{(\w+)\}/g, (_all, name: string) => String(params[name]));
   const body = c.body?.();
   if (c.request) expect(c.request.safeParse(body).error?.issues ?? []).toEqual([]);
-  const res = await send(method.toLowerCase() as Method, url, body);
+  const res = await send(method.toLowerCase() as Method, url, body, c.token?.());
   const decoded = c.response.safeParse(res.body);
   const issues = (decoded.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
   return { status: res.status, issues, ok: res.status === c.status && decoded.success };

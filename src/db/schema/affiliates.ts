@@ -77,7 +77,8 @@ export interface AffiliatePayoutsTable {
   id: Generated<number>;
   store_id: number;
   affiliate_id: number;
-  cycle_id: number;
+  /** Null for a payout asked for one affiliate, outside any cycle. */
+  cycle_id: number | null;
   livemode: boolean;
   status: Generated<'DUE' | 'PAID'>;
   amount_cents: number;

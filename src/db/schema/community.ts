@@ -13,6 +13,10 @@ export interface CommunityConnectionsTable {
   account_id: string | null;
   account_name: string | null;
   invite_url: string | null;
+  /** The last check of the credentials with the platform (POST /v2/community-connections/{platform}/verify). */
+  credential_health_status: Generated<'healthy' | 'unhealthy' | null>;
+  credential_health_checked_at: Generated<Date | null>;
+  credential_health_issue: Generated<string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -7,6 +7,10 @@ export interface StoresTable {
   name: string;
   timezone: Generated<string>;
   currency: Generated<string>;
+  /** Who may see the storefront: PUBLIC, HIDDEN (by link) or PRIVATE. */
+  visibility: Generated<'PUBLIC' | 'HIDDEN' | 'PRIVATE'>;
+  /** The storefront's colour scheme; null is the theme's own. */
+  dark_mode: Generated<'light' | 'dark' | 'system' | null>;
   /** Overrides of the default API rate limit for every key of this store. */
   rate_limit_per_minute: number | null;
   rate_limit_burst: number | null;

@@ -1,12 +1,25 @@
 import { z } from 'zod';
-import { findAccount, findStoreOfKey, listStoresOfKey } from '../../../accounts/stores';
+import { addStore, findAccount, findStoreOfKey, listStoresOfKey, SLUG_PATTERN, StoreSlugTakenError } from '../../../accounts/stores';
 import type { ApiDependencies } from '../../context';
-import { notFound } from '../../errors';
+import { conflict, notFound, permissionDenied } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import type { DocumentedRouter } from '../../route';
 
 const storeView = z.object({ id: z.string(), slug: z.string(), name: z.string() }).openapi('StoreSummary');
 const storeParams = z.object({ store: z.string().min(1).max(100) });
+const RESERVED_SLUGS = new Set(['api', 'www', 'cdn', 'admin', 'console', 'static', 'assets']);
+const createStoreBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    // Lower-cased before it is checked, as the spec says; api, www and cdn stay free for the infrastructure.
+    slug: z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.string().regex(SLUG_PATTERN, 'letters, digits and dashes, 1 to 63 characters'))
+      .refine((s) => !RESERVED_SLUGS.has(s), 'this slug is reserved'),
+    visibility: z.enum(['PUBLIC', 'HIDDEN', 'PRIVATE']).default('PUBLIC'),
+  })
+  .openapi('CreateStore');
 
 /**
  * Who the calling key is and what it reaches, as the official SDKs ask first: /me (the account;
@@ -40,6 +53,38 @@ export function registerAccountRoutes(router: DocumentedRouter, deps: ApiDepende
       scope: 'none',
       response: z.object({ data: z.array(storeView) }),
       handler: async ({ auth }) => ({ data: (await listStoresOfKey(deps.db, keyOf(auth))).map(present) }),
+    })
+    .route({
+      method: 'post',
+      path: '/stores',
+      summary: 'Create a store for the account (an account-wide key only); the key then acts on it with X-STORE',
+      tags: ['Account'],
+      scope: 'ops:write',
+      body: createStoreBody,
+      status: 201,
+      response: z.object({
+        data: storeView.extend({ visibility: z.string(), storefront_url: z.string(), dashboard_url: z.string() }),
+      }),
+      handler: async ({ auth, body }) => {
+        // A key bound to one store is that store's; only the account's own key may add stores to it.
+        if (!auth.accountWide) throw permissionDenied('account_key_required', 'Only an account-wide API key may create a store');
+        const row = await deps.db
+          .transaction()
+          .execute((trx) => addStore(trx, { accountId: auth.accountId, slug: body.slug, name: body.name, visibility: body.visibility }))
+          .catch((error: unknown) => {
+            if (error instanceof StoreSlugTakenError) throw conflict('slug_taken', error.message, 'slug');
+            throw error;
+          });
+        const base = deps.config.api.publicBaseUrl;
+        return {
+          data: {
+            ...present(row),
+            visibility: row.visibility,
+            storefront_url: `${base}/stores/${row.slug}`,
+            dashboard_url: `${base}/console`,
+          },
+        };
+      },
     })
     .route({
       method: 'get',

@@ -16,6 +16,7 @@ import {
   SESSION_COLUMNS,
   storeReferralSessions,
 } from '../../../affiliates/official-views';
+import { payAffiliateNow } from '../../../affiliates/on-demand-payout';
 import { loadProgram } from '../../../affiliates/program';
 import { loadReferral, storeReferrals } from '../../../affiliates/referrals';
 import { PAYOUT_COLUMNS, referralCount } from '../../../affiliates/store-payouts';
@@ -270,5 +271,19 @@ export function registerAffiliateProgramRoutes(router: DocumentedRouter, deps: A
       handler: async ({ auth, params, body }) => ({
         data: officialPayoutView(await setPayoutStatus(deps.db, auth.store.id, auth.livemode, params.payout, body.status), secrets),
       }),
+    })
+    .route({
+      ...write,
+      modes: 'both',
+      method: 'post',
+      path: '/affiliates/:affiliate/payouts',
+      summary:
+        'Pay one affiliate now: its accepted, eligible commissions in no payout yet become a due payout (422 nothing_due); send an Idempotency-Key to retry safely',
+      params: z.object({ affiliate: rowId }),
+      response: one,
+      handler: async ({ auth, params }) => {
+        const id = await payAffiliateNow(deps.db, auth.store.id, auth.livemode, params.affiliate);
+        return { data: officialPayoutView(await findOfficialPayout(deps.db, auth.store.id, auth.livemode, id), secrets) };
+      },
     });
 }

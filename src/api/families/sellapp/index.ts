@@ -39,6 +39,7 @@ import { registerBlacklistRoutes } from './blacklists';
 import { registerCouponRoutes } from './coupons';
 import { registerFeedbackRoutes } from './feedback';
 import { registerSectionRoutes } from './sections';
+import { registerStoreSettingsRoutes } from './store-settings';
 import { registerNotificationChannelRoutes } from './notification-channels';
 import { registerPaymentMethodRoutes } from './payment-methods';
 import { registerTicketRoutes } from './tickets';
@@ -60,6 +61,7 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   const { stripe, secrets, asn } = gateways;
   const v2 = new DocumentedRouter(registry, '/api/v2');
   registerAccountRoutes(v2, deps);
+  registerStoreSettingsRoutes(v2, deps);
   registerApiKeyRoutes(v2, deps);
   registerOpsRoutes(v2, deps);
   registerProductRoutes(v2, deps);
