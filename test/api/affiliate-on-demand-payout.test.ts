@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
-import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { dueNow, referredSale as sale } from '../helpers/affiliate-fixtures';
+import { createVariant } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
 /**
@@ -29,30 +30,9 @@ async function apply(code: string, key = store.live) {
 
 /** A completed order referred by the affiliate; its referral is due at once unless `due` is false. */
 async function referredSale(code: string, due = true) {
-  const res = await api('post', '/invoices', {
-    customer_email: 'buyer@e.co',
-    payment_method: 'PAYPAL',
-    product_variants: { [variantId]: { quantity: 1 } },
-    affiliate: code,
-  });
-  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
-  await api('patch', `/invoices/${res.body.data.id}/mark-completed`).expect(200);
-  const referral = await waitFor(
-    () =>
-      h.db
-        .selectFrom('affiliate_referrals')
-        .select(['id', 'commission_cents'])
-        .where('invoice_id', '=', res.body.data.id)
-        .executeTakeFirst(),
-    (r) => r !== undefined,
-  );
-  if (due)
-    await h.db
-      .updateTable('affiliate_referrals')
-      .set({ eligible_at: new Date(Date.now() - 1000) })
-      .where('id', '=', referral!.id)
-      .execute();
-  return referral!;
+  const referral = await sale(h, store.live, variantId, code);
+  if (due) await dueNow(h, referral.id);
+  return referral;
 }
 
 const payoutOf = async (referralId: number) =>

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
-import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { createVariant } from '../helpers/catalog-fixtures';
+import { referredSale as sale } from '../helpers/affiliate-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
 /**
@@ -38,21 +39,7 @@ async function apply(code: string) {
   return res.body.data.id as number;
 }
 
-async function referredSale(code: string) {
-  const res = await api('post', '/invoices', {
-    customer_email: 'buyer@e.co',
-    payment_method: 'PAYPAL',
-    product_variants: { [variantId]: { quantity: 1 } },
-    affiliate: code,
-  });
-  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
-  await api('patch', `/invoices/${res.body.data.id}/mark-completed`).expect(200);
-  const referral = await waitFor(
-    () => h.db.selectFrom('affiliate_referrals').select('id').where('invoice_id', '=', res.body.data.id).executeTakeFirst(),
-    (r) => r !== undefined,
-  );
-  return referral!.id;
-}
+const referredSale = async (code: string) => (await sale(h, store.live, variantId, code)).id;
 
 beforeAll(async () => {
   h = await startHarness();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { issueApiKey } from '../../src/accounts/api-keys';
+import { dueNow } from '../helpers/affiliate-fixtures';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
 import path from 'node:path';
 import request from 'supertest';
@@ -1656,22 +1657,14 @@ beforeAll(async () => {
   ).body.data.id;
   // A referral paid out in a cycle (made eligible by backdating its fiat hold), another not in any payout, a link visit.
   s.referralId = await referredSale();
-  await h.db
-    .updateTable('affiliate_referrals')
-    .set({ eligible_at: new Date(Date.now() - 1000) })
-    .where('id', '=', s.referralId)
-    .execute();
+  await dueNow(h, s.referralId);
   const cycle = await h.db
     .transaction()
     .execute((trx) => runPayoutCycle(trx, { storeId: store.id, cycleDate: '2026-01-01', cutoff: new Date(), trigger: 'manual' }));
   s.payoutId = cycle.payouts[0]!.id;
   s.freeReferralId = await referredSale();
   s.dueReferralId = await referredSale();
-  await h.db
-    .updateTable('affiliate_referrals')
-    .set({ eligible_at: new Date(Date.now() - 1000) })
-    .where('id', '=', s.dueReferralId)
-    .execute();
+  await dueNow(h, s.dueReferralId);
   s.accountKey = (await issueApiKey(h.db, { accountId: store.accountId, storeId: null, mode: 'live', scopes: ['ops:write'] })).key;
   s.sessionId = (await send('post', '/v2/affiliates/clicks', { affiliate: 'sdkaff', visitor_id: 'visitor-1' })).body.data.id;
   await send('put', '/v2/settings/payment-methods/STRIPE', { secret_key: 'sk_live_sdk', webhook_secret: STRIPE_WEBHOOK_SECRET });
