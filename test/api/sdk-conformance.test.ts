@@ -10,6 +10,7 @@ import { createVariant, uploadFile, waitFor } from '../helpers/catalog-fixtures'
 import { type Harness, startHarness } from '../helpers/harness';
 import { stripeWebhook, subscribe } from '../helpers/subscription-fixtures';
 import { startWebhookReceiver } from '../fakes/webhook-receiver';
+import { type FakeWhatsApp, startWhatsApp } from '../fakes/whatsapp';
 import { startSellerEndpoint } from '../fakes/seller-endpoint';
 import * as m from '../fixtures/sellapp-official/models';
 
@@ -24,6 +25,7 @@ let stripe: StripeBilling;
 let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let whatsapp: FakeWhatsApp;
 
 /** What the cases below share: rows made once, through the API, as a seller would. */
 const s = {} as {
@@ -67,6 +69,8 @@ const s = {} as {
   portalToken: string;
   /** A referral of the SDK affiliate that is due and in no payout (POST …/payouts books it). */
   dueReferralId: number;
+  /** The status token of the last WhatsApp connect. */
+  statusToken: string;
   /** A row the current case made to consume. */
   doomed: number;
   doomedInstance: string;
@@ -220,6 +224,8 @@ const sdkRequest = {
       dark_mode: z.string().nullish(),
     })
     .loose(),
+  startCommunityConnection: z.object({ mode: z.enum(['account', 'official_bot', 'custom_bot']).optional() }).loose(),
+  completeCommunityConnection: z.object({ status_token: z.string().max(4096), server_id: z.string().max(255) }).loose(),
   createWebhookChannel: z
     .object({ name: z.string().max(100).nullable().optional(), url: z.url().max(2048), allowed_notifications: z.array(z.string()) })
     .loose(),
@@ -239,6 +245,8 @@ interface Case {
   request?: z.ZodType;
   /** The bearer the call presents when not the store's live key (an account-wide key, a customer session). */
   token?: () => string;
+  /** Query parameters the SDK sends. */
+  query?: () => Record<string, string>;
 }
 
 async function freshProduct(title: string) {
@@ -1065,6 +1073,53 @@ const cases: Case[] = [
     request: sdkRequest.payoutStatus,
   },
 
+  // Community connections (WhatsApp, against the local fake Graph API)
+  { op: 'GET /v2/community-connections', status: 200, response: items(m.communityConnection) },
+  {
+    op: 'POST /v2/community-connections/{platform}/connect',
+    status: 200,
+    response: m.one(m.communityConnectStart),
+    params: () => ({ platform: 'whatsapp' }),
+    body: () => ({ access_token: whatsapp.accessToken, phone_number_id: whatsapp.phoneNumber.id }),
+    request: sdkRequest.startCommunityConnection,
+  },
+  {
+    op: 'GET /v2/community-connections/{platform}/status',
+    status: 200,
+    response: m.one(m.communityConnectStatus),
+    params: async () => {
+      s.statusToken = (
+        await send('post', '/v2/community-connections/whatsapp/connect', {
+          access_token: whatsapp.accessToken,
+          phone_number_id: whatsapp.phoneNumber.id,
+        })
+      ).body.data.status_token as string;
+      return { platform: 'whatsapp' };
+    },
+    query: () => ({ status_token: s.statusToken }),
+  },
+  {
+    op: 'POST /v2/community-connections/{platform}/complete',
+    status: 200,
+    response: m.one(m.communityConnectComplete),
+    params: () => ({ platform: 'whatsapp' }),
+    body: () => ({ status_token: s.statusToken, server_id: whatsapp.addGroup({ subject: 'SDK group' }) }),
+    request: sdkRequest.completeCommunityConnection,
+  },
+  {
+    op: 'POST /v2/community-connections/{platform}/verify',
+    status: 200,
+    response: m.one(m.communityVerification),
+    params: () => ({ platform: 'whatsapp' }),
+  },
+  {
+    op: 'DELETE /v2/community-connections/{platform}',
+    status: 200,
+    // The spec's DisconnectCommunityPlatform…Data names the platform; the Go SDK reads no body.
+    response: m.one(m.obj({ platform: m.str })),
+    params: () => ({ platform: 'whatsapp' }),
+  },
+
   // Store notification channels and payment methods
   { op: 'GET /v2/store/notification-channels', status: 200, response: m.obj({ data: z.array(m.notificationChannel) }) },
   {
@@ -1584,7 +1639,8 @@ async function pendingCharge() {
 beforeAll(async () => {
   stripe = await startStripeBilling();
   receiver = await startWebhookReceiver();
-  h = await startHarness({ worker: true, env: { STRIPE_API_BASE: stripe.url } });
+  whatsapp = await startWhatsApp();
+  h = await startHarness({ worker: true, env: { STRIPE_API_BASE: stripe.url, WHATSAPP_API_URL: whatsapp.url } });
   store = await h.createStore();
   ({ productId: s.productId, variantId: s.variantId } = await createVariant(h, store.live, {
     deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } },
@@ -1695,6 +1751,7 @@ afterAll(async () => {
   await h?.close();
   await stripe?.close();
   await receiver?.close();
+  await whatsapp?.close();
 });
 
 /** A fresh instruction-based custom payment method of the store. */
@@ -1744,9 +1801,10 @@ async function check(c: Case) {
   const [method, template] = c.op.split(' ') as [string, string];
   const params = (await c.params?.()) ?? {};
   const url = template.replace(/\{(\w+)\}/g, (_all, name: string) => String(params[name]));
+  const query = c.query ? `?${new URLSearchParams(c.query()).toString()}` : '';
   const body = c.body?.();
   if (c.request) expect(c.request.safeParse(body).error?.issues ?? []).toEqual([]);
-  const res = await send(method.toLowerCase() as Method, url, body, c.token?.());
+  const res = await send(method.toLowerCase() as Method, url + query, body, c.token?.());
   const decoded = c.response.safeParse(res.body);
   const issues = (decoded.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
   return { status: res.status, issues, ok: res.status === c.status && decoded.success };

@@ -36,6 +36,7 @@ import type { ApiFamily } from '../family';
 import { registerAccountRoutes } from './account';
 import { registerAffiliateProgramRoutes } from './affiliate-program';
 import { registerBlacklistRoutes } from './blacklists';
+import { registerCommunityConnectionRoutes } from './community-connections';
 import { registerCouponRoutes } from './coupons';
 import { registerFeedbackRoutes } from './feedback';
 import { registerSectionRoutes } from './sections';
@@ -93,6 +94,7 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerNotificationRoutes(v2, deps, secrets);
   registerNotificationChannelRoutes(v2, deps, secrets);
   registerCommunityRoutes(v2, deps, secrets);
+  registerCommunityConnectionRoutes(v2, deps, secrets);
   registerCommunityAccessRoutes(v2, deps);
   registerInvoiceCommunityRoutes(v2, deps, secrets);
   // The spec's v2 forms of resources it also serves under /v1: the same routes over the same data (tickets and feedback in their v2 model).
