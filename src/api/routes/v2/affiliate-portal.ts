@@ -15,9 +15,9 @@ import { commissionRules, loadProgram, rateView } from '../../../affiliates/prog
 import { commissionFor, isPromotable, rateFor } from '../../../domain/commission';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { pageQuery, pageUrl } from '../../pagination';
+import { type Page, type PageQuery, pageQuery, pageUrl } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
-import type { DocumentedRouter } from '../../route';
+import type { DocumentedRouter, RouteContext } from '../../route';
 import { rowId } from '../../schemas/common';
 
 const affiliateParams = z.object({ affiliate: rowId });
@@ -42,6 +42,21 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
     referrals: Number(p.referrals),
     timeline: payoutTimeline(p),
   });
+  /** The affiliate's own rows, a page at a time, newest first. */
+  const ownList = {
+    method: 'get' as const,
+    tags: ['Affiliate portal'],
+    scope: 'affiliates:read' as const,
+    params: affiliateParams,
+    query: pageQuery,
+    response: z.object({ data: z.array(z.object({}).passthrough()) }).passthrough(),
+  };
+  const ownPage =
+    (page: (auth: RequestAuth, affiliateId: number, at: { page: PageQuery; path: string }) => Promise<Page<unknown>>) =>
+    async ({ auth, params, query, req }: RouteContext<z.infer<typeof affiliateParams>, PageQuery, undefined>) => {
+      const affiliate = await loadAffiliate(deps.db, auth.store.id, params.affiliate);
+      return page(auth, affiliate.id, { page: query, path: pageUrl(deps.config.api.publicBaseUrl, req) });
+    };
 
   router
     .route({
@@ -80,46 +95,32 @@ export function registerAffiliatePortalRoutes(router: DocumentedRouter, deps: Ap
       },
     })
     .route({
-      method: 'get',
+      ...ownList,
       path: '/affiliates/:affiliate/portal/referrals',
       summary: "The affiliate's referrals: date, status, commission and its calculation, timeline (no customer data)",
-      tags: ['Affiliate portal'],
-      scope: 'affiliates:read',
-      params: affiliateParams,
-      query: pageQuery,
-      response: z.object({ data: z.array(z.object({}).passthrough()) }).passthrough(),
-      handler: async ({ auth, params, query, req }) => {
-        const affiliate = await loadAffiliate(deps.db, auth.store.id, params.affiliate);
-        return pagedSearch({
-          from: portalReferrals(deps.db, auth.store.id, auth.livemode, affiliate.id),
+      handler: ownPage((auth, affiliateId, at) =>
+        pagedSearch({
+          from: portalReferrals(deps.db, auth.store.id, auth.livemode, affiliateId),
           rows: (q) => q.selectAll(),
           order: [['id', 'desc']],
-          page: query,
-          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          ...at,
           view: (rows) => rows.map(affiliateReferralView),
-        });
-      },
+        }),
+      ),
     })
     .route({
-      method: 'get',
+      ...ownList,
       path: '/affiliates/:affiliate/portal/payouts',
       summary: "The affiliate's payouts: date, status, amount, referral count, timeline",
-      tags: ['Affiliate portal'],
-      scope: 'affiliates:read',
-      params: affiliateParams,
-      query: pageQuery,
-      response: z.object({ data: z.array(z.object({}).passthrough()) }).passthrough(),
-      handler: async ({ auth, params, query, req }) => {
-        const affiliate = await loadAffiliate(deps.db, auth.store.id, params.affiliate);
-        return pagedSearch({
-          from: portalPayouts(deps.db, auth.livemode, affiliate.id),
+      handler: ownPage((auth, affiliateId, at) =>
+        pagedSearch({
+          from: portalPayouts(deps.db, auth.livemode, affiliateId),
           rows: (q) => q.select(PORTAL_PAYOUT_COLUMNS).select(referralCount),
           order: [['p.id', 'desc']],
-          page: query,
-          path: pageUrl(deps.config.api.publicBaseUrl, req),
+          ...at,
           view: (rows) => rows.map(payoutView),
-        });
-      },
+        }),
+      ),
     })
     .route({
       method: 'get',

@@ -15,7 +15,7 @@ import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import type { DocumentedRouter } from '../../route';
+import type { DocumentedRouter, RouteContext } from '../../route';
 import { rowId } from '../../schemas/common';
 
 const invoiceParams = z.object({ invoice: rowId });
@@ -54,6 +54,23 @@ export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: A
     links: await communityLinkSteps(deps.db, invoiceId),
     grants: await invoiceGrants(deps.db, invoiceId),
   });
+  /** Ops' hands on one grant: the work is under way when it answers (202), with the invoice's panel as it now is. */
+  const grantOp = {
+    method: 'post' as const,
+    tags: ['Community'],
+    scope: 'ops:write' as const,
+    modes: 'both' as const,
+    params: grantParams,
+    status: 202,
+    response: z.object({ data: panelView }),
+  };
+  const onGrant =
+    (act: (invoiceId: number, grantId: number) => Promise<unknown>) =>
+    async ({ auth, params }: RouteContext<z.infer<typeof grantParams>, undefined, undefined>) => {
+      const invoice = await requireInvoice(auth, params.invoice);
+      await act(invoice.id, params.grant);
+      return { data: await panel(invoice.id) };
+    };
 
   router
     .route({
@@ -109,35 +126,15 @@ export function registerInvoiceCommunityRoutes(router: DocumentedRouter, deps: A
       },
     })
     .route({
-      method: 'post',
+      ...grantOp,
       path: '/invoices/:invoice/community/grants/:grant/retry',
       summary: 'Ops: try a grant again (after fixing the setup, or to give the customer a new waiting window), or a revocation that failed',
-      tags: ['Community'],
-      scope: 'ops:write',
-      modes: 'both',
-      params: grantParams,
-      status: 202,
-      response: z.object({ data: panelView }),
-      handler: async ({ auth, params }) => {
-        const invoice = await requireInvoice(auth, params.invoice);
-        await retryGrant(deps.db, grants, invoice.id, params.grant);
-        return { data: await panel(invoice.id) };
-      },
+      handler: onGrant((invoiceId, grantId) => retryGrant(deps.db, grants, invoiceId, grantId)),
     })
     .route({
-      method: 'post',
+      ...grantOp,
       path: '/invoices/:invoice/community/grants/:grant/revoke',
       summary: 'Ops: take the access away now (kick / remove roles) and end the grant',
-      tags: ['Community'],
-      scope: 'ops:write',
-      modes: 'both',
-      params: grantParams,
-      status: 202,
-      response: z.object({ data: panelView }),
-      handler: async ({ auth, params }) => {
-        const invoice = await requireInvoice(auth, params.invoice);
-        await revokeGrant(deps.db, invoice.id, params.grant);
-        return { data: await panel(invoice.id) };
-      },
+      handler: onGrant((invoiceId, grantId) => revokeGrant(deps.db, invoiceId, grantId)),
     });
 }
