@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { SelectQueryBuilder } from 'kysely';
 import { z } from 'zod';
-import type { Db, DbExecutor } from '../../../db/schema';
+import type { Db, DbExecutor, DbTransaction } from '../../../db/schema';
 import type { Scope } from '../../../domain/scopes';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
@@ -133,11 +133,12 @@ export function registerBatchRoutes<C, U>(router: DocumentedRouter, db: Db, spec
     });
 }
 
-export interface CollectionResource<P, M extends P, C, U> {
+export interface CollectionResource<P, M extends P, C, U, S> {
   /** The collection's path, e.g. `/products/:product/variants/:variant/deliverable/files`. */
   path: string;
-  /** The member's path parameter, e.g. `file`. */
+  /** The member's path parameter, e.g. `file`, and its value. */
   member: string;
+  memberId: (params: M) => number;
   tags: string[];
   read: Scope;
   write: Scope;
@@ -145,20 +146,27 @@ export interface CollectionResource<P, M extends P, C, U> {
   memberParams: z.ZodType<M>;
   item: z.ZodType;
   summaries: { list: string; create: string; retrieve: string; replace: string; update: string; delete: string };
-  /** One page of the caller's own members (after any check on the parents), through pagedSearch with `at`'s page and URL. */
-  list: (auth: RequestAuth, params: P, at: { page: PageQuery; path: string }) => Promise<Page<unknown>>;
-  create: { body: z.ZodType<C>; write: (auth: RequestAuth, params: P, body: C) => Promise<unknown> };
-  retrieve: (auth: RequestAuth, params: M) => Promise<unknown>;
+  /** The parent the caller must own (refused otherwise): every read below is scoped by it. */
+  parent: (auth: RequestAuth, params: P) => Promise<S>;
+  /** One page of the parent's members, through pagedSearch with `at`'s page and URL. */
+  list: (parent: S, at: { page: PageQuery; path: string }) => Promise<Page<unknown>>;
+  /** A member's view (refused when it is not the parent's): what every route but delete answers. */
+  find: (parent: S, id: number) => Promise<unknown>;
+  create: { body: z.ZodType<C>; write: (trx: DbTransaction, auth: RequestAuth, params: P, body: C) => Promise<number> };
   /** PUT replaces (what is not sent is reset), PATCH updates (what is not sent is kept). */
-  change: { body: z.ZodType<U>; write: (auth: RequestAuth, params: M, body: U, semantics: 'replace' | 'update') => Promise<unknown> };
-  remove: (auth: RequestAuth, params: M) => Promise<unknown>;
+  change: {
+    body: z.ZodType<U>;
+    write: (trx: DbTransaction, auth: RequestAuth, params: M, body: U, semantics: 'replace' | 'update') => Promise<unknown>;
+  };
+  /** Removes the member, answering with its view as it was. */
+  remove: (trx: DbTransaction, auth: RequestAuth, params: M) => Promise<unknown>;
 }
 
-/** A collection's routes: each callback answers with the member's view, which goes out as `{data}`. */
-export function registerCollectionRoutes<P, M extends P, C, U>(
+/** A collection's routes: the parent is checked first, each write is one transaction, and the answer is `{data}`. */
+export function registerCollectionRoutes<P, M extends P, C, U, S>(
   router: DocumentedRouter,
   deps: ApiDependencies,
-  spec: CollectionResource<P, M, C, U>,
+  spec: CollectionResource<P, M, C, U, S>,
 ): void {
   const one = z.object({ data: spec.item });
   const member = { tags: spec.tags, path: `${spec.path}/:${spec.member}`, params: spec.memberParams, response: one };
@@ -172,8 +180,8 @@ export function registerCollectionRoutes<P, M extends P, C, U>(
       params: spec.params,
       query: pageQuery,
       response: z.object({ data: z.array(spec.item) }).passthrough(),
-      handler: ({ auth, params, query, req }) =>
-        spec.list(auth, params, { page: query, path: pageUrl(deps.config.api.publicBaseUrl, req) }),
+      handler: async ({ auth, params, query, req }) =>
+        spec.list(await spec.parent(auth, params), { page: query, path: pageUrl(deps.config.api.publicBaseUrl, req) }),
     })
     .route({
       method: 'post',
@@ -185,14 +193,18 @@ export function registerCollectionRoutes<P, M extends P, C, U>(
       body: spec.create.body,
       status: 201,
       response: one,
-      handler: async ({ auth, params, body }) => ({ data: await spec.create.write(auth, params, body) }),
+      handler: async ({ auth, params, body }) => {
+        const parent = await spec.parent(auth, params);
+        const id = await deps.db.transaction().execute((trx) => spec.create.write(trx, auth, params, body));
+        return { data: await spec.find(parent, id) };
+      },
     })
     .route({
       ...member,
       method: 'get',
       summary: spec.summaries.retrieve,
       scope: spec.read,
-      handler: async ({ auth, params }) => ({ data: await spec.retrieve(auth, params) }),
+      handler: async ({ auth, params }) => ({ data: await spec.find(await spec.parent(auth, params), spec.memberId(params)) }),
     });
   for (const semantics of ['replace', 'update'] as const)
     router.route({
@@ -201,13 +213,20 @@ export function registerCollectionRoutes<P, M extends P, C, U>(
       summary: spec.summaries[semantics],
       scope: spec.write,
       body: spec.change.body,
-      handler: async ({ auth, params, body }) => ({ data: await spec.change.write(auth, params, body, semantics) }),
+      handler: async ({ auth, params, body }) => {
+        const parent = await spec.parent(auth, params);
+        await deps.db.transaction().execute((trx) => spec.change.write(trx, auth, params, body, semantics));
+        return { data: await spec.find(parent, spec.memberId(params)) };
+      },
     });
   router.route({
     ...member,
     method: 'delete',
     summary: spec.summaries.delete,
     scope: spec.write,
-    handler: async ({ auth, params }) => ({ data: await spec.remove(auth, params) }),
+    handler: async ({ auth, params }) => {
+      await spec.parent(auth, params);
+      return { data: await deps.db.transaction().execute((trx) => spec.remove(trx, auth, params)) };
+    },
   });
 }

@@ -123,25 +123,22 @@ export function registerVariantDeliverableRoutes(router: DocumentedRouter, deps:
       response: z.object({ data: settingsModel }),
       handler: async ({ auth, params, body }) => {
         await variantOf(auth, params);
-        await deps.db
-          .transaction()
-          .execute((trx) =>
-            replaceDeliverableSettings(trx, actorOf(auth), variantKey(params), {
-              types: body.types,
-              expectedUpdatedAt: body.expected_updated_at,
-              ...body.data,
-            }),
-          );
+        await deps.db.transaction().execute((trx) =>
+          replaceDeliverableSettings(trx, actorOf(auth), variantKey(params), {
+            types: body.types,
+            expectedUpdatedAt: body.expected_updated_at,
+            ...body.data,
+          }),
+        );
         return settings(auth, params);
       },
     });
+  const inVariant = { tags, read: 'products:read', write: 'products:write', params: variantParams, parent: variantOf } as const;
   registerCollectionRoutes(router, deps, {
+    ...inVariant,
     path: `${base}/files`,
     member: 'file',
-    tags,
-    read: 'products:read',
-    write: 'products:write',
-    params: variantParams,
+    memberId: (params) => params.file,
     memberParams: fileParams,
     item: fileModel,
     summaries: {
@@ -152,49 +149,32 @@ export function registerVariantDeliverableRoutes(router: DocumentedRouter, deps:
       update: 'Update a file’s settings',
       delete: 'Remove a file from the deliverable (a DOWNLOADABLE variant keeps at least one)',
     },
-    list: async (auth, params, at) =>
+    list: (at, page) =>
       pagedSearch({
-        from: variantFiles(deps.db, await variantOf(auth, params)),
+        from: variantFiles(deps.db, at),
         rows: (q) => q.selectAll(),
         order: [['id', 'asc']],
-        ...at,
+        ...page,
         view: (rows) => rows.map(fileView),
       }),
+    find: async (at, id) => fileView(await requireFile(deps.db, at, id)),
     create: {
       body: fileCreate,
-      write: async (auth, params, body) => {
-        const at = await variantOf(auth, params);
-        const id = await deps.db
-          .transaction()
-          .execute((trx) =>
-            addDeliverableFile(trx, actorOf(auth), deps.storage, variantKey(params), { key: body.key, ...fileInput(body) }),
-          );
-        return fileView(await requireFile(deps.db, at, id));
-      },
+      write: (trx, auth, params, body) =>
+        addDeliverableFile(trx, actorOf(auth), deps.storage, variantKey(params), { key: body.key, ...fileInput(body) }),
     },
-    retrieve: async (auth, params) => fileView(await requireFile(deps.db, await variantOf(auth, params), params.file)),
     change: {
       body: fileSettings,
-      write: async (auth, params, body, semantics) => {
-        const at = await variantOf(auth, params);
-        await deps.db
-          .transaction()
-          .execute((trx) => updateDeliverableFile(trx, actorOf(auth), params.variant, params.file, fileInput(body), semantics));
-        return fileView(await requireFile(deps.db, at, params.file));
-      },
+      write: (trx, auth, params, body, semantics) =>
+        updateDeliverableFile(trx, actorOf(auth), params.variant, params.file, fileInput(body), semantics),
     },
-    remove: async (auth, params) => {
-      await variantOf(auth, params);
-      return fileView(await deps.db.transaction().execute((trx) => removeDeliverableFile(trx, actorOf(auth), params.variant, params.file)));
-    },
+    remove: async (trx, auth, params) => fileView(await removeDeliverableFile(trx, actorOf(auth), params.variant, params.file)),
   });
   registerCollectionRoutes(router, deps, {
+    ...inVariant,
     path: `${base}/folders`,
     member: 'folder',
-    tags,
-    read: 'products:read',
-    write: 'products:write',
-    params: variantParams,
+    memberId: (params) => params.folder,
     memberParams: folderParams,
     item: folderModel,
     summaries: {
@@ -205,43 +185,28 @@ export function registerVariantDeliverableRoutes(router: DocumentedRouter, deps:
       update: 'Update a folder’s settings',
       delete: 'Delete a folder (its files and sub-folders move to the top level)',
     },
-    list: async (auth, params, at) =>
+    list: (at, page) =>
       pagedSearch({
-        from: variantFolders(deps.db, await variantOf(auth, params)),
+        from: variantFolders(deps.db, at),
         rows: (q) => q.selectAll(),
         order: [
           ['sort_order', 'asc'],
           ['id', 'asc'],
         ],
-        ...at,
+        ...page,
         view: (rows) => rows.map(folderView),
       }),
+    find: async (at, id) => folderView(await requireFolder(deps.db, at, id)),
     create: {
       body: folderCreate,
-      write: async (auth, params, body) => {
-        const at = await variantOf(auth, params);
-        const id = await deps.db
-          .transaction()
-          .execute((trx) => createDeliverableFolder(trx, actorOf(auth), params.variant, { ...folderInput(body), name: body.name }));
-        return folderView(await requireFolder(deps.db, at, id));
-      },
+      write: (trx, auth, params, body) =>
+        createDeliverableFolder(trx, actorOf(auth), params.variant, { ...folderInput(body), name: body.name }),
     },
-    retrieve: async (auth, params) => folderView(await requireFolder(deps.db, await variantOf(auth, params), params.folder)),
     change: {
       body: folderUpdate,
-      write: async (auth, params, body, semantics) => {
-        const at = await variantOf(auth, params);
-        await deps.db
-          .transaction()
-          .execute((trx) => updateDeliverableFolder(trx, actorOf(auth), params.variant, params.folder, folderInput(body), semantics));
-        return folderView(await requireFolder(deps.db, at, params.folder));
-      },
+      write: (trx, auth, params, body, semantics) =>
+        updateDeliverableFolder(trx, actorOf(auth), params.variant, params.folder, folderInput(body), semantics),
     },
-    remove: async (auth, params) => {
-      await variantOf(auth, params);
-      return folderView(
-        await deps.db.transaction().execute((trx) => removeDeliverableFolder(trx, actorOf(auth), params.variant, params.folder)),
-      );
-    },
+    remove: async (trx, auth, params) => folderView(await removeDeliverableFolder(trx, actorOf(auth), params.variant, params.folder)),
   });
 }
