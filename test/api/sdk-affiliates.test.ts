@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
 import { createVariant } from '../helpers/catalog-fixtures';
-import { referredSale as sale } from '../helpers/affiliate-fixtures';
+import { officialProgramSettings, referredSale as sale } from '../helpers/affiliate-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
 /**
@@ -16,17 +16,7 @@ let variantId: number;
 const api = (method: 'get' | 'post' | 'put' | 'patch', path: string, body?: object, key = store.live) =>
   request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
 
-const settings = {
-  auto_approve_affiliates: false,
-  minimum_payout: '0',
-  commission: { type: 'percentage', amount: '10' },
-  referrer_type: 'last_referrer',
-  tracking_length: 30,
-  subscription_commission: false,
-  enabled_specific_products: false,
-  payout_methods: ['PAYPAL'],
-  enable_hub: true,
-};
+const settings = officialProgramSettings;
 
 async function apply(code: string) {
   const res = await api('post', '/affiliates/apply', {

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { z } from 'zod';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { createVariant, uploadFile, waitFor } from '../helpers/catalog-fixtures';
+import { officialProgramSettings } from '../helpers/affiliate-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 import { stripeWebhook, subscribe } from '../helpers/subscription-fixtures';
 import { startWebhookReceiver } from '../fakes/webhook-receiver';
@@ -1011,17 +1012,7 @@ const cases: Case[] = [
     response: m.one(m.affiliateProgram),
     body: () => ({
       enabled: true,
-      settings: {
-        auto_approve_affiliates: true,
-        minimum_payout: '0',
-        commission: { type: 'percentage', amount: '10' },
-        referrer_type: 'last_referrer',
-        tracking_length: 30,
-        subscription_commission: false,
-        enabled_specific_products: false,
-        payout_methods: ['PAYPAL'],
-        enable_hub: true,
-      },
+      settings: { ...officialProgramSettings, auto_approve_affiliates: true },
       products: [{ id: s.variantId, enabled: true, commission: { type: 'percentage', percentage: '15' } }],
     }),
     request: sdkRequest.replaceAffiliateProgram,

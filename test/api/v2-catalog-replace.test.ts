@@ -1,24 +1,17 @@
-import request from 'supertest';
 import { createVariant } from '../helpers/catalog-fixtures';
-import { type Harness, startHarness } from '../helpers/harness';
+import { apiTestbed } from '../helpers/api-testbed';
 
 /** The spec's PUT forms of products, variants, variant pricing and a group's products. */
-let h: Harness;
-let store: Awaited<ReturnType<Harness['createStore']>>;
-let other: Awaited<ReturnType<Harness['createStore']>>;
-beforeAll(async () => {
-  h = await startHarness();
-  store = await h.createStore();
-  other = await h.createStore();
-});
-afterAll(() => h.close());
-
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-const call = (method: Method, path: string, body?: object, key = store.live) =>
-  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+const t = apiTestbed();
+const { call } = t;
 
 const manual = (title = 'Item') =>
-  createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, payment_methods: ['PAYPAL'] }, { title });
+  createVariant(
+    t.h,
+    t.store.live,
+    { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, payment_methods: ['PAYPAL'] },
+    { title },
+  );
 
 describe('PUT /v2/products/{product}', () => {
   it('writes the fields sent and keeps the others, as the spec’s all-optional ReplaceProduct says', async () => {
@@ -47,7 +40,7 @@ describe('PUT /v2/products/{product}', () => {
     const { productId } = await manual();
     expect((await call('put', `/products/${productId}`, { visibility: 'NOWHERE' })).status).toBe(422);
     expect((await call('put', `/products/${productId}`, { expected_updated_at: 'yesterday' })).status).toBe(422);
-    expect((await call('put', `/products/${productId}`, { title: 'Theirs' }, other.live)).status).toBe(404);
+    expect((await call('put', `/products/${productId}`, { title: 'Theirs' }, t.other.live)).status).toBe(404);
   });
 });
 
@@ -62,7 +55,7 @@ describe('PUT /v2/products/{product}/variants/{variant}', () => {
     const stale = await call('put', path, { title: 'Again', expected_updated_at: snapshot });
     expect(stale.status).toBe(422);
     expect((await call('get', path)).body.data.title).toBe('Renamed');
-    expect((await call('put', path, { title: 'x' }, other.live)).status).toBe(404);
+    expect((await call('put', path, { title: 'x' }, t.other.live)).status).toBe(404);
   });
 });
 
@@ -100,7 +93,7 @@ describe('PUT and PATCH /v2/products/{product}/variants/{variant}/pricing', () =
     expect((await call('patch', path, { pricing: { price: { price: -1, currency: 'USD' } } })).status).toBe(422);
     expect((await call('put', path, { payment_methods: ['STRIPE'] })).status).toBe(422);
     expect((await call('patch', path, { expected_updated_at: '2000-01-01T00:00:00.000000Z' })).status).toBe(422);
-    expect((await call('patch', path, { pricing: { humble: true } }, other.live)).status).toBe(404);
+    expect((await call('patch', path, { pricing: { humble: true } }, t.other.live)).status).toBe(404);
   });
 });
 
@@ -122,8 +115,9 @@ describe('PUT /v2/groups/{group}/products', () => {
 
   it('rejects another store’s product (422, nothing changes), repeats, and another store’s group (404)', async () => {
     const mine = (await manual('Mine')).productId;
-    const theirs = (await createVariant(h, other.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } }, { title: 'Theirs' }))
-      .productId;
+    const theirs = (
+      await createVariant(t.h, t.other.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } }, { title: 'Theirs' })
+    ).productId;
     const group = (await call('post', '/groups', { title: 'Guarded', unlisted: false })).body.data.id as number;
     await call('put', `/groups/${group}/products`, { product_ids: [mine] });
     const foreign = await call('put', `/groups/${group}/products`, { product_ids: [theirs] });
@@ -131,6 +125,6 @@ describe('PUT /v2/groups/{group}/products', () => {
     expect((await call('get', `/groups/${group}/products`)).body.data.map((p: { id: number }) => p.id)).toEqual([mine]);
     expect((await call('put', `/groups/${group}/products`, { product_ids: [mine, mine] })).status).toBe(422);
     expect((await call('put', `/groups/${group}/products`, { product_ids: 'all' })).status).toBe(422);
-    expect((await call('put', `/groups/${group}/products`, { product_ids: [theirs] }, other.live)).status).toBe(404);
+    expect((await call('put', `/groups/${group}/products`, { product_ids: [theirs] }, t.other.live)).status).toBe(404);
   });
 });

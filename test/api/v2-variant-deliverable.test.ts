@@ -1,29 +1,18 @@
-import request from 'supertest';
 import { createVariant, uploadFile } from '../helpers/catalog-fixtures';
-import { type Harness, startHarness } from '../helpers/harness';
+import { apiTestbed } from '../helpers/api-testbed';
 
-/** The spec's variant-deliverable resource: configuration, files (uploads of the store) and folders. */
-let h: Harness;
-let store: Awaited<ReturnType<Harness['createStore']>>;
-let other: Awaited<ReturnType<Harness['createStore']>>;
-beforeAll(async () => {
-  h = await startHarness();
-  store = await h.createStore();
-  other = await h.createStore();
-});
-afterAll(() => h.close());
-
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-const call = (method: Method, path: string, body?: object, key = store.live) =>
-  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+/** The spec's variant-deliverable resource: configuration, files (uploads of the t.store) and folders. */
+const t = apiTestbed();
+const { call } = t;
 
 async function downloadable() {
-  const key = await uploadFile(h, store.live, 'guide.pdf');
-  const made = await createVariant(h, store.live, { deliverable: { types: ['DOWNLOADABLE'], data: { files: [key] } } });
+  const key = await uploadFile(t.h, t.store.live, 'guide.pdf');
+  const made = await createVariant(t.h, t.store.live, { deliverable: { types: ['DOWNLOADABLE'], data: { files: [key] } } });
   return { ...made, base: `/products/${made.productId}/variants/${made.variantId}/deliverable` };
 }
 const delivered = async (variantId: number) =>
-  (await h.db.selectFrom('product_variants').select('deliverable').where('id', '=', variantId).executeTakeFirstOrThrow()).deliverable.files;
+  (await t.h.db.selectFrom('product_variants').select('deliverable').where('id', '=', variantId).executeTakeFirstOrThrow()).deliverable
+    .files;
 
 describe('variant deliverable files and folders', () => {
   it('lists the files a variant was made with, adds uploads, and delivery hands over exactly those, by their names', async () => {
@@ -36,7 +25,7 @@ describe('variant deliverable files and folders', () => {
     expect(JSON.stringify(listed.body)).not.toContain('sellers/');
     const folder = await call('post', `${v.base}/folders`, { name: 'Extras' });
     expect(folder.status).toBe(201);
-    const extra = await uploadFile(h, store.live, 'extra.zip', 'zip', 'application/zip');
+    const extra = await uploadFile(t.h, t.store.live, 'extra.zip', 'zip', 'application/zip');
     const added = await call('post', `${v.base}/files`, { key: extra, folder_id: folder.body.data.id, custom_name: 'Bonus.zip' });
     expect(added.status).toBe(201);
     expect(added.body.data).toMatchObject({ custom_name: 'Bonus.zip', folder_id: folder.body.data.id, mime_type: 'application/zip' });
@@ -58,27 +47,27 @@ describe('variant deliverable files and folders', () => {
 
   it('never takes another store’s upload, folder or variant, and shows nothing across stores', async () => {
     const v = await downloadable();
-    const theirUpload = await uploadFile(h, other.live, 'secret.pdf');
+    const theirUpload = await uploadFile(t.h, t.other.live, 'secret.pdf');
     expect((await call('post', `${v.base}/files`, { key: theirUpload })).status).toBe(422);
-    const theirs = await createVariant(h, other.live, { deliverable: { types: ['DOWNLOADABLE'], data: { files: [theirUpload] } } });
+    const theirs = await createVariant(t.h, t.other.live, { deliverable: { types: ['DOWNLOADABLE'], data: { files: [theirUpload] } } });
     const theirBase = `/products/${theirs.productId}/variants/${theirs.variantId}/deliverable`;
-    const theirFolder = (await call('post', `${theirBase}/folders`, { name: 'Private' }, other.live)).body.data.id as number;
-    const theirFile = (await call('get', `${theirBase}/files`, undefined, other.live)).body.data[0].id as number;
+    const theirFolder = (await call('post', `${theirBase}/folders`, { name: 'Private' }, t.other.live)).body.data.id as number;
+    const theirFile = (await call('get', `${theirBase}/files`, undefined, t.other.live)).body.data[0].id as number;
     expect((await call('get', `${theirBase}/files`)).status).toBe(404);
     expect((await call('get', `${v.base}/files/${theirFile}`)).status).toBe(404);
     expect((await call('delete', `${v.base}/files/${theirFile}`)).status).toBe(404);
     expect((await call('get', `${v.base}/folders/${theirFolder}`)).status).toBe(404);
-    const mine = await uploadFile(h, store.live, 'mine.pdf');
+    const mine = await uploadFile(t.h, t.store.live, 'mine.pdf');
     expect((await call('post', `${v.base}/files`, { key: mine, folder_id: theirFolder })).status).toBe(422);
     expect((await call('post', `${v.base}/folders`, { name: 'x', parent_id: theirFolder })).status).toBe(422);
-    expect((await call('get', `${theirBase}/files`, undefined, other.live)).body.data).toHaveLength(1);
+    expect((await call('get', `${theirBase}/files`, undefined, t.other.live)).body.data).toHaveLength(1);
   });
 
   it('is a 422 on bad input: no key, a key never uploaded, download controls it cannot honour, a folder inside itself', async () => {
     const v = await downloadable();
     expect((await call('post', `${v.base}/files`, {})).status).toBe(422);
-    expect((await call('post', `${v.base}/files`, { key: `sellers/${store.id}/api/nothing.pdf` })).status).toBe(422);
-    const key = await uploadFile(h, store.live, 'w.pdf');
+    expect((await call('post', `${v.base}/files`, { key: `sellers/${t.store.id}/api/nothing.pdf` })).status).toBe(422);
+    const key = await uploadFile(t.h, t.store.live, 'w.pdf');
     expect((await call('post', `${v.base}/files`, { key, watermark: true })).status).toBe(422);
     expect((await call('post', `${v.base}/files`, { key, max_downloads: 3 })).status).toBe(422);
     const parent = (await call('post', `${v.base}/folders`, { name: 'Parent' })).body.data.id as number;
@@ -90,7 +79,7 @@ describe('variant deliverable files and folders', () => {
 
 describe('variant deliverable configuration', () => {
   it('shows the types and settings, never the dynamic endpoint, and PUT replaces them', async () => {
-    const made = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'Hi' } } });
+    const made = await createVariant(t.h, t.store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'Hi' } } });
     const path = `/products/${made.productId}/variants/${made.variantId}/deliverable`;
     const got = await call('get', path);
     expect(got.body.data).toMatchObject({ types: ['MANUAL'], data: { comment: 'Hi' }, webhook_configured: false });
@@ -107,7 +96,7 @@ describe('variant deliverable configuration', () => {
     expect(JSON.stringify(put.body)).not.toContain('seller.example');
     expect((await call('put', path, { types: ['TEXT', 'MANUAL'], data: { comment: 'x' } })).status).toBe(422);
     expect((await call('put', path, { types: ['NOTHING'], data: {} })).status).toBe(422);
-    expect((await call('put', path, { types: ['MANUAL'], data: { comment: 'x' } }, other.live)).status).toBe(404);
-    expect((await call('get', path, undefined, other.live)).status).toBe(404);
+    expect((await call('put', path, { types: ['MANUAL'], data: { comment: 'x' } }, t.other.live)).status).toBe(404);
+    expect((await call('get', path, undefined, t.other.live)).status).toBe(404);
   });
 });

@@ -1,31 +1,19 @@
-import request from 'supertest';
 import { claimSerials } from '../../src/catalog/serial-stock';
 import { createVariant } from '../helpers/catalog-fixtures';
-import { type Harness, startHarness } from '../helpers/harness';
+import { apiTestbed } from '../helpers/api-testbed';
 
 /** The seller's serial stock writes (PUT …/serials, POST …/serials/import, DELETE …/serials/{serial}). */
-let h: Harness;
-let store: Awaited<ReturnType<Harness['createStore']>>;
-let other: Awaited<ReturnType<Harness['createStore']>>;
-beforeAll(async () => {
-  h = await startHarness();
-  store = await h.createStore();
-  other = await h.createStore();
-});
-afterAll(() => h.close());
-
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-const call = (method: Method, path: string, body?: object, key = store.live) =>
-  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+const t = apiTestbed();
+const { call } = t;
 
 async function textVariant(serials: string[]) {
-  const made = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials, parsingMode: 'NEW_LINE' } } });
+  const made = await createVariant(t.h, t.store.live, { deliverable: { types: ['TEXT'], data: { serials, parsingMode: 'NEW_LINE' } } });
   return { ...made, path: `/products/${made.productId}/variants/${made.variantId}/serials` };
 }
 const claim = (variantId: number, key: string) =>
-  h.db.transaction().execute((trx) => claimSerials(trx, { variantId, quantity: 1, claimKey: key }));
+  t.h.db.transaction().execute((trx) => claimSerials(trx, { variantId, quantity: 1, claimKey: key }));
 async function stock(variantId: number) {
-  const rows = await h.db
+  const rows = await t.h.db
     .selectFrom('variant_serials')
     .select(['value', 'status', 'claim_key'])
     .where('variant_id', '=', variantId)
@@ -56,7 +44,7 @@ describe('PUT /v2/products/{product}/variants/{variant}/serials', () => {
     let claimed!: (serials: string[]) => void;
     const claimedNow = new Promise<string[]>((resolve) => (claimed = resolve));
     // The order's delivery holds its claim (uncommitted) while the seller replaces the stock.
-    const order = h.db.transaction().execute(async (trx) => {
+    const order = t.h.db.transaction().execute(async (trx) => {
       const got = await claimSerials(trx, { variantId: v.variantId, quantity: 1, claimKey: 'order-race/line-1' });
       claimed(got);
       await gate;
@@ -79,9 +67,9 @@ describe('PUT /v2/products/{product}/variants/{variant}/serials', () => {
     const v = await textVariant(['A']);
     expect((await call('put', v.path, { serials: 'A,B' })).status).toBe(422);
     expect((await call('put', v.path, {})).status).toBe(422);
-    const manual = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
+    const manual = await createVariant(t.h, t.store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
     expect((await call('put', `/products/${manual.productId}/variants/${manual.variantId}/serials`, { serials: ['A'] })).status).toBe(422);
-    expect((await call('put', v.path, { serials: ['Z'] }, other.live)).status).toBe(404);
+    expect((await call('put', v.path, { serials: ['Z'] }, t.other.live)).status).toBe(404);
     expect((await stock(v.variantId)).available).toEqual(['A']);
   });
 });
@@ -102,7 +90,7 @@ describe('POST /v2/products/{product}/variants/{variant}/serials/import', () => 
     const v = await textVariant(['A']);
     expect((await call('post', `${v.path}/import`, { file: 'B|C', parsing_mode: 'CUSTOM' })).status).toBe(422);
     expect((await call('post', `${v.path}/import`, { file: 'B', parsing_mode: 'TAB' })).status).toBe(422);
-    expect((await call('post', `${v.path}/import`, { file: 'B', parsing_mode: 'NEW_LINE' }, other.live)).status).toBe(404);
+    expect((await call('post', `${v.path}/import`, { file: 'B', parsing_mode: 'NEW_LINE' }, t.other.live)).status).toBe(404);
     expect((await stock(v.variantId)).available).toEqual(['A']);
   });
 });
@@ -114,7 +102,7 @@ describe('DELETE /v2/products/{product}/variants/{variant}/serials/{serial}', ()
     const list = (await call('get', v.path)).body.data as { id: number; value: string }[];
     const sold = list.find((s) => s.value === 'A')!;
     const unsold = list.find((s) => s.value === 'B')!;
-    expect((await call('delete', `${v.path}/${unsold.id}`, undefined, other.live)).status).toBe(404);
+    expect((await call('delete', `${v.path}/${unsold.id}`, undefined, t.other.live)).status).toBe(404);
     const res = await call('delete', `${v.path}/${unsold.id}`);
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ id: String(unsold.id), serial: 'B' });

@@ -34,3 +34,16 @@ export async function dueNow(h: Harness, referralId: number): Promise<void> {
     .where('id', '=', referralId)
     .execute();
 }
+
+/** The official SDKs' affiliate program settings: percentage commission, PayPal payouts, the hub on, approval by review. */
+export const officialProgramSettings = {
+  auto_approve_affiliates: false,
+  minimum_payout: '0',
+  commission: { type: 'percentage', amount: '10' },
+  referrer_type: 'last_referrer',
+  tracking_length: 30,
+  subscription_commission: false,
+  enabled_specific_products: false,
+  payout_methods: ['PAYPAL'],
+  enable_hub: true,
+};
