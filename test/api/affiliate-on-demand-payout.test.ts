@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
-import { dueNow, referredSale as sale } from '../helpers/affiliate-fixtures';
+import { dueNow, officialProgramSettings, referredSale as sale } from '../helpers/affiliate-fixtures';
 import { createVariant } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
@@ -46,17 +46,7 @@ beforeAll(async () => {
   ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 2000 }));
   const program = {
     enabled: true,
-    settings: {
-      auto_approve_affiliates: true,
-      minimum_payout: '100',
-      commission: { type: 'percentage', amount: '10' },
-      referrer_type: 'last_referrer',
-      tracking_length: 30,
-      subscription_commission: false,
-      enabled_specific_products: false,
-      payout_methods: ['PAYPAL'],
-      enable_hub: true,
-    },
+    settings: { ...officialProgramSettings, auto_approve_affiliates: true, minimum_payout: '100' },
     products: [],
   };
   await api('put', '/affiliate-program', program).expect(200);
