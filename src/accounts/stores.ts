@@ -103,7 +103,8 @@ export function listStoresOfKey(db: DbExecutor, key: { accountId: number; storeI
 
 /** One store a key may act on, named by id or slug; undefined when it reaches none of that name. */
 export function findStoreOfKey(db: DbExecutor, key: { accountId: number; storeId: number | null }, ref: string) {
-  const byId = /^\d{1,10}$/.test(ref) ? Number(ref) : null;
+  // Past Postgres' integer it can only be a slug: comparing it with the id column would be a database error.
+  const byId = /^\d{1,10}$/.test(ref) && Number(ref) <= 2_147_483_647 ? Number(ref) : null;
   return storesOfKey(db, key)
     .select(['id', 'slug', 'name'])
     .where((eb) => (byId === null ? eb('slug', '=', ref) : eb.or([eb('id', '=', byId), eb('slug', '=', ref)])))

@@ -109,6 +109,8 @@ describe('POST /v2/stores', () => {
       expect([res.status, res.body.param]).toEqual([422, 'slug']);
     }
     expect((await api('post', '/stores', { slug: 'no-name' }, accountKey)).status).toBe(422);
+    // A reference past Postgres' integer is looked up as a slug, not sent to the id column (was a 500).
+    expect((await api('get', '/stores/3629010821', undefined, accountKey)).status).toBe(404);
     expect((await h.db.selectFrom('stores').select('slug').where('slug', '=', 'nope-shop').executeTakeFirst()) ?? null).toBeNull();
   });
 });
