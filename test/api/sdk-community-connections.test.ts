@@ -182,6 +182,59 @@ describe('/v2/community-connections', () => {
     expect([never.status, never.body.code]).toEqual([422, 'platform_not_connected']);
   });
 
+  it('verify skips the grants that failed while the credentials do not work, naming their products', async () => {
+    const { productId, variantId } = await createVariant(
+      h,
+      store.live,
+      { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, payment_methods: ['PAYPAL'] },
+      { title: 'Guild pass' },
+    );
+    expect(productId).toBeGreaterThan(0);
+    const invoice = await api('post', '/invoices', {
+      customer_email: 'fan@e.co',
+      payment_method: 'PAYPAL',
+      product_variants: { [variantId]: { quantity: 1 } },
+    }).expect(201);
+    const space = (await api('get', '/community/spaces?platform=discord').expect(200)).body.data[0];
+    const access = await h.db
+      .insertInto('variant_community_access')
+      .values({ store_id: store.id, variant_id: variantId, space_id: space.id, role_ids: '[]' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await h.db
+      .insertInto('community_grants')
+      .values({
+        store_id: store.id,
+        livemode: true,
+        invoice_id: invoice.body.data.id,
+        access_id: access.id,
+        space_id: space.id,
+        platform: 'discord',
+        status: 'needs_manual_action',
+        reason: 'missing permission',
+        role_ids: '[]',
+        remove_on_expiry: true,
+        member_id: null,
+        join_pending_at: null,
+        invite_url: null,
+        awaiting_until: null,
+        history: '[]',
+        granted_at: null,
+        revoke_requested_at: null,
+        revoke_reason: null,
+        revoke_signaled_at: null,
+        revoked_at: null,
+      })
+      .execute();
+    expect(await of('discord')).toMatchObject({ failed_grant_count: 1 });
+
+    discord.failNext('GET /users/@me', { status: 401 });
+    const verified = (await api('post', '/community-connections/discord/verify').expect(200)).body.data;
+    expect(verified).toMatchObject({ platform: 'discord', retried_count: 0, skipped_count: 1, skipped_products: ['Guild pass'] });
+    expect(verified.issue_count).toBeGreaterThanOrEqual(1);
+    expect(await of('discord')).toMatchObject({ credential_health_status: 'unhealthy', healthy: false });
+  });
+
   it('disconnects a platform (twice is fine), but not while a variant still grants one of its servers', async () => {
     const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
     const space = (await api('get', '/community/spaces?platform=discord').expect(200)).body.data[0];
