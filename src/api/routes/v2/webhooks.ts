@@ -19,7 +19,7 @@ import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { pageQuery, pageUrl } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
-import type { DocumentedRouter } from '../../route';
+import type { DocumentedRouter, RouteContext } from '../../route';
 
 const endpointUrl = z
   .string()
@@ -75,6 +75,21 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
     return row;
   };
   const url = (req: { baseUrl: string; path: string }) => pageUrl(deps.config.api.publicBaseUrl, req);
+  /** A write on one of the caller's endpoints: it must be theirs, and the answer is the endpoint as it now is. */
+  const endpointWrite = {
+    tags: ['Webhooks'],
+    scope: 'webhooks:write' as const,
+    modes: 'both' as const,
+    params: endpointParams,
+    response: z.object({ data: endpointView }),
+  };
+  const change =
+    <B>(write: (auth: RequestAuth, id: number, body: B) => Promise<unknown>) =>
+    async ({ auth, params, body }: RouteContext<z.infer<typeof endpointParams>, undefined, B>) => {
+      await load(auth, params.id);
+      await write(auth, params.id, body);
+      return { data: present(await load(auth, params.id)) };
+    };
 
   router
     .route({
@@ -121,30 +136,18 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       handler: async ({ auth, params }) => ({ data: present(await load(auth, params.id)) }),
     })
     .route({
+      ...endpointWrite,
       method: 'patch',
       path: '/webhooks/:id',
       summary: 'Change an endpoint’s URL, events, description or status',
-      tags: ['Webhooks'],
-      scope: 'webhooks:write',
-      modes: 'both',
-      params: endpointParams,
       body: endpointPatch,
-      response: z.object({ data: endpointView }),
-      handler: async ({ auth, params, body }) => {
-        await load(auth, params.id);
-        await changeEndpoint(deps.db, params.id, body);
-        return { data: present(await load(auth, params.id)) };
-      },
+      handler: change((auth, id, body) => changeEndpoint(deps.db, id, body)),
     })
     .route({
+      ...endpointWrite,
       method: 'delete',
       path: '/webhooks/:id',
       summary: 'Remove an endpoint',
-      tags: ['Webhooks'],
-      scope: 'webhooks:write',
-      modes: 'both',
-      params: endpointParams,
-      response: z.object({ data: endpointView }),
       handler: async ({ auth, params }) => {
         const row = await load(auth, params.id);
         await removeEndpoint(deps.db, params.id);
@@ -152,19 +155,11 @@ export function registerWebhookRoutes(router: DocumentedRouter, deps: ApiDepende
       },
     })
     .route({
+      ...endpointWrite,
       method: 'post',
       path: '/webhooks/:id/reactivate',
       summary: 'Resume a paused endpoint (resets its failure count)',
-      tags: ['Webhooks'],
-      scope: 'webhooks:write',
-      modes: 'both',
-      params: endpointParams,
-      response: z.object({ data: endpointView }),
-      handler: async ({ auth, params }) => {
-        await load(auth, params.id);
-        await reactivateEndpoint(deps.db, auth.store.id, params.id);
-        return { data: present(await load(auth, params.id)) };
-      },
+      handler: change((auth, id) => reactivateEndpoint(deps.db, auth.store.id, id)),
     })
     .route({
       method: 'get',
