@@ -5,13 +5,13 @@ import { productsByIds, storeProductsWithTrash } from '../../../catalog/product-
 import { firstVariantId } from '../../../catalog/variant-list';
 import { writeVariant } from '../../../catalog/variants';
 import { listingV1, loadProductViews, serialsForView, type ViewContext } from '../../../catalog/views/sellapp';
-import type { DbExecutor } from '../../../db/schema';
+import type { DbExecutor, DbTransaction } from '../../../db/schema';
 import type { ObjectStorage } from '../../../storage/object-storage';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { pagedInSellerOrder } from '../../paged-search';
 import { pageQuery, pageUrl } from '../../pagination';
-import type { DocumentedRouter } from '../../route';
+import type { DocumentedRouter, RouteContext } from '../../route';
 import { queryBoolean, rowId } from '../../schemas/common';
 import {
   hasVariantFields,
@@ -69,6 +69,16 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
     return out;
   }
   const one = async (auth: RequestAuth, id: number) => (await render(auth, [id], true))[0]!;
+  /** One listing, answered unwrapped as SellApp v1 does. */
+  const listing = { path: '/listings/:id', tags: ['Listings (v1)'], params: listingParams, response: listingView };
+  /** A change to one of the store's listings, in one transaction; the answer is the listing as it now is. */
+  const written =
+    <B>(change: (trx: DbTransaction, actor: CatalogActor, id: number, body: B) => Promise<unknown>) =>
+    async ({ auth, params, body }: RouteContext<z.infer<typeof listingParams>, undefined, B>) => {
+      await requireProduct(deps.db, auth.store.id, params.id);
+      await deps.db.transaction().execute((trx) => change(trx, actorOf(auth), params.id, body));
+      return one(auth, params.id);
+    };
 
   router
     .route({
@@ -105,48 +115,31 @@ export function registerListingRoutes(router: DocumentedRouter, deps: ApiDepende
       },
     })
     .route({
+      ...listing,
       method: 'get',
-      path: '/listings/:id',
       summary: 'Retrieve a listing (unwrapped, as SellApp v1 answers)',
-      tags: ['Listings (v1)'],
       scope: 'products:read',
-      params: listingParams,
-      response: listingView,
       handler: async ({ auth, params }) => {
         await requireProduct(deps.db, auth.store.id, params.id);
         return one(auth, params.id);
       },
     })
     .route({
+      ...listing,
       method: 'patch',
-      path: '/listings/:id',
       summary: 'Update a listing (unwrapped response)',
-      tags: ['Listings (v1)'],
       scope: 'products:write',
-      params: listingParams,
       body: listingUpdateBody,
-      response: listingView,
-      handler: async ({ auth, params, body }) => {
-        await requireProduct(deps.db, auth.store.id, params.id);
-        await deps.db.transaction().execute(async (trx) => {
-          await updateProduct(trx, actorOf(auth), params.id, productInputFromListing(body));
-          await writeListingVariant(trx, actorOf(auth), deps.storage, params.id, body);
-        });
-        return one(auth, params.id);
-      },
+      handler: written(async (trx, actor, id, body) => {
+        await updateProduct(trx, actor, id, productInputFromListing(body));
+        await writeListingVariant(trx, actor, deps.storage, id, body);
+      }),
     })
     .route({
+      ...listing,
       method: 'delete',
-      path: '/listings/:id',
       summary: 'Delete a listing (soft: with_trashed still lists it; past orders keep it)',
-      tags: ['Listings (v1)'],
       scope: 'products:write',
-      params: listingParams,
-      response: listingView,
-      handler: async ({ auth, params }) => {
-        await requireProduct(deps.db, auth.store.id, params.id);
-        await deps.db.transaction().execute((trx) => trashProduct(trx, actorOf(auth), params.id));
-        return one(auth, params.id);
-      },
+      handler: written((trx, actor, id) => trashProduct(trx, actor, id)),
     });
 }
