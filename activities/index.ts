@@ -11,6 +11,7 @@ import { createChargeActivities } from './charges';
 import { createCommunityActivities } from './community';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
+import { createRefundActivities } from './refunds';
 import { createReconciliationActivities } from './subscription-reconciliation';
 import { createSubscriptionActivities, type SubscriptionActivityDependencies } from './subscriptions';
 import { createWebhookActivities } from './webhooks';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createAffiliateActivities(deps),
     ...createCryptoPaymentActivities(deps),
     ...createCommunityActivities(deps),
+    ...createRefundActivities(deps),
   };
 }
 

@@ -30,6 +30,7 @@ import * as m0029 from './0029_customers';
 import * as m0030 from './0030_variant_deliverable_files';
 import * as m0031 from './0031_custom_payment_methods';
 import * as m0032 from './0032_official_settings_and_payouts';
+import * as m0033 from './0033_refunds_disputes';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -68,4 +69,5 @@ export const migrations: Record<string, Migration> = {
   '0030_variant_deliverable_files': m0030,
   '0031_custom_payment_methods': m0031,
   '0032_official_settings_and_payouts': m0032,
+  '0033_refunds_disputes': m0033,
 };

@@ -15,6 +15,7 @@ export { affiliatePayoutCycle } from './affiliate-payout-cycle';
 export { affiliateInvite } from './affiliate-invite';
 export { cryptoPayment } from './crypto-payment';
 export { communityGrant } from './community-grant';
+export { refund } from './refund';
 
 /** Fails to typecheck when a registered workflow no longer answers to its contract (or one is missing). */
 type Answers<Registered extends WorkflowSignatures> = Registered;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import type { SaleUndoingStatus } from '../domain/invoice-status';
+import { commissionAfterRefund } from '../domain/refund-amount';
 import { releaseFromDuePayout, timelineEntry } from './referrals';
 
 /** The reason a clawed-back referral shows, by what undid the sale. */
@@ -84,5 +85,44 @@ export async function restoreReferral(trx: DbExecutor, invoiceId: number): Promi
     .where('invoice_id', '=', invoiceId)
     .where('void_reason', '=', 'disputed')
     .where('payout_id', 'is', null)
+    .execute();
+}
+
+/**
+ * A partial refund by amount keeps the sale but not all of its money: the commission not yet
+ * paid out shrinks in proportion (and leaves a due payout, which is recomputed when it is next
+ * built); one already paid out can only be noted.
+ */
+export async function clawBackCommissionShare(
+  trx: DbExecutor,
+  invoiceId: number,
+  refund: { keptBeforeCents: number; refundCents: number },
+): Promise<void> {
+  const referral = await trx
+    .selectFrom('affiliate_referrals')
+    .select(['id', 'payout_id', 'voided_at', 'commission_cents'])
+    .where('invoice_id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!referral || referral.voided_at) return;
+  const now = new Date();
+  const note = (text: string) => sql<string>`timeline || ${timelineEntry('NOTE', now, text)}::jsonb`;
+  if (!(await releaseFromDuePayout(trx, referral))) {
+    await trx
+      .updateTable('affiliate_referrals')
+      .set({ timeline: note(`partially refunded (${refund.refundCents} cents) after the payout`), updated_at: now })
+      .where('id', '=', referral.id)
+      .execute();
+    return;
+  }
+  const commission = commissionAfterRefund(referral.commission_cents, refund.keptBeforeCents, refund.refundCents);
+  await trx
+    .updateTable('affiliate_referrals')
+    .set({
+      commission_cents: commission,
+      timeline: note(`partially refunded (${refund.refundCents} cents): commission ${referral.commission_cents} → ${commission} cents`),
+      updated_at: now,
+    })
+    .where('id', '=', referral.id)
     .execute();
 }

@@ -17,6 +17,7 @@ import { GatewayError } from '../gateways/gateway-error';
 import { WalletSettingsError } from '../gateways/crypto/wallet-settings';
 import { LivemodeViolationError } from '../db/livemode-scope';
 import { CustomerConflictError, CustomerNotFoundError, CustomerRuleError } from '../customers/errors';
+import { RefundConflictError, RefundedOrderNotFoundError, RefundRuleError } from '../refunds/errors';
 import { ApiError, conflict, invalidRequest, notFound, permissionDenied } from './errors';
 
 /** What a platform said when the API called it (connect, health check, linking). */
@@ -82,6 +83,10 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof CatalogNotFoundError) return notFound(error.resource);
   if (error instanceof InvoiceRuleError) return invalidRequest(error.code, error.message, error.param);
   if (error instanceof InvoiceStatusConflictError) return conflict('invalid_status', error.message, 'status');
+  if (error instanceof RefundRuleError)
+    return new ApiError('invalid_request', error.code, error.message, { param: error.param, status: 422 });
+  if (error instanceof RefundConflictError) return conflict(error.code, error.message, 'status');
+  if (error instanceof RefundedOrderNotFoundError) return notFound('Order');
   if (error instanceof CheckoutError) return checkoutError(error);
   if (error instanceof InvoiceStatusChangedError) return conflict('status_changed', error.message, 'expected_status');
   if (error instanceof FulfillmentRefusedError)

@@ -59,6 +59,8 @@ const MODE_RULES: Record<string, ModeRule> = {
   events: { kind: 'column' },
   customers: { kind: 'column' },
   customer_sessions: { kind: 'column' },
+  refunds: { kind: 'column' },
+  disputes: { kind: 'column' },
   api_keys: { kind: 'keyMode' },
   invoice_lines: { kind: 'parent', column: 'invoice_id', parent: 'invoices' },
   delivery_steps: { kind: 'parent', column: 'invoice_id', parent: 'invoices' },

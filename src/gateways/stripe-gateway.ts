@@ -248,6 +248,21 @@ export class StripeGateway {
     return { refundId: refund.id, paymentIntentId };
   }
 
+  /**
+   * Refunds `amountCents` of a PaymentIntent. The idempotency key (one per refund) makes a
+   * retried call answer the refund the first call made, never a second refund.
+   */
+  async refundPayment(
+    secretKey: string,
+    input: { paymentIntentId: string; amountCents: number; idempotencyKey: string; metadata: Record<string, string> },
+  ): Promise<{ refundId: string; status: string | null }> {
+    const refund = await this.client(secretKey).refunds.create(
+      { payment_intent: input.paymentIntentId, amount: input.amountCents, metadata: input.metadata },
+      { idempotencyKey: input.idempotencyKey },
+    );
+    return { refundId: refund.id, status: refund.status };
+  }
+
   /** Verifies the Stripe-Signature header over the raw body (throws when it does not match). */
   verifyEvent(rawBody: Buffer, signature: string, webhookSecret: string): Stripe.Event {
     return this.client('sk_unused').webhooks.constructEvent(rawBody, signature, webhookSecret);

@@ -6,6 +6,8 @@ import type { InvoiceStatus } from '../domain/invoice-status';
 import { type ArrivedPayment, matchPayment } from '../domain/payment-match';
 import { recordEvent } from '../events/record';
 import { recordIntent } from '../outbox/engine-intents';
+import { applyStripeDispute } from '../disputes/stripe-disputes';
+import { recordStripeReportedRefund } from '../refunds/stripe-reported-refund';
 import { applyStripeSubscriptionEvent } from '../subscriptions/stripe-subscription-events';
 import { transitionInvoice } from './invoice-transitions';
 import { flagPaymentIssue } from './payment-attention';
@@ -209,6 +211,10 @@ async function applyInvoiceEvent(trx: DbExecutor, storeId: number, event: Stripe
       const invoice = await paidInvoiceOf(trx, storeId, event, idOf(charge.payment_intent), charge.metadata?.invoice_id, outcome);
       if (!invoice) break;
       outcome.result = 'refunded';
+      if ((await recordStripeReportedRefund(trx, invoice, charge, idOf(charge.payment_intent))) === 0) {
+        outcome.reason = 'the refunds made through Sellflow account for it';
+        break;
+      }
       // order.refunded carries the money that went back (Stripe's amount_refunded: all refunds so far).
       const amount = { amount_refunded: charge.amount_refunded, currency: (charge.currency ?? invoice.currency).toUpperCase() };
       const refunded = (data: object) =>
@@ -223,12 +229,14 @@ async function applyInvoiceEvent(trx: DbExecutor, storeId: number, event: Stripe
       }
       break;
     }
-    case 'charge.dispute.created': {
+    case 'charge.dispute.created':
+    case 'charge.dispute.updated':
+    case 'charge.dispute.closed': {
       const dispute = event.data.object;
       const invoice = await paidInvoiceOf(trx, storeId, event, idOf(dispute.payment_intent), dispute.metadata?.invoice_id, outcome);
       if (!invoice) break;
       outcome.result = 'disputed';
-      await transitionInvoice(trx, invoice.id, 'DISPUTING', { event: 'order.disputed', quiet: true });
+      await applyStripeDispute(trx, event, dispute, invoice);
       break;
     }
     default:

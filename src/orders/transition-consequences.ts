@@ -3,6 +3,7 @@ import { clawBackReferral, restoreReferral } from '../affiliates/referral-clawba
 import { blacklistDisputingCustomer } from '../blacklists/blacklist-on-dispute';
 import { revokeGrantsOfUndoneSale } from '../community/revoke-on-undone-sale';
 import { redeemCoupon } from '../coupons/redeem-on-paid';
+import { disableLicenseKeys, endSubscriptionOfUndoneSale } from '../refunds/revoke-goods';
 import type { DbExecutor } from '../db/schema';
 import { type InvoiceStatus, isPaidStatus, type SaleUndoingStatus, undoesSale } from '../domain/invoice-status';
 
@@ -25,6 +26,8 @@ const firstPayment = (t: Transition) => moneyIn(t) && !isPaidStatus(t.from) && t
 const saleUndone = (t: Transition): t is SaleUndone => undoesSale(t.to);
 const disputeWon = (t: Transition) => t.from === 'DISPUTING' && t.to === 'COMPLETED';
 const disputeOpened = (t: Transition) => t.to === 'DISPUTING';
+/** The money went back for good (refunded, or a dispute lost): unlike an open dispute, nothing will return it. */
+const moneyGone = (t: Transition) => t.to === 'REFUNDED' || t.to === 'REVERSED';
 
 function on<T extends Transition>(when: (t: Transition) => t is T, run: (t: T) => Promise<unknown>): Consequence;
 function on(when: (t: Transition) => boolean, run: (t: Transition) => Promise<unknown>): Consequence;
@@ -44,6 +47,8 @@ const CONSEQUENCES: Record<string, Consequence> = {
   'referral booked': on(firstPayment, ({ trx, invoice, paidAt }) => bookReferral(trx, invoice.id, paidAt)),
   'referral clawed back': on(saleUndone, ({ trx, invoice, to }) => clawBackReferral(trx, invoice.id, to)),
   'community access revoked': on(saleUndone, ({ trx, invoice, to }) => revokeGrantsOfUndoneSale(trx, invoice.id, to)),
+  'license keys disabled': on(moneyGone, ({ trx, invoice }) => disableLicenseKeys(trx, invoice.id)),
+  'subscription ended': on(moneyGone, ({ trx, invoice }) => endSubscriptionOfUndoneSale(trx, invoice.id)),
   'referral restored': on(disputeWon, ({ trx, invoice }) => restoreReferral(trx, invoice.id)),
   'customer blacklisted on dispute': on(disputeOpened, ({ trx, invoice }) => blacklistDisputingCustomer(trx, invoice.id)),
 };

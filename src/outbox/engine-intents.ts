@@ -6,12 +6,13 @@ import { startCryptoPaymentWorkflow } from '../gateways/crypto/crypto-payment-wo
 import { cryptoAcceptanceOf } from '../gateways/crypto/crypto-payment-records';
 import { failpoint } from '../failpoints';
 import { OrderWorkflows } from '../orders/order-workflow-client';
+import { startRefundWorkflow } from '../refunds/refund-workflow-client';
 import { subscriptionChanged } from '../subscriptions/subscription-workflow-client';
 import { mainTaskQueue } from '../temporal/task-queues';
 
 /**
  * The engine outbox. A change the engine must hear of (an invoice paid, voided, created, a
- * crypto checkout, a subscription changed) records its intent in the change's own
+ * crypto checkout, a subscription changed, a refund asked for) records its intent in the change's own
  * transaction; after commit the caller delivers it at once, and the relay (the event
  * dispatcher) delivers whatever is still pending after any crash. Every delivery is
  * idempotent: workflow ids refuse a second start, and the workflows treat a repeated
@@ -99,6 +100,8 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
         .executeTakeFirstOrThrow();
       return subscriptionChanged(engine.client, engine.taskQueue, subscription, detail.reason ?? 'outbox');
     }
+    case 'refund.start':
+      return startRefundWorkflow(engine.client, engine.taskQueue, subjectId);
   }
 }
 

@@ -5,6 +5,7 @@
 export const workflowIds = {
   ping: (nonce: string) => `ping-${nonce}`,
   order: (invoiceId: number | string) => `order-${invoiceId}`,
+  refund: (refundId: number | string) => `refund-${refundId}`,
   cryptoPayment: (invoiceId: number | string) => `crypto-${invoiceId}`,
   communityGrant: (grantId: number | string) => `grant-${grantId}`,
   subscription: (subscriptionId: number | string) => `subscription-${subscriptionId}`,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { issueApiKey } from '../../src/accounts/api-keys';
 import { dueNow } from '../helpers/affiliate-fixtures';
+import type Stripe from 'stripe';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
 import path from 'node:path';
 import request from 'supertest';
@@ -72,6 +73,9 @@ const s = {} as {
   dueReferralId: number;
   /** The status token of the last WhatsApp connect. */
   statusToken: string;
+  /** A refund of a paid order, and a dispute Stripe reported for another. */
+  refundId: number;
+  disputeId: string;
   /** A row the current case made to consume. */
   doomed: number;
   doomedInstance: string;
@@ -119,6 +123,7 @@ const sdkRequest = {
     .object({ email: z.email(), return_url: z.url(), currency: z.string().length(3).optional(), total: z.number().int().optional() })
     .loose(),
   replyToFeedback: z.object({ reply: z.string() }).loose(),
+  createRefund: z.object({ amount: z.string().nullable().optional() }).loose(),
   cancelSubscription: z.object({ cancel_at_period_end: z.boolean(), refund_last_payment: z.boolean().optional() }).loose(),
   appendSerials: z.object({ serials: z.array(z.string()), remove_duplicates: z.boolean().optional() }).loose(),
   issueReplacement: z.object({ product_variants: z.record(z.string(), z.unknown()) }).loose(),
@@ -890,6 +895,27 @@ const cases: Case[] = [
     }),
     request: sdkRequest.createCharge,
   },
+  // Refunds and disputes (PAYPAL orders: recorded for the seller to pay out by hand)
+  {
+    op: 'POST /v2/orders/{order}/refunds',
+    status: 200,
+    response: m.orderRefund,
+    params: async () => ({ order: await paidOrder() }),
+    body: () => ({ amount: '2.50' }),
+    request: sdkRequest.createRefund,
+  },
+  {
+    op: 'POST /v2/invoices/{invoice}/refunds',
+    status: 200,
+    response: m.invoiceRefund,
+    params: async () => ({ invoice: await paidOrder() }),
+    body: () => ({}),
+    request: sdkRequest.createRefund,
+  },
+  { op: 'GET /v2/refunds', status: 200, response: m.page(m.refund) },
+  { op: 'GET /v2/refunds/{refund}', status: 200, response: m.one(m.refund), params: () => ({ refund: s.refundId }) },
+  { op: 'GET /v2/disputes', status: 200, response: m.page(m.dispute) },
+  { op: 'GET /v2/disputes/{dispute}', status: 200, response: m.one(m.dispute), params: () => ({ dispute: s.disputeId }) },
   { op: 'GET /v2/charges/{charge}', status: 200, response: m.one(m.chargeSummary), params: () => ({ charge: s.chargeId }) },
   {
     op: 'PUT /v2/charges/{charge_id}/completed',
@@ -1566,6 +1592,23 @@ let refusingSeller: Awaited<ReturnType<typeof startSellerEndpoint>> | undefined;
 afterAll(() => refusingSeller?.close());
 
 /** A paid order waiting on ops: its one dynamic step failed (s.stuckStepId). */
+/** A PAYPAL order paid by hand and delivered. */
+async function paidOrder(): Promise<number> {
+  const { variantId } = await manualVariant();
+  const created = await send('post', '/v2/invoices', {
+    customer_email: 'refunded@e.co',
+    payment_method: 'PAYPAL',
+    product_variants: { [variantId]: { quantity: 1 } },
+  });
+  const id = created.body.data.id as number;
+  await send('patch', `/v2/invoices/${id}/mark-completed`);
+  await waitFor(
+    () => send('get', `/v2/invoices/${id}`).then((r) => r.body.data),
+    (b) => b.status.status.status === 'COMPLETED',
+  );
+  return id;
+}
+
 async function stuckOrder() {
   refusingSeller ??= await startSellerEndpoint([{ status: 400, body: 'not today' }]);
   await h.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', store.id).execute();
@@ -1718,6 +1761,22 @@ beforeAll(async () => {
   s.subscriptionId = (await subscribe(h, store.live, stripe, stripeWebhook(h, store.slug, STRIPE_WEBHOOK_SECRET), 3600)).id;
   const subscriber = await send('post', '/v2/customers/search', { filters: [{ field: 'email', value: 'buyer@example.com' }] });
   s.portalToken = (await send('post', '/v2/customer-sessions', { customer_id: subscriber.body.data[0].id })).body.data.token;
+  s.refundId = (await send('post', `/v2/orders/${await paidOrder()}/refunds`, { amount: '1.00', reason: 'late' })).body.data.refund.id;
+  const disputedOrder = await paidOrder();
+  const dispute = { id: 'dp_sdk', object: 'dispute', amount: 1000, currency: 'usd', status: 'needs_response', reason: 'fraudulent' };
+  await stripeWebhook(
+    h,
+    store.slug,
+    STRIPE_WEBHOOK_SECRET,
+  )({
+    id: 'evt_sdk_dispute',
+    object: 'event',
+    type: 'charge.dispute.created',
+    livemode: true,
+    created: 1,
+    data: { object: { ...dispute, payment_intent: null, metadata: { invoice_id: String(disputedOrder) } } },
+  } as unknown as Stripe.Event);
+  s.disputeId = (await send('get', '/v2/disputes')).body.data[0].id;
   s.channelId = (
     await send('post', '/v2/webhook-channels', {
       name: 'Catalogue',

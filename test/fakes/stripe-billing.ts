@@ -56,6 +56,8 @@ export async function startStripeBilling() {
   const subscriptions = new Map<string, FakeSubscription>();
   const invoices = new Map<string, FakeInvoice>();
   const refunds: { id: string; payment_intent: string; amount: number; metadata: Record<string, string> }[] = [];
+  /** What each payment-mode Checkout payment (its PaymentIntent) took, for refunds of one-time orders. */
+  const payments = new Map<string, number>();
   const idempotent = new Map<string, { status: number; body: unknown }>();
   /** Answer these paths late: the work is done at once, only the reply waits (a lost reply). */
   const slowReplies = new Map<string, number>();
@@ -172,12 +174,13 @@ export async function startStripeBilling() {
       return { status: 200, body: { object: 'list', data, has_more: false, url: '/v1/invoice_payments' } };
     }
     if (method === 'POST' && path === '/v1/refunds') {
-      const paid = [...invoices.values()].find((i) => i.payment_intent === body.payment_intent && i.paid);
-      if (!paid) return error(404, `No such payment_intent: '${body.payment_intent}'`);
-      const amount = body.amount === undefined ? paid.amount_due : Number(body.amount);
+      const paid =
+        [...invoices.values()].find((i) => i.payment_intent === body.payment_intent && i.paid)?.amount_due ??
+        payments.get(String(body.payment_intent));
+      if (paid === undefined) return error(404, `No such payment_intent: '${body.payment_intent}'`);
+      const amount = body.amount === undefined ? paid : Number(body.amount);
       const already = refunds.filter((r) => r.payment_intent === body.payment_intent).reduce((sum, r) => sum + r.amount, 0);
-      if (amount + already > paid.amount_due)
-        return error(400, 'Refund amount is greater than unrefunded amount on charge', 'amount_too_large');
+      if (amount + already > paid) return error(400, 'Refund amount is greater than unrefunded amount on charge', 'amount_too_large');
       const refund = { id: nextId('re'), payment_intent: String(body.payment_intent), amount, metadata: body.metadata ?? {} };
       refunds.push(refund);
       return { status: 200, body: { ...refund, object: 'refund', status: 'succeeded', currency: 'usd' } };
@@ -290,6 +293,7 @@ export async function startStripeBilling() {
       const paymentIntent = nextId('pi');
       const { livemode = session.livemode as boolean, ...fields } = change;
       const completed = { ...session, status: 'complete', payment_status: 'paid', payment_intent: paymentIntent, livemode, ...fields };
+      payments.set(paymentIntent, Number(completed.amount_total));
       return { paymentIntent, event: event('checkout.session.completed', completed, livemode) };
     },
     /** Answers the next `times` requests under `pathPrefix` with `failure`. */

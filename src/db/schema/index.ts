@@ -51,6 +51,7 @@ import type {
 } from './orders';
 import type { ApiKeysTable } from './api-keys';
 import type { EngineIntentsTable, RelayStateTable } from './engine-intents';
+import type { DisputesTable, RefundsTable } from './refunds';
 import type { ConsoleSessionsTable, OpsAuditLogTable } from './console';
 import type { IdempotencyKeysTable } from './idempotency-keys';
 import type { PingRunsTable } from './ping-runs';
@@ -71,6 +72,7 @@ export type { EngineIntentKind } from './engine-intents';
 export type { VariantDeliverableConfig } from './catalog';
 export type { DeliveryStepKind, DeliveryStepStatus, StatusHistoryEntry } from './orders';
 export type { SubscriptionCancelRequest } from './subscriptions';
+export type { DisputeStatus, RefundStatus } from './refunds';
 
 export interface Database {
   community_connections: CommunityConnectionsTable;
@@ -140,6 +142,8 @@ export interface Database {
   crypto_payments: CryptoPaymentsTable;
   crypto_payment_txs: CryptoPaymentTxsTable;
   crypto_unmatched_transfers: CryptoUnmatchedTransfersTable;
+  refunds: RefundsTable;
+  disputes: DisputesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -2,6 +2,7 @@ import type { AffiliateInviteWorkflow, AffiliatePayoutCycleWorkflow } from './af
 import type { CommunityGrantWorkflow } from './community-grant';
 import type { CryptoPaymentWorkflow } from './crypto-payment';
 import type { OrderWorkflow } from './order';
+import type { RefundWorkflow } from './refund';
 import type { BaselineWorkflow, PingWorkflow } from './ping';
 import type { SubscriptionWorkflow } from './subscription';
 import type { SubscriptionReconciliationWorkflow } from './subscription-reconciliation';
@@ -26,6 +27,7 @@ export interface WorkflowSignatures {
   webhookDelivery: WebhookDeliveryWorkflow;
   notificationDelivery: NotificationDeliveryWorkflow;
   chargeWebhook: ChargeWebhookWorkflow;
+  refund: RefundWorkflow;
 }
 
 export type WorkflowName = keyof WorkflowSignatures;

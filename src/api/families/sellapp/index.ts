@@ -15,6 +15,7 @@ import { registerCommunityRoutes } from '../../routes/v2/community';
 import { registerCommunityAccessRoutes } from '../../routes/v2/community-access';
 import { registerCustomerRoutes } from '../../routes/v2/customers';
 import { registerCustomerSessionRoutes } from '../../routes/v2/customer-sessions';
+import { registerDisputeRoutes } from '../../routes/v2/disputes';
 import { registerGroupRoutes } from '../../routes/v2/groups';
 import { registerInvoiceCommunityRoutes } from '../../routes/v2/invoice-community';
 import { registerInvoiceRoutes } from '../../routes/v2/invoices';
@@ -26,6 +27,7 @@ import { registerOrderRoutes } from '../../routes/v2/orders';
 import { registerPaymentSettingsRoutes } from '../../routes/v2/payment-settings';
 import { registerProductRoutes } from '../../routes/v2/products';
 import { registerReconciliationRoutes } from '../../routes/v2/subscription-reconciliations';
+import { registerRefundRoutes } from '../../routes/v2/refunds';
 import { registerSubscriptionRoutes } from '../../routes/v2/subscriptions';
 import { registerVariantDeliverableRoutes } from '../../routes/v2/variant-deliverables';
 import { registerVariantRoutes } from '../../routes/v2/variants';
@@ -78,6 +80,8 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerLicenseKeyRoutes(v2, deps);
   registerGroupRoutes(v2, deps);
   registerChargeRoutes(v2, deps, secrets);
+  registerRefundRoutes(v2, deps);
+  registerDisputeRoutes(v2, deps);
   // Literal /affiliates/referrals|payouts paths before /affiliates/:affiliate.
   registerAffiliateReferralRoutes(v2, deps);
   registerAffiliatePayoutRoutes(v2, deps, secrets);

@@ -1,0 +1,299 @@
+import type Stripe from 'stripe';
+import request from 'supertest';
+import { workflowIds } from '../../src/temporal/workflow-ids';
+import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
+import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+import { stripeWebhook } from '../helpers/subscription-fixtures';
+import * as m from '../fixtures/sellapp-official/models';
+
+/**
+ * Refunds and disputes end to end on the real Temporal dev server: POST …/refunds records the
+ * refund and its `refund` workflow asks the Stripe fake (the official SDK, its idempotency keys)
+ * or marks it for the seller to pay by hand, then takes back what the refund covers.
+ */
+const WEBHOOK_SECRET = 'whsec_refundstest';
+let stripe: StripeBilling;
+let h: Harness;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+
+beforeAll(async () => {
+  stripe = await startStripeBilling();
+  h = await startHarness({ worker: true, env: { STRIPE_API_BASE: stripe.url } });
+  store = await h.createStore();
+  await api('put', '/settings/payment-methods/STRIPE', { secret_key: 'sk_live_refunds', webhook_secret: WEBHOOK_SECRET }).expect(200);
+}, 300_000);
+afterAll(async () => {
+  await h?.close();
+  await stripe?.close();
+});
+
+function api(method: 'get' | 'post' | 'put' | 'patch', path: string, body?: object, headers: Record<string, string> = {}) {
+  const call = request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`);
+  for (const [name, value] of Object.entries(headers)) call.set(name, value);
+  return body === undefined ? call : call.send(body);
+}
+const webhook = (event: object) => stripeWebhook(h, store.slug, WEBHOOK_SECRET)(event as Stripe.Event);
+
+const licensed = (prefix: string, price: number) =>
+  createVariant(h, store.live, {
+    deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix, limit: 2, expires_in_days: null } } },
+    price,
+  });
+
+const statusOf = async (id: number) => (await api('get', `/invoices/${id}`).expect(200)).body.data.status.status.status as string;
+const untilStatus = (id: number, status: string) =>
+  waitFor(
+    () => statusOf(id),
+    (s) => s === status,
+  );
+
+/** A Stripe order of the given variants, paid through Checkout and delivered. */
+async function paidStripeOrder(variantIds: number[]): Promise<{ id: number; paymentIntent: string }> {
+  const product_variants = Object.fromEntries(variantIds.map((v) => [v, { quantity: 1 }]));
+  const created = await api('post', '/invoices', { customer_email: 'buyer@e.co', payment_method: 'STRIPE', product_variants }).expect(201);
+  const id = created.body.data.id as number;
+  const checkout = await api('post', `/invoices/${id}/checkout`).expect(200);
+  const { paymentIntent, event } = stripe.payCheckout(checkout.body.invoice.payment.gateway.data.session_id);
+  await webhook(event);
+  await untilStatus(id, 'COMPLETED');
+  return { id, paymentIntent };
+}
+
+const refundRow = (id: number) => h.db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const settled = (id: number) =>
+  waitFor(
+    () => refundRow(id),
+    (r) => r.consequences_at !== null || r.status === 'failed',
+  );
+const activeKeys = async (invoiceId: number) =>
+  (await h.db.selectFrom('license_keys').select(['variant_id', 'active']).where('invoice_id', '=', invoiceId).execute())
+    .filter((k) => k.active)
+    .map((k) => k.variant_id);
+const refundEvents = async (invoiceId: number) =>
+  (await h.db.selectFrom('events').select('data').where('type', '=', 'order.refunded').orderBy('created_at').execute())
+    .map((e) => e.data as Record<string, unknown>)
+    .filter((d) => d.id === invoiceId);
+const stripeRefundsOf = (paymentIntent: string) => stripe.refunds.filter((r) => r.payment_intent === paymentIntent);
+
+describe('refunds', () => {
+  it('refunds a Stripe order in full once, through the workflow, and takes the goods back; a repeated POST is the same refund', async () => {
+    const { variantId } = await licensed('FULL', 1999);
+    const order = await paidStripeOrder([variantId]);
+    expect(await activeKeys(order.id)).toEqual([variantId]);
+
+    const key = { 'Idempotency-Key': `refund-${order.id}` };
+    const response = await api('post', `/orders/${order.id}/refunds`, { reason: 'customer asked' }, key).expect(200);
+    expect(m.orderRefund.safeParse(response.body).error).toBeUndefined();
+    const refund = response.body.data.refund;
+    expect(refund).toMatchObject({ status: 'pending', provider: 'stripe', amount_cents: 1999, currency: 'USD', manual: false });
+
+    const done = await settled(refund.id);
+    expect(done).toMatchObject({ status: 'succeeded', amount_cents: 1999 });
+    expect(stripeRefundsOf(order.paymentIntent).map((r) => r.amount)).toEqual([1999]);
+    expect(done.provider_refund_id).toBe(stripeRefundsOf(order.paymentIntent)[0]!.id);
+    const calls = stripe.requests.filter((r) => r.path === '/v1/refunds' && r.body.payment_intent === order.paymentIntent);
+    expect(calls.map((c) => c.idempotencyKey)).toEqual([`sellflow-refund-${store.id}-${refund.id}`]);
+    expect(await statusOf(order.id)).toBe('REFUNDED');
+    expect(await activeKeys(order.id)).toEqual([]);
+    expect(await refundEvents(order.id)).toEqual([
+      expect.objectContaining({ refund_id: refund.id, partial: false, amount: 1999, amount_refunded: 1999, currency: 'USD' }),
+    ]);
+    const workflow = await h.temporal.client.workflow.getHandle(workflowIds.refund(refund.id)).result();
+    expect(workflow).toBe('succeeded');
+
+    // The client retries the POST: the same refund answers, nothing new is asked of Stripe.
+    const again = await api('post', `/orders/${order.id}/refunds`, { reason: 'customer asked' }, key).expect(200);
+    expect(again.body.data.refund.id).toBe(refund.id);
+    expect(await h.db.selectFrom('refunds').select('id').where('invoice_id', '=', order.id).execute()).toHaveLength(1);
+    // Stripe reports the refund it made: ours already, so nothing happens twice.
+    const charge = {
+      id: 'ch_full',
+      object: 'charge',
+      refunded: true,
+      amount_refunded: 1999,
+      currency: 'usd',
+      payment_intent: order.paymentIntent,
+    };
+    await webhook({
+      id: `evt_refunded_${order.id}`,
+      object: 'event',
+      type: 'charge.refunded',
+      livemode: true,
+      created: 1,
+      data: { object: charge },
+    });
+    expect(await refundEvents(order.id)).toHaveLength(1);
+    // Nothing is left to refund.
+    const more = await api('post', `/orders/${order.id}/refunds`, {});
+    expect([more.status, more.body.error?.code]).toEqual([409, 'invalid_status']);
+    expect(stripeRefundsOf(order.paymentIntent)).toHaveLength(1);
+  });
+
+  it('a gateway call retried after a lost reply refunds once: Stripe sees one refund under one idempotency key', async () => {
+    const { variantId } = await licensed('SLOW', 1500);
+    const order = await paidStripeOrder([variantId]);
+    // Stripe refunds at once but the reply outlasts the activity's 10 s: the activity is retried.
+    stripe.slowReplies('/v1/refunds', 15_000);
+    const refund = (await api('post', `/invoices/${order.id}/refunds`, {}).expect(200)).body.data.refund;
+    await waitFor(
+      async () => stripe.requests.filter((r) => r.path === '/v1/refunds' && r.body.payment_intent === order.paymentIntent),
+      (calls) => calls.length >= 1,
+    );
+    stripe.slowReplies('/v1/refunds', 0);
+    const done = await settled(refund.id);
+    expect(done.status).toBe('succeeded');
+    const calls = stripe.requests.filter((r) => r.path === '/v1/refunds' && r.body.payment_intent === order.paymentIntent);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(calls.map((c) => c.idempotencyKey))).toEqual(new Set([`sellflow-refund-${store.id}-${refund.id}`]));
+    expect(stripeRefundsOf(order.paymentIntent).map((r) => r.amount)).toEqual([1500]);
+    const history = await h.temporal.client.workflow.getHandle(workflowIds.refund(refund.id)).fetchHistory();
+    const attempts = history.events?.find((e) => e.activityTaskStartedEventAttributes)?.activityTaskStartedEventAttributes?.attempt;
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(await statusOf(order.id)).toBe('REFUNDED');
+  }, 90_000);
+
+  it('a partial refund by amount keeps the goods; by line item takes that line’s goods; never more than was paid (422)', async () => {
+    const first = await licensed('LINEA', 1000);
+    const second = await licensed('LINEB', 3000);
+    const order = await paidStripeOrder([first.variantId, second.variantId]);
+    const lines = await h.db.selectFrom('invoice_lines').select(['id', 'variant_id']).where('invoice_id', '=', order.id).execute();
+    const lineOf = (variantId: number) => lines.find((l) => l.variant_id === variantId)!.id;
+
+    const byAmount = (await api('post', `/orders/${order.id}/refunds`, { amount: '5.00' }).expect(200)).body.data.refund;
+    expect((await settled(byAmount.id)).amount_cents).toBe(500);
+    expect(await statusOf(order.id)).toBe('COMPLETED');
+    expect((await activeKeys(order.id)).sort()).toEqual([first.variantId, second.variantId].sort());
+
+    const byLine = await api('post', `/orders/${order.id}/refunds`, {
+      line_items: [lineOf(first.variantId)],
+      reason: 'wrong edition',
+    }).expect(200);
+    expect(byLine.body.data.refund.amount_cents).toBe(1000);
+    await settled(byLine.body.data.refund.id);
+    expect(await activeKeys(order.id)).toEqual([second.variantId]);
+    expect(await statusOf(order.id)).toBe('COMPLETED');
+    const view = (await api('get', `/refunds/${byLine.body.data.refund.id}`).expect(200)).body.data;
+    expect(m.refund.safeParse(view).error).toBeUndefined();
+    expect(view).toMatchObject({ refundable: { type: 'order', id: order.id }, line_items: [lineOf(first.variantId)], status: 'succeeded' });
+
+    const again = await api('post', `/orders/${order.id}/refunds`, { line_items: [lineOf(first.variantId)] });
+    expect([again.status, again.body.error?.code]).toEqual([422, 'line_item_already_refunded']);
+    const tooMuch = await api('post', `/orders/${order.id}/refunds`, { amount: '25.01' });
+    expect([tooMuch.status, tooMuch.body.error?.code]).toEqual([422, 'amount_exceeds_refundable']);
+    const bad = await api('post', `/orders/${order.id}/refunds`, { amount: '1.234' });
+    expect([bad.status, bad.body.error?.code]).toEqual([422, 'invalid_amount']);
+    expect(stripeRefundsOf(order.paymentIntent).map((r) => r.amount)).toEqual([500, 1000]);
+
+    // The rest: the order's money is all back, so it is REFUNDED and every key stops.
+    const rest = (await api('post', `/orders/${order.id}/refunds`, {}).expect(200)).body.data.refund;
+    expect(rest.amount_cents).toBe(2500);
+    await settled(rest.id);
+    expect(await statusOf(order.id)).toBe('REFUNDED');
+    expect(await activeKeys(order.id)).toEqual([]);
+    expect((await refundEvents(order.id)).map((e) => [e.partial, e.amount, e.amount_refunded])).toEqual([
+      [true, 500, 500],
+      [true, 1000, 1500],
+      [false, 2500, 4000],
+    ]);
+  });
+
+  it('a manual-method order is refunded by hand: recorded and marked manual, its consequences run, Stripe is never asked', async () => {
+    const { variantId } = await licensed('MANUAL', 800);
+    const created = await api('post', '/invoices', {
+      customer_email: 'cash@e.co',
+      payment_method: 'PAYPAL',
+      product_variants: { [variantId]: { quantity: 1 } },
+    }).expect(201);
+    const id = created.body.data.id as number;
+    await api('patch', `/invoices/${id}/mark-completed`).expect(200);
+    await untilStatus(id, 'COMPLETED');
+    const before = stripe.requests.length;
+    const refund = (await api('post', `/orders/${id}/refunds`, {}).expect(200)).body.data.refund;
+    const done = await settled(refund.id);
+    expect(done).toMatchObject({ status: 'manual', manual: true, provider: 'manual', amount_cents: 800 });
+    expect(stripe.requests.slice(before).filter((r) => r.path === '/v1/refunds')).toEqual([]);
+    expect(await statusOf(id)).toBe('REFUNDED');
+    expect(await activeKeys(id)).toEqual([]);
+    const listed = (await api('get', '/refunds').expect(200)).body;
+    expect(m.page(m.refund).safeParse(listed).error).toBeUndefined();
+    expect(listed.data.find((r: { id: number }) => r.id === refund.id)).toMatchObject({ status: 'manual', manual: true });
+  });
+
+  it('refuses unpaid orders (409), unknown ones (404) and another store’s', async () => {
+    const { variantId } = await licensed('UNPAID', 500);
+    const created = await api('post', '/invoices', {
+      customer_email: 'u@e.co',
+      payment_method: 'STRIPE',
+      product_variants: { [variantId]: { quantity: 1 } },
+    });
+    const unpaid = await api('post', `/orders/${created.body.data.id}/refunds`, {});
+    expect([unpaid.status, unpaid.body.error?.code]).toEqual([409, 'invalid_status']);
+    expect((await api('post', '/orders/999999/refunds', {})).status).toBe(404);
+    expect((await api('get', '/refunds/999999')).status).toBe(404);
+    const other = await h.createStore();
+    const foreign = await request(h.app)
+      .post(`/api/v2/orders/${created.body.data.id}/refunds`)
+      .set('Authorization', `Bearer ${other.live}`)
+      .send({});
+    expect(foreign.status).toBe(404);
+  });
+});
+
+describe('disputes', () => {
+  const disputeEvent = (id: string, type: string, order: { id: number; paymentIntent: string }, status: string) => ({
+    id,
+    object: 'event',
+    type,
+    livemode: true,
+    created: 1,
+    data: {
+      object: {
+        id: `dp_${order.id}`,
+        object: 'dispute',
+        amount: 1200,
+        currency: 'usd',
+        status,
+        reason: 'fraudulent',
+        payment_intent: order.paymentIntent,
+        metadata: {},
+      },
+    },
+  });
+
+  it('a lost dispute takes back what a refund would; a won one gives back the order', async () => {
+    const lost = await paidStripeOrder([(await licensed('LOST', 1200)).variantId]);
+    await webhook(disputeEvent(`evt_dp_open_${lost.id}`, 'charge.dispute.created', lost, 'needs_response'));
+    expect(await statusOf(lost.id)).toBe('DISPUTING');
+    const listed = (await api('get', '/disputes').expect(200)).body;
+    expect(m.page(m.dispute).safeParse(listed).error).toBeUndefined();
+    const opened = listed.data.find((d: { provider_dispute_id: string }) => d.provider_dispute_id === `dp_${lost.id}`);
+    expect(opened).toMatchObject({ source: { type: 'order', id: lost.id }, amount: 1200, currency: 'USD', status: 'open' });
+    // An open dispute keeps the keys: it may still be won.
+    expect(await activeKeys(lost.id)).toHaveLength(1);
+
+    await webhook(disputeEvent(`evt_dp_review_${lost.id}`, 'charge.dispute.updated', lost, 'under_review'));
+    expect((await api('get', `/disputes/${opened.id}`).expect(200)).body.data.status).toBe('under_review');
+    const closing = disputeEvent(`evt_dp_lost_${lost.id}`, 'charge.dispute.closed', lost, 'lost');
+    await webhook(closing);
+    await webhook(closing);
+    const closed = (await api('get', `/disputes/${opened.id}`).expect(200)).body.data;
+    expect(m.one(m.dispute).safeParse({ data: closed }).error).toBeUndefined();
+    expect(closed.status).toBe('lost');
+    expect(await statusOf(lost.id)).toBe('REVERSED');
+    expect(await activeKeys(lost.id)).toEqual([]);
+
+    const won = await paidStripeOrder([(await licensed('WON', 1200)).variantId]);
+    await webhook(disputeEvent(`evt_dp_open_${won.id}`, 'charge.dispute.created', won, 'needs_response'));
+    await webhook(disputeEvent(`evt_dp_won_${won.id}`, 'charge.dispute.closed', won, 'won'));
+    expect(await statusOf(won.id)).toBe('COMPLETED');
+    expect(await activeKeys(won.id)).toHaveLength(1);
+    const disputed = (await h.db.selectFrom('events').select('data').where('type', '=', 'order.disputed').execute())
+      .map((e) => e.data as Record<string, unknown>)
+      .filter((d) => d.id === won.id);
+    expect(disputed.map((d) => d.status)).toEqual(['DISPUTING', 'COMPLETED']);
+
+    expect((await api('get', '/disputes/not-a-uuid')).status).toBe(404);
+    expect((await api('get', '/disputes/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+});
