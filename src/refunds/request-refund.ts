@@ -65,11 +65,16 @@ export async function requestRefund(
   if (left === 0) throw new RefundRuleError('nothing_to_refund', 'Nothing is left to refund on this order', 'amount');
 
   const lineIds = [...new Set(request.lineIds ?? [])];
+  // Absent, null or empty: everything still refundable (the spec's wording).
+  const amountText = request.amount ? request.amount : null;
+  if (amountText !== null && lineIds.length > 0) {
+    throw new RefundRuleError('amount_and_line_items', 'Refund either an amount or line items, not both', 'amount');
+  }
   let amount: number;
   if (lineIds.length > 0) {
     amount = Math.min(left, await lineShare(trx, invoice, lineIds));
-  } else if (request.amount !== undefined && request.amount !== null && request.amount !== '') {
-    const parsed = parseMajorAmount(request.amount, invoice.currency);
+  } else if (amountText !== null) {
+    const parsed = parseMajorAmount(amountText, invoice.currency);
     if (parsed === null) {
       throw new RefundRuleError('invalid_amount', `amount must be a positive ${invoice.currency} amount, like "12.50"`, 'amount');
     }

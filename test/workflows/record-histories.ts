@@ -17,7 +17,9 @@ import { recordEvent } from '../../src/events/record';
 import { StripeGateway } from '../../src/gateways/stripe-gateway';
 import { saveGatewaySettings } from '../../src/gateways/gateway-settings';
 import { applyStripeEvent } from '../../src/orders/stripe-events';
-import { recordCheckoutSession } from '../../src/orders/stripe-checkout-record';
+import { recordCheckoutSession, recordStripePayment } from '../../src/orders/stripe-checkout-record';
+import { requestRefund } from '../../src/refunds/request-refund';
+import { startRefundWorkflow } from '../../src/refunds/refund-workflow-client';
 import { requestCancellation } from '../../src/subscriptions/cancel-subscription';
 import { subscriptionChanged } from '../../src/subscriptions/subscription-workflow-client';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
@@ -295,7 +297,63 @@ async function slackGrantScenario(ctx: ScenarioContext, slug: string) {
   return { invoiceId: invoice.id, grantId: grant.id };
 }
 
+/**
+ * A paid order and a refund of it through its workflow: PAYPAL (by hand), or STRIPE paid through
+ * the fake's Checkout with its first refund calls failing so the gateway activity is retried.
+ */
+async function refundScenario(ctx: ScenarioContext, slug: string, method: 'PAYPAL' | 'STRIPE'): Promise<string> {
+  const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
+  const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
+  await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'STRIPE', true, {
+    secret_key: 'sk_live_recorded',
+    webhook_secret: 'whsec_r',
+  });
+  const variantId = await ctx.db.transaction().execute(async (trx) => {
+    const productId = await createProduct(trx, actor, { title: 'Recorded refund' });
+    return writeVariant(
+      trx,
+      actor,
+      { productId },
+      { priceCents: 700, currency: 'USD', paymentMethods: [method], deliverable: { types: ['LICENSE_KEY'] } },
+    );
+  });
+  const invoiceId = await ctx.db
+    .transaction()
+    .execute((trx) =>
+      createInvoice(trx, actor, {
+        customerEmail: 'r@e.co',
+        paymentMethod: method,
+        lines: [{ variantId, quantity: 1, additionalInformation: {} }],
+      }),
+    );
+  if (method === 'STRIPE') {
+    const session = await new StripeGateway(ctx.stripe.url).createCheckoutSession('sk_live_recorded', {
+      invoiceId,
+      storeId: actor.storeId,
+      currency: 'USD',
+      lineItems: [{ name: 'refunded', unitAmountCents: 700, quantity: 1 }],
+      customerEmail: 'r@e.co',
+      successUrl: 'https://example.com/ok',
+      cancelUrl: 'https://example.com/no',
+    });
+    await recordCheckoutSession(ctx.db, invoiceId, session);
+    const { paymentIntent } = ctx.stripe.payCheckout(session.id);
+    await recordStripePayment(ctx.db, invoiceId, session.id, paymentIntent);
+    // The SDK's own three tries all fail: the activity is retried.
+    ctx.stripe.failRequests('/v1/refunds', { status: 500 }, 3);
+  }
+  await ctx.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'PAID', { also: { paid_at: new Date() } }));
+  const { refundId } = await ctx.db
+    .transaction()
+    .execute((trx) => requestRefund(trx, { storeId: actor.storeId, livemode: true, invoiceId }, { reason: 'recorded' }));
+  await startRefundWorkflow(ctx.temporal.client, ctx.taskQueue, refundId);
+  await ctx.temporal.client.workflow.getHandle(workflowIds.refund(refundId)).result();
+  return workflowIds.refund(refundId);
+}
+
 const scenarios: Scenario[] = [
+  { name: 'refund-by-hand', run: (ctx) => refundScenario(ctx, 'recorded-refund-manual', 'PAYPAL') },
+  { name: 'refund-stripe-retried', run: (ctx) => refundScenario(ctx, 'recorded-refund-stripe', 'STRIPE') },
   {
     // Waits for the customer to join the workspace, grants, then ops revoke.
     name: 'community-grant-joined-late-then-revoked',

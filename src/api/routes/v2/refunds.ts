@@ -6,7 +6,7 @@ import { type RefundRequest, requestRefund } from '../../../refunds/request-refu
 import { loadRefund, loadRefunds, refundQuery, refundView } from '../../../refunds/refund-views';
 import type { ApiDependencies } from '../../context';
 import { engineOf } from '../../engine';
-import { invalidRequest, notFound } from '../../errors';
+import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { requestKeyOf } from '../../middleware/idempotency';
 import { offsetOf, pageQuery, pageUrl, toPage } from '../../pagination';
@@ -38,9 +38,6 @@ export function registerRefundRoutes(router: DocumentedRouter, deps: ApiDependen
   const engine = engineOf(deps);
 
   async function refund(auth: RequestAuth, invoiceId: number, body: z.infer<typeof refundBody>, requestKey: string | undefined) {
-    if (body.amount !== undefined && body.amount !== null && body.line_items) {
-      throw invalidRequest('amount_and_line_items', 'Refund either an amount or line items, not both', 'amount');
-    }
     const request: RefundRequest = {
       amount: typeof body.amount === 'number' ? String(body.amount) : body.amount,
       lineIds: body.line_items,
