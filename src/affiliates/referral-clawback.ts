@@ -13,27 +13,37 @@ const CLAWBACK_REASONS: Record<SaleUndoingStatus, string> = {
 };
 
 /**
- * Money that goes back (refund, reversal, dispute, void) takes the commission with it, also out
- * of a payout not sent yet; after a payout was paid it can only be noted.
+ * The invoice's live referral, locked and out of any payout still due, for money going back to
+ * change; null when there is none, it is voided, or it was paid out already (then `lateNote` is
+ * all that can be recorded on it).
  */
-export async function clawBackReferral(trx: DbExecutor, invoiceId: number, undoneBy: SaleUndoingStatus): Promise<void> {
-  const reason = CLAWBACK_REASONS[undoneBy];
+async function releasedReferral(trx: DbExecutor, invoiceId: number, lateNote: string) {
   const referral = await trx
     .selectFrom('affiliate_referrals')
     .select(['id', 'payout_id', 'voided_at', 'commission_cents'])
     .where('invoice_id', '=', invoiceId)
     .forUpdate()
     .executeTakeFirst();
-  if (!referral || referral.voided_at) return;
+  if (!referral || referral.voided_at) return null;
+  if (await releaseFromDuePayout(trx, referral)) return referral;
   const now = new Date();
-  if (!(await releaseFromDuePayout(trx, referral))) {
-    await trx
-      .updateTable('affiliate_referrals')
-      .set({ timeline: sql`timeline || ${timelineEntry('NOTE', now, `${reason} after the payout`)}::jsonb`, updated_at: now })
-      .where('id', '=', referral.id)
-      .execute();
-    return;
-  }
+  await trx
+    .updateTable('affiliate_referrals')
+    .set({ timeline: sql`timeline || ${timelineEntry('NOTE', now, lateNote)}::jsonb`, updated_at: now })
+    .where('id', '=', referral.id)
+    .execute();
+  return null;
+}
+
+/**
+ * Money that goes back (refund, reversal, dispute, void) takes the commission with it, also out
+ * of a payout not sent yet; after a payout was paid it can only be noted.
+ */
+export async function clawBackReferral(trx: DbExecutor, invoiceId: number, undoneBy: SaleUndoingStatus): Promise<void> {
+  const reason = CLAWBACK_REASONS[undoneBy];
+  const referral = await releasedReferral(trx, invoiceId, `${reason} after the payout`);
+  if (!referral) return;
+  const now = new Date();
   await trx
     .updateTable('affiliate_referrals')
     .set({
@@ -98,23 +108,10 @@ export async function clawBackCommissionShare(
   invoiceId: number,
   refund: { keptBeforeCents: number; refundCents: number },
 ): Promise<void> {
-  const referral = await trx
-    .selectFrom('affiliate_referrals')
-    .select(['id', 'payout_id', 'voided_at', 'commission_cents'])
-    .where('invoice_id', '=', invoiceId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!referral || referral.voided_at) return;
+  const referral = await releasedReferral(trx, invoiceId, `partially refunded (${refund.refundCents} cents) after the payout`);
+  if (!referral) return;
   const now = new Date();
   const note = (text: string) => sql<string>`timeline || ${timelineEntry('NOTE', now, text)}::jsonb`;
-  if (!(await releaseFromDuePayout(trx, referral))) {
-    await trx
-      .updateTable('affiliate_referrals')
-      .set({ timeline: note(`partially refunded (${refund.refundCents} cents) after the payout`), updated_at: now })
-      .where('id', '=', referral.id)
-      .execute();
-    return;
-  }
   const commission = commissionAfterRefund(referral.commission_cents, refund.keptBeforeCents, refund.refundCents);
   await trx
     .updateTable('affiliate_referrals')

@@ -413,6 +413,39 @@ describe('referrals', () => {
     expect((await referralOf(disputed))!.voided_at).toBeNull();
   });
 
+  it('a refund of part of the money shrinks the commission in proportion; refunding the rest voids it', async () => {
+    const invoice = await buy(store, p1.variantId, { affiliate: 'bob' });
+    await waitFor(
+      () => h.db.selectFrom('invoices').select(['status', 'total_cents']).where('id', '=', invoice).executeTakeFirstOrThrow(),
+      (row) => row.status === 'COMPLETED',
+    );
+    const { total_cents: total } = await h.db
+      .selectFrom('invoices')
+      .select('total_cents')
+      .where('id', '=', invoice)
+      .executeTakeFirstOrThrow();
+    const before = (await referralOf(invoice))!;
+    expect(before.commission_cents).toBeGreaterThan(0);
+    const quarter = Math.floor(total / 4);
+    const settled = (id: number) =>
+      waitFor(
+        () => h.db.selectFrom('refunds').select('consequences_at').where('id', '=', id).executeTakeFirstOrThrow(),
+        (r) => r.consequences_at !== null,
+      );
+    const partial = await api(store, 'post', `/orders/${invoice}/refunds`, { amount: (quarter / 100).toFixed(2) }).expect(200);
+    await settled(partial.body.data.refund.id);
+    const after = (await referralOf(invoice))!;
+    expect(after.commission_cents).toBe(Math.round((before.commission_cents * (total - quarter)) / total));
+    expect(after.voided_at).toBeNull();
+    expect(after.timeline.at(-1)).toEqual(
+      expect.objectContaining({ note: expect.stringContaining(`partially refunded (${quarter} cents)`) }),
+    );
+
+    const rest = await api(store, 'post', `/orders/${invoice}/refunds`, {}).expect(200);
+    await settled(rest.body.data.refund.id);
+    expect((await referralOf(invoice))!.void_reason).toBe('refunded');
+  });
+
   it('sends a partially refunded referral back to review, once however often Stripe reports it', async () => {
     const invoice = await buy(store, p1.variantId, { affiliate: 'bob' });
     const partial = {

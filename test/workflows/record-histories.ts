@@ -317,15 +317,13 @@ async function refundScenario(ctx: ScenarioContext, slug: string, method: 'PAYPA
       { priceCents: 700, currency: 'USD', paymentMethods: [method], deliverable: { types: ['LICENSE_KEY'] } },
     );
   });
-  const invoiceId = await ctx.db
-    .transaction()
-    .execute((trx) =>
-      createInvoice(trx, actor, {
-        customerEmail: 'r@e.co',
-        paymentMethod: method,
-        lines: [{ variantId, quantity: 1, additionalInformation: {} }],
-      }),
-    );
+  const invoiceId = await ctx.db.transaction().execute((trx) =>
+    createInvoice(trx, actor, {
+      customerEmail: 'r@e.co',
+      paymentMethod: method,
+      lines: [{ variantId, quantity: 1, additionalInformation: {} }],
+    }),
+  );
   if (method === 'STRIPE') {
     const session = await new StripeGateway(ctx.stripe.url).createCheckoutSession('sk_live_recorded', {
       invoiceId,
