@@ -288,7 +288,7 @@ describe('disputes', () => {
     await webhook(disputeEvent(`evt_dp_won_${won.id}`, 'charge.dispute.closed', won, 'won'));
     expect(await statusOf(won.id)).toBe('COMPLETED');
     expect(await activeKeys(won.id)).toHaveLength(1);
-    const disputed = (await h.db.selectFrom('events').select('data').where('type', '=', 'order.disputed').execute())
+    const disputed = (await h.db.selectFrom('events').select('data').where('type', '=', 'order.disputed').orderBy('created_at').execute())
       .map((e) => e.data as Record<string, unknown>)
       .filter((d) => d.id === won.id);
     expect(disputed.map((d) => d.status)).toEqual(['DISPUTING', 'COMPLETED']);
