@@ -26,27 +26,32 @@ interface Resource {
   item: z.ZodType;
 }
 
-export interface ListedResource<Q extends PageQuery, DB, TB extends keyof DB, Row> extends Resource {
+export interface ListedResource<Q extends PageQuery, DB, TB extends keyof DB, Row, P = undefined> extends Resource {
   scope: Scope;
   query: z.ZodType<Q>;
+  /** The parent's path parameters, for a list under one (a group's products, a ticket's messages). */
+  params?: z.ZodType<P>;
   listSummary: string;
   searchSummary: string;
-  /** What of the list the key may see (store, trash…), and the rest of pagedSearch's spec. */
-  from: (auth: RequestAuth, query: Q) => SelectQueryBuilder<DB, TB, object>;
+  /**
+   * What of the list the key may see (store, trash…; under a parent, after checking the parent is
+   * the caller's), and the rest of pagedSearch's spec.
+   */
+  from: (auth: RequestAuth, query: Q, params: P) => SelectQueryBuilder<DB, TB, object> | Promise<SelectQueryBuilder<DB, TB, object>>;
   rows: PagedSearch<DB, TB, Row, unknown>['rows'];
   translator: SearchTranslator;
   order: PagedSearch<DB, TB, Row, unknown>['order'];
   view: (rows: Row[]) => unknown[] | Promise<unknown[]>;
 }
 
-export function registerListAndSearch<Q extends PageQuery, DB, TB extends keyof DB, Row>(
+export function registerListAndSearch<Q extends PageQuery, DB, TB extends keyof DB, Row, P = undefined>(
   router: DocumentedRouter,
   deps: ApiDependencies,
-  spec: ListedResource<Q, DB, TB, Row>,
+  spec: ListedResource<Q, DB, TB, Row, P>,
 ): void {
-  const page = (auth: RequestAuth, query: Q, req: Request, search?: SearchBody) =>
+  const page = async (auth: RequestAuth, query: Q, params: P, req: Request, search?: SearchBody) =>
     pagedSearch({
-      from: spec.from(auth, query),
+      from: await spec.from(auth, query, params),
       rows: spec.rows,
       search,
       translator: spec.translator,
@@ -55,14 +60,20 @@ export function registerListAndSearch<Q extends PageQuery, DB, TB extends keyof 
       path: pageUrl(deps.config.api.publicBaseUrl, req),
       view: spec.view,
     });
-  const common = { tags: spec.tags, scope: spec.scope, query: spec.query, response: z.object({ data: z.array(spec.item) }).passthrough() };
+  const common = {
+    tags: spec.tags,
+    scope: spec.scope,
+    params: spec.params,
+    query: spec.query,
+    response: z.object({ data: z.array(spec.item) }).passthrough(),
+  };
   router
     .route({
       ...common,
       method: 'get',
       path: spec.path,
       summary: spec.listSummary,
-      handler: ({ auth, query, req }) => page(auth, query, req),
+      handler: ({ auth, params, query, req }) => page(auth, query, params, req),
     })
     .route({
       ...common,
@@ -70,7 +81,7 @@ export function registerListAndSearch<Q extends PageQuery, DB, TB extends keyof 
       path: `${spec.path}/search`,
       summary: spec.searchSummary,
       body: searchBody,
-      handler: ({ auth, query, body, req }) => page(auth, query, req, body),
+      handler: ({ auth, params, query, body, req }) => page(auth, query, params, req, body),
     });
 }
 

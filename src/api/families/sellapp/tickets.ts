@@ -14,12 +14,10 @@ import {
   updateTicket,
 } from '../../../support/tickets';
 import type { ApiDependencies } from '../../context';
-import type { RequestAuth } from '../../middleware/authenticate';
-import { pageQuery, pageUrl } from '../../pagination';
+import { pageQuery } from '../../pagination';
 import type { DocumentedRouter, RouteContext } from '../../route';
 import { rowId } from '../../schemas/common';
-import { pagedSearch } from '../../paged-search';
-import { SearchTranslator, searchBody } from '../../search';
+import { SearchTranslator } from '../../search';
 import { registerListAndSearch } from './resource-routes';
 
 const ticketParams = z.object({ ticket: rowId });
@@ -74,25 +72,6 @@ export function registerTicketRoutes(
     view: (rows) => views(deps.db, rows),
   });
 
-  const messagePage = async (
-    auth: RequestAuth,
-    ticketId: number,
-    query: z.infer<typeof pageQuery>,
-    path: string,
-    search?: z.infer<typeof searchBody>,
-  ) => {
-    await requireTicket(deps.db, auth.store.id, ticketId);
-    return pagedSearch({
-      from: ticketMessages(deps.db, ticketId),
-      rows: (q) => q.selectAll(),
-      search,
-      translator: messageSearch,
-      order: [['id', 'asc']],
-      page: query,
-      path,
-      view: (rows) => rows.map(messageView),
-    });
-  };
   /** A message added to a ticket, by the store (its reply) or the customer. */
   const postMessage = (author: 'STORE' | 'CUSTOMER', path: string, summary: string) => ({
     method: 'post' as const,
@@ -156,31 +135,27 @@ export function registerTicketRoutes(
       body: z.object({ status: z.enum(['OPEN', 'CLOSED']).optional(), archived: z.boolean().optional() }).strict(),
       response: z.object({ data: view }),
       handler: async ({ auth, params, body }) => ({ data: await one(await updateTicket(deps.db, auth.store.id, params.ticket, body)) }),
-    })
-    .route({
-      method: 'get',
-      path: '/tickets/:ticket/messages',
-      summary: 'A ticket’s messages, oldest first',
-      tags: ['Tickets'],
-      scope: 'invoices:read',
-      params: ticketParams,
-      query: pageQuery,
-      response: z.object({ data: z.array(message) }).passthrough(),
-      handler: ({ auth, params, query, req }) => messagePage(auth, params.ticket, query, pageUrl(deps.config.api.publicBaseUrl, req)),
-    })
-    .route({
-      method: 'post',
-      path: '/tickets/:ticket/messages/search',
-      summary: 'Search a ticket’s messages',
-      tags: ['Tickets'],
-      scope: 'invoices:read',
-      params: ticketParams,
-      query: pageQuery,
-      body: searchBody,
-      response: z.object({ data: z.array(message) }).passthrough(),
-      handler: ({ auth, params, query, body, req }) =>
-        messagePage(auth, params.ticket, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
-    })
+    });
+  registerListAndSearch(router, deps, {
+    path: '/tickets/:ticket/messages',
+    noun: 'messages',
+    tags: ['Tickets'],
+    item: message,
+    scope: 'invoices:read',
+    params: ticketParams,
+    query: pageQuery,
+    listSummary: 'A ticket’s messages, oldest first',
+    searchSummary: 'Search a ticket’s messages',
+    from: async (auth, _query, params) => {
+      await requireTicket(deps.db, auth.store.id, params.ticket);
+      return ticketMessages(deps.db, params.ticket);
+    },
+    rows: (q) => q.selectAll(),
+    translator: messageSearch,
+    order: [['id', 'asc']],
+    view: (rows) => rows.map(messageView),
+  });
+  router
     .route(postMessage('STORE', '/tickets/:ticket/messages', 'Reply as the store'))
     .route(
       postMessage(

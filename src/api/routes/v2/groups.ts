@@ -16,11 +16,11 @@ import {
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { pageQuery, pageUrl } from '../../pagination';
-import { pagedSearch } from '../../paged-search';
+import { registerListAndSearch } from '../../families/sellapp/resource-routes';
+import { pageQuery } from '../../pagination';
 import type { DocumentedRouter } from '../../route';
 import { rowId, rowIdNumber } from '../../schemas/common';
-import { SearchTranslator, searchBody } from '../../search';
+import { SearchTranslator } from '../../search';
 
 const groupFields = {
   title: z.string().min(1).max(255),
@@ -60,63 +60,27 @@ const groupProductSearch = new SearchTranslator(
 
 /** SellApp v2 groups: CRUD, search, and which products they hold in what order. */
 export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
-  const page = (auth: RequestAuth, query: z.infer<typeof pageQuery>, path: string, search?: z.infer<typeof searchBody>) =>
-    pagedSearch({
-      from: storeGroups(deps.db, auth.store.id),
-      rows: (q) => q.selectAll(),
-      search,
-      translator: groupSearch,
-      order: [
-        ['order', 'asc', 'nulls last'],
-        ['id', 'asc'],
-      ],
-      page: query,
-      path,
-      view: (rows) => groupViews(deps.db, rows),
-    });
-  const productPage = async (
-    auth: RequestAuth,
-    groupId: number,
-    query: z.infer<typeof pageQuery>,
-    path: string,
-    search?: z.infer<typeof searchBody>,
-  ) => {
-    await requireGroup(deps.db, auth.store.id, groupId);
-    return pagedSearch({
-      from: groupProducts(deps.db, auth.store.id, groupId),
-      rows: groupProductColumns,
-      search,
-      translator: groupProductSearch,
-      order: [['gp.order', 'asc']],
-      page: query,
-      path,
-      view: (rows) => rows.map(groupProductView),
-    });
-  };
   const one = async (auth: RequestAuth, id: number) => (await groupViews(deps.db, [await requireGroup(deps.db, auth.store.id, id)]))[0]!;
 
+  registerListAndSearch(router, deps, {
+    path: '/groups',
+    noun: 'groups',
+    tags: ['Groups'],
+    item: groupView,
+    scope: 'products:read',
+    query: pageQuery,
+    listSummary: 'List groups',
+    searchSummary: 'Search groups',
+    from: (auth) => storeGroups(deps.db, auth.store.id),
+    rows: (q) => q.selectAll(),
+    translator: groupSearch,
+    order: [
+      ['order', 'asc', 'nulls last'],
+      ['id', 'asc'],
+    ],
+    view: (rows) => groupViews(deps.db, rows),
+  });
   router
-    .route({
-      method: 'get',
-      path: '/groups',
-      summary: 'List groups',
-      tags: ['Groups'],
-      scope: 'products:read',
-      query: pageQuery,
-      response: z.object({ data: z.array(groupView) }).passthrough(),
-      handler: ({ auth, query, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req)),
-    })
-    .route({
-      method: 'post',
-      path: '/groups/search',
-      summary: 'Search groups',
-      tags: ['Groups'],
-      scope: 'products:read',
-      query: pageQuery,
-      body: searchBody,
-      response: z.object({ data: z.array(groupView) }).passthrough(),
-      handler: ({ auth, query, body, req }) => page(auth, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
-    })
     .route({
       method: 'post',
       path: '/groups',
@@ -205,44 +169,39 @@ export function registerGroupRoutes(router: DocumentedRouter, deps: ApiDependenc
         await deps.db.transaction().execute((trx) => replaceGroupProducts(trx, auth.store.id, params.group, body.product_ids));
         return { data: await one(auth, params.group) };
       },
-    })
-    .route({
-      method: 'get',
-      path: '/groups/:group/products',
-      summary: 'The group’s products in their order',
-      tags: ['Groups'],
-      scope: 'products:read',
-      params: groupParams,
-      query: pageQuery,
-      response: z.object({ data: z.array(groupProduct) }).passthrough(),
-      handler: ({ auth, params, query, req }) => productPage(auth, params.group, query, pageUrl(deps.config.api.publicBaseUrl, req)),
-    })
-    .route({
-      method: 'post',
-      path: '/groups/:group/products/search',
-      summary: 'Search the group’s products',
-      tags: ['Groups'],
-      scope: 'products:read',
-      params: groupParams,
-      query: pageQuery,
-      body: searchBody,
-      response: z.object({ data: z.array(groupProduct) }).passthrough(),
-      handler: ({ auth, params, query, body, req }) =>
-        productPage(auth, params.group, query, pageUrl(deps.config.api.publicBaseUrl, req), body),
-    })
-    .route({
-      method: 'get',
-      path: '/groups/:group/products/:product',
-      summary: 'One product of the group',
-      tags: ['Groups'],
-      scope: 'products:read',
-      params: groupProductParams,
-      response: z.object({ data: groupProduct }),
-      handler: async ({ auth, params }) => {
-        await requireGroup(deps.db, auth.store.id, params.group);
-        const row = await groupProductsQuery(deps.db, auth.store.id, params.group).where('p.id', '=', params.product).executeTakeFirst();
-        if (!row) throw notFound('Product');
-        return { data: groupProductView(row) };
-      },
     });
+  registerListAndSearch(router, deps, {
+    path: '/groups/:group/products',
+    noun: 'products',
+    tags: ['Groups'],
+    item: groupProduct,
+    scope: 'products:read',
+    params: groupParams,
+    query: pageQuery,
+    listSummary: 'The group’s products in their order',
+    searchSummary: 'Search the group’s products',
+    from: async (auth, _query, params) => {
+      await requireGroup(deps.db, auth.store.id, params.group);
+      return groupProducts(deps.db, auth.store.id, params.group);
+    },
+    rows: groupProductColumns,
+    translator: groupProductSearch,
+    order: [['gp.order', 'asc']],
+    view: (rows) => rows.map(groupProductView),
+  });
+  router.route({
+    method: 'get',
+    path: '/groups/:group/products/:product',
+    summary: 'One product of the group',
+    tags: ['Groups'],
+    scope: 'products:read',
+    params: groupProductParams,
+    response: z.object({ data: groupProduct }),
+    handler: async ({ auth, params }) => {
+      await requireGroup(deps.db, auth.store.id, params.group);
+      const row = await groupProductsQuery(deps.db, auth.store.id, params.group).where('p.id', '=', params.product).executeTakeFirst();
+      if (!row) throw notFound('Product');
+      return { data: groupProductView(row) };
+    },
+  });
 }
