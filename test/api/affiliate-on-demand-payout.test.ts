@@ -1,23 +1,19 @@
-import request from 'supertest';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
 import { dueNow, officialProgramSettings, referredSale as sale } from '../helpers/affiliate-fixtures';
 import { createVariant } from '../helpers/catalog-fixtures';
-import { type Harness, startHarness } from '../helpers/harness';
+import { apiTestbed } from '../helpers/api-testbed';
 
 /**
  * POST /v2/affiliates/{affiliate}/payouts pays one affiliate now with the payout cycle's own
  * booking: a referral is in at most one payout, whoever books first, and a retried request
  * (same Idempotency-Key) answers the payout it made instead of making another.
  */
-let h: Harness;
-let store: Awaited<ReturnType<Harness['createStore']>>;
-let other: Awaited<ReturnType<Harness['createStore']>>;
+// Real Postgres: the cycle and the route race for row locks.
+const t = apiTestbed({ harness: { database: 'postgres' }, timeoutMs: 120_000 });
+const api = t.call;
 let variantId: number;
 
-const api = (method: 'get' | 'post' | 'put' | 'patch', path: string, body?: object, key = store.live) =>
-  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
-
-async function apply(code: string, key = store.live) {
+async function apply(code: string, key = t.store.live) {
   const res = await api(
     'post',
     '/affiliates/apply',
@@ -30,31 +26,24 @@ async function apply(code: string, key = store.live) {
 
 /** A completed order referred by the affiliate; its referral is due at once unless `due` is false. */
 async function referredSale(code: string, due = true) {
-  const referral = await sale(h, store.live, variantId, code);
-  if (due) await dueNow(h, referral.id);
+  const referral = await sale(t.h, t.store.live, variantId, code);
+  if (due) await dueNow(t.h, referral.id);
   return referral;
 }
 
 const payoutOf = async (referralId: number) =>
-  (await h.db.selectFrom('affiliate_referrals').select('payout_id').where('id', '=', referralId).executeTakeFirstOrThrow()).payout_id;
+  (await t.h.db.selectFrom('affiliate_referrals').select('payout_id').where('id', '=', referralId).executeTakeFirstOrThrow()).payout_id;
 
 beforeAll(async () => {
-  // Real Postgres: the cycle and the route race for row locks.
-  h = await startHarness({ database: 'postgres' });
-  store = await h.createStore();
-  other = await h.createStore();
-  ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 2000 }));
+  ({ variantId } = await createVariant(t.h, t.store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 2000 }));
   const program = {
     enabled: true,
     settings: { ...officialProgramSettings, auto_approve_affiliates: true, minimum_payout: '100' },
     products: [],
   };
   await api('put', '/affiliate-program', program).expect(200);
-  await api('put', '/affiliate-program', program, other.live).expect(200);
+  await api('put', '/affiliate-program', program, t.other.live).expect(200);
 }, 120_000);
-afterAll(async () => {
-  await h?.close();
-});
 
 describe('POST /v2/affiliates/{affiliate}/payouts', () => {
   it("books the affiliate's due, unpaid commissions into one payout, below the program's minimum too; not yet eligible ones wait", async () => {
@@ -93,7 +82,7 @@ describe('POST /v2/affiliates/{affiliate}/payouts', () => {
     const made = await call().expect(200);
     const replayed = await call().expect(200);
     expect(replayed.body.data.id).toBe(made.body.data.id);
-    const payouts = await h.db.selectFrom('affiliate_payouts').select('id').where('affiliate_id', '=', affiliate).execute();
+    const payouts = await t.h.db.selectFrom('affiliate_payouts').select('id').where('affiliate_id', '=', affiliate).execute();
     expect(payouts).toHaveLength(1);
   });
 
@@ -104,10 +93,10 @@ describe('POST /v2/affiliates/{affiliate}/payouts', () => {
       const referrals = [await referredSale(code), await referredSale(code), await referredSale(code)];
       const [route, cycle] = await Promise.all([
         api('post', `/affiliates/${affiliate}/payouts`),
-        h.db
+        t.h.db
           .transaction()
           .execute((trx) =>
-            runPayoutCycle(trx, { storeId: store.id, cycleDate: `2030-0${round}-01`, cutoff: new Date(), trigger: 'manual' }),
+            runPayoutCycle(trx, { storeId: t.store.id, cycleDate: `2030-0${round}-01`, cutoff: new Date(), trigger: 'manual' }),
           ),
       ]);
       const payoutIds = new Set(await Promise.all(referrals.map((r) => payoutOf(r.id))));
@@ -121,7 +110,7 @@ describe('POST /v2/affiliates/{affiliate}/payouts', () => {
       } else {
         expect([route.status, route.body.code, fromCycle.map((p) => p.id)]).toEqual([422, 'nothing_due', [payoutId]]);
       }
-      const total = await h.db
+      const total = await t.h.db
         .selectFrom('affiliate_payouts')
         .select((eb) => eb.fn.sum<string>('amount_cents').as('sum'))
         .where('affiliate_id', '=', affiliate)
@@ -131,7 +120,7 @@ describe('POST /v2/affiliates/{affiliate}/payouts', () => {
   });
 
   it('answers 404 for an affiliate of another store and 422 for one that is not active, in the error envelope', async () => {
-    const foreign = await apply('elsewhere', other.live);
+    const foreign = await apply('elsewhere', t.other.live);
     const missing = await api('post', `/affiliates/${foreign}/payouts`);
     expect([missing.status, missing.body.type, missing.body.error?.type]).toEqual([404, 'not_found_error', 'not_found']);
     expect((await api('post', '/affiliates/not-a-number/payouts')).status).toBe(422);

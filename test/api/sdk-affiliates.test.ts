@@ -1,20 +1,15 @@
-import request from 'supertest';
 import { runPayoutCycle } from '../../src/affiliates/payouts';
 import { createVariant } from '../helpers/catalog-fixtures';
 import { officialProgramSettings, referredSale as sale } from '../helpers/affiliate-fixtures';
-import { type Harness, startHarness } from '../helpers/harness';
+import { apiTestbed } from '../helpers/api-testbed';
 
 /**
  * The affiliate program at the official SDKs' paths: status changes go through Sellflow's own
  * review, referral and payout rules, and what Sellflow does not do is refused, not ignored.
  */
-let h: Harness;
-let store: Awaited<ReturnType<Harness['createStore']>>;
-let other: Awaited<ReturnType<Harness['createStore']>>;
+const t = apiTestbed({ timeoutMs: 120_000 });
+const api = t.call;
 let variantId: number;
-
-const api = (method: 'get' | 'post' | 'put' | 'patch', path: string, body?: object, key = store.live) =>
-  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
 
 const settings = officialProgramSettings;
 
@@ -29,18 +24,12 @@ async function apply(code: string) {
   return res.body.data.id as number;
 }
 
-const referredSale = async (code: string) => (await sale(h, store.live, variantId, code)).id;
+const referredSale = async (code: string) => (await sale(t.h, t.store.live, variantId, code)).id;
 
 beforeAll(async () => {
-  h = await startHarness();
-  store = await h.createStore();
-  other = await h.createStore();
-  ({ variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 2000 }));
+  ({ variantId } = await createVariant(t.h, t.store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 2000 }));
   await api('put', '/affiliate-program', { enabled: true, settings, products: [] }).expect(200);
 }, 120_000);
-afterAll(async () => {
-  await h?.close();
-});
 
 describe('PUT /v2/affiliate-program', () => {
   it('saves the program through its rules and answers it in the official model', async () => {
@@ -61,7 +50,7 @@ describe('PUT /v2/affiliate-program', () => {
   });
 
   it('refuses what Sellflow does not do, a variant of another store and malformed input with 422', async () => {
-    const { variantId: foreign } = await createVariant(h, other.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
+    const { variantId: foreign } = await createVariant(t.h, t.other.live, { deliverable: { types: ['MANUAL'], data: { comment: 'x' } } });
     const cases: [object, string][] = [
       [{ settings: { ...settings, subscription_commission: true } }, 'settings.subscription_commission'],
       [{ settings: { ...settings, enable_hub: false } }, 'settings.enable_hub'],
@@ -98,7 +87,7 @@ describe('affiliate invitations and status', () => {
     expect((await status('rejected')).status).toBe(409);
     expect((await status('active').expect(200)).body.data.status).toBe('ACTIVE');
     expect((await status('blocked')).status).toBe(422);
-    expect((await api('patch', `/affiliates/${id}/status`, { status: 'disabled' }, other.live)).status).toBe(404);
+    expect((await api('patch', `/affiliates/${id}/status`, { status: 'disabled' }, t.other.live)).status).toBe(404);
   });
 });
 
@@ -121,14 +110,14 @@ describe('referral and payout status', () => {
 
   it('marks a payout paid once however often asked; a paid payout stays paid', async () => {
     const referral = await referredSale('earner');
-    await h.db
+    await t.h.db
       .updateTable('affiliate_referrals')
       .set({ eligible_at: new Date(Date.now() - 1000) })
       .where('id', '=', referral)
       .execute();
-    const cycle = await h.db
+    const cycle = await t.h.db
       .transaction()
-      .execute((trx) => runPayoutCycle(trx, { storeId: store.id, cycleDate: '2026-02-01', cutoff: new Date(), trigger: 'manual' }));
+      .execute((trx) => runPayoutCycle(trx, { storeId: t.store.id, cycleDate: '2026-02-01', cutoff: new Date(), trigger: 'manual' }));
     const payoutId = cycle.payouts.find((p) => p.affiliate_id === affiliateId)!.id;
     const due = (await api('get', `/affiliate-payouts/${payoutId}`).expect(200)).body.data;
     expect(due).toMatchObject({ status: 'due', referrals_count: 1, affiliate_email: 'earner@e.co' });
@@ -142,7 +131,7 @@ describe('referral and payout status', () => {
     ]);
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.body.data).toMatchObject({ status: 'paid', updated_at: first.body.data.updated_at });
-    const row = await h.db
+    const row = await t.h.db
       .selectFrom('affiliate_payouts')
       .select(['status', 'paid_at'])
       .where('id', '=', payoutId)
@@ -152,6 +141,6 @@ describe('referral and payout status', () => {
 
     expect((await api('patch', `/affiliate-payouts/${payoutId}/status`, { status: 'due' })).status).toBe(409);
     expect((await api('patch', `/affiliate-payouts/${payoutId}/status`, { status: 'cancelled' })).status).toBe(422);
-    expect((await api('patch', `/affiliate-payouts/${payoutId}/status`, { status: 'paid' }, other.live)).status).toBe(404);
+    expect((await api('patch', `/affiliate-payouts/${payoutId}/status`, { status: 'paid' }, t.other.live)).status).toBe(404);
   });
 });
