@@ -9,6 +9,14 @@ import type { SecretBox } from '../src/security/secret-box';
 import { sendPaymentFailedNotice } from '../src/subscriptions/customer-notices';
 import { StripeNotConfiguredError, stripeSecretKey } from '../src/subscriptions/stripe-key';
 import { recordRenewal } from '../src/subscriptions/stripe-subscription-events';
+import {
+  capabilitiesOf,
+  recordSubscriptionAction,
+  type SubscriptionActionDecision,
+  type SubscriptionActionRequest,
+  type SubscriptionActionView,
+  subscriptionActionView,
+} from '../src/subscriptions/subscription-actions';
 import { applyToSubscription, graceMs, progressOf, settleSubscription } from '../src/subscriptions/subscription-records';
 import type { NotificationConfig } from '../src/webhooks/notifications';
 import type { SubscriptionPlan } from '../src/temporal/contracts/subscription';
@@ -44,6 +52,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
         step: step.kind,
         until: step.kind === 'wait' ? step.until.toISOString() : null,
         roundsPerRun: deps.subscriptions.roundsPerRun,
+        capabilities: capabilitiesOf(row),
       };
     },
 
@@ -53,35 +62,66 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
 
     /** Sends the seller's cancellation to the provider: schedule it, or cancel now and refund. */
     async sendSubscriptionCancellation(input: Ref): Promise<void> {
-      const row = await load(input.subscriptionId);
-      const request = row.cancel_request;
-      if (!request || row.cancel_request_sent_at) return;
-      const key = await keyFor(row);
-      const attempt = `${request.requested_at}-${request.attempt ?? 0}`;
-      if (request.at_period_end) {
-        // Ended meanwhile: there is nothing left to schedule.
-        if (!hasEnded(row.status))
-          await deps.stripe.setCancelAtPeriodEnd(
-            key,
-            row.provider_subscription_id,
-            true,
-            `sellflow-sub-${row.id}-cancel-at-period-end-${attempt}`,
-          );
+      await sendCancellation(input.subscriptionId);
+    },
+
+    /** Decides and records one lifecycle action under the row lock (src/subscriptions/subscription-actions.ts). */
+    async recordSubscriptionAction(input: Ref & SubscriptionActionRequest): Promise<SubscriptionActionDecision> {
+      const { subscriptionId, ...request } = input;
+      return db.transaction().execute((trx) => recordSubscriptionAction(trx, subscriptionId, request));
+    },
+
+    /**
+     * Tells the provider of a recorded action and confirms it. Stripe's idempotency key names the
+     * subscription, the action and its request key, so a retried activity (or request) is one call.
+     */
+    async sendSubscriptionAction(input: { actionId: number }): Promise<SubscriptionActionView> {
+      const action = await db.selectFrom('subscription_actions').selectAll().where('id', '=', input.actionId).executeTakeFirstOrThrow();
+      if (action.status !== 'pending') return subscriptionActionView(db, action.id);
+      const row = await load(action.subscription_id);
+      if (action.action === 'cancel_at_period_end' || action.action === 'cancel_immediately') {
+        await sendCancellation(row.id);
       } else {
-        // Cancel before refunding: a refund for a subscription that keeps billing is worse.
-        await deps.stripe.cancelSubscription(key, row.provider_subscription_id, `sellflow-sub-${row.id}-cancel-${attempt}`);
-        // Owed even when the subscription ended before this ran.
-        if (request.refund_cents > 0 && request.refund_payment_id)
-          await refundPayment(row, request.refund_payment_id, request.refund_cents, key);
+        const pause = action.action === 'pause';
+        let remote: ProviderSubscription;
+        try {
+          remote = await deps.stripe.setPauseCollection(
+            await keyFor(row),
+            row.provider_subscription_id,
+            pause,
+            `sellflow-sub-${row.id}-${action.action}-${action.request_key}`,
+          );
+        } catch (error) {
+          if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+          // Stripe refused for good (the subscription ended there): a pause it never took is undone.
+          await db.transaction().execute(async (trx) => {
+            if (pause)
+              await trx.updateTable('subscriptions').set({ paused_at: null, updated_at: new Date() }).where('id', '=', row.id).execute();
+            await trx
+              .updateTable('subscription_actions')
+              .set({ status: 'failed', failed_at: new Date(), customer_message: error.message, updated_at: new Date() })
+              .where('id', '=', action.id)
+              .execute();
+          });
+          return subscriptionActionView(db, action.id);
+        }
+        // Stripe kept moving the period while collection was paused: access resumes on its current one.
+        if (!pause && remote.periodStart && remote.periodEnd && remote.periodEnd > row.current_period_end) {
+          await db
+            .updateTable('subscriptions')
+            .set({ current_period_start: remote.periodStart, current_period_end: remote.periodEnd, updated_at: new Date() })
+            .where('id', '=', row.id)
+            .where('current_period_end', '<', remote.periodEnd)
+            .execute();
+        }
       }
-      // Only this request is sent: a newer one recorded meanwhile waits for its own turn.
       await db
-        .updateTable('subscriptions')
-        .set({ cancel_request_sent_at: new Date(), updated_at: new Date() })
-        .where('id', '=', row.id)
-        .where(sql<string>`cancel_request->>'requested_at'`, '=', request.requested_at)
-        .where(sql<number>`coalesce((cancel_request->>'attempt')::int, 0)`, '=', request.attempt ?? 0)
+        .updateTable('subscription_actions')
+        .set({ status: 'confirmed', confirmed_at: new Date(), updated_at: new Date() })
+        .where('id', '=', action.id)
+        .where('status', '=', 'pending')
         .execute();
+      return subscriptionActionView(db, action.id);
     },
 
     /**
@@ -226,6 +266,38 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       return { emailed };
     },
   };
+
+  async function sendCancellation(subscriptionId: number): Promise<void> {
+    const row = await load(subscriptionId);
+    const request = row.cancel_request;
+    if (!request || row.cancel_request_sent_at) return;
+    const key = await keyFor(row);
+    const attempt = `${request.requested_at}-${request.attempt ?? 0}`;
+    if (request.at_period_end) {
+      // Ended meanwhile: there is nothing left to schedule.
+      if (!hasEnded(row.status))
+        await deps.stripe.setCancelAtPeriodEnd(
+          key,
+          row.provider_subscription_id,
+          true,
+          `sellflow-sub-${row.id}-cancel-at-period-end-${attempt}`,
+        );
+    } else {
+      // Cancel before refunding: a refund for a subscription that keeps billing is worse.
+      await deps.stripe.cancelSubscription(key, row.provider_subscription_id, `sellflow-sub-${row.id}-cancel-${attempt}`);
+      // Owed even when the subscription ended before this ran.
+      if (request.refund_cents > 0 && request.refund_payment_id)
+        await refundPayment(row, request.refund_payment_id, request.refund_cents, key);
+    }
+    // Only this request is sent: a newer one recorded meanwhile waits for its own turn.
+    await db
+      .updateTable('subscriptions')
+      .set({ cancel_request_sent_at: new Date(), updated_at: new Date() })
+      .where('id', '=', row.id)
+      .where(sql<string>`cancel_request->>'requested_at'`, '=', request.requested_at)
+      .where(sql<number>`coalesce((cancel_request->>'attempt')::int, 0)`, '=', request.attempt ?? 0)
+      .execute();
+  }
 
   async function refundPayment(
     row: { id: number; store_id: number; livemode: boolean; invoice_id: number },

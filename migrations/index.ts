@@ -31,6 +31,7 @@ import * as m0030 from './0030_variant_deliverable_files';
 import * as m0031 from './0031_custom_payment_methods';
 import * as m0032 from './0032_official_settings_and_payouts';
 import * as m0033 from './0033_refunds_disputes';
+import * as m0034 from './0034_subscription_actions';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -70,4 +71,5 @@ export const migrations: Record<string, Migration> = {
   '0031_custom_payment_methods': m0031,
   '0032_official_settings_and_payouts': m0032,
   '0033_refunds_disputes': m0033,
+  '0034_subscription_actions': m0034,
 };

@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   condition,
   continueAsNew,
   proxyActivities,
@@ -12,6 +13,12 @@ import {
   type SubscriptionInput,
   type SubscriptionOutcome,
   type SubscriptionState,
+  CAPABILITY_OF,
+  SUBSCRIPTION_ACTION_REFUSED,
+  type SubscriptionActionDecision,
+  type SubscriptionActionRequest,
+  type SubscriptionActionView,
+  subscriptionActionUpdate,
   subscriptionChangedSignal,
   subscriptionStateQuery,
 } from '../src/temporal/contracts/subscription';
@@ -27,6 +34,16 @@ const provider = proxyActivities<SubscriptionActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+/** A validator's or handler's refusal: the Update fails, the workflow goes on; the caller reads why. */
+function refuse(reason: string, message: string): never {
+  throw ApplicationFailure.create({ type: SUBSCRIPTION_ACTION_REFUSED, message, details: [reason], nonRetryable: true });
+}
+
+interface QueuedAction {
+  request: SubscriptionActionRequest;
+  answer?: SubscriptionActionDecision | SubscriptionActionView;
+}
+
 /** Never spin on a deadline a clock skew makes look already past to the workflow. */
 const MIN_WAIT_MS = 250;
 
@@ -39,21 +56,64 @@ const MIN_WAIT_MS = 250;
 export async function subscription(input: SubscriptionInput): Promise<SubscriptionOutcome> {
   let changes = 0;
   const state: SubscriptionState = { status: 'unknown', step: 'starting', waitingUntil: null, rounds: 0 };
-  setHandler(subscriptionChangedSignal, () => void (changes += 1));
+  // What the validators answer from; null while it may be stale (the record changed, or a step
+  // is running), and then the action's activity decides alone under the row lock.
+  let capabilities: Record<string, { allowed: boolean; reason: string | null }> | null = null;
+  setHandler(subscriptionChangedSignal, () => {
+    changes += 1;
+    capabilities = null;
+  });
   setHandler(subscriptionStateQuery, () => state);
   const ref = { subscriptionId: input.subscriptionId };
 
+  // Lifecycle actions are Updates the loop takes between its steps, one at a time, so an action
+  // never runs beside a provider call of the loop's own. The validator answers from the
+  // capabilities the last round read; the action's activity decides again under the row lock.
+  const queued: QueuedAction[] = [];
+  setHandler(
+    subscriptionActionUpdate,
+    async (request) => {
+      const entry: QueuedAction = { request };
+      queued.push(entry);
+      await condition(() => entry.answer !== undefined);
+      const answer = entry.answer!;
+      if ('refused' in answer) refuse(answer.refused, answer.message);
+      return answer as SubscriptionActionView;
+    },
+    {
+      validator: (request: SubscriptionActionRequest) => {
+        const capability = capabilities?.[CAPABILITY_OF[request.action]];
+        // A retried request (its key already queued) is answered again, not refused.
+        if (capability && !capability.allowed && !queued.some((q) => q.request.requestKey === request.requestKey))
+          refuse(
+            capability.reason ?? 'not_allowed',
+            `The subscription cannot ${request.action.replace(/_/g, ' ')} now: ${capability.reason}`,
+          );
+      },
+    },
+  );
+  const takeAction = async (entry: QueuedAction) => {
+    capabilities = null;
+    const decided = await record.recordSubscriptionAction({ ...ref, ...entry.request });
+    entry.answer = 'refused' in decided ? decided : await provider.sendSubscriptionAction({ actionId: decided.actionId });
+  };
+
   for (;;) {
+    // Taken actions stay queued (answered) for retries of the same request in this run.
+    for (const entry of queued) if (!entry.answer) await takeAction(entry);
     const seen = changes;
     const plan = await record.planSubscriptionStep(ref);
     state.rounds += 1;
     state.step = plan.step;
+    capabilities = plan.step === 'wait' && changes === seen ? (plan.capabilities ?? null) : null;
     if (plan.status !== state.status) {
       state.status = plan.status;
       upsertSearchAttributes({ SellflowStatus: [plan.status] });
     }
     switch (plan.step) {
       case 'finished':
+        // An action that arrived meanwhile is answered (refused: the subscription ended) first.
+        if (queued.some((q) => !q.answer)) break;
         return { subscriptionId: input.subscriptionId, status: plan.status };
       case 'send_cancellation':
         await provider.sendSubscriptionCancellation(ref);
@@ -78,11 +138,15 @@ export async function subscription(input: SubscriptionInput): Promise<Subscripti
         break;
       case 'wait':
         state.waitingUntil = plan.until;
-        await condition(() => changes !== seen, Math.max(MIN_WAIT_MS, Date.parse(plan.until!) - Date.now()));
+        await condition(
+          () => changes !== seen || queued.some((q) => !q.answer),
+          Math.max(MIN_WAIT_MS, Date.parse(plan.until!) - Date.now()),
+        );
         state.waitingUntil = null;
         break;
     }
-    if (state.rounds >= plan.roundsPerRun || workflowInfo().continueAsNewSuggested) {
+    const idle = queued.every((q) => q.answer);
+    if (idle && (state.rounds >= plan.roundsPerRun || workflowInfo().continueAsNewSuggested)) {
       // Everything lives in the record, so the next run needs only the ids.
       await continueAsNew<typeof subscription>(input);
     }

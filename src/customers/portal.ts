@@ -1,10 +1,9 @@
 import { laravelTime } from '../catalog/views/timestamps';
 import type { DbExecutor } from '../db/schema';
-import { subscriptionCapabilities } from '../domain/subscription-capabilities';
-import type { SubscriptionStatus } from '../domain/subscription-lifecycle';
 import { type CustomerRow, customerProfile } from './customers';
 import { CustomerNotFoundError } from './errors';
 import { titledLines } from '../orders/titled-lines';
+import { capabilitiesOf } from '../subscriptions/subscription-actions';
 
 /**
  * What a customer sees of their own store account in the portal: their orders and
@@ -63,6 +62,7 @@ const customerSubscriptions = (db: DbExecutor, customer: { id: number; store_id:
     .where('s.store_id', '=', customer.store_id)
     .select([
       's.id',
+      's.store_id',
       's.status',
       's.provider',
       's.provider_subscription_id',
@@ -71,6 +71,7 @@ const customerSubscriptions = (db: DbExecutor, customer: { id: number; store_id:
       's.cancel_at_period_end',
       's.cancellation_in_progress',
       's.ended_at',
+      's.paused_at',
     ]);
 
 type SubscriptionRow = Awaited<ReturnType<ReturnType<typeof customerSubscriptions>['executeTakeFirstOrThrow']>>;
@@ -93,7 +94,8 @@ export async function portalSubscriptions(db: DbExecutor, customer: CustomerRow)
   return rows.map((row) => portalSubscriptionView(row, customer));
 }
 
-async function ownSubscription(db: DbExecutor, customer: CustomerRow, id: number) {
+/** One of the customer's own subscriptions; another customer's is a 404. */
+export async function ownSubscription(db: DbExecutor, customer: CustomerRow, id: number) {
   const row = await customerSubscriptions(db, customer).where('s.id', '=', id).executeTakeFirst();
   if (!row) throw new CustomerNotFoundError('Subscription');
   return row;
@@ -108,12 +110,6 @@ export async function portalSubscriptionCapabilities(db: DbExecutor, customer: C
   const row = await ownSubscription(db, customer, id);
   return {
     subscription_id: row.id,
-    capabilities: subscriptionCapabilities({
-      status: row.status as SubscriptionStatus,
-      provider: row.provider,
-      cancelAtPeriodEnd: row.cancel_at_period_end,
-      cancellationInProgress: row.cancellation_in_progress,
-      endedAt: row.ended_at,
-    }),
+    capabilities: capabilitiesOf(row),
   };
 }

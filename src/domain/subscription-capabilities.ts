@@ -12,29 +12,31 @@ export interface SubscriptionState {
   cancelAtPeriodEnd: boolean;
   cancellationInProgress: boolean;
   endedAt: Date | null;
+  pausedAt: Date | null;
 }
 
 const yes: Capability = { allowed: true, reason: null };
 const no = (reason: string): Capability => ({ allowed: false, reason });
 
 /**
- * The portal's lifecycle actions a subscription in this state allows: an ended subscription
- * allows none; a cancellation under way blocks everything until it lands; cancelling at period
- * end once is enough; a change of plan, renewal date or card needs the provider (Stripe) to bill
- * it; pausing is not a state Sellflow's subscriptions have, so pause and resume are never allowed.
+ * The lifecycle actions a subscription in this state allows: an ended subscription allows none;
+ * a cancellation under way blocks everything until it lands; cancelling at period end once is
+ * enough; pausing, and a change of plan, renewal date or card, need the provider (Stripe) to bill
+ * it; a paused subscription can be resumed or cancelled, nothing else.
  */
 export function subscriptionCapabilities(s: SubscriptionState): Record<string, Capability> {
   const ended = s.endedAt !== null || s.status === 'CANCELED' || s.status === 'EXPIRED';
   const blocked = ended ? no('subscription_ended') : s.cancellationInProgress ? no('cancellation_in_progress') : null;
-  const billed = s.provider === 'STRIPE' ? null : no('provider_not_supported');
+  const billed = s.provider.toUpperCase() === 'STRIPE' ? null : no('provider_not_supported');
   const renewing = s.cancelAtPeriodEnd ? no('cancels_at_period_end') : null;
+  const paused = s.pausedAt ? no('paused') : null;
   return {
     cancel_period_end: blocked ?? renewing ?? yes,
     cancel_immediately: blocked ?? yes,
-    pause: blocked ?? no('pause_not_supported'),
-    resume: blocked ?? no('not_paused'),
+    pause: blocked ?? paused ?? billed ?? renewing ?? (s.status === 'PAST_DUE' ? no('past_due') : yes),
+    resume: blocked ?? (s.pausedAt ? (billed ?? yes) : no('not_paused')),
     update_payment_method: blocked ?? billed ?? yes,
-    change_plan: blocked ?? billed ?? renewing ?? yes,
-    change_renewal_date: blocked ?? billed ?? renewing ?? yes,
+    change_plan: blocked ?? paused ?? billed ?? renewing ?? yes,
+    change_renewal_date: blocked ?? paused ?? billed ?? renewing ?? yes,
   };
 }

@@ -180,7 +180,12 @@ export interface SubscriptionProgress extends SubscriptionSnapshot {
   providerEnded: boolean;
   /** When we last asked the provider about an overdue renewal. */
   renewalCheckedAt: Date | null;
+  /** Paused: no renewal is due, so no deadline runs until it is resumed. */
+  pausedAt: Date | null;
 }
+
+/** A paused subscription has no deadline; the workflow still looks again now and then. */
+export const PAUSED_RECHECK_MS = 24 * 3600 * 1000;
 
 export type SubscriptionStep =
   | { kind: 'send_cancellation' }
@@ -222,6 +227,7 @@ export function nextStep(s: SubscriptionProgress, timing: SubscriptionTiming, no
     const until = new Date(s.cancelRequestSentAt.getTime() + timing.confirmWindowMs);
     return now.getTime() >= until.getTime() ? { kind: 'confirm_cancellation' } : { kind: 'wait', until, then: 'confirm_cancellation' };
   }
+  if (s.pausedAt) return { kind: 'wait', until: new Date(now.getTime() + PAUSED_RECHECK_MS), then: 'verify_renewal' };
   if (s.status === 'PAST_DUE' && s.paymentFailedAt && (!s.paymentFailureNotifiedAt || s.paymentFailureNotifiedAt < s.paymentFailedAt)) {
     return { kind: 'notify_payment_failed' };
   }

@@ -206,6 +206,24 @@ export class StripeGateway {
     return providerSubscriptionOf(subscription);
   }
 
+  /**
+   * Pauses collection (Stripe voids the invoices it would have charged) or lifts the pause. The
+   * answer carries the period Stripe is in now: a resumed subscription bills from there.
+   */
+  async setPauseCollection(
+    secretKey: string,
+    subscriptionId: string,
+    paused: boolean,
+    idempotencyKey: string,
+  ): Promise<ProviderSubscription> {
+    const subscription = await this.client(secretKey).subscriptions.update(
+      subscriptionId,
+      { pause_collection: paused ? { behavior: 'void' } : '' },
+      { idempotencyKey },
+    );
+    return providerSubscriptionOf(subscription);
+  }
+
   /** Ends billing now. Canceling one that Stripe already ended is success, not an error. */
   async cancelSubscription(secretKey: string, subscriptionId: string, idempotencyKey: string): Promise<void> {
     try {

@@ -41,6 +41,7 @@ export function progressOf(row: SubscriptionRow): SubscriptionProgress {
     entitlementsRevoked: row.entitlements_revoked_at !== null,
     providerEnded: row.provider_ended_at !== null,
     renewalCheckedAt: row.renewal_checked_at,
+    pausedAt: row.paused_at,
   };
 }
 

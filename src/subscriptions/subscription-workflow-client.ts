@@ -1,8 +1,17 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { StatusAttribute, StoreIdAttribute } from '../temporal/search-attributes';
 import { workflowIds } from '../temporal/workflow-ids';
 import { signalWithStartWorkflow } from '../temporal/workflow-client';
-import { type SubscriptionInput, subscriptionChangedSignal } from '../temporal/contracts/subscription';
+import {
+  SUBSCRIPTION_ACTION_REFUSED,
+  type SubscriptionActionRequest,
+  type SubscriptionInput,
+  subscriptionActionUpdate,
+  subscriptionChangedSignal,
+} from '../temporal/contracts/subscription';
+import { SubscriptionConflictError } from './errors';
+import type { SubscriptionActionView } from './subscription-actions';
 
 /**
  * Wakes a subscription's workflow after its record changed, starting it when none runs
@@ -27,4 +36,31 @@ export async function subscriptionChanged(
       { key: StatusAttribute, value: subscription.status },
     ],
   });
+}
+
+/**
+ * Asks the subscription's workflow to take a lifecycle action and answers with its decision:
+ * the action record, or a SubscriptionConflictError naming the capability's reason. The
+ * workflow is started (or woken) first, so an action never waits for a workflow lost to an
+ * outage; one that has finished (the subscription ended) refuses.
+ */
+export async function takeSubscriptionAction(
+  client: Client,
+  taskQueue: string,
+  subscription: { id: number; store_id: number; status: string },
+  request: SubscriptionActionRequest,
+): Promise<SubscriptionActionView> {
+  await subscriptionChanged(client, taskQueue, subscription, `action:${request.action}`);
+  try {
+    return await client.workflow.getHandle(workflowIds.subscription(subscription.id)).executeUpdate(subscriptionActionUpdate, {
+      args: [request],
+    });
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError)
+      throw new SubscriptionConflictError('subscription_ended', 'The subscription has ended: there is nothing left to change');
+    const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === SUBSCRIPTION_ACTION_REFUSED)
+      throw new SubscriptionConflictError(String(cause.details?.[0] ?? 'not_allowed'), cause.message);
+    throw error;
+  }
 }

@@ -270,6 +270,9 @@ let coupons = 0;
 /** Coupon codes are unique per store: each case's coupon gets its own. */
 const couponCode = (prefix: string) => `${prefix}${(coupons += 1)}`;
 const created = async (url: string, body: object) => (await send('post', url, body)).body.data.id as number;
+/** A subscription of the portal's customer (buyer@example.com) an action may end. */
+const freshSubscription = async () =>
+  (await subscribe(h, store.live, stripe, stripeWebhook(h, store.slug, STRIPE_WEBHOOK_SECRET), 3600)).id;
 
 const product = () => ({ product: s.productId });
 const downloads = () => ({ product: s.downloads.productId, variant: s.downloads.variantId });
@@ -1003,6 +1006,34 @@ const cases: Case[] = [
     params: () => ({ subscription: s.subscriptionId }),
     token: () => s.portalToken,
   },
+  {
+    op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/pause',
+    status: 200,
+    response: m.one(m.subscriptionAction),
+    params: () => ({ productSubscription: s.subscriptionId }),
+    token: () => s.portalToken,
+  },
+  {
+    op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/resume',
+    status: 200,
+    response: m.one(m.subscriptionAction),
+    params: () => ({ productSubscription: s.subscriptionId }),
+    token: () => s.portalToken,
+  },
+  {
+    op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/cancel-immediately',
+    status: 200,
+    response: m.one(m.subscriptionAction),
+    params: async () => ({ productSubscription: await freshSubscription() }),
+    token: () => s.portalToken,
+  },
+  {
+    op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/cancel-period-end',
+    status: 200,
+    response: m.one(m.subscriptionAction),
+    params: async () => ({ productSubscription: await freshSubscription() }),
+    token: () => s.portalToken,
+  },
   { op: 'GET /v2/customer-portal/entitlements', status: 200, response: items(m.entitlement), token: () => s.portalToken },
 
   // Subscriptions and affiliates
@@ -1011,6 +1042,36 @@ const cases: Case[] = [
     op: 'GET /v2/subscriptions/{productSubscription}',
     status: 200,
     response: m.one(m.subscription),
+    params: () => ({ productSubscription: s.subscriptionId }),
+  },
+  {
+    op: 'GET /v2/subscriptions/{productSubscription}/capabilities',
+    status: 200,
+    response: m.one(m.subscriptionCapabilities),
+    params: () => ({ productSubscription: s.subscriptionId }),
+  },
+  {
+    op: 'POST /v2/subscriptions/{productSubscription}/actions/pause',
+    status: 200,
+    response: m.one(m.subscriptionAction),
+    params: () => ({ productSubscription: s.subscriptionId }),
+  },
+  {
+    op: 'POST /v2/subscriptions/{productSubscription}/actions/resume',
+    status: 200,
+    response: m.one(m.subscriptionAction),
+    params: () => ({ productSubscription: s.subscriptionId }),
+  },
+  {
+    op: 'POST /v2/subscriptions/{productSubscription}/actions/cancel-immediately',
+    status: 200,
+    response: m.one(m.subscriptionAction),
+    params: async () => ({ productSubscription: await freshSubscription() }),
+  },
+  {
+    op: 'POST /v2/subscriptions/{productSubscription}/actions/cancel-period-end',
+    status: 200,
+    response: m.one(m.subscriptionAction),
     params: () => ({ productSubscription: s.subscriptionId }),
   },
   {

@@ -33,6 +33,8 @@ interface FakeSubscription {
   currency: string;
   latest_invoice: string | null;
   livemode: boolean;
+  /** Set while collection is paused ({ behavior }). */
+  pause_collection?: Record<string, string> | null;
 }
 
 interface FakeInvoice {
@@ -74,6 +76,7 @@ export async function startStripeBilling() {
     status: s.status,
     cancel_at_period_end: s.cancel_at_period_end,
     canceled_at: s.canceled_at,
+    pause_collection: s.pause_collection ?? null,
     metadata: s.metadata,
     items: {
       object: 'list',
@@ -148,6 +151,8 @@ export async function startStripeBilling() {
         if (s.status === 'canceled')
           return error(400, 'A canceled subscription can only update its cancellation_details and metadata.', 'subscription_canceled');
         if (body.cancel_at_period_end !== undefined) s.cancel_at_period_end = body.cancel_at_period_end === 'true';
+        // Form encoding: an empty string lifts the pause.
+        if (body.pause_collection !== undefined) s.pause_collection = body.pause_collection === '' ? null : body.pause_collection;
         return { status: 200, body: subscriptionObject(s) };
       }
       if (method === 'DELETE') {

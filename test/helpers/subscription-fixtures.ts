@@ -34,6 +34,7 @@ export async function subscribe(
   webhook: (event: Stripe.Event) => Promise<unknown>,
   periodSeconds: number,
   order: EventName[] = ['checkoutCompleted', 'created', 'invoicePaid'],
+  email = 'buyer@example.com',
 ) {
   const api = (method: 'get' | 'post', path: string, body?: object) =>
     request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
@@ -44,7 +45,7 @@ export async function subscribe(
   });
   const invoice = (
     await api('post', '/invoices', {
-      customer_email: 'buyer@example.com',
+      customer_email: email,
       payment_method: 'STRIPE',
       product_variants: { [variantId]: { quantity: 1 } },
     }).expect(201)
@@ -54,7 +55,7 @@ export async function subscribe(
   for (const name of order) await webhook(paid.events[name]);
   const record = await waitFor(
     () =>
-      api('get', `/subscriptions?customer_email=buyer@example.com&limit=100`).then((r) =>
+      api('get', `/subscriptions?customer_email=${encodeURIComponent(email)}&limit=100`).then((r) =>
         (r.body.data as { id: number; invoice_id: number }[]).find((s) => s.invoice_id === invoice.id),
       ),
     Boolean,

@@ -1,6 +1,7 @@
 import {
   applyProviderChange,
   nextStep,
+  PAUSED_RECHECK_MS,
   settleAtDeadline,
   type SubscriptionProgress,
   type SubscriptionSnapshot,
@@ -151,8 +152,17 @@ describe('nextStep', () => {
     entitlementsRevoked: false,
     providerEnded: false,
     renewalCheckedAt: null,
+    pausedAt: null,
   };
   const timing = { graceMs: 10_000, confirmWindowMs: 60_000, renewalCheckMs: 2_000, renewalLeewayMs: 5_000 };
+
+  it('paused: no deadline runs (it only looks again a day later), however far past the period end', () => {
+    expect(nextStep({ ...progress, pausedAt: t(40) }, timing, t(500))).toEqual({
+      kind: 'wait',
+      until: new Date(t(500).getTime() + PAUSED_RECHECK_MS),
+      then: 'verify_renewal',
+    });
+  });
 
   it('past the deadline with no failure reported, asks the provider every check until the leeway is spent, then settles', () => {
     expect(nextStep(progress, timing, t(50))).toEqual({ kind: 'wait', until: t(110), then: 'verify_renewal' });

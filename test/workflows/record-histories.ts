@@ -21,7 +21,7 @@ import { recordCheckoutSession, recordStripePayment } from '../../src/orders/str
 import { requestRefund } from '../../src/refunds/request-refund';
 import { startRefundWorkflow } from '../../src/refunds/refund-workflow-client';
 import { requestCancellation } from '../../src/subscriptions/cancel-subscription';
-import { subscriptionChanged } from '../../src/subscriptions/subscription-workflow-client';
+import { subscriptionChanged, takeSubscriptionAction } from '../../src/subscriptions/subscription-workflow-client';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { type FakeEsplora, startEsplora } from '../fakes/esplora';
 import { type FakeSlack, startSlack } from '../fakes/slack';
@@ -388,6 +388,27 @@ const scenarios: Scenario[] = [
       await subscriptionChanged(ctx.temporal.client, ctx.taskQueue, row, 'cancel_requested');
       for (let i = 0; i < 100 && ctx.stripe.subscription(sub.stripeId)!.status !== 'canceled'; i += 1)
         await new Promise((r) => setTimeout(r, 100));
+      await sub.deliver(ctx.stripe.deletedEvent(sub.stripeId));
+      await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
+      return workflowIds.subscription(sub.id);
+    },
+  },
+  {
+    name: 'subscription-paused-resumed-canceled',
+    async run(ctx) {
+      const sub = await subscriptionFixture(ctx, 'recorded-sub-actions', 3600);
+      const row = await ctx.db
+        .selectFrom('subscriptions')
+        .select(['id', 'store_id', 'status'])
+        .where('id', '=', sub.id)
+        .executeTakeFirstOrThrow();
+      // Each action an Update the workflow takes between its rounds; the last one ends it.
+      for (const action of ['pause', 'resume', 'cancel_immediately'] as const)
+        await takeSubscriptionAction(ctx.temporal.client, ctx.taskQueue, row, {
+          action,
+          requestKey: `recorded-${action}`,
+          actor: 'seller',
+        });
       await sub.deliver(ctx.stripe.deletedEvent(sub.stripeId));
       await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
       return workflowIds.subscription(sub.id);

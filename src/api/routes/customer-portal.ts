@@ -9,7 +9,9 @@ import {
   portalSubscription,
   portalSubscriptionCapabilities,
   portalSubscriptions,
+  ownSubscription,
 } from '../../customers/portal';
+import { ACTION_PATHS, actOnSubscription, actionBody, actionResponse } from './v2/subscription-actions';
 import type { ApiDependencies } from '../context';
 import type { RequestAuth } from '../middleware/authenticate';
 import { pagedSearch } from '../paged-search';
@@ -126,5 +128,19 @@ export function customerPortalRouter(registry: OpenAPIRegistry, deps: ApiDepende
       response: z.object({ data: z.array(entitlementView) }),
       handler: async ({ auth }) => ({ data: await customerEntitlements(deps.db, await me(auth)) }),
     });
+  // The customer acts only on their own subscription, and only as its capabilities allow (the workflow decides).
+  for (const [path, action] of Object.entries(ACTION_PATHS)) {
+    router.route({
+      ...common,
+      method: 'post',
+      path: `/subscriptions/:subscription/actions/${path}`,
+      summary: `${action.replace(/_/g, ' ')} one of the customer’s subscriptions (409 with the reason when not allowed now)`,
+      params: z.object({ subscription: rowId }),
+      body: actionBody,
+      response: actionResponse,
+      handler: async ({ auth, params, req }) =>
+        actOnSubscription(deps, deps.db, await ownSubscription(deps.db, await me(auth), params.subscription), action, 'customer', req),
+    });
+  }
   return router;
 }

@@ -61,6 +61,7 @@ import type { CryptoPaymentsTable, CryptoPaymentTxsTable, CryptoUnmatchedTransfe
 import type { FeedbackTable, TicketMessagesTable, TicketsTable } from './support';
 import type { BlacklistsTable, BlockedCheckoutsTable, CheckoutAttemptsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
 import type {
+  SubscriptionActionsTable,
   SubscriptionPaymentsTable,
   SubscriptionReconciliationsTable,
   SubscriptionRepairsTable,
@@ -71,7 +72,7 @@ export type { ApiKeyMode } from './api-keys';
 export type { EngineIntentKind } from './engine-intents';
 export type { VariantDeliverableConfig } from './catalog';
 export type { DeliveryStepKind, DeliveryStepStatus, StatusHistoryEntry } from './orders';
-export type { SubscriptionCancelRequest } from './subscriptions';
+export type { SubscriptionAction, SubscriptionCancelRequest } from './subscriptions';
 export type { DisputeStatus, RefundStatus } from './refunds';
 
 export interface Database {
@@ -122,6 +123,7 @@ export interface Database {
   notification_deliveries: NotificationDeliveriesTable;
   subscriptions: SubscriptionsTable;
   subscription_payments: SubscriptionPaymentsTable;
+  subscription_actions: SubscriptionActionsTable;
   subscription_reconciliations: SubscriptionReconciliationsTable;
   subscription_repairs: SubscriptionRepairsTable;
   coupons: CouponsTable;

@@ -40,6 +40,27 @@ export interface SubscriptionsTable {
   provider_end_attempt: Generated<number>;
   provider_event_at: Date | null;
   renewal_checked_at: Date | null;
+  /** Set while paused: no renewals until resumed. */
+  paused_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type SubscriptionAction = 'pause' | 'resume' | 'cancel_at_period_end' | 'cancel_immediately';
+
+/** One lifecycle action the subscription workflow took (the official action record). */
+export interface SubscriptionActionsTable {
+  id: Generated<number>;
+  subscription_id: number;
+  store_id: number;
+  action: SubscriptionAction;
+  status: 'pending' | 'confirmed' | 'failed';
+  actor: 'seller' | 'customer';
+  /** The same key is the same action: a retried request answers with its first record. */
+  request_key: string;
+  customer_message: string | null;
+  confirmed_at: Date | null;
+  failed_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -1,4 +1,5 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SubscriptionAction } from '../../db/schema/subscriptions';
 
 /** The subscription workflow's messages, shared by the API, the webhooks and the workflow. */
 export interface SubscriptionInput {
@@ -25,6 +26,8 @@ export interface SubscriptionPlan {
   until: string | null;
   /** How many rounds one run handles before it continues as new (from the worker's config). */
   roundsPerRun: number;
+  /** What each lifecycle action may do now, and why not (the validators' first answer). */
+  capabilities?: Record<string, { allowed: boolean; reason: string | null }>;
 }
 
 export interface SubscriptionState {
@@ -45,3 +48,46 @@ export type SubscriptionWorkflow = (input: SubscriptionInput) => Promise<Subscri
 /** Our record changed (renewal, failure, cancel, provider news): read it again. */
 export const subscriptionChangedSignal = defineSignal<[{ reason: string }]>('subscriptionChanged');
 export const subscriptionStateQuery = defineQuery<SubscriptionState>('subscriptionState');
+
+export interface SubscriptionActionRequest {
+  action: SubscriptionAction;
+  /** The same key is the same action (the request's Idempotency-Key, or one of its own). */
+  requestKey: string;
+  actor: 'seller' | 'customer';
+}
+
+/** The action's record as the API answers it (the official subscription action model). */
+export interface SubscriptionActionView {
+  id: number;
+  product_subscription_id: number;
+  subscription_id: string;
+  action: SubscriptionAction;
+  status: 'pending' | 'confirmed' | 'failed';
+  provider: string;
+  customer_message: string | null;
+  confirmed_at: string | null;
+  failed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What the action's activity decided under the row lock: the recorded action, or why not. */
+export type SubscriptionActionDecision = { actionId: number } | { refused: string; message: string };
+
+/** The capability (src/domain/subscription-capabilities.ts) each action needs. */
+export const CAPABILITY_OF: Record<SubscriptionAction, string> = {
+  pause: 'pause',
+  resume: 'resume',
+  cancel_at_period_end: 'cancel_period_end',
+  cancel_immediately: 'cancel_immediately',
+};
+
+/** The ApplicationFailure type an action is refused with; its first detail is the capability's reason. */
+export const SUBSCRIPTION_ACTION_REFUSED = 'SubscriptionActionRefused';
+
+/**
+ * A lifecycle action (pause, resume, cancel at period end or now), decided by the workflow: its
+ * validator refuses what the capabilities it last read forbid, its handler decides again under
+ * the row lock, records the action and tells the provider; the answer is the action record.
+ */
+export const subscriptionActionUpdate = defineUpdate<SubscriptionActionView, [SubscriptionActionRequest]>('subscriptionAction');

@@ -28,6 +28,7 @@ import { registerPaymentSettingsRoutes } from '../../routes/v2/payment-settings'
 import { registerProductRoutes } from '../../routes/v2/products';
 import { registerReconciliationRoutes } from '../../routes/v2/subscription-reconciliations';
 import { registerRefundRoutes } from '../../routes/v2/refunds';
+import { registerSubscriptionActionRoutes } from '../../routes/v2/subscription-actions';
 import { registerSubscriptionRoutes } from '../../routes/v2/subscriptions';
 import { registerVariantDeliverableRoutes } from '../../routes/v2/variant-deliverables';
 import { registerVariantRoutes } from '../../routes/v2/variants';
@@ -75,6 +76,7 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerOrderRoutes(v2, deps, { stripe, secrets, asn });
   registerLineItemRoutes(v2, deps);
   registerSubscriptionRoutes(v2, deps);
+  registerSubscriptionActionRoutes(v2, deps);
   registerCustomerRoutes(v2, deps);
   registerCustomerSessionRoutes(v2, deps);
   registerLicenseKeyRoutes(v2, deps);

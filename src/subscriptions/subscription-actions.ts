@@ -1,0 +1,128 @@
+import type { Selectable } from 'kysely';
+import { laravelTime } from '../catalog/views/timestamps';
+import type { DbExecutor, SubscriptionAction } from '../db/schema';
+import type { SubscriptionActionsTable, SubscriptionsTable } from '../db/schema/subscriptions';
+import { type Capability, subscriptionCapabilities } from '../domain/subscription-capabilities';
+import type { SubscriptionStatus } from '../domain/subscription-lifecycle';
+import { recordEvent } from '../events/record';
+import {
+  CAPABILITY_OF,
+  type SubscriptionActionDecision,
+  type SubscriptionActionRequest,
+  type SubscriptionActionView,
+} from '../temporal/contracts/subscription';
+import { requestCancellation } from './cancel-subscription';
+
+export type { SubscriptionActionDecision, SubscriptionActionRequest, SubscriptionActionView };
+
+type CapabilityColumns = Pick<
+  Selectable<SubscriptionsTable>,
+  'status' | 'provider' | 'cancel_at_period_end' | 'cancellation_in_progress' | 'ended_at' | 'paused_at'
+>;
+
+export function capabilitiesOf(row: CapabilityColumns): Record<string, Capability> {
+  return subscriptionCapabilities({
+    status: row.status as SubscriptionStatus,
+    provider: row.provider,
+    cancelAtPeriodEnd: row.cancel_at_period_end,
+    cancellationInProgress: row.cancellation_in_progress,
+    endedAt: row.ended_at,
+    pausedAt: row.paused_at,
+  });
+}
+
+export const actionOf = (db: DbExecutor, subscriptionId: number, requestKey: string) =>
+  db
+    .selectFrom('subscription_actions')
+    .selectAll()
+    .where('subscription_id', '=', subscriptionId)
+    .where('request_key', '=', requestKey)
+    .executeTakeFirst();
+
+const refusalMessage = (action: SubscriptionAction, reason: string) =>
+  `The subscription cannot ${action.replace(/_/g, ' ')} now: ${reason.replace(/_/g, ' ')}`;
+
+/**
+ * Decides and records one action under the subscription's row lock, so a renewal or provider
+ * event applied meanwhile is seen, never overwritten. A request key seen before answers with
+ * its first record; otherwise the capabilities decide, and the record's change and its event
+ * are written together. Cancellations go through requestCancellation (the refund rules stay
+ * there); the provider hears of every action in sendSubscriptionAction.
+ */
+export async function recordSubscriptionAction(
+  trx: DbExecutor,
+  subscriptionId: number,
+  request: SubscriptionActionRequest,
+  now = new Date(),
+): Promise<SubscriptionActionDecision> {
+  const row = await trx.selectFrom('subscriptions').selectAll().where('id', '=', subscriptionId).forUpdate().executeTakeFirstOrThrow();
+  const seen = await actionOf(trx, subscriptionId, request.requestKey);
+  if (seen) return { actionId: seen.id };
+  const capability = capabilitiesOf(row)[CAPABILITY_OF[request.action]]!;
+  if (!capability.allowed) return { refused: capability.reason!, message: refusalMessage(request.action, capability.reason!) };
+
+  switch (request.action) {
+    case 'cancel_at_period_end':
+    case 'cancel_immediately':
+      await requestCancellation(trx, row.id, { cancelAtPeriodEnd: request.action === 'cancel_at_period_end' }, now);
+      break;
+    case 'pause':
+    case 'resume':
+      await trx
+        .updateTable('subscriptions')
+        .set({ paused_at: request.action === 'pause' ? now : null, updated_at: now })
+        .where('id', '=', row.id)
+        .execute();
+      await recordEvent(trx, {
+        storeId: row.store_id,
+        livemode: row.livemode,
+        type: request.action === 'pause' ? 'subscription.paused' : 'subscription.resumed',
+        data: { id: row.id, invoice_id: row.invoice_id, actor: request.actor },
+      });
+      break;
+  }
+  const inserted = await trx
+    .insertInto('subscription_actions')
+    .values({
+      subscription_id: row.id,
+      store_id: row.store_id,
+      action: request.action,
+      status: 'pending',
+      actor: request.actor,
+      request_key: request.requestKey,
+      customer_message: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { actionId: inserted.id };
+}
+
+/** The official subscription action record (…Actions…ResponseValue200…PropertyData). */
+export function presentSubscriptionAction(
+  action: Selectable<SubscriptionActionsTable>,
+  subscription: Pick<Selectable<SubscriptionsTable>, 'provider' | 'provider_subscription_id'>,
+): SubscriptionActionView {
+  return {
+    id: action.id,
+    product_subscription_id: action.subscription_id,
+    subscription_id: subscription.provider_subscription_id,
+    action: action.action,
+    status: action.status,
+    provider: subscription.provider.toUpperCase(),
+    customer_message: action.customer_message,
+    confirmed_at: laravelTime(action.confirmed_at),
+    failed_at: laravelTime(action.failed_at),
+    created_at: laravelTime(action.created_at)!,
+    updated_at: laravelTime(action.updated_at)!,
+  };
+}
+
+export async function subscriptionActionView(db: DbExecutor, actionId: number): Promise<SubscriptionActionView> {
+  const action = await db.selectFrom('subscription_actions').selectAll().where('id', '=', actionId).executeTakeFirstOrThrow();
+  const subscription = await db
+    .selectFrom('subscriptions')
+    .select(['provider', 'provider_subscription_id'])
+    .where('id', '=', action.subscription_id)
+    .executeTakeFirstOrThrow();
+  return presentSubscriptionAction(action, subscription);
+}
