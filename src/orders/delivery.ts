@@ -8,6 +8,7 @@ import { generateLicenseKey } from '../licenses/new-license-key';
 import type { SecretBox } from '../security/secret-box';
 import { callDynamicWebhook, PermanentDeliveryError } from './dynamic-webhook';
 import { storeWebhookSecret } from './store-webhook-secret';
+import { goodsTakenBack } from '../refunds/taken-back';
 
 const KIND_OF_TYPE: Record<string, DeliveryStepKind> = {
   TEXT: 'serials',
@@ -114,6 +115,15 @@ export async function runStep(
 ): Promise<{ status: DeliveryStepStatus; result: Record<string, unknown> | null }> {
   const step = await loadStep(ctx.db, stepId);
   if (step.status === 'delivered' || step.status === 'skipped') return { status: step.status, result: step.result };
+  const takenBack = await goodsTakenBack(ctx.db, step.invoice_id, step.line_id);
+  if (takenBack) {
+    await ctx.db
+      .updateTable('delivery_steps')
+      .set({ status: 'skipped', reason: `not delivered: ${takenBack}`, updated_at: new Date() })
+      .where('id', '=', stepId)
+      .execute();
+    return { status: 'skipped', result: null };
+  }
   await ctx.db
     .updateTable('delivery_steps')
     .set({ status: 'running', attempts: sql`attempts + 1`, updated_at: new Date() })

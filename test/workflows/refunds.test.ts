@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
 import { workflowIds } from '../../src/temporal/workflow-ids';
+import { startSellerEndpoint } from '../fakes/seller-endpoint';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
@@ -218,6 +219,44 @@ describe('refunds', () => {
     const listed = (await api('get', '/refunds').expect(200)).body;
     expect(m.page(m.refund).safeParse(listed).error).toBeUndefined();
     expect(listed.data.find((r: { id: number }) => r.id === refund.id)).toMatchObject({ status: 'manual', manual: true });
+  });
+
+  it('a refund racing a delivery retry wins: the retried step is skipped, nothing is handed over after the refund', async () => {
+    const seller = await startSellerEndpoint([
+      { status: 400, body: 'not today' },
+      { status: 200, body: 'GOODS-AFTER-REFUND' },
+    ]);
+    await h.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', store.id).execute();
+    const { variantId } = await createVariant(h, store.live, {
+      deliverable: { types: ['DYNAMIC'], data: { webhook: seller.url } },
+      price: 900,
+    });
+    const created = await api('post', '/invoices', {
+      customer_email: 'r@e.co',
+      payment_method: 'PAYPAL',
+      product_variants: { [variantId]: { quantity: 1 } },
+    });
+    const id = created.body.data.id as number;
+    await api('patch', `/invoices/${id}/mark-completed`).expect(200);
+    await waitFor(
+      () => api('get', `/invoices/${id}`).then((r) => r.body.data),
+      (b) => b.delivery.needs_attention,
+    );
+    expect(seller.received).toHaveLength(1);
+
+    const refund = (await api('post', `/orders/${id}/refunds`, {}).expect(200)).body.data.refund;
+    await settled(refund.id);
+    expect(await statusOf(id)).toBe('REFUNDED');
+    const retry = await api('post', `/orders/${id}/fulfillment-retries`, {});
+    expect(retry.status).toBe(200);
+    const step = await waitFor(
+      () => h.db.selectFrom('delivery_steps').select(['status', 'reason']).where('invoice_id', '=', id).executeTakeFirstOrThrow(),
+      (s) => s.status === 'skipped' || s.status === 'delivered',
+    );
+    expect(step).toEqual({ status: 'skipped', reason: 'not delivered: the order is REFUNDED' });
+    expect(seller.received).toHaveLength(1);
+    expect(await statusOf(id)).toBe('REFUNDED');
+    await seller.close();
   });
 
   it('refuses unpaid orders (409), unknown ones (404) and another store’s', async () => {
