@@ -5,7 +5,7 @@ import type { Db, DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import { type ArrivedPayment, matchPayment } from '../domain/payment-match';
 import { recordEvent } from '../events/record';
-import { recordIntent } from '../outbox/engine-intents';
+import { recordIntent } from '../outbox/record-intent';
 import { applyStripeDispute } from '../disputes/stripe-disputes';
 import { recordStripeReportedRefund } from '../refunds/stripe-reported-refund';
 import { applyStripeSubscriptionEvent } from '../subscriptions/stripe-subscription-events';

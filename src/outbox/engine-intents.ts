@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import type { Db, DbExecutor, DbTransaction, EngineIntentKind } from '../db/schema';
+import type { Db, DbTransaction, EngineIntentKind } from '../db/schema';
+import { type EngineIntent, recordIntent } from './record-intent';
 import { type CryptoSettings } from '../gateways/crypto/chain-access';
 import { startCryptoPaymentWorkflow } from '../gateways/crypto/crypto-payment-workflow-client';
 import { cryptoAcceptanceOf } from '../gateways/crypto/crypto-payment-records';
@@ -11,19 +12,9 @@ import { subscriptionChanged } from '../subscriptions/subscription-workflow-clie
 import { mainTaskQueue } from '../temporal/task-queues';
 
 /**
- * The engine outbox. A change the engine must hear of (an invoice paid, voided, created, a
- * crypto checkout, a subscription changed, a refund asked for) records its intent in the change's own
- * transaction; after commit the caller delivers it at once, and the relay (the event
- * dispatcher) delivers whatever is still pending after any crash. Every delivery is
- * idempotent: workflow ids refuse a second start, and the workflows treat a repeated
- * signal as the same news.
+ * Delivering the engine outbox's intents (recorded by record-intent.ts, which the domains use
+ * without pulling in the workflow clients this module needs).
  */
-export interface EngineIntent {
-  kind: EngineIntentKind;
-  subjectId: number;
-  detail?: Record<string, string>;
-}
-
 export interface EngineConnection {
   db: Db;
   client: Client;
@@ -48,21 +39,6 @@ const TELL_DEADLINE_MS = 5_000;
 
 /** How long the caller has to deliver an intent itself before the relay takes it over. */
 export const RELAY_AFTER_MS = 2_000;
-
-export async function recordIntent(trx: DbExecutor, intent: EngineIntent): Promise<number> {
-  const row = await trx
-    .insertInto('engine_intents')
-    .values({
-      kind: intent.kind,
-      subject_id: intent.subjectId,
-      detail: JSON.stringify(intent.detail ?? {}),
-      delivered_at: null,
-      last_error: null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
 
 async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId: number, detail: Record<string, string>): Promise<void> {
   const orders = new OrderWorkflows(engine.client, engine.taskQueue);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import { parseMajorAmount, refundableCents } from '../domain/refund-amount';
-import type { EngineIntent } from '../outbox/engine-intents';
+import type { EngineIntent } from '../outbox/record-intent';
 import type { StripeGatewayRecord } from '../orders/stripe-checkout-record';
 import { RefundConflictError, RefundedOrderNotFoundError, RefundRuleError } from './errors';
 

@@ -1,7 +1,7 @@
 import { requestGrantRevocation } from '../community/grant-records';
 import type { DbExecutor } from '../db/schema';
 import { hasEnded } from '../domain/subscription-lifecycle';
-import { recordIntent } from '../outbox/engine-intents';
+import { recordIntent } from '../outbox/record-intent';
 import { requestCancellation } from '../subscriptions/cancel-subscription';
 
 /**

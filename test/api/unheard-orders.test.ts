@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { transitionInvoice } from '../../src/orders/invoice-transitions';
-import { recordIntent } from '../../src/outbox/engine-intents';
+import { recordIntent } from '../../src/outbox/record-intent';
 import { createVariant } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 

@@ -1,5 +1,5 @@
 import { recordEvent } from '../../src/events/record';
-import { recordIntent } from '../../src/outbox/engine-intents';
+import { recordIntent } from '../../src/outbox/record-intent';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';

@@ -19,7 +19,7 @@ import { deriveReceiveAddress } from './extended-key';
 import { assertWalletServerReachable, createMoneroSubaddress } from './monero-wallet-watcher';
 import { RateSourceError } from './rate-source';
 import { type CryptoWalletSettings, receivingWallet } from './wallet-settings';
-import { recordIntent } from '../../outbox/engine-intents';
+import { recordIntent } from '../../outbox/record-intent';
 
 /** Blocks scanned again before the head at checkout, in case the customer was quick. */
 const CURSOR_MARGIN_BLOCKS = 5;
