@@ -2,6 +2,7 @@ import type { Config } from '../src/config';
 import type { Db } from '../src/db/schema';
 import type { Logger } from '../src/logger';
 import type { SecretBox } from '../src/security/secret-box';
+import type { ObjectStorage } from '../src/storage/object-storage';
 import type { NotificationConfig } from '../src/webhooks/notifications';
 import type { StripeGateway } from '../src/gateways/stripe-gateway';
 import { createAffiliateActivities } from './affiliates';
@@ -24,6 +25,7 @@ export interface ActivityDependencies {
   /** Outbound webhooks may target private addresses (WEBHOOKS_ALLOW_PRIVATE_NETWORKS). */
   allowPrivateNetworks: boolean;
   notifications: NotificationConfig;
+  storage: ObjectStorage;
   stripe: StripeGateway;
   subscriptions: SubscriptionActivityDependencies['subscriptions'];
   crypto: Config['crypto'];

@@ -9,6 +9,9 @@ import type { SecretBox } from '../src/security/secret-box';
 import type { Client } from '@temporalio/client';
 import { sendFulfillmentNotices } from '../src/orders/fulfillment-notices';
 import type { FulfillmentNoticeRequest } from '../src/temporal/contracts/order';
+import { flagDeliveryEmailFailure, ORDER_SEND_KEY, sendDeliveryEmail, type DeliveryEmailOutcome } from '../src/orders/delivery-email';
+import type { ObjectStorage } from '../src/storage/object-storage';
+import type { NotificationConfig } from '../src/webhooks/notifications';
 
 export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
 
@@ -19,8 +22,12 @@ export function createOrderActivities(deps: {
   allowPrivateNetworks: boolean;
   client?: Client;
   taskQueue?: string;
+  /** The buyer's delivery e-mail: download links are signed by `storage`, mail goes to SMTP_URL. */
+  storage?: ObjectStorage;
+  notifications?: NotificationConfig;
 }) {
   const { db } = deps;
+  const mailer = deps.storage && deps.notifications ? { storage: deps.storage, mail: deps.notifications } : undefined;
   return {
     /** PENDING/REVIEW → PAID, once; reports the status either way (VOIDED means the void won). */
     async markInvoicePaid(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
@@ -74,8 +81,30 @@ export function createOrderActivities(deps: {
     /** The fulfillment-notifications Update: the order's notices again, once per `resendKey`. */
     async sendFulfillmentNotices(input: { invoiceId: number; resendKey: string } & FulfillmentNoticeRequest): Promise<{ sent: number }> {
       if (!deps.client || !deps.taskQueue) throw ApplicationFailure.nonRetryable('This worker has no Temporal client to send notices with');
-      const sent = await sendFulfillmentNotices({ db, client: deps.client, taskQueue: deps.taskQueue }, input.invoiceId, input);
+      const sent = await sendFulfillmentNotices({ db, client: deps.client, taskQueue: deps.taskQueue, mailer }, input.invoiceId, input);
       return { sent };
+    },
+
+    /** The delivered order's e-mail to its buyer, once (a retry finds it sent). */
+    async sendDeliveryEmail(input: { invoiceId: number }): Promise<DeliveryEmailOutcome> {
+      if (!mailer) throw ApplicationFailure.nonRetryable('This worker has no mail settings to send the delivery e-mail with');
+      let outcome: DeliveryEmailOutcome;
+      try {
+        outcome = await sendDeliveryEmail({ db, ...mailer }, input.invoiceId, { sendKey: ORDER_SEND_KEY });
+      } catch (error) {
+        // The server refused the message (5xx): sending it again gets the same answer.
+        const code = (error as { responseCode?: number }).responseCode;
+        if (code !== undefined && code >= 500)
+          throw ApplicationFailure.nonRetryable(`SMTP ${code}: ${(error as Error).message}`, 'SmtpRefused');
+        throw error;
+      }
+      log.info('delivery e-mail', { invoiceId: input.invoiceId, status: outcome.status });
+      return outcome;
+    },
+
+    /** The e-mail could not go out: the COMPLETED order is flagged for ops with why. */
+    async flagDeliveryEmailFailure(input: { invoiceId: number; reason: string }): Promise<void> {
+      await flagDeliveryEmailFailure(db, input.invoiceId, input.reason);
     },
 
     /** Flags (or clears) the order for ops, recording delivery.needs_attention when raised. */

@@ -6,6 +6,7 @@ import type { Db } from './db/schema';
 import type { Logger } from './logger';
 import { StripeGateway } from './gateways/stripe-gateway';
 import { SecretBox } from './security/secret-box';
+import { createObjectStorage } from './storage/create-storage';
 import { ensurePayoutSchedules } from './affiliates/payout-schedule';
 import { ensureReconciliationSchedule } from './subscriptions/reconciliation-schedule';
 import { mainTaskQueue } from './temporal/task-queues';
@@ -56,6 +57,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       secrets: SecretBox.fromConfig(options.config.secrets),
       allowPrivateNetworks: options.config.webhooks.allowPrivateNetworks,
       notifications: options.config.notifications,
+      storage: createObjectStorage(options.config),
       stripe: new StripeGateway(options.config.stripe.apiBase),
       subscriptions: options.config.subscriptions,
       crypto: options.config.crypto,

@@ -62,6 +62,15 @@ const dynamicDelivery = proxyActivities<OrderActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 4, maximumAttempts: 3 },
 });
 
+/**
+ * The buyer's delivery e-mail over SMTP: attempts at 0 s, 2 s, 8 s and 26 s; a refusal by the
+ * server (5xx) is final at once. After that the order, delivered, is flagged for ops.
+ */
+const buyerEmail = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 3, maximumAttempts: 4 },
+});
+
 const communityBookkeeping = proxyLocalActivities<CommunityActivities>({ startToCloseTimeout: '30 seconds', retry: DB_RETRY });
 
 /**
@@ -81,6 +90,19 @@ async function startCommunityGrants(input: OrderInput): Promise<void> {
       // Already running: the revocation relay started it to tell it to end.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
+  }
+}
+
+/** Sends the delivered order's e-mail; one that cannot go out flags the order, which stays COMPLETED. */
+async function sendDeliveryEmail(invoiceId: number, db: typeof localDb): Promise<void> {
+  try {
+    const outcome = await buyerEmail.sendDeliveryEmail({ invoiceId });
+    log.info('delivery e-mail settled', { invoiceId, status: outcome.status });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    const reason = failureReason(error);
+    log.warn('delivery e-mail failed', { invoiceId, reason });
+    await db.flagDeliveryEmailFailure({ invoiceId, reason });
   }
 }
 
@@ -252,6 +274,7 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   setPhase('completed', 'COMPLETED');
   log.info('order completed', { invoiceId: input.invoiceId });
   if (patched('order-community-grants')) await startCommunityGrants(input);
+  if (patched('order-delivery-email')) await sendDeliveryEmail(input.invoiceId, db);
   // A notices resend still sending finishes before the order closes (a wait, no command).
   await condition(allHandlersFinished);
   return { invoiceId: input.invoiceId, outcome: 'completed' };

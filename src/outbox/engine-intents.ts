@@ -1,3 +1,4 @@
+import type { FulfillmentNoticeDependencies } from '../orders/fulfillment-notices';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db, DbTransaction, EngineIntentKind } from '../db/schema';
@@ -20,6 +21,8 @@ export interface EngineConnection {
   client: Client;
   taskQueue: string;
   crypto: CryptoSettings;
+  /** Where a delivered order's buyer e-mail is resent from (the API and console have it). */
+  mailer?: FulfillmentNoticeDependencies['mailer'];
   /** Crash tests only (SELLFLOW_FAILPOINTS). */
   failpoints?: readonly string[];
 }

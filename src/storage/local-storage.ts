@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import { LocalFileStore } from './local-file-store';
-import { DOWNLOAD_URL_TTL_SECONDS, type ObjectStorage, UPLOAD_URL_TTL_SECONDS } from './object-storage';
+import { downloadTtl, type ObjectStorage, UPLOAD_URL_TTL_SECONDS } from './object-storage';
 import { type SignedGrant, signGrant } from './signed-url';
 
 function loadOrCreateSecret(config: Config): string {
@@ -56,8 +56,8 @@ export class LocalObjectStorage implements ObjectStorage {
     return { url: this.url({ method: 'PUT', key, expires, contentType, contentLength }), expiresAt: new Date(expires * 1000) };
   }
 
-  async presignDownload(key: string, fileName: string, now = Date.now()): Promise<{ url: string; expiresAt: Date }> {
-    const expires = Math.floor(now / 1000) + DOWNLOAD_URL_TTL_SECONDS;
+  async presignDownload(key: string, fileName: string, now = Date.now(), ttlSeconds?: number): Promise<{ url: string; expiresAt: Date }> {
+    const expires = Math.floor(now / 1000) + downloadTtl(ttlSeconds);
     return { url: this.url({ method: 'GET', key, expires, fileName }), expiresAt: new Date(expires * 1000) };
   }
 

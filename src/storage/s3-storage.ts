@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { DOWNLOAD_URL_TTL_SECONDS, type ObjectStorage, UPLOAD_URL_TTL_SECONDS } from './object-storage';
+import { downloadTtl, type ObjectStorage, UPLOAD_URL_TTL_SECONDS } from './object-storage';
 
 export interface S3Settings {
   bucket: string;
@@ -38,11 +38,12 @@ export class S3ObjectStorage implements ObjectStorage {
     return { url, expiresAt: new Date(now + UPLOAD_URL_TTL_SECONDS * 1000) };
   }
 
-  async presignDownload(key: string, fileName: string, now = Date.now()) {
+  async presignDownload(key: string, fileName: string, now = Date.now(), ttlSeconds?: number) {
+    const ttl = downloadTtl(ttlSeconds);
     const disposition = `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`;
     const command = new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, ResponseContentDisposition: disposition });
-    const url = await getSignedUrl(this.client, command, { expiresIn: DOWNLOAD_URL_TTL_SECONDS, signingDate: new Date(now) });
-    return { url, expiresAt: new Date(now + DOWNLOAD_URL_TTL_SECONDS * 1000) };
+    const url = await getSignedUrl(this.client, command, { expiresIn: ttl, signingDate: new Date(now) });
+    return { url, expiresAt: new Date(now + ttl * 1000) };
   }
 
   async objectSize(key: string): Promise<number | null> {

@@ -41,6 +41,7 @@ import type {
   WebhookSigningSecretsTable,
 } from './events';
 import type {
+  DeliveryEmailsTable,
   DeliveryStepsTable,
   GatewayEventsTable,
   InvoiceLinesTable,
@@ -106,6 +107,7 @@ export interface Database {
   customer_sessions: CustomerSessionsTable;
   invoice_lines: InvoiceLinesTable;
   delivery_steps: DeliveryStepsTable;
+  delivery_emails: DeliveryEmailsTable;
   license_keys: LicenseKeysTable;
   license_key_instances: LicenseKeyInstancesTable;
   sections: SectionsTable;

@@ -89,6 +89,25 @@ export interface DeliveryStepsTable {
   updated_at: Generated<Date>;
 }
 
+export type DeliveryEmailStatus = 'sending' | 'sent' | 'failed' | 'skipped';
+
+/** The buyer's delivery e-mails: one per invoice and send key (migration 0035). */
+export interface DeliveryEmailsTable {
+  id: Generated<number>;
+  invoice_id: number;
+  /** 'order' for the order workflow's own e-mail, a fresh key per resend. */
+  send_key: string;
+  /** Deterministic per invoice and key, so a receiving server can drop a duplicate too. */
+  message_id: string;
+  recipient: string;
+  status: Generated<DeliveryEmailStatus>;
+  reason: string | null;
+  attempts: Generated<number>;
+  sent_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface LicenseKeysTable {
   id: Generated<number>;
   store_id: number;

@@ -30,6 +30,8 @@ export interface StoresTable {
   checkout_limit_fingerprint: Generated<number | null>;
   /** How long a client that went over a limit waits; null = until its hour is over. */
   checkout_limit_window_seconds: Generated<number | null>;
+  /** Reply-To of the buyer's delivery e-mail; null: none. */
+  reply_to_email: Generated<string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;

@@ -1,0 +1,213 @@
+import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+import type { Db } from '../db/schema';
+import { recordEvent } from '../events/record';
+import { MAX_DOWNLOAD_URL_TTL_SECONDS, type ObjectStorage } from '../storage/object-storage';
+import type { NotificationConfig } from '../webhooks/notifications';
+import { type DeliveryEmailContent, renderDeliveryEmail } from './delivery-email-template';
+
+/** The order workflow's own e-mail; every resend brings a key of its own. */
+export const ORDER_SEND_KEY = 'order';
+/** Download links in the e-mail last as long as a link can be signed for (S3's seven days). */
+export const DELIVERY_EMAIL_LINK_TTL_SECONDS = MAX_DOWNLOAD_URL_TTL_SECONDS;
+/** attention_reason of an order whose e-mail failed: a later successful send clears only this flag. */
+export const DELIVERY_EMAIL_ATTENTION = 'Delivery e-mail not sent: ';
+
+export interface DeliveryEmailDependencies {
+  db: Db;
+  storage: ObjectStorage;
+  mail: Pick<NotificationConfig, 'smtpUrl' | 'from'>;
+}
+
+export interface DeliveryEmailRequest {
+  sendKey: string;
+  /** Send to this address instead of the invoice's customer. */
+  email?: string;
+  /** Only these lines' variants (all lines when absent). */
+  productVariantIds?: number[];
+  now?: number;
+}
+
+export type DeliveryEmailOutcome = { status: 'sent'; messageId: string } | { status: 'skipped'; reason: string };
+
+function sender(from: string): { name: string; address: string } {
+  const [parsed] = addressparser(from, { flatten: true });
+  return { name: parsed?.name ?? '', address: parsed?.address ?? 'no-reply@sellflow.local' };
+}
+
+/** The same for every attempt of one invoice and key: a receiving server can drop a duplicate we could not prevent. */
+export function deliveryEmailMessageId(invoiceId: number, sendKey: string, from: string): string {
+  const domain = sender(from).address.split('@')[1] ?? 'sellflow.local';
+  return `<invoice-${invoiceId}.${sendKey.replace(/[^\w.-]/g, '_')}@${domain}>`;
+}
+
+/** Everything the invoice's lines handed over, download links signed for the e-mail's lifetime. */
+export async function deliveryEmailContent(
+  deps: Pick<DeliveryEmailDependencies, 'db' | 'storage'>,
+  invoiceId: number,
+  options: { storeName: string; productVariantIds?: number[]; now?: number },
+): Promise<DeliveryEmailContent> {
+  const now = options.now ?? Date.now();
+  let linesQuery = deps.db
+    .selectFrom('invoice_lines')
+    .select(['id', 'title', 'quantity'])
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('id');
+  if (options.productVariantIds?.length) linesQuery = linesQuery.where('variant_id', 'in', options.productVariantIds);
+  const lines = await linesQuery.execute();
+  const steps = await deps.db
+    .selectFrom('delivery_steps')
+    .select(['line_id', 'kind', 'result'])
+    .where('invoice_id', '=', invoiceId)
+    .where('status', '=', 'delivered')
+    .execute();
+  const grants = await deps.db
+    .selectFrom('community_grants as g')
+    .innerJoin('community_spaces as s', 's.id', 'g.space_id')
+    .select(['g.platform', 's.name', 'g.invite_url'])
+    .where('g.invoice_id', '=', invoiceId)
+    .where('g.invite_url', 'is not', null)
+    .where('g.revoked_at', 'is', null)
+    .orderBy('g.id')
+    .execute();
+  const content: DeliveryEmailContent = {
+    storeName: options.storeName,
+    invoiceId,
+    lines: [],
+    community: grants.map((g) => ({ platform: g.platform, space: g.name ?? g.platform, inviteUrl: g.invite_url! })),
+    linksExpireAt: new Date(now + DELIVERY_EMAIL_LINK_TTL_SECONDS * 1000),
+  };
+  for (const line of lines) {
+    const result = (kind: string) => steps.find((s) => s.line_id === line.id && s.kind === kind)?.result ?? {};
+    const files = (result('downloads').files as { storageKey: string; fileName: string }[] | undefined) ?? [];
+    content.lines.push({
+      title: line.title,
+      quantity: line.quantity,
+      serials: (result('serials').serials as string[] | undefined) ?? [],
+      licenseKeys: (result('license_keys').license_keys as string[] | undefined) ?? [],
+      files: await Promise.all(
+        files.map(async (f) => ({
+          name: f.fileName,
+          url: (await deps.storage.presignDownload(f.storageKey, f.fileName, now, DELIVERY_EMAIL_LINK_TTL_SECONDS)).url,
+        })),
+      ),
+      dynamic: (result('dynamic').dynamic as string | undefined) ?? '',
+      manual: (result('manual').manual as string | undefined) ?? '',
+    });
+  }
+  return content;
+}
+
+/**
+ * Sends a delivered invoice's e-mail to its buyer once per `sendKey`: a row in delivery_emails
+ * is claimed first, and a retry that finds it sent (or skipped) sends nothing. A send that fails
+ * is recorded with its reason and throws, for the caller to retry or flag.
+ */
+export async function sendDeliveryEmail(
+  deps: DeliveryEmailDependencies,
+  invoiceId: number,
+  request: DeliveryEmailRequest,
+): Promise<DeliveryEmailOutcome> {
+  const invoice = await deps.db
+    .selectFrom('invoices as i')
+    .innerJoin('stores as s', 's.id', 'i.store_id')
+    .select(['i.status', 'i.customer_email', 's.name as store_name', 's.reply_to_email'])
+    .where('i.id', '=', invoiceId)
+    .executeTakeFirstOrThrow();
+  if (invoice.status !== 'COMPLETED') return { status: 'skipped', reason: `The invoice is ${invoice.status}, not delivered` };
+  const messageId = deliveryEmailMessageId(invoiceId, request.sendKey, deps.mail.from);
+  const recipient = request.email ?? invoice.customer_email;
+  await deps.db
+    .insertInto('delivery_emails')
+    .values({ invoice_id: invoiceId, send_key: request.sendKey, message_id: messageId, recipient })
+    .onConflict((oc) => oc.constraint('delivery_emails_invoice_key_uq').doNothing())
+    .execute();
+  const row = await deps.db
+    .updateTable('delivery_emails')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: new Date() }))
+    .where('invoice_id', '=', invoiceId)
+    .where('send_key', '=', request.sendKey)
+    .returning(['status', 'reason', 'recipient'])
+    .executeTakeFirstOrThrow();
+  if (row.status === 'sent') return { status: 'sent', messageId };
+  if (row.status === 'skipped') return { status: 'skipped', reason: row.reason ?? '' };
+
+  const settle = (status: 'sent' | 'failed' | 'skipped', reason: string | null) =>
+    deps.db
+      .updateTable('delivery_emails')
+      .set({
+        status,
+        reason: reason?.slice(0, 1000) ?? null,
+        updated_at: new Date(),
+        ...(status === 'sent' ? { sent_at: new Date() } : {}),
+      })
+      .where('invoice_id', '=', invoiceId)
+      .where('send_key', '=', request.sendKey)
+      .execute();
+  if (!deps.mail.smtpUrl) {
+    // No mail server in this installation: nothing to retry, nothing for ops to fix per order.
+    const reason = 'No SMTP server is configured (SMTP_URL)';
+    await settle('skipped', reason);
+    return { status: 'skipped', reason };
+  }
+  const content = await deliveryEmailContent(deps, invoiceId, {
+    storeName: invoice.store_name,
+    productVariantIds: request.productVariantIds,
+    now: request.now,
+  });
+  const rendered = renderDeliveryEmail(content);
+  const transport = nodemailer.createTransport(deps.mail.smtpUrl);
+  try {
+    await transport.sendMail({
+      from: { name: invoice.store_name, address: sender(deps.mail.from).address },
+      to: row.recipient,
+      ...(invoice.reply_to_email ? { replyTo: invoice.reply_to_email } : {}),
+      messageId,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+    });
+  } catch (error) {
+    await settle('failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  } finally {
+    transport.close();
+  }
+  await settle('sent', null);
+  return { status: 'sent', messageId };
+}
+
+/** A delivered order whose e-mail could not go out: flagged for ops with the reason (the order stays COMPLETED). */
+export async function flagDeliveryEmailFailure(db: Db, invoiceId: number, reason: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const invoice = await trx
+      .selectFrom('invoices')
+      .select(['store_id', 'livemode'])
+      .where('id', '=', invoiceId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const attention = `${DELIVERY_EMAIL_ATTENTION}${reason}`.slice(0, 1000);
+    await trx
+      .updateTable('invoices')
+      .set({ needs_attention: true, attention_reason: attention, updated_at: new Date() })
+      .where('id', '=', invoiceId)
+      .execute();
+    await recordEvent(trx, {
+      storeId: invoice.store_id,
+      livemode: invoice.livemode,
+      type: 'delivery.needs_attention',
+      data: { id: invoiceId, reason: attention },
+    });
+  });
+}
+
+/** A resend went out: the e-mail flag (and only that one) comes off. */
+export async function clearDeliveryEmailFailure(db: Db, invoiceId: number): Promise<void> {
+  await db
+    .updateTable('invoices')
+    .set({ needs_attention: false, attention_reason: null, updated_at: new Date() })
+    .where('id', '=', invoiceId)
+    .where('needs_attention', '=', true)
+    .where('attention_reason', 'like', `${DELIVERY_EMAIL_ATTENTION}%`)
+    .execute();
+}

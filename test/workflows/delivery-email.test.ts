@@ -1,0 +1,150 @@
+import request from 'supertest';
+import { sendDeliveryEmail } from '../../src/orders/delivery-email';
+import { workflowIds } from '../../src/temporal/workflow-ids';
+import { startSmtpSink } from '../fakes/smtp-sink';
+import { createVariant } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+
+let h: Harness;
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+beforeAll(async () => {
+  smtp = await startSmtpSink();
+  h = await startHarness({ worker: true, env: { SMTP_URL: smtp.url, SMTP_FROM: 'Sellflow <no-reply@sellflow.test>' } });
+  store = await h.createStore();
+  await h.db
+    .updateTable('stores')
+    .set({ name: 'Tom & <Jerry> Shop', reply_to_email: 'help@shop.test' })
+    .where('id', '=', store.id)
+    .execute();
+});
+afterAll(async () => {
+  await h.close();
+  await smtp.close();
+});
+
+const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+
+/** The message as the reader sees it: quoted-printable soft breaks and escapes undone. */
+const readable = (raw: string) =>
+  raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+const mailsTo = (address: string) => smtp.mails.filter((m) => m.to.includes(address));
+
+/** A paid order of one serial, one license key and the seller's text, run to its end. */
+async function deliveredOrder(email: string) {
+  const { variantId } = await createVariant(h, store.live, {
+    deliverable: {
+      types: ['TEXT', 'LICENSE_KEY', 'MANUAL'],
+      data: {
+        serials: 'SER-1,SER-2',
+        comment: 'Welcome <friend> & enjoy',
+        license_key: { prefix: 'PRO', limit: 1, expires_in_days: null },
+      },
+    },
+  });
+  const created = await api('post', '/invoices', {
+    customer_email: email,
+    payment_method: 'PAYPAL',
+    product_variants: { [variantId]: { quantity: 1 } },
+  });
+  expect(created.status).toBe(201);
+  const id: number = created.body.data.id;
+  expect((await api('patch', `/invoices/${id}/mark-completed`)).status).toBe(200);
+  expect(await h.temporal.client.workflow.getHandle(workflowIds.order(id)).result()).toEqual({ invoiceId: id, outcome: 'completed' });
+  return id;
+}
+
+describe('the delivery e-mail', () => {
+  let firstId: number;
+
+  it('goes to the buyer once when the order completes, with everything delivered', async () => {
+    firstId = await deliveredOrder('buyer@example.com');
+    const mails = mailsTo('buyer@example.com');
+    expect(mails).toHaveLength(1);
+    const mail = readable(mails[0]!.raw);
+    expect(mails[0]!.from).toBe('no-reply@sellflow.test');
+    expect(mail).toContain(`Message-ID: <invoice-${firstId}.order@sellflow.test>`);
+    expect(mail).toContain('Reply-To: help@shop.test');
+    expect(mail).toContain(`your order #${firstId}`);
+    expect(mail).toContain('Content-Type: text/plain');
+    expect(mail).toContain('Content-Type: text/html');
+    const keys = await h.db.selectFrom('license_keys').select('key').where('invoice_id', '=', firstId).execute();
+    expect(keys).toHaveLength(1);
+    for (const text of [
+      'SER-1',
+      keys[0]!.key,
+      'Welcome <friend> & enjoy',
+      'Welcome &lt;friend&gt; &amp; enjoy',
+      'Tom &amp; &lt;Jerry&gt; Shop',
+    ])
+      expect(mail).toContain(text);
+    const invoice = (await api('get', `/invoices/${firstId}`)).body.data;
+    expect(invoice.status.status.status).toBe('COMPLETED');
+    expect(invoice.delivery.needs_attention).toBe(false);
+    const rows = await h.db.selectFrom('delivery_emails').selectAll().where('invoice_id', '=', firstId).execute();
+    expect(rows).toMatchObject([{ send_key: 'order', status: 'sent', recipient: 'buyer@example.com', attempts: 1 }]);
+  });
+
+  it('is sent once per key: a retried send finds it sent, a failed one goes out on the retry', async () => {
+    const deps = { db: h.db, storage: h.storage, mail: h.config.notifications };
+    const before = smtp.mails.length;
+    // The workflow's own key again (a retried activity): nothing more goes out.
+    expect(await sendDeliveryEmail(deps, firstId, { sendKey: 'order' })).toEqual({
+      status: 'sent',
+      messageId: `<invoice-${firstId}.order@sellflow.test>`,
+    });
+    expect(smtp.mails.length).toBe(before);
+    await sendDeliveryEmail(deps, firstId, { sendKey: 'again' });
+    await sendDeliveryEmail(deps, firstId, { sendKey: 'again' });
+    expect(smtp.mails.length).toBe(before + 1);
+    smtp.control.refusing = true;
+    await expect(sendDeliveryEmail(deps, firstId, { sendKey: 'refused-once' })).rejects.toThrow(/Mailbox unavailable/);
+    smtp.control.refusing = false;
+    await sendDeliveryEmail(deps, firstId, { sendKey: 'refused-once' });
+    await sendDeliveryEmail(deps, firstId, { sendKey: 'refused-once' });
+    expect(smtp.mails.length).toBe(before + 2);
+    const row = await h.db
+      .selectFrom('delivery_emails')
+      .selectAll()
+      .where('invoice_id', '=', firstId)
+      .where('send_key', '=', 'refused-once')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'sent', reason: null, attempts: 3 });
+  });
+
+  it('a refused send leaves the order COMPLETED and flagged; fulfillment-notifications sends it again', async () => {
+    smtp.control.refusing = true;
+    let id: number;
+    try {
+      id = await deliveredOrder('unlucky@example.com');
+    } finally {
+      smtp.control.refusing = false;
+    }
+    expect(mailsTo('unlucky@example.com')).toHaveLength(0);
+    const flagged = (await api('get', `/invoices/${id}`)).body.data;
+    expect(flagged.status.status.status).toBe('COMPLETED');
+    expect(flagged.delivery.needs_attention).toBe(true);
+    expect(flagged.delivery.attention_reason).toMatch(/^Delivery e-mail not sent: .*550/);
+    const event = await h.db
+      .selectFrom('events')
+      .select('data')
+      .where('store_id', '=', store.id)
+      .where('type', '=', 'delivery.needs_attention')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(event.data).toMatchObject({ id });
+
+    const resent = await api('post', `/invoices/${id}/fulfillment-notifications`, {});
+    expect(resent.status).toBe(200);
+    expect(resent.body.data.notifications_sent).toBe(1);
+    expect(mailsTo('unlucky@example.com')).toHaveLength(1);
+    const cleared = (await api('get', `/invoices/${id}`)).body.data;
+    expect(cleared.delivery.needs_attention).toBe(false);
+
+    // The action's `email` sends the buyer's copy elsewhere.
+    expect((await api('post', `/invoices/${id}/fulfillment-notifications`, { email: 'other@example.com' })).status).toBe(200);
+    expect(mailsTo('other@example.com')).toHaveLength(1);
+    expect(readable(mailsTo('other@example.com')[0]!.raw)).toContain('SER-');
+  });
+});
