@@ -19,7 +19,7 @@ import {
 } from '../src/subscriptions/subscription-actions';
 import { applyToSubscription, graceMs, progressOf, settleSubscription } from '../src/subscriptions/subscription-records';
 import type { NotificationConfig } from '../src/webhooks/notifications';
-import type { SubscriptionPlan } from '../src/temporal/contracts/subscription';
+import type { PaymentMethodUpdateRequest, SubscriptionPlan } from '../src/temporal/contracts/subscription';
 
 export interface SubscriptionActivityDependencies {
   db: Db;
@@ -69,6 +69,23 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     async recordSubscriptionAction(input: Ref & SubscriptionActionRequest): Promise<SubscriptionActionDecision> {
       const { subscriptionId, ...request } = input;
       return db.transaction().execute((trx) => recordSubscriptionAction(trx, subscriptionId, request));
+    },
+
+    /** The provider's hosted page for a new card, or why the subscription allows none now. */
+    async createPaymentMethodSession(
+      input: Ref & PaymentMethodUpdateRequest,
+    ): Promise<{ url: string } | { refused: string; message: string }> {
+      const row = await load(input.subscriptionId);
+      const capability = capabilitiesOf(row).update_payment_method!;
+      if (!capability.allowed)
+        return { refused: capability.reason!, message: `The subscription's payment method cannot be updated now: ${capability.reason}` };
+      if (!row.provider_customer_id) return { refused: 'no_provider_customer', message: 'The provider has not named the customer yet' };
+      const url = await deps.stripe.createPaymentMethodSession(await keyFor(row), {
+        customerId: row.provider_customer_id,
+        returnUrl: input.returnUrl,
+        idempotencyKey: `sellflow-sub-${row.id}-update-payment-method-${input.requestKey}`,
+      });
+      return { url };
     },
 
     /**

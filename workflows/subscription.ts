@@ -1,4 +1,5 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   condition,
   continueAsNew,
@@ -18,6 +19,8 @@ import {
   type SubscriptionActionDecision,
   type SubscriptionActionRequest,
   type SubscriptionActionView,
+  paymentMethodUpdate,
+  type PaymentMethodUpdateRequest,
   subscriptionActionUpdate,
   subscriptionChangedSignal,
   subscriptionStateQuery,
@@ -92,6 +95,21 @@ export async function subscription(input: SubscriptionInput): Promise<Subscripti
       },
     },
   );
+  setHandler(
+    paymentMethodUpdate,
+    async (request) => {
+      const answer = await provider.createPaymentMethodSession({ ...ref, ...request });
+      if ('refused' in answer) refuse(answer.refused, answer.message);
+      return answer;
+    },
+    {
+      validator: (_request: PaymentMethodUpdateRequest) => {
+        const capability = capabilities?.update_payment_method;
+        if (capability && !capability.allowed)
+          refuse(capability.reason ?? 'not_allowed', `The subscription's payment method cannot be updated now: ${capability.reason}`);
+      },
+    },
+  );
   const takeAction = async (entry: QueuedAction) => {
     capabilities = null;
     const decided = await record.recordSubscriptionAction({ ...ref, ...entry.request });
@@ -114,6 +132,8 @@ export async function subscription(input: SubscriptionInput): Promise<Subscripti
       case 'finished':
         // An action that arrived meanwhile is answered (refused: the subscription ended) first.
         if (queued.some((q) => !q.answer)) break;
+        // A payment-method Update running beside the loop gets its answer before the run ends.
+        await condition(allHandlersFinished);
         return { subscriptionId: input.subscriptionId, status: plan.status };
       case 'send_cancellation':
         await provider.sendSubscriptionCancellation(ref);

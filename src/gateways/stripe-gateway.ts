@@ -224,6 +224,18 @@ export class StripeGateway {
     return providerSubscriptionOf(subscription);
   }
 
+  /** A Stripe-hosted page (the customer portal) where the customer replaces the card their subscription bills. */
+  async createPaymentMethodSession(
+    secretKey: string,
+    input: { customerId: string; returnUrl: string | undefined; idempotencyKey: string },
+  ): Promise<string> {
+    const session = await this.client(secretKey).billingPortal.sessions.create(
+      { customer: input.customerId, ...(input.returnUrl && { return_url: input.returnUrl }) },
+      { idempotencyKey: input.idempotencyKey },
+    );
+    return session.url;
+  }
+
   /** Ends billing now. Canceling one that Stripe already ended is success, not an error. */
   async cancelSubscription(secretKey: string, subscriptionId: string, idempotencyKey: string): Promise<void> {
     try {

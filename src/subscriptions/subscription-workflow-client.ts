@@ -1,10 +1,12 @@
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { StatusAttribute, StoreIdAttribute } from '../temporal/search-attributes';
 import { workflowIds } from '../temporal/workflow-ids';
 import { signalWithStartWorkflow } from '../temporal/workflow-client';
 import {
   SUBSCRIPTION_ACTION_REFUSED,
+  type PaymentMethodUpdateRequest,
+  paymentMethodUpdate,
   type SubscriptionActionRequest,
   type SubscriptionInput,
   subscriptionActionUpdate,
@@ -50,11 +52,30 @@ export async function takeSubscriptionAction(
   subscription: { id: number; store_id: number; status: string },
   request: SubscriptionActionRequest,
 ): Promise<SubscriptionActionView> {
-  await subscriptionChanged(client, taskQueue, subscription, `action:${request.action}`);
+  return askWorkflow(client, taskQueue, subscription, request.action, subscriptionActionUpdate, request);
+}
+
+/** update-payment-method: the provider's hosted page, as the subscription's workflow answers it. */
+export async function paymentMethodUpdatePage(
+  client: Client,
+  taskQueue: string,
+  subscription: { id: number; store_id: number; status: string },
+  request: PaymentMethodUpdateRequest,
+): Promise<string> {
+  return (await askWorkflow(client, taskQueue, subscription, 'update_payment_method', paymentMethodUpdate, request)).url;
+}
+
+async function askWorkflow<Ret, Arg>(
+  client: Client,
+  taskQueue: string,
+  subscription: { id: number; store_id: number; status: string },
+  action: string,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+): Promise<Ret> {
+  await subscriptionChanged(client, taskQueue, subscription, `action:${action}`);
   try {
-    return await client.workflow.getHandle(workflowIds.subscription(subscription.id)).executeUpdate(subscriptionActionUpdate, {
-      args: [request],
-    });
+    return await client.workflow.getHandle(workflowIds.subscription(subscription.id)).executeUpdate(update, { args: [arg] });
   } catch (error) {
     if (error instanceof WorkflowNotFoundError)
       throw new SubscriptionConflictError('subscription_ended', 'The subscription has ended: there is nothing left to change');

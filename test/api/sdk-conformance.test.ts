@@ -1021,6 +1021,14 @@ const cases: Case[] = [
     token: () => s.portalToken,
   },
   {
+    op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/update-payment-method',
+    status: 200,
+    response: m.str,
+    params: () => ({ productSubscription: s.subscriptionId }),
+    body: () => ({ return_url: 'https://shop.example/account' }),
+    token: () => s.portalToken,
+  },
+  {
     op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/cancel-immediately',
     status: 200,
     response: m.one(m.subscriptionAction),
@@ -1061,6 +1069,13 @@ const cases: Case[] = [
     status: 200,
     response: m.one(m.subscriptionAction),
     params: () => ({ productSubscription: s.subscriptionId }),
+  },
+  {
+    op: 'POST /v2/subscriptions/{productSubscription}/actions/update-payment-method',
+    status: 200,
+    response: m.str,
+    params: () => ({ productSubscription: s.subscriptionId }),
+    body: () => ({ return_url: 'https://shop.example/account' }),
   },
   {
     op: 'POST /v2/subscriptions/{productSubscription}/actions/cancel-immediately',

@@ -118,6 +118,18 @@ export async function startStripeBilling() {
 
   type Reply = { status: number; body: unknown };
   function handle(method: string, path: string, body: Record<string, any>, query: Record<string, any>, livemode: boolean): Reply {
+    if (method === 'POST' && path === '/v1/billing_portal/sessions') {
+      if (!body.customer) return error(400, 'Missing required param: customer.');
+      const id = `bps_${Math.random().toString(36).slice(2, 14)}`;
+      const portal = {
+        id,
+        object: 'billing_portal.session',
+        customer: body.customer,
+        return_url: body.return_url ?? null,
+        url: `https://billing.stripe.test/p/session/${id}`,
+      };
+      return { status: 200, body: portal };
+    }
     if (method === 'POST' && path === '/v1/checkout/sessions') {
       const id = nextId(livemode ? 'cs_live' : 'cs_test');
       const items = (body.line_items ?? []) as { quantity?: string; price_data: { unit_amount: string; currency: string } }[];

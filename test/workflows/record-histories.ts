@@ -21,7 +21,7 @@ import { recordCheckoutSession, recordStripePayment } from '../../src/orders/str
 import { requestRefund } from '../../src/refunds/request-refund';
 import { startRefundWorkflow } from '../../src/refunds/refund-workflow-client';
 import { requestCancellation } from '../../src/subscriptions/cancel-subscription';
-import { subscriptionChanged, takeSubscriptionAction } from '../../src/subscriptions/subscription-workflow-client';
+import { paymentMethodUpdatePage, subscriptionChanged, takeSubscriptionAction } from '../../src/subscriptions/subscription-workflow-client';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { type FakeEsplora, startEsplora } from '../fakes/esplora';
 import { type FakeSlack, startSlack } from '../fakes/slack';
@@ -214,6 +214,10 @@ async function subscriptionFixture(ctx: ScenarioContext, slug: string, periodSec
   return { id: row.id, stripeId: paid.subscriptionId, deliver };
 }
 
+/** What the workflow client needs of a subscription. */
+const subscriptionRef = (ctx: ScenarioContext, id: number) =>
+  ctx.db.selectFrom('subscriptions').select(['id', 'store_id', 'status']).where('id', '=', id).executeTakeFirstOrThrow();
+
 /** A charge with its own webhook is paid; the relay hands the change to a chargeWebhook workflow. */
 async function chargeWebhookScenario(ctx: ScenarioContext): Promise<string> {
   const target = await receiver(200);
@@ -380,11 +384,7 @@ const scenarios: Scenario[] = [
     async run(ctx) {
       const sub = await subscriptionFixture(ctx, 'recorded-sub-cancel', 3600);
       await ctx.db.transaction().execute((trx) => requestCancellation(trx, sub.id, { cancelAtPeriodEnd: false, refundLastPayment: true }));
-      const row = await ctx.db
-        .selectFrom('subscriptions')
-        .select(['id', 'store_id', 'status'])
-        .where('id', '=', sub.id)
-        .executeTakeFirstOrThrow();
+      const row = await subscriptionRef(ctx, sub.id);
       await subscriptionChanged(ctx.temporal.client, ctx.taskQueue, row, 'cancel_requested');
       for (let i = 0; i < 100 && ctx.stripe.subscription(sub.stripeId)!.status !== 'canceled'; i += 1)
         await new Promise((r) => setTimeout(r, 100));
@@ -397,11 +397,7 @@ const scenarios: Scenario[] = [
     name: 'subscription-paused-resumed-canceled',
     async run(ctx) {
       const sub = await subscriptionFixture(ctx, 'recorded-sub-actions', 3600);
-      const row = await ctx.db
-        .selectFrom('subscriptions')
-        .select(['id', 'store_id', 'status'])
-        .where('id', '=', sub.id)
-        .executeTakeFirstOrThrow();
+      const row = await subscriptionRef(ctx, sub.id);
       // Each action an Update the workflow takes between its rounds; the last one ends it.
       for (const action of ['pause', 'resume', 'cancel_immediately'] as const)
         await takeSubscriptionAction(ctx.temporal.client, ctx.taskQueue, row, {
@@ -409,6 +405,22 @@ const scenarios: Scenario[] = [
           requestKey: `recorded-${action}`,
           actor: 'seller',
         });
+      await sub.deliver(ctx.stripe.deletedEvent(sub.stripeId));
+      await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
+      return workflowIds.subscription(sub.id);
+    },
+  },
+  {
+    name: 'subscription-card-update-then-canceled',
+    async run(ctx) {
+      const sub = await subscriptionFixture(ctx, 'recorded-sub-card', 3600);
+      const row = await subscriptionRef(ctx, sub.id);
+      await paymentMethodUpdatePage(ctx.temporal.client, ctx.taskQueue, row, { requestKey: 'recorded-card' });
+      await takeSubscriptionAction(ctx.temporal.client, ctx.taskQueue, row, {
+        action: 'cancel_immediately',
+        requestKey: 'recorded-cancel',
+        actor: 'customer',
+      });
       await sub.deliver(ctx.stripe.deletedEvent(sub.stripeId));
       await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
       return workflowIds.subscription(sub.id);

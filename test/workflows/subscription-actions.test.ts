@@ -125,6 +125,32 @@ describe('subscription actions', () => {
     await api('post', `/subscriptions/${sub.id}/actions/cancel-immediately`).expect(200);
   }, 90_000);
 
+  it('answers update-payment-method with Stripe’s hosted page for the subscription’s customer, once per request key', async () => {
+    const sub = await subscribe(3600);
+    const ask = () =>
+      request(h.app)
+        .post(`/api/v2/subscriptions/${sub.id}/actions/update-payment-method`)
+        .set('Authorization', `Bearer ${store.live}`)
+        .set('Idempotency-Key', 'card-1')
+        .send({ return_url: 'https://shop.example/account' });
+    const page = await ask().expect(200);
+    expect(page.body).toMatch(/^https:\/\/billing\.stripe\.test\/p\/session\/bps_/);
+    const calls = stripe.requests.filter((r) => r.path === '/v1/billing_portal/sessions');
+    expect(calls.at(-1)!.body).toMatchObject({
+      customer: stripe.subscription(sub.stripeId)!.customer,
+      return_url: 'https://shop.example/account',
+    });
+    expect(calls.at(-1)!.idempotencyKey).toBe(`sellflow-sub-${sub.id}-update-payment-method-seller:update_payment_method:card-1`);
+    expect((await ask().expect(200)).body).toBe(page.body);
+    await act(sub.id, 'cancel-immediately').expect(200);
+    await waitFor(
+      () => record(sub.id),
+      (r) => r.status === 'CANCELED',
+      30_000,
+    );
+    expect((await act(sub.id, 'update-payment-method').expect(409)).body.error.code).toBe('subscription_ended');
+  }, 60_000);
+
   it('cancels at period end once, then immediately; an ended subscription refuses every action', async () => {
     const sub = await subscribe(3600);
     const scheduled = await act(sub.id, 'cancel-period-end', 'end-1').expect(200);
@@ -174,6 +200,8 @@ describe('subscription actions', () => {
     expect(actor.actor).toBe('customer');
     expect((await act(ann.id, 'pause', 'portal-2', annToken, portal).expect(409)).body.error.code).toBe('paused');
     await act(ann.id, 'resume', undefined, annToken, portal).expect(200);
+    await act(bob.id, 'update-payment-method', undefined, annToken, portal).expect(404);
+    expect((await act(ann.id, 'update-payment-method', undefined, annToken, portal).expect(200)).body).toMatch(/^https:\/\/billing/);
     await act(ann.id, 'cancel-period-end', undefined, annToken, portal).expect(200);
     expect((await record(ann.id)).cancel_at_period_end).toBe(true);
   }, 90_000);

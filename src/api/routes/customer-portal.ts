@@ -11,7 +11,15 @@ import {
   portalSubscriptions,
   ownSubscription,
 } from '../../customers/portal';
-import { ACTION_PATHS, actOnSubscription, actionBody, actionResponse } from './v2/subscription-actions';
+import {
+  ACTION_PATHS,
+  actOnSubscription,
+  actionBody,
+  actionResponse,
+  paymentMethodBody,
+  paymentMethodPage,
+  paymentMethodResponse,
+} from './v2/subscription-actions';
 import type { ApiDependencies } from '../context';
 import type { RequestAuth } from '../middleware/authenticate';
 import { pagedSearch } from '../paged-search';
@@ -128,6 +136,17 @@ export function customerPortalRouter(registry: OpenAPIRegistry, deps: ApiDepende
       response: z.object({ data: z.array(entitlementView) }),
       handler: async ({ auth }) => ({ data: await customerEntitlements(deps.db, await me(auth)) }),
     });
+  router.route({
+    ...common,
+    method: 'post',
+    path: '/subscriptions/:subscription/actions/update-payment-method',
+    summary: 'The provider’s hosted page where the customer replaces the card of one of their subscriptions',
+    params: z.object({ subscription: rowId }),
+    body: paymentMethodBody,
+    response: paymentMethodResponse,
+    handler: async ({ auth, params, req, body }) =>
+      paymentMethodPage(deps, await ownSubscription(deps.db, await me(auth), params.subscription), 'customer', req, body),
+  });
   // The customer acts only on their own subscription, and only as its capabilities allow (the workflow decides).
   for (const [path, action] of Object.entries(ACTION_PATHS)) {
     router.route({

@@ -91,3 +91,17 @@ export const SUBSCRIPTION_ACTION_REFUSED = 'SubscriptionActionRefused';
  * the row lock, records the action and tells the provider; the answer is the action record.
  */
 export const subscriptionActionUpdate = defineUpdate<SubscriptionActionView, [SubscriptionActionRequest]>('subscriptionAction');
+
+export interface PaymentMethodUpdateRequest {
+  /** The same key is the same hosted session (Stripe's idempotency key names it). */
+  requestKey: string;
+  /** Where the provider's page sends the customer back. */
+  returnUrl?: string;
+}
+
+/**
+ * update-payment-method: the workflow answers with the provider's hosted page where the customer
+ * replaces their card. Nothing of the record changes (the provider bills the new card), so it
+ * runs beside the loop; the validator and the activity refuse what the capabilities forbid.
+ */
+export const paymentMethodUpdate = defineUpdate<{ url: string }, [PaymentMethodUpdateRequest]>('paymentMethodUpdate');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { DbExecutor, SubscriptionAction } from '../../../db/schema';
 import { actionOf, capabilitiesOf, presentSubscriptionAction } from '../../../subscriptions/subscription-actions';
 import { subscriptionsOf } from '../../../subscriptions/subscription-view';
-import { takeSubscriptionAction } from '../../../subscriptions/subscription-workflow-client';
+import { paymentMethodUpdatePage, takeSubscriptionAction } from '../../../subscriptions/subscription-workflow-client';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { DocumentedRouter } from '../../route';
@@ -72,6 +72,26 @@ export async function actOnSubscription(
   return { data: await takeSubscriptionAction(deps.temporal.client, deps.taskQueue, row, { action, requestKey, actor }) };
 }
 
+/** The SDK's update-payment-method body: where the provider's page returns the customer. */
+export const paymentMethodBody = z
+  .object({ return_url: z.url().max(2048).optional() })
+  .passthrough()
+  .optional();
+/** The spec answers update-payment-method with a bare string: the provider's hosted page. */
+export const paymentMethodResponse = z.string();
+
+/** The provider's hosted page for a new card, as the subscription's workflow answers (409 with the reason when not allowed). */
+export function paymentMethodPage(
+  deps: ApiDependencies,
+  row: ActionSubject,
+  actor: 'seller' | 'customer',
+  req: Request,
+  body: z.infer<typeof paymentMethodBody>,
+) {
+  const requestKey = `${actor}:update_payment_method:${req.get('Idempotency-Key') ?? randomUUID()}`;
+  return paymentMethodUpdatePage(deps.temporal.client, deps.taskQueue, row, { requestKey, returnUrl: body?.return_url });
+}
+
 /** The seller's side: capabilities and the lifecycle actions on any subscription of the store. */
 export function registerSubscriptionActionRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   const common = { tags: ['Subscriptions'], scope: 'subscriptions:write' as const, params: actionParams };
@@ -87,6 +107,17 @@ export function registerSubscriptionActionRoutes(router: DocumentedRouter, deps:
     summary: 'Which lifecycle actions the subscription allows now, and why not',
     response: capabilitiesResponse,
     handler: async ({ auth, params }) => capabilitiesView(await load(auth.store.id, auth.livemode, params.subscription)),
+  });
+  router.route({
+    ...common,
+    method: 'post',
+    path: '/subscriptions/:subscription/actions/update-payment-method',
+    summary: 'The provider’s hosted page where the customer replaces the card the subscription bills',
+    modes: 'both',
+    body: paymentMethodBody,
+    response: paymentMethodResponse,
+    handler: async ({ auth, params, req, body }) =>
+      paymentMethodPage(deps, await load(auth.store.id, auth.livemode, params.subscription), 'seller', req, body),
   });
   for (const [path, action] of Object.entries(ACTION_PATHS)) {
     router.route({
