@@ -33,6 +33,7 @@ import * as m0032 from './0032_official_settings_and_payouts';
 import * as m0033 from './0033_refunds_disputes';
 import * as m0034 from './0034_subscription_actions';
 import * as m0035 from './0035_delivery_emails';
+import * as m0036 from './0036_delivery_email_settings';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -74,4 +75,5 @@ export const migrations: Record<string, Migration> = {
   '0033_refunds_disputes': m0033,
   '0034_subscription_actions': m0034,
   '0035_delivery_emails': m0035,
+  '0036_delivery_email_settings': m0036,
 };

@@ -111,10 +111,13 @@ export async function sendDeliveryEmail(
   const invoice = await deps.db
     .selectFrom('invoices as i')
     .innerJoin('stores as s', 's.id', 'i.store_id')
-    .select(['i.status', 'i.customer_email', 's.name as store_name', 's.reply_to_email'])
+    .select(['i.status', 'i.customer_email', 's.name as store_name', 's.reply_to_email', 's.send_delivery_email', 's.trustpilot_email'])
     .where('i.id', '=', invoiceId)
     .executeTakeFirstOrThrow();
   if (invoice.status !== 'COMPLETED') return { status: 'skipped', reason: `The invoice is ${invoice.status}, not delivered` };
+  // The seller turned delivery e-mails off: the order's own e-mail is not sent (an explicit resend still is).
+  if (!invoice.send_delivery_email && request.sendKey === ORDER_SEND_KEY)
+    return { status: 'skipped', reason: 'The store does not send delivery e-mails (Send Delivery Email is off)' };
   const messageId = deliveryEmailMessageId(invoiceId, request.sendKey, deps.mail.from);
   const recipient = request.email ?? invoice.customer_email;
   await deps.db
@@ -162,6 +165,7 @@ export async function sendDeliveryEmail(
       from: { name: invoice.store_name, address: sender(deps.mail.from).address },
       to: row.recipient,
       ...(invoice.reply_to_email ? { replyTo: invoice.reply_to_email } : {}),
+      ...(invoice.trustpilot_email ? { bcc: invoice.trustpilot_email } : {}),
       messageId,
       subject: rendered.subject,
       html: rendered.html,

@@ -147,4 +147,36 @@ describe('the delivery e-mail', () => {
     expect(mailsTo('other@example.com')).toHaveLength(1);
     expect(readable(mailsTo('other@example.com')[0]!.raw)).toContain('SER-');
   });
+
+  it("honours the store's switches: Send Delivery Email off sends nothing, the Trustpilot address is BCC'd", async () => {
+    const initial = await api('get', '/settings/delivery-email');
+    expect(initial.body.data).toEqual({ send_delivery_email: true, reply_to_email: 'help@shop.test', trustpilot_email: null });
+    for (const bad of [{ trustpilot_email: 'not an address' }, { send_delivery_email: 'no' }, { bcc: 'x@example.com' }]) {
+      const refused = await api('patch', '/settings/delivery-email', bad);
+      expect(refused.status).toBe(422);
+      expect(refused.body.errors).toBeDefined();
+    }
+
+    expect((await api('patch', '/settings/delivery-email', { send_delivery_email: false })).body.data.send_delivery_email).toBe(false);
+    const quiet = await deliveredOrder('quiet@example.com');
+    expect(mailsTo('quiet@example.com')).toHaveLength(0);
+    expect((await api('get', `/invoices/${quiet}`)).body.data.delivery.needs_attention).toBe(false);
+
+    const changed = await api('patch', '/settings/delivery-email', {
+      send_delivery_email: true,
+      reply_to_email: null,
+      trustpilot_email: 'shop.example+abc@invite.trustpilot.com',
+    });
+    expect(changed.body.data).toEqual({
+      send_delivery_email: true,
+      reply_to_email: null,
+      trustpilot_email: 'shop.example+abc@invite.trustpilot.com',
+    });
+    await deliveredOrder('reviewer@example.com');
+    const [mail] = mailsTo('reviewer@example.com');
+    expect(mail!.to).toEqual(['reviewer@example.com', 'shop.example+abc@invite.trustpilot.com']);
+    // BCC: in the envelope only, never in the headers the buyer sees.
+    expect(mail!.raw).not.toContain('trustpilot');
+    expect(mail!.raw).not.toContain('Reply-To:');
+  });
 });

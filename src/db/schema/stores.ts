@@ -32,6 +32,10 @@ export interface StoresTable {
   checkout_limit_window_seconds: Generated<number | null>;
   /** Reply-To of the buyer's delivery e-mail; null: none. */
   reply_to_email: Generated<string | null>;
+  /** The seed's "Send Delivery Email": off, the buyer gets no delivery e-mail. */
+  send_delivery_email: Generated<boolean>;
+  /** BCC'd on every delivery e-mail (Trustpilot's review invitations); null: none. */
+  trustpilot_email: Generated<string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;

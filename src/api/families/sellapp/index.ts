@@ -11,6 +11,7 @@ import { registerAffiliateRoutes } from '../../routes/v2/affiliates';
 import { registerApiKeyRoutes } from '../../routes/v2/api-keys';
 import { registerChargeRoutes } from '../../routes/v2/charges';
 import { registerCheckoutSettingsRoutes } from '../../routes/v2/checkout-settings';
+import { registerDeliveryEmailSettingsRoutes } from '../../routes/v2/delivery-email-settings';
 import { registerCommunityRoutes } from '../../routes/v2/community';
 import { registerCommunityAccessRoutes } from '../../routes/v2/community-access';
 import { registerCustomerRoutes } from '../../routes/v2/customers';
@@ -93,6 +94,7 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerReconciliationRoutes(v2, deps);
   registerPaymentSettingsRoutes(v2, deps, secrets);
   registerCheckoutSettingsRoutes(v2, deps);
+  registerDeliveryEmailSettingsRoutes(v2, deps);
   registerPaymentMethodRoutes(v2, deps, secrets);
   registerWebhookRoutes(v2, deps, secrets);
   registerWebhookChannelRoutes(v2, deps, secrets);
