@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isAwaitingPayment, type InvoiceStatus } from '../domain/invoice-status';
 import {
   type FulfillmentNoticeRequest,
+  type FulfillmentNoticeSent,
   retryDynamicDeliveryUpdate,
   retryFulfillmentUpdate,
   sendFulfillmentNoticesUpdate,
@@ -113,11 +114,14 @@ export async function resendFulfillmentNotices(
         'product_variant_ids',
       );
   }
-  const sent = await new OrderWorkflows(engine.client, engine.taskQueue).fulfillment(
-    { id: invoiceId },
-    sendFulfillmentNoticesUpdate,
-    request,
-  );
+  let sent: FulfillmentNoticeSent | null;
+  try {
+    sent = await new OrderWorkflows(engine.client, engine.taskQueue).fulfillment({ id: invoiceId }, sendFulfillmentNoticesUpdate, request);
+  } catch (error) {
+    // Delivered, its workflow still finishing (the buyer's e-mail, community grants): sent from here, as for a closed one.
+    if (!(error instanceof FulfillmentRefusedError && error.refusal === 'already_delivered')) throw error;
+    sent = null;
+  }
   if (sent) return sent.notificationsSent;
   const refusal = await refusalOfClosedOrder(engine, invoiceId);
   if (refusal.refusal !== 'already_delivered') throw refusal;
