@@ -1047,6 +1047,12 @@ const cases: Case[] = [
   // Subscriptions and affiliates
   { op: 'GET /v2/subscriptions', status: 200, response: m.openPage(m.subscription) },
   {
+    op: 'POST /v2/subscriptions/search',
+    status: 200,
+    response: m.openPage(m.subscription),
+    body: () => ({ filters: [{ field: 'status', operator: '=', value: 'ACTIVE' }], sort: [{ field: 'created_at', direction: 'desc' }] }),
+  },
+  {
     op: 'GET /v2/subscriptions/{productSubscription}',
     status: 200,
     response: m.one(m.subscription),

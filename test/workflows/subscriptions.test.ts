@@ -425,5 +425,20 @@ describe('subscriptions', () => {
     expect(missing.status).toBe(422);
     expect((await api('patch', `/subscriptions/${id}/cancel`, { cancel_at_period_end: 'yes' })).status).toBe(422);
     expect((await api('get', '/subscriptions/999999')).status).toBe(404);
+
+    // Search: the same rows through the generic search body, this store's and mode's only.
+    const searched = (
+      await api('post', '/subscriptions/search', { filters: [{ field: 'status', operator: '=', value: 'CANCELED' }] }).expect(200)
+    ).body;
+    expect(searched.data.map((s: { id: number }) => s.id).sort()).toEqual(mine.data.map((s: { id: number }) => s.id).sort());
+    const foreignSearch = await request(h.app)
+      .post('/api/v2/subscriptions/search')
+      .set('Authorization', `Bearer ${other.test}`)
+      .send({ filters: [{ field: 'status', operator: '=', value: 'CANCELED' }] })
+      .expect(200);
+    expect(foreignSearch.body.data).toEqual([]);
+    expect(
+      (await api('post', '/subscriptions/search', { filters: [{ field: 'provider_customer_id', operator: '=', value: 'x' }] })).status,
+    ).toBe(422);
   });
 });

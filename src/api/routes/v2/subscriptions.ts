@@ -9,8 +9,9 @@ import type { ApiDependencies } from '../../context';
 import { engineOf } from '../../engine';
 import { notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
-import { pagedSearch } from '../../paged-search';
-import { pageQuery, pageUrl } from '../../pagination';
+import { registerListAndSearch } from '../../families/sellapp/resource-routes';
+import { pageQuery } from '../../pagination';
+import { SearchTranslator } from '../../search';
 import type { DocumentedRouter } from '../../route';
 
 const subscriptionParams = z.object({ subscription: rowId });
@@ -22,6 +23,20 @@ const cancelBody = z
   })
   .strict();
 const listQuery = pageQuery.extend({ status: z.enum(SUBSCRIPTION_STATUSES).optional(), customer_email: z.string().email().optional() });
+
+const subscriptionSearch = new SearchTranslator(
+  {
+    id: 'id',
+    status: 'status',
+    customer_email: 'customer_email',
+    provider: 'provider',
+    product_variant_id: 'product_variant_id',
+    current_period_end: 'current_period_end',
+    created_at: 'created_at',
+    updated_at: 'updated_at',
+  },
+  ['customer_email'],
+);
 
 const subscriptionView = z.object({
   id: z.number(),
@@ -68,29 +83,27 @@ export function registerSubscriptionRoutes(router: DocumentedRouter, deps: ApiDe
     return row;
   };
 
+  registerListAndSearch(router, deps, {
+    path: '/subscriptions',
+    noun: 'subscriptions',
+    tags: ['Subscriptions'],
+    item: subscriptionView,
+    scope: 'subscriptions:write',
+    query: listQuery,
+    listSummary: 'List subscriptions (newest first; filter by status or customer e-mail)',
+    searchSummary: 'Search subscriptions (filters on id, status, customer_email, provider, variant and dates; text search on the e-mail)',
+    from: (auth, query) => {
+      let from = subscriptionsOf(deps.db, auth.store.id, auth.livemode);
+      if (query.status) from = from.where('status', '=', query.status);
+      if (query.customer_email) from = from.where('customer_email', '=', query.customer_email.toLowerCase());
+      return from;
+    },
+    rows: (q) => q.select(SUBSCRIPTION_COLUMNS),
+    translator: subscriptionSearch,
+    order: [['id', 'desc']],
+    view: (rows) => rows.map(presentSubscription),
+  });
   router
-    .route({
-      method: 'get',
-      path: '/subscriptions',
-      summary: 'List subscriptions (newest first; filter by status or customer e-mail)',
-      tags: ['Subscriptions'],
-      scope: 'subscriptions:write',
-      query: listQuery,
-      response: z.object({ data: z.array(subscriptionView) }).passthrough(),
-      handler: ({ auth, query, req }) => {
-        let from = subscriptionsOf(deps.db, auth.store.id, auth.livemode);
-        if (query.status) from = from.where('status', '=', query.status);
-        if (query.customer_email) from = from.where('customer_email', '=', query.customer_email.toLowerCase());
-        return pagedSearch({
-          from,
-          rows: (q) => q.select(SUBSCRIPTION_COLUMNS),
-          order: [['id', 'desc']],
-          page: query,
-          path: pageUrl(deps.config.api.publicBaseUrl, req),
-          view: (rows) => rows.map(presentSubscription),
-        });
-      },
-    })
     .route({
       method: 'get',
       path: '/subscriptions/:subscription',
