@@ -4,7 +4,8 @@ import { findStoreBySlug } from '../accounts/stores';
 import { loadConfig } from '../config';
 import type { Db, DeliveryStepKind } from '../db/schema';
 import { FulfillmentRefusedError } from '../orders/errors';
-import { retryFulfillment } from '../orders/order-ops';
+import { resendFulfillmentNotices, retryFulfillment } from '../orders/order-ops';
+import { createObjectStorage } from '../storage/create-storage';
 import { describeUnheard, engineConnection, unheardOrders } from '../outbox/engine-intents';
 import { connectClient, externalAddress } from '../temporal/connection';
 import { CliError, printResult } from './output';
@@ -89,6 +90,33 @@ export function registerOrderCommands(program: Command): void {
           ? 'No order needs attention.'
           : rows.map((o) => `#${o.id}\tstore ${o.store_id}\t${o.status}\t${reasonsOf(o).join('; ')}`).join('\n'),
       );
+    });
+
+  orders
+    .command('resend-notices <id>')
+    .description("send an order's notices again: the store's channels and the buyer's delivery e-mail (clears its failure flag)")
+    .option('--email <address>', "the buyer's e-mail to this address instead")
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, opts: { email?: string; json?: boolean }) => {
+      const config = loadConfig();
+      const temporal = await connectClient(config, externalAddress(config));
+      try {
+        const sent = await withDatabase(async (db) => {
+          const engine = {
+            ...engineConnection(db, temporal.client, config),
+            mailer: { storage: createObjectStorage(config), mail: config.notifications },
+          };
+          try {
+            return await resendFulfillmentNotices(engine, positiveInt(id), opts.email ? { email: opts.email } : {});
+          } catch (error) {
+            if (error instanceof FulfillmentRefusedError) throw new CliError(error.message, error.refusal);
+            throw error;
+          }
+        });
+        printResult(Boolean(opts.json), { notifications_sent: sent }, () => `${sent} notice(s) sent.`);
+      } finally {
+        await temporal.close();
+      }
     });
 
   orders
