@@ -8,6 +8,7 @@
  *   BENCH_OPEN_SECONDS (10: each open-loop phase: orders at 50% and 80% of the measured max,
  *   invoice creation at BENCH_CREATE_RATE, 200/s, against the bench's own API and, on Postgres, a
  *   separate `sellflow api` process; latency from the scheduled arrival),
+ *   BENCH_CREATE_CONNECTIONS (4: closed-loop creates against that process, for its ceiling),
  *   BENCH_TUNING_ORDERS (min(BENCH_ORDERS, 100): closed-loop orders under each worker setting of WORKER_TUNINGS)
  * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
  * embedded PGlite.
@@ -54,6 +55,7 @@ const ENGINE = process.env.BENCH_ENGINE === 'full' ? 'full' : 'dev';
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 10);
 const CREATE_RATE = Number(process.env.BENCH_CREATE_RATE ?? 200);
+const CREATE_CONNECTIONS = Number(process.env.BENCH_CREATE_CONNECTIONS ?? 4);
 const TUNING_ORDERS = Number(process.env.BENCH_TUNING_ORDERS ?? Math.min(ORDERS, 100));
 
 /** Worker settings measured against the SDK's defaults (40 workflow tasks and 100 activities at once, 10 + 10 pollers, a sticky cache sized from the heap). */
@@ -378,6 +380,7 @@ async function main(): Promise<void> {
       pricing: { humble: false, price: { price: 1000, currency: 'USD' } },
       payment_methods: ['PAYPAL'],
     });
+    let invoiceCreateCeiling: Record<string, unknown> | null = null;
     const createBody = {
       customer_email: 'open-loop@example.com',
       payment_method: 'PAYPAL',
@@ -429,6 +432,22 @@ async function main(): Promise<void> {
         await pool('warm-up', 50, 5, create);
         const separate = await openLoop('invoice creates, own API process', CREATE_RATE, OPEN_SECONDS, create);
         openLoops.invoice_create_own_api_process = { ...separate, latencies: undefined, arrival_to_answer_ms: stats(separate.latencies) };
+        // The ceiling behind those figures: as many creates as the API process answers, a few at a time.
+        step(`closed loop: invoice creation against the \`sellflow api\` process, ${CREATE_CONNECTIONS} connections, ${SECONDS} s`);
+        const ceiling = await autocannon({
+          url: `${apiProcess.url}/api/v2/invoices`,
+          method: 'POST',
+          connections: CREATE_CONNECTIONS,
+          duration: SECONDS,
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(createBody),
+        });
+        invoiceCreateCeiling = {
+          connections: CREATE_CONNECTIONS,
+          requests_per_second: Math.round(ceiling.requests.average),
+          latency_ms: { p50: ceiling.latency.p50, p99: ceiling.latency.p99 },
+          non_2xx_or_errors: ceiling.non2xx + ceiling.errors,
+        };
       } finally {
         await apiProcess.stop();
       }
@@ -487,6 +506,7 @@ async function main(): Promise<void> {
         p50_latency_orders_vs_baseline: Number((orders.paid_to_delivered_ms.p50 / baseline.start_to_result_ms.p50).toFixed(2)),
       },
       open_loop: openLoops,
+      invoice_create_closed_loop_own_api_process: invoiceCreateCeiling,
       relay,
       actions,
       http: {
