@@ -1,10 +1,10 @@
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { Db } from '../db/schema';
-import { recordEvent } from '../events/record';
 import { MAX_DOWNLOAD_URL_TTL_SECONDS, type ObjectStorage } from '../storage/object-storage';
 import type { NotificationConfig } from '../webhooks/notifications';
 import { type DeliveryEmailContent, renderDeliveryEmail } from './delivery-email-template';
+import { flagInvoiceForAttention } from './invoice-attention';
 
 /** The order workflow's own e-mail; every resend brings a key of its own. */
 export const ORDER_SEND_KEY = 'order';
@@ -183,26 +183,7 @@ export async function sendDeliveryEmail(
 
 /** A delivered order whose e-mail could not go out: flagged for ops with the reason (the order stays COMPLETED). */
 export async function flagDeliveryEmailFailure(db: Db, invoiceId: number, reason: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const invoice = await trx
-      .selectFrom('invoices')
-      .select(['store_id', 'livemode'])
-      .where('id', '=', invoiceId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    const attention = `${DELIVERY_EMAIL_ATTENTION}${reason}`.slice(0, 1000);
-    await trx
-      .updateTable('invoices')
-      .set({ needs_attention: true, attention_reason: attention, updated_at: new Date() })
-      .where('id', '=', invoiceId)
-      .execute();
-    await recordEvent(trx, {
-      storeId: invoice.store_id,
-      livemode: invoice.livemode,
-      type: 'delivery.needs_attention',
-      data: { id: invoiceId, reason: attention },
-    });
-  });
+  await db.transaction().execute((trx) => flagInvoiceForAttention(trx, invoiceId, `${DELIVERY_EMAIL_ATTENTION}${reason}`.slice(0, 1000)));
 }
 
 /** A resend went out: the e-mail flag (and only that one) comes off. */

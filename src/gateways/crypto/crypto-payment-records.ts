@@ -3,6 +3,7 @@ import type { Db, DbExecutor } from '../../db/schema';
 import { type CryptoPaymentStatus, nextCryptoStep, tallyPayment } from '../../domain/crypto-payment';
 import { recordEvent } from '../../events/record';
 import { expireUnpaidInvoice, transitionInvoice } from '../../orders/invoice-transitions';
+import { flagInvoiceForAttention } from '../../orders/invoice-attention';
 import { chainWatcherFor, type CryptoSettings } from './chain-access';
 import { ChainWatcherError, type PaymentObservation } from './chain-observation';
 import type { SecretBox } from '../../security/secret-box';
@@ -250,27 +251,6 @@ export async function observeCryptoPayment(
   });
 }
 
-async function flag(trx: DbExecutor, invoiceId: number, reason: string): Promise<void> {
-  const invoice = await trx
-    .selectFrom('invoices')
-    .select(['store_id', 'livemode'])
-    .where('id', '=', invoiceId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  // The reason stays on the invoice too: the console and /ops/stuck-orders say why (short, late, over).
-  await trx
-    .updateTable('invoices')
-    .set({ needs_attention: true, attention_reason: reason, updated_at: new Date() })
-    .where('id', '=', invoiceId)
-    .execute();
-  await recordEvent(trx, {
-    storeId: invoice.store_id,
-    livemode: invoice.livemode,
-    type: 'delivery.needs_attention',
-    data: { id: invoiceId, reason },
-  });
-}
-
 /**
  * Enough is confirmed: the invoice is PAID (once, whoever reports it). If the invoice was voided
  * meanwhile, the money is not lost: the invoice is flagged for a person instead.
@@ -292,7 +272,8 @@ export async function settleCryptoPayment(db: Db, invoiceId: number): Promise<'p
       .set({ status: paid ? 'PAID' : 'LATE_PAYMENT', settled_at: new Date(), updated_at: new Date() })
       .where('invoice_id', '=', invoiceId)
       .execute();
-    if (!paid) await flag(trx, invoiceId, `crypto payment confirmed after the invoice was ${result.status.toLowerCase()}`);
+    if (!paid)
+      await flagInvoiceForAttention(trx, invoiceId, `crypto payment confirmed after the invoice was ${result.status.toLowerCase()}`);
     await refreshInvoiceGateway(trx, invoiceId);
     return paid ? 'paid' : 'flagged';
   });
@@ -319,7 +300,7 @@ export async function expireCryptoPayment(db: Db, invoiceId: number, status: 'EX
         .select(['received_units', 'requested_units', 'method'])
         .where('invoice_id', '=', invoiceId)
         .executeTakeFirstOrThrow();
-      await flag(
+      await flagInvoiceForAttention(
         trx,
         invoiceId,
         `crypto payment expired underpaid: ${payment.received_units} of ${payment.requested_units} smallest ${payment.method} units received`,
@@ -331,7 +312,7 @@ export async function expireCryptoPayment(db: Db, invoiceId: number, status: 'EX
 }
 
 export async function reportChainTrouble(db: Db, invoiceId: number, reason: string): Promise<void> {
-  await db.transaction().execute((trx) => flag(trx, invoiceId, `the chain cannot be watched: ${reason}`));
+  await db.transaction().execute((trx) => flagInvoiceForAttention(trx, invoiceId, `the chain cannot be watched: ${reason}`));
 }
 
 /** Money that arrived after the window (or never confirmed in time) waits for a person. */
@@ -342,7 +323,7 @@ export async function flagLateCryptoPayment(db: Db, invoiceId: number, reason: s
       .set({ status: 'LATE_PAYMENT', updated_at: new Date() })
       .where('invoice_id', '=', invoiceId)
       .execute();
-    await flag(trx, invoiceId, reason);
+    await flagInvoiceForAttention(trx, invoiceId, reason);
     await refreshInvoiceGateway(trx, invoiceId);
   });
 }
