@@ -40,7 +40,9 @@ export interface SubscriptionPatch {
   providerEnded?: boolean;
 }
 
-export type SubscriptionEventType = 'subscription.updated' | 'subscription.canceled' | 'subscription.payment_failed';
+/** The spec's names: a renewal is `subscription.renewed`, an end `subscription.cancelled` (the seed's names are recorded beside them). */
+export type SubscriptionEventType =
+  'subscription.updated' | 'subscription.renewed' | 'subscription.cancelled' | 'subscription.payment_failed';
 
 export interface LifecycleChange {
   patch: SubscriptionPatch;
@@ -74,7 +76,7 @@ function extend(s: SubscriptionSnapshot, periodStart: Date, periodEnd: Date): Li
       },
       events: [
         {
-          type: 'subscription.updated',
+          type: s.periodConfirmed ? 'subscription.renewed' : 'subscription.updated',
           data: {
             reason: s.periodConfirmed ? 'renewed' : 'period_confirmed',
             current_period_start: iso(periodStart),
@@ -109,7 +111,7 @@ function end(s: SubscriptionSnapshot, at: Date): LifecycleChange {
   const reason: EndReason = s.cancellationInProgress ? 'canceled' : 'canceled_by_provider';
   return {
     patch: { status: 'CANCELED', cancellationInProgress: false, endedAt: at, endReason: reason, providerEnded: true },
-    events: [{ type: 'subscription.canceled', data: { reason } }],
+    events: [{ type: 'subscription.cancelled', data: { reason } }],
   };
 }
 
@@ -168,7 +170,7 @@ export function settleAtDeadline(
   const endReason: EndReason = s.cancelAtPeriodEnd ? 'canceled_at_period_end' : 'unpaid';
   return {
     patch: { status: s.cancelAtPeriodEnd ? 'CANCELED' : 'EXPIRED', endedAt: now, endReason },
-    events: [{ type: 'subscription.canceled', data: { reason: endReason, current_period_end: iso(s.currentPeriodEnd) } }],
+    events: [{ type: 'subscription.cancelled', data: { reason: endReason, current_period_end: iso(s.currentPeriodEnd) } }],
   };
 }
 

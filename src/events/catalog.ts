@@ -1,6 +1,7 @@
 /**
- * One event catalogue: the union of both seeds' lists plus the events our workflows need.
- * Webhook endpoints subscribe to these names.
+ * One event catalogue: the official spec's webhook event names (the SDKs' `Event` enum) that
+ * Sellflow emits, both seeds' lists, and the events our workflows need. Webhook endpoints,
+ * channels and notification channels subscribe to these names (and to SPEC_ONLY_EVENTS).
  */
 export const EVENT_TYPES = [
   'order.created',
@@ -13,7 +14,11 @@ export const EVENT_TYPES = [
   'release.published',
   'subscription.created',
   'subscription.updated',
+  /** The spec's name of a subscription's end (the Sell seed's is `subscription.canceled`). */
+  'subscription.cancelled',
   'subscription.canceled',
+  /** The spec's name of a paid renewal (the Sell seed says `subscription.updated`). */
+  'subscription.renewed',
   'subscription.payment_failed',
   'subscription.repaired',
   'subscription.paused',
@@ -52,7 +57,9 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'release.published': 'A release of a product was published.',
   'subscription.created': 'A subscription started.',
   'subscription.updated': 'A subscription changed (status, period, plan).',
-  'subscription.canceled': 'A subscription was cancelled.',
+  'subscription.cancelled': 'A subscription ended (cancelled, or expired unpaid).',
+  'subscription.canceled': 'A subscription ended: the Sell seed’s name, recorded beside subscription.cancelled.',
+  'subscription.renewed': 'A subscription’s renewal was paid: a new period started.',
   'subscription.payment_failed': 'A renewal payment of a subscription failed.',
   'subscription.repaired': 'A subscription was brought back in line with its provider.',
   'subscription.paused': 'A subscription was paused: it renews no more until it is resumed.',
@@ -77,3 +84,29 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'affiliate.payouts_created': 'Affiliate payouts were created.',
   'crypto.payment_unmatched': 'A crypto payment matched no invoice.',
 };
+
+/**
+ * Seed-era names a subscriber of the seeds' webhook docs relies on, recorded beside the spec's
+ * name as a second event with the same data: the Sell seed documents `subscription.canceled`
+ * for every end and `subscription.updated` for a renewal.
+ */
+export const SEED_NAME_BESIDE: Partial<Record<EventType, EventType>> = {
+  'subscription.cancelled': 'subscription.canceled',
+  'subscription.renewed': 'subscription.updated',
+};
+
+/** The spec's event names Sellflow does not emit (bookings, charges' own lifecycle…): a subscription may list them; they never fire. */
+export const SPEC_ONLY_EVENTS = [
+  'booking.cancelled',
+  'booking.rescheduled',
+  'charge.completed',
+  'charge.created',
+  'charge.disputed',
+  'charge.partial_paid',
+  'charge.review',
+  'order.manual_payment_completed',
+  'order.partial_paid',
+] as const;
+
+/** Every name a webhook endpoint, channel or notification channel may subscribe to. */
+export const SUBSCRIBABLE_EVENTS = [...EVENT_TYPES, ...SPEC_ONLY_EVENTS] as [string, ...string[]];

@@ -3,7 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import { CatalogNotFoundError, CatalogRuleError } from '../catalog/errors';
 import type { Db, DbExecutor } from '../db/schema';
 import type { WebhookEndpointsTable } from '../db/schema/events';
-import { EVENT_TYPES } from '../events/catalog';
+import { SUBSCRIBABLE_EVENTS } from '../events/catalog';
 import type { SecretBox } from '../security/secret-box';
 import { postSignedEvent, WEBHOOK_TIMEOUT_MS } from './delivery';
 
@@ -12,26 +12,11 @@ import { postSignedEvent, WEBHOOK_TIMEOUT_MS } from './delivery';
  * `name`, `allowed_notifications`) with one signing secret for the whole store and mode.
  */
 
-/** Event names the spec spells otherwise than our catalogue. */
-const SPEC_SPELLINGS: Record<string, string> = { 'subscription.cancelled': 'subscription.canceled' };
-/** The spec's event names Sellflow does not emit (bookings, charges' own lifecycle…): a channel may list them; they never fire. */
-export const SPEC_ONLY_EVENTS = [
-  'booking.cancelled',
-  'booking.rescheduled',
-  'charge.completed',
-  'charge.created',
-  'charge.disputed',
-  'charge.partial_paid',
-  'charge.review',
-  'order.manual_payment_completed',
-  'order.partial_paid',
-  'subscription.renewed',
-] as const;
-export const CHANNEL_EVENTS = [...EVENT_TYPES, ...Object.keys(SPEC_SPELLINGS), ...SPEC_ONLY_EVENTS] as [string, ...string[]];
+export const CHANNEL_EVENTS = SUBSCRIBABLE_EVENTS;
 
-/** The events a channel subscribes to, in our catalogue's spelling, once each. */
+/** The events a channel subscribes to, once each, as it named them (the spec's and the seeds' names are both events). */
 export function normalizeEvents(names: string[]): string[] {
-  return [...new Set(names.map((name) => SPEC_SPELLINGS[name] ?? name))];
+  return [...new Set(names)];
 }
 
 /** A row id the spec sends as a string; null when it cannot be one of ours (an integer column). */

@@ -72,7 +72,7 @@ describe('store notification channels', () => {
       channel: '#sales',
       email: null,
       webhook_configured: true,
-      allowed_notifications: ['order.paid', 'subscription.canceled'],
+      allowed_notifications: ['order.paid', 'subscription.cancelled'],
     });
     const id = created.data.id as string;
     expect((await v2('patch', `/store/notification-channels/${id}`, { channel: { type: 'email' } })).status).toBe(422);
@@ -82,7 +82,7 @@ describe('store notification channels', () => {
       type: 'email',
       email: 'ops@e.co',
       webhook_configured: false,
-      allowed_notifications: ['order.paid', 'subscription.canceled'],
+      allowed_notifications: ['order.paid', 'subscription.cancelled'],
     });
     expect((await v2('get', '/notifications').expect(200)).body.data.map((c: { id: number }) => c.id)).toContain(Number(id));
     await v2('delete', `/store/notification-channels/${id}`).expect(200);

@@ -58,15 +58,15 @@ describe('webhook channels', () => {
     expect((await v2('get', '/webhook-channels/999999')).status).toBe(404);
   });
 
-  it('takes the spec’s spelling of event names, finds channels by text and event, and serves the same rows at /v2/webhooks', async () => {
+  it('keeps the spec’s and the seed’s names of an event as given, finds channels by text and event, and serves the same rows at /v2/webhooks', async () => {
     const channel = (
       await v2('post', '/webhook-channels', {
         name: 'Billing',
         url: `${receiver.url}/billing`,
-        allowed_notifications: ['subscription.cancelled', 'subscription.canceled'],
+        allowed_notifications: ['subscription.cancelled', 'subscription.canceled', 'subscription.cancelled'],
       }).expect(201)
     ).body.data;
-    expect(channel.allowed_notifications).toEqual(['subscription.canceled']);
+    expect(channel.allowed_notifications).toEqual(['subscription.cancelled', 'subscription.canceled']);
     const found = await v2('post', '/webhook-channels/search', { search: { value: 'billing' }, event: 'subscription.cancelled' }).expect(
       200,
     );

@@ -24,6 +24,8 @@ describe('applyProviderChange', () => {
   it('extends to the paid period, and a redelivery or an older payment changes nothing', () => {
     const renewed = applyProviderChange(active, { kind: 'paid', periodStart: t(100), periodEnd: t(200) });
     expect(renewed.patch).toMatchObject({ status: 'ACTIVE', currentPeriodEnd: t(200) });
+    // The spec's name of a renewal (the seed's subscription.updated is recorded beside it).
+    expect(renewed.events.map((e) => e.type)).toEqual(['subscription.renewed']);
     const after = { ...active, ...renewed.patch } as SubscriptionSnapshot;
     expect(applyProviderChange(after, { kind: 'paid', periodStart: t(100), periodEnd: t(200) })).toEqual({
       patch: {},
@@ -115,6 +117,7 @@ describe('applyProviderChange', () => {
   });
 
   it('a deletion cancels; the reason says who asked', () => {
+    expect(applyProviderChange(active, { kind: 'deleted', at: t(10) }).events.map((e) => e.type)).toEqual(['subscription.cancelled']);
     expect(applyProviderChange(active, { kind: 'deleted', at: t(10) }).patch).toMatchObject({
       status: 'CANCELED',
       endReason: 'canceled_by_provider',

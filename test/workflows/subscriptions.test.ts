@@ -111,6 +111,8 @@ describe('subscriptions', () => {
     }
     const renewed = await eventsOf('subscription.updated', sub.id);
     expect(renewed.filter((e) => e.data.reason === 'renewed')).toHaveLength(3);
+    // The spec's name, beside the seed's subscription.updated.
+    expect(await eventsOf('subscription.renewed', sub.id)).toHaveLength(3);
     const payments = await h.db.selectFrom('subscription_payments').select('amount_cents').where('subscription_id', '=', sub.id).execute();
     expect(payments.map((p) => p.amount_cents)).toEqual([1500, 1500, 1500, 1500]);
 
@@ -144,6 +146,7 @@ describe('subscriptions', () => {
       (keys) => keys.every((k) => !k.active),
     );
     expect(await eventsOf('subscription.canceled', sub.id)).toHaveLength(1);
+    expect(await eventsOf('subscription.cancelled', sub.id)).toHaveLength(1);
     // Stripe must stop billing it too, and the workflow is done.
     await waitFor(
       async () => stripe.subscription(sub.stripeId)!.status,
@@ -165,6 +168,7 @@ describe('subscriptions', () => {
     const flagged = await h.db.selectFrom('events').select('data').where('type', '=', 'delivery.needs_attention').execute();
     expect(flagged.some((e) => e.data.subscription_id === sub.id)).toBe(true);
     expect(await eventsOf('subscription.canceled', sub.id)).toHaveLength(1);
+    expect(await eventsOf('subscription.cancelled', sub.id)).toHaveLength(1);
   });
 
   it('cancels at period end: Stripe is told, access lasts the period, then ends without grace', async () => {
@@ -188,6 +192,7 @@ describe('subscriptions', () => {
     );
     await webhook(stripe.deletedEvent(sub.stripeId));
     expect(await eventsOf('subscription.canceled', sub.id)).toHaveLength(1);
+    expect(await eventsOf('subscription.cancelled', sub.id)).toHaveLength(1);
     expect((await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false })).status).toBe(409);
   });
 

@@ -183,6 +183,36 @@ describe('outbound webhooks', () => {
 });
 
 describe('outbox durability', () => {
+  it('names a subscription’s end as the spec does, and as the Sell seed did for endpoints subscribed to that name', async () => {
+    const spec = await startWebhookReceiver();
+    const seed = await startWebhookReceiver();
+    try {
+      await api('post', '/webhooks', { url: spec.url, events: ['subscription.cancelled', 'order.partial_paid'] }).expect(201);
+      await api('post', '/webhooks', { url: seed.url, events: ['subscription.canceled'] }).expect(201);
+      expect((await api('post', '/webhooks', { url: `${seed.url}/x`, events: ['order.refund.created'] })).status).toBe(422);
+      const data = { id: 987654, invoice_id: 123, reason: 'canceled_by_provider' };
+      await h.db
+        .transaction()
+        .execute((trx) => recordEvent(trx, { storeId: store.id, livemode: true, type: 'subscription.cancelled', data }));
+      const rows = await h.db.selectFrom('events').select(['type', 'data']).where('store_id', '=', store.id).execute();
+      expect(rows.filter((r) => r.data.id === data.id).map((r) => r.type)).toEqual(
+        expect.arrayContaining(['subscription.cancelled', 'subscription.canceled']),
+      );
+      await waitFor(
+        () => Promise.resolve(spec.received.length + seed.received.length),
+        (n) => n >= 2,
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(spec.received.map((hook) => JSON.parse(hook.body).type)).toEqual(['subscription.cancelled']);
+      expect(seed.received.map((hook) => JSON.parse(hook.body).type)).toEqual(['subscription.canceled']);
+      expect(spec.received[0]!.headers['x-sell-event']).toBe('subscription.cancelled');
+      expect(JSON.parse(spec.received[0]!.body).data).toEqual(JSON.parse(seed.received[0]!.body).data);
+    } finally {
+      await spec.close();
+      await seed.close();
+    }
+  });
+
   it('delivers events recorded while no worker was running, once one starts', async () => {
     const quiet = await startHarness();
     const receiver = await startWebhookReceiver();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rowId } from '../../schemas/common';
 import { laravelTime } from '../../../catalog/views/timestamps';
-import { EVENT_TYPES } from '../../../events/catalog';
+import { SUBSCRIBABLE_EVENTS } from '../../../events/catalog';
 import type { SecretBox } from '../../../security/secret-box';
 import { type NotificationSettings, sendNotification } from '../../../webhooks/notifications';
 import { addChannel, findChannel, listChannels, removeChannel } from '../../../webhooks/notification-channels';
@@ -23,13 +23,13 @@ const channelBody = z.discriminatedUnion('kind', [
     kind: z.literal('discord'),
     name: z.string().max(100).optional(),
     webhook_url: discordWebhook,
-    events: z.array(z.enum(EVENT_TYPES)).min(1),
+    events: z.array(z.enum(SUBSCRIBABLE_EVENTS)).min(1),
   }),
   z.object({
     kind: z.literal('email'),
     name: z.string().max(100).optional(),
     to: z.array(z.string().email()).min(1).max(10),
-    events: z.array(z.enum(EVENT_TYPES)).min(1),
+    events: z.array(z.enum(SUBSCRIBABLE_EVENTS)).min(1),
   }),
 ]);
 const channelView = z

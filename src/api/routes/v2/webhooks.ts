@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rowId } from '../../schemas/common';
 import { laravelTime } from '../../../catalog/views/timestamps';
-import { EVENT_TYPES } from '../../../events/catalog';
+import { SUBSCRIBABLE_EVENTS } from '../../../events/catalog';
 import type { SecretBox } from '../../../security/secret-box';
 import { reactivateEndpoint, resendDelivery } from '../../../webhooks/endpoint-ops';
 import {
@@ -29,7 +29,7 @@ const endpointUrl = z
 
 const endpointBody = z.object({
   url: endpointUrl,
-  events: z.array(z.enum(EVENT_TYPES)).min(1),
+  events: z.array(z.enum(SUBSCRIBABLE_EVENTS)).min(1),
   description: z.string().max(500).nullable().optional(),
 });
 const endpointPatch = endpointBody.partial().extend({ status: z.enum(['active', 'paused']).optional() });
