@@ -25,6 +25,7 @@ import { healthRouter } from './routes/health';
 import { fastCheckoutRouter } from './routes/fast-checkout';
 import { httpMetrics, metricsRouter } from '../observability/http-metrics';
 import { consoleRouter } from '../console/router';
+import { hostedCheckoutRouter } from '../hosted-checkout/router';
 import { mmdbAsnLookup, noAsnLookup } from '../blacklists/asn-lookup';
 
 // The official SDKs decode `request_id` as a uuid: an incoming id is kept only when it is one.
@@ -80,6 +81,8 @@ export function createApp(deps: ApiDependencies): Express {
   const asn = deps.config.geoip.asnDatabase ? mmdbAsnLookup(deps.config.geoip.asnDatabase) : noAsnLookup;
   // The storefront embed's checkout: no key, so before the families' authenticated /api/v2.
   app.use('/api/v2/fast-checkout', dialect('embed'), fastCheckoutRouter(deps, { stripe, secrets, asn }, rateLimitStore));
+  // The same checkout as pages, for buyers without an embed (and the order page Stripe returns them to).
+  app.use('/checkout', hostedCheckoutRouter(deps, { stripe, secrets, asn }, rateLimitStore));
   // The customer portal is its own trust zone, mounted before /api/v2: customer session tokens only.
   const portal = customerPortalRouter(registry, deps);
   app.use(portal.mountPath, dialect('sellapp'), authenticateCustomer(deps.db), limiter, portal.router, notFoundRoute());

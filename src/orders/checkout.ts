@@ -34,12 +34,22 @@ export interface CheckoutInvoice {
 export type CheckoutOutcome =
   { kind: 'free' } | { kind: 'crypto'; crypto: Awaited<ReturnType<typeof cryptoGatewayData>> } | { kind: 'stripe'; paymentUrl: string };
 
+export interface CheckoutOptions {
+  /** Where Stripe sends the buyer back (paid or not), instead of the invoice's page: the hosted order status page. */
+  returnUrl?: string;
+}
+
 /**
  * Opens the payment of a pending invoice with its gateway: a crypto quote and address (the
  * watcher workflow is owed in the payment's own transaction and told through the engine
  * outbox), or a Stripe Checkout Session. A zero total is paid at once and goes to delivery.
  */
-export async function checkout(deps: CheckoutDependencies, store: { slug: string }, invoice: CheckoutInvoice): Promise<CheckoutOutcome> {
+export async function checkout(
+  deps: CheckoutDependencies,
+  store: { slug: string },
+  invoice: CheckoutInvoice,
+  options: CheckoutOptions = {},
+): Promise<CheckoutOutcome> {
   if (invoice.status !== 'PENDING')
     throw new CheckoutError(
       'conflict',
@@ -54,7 +64,7 @@ export async function checkout(deps: CheckoutDependencies, store: { slug: string
     return { kind: 'free' };
   }
   if ((CRYPTO_PAYMENT_METHODS as readonly string[]).includes(invoice.payment_method)) return cryptoCheckout(deps, invoice);
-  if (invoice.payment_method === 'STRIPE') return stripeCheckout(deps, store, invoice);
+  if (invoice.payment_method === 'STRIPE') return stripeCheckout(deps, store, invoice, options);
   throw notConfigured(invoice);
 }
 
@@ -90,7 +100,12 @@ async function cryptoCheckout(deps: CheckoutDependencies, invoice: CheckoutInvoi
   return { kind: 'crypto', crypto: await cryptoGatewayData(deps.engine.db, invoice.id) };
 }
 
-async function stripeCheckout(deps: CheckoutDependencies, store: { slug: string }, invoice: CheckoutInvoice): Promise<CheckoutOutcome> {
+async function stripeCheckout(
+  deps: CheckoutDependencies,
+  store: { slug: string },
+  invoice: CheckoutInvoice,
+  options: CheckoutOptions,
+): Promise<CheckoutOutcome> {
   const { db } = deps.engine;
   const stripe = await gatewaySettings<StripeSettings>(db, deps.secrets, invoice.store_id, 'STRIPE');
   // Test-mode invoices only ever use the test key: they never reach a live gateway.
@@ -127,8 +142,8 @@ async function stripeCheckout(deps: CheckoutDependencies, store: { slug: string 
     recurring: subscription
       ? { interval: subscription.frequency_interval as BillingInterval, intervalCount: subscription.frequency_value ?? 1 }
       : undefined,
-    successUrl: `${invoicePage}?checkout=success`,
-    cancelUrl: `${invoicePage}?checkout=cancelled`,
+    successUrl: `${options.returnUrl ?? invoicePage}?checkout=success`,
+    cancelUrl: `${options.returnUrl ?? invoicePage}?checkout=cancelled`,
   });
   // Its events are matched to this invoice by the session id, never by the id they name.
   await recordCheckoutSession(db, invoice.id, session);

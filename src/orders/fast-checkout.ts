@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AsnLookup } from '../blacklists/asn-lookup';
 import type { CatalogActor } from '../catalog/actor';
 import { CatalogNotFoundError } from '../catalog/errors';
@@ -7,8 +7,8 @@ import type { Db } from '../db/schema';
 import { PAYMENT_METHODS } from '../domain/payment-methods';
 import { checkout, type CheckoutDependencies, type CheckoutOutcome } from './checkout';
 import { isPurchasable, priceInvoice } from './create-invoice';
+import { orderTokenHash } from './buyer-order';
 import { placeInvoice } from './place-invoice';
-import { postPurchaseRedirects } from './post-purchase-redirect';
 import { findStoreInvoice } from './store-invoice';
 
 /**
@@ -205,7 +205,10 @@ export interface FastCheckoutOrderInput extends FastCheckoutQuoteInput {
   fingerprint?: string | null;
 }
 
-const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+/** The hosted page where a buyer follows their order (src/hosted-checkout). */
+export function hostedOrderUrl(publicBaseUrl: string, store: { slug: string }, token: string): string {
+  return `${publicBaseUrl.replace(/\/$/, '')}/checkout/${encodeURIComponent(store.slug)}/orders/${token}`;
+}
 
 /**
  * Buys: the invoice is placed exactly as a key would place it (one path: attempts, blacklist,
@@ -243,31 +246,12 @@ export async function placeFastCheckout(
       country: input.country,
       affiliate: input.affiliate,
       extra: input.extraCents !== undefined ? { amount: input.extraCents, currency: variant.currency } : undefined,
-      statusTokenHash: tokenHash(token),
+      statusTokenHash: orderTokenHash(token),
     },
     deps.asn,
   );
   const invoice = (await findStoreInvoice(deps.db, store.id, invoiceId))!;
-  const outcome = await checkout(deps, store, invoice);
+  // Stripe sends the buyer back to the hosted status page of this order, embed or not.
+  const outcome = await checkout(deps, store, invoice, { returnUrl: hostedOrderUrl(deps.publicBaseUrl, store, token) });
   return { invoiceId, token, outcome };
-}
-
-/** The order a fast-checkout buyer holds the token of: its status, and where to go once it is completed. */
-export async function fastCheckoutOrder(db: Db, storeId: number, token: string) {
-  const invoice = await db
-    .selectFrom('invoices')
-    .select(['id', 'status', 'customer_email', 'payment_method', 'gateway'])
-    .where('store_id', '=', storeId)
-    .where('status_token_hash', '=', tokenHash(token))
-    .executeTakeFirst();
-  if (!invoice) throw new CatalogNotFoundError('Order');
-  const redirect = (await postPurchaseRedirects(db, [invoice])).get(invoice.id) ?? null;
-  const checkoutUrl = (invoice.gateway as { data?: { checkout_url?: unknown } }).data?.checkout_url;
-  return {
-    order_id: invoice.id,
-    status: invoice.status,
-    completed: invoice.status === 'COMPLETED',
-    payment_url: invoice.status === 'PENDING' && typeof checkoutUrl === 'string' ? checkoutUrl : null,
-    redirect_url: redirect,
-  };
 }

@@ -5,12 +5,13 @@ import type { StripeGateway } from '../../gateways/stripe-gateway';
 import {
   type FastCheckoutPrefill,
   type FastCheckoutStore,
-  fastCheckoutOrder,
   fastCheckoutProduct,
   findFastCheckoutStore,
+  hostedOrderUrl,
   placeFastCheckout,
   quoteFastCheckout,
 } from '../../orders/fast-checkout';
+import { buyerOrder } from '../../orders/buyer-order';
 import type { SecretBox } from '../../security/secret-box';
 import type { ApiDependencies } from '../context';
 import { engineOf } from '../engine';
@@ -90,7 +91,7 @@ export function fastCheckoutRouter(
 
   router.get('/:store/orders/:token', async (req, res) => {
     const params = parse(fastCheckoutOrderParams, req.params, 'params');
-    res.json({ data: await fastCheckoutOrder(deps.db, storeOf(res).id, params.token) });
+    res.json({ data: await buyerOrder(deps, storeOf(res), params.token) });
   });
 
   router.get('/:store/:product', async (req, res) => {
@@ -151,6 +152,8 @@ export function fastCheckoutRouter(
       id: placed.invoiceId,
       token: placed.token,
       status_url: `${deps.config.api.publicBaseUrl.replace(/\/$/, '')}/api/v2/fast-checkout/${store.id}/orders/${placed.token}`,
+      // The same order as a page the buyer can keep open: it updates itself until delivered.
+      page_url: hostedOrderUrl(deps.config.api.publicBaseUrl, store, placed.token),
     };
     const { outcome } = placed;
     res.status(201);

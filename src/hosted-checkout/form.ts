@@ -1,0 +1,72 @@
+import { toApiError } from '../api/domain-errors';
+
+/** What the product page says about a refused order: beside each field it concerns, the rest above the form. */
+export interface FormRefusal {
+  status: number;
+  message: string;
+  fields: Record<string, string[]>;
+  other: string[];
+  headers: Record<string, string>;
+}
+
+/**
+ * The form field an error names: the invoice rules name `product_variants.{id}.quantity` and
+ * `…additional_information.{key}`, the body schema the embed's names; the page's fields are
+ * `quantity`, `additional-{key}` and the embed's names for the rest.
+ */
+function formField(param: string): string {
+  const answer = /(?:^|\.)additional_information\.(.+)$/.exec(param);
+  if (answer) return `additional-${answer[1]}`;
+  if (param === 'quantity' || param.endsWith('.quantity')) return 'quantity';
+  if (/^product_variants\.\d+$/.test(param)) return 'variant';
+  return param;
+}
+
+const FORM_FIELDS = new Set(['variant', 'quantity', 'customer_email', 'coupon', 'payment_method']);
+
+/** A refusal the buyer can act on (4xx), or null for what is ours to fix. */
+export function formErrors(error: unknown): FormRefusal | null {
+  const apiError = toApiError(error);
+  if (!apiError || (apiError.status >= 500 && apiError.status !== 503)) return null;
+  const reported = apiError.options.fieldErrors ?? (apiError.options.param ? { [apiError.options.param]: [apiError.message] } : {});
+  const fields: Record<string, string[]> = {};
+  const other: string[] = [];
+  for (const [param, messages] of Object.entries(reported)) {
+    const field = formField(param);
+    if (FORM_FIELDS.has(field) || field.startsWith('additional-')) (fields[field] ??= []).push(...messages);
+    else other.push(...messages);
+  }
+  const fieldless = Object.keys(reported).length === 0;
+  const message =
+    apiError.status === 429
+      ? 'Too many attempts: please wait a little and try again.'
+      : apiError.status === 403
+        ? 'This order cannot be placed.'
+        : apiError.status === 503
+          ? 'Payment is unavailable for a moment: please try again shortly.'
+          : fieldless
+            ? apiError.message
+            : 'Please check the form.';
+  // SellApp's (and the embed's) validation status.
+  const status = apiError.status === 400 ? 422 : apiError.status;
+  return { status, message, fields, other, headers: apiError.options.headers ?? {} };
+}
+
+const METHOD_LABELS: Record<string, string> = {
+  STRIPE: 'Card (Stripe)',
+  PAYPAL: 'PayPal',
+  BTC: 'Bitcoin (BTC)',
+  LTC: 'Litecoin (LTC)',
+  ETH: 'Ether (ETH)',
+  XMR: 'Monero (XMR)',
+  SOL: 'Solana (SOL)',
+};
+
+export function methodLabel(method: string): string {
+  return METHOD_LABELS[method] ?? method.replace('_', ' ');
+}
+
+/** Cents as the buyer reads them: 1500, USD → 15.00 USD. */
+export function money(cents: string | number, currency: string): string {
+  return `${(Number(cents) / 100).toFixed(2)} ${currency}`;
+}

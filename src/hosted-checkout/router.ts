@@ -1,0 +1,280 @@
+import path from 'node:path';
+import { Eta } from 'eta';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import QRCode from 'qrcode';
+import type { ApiDependencies } from '../api/context';
+import { toApiError } from '../api/domain-errors';
+import { engineOf } from '../api/engine';
+import { ApiError, validationFailed } from '../api/errors';
+import { publicRateLimit, type RateLimitStore } from '../api/middleware/rate-limit';
+import { fastCheckoutOrderBody, fastCheckoutOrderParams, fastCheckoutProductQuery } from '../api/schemas/fast-checkout';
+import { rowId } from '../api/schemas/common';
+import type { AsnLookup } from '../blacklists/asn-lookup';
+import type { StripeGateway } from '../gateways/stripe-gateway';
+import { type BuyerOrder, buyerOrder } from '../orders/buyer-order';
+import {
+  type FastCheckoutStore,
+  fastCheckoutProduct,
+  findFastCheckoutStore,
+  hostedOrderUrl,
+  placeFastCheckout,
+} from '../orders/fast-checkout';
+import type { SecretBox } from '../security/secret-box';
+import { formErrors, methodLabel, money } from './form';
+
+/** The static files the pages load, from their npm packages and this folder (no CDN). */
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript' },
+  'pico.min.css': { file: require.resolve('@picocss/pico/css/pico.min.css'), type: 'text/css' },
+  'checkout.css': { file: path.join(__dirname, 'assets', 'checkout.css'), type: 'text/css' },
+};
+
+/** Seconds between two looks of the order page while the order is still moving. */
+const POLL_SECONDS = 2;
+/** htmx stops polling when a poll answers 286. */
+const STOP_POLLING = 286;
+
+class PageNotFound extends Error {}
+
+/**
+ * The hosted checkout at /checkout, for buyers without a storefront embed: the product page
+ * (variant, quantity, the product's questions, e-mail, payment method) buys through fast
+ * checkout's own path (attempt limits, blacklist, the invoice rules), then the buyer pays on
+ * Stripe's page or to the crypto address shown with its QR code, and follows the order on a
+ * page found by their order token, which updates itself (htmx polling a fragment) until the
+ * order is delivered, shows the deliverables and the seller's post-purchase link. Server-rendered
+ * (Eta escapes every seller and buyer value), no inline script or style (a strict CSP).
+ */
+export function hostedCheckoutRouter(
+  deps: ApiDependencies,
+  gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup },
+  rateLimitStore: RateLimitStore,
+): Router {
+  const eta = new Eta({ views: path.join(__dirname, 'views'), cache: deps.config.env === 'production' });
+  const checkoutDeps = {
+    db: deps.db,
+    engine: engineOf(deps),
+    stripe: gateways.stripe,
+    secrets: gateways.secrets,
+    publicBaseUrl: deps.config.api.publicBaseUrl,
+    asn: gateways.asn,
+  };
+  const router = Router();
+  const render = (res: Response, view: string, data: Record<string, unknown>, status = 200) =>
+    res
+      .status(status)
+      .type('html')
+      .send(eta.render(view, { ...data, money, methodLabel }));
+
+  router.use((_req, res, next) => {
+    res.set({
+      'Cache-Control': 'no-store',
+      // Stripe's page is reached by a redirect from our form: form-action must allow it.
+      'Content-Security-Policy':
+        "default-src 'self'; img-src 'self' data: https:; object-src 'none'; frame-ancestors 'none'; form-action 'self' https:; base-uri 'none'",
+      'X-Frame-Options': 'DENY',
+      // The order page's address is its secret: never sent on to Stripe or the seller's site.
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    next();
+  });
+  router.get('/assets/:name', (req, res) => {
+    const asset = ASSETS[req.params.name];
+    if (!asset) return void res.status(404).end();
+    res.set('Cache-Control', 'public, max-age=86400').type(asset.type).sendFile(asset.file);
+  });
+  router.use(publicRateLimit(deps.config.rateLimit, rateLimitStore));
+  router.use(express.urlencoded({ extended: false, limit: '32kb' }));
+
+  const storeOf = async (ref: string): Promise<FastCheckoutStore> => {
+    const store = await findFastCheckoutStore(deps.db, ref);
+    if (!store) throw new PageNotFound();
+    return store;
+  };
+
+  /** The order page's moving part; the QR code encodes the wallet URI (address and amount) when the coin has one. */
+  const liveData = async (store: FastCheckoutStore, token: string) => {
+    const order = await buyerOrder(deps, store, token);
+    const qr = order.crypto ? await QRCode.toString(order.crypto.payment_uri ?? order.crypto.address, { type: 'svg', margin: 1 }) : null;
+    const redirect = order.redirect_url && /^https?:\/\//i.test(order.redirect_url) ? order.redirect_url : null;
+    return { order, qr, redirect, store, liveUrl: `/checkout/${encodeURIComponent(store.slug)}/orders/${token}/live` };
+  };
+  const orderToken = (req: Request) => {
+    const params = fastCheckoutOrderParams.safeParse(req.params);
+    if (!params.success) throw new PageNotFound();
+    return params.data.token;
+  };
+  const findOrder = async (req: Request) => {
+    try {
+      return await liveData(await storeOf(String(req.params.store)), orderToken(req));
+    } catch (error) {
+      if (toApiError(error)?.status === 404) throw new PageNotFound();
+      throw error;
+    }
+  };
+  const settled = (order: BuyerOrder) => order.settled;
+
+  router.get('/:store/orders/:token', async (req, res) => {
+    const data = await findOrder(req);
+    render(res, 'order', { ...data, pollSeconds: POLL_SECONDS, returned: req.query.checkout === 'cancelled' ? 'cancelled' : null });
+  });
+  router.get('/:store/orders/:token/live', async (req, res) => {
+    const data = await findOrder(req);
+    render(res, 'order-live', data, settled(data.order) ? STOP_POLLING : 200);
+  });
+
+  /** The product page, its form filled from the link's pre-fill (or what the buyer sent, with what to fix). */
+  const productPage = async (req: Request, res: Response, form: FormState | null, status = 200) => {
+    const store = await storeOf(String(req.params.store));
+    const query = fastCheckoutProductQuery.safeParse(req.query);
+    const prefillQuery = query.success ? query.data : { withoutVariants: false };
+    const additional = Object.fromEntries(
+      Object.entries(req.query)
+        .filter((entry): entry is [string, string] => entry[0].startsWith('additional-') && typeof entry[1] === 'string')
+        .map(([name, value]) => [name.slice('additional-'.length), value]),
+    );
+    let view;
+    try {
+      view = await fastCheckoutProduct(deps.db, store, String(req.params.product), {
+        withoutVariants: false,
+        prefill: {
+          email: prefillQuery.email,
+          coupon: prefillQuery.coupon,
+          paymentMethod: prefillQuery.payment_method,
+          quantity: prefillQuery.quantity,
+          variant: prefillQuery.variant,
+          affiliate: prefillQuery.affiliate ?? prefillQuery.aff,
+          additional,
+        },
+      });
+    } catch (error) {
+      if (toApiError(error)?.status === 404) throw new PageNotFound();
+      throw error;
+    }
+    const variants = view.variants ?? [];
+    const prefill = view.prefill;
+    const values: FormValues = form?.values ?? {
+      variant: String(prefill.variant_id ?? variants[0]?.id ?? ''),
+      quantity: String(prefill.quantity ?? variants[0]?.minimum_purchase_quantity ?? 1),
+      customer_email: prefill.email ?? '',
+      coupon: prefill.coupon ?? '',
+      payment_method: prefill.payment_method ?? '',
+      affiliate: prefill.affiliate ?? '',
+      additional: Object.fromEntries(Object.entries(prefill.additional_information).map(([k, v]) => [k, String(v)])),
+    };
+    const methods = [...new Set(variants.flatMap((v) => v.payment_methods as string[]))];
+    render(
+      res,
+      'product',
+      {
+        store,
+        product: view.product,
+        fields: view.product.additional_information as ProductField[],
+        variants,
+        methods,
+        values,
+        errors: form?.errors ?? { fields: {}, other: [] },
+        message: form?.message ?? null,
+        action: req.originalUrl,
+      },
+      status,
+    );
+  };
+
+  router.get('/:store/:product', (req, res) => productPage(req, res, null));
+
+  router.post('/:store/:product', async (req, res) => {
+    const store = await storeOf(String(req.params.store));
+    const raw = (req.body ?? {}) as Record<string, unknown>;
+    const text = (name: string) => (typeof raw[name] === 'string' ? (raw[name] as string) : '');
+    const additional: Record<string, string> = {};
+    for (const [name, value] of Object.entries(raw)) {
+      if (name.startsWith('additional-') && typeof value === 'string') additional[name.slice('additional-'.length)] = value;
+    }
+    const values: FormValues = {
+      variant: text('variant'),
+      quantity: text('quantity'),
+      customer_email: text('customer_email').trim(),
+      coupon: text('coupon').trim(),
+      payment_method: text('payment_method'),
+      affiliate: text('affiliate'),
+      additional,
+    };
+    try {
+      const variant = rowId.safeParse(values.variant);
+      if (!variant.success)
+        throw new ApiError('invalid_request', 'invalid_field', 'Choose one of the options', {
+          param: 'variant',
+          fieldErrors: { variant: ['Choose one of the options'] },
+        });
+      const parsed = fastCheckoutOrderBody.safeParse({
+        customer_email: values.customer_email,
+        payment_method: values.payment_method || undefined,
+        quantity: values.quantity || undefined,
+        coupon: values.coupon || undefined,
+        affiliate: values.affiliate || undefined,
+        // An unticked box sends nothing; a ticked one "on": the product's rules see a yes or no.
+        additional_information: Object.fromEntries(Object.entries(additional).map(([k, v]) => [k, v === 'on' ? true : v])),
+      });
+      if (!parsed.success) throw validationFailed(parsed.error, 'body');
+      const body = parsed.data;
+      const placed = await placeFastCheckout(checkoutDeps, store, String(req.params.product), variant.data, {
+        customerEmail: body.customer_email,
+        paymentMethod: body.payment_method,
+        quantity: body.quantity,
+        coupon: body.coupon,
+        additionalInformation: body.additional_information,
+        affiliate: body.affiliate,
+        customerIp: req.ip ?? null,
+      });
+      const orderPage = hostedOrderUrl('', store, placed.token);
+      res.redirect(303, placed.outcome.kind === 'stripe' ? placed.outcome.paymentUrl : orderPage);
+    } catch (error) {
+      const refused = formErrors(error);
+      if (!refused) throw error;
+      for (const [name, value] of Object.entries(refused.headers)) res.setHeader(name, value);
+      await productPage(req, res, { values, errors: refused, message: refused.message }, refused.status);
+    }
+  });
+
+  // A buyer's page answers in HTML, whatever went wrong.
+  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof PageNotFound)
+      return render(res, 'error', { title: 'Not found', message: 'There is nothing to buy or follow at this address.' }, 404);
+    const apiError = toApiError(error);
+    if (apiError && apiError.status < 500) {
+      for (const [name, value] of Object.entries(apiError.options.headers ?? {})) res.setHeader(name, value);
+      return render(res, 'error', { title: 'Not now', message: apiError.options.sellappMessage ?? apiError.message }, apiError.status);
+    }
+    deps.logger.error({ err: error }, 'hosted checkout request failed');
+    render(res, 'error', { title: 'Something went wrong', message: 'Please try again in a moment.' }, 500);
+  });
+  return router;
+}
+
+export interface FormValues {
+  variant: string;
+  quantity: string;
+  customer_email: string;
+  coupon: string;
+  payment_method: string;
+  affiliate: string;
+  additional: Record<string, string>;
+}
+
+interface FormState {
+  values: FormValues;
+  errors: { fields: Record<string, string[]>; other: string[] };
+  message: string;
+}
+
+export interface ProductField {
+  key: string;
+  type: string;
+  label: string;
+  required: boolean;
+  placeholder?: string;
+  description?: string;
+  options?: unknown[];
+}
