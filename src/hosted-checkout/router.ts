@@ -97,8 +97,17 @@ export function hostedCheckoutRouter(
   const liveData = async (store: FastCheckoutStore, token: string) => {
     const order = await buyerOrder(deps, store, token);
     const qr = order.crypto ? await QRCode.toString(order.crypto.payment_uri ?? order.crypto.address, { type: 'svg', margin: 1 }) : null;
-    const redirect = order.redirect_url && /^https?:\/\//i.test(order.redirect_url) ? order.redirect_url : null;
-    return { order, qr, redirect, store, liveUrl: `/checkout/${encodeURIComponent(store.slug)}/orders/${token}/live` };
+    // The seller's link, only when it is a web address (never javascript: or the like).
+    const redirect =
+      order.redirect_url && /^https?:\/\//i.test(order.redirect_url) && URL.canParse(order.redirect_url) ? order.redirect_url : null;
+    return {
+      order,
+      qr,
+      redirect,
+      redirectHost: redirect ? new URL(redirect).host : null,
+      store,
+      liveUrl: `/checkout/${encodeURIComponent(store.slug)}/orders/${token}/live`,
+    };
   };
   const orderToken = (req: Request) => {
     const params = fastCheckoutOrderParams.safeParse(req.params);

@@ -141,6 +141,8 @@ export async function startStripeBilling() {
         status: 'open',
         payment_status: 'unpaid',
         url: `https://checkout.stripe.test/c/pay/${id}`,
+        success_url: body.success_url ?? null,
+        cancel_url: body.cancel_url ?? null,
         client_reference_id: body.client_reference_id,
         customer_email: body.customer_email,
         metadata: body.metadata ?? {},
@@ -258,6 +260,8 @@ export async function startStripeBilling() {
     requests,
     refunds,
     subscription: (id: string) => subscriptions.get(id),
+    /** A Checkout Session as Stripe keeps it (its success_url, for a page that plays Stripe's). */
+    checkoutSession: (id: string) => sessions.get(id),
     /** The buyer pays the Checkout Session: Stripe creates the subscription and its first invoice. */
     completeCheckout(sessionId: string, periodSeconds: number) {
       const session = sessions.get(sessionId);

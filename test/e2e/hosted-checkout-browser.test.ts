@@ -1,0 +1,203 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import Stripe from 'stripe';
+import request from 'supertest';
+import { type FakeEsplora, startEsplora } from '../fakes/esplora';
+import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
+import { createVariant } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+
+/**
+ * Issue 24 item 3 in a real browser (Debian's Chromium through playwright-core): a buyer opens
+ * the hosted checkout, answers the product's question and pays by card (a page playing Stripe
+ * Checkout, which pays the fake Stripe's session and posts its signed event to our webhook,
+ * then sends the buyer back) and by BTC (the address and QR code shown, paid on the fake
+ * chain), and in both watches the order page move to delivered without a reload, sees the
+ * deliverables and the seller's post-purchase link. No CSP violation on any page. Screenshots
+ * go to test/artifacts/ (git-ignored).
+ */
+const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
+const WEBHOOK_SECRET = 'whsec_hostedbrowser';
+const GOODS = 'Your skin code: SKIN-7781';
+const signer = new Stripe('sk_test_unused');
+
+let h: Harness;
+let server: http.Server;
+let base: string;
+let browser: Browser;
+let stripe: StripeBilling;
+let esplora: FakeEsplora;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+let productId: number;
+const stripePayments: string[] = [];
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  stripe = await startStripeBilling();
+  esplora = await startEsplora();
+  // The port first: Stripe's return URL is built from PUBLIC_BASE_URL.
+  server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  h = await startHarness({
+    worker: true,
+    env: {
+      PUBLIC_BASE_URL: base,
+      STRIPE_API_BASE: stripe.url,
+      CRYPTO_FIXED_RATES: '{"BTC":{"USD":50000}}',
+      CRYPTO_BTC_API_URL: esplora.url,
+      CRYPTO_CONFIRMATIONS: '{"BTC":1}',
+      CRYPTO_POLL_SECONDS: '0.3',
+      CRYPTO_PAYMENT_WINDOW_SECONDS: '600',
+    },
+  });
+  server.on('request', h.app);
+  store = await h.createStore();
+  await api('put', '/settings/payment-methods/STRIPE', { secret_key: 'sk_live_hostedbrowser', webhook_secret: WEBHOOK_SECRET }).expect(200);
+  await api('put', '/settings/payment-methods/BTC', { xpub: ZPUB }).expect(200);
+  ({ productId } = await createVariant(
+    h,
+    store.live,
+    { deliverable: { types: ['MANUAL'], data: { comment: GOODS } }, price: 1500, payment_methods: ['STRIPE', 'BTC'] },
+    { title: 'Rare skin', additional_information: [{ type: 'text', label: 'In-game name', key: 'ign', required: true }] },
+  ));
+  await api('patch', `/products/${productId}`, {
+    other_settings: { redirect_url: 'https://shop.example.com/thanks?order=[order_id]&pm=[payment_method]' },
+  }).expect(200);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await h?.close();
+  await stripe?.close();
+  await esplora?.close();
+});
+
+const api = (method: 'get' | 'post' | 'patch' | 'put', route: string, body?: object) =>
+  request(h.app)[method](`/api/v2${route}`).set('Authorization', `Bearer ${store.live}`).send(body);
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+/**
+ * Plays Stripe Checkout for this context: its page has a Pay button; paying completes the fake
+ * Stripe's session, posts the signed checkout.session.completed to our webhook (as Stripe would),
+ * and sends the buyer to the session's success_url.
+ */
+async function playStripeCheckout(context: BrowserContext): Promise<void> {
+  await context.route('https://checkout.stripe.test/**', async (route) => {
+    const sessionId = new URL(route.request().url()).pathname.split('/').at(-1)!;
+    const session = stripe.checkoutSession(sessionId);
+    if (!session) return route.fulfill({ status: 404, body: 'No such session' });
+    if (route.request().method() === 'GET')
+      return route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><title>Stripe Checkout</title><h1>Pay ${session.amount_total} ${session.currency}</h1>
+          <form method="post"><label>Card number <input name="card" value="4242 4242 4242 4242"></label><button>Pay</button></form>`,
+      });
+    const { event } = stripe.payCheckout(sessionId);
+    const payload = JSON.stringify(event);
+    const delivered = await fetch(`${base}/webhooks/stripe/${store.slug}`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'Stripe-Signature': signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }),
+      },
+      body: payload,
+    });
+    stripePayments.push(`${sessionId}:${delivered.status}`);
+    return route.fulfill({ status: 303, headers: { Location: String(session.success_url) } });
+  });
+}
+
+/** Opens the product page and fills the form as a buyer would; answers the page and the CSP violations it reports. */
+async function openCheckout(context: BrowserContext, email: string, method: string) {
+  const page = await context.newPage();
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await page.goto(`${base}/checkout/${store.slug}/${productId}`);
+  await expect(page.getByTestId('product-title').textContent()).resolves.toBe('Rare skin');
+  await page.getByLabel('In-game name').fill('Jo');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Payment method').selectOption(method);
+  return { page, violations };
+}
+
+/** The order page stays the same document while it updates: a marker set now survives until the end. */
+const markDocument = (page: Page) => page.evaluate('window.__sameDocument = true');
+const sameDocument = (page: Page) => page.evaluate<boolean>('window.__sameDocument === true');
+
+it('buys by card: Stripe returns the buyer to the order page, which shows the goods and the redirect once delivered', async () => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  await playStripeCheckout(context);
+  const { page, violations } = await openCheckout(context, 'card@e.co', 'STRIPE');
+  await shot(page, 'hosted-checkout-product');
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  await page.waitForURL(/checkout\.stripe\.test/);
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await page.waitForURL(new RegExp(`^${base}/checkout/${store.slug}/orders/fco_[\\w-]{32}\\?checkout=success$`));
+  expect(stripePayments.at(-1)).toMatch(/:200$/);
+  await markDocument(page);
+  await page.getByTestId('order-status').filter({ hasText: 'COMPLETED' }).waitFor({ timeout: 30_000 });
+  await expect(page.getByTestId('deliverables').textContent()).resolves.toContain(GOODS);
+  const orderId = Number(/Order #(\d+)/.exec((await page.locator('h1').textContent()) ?? '')![1]);
+  await expect(page.getByTestId('redirect-link').getAttribute('href')).resolves.toBe(
+    `https://shop.example.com/thanks?order=${orderId}&pm=STRIPE`,
+  );
+  expect(await sameDocument(page)).toBe(true);
+  await shot(page, 'hosted-checkout-card-delivered');
+  const invoice = await h.db
+    .selectFrom('invoices')
+    .select(['customer_email', 'status'])
+    .where('id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  expect(invoice).toEqual({ customer_email: 'card@e.co', status: 'COMPLETED' });
+  const line = await h.db
+    .selectFrom('invoice_lines')
+    .select('additional_information')
+    .where('invoice_id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  expect(line.additional_information).toEqual({ ign: 'Jo' });
+  expect(violations).toEqual([]);
+  await context.close();
+}, 120_000);
+
+it('buys with BTC: the address and QR code, the payment seen arriving and confirming live, then the goods', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const { page, violations } = await openCheckout(context, 'btc@e.co', 'BTC');
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  await page.waitForURL(new RegExp(`^${base}/checkout/${store.slug}/orders/fco_[\\w-]{32}$`));
+  await markDocument(page);
+  await expect(page.getByTestId('order-status').textContent()).resolves.toBe('PENDING');
+  // 15.00 USD at 50,000 USD a bitcoin.
+  await expect(page.getByTestId('crypto-amount').textContent()).resolves.toBe('0.00030000 BTC');
+  const address = (await page.getByTestId('crypto-address').textContent())!;
+  expect(address).toMatch(/^bc1q/);
+  await expect(page.locator('[data-testid="crypto-qr"] svg path').count()).resolves.toBeGreaterThan(0);
+  await shot(page, 'hosted-checkout-btc-address');
+
+  esplora.pay(address, 30_000);
+  await page.getByTestId('crypto-received').filter({ hasText: '0.00030000' }).waitFor({ timeout: 30_000 });
+  await expect(page.getByTestId('order-status').textContent()).resolves.toBe('PENDING');
+  await shot(page, 'hosted-checkout-btc-seen');
+  esplora.mine(1);
+  await page.getByTestId('order-status').filter({ hasText: 'COMPLETED' }).waitFor({ timeout: 30_000 });
+  await expect(page.getByTestId('deliverables').textContent()).resolves.toContain(GOODS);
+  await expect(page.getByTestId('crypto-payment').count()).resolves.toBe(0);
+  await expect(page.getByTestId('redirect-link').getAttribute('href')).resolves.toMatch(
+    /^https:\/\/shop\.example\.com\/thanks\?order=\d+&pm=BTC$/,
+  );
+  expect(await sameDocument(page)).toBe(true);
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+  expect(overflow).toBeLessThanOrEqual(0);
+  await shot(page, 'hosted-checkout-btc-delivered');
+  expect(violations).toEqual([]);
+  await context.close();
+}, 120_000);
