@@ -10,6 +10,9 @@
  *   separate `sellflow api` process; latency from the scheduled arrival),
  *   BENCH_CREATE_CONNECTIONS (4: closed-loop creates against that process, for its ceiling),
  *   BENCH_TUNING_ORDERS (min(BENCH_ORDERS, 100): closed-loop orders under each worker setting of WORKER_TUNINGS)
+ *   BENCH_SOLO_ORDERS (20: orders placed one at a time, for the latency floor with no queue)
+ *   BENCH_CPU_PROFILE (a path: the bench process's main thread, API and activities, profiled over
+ *   the closed-loop orders and written there as a .cpuprofile for Chrome DevTools)
  * Database: DATABASE_URL (a fresh database is created on that server and dropped), else
  * embedded PGlite.
  */
@@ -38,6 +41,7 @@ import { resolveClusterTools, startCluster, TEMPORAL_SERVER_VERSION } from '../s
 import { spawnCli, waitForOutput } from '../test/helpers/cli';
 import { waitFor } from '../test/helpers/catalog-fixtures';
 import { actionsPer, actionsSoFar, idleActionsPerHour } from './engine-actions';
+import { type CpuSources, cpuPerUnit, cpuSnapshot, profileMainThread } from './cpu-split';
 import { openLoop } from './open-loop';
 import { installTemporalRuntimeLogger } from '../src/temporal/runtime-logger';
 import { executeWorkflow } from '../src/temporal/workflow-client';
@@ -57,6 +61,7 @@ const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 10);
 const CREATE_RATE = Number(process.env.BENCH_CREATE_RATE ?? 200);
 const CREATE_CONNECTIONS = Number(process.env.BENCH_CREATE_CONNECTIONS ?? 4);
 const TUNING_ORDERS = Number(process.env.BENCH_TUNING_ORDERS ?? Math.min(ORDERS, 100));
+const SOLO_ORDERS = Number(process.env.BENCH_SOLO_ORDERS ?? 20);
 
 /** Worker settings measured against the SDK's defaults (40 workflow tasks and 100 activities at once, 10 + 10 pollers, a sticky cache sized from the heap). */
 const WORKER_TUNINGS: Record<string, Partial<Config['temporal']['tuning']>> = {
@@ -135,7 +140,16 @@ async function drainWebhookBacklog(
 }
 
 /** BENCH_ENGINE=dev (default): the CLI's dev server (SQLite); full: Temporal's server on the DATABASE_URL Postgres. */
-async function startEngine(config: Config, dir: string): Promise<{ address: string; name: string; stop: () => Promise<void> }> {
+interface Engine {
+  address: string;
+  name: string;
+  pid: number;
+  /** Postgres databases the engine itself writes (the full server's); none for the dev server's SQLite. */
+  databases: string[];
+  stop: () => Promise<void>;
+}
+
+async function startEngine(config: Config, dir: string): Promise<Engine> {
   if (ENGINE === 'full') {
     const adminUrl = process.env.DATABASE_URL;
     if (!adminUrl) throw new Error('BENCH_ENGINE=full runs Temporal on Postgres: set DATABASE_URL');
@@ -153,6 +167,8 @@ async function startEngine(config: Config, dir: string): Promise<{ address: stri
     return {
       address: cluster.address,
       name: `temporal-server ${TEMPORAL_SERVER_VERSION} on Postgres`,
+      pid: cluster.pid,
+      databases: [prefix, `${prefix}_visibility`],
       stop: async () => {
         await cluster.stop();
         const admin = new pg.Client({ connectionString: adminUrl });
@@ -177,7 +193,7 @@ async function startEngine(config: Config, dir: string): Promise<{ address: stri
     namespace: 'default',
     logFile: path.join(dir, 't.log'),
   });
-  return { address: dev.address, name: 'temporal dev server (CLI v1.5.1, SQLite)', stop: dev.stop };
+  return { address: dev.address, name: 'temporal dev server (CLI v1.5.1, SQLite)', pid: dev.pid, databases: [], stop: dev.stop };
 }
 
 /** A real `sellflow worker` beside the bench's own, resolved once it polls. */
@@ -279,9 +295,9 @@ async function main(): Promise<void> {
     };
 
     const product = await call('POST', '/api/v2/products', { title: 'Bench', description: 'd', visibility: 'PUBLIC' });
-    // Enough for the one-worker run, the two-worker run, the tuning runs and the unpaid invoices.
+    // Enough for the one-worker run, the solo orders, the two-worker run, the tuning runs and the unpaid invoices.
     const serials = Array.from(
-      { length: 2 * ORDERS + Object.keys(WORKER_TUNINGS).length * TUNING_ORDERS + 10 },
+      { length: 2 * ORDERS + SOLO_ORDERS + Object.keys(WORKER_TUNINGS).length * TUNING_ORDERS + 10 },
       (_, i) => `BENCH-${i}`,
     ).join('\n');
     const variant = await call('POST', `/api/v2/products/${product.data!.id}/variants`, {
@@ -308,15 +324,32 @@ async function main(): Promise<void> {
       if (outcome.outcome !== 'completed') throw new Error(`order ${invoice.data!.id} ended ${outcome.outcome}`);
       latencies.push(performance.now() - t0);
     };
+    const cpuSources: CpuSources = {
+      temporalPid: dev.pid,
+      postgresUrl: database.url,
+      sellflowDatabase: database.url ? new URL(database.url).pathname.slice(1) : undefined,
+      temporalDatabases: dev.databases,
+    };
+    const ordersCpuBefore = await cpuSnapshot(cpuSources);
+    const profile = process.env.BENCH_CPU_PROFILE ? await profileMainThread(process.env.BENCH_CPU_PROFILE) : null;
     const orderSeconds = await pool('orders', ORDERS, CONCURRENCY, () => placePaidOrder());
+    await profile?.stop();
+    const ordersCpu = cpuPerUnit(ordersCpuBefore, await cpuSnapshot(cpuSources), ORDERS);
+
+    // The floor under every open-loop figure: one order at a time, nothing queued ahead of it.
+    step(`orders one at a time: ${SOLO_ORDERS}`);
+    const soloLatency: number[] = [];
+    await pool('orders, one at a time', SOLO_ORDERS, 1, () => placePaidOrder(soloLatency));
 
     step(`baseline: ${ORDERS} × workflow with one no-op activity, ${CONCURRENCY} at a time`);
     const baselineLatency: number[] = [];
+    const baselineCpuBefore = await cpuSnapshot(cpuSources);
     const baselineSeconds = await pool('baseline', ORDERS, CONCURRENCY, async () => {
       const t0 = performance.now();
       await executeWorkflow(temporal.client, 'baseline', { taskQueue, workflowId: `baseline-${randomUUID()}` });
       baselineLatency.push(performance.now() - t0);
     });
+    const baselineCpu = cpuPerUnit(baselineCpuBefore, await cpuSnapshot(cpuSources), ORDERS);
 
     // A second worker process on the same task queue (it needs the database over the network: Postgres).
     let twoWorkersPerSecond: number | null = null;
@@ -482,6 +515,7 @@ async function main(): Promise<void> {
       concurrency: CONCURRENCY,
       orders_per_second: Number((ORDERS / orderSeconds).toFixed(1)),
       paid_to_delivered_ms: stats(paidToDelivered),
+      one_at_a_time: { count: SOLO_ORDERS, paid_to_delivered_ms: stats(soloLatency) },
     };
     const baseline = {
       count: ORDERS,
@@ -504,7 +538,11 @@ async function main(): Promise<void> {
       ratio: {
         throughput_orders_vs_baseline: Number((orders.orders_per_second / baseline.workflows_per_second).toFixed(2)),
         p50_latency_orders_vs_baseline: Number((orders.paid_to_delivered_ms.p50 / baseline.start_to_result_ms.p50).toFixed(2)),
+        // With every core busy, throughput goes as 1 / CPU per unit: the ratio the CPU split allows.
+        cpu_bound_orders_vs_baseline: Number((baselineCpu.total / ordersCpu.total).toFixed(2)),
       },
+      // CPU ms per closed-loop order (create, mark paid, deliver, read the result) and per bare workflow, by part.
+      cpu_ms: { per_order: ordersCpu, per_baseline_workflow: baselineCpu },
       open_loop: openLoops,
       invoice_create_closed_loop_own_api_process: invoiceCreateCeiling,
       relay,
