@@ -9,6 +9,7 @@ import { createAffiliateActivities } from './affiliates';
 import { createBaselineActivities } from './baseline';
 import { createCryptoPaymentActivities } from './crypto-payments';
 import { createChargeActivities } from './charges';
+import { type CheckoutReminderActivityDependencies, createCheckoutReminderActivities } from './checkout-reminders';
 import { createCommunityActivities } from './community';
 import { createOrderActivities } from './orders';
 import { createPingActivities } from './ping';
@@ -30,6 +31,8 @@ export interface ActivityDependencies {
   subscriptions: SubscriptionActivityDependencies['subscriptions'];
   crypto: Config['crypto'];
   community: Config['community'];
+  publicBaseUrl: CheckoutReminderActivityDependencies['publicBaseUrl'];
+  checkoutReminders: CheckoutReminderActivityDependencies['checkoutReminders'];
   /** For activities that start workflows (the outbox relay). */
   client?: Client;
   taskQueue?: string;
@@ -49,6 +52,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createCryptoPaymentActivities(deps),
     ...createCommunityActivities(deps),
     ...createRefundActivities(deps),
+    ...createCheckoutReminderActivities(deps),
   };
 }
 

@@ -34,6 +34,7 @@ import * as m0033 from './0033_refunds_disputes';
 import * as m0034 from './0034_subscription_actions';
 import * as m0035 from './0035_delivery_emails';
 import * as m0036 from './0036_delivery_email_settings';
+import * as m0037 from './0037_abandoned_cart_reminders';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -76,4 +77,5 @@ export const migrations: Record<string, Migration> = {
   '0034_subscription_actions': m0034,
   '0035_delivery_emails': m0035,
   '0036_delivery_email_settings': m0036,
+  '0037_abandoned_cart_reminders': m0037,
 };

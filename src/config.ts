@@ -120,6 +120,8 @@ const envSchema = z.object({
   SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
   WHATSAPP_API_URL: z.string().url().default('https://graph.facebook.com/v23.0'),
   COMMUNITY_CHECK_SECONDS: z.coerce.number().min(0.2).max(86_400).default(30),
+  /** How long one hour of an abandoned-checkout reminder schedule lasts; tests shorten it. */
+  CHECKOUT_REMINDER_HOUR_SECONDS: z.coerce.number().min(0.05).max(3600).default(3600),
   COMMUNITY_CHECK_MAX_SECONDS: z.coerce.number().min(0.2).max(86_400).default(900),
 });
 
@@ -284,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       checkCeilingMs: Math.round(Math.max(e.COMMUNITY_CHECK_SECONDS, e.COMMUNITY_CHECK_MAX_SECONDS) * 1000),
     },
     webhooks: { allowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS },
+    checkoutReminders: { hourMs: Math.round(e.CHECKOUT_REMINDER_HOUR_SECONDS * 1000) },
     notifications: { smtpUrl: e.SMTP_URL, from: e.SMTP_FROM, discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, '') },
     secrets: { encryptionKey: e.SELLFLOW_ENCRYPTION_KEY, keyFile: path.join(dataDir, 'encryption-key') },
     logLevel: e.LOG_LEVEL,

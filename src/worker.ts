@@ -62,6 +62,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       subscriptions: options.config.subscriptions,
       crypto: options.config.crypto,
       community: options.config.community,
+      publicBaseUrl: options.config.api.publicBaseUrl,
+      checkoutReminders: options.config.checkoutReminders,
       client,
       taskQueue,
     }),

@@ -16,6 +16,7 @@ export { affiliateInvite } from './affiliate-invite';
 export { cryptoPayment } from './crypto-payment';
 export { communityGrant } from './community-grant';
 export { refund } from './refund';
+export { checkoutReminders } from './checkout-reminders';
 
 /** Fails to typecheck when a registered workflow no longer answers to its contract (or one is missing). */
 type Answers<Registered extends WorkflowSignatures> = Registered;

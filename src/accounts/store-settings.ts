@@ -12,7 +12,7 @@ export interface GeneralSettings {
   dark_mode: DarkMode | null;
 }
 
-const COLUMNS = ['id', 'slug', 'name', 'visibility', 'timezone', 'currency', 'dark_mode', 'deleted_at'] as const;
+const COLUMNS = ['id', 'slug', 'name', 'visibility', 'timezone', 'currency', 'dark_mode', 'deleted_at', 'abandoned_cart'] as const;
 
 export function loadStoreSettings(db: DbExecutor, storeId: number) {
   return db.selectFrom('stores').select(COLUMNS).where('id', '=', storeId).executeTakeFirstOrThrow();

@@ -1,8 +1,7 @@
-import nodemailer from 'nodemailer';
-import addressparser from 'nodemailer/lib/addressparser';
 import type { Db } from '../db/schema';
 import { MAX_DOWNLOAD_URL_TTL_SECONDS, type ObjectStorage } from '../storage/object-storage';
 import type { NotificationConfig } from '../webhooks/notifications';
+import { type BuyerEmailOutcome, sendBuyerEmailOnce } from './buyer-email';
 import { type DeliveryEmailContent, renderDeliveryEmail } from './delivery-email-template';
 import { flagInvoiceForAttention } from './invoice-attention';
 
@@ -28,18 +27,7 @@ export interface DeliveryEmailRequest {
   now?: number;
 }
 
-export type DeliveryEmailOutcome = { status: 'sent'; messageId: string } | { status: 'skipped'; reason: string };
-
-function sender(from: string): { name: string; address: string } {
-  const [parsed] = addressparser(from, { flatten: true });
-  return { name: parsed?.name ?? '', address: parsed?.address ?? 'no-reply@sellflow.local' };
-}
-
-/** The same for every attempt of one invoice and key: a receiving server can drop a duplicate we could not prevent. */
-export function deliveryEmailMessageId(invoiceId: number, sendKey: string, from: string): string {
-  const domain = sender(from).address.split('@')[1] ?? 'sellflow.local';
-  return `<invoice-${invoiceId}.${sendKey.replace(/[^\w.-]/g, '_')}@${domain}>`;
-}
+export type DeliveryEmailOutcome = BuyerEmailOutcome;
 
 /** Everything the invoice's lines handed over, download links signed for the e-mail's lifetime. */
 export async function deliveryEmailContent(
@@ -99,9 +87,9 @@ export async function deliveryEmailContent(
 }
 
 /**
- * Sends a delivered invoice's e-mail to its buyer once per `sendKey`: a row in delivery_emails
- * is claimed first, and a retry that finds it sent (or skipped) sends nothing. A send that fails
- * is recorded with its reason and throws, for the caller to retry or flag.
+ * Sends a delivered invoice's e-mail to its buyer once per `sendKey` (see buyer-email.ts): a
+ * retry that finds it sent (or skipped) sends nothing. A send that fails is recorded with its
+ * reason and throws, for the caller to retry or flag.
  */
 export async function sendDeliveryEmail(
   deps: DeliveryEmailDependencies,
@@ -118,67 +106,19 @@ export async function sendDeliveryEmail(
   // The seller turned delivery e-mails off: the order's own e-mail is not sent (an explicit resend still is).
   if (!invoice.send_delivery_email && request.sendKey === ORDER_SEND_KEY)
     return { status: 'skipped', reason: 'The store does not send delivery e-mails (Send Delivery Email is off)' };
-  const messageId = deliveryEmailMessageId(invoiceId, request.sendKey, deps.mail.from);
-  const recipient = request.email ?? invoice.customer_email;
-  await deps.db
-    .insertInto('delivery_emails')
-    .values({ invoice_id: invoiceId, send_key: request.sendKey, message_id: messageId, recipient })
-    .onConflict((oc) => oc.constraint('delivery_emails_invoice_key_uq').doNothing())
-    .execute();
-  const row = await deps.db
-    .updateTable('delivery_emails')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: new Date() }))
-    .where('invoice_id', '=', invoiceId)
-    .where('send_key', '=', request.sendKey)
-    .returning(['status', 'reason', 'recipient'])
-    .executeTakeFirstOrThrow();
-  if (row.status === 'sent') return { status: 'sent', messageId };
-  if (row.status === 'skipped') return { status: 'skipped', reason: row.reason ?? '' };
-
-  const settle = (status: 'sent' | 'failed' | 'skipped', reason: string | null) =>
-    deps.db
-      .updateTable('delivery_emails')
-      .set({
-        status,
-        reason: reason?.slice(0, 1000) ?? null,
-        updated_at: new Date(),
-        ...(status === 'sent' ? { sent_at: new Date() } : {}),
-      })
-      .where('invoice_id', '=', invoiceId)
-      .where('send_key', '=', request.sendKey)
-      .execute();
-  if (!deps.mail.smtpUrl) {
-    // No mail server in this installation: nothing to retry, nothing for ops to fix per order.
-    const reason = 'No SMTP server is configured (SMTP_URL)';
-    await settle('skipped', reason);
-    return { status: 'skipped', reason };
-  }
-  const content = await deliveryEmailContent(deps, invoiceId, {
-    storeName: invoice.store_name,
-    productVariantIds: request.productVariantIds,
-    now: request.now,
-  });
-  const rendered = renderDeliveryEmail(content);
-  const transport = nodemailer.createTransport(deps.mail.smtpUrl);
-  try {
-    await transport.sendMail({
-      from: { name: invoice.store_name, address: sender(deps.mail.from).address },
-      to: row.recipient,
-      ...(invoice.reply_to_email ? { replyTo: invoice.reply_to_email } : {}),
-      ...(invoice.trustpilot_email ? { bcc: invoice.trustpilot_email } : {}),
-      messageId,
-      subject: rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
+  return sendBuyerEmailOnce(deps, invoiceId, request.sendKey, request.email ?? invoice.customer_email, async () => {
+    const content = await deliveryEmailContent(deps, invoiceId, {
+      storeName: invoice.store_name,
+      productVariantIds: request.productVariantIds,
+      now: request.now,
     });
-  } catch (error) {
-    await settle('failed', error instanceof Error ? error.message : String(error));
-    throw error;
-  } finally {
-    transport.close();
-  }
-  await settle('sent', null);
-  return { status: 'sent', messageId };
+    return {
+      ...renderDeliveryEmail(content),
+      storeName: invoice.store_name,
+      replyTo: invoice.reply_to_email,
+      bcc: invoice.trustpilot_email,
+    };
+  });
 }
 
 /** A delivered order whose e-mail could not go out: flagged for ops with the reason (the order stays COMPLETED). */

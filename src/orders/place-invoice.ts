@@ -3,6 +3,7 @@ import { screenCustomer } from '../blacklists/screen-customer';
 import type { CatalogActor } from '../catalog/actor';
 import type { Db } from '../db/schema';
 import { countCheckoutAttempt } from './checkout-attempts';
+import { scheduleCheckoutReminders } from './checkout-reminders';
 import { checkoutScreen } from './checkout-settings';
 import { createInvoice, type CreateInvoiceInput } from './create-invoice';
 
@@ -15,7 +16,8 @@ export interface PlaceInvoiceInput extends CreateInvoiceInput {
  * The one way a buyer's invoice is made, whoever asks (a key, fast checkout, the hosted page):
  * the attempt is counted against the store's limits, the customer screened against its
  * blacklist (both kept even when the invoice is refused), then the invoice created with every
- * rule of the catalogue. No workflow yet: an unpaid invoice costs the engine nothing.
+ * rule of the catalogue. No workflow yet: an unpaid invoice costs the engine nothing, unless the
+ * store reminds abandoned checkouts (then its reminder timers start through the outbox).
  */
 export async function placeInvoice(db: Db, actor: CatalogActor, input: PlaceInvoiceInput, asn: AsnLookup): Promise<number> {
   const { fingerprint, ...invoice } = input;
@@ -30,5 +32,9 @@ export async function placeInvoice(db: Db, actor: CatalogActor, input: PlaceInvo
       asn,
     );
   }
-  return db.transaction().execute((trx) => createInvoice(trx, actor, invoice));
+  return db.transaction().execute(async (trx) => {
+    const id = await createInvoice(trx, actor, invoice);
+    await scheduleCheckoutReminders(trx, id);
+    return id;
+  });
 }

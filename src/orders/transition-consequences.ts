@@ -3,9 +3,10 @@ import { clawBackReferral, restoreReferral } from '../affiliates/referral-clawba
 import { blacklistDisputingCustomer } from '../blacklists/blacklist-on-dispute';
 import { revokeGrantsOfUndoneSale } from '../community/revoke-on-undone-sale';
 import { redeemCoupon } from '../coupons/redeem-on-paid';
+import { stopCheckoutReminders } from './checkout-reminders';
 import { disableLicenseKeys, endSubscriptionOfUndoneSale } from '../refunds/revoke-goods';
 import type { DbExecutor } from '../db/schema';
-import { type InvoiceStatus, isPaidStatus, type SaleUndoingStatus, undoesSale } from '../domain/invoice-status';
+import { type InvoiceStatus, isAwaitingPayment, isPaidStatus, type SaleUndoingStatus, undoesSale } from '../domain/invoice-status';
 
 /** One invoice status change, seen from inside the transaction that makes it. */
 export interface Transition {
@@ -26,6 +27,8 @@ const firstPayment = (t: Transition) => moneyIn(t) && !isPaidStatus(t.from) && t
 const saleUndone = (t: Transition): t is SaleUndone => undoesSale(t.to);
 const disputeWon = (t: Transition) => t.from === 'DISPUTING' && t.to === 'COMPLETED';
 const disputeOpened = (t: Transition) => t.to === 'DISPUTING';
+/** Paid, voided or expired: the checkout waits no more. */
+const checkoutSettled = (t: Transition) => isAwaitingPayment(t.from) && !isAwaitingPayment(t.to);
 /** The money went back for good (refunded, or a dispute lost): unlike an open dispute, nothing will return it. */
 const moneyGone = (t: Transition) => t.to === 'REFUNDED' || t.to === 'REVERSED';
 
@@ -51,6 +54,7 @@ const CONSEQUENCES: Record<string, Consequence> = {
   'subscription ended': on(moneyGone, ({ trx, invoice }) => endSubscriptionOfUndoneSale(trx, invoice.id)),
   'referral restored': on(disputeWon, ({ trx, invoice }) => restoreReferral(trx, invoice.id)),
   'customer blacklisted on dispute': on(disputeOpened, ({ trx, invoice }) => blacklistDisputingCustomer(trx, invoice.id)),
+  'checkout reminders stopped': on(checkoutSettled, ({ trx, invoice }) => stopCheckoutReminders(trx, invoice.id)),
 };
 
 export async function runTransitionConsequences(transition: Transition): Promise<void> {

@@ -6,8 +6,10 @@ import { type EngineIntent, recordIntent } from './record-intent';
 import { type CryptoSettings } from '../gateways/crypto/chain-access';
 import { startCryptoPaymentWorkflow } from '../gateways/crypto/crypto-payment-workflow-client';
 import { cryptoAcceptanceOf } from '../gateways/crypto/crypto-payment-records';
+import { type InvoiceStatus, isAwaitingPayment } from '../domain/invoice-status';
 import { failpoint } from '../failpoints';
 import { OrderWorkflows } from '../orders/order-workflow-client';
+import { startCheckoutReminders, stopCheckoutReminders } from '../orders/checkout-reminder-workflow-client';
 import { startRefundWorkflow } from '../refunds/refund-workflow-client';
 import { subscriptionChanged } from '../subscriptions/subscription-workflow-client';
 import { mainTaskQueue } from '../temporal/task-queues';
@@ -81,6 +83,12 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
     }
     case 'refund.start':
       return startRefundWorkflow(engine.client, engine.taskQueue, subjectId);
+    case 'checkout_reminders.start':
+      // Paid or voided before the relay got here: no timers to start.
+      if (!isAwaitingPayment((await invoice()).status as InvoiceStatus)) return;
+      return startCheckoutReminders(engine.client, engine.taskQueue, subjectId);
+    case 'checkout_reminders.stop':
+      return stopCheckoutReminders(engine.client, subjectId);
   }
 }
 

@@ -7,6 +7,7 @@ export const workflowIds = {
   order: (invoiceId: number | string) => `order-${invoiceId}`,
   refund: (refundId: number | string) => `refund-${refundId}`,
   cryptoPayment: (invoiceId: number | string) => `crypto-${invoiceId}`,
+  checkoutReminders: (invoiceId: number | string) => `checkout-reminders-${invoiceId}`,
   communityGrant: (grantId: number | string) => `grant-${grantId}`,
   subscription: (subscriptionId: number | string) => `subscription-${subscriptionId}`,
   affiliatePayoutCycle: (storeId: number | string, date: string) => `payouts-${storeId}-${date}`,

@@ -34,7 +34,18 @@ describe('/v2/store/settings', () => {
       dark_mode: null,
       status: { accessible: true, verified: true, locked: false },
       analytics: {},
-      marketing: {},
+      // Abandoned-cart reminders are off until the seller saves some (test/workflows/checkout-reminders.test.ts).
+      marketing: {
+        abandoned_cart: {
+          enabled: false,
+          min_total_cents: null,
+          max_total_cents: null,
+          reminders: [],
+          incentive_mode: null,
+          coupon_id: null,
+          send_incentive_on_step: null,
+        },
+      },
     });
     await api('put', '/store/settings/general', {
       name: 'Night Shop',

@@ -1,13 +1,20 @@
 import type { ColumnType, Generated } from 'kysely';
 
 export type EngineIntentKind =
-  'order.start' | 'order.payment_received' | 'order.void_requested' | 'crypto.start' | 'subscription.changed' | 'refund.start';
+  | 'order.start'
+  | 'order.payment_received'
+  | 'order.void_requested'
+  | 'crypto.start'
+  | 'subscription.changed'
+  | 'refund.start'
+  | 'checkout_reminders.start'
+  | 'checkout_reminders.stop';
 
 /** A start or signal the engine owes a committed change (the engine outbox). */
 export interface EngineIntentsTable {
   id: Generated<number>;
   kind: EngineIntentKind;
-  /** The invoice (order.*, crypto.*), subscription or refund (refund.*) the intent is about. */
+  /** The invoice (order.*, crypto.*, checkout_reminders.*), subscription or refund (refund.*) the intent is about. */
   subject_id: number;
   detail: ColumnType<Record<string, string>, string | undefined, string>;
   created_at: Generated<Date>;

@@ -1,4 +1,5 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
+import type { AbandonedCartSettings } from '../../domain/abandoned-cart';
 
 export interface StoresTable {
   id: Generated<number>;
@@ -36,6 +37,8 @@ export interface StoresTable {
   send_delivery_email: Generated<boolean>;
   /** BCC'd on every delivery e-mail (Trustpilot's review invitations); null: none. */
   trustpilot_email: Generated<string | null>;
+  /** Abandoned-checkout reminders (src/domain/abandoned-cart.ts); null: off. */
+  abandoned_cart: ColumnType<AbandonedCartSettings | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   deleted_at: Date | null;

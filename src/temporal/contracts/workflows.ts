@@ -1,3 +1,4 @@
+import type { CheckoutRemindersWorkflow } from './checkout-reminders';
 import type { AffiliateInviteWorkflow, AffiliatePayoutCycleWorkflow } from './affiliates';
 import type { CommunityGrantWorkflow } from './community-grant';
 import type { CryptoPaymentWorkflow } from './crypto-payment';
@@ -28,6 +29,7 @@ export interface WorkflowSignatures {
   notificationDelivery: NotificationDeliveryWorkflow;
   chargeWebhook: ChargeWebhookWorkflow;
   refund: RefundWorkflow;
+  checkoutReminders: CheckoutRemindersWorkflow;
 }
 
 export type WorkflowName = keyof WorkflowSignatures;

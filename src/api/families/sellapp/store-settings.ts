@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { type GeneralSettings, loadStoreSettings, type StoreSettingsRow, updateGeneralSettings } from '../../../accounts/store-settings';
 import { ensurePayoutSchedule } from '../../../affiliates/payout-schedule';
 import { loadProgram } from '../../../affiliates/program';
+import { ABANDONED_CART_OFF, type AbandonedCartDraft } from '../../../domain/abandoned-cart';
 import { isTimeZone } from '../../../domain/payout-cycle';
+import { AbandonedCartSettingsError, saveAbandonedCartSettings } from '../../../orders/abandoned-cart-settings';
+import { ApiError } from '../../errors';
 import type { ApiDependencies } from '../../context';
 import type { DocumentedRouter } from '../../route';
 
@@ -25,6 +28,29 @@ const general = {
 const replaceBody = z.object(general).openapi('ReplaceGeneralStoreSettings');
 const updateBody = z.object(general).partial().openapi('UpdateGeneralStoreSettings');
 
+// The official marketing model (Replace/UpdateMarketingSettingsRequest…AbandonedCart); the seed's
+// rules (schedule without gaps, 1–72 h, increasing; coupon step) are checked after merging, by
+// src/domain/abandoned-cart.ts, and answered 422 with the fields at fault.
+const abandonedCart = {
+  enabled: z.boolean(),
+  min_total_cents: z.number().int().nullable().optional(),
+  max_total_cents: z.number().int().nullable().optional(),
+  reminders: z
+    .array(z.object({ after_hours: z.number().nullable().optional() }))
+    .max(10)
+    .optional(),
+  // The SDKs' IncentiveMode has a 'null' member beside JSON null: both mean no incentive.
+  incentive_mode: z
+    .enum(['none', 'existing_coupon', 'null'])
+    .nullable()
+    .optional()
+    .transform((v) => (v === 'null' ? null : v)),
+  coupon_id: z.number().int().nullable().optional(),
+  send_incentive_on_step: z.number().int().nullable().optional(),
+};
+const replaceMarketingBody = z.object({ abandoned_cart: z.object(abandonedCart) }).openapi('ReplaceMarketingSettings');
+const updateMarketingBody = z.object({ abandoned_cart: z.object(abandonedCart).partial().optional() }).openapi('UpdateMarketingSettings');
+
 const settingsView = z
   .object({
     id: z.number(),
@@ -41,8 +67,8 @@ const settingsView = z
   .openapi('StoreSettings');
 
 /**
- * GetStoreSettings…Data: the store's own fields. Sellflow keeps no analytics or marketing
- * settings and has no store verification or locking, so those are the spec's empty / open values.
+ * GetStoreSettings…Data: the store's own fields and its abandoned-cart reminders. Sellflow keeps
+ * no analytics settings and has no store verification or locking: those are the spec's empty / open values.
  */
 function present(row: StoreSettingsRow) {
   return {
@@ -55,7 +81,7 @@ function present(row: StoreSettingsRow) {
     dark_mode: row.dark_mode,
     status: { accessible: row.deleted_at === null, verified: true, locked: false },
     analytics: {},
-    marketing: {},
+    marketing: { abandoned_cart: row.abandoned_cart ?? ABANDONED_CART_OFF },
   };
 }
 
@@ -68,6 +94,20 @@ export function registerStoreSettingsRoutes(router: DocumentedRouter, deps: ApiD
     if (row.timezone !== previousTimeZone && (await loadProgram(deps.db, storeId)).enabled)
       await ensurePayoutSchedule(deps.temporal.client, deps.taskQueue, storeId, row.timezone);
     return { data: present(row) };
+  };
+
+  const writeMarketing = async (storeId: number, change: Partial<AbandonedCartDraft>) => {
+    try {
+      await saveAbandonedCartSettings(deps.db, storeId, change);
+    } catch (error) {
+      if (!(error instanceof AbandonedCartSettingsError)) throw error;
+      throw new ApiError('invalid_request', 'invalid_abandoned_cart', error.message, {
+        status: 422,
+        param: Object.keys(error.problems)[0] ?? 'abandoned_cart',
+        fieldErrors: error.problems,
+      });
+    }
+    return { data: present(await loadStoreSettings(deps.db, storeId)) };
   };
 
   router
@@ -96,5 +136,48 @@ export function registerStoreSettingsRoutes(router: DocumentedRouter, deps: ApiD
       scope: 'ops:write',
       body: updateBody,
       handler: ({ auth, body }) => write(auth.store.id, body),
+    })
+    .route({
+      ...common,
+      method: 'put',
+      path: '/store/settings/marketing',
+      summary: 'Replace the abandoned-cart reminder settings (fields left out are cleared)',
+      scope: 'ops:write',
+      body: replaceMarketingBody,
+      handler: ({ auth, body }) => {
+        const a = body.abandoned_cart;
+        return writeMarketing(auth.store.id, {
+          enabled: a.enabled,
+          min_total_cents: a.min_total_cents ?? null,
+          max_total_cents: a.max_total_cents ?? null,
+          reminders: (a.reminders ?? []).map((r) => ({ after_hours: r.after_hours ?? null })),
+          incentive_mode: a.incentive_mode ?? null,
+          coupon_id: a.coupon_id ?? null,
+          send_incentive_on_step: a.send_incentive_on_step ?? null,
+        });
+      },
+    })
+    .route({
+      ...common,
+      method: 'patch',
+      path: '/store/settings/marketing',
+      summary: 'Change the abandoned-cart reminder settings sent',
+      scope: 'ops:write',
+      body: updateMarketingBody,
+      handler: ({ auth, body }) => {
+        const a = body.abandoned_cart ?? {};
+        const change: Partial<AbandonedCartDraft> = {};
+        for (const key of [
+          'enabled',
+          'min_total_cents',
+          'max_total_cents',
+          'incentive_mode',
+          'coupon_id',
+          'send_incentive_on_step',
+        ] as const)
+          if (a[key] !== undefined) Object.assign(change, { [key]: a[key] });
+        if (a.reminders !== undefined) change.reminders = a.reminders.map((r) => ({ after_hours: r.after_hours ?? null }));
+        return writeMarketing(auth.store.id, change);
+      },
     });
 }

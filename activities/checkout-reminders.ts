@@ -1,0 +1,46 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from '../src/db/schema';
+import {
+  type CheckoutReminderOutcome,
+  type PlannedReminder,
+  planCheckoutReminders,
+  sendCheckoutReminder,
+} from '../src/orders/checkout-reminders';
+import type { NotificationConfig } from '../src/webhooks/notifications';
+
+export interface CheckoutReminderActivityDependencies {
+  db: Db;
+  notifications: NotificationConfig;
+  /** PUBLIC_BASE_URL: the reminder links to the buyer's invoice page there. */
+  publicBaseUrl: string;
+  /** How long "an hour" of the schedule lasts (CHECKOUT_REMINDER_HOUR_SECONDS; tests shorten it). */
+  checkoutReminders: { hourMs: number };
+}
+
+/** The abandoned-checkout reminder workflow's side effects. */
+export function createCheckoutReminderActivities(deps: CheckoutReminderActivityDependencies) {
+  return {
+    async planCheckoutReminders(input: { invoiceId: number }): Promise<{ reminders: PlannedReminder[] }> {
+      return { reminders: await planCheckoutReminders(deps.db, input.invoiceId, deps.checkoutReminders.hourMs) };
+    },
+
+    /** Checks the checkout is still unpaid and sends reminder `number`, in one transaction (see sendCheckoutReminder). */
+    async sendCheckoutReminder(input: { invoiceId: number; number: number }): Promise<CheckoutReminderOutcome> {
+      try {
+        return await sendCheckoutReminder(
+          { db: deps.db, mail: deps.notifications, publicBaseUrl: deps.publicBaseUrl },
+          input.invoiceId,
+          input.number,
+        );
+      } catch (error) {
+        // The server refused the message (5xx): sending it again gets the same answer.
+        const code = (error as { responseCode?: number }).responseCode;
+        if (code !== undefined && code >= 500)
+          throw ApplicationFailure.nonRetryable(`SMTP ${code}: ${(error as Error).message}`, 'SmtpRefused');
+        throw error;
+      }
+    },
+  };
+}
+
+export type CheckoutReminderActivities = ReturnType<typeof createCheckoutReminderActivities>;
