@@ -18,8 +18,14 @@ import {
   subscriptionActionView,
 } from '../src/subscriptions/subscription-actions';
 import { applyToSubscription, graceMs, progressOf, settleSubscription } from '../src/subscriptions/subscription-records';
+import { PREVIEW_TTL_MS, presentPreview, previewOfRequest, recordPreview, variantPrice } from '../src/subscriptions/subscription-changes';
 import type { NotificationConfig } from '../src/webhooks/notifications';
-import type { PaymentMethodUpdateRequest, SubscriptionPlan } from '../src/temporal/contracts/subscription';
+import type {
+  PaymentMethodUpdateRequest,
+  SubscriptionChangePreviewRequest,
+  SubscriptionChangePreviewView,
+  SubscriptionPlan,
+} from '../src/temporal/contracts/subscription';
 
 export interface SubscriptionActivityDependencies {
   db: Db;
@@ -89,6 +95,66 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     },
 
     /**
+     * What a change would do, as its confirm will do it: for a plan, Stripe's invoice preview of
+     * the item update prorated from now (the date is kept for the confirm); for a renewal date,
+     * no charge (the days between are free or given up, never prorated). Recorded under a token;
+     * a retried request (same key) answers with the first preview.
+     */
+    async previewSubscriptionChange(
+      input: Ref & SubscriptionChangePreviewRequest,
+    ): Promise<SubscriptionChangePreviewView | { refused: string; message: string }> {
+      const row = await load(input.subscriptionId);
+      const seen = await previewOfRequest(db, row.id, input.requestKey);
+      if (seen) return presentPreview(seen, deps.secrets);
+      const capability = capabilitiesOf(row)[input.action === 'change_plan' ? 'change_plan' : 'change_renewal_date']!;
+      if (!capability.allowed)
+        return {
+          refused: capability.reason!,
+          message: `The subscription cannot ${input.action.replace(/_/g, ' ')} now: ${capability.reason}`,
+        };
+      const now = new Date();
+      const current = await variantPrice(db, row.product_variant_id);
+      let total = 0;
+      let currency = current.currency;
+      let prorationDate: Date | null = null;
+      if (input.action === 'change_plan') {
+        // Whole seconds: Stripe's proration date is a Unix time, and the confirm sends this one.
+        prorationDate = new Date(Math.floor(now.getTime() / 1000) * 1000);
+        let preview: { totalCents: number; currency: string };
+        try {
+          preview = await deps.stripe.previewPriceChange(await keyFor(row), {
+            subscriptionId: row.provider_subscription_id,
+            price: await variantPrice(db, input.targetVariantId!),
+            prorationDate,
+          });
+        } catch (error) {
+          // Stripe refused for good (the subscription ended there, its period is not now): say why.
+          if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+          return { refused: 'provider_refused', message: `Stripe cannot preview this change: ${error.message}` };
+        }
+        total = preview.totalCents;
+        currency = preview.currency.toUpperCase();
+      }
+      const preview = await recordPreview(db, deps.secrets, {
+        subscription_id: row.id,
+        store_id: row.store_id,
+        action: input.action,
+        actor: input.actor,
+        request_key: input.requestKey,
+        from_variant_id: row.product_variant_id,
+        to_variant_id: input.targetVariantId ?? null,
+        period_end: row.current_period_end,
+        renewal_date: input.renewalDate ? new Date(input.renewalDate) : null,
+        proration_date: prorationDate,
+        total_cents: total,
+        currency,
+        reason: input.reason ?? null,
+        expires_at: new Date(now.getTime() + PREVIEW_TTL_MS),
+      });
+      return presentPreview(preview, deps.secrets);
+    },
+
+    /**
      * Tells the provider of a recorded action and confirms it. Stripe's idempotency key names the
      * subscription, the action and its request key, so a retried activity (or request) is one call.
      */
@@ -98,6 +164,8 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       const row = await load(action.subscription_id);
       if (action.action === 'cancel_at_period_end' || action.action === 'cancel_immediately') {
         await sendCancellation(row.id);
+      } else if (action.action === 'change_plan' || action.action === 'shift_billing_date') {
+        return applyChange(action.id, row);
       } else {
         const pause = action.action === 'pause';
         let remote: ProviderSubscription;
@@ -283,6 +351,83 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       return { emailed };
     },
   };
+
+  /**
+   * Applies a confirmed preview at Stripe, exactly as previewed (its proration date, its price,
+   * its renewal date) under one idempotency key per preview, then on our record: the variant or
+   * the period end moves only from what the preview saw, so a renewal recorded meanwhile is kept.
+   * Stripe refusing for good (the subscription ended there, the period moved on) fails the action.
+   */
+  async function applyChange(actionId: number, row: Awaited<ReturnType<typeof load>>): Promise<SubscriptionActionView> {
+    const action = await db.selectFrom('subscription_actions').selectAll().where('id', '=', actionId).executeTakeFirstOrThrow();
+    const preview = await db
+      .selectFrom('subscription_change_previews')
+      .selectAll()
+      .where('id', '=', action.preview_id!)
+      .executeTakeFirstOrThrow();
+    const key = await keyFor(row);
+    const idempotencyKey = `sellflow-sub-${row.id}-${action.action.replace(/_/g, '-')}-${preview.id}`;
+    let invoiceId: string | null = null;
+    try {
+      if (action.action === 'change_plan') {
+        ({ invoiceId } = await deps.stripe.changeSubscriptionPrice(key, {
+          subscriptionId: row.provider_subscription_id,
+          price: await variantPrice(db, preview.to_variant_id!),
+          prorationDate: preview.proration_date!,
+          idempotencyKey,
+        }));
+      } else {
+        await deps.stripe.shiftRenewalDate(key, row.provider_subscription_id, preview.renewal_date!, idempotencyKey);
+      }
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+      await db
+        .updateTable('subscription_actions')
+        .set({ status: 'failed', failed_at: new Date(), customer_message: error.message, updated_at: new Date() })
+        .where('id', '=', action.id)
+        .where('status', '=', 'pending')
+        .execute();
+      return subscriptionActionView(db, action.id);
+    }
+    await db.transaction().execute(async (trx) => {
+      const now = new Date();
+      const change =
+        action.action === 'change_plan'
+          ? trx
+              .updateTable('subscriptions')
+              .set({ product_variant_id: preview.to_variant_id!, updated_at: now })
+              .where('product_variant_id', '=', preview.from_variant_id)
+          : trx
+              .updateTable('subscriptions')
+              .set({ current_period_end: preview.renewal_date!, updated_at: now })
+              .where('current_period_end', '=', preview.period_end);
+      await change.where('id', '=', row.id).execute();
+      const confirmed = await trx
+        .updateTable('subscription_actions')
+        .set({ status: 'confirmed', confirmed_at: now, updated_at: now })
+        .where('id', '=', action.id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(confirmed.numUpdatedRows) === 0) return;
+      await recordEvent(trx, {
+        storeId: row.store_id,
+        livemode: row.livemode,
+        type: 'subscription.updated',
+        data: {
+          id: row.id,
+          invoice_id: row.invoice_id,
+          actor: action.actor,
+          reason: action.action === 'change_plan' ? 'plan_changed' : 'renewal_date_changed',
+          product_variant_id: preview.to_variant_id ?? preview.from_variant_id,
+          previous_product_variant_id: preview.from_variant_id,
+          renewal_date: (preview.renewal_date ?? null)?.toISOString() ?? null,
+          proration_cents: preview.total_cents,
+          provider_invoice_id: invoiceId,
+        },
+      });
+    });
+    return subscriptionActionView(db, action.id);
+  }
 
   async function sendCancellation(subscriptionId: number): Promise<void> {
     const row = await load(subscriptionId);

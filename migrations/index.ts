@@ -35,6 +35,7 @@ import * as m0034 from './0034_subscription_actions';
 import * as m0035 from './0035_delivery_emails';
 import * as m0036 from './0036_delivery_email_settings';
 import * as m0037 from './0037_abandoned_cart_reminders';
+import * as m0038 from './0038_subscription_changes';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -78,4 +79,5 @@ export const migrations: Record<string, Migration> = {
   '0035_delivery_emails': m0035,
   '0036_delivery_email_settings': m0036,
   '0037_abandoned_cart_reminders': m0037,
+  '0038_subscription_changes': m0038,
 };

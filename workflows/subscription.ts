@@ -22,6 +22,8 @@ import {
   paymentMethodUpdate,
   type PaymentMethodUpdateRequest,
   subscriptionActionUpdate,
+  subscriptionChangePreviewUpdate,
+  type SubscriptionChangePreviewRequest,
   subscriptionChangedSignal,
   subscriptionStateQuery,
 } from '../src/temporal/contracts/subscription';
@@ -107,6 +109,26 @@ export async function subscription(input: SubscriptionInput): Promise<Subscripti
         const capability = capabilities?.update_payment_method;
         if (capability && !capability.allowed)
           refuse(capability.reason ?? 'not_allowed', `The subscription's payment method cannot be updated now: ${capability.reason}`);
+      },
+    },
+  );
+  // A change's preview asks the provider what the change would charge and records it; nothing
+  // of the subscription changes, so it runs beside the loop (the confirm is a queued action).
+  setHandler(
+    subscriptionChangePreviewUpdate,
+    async (request) => {
+      const answer = await provider.previewSubscriptionChange({ ...ref, ...request });
+      if ('refused' in answer) refuse(answer.refused, answer.message);
+      return answer;
+    },
+    {
+      validator: (request: SubscriptionChangePreviewRequest) => {
+        const capability = capabilities?.[CAPABILITY_OF[request.action]];
+        if (capability && !capability.allowed)
+          refuse(
+            capability.reason ?? 'not_allowed',
+            `The subscription cannot ${request.action.replace(/_/g, ' ')} now: ${capability.reason}`,
+          );
       },
     },
   );

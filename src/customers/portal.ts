@@ -68,6 +68,7 @@ const customerSubscriptions = (db: DbExecutor, customer: { id: number; store_id:
       's.provider_subscription_id',
       's.provider_customer_id',
       's.product_variant_id',
+      's.current_period_end',
       's.cancel_at_period_end',
       's.cancellation_in_progress',
       's.ended_at',

@@ -5,6 +5,20 @@ import { recordGatewayCall } from '../observability/metrics';
 
 const STRIPE_INTERVAL = { DAY: 'day', WEEK: 'week', MONTH: 'month', YEAR: 'year' } as const;
 
+/** A new price for a subscription's item, and the instant the change is prorated from. */
+export interface PriceChange {
+  subscriptionId: string;
+  price: { amountCents: number; currency: string; interval: BillingInterval; intervalCount: number };
+  prorationDate: Date;
+}
+
+const priceData = (price: PriceChange['price'], product: string) => ({
+  currency: price.currency.toLowerCase(),
+  product,
+  unit_amount: price.amountCents,
+  recurring: { interval: STRIPE_INTERVAL[price.interval], interval_count: price.intervalCount },
+});
+
 /** A subscription invoice in our terms: what it billed for, and whether it is paid. */
 export interface ProviderInvoice {
   id: string;
@@ -222,6 +236,73 @@ export class StripeGateway {
       { idempotencyKey },
     );
     return providerSubscriptionOf(subscription);
+  }
+
+  /**
+   * What a change of the subscription's price would charge now: Stripe's invoice preview of the
+   * item update, prorated as of `prorationDate` and invoiced at once. The confirm passes the
+   * same date (changeSubscriptionPrice), so Stripe charges exactly what this previewed.
+   */
+  async previewPriceChange(
+    secretKey: string,
+    change: PriceChange,
+  ): Promise<{ totalCents: number; amountDueCents: number; currency: string }> {
+    const item = await this.subscriptionItem(secretKey, change.subscriptionId);
+    const preview = await this.client(secretKey).invoices.createPreview({
+      subscription: change.subscriptionId,
+      subscription_details: {
+        items: [{ id: item.id, price_data: priceData(change.price, item.product) }],
+        proration_behavior: 'always_invoice',
+        proration_date: Math.floor(change.prorationDate.getTime() / 1000),
+      },
+    });
+    return { totalCents: preview.total, amountDueCents: preview.amount_due, currency: preview.currency };
+  }
+
+  /** Moves the subscription's item to the new price, prorated as previewed, on one invoice charged now. */
+  async changeSubscriptionPrice(
+    secretKey: string,
+    change: PriceChange & { idempotencyKey: string },
+  ): Promise<{ invoiceId: string | null }> {
+    const item = await this.subscriptionItem(secretKey, change.subscriptionId);
+    const subscription = await this.client(secretKey).subscriptions.update(
+      change.subscriptionId,
+      {
+        items: [{ id: item.id, price_data: priceData(change.price, item.product) }],
+        proration_behavior: 'always_invoice',
+        proration_date: Math.floor(change.prorationDate.getTime() / 1000),
+      },
+      { idempotencyKey: change.idempotencyKey },
+    );
+    const latest = subscription.latest_invoice;
+    return { invoiceId: typeof latest === 'string' ? latest : (latest?.id ?? null) };
+  }
+
+  /**
+   * Moves the next renewal to `renewalDate` without prorating: Stripe's way is a free period
+   * (trial) until then, after which it bills the full price and renews from that date on.
+   */
+  async shiftRenewalDate(
+    secretKey: string,
+    subscriptionId: string,
+    renewalDate: Date,
+    idempotencyKey: string,
+  ): Promise<ProviderSubscription> {
+    const subscription = await this.client(secretKey).subscriptions.update(
+      subscriptionId,
+      { trial_end: Math.floor(renewalDate.getTime() / 1000), proration_behavior: 'none' },
+      { idempotencyKey },
+    );
+    return providerSubscriptionOf(subscription);
+  }
+
+  /** The subscription's (single) item and the Stripe product its price belongs to. */
+  private async subscriptionItem(secretKey: string, subscriptionId: string): Promise<{ id: string; product: string }> {
+    const subscription = await this.client(secretKey).subscriptions.retrieve(subscriptionId);
+    const item = subscription.items.data[0];
+    if (!item) throw new Error(`Stripe subscription ${subscriptionId} has no item`);
+    const product = item.price.product;
+    return { id: item.id, product: typeof product === 'string' ? product : product.id };
   }
 
   /** A Stripe-hosted page (the customer portal) where the customer replaces the card their subscription bills. */

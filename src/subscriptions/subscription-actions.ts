@@ -12,6 +12,7 @@ import {
   type SubscriptionActionView,
 } from '../temporal/contracts/subscription';
 import { requestCancellation } from './cancel-subscription';
+import { decideChange } from './subscription-changes';
 
 export type { SubscriptionActionDecision, SubscriptionActionRequest, SubscriptionActionView };
 
@@ -61,7 +62,16 @@ export async function recordSubscriptionAction(
   const capability = capabilitiesOf(row)[CAPABILITY_OF[request.action]]!;
   if (!capability.allowed) return { refused: capability.reason!, message: refusalMessage(request.action, capability.reason!) };
 
+  let previewId: number | null = null;
   switch (request.action) {
+    case 'change_plan':
+    case 'shift_billing_date': {
+      // Recorded now, applied by sendSubscriptionAction once the provider took it.
+      const decided = await decideChange(trx, row, request, now);
+      if ('refused' in decided) return decided;
+      previewId = decided.previewId;
+      break;
+    }
     case 'cancel_at_period_end':
     case 'cancel_immediately':
       await requestCancellation(trx, row.id, { cancelAtPeriodEnd: request.action === 'cancel_at_period_end' }, now);
@@ -91,9 +101,12 @@ export async function recordSubscriptionAction(
       actor: request.actor,
       request_key: request.requestKey,
       customer_message: null,
+      preview_id: previewId,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  if (previewId !== null)
+    await trx.updateTable('subscription_change_previews').set({ action_id: inserted.id }).where('id', '=', previewId).execute();
   return { actionId: inserted.id };
 }
 

@@ -11,6 +11,9 @@ import {
   type SubscriptionInput,
   subscriptionActionUpdate,
   subscriptionChangedSignal,
+  type SubscriptionChangePreviewRequest,
+  type SubscriptionChangePreviewView,
+  subscriptionChangePreviewUpdate,
 } from '../temporal/contracts/subscription';
 import { SubscriptionConflictError } from './errors';
 import type { SubscriptionActionView } from './subscription-actions';
@@ -63,6 +66,16 @@ export async function paymentMethodUpdatePage(
   request: PaymentMethodUpdateRequest,
 ): Promise<string> {
   return (await askWorkflow(client, taskQueue, subscription, 'update_payment_method', paymentMethodUpdate, request)).url;
+}
+
+/** change-plan / change-renewal-date preview: what the confirm would do, as the subscription's workflow answers it. */
+export async function previewSubscriptionChange(
+  client: Client,
+  taskQueue: string,
+  subscription: { id: number; store_id: number; status: string },
+  request: SubscriptionChangePreviewRequest,
+): Promise<SubscriptionChangePreviewView> {
+  return askWorkflow(client, taskQueue, subscription, `preview_${request.action}`, subscriptionChangePreviewUpdate, request);
 }
 
 async function askWorkflow<Ret, Arg>(

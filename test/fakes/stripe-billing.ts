@@ -35,6 +35,11 @@ interface FakeSubscription {
   livemode: boolean;
   /** Set while collection is paused ({ behavior }). */
   pause_collection?: Record<string, string> | null;
+  /** The Stripe product its price belongs to (Checkout made it from product_data). */
+  product: string;
+  interval: string;
+  interval_count: number;
+  trial_end?: number | null;
 }
 
 interface FakeInvoice {
@@ -45,6 +50,8 @@ interface FakeInvoice {
   paid: boolean;
   period: { start: number; end: number };
   billing_reason: string;
+  /** Proration lines of a subscription_update invoice (one line of the whole amount otherwise). */
+  lines?: { amount: number; description: string; proration: boolean }[];
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -58,6 +65,8 @@ export async function startStripeBilling() {
   const subscriptions = new Map<string, FakeSubscription>();
   const invoices = new Map<string, FakeInvoice>();
   const refunds: { id: string; payment_intent: string; amount: number; metadata: Record<string, string> }[] = [];
+  /** Every invoice preview Stripe computed: the subscription, the proration date, the total. */
+  const previews: { subscription: string; proration_date: number; total: number }[] = [];
   /** What each payment-mode Checkout payment (its PaymentIntent) took, for refunds of one-time orders. */
   const payments = new Map<string, number>();
   const idempotent = new Map<string, { status: number; body: unknown }>();
@@ -76,6 +85,7 @@ export async function startStripeBilling() {
     status: s.status,
     cancel_at_period_end: s.cancel_at_period_end,
     canceled_at: s.canceled_at,
+    trial_end: s.trial_end ?? null,
     pause_collection: s.pause_collection ?? null,
     metadata: s.metadata,
     items: {
@@ -84,8 +94,17 @@ export async function startStripeBilling() {
         {
           id: `si_${s.id}`,
           object: 'subscription_item',
+          quantity: 1,
           current_period_start: s.current_period_start,
           current_period_end: s.current_period_end,
+          price: {
+            id: `price_${s.id}_${s.unit_amount}`,
+            object: 'price',
+            product: s.product,
+            currency: s.currency,
+            unit_amount: s.unit_amount,
+            recurring: { interval: s.interval, interval_count: s.interval_count },
+          },
         },
       ],
     },
@@ -103,20 +122,55 @@ export async function startStripeBilling() {
       status: i.paid ? 'paid' : 'open',
       status_transitions: { paid_at: i.paid ? now() : null },
       parent: { type: 'subscription_details', quote_details: null, subscription_details: { subscription: s.id, metadata: s.metadata } },
-      lines: { object: 'list', data: [{ id: `il_${i.id}`, object: 'line_item', amount: i.amount_due, period: i.period }] },
+      total: i.lines ? i.lines.reduce((sum, l) => sum + l.amount, 0) : i.amount_due,
+      lines: {
+        object: 'list',
+        data: (i.lines ?? [{ amount: i.amount_due, description: null, proration: false }]).map((l, n) => ({
+          id: `il_${i.id}_${n}`,
+          object: 'line_item',
+          amount: l.amount,
+          description: l.description,
+          period: i.period,
+          parent: { type: 'subscription_item_details', subscription_item_details: { proration: l.proration, subscription: s.id } },
+        })),
+      },
     };
+  };
+
+  /**
+   * Stripe's proration of an item's price change as of `at`: the unused rest of the period at
+   * the old price back as a credit, the same rest at the new price charged, to the second.
+   */
+  const prorate = (s: FakeSubscription, newAmount: number, at: number) => {
+    const fraction = (s.current_period_end - at) / (s.current_period_end - s.current_period_start);
+    return [
+      { amount: -Math.round(s.unit_amount * fraction), description: 'Unused time on the previous price', proration: true },
+      { amount: Math.round(newAmount * fraction), description: 'Remaining time on the new price', proration: true },
+    ];
+  };
+  /** What an item update asks (items[0], proration date) checked as Stripe does; an error reply or the change. */
+  const itemChange = (s: FakeSubscription, params: Record<string, any>): Reply | { amount: number; at: number } => {
+    const item = params.items?.[0];
+    if (!item || item.id !== `si_${s.id}`) return error(400, `No such subscription item: '${item?.id}'`);
+    const price = item.price_data;
+    if (!price || price.product !== s.product) return error(400, `No such product: '${price?.product}'`);
+    if (String(price.currency) !== s.currency) return error(400, 'The price must be in the subscription’s currency.', 'currency_mismatch');
+    const at = params.proration_date === undefined ? now() : Number(params.proration_date);
+    if (at < s.current_period_start || at > s.current_period_end)
+      return error(400, 'proration_date must be within the current subscription period.', 'parameter_invalid_integer');
+    return { amount: Number(price.unit_amount), at };
   };
   const event = (type: string, object: unknown, livemode: boolean): Stripe.Event => {
     const sent = { id: nextId('evt'), object: 'event', type, created: now(), livemode, api_version: Stripe.API_VERSION, data: { object } };
     return sent as unknown as Stripe.Event;
   };
 
-  const error = (status: number, message: string, code = 'resource_missing') => ({
+  type Reply = { status: number; body: unknown };
+  const error = (status: number, message: string, code = 'resource_missing'): Reply => ({
     status,
     body: { error: { type: 'invalid_request_error', code, message } },
   });
 
-  type Reply = { status: number; body: unknown };
   function handle(method: string, path: string, body: Record<string, any>, query: Record<string, any>, livemode: boolean): Reply {
     if (method === 'POST' && path === '/v1/billing_portal/sessions') {
       if (!body.customer) return error(400, 'Missing required param: customer.');
@@ -156,6 +210,26 @@ export async function startStripeBilling() {
       sessions.set(id, session);
       return { status: 200, body: session };
     }
+    if (method === 'POST' && path === '/v1/invoices/create_preview') {
+      const s = subscriptions.get(String(body.subscription));
+      if (!s) return error(404, `No such subscription: '${body.subscription}'`);
+      const change = itemChange(s, body.subscription_details ?? {});
+      if ('status' in change) return change;
+      const lines = prorate(s, change.amount, change.at);
+      const total = lines.reduce((sum, l) => sum + l.amount, 0);
+      const preview: FakeInvoice = {
+        id: `upcoming_${s.id}`,
+        subscription: s.id,
+        payment_intent: '',
+        amount_due: Math.max(total, 0),
+        paid: false,
+        period: { start: change.at, end: s.current_period_end },
+        billing_reason: 'subscription_update',
+        lines,
+      };
+      previews.push({ subscription: s.id, proration_date: change.at, total });
+      return { status: 200, body: { ...invoiceObject(preview), id: undefined, status: 'draft', subscription_proration_date: change.at } };
+    }
     const sub = path.match(/^\/v1\/subscriptions\/([^/]+)$/);
     if (sub) {
       const s = subscriptions.get(sub[1]!);
@@ -164,6 +238,26 @@ export async function startStripeBilling() {
       if (method === 'POST') {
         if (s.status === 'canceled')
           return error(400, 'A canceled subscription can only update its cancellation_details and metadata.', 'subscription_canceled');
+        if (body.items !== undefined) {
+          // An item's new price, prorated and (always_invoice) charged at once on one invoice.
+          const change = itemChange(s, body);
+          if ('status' in change) return change;
+          const lines = prorate(s, change.amount, change.at);
+          s.unit_amount = change.amount;
+          if (body.proration_behavior === 'always_invoice') {
+            const total = lines.reduce((sum, l) => sum + l.amount, 0);
+            const invoice = bill(s, 'subscription_update', true);
+            Object.assign(invoice, { amount_due: Math.max(total, 0), lines, period: { start: change.at, end: s.current_period_end } });
+          }
+        }
+        if (body.trial_end !== undefined) {
+          // A free period until trial_end, which is when it bills (and renews from) next.
+          const end = Number(body.trial_end);
+          if (!(end > now())) return error(400, 'trial_end must be in the future.', 'parameter_invalid_integer');
+          s.trial_end = end;
+          s.status = 'trialing';
+          s.current_period_end = end;
+        }
         if (body.cancel_at_period_end !== undefined) s.cancel_at_period_end = body.cancel_at_period_end === 'true';
         // Form encoding: an empty string lifts the pause.
         if (body.pause_collection !== undefined) s.pause_collection = body.pause_collection === '' ? null : body.pause_collection;
@@ -259,9 +353,12 @@ export async function startStripeBilling() {
     url: `http://127.0.0.1:${port}`,
     requests,
     refunds,
+    previews,
     subscription: (id: string) => subscriptions.get(id),
     /** A Checkout Session as Stripe keeps it (its success_url, for a page that plays Stripe's). */
     checkoutSession: (id: string) => sessions.get(id),
+    /** A subscription's invoices as Stripe holds them, oldest first. */
+    invoicesOf: (subscriptionId: string) => [...invoices.values()].filter((i) => i.subscription === subscriptionId).map(invoiceObject),
     /** The buyer pays the Checkout Session: Stripe creates the subscription and its first invoice. */
     completeCheckout(sessionId: string, periodSeconds: number) {
       const session = sessions.get(sessionId);
@@ -280,6 +377,9 @@ export async function startStripeBilling() {
         current_period_end: start + periodSeconds,
         unit_amount: Number(item.price_data.unit_amount) * Number(item.quantity ?? 1),
         currency: item.price_data.currency,
+        product: nextId('prod'),
+        interval: item.price_data.recurring?.interval ?? 'month',
+        interval_count: Number(item.price_data.recurring?.interval_count ?? 1),
         latest_invoice: null,
         livemode: session.livemode,
       };
@@ -327,6 +427,7 @@ export async function startStripeBilling() {
     /** The period rolls over and Stripe charges the next one, successfully or not. */
     renew(subscriptionId: string, outcome: 'paid' | 'failed' = 'paid') {
       const s = subscriptions.get(subscriptionId)!;
+      if (s.status === 'trialing') s.status = 'active';
       s.current_period_start = s.current_period_end;
       s.current_period_end = s.current_period_start + s.periodSeconds;
       const invoice = bill(s, 'subscription_cycle', outcome === 'paid');

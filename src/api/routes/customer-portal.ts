@@ -20,6 +20,7 @@ import {
   paymentMethodPage,
   paymentMethodResponse,
 } from './v2/subscription-actions';
+import { confirmChange, portalChangeBody, previewChange, requiredField } from './v2/subscription-changes';
 import type { ApiDependencies } from '../context';
 import type { RequestAuth } from '../middleware/authenticate';
 import { pagedSearch } from '../paged-search';
@@ -147,6 +148,56 @@ export function customerPortalRouter(registry: OpenAPIRegistry, deps: ApiDepende
     handler: async ({ auth, params, req, body }) =>
       paymentMethodPage(deps, await ownSubscription(deps.db, await me(auth), params.subscription), 'customer', req, body),
   });
+  // change-plan and change-renewal-date: preview (what it charges, under a preview_id), then confirm
+  // with that preview_id; the answer is the subscription as it is now, with the preview or action.
+  const changes = [
+    ['change-plan', 'change_plan'],
+    ['change-renewal-date', 'shift_billing_date'],
+  ] as const;
+  for (const [path, action] of changes) {
+    router.route({
+      ...common,
+      method: 'post',
+      path: `/subscriptions/:subscription/actions/${path}/preview`,
+      summary: `What ${path} would do now (the proration it charges or credits), under a preview_id the confirm needs`,
+      params: z.object({ subscription: rowId }),
+      body: portalChangeBody,
+      response: anyData,
+      handler: async ({ auth, params, req, body }) => {
+        const customer = await me(auth);
+        const row = await ownSubscription(deps.db, customer, params.subscription);
+        if (action === 'change_plan' && !body?.product_variant_id)
+          throw requiredField('product_variant_id', 'Name the variant to move to.');
+        if (action === 'shift_billing_date' && !body?.renewal_date) throw requiredField('renewal_date', 'Name the new renewal date.');
+        const preview = await previewChange(deps, row, 'customer', req, {
+          action,
+          targetVariantId: body?.product_variant_id ?? undefined,
+          renewalDate: body?.renewal_date ?? undefined,
+          reason: body?.reason,
+        });
+        return { data: { ...(await portalSubscription(deps.db, customer, row.id)), preview_id: preview.preview_token, ...preview } };
+      },
+    });
+    router.route({
+      ...common,
+      method: 'post',
+      path: `/subscriptions/:subscription/actions/${path}/confirm`,
+      summary: `Applies the ${path} preview (preview_id) exactly as previewed, once (409 when the subscription changed since)`,
+      params: z.object({ subscription: rowId }),
+      body: portalChangeBody,
+      response: anyData,
+      handler: async ({ auth, params, body }) => {
+        const customer = await me(auth);
+        const row = await ownSubscription(deps.db, customer, params.subscription);
+        if (!body?.preview_id) throw requiredField('preview_id', 'Preview the change first, and confirm with its preview_id.');
+        const taken = await confirmChange(deps, deps.db, row, 'customer', action, body.preview_id, {
+          targetVariantId: body.product_variant_id ?? undefined,
+          renewalDate: body.renewal_date ?? undefined,
+        });
+        return { data: { ...(await portalSubscription(deps.db, customer, row.id)), action: taken } };
+      },
+    });
+  }
   // The customer acts only on their own subscription, and only as its capabilities allow (the workflow decides).
   for (const [path, action] of Object.entries(ACTION_PATHS)) {
     router.route({

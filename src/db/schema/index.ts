@@ -63,6 +63,7 @@ import type { FeedbackTable, TicketMessagesTable, TicketsTable } from './support
 import type { BlacklistsTable, BlockedCheckoutsTable, CheckoutAttemptsTable, CouponRedemptionsTable, CouponsTable } from './checkout-rules';
 import type {
   SubscriptionActionsTable,
+  SubscriptionChangePreviewsTable,
   SubscriptionPaymentsTable,
   SubscriptionReconciliationsTable,
   SubscriptionRepairsTable,
@@ -126,6 +127,7 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   subscription_payments: SubscriptionPaymentsTable;
   subscription_actions: SubscriptionActionsTable;
+  subscription_change_previews: SubscriptionChangePreviewsTable;
   subscription_reconciliations: SubscriptionReconciliationsTable;
   subscription_repairs: SubscriptionRepairsTable;
   coupons: CouponsTable;

@@ -46,7 +46,10 @@ export interface SubscriptionsTable {
   updated_at: Generated<Date>;
 }
 
-export type SubscriptionAction = 'pause' | 'resume' | 'cancel_at_period_end' | 'cancel_immediately';
+export type SubscriptionAction = 'pause' | 'resume' | 'cancel_at_period_end' | 'cancel_immediately' | SubscriptionChange;
+
+/** The actions a preview shows first (change-plan and change-renewal-date). */
+export type SubscriptionChange = 'change_plan' | 'shift_billing_date';
 
 /** One lifecycle action the subscription workflow took (the official action record). */
 export interface SubscriptionActionsTable {
@@ -61,8 +64,36 @@ export interface SubscriptionActionsTable {
   customer_message: string | null;
   confirmed_at: Date | null;
   failed_at: Date | null;
+  /** The preview a change_plan or shift_billing_date confirmed. */
+  preview_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+}
+
+/** What a change's preview showed: its confirm applies exactly this, once. */
+export interface SubscriptionChangePreviewsTable {
+  id: Generated<number>;
+  subscription_id: number;
+  store_id: number;
+  action: SubscriptionChange;
+  actor: 'seller' | 'customer';
+  request_key: string;
+  token_hash: string;
+  token_sealed: string;
+  from_variant_id: number;
+  to_variant_id: number | null;
+  /** The period the preview was computed in: a renewal since makes it stale. */
+  period_end: Date;
+  renewal_date: Date | null;
+  /** The instant Stripe prorates from, in the preview and in the confirm alike. */
+  proration_date: Date | null;
+  /** What the confirm charges now (negative: credits). */
+  total_cents: number;
+  currency: string;
+  reason: string | null;
+  expires_at: Date;
+  action_id: number | null;
+  created_at: Generated<Date>;
 }
 
 export interface SubscriptionPaymentsTable {

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { SubscriptionAction } from '../../db/schema/subscriptions';
+import type { SubscriptionAction, SubscriptionChange } from '../../db/schema/subscriptions';
 
 /** The subscription workflow's messages, shared by the API, the webhooks and the workflow. */
 export interface SubscriptionInput {
@@ -54,6 +54,8 @@ export interface SubscriptionActionRequest {
   /** The same key is the same action (the request's Idempotency-Key, or one of its own). */
   requestKey: string;
   actor: 'seller' | 'customer';
+  /** change_plan and shift_billing_date: the preview token this confirm applies (nothing else). */
+  previewToken?: string;
 }
 
 /** The action's record as the API answers it (the official subscription action model). */
@@ -80,6 +82,8 @@ export const CAPABILITY_OF: Record<SubscriptionAction, string> = {
   resume: 'resume',
   cancel_at_period_end: 'cancel_period_end',
   cancel_immediately: 'cancel_immediately',
+  change_plan: 'change_plan',
+  shift_billing_date: 'change_renewal_date',
 };
 
 /** The ApplicationFailure type an action is refused with; its first detail is the capability's reason. */
@@ -105,3 +109,47 @@ export interface PaymentMethodUpdateRequest {
  * runs beside the loop; the validator and the activity refuse what the capabilities forbid.
  */
 export const paymentMethodUpdate = defineUpdate<{ url: string }, [PaymentMethodUpdateRequest]>('paymentMethodUpdate');
+
+export interface SubscriptionChangePreviewRequest {
+  action: SubscriptionChange;
+  /** The same key is the same preview (the request's Idempotency-Key, or one of its own). */
+  requestKey: string;
+  actor: 'seller' | 'customer';
+  /** change_plan: the variant to move to. */
+  targetVariantId?: number;
+  /** shift_billing_date: the new renewal date (ISO). */
+  renewalDate?: string;
+  reason?: string | null;
+}
+
+/** What a change would do, as the confirm will do it. */
+export interface SubscriptionChangePreviewView {
+  preview_token: string;
+  expires_at: string;
+  action: SubscriptionChange;
+  /** What the confirm applies: the plan or date, and the money it charges now (negative: credit). */
+  preview_payload: {
+    current_variant_id: number;
+    target_variant_id: number | null;
+    current_renewal_date: string;
+    renewal_date: string | null;
+    proration_date: string | null;
+    total_cents: number;
+    amount_due_cents: number;
+    credit_cents: number;
+    currency: string;
+  };
+  request_payload: { target_variant_id?: number; renewal_date?: string; reason?: string | null };
+  customer_message: string | null;
+  seller_message: string | null;
+}
+
+/**
+ * change-plan and change-renewal-date preview: the workflow asks the provider what the change
+ * would charge (Stripe's invoice preview at a fixed proration date) and records it, beside the
+ * loop (nothing of the subscription changes); the confirm is a subscriptionActionUpdate naming
+ * the preview's token.
+ */
+export const subscriptionChangePreviewUpdate = defineUpdate<SubscriptionChangePreviewView, [SubscriptionChangePreviewRequest]>(
+  'subscriptionChangePreview',
+);

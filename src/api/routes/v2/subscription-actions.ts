@@ -9,6 +9,7 @@ import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { DocumentedRouter } from '../../route';
 import { rowId } from '../../schemas/common';
+import { registerSubscriptionChangeRoutes } from './subscription-changes';
 
 /** The official paths' action names, and the action each takes. */
 export const ACTION_PATHS: Record<string, SubscriptionAction> = {
@@ -32,7 +33,7 @@ export const actionResponse = z.object({
     id: z.number(),
     product_subscription_id: z.number(),
     subscription_id: z.string().nullable(),
-    action: z.enum(['pause', 'resume', 'cancel_at_period_end', 'cancel_immediately']),
+    action: z.enum(['pause', 'resume', 'cancel_at_period_end', 'cancel_immediately', 'change_plan', 'shift_billing_date']),
     status: z.enum(['pending', 'confirmed', 'failed']),
     provider: z.string(),
     customer_message: z.string().nullable(),
@@ -119,6 +120,7 @@ export function registerSubscriptionActionRoutes(router: DocumentedRouter, deps:
     handler: async ({ auth, params, req, body }) =>
       paymentMethodPage(deps, await load(auth.store.id, auth.livemode, params.subscription), 'seller', req, body),
   });
+  registerSubscriptionChangeRoutes(router, deps, load);
   for (const [path, action] of Object.entries(ACTION_PATHS)) {
     router.route({
       ...common,
