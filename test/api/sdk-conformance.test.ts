@@ -76,6 +76,11 @@ const s = {} as {
   /** A refund of a paid order, and a dispute Stripe reported for another. */
   refundId: number;
   disputeId: string;
+  /** A second variant of the portal subscription's product, and the previews the confirms apply. */
+  proVariantId: number;
+  planPreviewId: string;
+  renewalPreviewId: string;
+  renewal: { subscriptionId: number; token: string; date: string };
   /** A row the current case made to consume. */
   doomed: number;
   doomedInstance: string;
@@ -125,6 +130,27 @@ const sdkRequest = {
   replyToFeedback: z.object({ reply: z.string() }).loose(),
   createRefund: z.object({ amount: z.string().nullable().optional() }).loose(),
   cancelSubscription: z.object({ cancel_at_period_end: z.boolean(), refund_last_payment: z.boolean().optional() }).loose(),
+  /** Sdk…SubscriptionPlanChangeRequestApplicationJson: target_variant_id (and the confirm's preview_token). */
+  planChange: z
+    .object({
+      target_variant_id: z.number().int(),
+      preview_token: z.string().optional(),
+      effective_timing: z.string().optional(),
+      proration_behavior: z.string().optional(),
+    })
+    .loose(),
+  /** Sdk…SubscriptionRenewalDateChangeRequestApplicationJson: renewal_date, an optional preview_token and reason. */
+  renewalDate: z.object({ renewal_date: z.string(), preview_token: z.string().optional(), reason: z.string().optional() }).loose(),
+  /** The customer portal's one action body: every field optional. */
+  portalChange: z
+    .object({
+      preview_id: z.string().optional(),
+      product_variant_id: z.number().int().optional(),
+      renewal_date: z.string().optional(),
+      return_url: z.string().optional(),
+      reason: z.string().optional(),
+    })
+    .loose(),
   appendSerials: z.object({ serials: z.array(z.string()), remove_duplicates: z.boolean().optional() }).loose(),
   issueReplacement: z.object({ product_variants: z.record(z.string(), z.unknown()) }).loose(),
   notificationChannel: z.object({ channel: z.object({}).loose() }).loose(),
@@ -273,6 +299,25 @@ const created = async (url: string, body: object) => (await send('post', url, bo
 /** A subscription of the portal's customer (buyer@example.com) an action may end. */
 const freshSubscription = async () =>
   (await subscribe(h, store.live, stripe, stripeWebhook(h, store.slug, STRIPE_WEBHOOK_SECRET), 3600)).id;
+
+/** A 30.00 monthly variant of the product a subscription bills: where a plan change moves it. */
+async function proVariantOf(subscriptionId: number): Promise<number> {
+  const { product_id } = await h.db
+    .selectFrom('subscriptions as s')
+    .innerJoin('product_variants as v', 'v.id', 's.product_variant_id')
+    .select('v.product_id')
+    .where('s.id', '=', subscriptionId)
+    .executeTakeFirstOrThrow();
+  return created(`/v2/products/${product_id}/variants`, {
+    title: 'Pro',
+    description: 'd',
+    pricing: { humble: false, price: { price: 3000, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' } },
+    payment_methods: ['STRIPE'],
+    deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'PRO', limit: 1, expires_in_days: null } } },
+  });
+}
+/** A renewal date ten days out, as a date-time or (the portal's example) a calendar date. */
+const renewalIn = (days: number) => new Date(Date.now() + days * 24 * 3600_000).toISOString().slice(0, 10);
 
 const product = () => ({ product: s.productId });
 const downloads = () => ({ product: s.downloads.productId, variant: s.downloads.variantId });
@@ -1029,6 +1074,53 @@ const cases: Case[] = [
     token: () => s.portalToken,
   },
   {
+    op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/change-plan/preview',
+    status: 200,
+    response: m.one(m.portalSubscriptionChange),
+    params: async () => {
+      s.proVariantId = await proVariantOf(s.subscriptionId);
+      return { productSubscription: s.subscriptionId };
+    },
+    body: () => ({ product_variant_id: s.proVariantId }),
+    request: sdkRequest.portalChange,
+    token: () => s.portalToken,
+  },
+  {
+    op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/change-plan/confirm',
+    status: 200,
+    response: m.one(m.portalSubscriptionChange),
+    params: async () => {
+      const url = `/v2/customer-portal/subscriptions/${s.subscriptionId}/actions/change-plan/preview`;
+      s.planPreviewId = (await send('post', url, { product_variant_id: s.proVariantId }, s.portalToken)).body.data.preview_id;
+      return { productSubscription: s.subscriptionId };
+    },
+    body: () => ({ preview_id: s.planPreviewId }),
+    request: sdkRequest.portalChange,
+    token: () => s.portalToken,
+  },
+  {
+    op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/change-renewal-date/preview',
+    status: 200,
+    response: m.one(m.portalSubscriptionChange),
+    params: () => ({ productSubscription: s.subscriptionId }),
+    body: () => ({ renewal_date: renewalIn(10) }),
+    request: sdkRequest.portalChange,
+    token: () => s.portalToken,
+  },
+  {
+    op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/change-renewal-date/confirm',
+    status: 200,
+    response: m.one(m.portalSubscriptionChange),
+    params: async () => {
+      const url = `/v2/customer-portal/subscriptions/${s.subscriptionId}/actions/change-renewal-date/preview`;
+      s.renewalPreviewId = (await send('post', url, { renewal_date: renewalIn(12) }, s.portalToken)).body.data.preview_id;
+      return { productSubscription: s.subscriptionId };
+    },
+    body: () => ({ preview_id: s.renewalPreviewId }),
+    request: sdkRequest.portalChange,
+    token: () => s.portalToken,
+  },
+  {
     op: 'POST /v2/customer-portal/subscriptions/{productSubscription}/actions/cancel-immediately',
     status: 200,
     response: m.one(m.subscriptionAction),
@@ -1082,6 +1174,45 @@ const cases: Case[] = [
     response: m.str,
     params: () => ({ productSubscription: s.subscriptionId }),
     body: () => ({ return_url: 'https://shop.example/account' }),
+  },
+  {
+    // The customer's action: the official API answers a seller with a 422, and so do we.
+    op: 'POST /v2/subscriptions/{productSubscription}/actions/change-plan/preview',
+    status: 422,
+    response: m.validationErrorResponse,
+    params: () => ({ productSubscription: s.subscriptionId }),
+    body: () => ({ target_variant_id: s.proVariantId, effective_timing: 'immediate', proration_behavior: 'provider_default' }),
+    request: sdkRequest.planChange,
+  },
+  {
+    op: 'POST /v2/subscriptions/{productSubscription}/actions/change-plan/confirm',
+    status: 422,
+    response: m.validationErrorResponse,
+    params: () => ({ productSubscription: s.subscriptionId }),
+    body: () => ({ target_variant_id: s.proVariantId, preview_token: 'subprev_9c4b2f' }),
+    request: sdkRequest.planChange,
+  },
+  {
+    op: 'POST /v2/subscriptions/{productSubscription}/actions/change-renewal-date/preview',
+    status: 200,
+    response: m.one(m.renewalDatePreview),
+    params: async () => ({ productSubscription: await freshSubscription() }),
+    body: () => ({ renewal_date: `${renewalIn(10)}T12:00:00Z`, reason: 'Align with the reading circle.' }),
+    request: sdkRequest.renewalDate,
+  },
+  {
+    op: 'POST /v2/subscriptions/{productSubscription}/actions/change-renewal-date/confirm',
+    status: 200,
+    response: m.one(m.renewalDateChange),
+    params: async () => {
+      const subscriptionId = await freshSubscription();
+      const date = `${renewalIn(10)}T12:00:00Z`;
+      const url = `/v2/subscriptions/${subscriptionId}/actions/change-renewal-date/preview`;
+      s.renewal = { subscriptionId, date, token: (await send('post', url, { renewal_date: date })).body.data.preview_token };
+      return { productSubscription: subscriptionId };
+    },
+    body: () => ({ renewal_date: s.renewal.date, preview_token: s.renewal.token }),
+    request: sdkRequest.renewalDate,
   },
   {
     op: 'POST /v2/subscriptions/{productSubscription}/actions/cancel-immediately',
