@@ -21,7 +21,12 @@ import { recordCheckoutSession, recordStripePayment } from '../../src/orders/str
 import { requestRefund } from '../../src/refunds/request-refund';
 import { startRefundWorkflow } from '../../src/refunds/refund-workflow-client';
 import { requestCancellation } from '../../src/subscriptions/cancel-subscription';
-import { paymentMethodUpdatePage, subscriptionChanged, takeSubscriptionAction } from '../../src/subscriptions/subscription-workflow-client';
+import {
+  paymentMethodUpdatePage,
+  previewSubscriptionChange,
+  subscriptionChanged,
+  takeSubscriptionAction,
+} from '../../src/subscriptions/subscription-workflow-client';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { type FakeEsplora, startEsplora } from '../fakes/esplora';
 import { type FakeSlack, startSlack } from '../fakes/slack';
@@ -423,6 +428,70 @@ const scenarios: Scenario[] = [
       });
       await sub.deliver(ctx.stripe.deletedEvent(sub.stripeId));
       await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
+      return workflowIds.subscription(sub.id);
+    },
+  },
+  {
+    // change-plan and change-renewal-date: each a preview beside the loop, then its confirm as an action.
+    name: 'subscription-plan-and-renewal-changed-then-canceled',
+    async run(ctx) {
+      const sub = await subscriptionFixture(ctx, 'recorded-sub-changes', 3600);
+      const row = await subscriptionRef(ctx, sub.id);
+      const current = await ctx.db
+        .selectFrom('subscriptions as s')
+        .innerJoin('product_variants as v', 'v.id', 's.product_variant_id')
+        .select(['v.product_id', 'v.store_id'])
+        .where('s.id', '=', sub.id)
+        .executeTakeFirstOrThrow();
+      const actor = { storeId: current.store_id, storeSlug: 'recorded-sub-changes', livemode: true };
+      const pro = await ctx.db.transaction().execute((trx) =>
+        writeVariant(
+          trx,
+          actor,
+          { productId: current.product_id },
+          {
+            priceCents: 900,
+            currency: 'USD',
+            paymentMethods: ['STRIPE'],
+            deliverable: { types: ['LICENSE_KEY'] },
+            pricingType: 'SUBSCRIPTION',
+            frequency: { value: 1, interval: 'MONTH' },
+          },
+        ),
+      );
+      const client = ctx.temporal.client;
+      const plan = await previewSubscriptionChange(client, ctx.taskQueue, row, {
+        action: 'change_plan',
+        requestKey: 'recorded-plan-preview',
+        actor: 'customer',
+        targetVariantId: pro,
+      });
+      await takeSubscriptionAction(client, ctx.taskQueue, row, {
+        action: 'change_plan',
+        requestKey: 'recorded-plan',
+        actor: 'customer',
+        previewToken: plan.preview_token,
+      });
+      const renewalDate = new Date(Date.now() + 7 * 24 * 3600_000).toISOString();
+      const shift = await previewSubscriptionChange(client, ctx.taskQueue, row, {
+        action: 'shift_billing_date',
+        requestKey: 'recorded-renewal-preview',
+        actor: 'seller',
+        renewalDate,
+      });
+      await takeSubscriptionAction(client, ctx.taskQueue, row, {
+        action: 'shift_billing_date',
+        requestKey: 'recorded-renewal',
+        actor: 'seller',
+        previewToken: shift.preview_token,
+      });
+      await takeSubscriptionAction(client, ctx.taskQueue, row, {
+        action: 'cancel_immediately',
+        requestKey: 'recorded-cancel',
+        actor: 'seller',
+      });
+      await sub.deliver(ctx.stripe.deletedEvent(sub.stripeId));
+      await client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
       return workflowIds.subscription(sub.id);
     },
   },
