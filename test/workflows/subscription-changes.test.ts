@@ -260,6 +260,25 @@ describe('subscription changes', () => {
     expect(refused.body.error.code).toBe('provider_not_supported');
     await h.db.updateTable('subscriptions').set({ provider: 'STRIPE' }).where('id', '=', bob.id).execute();
 
+    // A preview past its 15 minutes is confirmed no more.
+    const soon = new Date(Date.now() + 3 * 24 * 3600_000).toISOString();
+    const old = (await post(`/subscriptions/${ann.id}/actions/change-renewal-date/preview`, { renewal_date: soon }, store.live).expect(200))
+      .body.data;
+    expect(Date.parse(old.expires_at) - Date.now()).toBeGreaterThan(14 * 60_000);
+    await h.db
+      .updateTable('subscription_change_previews')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('subscription_id', '=', ann.id)
+      .where('action', '=', 'shift_billing_date')
+      .execute();
+    const expired = await post(
+      `/subscriptions/${ann.id}/actions/change-renewal-date/confirm`,
+      { renewal_date: soon, preview_token: old.preview_token },
+      store.live,
+    ).expect(409);
+    expect(expired.body.error.code).toBe('preview_expired');
+    expect(stripe.subscription(ann.stripeId)!.trial_end ?? null).toBeNull();
+
     // Cancelled: no change at all, and a preview made before cannot be confirmed.
     const pending = (await post(`${plan(ann.id)}/preview`, { product_variant_id: ann.proVariantId }, ann.token).expect(200)).body.data;
     await api('post', `/subscriptions/${ann.id}/actions/cancel-immediately`).expect(200);
