@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { ApiDependencies } from './context';
-import { redactRequest } from './log-redaction';
+import { redactRequest, redactResponse } from './log-redaction';
 import { authenticate } from './middleware/authenticate';
 import { authenticateCustomer } from './middleware/authenticate-customer';
 import { customerPortalRouter } from './routes/customer-portal';
@@ -50,6 +50,7 @@ export function createApp(deps: ApiDependencies): Express {
       serializers: {
         // Signed-URL signatures, Discord's OAuth2 code and state, tokens in queries: logged as [redacted].
         req: redactRequest,
+        res: redactResponse,
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),

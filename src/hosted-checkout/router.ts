@@ -11,7 +11,10 @@ import { fastCheckoutOrderBody, fastCheckoutOrderParams, fastCheckoutProductQuer
 import { rowId } from '../api/schemas/common';
 import type { AsnLookup } from '../blacklists/asn-lookup';
 import type { StripeGateway } from '../gateways/stripe-gateway';
-import { type BuyerOrder, buyerOrder } from '../orders/buyer-order';
+import { buyerOrder } from '../orders/buyer-order';
+import { checkout } from '../orders/checkout';
+import { invoiceCheckoutSignatureMatches, invoiceCheckoutUrl } from '../orders/invoice-checkout-link';
+import { findStoreInvoice } from '../orders/store-invoice';
 import {
   type FastCheckoutStore,
   fastCheckoutProduct,
@@ -94,8 +97,8 @@ export function hostedCheckoutRouter(
   };
 
   /** The order page's moving part; the QR code encodes the wallet URI (address and amount) when the coin has one. */
-  const liveData = async (store: FastCheckoutStore, token: string) => {
-    const order = await buyerOrder(deps, store, token);
+  const liveData = async (store: FastCheckoutStore, by: { token: string } | { invoiceId: number }, pagePath: string) => {
+    const order = await buyerOrder(deps, store, by);
     const qr = order.crypto ? await QRCode.toString(order.crypto.payment_uri ?? order.crypto.address, { type: 'svg', margin: 1 }) : null;
     // The seller's link, only when it is a web address (never javascript: or the like).
     const redirect =
@@ -106,31 +109,73 @@ export function hostedCheckoutRouter(
       redirect,
       redirectHost: redirect ? new URL(redirect).host : null,
       store,
-      liveUrl: `/checkout/${encodeURIComponent(store.slug)}/orders/${token}/live`,
+      liveUrl: `${pagePath}/live`,
+      // Only the invoice page opens a payment itself; a fast-checkout order was checked out when placed.
+      payAction: 'invoiceId' in by ? pagePath : null,
     };
   };
-  const orderToken = (req: Request) => {
-    const params = fastCheckoutOrderParams.safeParse(req.params);
-    if (!params.success) throw new PageNotFound();
-    return params.data.token;
-  };
-  const findOrder = async (req: Request) => {
+  const notFoundAsPage = async <T>(find: () => Promise<T>): Promise<T> => {
     try {
-      return await liveData(await storeOf(String(req.params.store)), orderToken(req));
+      return await find();
     } catch (error) {
       if (toApiError(error)?.status === 404) throw new PageNotFound();
       throw error;
     }
   };
-  const settled = (order: BuyerOrder) => order.settled;
+  /** An order by the buyer's token (fast checkout, hosted or embedded). */
+  const byToken = (req: Request) =>
+    notFoundAsPage(async () => {
+      const params = fastCheckoutOrderParams.safeParse(req.params);
+      if (!params.success) throw new PageNotFound();
+      const store = await storeOf(String(req.params.store));
+      return liveData(store, { token: params.data.token }, `/checkout/${encodeURIComponent(store.slug)}/orders/${params.data.token}`);
+    });
+  /** An invoice by its own page's signed address (a key-created invoice's `checkout`). */
+  const invoiceOf = async (req: Request) => {
+    const invoiceId = rowId.safeParse(req.params.invoice);
+    const signature = String(req.params.signature);
+    if (!invoiceId.success || !invoiceCheckoutSignatureMatches(gateways.secrets, invoiceId.data, signature)) throw new PageNotFound();
+    const store = await storeOf(String(req.params.store));
+    return {
+      store,
+      invoiceId: invoiceId.data,
+      pagePath: `/checkout/${encodeURIComponent(store.slug)}/invoices/${invoiceId.data}/${signature}`,
+    };
+  };
+  const bySignature = (req: Request) =>
+    notFoundAsPage(async () => {
+      const { store, invoiceId, pagePath } = await invoiceOf(req);
+      return liveData(store, { invoiceId }, pagePath);
+    });
 
-  router.get('/:store/orders/:token', async (req, res) => {
-    const data = await findOrder(req);
+  const orderPage = async (req: Request, res: Response, data: Awaited<ReturnType<typeof liveData>>) =>
     render(res, 'order', { ...data, pollSeconds: POLL_SECONDS, returned: req.query.checkout === 'cancelled' ? 'cancelled' : null });
-  });
-  router.get('/:store/orders/:token/live', async (req, res) => {
-    const data = await findOrder(req);
-    render(res, 'order-live', data, settled(data.order) ? STOP_POLLING : 200);
+  const livePart = (res: Response, data: Awaited<ReturnType<typeof liveData>>) =>
+    render(res, 'order-live', data, data.order.settled ? STOP_POLLING : 200);
+
+  router.get('/:store/orders/:token', async (req, res) => orderPage(req, res, await byToken(req)));
+  router.get('/:store/orders/:token/live', async (req, res) => livePart(res, await byToken(req)));
+  router.get('/:store/invoices/:invoice/:signature', async (req, res) => orderPage(req, res, await bySignature(req)));
+  router.get('/:store/invoices/:invoice/:signature/live', async (req, res) => livePart(res, await bySignature(req)));
+
+  /** Pays a pending invoice: Stripe's page, or back to this page with the crypto address. */
+  router.post('/:store/invoices/:invoice/:signature', async (req, res) => {
+    const { store, invoiceId, pagePath } = await invoiceOf(req);
+    const invoice = await findStoreInvoice(deps.db, store.id, invoiceId);
+    if (!invoice) throw new PageNotFound();
+    // Already paid for or over (a second click, another tab): the page says where it stands.
+    if (invoice.status !== 'PENDING') return res.redirect(303, pagePath);
+    try {
+      const returnUrl = invoiceCheckoutUrl(deps.config.api.publicBaseUrl, gateways.secrets, store, invoice.id);
+      const outcome = await checkout(checkoutDeps, store, invoice, { returnUrl });
+      res.redirect(303, outcome.kind === 'stripe' ? outcome.paymentUrl : pagePath);
+    } catch (error) {
+      const refused = formErrors(error);
+      if (!refused) throw error;
+      for (const [name, value] of Object.entries(refused.headers)) res.setHeader(name, value);
+      const reasons = [...Object.values(refused.fields).flat(), ...refused.other];
+      render(res, 'error', { title: 'This invoice cannot be paid now', message: reasons.join(' ') || refused.message }, refused.status);
+    }
   });
 
   /** The product page, its form filled from the link's pre-fill (or what the buyer sent, with what to fix). */

@@ -13,23 +13,31 @@ export const orderTokenHash = (token: string) => createHash('sha256').update(tok
 const SETTLED = ['COMPLETED', 'VOIDED', 'REFUNDED', 'REVERSED', 'FAILED'];
 
 /**
- * The order as its buyer sees it, found by the token only they hold (never by its id): its
+ * The order as its buyer sees it, found by the token only they hold (or by id behind the invoice
+ * page's signature, ./invoice-checkout-link.ts; never by a bare id): its
  * status, what it costs, where to pay while it waits (the Stripe page, or the crypto address and
  * what has arrived), what it delivered, and where the seller sends them once it is completed.
  * Nothing of the seller's side (notes, attention, other orders) and not the buyer's own details.
  */
-export async function buyerOrder(deps: { db: Db; storage: ObjectStorage }, store: { id: number; name: string }, token: string) {
-  const invoice = await deps.db
+export async function buyerOrder(
+  deps: { db: Db; storage: ObjectStorage },
+  store: { id: number; name: string },
+  by: { token: string } | { invoiceId: number },
+) {
+  let query = deps.db
     .selectFrom('invoices')
     .select(['id', 'status', 'customer_email', 'payment_method', 'gateway', 'currency', 'total_cents', 'expires_at'])
     .where('store_id', '=', store.id)
-    .where('status_token_hash', '=', orderTokenHash(token))
-    .executeTakeFirst();
+    .where('kind', '=', 'INVOICE');
+  // By the buyer's token, or by id once the caller has checked the invoice page's signature.
+  query = 'token' in by ? query.where('status_token_hash', '=', orderTokenHash(by.token)) : query.where('id', '=', by.invoiceId);
+  const invoice = await query.executeTakeFirst();
   if (!invoice) throw new CatalogNotFoundError('Order');
   const redirect = (await postPurchaseRedirects(deps.db, [invoice])).get(invoice.id) ?? null;
   const gateway = (invoice.gateway as { data?: Record<string, unknown> }).data ?? {};
   const pending = invoice.status === 'PENDING';
   const checkoutUrl = gateway.checkout_url;
+  const opened = typeof checkoutUrl === 'string' || typeof gateway.address === 'string';
   const crypto =
     (CRYPTO_PAYMENT_METHODS as readonly string[]).includes(invoice.payment_method) && typeof gateway.address === 'string'
       ? {
@@ -64,6 +72,8 @@ export async function buyerOrder(deps: { db: Db; storage: ObjectStorage }, store
     total: String(invoice.total_cents),
     lines,
     payment_url: pending && typeof checkoutUrl === 'string' ? checkoutUrl : null,
+    /** Still to be paid and no payment opened yet (a key-created invoice before its checkout). */
+    awaiting_checkout: pending && !opened,
     crypto: pending ? crypto : null,
     deliverables: delivered
       ? {

@@ -22,8 +22,13 @@ export async function loadInvoiceRows(db: Db, storeId: number, ids: number[]) {
   return db.selectFrom('invoices').selectAll().where('store_id', '=', storeId).where('id', 'in', ids).execute();
 }
 
+export interface InvoiceViewOptions {
+  /** The invoice's own hosted checkout page (./invoice-checkout-link.ts), its `checkout` until a gateway's page is opened. */
+  checkoutPage?: (invoiceId: number) => string;
+}
+
 /** The v2 invoice model, plus `livemode` and the delivery steps ops need to see. */
-export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
+export async function invoiceViews(db: Db, storeId: number, ids: number[], options: InvoiceViewOptions = {}) {
   const rows = await loadInvoiceRows(db, storeId, ids);
   if (rows.length === 0) return [];
   // Independent reads, at once on the pool: a view costs one round trip after the invoices, not five.
@@ -86,8 +91,8 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[]) {
         store_id: invoice.store_id,
         coupon_id: invoice.coupon_id,
         subscription_id: invoice.subscription_id,
-        // The checkout URL its last checkout opened (null until one is), as the official create model has it.
-        checkout: checkoutUrlOf(invoice.gateway),
+        // The checkout URL its last checkout opened (Stripe's), else the invoice's hosted page, as the official create model has it.
+        checkout: checkoutUrlOf(invoice.gateway) ?? options.checkoutPage?.(invoice.id) ?? null,
         // The official models want strings and objects here: what Sellflow does not know is '' or {}.
         customer_information: {
           id: customerNumber(invoice.store_id, invoice.customer_email),

@@ -212,3 +212,85 @@ describe('buying and following the order', () => {
     );
   });
 });
+
+describe("an invoice's own checkout page", () => {
+  const keyInvoice = async (email: string) =>
+    (
+      await api('post', '/invoices', {
+        customer_email: email,
+        payment_method: 'STRIPE',
+        product_variants: { [variantId]: { quantity: 1, additional_information: { username: 'Key' } } },
+      }).expect(201)
+    ).body.data as { id: number; checkout: string };
+
+  it("is the invoice's `checkout` until Stripe's page opens; paying there returns to it, and it shows the goods once delivered", async () => {
+    const invoice = await keyInvoice('keyed@e.co');
+    const base = h.config.api.publicBaseUrl.replace(/\/$/, '');
+    expect(invoice.checkout).toMatch(new RegExp(`^${base}/checkout/${store.slug}/invoices/${invoice.id}/[\\w-]{32}$`));
+    const pagePath = new URL(invoice.checkout).pathname;
+    const before = await request(h.app).get(pagePath).set('X-Forwarded-For', newClient()).expect(200);
+    expect(before.text).toContain('data-testid="pay-invoice"');
+    expect(before.text).toContain('Waiting for your payment');
+    expect(before.text).not.toContain('SECRET-GOODS');
+
+    const paid = await request(h.app).post(pagePath).set('X-Forwarded-For', newClient()).type('form').send({});
+    expect(paid.status).toBe(303);
+    expect(paid.headers.location).toMatch(/^https:\/\/checkout\.stripe\.test\/c\/pay\/cs_live_/);
+    const session = stripe.requests.filter((r) => r.path === '/v1/checkout/sessions').at(-1)!;
+    expect(session.body.success_url).toBe(`${invoice.checkout}?checkout=success`);
+    expect(session.body.cancel_url).toBe(`${invoice.checkout}?checkout=cancelled`);
+    // Once Stripe's page is open, `checkout` is that page (as before); the hosted one links to it.
+    expect((await api('get', `/invoices/${invoice.id}`).expect(200)).body.data.checkout).toBe(paid.headers.location);
+    const opened = await request(h.app).get(`${pagePath}?checkout=cancelled`).set('X-Forwarded-For', newClient()).expect(200);
+    expect(opened.text).not.toContain('data-testid="pay-invoice"');
+    expect(opened.text).toContain(`href="${paid.headers.location}"`);
+    expect(opened.text).toContain('The payment was not completed.');
+
+    await api('patch', `/invoices/${invoice.id}/mark-completed`).expect(200);
+    const delivered = await waitFor(
+      () => request(h.app).get(pagePath).set('X-Forwarded-For', newClient()),
+      (r) => r.text.includes('data-testid="order-status">COMPLETED'),
+      60_000,
+    );
+    expect(delivered.text).toContain('SECRET-GOODS');
+    expect(delivered.text).toContain('data-testid="redirect-link"');
+    // Paid already: paying again only shows where it stands.
+    const again = await request(h.app).post(pagePath).set('X-Forwarded-For', newClient()).type('form').send({});
+    expect([again.status, again.headers.location]).toEqual([303, pagePath]);
+  }, 90_000);
+
+  it("the API's checkout sends Stripe's buyer back to the invoice's page too", async () => {
+    const invoice = await keyInvoice('api-checkout@e.co');
+    await api('post', `/invoices/${invoice.id}/checkout`).expect(200);
+    const session = stripe.requests.filter((r) => r.path === '/v1/checkout/sessions').at(-1)!;
+    expect(session.body.success_url).toBe(`${invoice.checkout}?checkout=success`);
+  });
+
+  it("opens only with its own signature: another signature, another invoice's, another store, or a bare id is a 404", async () => {
+    const first = await keyInvoice('sig1@e.co');
+    const second = await keyInvoice('sig2@e.co');
+    const signature = first.checkout.split('/').at(-1)!;
+    const flipped = `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`;
+    const tries = [
+      `/checkout/${store.slug}/invoices/${first.id}/${flipped}`,
+      `/checkout/${store.slug}/invoices/${second.id}/${signature}`,
+      `/checkout/${other.slug}/invoices/${first.id}/${signature}`,
+      `/checkout/${store.slug}/invoices/${first.id}/${signature}x`,
+      `/checkout/${store.slug}/invoices/${first.id}`,
+      `/checkout/${store.slug}/invoices/${first.id}/${flipped}/live`,
+    ];
+    for (const path of tries) {
+      const res = await request(h.app).get(path).set('X-Forwarded-For', newClient());
+      expect([path, res.status]).toEqual([path, 404]);
+      expect(res.text).not.toContain('sig1@e.co');
+    }
+    const forged = await request(h.app)
+      .post(`/checkout/${store.slug}/invoices/${second.id}/${signature}`)
+      .set('X-Forwarded-For', newClient())
+      .type('form')
+      .send({});
+    expect(forged.status).toBe(404);
+    const untouched = await h.db.selectFrom('invoices').select('gateway').where('id', '=', second.id).executeTakeFirstOrThrow();
+    expect(untouched.gateway).not.toHaveProperty('data.checkout_url');
+  });
+});

@@ -16,7 +16,8 @@ import { type Harness, startHarness } from '../helpers/harness';
  * Checkout, which pays the fake Stripe's session and posts its signed event to our webhook,
  * then sends the buyer back) and by BTC (the address and QR code shown, paid on the fake
  * chain), and in both watches the order page move to delivered without a reload, sees the
- * deliverables and the seller's post-purchase link. No CSP violation on any page. Screenshots
+ * deliverables and the seller's post-purchase link; and a key-created invoice paid from its own
+ * `checkout` page. No CSP violation on any page. Screenshots
  * go to test/artifacts/ (git-ignored).
  */
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
@@ -198,6 +199,41 @@ it('buys with BTC: the address and QR code, the payment seen arriving and confir
   const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, 'hosted-checkout-btc-delivered');
+  expect(violations).toEqual([]);
+  await context.close();
+}, 120_000);
+
+it('pays a key-created invoice from its own `checkout` page: Pay, then the BTC address, then the goods', async () => {
+  const { variantId } = await createVariant(
+    h,
+    store.live,
+    { deliverable: { types: ['MANUAL'], data: { comment: GOODS } }, price: 1000, payment_methods: ['BTC'] },
+    { title: 'Invoiced skin' },
+  );
+  const invoice = (
+    await api('post', '/invoices', {
+      customer_email: 'keyed@e.co',
+      payment_method: 'BTC',
+      product_variants: { [variantId]: { quantity: 1 } },
+    }).expect(201)
+  ).body.data as { id: number; checkout: string };
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const page = await context.newPage();
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await page.goto(invoice.checkout);
+  await page.getByTestId('pay-invoice').click();
+  await page.waitForURL(invoice.checkout);
+  await markDocument(page);
+  await expect(page.getByTestId('crypto-amount').textContent()).resolves.toBe('0.00020000 BTC');
+  const address = (await page.getByTestId('crypto-address').textContent())!;
+  esplora.pay(address, 20_000, { confirmed: true });
+  await page.getByTestId('order-status').filter({ hasText: 'COMPLETED' }).waitFor({ timeout: 30_000 });
+  await expect(page.getByTestId('deliverables').textContent()).resolves.toContain(GOODS);
+  expect(await sameDocument(page)).toBe(true);
+  await shot(page, 'hosted-checkout-invoice-delivered');
   expect(violations).toEqual([]);
   await context.close();
 }, 120_000);

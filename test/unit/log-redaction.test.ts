@@ -1,4 +1,4 @@
-import { redactQuery, redactRequest, redactUrl } from '../../src/api/log-redaction';
+import { redactQuery, redactRequest, redactResponse, redactUrl } from '../../src/api/log-redaction';
 
 describe('request URLs in logs', () => {
   it('replaces the values of secret parameters and keeps the rest as sent', () => {
@@ -16,6 +16,23 @@ describe('request URLs in logs', () => {
     );
     expect(redactUrl('/api/v2/invoices?status[]=PAID&page=2')).toBe('/api/v2/invoices?status[]=PAID&page=2');
     expect(redactUrl('/health')).toBe('/health');
+  });
+
+  it("replaces a buyer's order token and an invoice page's signature in the path", () => {
+    const token = `fco_${'a1_-'.repeat(8)}`;
+    expect(redactUrl(`/checkout/shop/orders/${token}/live`)).toBe('/checkout/shop/orders/fco_[redacted]/live');
+    expect(redactUrl(`/api/v2/fast-checkout/7/orders/${token}`)).toBe('/api/v2/fast-checkout/7/orders/fco_[redacted]');
+    expect(redactUrl('/checkout/shop/invoices/42/Zm9vYmFyYmF6cXV4cXV1eHh4eHh4eHh4?checkout=success')).toBe(
+      '/checkout/shop/invoices/42/[redacted]?checkout=success',
+    );
+    expect(redactUrl('/checkout/shop/invoices/42/c2lnbmF0dXJl/live')).toBe('/checkout/shop/invoices/42/[redacted]/live');
+    // The redirect to the order page, in the response line.
+    expect(redactResponse({ statusCode: 303, headers: { location: `/checkout/shop/orders/${token}`, 'x-request-id': 'r' } })).toEqual({
+      statusCode: 303,
+      headers: { location: '/checkout/shop/orders/fco_[redacted]', 'x-request-id': 'r' },
+    });
+    // The product page has nothing secret in its path.
+    expect(redactUrl('/checkout/shop/rare-skin?email=a%40b.co')).toBe('/checkout/shop/rare-skin?email=a%40b.co');
   });
 
   it('redacts the parsed query as a copy, leaving the request itself alone', () => {

@@ -91,7 +91,7 @@ export function fastCheckoutRouter(
 
   router.get('/:store/orders/:token', async (req, res) => {
     const params = parse(fastCheckoutOrderParams, req.params, 'params');
-    res.json({ data: await buyerOrder(deps, storeOf(res), params.token) });
+    res.json({ data: await buyerOrder(deps, storeOf(res), { token: params.token }) });
   });
 
   router.get('/:store/:product', async (req, res) => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { rowId } from '../../schemas/common';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
 import type { SecretBox } from '../../../security/secret-box';
+import { invoiceCheckoutUrl } from '../../../orders/invoice-checkout-link';
 import type { AsnLookup } from '../../../blacklists/asn-lookup';
 import { markInvoicePaid } from '../../../orders/mark-paid';
 import { invoicesMatching, type InvoiceFilters } from '../../../orders/invoice-search';
@@ -46,7 +47,11 @@ export function registerInvoiceRoutes(
 ): void {
   const actions = orderActions(deps, gateways);
   const { engine } = actions;
-  const one = async (auth: RequestAuth, id: number) => (await invoiceViews(deps.db, auth.store.id, [id]))[0]!;
+  const views = (auth: RequestAuth, ids: number[]) =>
+    invoiceViews(deps.db, auth.store.id, ids, {
+      checkoutPage: (id) => invoiceCheckoutUrl(deps.config.api.publicBaseUrl, gateways.secrets, auth.store, id),
+    });
+  const one = async (auth: RequestAuth, id: number) => (await views(auth, [id]))[0]!;
 
   // Test keys see test invoices, live keys live ones.
   const listPage = (auth: RequestAuth, filters: InvoiceFilters & { sort: string }, page: PageQuery, path: string) =>
@@ -57,9 +62,8 @@ export function registerInvoiceRoutes(
       page,
       path,
       view: (rows) =>
-        invoiceViews(
-          deps.db,
-          auth.store.id,
+        views(
+          auth,
           rows.map((r) => r.id),
         ),
     });
@@ -338,7 +342,7 @@ export function registerInvoiceRoutes(
           attempts: u.attempts,
           reason: describeUnheard(u),
         }));
-        return { data: await invoiceViews(deps.db, auth.store.id, ids), unheard: unheardView, temporal };
+        return { data: await views(auth, ids), unheard: unheardView, temporal };
       },
     });
 }

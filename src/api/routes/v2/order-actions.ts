@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AsnLookup } from '../../../blacklists/asn-lookup';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
 import { checkout } from '../../../orders/checkout';
+import { invoiceCheckoutUrl } from '../../../orders/invoice-checkout-link';
 import { issueReplacement } from '../../../orders/issue-replacement';
 import { resendFulfillmentNotices, retryDynamicDelivery, retryFulfillment } from '../../../orders/order-ops';
 import { placeInvoice } from '../../../orders/place-invoice';
@@ -68,11 +69,13 @@ export function orderActions(deps: ApiDependencies, gateways: OrderGateways) {
         gateways.asn,
       ),
 
+    /** Stripe sends the buyer back to the invoice's own hosted page, where they follow it until delivered. */
     checkout: async (auth: RequestAuth, id: number, resource?: string) =>
       checkout(
         { engine, stripe: gateways.stripe, secrets: gateways.secrets, publicBaseUrl: deps.config.api.publicBaseUrl },
         auth.store,
         await find(auth, id, resource),
+        { returnUrl: invoiceCheckoutUrl(deps.config.api.publicBaseUrl, gateways.secrets, auth.store, id) },
       ),
 
     /** Re-delivers the named lines as a new, paid invoice linked to the original: the replacement's id. */

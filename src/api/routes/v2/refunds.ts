@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { invoiceViews } from '../../../orders/invoice-view';
+import { invoiceCheckoutUrl } from '../../../orders/invoice-checkout-link';
+import { SecretBox } from '../../../security/secret-box';
 import { orderViews } from '../../../orders/order-view';
 import { commitAndTell } from '../../../outbox/engine-intents';
 import { type RefundRequest, requestRefund } from '../../../refunds/request-refund';
@@ -35,6 +37,8 @@ const refundModel = z
  * covers. The refunds made so far are listed at /refunds.
  */
 export function registerRefundRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
+  // The invoice in a refund's answer is the invoice model, its hosted `checkout` page included.
+  const secrets = SecretBox.fromConfig(deps.config.secrets);
   const engine = engineOf(deps);
 
   async function refund(auth: RequestAuth, invoiceId: number, body: z.infer<typeof refundBody>, requestKey: string | undefined) {
@@ -80,7 +84,10 @@ export function registerRefundRoutes(router: DocumentedRouter, deps: ApiDependen
       response: z.object({ data: z.object({ invoice: z.object({ id: z.number() }).passthrough(), refund: refundModel }) }),
       handler: async ({ auth, params, body, res }) => {
         const refunded = await refund(auth, params.invoice, body, requestKeyOf(res));
-        return { data: { invoice: (await invoiceViews(deps.db, auth.store.id, [params.invoice]))[0]!, refund: refunded } };
+        const [invoice] = await invoiceViews(deps.db, auth.store.id, [params.invoice], {
+          checkoutPage: (id) => invoiceCheckoutUrl(deps.config.api.publicBaseUrl, secrets, auth.store, id),
+        });
+        return { data: { invoice: invoice!, refund: refunded } };
       },
     })
     .route({
