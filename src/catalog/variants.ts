@@ -7,6 +7,7 @@ import type { CatalogActor } from './actor';
 import { resolveUploadedFiles, syncFileRows } from './deliverable-files';
 import { checkTypes, checkWebhookUrl, type DeliverableType } from './deliverable-rules';
 import { CatalogNotFoundError, CatalogRuleError } from './errors';
+import { unknownCustomMethodIds } from '../gateways/custom-payment-methods';
 import { checkSnapshot } from './snapshot';
 import { appendSerials, availableCount, knownSerials, replaceAvailableSerials } from './serial-stock';
 
@@ -23,6 +24,8 @@ export interface VariantInput {
   maximumPurchaseQuantity?: number | null;
   bulkDiscount?: { minimum_purchase_amount: number; discount_percentage: number }[];
   paymentMethods?: string[];
+  /** The store's custom payment methods this variant offers (SellApp's custom_payment_method_ids). */
+  customPaymentMethodIds?: string[];
   quantityIncrements?: number;
   discordDataRequired?: boolean;
   visibility?: string;
@@ -225,6 +228,7 @@ export async function writeVariant(
     maximum_purchase_quantity: max,
     bulk_discount: JSON.stringify(input.bulkDiscount ?? existing?.bulk_discount ?? []),
     payment_methods: input.paymentMethods ?? existing?.payment_methods ?? [],
+    custom_payment_method_ids: input.customPaymentMethodIds ?? existing?.custom_payment_method_ids ?? [],
     other_settings: JSON.stringify(otherSettings),
     visibility: input.visibility ?? existing?.visibility ?? 'PUBLIC',
     deliverable_types: types,
@@ -233,6 +237,16 @@ export async function writeVariant(
   };
   if (values.payment_methods.length === 0)
     throw new CatalogRuleError('missing_field', 'A variant needs at least one payment method', 'payment_methods');
+  if (input.customPaymentMethodIds !== undefined) {
+    const unknown = await unknownCustomMethodIds(trx, actor.storeId, [...new Set(input.customPaymentMethodIds)]);
+    if (unknown.length > 0)
+      throw new CatalogRuleError(
+        'invalid_field',
+        `No custom payment method ${unknown.join(', ')} in this store`,
+        'custom_payment_method_ids',
+      );
+    values.custom_payment_method_ids = [...new Set(input.customPaymentMethodIds)];
+  }
 
   let variantId: number;
   if (existing) {

@@ -42,3 +42,22 @@ export function majorUnits(cents: number): string {
   const abs = Math.abs(cents);
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
+
+/** A method's modifier as the invoice totals take it: positive percentage/fixed = discount, negative = fee. */
+export function modifierAdjustment(modifier: { percentage: string | null; fixed: string | null } | null): {
+  percent: number;
+  fixedCents: number;
+} {
+  return {
+    percent: Number(modifier?.percentage ?? 0),
+    fixedCents: Math.round(Number(modifier?.fixed ?? 0) * 100),
+  };
+}
+
+/** attention_reason prefix of an order waiting for the seller to confirm a custom payment. */
+export const CUSTOM_REVIEW_ATTENTION = 'custom_payment_review';
+
+/** Proof images the buyer may upload: screenshots, at most 5 MB. */
+export const PROOF_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
+export const MAX_PROOF_IMAGE_BYTES = 5 * 1024 * 1024;
+export const MAX_PROOF_TEXT_LENGTH = 5_000;

@@ -11,6 +11,10 @@ export const EVENT_TYPES = [
   'order.disputed',
   /** Money that did not match its invoice (mode, session, currency, amount, a voided or paid invoice): nothing paid. */
   'order.payment_mismatch',
+  /** A custom-method checkout started: the order waits for the buyer's payment and the seller's review. */
+  'order.pending',
+  /** A custom-method order waits for the seller to confirm the payment (proof arrived, or none is asked). */
+  'order.payment_review_required',
   'release.published',
   'subscription.created',
   'subscription.updated',
@@ -54,6 +58,9 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'order.refunded': 'An invoice was refunded.',
   'order.disputed': 'A payment of an invoice was disputed.',
   'order.payment_mismatch': 'Money arrived that did not match its invoice; nothing was paid.',
+  'order.pending': 'A custom payment method checkout started; the order waits for the payment and the seller’s review.',
+  'order.payment_review_required':
+    'A custom payment method order waits for the seller to confirm the payment (proof submitted, or none asked).',
   'release.published': 'A release of a product was published.',
   'subscription.created': 'A subscription started.',
   'subscription.updated': 'A subscription changed (status, period, plan).',

@@ -1,5 +1,6 @@
 import { assertRequiredLinks } from '../community/customer-links';
 import type { BillingInterval } from '../domain/billing-interval';
+import { CUSTOM_PAYMENT_METHOD } from '../domain/custom-payment-method';
 import { CRYPTO_PAYMENT_METHODS } from '../domain/payment-methods';
 import { cryptoGatewayData } from '../gateways/crypto/crypto-payment-view';
 import { CryptoCheckoutError, openCryptoPayment } from '../gateways/crypto/open-crypto-payment';
@@ -8,6 +9,7 @@ import { gatewaySettings, type StripeSettings } from '../gateways/gateway-settin
 import type { StripeGateway } from '../gateways/stripe-gateway';
 import { deliverIntents, type EngineConnection } from '../outbox/engine-intents';
 import type { SecretBox } from '../security/secret-box';
+import { type CustomCheckout, openCustomCheckout } from './custom-checkout';
 import { CheckoutError } from './errors';
 import { markInvoicePaid } from './mark-paid';
 import { recordCheckoutSession } from './stripe-checkout-record';
@@ -32,11 +34,16 @@ export interface CheckoutInvoice {
 }
 
 export type CheckoutOutcome =
-  { kind: 'free' } | { kind: 'crypto'; crypto: Awaited<ReturnType<typeof cryptoGatewayData>> } | { kind: 'stripe'; paymentUrl: string };
+  | { kind: 'free' }
+  | { kind: 'crypto'; crypto: Awaited<ReturnType<typeof cryptoGatewayData>> }
+  | { kind: 'stripe'; paymentUrl: string }
+  | { kind: 'custom'; custom: CustomCheckout };
 
 export interface CheckoutOptions {
   /** Where Stripe sends the buyer back (paid or not), instead of the invoice's page: the hosted order status page. */
   returnUrl?: string;
+  /** The buyer's order token when the caller issued it (fast checkout): a custom method's checkout hands it back. */
+  statusToken?: string;
 }
 
 /**
@@ -50,6 +57,9 @@ export async function checkout(
   invoice: CheckoutInvoice,
   options: CheckoutOptions = {},
 ): Promise<CheckoutOutcome> {
+  const custom = invoice.payment_method === CUSTOM_PAYMENT_METHOD && invoice.total_cents > 0;
+  // A custom method's page is shown again while the seller reviews the order.
+  if (custom && invoice.status === 'REVIEW') return { kind: 'custom', custom: await openCustomCheckout(deps.engine.db, invoice, options) };
   if (invoice.status !== 'PENDING')
     throw new CheckoutError(
       'conflict',
@@ -65,6 +75,7 @@ export async function checkout(
   }
   if ((CRYPTO_PAYMENT_METHODS as readonly string[]).includes(invoice.payment_method)) return cryptoCheckout(deps, invoice);
   if (invoice.payment_method === 'STRIPE') return stripeCheckout(deps, store, invoice, options);
+  if (custom) return { kind: 'custom', custom: await openCustomCheckout(deps.engine.db, invoice, options) };
   throw notConfigured(invoice);
 }
 

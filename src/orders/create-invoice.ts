@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { CatalogActor } from '../catalog/actor';
 import { availableCount } from '../catalog/serial-stock';
 import type { DbExecutor } from '../db/schema';
+import { CUSTOM_PAYMENT_METHOD, modifierAdjustment } from '../domain/custom-payment-method';
 import { invoiceTotals, lineTotals, quantityProblem } from '../domain/invoice-totals';
 import { applicableCoupon } from '../coupons/apply-coupon';
 import { recordEvent } from '../events/record';
@@ -35,6 +36,8 @@ export interface CreateInvoiceInput {
   requestKey?: string;
   /** sha256 of the token a fast-checkout buyer follows the order by. */
   statusTokenHash?: string;
+  /** paymentMethod CUSTOM_PAYMENT_METHOD: which of the store's custom methods. */
+  customPaymentMethodId?: string | null;
 }
 
 const PURCHASABLE = new Set(['PUBLIC', 'HIDDEN']);
@@ -52,7 +55,7 @@ const QUANTITY_MESSAGES = {
 } as const;
 
 /** What pricing an invoice needs: its lines, and the payment method once the buyer chose one. */
-export type PriceInvoiceInput = Pick<CreateInvoiceInput, 'lines' | 'coupon' | 'extra'> & {
+export type PriceInvoiceInput = Pick<CreateInvoiceInput, 'lines' | 'coupon' | 'extra' | 'customPaymentMethodId'> & {
   paymentMethod?: string;
   /** A quote before the buyer answered: required checkout questions are not asked for yet. */
   quote?: boolean;
@@ -84,6 +87,7 @@ export async function priceInvoice(trx: DbExecutor, actor: CatalogActor, input: 
       'v.other_settings',
       'v.bulk_discount',
       'v.payment_methods',
+      'v.custom_payment_method_ids',
       'v.deliverable_types',
       'v.deliverable',
       'v.pricing_type',
@@ -98,6 +102,7 @@ export async function priceInvoice(trx: DbExecutor, actor: CatalogActor, input: 
     .where('p.deleted_at', 'is', null)
     .execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
+  const custom = await customMethodOf(trx, actor.storeId, input);
 
   for (const [i, line] of input.lines.entries()) {
     const param = `product_variants.${line.variantId}`;
@@ -110,7 +115,14 @@ export async function priceInvoice(trx: DbExecutor, actor: CatalogActor, input: 
         param,
       );
     }
-    if (input.paymentMethod !== undefined && !variant.payment_methods.includes(input.paymentMethod)) {
+    if (custom && !variant.custom_payment_method_ids.includes(custom.id)) {
+      throw new InvoiceRuleError(
+        'payment_method_not_accepted',
+        `"${variant.title}" does not accept ${custom.name}`,
+        'custom_payment_method_id',
+      );
+    }
+    if (!custom && input.paymentMethod !== undefined && !variant.payment_methods.includes(input.paymentMethod)) {
       throw new InvoiceRuleError(
         'payment_method_not_accepted',
         `"${variant.title}" does not accept ${input.paymentMethod}`,
@@ -183,10 +195,45 @@ export async function priceInvoice(trx: DbExecutor, actor: CatalogActor, input: 
     : null;
   const totals = invoiceTotals({
     lines: lineInputs,
+    method: custom ? modifierAdjustment(custom.modifier) : undefined,
     extraCents: input.extra?.amount ?? 0,
     couponDiscountCents: coupon?.discountCents ?? 0,
   });
   return { byId, first, coupon, totals };
+}
+
+/** The enabled custom method a CUSTOM_PAYMENT_METHOD invoice names; null for every other method. */
+async function customMethodOf(trx: DbExecutor, storeId: number, input: PriceInvoiceInput) {
+  if (input.paymentMethod !== CUSTOM_PAYMENT_METHOD) {
+    if (input.customPaymentMethodId)
+      throw new InvoiceRuleError(
+        'invalid_field',
+        `custom_payment_method_id goes with payment_method ${CUSTOM_PAYMENT_METHOD}`,
+        'custom_payment_method_id',
+      );
+    return null;
+  }
+  if (!input.customPaymentMethodId)
+    throw new InvoiceRuleError(
+      'missing_field',
+      `payment_method ${CUSTOM_PAYMENT_METHOD} needs custom_payment_method_id`,
+      'custom_payment_method_id',
+    );
+  const method = await trx
+    .selectFrom('custom_payment_methods')
+    .select(['id', 'name', 'modifier'])
+    .where('store_id', '=', storeId)
+    .where('id', '=', input.customPaymentMethodId)
+    .where('enabled', '=', true)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!method)
+    throw new InvoiceRuleError(
+      'payment_method_not_accepted',
+      'No enabled custom payment method of this store has that id',
+      'custom_payment_method_id',
+    );
+  return method;
 }
 
 /**
@@ -227,6 +274,7 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
       country: input.country ?? null,
       vat_id: input.vatId ?? null,
       payment_method: input.paymentMethod,
+      custom_payment_method_id: input.paymentMethod === CUSTOM_PAYMENT_METHOD ? input.customPaymentMethodId : null,
       coupon_code: coupon?.code ?? null,
       coupon_id: coupon?.id ?? null,
       coupon_discount_cents: totals.couponDiscountCents,

@@ -197,6 +197,7 @@ export async function quoteFastCheckout(
 export interface FastCheckoutOrderInput extends FastCheckoutQuoteInput {
   customerEmail: string;
   paymentMethod: string;
+  customPaymentMethodId?: string;
   additionalInformation: Record<string, unknown>;
   vatId?: string;
   country?: string;
@@ -238,6 +239,7 @@ export async function placeFastCheckout(
     {
       customerEmail: input.customerEmail,
       paymentMethod: input.paymentMethod,
+      customPaymentMethodId: input.customPaymentMethodId,
       lines: [{ variantId, quantity: input.quantity, additionalInformation: input.additionalInformation }],
       customerIp: input.customerIp,
       fingerprint: input.fingerprint,
@@ -252,6 +254,6 @@ export async function placeFastCheckout(
   );
   const invoice = (await findStoreInvoice(deps.db, store.id, invoiceId))!;
   // Stripe sends the buyer back to the hosted status page of this order, embed or not.
-  const outcome = await checkout(deps, store, invoice, { returnUrl: hostedOrderUrl(deps.publicBaseUrl, store, token) });
+  const outcome = await checkout(deps, store, invoice, { returnUrl: hostedOrderUrl(deps.publicBaseUrl, store, token), statusToken: token });
   return { invoiceId, token, outcome };
 }

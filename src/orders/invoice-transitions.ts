@@ -10,12 +10,20 @@ import { runTransitionConsequences } from './transition-consequences';
 /**
  * A payment window closed: PENDING / PARTIAL / REVIEW → VOIDED. An invoice paid meanwhile (by
  * any path) is left as it is: PAID → VOIDED is for ops voiding a stuck order, never for a timer.
- * Nor is one whose crypto payment, made in time, is still gathering confirmations.
+ * Nor is one whose crypto payment, made in time, is still gathering confirmations, nor a custom
+ * payment in the seller's review.
  */
 export async function expireUnpaidInvoice(trx: DbExecutor, invoiceId: number): Promise<TransitionResult> {
-  const row = await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+  const row = await trx
+    .selectFrom('invoices')
+    .select(['status', 'custom_payment_method_id'])
+    .where('id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   const status = row.status as InvoiceStatus;
   if (!isAwaitingPayment(status)) return { changed: false, status };
+  // The seller reviews a custom payment: only they complete or void it.
+  if (status === 'REVIEW' && row.custom_payment_method_id !== null) return { changed: false, status };
   const crypto = await trx.selectFrom('crypto_payments').select('status').where('invoice_id', '=', invoiceId).executeTakeFirst();
   if (crypto?.status === 'CONFIRMING') return { changed: false, status };
   return transitionInvoice(trx, invoiceId, 'VOIDED', { quiet: true });

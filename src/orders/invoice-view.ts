@@ -1,5 +1,6 @@
 import { grantSummaries } from '../community/grant-view';
 import { customerNumber } from './customer-number';
+import { customPaymentSummaries } from './payment-proof';
 import { postPurchaseRedirects } from './post-purchase-redirect';
 import { laravelTime } from '../catalog/views/timestamps';
 import type { Db, StatusHistoryEntry } from '../db/schema';
@@ -32,7 +33,7 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[], optio
   const rows = await loadInvoiceRows(db, storeId, ids);
   if (rows.length === 0) return [];
   // Independent reads, at once on the pool: a view costs one round trip after the invoices, not five.
-  const [lines, steps, replacements, grants, redirects] = await Promise.all([
+  const [lines, steps, replacements, grants, redirects, customPayments] = await Promise.all([
     db
       .selectFrom('invoice_lines')
       .select(['id', 'invoice_id', 'variant_id', 'product_id', 'title', 'quantity'])
@@ -43,6 +44,7 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[], optio
     db.selectFrom('invoices').select(['id', 'replacement_of']).where('replacement_of', 'in', ids).orderBy('id').execute(),
     grantSummaries(db, ids),
     postPurchaseRedirects(db, rows),
+    customPaymentSummaries(db, rows),
   ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
@@ -108,6 +110,8 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[], optio
         },
         product_variants: own.map((l) => ({ id: l.variant_id, product_id: l.product_id, title: l.title, quantity: l.quantity })),
         livemode: invoice.livemode,
+        // A custom method's order: which method, and the buyer's proof for the seller's review.
+        custom_payment: customPayments.get(invoice.id) ?? null,
         affiliate: invoice.affiliate,
         replacement_of: invoice.replacement_of,
         // The product's post-purchase redirect, filled in for this order once it is completed.

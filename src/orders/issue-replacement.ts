@@ -22,7 +22,7 @@ export async function issueReplacement(
   const { db } = engine;
   const source = await db
     .selectFrom('invoices')
-    .select(['customer_email', 'customer_ip', 'country'])
+    .select(['customer_email', 'customer_ip', 'country', 'custom_payment_method_id'])
     .where('id', '=', original.id)
     .executeTakeFirstOrThrow();
   const lines = await db
@@ -40,6 +40,7 @@ export async function issueReplacement(
     const id = await createInvoice(trx, actor, {
       customerEmail: source.customer_email,
       paymentMethod: original.payment_method,
+      customPaymentMethodId: source.custom_payment_method_id,
       customerIp: source.customer_ip,
       country: source.country ?? undefined,
       lines: lines

@@ -2,6 +2,7 @@ import { laravelTime } from '../catalog/views/timestamps';
 import type { Db, StatusHistoryEntry } from '../db/schema';
 import type { ObjectStorage } from '../storage/object-storage';
 import { deliverablesView, loadInvoiceRows } from './invoice-view';
+import { customPaymentSummaries } from './payment-proof';
 import { titledLines } from './titled-lines';
 
 /**
@@ -59,6 +60,7 @@ export async function orderViews(db: Db, storeId: number, ids: number[], options
   const rows = await loadInvoiceRows(db, storeId, ids);
   if (rows.length === 0) return [];
   const lines = await titledLines(db).where('l.invoice_id', 'in', ids).orderBy('l.id').execute();
+  const customPayments = await customPaymentSummaries(db, rows);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
     .map((id) => byId.get(id))
@@ -109,6 +111,7 @@ export async function orderViews(db: Db, storeId: number, ids: number[], options
           })),
         livemode: invoice.livemode,
         replacement_of: invoice.replacement_of,
+        custom_payment: customPayments.get(invoice.id) ?? null,
         created_at: laravelTime(invoice.created_at),
         updated_at: laravelTime(invoice.updated_at),
       };

@@ -6,6 +6,7 @@ import { redeemCoupon } from '../coupons/redeem-on-paid';
 import { stopCheckoutReminders } from './checkout-reminders';
 import { disableLicenseKeys, endSubscriptionOfUndoneSale } from '../refunds/revoke-goods';
 import type { DbExecutor } from '../db/schema';
+import { clearReviewFlag } from './custom-payment-review';
 import { type InvoiceStatus, isAwaitingPayment, isPaidStatus, type SaleUndoingStatus, undoesSale } from '../domain/invoice-status';
 
 /** One invoice status change, seen from inside the transaction that makes it. */
@@ -29,6 +30,8 @@ const disputeWon = (t: Transition) => t.from === 'DISPUTING' && t.to === 'COMPLE
 const disputeOpened = (t: Transition) => t.to === 'DISPUTING';
 /** Paid, voided or expired: the checkout waits no more. */
 const checkoutSettled = (t: Transition) => isAwaitingPayment(t.from) && !isAwaitingPayment(t.to);
+/** The seller decided a custom payment's review (completed or voided it). */
+const reviewClosed = (t: Transition) => t.from === 'REVIEW';
 /** The money went back for good (refunded, or a dispute lost): unlike an open dispute, nothing will return it. */
 const moneyGone = (t: Transition) => t.to === 'REFUNDED' || t.to === 'REVERSED';
 
@@ -55,6 +58,7 @@ const CONSEQUENCES: Record<string, Consequence> = {
   'referral restored': on(disputeWon, ({ trx, invoice }) => restoreReferral(trx, invoice.id)),
   'customer blacklisted on dispute': on(disputeOpened, ({ trx, invoice }) => blacklistDisputingCustomer(trx, invoice.id)),
   'checkout reminders stopped': on(checkoutSettled, ({ trx, invoice }) => stopCheckoutReminders(trx, invoice.id)),
+  'custom payment review closed': on(reviewClosed, ({ trx, invoice }) => clearReviewFlag(trx, invoice.id)),
 };
 
 export async function runTransitionConsequences(transition: Transition): Promise<void> {

@@ -12,7 +12,9 @@ import {
   quoteFastCheckout,
 } from '../../orders/fast-checkout';
 import { buyerOrder } from '../../orders/buyer-order';
+import { startProofUpload, submitPaymentProof } from '../../orders/payment-proof';
 import type { SecretBox } from '../../security/secret-box';
+import { customCheckoutAnswer } from '../custom-checkout-answer';
 import type { ApiDependencies } from '../context';
 import { engineOf } from '../engine';
 import { notFound, validationFailed } from '../errors';
@@ -26,6 +28,8 @@ import {
   fastCheckoutProductQuery,
   fastCheckoutQuoteQuery,
   fastCheckoutVariantParams,
+  paymentProofBody,
+  paymentProofUploadBody,
 } from '../schemas/fast-checkout';
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, location: 'body' | 'query' | 'params'): T {
@@ -94,6 +98,39 @@ export function fastCheckoutRouter(
     res.json({ data: await buyerOrder(deps, storeOf(res), { token: params.token }) });
   });
 
+  // The buyer's proof of a custom payment, by the order token only they hold.
+  router.post('/:store/orders/:token/proof/uploads', async (req, res) => {
+    const params = parse(fastCheckoutOrderParams, req.params, 'params');
+    const body = parse(paymentProofUploadBody, req.body, 'body');
+    const upload = await startProofUpload(deps.db, deps.storage, storeOf(res).id, params.token, {
+      fileName: body.file_name,
+      contentType: body.content_type,
+      contentLength: body.content_length,
+    });
+    res.status(201).json({
+      data: {
+        key: upload.key,
+        url: upload.url,
+        method: 'PUT',
+        headers: { 'Content-Type': body.content_type },
+        expires_at: upload.expiresAt.toISOString(),
+      },
+    });
+  });
+
+  router.post('/:store/orders/:token/proof', async (req, res) => {
+    const params = parse(fastCheckoutOrderParams, req.params, 'params');
+    const body = parse(paymentProofBody, req.body, 'body');
+    const result = await submitPaymentProof(deps.db, deps.storage, storeOf(res).id, params.token, {
+      text: body.text,
+      imageKey: body.image_key,
+    });
+    res.status(201).json({
+      message: 'Your proof of payment was sent: the seller reviews it before your order is delivered.',
+      data: { order_id: result.invoiceId, status: result.status },
+    });
+  });
+
   router.get('/:store/:product', async (req, res) => {
     const params = parse(fastCheckoutProductParams, req.params, 'params');
     const query = parse(fastCheckoutProductQuery, req.query, 'query');
@@ -138,6 +175,7 @@ export function fastCheckoutRouter(
     const placed = await placeFastCheckout(checkoutDeps, store, params.product, params.variant, {
       customerEmail: body.customer_email,
       paymentMethod: body.payment_method,
+      customPaymentMethodId: body.custom_payment_method_id,
       quantity: body.quantity,
       coupon: body.coupon,
       extraCents: body.extra,
@@ -161,6 +199,10 @@ export function fastCheckoutRouter(
       return void res.json({ message: 'Nothing to pay: your order is being delivered.', payment_url: null, order });
     if (outcome.kind === 'stripe')
       return void res.json({ message: 'A new payment session has been generated.', payment_url: outcome.paymentUrl, order });
+    if (outcome.kind === 'custom') {
+      const { message, payment_url, custom } = customCheckoutAnswer(outcome.custom, deps.config.api.publicBaseUrl, store.id);
+      return void res.json({ message, payment_url: payment_url ?? null, custom, order });
+    }
     const { crypto } = outcome;
     res.json({
       message: `Pay ${crypto.amount} ${crypto.currency} to ${crypto.address} before ${crypto.expires_at}.`,

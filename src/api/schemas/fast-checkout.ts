@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CUSTOM_PAYMENT_METHOD } from '../../domain/custom-payment-method';
 import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { queryBoolean, rowId } from './common';
 
@@ -51,7 +52,9 @@ const accepted = z
 /** The embed's order; e-mail, payment method, quantity, coupon and affiliate may come from the pre-fill instead. */
 export const fastCheckoutOrderBody = z.object({
   customer_email: z.string().email().max(255),
-  payment_method: z.enum(PAYMENT_METHODS),
+  payment_method: z.enum([...PAYMENT_METHODS, CUSTOM_PAYMENT_METHOD]),
+  /** With payment_method CUSTOM_PAYMENT_METHOD: which of the store's custom methods. */
+  custom_payment_method_id: z.string().length(26).optional(),
   quantity: quantity.default(1),
   coupon: z.string().max(100).optional(),
   extra: extraAmount.optional(),
@@ -62,4 +65,17 @@ export const fastCheckoutOrderBody = z.object({
   affiliate: z.string().max(100).nullable().optional(),
   /** The buyer's checkout session fingerprint, for the store's fingerprint attempt limit. */
   fingerprint: z.string().min(1).max(200).optional(),
+});
+
+/** The buyer's proof of a custom payment: a text, the key of an uploaded image, or both. */
+export const paymentProofBody = z.object({
+  text: z.string().max(10_000).nullable().optional(),
+  image_key: z.string().min(1).max(500).nullable().optional(),
+});
+
+/** A presigned PUT for the proof image (type and size are checked against the proof limits). */
+export const paymentProofUploadBody = z.object({
+  file_name: z.string().min(1).max(255),
+  content_type: z.string().min(1).max(100),
+  content_length: z.number().int().min(0).max(1_000_000_000),
 });

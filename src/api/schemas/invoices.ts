@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CUSTOM_PAYMENT_METHOD } from '../../domain/custom-payment-method';
 import { INVOICE_STATUSES } from '../../domain/invoice-status';
 import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { pageQuery } from '../pagination';
@@ -7,7 +8,9 @@ import { rowIdKey, rowIdNumber } from './common';
 export const invoiceCreateBody = z
   .object({
     customer_email: z.string().email().max(255),
-    payment_method: z.enum(PAYMENT_METHODS),
+    payment_method: z.enum([...PAYMENT_METHODS, CUSTOM_PAYMENT_METHOD]),
+    /** With payment_method CUSTOM_PAYMENT_METHOD: which of the store's custom methods (26 characters). */
+    custom_payment_method_id: z.string().length(26).nullable().optional(),
     product_variants: z.record(
       rowIdKey('keys are product variant ids'),
       z.object({

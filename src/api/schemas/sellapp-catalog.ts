@@ -110,6 +110,9 @@ const pricing = z.object({
   frequency: z.object({ value: z.number().int().min(1).max(INT_MAX), interval: billingInterval }).optional(),
 });
 
+/** The store's custom payment methods a variant offers (SellApp's ids are 26 characters). */
+const customPaymentMethodIds = z.array(z.string().length(26)).max(50);
+
 export const variantCreateBody = z
   .object({
     title: z.string().min(1).max(255),
@@ -117,6 +120,7 @@ export const variantCreateBody = z
     deliverable,
     pricing,
     payment_methods: z.array(z.enum(PAYMENT_METHODS)).min(1),
+    custom_payment_method_ids: customPaymentMethodIds.optional(),
     minimum_purchase_quantity: z.number().int().min(1).max(INT_MAX).optional(),
     maximum_purchase_quantity: z.number().int().min(1).max(INT_MAX).nullable().optional(),
     bulk_discount: z.array(bulkDiscountTier).max(20).optional(),
@@ -172,6 +176,7 @@ export function variantInputFromV2(body: z.infer<typeof variantUpdateBody>): Var
     maximumPurchaseQuantity: body.maximum_purchase_quantity,
     bulkDiscount: body.bulk_discount,
     paymentMethods: body.payment_methods,
+    customPaymentMethodIds: body.custom_payment_method_ids,
     quantityIncrements: body.other_settings?.quantity_increments,
     discordDataRequired: body.other_settings?.discord_data_required,
     deliverable: body.deliverable ? deliverableInput(body.deliverable) : undefined,
@@ -191,7 +196,7 @@ const pricingFields = {
   frequency: z.object({ value: z.number().int().min(1).max(INT_MAX), interval: billingInterval }).optional(),
 };
 const pricingExtras = {
-  custom_payment_method_ids: notSupported('custom_payment_method_ids on a variant').optional(),
+  custom_payment_method_ids: customPaymentMethodIds.optional(),
   bulk_discount: z.array(bulkDiscountTier).max(20).optional(),
   expected_updated_at: z.string().max(64).optional(),
 };
@@ -214,7 +219,15 @@ export function pricingInput(
   semantics: 'replace' | 'update',
 ): Pick<
   VariantInput,
-  'priceCents' | 'currency' | 'humble' | 'pricingType' | 'frequency' | 'paymentMethods' | 'bulkDiscount' | 'expectedUpdatedAt'
+  | 'priceCents'
+  | 'currency'
+  | 'humble'
+  | 'pricingType'
+  | 'frequency'
+  | 'paymentMethods'
+  | 'customPaymentMethodIds'
+  | 'bulkDiscount'
+  | 'expectedUpdatedAt'
 > {
   const replace = semantics === 'replace';
   return {
@@ -225,6 +238,7 @@ export function pricingInput(
     // A replacement without a frequency (or a one-time price) has none; an update keeps the stored one.
     frequency: replace ? (body.pricing?.type === 'SUBSCRIPTION' ? (body.pricing.frequency ?? null) : null) : body.pricing?.frequency,
     paymentMethods: body.payment_methods,
+    customPaymentMethodIds: replace ? (body.custom_payment_method_ids ?? []) : body.custom_payment_method_ids,
     bulkDiscount: replace ? (body.bulk_discount ?? []) : body.bulk_discount,
     expectedUpdatedAt: body.expected_updated_at,
   };

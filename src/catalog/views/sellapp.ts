@@ -44,6 +44,7 @@ type Variant = {
   maximum_purchase_quantity: number | null;
   bulk_discount: { minimum_purchase_amount: number; discount_percentage: number }[];
   payment_methods: string[];
+  custom_payment_method_ids: string[];
   other_settings: Record<string, unknown>;
   deliverable_types: string[];
   deliverable: VariantDeliverableConfig;
@@ -165,6 +166,7 @@ export function variantV2(
     maximum_purchase_quantity: variant.maximum_purchase_quantity,
     bulk_discount: bulkDiscount(variant),
     payment_methods: variant.payment_methods,
+    custom_payment_method_ids: variant.custom_payment_method_ids,
     other_settings: otherSettingsVariant(variant),
     order: variant.order,
     created_at: laravelTime(variant.created_at),

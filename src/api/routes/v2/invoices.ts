@@ -8,8 +8,10 @@ import { markInvoicePaid } from '../../../orders/mark-paid';
 import { invoicesMatching, type InvoiceFilters } from '../../../orders/invoice-search';
 import { deliverablesView, invoiceViews } from '../../../orders/invoice-view';
 import { pokeCryptoPayment } from '../../../gateways/crypto/crypto-payment-workflow-client';
+import { customCheckoutAnswer, customCheckoutSchema } from '../../custom-checkout-answer';
+import { paymentProofOf } from '../../../orders/payment-proof';
 import type { ApiDependencies } from '../../context';
-import { ApiError } from '../../errors';
+import { ApiError, notFound } from '../../errors';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { pageUrl, type PageQuery } from '../../pagination';
 import { pagedSearch } from '../../paged-search';
@@ -145,6 +147,7 @@ export function registerInvoiceRoutes(
         message: z.string(),
         payment_url: z.string().optional(),
         crypto: z.object({ address: z.string(), amount: z.string() }).passthrough().optional(),
+        custom: customCheckoutSchema.optional(),
         invoice: invoiceView,
       }),
       handler: async ({ auth, params }) => {
@@ -153,6 +156,8 @@ export function registerInvoiceRoutes(
         if (outcome.kind === 'free') return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: view };
         if (outcome.kind === 'stripe')
           return { message: 'A new payment session has been generated.', payment_url: outcome.paymentUrl, invoice: view };
+        if (outcome.kind === 'custom')
+          return { ...customCheckoutAnswer(outcome.custom, deps.config.api.publicBaseUrl, auth.store.id), invoice: view };
         const { crypto } = outcome;
         return {
           message: `Pay ${crypto.amount} ${crypto.currency} to ${crypto.address} before ${crypto.expires_at}.`,
@@ -191,6 +196,21 @@ export function registerInvoiceRoutes(
       handler: async ({ auth, params }) => {
         await actions.find(auth, params.invoice);
         return { data: await deliverablesView(deps.db, deps.storage, params.invoice) };
+      },
+    })
+    .route({
+      method: 'get',
+      path: '/invoices/:invoice/payment-proof',
+      summary: "The buyer's proof of a custom payment (text, and the image as an expiring link), for the seller's review",
+      tags: ['Invoices'],
+      scope: 'invoices:read',
+      params: invoiceParams,
+      response: z.object({ data: z.object({ text: z.string().nullable(), image_url: z.string().nullable() }).passthrough() }),
+      handler: async ({ auth, params }) => {
+        await actions.find(auth, params.invoice);
+        const proof = await paymentProofOf(deps.db, deps.storage, params.invoice);
+        if (!proof) throw notFound('Payment proof');
+        return { data: proof };
       },
     })
     .route({

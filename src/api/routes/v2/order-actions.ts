@@ -51,6 +51,7 @@ export function orderActions(deps: ApiDependencies, gateways: OrderGateways) {
         {
           customerEmail: body.customer_email,
           paymentMethod: body.payment_method,
+          customPaymentMethodId: body.custom_payment_method_id,
           lines: Object.entries(body.product_variants).map(([variantId, line]) => ({
             variantId: Number(variantId),
             quantity: line.quantity,

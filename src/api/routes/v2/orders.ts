@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { listEvents } from '../../../events/integration-events';
 import { invoicesMatching } from '../../../orders/invoice-search';
 import { orderDeliverables, orderViews } from '../../../orders/order-view';
+import { customCheckoutAnswer, customCheckoutSchema } from '../../custom-checkout-answer';
 import type { ApiDependencies } from '../../context';
 import type { RequestAuth } from '../../middleware/authenticate';
 import { pagedSearch } from '../../paged-search';
@@ -138,7 +139,7 @@ export function registerOrderRoutes(router: DocumentedRouter, deps: ApiDependenc
       path: '/orders/:order/checkout',
       summary: 'Start checkout: 201 with the payment link, or 200 when nothing is to pay (the order completes)',
       body: z.object({ expected_status: z.string().nullable().optional() }).passthrough(),
-      response: z.object({ data: orderView, message: z.string() }),
+      response: z.object({ data: orderView, message: z.string(), custom: customCheckoutSchema.optional() }),
       handler: async ({ auth, params, res }) => {
         const outcome = await actions.checkout(auth, params.order, ORDER);
         const data = await view(auth, params.order, true);
@@ -147,6 +148,11 @@ export function registerOrderRoutes(router: DocumentedRouter, deps: ApiDependenc
         if (outcome.kind === 'stripe') {
           data.payment = { ...data.payment, checkout_url: outcome.paymentUrl, has_checkout_url: true };
           return { data, message: 'A new payment session has been generated.' };
+        }
+        if (outcome.kind === 'custom') {
+          const { message, payment_url, custom } = customCheckoutAnswer(outcome.custom, deps.config.api.publicBaseUrl, auth.store.id);
+          data.payment = { ...data.payment, checkout_url: payment_url ?? null };
+          return { data, message, custom };
         }
         const { crypto } = outcome;
         data.payment = { ...data.payment, checkout_url: crypto.payment_uri ?? null };

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, DbExecutor } from '../db/schema';
+import { fillRedirectUrl, majorUnits, type RedirectVariable } from '../domain/custom-payment-method';
+import { recordEvent } from '../events/record';
+import { flagForReview, reviewReason } from './custom-payment-review';
+import { CheckoutError } from './errors';
+import { transitionInvoice } from './invoice-transitions';
+import { orderTokenHash } from './buyer-order';
+
+/**
+ * Checkout with one of the store's custom payment methods: nothing is charged here. The buyer is
+ * shown the method's instructions and steps, or sent to the seller's page with the invoice's
+ * variables filled in; the seller confirms the payment by hand (mark completed, or void).
+ *
+ * The first checkout records `order.pending`. A method that asks for proof waits PENDING for it
+ * (payment-proof.ts moves it on); any other goes to REVIEW at once with
+ * `order.payment_review_required`, flagged for the seller, and no timer voids it from there.
+ */
+export interface CustomCheckout {
+  custom_payment_method_id: string;
+  type: 'instructions' | 'redirect';
+  name: string;
+  description: string | null;
+  instructions: string | null;
+  steps: string[];
+  require_proof_of_payment: boolean;
+  skip_interstitial_page: boolean;
+  show_processing_status_page: boolean;
+  /** Redirect methods: the seller's page with the invoice's variables filled in (each URL-encoded). */
+  redirect_url: string | null;
+  /** What the buyer pays, the method's fee or discount included, as the invoice says it. */
+  total: string;
+  currency: string;
+  /**
+   * The buyer's order token: it follows the order and sends the proof. Only when this checkout
+   * issued it (fast checkout hands out its own); null when the invoice already had one.
+   */
+  order_token: string | null;
+}
+
+export interface CustomCheckoutInvoice {
+  id: number;
+  store_id: number;
+  livemode: boolean;
+}
+
+async function redirectValues(trx: DbExecutor, invoice: { id: number; customer_email: string; currency: string; total_cents: number }) {
+  const lines = await trx
+    .selectFrom('invoice_lines')
+    .select(['title', 'quantity'])
+    .where('invoice_id', '=', invoice.id)
+    .orderBy('id')
+    .execute();
+  const price = majorUnits(invoice.total_cents);
+  const values: Record<RedirectVariable, string> = {
+    id: String(invoice.id),
+    invoice_id: String(invoice.id),
+    customer_email: invoice.customer_email,
+    currency: invoice.currency,
+    price,
+    // No exchange rates here: a USD invoice says its price, any other leaves it empty.
+    price_usd: invoice.currency === 'USD' ? price : '',
+    product_name: lines.map((l) => l.title).join(', '),
+    quantity: String(lines.reduce((sum, l) => sum + l.quantity, 0)),
+  };
+  return values;
+}
+
+export async function openCustomCheckout(db: Db, invoiceRef: CustomCheckoutInvoice, options: { statusToken?: string } = {}) {
+  return db.transaction().execute(async (trx): Promise<CustomCheckout> => {
+    const invoice = await trx
+      .selectFrom('invoices')
+      .select(['id', 'status', 'customer_email', 'currency', 'total_cents', 'custom_payment_method_id', 'status_token_hash', 'gateway'])
+      .where('id', '=', invoiceRef.id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const method = invoice.custom_payment_method_id
+      ? await trx
+          .selectFrom('custom_payment_methods')
+          .selectAll()
+          .where('id', '=', invoice.custom_payment_method_id)
+          .where('store_id', '=', invoiceRef.store_id)
+          .where('deleted_at', 'is', null)
+          .where('enabled', '=', true)
+          .executeTakeFirst()
+      : undefined;
+    if (!method)
+      throw new CheckoutError(
+        'unprocessable',
+        'gateway_not_configured',
+        'The custom payment method of this invoice is disabled or deleted; the seller can still mark the invoice completed',
+        'payment_method',
+      );
+    if (invoice.status !== 'PENDING' && invoice.status !== 'REVIEW')
+      throw new CheckoutError('conflict', 'invalid_status', `The invoice is ${invoice.status}: it cannot be checked out`, 'status');
+
+    let orderToken: string | null = null;
+    if (!invoice.status_token_hash) {
+      orderToken = options.statusToken ?? `fco_${randomBytes(24).toString('base64url')}`;
+      await trx
+        .updateTable('invoices')
+        .set({ status_token_hash: orderTokenHash(orderToken) })
+        .where('id', '=', invoice.id)
+        .execute();
+    } else if (options.statusToken && orderTokenHash(options.statusToken) === invoice.status_token_hash) {
+      orderToken = options.statusToken;
+    }
+
+    // Once per invoice: a repeated checkout shows the same page and records nothing new.
+    const started = (invoice.gateway as { data?: { custom_checkout_started_at?: string } }).data?.custom_checkout_started_at;
+    if (!started) {
+      const data = { custom_payment_method_id: method.id, custom_checkout_started_at: new Date().toISOString() };
+      await trx
+        .updateTable('invoices')
+        .set({ gateway: sql`jsonb_set(gateway, '{data}', coalesce(gateway->'data', '{}'::jsonb) || ${JSON.stringify(data)}::jsonb)` })
+        .where('id', '=', invoice.id)
+        .execute();
+      await recordEvent(trx, {
+        storeId: invoiceRef.store_id,
+        livemode: invoiceRef.livemode,
+        type: 'order.pending',
+        data: { id: invoice.id, custom_payment_method_id: method.id, require_proof_of_payment: method.require_proof_of_payment },
+      });
+      if (!method.require_proof_of_payment && invoice.status === 'PENDING') {
+        await transitionInvoice(trx, invoice.id, 'REVIEW', { event: 'order.payment_review_required' });
+        await flagForReview(trx, invoice.id, reviewReason(method.name, false));
+      }
+    }
+
+    return {
+      custom_payment_method_id: method.id,
+      type: method.type,
+      name: method.name,
+      description: method.description,
+      instructions: method.type === 'instructions' ? method.instructions : null,
+      steps: method.type === 'instructions' ? method.steps : [],
+      require_proof_of_payment: method.require_proof_of_payment,
+      skip_interstitial_page: method.skip_interstitial_page,
+      show_processing_status_page: method.show_processing_status_page,
+      redirect_url:
+        method.type === 'redirect' && method.redirect_url ? fillRedirectUrl(method.redirect_url, await redirectValues(trx, invoice)) : null,
+      total: String(invoice.total_cents),
+      currency: invoice.currency,
+      order_token: orderToken,
+    };
+  });
+}

@@ -1,0 +1,258 @@
+import request from 'supertest';
+import { expireDueInvoices } from '../../src/orders/expire-invoices';
+import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+
+/** Custom payment methods at checkout: instructions or a filled redirect, the buyer's proof, the seller's review. */
+let h: Harness;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+beforeAll(async () => {
+  h = await startHarness({ worker: true });
+  store = await h.createStore();
+});
+afterAll(() => h.close());
+
+const api = (method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+const buyer = (method: 'get' | 'post', path: string, body?: object) =>
+  request(h.app)[method](`/api/v2/fast-checkout/${store.id}${path}`).send(body);
+
+async function customMethod(body: object): Promise<string> {
+  const res = await api('post', '/payment-methods/custom', body);
+  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+  return res.body.data.id;
+}
+
+async function invoice(variantId: number, methodId: string, email = 'buyer+tag@example.com') {
+  const res = await api('post', '/invoices', {
+    customer_email: email,
+    payment_method: 'CUSTOM_PAYMENT_METHOD',
+    custom_payment_method_id: methodId,
+    product_variants: { [variantId]: { quantity: 2 } },
+  });
+  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+  return res.body.data;
+}
+
+const view = async (id: number) => (await api('get', `/invoices/${id}`)).body.data;
+const eventsOf = async (id: number) =>
+  (await h.db.selectFrom('events').select(['type', 'data']).where('store_id', '=', store.id).orderBy('created_at').execute())
+    .filter((e) => (e.data as { id?: number }).id === id)
+    .map((e) => e.type);
+
+let bank: string;
+let redirect: string;
+let variantId: number;
+let productId: number;
+beforeAll(async () => {
+  bank = await customMethod({
+    type: 'instructions',
+    name: 'Bank transfer',
+    instructions: 'IBAN DE00 1234',
+    steps: ['Transfer the total', 'Use the invoice id as reference'],
+    require_proof_of_payment: true,
+    // A 10 % fee (negative = fee).
+    modifier: { percentage: -10 },
+  });
+  redirect = await customMethod({
+    type: 'redirect',
+    name: 'Own page',
+    redirect_url:
+      'https://pay.example.com/checkout?order={invoice_id}&email={customer_email}&amount={price}&what={product_name}&n={quantity}',
+  });
+  ({ variantId, productId } = await createVariant(
+    h,
+    store.live,
+    {
+      deliverable: { types: ['TEXT'], data: { serials: 'S-1,S-2,S-3,S-4,S-5,S-6' } },
+      price: 1500,
+      custom_payment_method_ids: [bank, redirect],
+    },
+    { title: 'Key & "Pro"' },
+  ));
+});
+
+describe('custom payment methods at checkout', () => {
+  it('a variant offers only the store’s own methods, and an invoice only the variant’s', async () => {
+    const other = await customMethod({ type: 'instructions', name: 'Cash', instructions: 'Hand it over' });
+    const unknown = await api('patch', `/products/${productId}/variants/${variantId}`, { custom_payment_method_ids: ['x'.repeat(26)] });
+    expect(unknown.status).toBeGreaterThanOrEqual(400);
+    expect(unknown.status).toBeLessThan(500);
+    const refused = await api('post', '/invoices', {
+      customer_email: 'b@example.com',
+      payment_method: 'CUSTOM_PAYMENT_METHOD',
+      custom_payment_method_id: other,
+      product_variants: { [variantId]: { quantity: 1 } },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.param).toBe('custom_payment_method_id');
+    const missing = await api('post', '/invoices', {
+      customer_email: 'b@example.com',
+      payment_method: 'CUSTOM_PAYMENT_METHOD',
+      product_variants: { [variantId]: { quantity: 1 } },
+    });
+    expect(missing.status).toBe(422);
+  });
+
+  it('instructions with proof: reviewed, then completed and delivered once', async () => {
+    const created = await invoice(variantId, bank);
+    // 2 × 15.00 + 10 % fee.
+    expect(created.payment.gateway.data.total.base).toBe('3300');
+    expect(created.custom_payment).toMatchObject({ custom_payment_method_id: bank, name: 'Bank transfer', proof: null });
+
+    const checkout = await api('post', `/invoices/${created.id}/checkout`);
+    expect(checkout.status).toBe(200);
+    expect(checkout.body.custom).toMatchObject({
+      type: 'instructions',
+      instructions: 'IBAN DE00 1234',
+      steps: ['Transfer the total', 'Use the invoice id as reference'],
+      require_proof_of_payment: true,
+      redirect_url: null,
+      total: '3300',
+    });
+    const token: string = checkout.body.custom.order_token;
+    expect(token).toMatch(/^fco_/);
+    expect(checkout.body.custom.proof_url).toContain(`/orders/${token}/proof`);
+    // Waiting for the proof: PENDING, not yet the seller's to review.
+    expect((await view(created.id)).status.status.status).toBe('PENDING');
+    expect(await eventsOf(created.id)).toEqual(['order.created', 'order.pending']);
+    // A second checkout shows the same page and records nothing new.
+    expect((await api('post', `/invoices/${created.id}/checkout`)).body.custom.order_token).toBeNull();
+    expect(await eventsOf(created.id)).toEqual(['order.created', 'order.pending']);
+
+    // A wrong token is no order; a proof without text or image, or a bad image, is refused.
+    const wrong = `fco_${'A'.repeat(32)}`;
+    expect((await buyer('post', `/orders/${wrong}/proof`, { text: 'paid' })).status).toBe(404);
+    expect(
+      (await buyer('post', `/orders/${wrong}/proof/uploads`, { file_name: 'a.png', content_type: 'image/png', content_length: 10 })).status,
+    ).toBe(404);
+    expect((await buyer('post', `/orders/${token}/proof`, {})).status).toBe(422);
+    const pdf = await buyer('post', `/orders/${token}/proof/uploads`, {
+      file_name: 'a.pdf',
+      content_type: 'application/pdf',
+      content_length: 10,
+    });
+    expect(pdf.status).toBe(422);
+    expect(pdf.body.errors?.content_type ?? pdf.body.param ?? pdf.body).toBeTruthy();
+    const huge = await buyer('post', `/orders/${token}/proof/uploads`, {
+      file_name: 'a.png',
+      content_type: 'image/png',
+      content_length: 6 * 1024 * 1024,
+    });
+    expect(huge.status).toBe(422);
+    expect((await buyer('post', `/orders/${token}/proof`, { image_key: `sellers/${store.id}/api/elsewhere.png` })).status).toBe(422);
+
+    // The screenshot through the upload path, then the proof.
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const upload = await buyer('post', `/orders/${token}/proof/uploads`, {
+      file_name: 'receipt.png',
+      content_type: 'image/png',
+      content_length: png.length,
+    });
+    expect(upload.status).toBe(201);
+    const notYet = await buyer('post', `/orders/${token}/proof`, { image_key: upload.body.data.key });
+    expect(notYet.status).toBe(422);
+    const put = await request(h.app)
+      .put(new URL(upload.body.data.url).pathname + new URL(upload.body.data.url).search)
+      .set('Content-Type', 'image/png')
+      .send(png);
+    expect(put.status).toBeLessThan(300);
+    const proof = await buyer('post', `/orders/${token}/proof`, { text: 'Paid from DE99, ref 42', image_key: upload.body.data.key });
+    expect(proof.status).toBe(201);
+    expect(proof.body.data).toEqual({ order_id: created.id, status: 'REVIEW' });
+
+    const reviewed = await view(created.id);
+    expect(reviewed.status.status.status).toBe('REVIEW');
+    expect(reviewed.delivery.needs_attention).toBe(true);
+    expect(reviewed.delivery.attention_reason).toMatch(/^custom_payment_review: proof of payment submitted for Bank transfer/);
+    expect(reviewed.custom_payment.proof).toMatchObject({ text: 'Paid from DE99, ref 42', has_image: true });
+    const seen = await api('get', `/invoices/${created.id}/payment-proof`);
+    expect(seen.status).toBe(200);
+    expect(seen.body.data.image_url).toContain('/files/');
+    const image = await request(h.app).get(new URL(seen.body.data.image_url).pathname + new URL(seen.body.data.image_url).search);
+    expect(Buffer.from(image.body as Buffer).equals(png)).toBe(true);
+    expect((await api('get', '/ops/stuck-orders')).body.data.map((o: { id: number }) => o.id)).toContain(created.id);
+    expect(await eventsOf(created.id)).toEqual(['order.created', 'order.pending', 'order.payment_review_required']);
+    // The buyer follows it by the same token.
+    expect((await buyer('get', `/orders/${token}`)).body.data).toMatchObject({ order_id: created.id, status: 'REVIEW' });
+
+    // In review, the payment window closing voids nothing: only the seller decides.
+    await h.db
+      .updateTable('invoices')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', created.id)
+      .execute();
+    await expireDueInvoices(h.db, 100);
+    expect((await view(created.id)).status.status.status).toBe('REVIEW');
+
+    expect((await api('patch', `/invoices/${created.id}/mark-completed`)).status).toBe(200);
+    // A second click delivers nothing twice.
+    expect((await api('patch', `/invoices/${created.id}/mark-completed`)).status).toBeLessThan(500);
+    const done = await waitFor(
+      () => view(created.id),
+      (b) => b.status.status.status === 'COMPLETED',
+    );
+    expect(done.status.history.map((e: { status: string }) => e.status)).toEqual(['PENDING', 'REVIEW', 'PAID']);
+    expect(done.delivery.needs_attention).toBe(false);
+    expect(done.delivery.steps.map((s: { status: string; attempts: number }) => [s.status, s.attempts])).toEqual([['delivered', 1]]);
+    const sold = await h.db
+      .selectFrom('variant_serials')
+      .select('value')
+      .where('variant_id', '=', variantId)
+      .where('status', '=', 'SOLD')
+      .execute();
+    expect(sold).toHaveLength(2);
+    expect((await buyer('post', `/orders/${token}/proof`, { text: 'again' })).status).toBe(409);
+    expect(await eventsOf(created.id)).toEqual([
+      'order.created',
+      'order.pending',
+      'order.payment_review_required',
+      'order.paid',
+      'order.completed',
+    ]);
+  });
+
+  it('redirect: the seller’s URL filled and encoded, in review at once, then voided', async () => {
+    const created = await invoice(variantId, redirect, 'a+b@example.com');
+    const checkout = await api('post', `/invoices/${created.id}/checkout`);
+    expect(checkout.status).toBe(200);
+    const expected = `https://pay.example.com/checkout?order=${created.id}&email=a%2Bb%40example.com&amount=30.00&what=Key%20%26%20%22Pro%22%20%E2%80%94%20Default&n=2`;
+    expect(checkout.body.custom).toMatchObject({
+      type: 'redirect',
+      redirect_url: expected,
+      require_proof_of_payment: false,
+      instructions: null,
+    });
+    expect(checkout.body.payment_url).toBe(expected);
+    const waiting = await view(created.id);
+    expect(waiting.status.status.status).toBe('REVIEW');
+    expect(waiting.delivery.needs_attention).toBe(true);
+    expect(await eventsOf(created.id)).toEqual(['order.created', 'order.pending', 'order.payment_review_required']);
+    // The order's own checkout answers the same page while it waits.
+    const again = await api('post', `/orders/${created.id}/checkout`);
+    expect(again.status).toBe(201);
+    expect(again.body.custom.redirect_url).toBe(expected);
+
+    expect((await api('patch', `/invoices/${created.id}/mark-voided`)).status).toBe(200);
+    const voided = await view(created.id);
+    expect(voided.status.status.status).toBe('VOIDED');
+    expect(voided.delivery.needs_attention).toBe(false);
+    expect((await api('patch', `/invoices/${created.id}/mark-completed`)).status).toBe(409);
+    expect((await api('get', '/ops/stuck-orders')).body.data.map((o: { id: number }) => o.id)).not.toContain(created.id);
+  });
+
+  it('fast checkout: the buyer’s own order token sends the proof', async () => {
+    const placed = await request(h.app)
+      .post(`/api/v2/fast-checkout/${store.id}/${productId}/${variantId}`)
+      .send({ customer_email: 'fast@example.com', payment_method: 'CUSTOM_PAYMENT_METHOD', custom_payment_method_id: bank, quantity: 1 });
+    expect(placed.status).toBe(201);
+    expect(placed.body.custom).toMatchObject({
+      type: 'instructions',
+      require_proof_of_payment: true,
+      order_token: placed.body.order.token,
+    });
+    const proof = await buyer('post', `/orders/${placed.body.order.token}/proof`, { text: 'sent' });
+    expect(proof.status).toBe(201);
+    expect((await view(placed.body.order.id)).status.status.status).toBe('REVIEW');
+  });
+});
