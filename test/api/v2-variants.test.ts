@@ -47,6 +47,7 @@ describe('v2 product variants', () => {
       'maximum_purchase_quantity',
       'bulk_discount',
       'payment_methods',
+      'custom_payment_method_ids',
       'other_settings',
       'order',
       'created_at',
@@ -54,6 +55,7 @@ describe('v2 product variants', () => {
       'deleted_at',
       'product',
     ]);
+    expect(v.custom_payment_method_ids).toEqual([]);
     expect(v.deliverable).toEqual({
       data: { removeDuplicate: false, parsingMode: 'COMMA', stock: 3, comment: 'Thanks!', serials: ['1', '2', '3'] },
       types: ['TEXT', 'MANUAL'],
