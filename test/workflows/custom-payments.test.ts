@@ -1,16 +1,42 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { expireDueInvoices } from '../../src/orders/expire-invoices';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
 /** Custom payment methods at checkout: instructions or a filled redirect, the buyer's proof, the seller's review. */
+/** Discord's webhook endpoint, for the store's notification channel: the event names it was sent. */
+const discordTitles: string[] = [];
+const discord = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+  req.on('end', () => {
+    discordTitles.push(...(JSON.parse(body) as { embeds: { title: string }[] }).embeds.map((e) => e.title));
+    res.writeHead(204).end();
+  });
+});
+
 let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 beforeAll(async () => {
-  h = await startHarness({ worker: true });
+  await new Promise<void>((resolve) => discord.listen(0, '127.0.0.1', resolve));
+  h = await startHarness({ worker: true, env: { DISCORD_API_BASE: `http://127.0.0.1:${(discord.address() as AddressInfo).port}` } });
   store = await h.createStore();
+  const channel = await request(h.app)
+    .post('/api/v2/notifications')
+    .set('Authorization', `Bearer ${store.live}`)
+    .send({
+      kind: 'discord',
+      webhook_url: 'https://discord.com/api/webhooks/123/abc-TOKEN',
+      events: ['order.pending', 'order.payment_review_required'],
+    });
+  expect(channel.status).toBe(201);
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  await h.close();
+  await new Promise<void>((resolve) => discord.close(() => resolve()));
+});
 
 const api = (method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object) =>
   request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
@@ -228,6 +254,11 @@ describe('custom payment methods at checkout', () => {
     expect(waiting.status.status.status).toBe('REVIEW');
     expect(waiting.delivery.needs_attention).toBe(true);
     expect(await eventsOf(created.id)).toEqual(['order.created', 'order.pending', 'order.payment_review_required']);
+    // Both reach the store's notification channel.
+    await waitFor(
+      () => Promise.resolve([...discordTitles]),
+      (titles) => titles.includes('order.pending') && titles.includes('order.payment_review_required'),
+    );
     // The order's own checkout answers the same page while it waits.
     const again = await api('post', `/orders/${created.id}/checkout`);
     expect(again.status).toBe(201);
