@@ -354,8 +354,9 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
 
   /**
    * Applies a confirmed preview at Stripe, exactly as previewed (its proration date, its price,
-   * its renewal date) under one idempotency key per preview, then on our record: the variant or
-   * the period end moves only from what the preview saw, so a renewal recorded meanwhile is kept.
+   * its renewal date) under one idempotency key per preview, then on our record: the variant
+   * moves only from what the preview saw (a renewal recorded meanwhile is kept); the period end
+   * becomes the one Stripe answers, its next bill.
    * Stripe refusing for good (the subscription ended there, the period moved on) fails the action.
    */
   async function applyChange(actionId: number, row: Awaited<ReturnType<typeof load>>): Promise<SubscriptionActionView> {
@@ -368,6 +369,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     const key = await keyFor(row);
     const idempotencyKey = `sellflow-sub-${row.id}-${action.action.replace(/_/g, '-')}-${preview.id}`;
     let invoiceId: string | null = null;
+    let renewsAt: Date | null = null;
     try {
       if (action.action === 'change_plan') {
         ({ invoiceId } = await deps.stripe.changeSubscriptionPrice(key, {
@@ -377,7 +379,8 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
           idempotencyKey,
         }));
       } else {
-        await deps.stripe.shiftRenewalDate(key, row.provider_subscription_id, preview.renewal_date!, idempotencyKey);
+        const remote = await deps.stripe.shiftRenewalDate(key, row.provider_subscription_id, preview.renewal_date!, idempotencyKey);
+        renewsAt = remote.periodEnd ?? preview.renewal_date!;
       }
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
@@ -397,10 +400,8 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
               .updateTable('subscriptions')
               .set({ product_variant_id: preview.to_variant_id!, updated_at: now })
               .where('product_variant_id', '=', preview.from_variant_id)
-          : trx
-              .updateTable('subscriptions')
-              .set({ current_period_end: preview.renewal_date!, updated_at: now })
-              .where('current_period_end', '=', preview.period_end);
+          : // Stripe's answer is when it bills next, even if a renewal was recorded meanwhile.
+            trx.updateTable('subscriptions').set({ current_period_end: renewsAt!, updated_at: now });
       await change.where('id', '=', row.id).execute();
       const confirmed = await trx
         .updateTable('subscription_actions')
