@@ -8,6 +8,7 @@ import type { StripeGateway } from '../src/gateways/stripe-gateway';
 import { createAffiliateActivities } from './affiliates';
 import { createBaselineActivities } from './baseline';
 import { createCryptoPaymentActivities } from './crypto-payments';
+import { createBuyerNoticeActivities } from './buyer-notices';
 import { createChargeActivities } from './charges';
 import { type CheckoutReminderActivityDependencies, createCheckoutReminderActivities } from './checkout-reminders';
 import { createCommunityActivities } from './community';
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createCommunityActivities(deps),
     ...createRefundActivities(deps),
     ...createCheckoutReminderActivities(deps),
+    ...createBuyerNoticeActivities(deps),
   };
 }
 

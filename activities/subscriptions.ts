@@ -2,11 +2,11 @@ import { requestGrantRevocation } from '../src/community/grant-records';
 import { sql } from 'kysely';
 import Stripe from 'stripe';
 import type { Db } from '../src/db/schema';
-import { accessEndsAt, hasEnded, nextStep } from '../src/domain/subscription-lifecycle';
+import { hasEnded, nextStep } from '../src/domain/subscription-lifecycle';
 import { recordEvent } from '../src/events/record';
 import { NoPaymentToRefundError, type ProviderSubscription, type StripeGateway } from '../src/gateways/stripe-gateway';
 import type { SecretBox } from '../src/security/secret-box';
-import { sendPaymentFailedNotice } from '../src/subscriptions/customer-notices';
+import { sendBuyerNotice } from '../src/orders/buyer-notices';
 import { StripeNotConfiguredError, stripeSecretKey } from '../src/subscriptions/stripe-key';
 import { recordRenewal } from '../src/subscriptions/stripe-subscription-events';
 import {
@@ -32,6 +32,8 @@ export interface SubscriptionActivityDependencies {
   secrets: SecretBox;
   stripe: StripeGateway;
   notifications: NotificationConfig;
+  /** PUBLIC_BASE_URL: the failed-payment e-mail links to the customer portal there. */
+  publicBaseUrl: string;
   subscriptions: { cancelConfirmWindowMs: number; roundsPerRun: number; renewalCheckMs: number; renewalLeewayMs: number };
 }
 
@@ -310,37 +312,22 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       return 'resend';
     },
 
-    /** E-mails the customer once per failure; the store learned from subscription.payment_failed. */
+    /**
+     * E-mails the customer once per failure (the buyer-notice path: one delivery_emails row per
+     * failure); the store learned from subscription.payment_failed.
+     */
     async notifySubscriptionPaymentFailed(input: Ref): Promise<{ emailed: boolean }> {
       const row = await db
-        .selectFrom('subscriptions as s')
-        .innerJoin('stores as st', 'st.id', 's.store_id')
-        .innerJoin('product_variants as v', 'v.id', 's.product_variant_id')
-        .innerJoin('products as p', 'p.id', 'v.product_id')
-        .select([
-          's.id',
-          's.store_id',
-          's.customer_email',
-          's.current_period_end',
-          's.cancel_at_period_end',
-          's.payment_failed_at',
-          's.payment_failure_notified_at',
-          'st.name as store_name',
-          'p.title as product_title',
-          'v.title as variant_title',
-        ])
-        .where('s.id', '=', input.subscriptionId)
+        .selectFrom('subscriptions')
+        .select(['id', 'invoice_id', 'payment_failed_at', 'payment_failure_notified_at'])
+        .where('id', '=', input.subscriptionId)
         .executeTakeFirstOrThrow();
       if (!row.payment_failed_at || (row.payment_failure_notified_at && row.payment_failure_notified_at >= row.payment_failed_at))
         return { emailed: false };
-      const emailed = await sendPaymentFailedNotice(deps.notifications, {
-        to: row.customer_email,
-        storeName: row.store_name,
-        productTitle: `${row.product_title} — ${row.variant_title}`,
-        accessEndsAt: accessEndsAt(
-          { currentPeriodEnd: row.current_period_end, cancelAtPeriodEnd: row.cancel_at_period_end },
-          await graceMs(db, row.store_id),
-        ),
+      const outcome = await sendBuyerNotice({ db, mail: deps.notifications, publicBaseUrl: deps.publicBaseUrl }, row.invoice_id, {
+        kind: 'payment_failed',
+        subscriptionId: row.id,
+        failedAt: row.payment_failed_at.toISOString(),
       });
       // Never earlier than the failure it answers, whatever the clocks say: one e-mail per failure.
       await db
@@ -348,7 +335,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
         .set({ payment_failure_notified_at: sql<Date>`greatest(now(), ${row.payment_failed_at})`, updated_at: new Date() })
         .where('id', '=', row.id)
         .execute();
-      return { emailed };
+      return { emailed: outcome.status === 'sent' };
     },
   };
 

@@ -17,6 +17,7 @@ export { cryptoPayment } from './crypto-payment';
 export { communityGrant } from './community-grant';
 export { refund } from './refund';
 export { checkoutReminders } from './checkout-reminders';
+export { buyerNotice } from './buyer-notice';
 
 /** Fails to typecheck when a registered workflow no longer answers to its contract (or one is missing). */
 type Answers<Registered extends WorkflowSignatures> = Registered;

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { noticeLateCommunityLink } from '../orders/buyer-notices';
 import type { Db, DbExecutor } from '../db/schema';
 import type { GrantHistoryEntry, GrantStatus, RevokeReason } from '../domain/community-grant';
 import { revokesGrant } from '../domain/community-grant';
@@ -88,7 +89,7 @@ export async function setGrantStatus(
 ): Promise<void> {
   const current = await trx
     .selectFrom('community_grants')
-    .select(['status', 'reason', 'store_id', 'livemode', 'invoice_id', 'platform'])
+    .select(['status', 'reason', 'store_id', 'livemode', 'invoice_id', 'platform', 'invite_url'])
     .where('id', '=', grantId)
     .forUpdate()
     .executeTakeFirstOrThrow();
@@ -107,6 +108,7 @@ export async function setGrantStatus(
     })
     .where('id', '=', grantId)
     .execute();
+  if (also.invite_url && also.invite_url !== current.invite_url) await noticeLateCommunityLink(trx, grantId, current.invoice_id);
   if (changed && status === 'needs_manual_action') {
     await recordEvent(trx, {
       storeId: current.store_id,

@@ -9,6 +9,7 @@ import { cryptoAcceptanceOf } from '../gateways/crypto/crypto-payment-records';
 import { type InvoiceStatus, isAwaitingPayment } from '../domain/invoice-status';
 import { failpoint } from '../failpoints';
 import { OrderWorkflows } from '../orders/order-workflow-client';
+import { startBuyerNotice } from '../orders/buyer-notice-workflow-client';
 import { startCheckoutReminders, stopCheckoutReminders } from '../orders/checkout-reminder-workflow-client';
 import { startRefundWorkflow } from '../refunds/refund-workflow-client';
 import { subscriptionChanged } from '../subscriptions/subscription-workflow-client';
@@ -89,6 +90,8 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
       return startCheckoutReminders(engine.client, engine.taskQueue, subjectId);
     case 'checkout_reminders.stop':
       return stopCheckoutReminders(engine.client, subjectId);
+    case 'buyer_notice.send':
+      return startBuyerNotice(engine.client, engine.taskQueue, subjectId, JSON.parse(detail.notice ?? '{}'));
   }
 }
 

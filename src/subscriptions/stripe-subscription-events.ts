@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { noticeRenewalPaid } from '../orders/buyer-notices';
 import type { DbExecutor } from '../db/schema';
 import type { ProviderChange } from '../domain/subscription-lifecycle';
 import { type ProviderInvoice, providerInvoiceOf, providerSubscriptionOf } from '../gateways/stripe-gateway';
@@ -54,7 +55,7 @@ async function resolve(
 /** A paid renewal: recorded once (for refunds), and the period moves to the one it paid. */
 export async function recordRenewal(trx: DbExecutor, subscriptionId: number, billed: ProviderInvoice & { paidAt: Date }): Promise<void> {
   if (!billed.periodStart || !billed.periodEnd) return;
-  await recordSubscriptionPayment(trx, subscriptionId, {
+  const recorded = await recordSubscriptionPayment(trx, subscriptionId, {
     providerInvoiceId: billed.id,
     paymentIntentId: billed.paymentIntentId,
     amountCents: billed.amountPaidCents,
@@ -64,6 +65,8 @@ export async function recordRenewal(trx: DbExecutor, subscriptionId: number, bil
     paidAt: billed.paidAt,
   });
   await applyToSubscription(trx, subscriptionId, { kind: 'paid', periodStart: billed.periodStart, periodEnd: billed.periodEnd });
+  // A redelivered event finds its payment recorded: one receipt per renewal.
+  if (recorded) await noticeRenewalPaid(trx, subscriptionId, billed.id);
 }
 
 /**

@@ -8,6 +8,7 @@ export const workflowIds = {
   refund: (refundId: number | string) => `refund-${refundId}`,
   cryptoPayment: (invoiceId: number | string) => `crypto-${invoiceId}`,
   checkoutReminders: (invoiceId: number | string) => `checkout-reminders-${invoiceId}`,
+  buyerNotice: (invoiceId: number | string, key: string) => `buyer-notice-${invoiceId}-${key}`,
   communityGrant: (grantId: number | string) => `grant-${grantId}`,
   subscription: (subscriptionId: number | string) => `subscription-${subscriptionId}`,
   affiliatePayoutCycle: (storeId: number | string, date: string) => `payouts-${storeId}-${date}`,

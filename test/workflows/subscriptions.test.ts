@@ -115,6 +115,16 @@ describe('subscriptions', () => {
     expect(await eventsOf('subscription.renewed', sub.id)).toHaveLength(3);
     const payments = await h.db.selectFrom('subscription_payments').select('amount_cents').where('subscription_id', '=', sub.id).execute();
     expect(payments.map((p) => p.amount_cents)).toEqual([1500, 1500, 1500, 1500]);
+    // A receipt per renewal (not for the first payment, which the delivery e-mail answers), redeliveries or not.
+    const receipts = await waitFor(
+      async () => smtp.mails.filter((m) => m.raw.includes(`<invoice-${sub.invoiceId}.renewal-receipt-`)),
+      (m) => m.length >= 3,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(smtp.mails.filter((m) => m.raw.includes(`<invoice-${sub.invoiceId}.renewal-receipt-`))).toHaveLength(3);
+    expect(receipts[0]!.to).toEqual(['buyer@example.com']);
+    expect(receipts[0]!.raw).toMatch(/receipt for your .* renewal/);
+    expect(receipts[0]!.raw).toContain('$15.00');
 
     // Several rounds per renewal with 4 rounds per run: the workflow has continued as new, state intact.
     // Visibility is eventually consistent, and a fresh run answers queries once it has read the record.
@@ -283,6 +293,9 @@ describe('subscriptions', () => {
       (m) => m.length >= 1,
     );
     expect(mail).toHaveLength(1);
+    // Through the buyer-e-mail path: once per failure, with the customer portal's page to replace the card.
+    expect(mail[0]!.raw).toContain(`<invoice-${sub.invoiceId}.payment-failed-${sub.id}-`);
+    expect(mail[0]!.raw.replace(/=\r?\n/g, '')).toContain(`/customer-portal/subscriptions/${sub.id}`);
     const storeMail = await waitFor(
       async () => smtp.mails.filter((m) => m.to.includes('owner@store.test') && m.raw.includes(`id: ${sub.id}`)),
       (m) => m.length >= 1,

@@ -8,13 +8,14 @@ export type EngineIntentKind =
   | 'subscription.changed'
   | 'refund.start'
   | 'checkout_reminders.start'
-  | 'checkout_reminders.stop';
+  | 'checkout_reminders.stop'
+  | 'buyer_notice.send';
 
 /** A start or signal the engine owes a committed change (the engine outbox). */
 export interface EngineIntentsTable {
   id: Generated<number>;
   kind: EngineIntentKind;
-  /** The invoice (order.*, crypto.*, checkout_reminders.*), subscription or refund (refund.*) the intent is about. */
+  /** The invoice (order.*, crypto.*, checkout_reminders.*, buyer_notice.*), subscription or refund (refund.*) the intent is about. */
   subject_id: number;
   detail: ColumnType<Record<string, string>, string | undefined, string>;
   created_at: Generated<Date>;

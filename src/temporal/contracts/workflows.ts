@@ -1,3 +1,4 @@
+import type { BuyerNoticeWorkflow } from './buyer-notice';
 import type { CheckoutRemindersWorkflow } from './checkout-reminders';
 import type { AffiliateInviteWorkflow, AffiliatePayoutCycleWorkflow } from './affiliates';
 import type { CommunityGrantWorkflow } from './community-grant';
@@ -30,6 +31,7 @@ export interface WorkflowSignatures {
   chargeWebhook: ChargeWebhookWorkflow;
   refund: RefundWorkflow;
   checkoutReminders: CheckoutRemindersWorkflow;
+  buyerNotice: BuyerNoticeWorkflow;
 }
 
 export type WorkflowName = keyof WorkflowSignatures;
