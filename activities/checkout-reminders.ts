@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../src/db/schema';
+import type { SecretBox } from '../src/security/secret-box';
 import {
   type CheckoutReminderOutcome,
   type PlannedReminder,
@@ -11,7 +12,8 @@ import type { NotificationConfig } from '../src/webhooks/notifications';
 export interface CheckoutReminderActivityDependencies {
   db: Db;
   notifications: NotificationConfig;
-  /** PUBLIC_BASE_URL: the reminder links to the buyer's invoice page there. */
+  secrets: SecretBox;
+  /** PUBLIC_BASE_URL: the reminder links to the invoice's own hosted checkout page there. */
   publicBaseUrl: string;
   /** How long "an hour" of the schedule lasts (CHECKOUT_REMINDER_HOUR_SECONDS; tests shorten it). */
   checkoutReminders: { hourMs: number };
@@ -28,7 +30,7 @@ export function createCheckoutReminderActivities(deps: CheckoutReminderActivityD
     async sendCheckoutReminder(input: { invoiceId: number; number: number }): Promise<CheckoutReminderOutcome> {
       try {
         return await sendCheckoutReminder(
-          { db: deps.db, mail: deps.notifications, publicBaseUrl: deps.publicBaseUrl },
+          { db: deps.db, mail: deps.notifications, publicBaseUrl: deps.publicBaseUrl, secrets: deps.secrets },
           input.invoiceId,
           input.number,
         );

@@ -5,7 +5,9 @@ import { AWAITING_PAYMENT_STATUSES, type InvoiceStatus, isAwaitingPayment } from
 import type { Db, DbExecutor } from '../db/schema';
 import { recordIntent } from '../outbox/record-intent';
 import { type BuyerEmailDependencies, type BuyerEmailOutcome, sendBuyerEmailOnce } from './buyer-email';
+import type { SecretBox } from '../security/secret-box';
 import { formatAmount, renderCheckoutReminder } from './checkout-reminder-template';
+import { invoiceCheckoutUrl } from './invoice-checkout-link';
 
 /** The send key of reminder `number` in delivery_emails: one e-mail per invoice and reminder, whatever retries. */
 export const checkoutReminderKey = (number: number) => `checkout-reminder-${number}`;
@@ -66,8 +68,9 @@ export async function planCheckoutReminders(db: DbExecutor, invoiceId: number, h
 
 export interface CheckoutReminderDependencies extends BuyerEmailDependencies {
   db: Db;
-  /** Where the buyer's invoice page lives (PUBLIC_BASE_URL). */
+  /** Where the invoice's own hosted checkout page lives (PUBLIC_BASE_URL), signed with `secrets`. */
   publicBaseUrl: string;
+  secrets: SecretBox;
 }
 
 export type CheckoutReminderOutcome =
@@ -166,7 +169,7 @@ export async function sendCheckoutReminder(
             number,
             lines,
             total: formatAmount(invoice.total_cents, invoice.currency),
-            payUrl: `${deps.publicBaseUrl}/stores/${store.slug}/invoices/${invoiceId}`,
+            payUrl: invoiceCheckoutUrl(deps.publicBaseUrl, deps.secrets, store, invoiceId),
             coupon: coupon && {
               code: coupon.code,
               expiresAt: coupon.expiresAt,

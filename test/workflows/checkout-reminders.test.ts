@@ -1,6 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import request from 'supertest';
 import { sendCheckoutReminder } from '../../src/orders/checkout-reminders';
+import { invoiceCheckoutUrl } from '../../src/orders/invoice-checkout-link';
+import { SecretBox } from '../../src/security/secret-box';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { startSmtpSink } from '../fakes/smtp-sink';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
@@ -234,7 +236,7 @@ describe('abandoned-checkout reminders', () => {
     mails.forEach((mail, i) => {
       expect(mail).toContain(`Message-ID: <invoice-${id}.checkout-reminder-${i + 1}@sellflow.test>`);
       expect(mail).toContain(`Reminder Shop: complete your order #${id}`);
-      expect(mail).toContain(`https://shop.example/stores/${store.slug}/invoices/${id}`);
+      expect(mail).toContain(invoiceCheckoutUrl('https://shop.example', SecretBox.fromConfig(h.config.secrets), store, id));
       expect(mail).toContain('$40.00');
     });
     expect(mails[0]).toContain('did not finish it');
@@ -243,7 +245,12 @@ describe('abandoned-checkout reminders', () => {
     expect(mails[2]).not.toContain('TENOFF');
 
     // A retried send of a reminder already sent sends nothing.
-    const deps = { db: h.db, mail: h.config.notifications, publicBaseUrl: 'https://shop.example' };
+    const deps = {
+      db: h.db,
+      mail: h.config.notifications,
+      publicBaseUrl: 'https://shop.example',
+      secrets: SecretBox.fromConfig(h.config.secrets),
+    };
     expect(await sendCheckoutReminder(deps, id, 2)).toEqual({
       status: 'sent',
       messageId: `<invoice-${id}.checkout-reminder-2@sellflow.test>`,
@@ -295,7 +302,12 @@ describe('abandoned-checkout reminders', () => {
     );
     expect((await api('patch', `/invoices/${id}/mark-voided`)).status).toBe(200);
     await expect(remindersOf(id).result()).rejects.toBeInstanceOf(WorkflowFailedError);
-    const deps = { db: h.db, mail: h.config.notifications, publicBaseUrl: 'https://shop.example' };
+    const deps = {
+      db: h.db,
+      mail: h.config.notifications,
+      publicBaseUrl: 'https://shop.example',
+      secrets: SecretBox.fromConfig(h.config.secrets),
+    };
     expect(await sendCheckoutReminder(deps, id, 1)).toEqual({ status: 'settled', invoiceStatus: 'VOIDED' });
     expect(mailsTo('voided@example.com')).toHaveLength(0);
     // A start the relay delivers late, after the void, starts nothing.
@@ -319,7 +331,12 @@ describe('abandoned-checkout reminders', () => {
     const own = await coupon('MINE', { discount: 500 });
     const expired = await coupon('OLDDEAL', { expires_at: new Date(Date.now() - 60_000) });
     const deleted = await coupon('GONE');
-    const deps = { db: h.db, mail: h.config.notifications, publicBaseUrl: 'https://shop.example' };
+    const deps = {
+      db: h.db,
+      mail: h.config.notifications,
+      publicBaseUrl: 'https://shop.example',
+      secrets: SecretBox.fromConfig(h.config.secrets),
+    };
     const cases: [string, number, string | undefined, string][] = [
       ['has-coupon@example.com', own, 'MINE', 'MINE'],
       ['expired@example.com', expired, undefined, 'OLDDEAL'],
