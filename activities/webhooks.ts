@@ -155,7 +155,10 @@ export function createWebhookActivities(deps: {
         .where('id', 'in', planned.revocations)
         .execute();
     // Starts and signals whose caller died (or lost Temporal) between its commit and its call.
-    const intents = await deliverIntents({ db: deps.db, client, taskQueue, crypto: deps.crypto }, { pending: input.limit });
+    const intents = await deliverIntents(
+      { db: deps.db, client, taskQueue, crypto: deps.crypto, community: deps.community },
+      { pending: input.limit },
+    );
     return planned.eventIds.length + planned.revocations.length + intents;
   }
 

@@ -36,6 +36,7 @@ import * as m0035 from './0035_delivery_emails';
 import * as m0036 from './0036_delivery_email_settings';
 import * as m0037 from './0037_abandoned_cart_reminders';
 import * as m0038 from './0038_subscription_changes';
+import * as m0039 from './0039_grant_restoration';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -80,4 +81,5 @@ export const migrations: Record<string, Migration> = {
   '0036_delivery_email_settings': m0036,
   '0037_abandoned_cart_reminders': m0037,
   '0038_subscription_changes': m0038,
+  '0039_grant_restoration': m0039,
 };

@@ -1,14 +1,17 @@
 import { sql } from 'kysely';
 import { noticeLateCommunityLink } from '../orders/buyer-notices';
 import type { Db, DbExecutor } from '../db/schema';
-import type { GrantHistoryEntry, GrantStatus, RevokeReason } from '../domain/community-grant';
+import type { GrantHistoryEntry, GrantStatus, RestorableReason, RevokeReason } from '../domain/community-grant';
 import { revokesGrant } from '../domain/community-grant';
+import { hasEnded, type SubscriptionStatus } from '../domain/subscription-lifecycle';
 import { recordEvent } from '../events/record';
+import { recordIntent } from '../outbox/record-intent';
 
 /**
  * The grant rows: planned when an order completes (one per access its variants sell),
- * moved through their states with a history entry per change, and marked for revocation
- * in the same transaction as whatever ends them (refund, dispute, subscription end, ops).
+ * moved through their states with a history entry per change, marked for revocation in the
+ * same transaction as whatever ends them (refund, dispute, subscription end or pause, ops),
+ * and given back as new grants when a pause or a dispute is over.
  */
 export async function planCommunityGrants(db: Db, invoiceId: number): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
@@ -35,7 +38,7 @@ export async function planCommunityGrants(db: Db, invoiceId: number): Promise<nu
       .selectFrom('invoice_lines as l')
       .innerJoin('variant_community_access as a', 'a.variant_id', 'l.variant_id')
       .innerJoin('community_spaces as s', 's.id', 'a.space_id')
-      .select(['a.id', 'a.space_id', 's.platform', 'a.role_ids', 'a.remove_on_expiry'])
+      .select(['a.id', 'a.space_id', 's.platform', 'a.role_ids', 'a.remove_on_expiry', 'a.remove_on_pause'])
       .where('l.invoice_id', '=', invoiceId)
       .where('s.deleted_at', 'is', null)
       .distinct()
@@ -54,9 +57,11 @@ export async function planCommunityGrants(db: Db, invoiceId: number): Promise<nu
           platform: access.platform,
           role_ids: JSON.stringify(access.role_ids),
           remove_on_expiry: access.remove_on_expiry,
+          remove_on_pause: access.remove_on_pause,
           history: JSON.stringify([historyEntry('processing', null)]),
         })
-        .onConflict((oc) => oc.constraint('community_grants_invoice_access_uq').doNothing())
+        // The grant as bought (restorations name the grant they give back and come beside it).
+        .onConflict((oc) => oc.columns(['invoice_id', 'access_id']).where('restores_grant_id', 'is', null).doNothing())
         .execute();
     }
     const grants = await trx.selectFrom('community_grants').select('id').where('invoice_id', '=', invoiceId).orderBy('id').execute();
@@ -130,7 +135,7 @@ export async function requestGrantRevocation(
 ): Promise<number> {
   let query = trx
     .selectFrom('community_grants')
-    .select(['id', 'remove_on_expiry'])
+    .select(['id', 'remove_on_expiry', 'remove_on_pause'])
     .where('invoice_id', '=', where.invoiceId)
     .where('revoke_requested_at', 'is', null)
     .where('revoked_at', 'is', null);
@@ -147,6 +152,83 @@ export async function requestGrantRevocation(
     )
     .execute();
   return grants.length;
+}
+
+const RESTORED_BY: Record<RestorableReason, string> = { paused: 'subscription resumed', disputed: 'dispute won' };
+
+/**
+ * Gives back the invoice's access that a pause or an open dispute took, as far as it is owed
+ * now: the order is COMPLETED (money in, no dispute open), and the subscription it bought, if
+ * any, has neither ended (access tied to its period) nor been paused (access the variant
+ * suspends while paused). Each grant revoked for either reason gets one new grant naming it
+ * (unique: once however often this runs), to a space still connected, started through the
+ * engine outbox after commit. Resuming and winning a dispute both call this, so neither gives
+ * back what the other still holds. The revoked grant itself stays over.
+ */
+export async function restoreCommunityGrants(trx: DbExecutor, invoiceId: number): Promise<number[]> {
+  const invoice = await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+  if (invoice.status !== 'COMPLETED') return [];
+  const subscription = await trx
+    .selectFrom('subscriptions')
+    .select(['status', 'paused_at', 'entitlements_revoked_at'])
+    .where('invoice_id', '=', invoiceId)
+    .executeTakeFirst();
+  const taken = await trx
+    .selectFrom('community_grants as g')
+    .innerJoin('community_spaces as s', 's.id', 'g.space_id')
+    .select([
+      'g.id',
+      'g.store_id',
+      'g.livemode',
+      'g.access_id',
+      'g.space_id',
+      'g.platform',
+      'g.role_ids',
+      'g.remove_on_expiry',
+      'g.remove_on_pause',
+      'g.revoke_reason',
+    ])
+    .where('g.invoice_id', '=', invoiceId)
+    .where('g.revoke_requested_at', 'is not', null)
+    .where('g.revoke_reason', 'in', Object.keys(RESTORED_BY))
+    .where('s.deleted_at', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('community_grants as r').select('r.id').whereRef('r.restores_grant_id', '=', 'g.id'))),
+    )
+    .orderBy('g.id')
+    .forUpdate('g')
+    .execute();
+  const ended =
+    subscription !== undefined && (hasEnded(subscription.status as SubscriptionStatus) || subscription.entitlements_revoked_at !== null);
+  const paused = subscription?.paused_at != null;
+  const owed = taken.filter((g) => !(ended && g.remove_on_expiry) && !(paused && g.remove_on_pause));
+  const restored: number[] = [];
+  for (const grant of owed) {
+    const row = await trx
+      .insertInto('community_grants')
+      .values({
+        store_id: grant.store_id,
+        livemode: grant.livemode,
+        invoice_id: invoiceId,
+        access_id: grant.access_id,
+        space_id: grant.space_id,
+        platform: grant.platform,
+        role_ids: JSON.stringify(grant.role_ids),
+        remove_on_expiry: grant.remove_on_expiry,
+        remove_on_pause: grant.remove_on_pause,
+        restores_grant_id: grant.id,
+        history: JSON.stringify([
+          historyEntry('processing', `Restores grant ${grant.id} (${RESTORED_BY[grant.revoke_reason as RestorableReason]})`),
+        ]),
+      })
+      .onConflict((oc) => oc.column('restores_grant_id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) continue;
+    await recordIntent(trx, { kind: 'community.grant_start', subjectId: row.id });
+    restored.push(row.id);
+  }
+  return restored;
 }
 
 /** The customer's other grants to the same space that still stand (another order, another variant). */

@@ -22,6 +22,8 @@ export async function invoiceGrants(db: Db, invoiceId: number) {
     awaiting_until: g.awaiting_until?.toISOString() ?? null,
     granted_at: g.granted_at?.toISOString() ?? null,
     remove_on_expiry: g.remove_on_expiry,
+    remove_on_pause: g.remove_on_pause,
+    restores_grant_id: g.restores_grant_id,
     revoke_requested_at: g.revoke_requested_at?.toISOString() ?? null,
     revoke_reason: g.revoke_reason,
     revoked_at: g.revoked_at?.toISOString() ?? null,

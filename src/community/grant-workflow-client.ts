@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { workflowIds } from '../temporal/workflow-ids';
-import { signalWithStartWorkflow } from '../temporal/workflow-client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { signalWithStartWorkflow, startWorkflow } from '../temporal/workflow-client';
 import {
   type CommunityGrantInput,
   customerActedSignal,
@@ -46,6 +47,20 @@ export class CommunityGrantWorkflows {
       signal: grantRevokeRequestedSignal,
       signalArgs: [],
     });
+  }
+
+  /** Starts a grant planned outside its order's workflow (access given back); a second start is refused, and that is fine. */
+  async start(grantId: number): Promise<void> {
+    const args: [CommunityGrantInput] = [{ grantId, ...this.checks }];
+    try {
+      await startWorkflow(this.client, 'communityGrant', {
+        taskQueue: this.taskQueue,
+        workflowId: workflowIds.communityGrant(grantId),
+        args,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
   }
 
   /** false when the grant's workflow has ended (a revoked grant is not retried). */

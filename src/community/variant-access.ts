@@ -6,13 +6,24 @@ export interface AccessInput {
   role_ids: string[];
   linking_required: boolean;
   remove_on_expiry: boolean;
+  /** The subscription's pause ends this access until it is resumed. */
+  remove_on_pause: boolean;
 }
 
 export async function variantAccess(db: Db, variantId: number) {
   const rows = await db
     .selectFrom('variant_community_access as a')
     .innerJoin('community_spaces as s', 's.id', 'a.space_id')
-    .select(['a.id', 'a.space_id', 's.platform', 's.name as space_name', 'a.role_ids', 'a.linking_required', 'a.remove_on_expiry'])
+    .select([
+      'a.id',
+      'a.space_id',
+      's.platform',
+      's.name as space_name',
+      'a.role_ids',
+      'a.linking_required',
+      'a.remove_on_expiry',
+      'a.remove_on_pause',
+    ])
     .where('a.variant_id', '=', variantId)
     .orderBy('a.id')
     .execute();
@@ -77,6 +88,7 @@ export async function setVariantAccess(db: Db, storeId: number, variantId: numbe
         role_ids: JSON.stringify(access.role_ids),
         linking_required: access.linking_required,
         remove_on_expiry: access.remove_on_expiry,
+        remove_on_pause: access.remove_on_pause,
       };
       await trx
         .insertInto('variant_community_access')

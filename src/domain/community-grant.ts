@@ -12,12 +12,20 @@ export interface GrantHistoryEntry {
 }
 
 /** Why a grant ends early. */
-export const REVOKE_REASONS = ['subscription_ended', 'refunded', 'disputed', 'ops'] as const;
+export const REVOKE_REASONS = ['subscription_ended', 'paused', 'refunded', 'disputed', 'ops'] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 
-/** Only access tied to the subscription's paid period goes when it ends; refunds and disputes take every grant. */
-export function revokesGrant(reason: RevokeReason, grant: { remove_on_expiry: boolean }): boolean {
-  return reason !== 'subscription_ended' || grant.remove_on_expiry;
+/** Revocations that are given back: a paused subscription resumed, a dispute won. */
+export type RestorableReason = Extract<RevokeReason, 'paused' | 'disputed'>;
+
+/**
+ * Only access tied to the subscription's paid period goes when it ends, and only access the
+ * variant suspends while paused goes on a pause; refunds and disputes take every grant.
+ */
+export function revokesGrant(reason: RevokeReason, grant: { remove_on_expiry: boolean; remove_on_pause: boolean }): boolean {
+  if (reason === 'subscription_ended') return grant.remove_on_expiry;
+  if (reason === 'paused') return grant.remove_on_pause;
+  return true;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { FulfillmentNoticeDependencies } from '../orders/fulfillment-notices';
+import { CommunityGrantWorkflows } from '../community/grant-workflow-client';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db, DbTransaction, EngineIntentKind } from '../db/schema';
@@ -24,6 +25,8 @@ export interface EngineConnection {
   client: Client;
   taskQueue: string;
   crypto: CryptoSettings;
+  /** How a community grant's workflow paces its checks (a grant given back starts from here; without it the relay starts it). */
+  community?: Pick<Config['community'], 'checkMs' | 'checkCeilingMs'>;
   /** Where a delivered order's buyer e-mail is resent from (the API and console have it). */
   mailer?: FulfillmentNoticeDependencies['mailer'];
   /** Crash tests only (SELLFLOW_FAILPOINTS). */
@@ -34,10 +37,10 @@ export interface EngineConnection {
 export function engineConnection(
   db: Db,
   client: Client,
-  config: Pick<Config, 'crypto' | 'failpoints' | 'temporal'>,
+  config: Pick<Config, 'crypto' | 'community' | 'failpoints' | 'temporal'>,
   taskQueue = mainTaskQueue(config.temporal.taskQueuePrefix),
 ): EngineConnection {
-  return { db, client, taskQueue, crypto: config.crypto, failpoints: config.failpoints };
+  return { db, client, taskQueue, crypto: config.crypto, community: config.community, failpoints: config.failpoints };
 }
 
 /** How long one telling may take before it is left to the relay's next round. */
@@ -92,6 +95,9 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
       return stopCheckoutReminders(engine.client, subjectId);
     case 'buyer_notice.send':
       return startBuyerNotice(engine.client, engine.taskQueue, subjectId, JSON.parse(detail.notice ?? '{}'));
+    case 'community.grant_start':
+      if (!engine.community) throw new Error('No community pacing here: the relay starts this grant');
+      return new CommunityGrantWorkflows(engine.client, engine.taskQueue, engine.community).start(subjectId);
   }
 }
 

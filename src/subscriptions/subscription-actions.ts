@@ -4,6 +4,7 @@ import type { DbExecutor, SubscriptionAction } from '../db/schema';
 import type { SubscriptionActionsTable, SubscriptionsTable } from '../db/schema/subscriptions';
 import { type Capability, subscriptionCapabilities } from '../domain/subscription-capabilities';
 import type { SubscriptionStatus } from '../domain/subscription-lifecycle';
+import { requestGrantRevocation, restoreCommunityGrants } from '../community/grant-records';
 import { recordEvent } from '../events/record';
 import {
   CAPABILITY_OF,
@@ -89,6 +90,9 @@ export async function recordSubscriptionAction(
         type: request.action === 'pause' ? 'subscription.paused' : 'subscription.resumed',
         data: { id: row.id, invoice_id: row.invoice_id, actor: request.actor },
       });
+      // Access the variant suspends while paused ends with the pause and comes back with the resume (outbox, after commit).
+      if (request.action === 'pause') await requestGrantRevocation(trx, { invoiceId: row.invoice_id }, 'paused');
+      else await restoreCommunityGrants(trx, row.invoice_id);
       break;
   }
   const inserted = await trx

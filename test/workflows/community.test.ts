@@ -127,9 +127,9 @@ async function linkDiscord(store: Store, invoiceId: number, userId: string, user
     .expect(200);
 }
 
-/** A subscription for the invoice, ended the way the subscription workflow ends one. */
-async function expireSubscription(store: Store, invoiceId: number, variantId: number, email: string) {
-  const subscription = await h.db
+/** An active subscription bought by the invoice (the Stripe side is not needed here). */
+async function activeSubscription(store: Store, invoiceId: number, variantId: number, email: string) {
+  return h.db
     .insertInto('subscriptions')
     .values({
       store_id: store.id,
@@ -157,11 +157,34 @@ async function expireSubscription(store: Store, invoiceId: number, variantId: nu
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+}
+
+/** The subscription workflow's activities that need only the database. */
+const subscriptionActivities = () => createSubscriptionActivities({ db: h.db } as Parameters<typeof createSubscriptionActivities>[0]);
+
+/** A subscription for the invoice, ended the way the subscription workflow ends one. */
+async function expireSubscription(store: Store, invoiceId: number, variantId: number, email: string) {
+  const subscription = await activeSubscription(store, invoiceId, variantId, email);
   // What the subscription workflow runs when the subscription expires.
-  const activities = createSubscriptionActivities({ db: h.db } as Parameters<typeof createSubscriptionActivities>[0]);
-  await activities.revokeSubscriptionEntitlements({ subscriptionId: subscription.id });
+  await subscriptionActivities().revokeSubscriptionEntitlements({ subscriptionId: subscription.id });
   return subscription.id;
 }
+
+interface GrantRow {
+  id: number;
+  status: string;
+  revoke_reason: string | null;
+  restores_grant_id: number | null;
+}
+const grantRows = (invoiceId: number): Promise<GrantRow[]> =>
+  h.db
+    .selectFrom('community_grants')
+    .select(['id', 'status', 'revoke_reason', 'restores_grant_id'])
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('id')
+    .execute();
+const waitForGrants = (invoiceId: number, done: (grants: GrantRow[]) => boolean, timeoutMs = 30_000) =>
+  waitFor(() => grantRows(invoiceId), done, timeoutMs);
 
 describe('Discord', () => {
   let store: Store;
@@ -300,6 +323,56 @@ describe('Discord', () => {
     expect(revoked.revoke_reason).toBe('subscription_ended');
     // Bob was a member before buying: he stays, without the paid role.
     expect(discord.member(GUILD, '1300000000000000002')).toEqual([]);
+  });
+
+  it('takes the access a pause suspends once, gives it back once on resume, and leaves access the variant keeps while paused', async () => {
+    const cleo = '1300000000000000021';
+    discord.addMember(GUILD, cleo, [], 'cleo');
+    const variantId = await sellableVariant(store, 'VIP paused', [{ space_id: spaceId, role_ids: [VIP_ROLE], remove_on_pause: true }]);
+    const kept = await sellableVariant(store, 'Member kept', [{ space_id: spaceId, role_ids: [MEMBER_ROLE] }]);
+    const invoiceId = await order(store, variantId, 'cleo@shop.example');
+    await linkDiscord(store, invoiceId, cleo, 'cleo');
+    await complete(store, invoiceId);
+    const [first] = await waitForGrants(invoiceId, (g) => g.length === 1 && g[0]!.status === 'granted');
+    expect(discord.member(GUILD, cleo)).toEqual([VIP_ROLE]);
+    const subscription = await activeSubscription(store, invoiceId, variantId, 'cleo@shop.example');
+    const activities = subscriptionActivities();
+    const pause = { subscriptionId: subscription.id, action: 'pause' as const, actor: 'seller' as const };
+    const resume = { subscriptionId: subscription.id, action: 'resume' as const, actor: 'seller' as const };
+
+    // The workflow's activity, retried after its answer was lost: one action, one revocation.
+    const paused = await activities.recordSubscriptionAction({ ...pause, requestKey: 'pause-a' });
+    expect(await activities.recordSubscriptionAction({ ...pause, requestKey: 'pause-a' })).toEqual(paused);
+    expect(await activities.recordSubscriptionAction({ ...pause, requestKey: 'pause-b' })).toMatchObject({ refused: 'paused' });
+    await waitForGrants(invoiceId, (g) => g[0]!.status === 'revoked');
+    expect(await grantRows(invoiceId)).toEqual([{ id: first!.id, status: 'revoked', revoke_reason: 'paused', restores_grant_id: null }]);
+    expect(discord.member(GUILD, cleo)).toEqual([]);
+
+    const resumed = await activities.recordSubscriptionAction({ ...resume, requestKey: 'resume-a' });
+    expect(await activities.recordSubscriptionAction({ ...resume, requestKey: 'resume-a' })).toEqual(resumed);
+    const grants = await waitForGrants(invoiceId, (g) => g.length === 2 && g[1]!.status === 'granted');
+    expect(grants[1]).toMatchObject({ status: 'granted', revoke_reason: null, restores_grant_id: first!.id });
+    expect(discord.member(GUILD, cleo)).toEqual([VIP_ROLE]);
+    // A second pause and resume take and give back the restored grant, each once.
+    await activities.recordSubscriptionAction({ ...pause, requestKey: 'pause-c' });
+    await waitForGrants(invoiceId, (g) => g[1]!.status === 'revoked');
+    expect(discord.member(GUILD, cleo)).toEqual([]);
+    await activities.recordSubscriptionAction({ ...resume, requestKey: 'resume-c' });
+    const again = await waitForGrants(invoiceId, (g) => g.length === 3 && g[2]!.status === 'granted');
+    expect(again.map((g) => g.restores_grant_id)).toEqual([null, first!.id, grants[1]!.id]);
+    expect(discord.member(GUILD, cleo)).toEqual([VIP_ROLE]);
+
+    // Access the variant keeps while paused stays through a pause.
+    const keeper = '1300000000000000022';
+    const keptInvoice = await order(store, kept, 'dan@shop.example');
+    await linkDiscord(store, keptInvoice, keeper, 'dan');
+    await complete(store, keptInvoice);
+    await waitForGrants(keptInvoice, (g) => g.length === 1 && g[0]!.status === 'granted');
+    const keptSubscription = await activeSubscription(store, keptInvoice, kept, 'dan@shop.example');
+    await activities.recordSubscriptionAction({ subscriptionId: keptSubscription.id, action: 'pause', actor: 'seller', requestKey: 'p' });
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await grantRows(keptInvoice)).toEqual([expect.objectContaining({ status: 'granted', revoke_reason: null })]);
+    expect(discord.member(GUILD, keeper)).toEqual([MEMBER_ROLE]);
   });
 
   it('needs manual action when the bot cannot assign a role, and grants on retry once the seller fixes the hierarchy', async () => {

@@ -283,7 +283,7 @@ async function slackGrantScenario(ctx: ScenarioContext, slug: string) {
   });
   const space = await addSpace(services, fixture.actor.storeId, 'slack', channel);
   await setVariantAccess(ctx.db, fixture.actor.storeId, fixture.variantId, [
-    { space_id: space.id, role_ids: [], linking_required: false, remove_on_expiry: true },
+    { space_id: space.id, role_ids: [], linking_required: false, remove_on_expiry: true, remove_on_pause: false },
   ]);
   const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
   const invoice = await fixture.invoice();

@@ -63,6 +63,8 @@ export interface VariantCommunityAccessTable {
   role_ids: Json<string[]>;
   linking_required: Generated<boolean>;
   remove_on_expiry: Generated<boolean>;
+  /** Access ends while the subscription is paused, and comes back on resume. */
+  remove_on_pause: Generated<boolean>;
   created_at: Generated<Date>;
 }
 
@@ -93,6 +95,9 @@ export interface CommunityGrantsTable {
   reason: string | null;
   role_ids: Json<string[]>;
   remove_on_expiry: boolean;
+  remove_on_pause: Generated<boolean>;
+  /** The revoked grant this one gives back (a subscription resumed, a dispute won). */
+  restores_grant_id: number | null;
   member_id: string | null;
   joined_by_grant: Generated<boolean>;
   join_pending_at: Date | null;

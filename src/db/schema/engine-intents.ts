@@ -9,13 +9,15 @@ export type EngineIntentKind =
   | 'refund.start'
   | 'checkout_reminders.start'
   | 'checkout_reminders.stop'
-  | 'buyer_notice.send';
+  | 'buyer_notice.send'
+  /** A community grant given back (subscription resumed, dispute won): its workflow starts. */
+  | 'community.grant_start';
 
 /** A start or signal the engine owes a committed change (the engine outbox). */
 export interface EngineIntentsTable {
   id: Generated<number>;
   kind: EngineIntentKind;
-  /** The invoice (order.*, crypto.*, checkout_reminders.*, buyer_notice.*), subscription or refund (refund.*) the intent is about. */
+  /** The invoice (order.*, crypto.*, checkout_reminders.*, buyer_notice.*), subscription, refund (refund.*) or community grant the intent is about. */
   subject_id: number;
   detail: ColumnType<Record<string, string>, string | undefined, string>;
   created_at: Generated<Date>;

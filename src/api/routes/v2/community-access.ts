@@ -17,6 +17,7 @@ const accessView = z
     role_ids: z.array(z.string()),
     linking_required: z.boolean(),
     remove_on_expiry: z.boolean(),
+    remove_on_pause: z.boolean(),
   })
   .passthrough()
   .openapi('VariantCommunityAccess');
@@ -31,6 +32,7 @@ const accessBody = z.object({
           .default([]),
         linking_required: z.boolean().default(false),
         remove_on_expiry: z.boolean().default(true),
+        remove_on_pause: z.boolean().default(false),
       }),
     )
     .max(20),
@@ -62,7 +64,7 @@ export function registerCommunityAccessRoutes(router: DocumentedRouter, deps: Ap
       method: 'put',
       path: '/products/:product/variants/:variant/community',
       summary:
-        'Replace what the variant grants: Discord roles in a guild, a Telegram chat, a Slack channel, a WhatsApp group; linking required at checkout; removal on subscription expiry (default on)',
+        'Replace what the variant grants: Discord roles in a guild, a Telegram chat, a Slack channel, a WhatsApp group; linking required at checkout; removal on subscription expiry (default on) and while the subscription is paused (default off)',
       tags: ['Community'],
       scope: 'community:write',
       params: variantParams,
