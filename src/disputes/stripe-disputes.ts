@@ -38,7 +38,7 @@ interface DisputedInvoice {
  * opened → DISPUTING (commission held back, community access revoked, the customer blacklisted
  * when the store says so); lost → REVERSED, the same consequences as a full refund (license
  * keys disabled, a subscription ended); won → COMPLETED, which gives back what the dispute took
- * (the commission, when not paid out meanwhile). A redelivered or late event changes nothing twice:
+ * (the commission, when not paid out meanwhile; the community access, as new grants). A redelivered or late event changes nothing twice:
  * the invoice transitions refuse a move already made.
  */
 export async function applyStripeDispute(trx: DbExecutor, event: Stripe.Event, dispute: Stripe.Dispute, invoice: DisputedInvoice) {

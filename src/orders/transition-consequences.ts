@@ -1,6 +1,7 @@
 import { bookReferral } from '../affiliates/book-referral';
 import { clawBackReferral, restoreReferral } from '../affiliates/referral-clawback';
 import { blacklistDisputingCustomer } from '../blacklists/blacklist-on-dispute';
+import { restoreCommunityGrants } from '../community/grant-records';
 import { revokeGrantsOfUndoneSale } from '../community/revoke-on-undone-sale';
 import { redeemCoupon } from '../coupons/redeem-on-paid';
 import { stopCheckoutReminders } from './checkout-reminders';
@@ -56,6 +57,7 @@ const CONSEQUENCES: Record<string, Consequence> = {
   'license keys disabled': on(moneyGone, ({ trx, invoice }) => disableLicenseKeys(trx, invoice.id)),
   'subscription ended': on(moneyGone, ({ trx, invoice }) => endSubscriptionOfUndoneSale(trx, invoice.id)),
   'referral restored': on(disputeWon, ({ trx, invoice }) => restoreReferral(trx, invoice.id)),
+  'community access restored': on(disputeWon, ({ trx, invoice }) => restoreCommunityGrants(trx, invoice.id)),
   'customer blacklisted on dispute': on(disputeOpened, ({ trx, invoice }) => blacklistDisputingCustomer(trx, invoice.id)),
   'checkout reminders stopped': on(checkoutSettled, ({ trx, invoice }) => stopCheckoutReminders(trx, invoice.id)),
   'custom payment review closed': on(reviewClosed, ({ trx, invoice }) => clearReviewFlag(trx, invoice.id)),

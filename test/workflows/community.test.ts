@@ -375,6 +375,42 @@ describe('Discord', () => {
     expect(discord.member(GUILD, keeper)).toEqual([MEMBER_ROLE]);
   });
 
+  it('gives back, once, the access an open dispute took when the dispute is won, but not what a pause still holds', async () => {
+    const finn = '1300000000000000023';
+    const variantId = await sellableVariant(store, 'Disputed VIP', [{ space_id: spaceId, role_ids: [VIP_ROLE], remove_on_pause: true }]);
+    const invoiceId = await order(store, variantId, 'finn@shop.example');
+    await linkDiscord(store, invoiceId, finn, 'finn');
+    await complete(store, invoiceId);
+    const [first] = await waitForGrants(invoiceId, (g) => g.length === 1 && g[0]!.status === 'granted');
+    expect(discord.member(GUILD, finn)).toEqual([VIP_ROLE]);
+
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'DISPUTING'));
+    await waitForGrants(invoiceId, (g) => g[0]!.status === 'revoked');
+    expect((await grantRows(invoiceId))[0]!.revoke_reason).toBe('disputed');
+    expect(discord.member(GUILD, finn)).toBeNull();
+
+    // Won: the order completes again (a redelivered outcome changes nothing twice).
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'COMPLETED'));
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'COMPLETED', { quiet: true }));
+    const grants = await waitForGrants(invoiceId, (g) => g.length === 2 && g[1]!.status === 'granted');
+    expect(grants[1]).toMatchObject({ restores_grant_id: first!.id, revoke_reason: null });
+    expect(discord.member(GUILD, finn)).toEqual([VIP_ROLE]);
+
+    // Disputed again while the subscription is paused: winning gives nothing back until it resumes.
+    const subscription = await activeSubscription(store, invoiceId, variantId, 'finn@shop.example');
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'DISPUTING'));
+    await waitForGrants(invoiceId, (g) => g[1]!.status === 'revoked');
+    const activities = subscriptionActivities();
+    await activities.recordSubscriptionAction({ subscriptionId: subscription.id, action: 'pause', actor: 'seller', requestKey: 'p' });
+    await h.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'COMPLETED'));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await grantRows(invoiceId)).toHaveLength(2);
+    await activities.recordSubscriptionAction({ subscriptionId: subscription.id, action: 'resume', actor: 'seller', requestKey: 'r' });
+    const back = await waitForGrants(invoiceId, (g) => g.length === 3 && g[2]!.status === 'granted');
+    expect(back[2]!.restores_grant_id).toBe(grants[1]!.id);
+    expect(discord.member(GUILD, finn)).toEqual([VIP_ROLE]);
+  });
+
   it('needs manual action when the bot cannot assign a role, and grants on retry once the seller fixes the hierarchy', async () => {
     const variantId = await sellableVariant(store, 'Staff role', [{ space_id: spaceId, role_ids: [STAFF_ROLE] }]);
     const invoiceId = await order(store, variantId, 'carol@shop.example');
