@@ -166,7 +166,9 @@ const RESTORED_BY: Record<RestorableReason, string> = { paused: 'subscription re
  * back what the other still holds. The revoked grant itself stays over.
  */
 export async function restoreCommunityGrants(trx: DbExecutor, invoiceId: number): Promise<number[]> {
-  const invoice = await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).forUpdate().executeTakeFirstOrThrow();
+  // Not locked: a resume holds its subscription's row and a dispute's outcome its invoice's; taking
+  // the other here would cross the order in which planning and Stripe's events lock them.
+  const invoice = await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).executeTakeFirstOrThrow();
   if (invoice.status !== 'COMPLETED') return [];
   const subscription = await trx
     .selectFrom('subscriptions')
