@@ -2,6 +2,7 @@ import { laravelTime } from '../catalog/views/timestamps';
 import type { DbExecutor } from '../db/schema';
 import { type CustomerRow, customerProfile } from './customers';
 import { CustomerNotFoundError } from './errors';
+import { refundedLineIds } from '../refunds/refunded-lines';
 import { titledLines } from '../orders/titled-lines';
 import { capabilitiesOf } from '../subscriptions/subscription-actions';
 
@@ -21,6 +22,7 @@ export async function portalOrderViews(db: DbExecutor, ids: number[]) {
     .where('id', 'in', ids)
     .execute();
   const lines = await titledLines(db).where('l.invoice_id', 'in', ids).orderBy('l.id').execute();
+  const refunded = await refundedLineIds(db, ids);
   const byId = new Map(orders.map((o) => [o.id, o]));
   return ids.map((id) => {
     const order = byId.get(id)!;
@@ -39,8 +41,8 @@ export async function portalOrderViews(db: DbExecutor, ids: number[]) {
           product_title: l.product_title ?? l.title,
           variant_title: l.variant_title,
           quantity: l.quantity,
-          // A line is settled with its order.
-          status: order.status,
+          // A line is settled with its order, unless a refund took it back whole.
+          status: refunded.has(l.id) ? 'REFUNDED' : order.status,
         })),
       created_at: laravelTime(order.created_at),
       updated_at: laravelTime(order.updated_at),

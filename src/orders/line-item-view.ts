@@ -1,13 +1,15 @@
 import { laravelTime } from '../catalog/views/timestamps';
 import type { Db } from '../db/schema';
 import { usdCents } from './order-view';
+import { refundedLineIds } from '../refunds/refunded-lines';
 import { titledLines } from './titled-lines';
 
 /**
  * SellApp's line item: one line of an invoice (`invoice_lines`), the product-level record of a
  * sale. Its id is the line's own row id, so it never changes and is the same in the order's
  * `line_items`, under `/v2/orders/{order}/line-items` and under `/v2/line-items`. A line is
- * settled with its order: its status is the order's.
+ * settled with its order: its status is the order's, or REFUNDED once a refund took it back
+ * whole (the spec's line statuses are its order statuses: there is no partly refunded line).
  */
 
 /** A store's invoice lines (never a charge's) of one mode, nothing selected yet: what a list or search pages through. */
@@ -65,6 +67,7 @@ export async function lineItemViews(db: Db, ids: number[]) {
     ])
     .where('l.id', 'in', ids)
     .execute();
+  const refunded = await refundedLineIds(db, [...new Set(rows.map((r) => r.invoice_id))]);
   const steps = await db.selectFrom('delivery_steps').select(['line_id', 'status', 'updated_at']).where('line_id', 'in', ids).execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
@@ -86,7 +89,7 @@ export async function lineItemViews(db: Db, ids: number[]) {
           created_at: laravelTime(line.created_at),
           updated_at: laravelTime(line.updated_at),
         },
-        status: line.status,
+        status: refunded.has(line.id) ? 'REFUNDED' : line.status,
         product: { id: line.product_id, title: line.product_title ?? line.title },
         variant: { id: line.variant_id, title: line.variant_title },
         customer_id: line.customer_id,

@@ -3,6 +3,7 @@ import type { Db, StatusHistoryEntry } from '../db/schema';
 import type { ObjectStorage } from '../storage/object-storage';
 import { deliverablesView, loadInvoiceRows } from './invoice-view';
 import { customPaymentSummaries } from './payment-proof';
+import { refundedLineIds } from '../refunds/refunded-lines';
 import { titledLines } from './titled-lines';
 
 /**
@@ -61,6 +62,7 @@ export async function orderViews(db: Db, storeId: number, ids: number[], options
   if (rows.length === 0) return [];
   const lines = await titledLines(db).where('l.invoice_id', 'in', ids).orderBy('l.id').execute();
   const customPayments = await customPaymentSummaries(db, rows);
+  const refunded = await refundedLineIds(db, ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids
     .map((id) => byId.get(id))
@@ -100,8 +102,8 @@ export async function orderViews(db: Db, storeId: number, ids: number[], options
             product_title: l.product_title ?? l.title,
             variant_title: l.variant_title,
             quantity: l.quantity,
-            // A line is settled with its order.
-            status: invoice.status,
+            // A line is settled with its order, unless a refund took it back whole.
+            status: refunded.has(l.id) ? 'REFUNDED' : invoice.status,
             currency: invoice.currency,
             subtotal_cents: l.unit_price_cents * l.quantity,
             total_exclusive_cents: l.total_cents,

@@ -1,4 +1,4 @@
-import type { Db, DbExecutor } from '../db/schema';
+import type { Db, DbExecutor, RefundStatus } from '../db/schema';
 import { laravelTime } from '../catalog/views/timestamps';
 
 /** The refunds a store's world holds, with whether each refunded an order or a charge. */
@@ -25,6 +25,17 @@ export function loadRefund(db: DbExecutor, storeId: number, livemode: boolean, i
   return refundQuery(db, storeId, livemode).selectAll('r').select('i.kind').where('r.id', '=', id).executeTakeFirst();
 }
 
+/**
+ * The spec's refund statuses (pending, effective, failed, cancelled): a refund the gateway made
+ * and one recorded for the seller to pay out by hand (`manual: true`) have both taken effect.
+ */
+const SPEC_STATUS: Record<RefundStatus, 'pending' | 'effective' | 'failed'> = {
+  pending: 'pending',
+  succeeded: 'effective',
+  manual: 'effective',
+  failed: 'failed',
+};
+
 /** The spec's Refund, plus what Sellflow adds: manual payout, the lines refunded, why it failed, when. */
 export function refundView(row: RefundRow) {
   return {
@@ -36,7 +47,7 @@ export function refundView(row: RefundRow) {
     provider_refund_id: row.provider_refund_id,
     amount_cents: row.amount_cents,
     currency: row.currency,
-    status: row.status,
+    status: SPEC_STATUS[row.status],
     reason: row.reason,
     manual: row.manual,
     line_items: row.line_ids,

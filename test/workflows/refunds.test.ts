@@ -176,7 +176,19 @@ describe('refunds', () => {
     expect(await statusOf(order.id)).toBe('COMPLETED');
     const view = (await api('get', `/refunds/${byLine.body.data.refund.id}`).expect(200)).body.data;
     expect(m.refund.safeParse(view).error).toBeUndefined();
-    expect(view).toMatchObject({ refundable: { type: 'order', id: order.id }, line_items: [lineOf(first.variantId)], status: 'succeeded' });
+    expect(view).toMatchObject({ refundable: { type: 'order', id: order.id }, line_items: [lineOf(first.variantId)], status: 'effective' });
+    // The line taken back reads REFUNDED in the order, its line items and the line-item list; the other stays with the order.
+    const orderView = (await api('get', `/orders/${order.id}`).expect(200)).body;
+    expect(m.one(m.order).safeParse(orderView).error).toBeUndefined();
+    const statusById = (items: { id: number; status: string }[]) => Object.fromEntries(items.map((l) => [l.id, l.status]));
+    const expected = { [lineOf(first.variantId)]: 'REFUNDED', [lineOf(second.variantId)]: 'COMPLETED' };
+    expect(statusById(orderView.data.line_items)).toEqual(expected);
+    const orderLines = (await api('get', `/orders/${order.id}/line-items`).expect(200)).body;
+    expect(m.page(m.lineItem).safeParse(orderLines).error).toBeUndefined();
+    expect(statusById(orderLines.data)).toEqual(expected);
+    const one = (await api('get', `/line-items/${lineOf(first.variantId)}`).expect(200)).body;
+    expect(m.one(m.lineItem).safeParse(one).error).toBeUndefined();
+    expect(one.data).toMatchObject({ status: 'REFUNDED', order: { id: order.id, status: 'COMPLETED' } });
 
     const again = await api('post', `/orders/${order.id}/refunds`, { line_items: [lineOf(first.variantId)] });
     expect([again.status, again.body.error?.code]).toEqual([422, 'line_item_already_refunded']);
@@ -218,7 +230,8 @@ describe('refunds', () => {
     expect(await activeKeys(id)).toEqual([]);
     const listed = (await api('get', '/refunds').expect(200)).body;
     expect(m.page(m.refund).safeParse(listed).error).toBeUndefined();
-    expect(listed.data.find((r: { id: number }) => r.id === refund.id)).toMatchObject({ status: 'manual', manual: true });
+    // Paid out by hand, it has taken effect in the spec's words; `manual` says who pays.
+    expect(listed.data.find((r: { id: number }) => r.id === refund.id)).toMatchObject({ status: 'effective', manual: true });
   });
 
   it('a refund racing a delivery retry wins: the retried step is skipped, nothing is handed over after the refund', async () => {
