@@ -32,6 +32,8 @@ import { type DatabaseHandle, openEmbedded } from '../src/db/connect';
 import { openScratchPostgres } from '../src/db/scratch-database';
 import { migrateToLatest } from '../src/db/migrate';
 import { recordEvent } from '../src/events/record';
+import { wakeIfOwed } from '../src/outbox/relay-wakeups';
+import { outboxNewsSignal } from '../src/temporal/contracts/webhooks';
 import { createLogger } from '../src/logger';
 import { startApi } from '../src/server';
 import { createObjectStorage } from '../src/storage/create-storage';
@@ -381,12 +383,15 @@ async function main(): Promise<void> {
         product_variants: { [variant.data!.id]: { quantity: 1 } },
       });
       unpaidIds.push(created.data!.id);
-      await database.db
-        .updateTable('invoices')
-        .set({ expires_at: new Date(Date.now() + 2_000) })
-        .where('id', '=', created.data!.id)
-        .execute();
     }
+    // Shortening a window moves an expiry behind the relay's back (only a new invoice tells it of
+    // one): tell it as a worker's watcher tells it of news, or it sleeps to its planned wake.
+    await database.db
+      .updateTable('invoices')
+      .set({ expires_at: new Date(Date.now() + 2_000) })
+      .where('id', 'in', unpaidIds)
+      .execute();
+    if (await wakeIfOwed(database.db, taskQueue)) await temporal.client.workflow.getHandle(relayId).signal(outboxNewsSignal);
     await waitFor(
       () => database.db.selectFrom('invoices').select('id').where('id', 'in', unpaidIds).where('status', '!=', 'VOIDED').execute(),
       (open) => open.length === 0,
