@@ -9,8 +9,8 @@ import type { SecretBox } from '../src/security/secret-box';
 import { sendBuyerNotice } from '../src/orders/buyer-notices';
 import { StripeNotConfiguredError, stripeSecretKey } from '../src/subscriptions/stripe-key';
 import { recordRenewal } from '../src/subscriptions/stripe-subscription-events';
+import { capabilitiesOf } from '../src/subscriptions/capabilities';
 import {
-  capabilitiesOf,
   recordSubscriptionAction,
   type SubscriptionActionDecision,
   type SubscriptionActionRequest,

@@ -4,7 +4,7 @@ import { type CustomerRow, customerProfile } from './customers';
 import { CustomerNotFoundError } from './errors';
 import { refundedLineIds } from '../refunds/refunded-lines';
 import { titledLines } from '../orders/titled-lines';
-import { capabilitiesOf } from '../subscriptions/subscription-actions';
+import { capabilitiesOf } from '../subscriptions/capabilities';
 
 /**
  * What a customer sees of their own store account in the portal: their orders and

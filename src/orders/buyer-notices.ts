@@ -1,7 +1,7 @@
 import type { Db, DbExecutor } from '../db/schema';
 import { accessEndsAt } from '../domain/subscription-lifecycle';
 import { recordIntent } from '../outbox/record-intent';
-import { capabilitiesOf } from '../subscriptions/subscription-actions';
+import { capabilitiesOf } from '../subscriptions/capabilities';
 import { graceMs } from '../subscriptions/subscription-records';
 import { type BuyerEmailDependencies, type BuyerEmailOutcome, sendBuyerEmailOnce } from './buyer-email';
 import { renderBuyerNotice } from './buyer-notice-template';

@@ -2,8 +2,6 @@ import type { Selectable } from 'kysely';
 import { laravelTime } from '../catalog/views/timestamps';
 import type { DbExecutor, SubscriptionAction } from '../db/schema';
 import type { SubscriptionActionsTable, SubscriptionsTable } from '../db/schema/subscriptions';
-import { type Capability, subscriptionCapabilities } from '../domain/subscription-capabilities';
-import type { SubscriptionStatus } from '../domain/subscription-lifecycle';
 import { requestGrantRevocation, restoreCommunityGrants } from '../community/grant-records';
 import { recordEvent } from '../events/record';
 import {
@@ -13,25 +11,10 @@ import {
   type SubscriptionActionView,
 } from '../temporal/contracts/subscription';
 import { requestCancellation } from './cancel-subscription';
+import { capabilitiesOf } from './capabilities';
 import { decideChange } from './subscription-changes';
 
 export type { SubscriptionActionDecision, SubscriptionActionRequest, SubscriptionActionView };
-
-type CapabilityColumns = Pick<
-  Selectable<SubscriptionsTable>,
-  'status' | 'provider' | 'cancel_at_period_end' | 'cancellation_in_progress' | 'ended_at' | 'paused_at'
->;
-
-export function capabilitiesOf(row: CapabilityColumns): Record<string, Capability> {
-  return subscriptionCapabilities({
-    status: row.status as SubscriptionStatus,
-    provider: row.provider,
-    cancelAtPeriodEnd: row.cancel_at_period_end,
-    cancellationInProgress: row.cancellation_in_progress,
-    endedAt: row.ended_at,
-    pausedAt: row.paused_at,
-  });
-}
 
 export const actionOf = (db: DbExecutor, subscriptionId: number, requestKey: string) =>
   db

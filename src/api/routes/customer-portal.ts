@@ -15,11 +15,11 @@ import {
   ACTION_PATHS,
   actOnSubscription,
   actionBody,
-  actionResponse,
   paymentMethodBody,
   paymentMethodPage,
   paymentMethodResponse,
 } from './v2/subscription-actions';
+import { actionResponse } from './v2/subscription-action-shapes';
 import { confirmChange, portalChangeBody, previewChange, requiredField } from './v2/subscription-changes';
 import type { ApiDependencies } from '../context';
 import type { RequestAuth } from '../middleware/authenticate';

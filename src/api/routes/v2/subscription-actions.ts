@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { DbExecutor, SubscriptionAction } from '../../../db/schema';
-import { actionOf, capabilitiesOf, presentSubscriptionAction } from '../../../subscriptions/subscription-actions';
+import { capabilitiesOf } from '../../../subscriptions/capabilities';
+import { actionOf, presentSubscriptionAction } from '../../../subscriptions/subscription-actions';
 import { subscriptionsOf } from '../../../subscriptions/subscription-view';
 import { paymentMethodUpdatePage, takeSubscriptionAction } from '../../../subscriptions/subscription-workflow-client';
 import type { ApiDependencies } from '../../context';
 import { notFound } from '../../errors';
 import type { DocumentedRouter } from '../../route';
-import { rowId } from '../../schemas/common';
+import { actionParams, actionResponse } from './subscription-action-shapes';
 import { registerSubscriptionChangeRoutes } from './subscription-changes';
 
 /** The official paths' action names, and the action each takes. */
@@ -19,29 +20,12 @@ export const ACTION_PATHS: Record<string, SubscriptionAction> = {
   resume: 'resume',
 };
 
-export const actionParams = z.object({ subscription: rowId });
 /** The actions take no fields Sellflow reads; a reason or note a client sends is accepted and ignored. */
 export const actionBody = z.object({}).passthrough().optional();
 
 const capability = z.object({ allowed: z.boolean(), reason: z.string().nullable() });
 export const capabilitiesResponse = z.object({
   data: z.object({ subscription_id: z.number(), capabilities: z.record(z.string(), capability) }),
-});
-
-export const actionResponse = z.object({
-  data: z.object({
-    id: z.number(),
-    product_subscription_id: z.number(),
-    subscription_id: z.string().nullable(),
-    action: z.enum(['pause', 'resume', 'cancel_at_period_end', 'cancel_immediately', 'change_plan', 'shift_billing_date']),
-    status: z.enum(['pending', 'confirmed', 'failed']),
-    provider: z.string(),
-    customer_message: z.string().nullable(),
-    confirmed_at: z.string().nullable(),
-    failed_at: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  }),
 });
 
 type ActionSubject = Parameters<typeof capabilitiesOf>[0] & {

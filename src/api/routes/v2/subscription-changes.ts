@@ -10,7 +10,7 @@ import { previewSubscriptionChange, takeSubscriptionAction } from '../../../subs
 import type { ApiDependencies } from '../../context';
 import { ApiError } from '../../errors';
 import type { DocumentedRouter } from '../../route';
-import { actionParams, actionResponse } from './subscription-actions';
+import { actionParams, actionResponse } from './subscription-action-shapes';
 
 type Actor = 'seller' | 'customer';
 type ChangeSubject = {
