@@ -14,6 +14,10 @@ module.exports = {
   // One test file at a time: files share one Temporal dev server, and several assert timings
   // (retry gaps, grace windows) that a second heavy file on the same machine would distort.
   maxWorkers: 1,
+  // Each file leaves some memory behind (Temporal workers, bundles, pools): in one process the
+  // whole suite outgrew V8's 4 GB heap (a CI run died at 1,640 s). Set, this also runs the files
+  // in a worker process, replaced once it holds more than this after a file.
+  workerIdleMemoryLimit: '1.5GB',
   // A leaked handle must never keep CI waiting: tests clean up, this is the backstop.
   forceExit: true,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
