@@ -53,7 +53,7 @@ export function createWebhookActivities(deps: {
     const planned = await deps.db.transaction().execute(async (trx) => {
       const events = await trx
         .selectFrom('events')
-        .select(['id', 'store_id', 'livemode', 'type', 'data'])
+        .select(['id', 'store_id', 'livemode', 'type', 'data', 'created_at'])
         .where('dispatched_at', 'is', null)
         .orderBy('created_at')
         .limit(input.limit)
@@ -81,6 +81,8 @@ export function createWebhookActivities(deps: {
           .where('status', '=', 'active')
           .where('deleted_at', 'is', null)
           .where(sql<boolean>`${event.type} = any(events)`)
+          // An endpoint hears what happened after it was created, however late the relay runs.
+          .where('created_at', '<=', event.created_at)
           .execute();
         const channels = await trx
           .selectFrom('notification_channels')
