@@ -15,6 +15,8 @@ export const EVENT_TYPES = [
   'order.pending',
   /** A custom-method order waits for the seller to confirm the payment (proof arrived, or none is asked). */
   'order.payment_review_required',
+  /** The seller confirmed a payment by hand (a custom method's review, or any unpaid invoice marked completed). */
+  'order.manual_payment_completed',
   'release.published',
   'subscription.created',
   'subscription.updated',
@@ -61,6 +63,8 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'order.pending': 'A custom payment method checkout started; the order waits for the payment and the seller’s review.',
   'order.payment_review_required':
     'A custom payment method order waits for the seller to confirm the payment (proof submitted, or none asked).',
+  'order.manual_payment_completed':
+    'The seller marked an unpaid order (a custom payment method’s, or any other) paid by hand; delivery follows.',
   'release.published': 'A release of a product was published.',
   'subscription.created': 'A subscription started.',
   'subscription.updated': 'A subscription changed (status, period, plan).',
@@ -111,7 +115,6 @@ export const SPEC_ONLY_EVENTS = [
   'charge.disputed',
   'charge.partial_paid',
   'charge.review',
-  'order.manual_payment_completed',
   'order.partial_paid',
 ] as const;
 

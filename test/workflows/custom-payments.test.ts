@@ -6,13 +6,18 @@ import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 
 /** Custom payment methods at checkout: instructions or a filled redirect, the buyer's proof, the seller's review. */
-/** Discord's webhook endpoint, for the store's notification channel: the event names it was sent. */
+/**
+ * Discord's webhook endpoint, for the store's notification channel (the event names it was sent),
+ * and at /hook the seller's webhook endpoint (the events delivered to it).
+ */
 const discordTitles: string[] = [];
+const hooks: { type: string; data: { id: number } }[] = [];
 const discord = http.createServer((req, res) => {
   let body = '';
   req.on('data', (chunk: Buffer) => (body += chunk.toString()));
   req.on('end', () => {
-    discordTitles.push(...(JSON.parse(body) as { embeds: { title: string }[] }).embeds.map((e) => e.title));
+    if (req.url === '/hook') hooks.push(JSON.parse(body) as (typeof hooks)[number]);
+    else discordTitles.push(...(JSON.parse(body) as { embeds: { title: string }[] }).embeds.map((e) => e.title));
     res.writeHead(204).end();
   });
 });
@@ -29,9 +34,14 @@ beforeAll(async () => {
     .send({
       kind: 'discord',
       webhook_url: 'https://discord.com/api/webhooks/123/abc-TOKEN',
-      events: ['order.pending', 'order.payment_review_required'],
+      events: ['order.pending', 'order.payment_review_required', 'order.manual_payment_completed'],
     });
   expect(channel.status).toBe(201);
+  const endpoint = await request(h.app)
+    .post('/api/v2/webhooks')
+    .set('Authorization', `Bearer ${store.live}`)
+    .send({ url: `http://127.0.0.1:${(discord.address() as AddressInfo).port}/hook`, events: ['order.manual_payment_completed'] });
+  expect(endpoint.status).toBe(201);
 });
 afterAll(async () => {
   await h.close();
@@ -234,7 +244,23 @@ describe('custom payment methods at checkout', () => {
       'order.pending',
       'order.payment_review_required',
       'order.paid',
+      'order.manual_payment_completed',
       'order.completed',
+    ]);
+    // The seller's confirmation reaches the webhook endpoint once (two clicks) and the notification channel.
+    await waitFor(
+      () => Promise.resolve(hooks.filter((e) => e.data.id === created.id)),
+      (delivered) => delivered.length > 0,
+    );
+    await waitFor(
+      () => Promise.resolve([...discordTitles]),
+      (titles) => titles.includes('order.manual_payment_completed'),
+    );
+    expect(hooks.filter((e) => e.data.id === created.id)).toEqual([
+      expect.objectContaining({
+        type: 'order.manual_payment_completed',
+        data: { id: created.id, status: 'PAID', payment_method: 'CUSTOM_PAYMENT_METHOD', custom_payment_method_id: bank },
+      }),
     ]);
   });
 
@@ -270,6 +296,8 @@ describe('custom payment methods at checkout', () => {
     expect(voided.delivery.needs_attention).toBe(false);
     expect((await api('patch', `/invoices/${created.id}/mark-completed`)).status).toBe(409);
     expect((await api('get', '/ops/stuck-orders')).body.data.map((o: { id: number }) => o.id)).not.toContain(created.id);
+    // Voided, never paid: no manual completion is recorded.
+    expect(await eventsOf(created.id)).not.toContain('order.manual_payment_completed');
   });
 
   it('fast checkout: the buyer’s own order token sends the proof', async () => {
