@@ -4,6 +4,8 @@ import { Eta } from 'eta';
 export interface DeliveryEmailContent {
   storeName: string;
   invoiceId: number;
+  /** The order this invoice replaces: the buyer knows that number, not the replacement's. */
+  replacementOf?: number | null;
   lines: {
     title: string;
     quantity: number;
@@ -34,7 +36,7 @@ html.loadTemplate(
 <html><head><meta charset="utf-8"><title><%= it.subject %></title></head>
 <body style="font-family:Arial,Helvetica,sans-serif;color:#222;max-width:600px;margin:0 auto;padding:16px">
 <h1 style="font-size:20px"><%= it.storeName %></h1>
-<p>Thank you for your order #<%= it.invoiceId %>. Here is everything it delivered.</p>
+<p><%= it.intro %></p>
 <% for (const line of it.lines) { %>
 <h2 style="font-size:16px;border-top:1px solid #ddd;padding-top:12px"><%= line.title %> &times; <%= line.quantity %></h2>
 <% if (line.serials.length) { %><p><strong>Serials</strong></p><ul><% for (const s of line.serials) { %><li><code><%= s %></code></li><% } %></ul><% } %>
@@ -54,7 +56,7 @@ html.loadTemplate(
 
 /** The plain-text part: the same content, one item a line, links in full. */
 function plainText(content: DeliveryEmailContent): string {
-  const out = [content.storeName, '', `Thank you for your order #${content.invoiceId}. Here is everything it delivered.`];
+  const out = [content.storeName, '', introduction(content)];
   const list = (heading: string, items: string[]) => {
     if (items.length > 0) out.push('', heading, ...items.map((item) => `  ${item}`));
   };
@@ -76,8 +78,16 @@ function plainText(content: DeliveryEmailContent): string {
   return out.join('\n');
 }
 
+function introduction(content: DeliveryEmailContent): string {
+  return content.replacementOf
+    ? `Here is the replacement for your order #${content.replacementOf}: everything it delivered.`
+    : `Thank you for your order #${content.invoiceId}. Here is everything it delivered.`;
+}
+
 export function renderDeliveryEmail(content: DeliveryEmailContent): RenderedEmail {
-  const subject = `${content.storeName}: your order #${content.invoiceId}`;
-  const data = { ...content, subject };
+  const subject = content.replacementOf
+    ? `${content.storeName}: replacement for your order #${content.replacementOf}`
+    : `${content.storeName}: your order #${content.invoiceId}`;
+  const data = { ...content, subject, intro: introduction(content) };
   return { subject, html: html.render('@delivery', data), text: plainText(content) };
 }

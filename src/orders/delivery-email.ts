@@ -33,7 +33,7 @@ export type DeliveryEmailOutcome = BuyerEmailOutcome;
 export async function deliveryEmailContent(
   deps: Pick<DeliveryEmailDependencies, 'db' | 'storage'>,
   invoiceId: number,
-  options: { storeName: string; productVariantIds?: number[]; now?: number },
+  options: { storeName: string; replacementOf?: number | null; productVariantIds?: number[]; now?: number },
 ): Promise<DeliveryEmailContent> {
   const now = options.now ?? Date.now();
   let linesQuery = deps.db
@@ -61,6 +61,7 @@ export async function deliveryEmailContent(
   const content: DeliveryEmailContent = {
     storeName: options.storeName,
     invoiceId,
+    replacementOf: options.replacementOf ?? null,
     lines: [],
     community: grants.map((g) => ({ platform: g.platform, space: g.name ?? g.platform, inviteUrl: g.invite_url! })),
     linksExpireAt: new Date(now + DELIVERY_EMAIL_LINK_TTL_SECONDS * 1000),
@@ -99,16 +100,26 @@ export async function sendDeliveryEmail(
   const invoice = await deps.db
     .selectFrom('invoices as i')
     .innerJoin('stores as s', 's.id', 'i.store_id')
-    .select(['i.status', 'i.customer_email', 's.name as store_name', 's.reply_to_email', 's.send_delivery_email', 's.trustpilot_email'])
+    .select([
+      'i.status',
+      'i.customer_email',
+      'i.replacement_of',
+      's.name as store_name',
+      's.reply_to_email',
+      's.send_delivery_email',
+      's.trustpilot_email',
+    ])
     .where('i.id', '=', invoiceId)
     .executeTakeFirstOrThrow();
   if (invoice.status !== 'COMPLETED') return { status: 'skipped', reason: `The invoice is ${invoice.status}, not delivered` };
-  // The seller turned delivery e-mails off: the order's own e-mail is not sent (an explicit resend still is).
-  if (!invoice.send_delivery_email && request.sendKey === ORDER_SEND_KEY)
+  // The seller turned delivery e-mails off: the order's own e-mail is not sent. An explicit resend
+  // still is, and so is a replacement's (the seller issued it to hand the buyer new goods).
+  if (!invoice.send_delivery_email && request.sendKey === ORDER_SEND_KEY && invoice.replacement_of === null)
     return { status: 'skipped', reason: 'The store does not send delivery e-mails (Send Delivery Email is off)' };
   return sendBuyerEmailOnce(deps, invoiceId, request.sendKey, request.email ?? invoice.customer_email, async () => {
     const content = await deliveryEmailContent(deps, invoiceId, {
       storeName: invoice.store_name,
+      replacementOf: invoice.replacement_of,
       productVariantIds: request.productVariantIds,
       now: request.now,
     });

@@ -48,4 +48,12 @@ describe('delivery e-mail rendering', () => {
     // A line with nothing delivered has its heading only.
     expect(email.text).toContain('== Empty line x 1 ==\n\nCommunity access:');
   });
+
+  it('names the replaced order, which the buyer knows, on a replacement', () => {
+    const replacement = renderDeliveryEmail({ ...content, invoiceId: 43, replacementOf: 42 });
+    expect(replacement.subject).toBe('Tom & <Jerry>: replacement for your order #42');
+    expect(replacement.text).toContain('Here is the replacement for your order #42: everything it delivered.');
+    expect(replacement.html).toContain('<p>Here is the replacement for your order #42: everything it delivered.</p>');
+    expect(replacement.html).not.toContain('#43');
+  });
 });

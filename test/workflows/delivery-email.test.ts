@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { sendDeliveryEmail } from '../../src/orders/delivery-email';
+import { ORDER_SEND_KEY, sendDeliveryEmail } from '../../src/orders/delivery-email';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { startSmtpSink } from '../fakes/smtp-sink';
 import { createVariant } from '../helpers/catalog-fixtures';
@@ -30,6 +30,16 @@ const api = (method: 'get' | 'post' | 'patch', path: string, body?: object) =>
 const readable = (raw: string) =>
   raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 const mailsTo = (address: string) => smtp.mails.filter((m) => m.to.includes(address));
+
+async function deliveredSerials(invoiceId: number): Promise<string[]> {
+  const step = await h.db
+    .selectFrom('delivery_steps')
+    .select('result')
+    .where('invoice_id', '=', invoiceId)
+    .where('kind', '=', 'serials')
+    .executeTakeFirstOrThrow();
+  return (step.result as { serials: string[] }).serials;
+}
 
 /** A paid order of one serial, one license key and the seller's text, run to its end. */
 async function deliveredOrder(email: string) {
@@ -146,6 +156,53 @@ describe('the delivery e-mail', () => {
     expect((await api('post', `/invoices/${id}/fulfillment-notifications`, { email: 'other@example.com' })).status).toBe(200);
     expect(mailsTo('other@example.com')).toHaveLength(1);
     expect(readable(mailsTo('other@example.com')[0]!.raw)).toContain('SER-');
+  });
+
+  it('a replacement sends the buyer one e-mail with its own deliverables, once', async () => {
+    const original = await deliveredOrder('replaced@example.com');
+    expect(mailsTo('replaced@example.com')).toHaveLength(1);
+    const lineVariant = await h.db
+      .selectFrom('invoice_lines')
+      .select('variant_id')
+      .where('invoice_id', '=', original)
+      .executeTakeFirstOrThrow();
+    const replaced = await api('patch', `/invoices/${original}/issue-replacement`, { product_variants: [lineVariant.variant_id] });
+    expect(replaced.status).toBe(200);
+    const replacement: number = replaced.body.id;
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.order(replacement)).result()).toEqual({
+      invoiceId: replacement,
+      outcome: 'completed',
+    });
+    const mails = mailsTo('replaced@example.com');
+    expect(mails).toHaveLength(2);
+    const mail = readable(mails[1]!.raw);
+    expect(mail).toContain(`Message-ID: <invoice-${replacement}.order@sellflow.test>`);
+    expect(mail).toContain(`replacement for your order #${original}`);
+    expect(mail).toContain((await deliveredSerials(replacement))[0]);
+    // Only the replacement's deliverables: the original's serial is not in it.
+    expect(mail).not.toContain((await deliveredSerials(original))[0]);
+
+    // The order workflow's activity retried (its answer lost; it sends under ORDER_SEND_KEY on the
+    // replacement's own invoice, as here): the e-mail is claimed, nothing more goes out.
+    const deps = { db: h.db, storage: h.storage, mail: h.config.notifications };
+    const retried = await sendDeliveryEmail(deps, replacement, { sendKey: ORDER_SEND_KEY });
+    expect(retried).toEqual({ status: 'sent', messageId: `<invoice-${replacement}.order@sellflow.test>` });
+    expect(mailsTo('replaced@example.com')).toHaveLength(2);
+    const rows = await h.db.selectFrom('delivery_emails').select(['send_key', 'status']).where('invoice_id', '=', replacement).execute();
+    expect(rows).toEqual([{ send_key: 'order', status: 'sent' }]);
+
+    // With Send Delivery Email off a replacement still goes out: the seller issued it for the buyer.
+    await h.db.insertInto('variant_serials').values({ store_id: store.id, variant_id: lineVariant.variant_id, value: 'SER-3' }).execute();
+    expect((await api('patch', '/settings/delivery-email', { send_delivery_email: false })).status).toBe(200);
+    try {
+      const again = await api('patch', `/invoices/${original}/issue-replacement`, { product_variants: [lineVariant.variant_id] });
+      expect(again.status).toBe(200);
+      await h.temporal.client.workflow.getHandle(workflowIds.order(again.body.id)).result();
+      expect(mailsTo('replaced@example.com')).toHaveLength(3);
+      expect(readable(mailsTo('replaced@example.com')[2]!.raw)).toContain('SER-3');
+    } finally {
+      await api('patch', '/settings/delivery-email', { send_delivery_email: true });
+    }
   });
 
   it("honours the store's switches: Send Delivery Email off sends nothing, the Trustpilot address is BCC'd", async () => {
