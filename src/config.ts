@@ -62,6 +62,8 @@ const envSchema = z.object({
   SELLFLOW_SIGNING_SECRET: optionalString,
   SELLFLOW_ENCRYPTION_KEY: optionalString,
   STRIPE_API_BASE: optionalString,
+  // PayPal's REST API origin for both live and sandbox apps (a local fake in tests); unset, PayPal's own hosts.
+  PAYPAL_API_URL: optionalUrl,
   SMTP_URL: optionalString,
   SMTP_FROM: z.string().default('Sellflow <no-reply@sellflow.local>'),
   DISCORD_API_BASE: z.string().url().default('https://discord.com'),
@@ -222,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         : undefined,
     },
     stripe: { apiBase: e.STRIPE_API_BASE },
+    paypal: { apiUrl: e.PAYPAL_API_URL },
     /** A MaxMind-format ASN database for ASN blacklist rules; without one they match nothing. */
     geoip: { asnDatabase: e.GEOIP_ASN_DATABASE },
     subscriptions: {

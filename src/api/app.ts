@@ -17,6 +17,7 @@ import { sellappFamily } from './families/sellapp';
 import { sellappV1Family } from './families/sellapp-v1';
 import { LocalObjectStorage } from '../storage/local-storage';
 import { StripeGateway } from '../gateways/stripe-gateway';
+import { PaypalGateway } from '../gateways/paypal/paypal-gateway';
 import { SecretBox } from '../security/secret-box';
 import { filesRouter } from './routes/files';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(inputGuard());
   const secrets = SecretBox.fromConfig(deps.config.secrets);
   const stripe = new StripeGateway(deps.config.stripe.apiBase);
+  const paypal = new PaypalGateway(deps.config.paypal.apiUrl);
   const rateLimitStore = deps.rateLimitStore ?? { kind: 'memory' };
   // No key on these: provider webhooks, platform callbacks and signed file URLs count per client address.
   app.use(['/webhooks', '/community', '/files'], publicRateLimit(deps.config.rateLimit, rateLimitStore));
@@ -81,9 +83,9 @@ export function createApp(deps: ApiDependencies): Express {
 
   const asn = deps.config.geoip.asnDatabase ? mmdbAsnLookup(deps.config.geoip.asnDatabase) : noAsnLookup;
   // The storefront embed's checkout: no key, so before the families' authenticated /api/v2.
-  app.use('/api/v2/fast-checkout', dialect('embed'), fastCheckoutRouter(deps, { stripe, secrets, asn }, rateLimitStore));
+  app.use('/api/v2/fast-checkout', dialect('embed'), fastCheckoutRouter(deps, { stripe, paypal, secrets, asn }, rateLimitStore));
   // The same checkout as pages, for buyers without an embed (and the order page Stripe returns them to).
-  app.use('/checkout', hostedCheckoutRouter(deps, { stripe, secrets, asn }, rateLimitStore));
+  app.use('/checkout', hostedCheckoutRouter(deps, { stripe, paypal, secrets, asn }, rateLimitStore));
   // The customer portal is its own trust zone, mounted before /api/v2: customer session tokens only.
   const portal = customerPortalRouter(registry, deps);
   app.use(portal.mountPath, dialect('sellapp'), authenticateCustomer(deps.db), limiter, portal.router, notFoundRoute());
@@ -92,8 +94,8 @@ export function createApp(deps: ApiDependencies): Express {
   mountFamilies(
     app,
     [
-      sellappFamily(registry, deps, { stripe, secrets, asn }),
-      sellappV1Family(registry, deps, { stripe, secrets, asn }),
+      sellappFamily(registry, deps, { stripe, paypal, secrets, asn }),
+      sellappV1Family(registry, deps, { stripe, paypal, secrets, asn }),
       sellFamily(registry, deps),
     ],
     authenticated,

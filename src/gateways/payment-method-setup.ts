@@ -4,18 +4,21 @@ import type { SecretBox } from '../security/secret-box';
 import { CRYPTO_COINS, type CryptoMethod, type SupportedCryptoMethod, isExtendedKeyMethod } from './crypto/coins';
 import { assertCheckoutSettings, checkoutSettingsOf, type CryptoWalletSettings, receivingWallet } from './crypto/wallet-settings';
 import { gatewaySettings, saveGatewaySettings, type StripeSettings } from './gateway-settings';
+import type { PaypalGateway } from './paypal/paypal-gateway';
+import { configurePaypal } from './paypal/paypal-settings';
 
 /**
  * The payment methods a store sets up through the API, as SellApp's payment-methods resource
- * shows them: Stripe (its keys) and the crypto wallets payments go to. What is set up is checked
+ * shows them: Stripe (its keys), PayPal (its REST apps) and the crypto wallets payments go to. What is set up is checked
  * before it is stored; secrets are sealed and never shown.
  */
 
 export const SETUP_CRYPTO_METHODS = (Object.keys(CRYPTO_COINS) as CryptoMethod[]).filter(
   (m): m is SupportedCryptoMethod => CRYPTO_COINS[m].supported,
 );
-export const SETUP_METHODS = ['STRIPE', ...SETUP_CRYPTO_METHODS] as const;
+export const SETUP_METHODS = ['STRIPE', 'PAYPAL', ...SETUP_CRYPTO_METHODS] as const;
 export type SetupMethod = (typeof SETUP_METHODS)[number];
+const isCrypto = (method: SetupMethod): method is SupportedCryptoMethod => method !== 'STRIPE' && method !== 'PAYPAL';
 
 /** Merges the given wallet fields over the stored ones, checks the wallet and stores it normalized. */
 export async function configureWallet(
@@ -43,10 +46,15 @@ export async function configureWallet(
   return settings;
 }
 
-/** SellApp's configuration body for the methods Sellflow sets up: Stripe's secret key, a wallet's address or extended key. */
+/** SellApp's configuration body for the methods Sellflow sets up: Stripe's secret key, PayPal's REST app, a wallet's address or extended key. */
 export interface MethodConfiguration {
   api_key?: string;
   webhook_secret?: string;
+  /** PayPal: one REST app (live unless mode says sandbox) and its webhook's id. */
+  client_id?: string;
+  client_secret?: string;
+  webhook_id?: string;
+  mode?: 'live' | 'sandbox';
   address?: string;
   min_withdraw_amount?: number | string | null;
   wallet_rpc_url?: string;
@@ -57,14 +65,20 @@ export interface MethodConfiguration {
 
 export async function configurePaymentMethod(
   db: DbExecutor,
-  secrets: SecretBox,
+  gateways: { secrets: SecretBox; paypal: PaypalGateway },
   storeId: number,
   method: SetupMethod,
   input: MethodConfiguration,
 ): Promise<void> {
+  const { secrets } = gateways;
+  if (method === 'PAYPAL') {
+    const app = { client_id: input.client_id, client_secret: input.client_secret, webhook_id: input.webhook_id };
+    await configurePaypal(db, secrets, gateways.paypal, storeId, { [input.mode ?? 'live']: app });
+    return;
+  }
   const stored = await gatewaySettings<unknown>(db, secrets, storeId, method);
   const enabled = stored?.enabled ?? true;
-  if (method !== 'STRIPE') {
+  if (isCrypto(method)) {
     if (!input.address) throw new CatalogRuleError('missing_field', 'address is required', 'address');
     const minimum =
       input.min_withdraw_amount === undefined || input.min_withdraw_amount === null ? null : Number(input.min_withdraw_amount);
@@ -100,6 +114,13 @@ export async function enablePaymentMethod(db: DbExecutor, storeId: number, metho
 function requiredInput(method: SetupMethod) {
   const field = (name: string, required: boolean, secret: boolean, type = 'string') => ({ name, type, required, secret });
   if (method === 'STRIPE') return [field('api_key', true, true), field('webhook_secret', false, true)];
+  if (method === 'PAYPAL')
+    return [
+      field('client_id', true, false),
+      field('client_secret', true, true),
+      field('webhook_id', false, false),
+      field('mode', false, false),
+    ];
   return [
     field('address', true, false),
     field('min_withdraw_amount', false, false, 'number'),
@@ -117,14 +138,16 @@ export async function paymentMethodStatus(db: DbExecutor, storeId: number, metho
     .where('store_id', '=', storeId)
     .where('method', '=', method)
     .executeTakeFirst();
-  const crypto = method !== 'STRIPE';
+  const crypto = isCrypto(method);
   const url = `${apiBaseUrl}/v2/payment-methods/${method}`;
   return {
     id: method,
-    name: crypto ? method.replace('_', ' ') : 'Stripe',
-    description: crypto
+    name: isCrypto(method) ? method.replace('_', ' ') : method === 'PAYPAL' ? 'PayPal' : 'Stripe',
+    description: isCrypto(method)
       ? `Payments straight to your ${CRYPTO_COINS[method].chain} wallet (${isExtendedKeyMethod(method) ? 'an extended public key' : 'one address'})`
-      : 'Cards and wallets through your Stripe account (your secret key)',
+      : method === 'PAYPAL'
+        ? 'PayPal checkout through your PayPal REST app (client id and secret, live or sandbox)'
+        : 'Cards and wallets through your Stripe account (your secret key)',
     category: crypto ? 'crypto' : 'processor',
     connection_type: crypto ? 'wallet' : 'api_keys',
     status: !row ? 'disconnected' : row.enabled ? 'enabled' : 'configured',
@@ -151,7 +174,12 @@ export function requireSetupMethod(id: string): SetupMethod {
  * addresses through …/configuration, so every known method answers 422 saying so.
  */
 export function paymentConnectionHandoff(method: SetupMethod): never {
-  const how = method === 'STRIPE' ? 'its secret key (api_key)' : 'its wallet address or extended public key (address)';
+  const how =
+    method === 'STRIPE'
+      ? 'its secret key (api_key)'
+      : method === 'PAYPAL'
+        ? 'its REST app (client_id, client_secret, webhook_id, mode)'
+        : 'its wallet address or extended public key (address)';
   throw new CatalogRuleError(
     'connection_not_supported',
     `${method} has no connection handoff here: set it up with ${how} through PUT /v2/payment-methods/${method}/configuration`,

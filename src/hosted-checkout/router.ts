@@ -11,6 +11,7 @@ import { fastCheckoutOrderBody, fastCheckoutOrderParams, fastCheckoutProductQuer
 import { rowId } from '../api/schemas/common';
 import type { AsnLookup } from '../blacklists/asn-lookup';
 import type { StripeGateway } from '../gateways/stripe-gateway';
+import type { PaypalGateway } from '../gateways/paypal/paypal-gateway';
 import { buyerOrder } from '../orders/buyer-order';
 import { checkout } from '../orders/checkout';
 import { invoiceCheckoutSignatureMatches, invoiceCheckoutUrl } from '../orders/invoice-checkout-link';
@@ -50,7 +51,7 @@ class PageNotFound extends Error {}
  */
 export function hostedCheckoutRouter(
   deps: ApiDependencies,
-  gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup },
+  gateways: { stripe: StripeGateway; paypal: PaypalGateway; secrets: SecretBox; asn: AsnLookup },
   rateLimitStore: RateLimitStore,
 ): Router {
   const eta = new Eta({ views: path.join(__dirname, 'views'), cache: deps.config.env === 'production' });
@@ -58,6 +59,7 @@ export function hostedCheckoutRouter(
     db: deps.db,
     engine: engineOf(deps),
     stripe: gateways.stripe,
+    paypal: gateways.paypal,
     secrets: gateways.secrets,
     publicBaseUrl: deps.config.api.publicBaseUrl,
     asn: gateways.asn,
@@ -168,7 +170,7 @@ export function hostedCheckoutRouter(
     try {
       const returnUrl = invoiceCheckoutUrl(deps.config.api.publicBaseUrl, gateways.secrets, store, invoice.id);
       const outcome = await checkout(checkoutDeps, store, invoice, { returnUrl });
-      res.redirect(303, outcome.kind === 'stripe' ? outcome.paymentUrl : pagePath);
+      res.redirect(303, 'paymentUrl' in outcome ? outcome.paymentUrl : pagePath);
     } catch (error) {
       const refused = formErrors(error);
       if (!refused) throw error;
@@ -283,7 +285,7 @@ export function hostedCheckoutRouter(
         customerIp: req.ip ?? null,
       });
       const orderPage = hostedOrderUrl('', store, placed.token);
-      res.redirect(303, placed.outcome.kind === 'stripe' ? placed.outcome.paymentUrl : orderPage);
+      res.redirect(303, 'paymentUrl' in placed.outcome ? placed.outcome.paymentUrl : orderPage);
     } catch (error) {
       const refused = formErrors(error);
       if (!refused) throw error;

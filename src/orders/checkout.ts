@@ -6,17 +6,20 @@ import { cryptoGatewayData } from '../gateways/crypto/crypto-payment-view';
 import { CryptoCheckoutError, openCryptoPayment } from '../gateways/crypto/open-crypto-payment';
 import { WalletSettingsError } from '../gateways/crypto/wallet-settings';
 import { gatewaySettings, type StripeSettings } from '../gateways/gateway-settings';
+import type { PaypalGateway } from '../gateways/paypal/paypal-gateway';
 import type { StripeGateway } from '../gateways/stripe-gateway';
 import { deliverIntents, type EngineConnection } from '../outbox/engine-intents';
 import type { SecretBox } from '../security/secret-box';
 import { type CustomCheckout, openCustomCheckout } from './custom-checkout';
 import { CheckoutError } from './errors';
 import { markInvoicePaid } from './mark-paid';
+import { openPaypalOrder } from './paypal-checkout';
 import { recordCheckoutSession } from './stripe-checkout-record';
 
 export interface CheckoutDependencies {
   engine: EngineConnection;
   stripe: StripeGateway;
+  paypal: PaypalGateway;
   secrets: SecretBox;
   publicBaseUrl: string;
 }
@@ -37,10 +40,11 @@ export type CheckoutOutcome =
   | { kind: 'free' }
   | { kind: 'crypto'; crypto: Awaited<ReturnType<typeof cryptoGatewayData>> }
   | { kind: 'stripe'; paymentUrl: string }
+  | { kind: 'paypal'; paymentUrl: string }
   | { kind: 'custom'; custom: CustomCheckout };
 
 export interface CheckoutOptions {
-  /** Where Stripe sends the buyer back (paid or not), instead of the invoice's page: the hosted order status page. */
+  /** Where Stripe or PayPal sends the buyer back (paid or not), instead of the invoice's page: the hosted order status page. */
   returnUrl?: string;
   /** The buyer's order token when the caller issued it (fast checkout): a custom method's checkout hands it back. */
   statusToken?: string;
@@ -49,7 +53,7 @@ export interface CheckoutOptions {
 /**
  * Opens the payment of a pending invoice with its gateway: a crypto quote and address (the
  * watcher workflow is owed in the payment's own transaction and told through the engine
- * outbox), or a Stripe Checkout Session. A zero total is paid at once and goes to delivery.
+ * outbox), a Stripe Checkout Session, or a PayPal order. A zero total is paid at once and goes to delivery.
  */
 export async function checkout(
   deps: CheckoutDependencies,
@@ -75,6 +79,12 @@ export async function checkout(
   }
   if ((CRYPTO_PAYMENT_METHODS as readonly string[]).includes(invoice.payment_method)) return cryptoCheckout(deps, invoice);
   if (invoice.payment_method === 'STRIPE') return stripeCheckout(deps, store, invoice, options);
+  if (invoice.payment_method === 'PAYPAL') {
+    const invoicePage = `${deps.publicBaseUrl}/stores/${store.slug}/invoices/${invoice.id}`;
+    const opened = await openPaypalOrder({ ...deps, db: deps.engine.db }, store, invoice, options.returnUrl ?? invoicePage);
+    if (!opened) throw notConfigured(invoice);
+    return { kind: 'paypal', paymentUrl: opened.paymentUrl };
+  }
   if (custom) return { kind: 'custom', custom: await openCustomCheckout(deps.engine.db, invoice, options) };
   throw notConfigured(invoice);
 }

@@ -45,9 +45,10 @@ describe('payment methods', () => {
     expect(stripe.data).toMatchObject({ id: 'STRIPE', status: 'enabled', connection_type: 'api_keys' });
     expect(JSON.stringify(stripe)).not.toContain('sk_test_abc123');
     expect((await v2('get', '/settings/payment-methods/STRIPE').expect(200)).body.data.test_secret_key).toBe('…c123');
-    expect((await v2('get', '/payment-methods/PAYPAL')).status).toBe(404);
+    expect((await v2('get', '/payment-methods/SQUARE')).status).toBe(404);
+    expect((await v2('get', '/payment-methods/PAYPAL').expect(200)).body.data).toMatchObject({ name: 'PayPal', status: 'disconnected' });
     const ids = (await v2('get', '/payment-methods').expect(200)).body.data.map((m: { id: string }) => m.id);
-    expect(ids).toEqual(expect.arrayContaining(['STRIPE', 'BTC', 'ETH', 'XMR']));
+    expect(ids).toEqual(expect.arrayContaining(['STRIPE', 'PAYPAL', 'BTC', 'ETH', 'XMR']));
   });
 });
 

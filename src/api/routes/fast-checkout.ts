@@ -2,6 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import type { z } from 'zod';
 import type { AsnLookup } from '../../blacklists/asn-lookup';
 import type { StripeGateway } from '../../gateways/stripe-gateway';
+import type { PaypalGateway } from '../../gateways/paypal/paypal-gateway';
 import {
   type FastCheckoutPrefill,
   type FastCheckoutStore,
@@ -65,7 +66,7 @@ function prefillOf(query: z.infer<typeof fastCheckoutProductQuery>, req: Request
  */
 export function fastCheckoutRouter(
   deps: ApiDependencies,
-  gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup },
+  gateways: { stripe: StripeGateway; paypal: PaypalGateway; secrets: SecretBox; asn: AsnLookup },
   rateLimitStore: RateLimitStore,
 ): Router {
   const router = Router();
@@ -73,6 +74,7 @@ export function fastCheckoutRouter(
     db: deps.db,
     engine: engineOf(deps),
     stripe: gateways.stripe,
+    paypal: gateways.paypal,
     secrets: gateways.secrets,
     publicBaseUrl: deps.config.api.publicBaseUrl,
     asn: gateways.asn,
@@ -197,7 +199,7 @@ export function fastCheckoutRouter(
     res.status(201);
     if (outcome.kind === 'free')
       return void res.json({ message: 'Nothing to pay: your order is being delivered.', payment_url: null, order });
-    if (outcome.kind === 'stripe')
+    if ('paymentUrl' in outcome)
       return void res.json({ message: 'A new payment session has been generated.', payment_url: outcome.paymentUrl, order });
     if (outcome.kind === 'custom') {
       const { message, payment_url, custom } = customCheckoutAnswer(outcome.custom, deps.config.api.publicBaseUrl, store.id);

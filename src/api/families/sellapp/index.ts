@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { AsnLookup } from '../../../blacklists/asn-lookup';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
+import type { PaypalGateway } from '../../../gateways/paypal/paypal-gateway';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
 import { DocumentedRouter } from '../../route';
@@ -53,6 +54,7 @@ import { registerWebhookEventRoutes } from './webhook-events';
 
 export interface SellAppGateways {
   stripe: StripeGateway;
+  paypal: PaypalGateway;
   secrets: SecretBox;
   asn: AsnLookup;
 }
@@ -63,7 +65,7 @@ export interface SellAppGateways {
  * sections, tickets). Its error dialect: 422 and SellApp's wording for validation.
  */
 export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, gateways: SellAppGateways): ApiFamily {
-  const { stripe, secrets, asn } = gateways;
+  const { stripe, paypal, secrets, asn } = gateways;
   const v2 = new DocumentedRouter(registry, '/api/v2');
   registerAccountRoutes(v2, deps);
   registerStoreSettingsRoutes(v2, deps);
@@ -72,9 +74,9 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerProductRoutes(v2, deps);
   registerVariantRoutes(v2, deps);
   registerVariantDeliverableRoutes(v2, deps);
-  registerInvoiceRoutes(v2, deps, { stripe, secrets, asn });
+  registerInvoiceRoutes(v2, deps, { stripe, paypal, secrets, asn });
   // The same invoices as the spec's orders and line items.
-  registerOrderRoutes(v2, deps, { stripe, secrets, asn });
+  registerOrderRoutes(v2, deps, { stripe, paypal, secrets, asn });
   registerLineItemRoutes(v2, deps);
   registerSubscriptionRoutes(v2, deps);
   registerSubscriptionActionRoutes(v2, deps);
@@ -92,10 +94,10 @@ export function sellappFamily(registry: OpenAPIRegistry, deps: ApiDependencies, 
   registerAffiliatePortalRoutes(v2, deps);
   registerAffiliateProgramRoutes(v2, deps, secrets);
   registerReconciliationRoutes(v2, deps);
-  registerPaymentSettingsRoutes(v2, deps, secrets);
+  registerPaymentSettingsRoutes(v2, deps, secrets, paypal);
   registerCheckoutSettingsRoutes(v2, deps);
   registerDeliveryEmailSettingsRoutes(v2, deps);
-  registerPaymentMethodRoutes(v2, deps, secrets);
+  registerPaymentMethodRoutes(v2, deps, secrets, paypal);
   registerWebhookRoutes(v2, deps, secrets);
   registerWebhookChannelRoutes(v2, deps, secrets);
   registerWebhookEventRoutes(v2, deps);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SecretBox } from '../../../security/secret-box';
+import type { PaypalGateway } from '../../../gateways/paypal/paypal-gateway';
 import {
   configurePaymentMethod,
   enablePaymentMethod,
@@ -36,10 +37,15 @@ const params = z.object({ paymentMethod: z.string().min(1).max(32) });
 
 /**
  * SellApp's payment methods (/v2/payment-methods): the methods Sellflow sets up through the API
- * (Stripe, the supported crypto wallets), their status, on/off, and their configuration.
+ * (Stripe, PayPal, the supported crypto wallets), their status, on/off, and their configuration.
  * /v2/settings/payment-methods serves the same settings in Sellflow's own model.
  */
-export function registerPaymentMethodRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
+export function registerPaymentMethodRoutes(
+  router: DocumentedRouter,
+  deps: ApiDependencies,
+  secrets: SecretBox,
+  paypal: PaypalGateway,
+): void {
   const apiBase = `${deps.config.api.publicBaseUrl}/api`;
   const common = { tags: ['Payment methods'], scope: 'ops:write' as const };
   registerCustomPaymentMethodRoutes(router, deps);
@@ -98,12 +104,25 @@ export function registerPaymentMethodRoutes(router: DocumentedRouter, deps: ApiD
       method: 'put',
       path: '/payment-methods/:paymentMethod/configuration',
       summary:
-        'Check and save a method’s setup: Stripe’s secret key (api_key), a wallet’s address or extended public key and its crypto checkout settings',
+        'Check and save a method’s setup: Stripe’s secret key (api_key), PayPal’s REST app (client_id, client_secret, webhook_id; mode live or sandbox, checked with PayPal), a wallet’s address or extended public key and its crypto checkout settings',
       params,
       body: z
         .object({
           api_key: z.string().max(255).optional(),
           webhook_secret: z.string().max(255).optional(),
+          client_id: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{8,128}$/, 'a PayPal REST app client id')
+            .optional(),
+          client_secret: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{8,256}$/, 'a PayPal REST app secret')
+            .optional(),
+          webhook_id: z
+            .string()
+            .regex(/^[A-Za-z0-9]{1,64}$/, 'a PayPal webhook id')
+            .optional(),
+          mode: z.enum(['live', 'sandbox']).optional(),
           address: z.string().min(1).max(200).optional(),
           min_withdraw_amount: z
             .union([z.number(), z.string().max(40)])
@@ -116,7 +135,7 @@ export function registerPaymentMethodRoutes(router: DocumentedRouter, deps: ApiD
       response: one,
       handler: async ({ auth, params, body }) => {
         const method = requireSetupMethod(params.paymentMethod);
-        await configurePaymentMethod(deps.db, secrets, auth.store.id, method, body);
+        await configurePaymentMethod(deps.db, { secrets, paypal }, auth.store.id, method, body);
         return { data: await paymentMethodStatus(deps.db, auth.store.id, method, apiBase) };
       },
     });

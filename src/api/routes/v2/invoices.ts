@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { rowId } from '../../schemas/common';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
+import type { PaypalGateway } from '../../../gateways/paypal/paypal-gateway';
 import type { SecretBox } from '../../../security/secret-box';
 import { invoiceCheckoutUrl } from '../../../orders/invoice-checkout-link';
 import type { AsnLookup } from '../../../blacklists/asn-lookup';
@@ -45,7 +46,7 @@ const invoiceParams = z.object({ invoice: rowId });
 export function registerInvoiceRoutes(
   router: DocumentedRouter,
   deps: ApiDependencies,
-  gateways: { stripe: StripeGateway; secrets: SecretBox; asn: AsnLookup },
+  gateways: { stripe: StripeGateway; paypal: PaypalGateway; secrets: SecretBox; asn: AsnLookup },
 ): void {
   const actions = orderActions(deps, gateways);
   const { engine } = actions;
@@ -154,7 +155,7 @@ export function registerInvoiceRoutes(
         const outcome = await actions.checkout(auth, params.invoice);
         const view = await one(auth, params.invoice);
         if (outcome.kind === 'free') return { message: 'Nothing to pay: the invoice is completed and being delivered.', invoice: view };
-        if (outcome.kind === 'stripe')
+        if ('paymentUrl' in outcome)
           return { message: 'A new payment session has been generated.', payment_url: outcome.paymentUrl, invoice: view };
         if (outcome.kind === 'custom')
           return { ...customCheckoutAnswer(outcome.custom, deps.config.api.publicBaseUrl, auth.store.id), invoice: view };

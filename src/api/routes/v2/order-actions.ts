@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { z } from 'zod';
 import type { AsnLookup } from '../../../blacklists/asn-lookup';
 import type { StripeGateway } from '../../../gateways/stripe-gateway';
+import type { PaypalGateway } from '../../../gateways/paypal/paypal-gateway';
 import { checkout } from '../../../orders/checkout';
 import { invoiceCheckoutUrl } from '../../../orders/invoice-checkout-link';
 import { issueReplacement } from '../../../orders/issue-replacement';
@@ -20,6 +21,7 @@ import { actorOf } from './products';
 
 export interface OrderGateways {
   stripe: StripeGateway;
+  paypal: PaypalGateway;
   secrets: SecretBox;
   asn: AsnLookup;
 }
@@ -73,7 +75,13 @@ export function orderActions(deps: ApiDependencies, gateways: OrderGateways) {
     /** Stripe sends the buyer back to the invoice's own hosted page, where they follow it until delivered. */
     checkout: async (auth: RequestAuth, id: number, resource?: string) =>
       checkout(
-        { engine, stripe: gateways.stripe, secrets: gateways.secrets, publicBaseUrl: deps.config.api.publicBaseUrl },
+        {
+          engine,
+          stripe: gateways.stripe,
+          paypal: gateways.paypal,
+          secrets: gateways.secrets,
+          publicBaseUrl: deps.config.api.publicBaseUrl,
+        },
         auth.store,
         await find(auth, id, resource),
         { returnUrl: invoiceCheckoutUrl(deps.config.api.publicBaseUrl, gateways.secrets, auth.store, id) },

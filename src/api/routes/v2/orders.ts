@@ -145,7 +145,7 @@ export function registerOrderRoutes(router: DocumentedRouter, deps: ApiDependenc
         const data = await view(auth, params.order, true);
         if (outcome.kind === 'free') return { data, message: 'Nothing to pay: the order is completed and being delivered.' };
         res.status(201);
-        if (outcome.kind === 'stripe') {
+        if ('paymentUrl' in outcome) {
           data.payment = { ...data.payment, checkout_url: outcome.paymentUrl, has_checkout_url: true };
           return { data, message: 'A new payment session has been generated.' };
         }

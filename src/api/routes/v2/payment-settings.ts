@@ -3,6 +3,8 @@ import { configuredMethods, gatewaySettings, saveGatewaySettings, type StripeSet
 import { CRYPTO_COINS, type CryptoMethod, type SupportedCryptoMethod } from '../../../gateways/crypto/coins';
 import { type CryptoWalletSettings, describeWallet } from '../../../gateways/crypto/wallet-settings';
 import { configureWallet } from '../../../gateways/payment-method-setup';
+import type { PaypalGateway } from '../../../gateways/paypal/paypal-gateway';
+import { configurePaypal, describePaypal, type PaypalSettings } from '../../../gateways/paypal/paypal-settings';
 import { cryptoCheckoutFields } from '../../schemas/crypto-checkout';
 import type { SecretBox } from '../../../security/secret-box';
 import type { ApiDependencies } from '../../context';
@@ -28,6 +30,24 @@ const stripeBody = z
   })
   .openapi('StripeSettings');
 
+const paypalClientId = z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'a PayPal REST app client id');
+const paypalSecret = z.string().regex(/^[A-Za-z0-9_-]{8,256}$/, 'a PayPal REST app secret');
+const paypalWebhookId = z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'a PayPal webhook id');
+
+/** PayPal's REST apps: the live one pays live invoices, the sandbox one test invoices. */
+export const paypalBody = z
+  .object({
+    enabled: z.boolean().default(true),
+    client_id: paypalClientId.optional(),
+    client_secret: paypalSecret.optional(),
+    webhook_id: paypalWebhookId.optional(),
+    sandbox_client_id: paypalClientId.optional(),
+    sandbox_client_secret: paypalSecret.optional(),
+    sandbox_webhook_id: paypalWebhookId.optional(),
+  })
+  .strict()
+  .openapi('PaypalSettings');
+
 /** BTC, LTC: `xpub` (xpub/ypub/zpub, Ltub/Mtub); account-based coins: `address`. */
 const walletBody = z
   .object({
@@ -45,8 +65,8 @@ const walletBody = z
 const CRYPTO_SETTINGS_METHODS = (Object.keys(CRYPTO_COINS) as CryptoMethod[]).filter(
   (m): m is SupportedCryptoMethod => CRYPTO_COINS[m].supported,
 );
-const methodParams = z.object({ method: z.enum(['STRIPE', ...CRYPTO_SETTINGS_METHODS]) });
-const settingsBody = z.union([stripeBody, walletBody]);
+const methodParams = z.object({ method: z.enum(['STRIPE', 'PAYPAL', ...CRYPTO_SETTINGS_METHODS]) });
+const settingsBody = z.union([stripeBody, paypalBody, walletBody]);
 
 /** Shows which secrets are set, never the secrets: only the last four characters. */
 function describe(settings: StripeSettings, enabled: boolean) {
@@ -61,15 +81,40 @@ function describe(settings: StripeSettings, enabled: boolean) {
 }
 
 /**
- * Payment-method settings: Stripe keys, and the crypto wallets payments go to (an extended
+ * Payment-method settings: Stripe keys, PayPal's REST apps (checked with PayPal on save), and the crypto wallets payments go to (an extended
  * public key for BTC/LTC, an address for the others). Keys are checked on save: a private key,
  * a wrong network or garbage is refused with 422 and never stored.
  */
-export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: ApiDependencies, secrets: SecretBox): void {
+export function registerPaymentSettingsRoutes(
+  router: DocumentedRouter,
+  deps: ApiDependencies,
+  secrets: SecretBox,
+  paypal: PaypalGateway,
+): void {
   const describeMethod = async (auth: RequestAuth, method: string, settings: unknown, enabled: boolean) =>
     method === 'STRIPE'
       ? describe(settings as StripeSettings, enabled)
-      : describeWallet(deps.db, auth.store.id, method as SupportedCryptoMethod, settings as CryptoWalletSettings, enabled);
+      : method === 'PAYPAL'
+        ? describePaypal(settings as PaypalSettings, enabled)
+        : describeWallet(deps.db, auth.store.id, method as SupportedCryptoMethod, settings as CryptoWalletSettings, enabled);
+
+  const savePaypal = async (auth: RequestAuth, raw: unknown) => {
+    const parsed = paypalBody.safeParse(raw ?? {});
+    if (!parsed.success) throw validationFailed(parsed.error, 'body');
+    const { enabled, ...f } = parsed.data;
+    const saved = await configurePaypal(
+      deps.db,
+      secrets,
+      paypal,
+      auth.store.id,
+      {
+        live: { client_id: f.client_id, client_secret: f.client_secret, webhook_id: f.webhook_id },
+        sandbox: { client_id: f.sandbox_client_id, client_secret: f.sandbox_client_secret, webhook_id: f.sandbox_webhook_id },
+      },
+      enabled,
+    );
+    return describePaypal(saved.settings, saved.enabled);
+  };
 
   const saveWallet = async (auth: RequestAuth, method: SupportedCryptoMethod, raw: unknown) => {
     const parsed = walletBody.safeParse(raw ?? {});
@@ -109,6 +154,7 @@ export function registerPaymentSettingsRoutes(router: DocumentedRouter, deps: Ap
       response: z.object({ data: z.object({ method: z.string(), enabled: z.boolean() }).passthrough() }),
       handler: async ({ auth, params, req }) => {
         const raw: unknown = req.body;
+        if (params.method === 'PAYPAL') return { data: await savePaypal(auth, raw) };
         if (params.method !== 'STRIPE') {
           // Wallets serve live and test invoices alike: only a live key points them somewhere.
           return { data: await saveWallet(auth, params.method, raw) };

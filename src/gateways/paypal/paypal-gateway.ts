@@ -1,0 +1,304 @@
+import {
+  ApiError,
+  CheckoutPaymentIntent,
+  type Client,
+  type Order,
+  OrdersController,
+  PaymentsController,
+  PaypalExperienceUserAction,
+} from '@paypal/paypal-server-sdk';
+import { currencyDecimals } from '../../domain/refund-amount';
+import { GatewayError } from '../gateway-error';
+import { PAYPAL_ORIGINS, type PaypalCredentials, paypalClient } from './client';
+
+/** A minor-unit amount as PayPal writes it ("19.99", JPY "1999"). */
+export function paypalAmount(minor: number, currency: string): string {
+  const digits = currencyDecimals(currency);
+  return (minor / 10 ** digits).toFixed(digits);
+}
+
+/** PayPal's "19.99" in minor units; null when it is not an amount. */
+export function minorUnits(value: string | undefined, currency: string): number | null {
+  if (!value || !/^\d+(\.\d+)?$/.test(value)) return null;
+  return Math.round(Number(value) * 10 ** currencyDecimals(currency));
+}
+
+/** A capture in our terms: PayPal's status, why it waits, what it took. */
+export interface PaypalCapture {
+  id: string;
+  /** COMPLETED, PENDING, DECLINED, REFUNDED, PARTIALLY_REFUNDED, FAILED */
+  status: string;
+  /** Why a PENDING capture waits (RECEIVING_PREFERENCE_MANDATES_MANUAL_ACTION, PENDING_REVIEW …). */
+  reason: string | null;
+  amountMinor: number | null;
+  currency: string | null;
+  customId: string | null;
+  invoiceId: string | null;
+}
+
+/** An order in our terms: its status and, once captured, its capture. */
+export interface PaypalOrder {
+  id: string;
+  /** CREATED, PAYER_ACTION_REQUIRED, APPROVED, COMPLETED, VOIDED, SAVED */
+  status: string;
+  amountMinor: number | null;
+  currency: string | null;
+  customId: string | null;
+  capture: PaypalCapture | null;
+}
+
+function orderOf(order: Order): PaypalOrder {
+  const unit = order.purchaseUnits?.[0];
+  const capture = unit?.payments?.captures?.[0];
+  const currency = unit?.amount?.currencyCode ?? null;
+  const captureCurrency = capture?.amount?.currencyCode ?? null;
+  return {
+    id: order.id ?? '',
+    status: order.status ?? '',
+    amountMinor: currency ? minorUnits(unit?.amount?.value, currency) : null,
+    currency,
+    customId: unit?.customId ?? null,
+    capture: capture
+      ? {
+          id: capture.id ?? '',
+          status: capture.status ?? '',
+          reason: capture.statusDetails?.reason ?? null,
+          amountMinor: captureCurrency ? minorUnits(capture.amount?.value, captureCurrency) : null,
+          currency: captureCurrency,
+          customId: capture.customId ?? null,
+          invoiceId: capture.invoiceId ?? null,
+        }
+      : null,
+  };
+}
+
+/** PayPal's error name and first issue ("UNPROCESSABLE_ENTITY: ORDER_NOT_APPROVED"). */
+export function paypalIssue(error: unknown): { status: number; name: string; issue: string | null; debugId: string | null } | null {
+  if (!(error instanceof ApiError)) return null;
+  const body = (error.result ?? {}) as { name?: string; error?: string; debug_id?: string; details?: { issue?: string }[] };
+  return {
+    status: error.statusCode,
+    name: body.name ?? body.error ?? 'UNKNOWN',
+    issue: body.details?.[0]?.issue ?? null,
+    debugId: body.debug_id ?? null,
+  };
+}
+
+/** Which store setting holds the credentials of a mode (for the seller to fix). */
+export const paypalSetting = (credentials: PaypalCredentials) => (credentials.mode === 'live' ? 'client_secret' : 'sandbox_client_secret');
+
+/**
+ * What PayPal's failure means for the seller: the app's credentials refused (they fix them),
+ * the request refused, or PayPal down or busy (retry later). Other errors come back as they are.
+ */
+export function classifyPaypalError(error: unknown, credentials: PaypalCredentials): unknown {
+  const issue = paypalIssue(error);
+  if (!issue) {
+    // No HTTP answer: connection refused, reset, timed out.
+    if (error instanceof Error && !(error instanceof GatewayError))
+      return new GatewayError('PayPal', 'unavailable', 'PayPal could not be reached; retry shortly', { retryAfterSeconds: 5 });
+    return error;
+  }
+  const details = { providerStatus: issue.status, ...(issue.debugId ? { requestId: issue.debugId } : {}) };
+  if (issue.status === 401 || issue.status === 403) {
+    const setting = paypalSetting(credentials);
+    const message = `PayPal refused the store's ${credentials.mode} REST app credentials (PAYPAL payment settings, ${setting}); update them`;
+    return new GatewayError('PayPal', 'misconfigured', message, { ...details, setting });
+  }
+  if (issue.status === 429)
+    return new GatewayError('PayPal', 'rate_limited', 'PayPal is rate limiting this store; retry shortly', {
+      ...details,
+      retryAfterSeconds: 2,
+    });
+  if (issue.status >= 500)
+    return new GatewayError('PayPal', 'unavailable', 'PayPal failed; retry shortly', { ...details, retryAfterSeconds: 5 });
+  return new GatewayError(
+    'PayPal',
+    'rejected',
+    `PayPal refused the request: ${issue.name}${issue.issue ? ` (${issue.issue})` : ''}`,
+    details,
+  );
+}
+
+/** The PAYPAL-* headers of a webhook delivery, as verify-webhook-signature takes them. */
+export interface PaypalTransmission {
+  authAlgo: string;
+  certUrl: string;
+  transmissionId: string;
+  transmissionSig: string;
+  transmissionTime: string;
+}
+
+/**
+ * PayPal through its official server SDK (Orders v2, Payments v2). One SDK client per REST app
+ * is kept, so its OAuth token is reused until it expires. PAYPAL_API_URL points it elsewhere.
+ */
+export class PaypalGateway {
+  private readonly clients = new Map<string, Client>();
+
+  constructor(private readonly apiUrl?: string) {}
+
+  client(credentials: PaypalCredentials): Client {
+    const key = `${credentials.mode}\u0000${credentials.clientId}\u0000${credentials.clientSecret}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = paypalClient(credentials, { apiUrl: this.apiUrl });
+      // Bounded: a store that rotates its secret leaves one stale entry behind.
+      if (this.clients.size > 500) this.clients.clear();
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** Asks PayPal for an OAuth token with these credentials: they work, or a GatewayError says why not. */
+  async checkCredentials(credentials: PaypalCredentials): Promise<void> {
+    try {
+      await paypalClient(credentials, { apiUrl: this.apiUrl }).clientCredentialsAuthManager.fetchToken();
+    } catch (error) {
+      throw classifyPaypalError(error, credentials);
+    }
+  }
+
+  /**
+   * One PayPal order per invoice (intent CAPTURE, the invoice's amount and currency, our invoice
+   * id as custom_id and invoice_id). The PayPal-Request-Id makes a repeated checkout answer the
+   * order the first one created. Answers the order id and the URL the buyer approves it at.
+   */
+  async createOrder(
+    credentials: PaypalCredentials,
+    input: {
+      invoiceId: number;
+      amountMinor: number;
+      currency: string;
+      description: string;
+      returnUrl: string;
+      cancelUrl: string;
+      requestId: string;
+    },
+  ): Promise<{ id: string; approvalUrl: string }> {
+    let order: Order;
+    try {
+      const answer = await new OrdersController(this.client(credentials)).createOrder({
+        paypalRequestId: input.requestId,
+        prefer: 'return=representation',
+        body: {
+          intent: CheckoutPaymentIntent.Capture,
+          purchaseUnits: [
+            {
+              referenceId: 'default',
+              amount: { currencyCode: input.currency.toUpperCase(), value: paypalAmount(input.amountMinor, input.currency) },
+              customId: String(input.invoiceId),
+              invoiceId: String(input.invoiceId),
+              description: input.description.slice(0, 127),
+            },
+          ],
+          paymentSource: {
+            paypal: {
+              experienceContext: { returnUrl: input.returnUrl, cancelUrl: input.cancelUrl, userAction: PaypalExperienceUserAction.PayNow },
+            },
+          },
+        },
+      });
+      order = answer.result;
+    } catch (error) {
+      throw classifyPaypalError(error, credentials);
+    }
+    const approval = order.links?.find((l) => l.rel === 'payer-action' || l.rel === 'approve')?.href;
+    if (!order.id || !approval)
+      throw new GatewayError('PayPal', 'unavailable', 'PayPal returned an order without an approval link', { retryAfterSeconds: 5 });
+    return { id: order.id, approvalUrl: approval };
+  }
+
+  async getOrder(credentials: PaypalCredentials, orderId: string): Promise<PaypalOrder | null> {
+    try {
+      return orderOf((await new OrdersController(this.client(credentials)).getOrder({ id: orderId })).result);
+    } catch (error) {
+      if (paypalIssue(error)?.status === 404) return null;
+      throw classifyPaypalError(error, credentials);
+    }
+  }
+
+  /**
+   * Captures an approved order. The request id (one per invoice's order) makes a retried
+   * capture answer the first capture, never take the money twice; an order captured already
+   * (ORDER_ALREADY_CAPTURED, a capture under another request id) answers the order as it is.
+   */
+  async captureOrder(credentials: PaypalCredentials, orderId: string, requestId: string): Promise<PaypalOrder> {
+    const orders = new OrdersController(this.client(credentials));
+    try {
+      return orderOf((await orders.captureOrder({ id: orderId, paypalRequestId: requestId, prefer: 'return=representation' })).result);
+    } catch (error) {
+      if (paypalIssue(error)?.issue === 'ORDER_ALREADY_CAPTURED') {
+        const order = await this.getOrder(credentials, orderId);
+        if (order) return order;
+      }
+      throw classifyPaypalError(error, credentials);
+    }
+  }
+
+  /** Refunds `amountMinor` of a capture; the request id (one per refund) makes a retry answer the first refund. */
+  async refundCapture(
+    credentials: PaypalCredentials,
+    input: { captureId: string; amountMinor: number; currency: string; requestId: string; invoiceId: number },
+  ): Promise<{ refundId: string; status: string | null }> {
+    try {
+      const refund = await new PaymentsController(this.client(credentials)).refundCapturedPayment({
+        captureId: input.captureId,
+        paypalRequestId: input.requestId,
+        prefer: 'return=representation',
+        body: {
+          amount: { currencyCode: input.currency.toUpperCase(), value: paypalAmount(input.amountMinor, input.currency) },
+          invoiceId: String(input.invoiceId),
+        },
+      });
+      return { refundId: refund.result.id ?? '', status: refund.result.status ?? null };
+    } catch (error) {
+      throw classifyPaypalError(error, credentials);
+    }
+  }
+
+  /**
+   * PayPal's verify-webhook-signature call (the SDK has none): the transmission headers, the
+   * event as received and the webhook id configured for this mode. True only on SUCCESS.
+   */
+  async verifyWebhook(
+    credentials: PaypalCredentials,
+    webhookId: string,
+    transmission: PaypalTransmission,
+    event: unknown,
+  ): Promise<boolean> {
+    let token: string;
+    try {
+      token = (await this.client(credentials).clientCredentialsAuthManager.fetchToken()).accessToken;
+    } catch (error) {
+      throw classifyPaypalError(error, credentials);
+    }
+    const origin = this.apiUrl?.replace(/\/$/, '') ?? PAYPAL_ORIGINS[credentials.mode];
+    let response: globalThis.Response;
+    try {
+      response = await fetch(`${origin}/v1/notifications/verify-webhook-signature`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          auth_algo: transmission.authAlgo,
+          cert_url: transmission.certUrl,
+          transmission_id: transmission.transmissionId,
+          transmission_sig: transmission.transmissionSig,
+          transmission_time: transmission.transmissionTime,
+          webhook_id: webhookId,
+          webhook_event: event,
+        }),
+        signal: AbortSignal.timeout(20_000),
+      });
+    } catch {
+      throw new GatewayError('PayPal', 'unavailable', 'PayPal could not be reached to verify the webhook; retry shortly', {
+        retryAfterSeconds: 5,
+      });
+    }
+    if (response.status >= 500)
+      throw new GatewayError('PayPal', 'unavailable', 'PayPal failed to verify the webhook; retry shortly', { retryAfterSeconds: 5 });
+    if (!response.ok) return false;
+    const answer = (await response.json().catch(() => null)) as { verification_status?: string } | null;
+    return answer?.verification_status === 'SUCCESS';
+  }
+}

@@ -1,0 +1,556 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies are untyped wire data */
+import { createSign, createVerify, generateKeyPairSync, randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+
+/**
+ * PayPal's REST API on loopback for the official server SDK (@paypal/paypal-server-sdk),
+ * written from PayPal's public API reference: OAuth 2.0 client credentials
+ * (POST /v1/oauth2/token), Orders v2 (create, show, capture), Payments v2 (show capture,
+ * refund) and Webhooks v1 (verify-webhook-signature). It keeps state per REST app (live or
+ * sandbox), replays a repeated PayPal-Request-Id with the first answer, answers errors in
+ * PayPal's shape ({ name, message, debug_id, details[{ issue, description }] }) and records
+ * every request. The test stands in for the buyer (approve) and for PayPal's back office
+ * (settle a pending capture, deny it, open a dispute); the events PayPal would send for those are
+ * built by event() and signed by deliver() with PayPal's transmission scheme.
+ *
+ * Route groups are separate routers over one state (createPaypalState): a later group (billing
+ * plans and subscriptions, /v1/billing) is another `xxxRoutes(state)` mounted in buildPaypalApp.
+ */
+export type FakePaypalMode = 'live' | 'sandbox';
+
+export interface FakePaypalApp {
+  clientId: string;
+  clientSecret: string;
+  mode: FakePaypalMode;
+}
+
+export interface RecordedPaypalRequest {
+  method: string;
+  path: string;
+  body: any;
+  requestId: string | undefined;
+  /** The REST app whose token authorized it (undefined for the token request). */
+  clientId: string | undefined;
+}
+
+export interface FakeCapture {
+  id: string;
+  orderId: string;
+  clientId: string;
+  status: 'COMPLETED' | 'PENDING' | 'DECLINED' | 'REFUNDED' | 'PARTIALLY_REFUNDED';
+  statusReason?: string;
+  amount: { currency_code: string; value: string };
+  customId?: string;
+  invoiceId?: string;
+  refundedCents: number;
+  createTime: string;
+  updateTime: string;
+}
+
+export interface FakeOrder {
+  id: string;
+  clientId: string;
+  mode: FakePaypalMode;
+  status: 'CREATED' | 'PAYER_ACTION_REQUIRED' | 'APPROVED' | 'COMPLETED' | 'VOIDED';
+  intent: string;
+  purchaseUnits: any[];
+  experience: any;
+  captureId?: string;
+  createTime: string;
+}
+
+/** How the next capture of an order turns out (PayPal decides; the test plays PayPal). */
+export type CaptureOutcome = { status: 'COMPLETED' } | { status: 'PENDING'; reason: string } | { status: 'DECLINED' };
+
+export interface PaypalState {
+  apps: Map<string, FakePaypalApp>;
+  tokens: Map<string, string>;
+  orders: Map<string, FakeOrder>;
+  captures: Map<string, FakeCapture>;
+  refunds: { id: string; captureId: string; amount: { currency_code: string; value: string }; invoiceId?: string; noteToPayer?: string }[];
+  captureOutcomes: Map<string, CaptureOutcome>;
+  /** Answers already given, by app, path and PayPal-Request-Id. */
+  replays: Map<string, { status: number; body: unknown }>;
+  /** Transmissions deliver() signed: what verify-webhook-signature checks against. */
+  requests: RecordedPaypalRequest[];
+  signingKey: { privateKey: string; publicKey: string };
+  nextId: (prefix: string) => string;
+}
+
+export function createPaypalState(): PaypalState {
+  let counter = 0;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return {
+    apps: new Map(),
+    tokens: new Map(),
+    orders: new Map(),
+    captures: new Map(),
+    refunds: [],
+    captureOutcomes: new Map(),
+    replays: new Map(),
+    requests: [],
+    signingKey: { privateKey, publicKey },
+    // PayPal ids are 17 upper-case alphanumerics.
+    nextId: (prefix) => `${prefix}${(counter += 1).toString().padStart(17 - prefix.length, '0')}`,
+  };
+}
+
+const debugId = () => randomUUID().replace(/-/g, '').slice(0, 13);
+
+/** PayPal's error body. */
+export function paypalError(res: Response, status: number, name: string, message: string, details?: object[]) {
+  res.status(status).json({ name, message, debug_id: debugId(), ...(details ? { details } : {}) });
+}
+
+const unprocessable = (res: Response, issue: string, description: string) =>
+  paypalError(
+    res,
+    422,
+    'UNPROCESSABLE_ENTITY',
+    'The requested action could not be performed, semantically incorrect, or failed business validation.',
+    [{ issue, description }],
+  );
+const notFound = (res: Response) =>
+  paypalError(res, 404, 'RESOURCE_NOT_FOUND', 'The specified resource does not exist.', [
+    { issue: 'INVALID_RESOURCE_ID', description: 'Specified resource ID does not exist. Please check the resource ID and try again.' },
+  ]);
+const invalidRequest = (res: Response, field: string, issue: string, description: string) =>
+  paypalError(res, 400, 'INVALID_REQUEST', 'Request is not well-formed, syntactically incorrect, or violates schema.', [
+    { field, location: 'body', issue, description },
+  ]);
+
+/** The REST app a request's bearer token belongs to; 401 in PayPal's words otherwise. */
+function authorized(state: PaypalState) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+    const clientId = token ? state.tokens.get(token) : undefined;
+    if (!clientId) {
+      res.status(401).json({ error: 'invalid_token', error_description: 'Token signature verification failed' });
+      return;
+    }
+    res.locals.app = state.apps.get(clientId);
+    next();
+  };
+}
+
+const appOf = (res: Response) => res.locals.app as FakePaypalApp;
+
+/** A repeated PayPal-Request-Id gets the first answer (PayPal keeps them for hours). */
+function idempotent(state: PaypalState, req: Request, res: Response, run: () => { status: number; body: unknown } | undefined) {
+  const requestId = req.get('paypal-request-id');
+  const key = requestId ? `${appOf(res).clientId} ${req.path} ${requestId}` : null;
+  const earlier = key ? state.replays.get(key) : undefined;
+  if (earlier) return void res.status(earlier.status).json(earlier.body);
+  const answer = run();
+  if (!answer) return;
+  if (key && answer.status < 300) state.replays.set(key, answer);
+  res.status(answer.status).json(answer.body);
+}
+
+const cents = (value: string) => Math.round(Number(value) * 100);
+const money = (currency: string, minor: number) => ({ currency_code: currency, value: (minor / 100).toFixed(2) });
+const webOrigin = (mode: FakePaypalMode) => (mode === 'live' ? 'https://www.paypal.com' : 'https://www.sandbox.paypal.com');
+const apiOrigin = (mode: FakePaypalMode) => (mode === 'live' ? 'https://api-m.paypal.com' : 'https://api-m.sandbox.paypal.com');
+
+export function captureJson(state: PaypalState, capture: FakeCapture) {
+  const app = state.apps.get(capture.clientId);
+  const self = `${apiOrigin(app?.mode ?? 'sandbox')}/v2/payments/captures/${capture.id}`;
+  return {
+    id: capture.id,
+    status: capture.status,
+    ...(capture.statusReason ? { status_details: { reason: capture.statusReason } } : {}),
+    amount: capture.amount,
+    final_capture: true,
+    seller_protection: { status: 'ELIGIBLE', dispute_categories: ['ITEM_NOT_RECEIVED', 'UNAUTHORIZED_TRANSACTION'] },
+    ...(capture.customId ? { custom_id: capture.customId } : {}),
+    ...(capture.invoiceId ? { invoice_id: capture.invoiceId } : {}),
+    supplementary_data: { related_ids: { order_id: capture.orderId } },
+    create_time: capture.createTime,
+    update_time: capture.updateTime,
+    links: [
+      { href: self, rel: 'self', method: 'GET' },
+      { href: `${self}/refund`, rel: 'refund', method: 'POST' },
+    ],
+  };
+}
+
+export function orderJson(state: PaypalState, order: FakeOrder) {
+  const self = `${apiOrigin(order.mode)}/v2/checkout/orders/${order.id}`;
+  const capture = order.captureId ? state.captures.get(order.captureId) : undefined;
+  const approve = order.experience ? 'payer-action' : 'approve';
+  return {
+    id: order.id,
+    intent: order.intent,
+    status: order.status,
+    create_time: order.createTime,
+    purchase_units: order.purchaseUnits.map((unit: any) => ({
+      reference_id: unit.reference_id ?? 'default',
+      amount: unit.amount,
+      ...(unit.custom_id ? { custom_id: unit.custom_id } : {}),
+      ...(unit.invoice_id ? { invoice_id: unit.invoice_id } : {}),
+      ...(unit.description ? { description: unit.description } : {}),
+      payee: { merchant_id: `MERCHANT${order.clientId.slice(0, 8).toUpperCase()}` },
+      ...(capture ? { payments: { captures: [captureJson(state, capture)] } } : {}),
+    })),
+    ...(order.status === 'APPROVED' || order.status === 'COMPLETED'
+      ? { payer: { payer_id: 'FAKEPAYER0001', email_address: 'buyer@example.com', name: { given_name: 'Fake', surname: 'Buyer' } } }
+      : {}),
+    links: [
+      { href: self, rel: 'self', method: 'GET' },
+      ...(order.status === 'CREATED' || order.status === 'PAYER_ACTION_REQUIRED'
+        ? [{ href: `${webOrigin(order.mode)}/checkoutnow?token=${order.id}`, rel: approve, method: 'GET' }]
+        : []),
+      { href: self, rel: 'update', method: 'PATCH' },
+      { href: `${self}/capture`, rel: 'capture', method: 'POST' },
+    ],
+  };
+}
+
+/** POST /v1/oauth2/token: client credentials in HTTP Basic auth, form-encoded grant_type. */
+export function oauthRoutes(state: PaypalState): Router {
+  const router = Router();
+  router.post('/v1/oauth2/token', express.urlencoded({ extended: false }), (req, res) => {
+    const basic = /^Basic (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+    const [clientId, clientSecret] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [];
+    const app = clientId ? state.apps.get(clientId) : undefined;
+    if (!app || app.clientSecret !== clientSecret) {
+      res.status(401).json({ error: 'invalid_client', error_description: 'Client Authentication failed' });
+      return;
+    }
+    if (req.body?.grant_type !== 'client_credentials') {
+      res.status(400).json({ error: 'unsupported_grant_type', error_description: 'Grant Type is NULL' });
+      return;
+    }
+    const token = `A21AA${randomUUID().replace(/-/g, '')}`;
+    state.tokens.set(token, app.clientId);
+    res.json({
+      scope: 'https://uri.paypal.com/services/payments/payment https://uri.paypal.com/services/applications/webhooks',
+      access_token: token,
+      token_type: 'Bearer',
+      app_id: `APP-${app.clientId.slice(0, 10).toUpperCase()}`,
+      expires_in: 32400,
+      nonce: `${new Date().toISOString()}${randomUUID().slice(0, 8)}`,
+    });
+  });
+  return router;
+}
+
+const AMOUNT = /^((-?[0-9]+)|(-?([0-9]+)?[.][0-9]+))$/;
+
+/** Orders v2: create, show, capture. */
+export function orderRoutes(state: PaypalState): Router {
+  const router = Router();
+  router.use('/v2/checkout/orders', authorized(state));
+  router.post('/v2/checkout/orders', (req, res) =>
+    idempotent(state, req, res, () => {
+      const body = req.body ?? {};
+      if (body.intent !== 'CAPTURE' && body.intent !== 'AUTHORIZE')
+        return void invalidRequest(res, '/intent', 'INVALID_PARAMETER_VALUE', 'The value of a field is invalid.');
+      const units: any[] = Array.isArray(body.purchase_units) ? body.purchase_units : [];
+      if (units.length === 0)
+        return void invalidRequest(res, '/purchase_units', 'MISSING_REQUIRED_PARAMETER', 'A required field is missing.');
+      for (const [i, unit] of units.entries()) {
+        if (!/^[A-Z]{3}$/.test(unit?.amount?.currency_code ?? ''))
+          return void invalidRequest(
+            res,
+            `/purchase_units/@reference_id=='${unit?.reference_id ?? i}'/amount/currency_code`,
+            'MISSING_REQUIRED_PARAMETER',
+            'A required field is missing.',
+          );
+        if (!AMOUNT.test(unit.amount.value ?? '') || cents(unit.amount.value) <= 0)
+          return void invalidRequest(
+            res,
+            `/purchase_units/@reference_id=='${unit?.reference_id ?? i}'/amount/value`,
+            'INVALID_PARAMETER_VALUE',
+            'The value of a field is invalid.',
+          );
+      }
+      const experience = body.payment_source?.paypal?.experience_context ?? null;
+      const order: FakeOrder = {
+        id: state.nextId('5O'),
+        clientId: appOf(res).clientId,
+        mode: appOf(res).mode,
+        // With a payment source PayPal answers PAYER_ACTION_REQUIRED and a payer-action link.
+        status: experience ? 'PAYER_ACTION_REQUIRED' : 'CREATED',
+        intent: body.intent,
+        purchaseUnits: units,
+        experience,
+        createTime: new Date().toISOString(),
+      };
+      state.orders.set(order.id, order);
+      return { status: 201, body: orderJson(state, order) };
+    }),
+  );
+  const ownOrder = (req: Request, res: Response) => {
+    const order = state.orders.get(String(req.params.id));
+    return order && order.clientId === appOf(res).clientId ? order : undefined;
+  };
+  router.get('/v2/checkout/orders/:id', (req, res) => {
+    const order = ownOrder(req, res);
+    if (!order) return notFound(res);
+    res.json(orderJson(state, order));
+  });
+  router.post('/v2/checkout/orders/:id/capture', (req, res) =>
+    idempotent(state, req, res, () => {
+      const order = ownOrder(req, res);
+      if (!order) return void notFound(res);
+      if (order.status === 'COMPLETED')
+        return void unprocessable(
+          res,
+          'ORDER_ALREADY_CAPTURED',
+          "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed.",
+        );
+      if (order.status !== 'APPROVED')
+        return void unprocessable(
+          res,
+          'ORDER_NOT_APPROVED',
+          "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request.",
+        );
+      const outcome = state.captureOutcomes.get(order.id) ?? { status: 'COMPLETED' };
+      const unit = order.purchaseUnits[0];
+      const now = new Date().toISOString();
+      const capture: FakeCapture = {
+        id: state.nextId('3C'),
+        orderId: order.id,
+        clientId: order.clientId,
+        status: outcome.status,
+        ...(outcome.status === 'PENDING' ? { statusReason: outcome.reason } : {}),
+        amount: unit.amount,
+        customId: unit.custom_id,
+        invoiceId: unit.invoice_id,
+        refundedCents: 0,
+        createTime: now,
+        updateTime: now,
+      };
+      state.captures.set(capture.id, capture);
+      order.captureId = capture.id;
+      order.status = 'COMPLETED';
+      return { status: 201, body: orderJson(state, order) };
+    }),
+  );
+  return router;
+}
+
+/** Payments v2: show a capture, refund it (whole or in part). */
+export function paymentRoutes(state: PaypalState): Router {
+  const router = Router();
+  router.use('/v2/payments', authorized(state));
+  const ownCapture = (req: Request, res: Response) => {
+    const capture = state.captures.get(String(req.params.id));
+    return capture && capture.clientId === appOf(res).clientId ? capture : undefined;
+  };
+  router.get('/v2/payments/captures/:id', (req, res) => {
+    const capture = ownCapture(req, res);
+    if (!capture) return notFound(res);
+    res.json(captureJson(state, capture));
+  });
+  router.post('/v2/payments/captures/:id/refund', (req, res) =>
+    idempotent(state, req, res, () => {
+      const capture = ownCapture(req, res);
+      if (!capture) return void notFound(res);
+      if (capture.status !== 'COMPLETED' && capture.status !== 'PARTIALLY_REFUNDED')
+        return void unprocessable(res, 'CAPTURE_FULLY_REFUNDED', 'The capture has already been fully refunded or is not refundable.');
+      const total = cents(capture.amount.value);
+      const asked = req.body?.amount;
+      if (asked && asked.currency_code !== capture.amount.currency_code)
+        return void unprocessable(res, 'REFUND_CURRENCY_MISMATCH', 'Refund must be in the same currency as the capture.');
+      const amount = asked ? cents(asked.value) : total - capture.refundedCents;
+      if (!(amount > 0) || capture.refundedCents + amount > total)
+        return void unprocessable(
+          res,
+          'REFUND_AMOUNT_EXCEEDED',
+          'The refund amount must be less than or equal to the capture amount that has not yet been refunded.',
+        );
+      capture.refundedCents += amount;
+      capture.status = capture.refundedCents === total ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+      capture.updateTime = new Date().toISOString();
+      const refund = {
+        id: state.nextId('1R'),
+        captureId: capture.id,
+        amount: money(capture.amount.currency_code, amount),
+        invoiceId: req.body?.invoice_id,
+        noteToPayer: req.body?.note_to_payer,
+      };
+      state.refunds.push(refund);
+      const self = `${apiOrigin(appOf(res).mode)}/v2/payments/refunds/${refund.id}`;
+      return {
+        status: 201,
+        body: {
+          id: refund.id,
+          status: 'COMPLETED',
+          amount: refund.amount,
+          ...(refund.invoiceId ? { invoice_id: refund.invoiceId } : {}),
+          links: [
+            { href: self, rel: 'self', method: 'GET' },
+            { href: `${apiOrigin(appOf(res).mode)}/v2/payments/captures/${capture.id}`, rel: 'up', method: 'GET' },
+          ],
+        },
+      };
+    }),
+  );
+  return router;
+}
+
+/** The string PayPal signs for a transmission: id|time|webhook id|CRC32 of the raw body (decimal). */
+const signedString = (transmissionId: string, time: string, webhookId: string, rawBody: string) =>
+  `${transmissionId}|${time}|${webhookId}|${crc32(Buffer.from(rawBody))}`;
+
+const CERT_URL = 'https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-fake';
+
+/** Webhooks v1: verify-webhook-signature (the webhook event as received, re-serialized). */
+export function notificationRoutes(state: PaypalState): Router {
+  const router = Router();
+  router.use('/v1/notifications', authorized(state));
+  router.post('/v1/notifications/verify-webhook-signature', (req, res) => {
+    const body = req.body ?? {};
+    for (const field of ['auth_algo', 'cert_url', 'transmission_id', 'transmission_sig', 'transmission_time', 'webhook_id'])
+      if (typeof body[field] !== 'string' || body[field] === '')
+        return invalidRequest(res, `/${field}`, 'MISSING_REQUIRED_PARAMETER', 'A required field is missing.');
+    if (!body.webhook_event || typeof body.webhook_event !== 'object')
+      return invalidRequest(res, '/webhook_event', 'MISSING_REQUIRED_PARAMETER', 'A required field is missing.');
+    const verifier = createVerify('RSA-SHA256');
+    verifier.update(signedString(body.transmission_id, body.transmission_time, body.webhook_id, JSON.stringify(body.webhook_event)));
+    let valid: boolean;
+    try {
+      valid =
+        body.auth_algo === 'SHA256withRSA' &&
+        body.cert_url === CERT_URL &&
+        verifier.verify(state.signingKey.publicKey, body.transmission_sig, 'base64');
+    } catch {
+      // A signature that is not base64 of the key's size.
+      valid = false;
+    }
+    res.json({ verification_status: valid ? 'SUCCESS' : 'FAILURE' });
+  });
+  return router;
+}
+
+/** Every route group over one state, recording what it was asked. */
+export function buildPaypalApp(state: PaypalState): express.Express {
+  const app = express();
+  app.use(express.json({ limit: '1mb' }));
+  app.use((req, _res, next) => {
+    const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+    state.requests.push({
+      method: req.method,
+      path: req.path,
+      body: req.body,
+      requestId: req.get('paypal-request-id'),
+      clientId: token ? state.tokens.get(token) : undefined,
+    });
+    next();
+  });
+  app.use(oauthRoutes(state));
+  app.use(orderRoutes(state));
+  app.use(paymentRoutes(state));
+  app.use(notificationRoutes(state));
+  app.use((_req: Request, res: Response) => notFound(res));
+  return app;
+}
+
+/** A webhook event as PayPal sends it. */
+export function paypalEvent(eventType: string, resourceType: string, resource: object, summary = eventType) {
+  return {
+    id: `WH-${randomUUID().slice(0, 8).toUpperCase()}-${randomUUID().slice(0, 17).replace(/-/g, '').toUpperCase()}`,
+    event_version: '1.0',
+    create_time: new Date().toISOString(),
+    resource_type: resourceType,
+    resource_version: '2.0',
+    event_type: eventType,
+    summary,
+    resource,
+    links: [],
+  };
+}
+
+export async function startPaypalFake() {
+  const state = createPaypalState();
+  const server: http.Server = await new Promise((resolve) => {
+    const s = buildPaypalApp(state).listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const order = (id: string) => {
+    const found = state.orders.get(id);
+    if (!found) throw new Error(`no PayPal order ${id}`);
+    return found;
+  };
+  const capture = (id: string) => {
+    const found = state.captures.get(id);
+    if (!found) throw new Error(`no PayPal capture ${id}`);
+    return found;
+  };
+  const orderEvent = (o: FakeOrder, type: string) => paypalEvent(type, 'checkout-order', orderJson(state, o));
+  const captureEvent = (c: FakeCapture, type: string) => paypalEvent(type, 'capture', captureJson(state, c));
+
+  return {
+    url,
+    state,
+    requests: state.requests,
+    /** Registers a REST app (its client id and secret) of a mode. */
+    addApp: (app: FakePaypalApp) => void state.apps.set(app.clientId, app),
+    /** The buyer approved the order on PayPal's page: the CHECKOUT.ORDER.APPROVED event. */
+    approve(orderId: string) {
+      const o = order(orderId);
+      o.status = 'APPROVED';
+      return orderEvent(o, 'CHECKOUT.ORDER.APPROVED');
+    },
+    /** The next capture of this order ends PENDING (with PayPal's reason) or DECLINED. */
+    captureWill: (orderId: string, outcome: CaptureOutcome) => void state.captureOutcomes.set(orderId, outcome),
+    captureOf: (orderId: string) => capture(order(orderId).captureId ?? ''),
+    /** PayPal completes a pending capture (the seller accepted the currency, the hold ended). */
+    completeCapture(captureId: string) {
+      const c = capture(captureId);
+      c.status = 'COMPLETED';
+      delete c.statusReason;
+      c.updateTime = new Date().toISOString();
+      return captureEvent(c, 'PAYMENT.CAPTURE.COMPLETED');
+    },
+    /** PayPal denies a pending capture. */
+    denyCapture(captureId: string) {
+      const c = capture(captureId);
+      c.status = 'DECLINED';
+      delete c.statusReason;
+      c.updateTime = new Date().toISOString();
+      return captureEvent(c, 'PAYMENT.CAPTURE.DENIED');
+    },
+    /** An event about a capture as it stands now (COMPLETED, PENDING, REFUNDED …). */
+    captureEvent: (captureId: string, type: string) => captureEvent(capture(captureId), type),
+    orderEvent: (orderId: string, type: string) => orderEvent(order(orderId), type),
+    /**
+     * Signs an event for a webhook id the way PayPal transmits it: the raw body and the
+     * PAYPAL-* headers. A tampered body or another webhook id fails verification.
+     */
+    deliver(event: object, webhookId: string) {
+      const body = JSON.stringify(event);
+      const transmissionId = randomUUID();
+      const time = new Date().toISOString();
+      const signer = createSign('RSA-SHA256');
+      signer.update(signedString(transmissionId, time, webhookId, body));
+      return {
+        body,
+        headers: {
+          'PAYPAL-TRANSMISSION-ID': transmissionId,
+          'PAYPAL-TRANSMISSION-TIME': time,
+          'PAYPAL-TRANSMISSION-SIG': signer.sign(state.signingKey.privateKey, 'base64'),
+          'PAYPAL-CERT-URL': CERT_URL,
+          'PAYPAL-AUTH-ALGO': 'SHA256withRSA',
+          'Content-Type': 'application/json',
+        },
+      };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type PaypalFake = Awaited<ReturnType<typeof startPaypalFake>>;
