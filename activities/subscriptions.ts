@@ -108,7 +108,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       const row = await load(input.subscriptionId);
       const seen = await previewOfRequest(db, row.id, input.requestKey);
       if (seen) return presentPreview(seen, deps.secrets);
-      const capability = capabilitiesOf(row)[input.action === 'change_plan' ? 'change_plan' : 'change_renewal_date']!;
+      const capability = capabilitiesOf(row)[input.action === 'change_plan' ? 'change_plan' : 'shift_billing_date']!;
       if (!capability.allowed)
         return {
           refused: capability.reason!,

@@ -22,7 +22,8 @@ const no = (reason: string): Capability => ({ allowed: false, reason });
  * The lifecycle actions a subscription in this state allows: an ended subscription allows none;
  * a cancellation under way blocks everything until it lands; cancelling at period end once is
  * enough; pausing, and a change of plan, renewal date or card, need the provider (Stripe) to bill
- * it; a paused subscription can be resumed or cancelled, nothing else.
+ * it; a paused subscription can be resumed or cancelled, nothing else. The names are the official
+ * spec's (a renewal date change is `shift_billing_date`, the action it confirms).
  */
 export function subscriptionCapabilities(s: SubscriptionState): Record<string, Capability> {
   const ended = s.endedAt !== null || s.status === 'CANCELED' || s.status === 'EXPIRED';
@@ -37,6 +38,6 @@ export function subscriptionCapabilities(s: SubscriptionState): Record<string, C
     resume: blocked ?? (s.pausedAt ? (billed ?? yes) : no('not_paused')),
     update_payment_method: blocked ?? billed ?? yes,
     change_plan: blocked ?? paused ?? billed ?? renewing ?? yes,
-    change_renewal_date: blocked ?? paused ?? billed ?? renewing ?? yes,
+    shift_billing_date: blocked ?? paused ?? billed ?? renewing ?? yes,
   };
 }

@@ -1047,7 +1047,7 @@ const cases: Case[] = [
   {
     op: 'GET /v2/customer-portal/subscriptions/{subscription}/capabilities',
     status: 200,
-    response: m.one(m.subscriptionCapabilities),
+    response: m.one(m.portalSubscriptionCapabilities),
     params: () => ({ subscription: s.subscriptionId }),
     token: () => s.portalToken,
   },

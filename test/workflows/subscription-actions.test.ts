@@ -67,6 +67,10 @@ describe('subscription actions', () => {
     const capabilities = (await api('get', `/subscriptions/${sub.id}/capabilities`).expect(200)).body.data;
     expect(capabilities.capabilities.pause).toEqual({ allowed: true, reason: null });
     expect(capabilities.capabilities.resume).toEqual({ allowed: false, reason: 'not_paused' });
+    // The official seller model: our id, Stripe's subscription id, and the spec's action names.
+    expect(capabilities).toMatchObject({ id: sub.id, subscription_id: sub.stripeId });
+    expect(capabilities.capabilities.shift_billing_date).toEqual({ allowed: true, reason: null });
+    expect(capabilities.capabilities).not.toHaveProperty('change_renewal_date');
 
     // The renewal's webhook and the pause race; both land.
     const renewal = stripe.renew(sub.stripeId);

@@ -255,7 +255,7 @@ describe('subscription changes', () => {
     await h.db.updateTable('subscriptions').set({ provider: 'MANUAL' }).where('id', '=', bob.id).execute();
     const manual = (await api('get', `/subscriptions/${bob.id}/capabilities`).expect(200)).body.data.capabilities;
     expect(manual.change_plan).toEqual({ allowed: false, reason: 'provider_not_supported' });
-    expect(manual.change_renewal_date).toEqual({ allowed: false, reason: 'provider_not_supported' });
+    expect(manual.shift_billing_date).toEqual({ allowed: false, reason: 'provider_not_supported' });
     const refused = await post(`${plan(bob.id)}/preview`, { product_variant_id: bob.proVariantId }, bob.token, 'manual-1').expect(409);
     expect(refused.body.error.code).toBe('provider_not_supported');
     await h.db.updateTable('subscriptions').set({ provider: 'STRIPE' }).where('id', '=', bob.id).execute();

@@ -83,7 +83,7 @@ export const CAPABILITY_OF: Record<SubscriptionAction, string> = {
   cancel_at_period_end: 'cancel_period_end',
   cancel_immediately: 'cancel_immediately',
   change_plan: 'change_plan',
-  shift_billing_date: 'change_renewal_date',
+  shift_billing_date: 'shift_billing_date',
 };
 
 /** The ApplicationFailure type an action is refused with; its first detail is the capability's reason. */

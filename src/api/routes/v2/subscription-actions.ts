@@ -24,8 +24,9 @@ export const ACTION_PATHS: Record<string, SubscriptionAction> = {
 export const actionBody = z.object({}).passthrough().optional();
 
 const capability = z.object({ allowed: z.boolean(), reason: z.string().nullable() });
+/** The official seller model (GetSubscriptionCapabilities…PropertyData): our id, the provider's subscription id, the capabilities. */
 export const capabilitiesResponse = z.object({
-  data: z.object({ subscription_id: z.number(), capabilities: z.record(z.string(), capability) }),
+  data: z.object({ id: z.number(), subscription_id: z.string().nullable(), capabilities: z.record(z.string(), capability) }),
 });
 
 type ActionSubject = Parameters<typeof capabilitiesOf>[0] & {
@@ -34,7 +35,9 @@ type ActionSubject = Parameters<typeof capabilitiesOf>[0] & {
   provider_subscription_id: string;
 };
 
-export const capabilitiesView = (row: ActionSubject) => ({ data: { subscription_id: row.id, capabilities: capabilitiesOf(row) } });
+export const capabilitiesView = (row: ActionSubject) => ({
+  data: { id: row.id, subscription_id: row.provider_subscription_id, capabilities: capabilitiesOf(row) },
+});
 
 /**
  * One action on a subscription the caller may act on (the seller's store, or the signed-in
