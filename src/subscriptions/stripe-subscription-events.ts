@@ -3,6 +3,7 @@ import { noticeRenewalPaid } from '../orders/buyer-notices';
 import type { DbExecutor } from '../db/schema';
 import type { ProviderChange } from '../domain/subscription-lifecycle';
 import { type ProviderInvoice, providerInvoiceOf, providerSubscriptionOf } from '../gateways/stripe-gateway';
+import { lockInvoiceOfSubscription } from './lock-order';
 import { applyToSubscription, ensureSubscription, recordSubscriptionPayment, subscriptionByProviderId } from './subscription-records';
 
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
@@ -55,6 +56,9 @@ async function resolve(
 /** A paid renewal: recorded once (for refunds), and the period moves to the one it paid. */
 export async function recordRenewal(trx: DbExecutor, subscriptionId: number, billed: ProviderInvoice & { paidAt: Date }): Promise<void> {
   if (!billed.periodStart || !billed.periodEnd) return;
+  // The row lock before the payment row: inserting it first would hold the subscription's key-share
+  // lock and then ask for more, which two deliveries at once (or planning) turn into a deadlock.
+  await trx.selectFrom('subscriptions').select('id').where('id', '=', subscriptionId).forUpdate().execute();
   const recorded = await recordSubscriptionPayment(trx, subscriptionId, {
     providerInvoiceId: billed.id,
     paymentIntentId: billed.paymentIntentId,
@@ -107,6 +111,8 @@ export async function applyStripeSubscriptionEvent(
         return { subscriptionId: id, pays: null };
       }
       if (!billed.periodStart || !billed.periodEnd || !billed.id) return { subscriptionId: id, pays: null };
+      // The first payment settles the invoice after this: its lock comes before the subscription's.
+      if (invoice.billing_reason === 'subscription_create') await lockInvoiceOfSubscription(trx, id);
       await recordRenewal(trx, id, { ...billed, paidAt: billed.paidAt ?? at });
       if (invoice.billing_reason !== 'subscription_create') return { subscriptionId: id, pays: null };
       const sub = await trx

@@ -12,6 +12,7 @@ import {
 } from '../temporal/contracts/subscription';
 import { requestCancellation } from './cancel-subscription';
 import { capabilitiesOf } from './capabilities';
+import { lockInvoiceOfSubscription } from './lock-order';
 import { decideChange } from './subscription-changes';
 
 export type { SubscriptionActionDecision, SubscriptionActionRequest, SubscriptionActionView };
@@ -40,6 +41,8 @@ export async function recordSubscriptionAction(
   request: SubscriptionActionRequest,
   now = new Date(),
 ): Promise<SubscriptionActionDecision> {
+  // A resume inserts grants naming the invoice (its key-share lock): the invoice's lock comes first.
+  await lockInvoiceOfSubscription(trx, subscriptionId);
   const row = await trx.selectFrom('subscriptions').selectAll().where('id', '=', subscriptionId).forUpdate().executeTakeFirstOrThrow();
   const seen = await actionOf(trx, subscriptionId, request.requestKey);
   if (seen) return { actionId: seen.id };

@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { PermissionFlagsBits } from 'discord.js';
+import pg from 'pg';
 import request from 'supertest';
 import { createSubscriptionActivities } from '../../activities/subscriptions';
 import { CommunityGrantWorkflows } from '../../src/community/grant-workflow-client';
@@ -373,6 +374,46 @@ describe('Discord', () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect(await grantRows(keptInvoice)).toEqual([expect.objectContaining({ status: 'granted', revoke_reason: null })]);
     expect(discord.member(GUILD, keeper)).toEqual([MEMBER_ROLE]);
+  });
+
+  /**
+   * Lock order (src/subscriptions/lock-order.ts): order planning holds the invoice and then asks
+   * for the subscription; a resume used to hold the subscription and then need the invoice (the
+   * restored grant references it), and Postgres broke the cycle with 40P01. Planning's locks are
+   * taken here by hand, mid-transaction, around a resume.
+   */
+  (process.env.DATABASE_URL ? it : it.skip)('a resume waits behind order planning that holds the invoice, with no deadlock', async () => {
+    const ivy = '1300000000000000026';
+    discord.addMember(GUILD, ivy, [], 'ivy');
+    const variantId = await sellableVariant(store, 'VIP lock order', [{ space_id: spaceId, role_ids: [VIP_ROLE], remove_on_pause: true }]);
+    const invoiceId = await order(store, variantId, 'ivy@shop.example');
+    await linkDiscord(store, invoiceId, ivy, 'ivy');
+    await complete(store, invoiceId);
+    await waitForGrants(invoiceId, (g) => g.length === 1 && g[0]!.status === 'granted');
+    const subscription = await activeSubscription(store, invoiceId, variantId, 'ivy@shop.example');
+    await h.db.updateTable('invoices').set({ subscription_id: subscription.id }).where('id', '=', invoiceId).execute();
+    const activities = subscriptionActivities();
+    const asSeller = { subscriptionId: subscription.id, actor: 'seller' as const };
+    await activities.recordSubscriptionAction({ ...asSeller, action: 'pause', requestKey: 'p' });
+    await waitForGrants(invoiceId, (g) => g[0]!.status === 'revoked');
+
+    const planning = new pg.Client({ connectionString: h.database.env.DATABASE_URL });
+    await planning.connect();
+    try {
+      await planning.query('begin');
+      await planning.query(`set local lock_timeout = '10s'`);
+      await planning.query('select id from invoices where id = $1 for update', [invoiceId]);
+      const resuming = activities.recordSubscriptionAction({ ...asSeller, action: 'resume', requestKey: 'r' });
+      await new Promise((r) => setTimeout(r, 500));
+      // Had the resume taken the subscription first, this would close the cycle (and one side would get 40P01).
+      await planning.query('select id from subscriptions where id = $1 for update', [subscription.id]);
+      await planning.query('commit');
+      await expect(resuming).resolves.toEqual({ actionId: expect.any(Number) });
+    } finally {
+      await planning.end();
+    }
+    await waitForGrants(invoiceId, (g) => g.length === 2 && g[1]!.status === 'granted');
+    expect(discord.member(GUILD, ivy)).toEqual([VIP_ROLE]);
   });
 
   it('gives back, once, the access an open dispute took when the dispute is won, but not what a pause still holds', async () => {
