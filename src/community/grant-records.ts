@@ -23,17 +23,19 @@ export async function planCommunityGrants(db: Db, invoiceId: number): Promise<nu
       .executeTakeFirstOrThrow();
     // Refunded, disputed or voided between completing and planning (a worker was down): nothing to grant.
     if (invoice.status !== 'COMPLETED') return [];
-    // Locked: a subscription ending at this moment either sees these grants to revoke, or is seen here.
-    const subscriptionEnded =
-      invoice.subscription_id !== null &&
-      (
-        await trx
-          .selectFrom('subscriptions')
-          .select('entitlements_revoked_at')
-          .where('id', '=', invoice.subscription_id)
-          .forUpdate()
-          .executeTakeFirst()
-      )?.entitlements_revoked_at != null;
+    // Locked (after the invoice: src/subscriptions/lock-order.ts): a subscription ending or pausing
+    // at this moment either sees these grants to revoke, or is seen here.
+    const subscription =
+      invoice.subscription_id === null
+        ? undefined
+        : await trx
+            .selectFrom('subscriptions')
+            .select(['entitlements_revoked_at', 'paused_at'])
+            .where('id', '=', invoice.subscription_id)
+            .forUpdate()
+            .executeTakeFirst();
+    const subscriptionEnded = subscription?.entitlements_revoked_at != null;
+    const paused = subscription?.paused_at != null;
     const sold = await trx
       .selectFrom('invoice_lines as l')
       .innerJoin('variant_community_access as a', 'a.variant_id', 'l.variant_id')
@@ -45,7 +47,12 @@ export async function planCommunityGrants(db: Db, invoiceId: number): Promise<nu
       .execute();
     // Access that outlives the subscription (remove_on_expiry off) is still owed after it ended.
     const accesses = subscriptionEnded ? sold.filter((access) => !revokesGrant('subscription_ended', access)) : sold;
+    const now = new Date();
     for (const access of accesses) {
+      // Access the variant suspends while paused is planned as a pause leaves it: revoked for the
+      // pause (nothing was given, so there is nothing to take back at the platform, and its workflow
+      // ends at once), and given back as a new grant by the resume (restoreCommunityGrants).
+      const suspended = paused && revokesGrant('paused', access);
       await trx
         .insertInto('community_grants')
         .values({
@@ -58,7 +65,15 @@ export async function planCommunityGrants(db: Db, invoiceId: number): Promise<nu
           role_ids: JSON.stringify(access.role_ids),
           remove_on_expiry: access.remove_on_expiry,
           remove_on_pause: access.remove_on_pause,
-          history: JSON.stringify([historyEntry('processing', null)]),
+          history: JSON.stringify([suspended ? historyEntry('revoked', 'paused') : historyEntry('processing', null)]),
+          ...(suspended && {
+            status: 'revoked' as const,
+            reason: 'paused',
+            revoked_at: now,
+            revoke_requested_at: now,
+            revoke_signaled_at: now,
+            revoke_reason: 'paused' as const,
+          }),
         })
         // The grant as bought (restorations name the grant they give back and come beside it).
         .onConflict((oc) => oc.columns(['invoice_id', 'access_id']).where('restores_grant_id', 'is', null).doNothing())

@@ -376,6 +376,35 @@ describe('Discord', () => {
     expect(discord.member(GUILD, keeper)).toEqual([MEMBER_ROLE]);
   });
 
+  it('plans the access a paused subscription suspends as suspended, and gives it once when it resumes', async () => {
+    const gus = '1300000000000000024';
+    discord.addMember(GUILD, gus, [], 'gus');
+    const variantId = await sellableVariant(store, 'VIP planned paused', [
+      { space_id: spaceId, role_ids: [VIP_ROLE], remove_on_pause: true },
+    ]);
+    const invoiceId = await order(store, variantId, 'gus@shop.example');
+    await linkDiscord(store, invoiceId, gus, 'gus');
+    // The subscription is paused before its order delivers (a late worker, a first payment Stripe sent late).
+    const subscription = await activeSubscription(store, invoiceId, variantId, 'gus@shop.example');
+    await h.db.updateTable('invoices').set({ subscription_id: subscription.id }).where('id', '=', invoiceId).execute();
+    const activities = subscriptionActivities();
+    const asSeller = { subscriptionId: subscription.id, actor: 'seller' as const };
+    await activities.recordSubscriptionAction({ ...asSeller, action: 'pause', requestKey: 'p' });
+    await complete(store, invoiceId);
+    const [planned] = await waitForGrants(invoiceId, (g) => g.length === 1);
+    expect(planned).toMatchObject({ status: 'revoked', revoke_reason: 'paused', restores_grant_id: null });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await grantRows(invoiceId)).toEqual([planned]);
+    expect(discord.member(GUILD, gus)).toEqual([]);
+
+    const resume = { ...asSeller, action: 'resume' as const, requestKey: 'r' };
+    const resumed = await activities.recordSubscriptionAction(resume);
+    expect(await activities.recordSubscriptionAction(resume)).toEqual(resumed);
+    const grants = await waitForGrants(invoiceId, (g) => g.length === 2 && g[1]!.status === 'granted');
+    expect(grants[1]).toMatchObject({ restores_grant_id: planned!.id, revoke_reason: null });
+    expect(discord.member(GUILD, gus)).toEqual([VIP_ROLE]);
+  });
+
   /**
    * Lock order (src/subscriptions/lock-order.ts): order planning holds the invoice and then asks
    * for the subscription; a resume used to hold the subscription and then need the invoice (the
