@@ -20,12 +20,26 @@ export function stripeWebhook(h: Harness, storeSlug: string, secret: string) {
   };
 }
 
+/** A 15.00 monthly subscription variant delivering `deliverable`. */
+export function subscriptionVariant(h: Harness, key: string, deliverable: object, title?: string) {
+  return createVariant(
+    h,
+    key,
+    {
+      deliverable,
+      price: 1500,
+      pricing: { humble: false, price: { price: 1500, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' } },
+    },
+    title ? { title } : undefined,
+  );
+}
+
 export type EventName = 'checkoutCompleted' | 'created' | 'invoicePaid';
 
 /**
  * A customer buys a monthly license-key variant through Checkout; Stripe (the fake) bills it
  * every `periodSeconds` and its events arrive in `order`. Resolves once our record exists and
- * the first order is delivered.
+ * the first order is delivered. `variantId` sells a subscription variant of the caller's instead.
  */
 export async function subscribe(
   h: Harness,
@@ -35,14 +49,13 @@ export async function subscribe(
   periodSeconds: number,
   order: EventName[] = ['checkoutCompleted', 'created', 'invoicePaid'],
   email = 'buyer@example.com',
+  variantId?: number,
 ) {
   const api = (method: 'get' | 'post', path: string, body?: object) =>
     request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
-  const { variantId } = await createVariant(h, key, {
-    deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'SUB', limit: 1, expires_in_days: null } } },
-    price: 1500,
-    pricing: { humble: false, price: { price: 1500, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' } },
-  });
+  variantId ??= (
+    await subscriptionVariant(h, key, { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'SUB', limit: 1, expires_in_days: null } } })
+  ).variantId;
   const invoice = (
     await api('post', '/invoices', {
       customer_email: email,

@@ -12,8 +12,10 @@ import { startDiscord, type FakeDiscord } from '../fakes/discord';
 import { startSlack, type FakeSlack } from '../fakes/slack';
 import { startTelegram, type FakeTelegram } from '../fakes/telegram';
 import { startWhatsApp, type FakeWhatsApp } from '../fakes/whatsapp';
+import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
+import { stripeWebhook, subscribe, subscriptionVariant } from '../helpers/subscription-fixtures';
 
 /**
  * Community access end to end: the API, a real worker running the order and communityGrant
@@ -24,6 +26,7 @@ let discord: FakeDiscord;
 let telegram: FakeTelegram;
 let slack: FakeSlack;
 let whatsapp: FakeWhatsApp;
+let stripe: StripeBilling;
 let poller: TelegramUpdatePoller;
 
 const GUILD = '1200000000000000001';
@@ -39,9 +42,11 @@ beforeAll(async () => {
   telegram = await startTelegram({ botUsername: 'SellflowTestBot' });
   slack = await startSlack();
   whatsapp = await startWhatsApp();
+  stripe = await startStripeBilling();
   h = await startHarness({
     worker: true,
     env: {
+      STRIPE_API_BASE: stripe.url,
       DISCORD_API_BASE: discord.apiBase,
       DISCORD_BOT_TOKEN: discord.botToken,
       DISCORD_CLIENT_ID: discord.clientId,
@@ -64,7 +69,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h.close();
-  await Promise.all([discord.close(), telegram.close(), slack.close(), whatsapp.close()]);
+  await Promise.all([discord.close(), telegram.close(), slack.close(), whatsapp.close(), stripe.close()]);
 });
 
 type Store = Awaited<ReturnType<Harness['createStore']>>;
@@ -374,6 +379,63 @@ describe('Discord', () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect(await grantRows(keptInvoice)).toEqual([expect.objectContaining({ status: 'granted', revoke_reason: null })]);
     expect(discord.member(GUILD, keeper)).toEqual([MEMBER_ROLE]);
+  });
+
+  it('pauses and resumes through the subscription workflow: the access the variant suspends goes and comes back once', async () => {
+    const secret = 'whsec_communitypause';
+    await ok(api(store, 'put', '/settings/payment-methods/STRIPE', { secret_key: 'sk_live_community', webhook_secret: secret }));
+    const webhook = stripeWebhook(h, store.slug, secret);
+    const hana = '1300000000000000025';
+    discord.addMember(GUILD, hana, [], 'hana');
+    const { productId, variantId } = await subscriptionVariant(
+      h,
+      store.live,
+      { types: ['MANUAL'], data: { comment: 'welcome' } },
+      'VIP club',
+    );
+    const access = [{ space_id: spaceId, role_ids: [VIP_ROLE], remove_on_pause: true }];
+    await ok(api(store, 'put', `/products/${productId}/variants/${variantId}/community`, { access }));
+    const sub = await subscribe(h, store.live, stripe, webhook, 30 * 24 * 3600, undefined, 'hana@shop.example', variantId);
+    await linkDiscord(store, sub.invoiceId, hana, 'hana');
+    const [first] = await waitForGrants(sub.invoiceId, (g) => g.length === 1 && g[0]!.status === 'granted');
+    expect(discord.member(GUILD, hana)).toEqual([VIP_ROLE]);
+    const act = (action: string, key: string) =>
+      request(h.app)
+        .post(`/api/v2/subscriptions/${sub.id}/actions/${action}`)
+        .set('Authorization', `Bearer ${store.live}`)
+        .set('Idempotency-Key', key)
+        .send({});
+
+    // The pause Update: Stripe stops collecting, the grant is revoked once (its roles taken).
+    const paused = await ok<{ id: number; status: string }>(act('pause', 'hana-pause'));
+    expect(paused.status).toBe('confirmed');
+    expect(stripe.subscription(sub.stripeId)!.pause_collection).toEqual({ behavior: 'void' });
+    await waitForGrants(sub.invoiceId, (g) => g[0]!.status === 'revoked');
+    expect(await grantRows(sub.invoiceId)).toEqual([
+      { id: first!.id, status: 'revoked', revoke_reason: 'paused', restores_grant_id: null },
+    ]);
+    expect(discord.member(GUILD, hana)).toEqual([]);
+
+    // The resume Update gives it back as one new grant; the same request again is the same action.
+    const resumed = await ok<{ id: number; status: string }>(act('resume', 'hana-resume'));
+    expect(resumed.status).toBe('confirmed');
+    expect(stripe.subscription(sub.stripeId)!.pause_collection).toBeNull();
+    const grants = await waitForGrants(sub.invoiceId, (g) => g.length === 2 && g[1]!.status === 'granted');
+    expect(grants[1]).toMatchObject({ restores_grant_id: first!.id, revoke_reason: null });
+    expect(discord.member(GUILD, hana)).toEqual([VIP_ROLE]);
+    expect((await ok<{ id: number }>(act('resume', 'hana-resume'))).id).toBe(resumed.id);
+    const again = await act('resume', 'hana-resume-2');
+    expect([again.status, again.body.error?.code]).toEqual([409, 'not_paused']);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await grantRows(sub.invoiceId)).toHaveLength(2);
+    expect(discord.member(GUILD, hana)).toEqual([VIP_ROLE]);
+    const resumes = await h.db
+      .selectFrom('subscription_actions')
+      .select('id')
+      .where('subscription_id', '=', sub.id)
+      .where('action', '=', 'resume')
+      .execute();
+    expect(resumes).toHaveLength(1);
   });
 
   it('plans the access a paused subscription suspends as suspended, and gives it once when it resumes', async () => {
