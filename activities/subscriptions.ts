@@ -381,6 +381,15 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     }
     await db.transaction().execute(async (trx) => {
       const now = new Date();
+      // The action flips to confirmed once, and only the flip applies the change: an attempt that
+      // finds it confirmed (a retry whose first run committed) leaves the record to what came since.
+      const confirmed = await trx
+        .updateTable('subscription_actions')
+        .set({ status: 'confirmed', confirmed_at: now, updated_at: now })
+        .where('id', '=', action.id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(confirmed.numUpdatedRows) === 0) return;
       const change =
         action.action === 'change_plan'
           ? trx
@@ -390,13 +399,6 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
           : // Stripe's answer is when it bills next, even if a renewal was recorded meanwhile.
             trx.updateTable('subscriptions').set({ current_period_end: renewsAt!, updated_at: now });
       await change.where('id', '=', row.id).execute();
-      const confirmed = await trx
-        .updateTable('subscription_actions')
-        .set({ status: 'confirmed', confirmed_at: now, updated_at: now })
-        .where('id', '=', action.id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(confirmed.numUpdatedRows) === 0) return;
       await recordEvent(trx, {
         storeId: row.store_id,
         livemode: row.livemode,

@@ -218,6 +218,63 @@ describe('subscription changes', () => {
     expect((await record(sub.id)).current_period_end.toISOString()).toBe(`${later}T00:00:00.000Z`);
   }, 120_000);
 
+  it('a renewal landing during a renewal date confirm is recorded once, and the new date applied once, charging nothing more', async () => {
+    const sub = await subscriber('renewal-race@e.co');
+    const seller = `/subscriptions/${sub.id}/actions/change-renewal-date`;
+    const date = new Date(Date.now() + 10 * 24 * 3600_000);
+    date.setUTCMilliseconds(0);
+    const renewal_date = date.toISOString();
+    const preview = (await post(`${seller}/preview`, { renewal_date }, store.live).expect(200)).body.data;
+
+    // Stripe renews just before it takes the new date; its invoice.paid reaches us while the confirm's call is under way.
+    stripe.mutate(sub.stripeId, { current_period_end: Math.floor(Date.now() / 1000) });
+    const renewal = stripe.renew(sub.stripeId);
+    const shifts = () => stripe.requests.filter((r) => r.path === `/v1/subscriptions/${sub.stripeId}` && r.body.trial_end);
+    stripe.slowReplies(`/v1/subscriptions/${sub.stripeId}`, 1500);
+    const confirming = post(`${seller}/confirm`, { renewal_date, preview_token: preview.preview_token }, store.live, 'race-date-1');
+    const [confirmed] = await Promise.all([
+      confirming,
+      waitFor(
+        async () => shifts().length,
+        (n) => n === 1,
+      ).then(() => webhook(renewal.events.invoice)),
+    ]);
+    stripe.slowReplies(`/v1/subscriptions/${sub.stripeId}`, 0);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.data).toMatchObject({ action: 'shift_billing_date', status: 'confirmed' });
+    // A retried confirm (another key) and a redelivered renewal change nothing.
+    const retried = await post(`${seller}/confirm`, { renewal_date, preview_token: preview.preview_token }, store.live, 'race-date-2');
+    expect(retried.body.data.id).toBe(confirmed.body.data.id);
+    await webhook(renewal.events.invoice);
+
+    // Stripe bills next on the new date: so does our record, whatever order the news came in.
+    expect(stripe.subscription(sub.stripeId)!.current_period_end).toBe(date.getTime() / 1000);
+    const row = await waitFor(
+      () => record(sub.id),
+      (r) => r.current_period_end.getTime() === date.getTime(),
+    );
+    expect(row.status).toBe('ACTIVE');
+    expect(new Set(shifts().map((r) => r.idempotencyKey)).size).toBe(1);
+    expect(await updatesOf(sub.id, 'renewal_date_changed')).toHaveLength(1);
+    // One renewal, recorded once; nothing billed beyond the first payment and that renewal.
+    const renewed = (
+      await h.db.selectFrom('events').select('data').where('type', '=', 'subscription.renewed').where('store_id', '=', store.id).execute()
+    ).filter((e) => e.data.id === sub.id);
+    expect(renewed).toHaveLength(1);
+    const payments = await h.db
+      .selectFrom('subscription_payments')
+      .select('provider_invoice_id')
+      .where('subscription_id', '=', sub.id)
+      .execute();
+    expect(payments.map((p) => p.provider_invoice_id).sort()).toEqual(
+      stripe
+        .invoicesOf(sub.stripeId)
+        .map((i) => i.id)
+        .sort(),
+    );
+    expect(stripe.invoicesOf(sub.stripeId).map((i) => i.billing_reason)).toEqual(['subscription_create', 'subscription_cycle']);
+  }, 120_000);
+
   it('refuses what capabilities forbid, and a seller’s change-plan; a session acts only on its own subscription', async () => {
     const ann = await subscriber('ann-changes@e.co');
     const bob = await subscriber('bob-changes@e.co');
