@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import { z } from 'zod';
 import type { ApiDependencies } from '../api/context';
 import { engineOf } from '../api/engine';
+import { PAGE_LIBRARY_ASSETS, pageAssets, pageSecurityHeaders } from '../api/middleware/page-shell';
 import { requestGrantRevocation } from '../community/grant-records';
 import { CommunityGrantWorkflows } from '../community/grant-workflow-client';
 import { resendFulfillmentNotices, retryFulfillment, skipFulfillment, voidOrder } from '../orders/order-ops';
@@ -35,12 +36,6 @@ const listQuery = z.object({
 });
 const id = z.coerce.number().int().positive();
 
-/** The static files the pages load, from their npm packages (no CDN). */
-const ASSETS: Record<string, { file: string; type: string }> = {
-  'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript' },
-  'pico.min.css': { file: require.resolve('@picocss/pico/css/pico.min.css'), type: 'text/css' },
-};
-
 /**
  * The ops console at /console: server-rendered pages (Eta templates, htmx for live parts,
  * Pico CSS), signed in with an API key that has ops:write, exchanged for an HttpOnly,
@@ -62,21 +57,13 @@ export function consoleRouter(deps: ApiDependencies): Router {
   };
   const tokenOf = (req: Request) => parseCookies(req.get('cookie') ?? '')[SESSION_COOKIE];
 
-  router.use((_req, res, next) => {
-    res.set({
-      'Cache-Control': 'no-store',
-      'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'same-origin',
-      'X-Content-Type-Options': 'nosniff',
-    });
-    next();
-  });
-  router.get('/assets/:name', (req, res) => {
-    const asset = ASSETS[req.params.name];
-    if (!asset) return void res.status(404).end();
-    res.set('Cache-Control', 'public, max-age=86400').type(asset.type).sendFile(asset.file);
-  });
+  router.use(
+    pageSecurityHeaders({
+      contentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+      referrerPolicy: 'same-origin',
+    }),
+  );
+  router.use(pageAssets(PAGE_LIBRARY_ASSETS));
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
   // A form posted from another site never gets here: SameSite=Strict keeps the cookie home, and the origin must be ours.
   router.use((req, res, next) => {

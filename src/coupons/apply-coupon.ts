@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
+import type { CouponsTable } from '../db/schema/checkout-rules';
 import { COUPON_PROBLEM_MESSAGES, couponDiscount } from '../domain/coupons';
 import { AWAITING_PAYMENT_STATUSES } from '../domain/invoice-status';
 import { InvoiceRuleError } from '../orders/errors';
@@ -19,14 +20,24 @@ export async function applicableCoupon(trx: DbExecutor, storeId: number, code: s
     .forUpdate()
     .executeTakeFirst();
   if (!coupon) throw new InvoiceRuleError('coupon_not_found', `No coupon "${code}" in this store`, 'coupon');
-  // Invoices that hold the coupon while they may still be paid count against its limit.
-  const holding = await trx
+  const outcome = await priceCoupon(trx, coupon, lines);
+  if ('problem' in outcome)
+    throw new InvoiceRuleError(outcome.problem, `Coupon "${coupon.code}" ${COUPON_PROBLEM_MESSAGES[outcome.problem]}`, 'coupon');
+  return { id: coupon.id, code: coupon.code, discountCents: outcome.discountCents, affiliateId: coupon.affiliate_id };
+}
+
+/**
+ * A coupon's discount on these lines now, or why it cannot apply. Invoices that hold the coupon
+ * while they may still be paid count against its limit; voided ones give theirs back.
+ */
+export async function priceCoupon(db: DbExecutor, coupon: Selectable<CouponsTable>, lines: { productId: number; netCents: number }[]) {
+  const holding = await db
     .selectFrom('invoices')
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .where('coupon_id', '=', coupon.id)
     .where('status', 'in', AWAITING_PAYMENT_STATUSES)
     .executeTakeFirstOrThrow();
-  const outcome = couponDiscount(
+  return couponDiscount(
     {
       type: coupon.type,
       discount: coupon.discount,
@@ -41,7 +52,4 @@ export async function applicableCoupon(trx: DbExecutor, storeId: number, code: s
     lines,
     new Date(),
   );
-  if ('problem' in outcome)
-    throw new InvoiceRuleError(outcome.problem, `Coupon "${coupon.code}" ${COUPON_PROBLEM_MESSAGES[outcome.problem]}`, 'coupon');
-  return { id: coupon.id, code: coupon.code, discountCents: outcome.discountCents, affiliateId: coupon.affiliate_id };
 }

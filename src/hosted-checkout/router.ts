@@ -24,12 +24,12 @@ import {
   placeFastCheckout,
 } from '../orders/fast-checkout';
 import type { SecretBox } from '../security/secret-box';
+import { PAGE_LIBRARY_ASSETS, type PageAsset, pageAssets, pageSecurityHeaders } from '../api/middleware/page-shell';
 import { formErrors, methodLabel, money } from './form';
 
 /** The static files the pages load, from their npm packages and this folder (no CDN). */
-const ASSETS: Record<string, { file: string; type: string }> = {
-  'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript' },
-  'pico.min.css': { file: require.resolve('@picocss/pico/css/pico.min.css'), type: 'text/css' },
+const ASSETS: Record<string, PageAsset> = {
+  ...PAGE_LIBRARY_ASSETS,
   'checkout.css': { file: path.join(__dirname, 'assets', 'checkout.css'), type: 'text/css' },
 };
 
@@ -71,24 +71,16 @@ export function hostedCheckoutRouter(
       .type('html')
       .send(eta.render(view, { ...data, money, methodLabel }));
 
-  router.use((_req, res, next) => {
-    res.set({
-      'Cache-Control': 'no-store',
+  router.use(
+    pageSecurityHeaders({
       // Stripe's page is reached by a redirect from our form: form-action must allow it.
-      'Content-Security-Policy':
+      contentSecurityPolicy:
         "default-src 'self'; img-src 'self' data: https:; object-src 'none'; frame-ancestors 'none'; form-action 'self' https:; base-uri 'none'",
-      'X-Frame-Options': 'DENY',
       // The order page's address is its secret: never sent on to Stripe or the seller's site.
-      'Referrer-Policy': 'no-referrer',
-      'X-Content-Type-Options': 'nosniff',
-    });
-    next();
-  });
-  router.get('/assets/:name', (req, res) => {
-    const asset = ASSETS[req.params.name];
-    if (!asset) return void res.status(404).end();
-    res.set('Cache-Control', 'public, max-age=86400').type(asset.type).sendFile(asset.file);
-  });
+      referrerPolicy: 'no-referrer',
+    }),
+  );
+  router.use(pageAssets(ASSETS));
   router.use(publicRateLimit(deps.config.rateLimit, rateLimitStore));
   router.use(express.urlencoded({ extended: false, limit: '32kb' }));
 

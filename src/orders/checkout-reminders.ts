@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { type AbandonedCartSettings, incentiveCouponId, remindsCheckout } from '../domain/abandoned-cart';
-import { couponDiscount } from '../domain/coupons';
-import { AWAITING_PAYMENT_STATUSES, type InvoiceStatus, isAwaitingPayment } from '../domain/invoice-status';
+import { priceCoupon } from '../coupons/apply-coupon';
+import { type InvoiceStatus, isAwaitingPayment } from '../domain/invoice-status';
 import type { Db, DbExecutor } from '../db/schema';
 import { recordIntent } from '../outbox/record-intent';
 import { type BuyerEmailDependencies, type BuyerEmailOutcome, sendBuyerEmailOnce } from './buyer-email';
@@ -95,27 +95,11 @@ async function usableCoupon(
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (!coupon) return null;
-  const holding = await db
-    .selectFrom('invoices')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('coupon_id', '=', coupon.id)
-    .where('status', 'in', AWAITING_PAYMENT_STATUSES)
-    .executeTakeFirstOrThrow();
   const lines = await db.selectFrom('invoice_lines').select(['product_id', 'total_cents']).where('invoice_id', '=', invoiceId).execute();
-  const outcome = couponDiscount(
-    {
-      type: coupon.type,
-      discount: coupon.discount,
-      storeWide: coupon.store_wide,
-      productIds: coupon.products,
-      limit: coupon.limit,
-      taken: coupon.uses + Number(holding.count),
-      minimumAmountCents: coupon.minimum_amount_cents,
-      maximumDiscountCents: coupon.maximum_discount_cents,
-      expiresAt: coupon.expires_at,
-    },
+  const outcome = await priceCoupon(
+    db,
+    coupon,
     lines.map((l) => ({ productId: l.product_id, netCents: l.total_cents })),
-    new Date(),
   );
   if ('problem' in outcome) return null;
   return { code: coupon.code, discountCents: outcome.discountCents, expiresAt: coupon.expires_at };
