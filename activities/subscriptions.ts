@@ -344,7 +344,8 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
    * its renewal date) under one idempotency key per preview, then on our record: the variant
    * moves only from what the preview saw (a renewal recorded meanwhile is kept); the period end
    * becomes the one Stripe answers, its next bill.
-   * Stripe refusing for good (the subscription ended there, the period moved on) fails the action.
+   * Stripe refusing for good (the subscription ended there, the period moved on) fails the action,
+   * and so does a renewal date whose period Stripe renewed since the preview (below).
    */
   async function applyChange(actionId: number, row: Awaited<ReturnType<typeof load>>): Promise<SubscriptionActionView> {
     const action = await db.selectFrom('subscription_actions').selectAll().where('id', '=', actionId).executeTakeFirstOrThrow();
@@ -357,6 +358,15 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     const idempotencyKey = `sellflow-sub-${row.id}-${action.action.replace(/_/g, '-')}-${preview.id}`;
     let invoiceId: string | null = null;
     let renewsAt: Date | null = null;
+    const fail = async (message: string) => {
+      await db
+        .updateTable('subscription_actions')
+        .set({ status: 'failed', failed_at: new Date(), customer_message: message, updated_at: new Date() })
+        .where('id', '=', action.id)
+        .where('status', '=', 'pending')
+        .execute();
+      return subscriptionActionView(db, action.id);
+    };
     try {
       if (action.action === 'change_plan') {
         ({ invoiceId } = await deps.stripe.changeSubscriptionPrice(key, {
@@ -366,18 +376,21 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
           idempotencyKey,
         }));
       } else {
+        // Stripe may have renewed since the preview, its webhook not here yet (the row lock saw no
+        // renewal): the date was chosen against a period that is over, and moving it now would cut
+        // the period just paid short, uncredited. Preview again. Stripe already on the new date is
+        // this action's own earlier attempt.
+        const current = await deps.stripe.retrieveSubscription(key, row.provider_subscription_id);
+        const seconds = (d: Date | null | undefined) => (d ? Math.floor(d.getTime() / 1000) : null);
+        const end = seconds(current?.periodEnd);
+        if (end !== null && end !== seconds(preview.period_end) && end !== seconds(preview.renewal_date))
+          return await fail('The subscription renewed since the preview: preview the change again');
         const remote = await deps.stripe.shiftRenewalDate(key, row.provider_subscription_id, preview.renewal_date!, idempotencyKey);
         renewsAt = remote.periodEnd ?? preview.renewal_date!;
       }
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
-      await db
-        .updateTable('subscription_actions')
-        .set({ status: 'failed', failed_at: new Date(), customer_message: error.message, updated_at: new Date() })
-        .where('id', '=', action.id)
-        .where('status', '=', 'pending')
-        .execute();
-      return subscriptionActionView(db, action.id);
+      return fail(error.message);
     }
     await db.transaction().execute(async (trx) => {
       const now = new Date();

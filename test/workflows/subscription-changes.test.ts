@@ -218,45 +218,51 @@ describe('subscription changes', () => {
     expect((await record(sub.id)).current_period_end.toISOString()).toBe(`${later}T00:00:00.000Z`);
   }, 120_000);
 
-  it('a renewal landing during a renewal date confirm is recorded once, and the new date applied once, charging nothing more', async () => {
+  it('a renewal landing during a renewal date confirm is recorded once; the date moves once, from the period Stripe bills, never twice', async () => {
     const sub = await subscriber('renewal-race@e.co');
     const seller = `/subscriptions/${sub.id}/actions/change-renewal-date`;
     const date = new Date(Date.now() + 10 * 24 * 3600_000);
     date.setUTCMilliseconds(0);
     const renewal_date = date.toISOString();
-    const preview = (await post(`${seller}/preview`, { renewal_date }, store.live).expect(200)).body.data;
+    const first = (await post(`${seller}/preview`, { renewal_date }, store.live).expect(200)).body.data;
 
-    // Stripe renews just before it takes the new date; its invoice.paid reaches us while the confirm's call is under way.
+    // Stripe renews (the period the preview moved is over and paid again); its invoice.paid reaches
+    // us while the confirm is talking to Stripe, after the row lock found no renewal.
     stripe.mutate(sub.stripeId, { current_period_end: Math.floor(Date.now() / 1000) });
     const renewal = stripe.renew(sub.stripeId);
-    const shifts = () => stripe.requests.filter((r) => r.path === `/v1/subscriptions/${sub.stripeId}` && r.body.trial_end);
+    const renewedEnd = stripe.subscription(sub.stripeId)!.current_period_end;
+    const calls = () => stripe.requests.filter((r) => r.path === `/v1/subscriptions/${sub.stripeId}`);
+    const shifts = () => calls().filter((r) => r.body.trial_end);
+    const before = calls().length;
     stripe.slowReplies(`/v1/subscriptions/${sub.stripeId}`, 1500);
-    const confirming = post(`${seller}/confirm`, { renewal_date, preview_token: preview.preview_token }, store.live, 'race-date-1');
-    const [confirmed] = await Promise.all([
-      confirming,
+    const [stale] = await Promise.all([
+      post(`${seller}/confirm`, { renewal_date, preview_token: first.preview_token }, store.live, 'race-date-1'),
       waitFor(
-        async () => shifts().length,
-        (n) => n === 1,
+        async () => calls().length,
+        (n) => n > before,
       ).then(() => webhook(renewal.events.invoice)),
     ]);
     stripe.slowReplies(`/v1/subscriptions/${sub.stripeId}`, 0);
-    expect(confirmed.status).toBe(200);
+    // Moving the date now would cut the period just paid short: the action fails, Stripe is not asked.
+    expect(stale.status).toBe(200);
+    expect(stale.body.data).toMatchObject({ action: 'shift_billing_date', status: 'failed' });
+    expect(stale.body.data.customer_message).toMatch(/renewed since the preview/);
+    expect(shifts()).toHaveLength(0);
+    expect((await record(sub.id)).current_period_end.getTime()).toBe(renewedEnd * 1000);
+
+    // Previewed again against the renewed period, the date moves, once (a second confirm, a redelivered renewal: nothing more).
+    const fresh = (await post(`${seller}/preview`, { renewal_date }, store.live).expect(200)).body.data;
+    const confirmed = await post(`${seller}/confirm`, { renewal_date, preview_token: fresh.preview_token }, store.live, 'race-date-2');
     expect(confirmed.body.data).toMatchObject({ action: 'shift_billing_date', status: 'confirmed' });
-    // A retried confirm (another key) and a redelivered renewal change nothing.
-    const retried = await post(`${seller}/confirm`, { renewal_date, preview_token: preview.preview_token }, store.live, 'race-date-2');
+    const retried = await post(`${seller}/confirm`, { renewal_date, preview_token: fresh.preview_token }, store.live, 'race-date-3');
     expect(retried.body.data.id).toBe(confirmed.body.data.id);
     await webhook(renewal.events.invoice);
-
-    // Stripe bills next on the new date: so does our record, whatever order the news came in.
     expect(stripe.subscription(sub.stripeId)!.current_period_end).toBe(date.getTime() / 1000);
-    const row = await waitFor(
-      () => record(sub.id),
-      (r) => r.current_period_end.getTime() === date.getTime(),
-    );
-    expect(row.status).toBe('ACTIVE');
+    expect((await record(sub.id)).current_period_end.getTime()).toBe(date.getTime());
     expect(new Set(shifts().map((r) => r.idempotencyKey)).size).toBe(1);
     expect(await updatesOf(sub.id, 'renewal_date_changed')).toHaveLength(1);
-    // One renewal, recorded once; nothing billed beyond the first payment and that renewal.
+
+    // One renewal, recorded once; Stripe billed the first payment and that renewal, nothing else.
     const renewed = (
       await h.db.selectFrom('events').select('data').where('type', '=', 'subscription.renewed').where('store_id', '=', store.id).execute()
     ).filter((e) => e.data.id === sub.id);
