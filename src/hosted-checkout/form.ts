@@ -1,4 +1,5 @@
 import { toApiError } from '../api/domain-errors';
+import { CUSTOM_PAYMENT_METHOD } from '../domain/custom-payment-method';
 
 /** What the product page says about a refused order: beside each field it concerns, the rest above the form. */
 export interface FormRefusal {
@@ -19,6 +20,8 @@ function formField(param: string): string {
   if (answer) return `additional-${answer[1]}`;
   if (param === 'quantity' || param.endsWith('.quantity')) return 'quantity';
   if (/^product_variants\.\d+$/.test(param)) return 'variant';
+  // Which of the seller's own methods is part of the payment method choice on the page.
+  if (param === 'custom_payment_method_id') return 'payment_method';
   return param;
 }
 
@@ -60,6 +63,7 @@ const METHOD_LABELS: Record<string, string> = {
   ETH: 'Ether (ETH)',
   XMR: 'Monero (XMR)',
   SOL: 'Solana (SOL)',
+  CUSTOM_PAYMENT_METHOD: 'the seller’s own method',
 };
 
 export function methodLabel(method: string): string {
@@ -69,4 +73,56 @@ export function methodLabel(method: string): string {
 /** Cents as the buyer reads them: 1500, USD → 15.00 USD. */
 export function money(cents: string | number, currency: string): string {
   return `${(Number(cents) / 100).toFixed(2)} ${currency}`;
+}
+
+/** A payment choice on the product page: a built-in method's name, or `custom:<id>` for one of the seller's own. */
+export interface MethodChoice {
+  value: string;
+  label: string;
+}
+
+const CUSTOM_CHOICE = 'custom:';
+
+/** The built-in methods the variants accept, then the seller's own methods they offer. */
+export function methodChoices(
+  variants: { payment_methods: string[]; custom_payment_methods: { id: string; name: string }[] }[],
+): MethodChoice[] {
+  const builtIn = [...new Set(variants.flatMap((v) => v.payment_methods))].filter((m) => m !== CUSTOM_PAYMENT_METHOD);
+  const custom = new Map(variants.flatMap((v) => v.custom_payment_methods).map((m) => [m.id, m.name]));
+  return [
+    ...builtIn.map((m) => ({ value: m, label: methodLabel(m) })),
+    ...[...custom].map(([id, name]) => ({ value: `${CUSTOM_CHOICE}${id}`, label: name })),
+  ];
+}
+
+/** The form's choice as the invoice takes it: a method, and for a custom one which. */
+export function chosenMethod(choice: string): { paymentMethod: string; customPaymentMethodId?: string } {
+  if (!choice.startsWith(CUSTOM_CHOICE)) return { paymentMethod: choice };
+  return { paymentMethod: CUSTOM_PAYMENT_METHOD, customPaymentMethodId: choice.slice(CUSTOM_CHOICE.length) };
+}
+
+export interface FormValues {
+  variant: string;
+  quantity: string;
+  customer_email: string;
+  coupon: string;
+  payment_method: string;
+  affiliate: string;
+  additional: Record<string, string>;
+}
+
+export interface FormState {
+  values: FormValues;
+  errors: { fields: Record<string, string[]>; other: string[] };
+  message: string;
+}
+
+export interface ProductField {
+  key: string;
+  type: string;
+  label: string;
+  required: boolean;
+  placeholder?: string;
+  description?: string;
+  options?: unknown[];
 }

@@ -25,12 +25,17 @@ import {
 } from '../orders/fast-checkout';
 import type { SecretBox } from '../security/secret-box';
 import { PAGE_LIBRARY_ASSETS, type PageAsset, pageAssets, pageSecurityHeaders } from '../api/middleware/page-shell';
-import { formErrors, methodLabel, money } from './form';
+import { chosenMethod, formErrors, type FormState, type FormValues, methodChoices, methodLabel, money, type ProductField } from './form';
+import { paymentPage, webAddress } from './payment-page';
+import { type OrderPageRef, proofRoutes } from './proof-routes';
+import { sellerMarkdown } from './seller-markdown';
+import { uploadOrigins } from './upload-origins';
 
 /** The static files the pages load, from their npm packages and this folder (no CDN). */
 const ASSETS: Record<string, PageAsset> = {
   ...PAGE_LIBRARY_ASSETS,
   'checkout.css': { file: path.join(__dirname, 'assets', 'checkout.css'), type: 'text/css' },
+  'proof.js': { file: path.join(__dirname, 'assets', 'proof.js'), type: 'text/javascript' },
 };
 
 /** Seconds between two looks of the order page while the order is still moving. */
@@ -65,6 +70,7 @@ export function hostedCheckoutRouter(
     asn: gateways.asn,
   };
   const router = Router();
+  const connectSrc = ["'self'", ...uploadOrigins(deps.config)].join(' ');
   const render = (res: Response, view: string, data: Record<string, unknown>, status = 200) =>
     res
       .status(status)
@@ -74,8 +80,8 @@ export function hostedCheckoutRouter(
   router.use(
     pageSecurityHeaders({
       // Stripe's page is reached by a redirect from our form: form-action must allow it.
-      contentSecurityPolicy:
-        "default-src 'self'; img-src 'self' data: https:; object-src 'none'; frame-ancestors 'none'; form-action 'self' https:; base-uri 'none'",
+      // The proof image is PUT to the file store's presigned URL (this server's /files, or S3).
+      contentSecurityPolicy: `default-src 'self'; img-src 'self' data: https:; connect-src ${connectSrc}; object-src 'none'; frame-ancestors 'none'; form-action 'self' https:; base-uri 'none'`,
       // The order page's address is its secret: never sent on to Stripe or the seller's site.
       referrerPolicy: 'no-referrer',
     }),
@@ -94,14 +100,16 @@ export function hostedCheckoutRouter(
   const liveData = async (store: FastCheckoutStore, by: { token: string } | { invoiceId: number }, pagePath: string) => {
     const order = await buyerOrder(deps, store, by);
     const qr = order.crypto ? await QRCode.toString(order.crypto.payment_uri ?? order.crypto.address, { type: 'svg', margin: 1 }) : null;
-    // The seller's link, only when it is a web address (never javascript: or the like).
-    const redirect =
-      order.redirect_url && /^https?:\/\//i.test(order.redirect_url) && URL.canParse(order.redirect_url) ? order.redirect_url : null;
+    const redirect = webAddress(order.redirect_url);
     return {
       order,
       qr,
       redirect,
       redirectHost: redirect ? new URL(redirect).host : null,
+      // A custom method's instructions are the seller's text: rendered, then sanitized.
+      customInstructions: order.custom?.instructions ? sellerMarkdown(order.custom.instructions) : null,
+      customRedirect: webAddress(order.custom?.redirect_url ?? null),
+      proofAction: `${pagePath}/proof`,
       store,
       liveUrl: `${pagePath}/live`,
       // Only the invoice page opens a payment itself; a fast-checkout order was checked out when placed.
@@ -117,13 +125,21 @@ export function hostedCheckoutRouter(
     }
   };
   /** An order by the buyer's token (fast checkout, hosted or embedded). */
-  const byToken = (req: Request) =>
+  const tokenPage = (req: Request): Promise<OrderPageRef> =>
     notFoundAsPage(async () => {
       const params = fastCheckoutOrderParams.safeParse(req.params);
       if (!params.success) throw new PageNotFound();
       const store = await storeOf(String(req.params.store));
-      return liveData(store, { token: params.data.token }, `/checkout/${encodeURIComponent(store.slug)}/orders/${params.data.token}`);
+      return {
+        store,
+        by: { token: params.data.token },
+        pagePath: `/checkout/${encodeURIComponent(store.slug)}/orders/${params.data.token}`,
+      };
     });
+  const byToken = async (req: Request) => {
+    const { store, by, pagePath } = await tokenPage(req);
+    return liveData(store, by, pagePath);
+  };
   /** An invoice by its own page's signed address (a key-created invoice's `checkout`). */
   const invoiceOf = async (req: Request) => {
     const invoiceId = rowId.safeParse(req.params.invoice);
@@ -136,14 +152,29 @@ export function hostedCheckoutRouter(
       pagePath: `/checkout/${encodeURIComponent(store.slug)}/invoices/${invoiceId.data}/${signature}`,
     };
   };
-  const bySignature = (req: Request) =>
+  const signaturePage = (req: Request): Promise<OrderPageRef> =>
     notFoundAsPage(async () => {
       const { store, invoiceId, pagePath } = await invoiceOf(req);
-      return liveData(store, { invoiceId }, pagePath);
+      return { store, by: { invoiceId }, pagePath };
     });
+  const bySignature = async (req: Request) => {
+    const { store, by, pagePath } = await signaturePage(req);
+    return liveData(store, by, pagePath);
+  };
 
-  const orderPage = async (req: Request, res: Response, data: Awaited<ReturnType<typeof liveData>>) =>
-    render(res, 'order', { ...data, pollSeconds: POLL_SECONDS, returned: req.query.checkout === 'cancelled' ? 'cancelled' : null });
+  const orderPage = async (
+    req: Request,
+    res: Response,
+    data: Awaited<ReturnType<typeof liveData>>,
+    proofError: string | null = null,
+    status = 200,
+  ) =>
+    render(
+      res,
+      'order',
+      { ...data, pollSeconds: POLL_SECONDS, returned: req.query.checkout === 'cancelled' ? 'cancelled' : null, proofError },
+      status,
+    );
   const livePart = (res: Response, data: Awaited<ReturnType<typeof liveData>>) =>
     render(res, 'order-live', data, data.order.settled ? STOP_POLLING : 200);
 
@@ -151,6 +182,11 @@ export function hostedCheckoutRouter(
   router.get('/:store/orders/:token/live', async (req, res) => livePart(res, await byToken(req)));
   router.get('/:store/invoices/:invoice/:signature', async (req, res) => orderPage(req, res, await bySignature(req)));
   router.get('/:store/invoices/:invoice/:signature/live', async (req, res) => livePart(res, await bySignature(req)));
+  proofRoutes(router, deps, {
+    pages: { '/:store/orders/:token': tokenPage, '/:store/invoices/:invoice/:signature': signaturePage },
+    refusedPage: async (req, res, page, message, status) =>
+      orderPage(req, res, await notFoundAsPage(() => liveData(page.store, page.by, page.pagePath)), message, status),
+  });
 
   /** Pays a pending invoice: Stripe's page, or back to this page with the crypto address. */
   router.post('/:store/invoices/:invoice/:signature', async (req, res) => {
@@ -162,7 +198,7 @@ export function hostedCheckoutRouter(
     try {
       const returnUrl = invoiceCheckoutUrl(deps.config.api.publicBaseUrl, gateways.secrets, store, invoice.id);
       const outcome = await checkout(checkoutDeps, store, invoice, { returnUrl });
-      res.redirect(303, 'paymentUrl' in outcome ? outcome.paymentUrl : pagePath);
+      res.redirect(303, paymentPage(outcome) ?? pagePath);
     } catch (error) {
       const refused = formErrors(error);
       if (!refused) throw error;
@@ -211,7 +247,7 @@ export function hostedCheckoutRouter(
       affiliate: prefill.affiliate ?? '',
       additional: Object.fromEntries(Object.entries(prefill.additional_information).map(([k, v]) => [k, String(v)])),
     };
-    const methods = [...new Set(variants.flatMap((v) => v.payment_methods as string[]))];
+    const methods = methodChoices(variants);
     render(
       res,
       'product',
@@ -256,9 +292,11 @@ export function hostedCheckoutRouter(
           param: 'variant',
           fieldErrors: { variant: ['Choose one of the options'] },
         });
+      const method = chosenMethod(values.payment_method);
       const parsed = fastCheckoutOrderBody.safeParse({
         customer_email: values.customer_email,
-        payment_method: values.payment_method || undefined,
+        payment_method: method.paymentMethod || undefined,
+        custom_payment_method_id: method.customPaymentMethodId,
         quantity: values.quantity || undefined,
         coupon: values.coupon || undefined,
         affiliate: values.affiliate || undefined,
@@ -270,6 +308,7 @@ export function hostedCheckoutRouter(
       const placed = await placeFastCheckout(checkoutDeps, store, String(req.params.product), variant.data, {
         customerEmail: body.customer_email,
         paymentMethod: body.payment_method,
+        customPaymentMethodId: body.custom_payment_method_id,
         quantity: body.quantity,
         coupon: body.coupon,
         additionalInformation: body.additional_information,
@@ -277,7 +316,7 @@ export function hostedCheckoutRouter(
         customerIp: req.ip ?? null,
       });
       const orderPage = hostedOrderUrl('', store, placed.token);
-      res.redirect(303, 'paymentUrl' in placed.outcome ? placed.outcome.paymentUrl : orderPage);
+      res.redirect(303, paymentPage(placed.outcome) ?? orderPage);
     } catch (error) {
       const refused = formErrors(error);
       if (!refused) throw error;
@@ -299,30 +338,4 @@ export function hostedCheckoutRouter(
     render(res, 'error', { title: 'Something went wrong', message: 'Please try again in a moment.' }, 500);
   });
   return router;
-}
-
-export interface FormValues {
-  variant: string;
-  quantity: string;
-  customer_email: string;
-  coupon: string;
-  payment_method: string;
-  affiliate: string;
-  additional: Record<string, string>;
-}
-
-interface FormState {
-  values: FormValues;
-  errors: { fields: Record<string, string[]>; other: string[] };
-  message: string;
-}
-
-export interface ProductField {
-  key: string;
-  type: string;
-  label: string;
-  required: boolean;
-  placeholder?: string;
-  description?: string;
-  options?: unknown[];
 }

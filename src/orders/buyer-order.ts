@@ -3,6 +3,7 @@ import { CatalogNotFoundError } from '../catalog/errors';
 import type { Db } from '../db/schema';
 import { CRYPTO_PAYMENT_METHODS } from '../domain/payment-methods';
 import type { ObjectStorage } from '../storage/object-storage';
+import { buyerCustomPayment } from './buyer-custom-payment';
 import { deliveryEmailContent } from './delivery-email';
 import { postPurchaseRedirects } from './post-purchase-redirect';
 
@@ -26,7 +27,17 @@ export async function buyerOrder(
 ) {
   let query = deps.db
     .selectFrom('invoices')
-    .select(['id', 'status', 'customer_email', 'payment_method', 'gateway', 'currency', 'total_cents', 'expires_at'])
+    .select([
+      'id',
+      'status',
+      'customer_email',
+      'payment_method',
+      'gateway',
+      'currency',
+      'total_cents',
+      'expires_at',
+      'custom_payment_method_id',
+    ])
     .where('store_id', '=', store.id)
     .where('kind', '=', 'INVOICE');
   // By the buyer's token, or by id once the caller has checked the invoice page's signature.
@@ -37,7 +48,8 @@ export async function buyerOrder(
   const gateway = (invoice.gateway as { data?: Record<string, unknown> }).data ?? {};
   const pending = invoice.status === 'PENDING';
   const checkoutUrl = gateway.checkout_url;
-  const opened = typeof checkoutUrl === 'string' || typeof gateway.address === 'string';
+  const opened =
+    typeof checkoutUrl === 'string' || typeof gateway.address === 'string' || typeof gateway.custom_checkout_started_at === 'string';
   const crypto =
     (CRYPTO_PAYMENT_METHODS as readonly string[]).includes(invoice.payment_method) && typeof gateway.address === 'string'
       ? {
@@ -52,6 +64,7 @@ export async function buyerOrder(
           expires_at: String(gateway.expires_at),
         }
       : null;
+  const custom = await buyerCustomPayment(deps.db, invoice, typeof gateway.custom_checkout_started_at === 'string');
   const lines = await deps.db
     .selectFrom('invoice_lines')
     .select(['title', 'quantity'])
@@ -75,6 +88,8 @@ export async function buyerOrder(
     /** Still to be paid and no payment opened yet (a key-created invoice before its checkout). */
     awaiting_checkout: pending && !opened,
     crypto: pending ? crypto : null,
+    /** Paid with one of the seller's own methods: how to pay, and whether the proof was sent. */
+    custom,
     deliverables: delivered
       ? {
           lines: delivered.lines.map((l) => ({

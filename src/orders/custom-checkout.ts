@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Db, DbExecutor } from '../db/schema';
-import { fillRedirectUrl, majorUnits, type RedirectVariable } from '../domain/custom-payment-method';
+import type { Db } from '../db/schema';
 import { recordEvent } from '../events/record';
+import { howToPay } from './buyer-custom-payment';
 import { flagForReview, reviewReason } from './custom-payment-review';
+import { filledRedirectUrl } from './custom-redirect';
 import { CheckoutError } from './errors';
 import { transitionInvoice } from './invoice-transitions';
 import { orderTokenHash } from './buyer-order';
@@ -17,14 +18,7 @@ import { orderTokenHash } from './buyer-order';
  * (payment-proof.ts moves it on); any other goes to REVIEW at once with
  * `order.payment_review_required`, flagged for the seller, and no timer voids it from there.
  */
-export interface CustomCheckout {
-  custom_payment_method_id: string;
-  type: 'instructions' | 'redirect';
-  name: string;
-  description: string | null;
-  instructions: string | null;
-  steps: string[];
-  require_proof_of_payment: boolean;
+export interface CustomCheckout extends ReturnType<typeof howToPay> {
   skip_interstitial_page: boolean;
   show_processing_status_page: boolean;
   /** Redirect methods: the seller's page with the invoice's variables filled in (each URL-encoded). */
@@ -43,28 +37,6 @@ export interface CustomCheckoutInvoice {
   id: number;
   store_id: number;
   livemode: boolean;
-}
-
-async function redirectValues(trx: DbExecutor, invoice: { id: number; customer_email: string; currency: string; total_cents: number }) {
-  const lines = await trx
-    .selectFrom('invoice_lines')
-    .select(['title', 'quantity'])
-    .where('invoice_id', '=', invoice.id)
-    .orderBy('id')
-    .execute();
-  const price = majorUnits(invoice.total_cents);
-  const values: Record<RedirectVariable, string> = {
-    id: String(invoice.id),
-    invoice_id: String(invoice.id),
-    customer_email: invoice.customer_email,
-    currency: invoice.currency,
-    price,
-    // No exchange rates here: a USD invoice says its price, any other leaves it empty.
-    price_usd: invoice.currency === 'USD' ? price : '',
-    product_name: lines.map((l) => l.title).join(', '),
-    quantity: String(lines.reduce((sum, l) => sum + l.quantity, 0)),
-  };
-  return values;
 }
 
 export async function openCustomCheckout(db: Db, invoiceRef: CustomCheckoutInvoice, options: { statusToken?: string } = {}) {
@@ -129,17 +101,10 @@ export async function openCustomCheckout(db: Db, invoiceRef: CustomCheckoutInvoi
     }
 
     return {
-      custom_payment_method_id: method.id,
-      type: method.type,
-      name: method.name,
-      description: method.description,
-      instructions: method.type === 'instructions' ? method.instructions : null,
-      steps: method.type === 'instructions' ? method.steps : [],
-      require_proof_of_payment: method.require_proof_of_payment,
+      ...howToPay(method),
       skip_interstitial_page: method.skip_interstitial_page,
       show_processing_status_page: method.show_processing_status_page,
-      redirect_url:
-        method.type === 'redirect' && method.redirect_url ? fillRedirectUrl(method.redirect_url, await redirectValues(trx, invoice)) : null,
+      redirect_url: method.type === 'redirect' && method.redirect_url ? await filledRedirectUrl(trx, invoice, method.redirect_url) : null,
       total: String(invoice.total_cents),
       currency: invoice.currency,
       order_token: orderToken,

@@ -55,6 +55,20 @@ async function purchasableProduct(db: Db, storeId: number, ref: string) {
 async function purchasableVariants(db: Db, productId: number) {
   const { variantsOf, stockOf: serialStockOf } = await loadProductViews(db, [productId]);
   const variants = variantsOf(productId);
+  const customIds = [...new Set(variants.flatMap((v) => v.custom_payment_method_ids))];
+  // The store's custom methods the variants offer, as a buyer chooses them (enabled, not deleted).
+  const customMethods =
+    customIds.length === 0
+      ? []
+      : await db
+          .selectFrom('custom_payment_methods')
+          .select(['id', 'name', 'description'])
+          .where('id', 'in', customIds)
+          .where('enabled', '=', true)
+          .where('deleted_at', 'is', null)
+          .orderBy('sort_order')
+          .orderBy('name')
+          .execute();
   // What a buyer sees of a variant: never its deliverable.
   return variants.map((v) => ({
     id: v.id,
@@ -68,6 +82,8 @@ async function purchasableVariants(db: Db, productId: number) {
     quantity_increments: Number(v.other_settings.quantity_increments ?? 1),
     bulk_discount: bulkDiscount(v),
     payment_methods: v.payment_methods,
+    /** With payment_method CUSTOM_PAYMENT_METHOD and custom_payment_method_id: the seller's own methods. */
+    custom_payment_methods: customMethods.filter((m) => v.custom_payment_method_ids.includes(m.id)),
     stock: stockOf(v, serialStockOf(v.id)),
   }));
 }

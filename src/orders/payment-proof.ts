@@ -17,13 +17,19 @@ import { orderTokenHash } from './buyer-order';
 
 const proofFolder = (invoiceId: number) => `proofs/${invoiceId}`;
 
-/** The custom-method invoice the token opens, in the store; 404 for any other token. */
-async function invoiceOfToken(db: DbExecutor, storeId: number, token: string, lock = false) {
+/**
+ * The buyer's order: by the token only they hold, or by id once the caller checked the invoice
+ * page's signature (src/orders/invoice-checkout-link.ts); never by a bare id from a buyer.
+ */
+export type BuyerOrderRef = string | { invoiceId: number };
+
+/** The custom-method invoice the token (or checked id) opens, in the store; 404 for any other. */
+async function invoiceOfToken(db: DbExecutor, storeId: number, ref: BuyerOrderRef, lock = false) {
   let query = db
     .selectFrom('invoices')
     .select(['id', 'store_id', 'livemode', 'status', 'payment_method', 'custom_payment_method_id', 'gateway'])
-    .where('store_id', '=', storeId)
-    .where('status_token_hash', '=', orderTokenHash(token));
+    .where('store_id', '=', storeId);
+  query = typeof ref === 'string' ? query.where('status_token_hash', '=', orderTokenHash(ref)) : query.where('id', '=', ref.invoiceId);
   if (lock) query = query.forUpdate();
   const invoice = await query.executeTakeFirst();
   if (!invoice) throw new CatalogNotFoundError('Order');
@@ -43,7 +49,7 @@ export interface ProofUploadRequest {
 }
 
 /** A presigned PUT for the screenshot, under the store's namespace and this invoice's folder. */
-export async function startProofUpload(db: Db, storage: ObjectStorage, storeId: number, token: string, upload: ProofUploadRequest) {
+export async function startProofUpload(db: Db, storage: ObjectStorage, storeId: number, token: BuyerOrderRef, upload: ProofUploadRequest) {
   const invoice = await invoiceOfToken(db, storeId, token);
   if (!(PROOF_IMAGE_TYPES as readonly string[]).includes(upload.contentType))
     throw new InvoiceRuleError('invalid_field', `A proof image is one of ${PROOF_IMAGE_TYPES.join(', ')}`, 'content_type');
@@ -81,7 +87,7 @@ export async function submitPaymentProof(
   db: Db,
   storage: ObjectStorage,
   storeId: number,
-  token: string,
+  token: BuyerOrderRef,
   proof: ProofSubmission,
 ): Promise<{ invoiceId: number; status: string }> {
   const text = proof.text?.trim() || null;

@@ -237,3 +237,106 @@ it('pays a key-created invoice from its own `checkout` page: Pay, then the BTC a
   expect(violations).toEqual([]);
   await context.close();
 }, 120_000);
+
+describe('a custom payment method (issue 23 items 3 and 5)', () => {
+  const BANK_GOODS = 'Your bank-paid code: BANK-5521';
+  let bankProductId: number;
+  beforeAll(async () => {
+    const method = await api('post', '/payment-methods/custom', {
+      type: 'instructions',
+      name: 'Bank transfer',
+      // Seller text: Markdown is shown, HTML and script are not.
+      instructions: '**IBAN DE00 1234** <img src=x data-testid="seller-img"> <script>window.__sellerRan = true</script>',
+      steps: ['Transfer the total', 'Use the order number as reference'],
+      require_proof_of_payment: true,
+    }).expect(201);
+    ({ productId: bankProductId } = await createVariant(
+      h,
+      store.live,
+      { deliverable: { types: ['MANUAL'], data: { comment: BANK_GOODS } }, price: 2500, custom_payment_method_ids: [method.body.data.id] },
+      { title: 'Bank-paid skin' },
+    ));
+  });
+
+  /** Buys the product with the bank transfer; answers the order page (its id in the heading) and the CSP violations seen. */
+  async function buyByBank(context: BrowserContext, email: string) {
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.goto(`${base}/checkout/${store.slug}/${bankProductId}`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Payment method').selectOption({ label: 'Bank transfer' });
+    await page.getByRole('button', { name: 'Continue to payment' }).click();
+    await page.waitForURL(new RegExp(`^${base}/checkout/${store.slug}/orders/fco_[\\w-]{32}$`));
+    await expect(page.getByTestId('order-status').textContent()).resolves.toBe('PENDING');
+    await expect(page.getByTestId('custom-instructions').innerHTML()).resolves.toContain('<strong>IBAN DE00 1234</strong>');
+    await expect(page.getByTestId('custom-instructions').locator('img, script').count()).resolves.toBe(0);
+    expect(await page.evaluate('window.__sellerRan === true')).toBe(false);
+    await expect(page.getByTestId('custom-steps').locator('li').allTextContents()).resolves.toEqual([
+      'Transfer the total',
+      'Use the order number as reference',
+    ]);
+    const orderId = Number(/Order #(\d+)/.exec((await page.locator('h1').textContent()) ?? '')![1]);
+    return { page, violations, orderId };
+  }
+
+  it('shows the instructions, takes a text proof, shows "in review" live, then the goods once the seller completes it', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const { page, violations, orderId } = await buyByBank(context, 'bank@e.co');
+    await shot(page, 'hosted-checkout-custom-instructions');
+    await page.getByLabel('What you paid').fill('Sent from DE99, reference 42');
+    await page.getByTestId('send-proof').click();
+    await page.getByTestId('custom-review').waitFor();
+    await expect(page.getByTestId('order-status').textContent()).resolves.toBe('REVIEW');
+    await expect(page.getByTestId('proof-form').count()).resolves.toBe(0);
+    await markDocument(page);
+    await shot(page, 'hosted-checkout-custom-review');
+    const proof = await h.db
+      .selectFrom('invoice_payment_proofs')
+      .select(['text', 'image_key'])
+      .where('invoice_id', '=', orderId)
+      .executeTakeFirst();
+    expect(proof).toEqual({ text: 'Sent from DE99, reference 42', image_key: null });
+
+    // The seller confirms the payment through the API; the open page follows without a reload.
+    await api('patch', `/invoices/${orderId}/mark-completed`).expect(200);
+    await page.getByTestId('order-status').filter({ hasText: 'COMPLETED' }).waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('deliverables').textContent()).resolves.toContain(BANK_GOODS);
+    await expect(page.getByTestId('custom-payment').count()).resolves.toBe(0);
+    expect(await sameDocument(page)).toBe(true);
+    await shot(page, 'hosted-checkout-custom-delivered');
+    expect(violations).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('uploads a screenshot as the proof; the seller voids the order and the page says so, with no goods', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const { page, violations, orderId } = await buyByBank(context, 'void@e.co');
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    await page.locator('input[data-proof-image]').setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: png });
+    await page.getByTestId('send-proof').click();
+    await page.getByTestId('custom-review').waitFor();
+    await markDocument(page);
+    const proof = await h.db
+      .selectFrom('invoice_payment_proofs')
+      .select(['text', 'image_key'])
+      .where('invoice_id', '=', orderId)
+      .executeTakeFirstOrThrow();
+    expect(proof.text).toBeNull();
+    expect(proof.image_key).toMatch(new RegExp(`proofs/${orderId}/`));
+    const seen = await api('get', `/invoices/${orderId}/payment-proof`).expect(200);
+    const image = await request(h.app).get(new URL(seen.body.data.image_url).pathname + new URL(seen.body.data.image_url).search);
+    expect(Buffer.from(image.body as Buffer).equals(png)).toBe(true);
+
+    await api('patch', `/invoices/${orderId}/mark-voided`).expect(200);
+    await page.getByTestId('order-status').filter({ hasText: 'VOIDED' }).waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('order-headline').textContent()).resolves.toBe('Cancelled');
+    await expect(page.getByTestId('deliverables').count()).resolves.toBe(0);
+    await expect(page.getByTestId('custom-payment').count()).resolves.toBe(0);
+    expect(await sameDocument(page)).toBe(true);
+    expect(violations).toEqual([]);
+    await context.close();
+  }, 120_000);
+});

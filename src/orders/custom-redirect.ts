@@ -1,0 +1,34 @@
+import type { DbExecutor } from '../db/schema';
+import { fillRedirectUrl, majorUnits, type RedirectVariable } from '../domain/custom-payment-method';
+
+/** A redirect method's variables (SellApp's list) for one invoice. */
+async function redirectValues(trx: DbExecutor, invoice: { id: number; customer_email: string; currency: string; total_cents: number }) {
+  const lines = await trx
+    .selectFrom('invoice_lines')
+    .select(['title', 'quantity'])
+    .where('invoice_id', '=', invoice.id)
+    .orderBy('id')
+    .execute();
+  const price = majorUnits(invoice.total_cents);
+  const values: Record<RedirectVariable, string> = {
+    id: String(invoice.id),
+    invoice_id: String(invoice.id),
+    customer_email: invoice.customer_email,
+    currency: invoice.currency,
+    price,
+    // No exchange rates here: a USD invoice says its price, any other leaves it empty.
+    price_usd: invoice.currency === 'USD' ? price : '',
+    product_name: lines.map((l) => l.title).join(', '),
+    quantity: String(lines.reduce((sum, l) => sum + l.quantity, 0)),
+  };
+  return values;
+}
+
+/** A redirect method's page for this invoice, its variables filled (each URL-encoded). */
+export async function filledRedirectUrl(
+  db: DbExecutor,
+  invoice: { id: number; customer_email: string; currency: string; total_cents: number },
+  template: string,
+): Promise<string> {
+  return fillRedirectUrl(template, await redirectValues(db, invoice));
+}
