@@ -37,6 +37,19 @@ beforeAll(async () => {
       events: ['order.pending', 'order.payment_review_required', 'order.manual_payment_completed'],
     });
   expect(channel.status).toBe(201);
+  // A second channel through SellApp's store notification channels: the same fan-out hears it.
+  const sellapp = await request(h.app)
+    .post('/api/v2/store/notification-channels')
+    .set('Authorization', `Bearer ${store.live}`)
+    .send({
+      channel: {
+        type: 'discord',
+        channel: 'payments',
+        webhook: 'https://discord.com/api/webhooks/456/def-TOKEN',
+        allowed_notifications: ['order.manual_payment_completed'],
+      },
+    });
+  expect(sellapp.status).toBe(201);
   const endpoint = await request(h.app)
     .post('/api/v2/webhooks')
     .set('Authorization', `Bearer ${store.live}`)
@@ -252,9 +265,10 @@ describe('custom payment methods at checkout', () => {
       () => Promise.resolve(hooks.filter((e) => e.data.id === created.id)),
       (delivered) => delivered.length > 0,
     );
+    // Once on each channel that subscribed to it.
     await waitFor(
-      () => Promise.resolve([...discordTitles]),
-      (titles) => titles.includes('order.manual_payment_completed'),
+      () => Promise.resolve(discordTitles.filter((t) => t === 'order.manual_payment_completed')),
+      (titles) => titles.length === 2,
     );
     expect(hooks.filter((e) => e.data.id === created.id)).toEqual([
       expect.objectContaining({
