@@ -5,6 +5,7 @@ import type { SecretBox } from '../src/security/secret-box';
 import type { ObjectStorage } from '../src/storage/object-storage';
 import type { NotificationConfig } from '../src/webhooks/notifications';
 import type { StripeGateway } from '../src/gateways/stripe-gateway';
+import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import { createAffiliateActivities } from './affiliates';
 import { createBaselineActivities } from './baseline';
 import { createCryptoPaymentActivities } from './crypto-payments';
@@ -13,6 +14,7 @@ import { createChargeActivities } from './charges';
 import { type CheckoutReminderActivityDependencies, createCheckoutReminderActivities } from './checkout-reminders';
 import { createCommunityActivities } from './community';
 import { createOrderActivities } from './orders';
+import { createPaypalActivities } from './paypal';
 import { createPingActivities } from './ping';
 import { createRefundActivities } from './refunds';
 import { createReconciliationActivities } from './subscription-reconciliation';
@@ -29,6 +31,7 @@ export interface ActivityDependencies {
   notifications: NotificationConfig;
   storage: ObjectStorage;
   stripe: StripeGateway;
+  paypal: PaypalGateway;
   subscriptions: SubscriptionActivityDependencies['subscriptions'];
   crypto: Config['crypto'];
   community: Config['community'];
@@ -53,6 +56,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createCryptoPaymentActivities(deps),
     ...createCommunityActivities(deps),
     ...createRefundActivities(deps),
+    ...createPaypalActivities(deps),
     ...createCheckoutReminderActivities(deps),
     ...createBuyerNoticeActivities(deps),
   };

@@ -2,12 +2,13 @@ import { ApplicationFailure } from '@temporalio/activity';
 import Stripe from 'stripe';
 import type { Db } from '../src/db/schema';
 import type { StripeGateway } from '../src/gateways/stripe-gateway';
+import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import { applyRefundConsequences, type RefundExtent } from '../src/refunds/refund-consequences';
 import { markRefundFailed, RefundRefusedError, sendRefund } from '../src/refunds/send-refund';
 import type { SecretBox } from '../src/security/secret-box';
 
 /** A refund's steps: the gateway call, then (once) what the refund takes back. */
-export function createRefundActivities(deps: { db: Db; secrets: SecretBox; stripe: StripeGateway }) {
+export function createRefundActivities(deps: { db: Db; secrets: SecretBox; stripe: StripeGateway; paypal: PaypalGateway }) {
   return {
     async sendRefund(input: { refundId: number }): Promise<'succeeded' | 'manual' | 'failed'> {
       try {

@@ -5,6 +5,7 @@ import type { Config } from './config';
 import type { Db } from './db/schema';
 import type { Logger } from './logger';
 import { StripeGateway } from './gateways/stripe-gateway';
+import { PaypalGateway } from './gateways/paypal/paypal-gateway';
 import { SecretBox } from './security/secret-box';
 import { createObjectStorage } from './storage/create-storage';
 import { ensurePayoutSchedules } from './affiliates/payout-schedule';
@@ -59,6 +60,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       notifications: options.config.notifications,
       storage: createObjectStorage(options.config),
       stripe: new StripeGateway(options.config.stripe.apiBase),
+      paypal: new PaypalGateway(options.config.paypal.apiUrl),
       subscriptions: options.config.subscriptions,
       crypto: options.config.crypto,
       community: options.config.community,

@@ -14,6 +14,7 @@ export { chargeWebhook } from './charge-webhook';
 export { affiliatePayoutCycle } from './affiliate-payout-cycle';
 export { affiliateInvite } from './affiliate-invite';
 export { cryptoPayment } from './crypto-payment';
+export { paypalCapture } from './paypal-capture';
 export { communityGrant } from './community-grant';
 export { refund } from './refund';
 export { checkoutReminders } from './checkout-reminders';

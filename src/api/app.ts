@@ -21,6 +21,8 @@ import { PaypalGateway } from '../gateways/paypal/paypal-gateway';
 import { SecretBox } from '../security/secret-box';
 import { filesRouter } from './routes/files';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
+import { paypalWebhookRouter } from './routes/paypal-webhook';
+import { paypalReturnRouter } from './routes/paypal-return';
 import { communityCallbacksRouter } from './routes/community-callbacks';
 import { healthRouter } from './routes/health';
 import { fastCheckoutRouter } from './routes/fast-checkout';
@@ -67,6 +69,7 @@ export function createApp(deps: ApiDependencies): Express {
   // Presigned uploads and signed webhooks carry raw bytes: mounted before the JSON parser.
   if (deps.storage instanceof LocalObjectStorage) app.use(dialect('sell'), filesRouter(deps.storage, deps.db));
   app.use(dialect('sell'), stripeWebhookRouter(deps, stripe, secrets));
+  app.use(dialect('sell'), paypalWebhookRouter(deps, paypal, secrets));
   app.use(jsonBody({ limit: '10mb' }));
 
   const registry = createRegistry();
@@ -85,6 +88,8 @@ export function createApp(deps: ApiDependencies): Express {
   // The storefront embed's checkout: no key, so before the families' authenticated /api/v2.
   app.use('/api/v2/fast-checkout', dialect('embed'), fastCheckoutRouter(deps, { stripe, paypal, secrets, asn }, rateLimitStore));
   // The same checkout as pages, for buyers without an embed (and the order page Stripe returns them to).
+  // PayPal's return of the buyer: owes the capture, then on to the page the checkout came from.
+  app.use(dialect('sell'), paypalReturnRouter(deps));
   app.use('/checkout', hostedCheckoutRouter(deps, { stripe, paypal, secrets, asn }, rateLimitStore));
   // The customer portal is its own trust zone, mounted before /api/v2: customer session tokens only.
   const portal = customerPortalRouter(registry, deps);

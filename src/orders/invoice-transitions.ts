@@ -11,12 +11,12 @@ import { runTransitionConsequences } from './transition-consequences';
  * A payment window closed: PENDING / PARTIAL / REVIEW → VOIDED. An invoice paid meanwhile (by
  * any path) is left as it is: PAID → VOIDED is for ops voiding a stuck order, never for a timer.
  * Nor is one whose crypto payment, made in time, is still gathering confirmations, nor a custom
- * payment in the seller's review.
+ * payment in the seller's review, nor a PayPal capture PayPal holds as pending (the buyer paid).
  */
 export async function expireUnpaidInvoice(trx: DbExecutor, invoiceId: number): Promise<TransitionResult> {
   const row = await trx
     .selectFrom('invoices')
-    .select(['status', 'custom_payment_method_id'])
+    .select(['status', 'custom_payment_method_id', 'gateway'])
     .where('id', '=', invoiceId)
     .forUpdate()
     .executeTakeFirstOrThrow();
@@ -26,6 +26,8 @@ export async function expireUnpaidInvoice(trx: DbExecutor, invoiceId: number): P
   if (status === 'REVIEW' && row.custom_payment_method_id !== null) return { changed: false, status };
   const crypto = await trx.selectFrom('crypto_payments').select('status').where('invoice_id', '=', invoiceId).executeTakeFirst();
   if (crypto?.status === 'CONFIRMING') return { changed: false, status };
+  if ((row.gateway as { data?: { capture_status?: unknown } } | null)?.data?.capture_status === 'PENDING')
+    return { changed: false, status };
   return transitionInvoice(trx, invoiceId, 'VOIDED', { quiet: true });
 }
 

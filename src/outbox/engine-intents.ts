@@ -13,6 +13,7 @@ import { OrderWorkflows } from '../orders/order-workflow-client';
 import { startBuyerNotice } from '../orders/buyer-notice-workflow-client';
 import { startCheckoutReminders, stopCheckoutReminders } from '../orders/checkout-reminder-workflow-client';
 import { startRefundWorkflow } from '../refunds/refund-workflow-client';
+import { startPaypalCapture } from '../gateways/paypal/paypal-capture-workflow-client';
 import { subscriptionChanged } from '../subscriptions/subscription-workflow-client';
 import { mainTaskQueue } from '../temporal/task-queues';
 
@@ -85,6 +86,8 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
         .executeTakeFirstOrThrow();
       return subscriptionChanged(engine.client, engine.taskQueue, subscription, detail.reason ?? 'outbox');
     }
+    case 'paypal.capture':
+      return startPaypalCapture(engine.client, engine.taskQueue, { invoiceId: subjectId, orderId: detail.order_id ?? '' });
     case 'refund.start':
       return startRefundWorkflow(engine.client, engine.taskQueue, subjectId);
     case 'checkout_reminders.start':
@@ -177,7 +180,7 @@ export async function unheardOrders(db: Db, storeId?: number): Promise<UnheardIn
     .selectFrom('engine_intents as e')
     .innerJoin('invoices as i', 'i.id', 'e.subject_id')
     .select(['e.id', 'e.subject_id as invoice_id', 'e.kind', 'e.created_at as since', 'e.attempts', 'e.last_error'])
-    .where('e.kind', 'in', ['order.start', 'order.payment_received', 'order.void_requested', 'crypto.start'])
+    .where('e.kind', 'in', ['order.start', 'order.payment_received', 'order.void_requested', 'crypto.start', 'paypal.capture'])
     .where('e.delivered_at', 'is', null)
     .where('e.created_at', '<', new Date(Date.now() - UNHEARD_AFTER_MS))
     .orderBy('e.id');

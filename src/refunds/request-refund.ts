@@ -4,6 +4,7 @@ import type { InvoiceStatus } from '../domain/invoice-status';
 import { parseMajorAmount, refundableCents } from '../domain/refund-amount';
 import type { EngineIntent } from '../outbox/record-intent';
 import type { StripeGatewayRecord } from '../orders/stripe-checkout-record';
+import type { PaypalGatewayRecord } from '../orders/paypal-order-record';
 import { RefundConflictError, RefundedOrderNotFoundError, RefundRuleError } from './errors';
 
 export interface RefundRequest {
@@ -90,7 +91,11 @@ export async function requestRefund(
       'amount',
     );
   }
-  const stripe = invoice.payment_method === 'STRIPE';
+  // Stripe and PayPal refund through their APIs (the Stripe PaymentIntent, the PayPal capture that
+  // paid it); a PAYPAL order the seller marked paid by hand is refunded by hand too.
+  const paidThroughPaypal =
+    invoice.payment_method === 'PAYPAL' && typeof (invoice.gateway as PaypalGatewayRecord | null)?.paid_by === 'string';
+  const provider = invoice.payment_method === 'STRIPE' ? 'stripe' : paidThroughPaypal ? 'paypal' : 'manual';
   const row = await trx
     .insertInto('refunds')
     .values({
@@ -99,13 +104,13 @@ export async function requestRefund(
       invoice_id: invoice.id,
       source: 'api',
       // Crypto, custom and manual methods have no refund call: the seller pays it out by hand.
-      provider: stripe ? 'stripe' : 'manual',
-      manual: !stripe,
+      provider,
+      manual: provider === 'manual',
       amount_cents: amount,
       currency: invoice.currency,
       reason: request.reason ?? null,
       line_ids: JSON.stringify(lineIds),
-      provider_payment_id: stripe ? ((invoice.gateway as StripeGatewayRecord).data?.transaction_id ?? null) : null,
+      provider_payment_id: provider === 'manual' ? null : ((invoice.gateway as StripeGatewayRecord).data?.transaction_id ?? null),
       provider_refund_id: null,
       failure_reason: null,
       request_key: request.requestKey ?? null,

@@ -1,25 +1,30 @@
 import type { Db } from '../db/schema';
 import type { RefundStatus } from '../db/schema';
 import type { StripeGateway } from '../gateways/stripe-gateway';
+import { GatewayError } from '../gateways/gateway-error';
+import { gatewaySettings } from '../gateways/gateway-settings';
+import { paypalModeOf } from '../gateways/paypal/client';
+import type { PaypalGateway } from '../gateways/paypal/paypal-gateway';
+import { type PaypalSettings, paypalCredentialsOf } from '../gateways/paypal/paypal-settings';
 import type { SecretBox } from '../security/secret-box';
 import { stripeSecretKey } from '../subscriptions/stripe-key';
 
-/** Stripe's idempotency key for a refund: one per refund row, so every retry asks for the same refund. */
+/** The gateway's idempotency key for a refund (Stripe's Idempotency-Key, PayPal's PayPal-Request-Id): one per refund row, so every retry asks for the same refund. */
 export const refundIdempotencyKey = (refund: { id: number; store_id: number }) => `sellflow-refund-${refund.store_id}-${refund.id}`;
 
 /** A refund that no retry can make (no payment to refund, no key, Stripe refused it). */
 export class RefundRefusedError extends Error {}
 
 /**
- * Asks the gateway for a pending refund: Stripe through its SDK with the refund's idempotency
- * key; crypto and manual methods have no refund call, so the refund is marked for the seller to
+ * Asks the gateway for a pending refund: Stripe or PayPal through their SDKs with the refund's
+ * idempotency key; crypto and manual methods have no refund call, so the refund is marked for the seller to
  * pay out by hand. A refund no longer pending (a retry after the answer was recorded) is left.
  */
 export async function sendRefund(
-  deps: { db: Db; secrets: SecretBox; stripe: StripeGateway },
+  deps: { db: Db; secrets: SecretBox; stripe: StripeGateway; paypal: PaypalGateway },
   refundId: number,
 ): Promise<Exclude<RefundStatus, 'pending'>> {
-  const refund = await deps.db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
+  const refund = await pendingRefund(deps.db, refundId);
   if (refund.status !== 'pending') return refund.status;
   if (refund.provider === 'manual') {
     await deps.db
@@ -30,6 +35,7 @@ export async function sendRefund(
       .execute();
     return 'manual';
   }
+  if (refund.provider === 'paypal') return sendPaypalRefund(deps, refund);
   if (!refund.provider_payment_id) throw new RefundRefusedError('The order has no Stripe payment to refund');
   let key: string;
   try {
@@ -43,6 +49,40 @@ export async function sendRefund(
     idempotencyKey: refundIdempotencyKey(refund),
     metadata: { refund_id: String(refund.id), invoice_id: String(refund.invoice_id), store_id: String(refund.store_id) },
   });
+  await deps.db
+    .updateTable('refunds')
+    .set({ status: 'succeeded', provider_refund_id: answer.refundId, updated_at: new Date() })
+    .where('id', '=', refund.id)
+    .where('status', '=', 'pending')
+    .execute();
+  return 'succeeded';
+}
+
+type RefundRow = Awaited<ReturnType<typeof pendingRefund>>;
+const pendingRefund = (db: Db, id: number) => db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+/** Refunds the PayPal capture that paid the order, with the app of the order's mode (a test order only ever through the sandbox). */
+async function sendPaypalRefund(deps: { db: Db; secrets: SecretBox; paypal: PaypalGateway }, refund: RefundRow): Promise<'succeeded'> {
+  if (!refund.provider_payment_id) throw new RefundRefusedError('The order has no PayPal capture to refund');
+  const mode = paypalModeOf(refund.livemode);
+  const settings = await gatewaySettings<PaypalSettings>(deps.db, deps.secrets, refund.store_id, 'PAYPAL');
+  const credentials = settings ? paypalCredentialsOf(settings.settings, mode) : null;
+  if (!credentials) throw new RefundRefusedError(`No ${mode} PayPal app is set up for the store`);
+  let answer: { refundId: string };
+  try {
+    answer = await deps.paypal.refundCapture(credentials, {
+      captureId: refund.provider_payment_id,
+      amountMinor: refund.amount_cents,
+      currency: refund.currency,
+      requestId: refundIdempotencyKey(refund),
+      invoiceId: refund.invoice_id,
+    });
+  } catch (error) {
+    // PayPal refused this refund (more than is left, refunded already) or the store's app: no retry changes it.
+    if (error instanceof GatewayError && (error.kind === 'rejected' || error.kind === 'misconfigured'))
+      throw new RefundRefusedError(error.message);
+    throw error;
+  }
   await deps.db
     .updateTable('refunds')
     .set({ status: 'succeeded', provider_refund_id: answer.refundId, updated_at: new Date() })

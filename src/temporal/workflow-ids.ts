@@ -7,6 +7,7 @@ export const workflowIds = {
   order: (invoiceId: number | string) => `order-${invoiceId}`,
   refund: (refundId: number | string) => `refund-${refundId}`,
   cryptoPayment: (invoiceId: number | string) => `crypto-${invoiceId}`,
+  paypalCapture: (invoiceId: number | string) => `paypal-capture-${invoiceId}`,
   checkoutReminders: (invoiceId: number | string) => `checkout-reminders-${invoiceId}`,
   buyerNotice: (invoiceId: number | string, key: string) => `buyer-notice-${invoiceId}-${key}`,
   communityGrant: (grantId: number | string) => `grant-${grantId}`,

@@ -78,6 +78,8 @@ export interface PaypalState {
   requests: RecordedPaypalRequest[];
   signingKey: { privateKey: string; publicKey: string };
   nextId: (prefix: string) => string;
+  /** Replies to lose: the work is done, the caller gets a 503 instead (a reply lost on the way back). */
+  lostReplies: { pathSuffix: string; left: number }[];
 }
 
 export function createPaypalState(): PaypalState {
@@ -97,6 +99,7 @@ export function createPaypalState(): PaypalState {
     replays: new Map(),
     requests: [],
     signingKey: { privateKey, publicKey },
+    lostReplies: [],
     // PayPal ids are 17 upper-case alphanumerics.
     nextId: (prefix) => `${prefix}${(counter += 1).toString().padStart(17 - prefix.length, '0')}`,
   };
@@ -177,6 +180,28 @@ export function captureJson(state: PaypalState, capture: FakeCapture) {
     links: [
       { href: self, rel: 'self', method: 'GET' },
       { href: `${self}/refund`, rel: 'refund', method: 'POST' },
+    ],
+  };
+}
+
+/** A refund as PayPal shows it (and sends it in PAYMENT.CAPTURE.REFUNDED): its capture linked as `up`, the capture's refunded total. */
+export function refundJson(state: PaypalState, refund: PaypalState['refunds'][number]) {
+  const capture = state.captures.get(refund.captureId);
+  const mode = state.apps.get(capture?.clientId ?? '')?.mode ?? 'sandbox';
+  const currency = refund.amount.currency_code;
+  return {
+    id: refund.id,
+    status: 'COMPLETED',
+    amount: refund.amount,
+    ...(refund.invoiceId ? { invoice_id: refund.invoiceId } : {}),
+    seller_payable_breakdown: {
+      gross_amount: refund.amount,
+      total_refunded_amount: money(currency, capture?.refundedCents ?? cents(refund.amount.value)),
+    },
+    create_time: new Date().toISOString(),
+    links: [
+      { href: `${apiOrigin(mode)}/v2/payments/refunds/${refund.id}`, rel: 'self', method: 'GET' },
+      { href: `${apiOrigin(mode)}/v2/payments/captures/${refund.captureId}`, rel: 'up', method: 'GET' },
     ],
   };
 }
@@ -379,20 +404,7 @@ export function paymentRoutes(state: PaypalState): Router {
         noteToPayer: req.body?.note_to_payer,
       };
       state.refunds.push(refund);
-      const self = `${apiOrigin(appOf(res).mode)}/v2/payments/refunds/${refund.id}`;
-      return {
-        status: 201,
-        body: {
-          id: refund.id,
-          status: 'COMPLETED',
-          amount: refund.amount,
-          ...(refund.invoiceId ? { invoice_id: refund.invoiceId } : {}),
-          links: [
-            { href: self, rel: 'self', method: 'GET' },
-            { href: `${apiOrigin(appOf(res).mode)}/v2/payments/captures/${capture.id}`, rel: 'up', method: 'GET' },
-          ],
-        },
-      };
+      return { status: 201, body: refundJson(state, refund) };
     }),
   );
   return router;
@@ -436,7 +448,7 @@ export function notificationRoutes(state: PaypalState): Router {
 export function buildPaypalApp(state: PaypalState): express.Express {
   const app = express();
   app.use(express.json({ limit: '1mb' }));
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
     const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
     state.requests.push({
       method: req.method,
@@ -445,6 +457,16 @@ export function buildPaypalApp(state: PaypalState): express.Express {
       requestId: req.get('paypal-request-id'),
       clientId: token ? state.tokens.get(token) : undefined,
     });
+    const lost = state.lostReplies.find((l) => l.left > 0 && req.path.endsWith(l.pathSuffix));
+    if (lost) {
+      const send = res.json.bind(res);
+      res.json = (body: unknown) => {
+        if (res.statusCode >= 300) return send(body);
+        lost.left -= 1;
+        res.status(503);
+        return send({ name: 'SERVICE_UNAVAILABLE', message: 'Service Unavailable.', debug_id: debugId() });
+      };
+    }
     next();
   });
   app.use(oauthRoutes(state));
@@ -501,6 +523,8 @@ export async function startPaypalFake() {
       o.status = 'APPROVED';
       return orderEvent(o, 'CHECKOUT.ORDER.APPROVED');
     },
+    /** The next `count` successful answers to paths ending so are lost: PayPal did the work, the caller sees a 503. */
+    loseReplies: (pathSuffix: string, count: number) => void state.lostReplies.push({ pathSuffix, left: count }),
     /** The next capture of this order ends PENDING (with PayPal's reason) or DECLINED. */
     captureWill: (orderId: string, outcome: CaptureOutcome) => void state.captureOutcomes.set(orderId, outcome),
     captureOf: (orderId: string) => capture(order(orderId).captureId ?? ''),
@@ -519,6 +543,43 @@ export async function startPaypalFake() {
       delete c.statusReason;
       c.updateTime = new Date().toISOString();
       return captureEvent(c, 'PAYMENT.CAPTURE.DENIED');
+    },
+    /** The event PayPal sends for a refund (one made through the API, or refundInPaypal's). */
+    refundEvent(refundId: string) {
+      const refund = state.refunds.find((r) => r.id === refundId);
+      if (!refund) throw new Error(`no PayPal refund ${refundId}`);
+      return paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refundJson(state, refund));
+    },
+    /** The seller refunds in PayPal's own dashboard (not through Sellflow): the refund and its event. */
+    refundInPaypal(captureId: string, amountMinor?: number) {
+      const c = capture(captureId);
+      const amount = amountMinor ?? cents(c.amount.value) - c.refundedCents;
+      c.refundedCents += amount;
+      c.status = c.refundedCents === cents(c.amount.value) ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+      const refund = { id: state.nextId('1R'), captureId, amount: money(c.amount.currency_code, amount) };
+      state.refunds.push(refund);
+      return paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refundJson(state, refund));
+    },
+    /** A buyer's dispute of a capture, as CUSTOMER.DISPUTE.CREATED / UPDATED / RESOLVED sends it. */
+    disputeEvent(
+      type: 'CUSTOMER.DISPUTE.CREATED' | 'CUSTOMER.DISPUTE.UPDATED' | 'CUSTOMER.DISPUTE.RESOLVED',
+      captureId: string,
+      dispute: { id: string; status: string; outcome?: string; reason?: string },
+    ) {
+      const c = capture(captureId);
+      return paypalEvent(type, 'dispute', {
+        dispute_id: dispute.id,
+        create_time: c.createTime,
+        update_time: new Date().toISOString(),
+        disputed_transactions: [{ seller_transaction_id: c.id, seller: { merchant_id: 'MERCHANTFAKE' }, gross_amount: c.amount }],
+        reason: dispute.reason ?? 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED',
+        status: dispute.status,
+        dispute_amount: c.amount,
+        ...(dispute.outcome ? { dispute_outcome: { outcome_code: dispute.outcome } } : {}),
+        dispute_life_cycle_stage: 'CHARGEBACK',
+        dispute_channel: 'INTERNAL',
+        links: [],
+      });
     },
     /** An event about a capture as it stands now (COMPLETED, PENDING, REFUNDED …). */
     captureEvent: (captureId: string, type: string) => captureEvent(capture(captureId), type),

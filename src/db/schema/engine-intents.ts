@@ -5,6 +5,8 @@ export type EngineIntentKind =
   | 'order.payment_received'
   | 'order.void_requested'
   | 'crypto.start'
+  /** A PayPal order approved (the buyer's return, CHECKOUT.ORDER.APPROVED): its capture workflow starts, once. */
+  | 'paypal.capture'
   | 'subscription.changed'
   | 'refund.start'
   | 'checkout_reminders.start'

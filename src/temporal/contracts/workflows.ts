@@ -4,6 +4,7 @@ import type { AffiliateInviteWorkflow, AffiliatePayoutCycleWorkflow } from './af
 import type { CommunityGrantWorkflow } from './community-grant';
 import type { CryptoPaymentWorkflow } from './crypto-payment';
 import type { OrderWorkflow } from './order';
+import type { PaypalCaptureWorkflow } from './paypal-capture';
 import type { RefundWorkflow } from './refund';
 import type { BaselineWorkflow, PingWorkflow } from './ping';
 import type { SubscriptionWorkflow } from './subscription';
@@ -20,6 +21,7 @@ export interface WorkflowSignatures {
   baseline: BaselineWorkflow;
   order: OrderWorkflow;
   cryptoPayment: CryptoPaymentWorkflow;
+  paypalCapture: PaypalCaptureWorkflow;
   communityGrant: CommunityGrantWorkflow;
   subscription: SubscriptionWorkflow;
   subscriptionReconciliation: SubscriptionReconciliationWorkflow;

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { DbExecutor, DisputeStatus } from '../db/schema';
+import { recordEvent } from '../events/record';
+import { transitionInvoice } from '../orders/invoice-transitions';
+
+const statusOf = async (trx: DbExecutor, invoiceId: number) =>
+  (await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).executeTakeFirstOrThrow()).status;
+
+export interface DisputedInvoice {
+  id: number;
+  store_id: number;
+  livemode: boolean;
+  total_cents: number;
+  currency: string;
+}
+
+/** A gateway's dispute in our words (Stripe's charge.dispute.*, PayPal's CUSTOMER.DISPUTE.*). */
+export interface ReportedDispute {
+  provider: string;
+  providerDisputeId: string;
+  status: DisputeStatus;
+  /** The gateway's own status word, kept as it said it. */
+  providerStatus: string;
+  /** Minor units; null: the order's total. */
+  amountCents: number | null;
+  currency: string | null;
+  reason: string | null;
+  /** The event says the dispute was just opened. */
+  opened: boolean;
+}
+
+/**
+ * Keeps the dispute's row in step with the gateway's events and moves its order:
+ * opened → DISPUTING (commission held back, community access revoked, the customer blacklisted
+ * when the store says so); lost → REVERSED, the same consequences as a full refund (license
+ * keys disabled, a subscription ended); won → COMPLETED, which gives back what the dispute took
+ * (the commission, when not paid out meanwhile; the community access, as new grants). A redelivered or late event changes nothing twice:
+ * the invoice transitions refuse a move already made.
+ */
+export async function applyDispute(trx: DbExecutor, invoice: DisputedInvoice, dispute: ReportedDispute) {
+  const { status } = dispute;
+  const now = new Date();
+  const closed = status === 'won' || status === 'lost' || status === 'closed';
+  const amount = dispute.amountCents ?? invoice.total_cents;
+  const row = await trx
+    .insertInto('disputes')
+    .values({
+      id: randomUUID(),
+      store_id: invoice.store_id,
+      livemode: invoice.livemode,
+      invoice_id: invoice.id,
+      provider: dispute.provider,
+      provider_dispute_id: dispute.providerDisputeId,
+      amount_cents: amount,
+      currency: (dispute.currency ?? invoice.currency).toUpperCase(),
+      status,
+      provider_status: dispute.providerStatus,
+      reason: dispute.reason,
+      closed_at: closed ? now : null,
+    })
+    .onConflict((oc) =>
+      oc.constraint('disputes_provider_dispute_uq').doUpdateSet({
+        status,
+        provider_status: dispute.providerStatus,
+        amount_cents: amount,
+        reason: dispute.reason,
+        closed_at: closed ? now : null,
+        updated_at: now,
+      }),
+    )
+    .returning(['id', 'status'])
+    .executeTakeFirstOrThrow();
+
+  const disputeEvent = (data: object) =>
+    recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: 'order.disputed', data: { id: invoice.id, ...data } });
+  const about = { dispute_id: row.id, provider_dispute_id: dispute.providerDisputeId, amount };
+  if (dispute.opened) {
+    const opened = await transitionInvoice(trx, invoice.id, 'DISPUTING', { quiet: true });
+    if (opened.changed) await disputeEvent({ status: 'DISPUTING', dispute_status: status, ...about });
+  }
+  if (status === 'lost') {
+    // A dispute the gateway never told us was opened is still lost: the order passes through DISPUTING.
+    await transitionInvoice(trx, invoice.id, 'DISPUTING', { quiet: true });
+    const reversed = await transitionInvoice(trx, invoice.id, 'REVERSED', { quiet: true });
+    if (reversed.changed) await disputeEvent({ status: 'REVERSED', dispute_status: 'lost', ...about });
+  } else if (status === 'won' && (await statusOf(trx, invoice.id)) === 'DISPUTING') {
+    // Only a disputed order goes back to COMPLETED: a won dispute never completes an undelivered one.
+    const restored = await transitionInvoice(trx, invoice.id, 'COMPLETED', { quiet: true });
+    if (restored.changed) await disputeEvent({ status: 'COMPLETED', dispute_status: 'won', ...about });
+  }
+  return row;
+}

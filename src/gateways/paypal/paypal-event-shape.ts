@@ -1,0 +1,89 @@
+import type { PaypalCapture } from './paypal-gateway';
+import { minorUnits } from './paypal-gateway';
+
+/**
+ * A verified PayPal webhook event, read defensively: what we act on is checked for its type
+ * before it is used (a signed event is not a well-formed one).
+ */
+export interface PaypalEvent {
+  id: string;
+  eventType: string;
+  resource: Record<string, unknown>;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+export function checkPaypalEvent(value: unknown): { ok: true; event: PaypalEvent } | { ok: false; param: string; message: string } {
+  if (!isObject(value)) return { ok: false, param: 'body', message: 'the body is not a JSON object' };
+  const id = text(value.id);
+  if (!id || id.length > 100) return { ok: false, param: 'id', message: 'id is not an event id' };
+  const eventType = text(value.event_type);
+  if (!eventType || eventType.length > 100) return { ok: false, param: 'event_type', message: 'event_type is missing' };
+  if (!isObject(value.resource)) return { ok: false, param: 'resource', message: 'resource is not an object' };
+  return { ok: true, event: { id, eventType, resource: value.resource } };
+}
+
+const amountOf = (value: unknown) => {
+  if (!isObject(value)) return { currency: null, minor: null };
+  const currency = text(value.currency_code)?.toUpperCase() ?? null;
+  return { currency, minor: currency ? minorUnits(text(value.value) ?? undefined, currency) : null };
+};
+
+/** A PAYMENT.CAPTURE.* resource: the capture and the order it belongs to. */
+export function captureOf(resource: Record<string, unknown>): { capture: PaypalCapture; orderId: string | null } | null {
+  const id = text(resource.id);
+  const status = text(resource.status);
+  if (!id || !status) return null;
+  const amount = amountOf(resource.amount);
+  const details = isObject(resource.status_details) ? resource.status_details : {};
+  const related =
+    isObject(resource.supplementary_data) && isObject(resource.supplementary_data.related_ids)
+      ? resource.supplementary_data.related_ids
+      : {};
+  return {
+    capture: {
+      id,
+      status,
+      reason: text(details.reason),
+      amountMinor: amount.minor,
+      currency: amount.currency,
+      customId: text(resource.custom_id),
+      invoiceId: text(resource.invoice_id),
+    },
+    orderId: text(related.order_id),
+  };
+}
+
+/** A PAYMENT.CAPTURE.REFUNDED / REVERSED resource (a refund): its capture and PayPal's running refunded total. */
+export function refundOf(
+  resource: Record<string, unknown>,
+): { refundId: string; captureId: string | null; totalMinor: number | null; currency: string | null } | null {
+  const refundId = text(resource.id);
+  if (!refundId) return null;
+  const links = Array.isArray(resource.links) ? resource.links.filter(isObject) : [];
+  const up = links.find((l) => l.rel === 'up');
+  const captureId = text(up?.href)?.match(/\/v2\/payments\/captures\/([A-Za-z0-9]+)$/)?.[1] ?? null;
+  const breakdown = isObject(resource.seller_payable_breakdown) ? resource.seller_payable_breakdown : {};
+  // The refunded total so far when PayPal gives it; otherwise this refund's own amount.
+  const total = amountOf(breakdown.total_refunded_amount ?? resource.amount);
+  return { refundId, captureId, totalMinor: total.minor, currency: total.currency };
+}
+
+/** A CUSTOMER.DISPUTE.* resource: the dispute, the capture it is about, its state. */
+export function disputeOf(resource: Record<string, unknown>) {
+  const disputeId = text(resource.dispute_id);
+  if (!disputeId) return null;
+  const transactions = Array.isArray(resource.disputed_transactions) ? resource.disputed_transactions.filter(isObject) : [];
+  const outcome = isObject(resource.dispute_outcome) ? text(resource.dispute_outcome.outcome_code) : null;
+  const amount = amountOf(resource.dispute_amount);
+  return {
+    disputeId,
+    captureId: text(transactions[0]?.seller_transaction_id),
+    status: text(resource.status) ?? 'OPEN',
+    outcome,
+    reason: text(resource.reason),
+    amountMinor: amount.minor,
+    currency: amount.currency,
+  };
+}

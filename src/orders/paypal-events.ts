@@ -1,0 +1,201 @@
+import { sql } from 'kysely';
+import { reviewPartiallyRefundedReferral } from '../affiliates/referral-clawback';
+import type { Db, DbExecutor, DisputeStatus } from '../db/schema';
+import { applyDispute } from '../disputes/apply-dispute';
+import { recordEvent } from '../events/record';
+import type { PaypalMode } from '../gateways/paypal/client';
+import { captureOf, disputeOf, type PaypalEvent, refundOf } from '../gateways/paypal/paypal-event-shape';
+import type { EngineIntent } from '../outbox/record-intent';
+import { recordIntent } from '../outbox/record-intent';
+import { recordReportedRefund } from '../refunds/reported-refund';
+import { transitionInvoice } from './invoice-transitions';
+import { applyPaypalCapture } from './paypal-capture-result';
+import { paypalApproved } from './paypal-approval';
+
+/** What an event did: kept on its gateway_events row, with the reason when it did nothing. */
+export type PaypalEventResult =
+  'approved' | 'paid' | 'same_payment' | 'pending' | 'denied' | 'partial' | 'mismatch' | 'refunded' | 'disputed' | 'unmatched' | 'ignored';
+
+export interface PaypalEventOutcome {
+  duplicate: boolean;
+  invoiceId: number | null;
+  result: PaypalEventResult | null;
+  reason: string | null;
+  /** Engine intents recorded with the event, for the caller to deliver after commit. */
+  intents: number[];
+}
+
+const INVOICE = ['id', 'store_id', 'livemode', 'currency', 'total_cents', 'status', 'gateway'] as const;
+
+/** The invoice whose checkout created this PayPal order. */
+const invoiceOfOrder = (trx: DbExecutor, storeId: number, orderId: string) =>
+  trx
+    .selectFrom('invoices')
+    .select(INVOICE)
+    .where('store_id', '=', storeId)
+    .where(sql<boolean>`gateway->'paypal_orders' @> ${JSON.stringify([orderId])}::jsonb`)
+    .orderBy('id')
+    .executeTakeFirst();
+
+/** The invoice a PayPal capture paid (refunds and disputes name the capture). */
+const invoiceOfCapture = (trx: DbExecutor, storeId: number, captureId: string) =>
+  trx
+    .selectFrom('invoices')
+    .select(INVOICE)
+    .where('store_id', '=', storeId)
+    .where(sql<string>`gateway->>'type'`, '=', 'PAYPAL')
+    .where(sql<string>`gateway->'data'->>'transaction_id'`, '=', captureId)
+    .executeTakeFirst();
+
+/** The invoice an id names (a capture's custom_id): only for flagging, never believed for paying. */
+const invoiceNamed = (trx: DbExecutor, storeId: number, id: string | null) => {
+  if (!id || !/^\d{1,10}$/.test(id) || Number(id) > 2_147_483_647) return undefined;
+  return trx.selectFrom('invoices').select(INVOICE).where('id', '=', Number(id)).where('store_id', '=', storeId).executeTakeFirst();
+};
+
+type InvoiceRow = NonNullable<Awaited<ReturnType<typeof invoiceOfOrder>>>;
+
+const modeName = (livemode: boolean) => (livemode ? 'live' : 'sandbox');
+
+/** An event of the other mode's app never touches the invoice (the trust boundary between live and test). */
+function otherMode(invoice: InvoiceRow, mode: PaypalMode, event: PaypalEvent, outcome: PaypalEventOutcome): boolean {
+  if (modeName(invoice.livemode) === mode) return false;
+  outcome.result = 'ignored';
+  outcome.reason = `a ${mode} ${event.eventType} for a ${modeName(invoice.livemode)} invoice`;
+  return true;
+}
+
+/** PayPal's dispute states in the spec's words. */
+function disputeStatusOf(status: string, outcome: string | null): DisputeStatus {
+  if (status === 'RESOLVED') {
+    if (outcome === 'RESOLVED_SELLER_FAVOUR' || outcome === 'CANCELED_BY_BUYER' || outcome === 'DENIED') return 'won';
+    if (outcome === 'RESOLVED_BUYER_FAVOUR') return 'lost';
+    return 'closed';
+  }
+  return status === 'UNDER_REVIEW' ? 'under_review' : 'open';
+}
+
+async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, event: PaypalEvent, outcome: PaypalEventOutcome) {
+  const intents: EngineIntent[] = [];
+  const type = event.eventType;
+  if (type === 'CHECKOUT.ORDER.APPROVED') {
+    const orderId = typeof event.resource.id === 'string' ? event.resource.id : '';
+    const invoice = await invoiceOfOrder(trx, storeId, orderId);
+    if (!invoice) return void (outcome.result = 'unmatched');
+    outcome.invoiceId = invoice.id;
+    if (otherMode(invoice, mode, event, outcome)) return intents;
+    const approved = paypalApproved(invoice, orderId);
+    outcome.result = approved.intent ? 'approved' : 'ignored';
+    outcome.reason = approved.reason;
+    if (approved.intent) intents.push(approved.intent);
+    return intents;
+  }
+  if (type.startsWith('PAYMENT.CAPTURE.') && type !== 'PAYMENT.CAPTURE.REFUNDED' && type !== 'PAYMENT.CAPTURE.REVERSED') {
+    const found = captureOf(event.resource);
+    if (!found) return void Object.assign(outcome, { result: 'ignored', reason: 'not a capture' });
+    const invoice =
+      (found.orderId ? await invoiceOfOrder(trx, storeId, found.orderId) : undefined) ??
+      (await invoiceNamed(trx, storeId, found.capture.customId));
+    if (!invoice) return void (outcome.result = 'unmatched');
+    outcome.invoiceId = invoice.id;
+    // Matched by our order, mode, currency and amount inside (a named invoice whose order it is not is flagged).
+    const applied = await applyPaypalCapture(trx, invoice.id, found.capture, {
+      mode,
+      orderId: found.orderId,
+      eventId: event.id,
+      eventType: type,
+    });
+    outcome.result = applied.result;
+    outcome.reason = applied.reason;
+    return applied.intents;
+  }
+  if (type === 'PAYMENT.CAPTURE.REFUNDED' || type === 'PAYMENT.CAPTURE.REVERSED') {
+    const refund = refundOf(event.resource);
+    const invoice = refund?.captureId ? await invoiceOfCapture(trx, storeId, refund.captureId) : undefined;
+    if (!refund || !invoice) return void (outcome.result = 'unmatched');
+    outcome.invoiceId = invoice.id;
+    if (otherMode(invoice, mode, event, outcome)) return intents;
+    outcome.result = 'refunded';
+    const total = refund.currency === invoice.currency ? refund.totalMinor : null;
+    if (total === null)
+      return void (outcome.reason = `refunded in ${refund.currency ?? 'an unknown currency'}, the order is in ${invoice.currency}`);
+    const report = {
+      provider: 'paypal',
+      totalRefundedCents: total,
+      providerPaymentId: refund.captureId,
+      providerRefundId: refund.refundId,
+    };
+    if ((await recordReportedRefund(trx, invoice, report)) === 0) {
+      outcome.reason = 'the refunds made through Sellflow account for it';
+      return intents;
+    }
+    const amount = { amount_refunded: total, currency: invoice.currency };
+    const refunded = (data: object) =>
+      recordEvent(trx, { storeId, livemode: invoice.livemode, type: 'order.refunded', data: { id: invoice.id, ...data } });
+    if (total >= invoice.total_cents) {
+      const moved = await transitionInvoice(trx, invoice.id, 'REFUNDED', { quiet: true });
+      if (moved.changed) await refunded({ status: 'REFUNDED', partial: false, ...amount });
+    } else {
+      await refunded({ partial: true, ...amount });
+      // Part of the money went back: the seller decides what the affiliate keeps.
+      await reviewPartiallyRefundedReferral(trx, invoice.id, total);
+    }
+    return intents;
+  }
+  if (type.startsWith('CUSTOMER.DISPUTE.')) {
+    const dispute = disputeOf(event.resource);
+    const invoice = dispute?.captureId ? await invoiceOfCapture(trx, storeId, dispute.captureId) : undefined;
+    if (!dispute || !invoice) return void (outcome.result = 'unmatched');
+    outcome.invoiceId = invoice.id;
+    if (otherMode(invoice, mode, event, outcome)) return intents;
+    outcome.result = 'disputed';
+    await applyDispute(trx, invoice, {
+      provider: 'paypal',
+      providerDisputeId: dispute.disputeId,
+      status: disputeStatusOf(dispute.status, dispute.outcome),
+      providerStatus: dispute.status,
+      amountCents: dispute.currency === invoice.currency ? dispute.amountMinor : null,
+      currency: invoice.currency,
+      reason: dispute.reason,
+      opened: type === 'CUSTOMER.DISPUTE.CREATED',
+    });
+    return intents;
+  }
+  outcome.result = 'ignored';
+  return intents;
+}
+
+/**
+ * Applies one verified PayPal event, once: the event id is recorded with what it did, so a
+ * redelivery changes nothing. An approval starts the capture (once per invoice, whoever comes
+ * first: this or the buyer's return); a capture's news pays, holds or voids the invoice once it
+ * matches; a refund made in PayPal is recorded; a dispute moves the order.
+ */
+export async function applyPaypalEvent(db: Db, storeId: number, mode: PaypalMode, event: PaypalEvent): Promise<PaypalEventOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const fresh = await trx
+      .insertInto('gateway_events')
+      .values({ provider: 'paypal', event_id: event.id, store_id: storeId, type: event.eventType, invoice_id: null })
+      .onConflict((oc) => oc.constraint('gateway_events_provider_event_uq').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    const outcome: PaypalEventOutcome = { duplicate: !fresh, invoiceId: null, result: null, reason: null, intents: [] };
+    if (!fresh) {
+      const row = await trx
+        .selectFrom('gateway_events')
+        .select(['invoice_id', 'outcome', 'reason'])
+        .where('provider', '=', 'paypal')
+        .where('event_id', '=', event.id)
+        .executeTakeFirstOrThrow();
+      return { ...outcome, invoiceId: row.invoice_id, result: row.outcome as PaypalEventResult | null, reason: row.reason };
+    }
+    const intents = (await applyEvent(trx, storeId, mode, event, outcome)) ?? [];
+    for (const intent of intents) outcome.intents.push(await recordIntent(trx, intent));
+    await trx
+      .updateTable('gateway_events')
+      .set({ invoice_id: outcome.invoiceId, outcome: outcome.result, reason: outcome.reason })
+      .where('id', '=', fresh.id)
+      .execute();
+    return outcome;
+  });
+}

@@ -1,0 +1,255 @@
+import request from 'supertest';
+import { workflowIds } from '../../src/temporal/workflow-ids';
+import { type PaypalFake, startPaypalFake } from '../fakes/paypal';
+import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+
+/**
+ * PayPal one-off payments end to end on the real Temporal dev server: PayPal's official SDK
+ * against the local PayPal fake, webhook events verified with PayPal's verify-webhook-signature,
+ * the buyer's return and the webhooks racing, into the running order workflow.
+ */
+const LIVE = { clientId: 'AZliveWorkflow01', clientSecret: 'ELliveWorkflow01', mode: 'live' as const };
+const SANDBOX = { clientId: 'AZsandboxWorkflow1', clientSecret: 'ELsandboxWorkflow1', mode: 'sandbox' as const };
+const LIVE_HOOK = 'WHLIVEWORKFLOW1';
+const SANDBOX_HOOK = 'WHSANDBOXWORKFLOW1';
+let paypal: PaypalFake;
+let h: Harness;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+
+beforeAll(async () => {
+  paypal = await startPaypalFake();
+  paypal.addApp(LIVE);
+  paypal.addApp(SANDBOX);
+  h = await startHarness({ worker: true, env: { PAYPAL_API_URL: paypal.url } });
+  store = await h.createStore();
+  await api('put', '/settings/payment-methods/PAYPAL', {
+    client_id: LIVE.clientId,
+    client_secret: LIVE.clientSecret,
+    webhook_id: LIVE_HOOK,
+    sandbox_client_id: SANDBOX.clientId,
+    sandbox_client_secret: SANDBOX.clientSecret,
+    sandbox_webhook_id: SANDBOX_HOOK,
+  }).expect(200);
+}, 300_000);
+afterAll(async () => {
+  await h?.close();
+  await paypal?.close();
+});
+
+const api = (method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object, key = store.live) =>
+  request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${key}`).send(body);
+
+/** Delivers an event as PayPal does, signed for the webhook id of that mode's app. */
+function webhook(event: object, mode: 'live' | 'sandbox' = 'sandbox', webhookId = mode === 'live' ? LIVE_HOOK : SANDBOX_HOOK) {
+  const delivery = paypal.deliver(event, webhookId);
+  return request(h.app).post(`/webhooks/paypal/${store.slug}/${mode}`).set(delivery.headers).send(delivery.body);
+}
+
+const buyerReturns = (invoiceId: number, orderId: string) =>
+  request(h.app).get(`/checkout/${store.slug}/invoices/${invoiceId}/paypal-return?token=${orderId}&PayerID=FAKEPAYER0001`);
+
+const invoiceOf = (id: number, key = store.test) => api('get', `/invoices/${id}`, undefined, key).then((r) => r.body.data);
+const statusOf = async (id: number, key = store.test) => (await invoiceOf(id, key)).status.status.status as string;
+const eventsOf = async (type: string, id: number) =>
+  (await h.db.selectFrom('events').select('data').where('type', '=', type).execute()).filter((e) => e.data.id === id);
+const capturesOf = (orderId: string) => [...paypal.state.captures.values()].filter((c) => c.orderId === orderId);
+
+/** A test-mode PAYPAL invoice checked out: its PayPal order (through the sandbox app). */
+async function checkedOut(serials: string, price = 1500, key = store.test) {
+  const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials } }, price });
+  const invoice = (
+    await api(
+      'post',
+      '/invoices',
+      { customer_email: 'buyer@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } },
+      key,
+    ).expect(201)
+  ).body.data;
+  const checkout = await api('post', `/invoices/${invoice.id}/checkout`, undefined, key).expect(200);
+  return { id: invoice.id as number, orderId: checkout.body.invoice.payment.gateway.data.order_id as string };
+}
+
+describe('PayPal order workflow', () => {
+  it('captures once and delivers once when the buyer’s return races a duplicated CHECKOUT.ORDER.APPROVED', async () => {
+    const invoice = await checkedOut('PPW-1,PPW-2');
+    const approved = paypal.approve(invoice.orderId);
+    const answers = await Promise.all([
+      buyerReturns(invoice.id, invoice.orderId),
+      webhook(approved),
+      webhook(approved),
+      buyerReturns(invoice.id, invoice.orderId),
+    ]);
+    expect(answers[0]!.status).toBe(303);
+    expect(answers[0]!.headers.location).toMatch(new RegExp(`/invoices/${invoice.id}`));
+    const hooks = [answers[1]!.body, answers[2]!.body];
+    // One delivery applied the event (the capture owed, or already done by the return), the other was its duplicate.
+    expect(hooks.filter((b) => b.duplicate === false)).toEqual([
+      expect.objectContaining({ invoice_id: invoice.id, outcome: expect.stringMatching(/approved|ignored/) }),
+    ]);
+    expect(hooks.filter((b) => b.duplicate === true)).toHaveLength(1);
+    const done = await waitFor(
+      () => invoiceOf(invoice.id),
+      (b) => b.status.status.status === 'COMPLETED',
+    );
+    const capture = capturesOf(invoice.orderId);
+    expect(capture).toHaveLength(1);
+    expect(done.payment.gateway.data).toMatchObject({
+      order_id: invoice.orderId,
+      transaction_id: capture[0]!.id,
+      capture_status: 'COMPLETED',
+    });
+    // Every capture request carried the invoice's request id: a retry would have answered the same capture.
+    const calls = paypal.requests.filter((r) => r.path === `/v2/checkout/orders/${invoice.orderId}/capture`);
+    expect(calls.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(calls.map((c) => c.requestId))).toEqual(new Set([`sellflow-capture-${store.id}-${invoice.id}-${invoice.orderId}`]));
+    // PayPal's own news of the capture, twice, changes nothing.
+    const completed = paypal.captureEvent(capture[0]!.id, 'PAYMENT.CAPTURE.COMPLETED');
+    expect((await webhook(completed).expect(200)).body.outcome).toBe('same_payment');
+    expect((await webhook(completed).expect(200)).body.duplicate).toBe(true);
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+    const deliverables = await api('get', `/invoices/${invoice.id}/deliverables`, undefined, store.test);
+    expect(deliverables.body.data[0].deliverable.data.serials).toEqual(['PPW-1']);
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('paid');
+  });
+
+  it('charges once when PayPal’s capture reply is lost and the activity retries with the same request id', async () => {
+    const invoice = await checkedOut('PPL-1');
+    paypal.approve(invoice.orderId);
+    paypal.loseReplies(`/v2/checkout/orders/${invoice.orderId}/capture`, 1);
+    await buyerReturns(invoice.id, invoice.orderId).expect(303);
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('paid');
+    const calls = paypal.requests.filter((r) => r.path === `/v2/checkout/orders/${invoice.orderId}/capture`);
+    expect(calls).toHaveLength(2);
+    expect(new Set(calls.map((c) => c.requestId)).size).toBe(1);
+    expect(capturesOf(invoice.orderId)).toHaveLength(1);
+    await waitFor(
+      () => statusOf(invoice.id),
+      (s) => s === 'COMPLETED',
+    );
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+  });
+
+  it('leaves a pending capture PENDING with PayPal’s reason, then pays it when PayPal completes it', async () => {
+    const invoice = await checkedOut('PPP-1');
+    paypal.captureWill(invoice.orderId, { status: 'PENDING', reason: 'RECEIVING_PREFERENCE_MANDATES_MANUAL_ACTION' });
+    paypal.approve(invoice.orderId);
+    await buyerReturns(invoice.id, invoice.orderId).expect(303);
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('pending');
+    const pending = await invoiceOf(invoice.id);
+    expect(pending.status.status.status).toBe('PENDING');
+    expect(pending.payment.gateway.data).toMatchObject({
+      capture_status: 'PENDING',
+      pending_reason: 'RECEIVING_PREFERENCE_MANDATES_MANUAL_ACTION',
+    });
+    // Its window closing does not void money PayPal holds.
+    await h.db
+      .updateTable('invoices')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', invoice.id)
+      .execute();
+    const { expireDueInvoices } = await import('../../src/orders/expire-invoices');
+    await expireDueInvoices(h.db, 100);
+    expect(await statusOf(invoice.id)).toBe('PENDING');
+    // The pending capture's own event, redelivered, is news already known.
+    const capture = capturesOf(invoice.orderId)[0]!;
+    expect((await webhook(paypal.captureEvent(capture.id, 'PAYMENT.CAPTURE.PENDING')).expect(200)).body.outcome).toBe('pending');
+
+    const completed = paypal.completeCapture(capture.id);
+    expect((await webhook(completed).expect(200)).body).toMatchObject({ outcome: 'paid', invoice_id: invoice.id });
+    const done = await waitFor(
+      () => invoiceOf(invoice.id),
+      (b) => b.status.status.status === 'COMPLETED',
+    );
+    expect(done.payment.gateway.data).toMatchObject({ capture_status: 'COMPLETED', pending_reason: null });
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+  });
+
+  it('voids the order when PayPal denies a pending capture', async () => {
+    const invoice = await checkedOut('PPD-1');
+    paypal.captureWill(invoice.orderId, { status: 'PENDING', reason: 'PENDING_REVIEW' });
+    await webhook(paypal.approve(invoice.orderId)).expect(200);
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('pending');
+    const denied = paypal.denyCapture(capturesOf(invoice.orderId)[0]!.id);
+    expect((await webhook(denied).expect(200)).body).toMatchObject({ outcome: 'denied', invoice_id: invoice.id });
+    expect(await statusOf(invoice.id)).toBe('VOIDED');
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(0);
+  });
+
+  it('refunds through the refund path with the PayPal capture, once; PayPal’s report of it changes nothing', async () => {
+    const invoice = await checkedOut('PPR-1', 2000);
+    paypal.approve(invoice.orderId);
+    await buyerReturns(invoice.id, invoice.orderId).expect(303);
+    await waitFor(
+      () => statusOf(invoice.id),
+      (s) => s === 'COMPLETED',
+    );
+    const capture = capturesOf(invoice.orderId)[0]!;
+    const response = await api('post', `/orders/${invoice.id}/refunds`, { reason: 'asked' }, store.test).expect(200);
+    expect(response.body.data.refund).toMatchObject({ status: 'pending', provider: 'paypal', amount_cents: 2000, manual: false });
+    const refundId = response.body.data.refund.id as number;
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.refund(refundId)).result()).toBe('succeeded');
+    const refunds = paypal.state.refunds.filter((r) => r.captureId === capture.id);
+    expect(refunds.map((r) => r.amount)).toEqual([{ currency_code: 'USD', value: '20.00' }]);
+    const calls = paypal.requests.filter((r) => r.path === `/v2/payments/captures/${capture.id}/refund`);
+    expect(calls.map((c) => [c.requestId, c.clientId])).toEqual([[`sellflow-refund-${store.id}-${refundId}`, SANDBOX.clientId]]);
+    expect(await statusOf(invoice.id)).toBe('REFUNDED');
+    const row = await h.db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'succeeded', provider_payment_id: capture.id, provider_refund_id: refunds[0]!.id });
+    const reported = await webhook(paypal.refundEvent(refunds[0]!.id)).expect(200);
+    expect(reported.body).toMatchObject({ outcome: 'refunded', reason: 'the refunds made through Sellflow account for it' });
+    expect(await h.db.selectFrom('refunds').select('id').where('invoice_id', '=', invoice.id).execute()).toHaveLength(1);
+    expect(await eventsOf('order.refunded', invoice.id)).toHaveLength(1);
+  });
+
+  it('records a refund made in PayPal’s dashboard, and a dispute into /v2/disputes', async () => {
+    const invoice = await checkedOut('PPX-1', 3000);
+    await webhook(paypal.approve(invoice.orderId)).expect(200);
+    await waitFor(
+      () => statusOf(invoice.id),
+      (s) => s === 'COMPLETED',
+    );
+    const capture = capturesOf(invoice.orderId)[0]!;
+    const partial = await webhook(paypal.refundInPaypal(capture.id, 1000)).expect(200);
+    expect(partial.body).toMatchObject({ outcome: 'refunded', reason: null });
+    const rows = await h.db.selectFrom('refunds').selectAll().where('invoice_id', '=', invoice.id).execute();
+    expect(rows).toEqual([expect.objectContaining({ source: 'paypal', provider: 'paypal', amount_cents: 1000, status: 'succeeded' })]);
+    expect(await statusOf(invoice.id)).toBe('COMPLETED');
+
+    const opened = await webhook(paypal.disputeEvent('CUSTOMER.DISPUTE.CREATED', capture.id, { id: 'PP-D-1', status: 'OPEN' })).expect(200);
+    expect(opened.body).toMatchObject({ outcome: 'disputed', invoice_id: invoice.id });
+    expect(await statusOf(invoice.id)).toBe('DISPUTING');
+    const listed = (await api('get', '/disputes', undefined, store.test).expect(200)).body.data;
+    expect(listed).toEqual([expect.objectContaining({ status: 'open' })]);
+    const resolved = paypal.disputeEvent('CUSTOMER.DISPUTE.RESOLVED', capture.id, {
+      id: 'PP-D-1',
+      status: 'RESOLVED',
+      outcome: 'RESOLVED_SELLER_FAVOUR',
+    });
+    await webhook(resolved).expect(200);
+    expect(await statusOf(invoice.id)).toBe('COMPLETED');
+  });
+
+  it('believes only verified events of the invoice’s own mode', async () => {
+    const invoice = await checkedOut('PPT-1');
+    const approved = paypal.approve(invoice.orderId);
+    // Signed for another webhook id, or tampered after signing: refused, nothing stored.
+    expect((await webhook(approved, 'sandbox', 'WHSOMEONEELSE').expect(400)).body.error.code).toBe('invalid_signature');
+    const delivery = paypal.deliver(approved, SANDBOX_HOOK);
+    const tampered = delivery.body.replace(invoice.orderId, `${invoice.orderId}X`);
+    await request(h.app).post(`/webhooks/paypal/${store.slug}/sandbox`).set(delivery.headers).send(tampered).expect(400);
+    // The live app's webhook reporting a sandbox order: verified, but not this invoice's mode.
+    const live = await webhook(approved, 'live').expect(200);
+    expect(live.body).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('live') });
+    expect(
+      await h.db
+        .selectFrom('engine_intents')
+        .select('id')
+        .where('kind', '=', 'paypal.capture')
+        .where('subject_id', '=', invoice.id)
+        .execute(),
+    ).toHaveLength(0);
+    expect(capturesOf(invoice.orderId)).toHaveLength(0);
+    expect(await statusOf(invoice.id)).toBe('PENDING');
+  });
+});
