@@ -49,13 +49,7 @@ export async function sendRefund(
     idempotencyKey: refundIdempotencyKey(refund),
     metadata: { refund_id: String(refund.id), invoice_id: String(refund.invoice_id), store_id: String(refund.store_id) },
   });
-  await deps.db
-    .updateTable('refunds')
-    .set({ status: 'succeeded', provider_refund_id: answer.refundId, updated_at: new Date() })
-    .where('id', '=', refund.id)
-    .where('status', '=', 'pending')
-    .execute();
-  return 'succeeded';
+  return markRefundSucceeded(deps.db, refund.id, answer.refundId);
 }
 
 type RefundRow = Awaited<ReturnType<typeof pendingRefund>>;
@@ -83,10 +77,15 @@ async function sendPaypalRefund(deps: { db: Db; secrets: SecretBox; paypal: Payp
       throw new RefundRefusedError(error.message);
     throw error;
   }
-  await deps.db
+  return markRefundSucceeded(deps.db, refund.id, answer.refundId);
+}
+
+/** The gateway made the refund: its id, once (a retry after the answer was recorded changes nothing). */
+async function markRefundSucceeded(db: Db, refundId: number, providerRefundId: string): Promise<'succeeded'> {
+  await db
     .updateTable('refunds')
-    .set({ status: 'succeeded', provider_refund_id: answer.refundId, updated_at: new Date() })
-    .where('id', '=', refund.id)
+    .set({ status: 'succeeded', provider_refund_id: providerRefundId, updated_at: new Date() })
+    .where('id', '=', refundId)
     .where('status', '=', 'pending')
     .execute();
   return 'succeeded';

@@ -28,6 +28,10 @@ import {
   takeSubscriptionAction,
 } from '../../src/subscriptions/subscription-workflow-client';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
+import { type PaypalFake, startPaypalFake } from '../fakes/paypal';
+import { PaypalGateway } from '../../src/gateways/paypal/paypal-gateway';
+import { openPaypalOrder } from '../../src/orders/paypal-checkout';
+import { startPaypalCapture } from '../../src/gateways/paypal/paypal-capture-workflow-client';
 import { type FakeEsplora, startEsplora } from '../fakes/esplora';
 import { type FakeSlack, startSlack } from '../fakes/slack';
 import { connectPlatform } from '../../src/community/connections';
@@ -68,6 +72,7 @@ interface ScenarioContext {
   db: Db;
   secrets: SecretBox;
   stripe: StripeBilling;
+  paypal: PaypalFake;
   esplora: FakeEsplora;
   slack: FakeSlack;
   crypto: Config['crypto'];
@@ -359,6 +364,48 @@ async function refundScenario(ctx: ScenarioContext, slug: string, method: 'PAYPA
 }
 
 const scenarios: Scenario[] = [
+  {
+    // An approved PayPal order captured by its workflow, the first reply lost so the capture activity is retried.
+    name: 'paypal-capture-retried',
+    run: async (ctx) => {
+      const slug = 'recorded-paypal';
+      const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
+      const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
+      const app = { clientId: 'AZrecordedLive01', clientSecret: 'ELrecordedLive01', mode: 'live' as const };
+      ctx.paypal.addApp(app);
+      await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'PAYPAL', true, {
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+      });
+      const variantId = await ctx.db.transaction().execute(async (trx) => {
+        const productId = await createProduct(trx, actor, { title: 'Recorded PayPal' });
+        return writeVariant(
+          trx,
+          actor,
+          { productId },
+          { priceCents: 900, currency: 'USD', paymentMethods: ['PAYPAL'], deliverable: { types: ['LICENSE_KEY'] } },
+        );
+      });
+      const invoiceId = await ctx.db
+        .transaction()
+        .execute((trx) =>
+          createInvoice(trx, actor, {
+            customerEmail: 'p@e.co',
+            paymentMethod: 'PAYPAL',
+            lines: [{ variantId, quantity: 1, additionalInformation: {} }],
+          }),
+        );
+      const invoice = await ctx.db.selectFrom('invoices').selectAll().where('id', '=', invoiceId).executeTakeFirstOrThrow();
+      const deps = { db: ctx.db, paypal: new PaypalGateway(ctx.paypal.url), secrets: ctx.secrets, publicBaseUrl: 'http://localhost:3000' };
+      await openPaypalOrder(deps, { slug }, invoice, 'http://localhost:3000/done');
+      const orderId = [...ctx.paypal.state.orders.values()].at(-1)!.id;
+      ctx.paypal.approve(orderId);
+      ctx.paypal.loseReplies(`/v2/checkout/orders/${orderId}/capture`, 1);
+      await startPaypalCapture(ctx.temporal.client, ctx.taskQueue, { invoiceId, orderId });
+      await ctx.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoiceId)).result();
+      return workflowIds.paypalCapture(invoiceId);
+    },
+  },
   { name: 'refund-by-hand', run: (ctx) => refundScenario(ctx, 'recorded-refund-manual', 'PAYPAL') },
   { name: 'refund-stripe-retried', run: (ctx) => refundScenario(ctx, 'recorded-refund-stripe', 'STRIPE') },
   {
@@ -669,6 +716,7 @@ async function main(): Promise<void> {
   const unknown = only.filter((name) => !scenarios.some((s) => s.name === name));
   if (unknown.length > 0) throw new Error(`No scenario named ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
   const stripe = await startStripeBilling();
+  const paypal = await startPaypalFake();
   const esplora = await startEsplora();
   const slack = await startSlack();
   const config = loadConfig({
@@ -677,6 +725,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
     STRIPE_API_BASE: stripe.url,
+    PAYPAL_API_URL: paypal.url,
     SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: '60',
     SUBSCRIPTION_RENEWAL_CHECK_SECONDS: '1',
     SUBSCRIPTION_RENEWAL_LEEWAY_SECONDS: '1',
@@ -715,6 +764,7 @@ async function main(): Promise<void> {
           db: database.db,
           secrets: SecretBox.fromConfig(config.secrets),
           stripe,
+          paypal,
           esplora,
           slack,
           crypto: config.crypto,
@@ -735,6 +785,7 @@ async function main(): Promise<void> {
     await database.close();
     await dev.stop();
     await stripe.close();
+    await paypal.close();
     await esplora.close();
     await slack.close();
     fs.rmSync(dir, { recursive: true, force: true });

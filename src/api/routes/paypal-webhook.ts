@@ -8,7 +8,7 @@ import { type PaypalSettings, paypalCredentialsOf, paypalWebhookIdOf } from '../
 import { applyPaypalEvent } from '../../orders/paypal-events';
 import { deliverIntents } from '../../outbox/engine-intents';
 import type { SecretBox } from '../../security/secret-box';
-import { isTransientConflict, retryTransientConflicts } from '../../db/transient-conflict';
+import { applyGatewayEvent } from './apply-gateway-event';
 import type { ApiDependencies } from '../context';
 import { engineOf } from '../engine';
 import { ApiError, notFound } from '../errors';
@@ -68,14 +68,7 @@ export function paypalWebhookRouter(deps: ApiDependencies, paypal: PaypalGateway
       throw new ApiError('invalid_request', 'invalid_event', `Not a PayPal event we can read: ${checked.message}`, {
         param: checked.param,
       });
-    const outcome = await retryTransientConflicts(() => applyPaypalEvent(deps.db, store.id, mode, checked.event)).catch(
-      (error: unknown) => {
-        if (!isTransientConflict(error)) throw error;
-        throw new ApiError('conflict', 'concurrent_event', 'Another PayPal event about the same order is being applied; send it again', {
-          extra: { retry_after: 1 },
-        });
-      },
-    );
+    const outcome = await applyGatewayEvent('PayPal', () => applyPaypalEvent(deps.db, store.id, mode, checked.event));
     await deliverIntents(engineOf(deps), { ids: outcome.intents });
     res.json({
       received: true,

@@ -11,7 +11,7 @@ import type { ApiDependencies } from '../context';
 import { engineOf } from '../engine';
 import { ApiError, notFound } from '../errors';
 import { findUnsafeText } from '../middleware/input-guard';
-import { isTransientConflict, retryTransientConflicts } from '../../db/transient-conflict';
+import { applyGatewayEvent } from './apply-gateway-event';
 
 /**
  * POST /webhooks/stripe/{store}: Stripe's events for one store, verified with that store's
@@ -53,14 +53,7 @@ export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway
       throw new ApiError('invalid_request', 'invalid_event', message, { param: checked.param });
     }
     const event = checked.event;
-    // Two deliveries of one event, or two events about one order, at once: the loser runs again and
-    // sees the winner's work (a duplicate, or the row it wanted to make); still losing, Stripe retries.
-    const outcome = await retryTransientConflicts(() => applyStripeEvent(deps.db, store.id, event)).catch((error: unknown) => {
-      if (!isTransientConflict(error)) throw error;
-      throw new ApiError('conflict', 'concurrent_event', 'Another Stripe event about the same order is being applied; send it again', {
-        extra: { retry_after: 1 },
-      });
-    });
+    const outcome = await applyGatewayEvent('Stripe', () => applyStripeEvent(deps.db, store.id, event));
     await deliverIntents(engineOf(deps), { ids: outcome.intents });
     res.json({
       received: true,
