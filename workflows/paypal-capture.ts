@@ -1,10 +1,12 @@
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { PaypalActivities } from '../activities/paypal';
 import type { PaypalCaptureInput, PaypalCaptureOutcome } from '../src/temporal/contracts/paypal-capture';
 
 /**
  * The capture call: PayPal down or busy is retried under the same PayPal-Request-Id, so a reply
- * lost after PayPal captured answers that capture and the buyer is charged once; a refusal is final.
+ * lost after PayPal captured answers that capture and the buyer is charged once. A refusal (not
+ * approved, the store's app refused) fails the workflow: only a failed capture may be started
+ * again, by the next approval news once the seller fixed what PayPal refused.
  */
 const paypal = proxyActivities<PaypalActivities>({
   startToCloseTimeout: '30 seconds',
@@ -13,10 +15,5 @@ const paypal = proxyActivities<PaypalActivities>({
 
 /** Captures a PayPal order the buyer approved (their return or PayPal's webhook, whichever came first) and applies it, once. */
 export async function paypalCapture(input: PaypalCaptureInput): Promise<PaypalCaptureOutcome> {
-  try {
-    return await paypal.capturePaypalOrder(input);
-  } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    return 'refused';
-  }
+  return paypal.capturePaypalOrder(input);
 }

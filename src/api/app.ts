@@ -89,6 +89,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.use('/api/v2/fast-checkout', dialect('embed'), fastCheckoutRouter(deps, { stripe, paypal, secrets, asn }, rateLimitStore));
   // The same checkout as pages, for buyers without an embed (and the order page Stripe returns them to).
   // PayPal's return of the buyer: owes the capture, then on to the page the checkout came from.
+  app.use('/checkout/:store/invoices/:invoice/paypal-return', publicRateLimit(deps.config.rateLimit, rateLimitStore));
   app.use(dialect('sell'), paypalReturnRouter(deps));
   app.use('/checkout', hostedCheckoutRouter(deps, { stripe, paypal, secrets, asn }, rateLimitStore));
   // The customer portal is its own trust zone, mounted before /api/v2: customer session tokens only.

@@ -20,7 +20,7 @@ export interface CaptureReport {
 }
 
 export interface AppliedCapture {
-  result: Exclude<PaypalCaptureOutcome, 'refused'>;
+  result: PaypalCaptureOutcome;
   reason: string | null;
   /** What the engine must hear (the order's payment, a void), for the caller to record. */
   intents: EngineIntent[];

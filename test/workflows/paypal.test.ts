@@ -130,6 +130,21 @@ describe('PayPal order workflow', () => {
     expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
   });
 
+  it('fails a capture PayPal refuses (not approved yet) and captures on the approval that follows', async () => {
+    const invoice = await checkedOut('PPN-1');
+    // Back without approving (a crafted return): PayPal refuses the capture, nothing is taken.
+    await buyerReturns(invoice.id, invoice.orderId).expect(303);
+    await expect(h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).rejects.toThrow();
+    expect(capturesOf(invoice.orderId)).toHaveLength(0);
+    expect(await statusOf(invoice.id)).toBe('PENDING');
+    expect((await webhook(paypal.approve(invoice.orderId)).expect(200)).body.outcome).toBe('approved');
+    await waitFor(
+      () => statusOf(invoice.id),
+      (s) => s === 'COMPLETED',
+    );
+    expect(capturesOf(invoice.orderId)).toHaveLength(1);
+  });
+
   it('leaves a pending capture PENDING with PayPal’s reason, then pays it when PayPal completes it', async () => {
     const invoice = await checkedOut('PPP-1');
     paypal.captureWill(invoice.orderId, { status: 'PENDING', reason: 'RECEIVING_PREFERENCE_MANDATES_MANUAL_ACTION' });

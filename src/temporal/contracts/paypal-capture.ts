@@ -7,8 +7,8 @@ export interface PaypalCaptureInput {
 /**
  * What the capture did to the invoice: paid; the same capture again; pending at PayPal (the
  * order stays PENDING with the reason); denied (voided); not paid for a reason ops sees
- * (mismatch, partial); refused by PayPal for good (not approved, unknown order: nothing taken).
+ * (mismatch, partial); nothing (the invoice no longer waits). A capture PayPal refused fails the workflow.
  */
-export type PaypalCaptureOutcome = 'paid' | 'same_payment' | 'pending' | 'denied' | 'mismatch' | 'partial' | 'ignored' | 'refused';
+export type PaypalCaptureOutcome = 'paid' | 'same_payment' | 'pending' | 'denied' | 'mismatch' | 'partial' | 'ignored';
 
 export type PaypalCaptureWorkflow = (input: PaypalCaptureInput) => Promise<PaypalCaptureOutcome>;
