@@ -37,6 +37,7 @@ import * as m0036 from './0036_delivery_email_settings';
 import * as m0037 from './0037_abandoned_cart_reminders';
 import * as m0038 from './0038_subscription_changes';
 import * as m0039 from './0039_grant_restoration';
+import * as m0040 from './0040_optional_checkout_email';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -82,4 +83,5 @@ export const migrations: Record<string, Migration> = {
   '0037_abandoned_cart_reminders': m0037,
   '0038_subscription_changes': m0038,
   '0039_grant_restoration': m0039,
+  '0040_optional_checkout_email': m0040,
 };

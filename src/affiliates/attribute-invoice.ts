@@ -9,7 +9,8 @@ export interface InvoiceReferralHints {
   affiliateCode: string | null | undefined;
   /** The storefront's visitor id, matching clicks it reported. */
   visitorId: string | null | undefined;
-  customerEmail: string;
+  /** Null when the buyer gave none: only the link and the visitor id can attribute. */
+  customerEmail: string | null;
   /** The affiliate whose coupon this invoice uses. */
   couponAffiliateId: number | null;
 }
@@ -27,7 +28,7 @@ export async function attributeInvoice(
 ): Promise<Attribution | null> {
   const program = await attributionSettings(trx, storeId);
   if (!program.enabled) return null;
-  const email = hints.customerEmail.trim().toLowerCase();
+  const email = hints.customerEmail?.trim().toLowerCase() || null;
   const since = new Date(now.getTime() - program.tracking_days * 86_400_000);
 
   const clicks = await trx
@@ -37,7 +38,12 @@ export async function attributeInvoice(
     .where('c.store_id', '=', storeId)
     .where('a.status', '=', 'ACTIVE')
     .where('c.clicked_at', '>=', since)
-    .where((eb) => eb.or([eb('c.customer_email', '=', email), ...(hints.visitorId ? [eb('c.visitor_id', '=', hints.visitorId)] : [])]))
+    .where((eb) =>
+      eb.or([
+        ...(email ? [eb('c.customer_email', '=', email)] : []),
+        ...(hints.visitorId ? [eb('c.visitor_id', '=', hints.visitorId)] : []),
+      ]),
+    )
     .execute();
   const touches: ReferralTouch[] = clicks.map((c) => ({ affiliateId: c.affiliate_id, at: c.clicked_at }));
   if (hints.affiliateCode) {
@@ -51,12 +57,14 @@ export async function attributeInvoice(
     if (owner?.status !== 'ACTIVE') couponAffiliateId = null;
   }
   // The buyer's own affiliate account earns nothing on this order; another referrer still may.
-  const own = await trx
-    .selectFrom('affiliates')
-    .select('id')
-    .where('store_id', '=', storeId)
-    .where(sql`lower(email)`, '=', email)
-    .executeTakeFirst();
+  const own = email
+    ? await trx
+        .selectFrom('affiliates')
+        .select('id')
+        .where('store_id', '=', storeId)
+        .where(sql`lower(email)`, '=', email)
+        .executeTakeFirst()
+    : undefined;
   return attributeOrder({
     touches: own ? touches.filter((t) => t.affiliateId !== own.id) : touches,
     now,

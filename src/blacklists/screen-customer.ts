@@ -36,7 +36,7 @@ export async function screenCustomer(
       blacklist_id: hit.id,
       rule_type: hit.type,
       rule_data: hit.data,
-      customer_email: customer.email.toLowerCase(),
+      customer_email: customer.email?.toLowerCase() ?? null,
       customer_ip: customer.ip,
       country: customer.country,
     })
@@ -45,7 +45,7 @@ export async function screenCustomer(
     storeId,
     livemode,
     type: 'checkout.blocked',
-    data: { blacklist_id: hit.id, rule_type: hit.type, customer_email: customer.email.toLowerCase() },
+    data: { blacklist_id: hit.id, rule_type: hit.type, customer_email: customer.email?.toLowerCase() ?? null },
   });
   throw new BlacklistedCustomerError(hit.id, hit.type);
 }

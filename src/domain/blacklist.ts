@@ -8,7 +8,8 @@ export const BLACKLIST_TYPES = ['ASN', 'COUNTRY', 'EMAIL', 'IP', 'WILDCARD_EMAIL
 export type BlacklistType = (typeof BLACKLIST_TYPES)[number];
 
 export interface Customer {
-  email: string;
+  /** Null: the store does not ask for one, and the buyer gave none (no e-mail rule can match). */
+  email: string | null;
   ip: string | null;
   country: string | null;
   asn: number | null;
@@ -65,9 +66,9 @@ function ipMatches(rule: string, ip: string): boolean {
 export function matches(rule: { type: BlacklistType; data: string }, customer: Customer): boolean {
   switch (rule.type) {
     case 'EMAIL':
-      return customer.email.toLowerCase() === rule.data.toLowerCase();
+      return customer.email !== null && customer.email.toLowerCase() === rule.data.toLowerCase();
     case 'WILDCARD_EMAIL':
-      return wildcard(rule.data).test(customer.email);
+      return customer.email !== null && wildcard(rule.data).test(customer.email);
     case 'IP':
       return customer.ip !== null && ipMatches(rule.data, customer.ip);
     case 'COUNTRY':

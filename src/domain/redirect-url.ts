@@ -1,6 +1,7 @@
 /** What a product's post-purchase redirect URL may name: SellApp's four dynamic variables. */
 export interface RedirectOrder {
-  customerEmail: string;
+  /** Null (the checkout asked for none) fills in as empty. */
+  customerEmail: string | null;
   orderId: number;
   /** The quantity of the order's first product. */
   quantity: number;
@@ -14,7 +15,7 @@ export interface RedirectOrder {
  */
 export function fillRedirectUrl(template: string, order: RedirectOrder): string {
   const values: Record<string, string> = {
-    customer_email: order.customerEmail,
+    customer_email: order.customerEmail ?? '',
     order_id: String(order.orderId),
     quantity: String(order.quantity),
     payment_method: order.paymentMethod,

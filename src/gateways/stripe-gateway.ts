@@ -151,7 +151,8 @@ export class StripeGateway {
       currency: string;
       /** What the buyer sees; the amounts add up to the invoice total exactly. */
       lineItems: { name: string; unitAmountCents: number; quantity: number }[];
-      customerEmail: string;
+      /** Null: the store does not ask for it, and Stripe's page asks the buyer instead. */
+      customerEmail: string | null;
       successUrl: string;
       cancelUrl: string;
       /** Set for a subscription: Checkout opens in subscription mode and bills every period. */
@@ -176,7 +177,7 @@ export class StripeGateway {
               ...(recurring ? { recurring } : {}),
             },
           })),
-          customer_email: input.customerEmail,
+          ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
           client_reference_id: String(input.invoiceId),
           metadata,
           // The metadata follows the subscription onto every renewal invoice it bills.

@@ -7,7 +7,7 @@ import { toApiError } from '../api/domain-errors';
 import { engineOf } from '../api/engine';
 import { ApiError, validationFailed } from '../api/errors';
 import { publicRateLimit, type RateLimitStore } from '../api/middleware/rate-limit';
-import { fastCheckoutOrderBody, fastCheckoutOrderParams, fastCheckoutProductQuery } from '../api/schemas/fast-checkout';
+import { fastCheckoutOrderBodyFor, fastCheckoutOrderParams, fastCheckoutProductQuery } from '../api/schemas/fast-checkout';
 import { rowId } from '../api/schemas/common';
 import type { AsnLookup } from '../blacklists/asn-lookup';
 import type { StripeGateway } from '../gateways/stripe-gateway';
@@ -293,8 +293,9 @@ export function hostedCheckoutRouter(
           fieldErrors: { variant: ['Choose one of the options'] },
         });
       const method = chosenMethod(values.payment_method);
-      const parsed = fastCheckoutOrderBody.safeParse({
-        customer_email: values.customer_email,
+      const parsed = fastCheckoutOrderBodyFor(store).safeParse({
+        // Left empty where the store does not ask for it: absent.
+        customer_email: store.asksEmail ? values.customer_email : values.customer_email || undefined,
         payment_method: method.paymentMethod || undefined,
         custom_payment_method_id: method.customPaymentMethodId,
         quantity: values.quantity || undefined,
@@ -306,7 +307,7 @@ export function hostedCheckoutRouter(
       if (!parsed.success) throw validationFailed(parsed.error, 'body');
       const body = parsed.data;
       const placed = await placeFastCheckout(checkoutDeps, store, String(req.params.product), variant.data, {
-        customerEmail: body.customer_email,
+        customerEmail: body.customer_email ?? null,
         paymentMethod: body.payment_method,
         customPaymentMethodId: body.custom_payment_method_id,
         quantity: body.quantity,

@@ -35,7 +35,7 @@ export async function buyerCustomPayment(
     status: string;
     payment_method: string;
     custom_payment_method_id: string | null;
-    customer_email: string;
+    customer_email: string | null;
     currency: string;
     total_cents: number;
   },

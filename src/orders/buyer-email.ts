@@ -31,18 +31,22 @@ export function buyerEmailMessageId(invoiceId: number, sendKey: string, from: st
   return `<invoice-${invoiceId}.${sendKey.replace(/[^\w.-]/g, '_')}@${domain}>`;
 }
 
+/** A buyer who gave no address (the store disabled the checkout e-mail): nothing to send, nothing to fix. */
+export const NO_BUYER_EMAIL = 'The buyer gave no e-mail address (the store does not ask for one at checkout)';
+
 /**
  * Sends the e-mail of (invoice, sendKey) once, to the recipient of its first attempt. `compose`
  * runs only when the e-mail is still owed. A send that fails is recorded with its reason and
- * throws, for the caller to retry or flag.
+ * throws, for the caller to retry or flag. Without a recipient it is skipped, and nothing is recorded.
  */
 export async function sendBuyerEmailOnce(
   deps: BuyerEmailDependencies,
   invoiceId: number,
   sendKey: string,
-  recipient: string,
+  recipient: string | null,
   compose: () => Promise<ComposedBuyerEmail>,
 ): Promise<BuyerEmailOutcome> {
+  if (recipient === null) return { status: 'skipped', reason: NO_BUYER_EMAIL };
   const messageId = buyerEmailMessageId(invoiceId, sendKey, deps.mail.from);
   await deps.db
     .insertInto('delivery_emails')

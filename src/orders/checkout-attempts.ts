@@ -14,9 +14,9 @@ export class CheckoutAttemptsExceededError extends Error {
   }
 }
 
-/** Who is trying to buy: what the store's limits count by (no IP or fingerprint: those limits do not apply). */
+/** Who is trying to buy: what the store's limits count by (no e-mail, IP or fingerprint: those limits do not apply). */
 export interface CheckoutClient {
-  email: string;
+  email: string | null;
   ip?: string | null;
   fingerprint?: string | null;
 }
@@ -71,11 +71,11 @@ export async function countCheckoutAttempt(
   client: CheckoutClient,
   limits: CheckoutAttemptLimits,
 ): Promise<void> {
-  const email = client.email.trim().toLowerCase();
+  const email = client.email?.trim().toLowerCase() || null;
   const ip = client.ip?.trim() || null;
   const fingerprint = client.fingerprint?.trim() || null;
   const counted: [CheckoutAttemptScope, number | null, string | null][] = [
-    ['ip_email', limits.ipEmail, ip ? `${ip}|${email}` : null],
+    ['ip_email', limits.ipEmail, ip && email ? `${ip}|${email}` : null],
     ['ip', limits.ip, ip],
     ['email', limits.email, email],
     ['fingerprint', limits.fingerprint, fingerprint],

@@ -10,16 +10,19 @@ export interface CheckoutAttemptLimits {
   windowSeconds: number | null;
 }
 
-/** The store's checkout settings: which sites embed fast checkout, the dispute switch, the attempt limits. */
+/** The store's checkout settings: which sites embed fast checkout, the dispute switch, the attempt limits, the e-mail switch. */
 export interface CheckoutSettings {
   allowedOrigins: string[];
   blacklistOnDispute: boolean;
   limits: CheckoutAttemptLimits;
+  /** The seed's "Disable Checkout Email": a buyer may check out without giving an e-mail address. */
+  checkoutEmailDisabled: boolean;
 }
 
 export interface CheckoutSettingsChange {
   allowedOrigins?: string[];
   blacklistOnDispute?: boolean;
+  checkoutEmailDisabled?: boolean;
   limits?: Partial<CheckoutAttemptLimits>;
 }
 
@@ -29,6 +32,7 @@ const settingsOf = (db: DbExecutor, storeId: number) =>
     .select([
       'checkout_allowed_origins',
       'blacklist_on_dispute',
+      'disable_checkout_email',
       'checkout_limit_ip_email',
       'checkout_limit_ip',
       'checkout_limit_email',
@@ -56,6 +60,7 @@ function settingsView(row: Awaited<ReturnType<ReturnType<typeof settingsOf>['exe
   return {
     allowedOrigins: row.checkout_allowed_origins,
     blacklistOnDispute: row.blacklist_on_dispute,
+    checkoutEmailDisabled: row.disable_checkout_email,
     limits: {
       ipEmail: row.checkout_limit_ip_email,
       ip: row.checkout_limit_ip,
@@ -72,6 +77,7 @@ export async function saveCheckoutSettings(db: DbExecutor, storeId: number, chan
   const set = {
     ...(change.allowedOrigins !== undefined ? { checkout_allowed_origins: [...new Set(change.allowedOrigins)] } : {}),
     ...(change.blacklistOnDispute !== undefined ? { blacklist_on_dispute: change.blacklistOnDispute } : {}),
+    ...(change.checkoutEmailDisabled !== undefined ? { disable_checkout_email: change.checkoutEmailDisabled } : {}),
     ...(limits.ipEmail !== undefined ? { checkout_limit_ip_email: limits.ipEmail } : {}),
     ...(limits.ip !== undefined ? { checkout_limit_ip: limits.ip } : {}),
     ...(limits.email !== undefined ? { checkout_limit_email: limits.email } : {}),

@@ -33,7 +33,7 @@ export interface CheckoutInvoice {
   payment_method: string;
   livemode: boolean;
   currency: string;
-  customer_email: string;
+  customer_email: string | null;
 }
 
 export type CheckoutOutcome =

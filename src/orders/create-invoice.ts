@@ -18,7 +18,8 @@ export interface InvoiceLineRequest {
 }
 
 export interface CreateInvoiceInput {
-  customerEmail: string;
+  /** Null only where the store disabled the checkout e-mail (placeInvoice checks), never for a subscription. */
+  customerEmail: string | null;
   paymentMethod: string;
   lines: InvoiceLineRequest[];
   customerIp?: string | null;
@@ -245,6 +246,15 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
   const existing = await invoiceCreatedBy(trx, actor.storeId, input.requestKey);
   if (existing !== null) return existing;
   const { byId, first, coupon, totals } = await priceInvoice(trx, actor, input);
+  // Null only where the store disabled the checkout e-mail (placeInvoice), or a replacement copying such an order.
+  const customerEmail = input.customerEmail?.trim().toLowerCase() || null;
+  // Renewal receipts, payment notices and the customer portal need someone to reach.
+  if (customerEmail === null && [...byId.values()].some((v) => v.pricing_type === 'SUBSCRIPTION'))
+    throw new InvoiceRuleError(
+      'missing_field',
+      'customer_email is required: a subscription needs an e-mail address to reach the buyer',
+      'customer_email',
+    );
   if (input.free) {
     totals.couponDiscountCents = 0;
     totals.subtotalCents = 0;
@@ -258,17 +268,19 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     : await attributeInvoice(trx, actor.storeId, {
         affiliateCode: input.affiliate,
         visitorId: input.visitorId,
-        customerEmail: input.customerEmail,
+        customerEmail,
         couponAffiliateId: coupon?.affiliateId ?? null,
       });
 
-  const customerId = await customerForEmail(trx, { storeId: actor.storeId, livemode: actor.livemode }, input.customerEmail);
+  // No e-mail, no customer: nothing names the buyer again (the invoice's customer stays null).
+  const customerId =
+    customerEmail === null ? null : await customerForEmail(trx, { storeId: actor.storeId, livemode: actor.livemode }, customerEmail);
   const invoice = await trx
     .insertInto('invoices')
     .values({
       store_id: actor.storeId,
       livemode: actor.livemode,
-      customer_email: input.customerEmail.toLowerCase(),
+      customer_email: customerEmail,
       customer_id: customerId,
       customer_ip: input.customerIp ?? null,
       country: input.country ?? null,

@@ -2,7 +2,10 @@ import type { DbExecutor } from '../db/schema';
 import { fillRedirectUrl, majorUnits, type RedirectVariable } from '../domain/custom-payment-method';
 
 /** A redirect method's variables (SellApp's list) for one invoice. */
-async function redirectValues(trx: DbExecutor, invoice: { id: number; customer_email: string; currency: string; total_cents: number }) {
+async function redirectValues(
+  trx: DbExecutor,
+  invoice: { id: number; customer_email: string | null; currency: string; total_cents: number },
+) {
   const lines = await trx
     .selectFrom('invoice_lines')
     .select(['title', 'quantity'])
@@ -13,7 +16,8 @@ async function redirectValues(trx: DbExecutor, invoice: { id: number; customer_e
   const values: Record<RedirectVariable, string> = {
     id: String(invoice.id),
     invoice_id: String(invoice.id),
-    customer_email: invoice.customer_email,
+    // None given (the store does not ask for it): empty.
+    customer_email: invoice.customer_email ?? '',
     currency: invoice.currency,
     price,
     // No exchange rates here: a USD invoice says its price, any other leaves it empty.
@@ -27,7 +31,7 @@ async function redirectValues(trx: DbExecutor, invoice: { id: number; customer_e
 /** A redirect method's page for this invoice, its variables filled (each URL-encoded). */
 export async function filledRedirectUrl(
   db: DbExecutor,
-  invoice: { id: number; customer_email: string; currency: string; total_cents: number },
+  invoice: { id: number; customer_email: string | null; currency: string; total_cents: number },
   template: string,
 ): Promise<string> {
   return fillRedirectUrl(template, await redirectValues(db, invoice));

@@ -22,6 +22,8 @@ export interface FastCheckoutStore {
   slug: string;
   name: string;
   allowedOrigins: string[];
+  /** False where the store disabled the checkout e-mail: the form leaves the e-mail out. */
+  asksEmail: boolean;
 }
 
 /** A store by its id (what the embed's data-sell-store carries) or its slug; null when there is none. */
@@ -29,11 +31,13 @@ export async function findFastCheckoutStore(db: Db, ref: string): Promise<FastCh
   const byId = /^\d{1,10}$/.test(ref) && Number(ref) <= 2_147_483_647;
   const row = await db
     .selectFrom('stores')
-    .select(['id', 'slug', 'name', 'checkout_allowed_origins'])
+    .select(['id', 'slug', 'name', 'checkout_allowed_origins', 'disable_checkout_email'])
     .where(byId ? 'id' : 'slug', '=', byId ? Number(ref) : ref)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  return row ? { id: row.id, slug: row.slug, name: row.name, allowedOrigins: row.checkout_allowed_origins } : null;
+  return row
+    ? { id: row.id, slug: row.slug, name: row.name, allowedOrigins: row.checkout_allowed_origins, asksEmail: !row.disable_checkout_email }
+    : null;
 }
 
 const liveActor = (store: FastCheckoutStore): CatalogActor => ({ storeId: store.id, storeSlug: store.slug, livemode: true });
@@ -144,7 +148,8 @@ export async function fastCheckoutProduct(
   const variants = await purchasableVariants(db, product.id);
   const fields = product.additional_information as { key: string }[];
   return {
-    store: { id: store.id, slug: store.slug, name: store.name },
+    // asks_customer_email false: the store disabled the checkout e-mail, and the form should not ask for one.
+    store: { id: store.id, slug: store.slug, name: store.name, asks_customer_email: store.asksEmail },
     product: {
       id: product.id,
       title: product.title,
@@ -211,7 +216,8 @@ export async function quoteFastCheckout(
 }
 
 export interface FastCheckoutOrderInput extends FastCheckoutQuoteInput {
-  customerEmail: string;
+  /** Null where the store disabled the checkout e-mail and the buyer gave none. */
+  customerEmail: string | null;
   paymentMethod: string;
   customPaymentMethodId?: string;
   additionalInformation: Record<string, unknown>;

@@ -98,7 +98,7 @@ export async function invoiceViews(db: Db, storeId: number, ids: number[], optio
         // The official models want strings and objects here: what Sellflow does not know is '' or {}.
         customer_information: {
           id: customerNumber(invoice.store_id, invoice.customer_email),
-          email: invoice.customer_email,
+          email: invoice.customer_email ?? '',
           country: invoice.country,
           location: '',
           ip: invoice.customer_ip ?? '',

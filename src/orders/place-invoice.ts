@@ -6,6 +6,7 @@ import { countCheckoutAttempt } from './checkout-attempts';
 import { scheduleCheckoutReminders } from './checkout-reminders';
 import { checkoutScreen } from './checkout-settings';
 import { createInvoice, type CreateInvoiceInput } from './create-invoice';
+import { InvoiceRuleError } from './errors';
 
 export interface PlaceInvoiceInput extends CreateInvoiceInput {
   /** The buyer's checkout session fingerprint, counted by the store's fingerprint limit. */
@@ -14,14 +15,18 @@ export interface PlaceInvoiceInput extends CreateInvoiceInput {
 
 /**
  * The one way a buyer's invoice is made, whoever asks (a key, fast checkout, the hosted page):
- * the attempt is counted against the store's limits, the customer screened against its
- * blacklist (both kept even when the invoice is refused), then the invoice created with every
- * rule of the catalogue. No workflow yet: an unpaid invoice costs the engine nothing, unless the
+ * the e-mail required unless the store disabled the checkout e-mail, the attempt counted
+ * against the store's limits, the customer screened against its blacklist (both kept even when
+ * the invoice is refused; without an e-mail its IP, country and fingerprint still count), then
+ * the invoice created with every rule of the catalogue. No workflow yet: an unpaid invoice costs the engine nothing, unless the
  * store reminds abandoned checkouts (then its reminder timers start through the outbox).
  */
 export async function placeInvoice(db: Db, actor: CatalogActor, input: PlaceInvoiceInput, asn: AsnLookup): Promise<number> {
   const { fingerprint, ...invoice } = input;
   const screen = await checkoutScreen(db, actor.storeId);
+  // Refused before it counts as an attempt, as the request schemas refused it before the switch existed.
+  if (!invoice.customerEmail?.trim() && !screen.checkoutEmailDisabled)
+    throw new InvoiceRuleError('missing_field', 'customer_email is required', 'customer_email');
   await countCheckoutAttempt(db, actor.storeId, { email: invoice.customerEmail, ip: invoice.customerIp, fingerprint }, screen.limits);
   if (screen.hasBlacklist) {
     await screenCustomer(

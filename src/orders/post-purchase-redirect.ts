@@ -4,7 +4,7 @@ import { fillRedirectUrl } from '../domain/redirect-url';
 export interface RedirectableInvoice {
   id: number;
   status: string;
-  customer_email: string;
+  customer_email: string | null;
   payment_method: string;
 }
 

@@ -167,6 +167,8 @@ export async function ensureSubscription(trx: DbExecutor, input: NewSubscription
     .orderBy('l.id')
     .executeTakeFirst();
   if (!line || !line.frequency_interval) return null;
+  // createInvoice refuses a subscription without the buyer's e-mail.
+  if (line.customer_email === null) throw new Error(`Invoice ${line.invoice_id} bought a subscription without an e-mail`);
   const now = new Date();
   const period = input.period ?? {
     start: now,

@@ -65,6 +65,7 @@ describe('checkout settings', () => {
     expect(initial.body.data).toEqual({
       embed_allowed_origins: [],
       blacklist_on_dispute: false,
+      disable_checkout_email: false,
       checkout_rate_limits: {
         ip_email_per_hour: null,
         ip_per_hour: null,

@@ -205,6 +205,27 @@ describe('the delivery e-mail', () => {
     }
   });
 
+  it('an order without an e-mail (Disable Checkout Email on) completes and sends nothing, unflagged', async () => {
+    await api('patch', '/settings/checkout', { disable_checkout_email: true }).expect(200);
+    try {
+      const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'NO-MAIL-GOODS' } } });
+      const created = await api('post', '/invoices', { payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } } });
+      expect(created.status).toBe(201);
+      const id: number = created.body.data.id;
+      const before = smtp.mails.length;
+      expect((await api('patch', `/invoices/${id}/mark-completed`)).status).toBe(200);
+      expect(await h.temporal.client.workflow.getHandle(workflowIds.order(id)).result()).toEqual({ invoiceId: id, outcome: 'completed' });
+      const invoice = (await api('get', `/invoices/${id}`)).body.data;
+      expect(invoice.status.status.status).toBe('COMPLETED');
+      expect(invoice.delivery.needs_attention).toBe(false);
+      expect((await api('get', `/invoices/${id}/deliverables`)).text).toContain('NO-MAIL-GOODS');
+      expect(smtp.mails.length).toBe(before);
+      expect(await h.db.selectFrom('delivery_emails').selectAll().where('invoice_id', '=', id).execute()).toEqual([]);
+    } finally {
+      await api('patch', '/settings/checkout', { disable_checkout_email: false }).expect(200);
+    }
+  });
+
   it("honours the store's switches: Send Delivery Email off sends nothing, the Trustpilot address is BCC'd", async () => {
     const initial = await api('get', '/settings/delivery-email');
     expect(initial.body.data).toEqual({ send_delivery_email: true, reply_to_email: 'help@shop.test', trustpilot_email: null });

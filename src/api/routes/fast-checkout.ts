@@ -23,7 +23,7 @@ import { storeCors } from '../middleware/cors';
 import { notFoundRoute } from '../middleware/error-handler';
 import { publicRateLimit, type RateLimitStore } from '../middleware/rate-limit';
 import {
-  fastCheckoutOrderBody,
+  fastCheckoutOrderBodyFor,
   fastCheckoutOrderParams,
   fastCheckoutProductParams,
   fastCheckoutProductQuery,
@@ -159,9 +159,10 @@ export function fastCheckoutRouter(
     const params = parse(fastCheckoutVariantParams, req.params, 'params');
     const prefill = prefillOf(parse(fastCheckoutProductQuery, req.query, 'query'), req);
     const raw = (req.body ?? {}) as Record<string, unknown>;
+    const store = storeOf(res);
     // What the page's pre-fill carried, unless the buyer's form says otherwise.
     const body = parse(
-      fastCheckoutOrderBody,
+      fastCheckoutOrderBodyFor(store),
       {
         customer_email: prefill.email,
         payment_method: prefill.paymentMethod,
@@ -173,9 +174,8 @@ export function fastCheckoutRouter(
       },
       'body',
     );
-    const store = storeOf(res);
     const placed = await placeFastCheckout(checkoutDeps, store, params.product, params.variant, {
-      customerEmail: body.customer_email,
+      customerEmail: body.customer_email ?? null,
       paymentMethod: body.payment_method,
       customPaymentMethodId: body.custom_payment_method_id,
       quantity: body.quantity,

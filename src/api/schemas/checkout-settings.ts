@@ -28,6 +28,7 @@ export const checkoutSettingsBody = z
   .object({
     embed_allowed_origins: z.array(origin).max(50).optional(),
     blacklist_on_dispute: z.boolean().optional(),
+    disable_checkout_email: z.boolean().optional(),
     checkout_rate_limits: z
       .object({
         ip_email_per_hour: optionalLimit(100_000),
@@ -46,6 +47,8 @@ export const checkoutSettingsView = z
   .object({
     embed_allowed_origins: z.array(z.string()),
     blacklist_on_dispute: z.boolean(),
+    /** On: checkout does not ask for the buyer's e-mail; an order without one gets no delivery e-mail. */
+    disable_checkout_email: z.boolean(),
     checkout_rate_limits: z.object({
       ip_email_per_hour: z.number().nullable(),
       ip_per_hour: z.number().nullable(),

@@ -51,7 +51,8 @@ const accepted = z
 
 /** The embed's order; e-mail, payment method, quantity, coupon and affiliate may come from the pre-fill instead. */
 export const fastCheckoutOrderBody = z.object({
-  customer_email: z.string().email().max(255),
+  /** Optional only where the store disabled the checkout e-mail: see fastCheckoutOrderBodyFor. */
+  customer_email: z.string().email().max(255).nullish(),
   payment_method: z.enum([...PAYMENT_METHODS, CUSTOM_PAYMENT_METHOD]),
   /** With payment_method CUSTOM_PAYMENT_METHOD: which of the store's custom methods. */
   custom_payment_method_id: z.string().length(26).optional(),
@@ -66,6 +67,13 @@ export const fastCheckoutOrderBody = z.object({
   /** The buyer's checkout session fingerprint, for the store's fingerprint attempt limit. */
   fingerprint: z.string().min(1).max(200).optional(),
 });
+
+/**
+ * The order body of a store's checkout: the e-mail required unless the store disabled the
+ * checkout e-mail, so that a missing one is listed with every other field at fault.
+ */
+export const fastCheckoutOrderBodyFor = (store: { asksEmail: boolean }) =>
+  store.asksEmail ? fastCheckoutOrderBody.extend({ customer_email: z.string().email().max(255) }) : fastCheckoutOrderBody;
 
 /** The buyer's proof of a custom payment: a text, the key of an uploaded image, or both. */
 export const paymentProofBody = z.object({

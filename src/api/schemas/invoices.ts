@@ -7,7 +7,8 @@ import { rowIdKey, rowIdNumber } from './common';
 
 export const invoiceCreateBody = z
   .object({
-    customer_email: z.string().email().max(255),
+    /** Required unless the store disabled the checkout e-mail (placeInvoice answers the 422). */
+    customer_email: z.string().email().max(255).nullish(),
     payment_method: z.enum([...PAYMENT_METHODS, CUSTOM_PAYMENT_METHOD]),
     /** With payment_method CUSTOM_PAYMENT_METHOD: which of the store's custom methods (26 characters). */
     custom_payment_method_id: z.string().length(26).nullable().optional(),

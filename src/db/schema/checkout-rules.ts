@@ -47,7 +47,7 @@ export interface BlockedCheckoutsTable {
   blacklist_id: number | null;
   rule_type: string;
   rule_data: string;
-  customer_email: string;
+  customer_email: string | null;
   customer_ip: string | null;
   country: string | null;
   created_at: Generated<Date>;

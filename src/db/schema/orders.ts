@@ -16,8 +16,9 @@ export interface InvoicesTable {
   /** Earlier statuses, oldest first (SellApp's status.history). */
   status_history: Json<StatusHistoryEntry[]>;
   status_set_at: Generated<Date>;
-  customer_email: string;
-  /** The store's customer this invoice belongs to (by e-mail); null only for rows written outside the services. */
+  /** Lower-case; null when the store disabled the checkout e-mail and the buyer gave none. */
+  customer_email: string | null;
+  /** The store's customer this invoice belongs to (by e-mail); null without an e-mail, or for rows written outside the services. */
   customer_id: Generated<number | null>;
   customer_ip: string | null;
   country: string | null;

@@ -24,6 +24,8 @@ export interface StoresTable {
   checkout_allowed_origins: Generated<string[]>;
   /** A dispute on an order adds the customer's e-mail and IP to the blacklist. */
   blacklist_on_dispute: Generated<boolean>;
+  /** The seed's "Disable Checkout Email": checkout does not ask for the buyer's e-mail (it may still be given). */
+  disable_checkout_email: Generated<boolean>;
   /** Invoice-creation attempts allowed per hour per key; null = that limit is off. */
   checkout_limit_ip_email: Generated<number | null>;
   checkout_limit_ip: Generated<number | null>;

@@ -40,7 +40,8 @@ const blockedView = z.object({
   blacklist_id: z.number().nullable(),
   rule_type: z.string(),
   rule_data: z.string(),
-  customer_email: z.string(),
+  /** Null: the store does not ask for the e-mail at checkout and the buyer gave none. */
+  customer_email: z.string().nullable(),
   customer_ip: z.string().nullable(),
   country: z.string().nullable(),
   created_at: z.string(),

@@ -9,6 +9,7 @@ function present(settings: CheckoutSettings): z.infer<typeof checkoutSettingsVie
   return {
     embed_allowed_origins: settings.allowedOrigins,
     blacklist_on_dispute: settings.blacklistOnDispute,
+    disable_checkout_email: settings.checkoutEmailDisabled,
     checkout_rate_limits: {
       ip_email_per_hour: limits.ipEmail,
       ip_per_hour: limits.ip,
@@ -19,13 +20,14 @@ function present(settings: CheckoutSettings): z.infer<typeof checkoutSettingsVie
   };
 }
 
-/** The store's checkout settings: fast-checkout origins, Blacklist On Dispute, the attempt limits. */
+/** The store's checkout settings: fast-checkout origins, Blacklist On Dispute, Disable Checkout Email, the attempt limits. */
 export function registerCheckoutSettingsRoutes(router: DocumentedRouter, deps: ApiDependencies): void {
   router
     .route({
       method: 'get',
       path: '/settings/checkout',
-      summary: 'Checkout settings: sites allowed to embed fast checkout, Blacklist On Dispute, invoice-creation attempt limits',
+      summary:
+        'Checkout settings: sites allowed to embed fast checkout, Blacklist On Dispute, Disable Checkout Email, invoice-creation attempt limits',
       tags: ['Settings'],
       scope: 'ops:write',
       response: z.object({ data: checkoutSettingsView }),
@@ -44,6 +46,7 @@ export function registerCheckoutSettingsRoutes(router: DocumentedRouter, deps: A
         const saved = await saveCheckoutSettings(deps.db, auth.store.id, {
           allowedOrigins: body.embed_allowed_origins,
           blacklistOnDispute: body.blacklist_on_dispute,
+          checkoutEmailDisabled: body.disable_checkout_email,
           limits: limits && {
             ipEmail: limits.ip_email_per_hour,
             ip: limits.ip_per_hour,

@@ -51,7 +51,7 @@ export function orderActions(deps: ApiDependencies, gateways: OrderGateways) {
         deps.db,
         actorOf(auth),
         {
-          customerEmail: body.customer_email,
+          customerEmail: body.customer_email ?? null,
           paymentMethod: body.payment_method,
           customPaymentMethodId: body.custom_payment_method_id,
           lines: Object.entries(body.product_variants).map(([variantId, line]) => ({
