@@ -56,6 +56,47 @@ const eventsOf = async (type: string, id: number) =>
     (e) => e.data.id === id,
   );
 const stripeCalls = (fragment: string) => stripe.requests.filter((r) => r.method === 'POST' && r.idempotencyKey?.includes(fragment));
+const renewalsOf = (id: number) => eventsOf('subscription.renewed', id);
+/** Stripe calls an action made (a replayed idempotency key is not a second call). */
+/** The idempotency keys of one subscription's `call` to Stripe (activities/subscriptions.ts names them). */
+const callsOf = (id: number, call: string) => new RegExp(`^sellflow-sub-${id}-${call}-`);
+const distinctCalls = (key: RegExp) =>
+  new Set(stripe.requests.filter((r) => r.method !== 'GET' && key.test(r.idempotencyKey ?? '')).map((r) => r.idempotencyKey)).size;
+/** Stripe's period rolls over now and it charges the next one (its webhook is the caller's to deliver). */
+const renewNow = (stripeId: string) => {
+  stripe.mutate(stripeId, { current_period_end: Math.floor(Date.now() / 1000) });
+  return stripe.renew(stripeId);
+};
+/**
+ * Starts an action whose Stripe reply (to `path`) is held back 1.5 s; once Stripe has the action's
+ * call (idempotency key matching `key`), Stripe renews (`renewal`) and that renewal's invoice.paid
+ * reaches us, before the action's reply: the renewal lands mid-action, every time.
+ */
+async function renewalMidAction(path: string, key: RegExp, send: () => request.Test, renewal: () => ReturnType<StripeBilling['renew']>) {
+  const before = distinctCalls(key);
+  stripe.slowReplies(path, 1500);
+  try {
+    const [answer] = await Promise.all([
+      send(),
+      waitFor(
+        async () => distinctCalls(key),
+        (n) => n > before,
+      ).then(() => webhook(renewal().events.invoice)),
+    ]);
+    return answer;
+  } finally {
+    stripe.slowReplies(path, 0);
+  }
+}
+/** One renewal recorded, and Stripe billed the first payment and that renewal, nothing else, nothing refunded. */
+async function expectOneRenewalBilledOnce(id: number, stripeId: string) {
+  expect(await renewalsOf(id)).toHaveLength(1);
+  const invoices = stripe.invoicesOf(stripeId);
+  expect(invoices.map((i) => i.billing_reason)).toEqual(['subscription_create', 'subscription_cycle']);
+  const payments = await h.db.selectFrom('subscription_payments').select('provider_invoice_id').where('subscription_id', '=', id).execute();
+  expect(payments.map((p) => p.provider_invoice_id).sort()).toEqual(invoices.map((i) => i.id).sort());
+  expect(stripe.refunds.filter((r) => r.metadata.subscription_id === String(id))).toEqual([]);
+}
 const acceptedUpdates = async (id: number) => {
   const history = await h.temporal.client.workflow.getHandle(workflowIds.subscription(id)).fetchHistory();
   return (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
@@ -72,9 +113,13 @@ describe('subscription actions', () => {
     expect(capabilities.capabilities.shift_billing_date).toEqual({ allowed: true, reason: null });
     expect(capabilities.capabilities).not.toHaveProperty('change_renewal_date');
 
-    // The renewal's webhook and the pause race; both land.
-    const renewal = stripe.renew(sub.stripeId);
-    const [paused] = await Promise.all([act(sub.id, 'pause', 'pause-1'), webhook(renewal.events.invoice)]);
+    // Stripe renews while it is taking the pause (its reply not back yet); both land.
+    const paused = await renewalMidAction(
+      `/v1/subscriptions/${sub.stripeId}`,
+      callsOf(sub.id, 'pause'),
+      () => act(sub.id, 'pause', 'pause-1'),
+      () => stripe.renew(sub.stripeId),
+    );
     expect(paused.status).toBe(200);
     expect(paused.body.data).toMatchObject({
       product_subscription_id: sub.id,
@@ -102,6 +147,7 @@ describe('subscription actions', () => {
       (r) => r.current_period_end.getTime() === stripe.subscription(sub.stripeId)!.current_period_end * 1000,
     );
     expect((await record(sub.id)).paused_at).not.toBeNull();
+    await expectOneRenewalBilledOnce(sub.id, sub.stripeId);
 
     // Paused: another pause is refused with the reason, by the workflow's validator or its activity.
     const again = await act(sub.id, 'pause', 'pause-2').expect(409);
@@ -208,5 +254,107 @@ describe('subscription actions', () => {
     expect((await act(ann.id, 'update-payment-method', undefined, annToken, portal).expect(200)).body).toMatch(/^https:\/\/billing/);
     await act(ann.id, 'cancel-period-end', undefined, annToken, portal).expect(200);
     expect((await record(ann.id)).cancel_at_period_end).toBe(true);
+  }, 90_000);
+});
+
+describe('a renewal arriving mid-action', () => {
+  it('resume: applied once under a retried request, the renewal recorded once, access on the period Stripe bills', async () => {
+    const sub = await subscribe(3600);
+    await act(sub.id, 'pause').expect(200);
+    const resumed = await renewalMidAction(
+      `/v1/subscriptions/${sub.stripeId}`,
+      callsOf(sub.id, 'resume'),
+      () => act(sub.id, 'resume', 'resume-1'),
+      () => renewNow(sub.stripeId),
+    );
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.data).toMatchObject({ action: 'resume', status: 'confirmed' });
+    // Retried, at once and later: the same action, nothing asked of Stripe again.
+    const retried = await Promise.all([act(sub.id, 'resume', 'resume-1'), act(sub.id, 'resume', 'resume-1')]);
+    expect(retried.map((r) => [r.status, r.body.data.id])).toEqual([
+      [200, resumed.body.data.id],
+      [200, resumed.body.data.id],
+    ]);
+    expect(distinctCalls(callsOf(sub.id, 'resume'))).toBe(1);
+    expect(await eventsOf('subscription.resumed', sub.id)).toHaveLength(1);
+    const remote = stripe.subscription(sub.stripeId)!;
+    expect(remote.pause_collection).toBeNull();
+    const row = await record(sub.id);
+    expect(row).toMatchObject({ paused_at: null, status: 'ACTIVE' });
+    expect(row.current_period_end.getTime()).toBe(remote.current_period_end * 1000);
+    await expectOneRenewalBilledOnce(sub.id, sub.stripeId);
+  }, 90_000);
+
+  it('cancel-period-end: scheduled once, on the renewed period', async () => {
+    const sub = await subscribe(3600);
+    const scheduled = await renewalMidAction(
+      `/v1/subscriptions/${sub.stripeId}`,
+      callsOf(sub.id, 'cancel-at-period-end'),
+      () => act(sub.id, 'cancel-period-end', 'end-race-1'),
+      () => renewNow(sub.stripeId),
+    );
+    expect(scheduled.status).toBe(200);
+    expect(scheduled.body.data).toMatchObject({ action: 'cancel_at_period_end', status: 'confirmed' });
+    expect((await act(sub.id, 'cancel-period-end', 'end-race-1').expect(200)).body.data.id).toBe(scheduled.body.data.id);
+    expect(distinctCalls(callsOf(sub.id, 'cancel-at-period-end'))).toBe(1);
+    const remote = stripe.subscription(sub.stripeId)!;
+    expect(remote).toMatchObject({ cancel_at_period_end: true, status: 'active' });
+    const row = await record(sub.id);
+    expect(row).toMatchObject({ cancel_at_period_end: true, status: 'ACTIVE' });
+    expect(row.current_period_end.getTime()).toBe(remote.current_period_end * 1000);
+    await expectOneRenewalBilledOnce(sub.id, sub.stripeId);
+  }, 90_000);
+
+  it('cancel-immediately: canceled once under a retried request; the renewal Stripe billed first is recorded once and revives nothing', async () => {
+    const sub = await subscribe(3600);
+    // Stripe billed the renewal just before it took the cancel; the renewal's webhook comes in during the cancel.
+    const renewal = renewNow(sub.stripeId);
+    const canceled = await renewalMidAction(
+      `/v1/subscriptions/${sub.stripeId}`,
+      callsOf(sub.id, 'cancel-\\d+'),
+      () => act(sub.id, 'cancel-immediately', 'now-1'),
+      () => renewal,
+    );
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.data).toMatchObject({ action: 'cancel_immediately', status: 'confirmed' });
+    const retried = await Promise.all([act(sub.id, 'cancel-immediately', 'now-1'), act(sub.id, 'cancel-immediately', 'now-1')]);
+    expect(retried.map((r) => [r.status, r.body.data.id])).toEqual([
+      [200, canceled.body.data.id],
+      [200, canceled.body.data.id],
+    ]);
+    await webhook(stripe.deletedEvent(sub.stripeId));
+    await waitFor(
+      () => record(sub.id),
+      (r) => r.status === 'CANCELED',
+      30_000,
+    );
+    expect(stripe.subscription(sub.stripeId)!.status).toBe('canceled');
+    expect(stripe.requests.filter((r) => r.method === 'DELETE' && r.path === `/v1/subscriptions/${sub.stripeId}`).length).toBeGreaterThan(
+      0,
+    );
+    expect(distinctCalls(callsOf(sub.id, '(cancel|end)'))).toBe(1);
+    expect(
+      (await h.db.selectFrom('subscription_actions').select('id').where('subscription_id', '=', sub.id).execute()).map((a) => a.id),
+    ).toEqual([canceled.body.data.id]);
+    await expectOneRenewalBilledOnce(sub.id, sub.stripeId);
+    expect((await act(sub.id, 'cancel-immediately', 'now-2').expect(409)).body.error.code).toBe('subscription_ended');
+  }, 90_000);
+
+  it('update-payment-method: one hosted page, the renewal recorded once', async () => {
+    const sub = await subscribe(3600);
+    const page = await renewalMidAction(
+      '/v1/billing_portal/sessions',
+      callsOf(sub.id, 'update-payment-method'),
+      () => act(sub.id, 'update-payment-method', 'card-race-1'),
+      () => renewNow(sub.stripeId),
+    );
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/^https:\/\/billing\.stripe\.test\/p\/session\/bps_/);
+    expect((await act(sub.id, 'update-payment-method', 'card-race-1').expect(200)).body).toBe(page.body);
+    expect(distinctCalls(callsOf(sub.id, 'update-payment-method'))).toBe(1);
+    const row = await record(sub.id);
+    expect(row.status).toBe('ACTIVE');
+    expect(row.current_period_end.getTime()).toBe(stripe.subscription(sub.stripeId)!.current_period_end * 1000);
+    await expectOneRenewalBilledOnce(sub.id, sub.stripeId);
   }, 90_000);
 });
