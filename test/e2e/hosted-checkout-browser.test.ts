@@ -6,6 +6,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import Stripe from 'stripe';
 import request from 'supertest';
 import { type FakeEsplora, startEsplora } from '../fakes/esplora';
+import { type PaypalFake, startPaypalFake } from '../fakes/paypal';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { createVariant } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
@@ -33,6 +34,7 @@ let base: string;
 let browser: Browser;
 let stripe: StripeBilling;
 let esplora: FakeEsplora;
+let paypal: PaypalFake;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 let productId: number;
 const stripePayments: string[] = [];
@@ -41,6 +43,7 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   stripe = await startStripeBilling();
   esplora = await startEsplora();
+  paypal = await startPaypalFake();
   // The port first: Stripe's return URL is built from PUBLIC_BASE_URL.
   server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,6 +58,7 @@ beforeAll(async () => {
       CRYPTO_CONFIRMATIONS: '{"BTC":1}',
       CRYPTO_POLL_SECONDS: '0.3',
       CRYPTO_PAYMENT_WINDOW_SECONDS: '600',
+      PAYPAL_API_URL: paypal.url,
     },
   });
   server.on('request', h.app);
@@ -78,6 +82,7 @@ afterAll(async () => {
   await h?.close();
   await stripe?.close();
   await esplora?.close();
+  await paypal?.close();
 });
 
 const api = (method: 'get' | 'post' | 'patch' | 'put', route: string, body?: object) =>
@@ -336,6 +341,90 @@ describe('a custom payment method (issue 23 items 3 and 5)', () => {
     await expect(page.getByTestId('deliverables').count()).resolves.toBe(0);
     await expect(page.getByTestId('custom-payment').count()).resolves.toBe(0);
     expect(await sameDocument(page)).toBe(true);
+    expect(violations).toEqual([]);
+    await context.close();
+  }, 120_000);
+});
+
+describe('PayPal (issue 24 item 3 with issue 23 item 1)', () => {
+  const PAYPAL_APP = { clientId: 'AZhostedBrowser01', clientSecret: 'ELhostedBrowser01', mode: 'live' as const };
+  const PAYPAL_GOODS = 'Your PayPal-paid code: PP-3390';
+  let paypalProductId: number;
+  const approvals: string[] = [];
+  beforeAll(async () => {
+    paypal.addApp(PAYPAL_APP);
+    await api('put', '/settings/payment-methods/PAYPAL', {
+      client_id: PAYPAL_APP.clientId,
+      client_secret: PAYPAL_APP.clientSecret,
+      webhook_id: 'WHHOSTEDBROWSER1',
+    }).expect(200);
+    ({ productId: paypalProductId } = await createVariant(
+      h,
+      store.live,
+      { deliverable: { types: ['MANUAL'], data: { comment: PAYPAL_GOODS } }, price: 1250, payment_methods: ['PAYPAL'] },
+      { title: 'PayPal skin' },
+    ));
+  });
+
+  /**
+   * Plays PayPal's approval page for this context: approving marks the fake's order APPROVED and
+   * sends the buyer to the order's return_url with PayPal's token and PayerID, as PayPal does. No
+   * webhook is delivered: the buyer's return alone must get the order captured.
+   */
+  async function playPaypalApproval(context: BrowserContext): Promise<void> {
+    await context.route('https://www.paypal.com/**', async (route) => {
+      const token = new URL(route.request().url()).searchParams.get('token') ?? '';
+      const order = paypal.state.orders.get(token);
+      if (!order) return route.fulfill({ status: 404, body: 'No such order' });
+      if (route.request().method() === 'GET')
+        return route.fulfill({
+          contentType: 'text/html',
+          body: `<!doctype html><title>PayPal</title><h1>Pay ${order.purchaseUnits[0].amount.value} ${order.purchaseUnits[0].amount.currency_code}</h1>
+            <form method="post" action="?token=${token}"><button>Approve</button></form>`,
+        });
+      paypal.approve(token);
+      approvals.push(token);
+      const back = new URL(String(order.experience.return_url));
+      back.searchParams.set('token', token);
+      back.searchParams.set('PayerID', 'BROWSERPAYER01');
+      return route.fulfill({ status: 303, headers: { Location: back.toString() } });
+    });
+  }
+
+  it('buys with PayPal: approval on PayPal, back to the order page, captured once, then the goods', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    await playPaypalApproval(context);
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.goto(`${base}/checkout/${store.slug}/${paypalProductId}`);
+    await page.getByLabel('E-mail').fill('paypal@e.co');
+    await page.getByLabel('Payment method').selectOption('PAYPAL');
+    await page.getByRole('button', { name: 'Continue to payment' }).click();
+    await page.waitForURL(/^https:\/\/www\.paypal\.com\/checkoutnow\?token=/);
+    await shot(page, 'hosted-checkout-paypal-approval');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForURL(new RegExp(`^${base}/checkout/${store.slug}/orders/fco_[\\w-]{32}`));
+    await markDocument(page);
+    await page.getByTestId('order-status').filter({ hasText: 'COMPLETED' }).waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('deliverables').textContent()).resolves.toContain(PAYPAL_GOODS);
+    const orderId = Number(/Order #(\d+)/.exec((await page.locator('h1').textContent()) ?? '')![1]);
+    await expect(page.getByTestId('redirect-link').count()).resolves.toBe(0);
+    expect(await sameDocument(page)).toBe(true);
+    await shot(page, 'hosted-checkout-paypal-delivered');
+
+    // One approval, one capture of that order in PayPal, for the invoice's amount.
+    expect(approvals).toHaveLength(1);
+    const captures = [...paypal.state.captures.values()].filter((c) => c.orderId === approvals[0]);
+    expect(captures.map((c) => [c.status, c.amount.value, c.amount.currency_code])).toEqual([['COMPLETED', '12.50', 'USD']]);
+    const invoice = await h.db
+      .selectFrom('invoices')
+      .select(['customer_email', 'status', 'payment_method'])
+      .where('id', '=', orderId)
+      .executeTakeFirstOrThrow();
+    expect(invoice).toEqual({ customer_email: 'paypal@e.co', status: 'COMPLETED', payment_method: 'PAYPAL' });
     expect(violations).toEqual([]);
     await context.close();
   }, 120_000);
