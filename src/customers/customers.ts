@@ -51,6 +51,18 @@ export async function customerForEmail(trx: DbExecutor, scope: CustomerScope, em
   return (await find())!.id;
 }
 
+/** An existing customer a seller names for an invoice: by record id or by the seller's own external id. */
+export type CustomerReference = { id: number } | { externalId: string };
+
+/** The id of the customer a seller names, if the store and world have them (null if not). */
+export async function namedCustomerId(trx: DbExecutor, scope: CustomerScope, named: CustomerReference): Promise<number | null> {
+  const found = await storeCustomers(trx, scope)
+    .select('id')
+    .where((eb) => ('id' in named ? eb('id', '=', named.id) : eb('external_id', '=', named.externalId)))
+    .executeTakeFirst();
+  return found?.id ?? null;
+}
+
 /** A store's customers (of the caller's mode), nothing selected yet: lists and searches page through it. */
 export const storeCustomers = (db: DbExecutor, scope: CustomerScope) =>
   db.selectFrom('customers').where('store_id', '=', scope.storeId).where('livemode', '=', scope.livemode);

@@ -7,7 +7,7 @@ import { invoiceTotals, lineTotals, quantityProblem } from '../domain/invoice-to
 import { applicableCoupon } from '../coupons/apply-coupon';
 import { recordEvent } from '../events/record';
 import { attributeInvoice } from '../affiliates/attribute-invoice';
-import { customerForEmail } from '../customers/customers';
+import { customerForEmail, type CustomerReference, namedCustomerId } from '../customers/customers';
 import { InvoiceRuleError } from './errors';
 import { invoiceCreatedBy } from './request-key';
 
@@ -39,6 +39,8 @@ export interface CreateInvoiceInput {
   statusTokenHash?: string;
   /** paymentMethod CUSTOM_PAYMENT_METHOD: which of the store's custom methods. */
   customPaymentMethodId?: string | null;
+  /** The seller's existing customer the invoice belongs to; without one, the customer of customerEmail. */
+  customer?: CustomerReference;
 }
 
 const PURCHASABLE = new Set(['PUBLIC', 'HIDDEN']);
@@ -272,9 +274,17 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
         couponAffiliateId: coupon?.affiliateId ?? null,
       });
 
-  // No e-mail, no customer: nothing names the buyer again (the invoice's customer stays null).
-  const customerId =
-    customerEmail === null ? null : await customerForEmail(trx, { storeId: actor.storeId, livemode: actor.livemode }, customerEmail);
+  const scope = { storeId: actor.storeId, livemode: actor.livemode };
+  // The customer the seller names, else the e-mail's; no e-mail, no customer: nothing names the buyer again.
+  const customerId = input.customer
+    ? await namedCustomerId(trx, scope, input.customer)
+    : customerEmail === null
+      ? null
+      : await customerForEmail(trx, scope, customerEmail);
+  if (input.customer && customerId === null) {
+    const param = 'id' in input.customer ? 'customer_id' : 'external_customer_id';
+    throw new InvoiceRuleError('customer_not_found', `No customer of this store has that ${param}`, param);
+  }
   const invoice = await trx
     .insertInto('invoices')
     .values({

@@ -110,6 +110,53 @@ describe('customers', () => {
   });
 });
 
+describe('an invoice names its customer', () => {
+  it('by external_customer_id or customer_id within the store and world; an unknown one is a 422', async () => {
+    const variantId = (
+      await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } }, payment_methods: ['PAYPAL'] })
+    ).variantId;
+    const order = (extra: object, key?: string) =>
+      api(
+        'post',
+        '/invoices',
+        { customer_email: 'gift-to@e.co', payment_method: 'PAYPAL', product_variants: { [variantId]: { quantity: 1 } }, ...extra },
+        key,
+      );
+    const customerOf = (invoiceId: number) =>
+      h.db
+        .selectFrom('invoices')
+        .select('customer_id')
+        .where('id', '=', invoiceId)
+        .executeTakeFirstOrThrow()
+        .then((r) => r.customer_id);
+    const crm = (await api('post', '/customers', { email: 'buyer@e.co', external_id: 'crm_buyer' }).expect(201)).body.data;
+
+    // Linked to the seller's customer, not to a new customer of the delivery e-mail.
+    const byExternal = await order({ external_customer_id: 'crm_buyer' }).expect(201);
+    expect(await customerOf(byExternal.body.data.id)).toBe(crm.id);
+    const viaOrders = await api('post', '/orders', {
+      customer_email: 'gift-to@e.co',
+      payment_method: 'PAYPAL',
+      product_variants: { [variantId]: { quantity: 1 } },
+      customer_id: crm.id,
+    }).expect(201);
+    expect(await customerOf(viaOrders.body.data.id)).toBe(crm.id);
+    expect((await api('post', '/customers/search', { filters: [{ field: 'email', value: 'gift-to@e.co' }] })).body.data).toEqual([]);
+    expect((await api('get', `/customers/${crm.id}`).expect(200)).body.data.insights).toMatchObject({ orders_count: 2 });
+
+    const unknown = await order({ external_customer_id: 'crm_nobody' }).expect(422);
+    expect(unknown.body).toMatchObject({ code: 'customer_not_found', param: 'external_customer_id', status: 422 });
+    expect((await order({ customer_id: 987654321 }).expect(422)).body).toMatchObject({ code: 'customer_not_found', param: 'customer_id' });
+    // The test world's key cannot name a live customer.
+    expect((await order({ external_customer_id: 'crm_buyer' }, store.test).expect(422)).body.code).toBe('customer_not_found');
+    expect((await order({ customer_id: crm.id, external_customer_id: 'crm_buyer' })).status).toBe(422);
+    expect((await order({ external_customer_id: '   ' })).status).toBe(422);
+    // Refused invoices made no customer and no invoice.
+    const made = await h.db.selectFrom('invoices').select('id').where('customer_email', '=', 'gift-to@e.co').execute();
+    expect(made.map((r) => r.id).sort()).toEqual([byExternal.body.data.id, viaOrders.body.data.id].sort());
+  });
+});
+
 describe('entitlements', () => {
   it('follow the live rows: a revoked key and a refunded order are gone from the same view', async () => {
     const invoiceId = await completedLicenseOrder('holder@e.co');

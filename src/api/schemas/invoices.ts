@@ -4,6 +4,7 @@ import { INVOICE_STATUSES } from '../../domain/invoice-status';
 import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { pageQuery } from '../pagination';
 import { rowIdKey, rowIdNumber } from './common';
+import { externalId } from './customers';
 
 export const invoiceCreateBody = z
   .object({
@@ -30,6 +31,16 @@ export const invoiceCreateBody = z
     /** Not in the seed: the buyer's checkout session fingerprint, for the store's fingerprint attempt limit. */
     checkout_fingerprint: z.string().min(1).max(200).nullable().optional(),
     extra: z.object({ amount: z.number().int().min(0).max(100_000_000), currency: z.string().regex(/^[A-Za-z]{3}$/) }).optional(),
+    /**
+     * Not in the spec (its create model has only customer_email): the seller's existing customer,
+     * by record id or external id, named as the spec's customer sessions name them.
+     */
+    customer_id: rowIdNumber.optional(),
+    external_customer_id: externalId.optional(),
+  })
+  .refine((b) => b.customer_id === undefined || b.external_customer_id === undefined, {
+    message: 'Give customer_id or external_customer_id, not both',
+    path: ['external_customer_id'],
   })
   .openapi('InvoiceCreate');
 

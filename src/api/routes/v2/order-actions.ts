@@ -67,6 +67,12 @@ export function orderActions(deps: ApiDependencies, gateways: OrderGateways) {
           affiliate: body.affiliate,
           visitorId: body.visitor_id,
           extra: body.extra,
+          customer:
+            body.customer_id !== undefined
+              ? { id: body.customer_id }
+              : body.external_customer_id !== undefined
+                ? { externalId: body.external_customer_id }
+                : undefined,
           requestKey: requestKeyOf(res),
         },
         gateways.asn,
