@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../src/db/schema';
 import type { BuyerEmailOutcome } from '../src/orders/buyer-email';
 import { sendBuyerNotice } from '../src/orders/buyer-notices';
 import type { BuyerNoticeInput } from '../src/temporal/contracts/buyer-notice';
 import type { NotificationConfig } from '../src/webhooks/notifications';
+import { smtpSendFailure } from './smtp-failure';
 
 /** The buyer-notice workflow's one side effect: the e-mail, once per event. */
 export function createBuyerNoticeActivities(deps: { db: Db; notifications: NotificationConfig; publicBaseUrl: string }) {
@@ -16,11 +16,7 @@ export function createBuyerNoticeActivities(deps: { db: Db; notifications: Notif
           input.notice,
         );
       } catch (error) {
-        // The server refused the message (5xx): sending it again gets the same answer.
-        const code = (error as { responseCode?: number }).responseCode;
-        if (code !== undefined && code >= 500)
-          throw ApplicationFailure.nonRetryable(`SMTP ${code}: ${(error as Error).message}`, 'SmtpRefused');
-        throw error;
+        throw smtpSendFailure(error);
       }
     },
   };

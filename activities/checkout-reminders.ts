@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../src/db/schema';
 import type { SecretBox } from '../src/security/secret-box';
 import {
@@ -8,6 +7,7 @@ import {
   sendCheckoutReminder,
 } from '../src/orders/checkout-reminders';
 import type { NotificationConfig } from '../src/webhooks/notifications';
+import { smtpSendFailure } from './smtp-failure';
 
 export interface CheckoutReminderActivityDependencies {
   db: Db;
@@ -35,11 +35,7 @@ export function createCheckoutReminderActivities(deps: CheckoutReminderActivityD
           input.number,
         );
       } catch (error) {
-        // The server refused the message (5xx): sending it again gets the same answer.
-        const code = (error as { responseCode?: number }).responseCode;
-        if (code !== undefined && code >= 500)
-          throw ApplicationFailure.nonRetryable(`SMTP ${code}: ${(error as Error).message}`, 'SmtpRefused');
-        throw error;
+        throw smtpSendFailure(error);
       }
     },
   };

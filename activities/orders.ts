@@ -12,6 +12,7 @@ import type { FulfillmentNoticeRequest } from '../src/temporal/contracts/order';
 import { flagDeliveryEmailFailure, ORDER_SEND_KEY, sendDeliveryEmail, type DeliveryEmailOutcome } from '../src/orders/delivery-email';
 import type { ObjectStorage } from '../src/storage/object-storage';
 import type { NotificationConfig } from '../src/webhooks/notifications';
+import { smtpSendFailure } from './smtp-failure';
 
 export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
 
@@ -92,11 +93,7 @@ export function createOrderActivities(deps: {
       try {
         outcome = await sendDeliveryEmail({ db, ...mailer }, input.invoiceId, { sendKey: ORDER_SEND_KEY });
       } catch (error) {
-        // The server refused the message (5xx): sending it again gets the same answer.
-        const code = (error as { responseCode?: number }).responseCode;
-        if (code !== undefined && code >= 500)
-          throw ApplicationFailure.nonRetryable(`SMTP ${code}: ${(error as Error).message}`, 'SmtpRefused');
-        throw error;
+        throw smtpSendFailure(error);
       }
       log.info('delivery e-mail', { invoiceId: input.invoiceId, status: outcome.status });
       return outcome;

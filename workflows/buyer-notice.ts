@@ -1,10 +1,11 @@
 import { ActivityFailure, log, proxyActivities } from '@temporalio/workflow';
 import type { BuyerNoticeActivities } from '../activities/buyer-notices';
 import type { BuyerNoticeInput, BuyerNoticeOutcome } from '../src/temporal/contracts/buyer-notice';
+import { BUYER_EMAIL_ACTIVITY_TIMEOUT_MS } from '../src/temporal/contracts/buyer-email-timing';
 
 /** Over SMTP: attempts at 0 s, 2 s, 8 s, 26 s and 80 s; a refusal (5xx) is final at once. */
 const mail = proxyActivities<BuyerNoticeActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: BUYER_EMAIL_ACTIVITY_TIMEOUT_MS,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 3, maximumAttempts: 5 },
 });
 

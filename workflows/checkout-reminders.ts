@@ -1,6 +1,7 @@
 import { ActivityFailure, log, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { CheckoutReminderActivities } from '../activities/checkout-reminders';
 import type { CheckoutRemindersInput, CheckoutRemindersOutcome } from '../src/temporal/contracts/checkout-reminders';
+import { BUYER_EMAIL_ACTIVITY_TIMEOUT_MS } from '../src/temporal/contracts/buyer-email-timing';
 
 const plan = proxyLocalActivities<CheckoutReminderActivities>({
   startToCloseTimeout: '30 seconds',
@@ -9,7 +10,7 @@ const plan = proxyLocalActivities<CheckoutReminderActivities>({
 
 /** A reminder over SMTP: attempts at 0 s, 2 s, 8 s and 26 s; a refusal (5xx) is final at once, and the next reminder still goes. */
 const mail = proxyActivities<CheckoutReminderActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: BUYER_EMAIL_ACTIVITY_TIMEOUT_MS,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 3, maximumAttempts: 4 },
 });
 

@@ -36,6 +36,7 @@ import {
   voidRequestedSignal,
 } from '../src/temporal/contracts/order';
 import { isAwaitingPayment } from '../src/domain/invoice-status';
+import { BUYER_EMAIL_ACTIVITY_TIMEOUT_MS } from '../src/temporal/contracts/buyer-email-timing';
 
 const DB_RETRY = {
   initialInterval: '500 milliseconds',
@@ -67,7 +68,7 @@ const dynamicDelivery = proxyActivities<OrderActivities>({
  * server (5xx) is final at once. After that the order, delivered, is flagged for ops.
  */
 const buyerEmail = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: BUYER_EMAIL_ACTIVITY_TIMEOUT_MS,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 3, maximumAttempts: 4 },
 });
 

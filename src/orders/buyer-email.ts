@@ -1,6 +1,8 @@
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
+import { BUYER_EMAIL_LEASE_MS, SMTP_ATTEMPT_DEADLINE_MS, SMTP_STEP_TIMEOUT_MS } from '../temporal/contracts/buyer-email-timing';
 import type { NotificationConfig } from '../webhooks/notifications';
 import type { RenderedEmail } from './delivery-email-template';
 
@@ -35,9 +37,27 @@ export function buyerEmailMessageId(invoiceId: number, sendKey: string, from: st
 export const NO_BUYER_EMAIL = 'The buyer gave no e-mail address (the store does not ask for one at checkout)';
 
 /**
+ * Another attempt claimed this e-mail and may still be talking to the SMTP server: sending now
+ * could deliver it twice. Retryable, once its lease has run out (`retryAfterMs`).
+ */
+export class BuyerEmailInFlight extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`Another attempt is still sending this e-mail; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+    this.name = 'BuyerEmailInFlight';
+  }
+}
+
+/**
  * Sends the e-mail of (invoice, sendKey) once, to the recipient of its first attempt. `compose`
  * runs only when the e-mail is still owed. A send that fails is recorded with its reason and
  * throws, for the caller to retry or flag. Without a recipient it is skipped, and nothing is recorded.
+ *
+ * An attempt claims the row for BUYER_EMAIL_LEASE_MS before it talks to the server; a retry that
+ * finds the lease live (the first attempt stalled past Temporal's timeout, or its worker died)
+ * sends nothing and throws BuyerEmailInFlight. An attempt that ends, sent or failed, closed its
+ * socket first and gives the lease back. The window left: the server accepted the message and
+ * the worker died before marking it sent; the retry after the lease sends it again under the
+ * same Message-ID, which receiving servers and clients drop as a duplicate.
  */
 export async function sendBuyerEmailOnce(
   deps: BuyerEmailDependencies,
@@ -53,15 +73,32 @@ export async function sendBuyerEmailOnce(
     .values({ invoice_id: invoiceId, send_key: sendKey, message_id: messageId, recipient })
     .onConflict((oc) => oc.constraint('delivery_emails_invoice_key_uq').doNothing())
     .execute();
-  const row = await deps.db
+  // The database's clock for the lease: every worker compares against the same one.
+  const claimed = await deps.db
     .updateTable('delivery_emails')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: new Date() }))
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1),
+      status: 'sending',
+      sending_until: sql<Date>`now() + ${BUYER_EMAIL_LEASE_MS} * interval '1 millisecond'`,
+      updated_at: new Date(),
+    }))
     .where('invoice_id', '=', invoiceId)
     .where('send_key', '=', sendKey)
-    .returning(['status', 'reason', 'recipient'])
-    .executeTakeFirstOrThrow();
-  if (row.status === 'sent') return { status: 'sent', messageId };
-  if (row.status === 'skipped') return { status: 'skipped', reason: row.reason ?? '' };
+    .where('status', 'in', ['sending', 'failed'])
+    .where((eb) => eb.or([eb('sending_until', 'is', null), eb('sending_until', '<=', sql<Date>`now()`)]))
+    .returning('recipient')
+    .executeTakeFirst();
+  if (!claimed) {
+    const row = await deps.db
+      .selectFrom('delivery_emails')
+      .select(['status', 'reason', sql<number>`greatest(0, extract(epoch from (sending_until - now())) * 1000)`.as('lease_left_ms')])
+      .where('invoice_id', '=', invoiceId)
+      .where('send_key', '=', sendKey)
+      .executeTakeFirstOrThrow();
+    if (row.status === 'sent') return { status: 'sent', messageId };
+    if (row.status === 'skipped') return { status: 'skipped', reason: row.reason ?? '' };
+    throw new BuyerEmailInFlight(Number(row.lease_left_ms));
+  }
 
   const settle = (status: 'sent' | 'failed' | 'skipped', reason: string | null) =>
     deps.db
@@ -69,6 +106,7 @@ export async function sendBuyerEmailOnce(
       .set({
         status,
         reason: reason?.slice(0, 1000) ?? null,
+        sending_until: null,
         updated_at: new Date(),
         ...(status === 'sent' ? { sent_at: new Date() } : {}),
       })
@@ -81,29 +119,50 @@ export async function sendBuyerEmailOnce(
     await settle('skipped', reason);
     return { status: 'skipped', reason };
   }
-  const email = await compose();
-  if ('skip' in email) {
-    await settle('skipped', email.skip);
-    return { status: 'skipped', reason: email.skip };
-  }
-  const transport = nodemailer.createTransport(deps.mail.smtpUrl);
+  let transport: ReturnType<typeof smtpTransport> | undefined;
   try {
+    const email = await compose();
+    if ('skip' in email) {
+      await settle('skipped', email.skip);
+      return { status: 'skipped', reason: email.skip };
+    }
+    transport = smtpTransport(deps.mail.smtpUrl);
     await transport.sendMail({
       from: { name: email.storeName, address: sender(deps.mail.from).address },
-      to: row.recipient,
+      to: claimed.recipient,
       ...(email.replyTo ? { replyTo: email.replyTo } : {}),
       ...(email.bcc ? { bcc: email.bcc } : {}),
       messageId,
       subject: email.subject,
       html: email.html,
       text: email.text,
+      // However the server trickles its replies, the attempt ends well inside its lease.
+      signal: AbortSignal.timeout(SMTP_ATTEMPT_DEADLINE_MS),
     });
   } catch (error) {
+    // The socket is closed by now (nodemailer closes it on any error or abort): we send
+    // nothing more, so the next attempt may go at once.
     await settle('failed', error instanceof Error ? error.message : String(error));
     throw error;
   } finally {
-    transport.close();
+    transport?.close();
   }
   await settle('sent', null);
   return { status: 'sent', messageId };
+}
+
+/**
+ * One connection per e-mail with every timeout under the attempt's deadline (nodemailer's
+ * defaults run to minutes), destroying the socket on close rather than waiting on the server,
+ * so no late byte of ours can complete a message after the attempt gave up on it.
+ */
+function smtpTransport(smtpUrl: string) {
+  return nodemailer.createTransport({
+    url: smtpUrl,
+    connectionTimeout: SMTP_STEP_TIMEOUT_MS,
+    greetingTimeout: SMTP_STEP_TIMEOUT_MS,
+    socketTimeout: SMTP_STEP_TIMEOUT_MS,
+    dnsTimeout: SMTP_STEP_TIMEOUT_MS,
+    socketCloseTimeout: 0,
+  });
 }

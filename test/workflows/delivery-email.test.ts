@@ -1,5 +1,8 @@
+import { sql } from 'kysely';
 import request from 'supertest';
+import { BuyerEmailInFlight } from '../../src/orders/buyer-email';
 import { ORDER_SEND_KEY, sendDeliveryEmail } from '../../src/orders/delivery-email';
+import { BUYER_EMAIL_LEASE_MS, SMTP_STEP_TIMEOUT_MS } from '../../src/temporal/contracts/buyer-email-timing';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { startSmtpSink } from '../fakes/smtp-sink';
 import { createVariant } from '../helpers/catalog-fixtures';
@@ -120,7 +123,8 @@ describe('the delivery e-mail', () => {
       .where('invoice_id', '=', firstId)
       .where('send_key', '=', 'refused-once')
       .executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ status: 'sent', reason: null, attempts: 3 });
+    // Two sends tried (refused, then sent); the third call found it sent and tried none.
+    expect(row).toMatchObject({ status: 'sent', reason: null, attempts: 2 });
   });
 
   it('a refused send leaves the order COMPLETED and flagged; fulfillment-notifications sends it again', async () => {
@@ -256,5 +260,88 @@ describe('the delivery e-mail', () => {
     // BCC: in the envelope only, never in the headers the buyer sees.
     expect(mail!.raw).not.toContain('trustpilot');
     expect(mail!.raw).not.toContain('Reply-To:');
+  });
+});
+
+/** Until the sink has answered (or dropped) every stalled message. */
+async function stallsOver() {
+  while (smtp.control.stalling > 0 || smtp.control.stalls > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+describe('the delivery e-mail against a stalling SMTP server', () => {
+  afterEach(async () => {
+    smtp.control.stalls = 0;
+    await stallsOver();
+  });
+
+  it('an attempt whose DATA reply stalls gives up before the activity times out; the retry sends it; one e-mail in the end', async () => {
+    const dropped = smtp.control.dropped;
+    // Longer than the client waits on a silent server, shorter than the activity's 30 s.
+    Object.assign(smtp.control, { stalls: 1, stallMs: SMTP_STEP_TIMEOUT_MS + 3000 });
+    const started = Date.now();
+    const id = await deliveredOrder('stalled@example.com');
+    // The first attempt ended on the socket timeout, not on Temporal's 30 s start-to-close.
+    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(mailsTo('stalled@example.com')).toHaveLength(1);
+    const row = await h.db.selectFrom('delivery_emails').selectAll().where('invoice_id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ send_key: 'order', status: 'sent', attempts: 2, sending_until: null });
+    // The stalled server answers at last: the client is gone, it keeps nothing, and nothing else comes.
+    await stallsOver();
+    expect(smtp.control.dropped).toBe(dropped + 1);
+    expect(mailsTo('stalled@example.com')).toHaveLength(1);
+    expect((await h.db.selectFrom('invoices').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('COMPLETED');
+  }, 60_000);
+
+  it('a retry while another attempt holds the lease sends nothing; once that attempt ends the e-mail goes once', async () => {
+    const id = await deliveredOrder('leased@example.com');
+    const deps = { db: h.db, storage: h.storage, mail: h.config.notifications };
+    Object.assign(smtp.control, { stalls: 1, stallMs: SMTP_STEP_TIMEOUT_MS + 2000 });
+    const first = sendDeliveryEmail(deps, id, { sendKey: 'lease', email: 'leased-copy@example.com' });
+    const firstSettled = first.then(
+      () => 'sent',
+      (error: Error) => error.message,
+    );
+    while (smtp.control.stalling === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first attempt's message is at the server, its reply pending: a retry must not send.
+    const retry = sendDeliveryEmail(deps, id, { sendKey: 'lease', email: 'leased-copy@example.com' });
+    await expect(retry).rejects.toBeInstanceOf(BuyerEmailInFlight);
+    const inFlight = (await retry.catch((error: unknown) => error)) as BuyerEmailInFlight;
+    expect(inFlight.retryAfterMs).toBeGreaterThan(BUYER_EMAIL_LEASE_MS - 10_000);
+    expect(inFlight.retryAfterMs).toBeLessThanOrEqual(BUYER_EMAIL_LEASE_MS);
+    expect(await firstSettled).toMatch(/Timeout/i);
+    await stallsOver();
+    expect(mailsTo('leased-copy@example.com')).toHaveLength(0);
+    // The first attempt closed its socket and gave the lease back: the next one sends, once.
+    await sendDeliveryEmail(deps, id, { sendKey: 'lease', email: 'leased-copy@example.com' });
+    await sendDeliveryEmail(deps, id, { sendKey: 'lease', email: 'leased-copy@example.com' });
+    expect(mailsTo('leased-copy@example.com')).toHaveLength(1);
+    const row = await h.db
+      .selectFrom('delivery_emails')
+      .selectAll()
+      .where('invoice_id', '=', id)
+      .where('send_key', '=', 'lease')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'sent', attempts: 2, sending_until: null });
+  }, 60_000);
+
+  it('a row left in sending by a dead worker waits out its lease, then goes under the same Message-ID', async () => {
+    const id = await deliveredOrder('orphaned@example.com');
+    const deps = { db: h.db, storage: h.storage, mail: h.config.notifications };
+    const orphan = (until: string) =>
+      h.db
+        .updateTable('delivery_emails')
+        .set({ status: 'sending', sent_at: null, sending_until: sql<Date>`now() + ${until}::interval` })
+        .where('invoice_id', '=', id)
+        .where('send_key', '=', 'order')
+        .execute();
+    await orphan('20 seconds');
+    await expect(sendDeliveryEmail(deps, id, { sendKey: ORDER_SEND_KEY })).rejects.toBeInstanceOf(BuyerEmailInFlight);
+    expect(mailsTo('orphaned@example.com')).toHaveLength(1);
+    await orphan('-1 second');
+    expect(await sendDeliveryEmail(deps, id, { sendKey: ORDER_SEND_KEY })).toMatchObject({ status: 'sent' });
+    const mails = mailsTo('orphaned@example.com');
+    expect(mails).toHaveLength(2);
+    const messageIds = mails.map((m) => /^Message-ID: (.*)$/m.exec(m.raw)?.[1]?.trim());
+    expect(messageIds).toEqual([`<invoice-${id}.order@sellflow.test>`, `<invoice-${id}.order@sellflow.test>`]);
   });
 });

@@ -104,6 +104,8 @@ export interface DeliveryEmailsTable {
   status: Generated<DeliveryEmailStatus>;
   reason: string | null;
   attempts: Generated<number>;
+  /** The claiming attempt's lease (migration 0041): no other attempt sends before it ends. */
+  sending_until: Date | null;
   sent_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
