@@ -34,6 +34,12 @@ import { openPaypalOrder } from '../../src/orders/paypal-checkout';
 import { startPaypalCapture } from '../../src/gateways/paypal/paypal-capture-workflow-client';
 import { type FakeEsplora, startEsplora } from '../fakes/esplora';
 import { type FakeSlack, startSlack } from '../fakes/slack';
+import { startSmtpSink } from '../fakes/smtp-sink';
+import { startSellerEndpoint } from '../fakes/seller-endpoint';
+import { startCheckoutReminders } from '../../src/orders/checkout-reminder-workflow-client';
+import { ABANDONED_CART_OFF } from '../../src/domain/abandoned-cart';
+import { startBuyerNotice } from '../../src/orders/buyer-notice-workflow-client';
+import { buyerNoticeKey } from '../../src/orders/buyer-notices';
 import { connectPlatform } from '../../src/community/connections';
 import { requestGrantRevocation } from '../../src/community/grant-records';
 import { addSpace } from '../../src/community/spaces';
@@ -50,7 +56,12 @@ import { SecretBox } from '../../src/security/secret-box';
 import { transitionInvoice } from '../../src/orders/invoice-transitions';
 import { type OrderRef, OrderWorkflows } from '../../src/orders/order-workflow-client';
 import { workflowIds } from '../../src/temporal/workflow-ids';
-import { retryFulfillmentUpdate } from '../../src/temporal/contracts/order';
+import {
+  retryDynamicDeliveryUpdate,
+  retryFulfillmentUpdate,
+  sendFulfillmentNoticesUpdate,
+  skipFulfillmentUpdate,
+} from '../../src/temporal/contracts/order';
 import { openEmbedded } from '../../src/db/connect';
 import { migrateToLatest } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
@@ -59,6 +70,8 @@ import { resolveTemporalCli } from '../../src/tools/go-tools';
 import { connectClient, connectWorker, type TemporalClient } from '../../src/temporal/connection';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { createWorker } from '../../src/worker';
+
+type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>;
 
 interface Scenario {
   name: string;
@@ -75,6 +88,7 @@ interface ScenarioContext {
   paypal: PaypalFake;
   esplora: FakeEsplora;
   slack: FakeSlack;
+  smtp: SmtpSink;
   crypto: Config['crypto'];
   community: Config['community'];
 }
@@ -116,6 +130,71 @@ async function orderFixture(db: Db, slug: string) {
 async function pay(ctx: ScenarioContext, workflows: OrderWorkflows, invoice: OrderRef) {
   await ctx.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'PAID', { also: { paid_at: new Date() } }));
   await workflows.paymentReceived({ ...invoice, status: 'PAID' }, 'manual');
+}
+
+/** Until the order waits for ops on a failed step (its fulfillment Updates are taken only then). */
+async function untilNeedsAttention(ctx: ScenarioContext, invoiceId: number) {
+  for (let i = 0; i < 100; i += 1) {
+    const row = await ctx.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoiceId).executeTakeFirstOrThrow();
+    if (row.needs_attention) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Invoice ${invoiceId} never needed attention`);
+}
+
+/**
+ * A paid order of one dynamic item whose seller endpoint refuses (a 4xx is final at once): the
+ * order waits for ops, who `act` on it (the endpoint answers from then on); run to its end.
+ */
+async function stuckDynamicOrderScenario(
+  ctx: ScenarioContext,
+  slug: string,
+  act: (workflows: OrderWorkflows, invoice: OrderRef, stepId: number) => Promise<void>,
+): Promise<string> {
+  const seller = await startSellerEndpoint([{ status: 400, body: 'out of accounts' }]);
+  try {
+    const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
+    const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
+    // The seller's fake listens on plain http on loopback.
+    await ctx.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', actor.storeId).execute();
+    const variantId = await ctx.db.transaction().execute(async (trx) => {
+      const productId = await createProduct(trx, actor, { title: 'Recorded dynamic' });
+      return writeVariant(
+        trx,
+        actor,
+        { productId },
+        {
+          priceCents: 100,
+          currency: 'USD',
+          paymentMethods: ['PAYPAL'],
+          deliverable: { types: ['DYNAMIC'], webhook: seller.url, stock: 10 },
+        },
+      );
+    });
+    const id = await ctx.db.transaction().execute((trx) =>
+      createInvoice(trx, actor, {
+        customerEmail: 'r@e.co',
+        paymentMethod: 'PAYPAL',
+        lines: [{ variantId, quantity: 1, additionalInformation: {} }],
+      }),
+    );
+    const invoice = await ctx.db
+      .selectFrom('invoices')
+      .select(['id', 'store_id', 'status', 'expires_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
+    await workflows.start(invoice);
+    await pay(ctx, workflows, invoice);
+    await untilNeedsAttention(ctx, id);
+    seller.replies.push({ status: 200, body: 'account: recorded' });
+    const step = await ctx.db.selectFrom('delivery_steps').select('id').where('invoice_id', '=', id).executeTakeFirstOrThrow();
+    await act(workflows, invoice, step.id);
+    await ctx.temporal.client.workflow.getHandle(workflowIds.order(id)).result();
+    return workflowIds.order(id);
+  } finally {
+    await seller.close();
+  }
 }
 
 /** A receiver on loopback answering `status` to every webhook. */
@@ -313,9 +392,15 @@ async function slackGrantScenario(ctx: ScenarioContext, slug: string) {
 
 /**
  * A paid order and a refund of it through its workflow: PAYPAL (by hand), or STRIPE paid through
- * the fake's Checkout with its first refund calls failing so the gateway activity is retried.
+ * the fake's Checkout with its first refund calls failing so the gateway activity is retried, or
+ * (`refused`) with Stripe refusing the refund so nothing goes back.
  */
-async function refundScenario(ctx: ScenarioContext, slug: string, method: 'PAYPAL' | 'STRIPE'): Promise<string> {
+async function refundScenario(
+  ctx: ScenarioContext,
+  slug: string,
+  method: 'PAYPAL' | 'STRIPE',
+  stripeRefund: 'retried' | 'refused' = 'retried',
+): Promise<string> {
   const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
   const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
   await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'STRIPE', true, {
@@ -351,8 +436,14 @@ async function refundScenario(ctx: ScenarioContext, slug: string, method: 'PAYPA
     await recordCheckoutSession(ctx.db, invoiceId, session);
     const { paymentIntent } = ctx.stripe.payCheckout(session.id);
     await recordStripePayment(ctx.db, invoiceId, session.id, paymentIntent);
+    if (stripeRefund === 'refused')
+      // A 400 is final (RefundRefused): the workflow records the refund failed.
+      ctx.stripe.failRequests('/v1/refunds', {
+        status: 400,
+        body: { error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: 'Charge has already been refunded.' } },
+      });
     // The SDK's own three tries all fail: the activity is retried.
-    ctx.stripe.failRequests('/v1/refunds', { status: 500 }, 3);
+    else ctx.stripe.failRequests('/v1/refunds', { status: 500 }, 3);
   }
   await ctx.db.transaction().execute((trx) => transitionInvoice(trx, invoiceId, 'PAID', { also: { paid_at: new Date() } }));
   const { refundId } = await ctx.db
@@ -386,15 +477,13 @@ const scenarios: Scenario[] = [
           { priceCents: 900, currency: 'USD', paymentMethods: ['PAYPAL'], deliverable: { types: ['LICENSE_KEY'] } },
         );
       });
-      const invoiceId = await ctx.db
-        .transaction()
-        .execute((trx) =>
-          createInvoice(trx, actor, {
-            customerEmail: 'p@e.co',
-            paymentMethod: 'PAYPAL',
-            lines: [{ variantId, quantity: 1, additionalInformation: {} }],
-          }),
-        );
+      const invoiceId = await ctx.db.transaction().execute((trx) =>
+        createInvoice(trx, actor, {
+          customerEmail: 'p@e.co',
+          paymentMethod: 'PAYPAL',
+          lines: [{ variantId, quantity: 1, additionalInformation: {} }],
+        }),
+      );
       const invoice = await ctx.db.selectFrom('invoices').selectAll().where('id', '=', invoiceId).executeTakeFirstOrThrow();
       const deps = { db: ctx.db, paypal: new PaypalGateway(ctx.paypal.url), secrets: ctx.secrets, publicBaseUrl: 'http://localhost:3000' };
       await openPaypalOrder(deps, { slug }, invoice, 'http://localhost:3000/done');
@@ -408,6 +497,7 @@ const scenarios: Scenario[] = [
   },
   { name: 'refund-by-hand', run: (ctx) => refundScenario(ctx, 'recorded-refund-manual', 'PAYPAL') },
   { name: 'refund-stripe-retried', run: (ctx) => refundScenario(ctx, 'recorded-refund-stripe', 'STRIPE') },
+  { name: 'refund-stripe-refused', run: (ctx) => refundScenario(ctx, 'recorded-refund-refused', 'STRIPE', 'refused') },
   {
     // Waits for the customer to join the workspace, grants, then ops revoke.
     name: 'community-grant-joined-late-then-revoked',
@@ -443,6 +533,41 @@ const scenarios: Scenario[] = [
       await sub.deliver(ctx.stripe.deletedEvent(sub.stripeId));
       await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
       return workflowIds.subscription(sub.id);
+    },
+  },
+  {
+    // Canceled at period end (the action): Stripe is told, access lasts the short period, then ends.
+    name: 'subscription-canceled-at-period-end',
+    async run(ctx) {
+      const sub = await subscriptionFixture(ctx, 'recorded-sub-period-end', 4);
+      const row = await subscriptionRef(ctx, sub.id);
+      await takeSubscriptionAction(ctx.temporal.client, ctx.taskQueue, row, {
+        action: 'cancel_at_period_end',
+        requestKey: 'recorded-period-end',
+        actor: 'customer',
+      });
+      await ctx.temporal.client.workflow.getHandle(workflowIds.subscription(sub.id)).result();
+      return workflowIds.subscription(sub.id);
+    },
+  },
+  {
+    // A renewal paid: its receipt goes to the buyer in a buyerNotice workflow (the relay starts it too: once).
+    name: 'buyer-notice-renewal-receipt',
+    async run(ctx) {
+      const sub = await subscriptionFixture(ctx, 'recorded-renewal-receipt', 3600);
+      await sub.deliver(ctx.stripe.renew(sub.stripeId).events.invoice);
+      const payment = await ctx.db
+        .selectFrom('subscription_payments as p')
+        .innerJoin('subscriptions as s', 's.id', 'p.subscription_id')
+        .select(['p.id', 's.invoice_id'])
+        .where('p.subscription_id', '=', sub.id)
+        .orderBy('p.period_start', 'desc')
+        .executeTakeFirstOrThrow();
+      const notice = { kind: 'renewal_receipt' as const, paymentId: payment.id };
+      await startBuyerNotice(ctx.temporal.client, ctx.taskQueue, payment.invoice_id, notice);
+      const workflowId = workflowIds.buyerNotice(payment.invoice_id, buyerNoticeKey(notice));
+      await ctx.temporal.client.workflow.getHandle(workflowId).result();
+      return workflowId;
     },
   },
   {
@@ -630,15 +755,63 @@ const scenarios: Scenario[] = [
       await ctx.temporal.client.workflow.getHandle(workflowIds.order(first.id)).result();
       await workflows.start(second);
       await pay(ctx, workflows, second);
-      for (let i = 0; i < 100; i += 1) {
-        const row = await ctx.db.selectFrom('invoices').select('needs_attention').where('id', '=', second.id).executeTakeFirstOrThrow();
-        if (row.needs_attention) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await untilNeedsAttention(ctx, second.id);
       await ctx.db.transaction().execute((trx) => restockSerials(trx, fixture.actor, fixture.variantId, { serials: 'TWO' }));
       await workflows.fulfillment(second, retryFulfillmentUpdate, {});
       await ctx.temporal.client.workflow.getHandle(workflowIds.order(second.id)).result();
       return workflowIds.order(second.id);
+    },
+  },
+  {
+    // Stuck on a refused dynamic step: ops re-send the notices (an Update running an activity), then skip the step.
+    name: 'order-notices-resent-then-skipped',
+    run: (ctx) =>
+      stuckDynamicOrderScenario(ctx, 'recorded-notices-skip', async (workflows, invoice) => {
+        await workflows.fulfillment(invoice, sendFulfillmentNoticesUpdate, {});
+        await workflows.fulfillment(invoice, skipFulfillmentUpdate, {});
+      }),
+  },
+  {
+    // Stuck on a refused dynamic step; the seller's endpoint fixed, the API retries that step.
+    name: 'order-dynamic-delivery-retried',
+    run: (ctx) =>
+      stuckDynamicOrderScenario(ctx, 'recorded-dynamic-retry', async (workflows, invoice, stepId) => {
+        await workflows.fulfillment(invoice, retryDynamicDeliveryUpdate, { stepId });
+      }),
+  },
+  {
+    // Delivered, but the SMTP server refuses the buyer's e-mail (550, final): the order stays COMPLETED, flagged.
+    name: 'order-delivery-email-failed',
+    async run(ctx) {
+      const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
+      const invoice = await (await orderFixture(ctx.db, 'recorded-email-refused')).invoice();
+      await workflows.start(invoice);
+      ctx.smtp.control.refusing = true;
+      try {
+        await pay(ctx, workflows, invoice);
+        await ctx.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).result();
+      } finally {
+        ctx.smtp.control.refusing = false;
+      }
+      return workflowIds.order(invoice.id);
+    },
+  },
+  {
+    // An unpaid checkout in a store that reminds: each reminder goes out after its own timer ("hours" of 1 s here).
+    name: 'checkout-reminders-finished',
+    async run(ctx) {
+      const fixture = await orderFixture(ctx.db, 'recorded-reminders');
+      const abandonedCart = { ...ABANDONED_CART_OFF, enabled: true, reminders: [{ after_hours: 2 }, { after_hours: 4 }] };
+      await ctx.db
+        .updateTable('stores')
+        .set({ abandoned_cart: JSON.stringify(abandonedCart) })
+        .where('id', '=', fixture.actor.storeId)
+        .execute();
+      const invoice = await fixture.invoice();
+      // The relay starts it too, from the invoice's intent: one run either way.
+      await startCheckoutReminders(ctx.temporal.client, ctx.taskQueue, invoice.id);
+      await ctx.temporal.client.workflow.getHandle(workflowIds.checkoutReminders(invoice.id)).result();
+      return workflowIds.checkoutReminders(invoice.id);
     },
   },
   {
@@ -719,6 +892,7 @@ async function main(): Promise<void> {
   const paypal = await startPaypalFake();
   const esplora = await startEsplora();
   const slack = await startSlack();
+  const smtp = await startSmtpSink();
   const config = loadConfig({
     ...process.env,
     SELLFLOW_DATA_DIR: dir,
@@ -734,6 +908,8 @@ async function main(): Promise<void> {
     CRYPTO_CONFIRMATIONS: '{"BTC":1}',
     CRYPTO_POLL_SECONDS: '0.5',
     SLACK_API_URL: slack.url,
+    SMTP_URL: smtp.url,
+    CHECKOUT_REMINDER_HOUR_SECONDS: '1',
     COMMUNITY_CHECK_SECONDS: '0.3',
     COMMUNITY_CHECK_MAX_SECONDS: '1',
   });
@@ -767,6 +943,7 @@ async function main(): Promise<void> {
           paypal,
           esplora,
           slack,
+          smtp,
           crypto: config.crypto,
           community: config.community,
         });
@@ -788,6 +965,7 @@ async function main(): Promise<void> {
     await paypal.close();
     await esplora.close();
     await slack.close();
+    await smtp.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
