@@ -96,10 +96,23 @@ interface ScenarioContext {
 /** BIP84's test-vector account key: recorded addresses are the BIP's. */
 const RECORDED_ZPUB = 'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
-/** A store with a variant whose stock runs out after one serial. */
-async function orderFixture(db: Db, slug: string) {
+type Deliverable = Parameters<typeof writeVariant>[3]['deliverable'];
+
+/**
+ * A store with a variant whose stock runs out after one serial (or whose `deliverable` is given:
+ * a seller's dynamic endpoint on loopback takes `allowHttpWebhooks`).
+ */
+async function orderFixture(
+  db: Db,
+  slug: string,
+  {
+    deliverable = { types: ['TEXT', 'MANUAL'], serials: 'ONE', comment: 'hi' },
+    allowHttpWebhooks = false,
+  }: { deliverable?: Deliverable; allowHttpWebhooks?: boolean } = {},
+) {
   const created = await db.transaction().execute((trx) => createStore(trx, { slug }));
   const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
+  if (allowHttpWebhooks) await db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', actor.storeId).execute();
   const variantId = await db.transaction().execute(async (trx) => {
     const productId = await createProduct(trx, actor, { title: 'Recorded' });
     return writeVariant(
@@ -110,7 +123,7 @@ async function orderFixture(db: Db, slug: string) {
         priceCents: 100,
         currency: 'USD',
         paymentMethods: ['PAYPAL'],
-        deliverable: { types: ['TEXT', 'MANUAL'], serials: 'ONE', comment: 'hi' },
+        deliverable,
       },
     );
   });
@@ -153,45 +166,20 @@ async function stuckDynamicOrderScenario(
 ): Promise<string> {
   const seller = await startSellerEndpoint([{ status: 400, body: 'out of accounts' }]);
   try {
-    const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
-    const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
-    // The seller's fake listens on plain http on loopback.
-    await ctx.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', actor.storeId).execute();
-    const variantId = await ctx.db.transaction().execute(async (trx) => {
-      const productId = await createProduct(trx, actor, { title: 'Recorded dynamic' });
-      return writeVariant(
-        trx,
-        actor,
-        { productId },
-        {
-          priceCents: 100,
-          currency: 'USD',
-          paymentMethods: ['PAYPAL'],
-          deliverable: { types: ['DYNAMIC'], webhook: seller.url, stock: 10 },
-        },
-      );
+    const fixture = await orderFixture(ctx.db, slug, {
+      deliverable: { types: ['DYNAMIC'], webhook: seller.url, stock: 10 },
+      allowHttpWebhooks: true,
     });
-    const id = await ctx.db.transaction().execute((trx) =>
-      createInvoice(trx, actor, {
-        customerEmail: 'r@e.co',
-        paymentMethod: 'PAYPAL',
-        lines: [{ variantId, quantity: 1, additionalInformation: {} }],
-      }),
-    );
-    const invoice = await ctx.db
-      .selectFrom('invoices')
-      .select(['id', 'store_id', 'status', 'expires_at'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
+    const invoice = await fixture.invoice();
     const workflows = new OrderWorkflows(ctx.temporal.client, ctx.taskQueue);
     await workflows.start(invoice);
     await pay(ctx, workflows, invoice);
-    await untilNeedsAttention(ctx, id);
+    await untilNeedsAttention(ctx, invoice.id);
     seller.replies.push({ status: 200, body: 'account: recorded' });
-    const step = await ctx.db.selectFrom('delivery_steps').select('id').where('invoice_id', '=', id).executeTakeFirstOrThrow();
+    const step = await ctx.db.selectFrom('delivery_steps').select('id').where('invoice_id', '=', invoice.id).executeTakeFirstOrThrow();
     await act(workflows, invoice, step.id);
-    await ctx.temporal.client.workflow.getHandle(workflowIds.order(id)).result();
-    return workflowIds.order(id);
+    await ctx.temporal.client.workflow.getHandle(workflowIds.order(invoice.id)).result();
+    return workflowIds.order(invoice.id);
   } finally {
     await seller.close();
   }
