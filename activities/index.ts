@@ -4,6 +4,7 @@ import type { Logger } from '../src/logger';
 import type { SecretBox } from '../src/security/secret-box';
 import type { ObjectStorage } from '../src/storage/object-storage';
 import type { NotificationConfig } from '../src/webhooks/notifications';
+import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import type { StripeGateway } from '../src/gateways/stripe-gateway';
 import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import { createAffiliateActivities } from './affiliates';

@@ -4,12 +4,15 @@ import Stripe from 'stripe';
 import type { Db } from '../src/db/schema';
 import { hasEnded, nextStep } from '../src/domain/subscription-lifecycle';
 import { recordEvent } from '../src/events/record';
+import { GatewayError } from '../src/gateways/gateway-error';
+import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import { NoPaymentToRefundError, type ProviderSubscription, type StripeGateway } from '../src/gateways/stripe-gateway';
 import type { SecretBox } from '../src/security/secret-box';
 import { sendBuyerNotice } from '../src/orders/buyer-notices';
 import { StripeNotConfiguredError, stripeSecretKey } from '../src/subscriptions/stripe-key';
 import { recordRenewal } from '../src/subscriptions/stripe-subscription-events';
 import { capabilitiesOf } from '../src/subscriptions/capabilities';
+import { PaypalNotConfiguredError, paypalEnded, paypalSubscriptionCalls } from '../src/subscriptions/paypal-subscription-provider';
 import {
   recordSubscriptionAction,
   type SubscriptionActionDecision,
@@ -31,6 +34,8 @@ export interface SubscriptionActivityDependencies {
   db: Db;
   secrets: SecretBox;
   stripe: StripeGateway;
+  /** PayPal subscriptions' cancels and refunds (PAYPAL_API_URL). */
+  paypal: PaypalGateway;
   notifications: NotificationConfig;
   /** PUBLIC_BASE_URL: the failed-payment e-mail links to the customer portal there. */
   publicBaseUrl: string;
@@ -48,6 +53,8 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
   const { db } = deps;
   const load = (id: number) => db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const keyFor = (row: { store_id: number; livemode: boolean }) => stripeSecretKey(db, deps.secrets, row.store_id, row.livemode);
+  const paypal = paypalSubscriptionCalls({ db, secrets: deps.secrets, paypal: deps.paypal });
+  const isPaypal = (row: { provider: string }) => row.provider === 'paypal';
 
   return {
     async planSubscriptionStep(input: Ref): Promise<SubscriptionPlan> {
@@ -217,6 +224,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
      */
     async verifySubscriptionRenewal(input: Ref): Promise<'renewed' | 'failed' | 'canceled' | 'pending' | 'unknown'> {
       const row = await load(input.subscriptionId);
+      if (isPaypal(row)) return verifyPaypalRenewal(row);
       let remote: ProviderSubscription | null | undefined;
       try {
         remote = await deps.stripe.retrieveSubscription(await keyFor(row), row.provider_subscription_id);
@@ -282,11 +290,13 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     async endSubscriptionAtProvider(input: Ref): Promise<void> {
       const row = await load(input.subscriptionId);
       if (row.provider_ended_at) return;
-      await deps.stripe.cancelSubscription(
-        await keyFor(row),
-        row.provider_subscription_id,
-        `sellflow-sub-${row.id}-end-${row.provider_end_attempt}`,
-      );
+      if (isPaypal(row)) await paypal.cancel(row, 'The subscription ended');
+      else
+        await deps.stripe.cancelSubscription(
+          await keyFor(row),
+          row.provider_subscription_id,
+          `sellflow-sub-${row.id}-end-${row.provider_end_attempt}`,
+        );
       await db
         .updateTable('subscriptions')
         .set({ provider_ended_at: new Date(), updated_at: new Date() })
@@ -297,8 +307,12 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     /** The provider's webhook never confirmed an immediate cancel: ask it, and resend if needed. */
     async confirmSubscriptionCancellation(input: Ref): Promise<'confirmed' | 'resend'> {
       const row = await load(input.subscriptionId);
-      const remote = await deps.stripe.retrieveSubscription(await keyFor(row), row.provider_subscription_id);
-      if (!remote || remote.status === 'canceled' || remote.status === 'incomplete_expired') {
+      const ended = isPaypal(row)
+        ? paypalEnded(await paypal.retrieve(row))
+        : await deps.stripe
+            .retrieveSubscription(await keyFor(row), row.provider_subscription_id)
+            .then((remote) => !remote || remote.status === 'canceled' || remote.status === 'incomplete_expired');
+      if (ended) {
         await db.transaction().execute((trx) => applyToSubscription(trx, row.id, { kind: 'deleted', at: new Date() }));
         return 'confirmed';
       }
@@ -432,10 +446,50 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     return subscriptionActionView(db, action.id);
   }
 
+  /**
+   * PayPal's side of a deadline with no news: an ended or suspended subscription is adopted.
+   * A renewal is recorded only from its sale (PAYMENT.SALE.COMPLETED, the sale id its key), so
+   * an active one is `pending` until that event, or the leeway, settles it.
+   */
+  async function verifyPaypalRenewal(row: Awaited<ReturnType<typeof load>>): Promise<'failed' | 'canceled' | 'pending' | 'unknown'> {
+    let remote: Awaited<ReturnType<typeof paypal.retrieve>> | undefined;
+    try {
+      remote = await paypal.retrieve(row);
+    } catch (error) {
+      if (!(error instanceof PaypalNotConfiguredError) && !(error instanceof GatewayError)) throw error;
+      remote = undefined;
+    }
+    return db.transaction().execute(async (trx) => {
+      const at = new Date();
+      let outcome: 'failed' | 'canceled' | 'pending' | 'unknown' = remote === undefined ? 'unknown' : 'pending';
+      if (remote !== undefined && paypalEnded(remote)) {
+        await applyToSubscription(trx, row.id, { kind: 'deleted', at });
+        outcome = 'canceled';
+      } else if (remote?.status === 'SUSPENDED') {
+        await applyToSubscription(trx, row.id, { kind: 'payment_failed', periodEnd: null, at });
+        outcome = 'failed';
+      }
+      await trx.updateTable('subscriptions').set({ renewal_checked_at: at }).where('id', '=', row.id).execute();
+      return outcome;
+    });
+  }
+
   async function sendCancellation(subscriptionId: number): Promise<void> {
     const row = await load(subscriptionId);
     const request = row.cancel_request;
     if (!request || row.cancel_request_sent_at) return;
+    if (isPaypal(row)) {
+      // PayPal has no cancel at period end: its billing stops now either way, and the record
+      // keeps access to the period's end (at period end) or ends it now (immediately).
+      if (!request.at_period_end || !hasEnded(row.status))
+        await paypal.cancel(row, request.at_period_end ? 'Cancelled at the end of the paid period' : 'Cancelled by the seller');
+      if (!request.at_period_end && request.refund_cents > 0 && request.refund_payment_id)
+        await refundPayment(row, request.refund_payment_id, request.refund_cents, (payment) =>
+          paypal.refund(row, payment, request.refund_cents),
+        );
+      await markCancellationSent(row.id, request);
+      return;
+    }
     const key = await keyFor(row);
     const attempt = `${request.requested_at}-${request.attempt ?? 0}`;
     if (request.at_period_end) {
@@ -452,13 +506,25 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       await deps.stripe.cancelSubscription(key, row.provider_subscription_id, `sellflow-sub-${row.id}-cancel-${attempt}`);
       // Owed even when the subscription ended before this ran.
       if (request.refund_cents > 0 && request.refund_payment_id)
-        await refundPayment(row, request.refund_payment_id, request.refund_cents, key);
+        await refundPayment(row, request.refund_payment_id, request.refund_cents, (payment) =>
+          deps.stripe.refundInvoicePayment(key, {
+            providerInvoiceId: payment.provider_invoice_id,
+            paymentIntentId: payment.provider_payment_intent_id,
+            amountCents: request.refund_cents,
+            idempotencyKey: `sellflow-sub-${row.id}-refund-${payment.id}`,
+            metadata: { subscription_id: String(row.id), invoice_id: String(row.invoice_id) },
+          }),
+        );
     }
-    // Only this request is sent: a newer one recorded meanwhile waits for its own turn.
+    await markCancellationSent(row.id, request);
+  }
+
+  /** Only this request is sent: a newer one recorded meanwhile waits for its own turn. */
+  async function markCancellationSent(subscriptionId: number, request: { requested_at: string; attempt?: number }): Promise<void> {
     await db
       .updateTable('subscriptions')
       .set({ cancel_request_sent_at: new Date(), updated_at: new Date() })
-      .where('id', '=', row.id)
+      .where('id', '=', subscriptionId)
       .where(sql<string>`cancel_request->>'requested_at'`, '=', request.requested_at)
       .where(sql<number>`coalesce((cancel_request->>'attempt')::int, 0)`, '=', request.attempt ?? 0)
       .execute();
@@ -468,7 +534,12 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     row: { id: number; store_id: number; livemode: boolean; invoice_id: number },
     paymentId: number,
     amountCents: number,
-    key: string,
+    send: (payment: {
+      id: number;
+      provider_invoice_id: string;
+      provider_payment_intent_id: string | null;
+      currency: string;
+    }) => Promise<{ refundId: string; paymentIntentId: string }>,
   ): Promise<void> {
     const payment = await db
       .selectFrom('subscription_payments')
@@ -479,17 +550,15 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     if (payment.provider_refund_id) return;
     let refund: { refundId: string; paymentIntentId: string };
     try {
-      refund = await deps.stripe.refundInvoicePayment(key, {
-        providerInvoiceId: payment.provider_invoice_id,
-        paymentIntentId: payment.provider_payment_intent_id,
-        amountCents,
-        idempotencyKey: `sellflow-sub-${row.id}-refund-${payment.id}`,
-        metadata: { subscription_id: String(row.id), invoice_id: String(row.invoice_id) },
-      });
+      refund = await send(payment);
     } catch (error) {
-      // Stripe refused it for good (already refunded in the dashboard, nothing to refund…):
+      // The provider refused it for good (already refunded in its dashboard, nothing to refund…):
       // a person settles the money; the cancellation and revoke go on.
-      if (!(error instanceof Stripe.errors.StripeInvalidRequestError) && !(error instanceof NoPaymentToRefundError)) throw error;
+      const refused =
+        error instanceof Stripe.errors.StripeInvalidRequestError ||
+        error instanceof NoPaymentToRefundError ||
+        (error instanceof GatewayError && error.kind === 'rejected');
+      if (!refused) throw error;
       await recordEvent(db, {
         storeId: row.store_id,
         livemode: row.livemode,

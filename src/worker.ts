@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import type { Config } from './config';
 import type { Db } from './db/schema';
 import type { Logger } from './logger';
+import { PaypalGateway } from './gateways/paypal/paypal-gateway';
 import { StripeGateway } from './gateways/stripe-gateway';
 import { PaypalGateway } from './gateways/paypal/paypal-gateway';
 import { SecretBox } from './security/secret-box';

@@ -14,6 +14,7 @@ import { type CustomCheckout, openCustomCheckout } from './custom-checkout';
 import { CheckoutError } from './errors';
 import { markInvoicePaid } from './mark-paid';
 import { openPaypalOrder } from './paypal-checkout';
+import { openPaypalSubscription, subscriptionLineOf } from './paypal-subscription-checkout';
 import { recordCheckoutSession } from './stripe-checkout-record';
 
 export interface CheckoutDependencies {
@@ -81,7 +82,12 @@ export async function checkout(
   if (invoice.payment_method === 'STRIPE') return stripeCheckout(deps, store, invoice, options);
   if (invoice.payment_method === 'PAYPAL') {
     const invoicePage = `${deps.publicBaseUrl}/stores/${store.slug}/invoices/${invoice.id}`;
-    const opened = await openPaypalOrder({ ...deps, db: deps.engine.db }, store, invoice, options.returnUrl ?? invoicePage);
+    const returnTo = options.returnUrl ?? invoicePage;
+    const line = await subscriptionLineOf(deps.engine.db, invoice.id);
+    const paypal = { ...deps, db: deps.engine.db };
+    const opened = line
+      ? await openPaypalSubscription(paypal, store, invoice, line, returnTo)
+      : await openPaypalOrder(paypal, store, invoice, returnTo);
     if (!opened) throw notConfigured(invoice);
     return { kind: 'paypal', paymentUrl: opened.paymentUrl };
   }

@@ -49,7 +49,7 @@ const PURCHASABLE = new Set(['PUBLIC', 'HIDDEN']);
 export const isPurchasable = (product: { visibility: string; status: string }) =>
   PURCHASABLE.has(product.visibility) && product.status !== 'DRAFT';
 /** Gateways that can bill a subscription every period. */
-const SUBSCRIPTION_METHODS = new Set(['STRIPE']);
+const SUBSCRIPTION_METHODS = new Set(['STRIPE', 'PAYPAL']);
 
 const QUANTITY_MESSAGES = {
   below_minimum: 'is below the minimum purchase quantity',
@@ -162,7 +162,7 @@ export async function priceInvoice(trx: DbExecutor, actor: CatalogActor, input: 
   }
 
   // A subscription bills on its own: one variant per invoice, through a gateway that can
-  // charge every period (Stripe; add-ons and bundles are one-time only).
+  // charge every period (Stripe, PayPal; add-ons and bundles are one-time only).
   const recurring = input.lines.find((l) => byId.get(l.variantId)!.pricing_type === 'SUBSCRIPTION');
   if (recurring) {
     const param = `product_variants.${recurring.variantId}`;

@@ -96,17 +96,23 @@ export async function reconcileSubscription(ctx: ReconcileContext, subscriptionI
   const repairs: Repair[] = [];
   let row = await loadRow(ctx.db, subscriptionId);
   let remote: ProviderSubscription | null = null;
-  try {
-    remote = await ctx.stripe.retrieveSubscription(
-      await stripeSecretKey(ctx.db, ctx.secrets, row.store_id, row.livemode),
-      row.provider_subscription_id,
-    );
-    if (!remote)
-      repairs.push({ problem: 'provider_missing', action: 'reported', detail: { provider_subscription_id: row.provider_subscription_id } });
-  } catch (error) {
-    if (!(error instanceof StripeNotConfiguredError) && !(error instanceof Stripe.errors.StripeError)) throw error;
-    repairs.push({ problem: 'provider_unreachable', action: 'reported', detail: { reason: error.message } });
-  }
+  // Only Stripe's record is compared yet; a PayPal subscription is checked against its workflow.
+  if (row.provider === 'stripe')
+    try {
+      remote = await ctx.stripe.retrieveSubscription(
+        await stripeSecretKey(ctx.db, ctx.secrets, row.store_id, row.livemode),
+        row.provider_subscription_id,
+      );
+      if (!remote)
+        repairs.push({
+          problem: 'provider_missing',
+          action: 'reported',
+          detail: { provider_subscription_id: row.provider_subscription_id },
+        });
+    } catch (error) {
+      if (!(error instanceof StripeNotConfiguredError) && !(error instanceof Stripe.errors.StripeError)) throw error;
+      repairs.push({ problem: 'provider_unreachable', action: 'reported', detail: { reason: error.message } });
+    }
   let changed = false;
   const disagreement = remote ? compare(row, remote) : null;
   if (disagreement) {

@@ -121,7 +121,7 @@ export async function graceMs(db: DbExecutor, storeId: number): Promise<number> 
 export interface NewSubscription {
   storeId: number;
   invoiceId: number;
-  provider: 'stripe';
+  provider: 'stripe' | 'paypal';
   providerSubscriptionId: string;
   providerCustomerId: string | null;
   /** The first paid period when the provider told us; otherwise one interval from now. */

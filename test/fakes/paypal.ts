@@ -4,6 +4,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { billingRoutes } from './paypal-billing';
 
 /**
  * PayPal's REST API on loopback for the official server SDK (@paypal/paypal-server-sdk),
@@ -473,6 +474,7 @@ export function buildPaypalApp(state: PaypalState): express.Express {
   app.use(orderRoutes(state));
   app.use(paymentRoutes(state));
   app.use(notificationRoutes(state));
+  app.use(billingRoutes(state));
   app.use((_req: Request, res: Response) => notFound(res));
   return app;
 }
@@ -615,3 +617,6 @@ export async function startPaypalFake() {
 }
 
 export type PaypalFake = Awaited<ReturnType<typeof startPaypalFake>>;
+
+/** The helpers a route group in its own file (paypal-billing.ts) builds on. */
+export { appOf, authorized, idempotent, invalidRequest, notFound, unprocessable };

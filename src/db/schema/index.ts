@@ -56,6 +56,7 @@ import type { DisputesTable, RefundsTable } from './refunds';
 import type { ConsoleSessionsTable, OpsAuditLogTable } from './console';
 import type { IdempotencyKeysTable } from './idempotency-keys';
 import type { PingRunsTable } from './ping-runs';
+import type { PaypalBillingPlansTable } from './paypal-billing';
 import type { StoresTable } from './stores';
 import type { CustomPaymentMethodsTable, InvoicePaymentProofsTable } from './custom-payments';
 import type { CryptoPaymentsTable, CryptoPaymentTxsTable, CryptoUnmatchedTransfersTable, CryptoWalletsTable } from './crypto';
@@ -130,6 +131,7 @@ export interface Database {
   subscription_change_previews: SubscriptionChangePreviewsTable;
   subscription_reconciliations: SubscriptionReconciliationsTable;
   subscription_repairs: SubscriptionRepairsTable;
+  paypal_billing_plans: PaypalBillingPlansTable;
   coupons: CouponsTable;
   coupon_redemptions: CouponRedemptionsTable;
   blacklists: BlacklistsTable;

@@ -1,0 +1,184 @@
+import type { DbExecutor } from '../db/schema';
+import { addInterval, type BillingInterval } from '../domain/billing-interval';
+import type { ProviderChange } from '../domain/subscription-lifecycle';
+import { minorUnits } from '../gateways/paypal/paypal-gateway';
+import { noticeRenewalPaid } from '../orders/buyer-notices';
+import { invoiceOfPaypalSubscription } from '../orders/paypal-subscription-checkout';
+import type { SubscriptionEventOutcome } from './stripe-subscription-events';
+import { applyToSubscription, ensureSubscription, recordSubscriptionPayment, subscriptionByProviderId } from './subscription-records';
+
+/** A PayPal webhook event whose signature PayPal verified (verify-webhook-signature). */
+export interface VerifiedPaypalEvent {
+  id: string;
+  event_type: string;
+  create_time?: string;
+  resource_type?: string;
+  resource?: Record<string, unknown>;
+}
+
+/** The events this module handles: the rest (orders, captures, disputes) are the one-off payment's. */
+export const PAYPAL_SUBSCRIPTION_EVENTS = new Set([
+  'BILLING.SUBSCRIPTION.ACTIVATED',
+  'BILLING.SUBSCRIPTION.PAYMENT.FAILED',
+  'BILLING.SUBSCRIPTION.SUSPENDED',
+  'BILLING.SUBSCRIPTION.CANCELLED',
+  'BILLING.SUBSCRIPTION.EXPIRED',
+]);
+
+/** PAYMENT.SALE.COMPLETED is a subscription's payment only when it names a billing agreement (the subscription). */
+export const isPaypalSubscriptionEvent = (event: VerifiedPaypalEvent) =>
+  PAYPAL_SUBSCRIPTION_EVENTS.has(event.event_type) ||
+  (event.event_type === 'PAYMENT.SALE.COMPLETED' && typeof event.resource?.billing_agreement_id === 'string');
+
+const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+const timeOf = (value: unknown, fallback: Date) => {
+  const parsed = typeof value === 'string' ? new Date(value) : null;
+  return parsed && !Number.isNaN(parsed.getTime()) ? parsed : fallback;
+};
+
+/**
+ * Our subscription behind a PayPal subscription id. One we have not seen yet is created for the
+ * invoice whose checkout created that PayPal subscription (recorded on the invoice), never for
+ * the invoice its custom_id names: that is whatever the subscription's creator wrote.
+ */
+async function resolve(trx: DbExecutor, storeId: number, paypalId: string | null, payerId: string | null) {
+  if (!paypalId) return null;
+  const known = await subscriptionByProviderId(trx, storeId, 'paypal', paypalId);
+  if (known) return known.id;
+  const invoice = await invoiceOfPaypalSubscription(trx, storeId, paypalId);
+  if (!invoice) return null;
+  const created = await ensureSubscription(trx, {
+    storeId,
+    invoiceId: invoice.id,
+    provider: 'paypal',
+    providerSubscriptionId: paypalId,
+    providerCustomerId: payerId,
+  });
+  return created?.id ?? null;
+}
+
+/**
+ * A subscription payment (a sale), recorded once by its sale id. Only a new one moves the
+ * period, by one billing interval: from the sale for the first payment (which confirms the
+ * period guessed at activation), from the paid period's end for a renewal. A redelivered
+ * event finds its sale recorded and changes nothing.
+ */
+async function recordSale(trx: DbExecutor, subscriptionId: number, sale: Record<string, unknown>, at: Date) {
+  const amount = (sale.amount ?? {}) as { total?: string; currency?: string };
+  const saleId = text(sale.id);
+  const currency = text(amount.currency);
+  const amountMinor = currency ? minorUnits(amount.total, currency) : null;
+  if (!saleId || !currency || amountMinor === null) return null;
+  const row = await trx
+    .selectFrom('subscriptions as s')
+    .innerJoin('product_variants as v', 'v.id', 's.product_variant_id')
+    .select(['s.current_period_end', 's.period_confirmed', 'v.frequency_interval', 'v.frequency_value'])
+    .where('s.id', '=', subscriptionId)
+    .forUpdate('s')
+    .executeTakeFirstOrThrow();
+  const paidAt = timeOf(sale.create_time, at);
+  const start = row.period_confirmed ? row.current_period_end : paidAt;
+  const end = addInterval(start, (row.frequency_interval ?? 'MONTH') as BillingInterval, row.frequency_value ?? 1);
+  const recorded = await recordSubscriptionPayment(trx, subscriptionId, {
+    providerInvoiceId: saleId,
+    // The sale is what a refund names.
+    paymentIntentId: saleId,
+    amountCents: amountMinor,
+    currency,
+    periodStart: start,
+    periodEnd: end,
+    paidAt,
+  });
+  if (recorded) {
+    await applyToSubscription(trx, subscriptionId, { kind: 'paid', periodStart: start, periodEnd: end });
+    await noticeRenewalPaid(trx, subscriptionId, saleId);
+  }
+  return { saleId, currency, amountMinor };
+}
+
+/**
+ * PayPal's subscription events, in the same lifecycle Stripe's drive: a sale renews, a failed
+ * payment or a suspension (PayPal stopped billing after failures) makes it PAST_DUE, a
+ * cancellation or expiry ends it. Redeliveries change nothing (sales are recorded by id; the
+ * lifecycle never leaves an end). A cancellation while a cancel at period end of ours is
+ * scheduled (we cancel at PayPal at once: PayPal has no cancel at period end), or the buyer
+ * cancelling at PayPal mid-period, keeps access to the paid period's end, without grace.
+ */
+export async function applyPaypalSubscriptionEvent(
+  trx: DbExecutor,
+  storeId: number,
+  event: VerifiedPaypalEvent,
+): Promise<SubscriptionEventOutcome> {
+  const none: SubscriptionEventOutcome = { subscriptionId: null, pays: null };
+  if (!isPaypalSubscriptionEvent(event)) return none;
+  const resource = event.resource ?? {};
+  const at = timeOf(event.create_time, new Date());
+
+  if (event.event_type === 'PAYMENT.SALE.COMPLETED') {
+    if (text(resource.state) !== 'completed') return none;
+    const id = await resolve(trx, storeId, text(resource.billing_agreement_id), null);
+    if (!id) return none;
+    const sale = await recordSale(trx, id, resource, at);
+    if (!sale) return { subscriptionId: id, pays: null };
+    // The subscription's first sale pays its invoice (a redelivery of it says so again, harmlessly).
+    const first = await trx
+      .selectFrom('subscription_payments')
+      .select('provider_invoice_id')
+      .where('subscription_id', '=', id)
+      .orderBy('paid_at')
+      .orderBy('id')
+      .executeTakeFirst();
+    if (first?.provider_invoice_id !== sale.saleId) return { subscriptionId: id, pays: null };
+    const sub = await trx
+      .selectFrom('subscriptions')
+      .select(['invoice_id', 'provider_subscription_id'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    return {
+      subscriptionId: id,
+      pays: {
+        invoiceId: sub.invoice_id,
+        reference: sub.provider_subscription_id,
+        amountCents: sale.amountMinor,
+        currency: sale.currency,
+        transactionId: sale.saleId,
+      },
+    };
+  }
+
+  const paypalId = text(resource.id);
+  const subscriber = (resource.subscriber ?? {}) as { payer_id?: unknown };
+  const id =
+    event.event_type === 'BILLING.SUBSCRIPTION.ACTIVATED'
+      ? await resolve(trx, storeId, paypalId, text(subscriber.payer_id))
+      : paypalId && (await subscriptionByProviderId(trx, storeId, 'paypal', paypalId))?.id;
+  if (!id) return none;
+  let change: ProviderChange | null = null;
+  switch (event.event_type) {
+    case 'BILLING.SUBSCRIPTION.PAYMENT.FAILED':
+    case 'BILLING.SUBSCRIPTION.SUSPENDED':
+      change = { kind: 'payment_failed', periodEnd: null, at };
+      break;
+    case 'BILLING.SUBSCRIPTION.EXPIRED':
+      change = { kind: 'deleted', at };
+      break;
+    case 'BILLING.SUBSCRIPTION.CANCELLED': {
+      const row = await trx
+        .selectFrom('subscriptions')
+        .select(['cancellation_in_progress', 'current_period_end', 'status'])
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const midPeriod = !row.cancellation_in_progress && row.status === 'ACTIVE' && at < row.current_period_end;
+      change = midPeriod
+        ? { kind: 'updated', providerStatus: 'active', periodStart: null, periodEnd: null, cancelAtPeriodEnd: true, at }
+        : { kind: 'deleted', at };
+      break;
+    }
+    default:
+      // ACTIVATED: the record exists now; its first sale confirms the period.
+      break;
+  }
+  if (change) await applyToSubscription(trx, id, change);
+  return { subscriptionId: id, pays: null };
+}

@@ -1,0 +1,126 @@
+import type { Db, DbExecutor } from '../db/schema';
+import type { InvoiceStatus } from '../domain/invoice-status';
+import { matchPayment } from '../domain/payment-match';
+import { invoiceOfPaypalSubscription } from '../orders/paypal-subscription-checkout';
+import { transitionInvoice } from '../orders/invoice-transitions';
+import { flagPaymentIssue } from '../orders/payment-attention';
+import { paidByOf, recordStripePayment } from '../orders/stripe-checkout-record';
+import { recordIntent } from '../outbox/record-intent';
+import type { SubscriptionFirstPayment } from './stripe-subscription-events';
+import { applyPaypalSubscriptionEvent, type VerifiedPaypalEvent } from './paypal-subscription-events';
+
+export interface PaypalSubscriptionWebhookOutcome {
+  duplicate: boolean;
+  subscriptionId: number | null;
+  /** The invoice the subscription's first payment paid (its status is PAID). */
+  paid: { id: number; store_id: number; expires_at: Date; status: string } | null;
+  /** Engine intents recorded with the event, for the caller to deliver after commit. */
+  intents: number[];
+}
+
+/**
+ * The first payment of a PayPal subscription pays its invoice, matched like every payment: our
+ * checkout created that subscription for this invoice, in its mode and currency, for its total.
+ */
+async function settleFirstPayment(trx: DbExecutor, event: VerifiedPaypalEvent, livemode: boolean, pays: SubscriptionFirstPayment) {
+  const invoice = await trx
+    .selectFrom('invoices')
+    .select(['id', 'store_id', 'expires_at', 'status', 'livemode', 'currency', 'total_cents', 'gateway'])
+    .where('id', '=', pays.invoiceId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const ours = (await invoiceOfPaypalSubscription(trx, invoice.store_id, pays.reference))?.id === invoice.id;
+  const arrived = {
+    livemode,
+    ours,
+    reference: pays.reference,
+    source: `PayPal subscription ${pays.reference}`,
+    currency: pays.currency,
+    amountCents: pays.amountCents,
+  };
+  const expected = {
+    livemode: invoice.livemode,
+    currency: invoice.currency,
+    totalCents: invoice.total_cents,
+    status: invoice.status as InvoiceStatus,
+    paidBy: paidByOf(invoice.gateway),
+  };
+  const verdict = matchPayment(expected, arrived);
+  if (verdict.kind === 'same_payment') return invoice.status === 'PAID' ? invoice : null;
+  if (verdict.kind === 'pay') {
+    await recordStripePayment(trx, invoice.id, pays.reference, pays.transactionId);
+    const result = await transitionInvoice(trx, invoice.id, 'PAID', { event: 'order.paid', quiet: true, also: { paid_at: new Date() } });
+    return result.status === 'PAID' ? { ...invoice, status: result.status } : null;
+  }
+  if (verdict.kind === 'partial') await transitionInvoice(trx, invoice.id, 'PARTIAL', { quiet: true });
+  await flagPaymentIssue(trx, invoice.id, {
+    gateway: 'paypal',
+    eventId: event.id,
+    eventType: event.event_type,
+    livemode,
+    reference: arrived.source,
+    amountCents: pays.amountCents,
+    currency: pays.currency,
+    code: verdict.code,
+    reason: verdict.reason,
+  });
+  return null;
+}
+
+/**
+ * Applies one verified PayPal subscription event (isPaypalSubscriptionEvent), once: its event id
+ * is recorded with the change, so a redelivery changes nothing but waking the workflows again.
+ * `livemode` is the mode of the webhook id that verified it. The subscription's first sale pays
+ * its invoice; the order and subscription workflows are owed their news in the same transaction.
+ */
+export async function applyPaypalSubscriptionWebhook(
+  db: Db,
+  storeId: number,
+  livemode: boolean,
+  event: VerifiedPaypalEvent,
+): Promise<PaypalSubscriptionWebhookOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const fresh = await trx
+      .insertInto('gateway_events')
+      .values({ provider: 'paypal', event_id: event.id, store_id: storeId, type: event.event_type, invoice_id: null })
+      .onConflict((oc) => oc.constraint('gateway_events_provider_event_uq').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    const outcome: PaypalSubscriptionWebhookOutcome = { duplicate: !fresh, subscriptionId: null, paid: null, intents: [] };
+    if (!fresh) {
+      const seen = await trx
+        .selectFrom('gateway_events')
+        .select('subscription_id')
+        .where('provider', '=', 'paypal')
+        .where('event_id', '=', event.id)
+        .executeTakeFirst();
+      outcome.subscriptionId = seen?.subscription_id ?? null;
+    } else {
+      const applied = await applyPaypalSubscriptionEvent(trx, storeId, event);
+      outcome.subscriptionId = applied.subscriptionId;
+      if (applied.pays) outcome.paid = await settleFirstPayment(trx, event, livemode, applied.pays);
+      await trx
+        .updateTable('gateway_events')
+        .set({
+          subscription_id: outcome.subscriptionId,
+          invoice_id: applied.pays?.invoiceId ?? null,
+          outcome: outcome.paid ? 'paid' : null,
+        })
+        .where('id', '=', fresh.id)
+        .execute();
+    }
+    if (outcome.paid)
+      outcome.intents.push(
+        await recordIntent(trx, { kind: 'order.payment_received', subjectId: outcome.paid.id, detail: { source: `paypal:${event.id}` } }),
+      );
+    if (outcome.subscriptionId)
+      outcome.intents.push(
+        await recordIntent(trx, {
+          kind: 'subscription.changed',
+          subjectId: outcome.subscriptionId,
+          detail: { reason: `paypal:${event.event_type}` },
+        }),
+      );
+    return outcome;
+  });
+}

@@ -1,0 +1,231 @@
+import request from 'supertest';
+import { deliverIntents } from '../../src/outbox/engine-intents';
+import { applyPaypalSubscriptionWebhook } from '../../src/subscriptions/paypal-subscription-webhook';
+import type { VerifiedPaypalEvent } from '../../src/subscriptions/paypal-subscription-events';
+import { type PaypalFake, startPaypalFake } from '../fakes/paypal';
+import { type PaypalBillingFake, paypalBilling } from '../fakes/paypal-billing';
+import { startSmtpSink } from '../fakes/smtp-sink';
+import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { type Harness, startHarness } from '../helpers/harness';
+
+/**
+ * PayPal subscriptions end to end on the real Temporal dev server: checkout makes the plan (once
+ * per variant and price) and the subscription through the official PayPal SDK against the local
+ * PayPal fake; PayPal's events (as its verify-webhook-signature would have passed them) drive the
+ * same subscription workflow Stripe's do, and the seller's cancels reach PayPal.
+ */
+const LIVE = { clientId: 'AZliveSubsClient01', clientSecret: 'ELliveSubsSecret01', mode: 'live' as const };
+let paypal: PaypalFake;
+let billing: PaypalBillingFake;
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
+let h: Harness;
+let store: Awaited<ReturnType<Harness['createStore']>>;
+
+beforeAll(async () => {
+  paypal = await startPaypalFake();
+  paypal.addApp(LIVE);
+  billing = paypalBilling(paypal);
+  smtp = await startSmtpSink();
+  h = await startHarness({
+    worker: true,
+    env: { PAYPAL_API_URL: paypal.url, SMTP_URL: smtp.url, SUBSCRIPTION_CANCEL_CONFIRM_SECONDS: '2' },
+  });
+  store = await h.createStore();
+  await api('put', '/settings/payment-methods/PAYPAL', {
+    client_id: LIVE.clientId,
+    client_secret: LIVE.clientSecret,
+    webhook_id: 'WHLIVESUBS01',
+  }).expect(200);
+}, 300_000);
+afterAll(async () => {
+  await h?.close();
+  await paypal?.close();
+  await smtp?.close();
+});
+
+function api(method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object) {
+  return request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
+}
+
+/** A verified event applied as the webhook route applies it, its engine news delivered after commit. */
+async function webhook(event: object) {
+  const outcome = await applyPaypalSubscriptionWebhook(h.db, store.id, true, event as VerifiedPaypalEvent);
+  await deliverIntents({ db: h.db, client: h.temporal.client, taskQueue: h.taskQueue, crypto: h.config.crypto }, { ids: outcome.intents });
+  return outcome;
+}
+
+interface SubscriptionBody {
+  id: number;
+  status: string;
+  provider: string;
+  current_period_end: string;
+  cancel_at_period_end: boolean;
+  cancellation_in_progress: boolean;
+  end_reason: string | null;
+  [field: string]: unknown;
+}
+const subscription = async (id: number): Promise<SubscriptionBody> => (await api('get', `/subscriptions/${id}`).expect(200)).body.data;
+const until = (id: number, done: (s: SubscriptionBody) => boolean) => waitFor(() => subscription(id), done, 30_000);
+const eventsOf = async (type: string, subscriptionId: number) =>
+  (await h.db.selectFrom('events').select('data').where('type', '=', type).where('store_id', '=', store.id).execute()).filter(
+    (e) => e.data.id === subscriptionId,
+  );
+const keysOf = (invoiceId: number) =>
+  h.db.selectFrom('license_keys').select(['active', 'subscription_id']).where('invoice_id', '=', invoiceId).execute();
+const cancelCalls = (paypalId: string) => paypal.requests.filter((r) => r.path === `/v1/billing/subscriptions/${paypalId}/cancel`);
+
+let variantId: number;
+
+/** A buyer subscribes through PayPal: checkout, approval, activation and first sale. */
+async function subscribe(email: string) {
+  if (!variantId)
+    ({ variantId } = await createVariant(h, store.live, {
+      deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'PPS', limit: 1, expires_in_days: null } } },
+      price: 1500,
+      pricing: { humble: false, price: { price: 1500, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' } },
+    }));
+  const invoice = (
+    await api('post', '/invoices', {
+      customer_email: email,
+      payment_method: 'PAYPAL',
+      product_variants: { [variantId]: { quantity: 1 } },
+    }).expect(201)
+  ).body.data as { id: number };
+  const checkout = await api('post', `/invoices/${invoice.id}/checkout`).expect(200);
+  const paypalId = [...billing.state.subscriptions.values()].find((s) => s.customId === String(invoice.id))!.id;
+  expect(checkout.body.payment_url).toBe(`https://www.paypal.com/webapps/billing/subscriptions?ba_token=BA-${paypalId.slice(2)}`);
+  const approved = billing.approve(paypalId);
+  await webhook(approved.activated);
+  const first = await webhook(approved.paid);
+  expect(first.paid?.id).toBe(invoice.id);
+  const id = first.subscriptionId!;
+  await waitFor(
+    () => api('get', `/invoices/${invoice.id}`).then((r) => r.body.data),
+    (b) => b.status.status.status === 'COMPLETED',
+    60_000,
+  );
+  return { invoiceId: invoice.id, id, paypalId, sale: approved.paid };
+}
+
+describe('PayPal subscriptions', () => {
+  it('makes the product and plan once per variant and price, and a subscription per invoice with the invoice as custom_id', async () => {
+    await subscribe('first@example.com');
+    await subscribe('second@example.com');
+    const created = (path: string) => paypal.requests.filter((r) => r.method === 'POST' && r.path === path);
+    expect(created('/v1/catalogs/products')).toHaveLength(1);
+    const plans = created('/v1/billing/plans');
+    expect(plans).toHaveLength(1);
+    expect(plans[0]!.body.billing_cycles[0]).toMatchObject({
+      frequency: { interval_unit: 'MONTH', interval_count: 1 },
+      tenure_type: 'REGULAR',
+      total_cycles: 0,
+      pricing_scheme: { fixed_price: { currency_code: 'USD', value: '15.00' } },
+    });
+    const subscriptions = created('/v1/billing/subscriptions');
+    expect(subscriptions).toHaveLength(2);
+    expect(subscriptions[0]!.body).toMatchObject({
+      plan_id: [...billing.state.plans.keys()][0],
+      subscriber: { email_address: 'first@example.com' },
+    });
+    expect(new Set(subscriptions.map((r) => r.requestId)).size).toBe(2);
+    expect(await h.db.selectFrom('paypal_billing_plans').select('paypal_plan_id').execute()).toHaveLength(1);
+  });
+
+  it('renews twice exactly once each under redelivered events, then cancels now with a refund: PayPal stops billing, access ends', async () => {
+    const sub = await subscribe('renewer@example.com');
+    let record = await subscription(sub.id);
+    expect(record).toMatchObject({ status: 'ACTIVE', provider: 'paypal', cancel_at_period_end: false });
+    expect((await keysOf(sub.invoiceId))[0]).toMatchObject({ active: true, subscription_id: sub.id });
+    // The first sale confirms the period; it is the order, not a renewal.
+    expect(await eventsOf('subscription.renewed', sub.id)).toHaveLength(0);
+
+    let periodEnd = record.current_period_end;
+    for (let i = 0; i < 2; i += 1) {
+      const sale = billing.renew(sub.paypalId);
+      await webhook(sale);
+      // PayPal redelivers the same event, and sends the same sale under another event id.
+      expect((await webhook(sale)).duplicate).toBe(true);
+      await webhook({ ...sale, id: `${sale.id}-again` });
+      record = await until(sub.id, (s) => s.current_period_end > periodEnd);
+      const months = new Date(record.current_period_end).getUTCMonth() - new Date(periodEnd).getUTCMonth();
+      expect((months + 12) % 12).toBe(1);
+      periodEnd = record.current_period_end;
+    }
+    expect(await eventsOf('subscription.renewed', sub.id)).toHaveLength(2);
+    const payments = await h.db
+      .selectFrom('subscription_payments')
+      .select(['amount_cents', 'provider_invoice_id'])
+      .where('subscription_id', '=', sub.id)
+      .orderBy('id')
+      .execute();
+    expect(payments.map((p) => p.amount_cents)).toEqual([1500, 1500, 1500]);
+    const receipts = await waitFor(
+      async () => smtp.mails.filter((m) => m.raw.includes(`<invoice-${sub.invoiceId}.renewal-receipt-`)),
+      (m) => m.length >= 2,
+    );
+    expect(receipts).toHaveLength(2);
+
+    const cancel = await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false, refund_last_payment: true });
+    expect(cancel.status).toBe(200);
+    expect(cancel.body.data).toMatchObject({ cancellation_in_progress: true });
+    await waitFor(
+      async () => billing.subscription(sub.paypalId).status,
+      (s) => s === 'CANCELLED',
+    );
+    expect(cancelCalls(sub.paypalId)).toHaveLength(1);
+    // The last renewal's sale is refunded in full, once.
+    const lastSale = payments.at(-1)!.provider_invoice_id;
+    await waitFor(
+      async () => billing.state.saleRefunds.filter((r) => r.saleId === lastSale),
+      (r) => r.length === 1,
+    );
+    expect(billing.state.saleRefunds.filter((r) => r.saleId === lastSale)[0]!.amount).toEqual({ total: '15.00', currency: 'USD' });
+    await waitFor(
+      async () => (await keysOf(sub.invoiceId))[0]!.active,
+      (active) => !active,
+    );
+    // PayPal confirms with BILLING.SUBSCRIPTION.CANCELLED.
+    await webhook(billing.event(sub.paypalId, 'BILLING.SUBSCRIPTION.CANCELLED'));
+    const ended = await until(sub.id, (s) => s.status === 'CANCELED' && !s.cancellation_in_progress);
+    expect(ended.end_reason).toBe('canceled');
+    expect(await eventsOf('subscription.cancelled', sub.id)).toHaveLength(1);
+    // A sale after the end renews nothing.
+    await webhook(billing.renew(sub.paypalId));
+    expect((await subscription(sub.id)).current_period_end).toBe(periodEnd);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(cancelCalls(sub.paypalId)).toHaveLength(1);
+    expect(billing.state.saleRefunds.filter((r) => r.saleId === lastSale)).toHaveLength(1);
+  });
+
+  it('cancels at period end: PayPal stops billing now, access lasts the paid period', async () => {
+    const sub = await subscribe('period-end@example.com');
+    const response = await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: true }).expect(200);
+    expect(response.body.data).toMatchObject({ status: 'ACTIVE', cancel_at_period_end: true });
+    await waitFor(
+      async () => billing.subscription(sub.paypalId).status,
+      (s) => s === 'CANCELLED',
+    );
+    await webhook(billing.event(sub.paypalId, 'BILLING.SUBSCRIPTION.CANCELLED'));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await subscription(sub.id)).toMatchObject({ status: 'ACTIVE', cancel_at_period_end: true });
+    expect((await keysOf(sub.invoiceId))[0]!.active).toBe(true);
+    expect(billing.state.saleRefunds.filter((r) => r.saleId === (sub.sale.resource as { id: string }).id)).toHaveLength(0);
+  });
+
+  it('a failed payment makes it PAST_DUE and e-mails the buyer once; the next sale recovers it', async () => {
+    const sub = await subscribe('failing@example.com');
+    const failed = billing.failPayment(sub.paypalId);
+    await webhook(failed);
+    await webhook({ ...failed, id: `${failed.id}-again` });
+    await until(sub.id, (s) => s.status === 'PAST_DUE');
+    expect(await eventsOf('subscription.payment_failed', sub.id)).toHaveLength(1);
+    const notices = () => smtp.mails.filter((m) => m.raw.includes(`<invoice-${sub.invoiceId}.payment-failed-${sub.id}-`));
+    await waitFor(
+      async () => notices(),
+      (m) => m.length >= 1,
+    );
+    await webhook(billing.renew(sub.paypalId));
+    await until(sub.id, (s) => s.status === 'ACTIVE');
+    expect(notices()).toHaveLength(1);
+  });
+});
