@@ -6,7 +6,6 @@ import type { ObjectStorage } from '../src/storage/object-storage';
 import type { NotificationConfig } from '../src/webhooks/notifications';
 import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import type { StripeGateway } from '../src/gateways/stripe-gateway';
-import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import { createAffiliateActivities } from './affiliates';
 import { createBaselineActivities } from './baseline';
 import { createCryptoPaymentActivities } from './crypto-payments';

@@ -6,7 +6,6 @@ import type { Db } from './db/schema';
 import type { Logger } from './logger';
 import { PaypalGateway } from './gateways/paypal/paypal-gateway';
 import { StripeGateway } from './gateways/stripe-gateway';
-import { PaypalGateway } from './gateways/paypal/paypal-gateway';
 import { SecretBox } from './security/secret-box';
 import { createObjectStorage } from './storage/create-storage';
 import { ensurePayoutSchedules } from './affiliates/payout-schedule';

@@ -1,20 +1,15 @@
 import type { DbExecutor } from '../db/schema';
 import { addInterval, type BillingInterval } from '../domain/billing-interval';
 import type { ProviderChange } from '../domain/subscription-lifecycle';
+import type { PaypalEvent } from '../gateways/paypal/paypal-event-shape';
 import { minorUnits } from '../gateways/paypal/paypal-gateway';
 import { noticeRenewalPaid } from '../orders/buyer-notices';
 import { invoiceOfPaypalSubscription } from '../orders/paypal-subscription-checkout';
 import type { SubscriptionEventOutcome } from './stripe-subscription-events';
-import { applyToSubscription, ensureSubscription, recordSubscriptionPayment, subscriptionByProviderId } from './subscription-records';
+import { applyToSubscription, ensureSubscription, recordSubscriptionPayment } from './subscription-records';
 
 /** A PayPal webhook event whose signature PayPal verified (verify-webhook-signature). */
-export interface VerifiedPaypalEvent {
-  id: string;
-  event_type: string;
-  create_time?: string;
-  resource_type?: string;
-  resource?: Record<string, unknown>;
-}
+export type VerifiedPaypalEvent = PaypalEvent;
 
 /** The events this module handles: the rest (orders, captures, disputes) are the one-off payment's. */
 export const PAYPAL_SUBSCRIPTION_EVENTS = new Set([
@@ -27,8 +22,8 @@ export const PAYPAL_SUBSCRIPTION_EVENTS = new Set([
 
 /** PAYMENT.SALE.COMPLETED is a subscription's payment only when it names a billing agreement (the subscription). */
 export const isPaypalSubscriptionEvent = (event: VerifiedPaypalEvent) =>
-  PAYPAL_SUBSCRIPTION_EVENTS.has(event.event_type) ||
-  (event.event_type === 'PAYMENT.SALE.COMPLETED' && typeof event.resource?.billing_agreement_id === 'string');
+  PAYPAL_SUBSCRIPTION_EVENTS.has(event.eventType) ||
+  (event.eventType === 'PAYMENT.SALE.COMPLETED' && typeof event.resource.billing_agreement_id === 'string');
 
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
 const timeOf = (value: unknown, fallback: Date) => {
@@ -37,16 +32,32 @@ const timeOf = (value: unknown, fallback: Date) => {
 };
 
 /**
+ * Our subscription of this PayPal id (undefined: none yet). An event of the other mode's app
+ * never touches it (null): the trust boundary between live and test.
+ */
+async function subscriptionOfMode(trx: DbExecutor, storeId: number, livemode: boolean, paypalId: string) {
+  const row = await trx
+    .selectFrom('subscriptions')
+    .select(['id', 'livemode'])
+    .where('store_id', '=', storeId)
+    .where('provider', '=', 'paypal')
+    .where('provider_subscription_id', '=', paypalId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return row.livemode === livemode ? row.id : null;
+}
+
+/**
  * Our subscription behind a PayPal subscription id. One we have not seen yet is created for the
  * invoice whose checkout created that PayPal subscription (recorded on the invoice), never for
  * the invoice its custom_id names: that is whatever the subscription's creator wrote.
  */
-async function resolve(trx: DbExecutor, storeId: number, paypalId: string | null, payerId: string | null) {
+async function resolve(trx: DbExecutor, storeId: number, livemode: boolean, paypalId: string | null, payerId: string | null) {
   if (!paypalId) return null;
-  const known = await subscriptionByProviderId(trx, storeId, 'paypal', paypalId);
-  if (known) return known.id;
+  const known = await subscriptionOfMode(trx, storeId, livemode, paypalId);
+  if (known !== undefined) return known;
   const invoice = await invoiceOfPaypalSubscription(trx, storeId, paypalId);
-  if (!invoice) return null;
+  if (!invoice || invoice.livemode !== livemode) return null;
   const created = await ensureSubscription(trx, {
     storeId,
     invoiceId: invoice.id,
@@ -107,16 +118,18 @@ async function recordSale(trx: DbExecutor, subscriptionId: number, sale: Record<
 export async function applyPaypalSubscriptionEvent(
   trx: DbExecutor,
   storeId: number,
+  /** The mode of the app whose webhook id verified the event. */
+  livemode: boolean,
   event: VerifiedPaypalEvent,
 ): Promise<SubscriptionEventOutcome> {
   const none: SubscriptionEventOutcome = { subscriptionId: null, pays: null };
   if (!isPaypalSubscriptionEvent(event)) return none;
-  const resource = event.resource ?? {};
-  const at = timeOf(event.create_time, new Date());
+  const resource = event.resource;
+  const at = timeOf(event.createTime, new Date());
 
-  if (event.event_type === 'PAYMENT.SALE.COMPLETED') {
+  if (event.eventType === 'PAYMENT.SALE.COMPLETED') {
     if (text(resource.state) !== 'completed') return none;
-    const id = await resolve(trx, storeId, text(resource.billing_agreement_id), null);
+    const id = await resolve(trx, storeId, livemode, text(resource.billing_agreement_id), null);
     if (!id) return none;
     const sale = await recordSale(trx, id, resource, at);
     if (!sale) return { subscriptionId: id, pays: null };
@@ -149,12 +162,12 @@ export async function applyPaypalSubscriptionEvent(
   const paypalId = text(resource.id);
   const subscriber = (resource.subscriber ?? {}) as { payer_id?: unknown };
   const id =
-    event.event_type === 'BILLING.SUBSCRIPTION.ACTIVATED'
-      ? await resolve(trx, storeId, paypalId, text(subscriber.payer_id))
-      : paypalId && (await subscriptionByProviderId(trx, storeId, 'paypal', paypalId))?.id;
+    event.eventType === 'BILLING.SUBSCRIPTION.ACTIVATED'
+      ? await resolve(trx, storeId, livemode, paypalId, text(subscriber.payer_id))
+      : paypalId && (await subscriptionOfMode(trx, storeId, livemode, paypalId));
   if (!id) return none;
   let change: ProviderChange | null = null;
-  switch (event.event_type) {
+  switch (event.eventType) {
     case 'BILLING.SUBSCRIPTION.PAYMENT.FAILED':
     case 'BILLING.SUBSCRIPTION.SUSPENDED':
       change = { kind: 'payment_failed', periodEnd: null, at };

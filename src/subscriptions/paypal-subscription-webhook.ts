@@ -56,7 +56,7 @@ async function settleFirstPayment(trx: DbExecutor, event: VerifiedPaypalEvent, l
   await flagPaymentIssue(trx, invoice.id, {
     gateway: 'paypal',
     eventId: event.id,
-    eventType: event.event_type,
+    eventType: event.eventType,
     livemode,
     reference: arrived.source,
     amountCents: pays.amountCents,
@@ -82,7 +82,7 @@ export async function applyPaypalSubscriptionWebhook(
   return db.transaction().execute(async (trx) => {
     const fresh = await trx
       .insertInto('gateway_events')
-      .values({ provider: 'paypal', event_id: event.id, store_id: storeId, type: event.event_type, invoice_id: null })
+      .values({ provider: 'paypal', event_id: event.id, store_id: storeId, type: event.eventType, invoice_id: null })
       .onConflict((oc) => oc.constraint('gateway_events_provider_event_uq').doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -96,7 +96,7 @@ export async function applyPaypalSubscriptionWebhook(
         .executeTakeFirst();
       outcome.subscriptionId = seen?.subscription_id ?? null;
     } else {
-      const applied = await applyPaypalSubscriptionEvent(trx, storeId, event);
+      const applied = await applyPaypalSubscriptionEvent(trx, storeId, livemode, event);
       outcome.subscriptionId = applied.subscriptionId;
       if (applied.pays) outcome.paid = await settleFirstPayment(trx, event, livemode, applied.pays);
       await trx
@@ -118,7 +118,7 @@ export async function applyPaypalSubscriptionWebhook(
         await recordIntent(trx, {
           kind: 'subscription.changed',
           subjectId: outcome.subscriptionId,
-          detail: { reason: `paypal:${event.event_type}` },
+          detail: { reason: `paypal:${event.eventType}` },
         }),
       );
     return outcome;

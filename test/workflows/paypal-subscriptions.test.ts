@@ -1,7 +1,4 @@
 import request from 'supertest';
-import { deliverIntents } from '../../src/outbox/engine-intents';
-import { applyPaypalSubscriptionWebhook } from '../../src/subscriptions/paypal-subscription-webhook';
-import type { VerifiedPaypalEvent } from '../../src/subscriptions/paypal-subscription-events';
 import { type PaypalFake, startPaypalFake } from '../fakes/paypal';
 import { type PaypalBillingFake, paypalBilling } from '../fakes/paypal-billing';
 import { startSmtpSink } from '../fakes/smtp-sink';
@@ -11,9 +8,10 @@ import { type Harness, startHarness } from '../helpers/harness';
 /**
  * PayPal subscriptions end to end on the real Temporal dev server: checkout makes the plan (once
  * per variant and price) and the subscription through the official PayPal SDK against the local
- * PayPal fake; PayPal's events (as its verify-webhook-signature would have passed them) drive the
- * same subscription workflow Stripe's do, and the seller's cancels reach PayPal.
+ * PayPal fake; PayPal's events, signed and delivered to the store's webhook (verified with
+ * verify-webhook-signature), drive the same subscription workflow Stripe's do, and the seller's cancels reach PayPal.
  */
+const WEBHOOK_ID = 'WHLIVESUBS01';
 const LIVE = { clientId: 'AZliveSubsClient01', clientSecret: 'ELliveSubsSecret01', mode: 'live' as const };
 let paypal: PaypalFake;
 let billing: PaypalBillingFake;
@@ -34,7 +32,7 @@ beforeAll(async () => {
   await api('put', '/settings/payment-methods/PAYPAL', {
     client_id: LIVE.clientId,
     client_secret: LIVE.clientSecret,
-    webhook_id: 'WHLIVESUBS01',
+    webhook_id: WEBHOOK_ID,
   }).expect(200);
 }, 300_000);
 afterAll(async () => {
@@ -47,11 +45,11 @@ function api(method: 'get' | 'post' | 'patch' | 'put', path: string, body?: obje
   return request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
 }
 
-/** A verified event applied as the webhook route applies it, its engine news delivered after commit. */
+/** PayPal delivers an event to the store's live webhook, signed with PayPal's transmission scheme. */
 async function webhook(event: object) {
-  const outcome = await applyPaypalSubscriptionWebhook(h.db, store.id, true, event as VerifiedPaypalEvent);
-  await deliverIntents({ db: h.db, client: h.temporal.client, taskQueue: h.taskQueue, crypto: h.config.crypto }, { ids: outcome.intents });
-  return outcome;
+  const { body, headers } = paypal.deliver(event, WEBHOOK_ID);
+  const answer = await request(h.app).post(`/webhooks/paypal/${store.slug}/live`).set(headers).send(body).expect(200);
+  return answer.body as { duplicate: boolean; invoice_id: number | null; subscription_id: number | null };
 }
 
 interface SubscriptionBody {
@@ -97,8 +95,8 @@ async function subscribe(email: string) {
   const approved = billing.approve(paypalId);
   await webhook(approved.activated);
   const first = await webhook(approved.paid);
-  expect(first.paid?.id).toBe(invoice.id);
-  const id = first.subscriptionId!;
+  expect(first.invoice_id).toBe(invoice.id);
+  const id = first.subscription_id!;
   await waitFor(
     () => api('get', `/invoices/${invoice.id}`).then((r) => r.body.data),
     (b) => b.status.status.status === 'COMPLETED',

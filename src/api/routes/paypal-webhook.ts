@@ -8,6 +8,8 @@ import { type PaypalSettings, paypalCredentialsOf, paypalWebhookIdOf } from '../
 import { applyPaypalEvent } from '../../orders/paypal-events';
 import { deliverIntents } from '../../outbox/engine-intents';
 import type { SecretBox } from '../../security/secret-box';
+import { isPaypalSubscriptionEvent } from '../../subscriptions/paypal-subscription-events';
+import { applyPaypalSubscriptionWebhook } from '../../subscriptions/paypal-subscription-webhook';
 import { applyGatewayEvent } from './apply-gateway-event';
 import type { ApiDependencies } from '../context';
 import { engineOf } from '../engine';
@@ -68,6 +70,22 @@ export function paypalWebhookRouter(deps: ApiDependencies, paypal: PaypalGateway
       throw new ApiError('invalid_request', 'invalid_event', `Not a PayPal event we can read: ${checked.message}`, {
         param: checked.param,
       });
+    if (isPaypalSubscriptionEvent(checked.event)) {
+      // A subscription's lifecycle and payments: the same subscription workflow Stripe's drive.
+      const applied = await applyGatewayEvent('PayPal', () =>
+        applyPaypalSubscriptionWebhook(deps.db, store.id, mode === 'live', checked.event),
+      );
+      await deliverIntents(engineOf(deps), { ids: applied.intents });
+      res.json({
+        received: true,
+        duplicate: applied.duplicate,
+        invoice_id: applied.paid?.id ?? null,
+        subscription_id: applied.subscriptionId,
+        outcome: applied.paid ? 'paid' : null,
+        reason: null,
+      });
+      return;
+    }
     const outcome = await applyGatewayEvent('PayPal', () => applyPaypalEvent(deps.db, store.id, mode, checked.event));
     await deliverIntents(engineOf(deps), { ids: outcome.intents });
     res.json({

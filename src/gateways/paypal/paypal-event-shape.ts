@@ -8,6 +8,8 @@ import { minorUnits } from './paypal-gateway';
 export interface PaypalEvent {
   id: string;
   eventType: string;
+  /** When PayPal made the event (a subscription's lifecycle orders changes by it). */
+  createTime?: string | null;
   resource: Record<string, unknown>;
 }
 
@@ -21,7 +23,7 @@ export function checkPaypalEvent(value: unknown): { ok: true; event: PaypalEvent
   const eventType = text(value.event_type);
   if (!eventType || eventType.length > 100) return { ok: false, param: 'event_type', message: 'event_type is missing' };
   if (!isObject(value.resource)) return { ok: false, param: 'resource', message: 'resource is not an object' };
-  return { ok: true, event: { id, eventType, resource: value.resource } };
+  return { ok: true, event: { id, eventType, createTime: text(value.create_time), resource: value.resource } };
 }
 
 const amountOf = (value: unknown) => {
