@@ -32,7 +32,7 @@ export async function subscriptionLineOf(db: DbExecutor, invoiceId: number) {
 export async function openPaypalSubscription(
   deps: { db: Db; paypal: PaypalGateway; secrets: SecretBox; publicBaseUrl: string },
   store: { slug: string },
-  invoice: { id: number; store_id: number; livemode: boolean; total_cents: number; currency: string; customer_email: string },
+  invoice: { id: number; store_id: number; livemode: boolean; total_cents: number; currency: string; customer_email: string | null },
   line: NonNullable<Awaited<ReturnType<typeof subscriptionLineOf>>>,
   returnTo: string,
 ): Promise<{ paymentUrl: string } | null> {

@@ -136,7 +136,7 @@ export class PaypalBilling {
    */
   async createSubscription(
     credentials: PaypalCredentials,
-    input: { planId: string; invoiceId: number; email: string; returnUrl: string; cancelUrl: string; requestId: string },
+    input: { planId: string; invoiceId: number; email: string | null; returnUrl: string; cancelUrl: string; requestId: string },
   ): Promise<{ id: string; approvalUrl: string }> {
     let created: Subscription;
     try {
@@ -147,7 +147,7 @@ export class PaypalBilling {
           body: {
             planId: input.planId,
             customId: String(input.invoiceId),
-            subscriber: { emailAddress: input.email },
+            ...(input.email ? { subscriber: { emailAddress: input.email } } : {}),
             applicationContext: {
               returnUrl: input.returnUrl,
               cancelUrl: input.cancelUrl,
