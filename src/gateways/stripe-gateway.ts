@@ -47,6 +47,9 @@ const fromUnix = (seconds: number) => new Date(seconds * 1000);
 
 export class NoPaymentToRefundError extends Error {}
 
+/** A Stripe invoice's id: what a subscription's order records as paid by (its Checkout Session names no PaymentIntent). */
+export const isStripeInvoiceId = (id: string) => id.startsWith('in_');
+
 /** Which store setting holds a secret key: the live or the test one (keys are checked on save). */
 export function stripeKeySetting(secretKey: string): 'secret_key' | 'test_secret_key' {
   return /^(sk|rk)_test_/.test(secretKey) ? 'test_secret_key' : 'secret_key';
@@ -358,6 +361,16 @@ export class StripeGateway {
       { idempotencyKey: input.idempotencyKey },
     );
     return { refundId: refund.id, paymentIntentId };
+  }
+
+  /** The Stripe invoice a PaymentIntent paid (a subscription's invoice), or null when it paid none. */
+  async invoicePaidBy(secretKey: string, paymentIntentId: string): Promise<string | null> {
+    const payments = await this.client(secretKey).invoicePayments.list({
+      payment: { type: 'payment_intent', payment_intent: paymentIntentId },
+      limit: 1,
+    });
+    const invoice = payments.data[0]?.invoice;
+    return typeof invoice === 'string' ? invoice : (invoice?.id ?? null);
   }
 
   /**

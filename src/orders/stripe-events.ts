@@ -42,15 +42,23 @@ const invoiceById = (db: DbExecutor, storeId: number, id: string | null | undefi
 type InvoiceRow = NonNullable<Awaited<ReturnType<typeof invoiceById>>>;
 
 /** The invoice a refund or dispute names (metadata), or whose payment it concerns. */
-async function invoiceOfPayment(db: DbExecutor, storeId: number, paymentIntent: string | null, metadataId: string | undefined) {
+async function invoiceOfPayment(
+  db: DbExecutor,
+  storeId: number,
+  paymentIntent: string | null,
+  metadataId: string | undefined,
+  paidStripeInvoice: string | null = null,
+) {
   const named = await invoiceById(db, storeId, metadataId);
   if (named || !paymentIntent) return named;
-  return db
-    .selectFrom('invoices')
-    .select(INVOICE)
-    .where('store_id', '=', storeId)
-    .where(sql<string>`gateway->'data'->>'transaction_id'`, '=', paymentIntent)
-    .executeTakeFirst();
+  const paidBy = (transactionId: string) =>
+    db
+      .selectFrom('invoices')
+      .select(INVOICE)
+      .where('store_id', '=', storeId)
+      .where(sql<string>`gateway->'data'->>'transaction_id'`, '=', transactionId)
+      .executeTakeFirst();
+  return (await paidBy(paymentIntent)) ?? (paidStripeInvoice ? paidBy(paidStripeInvoice) : undefined);
 }
 
 /**
@@ -145,31 +153,44 @@ async function paidInvoiceOf(
   paymentIntent: string | null,
   metadataId: string | undefined,
   outcome: StripeEventOutcome,
+  paidStripeInvoice: string | null = null,
 ) {
-  const invoice = await invoiceOfPayment(trx, storeId, paymentIntent, metadataId);
+  const invoice = await invoiceOfPayment(trx, storeId, paymentIntent, metadataId, paidStripeInvoice);
   if (!invoice) return null;
   outcome.invoiceId = invoice.id;
-  const foreign = foreignPayment(event, invoice, paymentIntent);
+  const foreign = foreignPayment(event, invoice, paymentIntent, paidStripeInvoice);
   if (!foreign) return invoice;
   outcome.result = 'ignored';
   outcome.reason = foreign;
   return null;
 }
 
-function foreignPayment(event: Stripe.Event, invoice: InvoiceRow, paymentIntent: string | null): string | null {
+function foreignPayment(
+  event: Stripe.Event,
+  invoice: InvoiceRow,
+  paymentIntent: string | null,
+  paidStripeInvoice: string | null,
+): string | null {
   const mode = (livemode: boolean) => (livemode ? 'live' : 'test');
   if (event.livemode !== invoice.livemode) {
     return `a ${mode(event.livemode)}-mode ${event.type} for a ${mode(invoice.livemode)}-mode invoice`;
   }
   const paidWith = (invoice.gateway as StripeGatewayRecord).data?.transaction_id;
-  if (paymentIntent && paidWith && paymentIntent !== paidWith) {
+  // A subscription's order records the Stripe invoice its PaymentIntent paid.
+  if (paymentIntent && paidWith && paymentIntent !== paidWith && paidWith !== paidStripeInvoice) {
     return `${event.type} concerns ${paymentIntent}, the invoice was paid with ${paidWith}`;
   }
   return null;
 }
 
 /** Checkout, refund and dispute events; says which invoice a Checkout Session matched and paid (or had paid). */
-async function applyInvoiceEvent(trx: DbExecutor, storeId: number, event: Stripe.Event, outcome: StripeEventOutcome) {
+async function applyInvoiceEvent(
+  trx: DbExecutor,
+  storeId: number,
+  event: Stripe.Event,
+  outcome: StripeEventOutcome,
+  disputedStripeInvoice: string | null,
+) {
   switch (event.type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded': {
@@ -233,7 +254,8 @@ async function applyInvoiceEvent(trx: DbExecutor, storeId: number, event: Stripe
     case 'charge.dispute.updated':
     case 'charge.dispute.closed': {
       const dispute = event.data.object;
-      const invoice = await paidInvoiceOf(trx, storeId, event, idOf(dispute.payment_intent), dispute.metadata?.invoice_id, outcome);
+      const intent = idOf(dispute.payment_intent);
+      const invoice = await paidInvoiceOf(trx, storeId, event, intent, dispute.metadata?.invoice_id, outcome, disputedStripeInvoice);
       if (!invoice) break;
       outcome.result = 'disputed';
       await applyStripeDispute(trx, event, dispute, invoice);
@@ -273,7 +295,13 @@ async function redelivered(trx: DbExecutor, eventId: string, outcome: StripeEven
  * Applies one verified Stripe event, once: the event id is recorded with the change and what it
  * did, so a redelivery changes nothing. Every payment is matched to its invoice before it pays.
  */
-export async function applyStripeEvent(db: Db, storeId: number, event: Stripe.Event): Promise<StripeEventOutcome> {
+export async function applyStripeEvent(
+  db: Db,
+  storeId: number,
+  event: Stripe.Event,
+  /** For a dispute: the Stripe invoice its PaymentIntent paid, asked of Stripe beforehand (stripe-disputed-invoice.ts). */
+  disputedStripeInvoice: string | null = null,
+): Promise<StripeEventOutcome> {
   return db.transaction().execute(async (trx) => {
     const fresh = await trx
       .insertInto('gateway_events')
@@ -284,7 +312,7 @@ export async function applyStripeEvent(db: Db, storeId: number, event: Stripe.Ev
     const outcome: StripeEventOutcome = { ...NOTHING, intents: [], duplicate: !fresh };
     if (!fresh) return oweEngine(trx, event, await redelivered(trx, event.id, outcome));
 
-    const { checkoutInvoiceId } = await applyInvoiceEvent(trx, storeId, event, outcome);
+    const { checkoutInvoiceId } = await applyInvoiceEvent(trx, storeId, event, outcome, disputedStripeInvoice);
     const subscription = await applyStripeSubscriptionEvent(trx, storeId, event, { invoiceId: checkoutInvoiceId });
     outcome.subscriptionId = subscription.subscriptionId;
     const pays = subscription.pays;

@@ -1,6 +1,6 @@
 import type { Db } from '../db/schema';
 import type { RefundStatus } from '../db/schema';
-import type { StripeGateway } from '../gateways/stripe-gateway';
+import { isStripeInvoiceId, NoPaymentToRefundError, type StripeGateway } from '../gateways/stripe-gateway';
 import { GatewayError } from '../gateways/gateway-error';
 import { gatewaySettings } from '../gateways/gateway-settings';
 import { paypalModeOf } from '../gateways/paypal/client';
@@ -43,13 +43,28 @@ export async function sendRefund(
   } catch (error) {
     throw new RefundRefusedError(error instanceof Error ? error.message : String(error));
   }
-  const answer = await deps.stripe.refundPayment(key, {
-    paymentIntentId: refund.provider_payment_id,
+  const request = {
     amountCents: refund.amount_cents,
     idempotencyKey: refundIdempotencyKey(refund),
     metadata: { refund_id: String(refund.id), invoice_id: String(refund.invoice_id), store_id: String(refund.store_id) },
-  });
-  return markRefundSucceeded(deps.db, refund.id, answer.refundId);
+  };
+  if (!isStripeInvoiceId(refund.provider_payment_id)) {
+    const answer = await deps.stripe.refundPayment(key, { ...request, paymentIntentId: refund.provider_payment_id });
+    return markRefundSucceeded(deps.db, refund.id, answer.refundId);
+  }
+  // A subscription's order was paid by the subscription's first Stripe invoice (Checkout names
+  // no PaymentIntent then): the refund goes to the PaymentIntent that paid that invoice.
+  try {
+    const answer = await deps.stripe.refundInvoicePayment(key, {
+      ...request,
+      providerInvoiceId: refund.provider_payment_id,
+      paymentIntentId: null,
+    });
+    return markRefundSucceeded(deps.db, refund.id, answer.refundId);
+  } catch (error) {
+    if (error instanceof NoPaymentToRefundError) throw new RefundRefusedError(error.message);
+    throw error;
+  }
 }
 
 type RefundRow = Awaited<ReturnType<typeof pendingRefund>>;

@@ -271,7 +271,9 @@ export async function startStripeBilling() {
       }
     }
     if (method === 'GET' && path === '/v1/invoice_payments') {
-      const invoice = invoices.get(String(query.invoice));
+      // By invoice, or by the PaymentIntent that paid it (payment[type]=payment_intent&payment[payment_intent]=…).
+      const byIntent = query.payment?.payment_intent as string | undefined;
+      const invoice = byIntent ? [...invoices.values()].find((i) => i.payment_intent === byIntent) : invoices.get(String(query.invoice));
       const data = invoice?.paid
         ? [
             {

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import Stripe from 'stripe';
 import { findStoreBySlug } from '../../accounts/stores';
+import { stripeInvoiceOfDispute } from '../../disputes/stripe-disputed-invoice';
 import { gatewaySettings, type StripeSettings } from '../../gateways/gateway-settings';
 import { checkStripeEvent } from '../../gateways/stripe-event-shape';
 import type { StripeGateway } from '../../gateways/stripe-gateway';
@@ -53,7 +54,19 @@ export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway
       throw new ApiError('invalid_request', 'invalid_event', message, { param: checked.param });
     }
     const event = checked.event;
-    const outcome = await applyGatewayEvent('Stripe', () => applyStripeEvent(deps.db, store.id, event));
+    let disputedInvoice: string | null;
+    try {
+      disputedInvoice = await stripeInvoiceOfDispute(deps.db, secrets, stripe, store.id, event);
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      // Which order a dispute is about cannot wait: Stripe delivers the event again.
+      throw new ApiError(
+        'service_unavailable',
+        'gateway_unavailable',
+        'Stripe could not say which invoice the disputed payment paid; send it again',
+      );
+    }
+    const outcome = await applyGatewayEvent('Stripe', () => applyStripeEvent(deps.db, store.id, event, disputedInvoice));
     await deliverIntents(engineOf(deps), { ids: outcome.intents });
     res.json({
       received: true,
