@@ -17,8 +17,9 @@ export interface Entitlement {
  * What a customer holds now, read from the rows the workflows write, so the view follows them
  * at once: an active, unexpired license key; a community grant granted and not being revoked; a
  * subscription not ended whose access was not taken back; a delivered download. Keys and
- * downloads of an order whose sale was undone (refunded, reversed, disputed, voided) are no
- * longer held, whatever their own row still says.
+ * downloads of an order whose sale was undone (refunded, reversed, disputed, voided), and its
+ * subscription, are no longer held, whatever their own row still says; nor a download whose line
+ * a refund took back.
  */
 export async function customerEntitlements(db: DbExecutor, customer: { id: number; store_id: number }): Promise<Entitlement[]> {
   const now = new Date();
@@ -57,6 +58,8 @@ export async function customerEntitlements(db: DbExecutor, customer: { id: numbe
     .where('s.status', 'in', ['ACTIVE', 'PAST_DUE'])
     .where('s.ended_at', 'is', null)
     .where('s.entitlements_revoked_at', 'is', null)
+    // Refunded: the subscription workflow is still cancelling it at the provider, but nothing is held meanwhile.
+    .where(sql<boolean>`i.status not in (${undone})`)
     .orderBy('s.id')
     .execute();
   const downloads = await db
@@ -68,6 +71,18 @@ export async function customerEntitlements(db: DbExecutor, customer: { id: numbe
     .where('d.kind', '=', 'downloads')
     .where('d.status', '=', 'delivered')
     .where(sql<boolean>`i.status not in (${undone})`)
+    // A line refunded whole (the refund's consequences ran) took its download back, though the order stands.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('refunds as r')
+            .select('r.id')
+            .whereRef('r.invoice_id', '=', 'd.invoice_id')
+            .where('r.consequences_at', 'is not', null)
+            .where(sql<boolean>`r.line_ids @> to_jsonb(d.line_id)`),
+        ),
+      ),
+    )
     .orderBy('d.id')
     .execute();
 
