@@ -87,7 +87,10 @@ export function checkAbandonedCart(draft: AbandonedCartDraft): { settings: Aband
 }
 
 /** Whether a new unpaid checkout is reminded: the store turned reminders on, the buyer left an address, the total is in range. */
-export function remindsCheckout(settings: AbandonedCartSettings | null, invoice: { totalCents: number; customerEmail: string | null }): boolean {
+export function remindsCheckout(
+  settings: AbandonedCartSettings | null,
+  invoice: { totalCents: number; customerEmail: string | null },
+): boolean {
   if (!settings?.enabled || settings.reminders.length === 0 || !invoice.customerEmail) return false;
   if (settings.min_total_cents !== null && invoice.totalCents < settings.min_total_cents) return false;
   if (settings.max_total_cents !== null && invoice.totalCents > settings.max_total_cents) return false;
