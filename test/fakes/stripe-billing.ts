@@ -72,6 +72,7 @@ export async function startStripeBilling() {
   const idempotent = new Map<string, { status: number; body: unknown }>();
   /** Answer these paths late: the work is done at once, only the reply waits (a lost reply). */
   const slowReplies = new Map<string, number>();
+  const heldReplies = new Map<string, Promise<unknown>>();
   const failures: { pathPrefix: string; failure: InjectedFailure; left: number }[] = [];
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}_fake${(counter += 1).toString().padStart(6, '0')}`;
@@ -326,11 +327,14 @@ export async function startStripeBilling() {
       const result = replay ?? handle(req.method ?? 'GET', url.pathname, body, qs.parse(url.search.slice(1)), livemode);
       if (key && !replay) idempotent.set(key, result);
       const delay = [...slowReplies].find(([prefix]) => url.pathname.startsWith(prefix))?.[1] ?? 0;
-      setTimeout(() => {
+      const held = [...heldReplies].find(([prefix]) => url.pathname.startsWith(prefix))?.[1];
+      const reply = () => {
         if (res.destroyed) return;
         res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': nextId('req') });
         res.end(JSON.stringify(result.body));
-      }, delay);
+      };
+      if (held) void held.then(reply, reply);
+      else setTimeout(reply, delay);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -463,6 +467,11 @@ export async function startStripeBilling() {
     /** Replies to requests under `pathPrefix` after `ms` (the request itself takes effect at once). */
     slowReplies(pathPrefix: string, ms: number) {
       slowReplies.set(pathPrefix, ms);
+    },
+    /** Replies to requests under `pathPrefix` once `until` settles (the request itself takes effect at once); null lets them go. */
+    holdReplies(pathPrefix: string, until: Promise<unknown> | null) {
+      if (until) heldReplies.set(pathPrefix, until);
+      else heldReplies.delete(pathPrefix);
     },
     /** Changes Stripe's side behind our back (for reconciliation). */
     mutate(subscriptionId: string, change: Partial<FakeSubscription>) {

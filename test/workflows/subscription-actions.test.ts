@@ -68,24 +68,29 @@ const renewNow = (stripeId: string) => {
   return stripe.renew(stripeId);
 };
 /**
- * Starts an action whose Stripe reply (to `path`) is held back 1.5 s; once Stripe has the action's
- * call (idempotency key matching `key`), Stripe renews (`renewal`) and that renewal's invoice.paid
- * reaches us, before the action's reply: the renewal lands mid-action, every time.
+ * Starts an action whose Stripe reply (to `path`) is held back until the renewal is in: once Stripe
+ * has the action's call (idempotency key matching `key`), Stripe renews (`renewal`) and that
+ * renewal's invoice.paid reaches us and is answered, and only then does the action get its reply.
+ * The renewal lands mid-action every time, however slow the machine (a fixed delay did not, under CI load).
  */
 async function renewalMidAction(path: string, key: RegExp, send: () => request.Test, renewal: () => ReturnType<StripeBilling['renew']>) {
   const before = distinctCalls(key);
-  stripe.slowReplies(path, 1500);
+  let release!: () => void;
+  stripe.holdReplies(path, new Promise<void>((resolve) => (release = resolve)));
   try {
     const [answer] = await Promise.all([
       send(),
       waitFor(
         async () => distinctCalls(key),
         (n) => n > before,
-      ).then(() => webhook(renewal().events.invoice)),
+      )
+        .then(() => webhook(renewal().events.invoice))
+        .finally(release),
     ]);
     return answer;
   } finally {
-    stripe.slowReplies(path, 0);
+    release();
+    stripe.holdReplies(path, null);
   }
 }
 /** One renewal recorded, and Stripe billed the first payment and that renewal, nothing else, nothing refunded. */
