@@ -4,7 +4,7 @@ import { type PaypalSettings, paypalCredentialsOf } from '../gateways/paypal/pay
 import { gatewaySettings } from '../gateways/gateway-settings';
 import type { Db } from '../db/schema';
 import type { SecretBox } from '../security/secret-box';
-import { recordPaypalOrder } from './paypal-order-record';
+import { recordPaypalCheckout } from './paypal-order-record';
 
 /** The PayPal return page of an invoice: PayPal sends the buyer there (with ?token=<order id>) once they approved or left. */
 export function paypalReturnUrl(publicBaseUrl: string, store: { slug: string }, invoiceId: number): string {
@@ -42,6 +42,11 @@ export async function openPaypalOrder(
     requestId: `sellflow-order-${invoice.store_id}-${invoice.id}`,
   });
   // Its events and the buyer's return are matched to this invoice by the order id.
-  await recordPaypalOrder(deps.db, invoice.id, order, returnTo);
+  await recordPaypalCheckout(
+    deps.db,
+    invoice.id,
+    { list: 'paypal_orders', idField: 'order_id', id: order.id, approvalUrl: order.approvalUrl },
+    returnTo,
+  );
   return { paymentUrl: order.approvalUrl };
 }

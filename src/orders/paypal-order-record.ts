@@ -17,15 +17,20 @@ export interface PaypalGatewayRecord {
   paid_by?: string;
 }
 
-/** Records the PayPal order our checkout created, so its events and the buyer's return can be matched to the invoice. */
-export async function recordPaypalOrder(
+/**
+ * Records what our checkout created at PayPal for the invoice (an order, or a subscription) on its
+ * gateway record: `data` for the invoice view, its id in `list` so its events and the buyer's return
+ * are matched to this invoice, and the page the buyer comes back to.
+ */
+export async function recordPaypalCheckout(
   db: DbExecutor,
   invoiceId: number,
-  order: { id: string; approvalUrl: string },
+  created: { list: 'paypal_orders' | 'paypal_subscriptions'; idField: 'order_id' | 'subscription_id'; id: string; approvalUrl: string },
   returnTo: string,
 ): Promise<void> {
-  const data = JSON.stringify({ checkout_url: order.approvalUrl, order_id: order.id });
-  const id = JSON.stringify([order.id]);
+  const data = JSON.stringify({ checkout_url: created.approvalUrl, [created.idField]: created.id });
+  const id = JSON.stringify([created.id]);
+  const list = created.list;
   await db
     .updateTable('invoices')
     .set({
@@ -33,8 +38,8 @@ export async function recordPaypalOrder(
         'type', 'PAYPAL',
         'data', coalesce(gateway->'data', '{}'::jsonb) || ${data}::jsonb,
         'return_to', ${returnTo}::text,
-        'paypal_orders', case when coalesce(gateway->'paypal_orders', '[]'::jsonb) @> ${id}::jsonb
-          then gateway->'paypal_orders' else coalesce(gateway->'paypal_orders', '[]'::jsonb) || ${id}::jsonb end
+        ${list}::text, case when coalesce(gateway->${list}::text, '[]'::jsonb) @> ${id}::jsonb
+          then gateway->${list}::text else coalesce(gateway->${list}::text, '[]'::jsonb) || ${id}::jsonb end
       )`,
       updated_at: new Date(),
     })

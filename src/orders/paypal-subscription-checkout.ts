@@ -9,6 +9,7 @@ import { ensurePaypalPlan } from '../gateways/paypal/plans';
 import { PaypalBilling } from '../gateways/paypal/subscriptions';
 import type { SecretBox } from '../security/secret-box';
 import { paypalReturnUrl } from './paypal-checkout';
+import { recordPaypalCheckout } from './paypal-order-record';
 
 /** The subscription line of an invoice (a subscription variant is sold alone on its invoice), if any. */
 export async function subscriptionLineOf(db: DbExecutor, invoiceId: number) {
@@ -57,36 +58,14 @@ export async function openPaypalSubscription(
     cancelUrl: `${returnTo}${returnTo.includes('?') ? '&' : '?'}checkout=cancelled`,
     requestId: `sellflow-subscription-${invoice.store_id}-${invoice.id}`,
   });
-  await recordPaypalSubscription(deps.db, invoice.id, subscription, returnTo);
+  // Its events are matched to this invoice by the subscription id, never by the custom_id they carry.
+  await recordPaypalCheckout(
+    deps.db,
+    invoice.id,
+    { list: 'paypal_subscriptions', idField: 'subscription_id', id: subscription.id, approvalUrl: subscription.approvalUrl },
+    returnTo,
+  );
   return { paymentUrl: subscription.approvalUrl };
-}
-
-/**
- * Records the PayPal subscription our checkout created on the invoice's gateway record, so its
- * events are matched to this invoice by the subscription id, never by the custom_id they carry.
- */
-async function recordPaypalSubscription(
-  db: DbExecutor,
-  invoiceId: number,
-  subscription: { id: string; approvalUrl: string },
-  returnTo: string,
-) {
-  const data = JSON.stringify({ checkout_url: subscription.approvalUrl, subscription_id: subscription.id });
-  const id = JSON.stringify([subscription.id]);
-  await db
-    .updateTable('invoices')
-    .set({
-      gateway: sql`gateway || jsonb_build_object(
-        'type', 'PAYPAL',
-        'data', coalesce(gateway->'data', '{}'::jsonb) || ${data}::jsonb,
-        'return_to', ${returnTo}::text,
-        'paypal_subscriptions', case when coalesce(gateway->'paypal_subscriptions', '[]'::jsonb) @> ${id}::jsonb
-          then gateway->'paypal_subscriptions' else coalesce(gateway->'paypal_subscriptions', '[]'::jsonb) || ${id}::jsonb end
-      )`,
-      updated_at: new Date(),
-    })
-    .where('id', '=', invoiceId)
-    .execute();
 }
 
 /** The invoice of this store whose checkout created this PayPal subscription. */
