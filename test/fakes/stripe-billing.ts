@@ -72,7 +72,7 @@ export async function startStripeBilling() {
   const idempotent = new Map<string, { status: number; body: unknown }>();
   /** Answer these paths late: the work is done at once, only the reply waits (a lost reply). */
   const slowReplies = new Map<string, number>();
-  const heldReplies = new Map<string, Promise<unknown>>();
+  const heldReplies = new Map<string, { until: Promise<unknown>; method: string | undefined }>();
   const failures: { pathPrefix: string; failure: InjectedFailure; left: number }[] = [];
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}_fake${(counter += 1).toString().padStart(6, '0')}`;
@@ -327,7 +327,9 @@ export async function startStripeBilling() {
       const result = replay ?? handle(req.method ?? 'GET', url.pathname, body, qs.parse(url.search.slice(1)), livemode);
       if (key && !replay) idempotent.set(key, result);
       const delay = [...slowReplies].find(([prefix]) => url.pathname.startsWith(prefix))?.[1] ?? 0;
-      const held = [...heldReplies].find(([prefix]) => url.pathname.startsWith(prefix))?.[1];
+      const held = [...heldReplies].find(
+        ([prefix, hold]) => url.pathname.startsWith(prefix) && (hold.method === undefined || hold.method === req.method),
+      )?.[1].until;
       const reply = () => {
         if (res.destroyed) return;
         res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': nextId('req') });
@@ -446,6 +448,16 @@ export async function startStripeBilling() {
         },
       };
     },
+    /**
+     * The current period ends now and Stripe charges the next one. Stripe's clock is in seconds: a
+     * period that began this second ends a second after it began, so the renewed period always ends
+     * later than the one it follows (a same-second renewal would be no renewal at all).
+     */
+    renewNow(subscriptionId: string, outcome: 'paid' | 'failed' = 'paid') {
+      const s = subscriptions.get(subscriptionId)!;
+      s.current_period_end = Math.max(now(), s.current_period_start + 1);
+      return this.renew(subscriptionId, outcome);
+    },
     /** A retry of the open invoice succeeds (the customer updated their card). */
     recover(subscriptionId: string) {
       const s = subscriptions.get(subscriptionId)!;
@@ -468,9 +480,12 @@ export async function startStripeBilling() {
     slowReplies(pathPrefix: string, ms: number) {
       slowReplies.set(pathPrefix, ms);
     },
-    /** Replies to requests under `pathPrefix` once `until` settles (the request itself takes effect at once); null lets them go. */
-    holdReplies(pathPrefix: string, until: Promise<unknown> | null) {
-      if (until) heldReplies.set(pathPrefix, until);
+    /**
+     * Replies to requests under `pathPrefix` (only `method`'s, when given) once `until` settles; the
+     * request itself takes effect at once. Null lets them go.
+     */
+    holdReplies(pathPrefix: string, until: Promise<unknown> | null, method?: string) {
+      if (until) heldReplies.set(pathPrefix, { until, method });
       else heldReplies.delete(pathPrefix);
     },
     /** Changes Stripe's side behind our back (for reconciliation). */

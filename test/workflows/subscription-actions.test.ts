@@ -63,10 +63,7 @@ const callsOf = (id: number, call: string) => new RegExp(`^sellflow-sub-${id}-${
 const distinctCalls = (key: RegExp) =>
   new Set(stripe.requests.filter((r) => r.method !== 'GET' && key.test(r.idempotencyKey ?? '')).map((r) => r.idempotencyKey)).size;
 /** Stripe's period rolls over now and it charges the next one (its webhook is the caller's to deliver). */
-const renewNow = (stripeId: string) => {
-  stripe.mutate(stripeId, { current_period_end: Math.floor(Date.now() / 1000) });
-  return stripe.renew(stripeId);
-};
+const renewNow = (stripeId: string) => stripe.renewNow(stripeId);
 /**
  * Starts an action whose Stripe reply (to `path`) is held back until the renewal is in: once Stripe
  * has the action's call (idempotency key matching `key`), Stripe renews (`renewal`) and that

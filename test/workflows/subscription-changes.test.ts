@@ -48,6 +48,21 @@ const itemUpdates = (stripeId: string) =>
       .filter((r) => r.method === 'POST' && r.path === `/v1/subscriptions/${stripeId}` && r.body.items)
       .map((r) => r.idempotencyKey),
   ).size;
+/**
+ * Sends a request whose Stripe replies (under `path`, only `method`'s when given) are held until `meanwhile` is done: what
+ * `meanwhile` does (a renewal's webhook) lands while the request waits for Stripe, however slow
+ * the machine (a fixed delay did not, under CI load).
+ */
+async function answeredAfter(path: string, send: () => request.Test, meanwhile: () => Promise<unknown>, method?: string) {
+  let release!: () => void;
+  stripe.holdReplies(path, new Promise<void>((resolve) => (release = resolve)), method);
+  try {
+    return await Promise.all([send(), meanwhile().finally(release)]);
+  } finally {
+    release();
+    stripe.holdReplies(path, null);
+  }
+}
 const prorationInvoices = (stripeId: string) => stripe.invoicesOf(stripeId).filter((i) => i.billing_reason === 'subscription_update');
 
 /** A subscriber of a 15.00 monthly variant, a 30.00 variant of the same product, the subscriber's portal session. */
@@ -126,11 +141,7 @@ describe('subscription changes', () => {
     const before = (await post(`${portal}/preview`, { product_variant_id: sub.proVariantId }, sub.token).expect(200)).body.data;
 
     // Stripe renews first (its period moves on): the preview's proration no longer holds.
-    const renewNow = () => {
-      stripe.mutate(sub.stripeId, { current_period_end: Math.floor(Date.now() / 1000) });
-      return stripe.renew(sub.stripeId);
-    };
-    const first = renewNow();
+    const first = stripe.renewNow(sub.stripeId);
     await webhook(first.events.invoice);
     const renewedEnd = stripe.subscription(sub.stripeId)!.current_period_end * 1000;
     await waitFor(
@@ -143,20 +154,17 @@ describe('subscription changes', () => {
 
     // A fresh preview; the renewal's webhook lands while the confirm's Stripe call is under way.
     const fresh = (await post(`${portal}/preview`, { product_variant_id: sub.proVariantId }, sub.token).expect(200)).body.data;
-    stripe.slowReplies(`/v1/subscriptions/${sub.stripeId}`, 1500);
-    const confirming = post(`${portal}/confirm`, { preview_id: fresh.preview_id }, sub.token, 'race-1');
-    const inFlight = waitFor(
-      async () => itemUpdates(sub.stripeId),
-      (n) => n === 1,
+    const [confirmed] = await answeredAfter(
+      `/v1/subscriptions/${sub.stripeId}`,
+      () => post(`${portal}/confirm`, { preview_id: fresh.preview_id }, sub.token, 'race-1'),
+      () =>
+        waitFor(
+          async () => itemUpdates(sub.stripeId),
+          (n) => n === 1,
+        ).then(() => webhook(stripe.renewNow(sub.stripeId).events.invoice)),
+      // The item update's reply: the confirm reads the subscription's item first.
+      'POST',
     );
-    const [confirmed] = await Promise.all([
-      confirming,
-      inFlight.then(async () => {
-        const second = renewNow();
-        await webhook(second.events.invoice);
-      }),
-    ]);
-    stripe.slowReplies(`/v1/subscriptions/${sub.stripeId}`, 0);
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.data.action).toMatchObject({ action: 'change_plan', status: 'confirmed' });
     const row = await record(sub.id);
@@ -228,21 +236,20 @@ describe('subscription changes', () => {
 
     // Stripe renews (the period the preview moved is over and paid again); its invoice.paid reaches
     // us while the confirm is talking to Stripe, after the row lock found no renewal.
-    stripe.mutate(sub.stripeId, { current_period_end: Math.floor(Date.now() / 1000) });
-    const renewal = stripe.renew(sub.stripeId);
+    const renewal = stripe.renewNow(sub.stripeId);
     const renewedEnd = stripe.subscription(sub.stripeId)!.current_period_end;
     const calls = () => stripe.requests.filter((r) => r.path === `/v1/subscriptions/${sub.stripeId}`);
     const shifts = () => calls().filter((r) => r.body.trial_end);
     const before = calls().length;
-    stripe.slowReplies(`/v1/subscriptions/${sub.stripeId}`, 1500);
-    const [stale] = await Promise.all([
-      post(`${seller}/confirm`, { renewal_date, preview_token: first.preview_token }, store.live, 'race-date-1'),
-      waitFor(
-        async () => calls().length,
-        (n) => n > before,
-      ).then(() => webhook(renewal.events.invoice)),
-    ]);
-    stripe.slowReplies(`/v1/subscriptions/${sub.stripeId}`, 0);
+    const [stale] = await answeredAfter(
+      `/v1/subscriptions/${sub.stripeId}`,
+      () => post(`${seller}/confirm`, { renewal_date, preview_token: first.preview_token }, store.live, 'race-date-1'),
+      () =>
+        waitFor(
+          async () => calls().length,
+          (n) => n > before,
+        ).then(() => webhook(renewal.events.invoice)),
+    );
     // Moving the date now would cut the period just paid short: the action fails, Stripe is not asked.
     expect(stale.status).toBe(200);
     expect(stale.body.data).toMatchObject({ action: 'shift_billing_date', status: 'failed' });
