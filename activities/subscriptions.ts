@@ -12,6 +12,7 @@ import { sendBuyerNotice } from '../src/orders/buyer-notices';
 import { StripeNotConfiguredError, stripeSecretKey } from '../src/subscriptions/stripe-key';
 import { recordRenewal } from '../src/subscriptions/stripe-subscription-events';
 import { capabilitiesOf } from '../src/subscriptions/capabilities';
+import type { PaypalSubscription } from '../src/gateways/paypal/subscriptions';
 import { PaypalNotConfiguredError, paypalEnded, paypalSubscriptionCalls } from '../src/subscriptions/paypal-subscription-provider';
 import {
   recordSubscriptionAction,
@@ -175,6 +176,28 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
         await sendCancellation(row.id);
       } else if (action.action === 'change_plan' || action.action === 'shift_billing_date') {
         return applyChange(action.id, row);
+      } else if (isPaypal(row)) {
+        const pause = action.action === 'pause';
+        let remote: PaypalSubscription | null = null;
+        try {
+          if (pause) await paypal.suspend(row, action.id);
+          else remote = await paypal.activate(row, action.id);
+        } catch (error) {
+          // PayPal refused for good (ended there, or suspended for failed payments: not ours to resume).
+          if (!(error instanceof GatewayError) || error.kind !== 'rejected') throw error;
+          return failPauseOrResume(action.id, row.id, pause, error.message);
+        }
+        // PayPal bills next when it says (the day of the resume, when the paid period passed while
+        // paused): access runs until then.
+        const next = remote?.nextBillingTime;
+        if (next && next > row.current_period_end) {
+          await db
+            .updateTable('subscriptions')
+            .set({ current_period_start: new Date(Math.min(Date.now(), next.getTime())), current_period_end: next, updated_at: new Date() })
+            .where('id', '=', row.id)
+            .where('current_period_end', '<', next)
+            .execute();
+        }
       } else {
         const pause = action.action === 'pause';
         let remote: ProviderSubscription;
@@ -187,17 +210,8 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
           );
         } catch (error) {
           if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
-          // Stripe refused for good (the subscription ended there): a pause it never took is undone.
-          await db.transaction().execute(async (trx) => {
-            if (pause)
-              await trx.updateTable('subscriptions').set({ paused_at: null, updated_at: new Date() }).where('id', '=', row.id).execute();
-            await trx
-              .updateTable('subscription_actions')
-              .set({ status: 'failed', failed_at: new Date(), customer_message: error.message, updated_at: new Date() })
-              .where('id', '=', action.id)
-              .execute();
-          });
-          return subscriptionActionView(db, action.id);
+          // Stripe refused for good (the subscription ended there).
+          return failPauseOrResume(action.id, row.id, pause, error.message);
         }
         // Stripe kept moving the period while collection was paused: access resumes on its current one.
         if (!pause && remote.periodStart && remote.periodEnd && remote.periodEnd > row.current_period_end) {
@@ -353,6 +367,20 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
     },
   };
 
+  /** The provider refused a pause or resume for good: the action fails, and a pause it never took is undone. */
+  async function failPauseOrResume(actionId: number, subscriptionId: number, pause: boolean, message: string) {
+    await db.transaction().execute(async (trx) => {
+      if (pause)
+        await trx.updateTable('subscriptions').set({ paused_at: null, updated_at: new Date() }).where('id', '=', subscriptionId).execute();
+      await trx
+        .updateTable('subscription_actions')
+        .set({ status: 'failed', failed_at: new Date(), customer_message: message, updated_at: new Date() })
+        .where('id', '=', actionId)
+        .execute();
+    });
+    return subscriptionActionView(db, actionId);
+  }
+
   /**
    * Applies a confirmed preview at Stripe, exactly as previewed (its proration date, its price,
    * its renewal date) under one idempotency key per preview, then on our record: the variant
@@ -465,7 +493,8 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDependenc
       if (remote !== undefined && paypalEnded(remote)) {
         await applyToSubscription(trx, row.id, { kind: 'deleted', at });
         outcome = 'canceled';
-      } else if (remote?.status === 'SUSPENDED') {
+      } else if (remote?.status === 'SUSPENDED' && !row.paused_at) {
+        // Suspended by PayPal (failed payments past the plan's threshold); a seller's pause is not a failure.
         await applyToSubscription(trx, row.id, { kind: 'payment_failed', periodEnd: null, at });
         outcome = 'failed';
       }

@@ -5,6 +5,7 @@ import type { PaypalEvent } from '../gateways/paypal/paypal-event-shape';
 import { minorUnits } from '../gateways/paypal/paypal-gateway';
 import { noticeRenewalPaid } from '../orders/buyer-notices';
 import { invoiceOfPaypalSubscription } from '../orders/paypal-subscription-checkout';
+import { isSellerPauseNote } from './paypal-subscription-provider';
 import type { SubscriptionEventOutcome } from './stripe-subscription-events';
 import { applyToSubscription, ensureSubscription, recordSubscriptionPayment } from './subscription-records';
 
@@ -109,7 +110,8 @@ async function recordSale(trx: DbExecutor, subscriptionId: number, sale: Record<
 
 /**
  * PayPal's subscription events, in the same lifecycle Stripe's drive: a sale renews, a failed
- * payment or a suspension (PayPal stopped billing after failures) makes it PAST_DUE, a
+ * payment or a suspension (PayPal stopped billing after failures; not the echo of a seller's
+ * pause, which changes nothing) makes it PAST_DUE, a
  * cancellation or expiry ends it. Redeliveries change nothing (sales are recorded by id; the
  * lifecycle never leaves an end). A cancellation while a cancel at period end of ours is
  * scheduled (we cancel at PayPal at once: PayPal has no cancel at period end), or the buyer
@@ -169,9 +171,15 @@ export async function applyPaypalSubscriptionEvent(
   let change: ProviderChange | null = null;
   switch (event.eventType) {
     case 'BILLING.SUBSCRIPTION.PAYMENT.FAILED':
-    case 'BILLING.SUBSCRIPTION.SUSPENDED':
       change = { kind: 'payment_failed', periodEnd: null, at };
       break;
+    case 'BILLING.SUBSCRIPTION.SUSPENDED': {
+      // Our own suspend's echo (a seller's pause, seen by its note even when it comes after the
+      // resume) is no news; PayPal suspending on its own means failed payments past the threshold.
+      const row = await trx.selectFrom('subscriptions').select('paused_at').where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+      if (!row.paused_at && !isSellerPauseNote(text(resource.status_change_note))) change = { kind: 'payment_failed', periodEnd: null, at };
+      break;
+    }
     case 'BILLING.SUBSCRIPTION.EXPIRED':
       change = { kind: 'deleted', at };
       break;

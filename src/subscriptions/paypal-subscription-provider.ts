@@ -20,6 +20,14 @@ export async function paypalCredentialsFor(
   return credentials;
 }
 
+/**
+ * The reason our suspend gives PayPal, which PayPal keeps as the subscription's
+ * status_change_note: the mark by which a SUSPENDED event is known as the echo of a seller's
+ * pause (arriving late, even after the resume), not a suspension PayPal made for failed payments.
+ */
+export const sellerPauseNote = (actionId: number) => `Paused by the seller (Sellflow pause ${actionId})`;
+export const isSellerPauseNote = (note: string | null) => note !== null && /^Paused by the seller \(Sellflow pause \d+\)$/.test(note);
+
 /** PayPal ends billing for good in these states. */
 export const paypalEnded = (remote: PaypalSubscription | null) => !remote || remote.status === 'CANCELLED' || remote.status === 'EXPIRED';
 
@@ -35,6 +43,16 @@ export function paypalSubscriptionCalls(deps: { db: DbExecutor; secrets: SecretB
   return {
     async cancel(row: Row, reason: string): Promise<void> {
       await billing.cancelSubscription(await credentialsOf(row), row.provider_subscription_id, reason);
+    },
+    /** A seller's pause: PayPal bills nothing until the resume. */
+    async suspend(row: Row, actionId: number): Promise<void> {
+      await billing.suspendSubscription(await credentialsOf(row), row.provider_subscription_id, sellerPauseNote(actionId));
+    },
+    /** A seller's resume; the answer is the subscription as PayPal bills it now (its next billing time). */
+    async activate(row: Row, actionId: number): Promise<PaypalSubscription | null> {
+      const credentials = await credentialsOf(row);
+      await billing.activateSubscription(credentials, row.provider_subscription_id, `Resumed by the seller (Sellflow resume ${actionId})`);
+      return billing.getSubscription(credentials, row.provider_subscription_id);
     },
     async retrieve(row: Row): Promise<PaypalSubscription | null> {
       return billing.getSubscription(await credentialsOf(row), row.provider_subscription_id);

@@ -17,7 +17,8 @@ import {
  * PayPal Subscriptions on the PayPal fake (a route group over its state), from PayPal's public
  * API reference: catalog products (POST /v1/catalogs/products), billing plans (POST/GET
  * /v1/billing/plans), subscriptions (POST/GET /v1/billing/subscriptions, /cancel, /suspend,
- * /activate) and refunds of a subscription's sale (POST /v1/payments/sale/{id}/refund). The test
+ * /activate: 204 No Content, 422 SUBSCRIPTION_STATUS_INVALID from a status they do not leave; no
+ * PayPal-Request-Id) and refunds of a subscription's sale (POST /v1/payments/sale/{id}/refund). The test
  * plays the buyer (approve) and PayPal's biller (a cycle paid or failed, a suspension after
  * failures, the buyer cancelling): each answers the webhook event PayPal sends for it.
  */
@@ -128,7 +129,9 @@ export function subscriptionJson(billing: BillingState, s: FakeBillingSubscripti
           { href: `${self}/cancel`, rel: 'cancel', method: 'POST' },
           { href: self, rel: 'edit', method: 'PATCH' },
           { href: self, rel: 'self', method: 'GET' },
-          { href: `${self}/suspend`, rel: 'suspend', method: 'POST' },
+          s.status === 'SUSPENDED'
+            ? { href: `${self}/activate`, rel: 'activate', method: 'POST' }
+            : { href: `${self}/suspend`, rel: 'suspend', method: 'POST' },
         ],
   };
 }
@@ -290,10 +293,13 @@ export function billingRoutes(state: PaypalState): Router {
         return invalidRequest(res, '/reason', 'MISSING_REQUIRED_PARAMETER', 'A required field is missing.');
       if (!from.includes(s.status))
         return unprocessable(res, 'SUBSCRIPTION_STATUS_INVALID', 'Invalid subscription status for cancel/suspend/activate action.');
+      const now = new Date();
+      // A billing time that passed while suspended is due the day of the activation (PayPal bills then).
+      if (to === 'ACTIVE' && s.nextBillingTime && new Date(s.nextBillingTime) < now) s.nextBillingTime = now.toISOString();
       s.status = to;
       s.statusNote = req.body.reason;
-      s.updateTime = new Date().toISOString();
-      res.status(204).end();
+      s.updateTime = now.toISOString();
+      res.sendStatus(204);
     };
   router.post('/v1/billing/subscriptions/:id/cancel', transition(['ACTIVE', 'SUSPENDED'], 'CANCELLED'));
   router.post('/v1/billing/subscriptions/:id/suspend', transition(['ACTIVE'], 'SUSPENDED'));

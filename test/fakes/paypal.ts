@@ -467,6 +467,12 @@ export function buildPaypalApp(state: PaypalState): express.Express {
         res.status(503);
         return send({ name: 'SERVICE_UNAVAILABLE', message: 'Service Unavailable.', debug_id: debugId() });
       };
+      // A 204 No Content (suspend, activate, cancel) is lost the same way.
+      const sendStatus = res.sendStatus.bind(res);
+      res.sendStatus = (code: number) => {
+        if (code >= 300) return sendStatus(code);
+        return res.json({});
+      };
     }
     next();
   });

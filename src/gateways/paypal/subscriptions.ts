@@ -193,6 +193,43 @@ export class PaypalBilling {
     }
   }
 
+  /**
+   * Holds the billing (a seller's pause): PayPal bills nothing while SUSPENDED. The SDK's call,
+   * like PayPal's API reference, takes no PayPal-Request-Id: a repeat is made harmless by the
+   * state instead. Suspending one that is not ACTIVE is a 422 SUBSCRIPTION_STATUS_INVALID; when
+   * it is SUSPENDED already (a retry whose first call PayPal took), that is done.
+   */
+  async suspendSubscription(credentials: PaypalCredentials, id: string, reason: string): Promise<void> {
+    await this.moveTo(credentials, id, 'SUSPENDED', (controller) =>
+      controller.suspendSubscription({ id, body: { reason: reason.slice(0, 127) } }),
+    );
+  }
+
+  /** Bills again (a seller's resume); a retry finding it ACTIVE already is done, as for suspend. */
+  async activateSubscription(credentials: PaypalCredentials, id: string, reason: string): Promise<void> {
+    await this.moveTo(credentials, id, 'ACTIVE', (controller) =>
+      controller.activateSubscription({ id, body: { reason: reason.slice(0, 127) } }),
+    );
+  }
+
+  private async moveTo(
+    credentials: PaypalCredentials,
+    id: string,
+    status: 'SUSPENDED' | 'ACTIVE',
+    call: (controller: SubscriptionsController) => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await call(this.controller(credentials));
+    } catch (error) {
+      const issue = paypalIssue(error);
+      if (issue?.status === 422 && issue.issue === 'SUBSCRIPTION_STATUS_INVALID') {
+        const remote = await this.getSubscription(credentials, id);
+        if (remote?.status === status) return;
+      }
+      throw classifyPaypalError(error, credentials);
+    }
+  }
+
   /** Refunds `amountMinor` of a subscription payment (a sale); the request id (one per payment) makes a retry answer the first refund. */
   async refundSale(
     credentials: PaypalCredentials,
