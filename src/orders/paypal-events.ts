@@ -3,6 +3,7 @@ import { reviewPartiallyRefundedReferral } from '../affiliates/referral-clawback
 import type { Db, DbExecutor, DisputeStatus } from '../db/schema';
 import { applyDispute } from '../disputes/apply-dispute';
 import { recordEvent } from '../events/record';
+import { applyGatewayEventOnce } from '../gateways/gateway-event-log';
 import type { PaypalMode } from '../gateways/paypal/client';
 import { captureOf, disputeOf, type PaypalEvent, refundOf } from '../gateways/paypal/paypal-event-shape';
 import type { EngineIntent } from '../outbox/record-intent';
@@ -173,29 +174,20 @@ async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, ev
  */
 export async function applyPaypalEvent(db: Db, storeId: number, mode: PaypalMode, event: PaypalEvent): Promise<PaypalEventOutcome> {
   return db.transaction().execute(async (trx) => {
-    const fresh = await trx
-      .insertInto('gateway_events')
-      .values({ provider: 'paypal', event_id: event.id, store_id: storeId, type: event.eventType, invoice_id: null })
-      .onConflict((oc) => oc.constraint('gateway_events_provider_event_uq').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    const outcome: PaypalEventOutcome = { duplicate: !fresh, invoiceId: null, result: null, reason: null, intents: [] };
-    if (!fresh) {
-      const row = await trx
-        .selectFrom('gateway_events')
-        .select(['invoice_id', 'outcome', 'reason'])
-        .where('provider', '=', 'paypal')
-        .where('event_id', '=', event.id)
-        .executeTakeFirstOrThrow();
-      return { ...outcome, invoiceId: row.invoice_id, result: row.outcome as PaypalEventResult | null, reason: row.reason };
-    }
-    const intents = (await applyEvent(trx, storeId, mode, event, outcome)) ?? [];
-    for (const intent of intents) outcome.intents.push(await recordIntent(trx, intent));
-    await trx
-      .updateTable('gateway_events')
-      .set({ invoice_id: outcome.invoiceId, outcome: outcome.result, reason: outcome.reason })
-      .where('id', '=', fresh.id)
-      .execute();
-    return outcome;
+    const outcome: PaypalEventOutcome = { duplicate: false, invoiceId: null, result: null, reason: null, intents: [] };
+    const once = await applyGatewayEventOnce(trx, { provider: 'paypal', eventId: event.id, storeId, type: event.eventType }, async () => {
+      const intents = (await applyEvent(trx, storeId, mode, event, outcome)) ?? [];
+      for (const intent of intents) outcome.intents.push(await recordIntent(trx, intent));
+      return { invoiceId: outcome.invoiceId, subscriptionId: null, outcome: outcome.result, reason: outcome.reason };
+    });
+    if (!once.duplicate) return outcome;
+    const { logged } = once;
+    return {
+      ...outcome,
+      duplicate: true,
+      invoiceId: logged.invoiceId,
+      result: logged.outcome as PaypalEventResult | null,
+      reason: logged.reason,
+    };
   });
 }

@@ -5,6 +5,7 @@ import type { Db, DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import { type ArrivedPayment, matchPayment } from '../domain/payment-match';
 import { recordEvent } from '../events/record';
+import { applyGatewayEventOnce, type LoggedGatewayEvent } from '../gateways/gateway-event-log';
 import { recordIntent } from '../outbox/record-intent';
 import { applyStripeDispute } from '../disputes/stripe-disputes';
 import { recordStripeReportedRefund } from '../refunds/stripe-reported-refund';
@@ -268,23 +269,16 @@ async function applyInvoiceEvent(
 }
 
 /** A redelivered event changes nothing; a payment it made is signalled again (harmless), its subscription woken. */
-async function redelivered(trx: DbExecutor, eventId: string, outcome: StripeEventOutcome): Promise<StripeEventOutcome> {
-  const row = await trx
-    .selectFrom('gateway_events')
-    .select(['invoice_id', 'subscription_id', 'outcome', 'reason'])
-    .where('provider', '=', 'stripe')
-    .where('event_id', '=', eventId)
-    .executeTakeFirst();
-  if (!row) return outcome;
-  outcome.invoiceId = row.invoice_id;
-  outcome.subscriptionId = row.subscription_id;
-  outcome.result = row.outcome as StripeEventResult | null;
-  outcome.reason = row.reason;
-  if (row.invoice_id !== null && (row.outcome === 'paid' || row.outcome === 'same_payment')) {
+async function redelivered(trx: DbExecutor, logged: LoggedGatewayEvent, outcome: StripeEventOutcome): Promise<StripeEventOutcome> {
+  outcome.invoiceId = logged.invoiceId;
+  outcome.subscriptionId = logged.subscriptionId;
+  outcome.result = logged.outcome as StripeEventResult | null;
+  outcome.reason = logged.reason;
+  if (logged.invoiceId !== null && (logged.outcome === 'paid' || logged.outcome === 'same_payment')) {
     const invoice = await trx
       .selectFrom('invoices')
       .select(['id', 'store_id', 'expires_at', 'status'])
-      .where('id', '=', row.invoice_id)
+      .where('id', '=', logged.invoiceId)
       .executeTakeFirst();
     if (invoice?.status === 'PAID') outcome.paid = invoice;
   }
@@ -303,40 +297,40 @@ export async function applyStripeEvent(
   disputedStripeInvoice: string | null = null,
 ): Promise<StripeEventOutcome> {
   return db.transaction().execute(async (trx) => {
-    const fresh = await trx
-      .insertInto('gateway_events')
-      .values({ provider: 'stripe', event_id: event.id, store_id: storeId, type: event.type, invoice_id: null })
-      .onConflict((oc) => oc.constraint('gateway_events_provider_event_uq').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    const outcome: StripeEventOutcome = { ...NOTHING, intents: [], duplicate: !fresh };
-    if (!fresh) return oweEngine(trx, event, await redelivered(trx, event.id, outcome));
-
-    const { checkoutInvoiceId } = await applyInvoiceEvent(trx, storeId, event, outcome, disputedStripeInvoice);
-    const subscription = await applyStripeSubscriptionEvent(trx, storeId, event, { invoiceId: checkoutInvoiceId });
-    outcome.subscriptionId = subscription.subscriptionId;
-    const pays = subscription.pays;
-    if (pays && !outcome.invoiceId) {
-      // Linked to the invoice through the subscription our checkout created (its metadata).
-      const arrived = {
-        livemode: event.livemode,
-        ours: true,
-        reference: pays.reference,
-        source: `Stripe subscription ${pays.reference}`,
-        currency: pays.currency,
-        amountCents: pays.amountCents,
-      };
-      await settle(trx, event, pays.invoiceId, { arrived, transactionId: pays.transactionId }, outcome);
-    }
-    if (outcome.invoiceId || outcome.subscriptionId || outcome.result) {
-      await trx
-        .updateTable('gateway_events')
-        .set({ invoice_id: outcome.invoiceId, subscription_id: outcome.subscriptionId, outcome: outcome.result, reason: outcome.reason })
-        .where('id', '=', fresh.id)
-        .execute();
-    }
+    const outcome: StripeEventOutcome = { ...NOTHING, intents: [], duplicate: false };
+    const once = await applyGatewayEventOnce(trx, { provider: 'stripe', eventId: event.id, storeId, type: event.type }, async () => {
+      await applyEvent(trx, storeId, event, outcome, disputedStripeInvoice);
+      return { invoiceId: outcome.invoiceId, subscriptionId: outcome.subscriptionId, outcome: outcome.result, reason: outcome.reason };
+    });
+    if (once.duplicate) return oweEngine(trx, event, await redelivered(trx, once.logged, { ...outcome, duplicate: true }));
     return oweEngine(trx, event, outcome);
   });
+}
+
+/** What one fresh event changes: its invoice (checkout, refund, dispute), its subscription, a first payment. */
+async function applyEvent(
+  trx: DbExecutor,
+  storeId: number,
+  event: Stripe.Event,
+  outcome: StripeEventOutcome,
+  disputedStripeInvoice: string | null,
+) {
+  const { checkoutInvoiceId } = await applyInvoiceEvent(trx, storeId, event, outcome, disputedStripeInvoice);
+  const subscription = await applyStripeSubscriptionEvent(trx, storeId, event, { invoiceId: checkoutInvoiceId });
+  outcome.subscriptionId = subscription.subscriptionId;
+  const pays = subscription.pays;
+  if (pays && !outcome.invoiceId) {
+    // Linked to the invoice through the subscription our checkout created (its metadata).
+    const arrived = {
+      livemode: event.livemode,
+      ours: true,
+      reference: pays.reference,
+      source: `Stripe subscription ${pays.reference}`,
+      currency: pays.currency,
+      amountCents: pays.amountCents,
+    };
+    await settle(trx, event, pays.invoiceId, { arrived, transactionId: pays.transactionId }, outcome);
+  }
 }
 
 /**

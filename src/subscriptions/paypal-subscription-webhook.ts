@@ -1,6 +1,7 @@
 import type { Db, DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import { matchPayment } from '../domain/payment-match';
+import { applyGatewayEventOnce } from '../gateways/gateway-event-log';
 import { invoiceOfPaypalSubscription } from '../orders/paypal-subscription-checkout';
 import { transitionInvoice } from '../orders/invoice-transitions';
 import { flagPaymentIssue } from '../orders/payment-attention';
@@ -80,35 +81,19 @@ export async function applyPaypalSubscriptionWebhook(
   event: VerifiedPaypalEvent,
 ): Promise<PaypalSubscriptionWebhookOutcome> {
   return db.transaction().execute(async (trx) => {
-    const fresh = await trx
-      .insertInto('gateway_events')
-      .values({ provider: 'paypal', event_id: event.id, store_id: storeId, type: event.eventType, invoice_id: null })
-      .onConflict((oc) => oc.constraint('gateway_events_provider_event_uq').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    const outcome: PaypalSubscriptionWebhookOutcome = { duplicate: !fresh, subscriptionId: null, paid: null, intents: [] };
-    if (!fresh) {
-      const seen = await trx
-        .selectFrom('gateway_events')
-        .select('subscription_id')
-        .where('provider', '=', 'paypal')
-        .where('event_id', '=', event.id)
-        .executeTakeFirst();
-      outcome.subscriptionId = seen?.subscription_id ?? null;
-    } else {
+    const outcome: PaypalSubscriptionWebhookOutcome = { duplicate: false, subscriptionId: null, paid: null, intents: [] };
+    const once = await applyGatewayEventOnce(trx, { provider: 'paypal', eventId: event.id, storeId, type: event.eventType }, async () => {
       const applied = await applyPaypalSubscriptionEvent(trx, storeId, livemode, event);
       outcome.subscriptionId = applied.subscriptionId;
       if (applied.pays) outcome.paid = await settleFirstPayment(trx, event, livemode, applied.pays);
-      await trx
-        .updateTable('gateway_events')
-        .set({
-          subscription_id: outcome.subscriptionId,
-          invoice_id: applied.pays?.invoiceId ?? null,
-          outcome: outcome.paid ? 'paid' : null,
-        })
-        .where('id', '=', fresh.id)
-        .execute();
-    }
+      return {
+        invoiceId: applied.pays?.invoiceId ?? null,
+        subscriptionId: outcome.subscriptionId,
+        outcome: outcome.paid ? 'paid' : null,
+        reason: null,
+      };
+    });
+    if (once.duplicate) Object.assign(outcome, { duplicate: true, subscriptionId: once.logged.subscriptionId });
     if (outcome.paid)
       outcome.intents.push(
         await recordIntent(trx, { kind: 'order.payment_received', subjectId: outcome.paid.id, detail: { source: `paypal:${event.id}` } }),
