@@ -1,15 +1,12 @@
 import { sql } from 'kysely';
-import { reviewPartiallyRefundedReferral } from '../affiliates/referral-clawback';
 import type { Db, DbExecutor, DisputeStatus } from '../db/schema';
 import { applyDispute } from '../disputes/apply-dispute';
-import { recordEvent } from '../events/record';
 import { applyGatewayEventOnce } from '../gateways/gateway-event-log';
 import type { PaypalMode } from '../gateways/paypal/client';
 import { captureOf, disputeOf, type PaypalEvent, refundOf } from '../gateways/paypal/paypal-event-shape';
 import type { EngineIntent } from '../outbox/record-intent';
 import { recordIntent } from '../outbox/record-intent';
-import { recordReportedRefund } from '../refunds/reported-refund';
-import { transitionInvoice } from './invoice-transitions';
+import { applyDashboardRefund, recordReportedRefund } from '../refunds/reported-refund';
 import { applyPaypalCapture } from './paypal-capture-result';
 import { paypalApproved } from './paypal-approval';
 
@@ -130,17 +127,7 @@ async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, ev
       outcome.reason = 'the refunds made through Sellflow account for it';
       return intents;
     }
-    const amount = { amount_refunded: total, currency: invoice.currency };
-    const refunded = (data: object) =>
-      recordEvent(trx, { storeId, livemode: invoice.livemode, type: 'order.refunded', data: { id: invoice.id, ...data } });
-    if (total >= invoice.total_cents) {
-      const moved = await transitionInvoice(trx, invoice.id, 'REFUNDED', { quiet: true });
-      if (moved.changed) await refunded({ status: 'REFUNDED', partial: false, ...amount });
-    } else {
-      await refunded({ partial: true, ...amount });
-      // Part of the money went back: the seller decides what the affiliate keeps.
-      await reviewPartiallyRefundedReferral(trx, invoice.id, total);
-    }
+    await applyDashboardRefund(trx, invoice, { totalRefundedCents: total, currency: invoice.currency, full: total >= invoice.total_cents });
     return intents;
   }
   if (type.startsWith('CUSTOMER.DISPUTE.')) {

@@ -1,14 +1,14 @@
 import type Stripe from 'stripe';
-import { reviewPartiallyRefundedReferral } from '../affiliates/referral-clawback';
 import { sql } from 'kysely';
 import type { Db, DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import { type ArrivedPayment, matchPayment } from '../domain/payment-match';
-import { recordEvent } from '../events/record';
 import { applyGatewayEventOnce, type LoggedGatewayEvent } from '../gateways/gateway-event-log';
 import { recordIntent } from '../outbox/record-intent';
 import { applyStripeDispute } from '../disputes/stripe-disputes';
+import { applyDashboardRefund } from '../refunds/reported-refund';
 import { recordStripeReportedRefund } from '../refunds/stripe-reported-refund';
+import { recordSubscriptionPaymentRefund } from '../refunds/subscription-payment-refund';
 import { applyStripeSubscriptionEvent } from '../subscriptions/stripe-subscription-events';
 import { transitionInvoice } from './invoice-transitions';
 import { flagPaymentIssue } from './payment-attention';
@@ -184,6 +184,34 @@ function foreignPayment(
   return null;
 }
 
+/**
+ * A refund of a subscription's payment (its first or a renewal: the PaymentIntent we recorded for
+ * it), recorded on that payment once; false when the charge paid no subscription of ours.
+ */
+async function refundOfSubscriptionPayment(
+  trx: DbExecutor,
+  storeId: number,
+  event: Stripe.Event,
+  charge: Stripe.Charge,
+  outcome: StripeEventOutcome,
+): Promise<boolean> {
+  const intent = idOf(charge.payment_intent);
+  if (!intent) return false;
+  const refunded = await recordSubscriptionPaymentRefund(trx, storeId, event.livemode, {
+    provider: 'stripe',
+    providerPaymentId: intent,
+    providerRefundId: charge.refunds?.data?.[0]?.id ?? null,
+    currency: charge.currency,
+    refunded: { kind: 'total', cents: charge.amount_refunded },
+  });
+  if (!refunded.matched) return false;
+  outcome.invoiceId = refunded.invoiceId;
+  outcome.subscriptionId = refunded.subscriptionId;
+  outcome.result = refunded.livemode === event.livemode ? 'refunded' : 'ignored';
+  outcome.reason = refunded.reason;
+  return true;
+}
+
 /** Checkout, refund and dispute events; says which invoice a Checkout Session matched and paid (or had paid). */
 async function applyInvoiceEvent(
   trx: DbExecutor,
@@ -230,6 +258,7 @@ async function applyInvoiceEvent(
     }
     case 'charge.refunded': {
       const charge = event.data.object;
+      if (await refundOfSubscriptionPayment(trx, storeId, event, charge, outcome)) break;
       const invoice = await paidInvoiceOf(trx, storeId, event, idOf(charge.payment_intent), charge.metadata?.invoice_id, outcome);
       if (!invoice) break;
       outcome.result = 'refunded';
@@ -238,17 +267,11 @@ async function applyInvoiceEvent(
         break;
       }
       // order.refunded carries the money that went back (Stripe's amount_refunded: all refunds so far).
-      const amount = { amount_refunded: charge.amount_refunded, currency: (charge.currency ?? invoice.currency).toUpperCase() };
-      const refunded = (data: object) =>
-        recordEvent(trx, { storeId, livemode: invoice.livemode, type: 'order.refunded', data: { id: invoice.id, ...data } });
-      if (charge.refunded) {
-        const result = await transitionInvoice(trx, invoice.id, 'REFUNDED', { quiet: true });
-        if (result.changed) await refunded({ status: 'REFUNDED', partial: false, ...amount });
-      } else {
-        await refunded({ partial: true, ...amount });
-        // Part of the money went back: the seller decides what the affiliate keeps.
-        await reviewPartiallyRefundedReferral(trx, invoice.id, charge.amount_refunded);
-      }
+      await applyDashboardRefund(trx, invoice, {
+        totalRefundedCents: charge.amount_refunded,
+        currency: (charge.currency ?? invoice.currency).toUpperCase(),
+        full: charge.refunded,
+      });
       break;
     }
     case 'charge.dispute.created':
@@ -317,7 +340,8 @@ async function applyEvent(
 ) {
   const { checkoutInvoiceId } = await applyInvoiceEvent(trx, storeId, event, outcome, disputedStripeInvoice);
   const subscription = await applyStripeSubscriptionEvent(trx, storeId, event, { invoiceId: checkoutInvoiceId });
-  outcome.subscriptionId = subscription.subscriptionId;
+  // A refund of a subscription's payment named its subscription already.
+  outcome.subscriptionId = subscription.subscriptionId ?? outcome.subscriptionId;
   const pays = subscription.pays;
   if (pays && !outcome.invoiceId) {
     // Linked to the invoice through the subscription our checkout created (its metadata).

@@ -21,9 +21,13 @@ export const PAYPAL_SUBSCRIPTION_EVENTS = new Set([
   'BILLING.SUBSCRIPTION.EXPIRED',
 ]);
 
+/** A sale's refund or reversal: sales are only ever a subscription's (one-off payments are captures). */
+export const PAYPAL_SALE_REFUNDS = new Set(['PAYMENT.SALE.REFUNDED', 'PAYMENT.SALE.REVERSED']);
+
 /** PAYMENT.SALE.COMPLETED is a subscription's payment only when it names a billing agreement (the subscription). */
 export const isPaypalSubscriptionEvent = (event: VerifiedPaypalEvent) =>
   PAYPAL_SUBSCRIPTION_EVENTS.has(event.eventType) ||
+  PAYPAL_SALE_REFUNDS.has(event.eventType) ||
   (event.eventType === 'PAYMENT.SALE.COMPLETED' && typeof event.resource.billing_agreement_id === 'string');
 
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
@@ -125,7 +129,8 @@ export async function applyPaypalSubscriptionEvent(
   event: VerifiedPaypalEvent,
 ): Promise<SubscriptionEventOutcome> {
   const none: SubscriptionEventOutcome = { subscriptionId: null, pays: null };
-  if (!isPaypalSubscriptionEvent(event)) return none;
+  // A sale's refund is the webhook's (paypal-subscription-webhook.ts): it touches no lifecycle.
+  if (!isPaypalSubscriptionEvent(event) || PAYPAL_SALE_REFUNDS.has(event.eventType)) return none;
   const resource = event.resource;
   const at = timeOf(event.createTime, new Date());
 

@@ -2,13 +2,15 @@ import type { Db, DbExecutor } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import { matchPayment } from '../domain/payment-match';
 import { applyGatewayEventOnce } from '../gateways/gateway-event-log';
+import { saleRefundOf } from '../gateways/paypal/paypal-event-shape';
 import { invoiceOfPaypalSubscription } from '../orders/paypal-subscription-checkout';
 import { transitionInvoice } from '../orders/invoice-transitions';
 import { flagPaymentIssue } from '../orders/payment-attention';
 import { paidByOf, recordStripePayment } from '../orders/stripe-checkout-record';
 import { recordIntent } from '../outbox/record-intent';
+import { recordSubscriptionPaymentRefund } from '../refunds/subscription-payment-refund';
 import type { SubscriptionFirstPayment } from './stripe-subscription-events';
-import { applyPaypalSubscriptionEvent, type VerifiedPaypalEvent } from './paypal-subscription-events';
+import { applyPaypalSubscriptionEvent, PAYPAL_SALE_REFUNDS, type VerifiedPaypalEvent } from './paypal-subscription-events';
 
 export interface PaypalSubscriptionWebhookOutcome {
   duplicate: boolean;
@@ -17,6 +19,35 @@ export interface PaypalSubscriptionWebhookOutcome {
   paid: { id: number; store_id: number; expires_at: Date; status: string } | null;
   /** Engine intents recorded with the event, for the caller to deliver after commit. */
   intents: number[];
+  /** The order the event concerns (paid by it, or whose subscription's payment it refunds). */
+  invoiceId: number | null;
+  /** What it did (kept on its gateway_events row): `paid`, `refunded`, `ignored`, `unmatched`, or null. */
+  result: string | null;
+  reason: string | null;
+}
+
+/** A refund or reversal of a subscription's sale (made in PayPal, or ours reported back), recorded once. */
+async function applySaleRefund(
+  trx: DbExecutor,
+  storeId: number,
+  livemode: boolean,
+  event: VerifiedPaypalEvent,
+  outcome: PaypalSubscriptionWebhookOutcome,
+) {
+  const refund = saleRefundOf(event.resource);
+  if (!refund) return void Object.assign(outcome, { result: 'ignored', reason: 'not a sale refund' });
+  const recorded = await recordSubscriptionPaymentRefund(trx, storeId, livemode, {
+    provider: 'paypal',
+    providerPaymentId: refund.saleId,
+    providerRefundId: refund.refundId,
+    currency: refund.currency,
+    refunded: { kind: refund.kind, cents: refund.cents },
+  });
+  if (!recorded.matched) return void (outcome.result = 'unmatched');
+  outcome.invoiceId = recorded.invoiceId;
+  outcome.subscriptionId = recorded.subscriptionId;
+  outcome.result = recorded.livemode === livemode ? 'refunded' : 'ignored';
+  outcome.reason = recorded.reason;
 }
 
 /**
@@ -81,19 +112,37 @@ export async function applyPaypalSubscriptionWebhook(
   event: VerifiedPaypalEvent,
 ): Promise<PaypalSubscriptionWebhookOutcome> {
   return db.transaction().execute(async (trx) => {
-    const outcome: PaypalSubscriptionWebhookOutcome = { duplicate: false, subscriptionId: null, paid: null, intents: [] };
+    const outcome: PaypalSubscriptionWebhookOutcome = {
+      duplicate: false,
+      subscriptionId: null,
+      paid: null,
+      intents: [],
+      invoiceId: null,
+      result: null,
+      reason: null,
+    };
     const once = await applyGatewayEventOnce(trx, { provider: 'paypal', eventId: event.id, storeId, type: event.eventType }, async () => {
-      const applied = await applyPaypalSubscriptionEvent(trx, storeId, livemode, event);
-      outcome.subscriptionId = applied.subscriptionId;
-      if (applied.pays) outcome.paid = await settleFirstPayment(trx, event, livemode, applied.pays);
-      return {
-        invoiceId: applied.pays?.invoiceId ?? null,
-        subscriptionId: outcome.subscriptionId,
-        outcome: outcome.paid ? 'paid' : null,
-        reason: null,
-      };
+      if (PAYPAL_SALE_REFUNDS.has(event.eventType)) {
+        await applySaleRefund(trx, storeId, livemode, event, outcome);
+      } else {
+        const applied = await applyPaypalSubscriptionEvent(trx, storeId, livemode, event);
+        outcome.subscriptionId = applied.subscriptionId;
+        if (applied.pays) outcome.paid = await settleFirstPayment(trx, event, livemode, applied.pays);
+        outcome.invoiceId = applied.pays?.invoiceId ?? null;
+        outcome.result = outcome.paid ? 'paid' : null;
+      }
+      return { invoiceId: outcome.invoiceId, subscriptionId: outcome.subscriptionId, outcome: outcome.result, reason: outcome.reason };
     });
-    if (once.duplicate) Object.assign(outcome, { duplicate: true, subscriptionId: once.logged.subscriptionId });
+    if (once.duplicate) {
+      const { logged } = once;
+      Object.assign(outcome, {
+        duplicate: true,
+        subscriptionId: logged.subscriptionId,
+        invoiceId: logged.invoiceId,
+        result: logged.outcome,
+        reason: logged.reason,
+      });
+    }
     if (outcome.paid)
       outcome.intents.push(
         await recordIntent(trx, { kind: 'order.payment_received', subjectId: outcome.paid.id, detail: { source: `paypal:${event.id}` } }),

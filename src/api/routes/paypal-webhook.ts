@@ -79,10 +79,10 @@ export function paypalWebhookRouter(deps: ApiDependencies, paypal: PaypalGateway
       res.json({
         received: true,
         duplicate: applied.duplicate,
-        invoice_id: applied.paid?.id ?? null,
+        invoice_id: applied.invoiceId,
         subscription_id: applied.subscriptionId,
-        outcome: applied.paid ? 'paid' : null,
-        reason: null,
+        outcome: applied.result,
+        reason: applied.reason,
       });
       return;
     }

@@ -89,3 +89,24 @@ export function disputeOf(resource: Record<string, unknown>) {
     currency: amount.currency,
   };
 }
+
+/**
+ * A PAYMENT.SALE.REFUNDED / REVERSED resource (a v1 refund of a subscription's sale): the sale,
+ * PayPal's refunded total on it when given (total_refunded_amount), else this refund's amount
+ * (v1 amounts are `{total, currency}`, a reversal's written negative).
+ */
+export function saleRefundOf(resource: Record<string, unknown>) {
+  const refundId = text(resource.id);
+  const links = Array.isArray(resource.links) ? resource.links.filter(isObject) : [];
+  const saleLink = text(links.find((l) => l.rel === 'sale')?.href);
+  const saleId = text(resource.sale_id) ?? saleLink?.match(/\/v1\/payments\/sale\/([A-Za-z0-9]+)$/)?.[1] ?? null;
+  if (!refundId || !saleId) return null;
+  const total = amountOf(resource.total_refunded_amount);
+  if (total.minor !== null && total.currency)
+    return { refundId, saleId, kind: 'total' as const, cents: total.minor, currency: total.currency };
+  const amount = isObject(resource.amount) ? resource.amount : {};
+  const currency = text(amount.currency)?.toUpperCase() ?? null;
+  const cents = currency ? minorUnits(text(amount.total)?.replace(/^-/, '') ?? undefined, currency) : null;
+  if (!currency || cents === null) return null;
+  return { refundId, saleId, kind: 'this_refund' as const, cents, currency };
+}
