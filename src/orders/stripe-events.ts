@@ -186,13 +186,15 @@ function foreignPayment(
 
 /**
  * A refund of a subscription's payment (its first or a renewal: the PaymentIntent we recorded for
- * it), recorded on that payment once; false when the charge paid no subscription of ours.
+ * it, or the Stripe invoice Stripe says it paid), recorded on that payment once; false when the
+ * charge paid no subscription of ours.
  */
 async function refundOfSubscriptionPayment(
   trx: DbExecutor,
   storeId: number,
   event: Stripe.Event,
   charge: Stripe.Charge,
+  paidStripeInvoice: string | null,
   outcome: StripeEventOutcome,
 ): Promise<boolean> {
   const intent = idOf(charge.payment_intent);
@@ -200,6 +202,7 @@ async function refundOfSubscriptionPayment(
   const refunded = await recordSubscriptionPaymentRefund(trx, storeId, event.livemode, {
     provider: 'stripe',
     providerPaymentId: intent,
+    providerInvoiceId: paidStripeInvoice,
     providerRefundId: charge.refunds?.data?.[0]?.id ?? null,
     currency: charge.currency,
     refunded: { kind: 'total', cents: charge.amount_refunded },
@@ -218,7 +221,7 @@ async function applyInvoiceEvent(
   storeId: number,
   event: Stripe.Event,
   outcome: StripeEventOutcome,
-  disputedStripeInvoice: string | null,
+  paidStripeInvoice: string | null,
 ) {
   switch (event.type) {
     case 'checkout.session.completed':
@@ -258,7 +261,7 @@ async function applyInvoiceEvent(
     }
     case 'charge.refunded': {
       const charge = event.data.object;
-      if (await refundOfSubscriptionPayment(trx, storeId, event, charge, outcome)) break;
+      if (await refundOfSubscriptionPayment(trx, storeId, event, charge, paidStripeInvoice, outcome)) break;
       const invoice = await paidInvoiceOf(trx, storeId, event, idOf(charge.payment_intent), charge.metadata?.invoice_id, outcome);
       if (!invoice) break;
       outcome.result = 'refunded';
@@ -279,7 +282,7 @@ async function applyInvoiceEvent(
     case 'charge.dispute.closed': {
       const dispute = event.data.object;
       const intent = idOf(dispute.payment_intent);
-      const invoice = await paidInvoiceOf(trx, storeId, event, intent, dispute.metadata?.invoice_id, outcome, disputedStripeInvoice);
+      const invoice = await paidInvoiceOf(trx, storeId, event, intent, dispute.metadata?.invoice_id, outcome, paidStripeInvoice);
       if (!invoice) break;
       outcome.result = 'disputed';
       await applyStripeDispute(trx, event, dispute, invoice);
@@ -316,13 +319,13 @@ export async function applyStripeEvent(
   db: Db,
   storeId: number,
   event: Stripe.Event,
-  /** For a dispute: the Stripe invoice its PaymentIntent paid, asked of Stripe beforehand (stripe-disputed-invoice.ts). */
-  disputedStripeInvoice: string | null = null,
+  /** For a dispute or refund: the Stripe invoice its PaymentIntent paid, asked of Stripe beforehand (stripe-paid-invoice.ts). */
+  paidStripeInvoice: string | null = null,
 ): Promise<StripeEventOutcome> {
   return db.transaction().execute(async (trx) => {
     const outcome: StripeEventOutcome = { ...NOTHING, intents: [], duplicate: false };
     const once = await applyGatewayEventOnce(trx, { provider: 'stripe', eventId: event.id, storeId, type: event.type }, async () => {
-      await applyEvent(trx, storeId, event, outcome, disputedStripeInvoice);
+      await applyEvent(trx, storeId, event, outcome, paidStripeInvoice);
       return { invoiceId: outcome.invoiceId, subscriptionId: outcome.subscriptionId, outcome: outcome.result, reason: outcome.reason };
     });
     if (once.duplicate) return oweEngine(trx, event, await redelivered(trx, once.logged, { ...outcome, duplicate: true }));
@@ -336,9 +339,9 @@ async function applyEvent(
   storeId: number,
   event: Stripe.Event,
   outcome: StripeEventOutcome,
-  disputedStripeInvoice: string | null,
+  paidStripeInvoice: string | null,
 ) {
-  const { checkoutInvoiceId } = await applyInvoiceEvent(trx, storeId, event, outcome, disputedStripeInvoice);
+  const { checkoutInvoiceId } = await applyInvoiceEvent(trx, storeId, event, outcome, paidStripeInvoice);
   const subscription = await applyStripeSubscriptionEvent(trx, storeId, event, { invoiceId: checkoutInvoiceId });
   // A refund of a subscription's payment named its subscription already.
   outcome.subscriptionId = subscription.subscriptionId ?? outcome.subscriptionId;

@@ -9,6 +9,8 @@ export interface ReportedPaymentRefund {
   provider: 'stripe' | 'paypal';
   /** The payment refunded as we recorded it: Stripe's PaymentIntent, PayPal's sale. */
   providerPaymentId: string;
+  /** The Stripe invoice Stripe says that PaymentIntent paid, when we did not record the PaymentIntent. */
+  providerInvoiceId?: string | null;
   providerRefundId: string | null;
   currency: string;
   /**
@@ -30,15 +32,15 @@ export type PaymentRefundResult =
       reason: string | null;
     };
 
-/** The subscription payment a provider's payment id names, with its subscription, in this store. */
-export async function subscriptionPaymentOf(trx: DbExecutor, storeId: number, provider: string, providerPaymentId: string) {
+/** The subscription payment the provider's ids name (payment, or the invoice it paid), with its subscription, in this store. */
+export async function subscriptionPaymentOf(trx: DbExecutor, storeId: number, provider: string, ids: string[]) {
   return trx
     .selectFrom('subscription_payments as p')
     .innerJoin('subscriptions as s', 's.id', 'p.subscription_id')
     .select(['p.id', 's.id as subscription_id', 's.invoice_id', 's.livemode'])
     .where('s.store_id', '=', storeId)
     .where('s.provider', '=', provider)
-    .where((eb) => eb.or([eb('p.provider_payment_intent_id', '=', providerPaymentId), eb('p.provider_invoice_id', '=', providerPaymentId)]))
+    .where((eb) => eb.or([eb('p.provider_payment_intent_id', 'in', ids), eb('p.provider_invoice_id', 'in', ids)]))
     .orderBy('p.id')
     .executeTakeFirst();
 }
@@ -63,7 +65,8 @@ export async function recordSubscriptionPaymentRefund(
   livemode: boolean,
   report: ReportedPaymentRefund,
 ): Promise<PaymentRefundResult> {
-  const found = await subscriptionPaymentOf(trx, storeId, report.provider, report.providerPaymentId);
+  const ids = [report.providerPaymentId, ...(report.providerInvoiceId ? [report.providerInvoiceId] : [])];
+  const found = await subscriptionPaymentOf(trx, storeId, report.provider, ids);
   if (!found) return { matched: false };
   const matched = { matched: true as const, subscriptionId: found.subscription_id, invoiceId: found.invoice_id, livemode: found.livemode };
   const mode = (live: boolean) => (live ? 'live' : 'test');
@@ -137,7 +140,12 @@ export async function recordSubscriptionPaymentRefund(
   const refundedOnPayment = payment.refunded_cents + extra;
   await trx
     .updateTable('subscription_payments')
-    .set({ refunded_cents: refundedOnPayment, provider_refund_id: report.providerRefundId ?? payment.provider_refund_id })
+    .set({
+      refunded_cents: refundedOnPayment,
+      provider_refund_id: report.providerRefundId ?? payment.provider_refund_id,
+      // Found through the invoice it paid: the payment is known by its own id from now on.
+      provider_payment_intent_id: payment.provider_payment_intent_id ?? report.providerPaymentId,
+    })
     .where('id', '=', payment.id)
     .execute();
   const totalRefunded = recorded + extra;

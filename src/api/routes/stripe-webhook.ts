@@ -1,9 +1,9 @@
 import express, { Router } from 'express';
 import Stripe from 'stripe';
 import { findStoreBySlug } from '../../accounts/stores';
-import { stripeInvoiceOfDispute } from '../../disputes/stripe-disputed-invoice';
 import { gatewaySettings, type StripeSettings } from '../../gateways/gateway-settings';
 import { checkStripeEvent } from '../../gateways/stripe-event-shape';
+import { stripeInvoicePaidByEventPayment } from '../../gateways/stripe-paid-invoice';
 import type { StripeGateway } from '../../gateways/stripe-gateway';
 import { applyStripeEvent } from '../../orders/stripe-events';
 import type { SecretBox } from '../../security/secret-box';
@@ -54,19 +54,19 @@ export function stripeWebhookRouter(deps: ApiDependencies, stripe: StripeGateway
       throw new ApiError('invalid_request', 'invalid_event', message, { param: checked.param });
     }
     const event = checked.event;
-    let disputedInvoice: string | null;
+    let paidInvoice: string | null;
     try {
-      disputedInvoice = await stripeInvoiceOfDispute(deps.db, secrets, stripe, store.id, event);
+      paidInvoice = await stripeInvoicePaidByEventPayment(deps.db, secrets, stripe, store.id, event);
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeError)) throw error;
-      // Which order a dispute is about cannot wait: Stripe delivers the event again.
+      // Which order a dispute or refund is about cannot wait: Stripe delivers the event again.
       throw new ApiError(
         'service_unavailable',
         'gateway_unavailable',
-        'Stripe could not say which invoice the disputed payment paid; send it again',
+        'Stripe could not say which invoice the disputed or refunded payment paid; send it again',
       );
     }
-    const outcome = await applyGatewayEvent('Stripe', () => applyStripeEvent(deps.db, store.id, event, disputedInvoice));
+    const outcome = await applyGatewayEvent('Stripe', () => applyStripeEvent(deps.db, store.id, event, paidInvoice));
     await deliverIntents(engineOf(deps), { ids: outcome.intents });
     res.json({
       received: true,
