@@ -94,7 +94,12 @@ const refundedEvents = async (invoiceId: number) =>
     .map((e) => e.data)
     .filter((d) => d.id === invoiceId);
 const refundRows = (invoiceId: number) =>
-  h.db.selectFrom('refunds').select(['source', 'amount_cents', 'provider_refund_id']).where('invoice_id', '=', invoiceId).execute();
+  h.db
+    .selectFrom('refunds')
+    .select(['source', 'amount_cents', 'provider_refund_id'])
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('id')
+    .execute();
 const subscription = async (id: number) => (await api('get', `/subscriptions/${id}`).expect(200)).body.data as { status: string };
 const orderStatus = async (invoiceId: number) => (await api('get', `/invoices/${invoiceId}`).expect(200)).body.data.status.status.status;
 
@@ -182,7 +187,8 @@ describe('refunds of subscription payments reported by the provider', () => {
   it('Stripe: the first payment refunded in part in the dashboard is the order’s refund, recorded once', async () => {
     const sub = await subscribeThroughStripe(h, store.live, stripe, stripeEvent, 3600);
     const [first] = await paymentsOf(sub.id);
-    const refund = chargeRefunded(await paymentIntentOf(first!.provider_invoice_id), 500, 're_dashboard_first');
+    const intent = await paymentIntentOf(first!.provider_invoice_id);
+    const refund = chargeRefunded(intent, 500, 're_dashboard_first');
     await stripeEvent(refund as unknown as Stripe.Event);
     await stripeEvent(refund as unknown as Stripe.Event);
     expect(await refundRows(sub.invoiceId)).toEqual([{ source: 'stripe', amount_cents: 500, provider_refund_id: 're_dashboard_first' }]);
@@ -193,6 +199,21 @@ describe('refunds of subscription payments reported by the provider', () => {
     // Part of the money: the order and the subscription stay.
     expect(await orderStatus(sub.invoiceId)).toBe('COMPLETED');
     expect((await subscription(sub.id)).status).toBe('ACTIVE');
+
+    // The seller refunds 2.00 more of the order through Sellflow; Stripe reports the charge's 7.00 back.
+    const ordered = await api('post', `/orders/${sub.invoiceId}/refunds`, { amount: '2.00' }).expect(200);
+    const refundId = ordered.body.data.refund.id as number;
+    await waitFor(
+      async () => (await api('get', `/refunds/${refundId}`).expect(200)).body.data.status,
+      (status) => status === 'effective',
+    );
+    const answer = await stripeEvent(chargeRefunded(intent, 700, 're_ours_reported') as unknown as Stripe.Event);
+    expect(answer.body).toMatchObject({ outcome: 'refunded', reason: 'the refunds made through Sellflow account for it' });
+    expect((await refundRows(sub.invoiceId)).map((r) => [r.source, r.amount_cents])).toEqual([
+      ['stripe', 500],
+      ['api', 200],
+    ]);
+    expect((await paymentsOf(sub.id))[0]!.refunded_cents).toBe(500);
   });
 
   it('PayPal: a renewal’s sale refunded in PayPal (PAYMENT.SALE.REFUNDED) is recorded once; ours reported back is not counted', async () => {
