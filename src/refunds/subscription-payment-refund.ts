@@ -97,7 +97,9 @@ export async function recordSubscriptionPaymentRefund(
 
   const paidWith = (invoice.gateway as StripeGatewayRecord | null)?.data?.transaction_id;
   const first = paidWith !== undefined && (paidWith === payment.provider_invoice_id || paidWith === payment.provider_payment_intent_id);
+  // Without a running total, only the refund's id tells a refund recorded already from a new one.
   const known =
+    report.refunded.kind === 'this_refund' &&
     report.providerRefundId !== null &&
     (payment.provider_refund_id === report.providerRefundId ||
       (await trx
