@@ -96,7 +96,15 @@ const paymentsOf = (subscriptionId: number) =>
     .orderBy('id')
     .execute();
 const refundedEvents = async (invoiceId: number) =>
-  (await h.db.selectFrom('events').select('data').where('type', '=', 'order.refunded').where('store_id', '=', store.id).execute())
+  (
+    await h.db
+      .selectFrom('events')
+      .select('data')
+      .where('type', '=', 'order.refunded')
+      .where('store_id', '=', store.id)
+      .orderBy('created_at')
+      .execute()
+  )
     .map((e) => e.data)
     .filter((d) => d.id === invoiceId);
 const refundRows = (invoiceId: number) =>
