@@ -198,6 +198,40 @@ describe('refunds of subscription payments reported by the provider', () => {
     expect(await refundRows(sub.invoiceId)).toEqual([]);
   });
 
+  it('Stripe: our cancel’s refund reported before its reply reached us (still being sent) is not counted either', async () => {
+    const sub = await subscribeThroughStripe(h, store.live, stripe, stripeEvent, 3600);
+    const renewal = stripe.renew(sub.stripeId);
+    await stripeEvent(renewal.events.invoice);
+    await waitFor(
+      () => paymentsOf(sub.id),
+      (p) => p.length === 2,
+    );
+    let release = () => {};
+    stripe.holdReplies('/v1/refunds', new Promise<void>((resolve) => (release = resolve)));
+    try {
+      await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false, refund_last_payment: true }).expect(200);
+      // Stripe made the refund and reports it; its answer to our call has not arrived.
+      const [ours] = await waitFor(
+        async () => stripe.refunds.filter((r) => r.metadata.subscription_id === String(sub.id)),
+        (r) => r.length === 1,
+      );
+      const answer = await stripeEvent(chargeRefunded(ours!.payment_intent, 1500, ours!.id) as unknown as Stripe.Event);
+      expect(answer.body).toMatchObject({ outcome: 'refunded', reason: 'the refunds made through Sellflow account for it' });
+      expect((await paymentsOf(sub.id)).map((p) => p.refunded_cents)).toEqual([0, 0]);
+    } finally {
+      release();
+      stripe.holdReplies('/v1/refunds', null);
+    }
+    await waitFor(
+      async () => (await paymentsOf(sub.id))[1]!,
+      (p) => p.provider_refund_id !== null,
+    );
+    expect((await paymentsOf(sub.id)).map((p) => p.refunded_cents)).toEqual([0, 1500]);
+    expect(await refundedEvents(sub.invoiceId)).toEqual([
+      { id: sub.invoiceId, subscription_id: sub.id, amount_refunded: 1500, partial: false },
+    ]);
+  });
+
   it('Stripe: the first payment refunded in part in the dashboard is the order’s refund, recorded once', async () => {
     const sub = await subscribeThroughStripe(h, store.live, stripe, stripeEvent, 3600);
     const [first] = await paymentsOf(sub.id);
