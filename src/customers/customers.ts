@@ -165,6 +165,23 @@ export async function updateCustomer(
     .catch(uniqueViolation);
 }
 
+/**
+ * What a signed-in customer may change on themselves: name, locale and metadata, never the e-mail.
+ * New invoices join the customer of their e-mail, so an e-mail the buyer could set without proving
+ * they own it would pull a stranger's future orders into their portal (and tell them who buys
+ * here); the seller changes it. Sending the e-mail the customer already has changes nothing and
+ * is accepted, so a client that sends the profile back whole still works.
+ */
+export function selfServiceChange(current: CustomerRow, change: CustomerFields): CustomerFields {
+  if (change.email !== undefined && normalEmail(change.email) !== normalEmail(current.email))
+    throw new CustomerRuleError(
+      'email_not_changeable',
+      'The customer portal cannot change the e-mail; the seller changes it (PATCH /v2/customers/{id})',
+      'email',
+    );
+  return { name: change.name, locale: change.locale, metadata: change.metadata };
+}
+
 /** PUT by external id: the customer with it is updated, or made with it. */
 export async function upsertCustomerByExternalId(
   trx: DbExecutor,

@@ -83,3 +83,38 @@ it('session tokens open only the portal, seller keys never; a customer sees only
   const other = await h.createStore();
   expect((await call('delete', `/customer-sessions/${bob.session.id}`, other.live)).status).toBe(404);
 });
+
+it('the portal cannot change the e-mail: a buyer cannot take over the orders of an e-mail not yet a customer, nor learn who buys', async () => {
+  const { variantId } = await createVariant(h, store.live, {
+    deliverable: { types: ['MANUAL'], data: { comment: 'thanks' } },
+    payment_methods: ['PAYPAL'],
+  });
+  const mallory = (await call('post', '/customers', store.live, { email: 'mallory@e.co' }).expect(201)).body.data;
+  const session = (await call('post', '/customer-sessions', store.live, { customer_id: mallory.id }).expect(201)).body.data;
+  await customerWithOrder('known@e.co', variantId);
+
+  // A stranger's e-mail, and a customer's: the same 422, so the answer tells nothing about who buys here.
+  for (const email of ['victim@e.co', 'known@e.co']) {
+    const refused = await call('patch', '/customer-portal/me', session.token, { email, name: 'M' });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'email_not_changeable', param: 'email', errors: { email: [expect.any(String)] } });
+    expect(refused.body.message).toMatch(/seller/);
+  }
+  // Nothing of the refused request was applied.
+  expect((await call('get', '/customer-portal/me', session.token).expect(200)).body.data).toMatchObject({
+    email: 'mallory@e.co',
+    name: null,
+  });
+  // The e-mail the customer already has, in any case, changes nothing and is accepted.
+  const same = await call('patch', '/customer-portal/me', session.token, { email: 'Mallory@E.co', name: 'Mal' }).expect(200);
+  expect(same.body.data).toMatchObject({ email: 'mallory@e.co', name: 'Mal' });
+
+  // The victim buys: the order joins the victim's own customer, never Mallory's.
+  const victim = await customerWithOrder('victim@e.co', variantId);
+  expect(victim.customerId).not.toBe(mallory.id);
+  expect((await call('get', '/customer-portal/orders', session.token).expect(200)).body.data).toEqual([]);
+  await call('get', `/customer-portal/orders/${victim.invoiceId}`, session.token).expect(404);
+  // The seller still changes a customer's e-mail.
+  await call('patch', `/customers/${mallory.id}`, store.live, { email: 'mallory2@e.co' }).expect(200);
+  expect((await call('get', '/customer-portal/me', session.token).expect(200)).body.data.email).toBe('mallory2@e.co');
+});

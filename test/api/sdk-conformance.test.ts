@@ -1028,6 +1028,14 @@ const cases: Case[] = [
     body: () => ({ name: 'Sub Scriber', locale: 'en-GB' }),
     token: () => s.portalToken,
   },
+  {
+    // The model has `email`, but only the seller changes it: another e-mail is a 422 the SDKs decode.
+    op: 'PATCH /v2/customer-portal/me',
+    status: 422,
+    response: m.validationErrorResponse,
+    body: () => ({ email: 'someone-else@e.co' }),
+    token: () => s.portalToken,
+  },
   { op: 'GET /v2/customer-portal/orders', status: 200, response: items(m.portalOrder), token: () => s.portalToken },
   {
     op: 'GET /v2/customer-portal/orders/{order}',

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { findCustomer, updateCustomer, customerProfile } from '../../customers/customers';
+import { findCustomer, updateCustomer, customerProfile, selfServiceChange } from '../../customers/customers';
 import { customerEntitlements } from '../../customers/entitlements';
 import {
   customerOrders,
@@ -29,8 +29,9 @@ import { DocumentedRouter } from '../route';
 import { rowId } from '../schemas/common';
 import { customerMetadata, customerProfileView, entitlementView } from '../schemas/customers';
 
+// `email` is in the official model but only the seller changes it: any other e-mail is a 422 (selfServiceChange).
 const profileBody = z.object({
-  email: z.email().max(255).optional(),
+  email: z.string().max(255).optional(),
   name: z.string().max(255).nullable().optional(),
   locale: z
     .string()
@@ -61,11 +62,14 @@ export function customerPortalRouter(registry: OpenAPIRegistry, deps: ApiDepende
       ...common,
       method: 'patch',
       path: '/me',
-      summary: 'Update the signed-in customer (e-mail, name, locale, metadata)',
+      summary: 'Update the signed-in customer (name, locale, metadata; a new e-mail is a 422: the seller changes it)',
       body: profileBody,
       response: z.object({ data: customerProfileView }),
       handler: async ({ auth, body }) => {
-        const row = await deps.db.transaction().execute(async (trx) => updateCustomer(trx, scope(auth), await me(auth), body));
+        const row = await deps.db.transaction().execute(async (trx) => {
+          const current = await me(auth);
+          return updateCustomer(trx, scope(auth), current, selfServiceChange(current, body));
+        });
         return { data: customerProfile(row) };
       },
     })
