@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { type FixedRates, parseFixedRates } from './gateways/crypto/rate-source';
+import { parseTrustProxy } from './api/trust-proxy';
 
 /**
  * The only reader of process.env: everything else receives a typed Config.
@@ -18,6 +19,16 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: port(3000),
   HOST: z.string().default('127.0.0.1'),
+  // Whose X-Forwarded-For names the buyer: see src/api/trust-proxy.ts and the README.
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((text, ctx) => {
+      const parsed = parseTrustProxy(text);
+      if ('value' in parsed) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }),
   SELLFLOW_DATA_DIR: z.string().default('.data'),
   DATABASE_URL: optionalString,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -171,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       host: e.HOST,
       port: e.PORT,
       publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`,
+      trustProxy: e.TRUST_PROXY,
     },
     metrics: { port: e.METRICS_PORT },
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT },

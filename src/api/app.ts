@@ -37,7 +37,8 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export function createApp(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which proxies may name the client in X-Forwarded-For (TRUST_PROXY; loopback unless set).
+  app.set('trust proxy', deps.config.api.trustProxy);
   // Laravel-style arrays in query strings: status[]=PAID&status[]=COMPLETED.
   app.set('query parser', 'extended');
 

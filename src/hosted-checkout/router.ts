@@ -7,6 +7,7 @@ import { toApiError } from '../api/domain-errors';
 import { engineOf } from '../api/engine';
 import { ApiError, validationFailed } from '../api/errors';
 import { publicRateLimit, type RateLimitStore } from '../api/middleware/rate-limit';
+import { buyerAddress } from '../api/trust-proxy';
 import { fastCheckoutOrderBodyFor, fastCheckoutOrderParams, fastCheckoutProductQuery } from '../api/schemas/fast-checkout';
 import { rowId } from '../api/schemas/common';
 import type { AsnLookup } from '../blacklists/asn-lookup';
@@ -314,7 +315,7 @@ export function hostedCheckoutRouter(
         coupon: body.coupon,
         additionalInformation: body.additional_information,
         affiliate: body.affiliate,
-        customerIp: req.ip ?? null,
+        customerIp: buyerAddress(req),
       });
       const orderPage = hostedOrderUrl('', store, placed.token);
       res.redirect(303, paymentPage(placed.outcome) ?? orderPage);

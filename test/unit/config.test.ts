@@ -27,4 +27,23 @@ describe('config', () => {
     expect(() => loadConfig({ PORT: 'eighty', RATE_LIMIT_BURST: '0' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty', RATE_LIMIT_BURST: '0' })).toThrow(/PORT[\s\S]*RATE_LIMIT_BURST/);
   });
+
+  it('trusts X-Forwarded-For from loopback unless TRUST_PROXY says otherwise, in the forms Express accepts', () => {
+    expect(loadConfig({}).api.trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: '2' }).api.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '0' }).api.trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: ' loopback, 10.0.0.0/8 ,fd00::/8, 192.168.1.1, 172.16.0.0/255.240.0.0' }).api.trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.168.1.1',
+      '172.16.0.0/255.240.0.0',
+    ]);
+  });
+
+  it('refuses a TRUST_PROXY Express would misread, naming the bad entries', () => {
+    for (const bad of ['true', 'loopbak', '10.0.0.0/33', '10.0.0/8', '-1', '1.5', ', ,', 'fd00::/129'])
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY: expected a hop count/);
+    expect(() => loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, proxy.internal' })).toThrow(/not "proxy.internal"$/m);
+  });
 });

@@ -22,6 +22,7 @@ import { notFound, validationFailed } from '../errors';
 import { storeCors } from '../middleware/cors';
 import { notFoundRoute } from '../middleware/error-handler';
 import { publicRateLimit, type RateLimitStore } from '../middleware/rate-limit';
+import { buyerAddress } from '../trust-proxy';
 import {
   fastCheckoutOrderBodyFor,
   fastCheckoutOrderParams,
@@ -185,7 +186,7 @@ export function fastCheckoutRouter(
       vatId: body.vat_id,
       country: body.country,
       affiliate: body.affiliate,
-      customerIp: req.ip ?? null,
+      customerIp: buyerAddress(req),
       fingerprint: body.fingerprint,
     });
     const order = {
