@@ -29,19 +29,18 @@ export interface ReportedDispute {
   opened: boolean;
 }
 
-/**
- * Keeps the dispute's row in step with the gateway's events and moves its order:
- * opened → DISPUTING (commission held back, community access revoked, the customer blacklisted
- * when the store says so); lost → REVERSED, the same consequences as a full refund (license
- * keys disabled, a subscription ended); won → COMPLETED, which gives back what the dispute took
- * (the commission, when not paid out meanwhile; the community access, as new grants). A redelivered or late event changes nothing twice:
- * the invoice transitions refuse a move already made.
- */
-export async function applyDispute(trx: DbExecutor, invoice: DisputedInvoice, dispute: ReportedDispute) {
+/** The dispute's row kept in step with the gateway's news (one per provider dispute id), with what it said before. */
+export async function upsertDisputeRow(trx: DbExecutor, invoice: DisputedInvoice, dispute: ReportedDispute) {
   const { status } = dispute;
   const now = new Date();
   const closed = status === 'won' || status === 'lost' || status === 'closed';
   const amount = dispute.amountCents ?? invoice.total_cents;
+  const before = await trx
+    .selectFrom('disputes')
+    .select('status')
+    .where('provider', '=', dispute.provider)
+    .where('provider_dispute_id', '=', dispute.providerDisputeId)
+    .executeTakeFirst();
   const row = await trx
     .insertInto('disputes')
     .values({
@@ -70,6 +69,20 @@ export async function applyDispute(trx: DbExecutor, invoice: DisputedInvoice, di
     )
     .returning(['id', 'status'])
     .executeTakeFirstOrThrow();
+  return { row, amount, previousStatus: before?.status ?? null };
+}
+
+/**
+ * Keeps the dispute's row in step with the gateway's events and moves its order:
+ * opened → DISPUTING (commission held back, community access revoked, the customer blacklisted
+ * when the store says so); lost → REVERSED, the same consequences as a full refund (license
+ * keys disabled, a subscription ended); won → COMPLETED, which gives back what the dispute took
+ * (the commission, when not paid out meanwhile; the community access, as new grants). A redelivered or late event changes nothing twice:
+ * the invoice transitions refuse a move already made.
+ */
+export async function applyDispute(trx: DbExecutor, invoice: DisputedInvoice, dispute: ReportedDispute) {
+  const { status } = dispute;
+  const { row, amount } = await upsertDisputeRow(trx, invoice, dispute);
 
   const disputeEvent = (data: object) =>
     recordEvent(trx, { storeId: invoice.store_id, livemode: invoice.livemode, type: 'order.disputed', data: { id: invoice.id, ...data } });

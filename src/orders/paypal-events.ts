@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, DbExecutor, DisputeStatus } from '../db/schema';
 import { applyDispute } from '../disputes/apply-dispute';
+import { applyRenewalDispute } from '../disputes/renewal-dispute';
 import { applyGatewayEventOnce } from '../gateways/gateway-event-log';
 import type { PaypalMode } from '../gateways/paypal/client';
 import { captureOf, disputeOf, type PaypalEvent, refundOf } from '../gateways/paypal/paypal-event-shape';
@@ -17,6 +18,8 @@ export type PaypalEventResult =
 export interface PaypalEventOutcome {
   duplicate: boolean;
   invoiceId: number | null;
+  /** The subscription a renewal's dispute concerns. */
+  subscriptionId: number | null;
   result: PaypalEventResult | null;
   reason: string | null;
   /** Engine intents recorded with the event, for the caller to deliver after commit. */
@@ -132,20 +135,35 @@ async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, ev
   }
   if (type.startsWith('CUSTOMER.DISPUTE.')) {
     const dispute = disputeOf(event.resource);
-    const invoice = dispute?.captureId ? await invoiceOfCapture(trx, storeId, dispute.captureId) : undefined;
-    if (!dispute || !invoice) return void (outcome.result = 'unmatched');
+    if (!dispute?.captureId) return void (outcome.result = 'unmatched');
+    const reported = {
+      provider: 'paypal' as const,
+      providerDisputeId: dispute.disputeId,
+      status: disputeStatusOf(dispute.status, dispute.outcome),
+      providerStatus: dispute.status,
+      amountCents: dispute.amountMinor,
+      currency: dispute.currency,
+      reason: dispute.reason,
+      opened: type === 'CUSTOMER.DISPUTE.CREATED',
+    };
+    const invoice = await invoiceOfCapture(trx, storeId, dispute.captureId);
+    if (!invoice) {
+      // Only a subscription's first sale is its order's capture: a renewal's sale is its payment's.
+      const renewal = await applyRenewalDispute(trx, storeId, mode === 'live', [dispute.captureId], reported);
+      if (!renewal.matched) return void (outcome.result = 'unmatched');
+      outcome.invoiceId = renewal.invoiceId;
+      outcome.subscriptionId = renewal.subscriptionId;
+      outcome.result = renewal.livemode === (mode === 'live') ? 'disputed' : 'ignored';
+      outcome.reason = renewal.reason;
+      return intents;
+    }
     outcome.invoiceId = invoice.id;
     if (otherMode(invoice, mode, event, outcome)) return intents;
     outcome.result = 'disputed';
     await applyDispute(trx, invoice, {
-      provider: 'paypal',
-      providerDisputeId: dispute.disputeId,
-      status: disputeStatusOf(dispute.status, dispute.outcome),
-      providerStatus: dispute.status,
+      ...reported,
       amountCents: dispute.currency === invoice.currency ? dispute.amountMinor : null,
       currency: invoice.currency,
-      reason: dispute.reason,
-      opened: type === 'CUSTOMER.DISPUTE.CREATED',
     });
     return intents;
   }
@@ -161,11 +179,18 @@ async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, ev
  */
 export async function applyPaypalEvent(db: Db, storeId: number, mode: PaypalMode, event: PaypalEvent): Promise<PaypalEventOutcome> {
   return db.transaction().execute(async (trx) => {
-    const outcome: PaypalEventOutcome = { duplicate: false, invoiceId: null, result: null, reason: null, intents: [] };
+    const outcome: PaypalEventOutcome = {
+      duplicate: false,
+      invoiceId: null,
+      subscriptionId: null,
+      result: null,
+      reason: null,
+      intents: [],
+    };
     const once = await applyGatewayEventOnce(trx, { provider: 'paypal', eventId: event.id, storeId, type: event.eventType }, async () => {
       const intents = (await applyEvent(trx, storeId, mode, event, outcome)) ?? [];
       for (const intent of intents) outcome.intents.push(await recordIntent(trx, intent));
-      return { invoiceId: outcome.invoiceId, subscriptionId: null, outcome: outcome.result, reason: outcome.reason };
+      return { invoiceId: outcome.invoiceId, subscriptionId: outcome.subscriptionId, outcome: outcome.result, reason: outcome.reason };
     });
     if (!once.duplicate) return outcome;
     const { logged } = once;
@@ -173,6 +198,7 @@ export async function applyPaypalEvent(db: Db, storeId: number, mode: PaypalMode
       ...outcome,
       duplicate: true,
       invoiceId: logged.invoiceId,
+      subscriptionId: logged.subscriptionId,
       result: logged.outcome as PaypalEventResult | null,
       reason: logged.reason,
     };

@@ -5,7 +5,8 @@ import type { InvoiceStatus } from '../domain/invoice-status';
 import { type ArrivedPayment, matchPayment } from '../domain/payment-match';
 import { applyGatewayEventOnce, type LoggedGatewayEvent } from '../gateways/gateway-event-log';
 import { recordIntent } from '../outbox/record-intent';
-import { applyStripeDispute } from '../disputes/stripe-disputes';
+import { applyRenewalDispute } from '../disputes/renewal-dispute';
+import { applyStripeDispute, disputeStatusOf } from '../disputes/stripe-disputes';
 import { applyDashboardRefund } from '../refunds/reported-refund';
 import { recordStripeReportedRefund } from '../refunds/stripe-reported-refund';
 import { recordSubscriptionPaymentRefund } from '../refunds/subscription-payment-refund';
@@ -283,6 +284,31 @@ async function applyInvoiceEvent(
       const dispute = event.data.object;
       const intent = idOf(dispute.payment_intent);
       const invoice = await paidInvoiceOf(trx, storeId, event, intent, dispute.metadata?.invoice_id, outcome, paidStripeInvoice);
+      if (!invoice && outcome.result === null && intent) {
+        // Only a subscription's first payment is its order's: a renewal's is its payment's.
+        const renewal = await applyRenewalDispute(
+          trx,
+          storeId,
+          event.livemode,
+          [intent, ...(paidStripeInvoice ? [paidStripeInvoice] : [])],
+          {
+            provider: 'stripe',
+            providerDisputeId: dispute.id,
+            status: disputeStatusOf(dispute.status),
+            providerStatus: dispute.status ?? 'needs_response',
+            amountCents: dispute.amount ?? null,
+            currency: dispute.currency ?? null,
+            reason: dispute.reason ?? null,
+            opened: event.type === 'charge.dispute.created',
+          },
+        );
+        if (!renewal.matched) break;
+        outcome.invoiceId = renewal.invoiceId;
+        outcome.subscriptionId = renewal.subscriptionId;
+        outcome.result = renewal.livemode === event.livemode ? 'disputed' : 'ignored';
+        outcome.reason = renewal.reason;
+        break;
+      }
       if (!invoice) break;
       outcome.result = 'disputed';
       await applyStripeDispute(trx, event, dispute, invoice);

@@ -413,6 +413,28 @@ export function paypalBilling(fake: PaypalFake) {
       s.updateTime = new Date().toISOString();
       return subscriptionEvent(s, 'BILLING.SUBSCRIPTION.CANCELLED');
     },
+    /** The buyer disputes one of the subscription's sales: PayPal names the sale as the seller's transaction. */
+    disputeSale(
+      saleId: string,
+      type: 'CUSTOMER.DISPUTE.CREATED' | 'CUSTOMER.DISPUTE.UPDATED' | 'CUSTOMER.DISPUTE.RESOLVED',
+      dispute: { id: string; status: string; outcome?: string },
+    ) {
+      const sale = billing.sales.get(saleId);
+      if (!sale) throw new Error(`no PayPal sale ${saleId}`);
+      return paypalEvent(type, 'dispute', {
+        dispute_id: dispute.id,
+        create_time: sale.createTime,
+        update_time: new Date().toISOString(),
+        disputed_transactions: [{ seller_transaction_id: sale.id, seller: { merchant_id: 'MERCHANTFAKE' }, gross_amount: sale.amount }],
+        reason: 'UNAUTHORISED',
+        status: dispute.status,
+        dispute_amount: sale.amount,
+        ...(dispute.outcome ? { dispute_outcome: { outcome_code: dispute.outcome } } : {}),
+        dispute_life_cycle_stage: 'CHARGEBACK',
+        dispute_channel: 'EXTERNAL',
+        links: [],
+      });
+    },
     /** The event PayPal sends for the subscription as it stands (after a cancel of ours: CANCELLED). */
     event: (id: string, type: string) => subscriptionEvent(subscription(id), type),
   };

@@ -49,7 +49,7 @@ function api(method: 'get' | 'post' | 'patch' | 'put', path: string, body?: obje
 async function webhook(event: object) {
   const { body, headers } = paypal.deliver(event, WEBHOOK_ID);
   const answer = await request(h.app).post(`/webhooks/paypal/${store.slug}/live`).set(headers).send(body).expect(200);
-  return answer.body as { duplicate: boolean; invoice_id: number | null; subscription_id: number | null };
+  return answer.body as { duplicate: boolean; invoice_id: number | null; subscription_id: number | null; outcome: string | null };
 }
 
 interface SubscriptionBody {
@@ -193,6 +193,82 @@ describe('PayPal subscriptions', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(cancelCalls(sub.paypalId)).toHaveLength(1);
     expect(billing.state.saleRefunds.filter((r) => r.saleId === lastSale)).toHaveLength(1);
+  });
+
+  it('a dispute of a renewal’s sale is recorded on the order once; the order and subscription go on, as after a renewal’s refund', async () => {
+    const sub = await subscribe('renewal-dispute@example.com');
+    const firstPeriodEnd = (await subscription(sub.id)).current_period_end;
+    const renewal = billing.renew(sub.paypalId);
+    await webhook(renewal);
+    const saleId = (renewal.resource as { id: string }).id;
+    const periodEnd = (await until(sub.id, (s) => s.current_period_end > firstPeriodEnd)).current_period_end;
+    await waitFor(
+      () => h.db.selectFrom('subscription_payments').select('id').where('subscription_id', '=', sub.id).execute(),
+      (p) => p.length === 2,
+    );
+    const disputedEvents = async () =>
+      (
+        await h.db
+          .selectFrom('events')
+          .select('data')
+          .where('type', '=', 'order.disputed')
+          .where('store_id', '=', store.id)
+          .orderBy('created_at')
+          .execute()
+      )
+        .map((e) => e.data)
+        .filter((d) => d.id === sub.invoiceId);
+
+    const opened = billing.disputeSale(saleId, 'CUSTOMER.DISPUTE.CREATED', { id: 'PP-RD-1', status: 'OPEN' });
+    expect(await webhook(opened)).toMatchObject({
+      duplicate: false,
+      invoice_id: sub.invoiceId,
+      subscription_id: sub.id,
+      outcome: 'disputed',
+    });
+    expect(await webhook(opened)).toMatchObject({ duplicate: true, outcome: 'disputed' });
+    // The same news under another event id, and an update that changes nothing, record nothing more.
+    await webhook({ ...opened, id: `${opened.id}-AGAIN` });
+    await webhook(billing.disputeSale(saleId, 'CUSTOMER.DISPUTE.UPDATED', { id: 'PP-RD-1', status: 'OPEN' }));
+    const rows = () =>
+      h.db
+        .selectFrom('disputes')
+        .select(['invoice_id', 'provider', 'status', 'amount_cents', 'currency'])
+        .where('provider_dispute_id', '=', 'PP-RD-1')
+        .execute();
+    expect(await rows()).toEqual([{ invoice_id: sub.invoiceId, provider: 'paypal', status: 'open', amount_cents: 1500, currency: 'USD' }]);
+    expect(await disputedEvents()).toEqual([
+      expect.objectContaining({
+        subscription_id: sub.id,
+        dispute_status: 'open',
+        provider_dispute_id: 'PP-RD-1',
+        amount: 1500,
+        currency: 'USD',
+      }),
+    ]);
+    const orderStatus = async () => (await api('get', `/invoices/${sub.invoiceId}`).expect(200)).body.data.status.status.status;
+    expect(await orderStatus()).toBe('COMPLETED');
+
+    // Lost: the renewal's money went back; like a refund of a renewal, nothing else is taken back.
+    const lost = billing.disputeSale(saleId, 'CUSTOMER.DISPUTE.RESOLVED', {
+      id: 'PP-RD-1',
+      status: 'RESOLVED',
+      outcome: 'RESOLVED_BUYER_FAVOUR',
+    });
+    expect(await webhook(lost)).toMatchObject({ duplicate: false, subscription_id: sub.id, outcome: 'disputed' });
+    await webhook(lost);
+    expect((await rows())[0]!.status).toBe('lost');
+    expect((await disputedEvents()).map((d) => d.dispute_status)).toEqual(['open', 'lost']);
+    expect(await orderStatus()).toBe('COMPLETED');
+    expect(await subscription(sub.id)).toMatchObject({ status: 'ACTIVE', current_period_end: periodEnd });
+    expect((await keysOf(sub.invoiceId))[0]!.active).toBe(true);
+    // A dispute naming a sale nobody recorded matches nothing.
+    const stranger = {
+      ...opened,
+      id: `${opened.id}-X`,
+      resource: { ...opened.resource, dispute_id: 'PP-RD-2', disputed_transactions: [{ seller_transaction_id: '8SNOBODY' }] },
+    };
+    expect(await webhook(stranger)).toMatchObject({ outcome: 'unmatched', invoice_id: null });
   });
 
   it('cancels at period end: PayPal stops billing now, access lasts the paid period', async () => {

@@ -108,4 +108,55 @@ describe('a subscription whose sale is undone', () => {
     expect(await activeKeys(sub.invoiceId)).toBe(0);
     await expectEnded(sub);
   }, 90_000);
+
+  it('goes on when Stripe reports a dispute of a renewal lost: the dispute is recorded on the order, which keeps its status', async () => {
+    const sub = await subscribe('disputed-renewal@e.co');
+    const renewal = stripe.renew(sub.stripeId);
+    await webhook(renewal.events.invoice);
+    await waitFor(
+      () => h.db.selectFrom('subscription_payments').select('id').where('subscription_id', '=', sub.id).execute(),
+      (p) => p.length === 2,
+    );
+    const payments = (await (await fetch(`${stripe.url}/v1/invoice_payments?invoice=${renewal.invoiceId}`)).json()) as {
+      data: { payment: { payment_intent: string } }[];
+    };
+    const dispute = (type: string, status: string) => ({
+      id: `evt_${type}_${status}_renewal_${sub.id}`,
+      object: 'event',
+      type,
+      livemode: true,
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: {
+          id: `dp_renewal_${sub.id}`,
+          object: 'dispute',
+          amount: 1500,
+          currency: 'usd',
+          status,
+          reason: 'fraudulent',
+          payment_intent: payments.data[0]!.payment.payment_intent,
+          metadata: {},
+        },
+      },
+    });
+    const opened = await webhook(dispute('charge.dispute.created', 'needs_response'));
+    expect(opened.body).toMatchObject({ outcome: 'disputed', invoice_id: sub.invoiceId });
+    await webhook(dispute('charge.dispute.closed', 'lost'));
+    const rows = await h.db
+      .selectFrom('disputes')
+      .select(['invoice_id', 'status'])
+      .where('provider_dispute_id', '=', `dp_renewal_${sub.id}`)
+      .execute();
+    expect(rows).toEqual([{ invoice_id: sub.invoiceId, status: 'lost' }]);
+    const disputed = (await h.db.selectFrom('events').select('data').where('type', '=', 'order.disputed').orderBy('created_at').execute())
+      .map((e) => e.data)
+      .filter((d) => d.id === sub.invoiceId);
+    expect(disputed.map((d) => [d.subscription_id, d.dispute_status])).toEqual([
+      [sub.id, 'open'],
+      [sub.id, 'lost'],
+    ]);
+    expect(await statusOf(sub.invoiceId)).toBe('COMPLETED');
+    expect(await activeKeys(sub.invoiceId)).toBe(1);
+    expect(await record(sub.id)).toMatchObject({ status: 'ACTIVE', cancellation_in_progress: false });
+  }, 90_000);
 });

@@ -92,6 +92,7 @@ export function paypalWebhookRouter(deps: ApiDependencies, paypal: PaypalGateway
       received: true,
       duplicate: outcome.duplicate,
       invoice_id: outcome.invoiceId,
+      ...(outcome.subscriptionId !== null ? { subscription_id: outcome.subscriptionId } : {}),
       outcome: outcome.result,
       reason: outcome.reason,
     });
