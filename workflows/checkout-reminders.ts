@@ -16,9 +16,10 @@ const mail = proxyActivities<CheckoutReminderActivities>({
 
 /**
  * One unpaid checkout's reminders, in a store that turned them on: a durable timer until each
- * reminder is due, then one activity that checks the invoice is still unpaid and sends. Paid or
+ * reminder is due, then one activity that checks the checkout is still abandoned and sends. Paid or
  * voided, the invoice's transition cancels this workflow through the outbox (the timer ends it);
- * a reminder that runs first finds the invoice settled and ends it too.
+ * a reminder that runs first finds the invoice settled and ends it too, as does one that finds the
+ * buyer paying it (or having paid another checkout of the same goods).
  */
 export async function checkoutReminders(input: CheckoutRemindersInput): Promise<CheckoutRemindersOutcome> {
   const { reminders } = await plan.planCheckoutReminders(input);
@@ -28,7 +29,7 @@ export async function checkoutReminders(input: CheckoutRemindersInput): Promise<
     if (wait > 0) await sleep(wait);
     try {
       const outcome = await mail.sendCheckoutReminder({ invoiceId: input.invoiceId, number: reminder.number });
-      if (outcome.status === 'settled' || outcome.status === 'stopped')
+      if (outcome.status === 'settled' || outcome.status === 'stopped' || outcome.status === 'paying')
         return { invoiceId: input.invoiceId, sent, outcome: outcome.status };
       if (outcome.status === 'sent') sent += 1;
     } catch (error) {

@@ -4,6 +4,7 @@ import { priceCoupon } from '../coupons/apply-coupon';
 import { type InvoiceStatus, isAwaitingPayment } from '../domain/invoice-status';
 import type { Db, DbExecutor } from '../db/schema';
 import { recordIntent } from '../outbox/record-intent';
+import { checkAbandoned } from './checkout-reminder-eligibility';
 import { type BuyerEmailDependencies, type BuyerEmailOutcome, sendBuyerEmailOnce } from './buyer-email';
 import type { SecretBox } from '../security/secret-box';
 import { formatAmount, renderCheckoutReminder } from './checkout-reminder-template';
@@ -78,7 +79,12 @@ export type CheckoutReminderOutcome =
   /** The invoice no longer waits for payment: no reminder now or later. */
   | { status: 'settled'; invoiceStatus: InvoiceStatus }
   /** The seller turned reminders off since: none now or later. */
-  | { status: 'stopped'; reason: string };
+  | { status: 'stopped'; reason: string }
+  /**
+   * The buyer did something toward paying it (a proof, crypto money seen, a PayPal approval, part
+   * paid) or paid another checkout of the same goods: none now or later from the abandoned-cart path.
+   */
+  | { status: 'paying'; reason: string };
 
 /** The store's coupon, when it is still one a buyer can use on these lines (not deleted, expired, used up or inapplicable). */
 async function usableCoupon(
@@ -106,10 +112,11 @@ async function usableCoupon(
 }
 
 /**
- * Reminder `number` of an unpaid checkout, sent once (delivery_emails, key checkout-reminder-N).
- * The invoice is read under a share lock held until the send is settled: a payment or void
- * (which locks the row to change it) waits for this send, or this send sees it and sends
- * nothing. A buyer who paid is never reminded.
+ * Reminder `number` of an unpaid checkout, sent once (delivery_emails, key checkout-reminder-N),
+ * only while the checkout is abandoned (checkout-reminder-eligibility.ts): PENDING, nothing done
+ * toward paying it, no sibling paid. Those facts are read under share locks held until the send
+ * is settled: a payment, approval or proof (which locks the rows to change them) waits for this
+ * send, or this send sees it and sends nothing. A buyer who paid is never reminded.
  */
 export async function sendCheckoutReminder(
   deps: CheckoutReminderDependencies,
@@ -117,14 +124,10 @@ export async function sendCheckoutReminder(
   number: number,
 ): Promise<CheckoutReminderOutcome> {
   const result = await deps.db.transaction().execute(async (trx): Promise<{ outcome: CheckoutReminderOutcome } | { error: unknown }> => {
-    const invoice = await trx
-      .selectFrom('invoices')
-      .select(['id', 'store_id', 'status', 'customer_email', 'coupon_id', 'total_cents', 'currency'])
-      .where('id', '=', invoiceId)
-      .forShare()
-      .executeTakeFirstOrThrow();
+    const { invoice, notAbandoned } = await checkAbandoned(trx, invoiceId);
     if (!isAwaitingPayment(invoice.status as InvoiceStatus))
       return { outcome: { status: 'settled', invoiceStatus: invoice.status as InvoiceStatus } };
+    if (notAbandoned !== null) return { outcome: { status: 'paying', reason: notAbandoned } };
     const store = await trx
       .selectFrom('stores')
       .select(['name', 'slug', 'reply_to_email', 'abandoned_cart'])

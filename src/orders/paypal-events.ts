@@ -81,10 +81,12 @@ async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, ev
   const type = event.eventType;
   if (type === 'CHECKOUT.ORDER.APPROVED') {
     const orderId = typeof event.resource.id === 'string' ? event.resource.id : '';
-    const invoice = await invoiceOfOrder(trx, storeId, orderId);
-    if (!invoice) return void (outcome.result = 'unmatched');
-    outcome.invoiceId = invoice.id;
-    if (otherMode(invoice, mode, event, outcome)) return intents;
+    const found = await invoiceOfOrder(trx, storeId, orderId);
+    if (!found) return void (outcome.result = 'unmatched');
+    outcome.invoiceId = found.id;
+    if (otherMode(found, mode, event, outcome)) return intents;
+    // Under the row lock, as the buyer's return records it: a reminder deciding meanwhile sees the approval or sends first.
+    const invoice = await trx.selectFrom('invoices').select(INVOICE).where('id', '=', found.id).forUpdate().executeTakeFirstOrThrow();
     const approved = paypalApproved(invoice, orderId);
     outcome.result = approved.intent ? 'approved' : 'ignored';
     outcome.reason = approved.reason;

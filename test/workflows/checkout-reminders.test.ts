@@ -1,6 +1,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import request from 'supertest';
 import { sendCheckoutReminder } from '../../src/orders/checkout-reminders';
+import { paypalApproved } from '../../src/orders/paypal-approval';
+import { recordPaypalCheckout } from '../../src/orders/paypal-order-record';
+import { recordIntent } from '../../src/outbox/record-intent';
 import { invoiceCheckoutUrl } from '../../src/orders/invoice-checkout-link';
 import { SecretBox } from '../../src/security/secret-box';
 import { workflowIds } from '../../src/temporal/workflow-ids';
@@ -70,11 +73,11 @@ async function remind(abandonedCart: object) {
   return saved.body.data.marketing.abandoned_cart;
 }
 
-async function checkout(email: string, options: { quantity?: number; coupon?: string } = {}) {
+async function checkout(email: string, options: { quantity?: number; coupon?: string; variant?: number; method?: string } = {}) {
   const created = await api('post', '/invoices', {
     customer_email: email,
-    payment_method: 'PAYPAL',
-    product_variants: { [variantId]: { quantity: options.quantity ?? 1 } },
+    payment_method: options.method ?? 'PAYPAL',
+    product_variants: { [options.variant ?? variantId]: { quantity: options.quantity ?? 1 } },
     ...(options.coupon ? { coupon: options.coupon } : {}),
   });
   expect(created.status).toBe(201);
@@ -359,5 +362,150 @@ describe('abandoned-checkout reminders', () => {
       expect(mail).not.toContain(`Use coupon ${incentive}`);
       await api('patch', `/invoices/${id}/mark-voided`);
     }
+  });
+});
+
+describe('a checkout the buyer is paying, or paid another way', () => {
+  const depsOf = () => ({
+    db: h.db,
+    mail: h.config.notifications,
+    publicBaseUrl: 'https://shop.example',
+    secrets: SecretBox.fromConfig(h.config.secrets),
+  });
+  // 72 h away: each test sends the reminder itself, the moment the buyer's step is recorded.
+  beforeEach(() => remind({ enabled: true, reminders: [{ after_hours: 72 }] }));
+
+  it('gets none once the buyer sent a proof of a custom payment (REVIEW)', async () => {
+    const methodCreated = await api('post', '/payment-methods/custom', {
+      type: 'instructions',
+      name: 'Bank transfer',
+      instructions: 'IBAN DE00 1234',
+      require_proof_of_payment: true,
+    });
+    expect(methodCreated.status).toBe(201);
+    const method: string = methodCreated.body.data.id;
+    const custom = await createVariant(h, store.live, {
+      deliverable: { types: ['MANUAL'], data: { comment: 'Thanks' } },
+      price: 2000,
+      custom_payment_method_ids: [method],
+    });
+    const created = await api('post', '/invoices', {
+      customer_email: 'proof@example.com',
+      payment_method: 'CUSTOM_PAYMENT_METHOD',
+      custom_payment_method_id: method,
+      product_variants: { [custom.variantId]: { quantity: 1 } },
+    });
+    expect(created.status).toBe(201);
+    const id: number = created.body.data.id;
+    const opened = await api('post', `/invoices/${id}/checkout`);
+    expect(opened.status).toBe(200);
+    // Waiting for the proof, nothing sent yet: still abandoned, reminded.
+    expect((await sendCheckoutReminder(depsOf(), id, 1)).status).toBe('sent');
+    const proof = await request(h.app)
+      .post(`/api/v2/fast-checkout/${store.id}/orders/${opened.body.custom.order_token}/proof`)
+      .send({ text: 'Paid from DE99, ref 42' });
+    expect(proof.status).toBe(201);
+    expect(await sendCheckoutReminder(depsOf(), id, 2)).toEqual({ status: 'paying', reason: 'the invoice is REVIEW' });
+    expect(mailsTo('proof@example.com').filter((m) => m.includes('checkout-reminder-'))).toHaveLength(1);
+  });
+
+  it('gets none while a crypto payment is seen (confirming, or part paid)', async () => {
+    for (const [email, status, received] of [
+      ['confirming@example.com', 'CONFIRMING', '100000'],
+      ['topping-up@example.com', 'PARTIAL', '400'],
+    ] as const) {
+      const id = await checkout(email, { method: 'BTC' });
+      await h.db
+        .insertInto('crypto_payments')
+        .values({
+          invoice_id: id,
+          store_id: store.id,
+          method: 'BTC',
+          wallet_id: 'test-wallet',
+          address: `bc1qtest${id}`,
+          derivation_index: id,
+          rate: '50000',
+          fiat_cents: 2000,
+          fiat_currency: 'USD',
+          requested_units: '100000',
+          received_units: received,
+          required_confirmations: 1,
+          status,
+          cursor: null,
+          start_height: null,
+          expires_at: new Date(Date.now() + 3_600_000),
+          late_watch_until: new Date(Date.now() + 7_200_000),
+        })
+        .execute();
+      expect(await sendCheckoutReminder(depsOf(), id, 1)).toEqual({ status: 'paying', reason: 'the buyer is paying it' });
+      expect(mailsTo(email)).toHaveLength(0);
+    }
+  });
+
+  it('gets none once the buyer approved the PayPal order, nor while PayPal holds the capture', async () => {
+    const approvedId = await checkout('approved@example.com');
+    await h.db.transaction().execute(async (trx) => {
+      await recordPaypalCheckout(
+        trx,
+        approvedId,
+        { list: 'paypal_orders', idField: 'order_id', id: 'PAYPAL-ORDER-1', approvalUrl: 'https://paypal.example/approve' },
+        'https://shop.example',
+      );
+      const invoice = await trx
+        .selectFrom('invoices')
+        .select(['id', 'status', 'gateway'])
+        .where('id', '=', approvedId)
+        .executeTakeFirstOrThrow();
+      const { intent } = paypalApproved(invoice, 'PAYPAL-ORDER-1');
+      // As the buyer's return records it; delivered already, so no capture runs against a PayPal this test has not.
+      const intentId = await recordIntent(trx, intent!);
+      await trx.updateTable('engine_intents').set({ delivered_at: new Date() }).where('id', '=', intentId).execute();
+    });
+    expect(await sendCheckoutReminder(depsOf(), approvedId, 1)).toEqual({ status: 'paying', reason: 'the buyer is paying it' });
+
+    const heldId = await checkout('held@example.com');
+    await h.db
+      .updateTable('invoices')
+      .set({ gateway: JSON.stringify({ type: 'PAYPAL', data: { transaction_id: 'CAPTURE-1', capture_status: 'PENDING' } }) })
+      .where('id', '=', heldId)
+      .execute();
+    expect(await sendCheckoutReminder(depsOf(), heldId, 1)).toEqual({ status: 'paying', reason: 'the buyer is paying it' });
+    expect([...mailsTo('approved@example.com'), ...mailsTo('held@example.com')]).toHaveLength(0);
+  });
+
+  it('gets none when the buyer paid a second checkout of the same goods; a truly abandoned one still does', async () => {
+    await remind({ enabled: true, reminders: [{ after_hours: 3 }, { after_hours: 4 }] });
+    // Two checkouts of the variant (a double click, a change of payment method), the second paid.
+    const first = await checkout('Twice@Example.com');
+    const second = await checkout('twice@example.com', { method: 'STRIPE' });
+    // Another buyer's checkout of the same variant, and this buyer's of other goods: left alone.
+    const stranger = await checkout('stranger@example.com');
+    const otherGoods = await createVariant(h, store.live, { deliverable: { types: ['MANUAL'], data: { comment: 'Other' } }, price: 500 });
+    const unrelated = await checkout('twice@example.com', { variant: otherGoods.variantId });
+    expect((await api('patch', `/invoices/${second}/mark-completed`)).status).toBe(200);
+
+    const resultOf = async (id: number) => {
+      await waitFor(
+        () =>
+          remindersOf(id)
+            .describe()
+            .then(
+              () => true,
+              () => false,
+            ),
+        (started) => started,
+      );
+      return remindersOf(id).result();
+    };
+    expect(await resultOf(first)).toEqual({ invoiceId: first, sent: 0, outcome: 'paying' });
+    expect(await resultOf(stranger)).toEqual({ invoiceId: stranger, sent: 2, outcome: 'finished' });
+    expect(await resultOf(unrelated)).toEqual({ invoiceId: unrelated, sent: 2, outcome: 'finished' });
+    expect(mailsTo('twice@example.com').filter((m) => m.includes(`invoice-${first}.checkout-reminder-`))).toHaveLength(0);
+    expect(mailsTo('twice@example.com').filter((m) => m.includes(`invoice-${unrelated}.checkout-reminder-`))).toHaveLength(2);
+    expect(mailsTo('stranger@example.com')).toHaveLength(2);
+    expect(await sendCheckoutReminder(depsOf(), first, 1)).toEqual({
+      status: 'paying',
+      reason: `the buyer paid invoice #${second} for the same goods`,
+    });
   });
 });
