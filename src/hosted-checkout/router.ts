@@ -31,6 +31,7 @@ import { paymentPage, webAddress } from './payment-page';
 import { type OrderPageRef, proofRoutes } from './proof-routes';
 import { sellerMarkdown } from './seller-markdown';
 import { uploadOrigins } from './upload-origins';
+import { browserFingerprint, ensureBrowserFingerprint } from './browser-fingerprint';
 
 /** The static files the pages load, from their npm packages and this folder (no CDN). */
 const ASSETS: Record<string, PageAsset> = {
@@ -212,6 +213,8 @@ export function hostedCheckoutRouter(
   /** The product page, its form filled from the link's pre-fill (or what the buyer sent, with what to fix). */
   const productPage = async (req: Request, res: Response, form: FormState | null, status = 200) => {
     const store = await storeOf(String(req.params.store));
+    // The form then carries it back (a cookie): the store's per-fingerprint attempt limit counts it.
+    ensureBrowserFingerprint(req, res, { secure: deps.config.api.publicBaseUrl.startsWith('https:') });
     const query = fastCheckoutProductQuery.safeParse(req.query);
     const prefillQuery = query.success ? query.data : { withoutVariants: false };
     const additional = Object.fromEntries(
@@ -316,6 +319,7 @@ export function hostedCheckoutRouter(
         additionalInformation: body.additional_information,
         affiliate: body.affiliate,
         customerIp: buyerAddress(req),
+        fingerprint: browserFingerprint(req),
       });
       const orderPage = hostedOrderUrl('', store, placed.token);
       res.redirect(303, paymentPage(placed.outcome) ?? orderPage);

@@ -175,6 +175,107 @@ describe('invoice-creation attempt limits, shared by two API processes', () => {
   });
 });
 
+describe('attempt limits on fast checkout and the hosted page', () => {
+  let clients = 0;
+  const newClient = () => `198.51.100.${(clients += 1)}`;
+
+  /** A store with these limits and a product; every attempt below names an unknown coupon, so each is refused (422) but counted. */
+  async function storefront(limits: object) {
+    const { store, variantId } = await storeWithVariant(limits);
+    const { product_id: productId } = await h.db
+      .selectFrom('product_variants')
+      .select('product_id')
+      .where('id', '=', variantId)
+      .executeTakeFirstOrThrow();
+    const fast = (client: string, body: object) =>
+      request(h.app)
+        .post(`/api/v2/fast-checkout/${store.id}/${productId}/${variantId}`)
+        .set('X-Forwarded-For', client)
+        .send({ payment_method: 'PAYPAL', quantity: 1, coupon: 'NO-SUCH-COUPON', ...body });
+    const pagePath = `/checkout/${store.slug}/${productId}`;
+    /** The hosted page's form, as a browser posts it (with its cookies, when it has any). */
+    const form = (client: string, email: string, cookie?: string) => {
+      const req = request(h.app).post(pagePath).set('X-Forwarded-For', client).type('form');
+      if (cookie) req.set('Cookie', cookie);
+      return req.send({
+        variant: String(variantId),
+        quantity: '1',
+        customer_email: email,
+        coupon: 'NO-SUCH-COUPON',
+        payment_method: 'PAYPAL',
+      });
+    };
+    /** A browser's first visit: the page gives it its fingerprint cookie. */
+    const visit = async () => {
+      const page = await request(h.app).get(pagePath).set('X-Forwarded-For', newClient()).expect(200);
+      const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => c.startsWith('sf_checkout_fp='));
+      expect(cookie).toMatch(/^sf_checkout_fp=[\w-]{22,}; .*Path=\/checkout; .*HttpOnly; SameSite=Lax/);
+      return cookie!.split(';')[0]!;
+    };
+    return { fast, form, visit, pagePath };
+  }
+
+  const refused = (res: request.Response) => {
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  };
+
+  it('fast checkout: per IP, per e-mail and per checkout fingerprint (either name), 429 with Retry-After in the embed shape', async () => {
+    const perIp = await storefront({ ip_per_hour: 2, window_seconds: 600 });
+    const ip = newClient();
+    expect((await perIp.fast(ip, { customer_email: 'a@e.co' })).status).toBe(422);
+    expect((await perIp.fast(ip, { customer_email: 'b@e.co' })).status).toBe(422);
+    const byIp = await perIp.fast(ip, { customer_email: 'c@e.co' });
+    refused(byIp);
+    expect(byIp.headers['retry-after']).toBe('600');
+    expect(byIp.body).toMatchObject({ message: expect.any(String), errors: {} });
+    expect((await perIp.fast(newClient(), { customer_email: 'c@e.co' })).status).toBe(422);
+
+    const perEmail = await storefront({ email_per_hour: 1 });
+    expect((await perEmail.fast(newClient(), { customer_email: 'same@e.co' })).status).toBe(422);
+    refused(await perEmail.fast(newClient(), { customer_email: 'SAME@e.co' }));
+    expect((await perEmail.fast(newClient(), { customer_email: 'other@e.co' })).status).toBe(422);
+
+    const perFingerprint = await storefront({ fingerprint_per_hour: 1 });
+    expect((await perFingerprint.fast(newClient(), { customer_email: 'f1@e.co', checkout_fingerprint: 'fp-a' })).status).toBe(422);
+    refused(await perFingerprint.fast(newClient(), { customer_email: 'f2@e.co', checkout_fingerprint: 'fp-a' }));
+    // The name fast checkout took first counts the same.
+    refused(await perFingerprint.fast(newClient(), { customer_email: 'f3@e.co', fingerprint: 'fp-a' }));
+    expect((await perFingerprint.fast(newClient(), { customer_email: 'f4@e.co', checkout_fingerprint: 'fp-b' })).status).toBe(422);
+    // No fingerprint sent: that limit does not apply.
+    expect((await perFingerprint.fast(newClient(), { customer_email: 'f5@e.co' })).status).toBe(422);
+    expect((await perFingerprint.fast(newClient(), { customer_email: 'f6@e.co' })).status).toBe(422);
+  });
+
+  it("the hosted page: per IP, per e-mail, and per the browser's fingerprint cookie, the form answered 429 with Retry-After", async () => {
+    const perIp = await storefront({ ip_per_hour: 1 });
+    const ip = newClient();
+    expect((await perIp.form(ip, 'a@e.co')).status).toBe(422);
+    const byIp = await perIp.form(ip, 'b@e.co');
+    refused(byIp);
+    expect(byIp.text).toContain('Too many attempts');
+
+    const perEmail = await storefront({ email_per_hour: 1 });
+    expect((await perEmail.form(newClient(), 'same@e.co')).status).toBe(422);
+    refused(await perEmail.form(newClient(), 'same@e.co'));
+
+    const perFingerprint = await storefront({ fingerprint_per_hour: 1 });
+    const browser = await perFingerprint.visit();
+    // The same browser from another address with another e-mail is still the same browser.
+    expect((await perFingerprint.form(newClient(), 'f1@e.co', browser)).status).toBe(422);
+    refused(await perFingerprint.form(newClient(), 'f2@e.co', browser));
+    // Another browser has its own; the page gives a browser that has one no new one.
+    const second = await perFingerprint.visit();
+    expect(second).not.toBe(browser);
+    expect((await perFingerprint.form(newClient(), 'f3@e.co', second)).status).toBe(422);
+    const again = await request(h.app).get(perFingerprint.pagePath).set('Cookie', second).set('X-Forwarded-For', newClient()).expect(200);
+    expect(again.headers['set-cookie']).toBeUndefined();
+    // A client that keeps no cookies sends no fingerprint: that limit does not apply to it.
+    expect((await perFingerprint.form(newClient(), 'f4@e.co')).status).toBe(422);
+    expect((await perFingerprint.form(newClient(), 'f5@e.co')).status).toBe(422);
+  });
+});
+
 describe('Blacklist On Dispute', () => {
   function postSigned(app: Express, store: Store, event: object) {
     const payload = JSON.stringify(event);

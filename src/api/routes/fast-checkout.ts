@@ -187,7 +187,7 @@ export function fastCheckoutRouter(
       country: body.country,
       affiliate: body.affiliate,
       customerIp: buyerAddress(req),
-      fingerprint: body.fingerprint,
+      fingerprint: body.checkout_fingerprint ?? body.fingerprint,
     });
     const order = {
       id: placed.invoiceId,

@@ -64,7 +64,9 @@ export const fastCheckoutOrderBody = z.object({
   country: z.string().max(100).optional(),
   terms_of_service: accepted,
   affiliate: z.string().max(100).nullable().optional(),
-  /** The buyer's checkout session fingerprint, for the store's fingerprint attempt limit. */
+  /** The buyer's checkout session fingerprint, for the store's fingerprint attempt limit; named as on `POST /v2/invoices`. */
+  checkout_fingerprint: z.string().min(1).max(200).optional(),
+  /** The name fast checkout took first, still accepted: `checkout_fingerprint` wins when both are sent. */
   fingerprint: z.string().min(1).max(200).optional(),
 });
 
