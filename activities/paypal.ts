@@ -1,18 +1,22 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/schema';
+import { type InvoiceStatus, isAwaitingPayment } from '../src/domain/invoice-status';
 import { GatewayError } from '../src/gateways/gateway-error';
 import { gatewaySettings } from '../src/gateways/gateway-settings';
 import { paypalModeOf } from '../src/gateways/paypal/client';
 import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import { type PaypalSettings, paypalCredentialsOf } from '../src/gateways/paypal/paypal-settings';
-import { applyPaypalCapture } from '../src/orders/paypal-capture-result';
+import { flagInvoiceForAttention } from '../src/orders/invoice-attention';
+import { clearCaptureOwed } from '../src/orders/paypal-approval';
+import { type AppliedCapture, applyPaypalCapture } from '../src/orders/paypal-capture-result';
 import { paypalOrdersOf } from '../src/orders/paypal-order-record';
 import { deliverIntents } from '../src/outbox/engine-intents';
 import { recordIntent } from '../src/outbox/record-intent';
 import type { SecretBox } from '../src/security/secret-box';
-import type { PaypalCaptureInput, PaypalCaptureOutcome } from '../src/temporal/contracts/paypal-capture';
+import type { PaypalCaptureFailure, PaypalCaptureInput, PaypalCaptureOutcome } from '../src/temporal/contracts/paypal-capture';
 
 /** The PayPal-Request-Id of an invoice's capture: every attempt (and every starter) asks for the same capture. */
 export const captureRequestId = (invoice: { id: number; store_id: number }, orderId: string) =>
@@ -27,50 +31,99 @@ export function createPaypalActivities(deps: {
   client?: Client;
   taskQueue?: string;
 }) {
+  const tell = async (ids: number[]) => {
+    if (deps.client && deps.taskQueue)
+      await deliverIntents(
+        { db: deps.db, client: deps.client, taskQueue: deps.taskQueue, crypto: deps.crypto, community: deps.community },
+        { ids },
+      );
+  };
   return {
     /**
      * Captures the approved order with the app of the invoice's mode and applies PayPal's answer
      * (paid, pending, denied) in one transaction; what the engine must hear is owed there and told
-     * after commit. PayPal down is retried (same request id); a refusal is final.
+     * after commit. The invoice stays locked from its check to PayPal's answer: one voided
+     * meanwhile (by hand; the expiry sweep leaves a capture owed alone) is never captured, and a
+     * void waits for the capture to be applied. An invoice no longer waiting for its money is not
+     * captured at all. PayPal down is retried (same request id); a refusal is final.
      */
     async capturePaypalOrder(input: PaypalCaptureInput): Promise<PaypalCaptureOutcome> {
-      const invoice = await deps.db
-        .selectFrom('invoices')
-        .select(['id', 'store_id', 'livemode', 'gateway'])
-        .where('id', '=', input.invoiceId)
-        .executeTakeFirstOrThrow();
-      if (!paypalOrdersOf(invoice.gateway).includes(input.orderId))
-        throw ApplicationFailure.nonRetryable(`PayPal order ${input.orderId} is not one this invoice's checkout created`, 'PaypalRefused');
-      const mode = paypalModeOf(invoice.livemode);
-      const settings = await gatewaySettings<PaypalSettings>(deps.db, deps.secrets, invoice.store_id, 'PAYPAL');
-      const credentials = settings ? paypalCredentialsOf(settings.settings, mode) : null;
-      if (!credentials) throw ApplicationFailure.nonRetryable(`No ${mode} PayPal app is set up for the store`, 'PaypalRefused');
-      let order;
-      try {
-        order = await deps.paypal.captureOrder(credentials, input.orderId, captureRequestId(invoice, input.orderId));
-      } catch (error) {
-        if (error instanceof GatewayError && (error.kind === 'rejected' || error.kind === 'misconfigured'))
-          throw ApplicationFailure.nonRetryable(error.message, 'PaypalRefused');
-        throw error;
-      }
-      if (!order.capture)
-        throw ApplicationFailure.nonRetryable(`PayPal order ${input.orderId} has no capture (${order.status})`, 'PaypalRefused');
-      const capture = order.capture;
       const { applied, ids } = await deps.db.transaction().execute(async (trx) => {
-        const report = { mode, orderId: input.orderId, eventId: `capture-${capture.id}`, eventType: 'capture' };
-        const applied = await applyPaypalCapture(trx, invoice.id, capture, report);
+        const invoice = await trx
+          .selectFrom('invoices')
+          .select(['id', 'store_id', 'livemode', 'gateway', 'status'])
+          .where('id', '=', input.invoiceId)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        if (!paypalOrdersOf(invoice.gateway).includes(input.orderId))
+          throw refused(`PayPal order ${input.orderId} is not one this invoice's checkout created`, null);
+        if (!isAwaitingPayment(invoice.status as InvoiceStatus)) {
+          await clearCaptureOwed(trx, invoice.id);
+          const nothing: AppliedCapture = { result: 'ignored', reason: `the invoice is ${invoice.status}`, intents: [] };
+          return { applied: nothing, ids: [] };
+        }
+        const mode = paypalModeOf(invoice.livemode);
+        const settings = await gatewaySettings<PaypalSettings>(deps.db, deps.secrets, invoice.store_id, 'PAYPAL');
+        const credentials = settings ? paypalCredentialsOf(settings.settings, mode) : null;
+        if (!credentials) throw refused(`No ${mode} PayPal app is set up for the store`, null);
+        let order;
+        try {
+          order = await deps.paypal.captureOrder(credentials, input.orderId, captureRequestId(invoice, input.orderId));
+        } catch (error) {
+          if (error instanceof GatewayError && (error.kind === 'rejected' || error.kind === 'misconfigured'))
+            throw refused(error.message, error.details.issue ?? null);
+          throw error;
+        }
+        if (!order.capture) throw refused(`PayPal order ${input.orderId} has no capture (${order.status})`, null);
+        const report = { mode, orderId: input.orderId, eventId: `capture-${order.capture.id}`, eventType: 'capture' };
+        const applied = await applyPaypalCapture(trx, invoice.id, order.capture, report);
+        await clearCaptureOwed(trx, invoice.id);
         const ids: number[] = [];
         for (const intent of applied.intents) ids.push(await recordIntent(trx, intent));
         return { applied, ids };
       });
-      if (deps.client && deps.taskQueue)
-        await deliverIntents(
-          { db: deps.db, client: deps.client, taskQueue: deps.taskQueue, crypto: deps.crypto, community: deps.community },
-          { ids },
-        );
+      await tell(ids);
       return applied.result;
+    },
+
+    /**
+     * The capture failed for good (PayPal refused it, or stayed down through every retry): the
+     * invoice's window applies again and the reason is kept on it. A card PayPal declined
+     * (INSTRUMENT_DECLINED) or an order not yet approved leaves the invoice payable: the buyer
+     * approves again at the same approval link (PayPal's documented recovery) and that approval
+     * starts a new capture. Anything else is flagged for ops with the reason.
+     */
+    async paypalCaptureFailed(input: PaypalCaptureInput & PaypalCaptureFailure): Promise<void> {
+      await deps.db.transaction().execute(async (trx) => {
+        const invoice = await trx
+          .selectFrom('invoices')
+          .select(['id', 'status'])
+          .where('id', '=', input.invoiceId)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        await clearCaptureOwed(trx, invoice.id);
+        if (!isAwaitingPayment(invoice.status as InvoiceStatus)) return;
+        const reason = `PayPal capture of order ${input.orderId} failed: ${input.reason}`;
+        await trx
+          .updateTable('invoices')
+          .set({
+            gateway: sql`gateway || jsonb_build_object('data', coalesce(gateway->'data', '{}'::jsonb) || jsonb_build_object('capture_failure', ${reason}::text))`,
+            updated_at: new Date(),
+          })
+          .where('id', '=', invoice.id)
+          .execute();
+        if (input.issue !== null && BUYER_RECOVERS.has(input.issue)) return;
+        await flagInvoiceForAttention(trx, invoice.id, reason);
+      });
     },
   };
 }
+
+/** PayPal's refusals the buyer recovers from by approving again (another card, or the approval they skipped). */
+const BUYER_RECOVERS = new Set(['INSTRUMENT_DECLINED', 'ORDER_NOT_APPROVED', 'PAYER_ACTION_REQUIRED']);
+
+/** A final refusal, with PayPal's issue code for the workflow to pass on. */
+const refused = (message: string, issue: string | null) =>
+  ApplicationFailure.create({ message, type: 'PaypalRefused', nonRetryable: true, details: [issue] });
 
 export type PaypalActivities = ReturnType<typeof createPaypalActivities>;

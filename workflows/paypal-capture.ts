@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { PaypalActivities } from '../activities/paypal';
 import type { PaypalCaptureInput, PaypalCaptureOutcome } from '../src/temporal/contracts/paypal-capture';
 
@@ -15,5 +15,15 @@ const paypal = proxyActivities<PaypalActivities>({
 
 /** Captures a PayPal order the buyer approved (their return or PayPal's webhook, whichever came first) and applies it, once. */
 export async function paypalCapture(input: PaypalCaptureInput): Promise<PaypalCaptureOutcome> {
-  return paypal.capturePaypalOrder(input);
+  try {
+    return await paypal.capturePaypalOrder(input);
+  } catch (error) {
+    // Failed for good: the invoice hears why (ops flag, or payable again), then the workflow fails as before.
+    if (error instanceof ActivityFailure && patched('paypal-capture-failure-recorded')) {
+      const cause = error.cause;
+      const issue = cause instanceof ApplicationFailure && typeof cause.details?.[0] === 'string' ? cause.details[0] : null;
+      await paypal.paypalCaptureFailed({ ...input, issue, reason: cause?.message ?? error.message });
+    }
+    throw error;
+  }
 }

@@ -21,6 +21,8 @@ export class GatewayError extends Error {
       providerStatus?: number;
       /** The provider's request id, for its support. */
       requestId?: string;
+      /** The provider's own code of what it refused (PayPal's INSTRUMENT_DECLINED, ORDER_NOT_APPROVED …). */
+      issue?: string;
     } = {},
   ) {
     super(message);

@@ -26,8 +26,9 @@ export async function expireUnpaidInvoice(trx: DbExecutor, invoiceId: number): P
   if (status === 'REVIEW' && row.custom_payment_method_id !== null) return { changed: false, status };
   const crypto = await trx.selectFrom('crypto_payments').select('status').where('invoice_id', '=', invoiceId).executeTakeFirst();
   if (crypto?.status === 'CONFIRMING') return { changed: false, status };
-  if ((row.gateway as { data?: { capture_status?: unknown } } | null)?.data?.capture_status === 'PENDING')
-    return { changed: false, status };
+  const paypal = row.gateway as { data?: { capture_status?: unknown }; capture_owed?: unknown } | null;
+  // A PayPal capture owed (approved, not yet answered) or held pending by PayPal: its answer decides.
+  if (paypal?.data?.capture_status === 'PENDING' || paypal?.capture_owed !== undefined) return { changed: false, status };
   return transitionInvoice(trx, invoiceId, 'VOIDED', { quiet: true });
 }
 

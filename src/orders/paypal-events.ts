@@ -87,7 +87,7 @@ async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, ev
     if (otherMode(found, mode, event, outcome)) return intents;
     // Under the row lock, as the buyer's return records it: a reminder deciding meanwhile sees the approval or sends first.
     const invoice = await trx.selectFrom('invoices').select(INVOICE).where('id', '=', found.id).forUpdate().executeTakeFirstOrThrow();
-    const approved = paypalApproved(invoice, orderId);
+    const approved = await paypalApproved(trx, invoice, orderId);
     outcome.result = approved.intent ? 'approved' : 'ignored';
     outcome.reason = approved.reason;
     if (approved.intent) intents.push(approved.intent);

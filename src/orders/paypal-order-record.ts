@@ -8,13 +8,22 @@ import type { DbExecutor } from '../db/schema';
  */
 export interface PaypalGatewayRecord {
   type?: string;
-  data?: { order_id?: string; transaction_id?: string; pending_reason?: string; [field: string]: unknown };
+  data?: {
+    order_id?: string;
+    transaction_id?: string;
+    pending_reason?: string;
+    /** Why the last capture failed for good (shown with the invoice). */
+    capture_failure?: string;
+    [field: string]: unknown;
+  };
   /** PayPal orders our checkout created for this invoice (one per request id: normally one). */
   paypal_orders?: string[];
   /** The page the buyer returns to after PayPal (the hosted order or invoice page). */
   return_to?: string;
   /** The capture that paid the invoice. */
   paid_by?: string;
+  /** The approved order whose capture is owed and not yet answered (the expiry sweep leaves the invoice alone). */
+  capture_owed?: string;
 }
 
 /**

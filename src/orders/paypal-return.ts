@@ -25,7 +25,7 @@ export async function paypalBuyerReturned(
       .forUpdate()
       .executeTakeFirst();
     if (!invoice) return null;
-    const { intent } = paypalApproved(invoice, orderId);
+    const { intent } = await paypalApproved(trx, invoice, orderId);
     return {
       ids: intent ? [await recordIntent(trx, intent)] : [],
       returnTo: (invoice.gateway as PaypalGatewayRecord | null)?.return_to ?? null,

@@ -87,6 +87,8 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
       return subscriptionChanged(engine.client, engine.taskQueue, subscription, detail.reason ?? 'outbox');
     }
     case 'paypal.capture':
+      // Paid or voided before the relay got here: nothing to capture (the activity checks again, under the lock).
+      if (!isAwaitingPayment((await invoice()).status as InvoiceStatus)) return;
       return startPaypalCapture(engine.client, engine.taskQueue, { invoiceId: subjectId, orderId: detail.order_id ?? '' });
     case 'refund.start':
       return startRefundWorkflow(engine.client, engine.taskQueue, subjectId);

@@ -64,7 +64,12 @@ export interface FakeOrder {
 }
 
 /** How the next capture of an order turns out (PayPal decides; the test plays PayPal). */
-export type CaptureOutcome = { status: 'COMPLETED' } | { status: 'PENDING'; reason: string } | { status: 'DECLINED' };
+export type CaptureOutcome =
+  | { status: 'COMPLETED' }
+  | { status: 'PENDING'; reason: string }
+  | { status: 'DECLINED' }
+  /** PayPal refuses the capture (422 INSTRUMENT_DECLINED): the buyer must approve again with another funding source. */
+  | { status: 'INSTRUMENT_DECLINED' };
 
 export interface PaypalState {
   apps: Map<string, FakePaypalApp>;
@@ -81,6 +86,8 @@ export interface PaypalState {
   nextId: (prefix: string) => string;
   /** Replies to lose: the work is done, the caller gets a 503 instead (a reply lost on the way back). */
   lostReplies: { pathSuffix: string; left: number }[];
+  /** Paths (by suffix) PayPal answers 503 without doing anything, until restored. */
+  outages: Set<string>;
 }
 
 export function createPaypalState(): PaypalState {
@@ -101,6 +108,7 @@ export function createPaypalState(): PaypalState {
     requests: [],
     signingKey: { privateKey, publicKey },
     lostReplies: [],
+    outages: new Set(),
     // PayPal ids are 17 upper-case alphanumerics.
     nextId: (prefix) => `${prefix}${(counter += 1).toString().padStart(17 - prefix.length, '0')}`,
   };
@@ -340,6 +348,24 @@ export function orderRoutes(state: PaypalState): Router {
           "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request.",
         );
       const outcome = state.captureOutcomes.get(order.id) ?? { status: 'COMPLETED' };
+      if (outcome.status === 'INSTRUMENT_DECLINED') {
+        // PayPal's documented recovery: the payer goes back to the approval link and picks another source.
+        state.captureOutcomes.delete(order.id);
+        order.status = 'PAYER_ACTION_REQUIRED';
+        res.status(422).json({
+          name: 'UNPROCESSABLE_ENTITY',
+          message: 'The requested action could not be performed, semantically incorrect, or failed business validation.',
+          debug_id: debugId(),
+          details: [
+            {
+              issue: 'INSTRUMENT_DECLINED',
+              description: "The instrument presented  was either declined by the processor or bank, or it can't be used for this payment.",
+            },
+          ],
+          links: [{ href: `${webOrigin(order.mode)}/checkoutnow?token=${order.id}`, rel: 'redirect', method: 'GET' }],
+        });
+        return undefined;
+      }
       const unit = order.purchaseUnits[0];
       const now = new Date().toISOString();
       const capture: FakeCapture = {
@@ -458,6 +484,8 @@ export function buildPaypalApp(state: PaypalState): express.Express {
       requestId: req.get('paypal-request-id'),
       clientId: token ? state.tokens.get(token) : undefined,
     });
+    if ([...state.outages].some((suffix) => req.path.endsWith(suffix)))
+      return void res.status(503).json({ name: 'SERVICE_UNAVAILABLE', message: 'Service Unavailable.', debug_id: debugId() });
     const lost = state.lostReplies.find((l) => l.left > 0 && req.path.endsWith(l.pathSuffix));
     if (lost) {
       const send = res.json.bind(res);
@@ -533,7 +561,10 @@ export async function startPaypalFake() {
     },
     /** The next `count` successful answers to paths ending so are lost: PayPal did the work, the caller sees a 503. */
     loseReplies: (pathSuffix: string, count: number) => void state.lostReplies.push({ pathSuffix, left: count }),
-    /** The next capture of this order ends PENDING (with PayPal's reason) or DECLINED. */
+    /** PayPal answers 503 to paths ending so, doing nothing, until restore(). */
+    outage: (pathSuffix: string) => void state.outages.add(pathSuffix),
+    restore: (pathSuffix: string) => void state.outages.delete(pathSuffix),
+    /** The next capture of this order ends PENDING (with PayPal's reason) or DECLINED, or is refused INSTRUMENT_DECLINED. */
     captureWill: (orderId: string, outcome: CaptureOutcome) => void state.captureOutcomes.set(orderId, outcome),
     captureOf: (orderId: string) => capture(order(orderId).captureId ?? ''),
     /** PayPal completes a pending capture (the seller accepted the currency, the hold ended). */

@@ -456,7 +456,7 @@ describe('a checkout the buyer is paying, or paid another way', () => {
         .select(['id', 'status', 'gateway'])
         .where('id', '=', approvedId)
         .executeTakeFirstOrThrow();
-      const { intent } = paypalApproved(invoice, 'PAYPAL-ORDER-1');
+      const { intent } = await paypalApproved(trx, invoice, 'PAYPAL-ORDER-1');
       // As the buyer's return records it; delivered already, so no capture runs against a PayPal this test has not.
       const intentId = await recordIntent(trx, intent!);
       await trx.updateTable('engine_intents').set({ delivered_at: new Date() }).where('id', '=', intentId).execute();

@@ -180,6 +180,122 @@ describe('PayPal order workflow', () => {
     expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
   });
 
+  it('keeps an approved order out of the expiry sweep while PayPal is down, then pays and delivers it', async () => {
+    const invoice = await checkedOut('PPO-1');
+    const capturePath = `/v2/checkout/orders/${invoice.orderId}/capture`;
+    paypal.outage(capturePath);
+    paypal.approve(invoice.orderId);
+    await buyerReturns(invoice.id, invoice.orderId).expect(303);
+    await waitFor(
+      async () => paypal.requests.filter((r) => r.path === capturePath).length,
+      (n) => n >= 1,
+    );
+    // Its window closes while the capture is owed: the sweep leaves it to the capture.
+    await h.db
+      .updateTable('invoices')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', invoice.id)
+      .execute();
+    const { expireDueInvoices } = await import('../../src/orders/expire-invoices');
+    await expireDueInvoices(h.db, 100);
+    expect(await statusOf(invoice.id)).toBe('PENDING');
+    paypal.restore(capturePath);
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('paid');
+    await waitFor(
+      () => statusOf(invoice.id),
+      (s) => s === 'COMPLETED',
+    );
+    expect(capturesOf(invoice.orderId)).toHaveLength(1);
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+    const deliverables = await api('get', `/invoices/${invoice.id}/deliverables`, undefined, store.test);
+    expect(deliverables.body.data[0].deliverable.data.serials).toEqual(['PPO-1']);
+    // Paid: nothing owed any more.
+    const row = await h.db.selectFrom('invoices').select('gateway').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+    expect(row.gateway).not.toHaveProperty('capture_owed');
+  });
+
+  it('never captures an invoice voided before the approval, nor one voided while its capture waits for PayPal', async () => {
+    const before = await checkedOut('PPV-1');
+    await api('patch', `/invoices/${before.id}/mark-voided`, undefined, store.test).expect(200);
+    const late = await webhook(paypal.approve(before.orderId)).expect(200);
+    expect(late.body).toMatchObject({ outcome: 'ignored', reason: 'the invoice is VOIDED' });
+    await buyerReturns(before.id, before.orderId).expect(303);
+    expect(
+      await h.db
+        .selectFrom('engine_intents')
+        .select('id')
+        .where('kind', '=', 'paypal.capture')
+        .where('subject_id', '=', before.id)
+        .execute(),
+    ).toHaveLength(0);
+
+    const during = await checkedOut('PPV-2');
+    const capturePath = `/v2/checkout/orders/${during.orderId}/capture`;
+    paypal.outage(capturePath);
+    await webhook(paypal.approve(during.orderId)).expect(200);
+    await waitFor(
+      async () => paypal.requests.filter((r) => r.path === capturePath).length,
+      (n) => n >= 1,
+    );
+    // The seller voids it by hand while PayPal is down; PayPal comes back.
+    await api('patch', `/invoices/${during.id}/mark-voided`, undefined, store.test).expect(200);
+    const attempts = paypal.requests.filter((r) => r.path === capturePath).length;
+    paypal.restore(capturePath);
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(during.id)).result()).toBe('ignored');
+    expect(await statusOf(during.id)).toBe('VOIDED');
+    // The retry after the void never reached PayPal.
+    expect(paypal.requests.filter((r) => r.path === capturePath)).toHaveLength(attempts);
+    expect([...capturesOf(before.orderId), ...capturesOf(during.orderId)]).toHaveLength(0);
+  });
+
+  it('keeps an invoice payable after INSTRUMENT_DECLINED: the buyer approves again and is charged once', async () => {
+    const invoice = await checkedOut('PPI-1');
+    paypal.captureWill(invoice.orderId, { status: 'INSTRUMENT_DECLINED' });
+    await webhook(paypal.approve(invoice.orderId)).expect(200);
+    await expect(h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).rejects.toThrow();
+    const declined = await waitFor(
+      () =>
+        h.db.selectFrom('invoices').select(['gateway', 'needs_attention', 'status']).where('id', '=', invoice.id).executeTakeFirstOrThrow(),
+      (r) => typeof (r.gateway as { data?: { capture_failure?: string } }).data?.capture_failure === 'string',
+    );
+    expect(declined).toMatchObject({ status: 'PENDING', needs_attention: false });
+    expect((declined.gateway as { data: { capture_failure: string } }).data.capture_failure).toContain('INSTRUMENT_DECLINED');
+    expect(declined.gateway).not.toHaveProperty('capture_owed');
+    // Checkout again answers the same approval link; the buyer approves with another source.
+    const again = await api('post', `/invoices/${invoice.id}/checkout`, undefined, store.test).expect(200);
+    expect(again.body.invoice.payment.gateway.data.order_id).toBe(invoice.orderId);
+    paypal.approve(invoice.orderId);
+    await buyerReturns(invoice.id, invoice.orderId).expect(303);
+    await waitFor(
+      () => statusOf(invoice.id),
+      (s) => s === 'COMPLETED',
+    );
+    expect(capturesOf(invoice.orderId)).toHaveLength(1);
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+  });
+
+  it('flags the order for ops with PayPal’s reason when a capture is refused for good', async () => {
+    const invoice = await checkedOut('PPF-1');
+    paypal.approve(invoice.orderId);
+    // PayPal no longer knows the order (404): retrying the same will not help.
+    paypal.state.orders.delete(invoice.orderId);
+    await buyerReturns(invoice.id, invoice.orderId).expect(303);
+    await expect(h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).rejects.toThrow();
+    const flagged = await waitFor(
+      () =>
+        h.db
+          .selectFrom('invoices')
+          .select(['needs_attention', 'attention_reason', 'status'])
+          .where('id', '=', invoice.id)
+          .executeTakeFirstOrThrow(),
+      (r) => r.needs_attention,
+    );
+    expect(flagged).toMatchObject({ status: 'PENDING', attention_reason: expect.stringContaining('RESOURCE_NOT_FOUND') });
+    const stuck = (await api('get', '/ops/stuck-orders', undefined, store.test).expect(200)).body.data as { id: number }[];
+    expect(stuck.map((o) => o.id)).toContain(invoice.id);
+    expect(capturesOf(invoice.orderId)).toHaveLength(0);
+  });
+
   it('voids the order when PayPal denies a pending capture', async () => {
     const invoice = await checkedOut('PPD-1');
     paypal.captureWill(invoice.orderId, { status: 'PENDING', reason: 'PENDING_REVIEW' });

@@ -99,7 +99,11 @@ export function classifyPaypalError(error: unknown, credentials: PaypalCredentia
       return new GatewayError('PayPal', 'unavailable', 'PayPal could not be reached; retry shortly', { retryAfterSeconds: 5 });
     return error;
   }
-  const details = { providerStatus: issue.status, ...(issue.debugId ? { requestId: issue.debugId } : {}) };
+  const details = {
+    providerStatus: issue.status,
+    ...(issue.debugId ? { requestId: issue.debugId } : {}),
+    ...(issue.issue ? { issue: issue.issue } : {}),
+  };
   if (issue.status === 401 || issue.status === 403) {
     const setting = paypalSetting(credentials);
     const message = `PayPal refused the store's ${credentials.mode} REST app credentials (PAYPAL payment settings, ${setting}); update them`;

@@ -11,4 +11,10 @@ export interface PaypalCaptureInput {
  */
 export type PaypalCaptureOutcome = 'paid' | 'same_payment' | 'pending' | 'denied' | 'mismatch' | 'partial' | 'ignored';
 
+/** Why a capture failed for good: PayPal's issue code when it refused (INSTRUMENT_DECLINED …), and the message. */
+export interface PaypalCaptureFailure {
+  issue: string | null;
+  reason: string;
+}
+
 export type PaypalCaptureWorkflow = (input: PaypalCaptureInput) => Promise<PaypalCaptureOutcome>;
