@@ -6,11 +6,12 @@ import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import { applyRefundConsequences, type RefundExtent } from '../src/refunds/refund-consequences';
 import { markRefundFailed, RefundRefusedError, sendRefund } from '../src/refunds/send-refund';
 import type { SecretBox } from '../src/security/secret-box';
+import type { RefundOutcome } from '../src/temporal/contracts/refund';
 
 /** A refund's steps: the gateway call, then (once) what the refund takes back. */
 export function createRefundActivities(deps: { db: Db; secrets: SecretBox; stripe: StripeGateway; paypal: PaypalGateway }) {
   return {
-    async sendRefund(input: { refundId: number }): Promise<'succeeded' | 'manual' | 'failed'> {
+    async sendRefund(input: { refundId: number }): Promise<RefundOutcome> {
       try {
         return await sendRefund(deps, input.refundId);
       } catch (error) {

@@ -12,7 +12,11 @@ const gateway = proxyActivities<RefundActivities>({
 });
 const record = proxyActivities<RefundActivities>({ startToCloseTimeout: '30 seconds' });
 
-/** One refund: the gateway (or the seller, by hand), then what the refund takes back, once. */
+/**
+ * One refund: the gateway (or the seller, by hand), then what the refund takes back, once. A
+ * refund Stripe answers `pending` ends here `pending`: the consequences activity finds it pending
+ * and leaves it, and Stripe's refund.updated event runs them (src/refunds/stripe-refund-update.ts).
+ */
 export async function refund(input: RefundInput): Promise<RefundOutcome> {
   let outcome: RefundOutcome;
   try {

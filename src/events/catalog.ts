@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   'order.paid',
   'order.refunded',
   'order.disputed',
+  /** Sellflow's own (the spec names no refund event): a refund failed at the gateway or was refused; nothing went back. */
+  'order.refund_failed',
   /** Money that did not match its invoice (mode, session, currency, amount, a voided or paid invoice): nothing paid. */
   'order.payment_mismatch',
   /** A custom-method checkout started: the order waits for the buyer's payment and the seller's review. */
@@ -59,6 +61,7 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'order.paid': 'An invoice was paid.',
   'order.refunded': 'An invoice was refunded.',
   'order.disputed': 'A payment of an invoice was disputed.',
+  'order.refund_failed': 'A refund of an invoice failed at the payment gateway (or was refused); no money went back.',
   'order.payment_mismatch': 'Money arrived that did not match its invoice; nothing was paid.',
   'order.pending': 'A custom payment method checkout started; the order waits for the payment and the seller’s review.',
   'order.payment_review_required':

@@ -38,6 +38,17 @@ const charge = z.looseObject({
   metadata,
 });
 
+/** A Stripe Refund (charge.refund.updated, refund.updated, refund.failed): whose it is and what became of it. */
+const refund = z.looseObject({
+  id,
+  status: z.string().nullish(),
+  amount: amount.optional(),
+  currency: currency.optional(),
+  payment_intent: ref,
+  metadata,
+  failure_reason: z.string().nullish(),
+});
+
 const dispute = z.looseObject({ amount: amount.optional(), currency: currency.optional(), payment_intent: ref, metadata });
 
 const invoice = z.looseObject({
@@ -69,6 +80,9 @@ const OBJECTS: Record<string, z.ZodType> = {
   'checkout.session.completed': checkoutSession,
   'checkout.session.async_payment_succeeded': checkoutSession,
   'charge.refunded': charge,
+  'charge.refund.updated': refund,
+  'refund.updated': refund,
+  'refund.failed': refund,
   'charge.dispute.created': dispute,
   'invoice.paid': invoice,
   'invoice.payment_failed': invoice,

@@ -345,7 +345,7 @@ export class StripeGateway {
       idempotencyKey: string;
       metadata: Record<string, string>;
     },
-  ): Promise<{ refundId: string; paymentIntentId: string }> {
+  ): Promise<{ refundId: string; paymentIntentId: string; status: string | null }> {
     const stripe = this.client(secretKey);
     let paymentIntentId = input.paymentIntentId;
     if (!paymentIntentId) {
@@ -360,7 +360,7 @@ export class StripeGateway {
       { payment_intent: paymentIntentId, amount: input.amountCents, metadata: input.metadata },
       { idempotencyKey: input.idempotencyKey },
     );
-    return { refundId: refund.id, paymentIntentId };
+    return { refundId: refund.id, paymentIntentId, status: refund.status };
   }
 
   /** The Stripe invoice a PaymentIntent paid (a subscription's invoice), or null when it paid none. */

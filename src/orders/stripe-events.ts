@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { sql } from 'kysely';
-import type { Db, DbExecutor } from '../db/schema';
+import type { Db, DbExecutor, DbTransaction } from '../db/schema';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import { type ArrivedPayment, matchPayment } from '../domain/payment-match';
 import { applyGatewayEventOnce, type LoggedGatewayEvent } from '../gateways/gateway-event-log';
@@ -9,6 +9,7 @@ import { applyRenewalDispute } from '../disputes/renewal-dispute';
 import { applyStripeDispute, disputeStatusOf } from '../disputes/stripe-disputes';
 import { applyDashboardRefund } from '../refunds/reported-refund';
 import { recordStripeReportedRefund } from '../refunds/stripe-reported-refund';
+import { applyStripeRefundUpdate } from '../refunds/stripe-refund-update';
 import { recordSubscriptionPaymentRefund } from '../refunds/subscription-payment-refund';
 import { applyStripeSubscriptionEvent } from '../subscriptions/stripe-subscription-events';
 import { transitionInvoice } from './invoice-transitions';
@@ -16,7 +17,8 @@ import { flagPaymentIssue } from './payment-attention';
 import { checkoutSessionsOf, paidByOf, recordStripePayment, type StripeGatewayRecord } from './stripe-checkout-record';
 
 /** What an event did: kept on its gateway_events row, with the reason when it paid nothing. */
-export type StripeEventResult = 'paid' | 'same_payment' | 'partial' | 'mismatch' | 'refunded' | 'disputed' | 'unmatched' | 'ignored';
+export type StripeEventResult =
+  'paid' | 'same_payment' | 'partial' | 'mismatch' | 'refunded' | 'refund_failed' | 'disputed' | 'unmatched' | 'ignored';
 
 export interface StripeEventOutcome {
   duplicate: boolean;
@@ -218,7 +220,7 @@ async function refundOfSubscriptionPayment(
 
 /** Checkout, refund and dispute events; says which invoice a Checkout Session matched and paid (or had paid). */
 async function applyInvoiceEvent(
-  trx: DbExecutor,
+  trx: DbTransaction,
   storeId: number,
   event: Stripe.Event,
   outcome: StripeEventOutcome,
@@ -276,6 +278,16 @@ async function applyInvoiceEvent(
         currency: (charge.currency ?? invoice.currency).toUpperCase(),
         full: charge.refunded,
       });
+      break;
+    }
+    case 'charge.refund.updated':
+    case 'refund.updated':
+    case 'refund.failed': {
+      // Stripe's word on a refund it answered pending (or one that failed after succeeding).
+      const update = await applyStripeRefundUpdate(trx, storeId, event, event.data.object);
+      outcome.invoiceId = update.invoiceId;
+      outcome.result = update.result;
+      outcome.reason = update.reason;
       break;
     }
     case 'charge.dispute.created':
@@ -361,7 +373,7 @@ export async function applyStripeEvent(
 
 /** What one fresh event changes: its invoice (checkout, refund, dispute), its subscription, a first payment. */
 async function applyEvent(
-  trx: DbExecutor,
+  trx: DbTransaction,
   storeId: number,
   event: Stripe.Event,
   outcome: StripeEventOutcome,

@@ -26,12 +26,14 @@ export async function applyRefundConsequences(trx: DbTransaction, refundId: numb
     .where('id', '=', refund.invoice_id)
     .forUpdate()
     .executeTakeFirstOrThrow();
-  // Only refunds whose consequences ran count: they are what the order has already given back.
+  // Only refunds whose consequences ran count: they are what the order has already given back
+  // (one that failed at the gateway after that gave no money back).
   const before = await trx
     .selectFrom('refunds')
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_cents'), eb.lit(0)).as('cents'))
     .where('invoice_id', '=', invoice.id)
     .where('consequences_at', 'is not', null)
+    .where('status', '!=', 'failed')
     .executeTakeFirstOrThrow();
   const refundedBefore = Number(before.cents);
   const refundedTotal = refundedBefore + refund.amount_cents;

@@ -2,6 +2,7 @@ import type { Db } from '../db/schema';
 import type { RefundStatus } from '../db/schema';
 import { isStripeInvoiceId, NoPaymentToRefundError, type StripeGateway } from '../gateways/stripe-gateway';
 import { GatewayError } from '../gateways/gateway-error';
+import { failRefund } from './refund-failed';
 import { gatewaySettings } from '../gateways/gateway-settings';
 import { paypalModeOf } from '../gateways/paypal/client';
 import type { PaypalGateway } from '../gateways/paypal/paypal-gateway';
@@ -23,9 +24,11 @@ export class RefundRefusedError extends Error {}
 export async function sendRefund(
   deps: { db: Db; secrets: SecretBox; stripe: StripeGateway; paypal: PaypalGateway },
   refundId: number,
-): Promise<Exclude<RefundStatus, 'pending'>> {
+): Promise<RefundStatus> {
   const refund = await pendingRefund(deps.db, refundId);
   if (refund.status !== 'pending') return refund.status;
+  // Stripe answered pending before (a retry after that answer was recorded): it stays pending.
+  if (refund.provider_refund_id !== null) return refund.status;
   if (refund.provider === 'manual') {
     await deps.db
       .updateTable('refunds')
@@ -50,7 +53,7 @@ export async function sendRefund(
   };
   if (!isStripeInvoiceId(refund.provider_payment_id)) {
     const answer = await deps.stripe.refundPayment(key, { ...request, paymentIntentId: refund.provider_payment_id });
-    return markRefundSucceeded(deps.db, refund.id, answer.refundId);
+    return recordStripeAnswer(deps.db, refund.id, answer);
   }
   // A subscription's order was paid by the subscription's first Stripe invoice (Checkout names
   // no PaymentIntent then): the refund goes to the PaymentIntent that paid that invoice.
@@ -60,7 +63,7 @@ export async function sendRefund(
       providerInvoiceId: refund.provider_payment_id,
       paymentIntentId: null,
     });
-    return markRefundSucceeded(deps.db, refund.id, answer.refundId);
+    return recordStripeAnswer(deps.db, refund.id, answer);
   } catch (error) {
     if (error instanceof NoPaymentToRefundError) throw new RefundRefusedError(error.message);
     throw error;
@@ -95,6 +98,26 @@ async function sendPaypalRefund(deps: { db: Db; secrets: SecretBox; paypal: Payp
   return markRefundSucceeded(deps.db, refund.id, answer.refundId);
 }
 
+/**
+ * What Stripe answered about the refund it made: `succeeded` takes effect now; `pending` (and
+ * `requires_action`) stays pending with Stripe's refund id, its consequences waiting for Stripe's
+ * `charge.refund.updated` (stripe-refund-update.ts); `failed` or `canceled` is a refusal. The
+ * answer is the refund's status as recorded, which that event may have settled already.
+ */
+async function recordStripeAnswer(db: Db, refundId: number, answer: { refundId: string; status: string | null }): Promise<RefundStatus> {
+  if (answer.status === 'failed' || answer.status === 'canceled')
+    throw new RefundRefusedError(`Stripe ${answer.status} refund ${answer.refundId}`);
+  if (answer.status === 'succeeded') return markRefundSucceeded(db, refundId, answer.refundId);
+  await db
+    .updateTable('refunds')
+    .set({ provider_refund_id: answer.refundId, updated_at: new Date() })
+    .where('id', '=', refundId)
+    .where('status', '=', 'pending')
+    .where('provider_refund_id', 'is', null)
+    .execute();
+  return (await pendingRefund(db, refundId)).status;
+}
+
 /** The gateway made the refund: its id, once (a retry after the answer was recorded changes nothing). */
 async function markRefundSucceeded(db: Db, refundId: number, providerRefundId: string): Promise<'succeeded'> {
   await db
@@ -106,12 +129,7 @@ async function markRefundSucceeded(db: Db, refundId: number, providerRefundId: s
   return 'succeeded';
 }
 
-/** The gateway refused for good: the refund gave nothing back and takes nothing back. */
+/** The gateway refused for good: the refund gave nothing back and takes nothing back (order.refund_failed, once). */
 export async function markRefundFailed(db: Db, refundId: number, reason: string): Promise<void> {
-  await db
-    .updateTable('refunds')
-    .set({ status: 'failed', failure_reason: reason.slice(0, 500), updated_at: new Date() })
-    .where('id', '=', refundId)
-    .where('status', '=', 'pending')
-    .execute();
+  await db.transaction().execute((trx) => failRefund(trx, refundId, reason));
 }

@@ -42,6 +42,16 @@ interface FakeSubscription {
   trial_end?: number | null;
 }
 
+interface FakeRefund {
+  id: string;
+  payment_intent: string;
+  amount: number;
+  metadata: Record<string, string>;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  failure_reason: string | null;
+  livemode: boolean;
+}
+
 interface FakeInvoice {
   id: string;
   subscription: string;
@@ -64,7 +74,9 @@ export async function startStripeBilling() {
   const sessions = new Map<string, Record<string, any>>();
   const subscriptions = new Map<string, FakeSubscription>();
   const invoices = new Map<string, FakeInvoice>();
-  const refunds: { id: string; payment_intent: string; amount: number; metadata: Record<string, string> }[] = [];
+  const refunds: FakeRefund[] = [];
+  /** What the next refunds answer: Stripe makes some (bank transfers, some cards) later, `pending` at first. */
+  let refundStatus: FakeRefund['status'] = 'succeeded';
   /** Every invoice preview Stripe computed: the subscription, the proration date, the total. */
   const previews: { subscription: string; proration_date: number; total: number }[] = [];
   /** What each payment-mode Checkout payment (its PaymentIntent) took, for refunds of one-time orders. */
@@ -165,6 +177,17 @@ export async function startStripeBilling() {
     const sent = { id: nextId('evt'), object: 'event', type, created: now(), livemode, api_version: Stripe.API_VERSION, data: { object } };
     return sent as unknown as Stripe.Event;
   };
+
+  const refundObject = (r: FakeRefund) => ({
+    id: r.id,
+    object: 'refund',
+    amount: r.amount,
+    currency: 'usd',
+    payment_intent: r.payment_intent,
+    metadata: r.metadata,
+    status: r.status,
+    failure_reason: r.failure_reason,
+  });
 
   type Reply = { status: number; body: unknown };
   const error = (status: number, message: string, code = 'resource_missing'): Reply => ({
@@ -295,11 +318,21 @@ export async function startStripeBilling() {
         payments.get(String(body.payment_intent));
       if (paid === undefined) return error(404, `No such payment_intent: '${body.payment_intent}'`);
       const amount = body.amount === undefined ? paid : Number(body.amount);
-      const already = refunds.filter((r) => r.payment_intent === body.payment_intent).reduce((sum, r) => sum + r.amount, 0);
+      const already = refunds
+        .filter((r) => r.payment_intent === body.payment_intent && r.status !== 'failed' && r.status !== 'canceled')
+        .reduce((sum, r) => sum + r.amount, 0);
       if (amount + already > paid) return error(400, 'Refund amount is greater than unrefunded amount on charge', 'amount_too_large');
-      const refund = { id: nextId('re'), payment_intent: String(body.payment_intent), amount, metadata: body.metadata ?? {} };
+      const refund: FakeRefund = {
+        id: nextId('re'),
+        payment_intent: String(body.payment_intent),
+        amount,
+        metadata: body.metadata ?? {},
+        status: refundStatus,
+        failure_reason: refundStatus === 'failed' ? 'expired_or_canceled_card' : null,
+        livemode,
+      };
       refunds.push(refund);
-      return { status: 200, body: { ...refund, object: 'refund', status: 'succeeded', currency: 'usd' } };
+      return { status: 200, body: refundObject(refund) };
     }
     return error(404, `Unrecognized request URL (${method}: ${path})`, 'unrecognized');
   }
@@ -424,6 +457,18 @@ export async function startStripeBilling() {
       const completed = { ...session, status: 'complete', payment_status: 'paid', payment_intent: paymentIntent, livemode, ...fields };
       payments.set(paymentIntent, Number(completed.amount_total));
       return { paymentIntent, event: event('checkout.session.completed', completed, livemode) };
+    },
+    /** What refunds made from now on answer at once (`succeeded` unless told; `pending` ones wait for settleRefund). */
+    answerRefunds(status: FakeRefund['status']) {
+      refundStatus = status;
+    },
+    /** Stripe finishes a refund (succeeded, or it failed or was canceled): the charge.refund.updated it sends. */
+    settleRefund(refundId: string, status: 'succeeded' | 'failed' | 'canceled', failureReason: string | null = null) {
+      const refund = refunds.find((r) => r.id === refundId);
+      if (!refund) throw new Error(`No refund ${refundId}`);
+      refund.status = status;
+      refund.failure_reason = status === 'succeeded' ? null : (failureReason ?? 'unknown');
+      return event('charge.refund.updated', refundObject(refund), refund.livemode);
     },
     /** Answers the next `times` requests under `pathPrefix` with `failure`. */
     failRequests(pathPrefix: string, failure: InjectedFailure, times = 1) {

@@ -292,6 +292,159 @@ describe('refunds', () => {
   });
 });
 
+const eventsOf = async (type: string, invoiceId: number) =>
+  (await h.db.selectFrom('events').select('data').where('type', '=', type).orderBy('created_at').execute())
+    .map((e) => e.data as Record<string, unknown>)
+    .filter((d) => d.id === invoiceId);
+const workflowOutcome = (refundId: number) => h.temporal.client.workflow.getHandle(workflowIds.refund(refundId)).result();
+
+describe('refunds Stripe makes later, or refuses', () => {
+  afterEach(() => {
+    stripe.answerRefunds('succeeded');
+    stripe.clearFailures();
+  });
+
+  it('a refund Stripe answers pending waits: its consequences run once when charge.refund.updated says succeeded', async () => {
+    const { variantId } = await licensed('LATER', 1200);
+    const order = await paidStripeOrder([variantId]);
+    stripe.answerRefunds('pending');
+    const refund = (await api('post', `/orders/${order.id}/refunds`, { reason: 'bank transfer' }).expect(200)).body.data.refund;
+    expect(await workflowOutcome(refund.id)).toBe('pending');
+    const stripeRefund = stripeRefundsOf(order.paymentIntent)[0]!;
+    // Recorded pending with Stripe's id; nothing is taken back yet.
+    expect(await refundRow(refund.id)).toMatchObject({ status: 'pending', provider_refund_id: stripeRefund.id, consequences_at: null });
+    expect((await api('get', `/refunds/${refund.id}`).expect(200)).body.data.status).toBe('pending');
+    expect(await activeKeys(order.id)).toEqual([variantId]);
+    expect(await statusOf(order.id)).toBe('COMPLETED');
+    expect(await refundEvents(order.id)).toEqual([]);
+    // Money on its way counts: nothing more can be refunded meanwhile.
+    const more = await api('post', `/orders/${order.id}/refunds`, {});
+    expect([more.status, more.body.error?.code]).toEqual([422, 'nothing_to_refund']);
+
+    const succeeded = stripe.settleRefund(stripeRefund.id, 'succeeded');
+    const first = await webhook(succeeded);
+    expect(first.body).toMatchObject({ outcome: 'refunded', invoice_id: order.id, duplicate: false });
+    // Redelivered, and the same news under Stripe's other event name: nothing happens twice.
+    expect((await webhook(succeeded)).body).toMatchObject({ duplicate: true });
+    const again = await webhook({ ...succeeded, id: `${succeeded.id}_refund_updated`, type: 'refund.updated' });
+    expect(again.body).toMatchObject({ outcome: 'ignored', duplicate: false });
+
+    expect(await refundRow(refund.id)).toMatchObject({ status: 'succeeded', provider_refund_id: stripeRefund.id });
+    expect((await refundRow(refund.id)).consequences_at).not.toBeNull();
+    expect(await statusOf(order.id)).toBe('REFUNDED');
+    expect(await activeKeys(order.id)).toEqual([]);
+    expect(await refundEvents(order.id)).toEqual([
+      expect.objectContaining({ refund_id: refund.id, partial: false, amount: 1200, amount_refunded: 1200 }),
+    ]);
+    expect(await eventsOf('order.refund_failed', order.id)).toEqual([]);
+    expect(stripeRefundsOf(order.paymentIntent)).toHaveLength(1);
+  });
+
+  it('Stripe’s succeeded arriving before its pending reply reaches the activity settles the refund once', async () => {
+    const { variantId } = await licensed('RACE', 1100);
+    const order = await paidStripeOrder([variantId]);
+    stripe.answerRefunds('pending');
+    let release!: () => void;
+    stripe.holdReplies('/v1/refunds', new Promise<void>((resolve) => (release = resolve)), 'POST');
+    try {
+      const refund = (await api('post', `/orders/${order.id}/refunds`, {}).expect(200)).body.data.refund;
+      const stripeRefund = await waitFor(
+        async () => stripeRefundsOf(order.paymentIntent)[0],
+        (r) => r !== undefined,
+      );
+      // Our row does not know Stripe's refund id yet: the metadata we sent names it.
+      expect((await refundRow(refund.id)).provider_refund_id).toBeNull();
+      expect((await webhook(stripe.settleRefund(stripeRefund!.id, 'succeeded'))).body).toMatchObject({ outcome: 'refunded' });
+      release();
+      expect(await workflowOutcome(refund.id)).toBe('succeeded');
+      expect(await refundRow(refund.id)).toMatchObject({ status: 'succeeded', provider_refund_id: stripeRefund!.id });
+      expect(await refundEvents(order.id)).toHaveLength(1);
+      expect(await statusOf(order.id)).toBe('REFUNDED');
+    } finally {
+      release?.();
+      stripe.holdReplies('/v1/refunds', null);
+    }
+  });
+
+  it('a pending refund that Stripe then fails is marked failed with order.refund_failed, once; nothing is taken back', async () => {
+    const { variantId } = await licensed('FAILS', 900);
+    const order = await paidStripeOrder([variantId]);
+    stripe.answerRefunds('pending');
+    const refund = (await api('post', `/orders/${order.id}/refunds`, { reason: 'asked' }).expect(200)).body.data.refund;
+    expect(await workflowOutcome(refund.id)).toBe('pending');
+    const stripeRefund = stripeRefundsOf(order.paymentIntent)[0]!;
+
+    const failed = stripe.settleRefund(stripeRefund.id, 'failed', 'expired_or_canceled_card');
+    expect((await webhook(failed)).body).toMatchObject({ outcome: 'refund_failed', invoice_id: order.id });
+    expect((await webhook(failed)).body).toMatchObject({ duplicate: true });
+    // A stale `succeeded` (events come in any order) cannot bring it back.
+    const stale = { ...failed, id: `${failed.id}_stale`, data: { object: { ...failed.data.object, status: 'succeeded' } } };
+    expect((await webhook(stale)).body).toMatchObject({ outcome: 'ignored' });
+
+    const row = await refundRow(refund.id);
+    expect(row).toMatchObject({ status: 'failed', consequences_at: null });
+    expect(row.failure_reason).toContain('expired_or_canceled_card');
+    expect((await api('get', `/refunds/${refund.id}`).expect(200)).body.data.status).toBe('failed');
+    expect(await statusOf(order.id)).toBe('COMPLETED');
+    expect(await activeKeys(order.id)).toEqual([variantId]);
+    expect(await refundEvents(order.id)).toEqual([]);
+    expect(await eventsOf('order.refund_failed', order.id)).toEqual([
+      expect.objectContaining({
+        refund_id: refund.id,
+        amount: 900,
+        currency: 'USD',
+        provider: 'stripe',
+        provider_refund_id: stripeRefund.id,
+        reason: 'asked',
+        consequences_applied: false,
+      }),
+    ]);
+    // No money went back: the order can be refunded again.
+    stripe.answerRefunds('succeeded');
+    const retry = (await api('post', `/orders/${order.id}/refunds`, {}).expect(200)).body.data.refund;
+    expect((await settled(retry.id)).status).toBe('succeeded');
+    expect(await statusOf(order.id)).toBe('REFUNDED');
+  });
+
+  it('a refund Stripe refuses at once is failed with order.refund_failed, once, and takes nothing back', async () => {
+    const { variantId } = await licensed('REFUSED', 700);
+    const order = await paidStripeOrder([variantId]);
+    stripe.failRequests('/v1/refunds', {
+      status: 400,
+      body: { error: { type: 'invalid_request_error', code: 'charge_disputed', message: 'This charge is disputed.' } },
+    });
+    const refund = (await api('post', `/orders/${order.id}/refunds`, {}).expect(200)).body.data.refund;
+    expect(await workflowOutcome(refund.id)).toBe('failed');
+    const row = await refundRow(refund.id);
+    expect(row).toMatchObject({ status: 'failed', consequences_at: null });
+    expect(row.failure_reason).toContain('This charge is disputed.');
+    expect(await eventsOf('order.refund_failed', order.id)).toEqual([
+      expect.objectContaining({ refund_id: refund.id, amount: 700, failure_reason: row.failure_reason, consequences_applied: false }),
+    ]);
+    expect(await activeKeys(order.id)).toEqual([variantId]);
+    expect(await statusOf(order.id)).toBe('COMPLETED');
+  });
+
+  it('a refund that succeeded and fails at Stripe later is marked failed with the event, which says its goods were taken back', async () => {
+    const { variantId } = await licensed('LATEFAIL', 600);
+    const order = await paidStripeOrder([variantId]);
+    const refund = (await api('post', `/orders/${order.id}/refunds`, { amount: '2.00' }).expect(200)).body.data.refund;
+    expect((await settled(refund.id)).status).toBe('succeeded');
+    const stripeRefund = stripeRefundsOf(order.paymentIntent)[0]!;
+    const failed = stripe.settleRefund(stripeRefund.id, 'failed', 'lost_or_stolen_card');
+    expect((await webhook(failed)).body).toMatchObject({ outcome: 'refund_failed' });
+    expect(await refundRow(refund.id)).toMatchObject({ status: 'failed' });
+    expect(await eventsOf('order.refund_failed', order.id)).toEqual([
+      expect.objectContaining({ refund_id: refund.id, amount: 200, consequences_applied: true }),
+    ]);
+    // The 2.00 did not go back: all 6.00 can still be refunded, and that is the whole order.
+    const rest = (await api('post', `/orders/${order.id}/refunds`, {}).expect(200)).body.data.refund;
+    expect(rest.amount_cents).toBe(600);
+    await settled(rest.id);
+    expect(await statusOf(order.id)).toBe('REFUNDED');
+  });
+});
+
 describe('disputes', () => {
   const disputeEvent = (id: string, type: string, order: { id: number; paymentIntent: string }, status: string) => ({
     id,
