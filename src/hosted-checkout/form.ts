@@ -91,8 +91,13 @@ export function methodChoices(
   const custom = new Map(variants.flatMap((v) => v.custom_payment_methods).map((m) => [m.id, m.name]));
   return [
     ...builtIn.map((m) => ({ value: m, label: methodLabel(m) })),
-    ...[...custom].map(([id, name]) => ({ value: `${CUSTOM_CHOICE}${id}`, label: name })),
+    ...[...custom].map(([id, name]) => ({ value: methodChoice(CUSTOM_PAYMENT_METHOD, id), label: name })),
   ];
+}
+
+/** The form's choice of a method: a built-in one by name, a custom one as `custom:{id}`. */
+export function methodChoice(paymentMethod: string, customPaymentMethodId: string | null): string {
+  return customPaymentMethodId !== null ? `${CUSTOM_CHOICE}${customPaymentMethodId}` : paymentMethod;
 }
 
 /** The form's choice as the invoice takes it: a method, and for a custom one which. */

@@ -26,7 +26,17 @@ import {
 } from '../orders/fast-checkout';
 import type { SecretBox } from '../security/secret-box';
 import { PAGE_LIBRARY_ASSETS, type PageAsset, pageAssets, pageSecurityHeaders } from '../api/middleware/page-shell';
-import { chosenMethod, formErrors, type FormState, type FormValues, methodChoices, methodLabel, money, type ProductField } from './form';
+import {
+  chosenMethod,
+  formErrors,
+  methodChoice,
+  type FormState,
+  type FormValues,
+  methodChoices,
+  methodLabel,
+  money,
+  type ProductField,
+} from './form';
 import { paymentPage, webAddress } from './payment-page';
 import { type OrderPageRef, proofRoutes } from './proof-routes';
 import { sellerMarkdown } from './seller-markdown';
@@ -247,7 +257,7 @@ export function hostedCheckoutRouter(
       quantity: String(prefill.quantity ?? variants[0]?.minimum_purchase_quantity ?? 1),
       customer_email: prefill.email ?? '',
       coupon: prefill.coupon ?? '',
-      payment_method: prefill.payment_method ?? '',
+      payment_method: prefill.payment_method ? methodChoice(prefill.payment_method, prefill.custom_payment_method_id) : '',
       affiliate: prefill.affiliate ?? '',
       additional: Object.fromEntries(Object.entries(prefill.additional_information).map(([k, v]) => [k, String(v)])),
     };

@@ -4,6 +4,7 @@ import type { CatalogActor } from '../catalog/actor';
 import { CatalogNotFoundError } from '../catalog/errors';
 import { bulkDiscount, loadProductViews, stockOf } from '../catalog/views/sellapp';
 import type { Db } from '../db/schema';
+import { CUSTOM_PAYMENT_METHOD } from '../domain/custom-payment-method';
 import { PAYMENT_METHODS } from '../domain/payment-methods';
 import { checkout, type CheckoutDependencies, type CheckoutOutcome } from './checkout';
 import { isPurchasable, priceInvoice } from './create-invoice';
@@ -113,26 +114,62 @@ function prefillValue(raw: string): unknown {
   }
 }
 
+/** The pre-fill's `additional-[key]` answers, each value as the embed means it (JSON when it is JSON). */
+export function prefillAnswers(additional: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(additional).map(([key, raw]) => [key, prefillValue(raw)]));
+}
+
+/**
+ * A pre-filled `payment_method` as an order names it: a built-in method by its value (`STRIPE`),
+ * a custom one by the seller's id for it (the seed: "the full custom method value"), which the
+ * order carries as CUSTOM_PAYMENT_METHOD with custom_payment_method_id. Null for anything else.
+ */
+export function prefilledMethod(raw: string | undefined): { paymentMethod: string; customPaymentMethodId?: string } | null {
+  const value = raw?.trim() ?? '';
+  if ((PAYMENT_METHODS as readonly string[]).includes(value)) return { paymentMethod: value };
+  if (CUSTOM_METHOD_ID.test(value)) return { paymentMethod: CUSTOM_PAYMENT_METHOD, customPaymentMethodId: value };
+  return null;
+}
+
+/** A custom method's id, as the API shows it (26 characters). */
+const CUSTOM_METHOD_ID = /^[a-z0-9]{26}$/;
+
+interface PrefillVariant {
+  id: number;
+  payment_methods: string[];
+  custom_payment_methods: { id: string }[];
+}
+
+/** Whether the chosen variant (any, when none is chosen) offers the method. */
+function offered(method: { paymentMethod: string; customPaymentMethodId?: string }, variants: PrefillVariant[]): boolean {
+  return variants.some((v) =>
+    method.customPaymentMethodId !== undefined
+      ? v.custom_payment_methods.some((m) => m.id === method.customPaymentMethodId)
+      : v.payment_methods.includes(method.paymentMethod),
+  );
+}
+
 /**
  * The pre-fill the checkout opens with. What does not fit the product (an unknown variant or
- * field, a quantity that is no number) is left out rather than refused: an old link must still
- * open the checkout.
+ * field, a quantity that is no number, a payment method the variant does not offer) is left
+ * out rather than refused: an old link must still open the checkout.
  */
-function checkedPrefill(prefill: FastCheckoutPrefill, variantIds: number[], fieldKeys: string[]) {
+function checkedPrefill(prefill: FastCheckoutPrefill, variants: PrefillVariant[], fieldKeys: string[]) {
   const quantity = prefill.quantity !== undefined && /^\d{1,6}$/.test(prefill.quantity) ? Number(prefill.quantity) : null;
-  const variant = prefill.variant !== undefined && variantIds.includes(Number(prefill.variant)) ? Number(prefill.variant) : null;
-  const method = (PAYMENT_METHODS as readonly string[]).includes(prefill.paymentMethod ?? '') ? prefill.paymentMethod! : null;
+  const chosen = prefill.variant !== undefined ? variants.find((v) => v.id === Number(prefill.variant)) : undefined;
+  const method = prefilledMethod(prefill.paymentMethod);
+  const fits = method !== null && offered(method, chosen ? [chosen] : variants) ? method : null;
   return {
-    variant_id: variant,
+    variant_id: chosen?.id ?? null,
     quantity: quantity !== null && quantity > 0 ? quantity : null,
     coupon: prefill.coupon?.trim() || null,
     email: prefill.email && /^[^@\s]+@[^@\s]+$/.test(prefill.email) ? prefill.email : null,
-    payment_method: method,
+    payment_method: fits?.paymentMethod ?? null,
+    /** With payment_method CUSTOM_PAYMENT_METHOD: which of the seller's methods. */
+    custom_payment_method_id: fits?.customPaymentMethodId ?? null,
     affiliate: prefill.affiliate?.trim() || null,
-    additional_information: Object.fromEntries(
-      Object.entries(prefill.additional)
-        .filter(([key]) => fieldKeys.includes(key))
-        .map(([key, raw]) => [key, prefillValue(raw)]),
+    additional_information: prefillAnswers(
+      Object.fromEntries(Object.entries(prefill.additional).filter(([key]) => fieldKeys.includes(key))),
     ),
   };
 }
@@ -161,7 +198,7 @@ export async function fastCheckoutProduct(
     ...(options.withoutVariants ? {} : { variants }),
     prefill: checkedPrefill(
       options.prefill,
-      variants.map((v) => v.id),
+      variants,
       fields.map((f) => f.key),
     ),
   };

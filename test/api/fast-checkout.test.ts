@@ -116,6 +116,7 @@ describe('the product and the quote', () => {
       coupon: 'LOYAL10',
       email: 'fan@e.co',
       payment_method: 'STRIPE',
+      custom_payment_method_id: null,
       affiliate: 'bob',
       additional_information: { username: 'JohnDoe' },
     });
@@ -237,6 +238,27 @@ describe('buying', () => {
       .where('invoice_id', '=', bought.body.order.id)
       .executeTakeFirstOrThrow();
     expect(line).toEqual({ quantity: 3, additional_information: { username: 'Pre' } });
+  });
+
+  it('reads an additional-[key] pre-fill the same on the product view and the order: JSON when it is JSON, else text', async () => {
+    const viewed = await embed('get', `/${productId}?additional-username=true`, newClient()).expect(200);
+    expect(viewed.body.data.prefill.additional_information).toEqual({ username: true });
+    const answers: unknown[] = [];
+    for (const raw of ['true', '42', '%22quoted%22', 'Plain%20text']) {
+      const bought = await embed('post', `/${productId}/${variantId}?additional-username=${raw}`, newClient()).send(
+        order({ additional_information: undefined }),
+      );
+      expect(bought.status).toBe(201);
+      const line = await h.db
+        .selectFrom('invoice_lines')
+        .select('additional_information')
+        .where('invoice_id', '=', bought.body.order.id)
+        .executeTakeFirstOrThrow();
+      answers.push((line.additional_information as Record<string, unknown>).username);
+      const shown = await embed('get', `/${productId}?additional-username=${raw}`, newClient()).expect(200);
+      expect(shown.body.data.prefill.additional_information.username).toEqual(answers.at(-1));
+    }
+    expect(answers).toEqual([true, 42, 'quoted', 'Plain text']);
   });
 
   it('answers errors in the embed shape: 422 per field, 403 for a blacklisted buyer', async () => {

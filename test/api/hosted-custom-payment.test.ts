@@ -17,6 +17,8 @@ let variantId: number;
 let bank: string;
 let ownPage: string;
 let straight: string;
+let disabled: string;
+let unoffered: string;
 let clients = 0;
 const newClient = () => `198.51.100.${(clients += 1)}`;
 
@@ -57,7 +59,9 @@ beforeAll(async () => {
   const url = 'https://pay.example.com/c?order={invoice_id}&email={customer_email}&amount={price}';
   ownPage = await customMethod({ type: 'redirect', name: 'Own page', redirect_url: url });
   straight = await customMethod({ type: 'redirect', name: 'Straight', redirect_url: url, skip_interstitial_page: true });
-  const disabled = await customMethod({ type: 'instructions', name: 'Disabled one', instructions: 'x', enabled: false });
+  disabled = await customMethod({ type: 'instructions', name: 'Disabled one', instructions: 'x', enabled: false });
+  // The store's, enabled, but not offered by the variant.
+  unoffered = await customMethod({ type: 'instructions', name: 'Elsewhere', instructions: 'x' });
   ({ productId, variantId } = await createVariant(h, store.live, {
     deliverable: { types: ['MANUAL'], data: { comment: 'GOODS' } },
     price: 1500,
@@ -80,6 +84,49 @@ describe('the hosted checkout with custom payment methods', () => {
     const csp = String(res.headers['content-security-policy']);
     expect(csp).toContain(`connect-src 'self' ${new URL(h.config.api.publicBaseUrl).origin};`);
     expect(csp).not.toContain('unsafe-inline');
+  });
+
+  it('takes a custom method pre-filled by its id (the seed: "the full custom method value") when the variant offers it', async () => {
+    const prefilled = async (method: string) =>
+      (await page(`/api/v2/fast-checkout/${store.id}/${productId}?variant=${variantId}&payment_method=${method}`).expect(200)).body.data
+        .prefill;
+    expect(await prefilled(bank)).toMatchObject({ payment_method: 'CUSTOM_PAYMENT_METHOD', custom_payment_method_id: bank });
+    expect(await prefilled('STRIPE')).toMatchObject({ payment_method: 'STRIPE', custom_payment_method_id: null });
+    // Not offered by the variant (a built-in one, a disabled or unlisted custom one, no method at all): left out.
+    for (const method of ['PAYPAL', disabled, unoffered, 'a'.repeat(26), 'CUSTOM_PAYMENT_METHOD'])
+      expect(await prefilled(method)).toMatchObject({ payment_method: null, custom_payment_method_id: null });
+
+    // The order the pre-fill leads to, when the buyer's form names no method.
+    const bought = await request(h.app)
+      .post(`/api/v2/fast-checkout/${store.id}/${productId}/${variantId}?payment_method=${bank}`)
+      .set('X-Forwarded-For', newClient())
+      .send({ customer_email: 'prefilled@e.co' });
+    expect(bought.status).toBe(201);
+    const invoice = await h.db
+      .selectFrom('invoices')
+      .select(['payment_method', 'custom_payment_method_id'])
+      .where('id', '=', bought.body.order.id)
+      .executeTakeFirstOrThrow();
+    expect(invoice).toEqual({ payment_method: 'CUSTOM_PAYMENT_METHOD', custom_payment_method_id: bank });
+    // The buyer's own choice wins over the pre-fill.
+    const chosen = await request(h.app)
+      .post(`/api/v2/fast-checkout/${store.id}/${productId}/${variantId}?payment_method=${bank}`)
+      .set('X-Forwarded-For', newClient())
+      .send({ customer_email: 'chooser@e.co', payment_method: 'CUSTOM_PAYMENT_METHOD', custom_payment_method_id: ownPage });
+    expect(chosen.status).toBe(201);
+    expect(
+      (
+        await h.db
+          .selectFrom('invoices')
+          .select('custom_payment_method_id')
+          .where('id', '=', chosen.body.order.id)
+          .executeTakeFirstOrThrow()
+      ).custom_payment_method_id,
+    ).toBe(ownPage);
+
+    // The hosted page opens with it chosen.
+    const shown = await page(`/checkout/${store.slug}/${productId}?payment_method=${bank}`).expect(200);
+    expect(shown.text).toMatch(new RegExp(`<option value="custom:${bank}" selected>`));
   });
 
   it('shows the instructions sanitized, the steps escaped and the proof form; a proof moves the order to review', async () => {

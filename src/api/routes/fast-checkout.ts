@@ -10,6 +10,8 @@ import {
   findFastCheckoutStore,
   hostedOrderUrl,
   placeFastCheckout,
+  prefillAnswers,
+  prefilledMethod,
   quoteFastCheckout,
 } from '../../orders/fast-checkout';
 import { buyerOrder } from '../../orders/buyer-order';
@@ -161,17 +163,21 @@ export function fastCheckoutRouter(
     const prefill = prefillOf(parse(fastCheckoutProductQuery, req.query, 'query'), req);
     const raw = (req.body ?? {}) as Record<string, unknown>;
     const store = storeOf(res);
-    // What the page's pre-fill carried, unless the buyer's form says otherwise.
+    // What the page's pre-fill carried, unless the buyer's form says otherwise: read as the
+    // product view reads it (a custom method by its id, answers as JSON when they are JSON).
+    const method = prefilledMethod(prefill.paymentMethod);
     const body = parse(
       fastCheckoutOrderBodyFor(store),
       {
         customer_email: prefill.email,
-        payment_method: prefill.paymentMethod,
+        ...(raw.payment_method === undefined && method
+          ? { payment_method: method.paymentMethod, custom_payment_method_id: method.customPaymentMethodId }
+          : { payment_method: prefill.paymentMethod }),
         quantity: prefill.quantity,
         coupon: prefill.coupon,
         affiliate: prefill.affiliate,
         ...raw,
-        additional_information: { ...prefill.additional, ...((raw.additional_information as object | undefined) ?? {}) },
+        additional_information: { ...prefillAnswers(prefill.additional), ...((raw.additional_information as object | undefined) ?? {}) },
       },
       'body',
     );
