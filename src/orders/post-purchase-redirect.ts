@@ -30,7 +30,8 @@ export async function postPurchaseRedirects(db: DbExecutor, invoices: Redirectab
   for (const invoice of completed) {
     const first = lines.find((l) => l.invoice_id === invoice.id);
     const template = (first?.other_settings as { redirect_url?: unknown } | undefined)?.redirect_url;
-    if (!first || typeof template !== 'string' || template === '') continue;
+    // Saved before only http(s) was taken: a `javascript:` or `data:` URL is never handed to a buyer.
+    if (!first || typeof template !== 'string' || !/^https?:\/\//i.test(template)) continue;
     found.set(
       invoice.id,
       fillRedirectUrl(template, {

@@ -119,6 +119,29 @@ describe('v2 products', () => {
     expect(reserved.body.error.param).toBe('additional_information.0.label');
   });
 
+  it('takes only http(s) URLs for the post-purchase redirect and the video, with a 422 naming the field', async () => {
+    const created = await api().post('/api/v2/products', { title: 'Links', description: 'd', visibility: 'PUBLIC' });
+    expect(created.status).toBe(201);
+    const path = `/api/v2/products/${created.body.data.id}`;
+    for (const bad of [
+      'javascript:alert(1)',
+      'JavaScript://x/%0aalert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'ftp://files.example/x',
+      'vbscript:x',
+    ]) {
+      const res = await api().patch(path, { other_settings: { redirect_url: bad } });
+      expect(res.status).toBe(422);
+      expect(Object.keys(res.body.errors)).toEqual(['other_settings.redirect_url']);
+      expect(res.body.errors['other_settings.redirect_url'].join(' ')).toMatch(/http\(s\)|url/i);
+      expect((await api().patch(path, { other_settings: { video_url: bad } })).status).toBe(422);
+    }
+    const good = 'HTTPS://shop.example.com/done?order=[order_id]&email=[customer_email]';
+    const saved = await api().patch(path, { other_settings: { redirect_url: good, video_url: 'http://video.example/v' } });
+    expect(saved.status).toBe(200);
+    expect((await api().get(path)).body.data.other_settings).toMatchObject({ redirect_url: good, video_url: 'http://video.example/v' });
+  });
+
   it('derives unique slugs, and refuses a chosen slug that is taken with 409', async () => {
     const a = await api().post('/api/v2/products', { title: 'Same Name', description: 'd', visibility: 'PUBLIC' });
     const b = await api().post('/api/v2/products', { title: 'Same Name', description: 'd', visibility: 'PUBLIC' });

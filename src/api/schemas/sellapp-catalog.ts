@@ -11,6 +11,8 @@ type VariantDeliverable = NonNullable<VariantInput['deliverable']>;
 export const VISIBILITIES = ['PUBLIC', 'ON_HOLD', 'HIDDEN', 'PRIVATE'] as const;
 
 const url = z.string().url().max(2048);
+/** A page a browser is sent to or shown: http(s) only, never `javascript:` or `data:`. */
+const webUrl = url.refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL');
 
 export const additionalInformationItem = z
   .object({
@@ -27,8 +29,8 @@ export const additionalInformationItem = z
   .passthrough();
 
 const productOtherSettings = z.object({
-  redirect_url: url.nullable().optional(),
-  video_url: url.nullable().optional(),
+  redirect_url: webUrl.nullable().optional(),
+  video_url: webUrl.nullable().optional(),
   product_title: z.string().max(255).nullable().optional(),
   product_description: z.string().max(1000).nullable().optional(),
   faq: z.array(z.object({ question: z.string().min(1), answer: z.string().min(1) })).optional(),
