@@ -56,6 +56,8 @@ export async function requestRefund(
     .where('id', '=', scope.invoiceId)
     .where('store_id', '=', scope.storeId)
     .where('livemode', '=', scope.livemode)
+    // A charge shares the invoices table but is no order: the order and invoice routes do not know it.
+    .where('kind', '=', 'INVOICE')
     .forUpdate()
     .executeTakeFirst();
   if (!invoice) throw new RefundedOrderNotFoundError();

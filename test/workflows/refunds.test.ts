@@ -298,6 +298,26 @@ const eventsOf = async (type: string, invoiceId: number) =>
     .filter((d) => d.id === invoiceId);
 const workflowOutcome = (refundId: number) => h.temporal.client.workflow.getHandle(workflowIds.refund(refundId)).result();
 
+it('a charge is no order: its refund through the order and invoice routes is the same 404 as GET /orders/{id}', async () => {
+  const created = await api('post', '/charges', {
+    email: 'charged@e.co',
+    return_url: 'https://shop.example/r',
+    currency: 'USD',
+    total: 900,
+    payment_method: 'PAYPAL',
+  }).expect(201);
+  const chargeId = created.body.data.id as number;
+  await api('put', `/charges/${chargeId}/completed`).expect(200);
+  const order = await api('get', `/orders/${chargeId}`);
+  expect(order.status).toBe(404);
+  expect(order.body.error).toMatchObject({ type: 'not_found', code: expect.any(String) });
+  for (const path of [`/orders/${chargeId}/refunds`, `/invoices/${chargeId}/refunds`]) {
+    const refused = await api('post', path, {});
+    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 404, error: order.body.error });
+  }
+  expect(await h.db.selectFrom('refunds').select('id').where('invoice_id', '=', chargeId).execute()).toEqual([]);
+});
+
 describe('refunds Stripe makes later, or refuses', () => {
   afterEach(() => {
     stripe.answerRefunds('succeeded');
