@@ -36,13 +36,6 @@ export function fillRedirectUrl(template: string, values: Record<RedirectVariabl
   );
 }
 
-/** Minor units as a decimal amount ("1999" → "19.99"), as the redirect variables show prices. */
-export function majorUnits(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
-
 /** A method's modifier as the invoice totals take it: positive percentage/fixed = discount, negative = fee. */
 export function modifierAdjustment(modifier: { percentage: string | null; fixed: string | null } | null): {
   percent: number;

@@ -2,15 +2,7 @@
  * Refund amounts: the spec sends a decimal in the order's currency ("12.50"), we keep minor
  * units. What a refund may take is what was paid minus what earlier refunds took.
  */
-
-/** Minor-unit digits of an ISO currency (JPY 0, USD 2, KWD 3); unknown codes count as 2. */
-export function currencyDecimals(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
+import { currencyDecimals } from './currency-minor-units';
 
 /** "12.5" USD → 1250; null when it is not a positive amount with at most the currency's decimals. */
 export function parseMajorAmount(amount: string, currency: string): number | null {

@@ -1,5 +1,6 @@
 import type { DbExecutor } from '../db/schema';
-import { fillRedirectUrl, majorUnits, type RedirectVariable } from '../domain/custom-payment-method';
+import { fillRedirectUrl, type RedirectVariable } from '../domain/custom-payment-method';
+import { majorUnits } from '../domain/currency-minor-units';
 
 /** A redirect method's variables (SellApp's list) for one invoice. */
 async function redirectValues(
@@ -12,7 +13,7 @@ async function redirectValues(
     .where('invoice_id', '=', invoice.id)
     .orderBy('id')
     .execute();
-  const price = majorUnits(invoice.total_cents);
+  const price = majorUnits(invoice.total_cents, invoice.currency);
   const values: Record<RedirectVariable, string> = {
     id: String(invoice.id),
     invoice_id: String(invoice.id),

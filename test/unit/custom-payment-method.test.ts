@@ -1,4 +1,4 @@
-import { fillRedirectUrl, majorUnits, unknownRedirectVariables } from '../../src/domain/custom-payment-method';
+import { fillRedirectUrl, unknownRedirectVariables } from '../../src/domain/custom-payment-method';
 
 describe('custom payment method redirect URLs', () => {
   const values = {
@@ -24,9 +24,5 @@ describe('custom payment method redirect URLs', () => {
   it('leaves what is not a variable alone and names unknown ones', () => {
     expect(fillRedirectUrl('https://x.test/{nope}/{price}', values)).toBe('https://x.test/{nope}/19.99');
     expect(unknownRedirectVariables('https://x.test/{nope}/{price}/{Price}')).toEqual(['nope', 'Price']);
-  });
-
-  it('shows minor units as a decimal amount', () => {
-    expect([majorUnits(1999), majorUnits(5), majorUnits(100), majorUnits(-250)]).toEqual(['19.99', '0.05', '1.00', '-2.50']);
   });
 });

@@ -1,4 +1,5 @@
-import { commissionAfterRefund, currencyDecimals, parseMajorAmount, refundableCents } from '../../src/domain/refund-amount';
+import { currencyDecimals } from '../../src/domain/currency-minor-units';
+import { commissionAfterRefund, parseMajorAmount, refundableCents } from '../../src/domain/refund-amount';
 
 describe('refund amounts', () => {
   it('reads the spec’s decimal amounts in the currency’s minor units, refusing more decimals than it has', () => {

@@ -7,7 +7,7 @@ import {
   PaymentsController,
   PaypalExperienceUserAction,
 } from '@paypal/paypal-server-sdk';
-import { currencyDecimals } from '../../domain/refund-amount';
+import { currencyDecimals } from '../../domain/currency-minor-units';
 import { GatewayError } from '../gateway-error';
 import { PAYPAL_ORIGINS, type PaypalCredentials, paypalClient } from './client';
 
