@@ -40,6 +40,8 @@ export async function buyerCustomPayment(
     total_cents: number;
   },
   checkoutStarted: boolean,
+  /** The price in US dollars kept at the first checkout (`{price_usd}` of another currency). */
+  priceUsd: string | null = null,
 ) {
   if (invoice.payment_method !== CUSTOM_PAYMENT_METHOD || !invoice.custom_payment_method_id) return null;
   // The method the order was placed with, even if the seller has since disabled or deleted it.
@@ -60,7 +62,7 @@ export async function buyerCustomPayment(
     proof: proof ? { submitted_at: proof.submitted_at.toISOString(), has_image: proof.image_key !== null } : null,
     redirect_url:
       method.type === 'redirect' && method.redirect_url && checkoutStarted && awaiting
-        ? await filledRedirectUrl(db, invoice, method.redirect_url)
+        ? await filledRedirectUrl(db, invoice, method.redirect_url, priceUsd)
         : null,
   };
 }

@@ -64,7 +64,8 @@ export async function buyerOrder(
           expires_at: String(gateway.expires_at),
         }
       : null;
-  const custom = await buyerCustomPayment(deps.db, invoice, typeof gateway.custom_checkout_started_at === 'string');
+  const priceUsd = typeof gateway.custom_price_usd === 'string' ? gateway.custom_price_usd : null;
+  const custom = await buyerCustomPayment(deps.db, invoice, typeof gateway.custom_checkout_started_at === 'string', priceUsd);
   const lines = await deps.db
     .selectFrom('invoice_lines')
     .select(['title', 'quantity'])

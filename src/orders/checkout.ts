@@ -2,6 +2,7 @@ import { assertRequiredLinks } from '../community/customer-links';
 import type { BillingInterval } from '../domain/billing-interval';
 import { CUSTOM_PAYMENT_METHOD } from '../domain/custom-payment-method';
 import { CRYPTO_PAYMENT_METHODS } from '../domain/payment-methods';
+import { rateSourceFor } from '../gateways/crypto/chain-access';
 import { cryptoGatewayData } from '../gateways/crypto/crypto-payment-view';
 import { CryptoCheckoutError, openCryptoPayment } from '../gateways/crypto/open-crypto-payment';
 import { WalletSettingsError } from '../gateways/crypto/wallet-settings';
@@ -64,7 +65,11 @@ export async function checkout(
 ): Promise<CheckoutOutcome> {
   const custom = invoice.payment_method === CUSTOM_PAYMENT_METHOD && invoice.total_cents > 0;
   // A custom method's page is shown again while the seller reviews the order.
-  if (custom && invoice.status === 'REVIEW') return { kind: 'custom', custom: await openCustomCheckout(deps.engine.db, invoice, options) };
+  if (custom && invoice.status === 'REVIEW')
+    return {
+      kind: 'custom',
+      custom: await openCustomCheckout(deps.engine.db, invoice, { ...options, rates: rateSourceFor(deps.engine.crypto) }),
+    };
   if (invoice.status !== 'PENDING')
     throw new CheckoutError(
       'conflict',
@@ -91,7 +96,11 @@ export async function checkout(
     if (!opened) throw notConfigured(invoice);
     return { kind: 'paypal', paymentUrl: opened.paymentUrl };
   }
-  if (custom) return { kind: 'custom', custom: await openCustomCheckout(deps.engine.db, invoice, options) };
+  if (custom)
+    return {
+      kind: 'custom',
+      custom: await openCustomCheckout(deps.engine.db, invoice, { ...options, rates: rateSourceFor(deps.engine.crypto) }),
+    };
   throw notConfigured(invoice);
 }
 

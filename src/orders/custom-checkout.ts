@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/schema';
 import { recordEvent } from '../events/record';
+import { RateSourceError, type RateSource } from '../gateways/crypto/rate-source';
 import { howToPay } from './buyer-custom-payment';
 import { flagForReview, reviewReason } from './custom-payment-review';
-import { filledRedirectUrl } from './custom-redirect';
+import { filledRedirectUrl, needsUsdRate } from './custom-redirect';
+import { priceInUsd, type UsdCrossRate, usdCrossRate } from './price-usd';
 import { CheckoutError } from './errors';
 import { transitionInvoice } from './invoice-transitions';
 import { orderTokenHash } from './buyer-order';
@@ -39,7 +41,42 @@ export interface CustomCheckoutInvoice {
   livemode: boolean;
 }
 
-export async function openCustomCheckout(db: Db, invoiceRef: CustomCheckoutInvoice, options: { statusToken?: string } = {}) {
+type StoredCustomData = { custom_checkout_started_at?: string; custom_price_usd?: string };
+
+/**
+ * The rate a redirect's `{price_usd}` needs, asked before the checkout's transaction: only for a
+ * template naming it, an invoice in another currency, and no price in dollars kept yet. No rate
+ * to be had refuses the checkout as the crypto checkout does (503 when asking again may help,
+ * else 422 `rate_unavailable`): the seller's page would get no price.
+ */
+async function rateForRedirect(db: Db, invoiceId: number, rates: RateSource): Promise<UsdCrossRate | null> {
+  const row = await db
+    .selectFrom('invoices as i')
+    .innerJoin('custom_payment_methods as m', 'm.id', 'i.custom_payment_method_id')
+    .select(['i.currency', 'i.gateway', 'm.type', 'm.redirect_url'])
+    .where('i.id', '=', invoiceId)
+    .executeTakeFirst();
+  if (!row || row.type !== 'redirect' || !needsUsdRate(row.redirect_url, row.currency)) return null;
+  if ((row.gateway as { data?: StoredCustomData } | null)?.data?.custom_price_usd) return null;
+  try {
+    return await usdCrossRate(rates, row.currency);
+  } catch (error) {
+    if (!(error instanceof RateSourceError)) throw error;
+    throw new CheckoutError(
+      error.retryable ? 'unavailable' : 'unprocessable',
+      'rate_unavailable',
+      `No ${row.currency}/USD rate for the payment page's {price_usd}: ${error.message}`,
+      'payment_method',
+    );
+  }
+}
+
+export async function openCustomCheckout(
+  db: Db,
+  invoiceRef: CustomCheckoutInvoice,
+  options: { statusToken?: string; rates?: RateSource } = {},
+) {
+  const rate = options.rates ? await rateForRedirect(db, invoiceRef.id, options.rates) : null;
   return db.transaction().execute(async (trx): Promise<CustomCheckout> => {
     const invoice = await trx
       .selectFrom('invoices')
@@ -79,8 +116,20 @@ export async function openCustomCheckout(db: Db, invoiceRef: CustomCheckoutInvoi
       orderToken = options.statusToken;
     }
 
+    const stored = (invoice.gateway as { data?: StoredCustomData } | null)?.data ?? {};
+    // The price in dollars is kept at the first checkout that needs it: the page's link stays the same.
+    const priceUsd = stored.custom_price_usd ?? (rate && rate.currency === invoice.currency ? priceInUsd(invoice.total_cents, rate) : null);
+    if (priceUsd && !stored.custom_price_usd)
+      await trx
+        .updateTable('invoices')
+        .set({
+          gateway: sql`jsonb_set(gateway, '{data}', coalesce(gateway->'data', '{}'::jsonb) || ${JSON.stringify({ custom_price_usd: priceUsd })}::jsonb)`,
+        })
+        .where('id', '=', invoice.id)
+        .execute();
+
     // Once per invoice: a repeated checkout shows the same page and records nothing new.
-    const started = (invoice.gateway as { data?: { custom_checkout_started_at?: string } }).data?.custom_checkout_started_at;
+    const started = stored.custom_checkout_started_at;
     if (!started) {
       const data = { custom_payment_method_id: method.id, custom_checkout_started_at: new Date().toISOString() };
       await trx
@@ -104,7 +153,8 @@ export async function openCustomCheckout(db: Db, invoiceRef: CustomCheckoutInvoi
       ...howToPay(method),
       skip_interstitial_page: method.skip_interstitial_page,
       show_processing_status_page: method.show_processing_status_page,
-      redirect_url: method.type === 'redirect' && method.redirect_url ? await filledRedirectUrl(trx, invoice, method.redirect_url) : null,
+      redirect_url:
+        method.type === 'redirect' && method.redirect_url ? await filledRedirectUrl(trx, invoice, method.redirect_url, priceUsd) : null,
       total: String(invoice.total_cents),
       currency: invoice.currency,
       order_token: orderToken,

@@ -6,6 +6,7 @@ import { majorUnits } from '../domain/currency-minor-units';
 async function redirectValues(
   trx: DbExecutor,
   invoice: { id: number; customer_email: string | null; currency: string; total_cents: number },
+  priceUsd: string | null,
 ) {
   const lines = await trx
     .selectFrom('invoice_lines')
@@ -21,19 +22,27 @@ async function redirectValues(
     customer_email: invoice.customer_email ?? '',
     currency: invoice.currency,
     price,
-    // No exchange rates here: a USD invoice says its price, any other leaves it empty.
-    price_usd: invoice.currency === 'USD' ? price : '',
+    // Another currency's: converted once at the first checkout and kept on the invoice (price-usd.ts).
+    price_usd: invoice.currency === 'USD' ? price : (priceUsd ?? ''),
     product_name: lines.map((l) => l.title).join(', '),
     quantity: String(lines.reduce((sum, l) => sum + l.quantity, 0)),
   };
   return values;
 }
 
-/** A redirect method's page for this invoice, its variables filled (each URL-encoded). */
+/** Whether a redirect template asks for the price in US dollars, which another currency needs a rate for. */
+export const needsUsdRate = (template: string | null, currency: string) =>
+  template !== null && template.includes('{price_usd}') && currency.toUpperCase() !== 'USD';
+
+/**
+ * A redirect method's page for this invoice, its variables filled (each URL-encoded);
+ * `priceUsd` is the invoice's price in US dollars kept at its first checkout (null: none).
+ */
 export async function filledRedirectUrl(
   db: DbExecutor,
   invoice: { id: number; customer_email: string | null; currency: string; total_cents: number },
   template: string,
+  priceUsd: string | null,
 ): Promise<string> {
-  return fillRedirectUrl(template, await redirectValues(db, invoice));
+  return fillRedirectUrl(template, await redirectValues(db, invoice, priceUsd));
 }

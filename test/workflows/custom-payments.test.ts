@@ -26,7 +26,14 @@ let h: Harness;
 let store: Awaited<ReturnType<Harness['createStore']>>;
 beforeAll(async () => {
   await new Promise<void>((resolve) => discord.listen(0, '127.0.0.1', resolve));
-  h = await startHarness({ worker: true, env: { DISCORD_API_BASE: `http://127.0.0.1:${(discord.address() as AddressInfo).port}` } });
+  h = await startHarness({
+    worker: true,
+    env: {
+      DISCORD_API_BASE: `http://127.0.0.1:${(discord.address() as AddressInfo).port}`,
+      // The crypto checkout's rates: one BTC priced in dollars, euros and yen (1 EUR = 1.25 USD, 150 JPY = 1 USD).
+      CRYPTO_FIXED_RATES: JSON.stringify({ BTC: { USD: '50000', EUR: '40000', JPY: '7500000' } }),
+    },
+  });
   store = await h.createStore();
   const channel = await request(h.app)
     .post('/api/v2/notifications')
@@ -312,6 +319,53 @@ describe('custom payment methods at checkout', () => {
     expect((await api('get', '/ops/stuck-orders')).body.data.map((o: { id: number }) => o.id)).not.toContain(created.id);
     // Voided, never paid: no manual completion is recorded.
     expect(await eventsOf(created.id)).not.toContain('order.manual_payment_completed');
+  });
+
+  it('redirect: {price} in the currency’s own digits and {price_usd} converted with the crypto rates, kept from the first checkout', async () => {
+    const page = await customMethod({
+      type: 'redirect',
+      name: 'Priced page',
+      redirect_url: 'https://pay.example.com/p?c={currency}&a={price}&u={price_usd}',
+    });
+    const priced = async (price: number, currency: string) => {
+      const { variantId: id } = await createVariant(h, store.live, {
+        deliverable: { types: ['TEXT'], data: { serials: 'P-1,P-2' } },
+        pricing: { humble: false, price: { price, currency } },
+        custom_payment_method_ids: [page],
+      });
+      const res = await api('post', '/invoices', {
+        customer_email: `priced-${currency}@example.com`,
+        payment_method: 'CUSTOM_PAYMENT_METHOD',
+        custom_payment_method_id: page,
+        product_variants: { [id]: { quantity: 1 } },
+      });
+      if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+      return res.body.data as { id: number };
+    };
+    const urlOf = async (id: number) => {
+      const res = await api('post', `/invoices/${id}/checkout`);
+      return {
+        status: res.status,
+        url: res.body.custom?.redirect_url as string | undefined,
+        code: res.body.error?.code as string | undefined,
+      };
+    };
+    const eur = await priced(1234, 'EUR');
+    // 12.34 EUR × 1.25 = 15.425 USD, rounded half up.
+    expect(await urlOf(eur.id)).toMatchObject({ status: 200, url: 'https://pay.example.com/p?c=EUR&a=12.34&u=15.43' });
+    const yen = await priced(1999, 'JPY');
+    // Yen have no minor digits: 1999 JPY / 150 = 13.3266… USD.
+    expect(await urlOf(yen.id)).toMatchObject({ status: 200, url: 'https://pay.example.com/p?c=JPY&a=1999&u=13.33' });
+    const usd = await priced(1500, 'USD');
+    expect((await urlOf(usd.id)).url).toBe('https://pay.example.com/p?c=USD&a=15.00&u=15.00');
+    // The dollar price is kept: the page's link does not move with the rate, nor is the rate asked again.
+    const kept = await h.db.selectFrom('invoices').select('gateway').where('id', '=', eur.id).executeTakeFirstOrThrow();
+    expect((kept.gateway as { data: { custom_price_usd: string } }).data.custom_price_usd).toBe('15.43');
+    expect((await urlOf(eur.id)).url).toBe('https://pay.example.com/p?c=EUR&a=12.34&u=15.43');
+    // A currency without a rate: no price for the seller's page, so no page (the rate source's own answer).
+    const gbp = await priced(1000, 'GBP');
+    expect(await urlOf(gbp.id)).toEqual({ status: 422, url: undefined, code: 'rate_unavailable' });
+    expect((await view(gbp.id)).status.status.status).toBe('PENDING');
   });
 
   it('fast checkout: the buyer’s own order token sends the proof', async () => {
