@@ -150,10 +150,14 @@ export async function priceInvoice(trx: DbExecutor, actor: CatalogActor, input: 
     } else if (variant.deliverable.stock !== null && variant.deliverable.stock !== undefined && variant.deliverable.stock < line.quantity) {
       throw new InvoiceRuleError('out_of_stock', `Only ${variant.deliverable.stock} of "${variant.title}" left`, `${param}.quantity`);
     }
-    for (const field of variant.additional_information as { key: string; label: string; required: boolean }[]) {
+    for (const field of variant.additional_information as { key: string; label: string; required: boolean; type?: string }[]) {
       const answer = line.additionalInformation[field.key];
       if (field.required && !input.quote && (answer === undefined || answer === null || answer === '')) {
         throw new InvoiceRuleError('missing_field', `"${field.label}" is required`, `${param}.additional_information.${field.key}`);
+      }
+      // A required box ("I agree to the Terms of Service") answered no is not agreed to.
+      if (field.required && !input.quote && field.type === 'checkbox' && !ticked(answer)) {
+        throw new InvoiceRuleError('missing_field', `"${field.label}" must be accepted`, `${param}.additional_information.${field.key}`);
       }
     }
     if (i > 0 && variant.currency !== byId.get(input.lines[0]!.variantId)!.currency) {
@@ -344,4 +348,9 @@ export async function createInvoice(trx: DbExecutor, actor: CatalogActor, input:
     .execute();
   await recordEvent(trx, { storeId: actor.storeId, livemode: actor.livemode, type: 'order.created', data: { id: invoice.id } });
   return invoice.id;
+}
+
+/** A checkbox's answer as JSON, a form or the embed gives it: ticked or not. */
+function ticked(answer: unknown): boolean {
+  return answer === true || answer === 1 || (typeof answer === 'string' && ['true', '1', 'on', 'yes'].includes(answer.toLowerCase()));
 }

@@ -296,3 +296,77 @@ describe('buying', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 429]);
   });
 });
+
+describe('the order fields', () => {
+  it('takes a pay-what-you-want extra on the quote and the order, in major units, only where the variant is pay-what-you-want', async () => {
+    const humble = await createVariant(h, store.live, {
+      deliverable: { types: ['MANUAL'], data: { comment: 'x' } },
+      price: 500,
+      humble: true,
+    });
+    const path = `/${humble.productId}/${humble.variantId}`;
+    const quote = await embed('get', `${path}?extra=2.50&quantity=2`, newClient()).expect(200);
+    expect(quote.body.data).toMatchObject({ subtotal: '1000', extra: '250', total: '1250' });
+    const tooPrecise = await embed('get', `${path}?extra=2.555`, newClient());
+    expect(tooPrecise.status).toBe(422);
+    expect(Object.keys(tooPrecise.body.errors)).toEqual(['extra']);
+    const notHumble = await embed('get', `/${productId}/${variantId}?extra=1`, newClient());
+    expect(notHumble.status).toBe(422);
+    expect(Object.keys(notHumble.body.errors)).toEqual(['extra']);
+
+    const bought = await embed('post', path, newClient()).send(order({ quantity: 1, extra: '2.50', additional_information: {} }));
+    expect(bought.status).toBe(201);
+    const invoice = await h.db
+      .selectFrom('invoices')
+      .select(['extra_cents', 'total_cents'])
+      .where('id', '=', bought.body.order.id)
+      .executeTakeFirstOrThrow();
+    expect(invoice).toEqual({ extra_cents: 250, total_cents: 750 });
+    expect((await embed('post', `/${productId}/${variantId}`, newClient()).send(order({ extra: 1 }))).status).toBe(422);
+  });
+
+  it('keeps vat_id and an ISO 3166-1 alpha-2 country (in capitals); any other country is a 422 naming it', async () => {
+    const bought = await embed('post', `/${productId}/${variantId}`, newClient()).send(order({ vat_id: 'BE0123456789', country: 'be' }));
+    expect(bought.status).toBe(201);
+    const invoice = await h.db
+      .selectFrom('invoices')
+      .select(['vat_id', 'country'])
+      .where('id', '=', bought.body.order.id)
+      .executeTakeFirstOrThrow();
+    expect(invoice).toEqual({ vat_id: 'BE0123456789', country: 'BE' });
+    for (const country of ['Belgium', 'XK', 'ZZ', 'B', '']) {
+      const refused = await embed('post', `/${productId}/${variantId}`, newClient()).send(order({ country }));
+      expect(refused.status).toBe(422);
+      expect(Object.keys(refused.body.errors)).toEqual(['country']);
+    }
+    const tooLong = await embed('post', `/${productId}/${variantId}`, newClient()).send(order({ vat_id: 'X'.repeat(51) }));
+    expect(Object.keys(tooLong.body.errors)).toEqual(['vat_id']);
+  });
+
+  it('refuses terms_of_service only when declined, and a required terms box of the product only when ticked', async () => {
+    for (const terms of [true, 'yes', 1, undefined])
+      expect((await embed('post', `/${productId}/${variantId}`, newClient()).send(order({ terms_of_service: terms }))).status).toBe(201);
+    const declined = await embed('post', `/${productId}/${variantId}`, newClient()).send(order({ terms_of_service: false }));
+    expect(declined.status).toBe(422);
+    expect(Object.keys(declined.body.errors)).toEqual(['terms_of_service']);
+
+    // The seed's way for a store's own terms: a required checkbox among the product's checkout questions.
+    const withTerms = await createVariant(
+      h,
+      store.live,
+      { deliverable: { types: ['MANUAL'], data: { comment: 'x' } }, price: 500 },
+      { additional_information: [{ type: 'checkbox', key: 'agree', label: 'I agree to the Terms of Service', required: true }] },
+    );
+    const path = `/${withTerms.productId}/${withTerms.variantId}`;
+    for (const answer of [false, 'false', undefined]) {
+      const refused = await embed('post', path, newClient()).send(order({ additional_information: { agree: answer } }));
+      expect(refused.status).toBe(422);
+      expect(Object.keys(refused.body.errors)).toEqual([`product_variants.${withTerms.variantId}.additional_information.agree`]);
+    }
+    expect((await embed('post', path, newClient()).send(order({ additional_information: { agree: true } }))).status).toBe(201);
+    // Pre-filled the embed's way: the same answer on the order as on the product view.
+    expect(
+      (await embed('post', `${path}?additional-agree=true`, newClient()).send(order({ additional_information: undefined }))).status,
+    ).toBe(201);
+  });
+});

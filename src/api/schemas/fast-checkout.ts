@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countryCode } from '../../domain/countries';
 import { CUSTOM_PAYMENT_METHOD } from '../../domain/custom-payment-method';
 import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { queryBoolean, rowId } from './common';
@@ -61,7 +62,19 @@ export const fastCheckoutOrderBody = z.object({
   extra: extraAmount.optional(),
   additional_information: z.record(z.string().max(100), z.unknown()).default({}),
   vat_id: z.string().max(50).optional(),
-  country: z.string().max(100).optional(),
+  /** The buyer's country: an ISO 3166-1 alpha-2 code (either case, kept in capitals). */
+  country: z
+    .string()
+    .max(100)
+    .transform((value, ctx) => {
+      const code = countryCode(value);
+      if (code === null) {
+        ctx.addIssue({ code: 'custom', message: 'must be a two-letter ISO 3166-1 country code, such as BE' });
+        return z.NEVER;
+      }
+      return code;
+    })
+    .optional(),
   terms_of_service: accepted,
   affiliate: z.string().max(100).nullable().optional(),
   /** The buyer's checkout session fingerprint, for the store's fingerprint attempt limit; named as on `POST /v2/invoices`. */
