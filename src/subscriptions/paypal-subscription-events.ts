@@ -4,6 +4,7 @@ import type { ProviderChange } from '../domain/subscription-lifecycle';
 import type { PaypalEvent } from '../gateways/paypal/paypal-event-shape';
 import { minorUnits } from '../gateways/paypal/paypal-gateway';
 import { noticeRenewalPaid } from '../orders/buyer-notices';
+import { flagPaymentIssue } from '../orders/payment-attention';
 import { invoiceOfPaypalSubscription } from '../orders/paypal-subscription-checkout';
 import { isSellerPauseNote } from './paypal-subscription-provider';
 import type { SubscriptionEventOutcome } from './stripe-subscription-events';
@@ -74,12 +75,30 @@ async function resolve(trx: DbExecutor, storeId: number, livemode: boolean, payp
 }
 
 /**
+ * A renewal's sale that is not the plan's price: the plan was made at the order's total in its
+ * currency (plans.ts, cached in paypal_billing_plans), so that is what each cycle must bring.
+ * Null when it does.
+ */
+function renewalMismatch(
+  sale: { amountMinor: number; currency: string },
+  plan: { total_cents: number; currency: string },
+): { code: 'currency' | 'amount'; reason: string } | null {
+  if (sale.currency.toUpperCase() !== plan.currency)
+    return { code: 'currency', reason: `the sale is in ${sale.currency.toUpperCase()}, the plan bills ${plan.currency}` };
+  if (sale.amountMinor !== plan.total_cents)
+    return { code: 'amount', reason: `the sale is ${sale.amountMinor} ${plan.currency}, the plan bills ${plan.total_cents}` };
+  return null;
+}
+
+/**
  * A subscription payment (a sale), recorded once by its sale id. Only a new one moves the
  * period, by one billing interval: from the sale for the first payment (which confirms the
- * period guessed at activation), from the paid period's end for a renewal. A redelivered
- * event finds its sale recorded and changes nothing.
+ * period guessed at activation; its invoice's own matching judges its amount), from the paid
+ * period's end for a renewal. A renewal that is not the plan's price or currency is recorded
+ * paying no period (its start is its end), and its order flagged for ops (`order.payment_mismatch`);
+ * the subscription is not extended. A redelivered event finds its sale recorded and changes nothing.
  */
-async function recordSale(trx: DbExecutor, subscriptionId: number, sale: Record<string, unknown>, at: Date) {
+async function recordSale(trx: DbExecutor, subscriptionId: number, sale: Record<string, unknown>, at: Date, event: VerifiedPaypalEvent) {
   const amount = (sale.amount ?? {}) as { total?: string; currency?: string };
   const saleId = text(sale.id);
   const currency = text(amount.currency);
@@ -88,13 +107,24 @@ async function recordSale(trx: DbExecutor, subscriptionId: number, sale: Record<
   const row = await trx
     .selectFrom('subscriptions as s')
     .innerJoin('product_variants as v', 'v.id', 's.product_variant_id')
-    .select(['s.current_period_end', 's.period_confirmed', 'v.frequency_interval', 'v.frequency_value'])
+    .innerJoin('invoices as i', 'i.id', 's.invoice_id')
+    .select([
+      's.current_period_end',
+      's.period_confirmed',
+      's.livemode',
+      'v.frequency_interval',
+      'v.frequency_value',
+      'i.id as invoice_id',
+      'i.total_cents',
+      'i.currency',
+    ])
     .where('s.id', '=', subscriptionId)
     .forUpdate('s')
     .executeTakeFirstOrThrow();
   const paidAt = timeOf(sale.create_time, at);
   const start = row.period_confirmed ? row.current_period_end : paidAt;
-  const end = addInterval(start, (row.frequency_interval ?? 'MONTH') as BillingInterval, row.frequency_value ?? 1);
+  const mismatch = row.period_confirmed ? renewalMismatch({ amountMinor, currency }, row) : null;
+  const end = mismatch ? start : addInterval(start, (row.frequency_interval ?? 'MONTH') as BillingInterval, row.frequency_value ?? 1);
   const recorded = await recordSubscriptionPayment(trx, subscriptionId, {
     providerInvoiceId: saleId,
     // The sale is what a refund names.
@@ -105,11 +135,23 @@ async function recordSale(trx: DbExecutor, subscriptionId: number, sale: Record<
     periodEnd: end,
     paidAt,
   });
-  if (recorded) {
+  if (recorded && mismatch) {
+    await flagPaymentIssue(trx, row.invoice_id, {
+      ...mismatch,
+      reason: `renewal sale ${saleId}: ${mismatch.reason}; the subscription was not extended`,
+      gateway: 'PayPal',
+      eventId: event.id,
+      eventType: event.eventType,
+      livemode: row.livemode,
+      reference: saleId,
+      amountCents: amountMinor,
+      currency,
+    });
+  } else if (recorded) {
     await applyToSubscription(trx, subscriptionId, { kind: 'paid', periodStart: start, periodEnd: end });
     await noticeRenewalPaid(trx, subscriptionId, saleId);
   }
-  return { saleId, currency, amountMinor };
+  return { saleId, currency, amountMinor, mismatch: recorded ? (mismatch?.reason ?? null) : null };
 }
 
 /**
@@ -127,7 +169,7 @@ export async function applyPaypalSubscriptionEvent(
   /** The mode of the app whose webhook id verified the event. */
   livemode: boolean,
   event: VerifiedPaypalEvent,
-): Promise<SubscriptionEventOutcome> {
+): Promise<SubscriptionEventOutcome & { mismatch?: string }> {
   const none: SubscriptionEventOutcome = { subscriptionId: null, pays: null };
   // A sale's refund is the webhook's (paypal-subscription-webhook.ts): it touches no lifecycle.
   if (!isPaypalSubscriptionEvent(event) || PAYPAL_SALE_REFUNDS.has(event.eventType)) return none;
@@ -138,8 +180,9 @@ export async function applyPaypalSubscriptionEvent(
     if (text(resource.state) !== 'completed') return none;
     const id = await resolve(trx, storeId, livemode, text(resource.billing_agreement_id), null);
     if (!id) return none;
-    const sale = await recordSale(trx, id, resource, at);
+    const sale = await recordSale(trx, id, resource, at, event);
     if (!sale) return { subscriptionId: id, pays: null };
+    if (sale.mismatch) return { subscriptionId: id, pays: null, mismatch: sale.mismatch };
     // The subscription's first sale pays its invoice (a redelivery of it says so again, harmlessly).
     const first = await trx
       .selectFrom('subscription_payments')

@@ -130,6 +130,7 @@ export async function applyPaypalSubscriptionWebhook(
         if (applied.pays) outcome.paid = await settleFirstPayment(trx, event, livemode, applied.pays);
         outcome.invoiceId = applied.pays?.invoiceId ?? null;
         outcome.result = outcome.paid ? 'paid' : null;
+        if (applied.mismatch) Object.assign(outcome, { result: 'mismatch', reason: applied.mismatch });
       }
       return { invoiceId: outcome.invoiceId, subscriptionId: outcome.subscriptionId, outcome: outcome.result, reason: outcome.reason };
     });

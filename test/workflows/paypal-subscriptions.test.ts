@@ -271,6 +271,57 @@ describe('PayPal subscriptions', () => {
     expect(await webhook(stranger)).toMatchObject({ outcome: 'unmatched', invoice_id: null });
   });
 
+  it('a renewal’s sale that is not the plan’s price is recorded and flagged for ops, without extending the subscription', async () => {
+    const sub = await subscribe('wrong-amount@example.com');
+    const periodEnd = (await subscription(sub.id)).current_period_end;
+    const sale = billing.renew(sub.paypalId);
+    const resource = sale.resource as { id: string; amount: { total: string; currency: string } };
+    const wrong = { ...sale, resource: { ...resource, amount: { total: '1.50', currency: 'USD' } } };
+    expect(await webhook(wrong)).toMatchObject({ duplicate: false, subscription_id: sub.id, outcome: 'mismatch' });
+    expect((await webhook(wrong)).duplicate).toBe(true);
+    const payments = await h.db
+      .selectFrom('subscription_payments')
+      .select(['provider_invoice_id', 'amount_cents', 'period_start', 'period_end'])
+      .where('subscription_id', '=', sub.id)
+      .orderBy('id')
+      .execute();
+    expect(payments).toHaveLength(2);
+    expect(payments[1]).toMatchObject({ provider_invoice_id: resource.id, amount_cents: 150 });
+    // It paid no period.
+    expect(payments[1]!.period_end).toEqual(payments[1]!.period_start);
+    const order = await h.db
+      .selectFrom('invoices')
+      .select(['needs_attention', 'attention_reason', 'status'])
+      .where('id', '=', sub.invoiceId)
+      .executeTakeFirstOrThrow();
+    expect(order).toMatchObject({ needs_attention: true, status: 'COMPLETED' });
+    expect(order.attention_reason).toContain(resource.id);
+    const flagged = (
+      await h.db.selectFrom('events').select('data').where('type', '=', 'order.payment_mismatch').where('store_id', '=', store.id).execute()
+    )
+      .map((e) => e.data)
+      .filter((d) => d.id === sub.invoiceId);
+    expect(flagged).toEqual([
+      expect.objectContaining({ reason_code: 'amount', received: { amount: 150, currency: 'USD' }, reference: resource.id }),
+    ]);
+    // Another currency is flagged as such.
+    const other = billing.renew(sub.paypalId);
+    const otherResource = other.resource as { id: string; amount: { total: string; currency: string } };
+    await webhook({ ...other, resource: { ...otherResource, amount: { total: '15.00', currency: 'EUR' } } });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await subscription(sub.id)).toMatchObject({ status: 'ACTIVE', current_period_end: periodEnd });
+    expect(await eventsOf('subscription.renewed', sub.id)).toHaveLength(0);
+    const codes = (
+      await h.db.selectFrom('events').select('data').where('type', '=', 'order.payment_mismatch').where('store_id', '=', store.id).execute()
+    )
+      .filter((e) => e.data.id === sub.invoiceId)
+      .map((e) => e.data.reason_code);
+    expect(codes.sort()).toEqual(['amount', 'currency']);
+    // The plan's price renews as ever.
+    await webhook(billing.renew(sub.paypalId));
+    await until(sub.id, (s) => s.current_period_end > periodEnd);
+  });
+
   it('cancels at period end: PayPal stops billing now, access lasts the paid period', async () => {
     const sub = await subscribe('period-end@example.com');
     const response = await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: true }).expect(200);
