@@ -4,6 +4,7 @@ import type { NotificationConfig } from '../webhooks/notifications';
 import { type BuyerEmailOutcome, sendBuyerEmailOnce } from './buyer-email';
 import { type DeliveryEmailContent, renderDeliveryEmail } from './delivery-email-template';
 import { flagInvoiceForAttention } from './invoice-attention';
+import { refundedLineIds } from '../refunds/refunded-lines';
 
 /** The order workflow's own e-mail; every resend brings a key of its own. */
 export const ORDER_SEND_KEY = 'order';
@@ -29,7 +30,7 @@ export interface DeliveryEmailRequest {
 
 export type DeliveryEmailOutcome = BuyerEmailOutcome;
 
-/** Everything the invoice's lines handed over, download links signed for the e-mail's lifetime. */
+/** Everything the invoice's lines handed over (but lines refunded whole), download links signed for the e-mail's lifetime. */
 export async function deliveryEmailContent(
   deps: Pick<DeliveryEmailDependencies, 'db' | 'storage'>,
   invoiceId: number,
@@ -42,7 +43,9 @@ export async function deliveryEmailContent(
     .where('invoice_id', '=', invoiceId)
     .orderBy('id');
   if (options.productVariantIds?.length) linesQuery = linesQuery.where('variant_id', 'in', options.productVariantIds);
-  const lines = await linesQuery.execute();
+  // A line refunded whole was taken back (its keys disabled, its access revoked): its goods are not sent again.
+  const refunded = await refundedLineIds(deps.db, [invoiceId]);
+  const lines = (await linesQuery.execute()).filter((line) => !refunded.has(line.id));
   const steps = await deps.db
     .selectFrom('delivery_steps')
     .select(['line_id', 'kind', 'result'])

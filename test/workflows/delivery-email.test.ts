@@ -162,6 +162,46 @@ describe('the delivery e-mail', () => {
     expect(readable(mailsTo('other@example.com')[0]!.raw)).toContain('SER-');
   });
 
+  it('a resend after a line was refunded whole leaves that line’s serial and key out; the kept line’s goods are in it', async () => {
+    const kept = await createVariant(h, store.live, { deliverable: { types: ['TEXT'], data: { serials: 'KEPT-1' } } });
+    const taken = await createVariant(h, store.live, {
+      deliverable: {
+        types: ['TEXT', 'LICENSE_KEY'],
+        data: { serials: 'TAKEN-1', license_key: { prefix: 'GONE', limit: 1, expires_in_days: null } },
+      },
+    });
+    const created = await api('post', '/invoices', {
+      customer_email: 'partly@example.com',
+      payment_method: 'PAYPAL',
+      product_variants: { [kept.variantId]: { quantity: 1 }, [taken.variantId]: { quantity: 1 } },
+    });
+    expect(created.status).toBe(201);
+    const id: number = created.body.data.id;
+    expect((await api('patch', `/invoices/${id}/mark-completed`)).status).toBe(200);
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.order(id)).result()).toEqual({ invoiceId: id, outcome: 'completed' });
+    const key = (await h.db.selectFrom('license_keys').select('key').where('invoice_id', '=', id).executeTakeFirstOrThrow()).key;
+    const first = readable(mailsTo('partly@example.com')[0]!.raw);
+    for (const text of ['KEPT-1', 'TAKEN-1', key]) expect(first).toContain(text);
+
+    const line = await h.db
+      .selectFrom('invoice_lines')
+      .select('id')
+      .where('invoice_id', '=', id)
+      .where('variant_id', '=', taken.variantId)
+      .executeTakeFirstOrThrow();
+    const refund = (await api('post', `/orders/${id}/refunds`, { line_items: [line.id] })).body.data.refund;
+    await h.temporal.client.workflow.getHandle(workflowIds.refund(refund.id)).result();
+    expect((await h.db.selectFrom('refunds').select('status').where('id', '=', refund.id).executeTakeFirstOrThrow()).status).toBe('manual');
+
+    expect((await api('post', `/invoices/${id}/fulfillment-notifications`, {})).status).toBe(200);
+    const mails = mailsTo('partly@example.com');
+    expect(mails).toHaveLength(2);
+    const resent = readable(mails[1]!.raw);
+    expect(resent).toContain('KEPT-1');
+    expect(resent).not.toContain('TAKEN-1');
+    expect(resent).not.toContain(key);
+  });
+
   it('a replacement sends the buyer one e-mail with its own deliverables, once', async () => {
     const original = await deliveredOrder('replaced@example.com');
     expect(mailsTo('replaced@example.com')).toHaveLength(1);
