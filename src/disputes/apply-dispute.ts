@@ -27,6 +27,17 @@ export interface ReportedDispute {
   reason: string | null;
   /** The event says the dispute was just opened. */
   opened: boolean;
+  /**
+   * A dispute `closed` neither won nor lost (Stripe's warning_closed, prevented; PayPal's other
+   * outcomes): whether money went to the buyer. No: it settles as won; yes: as lost.
+   */
+  fundsMoved?: boolean;
+}
+
+/** How a dispute's status settles its order: a close where no money moved gives back, one where it moved takes back. */
+export function settlementOf(dispute: Pick<ReportedDispute, 'status' | 'fundsMoved'>): DisputeStatus {
+  if (dispute.status !== 'closed') return dispute.status;
+  return dispute.fundsMoved ? 'lost' : 'won';
 }
 
 /** The dispute's row kept in step with the gateway's news (one per provider dispute id), with what it said before. */
@@ -77,7 +88,9 @@ export async function upsertDisputeRow(trx: DbExecutor, invoice: DisputedInvoice
  * opened → DISPUTING (commission held back, community access revoked, the customer blacklisted
  * when the store says so); lost → REVERSED, the same consequences as a full refund (license
  * keys disabled, a subscription ended); won → COMPLETED, which gives back what the dispute took
- * (the commission, when not paid out meanwhile; the community access, as new grants). A redelivered or late event changes nothing twice:
+ * (the commission, when not paid out meanwhile; the community access, as new grants); closed
+ * otherwise (no winner named) → as won when no money moved, else as lost (`settlementOf`).
+ * A redelivered or late event changes nothing twice:
  * the invoice transitions refuse a move already made.
  */
 export async function applyDispute(trx: DbExecutor, invoice: DisputedInvoice, dispute: ReportedDispute) {
@@ -91,15 +104,16 @@ export async function applyDispute(trx: DbExecutor, invoice: DisputedInvoice, di
     const opened = await transitionInvoice(trx, invoice.id, 'DISPUTING', { quiet: true });
     if (opened.changed) await disputeEvent({ status: 'DISPUTING', dispute_status: status, ...about });
   }
-  if (status === 'lost') {
+  const settled = settlementOf(dispute);
+  if (settled === 'lost') {
     // A dispute the gateway never told us was opened is still lost: the order passes through DISPUTING.
     await transitionInvoice(trx, invoice.id, 'DISPUTING', { quiet: true });
     const reversed = await transitionInvoice(trx, invoice.id, 'REVERSED', { quiet: true });
-    if (reversed.changed) await disputeEvent({ status: 'REVERSED', dispute_status: 'lost', ...about });
-  } else if (status === 'won' && (await statusOf(trx, invoice.id)) === 'DISPUTING') {
+    if (reversed.changed) await disputeEvent({ status: 'REVERSED', dispute_status: status, ...about });
+  } else if (settled === 'won' && (await statusOf(trx, invoice.id)) === 'DISPUTING') {
     // Only a disputed order goes back to COMPLETED: a won dispute never completes an undelivered one.
     const restored = await transitionInvoice(trx, invoice.id, 'COMPLETED', { quiet: true });
-    if (restored.changed) await disputeEvent({ status: 'COMPLETED', dispute_status: 'won', ...about });
+    if (restored.changed) await disputeEvent({ status: 'COMPLETED', dispute_status: status, ...about });
   }
   return row;
 }

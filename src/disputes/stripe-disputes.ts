@@ -32,5 +32,7 @@ export async function applyStripeDispute(trx: DbExecutor, event: Stripe.Event, d
     currency: dispute.currency ?? null,
     reason: dispute.reason ?? null,
     opened: event.type === 'charge.dispute.created',
+    // Inquiries closed and disputes prevented withdraw nothing: money moved only if Stripe's balance says so.
+    fundsMoved: (dispute.balance_transactions ?? []).reduce((sum, t) => sum + t.amount, 0) < 0,
   });
 }

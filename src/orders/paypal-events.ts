@@ -147,6 +147,7 @@ async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, ev
       currency: dispute.currency,
       reason: dispute.reason,
       opened: type === 'CUSTOMER.DISPUTE.CREATED',
+      fundsMoved: dispute.fundsMoved,
     };
     const invoice = await invoiceOfCapture(trx, storeId, dispute.captureId);
     if (!invoice) {

@@ -78,6 +78,7 @@ export function disputeOf(resource: Record<string, unknown>) {
   if (!disputeId) return null;
   const transactions = Array.isArray(resource.disputed_transactions) ? resource.disputed_transactions.filter(isObject) : [];
   const outcome = isObject(resource.dispute_outcome) ? text(resource.dispute_outcome.outcome_code) : null;
+  const refunded = isObject(resource.dispute_outcome) ? amountOf(resource.dispute_outcome.amount_refunded) : null;
   const amount = amountOf(resource.dispute_amount);
   return {
     disputeId,
@@ -87,6 +88,8 @@ export function disputeOf(resource: Record<string, unknown>) {
     reason: text(resource.reason),
     amountMinor: amount.minor,
     currency: amount.currency,
+    /** PayPal gave the buyer money back on closing it (the seller accepted the claim, or an amount refunded). */
+    fundsMoved: outcome === 'ACCEPTED' || (refunded?.minor ?? 0) > 0,
   };
 }
 
