@@ -130,15 +130,26 @@ export function createOrderActivities(deps: {
       });
     },
 
-    /** Every line delivered: PAID → COMPLETED with order.completed. */
+    /**
+     * Every line delivered: PAID → COMPLETED with order.completed, and only from PAID. DISPUTING →
+     * COMPLETED is a won dispute's (it gives back what the dispute took), never a delivery's: a
+     * disputed, refunded or reversed order is left and its status reported.
+     */
     async completeInvoice(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
-      const result = await db.transaction().execute((trx) =>
-        transitionInvoice(trx, input.invoiceId, 'COMPLETED', {
+      const result = await db.transaction().execute(async (trx) => {
+        const { status } = await trx
+          .selectFrom('invoices')
+          .select('status')
+          .where('id', '=', input.invoiceId)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        if (status !== 'PAID') return { changed: false, status: status as InvoiceStatus };
+        return transitionInvoice(trx, input.invoiceId, 'COMPLETED', {
           event: 'order.completed',
           quiet: true,
           also: { completed_at: new Date() },
-        }),
-      );
+        });
+      });
       log.info('invoice completed', { invoiceId: input.invoiceId, status: result.status });
       return { status: result.status };
     },

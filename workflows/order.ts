@@ -30,6 +30,7 @@ import {
   retryDynamicDeliveryUpdate,
   retryFulfillmentUpdate,
   retryRequestedSignal,
+  saleChangedSignal,
   sendFulfillmentNoticesUpdate,
   skipFulfillmentUpdate,
   skipRequestedSignal,
@@ -112,6 +113,19 @@ function refuse(refusal: FulfillmentRefusal, message: string): never {
   throw ApplicationFailure.create({ type: FULFILLMENT_REFUSED, message, details: [refusal], nonRetryable: true });
 }
 
+/** Orders started before they heard of refunds and disputes carry on as they did (see `saleNews` below). */
+const HEARS_SALE = 'order-hears-refunds-and-disputes';
+
+/** What a refund or dispute made of a paid order, as the workflow acts on it. */
+type SaleStanding = 'paid' | 'disputed' | 'refunded' | 'reversed';
+
+function standingOf(status: string): SaleStanding {
+  if (status === 'REFUNDED') return 'refunded';
+  if (status === 'REVERSED') return 'reversed';
+  if (status === 'DISPUTING') return 'disputed';
+  return 'paid';
+}
+
 function failureReason(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause) return error.cause.message;
   return error instanceof Error ? error.message : String(error);
@@ -134,6 +148,17 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   let awaitingOps = false;
   const retries: StepSelection[] = [];
   const skips: StepSelection[] = [];
+  /**
+   * A refund or dispute after payment: `saleNews` until the workflow has read the invoice again
+   * (news may arrive out of order; the database is the record). A refunded or reversed sale
+   * stays so: nothing turns it back.
+   */
+  let standing: SaleStanding = 'paid';
+  let saleNews = false;
+  setHandler(saleChangedSignal, ({ status }) => {
+    saleNews = true;
+    if (standing !== 'refunded' && standing !== 'reversed') standing = standingOf(status);
+  });
   setHandler(paymentReceivedSignal, () => void (paid = true));
   setHandler(voidRequestedSignal, () => void (voided = true));
   setHandler(retryRequestedSignal, (request) => void retries.push(request ?? {}));
@@ -152,6 +177,10 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   const refuseUnlessRunning = () => {
     if (voided || state.phase === 'voided' || state.phase === 'expired') refuse('voided', `Invoice ${input.invoiceId} is voided`);
     if (state.phase === 'awaiting_payment') refuse('not_paid', `Invoice ${input.invoiceId} is not paid yet`);
+    if (standing === 'refunded') refuse('refunded', `Invoice ${input.invoiceId} is refunded: nothing more is delivered`);
+    if (standing === 'reversed') refuse('reversed', `Invoice ${input.invoiceId} lost its dispute: nothing more is delivered`);
+    if (standing === 'disputed')
+      refuse('disputed', `Invoice ${input.invoiceId} is disputed: nothing is delivered until the dispute is won`);
     if (state.phase === 'completed') refuse('already_delivered', `Invoice ${input.invoiceId} has no failed delivery step: it is delivered`);
   };
   const validateStepAction = (selection: StepSelection) => {
@@ -230,6 +259,32 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   state.steps = await db.planDelivery({ invoiceId: input.invoiceId });
   log.info('order paid; delivering', { invoiceId: input.invoiceId, steps: state.steps.map((s) => s.kind) });
 
+  /**
+   * Reads the sale's standing after news (the invoice, not the signal, decides). Refunded or
+   * reversed: the delivery ends here, unfinished and unflagged, without completing the order.
+   * Disputed: the order waits, unflagged and refusing retries, for the dispute to be settled.
+   * Returns the outcome when the order is over.
+   */
+  const heedSale = async (): Promise<OrderOutcome | null> => {
+    for (;;) {
+      if (!saleNews) return null;
+      saleNews = false;
+      const { status } = await db.invoiceStatus({ invoiceId: input.invoiceId });
+      standing = standingOf(status);
+      if (standing === 'refunded' || standing === 'reversed') {
+        await db.setNeedsAttention({ invoiceId: input.invoiceId, value: false });
+        setPhase(standing, status);
+        log.info('sale undone; delivery ends', { invoiceId: input.invoiceId, status });
+        return { invoiceId: input.invoiceId, outcome: standing };
+      }
+      if (standing === 'paid') return null;
+      await db.setNeedsAttention({ invoiceId: input.invoiceId, value: false });
+      setPhase('disputed', status);
+      log.info('order disputed; delivery waits for the dispute', { invoiceId: input.invoiceId });
+      await condition(() => saleNews);
+    }
+  };
+
   const ownSteps = patched('order-local-delivery-steps') ? localDb : remoteDb;
   for (;;) {
     for (const step of state.steps.filter((s) => s.status === 'pending' || s.status === 'running')) {
@@ -249,14 +304,24 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
     }
     if (state.steps.every((s) => s.status === 'delivered' || s.status === 'skipped')) break;
 
+    if (saleNews && patched(HEARS_SALE)) {
+      const over = await heedSale();
+      if (over) return over;
+    }
     const failed = state.steps.filter((s) => s.status === 'failed');
     // Open to ops before the flag is raised: whoever sees the flag finds the order taking a retry.
     awaitingOps = true;
     await db.setNeedsAttention({ invoiceId: input.invoiceId, value: true, reason: failed.map((s) => `${s.kind}: ${s.reason}`).join('; ') });
     setPhase('needs_attention', 'PAID');
     log.warn('order needs attention', { invoiceId: input.invoiceId, failed: failed.map((s) => s.kind) });
-    await condition(() => retries.length > 0 || skips.length > 0 || voided);
+    await condition(() => retries.length > 0 || skips.length > 0 || voided || saleNews);
     awaitingOps = false;
+    // Only news of the sale (a signal old histories never carry) wakes it here without ops.
+    if (saleNews && patched(HEARS_SALE)) {
+      const over = await heedSale();
+      if (over) return over;
+      if (retries.length === 0 && skips.length === 0 && !voided) continue;
+    }
     log.info('ops acted on the order', { invoiceId: input.invoiceId, retries: retries.length, skips: skips.length, voided });
     if (voided) {
       await db.setNeedsAttention({ invoiceId: input.invoiceId, value: false });
@@ -269,7 +334,15 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
     setPhase('delivering', 'PAID');
   }
 
-  const completed = await db.completeInvoice({ invoiceId: input.invoiceId });
+  let completed = await db.completeInvoice({ invoiceId: input.invoiceId });
+  // Delivered while a dispute opened (a step already running): the order waits for its outcome;
+  // a won dispute has made it COMPLETED, a lost one (or a refund) ends it here.
+  if (completed.status !== 'COMPLETED' && patched(HEARS_SALE)) {
+    saleNews = true;
+    const over = await heedSale();
+    if (over) return over;
+    completed = await db.completeInvoice({ invoiceId: input.invoiceId });
+  }
   if (completed.status !== 'COMPLETED')
     throw ApplicationFailure.nonRetryable(`Invoice ${input.invoiceId} could not complete from ${completed.status}`);
   setPhase('completed', 'COMPLETED');

@@ -35,6 +35,17 @@ async function refusalOfClosedOrder(engine: EngineConnection, invoiceId: number)
   const status = invoice.status as InvoiceStatus;
   if (status === 'COMPLETED')
     return new FulfillmentRefusedError('already_delivered', `Invoice ${invoiceId} has no failed delivery step: it is delivered`);
+  // The sale was undone or is contested: nothing more is handed over (see README, Refunds and disputes).
+  if (status === 'REFUNDED')
+    return new FulfillmentRefusedError('refunded', `Invoice ${invoiceId} is refunded: nothing more is delivered`, 'status');
+  if (status === 'REVERSED')
+    return new FulfillmentRefusedError('reversed', `Invoice ${invoiceId} lost its dispute: nothing more is delivered`, 'status');
+  if (status === 'DISPUTING')
+    return new FulfillmentRefusedError(
+      'disputed',
+      `Invoice ${invoiceId} is disputed: nothing is delivered until the dispute is won`,
+      'status',
+    );
   // E.g. money that arrived after a void: no delivery is waiting, a person decides.
   if (invoice.needs_attention)
     return new FulfillmentRefusedError(

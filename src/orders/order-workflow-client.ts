@@ -8,6 +8,7 @@ import {
   type FulfillmentRefusal,
   type OrderInput,
   paymentReceivedSignal,
+  saleChangedSignal,
   voidRequestedSignal,
 } from '../temporal/contracts/order';
 import { FulfillmentRefusedError } from './errors';
@@ -77,6 +78,18 @@ export class OrderWorkflows {
   async voidRequested(invoice: OrderRef): Promise<void> {
     try {
       await this.client.workflow.getHandle(workflowIds.order(invoice.id)).signal(voidRequestedSignal);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
+  /**
+   * The database has refunded the order whole, opened its dispute or settled it; a running order
+   * (delivering, or waiting on a failed step) hears it. One already over has nothing to stop.
+   */
+  async saleChanged(invoice: OrderRef, status: string): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(workflowIds.order(invoice.id)).signal(saleChangedSignal, { status });
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }

@@ -8,6 +8,7 @@ import { stopCheckoutReminders } from './checkout-reminders';
 import { disableLicenseKeys, endSubscriptionOfUndoneSale } from '../refunds/revoke-goods';
 import type { DbExecutor } from '../db/schema';
 import { clearReviewFlag } from './custom-payment-review';
+import { tellOrderOfSale } from './order-sale-news';
 import { type InvoiceStatus, isAwaitingPayment, isPaidStatus, type SaleUndoingStatus, undoesSale } from '../domain/invoice-status';
 
 /** One invoice status change, seen from inside the transaction that makes it. */
@@ -35,6 +36,8 @@ const checkoutSettled = (t: Transition) => isAwaitingPayment(t.from) && !isAwait
 const reviewClosed = (t: Transition) => t.from === 'REVIEW';
 /** The money went back for good (refunded, or a dispute lost): unlike an open dispute, nothing will return it. */
 const moneyGone = (t: Transition) => t.to === 'REFUNDED' || t.to === 'REVERSED';
+/** What a paid order's running workflow must hear (a void tells it itself). */
+const saleNews = (t: Transition) => moneyGone(t) || disputeOpened(t) || disputeWon(t);
 
 function on<T extends Transition>(when: (t: Transition) => t is T, run: (t: T) => Promise<unknown>): Consequence;
 function on(when: (t: Transition) => boolean, run: (t: Transition) => Promise<unknown>): Consequence;
@@ -61,6 +64,7 @@ const CONSEQUENCES: Record<string, Consequence> = {
   'customer blacklisted on dispute': on(disputeOpened, ({ trx, invoice }) => blacklistDisputingCustomer(trx, invoice.id)),
   'checkout reminders stopped': on(checkoutSettled, ({ trx, invoice }) => stopCheckoutReminders(trx, invoice.id)),
   'custom payment review closed': on(reviewClosed, ({ trx, invoice }) => clearReviewFlag(trx, invoice.id)),
+  'order workflow told': on(saleNews, ({ trx, invoice, to }) => tellOrderOfSale(trx, invoice.id, to)),
 };
 
 export async function runTransitionConsequences(transition: Transition): Promise<void> {

@@ -66,6 +66,8 @@ async function send(engine: EngineConnection, kind: EngineIntentKind, subjectId:
       return orders.paymentReceived(await invoice(), detail.source ?? 'outbox');
     case 'order.void_requested':
       return orders.voidRequested(await invoice());
+    case 'order.sale_changed':
+      return orders.saleChanged(await invoice(), detail.status ?? '');
     case 'crypto.start':
       // A crypto checkout starts its order too: the chain watcher tells it of the money, and
       // its window stays open while a payment made in time confirms.

@@ -57,6 +57,7 @@ import { transitionInvoice } from '../../src/orders/invoice-transitions';
 import { type OrderRef, OrderWorkflows } from '../../src/orders/order-workflow-client';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import {
+  orderStateQuery,
   retryDynamicDeliveryUpdate,
   retryFulfillmentUpdate,
   sendFulfillmentNoticesUpdate,
@@ -765,6 +766,35 @@ const scenarios: Scenario[] = [
     run: (ctx) =>
       stuckDynamicOrderScenario(ctx, 'recorded-dynamic-retry', async (workflows, invoice, stepId) => {
         await workflows.fulfillment(invoice, retryDynamicDeliveryUpdate, { stepId });
+      }),
+  },
+  {
+    // Stuck on a refused dynamic step, the order is refunded whole: the outbox tells it, its delivery ends (outcome refunded).
+    name: 'order-refunded-while-stuck',
+    run: (ctx) =>
+      stuckDynamicOrderScenario(ctx, 'recorded-stuck-refunded', async (workflows, invoice) => {
+        await ctx.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'REFUNDED'));
+        await workflows.saleChanged(invoice, 'REFUNDED');
+      }),
+  },
+  {
+    // Stuck on a refused dynamic step, the order is disputed (the workflow waits, unflagged), the
+    // dispute is won (it waits for ops again), ops retry: delivered, the order completes.
+    name: 'order-disputed-then-won-while-stuck',
+    run: (ctx) =>
+      stuckDynamicOrderScenario(ctx, 'recorded-stuck-disputed', async (workflows, invoice) => {
+        const handle = ctx.temporal.client.workflow.getHandle(workflowIds.order(invoice.id));
+        const untilPhase = async (phase: string) => {
+          for (let i = 0; i < 100 && (await handle.query(orderStateQuery)).phase !== phase; i += 1)
+            await new Promise((r) => setTimeout(r, 100));
+        };
+        await ctx.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'DISPUTING'));
+        await workflows.saleChanged(invoice, 'DISPUTING');
+        await untilPhase('disputed');
+        await ctx.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'COMPLETED'));
+        await workflows.saleChanged(invoice, 'COMPLETED');
+        await untilPhase('needs_attention');
+        await workflows.fulfillment(invoice, retryFulfillmentUpdate, {});
       }),
   },
   {

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import request from 'supertest';
+import { orderStateQuery } from '../../src/temporal/contracts/order';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { startSellerEndpoint } from '../fakes/seller-endpoint';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
@@ -60,6 +61,41 @@ async function paidStripeOrder(variantIds: number[]): Promise<{ id: number; paym
   await untilStatus(id, 'COMPLETED');
   return { id, paymentIntent };
 }
+
+/**
+ * A Stripe order of one dynamic item whose seller refuses the first call (a 4xx is final): paid,
+ * it waits for ops on the failed step. The seller answers `later` from then on.
+ */
+async function stuckStripeOrder(later = 'GOODS') {
+  const seller = await startSellerEndpoint([
+    { status: 400, body: 'not today' },
+    { status: 200, body: later },
+  ]);
+  await h.db.updateTable('stores').set({ allow_http_webhooks: true }).where('id', '=', store.id).execute();
+  const { variantId } = await createVariant(h, store.live, {
+    deliverable: { types: ['DYNAMIC'], data: { webhook: seller.url } },
+    price: 1200,
+  });
+  const created = await api('post', '/invoices', {
+    customer_email: 'stuck@e.co',
+    payment_method: 'STRIPE',
+    product_variants: { [variantId]: { quantity: 1 } },
+  }).expect(201);
+  const id = created.body.data.id as number;
+  const checkout = await api('post', `/invoices/${id}/checkout`).expect(200);
+  const { paymentIntent, event } = stripe.payCheckout(checkout.body.invoice.payment.gateway.data.session_id);
+  await webhook(event);
+  await untilFlagged(id, true);
+  expect(seller.received).toHaveLength(1);
+  return { id, paymentIntent, seller };
+}
+const untilFlagged = (id: number, flagged: boolean) =>
+  waitFor(
+    () => api('get', `/invoices/${id}`).then((r) => r.body.data),
+    (b) => b.delivery.needs_attention === flagged,
+  );
+const orderWorkflow = (id: number) => h.temporal.client.workflow.getHandle(workflowIds.order(id));
+const refusal = (res: request.Response) => [res.status, res.body.error?.code];
 
 const refundRow = (id: number) => h.db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const settled = (id: number) =>
@@ -234,7 +270,7 @@ describe('refunds', () => {
     expect(listed.data.find((r: { id: number }) => r.id === refund.id)).toMatchObject({ status: 'effective', manual: true });
   });
 
-  it('a refund racing a delivery retry wins: the retried step is skipped, nothing is handed over after the refund', async () => {
+  it('a refund of an order stuck on a failed step ends its delivery: unflagged, never completed, a retry refused (409 refunded)', async () => {
     const seller = await startSellerEndpoint([
       { status: 400, body: 'not today' },
       { status: 200, body: 'GOODS-AFTER-REFUND' },
@@ -251,26 +287,61 @@ describe('refunds', () => {
     });
     const id = created.body.data.id as number;
     await api('patch', `/invoices/${id}/mark-completed`).expect(200);
-    await waitFor(
-      () => api('get', `/invoices/${id}`).then((r) => r.body.data),
-      (b) => b.delivery.needs_attention,
-    );
+    await untilFlagged(id, true);
     expect(seller.received).toHaveLength(1);
 
     const refund = (await api('post', `/orders/${id}/refunds`, {}).expect(200)).body.data.refund;
     await settled(refund.id);
     expect(await statusOf(id)).toBe('REFUNDED');
-    const retry = await api('post', `/orders/${id}/fulfillment-retries`, {});
-    expect(retry.status).toBe(200);
-    const step = await waitFor(
-      () => h.db.selectFrom('delivery_steps').select(['status', 'reason']).where('invoice_id', '=', id).executeTakeFirstOrThrow(),
-      (s) => s.status === 'skipped' || s.status === 'delivered',
-    );
-    expect(step).toEqual({ status: 'skipped', reason: 'not delivered: the order is REFUNDED' });
+    // The outbox tells the order: its delivery ends without completing the order, and ops are no longer asked.
+    expect(await orderWorkflow(id).result()).toEqual({ invoiceId: id, outcome: 'refunded' });
+    await untilFlagged(id, false);
+    expect(refusal(await api('post', `/orders/${id}/fulfillment-retries`, {}))).toEqual([409, 'refunded']);
     expect(seller.received).toHaveLength(1);
     expect(await statusOf(id)).toBe('REFUNDED');
+    const completed = await h.db.selectFrom('events').select('data').where('type', '=', 'order.completed').execute();
+    expect(completed.filter((e) => (e.data as { id: number }).id === id)).toEqual([]);
     await seller.close();
   });
+
+  it('a line refund still asking the gateway holds that line’s delivery retry; refused by the gateway, the line is delivered after all', async () => {
+    const order = await stuckStripeOrder('GOODS-AFTER-REFUSED-REFUND');
+    const line = await h.db.selectFrom('invoice_lines').select('id').where('invoice_id', '=', order.id).executeTakeFirstOrThrow();
+    // Stripe is down: the refund stays pending, its workflow retrying.
+    stripe.failRequests('/v1/refunds', { status: 500 }, 1000);
+    const refund = (await api('post', `/orders/${order.id}/refunds`, { line_items: [line.id] }).expect(200)).body.data.refund;
+    const refundCalls = () => stripe.requests.filter((r) => r.path === '/v1/refunds' && r.body.payment_intent === order.paymentIntent);
+    await waitFor(
+      async () => refundCalls(),
+      (calls) => calls.length >= 1,
+    );
+    // Ops retry meanwhile: the step waits for the refund instead of delivering (or giving up on) the goods.
+    expect((await api('post', `/orders/${order.id}/fulfillment-retries`, {})).status).toBe(200);
+    // Its attempts all meet the pending refund: the step fails again, saying why, and nothing was handed over.
+    await untilFlagged(order.id, true);
+    const held = await h.db
+      .selectFrom('delivery_steps')
+      .select(['status', 'reason'])
+      .where('invoice_id', '=', order.id)
+      .executeTakeFirstOrThrow();
+    expect(held).toEqual({ status: 'failed', reason: expect.stringContaining(`refund ${refund.id} of this line is still pending`) });
+    expect(order.seller.received).toHaveLength(1);
+    expect((await refundRow(refund.id)).status).toBe('pending');
+    // Stripe then refuses the refund for good: nothing was taken back, so the line is delivered on the next retry.
+    stripe.clearFailures();
+    stripe.failRequests('/v1/refunds', {
+      status: 400,
+      body: { error: { type: 'invalid_request_error', code: 'charge_disputed', message: 'The charge is disputed.' } },
+    });
+    expect((await settled(refund.id)).status).toBe('failed');
+    expect((await api('post', `/orders/${order.id}/fulfillment-retries`, {})).status).toBe(200);
+    await untilStatus(order.id, 'COMPLETED');
+    const step = await h.db.selectFrom('delivery_steps').select(['status']).where('invoice_id', '=', order.id).executeTakeFirstOrThrow();
+    expect(step.status).toBe('delivered');
+    expect(order.seller.received).toHaveLength(2);
+    expect(await orderWorkflow(order.id).result()).toEqual({ invoiceId: order.id, outcome: 'completed' });
+    await order.seller.close();
+  }, 90_000);
 
   it('refuses unpaid orders (409), unknown ones (404) and another store’s', async () => {
     const { variantId } = await licensed('UNPAID', 500);
@@ -466,7 +537,7 @@ describe('refunds Stripe makes later, or refuses', () => {
 });
 
 describe('disputes', () => {
-  const disputeEvent = (id: string, type: string, order: { id: number; paymentIntent: string }, status: string) => ({
+  const disputeEvent = (id: string, type: string, order: { id: number; paymentIntent: string }, status: string, more: object = {}) => ({
     id,
     object: 'event',
     type,
@@ -482,6 +553,7 @@ describe('disputes', () => {
         reason: 'fraudulent',
         payment_intent: order.paymentIntent,
         metadata: {},
+        ...more,
       },
     },
   });
@@ -520,5 +592,78 @@ describe('disputes', () => {
 
     expect((await api('get', '/disputes/not-a-uuid')).status).toBe(404);
     expect((await api('get', '/disputes/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+  const disputedEvents = async (invoiceId: number) =>
+    (await h.db.selectFrom('events').select('data').where('type', '=', 'order.disputed').orderBy('created_at').execute())
+      .map((e) => e.data as Record<string, unknown>)
+      .filter((d) => d.id === invoiceId);
+
+  it('a dispute closed neither won nor lost settles by the money: none moved gives the order back, money moved takes it', async () => {
+    const warned = await paidStripeOrder([(await licensed('WARNED', 1200)).variantId]);
+    await webhook(disputeEvent(`evt_dp_open_${warned.id}`, 'charge.dispute.created', warned, 'warning_needs_response'));
+    expect(await statusOf(warned.id)).toBe('DISPUTING');
+    await webhook(disputeEvent(`evt_dp_warned_${warned.id}`, 'charge.dispute.closed', warned, 'warning_closed'));
+    expect(await statusOf(warned.id)).toBe('COMPLETED');
+    expect(await activeKeys(warned.id)).toHaveLength(1);
+    expect((await disputedEvents(warned.id)).map((d) => [d.status, d.dispute_status])).toEqual([
+      ['DISPUTING', 'open'],
+      ['COMPLETED', 'closed'],
+    ]);
+    const row = await h.db
+      .selectFrom('disputes')
+      .select(['status', 'provider_status', 'closed_at'])
+      .where('invoice_id', '=', warned.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'closed', provider_status: 'warning_closed', closed_at: expect.any(Date) });
+
+    const debited = await paidStripeOrder([(await licensed('DEBITED', 1200)).variantId]);
+    await webhook(disputeEvent(`evt_dp_open_${debited.id}`, 'charge.dispute.created', debited, 'needs_response'));
+    await webhook(
+      disputeEvent(`evt_dp_debited_${debited.id}`, 'charge.dispute.closed', debited, 'prevented', {
+        balance_transactions: [{ id: 'txn_dp', object: 'balance_transaction', amount: -1200 }],
+      }),
+    );
+    expect(await statusOf(debited.id)).toBe('REVERSED');
+    expect(await activeKeys(debited.id)).toEqual([]);
+  });
+
+  it('a dispute of an order stuck on a failed step: retries refused (409 disputed) while open, the delivery ends when lost', async () => {
+    const order = await stuckStripeOrder();
+    await webhook(disputeEvent(`evt_dp_open_${order.id}`, 'charge.dispute.created', order, 'needs_response'));
+    await waitFor(
+      () => orderWorkflow(order.id).query(orderStateQuery),
+      (state) => state.phase === 'disputed',
+    );
+    await untilFlagged(order.id, false);
+    // The workflow's own validator refuses: nothing is delivered, nothing completes a disputed order.
+    expect(refusal(await api('post', `/orders/${order.id}/fulfillment-retries`, {}))).toEqual([409, 'disputed']);
+    expect(await statusOf(order.id)).toBe('DISPUTING');
+
+    await webhook(disputeEvent(`evt_dp_lost_${order.id}`, 'charge.dispute.closed', order, 'lost'));
+    expect(await orderWorkflow(order.id).result()).toEqual({ invoiceId: order.id, outcome: 'reversed' });
+    expect(refusal(await api('post', `/orders/${order.id}/fulfillment-retries`, {}))).toEqual([409, 'reversed']);
+    expect(await statusOf(order.id)).toBe('REVERSED');
+    expect(order.seller.received).toHaveLength(1);
+    await order.seller.close();
+  });
+
+  it('a dispute won on an order stuck on a failed step lets ops retry again; the retry delivers and the order completes', async () => {
+    const order = await stuckStripeOrder('GOODS-AFTER-WON');
+    await webhook(disputeEvent(`evt_dp_open_${order.id}`, 'charge.dispute.created', order, 'needs_response'));
+    await waitFor(
+      () => orderWorkflow(order.id).query(orderStateQuery),
+      (state) => state.phase === 'disputed',
+    );
+    await webhook(disputeEvent(`evt_dp_won_${order.id}`, 'charge.dispute.closed', order, 'won'));
+    await waitFor(
+      () => orderWorkflow(order.id).query(orderStateQuery),
+      (state) => state.phase === 'needs_attention',
+    );
+    await untilFlagged(order.id, true);
+    expect((await api('post', `/orders/${order.id}/fulfillment-retries`, {})).status).toBe(200);
+    expect(await orderWorkflow(order.id).result()).toEqual({ invoiceId: order.id, outcome: 'completed' });
+    expect(order.seller.received).toHaveLength(2);
+    expect(await statusOf(order.id)).toBe('COMPLETED');
+    await order.seller.close();
   });
 });

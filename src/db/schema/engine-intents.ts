@@ -4,6 +4,8 @@ export type EngineIntentKind =
   | 'order.start'
   | 'order.payment_received'
   | 'order.void_requested'
+  /** A paid order refunded whole, disputed, or its dispute settled: its running workflow hears it (detail.status). */
+  | 'order.sale_changed'
   | 'crypto.start'
   /** A PayPal order approved (the buyer's return, CHECKOUT.ORDER.APPROVED): its capture workflow starts, once. */
   | 'paypal.capture'

@@ -12,18 +12,25 @@ export interface OrderInput {
 
 export interface OrderOutcome {
   invoiceId: number;
-  outcome: 'completed' | 'voided' | 'expired';
+  /** refunded / reversed: the sale was undone (a refund, a lost dispute) before its delivery finished. */
+  outcome: 'completed' | 'voided' | 'expired' | 'refunded' | 'reversed';
 }
 
 export type OrderWorkflow = (input: OrderInput) => Promise<OrderOutcome>;
 
 export interface OrderState {
-  phase: 'awaiting_payment' | 'delivering' | 'needs_attention' | 'completed' | 'voided' | 'expired';
+  phase: 'awaiting_payment' | 'delivering' | 'needs_attention' | 'disputed' | 'completed' | 'voided' | 'expired' | 'refunded' | 'reversed';
   steps: { id: number; kind: StepKind; status: string; reason: string | null }[];
 }
 
 export const paymentReceivedSignal = defineSignal<[{ source: string }]>('paymentReceived');
 export const voidRequestedSignal = defineSignal<[]>('voidRequested');
+/**
+ * The paid order's sale changed after commit (the engine outbox tells it): refunded whole, a
+ * dispute opened, lost (REVERSED) or won (COMPLETED). `status` is the invoice's new status; the
+ * workflow reads the invoice again before it acts, so news told out of order changes nothing.
+ */
+export const saleChangedSignal = defineSignal<[{ status: string }]>('saleChanged');
 /** Ops (before the fulfillment Updates): re-run failed steps (all, or only the kinds named). Kept for histories that carry it. */
 export const retryRequestedSignal = defineSignal<[{ kinds?: StepKind[] }]>('retryRequested');
 /** Ops (before the fulfillment Updates): give up on failed steps and finish the order. Kept for histories that carry it. */
@@ -42,6 +49,10 @@ export type FulfillmentRefusal =
   | 'no_such_line'
   | 'already_delivered'
   | 'voided'
+  /** The order's money went back (a refund) or a dispute took it (lost: reversed) or holds it (open: disputed). */
+  | 'refunded'
+  | 'reversed'
+  | 'disputed'
   | 'needs_manual_action';
 
 /** The ApplicationFailure type a validator rejects an Update with; its first detail is the FulfillmentRefusal. */
