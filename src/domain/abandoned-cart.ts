@@ -10,6 +10,7 @@ export type IncentiveMode = 'none' | 'existing_coupon';
 
 export interface AbandonedCartSettings {
   enabled: boolean;
+  /** The order amount range, in cents of the store's currency (see remindsCheckout). */
   min_total_cents: number | null;
   max_total_cents: number | null;
   /** Hours after checkout started, whole, increasing, at most 72; empty slots dropped. */
@@ -59,7 +60,8 @@ export function checkAbandonedCart(draft: AbandonedCartDraft): { settings: Aband
   });
   for (const field of ['min_total_cents', 'max_total_cents'] as const) {
     const value = draft[field];
-    if (value !== null && (!Number.isInteger(value) || value < 0)) add(`abandoned_cart.${field}`, 'a whole number of cents, 0 or more');
+    if (value !== null && (!Number.isInteger(value) || value < 0))
+      add(`abandoned_cart.${field}`, "a whole number of cents of the store's currency, 0 or more");
   }
   if (draft.min_total_cents !== null && draft.max_total_cents !== null && draft.min_total_cents > draft.max_total_cents)
     add('abandoned_cart.max_total_cents', 'must not be below the minimum order amount');
@@ -86,12 +88,20 @@ export function checkAbandonedCart(draft: AbandonedCartDraft): { settings: Aband
   };
 }
 
-/** Whether a new unpaid checkout is reminded: the store turned reminders on, the buyer left an address, the total is in range. */
+/**
+ * Whether a new unpaid checkout is reminded: the store turned reminders on, the buyer left an
+ * address, the total is in range. The range is in the store's currency; Sellflow converts no
+ * currencies, so a checkout in another currency cannot be placed in it and is not reminded
+ * while the store has a range (without one, every currency is).
+ */
 export function remindsCheckout(
   settings: AbandonedCartSettings | null,
-  invoice: { totalCents: number; customerEmail: string | null },
+  invoice: { totalCents: number; currency: string; customerEmail: string | null },
+  storeCurrency: string,
 ): boolean {
   if (!settings?.enabled || settings.reminders.length === 0 || !invoice.customerEmail) return false;
+  if (settings.min_total_cents === null && settings.max_total_cents === null) return true;
+  if (invoice.currency.toUpperCase() !== storeCurrency.toUpperCase()) return false;
   if (settings.min_total_cents !== null && invoice.totalCents < settings.min_total_cents) return false;
   if (settings.max_total_cents !== null && invoice.totalCents > settings.max_total_cents) return false;
   return true;

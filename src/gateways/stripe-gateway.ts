@@ -160,8 +160,13 @@ export class StripeGateway {
       cancelUrl: string;
       /** Set for a subscription: Checkout opens in subscription mode and bills every period. */
       recurring?: { interval: BillingInterval; intervalCount: number };
+      /**
+       * Which of the invoice's sessions this is (0: the first): each has its own idempotency key,
+       * so a retry answers the same session and a session that expired is followed by a new one.
+       */
+      attempt?: number;
     },
-  ): Promise<{ id: string; url: string }> {
+  ): Promise<{ id: string; url: string; expiresAt: Date | null }> {
     const metadata = { invoice_id: String(input.invoiceId), store_id: String(input.storeId) };
     const recurring = input.recurring
       ? { interval: STRIPE_INTERVAL[input.recurring.interval], interval_count: input.recurring.intervalCount }
@@ -188,7 +193,7 @@ export class StripeGateway {
           success_url: input.successUrl,
           cancel_url: input.cancelUrl,
         },
-        { idempotencyKey: `sellflow-checkout-${input.storeId}-${input.invoiceId}` },
+        { idempotencyKey: `sellflow-checkout-${input.storeId}-${input.invoiceId}${input.attempt ? `-${input.attempt}` : ''}` },
       );
     } catch (error) {
       throw classifyStripeError(error, stripeKeySetting(secretKey));
@@ -196,7 +201,7 @@ export class StripeGateway {
     if (!session.url) {
       throw new GatewayError('Stripe', 'unavailable', 'Stripe returned a Checkout Session without a URL', { retryAfterSeconds: 5 });
     }
-    return { id: session.id, url: session.url };
+    return { id: session.id, url: session.url, expiresAt: session.expires_at ? new Date(session.expires_at * 1000) : null };
   }
 
   /** The subscription as Stripe holds it, or null when Stripe has no such subscription. */

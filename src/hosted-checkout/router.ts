@@ -80,6 +80,7 @@ export function hostedCheckoutRouter(
     secrets: gateways.secrets,
     publicBaseUrl: deps.config.api.publicBaseUrl,
     asn: gateways.asn,
+    checkoutReminders: deps.config.checkoutReminders,
   };
   const router = Router();
   const connectSrc = ["'self'", ...uploadOrigins(deps.config)].join(' ');

@@ -13,19 +13,39 @@ import { invoiceCheckoutUrl } from './invoice-checkout-link';
 /** The send key of reminder `number` in delivery_emails: one e-mail per invoice and reminder, whatever retries. */
 export const checkoutReminderKey = (number: number) => `checkout-reminder-${number}`;
 
+/** How long "an hour" of a reminder schedule lasts (CHECKOUT_REMINDER_HOUR_SECONDS; tests shorten it). */
+export interface CheckoutReminderTiming {
+  hourMs: number;
+}
+
 /**
  * In the new invoice's own transaction: a store that reminds abandoned checkouts, and this
  * checkout among those it reminds, gets its reminder workflow started through the engine
  * outbox. Elsewhere nothing is recorded and nothing runs: an unpaid invoice stays a row.
+ *
+ * A reminder links to a checkout that must still be open: the invoice does not expire before
+ * its last reminder has had the store's invoice lifetime to work (a 48 h reminder in a store
+ * whose invoices last 24 h keeps the invoice open 72 h).
  */
-export async function scheduleCheckoutReminders(trx: DbExecutor, invoiceId: number): Promise<boolean> {
+export async function scheduleCheckoutReminders(trx: DbExecutor, invoiceId: number, timing: CheckoutReminderTiming): Promise<boolean> {
   const row = await trx
     .selectFrom('invoices as i')
     .innerJoin('stores as s', 's.id', 'i.store_id')
-    .select(['i.total_cents', 'i.customer_email', 's.abandoned_cart'])
+    .select(['i.total_cents', 'i.currency', 'i.customer_email', 's.abandoned_cart', 's.currency as store_currency'])
     .where('i.id', '=', invoiceId)
     .executeTakeFirstOrThrow();
-  if (!remindsCheckout(row.abandoned_cart, { totalCents: row.total_cents, customerEmail: row.customer_email })) return false;
+  const invoice = { totalCents: row.total_cents, currency: row.currency, customerEmail: row.customer_email };
+  if (!remindsCheckout(row.abandoned_cart, invoice, row.store_currency)) return false;
+  const lastReminderSeconds = (row.abandoned_cart!.reminders.at(-1)!.after_hours * timing.hourMs) / 1000;
+  await trx
+    .updateTable('invoices')
+    .set({
+      expires_at: sql<Date>`greatest(expires_at, created_at
+        + make_interval(secs => ${lastReminderSeconds}::double precision)
+        + make_interval(secs => (select invoice_ttl_seconds from stores where id = invoices.store_id)))`,
+    })
+    .where('id', '=', invoiceId)
+    .execute();
   await recordIntent(trx, { kind: 'checkout_reminders.start', subjectId: invoiceId });
   return true;
 }
@@ -56,11 +76,20 @@ export async function planCheckoutReminders(db: DbExecutor, invoiceId: number, h
   const row = await db
     .selectFrom('invoices as i')
     .innerJoin('stores as s', 's.id', 'i.store_id')
-    .select(['i.status', 'i.created_at', 'i.total_cents', 'i.customer_email', 's.abandoned_cart'])
+    .select([
+      'i.status',
+      'i.created_at',
+      'i.total_cents',
+      'i.currency',
+      'i.customer_email',
+      's.abandoned_cart',
+      's.currency as store_currency',
+    ])
     .where('i.id', '=', invoiceId)
     .executeTakeFirstOrThrow();
   if (!isAwaitingPayment(row.status as InvoiceStatus)) return [];
-  if (!remindsCheckout(row.abandoned_cart, { totalCents: row.total_cents, customerEmail: row.customer_email })) return [];
+  const invoice = { totalCents: row.total_cents, currency: row.currency, customerEmail: row.customer_email };
+  if (!remindsCheckout(row.abandoned_cart, invoice, row.store_currency)) return [];
   return row.abandoned_cart!.reminders.map((r, i) => ({
     number: i + 1,
     dueAt: new Date(row.created_at.getTime() + r.after_hours * hourMs).toISOString(),

@@ -16,7 +16,7 @@ import { CheckoutError } from './errors';
 import { markInvoicePaid } from './mark-paid';
 import { openPaypalOrder } from './paypal-checkout';
 import { openPaypalSubscription, subscriptionLineOf } from './paypal-subscription-checkout';
-import { recordCheckoutSession } from './stripe-checkout-record';
+import { checkoutSessionAttempt, recordCheckoutSession } from './stripe-checkout-record';
 
 export interface CheckoutDependencies {
   engine: EngineConnection;
@@ -161,7 +161,9 @@ async function stripeCheckout(
     lines.every((l) => l.total_cents === l.unit_price_cents * l.quantity) &&
     lines.reduce((sum, l) => sum + l.total_cents, 0) === invoice.total_cents;
   const invoicePage = `${deps.publicBaseUrl}/stores/${store.slug}/invoices/${invoice.id}`;
+  const { gateway } = await db.selectFrom('invoices').select('gateway').where('id', '=', invoice.id).executeTakeFirstOrThrow();
   const session = await deps.stripe.createCheckoutSession(key, {
+    attempt: checkoutSessionAttempt(gateway, new Date()),
     invoiceId: invoice.id,
     storeId: invoice.store_id,
     currency: invoice.currency,

@@ -9,6 +9,7 @@ import { PAYMENT_METHODS } from '../domain/payment-methods';
 import { checkout, type CheckoutDependencies, type CheckoutOutcome } from './checkout';
 import { isPurchasable, priceInvoice } from './create-invoice';
 import { orderTokenHash } from './buyer-order';
+import type { CheckoutReminderTiming } from './checkout-reminders';
 import { placeInvoice } from './place-invoice';
 import { findStoreInvoice } from './store-invoice';
 
@@ -276,7 +277,7 @@ export function hostedOrderUrl(publicBaseUrl: string, store: { slug: string }, t
  * buyer follows the order by (only its hash is kept) and the gateway's outcome.
  */
 export async function placeFastCheckout(
-  deps: CheckoutDependencies & { db: Db; asn: AsnLookup },
+  deps: CheckoutDependencies & { db: Db; asn: AsnLookup; checkoutReminders: CheckoutReminderTiming },
   store: FastCheckoutStore,
   productRef: string,
   variantId: number,
@@ -310,6 +311,7 @@ export async function placeFastCheckout(
       statusTokenHash: orderTokenHash(token),
     },
     deps.asn,
+    deps.checkoutReminders,
   );
   const invoice = (await findStoreInvoice(deps.db, store.id, invoiceId))!;
   // Stripe sends the buyer back to the hosted status page of this order, embed or not.

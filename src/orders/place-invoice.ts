@@ -3,7 +3,7 @@ import { screenCustomer } from '../blacklists/screen-customer';
 import type { CatalogActor } from '../catalog/actor';
 import type { Db } from '../db/schema';
 import { countCheckoutAttempt } from './checkout-attempts';
-import { scheduleCheckoutReminders } from './checkout-reminders';
+import { type CheckoutReminderTiming, scheduleCheckoutReminders } from './checkout-reminders';
 import { checkoutScreen } from './checkout-settings';
 import { createInvoice, type CreateInvoiceInput } from './create-invoice';
 import { InvoiceRuleError } from './errors';
@@ -19,9 +19,16 @@ export interface PlaceInvoiceInput extends CreateInvoiceInput {
  * against the store's limits, the customer screened against its blacklist (both kept even when
  * the invoice is refused; without an e-mail its IP, country and fingerprint still count), then
  * the invoice created with every rule of the catalogue. No workflow yet: an unpaid invoice costs the engine nothing, unless the
- * store reminds abandoned checkouts (then its reminder timers start through the outbox).
+ * store reminds abandoned checkouts (then its reminder timers start through the outbox, and the
+ * invoice stays open until its last reminder has had time to work).
  */
-export async function placeInvoice(db: Db, actor: CatalogActor, input: PlaceInvoiceInput, asn: AsnLookup): Promise<number> {
+export async function placeInvoice(
+  db: Db,
+  actor: CatalogActor,
+  input: PlaceInvoiceInput,
+  asn: AsnLookup,
+  reminders: CheckoutReminderTiming,
+): Promise<number> {
   const { fingerprint, ...invoice } = input;
   const screen = await checkoutScreen(db, actor.storeId);
   // Refused before it counts as an attempt, as the request schemas refused it before the switch existed.
@@ -39,7 +46,7 @@ export async function placeInvoice(db: Db, actor: CatalogActor, input: PlaceInvo
   }
   return db.transaction().execute(async (trx) => {
     const id = await createInvoice(trx, actor, invoice);
-    await scheduleCheckoutReminders(trx, id);
+    await scheduleCheckoutReminders(trx, id, reminders);
     return id;
   });
 }

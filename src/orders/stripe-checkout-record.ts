@@ -13,12 +13,36 @@ export interface StripeGatewayRecord {
   checkout_sessions?: string[];
   /** The payment that paid the invoice: a Checkout Session id, or a Stripe subscription id. */
   paid_by?: string;
+  /** When the latest Checkout Session expires (ISO), as Stripe said: after it, a checkout opens a new one. */
+  session_expires_at?: string;
+}
+
+/** A session closer to its end than this is not handed to a buyer: a new one is opened instead. */
+export const SESSION_RENEW_MARGIN_MS = 10 * 60_000;
+
+/**
+ * Which session the invoice's checkout asks Stripe for (its idempotency key's number): the
+ * latest while a buyer can still pay in it, the next once it expired (Stripe's sessions last at
+ * most 24 h; a reminder's link may come later). Checkouts at the same moment ask for the same
+ * one, so Stripe answers them one session. A session whose end we never learned is replayed.
+ */
+export function checkoutSessionAttempt(gateway: unknown, now: Date): number {
+  const sessions = checkoutSessionsOf(gateway).length;
+  if (sessions === 0) return 0;
+  const expiresAt = Date.parse((gateway as StripeGatewayRecord | null)?.session_expires_at ?? '');
+  if (Number.isNaN(expiresAt) || expiresAt - now.getTime() > SESSION_RENEW_MARGIN_MS) return sessions - 1;
+  return sessions;
 }
 
 /** Records the Checkout Session our checkout created, so its events can be matched to the invoice. */
-export async function recordCheckoutSession(db: DbExecutor, invoiceId: number, session: { id: string; url: string }): Promise<void> {
+export async function recordCheckoutSession(
+  db: DbExecutor,
+  invoiceId: number,
+  session: { id: string; url: string; expiresAt?: Date | null },
+): Promise<void> {
   const data = JSON.stringify({ checkout_url: session.url, session_id: session.id });
   const id = JSON.stringify([session.id]);
+  const expiresAt = session.expiresAt?.toISOString() ?? null;
   await db
     .updateTable('invoices')
     .set({
@@ -27,7 +51,8 @@ export async function recordCheckoutSession(db: DbExecutor, invoiceId: number, s
         'type', 'STRIPE',
         'data', coalesce(gateway->'data', '{}'::jsonb) || ${data}::jsonb,
         'checkout_sessions', case when coalesce(gateway->'checkout_sessions', '[]'::jsonb) @> ${id}::jsonb
-          then gateway->'checkout_sessions' else coalesce(gateway->'checkout_sessions', '[]'::jsonb) || ${id}::jsonb end
+          then gateway->'checkout_sessions' else coalesce(gateway->'checkout_sessions', '[]'::jsonb) || ${id}::jsonb end,
+        'session_expires_at', coalesce(${expiresAt}::text, gateway->>'session_expires_at')
       )`,
       updated_at: new Date(),
     })

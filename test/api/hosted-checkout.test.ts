@@ -266,6 +266,34 @@ describe("an invoice's own checkout page", () => {
     expect(session.body.success_url).toBe(`${invoice.checkout}?checkout=success`);
   });
 
+  it("opens a new Stripe session once the invoice's has expired (a reminder's link comes days later), one per click", async () => {
+    const invoice = await keyInvoice('came-back@e.co');
+    const pagePath = new URL(invoice.checkout).pathname;
+    const pay = () => request(h.app).post(pagePath).set('X-Forwarded-For', newClient()).type('form').send({});
+    const sessionsAsked = () =>
+      stripe.requests.filter((r) => r.path === '/v1/checkout/sessions' && r.body.client_reference_id === String(invoice.id));
+    // The first session is as good as over (Stripe's sessions end; this one within the renewal margin).
+    stripe.setSessionLifetime(60);
+    const first = (await pay()).headers.location as string;
+    stripe.setSessionLifetime(24 * 60 * 60);
+    const second = (await pay()).headers.location as string;
+    expect(second).toMatch(/^https:\/\/checkout\.stripe\.test\/c\/pay\/cs_live_/);
+    expect(second).not.toBe(first);
+    // That one is good for a day: more clicks, at once or later, answer it, and Stripe makes no other.
+    const clicks = await Promise.all([pay(), pay(), pay()]);
+    expect(clicks.map((c) => c.headers.location)).toEqual([second, second, second]);
+    expect(new Set(sessionsAsked().map((r) => r.idempotencyKey))).toEqual(
+      new Set([`sellflow-checkout-${store.id}-${invoice.id}`, `sellflow-checkout-${store.id}-${invoice.id}-1`]),
+    );
+    const gateway = (await h.db.selectFrom('invoices').select('gateway').where('id', '=', invoice.id).executeTakeFirstOrThrow())
+      .gateway as {
+      checkout_sessions: string[];
+      session_expires_at: string;
+    };
+    expect(gateway.checkout_sessions).toHaveLength(2);
+    expect(Date.parse(gateway.session_expires_at)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+  });
+
   it("opens only with its own signature: another signature, another invoice's, another store, or a bare id is a 404", async () => {
     const first = await keyInvoice('sig1@e.co');
     const second = await keyInvoice('sig2@e.co');

@@ -87,6 +87,8 @@ export async function startStripeBilling() {
   const heldReplies = new Map<string, { until: Promise<unknown>; method: string | undefined }>();
   const failures: { pathPrefix: string; failure: InjectedFailure; left: number }[] = [];
   let counter = 0;
+  /** How long a Checkout Session can be paid in (Stripe's default: 24 h); tests shorten it. */
+  let sessionLifetimeSeconds = 24 * 60 * 60;
   const nextId = (prefix: string) => `${prefix}_fake${(counter += 1).toString().padStart(6, '0')}`;
 
   const subscriptionObject = (s: FakeSubscription, expand: string[] = []) => ({
@@ -228,6 +230,7 @@ export async function startStripeBilling() {
         amount_total: items.reduce((sum, item) => sum + Number(item.price_data.unit_amount) * Number(item.quantity ?? 1), 0),
         currency: items[0]?.price_data.currency ?? null,
         payment_intent: null,
+        expires_at: now() + sessionLifetimeSeconds,
         line_items: body.line_items,
         subscription_data: body.subscription_data,
       };
@@ -396,6 +399,10 @@ export async function startStripeBilling() {
     refunds,
     previews,
     subscription: (id: string) => subscriptions.get(id),
+    /** Sessions created from now on expire this many seconds after (an answer replayed by its idempotency key keeps its own). */
+    setSessionLifetime(seconds: number) {
+      sessionLifetimeSeconds = seconds;
+    },
     /** A Checkout Session as Stripe keeps it (its success_url, for a page that plays Stripe's). */
     checkoutSession: (id: string) => sessions.get(id),
     /** A subscription's invoices as Stripe holds them, oldest first. */

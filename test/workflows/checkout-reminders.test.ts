@@ -330,6 +330,40 @@ describe('abandoned-checkout reminders', () => {
     await expect(remindersOf(late).describe()).rejects.toThrow();
   });
 
+  it("keep the checkout open past the store's invoice lifetime until the last reminder has had that long to work", async () => {
+    await remind({ enabled: true, reminders: [{ after_hours: 1 }, { after_hours: 3 }] });
+    // Invoices last 2 "hours" here, less than the last reminder's 3.
+    await h.db.updateTable('stores').set({ invoice_ttl_seconds: 2 }).where('id', '=', store.id).execute();
+    let id: number;
+    try {
+      id = await checkout('slow-decider@example.com');
+    } finally {
+      await h.db.updateTable('stores').set({ invoice_ttl_seconds: 86_400 }).where('id', '=', store.id).execute();
+    }
+    const row = await h.db.selectFrom('invoices').select(['created_at', 'expires_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    // The last reminder (3 h) plus the store's lifetime (2 h).
+    expect(row.expires_at.getTime() - row.created_at.getTime()).toBe(3 * HOUR_MS + 2_000);
+    await waitFor(
+      () =>
+        remindersOf(id)
+          .describe()
+          .then(
+            () => true,
+            () => false,
+          ),
+      (started) => started,
+    );
+    // The relay's expiry sweep runs all along: past 2 h the invoice is still open, and both reminders go.
+    expect(await remindersOf(id).result()).toEqual({ invoiceId: id, sent: 2, outcome: 'finished' });
+    expect(mailsTo('slow-decider@example.com')).toHaveLength(2);
+    expect((await api('get', `/invoices/${id}`)).body.data.status.status.status).toBe('PENDING');
+    // Then it expires like any other.
+    await waitFor(
+      async () => (await api('get', `/invoices/${id}`)).body.data.status.status.status,
+      (status) => status === 'VOIDED',
+    );
+  });
+
   it('offer no coupon to an order that has one, nor an expired or deleted coupon', async () => {
     const own = await coupon('MINE', { discount: 500 });
     const expired = await coupon('OLDDEAL', { expires_at: new Date(Date.now() - 60_000) });

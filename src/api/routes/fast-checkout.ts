@@ -81,6 +81,7 @@ export function fastCheckoutRouter(
     secrets: gateways.secrets,
     publicBaseUrl: deps.config.api.publicBaseUrl,
     asn: gateways.asn,
+    checkoutReminders: deps.config.checkoutReminders,
   };
   const storeOf = (res: Response) => res.locals.fastCheckoutStore as FastCheckoutStore;
 

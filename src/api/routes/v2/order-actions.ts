@@ -76,6 +76,7 @@ export function orderActions(deps: ApiDependencies, gateways: OrderGateways) {
           requestKey: requestKeyOf(res),
         },
         gateways.asn,
+        deps.config.checkoutReminders,
       ),
 
     /** Stripe sends the buyer back to the invoice's own hosted page, where they follow it until delivered. */
