@@ -12,16 +12,16 @@ export const SIBLING_BEFORE_MS = 15 * 60_000;
 
 /**
  * Something of the buyer's toward paying a PENDING invoice: crypto money seen (partial, confirming,
- * late or short), a PayPal order approved (its capture owed) or a capture PayPal holds, a payment
- * recorded by a gateway. REVIEW and PARTIAL invoices are past PENDING already.
+ * late or short), a PayPal order approved (its capture owed; a capture declined, which leaves the
+ * invoice payable, clears it) or a capture PayPal holds, a payment recorded by a gateway. REVIEW
+ * and PARTIAL invoices are past PENDING already.
  */
 function pendingPaymentUnderway(invoiceId: RawBuilder<unknown>) {
   return sql<boolean>`(
     exists (select 1 from crypto_payments c where c.invoice_id = ${invoiceId}
       and (c.status not in ('AWAITING', 'EXPIRED') or c.received_units <> 0))
-    or exists (select 1 from engine_intents e where e.kind = 'paypal.capture' and e.subject_id = ${invoiceId})
     or exists (select 1 from invoices g where g.id = ${invoiceId}
-      and (g.gateway->'data' ? 'capture_status' or g.gateway ? 'paid_by'))
+      and (g.gateway ? 'capture_owed' or g.gateway->'data' ? 'capture_status' or g.gateway ? 'paid_by'))
   )`;
 }
 
