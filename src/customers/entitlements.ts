@@ -4,26 +4,37 @@ import { SALE_UNDOING_STATUSES } from '../domain/invoice-status';
 
 export type EntitlementKind = 'license' | 'community_grant' | 'subscription_access' | 'delivered_product';
 
+/** The official entitlement states Sellflow shows: held, or held but suspended (a paused subscription). */
+export type EntitlementState = 'active' | 'suspended';
+
 /** One thing a customer holds right now, without its secret (no key, serial or file). */
 export interface Entitlement {
   id: string;
   kind: EntitlementKind;
-  state: 'active';
+  state: EntitlementState;
   customer_id: number;
   subject: { type: string; id: number | string; name: string };
 }
 
 /**
+ * Orders whose goods are gone: the money went back for good (refunded, a dispute lost) or the
+ * order was voided. An open dispute (DISPUTING) is not one: it holds back only what its transition
+ * takes (commission, community access, whose grant rows say so); keys keep working, the
+ * subscription goes on and downloads stay until it is lost.
+ */
+const GOODS_GONE = SALE_UNDOING_STATUSES.filter((status) => status !== 'DISPUTING');
+
+/**
  * What a customer holds now, read from the rows the workflows write, so the view follows them
  * at once: an active, unexpired license key; a community grant granted and not being revoked; a
- * subscription not ended whose access was not taken back; a delivered download. Keys and
- * downloads of an order whose sale was undone (refunded, reversed, disputed, voided), and its
- * subscription, are no longer held, whatever their own row still says; nor a download whose line
- * a refund took back.
+ * subscription not ended whose access was not taken back (`suspended` while paused: it renews no
+ * more until resumed); a delivered download. Keys and downloads of an order whose goods are gone
+ * (refunded, reversed, voided), and its subscription, are no longer held, whatever their own row
+ * still says; nor a download whose line a refund took back.
  */
 export async function customerEntitlements(db: DbExecutor, customer: { id: number; store_id: number }): Promise<Entitlement[]> {
   const now = new Date();
-  const undone = sql.join(SALE_UNDOING_STATUSES.map((s) => sql.lit(s)));
+  const undone = sql.join(GOODS_GONE.map((s) => sql.lit(s)));
   const ofCustomer = (alias: string) =>
     sql<boolean>`${sql.ref(`${alias}.customer_id`)} = ${customer.id} and ${sql.ref(`${alias}.store_id`)} = ${customer.store_id}`;
 
@@ -53,7 +64,7 @@ export async function customerEntitlements(db: DbExecutor, customer: { id: numbe
     .selectFrom('subscriptions as s')
     .innerJoin('invoices as i', 'i.id', 's.invoice_id')
     .innerJoin('product_variants as v', 'v.id', 's.product_variant_id')
-    .select(['s.id', 's.product_variant_id', 'v.title'])
+    .select(['s.id', 's.product_variant_id', 'v.title', 's.paused_at'])
     .where(ofCustomer('i'))
     .where('s.status', 'in', ['ACTIVE', 'PAST_DUE'])
     .where('s.ended_at', 'is', null)
@@ -86,10 +97,10 @@ export async function customerEntitlements(db: DbExecutor, customer: { id: numbe
     .orderBy('d.id')
     .execute();
 
-  const held = (kind: EntitlementKind, id: string, subject: Entitlement['subject']): Entitlement => ({
+  const held = (kind: EntitlementKind, id: string, subject: Entitlement['subject'], state: EntitlementState = 'active'): Entitlement => ({
     id,
     kind,
-    state: 'active',
+    state,
     customer_id: customer.id,
     subject,
   });
@@ -99,7 +110,12 @@ export async function customerEntitlements(db: DbExecutor, customer: { id: numbe
       held('community_grant', `community_grant_${g.id}`, { type: 'community_space', id: g.space_id, name: g.name ?? g.platform }),
     ),
     ...subscriptions.map((s) =>
-      held('subscription_access', `subscription_${s.id}`, { type: 'product_variant', id: s.product_variant_id, name: s.title }),
+      held(
+        'subscription_access',
+        `subscription_${s.id}`,
+        { type: 'product_variant', id: s.product_variant_id, name: s.title },
+        s.paused_at === null ? 'active' : 'suspended',
+      ),
     ),
     ...downloads.map((d) => held('delivered_product', `download_${d.id}`, { type: 'product', id: d.product_id, name: d.title })),
   ];

@@ -49,6 +49,7 @@ afterAll(async () => {
 
 interface Held {
   kind: string;
+  state: string;
   subject: { type: string; id: number | string };
 }
 
@@ -76,6 +77,8 @@ async function viewsOf(email: string) {
   return { customerId: customer.id as number, until, now };
 }
 const kinds = (held: Held[]) => held.map((e) => e.kind).sort();
+/** kind → state, for one order's entitlements. */
+const states = (held: Held[]) => Object.fromEntries(held.map((e) => [e.kind, e.state]));
 
 /** A PAYPAL order the seller marks completed, delivered by the order workflow. */
 async function completedOrder(email: string, variantIds: number[]): Promise<number> {
@@ -163,4 +166,53 @@ it('a delivered download is held, and a refund of its line item alone takes it a
   // The rest of the order refunded: nothing is held.
   await refund(invoiceId);
   expect(await views.now()).toEqual({ seller: [], portal: [] });
+});
+
+it('a paused subscription is held suspended, its license key active; resumed, it is active again', async () => {
+  const email = 'pauser@shop.example';
+  const sub = await subscribe(h, store.live, stripe, stripeWebhook(h, store.slug, WEBHOOK_SECRET), 30 * 24 * 3600, undefined, email);
+  const views = await viewsOf(email);
+  expect(states(await views.until((e) => e.length === 2))).toEqual({ license: 'active', subscription_access: 'active' });
+  const act = (action: string) =>
+    request(h.app)
+      .post(`/api/v2/subscriptions/${sub.id}/actions/${action}`)
+      .set('Authorization', `Bearer ${store.live}`)
+      .set('Idempotency-Key', `${email}-${action}`)
+      .send({});
+
+  expect((await act('pause').expect(200)).body.data.status).toBe('confirmed');
+  // The pause renews no more but keeps the key working: the official model's `suspended`, not `active`.
+  const paused = await views.now();
+  expect(states(paused.seller)).toEqual({ license: 'active', subscription_access: 'suspended' });
+  expect(paused.portal).toEqual(paused.seller);
+
+  expect((await act('resume').expect(200)).body.data.status).toBe('confirmed');
+  expect(states((await views.now()).portal)).toEqual({ license: 'active', subscription_access: 'active' });
+});
+
+it('an open dispute leaves the keys and downloads held, as the workflows leave them; a won one changes nothing', async () => {
+  const email = 'disputer@shop.example';
+  const file = await uploadFile(h, store.live, 'manual.pdf');
+  const download = (
+    await createVariant(h, store.live, { deliverable: { types: ['DOWNLOADABLE'], data: { files: [file] } }, payment_methods: ['PAYPAL'] })
+  ).variantId;
+  const licensed = (
+    await createVariant(h, store.live, {
+      deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'DSP', limit: 1, expires_in_days: null } } },
+      payment_methods: ['PAYPAL'],
+    })
+  ).variantId;
+  const invoiceId = await completedOrder(email, [download, licensed]);
+  const views = await viewsOf(email);
+  const before = await views.until((e) => e.length === 2);
+  expect(kinds(before)).toEqual(['delivered_product', 'license']);
+
+  await api('patch', `/invoices/${invoiceId}/status`, { status: 'DISPUTING' }).expect(200);
+  // The key still works (its row is active) and both views still list it and the download.
+  const keys = await h.db.selectFrom('license_keys').select('active').where('invoice_id', '=', invoiceId).execute();
+  expect(keys).toEqual([{ active: true }]);
+  expect(await views.now()).toEqual({ seller: before, portal: before });
+
+  await api('patch', `/invoices/${invoiceId}/status`, { status: 'COMPLETED' }).expect(200);
+  expect(await views.now()).toEqual({ seller: before, portal: before });
 });
