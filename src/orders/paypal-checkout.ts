@@ -32,6 +32,7 @@ export async function openPaypalOrder(
     .orderBy('id')
     .execute();
   const order = await deps.paypal.createOrder(credentials, {
+    storeId: invoice.store_id,
     invoiceId: invoice.id,
     amountMinor: invoice.total_cents,
     currency: invoice.currency,

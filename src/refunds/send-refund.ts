@@ -87,6 +87,7 @@ async function sendPaypalRefund(deps: { db: Db; secrets: SecretBox; paypal: Payp
       amountMinor: refund.amount_cents,
       currency: refund.currency,
       requestId: refundIdempotencyKey(refund),
+      storeId: refund.store_id,
       invoiceId: refund.invoice_id,
     });
   } catch (error) {

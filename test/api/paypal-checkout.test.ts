@@ -128,7 +128,7 @@ describe('PayPal checkout', () => {
     expect(order.purchaseUnits[0]).toMatchObject({
       amount: { currency_code: 'USD', value: '25.00' },
       custom_id: String(invoice.id),
-      invoice_id: String(invoice.id),
+      invoice_id: `sellflow-${store.id}-${invoice.id}`,
     });
     const created = paypal.requests.filter((r) => r.path === '/v2/checkout/orders' && r.method === 'POST').at(-1)!;
     expect(created.requestId).toBe(`sellflow-order-${store.id}-${invoice.id}`);

@@ -347,6 +347,12 @@ export function orderRoutes(state: PaypalState): Router {
           'ORDER_NOT_APPROVED',
           "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request.",
         );
+      // PayPal refuses an invoice_id the app was already paid under (its default "block duplicate invoice ids").
+      const invoiceId = order.purchaseUnits[0]?.invoice_id;
+      const paidBefore = [...state.captures.values()].some(
+        (c) => c.clientId === order.clientId && c.orderId !== order.id && invoiceId !== undefined && c.invoiceId === invoiceId,
+      );
+      if (paidBefore) return void unprocessable(res, 'DUPLICATE_INVOICE_ID', 'Duplicate Invoice ID detected.');
       const outcome = state.captureOutcomes.get(order.id) ?? { status: 'COMPLETED' };
       if (outcome.status === 'INSTRUMENT_DECLINED') {
         // PayPal's documented recovery: the payer goes back to the approval link and picks another source.

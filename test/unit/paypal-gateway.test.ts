@@ -16,8 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const order = (invoiceId: number, requestId = `order-${invoiceId}`) =>
+const order = (invoiceId: number, requestId = `order-${invoiceId}`, storeId = 7) =>
   gateway.createOrder(sandbox, {
+    storeId,
     invoiceId,
     amountMinor: 1999,
     currency: 'usd',
@@ -46,7 +47,7 @@ describe('PayPal gateway (official SDK against the fake)', () => {
     expect(fake.requests.some((r) => r.path === '/v1/oauth2/token')).toBe(true);
   });
 
-  it('creates one CAPTURE order per request id with the invoice as custom_id and invoice_id, and an approval URL', async () => {
+  it('creates one CAPTURE order per request id with the invoice as custom_id, store and invoice as invoice_id, and an approval URL', async () => {
     const first = await order(41);
     expect(first.approvalUrl).toBe(`https://www.sandbox.paypal.com/checkoutnow?token=${first.id}`);
     const again = await order(41);
@@ -57,11 +58,31 @@ describe('PayPal gateway (official SDK against the fake)', () => {
       clientId: sandbox.clientId,
       body: {
         intent: 'CAPTURE',
-        purchase_units: [{ amount: { currency_code: 'USD', value: '19.99' }, custom_id: '41', invoice_id: '41' }],
+        purchase_units: [{ amount: { currency_code: 'USD', value: '19.99' }, custom_id: '41', invoice_id: 'sellflow-7-41' }],
         payment_source: { paypal: { experience_context: { return_url: 'https://shop.example/return', user_action: 'PAY_NOW' } } },
       },
     });
     expect(fake.state.orders.size).toBe(1);
+  });
+
+  it('two stores sharing one PayPal account are paid for the same invoice number; PayPal refuses an invoice_id paid before', async () => {
+    const paid = async (invoiceId: number, storeId: number, requestId: string) => {
+      const { id } = await order(invoiceId, requestId, storeId);
+      fake.approve(id);
+      return gateway.captureOrder(sandbox, id, `capture-${requestId}`);
+    };
+    await expect(paid(61, 1, 'store-1-61')).resolves.toMatchObject({ status: 'COMPLETED' });
+    // Another install's invoice 61 on the same account: its own invoice_id.
+    await expect(paid(61, 2, 'store-2-61')).resolves.toMatchObject({ status: 'COMPLETED' });
+    const units = fake.requests
+      .filter((r) => r.path === '/v2/checkout/orders' && r.method === 'POST' && /^store-\d-61$/.test(r.requestId ?? ''))
+      .map((r) => r.body.purchase_units[0]);
+    expect(units.map((u: { custom_id: string; invoice_id: string }) => [u.custom_id, u.invoice_id])).toEqual([
+      ['61', 'sellflow-1-61'],
+      ['61', 'sellflow-2-61'],
+    ]);
+    // The fake keeps PayPal's rule: the same invoice_id paid again is refused.
+    await expect(paid(61, 1, 'store-1-61-again')).rejects.toMatchObject({ kind: 'rejected' });
   });
 
   it('captures an approved order once: a retried capture (same request id) or a second one answers the first capture', async () => {
@@ -92,7 +113,7 @@ describe('PayPal gateway (official SDK against the fake)', () => {
     const { id } = await order(44);
     fake.approve(id);
     const capture = (await gateway.captureOrder(sandbox, id, 'capture-44')).capture!;
-    const refund = { captureId: capture.id, amountMinor: 500, currency: 'USD', requestId: 'refund-1', invoiceId: 44 };
+    const refund = { captureId: capture.id, amountMinor: 500, currency: 'USD', requestId: 'refund-1', storeId: 7, invoiceId: 44 };
     const first = await gateway.refundCapture(sandbox, refund);
     expect(await gateway.refundCapture(sandbox, refund)).toEqual(first);
     expect(fake.state.refunds.filter((r) => r.captureId === capture.id)).toHaveLength(1);

@@ -23,6 +23,14 @@ export function minorUnits(value: string | undefined, currency: string): number 
   return Math.round(Number(value) * 10 ** currencyDecimals(currency));
 }
 
+/**
+ * The invoice_id PayPal is given for an invoice: PayPal refuses an invoice_id an account was paid
+ * under before, so it names the store too (two stores or installs may share an account; their
+ * invoice numbers may meet). Only for PayPal's books and its duplicate check: events are matched
+ * by our order id, and custom_id keeps the bare invoice id.
+ */
+export const paypalInvoiceId = (storeId: number, invoiceId: number) => `sellflow-${storeId}-${invoiceId}`;
+
 /** A capture in our terms: PayPal's status, why it waits, what it took. */
 export interface PaypalCapture {
   id: string;
@@ -165,12 +173,13 @@ export class PaypalGateway {
 
   /**
    * One PayPal order per invoice (intent CAPTURE, the invoice's amount and currency, our invoice
-   * id as custom_id and invoice_id). The PayPal-Request-Id makes a repeated checkout answer the
+   * id as custom_id, paypalInvoiceId as invoice_id). The PayPal-Request-Id makes a repeated checkout answer the
    * order the first one created. Answers the order id and the URL the buyer approves it at.
    */
   async createOrder(
     credentials: PaypalCredentials,
     input: {
+      storeId: number;
       invoiceId: number;
       amountMinor: number;
       currency: string;
@@ -192,7 +201,7 @@ export class PaypalGateway {
               referenceId: 'default',
               amount: { currencyCode: input.currency.toUpperCase(), value: paypalAmount(input.amountMinor, input.currency) },
               customId: String(input.invoiceId),
-              invoiceId: String(input.invoiceId),
+              invoiceId: paypalInvoiceId(input.storeId, input.invoiceId),
               description: input.description.slice(0, 127),
             },
           ],
@@ -243,7 +252,7 @@ export class PaypalGateway {
   /** Refunds `amountMinor` of a capture; the request id (one per refund) makes a retry answer the first refund. */
   async refundCapture(
     credentials: PaypalCredentials,
-    input: { captureId: string; amountMinor: number; currency: string; requestId: string; invoiceId: number },
+    input: { captureId: string; amountMinor: number; currency: string; requestId: string; storeId: number; invoiceId: number },
   ): Promise<{ refundId: string; status: string | null }> {
     try {
       const refund = await new PaymentsController(this.client(credentials)).refundCapturedPayment({
@@ -252,7 +261,7 @@ export class PaypalGateway {
         prefer: 'return=representation',
         body: {
           amount: { currencyCode: input.currency.toUpperCase(), value: paypalAmount(input.amountMinor, input.currency) },
-          invoiceId: String(input.invoiceId),
+          invoiceId: paypalInvoiceId(input.storeId, input.invoiceId),
         },
       });
       return { refundId: refund.result.id ?? '', status: refund.result.status ?? null };
