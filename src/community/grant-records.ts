@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { noticeLateCommunityLink } from '../orders/buyer-notices';
+import { lockOrderForCommunityLinks } from '../orders/community-link-lock';
 import type { Db, DbExecutor } from '../db/schema';
 import type { GrantHistoryEntry, GrantStatus, RestorableReason, RevokeReason } from '../domain/community-grant';
 import { revokesGrant } from '../domain/community-grant';
@@ -107,6 +108,15 @@ export async function setGrantStatus(
     revoked_at?: Date;
   } = {},
 ): Promise<void> {
+  if (also.invite_url) {
+    // A grant's invoice never changes: read unlocked, then locked before the grant (the lock order).
+    const { invoice_id } = await trx
+      .selectFrom('community_grants')
+      .select('invoice_id')
+      .where('id', '=', grantId)
+      .executeTakeFirstOrThrow();
+    await lockOrderForCommunityLinks(trx, invoice_id);
+  }
   const current = await trx
     .selectFrom('community_grants')
     .select(['status', 'reason', 'store_id', 'livemode', 'invoice_id', 'platform', 'invite_url'])

@@ -53,7 +53,7 @@ export async function noticeRenewalPaid(trx: DbExecutor, subscriptionId: number,
 /**
  * A grant's invite link arrived: when the order's delivery e-mail is already out (or going),
  * it could not carry the link, so the link gets an e-mail of its own. Before that, the delivery
- * e-mail carries it.
+ * e-mail carries it. The caller holds lockOrderForCommunityLinks.
  */
 export async function noticeLateCommunityLink(trx: DbExecutor, grantId: number, invoiceId: number): Promise<void> {
   const delivered = await trx

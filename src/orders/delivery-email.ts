@@ -2,6 +2,7 @@ import type { Db } from '../db/schema';
 import { MAX_DOWNLOAD_URL_TTL_SECONDS, type ObjectStorage } from '../storage/object-storage';
 import type { NotificationConfig } from '../webhooks/notifications';
 import { type BuyerEmailOutcome, sendBuyerEmailOnce } from './buyer-email';
+import { lockOrderForCommunityLinks } from './community-link-lock';
 import { type DeliveryEmailContent, renderDeliveryEmail } from './delivery-email-template';
 import { flagInvoiceForAttention } from './invoice-attention';
 import { refundedLineIds } from '../refunds/refunded-lines';
@@ -52,15 +53,19 @@ export async function deliveryEmailContent(
     .where('invoice_id', '=', invoiceId)
     .where('status', '=', 'delivered')
     .execute();
-  const grants = await deps.db
-    .selectFrom('community_grants as g')
-    .innerJoin('community_spaces as s', 's.id', 'g.space_id')
-    .select(['g.platform', 's.name', 'g.invite_url'])
-    .where('g.invoice_id', '=', invoiceId)
-    .where('g.invite_url', 'is not', null)
-    .where('g.revoked_at', 'is', null)
-    .orderBy('g.id')
-    .execute();
+  // Under the lock a new invite link takes (community-link-lock.ts): this e-mail or one of its own carries it.
+  const grants = await deps.db.transaction().execute(async (trx) => {
+    await lockOrderForCommunityLinks(trx, invoiceId);
+    return trx
+      .selectFrom('community_grants as g')
+      .innerJoin('community_spaces as s', 's.id', 'g.space_id')
+      .select(['g.platform', 's.name', 'g.invite_url'])
+      .where('g.invoice_id', '=', invoiceId)
+      .where('g.invite_url', 'is not', null)
+      .where('g.revoked_at', 'is', null)
+      .orderBy('g.id')
+      .execute();
+  });
   const content: DeliveryEmailContent = {
     storeName: options.storeName,
     invoiceId,

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { setGrantStatus } from '../../src/community/grant-records';
 import { sendBuyerNotice } from '../../src/orders/buyer-notices';
+import { deliveryEmailContent } from '../../src/orders/delivery-email';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { startSmtpSink } from '../fakes/smtp-sink';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
@@ -130,6 +131,40 @@ describe('a community invite link that arrives after the delivery e-mail', () =>
     const id = await order('early-link@example.com', false);
     const grantId = await grant(id);
     await setLink(grantId, 'https://t.me/+early-invite');
+    const intents = await h.db
+      .selectFrom('engine_intents')
+      .select('id')
+      .where('kind', '=', 'buyer_notice.send')
+      .where('subject_id', '=', id)
+      .execute();
+    expect(intents).toHaveLength(0);
+  });
+
+  it('being set while the delivery e-mail reads the grants: the e-mail waits for it and carries it, none of its own is owed', async () => {
+    const id = await order('racing-link@example.com', false);
+    const grantId = await grant(id);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let linkSet!: () => void;
+    const set = new Promise<void>((resolve) => (linkSet = resolve));
+    // The grant's transaction sets the link and is not committed yet.
+    const linking = h.db.transaction().execute(async (trx) => {
+      await setGrantStatus(trx, grantId, 'awaiting_customer', null, { invite_url: 'https://t.me/+racing' });
+      linkSet();
+      await held;
+    });
+    await set;
+    let read = false;
+    const content = deliveryEmailContent({ db: h.db, storage: h.storage }, id, { storeName: 'Signal Shop' }).then((c) => {
+      read = true;
+      return c;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    // Unlocked, the e-mail would read the grants now, without the link, and the link would find no e-mail claimed.
+    expect(read).toBe(false);
+    release();
+    await linking;
+    expect((await content).community).toEqual([{ platform: 'telegram', space: 'Signals <VIP>', inviteUrl: 'https://t.me/+racing' }]);
     const intents = await h.db
       .selectFrom('engine_intents')
       .select('id')
