@@ -32,6 +32,7 @@ export interface ActivityDependencies {
   storage: ObjectStorage;
   stripe: StripeGateway;
   paypal: PaypalGateway;
+  paypalCaptureChecks: Config['paypal']['captureChecks'];
   subscriptions: SubscriptionActivityDependencies['subscriptions'];
   crypto: Config['crypto'];
   community: Config['community'];

@@ -12,7 +12,7 @@ import { type PaypalSettings, paypalCredentialsOf } from '../src/gateways/paypal
 import { flagInvoiceForAttention } from '../src/orders/invoice-attention';
 import { clearCaptureOwed } from '../src/orders/paypal-approval';
 import { type AppliedCapture, applyPaypalCapture } from '../src/orders/paypal-capture-result';
-import { paypalOrdersOf } from '../src/orders/paypal-order-record';
+import { type PaypalGatewayRecord, paypalOrdersOf } from '../src/orders/paypal-order-record';
 import { deliverIntents } from '../src/outbox/engine-intents';
 import { recordIntent } from '../src/outbox/record-intent';
 import type { SecretBox } from '../src/security/secret-box';
@@ -26,6 +26,7 @@ export function createPaypalActivities(deps: {
   db: Db;
   secrets: SecretBox;
   paypal: PaypalGateway;
+  paypalCaptureChecks: Config['paypal']['captureChecks'];
   crypto: Config['crypto'];
   community: Config['community'];
   client?: Client;
@@ -87,6 +88,41 @@ export function createPaypalActivities(deps: {
     },
 
     /**
+     * Asks PayPal how a capture it held as pending stands now (GET /v2/payments/captures/{id}) and
+     * applies the answer through the path PayPal's webhook takes (applyPaypalCapture, under the
+     * invoice's lock): whichever comes first pays, holds or voids the invoice, the other finds it
+     * done. Answers what it did, and when to ask again while it is still pending (null: stop,
+     * the webhook alone may finish it now).
+     */
+    async checkPendingPaypalCapture(input: PaypalCaptureInput & { checks: number }): Promise<PendingCaptureCheck> {
+      const invoice = await deps.db
+        .selectFrom('invoices')
+        .select(['id', 'store_id', 'livemode', 'gateway'])
+        .where('id', '=', input.invoiceId)
+        .executeTakeFirstOrThrow();
+      const captureId = (invoice.gateway as PaypalGatewayRecord | null)?.data?.transaction_id;
+      if (!captureId) return { outcome: 'ignored', nextCheckInMs: null };
+      const mode = paypalModeOf(invoice.livemode);
+      const settings = await gatewaySettings<PaypalSettings>(deps.db, deps.secrets, invoice.store_id, 'PAYPAL');
+      const credentials = settings ? paypalCredentialsOf(settings.settings, mode) : null;
+      // The store removed its app meanwhile: asked again later (the seller may put it back), the webhook may still come.
+      const capture = credentials ? await deps.paypal.getCapture(credentials, captureId) : null;
+      let outcome: PaypalCaptureOutcome = 'pending';
+      if (capture) {
+        const { applied, ids } = await deps.db.transaction().execute(async (trx) => {
+          const report = { mode, orderId: input.orderId, eventId: `check-${capture.id}-${capture.status}`, eventType: 'capture check' };
+          const applied = await applyPaypalCapture(trx, invoice.id, capture, report);
+          const ids: number[] = [];
+          for (const intent of applied.intents) ids.push(await recordIntent(trx, intent));
+          return { applied, ids };
+        });
+        await tell(ids);
+        outcome = applied.result;
+      }
+      return { outcome, nextCheckInMs: outcome === 'pending' ? nextPendingCheck(deps.paypalCaptureChecks, input.checks) : null };
+    },
+
+    /**
      * The capture failed for good (PayPal refused it, or stayed down through every retry): the
      * invoice's window applies again and the reason is kept on it. A card PayPal declined
      * (INSTRUMENT_DECLINED) or an order not yet approved leaves the invoice payable: the buyer
@@ -117,6 +153,26 @@ export function createPaypalActivities(deps: {
       });
     },
   };
+}
+
+/** What a check of a pending capture did, and when to ask again (null: no more). */
+export interface PendingCaptureCheck {
+  outcome: PaypalCaptureOutcome;
+  nextCheckInMs: number | null;
+}
+
+/**
+ * The wait before check number `checks + 1`: the first wait doubling up to the ceiling, until the
+ * waits add up to `forMs` (days: PayPal holds some payments for weeks; its webhook still counts after).
+ */
+export function nextPendingCheck(pacing: Config['paypal']['captureChecks'], checks: number): number | null {
+  let waited = 0;
+  let wait = pacing.firstMs;
+  for (let i = 0; i < checks; i += 1) {
+    waited += wait;
+    wait = Math.min(wait * 2, pacing.ceilingMs);
+  }
+  return waited + wait > pacing.forMs ? null : wait;
 }
 
 /** PayPal's refusals the buyer recovers from by approving again (another card, or the approval they skipped). */

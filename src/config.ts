@@ -136,6 +136,10 @@ const envSchema = z.object({
   /** How long one hour of an abandoned-checkout reminder schedule lasts; tests shorten it. */
   CHECKOUT_REMINDER_HOUR_SECONDS: z.coerce.number().min(0.05).max(3600).default(3600),
   COMMUNITY_CHECK_MAX_SECONDS: z.coerce.number().min(0.2).max(86_400).default(900),
+  /** A capture PayPal holds as pending is asked about after this, backing off to the max, for so many days. */
+  PAYPAL_CAPTURE_CHECK_SECONDS: z.coerce.number().min(0.2).max(86_400).default(60),
+  PAYPAL_CAPTURE_CHECK_MAX_SECONDS: z.coerce.number().min(0.2).max(86_400).default(21_600),
+  PAYPAL_CAPTURE_CHECK_DAYS: z.coerce.number().min(0).max(365).default(30),
 });
 
 function fixedRates(text: string | undefined): FixedRates | undefined {
@@ -236,7 +240,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         : undefined,
     },
     stripe: { apiBase: e.STRIPE_API_BASE },
-    paypal: { apiUrl: e.PAYPAL_API_URL },
+    paypal: {
+      apiUrl: e.PAYPAL_API_URL,
+      /** How a capture PayPal holds as pending is polled (its webhook may never come): first wait, ceiling, for how long. */
+      captureChecks: {
+        firstMs: Math.round(e.PAYPAL_CAPTURE_CHECK_SECONDS * 1000),
+        ceilingMs: Math.round(Math.max(e.PAYPAL_CAPTURE_CHECK_SECONDS, e.PAYPAL_CAPTURE_CHECK_MAX_SECONDS) * 1000),
+        forMs: Math.round(e.PAYPAL_CAPTURE_CHECK_DAYS * 86_400_000),
+      },
+    },
     /** A MaxMind-format ASN database for ASN blacklist rules; without one they match nothing. */
     geoip: { asnDatabase: e.GEOIP_ASN_DATABASE },
     subscriptions: {

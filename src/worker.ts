@@ -61,6 +61,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       storage: createObjectStorage(options.config),
       stripe: new StripeGateway(options.config.stripe.apiBase),
       paypal: new PaypalGateway(options.config.paypal.apiUrl),
+      paypalCaptureChecks: options.config.paypal.captureChecks,
       subscriptions: options.config.subscriptions,
       crypto: options.config.crypto,
       community: options.config.community,

@@ -26,6 +26,9 @@ export interface AppliedCapture {
   intents: EngineIntent[];
 }
 
+/** The mismatches that say only that the invoice no longer waits for money. */
+const NO_LONGER_WAITING = new Set(['invoice_voided', 'already_paid', 'not_payable']);
+
 const INVOICE = ['id', 'store_id', 'livemode', 'currency', 'total_cents', 'status', 'gateway'] as const;
 
 /** Marks the capture on the invoice's gateway record: what the invoice view shows, and what matching reads. */
@@ -86,7 +89,12 @@ export async function applyPaypalCapture(
       { livemode: invoice.livemode, currency: invoice.currency, totalCents: invoice.total_cents, status, paidBy },
       arrived,
     );
-    if (verdict.kind === 'mismatch' && verdict.code !== 'not_payable') {
+    // A denied capture took no money: an invoice no longer waiting for it has nothing to flag.
+    if (
+      verdict.kind === 'mismatch' &&
+      verdict.code !== 'not_payable' &&
+      !(capture.status !== 'PENDING' && NO_LONGER_WAITING.has(verdict.code))
+    ) {
       await flagPaymentIssue(trx, invoice.id, { ...issue, code: verdict.code, reason: verdict.reason });
       return { result: 'mismatch', reason: verdict.reason, intents: [] };
     }

@@ -21,7 +21,11 @@ beforeAll(async () => {
   paypal = await startPaypalFake();
   paypal.addApp(LIVE);
   paypal.addApp(SANDBOX);
-  h = await startHarness({ worker: true, env: { PAYPAL_API_URL: paypal.url } });
+  // A pending capture is asked about every 0.3 s (then up to 1 s) instead of every minute (up to hours).
+  h = await startHarness({
+    worker: true,
+    env: { PAYPAL_API_URL: paypal.url, PAYPAL_CAPTURE_CHECK_SECONDS: '0.3', PAYPAL_CAPTURE_CHECK_MAX_SECONDS: '1' },
+  });
   store = await h.createStore();
   await api('put', '/settings/payment-methods/PAYPAL', {
     client_id: LIVE.clientId,
@@ -150,8 +154,10 @@ describe('PayPal order workflow', () => {
     paypal.captureWill(invoice.orderId, { status: 'PENDING', reason: 'RECEIVING_PREFERENCE_MANDATES_MANUAL_ACTION' });
     paypal.approve(invoice.orderId);
     await buyerReturns(invoice.id, invoice.orderId).expect(303);
-    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('pending');
-    const pending = await invoiceOf(invoice.id);
+    const pending = await waitFor(
+      () => invoiceOf(invoice.id),
+      (b) => b.payment.gateway.data.capture_status === 'PENDING',
+    );
     expect(pending.status.status.status).toBe('PENDING');
     expect(pending.payment.gateway.data).toMatchObject({
       capture_status: 'PENDING',
@@ -178,6 +184,41 @@ describe('PayPal order workflow', () => {
     );
     expect(done.payment.gateway.data).toMatchObject({ capture_status: 'COMPLETED', pending_reason: null });
     expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+    // The workflow asking PayPal about it meanwhile finds it paid already.
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('same_payment');
+  });
+
+  it('completes a pending capture whose webhook never comes by asking PayPal, once', async () => {
+    const invoice = await checkedOut('PPQ-1');
+    paypal.captureWill(invoice.orderId, { status: 'PENDING', reason: 'PENDING_REVIEW' });
+    paypal.approve(invoice.orderId);
+    await buyerReturns(invoice.id, invoice.orderId).expect(303);
+    await waitFor(
+      async () => (await invoiceOf(invoice.id)).payment.gateway.data.capture_status,
+      (s) => s === 'PENDING',
+    );
+    const capture = capturesOf(invoice.orderId)[0]!;
+    const asks = () => paypal.requests.filter((r) => r.method === 'GET' && r.path === `/v2/payments/captures/${capture.id}`);
+    // Still pending: asked again and again (through the SDK's GET /v2/payments/captures/{id}), nothing changes.
+    await waitFor(
+      async () => asks().length,
+      (n) => n >= 2,
+    );
+    expect(await statusOf(invoice.id)).toBe('PENDING');
+    // PayPal completes it and sends nothing.
+    paypal.completeCapture(capture.id);
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('paid');
+    await waitFor(
+      () => statusOf(invoice.id),
+      (s) => s === 'COMPLETED',
+    );
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+    // The webhook, late, is news already known.
+    const late = await webhook(paypal.captureEvent(capture.id, 'PAYMENT.CAPTURE.COMPLETED')).expect(200);
+    expect(late.body.outcome).toBe('same_payment');
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+    const deliverables = await api('get', `/invoices/${invoice.id}/deliverables`, undefined, store.test);
+    expect(deliverables.body.data[0].deliverable.data.serials).toEqual(['PPQ-1']);
   });
 
   it('keeps an approved order out of the expiry sweep while PayPal is down, then pays and delivers it', async () => {
@@ -300,11 +341,18 @@ describe('PayPal order workflow', () => {
     const invoice = await checkedOut('PPD-1');
     paypal.captureWill(invoice.orderId, { status: 'PENDING', reason: 'PENDING_REVIEW' });
     await webhook(paypal.approve(invoice.orderId)).expect(200);
-    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('pending');
+    await waitFor(
+      async () => capturesOf(invoice.orderId).length,
+      (n) => n === 1,
+    );
     const denied = paypal.denyCapture(capturesOf(invoice.orderId)[0]!.id);
     expect((await webhook(denied).expect(200)).body).toMatchObject({ outcome: 'denied', invoice_id: invoice.id });
     expect(await statusOf(invoice.id)).toBe('VOIDED');
     expect(await eventsOf('order.paid', invoice.id)).toHaveLength(0);
+    // Asked afterwards, PayPal's denial is old news: nothing flagged.
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('ignored');
+    const row = await h.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+    expect(row.needs_attention).toBe(false);
   });
 
   it('refunds through the refund path with the PayPal capture, once; PayPal’s report of it changes nothing', async () => {

@@ -1,6 +1,7 @@
 import {
   ApiError,
   CheckoutPaymentIntent,
+  type CapturedPayment,
   type Client,
   type Order,
   OrdersController,
@@ -55,28 +56,30 @@ export interface PaypalOrder {
   capture: PaypalCapture | null;
 }
 
+function captureOf(capture: CapturedPayment): PaypalCapture {
+  const currency = capture.amount?.currencyCode ?? null;
+  return {
+    id: capture.id ?? '',
+    status: capture.status ?? '',
+    reason: capture.statusDetails?.reason ?? null,
+    amountMinor: currency ? minorUnits(capture.amount?.value, currency) : null,
+    currency,
+    customId: capture.customId ?? null,
+    invoiceId: capture.invoiceId ?? null,
+  };
+}
+
 function orderOf(order: Order): PaypalOrder {
   const unit = order.purchaseUnits?.[0];
   const capture = unit?.payments?.captures?.[0];
   const currency = unit?.amount?.currencyCode ?? null;
-  const captureCurrency = capture?.amount?.currencyCode ?? null;
   return {
     id: order.id ?? '',
     status: order.status ?? '',
     amountMinor: currency ? minorUnits(unit?.amount?.value, currency) : null,
     currency,
     customId: unit?.customId ?? null,
-    capture: capture
-      ? {
-          id: capture.id ?? '',
-          status: capture.status ?? '',
-          reason: capture.statusDetails?.reason ?? null,
-          amountMinor: captureCurrency ? minorUnits(capture.amount?.value, captureCurrency) : null,
-          currency: captureCurrency,
-          customId: capture.customId ?? null,
-          invoiceId: capture.invoiceId ?? null,
-        }
-      : null,
+    capture: capture ? captureOf(capture) : null,
   };
 }
 
@@ -245,6 +248,16 @@ export class PaypalGateway {
         const order = await this.getOrder(credentials, orderId);
         if (order) return order;
       }
+      throw classifyPaypalError(error, credentials);
+    }
+  }
+
+  /** A capture as PayPal shows it now (GET /v2/payments/captures/{id}); null when PayPal knows no such capture. */
+  async getCapture(credentials: PaypalCredentials, captureId: string): Promise<PaypalCapture | null> {
+    try {
+      return captureOf((await new PaymentsController(this.client(credentials)).getCapturedPayment({ captureId })).result);
+    } catch (error) {
+      if (paypalIssue(error)?.status === 404) return null;
       throw classifyPaypalError(error, credentials);
     }
   }
