@@ -449,7 +449,49 @@ const signedString = (transmissionId: string, time: string, webhookId: string, r
 
 const CERT_URL = 'https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-fake';
 
-/** Webhooks v1: verify-webhook-signature (the webhook event as received, re-serialized). */
+/**
+ * The exact text of a top-level member's value in a JSON object's text (null: none): scanned,
+ * strings and nesting respected, so the bytes are the sender's, whatever their spacing or escapes.
+ */
+function rawMemberText(json: string, name: string): string | null {
+  let depth = 0;
+  let i = 0;
+  const skipString = (from: number) => {
+    let j = from + 1;
+    while (j < json.length && json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+    return j + 1;
+  };
+  while (i < json.length) {
+    const ch = json[i]!;
+    if (ch === '"') {
+      const end = skipString(i);
+      if (depth === 1 && JSON.parse(json.slice(i, end)) === name && /^\s*:/.test(json.slice(end))) {
+        let start = end + json.slice(end).indexOf(':') + 1;
+        while (/\s/.test(json[start] ?? '')) start += 1;
+        let j = start;
+        let nested = 0;
+        do {
+          if (json[j] === '"') {
+            j = skipString(j);
+            continue;
+          }
+          if (json[j] === '{' || json[j] === '[') nested += 1;
+          if (json[j] === '}' || json[j] === ']') nested -= 1;
+          j += 1;
+        } while (j < json.length && (nested > 0 || !/[,}\s]/.test(json[j] ?? '')));
+        return json.slice(start, j);
+      }
+      i = end;
+      continue;
+    }
+    if (ch === '{' || ch === '[') depth += 1;
+    if (ch === '}' || ch === ']') depth -= 1;
+    i += 1;
+  }
+  return null;
+}
+
+/** Webhooks v1: verify-webhook-signature (the webhook event's bytes as the request carries them). */
 export function notificationRoutes(state: PaypalState): Router {
   const router = Router();
   router.use('/v1/notifications', authorized(state));
@@ -461,7 +503,10 @@ export function notificationRoutes(state: PaypalState): Router {
     if (!body.webhook_event || typeof body.webhook_event !== 'object')
       return invalidRequest(res, '/webhook_event', 'MISSING_REQUIRED_PARAMETER', 'A required field is missing.');
     const verifier = createVerify('RSA-SHA256');
-    verifier.update(signedString(body.transmission_id, body.transmission_time, body.webhook_id, JSON.stringify(body.webhook_event)));
+    // PayPal checks the event's bytes as it sent them: the request's raw webhook_event text, not a re-serialisation.
+    const rawEvent = rawMemberText((req as Request & { rawBody?: string }).rawBody ?? '', 'webhook_event');
+    if (rawEvent === null) return invalidRequest(res, '/webhook_event', 'MISSING_REQUIRED_PARAMETER', 'A required field is missing.');
+    verifier.update(signedString(body.transmission_id, body.transmission_time, body.webhook_id, rawEvent));
     let valid: boolean;
     try {
       valid =
@@ -480,7 +525,13 @@ export function notificationRoutes(state: PaypalState): Router {
 /** Every route group over one state, recording what it was asked. */
 export function buildPaypalApp(state: PaypalState): express.Express {
   const app = express();
-  app.use(express.json({ limit: '1mb' }));
+  app.use(
+    express.json({
+      limit: '1mb',
+      // verify-webhook-signature checks the event's own bytes.
+      verify: (req, _res, buf) => void ((req as { rawBody?: string }).rawBody = buf.toString('utf8')),
+    }),
+  );
   app.use((req, res, next) => {
     const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
     state.requests.push({
@@ -553,6 +604,23 @@ export async function startPaypalFake() {
   const orderEvent = (o: FakeOrder, type: string) => paypalEvent(type, 'checkout-order', orderJson(state, o));
   const captureEvent = (c: FakeCapture, type: string) => paypalEvent(type, 'capture', captureJson(state, c));
 
+  const deliverText = (body: string, webhookId: string) => {
+    const transmissionId = randomUUID();
+    const time = new Date().toISOString();
+    const signer = createSign('RSA-SHA256');
+    signer.update(signedString(transmissionId, time, webhookId, body));
+    return {
+      body,
+      headers: {
+        'PAYPAL-TRANSMISSION-ID': transmissionId,
+        'PAYPAL-TRANSMISSION-TIME': time,
+        'PAYPAL-TRANSMISSION-SIG': signer.sign(state.signingKey.privateKey, 'base64'),
+        'PAYPAL-CERT-URL': CERT_URL,
+        'PAYPAL-AUTH-ALGO': 'SHA256withRSA',
+        'Content-Type': 'application/json',
+      },
+    };
+  };
   return {
     url,
     state,
@@ -634,23 +702,10 @@ export async function startPaypalFake() {
      * PAYPAL-* headers. A tampered body or another webhook id fails verification.
      */
     deliver(event: object, webhookId: string) {
-      const body = JSON.stringify(event);
-      const transmissionId = randomUUID();
-      const time = new Date().toISOString();
-      const signer = createSign('RSA-SHA256');
-      signer.update(signedString(transmissionId, time, webhookId, body));
-      return {
-        body,
-        headers: {
-          'PAYPAL-TRANSMISSION-ID': transmissionId,
-          'PAYPAL-TRANSMISSION-TIME': time,
-          'PAYPAL-TRANSMISSION-SIG': signer.sign(state.signingKey.privateKey, 'base64'),
-          'PAYPAL-CERT-URL': CERT_URL,
-          'PAYPAL-AUTH-ALGO': 'SHA256withRSA',
-          'Content-Type': 'application/json',
-        },
-      };
+      return deliverText(JSON.stringify(event), webhookId);
     },
+    /** As deliver(), for a body written as given (PayPal's own spacing and escapes are its to choose). */
+    deliverText,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

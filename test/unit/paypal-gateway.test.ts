@@ -128,22 +128,30 @@ describe('PayPal gateway (official SDK against the fake)', () => {
     expect(await gateway.getOrder(sandbox, id)).toMatchObject({ id, status: 'PAYER_ACTION_REQUIRED', amountMinor: 1999 });
   });
 
-  it('verifies a webhook with PayPal for the configured webhook id; a changed body or another webhook id fails', async () => {
+  it('verifies a webhook with PayPal for the configured webhook id over the bytes PayPal sent; a changed body or another webhook id fails', async () => {
     const event = fake.approve((await order(46)).id);
-    const delivery = fake.deliver(event, 'WH-SANDBOX-1');
-    const transmission = {
+    const transmissionOf = (delivery: ReturnType<PaypalFake['deliver']>) => ({
       authAlgo: delivery.headers['PAYPAL-AUTH-ALGO'],
       certUrl: delivery.headers['PAYPAL-CERT-URL'],
       transmissionId: delivery.headers['PAYPAL-TRANSMISSION-ID'],
       transmissionSig: delivery.headers['PAYPAL-TRANSMISSION-SIG'],
       transmissionTime: delivery.headers['PAYPAL-TRANSMISSION-TIME'],
-    };
-    const parsed: unknown = JSON.parse(delivery.body);
-    expect(await gateway.verifyWebhook(sandbox, 'WH-SANDBOX-1', transmission, parsed)).toBe(true);
-    expect(await gateway.verifyWebhook(sandbox, 'WH-OTHER', transmission, parsed)).toBe(false);
-    expect(await gateway.verifyWebhook(sandbox, 'WH-SANDBOX-1', transmission, { ...event, event_type: 'PAYMENT.CAPTURE.COMPLETED' })).toBe(
-      false,
-    );
+    });
+    const delivery = fake.deliver(event, 'WH-SANDBOX-1');
+    const transmission = transmissionOf(delivery);
+    expect(await gateway.verifyWebhook(sandbox, 'WH-SANDBOX-1', transmission, delivery.body)).toBe(true);
+    expect(await gateway.verifyWebhook(sandbox, 'WH-OTHER', transmission, delivery.body)).toBe(false);
+    const changed = JSON.stringify({ ...event, event_type: 'PAYMENT.CAPTURE.COMPLETED' });
+    expect(await gateway.verifyWebhook(sandbox, 'WH-SANDBOX-1', transmission, changed)).toBe(false);
+
+    // PayPal's own spacing and escapes: the same event re-serialised would be other bytes, which PayPal refuses.
+    const spaced = JSON.stringify({ ...event, summary: 'Checkout Order Approved – café' }, null, 2).replace('café', 'caf\\u00e9');
+    const sent = fake.deliverText(spaced, 'WH-SANDBOX-1');
+    expect(await gateway.verifyWebhook(sandbox, 'WH-SANDBOX-1', transmissionOf(sent), spaced)).toBe(true);
+    expect(await gateway.verifyWebhook(sandbox, 'WH-SANDBOX-1', transmissionOf(sent), JSON.stringify(JSON.parse(spaced)))).toBe(false);
+    // What reached PayPal carries the event's text as it was sent.
+    const asked = fake.requests.filter((r) => r.path === '/v1/notifications/verify-webhook-signature').at(-2)!;
+    expect(asked.body.webhook_event).toEqual(JSON.parse(spaced));
   });
 
   it('says PayPal is unavailable when it cannot be reached', async () => {

@@ -47,14 +47,16 @@ export function paypalWebhookRouter(deps: ApiDependencies, paypal: PaypalGateway
         param: 'PAYPAL-TRANSMISSION-SIG',
       });
     if (Object.values(transmission).some((v) => v === '' || v.length > 2000)) throw refused();
+    const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
     let parsed: unknown;
     try {
-      parsed = JSON.parse((req.body as Buffer).toString('utf8'));
+      parsed = JSON.parse(raw);
     } catch {
       throw new ApiError('invalid_request', 'invalid_event', 'The body is not a JSON PayPal event', { param: 'body' });
     }
+    // PayPal verifies the event as it sent it: the raw text goes to verify-webhook-signature.
     // GatewayError when PayPal cannot be asked: 502 with Retry-After, and PayPal delivers again.
-    if (!(await paypal.verifyWebhook(credentials, webhookId, transmission, parsed))) throw refused();
+    if (!(await paypal.verifyWebhook(credentials, webhookId, transmission, raw))) throw refused();
     const unsafe = findUnsafeText(parsed);
     if (unsafe)
       throw new ApiError(

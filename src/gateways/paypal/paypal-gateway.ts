@@ -32,6 +32,23 @@ export function minorUnits(value: string | undefined, currency: string): number 
  */
 export const paypalInvoiceId = (storeId: number, invoiceId: number) => `sellflow-${storeId}-${invoiceId}`;
 
+/**
+ * The verify-webhook-signature request with the event spliced in as the raw JSON text it arrived
+ * as: parsed and serialised again, its bytes could differ (spacing, escapes, number forms) and
+ * PayPal would refuse a genuine delivery. The caller has checked it is JSON.
+ */
+export function verifyRequestBody(webhookId: string, transmission: PaypalTransmission, rawEvent: string): string {
+  const fields = JSON.stringify({
+    auth_algo: transmission.authAlgo,
+    cert_url: transmission.certUrl,
+    transmission_id: transmission.transmissionId,
+    transmission_sig: transmission.transmissionSig,
+    transmission_time: transmission.transmissionTime,
+    webhook_id: webhookId,
+  });
+  return `${fields.slice(0, -1)},"webhook_event":${rawEvent}}`;
+}
+
 /** A capture in our terms: PayPal's status, why it waits, what it took. */
 export interface PaypalCapture {
   id: string;
@@ -291,7 +308,8 @@ export class PaypalGateway {
     credentials: PaypalCredentials,
     webhookId: string,
     transmission: PaypalTransmission,
-    event: unknown,
+    /** The delivery's body exactly as PayPal sent it (JSON text): PayPal checks its signature over those bytes. */
+    rawEvent: string,
   ): Promise<boolean> {
     let token: string;
     try {
@@ -305,15 +323,7 @@ export class PaypalGateway {
       response = await fetch(`${origin}/v1/notifications/verify-webhook-signature`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          auth_algo: transmission.authAlgo,
-          cert_url: transmission.certUrl,
-          transmission_id: transmission.transmissionId,
-          transmission_sig: transmission.transmissionSig,
-          transmission_time: transmission.transmissionTime,
-          webhook_id: webhookId,
-          webhook_event: event,
-        }),
+        body: verifyRequestBody(webhookId, transmission, rawEvent),
         signal: AbortSignal.timeout(20_000),
       });
     } catch {
