@@ -154,7 +154,19 @@ export async function updateCustomMethod(
   const existing = await findCustomMethod(db, storeId, id);
   const base =
     mode === 'replace'
-      ? { ...existing, description: null, instructions: null, steps: [], redirect_url: null, modifier: null, sort_order: 0 }
+      ? {
+          ...existing,
+          description: null,
+          instructions: null,
+          steps: [],
+          redirect_url: null,
+          modifier: null,
+          sort_order: 0,
+          skip_interstitial_page: false,
+          show_processing_status_page: false,
+          require_proof_of_payment: false,
+          enabled: true,
+        }
       : existing;
   const values = resolve(base, input);
   return db

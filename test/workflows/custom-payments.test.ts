@@ -68,7 +68,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => discord.close(() => resolve()));
 });
 
-const api = (method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object) =>
+const api = (method: 'get' | 'post' | 'patch' | 'put' | 'delete', path: string, body?: object) =>
   request(h.app)[method](`/api/v2${path}`).set('Authorization', `Bearer ${store.live}`).send(body);
 const buyer = (method: 'get' | 'post', path: string, body?: object) =>
   request(h.app)[method](`/api/v2/fast-checkout/${store.id}${path}`).send(body);
@@ -132,8 +132,8 @@ describe('custom payment methods at checkout', () => {
   it('a variant offers only the store’s own methods, and an invoice only the variant’s', async () => {
     const other = await customMethod({ type: 'instructions', name: 'Cash', instructions: 'Hand it over' });
     const unknown = await api('patch', `/products/${productId}/variants/${variantId}`, { custom_payment_method_ids: ['x'.repeat(26)] });
-    expect(unknown.status).toBeGreaterThanOrEqual(400);
-    expect(unknown.status).toBeLessThan(500);
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.param).toBe('custom_payment_method_ids');
     const refused = await api('post', '/invoices', {
       customer_email: 'b@example.com',
       payment_method: 'CUSTOM_PAYMENT_METHOD',
@@ -148,6 +148,68 @@ describe('custom payment methods at checkout', () => {
       product_variants: { [variantId]: { quantity: 1 } },
     });
     expect(missing.status).toBe(422);
+  });
+
+  it('CRUD: 422 for more than three steps, an unknown {var} or a non-http(s) URL; PUT resets what it omits, PATCH keeps it; DELETE takes it off variants', async () => {
+    const refused = async (body: object, param: string) => {
+      const res = await api('post', '/payment-methods/custom', body);
+      expect(res.status).toBe(422);
+      expect(res.body.param).toBe(param);
+    };
+    await refused({ type: 'instructions', name: 'Four', steps: ['a', 'b', 'c', 'd'] }, 'steps');
+    await refused({ type: 'redirect', name: 'Typo', redirect_url: 'https://pay.example.com/?a={amount}' }, 'redirect_url');
+    await refused({ type: 'redirect', name: 'Script', redirect_url: 'javascript:alert(1)' }, 'redirect_url');
+    await refused({ type: 'redirect', name: 'Ftp', redirect_url: 'ftp://pay.example.com/{id}' }, 'redirect_url');
+
+    const id = await customMethod({
+      type: 'instructions',
+      name: 'Wire',
+      description: 'By wire',
+      instructions: 'IBAN XX',
+      steps: ['one', 'two'],
+      require_proof_of_payment: true,
+      skip_interstitial_page: true,
+      enabled: false,
+      sort_order: 5,
+      modifier: { percentage: -5 },
+    });
+    const patched = await api('patch', `/payment-methods/custom/${id}`, { name: 'Wire transfer' });
+    expect(patched.status).toBe(200);
+    expect(patched.body.data).toMatchObject({
+      name: 'Wire transfer',
+      description: 'By wire',
+      steps: ['one', 'two'],
+      require_proof_of_payment: true,
+      skip_interstitial_page: true,
+      enabled: false,
+      sort_order: 5,
+      modifier: { percentage: '-5.00' },
+    });
+    expect((await api('patch', `/payment-methods/custom/${id}`, { steps: ['1', '2', '3', '4'] })).status).toBe(422);
+    const replaced = await api('put', `/payment-methods/custom/${id}`, { type: 'instructions', name: 'Wire', instructions: 'IBAN YY' });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.data).toMatchObject({
+      name: 'Wire',
+      instructions: 'IBAN YY',
+      description: null,
+      steps: [],
+      require_proof_of_payment: false,
+      skip_interstitial_page: false,
+      show_processing_status_page: false,
+      enabled: true,
+      sort_order: 0,
+      modifier: null,
+    });
+
+    const { variantId: offering, productId: product } = await createVariant(h, store.live, {
+      deliverable: { types: ['TEXT'], data: { serials: 'D-1' } },
+      custom_payment_method_ids: [id, bank],
+    });
+    expect((await api('delete', `/payment-methods/custom/${id}`)).status).toBe(200);
+    const variant = await api('get', `/products/${product}/variants/${offering}`);
+    expect(variant.body.data.custom_payment_method_ids).toEqual([bank]);
+    expect((await api('get', `/payment-methods/custom/${id}`)).status).toBe(404);
+    expect((await api('get', '/payment-methods/custom')).body.data.map((m: { id: string }) => m.id)).not.toContain(id);
   });
 
   it('instructions with proof: reviewed, then completed and delivered once', async () => {
