@@ -63,7 +63,8 @@ export const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'order.disputed': 'A payment of an invoice was disputed.',
   'order.refund_failed': 'A refund of an invoice failed at the payment gateway (or was refused); no money went back.',
   'order.payment_mismatch': 'Money arrived that did not match its invoice; nothing was paid.',
-  'order.pending': 'A custom payment method checkout started; the order waits for the payment and the seller’s review.',
+  'order.pending':
+    'An order waits for its payment: a custom payment method checkout started (the seller reviews it), or PayPal holds the capture (payment_method PAYPAL, pending_reason), once per capture.',
   'order.payment_review_required':
     'A custom payment method order waits for the seller to confirm the payment (proof submitted, or none asked).',
   'order.manual_payment_completed':

@@ -7,6 +7,8 @@ import type { PaypalCapture } from '../gateways/paypal/paypal-gateway';
 import type { EngineIntent } from '../outbox/record-intent';
 import type { PaypalCaptureOutcome } from '../temporal/contracts/paypal-capture';
 import { transitionInvoice } from './invoice-transitions';
+import { recordEvent } from '../events/record';
+import { flagInvoiceForAttention } from './invoice-attention';
 import { flagPaymentIssue } from './payment-attention';
 import { type PaypalGatewayRecord, paypalOrdersOf } from './paypal-order-record';
 
@@ -43,6 +45,38 @@ async function recordCapture(trx: DbExecutor, invoiceId: number, capture: Paypal
       updated_at: new Date(),
     })
     .where('id', '=', invoiceId)
+    .execute();
+}
+
+const PENDING_ATTENTION = 'PayPal holds capture';
+
+/**
+ * PayPal holds the capture (a currency the seller's account does not hold, a review): the seller
+ * may have to act in PayPal, so the order is flagged with the reason (ops stuck lists) and
+ * `order.pending` goes out, as for a custom method's order waiting for its payment.
+ */
+async function announcePending(
+  trx: DbExecutor,
+  invoice: { id: number; store_id: number; livemode: boolean },
+  capture: PaypalCapture,
+): Promise<void> {
+  const reason = capture.reason ?? 'PENDING';
+  await recordEvent(trx, {
+    storeId: invoice.store_id,
+    livemode: invoice.livemode,
+    type: 'order.pending',
+    data: { id: invoice.id, payment_method: 'PAYPAL', pending_reason: reason },
+  });
+  await flagInvoiceForAttention(trx, invoice.id, `${PENDING_ATTENTION} ${capture.id} pending: ${reason}`);
+}
+
+/** PayPal decided the capture it held: the flag its holding raised is down (any other reason stays). */
+async function clearPendingAttention(trx: DbExecutor, invoiceId: number): Promise<void> {
+  await trx
+    .updateTable('invoices')
+    .set({ needs_attention: false, attention_reason: null })
+    .where('id', '=', invoiceId)
+    .where('attention_reason', 'like', `${PENDING_ATTENTION} %`)
     .execute();
 }
 
@@ -99,8 +133,14 @@ export async function applyPaypalCapture(
       return { result: 'mismatch', reason: verdict.reason, intents: [] };
     }
     if (!isAwaitingPayment(status)) return { result: 'ignored', reason: `the invoice is ${status}`, intents: [] };
+    const known = (invoice.gateway as PaypalGatewayRecord | null)?.data;
     await recordCapture(trx, invoice.id, capture, false);
-    if (capture.status === 'PENDING') return { result: 'pending', reason: capture.reason ?? 'PENDING', intents: [] };
+    if (capture.status === 'PENDING') {
+      // Told once per capture (our capture's answer, its webhook and our checks all report it).
+      if (known?.transaction_id !== capture.id || known.capture_status !== 'PENDING') await announcePending(trx, invoice, capture);
+      return { result: 'pending', reason: capture.reason ?? 'PENDING', intents: [] };
+    }
+    await clearPendingAttention(trx, invoice.id);
     const voided = await transitionInvoice(trx, invoice.id, 'VOIDED', { quiet: true });
     return {
       result: 'denied',
@@ -118,6 +158,7 @@ export async function applyPaypalCapture(
   switch (verdict.kind) {
     case 'pay': {
       await recordCapture(trx, invoice.id, capture, true);
+      await clearPendingAttention(trx, invoice.id);
       const moved = await transitionInvoice(trx, invoice.id, 'PAID', { event: 'order.paid', quiet: true, also: { paid_at: new Date() } });
       return { result: 'paid', reason: null, intents: moved.status === 'PAID' ? [paid] : [] };
     }

@@ -172,9 +172,19 @@ describe('PayPal order workflow', () => {
     const { expireDueInvoices } = await import('../../src/orders/expire-invoices');
     await expireDueInvoices(h.db, 100);
     expect(await statusOf(invoice.id)).toBe('PENDING');
-    // The pending capture's own event, redelivered, is news already known.
+    // The pending capture's own event, twice, is news already known: one order.pending, the order in ops' stuck list.
     const capture = capturesOf(invoice.orderId)[0]!;
-    expect((await webhook(paypal.captureEvent(capture.id, 'PAYMENT.CAPTURE.PENDING')).expect(200)).body.outcome).toBe('pending');
+    const pendingEvent = paypal.captureEvent(capture.id, 'PAYMENT.CAPTURE.PENDING');
+    expect((await webhook(pendingEvent).expect(200)).body.outcome).toBe('pending');
+    expect((await webhook({ ...pendingEvent, id: `${pendingEvent.id}B` }).expect(200)).body.outcome).toBe('pending');
+    expect((await eventsOf('order.pending', invoice.id)).map((e) => e.data)).toEqual([
+      { id: invoice.id, payment_method: 'PAYPAL', pending_reason: 'RECEIVING_PREFERENCE_MANDATES_MANUAL_ACTION' },
+    ]);
+    const stuck = (await api('get', '/ops/stuck-orders', undefined, store.test).expect(200)).body.data as {
+      id: number;
+      delivery: { attention_reason: string };
+    }[];
+    expect(stuck.find((o) => o.id === invoice.id)?.delivery.attention_reason).toContain('RECEIVING_PREFERENCE_MANDATES_MANUAL_ACTION');
 
     const completed = paypal.completeCapture(capture.id);
     expect((await webhook(completed).expect(200)).body).toMatchObject({ outcome: 'paid', invoice_id: invoice.id });
@@ -184,6 +194,8 @@ describe('PayPal order workflow', () => {
     );
     expect(done.payment.gateway.data).toMatchObject({ capture_status: 'COMPLETED', pending_reason: null });
     expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+    const flag = await h.db.selectFrom('invoices').select('needs_attention').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+    expect(flag.needs_attention).toBe(false);
     // The workflow asking PayPal about it meanwhile finds it paid already.
     expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('same_payment');
   });
