@@ -64,7 +64,7 @@ export function createPaypalActivities(deps: {
           return { applied: nothing, ids: [] };
         }
         const mode = paypalModeOf(invoice.livemode);
-        const settings = await gatewaySettings<PaypalSettings>(deps.db, deps.secrets, invoice.store_id, 'PAYPAL');
+        const settings = await gatewaySettings<PaypalSettings>(trx, deps.secrets, invoice.store_id, 'PAYPAL');
         const credentials = settings ? paypalCredentialsOf(settings.settings, mode) : null;
         if (!credentials) throw refused(`No ${mode} PayPal app is set up for the store`, null);
         let order;
