@@ -443,46 +443,83 @@ async function refundScenario(
   return workflowIds.refund(refundId);
 }
 
+/**
+ * An approved PayPal order captured by its workflow; `prepare` sets what PayPal will do with the
+ * capture, `meanwhile` acts on PayPal's side while the workflow runs. A capture that fails for good
+ * fails the workflow (its history is what is recorded).
+ */
+async function paypalCaptureScenario(
+  ctx: ScenarioContext,
+  slug: string,
+  prepare: (orderId: string) => void,
+  meanwhile: (orderId: string) => Promise<void> = async () => {},
+): Promise<string> {
+  const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
+  const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
+  const app = { clientId: 'AZrecordedLive01', clientSecret: 'ELrecordedLive01', mode: 'live' as const };
+  ctx.paypal.addApp(app);
+  await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'PAYPAL', true, {
+    client_id: app.clientId,
+    client_secret: app.clientSecret,
+  });
+  const variantId = await ctx.db.transaction().execute(async (trx) => {
+    const productId = await createProduct(trx, actor, { title: 'Recorded PayPal' });
+    return writeVariant(
+      trx,
+      actor,
+      { productId },
+      { priceCents: 900, currency: 'USD', paymentMethods: ['PAYPAL'], deliverable: { types: ['LICENSE_KEY'] } },
+    );
+  });
+  const invoiceId = await ctx.db.transaction().execute((trx) =>
+    createInvoice(trx, actor, {
+      customerEmail: 'p@e.co',
+      paymentMethod: 'PAYPAL',
+      lines: [{ variantId, quantity: 1, additionalInformation: {} }],
+    }),
+  );
+  const invoice = await ctx.db.selectFrom('invoices').selectAll().where('id', '=', invoiceId).executeTakeFirstOrThrow();
+  const deps = { db: ctx.db, paypal: new PaypalGateway(ctx.paypal.url), secrets: ctx.secrets, publicBaseUrl: 'http://localhost:3000' };
+  await openPaypalOrder(deps, { slug }, invoice, 'http://localhost:3000/done');
+  const orderId = [...ctx.paypal.state.orders.values()].at(-1)!.id;
+  ctx.paypal.approve(orderId);
+  prepare(orderId);
+  await startPaypalCapture(ctx.temporal.client, ctx.taskQueue, { invoiceId, orderId });
+  const handle = ctx.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoiceId));
+  await Promise.all([handle.result().catch(() => undefined), meanwhile(orderId)]);
+  return workflowIds.paypalCapture(invoiceId);
+}
+
 const scenarios: Scenario[] = [
   {
     // An approved PayPal order captured by its workflow, the first reply lost so the capture activity is retried.
     name: 'paypal-capture-retried',
-    run: async (ctx) => {
-      const slug = 'recorded-paypal';
-      const created = await ctx.db.transaction().execute((trx) => createStore(trx, { slug }));
-      const actor = { storeId: created.store.id, storeSlug: slug, livemode: true };
-      const app = { clientId: 'AZrecordedLive01', clientSecret: 'ELrecordedLive01', mode: 'live' as const };
-      ctx.paypal.addApp(app);
-      await saveGatewaySettings(ctx.db, ctx.secrets, actor.storeId, 'PAYPAL', true, {
-        client_id: app.clientId,
-        client_secret: app.clientSecret,
-      });
-      const variantId = await ctx.db.transaction().execute(async (trx) => {
-        const productId = await createProduct(trx, actor, { title: 'Recorded PayPal' });
-        return writeVariant(
-          trx,
-          actor,
-          { productId },
-          { priceCents: 900, currency: 'USD', paymentMethods: ['PAYPAL'], deliverable: { types: ['LICENSE_KEY'] } },
-        );
-      });
-      const invoiceId = await ctx.db.transaction().execute((trx) =>
-        createInvoice(trx, actor, {
-          customerEmail: 'p@e.co',
-          paymentMethod: 'PAYPAL',
-          lines: [{ variantId, quantity: 1, additionalInformation: {} }],
-        }),
-      );
-      const invoice = await ctx.db.selectFrom('invoices').selectAll().where('id', '=', invoiceId).executeTakeFirstOrThrow();
-      const deps = { db: ctx.db, paypal: new PaypalGateway(ctx.paypal.url), secrets: ctx.secrets, publicBaseUrl: 'http://localhost:3000' };
-      await openPaypalOrder(deps, { slug }, invoice, 'http://localhost:3000/done');
-      const orderId = [...ctx.paypal.state.orders.values()].at(-1)!.id;
-      ctx.paypal.approve(orderId);
-      ctx.paypal.loseReplies(`/v2/checkout/orders/${orderId}/capture`, 1);
-      await startPaypalCapture(ctx.temporal.client, ctx.taskQueue, { invoiceId, orderId });
-      await ctx.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoiceId)).result();
-      return workflowIds.paypalCapture(invoiceId);
-    },
+    run: (ctx) =>
+      paypalCaptureScenario(ctx, 'recorded-paypal', (orderId) => ctx.paypal.loseReplies(`/v2/checkout/orders/${orderId}/capture`, 1)),
+  },
+  {
+    // PayPal holds the capture (pending) and sends no webhook: the workflow asks PayPal until it completes it.
+    name: 'paypal-capture-pending-then-checked',
+    run: (ctx) =>
+      paypalCaptureScenario(
+        ctx,
+        'recorded-paypal-pending',
+        (orderId) => ctx.paypal.captureWill(orderId, { status: 'PENDING', reason: 'PENDING_REVIEW' }),
+        async (orderId) => {
+          // Completed after the workflow's first check found it still pending, so it waits on a timer once.
+          const asked = () => ctx.paypal.requests.some((r) => r.method === 'GET' && r.path.startsWith('/v2/payments/captures/'));
+          while (!asked()) await new Promise((r) => setTimeout(r, 50));
+          ctx.paypal.completeCapture(ctx.paypal.state.orders.get(orderId)!.captureId!);
+        },
+      ),
+  },
+  {
+    // PayPal refuses the capture for good (the card declined): the invoice hears why, the workflow fails.
+    name: 'paypal-capture-declined',
+    run: (ctx) =>
+      paypalCaptureScenario(ctx, 'recorded-paypal-declined', (orderId) =>
+        ctx.paypal.captureWill(orderId, { status: 'INSTRUMENT_DECLINED' }),
+      ),
   },
   { name: 'refund-by-hand', run: (ctx) => refundScenario(ctx, 'recorded-refund-manual', 'PAYPAL') },
   { name: 'refund-stripe-retried', run: (ctx) => refundScenario(ctx, 'recorded-refund-stripe', 'STRIPE') },
@@ -930,6 +967,8 @@ async function main(): Promise<void> {
     CHECKOUT_REMINDER_HOUR_SECONDS: '1',
     COMMUNITY_CHECK_SECONDS: '0.3',
     COMMUNITY_CHECK_MAX_SECONDS: '1',
+    PAYPAL_CAPTURE_CHECK_SECONDS: '0.5',
+    PAYPAL_CAPTURE_CHECK_MAX_SECONDS: '1',
   });
   installTemporalRuntimeLogger(createLogger('warn'));
   const cli = await resolveTemporalCli({ configuredPath: config.temporal.cliPath, searchPath: config.temporal.searchPath });
@@ -974,6 +1013,10 @@ async function main(): Promise<void> {
         process.stdout.write(`recorded ${scenario.name} (${history.events?.length ?? 0} events)\n`);
       }
     });
+  } catch (error) {
+    // Said before the clean-up below, which can wait on a fake's open connections.
+    process.stderr.write(`recording failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    throw error;
   } finally {
     await temporal.close();
     await connection.close();
