@@ -6,7 +6,7 @@ import { type ArrivedPayment, matchPayment } from '../domain/payment-match';
 import { applyGatewayEventOnce, type LoggedGatewayEvent } from '../gateways/gateway-event-log';
 import { recordIntent } from '../outbox/record-intent';
 import { applyRenewalDispute } from '../disputes/renewal-dispute';
-import { applyStripeDispute, disputeStatusOf } from '../disputes/stripe-disputes';
+import { applyStripeDispute, reportedStripeDispute } from '../disputes/stripe-disputes';
 import { applyDashboardRefund } from '../refunds/reported-refund';
 import { recordStripeReportedRefund } from '../refunds/stripe-reported-refund';
 import { applyStripeRefundUpdate } from '../refunds/stripe-refund-update';
@@ -303,16 +303,7 @@ async function applyInvoiceEvent(
           storeId,
           event.livemode,
           [intent, ...(paidStripeInvoice ? [paidStripeInvoice] : [])],
-          {
-            provider: 'stripe',
-            providerDisputeId: dispute.id,
-            status: disputeStatusOf(dispute.status),
-            providerStatus: dispute.status ?? 'needs_response',
-            amountCents: dispute.amount ?? null,
-            currency: dispute.currency ?? null,
-            reason: dispute.reason ?? null,
-            opened: event.type === 'charge.dispute.created',
-          },
+          reportedStripeDispute(event, dispute),
         );
         if (!renewal.matched) break;
         outcome.invoiceId = renewal.invoiceId;
