@@ -502,12 +502,14 @@ export async function startStripeBilling() {
     },
     /**
      * The current period ends now and Stripe charges the next one. Stripe's clock is in seconds: a
-     * period that began this second ends a second after it began, so the renewed period always ends
-     * later than the one it follows (a same-second renewal would be no renewal at all).
+     * period that began this second is renewed once the clock reaches the next one, so the renewed
+     * period both starts by now (a preview of a change is prorated within it) and ends later than
+     * the one it follows (a same-second renewal would be no renewal at all).
      */
-    renewNow(subscriptionId: string, outcome: 'paid' | 'failed' = 'paid') {
+    async renewNow(subscriptionId: string, outcome: 'paid' | 'failed' = 'paid') {
       const s = subscriptions.get(subscriptionId)!;
-      s.current_period_end = Math.max(now(), s.current_period_start + 1);
+      while (now() <= s.current_period_start) await new Promise((resolve) => setTimeout(resolve, 50));
+      s.current_period_end = now();
       return this.renew(subscriptionId, outcome);
     },
     /** A retry of the open invoice succeeds (the customer updated their card). */

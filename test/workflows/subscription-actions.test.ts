@@ -70,7 +70,8 @@ const renewNow = (stripeId: string) => stripe.renewNow(stripeId);
  * renewal's invoice.paid reaches us and is answered, and only then does the action get its reply.
  * The renewal lands mid-action every time, however slow the machine (a fixed delay did not, under CI load).
  */
-async function renewalMidAction(path: string, key: RegExp, send: () => request.Test, renewal: () => ReturnType<StripeBilling['renew']>) {
+type Renewal = ReturnType<StripeBilling['renew']>;
+async function renewalMidAction(path: string, key: RegExp, send: () => request.Test, renewal: () => Renewal | Promise<Renewal>) {
   const before = distinctCalls(key);
   let release!: () => void;
   stripe.holdReplies(path, new Promise<void>((resolve) => (release = resolve)));
@@ -81,7 +82,7 @@ async function renewalMidAction(path: string, key: RegExp, send: () => request.T
         async () => distinctCalls(key),
         (n) => n > before,
       )
-        .then(() => webhook(renewal().events.invoice))
+        .then(async () => webhook((await renewal()).events.invoice))
         .finally(release),
     ]);
     return answer;
@@ -310,7 +311,7 @@ describe('a renewal arriving mid-action', () => {
   it('cancel-immediately: canceled once under a retried request; the renewal Stripe billed first is recorded once and revives nothing', async () => {
     const sub = await subscribe(3600);
     // Stripe billed the renewal just before it took the cancel; the renewal's webhook comes in during the cancel.
-    const renewal = renewNow(sub.stripeId);
+    const renewal = await renewNow(sub.stripeId);
     const canceled = await renewalMidAction(
       `/v1/subscriptions/${sub.stripeId}`,
       callsOf(sub.id, 'cancel-\\d+'),

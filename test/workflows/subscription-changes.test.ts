@@ -141,7 +141,7 @@ describe('subscription changes', () => {
     const before = (await post(`${portal}/preview`, { product_variant_id: sub.proVariantId }, sub.token).expect(200)).body.data;
 
     // Stripe renews first (its period moves on): the preview's proration no longer holds.
-    const first = stripe.renewNow(sub.stripeId);
+    const first = await stripe.renewNow(sub.stripeId);
     await webhook(first.events.invoice);
     const renewedEnd = stripe.subscription(sub.stripeId)!.current_period_end * 1000;
     await waitFor(
@@ -161,7 +161,7 @@ describe('subscription changes', () => {
         waitFor(
           async () => itemUpdates(sub.stripeId),
           (n) => n === 1,
-        ).then(() => webhook(stripe.renewNow(sub.stripeId).events.invoice)),
+        ).then(async () => webhook((await stripe.renewNow(sub.stripeId)).events.invoice)),
       // The item update's reply: the confirm reads the subscription's item first.
       'POST',
     );
@@ -236,7 +236,7 @@ describe('subscription changes', () => {
 
     // Stripe renews (the period the preview moved is over and paid again); its invoice.paid reaches
     // us while the confirm is talking to Stripe, after the row lock found no renewal.
-    const renewal = stripe.renewNow(sub.stripeId);
+    const renewal = await stripe.renewNow(sub.stripeId);
     const renewedEnd = stripe.subscription(sub.stripeId)!.current_period_end;
     const calls = () => stripe.requests.filter((r) => r.path === `/v1/subscriptions/${sub.stripeId}`);
     const shifts = () => calls().filter((r) => r.body.trial_end);
