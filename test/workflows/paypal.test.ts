@@ -186,8 +186,11 @@ describe('PayPal order workflow', () => {
     }[];
     expect(stuck.find((o) => o.id === invoice.id)?.delivery.attention_reason).toContain('RECEIVING_PREFERENCE_MANDATES_MANUAL_ACTION');
 
+    // The workflow's own check of the capture waits while the event is heard, or it could see the completion first.
+    paypal.outage(`/v2/payments/captures/${capture.id}`);
     const completed = paypal.completeCapture(capture.id);
     expect((await webhook(completed).expect(200)).body).toMatchObject({ outcome: 'paid', invoice_id: invoice.id });
+    paypal.restore(`/v2/payments/captures/${capture.id}`);
     const done = await waitFor(
       () => invoiceOf(invoice.id),
       (b) => b.status.status.status === 'COMPLETED',
@@ -357,8 +360,12 @@ describe('PayPal order workflow', () => {
       async () => capturesOf(invoice.orderId).length,
       (n) => n === 1,
     );
-    const denied = paypal.denyCapture(capturesOf(invoice.orderId)[0]!.id);
+    const captureId = capturesOf(invoice.orderId)[0]!.id;
+    // The workflow's own check of the capture waits while the event is heard, or it could see the denial first.
+    paypal.outage(`/v2/payments/captures/${captureId}`);
+    const denied = paypal.denyCapture(captureId);
     expect((await webhook(denied).expect(200)).body).toMatchObject({ outcome: 'denied', invoice_id: invoice.id });
+    paypal.restore(`/v2/payments/captures/${captureId}`);
     expect(await statusOf(invoice.id)).toBe('VOIDED');
     expect(await eventsOf('order.paid', invoice.id)).toHaveLength(0);
     // Asked afterwards, PayPal's denial is old news: nothing flagged.
