@@ -10,7 +10,7 @@ import { billingRoutes } from './paypal-billing';
  * PayPal's REST API on loopback for the official server SDK (@paypal/paypal-server-sdk),
  * written from PayPal's public API reference: OAuth 2.0 client credentials
  * (POST /v1/oauth2/token), Orders v2 (create, show, capture), Payments v2 (show capture,
- * refund) and Webhooks v1 (verify-webhook-signature). It keeps state per REST app (live or
+ * refund) and Webhooks v1 (show webhook details, verify-webhook-signature). It keeps state per REST app (live or
  * sandbox), replays a repeated PayPal-Request-Id with the first answer, answers errors in
  * PayPal's shape ({ name, message, debug_id, details[{ issue, description }] }) and records
  * every request. The test stands in for the buyer (approve) and for PayPal's back office
@@ -26,6 +26,15 @@ export interface FakePaypalApp {
   clientId: string;
   clientSecret: string;
   mode: FakePaypalMode;
+}
+
+/** A webhook set up on a REST app in PayPal's dashboard: PayPal knows its id only to that app. */
+export interface FakeWebhook {
+  id: string;
+  clientId: string;
+  url: string;
+  /** The events it is subscribed to; `*` is every event. */
+  eventTypes: string[];
 }
 
 export interface RecordedPaypalRequest {
@@ -73,6 +82,7 @@ export type CaptureOutcome =
 
 export interface PaypalState {
   apps: Map<string, FakePaypalApp>;
+  webhooks: Map<string, FakeWebhook>;
   tokens: Map<string, string>;
   orders: Map<string, FakeOrder>;
   captures: Map<string, FakeCapture>;
@@ -99,6 +109,7 @@ export function createPaypalState(): PaypalState {
   });
   return {
     apps: new Map(),
+    webhooks: new Map(),
     tokens: new Map(),
     orders: new Map(),
     captures: new Map(),
@@ -491,10 +502,26 @@ function rawMemberText(json: string, name: string): string | null {
   return null;
 }
 
-/** Webhooks v1: verify-webhook-signature (the webhook event's bytes as the request carries them). */
+/** Webhooks v1: show webhook details, verify-webhook-signature (the webhook event's bytes as the request carries them). */
 export function notificationRoutes(state: PaypalState): Router {
   const router = Router();
   router.use('/v1/notifications', authorized(state));
+  router.get('/v1/notifications/webhooks/:id', (req, res) => {
+    const webhook = state.webhooks.get(String(req.params.id));
+    // Another app's webhook is as unknown as no webhook.
+    if (!webhook || webhook.clientId !== appOf(res).clientId) return notFound(res);
+    const self = `${apiOrigin(appOf(res).mode)}/v1/notifications/webhooks/${webhook.id}`;
+    res.json({
+      id: webhook.id,
+      url: webhook.url,
+      event_types: webhook.eventTypes.map((name) => ({ name, description: name === '*' ? 'ALL' : name, status: 'ENABLED' })),
+      links: [
+        { href: self, rel: 'self', method: 'GET' },
+        { href: self, rel: 'update', method: 'PATCH' },
+        { href: self, rel: 'delete', method: 'DELETE' },
+      ],
+    });
+  });
   router.post('/v1/notifications/verify-webhook-signature', (req, res) => {
     const body = req.body ?? {};
     for (const field of ['auth_algo', 'cert_url', 'transmission_id', 'transmission_sig', 'transmission_time', 'webhook_id'])
@@ -621,12 +648,21 @@ export async function startPaypalFake() {
       },
     };
   };
+  const addWebhook = (clientId: string, id: string) => {
+    if (!state.apps.has(clientId)) throw new Error(`no PayPal app ${clientId}`);
+    state.webhooks.set(id, { id, clientId, url: 'https://shop.example/webhooks/paypal', eventTypes: ['*'] });
+  };
   return {
     url,
     state,
     requests: state.requests,
-    /** Registers a REST app (its client id and secret) of a mode. */
-    addApp: (app: FakePaypalApp) => void state.apps.set(app.clientId, app),
+    /** Registers a REST app (its client id and secret) of a mode, with the webhooks set up on it (every event). */
+    addApp(app: FakePaypalApp, ...webhookIds: string[]) {
+      state.apps.set(app.clientId, app);
+      for (const id of webhookIds) addWebhook(app.clientId, id);
+    },
+    /** Sets up another webhook on a registered app (every event). */
+    addWebhook,
     /** The buyer approved the order on PayPal's page: the CHECKOUT.ORDER.APPROVED event. */
     approve(orderId: string) {
       const o = order(orderId);

@@ -10,8 +10,8 @@ const live = { clientId: 'live-client-1', clientSecret: 'live-secret-1', mode: '
 
 beforeAll(async () => {
   fake = await startPaypalFake();
-  fake.addApp(sandbox);
-  fake.addApp(live);
+  fake.addApp(sandbox, 'WHSANDBOXAPP1');
+  fake.addApp(live, 'WHLIVEAPP1');
   gateway = new PaypalGateway(fake.url);
 });
 afterAll(() => fake.close());
@@ -154,8 +154,26 @@ describe('PayPal gateway (official SDK against the fake)', () => {
     expect(asked.body.webhook_event).toEqual(JSON.parse(spaced));
   });
 
+  it('asks PayPal whether a webhook id is the app’s own; another app’s is as unknown as none', async () => {
+    expect(await gateway.knowsWebhook(sandbox, 'WHSANDBOXAPP1')).toBe(true);
+    expect(await gateway.knowsWebhook(live, 'WHSANDBOXAPP1')).toBe(false);
+    expect(await gateway.knowsWebhook(live, 'WHNOSUCHHOOK')).toBe(false);
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'GET', path: '/v1/notifications/webhooks/WHNOSUCHHOOK', clientId: live.clientId });
+    await expect(gateway.knowsWebhook({ ...live, clientSecret: 'nope' }, 'WHLIVEAPP1')).rejects.toMatchObject({
+      kind: 'misconfigured',
+      details: { setting: 'client_secret', providerStatus: 401 },
+    });
+    fake.outage('/v1/notifications/webhooks/WHLIVEAPP1');
+    try {
+      await expect(gateway.knowsWebhook(live, 'WHLIVEAPP1')).rejects.toMatchObject({ kind: 'unavailable' });
+    } finally {
+      fake.restore('/v1/notifications/webhooks/WHLIVEAPP1');
+    }
+  });
+
   it('says PayPal is unavailable when it cannot be reached', async () => {
     const away = new PaypalGateway('http://127.0.0.1:9');
     await expect(away.checkCredentials(sandbox)).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(away.knowsWebhook(sandbox, 'WHSANDBOXAPP1')).rejects.toMatchObject({ kind: 'unavailable' });
   });
 });

@@ -100,16 +100,28 @@ function orderOf(order: Order): PaypalOrder {
   };
 }
 
-/** PayPal's error name and first issue ("UNPROCESSABLE_ENTITY: ORDER_NOT_APPROVED"). */
-export function paypalIssue(error: unknown): { status: number; name: string; issue: string | null; debugId: string | null } | null {
-  if (!(error instanceof ApiError)) return null;
-  const body = (error.result ?? {}) as { name?: string; error?: string; debug_id?: string; details?: { issue?: string }[] };
+/** PayPal's answer to a refused request: its status, error name and first issue ("UNPROCESSABLE_ENTITY: ORDER_NOT_APPROVED"). */
+export interface PaypalIssue {
+  status: number;
+  name: string;
+  issue: string | null;
+  debugId: string | null;
+}
+
+/** The issue in PayPal's error body (REST APIs: name, details; OAuth: error). */
+function issueOf(status: number, result: unknown): PaypalIssue {
+  const body = (result ?? {}) as { name?: string; error?: string; debug_id?: string; details?: { issue?: string }[] };
   return {
-    status: error.statusCode,
+    status,
     name: body.name ?? body.error ?? 'UNKNOWN',
     issue: body.details?.[0]?.issue ?? null,
     debugId: body.debug_id ?? null,
   };
+}
+
+/** PayPal's refusal as the SDK reports it; null for anything else. */
+export function paypalIssue(error: unknown): PaypalIssue | null {
+  return error instanceof ApiError ? issueOf(error.statusCode, error.result) : null;
 }
 
 /** Which store setting holds the credentials of a mode (for the seller to fix). */
@@ -127,6 +139,10 @@ export function classifyPaypalError(error: unknown, credentials: PaypalCredentia
       return new GatewayError('PayPal', 'unavailable', 'PayPal could not be reached; retry shortly', { retryAfterSeconds: 5 });
     return error;
   }
+  return classifyPaypalIssue(issue, credentials);
+}
+
+function classifyPaypalIssue(issue: PaypalIssue, credentials: PaypalCredentials): GatewayError {
   const details = {
     providerStatus: issue.status,
     ...(issue.debugId ? { requestId: issue.debugId } : {}),
@@ -301,8 +317,24 @@ export class PaypalGateway {
   }
 
   /**
-   * PayPal's verify-webhook-signature call (the SDK has none): the transmission headers, the
-   * event as received and the webhook id configured for this mode. True only on SUCCESS.
+   * Whether PayPal knows this webhook on the app (Webhooks Management's show webhook details,
+   * GET /v1/notifications/webhooks/{id}): false when PayPal answers 404, as it does for an id of
+   * another app or mode. It asks for a token first, so refused credentials are the GatewayError
+   * checkCredentials throws; PayPal away is one too.
+   */
+  async knowsWebhook(credentials: PaypalCredentials, webhookId: string): Promise<boolean> {
+    const response = await this.notificationsCall(credentials, 'check the webhook id', `/webhooks/${encodeURIComponent(webhookId)}`, {
+      method: 'GET',
+    });
+    const body: unknown = await response.json().catch(() => null);
+    if (response.ok) return true;
+    if (response.status === 404) return false;
+    throw classifyPaypalIssue(issueOf(response.status, body), credentials);
+  }
+
+  /**
+   * PayPal's verify-webhook-signature call: the transmission headers, the event as received and
+   * the webhook id configured for this mode. True only on SUCCESS.
    */
   async verifyWebhook(
     credentials: PaypalCredentials,
@@ -311,6 +343,27 @@ export class PaypalGateway {
     /** The delivery's body exactly as PayPal sent it (JSON text): PayPal checks its signature over those bytes. */
     rawEvent: string,
   ): Promise<boolean> {
+    const response = await this.notificationsCall(credentials, 'verify the webhook', '/verify-webhook-signature', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: verifyRequestBody(webhookId, transmission, rawEvent),
+    });
+    if (!response.ok) return false;
+    const answer = (await response.json().catch(() => null)) as { verification_status?: string } | null;
+    return answer?.verification_status === 'SUCCESS';
+  }
+
+  /**
+   * A call to PayPal's notifications API (/v1/notifications…), which the SDK has no controller
+   * for, with a new OAuth token from the app's SDK client. PayPal's answer below 500; its token refused,
+   * PayPal out of reach or failing are a GatewayError (`purpose` says what for).
+   */
+  private async notificationsCall(
+    credentials: PaypalCredentials,
+    purpose: string,
+    path: string,
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+  ): Promise<globalThis.Response> {
     let token: string;
     try {
       token = (await this.client(credentials).clientCredentialsAuthManager.fetchToken()).accessToken;
@@ -320,21 +373,18 @@ export class PaypalGateway {
     const origin = this.apiUrl?.replace(/\/$/, '') ?? PAYPAL_ORIGINS[credentials.mode];
     let response: globalThis.Response;
     try {
-      response = await fetch(`${origin}/v1/notifications/verify-webhook-signature`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        body: verifyRequestBody(webhookId, transmission, rawEvent),
+      response = await fetch(`${origin}/v1/notifications${path}`, {
+        ...init,
+        headers: { ...init.headers, Authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(20_000),
       });
     } catch {
-      throw new GatewayError('PayPal', 'unavailable', 'PayPal could not be reached to verify the webhook; retry shortly', {
+      throw new GatewayError('PayPal', 'unavailable', `PayPal could not be reached to ${purpose}; retry shortly`, {
         retryAfterSeconds: 5,
       });
     }
     if (response.status >= 500)
-      throw new GatewayError('PayPal', 'unavailable', 'PayPal failed to verify the webhook; retry shortly', { retryAfterSeconds: 5 });
-    if (!response.ok) return false;
-    const answer = (await response.json().catch(() => null)) as { verification_status?: string } | null;
-    return answer?.verification_status === 'SUCCESS';
+      throw new GatewayError('PayPal', 'unavailable', `PayPal failed to ${purpose}; retry shortly`, { retryAfterSeconds: 5 });
+    return response;
   }
 }
