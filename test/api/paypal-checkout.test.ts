@@ -5,7 +5,7 @@ import { type Harness, startHarness } from '../helpers/harness';
 
 /**
  * PayPal one-off payments, the API half: the store's REST apps (both settings paths, checked
- * with PayPal on save, sealed, masked) and checkout opening a PayPal order for the invoice with
+ * with PayPal on save — credentials and webhook id —, sealed, masked) and checkout opening a PayPal order for the invoice with
  * the app of its mode, against the local PayPal fake through the official SDK.
  */
 const LIVE = { clientId: 'AZliveClient0001', clientSecret: 'ELliveSecret0001', mode: 'live' as const };
@@ -16,8 +16,8 @@ let store: Awaited<ReturnType<Harness['createStore']>>;
 
 beforeAll(async () => {
   paypal = await startPaypalFake();
-  paypal.addApp(LIVE);
-  paypal.addApp(SANDBOX);
+  paypal.addApp(LIVE, 'WHLIVE0001', 'WHLIVE0002');
+  paypal.addApp(SANDBOX, 'WHSANDBOX01');
   h = await startHarness({ env: { PAYPAL_API_URL: paypal.url } });
   store = await h.createStore();
 }, 120_000);
@@ -43,7 +43,14 @@ async function paypalInvoice(key: string, price = 1999) {
   return created.body.data as { id: number; livemode: boolean };
 }
 
+const liveApp = { client_id: LIVE.clientId, client_secret: LIVE.clientSecret };
+const sandboxApp = { sandbox_client_id: SANDBOX.clientId, sandbox_client_secret: SANDBOX.clientSecret };
 const tokenCalls = () => paypal.requests.filter((r) => r.path === '/v1/oauth2/token').length;
+/** Who asked PayPal about which webhook (GET /v1/notifications/webhooks/{id}), in order. */
+const webhookLookups = () =>
+  paypal.requests
+    .filter((r) => r.method === 'GET' && r.path.startsWith('/v1/notifications/webhooks/'))
+    .map((r) => ({ webhookId: r.path.split('/').at(-1), clientId: r.clientId }));
 
 describe('PayPal settings', () => {
   it('refuses what is not a REST app, and credentials PayPal refuses, storing nothing', async () => {
@@ -54,11 +61,19 @@ describe('PayPal settings', () => {
     expect(refused.status).toBe(422);
     expect(refused.body.error).toMatchObject({ code: 'gateway_misconfigured', param: 'client_secret' });
     expect(tokenCalls()).toBe(before + 1);
+    // With a webhook id the credentials are still what is refused.
+    const refusedWithHook = await api('put', '/settings/payment-methods/PAYPAL', {
+      client_id: LIVE.clientId,
+      client_secret: 'ELwrongSecret999',
+      webhook_id: 'WHLIVE0001',
+    });
+    expect(refusedWithHook.body.error).toMatchObject({ code: 'gateway_misconfigured', param: 'client_secret' });
     expect((await api('get', '/settings/payment-methods/PAYPAL')).status).toBe(404);
   });
 
-  it('checks each app with an OAuth token call, stores them sealed and shows the secrets masked', async () => {
+  it('checks each app with an OAuth token call and its webhook id with PayPal, stores them sealed and shows the secrets masked', async () => {
     const before = tokenCalls();
+    const lookups = webhookLookups().length;
     const saved = await api('put', '/settings/payment-methods/PAYPAL', {
       client_id: LIVE.clientId,
       client_secret: LIVE.clientSecret,
@@ -74,7 +89,9 @@ describe('PayPal settings', () => {
       sandbox_client_secret: null,
       sandbox_webhook_id: null,
     });
+    // The webhook lookup's token is the credentials' check.
     expect(tokenCalls()).toBe(before + 1);
+    expect(webhookLookups().slice(lookups)).toEqual([{ webhookId: 'WHLIVE0001', clientId: LIVE.clientId }]);
     const row = await h.db
       .selectFrom('payment_gateways')
       .select('settings_sealed')
@@ -106,10 +123,74 @@ describe('PayPal settings', () => {
     });
     expect(wrongSandbox.status).toBe(422);
     expect(wrongSandbox.body.error.code).toBe('gateway_misconfigured');
-    // Only a webhook id changes: nothing to ask PayPal.
-    const calls = tokenCalls();
+    // Only a webhook id changes: PayPal is asked about it with the stored app.
     await api('put', '/settings/payment-methods/PAYPAL', { webhook_id: 'WHLIVE0002' }).expect(200);
-    expect(tokenCalls()).toBe(calls);
+    expect(webhookLookups().at(-1)).toEqual({ webhookId: 'WHLIVE0002', clientId: LIVE.clientId });
+  });
+
+  it('refuses a webhook id PayPal does not know on that app with a 422 on the field, storing nothing', async () => {
+    const other = await h.createStore();
+    const put = (path: string, body: object) => api('put', path, body, other.live);
+    const unknown = await put('/settings/payment-methods/PAYPAL', { ...liveApp, webhook_id: 'WHNOSUCHHOOK1' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error).toMatchObject({ code: 'gateway_misconfigured', param: 'webhook_id' });
+    expect(unknown.body.errors.webhook_id[0]).toMatch(/no webhook WHNOSUCHHOOK1 on the store's live REST app/);
+    expect((await api('get', '/settings/payment-methods/PAYPAL', undefined, other.live)).status).toBe(404);
+
+    // Each mode's webhook id is asked about with that mode's app: the sandbox app's webhook is unknown to the live app and back.
+    const crossed = await put('/settings/payment-methods/PAYPAL', { ...liveApp, webhook_id: 'WHSANDBOX01' });
+    expect(crossed.body.error).toMatchObject({ code: 'gateway_misconfigured', param: 'webhook_id' });
+    expect(webhookLookups().at(-1)).toEqual({ webhookId: 'WHSANDBOX01', clientId: LIVE.clientId });
+    const crossedSandbox = await put('/settings/payment-methods/PAYPAL', { ...sandboxApp, sandbox_webhook_id: 'WHLIVE0001' });
+    expect(crossedSandbox.status).toBe(422);
+    expect(crossedSandbox.body.error).toMatchObject({ code: 'gateway_misconfigured', param: 'sandbox_webhook_id' });
+    expect(webhookLookups().at(-1)).toEqual({ webhookId: 'WHLIVE0001', clientId: SANDBOX.clientId });
+    const official = await put('/payment-methods/PAYPAL/configuration', {
+      client_id: SANDBOX.clientId,
+      client_secret: SANDBOX.clientSecret,
+      webhook_id: 'WHLIVE0001',
+      mode: 'sandbox',
+    });
+    expect(official.status).toBe(422);
+    expect(official.body.error.code).toBe('gateway_misconfigured');
+    expect((await api('get', '/settings/payment-methods/PAYPAL', undefined, other.live)).status).toBe(404);
+
+    const saved = await put('/settings/payment-methods/PAYPAL', {
+      ...liveApp,
+      webhook_id: 'WHLIVE0001',
+      ...sandboxApp,
+      sandbox_webhook_id: 'WHSANDBOX01',
+    }).expect(200);
+    expect(saved.body.data).toMatchObject({ webhook_id: 'WHLIVE0001', sandbox_webhook_id: 'WHSANDBOX01' });
+    expect(webhookLookups().slice(-2)).toEqual([
+      { webhookId: 'WHLIVE0001', clientId: LIVE.clientId },
+      { webhookId: 'WHSANDBOX01', clientId: SANDBOX.clientId },
+    ]);
+
+    // A changed webhook id PayPal does not know leaves the stored one as it was.
+    const changed = await put('/settings/payment-methods/PAYPAL', { sandbox_webhook_id: 'WHNOSUCHHOOK2' });
+    expect(changed.body.error).toMatchObject({ code: 'gateway_misconfigured', param: 'sandbox_webhook_id' });
+    expect((await api('get', '/settings/payment-methods/PAYPAL', undefined, other.live).expect(200)).body.data.sandbox_webhook_id).toBe(
+      'WHSANDBOX01',
+    );
+  });
+
+  it('refuses a webhook id without its app, and answers 502 while PayPal cannot be asked about the webhook', async () => {
+    const other = await h.createStore();
+    const put = (body: object) => api('put', '/settings/payment-methods/PAYPAL', body, other.live);
+    const orphan = await put({ ...liveApp, sandbox_webhook_id: 'WHSANDBOX01' });
+    expect(orphan.status).toBe(422);
+    expect(orphan.body.error).toMatchObject({ code: 'missing_field', param: 'sandbox_client_id' });
+
+    paypal.outage('/v1/notifications/webhooks/WHLIVE0001');
+    try {
+      const away = await put({ ...liveApp, webhook_id: 'WHLIVE0001' });
+      expect(away.status).toBe(502);
+      expect(away.body.error.code).toBe('gateway_unavailable');
+    } finally {
+      paypal.restore('/v1/notifications/webhooks/WHLIVE0001');
+    }
+    expect((await api('get', '/settings/payment-methods/PAYPAL', undefined, other.live)).status).toBe(404);
   });
 });
 

@@ -352,7 +352,7 @@ describe('PayPal (issue 24 item 3 with issue 23 item 1)', () => {
   let paypalProductId: number;
   const approvals: string[] = [];
   beforeAll(async () => {
-    paypal.addApp(PAYPAL_APP);
+    paypal.addApp(PAYPAL_APP, 'WHHOSTEDBROWSER1');
     await api('put', '/settings/payment-methods/PAYPAL', {
       client_id: PAYPAL_APP.clientId,
       client_secret: PAYPAL_APP.clientSecret,

@@ -20,7 +20,7 @@ let store: Awaited<ReturnType<Harness['createStore']>>;
 
 beforeAll(async () => {
   paypal = await startPaypalFake();
-  paypal.addApp(LIVE);
+  paypal.addApp(LIVE, WEBHOOK_ID);
   billing = paypalBilling(paypal);
   h = await startHarness({
     worker: true,

@@ -21,7 +21,7 @@ let store: Awaited<ReturnType<Harness['createStore']>>;
 
 beforeAll(async () => {
   paypal = await startPaypalFake();
-  paypal.addApp(LIVE);
+  paypal.addApp(LIVE, WEBHOOK_ID);
   billing = paypalBilling(paypal);
   smtp = await startSmtpSink();
   h = await startHarness({

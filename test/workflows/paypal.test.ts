@@ -19,8 +19,8 @@ let store: Awaited<ReturnType<Harness['createStore']>>;
 
 beforeAll(async () => {
   paypal = await startPaypalFake();
-  paypal.addApp(LIVE);
-  paypal.addApp(SANDBOX);
+  paypal.addApp(LIVE, LIVE_HOOK);
+  paypal.addApp(SANDBOX, SANDBOX_HOOK);
   // A pending capture is asked about every 0.3 s (then up to 1 s) instead of every minute (up to hours).
   h = await startHarness({
     worker: true,

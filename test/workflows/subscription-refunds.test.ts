@@ -25,7 +25,7 @@ let store: Awaited<ReturnType<Harness['createStore']>>;
 beforeAll(async () => {
   stripe = await startStripeBilling();
   paypal = await startPaypalFake();
-  paypal.addApp(PAYPAL_APP);
+  paypal.addApp(PAYPAL_APP, PAYPAL_WEBHOOK);
   billing = paypalBilling(paypal);
   h = await startHarness({
     worker: true,

@@ -57,7 +57,8 @@ export function describePaypal(settings: PaypalSettings, enabled: boolean) {
 
 /**
  * Merges the given apps over the stored settings, asks PayPal for a token with every app whose
- * credentials changed (refused: 422 naming the field, nothing stored), and stores them sealed.
+ * credentials changed and for the webhook of every app whose credentials or webhook id changed
+ * (refused or unknown: 422 naming the field, nothing stored), and stores them sealed.
  */
 export async function configurePaypal(
   db: DbExecutor,
@@ -69,12 +70,13 @@ export async function configurePaypal(
 ): Promise<{ settings: PaypalSettings; enabled: boolean }> {
   const stored = await gatewaySettings<PaypalSettings>(db, secrets, storeId, 'PAYPAL');
   const merged: PaypalSettings = { ...(stored?.settings ?? {}) };
-  const changed: PaypalMode[] = [];
+  const changed: { mode: PaypalMode; credentials: boolean }[] = [];
   for (const mode of ['live', 'sandbox'] as const) {
     const app = input[mode];
     if (!app) continue;
     const fields = FIELDS[mode];
-    if (app.client_id !== undefined || app.client_secret !== undefined) changed.push(mode);
+    const credentials = app.client_id !== undefined || app.client_secret !== undefined;
+    if (credentials || app.webhook_id !== undefined) changed.push({ mode, credentials });
     if (app.client_id !== undefined) merged[fields.clientId] = app.client_id;
     if (app.client_secret !== undefined) merged[fields.clientSecret] = app.client_secret;
     if (app.webhook_id !== undefined) merged[fields.webhookId] = app.webhook_id;
@@ -82,13 +84,36 @@ export async function configurePaypal(
       const missing = merged[fields.clientId] ? fields.clientSecret : fields.clientId;
       throw new CatalogRuleError('missing_field', `A PayPal REST app takes its client id and its secret: set ${missing}`, missing);
     }
+    // A webhook id is only known to PayPal with its app's credentials: without them it cannot be checked.
+    if (merged[fields.webhookId] && !merged[fields.clientId])
+      throw new CatalogRuleError(
+        'missing_field',
+        `A PayPal webhook id belongs to a REST app: set ${fields.clientId} and ${fields.clientSecret} with ${fields.webhookId}`,
+        fields.clientId,
+      );
   }
   if (!paypalCredentialsOf(merged, 'live') && !paypalCredentialsOf(merged, 'sandbox'))
     throw new CatalogRuleError('missing_field', 'Set client_id and client_secret of a PayPal REST app (live or sandbox)', 'client_id');
-  for (const mode of changed) {
+  for (const { mode, credentials: credentialsChanged } of changed) {
     const credentials = paypalCredentialsOf(merged, mode);
-    // Throws GatewayError: misconfigured (422 naming the secret), or unavailable (502, retry).
-    if (credentials) await paypal.checkCredentials(credentials);
+    if (!credentials) continue;
+    const webhookId = paypalWebhookIdOf(merged, mode);
+    if (!webhookId) {
+      // Throws GatewayError: misconfigured (422 naming the secret), or unavailable (502, retry).
+      if (credentialsChanged) await paypal.checkCredentials(credentials);
+      continue;
+    }
+    // Every delivery is verified against this id with these credentials: an id of another app or
+    // mode (or a typo) would have each event refused. The lookup's own token request checks the
+    // credentials as checkCredentials would (same GatewayError).
+    if (!(await paypal.knowsWebhook(credentials, webhookId))) {
+      const field = FIELDS[mode].webhookId;
+      throw new CatalogRuleError(
+        'gateway_misconfigured',
+        `PayPal has no webhook ${webhookId} on the store's ${mode} REST app (${credentials.clientId}): set ${field} to the id of that app's webhook`,
+        field,
+      );
+    }
   }
   const on = enabled ?? stored?.enabled ?? true;
   await saveGatewaySettings(db, secrets, storeId, 'PAYPAL', on, merged);
