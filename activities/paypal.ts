@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
@@ -11,7 +12,8 @@ import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import { type PaypalSettings, paypalCredentialsOf } from '../src/gateways/paypal/paypal-settings';
 import { flagInvoiceForAttention } from '../src/orders/invoice-attention';
 import { clearCaptureOwed } from '../src/orders/paypal-approval';
-import { type AppliedCapture, applyPaypalCapture } from '../src/orders/paypal-capture-result';
+import { claimCapture, releaseCapture } from '../src/orders/paypal-capture-claim';
+import { applyPaypalCapture } from '../src/orders/paypal-capture-result';
 import { type PaypalGatewayRecord, paypalOrdersOf } from '../src/orders/paypal-order-record';
 import { deliverIntents } from '../src/outbox/engine-intents';
 import { recordIntent } from '../src/outbox/record-intent';
@@ -42,14 +44,18 @@ export function createPaypalActivities(deps: {
   return {
     /**
      * Captures the approved order with the app of the invoice's mode and applies PayPal's answer
-     * (paid, pending, denied) in one transaction; what the engine must hear is owed there and told
-     * after commit. The invoice stays locked from its check to PayPal's answer: one voided
-     * meanwhile (by hand; the expiry sweep leaves a capture owed alone) is never captured, and a
-     * void waits for the capture to be applied. An invoice no longer waiting for its money is not
-     * captured at all. PayPal down is retried (same request id); a refusal is final.
+     * (paid, pending, denied); what the engine must hear is owed there and told after commit. No
+     * transaction spans PayPal's call (embedded PGlite's one connection would wait on it): a short
+     * one checks the invoice still waits for its money and claims it (paypal-capture-claim.ts: a
+     * void by hand is refused while PayPal may be taking the money), then PayPal is called, then
+     * another applies the answer under the invoice's lock through the webhook's path. An invoice
+     * no longer waiting (voided by hand before the claim) is not captured at all; one voided after
+     * all (a lapsed claim) gets the capture flagged for ops as paid after the void. PayPal down is
+     * retried (same request id: the capture PayPal already made answers); a refusal is final.
      */
     async capturePaypalOrder(input: PaypalCaptureInput): Promise<PaypalCaptureOutcome> {
-      const { applied, ids } = await deps.db.transaction().execute(async (trx) => {
+      const token = randomUUID();
+      const claimed = await deps.db.transaction().execute(async (trx) => {
         const invoice = await trx
           .selectFrom('invoices')
           .select(['id', 'store_id', 'livemode', 'gateway', 'status'])
@@ -60,25 +66,34 @@ export function createPaypalActivities(deps: {
           throw refused(`PayPal order ${input.orderId} is not one this invoice's checkout created`, null);
         if (!isAwaitingPayment(invoice.status as InvoiceStatus)) {
           await clearCaptureOwed(trx, invoice.id);
-          const nothing: AppliedCapture = { result: 'ignored', reason: `the invoice is ${invoice.status}`, intents: [] };
-          return { applied: nothing, ids: [] };
+          return null;
         }
         const mode = paypalModeOf(invoice.livemode);
         const settings = await gatewaySettings<PaypalSettings>(trx, deps.secrets, invoice.store_id, 'PAYPAL');
         const credentials = settings ? paypalCredentialsOf(settings.settings, mode) : null;
         if (!credentials) throw refused(`No ${mode} PayPal app is set up for the store`, null);
-        let order;
-        try {
-          order = await deps.paypal.captureOrder(credentials, input.orderId, captureRequestId(invoice, input.orderId));
-        } catch (error) {
-          if (error instanceof GatewayError && (error.kind === 'rejected' || error.kind === 'misconfigured'))
-            throw refused(error.message, error.details.issue ?? null);
-          throw error;
-        }
+        await claimCapture(trx, invoice.id, token);
+        return { invoice, mode, credentials };
+      });
+      if (!claimed) return 'ignored';
+      const { invoice, mode, credentials } = claimed;
+      let order;
+      try {
+        order = await deps.paypal.captureOrder(credentials, input.orderId, captureRequestId(invoice, input.orderId));
         if (!order.capture) throw refused(`PayPal order ${input.orderId} has no capture (${order.status})`, null);
-        const report = { mode, orderId: input.orderId, eventId: `capture-${order.capture.id}`, eventType: 'capture' };
-        const applied = await applyPaypalCapture(trx, invoice.id, order.capture, report);
+      } catch (error) {
+        // No answer to apply: a void may go ahead (the retry, if any, checks the invoice again first).
+        await releaseCapture(deps.db, invoice.id, token);
+        if (error instanceof GatewayError && (error.kind === 'rejected' || error.kind === 'misconfigured'))
+          throw refused(error.message, error.details.issue ?? null);
+        throw error;
+      }
+      const capture = order.capture;
+      const { applied, ids } = await deps.db.transaction().execute(async (trx) => {
+        const report = { mode, orderId: input.orderId, eventId: `capture-${capture.id}`, eventType: 'capture' };
+        const applied = await applyPaypalCapture(trx, invoice.id, capture, report);
         await clearCaptureOwed(trx, invoice.id);
+        await releaseCapture(trx, invoice.id, token);
         const ids: number[] = [];
         for (const intent of applied.intents) ids.push(await recordIntent(trx, intent));
         return { applied, ids };

@@ -6,6 +6,7 @@ import {
   InvoiceRuleError,
   InvoiceStatusChangedError,
   InvoiceStatusConflictError,
+  PaypalCaptureInFlightError,
 } from '../orders/errors';
 import { CheckoutAttemptsExceededError } from '../orders/checkout-attempts';
 import { BlacklistedCustomerError } from '../blacklists/screen-customer';
@@ -88,6 +89,12 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof RefundConflictError) return conflict(error.code, error.message, 'status');
   if (error instanceof RefundedOrderNotFoundError) return notFound('Order');
   if (error instanceof CheckoutError) return checkoutError(error);
+  if (error instanceof PaypalCaptureInFlightError)
+    return new ApiError('conflict', 'capture_in_flight', error.message, {
+      param: 'status',
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+      extra: { retry_after: error.retryAfterSeconds },
+    });
   if (error instanceof InvoiceStatusChangedError) return conflict('status_changed', error.message, 'expected_status');
   if (error instanceof FulfillmentRefusedError)
     return error.unprocessable

@@ -1,6 +1,6 @@
 import type { Db } from '../db/schema';
 import type { OpsAuditLogTable } from '../db/schema/console';
-import { FulfillmentRefusedError, InvoiceStatusConflictError } from '../orders/errors';
+import { FulfillmentRefusedError, InvoiceStatusConflictError, PaypalCaptureInFlightError } from '../orders/errors';
 import type { ConsoleSession } from './sessions';
 
 export interface AuditedAction {
@@ -22,7 +22,11 @@ export async function refusalShown(action: () => Promise<unknown>): Promise<Acti
     if (typeof done === 'object' && done !== null && 'ok' in done) return done as ActionOutcome;
     return { ok: true };
   } catch (error) {
-    if (error instanceof FulfillmentRefusedError || error instanceof InvoiceStatusConflictError)
+    if (
+      error instanceof FulfillmentRefusedError ||
+      error instanceof InvoiceStatusConflictError ||
+      error instanceof PaypalCaptureInFlightError
+    )
       return { ok: false, message: error.message };
     throw error;
   }

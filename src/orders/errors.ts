@@ -11,6 +11,18 @@ export class InvoiceStatusConflictError extends Error {
   }
 }
 
+/**
+ * A void refused while PayPal may be taking the invoice's money (our capture call is under way):
+ * asked again in a few seconds, it finds the capture's outcome (paid: refused; failed: voided).
+ */
+export class PaypalCaptureInFlightError extends Error {
+  readonly retryAfterSeconds = 5;
+
+  constructor(readonly invoiceId: number) {
+    super(`A PayPal capture of invoice ${invoiceId} is under way; try again in a few seconds`);
+  }
+}
+
 /** A rule of invoice creation the request broke (stock, quantity, method…). */
 export class InvoiceRuleError extends Error {
   constructor(

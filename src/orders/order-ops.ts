@@ -11,10 +11,11 @@ import {
   type StepSelection,
 } from '../temporal/contracts/order';
 import { commitAndTell, deliverIntents, type EngineConnection, type UnheardIntent, unheardOrders } from '../outbox/engine-intents';
-import { FulfillmentRefusedError, InvoiceStatusConflictError } from './errors';
+import { FulfillmentRefusedError, InvoiceStatusConflictError, PaypalCaptureInFlightError } from './errors';
 import { sendFulfillmentNotices } from './fulfillment-notices';
 import { transitionInvoice } from './invoice-transitions';
 import { OrderWorkflows, type OrderRef } from './order-workflow-client';
+import { captureInFlight } from './paypal-capture-claim';
 
 /** An order as ops actions need it. */
 export interface StuckOrderRef extends OrderRef {
@@ -139,10 +140,21 @@ export async function resendFulfillmentNotices(
   return sendFulfillmentNotices(engine, invoiceId, { ...request, resendKey: randomUUID() });
 }
 
-/** Voids an unpaid invoice, or a paid order while its delivery is stuck (never a delivered one); the order workflow hears of it. */
+/**
+ * Voids an unpaid invoice, or a paid order while its delivery is stuck (never a delivered one); the
+ * order workflow hears of it. Decided on the locked row: a PayPal capture that paid it meanwhile
+ * stands, and one under way refuses the void until PayPal has answered.
+ */
 export async function voidOrder(engine: EngineConnection, invoice: StuckOrderRef): Promise<void> {
-  if (invoice.status === 'PAID' && !invoice.needs_attention) throw new InvoiceStatusConflictError('PAID', 'VOIDED');
   await commitAndTell(engine, async (trx) => {
+    const row = await trx
+      .selectFrom('invoices')
+      .select(['status', 'needs_attention', captureInFlight.as('capturing')])
+      .where('id', '=', invoice.id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    if (row.status === 'PAID' && !row.needs_attention) throw new InvoiceStatusConflictError('PAID', 'VOIDED');
+    if (row.capturing) throw new PaypalCaptureInFlightError(invoice.id);
     const result = await transitionInvoice(trx, invoice.id, 'VOIDED');
     return { value: result, intents: result.changed ? [{ kind: 'order.void_requested', subjectId: invoice.id }] : [] };
   });

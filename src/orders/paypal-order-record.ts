@@ -24,6 +24,8 @@ export interface PaypalGatewayRecord {
   paid_by?: string;
   /** The approved order whose capture is owed and not yet answered (the expiry sweep leaves the invoice alone). */
   capture_owed?: string;
+  /** Our capture call under way (paypal-capture-claim.ts): its attempt, and until when a void by hand is refused. */
+  capture_in_flight?: { token: string; until: string };
 }
 
 /**

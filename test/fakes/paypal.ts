@@ -98,6 +98,8 @@ export interface PaypalState {
   lostReplies: { pathSuffix: string; left: number }[];
   /** Paths (by suffix) PayPal answers 503 without doing anything, until restored. */
   outages: Set<string>;
+  /** Paths (by suffix) PayPal is slow on: their requests are recorded, then wait for release before PayPal does anything. */
+  holds: Map<string, Promise<void>>;
 }
 
 export function createPaypalState(): PaypalState {
@@ -120,6 +122,7 @@ export function createPaypalState(): PaypalState {
     signingKey: { privateKey, publicKey },
     lostReplies: [],
     outages: new Set(),
+    holds: new Map(),
     // PayPal ids are 17 upper-case alphanumerics.
     nextId: (prefix) => `${prefix}${(counter += 1).toString().padStart(17 - prefix.length, '0')}`,
   };
@@ -570,6 +573,8 @@ export function buildPaypalApp(state: PaypalState): express.Express {
     });
     if ([...state.outages].some((suffix) => req.path.endsWith(suffix)))
       return void res.status(503).json({ name: 'SERVICE_UNAVAILABLE', message: 'Service Unavailable.', debug_id: debugId() });
+    const held = [...state.holds].find(([suffix]) => req.path.endsWith(suffix))?.[1];
+    if (held) return void held.then(() => next());
     const lost = state.lostReplies.find((l) => l.left > 0 && req.path.endsWith(l.pathSuffix));
     if (lost) {
       const send = res.json.bind(res);
@@ -674,6 +679,15 @@ export async function startPaypalFake() {
     /** PayPal answers 503 to paths ending so, doing nothing, until restore(). */
     outage: (pathSuffix: string) => void state.outages.add(pathSuffix),
     restore: (pathSuffix: string) => void state.outages.delete(pathSuffix),
+    /** PayPal takes its time on paths ending so: their requests arrive, and are answered once released. */
+    hold(pathSuffix: string): () => void {
+      let release!: () => void;
+      state.holds.set(pathSuffix, new Promise<void>((resolve) => (release = resolve)));
+      return () => {
+        state.holds.delete(pathSuffix);
+        release();
+      };
+    },
     /** The next capture of this order ends PENDING (with PayPal's reason) or DECLINED, or is refused INSTRUMENT_DECLINED. */
     captureWill: (orderId: string, outcome: CaptureOutcome) => void state.captureOutcomes.set(orderId, outcome),
     captureOf: (orderId: string) => capture(order(orderId).captureId ?? ''),

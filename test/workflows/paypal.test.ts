@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import request from 'supertest';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { type PaypalFake, startPaypalFake } from '../fakes/paypal';
@@ -72,6 +73,19 @@ async function checkedOut(serials: string, price = 1500, key = store.test) {
   ).body.data;
   const checkout = await api('post', `/invoices/${invoice.id}/checkout`, undefined, key).expect(200);
   return { id: invoice.id as number, orderId: checkout.body.invoice.payment.gateway.data.order_id as string };
+}
+
+/**
+ * The seller's void, asked again while it is refused for a capture call under way (409
+ * capture_in_flight, as a seller would after its Retry-After): PayPal's 503 has reached the fake
+ * a moment before the activity lets go of its claim.
+ */
+async function voidByHand(invoiceId: number) {
+  const answer = await waitFor(
+    () => api('patch', `/invoices/${invoiceId}/mark-voided`, undefined, store.test),
+    (r) => !(r.status === 409 && r.body.error?.code === 'capture_in_flight'),
+  );
+  expect(answer.status).toBe(200);
 }
 
 describe('PayPal order workflow', () => {
@@ -294,7 +308,7 @@ describe('PayPal order workflow', () => {
       (n) => n >= 1,
     );
     // The seller voids it by hand while PayPal is down; PayPal comes back.
-    await api('patch', `/invoices/${during.id}/mark-voided`, undefined, store.test).expect(200);
+    await voidByHand(during.id);
     const attempts = paypal.requests.filter((r) => r.path === capturePath).length;
     paypal.restore(capturePath);
     expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(during.id)).result()).toBe('ignored');
@@ -302,6 +316,80 @@ describe('PayPal order workflow', () => {
     // The retry after the void never reached PayPal.
     expect(paypal.requests.filter((r) => r.path === capturePath)).toHaveLength(attempts);
     expect([...capturesOf(before.orderId), ...capturesOf(during.orderId)]).toHaveLength(0);
+  });
+
+  it('holds no lock while PayPal captures: a void by hand meanwhile is refused, then finds the order paid', async () => {
+    const invoice = await checkedOut('PPH-1');
+    const capturePath = `/v2/checkout/orders/${invoice.orderId}/capture`;
+    const release = paypal.hold(capturePath);
+    try {
+      await webhook(paypal.approve(invoice.orderId)).expect(200);
+      await waitFor(
+        async () => paypal.requests.filter((r) => r.path === capturePath).length,
+        (n) => n >= 1,
+      );
+      // PayPal is taking the money: the invoice's row is not locked (nor, on embedded PGlite, the database) ...
+      await h.db
+        .transaction()
+        .execute((trx) =>
+          trx.selectFrom('invoices').select('id').where('id', '=', invoice.id).forUpdate().noWait().executeTakeFirstOrThrow(),
+        );
+      // ... yet the seller's void does not race it.
+      const refusedVoid = await api('patch', `/invoices/${invoice.id}/mark-voided`, undefined, store.test).expect(409);
+      expect(refusedVoid.body.error.code).toBe('capture_in_flight');
+      expect(refusedVoid.headers['retry-after']).toBe('5');
+    } finally {
+      release();
+    }
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('paid');
+    await waitFor(
+      () => statusOf(invoice.id),
+      (s) => s === 'COMPLETED',
+    );
+    // Asked again once PayPal answered, the void finds the order paid and delivered.
+    const late = await api('patch', `/invoices/${invoice.id}/mark-voided`, undefined, store.test).expect(409);
+    expect(late.body.error.code).toBe('invalid_status');
+    expect(capturesOf(invoice.orderId)).toHaveLength(1);
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
+    const row = await h.db.selectFrom('invoices').select('gateway').where('id', '=', invoice.id).executeTakeFirstOrThrow();
+    expect(row.gateway).not.toHaveProperty('capture_in_flight');
+  });
+
+  it('flags for ops a capture PayPal made on an invoice voided once the capture’s claim lapsed', async () => {
+    const invoice = await checkedOut('PPX-1');
+    const capturePath = `/v2/checkout/orders/${invoice.orderId}/capture`;
+    const release = paypal.hold(capturePath);
+    try {
+      await webhook(paypal.approve(invoice.orderId)).expect(200);
+      await waitFor(
+        async () => paypal.requests.filter((r) => r.path === capturePath).length,
+        (n) => n >= 1,
+      );
+      // As if the worker calling PayPal had died: its claim lapses and the void goes ahead.
+      await h.db
+        .updateTable('invoices')
+        .set({ gateway: sql`jsonb_set(gateway, '{capture_in_flight,until}', to_jsonb(now() - interval '1 second'))` })
+        .where('id', '=', invoice.id)
+        .execute();
+      await api('patch', `/invoices/${invoice.id}/mark-voided`, undefined, store.test).expect(200);
+    } finally {
+      release();
+    }
+    // PayPal took the money all the same: kept on the voided order for ops to refund, never paid or delivered.
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('mismatch');
+    const row = await h.db
+      .selectFrom('invoices')
+      .select(['status', 'needs_attention', 'attention_reason'])
+      .where('id', '=', invoice.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      status: 'VOIDED',
+      needs_attention: true,
+      attention_reason: expect.stringContaining('paid after the invoice was voided'),
+    });
+    expect((await eventsOf('order.payment_mismatch', invoice.id)).map((e) => e.data.reason_code)).toEqual(['invoice_voided']);
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(0);
+    expect(capturesOf(invoice.orderId)).toHaveLength(1);
   });
 
   it('keeps an invoice payable after INSTRUMENT_DECLINED: the buyer approves again and is charged once', async () => {

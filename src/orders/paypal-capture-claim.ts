@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import type { DbExecutor } from '../db/schema';
+
+/**
+ * A PayPal capture call under way for an invoice. The capture activity claims the invoice (under
+ * its row lock, then commits) before it calls PayPal, and lets go once PayPal's answer is applied
+ * or the call failed: no transaction stays open across PayPal's call, and a void by hand is
+ * refused meanwhile, since PayPal may be taking the money right then. The claim lapses on its own
+ * (the database's clock): a worker that died mid-call blocks voids no longer than that, and the
+ * activity's retry claims again.
+ */
+const CLAIM = 'capture_in_flight';
+
+/** Longer than an attempt runs (30 s start-to-close; PayPal's calls time out after 20 s). */
+export const CAPTURE_CLAIM_SECONDS = 60;
+
+/** Claims the invoice for this attempt (`token`), replacing a lapsed or earlier attempt's claim. */
+export async function claimCapture(trx: DbExecutor, invoiceId: number, token: string): Promise<void> {
+  await trx
+    .updateTable('invoices')
+    .set({
+      gateway: sql`gateway || jsonb_build_object(${CLAIM}::text, jsonb_build_object(
+        'token', ${token}::text, 'until', now() + make_interval(secs => ${CAPTURE_CLAIM_SECONDS})))`,
+    })
+    .where('id', '=', invoiceId)
+    .execute();
+}
+
+/** Lets go of this attempt's claim; a later attempt's claim (this one outlived its timeout) stays. */
+export async function releaseCapture(db: DbExecutor, invoiceId: number, token: string): Promise<void> {
+  await db
+    .updateTable('invoices')
+    .set({ gateway: sql`gateway - ${CLAIM}::text` })
+    .where('id', '=', invoiceId)
+    .where(sql<string>`gateway->${CLAIM}::text->>'token'`, '=', token)
+    .execute();
+}
+
+/** Whether a capture call holds the invoice now: read under the caller's row lock, so a claim cannot start after it. */
+export const captureInFlight = sql<boolean>`coalesce((invoices.gateway->${sql.lit(CLAIM)}->>'until')::timestamptz > now(), false)`;
