@@ -52,8 +52,9 @@ export async function noticeRenewalPaid(trx: DbExecutor, subscriptionId: number,
 
 /**
  * A grant's invite link arrived: when the order's delivery e-mail is already out (or going),
- * it could not carry the link, so the link gets an e-mail of its own. Before that, the delivery
- * e-mail carries it. The caller holds lockOrderForCommunityLinks.
+ * the link gets an e-mail of its own, and the grant says so (link_email_key), so that the
+ * delivery e-mail, should it read the grants after this, leaves the link out. Before that, the
+ * delivery e-mail carries it. The caller holds lockOrderForCommunityLinks.
  */
 export async function noticeLateCommunityLink(trx: DbExecutor, grantId: number, invoiceId: number): Promise<void> {
   const delivered = await trx
@@ -62,7 +63,14 @@ export async function noticeLateCommunityLink(trx: DbExecutor, grantId: number, 
     .where('invoice_id', '=', invoiceId)
     .where('send_key', '=', ORDER_SEND_KEY)
     .executeTakeFirst();
-  if (delivered) await recordBuyerNotice(trx, invoiceId, { kind: 'community_link', grantId });
+  if (!delivered) return;
+  const notice: BuyerNotice = { kind: 'community_link', grantId };
+  await trx
+    .updateTable('community_grants')
+    .set({ link_email_key: buyerNoticeKey(notice) })
+    .where('id', '=', grantId)
+    .execute();
+  await recordBuyerNotice(trx, invoiceId, notice);
 }
 
 export interface BuyerNoticeDependencies extends BuyerEmailDependencies {

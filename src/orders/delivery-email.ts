@@ -1,4 +1,4 @@
-import type { Db } from '../db/schema';
+import type { Db, DbExecutor } from '../db/schema';
 import { MAX_DOWNLOAD_URL_TTL_SECONDS, type ObjectStorage } from '../storage/object-storage';
 import type { NotificationConfig } from '../webhooks/notifications';
 import { type BuyerEmailOutcome, sendBuyerEmailOnce } from './buyer-email';
@@ -31,11 +31,16 @@ export interface DeliveryEmailRequest {
 
 export type DeliveryEmailOutcome = BuyerEmailOutcome;
 
-/** Everything the invoice's lines handed over (but lines refunded whole), download links signed for the e-mail's lifetime. */
+/**
+ * Everything the invoice's lines handed over (but lines refunded whole), download links signed
+ * for the e-mail's lifetime. The invite links are all the order's, or with `linksFor` those of
+ * that e-mail (its send key): it takes every link no e-mail carries yet and leaves out one that
+ * another carries, so each link reaches the buyer once.
+ */
 export async function deliveryEmailContent(
   deps: Pick<DeliveryEmailDependencies, 'db' | 'storage'>,
   invoiceId: number,
-  options: { storeName: string; replacementOf?: number | null; productVariantIds?: number[]; now?: number },
+  options: { storeName: string; replacementOf?: number | null; productVariantIds?: number[]; now?: number; linksFor?: string },
 ): Promise<DeliveryEmailContent> {
   const now = options.now ?? Date.now();
   let linesQuery = deps.db
@@ -53,19 +58,31 @@ export async function deliveryEmailContent(
     .where('invoice_id', '=', invoiceId)
     .where('status', '=', 'delivered')
     .execute();
-  // Under the lock a new invite link takes (community-link-lock.ts): this e-mail or one of its own carries it.
-  const grants = await deps.db.transaction().execute(async (trx) => {
-    await lockOrderForCommunityLinks(trx, invoiceId);
-    return trx
+  const linked = (db: DbExecutor) =>
+    db
       .selectFrom('community_grants as g')
       .innerJoin('community_spaces as s', 's.id', 'g.space_id')
       .select(['g.platform', 's.name', 'g.invite_url'])
       .where('g.invoice_id', '=', invoiceId)
       .where('g.invite_url', 'is not', null)
       .where('g.revoked_at', 'is', null)
-      .orderBy('g.id')
-      .execute();
-  });
+      .orderBy('g.id');
+  const { linksFor } = options;
+  const grants = linksFor
+    ? // Under the lock a new invite link takes (community-link-lock.ts): this e-mail or one of its own carries it.
+      await deps.db.transaction().execute(async (trx) => {
+        await lockOrderForCommunityLinks(trx, invoiceId);
+        await trx
+          .updateTable('community_grants')
+          .set({ link_email_key: linksFor })
+          .where('invoice_id', '=', invoiceId)
+          .where('invite_url', 'is not', null)
+          .where('revoked_at', 'is', null)
+          .where('link_email_key', 'is', null)
+          .execute();
+        return linked(trx).where('g.link_email_key', '=', linksFor).execute();
+      })
+    : await linked(deps.db).execute();
   const content: DeliveryEmailContent = {
     storeName: options.storeName,
     invoiceId,
@@ -130,6 +147,8 @@ export async function sendDeliveryEmail(
       replacementOf: invoice.replacement_of,
       productVariantIds: request.productVariantIds,
       now: request.now,
+      // The order's own e-mail shares the links with their late e-mails; a resend hands over all of them again.
+      linksFor: request.sendKey === ORDER_SEND_KEY ? ORDER_SEND_KEY : undefined,
     });
     return {
       ...renderDeliveryEmail(content),

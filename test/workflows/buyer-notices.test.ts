@@ -1,7 +1,10 @@
+import { sql } from 'kysely';
 import request from 'supertest';
 import { setGrantStatus } from '../../src/community/grant-records';
+import { buyerEmailMessageId } from '../../src/orders/buyer-email';
 import { sendBuyerNotice } from '../../src/orders/buyer-notices';
-import { deliveryEmailContent } from '../../src/orders/delivery-email';
+import { deliveryEmailContent, ORDER_SEND_KEY, sendDeliveryEmail } from '../../src/orders/delivery-email';
+import { SMTP_STEP_TIMEOUT_MS } from '../../src/temporal/contracts/buyer-email-timing';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { startSmtpSink } from '../fakes/smtp-sink';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
@@ -14,7 +17,12 @@ let store: Awaited<ReturnType<Harness['createStore']>>;
 let spaceId: number;
 beforeAll(async () => {
   smtp = await startSmtpSink();
-  h = await startHarness({ worker: true, env: { SMTP_URL: smtp.url, SMTP_FROM: 'Sellflow <no-reply@sellflow.test>' } });
+  // Postgres: a test holds one transaction while the worker's go on (embedded PGlite runs one at a time).
+  h = await startHarness({
+    worker: true,
+    database: 'postgres',
+    env: { SMTP_URL: smtp.url, SMTP_FROM: 'Sellflow <no-reply@sellflow.test>' },
+  });
   store = await h.createStore();
   await h.db.updateTable('stores').set({ name: 'Signal Shop' }).where('id', '=', store.id).execute();
   const connection = await h.db
@@ -155,16 +163,129 @@ describe('a community invite link that arrives after the delivery e-mail', () =>
     });
     await set;
     let read = false;
-    const content = deliveryEmailContent({ db: h.db, storage: h.storage }, id, { storeName: 'Signal Shop' }).then((c) => {
-      read = true;
-      return c;
-    });
+    const content = deliveryEmailContent({ db: h.db, storage: h.storage }, id, { storeName: 'Signal Shop', linksFor: ORDER_SEND_KEY }).then(
+      (c) => {
+        read = true;
+        return c;
+      },
+    );
     await new Promise((r) => setTimeout(r, 500));
     // Unlocked, the e-mail would read the grants now, without the link, and the link would find no e-mail claimed.
     expect(read).toBe(false);
     release();
     await linking;
     expect((await content).community).toEqual([{ platform: 'telegram', space: 'Signals <VIP>', inviteUrl: 'https://t.me/+racing' }]);
+    const intents = await h.db
+      .selectFrom('engine_intents')
+      .select('id')
+      .where('kind', '=', 'buyer_notice.send')
+      .where('subject_id', '=', id)
+      .execute();
+    expect(intents).toHaveLength(0);
+  });
+});
+
+describe('a community invite link and the delivery e-mail: the buyer gets each link in one e-mail', () => {
+  const mailsWith = (url: string) => smtp.mails.filter((m) => readable(m.raw).includes(url));
+  const deliveryMails = (invoiceId: number) => smtp.mails.filter((m) => m.raw.includes(`<invoice-${invoiceId}.order@`));
+  const linkMailSent = async (invoiceId: number, grantId: number) => {
+    await waitFor(
+      async () => linkMails(invoiceId, grantId),
+      (m) => m.length === 1,
+    );
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.buyerNotice(invoiceId, `community-link-${grantId}`)).result()).toBe(
+      'sent',
+    );
+  };
+  /** Sessions of this database waiting on a row lock in the delivery e-mail's claim. */
+  const claimsWaiting = async () =>
+    (
+      await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and query like 'update "delivery_emails"%'`.execute(h.db)
+    ).rows[0]!.n;
+
+  afterEach(() => Object.assign(smtp.control, { refusing: false, stalls: 0 }));
+
+  it("landing between the delivery e-mail's claim and its read of the grants: its own e-mail carries it, the delivery e-mail not", async () => {
+    const email = 'window-link@example.com';
+    const id = await order(email, false);
+    // The delivery e-mail's row as its claim inserts it, then held: the claim's update waits, so
+    // the e-mail is claimed (the late-link path finds its row) and has not read the grants yet.
+    await h.db
+      .insertInto('delivery_emails')
+      .values({
+        invoice_id: id,
+        send_key: ORDER_SEND_KEY,
+        message_id: buyerEmailMessageId(id, ORDER_SEND_KEY, h.config.notifications.from),
+        recipient: email,
+      })
+      .execute();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const holder = h.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('delivery_emails').select('id').where('invoice_id', '=', id).forNoKeyUpdate().execute();
+      locked();
+      await released;
+    });
+    await holding;
+    expect((await api('patch', `/invoices/${id}/mark-completed`)).status).toBe(200);
+    await waitFor(claimsWaiting, (n) => n === 1);
+    const grantId = await grant(id);
+    await setLink(grantId, 'https://t.me/+in-the-window');
+    release();
+    await holder;
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.order(id)).result()).toEqual({ invoiceId: id, outcome: 'completed' });
+    await linkMailSent(id, grantId);
+    expect(deliveryMails(id)).toHaveLength(1);
+    expect(mailsWith('https://t.me/+in-the-window')).toEqual(linkMails(id, grantId));
+  });
+
+  it("landing while the delivery e-mail's first attempt fails: the retry leaves it to its own e-mail", async () => {
+    const email = 'retried-link@example.com';
+    const id = await order(email, false);
+    // The first attempt's message stalls past the client's patience: it fails, and Temporal retries.
+    Object.assign(smtp.control, { stalls: 1, stallMs: SMTP_STEP_TIMEOUT_MS + 3000 });
+    expect((await api('patch', `/invoices/${id}/mark-completed`)).status).toBe(200);
+    await waitFor(
+      async () => smtp.control.stalling,
+      (n) => n === 1,
+    );
+    const grantId = await grant(id);
+    await setLink(grantId, 'https://t.me/+between-attempts');
+    expect(await h.temporal.client.workflow.getHandle(workflowIds.order(id)).result()).toEqual({ invoiceId: id, outcome: 'completed' });
+    await linkMailSent(id, grantId);
+    const row = await h.db
+      .selectFrom('delivery_emails')
+      .select(['status', 'attempts'])
+      .where('invoice_id', '=', id)
+      .where('send_key', '=', ORDER_SEND_KEY)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'sent', attempts: 2 });
+    // The stalled reply comes: its client is gone, the sink keeps nothing.
+    await waitFor(
+      async () => smtp.control.stalling,
+      (n) => n === 0,
+    );
+    expect(deliveryMails(id)).toHaveLength(1);
+    expect(mailsWith('https://t.me/+between-attempts')).toEqual(linkMails(id, grantId));
+  }, 60_000);
+
+  it('that the delivery e-mail read stays in it when it is sent again after a failure, and gets no e-mail of its own', async () => {
+    const email = 'kept-link@example.com';
+    const id = await order(email, false);
+    const grantId = await grant(id);
+    await setLink(grantId, 'https://t.me/+kept');
+    // Delivered (set here; its workflow waits for a payment that never comes): the activity's call, twice.
+    await h.db.updateTable('invoices').set({ status: 'COMPLETED' }).where('id', '=', id).execute();
+    const deps = { db: h.db, storage: h.storage, mail: h.config.notifications };
+    smtp.control.refusing = true;
+    await expect(sendDeliveryEmail(deps, id, { sendKey: ORDER_SEND_KEY })).rejects.toThrow(/Mailbox unavailable/);
+    smtp.control.refusing = false;
+    expect((await sendDeliveryEmail(deps, id, { sendKey: ORDER_SEND_KEY })).status).toBe('sent');
+    expect(mailsWith('https://t.me/+kept')).toEqual(deliveryMails(id));
+    expect(deliveryMails(id)).toHaveLength(1);
     const intents = await h.db
       .selectFrom('engine_intents')
       .select('id')

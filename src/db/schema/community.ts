@@ -102,6 +102,8 @@ export interface CommunityGrantsTable {
   joined_by_grant: Generated<boolean>;
   join_pending_at: Date | null;
   invite_url: string | null;
+  /** The send key of the one buyer e-mail that carries invite_url: 'order' or 'community-link-<grant>'; null until one takes it. */
+  link_email_key: string | null;
   awaiting_until: Date | null;
   attempts: Generated<number>;
   history: Json<GrantHistoryEntry[]>;
