@@ -85,8 +85,14 @@ function addInterval(from: Date, unit: string, count: number): Date {
   const next = new Date(from.getTime());
   if (unit === 'DAY') next.setUTCDate(next.getUTCDate() + count);
   else if (unit === 'WEEK') next.setUTCDate(next.getUTCDate() + 7 * count);
-  else if (unit === 'MONTH') next.setUTCMonth(next.getUTCMonth() + count);
-  else next.setUTCFullYear(next.getUTCFullYear() + count);
+  else if (unit === 'MONTH' || unit === 'YEAR') {
+    // A month on from the 31st is the next month's last day, as billing does, not a day or two into the one after.
+    const months = next.getUTCMonth() + (unit === 'MONTH' ? count : 12 * count);
+    const lastDay = new Date(Date.UTC(next.getUTCFullYear(), months + 1, 0)).getUTCDate();
+    next.setUTCDate(1);
+    next.setUTCMonth(months);
+    next.setUTCDate(Math.min(from.getUTCDate(), lastDay));
+  }
   return next;
 }
 

@@ -15,7 +15,16 @@ export interface ReceivedDelivery {
  * answers with the next scripted reply; the last reply repeats. A test changes `replies` to
  * fix (or break) the endpoint.
  */
-export async function startSellerEndpoint(replies: { status: number; body: string; contentType?: string; delayMs?: number }[]) {
+export interface SellerReply {
+  status: number;
+  body: string;
+  contentType?: string;
+  delayMs?: number;
+  /** Answered only once this settles (after `delayMs`): the test decides how long the seller takes. */
+  until?: Promise<unknown>;
+}
+
+export async function startSellerEndpoint(replies: SellerReply[]) {
   const received: ReceivedDelivery[] = [];
   let call = 0;
   const server = http.createServer((req, res) => {
@@ -30,10 +39,11 @@ export async function startSellerEndpoint(replies: { status: number; body: strin
       });
       const reply = replies[Math.min(call, replies.length - 1)]!;
       call += 1;
-      setTimeout(() => {
+      const answer = () => {
         res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/plain' });
         res.end(reply.body);
-      }, reply.delayMs ?? 0);
+      };
+      setTimeout(() => void (reply.until ?? Promise.resolve()).then(answer, answer), reply.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

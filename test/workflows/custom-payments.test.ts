@@ -91,9 +91,12 @@ async function invoice(variantId: number, methodId: string, email = 'buyer+tag@e
 }
 
 const view = async (id: number) => (await api('get', `/invoices/${id}`)).body.data;
+/** Events of one transaction share a created_at; among themselves they read in the order they are recorded. */
+const RECORDED_ORDER = ['order.created', 'order.pending', 'order.payment_review_required', 'order.paid', 'order.manual_payment_completed'];
 const eventsOf = async (id: number) =>
-  (await h.db.selectFrom('events').select(['type', 'data']).where('store_id', '=', store.id).orderBy('created_at').execute())
+  (await h.db.selectFrom('events').select(['type', 'data', 'created_at']).where('store_id', '=', store.id).execute())
     .filter((e) => (e.data as { id?: number }).id === id)
+    .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || RECORDED_ORDER.indexOf(a.type) - RECORDED_ORDER.indexOf(b.type))
     .map((e) => e.type);
 
 let bank: string;

@@ -102,9 +102,11 @@ describe('fulfillment Updates on the order workflow', () => {
   });
 
   it('takes one of two racing retries and refuses a retry while the delivery runs: the seller is called once more, not twice', async () => {
+    let sellerAnswers!: () => void;
     const seller = await startSellerEndpoint([
       { status: 400, body: 'not yet' },
-      { status: 200, body: 'your account: neo', delayMs: 1_500 },
+      // The seller answers the retry only once the test has seen the delivery running.
+      { status: 200, body: 'your account: neo', until: new Promise<void>((resolve) => (sellerAnswers = resolve)) },
     ]);
     try {
       const { variantId } = await createVariant(h, store.live, { deliverable: { types: ['DYNAMIC'], data: { webhook: seller.url } } });
@@ -124,6 +126,7 @@ describe('fulfillment Updates on the order workflow', () => {
       const again = await api('post', `/invoices/${id}/dynamic-delivery-retries`, { delivered_product_id: step.id });
       expect(refusal(again)).toEqual({ status: 409, code: 'delivery_running' });
       expect(again.body.error.message).toContain('delivering');
+      sellerAnswers();
 
       const done = await completed(id);
       expect(done.delivery.steps[0]).toMatchObject({ status: 'delivered', attempts: 2 });
@@ -131,6 +134,7 @@ describe('fulfillment Updates on the order workflow', () => {
       const deliverables = await api('get', `/invoices/${id}/deliverables`);
       expect(deliverables.body.data[0].deliverable.data.dynamic).toBe('your account: neo');
     } finally {
+      sellerAnswers();
       await seller.close();
     }
   });

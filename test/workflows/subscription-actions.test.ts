@@ -107,7 +107,8 @@ const acceptedUpdates = async (id: number) => {
 
 describe('subscription actions', () => {
   it('pauses once under a retried request, with a renewal arriving mid-action; renews no more while paused; resumes', async () => {
-    const sub = await subscribe(3);
+    // Long enough for the pause to land before the period (plus grace and leeway) ends on a loaded machine.
+    const sub = await subscribe(8);
     const capabilities = (await api('get', `/subscriptions/${sub.id}/capabilities`).expect(200)).body.data;
     expect(capabilities.capabilities.pause).toEqual({ allowed: true, reason: null });
     expect(capabilities.capabilities.resume).toEqual({ allowed: false, reason: 'not_paused' });
@@ -156,8 +157,9 @@ describe('subscription actions', () => {
     const again = await act(sub.id, 'pause', 'pause-2').expect(409);
     expect(again.body.error.code).toBe('paused');
 
-    // Past the period end, grace and leeway: a paused subscription does not expire.
-    await new Promise((r) => setTimeout(r, 6_000));
+    // Past the period end, grace (1 s) and leeway (1 s): a paused subscription does not expire.
+    const lapsed = (await record(sub.id)).current_period_end.getTime() + 4_000;
+    await new Promise((r) => setTimeout(r, Math.max(0, lapsed - Date.now())));
     expect((await record(sub.id)).status).toBe('ACTIVE');
 
     // Stripe's clock went on while collection was paused (its invoices voided): resumed, access

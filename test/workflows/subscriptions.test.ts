@@ -87,7 +87,7 @@ describe('subscriptions', () => {
   it('renews three times (duplicates and out-of-order events included), continues as new, then expires unpaid and revokes once', async () => {
     await grace(2);
     // The first invoice is paid before Stripe tells us about the checkout: either creates the record.
-    const sub = await subscribe(6, ['invoicePaid', 'checkoutCompleted', 'created']);
+    const sub = await subscribe(10, ['invoicePaid', 'checkoutCompleted', 'created']);
     let record = await subscription(sub.id);
     expect(record).toMatchObject({
       status: 'ACTIVE',
@@ -101,8 +101,9 @@ describe('subscriptions', () => {
     expect((await keysOf(sub.invoiceId))[0]).toMatchObject({ active: true, subscription_id: sub.id });
     expect((await api('get', `/invoices/${sub.invoiceId}`)).body.data.subscription_id).toBe(sub.id);
 
+    // Each renewal starts its period now: the checks between renewals never eat into the last period.
     for (let i = 0; i < 3; i += 1) {
-      const renewal = stripe.renew(sub.stripeId);
+      const renewal = await stripe.renewNow(sub.stripeId);
       await webhook(renewal.events.invoice);
       await webhook(renewal.events.updated);
       await webhook(renewal.events.invoice); // Stripe redelivers
@@ -179,11 +180,12 @@ describe('subscriptions', () => {
     expect(flagged.some((e) => e.data.subscription_id === sub.id)).toBe(true);
     expect(await eventsOf('subscription.canceled', sub.id)).toHaveLength(1);
     expect(await eventsOf('subscription.cancelled', sub.id)).toHaveLength(1);
-  });
+  }, 90_000);
 
   it('cancels at period end: Stripe is told, access lasts the period, then ends without grace', async () => {
     await grace(60);
-    const sub = await subscribe(6);
+    // Long enough that access is still on when checked below, however slow the machine.
+    const sub = await subscribe(20);
     const refused = await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: true, refund_last_payment: true });
     expect(refused.status).toBe(422);
     expect(refused.body.error.param).toBe('refund_last_payment');
@@ -193,7 +195,7 @@ describe('subscriptions', () => {
     await waitFor(async () => stripe.subscription(sub.stripeId)!.cancel_at_period_end, Boolean);
     expect((await keysOf(sub.invoiceId))[0]!.active).toBe(true);
 
-    const ended = await until(sub.id, (s) => s.status === 'CANCELED');
+    const ended = await until(sub.id, (s) => s.status === 'CANCELED', 60_000);
     expect(ended.end_reason).toBe('canceled_at_period_end');
     expect(Date.parse(ended.ended_at as string)).toBeLessThan(Date.parse(ended.current_period_end as string) + 60_000);
     await waitFor(
@@ -204,7 +206,7 @@ describe('subscriptions', () => {
     expect(await eventsOf('subscription.canceled', sub.id)).toHaveLength(1);
     expect(await eventsOf('subscription.cancelled', sub.id)).toHaveLength(1);
     expect((await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false })).status).toBe(409);
-  });
+  }, 90_000);
 
   it('cancels now with a full refund: revokes at once, refunds exactly once, and the webhook confirms', async () => {
     await grace(60);
@@ -313,13 +315,14 @@ describe('subscriptions', () => {
 
   it('finds a renewal whose webhook never came by asking Stripe at the deadline', async () => {
     await grace(1);
-    const sub = await subscribe(6);
+    // Renewed at Stripe before the period (and its grace) ends, however long checkout took.
+    const sub = await subscribe(12);
     stripe.renew(sub.stripeId); // paid at Stripe; the events are lost
-    const renewed = await until(sub.id, (s) => s.current_period_end === periodEnd(sub.stripeId), 20_000);
+    const renewed = await until(sub.id, (s) => s.current_period_end === periodEnd(sub.stripeId), 40_000);
     expect(renewed.status).toBe('ACTIVE');
     expect(await h.db.selectFrom('subscription_payments').select('id').where('subscription_id', '=', sub.id).execute()).toHaveLength(2);
     await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false }).expect(200);
-  });
+  }, 90_000);
 
   it('a failed renewal that is never paid expires after the grace window', async () => {
     await grace(2);
