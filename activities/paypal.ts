@@ -12,7 +12,7 @@ import type { PaypalGateway } from '../src/gateways/paypal/paypal-gateway';
 import { type PaypalSettings, paypalCredentialsOf } from '../src/gateways/paypal/paypal-settings';
 import { flagInvoiceForAttention } from '../src/orders/invoice-attention';
 import { clearCaptureOwed } from '../src/orders/paypal-approval';
-import { claimCapture, releaseCapture } from '../src/orders/paypal-capture-claim';
+import { captureUnanswered, claimCapture, forgetCapture, lapseCapture, releaseCapture } from '../src/orders/paypal-capture-claim';
 import { applyPaypalCapture } from '../src/orders/paypal-capture-result';
 import { type PaypalGatewayRecord, paypalOrdersOf } from '../src/orders/paypal-order-record';
 import { deliverIntents } from '../src/outbox/engine-intents';
@@ -64,36 +64,53 @@ export function createPaypalActivities(deps: {
           .executeTakeFirstOrThrow();
         if (!paypalOrdersOf(invoice.gateway).includes(input.orderId))
           throw refused(`PayPal order ${input.orderId} is not one this invoice's checkout created`, null);
-        if (!isAwaitingPayment(invoice.status as InvoiceStatus)) {
+        // Settled meanwhile (voided by hand, paid another way): nothing to capture, unless an earlier
+        // attempt's call went unanswered, when PayPal may have taken the money: then it is asked.
+        const settled = !isAwaitingPayment(invoice.status as InvoiceStatus);
+        if (settled) {
           await clearCaptureOwed(trx, invoice.id);
-          return null;
+          if (!captureUnanswered(invoice.gateway)) return null;
         }
         const mode = paypalModeOf(invoice.livemode);
         const settings = await gatewaySettings<PaypalSettings>(trx, deps.secrets, invoice.store_id, 'PAYPAL');
         const credentials = settings ? paypalCredentialsOf(settings.settings, mode) : null;
         if (!credentials) throw refused(`No ${mode} PayPal app is set up for the store`, null);
-        await claimCapture(trx, invoice.id, token);
-        return { invoice, mode, credentials };
+        if (!settled) await claimCapture(trx, invoice.id, token);
+        return { invoice, mode, credentials, settled };
       });
       if (!claimed) return 'ignored';
-      const { invoice, mode, credentials } = claimed;
+      const { invoice, mode, credentials, settled } = claimed;
       let order;
       try {
-        order = await deps.paypal.captureOrder(credentials, input.orderId, captureRequestId(invoice, input.orderId));
-        if (!order.capture) throw refused(`PayPal order ${input.orderId} has no capture (${order.status})`, null);
+        // A settled invoice's order is only looked at: captured now, it would take money for nothing.
+        order = settled
+          ? await deps.paypal.getOrder(credentials, input.orderId)
+          : await deps.paypal.captureOrder(credentials, input.orderId, captureRequestId(invoice, input.orderId));
+        if (!settled && !order?.capture) throw refused(`PayPal order ${input.orderId} has no capture (${order?.status})`, null);
       } catch (error) {
-        // No answer to apply: a void may go ahead (the retry, if any, checks the invoice again first).
-        await releaseCapture(deps.db, invoice.id, token);
-        if (error instanceof GatewayError && (error.kind === 'rejected' || error.kind === 'misconfigured'))
-          throw refused(error.message, error.details.issue ?? null);
+        const refusal = error instanceof GatewayError && (error.kind === 'rejected' || error.kind === 'misconfigured');
+        // PayPal said no: nothing was taken. Otherwise its answer is unknown: the claim lapses (a void
+        // may go ahead) but marks the invoice for the retry to ask PayPal before letting the order go.
+        if (!settled) {
+          if (refusal || error instanceof ApplicationFailure) await releaseCapture(deps.db, invoice.id, token);
+          else await lapseCapture(deps.db, invoice.id, token);
+        }
+        if (refusal) throw refused(error.message, error.details.issue ?? null);
         throw error;
       }
-      const capture = order.capture;
+      const capture = order?.capture;
+      if (!capture) {
+        // PayPal took nothing before the invoice settled.
+        await forgetCapture(deps.db, invoice.id);
+        return 'ignored';
+      }
       const { applied, ids } = await deps.db.transaction().execute(async (trx) => {
         const report = { mode, orderId: input.orderId, eventId: `capture-${capture.id}`, eventType: 'capture' };
+        // On a settled invoice: the same payment already recorded, or money taken after a void, flagged for ops.
         const applied = await applyPaypalCapture(trx, invoice.id, capture, report);
         await clearCaptureOwed(trx, invoice.id);
-        await releaseCapture(trx, invoice.id, token);
+        if (settled) await forgetCapture(trx, invoice.id);
+        else await releaseCapture(trx, invoice.id, token);
         const ids: number[] = [];
         for (const intent of applied.intents) ids.push(await recordIntent(trx, intent));
         return { applied, ids };

@@ -26,6 +26,32 @@ export async function claimCapture(trx: DbExecutor, invoiceId: number, token: st
     .execute();
 }
 
+/**
+ * This attempt's call went unanswered (PayPal down, timed out, a reply lost): PayPal may have taken
+ * the money. The claim lapses now, so a void may go ahead, but stays as a mark: an attempt that
+ * then finds the invoice settled asks PayPal before it lets the order go (see the capture activity).
+ */
+export async function lapseCapture(db: DbExecutor, invoiceId: number, token: string): Promise<void> {
+  await db
+    .updateTable('invoices')
+    .set({ gateway: sql`jsonb_set(gateway, ${`{${CLAIM},until}`}::text[], to_jsonb(now()))` })
+    .where('id', '=', invoiceId)
+    .where(sql<string>`gateway->${CLAIM}::text->>'token'`, '=', token)
+    .execute();
+}
+
+/** Whether an attempt's call is unanswered or under way (a claim, lapsed or not). */
+export const captureUnanswered = (gateway: unknown): boolean => typeof gateway === 'object' && gateway !== null && CLAIM in gateway;
+
+/** Forgets whichever attempt's mark: PayPal's answer about the order is in. */
+export async function forgetCapture(db: DbExecutor, invoiceId: number): Promise<void> {
+  await db
+    .updateTable('invoices')
+    .set({ gateway: sql`gateway - ${CLAIM}::text` })
+    .where('id', '=', invoiceId)
+    .execute();
+}
+
 /** Lets go of this attempt's claim; a later attempt's claim (this one outlived its timeout) stays. */
 export async function releaseCapture(db: DbExecutor, invoiceId: number, token: string): Promise<void> {
   await db

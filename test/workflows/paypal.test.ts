@@ -392,6 +392,40 @@ describe('PayPal order workflow', () => {
     expect(capturesOf(invoice.orderId)).toHaveLength(1);
   });
 
+  it('asks PayPal, once the order is voided, whether a capture whose reply was lost took the money, and flags it for ops', async () => {
+    const invoice = await checkedOut('PPL-1');
+    const capturePath = `/v2/checkout/orders/${invoice.orderId}/capture`;
+    // PayPal captures, its reply is lost; then it is down for the capture's retries.
+    paypal.loseReplies(capturePath, 1);
+    await webhook(paypal.approve(invoice.orderId)).expect(200);
+    await waitFor(
+      async () => capturesOf(invoice.orderId).length,
+      (n) => n === 1,
+    );
+    paypal.outage(capturePath);
+    try {
+      // Nothing on our side says it was paid: the seller voids it (once the unanswered attempt lets go).
+      await voidByHand(invoice.id);
+      // The retry finds it voided, but an attempt went unanswered: it asks PayPal rather than let the order go.
+      expect(await h.temporal.client.workflow.getHandle(workflowIds.paypalCapture(invoice.id)).result()).toBe('mismatch');
+    } finally {
+      paypal.restore(capturePath);
+    }
+    const row = await h.db
+      .selectFrom('invoices')
+      .select(['status', 'needs_attention', 'attention_reason', 'gateway'])
+      .where('id', '=', invoice.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      status: 'VOIDED',
+      needs_attention: true,
+      attention_reason: expect.stringContaining('paid after the invoice was voided'),
+    });
+    expect(row.gateway).not.toHaveProperty('capture_in_flight');
+    expect(await eventsOf('order.paid', invoice.id)).toHaveLength(0);
+    expect(capturesOf(invoice.orderId)).toHaveLength(1);
+  });
+
   it('keeps an invoice payable after INSTRUMENT_DECLINED: the buyer approves again and is charged once', async () => {
     const invoice = await checkedOut('PPI-1');
     paypal.captureWill(invoice.orderId, { status: 'INSTRUMENT_DECLINED' });
