@@ -41,6 +41,7 @@ import * as m0040 from './0040_optional_checkout_email';
 import * as m0041 from './0041_delivery_email_lease';
 import * as m0042 from './0042_paypal_billing_plans';
 import * as m0043 from './0043_grant_link_email';
+import * as m0044 from './0044_refund_pending_reason';
 
 /**
  * Every migration, in order. Listed statically (not read from the directory) so the
@@ -90,4 +91,5 @@ export const migrations: Record<string, Migration> = {
   '0041_delivery_email_lease': m0041,
   '0042_paypal_billing_plans': m0042,
   '0043_grant_link_email': m0043,
+  '0044_refund_pending_reason': m0044,
 };

@@ -1,4 +1,4 @@
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { RefundActivities } from '../activities/refunds';
 import type { RefundInput, RefundOutcome } from '../src/temporal/contracts/refund';
 
@@ -14,8 +14,9 @@ const record = proxyActivities<RefundActivities>({ startToCloseTimeout: '30 seco
 
 /**
  * One refund: the gateway (or the seller, by hand), then what the refund takes back, once. A
- * refund Stripe answers `pending` ends here `pending`: the consequences activity finds it pending
- * and leaves it, and Stripe's refund.updated event runs them (src/refunds/stripe-refund-update.ts).
+ * refund the gateway answers `pending` is left by the consequences activity: Stripe's
+ * refund.updated event runs them (src/refunds/stripe-refund-update.ts), and for PayPal its webhook
+ * or this workflow's checks of the refund, whichever comes first (src/refunds/paypal-refund-update.ts).
  */
 export async function refund(input: RefundInput): Promise<RefundOutcome> {
   let outcome: RefundOutcome;
@@ -28,5 +29,12 @@ export async function refund(input: RefundInput): Promise<RefundOutcome> {
   }
   if (outcome === 'failed') return outcome;
   await record.applyRefundConsequences(input);
-  return outcome;
+  if (outcome !== 'pending' || !patched('paypal-refund-checks-pending')) return outcome;
+  // PayPal may send no event when it completes a refund it held: it is asked on durable timers,
+  // further apart each time, until it decides (a Stripe refund is left to Stripe's events at once).
+  for (let checks = 0; ; checks += 1) {
+    const check = await gateway.checkPendingRefund({ ...input, checks });
+    if (check.outcome !== 'pending' || check.nextCheckInMs === null) return check.outcome;
+    await sleep(check.nextCheckInMs);
+  }
 }

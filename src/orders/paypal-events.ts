@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, DbExecutor, DisputeStatus } from '../db/schema';
+import type { Db, DbExecutor, DbTransaction, DisputeStatus } from '../db/schema';
 import { applyDispute } from '../disputes/apply-dispute';
 import { applyRenewalDispute } from '../disputes/renewal-dispute';
 import { applyGatewayEventOnce } from '../gateways/gateway-event-log';
@@ -7,13 +7,25 @@ import type { PaypalMode } from '../gateways/paypal/client';
 import { captureOf, disputeOf, type PaypalEvent, refundOf } from '../gateways/paypal/paypal-event-shape';
 import type { EngineIntent } from '../outbox/record-intent';
 import { recordIntent } from '../outbox/record-intent';
+import { applyPaypalRefundReport, paypalRefundOfOurs } from '../refunds/paypal-refund-update';
 import { applyDashboardRefund, recordReportedRefund } from '../refunds/reported-refund';
 import { applyPaypalCapture } from './paypal-capture-result';
 import { paypalApproved } from './paypal-approval';
 
 /** What an event did: kept on its gateway_events row, with the reason when it did nothing. */
 export type PaypalEventResult =
-  'approved' | 'paid' | 'same_payment' | 'pending' | 'denied' | 'partial' | 'mismatch' | 'refunded' | 'disputed' | 'unmatched' | 'ignored';
+  | 'approved'
+  | 'paid'
+  | 'same_payment'
+  | 'pending'
+  | 'denied'
+  | 'partial'
+  | 'mismatch'
+  | 'refunded'
+  | 'refund_failed'
+  | 'disputed'
+  | 'unmatched'
+  | 'ignored';
 
 export interface PaypalEventOutcome {
   duplicate: boolean;
@@ -76,7 +88,7 @@ function disputeStatusOf(status: string, outcome: string | null): DisputeStatus 
   return status === 'UNDER_REVIEW' ? 'under_review' : 'open';
 }
 
-async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, event: PaypalEvent, outcome: PaypalEventOutcome) {
+async function applyEvent(trx: DbTransaction, storeId: number, mode: PaypalMode, event: PaypalEvent, outcome: PaypalEventOutcome) {
   const intents: EngineIntent[] = [];
   const type = event.eventType;
   if (type === 'CHECKOUT.ORDER.APPROVED') {
@@ -118,18 +130,27 @@ async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, ev
     if (!refund || !invoice) return void (outcome.result = 'unmatched');
     outcome.invoiceId = invoice.id;
     if (otherMode(invoice, mode, event, outcome)) return intents;
+    const ours = await paypalRefundOfOurs(trx, invoice.id, refund);
+    // Status absent: the event's type says the money went back.
+    const report = { refundId: refund.refundId, status: refund.status ?? 'COMPLETED', reason: refund.reason };
+    const settled = ours ? await applyPaypalRefundReport(trx, ours, report) : null;
+    if (settled && report.status !== 'COMPLETED') {
+      // A refund of ours still pending or failed adds nothing to what PayPal gave back.
+      Object.assign(outcome, settled);
+      return intents;
+    }
     outcome.result = 'refunded';
     const total = refund.currency === invoice.currency ? refund.totalMinor : null;
     if (total === null)
       return void (outcome.reason = `refunded in ${refund.currency ?? 'an unknown currency'}, the order is in ${invoice.currency}`);
-    const report = {
+    const reported = {
       provider: 'paypal',
       totalRefundedCents: total,
       providerPaymentId: refund.captureId,
       providerRefundId: refund.refundId,
     };
-    if ((await recordReportedRefund(trx, invoice, report)) === 0) {
-      outcome.reason = 'the refunds made through Sellflow account for it';
+    if ((await recordReportedRefund(trx, invoice, reported)) === 0) {
+      if (settled?.result !== 'refunded') outcome.reason = 'the refunds made through Sellflow account for it';
       return intents;
     }
     await applyDashboardRefund(trx, invoice, { totalRefundedCents: total, currency: invoice.currency, full: total >= invoice.total_cents });
@@ -178,7 +199,8 @@ async function applyEvent(trx: DbExecutor, storeId: number, mode: PaypalMode, ev
  * Applies one verified PayPal event, once: the event id is recorded with what it did, so a
  * redelivery changes nothing. An approval starts the capture (once per invoice, whoever comes
  * first: this or the buyer's return); a capture's news pays, holds or voids the invoice once it
- * matches; a refund made in PayPal is recorded; a dispute moves the order.
+ * matches; a refund of ours PayPal answered pending is settled, one made in PayPal is recorded; a
+ * dispute moves the order.
  */
 export async function applyPaypalEvent(db: Db, storeId: number, mode: PaypalMode, event: PaypalEvent): Promise<PaypalEventOutcome> {
   return db.transaction().execute(async (trx) => {

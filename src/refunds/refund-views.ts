@@ -36,7 +36,7 @@ const SPEC_STATUS: Record<RefundStatus, 'pending' | 'effective' | 'failed'> = {
   failed: 'failed',
 };
 
-/** The spec's Refund, plus what Sellflow adds: manual payout, the lines refunded, why it failed, when. */
+/** The spec's Refund, plus what Sellflow adds: manual payout, the lines refunded, why it is pending or failed, when. */
 export function refundView(row: RefundRow) {
   return {
     id: row.id,
@@ -52,6 +52,7 @@ export function refundView(row: RefundRow) {
     manual: row.manual,
     line_items: row.line_ids,
     failure_reason: row.failure_reason,
+    pending_reason: row.pending_reason,
     created_at: laravelTime(row.created_at),
     updated_at: laravelTime(row.updated_at),
   };

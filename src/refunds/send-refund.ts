@@ -2,10 +2,11 @@ import type { Db } from '../db/schema';
 import type { RefundStatus } from '../db/schema';
 import { isStripeInvoiceId, NoPaymentToRefundError, type StripeGateway } from '../gateways/stripe-gateway';
 import { GatewayError } from '../gateways/gateway-error';
+import { recordPaypalPending } from './paypal-refund-update';
 import { failRefund } from './refund-failed';
 import { gatewaySettings } from '../gateways/gateway-settings';
 import { paypalModeOf } from '../gateways/paypal/client';
-import type { PaypalGateway } from '../gateways/paypal/paypal-gateway';
+import type { PaypalGateway, PaypalRefund } from '../gateways/paypal/paypal-gateway';
 import { type PaypalSettings, paypalCredentialsOf } from '../gateways/paypal/paypal-settings';
 import type { SecretBox } from '../security/secret-box';
 import { stripeSecretKey } from '../subscriptions/stripe-key';
@@ -27,7 +28,7 @@ export async function sendRefund(
 ): Promise<RefundStatus> {
   const refund = await pendingRefund(deps.db, refundId);
   if (refund.status !== 'pending') return refund.status;
-  // Stripe answered pending before (a retry after that answer was recorded): it stays pending.
+  // The gateway answered pending before (a retry after that answer was recorded): it stays pending.
   if (refund.provider_refund_id !== null) return refund.status;
   if (refund.provider === 'manual') {
     await deps.db
@@ -73,14 +74,19 @@ export async function sendRefund(
 type RefundRow = Awaited<ReturnType<typeof pendingRefund>>;
 const pendingRefund = (db: Db, id: number) => db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
-/** Refunds the PayPal capture that paid the order, with the app of the order's mode (a test order only ever through the sandbox). */
-async function sendPaypalRefund(deps: { db: Db; secrets: SecretBox; paypal: PaypalGateway }, refund: RefundRow): Promise<'succeeded'> {
+/**
+ * Refunds the PayPal capture that paid the order, with the app of the order's mode (a test order
+ * only ever through the sandbox). PayPal's answer counts as Stripe's does: COMPLETED takes effect
+ * now; PENDING (an eCheck, a balance to top up) stays pending with PayPal's refund id and reason,
+ * its consequences waiting for PayPal's word (paypal-refund-update.ts); FAILED or CANCELLED is a refusal.
+ */
+async function sendPaypalRefund(deps: { db: Db; secrets: SecretBox; paypal: PaypalGateway }, refund: RefundRow): Promise<RefundStatus> {
   if (!refund.provider_payment_id) throw new RefundRefusedError('The order has no PayPal capture to refund');
   const mode = paypalModeOf(refund.livemode);
   const settings = await gatewaySettings<PaypalSettings>(deps.db, deps.secrets, refund.store_id, 'PAYPAL');
   const credentials = settings ? paypalCredentialsOf(settings.settings, mode) : null;
   if (!credentials) throw new RefundRefusedError(`No ${mode} PayPal app is set up for the store`);
-  let answer: { refundId: string };
+  let answer: PaypalRefund;
   try {
     answer = await deps.paypal.refundCapture(credentials, {
       captureId: refund.provider_payment_id,
@@ -89,6 +95,7 @@ async function sendPaypalRefund(deps: { db: Db; secrets: SecretBox; paypal: Payp
       requestId: refundIdempotencyKey(refund),
       storeId: refund.store_id,
       invoiceId: refund.invoice_id,
+      refundId: refund.id,
     });
   } catch (error) {
     // PayPal refused this refund (more than is left, refunded already) or the store's app: no retry changes it.
@@ -96,7 +103,11 @@ async function sendPaypalRefund(deps: { db: Db; secrets: SecretBox; paypal: Payp
       throw new RefundRefusedError(error.message);
     throw error;
   }
-  return markRefundSucceeded(deps.db, refund.id, answer.refundId);
+  if (answer.status === 'FAILED' || answer.status === 'CANCELLED')
+    throw new RefundRefusedError(`PayPal ${answer.status.toLowerCase()} refund ${answer.id}${answer.reason ? `: ${answer.reason}` : ''}`);
+  if (answer.status === 'COMPLETED') return markRefundSucceeded(deps.db, refund.id, answer.id);
+  await recordPaypalPending(deps.db, refund.id, { refundId: answer.id, status: answer.status, reason: answer.reason });
+  return (await pendingRefund(deps.db, refund.id)).status;
 }
 
 /**

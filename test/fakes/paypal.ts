@@ -10,11 +10,11 @@ import { billingRoutes } from './paypal-billing';
  * PayPal's REST API on loopback for the official server SDK (@paypal/paypal-server-sdk),
  * written from PayPal's public API reference: OAuth 2.0 client credentials
  * (POST /v1/oauth2/token), Orders v2 (create, show, capture), Payments v2 (show capture,
- * refund) and Webhooks v1 (show webhook details, verify-webhook-signature). It keeps state per REST app (live or
+ * refund, show refund) and Webhooks v1 (show webhook details, verify-webhook-signature). It keeps state per REST app (live or
  * sandbox), replays a repeated PayPal-Request-Id with the first answer, answers errors in
  * PayPal's shape ({ name, message, debug_id, details[{ issue, description }] }) and records
  * every request. The test stands in for the buyer (approve) and for PayPal's back office
- * (settle a pending capture, deny it, open a dispute); the events PayPal would send for those are
+ * (settle a pending capture or refund, deny or fail it, open a dispute); the events PayPal would send for those are
  * built by event() and signed by deliver() with PayPal's transmission scheme.
  *
  * Route groups are separate routers over one state (createPaypalState): a later group (billing
@@ -80,14 +80,31 @@ export type CaptureOutcome =
   /** PayPal refuses the capture (422 INSTRUMENT_DECLINED): the buyer must approve again with another funding source. */
   | { status: 'INSTRUMENT_DECLINED' };
 
+export interface FakeRefund {
+  id: string;
+  captureId: string;
+  status: 'COMPLETED' | 'PENDING' | 'FAILED' | 'CANCELLED';
+  /** status_details.reason of a PENDING or FAILED refund. */
+  statusReason?: string;
+  amount: { currency_code: string; value: string };
+  invoiceId?: string;
+  customId?: string;
+  noteToPayer?: string;
+}
+
+/** PayPal holds the next refund (an eCheck to clear, a balance to top up), until completeRefund or failRefund. */
+export type RefundOutcome = { status: 'PENDING'; reason: string };
+
 export interface PaypalState {
   apps: Map<string, FakePaypalApp>;
   webhooks: Map<string, FakeWebhook>;
   tokens: Map<string, string>;
   orders: Map<string, FakeOrder>;
   captures: Map<string, FakeCapture>;
-  refunds: { id: string; captureId: string; amount: { currency_code: string; value: string }; invoiceId?: string; noteToPayer?: string }[];
+  refunds: FakeRefund[];
   captureOutcomes: Map<string, CaptureOutcome>;
+  /** How the next refund of a capture turns out, by capture id (absent: COMPLETED at once). */
+  refundOutcomes: Map<string, RefundOutcome>;
   /** Answers already given, by app, path and PayPal-Request-Id. */
   replays: Map<string, { status: number; body: unknown }>;
   /** Transmissions deliver() signed: what verify-webhook-signature checks against. */
@@ -117,6 +134,7 @@ export function createPaypalState(): PaypalState {
     captures: new Map(),
     refunds: [],
     captureOutcomes: new Map(),
+    refundOutcomes: new Map(),
     replays: new Map(),
     requests: [],
     signingKey: { privateKey, publicKey },
@@ -208,15 +226,17 @@ export function captureJson(state: PaypalState, capture: FakeCapture) {
 }
 
 /** A refund as PayPal shows it (and sends it in PAYMENT.CAPTURE.REFUNDED): its capture linked as `up`, the capture's refunded total. */
-export function refundJson(state: PaypalState, refund: PaypalState['refunds'][number]) {
+export function refundJson(state: PaypalState, refund: FakeRefund) {
   const capture = state.captures.get(refund.captureId);
   const mode = state.apps.get(capture?.clientId ?? '')?.mode ?? 'sandbox';
   const currency = refund.amount.currency_code;
   return {
     id: refund.id,
-    status: 'COMPLETED',
+    status: refund.status,
+    ...(refund.statusReason ? { status_details: { reason: refund.statusReason } } : {}),
     amount: refund.amount,
     ...(refund.invoiceId ? { invoice_id: refund.invoiceId } : {}),
+    ...(refund.customId ? { custom_id: refund.customId } : {}),
     seller_payable_breakdown: {
       gross_amount: refund.amount,
       total_refunded_amount: money(currency, capture?.refundedCents ?? cents(refund.amount.value)),
@@ -410,7 +430,7 @@ export function orderRoutes(state: PaypalState): Router {
   return router;
 }
 
-/** Payments v2: show a capture, refund it (whole or in part). */
+/** Payments v2: show a capture, refund it (whole or in part), show a refund. */
 export function paymentRoutes(state: PaypalState): Router {
   const router = Router();
   router.use('/v2/payments', authorized(state));
@@ -440,20 +460,31 @@ export function paymentRoutes(state: PaypalState): Router {
           'REFUND_AMOUNT_EXCEEDED',
           'The refund amount must be less than or equal to the capture amount that has not yet been refunded.',
         );
+      // A pending refund holds its amount: nothing more than what is left can be refunded meanwhile.
       capture.refundedCents += amount;
       capture.status = capture.refundedCents === total ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
       capture.updateTime = new Date().toISOString();
-      const refund = {
+      const outcome = state.refundOutcomes.get(capture.id);
+      state.refundOutcomes.delete(capture.id);
+      const refund: FakeRefund = {
         id: state.nextId('1R'),
         captureId: capture.id,
+        status: outcome?.status ?? 'COMPLETED',
+        ...(outcome ? { statusReason: outcome.reason } : {}),
         amount: money(capture.amount.currency_code, amount),
         invoiceId: req.body?.invoice_id,
+        customId: req.body?.custom_id,
         noteToPayer: req.body?.note_to_payer,
       };
       state.refunds.push(refund);
       return { status: 201, body: refundJson(state, refund) };
     }),
   );
+  router.get('/v2/payments/refunds/:id', (req, res) => {
+    const refund = state.refunds.find((r) => r.id === String(req.params.id));
+    if (!refund || state.captures.get(refund.captureId)?.clientId !== appOf(res).clientId) return notFound(res);
+    res.json(refundJson(state, refund));
+  });
   return router;
 }
 
@@ -633,6 +664,11 @@ export async function startPaypalFake() {
     if (!found) throw new Error(`no PayPal capture ${id}`);
     return found;
   };
+  const refund = (id: string) => {
+    const found = state.refunds.find((r) => r.id === id);
+    if (!found) throw new Error(`no PayPal refund ${id}`);
+    return found;
+  };
   const orderEvent = (o: FakeOrder, type: string) => paypalEvent(type, 'checkout-order', orderJson(state, o));
   const captureEvent = (c: FakeCapture, type: string) => paypalEvent(type, 'capture', captureJson(state, c));
 
@@ -709,9 +745,26 @@ export async function startPaypalFake() {
     },
     /** The event PayPal sends for a refund (one made through the API, or refundInPaypal's). */
     refundEvent(refundId: string) {
-      const refund = state.refunds.find((r) => r.id === refundId);
-      if (!refund) throw new Error(`no PayPal refund ${refundId}`);
-      return paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refundJson(state, refund));
+      return paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refundJson(state, refund(refundId)));
+    },
+    /** The next refund of this capture is held PENDING with PayPal's reason (ECHECK …). */
+    refundWill: (captureId: string, outcome: RefundOutcome) => void state.refundOutcomes.set(captureId, outcome),
+    /** PayPal completes a refund it held: GET shows it COMPLETED; the PAYMENT.CAPTURE.REFUNDED it sends then. */
+    completeRefund(refundId: string) {
+      const r = refund(refundId);
+      r.status = 'COMPLETED';
+      delete r.statusReason;
+      return paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refundJson(state, r));
+    },
+    /** A refund PayPal held fails (or is cancelled): GET shows it so, and its amount is the capture's again. */
+    failRefund(refundId: string, status: 'FAILED' | 'CANCELLED', reason?: string) {
+      const r = refund(refundId);
+      const c = capture(r.captureId);
+      r.status = status;
+      if (reason) r.statusReason = reason;
+      else delete r.statusReason;
+      c.refundedCents -= cents(r.amount.value);
+      c.status = c.refundedCents === 0 ? 'COMPLETED' : 'PARTIALLY_REFUNDED';
     },
     /** The seller refunds in PayPal's own dashboard (not through Sellflow): the refund and its event. */
     refundInPaypal(captureId: string, amountMinor?: number) {
@@ -719,7 +772,7 @@ export async function startPaypalFake() {
       const amount = amountMinor ?? cents(c.amount.value) - c.refundedCents;
       c.refundedCents += amount;
       c.status = c.refundedCents === cents(c.amount.value) ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
-      const refund = { id: state.nextId('1R'), captureId, amount: money(c.amount.currency_code, amount) };
+      const refund: FakeRefund = { id: state.nextId('1R'), captureId, status: 'COMPLETED', amount: money(c.amount.currency_code, amount) };
       state.refunds.push(refund);
       return paypalEvent('PAYMENT.CAPTURE.REFUNDED', 'refund', refundJson(state, refund));
     },

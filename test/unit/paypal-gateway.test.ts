@@ -113,13 +113,46 @@ describe('PayPal gateway (official SDK against the fake)', () => {
     const { id } = await order(44);
     fake.approve(id);
     const capture = (await gateway.captureOrder(sandbox, id, 'capture-44')).capture!;
-    const refund = { captureId: capture.id, amountMinor: 500, currency: 'USD', requestId: 'refund-1', storeId: 7, invoiceId: 44 };
+    const refund = {
+      captureId: capture.id,
+      amountMinor: 500,
+      currency: 'USD',
+      requestId: 'refund-1',
+      storeId: 7,
+      invoiceId: 44,
+      refundId: 9,
+    };
     const first = await gateway.refundCapture(sandbox, refund);
+    expect(first).toMatchObject({ status: 'COMPLETED', reason: null });
     expect(await gateway.refundCapture(sandbox, refund)).toEqual(first);
-    expect(fake.state.refunds.filter((r) => r.captureId === capture.id)).toHaveLength(1);
+    expect(fake.state.refunds.filter((r) => r.captureId === capture.id)).toEqual([
+      expect.objectContaining({ id: first.id, customId: '9' }),
+    ]);
     await expect(gateway.refundCapture(sandbox, { ...refund, amountMinor: 1999, requestId: 'refund-2' })).rejects.toMatchObject({
       kind: 'rejected',
     });
+  });
+
+  it('reports a refund PayPal holds as pending with its reason, and how it stands later; the other mode’s app cannot see it', async () => {
+    const { id } = await order(47);
+    fake.approve(id);
+    const capture = (await gateway.captureOrder(sandbox, id, 'capture-47')).capture!;
+    fake.refundWill(capture.id, { status: 'PENDING', reason: 'ECHECK' });
+    const refund = {
+      captureId: capture.id,
+      amountMinor: 1999,
+      currency: 'USD',
+      requestId: 'refund-47',
+      storeId: 7,
+      invoiceId: 47,
+      refundId: 10,
+    };
+    const pending = await gateway.refundCapture(sandbox, refund);
+    expect(pending).toEqual({ id: expect.any(String), status: 'PENDING', reason: 'ECHECK' });
+    expect(await gateway.getRefund(sandbox, pending.id)).toEqual(pending);
+    expect(await gateway.getRefund(live, pending.id)).toBeNull();
+    fake.completeRefund(pending.id);
+    expect(await gateway.getRefund(sandbox, pending.id)).toEqual({ id: pending.id, status: 'COMPLETED', reason: null });
   });
 
   it('keeps the modes apart: a live app cannot see a sandbox order', async () => {

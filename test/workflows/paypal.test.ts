@@ -522,6 +522,155 @@ describe('PayPal order workflow', () => {
     expect(await eventsOf('order.refunded', invoice.id)).toHaveLength(1);
   });
 
+  describe('a refund PayPal holds as pending (an eCheck)', () => {
+    const refundRow = (id: number) => h.db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const refundOutcome = (id: number) => h.temporal.client.workflow.getHandle(workflowIds.refund(id)).result();
+
+    /** A completed PayPal order refunded whole, PayPal holding the refund: our refund, recorded pending with PayPal's id. */
+    async function pendingRefund(serials: string, cents: number) {
+      const invoice = await checkedOut(serials, cents);
+      paypal.approve(invoice.orderId);
+      await buyerReturns(invoice.id, invoice.orderId).expect(303);
+      await waitFor(
+        () => statusOf(invoice.id),
+        (s) => s === 'COMPLETED',
+      );
+      const capture = capturesOf(invoice.orderId)[0]!;
+      paypal.refundWill(capture.id, { status: 'PENDING', reason: 'ECHECK' });
+      const refundId = (await api('post', `/orders/${invoice.id}/refunds`, { reason: 'asked' }, store.test).expect(200)).body.data.refund
+        .id as number;
+      const row = await waitFor(
+        () => refundRow(refundId),
+        (r) => r.provider_refund_id !== null,
+      );
+      return { invoice, capture, refundId, paypalRefundId: row.provider_refund_id! };
+    }
+
+    it('waits, taking nothing back; PAYMENT.CAPTURE.REFUNDED naming it runs its consequences once', async () => {
+      const { invoice, refundId, paypalRefundId } = await pendingRefund('PPQ-1', 2500);
+      // PayPal answers the workflow's checks 503 from here: only the webhook can settle it.
+      const asked = `/v2/payments/refunds/${paypalRefundId}`;
+      paypal.outage(asked);
+      try {
+        expect(await refundRow(refundId)).toMatchObject({ status: 'pending', pending_reason: 'ECHECK', consequences_at: null });
+        const listed = (await api('get', '/refunds', undefined, store.test).expect(200)).body.data;
+        expect(listed.find((r: { id: number }) => r.id === refundId)).toMatchObject({
+          status: 'pending',
+          pending_reason: 'ECHECK',
+          provider_refund_id: paypalRefundId,
+        });
+        expect(await statusOf(invoice.id)).toBe('COMPLETED');
+        expect(await eventsOf('order.refunded', invoice.id)).toEqual([]);
+        // Money on its way counts: nothing more can be refunded meanwhile.
+        const more = await api('post', `/orders/${invoice.id}/refunds`, {}, store.test);
+        expect([more.status, more.body.error?.code]).toEqual([422, 'nothing_to_refund']);
+        // The workflow keeps asking PayPal (every 0.3 s up to 1 s here), still nothing taken back.
+        await waitFor(
+          async () => paypal.requests.filter((r) => r.path === asked).length,
+          (n) => n >= 2,
+        );
+        expect((await refundRow(refundId)).status).toBe('pending');
+
+        const completed = paypal.completeRefund(paypalRefundId);
+        const first = await webhook(completed).expect(200);
+        expect(first.body).toMatchObject({ outcome: 'refunded', reason: null, invoice_id: invoice.id, duplicate: false });
+        expect((await webhook(completed).expect(200)).body).toMatchObject({ duplicate: true });
+        // The same news under another event id changes nothing either.
+        const again = await webhook({ ...completed, id: `${completed.id}X` }).expect(200);
+        expect(again.body).toMatchObject({
+          outcome: 'refunded',
+          reason: 'the refunds made through Sellflow account for it',
+          duplicate: false,
+        });
+
+        const row = await refundRow(refundId);
+        expect(row).toMatchObject({ status: 'succeeded', provider_refund_id: paypalRefundId, pending_reason: null });
+        expect(row.consequences_at).not.toBeNull();
+        expect(await statusOf(invoice.id)).toBe('REFUNDED');
+      } finally {
+        paypal.restore(asked);
+      }
+      // Its next check finds it settled: the workflow ends, nothing runs twice.
+      expect(await refundOutcome(refundId)).toBe('succeeded');
+      expect(await eventsOf('order.refunded', invoice.id)).toEqual([
+        { data: expect.objectContaining({ refund_id: refundId, partial: false, amount: 2500, amount_refunded: 2500 }) },
+      ]);
+      expect(await h.db.selectFrom('refunds').select('id').where('invoice_id', '=', invoice.id).execute()).toHaveLength(1);
+    });
+
+    it('completed with no webhook: the workflow’s check of the refund settles it, once', async () => {
+      const { invoice, refundId, paypalRefundId } = await pendingRefund('PPQ-2', 1800);
+      expect(await statusOf(invoice.id)).toBe('COMPLETED');
+      paypal.completeRefund(paypalRefundId);
+      expect(await refundOutcome(refundId)).toBe('succeeded');
+      expect(await refundRow(refundId)).toMatchObject({ status: 'succeeded', pending_reason: null });
+      expect(await statusOf(invoice.id)).toBe('REFUNDED');
+      expect(await eventsOf('order.refunded', invoice.id)).toHaveLength(1);
+      // PayPal's webhook coming late finds it done.
+      const late = await webhook(paypal.refundEvent(paypalRefundId)).expect(200);
+      expect(late.body).toMatchObject({ outcome: 'refunded', reason: 'the refunds made through Sellflow account for it' });
+      expect(await eventsOf('order.refunded', invoice.id)).toHaveLength(1);
+    });
+
+    it('PayPal’s completion arriving before its pending reply reaches the activity settles the refund once (our custom_id names it)', async () => {
+      const invoice = await checkedOut('PPQ-4', 1400);
+      paypal.approve(invoice.orderId);
+      await buyerReturns(invoice.id, invoice.orderId).expect(303);
+      await waitFor(
+        () => statusOf(invoice.id),
+        (s) => s === 'COMPLETED',
+      );
+      const capture = capturesOf(invoice.orderId)[0]!;
+      paypal.refundWill(capture.id, { status: 'PENDING', reason: 'ECHECK' });
+      // PayPal makes the refund but its replies are lost: the activity retries (2 s, then 4 s later).
+      paypal.loseReplies(`/v2/payments/captures/${capture.id}/refund`, 2);
+      const refundId = (await api('post', `/orders/${invoice.id}/refunds`, {}, store.test).expect(200)).body.data.refund.id as number;
+      const made = await waitFor(
+        async () => paypal.state.refunds.find((r) => r.captureId === capture.id),
+        (r) => r !== undefined,
+      );
+      expect((await refundRow(refundId)).provider_refund_id).toBeNull();
+      const completed = await webhook(paypal.completeRefund(made!.id)).expect(200);
+      expect(completed.body).toMatchObject({ outcome: 'refunded', reason: null, invoice_id: invoice.id });
+      expect(await refundRow(refundId)).toMatchObject({ status: 'succeeded', provider_refund_id: made!.id });
+      expect(await refundOutcome(refundId)).toBe('succeeded');
+      expect(await eventsOf('order.refunded', invoice.id)).toHaveLength(1);
+      expect(paypal.state.refunds.filter((r) => r.captureId === capture.id)).toHaveLength(1);
+      expect(await statusOf(invoice.id)).toBe('REFUNDED');
+    });
+
+    it('failed at PayPal: the refund is failed with order.refund_failed, once, and the goods are kept', async () => {
+      const { invoice, capture, refundId, paypalRefundId } = await pendingRefund('PPQ-3', 1600);
+      paypal.failRefund(paypalRefundId, 'FAILED');
+      expect(await refundOutcome(refundId)).toBe('failed');
+      const row = await refundRow(refundId);
+      expect(row).toMatchObject({ status: 'failed', consequences_at: null, pending_reason: null });
+      expect(row.failure_reason).toBe(`PayPal failed refund ${paypalRefundId}`);
+      expect(await statusOf(invoice.id)).toBe('COMPLETED');
+      expect(await eventsOf('order.refunded', invoice.id)).toEqual([]);
+      expect(await eventsOf('order.refund_failed', invoice.id)).toEqual([
+        {
+          data: expect.objectContaining({
+            refund_id: refundId,
+            provider: 'paypal',
+            provider_refund_id: paypalRefundId,
+            amount: 1600,
+            consequences_applied: false,
+          }),
+        },
+      ]);
+      // PayPal's word on it, after: nothing changes.
+      const stale = await webhook(paypal.refundEvent(paypalRefundId)).expect(200);
+      expect(stale.body).toMatchObject({ outcome: 'ignored', reason: `refund ${refundId} is failed already` });
+      expect(await eventsOf('order.refund_failed', invoice.id)).toHaveLength(1);
+      // No money went back: the order can be refunded again.
+      const retry = (await api('post', `/orders/${invoice.id}/refunds`, {}, store.test).expect(200)).body.data.refund;
+      expect(await refundOutcome(retry.id)).toBe('succeeded');
+      expect(paypal.state.refunds.filter((r) => r.captureId === capture.id).map((r) => r.status)).toEqual(['FAILED', 'COMPLETED']);
+      expect(await statusOf(invoice.id)).toBe('REFUNDED');
+    });
+  });
+
   it('records a refund made in PayPal’s dashboard, and a dispute into /v2/disputes', async () => {
     const invoice = await checkedOut('PPX-1', 3000);
     await webhook(paypal.approve(invoice.orderId)).expect(200);

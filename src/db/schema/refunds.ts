@@ -11,7 +11,7 @@ export interface RefundsTable {
   invoice_id: number;
   /** Who asked: 'api', or 'stripe' for one made in the Stripe dashboard. */
   source: string;
-  /** 'stripe', or 'manual' for crypto and manual methods. */
+  /** 'stripe', 'paypal', or 'manual' for crypto and manual methods. */
   provider: string;
   manual: Generated<boolean>;
   amount_cents: number;
@@ -23,6 +23,8 @@ export interface RefundsTable {
   provider_payment_id: string | null;
   provider_refund_id: string | null;
   failure_reason: string | null;
+  /** Why the gateway is still making it (PayPal's status_details.reason, e.g. ECHECK); null once settled. */
+  pending_reason: string | null;
   request_key: string | null;
   /** When the refund's consequences (revokes, clawback, event) ran: once. */
   consequences_at: Date | null;

@@ -57,10 +57,19 @@ export function captureOf(resource: Record<string, unknown>): { capture: PaypalC
   };
 }
 
-/** A PAYMENT.CAPTURE.REFUNDED / REVERSED resource (a refund): its capture and PayPal's running refunded total. */
-export function refundOf(
-  resource: Record<string, unknown>,
-): { refundId: string; captureId: string | null; totalMinor: number | null; currency: string | null } | null {
+/**
+ * A PAYMENT.CAPTURE.REFUNDED / REVERSED resource (a refund): its capture, PayPal's running refunded
+ * total, its status (and why it waits or failed) and the custom_id our refunds send (our refund id).
+ */
+export function refundOf(resource: Record<string, unknown>): {
+  refundId: string;
+  captureId: string | null;
+  totalMinor: number | null;
+  currency: string | null;
+  status: string | null;
+  reason: string | null;
+  customId: string | null;
+} | null {
   const refundId = text(resource.id);
   if (!refundId) return null;
   const links = Array.isArray(resource.links) ? resource.links.filter(isObject) : [];
@@ -69,7 +78,16 @@ export function refundOf(
   const breakdown = isObject(resource.seller_payable_breakdown) ? resource.seller_payable_breakdown : {};
   // The refunded total so far when PayPal gives it; otherwise this refund's own amount.
   const total = amountOf(breakdown.total_refunded_amount ?? resource.amount);
-  return { refundId, captureId, totalMinor: total.minor, currency: total.currency };
+  const details = isObject(resource.status_details) ? resource.status_details : {};
+  return {
+    refundId,
+    captureId,
+    totalMinor: total.minor,
+    currency: total.currency,
+    status: text(resource.status),
+    reason: text(details.reason),
+    customId: text(resource.custom_id),
+  };
 }
 
 /** A CUSTOMER.DISPUTE.* resource: the dispute, the capture it is about, its state. */

@@ -7,6 +7,7 @@ import {
   OrdersController,
   PaymentsController,
   PaypalExperienceUserAction,
+  type Refund,
 } from '@paypal/paypal-server-sdk';
 import { currencyDecimals } from '../../domain/currency-minor-units';
 import { GatewayError } from '../gateway-error';
@@ -61,6 +62,21 @@ export interface PaypalCapture {
   customId: string | null;
   invoiceId: string | null;
 }
+
+/** A refund in our terms: PayPal's status and why it waits or failed. */
+export interface PaypalRefund {
+  id: string;
+  /** COMPLETED, PENDING, FAILED, CANCELLED (null: PayPal said none). */
+  status: string | null;
+  /** status_details.reason: why it is PENDING (ECHECK …) or FAILED. */
+  reason: string | null;
+}
+
+const refundOf = (refund: Refund): PaypalRefund => ({
+  id: refund.id ?? '',
+  status: refund.status ?? null,
+  reason: refund.statusDetails?.reason ?? null,
+});
 
 /** An order in our terms: its status and, once captured, its capture. */
 export interface PaypalOrder {
@@ -295,11 +311,22 @@ export class PaypalGateway {
     }
   }
 
-  /** Refunds `amountMinor` of a capture; the request id (one per refund) makes a retry answer the first refund. */
+  /**
+   * Refunds `amountMinor` of a capture; the request id (one per refund) makes a retry answer the
+   * first refund. Our refund id goes as custom_id, so PayPal's later word on it names it.
+   */
   async refundCapture(
     credentials: PaypalCredentials,
-    input: { captureId: string; amountMinor: number; currency: string; requestId: string; storeId: number; invoiceId: number },
-  ): Promise<{ refundId: string; status: string | null }> {
+    input: {
+      captureId: string;
+      amountMinor: number;
+      currency: string;
+      requestId: string;
+      storeId: number;
+      invoiceId: number;
+      refundId: number;
+    },
+  ): Promise<PaypalRefund> {
     try {
       const refund = await new PaymentsController(this.client(credentials)).refundCapturedPayment({
         captureId: input.captureId,
@@ -308,10 +335,21 @@ export class PaypalGateway {
         body: {
           amount: { currencyCode: input.currency.toUpperCase(), value: paypalAmount(input.amountMinor, input.currency) },
           invoiceId: paypalInvoiceId(input.storeId, input.invoiceId),
+          customId: String(input.refundId),
         },
       });
-      return { refundId: refund.result.id ?? '', status: refund.result.status ?? null };
+      return refundOf(refund.result);
     } catch (error) {
+      throw classifyPaypalError(error, credentials);
+    }
+  }
+
+  /** A refund as PayPal shows it now (GET /v2/payments/refunds/{id}); null when PayPal knows no such refund. */
+  async getRefund(credentials: PaypalCredentials, refundId: string): Promise<PaypalRefund | null> {
+    try {
+      return refundOf((await new PaymentsController(this.client(credentials)).getRefund({ refundId })).result);
+    } catch (error) {
+      if (paypalIssue(error)?.status === 404) return null;
       throw classifyPaypalError(error, credentials);
     }
   }
