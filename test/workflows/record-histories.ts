@@ -521,6 +521,27 @@ const scenarios: Scenario[] = [
         ctx.paypal.captureWill(orderId, { status: 'INSTRUMENT_DECLINED' }),
       ),
   },
+  {
+    // A PayPal order refunded, PayPal holding the refund (an eCheck) and sending no webhook: the
+    // refund workflow asks PayPal on a timer until it completes it, then it takes effect.
+    name: 'refund-paypal-pending-then-checked',
+    run: async (ctx) => {
+      await paypalCaptureScenario(ctx, 'recorded-paypal-refund', () => {});
+      const invoice = await ctx.db.selectFrom('invoices').select(['id', 'store_id', 'gateway']).executeTakeFirstOrThrow();
+      const captureId = (invoice.gateway as { data: { transaction_id: string } }).data.transaction_id;
+      ctx.paypal.refundWill(captureId, { status: 'PENDING', reason: 'ECHECK' });
+      const { refundId } = await ctx.db
+        .transaction()
+        .execute((trx) => requestRefund(trx, { storeId: invoice.store_id, livemode: true, invoiceId: invoice.id }, { reason: 'recorded' }));
+      await startRefundWorkflow(ctx.temporal.client, ctx.taskQueue, refundId);
+      // Completed after the workflow's first check found it still pending, so it waits on a timer once.
+      const asked = () => ctx.paypal.requests.some((r) => r.method === 'GET' && r.path.startsWith('/v2/payments/refunds/'));
+      while (!asked()) await new Promise((r) => setTimeout(r, 50));
+      ctx.paypal.completeRefund(ctx.paypal.state.refunds.find((r) => r.captureId === captureId)!.id);
+      await ctx.temporal.client.workflow.getHandle(workflowIds.refund(refundId)).result();
+      return workflowIds.refund(refundId);
+    },
+  },
   { name: 'refund-by-hand', run: (ctx) => refundScenario(ctx, 'recorded-refund-manual', 'PAYPAL') },
   { name: 'refund-stripe-retried', run: (ctx) => refundScenario(ctx, 'recorded-refund-stripe', 'STRIPE') },
   { name: 'refund-stripe-refused', run: (ctx) => refundScenario(ctx, 'recorded-refund-refused', 'STRIPE', 'refused') },
