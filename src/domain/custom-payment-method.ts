@@ -2,6 +2,8 @@
  * A store's custom payment methods, without I/O: what a redirect URL may name and how it is
  * filled, and what an instruction method may show.
  */
+import { minorUnitsOf } from './currency-minor-units';
+
 export const CUSTOM_METHOD_TYPES = ['instructions', 'redirect'] as const;
 export type CustomMethodType = (typeof CUSTOM_METHOD_TYPES)[number];
 
@@ -36,15 +38,19 @@ export function fillRedirectUrl(template: string, values: Record<RedirectVariabl
   );
 }
 
-/** A method's modifier as the invoice totals take it: positive percentage/fixed = discount, negative = fee. */
-export function modifierAdjustment(modifier: { percentage: string | null; fixed: string | null } | null): {
-  percent: number;
-  fixedCents: number;
-} {
-  return {
-    percent: Number(modifier?.percentage ?? 0),
-    fixedCents: Math.round(Number(modifier?.fixed ?? 0) * 100),
-  };
+/**
+ * A method's modifier as the invoice totals take it: positive percentage/fixed = discount,
+ * negative = fee. `fixed` is an amount of the invoice's currency (SellApp's "5" is five of it),
+ * so its minor units are the currency's: 5 USD is 500, 5 JPY is 5, 5 KWD is 5000.
+ */
+export function modifierAdjustment(
+  modifier: { percentage: string | null; fixed: string | null } | null,
+  currency: string,
+): { percent: number; fixedCents: number } {
+  const fixedCents = modifier?.fixed ? minorUnitsOf(modifier.fixed, currency) : 0;
+  // Saved methods were checked to be decimals (gateways/custom-payment-methods): anything else is a broken row.
+  if (fixedCents === null) throw new Error(`Custom payment method modifier.fixed is not a decimal: ${modifier?.fixed}`);
+  return { percent: Number(modifier?.percentage ?? 0), fixedCents };
 }
 
 /** attention_reason prefix of an order waiting for the seller to confirm a custom payment. */

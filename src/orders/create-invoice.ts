@@ -202,7 +202,7 @@ export async function priceInvoice(trx: DbExecutor, actor: CatalogActor, input: 
     : null;
   const totals = invoiceTotals({
     lines: lineInputs,
-    method: custom ? modifierAdjustment(custom.modifier) : undefined,
+    method: custom ? modifierAdjustment(custom.modifier, first.currency) : undefined,
     extraCents: input.extra?.amount ?? 0,
     couponDiscountCents: coupon?.discountCents ?? 0,
   });

@@ -1,4 +1,4 @@
-import { fillRedirectUrl, unknownRedirectVariables } from '../../src/domain/custom-payment-method';
+import { fillRedirectUrl, modifierAdjustment, unknownRedirectVariables } from '../../src/domain/custom-payment-method';
 
 describe('custom payment method redirect URLs', () => {
   const values = {
@@ -24,5 +24,20 @@ describe('custom payment method redirect URLs', () => {
   it('leaves what is not a variable alone and names unknown ones', () => {
     expect(fillRedirectUrl('https://x.test/{nope}/{price}', values)).toBe('https://x.test/{nope}/19.99');
     expect(unknownRedirectVariables('https://x.test/{nope}/{price}/{Price}')).toEqual(['nope', 'Price']);
+  });
+});
+
+describe('custom payment method modifiers', () => {
+  it('takes the fixed part in the invoice currency’s own minor units', () => {
+    const fee = { percentage: '-2.50', fixed: '-5.00' };
+    expect(modifierAdjustment(fee, 'USD')).toEqual({ percent: -2.5, fixedCents: -500 });
+    expect(modifierAdjustment(fee, 'JPY')).toEqual({ percent: -2.5, fixedCents: -5 });
+    expect(modifierAdjustment(fee, 'KWD')).toEqual({ percent: -2.5, fixedCents: -5000 });
+    expect(modifierAdjustment({ percentage: null, fixed: '1.25' }, 'KWD')).toEqual({ percent: 0, fixedCents: 1250 });
+  });
+
+  it('is nothing without a modifier or a fixed part', () => {
+    expect(modifierAdjustment(null, 'JPY')).toEqual({ percent: 0, fixedCents: 0 });
+    expect(modifierAdjustment({ percentage: '10.00', fixed: null }, 'USD')).toEqual({ percent: 10, fixedCents: 0 });
   });
 });

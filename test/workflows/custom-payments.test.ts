@@ -433,6 +433,26 @@ describe('custom payment methods at checkout', () => {
     expect((await view(gbp.id)).status.status.status).toBe('PENDING');
   });
 
+  it('a fixed fee is an amount of the invoice’s own currency: 5 is five dollars, five yen or five dinars', async () => {
+    const counter = await customMethod({
+      type: 'instructions',
+      name: 'Counter',
+      instructions: 'Pay at the counter',
+      modifier: { fixed: -5 },
+    });
+    const totalIn = async (currency: string) => {
+      const { variantId: id } = await createVariant(h, store.live, {
+        deliverable: { types: ['TEXT'], data: { serials: 'F-1,F-2' } },
+        pricing: { humble: false, price: { price: 1000, currency } },
+        custom_payment_method_ids: [counter],
+      });
+      const placed = await invoice(id, counter, `fee-${currency}@example.com`);
+      return (await h.db.selectFrom('invoices').select('total_cents').where('id', '=', placed.id).executeTakeFirstOrThrow()).total_cents;
+    };
+    // Two at 1000 minor units each, plus the fee in the currency's minor units.
+    expect([await totalIn('USD'), await totalIn('JPY'), await totalIn('KWD')]).toEqual([2000 + 500, 2000 + 5, 2000 + 5000]);
+  });
+
   it('fast checkout: the buyer’s own order token sends the proof', async () => {
     const placed = await request(h.app)
       .post(`/api/v2/fast-checkout/${store.id}/${productId}/${variantId}`)
