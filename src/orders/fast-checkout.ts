@@ -4,11 +4,13 @@ import type { CatalogActor } from '../catalog/actor';
 import { CatalogNotFoundError } from '../catalog/errors';
 import { bulkDiscount, loadProductViews, stockOf } from '../catalog/views/sellapp';
 import type { Db } from '../db/schema';
+import { currencyDecimals, majorUnits, minorUnitsOf } from '../domain/currency-minor-units';
 import { CUSTOM_PAYMENT_METHOD } from '../domain/custom-payment-method';
 import { PAYMENT_METHODS } from '../domain/payment-methods';
 import { checkout, type CheckoutDependencies, type CheckoutOutcome } from './checkout';
 import { isPurchasable, priceInvoice } from './create-invoice';
 import { orderTokenHash } from './buyer-order';
+import { InvoiceRuleError } from './errors';
 import type { CheckoutReminderTiming } from './checkout-reminders';
 import { placeInvoice } from './place-invoice';
 import { findStoreInvoice } from './store-invoice';
@@ -208,9 +210,21 @@ export async function fastCheckoutProduct(
 export interface FastCheckoutQuoteInput {
   quantity: number;
   coupon?: string;
-  /** Pay-what-you-want top-up, in cents of the variant's currency. */
-  extraCents?: number;
+  /** Pay-what-you-want top-up as the buyer typed it, in major units of the variant's currency ("2.50"). */
+  extra?: string;
   paymentMethod?: string;
+}
+
+/**
+ * The buyer's top-up in minor units of the variant's currency (2.50 USD → 250, 300 JPY → 300).
+ * It is charged as typed, so a fraction the currency has no digits for (2.5 yen) is refused, not rounded.
+ */
+function extraOf(extra: string | undefined, currency: string) {
+  if (extra === undefined) return undefined;
+  const amount = minorUnitsOf(extra, currency);
+  if (amount === null || Number(majorUnits(amount, currency)) !== Number(extra))
+    throw new InvoiceRuleError('invalid_field', `extra has at most ${currencyDecimals(currency)} decimals in ${currency}`, 'extra');
+  return { amount, currency };
 }
 
 /** What the variant costs at this quantity, with this coupon and extra: priced by the invoice's own rules. */
@@ -222,7 +236,7 @@ async function quote(db: Db, store: FastCheckoutStore, productRef: string, varia
     priceInvoice(trx, liveActor(store), {
       lines: [{ variantId, quantity: input.quantity, additionalInformation: {} }],
       coupon: input.coupon,
-      extra: input.extraCents !== undefined ? { amount: input.extraCents, currency: variant.price.currency } : undefined,
+      extra: extraOf(input.extra, variant.price.currency),
       paymentMethod: input.paymentMethod,
       quote: true,
     }),
@@ -307,7 +321,7 @@ export async function placeFastCheckout(
       vatId: input.vatId,
       country: input.country,
       affiliate: input.affiliate,
-      extra: input.extraCents !== undefined ? { amount: input.extraCents, currency: variant.currency } : undefined,
+      extra: extraOf(input.extra, variant.currency),
       statusTokenHash: orderTokenHash(token),
     },
     deps.asn,

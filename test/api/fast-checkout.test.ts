@@ -298,31 +298,51 @@ describe('buying', () => {
 });
 
 describe('the order fields', () => {
-  it('takes a pay-what-you-want extra on the quote and the order, in major units, only where the variant is pay-what-you-want', async () => {
+  /** A pay-what-you-want variant at 5.00 of `currency` (500 minor units): its fast-checkout path. */
+  const humbleIn = async (currency: string) => {
     const humble = await createVariant(h, store.live, {
       deliverable: { types: ['MANUAL'], data: { comment: 'x' } },
-      price: 500,
-      humble: true,
+      pricing: { humble: true, price: { price: 500, currency } },
     });
-    const path = `/${humble.productId}/${humble.variantId}`;
-    const quote = await embed('get', `${path}?extra=2.50&quantity=2`, newClient()).expect(200);
-    expect(quote.body.data).toMatchObject({ subtotal: '1000', extra: '250', total: '1250' });
-    const tooPrecise = await embed('get', `${path}?extra=2.555`, newClient());
-    expect(tooPrecise.status).toBe(422);
-    expect(Object.keys(tooPrecise.body.errors)).toEqual(['extra']);
-    const notHumble = await embed('get', `/${productId}/${variantId}?extra=1`, newClient());
-    expect(notHumble.status).toBe(422);
-    expect(Object.keys(notHumble.body.errors)).toEqual(['extra']);
-
-    const bought = await embed('post', path, newClient()).send(order({ quantity: 1, extra: '2.50', additional_information: {} }));
+    return `/${humble.productId}/${humble.variantId}`;
+  };
+  const refusesExtra = async (url: string) => {
+    const refused = await embed('get', url, newClient());
+    expect(refused.status).toBe(422);
+    expect(Object.keys(refused.body.errors)).toEqual(['extra']);
+  };
+  /** One bought with `extra` on top: what its invoice charges. */
+  const boughtWithExtra = async (path: string, extra: string | number) => {
+    const bought = await embed('post', path, newClient()).send(order({ quantity: 1, extra, additional_information: {} }));
     expect(bought.status).toBe(201);
-    const invoice = await h.db
+    return h.db
       .selectFrom('invoices')
       .select(['extra_cents', 'total_cents'])
       .where('id', '=', bought.body.order.id)
       .executeTakeFirstOrThrow();
-    expect(invoice).toEqual({ extra_cents: 250, total_cents: 750 });
+  };
+
+  it('takes a pay-what-you-want extra on the quote and the order, in major units, only where the variant is pay-what-you-want', async () => {
+    const path = await humbleIn('USD');
+    const quote = await embed('get', `${path}?extra=2.50&quantity=2`, newClient()).expect(200);
+    expect(quote.body.data).toMatchObject({ subtotal: '1000', extra: '250', total: '1250' });
+    await refusesExtra(`${path}?extra=2.555`);
+    await refusesExtra(`/${productId}/${variantId}?extra=1`);
+
+    expect(await boughtWithExtra(path, '2.50')).toEqual({ extra_cents: 250, total_cents: 750 });
     expect((await embed('post', `/${productId}/${variantId}`, newClient()).send(order({ extra: 1 }))).status).toBe(422);
+  });
+
+  it('reads the extra in the variant currency’s own digits: yen have none, dinars three', async () => {
+    const yen = await humbleIn('JPY');
+    expect((await embed('get', `${yen}?extra=300`, newClient()).expect(200)).body.data).toMatchObject({ extra: '300', total: '800' });
+    await refusesExtra(`${yen}?extra=2.5`);
+    const dinars = await humbleIn('KWD');
+    expect((await embed('get', `${dinars}?extra=2.555`, newClient()).expect(200)).body.data).toMatchObject({
+      extra: '2555',
+      total: '3055',
+    });
+    expect(await boughtWithExtra(yen, 300)).toEqual({ extra_cents: 300, total_cents: 800 });
   });
 
   it('keeps vat_id and an ISO 3166-1 alpha-2 country (in capitals); any other country is a 422 naming it', async () => {

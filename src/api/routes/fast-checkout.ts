@@ -153,7 +153,7 @@ export function fastCheckoutRouter(
     const quote = await quoteFastCheckout(deps.db, storeOf(res), params.product, params.variant, {
       quantity: query.quantity,
       coupon: query.coupon,
-      extraCents: query.extra,
+      extra: query.extra,
       paymentMethod: query.payment_method,
     });
     res.json({ data: quote });
@@ -188,7 +188,7 @@ export function fastCheckoutRouter(
       customPaymentMethodId: body.custom_payment_method_id,
       quantity: body.quantity,
       coupon: body.coupon,
-      extraCents: body.extra,
+      extra: body.extra,
       additionalInformation: body.additional_information,
       vatId: body.vat_id,
       country: body.country,

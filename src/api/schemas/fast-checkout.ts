@@ -4,17 +4,13 @@ import { CUSTOM_PAYMENT_METHOD } from '../../domain/custom-payment-method';
 import { PAYMENT_METHODS } from '../../domain/payment-methods';
 import { queryBoolean, rowId } from './common';
 
-/** A pay-what-you-want amount as the buyer types it, in the variant's currency (2.50), into cents. */
+/**
+ * A pay-what-you-want amount as the buyer types it, in major units of the variant's currency
+ * (2.50): kept as text, read into that currency's minor units once the variant is known.
+ */
 const extraAmount = z
-  .union([z.number().min(0).max(1_000_000), z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'an amount such as 2.50')])
-  .transform((value, ctx) => {
-    const cents = Math.round(Number(value) * 100);
-    if (Math.abs(Number(value) * 100 - cents) > 1e-6) {
-      ctx.addIssue({ code: 'custom', message: 'at most two decimals' });
-      return z.NEVER;
-    }
-    return cents;
-  });
+  .union([z.number().min(0).max(1_000_000), z.string().regex(/^\d{1,7}(\.\d{1,3})?$/, 'an amount such as 2.50')])
+  .transform(String);
 
 const quantity = z.coerce.number().int().min(1).max(100_000);
 
