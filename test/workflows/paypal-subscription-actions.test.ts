@@ -1,8 +1,9 @@
 import request from 'supertest';
 import { type PaypalFake, startPaypalFake } from '../fakes/paypal';
 import { type PaypalBillingFake, paypalBilling } from '../fakes/paypal-billing';
-import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
+import { licenseKeys, subscribeThroughPaypal, subscriptionVariant } from '../helpers/subscription-fixtures';
 
 /**
  * Pause and resume of PayPal subscriptions (issue 20 item 4 on issue 23 item 2's PayPal billing),
@@ -35,6 +36,7 @@ beforeAll(async () => {
     webhook_id: WEBHOOK_ID,
   }).expect(200);
   await api('put', '/settings/subscriptions', { grace_period_seconds: 60 }).expect(200);
+  ({ variantId } = await subscriptionVariant(h, store.live, licenseKeys('PPP')));
 }, 300_000);
 afterAll(async () => {
   await h?.close();
@@ -52,6 +54,7 @@ async function webhook(event: object) {
   const { body, headers } = paypal.deliver(event, WEBHOOK_ID);
   return (await request(h.app).post(`/webhooks/paypal/${store.slug}/live`).set(headers).send(body).expect(200)).body as {
     duplicate: boolean;
+    invoice_id: number | null;
     subscription_id: number | null;
   };
 }
@@ -70,33 +73,7 @@ const calls = (paypalId: string, verb: 'suspend' | 'activate') =>
 const reads = (paypalId: string) => paypal.requests.filter((r) => r.method === 'GET' && r.path === `/v1/billing/subscriptions/${paypalId}`);
 
 let variantId: number;
-
-/** A buyer subscribes monthly through PayPal: checkout, approval, activation and first sale. */
-async function subscribe(email: string) {
-  if (!variantId)
-    ({ variantId } = await createVariant(h, store.live, {
-      deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'PPP', limit: 1, expires_in_days: null } } },
-      price: 900,
-      pricing: { humble: false, price: { price: 900, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' } },
-    }));
-  const invoice = (
-    await api('post', '/invoices', {
-      customer_email: email,
-      payment_method: 'PAYPAL',
-      product_variants: { [variantId]: { quantity: 1 } },
-    }).expect(201)
-  ).body.data as { id: number };
-  await api('post', `/invoices/${invoice.id}/checkout`).expect(200);
-  const paypalId = [...billing.state.subscriptions.values()].find((s) => s.customId === String(invoice.id))!.id;
-  const approved = billing.approve(paypalId);
-  await webhook(approved.activated);
-  const id = (await webhook(approved.paid)).subscription_id!;
-  await waitFor(
-    () => record(id),
-    (r) => r.period_confirmed,
-  );
-  return { id, paypalId, invoiceId: invoice.id };
-}
+const subscribe = (email: string) => subscribeThroughPaypal(h, store.live, billing, webhook, variantId, email);
 
 describe('PayPal subscription pause and resume', () => {
   it('pauses once under a retried request; the echo is no news; paused, it neither renews nor expires; resumed, access runs to PayPal’s next bill', async () => {

@@ -2,8 +2,9 @@ import request from 'supertest';
 import { type PaypalFake, startPaypalFake } from '../fakes/paypal';
 import { type PaypalBillingFake, paypalBilling } from '../fakes/paypal-billing';
 import { startSmtpSink } from '../fakes/smtp-sink';
-import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
+import { licenseKeys, subscribeThroughPaypal, subscriptionVariant } from '../helpers/subscription-fixtures';
 
 /**
  * PayPal subscriptions end to end on the real Temporal dev server: checkout makes the plan (once
@@ -34,6 +35,7 @@ beforeAll(async () => {
     client_secret: LIVE.clientSecret,
     webhook_id: WEBHOOK_ID,
   }).expect(200);
+  ({ variantId } = await subscriptionVariant(h, store.live, licenseKeys('PPS')));
 }, 300_000);
 afterAll(async () => {
   await h?.close();
@@ -73,37 +75,7 @@ const keysOf = (invoiceId: number) =>
 const cancelCalls = (paypalId: string) => paypal.requests.filter((r) => r.path === `/v1/billing/subscriptions/${paypalId}/cancel`);
 
 let variantId: number;
-
-/** A buyer subscribes through PayPal: checkout, approval, activation and first sale. */
-async function subscribe(email: string) {
-  if (!variantId)
-    ({ variantId } = await createVariant(h, store.live, {
-      deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'PPS', limit: 1, expires_in_days: null } } },
-      price: 1500,
-      pricing: { humble: false, price: { price: 1500, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' } },
-    }));
-  const invoice = (
-    await api('post', '/invoices', {
-      customer_email: email,
-      payment_method: 'PAYPAL',
-      product_variants: { [variantId]: { quantity: 1 } },
-    }).expect(201)
-  ).body.data as { id: number };
-  const checkout = await api('post', `/invoices/${invoice.id}/checkout`).expect(200);
-  const paypalId = [...billing.state.subscriptions.values()].find((s) => s.customId === String(invoice.id))!.id;
-  expect(checkout.body.payment_url).toBe(`https://www.paypal.com/webapps/billing/subscriptions?ba_token=BA-${paypalId.slice(2)}`);
-  const approved = billing.approve(paypalId);
-  await webhook(approved.activated);
-  const first = await webhook(approved.paid);
-  expect(first.invoice_id).toBe(invoice.id);
-  const id = first.subscription_id!;
-  await waitFor(
-    () => api('get', `/invoices/${invoice.id}`).then((r) => r.body.data),
-    (b) => b.status.status.status === 'COMPLETED',
-    60_000,
-  );
-  return { invoiceId: invoice.id, id, paypalId, sale: approved.paid };
-}
+const subscribe = (email: string) => subscribeThroughPaypal(h, store.live, billing, webhook, variantId, email);
 
 describe('PayPal subscriptions', () => {
   it('makes the product and plan once per variant and price, and a subscription per invoice with the invoice as custom_id', async () => {

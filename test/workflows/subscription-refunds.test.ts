@@ -3,9 +3,15 @@ import request from 'supertest';
 import { type PaypalFake, paypalEvent, startPaypalFake } from '../fakes/paypal';
 import { type PaypalBillingFake, paypalBilling } from '../fakes/paypal-billing';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
-import { createVariant, waitFor } from '../helpers/catalog-fixtures';
+import { waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
-import { stripeWebhook, subscribe as subscribeThroughStripe } from '../helpers/subscription-fixtures';
+import {
+  licenseKeys,
+  stripeWebhook,
+  subscribe as subscribeThroughStripe,
+  subscribeThroughPaypal,
+  subscriptionVariant,
+} from '../helpers/subscription-fixtures';
 
 /**
  * Refunds the provider reports for a subscription's payments (issues 20 and 23: the same
@@ -265,33 +271,13 @@ describe('refunds of subscription payments reported by the provider', () => {
   });
 
   it('PayPal: a renewal’s sale refunded in PayPal (PAYMENT.SALE.REFUNDED) is recorded once; ours reported back is not counted', async () => {
-    const { variantId } = await createVariant(h, store.live, {
-      deliverable: { types: ['LICENSE_KEY'], data: { license_key: { prefix: 'PPR', limit: 1, expires_in_days: null } } },
-      price: 1500,
-      pricing: { humble: false, price: { price: 1500, currency: 'USD' }, type: 'SUBSCRIPTION', frequency: { value: 1, interval: 'MONTH' } },
-    });
-    const invoice = (
-      await api('post', '/invoices', {
-        customer_email: 'paypal-refund@example.com',
-        payment_method: 'PAYPAL',
-        product_variants: { [variantId]: { quantity: 1 } },
-      }).expect(201)
-    ).body.data as { id: number };
-    await api('post', `/invoices/${invoice.id}/checkout`).expect(200);
-    const paypalId = [...billing.state.subscriptions.values()].find((s) => s.customId === String(invoice.id))!.id;
-    const approved = billing.approve(paypalId);
-    await paypalEventDelivered(approved.activated);
-    const subscriptionId = (await paypalEventDelivered(approved.paid)).subscription_id!;
-    await waitFor(
-      () => orderStatus(invoice.id),
-      (s) => s === 'COMPLETED',
-      60_000,
-    );
-    const renewal = billing.renew(paypalId);
+    const { variantId } = await subscriptionVariant(h, store.live, licenseKeys('PPR'));
+    const sub = await subscribeThroughPaypal(h, store.live, billing, paypalEventDelivered, variantId, 'paypal-refund@example.com');
+    const renewal = billing.renew(sub.paypalId);
     await paypalEventDelivered(renewal);
     const saleId = (renewal.resource as { id: string }).id;
     await waitFor(
-      () => paymentsOf(subscriptionId),
+      () => paymentsOf(sub.id),
       (p) => p.length === 2,
     );
 
@@ -311,19 +297,19 @@ describe('refunds of subscription payments reported by the provider', () => {
     expect(await paypalEventDelivered(refunded)).toMatchObject({
       duplicate: false,
       outcome: 'refunded',
-      invoice_id: invoice.id,
-      subscription_id: subscriptionId,
+      invoice_id: sub.invoiceId,
+      subscription_id: sub.id,
     });
     expect((await paypalEventDelivered(refunded)).duplicate).toBe(true);
     await paypalEventDelivered({ ...refunded, id: `${refunded.id}-AGAIN` });
-    let payments = await paymentsOf(subscriptionId);
+    let payments = await paymentsOf(sub.id);
     expect(payments.map((p) => p.refunded_cents)).toEqual([0, 500]);
     expect(payments[1]!.provider_refund_id).toBe('RFDASHBOARD0001');
-    expect(await refundedEvents(invoice.id)).toEqual([
-      { id: invoice.id, subscription_id: subscriptionId, amount_refunded: 500, currency: 'USD', partial: true },
+    expect(await refundedEvents(sub.invoiceId)).toEqual([
+      { id: sub.invoiceId, subscription_id: sub.id, amount_refunded: 500, currency: 'USD', partial: true },
     ]);
-    expect(await refundRows(invoice.id)).toEqual([]);
-    expect((await subscription(subscriptionId)).status).toBe('ACTIVE');
+    expect(await refundRows(sub.invoiceId)).toEqual([]);
+    expect((await subscription(sub.id)).status).toBe('ACTIVE');
 
     // A reversal of the rest (PayPal writes it negative, without a running total) is recorded too.
     const reversed = paypalEvent('PAYMENT.SALE.REVERSED', 'refund', {
@@ -333,24 +319,24 @@ describe('refunds of subscription payments reported by the provider', () => {
       sale_id: saleId,
     });
     expect(await paypalEventDelivered(reversed)).toMatchObject({ outcome: 'refunded' });
-    payments = await paymentsOf(subscriptionId);
+    payments = await paymentsOf(sub.id);
     expect(payments.map((p) => p.refunded_cents)).toEqual([0, 1500]);
-    expect((await refundedEvents(invoice.id)).map((e) => [e.amount_refunded, e.partial])).toEqual([
+    expect((await refundedEvents(sub.invoiceId)).map((e) => [e.amount_refunded, e.partial])).toEqual([
       [500, true],
       [1500, false],
     ]);
 
     // A refund of ours (the cancel's refund of the last payment) reported back records nothing more.
-    const next = billing.renew(paypalId);
+    const next = billing.renew(sub.paypalId);
     await paypalEventDelivered(next);
     const nextSale = (next.resource as { id: string }).id;
     await waitFor(
-      () => paymentsOf(subscriptionId),
+      () => paymentsOf(sub.id),
       (p) => p.length === 3,
     );
-    await api('patch', `/subscriptions/${subscriptionId}/cancel`, { cancel_at_period_end: false, refund_last_payment: true }).expect(200);
+    await api('patch', `/subscriptions/${sub.id}/cancel`, { cancel_at_period_end: false, refund_last_payment: true }).expect(200);
     const ours = await waitFor(
-      async () => (await paymentsOf(subscriptionId))[2]!,
+      async () => (await paymentsOf(sub.id))[2]!,
       (p) => p.provider_refund_id !== null,
     );
     const reported = paypalEvent('PAYMENT.SALE.REFUNDED', 'refund', {
@@ -360,7 +346,7 @@ describe('refunds of subscription payments reported by the provider', () => {
       sale_id: nextSale,
     });
     expect(await paypalEventDelivered(reported)).toMatchObject({ outcome: 'refunded', reason: 'this refund is recorded already' });
-    expect((await paymentsOf(subscriptionId)).map((p) => p.refunded_cents)).toEqual([0, 1500, 1500]);
-    expect((await refundedEvents(invoice.id)).filter((e) => e.amount_refunded === 1500)).toHaveLength(2);
+    expect((await paymentsOf(sub.id)).map((p) => p.refunded_cents)).toEqual([0, 1500, 1500]);
+    expect((await refundedEvents(sub.invoiceId)).filter((e) => e.amount_refunded === 1500)).toHaveLength(2);
   });
 });
