@@ -85,6 +85,20 @@ async function checkout(email: string, options: { quantity?: number; coupon?: st
 }
 
 const remindersOf = (invoiceId: number) => h.temporal.client.workflow.getHandle(workflowIds.checkoutReminders(invoiceId));
+/** The reminders' outcome for an invoice, once the workflow is there: it is started by an outbox intent, after the checkout answered. */
+async function reminderOutcome(invoiceId: number) {
+  await waitFor(
+    () =>
+      remindersOf(invoiceId)
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        ),
+    (started) => started,
+  );
+  return remindersOf(invoiceId).result();
+}
 const startIntents = (invoiceId: number) =>
   h.db
     .selectFrom('engine_intents')
@@ -223,14 +237,7 @@ describe('abandoned-checkout reminders', () => {
     const started = Date.now();
     const id = await checkout('forgetful@example.com', { quantity: 2 });
     expect(await startIntents(id)).toHaveLength(1);
-    const outcome = await waitFor(
-      async () =>
-        remindersOf(id)
-          .describe()
-          .catch(() => null),
-      (d) => d !== null,
-    ).then(() => remindersOf(id).result());
-    expect(outcome).toEqual({ invoiceId: id, sent: 3, outcome: 'finished' });
+    expect(await reminderOutcome(id)).toEqual({ invoiceId: id, sent: 3, outcome: 'finished' });
     // Three hours of the schedule have passed, not less.
     expect(Date.now() - started).toBeGreaterThanOrEqual(3 * HOUR_MS);
 
@@ -344,18 +351,8 @@ describe('abandoned-checkout reminders', () => {
     const row = await h.db.selectFrom('invoices').select(['created_at', 'expires_at']).where('id', '=', id).executeTakeFirstOrThrow();
     // The last reminder (12 h) plus the store's lifetime (10 h).
     expect(row.expires_at.getTime() - row.created_at.getTime()).toBe(12 * HOUR_MS + 10_000);
-    await waitFor(
-      () =>
-        remindersOf(id)
-          .describe()
-          .then(
-            () => true,
-            () => false,
-          ),
-      (started) => started,
-    );
     // The relay's expiry sweep runs all along: past 10 h the invoice is still open, and both reminders go.
-    expect(await remindersOf(id).result()).toEqual({ invoiceId: id, sent: 2, outcome: 'finished' });
+    expect(await reminderOutcome(id)).toEqual({ invoiceId: id, sent: 2, outcome: 'finished' });
     expect(mailsTo('slow-decider@example.com')).toHaveLength(2);
     expect((await api('get', `/invoices/${id}`)).body.data.status.status.status).toBe('PENDING');
     // Then it expires like any other.
@@ -520,22 +517,9 @@ describe('a checkout the buyer is paying, or paid another way', () => {
     const unrelated = await checkout('twice@example.com', { variant: otherGoods.variantId });
     expect((await api('patch', `/invoices/${second}/mark-completed`)).status).toBe(200);
 
-    const resultOf = async (id: number) => {
-      await waitFor(
-        () =>
-          remindersOf(id)
-            .describe()
-            .then(
-              () => true,
-              () => false,
-            ),
-        (started) => started,
-      );
-      return remindersOf(id).result();
-    };
-    expect(await resultOf(first)).toEqual({ invoiceId: first, sent: 0, outcome: 'paying' });
-    expect(await resultOf(stranger)).toEqual({ invoiceId: stranger, sent: 2, outcome: 'finished' });
-    expect(await resultOf(unrelated)).toEqual({ invoiceId: unrelated, sent: 2, outcome: 'finished' });
+    expect(await reminderOutcome(first)).toEqual({ invoiceId: first, sent: 0, outcome: 'paying' });
+    expect(await reminderOutcome(stranger)).toEqual({ invoiceId: stranger, sent: 2, outcome: 'finished' });
+    expect(await reminderOutcome(unrelated)).toEqual({ invoiceId: unrelated, sent: 2, outcome: 'finished' });
     expect(mailsTo('twice@example.com').filter((m) => m.includes(`invoice-${first}.checkout-reminder-`))).toHaveLength(0);
     expect(mailsTo('twice@example.com').filter((m) => m.includes(`invoice-${unrelated}.checkout-reminder-`))).toHaveLength(2);
     expect(mailsTo('stranger@example.com')).toHaveLength(2);
