@@ -1,4 +1,5 @@
 import { toApiError } from '../api/domain-errors';
+import { majorUnits } from '../domain/currency-minor-units';
 import { CUSTOM_PAYMENT_METHOD } from '../domain/custom-payment-method';
 
 /** What the product page says about a refused order: beside each field it concerns, the rest above the form. */
@@ -70,9 +71,9 @@ export function methodLabel(method: string): string {
   return METHOD_LABELS[method] ?? method.replace('_', ' ');
 }
 
-/** Cents as the buyer reads them: 1500, USD → 15.00 USD. */
+/** Minor units as the buyer reads them, in the currency's own digits: 1500 USD → 15.00 USD, 1500 JPY → 1500 JPY. */
 export function money(cents: string | number, currency: string): string {
-  return `${(Number(cents) / 100).toFixed(2)} ${currency}`;
+  return `${majorUnits(Number(cents), currency)} ${currency}`;
 }
 
 /** A payment choice on the product page: a built-in method's name, or `custom:<id>` for one of the seller's own. */
