@@ -131,9 +131,9 @@ export function createOrderActivities(deps: {
     },
 
     /**
-     * Every line delivered: PAID → COMPLETED with order.completed, and only from PAID. DISPUTING →
-     * COMPLETED is a won dispute's (it gives back what the dispute took), never a delivery's: a
-     * disputed, refunded or reversed order is left and its status reported.
+     * Every line delivered: PAID → COMPLETED with order.completed, and only from PAID. Leaving
+     * DISPUTING is a settled dispute's (a won one gives back PAID or COMPLETED), never a delivery's:
+     * a disputed, refunded or reversed order is left and its status reported.
      */
     async completeInvoice(input: { invoiceId: number }): Promise<{ status: InvoiceStatus }> {
       const result = await db.transaction().execute(async (trx) => {

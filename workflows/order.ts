@@ -336,7 +336,8 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
 
   let completed = await db.completeInvoice({ invoiceId: input.invoiceId });
   // Delivered while a dispute opened (a step already running): the order waits for its outcome;
-  // a won dispute has made it COMPLETED, a lost one (or a refund) ends it here.
+  // a won dispute gives back PAID, completed here (one settled before that change made it
+  // COMPLETED itself), a lost one (or a refund) ends it here.
   if (completed.status !== 'COMPLETED' && patched(HEARS_SALE)) {
     saleNews = true;
     const over = await heedSale();

@@ -188,7 +188,9 @@ const RESTORED_BY: Record<RestorableReason, string> = { paused: 'subscription re
  * suspends while paused). Each grant revoked for either reason gets one new grant naming it
  * (unique: once however often this runs), to a space still connected, started through the
  * engine outbox after commit. Resuming and winning a dispute both call this, so neither gives
- * back what the other still holds. The revoked grant itself stays over.
+ * back what the other still holds. The revoked grant itself stays over. A dispute won on an
+ * order still delivering (back to PAID) has nothing to give back: its grants are planned when its
+ * workflow completes it.
  */
 export async function restoreCommunityGrants(trx: DbExecutor, invoiceId: number): Promise<number[]> {
   // Not locked: a resume holds its subscription's row and a dispute's outcome its invoice's; taking

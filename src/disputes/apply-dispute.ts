@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DbExecutor, DisputeStatus } from '../db/schema';
 import { recordEvent } from '../events/record';
-import { transitionInvoice } from '../orders/invoice-transitions';
-
-const statusOf = async (trx: DbExecutor, invoiceId: number) =>
-  (await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).executeTakeFirstOrThrow()).status;
+import { restoreDisputedInvoice, transitionInvoice } from '../orders/invoice-transitions';
 
 export interface DisputedInvoice {
   id: number;
@@ -87,7 +84,8 @@ export async function upsertDisputeRow(trx: DbExecutor, invoice: DisputedInvoice
  * Keeps the dispute's row in step with the gateway's events and moves its order:
  * opened → DISPUTING (commission held back, community access revoked, the customer blacklisted
  * when the store says so); lost → REVERSED, the same consequences as a full refund (license
- * keys disabled, a subscription ended); won → COMPLETED, which gives back what the dispute took
+ * keys disabled, a subscription ended); won → the status the dispute took (COMPLETED, or PAID for
+ * an order still delivering: its workflow completes it), which gives back what the dispute took
  * (the commission, when not paid out meanwhile; the community access, as new grants); closed
  * otherwise (no winner named) → as won when no money moved, else as lost (`settlementOf`).
  * A redelivered or late event changes nothing twice:
@@ -110,10 +108,9 @@ export async function applyDispute(trx: DbExecutor, invoice: DisputedInvoice, di
     await transitionInvoice(trx, invoice.id, 'DISPUTING', { quiet: true });
     const reversed = await transitionInvoice(trx, invoice.id, 'REVERSED', { quiet: true });
     if (reversed.changed) await disputeEvent({ status: 'REVERSED', dispute_status: status, ...about });
-  } else if (settled === 'won' && (await statusOf(trx, invoice.id)) === 'DISPUTING') {
-    // Only a disputed order goes back to COMPLETED: a won dispute never completes an undelivered one.
-    const restored = await transitionInvoice(trx, invoice.id, 'COMPLETED', { quiet: true });
-    if (restored.changed) await disputeEvent({ status: 'COMPLETED', dispute_status: status, ...about });
+  } else if (settled === 'won') {
+    const restored = await restoreDisputedInvoice(trx, invoice.id);
+    if (restored.changed) await disputeEvent({ status: restored.status, dispute_status: status, ...about });
   }
   return row;
 }

@@ -20,14 +20,20 @@ const TRANSITIONS: Record<InvoiceStatus, readonly InvoiceStatus[]> = {
   PARTIAL: ['PAID', 'VOIDED'],
   PAID: ['COMPLETED', 'REFUNDED', 'DISPUTING', 'VOIDED'],
   COMPLETED: ['REFUNDED', 'DISPUTING'],
-  DISPUTING: ['COMPLETED', 'REVERSED', 'REFUNDED'],
+  DISPUTING: ['COMPLETED', 'PAID', 'REVERSED', 'REFUNDED'],
   REFUNDED: [],
   REVERSED: [],
   VOIDED: [],
   FAILED: [],
 };
 
-export function canTransition(from: InvoiceStatus, to: InvoiceStatus): boolean {
+/**
+ * DISPUTING → PAID only gives back the status a won dispute took from an order still delivering
+ * (`disputeWon`): a payment never moves a disputed invoice, so a late or repeated payment report
+ * (or a seller's mark-completed) cannot end a dispute.
+ */
+export function canTransition(from: InvoiceStatus, to: InvoiceStatus, options: { disputeWon?: boolean } = {}): boolean {
+  if (from === 'DISPUTING' && to === 'PAID' && !options.disputeWon) return false;
   return TRANSITIONS[from].includes(to);
 }
 

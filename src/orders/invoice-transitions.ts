@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DbExecutor } from '../db/schema';
+import type { DbExecutor, StatusHistoryEntry } from '../db/schema';
 import { chargeStatus } from '../domain/charge-status';
 import { canTransition, type InvoiceStatus, isAwaitingPayment } from '../domain/invoice-status';
 import type { EventType } from '../events/catalog';
@@ -32,6 +32,25 @@ export async function expireUnpaidInvoice(trx: DbExecutor, invoiceId: number): P
   return transitionInvoice(trx, invoiceId, 'VOIDED', { quiet: true });
 }
 
+/**
+ * A won dispute gives the invoice back the status the dispute took (the last in its history):
+ * PAID for an order still delivering or waiting for ops, whose workflow completes it once
+ * delivered (order.completed, completed_at); COMPLETED for a delivered one. A won dispute never
+ * completes an undelivered order. An invoice no longer DISPUTING is left as it is.
+ */
+export async function restoreDisputedInvoice(trx: DbExecutor, invoiceId: number): Promise<TransitionResult> {
+  const row = await trx
+    .selectFrom('invoices')
+    .select(['status', 'status_history'])
+    .where('id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const status = row.status as InvoiceStatus;
+  if (status !== 'DISPUTING') return { changed: false, status };
+  const before = (row.status_history as StatusHistoryEntry[]).at(-1)?.status;
+  return transitionInvoice(trx, invoiceId, before === 'PAID' ? 'PAID' : 'COMPLETED', { quiet: true, disputeWon: true });
+}
+
 export interface TransitionResult {
   changed: boolean;
   status: InvoiceStatus;
@@ -48,7 +67,7 @@ export async function transitionInvoice(
   trx: DbExecutor,
   invoiceId: number,
   to: InvoiceStatus,
-  options: { event?: EventType; quiet?: boolean; also?: { paid_at?: Date; completed_at?: Date } } = {},
+  options: { event?: EventType; quiet?: boolean; disputeWon?: boolean; also?: { paid_at?: Date; completed_at?: Date } } = {},
 ): Promise<TransitionResult> {
   const invoice = await trx
     .selectFrom('invoices')
@@ -58,7 +77,7 @@ export async function transitionInvoice(
     .executeTakeFirstOrThrow();
   const current = invoice.status as InvoiceStatus;
   if (current === to) return { changed: false, status: current };
-  if (!canTransition(current, to)) {
+  if (!canTransition(current, to, { disputeWon: options.disputeWon })) {
     if (options.quiet) return { changed: false, status: current };
     throw new InvoiceStatusConflictError(current, to);
   }

@@ -28,7 +28,8 @@ const moneyIn = (t: Transition) => isPaidStatus(t.to);
 /** Not again when delivery completes or a dispute is won. */
 const firstPayment = (t: Transition) => moneyIn(t) && !isPaidStatus(t.from) && t.from !== 'DISPUTING';
 const saleUndone = (t: Transition): t is SaleUndone => undoesSale(t.to);
-const disputeWon = (t: Transition) => t.from === 'DISPUTING' && t.to === 'COMPLETED';
+/** Back to what the dispute took: COMPLETED, or PAID for an order still delivering. */
+const disputeWon = (t: Transition) => t.from === 'DISPUTING' && isPaidStatus(t.to);
 const disputeOpened = (t: Transition) => t.to === 'DISPUTING';
 /** Paid, voided or expired: the checkout waits no more. */
 const checkoutSettled = (t: Transition) => isAwaitingPayment(t.from) && !isAwaitingPayment(t.to);

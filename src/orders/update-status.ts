@@ -1,7 +1,7 @@
 import type { InvoiceStatus } from '../domain/invoice-status';
 import type { EngineConnection } from '../outbox/engine-intents';
 import { InvoiceStatusChangedError } from './errors';
-import { transitionInvoice } from './invoice-transitions';
+import { restoreDisputedInvoice, transitionInvoice } from './invoice-transitions';
 import { markInvoicePaid } from './mark-paid';
 import { type StuckOrderRef, voidOrder } from './order-ops';
 
@@ -11,9 +11,10 @@ export type SettableStatus = (typeof SETTABLE_STATUSES)[number];
 
 /**
  * A seller's status change, through the services that already own each move: COMPLETED is the
- * manual completion (paid, then delivered by the order workflow), VOIDED the void; REVIEW, a
- * dispute, and a dispute settled back to COMPLETED go through the status table. With
- * `expected`, the change happens only if the invoice still has that status.
+ * manual completion (paid, then delivered by the order workflow), or for a disputed order the
+ * dispute won (back to the status it took: PAID while still delivering, else COMPLETED); VOIDED
+ * the void; REVIEW and a dispute go through the status table. With `expected`, the change
+ * happens only if the invoice still has that status.
  */
 export async function updateInvoiceStatus(
   engine: EngineConnection,
@@ -25,6 +26,7 @@ export async function updateInvoiceStatus(
   if (expected && expected !== current) throw new InvoiceStatusChangedError(current, expected);
   if (to === 'VOIDED') return voidOrder(engine, invoice);
   if (to === 'COMPLETED' && current !== 'DISPUTING') return markInvoicePaid(engine, invoice, 'manual');
+  if (to === 'COMPLETED') return void (await engine.db.transaction().execute((trx) => restoreDisputedInvoice(trx, invoice.id)));
   await engine.db
     .transaction()
     .execute((trx) => transitionInvoice(trx, invoice.id, to, to === 'DISPUTING' ? { event: 'order.disputed' } : {}));

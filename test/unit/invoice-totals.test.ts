@@ -56,4 +56,10 @@ describe('invoice status transitions', () => {
     expect(canTransition('COMPLETED', 'VOIDED')).toBe(false);
     expect(canTransition('COMPLETED', 'PAID')).toBe(false);
   });
+
+  it('give a disputed invoice back PAID only for a won dispute, never for a payment', () => {
+    expect(canTransition('DISPUTING', 'PAID')).toBe(false);
+    expect(canTransition('DISPUTING', 'PAID', { disputeWon: true })).toBe(true);
+    expect(canTransition('DISPUTING', 'COMPLETED')).toBe(true);
+  });
 });

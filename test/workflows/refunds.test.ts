@@ -111,6 +111,14 @@ const refundEvents = async (invoiceId: number) =>
   (await h.db.selectFrom('events').select('data').where('type', '=', 'order.refunded').orderBy('created_at').execute())
     .map((e) => e.data as Record<string, unknown>)
     .filter((d) => d.id === invoiceId);
+/** When the order was completed (completed_at) and how many order.completed events say so. */
+const completion = async (invoiceId: number) => {
+  const { completed_at } = await h.db.selectFrom('invoices').select('completed_at').where('id', '=', invoiceId).executeTakeFirstOrThrow();
+  const events = (await h.db.selectFrom('events').select('data').where('type', '=', 'order.completed').execute()).filter(
+    (e) => (e.data as { id?: number }).id === invoiceId,
+  ).length;
+  return { completedAt: completed_at, events };
+};
 const stripeRefundsOf = (paymentIntent: string) => stripe.refunds.filter((r) => r.payment_intent === paymentIntent);
 
 describe('refunds', () => {
@@ -581,9 +589,13 @@ describe('disputes', () => {
     expect(await activeKeys(lost.id)).toEqual([]);
 
     const won = await paidStripeOrder([(await licensed('WON', 1200)).variantId]);
+    const delivered = await completion(won.id);
     await webhook(disputeEvent(`evt_dp_open_${won.id}`, 'charge.dispute.created', won, 'needs_response'));
     await webhook(disputeEvent(`evt_dp_won_${won.id}`, 'charge.dispute.closed', won, 'won'));
+    // Delivered before the dispute: back to COMPLETED, still completed once, when it was.
     expect(await statusOf(won.id)).toBe('COMPLETED');
+    expect(await completion(won.id)).toEqual(delivered);
+    expect(delivered.events).toBe(1);
     expect(await activeKeys(won.id)).toHaveLength(1);
     const disputed = (await h.db.selectFrom('events').select('data').where('type', '=', 'order.disputed').orderBy('created_at').execute())
       .map((e) => e.data as Record<string, unknown>)
@@ -647,7 +659,7 @@ describe('disputes', () => {
     await order.seller.close();
   });
 
-  it('a dispute won on an order stuck on a failed step lets ops retry again; the retry delivers and the order completes', async () => {
+  it('a dispute won on an order stuck on a failed step gives back PAID; the ops retry delivers and completes it, once', async () => {
     const order = await stuckStripeOrder('GOODS-AFTER-WON');
     await webhook(disputeEvent(`evt_dp_open_${order.id}`, 'charge.dispute.created', order, 'needs_response'));
     await waitFor(
@@ -655,15 +667,20 @@ describe('disputes', () => {
       (state) => state.phase === 'disputed',
     );
     await webhook(disputeEvent(`evt_dp_won_${order.id}`, 'charge.dispute.closed', order, 'won'));
+    // Undelivered: the dispute gives back the PAID it took, never a COMPLETED the order has not earned.
+    expect(await statusOf(order.id)).toBe('PAID');
+    expect((await disputedEvents(order.id)).map((d) => d.status)).toEqual(['DISPUTING', 'PAID']);
     await waitFor(
       () => orderWorkflow(order.id).query(orderStateQuery),
       (state) => state.phase === 'needs_attention',
     );
     await untilFlagged(order.id, true);
+    expect(await completion(order.id)).toEqual({ completedAt: null, events: 0 });
     expect((await api('post', `/orders/${order.id}/fulfillment-retries`, {})).status).toBe(200);
     expect(await orderWorkflow(order.id).result()).toEqual({ invoiceId: order.id, outcome: 'completed' });
     expect(order.seller.received).toHaveLength(2);
     expect(await statusOf(order.id)).toBe('COMPLETED');
+    expect(await completion(order.id)).toEqual({ completedAt: expect.any(Date), events: 1 });
     await order.seller.close();
   });
 });
