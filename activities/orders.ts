@@ -8,7 +8,8 @@ import { expireUnpaidInvoice, transitionInvoice } from '../src/orders/invoice-tr
 import type { SecretBox } from '../src/security/secret-box';
 import type { Client } from '@temporalio/client';
 import { sendFulfillmentNotices } from '../src/orders/fulfillment-notices';
-import type { FulfillmentNoticeRequest } from '../src/temporal/contracts/order';
+import { DELIVERY_HELD_BY_DISPUTE, type FulfillmentNoticeRequest } from '../src/temporal/contracts/order';
+import { DisputeHoldError } from '../src/refunds/taken-back';
 import { flagDeliveryEmailFailure, ORDER_SEND_KEY, sendDeliveryEmail, type DeliveryEmailOutcome } from '../src/orders/delivery-email';
 import type { ObjectStorage } from '../src/storage/object-storage';
 import type { NotificationConfig } from '../src/webhooks/notifications';
@@ -63,6 +64,7 @@ export function createOrderActivities(deps: {
         // The step's order is the workflow's (workflowId order-<invoice id>, in this line's meta).
         log.warn('delivery step attempt failed', { stepId: input.stepId, error: error instanceof Error ? error.message : String(error) });
         if (error instanceof PermanentDeliveryError) throw ApplicationFailure.nonRetryable(error.message, PERMANENT_DELIVERY_FAILURE);
+        if (error instanceof DisputeHoldError) throw ApplicationFailure.nonRetryable(error.message, DELIVERY_HELD_BY_DISPUTE);
         throw error;
       }
     },

@@ -18,6 +18,7 @@ import type { CommunityActivities } from '../activities/community';
 import type { OrderActivities } from '../activities/orders';
 import { communityGrant } from './community-grant';
 import {
+  DELIVERY_HELD_BY_DISPUTE,
   FULFILLMENT_REFUSED,
   type FulfillmentNoticeRequest,
   type FulfillmentRefusal,
@@ -115,6 +116,8 @@ function refuse(refusal: FulfillmentRefusal, message: string): never {
 
 /** Orders started before they heard of refunds and disputes carry on as they did (see `saleNews` below). */
 const HEARS_SALE = 'order-hears-refunds-and-disputes';
+/** A step that met an open dispute (DELIVERY_HELD_BY_DISPUTE) stays pending and waits for it, unflagged. */
+const STEP_WAITS_FOR_DISPUTE = 'order-step-waits-for-dispute';
 
 /** What a refund or dispute made of a paid order, as the workflow acts on it. */
 type SaleStanding = 'paid' | 'disputed' | 'refunded' | 'reversed';
@@ -124,6 +127,12 @@ function standingOf(status: string): SaleStanding {
   if (status === 'REVERSED') return 'reversed';
   if (status === 'DISPUTING') return 'disputed';
   return 'paid';
+}
+
+function failureType(error: unknown): string | undefined {
+  if (error instanceof ApplicationFailure) return error.type ?? undefined;
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause.type ?? undefined;
+  return undefined;
 }
 
 function failureReason(error: unknown): string {
@@ -262,8 +271,9 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   /**
    * Reads the sale's standing after news (the invoice, not the signal, decides). Refunded or
    * reversed: the delivery ends here, unfinished and unflagged, without completing the order.
-   * Disputed: the order waits, unflagged and refusing retries, for the dispute to be settled.
-   * Returns the outcome when the order is over.
+   * Disputed: the order waits, unflagged and refusing retries, for the dispute to be settled; a
+   * won one gives back PAID and delivery goes on where it stood (held steps run, failed ones wait
+   * for ops). Returns the outcome when the order is over.
    */
   const heedSale = async (): Promise<OrderOutcome | null> => {
     for (;;) {
@@ -286,6 +296,8 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
   };
 
   const ownSteps = patched('order-local-delivery-steps') ? localDb : remoteDb;
+  /** A step met an open dispute: it and the steps after it wait, pending, for the dispute's outcome. */
+  let heldByDispute = false;
   for (;;) {
     for (const step of state.steps.filter((s) => s.status === 'pending' || s.status === 'running')) {
       try {
@@ -296,6 +308,13 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
       } catch (error) {
         // A local activity's failure arrives as its ApplicationFailure, not wrapped in an ActivityFailure.
         if (!(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
+        if (failureType(error) === DELIVERY_HELD_BY_DISPUTE && patched(STEP_WAITS_FOR_DISPUTE)) {
+          // Nothing was handed over: it and the steps after it stay pending; the invoice, read by heedSale, decides.
+          log.info('delivery step waits for a dispute', { invoiceId: input.invoiceId, stepId: step.id, kind: step.kind });
+          heldByDispute = true;
+          saleNews = true;
+          break;
+        }
         step.status = 'failed';
         step.reason = failureReason(error);
         log.warn('delivery step failed', { invoiceId: input.invoiceId, stepId: step.id, kind: step.kind, reason: step.reason });
@@ -307,6 +326,11 @@ export async function order(input: OrderInput): Promise<OrderOutcome> {
     if (saleNews && patched(HEARS_SALE)) {
       const over = await heedSale();
       if (over) return over;
+      // The dispute that held a step back was won (the order PAID again): the held steps run now.
+      if (heldByDispute) {
+        heldByDispute = false;
+        continue;
+      }
     }
     const failed = state.steps.filter((s) => s.status === 'failed');
     // Open to ops before the flag is raised: whoever sees the flag finds the order taking a retry.

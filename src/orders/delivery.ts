@@ -107,7 +107,8 @@ type LoadedStep = Awaited<ReturnType<typeof loadStep>>;
 /**
  * Runs one delivery step. A step already delivered returns its stored result, so a
  * retried activity never hands over (or claims, or calls) twice. Permanent problems throw
- * PermanentDeliveryError; anything else may be retried.
+ * PermanentDeliveryError; an open dispute of the order DisputeHoldError (nothing handed over,
+ * the step still pending); anything else may be retried.
  */
 export async function runStep(
   ctx: DeliveryContext,

@@ -53,7 +53,7 @@ import { type Config, loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/schema';
 import { createInvoice } from '../../src/orders/create-invoice';
 import { SecretBox } from '../../src/security/secret-box';
-import { transitionInvoice } from '../../src/orders/invoice-transitions';
+import { restoreDisputedInvoice, transitionInvoice } from '../../src/orders/invoice-transitions';
 import { type OrderRef, OrderWorkflows } from '../../src/orders/order-workflow-client';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import {
@@ -184,6 +184,12 @@ async function stuckDynamicOrderScenario(
   } finally {
     await seller.close();
   }
+}
+
+/** Waits (10 s at most) until the order's workflow reports `phase`. */
+async function untilOrderPhase(ctx: ScenarioContext, invoice: OrderRef, phase: string): Promise<void> {
+  const handle = ctx.temporal.client.workflow.getHandle(workflowIds.order(invoice.id));
+  for (let i = 0; i < 100 && (await handle.query(orderStateQuery)).phase !== phase; i += 1) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** A receiver on loopback answering `status` to every webhook. */
@@ -841,11 +847,7 @@ const scenarios: Scenario[] = [
     name: 'order-disputed-then-won-while-stuck',
     run: (ctx) =>
       stuckDynamicOrderScenario(ctx, 'recorded-stuck-disputed', async (workflows, invoice) => {
-        const handle = ctx.temporal.client.workflow.getHandle(workflowIds.order(invoice.id));
-        const untilPhase = async (phase: string) => {
-          for (let i = 0; i < 100 && (await handle.query(orderStateQuery)).phase !== phase; i += 1)
-            await new Promise((r) => setTimeout(r, 100));
-        };
+        const untilPhase = (phase: string) => untilOrderPhase(ctx, invoice, phase);
         await ctx.db.transaction().execute((trx) => transitionInvoice(trx, invoice.id, 'DISPUTING'));
         await workflows.saleChanged(invoice, 'DISPUTING');
         await untilPhase('disputed');
@@ -853,6 +855,28 @@ const scenarios: Scenario[] = [
         await workflows.saleChanged(invoice, 'COMPLETED');
         await untilPhase('needs_attention');
         await workflows.fulfillment(invoice, retryFulfillmentUpdate, {});
+      }),
+  },
+  {
+    // Stuck on a refused dynamic step, the order is disputed before its workflow hears of it (the
+    // news left in the outbox); ops retry: the step meets the dispute, hands nothing over and waits,
+    // pending; the dispute is won (PAID again): the step delivers, the order completes.
+    name: 'order-step-held-by-dispute-then-won',
+    run: (ctx) =>
+      stuckDynamicOrderScenario(ctx, 'recorded-step-held', async (workflows, invoice) => {
+        await ctx.db.transaction().execute(async (trx) => {
+          await transitionInvoice(trx, invoice.id, 'DISPUTING');
+          await trx
+            .updateTable('engine_intents')
+            .set({ delivered_at: new Date() })
+            .where('kind', '=', 'order.sale_changed')
+            .where('subject_id', '=', invoice.id)
+            .execute();
+        });
+        await workflows.fulfillment(invoice, retryFulfillmentUpdate, {});
+        await untilOrderPhase(ctx, invoice, 'disputed');
+        await ctx.db.transaction().execute((trx) => restoreDisputedInvoice(trx, invoice.id));
+        await workflows.saleChanged(invoice, 'PAID');
       }),
   },
   {

@@ -4,6 +4,8 @@ import { orderStateQuery } from '../../src/temporal/contracts/order';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { startSellerEndpoint } from '../fakes/seller-endpoint';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
+import { applyDispute } from '../../src/disputes/apply-dispute';
+import { appendSerials } from '../../src/catalog/serial-stock';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
 import { type Harness, startHarness } from '../helpers/harness';
 import { stripeWebhook } from '../helpers/subscription-fixtures';
@@ -682,5 +684,70 @@ describe('disputes', () => {
     expect(await statusOf(order.id)).toBe('COMPLETED');
     expect(await completion(order.id)).toEqual({ completedAt: expect.any(Date), events: 1 });
     await order.seller.close();
+  });
+
+  it('a step run while a dispute is committed but not yet heard hands nothing over; it waits, pending, and delivers once the dispute is won', async () => {
+    const { variantId } = await createVariant(h, store.live, {
+      deliverable: { types: ['TEXT'], data: { serials: 'HELD-1' } },
+      price: 1200,
+    });
+    const created = await api('post', '/invoices', {
+      customer_email: 'held@e.co',
+      payment_method: 'STRIPE',
+      product_variants: { [variantId]: { quantity: 1 } },
+    }).expect(201);
+    const id = created.body.data.id as number;
+    const checkout = await api('post', `/invoices/${id}/checkout`).expect(200);
+    // The serial is gone when the order pays: its step fails out of stock and waits for ops.
+    await h.db.deleteFrom('variant_serials').where('variant_id', '=', variantId).execute();
+    const { paymentIntent, event } = stripe.payCheckout(checkout.body.invoice.payment.gateway.data.session_id);
+    await webhook(event);
+    await untilFlagged(id, true);
+    await appendSerials(h.db, { storeId: store.id, variantId, serials: ['HELD-1'] });
+    const serial = () =>
+      h.db.selectFrom('variant_serials').select(['status', 'claim_key']).where('variant_id', '=', variantId).executeTakeFirstOrThrow();
+
+    // The dispute commits; its news to the workflow is still in the outbox (told as sent, never signalled).
+    await h.db.transaction().execute(async (trx) => {
+      const invoice = await trx
+        .selectFrom('invoices')
+        .select(['id', 'store_id', 'livemode', 'total_cents', 'currency'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      await applyDispute(trx, invoice, {
+        provider: 'stripe',
+        providerDisputeId: `dp_${id}`,
+        status: 'open',
+        providerStatus: 'needs_response',
+        amountCents: null,
+        currency: null,
+        reason: 'fraudulent',
+        opened: true,
+      });
+      await trx
+        .updateTable('engine_intents')
+        .set({ delivered_at: new Date() })
+        .where('kind', '=', 'order.sale_changed')
+        .where('subject_id', '=', id)
+        .execute();
+    });
+    // The workflow has not heard: it takes the retry, and its step meets the dispute.
+    expect((await api('post', `/orders/${id}/fulfillment-retries`, {})).status).toBe(200);
+    await waitFor(
+      () => orderWorkflow(id).query(orderStateQuery),
+      (state) => state.phase === 'disputed',
+    );
+    expect(await serial()).toEqual({ status: 'AVAILABLE', claim_key: null });
+    expect(await h.db.selectFrom('delivery_steps').select('status').where('invoice_id', '=', id).execute()).toEqual([
+      { status: 'pending' },
+    ]);
+    await untilFlagged(id, false);
+    expect(refusal(await api('post', `/orders/${id}/fulfillment-retries`, {}))).toEqual([409, 'disputed']);
+
+    await webhook(disputeEvent(`evt_dp_won_${id}`, 'charge.dispute.closed', { id, paymentIntent }, 'won'));
+    expect(await orderWorkflow(id).result()).toEqual({ invoiceId: id, outcome: 'completed' });
+    expect(await serial()).toEqual({ status: 'SOLD', claim_key: expect.stringContaining(`invoice-${id}/`) });
+    expect(await statusOf(id)).toBe('COMPLETED');
+    expect(await completion(id)).toEqual({ completedAt: expect.any(Date), events: 1 });
   });
 });

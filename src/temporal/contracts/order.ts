@@ -55,6 +55,12 @@ export type FulfillmentRefusal =
   | 'disputed'
   | 'needs_manual_action';
 
+/**
+ * The ApplicationFailure type of a delivery step that met an open dispute (committed before the
+ * workflow heard of it): nothing was handed over, and the step waits, pending, for the dispute.
+ */
+export const DELIVERY_HELD_BY_DISPUTE = 'DeliveryHeldByDispute';
+
 /** The ApplicationFailure type a validator rejects an Update with; its first detail is the FulfillmentRefusal. */
 export const FULFILLMENT_REFUSED = 'FulfillmentRefused';
 
