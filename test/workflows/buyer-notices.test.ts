@@ -108,6 +108,9 @@ const setLink = (grantId: number, url: string) =>
   h.db.transaction().execute((trx) => setGrantStatus(trx, grantId, 'awaiting_customer', null, { invite_url: url }));
 const linkMails = (invoiceId: number, grantId: number) =>
   smtp.mails.filter((m) => m.raw.includes(`<invoice-${invoiceId}.community-link-${grantId}@`));
+/** The community-link notices owed for an order through the engine outbox. */
+const noticesOwed = (invoiceId: number) =>
+  h.db.selectFrom('engine_intents').select('id').where('kind', '=', 'buyer_notice.send').where('subject_id', '=', invoiceId).execute();
 
 describe('a community invite link that arrives after the delivery e-mail', () => {
   it('is e-mailed to the buyer once, through the outbox and its notice workflow', async () => {
@@ -139,13 +142,7 @@ describe('a community invite link that arrives after the delivery e-mail', () =>
     const id = await order('early-link@example.com', false);
     const grantId = await grant(id);
     await setLink(grantId, 'https://t.me/+early-invite');
-    const intents = await h.db
-      .selectFrom('engine_intents')
-      .select('id')
-      .where('kind', '=', 'buyer_notice.send')
-      .where('subject_id', '=', id)
-      .execute();
-    expect(intents).toHaveLength(0);
+    expect(await noticesOwed(id)).toHaveLength(0);
   });
 
   it('being set while the delivery e-mail reads the grants: the e-mail waits for it and carries it, none of its own is owed', async () => {
@@ -175,13 +172,7 @@ describe('a community invite link that arrives after the delivery e-mail', () =>
     release();
     await linking;
     expect((await content).community).toEqual([{ platform: 'telegram', space: 'Signals <VIP>', inviteUrl: 'https://t.me/+racing' }]);
-    const intents = await h.db
-      .selectFrom('engine_intents')
-      .select('id')
-      .where('kind', '=', 'buyer_notice.send')
-      .where('subject_id', '=', id)
-      .execute();
-    expect(intents).toHaveLength(0);
+    expect(await noticesOwed(id)).toHaveLength(0);
   });
 });
 
@@ -286,12 +277,6 @@ describe('a community invite link and the delivery e-mail: the buyer gets each l
     expect((await sendDeliveryEmail(deps, id, { sendKey: ORDER_SEND_KEY })).status).toBe('sent');
     expect(mailsWith('https://t.me/+kept')).toEqual(deliveryMails(id));
     expect(deliveryMails(id)).toHaveLength(1);
-    const intents = await h.db
-      .selectFrom('engine_intents')
-      .select('id')
-      .where('kind', '=', 'buyer_notice.send')
-      .where('subject_id', '=', id)
-      .execute();
-    expect(intents).toHaveLength(0);
+    expect(await noticesOwed(id)).toHaveLength(0);
   });
 });

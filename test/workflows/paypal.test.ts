@@ -75,6 +75,22 @@ async function checkedOut(serials: string, price = 1500, key = store.test) {
   return { id: invoice.id as number, orderId: checkout.body.invoice.payment.gateway.data.order_id as string };
 }
 
+/** Until the capture activity has asked PayPal (at `capturePath`) at least once. */
+const captureAsked = (capturePath: string) =>
+  waitFor(
+    async () => paypal.requests.filter((r) => r.path === capturePath).length,
+    (n) => n >= 1,
+  );
+
+/** The buyer approves (PayPal's event) and the capture activity calls PayPal, whose answer waits for `release()`. */
+async function approvedWithCaptureHeld(orderId: string) {
+  const capturePath = `/v2/checkout/orders/${orderId}/capture`;
+  const release = paypal.hold(capturePath);
+  await webhook(paypal.approve(orderId)).expect(200);
+  await captureAsked(capturePath);
+  return release;
+}
+
 /**
  * The seller's void, asked again while it is refused for a capture call under way (409
  * capture_in_flight, as a seller would after its Retry-After): PayPal's 503 has reached the fake
@@ -256,10 +272,7 @@ describe('PayPal order workflow', () => {
     paypal.outage(capturePath);
     paypal.approve(invoice.orderId);
     await buyerReturns(invoice.id, invoice.orderId).expect(303);
-    await waitFor(
-      async () => paypal.requests.filter((r) => r.path === capturePath).length,
-      (n) => n >= 1,
-    );
+    await captureAsked(capturePath);
     // Its window closes while the capture is owed: the sweep leaves it to the capture.
     await h.db
       .updateTable('invoices')
@@ -303,10 +316,7 @@ describe('PayPal order workflow', () => {
     const capturePath = `/v2/checkout/orders/${during.orderId}/capture`;
     paypal.outage(capturePath);
     await webhook(paypal.approve(during.orderId)).expect(200);
-    await waitFor(
-      async () => paypal.requests.filter((r) => r.path === capturePath).length,
-      (n) => n >= 1,
-    );
+    await captureAsked(capturePath);
     // The seller voids it by hand while PayPal is down; PayPal comes back.
     await voidByHand(during.id);
     const attempts = paypal.requests.filter((r) => r.path === capturePath).length;
@@ -320,14 +330,8 @@ describe('PayPal order workflow', () => {
 
   it('holds no lock while PayPal captures: a void by hand meanwhile is refused, then finds the order paid', async () => {
     const invoice = await checkedOut('PPH-1');
-    const capturePath = `/v2/checkout/orders/${invoice.orderId}/capture`;
-    const release = paypal.hold(capturePath);
+    const release = await approvedWithCaptureHeld(invoice.orderId);
     try {
-      await webhook(paypal.approve(invoice.orderId)).expect(200);
-      await waitFor(
-        async () => paypal.requests.filter((r) => r.path === capturePath).length,
-        (n) => n >= 1,
-      );
       // PayPal is taking the money: the invoice's row is not locked (nor, on embedded PGlite, the database) ...
       await h.db
         .transaction()
@@ -357,14 +361,8 @@ describe('PayPal order workflow', () => {
 
   it('flags for ops a capture PayPal made on an invoice voided once the capture’s claim lapsed', async () => {
     const invoice = await checkedOut('PPX-1');
-    const capturePath = `/v2/checkout/orders/${invoice.orderId}/capture`;
-    const release = paypal.hold(capturePath);
+    const release = await approvedWithCaptureHeld(invoice.orderId);
     try {
-      await webhook(paypal.approve(invoice.orderId)).expect(200);
-      await waitFor(
-        async () => paypal.requests.filter((r) => r.path === capturePath).length,
-        (n) => n >= 1,
-      );
       // As if the worker calling PayPal had died: its claim lapses and the void goes ahead.
       await h.db
         .updateTable('invoices')
