@@ -165,12 +165,21 @@ export function createPaypalActivities(deps: {
       await deps.db.transaction().execute(async (trx) => {
         const invoice = await trx
           .selectFrom('invoices')
-          .select(['id', 'status'])
+          .select(['id', 'status', 'gateway'])
           .where('id', '=', input.invoiceId)
           .forUpdate()
           .executeTakeFirstOrThrow();
         await clearCaptureOwed(trx, invoice.id);
-        if (!isAwaitingPayment(invoice.status as InvoiceStatus)) return;
+        if (!isAwaitingPayment(invoice.status as InvoiceStatus)) {
+          // Settled meanwhile with a call still unanswered: whether PayPal took the money is unknown, a person finds out.
+          if (captureUnanswered(invoice.gateway))
+            await flagInvoiceForAttention(
+              trx,
+              invoice.id,
+              `PayPal capture of order ${input.orderId} went unanswered and the invoice is ${invoice.status}: check PayPal for a capture to refund (${input.reason})`,
+            );
+          return;
+        }
         const reason = `PayPal capture of order ${input.orderId} failed: ${input.reason}`;
         await trx
           .updateTable('invoices')

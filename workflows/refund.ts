@@ -3,8 +3,9 @@ import type { RefundActivities } from '../activities/refunds';
 import type { RefundInput, RefundOutcome } from '../src/temporal/contracts/refund';
 
 /**
- * The gateway call: a slow Stripe is retried with the same idempotency key (a reply lost after
- * Stripe refunded answers that refund); a refusal is final.
+ * The gateway's calls: the refund, where a slow Stripe or PayPal is retried with the same
+ * idempotency key or request id (a reply lost after the refund answers that refund), a refusal
+ * final; and the checks of a refund PayPal holds pending.
  */
 const gateway = proxyActivities<RefundActivities>({
   startToCloseTimeout: '10 seconds',

@@ -1,5 +1,6 @@
 import { Eta } from 'eta';
 import type { RenderedEmail } from './delivery-email-template';
+import { majorUnits } from '../domain/currency-minor-units';
 
 /** What one abandoned-checkout reminder says. */
 export interface CheckoutReminderContent {
@@ -22,7 +23,7 @@ export function formatAmount(cents: number, currency: string): string {
     return format.format(cents / 10 ** digits);
   } catch {
     // A code Intl does not know: the amount with the code beside it.
-    return `${(cents / 100).toFixed(2)} ${currency}`;
+    return `${majorUnits(cents, currency)} ${currency}`;
   }
 }
 

@@ -11,11 +11,11 @@ import {
   type StepSelection,
 } from '../temporal/contracts/order';
 import { commitAndTell, deliverIntents, type EngineConnection, type UnheardIntent, unheardOrders } from '../outbox/engine-intents';
-import { FulfillmentRefusedError, InvoiceStatusConflictError, PaypalCaptureInFlightError } from './errors';
+import { FulfillmentRefusedError, InvoiceStatusConflictError } from './errors';
 import { sendFulfillmentNotices } from './fulfillment-notices';
 import { transitionInvoice } from './invoice-transitions';
 import { OrderWorkflows, type OrderRef } from './order-workflow-client';
-import { captureInFlight } from './paypal-capture-claim';
+import { refuseVoidWhileCapturing } from './paypal-capture-claim';
 
 /** An order as ops actions need it. */
 export interface StuckOrderRef extends OrderRef {
@@ -149,12 +149,12 @@ export async function voidOrder(engine: EngineConnection, invoice: StuckOrderRef
   await commitAndTell(engine, async (trx) => {
     const row = await trx
       .selectFrom('invoices')
-      .select(['status', 'needs_attention', captureInFlight.as('capturing')])
+      .select(['status', 'needs_attention'])
       .where('id', '=', invoice.id)
       .forUpdate()
       .executeTakeFirstOrThrow();
     if (row.status === 'PAID' && !row.needs_attention) throw new InvoiceStatusConflictError('PAID', 'VOIDED');
-    if (row.capturing) throw new PaypalCaptureInFlightError(invoice.id);
+    await refuseVoidWhileCapturing(trx, invoice.id);
     const result = await transitionInvoice(trx, invoice.id, 'VOIDED');
     return { value: result, intents: result.changed ? [{ kind: 'order.void_requested', subjectId: invoice.id }] : [] };
   });

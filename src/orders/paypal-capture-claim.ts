@@ -1,18 +1,20 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../db/schema';
+import { PaypalCaptureInFlightError } from './errors';
 
 /**
  * A PayPal capture call under way for an invoice. The capture activity claims the invoice (under
  * its row lock, then commits) before it calls PayPal, and lets go once PayPal's answer is applied
- * or the call failed: no transaction stays open across PayPal's call, and a void by hand is
- * refused meanwhile, since PayPal may be taking the money right then. The claim lapses on its own
- * (the database's clock): a worker that died mid-call blocks voids no longer than that, and the
+ * or PayPal refused; a call left unanswered lapses it but leaves it as a mark (lapseCapture). No
+ * transaction stays open across PayPal's call, and a void by hand is refused while the claim
+ * holds, since PayPal may be taking the money right then. The claim lapses on its own (the
+ * database's clock): a worker that died mid-call blocks voids no longer than that, and the
  * activity's retry claims again.
  */
 const CLAIM = 'capture_in_flight';
 
 /** Longer than an attempt runs (30 s start-to-close; PayPal's calls time out after 20 s). */
-export const CAPTURE_CLAIM_SECONDS = 60;
+const CAPTURE_CLAIM_SECONDS = 60;
 
 /** Claims the invoice for this attempt (`token`), replacing a lapsed or earlier attempt's claim. */
 export async function claimCapture(trx: DbExecutor, invoiceId: number, token: string): Promise<void> {
@@ -63,4 +65,15 @@ export async function releaseCapture(db: DbExecutor, invoiceId: number, token: s
 }
 
 /** Whether a capture call holds the invoice now: read under the caller's row lock, so a claim cannot start after it. */
-export const captureInFlight = sql<boolean>`coalesce((invoices.gateway->${sql.lit(CLAIM)}->>'until')::timestamptz > now(), false)`;
+const captureInFlight = sql<boolean>`coalesce((invoices.gateway->${sql.lit(CLAIM)}->>'until')::timestamptz > now(), false)`;
+
+/** A void by hand waits for PayPal's answer while a capture call holds the invoice (read under the row lock). */
+export async function refuseVoidWhileCapturing(trx: DbExecutor, invoiceId: number): Promise<void> {
+  const row = await trx
+    .selectFrom('invoices')
+    .select(captureInFlight.as('capturing'))
+    .where('id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (row.capturing) throw new PaypalCaptureInFlightError(invoiceId);
+}

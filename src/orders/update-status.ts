@@ -1,6 +1,6 @@
 import type { InvoiceStatus } from '../domain/invoice-status';
 import type { EngineConnection } from '../outbox/engine-intents';
-import { InvoiceStatusChangedError } from './errors';
+import { InvoiceStatusChangedError, InvoiceStatusConflictError } from './errors';
 import { restoreDisputedInvoice, transitionInvoice } from './invoice-transitions';
 import { markInvoicePaid } from './mark-paid';
 import { type StuckOrderRef, voidOrder } from './order-ops';
@@ -26,7 +26,12 @@ export async function updateInvoiceStatus(
   if (expected && expected !== current) throw new InvoiceStatusChangedError(current, expected);
   if (to === 'VOIDED') return voidOrder(engine, invoice);
   if (to === 'COMPLETED' && current !== 'DISPUTING') return markInvoicePaid(engine, invoice, 'manual');
-  if (to === 'COMPLETED') return void (await engine.db.transaction().execute((trx) => restoreDisputedInvoice(trx, invoice.id)));
+  if (to === 'COMPLETED') {
+    const restored = await engine.db.transaction().execute((trx) => restoreDisputedInvoice(trx, invoice.id));
+    // The dispute settled otherwise meanwhile (lost, refunded): the seller's move no longer applies.
+    if (!restored.changed) throw new InvoiceStatusConflictError(restored.status, 'COMPLETED');
+    return;
+  }
   await engine.db
     .transaction()
     .execute((trx) => transitionInvoice(trx, invoice.id, to, to === 'DISPUTING' ? { event: 'order.disputed' } : {}));

@@ -103,6 +103,8 @@ async function sendPaypalRefund(deps: { db: Db; secrets: SecretBox; paypal: Payp
       throw new RefundRefusedError(error.message);
     throw error;
   }
+  // Retried with the same request id, PayPal answers this refund again, with its id this time.
+  if (!answer.id) throw new GatewayError('PayPal', 'unavailable', 'PayPal answered the refund without its id', { retryAfterSeconds: 5 });
   if (answer.status === 'FAILED' || answer.status === 'CANCELLED')
     throw new RefundRefusedError(`PayPal ${answer.status.toLowerCase()} refund ${answer.id}${answer.reason ? `: ${answer.reason}` : ''}`);
   if (answer.status === 'COMPLETED') return markRefundSucceeded(deps.db, refund.id, answer.id);

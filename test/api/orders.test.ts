@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import request from 'supertest';
+import { InvoiceStatusConflictError } from '../../src/orders/errors';
+import { updateInvoiceStatus } from '../../src/orders/update-status';
 import { startSellerEndpoint } from '../fakes/seller-endpoint';
 import { type StripeBilling, startStripeBilling } from '../fakes/stripe-billing';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
@@ -131,6 +133,24 @@ describe('statuses map both ways', () => {
     expect(stale.body.error.code).toBe('status_changed');
     const bad = await call('patch', `/v2/orders/${order.id}/status`, { status: 'SHIPPED' });
     expect(bad.status).toBe(422);
+  });
+
+  it('refuses a seller’s COMPLETED for a dispute that was settled otherwise after the request read it', async () => {
+    const order = await newOrder();
+    // The request read the order DISPUTING; by the time it moves, the dispute was lost (REVERSED).
+    await h.db.updateTable('invoices').set({ status: 'REVERSED' }).where('id', '=', order.id).execute();
+    const row = await h.db
+      .selectFrom('invoices')
+      .select(['id', 'store_id', 'expires_at', 'needs_attention'])
+      .where('id', '=', order.id)
+      .executeTakeFirstOrThrow();
+    const engine = { db: h.db, client: h.temporal.client, taskQueue: h.taskQueue, crypto: h.config.crypto };
+    await expect(updateInvoiceStatus(engine, { ...row, status: 'DISPUTING' }, 'COMPLETED')).rejects.toBeInstanceOf(
+      InvoiceStatusConflictError,
+    );
+    expect((await h.db.selectFrom('invoices').select('status').where('id', '=', order.id).executeTakeFirstOrThrow()).status).toBe(
+      'REVERSED',
+    );
   });
 });
 

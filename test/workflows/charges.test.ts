@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import request from 'supertest';
 import { storeWebhookSecret } from '../../src/orders/store-webhook-secret';
 import { SecretBox } from '../../src/security/secret-box';
@@ -60,6 +61,36 @@ describe('charges', () => {
     // A charge is not an invoice.
     expect((await api('get', `/invoices/${id}`)).status).toBe(404);
     expect((await api('get', '/invoices')).body.data.map((i: { id: number }) => i.id)).not.toContain(id);
+  });
+
+  it('refuses to void a charge while a PayPal capture of it is under way, and voids it once PayPal has answered', async () => {
+    const created = await api('post', '/charges', {
+      email: 'p@e.co',
+      return_url: 'https://shop.example/r',
+      total: 1200,
+      currency: 'usd',
+      payment_methods: ['PAYPAL'],
+    }).expect(201);
+    const id = created.body.data.id as number;
+    // The capture activity's claim, as it writes it before calling PayPal.
+    const claim = (until: string) =>
+      h.db
+        .updateTable('invoices')
+        .set({
+          gateway: sql`coalesce(gateway, '{}'::jsonb) || jsonb_build_object('capture_in_flight', jsonb_build_object('token', 't', 'until', ${until}::timestamptz))`,
+        })
+        .where('id', '=', id)
+        .execute();
+    await claim(new Date(Date.now() + 60_000).toISOString());
+    const refused = await api('put', `/charges/${id}/voided`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('capture_in_flight');
+    expect(refused.headers['retry-after']).toBe('5');
+    expect((await charge(id)).status).toBe('PENDING');
+    // PayPal answered (or the claim lapsed): the void goes ahead.
+    await claim(new Date(Date.now() - 1_000).toISOString());
+    await api('put', `/charges/${id}/voided`).expect(200);
+    expect((await charge(id)).status).toBe('VOIDED');
   });
 
   it('voids a pending charge once; a free charge needs no payment method; a store-wide coupon applies', async () => {

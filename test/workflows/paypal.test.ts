@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import request from 'supertest';
+import { createPaypalActivities } from '../../activities/paypal';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { type PaypalFake, startPaypalFake } from '../fakes/paypal';
 import { createVariant, waitFor } from '../helpers/catalog-fixtures';
@@ -422,6 +423,32 @@ describe('PayPal order workflow', () => {
     expect(row.gateway).not.toHaveProperty('capture_in_flight');
     expect(await eventsOf('order.paid', invoice.id)).toHaveLength(0);
     expect(capturesOf(invoice.orderId)).toHaveLength(1);
+  });
+
+  it('flags a capture that failed for good with a call unanswered on an invoice voided meanwhile: PayPal may hold the money', async () => {
+    const invoice = await checkedOut('PPU-1');
+    // An attempt's lapsed mark (its call unanswered), and the void that went ahead.
+    await h.db
+      .updateTable('invoices')
+      .set({
+        status: 'VOIDED',
+        gateway: sql`gateway || jsonb_build_object('capture_in_flight', jsonb_build_object('token', 't', 'until', now()))`,
+      })
+      .where('id', '=', invoice.id)
+      .execute();
+    const activities = createPaypalActivities({ db: h.db } as Parameters<typeof createPaypalActivities>[0]);
+    await activities.paypalCaptureFailed({
+      invoiceId: invoice.id,
+      orderId: invoice.orderId,
+      reason: 'PayPal could not be reached',
+      issue: null,
+    });
+    const row = await h.db
+      .selectFrom('invoices')
+      .select(['status', 'needs_attention', 'attention_reason'])
+      .where('id', '=', invoice.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'VOIDED', needs_attention: true, attention_reason: expect.stringContaining('went unanswered') });
   });
 
   it('keeps an invoice payable after INSTRUMENT_DECLINED: the buyer approves again and is charged once', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { chargeQuery, chargeUrl, chargeView, createCharge, requireCharge } from '../../../charges/charges';
 import { PAYMENT_METHODS } from '../../../domain/payment-methods';
 import { transitionInvoice } from '../../../orders/invoice-transitions';
+import { refuseVoidWhileCapturing } from '../../../orders/paypal-capture-claim';
 import { commitAndTell } from '../../../outbox/engine-intents';
 import type { EngineIntent } from '../../../outbox/record-intent';
 import { storeWebhookSecret } from '../../../orders/store-webhook-secret';
@@ -170,9 +171,13 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       ...settling,
       path: '/charges/:charge_id/voided',
       summary: 'Void a pending charge',
-      handler: settle('Charge Voided Successfully', async (trx, chargeId) => ({
-        value: await transitionInvoice(trx, chargeId, 'VOIDED'),
-        intents: [{ kind: 'order.void_requested', subjectId: chargeId }],
-      })),
+      handler: settle('Charge Voided Successfully', async (trx, chargeId) => {
+        // A PayPal capture under way may be taking the money: the void waits for its answer.
+        await refuseVoidWhileCapturing(trx, chargeId);
+        return {
+          value: await transitionInvoice(trx, chargeId, 'VOIDED'),
+          intents: [{ kind: 'order.void_requested', subjectId: chargeId }],
+        };
+      }),
     });
 }
