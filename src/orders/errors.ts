@@ -12,8 +12,8 @@ export class InvoiceStatusConflictError extends Error {
 }
 
 /**
- * A void refused while PayPal may be taking the invoice's money (our capture call is under way):
- * asked again in a few seconds, it finds the capture's outcome (paid: refused; failed: voided).
+ * A void or a payment marked by hand, refused while PayPal may be taking the invoice's money (our
+ * capture call is under way): asked again in a few seconds, it finds the capture's outcome.
  */
 export class PaypalCaptureInFlightError extends Error {
   readonly retryAfterSeconds = 5;

@@ -2,6 +2,7 @@ import type { DbExecutor } from '../db/schema';
 import { recordEvent } from '../events/record';
 import { commitAndTell, type EngineConnection } from '../outbox/engine-intents';
 import { transitionInvoice } from './invoice-transitions';
+import { refuseWhileCapturing } from './paypal-capture-claim';
 
 /**
  * A paid order reaches its workflow; the database transition is the single gate. The
@@ -10,6 +11,8 @@ import { transitionInvoice } from './invoice-transitions';
  */
 export async function markInvoicePaid(engine: EngineConnection, invoice: { id: number; status: string }, source: string): Promise<void> {
   await commitAndTell(engine, async (trx) => {
+    // Marked paid by hand while PayPal may be taking the money: the seller hears PayPal's answer first.
+    if (source === 'manual') await refuseWhileCapturing(trx, invoice.id);
     const result = await transitionInvoice(trx, invoice.id, 'PAID', {
       event: 'order.paid',
       also: { paid_at: new Date() },

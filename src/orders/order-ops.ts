@@ -15,7 +15,7 @@ import { FulfillmentRefusedError, InvoiceStatusConflictError } from './errors';
 import { sendFulfillmentNotices } from './fulfillment-notices';
 import { transitionInvoice } from './invoice-transitions';
 import { OrderWorkflows, type OrderRef } from './order-workflow-client';
-import { refuseVoidWhileCapturing } from './paypal-capture-claim';
+import { refuseWhileCapturing } from './paypal-capture-claim';
 
 /** An order as ops actions need it. */
 export interface StuckOrderRef extends OrderRef {
@@ -154,7 +154,7 @@ export async function voidOrder(engine: EngineConnection, invoice: StuckOrderRef
       .forUpdate()
       .executeTakeFirstOrThrow();
     if (row.status === 'PAID' && !row.needs_attention) throw new InvoiceStatusConflictError('PAID', 'VOIDED');
-    await refuseVoidWhileCapturing(trx, invoice.id);
+    await refuseWhileCapturing(trx, invoice.id);
     const result = await transitionInvoice(trx, invoice.id, 'VOIDED');
     return { value: result, intents: result.changed ? [{ kind: 'order.void_requested', subjectId: invoice.id }] : [] };
   });

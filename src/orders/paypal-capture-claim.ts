@@ -67,8 +67,11 @@ export async function releaseCapture(db: DbExecutor, invoiceId: number, token: s
 /** Whether a capture call holds the invoice now: read under the caller's row lock, so a claim cannot start after it. */
 const captureInFlight = sql<boolean>`coalesce((invoices.gateway->${sql.lit(CLAIM)}->>'until')::timestamptz > now(), false)`;
 
-/** A void by hand waits for PayPal's answer while a capture call holds the invoice (read under the row lock). */
-export async function refuseVoidWhileCapturing(trx: DbExecutor, invoiceId: number): Promise<void> {
+/**
+ * A void, or a payment marked by hand, waits for PayPal's answer while a capture call holds the
+ * invoice (read under the row lock): PayPal may be taking the money right then.
+ */
+export async function refuseWhileCapturing(trx: DbExecutor, invoiceId: number): Promise<void> {
   const row = await trx
     .selectFrom('invoices')
     .select(captureInFlight.as('capturing'))

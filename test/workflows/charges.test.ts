@@ -63,7 +63,7 @@ describe('charges', () => {
     expect((await api('get', '/invoices')).body.data.map((i: { id: number }) => i.id)).not.toContain(id);
   });
 
-  it('refuses to void a charge while a PayPal capture of it is under way, and voids it once PayPal has answered', async () => {
+  it('refuses to void or complete a charge while a PayPal capture of it is under way, and voids it once PayPal has answered', async () => {
     const created = await api('post', '/charges', {
       email: 'p@e.co',
       return_url: 'https://shop.example/r',
@@ -86,6 +86,7 @@ describe('charges', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('capture_in_flight');
     expect(refused.headers['retry-after']).toBe('5');
+    expect((await api('put', `/charges/${id}/completed`)).body.error.code).toBe('capture_in_flight');
     expect((await charge(id)).status).toBe('PENDING');
     // PayPal answered (or the claim lapsed): the void goes ahead.
     await claim(new Date(Date.now() - 1_000).toISOString());

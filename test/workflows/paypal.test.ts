@@ -329,7 +329,7 @@ describe('PayPal order workflow', () => {
     expect([...capturesOf(before.orderId), ...capturesOf(during.orderId)]).toHaveLength(0);
   });
 
-  it('holds no lock while PayPal captures: a void by hand meanwhile is refused, then finds the order paid', async () => {
+  it('holds no lock while PayPal captures: a void or a payment marked by hand meanwhile is refused, then finds the order paid', async () => {
     const invoice = await checkedOut('PPH-1');
     const release = await approvedWithCaptureHeld(invoice.orderId);
     try {
@@ -343,6 +343,9 @@ describe('PayPal order workflow', () => {
       const refusedVoid = await api('patch', `/invoices/${invoice.id}/mark-voided`, undefined, store.test).expect(409);
       expect(refusedVoid.body.error.code).toBe('capture_in_flight');
       expect(refusedVoid.headers['retry-after']).toBe('5');
+      // Nor does marking it paid by hand (the buyer would pay twice).
+      const refusedPaid = await api('patch', `/invoices/${invoice.id}/mark-completed`, undefined, store.test).expect(409);
+      expect(refusedPaid.body.error.code).toBe('capture_in_flight');
     } finally {
       release();
     }

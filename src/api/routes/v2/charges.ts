@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { chargeQuery, chargeUrl, chargeView, createCharge, requireCharge } from '../../../charges/charges';
 import { PAYMENT_METHODS } from '../../../domain/payment-methods';
 import { transitionInvoice } from '../../../orders/invoice-transitions';
-import { refuseVoidWhileCapturing } from '../../../orders/paypal-capture-claim';
+import { refuseWhileCapturing } from '../../../orders/paypal-capture-claim';
 import { commitAndTell } from '../../../outbox/engine-intents';
 import type { EngineIntent } from '../../../outbox/record-intent';
 import { storeWebhookSecret } from '../../../orders/store-webhook-secret';
@@ -160,6 +160,7 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       path: '/charges/:charge_id/completed',
       summary: 'Mark a pending charge completed (paid or claimed outside Sellflow)',
       handler: settle('Charge Completed Successfully', async (trx, chargeId) => {
+        await refuseWhileCapturing(trx, chargeId);
         const result = await transitionInvoice(trx, chargeId, 'PAID', { event: 'order.paid', also: { paid_at: new Date() } });
         return {
           value: result,
@@ -172,8 +173,8 @@ export function registerChargeRoutes(router: DocumentedRouter, deps: ApiDependen
       path: '/charges/:charge_id/voided',
       summary: 'Void a pending charge',
       handler: settle('Charge Voided Successfully', async (trx, chargeId) => {
-        // A PayPal capture under way may be taking the money: the void waits for its answer.
-        await refuseVoidWhileCapturing(trx, chargeId);
+        // A PayPal capture under way may be taking the money: the void, as marking it paid, waits for its answer.
+        await refuseWhileCapturing(trx, chargeId);
         return {
           value: await transitionInvoice(trx, chargeId, 'VOIDED'),
           intents: [{ kind: 'order.void_requested', subjectId: chargeId }],
