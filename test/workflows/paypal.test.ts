@@ -76,6 +76,16 @@ async function checkedOut(serials: string, price = 1500, key = store.test) {
   return { id: invoice.id as number, orderId: checkout.body.invoice.payment.gateway.data.order_id as string };
 }
 
+/** The buyer approves on PayPal and comes back; the capture pays the order and it is delivered. */
+async function approvedAndDelivered(invoice: { id: number; orderId: string }) {
+  paypal.approve(invoice.orderId);
+  await buyerReturns(invoice.id, invoice.orderId).expect(303);
+  await waitFor(
+    () => statusOf(invoice.id),
+    (s) => s === 'COMPLETED',
+  );
+}
+
 /** Until the capture activity has asked PayPal (at `capturePath`) at least once. */
 const captureAsked = (capturePath: string) =>
   waitFor(
@@ -470,12 +480,7 @@ describe('PayPal order workflow', () => {
     // Checkout again answers the same approval link; the buyer approves with another source.
     const again = await api('post', `/invoices/${invoice.id}/checkout`, undefined, store.test).expect(200);
     expect(again.body.invoice.payment.gateway.data.order_id).toBe(invoice.orderId);
-    paypal.approve(invoice.orderId);
-    await buyerReturns(invoice.id, invoice.orderId).expect(303);
-    await waitFor(
-      () => statusOf(invoice.id),
-      (s) => s === 'COMPLETED',
-    );
+    await approvedAndDelivered(invoice);
     expect(capturesOf(invoice.orderId)).toHaveLength(1);
     expect(await eventsOf('order.paid', invoice.id)).toHaveLength(1);
   });
@@ -526,12 +531,7 @@ describe('PayPal order workflow', () => {
 
   it('refunds through the refund path with the PayPal capture, once; PayPal’s report of it changes nothing', async () => {
     const invoice = await checkedOut('PPR-1', 2000);
-    paypal.approve(invoice.orderId);
-    await buyerReturns(invoice.id, invoice.orderId).expect(303);
-    await waitFor(
-      () => statusOf(invoice.id),
-      (s) => s === 'COMPLETED',
-    );
+    await approvedAndDelivered(invoice);
     const capture = capturesOf(invoice.orderId)[0]!;
     const response = await api('post', `/orders/${invoice.id}/refunds`, { reason: 'asked' }, store.test).expect(200);
     expect(response.body.data.refund).toMatchObject({ status: 'pending', provider: 'paypal', amount_cents: 2000, manual: false });
@@ -557,12 +557,7 @@ describe('PayPal order workflow', () => {
     /** A completed PayPal order refunded whole, PayPal holding the refund: our refund, recorded pending with PayPal's id. */
     async function pendingRefund(serials: string, cents: number) {
       const invoice = await checkedOut(serials, cents);
-      paypal.approve(invoice.orderId);
-      await buyerReturns(invoice.id, invoice.orderId).expect(303);
-      await waitFor(
-        () => statusOf(invoice.id),
-        (s) => s === 'COMPLETED',
-      );
+      await approvedAndDelivered(invoice);
       const capture = capturesOf(invoice.orderId)[0]!;
       paypal.refundWill(capture.id, { status: 'PENDING', reason: 'ECHECK' });
       const refundId = (await api('post', `/orders/${invoice.id}/refunds`, { reason: 'asked' }, store.test).expect(200)).body.data.refund
@@ -642,12 +637,7 @@ describe('PayPal order workflow', () => {
 
     it('PayPal’s completion arriving before its pending reply reaches the activity settles the refund once (our custom_id names it)', async () => {
       const invoice = await checkedOut('PPQ-4', 1400);
-      paypal.approve(invoice.orderId);
-      await buyerReturns(invoice.id, invoice.orderId).expect(303);
-      await waitFor(
-        () => statusOf(invoice.id),
-        (s) => s === 'COMPLETED',
-      );
+      await approvedAndDelivered(invoice);
       const capture = capturesOf(invoice.orderId)[0]!;
       paypal.refundWill(capture.id, { status: 'PENDING', reason: 'ECHECK' });
       // PayPal makes the refund but its replies are lost: the activity retries (2 s, then 4 s later).
