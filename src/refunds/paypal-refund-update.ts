@@ -1,4 +1,5 @@
 import type { DbExecutor, DbTransaction } from '../db/schema';
+import { lockGatewayRefundOfOurs } from './gateway-refund-of-ours';
 import { applyRefundConsequences } from './refund-consequences';
 import { failRefund } from './refund-failed';
 
@@ -15,30 +16,17 @@ export interface PaypalRefundUpdate {
   reason: string | null;
 }
 
-/** Refund ids are int4: a custom_id that is anything else names no refund of ours. */
-const refundIdOf = (value: string | null) => (value && /^\d{1,10}$/.test(value) && Number(value) <= 2_147_483_647 ? Number(value) : null);
-
 /**
- * The refund of ours a PayPal refund is, locked: of this invoice, made through PayPal by the
- * refund workflow, named by PayPal's refund id or by the custom_id we send (our refund id, so an
- * event before the workflow recorded PayPal's answer still finds it). Undefined: none of ours.
+ * The refund of ours a PayPal refund is, locked: of this invoice, named by PayPal's refund id or by
+ * the custom_id we send (our refund id). Undefined: none of ours.
  */
 export async function paypalRefundOfOurs(trx: DbExecutor, invoiceId: number, refund: { refundId: string; customId: string | null }) {
-  const named = refundIdOf(refund.customId);
-  const row = await trx
-    .selectFrom('refunds')
-    .selectAll()
-    .where('invoice_id', '=', invoiceId)
-    .where('provider', '=', 'paypal')
-    .where('source', '=', 'api')
-    .where((eb) =>
-      named === null
-        ? eb('provider_refund_id', '=', refund.refundId)
-        : eb.or([eb('id', '=', named), eb('provider_refund_id', '=', refund.refundId)]),
-    )
-    .orderBy('id')
-    .forUpdate()
-    .executeTakeFirst();
+  const row = await lockGatewayRefundOfOurs(trx, {
+    provider: 'paypal',
+    invoiceId,
+    providerRefundId: refund.refundId,
+    sentId: refund.customId,
+  });
   // The custom_id names a refund PayPal knows by another id: not this one.
   if (row && row.provider_refund_id !== null && row.provider_refund_id !== refund.refundId) return undefined;
   return row;

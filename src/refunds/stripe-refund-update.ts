@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { DbTransaction } from '../db/schema';
 import { isStripeInvoiceId } from '../gateways/stripe-gateway';
+import { lockGatewayRefundOfOurs } from './gateway-refund-of-ours';
 import { applyRefundConsequences } from './refund-consequences';
 import { failRefund } from './refund-failed';
 
@@ -10,10 +11,6 @@ export interface StripeRefundUpdate {
   result: 'refunded' | 'refund_failed' | 'ignored';
   reason: string | null;
 }
-
-/** Refund ids are int4: anything else in the metadata names no refund of ours. */
-const refundIdOf = (value: string | undefined) =>
-  value && /^\d{1,10}$/.test(value) && Number(value) <= 2_147_483_647 ? Number(value) : null;
 
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
 
@@ -32,19 +29,12 @@ export async function applyStripeRefundUpdate(
   event: Stripe.Event,
   refund: Stripe.Refund,
 ): Promise<StripeRefundUpdate> {
-  const named = refundIdOf(refund.metadata?.refund_id);
-  const row = await trx
-    .selectFrom('refunds')
-    .selectAll()
-    .where('store_id', '=', storeId)
-    .where('provider', '=', 'stripe')
-    .where('source', '=', 'api')
-    .where((eb) =>
-      named === null ? eb('provider_refund_id', '=', refund.id) : eb.or([eb('id', '=', named), eb('provider_refund_id', '=', refund.id)]),
-    )
-    .orderBy('id')
-    .forUpdate()
-    .executeTakeFirst();
+  const row = await lockGatewayRefundOfOurs(trx, {
+    provider: 'stripe',
+    storeId,
+    providerRefundId: refund.id,
+    sentId: refund.metadata?.refund_id,
+  });
   if (!row) return { invoiceId: null, result: 'ignored', reason: `refund ${refund.id} is none of ours` };
   const ignored = (reason: string): StripeRefundUpdate => ({ invoiceId: row.invoice_id, result: 'ignored', reason });
   if (row.provider_refund_id !== null && row.provider_refund_id !== refund.id)
